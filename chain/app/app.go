@@ -1,0 +1,219 @@
+// Package app is the phala ABCI++ application: it decodes and checks
+// transactions, runs the modules in a fixed order, and commits state to the
+// versioned Merkle store whose root is the AppHash.
+//
+// Everything here is deterministic: block time and height come from the
+// header, maps are never iterated for state, and no goroutine touches state.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Version is reported through ABCI Info.
+const Version = "0.1.0"
+
+// AppProtocolVersion is the ABCI app version in block headers.
+const AppProtocolVersion = 1
+
+// App is the ABCI application.
+type App struct {
+	abci.BaseApplication
+
+	log      *slog.Logger
+	store    *state.Store
+	registry *tx.Registry
+	modules  []module.Module
+	byName   map[string]module.Module
+	balances *balances.Module
+
+	// mu serialises ABCI calls: CometBFT may call the mempool, consensus and
+	// query connections from different goroutines.
+	mu      sync.Mutex
+	chainID string
+	params  Params
+	check   *checkState
+	sigs    *sigCache
+	// fees collected in the block being finalized, credited to the
+	// treasury once at the end of the block.
+	blockFees pha.Amount
+}
+
+// New opens an app over store. Modules run in the order given here; the
+// order is part of the protocol.
+func New(store *state.Store, logger *slog.Logger) (*App, error) {
+	bal := balances.New()
+	a := &App{
+		log:      logger,
+		store:    store,
+		registry: tx.NewRegistry(),
+		byName:   map[string]module.Module{},
+		balances: bal,
+		sigs:     newSigCache(200_000),
+	}
+	for _, m := range []module.Module{bal} {
+		a.modules = append(a.modules, m)
+		a.byName[m.Name()] = m
+		m.RegisterMsgs(a.registry)
+	}
+	if store.Version() > 0 {
+		if err := a.loadCommitted(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// Registry returns the message registry, for clients that decode txs.
+func (a *App) Registry() *tx.Registry { return a.registry }
+
+// Store returns the app's state store, for tests and tools.
+func (a *App) Store() *state.Store { return a.store }
+
+func (a *App) loadCommitted() error {
+	p, err := loadParams(a.store)
+	if err != nil {
+		return err
+	}
+	a.params = p
+	a.chainID = string(a.store.Get(keyChainID))
+	return a.resetCheckState()
+}
+
+func (a *App) resetCheckState() error {
+	view, err := a.store.At(0)
+	if err != nil {
+		return err
+	}
+	a.check = newCheckState(view)
+	return nil
+}
+
+// Info reports the last committed height and AppHash, so CometBFT replays
+// exactly the blocks the app has not committed.
+func (a *App) Info(_ context.Context, _ *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	res := &abci.ResponseInfo{
+		Data:             "phala",
+		Version:          Version,
+		AppVersion:       AppProtocolVersion,
+		LastBlockHeight:  a.store.Version(),
+		LastBlockAppHash: nil,
+	}
+	if res.LastBlockHeight > 0 {
+		res.LastBlockAppHash = a.store.Hash()
+	}
+	return res, nil
+}
+
+// InitChain loads the genesis app state.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.store.Version() != 0 {
+		return nil, fmt.Errorf("init chain: state already at height %d", a.store.Version())
+	}
+	if req.InitialHeight > 1 {
+		a.store.SetInitialVersion(uint64(req.InitialHeight))
+	}
+	var gs GenesisState
+	if err := json.Unmarshal(req.AppStateBytes, &gs); err != nil {
+		return nil, fmt.Errorf("init chain: decode app_state: %w", err)
+	}
+	for name := range gs {
+		if name != SectionParams && a.byName[name] == nil {
+			return nil, fmt.Errorf("init chain: app_state has unknown section %q", name)
+		}
+	}
+	var p Params
+	if err := json.Unmarshal(gs[SectionParams], &p); err != nil {
+		return nil, fmt.Errorf("init chain: params: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	storeParams(a.store, p)
+	a.store.Set(keyChainID, []byte(req.ChainId))
+	ctx := &module.Context{KV: a.store, ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}
+	for _, m := range a.modules {
+		if err := m.InitGenesis(ctx, gs[m.Name()]); err != nil {
+			return nil, fmt.Errorf("init chain: %s genesis: %w", m.Name(), err)
+		}
+	}
+	a.params = p
+	a.chainID = req.ChainId
+	a.log.Info("chain initialised", "chain_id", req.ChainId, "validators", len(req.Validators))
+	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
+}
+
+// CheckTx admits a transaction to the mempool if it would pay its fee with
+// the right nonce against the committed state plus the transactions already
+// admitted since.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.check == nil {
+		return checkResult(errors.New("chain not initialised")), nil
+	}
+	t, err := a.decodeAndVerify(req.Tx, true)
+	if err == nil {
+		err = a.check.admit(t, a.params)
+	}
+	return checkResult(err), nil
+}
+
+// FinalizeBlock executes a decided block.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ctx := &module.Context{KV: a.store, ChainID: a.chainID, Height: req.Height, Time: req.Time}
+	a.blockFees = pha.Amount{}
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = a.deliverTx(ctx, raw)
+	}
+	for _, m := range a.modules {
+		if err := m.EndBlock(ctx); err != nil {
+			// An EndBlock failure is a bug in deterministic code; every
+			// validator hits it alike, so halting is the honest answer.
+			return nil, fmt.Errorf("end block %d: %s: %w", req.Height, m.Name(), err)
+		}
+	}
+	if !a.blockFees.IsZero() {
+		if err := a.balances.Keeper.Add(a.store, balances.Treasury, a.blockFees); err != nil {
+			return nil, fmt.Errorf("end block %d: credit fees: %w", req.Height, err)
+		}
+	}
+	return &abci.ResponseFinalizeBlock{
+		TxResults: results,
+		Events:    ctx.Events(),
+		AppHash:   a.store.WorkingHash(),
+	}, nil
+}
+
+// Commit persists the state of the finalized block.
+func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, _, err := a.store.Commit(); err != nil {
+		return nil, err
+	}
+	if err := a.resetCheckState(); err != nil {
+		return nil, err
+	}
+	return &abci.ResponseCommit{}, nil
+}

@@ -1,0 +1,63 @@
+// Package module defines what every chain module implements and the context
+// it runs in. A module owns a key prefix in the state tree, its message
+// types, its genesis section and its queries; the app wires modules together
+// and runs them in a fixed order.
+package module
+
+import (
+	"encoding/json"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/address"
+)
+
+// Module is one concern of the state machine (balances, registry, ...).
+type Module interface {
+	// Name is the module's genesis section, query path and key prefix.
+	Name() string
+	// RegisterMsgs adds the module's message types to reg.
+	RegisterMsgs(reg *tx.Registry)
+	// InitGenesis loads the module's genesis section (which may be null).
+	InitGenesis(ctx *Context, raw json.RawMessage) error
+	// DeliverMsg executes one of the module's messages signed by sender.
+	DeliverMsg(ctx *Context, sender address.Address, msg tx.Msg) error
+	// EndBlock runs after the block's transactions.
+	EndBlock(ctx *Context) error
+	// Query answers "/<name>/<path>" against a committed state view with a
+	// JSON document.
+	Query(kv state.KV, path string, data []byte) ([]byte, error)
+}
+
+// Context carries the state and block facts a state transition may use.
+// It holds no wall clock and no randomness: only what every validator sees
+// identically.
+type Context struct {
+	KV      state.KV
+	ChainID string
+	Height  int64
+	// Time is the block time from the header, agreed by consensus.
+	Time   time.Time
+	events []abci.Event
+}
+
+// Emit records an event with indexed attributes given as key, value pairs.
+func (c *Context) Emit(typ string, kv ...string) {
+	attrs := make([]abci.EventAttribute, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		attrs = append(attrs, abci.EventAttribute{Key: kv[i], Value: kv[i+1], Index: true})
+	}
+	c.events = append(c.events, abci.Event{Type: typ, Attributes: attrs})
+}
+
+// Events returns the events emitted so far.
+func (c *Context) Events() []abci.Event { return c.events }
+
+// WithKV returns a context that writes to kv and collects its own events, for
+// running one transaction against a cache.
+func (c *Context) WithKV(kv state.KV) *Context {
+	return &Context{KV: kv, ChainID: c.ChainID, Height: c.Height, Time: c.Time}
+}

@@ -1,0 +1,99 @@
+// Package cli implements the phala command line: one cobra command tree
+// over the project's packages.
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	home           string
+	node           string
+	output         string
+	keyringBackend string
+	logFormat      string
+	logLevel       string
+	out            io.Writer
+	errOut         io.Writer
+	in             io.Reader
+}
+
+// DefaultHome is where phala keeps its files when --home is not given.
+func DefaultHome() string {
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return ".phala"
+	}
+	return filepath.Join(h, ".phala")
+}
+
+// NewRootCmd builds the phala command tree.
+func NewRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "phala",
+		Short: "phala: a confidential-computing blockchain for private, verifiable AI agents",
+		Long: `phala runs and talks to a Phala-style network: a CometBFT chain that carries
+the PHA token and the registry of TEE workers, the workers that run
+confidential contracts and AI agents, and the gateway in front of them.
+
+Start everything locally with:
+  phala devnet`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.home, "home", DefaultHome(), "directory for config, data and keys")
+	pf.StringVar(&g.node, "node", "http://127.0.0.1:26657", "CometBFT RPC URL of a node")
+	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	pf.StringVar(&g.keyringBackend, "keyring-backend", "file", "keyring backend: file (encrypted) or test (unencrypted, for devnets)")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		g.out, g.errOut, g.in = cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.InOrStdin()
+		if g.output != "text" && g.output != "json" {
+			return fmt.Errorf("--output must be text or json, not %q", g.output)
+		}
+		return nil
+	}
+	root.AddCommand(
+		newKeysCmd(g),
+		newTxCmd(g),
+		newQueryCmd(g),
+		newStatusCmd(g),
+		newInitCmd(g),
+		newNodeCmd(g),
+		newTestnetCmd(g),
+		newDevnetCmd(g),
+		newBenchCmd(g),
+	)
+	return root
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute() int {
+	root := NewRootCmd()
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		return 1
+	}
+	return 0
+}
+
+// print writes v as JSON with --output json, or calls text otherwise.
+func (g *globals) print(v any, text func(w io.Writer)) error {
+	if g.output == "json" {
+		enc := json.NewEncoder(g.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(g.out)
+	return nil
+}
