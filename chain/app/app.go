@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -50,12 +51,15 @@ type App struct {
 	// fees collected in the block being finalized, credited to the
 	// treasury once at the end of the block.
 	blockFees pha.Amount
+	// lastBlockTime is the header time of the last finalized block, the
+	// best clock the mempool has. It is not state.
+	lastBlockTime time.Time
 }
 
 // New opens an app over store. Modules run in the order given here; the
 // order is part of the protocol.
 func New(store *state.Store, logger *slog.Logger) (*App, error) {
-	bal := balances.New()
+	mods, bal := newModules()
 	a := &App{
 		log:      logger,
 		store:    store,
@@ -64,7 +68,7 @@ func New(store *state.Store, logger *slog.Logger) (*App, error) {
 		balances: bal,
 		sigs:     newSigCache(200_000),
 	}
-	for _, m := range []module.Module{bal} {
+	for _, m := range mods {
 		a.modules = append(a.modules, m)
 		a.byName[m.Name()] = m
 		m.RegisterMsgs(a.registry)
@@ -75,6 +79,23 @@ func New(store *state.Store, logger *slog.Logger) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// newModules returns the modules in protocol order.
+func newModules() ([]module.Module, *balances.Module) {
+	bal := balances.New()
+	return []module.Module{bal}, bal
+}
+
+// NewRegistry returns a registry of every message type the app accepts,
+// for clients that decode transactions.
+func NewRegistry() *tx.Registry {
+	mods, _ := newModules()
+	reg := tx.NewRegistry()
+	for _, m := range mods {
+		m.RegisterMsgs(reg)
+	}
+	return reg
 }
 
 // Registry returns the message registry, for clients that decode txs.
@@ -98,7 +119,7 @@ func (a *App) resetCheckState() error {
 	if err != nil {
 		return err
 	}
-	a.check = newCheckState(view)
+	a.check = newCheckState(view, a.lastBlockTime)
 	return nil
 }
 
@@ -171,7 +192,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	}
 	t, err := a.decodeAndVerify(req.Tx, true)
 	if err == nil {
-		err = a.check.admit(t, a.params)
+		err = a.simulateTx(t)
 	}
 	return checkResult(err), nil
 }
@@ -182,6 +203,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	defer a.mu.Unlock()
 	ctx := &module.Context{KV: a.store, ChainID: a.chainID, Height: req.Height, Time: req.Time}
 	a.blockFees = pha.Amount{}
+	a.lastBlockTime = req.Time
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.deliverTx(ctx, raw)

@@ -180,6 +180,7 @@ func TestCheckTxRejections(t *testing.T) {
 		{"oversize", make([]byte, app.DefaultParams().MaxTxBytes+1), nil, tx.ErrTooLarge.Code, "phala"},
 		{"malformed", []byte{1, 2, 3}, nil, tx.ErrMalformed.Code, "phala"},
 		{"empty", nil, nil, tx.ErrMalformed.Code, "phala"},
+		{"insufficient balance", good(func(t *tx.Tx) { t.Msgs[0] = &balances.MsgTransfer{To: bob.addr, Amount: pha.Whole(2_000_000)} }, alice.key), nil, balances.ErrInsufficientFunds.Code, balances.Codespace},
 		{"zero amount", good(func(t *tx.Tx) { t.Msgs[0] = &balances.MsgTransfer{To: bob.addr} }, alice.key), nil, balances.ErrInvalidAmount.Code, balances.Codespace},
 	}
 	for _, tt := range tests {

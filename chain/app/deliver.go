@@ -67,38 +67,74 @@ func (a *App) deliverTx(block *module.Context, raw []byte) *abci.ExecTxResult {
 	if err != nil {
 		return execResult(err, nil)
 	}
-	sender := t.Sender()
-	k := a.balances.Keeper
-	acct := k.Account(a.store, sender)
-	if t.Nonce != acct.Nonce {
-		return execResult(fmt.Errorf("%w: account %s expects nonce %d, tx has %d", tx.ErrWrongNonce, sender, acct.Nonce, t.Nonce), nil)
+	if err := a.chargeFee(a.store, t); err != nil {
+		return execResult(err, nil)
 	}
-	nb, err := acct.Balance.Sub(t.Fee)
-	if err != nil {
-		return execResult(fmt.Errorf("%w: %s has %s, fee is %s", tx.ErrInsufficientFee, sender, acct.Balance.PHA(), t.Fee.PHA()), nil)
-	}
-	acct.Balance, acct.Nonce = nb, acct.Nonce+1
-	k.SetAccount(a.store, sender, acct)
 	if a.blockFees, err = a.blockFees.Add(t.Fee); err != nil {
 		return execResult(fmt.Errorf("block fees: %w", err), nil)
 	}
-
-	cache := state.NewCache(a.store)
-	ctx := block.WithKV(cache)
-	ctx.Emit(EventTx, AttrSender, sender.String(), AttrNonce, strconv.FormatUint(t.Nonce, 10))
-	balances.EmitFee(ctx, sender, t.Fee)
+	ctx := block.WithKV(state.NewCache(a.store))
+	txEvents(ctx, t)
 	feeEvents := ctx.Events()
+	if err := a.runMsgs(ctx, t); err != nil {
+		return execResult(err, feeEvents)
+	}
+	ctx.KV.(*state.Cache).Write()
+	return execResult(nil, ctx.Events())
+}
+
+// simulateTx runs t against the mempool's state. Unlike a block, the
+// mempool admits a transaction only if all of it would succeed, so a
+// transfer the sender cannot cover is refused before it costs a fee.
+func (a *App) simulateTx(t *tx.Tx) error {
+	txKV := state.NewCache(a.check.kv)
+	if err := a.chargeFee(txKV, t); err != nil {
+		return err
+	}
+	ctx := &module.Context{KV: state.NewCache(txKV), ChainID: a.chainID, Height: a.check.height, Time: a.check.time}
+	if err := a.runMsgs(ctx, t); err != nil {
+		return err
+	}
+	ctx.KV.(*state.Cache).Write()
+	txKV.Write()
+	return nil
+}
+
+// chargeFee checks the nonce, takes the fee and uses the nonce.
+func (a *App) chargeFee(kv state.KV, t *tx.Tx) error {
+	sender := t.Sender()
+	k := a.balances.Keeper
+	acct := k.Account(kv, sender)
+	if t.Nonce != acct.Nonce {
+		return fmt.Errorf("%w: account %s expects nonce %d, tx has %d", tx.ErrWrongNonce, sender, acct.Nonce, t.Nonce)
+	}
+	nb, err := acct.Balance.Sub(t.Fee)
+	if err != nil {
+		return fmt.Errorf("%w: %s has %s, fee is %s", tx.ErrInsufficientFee, sender, acct.Balance.PHA(), t.Fee.PHA())
+	}
+	acct.Balance, acct.Nonce = nb, acct.Nonce+1
+	k.SetAccount(kv, sender, acct)
+	return nil
+}
+
+func txEvents(ctx *module.Context, t *tx.Tx) {
+	ctx.Emit(EventTx, AttrSender, t.Sender().String(), AttrNonce, strconv.FormatUint(t.Nonce, 10))
+	balances.EmitFee(ctx, t.Sender(), t.Fee)
+}
+
+// runMsgs delivers each message to its module; the first failure stops.
+func (a *App) runMsgs(ctx *module.Context, t *tx.Tx) error {
+	sender := t.Sender()
 	for i, m := range t.Msgs {
 		mod := a.byName[moduleOf(m.Type())]
 		if mod == nil {
-			return execResult(fmt.Errorf("message %d: %w: %s", i, tx.ErrUnknownMsg, m.Type()), feeEvents)
+			return fmt.Errorf("message %d: %w: %s", i, tx.ErrUnknownMsg, m.Type())
 		}
 		if err := mod.DeliverMsg(ctx, sender, m); err != nil {
-			return execResult(fmt.Errorf("message %d (%s): %w", i, m.Type(), err), feeEvents)
+			return fmt.Errorf("message %d (%s): %w", i, m.Type(), err)
 		}
 	}
-	cache.Write()
-	return execResult(nil, ctx.Events())
+	return nil
 }
 
 // moduleOf returns the module part of a message type "<module>/<action>".

@@ -14,8 +14,8 @@ const TypeTransfer = "balances/transfer"
 
 // MsgTransfer moves Amount from the transaction sender to To.
 type MsgTransfer struct {
-	To     address.Address
-	Amount pha.Amount
+	To     address.Address `json:"to"`
+	Amount pha.Amount      `json:"amount"`
 }
 
 // Type implements tx.Msg.

@@ -1,0 +1,167 @@
+// Package client is the Go SDK of phala: it reads state and sends signed
+// transactions through a node's CometBFT RPC.
+package client
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Client talks to one node.
+type Client struct {
+	RPC *http.HTTP
+}
+
+// New connects to a node's RPC URL, e.g. "http://127.0.0.1:26657".
+func New(nodeURL string) (*Client, error) {
+	c, err := http.New(nodeURL, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", nodeURL, err)
+	}
+	return &Client{RPC: c}, nil
+}
+
+// ResultError is a rejection by the chain, with its code.
+type ResultError struct {
+	Stage     string // "check" (mempool) or "deliver" (block)
+	Codespace string
+	Code      uint32
+	Log       string
+}
+
+func (e *ResultError) Error() string {
+	return fmt.Sprintf("transaction rejected in %s (%s/%d): %s", e.Stage, e.Codespace, e.Code, e.Log)
+}
+
+// Is makes errors.Is(err, tx.ErrWrongNonce) and the like work on results.
+func (e *ResultError) Is(target error) bool {
+	var k *abcierr.Error
+	if !errors.As(target, &k) {
+		return false
+	}
+	return k.Codespace == e.Codespace && k.Code == e.Code
+}
+
+// Query runs an app query at the latest height and decodes its JSON answer.
+func (c *Client) Query(ctx context.Context, path string, out any) (int64, error) {
+	res, err := c.RPC.ABCIQuery(ctx, path, nil)
+	if err != nil {
+		return 0, fmt.Errorf("query %s: %w", path, err)
+	}
+	if res.Response.Code != 0 {
+		return 0, fmt.Errorf("query %s: %w", path, &ResultError{Stage: "query", Codespace: res.Response.Codespace, Code: res.Response.Code, Log: res.Response.Log})
+	}
+	if err := json.Unmarshal(res.Response.Value, out); err != nil {
+		return 0, fmt.Errorf("query %s: decode answer: %w", path, err)
+	}
+	return res.Response.Height, nil
+}
+
+// Account returns the account at addr.
+func (c *Client) Account(ctx context.Context, addr address.Address) (balances.AccountResponse, error) {
+	var r balances.AccountResponse
+	_, err := c.Query(ctx, "/balances/account/"+addr.String(), &r)
+	return r, err
+}
+
+// Supply returns the supply breakdown.
+func (c *Client) Supply(ctx context.Context) (balances.SupplyResponse, error) {
+	var r balances.SupplyResponse
+	_, err := c.Query(ctx, "/balances/supply", &r)
+	return r, err
+}
+
+// Params returns the chain's transaction parameters.
+func (c *Client) Params(ctx context.Context) (app.Params, error) {
+	var p app.Params
+	_, err := c.Query(ctx, app.PathParams, &p)
+	return p, err
+}
+
+// ChainID returns the chain id the node reports.
+func (c *Client) ChainID(ctx context.Context) (string, error) {
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("status: %w", err)
+	}
+	return st.NodeInfo.Network, nil
+}
+
+// Committed is the outcome of a transaction included in a block.
+type Committed struct {
+	Hash   string `json:"hash"`
+	Height int64  `json:"height"`
+	Fee    string `json:"fee"`
+	Nonce  uint64 `json:"nonce"`
+}
+
+// BuildTx fills chain id, nonce and the minimum fee (if fee is zero) and
+// signs msgs with key.
+func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, fee pha.Amount, memo string, msgs ...tx.Msg) (*tx.Tx, error) {
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sender := address.FromPubKey(key.Public().(ed25519.PublicKey))
+	acct, err := c.Account(ctx, sender)
+	if err != nil {
+		return nil, err
+	}
+	if fee.IsZero() {
+		p, err := c.Params(ctx)
+		if err != nil {
+			return nil, err
+		}
+		fee = p.MinFee
+	}
+	t := &tx.Tx{ChainID: chainID, Nonce: acct.Nonce, Fee: fee, Msgs: msgs, Memo: memo}
+	t.Sign(key)
+	return t, nil
+}
+
+// Send signs msgs, broadcasts them and waits until the transaction is in a
+// block, returning a *ResultError if the chain rejects it.
+func (c *Client) Send(ctx context.Context, key ed25519.PrivateKey, fee pha.Amount, memo string, msgs ...tx.Msg) (*Committed, error) {
+	t, err := c.BuildTx(ctx, key, fee, memo, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	return c.BroadcastCommit(ctx, t)
+}
+
+// BroadcastCommit submits a signed transaction and waits for its block.
+func (c *Client) BroadcastCommit(ctx context.Context, t *tx.Tx) (*Committed, error) {
+	raw := t.Encode()
+	res, err := c.RPC.BroadcastTxCommit(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("broadcast: %w", err)
+	}
+	if err := resultErr(res); err != nil {
+		return nil, err
+	}
+	h := tx.Hash(raw)
+	return &Committed{Hash: fmt.Sprintf("%X", h[:]), Height: res.Height, Fee: t.Fee.PHA(), Nonce: t.Nonce}, nil
+}
+
+func resultErr(res *coretypes.ResultBroadcastTxCommit) error {
+	if res.CheckTx.Code != 0 {
+		return &ResultError{Stage: "check", Codespace: res.CheckTx.Codespace, Code: res.CheckTx.Code, Log: res.CheckTx.Log}
+	}
+	if res.TxResult.Code != 0 {
+		return &ResultError{Stage: "deliver", Codespace: res.TxResult.Codespace, Code: res.TxResult.Code, Log: res.TxResult.Log}
+	}
+	return nil
+}

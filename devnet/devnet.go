@@ -1,0 +1,192 @@
+// Package devnet runs a whole local network in one process: today one
+// validator with funded dev accounts; the worker, gatekeeper, gateway and
+// explorer join it as they are built (see Services).
+package devnet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/node"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// ChainID of every devnet.
+const ChainID = "phala-devnet"
+
+// Accounts are the funded dev accounts, kept in the home's test keyring.
+var Accounts = []string{"alice", "bob", "carol"}
+
+// AccountFunds is what each dev account holds at genesis.
+var AccountFunds = pha.Whole(10_000_000)
+
+// Options configure a devnet.
+type Options struct {
+	Home    string
+	RPCPort int // 0 picks a free port
+	Reset   bool
+	// BlockTime is the pause between blocks (CometBFT's timeout_commit).
+	BlockTime time.Duration
+	Out       io.Writer
+	Logger    *slog.Logger
+}
+
+// Devnet is a running devnet.
+type Devnet struct {
+	Node    *node.Node
+	RPCURL  string
+	Home    string
+	Keyring *keyring.Keyring
+	// services run beside the validator and stop before it, last started
+	// first stopped.
+	services []Service
+}
+
+// Service is a component that runs beside the validator (worker,
+// gatekeeper, gateway, explorer). Later parts add theirs to Start.
+type Service interface {
+	Name() string
+	Stop() error
+}
+
+// Start initialises the home on first use and starts the network. It
+// returns once the first block is committed.
+func Start(ctx context.Context, o Options) (*Devnet, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.BlockTime == 0 {
+		o.BlockTime = time.Second
+	}
+	if o.Reset {
+		if err := os.RemoveAll(o.Home); err != nil {
+			return nil, fmt.Errorf("reset %s: %w", o.Home, err)
+		}
+	}
+	kr, err := keyring.Open(o.Home, keyring.BackendTest, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !node.IsInitialized(o.Home) {
+		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
+		if err := initHome(o.Home, kr); err != nil {
+			return nil, fmt.Errorf("init devnet: %w", err)
+		}
+	}
+	port := o.RPCPort
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	rpcAddr := "tcp://127.0.0.1:" + strconv.Itoa(port)
+	n, err := node.Start(ctx, o.Home, o.Logger, func(c *cmtcfg.Config) {
+		c.RPC.ListenAddress = rpcAddr
+		// The single validator has no peers; let the OS pick its p2p port
+		// so two devnets can run side by side.
+		c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+		c.Consensus.TimeoutCommit = o.BlockTime
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &Devnet{Node: n, RPCURL: node.RPCURL(rpcAddr), Home: o.Home, Keyring: kr}
+	if err := d.waitForBlock(ctx); err != nil {
+		n.Stop()
+		return nil, err
+	}
+	// Workers, the gatekeeper, the gateway and the explorer start here and
+	// are appended to d.services.
+	return d, nil
+}
+
+// Stop stops every component, services first, then the validator.
+func (d *Devnet) Stop() error {
+	var errs []error
+	for i := len(d.services) - 1; i >= 0; i-- {
+		if err := d.services[i].Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", d.services[i].Name(), err))
+		}
+	}
+	if err := d.Node.Stop(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (d *Devnet) waitForBlock(ctx context.Context) error {
+	bus := d.Node.Comet().EventBus()
+	sub, err := bus.Subscribe(ctx, "devnet-start", cmttypes.EventQueryNewBlock, 1)
+	if err != nil {
+		return fmt.Errorf("subscribe to blocks: %w", err)
+	}
+	defer bus.Unsubscribe(context.Background(), "devnet-start", cmttypes.EventQueryNewBlock) //nolint:errcheck
+	if d.Node.Comet().BlockStore().Height() > 0 {
+		return nil
+	}
+	select {
+	case <-sub.Out():
+		return nil
+	case <-sub.Canceled():
+		return fmt.Errorf("block subscription closed: %v", sub.Err())
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("no block after 30s")
+	}
+}
+
+func initHome(home string, kr *keyring.Keyring) error {
+	c := node.DefaultConfig()
+	c.Moniker = "devnet-validator"
+	pub, err := node.InitFiles(home, c)
+	if err != nil {
+		return err
+	}
+	var accts []node.GenesisAccount
+	for _, name := range Accounts {
+		info, err := kr.Get(name)
+		if err != nil {
+			_, priv, gerr := ed25519.GenerateKey(rand.Reader)
+			if gerr != nil {
+				return gerr
+			}
+			if info, err = kr.AddPrivKey(name, priv); err != nil {
+				return err
+			}
+		}
+		accts = append(accts, node.GenesisAccount{Name: name, Address: info.Address})
+	}
+	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams())
+	if err != nil {
+		return err
+	}
+	return doc.SaveAs(filepath.Join(home, "config", "genesis.json"))
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("pick a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

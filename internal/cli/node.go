@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/node"
+	"github.com/phalanetwork/phala/pha"
+)
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// signalContext is cancelled by Ctrl-C or SIGTERM.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func newInitCmd(g *globals) *cobra.Command {
+	var chainID, moniker string
+	var accounts []string
+	var funds string
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a validator home with a single-validator genesis",
+		Long: `Create config, node key, validator key and a genesis in --home. The new chain
+has this node as its only validator; each name in --accounts becomes a key in
+the home's keyring, funded at genesis. To join an existing network instead,
+replace config/genesis.json with the network's and set persistent_peers in
+config/config.toml.`,
+		Example: `  phala init --home ./val --chain-id my-chain --accounts ops --keyring-backend test
+  phala node --home ./val`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if node.IsInitialized(g.home) {
+				return fmt.Errorf("%s already has a genesis; choose another --home or delete it", g.home)
+			}
+			perAccount, err := pha.Parse(funds)
+			if err != nil {
+				return fmt.Errorf("--funds: %w", err)
+			}
+			c := node.DefaultConfig()
+			c.Moniker = moniker
+			pub, err := node.InitFiles(g.home, c)
+			if err != nil {
+				return err
+			}
+			kr, err := g.openKeyring()
+			if err != nil {
+				return err
+			}
+			var accts []node.GenesisAccount
+			for _, name := range accounts {
+				info, err := kr.Get(name)
+				if err != nil {
+					_, priv, gerr := ed25519.GenerateKey(rand.Reader)
+					if gerr != nil {
+						return gerr
+					}
+					if info, err = kr.AddPrivKey(name, priv); err != nil {
+						return err
+					}
+				}
+				accts = append(accts, node.GenesisAccount{Name: name, Address: info.Address})
+			}
+			doc, err := node.NewGenesis(chainID, []node.GenesisValidator{{Name: moniker, PubKey: pub, Power: 10}}, accts, perAccount, app.DefaultParams())
+			if err != nil {
+				return err
+			}
+			if err := doc.SaveAs(filepath.Join(g.home, "config", "genesis.json")); err != nil {
+				return fmt.Errorf("write genesis: %w", err)
+			}
+			return g.print(map[string]any{"home": g.home, "chain_id": chainID, "accounts": accts}, func(w io.Writer) {
+				fmt.Fprintf(w, "initialised %s for chain %s\n", g.home, chainID)
+				for _, a := range accts {
+					fmt.Fprintf(w, "  %-10s %s  %s\n", a.Name, a.Address, perAccount.PHA())
+				}
+				fmt.Fprintf(w, "start it with: phala node --home %s\n", g.home)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&chainID, "chain-id", "phala-local", "chain id of the new chain")
+	cmd.Flags().StringVar(&moniker, "moniker", "validator", "name of this node")
+	cmd.Flags().StringSliceVar(&accounts, "accounts", []string{"validator"}, "keys to create (if missing) and fund at genesis")
+	cmd.Flags().StringVar(&funds, "funds", "1000000PHA", "genesis balance of each account")
+	return cmd
+}
+
+func newNodeCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "node",
+		Short: "Run a validator or full node from --home",
+		Long: `Run CometBFT consensus with the phala application, from a home made by
+'phala init' or 'phala testnet'. Ctrl-C or SIGTERM stops it cleanly; on restart
+it resumes from its last committed block.`,
+		Example: "  phala node --home ./testnet/node0 --log-format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := g.logger()
+			if err != nil {
+				return err
+			}
+			if !node.IsInitialized(g.home) {
+				return fmt.Errorf("%s has no config/genesis.json: run 'phala init --home %s' first", g.home, g.home)
+			}
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			n, err := node.Start(ctx, g.home, logger, nil)
+			if err != nil {
+				return err
+			}
+			logger.Info("node started", "home", g.home, "rpc", n.RPCAddress())
+			<-ctx.Done()
+			logger.Info("stopping node")
+			return n.Stop()
+		},
+	}
+}
+

@@ -1,0 +1,212 @@
+package cli
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/pha"
+)
+
+func newQueryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "query",
+		Aliases: []string{"q"},
+		Short:   "Read chain state through a node",
+	}
+	cmd.AddCommand(newQueryBalanceCmd(g, "balance"), newQueryBalanceCmd(g, "account"),
+		newQuerySupplyCmd(g), newQueryTxCmd(g), newQueryBlockCmd(g))
+	return cmd
+}
+
+// queryAddressKeyring opens the keyring only to turn a key name into an
+// address; a missing keyring is not an error for a query.
+func (g *globals) queryAddressKeyring() *keyring.Keyring {
+	kr, err := keyring.Open(g.home, g.keyringBackend, func(string, bool) ([]byte, error) {
+		return nil, fmt.Errorf("a query never needs a passphrase")
+	})
+	if err != nil {
+		return nil
+	}
+	return kr
+}
+
+func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
+	short := map[string]string{
+		"balance": "Show the PHA balance of an address",
+		"account": "Show the balance and next nonce of an address",
+	}[use]
+	return &cobra.Command{
+		Use:     use + " ADDRESS",
+		Short:   short,
+		Example: fmt.Sprintf("  phala query %s pha1... --node http://127.0.0.1:26657 --output json", use),
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := resolveAddress(g.queryAddressKeyring(), args[0])
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			acct, err := c.Account(cmd.Context(), addr)
+			if err != nil {
+				return err
+			}
+			if use == "balance" {
+				out := struct {
+					Address string     `json:"address"`
+					Balance pha.Amount `json:"balance"`
+					PHA     string     `json:"balance_pha"`
+				}{addr.String(), acct.Balance, acct.Balance.PHA()}
+				return g.print(out, func(w io.Writer) { fmt.Fprintln(w, acct.Balance.PHA()) })
+			}
+			return g.print(acct, func(w io.Writer) {
+				fmt.Fprintf(w, "address: %s\nbalance: %s\nnonce:   %d\n", addr, acct.Balance.PHA(), acct.Nonce)
+			})
+		},
+	}
+}
+
+func newQuerySupplyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "supply",
+		Short:   "Show the total, treasury, subsidy-pool and circulating PHA",
+		Example: "  phala query supply --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			s, err := c.Supply(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return g.print(s, func(w io.Writer) {
+				fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\ncirculating:         %s\n",
+					s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Circulating.PHA())
+			})
+		},
+	}
+}
+
+// txView is how a transaction prints.
+type txView struct {
+	Hash   string   `json:"hash"`
+	Height int64    `json:"height"`
+	Code   uint32   `json:"code"`
+	Space  string   `json:"codespace,omitempty"`
+	Log    string   `json:"log,omitempty"`
+	Sender string   `json:"sender"`
+	Nonce  uint64   `json:"nonce"`
+	Fee    string   `json:"fee"`
+	Memo   string   `json:"memo,omitempty"`
+	Msgs   []string `json:"msgs"`
+}
+
+func newQueryTxCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "tx HASH",
+		Short:   "Show a committed transaction and its result",
+		Example: "  phala query tx 3F2A...E1 --output json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hash, err := hex.DecodeString(strings.TrimPrefix(args[0], "0x"))
+			if err != nil || len(hash) != 32 {
+				return fmt.Errorf("tx hash must be 64 hex characters, got %q", args[0])
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			res, err := c.RPC.Tx(cmd.Context(), hash, false)
+			if err != nil {
+				return fmt.Errorf("look up tx %X: %w", hash, err)
+			}
+			reg := txRegistry()
+			v := txView{Hash: fmt.Sprintf("%X", hash), Height: res.Height, Code: res.TxResult.Code, Space: res.TxResult.Codespace, Log: res.TxResult.Log}
+			if t, err := tx.Decode(reg, res.Tx); err == nil {
+				v.Sender, v.Nonce, v.Fee, v.Memo = t.Sender().String(), t.Nonce, t.Fee.PHA(), t.Memo
+				for _, m := range t.Msgs {
+					v.Msgs = append(v.Msgs, describeMsg(m))
+				}
+			}
+			return g.print(v, func(w io.Writer) {
+				status := "ok"
+				if v.Code != 0 {
+					status = fmt.Sprintf("failed (%s/%d): %s", v.Space, v.Code, v.Log)
+				}
+				fmt.Fprintf(w, "hash:   %s\nheight: %d\nresult: %s\nsender: %s\nnonce:  %d\nfee:    %s\n", v.Hash, v.Height, status, v.Sender, v.Nonce, v.Fee)
+				for _, m := range v.Msgs {
+					fmt.Fprintf(w, "msg:    %s\n", m)
+				}
+			})
+		},
+	}
+}
+
+func txRegistry() *tx.Registry { return app.NewRegistry() }
+
+func describeMsg(m tx.Msg) string {
+	body, _ := json.Marshal(m)
+	return m.Type() + " " + string(body)
+}
+
+type blockView struct {
+	Height   int64     `json:"height"`
+	Hash     string    `json:"hash"`
+	Time     time.Time `json:"time"`
+	Proposer string    `json:"proposer"`
+	AppHash  string    `json:"app_hash"`
+	Txs      []string  `json:"txs"`
+}
+
+func newQueryBlockCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "block [HEIGHT]",
+		Short:   "Show a block (the latest without HEIGHT)",
+		Example: "  phala query block 42 --output json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var h *int64
+			if len(args) == 1 {
+				v, err := strconv.ParseInt(args[0], 10, 64)
+				if err != nil || v < 1 {
+					return fmt.Errorf("height must be a positive integer, got %q", args[0])
+				}
+				h = &v
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			res, err := c.RPC.Block(cmd.Context(), h)
+			if err != nil {
+				return fmt.Errorf("get block: %w", err)
+			}
+			b := res.Block
+			v := blockView{Height: b.Height, Hash: res.BlockID.Hash.String(), Time: b.Time, Proposer: b.ProposerAddress.String(), AppHash: b.AppHash.String(), Txs: []string{}}
+			for _, t := range b.Txs {
+				v.Txs = append(v.Txs, fmt.Sprintf("%X", t.Hash()))
+			}
+			return g.print(v, func(w io.Writer) {
+				fmt.Fprintf(w, "height:   %d\nhash:     %s\ntime:     %s\nproposer: %s\napp hash: %s\ntxs:      %d\n", v.Height, v.Hash, v.Time.Format(time.RFC3339), v.Proposer, v.AppHash, len(v.Txs))
+				for _, t := range v.Txs {
+					fmt.Fprintf(w, "  %s\n", t)
+				}
+			})
+		},
+	}
+}

@@ -1,0 +1,116 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/state"
+)
+
+// Node is a running validator (or full node) with the phala app.
+type Node struct {
+	cmt   *nm.Node
+	app   *app.App
+	store *state.Store
+	cfg   *cmtcfg.Config
+	log   *slog.Logger
+}
+
+// Start opens the app state in <home>/data and starts CometBFT with it.
+// configure, if not nil, may adjust the config read from home before the
+// node starts (ports, timeouts, mempool size).
+func Start(ctx context.Context, home string, logger *slog.Logger, configure func(*cmtcfg.Config)) (*Node, error) {
+	c, err := Config(home)
+	if err != nil {
+		return nil, err
+	}
+	if configure != nil {
+		configure(c)
+		c.SetRoot(home)
+	}
+	return StartWithConfig(ctx, c, logger)
+}
+
+// StartWithConfig starts a node from a complete config.
+func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger) (*Node, error) {
+	return startWithApp(ctx, c, logger, nil)
+}
+
+func startWithApp(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, abciApp any) (*Node, error) {
+	store, err := state.Open(filepath.Join(c.RootDir, "data"), logger.With("component", "state"))
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(store, logger.With("component", "app"))
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("open app: %w", err)
+	}
+	cmt, err := newComet(ctx, c, logger, proxy.NewLocalClientCreator(a))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger}, nil
+}
+
+func newComet(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, cc proxy.ClientCreator) (*nm.Node, error) {
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("load node key (run phala init first?): %w", err)
+	}
+	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	n, err := nm.NewNodeWithContext(ctx, c, pv, nodeKey, cc,
+		nm.DefaultGenesisDocProviderFunc(c), cmtcfg.DefaultDBProvider,
+		nm.DefaultMetricsProvider(c.Instrumentation), NewCometLogger(logger))
+	if err != nil {
+		return nil, fmt.Errorf("create node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	return n, nil
+}
+
+// App returns the node's application.
+func (n *Node) App() *app.App { return n.app }
+
+// Comet returns the CometBFT node, for its mempool, event bus and stores.
+func (n *Node) Comet() *nm.Node { return n.cmt }
+
+// RPCAddress is the RPC listen address from the config, as an http URL.
+func (n *Node) RPCAddress() string { return RPCURL(n.cfg.RPC.ListenAddress) }
+
+// Stop shuts CometBFT down and closes the state database.
+func (n *Node) Stop() error {
+	var errs []error
+	if n.cmt.IsRunning() {
+		if err := n.cmt.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stop node: %w", err))
+		}
+		n.cmt.Wait()
+	}
+	if err := n.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close state: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// RPCURL turns a CometBFT listen address ("tcp://127.0.0.1:26657") into an
+// http URL.
+func RPCURL(listen string) string {
+	if len(listen) > 6 && listen[:6] == "tcp://" {
+		return "http://" + listen[6:]
+	}
+	return listen
+}
