@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	nm "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
@@ -43,10 +44,6 @@ func Start(ctx context.Context, home string, logger *slog.Logger, configure func
 
 // StartWithConfig starts a node from a complete config.
 func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger) (*Node, error) {
-	return startWithApp(ctx, c, logger, nil)
-}
-
-func startWithApp(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, abciApp any) (*Node, error) {
 	store, err := state.Open(filepath.Join(c.RootDir, "data"), logger.With("component", "state"))
 	if err != nil {
 		return nil, err
@@ -62,6 +59,13 @@ func startWithApp(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, ab
 		return nil, err
 	}
 	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger}, nil
+}
+
+// StartABCI starts CometBFT from a complete config with any ABCI
+// application behind a local client. Benchmarks use it to run CometBFT's
+// example apps on exactly the engine and settings our app gets.
+func StartABCI(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, a abci.Application) (*nm.Node, error) {
+	return newComet(ctx, c, logger, proxy.NewLocalClientCreator(a))
 }
 
 func newComet(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, cc proxy.ClientCreator) (*nm.Node, error) {
