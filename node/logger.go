@@ -13,9 +13,13 @@ import (
 type cometLogger struct{ l *slog.Logger }
 
 // NewCometLogger adapts l to CometBFT's logger interface.
-func NewCometLogger(l *slog.Logger) cmtlog.Logger { return cometLogger{l: l.With("component", "cometbft")} }
+func NewCometLogger(l *slog.Logger) cmtlog.Logger {
+	return cometLogger{l: l.With("component", "cometbft")}
+}
 
-func (c cometLogger) Debug(msg string, kv ...any) { c.l.Log(context.Background(), slog.LevelDebug-4, msg, kv...) }
+func (c cometLogger) Debug(msg string, kv ...any) {
+	c.l.Log(context.Background(), slog.LevelDebug-4, msg, kv...)
+}
 func (c cometLogger) Info(msg string, kv ...any)  { c.l.Debug(msg, kv...) }
 func (c cometLogger) Error(msg string, kv ...any) { c.l.Error(msg, kv...) }
 func (c cometLogger) With(kv ...any) cmtlog.Logger {

@@ -6,9 +6,9 @@ import (
 	"log/slog"
 
 	dbm "github.com/cosmos/cosmos-db"
-	ics23 "github.com/cosmos/ics23/go"
 	"github.com/cosmos/iavl"
 	idb "github.com/cosmos/iavl/db"
+	ics23 "github.com/cosmos/ics23/go"
 )
 
 // Store is the committed application state: one IAVL tree holding every
