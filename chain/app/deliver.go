@@ -67,19 +67,26 @@ func (a *App) deliverTx(block *module.Context, raw []byte) *abci.ExecTxResult {
 	if err != nil {
 		return execResult(err, nil)
 	}
-	if err := a.chargeFee(a.store, t); err != nil {
+	// Two cache layers: the fee layer is applied even when a message
+	// fails, the message layer only when all succeed. Both reach the tree
+	// once, in key order.
+	feeKV := state.NewCache(a.store)
+	if err := a.chargeFee(feeKV, t); err != nil {
 		return execResult(err, nil)
 	}
 	if a.blockFees, err = a.blockFees.Add(t.Fee); err != nil {
 		return execResult(fmt.Errorf("block fees: %w", err), nil)
 	}
-	ctx := block.WithKV(state.NewCache(a.store))
+	msgKV := state.NewCache(feeKV)
+	ctx := block.WithKV(msgKV)
 	txEvents(ctx, t)
 	feeEvents := ctx.Events()
 	if err := a.runMsgs(ctx, t); err != nil {
+		feeKV.Write()
 		return execResult(err, feeEvents)
 	}
-	ctx.KV.(*state.Cache).Write()
+	msgKV.Write()
+	feeKV.Write()
 	return execResult(nil, ctx.Events())
 }
 
