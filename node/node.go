@@ -53,7 +53,10 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 		store.Close()
 		return nil, fmt.Errorf("open app: %w", err)
 	}
-	cmt, err := newComet(ctx, c, logger, proxy.NewLocalClientCreator(a))
+	// One lock per ABCI connection rather than one for all: the app guards
+	// its own state, and the mempool can check signatures while a block
+	// executes.
+	cmt, err := newComet(ctx, c, logger, proxy.NewConnSyncLocalClientCreator(a))
 	if err != nil {
 		store.Close()
 		return nil, err

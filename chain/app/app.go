@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -41,13 +42,16 @@ type App struct {
 	byName   map[string]module.Module
 	balances *balances.Module
 
-	// mu serialises ABCI calls: CometBFT may call the mempool, consensus and
-	// query connections from different goroutines.
-	mu      sync.Mutex
-	chainID string
-	params  Params
-	check   *checkState
-	sigs    *sigCache
+	// mu serialises access to state: CometBFT calls the mempool, consensus
+	// and query connections from different goroutines. Stateless checks
+	// (decoding, signatures) run outside it, so the mempool verifies
+	// signatures on one core while a block executes on the other.
+	mu sync.Mutex
+	// rules holds the chain id and params that stateless checks need;
+	// replaced whole, never mutated.
+	rules atomic.Pointer[txRules]
+	check *checkState
+	sigs  *sigCache
 	// fees collected in the block being finalized, credited to the
 	// treasury once at the end of the block.
 	blockFees pha.Amount
@@ -109,8 +113,7 @@ func (a *App) loadCommitted() error {
 	if err != nil {
 		return err
 	}
-	a.params = p
-	a.chainID = string(a.store.Get(keyChainID))
+	a.rules.Store(&txRules{chainID: string(a.store.Get(keyChainID)), params: p})
 	return a.resetCheckState()
 }
 
@@ -175,8 +178,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 			return nil, fmt.Errorf("init chain: %s genesis: %w", m.Name(), err)
 		}
 	}
-	a.params = p
-	a.chainID = req.ChainId
+	a.rules.Store(&txRules{chainID: req.ChainId, params: p})
 	a.log.Info("chain initialised", "chain_id", req.ChainId, "validators", len(req.Validators))
 	return &abci.ResponseInitChain{AppHash: a.store.WorkingHash()}, nil
 }
@@ -185,23 +187,24 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 // the right nonce against the committed state plus the transactions already
 // admitted since.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.check == nil {
+	rules := a.rules.Load()
+	if rules == nil {
 		return checkResult(errors.New("chain not initialised")), nil
 	}
-	t, err := a.decodeAndVerify(req.Tx, true)
-	if err == nil {
-		err = a.simulateTx(t)
+	t, err := a.decodeAndVerify(rules, req.Tx, true)
+	if err != nil {
+		return checkResult(err), nil
 	}
-	return checkResult(err), nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return checkResult(a.simulateTx(rules, t)), nil
 }
 
 // FinalizeBlock executes a decided block.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	ctx := &module.Context{KV: a.store, ChainID: a.chainID, Height: req.Height, Time: req.Time}
+	ctx := &module.Context{KV: a.store, ChainID: a.rules.Load().chainID, Height: req.Height, Time: req.Time}
 	a.blockFees = pha.Amount{}
 	a.lastBlockTime = req.Time
 	results := make([]*abci.ExecTxResult, len(req.Txs))

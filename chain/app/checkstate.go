@@ -1,6 +1,7 @@
 package app
 
 import (
+	"sync"
 	"time"
 
 	"github.com/phalanetwork/phala/chain/state"
@@ -24,6 +25,7 @@ func newCheckState(view *state.View, lastBlockTime time.Time) *checkState {
 // verified. The cache only skips work: a hash maps to the same bytes, so
 // the verification result would be the same on any validator.
 type sigCache struct {
+	mu   sync.Mutex
 	max  int
 	seen map[[32]byte]struct{}
 }
@@ -31,6 +33,8 @@ type sigCache struct {
 func newSigCache(max int) *sigCache { return &sigCache{max: max, seen: map[[32]byte]struct{}{}} }
 
 func (s *sigCache) put(h [32]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(s.seen) >= s.max {
 		clear(s.seen)
 	}
@@ -38,12 +42,16 @@ func (s *sigCache) put(h [32]byte) {
 }
 
 func (s *sigCache) has(h [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	_, ok := s.seen[h]
 	return ok
 }
 
 // take reports whether h was verified, and forgets it.
 func (s *sigCache) take(h [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, ok := s.seen[h]; ok {
 		delete(s.seen, h)
 		return true

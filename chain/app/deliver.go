@@ -20,22 +20,28 @@ const (
 	AttrNonce  = "nonce"
 )
 
+// txRules are what the stateless checks compare a transaction against.
+type txRules struct {
+	chainID string
+	params  Params
+}
+
 // decodeAndVerify runs the stateless checks: size, form, chain id, minimum
 // fee, message validity and signature. The mempool (fromMempool) records
 // verified signatures so FinalizeBlock need not verify the same bytes again.
-func (a *App) decodeAndVerify(raw []byte, fromMempool bool) (*tx.Tx, error) {
-	if len(raw) > a.params.MaxTxBytes {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", tx.ErrTooLarge, len(raw), a.params.MaxTxBytes)
+func (a *App) decodeAndVerify(rules *txRules, raw []byte, fromMempool bool) (*tx.Tx, error) {
+	if len(raw) > rules.params.MaxTxBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", tx.ErrTooLarge, len(raw), rules.params.MaxTxBytes)
 	}
 	t, err := tx.Decode(a.registry, raw)
 	if err != nil {
 		return nil, err
 	}
-	if t.ChainID != a.chainID {
-		return nil, fmt.Errorf("%w: tx is for %q, this chain is %q", tx.ErrWrongChainID, t.ChainID, a.chainID)
+	if t.ChainID != rules.chainID {
+		return nil, fmt.Errorf("%w: tx is for %q, this chain is %q", tx.ErrWrongChainID, t.ChainID, rules.chainID)
 	}
-	if t.Fee.LT(a.params.MinFee) {
-		return nil, fmt.Errorf("%w: fee %s, minimum %s", tx.ErrFeeTooLow, t.Fee.PHA(), a.params.MinFee.PHA())
+	if t.Fee.LT(rules.params.MinFee) {
+		return nil, fmt.Errorf("%w: fee %s, minimum %s", tx.ErrFeeTooLow, t.Fee.PHA(), rules.params.MinFee.PHA())
 	}
 	for i, m := range t.Msgs {
 		if err := m.ValidateBasic(); err != nil {
@@ -63,7 +69,7 @@ func (a *App) decodeAndVerify(raw []byte, fromMempool bool) (*tx.Tx, error) {
 // before its fee is charged changes nothing; once the fee is charged and the
 // nonce used, a failing message reverts only the messages.
 func (a *App) deliverTx(block *module.Context, raw []byte) *abci.ExecTxResult {
-	t, err := a.decodeAndVerify(raw, false)
+	t, err := a.decodeAndVerify(a.rules.Load(), raw, false)
 	if err != nil {
 		return execResult(err, nil)
 	}
@@ -93,12 +99,12 @@ func (a *App) deliverTx(block *module.Context, raw []byte) *abci.ExecTxResult {
 // simulateTx runs t against the mempool's state. Unlike a block, the
 // mempool admits a transaction only if all of it would succeed, so a
 // transfer the sender cannot cover is refused before it costs a fee.
-func (a *App) simulateTx(t *tx.Tx) error {
+func (a *App) simulateTx(rules *txRules, t *tx.Tx) error {
 	txKV := state.NewCache(a.check.kv)
 	if err := a.chargeFee(txKV, t); err != nil {
 		return err
 	}
-	ctx := &module.Context{KV: state.NewCache(txKV), ChainID: a.chainID, Height: a.check.height, Time: a.check.time}
+	ctx := &module.Context{KV: state.NewCache(txKV), ChainID: rules.chainID, Height: a.check.height, Time: a.check.time, Simulating: true}
 	if err := a.runMsgs(ctx, t); err != nil {
 		return err
 	}
@@ -125,8 +131,12 @@ func (a *App) chargeFee(kv state.KV, t *tx.Tx) error {
 }
 
 func txEvents(ctx *module.Context, t *tx.Tx) {
-	ctx.Emit(EventTx, AttrSender, t.Sender().String(), AttrNonce, strconv.FormatUint(t.Nonce, 10))
-	balances.EmitFee(ctx, t.Sender(), t.Fee)
+	if !ctx.Recording() {
+		return
+	}
+	sender := t.Sender().String()
+	ctx.Emit(EventTx, module.Indexed(AttrSender, sender), module.Attr(AttrNonce, strconv.FormatUint(t.Nonce, 10)))
+	balances.EmitFee(ctx, sender, t.Fee)
 }
 
 // runMsgs delivers each message to its module; the first failure stops.

@@ -40,15 +40,33 @@ type Context struct {
 	ChainID string
 	Height  int64
 	// Time is the block time from the header, agreed by consensus.
-	Time   time.Time
-	events []abci.Event
+	Time time.Time
+	// Simulating is set when the mempool runs a transaction to decide
+	// whether to admit it: nothing it does is kept, so no events are
+	// recorded.
+	Simulating bool
+	events     []abci.Event
 }
 
-// Emit records an event with indexed attributes given as key, value pairs.
-func (c *Context) Emit(typ string, kv ...string) {
-	attrs := make([]abci.EventAttribute, 0, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		attrs = append(attrs, abci.EventAttribute{Key: kv[i], Value: kv[i+1], Index: true})
+// Indexed is an event attribute CometBFT indexes, so tx_search can find
+// transactions by it (addresses, ids).
+func Indexed(key, value string) abci.EventAttribute {
+	return abci.EventAttribute{Key: key, Value: value, Index: true}
+}
+
+// Attr is an event attribute that is reported but not indexed (amounts).
+func Attr(key, value string) abci.EventAttribute {
+	return abci.EventAttribute{Key: key, Value: value}
+}
+
+// Recording reports whether events are kept; helpers that format
+// attributes check it first to skip the work while simulating.
+func (c *Context) Recording() bool { return !c.Simulating }
+
+// Emit records an event.
+func (c *Context) Emit(typ string, attrs ...abci.EventAttribute) {
+	if c.Simulating {
+		return
 	}
 	c.events = append(c.events, abci.Event{Type: typ, Attributes: attrs})
 }
@@ -59,5 +77,5 @@ func (c *Context) Events() []abci.Event { return c.events }
 // WithKV returns a context that writes to kv and collects its own events, for
 // running one transaction against a cache.
 func (c *Context) WithKV(kv state.KV) *Context {
-	return &Context{KV: kv, ChainID: c.ChainID, Height: c.Height, Time: c.Time}
+	return &Context{KV: kv, ChainID: c.ChainID, Height: c.Height, Time: c.Time, Simulating: c.Simulating}
 }

@@ -126,4 +126,3 @@ it resumes from its last committed block.`,
 		},
 	}
 }
-

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -105,16 +104,18 @@ func resolveAddress(kr *keyring.Keyring, s string) (address.Address, error) {
 	return address.Address{}, fmt.Errorf("%q is neither a pha1... address nor a key in the keyring", s)
 }
 
+// confirm asks a yes/no question on out and reads the answer from in. It
+// reads byte by byte so that a passphrase piped after the answer stays
+// unread for the next prompt.
 func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 	fmt.Fprintf(out, "%s [y/N] ", question)
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && line == "" {
+	line, err := readInputLine(in)
+	if err != nil && len(line) == 0 {
 		return false, fmt.Errorf("no answer on standard input (use --yes to skip the question)")
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	switch strings.ToLower(strings.TrimSpace(string(line))) {
 	case "y", "yes":
 		return true, nil
 	}
 	return false, nil
 }
-
