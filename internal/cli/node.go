@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,8 +17,6 @@ import (
 	"github.com/phalanetwork/phala/node"
 	"github.com/phalanetwork/phala/pha"
 )
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // signalContext is cancelled by Ctrl-C or SIGTERM.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
