@@ -22,6 +22,7 @@ import (
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/balances"
+
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -85,7 +86,7 @@ func New(store *state.Store, logger *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// newModules returns the modules in protocol order.
+// newModules returns the modules in protocol order, wired to each other.
 func newModules() ([]module.Module, *balances.Module) {
 	bal := balances.New()
 	return []module.Module{bal}, bal
@@ -172,6 +173,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	storeParams(a.store, p)
 	a.store.Set(keyChainID, []byte(req.ChainId))
+	module.SetGenesisHash(a.store, module.GenesisHash(req.ChainId, req.AppStateBytes))
 	ctx := &module.Context{KV: a.store, ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}
 	for _, m := range a.modules {
 		if err := m.InitGenesis(ctx, gs[m.Name()]); err != nil {
@@ -207,6 +209,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	ctx := &module.Context{KV: a.store, ChainID: a.rules.Load().chainID, Height: req.Height, Time: req.Time}
 	a.blockFees = pha.Amount{}
 	a.lastBlockTime = req.Time
+	module.RecordBlockHash(a.store, req.Height, req.Hash)
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.deliverTx(ctx, raw)

@@ -3,7 +3,9 @@ package app_test
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -72,7 +74,8 @@ func transfer(from account, nonce uint64, to address.Address, amount pha.Amount)
 
 func finalize(t testing.TB, a *app.App, height int64, txs ...[]byte) *abci.ResponseFinalizeBlock {
 	t.Helper()
-	res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: height, Time: time.Unix(height, 0), Txs: txs})
+	hash := sha256.Sum256([]byte(fmt.Sprint("block", height)))
+	res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: height, Hash: hash[:], Time: time.Unix(height, 0), Txs: txs})
 	if err != nil {
 		t.Fatal(err)
 	}

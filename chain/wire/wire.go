@@ -95,6 +95,10 @@ func (r *Reader) Done() error {
 // Offset is the number of bytes consumed.
 func (r *Reader) Offset() int { return r.off }
 
+// Fail marks the input malformed with a reason, for decoders that check
+// more than the primitives do (counts, enumerations).
+func (r *Reader) Fail(format string, args ...any) { r.fail(format, args...) }
+
 func (r *Reader) fail(format string, args ...any) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w at byte %d: %s", ErrMalformed, r.off, fmt.Sprintf(format, args...))
