@@ -103,6 +103,9 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		// The single validator has no peers; let the OS pick its p2p port
 		// so two devnets can run side by side.
 		c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+		// Nor does it need peer discovery, whose address book is written
+		// to disk after Stop returns.
+		c.P2P.PexReactor = false
 		c.Consensus.TimeoutCommit = o.BlockTime
 	})
 	if err != nil {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
 	nm "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
@@ -25,6 +27,8 @@ type Node struct {
 	store *state.Store
 	cfg   *cmtcfg.Config
 	log   *slog.Logger
+	// stopping demotes CometBFT's shutdown errors (closed listeners).
+	stopping *atomic.Bool
 }
 
 // Start opens the app state in <home>/data and starts CometBFT with it.
@@ -56,22 +60,23 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 	// One lock per ABCI connection rather than one for all: the app guards
 	// its own state, and the mempool can check signatures while a block
 	// executes.
-	cmt, err := newComet(ctx, c, logger, proxy.NewConnSyncLocalClientCreator(a))
+	stopping := new(atomic.Bool)
+	cmt, err := newComet(ctx, c, newCometLogger(logger, stopping), proxy.NewConnSyncLocalClientCreator(a))
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger}, nil
+	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping}, nil
 }
 
 // StartABCI starts CometBFT from a complete config with any ABCI
 // application behind a local client. Benchmarks use it to run CometBFT's
 // example apps on exactly the engine and settings our app gets.
 func StartABCI(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, a abci.Application) (*nm.Node, error) {
-	return newComet(ctx, c, logger, proxy.NewLocalClientCreator(a))
+	return newComet(ctx, c, newCometLogger(logger, new(atomic.Bool)), proxy.NewLocalClientCreator(a))
 }
 
-func newComet(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, cc proxy.ClientCreator) (*nm.Node, error) {
+func newComet(ctx context.Context, c *cmtcfg.Config, logger cmtlog.Logger, cc proxy.ClientCreator) (*nm.Node, error) {
 	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key (run phala init first?): %w", err)
@@ -79,7 +84,7 @@ func newComet(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, cc pro
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	n, err := nm.NewNodeWithContext(ctx, c, pv, nodeKey, cc,
 		nm.DefaultGenesisDocProviderFunc(c), cmtcfg.DefaultDBProvider,
-		nm.DefaultMetricsProvider(c.Instrumentation), NewCometLogger(logger))
+		nm.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		return nil, fmt.Errorf("create node: %w", err)
 	}
@@ -101,6 +106,7 @@ func (n *Node) RPCAddress() string { return RPCURL(n.cfg.RPC.ListenAddress) }
 // Stop shuts CometBFT down and closes the state database.
 func (n *Node) Stop() error {
 	var errs []error
+	n.stopping.Store(true)
 	if n.cmt.IsRunning() {
 		if err := n.cmt.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop node: %w", err))

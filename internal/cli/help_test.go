@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/phalanetwork/phala/crypto/address"
 
 	"github.com/spf13/cobra"
 )
@@ -19,6 +22,14 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		}
 		if c.Runnable() && c.Example == "" {
 			t.Errorf("%q has no example", c.CommandPath())
+		}
+		// Every complete address shown in an example must be valid.
+		for _, word := range strings.Fields(c.Example) {
+			if strings.HasPrefix(word, "pha1") && !strings.Contains(word, "...") {
+				if _, err := address.Parse(word); err != nil {
+					t.Errorf("%q example: %v", c.CommandPath(), err)
+				}
+			}
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)

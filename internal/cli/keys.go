@@ -259,7 +259,7 @@ func newKeysShowCmd(g *globals, open keyringOpener) *cobra.Command {
 pha1 address. No passphrase is needed. --address prints only the address, for
 use in scripts.`,
 		Example: `  phala keys show alice
-  phala keys show pha1qy352euf40x77qfrg4ncn27daufrg4ncq2dxpk
+  phala keys show pha159wl49q022w75mxszd2y4sdx0yp2df7xfzz67r
   phala keys show alice --address
   phala keys show alice --output json`,
 		Args: cobra.ExactArgs(1),

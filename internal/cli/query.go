@@ -29,16 +29,12 @@ func newQueryCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// queryAddressKeyring opens the keyring only to turn a key name into an
-// address; a missing keyring is not an error for a query.
-func (g *globals) queryAddressKeyring() *keyring.Keyring {
-	kr, err := keyring.Open(g.home, g.keyringBackend, func(string, bool) ([]byte, error) {
+// queryKeyring opens the keyring only to turn a key name into an address;
+// a query never needs a passphrase.
+func (g *globals) queryKeyring() (*keyring.Keyring, error) {
+	return keyring.Open(g.home, g.keyringBackend, func(string, bool) ([]byte, error) {
 		return nil, fmt.Errorf("a query never needs a passphrase")
 	})
-	if err != nil {
-		return nil
-	}
-	return kr
 }
 
 func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
@@ -52,7 +48,7 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 		Example: fmt.Sprintf("  phala query %s pha1... --node http://127.0.0.1:26657 --output json", use),
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(g.queryAddressKeyring(), args[0])
+			addr, err := resolveAddress(g.queryKeyring, args[0])
 			if err != nil {
 				return err
 			}

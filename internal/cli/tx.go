@@ -55,7 +55,7 @@ or a key name; AMOUNT is in PHA with the suffix ("1.5PHA") or in base units
 			if err != nil {
 				return err
 			}
-			to, err := resolveAddress(kr, args[1])
+			to, err := resolveAddress(func() (*keyring.Keyring, error) { return kr, nil }, args[1])
 			if err != nil {
 				return err
 			}
@@ -91,12 +91,13 @@ or a key name; AMOUNT is in PHA with the suffix ("1.5PHA") or in base units
 	return cmd
 }
 
-// resolveAddress accepts a bech32 address or the name of a key in kr.
-func resolveAddress(kr *keyring.Keyring, s string) (address.Address, error) {
+// resolveAddress accepts a bech32 address or the name of a key in the
+// keyring that open returns; the keyring is opened only for a name.
+func resolveAddress(open func() (*keyring.Keyring, error), s string) (address.Address, error) {
 	if strings.HasPrefix(s, address.Prefix+"1") {
 		return address.Parse(s)
 	}
-	if kr != nil {
+	if kr, err := open(); err == nil {
 		if info, err := kr.Find(s); err == nil {
 			return info.Address, nil
 		}

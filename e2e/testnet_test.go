@@ -1,0 +1,181 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// TestFourValidatorsSurviveKill runs a 4-validator network from
+// `phala testnet`, SIGKILLs one validator, checks that the other three keep
+// committing, restarts the killed one and checks that it catches up to the
+// same state.
+func TestFourValidatorsSurviveKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: runs a 4-validator network for about half a minute")
+	}
+	h := newHarness(t)
+	dir := filepath.Join(t.TempDir(), "net")
+	base := freePortRange(t, 8)
+	h.mustRun("testnet", "--validators", "4", "--output", dir, "--starting-port", strconv.Itoa(base), "--block-time", "500ms")
+
+	const n = 4
+	nodes := make([]*proc, n)
+	clients := make([]*client.Client, n)
+	homes := make([]string, n)
+	urls := make([]string, n)
+	for i := range n {
+		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
+		urls[i] = fmt.Sprintf("http://127.0.0.1:%d", base+2*i+1)
+		clients[i] = newClient(t, urls[i])
+		nodes[i] = h.start(fmt.Sprintf("node%d", i), "node", "--home", homes[i])
+	}
+	for i := range n {
+		waitHeight(t, clients[i], 3, 60*time.Second, nodes...)
+	}
+	t.Logf("all %d validators at height 3", n)
+
+	kr, err := keyring.Open(homes[0], keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceKey, err := kr.PrivKey("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceInfo, err := kr.Get("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobInfo, err := kr.Get("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, bob := aliceInfo.Address.String(), bobInfo.Address.String()
+	alice0, bob0 := h.balance(urls[0], alice), h.balance(urls[0], bob)
+
+	// Transfers from alice to bob, each through the given node; sent and
+	// fees add up what alice paid.
+	var sent, fees pha.Amount
+	var count uint64
+	transfer := func(node int, amount pha.Amount) {
+		t.Helper()
+		// A node answers queries from its own last commit, so it may not
+		// know yet of the transfer just committed through another node:
+		// wait until it sees alice's nonce move past it.
+		waitFor(t, 30*time.Second, fmt.Sprintf("node%d to see alice's nonce %d", node, count), func() (bool, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			acct, err := clients[node].Account(ctx, aliceInfo.Address)
+			return err == nil && acct.Nonce >= count, err
+		}, nodes[node])
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := clients[node].Send(ctx, aliceKey, pha.Amount{}, "e2e", &balances.MsgTransfer{To: bobInfo.Address, Amount: amount})
+		if err != nil {
+			t.Fatalf("transfer %s through node%d: %v", amount.PHA(), node, err)
+		}
+		fee, err := pha.Parse(res.Fee)
+		if err != nil {
+			t.Fatalf("fee %q: %v", res.Fee, err)
+		}
+		sent, fees = mustAdd(t, sent, amount), mustAdd(t, fees, fee)
+		count++
+		t.Logf("transfer of %s committed through node%d at height %d", amount.PHA(), node, res.Height)
+	}
+	transfer(0, pha.Whole(1))
+	transfer(1, pha.Whole(2))
+
+	// SIGKILL node3: the other three hold 3/4 of the power and go on.
+	nodes[3].kill()
+	t.Logf("killed node3")
+	live := nodes[:3]
+	killedAt := maxHeight(t, clients[:3])
+	for i := range 3 {
+		waitHeight(t, clients[i], killedAt+3, 60*time.Second, live...)
+	}
+	transfer(1, pha.Whole(3))
+	transfer(2, pha.Whole(4))
+
+	// Restart node3 on its home: it catches up with the others.
+	restartAt := maxHeight(t, clients[:3])
+	nodes[3] = h.start("node3-restart", "node", "--home", homes[3])
+	caughtUp := time.Now()
+	waitHeight(t, clients[3], restartAt+2, 90*time.Second, nodes...)
+	t.Logf("node3 restarted at others' height %d and reached %d in %s", restartAt, restartAt+2, time.Since(caughtUp).Round(time.Millisecond))
+
+	// All four agree on a recent block and the state after it: the app hash
+	// of height H is in the header of block H+1.
+	heights := make([]int64, n)
+	for i, c := range clients {
+		heights[i] = mustHeight(t, c)
+	}
+	// Block hh+1 is on every node and was committed after node3 restarted.
+	hh := slices.Min(heights) - 1
+	if hh < restartAt {
+		t.Fatalf("common height %d is below node3's restart height %d (heights %v)", hh, restartAt, heights)
+	}
+	var refApp, refBlock []byte
+	for i, c := range clients {
+		app, blk := appHashAfter(t, c, hh)
+		if i == 0 {
+			refApp, refBlock = app, blk
+			continue
+		}
+		if !bytes.Equal(app, refApp) || !bytes.Equal(blk, refBlock) {
+			t.Fatalf("node%d disagrees at height %d: block %X app hash %X, node0 has block %X app hash %X",
+				i, hh, blk, app, refBlock, refApp)
+		}
+	}
+	t.Logf("all %d nodes agree on block %d (%X) and its app hash %X", n, hh, refBlock, refApp)
+
+	// Balances agree everywhere and add up.
+	wantBob := mustAdd(t, bob0, sent)
+	wantAlice := mustSub(t, mustSub(t, alice0, sent), fees)
+	for i, url := range urls {
+		if got := h.balance(url, bob); got.Cmp(wantBob) != 0 {
+			t.Errorf("node%d: bob has %s, want %s", i, got.PHA(), wantBob.PHA())
+		}
+		if got := h.balance(url, alice); got.Cmp(wantAlice) != 0 {
+			t.Errorf("node%d: alice has %s, want %s", i, got.PHA(), wantAlice.PHA())
+		}
+	}
+}
+
+// maxHeight is the highest latest height among the clients' nodes.
+func maxHeight(t *testing.T, clients []*client.Client) int64 {
+	t.Helper()
+	var m int64
+	for _, c := range clients {
+		m = max(m, mustHeight(t, c))
+	}
+	return m
+}
+
+// appHashAfter returns the app hash after block height (from the header of
+// block height+1) and the hash of block height.
+func appHashAfter(t *testing.T, c *client.Client, height int64) (appHash, blockHash []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	next := height + 1
+	b, err := c.RPC.Block(ctx, &next)
+	if err != nil {
+		t.Fatalf("block %d from %s: %v", next, c.RPC.Remote(), err)
+	}
+	if b.Block.Height != next {
+		t.Fatalf("block %d from %s has height %d", next, c.RPC.Remote(), b.Block.Height)
+	}
+	// The header of H+1 names block H by its hash.
+	return b.Block.AppHash, b.Block.LastBlockID.Hash
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# install-test-deps.sh installs what the end-to-end tests need besides Go:
+# Node.js with npm, and the npm packages of e2e/js (cosmjs's CometBFT RPC
+# client, used by TestCosmjsReadsBlocks).
+#
+# It is idempotent: when e2e/js/node_modules already matches package.json and
+# package-lock.json it does nothing. Node.js and npm are installed with
+# apt-get only when missing (as root, or through passwordless sudo).
+#
+#   scripts/install-test-deps.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+js="$root/e2e/js"
+min_node_major=18 # cosmjs 0.38 needs the global fetch of Node.js 18
+
+say() { printf 'install-test-deps: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+install_node() {
+	command -v apt-get >/dev/null 2>&1 ||
+		die "node and npm are missing and apt-get is not available: install Node.js >= $min_node_major with npm yourself"
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null 2>&1 ||
+			die "node and npm are missing; installing them with apt-get needs root (or sudo)"
+		sudo=(sudo -n)
+	fi
+	say "installing nodejs and npm with apt-get"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >&2
+}
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	install_node
+fi
+command -v node >/dev/null 2>&1 || die "node is still missing after apt-get install"
+command -v npm >/dev/null 2>&1 || die "npm is still missing after apt-get install"
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge "$min_node_major" ] ||
+	die "node $(node --version) is too old: the e2e JavaScript client needs Node.js >= $min_node_major"
+
+cd "$js"
+# One install at a time, should two test runs start together.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$js/.install.lock"
+	flock 9
+fi
+
+# node_modules is current when it was installed from these very manifests.
+stamp_file="node_modules/.phala-install-stamp"
+stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
+if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] &&
+	[ -f node_modules/@cosmjs/tendermint-rpc/package.json ]; then
+	say "e2e/js/node_modules is up to date"
+	exit 0
+fi
+
+if [ -f package-lock.json ]; then
+	say "npm ci in e2e/js"
+	npm ci --no-audit --no-fund >&2
+else
+	say "npm install in e2e/js (no package-lock.json yet)"
+	npm install --no-audit --no-fund >&2
+	stamp="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1) node-$node_major"
+fi
+printf '%s\n' "$stamp" >"$stamp_file"
+say "e2e/js dependencies installed"
