@@ -21,9 +21,16 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/node"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/worker"
 )
 
 // ChainID of every devnet.
@@ -42,8 +49,11 @@ type Options struct {
 	Reset   bool
 	// BlockTime is the pause between blocks (CometBFT's timeout_commit).
 	BlockTime time.Duration
-	Out       io.Writer
-	Logger    *slog.Logger
+	// Workers is the number of sim-TEE workers to run (default 1; -1 for
+	// none).
+	Workers int
+	Out     io.Writer
+	Logger  *slog.Logger
 }
 
 // Devnet is a running devnet.
@@ -52,6 +62,7 @@ type Devnet struct {
 	RPCURL  string
 	Home    string
 	Keyring *keyring.Keyring
+	Workers []*worker.Worker
 	// services run beside the validator and stop before it, last started
 	// first stopped.
 	services []Service
@@ -76,6 +87,9 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	if o.BlockTime == 0 {
 		o.BlockTime = time.Second
 	}
+	if o.Workers == 0 {
+		o.Workers = 1
+	}
 	if o.Reset {
 		if err := os.RemoveAll(o.Home); err != nil {
 			return nil, fmt.Errorf("reset %s: %w", o.Home, err)
@@ -85,9 +99,13 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	if err != nil {
 		return nil, err
 	}
+	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(o.Home, "config", "sim_attestation_key"))
+	if err != nil {
+		return nil, err
+	}
 	if !node.IsInitialized(o.Home) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
-		if err := initHome(o.Home, kr); err != nil {
+		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1)); err != nil {
 			return nil, fmt.Errorf("init devnet: %w", err)
 		}
 	}
@@ -116,9 +134,75 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		n.Stop()
 		return nil, err
 	}
-	// Workers, the gatekeeper, the gateway and the explorer start here and
-	// are appended to d.services.
+	// Workers start here; the gatekeeper, the gateway and the explorer
+	// will join them in d.services.
+	for i := 0; i < o.Workers; i++ {
+		w, err := d.startWorker(ctx, o, simKey, i)
+		if err != nil {
+			d.Stop()
+			return nil, fmt.Errorf("start worker %d: %w", i, err)
+		}
+		d.Workers = append(d.Workers, w)
+		d.services = append(d.services, workerService{w})
+	}
 	return d, nil
+}
+
+type workerService struct{ w *worker.Worker }
+
+func (s workerService) Name() string { return "worker " + s.w.ID().String()[:16] }
+func (s workerService) Stop() error  { return s.w.Stop() }
+
+// WorkerFunds is what a worker's operator account gets when a worker is
+// added after genesis.
+var WorkerFunds = pha.Whole(10_000)
+
+// startWorker runs sim-TEE worker i with its own home and operator account
+// worker<i> (funded from alice if genesis did not fund it).
+func (d *Devnet) startWorker(ctx context.Context, o Options, simKey ed25519.PrivateKey, i int) (*worker.Worker, error) {
+	name := fmt.Sprintf("worker%d", i)
+	info, err := d.Keyring.Get(name)
+	if err != nil {
+		if info, err = d.Keyring.Add(name); err != nil {
+			return nil, err
+		}
+		if err := d.fund(ctx, info.Address, WorkerFunds); err != nil {
+			return nil, err
+		}
+	}
+	op, err := d.Keyring.PrivKey(name)
+	if err != nil {
+		return nil, err
+	}
+	home := filepath.Join(d.Home, "workers", name)
+	p, err := worker.NewSimProvider(simKey, home)
+	if err != nil {
+		return nil, err
+	}
+	if i == 0 {
+		fmt.Fprint(o.Out, p.Warning())
+	}
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
+	if err != nil {
+		return nil, err
+	}
+	return worker.Start(ctx, worker.Options{
+		Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: op, Provider: p,
+		Logger: o.Logger, Poll: min(o.BlockTime/2, 500*time.Millisecond), BenchmarkTime: 200 * time.Millisecond,
+	})
+}
+
+func (d *Devnet) fund(ctx context.Context, to address.Address, amount pha.Amount) error {
+	key, err := d.Keyring.PrivKey("alice")
+	if err != nil {
+		return err
+	}
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		return err
+	}
+	_, err = c.Send(ctx, key, pha.Amount{}, "fund devnet worker", &balances.MsgTransfer{To: to, Amount: amount})
+	return err
 }
 
 // Stop stops every component, services first, then the validator.
@@ -157,7 +241,7 @@ func (d *Devnet) waitForBlock(ctx context.Context) error {
 	}
 }
 
-func initHome(home string, kr *keyring.Keyring) error {
+func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers int) error {
 	c := node.DefaultConfig()
 	c.Moniker = "devnet-validator"
 	pub, err := node.InitFiles(home, c)
@@ -165,7 +249,11 @@ func initHome(home string, kr *keyring.Keyring) error {
 		return err
 	}
 	var accts []node.GenesisAccount
-	for _, name := range Accounts {
+	names := append([]string(nil), Accounts...)
+	for i := 0; i < workers; i++ {
+		names = append(names, fmt.Sprintf("worker%d", i))
+	}
+	for _, name := range names {
 		info, err := kr.Get(name)
 		if err != nil {
 			_, priv, gerr := ed25519.GenerateKey(rand.Reader)
@@ -178,7 +266,14 @@ func initHome(home string, kr *keyring.Keyring) error {
 		}
 		accts = append(accts, node.GenesisAccount{Name: name, Address: info.Address})
 	}
-	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams())
+	reg := registry.Genesis{Params: registry.Params{
+		AllowSimTEE:        true,
+		SimAttestationKeys: []registry.HexBytes{registry.HexBytes(simKey)},
+		Measurements:       []registry.Measurement{{TEE: tee.KindSim, Value: worker.SimMeasurement(), Note: pruntime.SimCode}},
+		MaxAttestationAge:  registry.DefaultMaxAttestationAge,
+	}}
+	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
+		node.GenesisSection{Module: registry.Name, Value: reg})
 	if err != nil {
 		return err
 	}

@@ -108,10 +108,17 @@ type GenesisAccount struct {
 	Address address.Address
 }
 
+// GenesisSection is a module's genesis section beyond balances.
+type GenesisSection struct {
+	Module string
+	Value  any
+}
+
 // NewGenesis builds the genesis document of a new chain: the validators,
-// the app's default params and an allocation of perAccount to each account
-// (the rest of the supply goes to the subsidy pool and the treasury).
-func NewGenesis(chainID string, vals []GenesisValidator, accounts []GenesisAccount, perAccount pha.Amount, params app.Params) (*cmttypes.GenesisDoc, error) {
+// the app's params, an allocation of perAccount to each account (the rest
+// of the supply goes to the subsidy pool and the treasury) and any other
+// module sections.
+func NewGenesis(chainID string, vals []GenesisValidator, accounts []GenesisAccount, perAccount pha.Amount, params app.Params, sections ...GenesisSection) (*cmttypes.GenesisDoc, error) {
 	byName := map[string]address.Address{}
 	names := make([]string, 0, len(accounts))
 	for _, a := range accounts {
@@ -122,7 +129,11 @@ func NewGenesis(chainID string, vals []GenesisValidator, accounts []GenesisAccou
 	if err != nil {
 		return nil, err
 	}
-	gs, err := app.NewGenesisState(params, map[string]any{balances.Name: bal})
+	all := map[string]any{balances.Name: bal}
+	for _, sec := range sections {
+		all[sec.Module] = sec.Value
+	}
+	gs, err := app.NewGenesisState(params, all)
 	if err != nil {
 		return nil, err
 	}

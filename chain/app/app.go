@@ -22,6 +22,8 @@ import (
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
 
 	"github.com/phalanetwork/phala/pha"
 )
@@ -89,7 +91,11 @@ func New(store *state.Store, logger *slog.Logger) (*App, error) {
 // newModules returns the modules in protocol order, wired to each other.
 func newModules() ([]module.Module, *balances.Module) {
 	bal := balances.New()
-	return []module.Module{bal}, bal
+	reg := registry.New()
+	queue := mq.New()
+	queue.SetResolver(mq.OriginWorker, reg.ResolveWorkerKey)
+	queue.Route(registry.Name, reg.HandleMQ)
+	return []module.Module{bal, reg, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

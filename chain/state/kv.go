@@ -12,6 +12,7 @@ import "fmt"
 // validator take a different branch from the others.
 type KV interface {
 	Get(key []byte) []byte
+	// Set writes a non-empty value (an empty one cannot be proven).
 	Set(key, value []byte)
 	Delete(key []byte)
 	// Iterate calls fn for each key with the prefix in ascending order

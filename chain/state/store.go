@@ -59,8 +59,13 @@ func (s *Store) Get(key []byte) []byte {
 	return v
 }
 
-// Set writes key in the working tree.
+// Set writes key in the working tree. The value must not be empty: ICS23
+// cannot prove an empty leaf, and light clients must be able to prove
+// every value (a programming error panics).
 func (s *Store) Set(key, value []byte) {
+	if len(value) == 0 {
+		panic(fmt.Sprintf("state: empty value for key %q", key))
+	}
 	_, err := s.tree.Set(key, value)
 	must(err)
 }

@@ -33,6 +33,9 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 				g.home = filepath.Join(DefaultHome(), "devnet")
 			}
 			o.Home, o.Out, o.Logger = g.home, g.out, logger
+			if o.Workers == 0 {
+				o.Workers = -1 // the flag's 0 means none; Options' 0 means the default
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			d, err := devnet.Start(ctx, o)
@@ -52,6 +55,7 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 	f.IntVar(&o.RPCPort, "rpc-port", 26657, "CometBFT RPC port on 127.0.0.1 (0 picks a free one)")
 	f.BoolVar(&o.Reset, "reset", false, "delete the devnet's home and start a new chain")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "pause between blocks")
+	f.IntVar(&o.Workers, "workers", 1, "number of sim-TEE workers to run (0 for none)")
 	return cmd
 }
 
@@ -76,6 +80,12 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 			return err
 		}
 		fmt.Fprintf(w, "    %-6s %s  %s\n", name, info.Address, acct.Balance.PHA())
+	}
+	if len(d.Workers) > 0 {
+		fmt.Fprintf(w, "  workers (sim TEE):\n")
+		for _, wk := range d.Workers {
+			fmt.Fprintf(w, "    %s  %s\n", wk.ID(), wk.Endpoint())
+		}
 	}
 	fmt.Fprintf(w, "\ntry: phala tx transfer alice %s 1PHA --home %s --keyring-backend test --node %s --yes\n",
 		mustAddr(d, "bob"), d.Home, d.RPCURL)

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -25,7 +26,8 @@ func newQueryCmd(g *globals) *cobra.Command {
 		Short:   "Read chain state through a node",
 	}
 	cmd.AddCommand(newQueryBalanceCmd(g, "balance"), newQueryBalanceCmd(g, "account"),
-		newQuerySupplyCmd(g), newQueryTxCmd(g), newQueryBlockCmd(g))
+		newQuerySupplyCmd(g), newQueryTxCmd(g), newQueryBlockCmd(g),
+		newQueryWorkersCmd(g), newQueryWorkerCmd(g))
 	return cmd
 }
 
@@ -202,6 +204,60 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 				for _, t := range v.Txs {
 					fmt.Fprintf(w, "  %s\n", t)
 				}
+			})
+		},
+	}
+}
+
+func newQueryWorkersCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "workers",
+		Short:   "List registered TEE workers",
+		Example: "  phala query workers --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			var ws []registry.Worker
+			if _, err := c.Query(cmd.Context(), "/registry/workers", &ws); err != nil {
+				return err
+			}
+			return g.print(ws, func(w io.Writer) {
+				if len(ws) == 0 {
+					fmt.Fprintln(w, "no workers registered")
+				}
+				for _, wk := range ws {
+					fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
+				}
+			})
+		},
+	}
+}
+
+func newQueryWorkerCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "worker ID",
+		Short:   "Show one worker's record: keys, TEE, measurement, benchmark, endpoint",
+		Example: "  phala query worker 5f1c...e2 --output json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := registry.ParseWorkerID(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			var wk registry.Worker
+			if _, err := c.Query(cmd.Context(), "/registry/worker/"+id.String(), &wk); err != nil {
+				return err
+			}
+			return g.print(wk, func(w io.Writer) {
+				fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
+					wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
 			})
 		},
 	}

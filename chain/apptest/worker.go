@@ -1,0 +1,58 @@
+package apptest
+
+import (
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"testing"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/sim"
+)
+
+// SimCode is the code a test chain's sim workers measure.
+const SimCode = "phala-pruntime/apptest"
+
+// SimRegistry is a registry genesis that trusts sim workers signed by the
+// dev key made from "apptest" and running SimCode.
+func SimRegistry() registry.Genesis {
+	_, pub, _ := sim.DevAttestationKey("apptest")
+	m := sim.Measure(SimCode)
+	return registry.Genesis{Params: registry.Params{
+		AllowSimTEE:        true,
+		SimAttestationKeys: []registry.HexBytes{registry.HexBytes(pub)},
+		Measurements:       []registry.Measurement{{TEE: tee.KindSim, Value: m[:]}},
+		MaxAttestationAge:  registry.DefaultMaxAttestationAge,
+	}}
+}
+
+// RegisterSimWorker registers a new sim worker operated by op on a chain
+// made with SimRegistry, and returns its identity key.
+func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
+	t.Helper()
+	if c.Height == 0 {
+		c.Block()
+	}
+	key, _, _ := sim.DevAttestationKey("apptest")
+	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: SimCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, _ := ed25519.GenerateKey(rand.Reader)
+	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	info := registry.WorkerInfo{
+		Version: registry.WorkerInfoVersion, IdentityKey: id.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
+		ChainID: ChainID, GenesisHash: module.GenesisHash(ChainID, c.AppState), Operator: op.Addr,
+		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: BlockHash(c.Height),
+	}
+	att, err := tee.Attest(p, info.ReportData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := c.Deliver(op, &registry.MsgRegisterWorker{Info: info, Attestation: att}); res.Code != 0 {
+		t.Fatalf("register sim worker: %s", res.Log)
+	}
+	return id
+}

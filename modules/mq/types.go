@@ -1,0 +1,127 @@
+// Package mq is the message queue through the chain: off-chain senders
+// (workers, gatekeepers, clusters, contracts) post signed messages with a
+// per-origin sequence number, the chain accepts each sequence slot once and
+// routes the message to the module that owns its topic; messages to
+// workers leave the chain as events that a worker's light client verifies.
+package mq
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/wire"
+)
+
+// Name is the module name: genesis section, query path and key prefix.
+const Name = "mq"
+
+// Codespace of this module's errors.
+const Codespace = Name
+
+// Errors of the mq module.
+var (
+	ErrBadSignature      = abcierr.Register(Codespace, 2, "message signature does not verify")
+	ErrStaleSequence     = abcierr.Register(Codespace, 3, "sequence already used")
+	ErrGappedSequence    = abcierr.Register(Codespace, 4, "sequence skips ahead")
+	ErrUnsupportedOrigin = abcierr.Register(Codespace, 5, "origin kind has no key on chain")
+	ErrUnknownOrigin     = abcierr.Register(Codespace, 6, "origin not found")
+	ErrNoHandler         = abcierr.Register(Codespace, 7, "no module handles the topic")
+	ErrInvalidMessage    = abcierr.Register(Codespace, 8, "invalid message")
+)
+
+// OriginKind says what kind of sender an origin is, and so which key
+// signs its messages.
+type OriginKind uint8
+
+// Origin kinds.
+const (
+	OriginWorker     OriginKind = 1 // signed by the worker identity key
+	OriginGatekeeper OriginKind = 2 // signed by the gatekeeper's key
+	OriginCluster    OriginKind = 3 // signed by the cluster key
+	OriginContract   OriginKind = 4 // signed by the contract key
+)
+
+// String names the kind.
+func (k OriginKind) String() string {
+	switch k {
+	case OriginWorker:
+		return "worker"
+	case OriginGatekeeper:
+		return "gatekeeper"
+	case OriginCluster:
+		return "cluster"
+	case OriginContract:
+		return "contract"
+	}
+	return fmt.Sprintf("origin(%d)", k)
+}
+
+// ParseOriginKind reads a kind name.
+func ParseOriginKind(s string) (OriginKind, error) {
+	for k := OriginWorker; k <= OriginContract; k++ {
+		if k.String() == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown origin kind %q", ErrInvalidMessage, s)
+}
+
+// OriginIDSize is the size of every origin id (a public key or a 32-byte
+// id).
+const OriginIDSize = 32
+
+// Origin identifies a sender.
+type Origin struct {
+	Kind OriginKind
+	ID   [OriginIDSize]byte
+}
+
+// String is "kind/hex-id".
+func (o Origin) String() string { return o.Kind.String() + "/" + hex.EncodeToString(o.ID[:]) }
+
+// key is the state-key suffix of the origin.
+func (o Origin) key() []byte {
+	return append([]byte{byte(o.Kind)}, o.ID[:]...)
+}
+
+var (
+	prefixSeq        = []byte("mq/seq/")
+	prefixEgress     = []byte("mq/out/")
+	prefixEgressMsgs = []byte("mq/msg/")
+)
+
+// SequenceKey is the state key of an origin's next sequence, for proofs: a
+// restarted worker reads it through its light client to resume.
+func SequenceKey(o Origin) []byte { return append(append([]byte(nil), prefixSeq...), o.key()...) }
+
+// EgressKey is the state key of the next sequence of messages to a
+// destination.
+func EgressKey(o Origin) []byte { return append(append([]byte(nil), prefixEgress...), o.key()...) }
+
+// EgressMessageKey is the state key of message seq to dest.
+func EgressMessageKey(dest Origin, seq uint64) []byte {
+	k := append(append([]byte(nil), prefixEgressMsgs...), dest.key()...)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+// Egress is a message from the chain to an off-chain origin.
+type Egress struct {
+	Topic   string
+	Payload []byte
+}
+
+func (e Egress) encode() []byte {
+	w := wire.NewWriter(len(e.Topic) + len(e.Payload) + 8)
+	w.String(e.Topic)
+	w.VarBytes(e.Payload)
+	return w.Bytes()
+}
+
+// DecodeEgress reads a stored egress message.
+func DecodeEgress(b []byte) (Egress, error) {
+	r := wire.NewReader(b)
+	e := Egress{Topic: r.String(MaxTopicLen), Payload: append([]byte(nil), r.VarBytes(MaxPayloadLen)...)}
+	return e, r.Done()
+}

@@ -1,0 +1,27 @@
+package registry
+
+import "github.com/phalanetwork/phala/chain/module"
+
+// Event types and attribute keys of the registry module.
+const (
+	EventRegistered = "worker_registered"
+	EventEndpoint   = "worker_endpoint"
+
+	AttrWorker   = "worker"
+	AttrOperator = "operator"
+	AttrTEE      = "tee"
+	AttrNew      = "new"
+	AttrEndpoint = "endpoint"
+)
+
+func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
+	if !ctx.Recording() {
+		return
+	}
+	n := "false"
+	if isNew {
+		n = "true"
+	}
+	ctx.Emit(EventRegistered, module.Indexed(AttrWorker, w.ID.String()), module.Indexed(AttrOperator, w.Operator.String()),
+		module.Attr(AttrTEE, string(w.TEE)), module.Attr(AttrNew, n))
+}

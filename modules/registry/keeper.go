@@ -1,0 +1,81 @@
+package registry
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// Keeper reads and writes registry state. Records are stored as JSON of
+// fixed structs, whose field order makes the bytes deterministic.
+type Keeper struct{}
+
+// Params returns the registry params.
+func (Keeper) Params(kv state.KV) Params {
+	var p Params
+	mustDecode(kv.Get(keyParams), &p, "registry params")
+	return p
+}
+
+// SetParams stores the params.
+func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, mustEncode(p)) }
+
+// Worker returns the record of a worker.
+func (Keeper) Worker(kv state.KV, id WorkerID) (Worker, bool) {
+	raw := kv.Get(WorkerKey(id))
+	if raw == nil {
+		return Worker{}, false
+	}
+	var w Worker
+	mustDecode(raw, &w, "worker "+id.String())
+	return w, true
+}
+
+// SetWorker stores a worker record.
+func (Keeper) SetWorker(kv state.KV, w Worker) { kv.Set(WorkerKey(w.ID), mustEncode(w)) }
+
+// IterateWorkers calls fn for each worker in id order.
+func (Keeper) IterateWorkers(kv state.KV, fn func(Worker) bool) {
+	kv.Iterate(prefixWorker, func(_, v []byte) bool {
+		var w Worker
+		mustDecode(v, &w, "worker record")
+		return fn(w)
+	})
+}
+
+// UseAttestation records an attestation as used and reports whether it
+// was new. It is keyed on what the TEE vouched for (kind and report data),
+// not on the evidence bytes: ECDSA quotes stay valid under signature
+// malleability, so the same attestation can come in different bytes.
+func (Keeper) UseAttestation(kv state.KV, kind tee.Kind, reportData [tee.ReportDataSize]byte) bool {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write(reportData[:])
+	k := append(append([]byte(nil), prefixUsedAtt...), h.Sum(nil)...)
+	if kv.Get(k) != nil {
+		return false
+	}
+	kv.Set(k, []byte{1})
+	return true
+}
+
+func mustEncode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("registry: encode %T: %v", v, err)) // fixed structs always encode
+	}
+	return b
+}
+
+func mustDecode(raw []byte, v any, what string) {
+	if raw == nil {
+		return
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("%s: %w", what, err)})
+	}
+}

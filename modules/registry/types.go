@@ -1,0 +1,111 @@
+// Package registry is the on-chain registry of TEE workers: the
+// measurement allow-list, worker registration by attestation, worker
+// records and their endpoints.
+package registry
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// Name is the module name: genesis section, query path and key prefix.
+const Name = "registry"
+
+// Codespace of this module's errors.
+const Codespace = Name
+
+// Errors of the registry module; each names the check that failed.
+var (
+	ErrBadGenesis          = abcierr.Register(Codespace, 2, "invalid registry genesis")
+	ErrBadAttestation      = abcierr.Register(Codespace, 3, "attestation does not verify")
+	ErrMeasurementRejected = abcierr.Register(Codespace, 4, "measurement not on the allow-list")
+	ErrReportDataMismatch  = abcierr.Register(Codespace, 5, "report data does not match the worker info")
+	ErrStaleAttestation    = abcierr.Register(Codespace, 6, "attestation is stale")
+	ErrReplayed            = abcierr.Register(Codespace, 7, "attestation already used")
+	ErrWrongChain          = abcierr.Register(Codespace, 8, "worker info is for another chain")
+	ErrNotOperator         = abcierr.Register(Codespace, 9, "sender is not the worker's operator")
+	ErrUnknownWorker       = abcierr.Register(Codespace, 10, "unknown worker")
+	ErrBadWorkerSignature  = abcierr.Register(Codespace, 11, "worker signature does not verify")
+	ErrInvalidWorkerInfo   = abcierr.Register(Codespace, 12, "invalid worker info")
+	ErrSimNotAllowed       = abcierr.Register(Codespace, 13, "simulated TEE not allowed on this chain")
+)
+
+// WorkerID is a worker's identity public key (ed25519).
+type WorkerID [32]byte
+
+// String is the hex form used in queries and events.
+func (id WorkerID) String() string { return hex.EncodeToString(id[:]) }
+
+// MarshalText writes hex.
+func (id WorkerID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText reads hex.
+func (id *WorkerID) UnmarshalText(b []byte) error {
+	p, err := ParseWorkerID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = p
+	return nil
+}
+
+// ParseWorkerID reads a 64-character hex worker id.
+func ParseWorkerID(s string) (WorkerID, error) {
+	var id WorkerID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(id) {
+		return id, fmt.Errorf("%w: worker id must be 64 hex characters, got %q", ErrUnknownWorker, s)
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// Worker is the chain's record of a registered worker.
+type Worker struct {
+	ID               WorkerID        `json:"id"`
+	ECDHKey          HexBytes        `json:"ecdh_pubkey"`
+	Operator         address.Address `json:"operator"`
+	TEE              tee.Kind        `json:"tee"`
+	Measurement      HexBytes        `json:"measurement"`
+	Version          uint32          `json:"version"`
+	Features         []string        `json:"features"`
+	BenchmarkScore   uint64          `json:"benchmark_score"`
+	RegisteredHeight int64           `json:"registered_height"`
+	AttestedHeight   int64           `json:"attested_height"`
+	Endpoint         string          `json:"endpoint"`
+	// EndpointHeight is the signing height of the last endpoint update;
+	// an update must carry a higher one, so old updates cannot be replayed.
+	EndpointHeight int64 `json:"endpoint_height"`
+}
+
+// HexBytes marshals as hex in JSON.
+type HexBytes []byte
+
+// MarshalText writes hex.
+func (h HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+// UnmarshalText reads hex.
+func (h *HexBytes) UnmarshalText(b []byte) error {
+	d, err := hex.DecodeString(string(b))
+	if err != nil {
+		return err
+	}
+	*h = d
+	return nil
+}
+
+// State keys, all under the module prefix.
+var (
+	keyParams     = []byte("registry/params")
+	prefixWorker  = []byte("registry/w/")
+	prefixUsedAtt = []byte("registry/att/")
+)
+
+// WorkerKey is the state key of a worker record, for proofs.
+func WorkerKey(id WorkerID) []byte {
+	return append(append([]byte(nil), prefixWorker...), id[:]...)
+}

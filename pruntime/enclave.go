@@ -1,0 +1,216 @@
+// Package pruntime is the enclave half of a worker: it owns every key and
+// every plaintext. The host half (package worker) gives it chain data and
+// carries its signed, encrypted outputs; it trusts nothing the host says
+// and verifies the chain itself through its light client (chainsync).
+package pruntime
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// Version is the pruntime version a worker reports in its WorkerInfo.
+const Version = "0.1.0"
+
+// Features the pruntime supports, reported in its WorkerInfo.
+var Features = []string{"mq/v1"}
+
+// Enclave is one worker's trusted half.
+type Enclave struct {
+	provider    tee.Provider
+	store       *sealed.Store
+	identity    ed25519.PrivateKey
+	ecdh        *ecdh.PrivateKey
+	chainID     string
+	genesisHash [32]byte
+
+	// mu guards the light client and the outbox.
+	mu   sync.Mutex
+	sync *chainsync.Sync
+	out  *outbox
+}
+
+// identityRecord is the sealed form of the worker's long-term keys.
+type identityRecord struct {
+	IdentitySeed []byte `json:"identity_seed"`
+	ECDHKey      []byte `json:"ecdh_key"`
+}
+
+const entryIdentity = "identity"
+
+// Open starts the enclave over the sealed store in dir. On first start it
+// makes the identity (ed25519) and ECDH (X25519) keys inside the enclave
+// and seals them; later starts unseal the same keys, so the worker keeps
+// its identity. genesis is the trusted root of the light client.
+func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, error) {
+	sk, err := p.SealingKey()
+	if err != nil {
+		return nil, fmt.Errorf("enclave: sealing key: %w", err)
+	}
+	store, err := sealed.Open(dir, sk, p.DeriveLabel("phala/pruntime/sealed-store"))
+	if err != nil {
+		return nil, fmt.Errorf("enclave: %w", err)
+	}
+	id, err := loadOrCreateIdentity(store)
+	if err != nil {
+		return nil, err
+	}
+	sync, err := chainsync.New(genesis)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: light client: %w", err)
+	}
+	ek, err := ecdh.X25519().NewPrivateKey(id.ECDHKey)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
+	}
+	e := &Enclave{
+		provider:    p,
+		store:       store,
+		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
+		ecdh:        ek,
+		chainID:     genesis.ChainID,
+		genesisHash: module.GenesisHash(genesis.ChainID, genesis.AppState),
+		sync:        sync,
+	}
+	if e.out, err = loadOutbox(store); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func loadOrCreateIdentity(store *sealed.Store) (identityRecord, error) {
+	var rec identityRecord
+	raw, err := store.Get(entryIdentity)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &rec); err != nil || len(rec.IdentitySeed) != ed25519.SeedSize || len(rec.ECDHKey) != 32 {
+			return rec, fmt.Errorf("enclave: sealed identity is unreadable")
+		}
+		return rec, nil
+	case errors.Is(err, sealed.ErrNotFound):
+		rec.IdentitySeed = make([]byte, ed25519.SeedSize)
+		if _, err := rand.Read(rec.IdentitySeed); err != nil {
+			return rec, err
+		}
+		k, err := ecdh.X25519().GenerateKey(rand.Reader)
+		if err != nil {
+			return rec, err
+		}
+		rec.ECDHKey = k.Bytes()
+		raw, _ := json.Marshal(rec)
+		if err := store.Put(entryIdentity, raw); err != nil {
+			return rec, fmt.Errorf("enclave: seal identity: %w", err)
+		}
+		return rec, nil
+	default:
+		return rec, fmt.Errorf("enclave: unseal identity: %w", err)
+	}
+}
+
+// ID is the worker id: the identity public key.
+func (e *Enclave) ID() registry.WorkerID {
+	var id registry.WorkerID
+	copy(id[:], e.identity.Public().(ed25519.PublicKey))
+	return id
+}
+
+// ECDHPublicKey is the X25519 key others encrypt to this worker with.
+func (e *Enclave) ECDHPublicKey() []byte { return e.ecdh.PublicKey().Bytes() }
+
+// Kind is the TEE kind.
+func (e *Enclave) Kind() tee.Kind { return e.provider.Kind() }
+
+// ChainID is the chain the enclave follows.
+func (e *Enclave) ChainID() string { return e.chainID }
+
+// SyncedHeight is the last header the light client verified.
+func (e *Enclave) SyncedHeight() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sync.Height()
+}
+
+// Sync verifies headers up to the source's latest height.
+func (e *Enclave) Sync(ctx context.Context, src chainsync.Source) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.sync.AdvanceToLatest(ctx, src); err != nil {
+		return e.sync.Height(), err
+	}
+	return e.sync.Height(), nil
+}
+
+// Registration builds the registration message: a WorkerInfo naming the
+// latest verified block, and an attestation over it.
+func (e *Enclave) Registration(operator address.Address, score uint64) (*registry.MsgRegisterWorker, error) {
+	e.mu.Lock()
+	latest := e.sync.Latest()
+	e.mu.Unlock()
+	if latest == nil {
+		return nil, fmt.Errorf("enclave: no verified block to attest against yet")
+	}
+	info := registry.WorkerInfo{
+		Version:           registry.WorkerInfoVersion,
+		IdentityKey:       e.identity.Public().(ed25519.PublicKey),
+		ECDHKey:           e.ECDHPublicKey(),
+		ChainID:           e.chainID,
+		GenesisHash:       e.genesisHash,
+		Operator:          operator,
+		Features:          append([]string(nil), Features...),
+		BenchmarkScore:    score,
+		AttestedHeight:    latest.Height,
+		AttestedBlockHash: latest.Hash(),
+	}
+	att, err := tee.Attest(e.provider, info.ReportData())
+	if err != nil {
+		return nil, fmt.Errorf("enclave: attest: %w", err)
+	}
+	return &registry.MsgRegisterWorker{Info: info, Attestation: att}, nil
+}
+
+// RegisteredWorker reads this worker's chain record through the light
+// client, as of the returned height; ok is false when the chain has no
+// record.
+func (e *Enclave) RegisteredWorker(ctx context.Context, src chainsync.Source) (w registry.Worker, ok bool, height int64, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	raw, height, err := e.sync.VerifiedState(ctx, src, registry.WorkerKey(e.ID()))
+	if err != nil || raw == nil {
+		return w, false, height, err
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return w, false, height, fmt.Errorf("enclave: worker record: %w", err)
+	}
+	return w, true, height, nil
+}
+
+// EndpointUpdate signs a change of this worker's public endpoint at the
+// latest verified height.
+func (e *Enclave) EndpointUpdate(endpoint string) (*registry.MsgUpdateEndpoint, error) {
+	h := e.SyncedHeight()
+	if h == 0 {
+		return nil, fmt.Errorf("enclave: no verified block yet")
+	}
+	m := &registry.MsgUpdateEndpoint{Endpoint: endpoint, Height: h}
+	m.Sign(e.chainID, e.identity)
+	return m, nil
+}
+
+// SimCode is what a sim provider measures: sim has no code hash, so the
+// measurement names the pruntime version, and a devnet allow-lists it.
+const SimCode = "phala-pruntime/" + Version

@@ -1,0 +1,63 @@
+package tee_test
+
+import (
+	"testing"
+
+	"github.com/phalanetwork/phala/tee"
+)
+
+// fuzzVerify fuzzes Verify for one kind from seeds: it must never panic,
+// and whatever it accepts must carry a measurement.
+func fuzzVerify(f *testing.F, kind tee.Kind, o tee.VerifyOptions, seeds ...[]byte) {
+	for _, s := range seeds {
+		f.Add(s)
+		if len(s) > 1 {
+			f.Add(s[:len(s)/2])
+			f.Add(s[1:])
+		}
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0x01})
+	f.Add(make([]byte, 5000))
+	f.Fuzz(func(t *testing.T, ev []byte) {
+		v, err := tee.Verify(tee.Attestation{Kind: kind, Evidence: ev}, o)
+		if err == nil && (v == nil || v.Kind != kind || len(v.Measurement) == 0) {
+			t.Fatalf("accepted evidence with no measurement: %+v", v)
+		}
+	})
+}
+
+func FuzzVerifySim(f *testing.F) {
+	p, o := simSetup(f)
+	fuzzVerify(f, tee.KindSim, o, simQuote(f, p, [tee.ReportDataSize]byte{9}))
+}
+
+func FuzzVerifyTDX(f *testing.F) {
+	fuzzVerify(f, tee.KindTDX, tee.VerifyOptions{Now: tdxTime(), AllowDebug: true}, tdxQuote(f), readTestdata(f, "tdx_quote_v4.dat"))
+}
+
+func FuzzVerifySEVSNP(f *testing.F) {
+	report := readTestdata(f, "sevsnp_report.bin")
+	fuzzVerify(f, tee.KindSEVSNP, tee.VerifyOptions{Now: sevTime(), AllowDebug: true},
+		sevEvidence(f),
+		(&tee.SEVSNPEvidence{Version: tee.SEVSNPEvidenceVersion, Report: report, EndorsementCert: []byte{0x30, 0x82, 0x01}}).Encode())
+}
+
+// FuzzVerifyAnyKind feeds one evidence to every kind, including kinds that
+// do not exist, with every option set.
+func FuzzVerifyAnyKind(f *testing.F) {
+	_, o := simSetup(f)
+	o.AllowDebug = true
+	f.Add("sim", []byte{1})
+	f.Add("tdx", tdxQuote(f))
+	f.Add("sev-snp", sevEvidence(f))
+	f.Add("sgx", []byte{})
+	f.Fuzz(func(t *testing.T, kind string, ev []byte) {
+		_, _ = tee.Verify(tee.Attestation{Kind: tee.Kind(kind), Evidence: ev}, o)
+		_, _ = tee.TDXClaims(ev)
+		_, _ = tee.SEVSNPClaims(ev)
+		_, _ = tee.TrimTDXQuote(ev)
+		_, _ = tee.DecodeSimEvidence(ev)
+		_, _ = tee.DecodeSEVSNPEvidence(ev)
+	})
+}

@@ -1,0 +1,199 @@
+package tee
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	tdxabi "github.com/google/go-tdx-guest/abi"
+	"github.com/google/go-tdx-guest/pcs"
+	tdxpb "github.com/google/go-tdx-guest/proto/tdx"
+	tdxverify "github.com/google/go-tdx-guest/verify"
+)
+
+// tdxMeasuredRTMRs is how many RTMRs the TDX measurement covers: RTMR0-2
+// hold the boot chain (firmware configuration, kernel, command line,
+// initrd); RTMR3 is extended by the running guest and is left to Details.
+const tdxMeasuredRTMRs = 3
+
+// tdxDebugBit is TDATTRIBUTES.DEBUG (bit 0 of the little-endian field).
+const tdxDebugBit = 0x01
+
+// offlineTDXGetter refuses every fetch: the chain verifies offline.
+type offlineTDXGetter struct{}
+
+// Get implements the go-tdx-guest HTTPS getter by refusing.
+func (offlineTDXGetter) Get(url string) (map[string][]string, []byte, error) {
+	return nil, nil, fmt.Errorf("tee: network access refused during on-chain verification (%s)", url)
+}
+
+// parseTDXQuote parses a TDX v4 quote, insisting on its canonical encoding.
+func parseTDXQuote(evidence []byte) (*tdxpb.QuoteV4, error) {
+	var q *tdxpb.QuoteV4
+	err := guard("tdx quote", func() error {
+		parsed, err := tdxabi.QuoteToProto(evidence)
+		if err != nil {
+			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
+		}
+		v4, ok := parsed.(*tdxpb.QuoteV4)
+		if !ok {
+			return fmt.Errorf("%w: tdx quote: unsupported format %T", ErrBadEvidence, parsed)
+		}
+		if err := tdxabi.CheckQuoteV4(v4); err != nil {
+			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
+		}
+		if n := len(v4.GetExtraBytes()); n > 0 {
+			return fmt.Errorf("%w: tdx quote has %d unsigned trailing bytes (use TrimTDXQuote)", ErrBadEvidence, n)
+		}
+		again, err := tdxabi.QuoteToAbiBytes(v4)
+		if err != nil || !bytes.Equal(again, evidence) {
+			return fmt.Errorf("%w: tdx quote is not canonical (trailing or padding bytes)", ErrBadEvidence)
+		}
+		q = v4
+		return nil
+	})
+	return q, err
+}
+
+// TrimTDXQuote returns quote without the unsigned bytes some quote
+// generators append after the signed data; Verify rejects them, since
+// anyone could change them without invalidating the quote.
+func TrimTDXQuote(quote []byte) ([]byte, error) {
+	var out []byte
+	err := guard("tdx quote", func() error {
+		parsed, err := tdxabi.QuoteToProto(quote)
+		if err != nil {
+			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
+		}
+		v4, ok := parsed.(*tdxpb.QuoteV4)
+		if !ok {
+			return fmt.Errorf("%w: tdx quote: unsupported format %T", ErrBadEvidence, parsed)
+		}
+		v4.ExtraBytes = nil
+		out, err = tdxabi.QuoteToAbiBytes(v4)
+		if err != nil {
+			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// tdxMeasurement returns the measurement of a TDX quote body:
+// MRTD||RTMR0||RTMR1||RTMR2.
+func tdxMeasurement(body *tdxpb.TDQuoteBody) ([]byte, error) {
+	if body == nil || len(body.GetMrTd()) != tdxabi.MrTdSize || len(body.GetRtmrs()) < tdxMeasuredRTMRs {
+		return nil, fmt.Errorf("%w: tdx quote body lacks MRTD or RTMRs", ErrBadEvidence)
+	}
+	m := append([]byte(nil), body.GetMrTd()...)
+	for _, r := range body.GetRtmrs()[:tdxMeasuredRTMRs] {
+		m = append(m, r...)
+	}
+	return m, nil
+}
+
+// TDXClaims parses a TDX quote and returns what it claims, without
+// verifying it; the tdx provider uses it to learn its own measurement.
+func TDXClaims(quote []byte) (*Claims, error) {
+	q, err := parseTDXQuote(quote)
+	if err != nil {
+		return nil, err
+	}
+	m, err := tdxMeasurement(q.GetTdQuoteBody())
+	if err != nil {
+		return nil, err
+	}
+	c := &Claims{Measurement: m}
+	copy(c.ReportData[:], q.GetTdQuoteBody().GetReportData())
+	return c, nil
+}
+
+// verifyTDX checks a TDX v4 quote: canonical, certificates valid at the
+// block time, PCK chain to Intel's root, QE report signed by the PCK key,
+// quote signed by the attestation key the QE vouches for, not a debug TD.
+// TCB status (TCB Info, QE Identity collateral) is not checked: that needs
+// Intel PCS collateral, which the offline chain does not have.
+func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
+	q, err := parseTDXQuote(evidence)
+	if err != nil {
+		return nil, err
+	}
+	var chain *tdxverify.PCKCertificateChain
+	err = guard("tdx PCK chain", func() error {
+		c, err := tdxverify.ExtractChainFromQuote(q)
+		if err != nil {
+			return fmt.Errorf("%w: tdx PCK certificate chain: %w", ErrBadEvidence, err)
+		}
+		chain = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkValidity(o.Now, chain.PCKCertificate, chain.IntermediateCertificate, chain.RootCertificate); err != nil {
+		return nil, fmt.Errorf("tdx: %w", err)
+	}
+	body := q.GetTdQuoteBody()
+	roots, err := intelRootPool()
+	if err != nil {
+		return nil, err
+	}
+	opts := &tdxverify.Options{
+		Getter:       offlineTDXGetter{},
+		TrustedRoots: roots,
+		Now: &tdxverify.TimeSet{
+			PckCertChain: o.Now, TcbInfo: o.Now, QeIdentity: o.Now, PckCrl: o.Now, RootCaCrl: o.Now,
+		},
+	}
+	err = guard("tdx verify", func() error { return tdxverify.TdxQuote(q, opts) })
+	switch {
+	case errors.Is(err, ErrBadEvidence):
+		return nil, err
+	case errors.Is(err, tdxverify.ErrHashVerificationFail):
+		return nil, fmt.Errorf("%w: tdx quote signature by the attestation key: %v", ErrBadSignature, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: tdx: %v", ErrUntrustedChain, err)
+	}
+	if tdxDebug(body.GetTdAttributes()) && !o.AllowDebug {
+		return nil, fmt.Errorf("%w: tdx TDATTRIBUTES %x has DEBUG set", ErrDebugEnclave, body.GetTdAttributes())
+	}
+	m, err := tdxMeasurement(body)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verified{Kind: KindTDX, Measurement: m, Details: tdxDetails(q, chain)}
+	copy(v.ReportData[:], body.GetReportData())
+	return v, nil
+}
+
+// tdxDebug reports whether TDATTRIBUTES has DEBUG set; a missing field
+// counts as debug.
+func tdxDebug(attributes []byte) bool {
+	return len(attributes) == 0 || attributes[0]&tdxDebugBit != 0
+}
+
+// tdxDetails collects the quote fields worth displaying.
+func tdxDetails(q *tdxpb.QuoteV4, chain *tdxverify.PCKCertificateChain) map[string]string {
+	body := q.GetTdQuoteBody()
+	d := map[string]string{
+		"mr_td":           hex.EncodeToString(body.GetMrTd()),
+		"mr_seam":         hex.EncodeToString(body.GetMrSeam()),
+		"mr_signer_seam":  hex.EncodeToString(body.GetMrSignerSeam()),
+		"tee_tcb_svn":     hex.EncodeToString(body.GetTeeTcbSvn()),
+		"td_attributes":   hex.EncodeToString(body.GetTdAttributes()),
+		"xfam":            hex.EncodeToString(body.GetXfam()),
+		"mr_config_id":    hex.EncodeToString(body.GetMrConfigId()),
+		"mr_owner":        hex.EncodeToString(body.GetMrOwner()),
+		"mr_owner_config": hex.EncodeToString(body.GetMrOwnerConfig()),
+		"qe_svn":          hex.EncodeToString(q.GetHeader().GetQeSvn()),
+		"pce_svn":         hex.EncodeToString(q.GetHeader().GetPceSvn()),
+	}
+	for i, r := range body.GetRtmrs() {
+		d[fmt.Sprintf("rtmr%d", i)] = hex.EncodeToString(r)
+	}
+	if ext, err := pcs.PckCertificateExtensions(chain.PCKCertificate); err == nil {
+		d["fmspc"] = ext.FMSPC
+	}
+	return d
+}

@@ -1,0 +1,297 @@
+// Package worker is the host half of a worker: it talks to the chain over
+// RPC, keeps the enclave's sealed files on disk, serves HTTP, and carries
+// what the enclave signs to the chain. It holds no secret of the enclave:
+// only ciphertext, public keys and signed messages pass through it. The
+// operator's account key, which pays fees, is the host's own.
+package worker
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// Options configure a worker.
+type Options struct {
+	// Home holds the sealed store (Home/sealed).
+	Home    string
+	Genesis *cmttypes.GenesisDoc
+	NodeURL string
+	// Operator is the account that registers the worker and pays its fees.
+	Operator ed25519.PrivateKey
+	Provider tee.Provider
+	// Listen is the HTTP address; "127.0.0.1:0" picks a port.
+	Listen string
+	// PublicURL is the endpoint registered on chain; default http://<listen>.
+	PublicURL string
+	Logger    *slog.Logger
+	// Poll is how often the worker looks for new blocks.
+	Poll time.Duration
+	// BenchmarkTime is how long the CPU benchmark runs.
+	BenchmarkTime time.Duration
+}
+
+// Worker is a running worker.
+type Worker struct {
+	o        Options
+	enclave  *pruntime.Enclave
+	client   *client.Client
+	src      chainsync.Source
+	operator address.Address
+	log      *slog.Logger
+	http     *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	done     chan struct{}
+
+	mu         sync.Mutex
+	status     Status
+	registered chan struct{}
+	// settled is the height of the worker's last committed transaction:
+	// the verified state lags the chain by a block, and the worker acts on
+	// it only once it includes that transaction, so it never repeats one.
+	settled int64
+}
+
+// Status is what /info shows and the host loop tracks.
+type Status struct {
+	ID           string `json:"id"`
+	ECDHKey      string `json:"ecdh_pubkey"`
+	TEE          string `json:"tee"`
+	ChainID      string `json:"chain_id"`
+	Operator     string `json:"operator"`
+	Endpoint     string `json:"endpoint"`
+	SyncedHeight int64  `json:"synced_height"`
+	Registered   bool   `json:"registered"`
+	Benchmark    uint64 `json:"benchmark_score"`
+	LastError    string `json:"last_error,omitempty"`
+}
+
+// Start opens the enclave and starts the worker's loop and HTTP server.
+func Start(ctx context.Context, o Options) (*Worker, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Poll == 0 {
+		o.Poll = 500 * time.Millisecond
+	}
+	if o.BenchmarkTime == 0 {
+		o.BenchmarkTime = time.Second
+	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
+	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(o.NodeURL)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("worker: listen on %s: %w", o.Listen, err)
+	}
+	if o.PublicURL == "" {
+		o.PublicURL = "http://" + ln.Addr().String()
+	}
+	w := &Worker{
+		o: o, enclave: enc, client: c, src: chainsync.NewRPCSource(c.RPC),
+		operator: address.FromPubKey(o.Operator.Public().(ed25519.PublicKey)),
+		log:      o.Logger.With("worker", enc.ID().String()[:16]),
+		listener: ln, done: make(chan struct{}), registered: make(chan struct{}),
+	}
+	w.status = Status{ID: enc.ID().String(), ECDHKey: fmt.Sprintf("%x", enc.ECDHPublicKey()), TEE: string(enc.Kind()),
+		ChainID: enc.ChainID(), Operator: w.operator.String(), Endpoint: o.PublicURL}
+	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := w.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			w.log.Error("http server stopped", "err", err)
+		}
+	}()
+	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w.cancel = cancel
+	go w.loop(loopCtx)
+	w.log.Info("worker started", "tee", enc.Kind(), "endpoint", o.PublicURL, "operator", w.operator)
+	return w, nil
+}
+
+// ID is the worker id.
+func (w *Worker) ID() registry.WorkerID { return w.enclave.ID() }
+
+// Endpoint is the worker's public URL.
+func (w *Worker) Endpoint() string { return w.o.PublicURL }
+
+// Status returns a snapshot of the worker's state.
+func (w *Worker) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.status
+}
+
+// Registered is closed once the chain has this worker's record.
+func (w *Worker) Registered() <-chan struct{} { return w.registered }
+
+// Stop ends the loop and the HTTP server.
+func (w *Worker) Stop() error {
+	w.cancel()
+	<-w.done
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return w.http.Shutdown(ctx)
+}
+
+func (w *Worker) setStatus(f func(*Status)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f(&w.status)
+}
+
+// loop follows the chain and drives registration, the endpoint and the
+// outbox, one step per poll.
+func (w *Worker) loop(ctx context.Context) {
+	defer close(w.done)
+	t := time.NewTicker(w.o.Poll)
+	defer t.Stop()
+	for {
+		err := w.step(ctx)
+		w.setStatus(func(s *Status) {
+			s.LastError = ""
+			if err != nil {
+				s.LastError = err.Error()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("worker step failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (w *Worker) step(ctx context.Context) error {
+	h, err := w.enclave.Sync(ctx, w.src)
+	w.setStatus(func(s *Status) { s.SyncedHeight = h })
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	rec, ok, stateHeight, err := w.enclave.RegisteredWorker(ctx, w.src)
+	if errors.Is(err, chainsync.ErrBehind) {
+		return nil // the first blocks: nothing verified to read yet
+	}
+	if err != nil {
+		return err
+	}
+	if stateHeight < w.settled {
+		return nil
+	}
+	if !ok {
+		return w.register(ctx)
+	}
+	w.markRegistered(rec)
+	if rec.Endpoint != w.o.PublicURL {
+		if err := w.updateEndpoint(ctx); err != nil {
+			return err
+		}
+	}
+	return w.flushOutbox(ctx)
+}
+
+func (w *Worker) register(ctx context.Context) error {
+	score := pruntime.Benchmark(w.o.BenchmarkTime)
+	w.setStatus(func(s *Status) { s.Benchmark = score })
+	msg, err := w.enclave.Registration(w.operator, score)
+	if err != nil {
+		return err
+	}
+	res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", msg)
+	if err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	w.settled = res.Height
+	w.log.Info("worker registered", "height", res.Height, "benchmark", score)
+	return nil
+}
+
+func (w *Worker) markRegistered(rec registry.Worker) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.status.Registered {
+		w.status.Registered = true
+		w.status.Benchmark = rec.BenchmarkScore
+		close(w.registered)
+	}
+}
+
+func (w *Worker) updateEndpoint(ctx context.Context) error {
+	msg, err := w.enclave.EndpointUpdate(w.o.PublicURL)
+	if err != nil {
+		return err
+	}
+	res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", msg)
+	if err != nil {
+		return fmt.Errorf("update endpoint: %w", err)
+	}
+	w.settled = res.Height
+	w.log.Info("endpoint registered", "endpoint", w.o.PublicURL)
+	return nil
+}
+
+// ReportBenchmark runs the benchmark and posts the score through the mq.
+func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) {
+	score := pruntime.Benchmark(w.o.BenchmarkTime)
+	wr := wire.NewWriter(10)
+	wr.Uvarint(score)
+	m, err := w.enclave.Post(ctx, w.src, registry.TopicBenchmark, wr.Bytes())
+	if err != nil {
+		return m, err
+	}
+	w.setStatus(func(s *Status) { s.Benchmark = score })
+	return m, nil
+}
+
+// flushOutbox submits the enclave's pending messages in sequence order. A
+// message another replica already landed is stale and dropped by the
+// enclave on the next read; any other refusal abandons the slot.
+func (w *Worker) flushOutbox(ctx context.Context) error {
+	pending, err := w.enclave.Pending(ctx, w.src)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", &mq.MsgPush{Message: m})
+		switch {
+		case err == nil:
+			w.settled = res.Height
+		case errors.Is(err, mq.ErrStaleSequence):
+			// Already on chain.
+		default:
+			w.log.Warn("mq message refused; abandoning its slot", "topic", m.Topic, "sequence", m.Sequence, "err", err)
+			return w.enclave.Abandon(m.Sequence)
+		}
+	}
+	return nil
+}
