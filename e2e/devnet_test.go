@@ -14,7 +14,9 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/tee"
 )
 
 var (
@@ -42,6 +44,19 @@ func TestDevnetCLI(t *testing.T) {
 	if m := dn.waitLine(reBannerRPC, 5*time.Second); m[1] != url {
 		t.Fatalf("banner shows rpc %s, want %s", m[1], url)
 	}
+
+	// The devnet's sim worker registers itself within 10 s of the start.
+	waitFor(t, 10*time.Second-time.Since(started), "a registered sim worker", func() (bool, error) {
+		var ws []registry.Worker
+		r := h.run("query", "workers", "--node", url, "--output", "json")
+		if r.code != 0 {
+			return false, fmt.Errorf("%s", r)
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &ws); err != nil {
+			return false, err
+		}
+		return len(ws) == 1 && ws[0].TEE == tee.KindSim, nil
+	}, dn)
 
 	// GET /status answers.
 	st := getStatus(t, url)

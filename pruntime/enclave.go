@@ -45,13 +45,22 @@ type Enclave struct {
 	out  *outbox
 }
 
-// identityRecord is the sealed form of the worker's long-term keys.
-type identityRecord struct {
+// IdentityRecord is the sealed form of the worker's long-term keys. It is
+// exported, with the store's label and entry name, so an auditor holding the
+// sealing key (in sim mode: anyone with the seed) can check what is sealed.
+type IdentityRecord struct {
 	IdentitySeed []byte `json:"identity_seed"`
 	ECDHKey      []byte `json:"ecdh_key"`
 }
 
-const entryIdentity = "identity"
+// Sealed store layout.
+const (
+	// SealedStoreLabel (through the provider's DeriveLabel) derives the
+	// store's keys from the sealing key.
+	SealedStoreLabel = "phala/pruntime/sealed-store"
+	// EntryIdentity holds the IdentityRecord.
+	EntryIdentity = "identity"
+)
 
 // Open starts the enclave over the sealed store in dir. On first start it
 // makes the identity (ed25519) and ECDH (X25519) keys inside the enclave
@@ -62,7 +71,7 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 	if err != nil {
 		return nil, fmt.Errorf("enclave: sealing key: %w", err)
 	}
-	store, err := sealed.Open(dir, sk, p.DeriveLabel("phala/pruntime/sealed-store"))
+	store, err := sealed.Open(dir, sk, p.DeriveLabel(SealedStoreLabel))
 	if err != nil {
 		return nil, fmt.Errorf("enclave: %w", err)
 	}
@@ -93,9 +102,9 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 	return e, nil
 }
 
-func loadOrCreateIdentity(store *sealed.Store) (identityRecord, error) {
-	var rec identityRecord
-	raw, err := store.Get(entryIdentity)
+func loadOrCreateIdentity(store *sealed.Store) (IdentityRecord, error) {
+	var rec IdentityRecord
+	raw, err := store.Get(EntryIdentity)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(raw, &rec); err != nil || len(rec.IdentitySeed) != ed25519.SeedSize || len(rec.ECDHKey) != 32 {
@@ -113,7 +122,7 @@ func loadOrCreateIdentity(store *sealed.Store) (identityRecord, error) {
 		}
 		rec.ECDHKey = k.Bytes()
 		raw, _ := json.Marshal(rec)
-		if err := store.Put(entryIdentity, raw); err != nil {
+		if err := store.Put(EntryIdentity, raw); err != nil {
 			return rec, fmt.Errorf("enclave: seal identity: %w", err)
 		}
 		return rec, nil
@@ -155,14 +164,18 @@ func (e *Enclave) Sync(ctx context.Context, src chainsync.Source) (int64, error)
 	return e.sync.Height(), nil
 }
 
-// Registration builds the registration message: a WorkerInfo naming the
-// latest verified block, and an attestation over it.
+// Registration builds the registration message: a WorkerInfo naming a
+// recent verified block, and an attestation over it. It names the block
+// before the latest: a header can be verified (its commit is public) before
+// the application has committed that block, but the one before it is
+// always applied.
 func (e *Enclave) Registration(operator address.Address, score uint64) (*registry.MsgRegisterWorker, error) {
 	e.mu.Lock()
-	latest := e.sync.Latest()
+	h := e.sync.Height() - 1
+	anchor, ok := e.sync.Header(h)
 	e.mu.Unlock()
-	if latest == nil {
-		return nil, fmt.Errorf("enclave: no verified block to attest against yet")
+	if h < 1 || !ok {
+		return nil, fmt.Errorf("enclave: need two verified blocks to attest against, have %d", h+1)
 	}
 	info := registry.WorkerInfo{
 		Version:           registry.WorkerInfoVersion,
@@ -173,8 +186,8 @@ func (e *Enclave) Registration(operator address.Address, score uint64) (*registr
 		Operator:          operator,
 		Features:          append([]string(nil), Features...),
 		BenchmarkScore:    score,
-		AttestedHeight:    latest.Height,
-		AttestedBlockHash: latest.Hash(),
+		AttestedHeight:    anchor.Height,
+		AttestedBlockHash: anchor.Hash(),
 	}
 	att, err := tee.Attest(e.provider, info.ReportData())
 	if err != nil {

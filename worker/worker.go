@@ -83,7 +83,9 @@ type Status struct {
 	SyncedHeight int64  `json:"synced_height"`
 	Registered   bool   `json:"registered"`
 	Benchmark    uint64 `json:"benchmark_score"`
-	LastError    string `json:"last_error,omitempty"`
+	// Inbox counts the chain's messages to this worker read so far.
+	Inbox     uint64 `json:"inbox"`
+	LastError string `json:"last_error,omitempty"`
 }
 
 // Start opens the enclave and starts the worker's loop and HTTP server.
@@ -212,6 +214,9 @@ func (w *Worker) step(ctx context.Context) error {
 		return w.register(ctx)
 	}
 	w.markRegistered(rec)
+	if err := w.readInbox(ctx); err != nil {
+		return err
+	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {
 			return err
@@ -258,6 +263,19 @@ func (w *Worker) updateEndpoint(ctx context.Context) error {
 	w.settled = res.Height
 	w.log.Info("endpoint registered", "endpoint", w.o.PublicURL)
 	return nil
+}
+
+// readInbox takes in the chain's messages to this worker. The registry's
+// confirmation is the only one today; gatekeepers' key dispatch arrives the
+// same way.
+func (w *Worker) readInbox(ctx context.Context) error {
+	from := w.Status().Inbox
+	msgs, next, err := w.enclave.Inbox(ctx, w.src, from)
+	for _, m := range msgs {
+		w.log.Info("message from the chain", "topic", m.Topic)
+	}
+	w.setStatus(func(s *Status) { s.Inbox = next })
+	return err
 }
 
 // ReportBenchmark runs the benchmark and posts the score through the mq.

@@ -95,6 +95,7 @@ func newModules() ([]module.Module, *balances.Module) {
 	queue := mq.New()
 	queue.SetResolver(mq.OriginWorker, reg.ResolveWorkerKey)
 	queue.Route(registry.Name, reg.HandleMQ)
+	reg.SetQueue(queue)
 	return []module.Module{bal, reg, queue}, bal
 }
 

@@ -72,6 +72,7 @@ Start everything locally with:
 		newNodeCmd(g),
 		newTestnetCmd(g),
 		newDevnetCmd(g),
+		newWorkerCmd(g),
 		newBenchCmd(g),
 	)
 	return root

@@ -10,14 +10,20 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/tee"
 )
 
 // Module is the registry module.
 type Module struct {
 	Keeper Keeper
+	queue  *mq.Module
 }
+
+// SetQueue lets the registry send messages to workers through the mq.
+func (m *Module) SetQueue(q *mq.Module) { m.queue = q }
 
 var _ module.Module = (*Module)(nil)
 
@@ -112,6 +118,13 @@ func (m *Module) register(ctx *module.Context, sender address.Address, msg *MsgR
 	}
 	m.Keeper.SetWorker(ctx.KV, w)
 	emitRegistered(ctx, w, !exists)
+	if m.queue != nil {
+		// Tell the worker, through state its light client can prove, at
+		// which height the chain accepted this attestation.
+		wr := wire.NewWriter(10)
+		wr.Uvarint(uint64(ctx.Height))
+		m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: id}, TopicRegistered, wr.Bytes())
+	}
 	return nil
 }
 

@@ -10,8 +10,15 @@ import (
 	"github.com/phalanetwork/phala/modules/mq"
 )
 
-// TopicBenchmark carries a worker's latest benchmark score (a uvarint).
-const TopicBenchmark = "registry/benchmark"
+// Topics of the registry.
+const (
+	// TopicBenchmark (worker to chain) carries a worker's latest benchmark
+	// score (a uvarint).
+	TopicBenchmark = "registry/benchmark"
+	// TopicRegistered (chain to worker) carries the height (a uvarint) at
+	// which the chain accepted the worker's attestation.
+	TopicRegistered = "registry/registered"
+)
 
 // ResolveWorkerKey is the mq key resolver for worker origins: a worker's
 // messages are signed by its identity key, which is its id.

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/sevsnp"
+	"github.com/phalanetwork/phala/tee/tdx"
+	"github.com/phalanetwork/phala/worker"
+)
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	var (
+		operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
+	)
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a TEE worker (pRuntime): register on chain and follow it",
+		Long: `Run a worker. The enclave half makes and seals the worker's keys in
+--home/sealed, follows the chain through a light client rooted in genesis,
+attests and registers the worker (the --operator account signs and pays), and
+reports its benchmark score. The host half only carries signed and encrypted
+data. A restart unseals the same identity.
+
+--tee picks the TEE: tdx and sev-snp use the Linux configfs-tsm interface of
+a confidential VM; sim is a software stand-in for development that gives no
+confidentiality, accepted only by chains whose genesis sets allow_sim_tee.
+
+The genesis file is the light client's root of trust: pass --genesis, or the
+worker fetches it from --node once and keeps it in --home (trust on first use).`,
+		Example: `  phala worker --home ./w0 --node http://127.0.0.1:26657 --operator ops --tee sim \
+    --sim-attestation-key ~/.phala/devnet/config/sim_attestation_key --keyring-backend test
+  phala worker --home /var/lib/phala-worker --operator ops --tee tdx --genesis genesis.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := g.logger()
+			if err != nil {
+				return err
+			}
+			kr, err := g.openKeyring()
+			if err != nil {
+				return err
+			}
+			info, err := kr.Find(operator)
+			if err != nil {
+				return fmt.Errorf("--operator: %w", err)
+			}
+			opKey, err := kr.PrivKey(info.Name)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(g.home, 0o700); err != nil {
+				return err
+			}
+			gen, err := loadWorkerGenesis(cmd.Context(), g, genesisPath)
+			if err != nil {
+				return err
+			}
+			var p tee.Provider
+			switch tee.Kind(teeKind) {
+			case tee.KindSim:
+				if simKeyPath == "" {
+					return fmt.Errorf("--tee sim needs --sim-attestation-key (a devnet keeps one in config/sim_attestation_key)")
+				}
+				key, err := worker.LoadOrCreateSimAttestationKey(simKeyPath)
+				if err != nil {
+					return err
+				}
+				sp, err := worker.NewSimProvider(key, g.home)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(g.errOut, sp.Warning())
+				p = sp
+			case tee.KindTDX:
+				if p, err = tdx.Open(nil); err != nil {
+					return fmt.Errorf("open TDX: %w", err)
+				}
+			case tee.KindSEVSNP:
+				if p, err = sevsnp.Open(nil); err != nil {
+					return fmt.Errorf("open SEV-SNP: %w", err)
+				}
+			default:
+				return fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", teeKind)
+			}
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			w, err := worker.Start(ctx, worker.Options{
+				Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
+				Listen: listen, PublicURL: publicURL, Logger: logger,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.out, "worker %s\n  tee:      %s\n  endpoint: %s\n  operator: %s\n", w.ID(), p.Kind(), w.Endpoint(), info.Address)
+			<-ctx.Done()
+			return w.Stop()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&operator, "operator", "", "key name or address (in the keyring) of the account that registers the worker and pays its fees")
+	f.StringVar(&teeKind, "tee", "sim", "TEE: sim, tdx or sev-snp")
+	f.StringVar(&listen, "listen", "127.0.0.1:0", "HTTP listen address")
+	f.StringVar(&publicURL, "public-url", "", "endpoint registered on chain (default http://<listen address>)")
+	f.StringVar(&genesisPath, "genesis", "", "genesis.json to trust (default: --home/genesis.json, fetched from --node on first start)")
+	f.StringVar(&simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
+	cmd.MarkFlagRequired("operator")
+	return cmd
+}
+
+// loadWorkerGenesis reads the trusted genesis, fetching and keeping it on
+// first start when no file is named.
+func loadWorkerGenesis(ctx context.Context, g *globals, path string) (*cmttypes.GenesisDoc, error) {
+	if path != "" {
+		return cmttypes.GenesisDocFromFile(path)
+	}
+	kept := filepath.Join(g.home, "genesis.json")
+	if _, err := os.Stat(kept); err == nil {
+		return cmttypes.GenesisDocFromFile(kept)
+	}
+	c, err := client.New(g.node)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := c.RPC.Genesis(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fetch genesis from %s: %w", g.node, err)
+	}
+	if err := res.Genesis.SaveAs(kept); err != nil {
+		return nil, fmt.Errorf("keep genesis: %w", err)
+	}
+	return res.Genesis, nil
+}

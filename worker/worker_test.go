@@ -1,0 +1,334 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/worker"
+)
+
+// lockedBuffer collects log lines from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]byte(nil), l.b.Bytes()...)
+}
+
+type env struct {
+	d       *devnet.Devnet
+	gen     *cmttypes.GenesisDoc
+	simKey  ed25519.PrivateKey
+	op      ed25519.PrivateKey
+	client  *client.Client
+	logs    *lockedBuffer
+	log     *slog.Logger
+	tempDir string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	home := filepath.Join(t.TempDir(), "devnet")
+	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, RPCPort: 0, BlockTime: 100 * time.Millisecond, Workers: -1, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(home, "config", "sim_attestation_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := d.Keyring.PrivKey("worker0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.New(d.RPCURL)
+	return &env{d: d, gen: gen, simKey: simKey, op: op, client: c, logs: logs, log: log, tempDir: t.TempDir()}
+}
+
+func (e *env) startWorker(t *testing.T, home string) *worker.Worker {
+	t.Helper()
+	p, err := worker.NewSimProvider(e.simKey, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.Start(context.Background(), worker.Options{
+		Home: home, Genesis: e.gen, NodeURL: e.d.RPCURL, Operator: e.op, Provider: p,
+		Logger: e.log, Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// eventually polls cond every 50ms for up to 30s.
+func eventually(t *testing.T, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+}
+
+func (e *env) record(t *testing.T, id registry.WorkerID) (registry.Worker, error) {
+	var w registry.Worker
+	_, err := e.client.Query(context.Background(), "/registry/worker/"+id.String(), &w)
+	return w, err
+}
+
+func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
+	e := newEnv(t)
+	home := filepath.Join(e.tempDir, "worker")
+	w := e.startWorker(t, home)
+	select {
+	case <-w.Registered():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("not registered: %+v", w.Status())
+	}
+	id := w.ID()
+	var rec registry.Worker
+	eventually(t, "endpoint and registration notice", func() (bool, error) {
+		r, err := e.record(t, id)
+		rec = r
+		return err == nil && r.Endpoint == w.Endpoint() && w.Status().Inbox >= 1, err
+	})
+	if rec.TEE != "sim" || rec.Operator != address.FromPubKey(e.op.Public().(ed25519.PublicKey)) || !bytes.Equal(rec.Measurement, worker.SimMeasurement()) {
+		t.Fatalf("record %+v", rec)
+	}
+
+	// The benchmark score travels through the mq, signed by the enclave.
+	m, err := w.ReportBenchmark(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := new(uint64)
+	eventually(t, "benchmark on chain", func() (bool, error) {
+		r, err := e.record(t, id)
+		*score = r.BenchmarkScore
+		var seq mq.SequenceResponse
+		_, qerr := e.client.Query(context.Background(), "/mq/sequence/worker/"+id.String(), &seq)
+		return err == nil && qerr == nil && seq.Next == m.Sequence+1, errors.Join(err, qerr)
+	})
+	if err := w.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart unseals the same identity and does not register again.
+	w2 := e.startWorker(t, home)
+	defer w2.Stop()
+	if w2.ID() != id {
+		t.Fatalf("identity changed across restart: %s -> %s", id, w2.ID())
+	}
+	select {
+	case <-w2.Registered():
+	case <-time.After(30 * time.Second):
+		t.Fatal("restarted worker never saw its registration")
+	}
+	if r, _ := e.record(t, id); r.RegisteredHeight != rec.RegisteredHeight || r.AttestedHeight != rec.AttestedHeight {
+		t.Fatalf("restart re-registered: %+v then %+v", rec, r)
+	}
+	w2.Stop()
+
+	// No private key byte outside the sealed files: not in the worker's
+	// home, not in the chain's home, not in any log line.
+	secrets := unsealSecrets(t, e.simKey, home)
+	for _, root := range []string{home, e.d.Home} {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, sealed.Suffix) {
+				return err
+			}
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			assertNoSecrets(t, path, raw, secrets)
+			return nil
+		})
+	}
+	assertNoSecrets(t, "logs", e.logs.Bytes(), secrets)
+	if !bytes.Contains(e.logs.Bytes(), []byte("worker registered")) {
+		t.Fatal("the log capture saw nothing; the search above proves nothing")
+	}
+}
+
+// unsealSecrets opens the worker's sealed store the way an auditor with the
+// sealing key would and returns its private keys.
+func unsealSecrets(t *testing.T, simKey ed25519.PrivateKey, home string) map[string][]byte {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, _ := p.SealingKey()
+	st, err := sealed.Open(filepath.Join(home, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := st.Get(pruntime.EntryIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec pruntime.IdentityRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]byte{
+		"identity seed":    rec.IdentitySeed,
+		"identity privkey": ed25519.NewKeyFromSeed(rec.IdentitySeed),
+		"ecdh privkey":     rec.ECDHKey,
+	}
+}
+
+func assertNoSecrets(t *testing.T, where string, data []byte, secrets map[string][]byte) {
+	t.Helper()
+	for name, s := range secrets {
+		for form, needle := range map[string][]byte{
+			"raw": s, "hex": []byte(hex.EncodeToString(s)), "HEX": []byte(strings.ToUpper(hex.EncodeToString(s))),
+			"base64": []byte(base64.StdEncoding.EncodeToString(s)), "base64url": []byte(base64.RawURLEncoding.EncodeToString(s)),
+		} {
+			if bytes.Contains(data, needle) {
+				t.Errorf("%s: found the %s (%s)", where, name, form)
+			}
+		}
+	}
+}
+
+// TestOutboxResumesAfterRestart: messages signed before a crash are sent
+// after it with the same sequence numbers; no gap, no duplicate.
+func TestOutboxResumesAfterRestart(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	home := filepath.Join(e.tempDir, "enclave")
+	p, err := worker.NewSimProvider(e.simKey, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := chainsync.NewRPCSource(e.client.RPC)
+	e1, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "two verified headers", func() (bool, error) {
+		h, err := e1.Sync(ctx, src)
+		return h >= 2, err
+	})
+	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "registration visible to the enclave", func() (bool, error) {
+		e1.Sync(ctx, src)
+		_, ok, _, err := e1.RegisteredWorker(ctx, src)
+		return ok, err
+	})
+	post := func(en *pruntime.Enclave, score byte) mq.SignedMessage {
+		m, err := en.Post(ctx, src, registry.TopicBenchmark, []byte{score})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m0, m1 := post(e1, 11), post(e1, 12)
+	if m0.Sequence != 0 || m1.Sequence != 1 {
+		t.Fatalf("sequences %d %d", m0.Sequence, m1.Sequence)
+	}
+
+	// Crash before anything was sent; a new enclave over the same store.
+	e2, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e2.ID() != e1.ID() {
+		t.Fatal("identity changed")
+	}
+	e2.Sync(ctx, src)
+	pending, err := e2.Pending(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 2 || !bytes.Equal(pending[0].Signature, m0.Signature) || !bytes.Equal(pending[1].Signature, m1.Signature) {
+		t.Fatalf("pending after restart: %+v", pending)
+	}
+	send := func(m mq.SignedMessage) error {
+		_, err := e.client.Send(ctx, e.op, pha.Amount{}, "", &mq.MsgPush{Message: m})
+		return err
+	}
+	if err := send(m0); err != nil {
+		t.Fatal(err)
+	}
+	if m2 := post(e2, 13); m2.Sequence != 2 {
+		t.Fatalf("new message got sequence %d, want 2", m2.Sequence)
+	}
+	eventually(t, "the enclave to see message 0 on chain", func() (bool, error) {
+		e2.Sync(ctx, src)
+		pending, err = e2.Pending(ctx, src)
+		return err == nil && len(pending) == 2 && pending[0].Sequence == 1, err
+	})
+	for _, m := range pending {
+		if err := send(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := send(m1); !errors.Is(err, mq.ErrStaleSequence) {
+		t.Fatalf("duplicate of message 1: %v", err)
+	}
+	var seq mq.SequenceResponse
+	if _, err := e.client.Query(ctx, "/mq/sequence/worker/"+e2.ID().String(), &seq); err != nil || seq.Next != 3 {
+		t.Fatalf("next sequence %d (%v), want 3", seq.Next, err)
+	}
+	rec, _ := e.record(t, e2.ID())
+	if rec.BenchmarkScore != 13 {
+		t.Fatalf("score %d, want 13", rec.BenchmarkScore)
+	}
+}
