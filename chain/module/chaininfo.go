@@ -1,7 +1,9 @@
 package module
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/binary"
 
 	"github.com/phalanetwork/phala/chain/state"
@@ -16,14 +18,22 @@ var (
 )
 
 // GenesisHash identifies the genesis a chain started from: SHA-256 of the
-// chain id, a zero byte and the app_state bytes of genesis.json. Workers
-// compute the same from their copy of genesis and bind it into their
-// attestation.
+// chain id, a zero byte and the app_state of genesis.json with insignificant
+// whitespace removed (genesis files are re-indented on their way through
+// RPC and tools). Workers compute the same from their copy of genesis and
+// bind it into their attestation.
 func GenesisHash(chainID string, appState []byte) [32]byte {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, appState); err != nil {
+		// Not JSON: hash the bytes as they are; CometBFT would not have
+		// accepted such a genesis anyway.
+		compact.Reset()
+		compact.Write(appState)
+	}
 	h := sha256.New()
 	h.Write([]byte(chainID))
 	h.Write([]byte{0})
-	h.Write(appState)
+	h.Write(compact.Bytes())
 	var out [32]byte
 	h.Sum(out[:0])
 	return out

@@ -32,7 +32,7 @@ func (g *globals) openKeyring() (*keyring.Keyring, error) {
 // openKeyringWith is openKeyring with an optional passphrase file, used when
 // PHALA_KEYRING_PASSPHRASE is not set.
 func (g *globals) openKeyringWith(passFile string) (*keyring.Keyring, error) {
-	return keyring.Open(g.home, g.keyringBackend, passphraseFunc(g.in, g.errOut, passFile))
+	return keyring.Open(g.keyringHome(), g.keyringBackend, passphraseFunc(g.in, g.errOut, passFile))
 }
 
 // passphraseFunc builds the keyring's passphrase source: the environment

@@ -34,7 +34,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 // queryKeyring opens the keyring only to turn a key name into an address;
 // a query never needs a passphrase.
 func (g *globals) queryKeyring() (*keyring.Keyring, error) {
-	return keyring.Open(g.home, g.keyringBackend, func(string, bool) ([]byte, error) {
+	return keyring.Open(g.keyringHome(), g.keyringBackend, func(string, bool) ([]byte, error) {
 		return nil, fmt.Errorf("a query never needs a passphrase")
 	})
 }

@@ -18,6 +18,7 @@ type globals struct {
 	node           string
 	output         string
 	keyringBackend string
+	keyringDir     string
 	logFormat      string
 	logLevel       string
 	out            io.Writer
@@ -54,6 +55,7 @@ Start everything locally with:
 	pf.StringVar(&g.node, "node", "http://127.0.0.1:26657", "CometBFT RPC URL of a node")
 	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	pf.StringVar(&g.keyringBackend, "keyring-backend", "file", "keyring backend: file (encrypted) or test (unencrypted, for devnets)")
+	pf.StringVar(&g.keyringDir, "keyring-dir", "", "directory holding the keyring (default: --home)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -86,6 +88,14 @@ func Execute() int {
 		return 1
 	}
 	return 0
+}
+
+// keyringHome is where the keyring lives: --keyring-dir, else --home.
+func (g *globals) keyringHome() string {
+	if g.keyringDir != "" {
+		return g.keyringDir
+	}
+	return g.home
 }
 
 // print writes v as JSON with --output json, or calls text otherwise.

@@ -36,8 +36,9 @@ confidentiality, accepted only by chains whose genesis sets allow_sim_tee.
 
 The genesis file is the light client's root of trust: pass --genesis, or the
 worker fetches it from --node once and keeps it in --home (trust on first use).`,
-		Example: `  phala worker --home ./w0 --node http://127.0.0.1:26657 --operator ops --tee sim \
-    --sim-attestation-key ~/.phala/devnet/config/sim_attestation_key --keyring-backend test
+		Example: `  phala worker --home ./w0 --node http://127.0.0.1:26657 --tee sim \
+    --operator worker0 --keyring-dir ~/.phala/devnet --keyring-backend test \
+    --sim-attestation-key ~/.phala/devnet/config/sim_attestation_key
   phala worker --home /var/lib/phala-worker --operator ops --tee tdx --genesis genesis.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
