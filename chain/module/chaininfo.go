@@ -3,8 +3,8 @@ package module
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"encoding/binary"
+	"encoding/json"
 
 	"github.com/phalanetwork/phala/chain/state"
 )
