@@ -6,7 +6,6 @@ package devnet
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -254,15 +253,9 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 		names = append(names, fmt.Sprintf("worker%d", i))
 	}
 	for _, name := range names {
-		info, err := kr.Get(name)
+		info, err := kr.Ensure(name)
 		if err != nil {
-			_, priv, gerr := ed25519.GenerateKey(rand.Reader)
-			if gerr != nil {
-				return gerr
-			}
-			if info, err = kr.AddPrivKey(name, priv); err != nil {
-				return err
-			}
+			return err
 		}
 		accts = append(accts, node.GenesisAccount{Name: name, Address: info.Address})
 	}

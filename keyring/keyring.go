@@ -122,6 +122,18 @@ func (k *Keyring) exists(name string) error {
 
 // Add creates a new random ed25519 key named name.
 func (k *Keyring) Add(name string) (Info, error) {
+	return k.add(name)
+}
+
+// Ensure returns the key name, creating it first if the keyring lacks it.
+func (k *Keyring) Ensure(name string) (Info, error) {
+	if info, err := k.Get(name); err == nil {
+		return info, nil
+	}
+	return k.add(name)
+}
+
+func (k *Keyring) add(name string) (Info, error) {
 	if err := checkName(name); err != nil {
 		return Info{}, err
 	}

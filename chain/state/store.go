@@ -78,7 +78,12 @@ func (s *Store) Delete(key []byte) {
 
 // Iterate walks the working tree.
 func (s *Store) Iterate(prefix []byte, fn func(key, value []byte) bool) {
-	it, err := s.tree.Iterator(prefix, PrefixEnd(prefix), true)
+	walk(s.tree.Iterator, prefix, fn)
+}
+
+// walk runs fn over the keys with prefix of an IAVL tree's iterator.
+func walk(iterator func(start, end []byte, ascending bool) (idb.Iterator, error), prefix []byte, fn func(key, value []byte) bool) {
+	it, err := iterator(prefix, PrefixEnd(prefix), true)
 	must(err)
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
@@ -162,15 +167,7 @@ func (v *View) Delete(key []byte) { panic("state: write to a read-only view") }
 
 // Iterate walks the view.
 func (v *View) Iterate(prefix []byte, fn func(key, value []byte) bool) {
-	it, err := v.tree.Iterator(prefix, PrefixEnd(prefix), true)
-	must(err)
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			return
-		}
-	}
-	must(it.Error())
+	walk(v.tree.Iterator, prefix, fn)
 }
 
 // Prove returns an ICS23 proof that key has its value in this version (or

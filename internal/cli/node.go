@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
@@ -58,15 +56,9 @@ config/config.toml.`,
 			}
 			var accts []node.GenesisAccount
 			for _, name := range accounts {
-				info, err := kr.Get(name)
+				info, err := kr.Ensure(name)
 				if err != nil {
-					_, priv, gerr := ed25519.GenerateKey(rand.Reader)
-					if gerr != nil {
-						return gerr
-					}
-					if info, err = kr.AddPrivKey(name, priv); err != nil {
-						return err
-					}
+					return err
 				}
 				accts = append(accts, node.GenesisAccount{Name: name, Address: info.Address})
 			}
