@@ -22,6 +22,7 @@ import (
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 
@@ -96,7 +97,9 @@ func newModules() ([]module.Module, *balances.Module) {
 	queue.SetResolver(mq.OriginWorker, reg.ResolveWorkerKey)
 	queue.Route(registry.Name, reg.HandleMQ)
 	reg.SetQueue(queue)
-	return []module.Module{bal, reg, queue}, bal
+	gk := keys.New(reg, queue)
+	queue.Route(keys.Name, gk.HandleMQ)
+	return []module.Module{bal, reg, gk, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

@@ -1,0 +1,96 @@
+package keys
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+)
+
+// Keeper reads and writes keys state; records are JSON of fixed structs.
+type Keeper struct{}
+
+// Authority is the account allowed to change the gatekeeper set.
+func (Keeper) Authority(kv state.KV) address.Address {
+	var a address.Address
+	copy(a[:], kv.Get(keyAuthority))
+	return a
+}
+
+// Gatekeeper returns a gatekeeper record.
+func (Keeper) Gatekeeper(kv state.KV, worker [32]byte) (Gatekeeper, bool) {
+	raw := kv.Get(GatekeeperKey(worker))
+	if raw == nil {
+		return Gatekeeper{}, false
+	}
+	var g Gatekeeper
+	decode(raw, &g, "gatekeeper")
+	return g, true
+}
+
+// SetGatekeeper stores a gatekeeper record.
+func (Keeper) SetGatekeeper(kv state.KV, worker [32]byte, g Gatekeeper) {
+	kv.Set(GatekeeperKey(worker), encode(g))
+}
+
+// Order lists the gatekeepers in the order they were added; the first
+// creates the master key.
+func (Keeper) Order(kv state.KV) [][32]byte {
+	raw := kv.Get(keyGKOrder)
+	var out [][32]byte
+	for i := 0; i+32 <= len(raw); i += 32 {
+		var id [32]byte
+		copy(id[:], raw[i:i+32])
+		out = append(out, id)
+	}
+	return out
+}
+
+func (Keeper) appendOrder(kv state.KV, id [32]byte) {
+	kv.Set(keyGKOrder, append(append([]byte(nil), kv.Get(keyGKOrder)...), id[:]...))
+}
+
+// Current returns the current master-key generation, if any.
+func (Keeper) Current(kv state.KV) (Generation, bool) {
+	raw := kv.Get(keyCurrentGen)
+	if raw == nil {
+		return Generation{}, false
+	}
+	var g Generation
+	decode(raw, &g, "current generation")
+	return g, true
+}
+
+// History lists every generation in order.
+func (Keeper) History(kv state.KV) []Generation {
+	out := []Generation{}
+	kv.Iterate(prefixGen, func(_, v []byte) bool {
+		var g Generation
+		decode(v, &g, "generation")
+		out = append(out, g)
+		return true
+	})
+	return out
+}
+
+func (Keeper) setGeneration(kv state.KV, g Generation) {
+	k := binary.BigEndian.AppendUint64(append([]byte(nil), prefixGen...), g.Number)
+	kv.Set(k, encode(g))
+	kv.Set(keyCurrentGen, encode(g))
+}
+
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("keys: encode %T: %v", v, err))
+	}
+	return b
+}
+
+func decode(raw []byte, v any, what string) {
+	if err := json.Unmarshal(raw, v); err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("keys %s: %w", what, err)})
+	}
+}

@@ -1,0 +1,129 @@
+package keys_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"testing"
+
+	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+)
+
+var authority, op = apptest.NewAccount(1), apptest.NewAccount(2)
+
+type gkFixture struct {
+	c    *apptest.Chain
+	ids  []ed25519.PrivateKey
+	seqs map[string]uint64
+}
+
+func newGK(t *testing.T, workers int) *gkFixture {
+	c := apptest.New(t, []apptest.Account{authority, op}, map[string]any{
+		registry.Name: apptest.SimRegistry(),
+		keys.Name:     keys.Genesis{Authority: authority.Addr},
+	})
+	f := &gkFixture{c: c, seqs: map[string]uint64{}}
+	for i := 0; i < workers; i++ {
+		f.ids = append(f.ids, c.RegisterSimWorker(t, op))
+	}
+	return f
+}
+
+func id(k ed25519.PrivateKey) [32]byte {
+	var out [32]byte
+	copy(out[:], k.Public().(ed25519.PublicKey))
+	return out
+}
+
+func (f *gkFixture) post(t *testing.T, from ed25519.PrivateKey, topic string, payload []byte) *apptestResult {
+	m := mq.SignedMessage{Origin: mq.Origin{Kind: mq.OriginWorker, ID: id(from)}, Topic: topic, Payload: payload, Sequence: f.seqs[string(from)]}
+	m.Sign(apptest.ChainID, from)
+	res := f.c.Deliver(op, &mq.MsgPush{Message: m})
+	if res.Code == 0 {
+		f.seqs[string(from)]++
+	}
+	return &apptestResult{res.Codespace, res.Code, res.Log}
+}
+
+type apptestResult struct {
+	space string
+	code  uint32
+	log   string
+}
+
+func (r *apptestResult) expect(t *testing.T, space string, code uint32) {
+	t.Helper()
+	if r.space != space || r.code != code {
+		t.Fatalf("got %s/%d %q, want %s/%d", r.space, r.code, r.log, space, code)
+	}
+}
+
+func masterPayload(gen uint64, sign ed25519.PublicKey) []byte {
+	w := wire.NewWriter(80)
+	w.Uvarint(gen)
+	w.Raw(sign)
+	w.Raw(make([]byte, 32))
+	return w.Bytes()
+}
+
+func state(t *testing.T, c *apptest.Chain) keys.State {
+	var s keys.State
+	if res := c.Query("/keys/state", &s); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	return s
+}
+
+func TestGatekeepersAndMasterKey(t *testing.T) {
+	f := newGK(t, 3)
+	// Only the authority adds gatekeepers, and only registered workers.
+	apptest.ExpectCode(t, f.c.Deliver(op, &keys.MsgAddGatekeeper{Worker: id(f.ids[0])}), keys.Codespace, keys.ErrUnauthorized.Code)
+	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: [32]byte{9}}), keys.Codespace, keys.ErrUnknownWorker.Code)
+	for _, k := range f.ids[:2] {
+		if res := f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: id(k)}); res.Code != 0 {
+			t.Fatal(res.Log)
+		}
+	}
+	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: id(f.ids[0])}), keys.Codespace, keys.ErrAlreadyGK.Code)
+
+	masterPub, masterKey, _ := ed25519.GenerateKey(rand.Reader)
+	// A plain worker, and the second gatekeeper, cannot create the key.
+	f.post(t, f.ids[2], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, keys.Codespace, keys.ErrNotGatekeeper.Code)
+	f.post(t, f.ids[1], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, keys.Codespace, keys.ErrNotFirst.Code)
+	f.post(t, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, "", 0)
+	f.post(t, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, keys.Codespace, keys.ErrGenerationTaken.Code)
+
+	s := state(t, f.c)
+	if s.Generation == nil || s.Generation.Number != 0 || string(s.Generation.SignKey) != string(masterPub) || !s.Gatekeepers[0].Holds || s.Gatekeepers[1].Holds {
+		t.Fatalf("state %+v", s)
+	}
+
+	// The holder shares with the second gatekeeper; the chain relays only
+	// ciphertext into the recipient's inbox.
+	share := wire.NewWriter(64)
+	share.Raw(f.ids[1].Public().(ed25519.PublicKey))
+	share.VarBytes([]byte("opaque envelope bytes"))
+	f.post(t, f.ids[1], keys.TopicShare, share.Bytes()).expect(t, keys.Codespace, keys.ErrBadShare.Code) // not a holder
+	f.post(t, f.ids[0], keys.TopicShare, share.Bytes()).expect(t, "", 0)
+	var seq mq.SequenceResponse
+	f.c.Query("/mq/sequence/worker/"+registry.WorkerID(id(f.ids[1])).String(), &seq)
+	if seq.Egress != 3 { // "registered", "assigned", then the share
+		t.Fatalf("recipient inbox has %d messages, want 3", seq.Egress)
+	}
+
+	// Confirmation must be signed by the master key.
+	conf := func(signer ed25519.PrivateKey) []byte {
+		w := wire.NewWriter(80)
+		w.Uvarint(0)
+		w.Raw(ed25519.Sign(signer, keys.ConfirmSignBytes(apptest.ChainID, id(f.ids[1]), 0)))
+		return w.Bytes()
+	}
+	f.post(t, f.ids[1], keys.TopicConfirm, conf(f.ids[1])).expect(t, keys.Codespace, keys.ErrBadShare.Code)
+	f.post(t, f.ids[1], keys.TopicConfirm, conf(masterKey)).expect(t, "", 0)
+	if s := state(t, f.c); !s.Gatekeepers[1].Holds {
+		t.Fatalf("confirmation not recorded: %+v", s.Gatekeepers)
+	}
+}

@@ -1,0 +1,221 @@
+package keys
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+)
+
+// Topics of the keys module. Worker-to-chain topics come from gatekeeper
+// enclaves; chain-to-worker ones reach a gatekeeper's inbox.
+const (
+	// TopicMasterPubKey (first gatekeeper to chain): generation uvarint,
+	// ed25519 public key (32), X25519 public key (32).
+	TopicMasterPubKey = "keys/master_pubkey"
+	// TopicShare (holding gatekeeper to chain, then chain to the new
+	// gatekeeper): recipient worker id (32), then an envelope holding the
+	// master key history, encrypted to the recipient's ECDH key.
+	TopicShare = "keys/share"
+	// TopicConfirm (new gatekeeper to chain): generation uvarint and a
+	// signature by the master key over ConfirmSignBytes, proving it holds
+	// the key.
+	TopicConfirm = "keys/confirm"
+	// TopicAssigned (chain to worker): the worker became a gatekeeper.
+	TopicAssigned = "keys/assigned"
+)
+
+// ConfirmDomain prefixes what a gatekeeper signs with the master key to
+// confirm it holds it.
+const ConfirmDomain = "phala/keys/confirm/v1\x00"
+
+// ConfirmSignBytes is what a new gatekeeper signs with the master key.
+func ConfirmSignBytes(chainID string, worker [32]byte, generation uint64) []byte {
+	w := wire.NewWriter(96)
+	w.Raw([]byte(ConfirmDomain))
+	w.String(chainID)
+	w.Raw(worker[:])
+	w.Uvarint(generation)
+	return w.Bytes()
+}
+
+// Genesis is the keys section of the genesis app state.
+type Genesis struct {
+	// Authority may add gatekeepers until the DAO takes over.
+	Authority address.Address `json:"authority"`
+}
+
+// Module is the keys module.
+type Module struct {
+	Keeper   Keeper
+	registry *registry.Module
+	queue    *mq.Module
+}
+
+var _ module.Module = (*Module)(nil)
+
+// New returns the keys module; it reads worker records from reg and talks
+// to gatekeepers through queue.
+func New(reg *registry.Module, queue *mq.Module) *Module {
+	return &Module{registry: reg, queue: queue}
+}
+
+// Name implements module.Module.
+func (*Module) Name() string { return Name }
+
+// RegisterMsgs implements module.Module.
+func (*Module) RegisterMsgs(reg *tx.Registry) { reg.Register(TypeAddGatekeeper, decodeAddGatekeeper) }
+
+// InitGenesis implements module.Module.
+func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
+	var g Genesis
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadGenesis, err)
+		}
+	}
+	if !g.Authority.IsZero() {
+		ctx.KV.Set(keyAuthority, g.Authority[:])
+	}
+	return nil
+}
+
+// EndBlock implements module.Module.
+func (*Module) EndBlock(*module.Context) error { return nil }
+
+// DeliverMsg implements module.Module.
+func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	add, ok := msg.(*MsgAddGatekeeper)
+	if !ok {
+		return fmt.Errorf("%w: keys cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	}
+	if auth := m.Keeper.Authority(ctx.KV); auth.IsZero() || auth != sender {
+		return fmt.Errorf("%w: %s", ErrUnauthorized, sender)
+	}
+	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(add.Worker)); !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownWorker, add.Worker)
+	}
+	if _, ok := m.Keeper.Gatekeeper(ctx.KV, add.Worker); ok {
+		return fmt.Errorf("%w: %x", ErrAlreadyGK, add.Worker)
+	}
+	m.Keeper.SetGatekeeper(ctx.KV, add.Worker, Gatekeeper{Worker: add.Worker[:], Added: ctx.Height})
+	m.Keeper.appendOrder(ctx.KV, add.Worker)
+	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: add.Worker}, TopicAssigned, []byte{1})
+	ctx.Emit(EventGatekeeperAdded, module.Indexed(AttrWorker, fmt.Sprintf("%x", add.Worker)))
+	return nil
+}
+
+// HandleMQ consumes gatekeepers' messages on "keys/..." topics.
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Origin.Kind != mq.OriginWorker {
+		return fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	}
+	from := msg.Origin.ID
+	gk, ok := m.Keeper.Gatekeeper(ctx.KV, from)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrNotGatekeeper, from)
+	}
+	r := wire.NewReader(msg.Payload)
+	switch msg.Topic {
+	case TopicMasterPubKey:
+		gen := r.Uvarint()
+		sign, ecdhKey := r.Raw(32), r.Raw(32)
+		if err := r.Done(); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadMasterKey, err)
+		}
+		return m.publishMaster(ctx, from, gk, gen, sign, ecdhKey)
+	case TopicShare:
+		var to [32]byte
+		copy(to[:], r.Raw(32))
+		env := r.VarBytes(mq.MaxPayloadLen)
+		if err := r.Done(); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadShare, err)
+		}
+		return m.share(ctx, gk, to, env)
+	case TopicConfirm:
+		gen := r.Uvarint()
+		sig := r.Raw(ed25519.SignatureSize)
+		if err := r.Done(); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadShare, err)
+		}
+		return m.confirm(ctx, from, gk, gen, sig)
+	}
+	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+}
+
+// publishMaster records generation 0, created inside the first
+// gatekeeper's enclave.
+func (m *Module) publishMaster(ctx *module.Context, from [32]byte, gk Gatekeeper, gen uint64, sign, ecdhKey []byte) error {
+	if _, ok := m.Keeper.Current(ctx.KV); ok || gen != 0 {
+		return fmt.Errorf("%w: generation %d", ErrGenerationTaken, gen)
+	}
+	if order := m.Keeper.Order(ctx.KV); len(order) == 0 || order[0] != from {
+		return fmt.Errorf("%w: %x", ErrNotFirst, from)
+	}
+	g := Generation{Number: 0, SignKey: append(Hex(nil), sign...), ECDHKey: append(Hex(nil), ecdhKey...), Height: ctx.Height, CreatedBy: from[:]}
+	m.Keeper.setGeneration(ctx.KV, g)
+	gk.Holds = true
+	m.Keeper.SetGatekeeper(ctx.KV, from, gk)
+	ctx.Emit(EventGeneration, module.Indexed(AttrGeneration, "0"), module.Attr(AttrSignKey, fmt.Sprintf("%x", sign)))
+	return nil
+}
+
+// share relays an encrypted master-key share from a holding gatekeeper to a
+// gatekeeper that lacks it. The chain sees only ciphertext.
+func (m *Module) share(ctx *module.Context, gk Gatekeeper, to [32]byte, env []byte) error {
+	if !gk.Holds {
+		return fmt.Errorf("%w: sender does not hold the master key", ErrBadShare)
+	}
+	rec, ok := m.Keeper.Gatekeeper(ctx.KV, to)
+	if !ok {
+		return fmt.Errorf("%w: recipient %x", ErrNotGatekeeper, to)
+	}
+	if rec.Holds {
+		return fmt.Errorf("%w: recipient %x already holds the key", ErrBadShare, to)
+	}
+	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: to}, TopicShare, env)
+	return nil
+}
+
+// confirm marks a gatekeeper as holding the master key once it proves it
+// by signing with it.
+func (m *Module) confirm(ctx *module.Context, from [32]byte, gk Gatekeeper, gen uint64, sig []byte) error {
+	cur, ok := m.Keeper.Current(ctx.KV)
+	if !ok {
+		return ErrNoMasterKey
+	}
+	if gen != cur.Number {
+		return fmt.Errorf("%w: confirms generation %d, current is %d", ErrBadShare, gen, cur.Number)
+	}
+	if !ed25519.Verify(ed25519.PublicKey(cur.SignKey), ConfirmSignBytes(ctx.ChainID, from, gen), sig) {
+		return fmt.Errorf("%w: confirmation is not signed by the master key", ErrBadShare)
+	}
+	gk.Holds = true
+	m.Keeper.SetGatekeeper(ctx.KV, from, gk)
+	ctx.Emit(EventConfirmed, module.Indexed(AttrWorker, fmt.Sprintf("%x", from)), module.Attr(AttrGeneration, strconv.FormatUint(gen, 10)))
+	return nil
+}
+
+// Query implements module.Module: "state" answers State.
+func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+	if path != "state" {
+		return nil, fmt.Errorf("%w: query path /keys/%s", tx.ErrNotFound, path)
+	}
+	s := State{Authority: m.Keeper.Authority(kv), History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle"}
+	if g, ok := m.Keeper.Current(kv); ok {
+		s.Generation = &g
+	}
+	for _, id := range m.Keeper.Order(kv) {
+		g, _ := m.Keeper.Gatekeeper(kv, id)
+		s.Gatekeepers = append(s.Gatekeepers, g)
+	}
+	return json.Marshal(s)
+}

@@ -1,0 +1,92 @@
+// Package keys is the chain's record of the key hierarchy: the gatekeeper
+// set, the master-key generations and their public keys. The secret halves
+// live only in gatekeeper enclaves; the chain holds what anyone needs to
+// encrypt to the hierarchy and to check what it signs.
+package keys
+
+import (
+	"encoding/hex"
+
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/crypto/address"
+)
+
+// Name is the module name: genesis section, query path and key prefix.
+const Name = "keys"
+
+// Codespace of this module's errors.
+const Codespace = Name
+
+// Errors of the keys module.
+var (
+	ErrBadGenesis      = abcierr.Register(Codespace, 2, "invalid keys genesis")
+	ErrUnauthorized    = abcierr.Register(Codespace, 3, "sender is not the key authority")
+	ErrNotGatekeeper   = abcierr.Register(Codespace, 4, "origin is not a gatekeeper")
+	ErrAlreadyGK       = abcierr.Register(Codespace, 5, "worker is already a gatekeeper")
+	ErrUnknownWorker   = abcierr.Register(Codespace, 6, "unknown worker")
+	ErrGenerationTaken = abcierr.Register(Codespace, 7, "master key generation already published")
+	ErrBadMasterKey    = abcierr.Register(Codespace, 8, "invalid master public key")
+	ErrNotFirst        = abcierr.Register(Codespace, 9, "only the first gatekeeper creates the master key")
+	ErrBadShare        = abcierr.Register(Codespace, 10, "invalid master key share")
+	ErrNoMasterKey     = abcierr.Register(Codespace, 11, "no master key yet")
+)
+
+// Hex is bytes that marshal as hex in JSON.
+type Hex []byte
+
+// MarshalText writes hex.
+func (h Hex) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+// UnmarshalText reads hex.
+func (h *Hex) UnmarshalText(b []byte) error {
+	d, err := hex.DecodeString(string(b))
+	*h = d
+	return err
+}
+
+// Gatekeeper is a worker the chain trusts with the master key.
+type Gatekeeper struct {
+	Worker Hex   `json:"worker"`
+	Added  int64 `json:"added_height"`
+	// Holds is true once the gatekeeper confirmed it holds the current
+	// master key (the first one by creating it, others by receiving it).
+	Holds bool `json:"holds_master_key"`
+}
+
+// Generation is one master key's public record.
+type Generation struct {
+	Number uint64 `json:"generation"`
+	// SignKey and ECDHKey are the master key's ed25519 and X25519 public
+	// keys (keyderive.Pairs of the master secret).
+	SignKey   Hex   `json:"sign_pubkey"`
+	ECDHKey   Hex   `json:"ecdh_pubkey"`
+	Height    int64 `json:"height"`
+	CreatedBy Hex   `json:"created_by"`
+}
+
+// State is what `/keys/state` answers.
+type State struct {
+	Authority   address.Address `json:"authority"`
+	Generation  *Generation     `json:"current,omitempty"`
+	History     []Generation    `json:"history"`
+	Gatekeepers []Gatekeeper    `json:"gatekeepers"`
+	Rotation    string          `json:"rotation"`
+}
+
+// State keys, all under the module prefix.
+var (
+	keyAuthority  = []byte("keys/authority")
+	prefixGK      = []byte("keys/gk/")
+	prefixGen     = []byte("keys/gen/")
+	keyCurrentGen = []byte("keys/current")
+	keyGKOrder    = []byte("keys/gk_order")
+)
+
+// GatekeeperKey is the state key of a gatekeeper record, for proofs.
+func GatekeeperKey(worker [32]byte) []byte {
+	return append(append([]byte(nil), prefixGK...), worker[:]...)
+}
+
+// CurrentGenerationKey holds the current generation record (JSON), for
+// proofs.
+func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...) }
