@@ -37,16 +37,7 @@ func (Keeper) SetGatekeeper(kv state.KV, worker [32]byte, g Gatekeeper) {
 
 // Order lists the gatekeepers in the order they were added; the first
 // creates the master key.
-func (Keeper) Order(kv state.KV) [][32]byte {
-	raw := kv.Get(keyGKOrder)
-	var out [][32]byte
-	for i := 0; i+32 <= len(raw); i += 32 {
-		var id [32]byte
-		copy(id[:], raw[i:i+32])
-		out = append(out, id)
-	}
-	return out
-}
+func (Keeper) Order(kv state.KV) [][32]byte { return DecodeOrder(kv.Get(keyGKOrder)) }
 
 func (Keeper) appendOrder(kv state.KV, id [32]byte) {
 	kv.Set(keyGKOrder, append(append([]byte(nil), kv.Get(keyGKOrder)...), id[:]...))

@@ -87,6 +87,21 @@ func GatekeeperKey(worker [32]byte) []byte {
 	return append(append([]byte(nil), prefixGK...), worker[:]...)
 }
 
+// OrderKey holds the gatekeeper ids (32 bytes each) in the order they were
+// added, for proofs.
+func OrderKey() []byte { return append([]byte(nil), keyGKOrder...) }
+
+// DecodeOrder splits the OrderKey value into worker ids.
+func DecodeOrder(raw []byte) [][32]byte {
+	var out [][32]byte
+	for i := 0; i+32 <= len(raw); i += 32 {
+		var id [32]byte
+		copy(id[:], raw[i:i+32])
+		out = append(out, id)
+	}
+	return out
+}
+
 // CurrentGenerationKey holds the current generation record (JSON), for
 // proofs.
 func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...) }
