@@ -4,6 +4,7 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -24,6 +25,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/node"
 	"github.com/phalanetwork/phala/pha"
@@ -51,7 +53,11 @@ type Options struct {
 	// Workers is the number of sim-TEE workers to run (default 1; -1 for
 	// none).
 	Workers int
-	Out     io.Writer
+	// Gatekeepers is how many of the workers the key authority makes
+	// gatekeepers once they register (default 1, or none without
+	// workers; -1 for none).
+	Gatekeepers int
+	Out         io.Writer
 	Logger  *slog.Logger
 }
 
@@ -88,6 +94,15 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	}
 	if o.Workers == 0 {
 		o.Workers = 1
+	}
+	if o.Gatekeepers == 0 {
+		o.Gatekeepers = 1
+		if o.Workers < 0 {
+			o.Gatekeepers = -1
+		}
+	}
+	if o.Gatekeepers > o.Workers {
+		return nil, fmt.Errorf("devnet: %d gatekeepers need at least as many workers, have %d", o.Gatekeepers, max(o.Workers, 0))
 	}
 	if o.Reset {
 		if err := os.RemoveAll(o.Home); err != nil {
@@ -144,7 +159,54 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		d.Workers = append(d.Workers, w)
 		d.services = append(d.services, workerService{w})
 	}
+	if o.Gatekeepers > 0 {
+		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
+	}
 	return d, nil
+}
+
+// AuthorityAccount is the devnet's key authority: the placeholder account
+// that adds gatekeepers until the DAO governs them.
+const AuthorityAccount = "authority"
+
+// appointGatekeepers makes each worker a gatekeeper once it is registered,
+// in order, so the first one creates the master key.
+func (d *Devnet) appointGatekeepers(ctx context.Context, ws []*worker.Worker, log *slog.Logger) {
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		log.Error("appoint gatekeepers", "err", err)
+		return
+	}
+	key, err := d.Keyring.PrivKey(AuthorityAccount)
+	if err != nil {
+		log.Error("appoint gatekeepers", "err", err)
+		return
+	}
+	for _, w := range ws {
+		select {
+		case <-w.Registered():
+		case <-ctx.Done():
+			return
+		}
+		var st keys.State
+		if _, err := c.Query(ctx, "/keys/state", &st); err == nil && isGatekeeper(st, w.ID()) {
+			continue // a restarted devnet keeps its gatekeepers
+		}
+		if _, err := c.Send(ctx, key, pha.Amount{}, "devnet gatekeeper", &keys.MsgAddGatekeeper{Worker: w.ID()}); err != nil {
+			log.Error("appoint gatekeeper", "worker", w.ID().String(), "err", err)
+			return
+		}
+		log.Info("gatekeeper appointed", "worker", w.ID().String())
+	}
+}
+
+func isGatekeeper(st keys.State, id registry.WorkerID) bool {
+	for _, g := range st.Gatekeepers {
+		if bytes.Equal(g.Worker, id[:]) {
+			return true
+		}
+	}
+	return false
 }
 
 type workerService struct{ w *worker.Worker }
@@ -248,7 +310,7 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 		return err
 	}
 	var accts []node.GenesisAccount
-	names := append([]string(nil), Accounts...)
+	names := append(append([]string(nil), Accounts...), AuthorityAccount)
 	for i := 0; i < workers; i++ {
 		names = append(names, fmt.Sprintf("worker%d", i))
 	}
@@ -265,8 +327,13 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 		Measurements:       []registry.Measurement{{TEE: tee.KindSim, Value: worker.SimMeasurement(), Note: pruntime.SimCode}},
 		MaxAttestationAge:  registry.DefaultMaxAttestationAge,
 	}}
+	auth, err := kr.Get(AuthorityAccount)
+	if err != nil {
+		return err
+	}
 	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
-		node.GenesisSection{Module: registry.Name, Value: reg})
+		node.GenesisSection{Module: registry.Name, Value: reg},
+		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address}})
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,12 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 				g.home = filepath.Join(DefaultHome(), "devnet")
 			}
 			o.Home, o.Out, o.Logger = g.home, g.out, logger
+			// The flags' 0 means none; Options' 0 means the default.
 			if o.Workers == 0 {
-				o.Workers = -1 // the flag's 0 means none; Options' 0 means the default
+				o.Workers = -1
+			}
+			if o.Gatekeepers == 0 {
+				o.Gatekeepers = -1
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
@@ -56,6 +60,7 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 	f.BoolVar(&o.Reset, "reset", false, "delete the devnet's home and start a new chain")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "pause between blocks")
 	f.IntVar(&o.Workers, "workers", 1, "number of sim-TEE workers to run (0 for none)")
+	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")
 	return cmd
 }
 

@@ -75,6 +75,7 @@ Start everything locally with:
 		newTestnetCmd(g),
 		newDevnetCmd(g),
 		newWorkerCmd(g),
+		newGovCmd(g),
 		newBenchCmd(g),
 	)
 	return root

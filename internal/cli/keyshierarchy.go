@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+)
+
+func newQueryKeysCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "keys",
+		Short:   "Show the key hierarchy: master-key generation, its public keys and the gatekeepers",
+		Example: "  phala query keys --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			var st keys.State
+			if _, err := c.Query(cmd.Context(), "/keys/state", &st); err != nil {
+				return err
+			}
+			return g.print(st, func(w io.Writer) {
+				if st.Generation == nil {
+					fmt.Fprintln(w, "generation:  none yet (waiting for the first gatekeeper)")
+				} else {
+					fmt.Fprintf(w, "generation:  %d (since height %d)\nsign key:    %x\necdh key:    %x\n", st.Generation.Number, st.Generation.Height, []byte(st.Generation.SignKey), []byte(st.Generation.ECDHKey))
+				}
+				fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, st.Authority, len(st.Gatekeepers))
+				for _, gk := range st.Gatekeepers {
+					fmt.Fprintf(w, "  %x  added at %d  holds key: %t\n", []byte(gk.Worker), gk.Added, gk.Holds)
+				}
+			})
+		},
+	}
+}
+
+func newGovCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "gov",
+		Short: "Governance actions (a placeholder authority until the DAO lands)",
+	}
+	var from string
+	add := &cobra.Command{
+		Use:   "add-gatekeeper WORKER_ID",
+		Short: "Make a registered worker a gatekeeper (signed by the key authority)",
+		Long: `Make a registered worker a gatekeeper. The chain accepts it only from the
+key authority named in genesis (keys.authority). The first gatekeeper creates
+the master key inside its enclave; later ones receive it, encrypted to them,
+from a gatekeeper that holds it.`,
+		Example: "  phala gov add-gatekeeper 5f1c...e2 --from authority --keyring-backend test --home ~/.phala/devnet",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := registry.ParseWorkerID(args[0])
+			if err != nil {
+				return err
+			}
+			kr, err := g.openKeyring()
+			if err != nil {
+				return err
+			}
+			info, err := kr.Find(from)
+			if err != nil {
+				return fmt.Errorf("--from: %w", err)
+			}
+			key, err := kr.PrivKey(info.Name)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &keys.MsgAddGatekeeper{Worker: id})
+			if err != nil {
+				return err
+			}
+			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "gatekeeper added in block %d (tx %s)\n", res.Height, res.Hash) })
+		},
+	}
+	add.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
+	cmd.AddCommand(add)
+	return cmd
+}
