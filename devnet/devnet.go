@@ -58,7 +58,7 @@ type Options struct {
 	// workers; -1 for none).
 	Gatekeepers int
 	Out         io.Writer
-	Logger  *slog.Logger
+	Logger      *slog.Logger
 }
 
 // Devnet is a running devnet.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/tee"
@@ -57,6 +58,20 @@ func TestDevnetCLI(t *testing.T) {
 		}
 		return len(ws) == 1 && ws[0].TEE == tee.KindSim, nil
 	}, dn)
+
+	// Its gatekeeper creates the master key: generation 0 with a public key.
+	waitFor(t, 20*time.Second-time.Since(started), "master key generation 0", func() (bool, error) {
+		var st keys.State
+		r := h.run("query", "keys", "--node", url, "--output", "json")
+		if r.code != 0 {
+			return false, fmt.Errorf("%s", r)
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+			return false, err
+		}
+		return st.Generation != nil && st.Generation.Number == 0 && len(st.Generation.SignKey) == 32, nil
+	}, dn)
+	t.Logf("master key generation 0 on chain %s after start", time.Since(started).Round(time.Millisecond))
 
 	// GET /status answers.
 	st := getStatus(t, url)

@@ -43,6 +43,9 @@ type Enclave struct {
 	mu   sync.Mutex
 	sync *chainsync.Sync
 	out  *outbox
+	// sharedAt remembers when this gatekeeper last sent a master-key share
+	// to each gatekeeper; used by the gatekeeper step's goroutine only.
+	sharedAt map[[32]byte]int64
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is
@@ -95,6 +98,7 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 		chainID:     genesis.ChainID,
 		genesisHash: module.GenesisHash(genesis.ChainID, genesis.AppState),
 		sync:        sync,
+		sharedAt:    map[[32]byte]int64{},
 	}
 	if e.out, err = loadOutbox(store); err != nil {
 		return nil, err

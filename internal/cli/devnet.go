@@ -36,6 +36,9 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 			// The flags' 0 means none; Options' 0 means the default.
 			if o.Workers == 0 {
 				o.Workers = -1
+				if !cmd.Flags().Changed("gatekeepers") {
+					o.Gatekeepers = 0 // no workers, so no gatekeepers by default
+				}
 			}
 			if o.Gatekeepers == 0 {
 				o.Gatekeepers = -1

@@ -1,0 +1,14 @@
+package envelope
+
+// Purposes in use; a purpose is any non-empty UTF-8 string of at most
+// MaxPurpose bytes, and Open accepts only the one it is asked for.
+const (
+	// PurposeClusterKeyDispatch carries a cluster key from a gatekeeper to a worker.
+	PurposeClusterKeyDispatch = "cluster-key-dispatch"
+	// PurposeContractCommand carries a command to a confidential contract.
+	PurposeContractCommand = "contract-command"
+	// PurposeAgentSecret carries a secret to an agent.
+	PurposeAgentSecret = "agent-secret"
+	// PurposeQuery carries an off-chain query to a contract.
+	PurposeQuery = "query"
+)
