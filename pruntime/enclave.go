@@ -46,6 +46,9 @@ type Enclave struct {
 	// sharedAt remembers when this gatekeeper last sent a master-key share
 	// to each gatekeeper; used by the gatekeeper step's goroutine only.
 	sharedAt map[[32]byte]int64
+	// dispatchedAt and clusterInbox do the same for cluster keys.
+	dispatchedAt map[dispatchSlot]int64
+	clusterInbox uint64
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is
@@ -91,14 +94,15 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
 	}
 	e := &Enclave{
-		provider:    p,
-		store:       store,
-		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
-		ecdh:        ek,
-		chainID:     genesis.ChainID,
-		genesisHash: module.GenesisHash(genesis.ChainID, genesis.AppState),
-		sync:        sync,
-		sharedAt:    map[[32]byte]int64{},
+		provider:     p,
+		store:        store,
+		identity:     ed25519.NewKeyFromSeed(id.IdentitySeed),
+		ecdh:         ek,
+		chainID:      genesis.ChainID,
+		genesisHash:  module.GenesisHash(genesis.ChainID, genesis.AppState),
+		sync:         sync,
+		sharedAt:     map[[32]byte]int64{},
+		dispatchedAt: map[dispatchSlot]int64{},
 	}
 	if e.out, err = loadOutbox(store); err != nil {
 		return nil, err

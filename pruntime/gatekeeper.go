@@ -239,6 +239,21 @@ func (e *Enclave) shareWithOthers(ctx context.Context, src chainsync.Source, v g
 	return nil
 }
 
+// workerECDH returns a worker's record height and ECDH public key.
+func (e *Enclave) workerECDH(ctx context.Context, src chainsync.Source, id [32]byte) (int64, []byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	raw, h, err := e.sync.VerifiedState(ctx, src, registry.WorkerKey(registry.WorkerID(id)))
+	if err != nil || raw == nil {
+		return h, nil, fmt.Errorf("enclave: worker %x: %v", id, err)
+	}
+	var w registry.Worker
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return h, nil, err
+	}
+	return h, w.ECDHKey, nil
+}
+
 func (e *Enclave) gatekeeperAndKey(ctx context.Context, src chainsync.Source, id [32]byte) (keys.Gatekeeper, []byte, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -220,6 +220,9 @@ func (w *Worker) step(ctx context.Context) error {
 	if err := w.enclave.GatekeeperStep(ctx, w.src); err != nil {
 		return fmt.Errorf("gatekeeper: %w", err)
 	}
+	if err := w.enclave.ClusterStep(ctx, w.src); err != nil {
+		return fmt.Errorf("clusters: %w", err)
+	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {
 			return err

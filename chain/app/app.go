@@ -22,6 +22,7 @@ import (
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -99,7 +100,9 @@ func newModules() ([]module.Module, *balances.Module) {
 	reg.SetQueue(queue)
 	gk := keys.New(reg, queue)
 	queue.Route(keys.Name, gk.HandleMQ)
-	return []module.Module{bal, reg, gk, queue}, bal
+	cl := clusters.New(reg, gk, queue)
+	queue.Route(clusters.Name, cl.HandleMQ)
+	return []module.Module{bal, reg, gk, cl, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,
