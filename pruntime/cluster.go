@@ -22,7 +22,8 @@ import (
 // epoch kept so nothing written under an earlier epoch is lost.
 const EntryClusterKeys = "cluster-keys"
 
-// clusterKeyRecord is one epoch key of one cluster.
+// clusterKeyRecord is one epoch key of one cluster: sealed in the store,
+// and what a dispatch envelope holds.
 type clusterKeyRecord struct {
 	Cluster keys.Hex `json:"cluster"`
 	Epoch   uint64   `json:"epoch"`
@@ -80,13 +81,6 @@ func (e *Enclave) readClusters(ctx context.Context, src chainsync.Source) ([]clu
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// dispatchPlain is what a cluster-key envelope holds.
-type dispatchPlain struct {
-	Cluster keys.Hex `json:"cluster"`
-	Epoch   uint64   `json:"epoch"`
-	Secret  []byte   `json:"secret"`
 }
 
 // dispatchClusterKeys is the gatekeeper's part: for each cluster it
@@ -149,7 +143,7 @@ func (e *Enclave) dispatchClusterKeys(ctx context.Context, src chainsync.Source,
 			if err != nil {
 				return err
 			}
-			plain, _ := json.Marshal(dispatchPlain{Cluster: c.ID, Epoch: c.Epoch, Secret: secret.Bytes()})
+			plain, _ := json.Marshal(clusterKeyRecord{Cluster: c.ID, Epoch: c.Epoch, Secret: secret.Bytes()})
 			env, err := envelope.Seal(to, envelope.PurposeClusterKeyDispatch, e.identity.Public().(ed25519.PublicKey), plain)
 			if err != nil {
 				return err
@@ -248,7 +242,7 @@ func (e *Enclave) takeClusterKey(ctx context.Context, src chainsync.Source, payl
 	if err != nil {
 		return nil
 	}
-	var d dispatchPlain
+	var d clusterKeyRecord
 	if json.Unmarshal(plain, &d) != nil || len(d.Cluster) != 32 {
 		return nil
 	}
@@ -281,7 +275,7 @@ func (e *Enclave) takeClusterKey(ctx context.Context, src chainsync.Source, payl
 				return nil // already held
 			}
 		}
-		recs = append(recs, clusterKeyRecord{Cluster: d.Cluster, Epoch: d.Epoch, Secret: d.Secret})
+		recs = append(recs, d)
 		raw, _ := json.Marshal(recs)
 		if err := e.store.Put(EntryClusterKeys, raw); err != nil {
 			return err
