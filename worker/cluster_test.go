@@ -14,7 +14,6 @@ import (
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/worker"
 )
 
@@ -69,14 +68,7 @@ func TestClusterKeyDispatchAndRemoval(t *testing.T) {
 
 	held := func(name string) map[uint64]bool {
 		simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(home, "config", "sim_attestation_key"))
-		wh := filepath.Join(home, "workers", name)
-		p, _ := worker.NewSimProvider(simKey, wh)
-		sk, _ := p.SealingKey()
-		st, _ := sealed.Open(filepath.Join(wh, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-		raw, err := st.Get(pruntime.EntryClusterKeys)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		raw := unsealEntry(t, simKey, filepath.Join(home, "workers", name), pruntime.EntryClusterKeys)
 		var recs []struct {
 			Epoch uint64 `json:"epoch"`
 		}

@@ -59,15 +59,7 @@ func TestGatekeepersShareTheMasterKey(t *testing.T) {
 	for i := range 3 {
 		wh := filepath.Join(home, "workers", "worker"+string(rune('0'+i)))
 		p, _ := worker.NewSimProvider(simKey, wh)
-		sk, _ := p.SealingKey()
-		store, err := sealed.Open(filepath.Join(wh, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := store.Get(pruntime.EntryMasterKeys)
-		if err != nil {
-			t.Fatalf("worker%d has no sealed master key: %v", i, err)
-		}
+		raw := unsealEntry(t, simKey, wh, pruntime.EntryMasterKeys)
 		var hist struct {
 			Generations []struct {
 				Number uint64 `json:"number"`

@@ -199,23 +199,30 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 	}
 }
 
-// unsealSecrets opens the worker's sealed store the way an auditor with the
-// sealing key would and returns its private keys.
-func unsealSecrets(t *testing.T, simKey ed25519.PrivateKey, home string) map[string][]byte {
+// unsealEntry opens a sim worker's sealed store the way an auditor with the
+// sealing key would, and returns one entry.
+func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, workerHome, entry string) []byte {
 	t.Helper()
-	p, err := worker.NewSimProvider(simKey, home)
+	p, err := worker.NewSimProvider(simKey, workerHome)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sk, _ := p.SealingKey()
-	st, err := sealed.Open(filepath.Join(home, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	st, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := st.Get(pruntime.EntryIdentity)
+	raw, err := st.Get(entry)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: sealed %s: %v", workerHome, entry, err)
 	}
+	return raw
+}
+
+// unsealSecrets returns the private keys in a worker's sealed identity.
+func unsealSecrets(t *testing.T, simKey ed25519.PrivateKey, home string) map[string][]byte {
+	t.Helper()
+	raw := unsealEntry(t, simKey, home, pruntime.EntryIdentity)
 	var rec pruntime.IdentityRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -48,6 +49,7 @@ type Chain struct {
 	Time     time.Time
 	AppState []byte
 	nonces   map[address.Address]uint64
+	mqSeq    map[[32]byte]uint64
 }
 
 // New starts a chain whose genesis funds accounts with 1,000,000 PHA each
@@ -156,4 +158,22 @@ func ExpectCode(t testing.TB, res *abci.ExecTxResult, codespace string, code uin
 	if res.Codespace != codespace || res.Code != code {
 		t.Fatalf("got %s/%d %q, want %s/%d", res.Codespace, res.Code, res.Log, codespace, code)
 	}
+}
+
+// PostMQ relays a message signed by worker key from through relayer's
+// account, with the next sequence of that origin if the chain accepts it.
+func (c *Chain) PostMQ(relayer Account, from ed25519.PrivateKey, topic string, payload []byte) *abci.ExecTxResult {
+	c.t.Helper()
+	var id [32]byte
+	copy(id[:], from.Public().(ed25519.PublicKey))
+	if c.mqSeq == nil {
+		c.mqSeq = map[[32]byte]uint64{}
+	}
+	m := mq.SignedMessage{Origin: mq.Origin{Kind: mq.OriginWorker, ID: id}, Topic: topic, Payload: payload, Sequence: c.mqSeq[id]}
+	m.Sign(ChainID, from)
+	res := c.Deliver(relayer, &mq.MsgPush{Message: m})
+	if res.Code == 0 {
+		c.mqSeq[id]++
+	}
+	return res
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
-	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -21,7 +20,6 @@ func id32(k ed25519.PrivateKey) [32]byte { return [32]byte(k.Public().(ed25519.P
 type fx struct {
 	c      *apptest.Chain
 	gk, w1 ed25519.PrivateKey
-	seq    map[[32]byte]uint64
 	master ed25519.PrivateKey
 }
 
@@ -29,7 +27,7 @@ func setup(t *testing.T) *fx {
 	c := apptest.New(t, []apptest.Account{owner, stranger, op}, map[string]any{
 		registry.Name: apptest.SimRegistry(), keys.Name: keys.Genesis{Authority: owner.Addr},
 	})
-	f := &fx{c: c, seq: map[[32]byte]uint64{}}
+	f := &fx{c: c}
 	f.gk, f.w1 = c.RegisterSimWorker(t, op), c.RegisterSimWorker(t, op)
 	if res := c.Deliver(owner, &keys.MsgAddGatekeeper{Worker: id32(f.gk)}); res.Code != 0 {
 		t.Fatal(res.Log)
@@ -40,34 +38,10 @@ func setup(t *testing.T) *fx {
 	w.Uvarint(0)
 	w.Raw(pub)
 	w.Raw(make([]byte, 32))
-	if res := f.post(f.gk, keys.TopicMasterPubKey, w.Bytes()); res.Code != 0 {
+	if res := c.PostMQ(op, f.gk, keys.TopicMasterPubKey, w.Bytes()); res.Code != 0 {
 		t.Fatal(res.Log)
 	}
 	return f
-}
-
-func (f *fx) post(from ed25519.PrivateKey, topic string, payload []byte) *abciResult {
-	o := id32(from)
-	m := mq.SignedMessage{Origin: mq.Origin{Kind: mq.OriginWorker, ID: o}, Topic: topic, Payload: payload, Sequence: f.seq[o]}
-	m.Sign(apptest.ChainID, from)
-	r := f.c.Deliver(op, &mq.MsgPush{Message: m})
-	if r.Code == 0 {
-		f.seq[o]++
-	}
-	return &abciResult{Codespace: r.Codespace, Code: r.Code, Log: r.Log}
-}
-
-type abciResult struct {
-	Codespace string
-	Code      uint32
-	Log       string
-}
-
-func (r *abciResult) expect(t *testing.T, space string, code uint32) {
-	t.Helper()
-	if r.Codespace != space || r.Code != code {
-		t.Fatalf("got %s/%d %q, want %s/%d", r.Codespace, r.Code, r.Log, space, code)
-	}
 }
 
 func (f *fx) cluster(t *testing.T, id [32]byte) clusters.Cluster {
@@ -106,10 +80,10 @@ func TestMembershipAndKeys(t *testing.T) {
 		w.Raw(make([]byte, 32))
 		return w.Bytes()
 	}
-	f.post(f.w1, clusters.TopicPubKey, pubMsg(0)).expect(t, clusters.Codespace, clusters.ErrNotHolder.Code)
-	f.post(f.gk, clusters.TopicPubKey, pubMsg(3)).expect(t, clusters.Codespace, clusters.ErrWrongEpoch.Code)
-	f.post(f.gk, clusters.TopicPubKey, pubMsg(0)).expect(t, "", 0)
-	f.post(f.gk, clusters.TopicPubKey, pubMsg(0)).expect(t, clusters.Codespace, clusters.ErrKeysPublished.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.w1, clusters.TopicPubKey, pubMsg(0)), clusters.Codespace, clusters.ErrNotHolder.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.gk, clusters.TopicPubKey, pubMsg(3)), clusters.Codespace, clusters.ErrWrongEpoch.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.gk, clusters.TopicPubKey, pubMsg(0)), "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.gk, clusters.TopicPubKey, pubMsg(0)), clusters.Codespace, clusters.ErrKeysPublished.Code)
 
 	dispatch := func(to [32]byte) []byte {
 		w := wire.NewWriter(128)
@@ -120,8 +94,8 @@ func TestMembershipAndKeys(t *testing.T) {
 		return w.Bytes()
 	}
 	// The chain never relays a cluster key to a non-member.
-	f.post(f.gk, clusters.TopicDispatch, dispatch(id32(f.gk))).expect(t, clusters.Codespace, clusters.ErrNotMember.Code)
-	f.post(f.gk, clusters.TopicDispatch, dispatch(w1)).expect(t, "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.gk, clusters.TopicDispatch, dispatch(id32(f.gk))), clusters.Codespace, clusters.ErrNotMember.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.gk, clusters.TopicDispatch, dispatch(w1)), "", 0)
 
 	confirm := func(signer ed25519.PrivateKey, epoch uint64) []byte {
 		w := wire.NewWriter(128)
@@ -130,8 +104,8 @@ func TestMembershipAndKeys(t *testing.T) {
 		w.Raw(ed25519.Sign(signer, clusters.ConfirmSignBytes(apptest.ChainID, id, w1, epoch)))
 		return w.Bytes()
 	}
-	f.post(f.w1, clusters.TopicConfirm, confirm(f.w1, 0)).expect(t, clusters.Codespace, clusters.ErrBadConfirm.Code)
-	f.post(f.w1, clusters.TopicConfirm, confirm(clusterKey, 0)).expect(t, "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.w1, clusters.TopicConfirm, confirm(f.w1, 0)), clusters.Codespace, clusters.ErrBadConfirm.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.w1, clusters.TopicConfirm, confirm(clusterKey, 0)), "", 0)
 	if c := f.cluster(t, id); len(c.Holders) != 1 || c.Epoch != 0 {
 		t.Fatalf("cluster %+v", c)
 	}
@@ -145,6 +119,6 @@ func TestMembershipAndKeys(t *testing.T) {
 	if c.Epoch != 1 || len(c.SignKey) != 0 || len(c.Holders) != 0 || len(c.Members) != 0 {
 		t.Fatalf("after removal %+v", c)
 	}
-	f.post(f.gk, clusters.TopicDispatch, dispatch(w1)).expect(t, clusters.Codespace, clusters.ErrWrongEpoch.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.gk, clusters.TopicDispatch, dispatch(w1)), clusters.Codespace, clusters.ErrWrongEpoch.Code)
 	apptest.ExpectCode(t, f.c.Deliver(owner, &clusters.MsgMember{Remove: true, Cluster: id, Worker: w1}), clusters.Codespace, clusters.ErrNotMember.Code)
 }

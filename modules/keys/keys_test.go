@@ -15,9 +15,8 @@ import (
 var authority, op = apptest.NewAccount(1), apptest.NewAccount(2)
 
 type gkFixture struct {
-	c    *apptest.Chain
-	ids  []ed25519.PrivateKey
-	seqs map[string]uint64
+	c   *apptest.Chain
+	ids []ed25519.PrivateKey
 }
 
 func newGK(t *testing.T, workers int) *gkFixture {
@@ -25,41 +24,14 @@ func newGK(t *testing.T, workers int) *gkFixture {
 		registry.Name: apptest.SimRegistry(),
 		keys.Name:     keys.Genesis{Authority: authority.Addr},
 	})
-	f := &gkFixture{c: c, seqs: map[string]uint64{}}
+	f := &gkFixture{c: c}
 	for i := 0; i < workers; i++ {
 		f.ids = append(f.ids, c.RegisterSimWorker(t, op))
 	}
 	return f
 }
 
-func id(k ed25519.PrivateKey) [32]byte {
-	var out [32]byte
-	copy(out[:], k.Public().(ed25519.PublicKey))
-	return out
-}
-
-func (f *gkFixture) post(t *testing.T, from ed25519.PrivateKey, topic string, payload []byte) *apptestResult {
-	m := mq.SignedMessage{Origin: mq.Origin{Kind: mq.OriginWorker, ID: id(from)}, Topic: topic, Payload: payload, Sequence: f.seqs[string(from)]}
-	m.Sign(apptest.ChainID, from)
-	res := f.c.Deliver(op, &mq.MsgPush{Message: m})
-	if res.Code == 0 {
-		f.seqs[string(from)]++
-	}
-	return &apptestResult{res.Codespace, res.Code, res.Log}
-}
-
-type apptestResult struct {
-	space string
-	code  uint32
-	log   string
-}
-
-func (r *apptestResult) expect(t *testing.T, space string, code uint32) {
-	t.Helper()
-	if r.space != space || r.code != code {
-		t.Fatalf("got %s/%d %q, want %s/%d", r.space, r.code, r.log, space, code)
-	}
-}
+func id(k ed25519.PrivateKey) [32]byte { return [32]byte(k.Public().(ed25519.PublicKey)) }
 
 func masterPayload(gen uint64, sign ed25519.PublicKey) []byte {
 	w := wire.NewWriter(80)
@@ -91,10 +63,10 @@ func TestGatekeepersAndMasterKey(t *testing.T) {
 
 	masterPub, masterKey, _ := ed25519.GenerateKey(rand.Reader)
 	// A plain worker, and the second gatekeeper, cannot create the key.
-	f.post(t, f.ids[2], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, keys.Codespace, keys.ErrNotGatekeeper.Code)
-	f.post(t, f.ids[1], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, keys.Codespace, keys.ErrNotFirst.Code)
-	f.post(t, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, "", 0)
-	f.post(t, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)).expect(t, keys.Codespace, keys.ErrGenerationTaken.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[2], keys.TopicMasterPubKey, masterPayload(0, masterPub)), keys.Codespace, keys.ErrNotGatekeeper.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicMasterPubKey, masterPayload(0, masterPub)), keys.Codespace, keys.ErrNotFirst.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)), "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)), keys.Codespace, keys.ErrGenerationTaken.Code)
 
 	s := state(t, f.c)
 	if s.Generation == nil || s.Generation.Number != 0 || string(s.Generation.SignKey) != string(masterPub) || !s.Gatekeepers[0].Holds || s.Gatekeepers[1].Holds {
@@ -106,8 +78,8 @@ func TestGatekeepersAndMasterKey(t *testing.T) {
 	share := wire.NewWriter(64)
 	share.Raw(f.ids[1].Public().(ed25519.PublicKey))
 	share.VarBytes([]byte("opaque envelope bytes"))
-	f.post(t, f.ids[1], keys.TopicShare, share.Bytes()).expect(t, keys.Codespace, keys.ErrBadShare.Code) // not a holder
-	f.post(t, f.ids[0], keys.TopicShare, share.Bytes()).expect(t, "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicShare, share.Bytes()), keys.Codespace, keys.ErrBadShare.Code) // not a holder
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[0], keys.TopicShare, share.Bytes()), "", 0)
 	var seq mq.SequenceResponse
 	f.c.Query("/mq/sequence/worker/"+registry.WorkerID(id(f.ids[1])).String(), &seq)
 	if seq.Egress != 3 { // "registered", "assigned", then the share
@@ -121,8 +93,8 @@ func TestGatekeepersAndMasterKey(t *testing.T) {
 		w.Raw(ed25519.Sign(signer, keys.ConfirmSignBytes(apptest.ChainID, id(f.ids[1]), 0)))
 		return w.Bytes()
 	}
-	f.post(t, f.ids[1], keys.TopicConfirm, conf(f.ids[1])).expect(t, keys.Codespace, keys.ErrBadShare.Code)
-	f.post(t, f.ids[1], keys.TopicConfirm, conf(masterKey)).expect(t, "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicConfirm, conf(f.ids[1])), keys.Codespace, keys.ErrBadShare.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicConfirm, conf(masterKey)), "", 0)
 	if s := state(t, f.c); !s.Gatekeepers[1].Holds {
 		t.Fatalf("confirmation not recorded: %+v", s.Gatekeepers)
 	}

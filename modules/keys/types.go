@@ -5,10 +5,9 @@
 package keys
 
 import (
-	"encoding/hex"
-
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -31,18 +30,8 @@ var (
 	ErrNoMasterKey     = abcierr.Register(Codespace, 11, "no master key yet")
 )
 
-// Hex is bytes that marshal as hex in JSON.
-type Hex []byte
-
-// MarshalText writes hex.
-func (h Hex) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
-
-// UnmarshalText reads hex.
-func (h *Hex) UnmarshalText(b []byte) error {
-	d, err := hex.DecodeString(string(b))
-	*h = d
-	return err
-}
+// Hex is bytes that marshal as hex in JSON (the registry's type).
+type Hex = registry.HexBytes
 
 // Gatekeeper is a worker the chain trusts with the master key.
 type Gatekeeper struct {
