@@ -27,7 +27,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(newQueryBalanceCmd(g, "balance"), newQueryBalanceCmd(g, "account"),
 		newQuerySupplyCmd(g), newQueryTxCmd(g), newQueryBlockCmd(g),
-		newQueryWorkersCmd(g), newQueryWorkerCmd(g), newQueryKeysCmd(g))
+		newQueryWorkersCmd(g), newQueryWorkerCmd(g), newQueryKeysCmd(g), newQueryClustersCmd(g))
 	return cmd
 }
 

@@ -76,6 +76,7 @@ Start everything locally with:
 		newDevnetCmd(g),
 		newWorkerCmd(g),
 		newGovCmd(g),
+		newClusterCmd(g),
 		newBenchCmd(g),
 	)
 	return root
