@@ -187,7 +187,7 @@ func (e *Enclave) ClusterStep(ctx context.Context, src chainsync.Source) error {
 		return err
 	}
 	v, err := e.readGatekeeperView(ctx, src)
-	if err != nil || !v.isGatekeeper || v.current == nil {
+	if err != nil || !v.isGatekeeper || v.current == nil || v.paused {
 		return err
 	}
 	hist, err := e.loadMasters()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +73,9 @@ type gkView struct {
 	isGatekeeper bool
 	order        [][32]byte
 	current      *keys.Generation
+	// paused holds key traffic to workers: a rotation runs, or it ended
+	// less than keys.ResumeDelay blocks ago.
+	paused bool
 }
 
 func (e *Enclave) readGatekeeperView(ctx context.Context, src chainsync.Source) (gkView, error) {
@@ -100,6 +104,18 @@ func (e *Enclave) readGatekeeperView(ctx context.Context, src chainsync.Source) 
 		}
 		v.current = &g
 	}
+	rot, err := e.sync.VerifiedStateAt(ctx, src, keys.RotationKey(), h)
+	if err != nil {
+		return v, err
+	}
+	resume, err := e.sync.VerifiedStateAt(ctx, src, keys.ResumeKey(), h)
+	if err != nil {
+		return v, err
+	}
+	// The chain judges the pause at the height a message lands, which is
+	// after h; waiting until h itself has passed the resume height keeps
+	// this enclave on the safe side.
+	v.paused = rot != nil || (len(resume) == 8 && h < int64(binary.BigEndian.Uint64(resume)))
 	return v, nil
 }
 
@@ -211,8 +227,12 @@ func (e *Enclave) shareWithOthers(ctx context.Context, src chainsync.Source, v g
 		}
 	}
 	now := e.SyncedHeight()
+	excluded := map[[32]byte]bool{}
+	for _, x := range v.current.Excluded {
+		excluded[[32]byte(x)] = true
+	}
 	for _, id := range v.order {
-		if id == [32]byte(e.ID()) || recs[id].Holds {
+		if id == [32]byte(e.ID()) || recs[id].Holds || excluded[id] {
 			continue
 		}
 		if at, ok := e.sharedAt[id]; ok && now-at < reshareAfter {

@@ -217,6 +217,9 @@ func (w *Worker) step(ctx context.Context) error {
 	if err := w.readInbox(ctx); err != nil {
 		return err
 	}
+	if err := w.enclave.RotationStep(ctx, w.src); err != nil {
+		return fmt.Errorf("key rotation: %w", err)
+	}
 	if err := w.enclave.GatekeeperStep(ctx, w.src); err != nil {
 		return fmt.Errorf("gatekeeper: %w", err)
 	}

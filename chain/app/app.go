@@ -102,6 +102,7 @@ func newModules() ([]module.Module, *balances.Module) {
 	queue.Route(keys.Name, gk.HandleMQ)
 	cl := clusters.New(reg, gk, queue)
 	queue.Route(clusters.Name, cl.HandleMQ)
+	gk.OnGeneration(cl.NewGeneration)
 	return []module.Module{bal, reg, gk, cl, queue}, bal
 }
 

@@ -74,3 +74,32 @@ func hkdfKey(s Secret, info string) ([]byte, error) {
 	}
 	return hkdf.Key(sha256.New, s.box.key[:], nil, info, SecretSize)
 }
+
+// LabelRotation labels the derivation of a new master key from the
+// contributions of the gatekeepers that rotate it.
+const LabelRotation = "phala/master_key/rotation"
+
+// CombineContributions derives a new master key from every elected
+// gatekeeper's contribution, in the chain's member order: HKDF-SHA256 with
+// ikm = the concatenated contributions and info = l(LabelRotation) || 0x00 ||
+// round (8 bytes BE) || generation (8 bytes BE). No single gatekeeper
+// chooses the result, as each committed to its contribution before seeing
+// the others.
+func CombineContributions(contributions [][]byte, round, generation uint64, l Labeler) Secret {
+	var ikm []byte
+	for _, c := range contributions {
+		ikm = append(ikm, c...)
+	}
+	info := append([]byte(l.apply(LabelRotation)), 0)
+	info = binary.BigEndian.AppendUint64(info, round)
+	info = binary.BigEndian.AppendUint64(info, generation)
+	out, err := hkdf.Key(sha256.New, ikm, nil, string(info), SecretSize)
+	if err != nil || len(ikm) == 0 {
+		return Secret{} // unset: Pairs refuses it
+	}
+	sec, err := NewSecret(out)
+	if err != nil {
+		return Secret{}
+	}
+	return sec
+}

@@ -164,3 +164,32 @@ func TestUnsetSecretPropagates(t *testing.T) {
 		t.Fatalf("Pairs(wiped) error = %v, want ErrZeroSecret", err)
 	}
 }
+
+func TestCombineContributions(t *testing.T) {
+	a, b := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	k := CombineContributions([][]byte{a, b}, 0, 1, nil)
+	if k.IsZero() {
+		t.Fatal("no key")
+	}
+	// Known answer: contributions 32×0x01 and 32×0x02, round 0, generation 1.
+	if got := hex.EncodeToString(k.Bytes()); got != "e5fe9e4ddf9c41a3332a13e92dba0a5aaf48379fe32587acb6b80d819c4efdd2" {
+		t.Fatalf("rotated master key %s", got)
+	}
+	if k.Equal(CombineContributions([][]byte{b, a}, 0, 1, nil)) {
+		t.Fatal("order of contributions does not matter")
+	}
+	if k.Equal(CombineContributions([][]byte{a, b}, 1, 1, nil)) || k.Equal(CombineContributions([][]byte{a, b}, 0, 2, nil)) {
+		t.Fatal("round or generation does not matter")
+	}
+	if k.Equal(CombineContributions([][]byte{a, b}, 0, 1, func(s string) string { return s + "-insecure" })) {
+		t.Fatal("sim label does not matter")
+	}
+	flipped := append([]byte(nil), b...)
+	flipped[31] ^= 1
+	if k.Equal(CombineContributions([][]byte{a, flipped}, 0, 1, nil)) {
+		t.Fatal("one contribution alone does not change the key")
+	}
+	if !CombineContributions(nil, 0, 1, nil).IsZero() {
+		t.Fatal("no contributions gave a key")
+	}
+}

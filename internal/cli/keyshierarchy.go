@@ -86,6 +86,43 @@ from a gatekeeper that holds it.`,
 		},
 	}
 	add.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
-	cmd.AddCommand(add)
+	rotate := &cobra.Command{
+		Use:   "rotate-keys",
+		Short: "Start a master-key rotation (signed by the key authority)",
+		Long: `Start a master-key rotation. The chain elects the new gatekeeper set (the
+gatekeepers in the order they were added, up to max_gatekeepers), each commits
+to a random contribution, reveals it encrypted to the others, and all derive
+the new master key from every contribution; the chain switches generation when
+every member has confirmed, and key traffic to workers resumes two blocks
+later. A rotation that stalls past rotation_timeout is aborted and retried
+without the members that did not act. Follow it with 'phala query keys'.`,
+		Example: "  phala gov rotate-keys --from authority --keyring-backend test --home ~/.phala/devnet",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			kr, err := g.openKeyring()
+			if err != nil {
+				return err
+			}
+			info, err := kr.Find(from)
+			if err != nil {
+				return fmt.Errorf("--from: %w", err)
+			}
+			key, err := kr.PrivKey(info.Name)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &keys.MsgRotate{})
+			if err != nil {
+				return err
+			}
+			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "rotation started in block %d\n", res.Height) })
+		},
+	}
+	rotate.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
+	cmd.AddCommand(add, rotate)
 	return cmd
 }

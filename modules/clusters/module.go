@@ -159,6 +159,17 @@ func (m *Module) remove(ctx *module.Context, c Cluster, w [32]byte) error {
 	return nil
 }
 
+// NewGeneration moves every cluster to a new epoch under a new master-key
+// generation; gatekeepers then derive and dispatch the new keys.
+func (m *Module) NewGeneration(ctx *module.Context, generation uint64) {
+	for _, id := range keys.DecodeOrder(ctx.KV.Get(keyList)) {
+		c, _ := m.Cluster(ctx.KV, id)
+		c.Generation, c.Epoch = generation, c.Epoch+1
+		c.SignKey, c.ECDHKey, c.Holders = nil, nil, []keys.Hex{}
+		m.set(ctx.KV, c)
+	}
+}
+
 // HandleMQ consumes "clusters/..." messages from gatekeepers and members.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	if msg.Origin.Kind != mq.OriginWorker {
@@ -171,6 +182,9 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	c, ok := m.Cluster(ctx.KV, id)
 	if r.Err() == nil && !ok {
 		return fmt.Errorf("%w: %x", ErrUnknownCluster, id)
+	}
+	if (msg.Topic == TopicPubKey || msg.Topic == TopicDispatch) && m.keys.Keeper.KeyTrafficPaused(ctx.KV, ctx.Height) {
+		return fmt.Errorf("%w: until height %d", ErrPaused, m.keys.Keeper.ResumeHeight(ctx.KV))
 	}
 	switch msg.Topic {
 	case TopicPubKey:

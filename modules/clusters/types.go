@@ -29,6 +29,7 @@ var (
 	ErrKeysPublished  = abcierr.Register(Codespace, 9, "cluster keys of this epoch already published")
 	ErrBadConfirm     = abcierr.Register(Codespace, 10, "confirmation is not signed by the cluster key")
 	ErrNoKeys         = abcierr.Register(Codespace, 11, "cluster keys of this epoch not published yet")
+	ErrPaused         = abcierr.Register(Codespace, 12, "key traffic held during a master-key rotation")
 )
 
 // Cluster is the chain's record of a cluster.

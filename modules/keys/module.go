@@ -51,13 +51,16 @@ func ConfirmSignBytes(chainID string, worker [32]byte, generation uint64) []byte
 type Genesis struct {
 	// Authority may add gatekeepers until the DAO takes over.
 	Authority address.Address `json:"authority"`
+	// Params govern rotation; zero fields take DefaultParams.
+	Params *Params `json:"params,omitempty"`
 }
 
 // Module is the keys module.
 type Module struct {
-	Keeper   Keeper
-	registry *registry.Module
-	queue    *mq.Module
+	Keeper       Keeper
+	registry     *registry.Module
+	queue        *mq.Module
+	onGeneration func(ctx *module.Context, generation uint64)
 }
 
 var _ module.Module = (*Module)(nil)
@@ -72,7 +75,10 @@ func New(reg *registry.Module, queue *mq.Module) *Module {
 func (*Module) Name() string { return Name }
 
 // RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { reg.Register(TypeAddGatekeeper, decodeAddGatekeeper) }
+func (*Module) RegisterMsgs(reg *tx.Registry) {
+	reg.Register(TypeAddGatekeeper, decodeAddGatekeeper)
+	reg.Register(TypeRotate, func(*wire.Reader) tx.Msg { return &MsgRotate{} })
+}
 
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
@@ -85,14 +91,22 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	if !g.Authority.IsZero() {
 		ctx.KV.Set(keyAuthority, g.Authority[:])
 	}
+	p := DefaultParams()
+	if g.Params != nil {
+		p = *g.Params
+	}
+	if p.RotationTimeout <= 0 || p.MaxGatekeepers <= 0 || p.RotationPeriod < 0 {
+		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period not negative", ErrBadGenesis)
+	}
+	ctx.KV.Set(keyParams, encode(p))
 	return nil
 }
 
-// EndBlock implements module.Module.
-func (*Module) EndBlock(*module.Context) error { return nil }
-
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	if _, ok := msg.(*MsgRotate); ok {
+		return m.rotateRequest(ctx, sender)
+	}
 	add, ok := msg.(*MsgAddGatekeeper)
 	if !ok {
 		return fmt.Errorf("%w: keys cannot handle %s", tx.ErrUnknownMsg, msg.Type())
@@ -125,6 +139,8 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	}
 	r := wire.NewReader(msg.Payload)
 	switch msg.Topic {
+	case TopicRotationCommit, TopicRotationReveal, TopicRotationConfirm:
+		return m.rotationMsg(ctx, from, msg.Topic, r)
 	case TopicMasterPubKey:
 		gen := r.Uvarint()
 		sign, ecdhKey := r.Raw(32), r.Raw(32)
@@ -181,6 +197,15 @@ func (m *Module) share(ctx *module.Context, gk Gatekeeper, to [32]byte, env []by
 	if rec.Holds {
 		return fmt.Errorf("%w: recipient %x already holds the key", ErrBadShare, to)
 	}
+	// A gatekeeper that the rotation making this generation left out does
+	// not get it by share; it must be elected again.
+	if cur, ok := m.Keeper.Current(ctx.KV); ok {
+		for _, x := range cur.Excluded {
+			if string(x) == string(to[:]) {
+				return fmt.Errorf("%w: recipient %x was left out of generation %d", ErrBadShare, to, cur.Number)
+			}
+		}
+	}
 	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: to}, TopicShare, env)
 	return nil
 }
@@ -209,7 +234,11 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	if path != "state" {
 		return nil, fmt.Errorf("%w: query path /keys/%s", tx.ErrNotFound, path)
 	}
-	s := State{Authority: m.Keeper.Authority(kv), History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle"}
+	s := State{Authority: m.Keeper.Authority(kv), History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle",
+		ResumeHeight: m.Keeper.ResumeHeight(kv), Params: m.Keeper.Params(kv)}
+	if r, ok := m.Keeper.Rotation(kv); ok {
+		s.Rotation, s.Running = r.Phase, &r
+	}
 	if g, ok := m.Keeper.Current(kv); ok {
 		s.Generation = &g
 	}

@@ -29,3 +29,19 @@ func decodeAddGatekeeper(r *wire.Reader) tx.Msg {
 	copy(m.Worker[:], r.Raw(32))
 	return m
 }
+
+// TypeRotate is the message type of MsgRotate.
+const TypeRotate = "keys/rotate"
+
+// MsgRotate asks for a master-key rotation now. Only the key authority may
+// send it until the DAO does.
+type MsgRotate struct{}
+
+// Type implements tx.Msg.
+func (*MsgRotate) Type() string { return TypeRotate }
+
+// Encode implements tx.Msg: an empty body.
+func (*MsgRotate) Encode(*wire.Writer) {}
+
+// ValidateBasic implements tx.Msg.
+func (*MsgRotate) ValidateBasic() error { return nil }

@@ -28,6 +28,7 @@ var (
 	ErrNotFirst        = abcierr.Register(Codespace, 9, "only the first gatekeeper creates the master key")
 	ErrBadShare        = abcierr.Register(Codespace, 10, "invalid master key share")
 	ErrNoMasterKey     = abcierr.Register(Codespace, 11, "no master key yet")
+	ErrRotation        = abcierr.Register(Codespace, 12, "key rotation refused")
 )
 
 // Hex is bytes that marshal as hex in JSON (the registry's type).
@@ -51,6 +52,9 @@ type Generation struct {
 	ECDHKey   Hex   `json:"ecdh_pubkey"`
 	Height    int64 `json:"height"`
 	CreatedBy Hex   `json:"created_by"`
+	// Excluded are the gatekeepers the rotation that made this generation
+	// left out; they cannot receive it by share.
+	Excluded []Hex `json:"excluded,omitempty"`
 }
 
 // State is what `/keys/state` answers.
@@ -59,7 +63,13 @@ type State struct {
 	Generation  *Generation     `json:"current,omitempty"`
 	History     []Generation    `json:"history"`
 	Gatekeepers []Gatekeeper    `json:"gatekeepers"`
-	Rotation    string          `json:"rotation"`
+	// Rotation is "idle" or the phase of the running rotation.
+	Rotation string    `json:"rotation"`
+	Running  *Rotation `json:"running,omitempty"`
+	// ResumeHeight is when key traffic to workers resumes after the last
+	// rotation (it is held while one runs).
+	ResumeHeight int64  `json:"resume_height"`
+	Params       Params `json:"params"`
 }
 
 // State keys, all under the module prefix.

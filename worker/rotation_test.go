@@ -1,0 +1,201 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/worker"
+)
+
+type rotationEnv struct {
+	d       *devnet.Devnet
+	c       *client.Client
+	home    string
+	cluster [32]byte
+}
+
+// newRotationEnv runs a devnet with three gatekeepers and a fourth worker
+// in one cluster, and waits until generation 0 and the cluster key are held.
+func newRotationEnv(t *testing.T) *rotationEnv {
+	home := filepath.Join(t.TempDir(), "devnet")
+	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 4, Gatekeepers: 3, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	ctx := context.Background()
+	c, _ := client.New(d.RPCURL)
+	alice, _ := d.Keyring.PrivKey("alice")
+	for _, w := range d.Workers {
+		<-w.Registered()
+	}
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	var list []clusters.Cluster
+	c.Query(ctx, "/clusters/list", &list)
+	e := &rotationEnv{d: d, c: c, home: home, cluster: [32]byte(list[0].ID)}
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: e.cluster, Worker: d.Workers[3].ID()}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "generation 0 held by all and the cluster key by its member", func() (bool, error) {
+		st := e.keys()
+		cl := e.clusterRecord()
+		return st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds && len(cl.Holders) == 1, nil
+	})
+	return e
+}
+
+func (e *rotationEnv) keys() keys.State {
+	var st keys.State
+	e.c.Query(context.Background(), "/keys/state", &st)
+	return st
+}
+
+func (e *rotationEnv) clusterRecord() clusters.Cluster {
+	var cl clusters.Cluster
+	e.c.Query(context.Background(), "/clusters/cluster/"+hex.EncodeToString(e.cluster[:]), &cl)
+	return cl
+}
+
+func (e *rotationEnv) rotate(t *testing.T) int64 {
+	key, _ := e.d.Keyring.PrivKey(devnet.AuthorityAccount)
+	res, err := e.c.Send(context.Background(), key, pha.Amount{}, "", &keys.MsgRotate{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Height
+}
+
+// resumeHeightInEvents finds the "done" event of the rotation and returns
+// the height it committed at and the resume height it announced.
+func (e *rotationEnv) doneEvent(t *testing.T, from, to int64) (int64, int64) {
+	for h := from; h <= to; h++ {
+		res, err := e.c.RPC.BlockResults(context.Background(), &h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res.TxsResults {
+			for _, ev := range r.Events {
+				if ev.Type != keys.EventRotation {
+					continue
+				}
+				attrs := map[string]string{}
+				for _, a := range ev.Attributes {
+					attrs[a.Key] = a.Value
+				}
+				if attrs["phase"] == "done" {
+					resume, _ := strconv.ParseInt(attrs["resume_height"], 10, 64)
+					return h, resume
+				}
+			}
+		}
+	}
+	t.Fatal("no rotation-done event")
+	return 0, 0
+}
+
+func TestMasterKeyRotation(t *testing.T) {
+	e := newRotationEnv(t)
+	started := e.rotate(t)
+	var st keys.State
+	eventually(t, "generation 1", func() (bool, error) {
+		st = e.keys()
+		return st.Generation != nil && st.Generation.Number == 1, nil
+	})
+	if len(st.History) != 2 || string(st.History[0].SignKey) == string(st.History[1].SignKey) {
+		t.Fatalf("history %+v", st.History)
+	}
+	done, resume := e.doneEvent(t, started, st.Generation.Height)
+	if done != st.Generation.Height || resume != done+keys.ResumeDelay {
+		t.Fatalf("rotation done at %d, resume at %d; generation switched at %d", done, resume, st.Generation.Height)
+	}
+	// The cluster moves to a new epoch under generation 1, dispatched only
+	// after the resume height.
+	var cl clusters.Cluster
+	eventually(t, "the cluster key of the new epoch held", func() (bool, error) {
+		cl = e.clusterRecord()
+		return cl.Epoch == 1 && cl.Generation == 1 && len(cl.Holders) == 1, nil
+	})
+	if done, last := rotationDispatchHeight(t, e, resume); last < resume {
+		t.Fatalf("cluster keys published at %d, before the resume height %d (done %d)", last, resume, done)
+	}
+	e.d.Stop()
+
+	// Every gatekeeper sealed both generations; the member both epochs.
+	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
+	for i := range 3 {
+		var hist struct {
+			Generations []struct {
+				Number uint64 `json:"number"`
+			} `json:"generations"`
+		}
+		json.Unmarshal(unsealEntry(t, simKey, filepath.Join(e.home, "workers", "worker"+strconv.Itoa(i)), pruntime.EntryMasterKeys), &hist)
+		if len(hist.Generations) != 2 {
+			t.Fatalf("gatekeeper %d holds generations %+v", i, hist.Generations)
+		}
+	}
+	var recs []struct {
+		Epoch uint64 `json:"epoch"`
+	}
+	json.Unmarshal(unsealEntry(t, simKey, filepath.Join(e.home, "workers", "worker3"), pruntime.EntryClusterKeys), &recs)
+	if len(recs) != 2 {
+		t.Fatalf("member holds cluster epochs %+v, want 0 and 1", recs)
+	}
+}
+
+// rotationDispatchHeight returns the rotation's done height and the height
+// at which the cluster's new keys were published.
+func rotationDispatchHeight(t *testing.T, e *rotationEnv, from int64) (int64, int64) {
+	h, _ := e.c.RPC.Status(context.Background())
+	last := h.SyncInfo.LatestBlockHeight
+	for height := from - keys.ResumeDelay; height <= last; height++ {
+		hh := height
+		res, err := e.c.RPC.BlockResults(context.Background(), &hh)
+		if err != nil {
+			continue
+		}
+		for _, r := range res.TxsResults {
+			for _, ev := range r.Events {
+				if ev.Type == clusters.EventKeys {
+					return from - keys.ResumeDelay, height
+				}
+			}
+		}
+	}
+	t.Fatal("no cluster_keys event after the rotation")
+	return 0, 0
+}
+
+func TestStalledRotationRecovers(t *testing.T) {
+	e := newRotationEnv(t)
+	down := e.d.Workers[2]
+	if err := down.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.rotate(t)
+	var st keys.State
+	eventually(t, "generation 1 without the stopped gatekeeper", func() (bool, error) {
+		st = e.keys()
+		return st.Generation != nil && st.Generation.Number == 1, nil
+	})
+	downID := down.ID()
+	if len(st.Generation.Excluded) != 1 || string(st.Generation.Excluded[0]) != string(downID[:]) || st.Gatekeepers[2].Holds {
+		t.Fatalf("generation 1 %+v, gatekeepers %+v", st.Generation, st.Gatekeepers)
+	}
+	if !st.Gatekeepers[0].Holds || !st.Gatekeepers[1].Holds {
+		t.Fatalf("the live gatekeepers do not hold generation 1: %+v", st.Gatekeepers)
+	}
+}
