@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	cmttypes "github.com/cometbft/cometbft/types"
+
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/clusters"
@@ -132,11 +134,21 @@ func TestMasterKeyRotation(t *testing.T) {
 	if done, last := rotationDispatchHeight(t, e, resume); last < resume {
 		t.Fatalf("cluster keys published at %d, before the resume height %d (done %d)", last, resume, done)
 	}
+
+	// A gatekeeper that joins after the rotation receives the whole history.
+	auth, _ := e.d.Keyring.PrivKey(devnet.AuthorityAccount)
+	if _, err := e.c.Send(context.Background(), auth, pha.Amount{}, "", &keys.MsgAddGatekeeper{Worker: e.d.Workers[3].ID()}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the new gatekeeper to hold the key", func() (bool, error) {
+		st = e.keys()
+		return len(st.Gatekeepers) == 4 && st.Gatekeepers[3].Holds, nil
+	})
 	e.d.Stop()
 
 	// Every gatekeeper sealed both generations; the member both epochs.
 	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
-	for i := range 3 {
+	for i := range 4 {
 		var hist struct {
 			Generations []struct {
 				Number uint64 `json:"number"`
@@ -198,4 +210,49 @@ func TestStalledRotationRecovers(t *testing.T) {
 	if !st.Gatekeepers[0].Holds || !st.Gatekeepers[1].Holds {
 		t.Fatalf("the live gatekeepers do not hold generation 1: %+v", st.Gatekeepers)
 	}
+}
+
+// TestGatekeeperRestartMidRotation: a gatekeeper that is down when a
+// rotation starts, and comes back from its sealed store (same identity)
+// before the timeout, still takes part in that round.
+func TestGatekeeperRestartMidRotation(t *testing.T) {
+	e := newRotationEnv(t)
+	gk := e.d.Workers[1]
+	home := filepath.Join(e.home, "workers", "worker1")
+	if err := gk.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.rotate(t)
+	eventually(t, "the others to commit", func() (bool, error) {
+		st := e.keys()
+		return st.Running != nil && len(st.Running.Commitments[0]) != 0 && len(st.Running.Commitments[2]) != 0, nil
+	})
+	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
+	p, err := worker.NewSimProvider(simKey, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := e.d.Keyring.PrivKey("worker1")
+	gen, _ := cmttypesGenesis(e.home)
+	w, err := worker.Start(context.Background(), worker.Options{Home: home, Genesis: gen, NodeURL: e.d.RPCURL, Operator: op, Provider: p,
+		Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if w.ID() != gk.ID() {
+		t.Fatal("restarted gatekeeper has another identity")
+	}
+	var st keys.State
+	eventually(t, "generation 1 with all three gatekeepers", func() (bool, error) {
+		st = e.keys()
+		return st.Generation != nil && st.Generation.Number == 1, nil
+	})
+	if len(st.Generation.Excluded) != 0 {
+		t.Fatalf("the restarted gatekeeper was left out: %+v", st.Generation)
+	}
+}
+
+func cmttypesGenesis(home string) (*cmttypes.GenesisDoc, error) {
+	return cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
 }
