@@ -121,6 +121,7 @@ func TestMasterKeyRotation(t *testing.T) {
 		t.Fatalf("history %+v", st.History)
 	}
 	done, resume := e.doneEvent(t, started, st.Generation.Height)
+	t.Logf("rotation: started at %d, switched at %d (%d blocks), key traffic resumes at %d", started, done, done-started, resume)
 	if done != st.Generation.Height || resume != done+keys.ResumeDelay {
 		t.Fatalf("rotation done at %d, resume at %d; generation switched at %d", done, resume, st.Generation.Height)
 	}
