@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,8 +65,11 @@ func (e *Enclave) contribution(round uint64) ([]byte, error) {
 // key, seal it with the history, and confirm with a signature by it.
 func (e *Enclave) RotationStep(ctx context.Context, src chainsync.Source) error {
 	rot, err := e.readRotation(ctx, src)
-	if err != nil || rot == nil {
+	if err != nil {
 		return err
+	}
+	if rot == nil {
+		return e.commitAhead(ctx, src)
 	}
 	me := [32]byte(e.ID())
 	i := -1
@@ -194,5 +198,42 @@ func (e *Enclave) confirmRotation(ctx context.Context, src chainsync.Source, rot
 	w.Raw(pub.ECDH)
 	w.Raw(ed25519.Sign(pairs.Sign, keys.ConfirmSignBytes(e.chainID, [32]byte(e.ID()), rot.Generation)))
 	_, err = e.Post(ctx, src, keys.TopicRotationConfirm, w.Bytes())
+	return err
+}
+
+// commitAhead commits, while no rotation runs, to this gatekeeper's
+// contribution for the next round, so that round can open straight in the
+// reveal phase. The contribution is sealed before the commitment leaves.
+func (e *Enclave) commitAhead(ctx context.Context, src chainsync.Source) error {
+	me := [32]byte(e.ID())
+	e.mu.Lock()
+	gk, h, err := e.sync.VerifiedState(ctx, src, keys.GatekeeperKey(me))
+	var next, pre []byte
+	if err == nil && gk != nil {
+		next, err = e.sync.VerifiedStateAt(ctx, src, keys.NextRoundKey(), h)
+	}
+	if err == nil && gk != nil {
+		pre, err = e.sync.VerifiedStateAt(ctx, src, keys.PrecommitKey(me), h)
+	}
+	e.mu.Unlock()
+	if err != nil || gk == nil || e.hasPending(keys.TopicRotationPrecommit) {
+		return err
+	}
+	round := uint64(0)
+	if len(next) == 8 {
+		round = binary.BigEndian.Uint64(next)
+	}
+	if len(pre) == 40 && binary.BigEndian.Uint64(pre[:8]) == round {
+		return nil // already committed ahead for this round
+	}
+	c, err := e.contribution(round)
+	if err != nil {
+		return err
+	}
+	commitment := keys.CommitmentOf(e.chainID, round, me, c)
+	w := wire.NewWriter(48)
+	w.Uvarint(round)
+	w.Raw(commitment[:])
+	_, err = e.Post(ctx, src, keys.TopicRotationPrecommit, w.Bytes())
 	return err
 }

@@ -99,3 +99,47 @@ func TestGatekeepersAndMasterKey(t *testing.T) {
 		t.Fatalf("confirmation not recorded: %+v", s.Gatekeepers)
 	}
 }
+
+func TestCommitAheadOpensInReveal(t *testing.T) {
+	f := newGK(t, 2)
+	for _, k := range f.ids {
+		if res := f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: id(k)}); res.Code != 0 {
+			t.Fatal(res.Log)
+		}
+	}
+	masterPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	if res := f.c.PostMQ(op, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	pre := func(round uint64) []byte {
+		w := wire.NewWriter(48)
+		w.Uvarint(round)
+		w.Raw(make([]byte, 32))
+		return w.Bytes()
+	}
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[0], keys.TopicRotationPrecommit, pre(7)), keys.Codespace, keys.ErrRotation.Code)
+	apptest.ExpectCode(t, f.c.Deliver(op, &keys.MsgRotate{}), keys.Codespace, keys.ErrUnauthorized.Code)
+	// Only one member committed ahead: the round opens in the commit phase.
+	if res := f.c.PostMQ(op, f.ids[0], keys.TopicRotationPrecommit, pre(0)); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	if res := f.c.Deliver(authority, &keys.MsgRotate{}); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	s := state(t, f.c)
+	if s.Running == nil || s.Running.Phase != keys.PhaseCommit || len(s.Running.Commitments[0]) != 32 || len(s.Running.Commitments[1]) != 0 {
+		t.Fatalf("rotation %+v", s.Running)
+	}
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicRotationPrecommit, pre(1)), keys.Codespace, keys.ErrRotation.Code)
+	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgRotate{}), keys.Codespace, keys.ErrRotation.Code)
+	// The second member's commitment moves it to the reveal phase.
+	w := wire.NewWriter(48)
+	w.Uvarint(0)
+	w.Raw(make([]byte, 32))
+	if res := f.c.PostMQ(op, f.ids[1], keys.TopicRotationCommit, w.Bytes()); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	if s := state(t, f.c); s.Running.Phase != keys.PhaseReveal {
+		t.Fatalf("phase %s", s.Running.Phase)
+	}
+}

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -141,6 +142,8 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	switch msg.Topic {
 	case TopicRotationCommit, TopicRotationReveal, TopicRotationConfirm:
 		return m.rotationMsg(ctx, from, msg.Topic, r)
+	case TopicRotationPrecommit:
+		return m.precommit(ctx, from, r)
 	case TopicMasterPubKey:
 		gen := r.Uvarint()
 		sign, ecdhKey := r.Raw(32), r.Raw(32)
@@ -242,9 +245,17 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	if g, ok := m.Keeper.Current(kv); ok {
 		s.Generation = &g
 	}
+	next := uint64(0)
+	if raw := kv.Get(keyRound); len(raw) == 8 {
+		next = binary.BigEndian.Uint64(raw)
+	}
+	s.CommittedAhead = []Hex{}
 	for _, id := range m.Keeper.Order(kv) {
 		g, _ := m.Keeper.Gatekeeper(kv, id)
 		s.Gatekeepers = append(s.Gatekeepers, g)
+		if pre := kv.Get(PrecommitKey(id)); len(pre) == 40 && binary.BigEndian.Uint64(pre[:8]) == next {
+			s.CommittedAhead = append(s.CommittedAhead, append(Hex(nil), id[:]...))
+		}
 	}
 	return json.Marshal(s)
 }

@@ -32,6 +32,9 @@ const (
 	// TopicRotationReveal: round uvarint, then for each other member its id
 	// (32) and an envelope holding this member's contribution.
 	TopicRotationReveal = "keys/rotation_reveal"
+	// TopicRotationPrecommit: round uvarint, commitment (32), for the
+	// next round, sent while no rotation runs.
+	TopicRotationPrecommit = "keys/rotation_precommit"
 	// TopicRotationConfirm: round uvarint, generation uvarint, the new
 	// master's ed25519 (32) and X25519 (32) public keys, and a signature by
 	// the new master key over ConfirmSignBytes.
@@ -197,11 +200,49 @@ func (m *Module) startRotation(ctx *module.Context, exclude map[[32]byte]bool) e
 		Commitments: make([]Hex, len(members)), Revealed: make([]bool, len(members)),
 		SignKeys: make([]Hex, len(members)), ECDHKeys: make([]Hex, len(members)),
 	}
-	for _, id := range members {
+	for i, id := range members {
 		r.Members = append(r.Members, append(Hex(nil), id[:]...))
+		// A commitment made ahead for this round counts: the member sealed
+		// its contribution before the round existed.
+		if pre := ctx.KV.Get(PrecommitKey(id)); len(pre) == 40 && binary.BigEndian.Uint64(pre[:8]) == round {
+			r.Commitments[i] = append(Hex(nil), pre[8:]...)
+		}
 	}
 	m.setRotation(ctx.KV, r)
 	emitRotation(ctx, r, PhaseCommit)
+	if all(r.Commitments, func(h Hex) bool { return len(h) != 0 }) {
+		r.Phase = PhaseReveal
+		m.setRotation(ctx.KV, r)
+		emitRotation(ctx, r, PhaseReveal)
+	}
+	return nil
+}
+
+// NextRoundKey holds the number (8 bytes BE) the next rotation round will
+// have, for proofs: gatekeepers commit ahead to it.
+func NextRoundKey() []byte { return append([]byte(nil), keyRound...) }
+
+// PrecommitKey holds a gatekeeper's commitment made ahead, for proofs:
+// round (8 bytes BE) then the commitment (32).
+func PrecommitKey(id [32]byte) []byte { return append([]byte("keys/precommit/"), id[:]...) }
+
+// precommit records a commitment to the next round's contribution, made
+// while no rotation runs, so the next rotation can open in the reveal
+// phase.
+func (m *Module) precommit(ctx *module.Context, from [32]byte, r *wire.Reader) error {
+	round := r.Uvarint()
+	c := r.Raw(32)
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: %v", ErrRotation, err)
+	}
+	next := uint64(0)
+	if raw := ctx.KV.Get(keyRound); len(raw) == 8 {
+		next = binary.BigEndian.Uint64(raw)
+	}
+	if _, running := m.Keeper.Rotation(ctx.KV); running || round != next {
+		return fmt.Errorf("%w: commitments ahead are for round %d while no rotation runs", ErrRotation, next)
+	}
+	ctx.KV.Set(PrecommitKey(from), append(binary.BigEndian.AppendUint64(nil, round), c...))
 	return nil
 }
 

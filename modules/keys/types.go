@@ -70,6 +70,9 @@ type State struct {
 	// rotation (it is held while one runs).
 	ResumeHeight int64  `json:"resume_height"`
 	Params       Params `json:"params"`
+	// CommittedAhead are the gatekeepers that committed to their
+	// contribution for the next round already.
+	CommittedAhead []Hex `json:"committed_ahead"`
 }
 
 // State keys, all under the module prefix.
