@@ -110,20 +110,22 @@ func (e *Enclave) dispatchClusterKeys(ctx context.Context, src chainsync.Source,
 		pub := pairs.Public()
 		id := [32]byte(c.ID)
 		if len(c.SignKey) == 0 {
-			if !e.hasPendingPrefix(clusters.TopicPubKey, id[:]) {
-				w := wire.NewWriter(96)
-				w.Raw(id[:])
-				w.Uvarint(c.Epoch)
-				w.Uvarint(c.Generation)
-				w.Raw(pub.Sign)
-				w.Raw(pub.ECDH)
-				if _, err := e.Post(ctx, src, clusters.TopicPubKey, w.Bytes()); err != nil {
-					return err
-				}
+			if e.hasPendingPrefix(clusters.TopicPubKey, id[:]) {
+				continue // published and dispatched; waiting for the chain
 			}
-			continue
-		}
-		if !bytes.Equal(c.SignKey, pub.Sign) {
+			// Publish the keys and dispatch in the same step: the messages
+			// land in sequence order, keys first, and members check the
+			// key they receive against the chain's record anyway.
+			w := wire.NewWriter(96)
+			w.Raw(id[:])
+			w.Uvarint(c.Epoch)
+			w.Uvarint(c.Generation)
+			w.Raw(pub.Sign)
+			w.Raw(pub.ECDH)
+			if _, err := e.Post(ctx, src, clusters.TopicPubKey, w.Bytes()); err != nil {
+				return err
+			}
+		} else if !bytes.Equal(c.SignKey, pub.Sign) {
 			return fmt.Errorf("enclave: cluster %x epoch %d has keys this master key does not derive", id, c.Epoch)
 		}
 		for _, m := range c.Members {

@@ -19,6 +19,7 @@ import (
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -300,25 +301,44 @@ func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) 
 	return m, nil
 }
 
-// flushOutbox submits the enclave's pending messages in sequence order. A
-// message another replica already landed is stale and dropped by the
-// enclave on the next read; any other refusal abandons the slot.
+// outboxBatch is how many mq messages ride in one transaction: as many as
+// a transaction may carry.
+const outboxBatch = tx.MaxMsgs
+
+// flushOutbox submits the enclave's pending messages in sequence order,
+// several per transaction so a burst (a key dispatch to many members) lands
+// in one block. If a batch is refused it falls back to one message at a
+// time: a message another replica already landed is stale and dropped by
+// the enclave on the next read; any other refusal abandons the slot.
 func (w *Worker) flushOutbox(ctx context.Context) error {
 	pending, err := w.enclave.Pending(ctx, w.src)
 	if err != nil {
 		return err
 	}
-	for _, m := range pending {
-		res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", &mq.MsgPush{Message: m})
-		switch {
-		case err == nil:
-			w.settled = res.Height
-		case errors.Is(err, mq.ErrStaleSequence):
-			// Already on chain.
-		default:
-			w.log.Warn("mq message refused; abandoning its slot", "topic", m.Topic, "sequence", m.Sequence, "err", err)
-			return w.enclave.Abandon(m.Sequence)
+	for len(pending) > 0 {
+		n := min(len(pending), outboxBatch)
+		batch := make([]tx.Msg, n)
+		for i, m := range pending[:n] {
+			batch[i] = &mq.MsgPush{Message: m}
 		}
+		if res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", batch...); err == nil {
+			w.settled = res.Height
+			pending = pending[n:]
+			continue
+		}
+		for _, m := range pending[:n] {
+			res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", &mq.MsgPush{Message: m})
+			switch {
+			case err == nil:
+				w.settled = res.Height
+			case errors.Is(err, mq.ErrStaleSequence):
+				// Already on chain.
+			default:
+				w.log.Warn("mq message refused; abandoning its slot", "topic", m.Topic, "sequence", m.Sequence, "err", err)
+				return w.enclave.Abandon(m.Sequence)
+			}
+		}
+		pending = pending[n:]
 	}
 	return nil
 }
