@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,21 +21,28 @@ import (
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/worker"
 )
 
 type rotationEnv struct {
-	d       *devnet.Devnet
-	c       *client.Client
-	home    string
-	cluster [32]byte
+	logs *lockedBuffer
+	d    *devnet.Devnet
+	c    *client.Client
+	home string
+	// cluster has worker3 as its member; other has worker3 and worker0 (a
+	// gatekeeper that is also a member).
+	cluster, other [32]byte
 }
 
-// newRotationEnv runs a devnet with three gatekeepers and a fourth worker
-// in one cluster, and waits until generation 0 and the cluster key are held.
+// newRotationEnv runs a devnet with three gatekeepers and a fourth worker,
+// and two clusters, and waits until generation 0 and both cluster keys are
+// held.
 func newRotationEnv(t *testing.T) *rotationEnv {
 	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 4, Gatekeepers: 3, Logger: slog.New(slog.DiscardHandler)})
+	logs := &lockedBuffer{}
+	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 4, Gatekeepers: 3,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,19 +53,22 @@ func newRotationEnv(t *testing.T) *rotationEnv {
 	for _, w := range d.Workers {
 		<-w.Registered()
 	}
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}, &clusters.MsgCreate{}); err != nil {
 		t.Fatal(err)
 	}
 	var list []clusters.Cluster
 	c.Query(ctx, "/clusters/list", &list)
-	e := &rotationEnv{d: d, c: c, home: home, cluster: [32]byte(list[0].ID)}
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: e.cluster, Worker: d.Workers[3].ID()}); err != nil {
+	e := &rotationEnv{logs: logs, d: d, c: c, home: home, cluster: [32]byte(list[0].ID), other: [32]byte(list[1].ID)}
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "",
+		&clusters.MsgMember{Cluster: e.cluster, Worker: d.Workers[3].ID()},
+		&clusters.MsgMember{Cluster: e.other, Worker: d.Workers[3].ID()},
+		&clusters.MsgMember{Cluster: e.other, Worker: d.Workers[0].ID()}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "generation 0 held by all and the cluster key by its member", func() (bool, error) {
+	eventually(t, "generation 0 held by all and both cluster keys by their members", func() (bool, error) {
 		st := e.keys()
-		cl := e.clusterRecord()
-		return st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds && len(cl.Holders) == 1, nil
+		return st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds &&
+			len(e.clusterRecordOf(e.cluster).Holders) == 1 && len(e.clusterRecordOf(e.other).Holders) == 2, nil
 	})
 	return e
 }
@@ -66,9 +79,11 @@ func (e *rotationEnv) keys() keys.State {
 	return st
 }
 
-func (e *rotationEnv) clusterRecord() clusters.Cluster {
+func (e *rotationEnv) clusterRecord() clusters.Cluster { return e.clusterRecordOf(e.cluster) }
+
+func (e *rotationEnv) clusterRecordOf(id [32]byte) clusters.Cluster {
 	var cl clusters.Cluster
-	e.c.Query(context.Background(), "/clusters/cluster/"+hex.EncodeToString(e.cluster[:]), &cl)
+	e.c.Query(context.Background(), "/clusters/cluster/"+hex.EncodeToString(id[:]), &cl)
 	return cl
 }
 
@@ -128,9 +143,10 @@ func TestMasterKeyRotation(t *testing.T) {
 	// The cluster moves to a new epoch under generation 1, dispatched only
 	// after the resume height.
 	var cl clusters.Cluster
-	eventually(t, "the cluster key of the new epoch held", func() (bool, error) {
+	eventually(t, "the cluster keys of the new epoch held", func() (bool, error) {
 		cl = e.clusterRecord()
-		return cl.Epoch == 1 && cl.Generation == 1 && len(cl.Holders) == 1, nil
+		o := e.clusterRecordOf(e.other)
+		return cl.Epoch == 1 && cl.Generation == 1 && len(cl.Holders) == 1 && o.Epoch == 1 && len(o.Holders) == 2, nil
 	})
 	if done, last := rotationDispatchHeight(t, e, resume); last < resume {
 		t.Fatalf("cluster keys published at %d, before the resume height %d (done %d)", last, resume, done)
@@ -149,23 +165,41 @@ func TestMasterKeyRotation(t *testing.T) {
 
 	// Every gatekeeper sealed both generations; the member both epochs.
 	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
+	secrets := map[string][]byte{}
 	for i := range 4 {
 		var hist struct {
 			Generations []struct {
 				Number uint64 `json:"number"`
+				Secret []byte `json:"secret"`
 			} `json:"generations"`
 		}
 		json.Unmarshal(unsealEntry(t, simKey, filepath.Join(e.home, "workers", "worker"+strconv.Itoa(i)), pruntime.EntryMasterKeys), &hist)
 		if len(hist.Generations) != 2 {
 			t.Fatalf("gatekeeper %d holds generations %+v", i, hist.Generations)
 		}
+		for _, g := range hist.Generations {
+			secrets["master key generation "+strconv.FormatUint(g.Number, 10)] = g.Secret
+		}
 	}
+	// No master key of either generation outside the sealed stores.
+	filepath.WalkDir(e.home, func(path string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() || strings.HasSuffix(path, sealed.Suffix) {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		assertNoSecrets(t, path, raw, secrets)
+		return nil
+	})
+	assertNoSecrets(t, "logs", e.logs.Bytes(), secrets)
 	var recs []struct {
 		Epoch uint64 `json:"epoch"`
 	}
 	json.Unmarshal(unsealEntry(t, simKey, filepath.Join(e.home, "workers", "worker3"), pruntime.EntryClusterKeys), &recs)
-	if len(recs) != 2 {
-		t.Fatalf("member holds cluster epochs %+v, want 0 and 1", recs)
+	if len(recs) != 4 {
+		t.Fatalf("member of both clusters holds cluster epochs %+v, want 0 and 1 of each", recs)
 	}
 }
 
