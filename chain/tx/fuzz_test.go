@@ -6,6 +6,12 @@ import (
 
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/tee"
 )
 
 // FuzzDecode checks that no input panics the decoder and that everything
@@ -20,6 +26,21 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{tx.Version})
 	f.Add(append(append([]byte(nil), raw...), 0xff))
+	// One transaction carrying every other module's messages, so the fuzzer
+	// starts from their decoders too.
+	every := &tx.Tx{ChainID: "c", Fee: pha.Units(1), Msgs: []tx.Msg{
+		&registry.MsgRegisterWorker{
+			Info: registry.WorkerInfo{Version: 1, IdentityKey: make([]byte, 32), ECDHKey: make([]byte, 32), ChainID: "c",
+				Features: []string{"mq/v1"}, BenchmarkScore: 1, AttestedHeight: 1, AttestedBlockHash: make([]byte, 32)},
+			Attestation: tee.Attestation{Kind: tee.KindSim, Evidence: []byte{1, 2, 3}},
+		},
+		&registry.MsgUpdateEndpoint{Endpoint: "http://w", Height: 1, Signature: make([]byte, 64)},
+		&mq.MsgPush{Message: mq.SignedMessage{Origin: mq.Origin{Kind: mq.OriginWorker}, Topic: "registry/benchmark", Payload: []byte{1}, Signature: make([]byte, 64)}},
+		&keys.MsgAddGatekeeper{}, &keys.MsgRotate{},
+		&clusters.MsgCreate{}, &clusters.MsgMember{}, &clusters.MsgMember{Remove: true},
+	}}
+	every.Sign(key(1))
+	f.Add(every.Encode())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		got, err := tx.Decode(reg, in)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -15,7 +16,7 @@ import (
 func newQueryKeysCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:     "keys",
-		Short:   "Show the key hierarchy: master-key generation, its public keys and the gatekeepers",
+		Short:   "Show the key hierarchy: master-key generation, gatekeepers, rotation state and cluster epochs",
 		Example: "  phala query keys --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -27,7 +28,25 @@ func newQueryKeysCmd(g *globals) *cobra.Command {
 			if _, err := c.Query(cmd.Context(), "/keys/state", &st); err != nil {
 				return err
 			}
-			return g.print(st, func(w io.Writer) {
+			var cls []clusters.Cluster
+			if _, err := c.Query(cmd.Context(), "/clusters/list", &cls); err != nil {
+				return err
+			}
+			type clusterEpoch struct {
+				ID         keys.Hex `json:"id"`
+				Epoch      uint64   `json:"epoch"`
+				Generation uint64   `json:"generation"`
+				Members    int      `json:"members"`
+				Holders    int      `json:"holders"`
+			}
+			out := struct {
+				keys.State
+				Clusters []clusterEpoch `json:"cluster_epochs"`
+			}{State: st, Clusters: []clusterEpoch{}}
+			for _, cl := range cls {
+				out.Clusters = append(out.Clusters, clusterEpoch{cl.ID, cl.Epoch, cl.Generation, len(cl.Members), len(cl.Holders)})
+			}
+			return g.print(out, func(w io.Writer) {
 				if st.Generation == nil {
 					fmt.Fprintln(w, "generation:  none yet (waiting for the first gatekeeper)")
 				} else {
@@ -36,6 +55,16 @@ func newQueryKeysCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, st.Authority, len(st.Gatekeepers))
 				for _, gk := range st.Gatekeepers {
 					fmt.Fprintf(w, "  %x  added at %d  holds key: %t\n", []byte(gk.Worker), gk.Added, gk.Holds)
+				}
+				if st.Running != nil {
+					fmt.Fprintf(w, "running:     round %d to generation %d, phase %s, deadline height %d\n", st.Running.Round, st.Running.Generation, st.Running.Phase, st.Running.Deadline)
+				}
+				if st.ResumeHeight > 0 {
+					fmt.Fprintf(w, "key traffic: resumes (resumed) at height %d\n", st.ResumeHeight)
+				}
+				fmt.Fprintf(w, "clusters:    %d\n", len(out.Clusters))
+				for _, cl := range out.Clusters {
+					fmt.Fprintf(w, "  %x  epoch %d of generation %d  %d/%d members hold the key\n", []byte(cl.ID), cl.Epoch, cl.Generation, cl.Holders, cl.Members)
 				}
 			})
 		},
