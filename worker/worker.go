@@ -49,6 +49,9 @@ type Options struct {
 	Poll time.Duration
 	// BenchmarkTime is how long the CPU benchmark runs.
 	BenchmarkTime time.Duration
+	// BenchmarkEvery is how often a registered worker re-runs the benchmark
+	// and reports the score through the mq (default one hour).
+	BenchmarkEvery time.Duration
 }
 
 // Worker is a running worker.
@@ -71,6 +74,8 @@ type Worker struct {
 	// the verified state lags the chain by a block, and the worker acts on
 	// it only once it includes that transaction, so it never repeats one.
 	settled int64
+	// benchmarked is when the score was last measured; guarded by mu.
+	benchmarked time.Time
 }
 
 // Status is what /info shows and the host loop tracks.
@@ -99,6 +104,9 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	}
 	if o.BenchmarkTime == 0 {
 		o.BenchmarkTime = time.Second
+	}
+	if o.BenchmarkEvery == 0 {
+		o.BenchmarkEvery = time.Hour
 	}
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
@@ -232,11 +240,22 @@ func (w *Worker) step(ctx context.Context) error {
 			return err
 		}
 	}
+	w.mu.Lock()
+	due := time.Since(w.benchmarked) >= w.o.BenchmarkEvery
+	w.mu.Unlock()
+	if due {
+		if _, err := w.ReportBenchmark(ctx); err != nil {
+			return fmt.Errorf("benchmark: %w", err)
+		}
+	}
 	return w.flushOutbox(ctx)
 }
 
 func (w *Worker) register(ctx context.Context) error {
 	score := pruntime.Benchmark(w.o.BenchmarkTime)
+	w.mu.Lock()
+	w.benchmarked = time.Now()
+	w.mu.Unlock()
 	w.setStatus(func(s *Status) { s.Benchmark = score })
 	msg, err := w.enclave.Registration(w.operator, score)
 	if err != nil {
@@ -291,6 +310,9 @@ func (w *Worker) readInbox(ctx context.Context) error {
 // ReportBenchmark runs the benchmark and posts the score through the mq.
 func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) {
 	score := pruntime.Benchmark(w.o.BenchmarkTime)
+	w.mu.Lock()
+	w.benchmarked = time.Now()
+	w.mu.Unlock()
 	wr := wire.NewWriter(10)
 	wr.Uvarint(score)
 	m, err := w.enclave.Post(ctx, w.src, registry.TopicBenchmark, wr.Bytes())
