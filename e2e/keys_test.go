@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/keys"
+)
+
+var reRotationStarted = regexp.MustCompile(`rotation started in block (\d+)`)
+
+// TestKeyRotationCLI checks issue 4's acceptance path through the binary:
+// a devnet with three gatekeepers shows generation 0, `phala gov
+// rotate-keys` leads to generation 1, and the rotation's events carry the
+// resume height two blocks after the switch.
+func TestKeyRotationCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a devnet with three gatekeepers")
+	}
+	h := newHarness(t)
+	home := filepath.Join(t.TempDir(), "devnet")
+	port := freePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	c := newClient(t, url)
+	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--workers", "3", "--gatekeepers", "3", "--block-time", "300ms")
+	state := func() (keys.State, error) {
+		var st keys.State
+		r := h.run("query", "keys", "--node", url, "--output", "json")
+		if r.code != 0 {
+			return st, fmt.Errorf("%s", r)
+		}
+		return st, json.Unmarshal([]byte(r.stdout), &st)
+	}
+	waitFor(t, 30*time.Second, "generation 0 held by three gatekeepers", func() (bool, error) {
+		st, err := state()
+		return err == nil && st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds, err
+	}, dn)
+
+	out := h.mustRun("gov", "rotate-keys", "--home", home, "--keyring-backend", "test", "--node", url)
+	m := reRotationStarted.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("rotate-keys printed %q", out)
+	}
+	started, _ := strconv.ParseInt(m[1], 10, 64)
+	var st keys.State
+	waitFor(t, 30*time.Second, "generation 1", func() (bool, error) {
+		var err error
+		st, err = state()
+		return err == nil && st.Generation != nil && st.Generation.Number == 1, err
+	}, dn)
+	if blocks := st.Generation.Height - started; blocks > 6 {
+		t.Fatalf("rotation took %d blocks", blocks)
+	}
+	if st.ResumeHeight != st.Generation.Height+keys.ResumeDelay {
+		t.Fatalf("resume height %d, switch at %d", st.ResumeHeight, st.Generation.Height)
+	}
+	// The switch and the resume height are in the block's events.
+	sw := st.Generation.Height
+	res, err := c.RPC.BlockResults(t.Context(), &sw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range res.TxsResults {
+		for _, ev := range r.Events {
+			if ev.Type != keys.EventRotation {
+				continue
+			}
+			attrs := map[string]string{}
+			for _, a := range ev.Attributes {
+				attrs[a.Key] = a.Value
+			}
+			if attrs["phase"] == "done" && attrs["resume_height"] == strconv.FormatInt(st.ResumeHeight, 10) {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no key_rotation done event with resume_height %d at height %d", st.ResumeHeight, sw)
+	}
+	t.Logf("rotation: started at %d, switched at %d, key traffic resumes at %d", started, sw, st.ResumeHeight)
+}
