@@ -11,7 +11,6 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
-	"github.com/phalanetwork/phala/pha"
 )
 
 func newClusterCmd(g *globals) *cobra.Command {
@@ -22,26 +21,7 @@ func newClusterCmd(g *globals) *cobra.Command {
 	var from string
 	cmd.PersistentFlags().StringVar(&from, "from", "", "key name or address that signs (the cluster owner)")
 	send := func(cmd *cobra.Command, msg tx.Msg) (*client.Committed, error) {
-		if from == "" {
-			return nil, fmt.Errorf("--from is required")
-		}
-		kr, err := g.openKeyring()
-		if err != nil {
-			return nil, err
-		}
-		info, err := kr.Find(from)
-		if err != nil {
-			return nil, fmt.Errorf("--from: %w", err)
-		}
-		key, err := kr.PrivKey(info.Name)
-		if err != nil {
-			return nil, err
-		}
-		c, err := client.New(g.node)
-		if err != nil {
-			return nil, err
-		}
-		return c.Send(cmd.Context(), key, pha.Amount{}, "", msg)
+		return g.sendFrom(cmd.Context(), from, msg)
 	}
 	create := &cobra.Command{
 		Use:     "create",

@@ -10,7 +10,6 @@ import (
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
-	"github.com/phalanetwork/phala/pha"
 )
 
 func newQueryKeysCmd(g *globals) *cobra.Command {
@@ -91,23 +90,7 @@ from a gatekeeper that holds it.`,
 			if err != nil {
 				return err
 			}
-			kr, err := g.openKeyring()
-			if err != nil {
-				return err
-			}
-			info, err := kr.Find(from)
-			if err != nil {
-				return fmt.Errorf("--from: %w", err)
-			}
-			key, err := kr.PrivKey(info.Name)
-			if err != nil {
-				return err
-			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &keys.MsgAddGatekeeper{Worker: id})
+			res, err := g.sendFrom(cmd.Context(), from, &keys.MsgAddGatekeeper{Worker: id})
 			if err != nil {
 				return err
 			}
@@ -128,23 +111,7 @@ without the members that did not act. Follow it with 'phala query keys'.`,
 		Example: "  phala gov rotate-keys --from authority --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kr, err := g.openKeyring()
-			if err != nil {
-				return err
-			}
-			info, err := kr.Find(from)
-			if err != nil {
-				return fmt.Errorf("--from: %w", err)
-			}
-			key, err := kr.PrivKey(info.Name)
-			if err != nil {
-				return err
-			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &keys.MsgRotate{})
+			res, err := g.sendFrom(cmd.Context(), from, &keys.MsgRotate{})
 			if err != nil {
 				return err
 			}

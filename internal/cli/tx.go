@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/keyring"
@@ -119,4 +121,30 @@ func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// sendFrom signs msgs with the keyring key named (or addressed) by from,
+// sends them in one transaction with the minimum fee and waits for the
+// block.
+func (g *globals) sendFrom(ctx context.Context, from string, msgs ...tx.Msg) (*client.Committed, error) {
+	if from == "" {
+		return nil, fmt.Errorf("--from is required")
+	}
+	kr, err := g.openKeyring()
+	if err != nil {
+		return nil, err
+	}
+	info, err := kr.Find(from)
+	if err != nil {
+		return nil, fmt.Errorf("--from: %w", err)
+	}
+	key, err := kr.PrivKey(info.Name)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(g.node)
+	if err != nil {
+		return nil, err
+	}
+	return c.Send(ctx, key, pha.Amount{}, "", msgs...)
 }
