@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 var reRotationStarted = regexp.MustCompile(`rotation started in block (\d+)`)
@@ -39,6 +42,23 @@ func TestKeyRotationCLI(t *testing.T) {
 	waitFor(t, 30*time.Second, "generation 0 held by three gatekeepers", func() (bool, error) {
 		st, err := state()
 		return err == nil && st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds, err
+	}, dn)
+
+	// A cluster made with the CLI gets its key to its member.
+	h.mustRun("cluster", "create", "--from", "alice", "--home", home, "--keyring-backend", "test", "--node", url)
+	var cl []clusters.Cluster
+	h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
+	var ws []registry.Worker
+	h.mustRunJSON(&ws, "query", "workers", "--node", url, "--output", "json")
+	if len(cl) != 1 || len(ws) != 3 {
+		t.Fatalf("clusters %d, workers %d", len(cl), len(ws))
+	}
+	clusterID := hex.EncodeToString(cl[0].ID)
+	h.mustRun("cluster", "add", clusterID, ws[0].ID.String(), "--from", "alice", "--home", home, "--keyring-backend", "test", "--node", url)
+	waitFor(t, 30*time.Second, "the member to hold the cluster key", func() (bool, error) {
+		var list []clusters.Cluster
+		h.mustRunJSON(&list, "query", "clusters", "--node", url, "--output", "json")
+		return len(list) == 1 && len(list[0].Holders) == 1, nil
 	}, dn)
 
 	out := h.mustRun("gov", "rotate-keys", "--home", home, "--keyring-backend", "test", "--node", url)
@@ -84,4 +104,11 @@ func TestKeyRotationCLI(t *testing.T) {
 		t.Fatalf("no key_rotation done event with resume_height %d at height %d", st.ResumeHeight, sw)
 	}
 	t.Logf("rotation: started at %d, switched at %d, key traffic resumes at %d", started, sw, st.ResumeHeight)
+
+	// The cluster moves to a new epoch of generation 1, which its member gets.
+	waitFor(t, 30*time.Second, "the cluster's new epoch held", func() (bool, error) {
+		var list []clusters.Cluster
+		h.mustRunJSON(&list, "query", "clusters", "--node", url, "--output", "json")
+		return list[0].Epoch == 1 && list[0].Generation == 1 && len(list[0].Holders) == 1, nil
+	}, dn)
 }
