@@ -119,7 +119,7 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	}
 	if !node.IsInitialized(o.Home) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
-		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1)); err != nil {
+		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1), max(o.Gatekeepers, 0)); err != nil {
 			return nil, fmt.Errorf("init devnet: %w", err)
 		}
 	}
@@ -170,7 +170,8 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 const AuthorityAccount = "authority"
 
 // appointGatekeepers makes each worker a gatekeeper once it is registered,
-// in order, so the first one creates the master key.
+// in order. Genesis already names the operators of the workers a new devnet
+// starts with, so this only acts for gatekeepers added on a later start.
 func (d *Devnet) appointGatekeepers(ctx context.Context, ws []*worker.Worker, log *slog.Logger) {
 	c, err := client.New(d.RPCURL)
 	if err != nil {
@@ -302,7 +303,7 @@ func (d *Devnet) waitForBlock(ctx context.Context) error {
 	}
 }
 
-func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers int) error {
+func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers, gatekeepers int) error {
 	c := node.DefaultConfig()
 	c.Moniker = "devnet-validator"
 	pub, err := node.InitFiles(home, c)
@@ -333,11 +334,26 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	}
 	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
 		node.GenesisSection{Module: registry.Name, Value: reg},
-		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address}})
+		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers)}})
 	if err != nil {
 		return err
 	}
 	return doc.SaveAs(filepath.Join(home, "config", "genesis.json"))
+}
+
+// accountsOf returns the addresses of the first n accounts named
+// prefix0, prefix1, ...: the devnet's genesis gatekeepers are the first
+// workers' operators.
+func accountsOf(accts []node.GenesisAccount, prefix string, n int) []address.Address {
+	var out []address.Address
+	for i := 0; i < n; i++ {
+		for _, a := range accts {
+			if a.Name == fmt.Sprintf("%s%d", prefix, i) {
+				out = append(out, a.Address)
+			}
+		}
+	}
+	return out
 }
 
 func freePort() (int, error) {

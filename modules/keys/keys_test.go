@@ -7,6 +7,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -141,5 +142,18 @@ func TestCommitAheadOpensInReveal(t *testing.T) {
 	}
 	if s := state(t, f.c); s.Running.Phase != keys.PhaseReveal {
 		t.Fatalf("phase %s", s.Running.Phase)
+	}
+}
+
+func TestGenesisGatekeeperOperators(t *testing.T) {
+	c := apptest.New(t, []apptest.Account{authority, op}, map[string]any{
+		registry.Name: apptest.SimRegistry(),
+		keys.Name:     keys.Genesis{Authority: authority.Addr, GatekeeperOperators: []address.Address{op.Addr}},
+	})
+	first := c.RegisterSimWorker(t, op)
+	c.RegisterSimWorker(t, op)
+	s := state(t, c)
+	if len(s.Gatekeepers) != 1 || string(s.Gatekeepers[0].Worker) != string(first.Public().(ed25519.PublicKey)) {
+		t.Fatalf("gatekeepers %+v, want only the operator's first worker", s.Gatekeepers)
 	}
 }

@@ -54,6 +54,10 @@ type Genesis struct {
 	Authority address.Address `json:"authority"`
 	// Params govern rotation; zero fields take DefaultParams.
 	Params *Params `json:"params,omitempty"`
+	// GatekeeperOperators are the genesis gatekeepers: the first worker
+	// each of these accounts registers becomes a gatekeeper, in the order
+	// they register. (Worker ids do not exist before the enclaves start.)
+	GatekeeperOperators []address.Address `json:"gatekeeper_operators,omitempty"`
 }
 
 // Module is the keys module.
@@ -69,7 +73,9 @@ var _ module.Module = (*Module)(nil)
 // New returns the keys module; it reads worker records from reg and talks
 // to gatekeepers through queue.
 func New(reg *registry.Module, queue *mq.Module) *Module {
-	return &Module{registry: reg, queue: queue}
+	m := &Module{registry: reg, queue: queue}
+	reg.OnRegistered(m.appointGenesisGatekeeper)
+	return m
 }
 
 // Name implements module.Module.
@@ -100,6 +106,36 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period not negative", ErrBadGenesis)
 	}
 	ctx.KV.Set(keyParams, encode(p))
+	var ops []byte
+	for _, a := range g.GatekeeperOperators {
+		ops = append(ops, a[:]...)
+	}
+	if len(ops) > 0 {
+		ctx.KV.Set(keyGenesisOps, ops)
+	}
+	return nil
+}
+
+// appointGenesisGatekeeper is the registry hook: a newly registered worker
+// of a genesis gatekeeper operator becomes a gatekeeper, and that operator's
+// slot is used up.
+func (m *Module) appointGenesisGatekeeper(ctx *module.Context, w registry.Worker, isNew bool) error {
+	ops := ctx.KV.Get(keyGenesisOps)
+	if !isNew || len(ops) == 0 {
+		return nil
+	}
+	for i := 0; i+address.Size <= len(ops); i += address.Size {
+		if string(ops[i:i+address.Size]) != string(w.Operator[:]) {
+			continue
+		}
+		rest := append(append([]byte(nil), ops[:i]...), ops[i+address.Size:]...)
+		if len(rest) == 0 {
+			ctx.KV.Delete(keyGenesisOps)
+		} else {
+			ctx.KV.Set(keyGenesisOps, rest)
+		}
+		return m.addGatekeeper(ctx, [32]byte(w.ID))
+	}
 	return nil
 }
 
@@ -118,13 +154,17 @@ func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.
 	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(add.Worker)); !ok {
 		return fmt.Errorf("%w: %x", ErrUnknownWorker, add.Worker)
 	}
-	if _, ok := m.Keeper.Gatekeeper(ctx.KV, add.Worker); ok {
-		return fmt.Errorf("%w: %x", ErrAlreadyGK, add.Worker)
+	return m.addGatekeeper(ctx, add.Worker)
+}
+
+func (m *Module) addGatekeeper(ctx *module.Context, id [32]byte) error {
+	if _, ok := m.Keeper.Gatekeeper(ctx.KV, id); ok {
+		return fmt.Errorf("%w: %x", ErrAlreadyGK, id)
 	}
-	m.Keeper.SetGatekeeper(ctx.KV, add.Worker, Gatekeeper{Worker: add.Worker[:], Added: ctx.Height})
-	m.Keeper.appendOrder(ctx.KV, add.Worker)
-	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: add.Worker}, TopicAssigned, []byte{1})
-	ctx.Emit(EventGatekeeperAdded, module.Indexed(AttrWorker, fmt.Sprintf("%x", add.Worker)))
+	m.Keeper.SetGatekeeper(ctx.KV, id, Gatekeeper{Worker: id[:], Added: ctx.Height})
+	m.Keeper.appendOrder(ctx.KV, id)
+	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: id}, TopicAssigned, []byte{1})
+	ctx.Emit(EventGatekeeperAdded, module.Indexed(AttrWorker, fmt.Sprintf("%x", id)))
 	return nil
 }
 

@@ -82,6 +82,7 @@ var (
 	prefixGen     = []byte("keys/gen/")
 	keyCurrentGen = []byte("keys/current")
 	keyGKOrder    = []byte("keys/gk_order")
+	keyGenesisOps = []byte("keys/genesis_operators")
 )
 
 // GatekeeperKey is the state key of a gatekeeper record, for proofs.

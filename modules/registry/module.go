@@ -18,8 +18,15 @@ import (
 
 // Module is the registry module.
 type Module struct {
-	Keeper Keeper
-	queue  *mq.Module
+	Keeper     Keeper
+	queue      *mq.Module
+	registered []func(ctx *module.Context, w Worker, isNew bool) error
+}
+
+// OnRegistered adds a hook that runs, in the registering transaction, after
+// a worker's record is written; an error from it fails the registration.
+func (m *Module) OnRegistered(f func(ctx *module.Context, w Worker, isNew bool) error) {
+	m.registered = append(m.registered, f)
 }
 
 // SetQueue lets the registry send messages to workers through the mq.
@@ -124,6 +131,11 @@ func (m *Module) register(ctx *module.Context, sender address.Address, msg *MsgR
 		wr := wire.NewWriter(10)
 		wr.Uvarint(uint64(ctx.Height))
 		m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: id}, TopicRegistered, wr.Bytes())
+	}
+	for _, f := range m.registered {
+		if err := f(ctx, w, !exists); err != nil {
+			return err
+		}
 	}
 	return nil
 }
