@@ -269,6 +269,9 @@ func configure(o Options, txBytes int) func(*cmtcfg.Config) {
 	return func(c *cmtcfg.Config) {
 		c.RPC.ListenAddress = "tcp://127.0.0.1:0"
 		c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+		// One validator needs no peer discovery, whose address book is
+		// written to disk after Stop returns.
+		c.P2P.PexReactor = false
 		c.Consensus.TimeoutCommit = o.BlockTime
 		c.Mempool.Size = max(c.Mempool.Size, o.Txs)
 		c.Mempool.CacheSize = max(c.Mempool.CacheSize, 2*o.Txs)
