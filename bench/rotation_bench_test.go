@@ -46,7 +46,7 @@ func BenchmarkMasterKeyRotation(b *testing.B) {
 		return keys.State{}
 	}
 	waitFor(func(st keys.State) bool {
-		return st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds && len(st.CommittedAhead) == 3
+		return st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[0].Holds && st.Gatekeepers[1].Holds && st.Gatekeepers[2].Holds && len(st.CommittedAhead) == 3
 	})
 	var blocks int64
 	var wall time.Duration

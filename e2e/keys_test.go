@@ -41,7 +41,7 @@ func TestKeyRotationCLI(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "generation 0 held by three gatekeepers", func() (bool, error) {
 		st, err := state()
-		return err == nil && st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[2].Holds, err
+		return err == nil && st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[0].Holds && st.Gatekeepers[1].Holds && st.Gatekeepers[2].Holds, err
 	}, dn)
 
 	// A cluster made with the CLI gets its key to its member.
