@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
@@ -84,6 +85,24 @@ func (c *Client) Supply(ctx context.Context) (balances.SupplyResponse, error) {
 	return r, err
 }
 
+// PendingNonce is the nonce addr's next transaction must carry on this
+// node: the committed nonce plus the transactions the node's mempool holds,
+// so a sender can queue several transactions within one block.
+func (c *Client) PendingNonce(ctx context.Context, addr address.Address) (uint64, error) {
+	res, err := c.RPC.ABCIQuery(ctx, app.PathPendingNonce+"/"+addr.String(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("pending nonce: %w", err)
+	}
+	if res.Response.Code != 0 {
+		return 0, fmt.Errorf("pending nonce: %w", &ResultError{Stage: "query", Codespace: res.Response.Codespace, Code: res.Response.Code, Log: res.Response.Log})
+	}
+	n, err := strconv.ParseUint(string(res.Response.Value), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("pending nonce %q: %w", res.Response.Value, err)
+	}
+	return n, nil
+}
+
 // Params returns the chain's transaction parameters.
 func (c *Client) Params(ctx context.Context) (app.Params, error) {
 	var p app.Params
@@ -116,7 +135,7 @@ func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, fee pha.Am
 		return nil, err
 	}
 	sender := address.FromPubKey(key.Public().(ed25519.PublicKey))
-	acct, err := c.Account(ctx, sender)
+	nonce, err := c.PendingNonce(ctx, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +146,7 @@ func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, fee pha.Am
 		}
 		fee = p.MinFee
 	}
-	t := &tx.Tx{ChainID: chainID, Nonce: acct.Nonce, Fee: fee, Msgs: msgs, Memo: memo}
+	t := &tx.Tx{ChainID: chainID, Nonce: nonce, Fee: fee, Msgs: msgs, Memo: memo}
 	t.Sign(key)
 	return t, nil
 }

@@ -324,3 +324,30 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatalf("check after restart: %s", ck.Log)
 	}
 }
+
+func TestPendingNonce(t *testing.T) {
+	a := newApp(t)
+	finalize(t, a, 1)
+	pending := func() string {
+		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: app.PathPendingNonce + "/" + alice.addr.String()})
+		if err != nil || res.Code != 0 {
+			t.Fatalf("pending nonce: %v %s", err, res.Log)
+		}
+		return string(res.Value)
+	}
+	if got := pending(); got != "0" {
+		t.Fatalf("pending nonce %s, want 0", got)
+	}
+	for i := uint64(0); i < 2; i++ {
+		if res, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: transfer(alice, i, bob.addr, pha.Whole(1))}); res.Code != 0 {
+			t.Fatal(res.Log)
+		}
+	}
+	if got := pending(); got != "2" {
+		t.Fatalf("pending nonce %s after two admitted txs, want 2", got)
+	}
+	res, _ := a.Query(context.Background(), &abci.RequestQuery{Path: app.PathPendingNonce + "/not-an-address"})
+	if res.Code != tx.ErrInvalidMsg.Code {
+		t.Fatalf("bad address: %d %s", res.Code, res.Log)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -13,6 +14,7 @@ import (
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // Query paths answered by the app itself; every other path is
@@ -23,6 +25,11 @@ const (
 	PathStore = "/store"
 	// PathParams returns the app's Params as JSON.
 	PathParams = "/app/params"
+	// PathPendingNonce + "/<address>" returns the nonce the account's next
+	// transaction must carry, counting the transactions this node's
+	// mempool has admitted since the last block (a decimal number). It is
+	// a hint about the mempool, not proven state.
+	PathPendingNonce = "/app/pending_nonce"
 )
 
 // ProofOpICS23 is the ProofOp type of an IAVL ICS23 commitment proof.
@@ -43,6 +50,9 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (res *abci.Respon
 	view, verr := a.store.At(req.Height)
 	if verr != nil {
 		return queryError(fmt.Errorf("%w: %v", tx.ErrNotFound, verr), req.Height), nil
+	}
+	if rest, ok := strings.CutPrefix(req.Path, PathPendingNonce+"/"); ok {
+		return a.queryPendingNonce(rest)
 	}
 	switch {
 	case req.Path == PathStore:
@@ -93,4 +103,16 @@ func queryError(err error, height int64) *abci.ResponseQuery {
 		space, code = abcierr.CodespaceApp, abcierr.CodeInternal
 	}
 	return &abci.ResponseQuery{Codespace: space, Code: code, Log: err.Error(), Height: height}
+}
+
+func (a *App) queryPendingNonce(addr string) (*abci.ResponseQuery, error) {
+	who, err := address.Parse(addr)
+	if err != nil {
+		return queryError(fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err), 0), nil
+	}
+	if a.check == nil {
+		return queryError(fmt.Errorf("%w: chain not initialised", tx.ErrNotFound), 0), nil
+	}
+	acct := a.balances.Keeper.Account(a.check.kv, who)
+	return &abci.ResponseQuery{Value: []byte(strconv.FormatUint(acct.Nonce, 10)), Height: a.check.height - 1}, nil
 }
