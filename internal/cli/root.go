@@ -42,8 +42,10 @@ func NewRootCmd() *cobra.Command {
 		Use:   "phala",
 		Short: "phala: a confidential-computing blockchain for private, verifiable AI agents",
 		Long: `phala runs and talks to a Phala-style network: a CometBFT chain that carries
-the PHA token and the registry of TEE workers, the workers that run
-confidential contracts and AI agents, and the gateway in front of them.
+the PHA token, the registry of TEE workers and the key hierarchy; the workers
+whose enclaves follow the chain through a light client; and the gatekeepers
+that own the master key. (Confidential contracts, AI agents and the gateway
+are not built yet.)
 
 Start everything locally with:
   phala devnet`,
