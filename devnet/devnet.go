@@ -57,7 +57,10 @@ type Options struct {
 	// gatekeepers once they register (default 1, or none without
 	// workers; -1 for none).
 	Gatekeepers int
-	Out         io.Writer
+	// OpsAddr serves /metrics, /healthz and /readyz ("" for none;
+	// "127.0.0.1:0" picks a port).
+	OpsAddr string
+	Out     io.Writer
 	Logger      *slog.Logger
 }
 
@@ -68,6 +71,8 @@ type Devnet struct {
 	Home    string
 	Keyring *keyring.Keyring
 	Workers []*worker.Worker
+	// OpsURL is where /metrics, /healthz and /readyz answer, if served.
+	OpsURL string
 	// services run beside the validator and stop before it, last started
 	// first stopped.
 	services []Service
@@ -148,6 +153,17 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		n.Stop()
 		return nil, err
 	}
+	if o.OpsAddr != "" {
+		opsCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		addr, err := n.ServeOps(opsCtx, o.OpsAddr)
+		if err != nil {
+			cancel()
+			n.Stop()
+			return nil, err
+		}
+		d.OpsURL = "http://" + addr
+		d.services = append(d.services, stopFunc{"ops server", func() error { cancel(); return nil }})
+	}
 	// Workers start here; the gatekeeper, the gateway and the explorer
 	// will join them in d.services.
 	for i := 0; i < o.Workers; i++ {
@@ -209,6 +225,14 @@ func isGatekeeper(st keys.State, id registry.WorkerID) bool {
 	}
 	return false
 }
+
+type stopFunc struct {
+	name string
+	stop func() error
+}
+
+func (s stopFunc) Name() string { return s.name }
+func (s stopFunc) Stop() error  { return s.stop() }
 
 type workerService struct{ w *worker.Worker }
 

@@ -23,8 +23,10 @@ import (
 var (
 	reBannerRPC = regexp.MustCompile(`^\s*rpc:\s+(http://127\.0\.0\.1:(\d+))\s*$`)
 	reRunning   = regexp.MustCompile(`^phala devnet is running`)
-	reTxHash    = regexp.MustCompile(`(?m)^tx hash: ([0-9A-F]{64})$`)
-	reTxHeight  = regexp.MustCompile(`(?m)^committed in block (\d+)$`)
+	// reBannerMetrics finds the ops server in the devnet banner.
+	reBannerMetrics = regexp.MustCompile(`^\s*metrics:\s+(http://127\.0\.0\.1:\d+)/metrics`)
+	reTxHash        = regexp.MustCompile(`(?m)^tx hash: ([0-9A-F]{64})$`)
+	reTxHeight      = regexp.MustCompile(`(?m)^committed in block (\d+)$`)
 )
 
 // TestDevnetCLI walks through the devnet acceptance checks with the real
@@ -105,6 +107,17 @@ func TestDevnetCLI(t *testing.T) {
 		t.Fatalf("bob's balance after 1PHA = %s, want %s", got.PHA(), bobAfter.PHA())
 	}
 	checkQueryTx(t, h, url, txHash, txHeight, alice, bob)
+
+	// The ops endpoints answer, and the transfer shows in the metrics.
+	ops := dn.waitLine(reBannerMetrics, 5*time.Second)[1]
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if code, body := httpGet(t, ops+p); code != http.StatusOK {
+			t.Fatalf("%s: %d %s", p, code, body)
+		}
+	}
+	if _, body := httpGet(t, ops+"/metrics"); !strings.Contains(body, `phala_txs_total{result="ok",type="balances/transfer"}`) || !strings.Contains(body, "phala_block_height") {
+		t.Fatalf("/metrics lacks the transfer or the height:\n%s", body)
+	}
 
 	// Errors: more than the balance, and bad addresses.
 	r := h.run("tx", "transfer", "alice", bob, "100000000PHA", "--home", home, "--keyring-backend", "test", "--node", url, "--yes")
@@ -268,4 +281,16 @@ func mustSub(t *testing.T, a, b pha.Amount) pha.Amount {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// httpGet fetches url and returns the status code and body.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }

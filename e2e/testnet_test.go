@@ -26,7 +26,7 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 	}
 	h := newHarness(t)
 	dir := filepath.Join(t.TempDir(), "net")
-	base := freePortRange(t, 8)
+	base := freePortRange(t, 12)
 	h.mustRun("testnet", "--validators", "4", "--output", dir, "--starting-port", strconv.Itoa(base), "--block-time", "500ms")
 
 	const n = 4

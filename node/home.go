@@ -54,6 +54,9 @@ func DefaultConfig() *cmtcfg.Config {
 	c.Mempool.CacheSize = 100_000
 	c.RPC.MaxBodyBytes = 8 << 20
 	c.TxIndex.Indexer = "kv"
+	// phala's own ops server (metrics, health) listens here; CometBFT's
+	// Prometheus exporter stays off.
+	c.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 	return c
 }
 

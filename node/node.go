@@ -15,6 +15,8 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/state"
@@ -29,6 +31,8 @@ type Node struct {
 	log   *slog.Logger
 	// stopping demotes CometBFT's shutdown errors (closed listeners).
 	stopping *atomic.Bool
+	// metrics is the node's own Prometheus registry, served by ServeOps.
+	metrics *prometheus.Registry
 }
 
 // Start opens the app state in <home>/data and starts CometBFT with it.
@@ -60,13 +64,16 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 	// One lock per ABCI connection rather than one for all: the app guards
 	// its own state, and the mempool can check signatures while a block
 	// executes.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.SetObserver(newChainMetrics(reg))
 	stopping := new(atomic.Bool)
 	cmt, err := newComet(ctx, c, newCometLogger(logger, stopping), proxy.NewConnSyncLocalClientCreator(a))
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping}, nil
+	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping, metrics: reg}, nil
 }
 
 // StartABCI starts CometBFT from a complete config with any ABCI

@@ -127,3 +127,11 @@ func (e *Enclave) Abandon(seq uint64) error {
 	}
 	return e.out.save()
 }
+
+// PendingCount is how many signed messages wait in the outbox, for
+// metrics; it reads no chain state.
+func (e *Enclave) PendingCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.out.Pending)
+}

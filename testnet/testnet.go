@@ -24,7 +24,8 @@ type Options struct {
 	ChainID    string
 	Validators int
 	// StartingPort is node 0's p2p port; node i listens for p2p on
-	// StartingPort+2i and for RPC on StartingPort+2i+1.
+	// StartingPort+2i, for RPC on StartingPort+2i+1, and for /metrics and
+	// health on StartingPort+2N+i.
 	StartingPort int
 	BlockTime    time.Duration
 	// Accounts are funded and kept in node0's test keyring.
@@ -39,6 +40,7 @@ type Home struct {
 	NodeID  string
 	P2PPort int
 	RPCPort int
+	OpsPort int
 }
 
 // RPCURL is the node's RPC endpoint.
@@ -49,7 +51,7 @@ func Generate(o Options) ([]Home, error) {
 	if o.Validators < 1 {
 		return nil, fmt.Errorf("testnet: need at least one validator, got %d", o.Validators)
 	}
-	if o.StartingPort < 1 || o.StartingPort+2*o.Validators > 65535 {
+	if o.StartingPort < 1 || o.StartingPort+3*o.Validators > 65535 {
 		return nil, fmt.Errorf("testnet: starting port %d does not leave room for %d validators", o.StartingPort, o.Validators)
 	}
 	if o.BlockTime == 0 {
@@ -64,11 +66,13 @@ func Generate(o Options) ([]Home, error) {
 			Moniker: fmt.Sprintf("node%d", i),
 			P2PPort: o.StartingPort + 2*i,
 			RPCPort: o.StartingPort + 2*i + 1,
+			OpsPort: o.StartingPort + 2*o.Validators + i,
 		}
 		c := node.DefaultConfig()
 		c.Moniker = h.Moniker
 		c.P2P.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", h.P2PPort)
 		c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", h.RPCPort)
+		c.Instrumentation.PrometheusListenAddr = fmt.Sprintf("127.0.0.1:%d", h.OpsPort)
 		c.Consensus.TimeoutCommit = o.BlockTime
 		pub, err := node.InitFiles(h.Dir, c)
 		if err != nil {

@@ -3,6 +3,8 @@ package worker
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func (w *Worker) routes() http.Handler {
@@ -18,6 +20,7 @@ func (w *Worker) routes() http.Handler {
 		}
 		rw.Write([]byte("ready\n"))
 	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(w.newMetrics(), promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /info", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(rw).Encode(w.Status())

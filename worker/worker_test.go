@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,6 +144,18 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 	})
 	if rec.TEE != "sim" || rec.Operator != address.FromPubKey(e.op.Public().(ed25519.PublicKey)) || !bytes.Equal(rec.Measurement, worker.SimMeasurement()) {
 		t.Fatalf("record %+v", rec)
+	}
+	// The worker's own endpoints: health, readiness, metrics.
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "phala_worker_registered 1"} {
+		res, err := http.Get(w.Endpoint() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Fatalf("%s: %d %q, want %q", path, res.StatusCode, body, want)
+		}
 	}
 
 	// The benchmark score travels through the mq, signed by the enclave.

@@ -63,6 +63,32 @@ type App struct {
 	// lastBlockTime is the header time of the last finalized block, the
 	// best clock the mempool has. It is not state.
 	lastBlockTime time.Time
+	// txTypes collects the first message type of each tx of the block for
+	// the observer; observer is told about each finalized block. Neither
+	// affects state.
+	txTypes  []string
+	observer Observer
+}
+
+// Observer is told about every finalized block, for metrics. It runs on
+// the consensus path, so it must be quick, and it must not touch state.
+type Observer interface {
+	Block(height int64, t time.Time, txs []TxOutcome, fees pha.Amount)
+}
+
+// TxOutcome is what an Observer learns about one transaction.
+type TxOutcome struct {
+	// Type is the first message's type, or "invalid".
+	Type      string
+	Codespace string
+	Code      uint32
+}
+
+// SetObserver installs o; call it before the node starts.
+func (a *App) SetObserver(o Observer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.observer = o
 }
 
 // New opens an app over store. Modules run in the order given here; the
@@ -225,6 +251,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.lastBlockTime = req.Time
 	module.RecordBlockHash(a.store, req.Height, req.Hash)
 	results := make([]*abci.ExecTxResult, len(req.Txs))
+	a.txTypes = a.txTypes[:0]
 	for i, raw := range req.Txs {
 		results[i] = a.deliverTx(ctx, raw)
 	}
@@ -239,6 +266,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		if err := a.balances.Keeper.Add(a.store, balances.Treasury, a.blockFees); err != nil {
 			return nil, fmt.Errorf("end block %d: credit fees: %w", req.Height, err)
 		}
+	}
+	if a.observer != nil {
+		out := make([]TxOutcome, len(results))
+		for i, r := range results {
+			out[i] = TxOutcome{Type: a.txTypes[i], Codespace: r.Codespace, Code: r.Code}
+		}
+		a.observer.Block(req.Height, req.Time, out, a.blockFees)
 	}
 	return &abci.ResponseFinalizeBlock{
 		TxResults: results,

@@ -70,6 +70,11 @@ func (a *App) decodeAndVerify(rules *txRules, raw []byte, fromMempool bool) (*tx
 // nonce used, a failing message reverts only the messages.
 func (a *App) deliverTx(block *module.Context, raw []byte) *abci.ExecTxResult {
 	t, err := a.decodeAndVerify(a.rules.Load(), raw, false)
+	if t != nil && len(t.Msgs) > 0 {
+		a.txTypes = append(a.txTypes, t.Msgs[0].Type())
+	} else {
+		a.txTypes = append(a.txTypes, "invalid")
+	}
 	if err != nil {
 		return execResult(err, nil)
 	}

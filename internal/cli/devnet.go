@@ -64,6 +64,7 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "pause between blocks")
 	f.IntVar(&o.Workers, "workers", 1, "number of sim-TEE workers to run (0 for none)")
 	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")
+	f.StringVar(&o.OpsAddr, "ops-listen", "127.0.0.1:0", "address for /metrics, /healthz and /readyz (port 0 picks one; empty disables)")
 	return cmd
 }
 
@@ -77,6 +78,9 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 	fmt.Fprintf(w, "  chain id:  %s\n", devnet.ChainID)
 	fmt.Fprintf(w, "  home:      %s\n", d.Home)
 	fmt.Fprintf(w, "  rpc:       %s\n", d.RPCURL)
+	if d.OpsURL != "" {
+		fmt.Fprintf(w, "  metrics:   %s/metrics (health: /healthz, /readyz)\n", d.OpsURL)
+	}
 	fmt.Fprintf(w, "  accounts (keyring-backend test):\n")
 	for _, name := range devnet.Accounts {
 		info, err := d.Keyring.Get(name)

@@ -86,7 +86,8 @@ config/config.toml.`,
 }
 
 func newNodeCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var ops string
+	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a validator or full node from --home",
 		Long: `Run CometBFT consensus with the phala application, from a home made by
@@ -109,9 +110,20 @@ it resumes from its last committed block.`,
 				return err
 			}
 			logger.Info("node started", "home", g.home, "rpc", n.RPCAddress())
+			if ops == "" {
+				ops = n.OpsAddress()
+			}
+			if ops != "none" {
+				if _, err := n.ServeOps(ctx, ops); err != nil {
+					n.Stop()
+					return err
+				}
+			}
 			<-ctx.Done()
 			logger.Info("stopping node")
 			return n.Stop()
 		},
 	}
+	cmd.Flags().StringVar(&ops, "ops-listen", "", "address for /metrics (Prometheus), /healthz and /readyz (default: instrumentation.prometheus_listen_addr of config.toml; \"none\" disables)")
+	return cmd
 }

@@ -36,7 +36,7 @@ sharing one genesis and listing each other as persistent peers. Start each with
 			}
 			return g.print(homes, func(w io.Writer) {
 				for _, h := range homes {
-					fmt.Fprintf(w, "%s  %s  p2p 127.0.0.1:%d  rpc %s\n", h.Moniker, h.Dir, h.P2PPort, h.RPCURL())
+					fmt.Fprintf(w, "%s  %s  p2p 127.0.0.1:%d  rpc %s  ops http://127.0.0.1:%d\n", h.Moniker, h.Dir, h.P2PPort, h.RPCURL(), h.OpsPort)
 				}
 				fmt.Fprintf(w, "accounts (in %s's test keyring): %s\n", homes[0].Moniker, strings.Join(o.Accounts, ", "))
 			})
@@ -46,7 +46,7 @@ sharing one genesis and listing each other as persistent peers. Start each with
 	f.IntVar(&o.Validators, "validators", 4, "number of validators")
 	f.StringVar(&o.Dir, "output", "./testnet", "directory to write node0..nodeN-1 into")
 	f.StringVar(&o.ChainID, "chain-id", "phala-testnet", "chain id")
-	f.IntVar(&o.StartingPort, "starting-port", 26656, "p2p port of node0; node i uses port+2i for p2p and port+2i+1 for RPC")
+	f.IntVar(&o.StartingPort, "starting-port", 26656, "p2p port of node0; node i uses port+2i for p2p, port+2i+1 for RPC and port+2N+i for metrics and health")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "pause between blocks")
 	f.StringSliceVar(&o.Accounts, "accounts", []string{"alice", "bob", "carol"}, "accounts to create and fund")
 	f.StringVar(&funds, "funds", "10000000PHA", "genesis balance of each account")
