@@ -61,7 +61,7 @@ type Options struct {
 	// "127.0.0.1:0" picks a port).
 	OpsAddr string
 	Out     io.Writer
-	Logger      *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Devnet is a running devnet.
