@@ -115,7 +115,8 @@ func TestDevnetCLI(t *testing.T) {
 			t.Fatalf("%s: %d %s", p, code, body)
 		}
 	}
-	if _, body := httpGet(t, ops+"/metrics"); !strings.Contains(body, `phala_txs_total{result="ok",type="balances/transfer"}`) || !strings.Contains(body, "phala_block_height") {
+	if _, body := httpGet(t, ops+"/metrics"); !strings.Contains(body, `phala_txs_total{result="ok",type="balances/transfer"}`) ||
+		!strings.Contains(body, "phala_block_height") || !strings.Contains(body, "phala_key_generation 0") {
 		t.Fatalf("/metrics lacks the transfer or the height:\n%s", body)
 	}
 

@@ -67,6 +67,7 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.SetObserver(newChainMetrics(reg))
+	registerKeyGauges(reg, a)
 	stopping := new(atomic.Bool)
 	cmt, err := newComet(ctx, c, newCometLogger(logger, stopping), proxy.NewConnSyncLocalClientCreator(a))
 	if err != nil {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -9,10 +10,12 @@ import (
 	"net/http"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -36,6 +39,37 @@ func newChainMetrics(reg *prometheus.Registry) *chainMetrics {
 	}
 	reg.MustRegister(m.height, m.blockTime, m.txs, m.fees)
 	return m
+}
+
+// registerKeyGauges adds gauges read from the keys module's state at
+// scrape time: the master-key generation and whether a rotation runs.
+func registerKeyGauges(reg *prometheus.Registry, a *app.App) {
+	read := func() (keys.State, bool) {
+		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: "/keys/state"})
+		if err != nil || res.Code != 0 {
+			return keys.State{}, false
+		}
+		var st keys.State
+		return st, json.Unmarshal(res.Value, &st) == nil
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_key_generation", Help: "Current master-key generation (-1 before the first)."}, func() float64 {
+			if st, ok := read(); ok && st.Generation != nil {
+				return float64(st.Generation.Number)
+			}
+			return -1
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_key_rotation_running", Help: "1 while a master-key rotation runs."}, func() float64 {
+			if st, ok := read(); ok && st.Running != nil {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_key_traffic_resume_height", Help: "Height from which gatekeeper-to-worker key traffic flows after the last rotation."}, func() float64 {
+			st, _ := read()
+			return float64(st.ResumeHeight)
+		}),
+	)
 }
 
 // Block implements app.Observer.
