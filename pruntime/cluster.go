@@ -3,7 +3,6 @@ package pruntime
 import (
 	"bytes"
 	"context"
-	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -137,16 +136,8 @@ func (e *Enclave) dispatchClusterKeys(ctx context.Context, src chainsync.Source,
 			if at, ok := e.dispatchedAt[slot]; ok && now-at < reshareAfter {
 				continue
 			}
-			_, ecdhKey, err := e.workerECDH(ctx, src, member)
-			if err != nil {
-				return err
-			}
-			to, err := ecdh.X25519().NewPublicKey(ecdhKey)
-			if err != nil {
-				return err
-			}
 			plain, _ := json.Marshal(clusterKeyRecord{Cluster: c.ID, Epoch: c.Epoch, Secret: secret.Bytes()})
-			env, err := envelope.Seal(to, envelope.PurposeClusterKeyDispatch, e.identity.Public().(ed25519.PublicKey), plain)
+			env, err := e.sealTo(ctx, src, member, envelope.PurposeClusterKeyDispatch, plain)
 			if err != nil {
 				return err
 			}
@@ -154,7 +145,7 @@ func (e *Enclave) dispatchClusterKeys(ctx context.Context, src chainsync.Source,
 			w.Raw(id[:])
 			w.Uvarint(c.Epoch)
 			w.Raw(member[:])
-			w.VarBytes(env.Encode())
+			w.VarBytes(env)
 			if _, err := e.Post(ctx, src, clusters.TopicDispatch, w.Bytes()); err != nil {
 				return err
 			}
@@ -203,7 +194,7 @@ func (e *Enclave) ClusterStep(ctx context.Context, src chainsync.Source) error {
 // holds the master key, the one that does the dispatching.
 func (e *Enclave) firstHolder(ctx context.Context, src chainsync.Source, v gkView) bool {
 	for _, id := range v.order {
-		rec, _, err := e.gatekeeperAndKey(ctx, src, id)
+		rec, err := e.gatekeeperRecord(ctx, src, id)
 		if err != nil {
 			return false
 		}
@@ -236,11 +227,7 @@ func (e *Enclave) receiveClusterKeys(ctx context.Context, src chainsync.Source) 
 // does not match the chain's public keys for its cluster epoch, is
 // dropped: the chain's record is what the enclave trusts.
 func (e *Enclave) takeClusterKey(ctx context.Context, src chainsync.Source, payload []byte) error {
-	env, err := envelope.Decode(payload)
-	if err != nil {
-		return nil
-	}
-	plain, err := envelope.Open(e.ecdh, envelope.PurposeClusterKeyDispatch, env)
+	plain, err := e.openSealed(envelope.PurposeClusterKeyDispatch, payload)
 	if err != nil {
 		return nil
 	}

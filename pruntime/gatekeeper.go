@@ -210,13 +210,12 @@ func (e *Enclave) shareWithOthers(ctx context.Context, src chainsync.Source, v g
 		return nil // one round of shares at a time
 	}
 	recs := make(map[[32]byte]keys.Gatekeeper, len(v.order))
-	keysOf := make(map[[32]byte][]byte, len(v.order))
 	for _, id := range v.order {
-		rec, ecdhKey, err := e.gatekeeperAndKey(ctx, src, id)
+		rec, err := e.gatekeeperRecord(ctx, src, id)
 		if err != nil {
 			return err
 		}
-		recs[id], keysOf[id] = rec, ecdhKey
+		recs[id] = rec
 	}
 	for _, id := range v.order {
 		if recs[id].Holds {
@@ -238,19 +237,14 @@ func (e *Enclave) shareWithOthers(ctx context.Context, src chainsync.Source, v g
 		if at, ok := e.sharedAt[id]; ok && now-at < reshareAfter {
 			continue // sent recently; the confirmation is on its way
 		}
-		ecdhKey := keysOf[id]
-		pub, err := ecdh.X25519().NewPublicKey(ecdhKey)
-		if err != nil {
-			return fmt.Errorf("enclave: gatekeeper %x ECDH key: %w", id, err)
-		}
 		plain, _ := json.Marshal(hist)
-		env, err := envelope.Seal(pub, PurposeMasterShare, e.identity.Public().(ed25519.PublicKey), plain)
+		env, err := e.sealTo(ctx, src, id, PurposeMasterShare, plain)
 		if err != nil {
 			return err
 		}
-		w := wire.NewWriter(64 + len(plain))
+		w := wire.NewWriter(64 + len(env))
 		w.Raw(id[:])
-		w.VarBytes(env.Encode())
+		w.VarBytes(env)
 		if _, err := e.Post(ctx, src, keys.TopicShare, w.Bytes()); err != nil {
 			return err
 		}
@@ -259,41 +253,51 @@ func (e *Enclave) shareWithOthers(ctx context.Context, src chainsync.Source, v g
 	return nil
 }
 
-// workerECDH returns a worker's record height and ECDH public key.
-func (e *Enclave) workerECDH(ctx context.Context, src chainsync.Source, id [32]byte) (int64, []byte, error) {
+// sealTo encrypts plaintext for a worker: to the ECDH key of its chain
+// record (read through the light client), from this enclave's identity.
+// It returns the encoded envelope.
+func (e *Enclave) sealTo(ctx context.Context, src chainsync.Source, id [32]byte, purpose string, plaintext []byte) ([]byte, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	raw, h, err := e.sync.VerifiedState(ctx, src, registry.WorkerKey(registry.WorkerID(id)))
+	raw, _, err := e.sync.VerifiedState(ctx, src, registry.WorkerKey(registry.WorkerID(id)))
+	e.mu.Unlock()
 	if err != nil || raw == nil {
-		return h, nil, fmt.Errorf("enclave: worker %x: %v", id, err)
+		return nil, fmt.Errorf("enclave: worker %x: %v", id, err)
 	}
 	var w registry.Worker
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return h, nil, err
+		return nil, err
 	}
-	return h, w.ECDHKey, nil
+	pub, err := ecdh.X25519().NewPublicKey(w.ECDHKey)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: worker %x ECDH key: %w", id, err)
+	}
+	env, err := envelope.Seal(pub, purpose, e.identity.Public().(ed25519.PublicKey), plaintext)
+	if err != nil {
+		return nil, err
+	}
+	return env.Encode(), nil
 }
 
-func (e *Enclave) gatekeeperAndKey(ctx context.Context, src chainsync.Source, id [32]byte) (keys.Gatekeeper, []byte, error) {
+// openSealed decodes and opens an envelope sent to this enclave; an error
+// means it is malformed, for another key or purpose, or tampered with.
+func (e *Enclave) openSealed(purpose string, raw []byte) ([]byte, error) {
+	env, err := envelope.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	return envelope.Open(e.ecdh, purpose, env)
+}
+
+// gatekeeperRecord reads a gatekeeper's chain record.
+func (e *Enclave) gatekeeperRecord(ctx context.Context, src chainsync.Source, id [32]byte) (keys.Gatekeeper, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var gk keys.Gatekeeper
-	raw, h, err := e.sync.VerifiedState(ctx, src, keys.GatekeeperKey(id))
+	raw, _, err := e.sync.VerifiedState(ctx, src, keys.GatekeeperKey(id))
 	if err != nil || raw == nil {
-		return gk, nil, fmt.Errorf("enclave: gatekeeper %x: %v", id, err)
+		return gk, fmt.Errorf("enclave: gatekeeper %x: %v", id, err)
 	}
-	if err := json.Unmarshal(raw, &gk); err != nil {
-		return gk, nil, err
-	}
-	wraw, err := e.sync.VerifiedStateAt(ctx, src, registry.WorkerKey(registry.WorkerID(id)), h)
-	if err != nil || wraw == nil {
-		return gk, nil, fmt.Errorf("enclave: worker record of gatekeeper %x: %v", id, err)
-	}
-	var w registry.Worker
-	if err := json.Unmarshal(wraw, &w); err != nil {
-		return gk, nil, err
-	}
-	return gk, w.ECDHKey, nil
+	return gk, json.Unmarshal(raw, &gk)
 }
 
 // acceptShare looks in the inbox for a share that opens with this
@@ -311,11 +315,7 @@ func (e *Enclave) acceptShare(ctx context.Context, src chainsync.Source, cur *ke
 		if m.Topic != keys.TopicShare {
 			continue
 		}
-		env, err := envelope.Decode(m.Payload)
-		if err != nil {
-			continue
-		}
-		plain, err := envelope.Open(e.ecdh, PurposeMasterShare, env)
+		plain, err := e.openSealed(PurposeMasterShare, m.Payload)
 		if err != nil {
 			continue // not for this key, or tampered: never trusted
 		}

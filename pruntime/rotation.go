@@ -2,7 +2,6 @@ package pruntime
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
@@ -107,20 +106,12 @@ func (e *Enclave) RotationStep(ctx context.Context, src chainsync.Source) error 
 			if id == me {
 				continue
 			}
-			_, ek, err := e.workerECDH(ctx, src, id)
-			if err != nil {
-				return err
-			}
-			pub, err := ecdh.X25519().NewPublicKey(ek)
-			if err != nil {
-				return err
-			}
-			env, err := envelope.Seal(pub, PurposeRotationReveal, me[:], mine)
+			env, err := e.sealTo(ctx, src, id, PurposeRotationReveal, mine)
 			if err != nil {
 				return err
 			}
 			w.Raw(id[:])
-			w.VarBytes(env.Encode())
+			w.VarBytes(env)
 		}
 		_, err := e.Post(ctx, src, keys.TopicRotationReveal, w.Bytes())
 		return err
@@ -154,11 +145,7 @@ func (e *Enclave) confirmRotation(ctx context.Context, src chainsync.Source, rot
 		if r.Done() != nil || round != rot.Round {
 			continue
 		}
-		env, err := envelope.Decode(raw)
-		if err != nil {
-			continue
-		}
-		c, err := envelope.Open(e.ecdh, PurposeRotationReveal, env)
+		c, err := e.openSealed(PurposeRotationReveal, raw)
 		if err != nil {
 			continue
 		}
