@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +14,6 @@ import (
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pruntime"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/worker"
 )
 
@@ -84,16 +80,6 @@ func TestGatekeepersShareTheMasterKey(t *testing.T) {
 		}
 	}
 	secrets := map[string][]byte{"master key": secret}
-	filepath.WalkDir(home, func(path string, de fs.DirEntry, err error) error {
-		if err != nil || de.IsDir() || strings.HasSuffix(path, sealed.Suffix) {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		assertNoSecrets(t, path, raw, secrets)
-		return nil
-	})
+	assertNoSecretsUnder(t, home, secrets)
 	assertNoSecrets(t, "logs", logs.Bytes(), secrets)
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +18,6 @@ import (
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/worker"
 )
 
@@ -182,17 +178,7 @@ func TestMasterKeyRotation(t *testing.T) {
 		}
 	}
 	// No master key of either generation outside the sealed stores.
-	filepath.WalkDir(e.home, func(path string, de fs.DirEntry, err error) error {
-		if err != nil || de.IsDir() || strings.HasSuffix(path, sealed.Suffix) {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		assertNoSecrets(t, path, raw, secrets)
-		return nil
-	})
+	assertNoSecretsUnder(t, e.home, secrets)
 	assertNoSecrets(t, "logs", e.logs.Bytes(), secrets)
 	var recs []struct {
 		Epoch uint64 `json:"epoch"`

@@ -195,17 +195,7 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 	// home, not in the chain's home, not in any log line.
 	secrets := unsealSecrets(t, e.simKey, home)
 	for _, root := range []string{home, e.d.Home} {
-		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || strings.HasSuffix(path, sealed.Suffix) {
-				return err
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			assertNoSecrets(t, path, raw, secrets)
-			return nil
-		})
+		assertNoSecretsUnder(t, root, secrets)
 	}
 	assertNoSecrets(t, "logs", e.logs.Bytes(), secrets)
 	if !bytes.Contains(e.logs.Bytes(), []byte("worker registered")) {
@@ -245,6 +235,26 @@ func unsealSecrets(t *testing.T, simKey ed25519.PrivateKey, home string) map[str
 		"identity seed":    rec.IdentitySeed,
 		"identity privkey": ed25519.NewKeyFromSeed(rec.IdentitySeed),
 		"ecdh privkey":     rec.ECDHKey,
+	}
+}
+
+// assertNoSecretsUnder searches every file under root except the sealed
+// stores.
+func assertNoSecretsUnder(t *testing.T, root string, secrets map[string][]byte) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, sealed.Suffix) {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		assertNoSecrets(t, path, raw, secrets)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("search %s: %v", root, err)
 	}
 }
 
