@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -206,11 +205,8 @@ func (e *Enclave) commitAhead(ctx context.Context, src chainsync.Source) error {
 	if err != nil || gk == nil || e.hasPending(keys.TopicRotationPrecommit) {
 		return err
 	}
-	round := uint64(0)
-	if len(next) == 8 {
-		round = binary.BigEndian.Uint64(next)
-	}
-	if len(pre) == 40 && binary.BigEndian.Uint64(pre[:8]) == round {
+	round := keys.DecodeRound(next)
+	if r, _, ok := keys.DecodePrecommit(pre); ok && r == round {
 		return nil // already committed ahead for this round
 	}
 	c, err := e.contribution(round)

@@ -148,11 +148,11 @@ func (m *Module) remove(ctx *module.Context, c Cluster, w [32]byte) error {
 		return fmt.Errorf("%w: %x", ErrNotMember, w)
 	}
 	c.Members = append(c.Members[:i:i], c.Members[i+1:]...)
-	c.Epoch++
-	c.SignKey, c.ECDHKey, c.Holders = nil, nil, []keys.Hex{}
+	gen := c.Generation
 	if g, ok := m.keys.Keeper.Current(ctx.KV); ok {
-		c.Generation = g.Number
+		gen = g.Number
 	}
+	c.startEpoch(gen)
 	m.set(ctx.KV, c)
 	ctx.Emit(EventMember, module.Indexed(AttrCluster, fmt.Sprintf("%x", []byte(c.ID))), module.Indexed(AttrWorker, fmt.Sprintf("%x", w)),
 		module.Attr(AttrAction, "remove"), module.Attr(AttrEpoch, strconv.FormatUint(c.Epoch, 10)))
@@ -164,8 +164,7 @@ func (m *Module) remove(ctx *module.Context, c Cluster, w [32]byte) error {
 func (m *Module) NewGeneration(ctx *module.Context, generation uint64) {
 	for _, id := range keys.DecodeOrder(ctx.KV.Get(keyList)) {
 		c, _ := m.Cluster(ctx.KV, id)
-		c.Generation, c.Epoch = generation, c.Epoch+1
-		c.SignKey, c.ECDHKey, c.Holders = nil, nil, []keys.Hex{}
+		c.startEpoch(generation)
 		m.set(ctx.KV, c)
 	}
 }

@@ -59,6 +59,14 @@ func (c *Cluster) index(list []keys.Hex, id [32]byte) int {
 	return -1
 }
 
+// startEpoch moves the cluster to a new key epoch under a master-key
+// generation: no keys published and nobody holding them yet.
+func (c *Cluster) startEpoch(generation uint64) {
+	c.Epoch++
+	c.Generation = generation
+	c.SignKey, c.ECDHKey, c.Holders = nil, nil, []keys.Hex{}
+}
+
 // IsMember reports whether worker id is a member.
 func (c *Cluster) IsMember(id [32]byte) bool { return c.index(c.Members, id) >= 0 }
 

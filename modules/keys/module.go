@@ -2,7 +2,6 @@ package keys
 
 import (
 	"crypto/ed25519"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -285,15 +284,12 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	if g, ok := m.Keeper.Current(kv); ok {
 		s.Generation = &g
 	}
-	next := uint64(0)
-	if raw := kv.Get(keyRound); len(raw) == 8 {
-		next = binary.BigEndian.Uint64(raw)
-	}
+	next := m.Keeper.NextRound(kv)
 	s.CommittedAhead = []Hex{}
 	for _, id := range m.Keeper.Order(kv) {
 		g, _ := m.Keeper.Gatekeeper(kv, id)
 		s.Gatekeepers = append(s.Gatekeepers, g)
-		if pre := kv.Get(PrecommitKey(id)); len(pre) == 40 && binary.BigEndian.Uint64(pre[:8]) == next {
+		if _, ok := m.Keeper.CommittedAheadFor(kv, id, next); ok {
 			s.CommittedAhead = append(s.CommittedAhead, append(Hex(nil), id[:]...))
 		}
 	}

@@ -189,10 +189,7 @@ func (m *Module) startRotation(ctx *module.Context, exclude map[[32]byte]bool) e
 	if len(members) == 0 {
 		return fmt.Errorf("%w: no gatekeeper to elect", ErrRotation)
 	}
-	round := uint64(0)
-	if raw := ctx.KV.Get(keyRound); len(raw) == 8 {
-		round = binary.BigEndian.Uint64(raw)
-	}
+	round := m.Keeper.NextRound(ctx.KV)
 	ctx.KV.Set(keyRound, binary.BigEndian.AppendUint64(nil, round+1))
 	r := Rotation{
 		Round: round, Generation: cur.Number + 1, Phase: PhaseCommit, Started: ctx.Height,
@@ -204,8 +201,8 @@ func (m *Module) startRotation(ctx *module.Context, exclude map[[32]byte]bool) e
 		r.Members = append(r.Members, append(Hex(nil), id[:]...))
 		// A commitment made ahead for this round counts: the member sealed
 		// its contribution before the round existed.
-		if pre := ctx.KV.Get(PrecommitKey(id)); len(pre) == 40 && binary.BigEndian.Uint64(pre[:8]) == round {
-			r.Commitments[i] = append(Hex(nil), pre[8:]...)
+		if c, ok := m.Keeper.CommittedAheadFor(ctx.KV, id, round); ok {
+			r.Commitments[i] = append(Hex(nil), c...)
 		}
 	}
 	m.setRotation(ctx.KV, r)
@@ -226,6 +223,32 @@ func NextRoundKey() []byte { return append([]byte(nil), keyRound...) }
 // round (8 bytes BE) then the commitment (32).
 func PrecommitKey(id [32]byte) []byte { return append([]byte("keys/precommit/"), id[:]...) }
 
+// DecodeRound reads the NextRoundKey value; absent means round 0.
+func DecodeRound(raw []byte) uint64 {
+	if len(raw) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(raw)
+}
+
+// DecodePrecommit reads a PrecommitKey value; ok is false when there is
+// none.
+func DecodePrecommit(raw []byte) (round uint64, commitment []byte, ok bool) {
+	if len(raw) != 40 {
+		return 0, nil, false
+	}
+	return binary.BigEndian.Uint64(raw[:8]), raw[8:], true
+}
+
+// NextRound is the number the next rotation round will have.
+func (Keeper) NextRound(kv state.KV) uint64 { return DecodeRound(kv.Get(keyRound)) }
+
+// CommittedAheadFor reports a gatekeeper's commitment made ahead for round.
+func (Keeper) CommittedAheadFor(kv state.KV, id [32]byte, round uint64) ([]byte, bool) {
+	r, c, ok := DecodePrecommit(kv.Get(PrecommitKey(id)))
+	return c, ok && r == round
+}
+
 // precommit records a commitment to the next round's contribution, made
 // while no rotation runs, so the next rotation can open in the reveal
 // phase.
@@ -235,10 +258,7 @@ func (m *Module) precommit(ctx *module.Context, from [32]byte, r *wire.Reader) e
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("%w: %v", ErrRotation, err)
 	}
-	next := uint64(0)
-	if raw := ctx.KV.Get(keyRound); len(raw) == 8 {
-		next = binary.BigEndian.Uint64(raw)
-	}
+	next := m.Keeper.NextRound(ctx.KV)
 	if _, running := m.Keeper.Rotation(ctx.KV); running || round != next {
 		return fmt.Errorf("%w: commitments ahead are for round %d while no rotation runs", ErrRotation, next)
 	}
