@@ -160,6 +160,8 @@ type dispatchSlot struct {
 	epoch           uint64
 }
 
+// hasPendingPrefix reports whether the outbox holds a message of topic
+// whose payload starts with prefix.
 func (e *Enclave) hasPendingPrefix(topic string, prefix []byte) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

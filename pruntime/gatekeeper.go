@@ -161,16 +161,7 @@ func (h masterHistory) find(n uint64) *masterGeneration {
 	return nil
 }
 
-func (e *Enclave) hasPending(topic string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, m := range e.out.Pending {
-		if m.Topic == topic {
-			return true
-		}
-	}
-	return false
-}
+func (e *Enclave) hasPending(topic string) bool { return e.hasPendingPrefix(topic, nil) }
 
 // createMaster makes generation 0 inside the enclave, seals it, then
 // publishes its public keys.
