@@ -23,6 +23,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -129,7 +130,10 @@ func newModules() ([]module.Module, *balances.Module) {
 	cl := clusters.New(reg, gk, queue)
 	queue.Route(clusters.Name, cl.HandleMQ)
 	gk.OnGeneration(cl.NewGeneration)
-	return []module.Module{bal, reg, gk, cl, queue}, bal
+	ct := contracts.New(cl, queue)
+	queue.SetResolver(mq.OriginContract, ct.ResolveContractKey)
+	queue.Route(contracts.Name, ct.HandleMQ)
+	return []module.Module{bal, reg, gk, cl, ct, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

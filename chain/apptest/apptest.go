@@ -177,3 +177,12 @@ func (c *Chain) PostMQ(relayer Account, from ed25519.PrivateKey, topic string, p
 	}
 	return res
 }
+
+// PostMQFrom relays a message from any origin, signed by key, with sequence
+// seq.
+func (c *Chain) PostMQFrom(relayer Account, origin mq.Origin, key ed25519.PrivateKey, seq uint64, topic string, payload []byte) *abci.ExecTxResult {
+	c.t.Helper()
+	m := mq.SignedMessage{Origin: origin, Topic: topic, Payload: payload, Sequence: seq}
+	m.Sign(ChainID, key)
+	return c.Deliver(relayer, &mq.MsgPush{Message: m})
+}

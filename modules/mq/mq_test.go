@@ -68,7 +68,7 @@ func TestSequenceRules(t *testing.T) {
 		}(), mq.ErrUnknownOrigin.Code},
 		{"origin kind without keys", func() mq.SignedMessage {
 			m := benchmarkMsg(id, 2, 1)
-			m.Origin.Kind = mq.OriginContract
+			m.Origin.Kind = mq.OriginCluster
 			return m
 		}(), mq.ErrUnsupportedOrigin.Code},
 		{"topic nobody owns", func() mq.SignedMessage {

@@ -1,0 +1,162 @@
+// Package contracts is the chain side of confidential contracts: the code
+// store, contract records and their public keys, the ordered input of each
+// contract (its constructor, encrypted commands and upgrades), the results
+// that replicas post back, and the state roots they report so a diverging
+// replica is caught. The chain never sees a plaintext command, output or
+// state value; it orders ciphertext and checks signatures.
+package contracts
+
+import (
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/keys"
+)
+
+// Name is the module name: genesis section, query path and key prefix.
+const Name = "contracts"
+
+// Codespace of this module's errors.
+const Codespace = Name
+
+// Errors of the contracts module.
+var (
+	ErrCodeTooLarge    = abcierr.Register(Codespace, 2, "code exceeds the size limit")
+	ErrUnknownCode     = abcierr.Register(Codespace, 3, "unknown code hash")
+	ErrUnknownCluster  = abcierr.Register(Codespace, 4, "unknown cluster")
+	ErrUnknownContract = abcierr.Register(Codespace, 5, "unknown contract")
+	ErrNotOwner        = abcierr.Register(Codespace, 6, "sender does not own the contract")
+	ErrNotUpgradable   = abcierr.Register(Codespace, 7, "contract was instantiated without upgrades")
+	ErrNoKeys          = abcierr.Register(Codespace, 8, "contract keys of the cluster's current epoch are not published yet; retry in a few blocks")
+	ErrWrongRecipient  = abcierr.Register(Codespace, 9, "command is not encrypted to the contract's current key")
+	ErrWrongSender     = abcierr.Register(Codespace, 10, "command envelope names another sender")
+	ErrReplayedCommand = abcierr.Register(Codespace, 11, "command envelope was already submitted")
+	ErrBadEnvelope     = abcierr.Register(Codespace, 12, "command is not a valid envelope")
+	ErrTooLarge        = abcierr.Register(Codespace, 13, "input exceeds the size limit")
+	ErrKeysPublished   = abcierr.Register(Codespace, 14, "contract keys of this epoch already published")
+	ErrBadKeyProof     = abcierr.Register(Codespace, 15, "contract keys are not signed by the cluster key")
+	ErrNotMember       = abcierr.Register(Codespace, 16, "worker is not a member of the contract's cluster")
+	ErrBadResult       = abcierr.Register(Codespace, 17, "result does not match the input it answers")
+	ErrGasLimit        = abcierr.Register(Codespace, 18, "gas limit above the chain's per-command limit")
+	ErrInvalidArgs     = abcierr.Register(Codespace, 19, "constructor arguments are not JSON")
+	ErrEpochBehind     = abcierr.Register(Codespace, 20, "keys are for an old cluster epoch")
+)
+
+// Hex is a byte string that reads and writes as hex in JSON.
+type Hex = keys.Hex
+
+// Contract is the chain's record of a contract instance.
+type Contract struct {
+	ID         Hex             `json:"id"`
+	Owner      address.Address `json:"owner"`
+	Cluster    Hex             `json:"cluster"`
+	Code       Hex             `json:"code_hash"`
+	Upgradable bool            `json:"upgradable"`
+	// Versions lists each code the contract ran, from the input sequence
+	// where it took effect.
+	Versions []Version `json:"versions"`
+	// KeyEpoch is the cluster epoch the published keys derive from; when
+	// the cluster moves to a new epoch the keys are stale until a member
+	// publishes the new ones, and commands wait.
+	KeyEpoch uint64 `json:"key_epoch"`
+	SignKey  Hex    `json:"sign_pubkey,omitempty"`
+	ECDHKey  Hex    `json:"ecdh_pubkey,omitempty"`
+	// Inputs counts the inputs queued (constructor, commands, upgrades);
+	// Results counts those answered.
+	Inputs  uint64 `json:"inputs"`
+	Results uint64 `json:"results"`
+	Created int64  `json:"created_height"`
+}
+
+// Version is one code of a contract's history.
+type Version struct {
+	Code      Hex    `json:"code_hash"`
+	FromInput uint64 `json:"from_input"`
+	Height    int64  `json:"height"`
+}
+
+// Code is a stored code blob's public record.
+type Code struct {
+	Hash     Hex             `json:"hash"`
+	Size     int             `json:"size"`
+	Uploader address.Address `json:"uploader"`
+	Height   int64           `json:"height"`
+}
+
+// Result is a replica's answer to one input, as the chain keeps it. The
+// output is sealed to the caller; the chain learns only the status.
+type Result struct {
+	Input  uint64 `json:"input"`
+	OK     bool   `json:"ok"`
+	Error  string `json:"error,omitempty"`
+	Output Hex    `json:"output,omitempty"`
+	Gas    uint64 `json:"gas_used"`
+	Height int64  `json:"height"`
+}
+
+// RootReport is what the chain tallied for one contract at one input: the
+// state roots workers reported and the majority, once there is one.
+type RootReport struct {
+	Input    uint64     `json:"input"`
+	Votes    []RootVote `json:"votes"`
+	Majority Hex        `json:"majority,omitempty"`
+	Diverged []Hex      `json:"diverged"`
+}
+
+// RootVote is one worker's reported state root.
+type RootVote struct {
+	Worker Hex `json:"worker"`
+	Root   Hex `json:"root"`
+}
+
+// Params are the module's genesis parameters.
+type Params struct {
+	// MaxCodeSize bounds an uploaded code blob in bytes.
+	MaxCodeSize int `json:"max_code_size"`
+	// MaxInputSize bounds an encrypted command or constructor arguments.
+	MaxInputSize int `json:"max_input_size"`
+	// CommandGas is the most gas one command may use; a command may ask
+	// for less.
+	CommandGas uint64 `json:"command_gas"`
+}
+
+// DefaultParams are the parameters of a genesis that names none.
+func DefaultParams() Params {
+	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000}
+}
+
+// Genesis is the module's genesis section.
+type Genesis struct {
+	Params *Params `json:"params,omitempty"`
+}
+
+// State keys.
+var (
+	keyParams       = []byte("contracts/params")
+	keyCounter      = []byte("contracts/counter")
+	keyList         = []byte("contracts/list")
+	prefixCode      = []byte("contracts/code/")
+	prefixCodeInfo  = []byte("contracts/codeinfo/")
+	prefixContract  = []byte("contracts/c/")
+	prefixResult    = []byte("contracts/r/")
+	prefixRoots     = []byte("contracts/roots/")
+	prefixSeen      = []byte("contracts/seen/")
+	prefixByCluster = []byte("contracts/bycluster/")
+)
+
+func join(prefix []byte, parts ...[]byte) []byte {
+	k := append([]byte(nil), prefix...)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+// CodeKey is the state key of a code blob, for proofs.
+func CodeKey(hash [32]byte) []byte { return join(prefixCode, hash[:]) }
+
+// ContractKey is the state key of a contract record, for proofs.
+func ContractKey(id [32]byte) []byte { return join(prefixContract, id[:]) }
+
+// ClusterContractsKey holds the ids (32 bytes each) of a cluster's
+// contracts, for proofs.
+func ClusterContractsKey(cluster [32]byte) []byte { return join(prefixByCluster, cluster[:]) }
