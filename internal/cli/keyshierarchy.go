@@ -6,16 +6,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
 )
 
 func newQueryKeysCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:     "keys",
-		Short:   "Show the key hierarchy: master-key generation, gatekeepers, rotation state and cluster epochs",
+		Short:   "Show the key hierarchy: master-key generation, gatekeepers and their bonds, rotation state and cluster epochs",
 		Example: "  phala query keys --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -53,8 +55,12 @@ func newQueryKeysCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, st.Authority, len(st.Gatekeepers))
 				for _, gk := range st.Gatekeepers {
-					fmt.Fprintf(w, "  %x  added at %d  holds key: %t\n", []byte(gk.Worker), gk.Added, gk.Holds)
+					fmt.Fprintf(w, "  %x  added at %d  holds key: %t  bonded: %s\n", []byte(gk.Worker), gk.Added, gk.Holds, gk.Bonded.PHA())
+					for _, u := range gk.Unbonding {
+						fmt.Fprintf(w, "      unbonding %s, back to the operator at height %d\n", u.Amount.PHA(), u.Release)
+					}
 				}
+				fmt.Fprintf(w, "election:    top %d by bond, ties by id; unbond delay %d blocks; bonds held by %s\n", st.Params.MaxGatekeepers, st.Params.UnbondDelay, st.BondAccount)
 				if st.Running != nil {
 					fmt.Fprintf(w, "running:     round %d to generation %d, phase %s, deadline height %d\n", st.Running.Round, st.Running.Generation, st.Running.Phase, st.Running.Deadline)
 				}
@@ -102,12 +108,13 @@ from a gatekeeper that holds it.`,
 		Use:   "rotate-keys",
 		Short: "Start a master-key rotation (signed by the key authority)",
 		Long: `Start a master-key rotation. The chain elects the new gatekeeper set (the
-gatekeepers in the order they were added, up to max_gatekeepers), each commits
-to a random contribution, reveals it encrypted to the others, and all derive
-the new master key from every contribution; the chain switches generation when
-every member has confirmed, and key traffic to workers resumes two blocks
-later. A rotation that stalls past rotation_timeout is aborted and retried
-without the members that did not act. Follow it with 'phala query keys'.`,
+max_gatekeepers gatekeepers with the most PHA bonded, ties and unbonded ones
+by gatekeeper id; see 'phala tx gatekeeper-bond'), each commits to a random
+contribution, reveals it encrypted to the others, and all derive the new
+master key from every contribution; the chain switches generation when every
+member has confirmed, and key traffic to workers resumes two blocks later. A
+rotation that stalls past rotation_timeout is aborted and retried without the
+members that did not act. Follow it with 'phala query keys'.`,
 		Example: "  phala gov rotate-keys --from authority --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -120,5 +127,107 @@ without the members that did not act. Follow it with 'phala query keys'.`,
 	}
 	rotate.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
 	cmd.AddCommand(add, rotate)
+	return cmd
+}
+
+// newGatekeeperBondCmd is "phala tx gatekeeper-bond" or, with unbond,
+// "phala tx gatekeeper-unbond".
+func newGatekeeperBondCmd(g *globals, unbond bool) *cobra.Command {
+	var from, feeStr string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "gatekeeper-bond GATEKEEPER_ID AMOUNT",
+		Short: "Bond PHA to a gatekeeper you operate; the most bonded gatekeepers are elected at each key rotation",
+		Long: `Move AMOUNT of PHA from --from into the bond of a gatekeeper, and wait until
+it is in a block. Only the operator in the gatekeeper's worker record may
+bond. At each master-key rotation the chain elects the max_gatekeepers
+gatekeepers with the most PHA bonded; equal bonds, and gatekeepers with none,
+go by gatekeeper id. GATEKEEPER_ID is the worker id (64 hex characters, see
+'phala query keys'); AMOUNT is in PHA with the suffix ("100PHA") or in base
+units (1 PHA = 10^12 units). The fee defaults to the chain's minimum.`,
+		Example: `  phala tx gatekeeper-bond 5f1c...e2 100PHA --from worker0 --home ~/.phala/devnet --keyring-backend test --yes
+  phala tx gatekeeper-bond 5f1c...e2 2500PHA --from ops --fee 0.001PHA --output json`,
+		Args: cobra.ExactArgs(2),
+	}
+	if unbond {
+		cmd.Use = "gatekeeper-unbond GATEKEEPER_ID AMOUNT"
+		cmd.Short = "Start unbonding PHA from a gatekeeper; it stops counting at once and returns after unbond_delay blocks"
+		cmd.Long = `Take AMOUNT of PHA out of a gatekeeper's bond, and wait until it is in a
+block. It stops counting toward the gatekeeper's election at once and returns
+to the operator's account unbond_delay blocks later (a keys genesis param;
+'phala query keys' shows it and each pending unbonding with its release
+height). Only the operator that bonded may unbond, and at most what is bonded.
+GATEKEEPER_ID and AMOUNT are as for 'phala tx gatekeeper-bond'.`
+		cmd.Example = `  phala tx gatekeeper-unbond 5f1c...e2 40PHA --from worker0 --home ~/.phala/devnet --keyring-backend test --yes`
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		id, err := registry.ParseWorkerID(args[0])
+		if err != nil {
+			return err
+		}
+		amount, err := pha.Parse(args[1])
+		if err != nil {
+			return err
+		}
+		var msg tx.Msg = &keys.MsgBond{Gatekeeper: id, Amount: amount}
+		if unbond {
+			msg = &keys.MsgUnbond{Gatekeeper: id, Amount: amount}
+		}
+		if err := msg.ValidateBasic(); err != nil {
+			return err
+		}
+		var fee pha.Amount
+		if feeStr != "" {
+			if fee, err = pha.Parse(feeStr); err != nil {
+				return fmt.Errorf("--fee: %w", err)
+			}
+		}
+		if from == "" {
+			return fmt.Errorf("--from is required: the key of the gatekeeper's operator")
+		}
+		kr, err := g.openKeyring()
+		if err != nil {
+			return err
+		}
+		info, err := kr.Find(from)
+		if err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+		if !yes {
+			q := fmt.Sprintf("Bond %s from %s (%s) to gatekeeper %s?", amount.PHA(), info.Name, info.Address, id)
+			if unbond {
+				q = fmt.Sprintf("Unbond %s from gatekeeper %s, back to %s (%s) after the unbond delay?", amount.PHA(), id, info.Name, info.Address)
+			}
+			ok, err := confirm(g.in, g.errOut, q)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("cancelled")
+			}
+		}
+		key, err := kr.PrivKey(info.Name)
+		if err != nil {
+			return err
+		}
+		c, err := client.New(g.node)
+		if err != nil {
+			return err
+		}
+		res, err := c.Send(cmd.Context(), key, fee, "", msg)
+		if err != nil {
+			return err
+		}
+		return g.print(res, func(w io.Writer) {
+			fmt.Fprintf(w, "committed in block %d\ntx hash: %s\nfee: %s\n", res.Height, res.Hash, res.Fee)
+			if unbond {
+				fmt.Fprintln(w, "the PHA returns after unbond_delay blocks; see 'phala query keys'")
+			}
+		})
+	}
+	f := cmd.Flags()
+	f.StringVar(&from, "from", "", "key name or address of the gatekeeper's operator (signs and pays)")
+	f.StringVar(&feeStr, "fee", "", "fee in PHA (default: the chain's minimum fee)")
+	f.BoolVarP(&yes, "yes", "y", false, "send without asking for confirmation")
 	return cmd
 }

@@ -21,7 +21,7 @@ func newTxCmd(g *globals) *cobra.Command {
 		Use:   "tx",
 		Short: "Sign and send transactions",
 	}
-	cmd.AddCommand(newTransferCmd(g))
+	cmd.AddCommand(newTransferCmd(g), newGatekeeperBondCmd(g, false), newGatekeeperBondCmd(g, true))
 	return cmd
 }
 

@@ -30,9 +30,10 @@ func (Keeper) Gatekeeper(kv state.KV, worker [32]byte) (Gatekeeper, bool) {
 	return g, true
 }
 
-// SetGatekeeper stores a gatekeeper record.
+// SetGatekeeper stores a gatekeeper record; the bond fields are not part
+// of it (they have their own records) and are ignored.
 func (Keeper) SetGatekeeper(kv state.KV, worker [32]byte, g Gatekeeper) {
-	kv.Set(GatekeeperKey(worker), encode(g))
+	kv.Set(GatekeeperKey(worker), encode(gatekeeperRecord{Worker: g.Worker, Added: g.Added, Holds: g.Holds}))
 }
 
 // Order lists the gatekeepers in the order they were added; the first

@@ -51,7 +51,8 @@ func ConfirmSignBytes(chainID string, worker [32]byte, generation uint64) []byte
 type Genesis struct {
 	// Authority may add gatekeepers until the DAO takes over.
 	Authority address.Address `json:"authority"`
-	// Params govern rotation; zero fields take DefaultParams.
+	// Params govern rotation and the bond; absent, DefaultParams. A zero
+	// unbond_delay takes DefaultUnbondDelay.
 	Params *Params `json:"params,omitempty"`
 	// GatekeeperOperators are the genesis gatekeepers: the first worker
 	// each of these accounts registers becomes a gatekeeper, in the order
@@ -84,6 +85,8 @@ func (*Module) Name() string { return Name }
 func (*Module) RegisterMsgs(reg *tx.Registry) {
 	reg.Register(TypeAddGatekeeper, decodeAddGatekeeper)
 	reg.Register(TypeRotate, func(*wire.Reader) tx.Msg { return &MsgRotate{} })
+	reg.Register(TypeBond, decodeBond)
+	reg.Register(TypeUnbond, decodeUnbond)
 }
 
 // InitGenesis implements module.Module.
@@ -100,9 +103,12 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	p := DefaultParams()
 	if g.Params != nil {
 		p = *g.Params
+		if p.UnbondDelay == 0 {
+			p.UnbondDelay = DefaultUnbondDelay
+		}
 	}
-	if p.RotationTimeout <= 0 || p.MaxGatekeepers <= 0 || p.RotationPeriod < 0 {
-		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period not negative", ErrBadGenesis)
+	if p.RotationTimeout <= 0 || p.MaxGatekeepers <= 0 || p.RotationPeriod < 0 || p.UnbondDelay < 0 {
+		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period and unbond_delay not negative", ErrBadGenesis)
 	}
 	ctx.KV.Set(keyParams, encode(p))
 	var ops []byte
@@ -140,8 +146,13 @@ func (m *Module) appointGenesisGatekeeper(ctx *module.Context, w registry.Worker
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	if _, ok := msg.(*MsgRotate); ok {
+	switch msg := msg.(type) {
+	case *MsgRotate:
 		return m.rotateRequest(ctx, sender)
+	case *MsgBond:
+		return m.bond(ctx, sender, msg)
+	case *MsgUnbond:
+		return m.unbond(ctx, sender, msg)
 	}
 	add, ok := msg.(*MsgAddGatekeeper)
 	if !ok {
@@ -277,7 +288,7 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: query path /keys/%s", tx.ErrNotFound, path)
 	}
 	s := State{Authority: m.Keeper.Authority(kv), History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle",
-		ResumeHeight: m.Keeper.ResumeHeight(kv), Params: m.Keeper.Params(kv)}
+		ResumeHeight: m.Keeper.ResumeHeight(kv), Params: m.Keeper.Params(kv), BondAccount: BondAccount}
 	if r, ok := m.Keeper.Rotation(kv); ok {
 		s.Rotation, s.Running = r.Phase, &r
 	}
@@ -286,8 +297,11 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	}
 	next := m.Keeper.NextRound(kv)
 	s.CommittedAhead = []Hex{}
+	unbonding := m.Keeper.Unbondings(kv)
 	for _, id := range m.Keeper.Order(kv) {
 		g, _ := m.Keeper.Gatekeeper(kv, id)
+		g.Bonded = m.Keeper.Bonded(kv, id)
+		g.Unbonding = append([]Unbonding{}, unbonding[id]...)
 		s.Gatekeepers = append(s.Gatekeepers, g)
 		if _, ok := m.Keeper.CommittedAheadFor(kv, id, next); ok {
 			s.CommittedAhead = append(s.CommittedAhead, append(Hex(nil), id[:]...))

@@ -1,10 +1,12 @@
 package keys
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -15,6 +17,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
 )
 
 // Rotation phases.
@@ -55,11 +58,20 @@ type Params struct {
 	RotationTimeout int64 `json:"rotation_timeout"`
 	// MaxGatekeepers bounds the elected set.
 	MaxGatekeepers int `json:"max_gatekeepers"`
+	// UnbondDelay is how many blocks unbonded PHA waits before it returns
+	// to the operator (it leaves the election weight at once).
+	UnbondDelay int64 `json:"unbond_delay"`
 }
 
+// DefaultUnbondDelay is the unbond_delay a genesis that leaves it out (or
+// sets it to 0) gets.
+const DefaultUnbondDelay = 100
+
 // DefaultParams: rotation on request only, 30-block timeout, five
-// gatekeepers.
-func DefaultParams() Params { return Params{RotationTimeout: 30, MaxGatekeepers: 5} }
+// gatekeepers, unbonded PHA back after 100 blocks.
+func DefaultParams() Params {
+	return Params{RotationTimeout: 30, MaxGatekeepers: 5, UnbondDelay: DefaultUnbondDelay}
+}
 
 // Rotation is an attempt to move to a new master-key generation.
 type Rotation struct {
@@ -157,21 +169,37 @@ func (k Keeper) KeyTrafficPaused(kv state.KV, height int64) bool {
 	return height < k.ResumeHeight(kv)
 }
 
-// elect is the published election rule: the gatekeepers in the order they
-// were added, skipping any whose worker record is gone and any in exclude,
-// up to MaxGatekeepers.
+// elect is the published election rule: of the gatekeepers whose worker
+// record still exists and that are not in exclude, those with the most PHA
+// bonded (Bonded; unbonding PHA does not count), ties, zero bonds included,
+// broken by gatekeeper id bytes ascending; the first MaxGatekeepers of that
+// order are elected, in that order. Gatekeepers nobody bonded to stay
+// eligible and come last, by id.
 func (m *Module) elect(kv state.KV, exclude map[[32]byte]bool) [][32]byte {
-	var out [][32]byte
+	type candidate struct {
+		id    [32]byte
+		stake pha.Amount
+	}
+	var cands []candidate
 	for _, id := range m.Keeper.Order(kv) {
-		if len(out) >= m.Keeper.Params(kv).MaxGatekeepers {
-			break
-		}
 		if exclude[id] {
 			continue
 		}
 		if _, ok := m.registry.Keeper.Worker(kv, registry.WorkerID(id)); ok {
-			out = append(out, id)
+			cands = append(cands, candidate{id, m.Keeper.Bonded(kv, id)})
 		}
+	}
+	// A total order (ids are unique), so the result does not depend on
+	// the sort algorithm.
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if c := b.stake.Cmp(a.stake); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.id[:], b.id[:])
+	})
+	out := make([][32]byte, 0, len(cands))
+	for _, c := range cands[:min(len(cands), m.Keeper.Params(kv).MaxGatekeepers)] {
+		out = append(out, c.id)
 	}
 	return out
 }
@@ -382,10 +410,13 @@ func (m *Module) finishRotation(ctx *module.Context, rot Rotation) {
 	}
 }
 
-// EndBlock starts periodic rotations and aborts stalled ones: the old
-// generation stays in force and a new round starts without the members
-// that did not do their part.
+// EndBlock pays matured unbondings back, starts periodic rotations and
+// aborts stalled ones: the old generation stays in force and a new round
+// starts without the members that did not do their part.
 func (m *Module) EndBlock(ctx *module.Context) error {
+	if err := m.releaseUnbonded(ctx); err != nil {
+		return err
+	}
 	p := m.Keeper.Params(ctx.KV)
 	rot, running := m.Keeper.Rotation(ctx.KV)
 	if running && ctx.Height > rot.Deadline {

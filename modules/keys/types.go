@@ -5,9 +5,12 @@
 package keys
 
 import (
+	"encoding/binary"
+
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -29,7 +32,17 @@ var (
 	ErrBadShare        = abcierr.Register(Codespace, 10, "invalid master key share")
 	ErrNoMasterKey     = abcierr.Register(Codespace, 11, "no master key yet")
 	ErrRotation        = abcierr.Register(Codespace, 12, "key rotation refused")
+	// Bonds. An operator short of PHA gets balances.ErrInsufficientFunds.
+	ErrUnknownGatekeeper = abcierr.Register(Codespace, 13, "unknown gatekeeper")
+	ErrNotOperator       = abcierr.Register(Codespace, 14, "sender is not the gatekeeper's operator")
+	ErrUnbondTooMuch     = abcierr.Register(Codespace, 15, "unbond exceeds the bonded amount")
+	ErrZeroAmount        = abcierr.Register(Codespace, 16, "bond amount must be positive")
 )
+
+// BondAccount is the module account that holds bonded and unbonding PHA:
+// bonds move PHA into it and matured unbondings move it back, so the
+// total supply stays the sum of all balances.
+var BondAccount = address.Module("gatekeeper_bonds")
 
 // Hex is bytes that marshal as hex in JSON (the registry's type).
 type Hex = registry.HexBytes
@@ -41,6 +54,36 @@ type Gatekeeper struct {
 	// Holds is true once the gatekeeper confirmed it holds the current
 	// master key (the first one by creating it, others by receiving it).
 	Holds bool `json:"holds_master_key"`
+	// Bonded is the PHA its operator has bonded to it: its election
+	// weight. Unbonding is bond on its way back to the operator, which no
+	// longer counts. The state query fills both in from the bond records
+	// (BondKey, UnbondingPrefix); the record under GatekeeperKey does not
+	// carry them, so a gatekeeper record read from state has them zero.
+	Bonded    pha.Amount  `json:"bonded"`
+	Unbonding []Unbonding `json:"unbonding"`
+}
+
+// gatekeeperRecord is what GatekeeperKey holds: a Gatekeeper without the
+// bond fields, which live in their own records.
+type gatekeeperRecord struct {
+	Worker Hex   `json:"worker"`
+	Added  int64 `json:"added_height"`
+	Holds  bool  `json:"holds_master_key"`
+}
+
+// Bond is what BondKey holds: the operator that bonded PHA to a gatekeeper
+// and how much is bonded now. An UnbondingKey entry holds the same fields
+// for an amount on its way back.
+type Bond struct {
+	Operator address.Address `json:"operator"`
+	Amount   pha.Amount      `json:"amount"`
+}
+
+// Unbonding is bond leaving a gatekeeper: Amount goes back to the operator
+// in the EndBlock of height Release.
+type Unbonding struct {
+	Amount  pha.Amount `json:"amount"`
+	Release int64      `json:"release_height"`
 }
 
 // Generation is one master key's public record.
@@ -73,6 +116,8 @@ type State struct {
 	// CommittedAhead are the gatekeepers that committed to their
 	// contribution for the next round already.
 	CommittedAhead []Hex `json:"committed_ahead"`
+	// BondAccount holds every bonded and unbonding PHA.
+	BondAccount address.Address `json:"bond_account"`
 }
 
 // State keys, all under the module prefix.
@@ -83,6 +128,8 @@ var (
 	keyCurrentGen = []byte("keys/current")
 	keyGKOrder    = []byte("keys/gk_order")
 	keyGenesisOps = []byte("keys/genesis_operators")
+	prefixBond    = []byte("keys/bond/")
+	prefixUnbond  = []byte("keys/unbonding/")
 )
 
 // GatekeeperKey is the state key of a gatekeeper record, for proofs.
@@ -108,3 +155,21 @@ func DecodeOrder(raw []byte) [][32]byte {
 // CurrentGenerationKey holds the current generation record (JSON), for
 // proofs.
 func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...) }
+
+// BondKey is the state key of a gatekeeper's Bond record (JSON), for
+// proofs; absent means nothing is bonded.
+func BondKey(worker [32]byte) []byte {
+	return append(append([]byte(nil), prefixBond...), worker[:]...)
+}
+
+// UnbondingPrefix is the prefix of the unbonding queue. Each entry's key is
+// the prefix, the release height (8 bytes BE) and the gatekeeper id (32),
+// so the queue is in release order; the value is a Bond record (JSON).
+func UnbondingPrefix() []byte { return append([]byte(nil), prefixUnbond...) }
+
+// UnbondingKey is the queue key of what a gatekeeper's operator gets back
+// at height release.
+func UnbondingKey(release int64, worker [32]byte) []byte {
+	k := binary.BigEndian.AppendUint64(UnbondingPrefix(), uint64(release))
+	return append(k, worker[:]...)
+}
