@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
@@ -125,6 +126,24 @@ type Committed struct {
 	Height int64  `json:"height"`
 	Fee    string `json:"fee"`
 	Nonce  uint64 `json:"nonce"`
+	// Events are the transaction's events, for callers that need an id
+	// the chain assigned (a contract, an input number).
+	Events []abci.Event `json:"-"`
+}
+
+// Attr returns the value of attribute key of the first event of type typ.
+func (c *Committed) Attr(typ, key string) (string, bool) {
+	for _, e := range c.Events {
+		if e.Type != typ {
+			continue
+		}
+		for _, a := range e.Attributes {
+			if a.Key == key {
+				return a.Value, true
+			}
+		}
+	}
+	return "", false
 }
 
 // BuildTx fills chain id, nonce and the minimum fee (if fee is zero) and
@@ -153,12 +172,24 @@ func (c *Client) BuildTx(ctx context.Context, key ed25519.PrivateKey, fee pha.Am
 
 // Send signs msgs, broadcasts them and waits until the transaction is in a
 // block, returning a *ResultError if the chain rejects it.
+//
+// When another sender using the same account got a transaction into the
+// mempool between reading the nonce and broadcasting (a worker and its
+// operator's CLI, say), the mempool refuses the nonce; Send then signs
+// again with the new one, a few times.
 func (c *Client) Send(ctx context.Context, key ed25519.PrivateKey, fee pha.Amount, memo string, msgs ...tx.Msg) (*Committed, error) {
-	t, err := c.BuildTx(ctx, key, fee, memo, msgs...)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		t, err := c.BuildTx(ctx, key, fee, memo, msgs...)
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.BroadcastCommit(ctx, t)
+		var re *ResultError
+		if attempt < 3 && errors.As(err, &re) && re.Stage == "check" && errors.Is(err, tx.ErrWrongNonce) {
+			continue
+		}
+		return res, err
 	}
-	return c.BroadcastCommit(ctx, t)
 }
 
 // BroadcastCommit submits a signed transaction and waits for its block.
@@ -172,7 +203,27 @@ func (c *Client) BroadcastCommit(ctx context.Context, t *tx.Tx) (*Committed, err
 		return nil, err
 	}
 	h := tx.Hash(raw)
-	return &Committed{Hash: fmt.Sprintf("%X", h[:]), Height: res.Height, Fee: t.Fee.PHA(), Nonce: t.Nonce}, nil
+	return &Committed{Hash: fmt.Sprintf("%X", h[:]), Height: res.Height, Fee: t.Fee.PHA(), Nonce: t.Nonce, Events: res.TxResult.Events}, nil
+}
+
+// SendAsync signs msgs and hands them to the mempool without waiting for a
+// block: it returns once CheckTx accepted them. Several calls in a row land
+// in order, so a burst of transactions can share one block.
+func (c *Client) SendAsync(ctx context.Context, key ed25519.PrivateKey, fee pha.Amount, memo string, msgs ...tx.Msg) (string, error) {
+	t, err := c.BuildTx(ctx, key, fee, memo, msgs...)
+	if err != nil {
+		return "", err
+	}
+	raw := t.Encode()
+	res, err := c.RPC.BroadcastTxSync(ctx, raw)
+	if err != nil {
+		return "", fmt.Errorf("broadcast: %w", err)
+	}
+	if res.Code != 0 {
+		return "", &ResultError{Stage: "check", Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+	}
+	h := tx.Hash(raw)
+	return fmt.Sprintf("%X", h[:]), nil
 }
 
 func resultErr(res *coretypes.ResultBroadcastTxCommit) error {

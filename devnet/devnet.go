@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,10 +22,12 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/node"
@@ -57,6 +60,10 @@ type Options struct {
 	// gatekeepers once they register (default 1, or none without
 	// workers; -1 for none).
 	Gatekeepers int
+	// Cluster creates, on a new chain, a cluster owned by alice whose
+	// members are the workers that are not gatekeepers (or all workers if
+	// every one is), so contracts can be deployed at once.
+	Cluster bool
 	// OpsAddr serves /metrics, /healthz and /readyz ("" for none;
 	// "127.0.0.1:0" picks a port).
 	OpsAddr string
@@ -178,8 +185,71 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	if o.Gatekeepers > 0 {
 		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
 	}
+	if o.Cluster && len(d.Workers) > 0 {
+		members := d.Workers[max(o.Gatekeepers, 0):]
+		if len(members) == 0 {
+			members = d.Workers
+		}
+		go d.createCluster(ctx, members, o.Logger)
+	}
 	return d, nil
 }
+
+// ClusterOwner is the account that owns the devnet's cluster.
+const ClusterOwner = "alice"
+
+// createCluster makes the devnet's cluster once its members registered,
+// unless the chain already has one (a restarted devnet).
+func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, log *slog.Logger) {
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		log.Error("devnet cluster", "err", err)
+		return
+	}
+	key, err := d.Keyring.PrivKey(ClusterOwner)
+	if err != nil {
+		log.Error("devnet cluster", "err", err)
+		return
+	}
+	var list []clusters.Cluster
+	if _, err := c.Query(ctx, "/clusters/list", &list); err != nil || len(list) > 0 {
+		return
+	}
+	for _, w := range members {
+		select {
+		case <-w.Registered():
+		case <-ctx.Done():
+			return
+		}
+	}
+	res, err := c.Send(ctx, key, pha.Amount{}, "devnet cluster", &clusters.MsgCreate{})
+	if err != nil {
+		log.Error("create devnet cluster", "err", err)
+		return
+	}
+	v, _ := res.Attr(clusters.EventCreated, clusters.AttrCluster)
+	id, err := hex.DecodeString(v)
+	if err != nil || len(id) != 32 {
+		log.Error("create devnet cluster: no id in the events")
+		return
+	}
+	msgs := make([]tx.Msg, len(members))
+	for i, w := range members {
+		msgs[i] = &clusters.MsgMember{Cluster: [32]byte(id), Worker: w.ID()}
+	}
+	if _, err := c.Send(ctx, key, pha.Amount{}, "devnet cluster", msgs...); err != nil {
+		log.Error("add devnet cluster members", "err", err)
+		return
+	}
+	log.Info("devnet cluster created", "cluster", v, "members", len(members))
+}
+
+// devnetKeyParams shorten the unbonding delay to something one can wait for.
+var devnetKeyParams = func() keys.Params {
+	p := keys.DefaultParams()
+	p.UnbondDelay = 10
+	return p
+}()
 
 // AuthorityAccount is the devnet's key authority: the placeholder account
 // that adds gatekeepers until the DAO governs them.
@@ -358,7 +428,7 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	}
 	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
 		node.GenesisSection{Module: registry.Name, Value: reg},
-		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers)}})
+		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers), Params: &devnetKeyParams}})
 	if err != nil {
 		return err
 	}

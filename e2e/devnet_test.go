@@ -48,8 +48,8 @@ func TestDevnetCLI(t *testing.T) {
 		t.Fatalf("banner shows rpc %s, want %s", m[1], url)
 	}
 
-	// The devnet's sim worker registers itself within 10 s of the start.
-	waitFor(t, 10*time.Second-time.Since(started), "a registered sim worker", func() (bool, error) {
+	// The devnet's three sim workers register within 10 s of the start.
+	waitFor(t, 10*time.Second-time.Since(started), "three registered sim workers", func() (bool, error) {
 		var ws []registry.Worker
 		r := h.run("query", "workers", "--node", url, "--output", "json")
 		if r.code != 0 {
@@ -58,7 +58,12 @@ func TestDevnetCLI(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &ws); err != nil {
 			return false, err
 		}
-		return len(ws) == 1 && ws[0].TEE == tee.KindSim, nil
+		for _, w := range ws {
+			if w.TEE != tee.KindSim {
+				return false, fmt.Errorf("worker %s has TEE %s", w.ID, w.TEE)
+			}
+		}
+		return len(ws) == 3, nil
 	}, dn)
 
 	// Its gatekeeper creates the master key: generation 0 with a public key.

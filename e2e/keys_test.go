@@ -30,7 +30,7 @@ func TestKeyRotationCLI(t *testing.T) {
 	port := freePort(t)
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	c := newClient(t, url)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--workers", "3", "--gatekeepers", "3", "--block-time", "300ms")
+	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--workers", "3", "--gatekeepers", "3", "--cluster=false", "--block-time", "300ms")
 	state := func() (keys.State, error) {
 		var st keys.State
 		r := h.run("query", "keys", "--node", url, "--output", "json")

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 
+	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -33,6 +35,7 @@ type Node struct {
 	stopping *atomic.Bool
 	// metrics is the node's own Prometheus registry, served by ServeOps.
 	metrics *prometheus.Registry
+	dbs     *openDBs
 }
 
 // Start opens the app state in <home>/data and starts CometBFT with it.
@@ -69,29 +72,63 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 	a.SetObserver(newChainMetrics(reg))
 	registerKeyGauges(reg, a)
 	stopping := new(atomic.Bool)
-	cmt, err := newComet(ctx, c, newCometLogger(logger, stopping), proxy.NewConnSyncLocalClientCreator(a))
+	dbs := &openDBs{}
+	cmt, err := newComet(ctx, c, newCometLogger(logger, stopping), proxy.NewConnSyncLocalClientCreator(a), dbs)
 	if err != nil {
+		dbs.closeIndex()
 		store.Close()
 		return nil, err
 	}
-	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping, metrics: reg}, nil
+	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping, metrics: reg, dbs: dbs}, nil
 }
 
 // StartABCI starts CometBFT from a complete config with any ABCI
 // application behind a local client. Benchmarks use it to run CometBFT's
 // example apps on exactly the engine and settings our app gets.
 func StartABCI(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger, a abci.Application) (*nm.Node, error) {
-	return newComet(ctx, c, newCometLogger(logger, new(atomic.Bool)), proxy.NewLocalClientCreator(a))
+	return newComet(ctx, c, newCometLogger(logger, new(atomic.Bool)), proxy.NewLocalClientCreator(a), &openDBs{})
 }
 
-func newComet(ctx context.Context, c *cmtcfg.Config, logger cmtlog.Logger, cc proxy.ClientCreator) (*nm.Node, error) {
+// openDBs remembers the databases CometBFT opens. Its node closes the
+// block, state and evidence stores on stop but not the transaction index
+// (v0.38), whose file lock would stop the same home from starting again in
+// this process; Stop closes that one.
+type openDBs struct {
+	mu    sync.Mutex
+	index []dbm.DB
+}
+
+func (o *openDBs) provider(ctx *cmtcfg.DBContext) (dbm.DB, error) {
+	db, err := cmtcfg.DefaultDBProvider(ctx)
+	if err == nil && ctx.ID == "tx_index" {
+		o.mu.Lock()
+		o.index = append(o.index, db)
+		o.mu.Unlock()
+	}
+	return db, err
+}
+
+func (o *openDBs) closeIndex() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var errs []error
+	for _, db := range o.index {
+		if err := db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close tx index: %w", err))
+		}
+	}
+	o.index = nil
+	return errors.Join(errs...)
+}
+
+func newComet(ctx context.Context, c *cmtcfg.Config, logger cmtlog.Logger, cc proxy.ClientCreator, dbs *openDBs) (*nm.Node, error) {
 	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key (run phala init first?): %w", err)
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	n, err := nm.NewNodeWithContext(ctx, c, pv, nodeKey, cc,
-		nm.DefaultGenesisDocProviderFunc(c), cmtcfg.DefaultDBProvider,
+		nm.DefaultGenesisDocProviderFunc(c), dbs.provider,
 		nm.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		return nil, fmt.Errorf("create node: %w", err)
@@ -120,6 +157,9 @@ func (n *Node) Stop() error {
 			errs = append(errs, fmt.Errorf("stop node: %w", err))
 		}
 		n.cmt.Wait()
+	}
+	if err := n.dbs.closeIndex(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := n.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close state: %w", err))

@@ -21,6 +21,7 @@ import (
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/sandbox"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -49,6 +50,13 @@ type Enclave struct {
 	// dispatchedAt and clusterInbox do the same for cluster keys.
 	dispatchedAt map[dispatchSlot]int64
 	clusterInbox uint64
+
+	// contractsMu guards the contracts this worker runs and the compiled
+	// code; the host loop and queries over HTTP share them.
+	contractsMu  sync.Mutex
+	replicas     map[[32]byte]*replica
+	programs     map[[32]byte]*sandbox.Program
+	clusterViews map[[32]byte]*clusterView
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is
@@ -103,6 +111,9 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 		sync:         sync,
 		sharedAt:     map[[32]byte]int64{},
 		dispatchedAt: map[dispatchSlot]int64{},
+		replicas:     map[[32]byte]*replica{},
+		programs:     map[[32]byte]*sandbox.Program{},
+		clusterViews: map[[32]byte]*clusterView{},
 	}
 	if e.out, err = loadOutbox(store); err != nil {
 		return nil, err

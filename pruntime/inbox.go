@@ -13,9 +13,15 @@ import (
 // sequence from on, each checked with a Merkle proof against a verified
 // header. It returns them in order and the sequence to read from next.
 func (e *Enclave) Inbox(ctx context.Context, src chainsync.Source, from uint64) ([]mq.Egress, uint64, error) {
+	return e.egress(ctx, src, e.Origin(), from, 0)
+}
+
+// egress reads the chain's messages to dest from sequence from on, at most
+// limit of them (0: all), each checked with a Merkle proof.
+func (e *Enclave) egress(ctx context.Context, src chainsync.Source, dest mq.Origin, from uint64, limit int) ([]mq.Egress, uint64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	raw, height, err := e.sync.VerifiedState(ctx, src, mq.EgressKey(e.Origin()))
+	raw, height, err := e.sync.VerifiedState(ctx, src, mq.EgressKey(dest))
 	if err != nil {
 		return nil, from, fmt.Errorf("enclave: read inbox length: %w", err)
 	}
@@ -26,11 +32,14 @@ func (e *Enclave) Inbox(ctx context.Context, src chainsync.Source, from uint64) 
 		}
 		end = binary.BigEndian.Uint64(raw)
 	}
+	if limit > 0 && end > from+uint64(limit) {
+		end = from + uint64(limit)
+	}
 	var out []mq.Egress
 	for seq := from; seq < end; seq++ {
 		// Read at the same height as the length, so a message pruned later
 		// cannot make the view inconsistent.
-		b, err := e.sync.VerifiedStateAt(ctx, src, mq.EgressMessageKey(e.Origin(), seq), height)
+		b, err := e.sync.VerifiedStateAt(ctx, src, mq.EgressMessageKey(dest, seq), height)
 		if err != nil {
 			return out, seq, fmt.Errorf("enclave: read inbox message %d: %w", seq, err)
 		}

@@ -2,7 +2,14 @@ package worker
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"time"
+
+	"github.com/phalanetwork/phala/contractio"
+	"github.com/phalanetwork/phala/pruntime"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -25,5 +32,43 @@ func (w *Worker) routes() http.Handler {
 		rw.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(rw).Encode(w.Status())
 	})
+	mux.HandleFunc("POST /contracts/query", w.serveQuery)
 	return mux
+}
+
+// maxQueryBody bounds a query request.
+const maxQueryBody = 64 << 10
+
+// serveQuery answers a contract query sealed to this worker. The body is
+// an encoded envelope (contractio.NewQuery); the answer is a JSON
+// contractio.QueryResponse, sealed to the caller and signed by the worker.
+func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxQueryBody+1))
+	if err != nil {
+		http.Error(rw, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > maxQueryBody {
+		http.Error(rw, fmt.Sprintf("query over %d bytes", maxQueryBody), http.StatusRequestEntityTooLarge)
+		return
+	}
+	resp, err := w.enclave.Query(r.Context(), w.src, body, time.Now())
+	switch {
+	case errors.Is(err, pruntime.ErrNotRunning):
+		http.Error(rw, err.Error(), http.StatusNotFound)
+		return
+	case errors.Is(err, contractio.ErrQuerySignature), errors.Is(err, contractio.ErrQueryStale),
+		errors.Is(err, contractio.ErrCertExpired), errors.Is(err, contractio.ErrCertSignature):
+		http.Error(rw, err.Error(), http.StatusUnauthorized)
+		return
+	case errors.Is(err, pruntime.ErrBadQuery):
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	case err != nil:
+		w.log.Warn("query failed", "err", err)
+		http.Error(rw, "query failed: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(resp)
 }

@@ -235,6 +235,9 @@ func (w *Worker) step(ctx context.Context) error {
 	if err := w.enclave.ClusterStep(ctx, w.src); err != nil {
 		return fmt.Errorf("clusters: %w", err)
 	}
+	if err := w.enclave.ContractStep(ctx, w.src); err != nil {
+		return fmt.Errorf("contracts: %w", err)
+	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {
 			return err
@@ -248,7 +251,10 @@ func (w *Worker) step(ctx context.Context) error {
 			return fmt.Errorf("benchmark: %w", err)
 		}
 	}
-	return w.flushOutbox(ctx)
+	if err := w.flushOutbox(ctx); err != nil {
+		return err
+	}
+	return w.flushContractResults(ctx)
 }
 
 func (w *Worker) register(ctx context.Context) error {
@@ -327,23 +333,53 @@ func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) 
 // a transaction may carry.
 const outboxBatch = tx.MaxMsgs
 
-// flushOutbox submits the enclave's pending messages in sequence order,
-// several per transaction so a burst (a key dispatch to many members) lands
-// in one block. If a batch is refused it falls back to one message at a
-// time: a message another replica already landed is stale and dropped by
-// the enclave on the next read; any other refusal abandons the slot.
+// flushOutbox submits the enclave's pending messages. A message another
+// replica already landed is stale and dropped by the enclave on the next
+// read; any other refusal abandons the slot.
 func (w *Worker) flushOutbox(ctx context.Context) error {
 	pending, err := w.enclave.Pending(ctx, w.src)
 	if err != nil {
 		return err
 	}
+	return w.submit(ctx, pending, func(m mq.SignedMessage, err error) error {
+		w.log.Warn("mq message refused; abandoning its slot", "topic", m.Topic, "sequence", m.Sequence, "err", err)
+		return w.enclave.Abandon(m.Sequence)
+	})
+}
+
+// flushContractResults submits the contract results the chain lacks. Every
+// replica sends the same results; the first in block order wins each slot
+// and the others are stale, which is how it should be.
+func (w *Worker) flushContractResults(ctx context.Context) error {
+	pending, err := w.enclave.ContractResults(ctx, w.src)
+	if err != nil {
+		return err
+	}
+	return w.submit(ctx, pending, func(m mq.SignedMessage, err error) error {
+		w.log.Warn("contract result refused", "origin", m.Origin.String(), "input", m.Sequence, "err", err)
+		return nil
+	})
+}
+
+// submit sends signed messages in sequence order, several per transaction
+// so a burst (a key dispatch to many members) lands in one block. If a
+// batch is refused it falls back to one message at a time: stale ones are
+// skipped, and the first other refusal goes to refused and ends the run.
+func (w *Worker) submit(ctx context.Context, pending []mq.SignedMessage, refused func(mq.SignedMessage, error) error) error {
 	for len(pending) > 0 {
 		n := min(len(pending), outboxBatch)
 		batch := make([]tx.Msg, n)
 		for i, m := range pending[:n] {
 			batch[i] = &mq.MsgPush{Message: m}
 		}
-		if res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", batch...); err == nil {
+		// All but the last batch go to the mempool without waiting, so a
+		// burst lands in one block; the last waits for its block.
+		if n < len(pending) {
+			if _, err := w.client.SendAsync(ctx, w.o.Operator, pha.Amount{}, "", batch...); err == nil {
+				pending = pending[n:]
+				continue
+			}
+		} else if res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", batch...); err == nil {
 			w.settled = res.Height
 			pending = pending[n:]
 			continue
@@ -354,10 +390,8 @@ func (w *Worker) flushOutbox(ctx context.Context) error {
 			case err == nil:
 				w.settled = res.Height
 			case errors.Is(err, mq.ErrStaleSequence):
-				// Already on chain.
 			default:
-				w.log.Warn("mq message refused; abandoning its slot", "topic", m.Topic, "sequence", m.Sequence, "err", err)
-				return w.enclave.Abandon(m.Sequence)
+				return refused(m, err)
 			}
 		}
 		pending = pending[n:]

@@ -11,4 +11,8 @@ const (
 	PurposeAgentSecret = "agent-secret"
 	// PurposeQuery carries an off-chain query to a contract.
 	PurposeQuery = "query"
+	// PurposeQueryResponse carries a worker's answer back to the querier.
+	PurposeQueryResponse = "query-response"
+	// PurposeContractState seals a contract's state at rest in the enclave.
+	PurposeContractState = "contract-state"
 )

@@ -18,7 +18,8 @@ func newDevnetCmd(g *globals) *cobra.Command {
 		Short: "Run a whole local network in one process",
 		Long: `Run a local phala network in one process: a validator producing one block per
 second, with dev accounts alice, bob and carol funded in the home's test
-keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
+keyring, three sim-TEE workers (the first a gatekeeper holding the master key,
+the other two in a cluster owned by alice, ready for contracts). State lives in --home (default ~/.phala/devnet) and survives restarts;
 --reset starts over. Ctrl-C stops it.`,
 		Example: `  phala devnet
   phala devnet --home /tmp/dev --rpc-port 0 --reset
@@ -62,7 +63,8 @@ keyring. State lives in --home (default ~/.phala/devnet) and survives restarts;
 	f.IntVar(&o.RPCPort, "rpc-port", 26657, "CometBFT RPC port on 127.0.0.1 (0 picks a free one)")
 	f.BoolVar(&o.Reset, "reset", false, "delete the devnet's home and start a new chain")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "pause between blocks")
-	f.IntVar(&o.Workers, "workers", 1, "number of sim-TEE workers to run (0 for none)")
+	f.IntVar(&o.Workers, "workers", 3, "number of sim-TEE workers to run (0 for none)")
+	f.BoolVar(&o.Cluster, "cluster", true, "on a new chain, make a cluster (owned by alice) of the workers that are not gatekeepers")
 	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")
 	f.StringVar(&o.OpsAddr, "ops-listen", "127.0.0.1:0", "address for /metrics, /healthz and /readyz (port 0 picks one; empty disables)")
 	return cmd

@@ -79,6 +79,7 @@ Start everything locally with:
 		newWorkerCmd(g),
 		newGovCmd(g),
 		newClusterCmd(g),
+		newContractCmd(g),
 		newBenchCmd(g),
 	)
 	return root

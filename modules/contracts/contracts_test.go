@@ -121,14 +121,11 @@ func newContractKeys() contractKeys {
 }
 
 func (f *fx) pubKeyMsg(epoch uint64, k contractKeys, signer ed25519.PrivateKey) []byte {
-	sign, ek := k.sign.Public().(ed25519.PublicKey), k.ecdh.PublicKey().Bytes()
-	w := wire.NewWriter(200)
-	w.Raw(f.contract[:])
-	w.Uvarint(epoch)
-	w.Raw(sign)
-	w.Raw(ek)
-	w.Raw(ed25519.Sign(signer, contracts.PubKeySignBytes(apptest.ChainID, f.contract, epoch, sign, ek)))
-	return w.Bytes()
+	p := contracts.PubKeysPayload{Cluster: f.cluster, Epoch: epoch, Entries: []contracts.PubKeyEntry{{
+		Contract: f.contract, Sign: [32]byte(k.sign.Public().(ed25519.PublicKey)), ECDH: [32]byte(k.ecdh.PublicKey().Bytes()),
+	}}}
+	p.Signature = ed25519.Sign(signer, p.SignBytes(apptest.ChainID))
+	return p.Encode()
 }
 
 func command(t *testing.T, to *ecdh.PublicKey, purpose string, sender []byte) []byte {
@@ -202,11 +199,20 @@ func TestKeysCommandsResultsAndRoots(t *testing.T) {
 	m0 := f.members[0]
 	stranger := f.c.RegisterSimWorker(t, op)
 
-	apptest.ExpectCode(t, f.c.PostMQ(op, stranger, contracts.TopicPubKey, f.pubKeyMsg(0, k, f.clusterKey)), contracts.Codespace, contracts.ErrNotMember.Code)
-	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKey, f.pubKeyMsg(0, k, m0)), contracts.Codespace, contracts.ErrBadKeyProof.Code)
-	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKey, f.pubKeyMsg(1, k, f.clusterKey)), contracts.Codespace, contracts.ErrEpochBehind.Code)
-	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKey, f.pubKeyMsg(0, k, f.clusterKey)), "", 0)
-	apptest.ExpectCode(t, f.c.PostMQ(op, f.members[1], contracts.TopicPubKey, f.pubKeyMsg(0, newContractKeys(), f.clusterKey)), contracts.Codespace, contracts.ErrKeysPublished.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, stranger, contracts.TopicPubKeys, f.pubKeyMsg(0, k, f.clusterKey)), contracts.Codespace, contracts.ErrNotMember.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(0, k, m0)), contracts.Codespace, contracts.ErrBadKeyProof.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(1, k, f.clusterKey)), contracts.Codespace, contracts.ErrEpochBehind.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(0, k, f.clusterKey)), "", 0)
+	// A second publisher changes nothing: the first keys of an epoch stay.
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.members[1], contracts.TopicPubKeys, f.pubKeyMsg(0, newContractKeys(), f.clusterKey)), "", 0)
+	if c := f.contractRecord(t); string(c.ECDHKey) != string(k.ecdh.PublicKey().Bytes()) {
+		t.Fatal("a second publisher replaced the contract's keys")
+	}
+	// Every input and key change is announced to the cluster's replicas.
+	var seq mq.SequenceResponse
+	if res := f.c.Query("/mq/sequence/cluster/"+hex.EncodeToString(f.cluster[:]), &seq); res.Code != 0 || seq.Egress != 2 {
+		t.Fatalf("activity notices: %+v %s", seq, res.Log)
+	}
 
 	pub := k.ecdh.PublicKey()
 	other, _ := ecdh.X25519().GenerateKey(rand.Reader)
@@ -283,8 +289,8 @@ func TestKeysCommandsResultsAndRoots(t *testing.T) {
 	old := f.clusterKey
 	f.publishClusterKey(t, 1)
 	k1 := newContractKeys()
-	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKey, f.pubKeyMsg(1, k1, old)), contracts.Codespace, contracts.ErrBadKeyProof.Code)
-	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKey, f.pubKeyMsg(1, k1, f.clusterKey)), "", 0)
+	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(1, k1, old)), contracts.Codespace, contracts.ErrBadKeyProof.Code)
+	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(1, k1, f.clusterKey)), "", 0)
 	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, alice.Addr[:])}), contracts.Codespace, contracts.ErrWrongRecipient.Code)
 	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, k1.ecdh.PublicKey(), envelope.PurposeContractCommand, alice.Addr[:])}), "", 0)
 	if c := f.contractRecord(t); c.KeyEpoch != 1 || c.Inputs != 3 {

@@ -78,13 +78,15 @@ const (
 // Topics of messages replicas post.
 const (
 	// TopicResult (contract origin, sequence = input number): the input
-	// number, a status byte, an error text or the output sealed to the
-	// caller, the gas used.
+	// number, a status byte, on failure the error category, the output
+	// sealed to the caller (on failure: the script's own message), the gas
+	// used.
 	TopicResult = "contracts/result"
-	// TopicPubKey (worker origin): contract id, cluster epoch, ed25519 and
-	// X25519 public keys, and a signature by the cluster key of that epoch
-	// over PubKeySignBytes.
-	TopicPubKey = "contracts/pubkey"
+	// TopicPubKeys (worker origin): a cluster id, its epoch, a count, then
+	// per contract its id, ed25519 and X25519 public keys; last a signature
+	// by the cluster key of that epoch over PubKeysSignBytes. Only a holder
+	// of the cluster key can derive contract keys, so only one can sign.
+	TopicPubKeys = "contracts/pubkeys"
 	// TopicRoot (worker origin): contract id, input number, state root
 	// after executing inputs up to and including that one.
 	TopicRoot = "contracts/root"
@@ -111,11 +113,11 @@ func (p *ResultPayload) Encode() []byte {
 	w.Uvarint(p.Input)
 	if p.OK {
 		w.Byte(statusOK)
-		w.VarBytes(p.Output)
 	} else {
 		w.Byte(statusError)
 		w.String(p.Error)
 	}
+	w.VarBytes(p.Output)
 	w.Uvarint(p.Gas)
 	return w.Bytes()
 }
@@ -127,12 +129,12 @@ func DecodeResult(b []byte) (ResultPayload, error) {
 	switch r.Byte() {
 	case statusOK:
 		p.OK = true
-		p.Output = append([]byte(nil), r.VarBytes(MaxOutputLen)...)
 	case statusError:
 		p.Error = r.String(MaxErrorLen)
 	default:
 		r.Fail("unknown result status")
 	}
+	p.Output = append([]byte(nil), r.VarBytes(MaxOutputLen)...)
 	p.Gas = r.Uvarint()
 	if err := r.Done(); err != nil {
 		return ResultPayload{}, fmt.Errorf("contract result: %w", err)
@@ -140,16 +142,72 @@ func DecodeResult(b []byte) (ResultPayload, error) {
 	return p, nil
 }
 
-// PubKeySignBytes is what a cluster member signs with the cluster key to
-// publish a contract's keys for an epoch: only a holder of the cluster key
-// can derive the contract key, so only one can sign.
-func PubKeySignBytes(chainID string, contract [32]byte, epoch uint64, sign, ecdhKey []byte) []byte {
-	w := wire.NewWriter(160)
-	w.Raw([]byte("phala/contracts/pubkey/v1\x00"))
-	w.String(chainID)
-	w.Raw(contract[:])
-	w.Uvarint(epoch)
-	w.Raw(sign)
-	w.Raw(ecdhKey)
+// PubKeyEntry is one contract's public keys in a TopicPubKeys message.
+type PubKeyEntry struct {
+	Contract [32]byte
+	Sign     [32]byte
+	ECDH     [32]byte
+}
+
+// pubKeyEntrySize is the encoded size of a PubKeyEntry.
+const pubKeyEntrySize = 96
+
+// MaxPubKeyEntries is how many contracts one TopicPubKeys message carries.
+const MaxPubKeyEntries = 300
+
+// PubKeysPayload is the body of a TopicPubKeys message.
+type PubKeysPayload struct {
+	Cluster   [32]byte
+	Epoch     uint64
+	Entries   []PubKeyEntry
+	Signature []byte
+}
+
+func (p *PubKeysPayload) body() []byte {
+	w := wire.NewWriter(48 + pubKeyEntrySize*len(p.Entries))
+	w.Raw(p.Cluster[:])
+	w.Uvarint(p.Epoch)
+	w.Uvarint(uint64(len(p.Entries)))
+	for _, e := range p.Entries {
+		w.Raw(e.Contract[:])
+		w.Raw(e.Sign[:])
+		w.Raw(e.ECDH[:])
+	}
 	return w.Bytes()
+}
+
+// SignBytes is what the cluster key signs.
+func (p *PubKeysPayload) SignBytes(chainID string) []byte {
+	w := wire.NewWriter(64 + pubKeyEntrySize*len(p.Entries))
+	w.Raw([]byte("phala/contracts/pubkeys/v1\x00"))
+	w.String(chainID)
+	w.Raw(p.body())
+	return w.Bytes()
+}
+
+// Encode writes the canonical encoding.
+func (p *PubKeysPayload) Encode() []byte { return append(p.body(), p.Signature...) }
+
+// DecodePubKeys reads a PubKeysPayload.
+func DecodePubKeys(b []byte) (PubKeysPayload, error) {
+	r := wire.NewReader(b)
+	var p PubKeysPayload
+	copy(p.Cluster[:], r.Raw(32))
+	p.Epoch = r.Uvarint()
+	n := r.Uvarint()
+	if r.Err() == nil && (n == 0 || n > MaxPubKeyEntries) {
+		r.Fail("%d entries, want 1 to %d", n, MaxPubKeyEntries)
+	}
+	for i := uint64(0); r.Err() == nil && i < n; i++ {
+		var e PubKeyEntry
+		copy(e.Contract[:], r.Raw(32))
+		copy(e.Sign[:], r.Raw(32))
+		copy(e.ECDH[:], r.Raw(32))
+		p.Entries = append(p.Entries, e)
+	}
+	p.Signature = append([]byte(nil), r.Raw(64)...)
+	if err := r.Done(); err != nil {
+		return PubKeysPayload{}, fmt.Errorf("contract keys: %w", err)
+	}
+	return p, nil
 }

@@ -165,7 +165,7 @@ func (m *Module) instantiate(ctx *module.Context, sender address.Address, msg *M
 	c := Contract{
 		ID: id[:], Owner: sender, Cluster: msg.Cluster[:], Code: msg.Code[:], Upgradable: msg.Upgradable,
 		Versions: []Version{{Code: msg.Code[:], FromInput: 0, Height: ctx.Height}},
-		KeyEpoch: cl.Epoch, Created: ctx.Height,
+		KeyEpoch: cl.Epoch, CreatedEpoch: cl.Epoch, Created: ctx.Height,
 	}
 	ctx.KV.Set(keyList, append(append([]byte(nil), ctx.KV.Get(keyList)...), id[:]...))
 	byCluster := ClusterContractsKey(msg.Cluster)
@@ -194,6 +194,7 @@ func (m *Module) queueInput(ctx *module.Context, c *Contract, in Input) {
 	seq := m.queue.Send(ctx, ContractOrigin([32]byte(c.ID)), TopicInput, in.Encode())
 	c.Inputs = seq + 1
 	m.setContract(ctx.KV, *c)
+	m.notify(ctx, *c)
 	ctx.Emit(EventInput, module.Indexed(AttrContract, hex.EncodeToString(c.ID)), module.Indexed(AttrSender, in.Sender.String()),
 		module.Attr(AttrInput, strconv.FormatUint(seq, 10)), module.Attr(AttrKind, strconv.Itoa(int(in.Kind))))
 }

@@ -18,8 +18,8 @@ import (
 // roots from member workers, results from contracts.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	switch msg.Topic {
-	case TopicPubKey:
-		return m.handlePubKey(ctx, msg)
+	case TopicPubKeys:
+		return m.handlePubKeys(ctx, msg)
 	case TopicResult:
 		return m.handleResult(ctx, msg)
 	case TopicRoot:
@@ -35,43 +35,57 @@ func requireOrigin(msg *mq.SignedMessage, kind mq.OriginKind) error {
 	return nil
 }
 
-func (m *Module) handlePubKey(ctx *module.Context, msg *mq.SignedMessage) error {
+// handlePubKeys publishes contracts' keys for a cluster epoch. Entries
+// already published for the epoch are skipped, so members whose turns
+// overlap do no harm.
+func (m *Module) handlePubKeys(ctx *module.Context, msg *mq.SignedMessage) error {
 	if err := requireOrigin(msg, mq.OriginWorker); err != nil {
 		return err
 	}
-	r := wire.NewReader(msg.Payload)
-	var id [32]byte
-	copy(id[:], r.Raw(32))
-	epoch := r.Uvarint()
-	sign, ecdhKey, sig := r.Raw(32), r.Raw(32), r.Raw(ed25519.SignatureSize)
-	if err := r.Done(); err != nil {
+	p, err := DecodePubKeys(msg.Payload)
+	if err != nil {
 		return fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
 	}
-	c, ok := m.Contract(ctx.KV, id)
+	cl, ok := m.clusters.Cluster(ctx.KV, p.Cluster)
 	if !ok {
-		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
-	}
-	cl, ok := m.clusters.Cluster(ctx.KV, [32]byte(c.Cluster))
-	if !ok {
-		return fmt.Errorf("%w: %x", ErrUnknownCluster, []byte(c.Cluster))
+		return fmt.Errorf("%w: %x", ErrUnknownCluster, p.Cluster)
 	}
 	if !cl.IsMember(msg.Origin.ID) {
 		return fmt.Errorf("%w: %x", ErrNotMember, msg.Origin.ID)
 	}
-	if epoch != cl.Epoch || len(cl.SignKey) == 0 {
-		return fmt.Errorf("%w: keys for epoch %d, cluster is at %d", ErrEpochBehind, epoch, cl.Epoch)
+	if p.Epoch != cl.Epoch || len(cl.SignKey) == 0 {
+		return fmt.Errorf("%w: keys for epoch %d, cluster is at %d", ErrEpochBehind, p.Epoch, cl.Epoch)
 	}
-	if c.KeyEpoch == epoch && len(c.SignKey) != 0 {
-		return fmt.Errorf("%w: epoch %d", ErrKeysPublished, epoch)
-	}
-	if !ed25519.Verify(ed25519.PublicKey(cl.SignKey), PubKeySignBytes(ctx.ChainID, id, epoch, sign, ecdhKey), sig) {
+	if !ed25519.Verify(ed25519.PublicKey(cl.SignKey), p.SignBytes(ctx.ChainID), p.Signature) {
 		return ErrBadKeyProof
 	}
-	c.KeyEpoch = epoch
-	c.SignKey, c.ECDHKey = append(Hex(nil), sign...), append(Hex(nil), ecdhKey...)
-	m.setContract(ctx.KV, c)
-	ctx.Emit(EventKeys, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Attr(AttrEpoch, strconv.FormatUint(epoch, 10)))
+	for i, e := range p.Entries {
+		c, ok := m.Contract(ctx.KV, e.Contract)
+		if !ok || [32]byte(c.Cluster) != p.Cluster {
+			return fmt.Errorf("%w: entry %d: %x is not a contract of cluster %x", ErrUnknownContract, i, e.Contract, p.Cluster)
+		}
+		if c.KeyEpoch == p.Epoch && len(c.SignKey) != 0 {
+			continue
+		}
+		c.KeyEpoch = p.Epoch
+		c.SignKey, c.ECDHKey = append(Hex(nil), e.Sign[:]...), append(Hex(nil), e.ECDH[:]...)
+		m.setContract(ctx.KV, c)
+		m.notify(ctx, c)
+		if ctx.Recording() {
+			ctx.Emit(EventKeys, module.Indexed(AttrContract, hex.EncodeToString(e.Contract[:])), module.Attr(AttrEpoch, strconv.FormatUint(p.Epoch, 10)))
+		}
+	}
 	return nil
+}
+
+// TopicActivity (chain to the cluster origin): the id of a contract of the
+// cluster that got an input or new keys. Replicas follow this queue, with
+// proofs, instead of re-reading every contract record on every block.
+const TopicActivity = "contracts/activity"
+
+// notify tells the contract's cluster that the contract changed.
+func (m *Module) notify(ctx *module.Context, c Contract) {
+	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(c.Cluster)}, TopicActivity, c.ID)
 }
 
 func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error {

@@ -32,7 +32,6 @@ var (
 	ErrReplayedCommand = abcierr.Register(Codespace, 11, "command envelope was already submitted")
 	ErrBadEnvelope     = abcierr.Register(Codespace, 12, "command is not a valid envelope")
 	ErrTooLarge        = abcierr.Register(Codespace, 13, "input exceeds the size limit")
-	ErrKeysPublished   = abcierr.Register(Codespace, 14, "contract keys of this epoch already published")
 	ErrBadKeyProof     = abcierr.Register(Codespace, 15, "contract keys are not signed by the cluster key")
 	ErrNotMember       = abcierr.Register(Codespace, 16, "worker is not a member of the contract's cluster")
 	ErrBadResult       = abcierr.Register(Codespace, 17, "result does not match the input it answers")
@@ -62,9 +61,13 @@ type Contract struct {
 	ECDHKey  Hex    `json:"ecdh_pubkey,omitempty"`
 	// Inputs counts the inputs queued (constructor, commands, upgrades);
 	// Results counts those answered.
-	Inputs  uint64 `json:"inputs"`
-	Results uint64 `json:"results"`
-	Created int64  `json:"created_height"`
+	Inputs uint64 `json:"inputs"`
+	// CreatedEpoch is the cluster epoch at instantiation; replicas derive
+	// the contract's state-root key from its contract key, so the root
+	// does not change with later epochs.
+	CreatedEpoch uint64 `json:"created_epoch"`
+	Results      uint64 `json:"results"`
+	Created      int64  `json:"created_height"`
 }
 
 // Version is one code of a contract's history.

@@ -1,0 +1,220 @@
+package client
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/phalanetwork/phala/contractio"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// ErrNoResult is returned while a contract input has no result on chain.
+var ErrNoResult = errors.New("no result yet")
+
+// Contract reads a contract record.
+func (c *Client) Contract(ctx context.Context, id [32]byte) (contracts.Contract, error) {
+	var out contracts.Contract
+	_, err := c.Query(ctx, "/contracts/contract/"+hex.EncodeToString(id[:]), &out)
+	return out, err
+}
+
+// UploadCode stores a bundled module on chain and returns its hash.
+func (c *Client) UploadCode(ctx context.Context, key ed25519.PrivateKey, code []byte) ([32]byte, *Committed, error) {
+	res, err := c.Send(ctx, key, pha.Amount{}, "", &contracts.MsgUpload{Code: code})
+	return sha256.Sum256(code), res, err
+}
+
+// Instantiate creates a contract from stored code in a cluster and
+// returns its id.
+func (c *Client) Instantiate(ctx context.Context, key ed25519.PrivateKey, code, cluster [32]byte, args json.RawMessage, upgradable bool) ([32]byte, *Committed, error) {
+	res, err := c.Send(ctx, key, pha.Amount{}, "", &contracts.MsgInstantiate{Code: code, Cluster: cluster, Args: args, Upgradable: upgradable})
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	v, ok := res.Attr(contracts.EventCreated, contracts.AttrContract)
+	b, err := hex.DecodeString(v)
+	if !ok || err != nil || len(b) != 32 {
+		return [32]byte{}, res, fmt.Errorf("instantiate: no contract id in the transaction's events")
+	}
+	return [32]byte(b), res, nil
+}
+
+// SentCommand is a command on chain and the key that opens its output.
+type SentCommand struct {
+	Contract [32]byte
+	Input    uint64
+	ReplyKey []byte
+	*Committed
+}
+
+// Exec seals payload to the contract's current key, client side, and
+// posts it; the caller's address is bound into the envelope.
+func (c *Client) Exec(ctx context.Context, key ed25519.PrivateKey, id [32]byte, payload json.RawMessage, gas uint64) (*SentCommand, error) {
+	rec, err := c.Contract(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rec.ECDHKey) == 0 {
+		return nil, fmt.Errorf("%w (contract %x)", contracts.ErrNoKeys, id)
+	}
+	pub, err := ecdh.X25519().NewPublicKey(rec.ECDHKey)
+	if err != nil {
+		return nil, fmt.Errorf("contract key: %w", err)
+	}
+	reply := make([]byte, 32)
+	if _, err := rand.Read(reply); err != nil {
+		return nil, err
+	}
+	if len(payload) == 0 {
+		payload = json.RawMessage("null")
+	}
+	plain, err := json.Marshal(contractio.Command{Payload: payload, ReplyKey: reply})
+	if err != nil {
+		return nil, err
+	}
+	sender := address.FromPubKey(key.Public().(ed25519.PublicKey))
+	env, err := envelope.Seal(pub, envelope.PurposeContractCommand, sender[:], plain)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Send(ctx, key, pha.Amount{}, "", &contracts.MsgExec{Contract: id, Envelope: env.Encode(), Gas: gas})
+	if err != nil {
+		return nil, err
+	}
+	v, ok := res.Attr(contracts.EventInput, contracts.AttrInput)
+	n, perr := strconv.ParseUint(v, 10, 64)
+	if !ok || perr != nil {
+		return nil, fmt.Errorf("exec: no input number in the transaction's events")
+	}
+	return &SentCommand{Contract: id, Input: n, ReplyKey: reply, Committed: res}, nil
+}
+
+// CommandResult is a command's result as its caller reads it.
+type CommandResult struct {
+	Input  uint64            `json:"input"`
+	OK     bool              `json:"ok"`
+	Error  string            `json:"error,omitempty"`
+	Output contractio.Output `json:"output"`
+	Gas    uint64            `json:"gas_used"`
+	Height int64             `json:"height"`
+}
+
+// Result reads the result of a command and opens its output; ErrNoResult
+// until the replicas have posted it.
+func (c *Client) Result(ctx context.Context, s *SentCommand) (*CommandResult, error) {
+	var r contracts.Result
+	_, err := c.Query(ctx, fmt.Sprintf("/contracts/result/%x/%d", s.Contract[:], s.Input), &r)
+	if err != nil {
+		if strings.Contains(err.Error(), "no result") {
+			return nil, ErrNoResult
+		}
+		return nil, err
+	}
+	out := &CommandResult{Input: r.Input, OK: r.OK, Error: r.Error, Gas: r.Gas, Height: r.Height}
+	if len(r.Output) > 0 {
+		if out.Output, err = contractio.OpenOutput(s.ReplyKey, s.Contract, s.Input, r.Output); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// WaitResult polls for a command's result until ctx ends.
+func (c *Client) WaitResult(ctx context.Context, s *SentCommand) (*CommandResult, error) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		r, err := c.Result(ctx, s)
+		if !errors.Is(err, ErrNoResult) {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the result of input %d: %w", s.Input, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// QueryContract sends a signed query, sealed to a worker of the contract's
+// cluster, straight to the worker's endpoint, and opens the signed answer.
+// worker may be zero to pick the first member with an endpoint that holds
+// the cluster key.
+func (c *Client) QueryContract(ctx context.Context, key ed25519.PrivateKey, id [32]byte, payload json.RawMessage, worker [32]byte) (*contractio.QueryResult, error) {
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.pickWorker(ctx, id, worker)
+	if err != nil {
+		return nil, err
+	}
+	pq, err := contractio.NewQuery(chainID, [32]byte(w.ID), w.ECDHKey, key, nil, id, payload, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(w.Endpoint, "/")+"/contracts/query", strings.NewReader(string(pq.Body)))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("query worker %s: %w", w.ID, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("query worker %s: %s: %s", w.ID, resp.Status, strings.TrimSpace(string(body)))
+	}
+	var qr contractio.QueryResponse
+	if err := json.Unmarshal(body, &qr); err != nil {
+		return nil, fmt.Errorf("query worker %s: response: %w", w.ID, err)
+	}
+	out, err := pq.Open(qr)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Worker, error) {
+	rec, err := c.Contract(ctx, id)
+	if err != nil {
+		return registry.Worker{}, err
+	}
+	var cl clusters.Cluster
+	if _, err := c.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(rec.Cluster), &cl); err != nil {
+		return registry.Worker{}, err
+	}
+	for _, m := range cl.Members {
+		if want != ([32]byte{}) && [32]byte(m) != want {
+			continue
+		}
+		var w registry.Worker
+		if _, err := c.Query(ctx, "/registry/worker/"+hex.EncodeToString(m), &w); err != nil {
+			continue
+		}
+		if w.Endpoint != "" && cl.Holds([32]byte(m)) {
+			return w, nil
+		}
+	}
+	return registry.Worker{}, fmt.Errorf("no worker of cluster %x with an endpoint holds its key", []byte(rec.Cluster))
+}

@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
+)
+
+// TestContractCLI drives the contract commands through the binary against
+// the default devnet (a gatekeeper and a cluster of two workers): bundle
+// and upload TypeScript, instantiate, a sealed command with its output,
+// a signed query sealed to a worker, and the record.
+func TestContractCLI(t *testing.T) {
+	h := newHarness(t)
+	home := filepath.Join(t.TempDir(), "devnet")
+	port := freePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms")
+	common := []string{"--home", home, "--keyring-backend", "test", "--node", url}
+	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
+
+	var cl []clusters.Cluster
+	waitFor(t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
+		r := h.run("query", "clusters", "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
+			return false, nil
+		}
+		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
+	}, dn)
+
+	var up struct {
+		CodeHash string `json:"code_hash"`
+	}
+	if err := json.Unmarshal([]byte(run("contract", "upload", "../examples/contracts/token/token.ts", "--from", "alice", "--output", "json")), &up); err != nil || len(up.CodeHash) != 64 {
+		t.Fatalf("upload: %v %+v", err, up)
+	}
+	var inst struct {
+		Contract string `json:"contract"`
+	}
+	out := run("contract", "instantiate", up.CodeHash, "--cluster", fmt.Sprintf("%x", []byte(cl[0].ID)), "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &inst); err != nil || len(inst.Contract) != 64 {
+		t.Fatalf("instantiate: %v %s", err, out)
+	}
+	waitFor(t, 60*time.Second, "the contract's keys and constructor", func() (bool, error) {
+		var c contracts.Contract
+		r := h.run("contract", "info", inst.Contract, "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &c) != nil {
+			return false, nil
+		}
+		return len(c.ECDHKey) == 32 && c.Results == 1, nil
+	}, dn)
+
+	bob := h.keyAddresses(home)["bob"]
+	out = run("contract", "exec", inst.Contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice")
+	if !strings.Contains(out, `output: {"balance":480}`) || !strings.Contains(out, `event:  {"transferred":20`) {
+		t.Fatalf("exec output:\n%s", out)
+	}
+	r := h.run(append([]string{"contract", "exec", inst.Contract, `{"transfer":{"to":"` + bob + `","amount":1000}}`, "--from", "bob"}, common...)...)
+	if r.code == 0 || !strings.Contains(r.stdout, "failed: script error") || !strings.Contains(r.stdout, "insufficient balance") {
+		t.Fatalf("overdraft: %s", r)
+	}
+	if out := run("contract", "query", inst.Contract, `{}`, "--from", "bob"); strings.TrimSpace(out) != "20" {
+		t.Fatalf("bob's balance: %q", out)
+	}
+	if r := h.run(append([]string{"contract", "query", inst.Contract, `{"balance":"` + bob + `"}`, "--from", "alice"}, common...)...); r.code == 0 || !strings.Contains(r.stdout, "private") {
+		t.Fatalf("alice read bob's balance: %s", r)
+	}
+	if r := h.run(append([]string{"contract", "exec", inst.Contract, `{not json`, "--from", "alice"}, common...)...); r.code == 0 || !strings.Contains(r.stderr, "must be JSON") {
+		t.Fatalf("bad JSON: %s", r)
+	}
+	info := run("contract", "info", inst.Contract)
+	if !strings.Contains(info, "inputs     3") || !strings.Contains(info, "results    3") {
+		t.Fatalf("info:\n%s", info)
+	}
+}

@@ -1,0 +1,371 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// keyFrom returns the private key of the keyring entry named (or
+// addressed) by from.
+func (g *globals) keyFrom(from string) (ed25519.PrivateKey, error) {
+	if from == "" {
+		return nil, fmt.Errorf("--from is required")
+	}
+	kr, err := g.openKeyring()
+	if err != nil {
+		return nil, err
+	}
+	info, err := kr.Find(from)
+	if err != nil {
+		return nil, fmt.Errorf("--from: %w", err)
+	}
+	return kr.PrivKey(info.Name)
+}
+
+func parseHex32(s, what string) ([32]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return [32]byte{}, fmt.Errorf("%s must be 64 hex characters, got %q", what, s)
+	}
+	return [32]byte(b), nil
+}
+
+func parseJSONArg(s, what string) (json.RawMessage, error) {
+	if s == "" {
+		return json.RawMessage("null"), nil
+	}
+	if !json.Valid([]byte(s)) {
+		return nil, fmt.Errorf("%s must be JSON, got %q (quote strings: '\"text\"')", what, s)
+	}
+	return json.RawMessage(s), nil
+}
+
+// BundleFile bundles a TypeScript or JavaScript entry file with the
+// relative imports beside it into one ES module, in-process.
+func BundleFile(path string) ([]byte, error) {
+	root := filepath.Dir(path)
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && p != root {
+			return filepath.SkipDir
+		}
+		switch filepath.Ext(p) {
+		case ".ts", ".js", ".mjs", ".json":
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			files[filepath.ToSlash(rel)] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", root, err)
+	}
+	entry, _ := filepath.Rel(root, path)
+	return sandbox.Bundle(files, filepath.ToSlash(entry))
+}
+
+func newContractCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "contract",
+		Short: "Upload, instantiate, command and query confidential contracts",
+		Long: `Confidential contracts are JavaScript or TypeScript modules that run inside the
+TEE workers of a cluster. Commands are sealed to the contract's key on this
+machine before they are sent; only the caller can open the output. Queries go
+straight to a worker, signed by your key and sealed to the worker.
+
+See docs/contracts.md for the contract API and the examples in examples/contracts.`,
+	}
+	var from string
+	cmd.PersistentFlags().StringVar(&from, "from", "", "key name or address that signs")
+	upload := &cobra.Command{
+		Use:     "upload FILE",
+		Short:   "Bundle a .ts or .js contract with esbuild (in-process) and store it on chain by its SHA-256",
+		Example: "  phala contract upload examples/contracts/token/token.ts --from alice",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code, err := BundleFile(args[0])
+			if err != nil {
+				return err
+			}
+			key, err := g.keyFrom(from)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			hash, res, err := c.UploadCode(cmd.Context(), key, code)
+			if err != nil {
+				return err
+			}
+			out := map[string]any{"code_hash": hex.EncodeToString(hash[:]), "size": len(code), "height": res.Height, "tx": res.Hash}
+			return g.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "code %x (%d bytes) stored in block %d\n", hash, len(code), res.Height)
+			})
+		},
+	}
+	var cluster, initArgs string
+	var upgradable bool
+	instantiate := &cobra.Command{
+		Use:     "instantiate CODE_HASH --cluster CLUSTER_ID",
+		Short:   "Create a contract from stored code in a cluster; its constructor runs with --args (public JSON)",
+		Example: `  phala contract instantiate 5d1f...a0 --cluster 9c1e...04 --args '{"supply":1000}' --from alice`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code, err := parseHex32(args[0], "code hash")
+			if err != nil {
+				return err
+			}
+			cl, err := parseHex32(cluster, "--cluster")
+			if err != nil {
+				return err
+			}
+			a, err := parseJSONArg(initArgs, "--args")
+			if err != nil {
+				return err
+			}
+			key, err := g.keyFrom(from)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			id, res, err := c.Instantiate(cmd.Context(), key, code, cl, a, upgradable)
+			if err != nil {
+				return err
+			}
+			out := map[string]any{"contract": hex.EncodeToString(id[:]), "height": res.Height, "tx": res.Hash}
+			return g.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "contract %x created in block %d\n", id, res.Height)
+			})
+		},
+	}
+	instantiate.Flags().StringVar(&cluster, "cluster", "", "cluster id to run the contract in (see: phala query clusters)")
+	instantiate.Flags().StringVar(&initArgs, "args", "", "constructor arguments as JSON; public on chain")
+	instantiate.Flags().BoolVar(&upgradable, "upgradable", false, "let the owner upgrade the code later")
+
+	var gas uint64
+	var wait time.Duration
+	exec := &cobra.Command{
+		Use:   "exec CONTRACT_ID JSON",
+		Short: "Seal a command to the contract's key, send it, and print the output once a replica posts it",
+		Example: `  phala contract exec 81a3...9e '{"transfer":{"to":"pha1...","amount":5}}' --from alice
+  phala contract exec 81a3...9e '"ping"' --from alice --wait 0   # do not wait for the result`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseHex32(args[0], "contract id")
+			if err != nil {
+				return err
+			}
+			payload, err := parseJSONArg(args[1], "the command")
+			if err != nil {
+				return err
+			}
+			key, err := g.keyFrom(from)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			sent, err := c.Exec(cmd.Context(), key, id, payload, gas)
+			if err != nil {
+				return err
+			}
+			if wait <= 0 {
+				out := map[string]any{"contract": args[0], "input": sent.Input, "height": sent.Height, "tx": sent.Hash}
+				return g.print(out, func(w io.Writer) {
+					fmt.Fprintf(w, "command queued as input %d in block %d\n", sent.Input, sent.Height)
+				})
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), wait)
+			defer cancel()
+			r, err := c.WaitResult(ctx, sent)
+			if err != nil {
+				return err
+			}
+			if err := g.print(r, func(w io.Writer) { printResult(w, r) }); err != nil {
+				return err
+			}
+			if !r.OK {
+				return fmt.Errorf("command failed: %s", r.Error)
+			}
+			return nil
+		},
+	}
+	exec.Flags().Uint64Var(&gas, "gas", 0, "gas limit for this command (default: the chain's per-command limit)")
+	exec.Flags().DurationVar(&wait, "wait", 30*time.Second, "how long to wait for the result; 0 returns once the command is on chain")
+
+	var worker string
+	query := &cobra.Command{
+		Use:     "query CONTRACT_ID JSON",
+		Short:   "Send a signed query sealed to a worker of the contract's cluster and print its answer",
+		Example: `  phala contract query 81a3...9e '{"balance":"pha1..."}' --from alice`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseHex32(args[0], "contract id")
+			if err != nil {
+				return err
+			}
+			payload, err := parseJSONArg(args[1], "the query")
+			if err != nil {
+				return err
+			}
+			var w [32]byte
+			if worker != "" {
+				wid, err := registry.ParseWorkerID(worker)
+				if err != nil {
+					return err
+				}
+				w = [32]byte(wid)
+			}
+			key, err := g.keyFrom(from)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			r, err := c.QueryContract(cmd.Context(), key, id, payload, w)
+			if err != nil {
+				return err
+			}
+			if err := g.print(r, func(w io.Writer) {
+				if r.OK {
+					fmt.Fprintf(w, "%s\n", r.Value)
+				} else {
+					fmt.Fprintf(w, "query failed: %s\n", r.Error)
+				}
+			}); err != nil {
+				return err
+			}
+			if !r.OK {
+				return fmt.Errorf("query failed")
+			}
+			return nil
+		},
+	}
+	query.Flags().StringVar(&worker, "worker", "", "worker id to ask (default: the first member holding the cluster key)")
+
+	upgrade := &cobra.Command{
+		Use:     "upgrade CONTRACT_ID CODE_HASH",
+		Short:   "Switch an upgradable contract to other stored code; the code's migrate() runs in order with commands",
+		Example: "  phala contract upgrade 81a3...9e 77c0...12 --from alice",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseHex32(args[0], "contract id")
+			if err != nil {
+				return err
+			}
+			code, err := parseHex32(args[1], "code hash")
+			if err != nil {
+				return err
+			}
+			res, err := g.sendFrom(cmd.Context(), from, &contracts.MsgUpgrade{Contract: id, Code: code})
+			if err != nil {
+				return err
+			}
+			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "upgrade queued in block %d\n", res.Height) })
+		},
+	}
+	info := &cobra.Command{
+		Use:     "info [CONTRACT_ID]",
+		Short:   "Show a contract's record (owner, cluster, code versions, keys, inputs and results), or list all",
+		Example: "  phala contract info 81a3...9e --output json\n  phala contract info",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			if len(args) == 0 {
+				var list []contracts.Contract
+				if _, err := c.Query(cmd.Context(), "/contracts/list", &list); err != nil {
+					return err
+				}
+				return g.print(list, func(w io.Writer) {
+					for _, ct := range list {
+						fmt.Fprintf(w, "%x  owner %s  cluster %x  inputs %d  results %d\n", []byte(ct.ID), ct.Owner, []byte(ct.Cluster), ct.Inputs, ct.Results)
+					}
+				})
+			}
+			id, err := parseHex32(args[0], "contract id")
+			if err != nil {
+				return err
+			}
+			ct, err := c.Contract(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			var div []contracts.Divergence
+			if _, err := c.Query(cmd.Context(), "/contracts/diverged/"+args[0], &div); err != nil {
+				return err
+			}
+			out := struct {
+				contracts.Contract
+				Diverged []contracts.Divergence `json:"diverged"`
+			}{ct, div}
+			return g.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "contract   %x\nowner      %s\ncluster    %x\ncode       %x\nupgradable %v\nkey epoch  %d\ninputs     %d\nresults    %d\n",
+					[]byte(ct.ID), ct.Owner, []byte(ct.Cluster), []byte(ct.Code), ct.Upgradable, ct.KeyEpoch, ct.Inputs, ct.Results)
+				if len(ct.ECDHKey) > 0 {
+					fmt.Fprintf(w, "ecdh key   %x\nsign key   %x\n", []byte(ct.ECDHKey), []byte(ct.SignKey))
+				} else {
+					fmt.Fprintln(w, "keys       not published for the current epoch yet")
+				}
+				for _, v := range ct.Versions {
+					fmt.Fprintf(w, "version    %x from input %d (block %d)\n", []byte(v.Code), v.FromInput, v.Height)
+				}
+				for _, d := range div {
+					fmt.Fprintf(w, "DIVERGED   worker %x at input %d (block %d)\n", []byte(d.Worker), d.Input, d.Height)
+				}
+			})
+		},
+	}
+	cmd.AddCommand(upload, instantiate, exec, query, upgrade, info)
+	return cmd
+}
+
+func printResult(w io.Writer, r *client.CommandResult) {
+	if r.OK {
+		fmt.Fprintf(w, "input %d ok (gas %d, block %d)\n", r.Input, r.Gas, r.Height)
+		if len(r.Output.Value) > 0 {
+			fmt.Fprintf(w, "output: %s\n", r.Output.Value)
+		}
+		for _, e := range r.Output.Events {
+			fmt.Fprintf(w, "event:  %s\n", e)
+		}
+		return
+	}
+	fmt.Fprintf(w, "input %d failed: %s\n", r.Input, r.Error)
+	if r.Output.Error != "" {
+		fmt.Fprintf(w, "detail: %s\n", r.Output.Error)
+	}
+}
