@@ -240,6 +240,30 @@ func TestContractsEndToEnd(t *testing.T) {
 		t.Fatalf("transfer after the epoch change: %+v", r)
 	}
 
+	// The owner upgrades the token: migrate runs in order with the commands
+	// and the state carries over.
+	v2, err := os.ReadFile("testdata/token_v2.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash2, _, err := e.c.UploadCode(ctx, e.alice, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Send(ctx, e.bob, pha.Amount{}, "", &contracts.MsgUpgrade{Contract: token, Code: hash2}); err == nil {
+		t.Fatal("bob upgraded alice's contract")
+	}
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &contracts.MsgUpgrade{Contract: token, Code: hash2}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.exec(t, e.alice, token, `{"transfer":{"to":"`+bob+`","amount":1}}`)
+	if !r.OK || string(r.Output.Value) != `{"balance":898,"version":2}` {
+		t.Fatalf("transfer after the upgrade: %+v", r)
+	}
+	if v, _ := e.query(t, e.alice, token, `{"version":true}`); v != "2" {
+		t.Fatalf("version after the upgrade: %s", v)
+	}
+
 	// A restart keeps every replica's state.
 	e.d.Stop()
 	e.d = startContractDevnet(t, e.home, e.logs)
@@ -250,7 +274,7 @@ func TestContractsEndToEnd(t *testing.T) {
 		if err != nil {
 			return false, nil
 		}
-		if string(r.Value) != "899" {
+		if string(r.Value) != "898" {
 			t.Fatalf("balance after restart %s", r.Value)
 		}
 		return true, nil

@@ -38,12 +38,47 @@ func (g *globals) keyFrom(from string) (ed25519.PrivateKey, error) {
 	return kr.PrivKey(info.Name)
 }
 
+// signer returns the key named by from and a client of the node.
+func (g *globals) signer(from string) (ed25519.PrivateKey, *client.Client, error) {
+	key, err := g.keyFrom(from)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := client.New(g.node)
+	return key, c, err
+}
+
 func parseHex32(s, what string) ([32]byte, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != 32 {
 		return [32]byte{}, fmt.Errorf("%s must be 64 hex characters, got %q", what, s)
 	}
 	return [32]byte(b), nil
+}
+
+// contractCall is what exec and query both start from: the contract, the
+// JSON argument, the caller's key and a client.
+type contractCall struct {
+	id      [32]byte
+	payload json.RawMessage
+	key     ed25519.PrivateKey
+	client  *client.Client
+}
+
+func (g *globals) contractCall(from string, args []string, what string) (*contractCall, error) {
+	id, err := parseHex32(args[0], "contract id")
+	if err != nil {
+		return nil, err
+	}
+	payload, err := parseJSONArg(args[1], what)
+	if err != nil {
+		return nil, err
+	}
+	key, c, err := g.signer(from)
+	if err != nil {
+		return nil, err
+	}
+	return &contractCall{id: id, payload: payload, key: key, client: c}, nil
 }
 
 func parseJSONArg(s, what string) (json.RawMessage, error) {
@@ -109,11 +144,7 @@ See docs/contracts.md for the contract API and the examples in examples/contract
 			if err != nil {
 				return err
 			}
-			key, err := g.keyFrom(from)
-			if err != nil {
-				return err
-			}
-			c, err := client.New(g.node)
+			key, c, err := g.signer(from)
 			if err != nil {
 				return err
 			}
@@ -147,11 +178,7 @@ See docs/contracts.md for the contract API and the examples in examples/contract
 			if err != nil {
 				return err
 			}
-			key, err := g.keyFrom(from)
-			if err != nil {
-				return err
-			}
-			c, err := client.New(g.node)
+			key, c, err := g.signer(from)
 			if err != nil {
 				return err
 			}
@@ -178,23 +205,12 @@ See docs/contracts.md for the contract API and the examples in examples/contract
   phala contract exec 81a3...9e '"ping"' --from alice --wait 0   # do not wait for the result`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseHex32(args[0], "contract id")
+			cc, err := g.contractCall(from, args, "the command")
 			if err != nil {
 				return err
 			}
-			payload, err := parseJSONArg(args[1], "the command")
-			if err != nil {
-				return err
-			}
-			key, err := g.keyFrom(from)
-			if err != nil {
-				return err
-			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			sent, err := c.Exec(cmd.Context(), key, id, payload, gas)
+			c := cc.client
+			sent, err := c.Exec(cmd.Context(), cc.key, cc.id, cc.payload, gas)
 			if err != nil {
 				return err
 			}
@@ -229,14 +245,6 @@ See docs/contracts.md for the contract API and the examples in examples/contract
 		Example: `  phala contract query 81a3...9e '{"balance":"pha1..."}' --from alice`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseHex32(args[0], "contract id")
-			if err != nil {
-				return err
-			}
-			payload, err := parseJSONArg(args[1], "the query")
-			if err != nil {
-				return err
-			}
 			var w [32]byte
 			if worker != "" {
 				wid, err := registry.ParseWorkerID(worker)
@@ -245,15 +253,11 @@ See docs/contracts.md for the contract API and the examples in examples/contract
 				}
 				w = [32]byte(wid)
 			}
-			key, err := g.keyFrom(from)
+			cc, err := g.contractCall(from, args, "the query")
 			if err != nil {
 				return err
 			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			r, err := c.QueryContract(cmd.Context(), key, id, payload, w)
+			r, err := cc.client.QueryContract(cmd.Context(), cc.key, cc.id, cc.payload, w)
 			if err != nil {
 				return err
 			}

@@ -127,22 +127,7 @@ func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 // sends them in one transaction with the minimum fee and waits for the
 // block.
 func (g *globals) sendFrom(ctx context.Context, from string, msgs ...tx.Msg) (*client.Committed, error) {
-	if from == "" {
-		return nil, fmt.Errorf("--from is required")
-	}
-	kr, err := g.openKeyring()
-	if err != nil {
-		return nil, err
-	}
-	info, err := kr.Find(from)
-	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
-	}
-	key, err := kr.PrivKey(info.Name)
-	if err != nil {
-		return nil, err
-	}
-	c, err := client.New(g.node)
+	key, c, err := g.signer(from)
 	if err != nil {
 		return nil, err
 	}

@@ -320,3 +320,33 @@ func TestUpgrade(t *testing.T) {
 	f.c.Query("/contracts/list", &cs)
 	apptest.ExpectCode(t, f.c.Deliver(owner, &contracts.MsgUpgrade{Contract: [32]byte(cs[1].ID), Code: h2}), contracts.Codespace, contracts.ErrNotUpgradable.Code)
 }
+
+func TestPubKeysBatchChecks(t *testing.T) {
+	f := setup(t)
+	m0 := f.members[0]
+	k := newContractKeys()
+	sign := func(p contracts.PubKeysPayload, key ed25519.PrivateKey) []byte {
+		p.Signature = ed25519.Sign(key, p.SignBytes(apptest.ChainID))
+		return p.Encode()
+	}
+	entry := contracts.PubKeyEntry{Contract: f.contract, Sign: [32]byte(k.sign.Public().(ed25519.PublicKey)), ECDH: [32]byte(k.ecdh.PublicKey().Bytes())}
+	cases := []struct {
+		name    string
+		payload []byte
+		space   string
+		code    uint32
+	}{
+		{"no entries", sign(contracts.PubKeysPayload{Cluster: f.cluster}, f.clusterKey), mq.Codespace, mq.ErrInvalidMessage.Code},
+		{"unknown cluster", sign(contracts.PubKeysPayload{Cluster: [32]byte{5}, Entries: []contracts.PubKeyEntry{entry}}, f.clusterKey), contracts.Codespace, contracts.ErrUnknownCluster.Code},
+		{"contract of no such cluster", sign(contracts.PubKeysPayload{Cluster: f.cluster, Entries: []contracts.PubKeyEntry{entry, {Contract: [32]byte{6}}}}, f.clusterKey), contracts.Codespace, contracts.ErrUnknownContract.Code},
+		{"ok", sign(contracts.PubKeysPayload{Cluster: f.cluster, Entries: []contracts.PubKeyEntry{entry}}, f.clusterKey), "", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, tc.payload), tc.space, tc.code)
+		})
+	}
+	if c := f.contractRecord(t); string(c.ECDHKey) != string(k.ecdh.PublicKey().Bytes()) {
+		t.Fatal("keys not published")
+	}
+}
