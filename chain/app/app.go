@@ -21,6 +21,7 @@ import (
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
@@ -133,7 +134,9 @@ func newModules() ([]module.Module, *balances.Module) {
 	ct := contracts.New(cl, queue)
 	queue.SetResolver(mq.OriginContract, ct.ResolveContractKey)
 	queue.Route(contracts.Name, ct.HandleMQ)
-	return []module.Module{bal, reg, gk, cl, ct, queue}, bal
+	ag := agents.New(ct, reg)
+	queue.Route(agents.Name, ag.HandleMQ)
+	return []module.Module{bal, reg, gk, cl, ct, ag, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

@@ -156,6 +156,13 @@ func (m *Module) instantiate(ctx *module.Context, sender address.Address, msg *M
 	if err != nil {
 		return err
 	}
+	c := m.create(ctx, sender, msg.Code, cl, msg.Upgradable, KindContract)
+	m.queueInput(ctx, &c, Input{Kind: InputInit, Sender: sender, Gas: gas, Body: args})
+	return nil
+}
+
+// create makes a contract record in a cluster and lists it.
+func (m *Module) create(ctx *module.Context, owner address.Address, code [32]byte, cl clusters.Cluster, upgradable bool, kind string) Contract {
 	n := uint64(0)
 	if raw := ctx.KV.Get(keyCounter); raw != nil {
 		n = binary.BigEndian.Uint64(raw)
@@ -163,16 +170,60 @@ func (m *Module) instantiate(ctx *module.Context, sender address.Address, msg *M
 	ctx.KV.Set(keyCounter, binary.BigEndian.AppendUint64(nil, n+1))
 	id := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("phala/contract/"+ctx.ChainID+"\x00"), n))
 	c := Contract{
-		ID: id[:], Owner: sender, Cluster: msg.Cluster[:], Code: msg.Code[:], Upgradable: msg.Upgradable,
-		Versions: []Version{{Code: msg.Code[:], FromInput: 0, Height: ctx.Height}},
+		ID: id[:], Kind: kind, Owner: owner, Cluster: cl.ID, Code: code[:], Upgradable: upgradable,
+		Versions: []Version{{Code: code[:], FromInput: 0, Height: ctx.Height}},
 		KeyEpoch: cl.Epoch, CreatedEpoch: cl.Epoch, Created: ctx.Height,
 	}
 	ctx.KV.Set(keyList, append(append([]byte(nil), ctx.KV.Get(keyList)...), id[:]...))
-	byCluster := ClusterContractsKey(msg.Cluster)
+	byCluster := ClusterContractsKey([32]byte(cl.ID))
 	ctx.KV.Set(byCluster, append(append([]byte(nil), ctx.KV.Get(byCluster)...), id[:]...))
-	ctx.Emit(EventCreated, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Indexed(AttrOwner, sender.String()),
-		module.Indexed(AttrCluster, hex.EncodeToString(msg.Cluster[:])), module.Attr(AttrCode, hex.EncodeToString(msg.Code[:])))
-	m.queueInput(ctx, &c, Input{Kind: InputInit, Sender: sender, Gas: gas, Body: args})
+	m.setContract(ctx.KV, c)
+	ctx.Emit(EventCreated, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Indexed(AttrOwner, owner.String()),
+		module.Indexed(AttrCluster, hex.EncodeToString(cl.ID)), module.Attr(AttrCode, hex.EncodeToString(code[:])), module.Attr(AttrKind, kind))
+	return c
+}
+
+// CreateKeyed makes a keyed instance of stored code in a cluster for
+// another module (an AI agent): it gets an id, contract keys per cluster
+// epoch and a code history, but no ordered input. It returns the record.
+func (m *Module) CreateKeyed(ctx *module.Context, owner address.Address, code, cluster [32]byte, kind string) (Contract, error) {
+	if _, ok := m.CodeInfo(ctx.KV, code); !ok {
+		return Contract{}, fmt.Errorf("%w: %x", ErrUnknownCode, code)
+	}
+	cl, ok := m.clusters.Cluster(ctx.KV, cluster)
+	if !ok {
+		return Contract{}, fmt.Errorf("%w: %x", ErrUnknownCluster, cluster)
+	}
+	c := m.create(ctx, owner, code, cl, true, kind)
+	m.notify(ctx, c)
+	return c, nil
+}
+
+// SetCode records new code for a keyed instance; SetOwner hands it over.
+// Both are for the module that made it with CreateKeyed.
+func (m *Module) SetCode(ctx *module.Context, id, code [32]byte) error {
+	c, ok := m.Contract(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	if _, ok := m.CodeInfo(ctx.KV, code); !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCode, code)
+	}
+	c.Code = code[:]
+	c.Versions = append(c.Versions, Version{Code: code[:], FromInput: c.Inputs, Height: ctx.Height})
+	m.setContract(ctx.KV, c)
+	m.notify(ctx, c)
+	return nil
+}
+
+// SetOwner hands a keyed instance to a new owner.
+func (m *Module) SetOwner(ctx *module.Context, id [32]byte, owner address.Address) error {
+	c, ok := m.Contract(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	c.Owner = owner
+	m.setContract(ctx.KV, c)
 	return nil
 }
 
@@ -204,6 +255,9 @@ func (m *Module) exec(ctx *module.Context, sender address.Address, msg *MsgExec)
 	c, ok := m.Contract(ctx.KV, msg.Contract)
 	if !ok {
 		return fmt.Errorf("%w: %x", ErrUnknownContract, msg.Contract)
+	}
+	if c.Kind == KindAgent {
+		return fmt.Errorf("%w: %x", ErrNotContract, msg.Contract)
 	}
 	if len(msg.Envelope) > p.MaxInputSize {
 		return fmt.Errorf("%w: command of %d bytes, limit %d", ErrTooLarge, len(msg.Envelope), p.MaxInputSize)
@@ -261,6 +315,9 @@ func (m *Module) upgrade(ctx *module.Context, sender address.Address, msg *MsgUp
 	c, ok := m.Contract(ctx.KV, msg.Contract)
 	if !ok {
 		return fmt.Errorf("%w: %x", ErrUnknownContract, msg.Contract)
+	}
+	if c.Kind == KindAgent {
+		return fmt.Errorf("%w: %x", ErrNotContract, msg.Contract)
 	}
 	if c.Owner != sender {
 		return fmt.Errorf("%w: %x", ErrNotOwner, msg.Contract)

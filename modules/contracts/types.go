@@ -38,6 +38,13 @@ var (
 	ErrGasLimit        = abcierr.Register(Codespace, 18, "gas limit above the chain's per-command limit")
 	ErrInvalidArgs     = abcierr.Register(Codespace, 19, "constructor arguments are not JSON")
 	ErrEpochBehind     = abcierr.Register(Codespace, 20, "keys are for an old cluster epoch")
+	ErrNotContract     = abcierr.Register(Codespace, 21, "the id names an agent, not a contract; use the agents commands")
+)
+
+// Kinds of keyed instances.
+const (
+	KindContract = "contract"
+	KindAgent    = "agent"
 )
 
 // Hex is a byte string that reads and writes as hex in JSON.
@@ -45,7 +52,10 @@ type Hex = keys.Hex
 
 // Contract is the chain's record of a contract instance.
 type Contract struct {
-	ID         Hex             `json:"id"`
+	ID Hex `json:"id"`
+	// Kind is KindContract, or the kind of another module's keyed
+	// instance (KindAgent), which has keys and code but no ordered input.
+	Kind       string          `json:"kind"`
 	Owner      address.Address `json:"owner"`
 	Cluster    Hex             `json:"cluster"`
 	Code       Hex             `json:"code_hash"`

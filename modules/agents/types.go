@@ -1,0 +1,142 @@
+// Package agents is the chain side of AI agent contracts: each agent's
+// owner, code (through the contracts module's code store and keys),
+// access policy, price per call, paused flag and sealed secrets; API keys
+// that let plain HTTP clients call agents and the AI router; prepaid
+// escrow; and the settlement of the usage receipts workers post. Agent
+// calls themselves never touch the chain.
+package agents
+
+import (
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Name is the module name: genesis section, query path and key prefix.
+const Name = "agents"
+
+// Codespace of this module's errors.
+const Codespace = Name
+
+// Errors of the agents module.
+var (
+	ErrUnknownAgent  = abcierr.Register(Codespace, 2, "unknown agent")
+	ErrNotOwner      = abcierr.Register(Codespace, 3, "sender does not own the agent")
+	ErrBadPolicy     = abcierr.Register(Codespace, 4, "invalid access policy")
+	ErrSecretsTooBig = abcierr.Register(Codespace, 5, "secrets exceed the size limit")
+	ErrBadSecrets    = abcierr.Register(Codespace, 6, "secrets are not an envelope sealed to the agent's current key")
+	ErrNoKeys        = abcierr.Register(Codespace, 7, "agent keys for the cluster's current epoch are not published yet; retry in a few blocks")
+	ErrEscrow        = abcierr.Register(Codespace, 8, "escrow balance too low")
+	ErrUnknownAPIKey = abcierr.Register(Codespace, 9, "unknown API key")
+	ErrAPIKeyExists  = abcierr.Register(Codespace, 10, "API key already registered")
+	ErrBadReceipt    = abcierr.Register(Codespace, 11, "invalid usage receipt")
+	ErrNotWorker     = abcierr.Register(Codespace, 12, "receipts must come from a registered worker")
+	ErrZeroAmount    = abcierr.Register(Codespace, 13, "amount must not be zero")
+	ErrAgentPaused   = abcierr.Register(Codespace, 14, "agent is paused")
+)
+
+// Hex is a byte string that reads and writes as hex in JSON.
+type Hex = keys.Hex
+
+// Policy kinds.
+const (
+	PolicyOwner     = "owner"     // only the owner may call
+	PolicyAllowList = "allowlist" // the owner and the listed accounts
+	PolicyPublic    = "public"    // anyone who pays
+	PolicyContract  = "contract"  // a confidential contract's query decides
+)
+
+// Policy says who may call an agent.
+type Policy struct {
+	Kind  string            `json:"kind"`
+	Allow []address.Address `json:"allow,omitempty"`
+	// Contract, for PolicyContract, is asked with the query
+	// {"allow": {"agent": id, "caller": address}} and must answer true.
+	Contract Hex `json:"contract,omitempty"`
+}
+
+// Agent is the chain's record of an AI agent. Its id, cluster, code
+// history and keys are the contracts module's record of the same id.
+type Agent struct {
+	ID     Hex             `json:"id"`
+	Owner  address.Address `json:"owner"`
+	Policy Policy          `json:"policy"`
+	Price  pha.Amount      `json:"price"`
+	Paused bool            `json:"paused"`
+	// Secrets is an envelope sealed to the agent's X25519 key of epoch
+	// SecretsEpoch (purpose agent-secret); only enclaves open it.
+	Secrets      Hex    `json:"secrets,omitempty"`
+	SecretsEpoch uint64 `json:"secrets_epoch"`
+	// Calls and Fees count settled calls and what they paid the owner.
+	Calls   uint64     `json:"calls"`
+	Fees    pha.Amount `json:"fees"`
+	Created int64      `json:"created_height"`
+}
+
+// APIKey is a registered API key: only its SHA-256 is on chain.
+type APIKey struct {
+	Hash    Hex             `json:"hash"`
+	Account address.Address `json:"account"`
+	// Agent limits the key to one agent; empty allows every agent the
+	// account may call and the AI router.
+	Agent   Hex   `json:"agent,omitempty"`
+	Expires int64 `json:"expires_height"`
+}
+
+// Params are the module's genesis parameters.
+type Params struct {
+	// CallFee is the network's part of every call, and TokenFee the
+	// network's part per 1,000 LLM tokens; RequestFee per outbound request.
+	CallFee    pha.Amount `json:"call_fee"`
+	TokenFee   pha.Amount `json:"token_fee"`
+	RequestFee pha.Amount `json:"request_fee"`
+	// TreasuryBps is the treasury's share of the network part, in basis
+	// points; the rest goes to the serving worker's operator.
+	TreasuryBps uint64 `json:"treasury_bps"`
+	// MaxSecrets bounds the sealed secrets in bytes.
+	MaxSecrets int `json:"max_secrets"`
+}
+
+// DefaultParams are the parameters of a genesis that names none.
+func DefaultParams() Params {
+	return Params{
+		CallFee: pha.Units(1_000_000_000), TokenFee: pha.Units(100_000_000), RequestFee: pha.Units(100_000_000),
+		TreasuryBps: 2000, MaxSecrets: 8 << 10,
+	}
+}
+
+// Genesis is the module's genesis section.
+type Genesis struct {
+	Params *Params `json:"params,omitempty"`
+}
+
+// EscrowAccount holds every caller's prepaid funds.
+var EscrowAccount = address.Module("agent_escrow")
+
+// State keys.
+var (
+	keyParams     = []byte("agents/params")
+	keyList       = []byte("agents/list")
+	prefixAgent   = []byte("agents/a/")
+	prefixEscrow  = []byte("agents/escrow/")
+	prefixAPIKey  = []byte("agents/apikey/")
+	prefixReceipt = []byte("agents/receipt/")
+)
+
+func join(prefix []byte, parts ...[]byte) []byte {
+	k := append([]byte(nil), prefix...)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+// AgentKey is the state key of an agent record, for proofs.
+func AgentKey(id [32]byte) []byte { return join(prefixAgent, id[:]) }
+
+// EscrowKey is the state key of an account's escrow balance, for proofs.
+func EscrowKey(a address.Address) []byte { return join(prefixEscrow, a[:]) }
+
+// APIKeyKey is the state key of a registered API key by its hash.
+func APIKeyKey(hash [32]byte) []byte { return join(prefixAPIKey, hash[:]) }
