@@ -64,6 +64,9 @@ type Options struct {
 	// members are the workers that are not gatekeepers (or all workers if
 	// every one is), so contracts can be deployed at once.
 	Cluster bool
+	// Agents configures the workers' agent runtime: fetch's egress policy
+	// and the AI router.
+	Agents pruntime.AgentRuntime
 	// OpsAddr serves /metrics, /healthz and /readyz ("" for none;
 	// "127.0.0.1:0" picks a port).
 	OpsAddr string
@@ -345,6 +348,7 @@ func (d *Devnet) startWorker(ctx context.Context, o Options, simKey ed25519.Priv
 	return worker.Start(ctx, worker.Options{
 		Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: op, Provider: p,
 		Logger: o.Logger, Poll: min(o.BlockTime/2, 500*time.Millisecond), BenchmarkTime: 200 * time.Millisecond,
+		Agents: o.Agents,
 	})
 }
 

@@ -13,11 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/sealed"
@@ -57,6 +59,13 @@ type Enclave struct {
 	replicas     map[[32]byte]*replica
 	programs     map[[32]byte]*sandbox.Program
 	clusterViews map[[32]byte]*clusterView
+
+	// agentsMu guards the agent runtime's state.
+	agentsMu      sync.Mutex
+	agentRT       AgentRuntime
+	agentPrograms map[[32]byte]*sandbox.Program
+	seenCalls     map[[32]byte]time.Time
+	receipts      []agents.Receipt
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is
@@ -114,6 +123,10 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 		replicas:     map[[32]byte]*replica{},
 		programs:     map[[32]byte]*sandbox.Program{},
 		clusterViews: map[[32]byte]*clusterView{},
+
+		agentRT:       AgentRuntime{}.withDefaults(),
+		agentPrograms: map[[32]byte]*sandbox.Program{},
+		seenCalls:     map[[32]byte]time.Time{},
 	}
 	if e.out, err = loadOutbox(store); err != nil {
 		return nil, err

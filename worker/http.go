@@ -33,6 +33,7 @@ func (w *Worker) routes() http.Handler {
 		json.NewEncoder(rw).Encode(w.Status())
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
+	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
 	return mux
 }
 

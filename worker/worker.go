@@ -49,6 +49,9 @@ type Options struct {
 	Poll time.Duration
 	// BenchmarkTime is how long the CPU benchmark runs.
 	BenchmarkTime time.Duration
+	// Agents configures what agents reach: the egress policy of fetch and
+	// the AI router.
+	Agents pruntime.AgentRuntime
 	// BenchmarkEvery is how often a registered worker re-runs the benchmark
 	// and reports the score through the mq (default one hour).
 	BenchmarkEvery time.Duration
@@ -115,6 +118,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	enc.SetAgentRuntime(o.Agents)
 	c, err := client.New(o.NodeURL)
 	if err != nil {
 		return nil, err
@@ -237,6 +241,9 @@ func (w *Worker) step(ctx context.Context) error {
 	}
 	if err := w.enclave.ContractStep(ctx, w.src); err != nil {
 		return fmt.Errorf("contracts: %w", err)
+	}
+	if err := w.enclave.AgentStep(ctx, w.src); err != nil {
+		return fmt.Errorf("agents: %w", err)
 	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {

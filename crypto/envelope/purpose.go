@@ -13,6 +13,8 @@ const (
 	PurposeQuery = "query"
 	// PurposeQueryResponse carries a worker's answer back to the querier.
 	PurposeQueryResponse = "query-response"
+	// PurposeAgentLog carries an agent's log to its owner.
+	PurposeAgentLog = "agent-log"
 	// PurposeContractState seals a contract's state at rest in the enclave.
 	PurposeContractState = "contract-state"
 )

@@ -1,0 +1,153 @@
+// Package agentio is what callers, the gateway and enclaves agree on for
+// AI agent calls over HTTP: how a caller signs a request, how a worker
+// signs its response so anyone can check it offline against the worker's
+// on-chain record, and the header names that carry both.
+package agentio
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
+)
+
+// Header names.
+const (
+	// HeaderCaller, HeaderTimestamp and HeaderSignature authenticate a
+	// caller by its account key: hex ed25519 public key, Unix milliseconds
+	// and hex signature over CallSignBytes.
+	HeaderCaller    = "X-Phala-Caller"
+	HeaderTimestamp = "X-Phala-Timestamp"
+	HeaderSignature = "X-Phala-Signature"
+	// HeaderWorker, HeaderRequestHash and HeaderResponseSignature are set
+	// on every response: the serving worker's id, the hash of the request
+	// as the enclave saw it, and the worker's signature over
+	// ResponseSignBytes.
+	HeaderWorker            = "X-Phala-Worker"
+	HeaderRequestHash       = "X-Phala-Request-Hash"
+	HeaderResponseSignature = "X-Phala-Response-Signature"
+	// HeaderReplyKey asks for the response body sealed to this X25519 key
+	// (hex); the owner's log download requires it.
+	HeaderReplyKey = "X-Phala-Reply-Key"
+)
+
+// Skew is how far a signed request's timestamp may be from the worker's
+// clock; the worker refuses a signed request it has seen within it.
+const Skew = 5 * time.Minute
+
+// Errors of request authentication.
+var (
+	ErrUnsigned  = errors.New("agentio: request carries neither a caller signature nor an API key")
+	ErrSignature = errors.New("agentio: caller signature does not verify")
+	ErrStale     = errors.New("agentio: request timestamp too far from now")
+	ErrResponse  = errors.New("agentio: response signature does not verify")
+)
+
+// CallSignBytes is what a caller signs for one request.
+func CallSignBytes(chainID string, agent [32]byte, method, pathQuery string, body []byte, timestampMillis int64) []byte {
+	bh := sha256.Sum256(body)
+	w := wire.NewWriter(160 + len(pathQuery))
+	w.Raw([]byte("phala/agent-call/v1\x00"))
+	w.String(chainID)
+	w.Raw(agent[:])
+	w.String(method)
+	w.String(pathQuery)
+	w.Raw(bh[:])
+	w.Uvarint(uint64(timestampMillis))
+	return w.Bytes()
+}
+
+// Sign adds the caller headers to r for a call of agent (zero for the AI
+// router) with body.
+func Sign(r *http.Request, chainID string, agent [32]byte, body []byte, key ed25519.PrivateKey, now time.Time) {
+	ts := now.UnixMilli()
+	sig := ed25519.Sign(key, CallSignBytes(chainID, agent, r.Method, r.URL.RequestURI(), body, ts))
+	r.Header.Set(HeaderCaller, hex.EncodeToString(key.Public().(ed25519.PublicKey)))
+	r.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	r.Header.Set(HeaderSignature, hex.EncodeToString(sig))
+}
+
+// Signed is a verified caller signature.
+type Signed struct {
+	Caller address.Address
+	// Hash identifies the request: SHA-256 of its sign bytes.
+	Hash [32]byte
+}
+
+// VerifySigned checks the caller headers of a request; ok is false when
+// the request carries none.
+func VerifySigned(h http.Header, chainID string, agent [32]byte, method, pathQuery string, body []byte, now time.Time) (Signed, bool, error) {
+	pubHex, tsText, sigHex := h.Get(HeaderCaller), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	if pubHex == "" && sigHex == "" {
+		return Signed{}, false, nil
+	}
+	pub, err1 := hex.DecodeString(pubHex)
+	sig, err2 := hex.DecodeString(sigHex)
+	ts, err3 := strconv.ParseInt(tsText, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || len(pub) != ed25519.PublicKeySize {
+		return Signed{}, true, fmt.Errorf("%w: malformed %s, %s or %s header", ErrSignature, HeaderCaller, HeaderTimestamp, HeaderSignature)
+	}
+	msg := CallSignBytes(chainID, agent, method, pathQuery, body, ts)
+	if !ed25519.Verify(pub, msg, sig) {
+		return Signed{}, true, ErrSignature
+	}
+	if d := now.Sub(time.UnixMilli(ts)); d > Skew || d < -Skew {
+		return Signed{}, true, fmt.Errorf("%w: %s", ErrStale, d.Round(time.Second))
+	}
+	return Signed{Caller: address.FromPubKey(pub), Hash: sha256.Sum256(msg)}, true, nil
+}
+
+// ResponseSignBytes is what a worker signs for a response.
+func ResponseSignBytes(chainID string, requestHash [32]byte, status int, body []byte) []byte {
+	bh := sha256.Sum256(body)
+	w := wire.NewWriter(128)
+	w.Raw([]byte("phala/agent-response/v1\x00"))
+	w.String(chainID)
+	w.Raw(requestHash[:])
+	w.Uvarint(uint64(status))
+	w.Raw(bh[:])
+	return w.Bytes()
+}
+
+// Proof is what a response carries to be checked offline.
+type Proof struct {
+	Worker      [32]byte
+	RequestHash [32]byte
+	Signature   []byte
+}
+
+// ProofFrom reads the proof headers of a response.
+func ProofFrom(h http.Header) (Proof, error) {
+	w, err1 := hex.DecodeString(h.Get(HeaderWorker))
+	rq, err2 := hex.DecodeString(h.Get(HeaderRequestHash))
+	sig, err3 := hex.DecodeString(h.Get(HeaderResponseSignature))
+	if err1 != nil || err2 != nil || err3 != nil || len(w) != 32 || len(rq) != 32 || len(sig) != ed25519.SignatureSize {
+		return Proof{}, fmt.Errorf("%w: missing or malformed %s, %s or %s header", ErrResponse, HeaderWorker, HeaderRequestHash, HeaderResponseSignature)
+	}
+	return Proof{Worker: [32]byte(w), RequestHash: [32]byte(rq), Signature: sig}, nil
+}
+
+// Verify checks a response against its proof: the worker id is its
+// ed25519 identity key, so the signature checks with the id alone; that
+// the id is a registered, attested worker is for the caller to read on
+// chain (phala verify does both).
+func (p Proof) Verify(chainID string, status int, body []byte) error {
+	if !ed25519.Verify(p.Worker[:], ResponseSignBytes(chainID, p.RequestHash, status, body), p.Signature) {
+		return ErrResponse
+	}
+	return nil
+}
+
+// SetProof signs a response and sets its proof headers.
+func SetProof(h http.Header, chainID string, identity ed25519.PrivateKey, requestHash [32]byte, status int, body []byte) {
+	h.Set(HeaderWorker, hex.EncodeToString(identity.Public().(ed25519.PublicKey)))
+	h.Set(HeaderRequestHash, hex.EncodeToString(requestHash[:]))
+	h.Set(HeaderResponseSignature, hex.EncodeToString(ed25519.Sign(identity, ResponseSignBytes(chainID, requestHash, status, body))))
+}

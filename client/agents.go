@@ -1,0 +1,123 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Agent reads an agent with its code and key record.
+func (c *Client) Agent(ctx context.Context, id [32]byte) (agents.AgentView, error) {
+	var out agents.AgentView
+	_, err := c.Query(ctx, "/agents/agent/"+hex.EncodeToString(id[:]), &out)
+	return out, err
+}
+
+// DeployAgent creates an agent from stored code and returns its id.
+func (c *Client) DeployAgent(ctx context.Context, key ed25519.PrivateKey, code, cluster [32]byte, policy agents.Policy, price pha.Amount) ([32]byte, *Committed, error) {
+	res, err := c.Send(ctx, key, pha.Amount{}, "", &agents.MsgDeploy{Code: code, Cluster: cluster, Policy: policy, Price: price})
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	v, ok := res.Attr(agents.EventDeployed, agents.AttrAgent)
+	b, err := hex.DecodeString(v)
+	if !ok || err != nil || len(b) != 32 {
+		return [32]byte{}, res, fmt.Errorf("deploy: no agent id in the transaction's events")
+	}
+	return [32]byte(b), res, nil
+}
+
+// SetAgentSecrets seals secrets (a JSON object) to the agent's current
+// key on this machine and stores the ciphertext on chain.
+func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id [32]byte, secrets map[string]string) (*Committed, error) {
+	a, err := c.Agent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.ECDHKey) == 0 {
+		return nil, fmt.Errorf("%w (agent %x)", agents.ErrNoKeys, id)
+	}
+	pub, err := ecdh.X25519().NewPublicKey(a.ECDHKey)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := json.Marshal(secrets)
+	if err != nil {
+		return nil, err
+	}
+	owner := address.FromPubKey(key.Public().(ed25519.PublicKey))
+	env, err := envelope.Seal(pub, envelope.PurposeAgentSecret, owner[:], plain)
+	if err != nil {
+		return nil, err
+	}
+	return c.Send(ctx, key, pha.Amount{}, "", &agents.MsgSetSecrets{Agent: id, Envelope: env.Encode()})
+}
+
+// AgentResponse is an agent's answer with the worker's proof.
+type AgentResponse struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	Proof  agentio.Proof
+}
+
+// CallAgent sends a request signed by key to an agent through baseURL (a
+// gateway, or a worker's endpoint) and checks the worker's signature over
+// it; VerifyWorker checks the worker itself on chain.
+func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	agentio.Sign(req, chainID, id, body, key, time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	r := &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	if resp.Header.Get(agentio.HeaderResponseSignature) == "" {
+		return r, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
+	}
+	if r.Proof, err = agentio.ProofFrom(resp.Header); err != nil {
+		return r, err
+	}
+	return r, r.Proof.Verify(chainID, r.Status, r.Body)
+}
+
+// VerifyWorker checks that a response's signer is a registered worker
+// (its attestation was verified by the chain at registration) and returns
+// its record.
+func (c *Client) VerifyWorker(ctx context.Context, p agentio.Proof) (registry.Worker, error) {
+	var w registry.Worker
+	if _, err := c.Query(ctx, "/registry/worker/"+hex.EncodeToString(p.Worker[:]), &w); err != nil {
+		return w, fmt.Errorf("worker %x is not registered on this chain: %w", p.Worker[:8], err)
+	}
+	return w, nil
+}

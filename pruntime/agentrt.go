@@ -1,0 +1,154 @@
+package pruntime
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// agentEntry wraps an agent module. The handler gets one argument that is
+// both shapes at once: a String object holding the request as JSON (what
+// Phala's ai-agent-template parses) carrying the request's fields as
+// properties (what `main(request)` handlers read). A string result is
+// parsed as the template's JSON.stringify({status, body, headers}).
+const agentEntry = `import * as user from "./agent.js";
+const main = typeof user.default === "function" ? user.default : user.main;
+export async function __phala_agent(req) {
+  if (typeof main !== "function") throw new Error("the agent exports no default (or main) function");
+  const arg = Object.assign(new String(JSON.stringify(req)), req);
+  let out = await main(arg);
+  if (typeof out === "string") {
+    try { out = JSON.parse(out); } catch (e) { out = { status: 200, body: out }; }
+  }
+  if (out === undefined || out === null || typeof out !== "object") out = { body: out === undefined || out === null ? "" : String(out) };
+  let body = out.body;
+  if (body === undefined || body === null) body = "";
+  else if (typeof body !== "string") body = JSON.stringify(body);
+  const headers = {};
+  for (const [k, v] of Object.entries(out.headers ?? {})) headers[String(k)] = String(v);
+  return { status: Number.isInteger(out.status) ? out.status : 200, headers, body };
+}
+`
+
+// agentPrelude builds the host APIs agents see from the host functions.
+const agentPrelude = `(() => {
+  const g = globalThis;
+  const hostFetch = g.__phala_fetch, hostChat = g.__phala_llm_chat, hostModels = g.__phala_llm_models,
+    hostCall = g.__phala_agents_call, hostLog = g.__phala_log, kvGet = g.__phala_kv_get, kvSet = g.__phala_kv_set, kvDel = g.__phala_kv_delete;
+  class Headers {
+    constructor(h) { this.h = {}; for (const [k, v] of Object.entries(h ?? {})) this.h[k.toLowerCase()] = String(v); }
+    get(k) { const v = this.h[String(k).toLowerCase()]; return v === undefined ? null : v; }
+    has(k) { return String(k).toLowerCase() in this.h; }
+    entries() { return Object.entries(this.h)[Symbol.iterator](); }
+    forEach(f) { for (const [k, v] of Object.entries(this.h)) f(v, k, this); }
+  }
+  g.Headers = Headers;
+  g.fetch = async (url, init) => {
+    init = init ?? {};
+    let headers = init.headers ?? {};
+    if (headers instanceof Headers) headers = headers.h;
+    let body = init.body;
+    if (body !== undefined && body !== null && typeof body !== "string") body = JSON.stringify(body);
+    const r = JSON.parse(await hostFetch(String(url), JSON.stringify({ method: init.method ?? "GET", headers, body: body ?? "" })));
+    return { ok: r.status >= 200 && r.status < 300, status: r.status, url: r.url, headers: new Headers(r.headers),
+      text: async () => r.body, json: async () => JSON.parse(r.body) };
+  };
+  g.llm = Object.freeze({
+    chat: async (req) => JSON.parse(await hostChat(JSON.stringify(req ?? {}))),
+    models: async () => JSON.parse(await hostModels()),
+  });
+  g.agents = Object.freeze({ call: async (id, req) => JSON.parse(await hostCall(String(id), JSON.stringify(req ?? {}))) });
+  g.kv = Object.freeze({
+    get: (k) => { const v = kvGet(String(k)); return v === null || v === undefined ? null : JSON.parse(v); },
+    set: (k, v) => { kvSet(String(k), JSON.stringify(v === undefined ? null : v)); },
+    delete: (k) => { kvDel(String(k)); },
+  });
+  const line = (level) => (...a) => hostLog(level, a.map((x) => typeof x === "string" ? x : JSON.stringify(x)).join(" "));
+  g.console = Object.freeze({ log: line("info"), info: line("info"), warn: line("warn"), error: line("error"), debug: line("debug") });
+  for (const k of ["__phala_fetch", "__phala_llm_chat", "__phala_llm_models", "__phala_agents_call", "__phala_log", "__phala_kv_get", "__phala_kv_set", "__phala_kv_delete"]) delete g[k];
+})();
+`
+
+// AgentRuntime is what agents may reach from a worker: set by the
+// operator, applied inside the enclave.
+type AgentRuntime struct {
+	// Egress is the policy of fetch; its zero value refuses loopback,
+	// private, link-local and metadata addresses.
+	Egress egress.Policy
+	// Router serves llm.chat and the OpenAI-compatible API; nil means no
+	// models.
+	Router *llm.Router
+	// Limits bound one handler call (default 10 s, 64 MiB, 1 MiB out).
+	Limits sandbox.Limits
+	// MaxDepth bounds agents.call chains (default 3).
+	MaxDepth int
+}
+
+func (rt AgentRuntime) withDefaults() AgentRuntime {
+	if rt.Limits.Time == 0 {
+		rt.Limits.Time = 10 * time.Second
+	}
+	if rt.Limits.Memory == 0 {
+		rt.Limits.Memory = 64 << 20
+	}
+	if rt.Limits.Output == 0 {
+		rt.Limits.Output = 1 << 20
+	}
+	if rt.MaxDepth == 0 {
+		rt.MaxDepth = 3
+	}
+	if rt.Router == nil {
+		rt.Router = llm.NewRouter()
+	}
+	return rt
+}
+
+// SetAgentRuntime configures the agent runtime; call it before serving.
+func (e *Enclave) SetAgentRuntime(rt AgentRuntime) {
+	e.agentsMu.Lock()
+	defer e.agentsMu.Unlock()
+	e.agentRT = rt.withDefaults()
+}
+
+// Router is the enclave's AI router.
+func (e *Enclave) Router() *llm.Router {
+	e.agentsMu.Lock()
+	defer e.agentsMu.Unlock()
+	return e.agentRT.Router
+}
+
+func compileAgent(code []byte) (*sandbox.Program, error) {
+	bundle, err := sandbox.Bundle(map[string]string{"entry.js": agentEntry, "agent.js": string(code)}, "entry.js")
+	if err != nil {
+		return nil, err
+	}
+	return sandbox.Compile(bundle, sandbox.CompileOptions{})
+}
+
+// agentOutput is what the wrapped handler returns.
+type agentOutput struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+// jsonArg reads string argument i of a host call.
+func jsonArg(args []any, i int) (string, error) {
+	if i >= len(args) {
+		return "", fmt.Errorf("missing argument %d", i+1)
+	}
+	s, ok := args[i].(string)
+	if !ok {
+		return "", fmt.Errorf("argument %d must be a string", i+1)
+	}
+	return s, nil
+}
+
+func marshalString(v any) (any, error) {
+	raw, err := json.Marshal(v)
+	return string(raw), err
+}

@@ -1,0 +1,207 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// TestAgentsEndToEnd: two agents on a devnet cluster, one in TypeScript
+// using a secret, fetch, its KV store, its log and agents.call to the other,
+// written in the shape of Phala's agent template. Calls are authenticated,
+// policed and paid; the answer is signed by the worker; the secret stays in
+// the enclaves.
+func TestAgentsEndToEnd(t *testing.T) {
+	const canary = "sk-agent-canary-51c0ffee"
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+canary {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte("private data"))
+	}))
+	defer server.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("should not be reached")) }))
+	defer other.Close()
+
+	logs := &lockedBuffer{}
+	home := filepath.Join(t.TempDir(), "devnet")
+	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1, Cluster: true,
+		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}},
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	ctx := context.Background()
+	c, _ := client.New(d.RPCURL)
+	alice, _ := d.Keyring.PrivKey("alice")
+	bob, _ := d.Keyring.PrivKey("bob")
+	carol, _ := d.Keyring.PrivKey("carol")
+	var cl clusters.Cluster
+	eventually(t, "the devnet cluster's member to hold its key", func() (bool, error) {
+		var list []clusters.Cluster
+		_, err := c.Query(ctx, "/clusters/list", &list)
+		if len(list) == 1 {
+			cl = list[0]
+		}
+		return len(list) == 1 && len(cl.Holders) == 1, err
+	})
+	member := d.Workers[1]
+
+	deploy := func(file string, policy agents.Policy, price pha.Amount) [32]byte {
+		t.Helper()
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := sandbox.Bundle(map[string]string{filepath.Base(file): string(src)}, filepath.Base(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash, _, err := c.UploadCode(ctx, alice, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := c.DeployAgent(ctx, alice, hash, [32]byte(cl.ID), policy, price)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the agent's keys", func() (bool, error) {
+			a, err := c.Agent(ctx, id)
+			return len(a.ECDHKey) == 32, err
+		})
+		return id
+	}
+	helper := deploy("testdata/agents/template.js", agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	main := deploy("testdata/agents/main.ts", agents.Policy{Kind: agents.PolicyAllowList, Allow: []address.Address{addrOf(bob)}}, pha.Whole(1))
+	if _, err := c.SetAgentSecrets(ctx, alice, main, map[string]string{"API_KEY": canary}); err != nil {
+		t.Fatal(err)
+	}
+	endpoint := member.Endpoint()
+	args, _ := json.Marshal(map[string]string{"server": server.URL, "loopback": other.URL, "helper": hex.EncodeToString(helper[:])})
+
+	// A caller the policy refuses, then an allowed one with no escrow.
+	if _, err := c.CallAgent(ctx, carol, endpoint, main, "POST", "/run", args); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("carol: %v", err)
+	}
+	if _, err := c.CallAgent(ctx, bob, endpoint, main, "POST", "/run", args); err == nil || !strings.Contains(err.Error(), "402") {
+		t.Fatalf("bob without escrow: %v", err)
+	}
+	if _, err := c.Send(ctx, bob, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10)}); err != nil {
+		t.Fatal(err)
+	}
+	var r *client.AgentResponse
+	eventually(t, "bob's call once the escrow is visible", func() (bool, error) {
+		r, err = c.CallAgent(ctx, bob, endpoint, main, "POST", "/run?q=1", args)
+		if err != nil && strings.Contains(err.Error(), "402") {
+			return false, nil
+		}
+		return true, err
+	})
+	var out struct {
+		Fetched, Loopback, Metadata, Path string
+		Helper                            map[string]string
+		Count                             int
+		Q                                 []string
+	}
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		t.Fatalf("answer %s: %v", r.Body, err)
+	}
+	if r.Status != 200 || out.Fetched != "private data" || out.Count != 1 || out.Path != "/run" || len(out.Q) != 1 ||
+		out.Helper["echo"] != "hello" || out.Helper["path"] != "/echo" || out.Helper["method"] != "POST" {
+		t.Fatalf("answer %d %s", r.Status, r.Body)
+	}
+	if !strings.Contains(out.Loopback, "loopback") || !strings.Contains(out.Metadata, "169.254.169.254") {
+		t.Fatalf("egress not refused: loopback %q, metadata %q", out.Loopback, out.Metadata)
+	}
+	// The answer is signed by a registered worker over this request.
+	w, err := c.VerifyWorker(ctx, r.Proof)
+	if err != nil || w.ID != member.ID() {
+		t.Fatalf("signer %v: %v", w.ID, err)
+	}
+	if err := r.Proof.Verify("phala-devnet", r.Status, append(r.Body, ' ')); err == nil {
+		t.Fatal("a changed body still verifies")
+	}
+
+	// A signed request sent twice is served once.
+	req, _ := http.NewRequest("POST", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/run", bytes.NewReader(args))
+	agentio.Sign(req, "phala-devnet", main, args, bob, time.Now())
+	for i, want := range []int{200, http.StatusConflict} {
+		again := req.Clone(ctx)
+		again.Body = io.NopCloser(bytes.NewReader(args))
+		resp, err := http.DefaultClient.Do(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("send %d: %s, want %d", i, resp.Status, want)
+		}
+	}
+
+	// The calls are settled on chain from bob's escrow: 1 PHA a call to
+	// alice, the owner, plus the network part.
+	eventually(t, "the receipts to settle", func() (bool, error) {
+		a, err := c.Agent(ctx, main)
+		return a.Calls == 2 && a.Fees == pha.Whole(2), err
+	})
+	var esc agents.EscrowView
+	c.Query(ctx, "/agents/escrow/"+addrOf(bob).String(), &esc)
+	if !esc.Balance.LT(pha.Whole(8)) {
+		t.Fatalf("bob's escrow %s after two paid calls", esc.Balance.PHA())
+	}
+
+	// The owner reads the agent's log, sealed to a reply key.
+	reply, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	lreq, _ := http.NewRequest("GET", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/_logs", nil)
+	lreq.Header.Set(agentio.HeaderReplyKey, hex.EncodeToString(reply.PublicKey().Bytes()))
+	agentio.Sign(lreq, "phala-devnet", main, nil, alice, time.Now())
+	resp, err := http.DefaultClient.Do(lreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealedLog, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	env, err := envelope.Decode(sealedLog)
+	if err != nil {
+		t.Fatalf("log %s: %v", sealedLog, err)
+	}
+	plain, err := envelope.Open(reply, envelope.PurposeAgentLog, env)
+	if err != nil || !strings.Contains(string(plain), "served call 1 with key "+canary) {
+		t.Fatalf("log: %s %v", plain, err)
+	}
+	d.Stop()
+	secrets := map[string][]byte{"agent secret": []byte(canary)}
+	assertNoSecretsUnder(t, home, secrets)
+	assertNoSecrets(t, "logs", logs.Bytes(), secrets)
+}
+
+func addrOf(k ed25519.PrivateKey) address.Address {
+	return address.FromPubKey(k.Public().(ed25519.PublicKey))
+}

@@ -1,0 +1,85 @@
+package worker
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/pruntime"
+)
+
+// maxAgentBody bounds an agent request body.
+const maxAgentBody = 1 << 20
+
+// serveAgent hands /agents/{id}/... to the enclave and writes its signed
+// answer. The host sees the request and the answer (use end-to-end
+// encrypted bodies to keep them from it), never the agent's secrets.
+func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
+	idText := r.PathValue("id")
+	id, err := hex.DecodeString(idText)
+	if err != nil || len(id) != 32 {
+		http.Error(rw, "agent id must be 64 hex characters", http.StatusBadRequest)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAgentBody+1))
+	if err != nil {
+		http.Error(rw, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > maxAgentBody {
+		http.Error(rw, fmt.Sprintf("request body over %d bytes", maxAgentBody), http.StatusRequestEntityTooLarge)
+		return
+	}
+	rest := "/" + r.PathValue("rest")
+	req := pruntime.AgentRequest{Agent: [32]byte(id), Method: r.Method, URI: r.URL.RequestURI(), Path: rest, Query: r.URL.Query(), Headers: r.Header, Body: body}
+	var resp pruntime.AgentResponse
+	if rest == "/_logs" {
+		resp, err = w.enclave.AgentLogs(r.Context(), w.src, req)
+	} else {
+		resp, err = w.enclave.CallAgent(r.Context(), w.src, req)
+	}
+	if err != nil {
+		status := agentStatus(err)
+		if status == http.StatusInternalServerError && !errors.Is(err, pruntime.ErrAgentFailed) {
+			w.log.Warn("agent call failed", "agent", idText, "err", err)
+		}
+		http.Error(rw, err.Error(), status)
+		return
+	}
+	for k, v := range resp.Headers {
+		if !strings.HasPrefix(strings.ToLower(k), "x-phala-") {
+			rw.Header().Set(k, v)
+		}
+	}
+	h := rw.Header()
+	h.Set(agentio.HeaderWorker, hex.EncodeToString(resp.Proof.Worker[:]))
+	h.Set(agentio.HeaderRequestHash, hex.EncodeToString(resp.Proof.RequestHash[:]))
+	h.Set(agentio.HeaderResponseSignature, hex.EncodeToString(resp.Proof.Signature))
+	status := resp.Status
+	if status < 100 || status > 599 {
+		status = http.StatusOK
+	}
+	rw.WriteHeader(status)
+	rw.Write(resp.Body)
+}
+
+// agentStatus maps an enclave error to an HTTP status.
+func agentStatus(err error) int {
+	switch {
+	case errors.Is(err, pruntime.ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, pruntime.ErrPayment):
+		return http.StatusPaymentRequired
+	case errors.Is(err, pruntime.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, pruntime.ErrNoAgent):
+		return http.StatusNotFound
+	case errors.Is(err, pruntime.ErrReplay):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
