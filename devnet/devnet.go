@@ -25,6 +25,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/gateway"
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
@@ -67,6 +68,9 @@ type Options struct {
 	// Agents configures the workers' agent runtime: fetch's egress policy
 	// and the AI router.
 	Agents pruntime.AgentRuntime
+	// GatewayAddr serves the gateway ("" for none; "127.0.0.1:0" picks a
+	// port).
+	GatewayAddr string
 	// OpsAddr serves /metrics, /healthz and /readyz ("" for none;
 	// "127.0.0.1:0" picks a port).
 	OpsAddr string
@@ -83,6 +87,8 @@ type Devnet struct {
 	Workers []*worker.Worker
 	// OpsURL is where /metrics, /healthz and /readyz answer, if served.
 	OpsURL string
+	// Gateway is the devnet's gateway, if it runs one.
+	Gateway *gateway.Gateway
 	// services run beside the validator and stop before it, last started
 	// first stopped.
 	services []Service
@@ -187,6 +193,16 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	}
 	if o.Gatekeepers > 0 {
 		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
+	}
+	if o.GatewayAddr != "" {
+		g, err := gateway.Start(ctx, gateway.Options{NodeURL: d.RPCURL, Listen: o.GatewayAddr, Logger: o.Logger.With("service", "gateway"),
+			ProbeEvery: max(o.BlockTime, 500*time.Millisecond)})
+		if err != nil {
+			d.Stop()
+			return nil, fmt.Errorf("start gateway: %w", err)
+		}
+		d.Gateway = g
+		d.services = append(d.services, g)
 	}
 	if o.Cluster && len(d.Workers) > 0 {
 		members := d.Workers[max(o.Gatekeepers, 0):]

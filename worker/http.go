@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ func (w *Worker) routes() http.Handler {
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
 	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
+	mux.Handle("/v1/", w.enclave.LLMHandler(w.src))
+	mux.HandleFunc("GET /attestation", w.serveAttestation)
 	return mux
 }
 
@@ -72,4 +75,21 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 	}
 	rw.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(rw).Encode(resp)
+}
+
+// serveAttestation answers GET /attestation?nonce=<hex>: fresh evidence
+// binding the caller's nonce to this worker's identity.
+func (w *Worker) serveAttestation(rw http.ResponseWriter, r *http.Request) {
+	nonce, err := hex.DecodeString(r.URL.Query().Get("nonce"))
+	if err != nil {
+		http.Error(rw, "nonce must be hex", http.StatusBadRequest)
+		return
+	}
+	rep, err := w.enclave.Attest(nonce)
+	if err != nil {
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(rep)
 }

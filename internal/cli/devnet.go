@@ -13,6 +13,7 @@ import (
 
 func newDevnetCmd(g *globals) *cobra.Command {
 	o := devnet.Options{}
+	var rtFlags runtimeFlags
 	cmd := &cobra.Command{
 		Use:   "devnet",
 		Short: "Run a whole local network in one process",
@@ -44,6 +45,9 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 			if o.Gatekeepers == 0 {
 				o.Gatekeepers = -1
 			}
+			if o.Agents, err = rtFlags.runtime(); err != nil {
+				return err
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			d, err := devnet.Start(ctx, o)
@@ -67,6 +71,8 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 	f.BoolVar(&o.Cluster, "cluster", true, "on a new chain, make a cluster (owned by alice) of the workers that are not gatekeepers")
 	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")
 	f.StringVar(&o.OpsAddr, "ops-listen", "127.0.0.1:0", "address for /metrics, /healthz and /readyz (port 0 picks one; empty disables)")
+	f.StringVar(&o.GatewayAddr, "gateway-listen", "127.0.0.1:0", "address of the gateway: agents and the OpenAI-compatible AI router (port 0 picks one; empty disables)")
+	rtFlags.register(f)
 	return cmd
 }
 
@@ -82,6 +88,9 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 	fmt.Fprintf(w, "  rpc:       %s\n", d.RPCURL)
 	if d.OpsURL != "" {
 		fmt.Fprintf(w, "  metrics:   %s/metrics (health: /healthz, /readyz)\n", d.OpsURL)
+	}
+	if d.Gateway != nil {
+		fmt.Fprintf(w, "  gateway:   %s (agents: /agents/<id>/..., OpenAI API: /v1/chat/completions, /v1/models)\n", d.Gateway.URL())
 	}
 	fmt.Fprintf(w, "  accounts (keyring-backend test):\n")
 	for _, name := range devnet.Accounts {

@@ -80,6 +80,9 @@ Start everything locally with:
 		newGovCmd(g),
 		newClusterCmd(g),
 		newContractCmd(g),
+		newAgentCmd(g),
+		newGatewayCmd(g),
+		newVerifyCmd(g),
 		newBenchCmd(g),
 	)
 	return root

@@ -20,6 +20,7 @@ import (
 func newWorkerCmd(g *globals) *cobra.Command {
 	var (
 		operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
+		rtFlags                                                       runtimeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -92,11 +93,15 @@ worker fetches it from --node once and keeps it in --home (trust on first use).`
 			default:
 				return fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", teeKind)
 			}
+			rt, err := rtFlags.runtime()
+			if err != nil {
+				return err
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			w, err := worker.Start(ctx, worker.Options{
 				Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
-				Listen: listen, PublicURL: publicURL, Logger: logger,
+				Listen: listen, PublicURL: publicURL, Logger: logger, Agents: rt,
 			})
 			if err != nil {
 				return err
@@ -113,6 +118,7 @@ worker fetches it from --node once and keeps it in --home (trust on first use).`
 	f.StringVar(&publicURL, "public-url", "", "endpoint registered on chain (default http://<listen address>)")
 	f.StringVar(&genesisPath, "genesis", "", "genesis.json to trust (default: --home/genesis.json, fetched from --node on first start)")
 	f.StringVar(&simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
+	rtFlags.register(f)
 	cmd.MarkFlagRequired("operator")
 	return cmd
 }

@@ -1,0 +1,326 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
+)
+
+// maxBody bounds a request body the gateway buffers for retries.
+const maxBody = 1 << 20
+
+// cacheFor is how long chain lookups are reused.
+const cacheFor = 2 * time.Second
+
+// agentWorkers returns the endpoints of the workers holding the key of an
+// agent's cluster.
+func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, error) {
+	key := "agent/" + hex.EncodeToString(id[:])
+	if v, ok := g.cached(key); ok {
+		return v, nil
+	}
+	var a agents.AgentView
+	if _, err := g.chain.Query(ctx, "/agents/agent/"+hex.EncodeToString(id[:]), &a); err != nil {
+		return nil, err
+	}
+	var cl clusters.Cluster
+	if _, err := g.chain.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(a.Cluster), &cl); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range cl.Holders {
+		var w registry.Worker
+		if _, err := g.chain.Query(ctx, "/registry/worker/"+hex.EncodeToString(m), &w); err == nil && w.Endpoint != "" {
+			out = append(out, strings.TrimRight(w.Endpoint, "/"))
+		}
+	}
+	g.store(key, out)
+	return out, nil
+}
+
+// allWorkers returns every registered worker endpoint.
+func (g *Gateway) allWorkers(ctx context.Context) ([]string, error) {
+	if v, ok := g.cached("all"); ok {
+		return v, nil
+	}
+	var ws []registry.Worker
+	if _, err := g.chain.Query(ctx, "/registry/workers", &ws); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, w := range ws {
+		if w.Endpoint != "" {
+			out = append(out, strings.TrimRight(w.Endpoint, "/"))
+		}
+	}
+	g.store("all", out)
+	return out, nil
+}
+
+func (g *Gateway) cached(key string) ([]string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c, ok := g.cache[key]
+	return c.val, ok && time.Since(c.at) < cacheFor
+}
+
+func (g *Gateway) store(key string, v []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cache[key] = cached{at: time.Now(), val: v}
+	for _, e := range v {
+		if _, ok := g.health[e]; !ok {
+			g.health[e] = true // optimistic until the first probe
+		}
+	}
+}
+
+// healthy orders candidates for one call: healthy ones first, rotated so
+// calls spread over them, then the rest as a last resort. With nil it
+// lists every endpoint known healthy.
+func (g *Gateway) healthy(candidates []string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if candidates == nil {
+		var out []string
+		for e, ok := range g.health {
+			if ok {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	var good, bad []string
+	for _, e := range candidates {
+		if g.health[e] {
+			good = append(good, e)
+		} else {
+			bad = append(bad, e)
+		}
+	}
+	if len(good) > 0 {
+		g.next++
+		k := g.next % len(good)
+		good = append(good[k:], good[:k]...)
+	}
+	return append(good, bad...)
+}
+
+func (g *Gateway) markDown(endpoint string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.health[endpoint] = false
+}
+
+// probeLoop checks every known worker's /readyz.
+func (g *Gateway) probeLoop(ctx context.Context) {
+	defer close(g.done)
+	t := time.NewTicker(g.o.ProbeEvery)
+	defer t.Stop()
+	probe := &http.Client{Timeout: time.Second}
+	for {
+		g.allWorkers(ctx)
+		g.mu.Lock()
+		eps := make([]string, 0, len(g.health))
+		for e := range g.health {
+			eps = append(eps, e)
+		}
+		g.mu.Unlock()
+		for _, e := range eps {
+			ok := false
+			if resp, err := probe.Get(e + "/readyz"); err == nil {
+				ok = resp.StatusCode == http.StatusOK
+				resp.Body.Close()
+			}
+			g.mu.Lock()
+			g.health[e] = ok
+			g.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// authenticate is the gateway's front-line check of the caller; the
+// enclave checks again and is what counts.
+func (g *Gateway) authenticate(ctx context.Context, r *http.Request, agent [32]byte, body []byte) error {
+	_, signed, err := agentio.VerifySigned(r.Header, g.chainID, agent, r.Method, r.URL.RequestURI(), body, time.Now())
+	if signed {
+		return err
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return agentio.ErrUnsigned
+	}
+	h := sha256.Sum256([]byte(tok))
+	var k agents.APIKey
+	if _, err := g.chain.Query(ctx, "/agents/apikey/"+hex.EncodeToString(h[:]), &k); err != nil {
+		return fmt.Errorf("unknown API key")
+	}
+	if len(k.Agent) != 0 && [32]byte(k.Agent) != agent {
+		return fmt.Errorf("this API key is limited to agent %x", []byte(k.Agent))
+	}
+	return nil
+}
+
+func (g *Gateway) serveAgent(w http.ResponseWriter, r *http.Request) {
+	id, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(id) != 32 {
+		g.fail(w, "agent", http.StatusBadRequest, "agent id must be 64 hex characters")
+		return
+	}
+	body, ok := g.readBody(w, r, "agent")
+	if !ok {
+		return
+	}
+	if err := g.authenticate(r.Context(), r, [32]byte(id), body); err != nil {
+		g.fail(w, "agent", http.StatusUnauthorized, err.Error())
+		return
+	}
+	eps, err := g.agentWorkers(r.Context(), [32]byte(id))
+	if err != nil {
+		g.fail(w, "agent", http.StatusNotFound, err.Error())
+		return
+	}
+	g.forward(w, r, "agent", body, eps)
+}
+
+func (g *Gateway) serveRouter(w http.ResponseWriter, r *http.Request) {
+	body, ok := g.readBody(w, r, "router")
+	if !ok {
+		return
+	}
+	if err := g.authenticate(r.Context(), r, [32]byte{}, body); err != nil {
+		g.failJSON(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	eps, err := g.allWorkers(r.Context())
+	if err != nil {
+		g.failJSON(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	g.forward(w, r, "router", body, eps)
+}
+
+func (g *Gateway) serveAttestation(w http.ResponseWriter, r *http.Request) {
+	var wr registry.Worker
+	if _, err := g.chain.Query(r.Context(), "/registry/worker/"+r.PathValue("id"), &wr); err != nil || wr.Endpoint == "" {
+		g.fail(w, "attestation", http.StatusNotFound, "no such worker with an endpoint")
+		return
+	}
+	r.URL.Path = "/attestation"
+	g.forward(w, r, "attestation", nil, []string{strings.TrimRight(wr.Endpoint, "/")})
+}
+
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, route string) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		g.fail(w, route, http.StatusBadRequest, "read body: "+err.Error())
+		return nil, false
+	}
+	if len(body) > maxBody {
+		g.fail(w, route, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", maxBody))
+		return nil, false
+	}
+	return body, true
+}
+
+// hopHeaders are not forwarded.
+var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true}
+
+// forward sends the request to the first reachable endpoint and streams
+// the answer back (server-sent events included).
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, body []byte, eps []string) {
+	order := g.healthy(eps)
+	if len(order) == 0 {
+		g.fail(w, route, http.StatusServiceUnavailable, "no worker available")
+		return
+	}
+	start := time.Now()
+	var lastErr error
+	for i, ep := range order {
+		if i > g.o.Retries {
+			break
+		}
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, ep+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			g.fail(w, route, http.StatusBadRequest, err.Error())
+			return
+		}
+		for k, v := range r.Header {
+			if !hopHeaders[k] {
+				req.Header[k] = v
+			}
+		}
+		resp, err := g.fwd.Do(req)
+		if err != nil {
+			if r.Context().Err() != nil {
+				return
+			}
+			lastErr = err
+			g.markDown(ep)
+			g.metrics.retries.WithLabelValues(route).Inc()
+			continue
+		}
+		for k, v := range resp.Header {
+			if !hopHeaders[k] {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(resp.StatusCode)
+		copyFlushing(w, resp.Body)
+		resp.Body.Close()
+		g.metrics.requests.WithLabelValues(route, fmt.Sprint(resp.StatusCode)).Inc()
+		g.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		return
+	}
+	g.fail(w, route, http.StatusBadGateway, fmt.Sprintf("no worker answered: %v", lastErr))
+}
+
+// copyFlushing copies a body, flushing after each read so streamed events
+// reach the caller as they come.
+func copyFlushing(w http.ResponseWriter, r io.Reader) {
+	f, _ := w.(http.Flusher)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			if f != nil {
+				f.Flush()
+			}
+		}
+		if err != nil {
+			return // io.EOF, or the caller or the worker went away
+		}
+	}
+}
+
+func (g *Gateway) fail(w http.ResponseWriter, route string, status int, msg string) {
+	g.metrics.requests.WithLabelValues(route, fmt.Sprint(status)).Inc()
+	http.Error(w, msg, status)
+}
+
+// failJSON answers in the OpenAI error shape, for /v1 clients.
+func (g *Gateway) failJSON(w http.ResponseWriter, status int, msg string) {
+	g.metrics.requests.WithLabelValues("router", fmt.Sprint(status)).Inc()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":{"message":%q,"type":"gateway_error","code":%d}}`, msg, status)
+}

@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/llm/local"
+	"github.com/phalanetwork/phala/llm/openai"
+	"github.com/phalanetwork/phala/pruntime"
+)
+
+// runtimeFlags are the agent-runtime settings of a worker (and of the
+// devnet's workers): the models of the AI router and fetch's exceptions.
+type runtimeFlags struct {
+	llmModel    string
+	providers   []string
+	egressHosts []string
+	egressCIDRs []string
+}
+
+func (r *runtimeFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&r.llmModel, "llm-model", "", "GGUF model file for the AI router's embedded local provider (e.g. ../shared/models/stories260K.gguf)")
+	f.StringArrayVar(&r.providers, "llm-provider", nil, "an OpenAI-compatible provider NAME=BASE_URL (its API key from $PHALA_LLM_KEY_<NAME>); repeatable")
+	f.StringArrayVar(&r.egressHosts, "egress-allow-host", nil, "HOST:PORT agents may fetch although it is private or loopback; repeatable")
+	f.StringArrayVar(&r.egressCIDRs, "egress-allow-cidr", nil, "address prefix agents may fetch although it is private or loopback; repeatable")
+}
+
+// runtime builds the enclave's agent runtime from the flags.
+func (r *runtimeFlags) runtime() (pruntime.AgentRuntime, error) {
+	rt := pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: r.egressHosts}}
+	for _, c := range r.egressCIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return rt, fmt.Errorf("--egress-allow-cidr %q: %w", c, err)
+		}
+		rt.Egress.Allow = append(rt.Egress.Allow, p)
+	}
+	if err := rt.Egress.Validate(); err != nil {
+		return rt, err
+	}
+	var providers []llm.Provider
+	if r.llmModel != "" {
+		p, err := local.New(r.llmModel)
+		if err != nil {
+			return rt, fmt.Errorf("--llm-model: %w", err)
+		}
+		providers = append(providers, p)
+	} else {
+		providers = append(providers, local.Unconfigured())
+	}
+	for _, spec := range r.providers {
+		name, base, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || base == "" {
+			return rt, fmt.Errorf("--llm-provider %q: want NAME=BASE_URL", spec)
+		}
+		p, err := openai.New(name, base, os.Getenv("PHALA_LLM_KEY_"+strings.ToUpper(name)))
+		if err != nil {
+			return rt, fmt.Errorf("--llm-provider %s: %w", name, err)
+		}
+		providers = append(providers, p)
+	}
+	rt.Router = llm.NewRouter(providers...)
+	return rt, nil
+}

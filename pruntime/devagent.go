@@ -1,0 +1,165 @@
+package pruntime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+
+	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// DevAgent runs an agent on the developer's machine, outside any chain
+// and any TEE, with the same handler shapes and host APIs (fetch under the
+// same egress policy, llm, an in-memory kv, console to Log); agents.call
+// needs a network and fails. It is for phala agent dev.
+type DevAgent struct {
+	Runtime AgentRuntime
+	Secrets map[string]string
+	Log     func(level, text string)
+
+	mu   sync.Mutex
+	kv   map[string]string
+	hash [32]byte
+	prog *sandbox.Program
+}
+
+// DevResponse is a handler's answer.
+type DevResponse struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+// Call runs code (a bundled module; recompiled when it changes) on one
+// request.
+func (d *DevAgent) Call(ctx context.Context, code []byte, method, path string, query url.Values, headers map[string]string, body []byte) (DevResponse, error) {
+	d.mu.Lock()
+	if d.kv == nil {
+		d.kv = map[string]string{}
+		d.Runtime = d.Runtime.withDefaults()
+	}
+	if h := sha256.Sum256(code); h != d.hash || d.prog == nil {
+		p, err := compileAgent(code)
+		if err != nil {
+			d.mu.Unlock()
+			return DevResponse{}, err
+		}
+		d.prog, d.hash = p, h
+	}
+	prog, rt := d.prog, d.Runtime
+	d.mu.Unlock()
+	secret := map[string]any{}
+	for k, v := range d.Secrets {
+		secret[k] = v
+	}
+	if query == nil {
+		query = url.Values{}
+	}
+	in := map[string]any{"method": method, "path": path, "queries": map[string][]string(query), "headers": headers, "body": string(body), "secret": secret}
+	res, err := prog.Call(ctx, "__phala_agent", []any{in}, d.env(rt), rt.Limits)
+	if err != nil {
+		return DevResponse{}, err
+	}
+	var out DevResponse
+	return out, json.Unmarshal(res.Value, &out)
+}
+
+func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
+	session := egress.NewSession(rt.Egress)
+	log := d.Log
+	if log == nil {
+		log = func(string, string) {}
+	}
+	kvFunc := func(del bool) sandbox.HostFunc {
+		return func(args []any) (any, error) {
+			k, err := jsonArg(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if del {
+				delete(d.kv, k)
+				return nil, nil
+			}
+			if len(args) > 1 {
+				v, err := jsonArg(args, 1)
+				if err != nil {
+					return nil, err
+				}
+				d.kv[k] = v
+				return nil, nil
+			}
+			if v, ok := d.kv[k]; ok {
+				return v, nil
+			}
+			return nil, nil
+		}
+	}
+	return sandbox.Env{
+		Prelude: agentPrelude,
+		Funcs: map[string]sandbox.HostFunc{
+			"__phala_log": func(args []any) (any, error) {
+				level, _ := jsonArg(args, 0)
+				msg, _ := jsonArg(args, 1)
+				log(level, msg)
+				return nil, nil
+			},
+			"__phala_kv_get":    kvFunc(false),
+			"__phala_kv_set":    kvFunc(false),
+			"__phala_kv_delete": kvFunc(true),
+		},
+		Async: map[string]sandbox.AsyncFunc{
+			"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
+				u, err := jsonArg(args, 0)
+				if err != nil {
+					return nil, err
+				}
+				initText, _ := jsonArg(args, 1)
+				var init struct {
+					Method  string            `json:"method"`
+					Headers map[string]string `json:"headers"`
+					Body    string            `json:"body"`
+				}
+				json.Unmarshal([]byte(initText), &init)
+				r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: []byte(init.Body)})
+				if err != nil {
+					return nil, err
+				}
+				return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
+			},
+			"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
+				text, err := jsonArg(args, 0)
+				if err != nil {
+					return nil, err
+				}
+				var req llm.ChatRequest
+				if err := json.Unmarshal([]byte(text), &req); err != nil {
+					return nil, fmt.Errorf("llm.chat: %v", err)
+				}
+				req.Stream = false
+				resp, err := rt.Router.Chat(ctx, "dev", req, nil)
+				if err != nil {
+					return nil, err
+				}
+				return marshalString(resp)
+			},
+			"__phala_llm_models": func(ctx context.Context, _ []any) (any, error) {
+				ms, err := rt.Router.Models(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return marshalString(ms)
+			},
+			"__phala_agents_call": func(context.Context, []any) (any, error) {
+				return nil, errors.New("agents.call needs a network: deploy the agents and call them through a gateway")
+			},
+		},
+	}
+}
