@@ -1,0 +1,272 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/phalanetwork/phala/llm"
+)
+
+// ProviderName is the provider part of the local models' names ("local/stories260K").
+const ProviderName = "local"
+
+// DefaultMaxTokens is the completion length when ChatRequest.MaxTokens is 0.
+const DefaultMaxTokens = 128
+
+// errNotConfigured is an Unconfigured provider's error: its message says
+// how to load a model, and it wraps llm.ErrNotConfigured.
+var errNotConfigured error = notConfiguredError{}
+
+type notConfiguredError struct{}
+
+// Error is the message telling how to load a model.
+func (notConfiguredError) Error() string {
+	return "no local model loaded: start with --llm-model PATH (a GGUF file, e.g. ../shared/models/stories260K.gguf)"
+}
+
+// Unwrap makes the error match llm.ErrNotConfigured.
+func (notConfiguredError) Unwrap() error { return llm.ErrNotConfigured }
+
+// Provider serves one GGUF model loaded in process as llm.Provider "local".
+// Chat calls may run concurrently: each has its own KV cache.
+type Provider struct {
+	model *Model
+}
+
+var _ llm.Provider = (*Provider)(nil)
+
+// New loads the GGUF model at path once and serves it; its model name is
+// the file's base name without ".gguf".
+func New(path string) (*Provider, error) {
+	m, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewFromModel(m), nil
+}
+
+// NewFromModel serves an already loaded model under m.Name.
+func NewFromModel(m *Model) *Provider { return &Provider{model: m} }
+
+// Unconfigured returns a provider with no model, whose Models and Chat
+// fail with an error wrapping llm.ErrNotConfigured that says how to load one.
+func Unconfigured() *Provider { return &Provider{} }
+
+// Name is "local".
+func (p *Provider) Name() string { return ProviderName }
+
+// Model is the loaded model, or nil for an unconfigured provider.
+func (p *Provider) Model() *Model { return p.model }
+
+// Models lists the one loaded model.
+func (p *Provider) Models(ctx context.Context) ([]string, error) {
+	if p.model == nil {
+		return nil, errNotConfigured
+	}
+	return []string{p.model.Name}, nil
+}
+
+// Prompt is the text a chat is completed from. The template is plain: the
+// messages' contents joined by newlines, roles ignored, since the small
+// story models this provider targets are plain text completers; a
+// tokenizer.chat_template in the file is not used.
+func Prompt(msgs []llm.Message) string {
+	parts := make([]string, len(msgs))
+	for i, m := range msgs {
+		parts[i] = m.Content
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Chat completes req from the loaded model: the prompt (see Prompt) is
+// tokenized with BOS, then tokens are sampled (greedy unless
+// req.Temperature > 0, with req.TopP and req.Seed, a random seed when nil)
+// until EOS, MaxTokens (default 128), the context length (prompt and
+// completion together), or one of req.Stop, which is cut from the
+// content. Text is streamed to onDelta as valid UTF-8; usage counts the
+// prompt tokens (BOS included) and the sampled tokens (EOS not).
+func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+	if p.model == nil {
+		return llm.ChatResponse{}, errNotConfigured
+	}
+	m := p.model
+	if req.Model != "" && req.Model != m.Name {
+		return llm.ChatResponse{}, fmt.Errorf("%w: local serves %q, not %q", llm.ErrUnknownModel, m.Name, req.Model)
+	}
+	if len(req.Messages) == 0 {
+		return llm.ChatResponse{}, fmt.Errorf("%w: no messages", llm.ErrBadRequest)
+	}
+	temp, topP := 0.0, 1.0
+	if req.Temperature != nil {
+		temp = *req.Temperature
+		if !(temp >= 0 && temp <= 100) {
+			return llm.ChatResponse{}, fmt.Errorf("%w: temperature %v must be between 0 and 100", llm.ErrBadRequest, temp)
+		}
+	}
+	if req.TopP != nil {
+		topP = *req.TopP
+		if !(topP > 0 && topP <= 1) {
+			return llm.ChatResponse{}, fmt.Errorf("%w: top_p %v must be in (0, 1]", llm.ErrBadRequest, topP)
+		}
+	}
+	maxTokens := req.MaxTokens
+	if maxTokens < 0 {
+		return llm.ChatResponse{}, fmt.Errorf("%w: max_tokens %d is negative", llm.ErrBadRequest, maxTokens)
+	}
+	if maxTokens == 0 {
+		maxTokens = DefaultMaxTokens
+	}
+	seed := rand.Uint64()
+	if req.Seed != nil {
+		seed = uint64(*req.Seed)
+	}
+	prompt := m.Tokenizer.Encode(Prompt(req.Messages), m.Tokenizer.AddBOS)
+	if len(prompt) == 0 {
+		prompt = []int{m.Tokenizer.BOS} // nothing to condition on otherwise
+	}
+	if len(prompt) >= m.Config.ContextLength {
+		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
+	}
+
+	resp := llm.ChatResponse{Model: m.Name, FinishReason: "length"}
+	resp.Usage.PromptTokens = len(prompt)
+	out := newOutput(req.Stop, onDelta)
+	state := m.NewState()
+	var logits []float32
+	var err error
+	for _, tok := range prompt {
+		if err := ctx.Err(); err != nil {
+			return resp, err
+		}
+		if logits, err = state.Forward(tok); err != nil {
+			return resp, err
+		}
+	}
+	sampler := NewSampler(temp, topP, seed)
+	for resp.Usage.CompletionTokens < maxTokens {
+		if err := ctx.Err(); err != nil {
+			return resp, err
+		}
+		tok := sampler.Sample(logits)
+		if tok == m.Tokenizer.EOS {
+			resp.FinishReason = "stop"
+			break
+		}
+		resp.Usage.CompletionTokens++
+		stopped, err := out.add(m.Tokenizer.Piece(tok))
+		if err != nil {
+			return out.response(resp), err
+		}
+		if stopped {
+			resp.FinishReason = "stop"
+			break
+		}
+		if resp.Usage.CompletionTokens == maxTokens || len(prompt)+resp.Usage.CompletionTokens >= m.Config.ContextLength {
+			break // "length"
+		}
+		if logits, err = state.Forward(tok); err != nil {
+			return out.response(resp), err
+		}
+	}
+	if err := out.finish(); err != nil {
+		return out.response(resp), err
+	}
+	return out.response(resp), nil
+}
+
+// output assembles the completion text: it keeps it valid UTF-8, cuts it
+// at the first stop string, and streams what can no longer be cut.
+type output struct {
+	stops    []string
+	maxStop  int
+	onDelta  func(string) error
+	utf8     utf8Stream
+	text     strings.Builder
+	emitted  int
+	stopped  bool
+	finalLen int
+}
+
+func newOutput(stops []string, onDelta func(string) error) *output {
+	o := &output{onDelta: onDelta}
+	for _, s := range stops {
+		if s != "" {
+			o.stops = append(o.stops, s)
+			o.maxStop = max(o.maxStop, len(s))
+		}
+	}
+	return o
+}
+
+// add appends a token's bytes and reports whether a stop string was hit.
+func (o *output) add(piece []byte) (bool, error) {
+	return o.push(o.utf8.write(piece))
+}
+
+func (o *output) push(s string) (bool, error) {
+	if s == "" || o.stopped {
+		return o.stopped, nil
+	}
+	prev := o.text.Len()
+	o.text.WriteString(s)
+	text := o.text.String()
+	// A stop string that ends in the new text starts after this point.
+	from := max(0, prev-o.maxStop+1)
+	cut := -1
+	for _, st := range o.stops {
+		if i := strings.Index(text[from:], st); i >= 0 && (cut < 0 || from+i < cut) {
+			cut = from + i
+		}
+	}
+	if cut >= 0 {
+		o.stopped = true
+		o.finalLen = cut
+		return true, o.emit(text[:cut])
+	}
+	// Hold back a tail that may be the start of a stop string.
+	hold := 0
+	for _, st := range o.stops {
+		for n := min(len(st)-1, len(text)); n > hold; n-- {
+			if strings.HasSuffix(text, st[:n]) {
+				hold = n
+				break
+			}
+		}
+	}
+	return false, o.emit(text[:len(text)-hold])
+}
+
+// emit streams text[o.emitted:].
+func (o *output) emit(text string) error {
+	if len(text) <= o.emitted {
+		return nil
+	}
+	d := text[o.emitted:]
+	o.emitted = len(text)
+	if o.onDelta == nil {
+		return nil
+	}
+	return o.onDelta(d)
+}
+
+// finish flushes an unfinished UTF-8 sequence and the held-back tail.
+func (o *output) finish() error {
+	if _, err := o.push(o.utf8.flush()); err != nil {
+		return err
+	}
+	if o.stopped {
+		return nil
+	}
+	return o.emit(o.text.String())
+}
+
+func (o *output) response(r llm.ChatResponse) llm.ChatResponse {
+	r.Content = o.text.String()
+	if o.stopped {
+		r.Content = r.Content[:o.finalLen]
+	}
+	r.Usage.TotalTokens = r.Usage.PromptTokens + r.Usage.CompletionTokens
+	return r
+}

@@ -1,0 +1,320 @@
+package local
+
+import (
+	"container/heap"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/phalanetwork/phala/llm/gguf"
+)
+
+// Token types of tokenizer.ggml.token_type, as numbered by llama.cpp.
+const (
+	TokenNormal      = 1
+	TokenUnknown     = 2
+	TokenControl     = 3
+	TokenUserDefined = 4
+	TokenUnused      = 5
+	TokenByte        = 6
+)
+
+// spaceMark is SentencePiece's visible space, "▁" (U+2581).
+const spaceMark = "\u2581"
+
+// Tokenizer is a SentencePiece (tokenizer.ggml.model "llama") vocabulary
+// with scores and byte-fallback tokens, encoding as llama.cpp does.
+type Tokenizer struct {
+	// BOS is the beginning-of-sequence token (tokenizer.ggml.bos_token_id, default 1).
+	BOS int
+	// EOS is the end-of-sequence token (tokenizer.ggml.eos_token_id, default 2).
+	EOS int
+	// UNK is the unknown token (tokenizer.ggml.unknown_token_id, default 0).
+	UNK int
+	// AddBOS says whether prompts start with BOS (tokenizer.ggml.add_bos_token, default true).
+	AddBOS bool
+	// AddSpacePrefix says whether a space is put before the text as
+	// SentencePiece does (tokenizer.ggml.add_space_prefix, default true).
+	AddSpacePrefix bool
+
+	tokens []string
+	scores []float32
+	types  []int32
+	index  map[string]int
+	bytes  [256]int // id of <0xXX>, or -1
+}
+
+// NewTokenizer reads the tokenizer stored in a GGUF file's metadata.
+func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
+	if m, _ := f.Text("tokenizer.ggml.model"); m != "llama" {
+		return nil, fmt.Errorf("%w: tokenizer.ggml.model %q (only \"llama\", SentencePiece, is supported)", ErrModel, m)
+	}
+	tv, _ := f.Lookup("tokenizer.ggml.tokens")
+	toks, ok := tv.Strings()
+	if !ok || len(toks) == 0 {
+		return nil, fmt.Errorf("%w: missing tokenizer.ggml.tokens", ErrModel)
+	}
+	t := &Tokenizer{
+		tokens: toks, BOS: 1, EOS: 2, UNK: 0, AddBOS: true, AddSpacePrefix: true,
+		scores: make([]float32, len(toks)),
+		types:  make([]int32, len(toks)),
+		index:  make(map[string]int, len(toks)),
+	}
+	if sv, ok := f.Lookup("tokenizer.ggml.scores"); ok {
+		s, ok := sv.Floats()
+		if !ok || len(s) != len(toks) {
+			return nil, fmt.Errorf("%w: tokenizer.ggml.scores has %d entries for %d tokens", ErrModel, sv.Len(), len(toks))
+		}
+		for i, x := range s {
+			t.scores[i] = float32(x)
+		}
+	}
+	for i := range t.types {
+		t.types[i] = TokenNormal
+	}
+	if tv, ok := f.Lookup("tokenizer.ggml.token_type"); ok {
+		s, ok := tv.Ints()
+		if !ok || len(s) != len(toks) {
+			return nil, fmt.Errorf("%w: tokenizer.ggml.token_type has %d entries for %d tokens", ErrModel, tv.Len(), len(toks))
+		}
+		for i, x := range s {
+			t.types[i] = int32(x)
+		}
+	}
+	for _, id := range []struct {
+		key string
+		dst *int
+	}{{"bos_token_id", &t.BOS}, {"eos_token_id", &t.EOS}, {"unknown_token_id", &t.UNK}} {
+		if v, ok := f.Uint("tokenizer.ggml." + id.key); ok {
+			if v >= uint64(len(toks)) {
+				return nil, fmt.Errorf("%w: tokenizer.ggml.%s %d is outside the vocabulary (%d)", ErrModel, id.key, v, len(toks))
+			}
+			*id.dst = int(v)
+		}
+	}
+	if b, ok := f.Bool("tokenizer.ggml.add_bos_token"); ok {
+		t.AddBOS = b
+	}
+	if b, ok := f.Bool("tokenizer.ggml.add_space_prefix"); ok {
+		t.AddSpacePrefix = b
+	}
+	for i, s := range toks {
+		t.index[s] = i // a later duplicate wins, as in llama.cpp
+	}
+	for b := range t.bytes {
+		t.bytes[b] = -1
+		if id, ok := t.index[fmt.Sprintf("<0x%02X>", b)]; ok {
+			t.bytes[b] = id
+		}
+	}
+	return t, nil
+}
+
+// Len is the vocabulary size.
+func (t *Tokenizer) Len() int { return len(t.tokens) }
+
+// Token returns the vocabulary text of id ("" when out of range).
+func (t *Tokenizer) Token(id int) string {
+	if id < 0 || id >= len(t.tokens) {
+		return ""
+	}
+	return t.tokens[id]
+}
+
+// Encode tokenizes text as llama.cpp does for SentencePiece vocabularies
+// (without parsing special-token text): spaces become "▁", a leading "▁" is
+// added when AddSpacePrefix is set and text is not empty, pieces are merged
+// by best score, and characters outside the vocabulary fall back to
+// <0xXX> byte tokens. BOS is put first when addBOS is true.
+func (t *Tokenizer) Encode(text string, addBOS bool) []int {
+	var out []int
+	if addBOS {
+		out = append(out, t.BOS)
+	}
+	if text == "" {
+		return out
+	}
+	if t.AddSpacePrefix {
+		text = " " + text
+	}
+	text = strings.ReplaceAll(text, " ", spaceMark)
+
+	// One symbol per UTF-8 character (by its lead byte, as llama.cpp's
+	// utf8_len does, so invalid bytes make one-byte symbols).
+	type symbol struct {
+		start, n   int
+		prev, next int
+	}
+	var syms []symbol
+	for off := 0; off < len(text); {
+		n := min(utf8Len(text[off]), len(text)-off)
+		syms = append(syms, symbol{start: off, n: n, prev: len(syms) - 1, next: len(syms) + 1})
+		off += n
+	}
+	syms[len(syms)-1].next = -1
+
+	q := &bigramQueue{}
+	tryAdd := func(left, right int) {
+		if left < 0 || right < 0 {
+			return
+		}
+		s := text[syms[left].start : syms[right].start+syms[right].n]
+		id, ok := t.index[s]
+		if !ok {
+			return
+		}
+		heap.Push(q, bigram{left: left, right: right, score: t.scores[id], size: len(s)})
+	}
+	for i := 1; i < len(syms); i++ {
+		tryAdd(i-1, i)
+	}
+	for q.Len() > 0 {
+		b := heap.Pop(q).(bigram)
+		l, r := &syms[b.left], &syms[b.right]
+		if l.n == 0 || r.n == 0 || l.n+r.n != b.size {
+			continue // one side has been merged since
+		}
+		l.n += r.n
+		r.n = 0
+		l.next = r.next
+		if r.next >= 0 {
+			syms[r.next].prev = b.left
+		}
+		tryAdd(l.prev, b.left)
+		tryAdd(b.left, l.next)
+	}
+	for i := 0; i != -1; i = syms[i].next {
+		s := text[syms[i].start : syms[i].start+syms[i].n]
+		if id, ok := t.index[s]; ok {
+			out = append(out, id)
+			continue
+		}
+		for j := 0; j < len(s); j++ {
+			if id := t.bytes[s[j]]; id >= 0 {
+				out = append(out, id)
+			} else {
+				out = append(out, t.UNK)
+			}
+		}
+	}
+	return out
+}
+
+// utf8Len is the length of the UTF-8 sequence a lead byte announces (1
+// for continuation bytes), as llama.cpp's utf8_len.
+func utf8Len(b byte) int {
+	switch {
+	case b < 0xc0:
+		return 1
+	case b < 0xe0:
+		return 2
+	case b < 0xf0:
+		return 3
+	}
+	return 4
+}
+
+// Piece returns the bytes token id stands for: its text with "▁" as a
+// space, the byte of a <0xXX> token, nothing for control and unused
+// tokens (BOS, EOS), and "▅" for the unknown token.
+func (t *Tokenizer) Piece(id int) []byte {
+	if id < 0 || id >= len(t.tokens) {
+		return nil
+	}
+	switch t.types[id] {
+	case TokenControl, TokenUnused:
+		return nil
+	case TokenUnknown:
+		return []byte("\u2585")
+	case TokenByte:
+		for b, bid := range t.bytes {
+			if bid == id {
+				return []byte{byte(b)}
+			}
+		}
+		return nil
+	}
+	return []byte(strings.ReplaceAll(t.tokens[id], spaceMark, " "))
+}
+
+// Decode turns ids back into text: the pieces concatenated, without the
+// one space Encode put in front when AddSpacePrefix is set, and with
+// invalid UTF-8 (such as an unfinished byte-fallback sequence) replaced by
+// U+FFFD.
+func (t *Tokenizer) Decode(ids []int) string {
+	var b []byte
+	strip := t.AddSpacePrefix
+	for _, id := range ids {
+		p := t.Piece(id)
+		if len(p) == 0 {
+			continue
+		}
+		if strip && p[0] == ' ' {
+			p = p[1:]
+		}
+		strip = false
+		b = append(b, p...)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// bigram is a candidate merge of two adjacent symbols.
+type bigram struct {
+	left, right int
+	score       float32
+	size        int
+}
+
+// bigramQueue pops the best score first, then the leftmost.
+type bigramQueue []bigram
+
+func (q bigramQueue) Len() int { return len(q) }
+func (q bigramQueue) Less(i, j int) bool {
+	if q[i].score != q[j].score {
+		return q[i].score > q[j].score
+	}
+	return q[i].left < q[j].left
+}
+func (q bigramQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *bigramQueue) Push(x any)   { *q = append(*q, x.(bigram)) }
+func (q *bigramQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// utf8Stream turns a stream of bytes into valid UTF-8 text, holding back
+// an unfinished multi-byte sequence until it completes.
+type utf8Stream struct{ pending []byte }
+
+// write adds b and returns the text that is now complete; invalid bytes
+// become U+FFFD.
+func (u *utf8Stream) write(b []byte) string {
+	u.pending = append(u.pending, b...)
+	// Keep a trailing sequence that may still complete (at most 3 bytes).
+	keep := 0
+	for i := len(u.pending) - 1; i >= 0 && i >= len(u.pending)-3; i-- {
+		c := u.pending[i]
+		if c < 0x80 {
+			break
+		}
+		if c >= 0xc0 { // a lead byte: does its sequence fit in what is left?
+			if utf8Len(c) > len(u.pending)-i && !utf8.FullRune(u.pending[i:]) {
+				keep = len(u.pending) - i
+			}
+			break
+		}
+	}
+	done := u.pending[:len(u.pending)-keep]
+	s := strings.ToValidUTF8(string(done), "\uFFFD")
+	u.pending = append(u.pending[:0], u.pending[len(u.pending)-keep:]...)
+	return s
+}
+
+// flush returns what is left, an unfinished sequence as U+FFFD.
+func (u *utf8Stream) flush() string {
+	s := strings.ToValidUTF8(string(u.pending), "\uFFFD")
+	u.pending = u.pending[:0]
+	return s
+}

@@ -1,0 +1,547 @@
+// Package openai is an llm.Provider for any endpoint that speaks the
+// OpenAI chat completions API: OpenAI itself, vLLM, Ollama, llama.cpp's
+// server, other routers (and this repository's own llm/openaiapi).
+//
+// The base URL is the one the OpenAI SDKs take, the API root: requests go
+// to {base}/chat/completions and {base}/models, so for OpenAI it is
+// https://api.openai.com/v1 and for Ollama http://localhost:11434/v1.
+//
+// Errors: HTTP 429, 5xx, 401/403 (our credentials), network failures and
+// timeouts, answers that are not the OpenAI shape wrap llm.ErrProvider;
+// HTTP 400, 413 and 422 wrap llm.ErrBadRequest; HTTP 404 naming a model
+// wraps llm.ErrUnknownModel. The API key never appears in an error: it is
+// sent only in the Authorization header, upstream messages for 401/403
+// are dropped, and every error message has the key cut out.
+//
+// Usage: the upstream's usage is used when it sends one. When it does not
+// (a stream from a server that ignores stream_options.include_usage, or
+// a server that never reports usage) the provider estimates: completion
+// tokens as the number of stream chunks that carried text (servers send
+// about one token per chunk), or about one token per four bytes of the
+// answer when not streaming; prompt tokens as about one per four bytes of
+// the messages plus four per message. Estimates are for metering, not
+// billing-grade counts.
+package openai
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/phalanetwork/phala/llm"
+)
+
+// Limits on what is read from an upstream.
+const (
+	maxBodyBytes = 16 << 20 // a non-streamed answer or a model list
+	maxLineBytes = 1 << 20  // one line of a stream
+	maxErrorText = 300      // upstream error text kept in an error
+)
+
+// DefaultModelsTTL is how long a model list fetched from the upstream is
+// reused.
+const DefaultModelsTTL = 5 * time.Minute
+
+// Provider is an OpenAI-compatible endpoint.
+type Provider struct {
+	name       string
+	base       string
+	apiKey     string
+	client     *http.Client
+	static     []string
+	modelsTTL  time.Duration
+	headers    http.Header
+	noStreamOp bool
+	maxCompl   bool
+
+	mu        sync.Mutex
+	models    []string
+	modelsAt  time.Time
+	modelsNow func() time.Time
+}
+
+// Option configures a Provider.
+type Option func(*Provider)
+
+// WithHTTPClient sets the client requests go through (for example one
+// that enforces an egress policy). It should have no overall Timeout,
+// which would cut long streams: contexts bound the calls. The default is
+// http.DefaultClient.
+func WithHTTPClient(c *http.Client) Option {
+	return func(p *Provider) {
+		if c != nil {
+			p.client = c
+		}
+	}
+}
+
+// WithModels sets the models served, so that GET {base}/models is never
+// called (for endpoints that do not have it, or to expose a few models of
+// many).
+func WithModels(models ...string) Option {
+	return func(p *Provider) { p.static = append([]string(nil), models...) }
+}
+
+// WithModelsTTL sets how long a fetched model list is reused; 0 fetches it
+// every time.
+func WithModelsTTL(d time.Duration) Option {
+	return func(p *Provider) { p.modelsTTL = d }
+}
+
+// WithHeader adds a header to every request (for example OpenRouter's
+// HTTP-Referer, or an organization header).
+func WithHeader(key, value string) Option {
+	return func(p *Provider) { p.headers.Add(key, value) }
+}
+
+// WithoutStreamUsage stops asking for stream_options.include_usage when
+// streaming, for servers that refuse the field; usage is then estimated.
+func WithoutStreamUsage() Option {
+	return func(p *Provider) { p.noStreamOp = true }
+}
+
+// WithMaxCompletionTokens sends the token limit as max_completion_tokens
+// instead of max_tokens (OpenAI's reasoning models refuse max_tokens).
+func WithMaxCompletionTokens() Option {
+	return func(p *Provider) { p.maxCompl = true }
+}
+
+// New returns a provider named name (the "provider" of "provider/model")
+// for the OpenAI-compatible API at baseURL, authenticated with apiKey as
+// a Bearer token (none when empty).
+func New(name, baseURL, apiKey string, opts ...Option) (*Provider, error) {
+	if name == "" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("openai: provider name %q must be non-empty and have no slash", name)
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("openai: provider %s: base URL %q must be an absolute http or https URL such as https://api.openai.com/v1", name, redactURL(baseURL))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("openai: provider %s: base URL %q must have no query or fragment", name, redactURL(baseURL))
+	}
+	p := &Provider{
+		name:      name,
+		base:      strings.TrimRight(baseURL, "/"),
+		apiKey:    apiKey,
+		client:    http.DefaultClient,
+		modelsTTL: DefaultModelsTTL,
+		headers:   make(http.Header),
+		modelsNow: time.Now,
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p, nil
+}
+
+// redactURL shows a URL without password, query or fragment.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable)"
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		u.RawQuery, u.Fragment = "", ""
+		return u.Redacted() + "?..."
+	}
+	return u.Redacted()
+}
+
+// Name implements llm.Provider.
+func (p *Provider) Name() string { return p.name }
+
+// Models implements llm.Provider: the configured models, or the ids from
+// GET {base}/models, reused for the models TTL.
+func (p *Provider) Models(ctx context.Context) ([]string, error) {
+	if p.static != nil {
+		return append([]string(nil), p.static...), nil
+	}
+	p.mu.Lock()
+	if p.models != nil && p.modelsNow().Sub(p.modelsAt) < p.modelsTTL {
+		ms := append([]string(nil), p.models...)
+		p.mu.Unlock()
+		return ms, nil
+	}
+	p.mu.Unlock()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/models", nil)
+	if err != nil {
+		return nil, p.errorf(llm.ErrProvider, "building request: %v", err)
+	}
+	p.setHeaders(req)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, p.transportError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, p.statusError(resp)
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBodyBytes)).Decode(&list); err != nil {
+		return nil, p.errorf(llm.ErrProvider, "GET /models: answer is not an OpenAI model list: %v", err)
+	}
+	ms := make([]string, 0, len(list.Data))
+	for _, m := range list.Data {
+		if m.ID != "" {
+			ms = append(ms, m.ID)
+		}
+	}
+	p.mu.Lock()
+	p.models, p.modelsAt = ms, p.modelsNow()
+	p.mu.Unlock()
+	return append([]string(nil), ms...), nil
+}
+
+// chatRequest is the body of POST /chat/completions.
+type chatRequest struct {
+	Model               string         `json:"model"`
+	Messages            []llm.Message  `json:"messages"`
+	MaxTokens           int            `json:"max_tokens,omitempty"`
+	MaxCompletionTokens int            `json:"max_completion_tokens,omitempty"`
+	Temperature         *float64       `json:"temperature,omitempty"`
+	TopP                *float64       `json:"top_p,omitempty"`
+	Seed                *int64         `json:"seed,omitempty"`
+	Stop                []string       `json:"stop,omitempty"`
+	Stream              bool           `json:"stream,omitempty"`
+	StreamOptions       *streamOptions `json:"stream_options,omitempty"`
+}
+
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// chatResponse is a chat.completion or a chat.completion.chunk.
+type chatResponse struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Message *struct {
+			Content *string `json:"content"`
+		} `json:"message"`
+		Delta *struct {
+			Content *string `json:"content"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *llm.Usage   `json:"usage"`
+	Error *upstreamErr `json:"error"`
+}
+
+type upstreamErr struct {
+	Message string `json:"message"`
+	Type    string `json:"type"`
+	Code    any    `json:"code"`
+}
+
+// Chat implements llm.Provider: POST {base}/chat/completions, streamed as
+// Server-Sent Events when onDelta is not nil. When a stream fails after
+// text was passed to onDelta, the error comes with the partial response
+// and its (estimated) usage, so that the router meters it.
+func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+	body := chatRequest{
+		Model:       req.Model,
+		Messages:    req.Messages,
+		Temperature: req.Temperature,
+		TopP:        req.TopP,
+		Seed:        req.Seed,
+		Stop:        req.Stop,
+		Stream:      onDelta != nil,
+	}
+	if p.maxCompl {
+		body.MaxCompletionTokens = req.MaxTokens
+	} else {
+		body.MaxTokens = req.MaxTokens
+	}
+	if body.Stream && !p.noStreamOp {
+		body.StreamOptions = &streamOptions{IncludeUsage: true}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return llm.ChatResponse{}, p.errorf(llm.ErrBadRequest, "encoding request: %v", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/chat/completions", bytes.NewReader(data))
+	if err != nil {
+		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "building request: %v", err)
+	}
+	p.setHeaders(hreq)
+	hreq.Header.Set("Content-Type", "application/json")
+	if body.Stream {
+		hreq.Header.Set("Accept", "text/event-stream")
+	} else {
+		hreq.Header.Set("Accept", "application/json")
+	}
+	resp, err := p.client.Do(hreq)
+	if err != nil {
+		return llm.ChatResponse{}, p.transportError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return llm.ChatResponse{}, p.statusError(resp)
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if body.Stream && mt == "text/event-stream" {
+		return p.readStream(ctx, req, resp.Body, onDelta)
+	}
+	// Not streaming, or a server that answered a stream request in one
+	// piece: pass the answer on as a single delta.
+	out, err := p.readCompletion(req, resp.Body)
+	if err == nil && onDelta != nil && out.Content != "" {
+		if err := onDelta(out.Content); err != nil {
+			return out, err
+		}
+	}
+	return out, err
+}
+
+func (p *Provider) setHeaders(req *http.Request) {
+	for k, vs := range p.headers {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	if p.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+p.apiKey)
+	}
+}
+
+func (p *Provider) readCompletion(req llm.ChatRequest, body io.Reader) (llm.ChatResponse, error) {
+	var cr chatResponse
+	if err := json.NewDecoder(io.LimitReader(body, maxBodyBytes)).Decode(&cr); err != nil {
+		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "answer is not an OpenAI chat completion: %v", err)
+	}
+	if cr.Error != nil {
+		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "upstream error: %s", clip(cr.Error.Message))
+	}
+	if len(cr.Choices) == 0 || cr.Choices[0].Message == nil {
+		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "answer has no choices[0].message")
+	}
+	out := llm.ChatResponse{Model: cmp(cr.Model, req.Model), FinishReason: "stop"}
+	c := cr.Choices[0]
+	if c.Message.Content != nil {
+		out.Content = *c.Message.Content
+	}
+	if c.FinishReason != nil && *c.FinishReason != "" {
+		out.FinishReason = *c.FinishReason
+	}
+	if cr.Usage != nil && (cr.Usage.PromptTokens > 0 || cr.Usage.CompletionTokens > 0) {
+		out.Usage = completeUsage(*cr.Usage)
+	} else {
+		out.Usage = completeUsage(llm.Usage{PromptTokens: estimatePrompt(req.Messages), CompletionTokens: estimateText(out.Content)})
+	}
+	return out, nil
+}
+
+// readStream reads Server-Sent Events: "data: {chunk}" events, ended by
+// "data: [DONE]" (or the end of the body after a finish_reason).
+func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.Reader, onDelta func(string) error) (llm.ChatResponse, error) {
+	out := llm.ChatResponse{Model: req.Model}
+	var (
+		text     strings.Builder
+		chunks   int
+		usage    *llm.Usage
+		finished bool
+		done     bool
+	)
+	result := func(err error) (llm.ChatResponse, error) {
+		out.Content = text.String()
+		if out.FinishReason == "" {
+			out.FinishReason = "stop"
+		}
+		if usage != nil && (usage.PromptTokens > 0 || usage.CompletionTokens > 0) {
+			out.Usage = completeUsage(*usage)
+		} else {
+			out.Usage = completeUsage(llm.Usage{PromptTokens: estimatePrompt(req.Messages), CompletionTokens: chunks})
+		}
+		return out, err
+	}
+	event := func(data string) error {
+		if strings.TrimSpace(data) == "[DONE]" {
+			done = true
+			return nil
+		}
+		var ch chatResponse
+		if err := json.Unmarshal([]byte(data), &ch); err != nil {
+			return p.errorf(llm.ErrProvider, "stream event is not a chat.completion.chunk: %v", err)
+		}
+		if ch.Error != nil {
+			return p.errorf(llm.ErrProvider, "upstream error in stream: %s", clip(ch.Error.Message))
+		}
+		if ch.Model != "" {
+			out.Model = ch.Model
+		}
+		if ch.Usage != nil {
+			usage = ch.Usage
+		}
+		if len(ch.Choices) == 0 {
+			return nil
+		}
+		c := ch.Choices[0]
+		if c.FinishReason != nil && *c.FinishReason != "" {
+			out.FinishReason = *c.FinishReason
+			finished = true
+		}
+		if c.Delta != nil && c.Delta.Content != nil && *c.Delta.Content != "" {
+			chunks++
+			text.WriteString(*c.Delta.Content)
+			if err := onDelta(*c.Delta.Content); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLineBytes)
+	var data []string
+	for !done && sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if line == "" {
+			if len(data) > 0 {
+				err := event(strings.Join(data, "\n"))
+				data = data[:0]
+				if err != nil {
+					return result(err)
+				}
+			}
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "data:"); ok {
+			data = append(data, strings.TrimPrefix(v, " "))
+		}
+		// Comments (":..."), event:, id: and retry: lines are ignored.
+	}
+	if !done && len(data) > 0 {
+		if err := event(strings.Join(data, "\n")); err != nil {
+			return result(err)
+		}
+	}
+	if err := sc.Err(); err != nil && !done {
+		if ctx.Err() != nil {
+			return result(p.errorf(llm.ErrProvider, "stream cut: %w", ctx.Err()))
+		}
+		return result(p.errorf(llm.ErrProvider, "reading stream: %v", err))
+	}
+	if !done && !finished {
+		return result(p.errorf(llm.ErrProvider, "stream ended before [DONE]"))
+	}
+	return result(nil)
+}
+
+func cmp(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func completeUsage(u llm.Usage) llm.Usage {
+	if u.TotalTokens < u.PromptTokens+u.CompletionTokens {
+		u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	}
+	return u
+}
+
+func estimateText(s string) int { return (len(s) + 3) / 4 }
+
+func estimatePrompt(ms []llm.Message) int {
+	n := 0
+	for _, m := range ms {
+		n += 4 + estimateText(m.Content)
+	}
+	return n
+}
+
+// errorf returns an error wrapping kind, naming the provider, with the
+// API key cut out.
+func (p *Provider) errorf(kind error, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &providerError{kind: kind, msg: p.redact(fmt.Sprintf("%v: openai provider %s: %s", kind, p.name, err)), err: err}
+}
+
+type providerError struct {
+	kind error
+	msg  string
+	err  error
+}
+
+func (e *providerError) Error() string   { return e.msg }
+func (e *providerError) Unwrap() []error { return []error{e.kind, e.err} }
+
+func (p *Provider) redact(s string) string {
+	if len(p.apiKey) >= 4 {
+		s = strings.ReplaceAll(s, p.apiKey, "[redacted]")
+	}
+	return s
+}
+
+func (p *Provider) transportError(err error) error {
+	return p.errorf(llm.ErrProvider, "%w", err)
+}
+
+// statusError maps a non-200 answer to an error.
+func (p *Provider) statusError(resp *http.Response) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	msg, ecode := upstreamMessage(raw)
+	code := resp.StatusCode
+	where := resp.Request.Method + " " + resp.Request.URL.Path
+	switch {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return p.errorf(llm.ErrProvider, "%s: HTTP %d: the upstream refused our credentials", where, code)
+	case code == http.StatusBadRequest || code == http.StatusRequestEntityTooLarge || code == http.StatusUnprocessableEntity:
+		return p.errorf(llm.ErrBadRequest, "HTTP %d: %s", code, msg)
+	case code == http.StatusNotFound && (ecode == "model_not_found" || ecode == "" && strings.Contains(strings.ToLower(msg), "model")):
+		return p.errorf(llm.ErrUnknownModel, "HTTP 404: %s", msg)
+	default:
+		return p.errorf(llm.ErrProvider, "%s: HTTP %d: %s", where, code, msg)
+	}
+}
+
+// upstreamMessage is the message and the string code of an OpenAI-style
+// error body ({"error":{"message":...,"code":...}}, {"error":"..."} or
+// vLLM's {"message":...}), or the start of the body.
+func upstreamMessage(raw []byte) (msg, code string) {
+	var e struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(raw, &e) == nil {
+		var obj upstreamErr
+		var s string
+		switch {
+		case json.Unmarshal(e.Error, &obj) == nil && obj.Message != "":
+			code, _ = obj.Code.(string)
+			return clip(obj.Message), code
+		case json.Unmarshal(e.Error, &s) == nil && s != "":
+			return clip(s), ""
+		case e.Message != "":
+			return clip(e.Message), ""
+		}
+	}
+	s := strings.TrimSpace(string(raw))
+	if s == "" {
+		return "(empty body)", ""
+	}
+	return clip(s), ""
+}
+
+func clip(s string) string {
+	s = strings.ToValidUTF8(s, "?")
+	if len(s) > maxErrorText {
+		s = strings.ToValidUTF8(s[:maxErrorText], "") + "..."
+	}
+	return s
+}
+
+var _ llm.Provider = (*Provider)(nil)

@@ -1,0 +1,513 @@
+// Package openaiapi serves the OpenAI chat completions API from an
+// llm.Router, for the official openai SDKs, LangChain and anything else
+// that speaks it:
+//
+//	POST /v1/chat/completions   chat.completion, or with "stream": true
+//	                            Server-Sent Events of chat.completion.chunk
+//	GET  /v1/models             list of "provider/model" models
+//	GET  /v1/models/{model}     one model
+//
+// Models are named "provider/model". Requests are authenticated outside
+// (the gateway or the worker); the handler only asks CallerFrom who the
+// caller is, to meter tokens to them.
+//
+// Errors are OpenAI-shaped, {"error":{"message","type","param","code"}}:
+// 400 invalid_request_error for a request to fix, 404 for an unknown
+// model (code model_not_found) or path, 405 for a wrong method, 413 for a
+// body over the limit, 502 server_error (code provider_error) when the
+// providers failed, 503 (code not_configured) when no model is
+// configured. A stream that fails after its first event ends with one
+// event "data: {"error":{...}}" and no [DONE]; the openai SDKs raise it.
+//
+// Signing: with WithSign, every /v1/chat/completions answer is signed
+// over the exact request body received and the exact response body sent.
+// A JSON answer carries the headers Sign returns. A stream cannot carry
+// headers computed over its own body, so they come as HTTP trailers after
+// the last event (the announced trailer is X-Phala-Signature; other names
+// are sent as undeclared trailers). Trailers need HTTP/1.1 chunked
+// encoding or HTTP/2; browsers' fetch and the openai SDKs do not expose
+// them, so a client that verifies a stream must read them itself (Go's
+// http.Response.Trailer does, after the body is read to its end).
+package openaiapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/phalanetwork/phala/llm"
+)
+
+// SignatureHeader is the trailer announced on streams when signing.
+const SignatureHeader = "X-Phala-Signature"
+
+// DefaultMaxBodyBytes bounds a request body.
+const DefaultMaxBodyBytes = 4 << 20
+
+// Backend is what the handler serves; *llm.Router is one.
+type Backend interface {
+	Models(ctx context.Context) ([]string, error)
+	ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model, delta string) error) (llm.ChatResponse, error)
+}
+
+var _ Backend = (*llm.Router)(nil)
+
+// Handler serves the OpenAI API. Build it with New.
+type Handler struct {
+	backend     Backend
+	callerFrom  func(*http.Request) string
+	sign        func(requestBody, responseBody []byte) map[string]string
+	maxBody     int64
+	fingerprint string
+	created     int64
+	now         func() time.Time
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithSign sets a hook that signs each /v1/chat/completions answer: it
+// gets the request body and the response body and returns headers to add
+// (trailers for a stream; see the package documentation).
+func WithSign(sign func(requestBody, responseBody []byte) (headers map[string]string)) Option {
+	return func(h *Handler) { h.sign = sign }
+}
+
+// WithMaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes).
+func WithMaxBodyBytes(n int64) Option {
+	return func(h *Handler) {
+		if n > 0 {
+			h.maxBody = n
+		}
+	}
+}
+
+// WithSystemFingerprint sets the system_fingerprint of every completion
+// and chunk (omitted by default; it is optional in the API).
+func WithSystemFingerprint(fp string) Option {
+	return func(h *Handler) { h.fingerprint = fp }
+}
+
+// New returns a handler serving backend (a *llm.Router). callerFrom names
+// the caller of a request, for metering; nil meters every request to "".
+// A nil backend answers 503 to every chat request and lists no model.
+func New(backend Backend, callerFrom func(r *http.Request) string, opts ...Option) *Handler {
+	h := &Handler{
+		backend:    backend,
+		callerFrom: callerFrom,
+		maxBody:    DefaultMaxBodyBytes,
+		now:        time.Now,
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	h.created = h.now().Unix()
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	switch {
+	case path == "/v1/chat/completions":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "use POST for /v1/chat/completions")
+			return
+		}
+		h.chat(w, r)
+	case path == "/v1/models" || strings.HasPrefix(path, "/v1/models/"):
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "use GET for /v1/models")
+			return
+		}
+		h.models(w, r, strings.TrimPrefix(strings.TrimPrefix(path, "/v1/models"), "/"))
+	default:
+		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", fmt.Sprintf("unknown path %s %s: this server has POST /v1/chat/completions and GET /v1/models", r.Method, path))
+	}
+}
+
+// model is an entry of GET /v1/models.
+type model struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+func (h *Handler) models(w http.ResponseWriter, r *http.Request, one string) {
+	var names []string
+	var err error
+	if h.backend != nil {
+		names, err = h.backend.Models(r.Context())
+	}
+	if len(names) == 0 && err != nil {
+		// Nothing to list: say why. A provider failing while others
+		// answer only shortens the list.
+		writeErr(w, err)
+		return
+	}
+	list := make([]model, 0, len(names))
+	for _, n := range names {
+		owner, _, _ := strings.Cut(n, "/")
+		list = append(list, model{ID: n, Object: "model", Created: h.created, OwnedBy: owner})
+	}
+	if one != "" {
+		for _, m := range list {
+			if m.ID == one {
+				writeJSON(w, http.StatusOK, m)
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", fmt.Sprintf("the model %q does not exist", one))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{"list", list})
+}
+
+func (h *Handler) caller(r *http.Request) string {
+	if h.callerFrom == nil {
+		return ""
+	}
+	return h.callerFrom(r)
+}
+
+// The answer shapes, field for field as OpenAI's.
+type (
+	completion struct {
+		ID                string    `json:"id"`
+		Object            string    `json:"object"`
+		Created           int64     `json:"created"`
+		Model             string    `json:"model"`
+		SystemFingerprint string    `json:"system_fingerprint,omitempty"`
+		Choices           []choice  `json:"choices"`
+		Usage             llm.Usage `json:"usage"`
+	}
+	choice struct {
+		Index        int             `json:"index"`
+		Message      message         `json:"message"`
+		Logprobs     json.RawMessage `json:"logprobs"`
+		FinishReason string          `json:"finish_reason"`
+	}
+	message struct {
+		Role    string  `json:"role"`
+		Content string  `json:"content"`
+		Refusal *string `json:"refusal"`
+	}
+	chunk struct {
+		ID                string          `json:"id"`
+		Object            string          `json:"object"`
+		Created           int64           `json:"created"`
+		Model             string          `json:"model"`
+		SystemFingerprint string          `json:"system_fingerprint,omitempty"`
+		Choices           []chunkChoice   `json:"choices"`
+		Usage             json.RawMessage `json:"usage,omitempty"`
+	}
+	chunkChoice struct {
+		Index        int             `json:"index"`
+		Delta        delta           `json:"delta"`
+		Logprobs     json.RawMessage `json:"logprobs"`
+		FinishReason *string         `json:"finish_reason"`
+	}
+	delta struct {
+		Role    string  `json:"role,omitempty"`
+		Content *string `json:"content,omitempty"`
+	}
+)
+
+var jsonNull = json.RawMessage("null")
+
+func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
+	if h.backend == nil {
+		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders)
+		return
+	}
+	body, err := readBody(w, r, h.maxBody)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.finish(w, nil, http.StatusRequestEntityTooLarge, errorBody("invalid_request_error", "request_too_large", fmt.Sprintf("request body over %d bytes", h.maxBody)), nil)
+			return
+		}
+		h.finish(w, nil, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_body", "reading request body: "+err.Error()), nil)
+		return
+	}
+	req, includeUsage, err := parseRequest(body)
+	if err != nil {
+		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil)
+		return
+	}
+	id := newID()
+	w.Header().Set("X-Request-Id", id)
+	created := h.now().Unix()
+	caller := h.caller(r)
+	if !req.Stream {
+		resp, err := h.backend.ChatModel(r.Context(), caller, req, nil)
+		if err != nil {
+			status, typ, code := classify(err)
+			h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status))
+			return
+		}
+		out := completion{
+			ID: id, Object: "chat.completion", Created: created, Model: resp.Model,
+			SystemFingerprint: h.fingerprint,
+			Choices: []choice{{
+				Index:        0,
+				Message:      message{Role: "assistant", Content: resp.Content},
+				Logprobs:     jsonNull,
+				FinishReason: finishReason(resp.FinishReason),
+			}},
+			Usage: resp.Usage,
+		}
+		data, _ := json.Marshal(out)
+		h.finish(w, body, http.StatusOK, data, nil)
+		return
+	}
+
+	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, id: id, created: created, includeUsage: includeUsage}
+	resp, err := h.backend.ChatModel(r.Context(), caller, req, func(model, text string) error {
+		if !s.started {
+			if err := s.start(model); err != nil {
+				return err
+			}
+		}
+		return s.event(s.chunk(delta{Content: &text}, nil, nil))
+	})
+	if err != nil {
+		status, typ, code := classify(err)
+		if !s.started {
+			h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status))
+			return
+		}
+		if s.werr == nil { // the client is still there: tell it
+			s.event(errorBody(typ, code, err.Error()))
+		}
+		s.end()
+		return
+	}
+	if !s.started {
+		if s.start(resp.Model) != nil {
+			return
+		}
+	}
+	s.model = resp.Model
+	fr := finishReason(resp.FinishReason)
+	if s.event(s.chunk(delta{}, &fr, nil)) != nil {
+		return
+	}
+	if includeUsage {
+		u, _ := json.Marshal(resp.Usage)
+		c := s.chunk(delta{}, nil, u)
+		c.Choices = []chunkChoice{}
+		if s.event(c) != nil {
+			return
+		}
+	}
+	if s.write([]byte("data: [DONE]\n\n")) != nil {
+		return
+	}
+	s.end()
+}
+
+// finish writes a whole JSON answer, signed when signing is on.
+func (h *Handler) finish(w http.ResponseWriter, reqBody []byte, status int, data []byte, extra map[string]string) {
+	for k, v := range extra {
+		w.Header().Set(k, v)
+	}
+	if h.sign != nil {
+		for k, v := range h.sign(reqBody, data) {
+			w.Header().Set(k, v)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(data)
+}
+
+// stream writes Server-Sent Events, flushing each.
+type stream struct {
+	h            *Handler
+	w            http.ResponseWriter
+	rc           *http.ResponseController
+	reqBody      []byte
+	sent         bytes.Buffer // every byte sent, when signing
+	id           string
+	created      int64
+	model        string
+	includeUsage bool
+	started      bool
+	werr         error
+}
+
+func (s *stream) start(model string) error {
+	s.started, s.model = true, model
+	hdr := s.w.Header()
+	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("X-Accel-Buffering", "no")
+	if s.h.sign != nil {
+		hdr.Set("Trailer", SignatureHeader)
+	}
+	s.w.WriteHeader(http.StatusOK)
+	role := ""
+	return s.event(s.chunk(delta{Role: "assistant", Content: &role}, nil, nil))
+}
+
+func (s *stream) chunk(d delta, finish *string, usage json.RawMessage) chunk {
+	c := chunk{
+		ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
+		SystemFingerprint: s.h.fingerprint,
+		Choices:           []chunkChoice{{Index: 0, Delta: d, Logprobs: jsonNull, FinishReason: finish}},
+	}
+	if s.includeUsage {
+		// As OpenAI: "usage": null on every chunk but the last.
+		c.Usage = jsonNull
+		if usage != nil {
+			c.Usage = usage
+		}
+	}
+	return c
+}
+
+func (s *stream) event(v any) error {
+	data, ok := v.([]byte) // already JSON
+	if !ok {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			return err
+		}
+	}
+	buf := make([]byte, 0, len(data)+8)
+	buf = append(buf, "data: "...)
+	buf = append(buf, data...)
+	buf = append(buf, "\n\n"...)
+	return s.write(buf)
+}
+
+func (s *stream) write(b []byte) error {
+	if s.werr != nil {
+		return s.werr
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.werr = err
+		return err
+	}
+	if s.h.sign != nil {
+		s.sent.Write(b)
+	}
+	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.werr = err
+		return err
+	}
+	return nil
+}
+
+// end sets the signature trailers over what was sent.
+func (s *stream) end() {
+	if s.h.sign == nil {
+		return
+	}
+	for k, v := range s.h.sign(s.reqBody, s.sent.Bytes()) {
+		if http.CanonicalHeaderKey(k) == SignatureHeader {
+			s.w.Header().Set(k, v) // declared in the Trailer header
+		} else {
+			s.w.Header().Set(http.TrailerPrefix+k, v)
+		}
+	}
+}
+
+func finishReason(s string) string {
+	if s == "" {
+		return "stop"
+	}
+	return s
+}
+
+var notConfiguredHeaders = map[string]string{"X-Should-Retry": "false"}
+
+// headersFor returns headers for an error status: a 503 (nothing
+// configured) tells the openai SDKs not to retry.
+func headersFor(status int) map[string]string {
+	if status == http.StatusServiceUnavailable {
+		return notConfiguredHeaders
+	}
+	return nil
+}
+
+// classify maps a router error to an HTTP status, an OpenAI error type
+// and a code.
+func classify(err error) (status int, typ, code string) {
+	switch {
+	case errors.Is(err, llm.ErrBadRequest):
+		return http.StatusBadRequest, "invalid_request_error", "invalid_request"
+	case errors.Is(err, llm.ErrUnknownModel):
+		return http.StatusNotFound, "invalid_request_error", "model_not_found"
+	case errors.Is(err, llm.ErrNotConfigured):
+		return http.StatusServiceUnavailable, "service_unavailable", "not_configured"
+	case errors.Is(err, llm.ErrProvider):
+		return http.StatusBadGateway, "server_error", "provider_error"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "server_error", "timeout"
+	default:
+		return http.StatusInternalServerError, "server_error", "internal_error"
+	}
+}
+
+type apiError struct {
+	Message string  `json:"message"`
+	Type    string  `json:"type"`
+	Param   *string `json:"param"`
+	Code    string  `json:"code"`
+}
+
+func errorBody(typ, code, msg string) []byte {
+	data, _ := json.Marshal(struct {
+		Error apiError `json:"error"`
+	}{apiError{Message: msg, Type: typ, Code: code}})
+	return data
+}
+
+func writeErr(w http.ResponseWriter, err error) {
+	status, typ, code := classify(err)
+	writeError(w, status, typ, code, err.Error())
+}
+
+func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
+	for k, v := range headersFor(status) {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(errorBody(typ, code, msg))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(data)
+}
+
+func newID() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	var b [24]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "chatcmpl-" + string(b[:])
+}
