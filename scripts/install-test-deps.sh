@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-test-deps.sh installs what the end-to-end tests need besides Go:
-# Node.js with npm, and the npm packages of e2e/js (cosmjs's CometBFT RPC
-# client, used by TestCosmjsReadsBlocks).
+# Node.js with npm, and the npm packages of e2e/js: cosmjs's CometBFT RPC
+# client (TestCosmjsReadsBlocks), the official openai client and LangChain's
+# ChatOpenAI (TestOpenAIClientsThroughGateway).
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
 # package-lock.json it does nothing. Node.js and npm are installed with
@@ -52,7 +53,8 @@ fi
 stamp_file="node_modules/.phala-install-stamp"
 stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] &&
-	[ -f node_modules/@cosmjs/tendermint-rpc/package.json ]; then
+	[ -f node_modules/@cosmjs/tendermint-rpc/package.json ] && [ -f node_modules/openai/package.json ] &&
+	[ -f node_modules/@langchain/openai/package.json ]; then
 	say "e2e/js/node_modules is up to date"
 	exit 0
 fi
