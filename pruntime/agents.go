@@ -20,6 +20,7 @@ import (
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
@@ -616,4 +617,46 @@ func (e *Enclave) AgentStep(ctx context.Context, src chainsync.Source) error {
 		}
 	}
 	return nil
+}
+
+// resealAgentSecrets seals an agent's secrets again to its key of the
+// cluster's current epoch when they are sealed to an older one, if it is
+// this member's turn (as for publishing contract keys).
+func (e *Enclave) resealAgentSecrets(ctx context.Context, src chainsync.Source, c clusters.Cluster, rec contracts.Contract, h int64) error {
+	if len(c.Members) == 0 || [32]byte(c.Members[int(h/10)%len(c.Members)]) != [32]byte(e.ID()) {
+		return nil
+	}
+	raw, err := e.verifiedAt(ctx, src, agents.AgentKey([32]byte(rec.ID)), h)
+	if err != nil || raw == nil {
+		return err
+	}
+	var a agents.Agent
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return err
+	}
+	if len(a.Secrets) == 0 || a.SecretsEpoch >= rec.KeyEpoch || e.hasPendingPrefix(agents.TopicSecrets, rec.ID) {
+		return nil
+	}
+	old, ok, err := e.contractKeyOf([32]byte(rec.Cluster), [32]byte(rec.ID), a.SecretsEpoch)
+	if err != nil || !ok {
+		return err // this member joined later; another one re-seals
+	}
+	env, err := envelope.Decode(a.Secrets)
+	if err != nil {
+		return err
+	}
+	plain, err := envelope.Open(old.pairs.ECDH, envelope.PurposeAgentSecret, env)
+	if err != nil {
+		return err
+	}
+	cur, ok, err := e.contractKeyOf([32]byte(rec.Cluster), [32]byte(rec.ID), rec.KeyEpoch)
+	if err != nil || !ok {
+		return err
+	}
+	next, err := envelope.Seal(cur.pairs.ECDH.PublicKey(), envelope.PurposeAgentSecret, env.Sender, plain)
+	if err != nil {
+		return err
+	}
+	_, err = e.Post(ctx, src, agents.TopicSecrets, agents.EncodeReseal([32]byte(rec.ID), rec.KeyEpoch, next.Encode()))
+	return err
 }

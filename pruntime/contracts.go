@@ -294,6 +294,14 @@ func (e *Enclave) clusterContracts(ctx context.Context, src chainsync.Source, c 
 			continue
 		}
 		v.keyed[id] = true
+		if rec.Kind == contracts.KindAgent {
+			// Agents have no ordered input; their secrets follow the key.
+			if err := e.resealAgentSecrets(ctx, src, c, rec, h); err != nil {
+				v.again[id] = true
+				return fmt.Errorf("agent %x: %w", id, err)
+			}
+			continue
+		}
 		more, err := e.runReplica(ctx, src, c, rec)
 		if err != nil {
 			v.again[id] = true

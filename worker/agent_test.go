@@ -26,6 +26,7 @@ import (
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/sandbox"
@@ -196,6 +197,24 @@ func TestAgentsEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(string(plain), "served call 1 with key "+canary) {
 		t.Fatalf("log: %s %v", plain, err)
 	}
+	// A master-key rotation moves the cluster, and so the agent's key, to a
+	// new epoch: a member re-seals the secrets to the new key and calls go on.
+	auth, _ := d.Keyring.PrivKey(devnet.AuthorityAccount)
+	if _, err := c.Send(ctx, auth, pha.Amount{}, "", &keys.MsgRotate{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the secrets re-sealed to the agent's new key", func() (bool, error) {
+		a, err := c.Agent(ctx, main)
+		return a.KeyEpoch == 1 && a.SecretsEpoch == 1, err
+	})
+	eventually(t, "a call with the re-sealed secrets", func() (bool, error) {
+		r, err := c.CallAgent(ctx, bob, endpoint, main, "POST", "/run", args)
+		if err != nil {
+			return false, nil // the member may still be taking in the new key
+		}
+		return strings.Contains(string(r.Body), `"fetched":"private data"`), nil
+	})
+
 	d.Stop()
 	secrets := map[string][]byte{"agent secret": []byte(canary)}
 	assertNoSecretsUnder(t, home, secrets)

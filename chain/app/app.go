@@ -134,7 +134,7 @@ func newModules() ([]module.Module, *balances.Module) {
 	ct := contracts.New(cl, queue)
 	queue.SetResolver(mq.OriginContract, ct.ResolveContractKey)
 	queue.Route(contracts.Name, ct.HandleMQ)
-	ag := agents.New(ct, reg)
+	ag := agents.New(ct, cl, reg)
 	queue.Route(agents.Name, ag.HandleMQ)
 	return []module.Module{bal, reg, gk, cl, ct, ag, queue}, bal
 }

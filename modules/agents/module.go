@@ -11,6 +11,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -19,6 +20,7 @@ import (
 // Module is the agents module.
 type Module struct {
 	contracts *contracts.Module
+	clusters  *clusters.Module
 	registry  *registry.Module
 	bank      balances.Keeper
 }
@@ -26,8 +28,8 @@ type Module struct {
 var _ module.Module = (*Module)(nil)
 
 // New returns the agents module over the modules it uses.
-func New(ct *contracts.Module, reg *registry.Module) *Module {
-	return &Module{contracts: ct, registry: reg}
+func New(ct *contracts.Module, cl *clusters.Module, reg *registry.Module) *Module {
+	return &Module{contracts: ct, clusters: cl, registry: reg}
 }
 
 // Name implements module.Module.

@@ -77,6 +77,9 @@ func DecodeReceipts(b []byte) ([]Receipt, error) {
 // of only such is refused. What the escrow cannot cover is not paid and is
 // reported as underpaid.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Topic == TopicSecrets {
+		return m.handleReseal(ctx, msg)
+	}
 	if msg.Topic != TopicReceipts {
 		return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
 	}
