@@ -151,3 +151,28 @@ func SetProof(h http.Header, chainID string, identity ed25519.PrivateKey, reques
 	h.Set(HeaderRequestHash, hex.EncodeToString(requestHash[:]))
 	h.Set(HeaderResponseSignature, hex.EncodeToString(ed25519.Sign(identity, ResponseSignBytes(chainID, requestHash, status, body))))
 }
+
+// HeaderSealed marks a request whose body is sealed to the agent's key
+// (SealedRequest in an envelope of purpose agent-request); the answer's body
+// is then sealed to the request's reply key (SealedResponse, purpose
+// agent-response), so only the caller and the enclave read either.
+const HeaderSealed = "X-Phala-Sealed"
+
+// SealedRequest is the plaintext of a sealed request. Method, Path and
+// Query, when set, replace those of the outer request, so they are hidden
+// too.
+type SealedRequest struct {
+	Method   string              `json:"method,omitempty"`
+	Path     string              `json:"path,omitempty"`
+	Query    map[string][]string `json:"query,omitempty"`
+	Headers  map[string]string   `json:"headers,omitempty"`
+	Body     string              `json:"body"`
+	ReplyKey []byte              `json:"reply_key"`
+}
+
+// SealedResponse is the plaintext of a sealed answer.
+type SealedResponse struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -120,4 +122,81 @@ func (c *Client) VerifyWorker(ctx context.Context, p agentio.Proof) (registry.Wo
 		return w, fmt.Errorf("worker %x is not registered on this chain: %w", p.Worker[:8], err)
 	}
 	return w, nil
+}
+
+// CallAgentSealed is CallAgent with the request sealed to the agent's key
+// on this machine (method, path and body inside) and the answer sealed to
+// a one-time reply key: the gateway and the worker's host carry only
+// ciphertext. The outer request goes to POST /agents/<id>/.
+func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
+	a, err := c.Agent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ecdh.X25519().NewPublicKey(a.ECDHKey)
+	if err != nil {
+		return nil, fmt.Errorf("agent %x has no key yet: %w", id[:8], err)
+	}
+	reply, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(path)
+	if err != nil {
+		return nil, err
+	}
+	plain, _ := json.Marshal(agentio.SealedRequest{Method: method, Path: u.Path, Query: u.Query(), Body: string(body), ReplyKey: reply.PublicKey().Bytes()})
+	caller := key.Public().(ed25519.PublicKey)
+	env, err := envelope.Seal(pub, envelope.PurposeAgentRequest, caller, plain)
+	if err != nil {
+		return nil, err
+	}
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sealed := env.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+"/", bytes.NewReader(sealed))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(agentio.HeaderSealed, "1")
+	req.Header.Set("Content-Type", "application/octet-stream")
+	agentio.Sign(req, chainID, id, sealed, key, time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
+	}
+	proof, err := agentio.ProofFrom(resp.Header)
+	if err != nil {
+		return nil, err
+	}
+	if err := proof.Verify(chainID, resp.StatusCode, out); err != nil {
+		return nil, err
+	}
+	renv, err := envelope.Decode(out)
+	if err != nil {
+		return nil, err
+	}
+	inner, err := envelope.Open(reply, envelope.PurposeAgentResponse, renv)
+	if err != nil {
+		return nil, err
+	}
+	var sr agentio.SealedResponse
+	if err := json.Unmarshal(inner, &sr); err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	for k, v := range sr.Headers {
+		h.Set(k, v)
+	}
+	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Proof: proof}, nil
 }

@@ -163,6 +163,12 @@ func (e *Enclave) CallAgent(ctx context.Context, src chainsync.Source, req Agent
 	if err != nil {
 		return AgentResponse{}, err
 	}
+	var reply *ecdh.PublicKey
+	if req.Headers.Get(agentio.HeaderSealed) != "" {
+		if req, reply, err = e.openSealedRequest(ctx, src, req); err != nil {
+			return AgentResponse{}, err
+		}
+	}
 	rt := e.runtime()
 	cc := &callCtx{caller: c, session: egress.NewSession(rt.Egress)}
 	out, err := e.runAgent(ctx, src, cc, req)
@@ -170,8 +176,67 @@ func (e *Enclave) CallAgent(ctx context.Context, src chainsync.Source, req Agent
 		return AgentResponse{}, err
 	}
 	resp := AgentResponse{Status: out.Status, Headers: out.Headers, Body: []byte(out.Body)}
+	if reply != nil {
+		plain, _ := json.Marshal(agentio.SealedResponse{Status: out.Status, Headers: out.Headers, Body: out.Body})
+		id := e.ID()
+		env, err := envelope.Seal(reply, envelope.PurposeAgentResponse, id[:], plain)
+		if err != nil {
+			return AgentResponse{}, err
+		}
+		resp = AgentResponse{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream", strings.ToLower(agentio.HeaderSealed): "1"}, Body: env.Encode()}
+	}
 	resp.Proof = e.prove(c.hash, resp.Status, resp.Body)
 	return resp, nil
+}
+
+// openSealedRequest opens a request body sealed to the agent's key (of the
+// current epoch or an earlier one) and returns the inner request and the
+// caller's reply key.
+func (e *Enclave) openSealedRequest(ctx context.Context, src chainsync.Source, req AgentRequest) (AgentRequest, *ecdh.PublicKey, error) {
+	_, rec, _, err := e.agentRecords(ctx, src, req.Agent)
+	if err != nil {
+		return req, nil, err
+	}
+	env, err := envelope.Decode(req.Body)
+	if err != nil {
+		return req, nil, fmt.Errorf("%w: sealed body: %v", ErrUnauthorized, err)
+	}
+	var plain []byte
+	for ep := rec.KeyEpoch + 1; ep > 0 && plain == nil; ep-- {
+		k, ok, err := e.contractKeyOf([32]byte(rec.Cluster), req.Agent, ep-1)
+		if err != nil || !ok || string(k.pairs.ECDH.PublicKey().Bytes()) != string(env.Recipient[:]) {
+			continue
+		}
+		if plain, err = envelope.Open(k.pairs.ECDH, envelope.PurposeAgentRequest, env); err != nil {
+			return req, nil, fmt.Errorf("%w: sealed body does not open: %v", ErrUnauthorized, err)
+		}
+	}
+	if plain == nil {
+		return req, nil, fmt.Errorf("%w: the body is sealed to a key this worker does not hold", ErrUnauthorized)
+	}
+	var in agentio.SealedRequest
+	if err := json.Unmarshal(plain, &in); err != nil {
+		return req, nil, fmt.Errorf("%w: sealed request: %v", ErrUnauthorized, err)
+	}
+	reply, err := ecdh.X25519().NewPublicKey(in.ReplyKey)
+	if err != nil {
+		return req, nil, fmt.Errorf("%w: reply key: %v", ErrUnauthorized, err)
+	}
+	if in.Method != "" {
+		req.Method = in.Method
+	}
+	if in.Path != "" {
+		req.Path = in.Path
+	}
+	if in.Query != nil {
+		req.Query = in.Query
+	}
+	h := http.Header{}
+	for k, v := range in.Headers {
+		h.Set(k, v)
+	}
+	req.Headers, req.Body = h, []byte(in.Body)
+	return req, reply, nil
 }
 
 func (e *Enclave) runtime() AgentRuntime {

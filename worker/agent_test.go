@@ -52,7 +52,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 
 	logs := &lockedBuffer{}
 	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1, Cluster: true,
+	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0",
 		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}},
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
@@ -150,6 +150,32 @@ func TestAgentsEndToEnd(t *testing.T) {
 		t.Fatal("a changed body still verifies")
 	}
 
+	// Through the gateway, in the clear and sealed end to end: the sealed
+	// call's method, path and body travel as ciphertext to the enclave and
+	// back.
+	gw := d.Gateway.URL()
+	eventually(t, "a call through the gateway", func() (bool, error) {
+		r, err := c.CallAgent(ctx, bob, gw, helper, "PUT", "/plain?x=1", []byte("clear"))
+		return err == nil && strings.Contains(string(r.Body), `"echo":"clear"`), nil
+	})
+	sr, err := c.CallAgentSealed(ctx, bob, gw, helper, "PATCH", "/hidden?y=2", []byte("sealed-body-7d1e"))
+	if err != nil || sr.Status != 200 || !strings.Contains(string(sr.Body), `"echo":"sealed-body-7d1e"`) || !strings.Contains(string(sr.Body), `"path":"/hidden"`) ||
+		!strings.Contains(string(sr.Body), `"method":"PATCH"`) {
+		t.Fatalf("sealed call: %+v %v", sr, err)
+	}
+	if _, err := c.VerifyWorker(ctx, sr.Proof); err != nil {
+		t.Fatal(err)
+	}
+	// Unauthenticated calls stop at the gateway.
+	resp0, err := http.Post(gw+"/agents/"+hex.EncodeToString(helper[:])+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp0.Body.Close()
+	if resp0.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned call through the gateway: %s", resp0.Status)
+	}
+
 	// A signed request sent twice is served once.
 	req, _ := http.NewRequest("POST", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/run", bytes.NewReader(args))
 	agentio.Sign(req, "phala-devnet", main, args, bob, time.Now())
@@ -216,7 +242,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 	})
 
 	d.Stop()
-	secrets := map[string][]byte{"agent secret": []byte(canary)}
+	secrets := map[string][]byte{"agent secret": []byte(canary), "sealed request body": []byte("sealed-body-7d1e")}
 	assertNoSecretsUnder(t, home, secrets)
 	assertNoSecrets(t, "logs", logs.Bytes(), secrets)
 }

@@ -13,6 +13,10 @@ const (
 	PurposeQuery = "query"
 	// PurposeQueryResponse carries a worker's answer back to the querier.
 	PurposeQueryResponse = "query-response"
+	// PurposeAgentRequest and PurposeAgentResponse carry an agent call
+	// sealed end to end: the gateway and the worker's host see neither.
+	PurposeAgentRequest  = "agent-request"
+	PurposeAgentResponse = "agent-response"
 	// PurposeAgentLog carries an agent's log to its owner.
 	PurposeAgentLog = "agent-log"
 	// PurposeContractState seals a contract's state at rest in the enclave.

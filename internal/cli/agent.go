@@ -227,6 +227,7 @@ keeps only the ciphertext and only the agent's enclaves open it. A value of
 	})
 
 	var method, data, save string
+	var seal bool
 	call := &cobra.Command{
 		Use:   "call AGENT_ID [PATH]",
 		Short: "Call an agent through the gateway with a request signed by --from, and check the worker's signature",
@@ -253,7 +254,11 @@ keeps only the ciphertext and only the agent's enclaves open it. A value of
 			if err != nil {
 				return err
 			}
-			r, err := c.CallAgent(cmd.Context(), key, gatewayURL, id, m, path, []byte(data))
+			call := c.CallAgent
+			if seal {
+				call = c.CallAgentSealed
+			}
+			r, err := call(cmd.Context(), key, gatewayURL, id, m, path, []byte(data))
 			if err != nil {
 				return err
 			}
@@ -274,6 +279,7 @@ keeps only the ciphertext and only the agent's enclaves open it. A value of
 	call.Flags().StringVarP(&method, "method", "X", "", "HTTP method (default GET, or POST with --data)")
 	call.Flags().StringVarP(&data, "data", "d", "", "request body")
 	call.Flags().StringVar(&save, "save", "", "save the signed answer to FILE for phala verify")
+	call.Flags().BoolVar(&seal, "seal", false, "seal method, path and body to the agent's key and the answer to a one-time key: the gateway sees only ciphertext")
 
 	logs := &cobra.Command{
 		Use:     "logs AGENT_ID",
