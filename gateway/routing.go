@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -196,7 +197,44 @@ func (g *Gateway) serveAgent(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, "agent", http.StatusNotFound, err.Error())
 		return
 	}
+	if r.PathValue("rest") == "_logs" {
+		g.gatherLogs(w, r, eps)
+		return
+	}
 	g.forward(w, r, "agent", body, eps)
+}
+
+// LogPart is one worker's answer to a log request: its log sealed to the
+// owner's reply key (each worker keeps the log of the calls it served).
+type LogPart struct {
+	Endpoint string      `json:"endpoint"`
+	Status   int         `json:"status"`
+	Header   http.Header `json:"header"`
+	Body     []byte      `json:"body"`
+}
+
+// gatherLogs asks every worker of the agent's cluster for its part of the
+// owner's log and returns the sealed parts together.
+func (g *Gateway) gatherLogs(w http.ResponseWriter, r *http.Request, eps []string) {
+	var parts []LogPart
+	for _, ep := range eps {
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, ep+r.URL.RequestURI(), nil)
+		if err != nil {
+			continue
+		}
+		req.Header = r.Header.Clone()
+		resp, err := g.fwd.Do(req)
+		if err != nil {
+			parts = append(parts, LogPart{Endpoint: ep, Status: http.StatusBadGateway})
+			continue
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+		resp.Body.Close()
+		parts = append(parts, LogPart{Endpoint: ep, Status: resp.StatusCode, Header: resp.Header, Body: b})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(parts)
+	g.metrics.requests.WithLabelValues("logs", "200").Inc()
 }
 
 func (g *Gateway) serveRouter(w http.ResponseWriter, r *http.Request) {

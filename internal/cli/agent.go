@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/gateway"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
@@ -254,6 +256,9 @@ keeps only the ciphertext and only the agent's enclaves open it. A value of
 			if err != nil {
 				return err
 			}
+			if seal && save != "" {
+				return fmt.Errorf("--save keeps the signed bytes for phala verify, and a sealed answer's signature covers its ciphertext: call without --seal to save it")
+			}
 			call := c.CallAgent
 			if seal {
 				call = c.CallAgentSealed
@@ -314,22 +319,39 @@ keeps only the ciphertext and only the agent's enclaves open it. A value of
 				return err
 			}
 			defer resp.Body.Close()
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 			if resp.StatusCode != http.StatusOK {
 				return fmt.Errorf("logs: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 			}
-			env, err := envelope.Decode(body)
-			if err != nil {
-				return err
-			}
-			plain, err := envelope.Open(reply, envelope.PurposeAgentLog, env)
-			if err != nil {
-				return err
+			// The gateway gathers each worker's part, sealed to our key.
+			var parts []gateway.LogPart
+			if err := json.Unmarshal(body, &parts); err != nil {
+				return fmt.Errorf("logs: %w", err)
 			}
 			var lines []pruntime.LogLine
-			if err := json.Unmarshal(plain, &lines); err != nil {
-				return err
+			for _, p := range parts {
+				if p.Status != http.StatusOK {
+					if p.Status == http.StatusForbidden || p.Status == http.StatusUnauthorized {
+						return fmt.Errorf("logs: %s", strings.TrimSpace(string(p.Body)))
+					}
+					fmt.Fprintf(g.errOut, "worker %s: %d %s\n", p.Endpoint, p.Status, strings.TrimSpace(string(p.Body)))
+					continue
+				}
+				env, err := envelope.Decode(p.Body)
+				if err != nil {
+					return err
+				}
+				plain, err := envelope.Open(reply, envelope.PurposeAgentLog, env)
+				if err != nil {
+					return err
+				}
+				var part []pruntime.LogLine
+				if err := json.Unmarshal(plain, &part); err != nil {
+					return err
+				}
+				lines = append(lines, part...)
 			}
+			sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
 			return g.print(lines, func(w io.Writer) {
 				for _, l := range lines {
 					fmt.Fprintf(w, "%s %-5s %s\n", l.Time.Format(time.RFC3339), l.Level, l.Text)

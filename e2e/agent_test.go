@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+)
+
+// TestAgentCLI is the agent developer's path through the binary: init a
+// TypeScript project, run its tests locally, deploy it to the default
+// devnet, set a secret, call it through the gateway (plain and sealed),
+// verify the signed answer offline, read the owner's log.
+func TestAgentCLI(t *testing.T) {
+	model := testModel(t)
+	h := newHarness(t)
+	home := filepath.Join(t.TempDir(), "devnet")
+	port := freePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms", "--llm-model", model)
+	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	common := []string{"--home", home, "--keyring-backend", "test", "--node", url, "--gateway", gw}
+	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
+
+	proj := filepath.Join(t.TempDir(), "hello")
+	h.mustRun("agent", "init", proj)
+	if out := h.mustRun("agent", "dev", filepath.Join(proj, "agent.ts"), "--test"); !strings.Contains(out, "ok   greets") || !strings.Contains(out, "ok   counts") {
+		t.Fatalf("agent dev --test:\n%s", out)
+	}
+
+	var cl []clusters.Cluster
+	waitFor(t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
+		r := h.run("query", "clusters", "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
+			return false, nil
+		}
+		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
+	}, dn)
+	var dep struct {
+		Agent string `json:"agent"`
+	}
+	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", fmt.Sprintf("%x", []byte(cl[0].ID)),
+		"--policy", "public", "--price", "0.5PHA", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
+		t.Fatalf("deploy: %v %+v", err, dep)
+	}
+	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
+		var a agents.AgentView
+		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
+	}, dn)
+	secretFile := filepath.Join(t.TempDir(), "key.txt")
+	os.WriteFile(secretFile, []byte("sk-cli-canary-93b2\n"), 0o600)
+	run("agent", "secrets", "set", dep.Agent, "API_KEY=@"+secretFile, "--from", "alice")
+	run("agent", "deposit", "5PHA", "--from", "bob")
+
+	answer := filepath.Join(t.TempDir(), "answer.json")
+	var out string
+	waitFor(t, 30*time.Second, "a paid call through the gateway", func() (bool, error) {
+		r := h.run(append([]string{"agent", "call", dep.Agent, "/story?name=Tim", "--from", "bob", "--save", answer}, common...)...)
+		out = r.stdout
+		return r.code == 0, nil
+	}, dn)
+	if !strings.Contains(out, `"hello":"Tim"`) || !strings.Contains(out, `"hasKey":true`) || !strings.Contains(out, `"story":"`) {
+		t.Fatalf("call: %s", out)
+	}
+	if v := h.mustRun("verify", answer, "--attest", gw, "--node", url); !strings.Contains(v, "signature   ok") || !strings.Contains(v, "fresh       ok") {
+		t.Fatalf("verify:\n%s", v)
+	}
+	// A tampered answer does not verify.
+	var saved map[string]any
+	raw, _ := os.ReadFile(answer)
+	json.Unmarshal(raw, &saved)
+	saved["status"] = 201
+	raw, _ = json.Marshal(saved)
+	os.WriteFile(answer, raw, 0o600)
+	if r := h.run("verify", answer, "--node", url); r.code == 0 || !strings.Contains(r.stderr, "signature") {
+		t.Fatalf("tampered answer: %s", r)
+	}
+	if out := run("agent", "call", dep.Agent, "/?name=Sealed", "--seal", "--from", "bob"); !strings.Contains(out, `"hello":"Sealed"`) {
+		t.Fatalf("sealed call: %s", out)
+	}
+	if logs := run("agent", "logs", dep.Agent, "--from", "alice"); !strings.Contains(logs, "greeting Tim") {
+		t.Fatalf("logs:\n%s", logs)
+	}
+	if r := h.run(append([]string{"agent", "logs", dep.Agent, "--from", "bob"}, common...)...); r.code == 0 || !strings.Contains(r.stderr, "only the owner") {
+		t.Fatalf("bob read alice's log: %s", r)
+	}
+	run("agent", "pause", dep.Agent, "--from", "alice")
+	waitFor(t, 30*time.Second, "the pause to take effect", func() (bool, error) {
+		r := h.run(append([]string{"agent", "call", dep.Agent, "/", "--from", "bob"}, common...)...)
+		return r.code != 0 && strings.Contains(r.stderr, "paused"), nil
+	}, dn)
+	info := run("agent", "info", dep.Agent)
+	if !strings.Contains(info, "paused     true") || !strings.Contains(info, "secrets    true") || strings.Contains(info, "sk-cli-canary") {
+		t.Fatalf("info:\n%s", info)
+	}
+}
