@@ -45,9 +45,9 @@ type Router struct {
 	providers map[string]Provider
 	names     []string // provider names, in the order given
 
-	mu        sync.Mutex
-	callers   map[string]*Tally
-	byProvide map[string]*Tally
+	mu         sync.Mutex
+	callers    map[string]*Tally
+	byProvider map[string]*Tally
 }
 
 // NewRouter returns a router over providers. It panics on a nil provider,
@@ -55,9 +55,9 @@ type Router struct {
 // programming errors, not requests.
 func NewRouter(providers ...Provider) *Router {
 	r := &Router{
-		providers: make(map[string]Provider, len(providers)),
-		callers:   make(map[string]*Tally),
-		byProvide: make(map[string]*Tally),
+		providers:  make(map[string]Provider, len(providers)),
+		callers:    make(map[string]*Tally),
+		byProvider: make(map[string]*Tally),
 	}
 	for _, p := range providers {
 		if p == nil {
@@ -164,6 +164,9 @@ func (r *Router) maxTokens() int {
 // provider the router does not have (the message lists those it has);
 // ErrNotConfigured when the router has no provider; otherwise what the
 // last attempt returned, joined with the failures of earlier attempts.
+// With an error the response is empty but for Usage: the tokens metered
+// to caller by this call's failed attempts (a stream cut short), so that a
+// per-request meter can bill them.
 func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDelta func(string) error) (ChatResponse, error) {
 	var f func(model, delta string) error
 	if onDelta != nil {
@@ -194,7 +197,8 @@ func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, 
 		}
 	}
 	var failed []error
-	for i, name := range candidates {
+	var used Usage // by failed attempts
+	for _, name := range candidates {
 		pname, model, err := SplitModel(name)
 		var p Provider
 		if err == nil {
@@ -210,17 +214,18 @@ func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, 
 		attempt.Model = model
 		attempt.Stream = onDelta != nil
 		resp, started, err := r.attempt(ctx, p, name, attempt, onDelta)
-		r.meter(caller, pname, resp.Usage, err)
+		resp.Usage = r.meter(caller, pname, resp.Usage, err)
 		if err == nil {
 			resp.Model = name
 			return resp, nil
 		}
+		used = used.Add(resp.Usage)
 		failed = append(failed, fmt.Errorf("%s: %w", name, err))
-		if started || ctx.Err() != nil || !fallbackable(err) || i == len(candidates)-1 {
+		if started || ctx.Err() != nil || !fallbackable(err) {
 			break
 		}
 	}
-	return ChatResponse{}, joinAttempts(failed)
+	return ChatResponse{Usage: used}, joinAttempts(failed)
 }
 
 func fallbackable(err error) bool {

@@ -314,7 +314,13 @@ func TestRouterUsage(t *testing.T) {
 		if call.stream {
 			f = nop
 		}
-		r.Chat(ctx, call.caller, chatReq(call.model), f)
+		resp, err := r.Chat(ctx, call.caller, chatReq(call.model), f)
+		if call.caller == "carol" {
+			// The usage of a stream cut short comes with the error.
+			if err == nil || resp.Usage != (llm.Usage{PromptTokens: 5, CompletionTokens: 1, TotalTokens: 6}) {
+				t.Errorf("carol: %+v, %v", resp, err)
+			}
+		}
 	}
 	if got, want := r.Usage("alice"), (llm.Usage{PromptTokens: 20, CompletionTokens: 4, TotalTokens: 24}); got != want {
 		t.Errorf("alice = %+v, want %+v", got, want)

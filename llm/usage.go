@@ -33,13 +33,15 @@ type Metered struct {
 	Total Usage `json:"total"`
 }
 
-func (r *Router) meter(caller, provider string, u Usage, err error) {
+// meter counts one attempt and returns its usage as metered (TotalTokens
+// filled in when a provider left it 0).
+func (r *Router) meter(caller, provider string, u Usage, err error) Usage {
 	if u.TotalTokens == 0 {
 		u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, t := range []*Tally{tally(r.callers, caller), tally(r.byProvide, provider)} {
+	for _, t := range []*Tally{tally(r.callers, caller), tally(r.byProvider, provider)} {
 		t.Usage = t.Usage.Add(u)
 		if err == nil {
 			t.Requests++
@@ -47,6 +49,7 @@ func (r *Router) meter(caller, provider string, u Usage, err error) {
 			t.Failures++
 		}
 	}
+	return u
 }
 
 func tally(m map[string]*Tally, key string) *Tally {
@@ -72,12 +75,12 @@ func (r *Router) Usage(caller string) Usage {
 func (r *Router) Metered() Metered {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := Metered{Callers: make(map[string]Tally, len(r.callers)), Providers: make(map[string]Tally, len(r.byProvide))}
+	m := Metered{Callers: make(map[string]Tally, len(r.callers)), Providers: make(map[string]Tally, len(r.byProvider))}
 	for k, t := range r.callers {
 		m.Callers[k] = *t
 		m.Total = m.Total.Add(t.Usage)
 	}
-	for k, t := range r.byProvide {
+	for k, t := range r.byProvider {
 		m.Providers[k] = *t
 	}
 	return m

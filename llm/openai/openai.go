@@ -26,6 +26,7 @@ package openai
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -327,7 +328,7 @@ func (p *Provider) readCompletion(req llm.ChatRequest, body io.Reader) (llm.Chat
 	if len(cr.Choices) == 0 || cr.Choices[0].Message == nil {
 		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "answer has no choices[0].message")
 	}
-	out := llm.ChatResponse{Model: cmp(cr.Model, req.Model), FinishReason: "stop"}
+	out := llm.ChatResponse{Model: cmp.Or(cr.Model, req.Model), FinishReason: "stop"}
 	c := cr.Choices[0]
 	if c.Message.Content != nil {
 		out.Content = *c.Message.Content
@@ -437,13 +438,6 @@ func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.
 		return result(p.errorf(llm.ErrProvider, "stream ended before [DONE]"))
 	}
 	return result(nil)
-}
-
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func completeUsage(u llm.Usage) llm.Usage {

@@ -19,7 +19,7 @@
 // configured. A stream that fails after its first event ends with one
 // event "data: {"error":{...}}" and no [DONE]; the openai SDKs raise it.
 //
-// Signing: with WithSign, every /v1/chat/completions answer is signed
+// Signing: with WithSign, every answer to POST /v1/chat/completions is signed
 // over the exact request body received and the exact response body sent.
 // A JSON answer carries the headers Sign returns. A stream cannot carry
 // headers computed over its own body, so they come as HTTP trailers after

@@ -29,7 +29,7 @@ type fake struct {
 	got    []llm.ChatRequest
 }
 
-func (f *fake) Name() string                              { return f.name }
+func (f *fake) Name() string                             { return f.name }
 func (f *fake) Models(context.Context) ([]string, error) { return f.models, nil }
 func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
 	f.mu.Lock()
