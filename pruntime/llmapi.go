@@ -67,8 +67,8 @@ func (e *Enclave) LLMHandler(src chainsync.Source) http.Handler {
 		}
 		mb := &meteredBackend{router: e.Router()}
 		h := openaiapi.New(mb, func(*http.Request) string { return c.addr.String() },
-			openaiapi.WithSign(func(_, resp []byte) map[string]string {
-				p := e.prove(c.hash, http.StatusOK, resp)
+			openaiapi.WithSign(func(status int, _, resp []byte) map[string]string {
+				p := e.prove(c.hash, status, resp)
 				return map[string]string{
 					agentio.HeaderWorker:            hex.EncodeToString(p.Worker[:]),
 					agentio.HeaderRequestHash:       hex.EncodeToString(p.RequestHash[:]),

@@ -62,7 +62,7 @@ var _ Backend = (*llm.Router)(nil)
 type Handler struct {
 	backend     Backend
 	callerFrom  func(*http.Request) string
-	sign        func(requestBody, responseBody []byte) map[string]string
+	sign        func(status int, requestBody, responseBody []byte) map[string]string
 	maxBody     int64
 	fingerprint string
 	created     int64
@@ -73,9 +73,10 @@ type Handler struct {
 type Option func(*Handler)
 
 // WithSign sets a hook that signs each /v1/chat/completions answer: it
-// gets the request body and the response body and returns headers to add
-// (trailers for a stream; see the package documentation).
-func WithSign(sign func(requestBody, responseBody []byte) (headers map[string]string)) Option {
+// gets the HTTP status, the request body and the response body and returns
+// headers to add (trailers for a stream, whose status is 200; see the
+// package documentation).
+func WithSign(sign func(status int, requestBody, responseBody []byte) (headers map[string]string)) Option {
 	return func(h *Handler) { h.sign = sign }
 }
 
@@ -325,7 +326,7 @@ func (h *Handler) finish(w http.ResponseWriter, reqBody []byte, status int, data
 		w.Header().Set(k, v)
 	}
 	if h.sign != nil {
-		for k, v := range h.sign(reqBody, data) {
+		for k, v := range h.sign(status, reqBody, data) {
 			w.Header().Set(k, v)
 		}
 	}
@@ -417,7 +418,7 @@ func (s *stream) end() {
 	if s.h.sign == nil {
 		return
 	}
-	for k, v := range s.h.sign(s.reqBody, s.sent.Bytes()) {
+	for k, v := range s.h.sign(http.StatusOK, s.reqBody, s.sent.Bytes()) {
 		if http.CanonicalHeaderKey(k) == SignatureHeader {
 			s.w.Header().Set(k, v) // declared in the Trailer header
 		} else {

@@ -455,7 +455,7 @@ func TestModels(t *testing.T) {
 }
 
 // sign is a stand-in for the worker's signer: sha256 over both bodies.
-func sign(req, resp []byte) map[string]string {
+func sign(_ int, req, resp []byte) map[string]string {
 	sum := sha256.Sum256(append(append([]byte(nil), req...), resp...))
 	return map[string]string{openaiapi.SignatureHeader: hex.EncodeToString(sum[:]), "X-Phala-Extra": "1"}
 }
