@@ -471,7 +471,7 @@ func TestSign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := sign([]byte(reqBody), respBody)
+			want := sign(resp.StatusCode, []byte(reqBody), respBody)
 			got := resp.Header
 			if stream {
 				if resp.Header.Get(openaiapi.SignatureHeader) != "" {
