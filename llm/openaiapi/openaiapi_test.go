@@ -455,8 +455,8 @@ func TestModels(t *testing.T) {
 }
 
 // sign is a stand-in for the worker's signer: sha256 over both bodies.
-func sign(_ int, req, resp []byte) map[string]string {
-	sum := sha256.Sum256(append(append([]byte(nil), req...), resp...))
+func sign(status int, req, resp []byte) map[string]string {
+	sum := sha256.Sum256(append(append([]byte(fmt.Sprint(status)), req...), resp...))
 	return map[string]string{openaiapi.SignatureHeader: hex.EncodeToString(sum[:]), "X-Phala-Extra": "1"}
 }
 
@@ -491,7 +491,7 @@ func TestSign(t *testing.T) {
 	resp := post(t, srv.URL, reqBody)
 	defer resp.Body.Close()
 	respBody, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 404 || resp.Header.Get(openaiapi.SignatureHeader) != sign([]byte(reqBody), respBody)[openaiapi.SignatureHeader] {
+	if resp.StatusCode != 404 || resp.Header.Get(openaiapi.SignatureHeader) != sign(404, []byte(reqBody), respBody)[openaiapi.SignatureHeader] {
 		t.Errorf("error answer not signed: %d %v", resp.StatusCode, resp.Header)
 	}
 }
