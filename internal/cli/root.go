@@ -43,9 +43,10 @@ func NewRootCmd() *cobra.Command {
 		Short: "phala: a confidential-computing blockchain for private, verifiable AI agents",
 		Long: `phala runs and talks to a Phala-style network: a CometBFT chain that carries
 the PHA token, the registry of TEE workers and the key hierarchy; the workers
-whose enclaves follow the chain through a light client; and the gatekeepers
-that own the master key. (Confidential contracts, AI agents and the gateway
-are not built yet.)
+whose enclaves follow the chain through a light client and run confidential
+JavaScript/TypeScript contracts and AI agents; the gatekeepers that own the
+master key; and the gateway, with its OpenAI-compatible AI router. (The PHA
+economy of stake pools, vaults and the DAO is not built yet.)
 
 Start everything locally with:
   phala devnet`,
