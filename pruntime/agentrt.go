@@ -1,6 +1,7 @@
 package pruntime
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -151,4 +152,54 @@ func jsonArg(args []any, i int) (string, error) {
 func marshalString(v any) (any, error) {
 	raw, err := json.Marshal(v)
 	return string(raw), err
+}
+
+// asyncHostAPIs are the asynchronous host functions every agent gets, on a
+// worker and in dev mode alike: fetch under the session's egress policy and
+// the AI router, whose tokens are added to *tokens.
+func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *int) map[string]sandbox.AsyncFunc {
+	return map[string]sandbox.AsyncFunc{
+		"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
+			u, err := jsonArg(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			initText, _ := jsonArg(args, 1)
+			var init struct {
+				Method  string            `json:"method"`
+				Headers map[string]string `json:"headers"`
+				Body    string            `json:"body"`
+			}
+			json.Unmarshal([]byte(initText), &init)
+			r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: []byte(init.Body)})
+			if err != nil {
+				return nil, err
+			}
+			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
+		},
+		"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
+			text, err := jsonArg(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			var req llm.ChatRequest
+			if err := json.Unmarshal([]byte(text), &req); err != nil {
+				return nil, fmt.Errorf("llm.chat: %v", err)
+			}
+			req.Stream = false
+			resp, err := router.Chat(ctx, caller, req, nil)
+			*tokens += resp.Usage.TotalTokens
+			if err != nil {
+				return nil, err
+			}
+			return marshalString(resp)
+		},
+		"__phala_llm_models": func(ctx context.Context, _ []any) (any, error) {
+			ms, err := router.Models(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return marshalString(ms)
+		},
+	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/egress"
-	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
@@ -460,90 +459,53 @@ func (e *Enclave) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				return nil, e.agentKVUpdate(id, k, nil)
 			},
 		},
-		Async: map[string]sandbox.AsyncFunc{
-			"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
-				u, err := jsonArg(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				initText, _ := jsonArg(args, 1)
-				var init struct {
-					Method  string            `json:"method"`
-					Headers map[string]string `json:"headers"`
-					Body    string            `json:"body"`
-				}
-				json.Unmarshal([]byte(initText), &init)
-				r, err := cc.session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: []byte(init.Body)})
-				if err != nil {
-					return nil, err
-				}
-				return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
-			},
-			"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
-				text, err := jsonArg(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				var req llm.ChatRequest
-				if err := json.Unmarshal([]byte(text), &req); err != nil {
-					return nil, fmt.Errorf("llm.chat: %v", err)
-				}
-				req.Stream = false
-				resp, err := rt.Router.Chat(ctx, cc.caller.addr.String(), req, nil)
-				if err != nil {
-					return nil, err
-				}
-				cc.tokens += resp.Usage.TotalTokens
-				return marshalString(resp)
-			},
-			"__phala_llm_models": func(ctx context.Context, _ []any) (any, error) {
-				ms, err := rt.Router.Models(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return marshalString(ms)
-			},
-			"__phala_agents_call": func(ctx context.Context, args []any) (any, error) {
-				idText, err := jsonArg(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				text, _ := jsonArg(args, 1)
-				b, err := hex.DecodeString(idText)
-				if err != nil || len(b) != 32 {
-					return nil, fmt.Errorf("agents.call: agent id must be 64 hex characters")
-				}
-				if cc.depth+1 > rt.MaxDepth {
-					return nil, fmt.Errorf("agents.call: call depth limit %d reached", rt.MaxDepth)
-				}
-				var sub struct {
-					Method  string              `json:"method"`
-					Path    string              `json:"path"`
-					Queries map[string][]string `json:"queries"`
-					Headers map[string]string   `json:"headers"`
-					Body    any                 `json:"body"`
-				}
-				json.Unmarshal([]byte(text), &sub)
-				body, _ := sub.Body.(string)
-				if sub.Body != nil && body == "" {
-					raw, _ := json.Marshal(sub.Body)
-					body = string(raw)
-				}
-				h := http.Header{}
-				for k, v := range sub.Headers {
-					h.Set(k, v)
-				}
-				next := &callCtx{caller: cc.caller, depth: cc.depth + 1, session: cc.session}
-				out, err := e.runAgent(ctx, src, next, AgentRequest{Agent: [32]byte(b), Method: orDefault(sub.Method, "GET"), Path: orDefault(sub.Path, "/"),
-					Query: url.Values(sub.Queries), Headers: h, Body: []byte(body)})
-				cc.tokens += next.tokens
-				if err != nil {
-					return nil, fmt.Errorf("agents.call %s: %v", idText[:16], err)
-				}
-				return marshalString(out)
-			},
-		},
+		Async: e.agentAsync(ctx, src, cc, rt),
 	}
+}
+
+// agentAsync adds agents.call to the common asynchronous host APIs.
+func (e *Enclave) agentAsync(_ context.Context, src chainsync.Source, cc *callCtx, rt AgentRuntime) map[string]sandbox.AsyncFunc {
+	fns := asyncHostAPIs(cc.session, rt.Router, cc.caller.addr.String(), &cc.tokens)
+	fns["__phala_agents_call"] = func(ctx context.Context, args []any) (any, error) {
+		idText, err := jsonArg(args, 0)
+		if err != nil {
+			return nil, err
+		}
+		text, _ := jsonArg(args, 1)
+		b, err := hex.DecodeString(idText)
+		if err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("agents.call: agent id must be 64 hex characters")
+		}
+		if cc.depth+1 > rt.MaxDepth {
+			return nil, fmt.Errorf("agents.call: call depth limit %d reached", rt.MaxDepth)
+		}
+		var sub struct {
+			Method  string              `json:"method"`
+			Path    string              `json:"path"`
+			Queries map[string][]string `json:"queries"`
+			Headers map[string]string   `json:"headers"`
+			Body    any                 `json:"body"`
+		}
+		json.Unmarshal([]byte(text), &sub)
+		body, _ := sub.Body.(string)
+		if sub.Body != nil && body == "" {
+			raw, _ := json.Marshal(sub.Body)
+			body = string(raw)
+		}
+		h := http.Header{}
+		for k, v := range sub.Headers {
+			h.Set(k, v)
+		}
+		next := &callCtx{caller: cc.caller, depth: cc.depth + 1, session: cc.session}
+		out, err := e.runAgent(ctx, src, next, AgentRequest{Agent: [32]byte(b), Method: orDefault(sub.Method, "GET"), Path: orDefault(sub.Path, "/"),
+			Query: url.Values(sub.Queries), Headers: h, Body: []byte(body)})
+		cc.tokens += next.tokens
+		if err != nil {
+			return nil, fmt.Errorf("agents.call %s: %v", idText[:16], err)
+		}
+		return marshalString(out)
+	}
+	return fns
 }
 
 func orDefault(s, d string) string {

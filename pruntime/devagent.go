@@ -5,12 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"sync"
 
 	"github.com/phalanetwork/phala/egress"
-	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -115,51 +113,16 @@ func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
 			"__phala_kv_set":    kvFunc(false),
 			"__phala_kv_delete": kvFunc(true),
 		},
-		Async: map[string]sandbox.AsyncFunc{
-			"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
-				u, err := jsonArg(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				initText, _ := jsonArg(args, 1)
-				var init struct {
-					Method  string            `json:"method"`
-					Headers map[string]string `json:"headers"`
-					Body    string            `json:"body"`
-				}
-				json.Unmarshal([]byte(initText), &init)
-				r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: []byte(init.Body)})
-				if err != nil {
-					return nil, err
-				}
-				return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
-			},
-			"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
-				text, err := jsonArg(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				var req llm.ChatRequest
-				if err := json.Unmarshal([]byte(text), &req); err != nil {
-					return nil, fmt.Errorf("llm.chat: %v", err)
-				}
-				req.Stream = false
-				resp, err := rt.Router.Chat(ctx, "dev", req, nil)
-				if err != nil {
-					return nil, err
-				}
-				return marshalString(resp)
-			},
-			"__phala_llm_models": func(ctx context.Context, _ []any) (any, error) {
-				ms, err := rt.Router.Models(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return marshalString(ms)
-			},
-			"__phala_agents_call": func(context.Context, []any) (any, error) {
-				return nil, errors.New("agents.call needs a network: deploy the agents and call them through a gateway")
-			},
-		},
+		Async: d.async(session, rt),
 	}
+}
+
+// async is the common asynchronous host APIs with agents.call refused.
+func (d *DevAgent) async(session *egress.Session, rt AgentRuntime) map[string]sandbox.AsyncFunc {
+	var tokens int
+	fns := asyncHostAPIs(session, rt.Router, "dev", &tokens)
+	fns["__phala_agents_call"] = func(context.Context, []any) (any, error) {
+		return nil, errors.New("agents.call needs a network: deploy the agents and call them through a gateway")
+	}
+	return fns
 }
