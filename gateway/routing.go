@@ -76,6 +76,13 @@ func (g *Gateway) cached(key string) ([]string, bool) {
 	return c.val, ok && time.Since(c.at) < cacheFor
 }
 
+// remember caches a lookup that names no endpoints.
+func (g *Gateway) remember(key string, v []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cache[key] = cached{at: time.Now(), val: v}
+}
+
 func (g *Gateway) store(key string, v []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -168,9 +175,15 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, agent [32]b
 		return agentio.ErrUnsigned
 	}
 	h := sha256.Sum256([]byte(tok))
+	ck := "apikey/" + hex.EncodeToString(h[:])
 	var k agents.APIKey
-	if _, err := g.chain.Query(ctx, "/agents/apikey/"+hex.EncodeToString(h[:]), &k); err != nil {
-		return fmt.Errorf("unknown API key")
+	if v, ok := g.cached(ck); ok && len(v) == 1 {
+		k.Agent, _ = hex.DecodeString(v[0])
+	} else {
+		if _, err := g.chain.Query(ctx, "/agents/apikey/"+hex.EncodeToString(h[:]), &k); err != nil {
+			return fmt.Errorf("unknown API key")
+		}
+		g.remember(ck, []string{hex.EncodeToString(k.Agent)})
 	}
 	if len(k.Agent) != 0 && [32]byte(k.Agent) != agent {
 		return fmt.Errorf("this API key is limited to agent %x", []byte(k.Agent))

@@ -111,10 +111,15 @@ func (e *Enclave) firstSeen(h [32]byte) bool {
 	e.agentsMu.Lock()
 	defer e.agentsMu.Unlock()
 	now := time.Now()
-	for k, t := range e.seenCalls {
-		if now.Sub(t) > 2*agentio.Skew {
-			delete(e.seenCalls, k)
+	// Pruning walks the set; do it at most every few seconds so a call
+	// costs O(1) on average.
+	if now.Sub(e.seenPruned) > 5*time.Second {
+		for k, t := range e.seenCalls {
+			if now.Sub(t) > 2*agentio.Skew {
+				delete(e.seenCalls, k)
+			}
 		}
+		e.seenPruned = now
 	}
 	if _, ok := e.seenCalls[h]; ok {
 		return false

@@ -53,6 +53,9 @@ type Enclave struct {
 	dispatchedAt map[dispatchSlot]int64
 	clusterInbox uint64
 
+	// reads caches proven state values per height.
+	reads readCache
+
 	// contractsMu guards the contracts this worker runs and the compiled
 	// code; the host loop and queries over HTTP share them.
 	contractsMu  sync.Mutex
@@ -65,6 +68,7 @@ type Enclave struct {
 	agentRT       AgentRuntime
 	agentPrograms map[[32]byte]*sandbox.Program
 	seenCalls     map[[32]byte]time.Time
+	seenPruned    time.Time
 	receipts      []agents.Receipt
 }
 

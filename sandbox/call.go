@@ -484,7 +484,16 @@ func (c *call) install() error {
 		if err := c.enter(); err != nil {
 			return err
 		}
-		if _, err := vm.Eval(c.env.Prelude, quickjs.EvalGlobal); err != nil {
+		bc, ok := c.prog.preludes.Load(c.env.Prelude)
+		if !ok {
+			compiled, err := vm.Compile(c.env.Prelude, quickjs.EvalGlobal)
+			if err != nil {
+				return c.wrapSetup("prelude", err)
+			}
+			c.prog.preludes.Store(c.env.Prelude, compiled)
+			bc = compiled
+		}
+		if _, err := vm.EvalBytecode(bc.([]byte)); err != nil {
 			return c.wrapSetup("prelude", err)
 		}
 	}

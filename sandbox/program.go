@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 
 	"modernc.org/quickjs"
 )
@@ -22,6 +23,9 @@ type Program struct {
 	hash     [32]byte
 	metered  bool
 	bytecode []byte // source compiled by QuickJS, evaluated by each Call
+	// preludes caches each Env.Prelude compiled to bytecode: parsing the
+	// prelude again on every call costs more than running it.
+	preludes sync.Map // string -> []byte
 }
 
 // Compile checks an ES module (such as Bundle's output), instruments it if
