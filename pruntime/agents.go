@@ -283,7 +283,7 @@ func (e *Enclave) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	}
 	prog, err := e.agentProgram(ctx, src, [32]byte(rec.Code))
 	if err != nil {
-		return agentOutput{}, fmt.Errorf("%w: %v", ErrAgentFailed, err)
+		return agentOutput{}, fmt.Errorf("%w: %w", ErrAgentFailed, err)
 	}
 	headers := map[string]string{}
 	for k, v := range req.Headers {
@@ -303,7 +303,7 @@ func (e *Enclave) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	e.queueReceipt(agents.Receipt{Agent: req.Agent, Caller: cc.caller.addr, Request: hopHash(cc.caller.hash, cc.depth), Tokens: uint64(cc.tokens), Requests: uint64(cc.session.Used())})
 	if err != nil {
 		e.agentLog(req.Agent, "error", "call failed: "+err.Error())
-		return agentOutput{}, fmt.Errorf("%w: %v", ErrAgentFailed, err)
+		return agentOutput{}, fmt.Errorf("%w: %w", ErrAgentFailed, err)
 	}
 	var out agentOutput
 	if err := json.Unmarshal(res.Value, &out); err != nil {

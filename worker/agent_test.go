@@ -176,6 +176,36 @@ func TestAgentsEndToEnd(t *testing.T) {
 		t.Fatalf("unsigned call through the gateway: %s", resp0.Status)
 	}
 
+	// Hostile handlers get their own errors and the worker serves on; the
+	// worker's metrics count calls and limit hits, and carry no secret.
+	hostile := deploy("testdata/agents/hostile.js", agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	for path, want := range map[string]string{"/memory": "memory", "/recurse": "stack overflow", "/output": "output", "/throw": "handler refused"} {
+		_, err := c.CallAgent(ctx, bob, endpoint, hostile, "GET", path, nil)
+		if err == nil || !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want a 500 naming %q", path, err, want)
+		}
+	}
+	if r, err := c.CallAgent(ctx, bob, endpoint, hostile, "GET", "/", nil); err != nil || string(r.Body) != "fine" {
+		t.Fatalf("after hostile calls: %v", err)
+	}
+	mresp, err := http.Get(endpoint + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{
+		`phala_worker_agent_calls_total{agent="` + hex.EncodeToString(hostile[:]) + `",status="500"} 4`,
+		`phala_worker_sandbox_limit_hits_total{limit="memory"} 1`,
+		`phala_worker_sandbox_limit_hits_total{limit="stack"} 1`,
+		`phala_worker_sandbox_limit_hits_total{limit="output"} 1`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	assertNoSecrets(t, "metrics", metrics, map[string][]byte{"agent secret": []byte(canary)})
+
 	// A signed request sent twice is served once.
 	req, _ := http.NewRequest("POST", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/run", bytes.NewReader(args))
 	agentio.Sign(req, "phala-devnet", main, args, bob, time.Now())

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/pruntime"
@@ -34,6 +35,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, fmt.Sprintf("request body over %d bytes", maxAgentBody), http.StatusRequestEntityTooLarge)
 		return
 	}
+	start := time.Now()
 	rest := "/" + r.PathValue("rest")
 	req := pruntime.AgentRequest{Agent: [32]byte(id), Method: r.Method, URI: r.URL.RequestURI(), Path: rest, Query: r.URL.Query(), Headers: r.Header, Body: body}
 	var resp pruntime.AgentResponse
@@ -44,6 +46,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status := agentStatus(err)
+		w.agentMetrics.observe(idText, status, time.Since(start), err)
 		if status == http.StatusInternalServerError && !errors.Is(err, pruntime.ErrAgentFailed) {
 			w.log.Warn("agent call failed", "agent", idText, "err", err)
 		}
@@ -65,6 +68,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	}
 	rw.WriteHeader(status)
 	rw.Write(resp.Body)
+	w.agentMetrics.observe(idText, status, time.Since(start), nil)
 }
 
 // agentStatus maps an enclave error to an HTTP status.

@@ -24,5 +24,6 @@ func (w *Worker) newMetrics() *prometheus.Registry {
 	gauge("phala_worker_inbox_messages", "Messages from the chain read so far.", func(s Status) float64 { return float64(s.Inbox) })
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_worker_mq_outbox_pending",
 		Help: "Signed mq messages waiting for the chain."}, func() float64 { return float64(w.enclave.PendingCount()) }))
+	w.agentMetrics = newAgentMetrics(reg, w)
 	return reg
 }

@@ -79,6 +79,8 @@ type Worker struct {
 	settled int64
 	// benchmarked is when the score was last measured; guarded by mu.
 	benchmarked time.Time
+	// agentMetrics count agent calls; set when the HTTP routes are built.
+	agentMetrics *agentMetrics
 }
 
 // Status is what /info shows and the host loop tracks.
