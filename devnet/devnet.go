@@ -25,6 +25,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/explorer"
 	"github.com/phalanetwork/phala/gateway"
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -195,14 +196,21 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
 	}
 	if o.GatewayAddr != "" {
+		ex, err := explorer.New(d.RPCURL, o.Logger.With("service", "explorer"))
+		if err != nil {
+			d.Stop()
+			return nil, fmt.Errorf("start explorer: %w", err)
+		}
 		g, err := gateway.Start(ctx, gateway.Options{NodeURL: d.RPCURL, Listen: o.GatewayAddr, Logger: o.Logger.With("service", "gateway"),
-			ProbeEvery: max(o.BlockTime, 500*time.Millisecond)})
+			ProbeEvery: max(o.BlockTime, 500*time.Millisecond), Mount: ex.Mount})
 		if err != nil {
 			d.Stop()
 			return nil, fmt.Errorf("start gateway: %w", err)
 		}
 		d.Gateway = g
-		d.services = append(d.services, g)
+		// The explorer stops first, ending its live streams, so that the
+		// gateway's shutdown need not wait for them.
+		d.services = append(d.services, g, ex)
 	}
 	if o.Cluster && len(d.Workers) > 0 {
 		members := d.Workers[max(o.Gatekeepers, 0):]

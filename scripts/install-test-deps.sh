@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # install-test-deps.sh installs what the end-to-end tests need besides Go:
-# Node.js with npm, and the npm packages of e2e/js: cosmjs's CometBFT RPC
-# client (TestCosmjsReadsBlocks), the official openai client and LangChain's
-# ChatOpenAI (TestOpenAIClientsThroughGateway).
+# Node.js with npm, Debian's Chromium and tcpdump, and the npm packages
+# of e2e/js: cosmjs's CometBFT RPC client (TestCosmjsReadsBlocks), the
+# official openai client and LangChain's ChatOpenAI
+# (TestOpenAIClientsThroughGateway), and playwright-core, which drives
+# /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser).
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
-# package-lock.json it does nothing. Node.js and npm are installed with
-# apt-get only when missing (as root, or through passwordless sudo).
+# package-lock.json it does nothing. Node.js, npm and Chromium are installed
+# with apt-get only when missing (as root, or through passwordless sudo).
+# Outside CI (CI unset) a Chromium that cannot be installed is only a
+# warning: the browser test then skips.
 #
 #   scripts/install-test-deps.sh
 set -euo pipefail
@@ -32,8 +36,42 @@ install_node() {
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >&2
 }
 
+# install_optional PKG WHY installs a Debian package a test needs (chromium
+# for the explorer's browser test, run headless through playwright-core at
+# /usr/bin/chromium; tcpdump for the canary suite's loopback capture). Under
+# CI a failure is fatal; elsewhere it is a warning and the test skips that
+# part.
+install_optional() {
+	local pkg=$1 why=$2
+	local fail=die
+	[ -n "${CI:-}" ] || fail=say
+	if ! command -v apt-get >/dev/null 2>&1; then
+		$fail "$pkg is missing and apt-get is not available: install it for $why"
+		return 0
+	fi
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		if ! command -v sudo >/dev/null 2>&1 || ! sudo -n true 2>/dev/null; then
+			$fail "$pkg is missing; installing it with apt-get needs root (or passwordless sudo); $why skips without it"
+			return 0
+		fi
+		sudo=(sudo -n)
+	fi
+	say "installing $pkg with apt-get"
+	if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >&2; }; then
+		$fail "apt-get install $pkg failed; $why skips without it"
+	fi
+}
+
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	install_node
+fi
+if [ ! -x /usr/bin/chromium ]; then
+	install_optional chromium "the explorer's browser test"
+fi
+if ! command -v tcpdump >/dev/null 2>&1 && [ ! -x /usr/bin/tcpdump ] && [ ! -x /usr/sbin/tcpdump ]; then
+	install_optional tcpdump "the canary suite's loopback capture"
 fi
 command -v node >/dev/null 2>&1 || die "node is still missing after apt-get install"
 command -v npm >/dev/null 2>&1 || die "npm is still missing after apt-get install"
@@ -54,7 +92,7 @@ stamp_file="node_modules/.phala-install-stamp"
 stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] &&
 	[ -f node_modules/@cosmjs/tendermint-rpc/package.json ] && [ -f node_modules/openai/package.json ] &&
-	[ -f node_modules/@langchain/openai/package.json ]; then
+	[ -f node_modules/@langchain/openai/package.json ] && [ -f node_modules/playwright-core/package.json ]; then
 	say "e2e/js/node_modules is up to date"
 	exit 0
 fi

@@ -19,4 +19,7 @@ echo "== staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 
 echo "== go test"
+# Screenshots and captures the tests save (ignored by git).
+export PHALA_TEST_ARTIFACTS="${PHALA_TEST_ARTIFACTS:-$PWD/test-artifacts}"
+mkdir -p "$PHALA_TEST_ARTIFACTS"
 go test -count=1 -timeout 15m ./...

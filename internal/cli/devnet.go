@@ -91,6 +91,7 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 	}
 	if d.Gateway != nil {
 		fmt.Fprintf(w, "  gateway:   %s (agents: /agents/<id>/..., OpenAI API: /v1/chat/completions, /v1/models)\n", d.Gateway.URL())
+		fmt.Fprintf(w, "  explorer:  %s/explorer/\n", d.Gateway.URL())
 	}
 	fmt.Fprintf(w, "  accounts (keyring-backend test):\n")
 	for _, name := range devnet.Accounts {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/explorer"
 	"github.com/phalanetwork/phala/gateway"
 )
 
@@ -30,12 +31,17 @@ phala verify).`,
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			gw, err := gateway.Start(ctx, gateway.Options{NodeURL: g.node, Listen: listen, Logger: logger})
+			ex, err := explorer.New(g.node, logger.With("service", "explorer"))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.out, "gateway %s (chain %s)\n", gw.URL(), g.node)
+			gw, err := gateway.Start(ctx, gateway.Options{NodeURL: g.node, Listen: listen, Logger: logger, Mount: ex.Mount})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.out, "gateway %s (chain %s; explorer %s%s)\n", gw.URL(), g.node, gw.URL(), explorer.Prefix)
 			<-ctx.Done()
+			ex.Stop() // ends the explorer's live streams, so the server's shutdown need not wait for them
 			return gw.Stop()
 		},
 	}

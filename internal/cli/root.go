@@ -83,6 +83,7 @@ Start everything locally with:
 		newContractCmd(g),
 		newAgentCmd(g),
 		newGatewayCmd(g),
+		newExplorerCmd(g),
 		newVerifyCmd(g),
 		newBenchCmd(g),
 	)

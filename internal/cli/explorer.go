@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/explorer"
+)
+
+func newExplorerCmd(g *globals) *cobra.Command {
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "explorer",
+		Short: "Serve the web explorer of a network (blocks, accounts, workers, keys, agents)",
+		Long: `Serve the explorer on its own: a web page embedded in the binary (it works
+offline, with no CDN) that reads the chain through --node and updates live.
+It shows blocks, transactions, accounts, TEE workers and their attestations,
+gatekeepers and the master-key rotation, clusters, contracts, agents and the
+PHA supply; never a sealed secret, command or output.
+
+phala devnet and phala gateway serve the same explorer at /explorer/.`,
+		Example: `  phala explorer --node http://127.0.0.1:26657 --listen 127.0.0.1:8081`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := g.logger()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			ex, err := explorer.New(g.node, logger)
+			if err != nil {
+				return err
+			}
+			mux := http.NewServeMux()
+			ex.Mount(mux)
+			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("explorer: listen on %s: %w", listen, err)
+			}
+			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			fmt.Fprintf(g.out, "explorer http://%s%s (chain %s)\n", ln.Addr(), explorer.Prefix, g.node)
+			select {
+			case <-ctx.Done():
+			case err := <-errc:
+				return err
+			}
+			ex.Stop()
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8081", "HTTP listen address")
+	return cmd
+}
