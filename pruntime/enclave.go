@@ -190,14 +190,31 @@ func (e *Enclave) SyncedHeight() int64 {
 	return e.sync.Height()
 }
 
-// Sync verifies headers up to the source's latest height.
-func (e *Enclave) Sync(ctx context.Context, src chainsync.Source) (int64, error) {
+// syncChunk is how many headers Sync verifies between progress reports.
+const syncChunk = 500
+
+// Sync verifies headers up to the source's latest height. A long catch-up
+// goes in chunks, and progress (if not nil) hears of each.
+func (e *Enclave) Sync(ctx context.Context, src chainsync.Source, progress func(height, target int64)) (int64, error) {
+	latest, err := src.LatestHeight(ctx)
+	if err != nil {
+		return e.SyncedHeight(), fmt.Errorf("enclave: latest height: %w", err)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.sync.AdvanceToLatest(ctx, src); err != nil {
-		return e.sync.Height(), err
+	for {
+		h := e.sync.Height()
+		if h >= latest {
+			return h, nil
+		}
+		to := min(h+syncChunk, latest)
+		if err := e.sync.Advance(ctx, src, to); err != nil {
+			return e.sync.Height(), err
+		}
+		if progress != nil && latest-h > syncChunk {
+			progress(to, latest)
+		}
 	}
-	return e.sync.Height(), nil
 }
 
 // Registration builds the registration message: a WorkerInfo naming a

@@ -26,6 +26,7 @@ import (
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/progress"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/tee"
@@ -210,7 +211,16 @@ func (w *Worker) loop(ctx context.Context) {
 }
 
 func (w *Worker) step(ctx context.Context) error {
-	h, err := w.enclave.Sync(ctx, w.src)
+	var rep *progress.Reporter
+	h, err := w.enclave.Sync(ctx, w.src, func(height, target int64) {
+		if rep == nil {
+			rep = progress.New(nil, w.log, "catching up with the chain", target, "blocks")
+		}
+		rep.Set(height)
+	})
+	if rep != nil {
+		rep.Done()
+	}
 	w.setStatus(func(s *Status) { s.SyncedHeight = h })
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)

@@ -288,7 +288,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "two verified headers", func() (bool, error) {
-		h, err := e1.Sync(ctx, src)
+		h, err := e1.Sync(ctx, src, nil)
 		return h >= 2, err
 	})
 	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 100)
@@ -299,7 +299,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "registration visible to the enclave", func() (bool, error) {
-		e1.Sync(ctx, src)
+		e1.Sync(ctx, src, nil)
 		_, ok, _, err := e1.RegisteredWorker(ctx, src)
 		return ok, err
 	})
@@ -323,7 +323,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	if e2.ID() != e1.ID() {
 		t.Fatal("identity changed")
 	}
-	e2.Sync(ctx, src)
+	e2.Sync(ctx, src, nil)
 	pending, err := e2.Pending(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		t.Fatalf("new message got sequence %d, want 2", m2.Sequence)
 	}
 	eventually(t, "the enclave to see message 0 on chain", func() (bool, error) {
-		e2.Sync(ctx, src)
+		e2.Sync(ctx, src, nil)
 		pending, err = e2.Pending(ctx, src)
 		return err == nil && len(pending) == 2 && pending[0].Sequence == 1, err
 	})

@@ -74,6 +74,7 @@ See docs/agents.md.`,
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(g.errOut, "bundled %s: %d KiB; uploading...\n", args[0], (len(code)+1023)/1024)
 			cl, err := parseHex32(cluster, "--cluster")
 			if err != nil {
 				return err

@@ -128,7 +128,7 @@ With --test it runs tests.json beside FILE and exits non-zero on a failure.`,
   phala agent dev agent.ts --listen 127.0.0.1:8787 --secret API_KEY=sk-... --llm-model ../shared/models/stories260K.gguf`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := rtFlags.runtime()
+			rt, err := rtFlags.runtime(g)
 			if err != nil {
 				return err
 			}

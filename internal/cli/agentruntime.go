@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -32,7 +33,7 @@ func (r *runtimeFlags) register(f *pflag.FlagSet) {
 }
 
 // runtime builds the enclave's agent runtime from the flags.
-func (r *runtimeFlags) runtime() (pruntime.AgentRuntime, error) {
+func (r *runtimeFlags) runtime(g *globals) (pruntime.AgentRuntime, error) {
 	rt := pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: r.egressHosts}}
 	for _, c := range r.egressCIDRs {
 		p, err := netip.ParsePrefix(c)
@@ -46,9 +47,17 @@ func (r *runtimeFlags) runtime() (pruntime.AgentRuntime, error) {
 	}
 	var providers []llm.Provider
 	if r.llmModel != "" {
+		// Loading reads and dequantizes the whole file: say so for big ones.
+		start := time.Now()
+		if st, err := os.Stat(r.llmModel); err == nil && st.Size() > 64<<20 {
+			fmt.Fprintf(g.errOut, "loading model %s (%d MiB)...\n", r.llmModel, st.Size()>>20)
+		}
 		p, err := local.New(r.llmModel)
 		if err != nil {
 			return rt, fmt.Errorf("--llm-model: %w", err)
+		}
+		if d := time.Since(start); d > time.Second {
+			fmt.Fprintf(g.errOut, "model %s loaded in %s\n", r.llmModel, d.Round(time.Millisecond))
 		}
 		providers = append(providers, p)
 	} else {

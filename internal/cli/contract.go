@@ -144,6 +144,7 @@ See docs/contracts.md for the contract API and the examples in examples/contract
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(g.errOut, "bundled %s: %d KiB; uploading...\n", args[0], (len(code)+1023)/1024)
 			key, c, err := g.signer(from)
 			if err != nil {
 				return err

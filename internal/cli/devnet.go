@@ -45,7 +45,7 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 			if o.Gatekeepers == 0 {
 				o.Gatekeepers = -1
 			}
-			if o.Agents, err = rtFlags.runtime(); err != nil {
+			if o.Agents, err = rtFlags.runtime(g); err != nil {
 				return err
 			}
 			ctx, stop := signalContext(cmd.Context())

@@ -93,7 +93,7 @@ worker fetches it from --node once and keeps it in --home (trust on first use).`
 			default:
 				return fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", teeKind)
 			}
-			rt, err := rtFlags.runtime()
+			rt, err := rtFlags.runtime(g)
 			if err != nil {
 				return err
 			}
