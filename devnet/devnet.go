@@ -30,8 +30,10 @@ import (
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/node"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
@@ -271,6 +273,8 @@ func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, lo
 	log.Info("devnet cluster created", "cluster", v, "members", len(members))
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // devnetKeyParams shorten the unbonding delay to something one can wait for.
 var devnetKeyParams = func() keys.Params {
 	p := keys.DefaultParams()
@@ -456,7 +460,11 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	}
 	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
 		node.GenesisSection{Module: registry.Name, Value: reg},
-		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers), Params: &devnetKeyParams}})
+		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers), Params: &devnetKeyParams}},
+		// Short periods, so mining, cool-downs and queued withdrawals can be
+		// watched on a devnet.
+		node.GenesisSection{Module: computation.Name, Value: computation.Genesis{Params: ptr(computation.DevnetParams())}},
+		node.GenesisSection{Module: stakepool.Name, Value: stakepool.Genesis{Params: ptr(stakepool.DevnetParams())}})
 	if err != nil {
 		return err
 	}

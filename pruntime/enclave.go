@@ -70,6 +70,11 @@ type Enclave struct {
 	seenCalls     map[[32]byte]time.Time
 	seenPruned    time.Time
 	receipts      []agents.Receipt
+	// answeredChallenge is the last heartbeat challenge this worker posted.
+	answeredChallenge int64
+	// scannedChallenge is the last block an offline worker looked at for a
+	// challenge to answer.
+	scannedChallenge int64
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is

@@ -257,6 +257,9 @@ func (w *Worker) step(ctx context.Context) error {
 	if err := w.enclave.AgentStep(ctx, w.src); err != nil {
 		return fmt.Errorf("agents: %w", err)
 	}
+	if err := w.enclave.ComputationStep(ctx, w.src); err != nil {
+		return fmt.Errorf("computation: %w", err)
+	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {
 			return err

@@ -24,10 +24,12 @@ import (
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
 
 	"github.com/phalanetwork/phala/pha"
 )
@@ -136,7 +138,10 @@ func newModules() ([]module.Module, *balances.Module) {
 	queue.Route(contracts.Name, ct.HandleMQ)
 	ag := agents.New(ct, cl, reg)
 	queue.Route(agents.Name, ag.HandleMQ)
-	return []module.Module{bal, reg, gk, cl, ct, ag, queue}, bal
+	comp := computation.New(reg)
+	queue.Route(computation.Name, comp.HandleMQ)
+	pools := stakepool.New(reg, comp)
+	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

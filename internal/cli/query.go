@@ -80,7 +80,7 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 func newQuerySupplyCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:     "supply",
-		Short:   "Show the total, treasury, subsidy-pool and circulating PHA",
+		Short:   "Show the total, treasury, subsidy-pool, staked and circulating PHA",
 		Example: "  phala query supply --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -93,8 +93,8 @@ func newQuerySupplyCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(s, func(w io.Writer) {
-				fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\ncirculating:         %s\n",
-					s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Circulating.PHA())
+				fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
+					s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
 			})
 		},
 	}

@@ -45,8 +45,8 @@ func NewRootCmd() *cobra.Command {
 the PHA token, the registry of TEE workers and the key hierarchy; the workers
 whose enclaves follow the chain through a light client and run confidential
 JavaScript/TypeScript contracts and AI agents; the gatekeepers that own the
-master key; and the gateway, with its OpenAI-compatible AI router. (The PHA
-economy of stake pools, vaults and the DAO is not built yet.)
+master key; and the gateway, with its OpenAI-compatible AI router. Workers mine
+PHA in stake pools. (Vaults and the DAO are not built yet.)
 
 Start everything locally with:
   phala devnet`,
@@ -80,6 +80,7 @@ Start everything locally with:
 		newWorkerCmd(g),
 		newGovCmd(g),
 		newClusterCmd(g),
+		newPoolCmd(g),
 		newContractCmd(g),
 		newAgentCmd(g),
 		newGatewayCmd(g),

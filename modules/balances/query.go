@@ -23,13 +23,21 @@ type AccountResponse struct {
 	Account
 }
 
+// StakeAccount is the module account that holds every PHA staked in stake
+// pools: free stake, stake locked by computing and cooling-down workers,
+// and rewards not yet withdrawn. The supply report counts it as staked.
+var StakeAccount = address.Module("stake_pools")
+
 // SupplyResponse answers a supply query.
 type SupplyResponse struct {
 	Total    pha.Amount `json:"total"`
 	Treasury pha.Amount `json:"treasury"`
 	Subsidy  pha.Amount `json:"computation_subsidy"`
-	// Circulating is the total less the module accounts.
+	// Circulating is the total less the subsidy pool, the treasury and
+	// the staked PHA.
 	Circulating pha.Amount `json:"circulating"`
+	// Staked is what stake pools hold (StakeAccount).
+	Staked pha.Amount `json:"staked"`
 }
 
 // Query implements module.Module.
@@ -46,14 +54,18 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		total := m.Keeper.Supply(kv)
 		tr := m.Keeper.Account(kv, Treasury).Balance
 		sub := m.Keeper.Account(kv, SubsidyPool).Balance
+		staked := m.Keeper.Account(kv, StakeAccount).Balance
 		circ, err := total.Sub(tr)
 		if err == nil {
 			circ, err = circ.Sub(sub)
 		}
+		if err == nil {
+			circ, err = circ.Sub(staked)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("supply: %w", err)
 		}
-		return json.Marshal(SupplyResponse{Total: total, Treasury: tr, Subsidy: sub, Circulating: circ})
+		return json.Marshal(SupplyResponse{Total: total, Treasury: tr, Subsidy: sub, Circulating: circ, Staked: staked})
 	}
 	return nil, fmt.Errorf("%w: query path /balances/%s", tx.ErrNotFound, path)
 }

@@ -1,0 +1,89 @@
+package computation
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/fixedpoint"
+	"github.com/phalanetwork/phala/modules/registry"
+)
+
+// Query paths under /computation/.
+const (
+	QueryParams   = "params"   // params -> Params
+	QuerySession  = "session"  // session/<hex worker id> -> SessionView
+	QuerySessions = "sessions" // sessions -> []SessionView
+	QueryStats    = "stats"    // stats -> Stats
+)
+
+// SessionView is a session as of the queried height: the stored record and
+// V and the share worked out for that height.
+type SessionView struct {
+	Session
+	// Height is the height the view was computed at.
+	Height int64 `json:"height"`
+	// VNow is V at Height: grown while online, decayed while offline.
+	VNow  fixedpoint.U64F64 `json:"v_now"`
+	Share fixedpoint.U64F64 `json:"share"`
+}
+
+// View returns a session as of height h.
+func (p Params) View(s Session, h int64) SessionView {
+	if h < s.VHeight {
+		h = s.VHeight
+	}
+	v := p.ValueAt(&s, h)
+	share, _ := Share(v, s.Benchmark) // overflow is refused at Start
+	return SessionView{Session: s, Height: h, VNow: v, Share: share}
+}
+
+// heightOf returns the version of a committed view, 0 for other KVs.
+func heightOf(kv state.KV) int64 {
+	if v, ok := kv.(interface{ Version() int64 }); ok {
+		return v.Version()
+	}
+	return 0
+}
+
+// SessionAt returns a worker's session as of the height of kv (a
+// committed view; other stores give the stored V).
+func (m *Module) SessionAt(kv state.KV, id registry.WorkerID) (SessionView, bool) {
+	s, ok := m.Keeper.Session(kv, id)
+	if !ok {
+		return SessionView{}, false
+	}
+	return m.Keeper.Params(kv).View(s, heightOf(kv)), true
+}
+
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+	head, rest, _ := strings.Cut(path, "/")
+	switch head {
+	case QueryParams:
+		return json.Marshal(m.Keeper.Params(kv))
+	case QueryStats:
+		return json.Marshal(m.Keeper.Stats(kv))
+	case QuerySession:
+		id, err := registry.ParseWorkerID(rest)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnknownWorker, err)
+		}
+		v, ok := m.SessionAt(kv, id)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s has no session", ErrNotComputing, id)
+		}
+		return json.Marshal(v)
+	case QuerySessions:
+		p, h := m.Keeper.Params(kv), heightOf(kv)
+		out := []SessionView{}
+		m.Keeper.IterateSessions(kv, func(s *Session) bool {
+			out = append(out, p.View(*s, h))
+			return true
+		})
+		return json.Marshal(out)
+	}
+	return nil, fmt.Errorf("%w: query path /computation/%s", tx.ErrNotFound, path)
+}

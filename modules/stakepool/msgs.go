@@ -1,0 +1,210 @@
+package stakepool
+
+import (
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Message types of the stakepool module.
+const (
+	TypeCreate         = "stakepool/create"
+	TypeAddWorker      = "stakepool/add_worker"
+	TypeRemoveWorker   = "stakepool/remove_worker"
+	TypeStartComputing = "stakepool/start_computing"
+	TypeStopComputing  = "stakepool/stop_computing"
+	TypeContribute     = "stakepool/contribute"
+	TypeWithdraw       = "stakepool/withdraw"
+)
+
+// MaxCommissionBps is 100 %.
+const MaxCommissionBps = 10_000
+
+// MsgCreate creates a pool owned by the sender that keeps CommissionBps
+// basis points of every reward.
+type MsgCreate struct {
+	CommissionBps uint32
+}
+
+// Type implements tx.Msg.
+func (*MsgCreate) Type() string { return TypeCreate }
+
+// Encode implements tx.Msg: the commission as a uvarint.
+func (m *MsgCreate) Encode(w *wire.Writer) { w.Uvarint(uint64(m.CommissionBps)) }
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgCreate) ValidateBasic() error {
+	if m.CommissionBps > MaxCommissionBps {
+		return fmt.Errorf("%w: got %d", ErrBadCommission, m.CommissionBps)
+	}
+	return nil
+}
+
+func decodeCreate(r *wire.Reader) tx.Msg {
+	c := r.Uvarint()
+	if c > 1<<32-1 {
+		r.Fail("commission %d basis points", c)
+	}
+	return &MsgCreate{CommissionBps: uint32(c)}
+}
+
+// MsgAddWorker adds a registered worker operated by the pool owner to
+// the pool. Only the pool owner may send it.
+type MsgAddWorker struct {
+	Pool   uint64
+	Worker registry.WorkerID
+}
+
+// Type implements tx.Msg.
+func (*MsgAddWorker) Type() string { return TypeAddWorker }
+
+// Encode implements tx.Msg: the pool id as a uvarint, then the worker id.
+func (m *MsgAddWorker) Encode(w *wire.Writer) { encodeWorker(w, m.Pool, m.Worker) }
+
+// ValidateBasic implements tx.Msg.
+func (*MsgAddWorker) ValidateBasic() error { return nil }
+
+// MsgRemoveWorker takes a worker that is not computing out of the pool.
+// Only the pool owner may send it.
+type MsgRemoveWorker struct {
+	Pool   uint64
+	Worker registry.WorkerID
+}
+
+// Type implements tx.Msg.
+func (*MsgRemoveWorker) Type() string { return TypeRemoveWorker }
+
+// Encode implements tx.Msg: the pool id as a uvarint, then the worker id.
+func (m *MsgRemoveWorker) Encode(w *wire.Writer) { encodeWorker(w, m.Pool, m.Worker) }
+
+// ValidateBasic implements tx.Msg.
+func (*MsgRemoveWorker) ValidateBasic() error { return nil }
+
+// MsgStopComputing stops a worker's session; its stake returns to the pool
+// after the cool-down. Only the pool owner may send it.
+type MsgStopComputing struct {
+	Pool   uint64
+	Worker registry.WorkerID
+}
+
+// Type implements tx.Msg.
+func (*MsgStopComputing) Type() string { return TypeStopComputing }
+
+// Encode implements tx.Msg: the pool id as a uvarint, then the worker id.
+func (m *MsgStopComputing) Encode(w *wire.Writer) { encodeWorker(w, m.Pool, m.Worker) }
+
+// ValidateBasic implements tx.Msg.
+func (*MsgStopComputing) ValidateBasic() error { return nil }
+
+func encodeWorker(w *wire.Writer, pool uint64, worker registry.WorkerID) {
+	w.Uvarint(pool)
+	w.Raw(worker[:])
+}
+
+func decodeWorker(r *wire.Reader) (uint64, registry.WorkerID) {
+	pool := r.Uvarint()
+	var id registry.WorkerID
+	copy(id[:], r.Raw(32))
+	return pool, id
+}
+
+func decodeAddWorker(r *wire.Reader) tx.Msg {
+	m := &MsgAddWorker{}
+	m.Pool, m.Worker = decodeWorker(r)
+	return m
+}
+
+func decodeRemoveWorker(r *wire.Reader) tx.Msg {
+	m := &MsgRemoveWorker{}
+	m.Pool, m.Worker = decodeWorker(r)
+	return m
+}
+
+func decodeStopComputing(r *wire.Reader) tx.Msg {
+	m := &MsgStopComputing{}
+	m.Pool, m.Worker = decodeWorker(r)
+	return m
+}
+
+// MsgStartComputing starts a worker of the pool computing with Stake taken
+// from the pool's free stake. Only the pool owner may send it.
+type MsgStartComputing struct {
+	Pool   uint64
+	Worker registry.WorkerID
+	Stake  pha.Amount
+}
+
+// Type implements tx.Msg.
+func (*MsgStartComputing) Type() string { return TypeStartComputing }
+
+// Encode implements tx.Msg: pool uvarint, worker id, 16-byte stake.
+func (m *MsgStartComputing) Encode(w *wire.Writer) {
+	w.Uvarint(m.Pool)
+	w.Raw(m.Worker[:])
+	w.Amount(m.Stake)
+}
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgStartComputing) ValidateBasic() error { return positive(m.Stake, "stake") }
+
+func decodeStart(r *wire.Reader) tx.Msg {
+	m := &MsgStartComputing{Pool: r.Uvarint()}
+	copy(m.Worker[:], r.Raw(32))
+	m.Stake = r.Amount()
+	return m
+}
+
+// MsgContribute moves Amount PHA from the sender into the pool for shares
+// at the pool's price. Anyone may send it.
+type MsgContribute struct {
+	Pool   uint64
+	Amount pha.Amount
+}
+
+// Type implements tx.Msg.
+func (*MsgContribute) Type() string { return TypeContribute }
+
+// Encode implements tx.Msg: pool uvarint, then the 16-byte amount.
+func (m *MsgContribute) Encode(w *wire.Writer) { encodeAmount(w, m.Pool, m.Amount) }
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgContribute) ValidateBasic() error { return positive(m.Amount, "contribution") }
+
+// MsgWithdraw redeems Shares of the sender's shares in the pool: paid from
+// free stake at once, the rest queued.
+type MsgWithdraw struct {
+	Pool   uint64
+	Shares pha.Amount
+}
+
+// Type implements tx.Msg.
+func (*MsgWithdraw) Type() string { return TypeWithdraw }
+
+// Encode implements tx.Msg: pool uvarint, then the 16-byte share count.
+func (m *MsgWithdraw) Encode(w *wire.Writer) { encodeAmount(w, m.Pool, m.Shares) }
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgWithdraw) ValidateBasic() error { return positive(m.Shares, "shares") }
+
+func encodeAmount(w *wire.Writer, pool uint64, a pha.Amount) {
+	w.Uvarint(pool)
+	w.Amount(a)
+}
+
+func decodeContribute(r *wire.Reader) tx.Msg {
+	return &MsgContribute{Pool: r.Uvarint(), Amount: r.Amount()}
+}
+
+func decodeWithdraw(r *wire.Reader) tx.Msg {
+	return &MsgWithdraw{Pool: r.Uvarint(), Shares: r.Amount()}
+}
+
+func positive(a pha.Amount, what string) error {
+	if a.IsZero() {
+		return fmt.Errorf("%w: %s is zero", ErrZeroAmount, what)
+	}
+	return nil
+}

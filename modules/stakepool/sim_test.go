@@ -1,0 +1,453 @@
+package stakepool_test
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"math/big"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/computation"
+	ct "github.com/phalanetwork/phala/modules/computation/computationtest"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// The economy simulation: 30 days of the state machine, driven block by
+// block through the real app with no network.
+//
+// Block time. 30 days of 1-second blocks are 2.6 million blocks, too many
+// for a unit test, so the simulation runs the same economy expressed for
+// 60-second blocks (computation.ParamsFor(60), stakepool.ParamsFor(60)):
+// 43,200 blocks, 500 PHA of budget per block, a 2-block heartbeat window,
+// a challenge per worker about every 30 blocks, a 10,080-block (7-day)
+// cool-down and grace period. The per-block logic is identical; only the
+// parameters scale.
+//
+// The cast: 50 workers (random P) in 5 pools of 10, one per owner, with
+// commissions from 0 to 50 %; 20 delegators. Workers go down and come back
+// at random (seeded); an up worker answers its challenges (sometimes in
+// the last block of the window), a down one does not and goes offline.
+// Pool 5's workers are down and nobody touches the pool until day 20, so
+// a withdrawal there on day 1 waits out the grace period and forces a
+// stop. Delegators contribute and withdraw at
+// random; owners stop and restart workers.
+//
+// After every block it checks: the supply (apptest); the subsidy pool
+// paid exactly the budget when a worker was online and nothing otherwise,
+// all of it to the pools and the treasury; the treasury got exactly fees +
+// floor(budget·20 %) + rounding dust, the dust below one unit per online
+// worker; the pools' rewards add up to what settlement paid them; the
+// stake account holds exactly the pools' free and locked stake, and each
+// pool's locked stake is its sessions' stake; shares add up; no pool's
+// share price fell; withdrawals are served in FIFO order (only the head
+// of a queue is ever paid) and none waits longer than grace + cool-down.
+// No balance can go negative: amounts are unsigned and every subtraction
+// is checked, so one that would would fail a transaction (the simulation
+// requires every transaction to succeed) or halt the block.
+
+const (
+	simDays       = 30
+	simBlockSecs  = 60
+	simWorkers    = 50
+	simPools      = 5
+	simDelegators = 20
+)
+
+var (
+	pk stakepool.Keeper
+	ck computation.Keeper
+	rk registry.Keeper
+)
+
+type sim struct {
+	t      *testing.T
+	f      *ct.Fixture
+	r      *rand.Rand
+	cp     computation.Params
+	sp     stakepool.Params
+	owners []apptest.Account
+	dels   []apptest.Account
+	keys   []ed25519.PrivateKey
+	pool   []uint64 // worker index -> pool id
+	up     []bool
+	// statistics
+	initial                         bool
+	last                            snapshot
+	heartbeats, withdrawals, served int
+	maxWait                         int64
+}
+
+func newSim(t *testing.T, seed uint64) *sim {
+	s := &sim{t: t, r: rand.New(rand.NewPCG(seed, 7)), cp: computation.ParamsFor(simBlockSecs), sp: stakepool.ParamsFor(simBlockSecs)}
+	var accounts []apptest.Account
+	for i := range simPools {
+		s.owners = append(s.owners, apptest.NewAccount(byte(10+i)))
+	}
+	for i := range simDelegators {
+		s.dels = append(s.dels, apptest.NewAccount(byte(30+i)))
+	}
+	accounts = append(append(accounts, s.owners...), s.dels...)
+	s.f = ct.New(t, accounts, s.cp, s.sp)
+	c := s.f.C
+	commissions := []uint32{0, 500, 1000, 2000, 5000}
+	var create [][]byte
+	for i, o := range s.owners {
+		create = append(create, c.Tx(o, &stakepool.MsgCreate{CommissionBps: commissions[i]}))
+	}
+	s.mustBlock(create...)
+	for i := range simWorkers {
+		op := i % simPools
+		p := uint64(60 + s.r.IntN(3000))
+		k := s.f.Register(s.owners[op], []uint32{uint32(100 + i)}, []uint64{p})[0]
+		s.keys = append(s.keys, k)
+		s.pool = append(s.pool, uint64(op+1))
+		s.up = append(s.up, op+1 != simPools) // pool 5's workers start down
+	}
+	var add [][]byte
+	for i, k := range s.keys {
+		add = append(add, c.Tx(s.owners[s.pool[i]-1], &stakepool.MsgAddWorker{Pool: s.pool[i], Worker: ct.ID(k)}))
+	}
+	s.mustBlock(add...)
+	var contrib [][]byte
+	for i, d := range s.dels {
+		contrib = append(contrib, c.Tx(d, &stakepool.MsgContribute{Pool: uint64(i%simPools + 1), Amount: pha.Whole(uint64(20_000 + s.r.IntN(60_000)))}))
+	}
+	s.mustBlock(contrib...)
+	var starts [][]byte
+	s.initial = true
+	defer func() { s.initial = false }()
+	for i := range s.keys {
+		if tx := s.startTx(i); tx != nil {
+			starts = append(starts, tx)
+		}
+	}
+	s.mustBlock(starts...)
+	return s
+}
+
+func (s *sim) mustBlock(txs ...[]byte) {
+	s.t.Helper()
+	for i, r := range s.f.C.Block(txs...) {
+		if r.Code != 0 {
+			s.t.Fatalf("height %d tx %d: %s/%d %s", s.f.C.Height, i, r.Codespace, r.Code, r.Log)
+		}
+	}
+}
+
+func (s *sim) kv() state.KV { return s.f.C.App.Store() }
+
+// startTx starts worker i with its minimum stake plus up to 50 % if it has
+// no session and its pool has the stake free.
+func (s *sim) startTx(i int) []byte {
+	id := ct.ID(s.keys[i])
+	if _, ok := s.f.Session(id); ok {
+		return nil
+	}
+	rec, _ := rk.Worker(s.kv(), id)
+	min := s.cp.MinStake(rec.BenchmarkScore)
+	stake := ct.Add(s.t, min, ct.MulDiv(s.t, min, pha.Units(uint64(s.r.IntN(50))), pha.Units(100)))
+	p := s.f.Pool(s.pool[i])
+	if p.ID == simPools && s.initial {
+		// Pool 5 puts nearly all its stake to work at the start, so a
+		// large withdrawal there must wait.
+		if share := ct.MulDiv(s.t, p.FreeStake, pha.Units(1), pha.Units(uint64(simWorkers/simPools))); min.LT(share) {
+			stake = share
+		}
+	}
+	if p.FreeStake.LT(stake) || p.QueueTail > p.QueueHead {
+		return nil
+	}
+	return s.f.C.Tx(s.owners[s.pool[i]-1], &stakepool.MsgStartComputing{Pool: s.pool[i], Worker: id, Stake: stake})
+}
+
+// snapshot is what the invariants compare from block to block.
+type snapshot struct {
+	stats             computation.Stats
+	subsidy, treasury pha.Amount
+	pools             []stakepool.Pool
+	queues            map[uint64][]stakepool.Withdrawal
+}
+
+func (s *sim) snap() snapshot {
+	kv := s.kv()
+	sn := snapshot{stats: ck.Stats(kv), subsidy: s.f.Balance(balances.SubsidyPool), treasury: s.f.Balance(balances.Treasury),
+		queues: map[uint64][]stakepool.Withdrawal{}}
+	pk.IteratePools(kv, func(p stakepool.Pool) bool {
+		sn.pools = append(sn.pools, p)
+		sn.queues[p.ID] = pk.Queue(kv, &p)
+		return true
+	})
+	return sn
+}
+
+// step plans and runs one block.
+func (s *sim) step(day int) int {
+	c := s.f.C
+	next := c.Height + 1
+	var txs [][]byte
+	var sent []ed25519.PrivateKey
+	for i, k := range s.keys {
+		flaky := s.pool[i] == simPools
+		if s.up[i] {
+			if (flaky && s.r.IntN(200) == 0) || s.r.IntN(2880) == 0 { // up for 2 days on average
+				s.up[i] = false
+			}
+		} else if (!flaky && s.r.IntN(360) == 0) || (flaky && day >= 20 && s.r.IntN(2000) == 0) { // down for 6 hours
+			s.up[i] = true
+		}
+		if !s.up[i] {
+			continue
+		}
+		sess, ok := s.f.Session(ct.ID(k))
+		if !ok || sess.State != computation.StateComputing {
+			continue
+		}
+		switch {
+		case sess.Online && sess.Challenge != 0:
+			// Answer in the block after the challenge, or sometimes in
+			// the last block of the window.
+			if next-sess.Challenge >= s.cp.HeartbeatWindow || s.r.IntN(5) != 0 {
+				txs = append(txs, s.f.HeartbeatTx(k, sess.Challenge))
+				sent = append(sent, k)
+			}
+		case !sess.Online && s.f.Challenged(ct.ID(k), next):
+			txs = append(txs, s.f.HeartbeatTx(k, next))
+			sent = append(sent, k)
+		}
+	}
+	// Delegators.
+	if s.r.IntN(40) == 0 {
+		d := s.dels[s.r.IntN(len(s.dels))]
+		pool := uint64(s.r.IntN(simPools) + 1)
+		if pool == simPools && day < 20 {
+			pool = 1 // pool 5 is out of favour until day 20
+		}
+		held := pk.Shares(s.kv(), pool, d.Addr)
+		_, pending := pk.Queued(s.kv(), pool, d.Addr)
+		if s.r.IntN(2) == 0 || held.IsZero() || pending {
+			txs = append(txs, c.Tx(d, &stakepool.MsgContribute{Pool: pool, Amount: pha.Whole(uint64(100 + s.r.IntN(20_000)))}))
+		} else {
+			shares := held
+			if s.r.IntN(3) != 0 {
+				shares = ct.MulDiv(s.t, held, pha.Units(uint64(1+s.r.IntN(99))), pha.Units(100))
+			}
+			if !shares.IsZero() {
+				txs = append(txs, c.Tx(d, &stakepool.MsgWithdraw{Pool: pool, Shares: shares}))
+				s.withdrawals++
+			}
+		}
+	}
+	// The scripted long wait: on day 1 a delegator of pool 5 takes
+	// everything out while the pool's stake is locked and its workers are
+	// mostly down.
+	if next == 1440 {
+		d := s.dels[simPools-1]
+		if held := pk.Shares(s.kv(), simPools, d.Addr); !held.IsZero() {
+			txs = append(txs, c.Tx(d, &stakepool.MsgWithdraw{Pool: simPools, Shares: held}))
+			s.withdrawals++
+		}
+	}
+	// Owners.
+	if s.r.IntN(300) == 0 {
+		i := s.r.IntN(len(s.keys))
+		if s.pool[i] == simPools && day < 20 {
+			i = 0 // pool 5's owner stays away until day 20
+		}
+		if sess, ok := s.f.Session(ct.ID(s.keys[i])); ok && sess.State == computation.StateComputing {
+			txs = append(txs, c.Tx(s.owners[s.pool[i]-1], &stakepool.MsgStopComputing{Pool: s.pool[i], Worker: ct.ID(s.keys[i])}))
+		} else if tx := s.startTx(i); tx != nil {
+			txs = append(txs, tx)
+		}
+	}
+	before := s.last
+	if before.pools == nil {
+		before = s.snap()
+	}
+	s.mustBlock(txs...)
+	for _, k := range sent {
+		s.f.Sent(k)
+	}
+	s.heartbeats += len(sent)
+	s.check(before, len(txs))
+	return len(txs)
+}
+
+func (s *sim) check(before snapshot, ntx int) {
+	t, h := s.t, s.f.C.Height
+	after := s.snap()
+	s.last = after // nothing changes between blocks
+	kv := s.kv()
+	online := 0
+	ck.IterateOnline(kv, func(*computation.Session) bool {
+		online++
+		return true
+	})
+	// Budget.
+	spent := ct.Sub(t, after.stats.Spent, before.stats.Spent)
+	if got := ct.Sub(t, before.subsidy, after.subsidy); got != spent {
+		t.Fatalf("height %d: the subsidy pool paid %s, settlement spent %s", h, got, spent)
+	}
+	paidBlock := after.stats.Blocks != before.stats.Blocks
+	if (online > 0) != paidBlock {
+		t.Fatalf("height %d: %d workers online, paid %v", h, online, paidBlock)
+	}
+	want := pha.Amount{}
+	if paidBlock {
+		want = s.cp.BudgetPerBlock
+		if before.subsidy.LT(want) {
+			want = before.subsidy
+		}
+		if after.stats.LastOnline != online {
+			t.Fatalf("height %d: paid %d workers, %d online", h, after.stats.LastOnline, online)
+		}
+	}
+	if spent != want {
+		t.Fatalf("height %d: spent %s, want %s", h, spent, want)
+	}
+	toPools := ct.Sub(t, after.stats.ToPools, before.stats.ToPools)
+	toTreasury := ct.Sub(t, after.stats.ToTreasury, before.stats.ToTreasury)
+	dust := ct.Sub(t, after.stats.Dust, before.stats.Dust)
+	if ct.Add(t, toPools, toTreasury) != spent {
+		t.Fatalf("height %d: pools %s + treasury %s != spent %s", h, toPools, toTreasury, spent)
+	}
+	// Treasury: fees plus exactly its ratio plus the dust.
+	ratio := ct.MulDiv(t, spent, pha.Units(uint64(s.cp.TreasuryRatioBps)), pha.Units(10_000))
+	if toTreasury != ct.Add(t, ratio, dust) || (paidBlock && !dust.LT(pha.Units(uint64(online)))) {
+		t.Fatalf("height %d: treasury part %s, ratio %s, dust %s (%d online)", h, toTreasury, ratio, dust, online)
+	}
+	fees := ct.MulDiv(t, fee, pha.Units(uint64(ntx)), pha.Units(1))
+	if got := ct.Sub(t, after.treasury, before.treasury); got != ct.Add(t, fees, toTreasury) {
+		t.Fatalf("height %d: treasury gained %s, want fees %s + %s", h, got, fees, toTreasury)
+	}
+	// Pools: rewards booked, stake accounted, shares conserved, price,
+	// queues.
+	locked := map[uint64]pha.Amount{}
+	ck.IterateSessions(kv, func(se *computation.Session) bool {
+		locked[se.Pool] = ct.Add(t, locked[se.Pool], se.Stake)
+		return true
+	})
+	var booked, held pha.Amount
+	for i, p := range after.pools {
+		q := before.pools[i]
+		booked = ct.Add(t, booked, ct.Add(t, ct.Sub(t, p.Rewards, q.Rewards), ct.Sub(t, p.OwnerRewards, q.OwnerRewards)))
+		held = ct.Add(t, held, p.Value())
+		if p.LockedStake != locked[p.ID] {
+			t.Fatalf("height %d pool %d: locked %s, sessions hold %s", h, p.ID, p.LockedStake, locked[p.ID])
+		}
+		var shares pha.Amount
+		pk.IterateShares(kv, p.ID, func(_ address.Address, a pha.Amount) bool {
+			shares = ct.Add(t, shares, a)
+			return true
+		})
+		for _, w := range after.queues[p.ID] {
+			shares = ct.Add(t, shares, w.Shares)
+		}
+		if shares != p.TotalShares {
+			t.Fatalf("height %d pool %d: holders and queue have %s shares, total %s", h, p.ID, shares, p.TotalShares)
+		}
+		if !q.TotalShares.IsZero() && !p.TotalShares.IsZero() {
+			// V'/T' >= V/T  <=>  V'·T >= V·T'
+			l := new(big.Int).Mul(p.Value().Big(), q.TotalShares.Big())
+			r := new(big.Int).Mul(q.Value().Big(), p.TotalShares.Big())
+			if l.Cmp(r) < 0 {
+				t.Fatalf("height %d pool %d: share price fell from %s to %s", h, p.ID, q.Price(), p.Price())
+			}
+		}
+		s.checkQueue(p, before.queues[p.ID], after.queues[p.ID])
+	}
+	if booked != toPools {
+		t.Fatalf("height %d: pools booked %s, settlement paid them %s", h, booked, toPools)
+	}
+	if got := s.f.Balance(balances.StakeAccount); got != held {
+		t.Fatalf("height %d: stake account holds %s, pools are worth %s", h, got, held)
+	}
+}
+
+// checkQueue: only the head of a queue is ever paid in part, requests
+// leave from the front, in order, and none waits past grace + cool-down.
+func (s *sim) checkQueue(p stakepool.Pool, before, after []stakepool.Withdrawal) {
+	t, h := s.t, s.f.C.Height
+	bound := s.sp.GraceBlocks + s.cp.CooldownBlocks
+	for i, w := range after {
+		if w.Seq != p.QueueHead+uint64(i) {
+			t.Fatalf("height %d pool %d: queue entry %d has seq %d, head %d", h, p.ID, i, w.Seq, p.QueueHead)
+		}
+		if wait := h - w.Height; wait > bound {
+			t.Fatalf("height %d pool %d: request %d waited %d blocks, bound %d", h, p.ID, w.Seq, wait, bound)
+		} else if wait > s.maxWait {
+			s.maxWait = wait
+		}
+	}
+	for _, w := range before {
+		if w.Seq < p.QueueHead {
+			s.served++
+			continue
+		}
+		now := after[w.Seq-p.QueueHead]
+		if now.Shares != w.Shares && w.Seq != p.QueueHead {
+			t.Fatalf("height %d pool %d: request %d was paid while %d is ahead of it", h, p.ID, w.Seq, p.QueueHead)
+		}
+	}
+}
+
+func TestEconomySimulation(t *testing.T) {
+	days := simDays
+	if testing.Short() {
+		days = 3
+	}
+	began := time.Now()
+	s := newSim(t, 2026)
+	blocks := int64(days * 86_400 / simBlockSecs)
+	first := s.f.C.Height
+	txs := 0
+	for s.f.C.Height < first+blocks {
+		txs += s.step(int((s.f.C.Height - first) * simBlockSecs / 86_400))
+	}
+	st := ck.Stats(s.kv())
+	var pools []stakepool.PoolSummary
+	s.f.C.Query("/stakepool/pools", &pools)
+	t.Logf("%d blocks (%d days of %d-s blocks) in %s: %d txs, %d heartbeats, %d withdrawals (%d of them queued), longest wait %d blocks",
+		blocks, days, simBlockSecs, time.Since(began).Round(time.Millisecond), txs, s.heartbeats, s.withdrawals, s.served, s.maxWait)
+	t.Logf("settlement: %d blocks paid, %s spent, %s to pools, %s to the treasury (dust %s)", st.Blocks, st.Spent.PHA(), st.ToPools.PHA(), st.ToTreasury.PHA(), st.Dust.PHA())
+	for _, p := range pools {
+		t.Logf("pool %d: commission %d bps, value %s, price %s, rewards %s, owner %s, queue %d..%d", p.ID, p.CommissionBps, p.Value.PHA(), p.Price, p.Rewards.PHA(), p.OwnerRewards.PHA(), p.QueueHead, p.QueueTail)
+	}
+	if !testing.Short() {
+		if s.maxWait <= s.sp.GraceBlocks {
+			t.Fatalf("no request waited past the grace period (longest %d blocks): the forced stop was not exercised", s.maxWait)
+		}
+		if st.Blocks < uint64(blocks)*9/10 {
+			t.Fatalf("only %d of %d blocks paid", st.Blocks, blocks)
+		}
+	}
+}
+
+// TestEconomySimulationDeterminism: two apps fed the same two simulated
+// days reach the same AppHash at every height.
+func TestEconomySimulationDeterminism(t *testing.T) {
+	run := func() []string {
+		s := newSim(t, 99)
+		var hashes []string
+		for range 2 * 86_400 / simBlockSecs {
+			s.step(0)
+			hashes = append(hashes, hex.EncodeToString(s.f.C.App.Store().Hash()))
+		}
+		return hashes
+	}
+	a, b := run(), run()
+	if !slices.Equal(a, b) {
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("AppHashes differ from block %d on", i)
+			}
+		}
+	}
+}
