@@ -130,6 +130,8 @@ func (e *Explorer) routes() {
 	api("agents", e.apiAgents)
 	api("agent/{id}", e.apiAgent)
 	api("supply", e.apiSupply)
+	api("pools", e.apiPools)
+	api("pool/{id}", e.apiPool)
 	api("search", e.apiSearch)
 	e.mux.HandleFunc("GET "+Prefix+"api/events", e.serveEvents)
 	e.mux.HandleFunc("GET "+Prefix+"api/", func(w http.ResponseWriter, r *http.Request) {

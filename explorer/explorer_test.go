@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sandbox"
 )
@@ -710,4 +712,62 @@ func eventually(t *testing.T, what string, cond func() (bool, error)) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+}
+
+// TestExplorerPools: a worker mining in a stake pool shows with its pool,
+// the share price rising in the page's history.
+func TestExplorerPools(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	miner := e.d.Workers[1]
+	owner, _ := e.d.Keyring.PrivKey("worker1")
+	res, err := e.c.Send(ctx, owner, pha.Amount{}, "", &stakepool.MsgCreate{CommissionBps: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.Attr(stakepool.EventCreated, stakepool.AttrPool)
+	pool, _ := strconv.ParseUint(id, 10, 64)
+	for _, m := range []struct {
+		key ed25519.PrivateKey
+		msg tx.Msg
+	}{
+		{owner, &stakepool.MsgAddWorker{Pool: pool, Worker: miner.ID()}},
+		{e.alice, &stakepool.MsgContribute{Pool: pool, Amount: pha.Whole(50_000)}},
+		{owner, &stakepool.MsgStartComputing{Pool: pool, Worker: miner.ID(), Stake: pha.Whole(40_000)}},
+	} {
+		if _, err := e.c.Send(ctx, m.key, pha.Amount{}, "", m.msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var view struct {
+		Price   string `json:"share_price"`
+		Workers []struct {
+			Worker string
+			State  string
+		} `json:"worker_list"`
+		History []struct {
+			Height int64
+			Price  string
+		}
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		e.get(t, "pool/"+id, 200, &view)
+		if len(view.History) >= 2 && view.History[len(view.History)-1].Price > view.History[0].Price {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no rising price history: %+v", view)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(view.Workers) != 1 || view.Workers[0].Worker != miner.ID().String() || view.Workers[0].State != "computing" {
+		t.Fatalf("pool workers %+v", view.Workers)
+	}
+	var list struct{ Pools []struct{ ID uint64 } }
+	e.get(t, "pools", 200, &list)
+	if len(list.Pools) != 1 || list.Pools[0].ID != pool {
+		t.Fatalf("pools %+v", list)
+	}
+	e.get(t, "pool/999", 404, nil)
+	e.get(t, "pool/x", 400, nil)
 }

@@ -847,9 +847,10 @@ type supplyView struct {
 	Treasury    string `json:"treasury"`
 	Subsidy     string `json:"computation_subsidy"`
 	Circulating string `json:"circulating"`
-	// Staked is what gatekeepers' operators bonded (the only staking on
-	// this chain so far).
+	// Staked is what stake pools hold; Bonded what gatekeepers' operators
+	// bonded.
 	Staked string `json:"staked"`
+	Bonded string `json:"gatekeeper_bonds"`
 	Escrow string `json:"agent_escrow"`
 }
 
@@ -859,9 +860,9 @@ func (e *Explorer) supply(ctx context.Context) (supplyView, error) {
 		return supplyView{}, err
 	}
 	v := supplyView{Total: s.Total.PHA(), Treasury: s.Treasury.PHA(), Subsidy: s.Subsidy.PHA(), Circulating: s.Circulating.PHA(),
-		Staked: pha.Amount{}.PHA(), Escrow: pha.Amount{}.PHA()}
+		Staked: s.Staked.PHA(), Bonded: pha.Amount{}.PHA(), Escrow: pha.Amount{}.PHA()}
 	if a, err := e.c.Account(ctx, keys.BondAccount); err == nil {
-		v.Staked = a.Balance.PHA()
+		v.Bonded = a.Balance.PHA()
 	}
 	if a, err := e.c.Account(ctx, agents.EscrowAccount); err == nil {
 		v.Escrow = a.Balance.PHA()

@@ -428,9 +428,9 @@
     const s = await get("supply");
     const units = (x) => { const m = /^(\d+)(?:\.(\d+))?PHA$/.exec(x || ""); return m ? Number(m[1]) + (m[2] ? Number("0." + m[2]) : 0) : 0; };
     const total = units(s.total) || 1;
-    const circ = units(s.circulating), staked = units(s.staked), escrow = units(s.agent_escrow);
+    const circ = units(s.circulating), staked = units(s.staked), bonded = units(s.gatekeeper_bonds), escrow = units(s.agent_escrow);
     const parts = [["Treasury", units(s.treasury), "c2"], ["Computation subsidy pool", units(s.computation_subsidy), "c3"],
-      ["Staked (gatekeeper bonds)", staked, "c4"], ["Agent escrow", escrow, "c5"], ["Other circulating", Math.max(0, circ - staked - escrow), "c1"]];
+      ["Staked in pools", staked, "c4"], ["Agent escrow and gatekeeper bonds", escrow + bonded, "c5"], ["Other circulating", Math.max(0, circ - escrow - bonded), "c1"]];
     let x = 0;
     const rects = parts.map(([, v, c]) => { const w = (v / total) * 1000; const r = html`<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="28" class="${c}"></rect>`; x += w; return r; });
     return html`<div data-view="supply"><h1>PHA supply</h1>
@@ -445,7 +445,46 @@
       <section class="card"><h2>Distribution</h2>
         <svg class="bar-chart" viewBox="0 0 1000 28" preserveAspectRatio="none" role="img" aria-label="supply distribution">${rects}</svg>
         <div class="legend">${parts.map(([l, v, c]) => html`<span><i class="${c}"></i>${l}: ${((v / total) * 100).toFixed(2)}%</span>`)}</div></section>
-      <div class="notice">Circulating is the total less the treasury and the computation subsidy pool; staked counts what operators bonded to gatekeepers. Stake pools, vaults and DAO proposals are not on this chain yet.</div></div>`;
+      <div class="notice">Circulating is the total less the treasury, the computation subsidy pool and the PHA staked in pools (see <a href="#/pools">stake pools</a>). Vaults and DAO proposals are not on this chain yet.</div></div>`;
+  };
+
+  pages.pools = async () => {
+    const r = await get("pools");
+    return html`<div data-view="pools"><h1>Stake pools <span class="sub">${r.pools.length}</span></h1>
+      <section class="card">${table([["Pool"], ["Owner"], ["Commission"], ["Value"], ["Share price"], ["Workers", "num"]],
+        r.pools.map((p) => [html`<a href="#/pool/${p.id}">#${p.id}</a>`, L.account(p.owner), p.commission, p.value, html`<span data-field="price">${p.share_price}</span>`, p.workers]),
+        { id: "pools", empty: "No stake pools yet." })}</section></div>`;
+  };
+
+  // priceChart draws the share price history as an SVG line.
+  const priceChart = (hist) => {
+    if (!hist || hist.length < 2) return html`<p class="muted">Not enough history yet.</p>`;
+    const ys = hist.map((p) => Number(p.price)), xs = hist.map((p) => p.height);
+    const y0 = Math.min(...ys), y1 = Math.max(...ys), x0 = xs[0], x1 = xs[xs.length - 1];
+    const sx = (x) => ((x - x0) / Math.max(1, x1 - x0)) * 980 + 10, sy = (y) => 110 - ((y - y0) / Math.max(1e-12, y1 - y0)) * 100;
+    const pts = hist.map((p) => `${sx(p.height).toFixed(1)},${sy(Number(p.price)).toFixed(1)}`).join(" ");
+    return html`<svg class="line-chart" viewBox="0 0 1000 120" preserveAspectRatio="none" role="img" aria-label="share price over time"><polyline points="${pts}" fill="none" stroke="currentColor" stroke-width="2"></polyline></svg>
+      <div class="legend"><span>block ${num(x0)}: ${hist[0].price}</span><span>block ${num(x1)}: ${hist[hist.length - 1].price}</span></div>`;
+  };
+
+  pages.pool = async (id) => {
+    const p = await get("pool/" + encodeURIComponent(id));
+    return html`<div data-view="pool"><h1>Stake pool <span class="sub">#${p.id}</span></h1>
+      <div class="stats">
+        <div class="stat"><div class="k">Share price</div><div class="v" data-field="price">${p.share_price}</div></div>
+        <div class="stat"><div class="k">Value</div><div class="v">${p.value}</div></div>
+        <div class="stat"><div class="k">Commission</div><div class="v">${p.commission}</div></div>
+        <div class="stat"><div class="k">Workers</div><div class="v">${num(p.workers)}</div></div>
+      </div>
+      <section class="card"><h2>Share price over time</h2>${priceChart(p.history)}</section>
+      <div class="grid cols-2">
+        <section class="card"><h2>Pool</h2>${kv([["Owner", L.account(p.owner, true)], ["Total shares", p.total_shares], ["Free stake", p.free_stake], ["Locked stake", p.locked_stake]])}</section>
+        <section class="card"><h2>Withdrawal queue</h2>${table([["Account"], ["Shares"], ["Value"], ["Requested"]],
+          p.queue.map((q) => [L.account(q.account), q.shares, q.value, L.block(q.requested_height)]), { empty: "Nobody is waiting." })}</section>
+      </div>
+      <section class="card"><h2>Workers</h2>${table([["Worker"], ["State"], ["Online"], ["P", "num"], ["V"], ["Stake"]],
+        p.worker_list.map((w) => [L.worker(w.worker), w.state, w.online ? html`<span class="badge ok">online</span>` : html`<span class="badge">offline</span>`, w.p, w.v, w.stake]),
+        { empty: "No workers in this pool." })}</section></div>`;
   };
 
   // ---- router ----
@@ -454,9 +493,10 @@
     [/^account\/(pha1[0-9a-z]+)$/, "account"], [/^workers$/, "workers"], [/^worker\/([0-9a-fA-F]{64})$/, "worker"], [/^keys$/, "keys"],
     [/^clusters$/, "clusters"], [/^cluster\/([0-9a-fA-F]{64})$/, "cluster"], [/^contracts$/, "contracts"], [/^contract\/([0-9a-fA-F]{64})$/, "contract"],
     [/^agents$/, "agents"], [/^agent\/([0-9a-fA-F]{64})$/, "agent"], [/^supply$/, "supply"],
+    [/^pools$/, "pools"], [/^pool\/(\d+)$/, "pool"],
   ];
   const navOf = { overview: "overview", blocks: "blocks", block: "blocks", txs: "txs", tx: "txs", account: "", workers: "workers", worker: "workers", keys: "keys",
-    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply" };
+    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools" };
 
   async function route() {
     const path = decodeURIComponent(location.hash.replace(/^#\/?/, "")).replace(/\/+$/, "");

@@ -1,0 +1,132 @@
+package explorer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+
+	"github.com/phalanetwork/phala/modules/stakepool"
+)
+
+// poolRow is a stake pool in the list.
+type poolRow struct {
+	ID         uint64 `json:"id"`
+	Owner      string `json:"owner"`
+	Commission string `json:"commission"`
+	Value      string `json:"value"`
+	Price      string `json:"share_price"`
+	Shares     string `json:"total_shares"`
+	Workers    int    `json:"workers"`
+}
+
+// pricePoint is the share price at a height.
+type pricePoint struct {
+	Height int64  `json:"height"`
+	Price  string `json:"price"`
+}
+
+// poolWorker is a pool member as the page shows it.
+type poolWorker struct {
+	Worker string `json:"worker"`
+	State  string `json:"state"`
+	Online bool   `json:"online"`
+	P      uint64 `json:"p"`
+	V      string `json:"v"`
+	Stake  string `json:"stake"`
+}
+
+// poolWithdrawal is a queued withdrawal.
+type poolWithdrawal struct {
+	Account string `json:"account"`
+	Shares  string `json:"shares"`
+	Value   string `json:"value"`
+	Height  int64  `json:"requested_height"`
+}
+
+// poolView is a pool's page: its record, workers, queue and price history.
+type poolView struct {
+	poolRow
+	FreeStake   string           `json:"free_stake"`
+	LockedStake string           `json:"locked_stake"`
+	WorkerList  []poolWorker     `json:"worker_list"`
+	Queue       []poolWithdrawal `json:"queue"`
+	History     []pricePoint     `json:"history"`
+}
+
+func rowOf(p stakepool.PoolSummary, workers int) poolRow {
+	return poolRow{ID: p.ID, Owner: p.Owner.String(), Commission: fmt.Sprintf("%d.%02d%%", p.CommissionBps/100, p.CommissionBps%100),
+		Value: p.Value.PHA(), Price: p.Price, Shares: p.TotalShares.PHA(), Workers: workers}
+}
+
+func (e *Explorer) apiPools(r *http.Request) (any, error) {
+	var list []stakepool.PoolSummary
+	if err := e.query(r.Context(), "/stakepool/pools", &list); err != nil {
+		return nil, err
+	}
+	out := struct {
+		Pools []poolRow `json:"pools"`
+	}{Pools: []poolRow{}}
+	for _, p := range list {
+		var info stakepool.PoolInfo
+		n := 0
+		if e.query(r.Context(), "/stakepool/pool/"+strconv.FormatUint(p.ID, 10), &info) == nil {
+			n = len(info.Workers)
+		}
+		out.Pools = append(out.Pools, rowOf(p, n))
+	}
+	return out, nil
+}
+
+// historyPoints is how many heights the price chart samples.
+const historyPoints = 24
+
+func (e *Explorer) apiPool(r *http.Request) (any, error) {
+	ctx := r.Context()
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: a pool id is a number", errBadRequest)
+	}
+	path := "/stakepool/pool/" + strconv.FormatUint(id, 10)
+	var info stakepool.PoolInfo
+	if err := e.query(ctx, path, &info); err != nil {
+		return nil, fmt.Errorf("%w: pool %d: %v", errNotFound, id, err)
+	}
+	v := poolView{poolRow: rowOf(info.PoolSummary, len(info.Workers)), FreeStake: info.FreeStake.PHA(), LockedStake: info.LockedStake.PHA(),
+		WorkerList: []poolWorker{}, Queue: []poolWithdrawal{}}
+	for _, w := range info.Workers {
+		v.WorkerList = append(v.WorkerList, poolWorker{Worker: w.Worker.String(), State: w.State, Online: w.Online, P: w.P, V: w.V.String(), Stake: w.Stake.PHA()})
+	}
+	for _, q := range info.Withdrawals {
+		v.Queue = append(v.Queue, poolWithdrawal{Account: q.Account.String(), Shares: q.Shares.PHA(), Value: q.Value.PHA(), Height: q.Height})
+	}
+	v.History = e.priceHistory(ctx, path)
+	return v, nil
+}
+
+// priceHistory samples the pool's share price over the last blocks from
+// the chain's versioned state (queries at past heights).
+func (e *Explorer) priceHistory(ctx context.Context, path string) []pricePoint {
+	st, err := e.c.RPC.Status(ctx)
+	if err != nil {
+		return nil
+	}
+	top := st.SyncInfo.LatestBlockHeight
+	span := min(top-1, int64(1200))
+	step := max(span/historyPoints, 1)
+	var out []pricePoint
+	for h := top - span; h <= top; h += step {
+		res, err := e.c.RPC.ABCIQueryWithOptions(ctx, path, nil, rpcclient.ABCIQueryOptions{Height: h})
+		if err != nil || res.Response.Code != 0 {
+			continue // before the pool existed, or pruned
+		}
+		var p stakepool.PoolInfo
+		if json.Unmarshal(res.Response.Value, &p) == nil {
+			out = append(out, pricePoint{Height: h, Price: p.Price})
+		}
+	}
+	return out
+}
