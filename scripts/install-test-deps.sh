@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install-test-deps.sh installs what the end-to-end tests need besides Go:
-# Node.js with npm, Debian's Chromium and tcpdump, and the npm packages
+# Node.js with npm, Debian's Chromium, tcpdump and iptables, and the npm packages
 # of e2e/js: cosmjs's CometBFT RPC client (TestCosmjsReadsBlocks), the
 # official openai client and LangChain's ChatOpenAI
 # (TestOpenAIClientsThroughGateway), and playwright-core, which drives
@@ -72,6 +72,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 if ! command -v tcpdump >/dev/null 2>&1 && [ ! -x /usr/bin/tcpdump ] && [ ! -x /usr/sbin/tcpdump ]; then
 	install_optional tcpdump "the canary suite's loopback capture"
+fi
+if ! command -v iptables >/dev/null 2>&1 && [ ! -x /usr/sbin/iptables ]; then
+	install_optional iptables "the partition test"
 fi
 command -v node >/dev/null 2>&1 || die "node is still missing after apt-get install"
 command -v npm >/dev/null 2>&1 || die "npm is still missing after apt-get install"
