@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// loadDuration is how long BenchmarkMixedLoad drives traffic.
+const loadDuration = 20 * time.Second
+
+// BenchmarkMixedLoad runs `phala devnet` as its own process and drives it
+// from this one for a bounded time with mixed traffic on loopback:
+// transfers, sealed contract commands (each waited for until its result is
+// on chain) and paid agent calls through the gateway. It reports
+// throughput, p50/p99 latency and errors per kind, and the devnet
+// process's resident memory at the start of the load, in its middle and at
+// its end, so growth over the run shows.
+func BenchmarkMixedLoad(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "phala")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/phala").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	home := filepath.Join(b.TempDir(), "devnet")
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin, "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = nil
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	gwRe := regexp.MustCompile(`^\s*gateway:\s+(http://\S+)`)
+	gw := ""
+	sc := bufio.NewScanner(stdout)
+	for gw == "" && sc.Scan() {
+		if m := gwRe.FindStringSubmatch(sc.Text()); m != nil {
+			gw = m[1]
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	if gw == "" {
+		b.Fatal("no gateway in the devnet banner")
+	}
+	ctx := context.Background()
+	c, _ := client.New(fmt.Sprintf("http://127.0.0.1:%d", port))
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	alice, _ := kr.PrivKey("alice")
+	bob, _ := kr.PrivKey("bob")
+	carol, _ := kr.PrivKey("carol")
+	bobInfo, _ := kr.Get("bob")
+
+	var cl []clusters.Cluster
+	wait(b, "the devnet cluster", func() bool {
+		c.Query(ctx, "/clusters/list", &cl)
+		return len(cl) == 1 && len(cl[0].Holders) == 2
+	})
+	// A contract and an agent to load.
+	code, _ := sandbox.Bundle(map[string]string{"c.js": `export function init(ctx) { ctx.state.set("n", 0) }
+export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n", n); return n }`}, "c.js")
+	hash, _, err := c.UploadCode(ctx, alice, code)
+	if err != nil {
+		b.Fatal(err)
+	}
+	contract, _, err := c.Instantiate(ctx, alice, hash, [32]byte(cl[0].ID), nil, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	acode, _ := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) { return { status: 200, body: "ok " + req.body } }`}, "a.js")
+	ahash, _, err := c.UploadCode(ctx, alice, acode)
+	if err != nil {
+		b.Fatal(err)
+	}
+	agent, _, err := c.DeployAgent(ctx, alice, ahash, [32]byte(cl[0].ID), agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Send(ctx, carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10_000)}); err != nil {
+		b.Fatal(err)
+	}
+	wait(b, "the contract and the agent to be ready", func() bool {
+		ct, _ := c.Contract(ctx, contract)
+		a, _ := c.Agent(ctx, agent)
+		_, err := c.CallAgent(ctx, carol, gw, agent, "POST", "/", []byte("warm"))
+		return ct.Results == 1 && len(a.ECDHKey) == 32 && err == nil
+	})
+
+	type kind struct {
+		name string
+		mu   sync.Mutex
+		lat  []time.Duration
+		errs int
+		last string
+	}
+	kinds := map[string]*kind{"transfer": {name: "transfer"}, "command": {name: "command"}, "agent call": {name: "agent call"}}
+	record := func(k *kind, start time.Time, err error) {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if err != nil {
+			k.errs++
+			k.last = err.Error()
+			return
+		}
+		k.lat = append(k.lat, time.Since(start))
+	}
+	rss := []int64{rssKiB(cmd.Process.Pid)}
+	stop := time.Now().Add(loadDuration)
+	var wg sync.WaitGroup
+	run := func(k *kind, f func() error) {
+		defer wg.Done()
+		for time.Now().Before(stop) {
+			t0 := time.Now()
+			record(k, t0, f())
+		}
+	}
+	b.ResetTimer()
+	wg.Add(4)
+	go run(kinds["transfer"], func() error {
+		_, err := c.Send(ctx, alice, pha.Amount{}, "", &balances.MsgTransfer{To: bobInfo.Address, Amount: pha.Units(1)})
+		return err
+	})
+	go run(kinds["command"], func() error {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		sent, err := c.Exec(cctx, bob, contract, json.RawMessage(`"inc"`), 0)
+		if err != nil {
+			return err
+		}
+		r, err := c.WaitResult(cctx, sent)
+		if err == nil && !r.OK {
+			err = fmt.Errorf("command failed: %s", r.Error)
+		}
+		return err
+	})
+	for range 2 {
+		go run(kinds["agent call"], func() error {
+			r, err := c.CallAgent(ctx, carol, gw, agent, "POST", "/", []byte(strconv.FormatInt(time.Now().UnixNano(), 10)))
+			if err == nil && r.Status != 200 {
+				err = fmt.Errorf("status %d", r.Status)
+			}
+			return err
+		})
+	}
+	go func() {
+		time.Sleep(loadDuration / 2)
+		rss = append(rss, rssKiB(cmd.Process.Pid))
+	}()
+	wg.Wait()
+	b.StopTimer()
+	rss = append(rss, rssKiB(cmd.Process.Pid))
+	for _, name := range []string{"transfer", "command", "agent call"} {
+		k := kinds[name]
+		slices.Sort(k.lat)
+		n := len(k.lat)
+		if n == 0 {
+			b.Fatalf("%s: no successful requests (%d errors, last: %s)", name, k.errs, k.last)
+		}
+		p50, p99 := k.lat[n/2], k.lat[min(n-1, n*99/100)]
+		rate := float64(n) / loadDuration.Seconds()
+		unit := strings.ReplaceAll(name, " ", "-")
+		b.ReportMetric(rate, unit+"/s")
+		b.ReportMetric(float64(p50.Microseconds())/1000, unit+"-p50-ms")
+		b.ReportMetric(float64(p99.Microseconds())/1000, unit+"-p99-ms")
+		b.ReportMetric(float64(k.errs), unit+"-errors")
+		b.Logf("%-10s %6.1f/s  p50 %7.1f ms  p99 %7.1f ms  ok %d  errors %d %s", name, rate, float64(p50.Microseconds())/1000, float64(p99.Microseconds())/1000, n, k.errs, k.last)
+	}
+	b.ReportMetric(float64(rss[len(rss)-1]-rss[0])/1024, "devnet-rss-growth-MiB")
+	b.Logf("devnet resident memory: start %d MiB, middle %d MiB, end %d MiB", rss[0]/1024, rss[1]/1024, rss[len(rss)-1]/1024)
+}
+
+// rssKiB is a process's resident memory from /proc.
+func rssKiB(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func wait(b *testing.B, what string, cond func() bool) {
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
