@@ -31,6 +31,7 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/computation"
+	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
@@ -282,8 +283,10 @@ var devnetKeyParams = func() keys.Params {
 	return p
 }()
 
-// AuthorityAccount is the devnet's key authority: the placeholder account
-// that adds gatekeepers until the DAO governs them.
+// AuthorityAccount is the devnet's bootstrapping key authority, named in
+// the keys genesis so the devnet can add gatekeepers without a vote. The
+// DAO is the authority as well; a chain that carries value names none and
+// only the DAO can.
 const AuthorityAccount = "authority"
 
 // appointGatekeepers makes each worker a gatekeeper once it is registered,
@@ -461,6 +464,9 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
 		node.GenesisSection{Module: registry.Name, Value: reg},
 		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers), Params: &devnetKeyParams}},
+		// The DAO is the key authority; the devnet's authority account above
+		// bootstraps alongside it. Short periods, to watch a vote.
+		node.GenesisSection{Module: dao.Name, Value: dao.Genesis{Params: ptr(dao.DevnetParams())}},
 		// Short periods, so mining, cool-downs and queued withdrawals can be
 		// watched on a devnet.
 		node.GenesisSection{Module: computation.Name, Value: computation.Genesis{Params: ptr(computation.DevnetParams())}},

@@ -132,6 +132,8 @@ func (e *Explorer) routes() {
 	api("supply", e.apiSupply)
 	api("pools", e.apiPools)
 	api("pool/{id}", e.apiPool)
+	api("proposals", e.apiProposals)
+	api("proposal/{id}", e.apiProposal)
 	api("search", e.apiSearch)
 	e.mux.HandleFunc("GET "+Prefix+"api/events", e.serveEvents)
 	e.mux.HandleFunc("GET "+Prefix+"api/", func(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,7 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sandbox"
@@ -770,4 +771,28 @@ func TestExplorerPools(t *testing.T) {
 	}
 	e.get(t, "pool/999", 404, nil)
 	e.get(t, "pool/x", 400, nil)
+
+	// A DAO proposal shows with its live count.
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &dao.MsgLock{Amount: pha.Whole(1000)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &dao.MsgPropose{Title: "hello <b>DAO</b>", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindText}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &dao.MsgVote{Proposal: 1, Option: dao.VoteYes}); err != nil {
+		t.Fatal(err)
+	}
+	var props struct {
+		Proposals []struct {
+			ID            uint64
+			Title, Status string
+			Yes           string
+		}
+	}
+	e.get(t, "proposals", 200, &props)
+	if len(props.Proposals) != 1 || props.Proposals[0].Title != "hello <b>DAO</b>" || props.Proposals[0].Yes == "" || props.Proposals[0].Yes == "0PHA" || props.Proposals[0].Status != "voting" {
+		t.Fatalf("proposals %+v", props)
+	}
+	e.get(t, "proposal/1", 200, nil)
+	e.get(t, "proposal/77", 404, nil)
 }

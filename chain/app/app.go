@@ -26,10 +26,12 @@ import (
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
+	"github.com/phalanetwork/phala/modules/vault"
 
 	"github.com/phalanetwork/phala/pha"
 )
@@ -141,7 +143,11 @@ func newModules() ([]module.Module, *balances.Module) {
 	comp := computation.New(reg)
 	queue.Route(computation.Name, comp.HandleMQ)
 	pools := stakepool.New(reg, comp)
-	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, queue}, bal
+	ag.SetPools(pools)
+	vaults := vault.New(pools)
+	gov := dao.New(bal, reg, gk, pools)
+	gov.AddWeightSource(vaults)
+	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, vaults, gov, queue}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

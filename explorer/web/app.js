@@ -448,6 +448,38 @@
       <div class="notice">Circulating is the total less the treasury, the computation subsidy pool and the PHA staked in pools (see <a href="#/pools">stake pools</a>). Vaults and DAO proposals are not on this chain yet.</div></div>`;
   };
 
+  const proposalBadge = (st) => html`<span class="badge ${st === "enacted" || st === "passed" ? "ok" : st === "voting" ? "warn" : "bad"}">${st}</span>`;
+
+  pages.proposals = async () => {
+    const r = await get("proposals");
+    return html`<div data-view="proposals"><h1>DAO proposals <span class="sub">${r.proposals.length}</span></h1>
+      <section class="card">${table([["#", "num"], ["Title"], ["Kind"], ["Status"], ["Yes"], ["No"], ["Voting ends"]],
+        r.proposals.map((p) => [html`<a href="#/proposal/${p.id}">${p.id}</a>`, p.title, p.kind, proposalBadge(p.status), p.yes || "–", p.no || "–", L.block(p.voting_end_height)]),
+        { id: "proposals", empty: "No proposals yet. Lock PHA with phala gov lock, then phala gov propose." })}</section></div>`;
+  };
+
+  pages.proposal = async (id) => {
+    const p = await get("proposal/" + encodeURIComponent(id));
+    return html`<div data-view="proposal"><h1>Proposal <span class="sub">#${p.id}</span></h1>
+      <div class="stats">
+        <div class="stat"><div class="k">Status</div><div class="v" data-field="status">${proposalBadge(p.status)}</div></div>
+        <div class="stat"><div class="k">Yes</div><div class="v">${p.yes || "–"}</div></div>
+        <div class="stat"><div class="k">No</div><div class="v">${p.no || "–"}</div></div>
+        <div class="stat"><div class="k">Abstain</div><div class="v">${p.abstain || "–"}</div></div>
+      </div>
+      <section class="card"><h2>${p.title}</h2>${kv([
+        ["Action", html`<span class="badge">${p.kind}</span> ${p.detail || ""}`],
+        ["Proposer", L.account(p.proposer, true)],
+        ["Deposit", p.deposit],
+        ["Submitted", L.block(p.submitted_height)],
+        ["Voting ends", L.block(p.voting_end_height)],
+        ["Enactment", p.enact_height ? L.block(p.enact_height) : "–"],
+        ["Voters", num(p.voters)],
+        ["Total weight", p.total || "–"],
+        ["Quorum reached", p.quorum ? "yes" : "no"],
+      ])}</section></div>`;
+  };
+
   pages.pools = async () => {
     const r = await get("pools");
     return html`<div data-view="pools"><h1>Stake pools <span class="sub">${r.pools.length}</span></h1>
@@ -493,10 +525,10 @@
     [/^account\/(pha1[0-9a-z]+)$/, "account"], [/^workers$/, "workers"], [/^worker\/([0-9a-fA-F]{64})$/, "worker"], [/^keys$/, "keys"],
     [/^clusters$/, "clusters"], [/^cluster\/([0-9a-fA-F]{64})$/, "cluster"], [/^contracts$/, "contracts"], [/^contract\/([0-9a-fA-F]{64})$/, "contract"],
     [/^agents$/, "agents"], [/^agent\/([0-9a-fA-F]{64})$/, "agent"], [/^supply$/, "supply"],
-    [/^pools$/, "pools"], [/^pool\/(\d+)$/, "pool"],
+    [/^pools$/, "pools"], [/^pool\/(\d+)$/, "pool"], [/^proposals$/, "proposals"], [/^proposal\/(\d+)$/, "proposal"],
   ];
   const navOf = { overview: "overview", blocks: "blocks", block: "blocks", txs: "txs", tx: "txs", account: "", workers: "workers", worker: "workers", keys: "keys",
-    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools" };
+    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools", proposals: "proposals", proposal: "proposals" };
 
   async function route() {
     const path = decodeURIComponent(location.hash.replace(/^#\/?/, "")).replace(/\/+$/, "");

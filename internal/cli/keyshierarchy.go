@@ -53,7 +53,11 @@ func newQueryKeysCmd(g *globals) *cobra.Command {
 				} else {
 					fmt.Fprintf(w, "generation:  %d (since height %d)\nsign key:    %x\necdh key:    %x\n", st.Generation.Number, st.Generation.Height, []byte(st.Generation.SignKey), []byte(st.Generation.ECDHKey))
 				}
-				fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, st.Authority, len(st.Gatekeepers))
+				auth := "the DAO (" + st.Governor.String() + ")"
+				if !st.Authority.IsZero() {
+					auth += " and the genesis (devnet) authority " + st.Authority.String()
+				}
+				fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, auth, len(st.Gatekeepers))
 				for _, gk := range st.Gatekeepers {
 					fmt.Fprintf(w, "  %x  added at %d  holds key: %t  bonded: %s\n", []byte(gk.Worker), gk.Added, gk.Holds, gk.Bonded.PHA())
 					for _, u := range gk.Unbonding {
@@ -79,14 +83,15 @@ func newQueryKeysCmd(g *globals) *cobra.Command {
 func newGovCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gov",
-		Short: "Governance actions (a placeholder authority until the DAO lands)",
+		Short: "Governance: DAO proposals and votes; add-gatekeeper and rotate-keys by a devnet's genesis authority",
 	}
 	var from string
 	add := &cobra.Command{
 		Use:   "add-gatekeeper WORKER_ID",
 		Short: "Make a registered worker a gatekeeper (signed by the key authority)",
 		Long: `Make a registered worker a gatekeeper. The chain accepts it only from the
-key authority named in genesis (keys.authority). The first gatekeeper creates
+DAO (see 'phala gov propose add-gatekeeper') or from the bootstrapping
+authority a devnet's genesis names (keys.authority). The first gatekeeper creates
 the master key inside its enclave; later ones receive it, encrypted to them,
 from a gatekeeper that holds it.`,
 		Example: "  phala gov add-gatekeeper 5f1c...e2 --from authority --keyring-backend test --home ~/.phala/devnet",
@@ -127,6 +132,7 @@ members that did not act. Follow it with 'phala query keys'.`,
 	}
 	rotate.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
 	cmd.AddCommand(add, rotate)
+	cmd.AddCommand(newDAOCmds(g)...)
 	return cmd
 }
 

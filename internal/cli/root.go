@@ -46,7 +46,8 @@ the PHA token, the registry of TEE workers and the key hierarchy; the workers
 whose enclaves follow the chain through a light client and run confidential
 JavaScript/TypeScript contracts and AI agents; the gatekeepers that own the
 master key; and the gateway, with its OpenAI-compatible AI router. Workers mine
-PHA in stake pools. (Vaults and the DAO are not built yet.)
+PHA in stake pools and vaults; PhalaDAO governs through proposals voted with
+locked and staked PHA.
 
 Start everything locally with:
   phala devnet`,
@@ -81,6 +82,7 @@ Start everything locally with:
 		newGovCmd(g),
 		newClusterCmd(g),
 		newPoolCmd(g),
+		newVaultCmd(g),
 		newContractCmd(g),
 		newAgentCmd(g),
 		newGatewayCmd(g),

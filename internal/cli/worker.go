@@ -120,6 +120,7 @@ worker fetches it from --node once and keeps it in --home (trust on first use).`
 	f.StringVar(&simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
 	rtFlags.register(f)
 	cmd.MarkFlagRequired("operator")
+	addWorkerComputeCmds(g, cmd)
 	return cmd
 }
 

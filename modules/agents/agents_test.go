@@ -20,6 +20,7 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -233,3 +234,46 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 
 func mustAdd(a, b pha.Amount) pha.Amount { s, _ := a.Add(b); return s }
 func mustSub(a, b pha.Amount) pha.Amount { s, _ := a.Sub(b); return s }
+
+// TestReceiptsPayThePool: the network part's non-treasury share of a
+// worker in a stake pool goes to the pool as a reward (commission to the
+// pool owner, the rest raising the share price), not to the operator.
+func TestReceiptsPayThePool(t *testing.T) {
+	f := setup(t)
+	if res := f.c.Deliver(op, &stakepool.MsgCreate{CommissionBps: 1000}); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	if res := f.c.Deliver(op, &stakepool.MsgAddWorker{Pool: 1, Worker: registry.WorkerID(id32(f.member))}); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	if res := f.c.Deliver(bob, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(100)}); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	if res := f.c.Deliver(alice, &agents.MsgDeposit{Amount: pha.Whole(10)}); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
+	opBefore := balance(t, f.c, op.Addr)
+	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{7}, Tokens: 2000, Requests: 1}
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
+	p := agents.DefaultParams()
+	network := p.CallFee
+	network, _ = network.Add(pha.Units(2 * p.TokenFee.Big().Uint64()))
+	network, _ = network.Add(p.RequestFee)
+	treasury, _ := network.MulDiv(pha.Units(p.TreasuryBps), pha.Units(10_000))
+	toPool, _ := network.Sub(treasury)
+	commission, _ := toPool.MulDiv(pha.Units(1000), pha.Units(10_000))
+	holders, _ := toPool.Sub(commission)
+	pool, ok := (stakepool.Keeper{}).Pool(f.c.App.Store(), 1)
+	if !ok || pool.Rewards != holders || pool.OwnerRewards != commission || pool.FreeStake != mustAdd(pha.Whole(100), holders) {
+		t.Fatalf("pool %+v, want rewards %s and commission %s", pool, holders, commission)
+	}
+	// The operator (also the pool owner) got only the commission, less
+	// the relay's fee.
+	fee := app.DefaultParams().MinFee
+	if got := mustAdd(balance(t, f.c, op.Addr), fee); got != mustAdd(opBefore, commission) {
+		t.Fatalf("operator %s, want %s", got.PHA(), mustAdd(opBefore, commission).PHA())
+	}
+	if toPool.IsZero() || commission.IsZero() {
+		t.Fatal("test needs a positive network fee")
+	}
+}

@@ -23,7 +23,20 @@ type Module struct {
 	clusters  *clusters.Module
 	registry  *registry.Module
 	bank      balances.Keeper
+	pools     Pools
 }
+
+// Pools is what the agents module needs of stake pools: the pool a worker
+// is in, and paying a pool a reward from an account. The stakepool module
+// implements it.
+type Pools interface {
+	WorkerPool(kv state.KV, w registry.WorkerID) (uint64, bool)
+	PayReward(ctx *module.Context, from address.Address, pool uint64, amount pha.Amount) error
+}
+
+// SetPools installs the stake pools that receive the network part of usage
+// fees of workers in a pool; without, it goes to the worker's operator.
+func (m *Module) SetPools(p Pools) { m.pools = p }
 
 var _ module.Module = (*Module)(nil)
 

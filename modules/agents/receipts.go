@@ -73,7 +73,8 @@ func DecodeReceipts(b []byte) ([]Receipt, error) {
 // HandleMQ settles receipt batches. Each receipt is paid from the caller's
 // escrow: the agent's price to its owner, then the network part (per call,
 // per 1,000 tokens, per outbound request) split between the treasury and
-// the serving worker's operator. A receipt seen before is skipped; a batch
+// the serving worker's stake pool (as
+// a pool reward) or, for a worker in no pool, its operator. A receipt seen before is skipped; a batch
 // of only such is refused. What the escrow cannot cover is not paid and is
 // reported as underpaid.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
@@ -164,6 +165,11 @@ func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Rec
 	toWorker, _ := toNetwork.Sub(toTreasury)
 	if err := m.bank.Transfer(ctx.KV, EscrowAccount, balances.Treasury, toTreasury); err != nil {
 		return false, err
+	}
+	if m.pools != nil {
+		if pool, ok := m.pools.WorkerPool(ctx.KV, w.ID); ok {
+			return short, m.pools.PayReward(ctx, EscrowAccount, pool, toWorker)
+		}
 	}
 	return short, m.bank.Transfer(ctx.KV, EscrowAccount, w.Operator, toWorker)
 }

@@ -3,8 +3,10 @@ package keys
 // Event types and attribute keys of the keys module.
 const (
 	EventGatekeeperAdded = "gatekeeper_added"
-	EventGeneration      = "master_key_generation"
-	EventConfirmed       = "gatekeeper_confirmed"
+	// EventGatekeeperRemoved: governance took a gatekeeper out of the set.
+	EventGatekeeperRemoved = "gatekeeper_removed"
+	EventGeneration        = "master_key_generation"
+	EventConfirmed         = "gatekeeper_confirmed"
 	// EventRotation marks each phase of a master-key rotation: commit,
 	// reveal, confirm, done (with resume_height) or aborted.
 	EventRotation = "key_rotation"

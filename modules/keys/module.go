@@ -49,7 +49,9 @@ func ConfirmSignBytes(chainID string, worker [32]byte, generation uint64) []byte
 
 // Genesis is the keys section of the genesis app state.
 type Genesis struct {
-	// Authority may add gatekeepers until the DAO takes over.
+	// Authority is a bootstrapping key authority for devnets and tests: it
+	// may add gatekeepers and start rotations alongside the DAO. A chain
+	// that carries value leaves it out, and then only the DAO can.
 	Authority address.Address `json:"authority"`
 	// Params govern rotation and the bond; absent, DefaultParams. A zero
 	// unbond_delay takes DefaultUnbondDelay.
@@ -66,6 +68,26 @@ type Module struct {
 	registry     *registry.Module
 	queue        *mq.Module
 	onGeneration func(ctx *module.Context, generation uint64)
+	// governor is the DAO's module account: it is always the authority.
+	governor address.Address
+}
+
+// SetGovernor makes gov (the DAO's module account) the key authority: its
+// proposals add gatekeepers and start rotations through the same handlers.
+// The genesis authority, if any, keeps working alongside it (devnets only).
+func (m *Module) SetGovernor(gov address.Address) { m.governor = gov }
+
+// Governor is the DAO's module account set by SetGovernor.
+func (m *Module) Governor() address.Address { return m.governor }
+
+// authorized reports whether sender may act as the key authority: the DAO
+// always; the genesis authority only where genesis named one.
+func (m *Module) authorized(kv state.KV, sender address.Address) bool {
+	if !m.governor.IsZero() && sender == m.governor {
+		return true
+	}
+	auth := m.Keeper.Authority(kv)
+	return !auth.IsZero() && auth == sender
 }
 
 var _ module.Module = (*Module)(nil)
@@ -107,8 +129,8 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 			p.UnbondDelay = DefaultUnbondDelay
 		}
 	}
-	if p.RotationTimeout <= 0 || p.MaxGatekeepers <= 0 || p.RotationPeriod < 0 || p.UnbondDelay < 0 {
-		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period and unbond_delay not negative", ErrBadGenesis)
+	if err := p.Validate(); err != nil {
+		return err
 	}
 	ctx.KV.Set(keyParams, encode(p))
 	var ops []byte
@@ -158,7 +180,7 @@ func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.
 	if !ok {
 		return fmt.Errorf("%w: keys cannot handle %s", tx.ErrUnknownMsg, msg.Type())
 	}
-	if auth := m.Keeper.Authority(ctx.KV); auth.IsZero() || auth != sender {
+	if !m.authorized(ctx.KV, sender) {
 		return fmt.Errorf("%w: %s", ErrUnauthorized, sender)
 	}
 	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(add.Worker)); !ok {
@@ -287,7 +309,7 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	if path != "state" {
 		return nil, fmt.Errorf("%w: query path /keys/%s", tx.ErrNotFound, path)
 	}
-	s := State{Authority: m.Keeper.Authority(kv), History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle",
+	s := State{Authority: m.Keeper.Authority(kv), Governor: m.governor, History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle",
 		ResumeHeight: m.Keeper.ResumeHeight(kv), Params: m.Keeper.Params(kv), BondAccount: BondAccount}
 	if r, ok := m.Keeper.Rotation(kv); ok {
 		s.Rotation, s.Running = r.Phase, &r

@@ -139,6 +139,25 @@ func (Keeper) Params(kv state.KV) Params {
 	return p
 }
 
+// Validate checks the params: rotation_timeout and max_gatekeepers
+// positive, rotation_period and unbond_delay not negative.
+func (p Params) Validate() error {
+	if p.RotationTimeout <= 0 || p.MaxGatekeepers <= 0 || p.RotationPeriod < 0 || p.UnbondDelay < 0 {
+		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period and unbond_delay not negative", ErrBadGenesis)
+	}
+	return nil
+}
+
+// SetParams replaces the params after validating them; the DAO's
+// set-parameter proposals call it.
+func (Keeper) SetParams(kv state.KV, p Params) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	kv.Set(keyParams, encode(p))
+	return nil
+}
+
 // Rotation returns the active rotation, if any.
 func (Keeper) Rotation(kv state.KV) (Rotation, bool) {
 	raw := kv.Get(keyRotation)
@@ -449,7 +468,7 @@ func (m *Module) EndBlock(ctx *module.Context) error {
 
 // rotateRequest is the authority's manual trigger.
 func (m *Module) rotateRequest(ctx *module.Context, sender address.Address) error {
-	if auth := m.Keeper.Authority(ctx.KV); auth.IsZero() || auth != sender {
+	if !m.authorized(ctx.KV, sender) {
 		return fmt.Errorf("%w: %s", ErrUnauthorized, sender)
 	}
 	return m.startRotation(ctx, nil)

@@ -102,7 +102,10 @@ type Generation struct {
 
 // State is what `/keys/state` answers.
 type State struct {
-	Authority   address.Address `json:"authority"`
+	// Authority is the genesis (devnet) authority, zero if none.
+	Authority address.Address `json:"authority"`
+	// Governor is the DAO's module account, which is always the authority.
+	Governor    address.Address `json:"governor"`
 	Generation  *Generation     `json:"current,omitempty"`
 	History     []Generation    `json:"history"`
 	Gatekeepers []Gatekeeper    `json:"gatekeepers"`

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -78,4 +79,34 @@ func mustDecode(raw []byte, v any, what string) {
 	if err := json.Unmarshal(raw, v); err != nil {
 		panic(&state.StorageError{Err: fmt.Errorf("%s: %w", what, err)})
 	}
+}
+
+// AllowMeasurement adds m to the measurement allow-list. Only the DAO
+// calls it, when a proposal to allow a measurement is enacted.
+func (k Keeper) AllowMeasurement(kv state.KV, m Measurement) error {
+	p := k.Params(kv)
+	if p.allowed(m.TEE, m.Value) {
+		return fmt.Errorf("%w: %s %x is already allowed", ErrMeasurementList, m.TEE, []byte(m.Value))
+	}
+	p.Measurements = append(p.Measurements, m)
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrMeasurementList, err)
+	}
+	k.SetParams(kv, p)
+	return nil
+}
+
+// RemoveMeasurement takes a measurement off the allow-list; registered
+// workers stay registered, new registrations with it are refused. Only
+// the DAO calls it.
+func (k Keeper) RemoveMeasurement(kv state.KV, kind tee.Kind, value []byte) error {
+	p := k.Params(kv)
+	for i, m := range p.Measurements {
+		if m.TEE == kind && bytes.Equal(m.Value, value) {
+			p.Measurements = append(p.Measurements[:i:i], p.Measurements[i+1:]...)
+			k.SetParams(kv, p)
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s %x is not allowed", ErrMeasurementList, kind, value)
 }

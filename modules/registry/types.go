@@ -32,6 +32,9 @@ var (
 	ErrBadWorkerSignature  = abcierr.Register(Codespace, 11, "worker signature does not verify")
 	ErrInvalidWorkerInfo   = abcierr.Register(Codespace, 12, "invalid worker info")
 	ErrSimNotAllowed       = abcierr.Register(Codespace, 13, "simulated TEE not allowed on this chain")
+	// ErrMeasurementList: a DAO change to the allow-list that does not
+	// apply (already allowed, not allowed, invalid).
+	ErrMeasurementList = abcierr.Register(Codespace, 14, "measurement allow-list change refused")
 )
 
 // WorkerID is a worker's identity public key (ed25519).

@@ -154,3 +154,27 @@ func decodeJSON(raw []byte, v any, what string) {
 		panic(&state.StorageError{Err: fmt.Errorf("stakepool %s: %w", what, err)})
 	}
 }
+
+// StakeValue is what every pool share held by a is worth now (rounded
+// down per pool), queued shares excluded: its voting weight from stake
+// pools. Pools are visited in id order.
+func (k Keeper) StakeValue(kv state.KV, a address.Address) pha.Amount {
+	var total pha.Amount
+	k.IteratePools(kv, func(p Pool) bool {
+		if s := k.Shares(kv, p.ID, a); !s.IsZero() {
+			total, _ = total.Add(p.ValueOf(s)) // parts of the supply: no overflow
+		}
+		return true
+	})
+	return total
+}
+
+// TotalStakeValue is the value of every pool (free plus locked stake).
+func (k Keeper) TotalStakeValue(kv state.KV) pha.Amount {
+	var total pha.Amount
+	k.IteratePools(kv, func(p Pool) bool {
+		total, _ = total.Add(p.Value())
+		return true
+	})
+	return total
+}

@@ -1,0 +1,146 @@
+// Package vault is Phala's vaults on this chain: an owner creates a vault
+// with a commission; holders deposit PHA for vault shares at the vault's
+// share price (value / shares, where the value is the vault's free PHA plus
+// what its shares in stake pools are worth at their current prices); the
+// owner contributes the vault's free PHA to stake pools (delegate) and
+// withdraws it (undelegate, queued in the pool's FIFO like any holder's
+// request); the owner's commission is paid by minting owner shares on gains
+// above the high-water mark of the share price; holders' withdrawals wait
+// in the vault's own FIFO queue, served from free PHA.
+//
+// Forced exit (Phala's forced shutdown): a withdrawal that still waits at
+// the end of block requested_height + 3 × the stake pools' grace_blocks
+// makes the vault withdraw all its shares from every pool; the pools pay
+// them (at once from free stake, or through their own queues, whose grace
+// period stops their workers), and the PHA serves the vault's queue.
+//
+// Each vault's free PHA sits in its own module account,
+// address.Module("vault/<id>"), which also holds its pool shares.
+package vault
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Name is the module name: genesis section, query path and key prefix.
+const Name = "vault"
+
+// Codespace of this module's errors.
+const Codespace = Name
+
+// Errors of the vault module. A sender short of PHA gets
+// balances.ErrInsufficientFunds; delegation errors of the pools (unknown
+// pool, not enough pool shares, a pool withdrawal already queued) come with
+// the stakepool module's codes.
+var (
+	ErrBadGenesis         = abcierr.Register(Codespace, 2, "invalid vault genesis")
+	ErrUnknownVault       = abcierr.Register(Codespace, 3, "unknown vault")
+	ErrNotOwner           = abcierr.Register(Codespace, 4, "sender is not the vault owner")
+	ErrBadCommission      = abcierr.Register(Codespace, 5, "commission must be at most 10000 basis points")
+	ErrZeroAmount         = abcierr.Register(Codespace, 6, "amount must be positive")
+	ErrInsufficientShares = abcierr.Register(Codespace, 7, "not enough vault shares")
+	ErrWithdrawalPending  = abcierr.Register(Codespace, 8, "a withdrawal of this account is already queued")
+	ErrInsufficientFree   = abcierr.Register(Codespace, 9, "vault has not enough free PHA")
+	ErrDepositTooSmall    = abcierr.Register(Codespace, 10, "deposit buys no share")
+)
+
+// MaxCommissionBps is 100 %.
+const MaxCommissionBps = 10_000
+
+// priceOne is a share price of 1 in the 10^-12 units prices are kept in.
+var priceOne = pha.Whole(1)
+
+// Vault is a vault's record.
+type Vault struct {
+	ID            uint64          `json:"id"`
+	Owner         address.Address `json:"owner"`
+	CommissionBps uint32          `json:"commission_bps"`
+	// Account holds the vault's free PHA and its pool shares.
+	Account address.Address `json:"account"`
+	// TotalShares counts every vault share, queued ones included.
+	TotalShares pha.Amount `json:"total_shares"`
+	// HighWater is the highest share price commission was taken at, in
+	// 10^-12 (a price of 1 is 10^12); commission is due only above it.
+	HighWater pha.Amount `json:"high_water"`
+	// CommissionShares adds up the shares minted to the owner.
+	CommissionShares pha.Amount `json:"commission_shares"`
+	// Pools are the pools the vault holds shares in (held or queued), in
+	// id order.
+	Pools []uint64 `json:"pools"`
+	// QueueHead and QueueTail bound the withdrawal queue.
+	QueueHead uint64 `json:"queue_head"`
+	QueueTail uint64 `json:"queue_tail"`
+	Created   int64  `json:"created_height"`
+}
+
+// Withdrawal is a queued withdrawal of vault shares.
+type Withdrawal struct {
+	Seq     uint64          `json:"seq"`
+	Account address.Address `json:"account"`
+	Shares  pha.Amount      `json:"shares"`
+	Height  int64           `json:"requested_height"`
+	// Due is the height at whose end, if the request still waits, the
+	// vault withdraws everything from its pools: Height + 3·grace_blocks.
+	Due int64 `json:"due_height"`
+}
+
+// AccountOf is vault id's module account.
+func AccountOf(id uint64) address.Address { return address.Module(fmt.Sprintf("vault/%d", id)) }
+
+// State keys.
+var (
+	keyNextID    = []byte("vault/next_id")
+	prefixVault  = []byte("vault/v/")
+	prefixShares = []byte("vault/sh/")
+	prefixQueue  = []byte("vault/q/")
+	prefixQueued = []byte("vault/qa/")
+)
+
+func key(prefix []byte, parts ...[]byte) []byte {
+	k := append([]byte(nil), prefix...)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// VaultKey holds a Vault record (JSON).
+func VaultKey(id uint64) []byte { return key(prefixVault, u64(id)) }
+
+// SharesKey holds an account's vault shares (16 bytes), queued excluded.
+func SharesKey(id uint64, a address.Address) []byte { return key(prefixShares, u64(id), a[:]) }
+
+// QueueKey holds withdrawal seq of a vault (JSON).
+func QueueKey(id, seq uint64) []byte { return key(prefixQueue, u64(id), u64(seq)) }
+
+// QueuedKey holds the seq (8 bytes) of an account's queued withdrawal.
+func QueuedKey(id uint64, a address.Address) []byte { return key(prefixQueued, u64(id), a[:]) }
+
+// Event types and attribute keys.
+const (
+	EventCreated          = "vault_created"           // vault, owner, commission_bps
+	EventDeposit          = "vault_deposit"           // vault, account, amount, shares
+	EventWithdrawalQueued = "vault_withdrawal_queued" // vault, account, shares, seq
+	EventWithdrawal       = "vault_withdrawal"        // vault, account, shares, amount, seq, complete
+	EventCommission       = "vault_commission"        // vault, shares (minted to the owner)
+	EventDelegate         = "vault_delegate"          // vault, pool, amount
+	EventUndelegate       = "vault_undelegate"        // vault, pool, shares
+	EventForcedExit       = "vault_forced_exit"       // vault, pool, shares, seq (the overdue request)
+
+	AttrVault      = "vault"
+	AttrOwner      = "owner"
+	AttrCommission = "commission_bps"
+	AttrAccount    = "account"
+	AttrAmount     = "amount"
+	AttrShares     = "shares"
+	AttrSeq        = "seq"
+	AttrComplete   = "complete"
+	AttrPool       = "pool"
+)
