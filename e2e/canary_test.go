@@ -128,6 +128,11 @@ func TestCanaries(t *testing.T) {
 	runNoGW("tx", "transfer", "alice", bobAddr, "1PHA", "--memo", control, "--yes")
 	run("agent", "call", dep.Agent, "/", "-d", `{"prompt":"`+control+`"}`, "--from", "bob")
 
+	// tcpdump writes what it has read from the kernel; wait until it has
+	// caught up with the control call before stopping it, since packets
+	// still in the kernel's buffer when it stops are not written.
+	capture.waitFor(t, []byte(control), 20*time.Second)
+
 	// The devnet process's arguments and environment.
 	procFiles := map[string][]byte{}
 	for _, f := range []string{"cmdline", "environ"} {
@@ -358,6 +363,24 @@ func startCapture(t *testing.T, ports []string) *capture {
 	c.cmd.Process.Kill()
 	t.Log("tcpdump did not start capturing: loopback traffic is not checked")
 	return nil
+}
+
+// waitFor polls the capture file until it holds needle.
+func (c *capture) waitFor(t *testing.T, needle []byte, timeout time.Duration) {
+	if c == nil {
+		return
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		if b, err := os.ReadFile(c.file); err == nil && bytes.Contains(b, needle) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Logf("the capture did not show the control within %s", timeout)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func (c *capture) stop(t *testing.T) []byte {
