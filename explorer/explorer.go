@@ -132,6 +132,8 @@ func (e *Explorer) routes() {
 	api("supply", e.apiSupply)
 	api("pools", e.apiPools)
 	api("pool/{id}", e.apiPool)
+	api("vaults", e.apiVaults)
+	api("vault/{id}", e.apiVault)
 	api("proposals", e.apiProposals)
 	api("proposal/{id}", e.apiProposal)
 	api("search", e.apiSearch)

@@ -31,6 +31,7 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/stakepool"
+	"github.com/phalanetwork/phala/modules/vault"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sandbox"
 )
@@ -795,4 +796,30 @@ func TestExplorerPools(t *testing.T) {
 	}
 	e.get(t, "proposal/1", 200, nil)
 	e.get(t, "proposal/77", 404, nil)
+
+	// A vault delegating to the pool shows with its position.
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &vault.MsgCreate{CommissionBps: 300}); err != nil {
+		t.Fatal(err)
+	}
+	bobKey, _ := e.d.Keyring.PrivKey("bob")
+	if _, err := e.c.Send(ctx, bobKey, pha.Amount{}, "", &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(2000)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &vault.MsgDelegate{Vault: 1, Pool: pool, Amount: pha.Whole(1500)}); err != nil {
+		t.Fatal(err)
+	}
+	var vv struct {
+		Free      string
+		Positions []struct{ Pool uint64 }
+	}
+	e.get(t, "vault/1", 200, &vv)
+	if len(vv.Positions) != 1 || vv.Positions[0].Pool != pool || vv.Free != "500PHA" {
+		t.Fatalf("vault %+v", vv)
+	}
+	var vl struct{ Vaults []struct{ ID uint64 } }
+	e.get(t, "vaults", 200, &vl)
+	if len(vl.Vaults) != 1 {
+		t.Fatalf("vaults %+v", vl)
+	}
+	e.get(t, "vault/9", 404, nil)
 }

@@ -156,7 +156,7 @@ try {
   });
 
   await step("keys, clusters, supply and the transfer's block", async () => {
-    for (const [nav, name] of [["keys", "07-keys"], ["clusters", "08-clusters"], ["supply", "09-supply"]]) {
+    for (const [nav, name] of [["keys", "07-keys"], ["clusters", "08-clusters"], ["pools", "09a-pools"], ["vaults", "09b-vaults"], ["proposals", "09c-dao"], ["supply", "09-supply"]]) {
       await page.click(`#nav a[data-nav="${nav}"]`);
       await view(page, nav);
       await noForbidden(page, nav);

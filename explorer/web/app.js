@@ -445,7 +445,7 @@
       <section class="card"><h2>Distribution</h2>
         <svg class="bar-chart" viewBox="0 0 1000 28" preserveAspectRatio="none" role="img" aria-label="supply distribution">${rects}</svg>
         <div class="legend">${parts.map(([l, v, c]) => html`<span><i class="${c}"></i>${l}: ${((v / total) * 100).toFixed(2)}%</span>`)}</div></section>
-      <div class="notice">Circulating is the total less the treasury, the computation subsidy pool and the PHA staked in pools (see <a href="#/pools">stake pools</a>). Vaults and DAO proposals are not on this chain yet.</div></div>`;
+      <div class="notice">Circulating is the total less the treasury, the computation subsidy pool and the PHA staked in pools (see <a href="#/pools">stake pools</a>, <a href="#/vaults">vaults</a> and <a href="#/proposals">DAO proposals</a>).</div></div>`;
   };
 
   const proposalBadge = (st) => html`<span class="badge ${st === "enacted" || st === "passed" ? "ok" : st === "voting" ? "warn" : "bad"}">${st}</span>`;
@@ -478,6 +478,32 @@
         ["Total weight", p.total || "–"],
         ["Quorum reached", p.quorum ? "yes" : "no"],
       ])}</section></div>`;
+  };
+
+  pages.vaults = async () => {
+    const r = await get("vaults");
+    return html`<div data-view="vaults"><h1>Vaults <span class="sub">${r.vaults.length}</span></h1>
+      <section class="card">${table([["Vault"], ["Owner"], ["Commission"], ["Value"], ["Share price"], ["Pools", "num"]],
+        r.vaults.map((v) => [html`<a href="#/vault/${v.id}">#${v.id}</a>`, L.account(v.owner), v.commission, v.value, v.share_price, v.pools]),
+        { id: "vaults", empty: "No vaults yet." })}</section></div>`;
+  };
+
+  pages.vault = async (id) => {
+    const v = await get("vault/" + encodeURIComponent(id));
+    return html`<div data-view="vault"><h1>Vault <span class="sub">#${v.id}</span></h1>
+      <div class="stats">
+        <div class="stat"><div class="k">Share price</div><div class="v" data-field="price">${v.share_price}</div></div>
+        <div class="stat"><div class="k">Value</div><div class="v">${v.value}</div></div>
+        <div class="stat"><div class="k">Free PHA</div><div class="v">${v.free}</div></div>
+        <div class="stat"><div class="k">Commission</div><div class="v">${v.commission}</div></div>
+      </div>
+      <div class="grid cols-2">
+        <section class="card"><h2>Vault</h2>${kv([["Owner", L.account(v.owner, true)], ["Total shares", v.total_shares], ["Owner's commission shares", v.commission_shares]])}</section>
+        <section class="card"><h2>Withdrawal queue</h2>${table([["Account"], ["Shares"], ["Value"], ["Requested"]],
+          v.queue.map((q) => [L.account(q.account), q.shares, q.value, L.block(q.requested_height)]), { empty: "Nobody is waiting." })}</section>
+      </div>
+      <section class="card"><h2>Stake in pools</h2>${table([["Pool"], ["Shares"], ["Queued"], ["Value"], ["Pool price"]],
+        v.positions.map((p) => [html`<a href="#/pool/${p.pool}">#${p.pool}</a>`, p.shares, p.queued, p.value, p.pool_price]), { empty: "Not delegated yet." })}</section></div>`;
   };
 
   pages.pools = async () => {
@@ -526,9 +552,10 @@
     [/^clusters$/, "clusters"], [/^cluster\/([0-9a-fA-F]{64})$/, "cluster"], [/^contracts$/, "contracts"], [/^contract\/([0-9a-fA-F]{64})$/, "contract"],
     [/^agents$/, "agents"], [/^agent\/([0-9a-fA-F]{64})$/, "agent"], [/^supply$/, "supply"],
     [/^pools$/, "pools"], [/^pool\/(\d+)$/, "pool"], [/^proposals$/, "proposals"], [/^proposal\/(\d+)$/, "proposal"],
+    [/^vaults$/, "vaults"], [/^vault\/(\d+)$/, "vault"],
   ];
   const navOf = { overview: "overview", blocks: "blocks", block: "blocks", txs: "txs", tx: "txs", account: "", workers: "workers", worker: "workers", keys: "keys",
-    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools", proposals: "proposals", proposal: "proposals" };
+    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools", proposals: "proposals", proposal: "proposals", vaults: "vaults", vault: "vaults" };
 
   async function route() {
     const path = decodeURIComponent(location.hash.replace(/^#\/?/, "")).replace(/\/+$/, "");
