@@ -144,6 +144,7 @@ func newModules() ([]module.Module, *balances.Module) {
 	queue.Route(computation.Name, comp.HandleMQ)
 	pools := stakepool.New(reg, comp)
 	ag.SetPools(pools)
+	ct.SetFeeRecipients(pools, reg)
 	vaults := vault.New(pools)
 	gov := dao.New(bal, reg, gk, pools)
 	gov.AddWeightSource(vaults)

@@ -11,17 +11,19 @@ import (
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
 )
 
 var owner, alice, op = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3)
 
 // testParams keep code small so an oversize upload still fits a transaction.
-var testParams = contracts.Params{MaxCodeSize: 4096, MaxInputSize: 16 << 10, CommandGas: 1_000_000}
+var testParams = contracts.Params{MaxCodeSize: 4096, MaxInputSize: 16 << 10, CommandGas: 1_000_000, CommandFee: pha.Whole(1), FeeTreasuryBps: 2000}
 
 func id32(k ed25519.PrivateKey) [32]byte { return [32]byte(k.Public().(ed25519.PublicKey)) }
 
@@ -274,7 +276,20 @@ func TestKeysCommandsResultsAndRoots(t *testing.T) {
 	if len(div) != 0 {
 		t.Fatalf("flagged before a majority: %+v", div)
 	}
+	held := func() pha.Amount {
+		var r balances.AccountResponse
+		f.c.Query("/balances/account/"+contracts.FeeAccount.String(), &r)
+		return r.Balance
+	}
+	if got := held(); got != pha.Whole(1) {
+		t.Fatalf("fee held before the replicas agree: %s, want 1PHA", got.PHA())
+	}
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.members[1], contracts.TopicRoot, root(1, 'a')), "", 0)
+	// The majority agreed on input 1: its command's fee is paid out, to the
+	// two replicas that agree (their operator) and the treasury.
+	if got := held(); !got.IsZero() {
+		t.Fatalf("fee still held after the majority agreed: %s", got.PHA())
+	}
 	f.c.Query("/contracts/diverged/"+hex.EncodeToString(f.contract[:]), &div)
 	if len(div) != 1 || [32]byte(div[0].Worker) != id32(f.members[2]) || div[0].Input != 1 {
 		t.Fatalf("divergences %+v", div)

@@ -16,12 +16,15 @@ import (
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 // Module is the contracts module.
 type Module struct {
 	clusters *clusters.Module
 	queue    *mq.Module
+	pools    Pools
+	registry *registry.Module
 }
 
 var _ module.Module = (*Module)(nil)
@@ -293,7 +296,7 @@ func (m *Module) exec(ctx *module.Context, sender address.Address, msg *MsgExec)
 		return err
 	}
 	m.queueInput(ctx, &c, Input{Kind: InputCommand, Sender: sender, Gas: gas, Body: msg.Envelope})
-	return nil
+	return m.holdFee(ctx, sender, msg.Contract, c.Inputs-1, p.CommandFee)
 }
 
 func sha256Of(b []byte) []byte { h := sha256.Sum256(b); return h[:] }

@@ -198,6 +198,16 @@ func (m *Module) handleRoot(ctx *module.Context, msg *mq.SignedMessage) error {
 			}
 			if 2*n > len(cl.Members) {
 				rep.Majority = v.Root
+				// The replicas that agree earned the fees up to here.
+				var agree []Hex
+				for _, u := range rep.Votes {
+					if string(u.Root) == string(v.Root) {
+						agree = append(agree, u.Worker)
+					}
+				}
+				if err := m.payFees(ctx, id, input, agree); err != nil {
+					return fmt.Errorf("contract fees: %w", err)
+				}
 				break
 			}
 		}

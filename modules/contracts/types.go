@@ -10,6 +10,7 @@ import (
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/pha"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -130,11 +131,18 @@ type Params struct {
 	// CommandGas is the most gas one command may use; a command may ask
 	// for less.
 	CommandGas uint64 `json:"command_gas"`
+	// CommandFee is what a command pays, besides its transaction fee, for
+	// the replicas' work: held until a majority of the cluster agrees on
+	// the state after it, then FeeTreasuryBps to the treasury and the rest
+	// in equal parts to the stake pools (or operators) of the replicas in
+	// that majority.
+	CommandFee     pha.Amount `json:"command_fee"`
+	FeeTreasuryBps uint64     `json:"fee_treasury_bps"`
 }
 
 // DefaultParams are the parameters of a genesis that names none.
 func DefaultParams() Params {
-	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000}
+	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000, CommandFee: pha.Units(1_000_000_000), FeeTreasuryBps: 2000}
 }
 
 // Genesis is the module's genesis section.
@@ -154,6 +162,7 @@ var (
 	prefixRoots     = []byte("contracts/roots/")
 	prefixSeen      = []byte("contracts/seen/")
 	prefixByCluster = []byte("contracts/bycluster/")
+	prefixFee       = []byte("contracts/fee/")
 )
 
 func join(prefix []byte, parts ...[]byte) []byte {
