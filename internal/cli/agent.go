@@ -369,14 +369,8 @@ keeps only the ciphertext and only the agent's enclaves open it. A value of
 				return err
 			}
 			if len(args) == 0 {
-				var list []agents.AgentView
-				if _, err := c.Query(cmd.Context(), "/agents/list", &list); err != nil {
-					return err
-				}
-				return g.print(list, func(w io.Writer) {
-					for _, a := range list {
-						fmt.Fprintf(w, "%x  owner %s  policy %s  price %s  calls %d  paused %v\n", []byte(a.ID), a.Owner, a.Policy.Kind, a.Price.PHA(), a.Calls, a.Paused)
-					}
+				return printList(cmd.Context(), g, c, "/agents/list", "", func(w io.Writer, a agents.AgentView) {
+					fmt.Fprintf(w, "%x  owner %s  policy %s  price %s  calls %d  paused %v\n", []byte(a.ID), a.Owner, a.Policy.Kind, a.Price.PHA(), a.Calls, a.Paused)
 				})
 			}
 			id, err := parseHex32(args[0], "agent id")

@@ -311,14 +311,8 @@ See docs/contracts.md for the contract API and the examples in examples/contract
 				return err
 			}
 			if len(args) == 0 {
-				var list []contracts.Contract
-				if _, err := c.Query(cmd.Context(), "/contracts/list", &list); err != nil {
-					return err
-				}
-				return g.print(list, func(w io.Writer) {
-					for _, ct := range list {
-						fmt.Fprintf(w, "%x  owner %s  cluster %x  inputs %d  results %d\n", []byte(ct.ID), ct.Owner, []byte(ct.Cluster), ct.Inputs, ct.Results)
-					}
+				return printList(cmd.Context(), g, c, "/contracts/list", "", func(w io.Writer, ct contracts.Contract) {
+					fmt.Fprintf(w, "%x  owner %s  cluster %x  inputs %d  results %d\n", []byte(ct.ID), ct.Owner, []byte(ct.Cluster), ct.Inputs, ct.Results)
 				})
 			}
 			id, err := parseHex32(args[0], "contract id")

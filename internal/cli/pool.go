@@ -213,18 +213,9 @@ the grace period (7 days) stops the pool's workers to free their stake.`,
 				return err
 			}
 			if len(args) == 0 {
-				var list []stakepool.PoolSummary
-				if _, err := c.Query(cmd.Context(), "/stakepool/pools", &list); err != nil {
-					return err
-				}
-				return g.print(list, func(w io.Writer) {
-					if len(list) == 0 {
-						fmt.Fprintln(w, "no pools")
-					}
-					for _, p := range list {
-						fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",
-							p.ID, p.Owner, percent(p.CommissionBps), p.Value.PHA(), p.Price, p.WorkerCount)
-					}
+				return printList(cmd.Context(), g, c, "/stakepool/pools", "no pools", func(w io.Writer, p stakepool.PoolSummary) {
+					fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",
+						p.ID, p.Owner, percent(p.CommissionBps), p.Value.PHA(), p.Price, p.WorkerCount)
 				})
 			}
 			pool, err := parsePool(args[0])
@@ -252,10 +243,11 @@ the grace period (7 days) stops the pool's workers to free their stake.`,
 			}{p, s}
 			return g.print(out, func(w io.Writer) {
 				printPool(w, &p)
-				fmt.Fprintf(w, "%s holds %s shares worth %s\n", who, formatShares(s.Shares.String()), s.Value.PHA())
-				if q := s.Withdrawing; q != nil {
-					fmt.Fprintf(w, "  and waits for #%d: %s shares worth %s\n", q.Seq, formatShares(q.Shares.String()), q.Value.PHA())
+				var q *waiting
+				if s.Withdrawing != nil {
+					q = &waiting{Seq: s.Withdrawing.Seq, Shares: s.Withdrawing.Shares, Value: s.Withdrawing.Value}
 				}
+				printHolding(w, who, s.Shares, s.Value, q)
 			})
 		},
 	}

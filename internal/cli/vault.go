@@ -193,18 +193,9 @@ withdraw everything from its pools.`,
 				return err
 			}
 			if len(args) == 0 {
-				var list []vault.Summary
-				if _, err := c.Query(cmd.Context(), "/vault/vaults", &list); err != nil {
-					return err
-				}
-				return g.print(list, func(w io.Writer) {
-					if len(list) == 0 {
-						fmt.Fprintln(w, "no vaults")
-					}
-					for _, v := range list {
-						fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
-							v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
-					}
+				return printList(cmd.Context(), g, c, "/vault/vaults", "no vaults", func(w io.Writer, v vault.Summary) {
+					fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
+						v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
 				})
 			}
 			id, err := parseVault(args[0])
@@ -232,10 +223,11 @@ withdraw everything from its pools.`,
 			}{v, s}
 			return g.print(out, func(w io.Writer) {
 				printVault(w, &v)
-				fmt.Fprintf(w, "%s holds %s shares worth %s\n", who, formatShares(s.Shares.String()), s.Value.PHA())
-				if q := s.Withdrawing; q != nil {
-					fmt.Fprintf(w, "  and waits for #%d: %s shares worth %s\n", q.Seq, formatShares(q.Shares.String()), q.Value.PHA())
+				var q *waiting
+				if s.Withdrawing != nil {
+					q = &waiting{Seq: s.Withdrawing.Seq, Shares: s.Withdrawing.Shares, Value: s.Withdrawing.Value}
 				}
+				printHolding(w, who, s.Shares, s.Value, q)
 			})
 		},
 	}
