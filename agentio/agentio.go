@@ -79,6 +79,8 @@ type Signed struct {
 	Caller address.Address
 	// Hash identifies the request: SHA-256 of its sign bytes.
 	Hash [32]byte
+	// Timestamp is the signed time of the request in Unix milliseconds.
+	Timestamp int64
 }
 
 // VerifySigned checks the caller headers of a request; ok is false when
@@ -101,7 +103,7 @@ func VerifySigned(h http.Header, chainID string, agent [32]byte, method, pathQue
 	if d := now.Sub(time.UnixMilli(ts)); d > Skew || d < -Skew {
 		return Signed{}, true, fmt.Errorf("%w: %s", ErrStale, d.Round(time.Second))
 	}
-	return Signed{Caller: address.FromPubKey(pub), Hash: sha256.Sum256(msg)}, true, nil
+	return Signed{Caller: address.FromPubKey(pub), Hash: sha256.Sum256(msg), Timestamp: ts}, true, nil
 }
 
 // ResponseSignBytes is what a worker signs for a response.

@@ -1,26 +1,36 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sandbox"
 )
 
 // TestReplicaKilledUnderLoad: two worker processes replicate a token
-// contract while commands keep coming; one is SIGKILLed in the middle and
-// restarted on its home. No committed command is lost (every input gets its
-// result, the balances add up), the restarted worker comes back with the
-// same identity and its sealed state, and both replicas report the same
-// state root at the end.
+// contract and serve a paid agent while commands and agent calls keep
+// coming; one is SIGKILLed in the middle and restarted on its home. No
+// committed command is lost (every input gets its result, the balances add
+// up), the restarted worker comes back with the same identity and its
+// sealed state, both replicas report the same state root at the end, and
+// every answered agent call is billed exactly once: the killed worker's
+// unposted usage receipts come back from its sealed journal.
 func TestReplicaKilledUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped with -short")
@@ -34,9 +44,13 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	waitHeight(t, newClient(t, url), 2, 30*time.Second, dn)
 	kr := []string{"--home", home, "--keyring-backend", "test", "--node", url}
 
+	gw := dn.waitLine(reBannerGateway, 30*time.Second)[1]
+	// Fixed listen ports keep the endpoints the gateway routes to across
+	// the restart.
+	listen := map[string]string{"w1": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "w2": fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	startWorker := func(name, dir, operator string) *proc {
 		wh := filepath.Join(filepath.Dir(home), dir)
-		return h.start(name, "worker", "--home", wh, "--node", url, "--tee", "sim", "--operator", operator,
+		return h.start(name, "worker", "--home", wh, "--node", url, "--tee", "sim", "--operator", operator, "--listen", listen[dir],
 			"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key"))
 	}
 	w1, w2 := startWorker("w1", "w1", "bob"), startWorker("w2", "w2", "carol")
@@ -77,6 +91,7 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 		c := info()
 		return len(c.ECDHKey) == 32 && c.Results == 1, nil
 	}, dn, w1, w2)
+	calls := startAgentLoad(t, h, home, url, gw, [32]byte(cl[0].ID), dn, w1, w2)
 
 	// Commands from two senders, without waiting for results, while w1 is
 	// killed and restarted.
@@ -98,8 +113,8 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	}
 	wg.Add(1)
 	go send(each)
-	waitFor(t, 60*time.Second, "some commands on chain before the crash", func() (bool, error) {
-		return info().Inputs >= 4, nil
+	waitFor(t, 60*time.Second, "some commands on chain and agent calls answered before the crash", func() (bool, error) {
+		return info().Inputs >= 4 && calls.answered() >= 100, nil
 	}, dn, w1, w2)
 	w1.kill()
 	t.Logf("killed w1 (%s) in the middle of the load", id1[:16])
@@ -107,7 +122,13 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	if got := w1.waitLine(reWorkerID, 30*time.Second)[1]; got != id1 {
 		t.Fatalf("w1 came back as %s, was %s", got, id1)
 	}
+	// The worker logs (to stderr) before it prints its id.
+	log, _ := os.ReadFile(w1.stderrPath)
+	if m := regexp.MustCompile(`usage receipts kept across the restart.* receipts=(\d+)`).FindSubmatch(log); m != nil {
+		t.Logf("w1 kept %s usage receipts across the kill", m[1])
+	}
 	wg.Wait()
+	calls.stop(t)
 	if len(sendErrs) > 0 {
 		t.Fatalf("%d commands were not accepted: %s", len(sendErrs), strings.Join(sendErrs, "; "))
 	}
@@ -130,5 +151,115 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	// every input, is the supply less what she sent.
 	if out := strings.TrimSpace(h.mustRun(append([]string{"contract", "query", inst.Contract, `{}`, "--from", "alice"}, kr...)...)); out != strconv.Itoa(1000-each) {
 		t.Fatalf("alice's token balance %s, want %d", out, 1000-each)
+	}
+	calls.checkBilled(t, dn, w1, w2)
+}
+
+// callPrice is the loaded agent's price: 0.01 PHA.
+var callPrice = pha.Units(10_000_000_000)
+
+// agentLoad is paid agent calls through the gateway from two loops.
+type agentLoad struct {
+	c      *client.Client
+	agent  [32]byte
+	halt   chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	ok     int
+	failed []string
+}
+
+// startAgentLoad deploys a public agent in the cluster, funds carol's
+// escrow and starts calling it until stop.
+func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]byte, procs ...*proc) *agentLoad {
+	t.Helper()
+	c := newClient(t, url)
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := kr.PrivKey("alice")
+	carol, _ := kr.PrivKey("carol")
+	code, err := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) { return { status: 200, body: "ok " + req.body } }`}, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := c.UploadCode(t.Context(), alice, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &agentLoad{c: c, halt: make(chan struct{})}
+	if l.agent, _, err = c.DeployAgent(t.Context(), alice, hash, cluster, agents.Policy{Kind: agents.PolicyPublic}, callPrice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(t.Context(), carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(1_000)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the agent to answer", func() (bool, error) {
+		_, err := c.CallAgent(t.Context(), carol, gw, l.agent, "POST", "/", []byte("warm"))
+		if err == nil {
+			l.ok++
+		}
+		return err == nil, nil
+	}, procs...)
+	for i := range 2 {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-l.halt:
+					return
+				default:
+				}
+				r, err := c.CallAgent(context.Background(), carol, gw, l.agent, "POST", "/", []byte(fmt.Sprintf("%d-%d", i, n)))
+				if err == nil && r.Status != 200 {
+					err = fmt.Errorf("status %d: %s", r.Status, r.Body)
+				}
+				l.mu.Lock()
+				if err != nil {
+					l.failed = append(l.failed, err.Error())
+				} else {
+					l.ok++
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+func (l *agentLoad) answered() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ok
+}
+
+func (l *agentLoad) stop(t *testing.T) {
+	close(l.halt)
+	l.wg.Wait()
+	t.Logf("agent calls: %d answered, %d failed", l.ok, len(l.failed))
+}
+
+// checkBilled waits until the chain has settled a receipt for every
+// answered call. A call that failed at the client may still have been
+// served (the answer was lost with the killed worker), so it may be billed
+// too; nothing beyond that is.
+func (l *agentLoad) checkBilled(t *testing.T, procs ...*proc) {
+	t.Helper()
+	var a agents.AgentView
+	waitFor(t, 60*time.Second, "a receipt settled for every answered call", func() (bool, error) {
+		var err error
+		a, err = l.c.Agent(t.Context(), l.agent)
+		return err == nil && a.Calls >= uint64(l.ok), err
+	}, procs...)
+	if a.Calls > uint64(l.ok+len(l.failed)) {
+		t.Fatalf("%d calls billed, but only %d answered and %d failed", a.Calls, l.ok, len(l.failed))
+	}
+	if want, _ := callPrice.MulDiv(pha.Units(a.Calls), pha.Units(1)); a.Fees != want {
+		t.Fatalf("agent fees %s for %d calls at %s", a.Fees.PHA(), a.Calls, callPrice.PHA())
+	}
+	if len(l.failed) > 0 {
+		t.Logf("failed calls (first): %s", l.failed[0])
 	}
 }

@@ -62,6 +62,8 @@ type AgentResponse struct {
 type caller struct {
 	addr address.Address
 	hash [32]byte
+	// issued is when the call was made (Unix ms), for its receipt.
+	issued int64
 	// scope, for an API key limited to one agent.
 	scope []byte
 }
@@ -76,7 +78,7 @@ func (e *Enclave) authenticate(ctx context.Context, src chainsync.Source, agent 
 		if !e.firstSeen(s.Hash) {
 			return caller{}, fmt.Errorf("%w: this signed request was already served", ErrReplay)
 		}
-		return caller{addr: s.Caller, hash: s.Hash}, nil
+		return caller{addr: s.Caller, hash: s.Hash, issued: s.Timestamp}, nil
 	}
 	tok, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
@@ -103,7 +105,7 @@ func (e *Enclave) authenticate(ctx context.Context, src chainsync.Source, agent 
 	// Every call with a key is its own call: a fresh id for its receipt.
 	var nonce [16]byte
 	rand.Read(nonce[:])
-	return caller{addr: k.Account, hash: sha256.Sum256(append(append([]byte("phala/agent-call-apikey/v1\x00"), kh[:]...), nonce[:]...)), scope: k.Agent}, nil
+	return caller{addr: k.Account, hash: sha256.Sum256(append(append([]byte("phala/agent-call-apikey/v1\x00"), kh[:]...), nonce[:]...)), issued: time.Now().UnixMilli(), scope: k.Agent}, nil
 }
 
 // firstSeen remembers signed request hashes for twice the allowed skew.
@@ -300,7 +302,7 @@ func (e *Enclave) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
 	rt := e.runtime()
 	res, err := prog.Call(ctx, "__phala_agent", []any{in}, e.agentEnv(ctx, src, cc, req.Agent), rt.Limits)
-	e.queueReceipt(agents.Receipt{Agent: req.Agent, Caller: cc.caller.addr, Request: hopHash(cc.caller.hash, cc.depth), Tokens: uint64(cc.tokens), Requests: uint64(cc.session.Used())})
+	e.queueReceipt(agents.Receipt{Agent: req.Agent, Caller: cc.caller.addr, Request: hopHash(cc.caller.hash, cc.depth), Tokens: uint64(cc.tokens), Requests: uint64(cc.session.Used()), Issued: cc.caller.issued})
 	if err != nil {
 		e.agentLog(req.Agent, "error", "call failed: "+err.Error())
 		return agentOutput{}, fmt.Errorf("%w: %w", ErrAgentFailed, err)
@@ -624,31 +626,6 @@ func (e *Enclave) AgentLogs(ctx context.Context, src chainsync.Source, req Agent
 	}
 	body := env.Encode()
 	return AgentResponse{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream"}, Body: body, Proof: e.prove(c.hash, http.StatusOK, body)}, nil
-}
-
-// queueReceipt keeps a usage receipt until AgentStep posts it.
-func (e *Enclave) queueReceipt(r agents.Receipt) {
-	e.agentsMu.Lock()
-	defer e.agentsMu.Unlock()
-	e.receipts = append(e.receipts, r)
-}
-
-// AgentStep posts the queued usage receipts in batches.
-func (e *Enclave) AgentStep(ctx context.Context, src chainsync.Source) error {
-	e.agentsMu.Lock()
-	rs := e.receipts
-	e.receipts = nil
-	e.agentsMu.Unlock()
-	for start := 0; start < len(rs); start += agents.MaxReceipts {
-		batch := rs[start:min(start+agents.MaxReceipts, len(rs))]
-		if _, err := e.Post(ctx, src, agents.TopicReceipts, agents.EncodeReceipts(batch)); err != nil {
-			e.agentsMu.Lock()
-			e.receipts = append(rs[start:], e.receipts...)
-			e.agentsMu.Unlock()
-			return err
-		}
-	}
-	return nil
 }
 
 // resealAgentSecrets seals an agent's secrets again to its key of the

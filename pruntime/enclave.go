@@ -69,7 +69,15 @@ type Enclave struct {
 	agentPrograms map[[32]byte]*sandbox.Program
 	seenCalls     map[[32]byte]time.Time
 	seenPruned    time.Time
-	receipts      []agents.Receipt
+
+	// receiptsMu guards the usage receipts not yet in the outbox and
+	// their sealed journal.
+	receiptsMu sync.Mutex
+	receipts   []agents.Receipt
+	journal    *sealed.Journal
+	// journalErr is the first failure to journal a receipt, reported by
+	// the next AgentStep.
+	journalErr error
 	// answeredChallenge is the last heartbeat challenge this worker posted.
 	answeredChallenge int64
 	// scannedChallenge is the last block an offline worker looked at for a
@@ -138,6 +146,9 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, e
 		seenCalls:     map[[32]byte]time.Time{},
 	}
 	if e.out, err = loadOutbox(store); err != nil {
+		return nil, err
+	}
+	if err := e.loadReceipts(); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -78,7 +78,7 @@ func (e *Enclave) LLMHandler(src chainsync.Source) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
 		if r.URL.Path == "/v1/chat/completions" {
-			e.queueReceipt(agents.Receipt{Caller: c.addr, Request: c.hash, Tokens: uint64(mb.tokens)})
+			e.queueReceipt(agents.Receipt{Caller: c.addr, Request: c.hash, Tokens: uint64(mb.tokens), Issued: c.issued})
 		}
 	})
 }

@@ -151,6 +151,9 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	w.cancel = cancel
 	go w.loop(loopCtx)
 	w.log.Info("worker started", "tee", enc.Kind(), "endpoint", o.PublicURL, "operator", w.operator)
+	if n := enc.PendingReceipts(); n > 0 {
+		w.log.Info("usage receipts kept across the restart, to post", "receipts", n)
+	}
 	return w, nil
 }
 

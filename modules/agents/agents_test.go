@@ -195,7 +195,7 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 	var sup balances.SupplyResponse
 	f.c.Query("/balances/supply", &sup)
 	treasuryBefore := sup.Treasury
-	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{9}, Tokens: 2000, Requests: 1}
+	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{9}, Tokens: 2000, Requests: 1, Issued: f.c.Time.UnixMilli()}
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
 	p := agents.DefaultParams()
 	network := p.CallFee
@@ -217,12 +217,16 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 	if got := mustSub(sup.Treasury, fee); got != mustAdd(treasuryBefore, treasury) {
 		t.Fatalf("treasury %s, want %s", got.PHA(), mustAdd(treasuryBefore, treasury).PHA())
 	}
-	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), agents.Codespace, agents.ErrBadReceipt.Code)
+	// The same receipt again (a worker re-posting after a crash) is
+	// skipped, not paid, and does not cost the worker its mq slot.
+	if got := settledCounts(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc}))); got != [3]int{0, 1, 0} {
+		t.Fatalf("a repeated receipt: settled, duplicates, expired = %v", got)
+	}
 	if v := f.view(t); v.Calls != 1 || v.Fees != pha.Whole(2) {
 		t.Fatalf("agent counters %+v", v.Agent)
 	}
 	// A receipt beyond the escrow pays what is there.
-	big := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{10}, Tokens: 1 << 40}
+	big := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{10}, Tokens: 1 << 40, Issued: f.c.Time.UnixMilli()}
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{big})), "", 0)
 	f.c.Query("/agents/escrow/"+alice.Addr.String(), &e)
 	if !e.Balance.IsZero() {
@@ -253,7 +257,7 @@ func TestReceiptsPayThePool(t *testing.T) {
 		t.Fatal(res.Log)
 	}
 	opBefore := balance(t, f.c, op.Addr)
-	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{7}, Tokens: 2000, Requests: 1}
+	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{7}, Tokens: 2000, Requests: 1, Issued: f.c.Time.UnixMilli()}
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
 	p := agents.DefaultParams()
 	network := p.CallFee

@@ -16,5 +16,6 @@ const (
 	AttrWorker   = "worker"
 	AttrSettled  = "settled"
 	AttrSkipped  = "duplicates"
+	AttrExpired  = "expired"
 	AttrUnderpay = "underpaid"
 )

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -63,16 +64,26 @@ func (*Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	if g.Params != nil {
 		p = *g.Params
 	}
+	if p.ReceiptWindow == 0 {
+		p.ReceiptWindow = DefaultReceiptWindow
+	}
 	if p.TreasuryBps > 10_000 || p.MaxSecrets <= 0 {
 		return fmt.Errorf("agents genesis: treasury_bps at most 10000 and max_secrets positive")
+	}
+	if p.ReceiptWindow < MinReceiptWindow || p.ReceiptWindow > math.MaxInt64/1000 {
+		return fmt.Errorf("agents genesis: receipt_window_s %d, want at least %d", p.ReceiptWindow, MinReceiptWindow)
 	}
 	raw, _ = json.Marshal(p)
 	ctx.KV.Set(keyParams, raw)
 	return nil
 }
 
-// EndBlock implements module.Module.
-func (*Module) EndBlock(*module.Context) error { return nil }
+// EndBlock implements module.Module: it forgets the receipt ids whose
+// window has passed.
+func (m *Module) EndBlock(ctx *module.Context) error {
+	m.pruneReceipts(ctx)
+	return nil
+}
 
 // Params reads the module parameters.
 func (*Module) Params(kv state.KV) Params {

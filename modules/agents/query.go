@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -29,8 +30,16 @@ type EscrowView struct {
 	Balance pha.Amount      `json:"balance"`
 }
 
+// ReceiptView is what the chain remembers of a settled receipt: its id
+// until the Unix millisecond it is forgotten at.
+type ReceiptView struct {
+	Request  Hex   `json:"request"`
+	ForgetAt int64 `json:"forget_at_ms"`
+}
+
 // Query implements module.Module. Paths: "params", "list",
-// "agent/<id>", "escrow/<address>", "apikey/<hex sha256>".
+// "agent/<id>", "escrow/<address>", "apikey/<hex sha256>", "receipt/<id>"
+// (a settled receipt still remembered).
 func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	head, rest, _ := strings.Cut(path, "/")
 	switch head {
@@ -69,6 +78,16 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %s", ErrUnknownAPIKey, rest)
 		}
 		return json.Marshal(k)
+	case "receipt":
+		id, err := parse32(rest, "receipt id")
+		if err != nil {
+			return nil, err
+		}
+		raw := kv.Get(join(prefixReceipt, id[:]))
+		if len(raw) != 8 {
+			return nil, fmt.Errorf("%w: receipt %s is not remembered (never settled, or its window has passed)", tx.ErrNotFound, rest)
+		}
+		return json.Marshal(ReceiptView{Request: id[:], ForgetAt: int64(binary.BigEndian.Uint64(raw))})
 	}
 	return nil, fmt.Errorf("%w: query path /agents/%s", tx.ErrNotFound, path)
 }

@@ -1,11 +1,14 @@
 package agents
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -31,6 +34,12 @@ type Receipt struct {
 	Request  [32]byte
 	Tokens   uint64
 	Requests uint64
+	// Issued is when the call was made, in Unix milliseconds: the signed
+	// request's timestamp, or the worker's clock for an API-key call (whose
+	// id is random, so it cannot be replayed). The chain keeps a receipt's
+	// id only while Issued is inside the receipt window, and refuses a
+	// receipt outside it, so the ids it must remember stay bounded.
+	Issued int64
 }
 
 // EncodeReceipts writes a batch.
@@ -43,6 +52,7 @@ func EncodeReceipts(rs []Receipt) []byte {
 		w.Raw(r.Request[:])
 		w.Uvarint(r.Tokens)
 		w.Uvarint(r.Requests)
+		w.Uvarint(uint64(r.Issued))
 	}
 	return w.Bytes()
 }
@@ -62,6 +72,11 @@ func DecodeReceipts(b []byte) ([]Receipt, error) {
 		copy(rc.Request[:], r.Raw(32))
 		rc.Tokens = r.Uvarint()
 		rc.Requests = r.Uvarint()
+		issued := r.Uvarint()
+		if issued > math.MaxInt64 {
+			r.Fail("receipt %d issued at %d ms", i, issued)
+		}
+		rc.Issued = int64(issued)
 		out = append(out, rc)
 	}
 	if err := r.Done(); err != nil {
@@ -74,9 +89,12 @@ func DecodeReceipts(b []byte) ([]Receipt, error) {
 // escrow: the agent's price to its owner, then the network part (per call,
 // per 1,000 tokens, per outbound request) split between the treasury and
 // the serving worker's stake pool (as
-// a pool reward) or, for a worker in no pool, its operator. A receipt seen before is skipped; a batch
-// of only such is refused. What the escrow cannot cover is not paid and is
-// reported as underpaid.
+// a pool reward) or, for a worker in no pool, its operator. A receipt seen
+// before, or issued outside the receipt window around the block time, is
+// skipped and counted in the event. Skipping is not an error: a worker that
+// crashed after posting receipts posts them again from its journal, and
+// refusing the batch would cost it the mq slot of everything after it.
+// What the escrow cannot cover is not paid and is reported as underpaid.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	if msg.Topic == TopicSecrets {
 		return m.handleReseal(ctx, msg)
@@ -96,14 +114,19 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 		return fmt.Errorf("%w: %v", ErrBadReceipt, err)
 	}
 	p := m.Params(ctx.KV)
-	settled, skipped, underpaid := 0, 0, 0
+	now, window := ctx.Time.UnixMilli(), p.receiptWindowMillis()
+	settled, skipped, expired, underpaid := 0, 0, 0, 0
 	for _, rc := range rs {
+		if rc.Issued < now-window || rc.Issued > now+window {
+			expired++
+			continue
+		}
 		seen := join(prefixReceipt, rc.Request[:])
 		if ctx.KV.Get(seen) != nil {
 			skipped++
 			continue
 		}
-		ctx.KV.Set(seen, []byte{1})
+		m.remember(ctx.KV, rc.Request, max(rc.Issued, now)+window)
 		short, err := m.settle(ctx, p, w, rc)
 		if err != nil {
 			return fmt.Errorf("receipt %x: %w", rc.Request[:8], err)
@@ -113,12 +136,42 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 		}
 		settled++
 	}
-	if settled == 0 {
-		return fmt.Errorf("%w: every receipt of the batch was settled before", ErrBadReceipt)
-	}
 	ctx.Emit(EventSettled, module.Indexed(AttrWorker, hex.EncodeToString(msg.Origin.ID[:])), module.Attr(AttrSettled, strconv.Itoa(settled)),
-		module.Attr(AttrSkipped, strconv.Itoa(skipped)), module.Attr(AttrUnderpay, strconv.Itoa(underpaid)))
+		module.Attr(AttrSkipped, strconv.Itoa(skipped)), module.Attr(AttrExpired, strconv.Itoa(expired)), module.Attr(AttrUnderpay, strconv.Itoa(underpaid)))
 	return nil
+}
+
+// remember keeps a settled receipt's id until expiry (Unix ms), in the
+// id's record and in an index ordered by expiry that EndBlock prunes from.
+// Past expiry a receipt with that id is outside the window anyway: its
+// Issued is at most expiry - window.
+func (*Module) remember(kv state.KV, id [32]byte, expiry int64) {
+	var at [8]byte
+	binary.BigEndian.PutUint64(at[:], uint64(expiry))
+	kv.Set(join(prefixReceipt, id[:]), at[:])
+	kv.Set(join(prefixReceiptExpiry, at[:], id[:]), []byte{1})
+}
+
+// MaxPrunedReceipts bounds the receipt ids one EndBlock forgets, so a
+// burst of expiries spreads over several blocks.
+const MaxPrunedReceipts = 4096
+
+// pruneReceipts forgets the ids of receipts whose window has passed.
+func (*Module) pruneReceipts(ctx *module.Context) {
+	now := ctx.Time.UnixMilli()
+	var done [][]byte
+	ctx.KV.Iterate(prefixReceiptExpiry, func(k, _ []byte) bool {
+		at := k[len(prefixReceiptExpiry):]
+		if len(at) != 8+32 || int64(binary.BigEndian.Uint64(at[:8])) > now || len(done) == MaxPrunedReceipts {
+			return false
+		}
+		done = append(done, append([]byte(nil), k...))
+		return true
+	})
+	for _, k := range done {
+		ctx.KV.Delete(k)
+		ctx.KV.Delete(join(prefixReceipt, k[len(prefixReceiptExpiry)+8:]))
+	}
 }
 
 // settle pays one receipt and reports whether the escrow fell short.

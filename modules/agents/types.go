@@ -96,13 +96,30 @@ type Params struct {
 	TreasuryBps uint64 `json:"treasury_bps"`
 	// MaxSecrets bounds the sealed secrets in bytes.
 	MaxSecrets int `json:"max_secrets"`
+	// ReceiptWindow, in seconds, is how far a receipt's issue time may be
+	// from the block time. The chain remembers a settled receipt's id for
+	// that long and refuses receipts outside it, so a replayed signed
+	// request is never billed twice and the ids kept stay bounded. It must
+	// exceed twice agentio.Skew, the time a worker accepts a signed request
+	// in; 0 in a genesis means the default.
+	ReceiptWindow uint64 `json:"receipt_window_s"`
 }
+
+// DefaultReceiptWindow is the receipt window of a genesis that sets none,
+// in seconds.
+const DefaultReceiptWindow = 3600
+
+// MinReceiptWindow is the shortest receipt window a genesis may set, in
+// seconds: twice the 5-minute skew a worker allows a signed request.
+const MinReceiptWindow = 600
+
+func (p Params) receiptWindowMillis() int64 { return int64(p.ReceiptWindow) * 1000 }
 
 // DefaultParams are the parameters of a genesis that names none.
 func DefaultParams() Params {
 	return Params{
 		CallFee: pha.Units(1_000_000_000), TokenFee: pha.Units(100_000_000), RequestFee: pha.Units(100_000_000),
-		TreasuryBps: 2000, MaxSecrets: 8 << 10,
+		TreasuryBps: 2000, MaxSecrets: 8 << 10, ReceiptWindow: DefaultReceiptWindow,
 	}
 }
 
@@ -122,6 +139,9 @@ var (
 	prefixEscrow  = []byte("agents/escrow/")
 	prefixAPIKey  = []byte("agents/apikey/")
 	prefixReceipt = []byte("agents/receipt/")
+	// prefixReceiptExpiry + expiry (Unix ms, 8 bytes BE) + receipt id: the
+	// settled receipt ids in the order they may be forgotten.
+	prefixReceiptExpiry = []byte("agents/receipt-expiry/")
 )
 
 func join(prefix []byte, parts ...[]byte) []byte {

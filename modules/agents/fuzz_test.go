@@ -1,0 +1,27 @@
+package agents_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/agents"
+)
+
+// FuzzDecodeReceipts: a worker's receipt batch decodes only when it
+// re-encodes to the same bytes, and nothing panics.
+func FuzzDecodeReceipts(f *testing.F) {
+	f.Add(agents.EncodeReceipts([]agents.Receipt{{Agent: [32]byte{1}, Caller: address.Address{2}, Request: [32]byte{3}, Tokens: 1500, Requests: 2, Issued: 1_790_000_000_000}}))
+	f.Add(agents.EncodeReceipts([]agents.Receipt{{}, {Issued: 1}}))
+	f.Add([]byte{})
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rs, err := agents.DecodeReceipts(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(agents.EncodeReceipts(rs), b) {
+			t.Fatalf("re-encoding differs: %x", b)
+		}
+	})
+}
