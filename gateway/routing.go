@@ -25,7 +25,12 @@ const maxBody = 1 << 20
 const cacheFor = 2 * time.Second
 
 // agentWorkers returns the endpoints of the workers holding the key of an
-// agent's cluster.
+// agent's cluster: the holders of its current epoch or, while a new epoch
+// has none yet (right after a rotation or a member's removal), its current
+// members, which keep every earlier epoch's key and serve with the one the
+// agent's keys are still published for. Never any other worker: the list
+// is empty, not nil, when there is none (healthy takes nil for every
+// known worker).
 func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, error) {
 	key := "agent/" + hex.EncodeToString(id[:])
 	if v, ok := g.cached(key); ok {
@@ -39,8 +44,12 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 	if _, err := g.chain.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(a.Cluster), &cl); err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, m := range cl.Holders {
+	ids := cl.Holders
+	if len(ids) == 0 {
+		ids = cl.Members
+	}
+	out := []string{}
+	for _, m := range ids {
 		var w registry.Worker
 		if _, err := g.chain.Query(ctx, "/registry/worker/"+hex.EncodeToString(m), &w); err == nil && w.Endpoint != "" {
 			out = append(out, strings.TrimRight(w.Endpoint, "/"))
