@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,16 +28,28 @@ import (
 	"github.com/phalanetwork/phala/sandbox"
 )
 
-// loadDuration is how long BenchmarkMixedLoad drives traffic.
-const loadDuration = 20 * time.Second
+// loadDuration is how long BenchmarkMixedLoad drives traffic:
+// PHALA_LOAD_SECONDS, or 20 s.
+func loadDuration(b *testing.B) time.Duration {
+	v := os.Getenv("PHALA_LOAD_SECONDS")
+	if v == "" {
+		return 20 * time.Second
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("PHALA_LOAD_SECONDS=%q: want a positive number of seconds", v)
+	}
+	return time.Duration(n) * time.Second
+}
 
 // BenchmarkMixedLoad runs `phala devnet` as its own process and drives it
 // from this one for a bounded time with mixed traffic on loopback:
 // transfers, sealed contract commands (each waited for until its result is
 // on chain) and paid agent calls through the gateway. It reports
 // throughput, p50/p99 latency and errors per kind, and the devnet
-// process's resident memory at the start of the load, in its middle and at
-// its end, so growth over the run shows.
+// process's resident memory and Go heap (from its /metrics), and this
+// process's heap, at ten points of the run, so growth over the run shows and whether it levels off: the
+// growth over the second half is reported on its own.
 func BenchmarkMixedLoad(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "phala")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/phala").CombinedOutput(); err != nil {
@@ -53,11 +67,15 @@ func BenchmarkMixedLoad(b *testing.B) {
 	}
 	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
 	gwRe := regexp.MustCompile(`^\s*gateway:\s+(http://\S+)`)
-	gw := ""
+	opsRe := regexp.MustCompile(`^\s*metrics:\s+(http://\S+/metrics)`)
+	gw, metricsURL := "", ""
 	sc := bufio.NewScanner(stdout)
 	for gw == "" && sc.Scan() {
 		if m := gwRe.FindStringSubmatch(sc.Text()); m != nil {
 			gw = m[1]
+		}
+		if m := opsRe.FindStringSubmatch(sc.Text()); m != nil {
+			metricsURL = m[1]
 		}
 	}
 	go func() {
@@ -131,8 +149,19 @@ export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n
 		}
 		k.lat = append(k.lat, time.Since(start))
 	}
-	rss := []int64{rssKiB(cmd.Process.Pid)}
-	stop := time.Now().Add(loadDuration)
+	dur := loadDuration(b)
+	type sample struct {
+		at                    time.Duration
+		rss, heap, driverHeap int64 // KiB
+	}
+	t0 := time.Now()
+	mem := func() sample {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return sample{at: time.Since(t0), rss: rssKiB(cmd.Process.Pid), heap: heapInUseKiB(metricsURL), driverHeap: int64(ms.HeapInuse / 1024)}
+	}
+	samples := []sample{mem()}
+	stop := time.Now().Add(dur)
 	var wg sync.WaitGroup
 	run := func(k *kind, f func() error) {
 		defer wg.Done()
@@ -169,13 +198,20 @@ export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n
 			return err
 		})
 	}
+	sampled := make(chan struct{})
 	go func() {
-		time.Sleep(loadDuration / 2)
-		rss = append(rss, rssKiB(cmd.Process.Pid))
+		defer close(sampled)
+		tick := time.NewTicker(dur / 10)
+		defer tick.Stop()
+		for i := 1; i < 10; i++ {
+			<-tick.C
+			samples = append(samples, mem())
+		}
 	}()
 	wg.Wait()
 	b.StopTimer()
-	rss = append(rss, rssKiB(cmd.Process.Pid))
+	<-sampled
+	samples = append(samples, mem())
 	for _, name := range []string{"transfer", "command", "agent call"} {
 		k := kinds[name]
 		slices.Sort(k.lat)
@@ -184,7 +220,7 @@ export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n
 			b.Fatalf("%s: no successful requests (%d errors, last: %s)", name, k.errs, k.last)
 		}
 		p50, p99 := k.lat[n/2], k.lat[min(n-1, n*99/100)]
-		rate := float64(n) / loadDuration.Seconds()
+		rate := float64(n) / dur.Seconds()
 		unit := strings.ReplaceAll(name, " ", "-")
 		b.ReportMetric(rate, unit+"/s")
 		b.ReportMetric(float64(p50.Microseconds())/1000, unit+"-p50-ms")
@@ -192,8 +228,44 @@ export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n
 		b.ReportMetric(float64(k.errs), unit+"-errors")
 		b.Logf("%-10s %6.1f/s  p50 %7.1f ms  p99 %7.1f ms  ok %d  errors %d %s", name, rate, float64(p50.Microseconds())/1000, float64(p99.Microseconds())/1000, n, k.errs, k.last)
 	}
-	b.ReportMetric(float64(rss[len(rss)-1]-rss[0])/1024, "devnet-rss-growth-MiB")
-	b.Logf("devnet resident memory: start %d MiB, middle %d MiB, end %d MiB", rss[0]/1024, rss[1]/1024, rss[len(rss)-1]/1024)
+	first, mid, last := samples[0], samples[len(samples)/2], samples[len(samples)-1]
+	b.ReportMetric(float64(last.rss-first.rss)/1024, "devnet-rss-growth-MiB")
+	b.ReportMetric(float64(last.rss-mid.rss)/1024, "devnet-rss-growth-2nd-half-MiB")
+	b.ReportMetric(float64(last.heap-mid.heap)/1024, "devnet-heap-growth-2nd-half-MiB")
+	// One line per series: the testing package cuts a benchmark's log
+	// after a few lines.
+	var at, rss, heap, driver []string
+	for _, s := range samples {
+		at = append(at, fmt.Sprintf("%4.0f", s.at.Seconds()))
+		rss = append(rss, fmt.Sprintf("%4d", s.rss/1024))
+		heap = append(heap, fmt.Sprintf("%4d", s.heap/1024))
+		driver = append(driver, fmt.Sprintf("%4d", s.driverHeap/1024))
+	}
+	b.Logf("seconds into the load:        %s", strings.Join(at, " "))
+	b.Logf("devnet resident MiB:          %s", strings.Join(rss, " "))
+	b.Logf("devnet Go heap in use MiB:    %s", strings.Join(heap, " "))
+	b.Logf("load driver heap in use MiB:  %s", strings.Join(driver, " "))
+}
+
+// heapInUseKiB reads go_memstats_heap_inuse_bytes from a process's
+// Prometheus metrics; 0 when it cannot.
+func heapInUseKiB(url string) int64 {
+	if url == "" {
+		return 0
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return int64(f) / 1024
+		}
+	}
+	return 0
 }
 
 // rssKiB is a process's resident memory from /proc.
