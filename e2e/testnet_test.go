@@ -3,6 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -11,15 +14,17 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
 )
 
 // TestFourValidatorsSurviveKill runs a 4-validator network from
-// `phala testnet`, SIGKILLs one validator, checks that the other three keep
-// committing, restarts the killed one and checks that it catches up to the
-// same state.
+// `phala testnet`, SIGKILLs one validator while transfers keep coming,
+// checks that the other three keep committing, restarts the killed one and
+// checks that it catches up to the same state and holds every transaction
+// committed meanwhile.
 func TestFourValidatorsSurviveKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped with -short: runs a 4-validator network for about half a minute")
@@ -95,6 +100,7 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 	}
 	transfer(0, pha.Whole(1))
 	transfer(1, pha.Whole(2))
+	load := startTransferLoad(t, kr, clients[1])
 
 	// SIGKILL node3: the other three hold 3/4 of the power and go on.
 	nodes[3].kill()
@@ -113,6 +119,11 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 	caughtUp := time.Now()
 	waitHeight(t, clients[3], restartAt+2, 90*time.Second, nodes...)
 	t.Logf("node3 restarted at others' height %d and reached %d in %s", restartAt, restartAt+2, time.Since(caughtUp).Round(time.Millisecond))
+	load.stop(t)
+	for _, c := range clients {
+		waitHeight(t, c, load.lastHeight()+1, 60*time.Second, nodes...)
+	}
+	load.check(t, clients)
 
 	// All four agree on a recent block and the state after it: the app hash
 	// of height H is in the header of block H+1.
@@ -148,6 +159,82 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 		}
 		if got := h.balance(url, alice); got.Cmp(wantAlice) != 0 {
 			t.Errorf("node%d: alice has %s, want %s", i, got.PHA(), wantAlice.PHA())
+		}
+	}
+}
+
+// transferLoad is transfers from carol to a fresh account, one after
+// another through one node, recording each committed one.
+type transferLoad struct {
+	to        address.Address
+	halt      chan struct{}
+	done      chan struct{}
+	committed []*client.Committed
+	errs      []string
+}
+
+func startTransferLoad(t *testing.T, kr *keyring.Keyring, c *client.Client) *transferLoad {
+	t.Helper()
+	carol, err := kr.PrivKey("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	l := &transferLoad{to: address.FromPubKey(pub), halt: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for {
+			select {
+			case <-l.halt:
+				return
+			default:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			res, err := c.Send(ctx, carol, pha.Amount{}, "load", &balances.MsgTransfer{To: l.to, Amount: pha.Whole(1)})
+			cancel()
+			if err != nil {
+				l.errs = append(l.errs, err.Error())
+				continue
+			}
+			l.committed = append(l.committed, res)
+		}
+	}()
+	return l
+}
+
+func (l *transferLoad) stop(t *testing.T) {
+	close(l.halt)
+	<-l.done
+	t.Logf("transfer load: %d committed, %d errors", len(l.committed), len(l.errs))
+}
+
+func (l *transferLoad) lastHeight() int64 {
+	if len(l.committed) == 0 {
+		return 0
+	}
+	return l.committed[len(l.committed)-1].Height
+}
+
+// check: every node, the restarted one included, has every committed
+// transfer in its block and credits the recipient with exactly their sum.
+// A transfer the client saw fail must not have been committed either.
+func (l *transferLoad) check(t *testing.T, clients []*client.Client) {
+	t.Helper()
+	if len(l.committed) < 5 {
+		t.Fatalf("only %d transfers committed under load (errors: %v)", len(l.committed), l.errs)
+	}
+	want := pha.Whole(uint64(len(l.committed)))
+	for i, c := range clients {
+		for _, res := range l.committed {
+			hash, _ := hex.DecodeString(res.Hash)
+			r, err := c.RPC.Tx(t.Context(), hash, false)
+			if err != nil || r.Height != res.Height || r.TxResult.Code != 0 {
+				t.Fatalf("node%d lacks transfer %s committed at height %d: %v", i, res.Hash, res.Height, err)
+			}
+		}
+		acct, err := c.Account(t.Context(), l.to)
+		if err != nil || acct.Balance != want {
+			t.Fatalf("node%d: the load's recipient has %s, want %s (%d committed, errors %v): %v", i, acct.Balance.PHA(), want.PHA(), len(l.committed), l.errs, err)
 		}
 	}
 }
