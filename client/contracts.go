@@ -64,9 +64,41 @@ type SentCommand struct {
 	*Committed
 }
 
+// KeyWait bounds how long Exec waits for a contract's keys of a new
+// cluster epoch.
+const KeyWait = 30 * time.Second
+
+// keyPoll is how often Exec looks for the new keys.
+const keyPoll = 250 * time.Millisecond
+
 // Exec seals payload to the contract's current key, client side, and
-// posts it; the caller's address is bound into the envelope.
+// posts it; the caller's address is bound into the envelope. While the
+// cluster moves to a new key epoch (a rotation, a member removed) the chain
+// refuses commands for a few blocks: the new epoch's keys are not
+// published yet, or the command was sealed to the previous key. Exec then
+// waits for the contract's keys of the new epoch and seals again, for up
+// to KeyWait or until ctx ends.
 func (c *Client) Exec(ctx context.Context, key ed25519.PrivateKey, id [32]byte, payload json.RawMessage, gas uint64) (*SentCommand, error) {
+	deadline := time.Now().Add(KeyWait)
+	for {
+		sent, err := c.execOnce(ctx, key, id, payload, gas)
+		if !errors.Is(err, contracts.ErrNoKeys) && !errors.Is(err, contracts.ErrWrongRecipient) {
+			return sent, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w (waited %s for the contract's keys of the cluster's current epoch)", err, KeyWait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (stopped waiting for the contract's new keys: %v)", err, ctx.Err())
+		case <-time.After(keyPoll):
+		}
+	}
+}
+
+// execOnce seals payload to the contract's key as the chain shows it now
+// and posts it.
+func (c *Client) execOnce(ctx context.Context, key ed25519.PrivateKey, id [32]byte, payload json.RawMessage, gas uint64) (*SentCommand, error) {
 	rec, err := c.Contract(ctx, id)
 	if err != nil {
 		return nil, err

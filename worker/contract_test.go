@@ -231,13 +231,14 @@ func TestContractsEndToEnd(t *testing.T) {
 	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &clusters.MsgMember{Remove: true, Cluster: e.cluster, Worker: removed.ID()}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the token's keys for epoch 1", func() (bool, error) {
-		rec, err := e.c.Contract(ctx, token)
-		return rec.KeyEpoch == 1 && len(rec.ECDHKey) == 32, err
-	})
+	// A command sent at once is refused by the chain until the new keys
+	// are published; the client waits for them and seals to them.
 	r = e.exec(t, e.alice, token, `{"transfer":{"to":"`+bob+`","amount":1}}`)
 	if !r.OK || string(r.Output.Value) != `{"balance":899}` {
 		t.Fatalf("transfer after the epoch change: %+v", r)
+	}
+	if rec, err := e.c.Contract(ctx, token); err != nil || rec.KeyEpoch != 1 || len(rec.ECDHKey) != 32 {
+		t.Fatalf("the token after the epoch change: %+v %v", rec, err)
 	}
 
 	// The owner upgrades the token: migrate runs in order with the commands
