@@ -79,3 +79,12 @@ func (c *Context) Events() []abci.Event { return c.events }
 func (c *Context) WithKV(kv state.KV) *Context {
 	return &Context{KV: kv, ChainID: c.ChainID, Height: c.Height, Time: c.Time, Simulating: c.Simulating}
 }
+
+// DecodeGenesis decodes a module's genesis section into g. A section that
+// is absent or null leaves g as it is, so the module's defaults apply.
+func DecodeGenesis(raw json.RawMessage, g any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return json.Unmarshal(raw, g)
+}

@@ -55,10 +55,8 @@ func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
 // InitGenesis implements module.Module.
 func (*Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	var g Genesis
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("agents genesis: %w", err)
-		}
+	if err := module.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("agents genesis: %w", err)
 	}
 	p := DefaultParams()
 	if g.Params != nil {
@@ -88,9 +86,7 @@ func (m *Module) EndBlock(ctx *module.Context) error {
 // Params reads the module parameters.
 func (*Module) Params(kv state.KV) Params {
 	var p Params
-	if err := json.Unmarshal(kv.Get(keyParams), &p); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("agents params: %w", err)})
-	}
+	state.DecodeJSON(kv.Get(keyParams), &p, "agents params")
 	return p
 }
 
@@ -288,9 +284,7 @@ func (*Module) APIKey(kv state.KV, hash [32]byte) (APIKey, bool) {
 		return APIKey{}, false
 	}
 	var k APIKey
-	if err := json.Unmarshal(raw, &k); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("api key: %w", err)})
-	}
+	state.DecodeJSON(raw, &k, "api key")
 	return k, true
 }
 

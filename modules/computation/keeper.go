@@ -2,7 +2,6 @@ package computation
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
@@ -19,12 +18,12 @@ type Keeper struct{}
 // Params returns the computation params.
 func (Keeper) Params(kv state.KV) Params {
 	var p Params
-	decodeJSON(kv.Get(keyParams), &p, "params")
+	state.DecodeJSON(kv.Get(keyParams), &p, "computation params")
 	return p
 }
 
 // SetParams stores the params.
-func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, encodeJSON(p)) }
+func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
 // Session returns a worker's session; ok is false when it has none.
 func (Keeper) Session(kv state.KV, id registry.WorkerID) (Session, bool) {
@@ -106,11 +105,11 @@ type Stats struct {
 // Stats returns the settlement totals.
 func (Keeper) Stats(kv state.KV) Stats {
 	var s Stats
-	decodeJSON(kv.Get(keyStats), &s, "stats")
+	state.DecodeJSON(kv.Get(keyStats), &s, "computation stats")
 	return s
 }
 
-func (Keeper) setStats(kv state.KV, s Stats) { kv.Set(keyStats, encodeJSON(s)) }
+func (Keeper) setStats(kv state.KV, s Stats) { kv.Set(keyStats, state.EncodeJSON(s)) }
 
 // sessionVersion is the first byte of an encoded session.
 const sessionVersion = 1
@@ -184,21 +183,4 @@ func mustDecodeSession(raw []byte) Session {
 		panic(&state.StorageError{Err: fmt.Errorf("computation: %w", err)})
 	}
 	return s
-}
-
-func encodeJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("computation: encode %T: %v", v, err)) // fixed structs always encode
-	}
-	return b
-}
-
-func decodeJSON(raw []byte, v any, what string) {
-	if raw == nil {
-		return
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("computation %s: %w", what, err)})
-	}
 }

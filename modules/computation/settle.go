@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -181,7 +182,7 @@ func (m *Module) params(ctx *module.Context) *Params {
 	raw := ctx.KV.Get(keyParams)
 	if m.cache.raw == nil || !bytes.Equal(raw, m.cache.raw) {
 		var p Params
-		decodeJSON(raw, &p, "params")
+		state.DecodeJSON(raw, &p, "computation params")
 		m.cache.raw, m.cache.p = append([]byte(nil), raw...), p
 	}
 	p := m.cache.p

@@ -43,10 +43,8 @@ func (m *Module) RegisterMsgs(reg *tx.Registry) { m.registerMsgs(reg) }
 // InitGenesis implements module.Module.
 func (*Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	var g Genesis
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("contracts genesis: %w", err)
-		}
+	if err := module.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("contracts genesis: %w", err)
 	}
 	p := DefaultParams()
 	if g.Params != nil {
@@ -66,9 +64,7 @@ func (*Module) EndBlock(*module.Context) error { return nil }
 // Params reads the module parameters.
 func (*Module) Params(kv state.KV) Params {
 	var p Params
-	if err := json.Unmarshal(kv.Get(keyParams), &p); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("contracts params: %w", err)})
-	}
+	state.DecodeJSON(kv.Get(keyParams), &p, "contracts params")
 	return p
 }
 

@@ -131,9 +131,7 @@ func (*Module) Result(kv state.KV, id [32]byte, input uint64) (Result, bool) {
 		return Result{}, false
 	}
 	var r Result
-	if err := json.Unmarshal(raw, &r); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("contract result: %w", err)})
-	}
+	state.DecodeJSON(raw, &r, "contract result")
 	return r, true
 }
 
@@ -144,9 +142,7 @@ func (*Module) Roots(kv state.KV, id [32]byte, input uint64) (RootReport, bool) 
 		return RootReport{}, false
 	}
 	var r RootReport
-	if err := json.Unmarshal(raw, &r); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("contract roots: %w", err)})
-	}
+	state.DecodeJSON(raw, &r, "contract roots")
 	return r, true
 }
 
@@ -252,9 +248,7 @@ func divergedKey(id [32]byte) []byte { return join([]byte("contracts/diverged/")
 func (*Module) Diverged(kv state.KV, id [32]byte) []Divergence {
 	out := []Divergence{}
 	if raw := kv.Get(divergedKey(id)); raw != nil {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			panic(&state.StorageError{Err: fmt.Errorf("contract divergences: %w", err)})
-		}
+		state.DecodeJSON(raw, &out, "contract divergences")
 	}
 	return out
 }

@@ -47,13 +47,13 @@ type Keeper struct{}
 func (Keeper) Params(kv state.KV) Params {
 	p := DefaultParams()
 	if raw := kv.Get(keyParams); raw != nil {
-		decode(raw, &p, "params")
+		state.DecodeJSON(raw, &p, "dao params")
 	}
 	return p
 }
 
 // SetParams stores p (validated by the caller).
-func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, encode(p)) }
+func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
 // Proposal returns a proposal.
 func (Keeper) Proposal(kv state.KV, id uint64) (Proposal, bool) {
@@ -62,18 +62,18 @@ func (Keeper) Proposal(kv state.KV, id uint64) (Proposal, bool) {
 		return Proposal{}, false
 	}
 	var p Proposal
-	decode(raw, &p, "proposal")
+	state.DecodeJSON(raw, &p, "dao proposal")
 	return p, true
 }
 
-func (Keeper) setProposal(kv state.KV, p *Proposal) { kv.Set(ProposalKey(p.ID), encode(p)) }
+func (Keeper) setProposal(kv state.KV, p *Proposal) { kv.Set(ProposalKey(p.ID), state.EncodeJSON(p)) }
 
 // Proposals lists every proposal in id order.
 func (Keeper) Proposals(kv state.KV) []Proposal {
 	out := []Proposal{}
 	kv.Iterate(prefixProposal, func(_, v []byte) bool {
 		var p Proposal
-		decode(v, &p, "proposal")
+		state.DecodeJSON(v, &p, "dao proposal")
 		out = append(out, p)
 		return true
 	})
@@ -145,10 +145,8 @@ func (*Module) RegisterMsgs(reg *tx.Registry) {
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	var g Genesis
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadGenesis, err)
-		}
+	if err := module.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadGenesis, err)
 	}
 	p := DefaultParams()
 	if g.Params != nil {

@@ -298,17 +298,3 @@ func setAmount(kv state.KV, k []byte, a pha.Amount) {
 	}
 	kv.Set(k, a.Bytes())
 }
-
-func encode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("dao: encode %T: %v", v, err))
-	}
-	return b
-}
-
-func decode(raw []byte, v any, what string) {
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("dao %s: %w", what, err)})
-	}
-}

@@ -27,7 +27,7 @@ func (Keeper) Bond(kv state.KV, worker [32]byte) (Bond, bool) {
 		return Bond{}, false
 	}
 	var b Bond
-	decode(raw, &b, "bond")
+	state.DecodeJSON(raw, &b, "keys bond")
 	return b, true
 }
 
@@ -43,7 +43,7 @@ func (Keeper) setBond(kv state.KV, worker [32]byte, b Bond) {
 		kv.Delete(BondKey(worker))
 		return
 	}
-	kv.Set(BondKey(worker), encode(b))
+	kv.Set(BondKey(worker), state.EncodeJSON(b))
 }
 
 // Unbondings lists every gatekeeper's pending unbondings, in release
@@ -56,7 +56,7 @@ func (Keeper) Unbondings(kv state.KV) map[[32]byte][]Unbonding {
 			panic(&state.StorageError{Err: fmt.Errorf("keys unbonding key %x", k)})
 		}
 		var b Bond
-		decode(v, &b, "unbonding")
+		state.DecodeJSON(v, &b, "keys unbonding")
 		out[id] = append(out[id], Unbonding{Amount: b.Amount, Release: release})
 		return true
 	})
@@ -142,12 +142,12 @@ func (m *Module) unbond(ctx *module.Context, sender address.Address, msg *MsgUnb
 	key := UnbondingKey(release, id)
 	pending := Bond{Operator: sender}
 	if raw := ctx.KV.Get(key); raw != nil {
-		decode(raw, &pending, "unbonding")
+		state.DecodeJSON(raw, &pending, "keys unbonding")
 	}
 	if pending.Amount, err = pending.Amount.Add(msg.Amount); err != nil {
 		return fmt.Errorf("unbond: %w", err) // cannot overflow: at most the total supply
 	}
-	ctx.KV.Set(key, encode(pending))
+	ctx.KV.Set(key, state.EncodeJSON(pending))
 	if ctx.Recording() {
 		ctx.Emit(EventUnbond, module.Indexed(AttrWorker, fmt.Sprintf("%x", id)), module.Indexed(AttrOperator, sender.String()),
 			module.Attr(AttrAmount, msg.Amount.String()), module.Attr(AttrBonded, left.String()),
@@ -174,7 +174,7 @@ func (m *Module) releaseUnbonded(ctx *module.Context) error {
 			return false
 		}
 		d := due{key: append([]byte(nil), k...), id: id}
-		decode(v, &d.b, "unbonding")
+		state.DecodeJSON(v, &d.b, "keys unbonding")
 		dues = append(dues, d)
 		return true
 	})

@@ -2,8 +2,6 @@ package keys
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -26,14 +24,14 @@ func (Keeper) Gatekeeper(kv state.KV, worker [32]byte) (Gatekeeper, bool) {
 		return Gatekeeper{}, false
 	}
 	var g Gatekeeper
-	decode(raw, &g, "gatekeeper")
+	state.DecodeJSON(raw, &g, "keys gatekeeper")
 	return g, true
 }
 
 // SetGatekeeper stores a gatekeeper record; the bond fields are not part
 // of it (they have their own records) and are ignored.
 func (Keeper) SetGatekeeper(kv state.KV, worker [32]byte, g Gatekeeper) {
-	kv.Set(GatekeeperKey(worker), encode(gatekeeperRecord{Worker: g.Worker, Added: g.Added, Holds: g.Holds}))
+	kv.Set(GatekeeperKey(worker), state.EncodeJSON(gatekeeperRecord{Worker: g.Worker, Added: g.Added, Holds: g.Holds}))
 }
 
 // Order lists the gatekeepers in the order they were added; the first
@@ -51,7 +49,7 @@ func (Keeper) Current(kv state.KV) (Generation, bool) {
 		return Generation{}, false
 	}
 	var g Generation
-	decode(raw, &g, "current generation")
+	state.DecodeJSON(raw, &g, "keys current generation")
 	return g, true
 }
 
@@ -60,7 +58,7 @@ func (Keeper) History(kv state.KV) []Generation {
 	out := []Generation{}
 	kv.Iterate(prefixGen, func(_, v []byte) bool {
 		var g Generation
-		decode(v, &g, "generation")
+		state.DecodeJSON(v, &g, "keys generation")
 		out = append(out, g)
 		return true
 	})
@@ -69,20 +67,6 @@ func (Keeper) History(kv state.KV) []Generation {
 
 func (Keeper) setGeneration(kv state.KV, g Generation) {
 	k := binary.BigEndian.AppendUint64(append([]byte(nil), prefixGen...), g.Number)
-	kv.Set(k, encode(g))
-	kv.Set(keyCurrentGen, encode(g))
-}
-
-func encode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("keys: encode %T: %v", v, err))
-	}
-	return b
-}
-
-func decode(raw []byte, v any, what string) {
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("keys %s: %w", what, err)})
-	}
+	kv.Set(k, state.EncodeJSON(g))
+	kv.Set(keyCurrentGen, state.EncodeJSON(g))
 }

@@ -114,10 +114,8 @@ func (*Module) RegisterMsgs(reg *tx.Registry) {
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	var g Genesis
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadGenesis, err)
-		}
+	if err := module.DecodeGenesis(raw, &g); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadGenesis, err)
 	}
 	if !g.Authority.IsZero() {
 		ctx.KV.Set(keyAuthority, g.Authority[:])
@@ -132,7 +130,7 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	ctx.KV.Set(keyParams, encode(p))
+	ctx.KV.Set(keyParams, state.EncodeJSON(p))
 	var ops []byte
 	for _, a := range g.GatekeeperOperators {
 		ops = append(ops, a[:]...)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -35,13 +36,13 @@ func (m *Module) RemoveGatekeeper(ctx *module.Context, id [32]byte) error {
 		key := UnbondingKey(release, id)
 		pending := Bond{Operator: b.Operator}
 		if raw := ctx.KV.Get(key); raw != nil {
-			decode(raw, &pending, "unbonding")
+			state.DecodeJSON(raw, &pending, "keys unbonding")
 		}
 		var err error
 		if pending.Amount, err = pending.Amount.Add(b.Amount); err != nil {
 			return fmt.Errorf("remove gatekeeper %x: %w", id, err)
 		}
-		ctx.KV.Set(key, encode(pending))
+		ctx.KV.Set(key, state.EncodeJSON(pending))
 		b.Amount = pha.Amount{}
 		m.Keeper.setBond(ctx.KV, id, b)
 		if ctx.Recording() {

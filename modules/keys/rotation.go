@@ -134,7 +134,7 @@ func ResumeKey() []byte { return append([]byte(nil), keyResume...) }
 func (Keeper) Params(kv state.KV) Params {
 	p := DefaultParams()
 	if raw := kv.Get(keyParams); raw != nil {
-		decode(raw, &p, "params")
+		state.DecodeJSON(raw, &p, "keys params")
 	}
 	return p
 }
@@ -154,7 +154,7 @@ func (Keeper) SetParams(kv state.KV, p Params) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	kv.Set(keyParams, encode(p))
+	kv.Set(keyParams, state.EncodeJSON(p))
 	return nil
 }
 
@@ -165,7 +165,7 @@ func (Keeper) Rotation(kv state.KV) (Rotation, bool) {
 		return Rotation{}, false
 	}
 	var r Rotation
-	decode(raw, &r, "rotation")
+	state.DecodeJSON(raw, &r, "keys rotation")
 	return r, true
 }
 
@@ -313,7 +313,7 @@ func (m *Module) precommit(ctx *module.Context, from [32]byte, r *wire.Reader) e
 	return nil
 }
 
-func (m *Module) setRotation(kv state.KV, r Rotation) { kv.Set(keyRotation, encode(r)) }
+func (m *Module) setRotation(kv state.KV, r Rotation) { kv.Set(keyRotation, state.EncodeJSON(r)) }
 
 func emitRotation(ctx *module.Context, r Rotation, phase string, extra ...string) {
 	attrs := append([]string{"round", strconv.FormatUint(r.Round, 10), "generation", strconv.FormatUint(r.Generation, 10), "phase", phase}, extra...)

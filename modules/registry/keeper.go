@@ -3,7 +3,6 @@ package registry
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
@@ -17,12 +16,12 @@ type Keeper struct{}
 // Params returns the registry params.
 func (Keeper) Params(kv state.KV) Params {
 	var p Params
-	mustDecode(kv.Get(keyParams), &p, "registry params")
+	state.DecodeJSON(kv.Get(keyParams), &p, "registry params")
 	return p
 }
 
 // SetParams stores the params.
-func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, mustEncode(p)) }
+func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
 // Worker returns the record of a worker.
 func (Keeper) Worker(kv state.KV, id WorkerID) (Worker, bool) {
@@ -31,18 +30,18 @@ func (Keeper) Worker(kv state.KV, id WorkerID) (Worker, bool) {
 		return Worker{}, false
 	}
 	var w Worker
-	mustDecode(raw, &w, "worker "+id.String())
+	state.DecodeJSON(raw, &w, "worker "+id.String())
 	return w, true
 }
 
 // SetWorker stores a worker record.
-func (Keeper) SetWorker(kv state.KV, w Worker) { kv.Set(WorkerKey(w.ID), mustEncode(w)) }
+func (Keeper) SetWorker(kv state.KV, w Worker) { kv.Set(WorkerKey(w.ID), state.EncodeJSON(w)) }
 
 // IterateWorkers calls fn for each worker in id order.
 func (Keeper) IterateWorkers(kv state.KV, fn func(Worker) bool) {
 	kv.Iterate(prefixWorker, func(_, v []byte) bool {
 		var w Worker
-		mustDecode(v, &w, "worker record")
+		state.DecodeJSON(v, &w, "worker record")
 		return fn(w)
 	})
 }
@@ -62,23 +61,6 @@ func (Keeper) UseAttestation(kv state.KV, kind tee.Kind, reportData [tee.ReportD
 	}
 	kv.Set(k, []byte{1})
 	return true
-}
-
-func mustEncode(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("registry: encode %T: %v", v, err)) // fixed structs always encode
-	}
-	return b
-}
-
-func mustDecode(raw []byte, v any, what string) {
-	if raw == nil {
-		return
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("%s: %w", what, err)})
-	}
 }
 
 // AllowMeasurement adds m to the measurement allow-list. Only the DAO

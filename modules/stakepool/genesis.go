@@ -3,6 +3,8 @@ package stakepool
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/phalanetwork/phala/chain/module"
 )
 
 // Genesis is the stakepool section of the genesis app state.
@@ -13,10 +15,8 @@ type Genesis struct {
 
 func parseGenesis(raw json.RawMessage) (Genesis, error) {
 	var g Genesis
-	if len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &g); err != nil {
-			return g, fmt.Errorf("%w: %v", ErrBadGenesis, err)
-		}
+	if err := module.DecodeGenesis(raw, &g); err != nil {
+		return g, fmt.Errorf("%w: %v", ErrBadGenesis, err)
 	}
 	if g.Params == nil {
 		p := DefaultParams()

@@ -2,7 +2,6 @@ package stakepool
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
@@ -17,12 +16,12 @@ type Keeper struct{}
 // Params returns the stake pool params.
 func (Keeper) Params(kv state.KV) Params {
 	var p Params
-	decodeJSON(kv.Get(keyParams), &p, "params")
+	state.DecodeJSON(kv.Get(keyParams), &p, "stakepool params")
 	return p
 }
 
 // SetParams stores the params.
-func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, encodeJSON(p)) }
+func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
 // nextID returns the next pool id (ids start at 1) and uses it.
 func (Keeper) nextID(kv state.KV) uint64 {
@@ -41,17 +40,17 @@ func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
 		return Pool{}, false
 	}
 	var p Pool
-	decodeJSON(raw, &p, "pool")
+	state.DecodeJSON(raw, &p, "stakepool pool")
 	return p, true
 }
 
-func (Keeper) setPool(kv state.KV, p *Pool) { kv.Set(PoolKey(p.ID), encodeJSON(p)) }
+func (Keeper) setPool(kv state.KV, p *Pool) { kv.Set(PoolKey(p.ID), state.EncodeJSON(p)) }
 
 // IteratePools calls fn for each pool in id order.
 func (Keeper) IteratePools(kv state.KV, fn func(Pool) bool) {
 	kv.Iterate(prefixPool, func(_, v []byte) bool {
 		var p Pool
-		decodeJSON(v, &p, "pool")
+		state.DecodeJSON(v, &p, "stakepool pool")
 		return fn(p)
 	})
 }
@@ -114,7 +113,7 @@ func (Keeper) Withdrawal(kv state.KV, pool, seq uint64) (Withdrawal, bool) {
 		return Withdrawal{}, false
 	}
 	var w Withdrawal
-	decodeJSON(raw, &w, "withdrawal")
+	state.DecodeJSON(raw, &w, "stakepool withdrawal")
 	return w, true
 }
 
@@ -136,23 +135,6 @@ func (k Keeper) Queue(kv state.KV, p *Pool) []Withdrawal {
 		}
 	}
 	return out
-}
-
-func encodeJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("stakepool: encode %T: %v", v, err)) // fixed structs always encode
-	}
-	return b
-}
-
-func decodeJSON(raw []byte, v any, what string) {
-	if raw == nil {
-		return
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("stakepool %s: %w", what, err)})
-	}
 }
 
 // StakeValue is what every pool share held by a is worth now (rounded

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -96,7 +97,7 @@ func (m *Module) withdraw(ctx *module.Context, sender address.Address, id uint64
 	m.Keeper.setShares(ctx.KV, id, sender, left)
 	w := Withdrawal{Seq: p.QueueTail, Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + m.Keeper.Params(ctx.KV).GraceBlocks}
 	p.QueueTail++
-	ctx.KV.Set(QueueKey(id, w.Seq), encodeJSON(w))
+	ctx.KV.Set(QueueKey(id, w.Seq), state.EncodeJSON(w))
 	ctx.KV.Set(QueuedKey(id, sender), u64(w.Seq))
 	ctx.KV.Set(DeadlineKey(w.Due, id, w.Seq), []byte{1})
 	if err := m.serveQueue(ctx, &p); err != nil {
@@ -165,7 +166,7 @@ func (m *Module) pay(ctx *module.Context, p *Pool, w *Withdrawal, shares, amount
 		ctx.KV.Delete(DeadlineKey(w.Due, p.ID, w.Seq))
 		p.QueueHead++
 	} else {
-		ctx.KV.Set(QueueKey(p.ID, w.Seq), encodeJSON(w))
+		ctx.KV.Set(QueueKey(p.ID, w.Seq), state.EncodeJSON(w))
 	}
 	if ctx.Recording() {
 		ctx.Emit(EventWithdrawal, module.Indexed(AttrPool, strconv.FormatUint(p.ID, 10)), module.Indexed(AttrAccount, w.Account.String()),

@@ -93,11 +93,11 @@ func (*Module) Vault(kv state.KV, id uint64) (Vault, bool) {
 		return Vault{}, false
 	}
 	var v Vault
-	decodeJSON(raw, &v, "vault")
+	state.DecodeJSON(raw, &v, "vault record")
 	return v, true
 }
 
-func (*Module) setVault(kv state.KV, v *Vault) { kv.Set(VaultKey(v.ID), encodeJSON(v)) }
+func (*Module) setVault(kv state.KV, v *Vault) { kv.Set(VaultKey(v.ID), state.EncodeJSON(v)) }
 
 // Shares returns an account's vault shares, queued ones excluded.
 func (*Module) Shares(kv state.KV, id uint64, a address.Address) pha.Amount {
@@ -127,7 +127,7 @@ func (*Module) Withdrawal(kv state.KV, id, seq uint64) (Withdrawal, bool) {
 		return Withdrawal{}, false
 	}
 	var w Withdrawal
-	decodeJSON(raw, &w, "withdrawal")
+	state.DecodeJSON(raw, &w, "vault withdrawal")
 	return w, true
 }
 
@@ -295,7 +295,7 @@ func (m *Module) withdraw(ctx *module.Context, sender address.Address, id uint64
 	grace := m.pools.Keeper.Params(ctx.KV).GraceBlocks
 	w := Withdrawal{Seq: v.QueueTail, Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + 3*grace}
 	v.QueueTail++
-	ctx.KV.Set(QueueKey(id, w.Seq), encodeJSON(w))
+	ctx.KV.Set(QueueKey(id, w.Seq), state.EncodeJSON(w))
 	ctx.KV.Set(QueuedKey(id, sender), u64(w.Seq))
 	if err := m.serveQueue(ctx, &v); err != nil {
 		return err
@@ -482,7 +482,7 @@ func (m *Module) serveQueue(ctx *module.Context, v *Vault) error {
 			ctx.KV.Delete(QueuedKey(v.ID, w.Account))
 			v.QueueHead++
 		} else {
-			ctx.KV.Set(QueueKey(v.ID, w.Seq), encodeJSON(w))
+			ctx.KV.Set(QueueKey(v.ID, w.Seq), state.EncodeJSON(w))
 		}
 		if ctx.Recording() {
 			ctx.Emit(EventWithdrawal, module.Indexed(AttrVault, strconv.FormatUint(v.ID, 10)), module.Indexed(AttrAccount, w.Account.String()),
@@ -521,18 +521,4 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 		}
 	}
 	return m.serveQueue(ctx, v)
-}
-
-func encodeJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("vault: encode %T: %v", v, err))
-	}
-	return b
-}
-
-func decodeJSON(raw []byte, v any, what string) {
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("vault %s: %w", what, err)})
-	}
 }

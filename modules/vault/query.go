@@ -74,7 +74,7 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		out := []Summary{}
 		kv.Iterate(prefixVault, func(_, raw []byte) bool {
 			var v Vault
-			decodeJSON(raw, &v, "vault")
+			state.DecodeJSON(raw, &v, "vault record")
 			out = append(out, m.Summarize(kv, v))
 			return true
 		})
@@ -135,7 +135,7 @@ func (m *Module) HolderValue(kv state.KV, a address.Address) pha.Amount {
 	var vaults []Vault
 	kv.Iterate(prefixVault, func(_, raw []byte) bool {
 		var v Vault
-		decodeJSON(raw, &v, "vault")
+		state.DecodeJSON(raw, &v, "vault record")
 		vaults = append(vaults, v)
 		return true
 	})

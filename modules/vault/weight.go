@@ -18,7 +18,7 @@ func (m *Module) TotalVotingWeight(kv state.KV) pha.Amount {
 	total := pha.Amount{}
 	kv.Iterate(prefixVault, func(_, raw []byte) bool {
 		var v Vault
-		decodeJSON(raw, &v, "vault")
+		state.DecodeJSON(raw, &v, "vault record")
 		total, _ = total.Add((balances.Keeper{}).Account(kv, v.Account).Balance)
 		return true
 	})
