@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -40,4 +41,52 @@ func printHolding(w io.Writer, who address.Address, shares, value pha.Amount, q 
 	if q != nil {
 		fmt.Fprintf(w, "  and waits for #%d: %s shares worth %s\n", q.Seq, formatShares(q.Shares.String()), q.Value.PHA())
 	}
+}
+
+// printShared queries a pool's or vault's record at path and prints it;
+// with account, also that account's holding in it, read at sharesPath(who)
+// and turned into printHolding's figures by hold. As JSON the record's
+// fields come with the holding under "account".
+func printShared[R, S any](ctx context.Context, g *globals, c *client.Client, path, account string, sharesPath func(address.Address) string,
+	printRecord func(io.Writer, *R), hold func(S) (shares, value pha.Amount, q *waiting)) error {
+	var rec R
+	if _, err := c.Query(ctx, path, &rec); err != nil {
+		return err
+	}
+	if account == "" {
+		return g.print(rec, func(w io.Writer) { printRecord(w, &rec) })
+	}
+	who, err := resolveAddress(g.queryKeyring, account)
+	if err != nil {
+		return err
+	}
+	var s S
+	if _, err := c.Query(ctx, sharesPath(who), &s); err != nil {
+		return err
+	}
+	out, err := withField(rec, "account", s)
+	if err != nil {
+		return err
+	}
+	return g.print(out, func(w io.Writer) {
+		printRecord(w, &rec)
+		shares, value, q := hold(s)
+		printHolding(w, who, shares, value, q)
+	})
+}
+
+// withField is v's JSON object with one more field.
+func withField(v any, name string, field any) (map[string]json.RawMessage, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%T is not a JSON object: %w", v, err)
+	}
+	if m[name], err = json.Marshal(field); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

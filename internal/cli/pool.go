@@ -222,33 +222,14 @@ the grace period (7 days) stops the pool's workers to free their stake.`,
 			if err != nil {
 				return err
 			}
-			var p stakepool.PoolInfo
-			if _, err := c.Query(cmd.Context(), fmt.Sprintf("/stakepool/pool/%d", pool), &p); err != nil {
-				return err
-			}
-			if account == "" {
-				return g.print(p, func(w io.Writer) { printPool(w, &p) })
-			}
-			who, err := resolveAddress(g.queryKeyring, account)
-			if err != nil {
-				return err
-			}
-			var s stakepool.SharesInfo
-			if _, err := c.Query(cmd.Context(), fmt.Sprintf("/stakepool/shares/%d/%s", pool, who), &s); err != nil {
-				return err
-			}
-			out := struct {
-				stakepool.PoolInfo
-				Account stakepool.SharesInfo `json:"account"`
-			}{p, s}
-			return g.print(out, func(w io.Writer) {
-				printPool(w, &p)
-				var q *waiting
-				if s.Withdrawing != nil {
-					q = &waiting{Seq: s.Withdrawing.Seq, Shares: s.Withdrawing.Shares, Value: s.Withdrawing.Value}
-				}
-				printHolding(w, who, s.Shares, s.Value, q)
-			})
+			return printShared(cmd.Context(), g, c, fmt.Sprintf("/stakepool/pool/%d", pool), account,
+				func(who address.Address) string { return fmt.Sprintf("/stakepool/shares/%d/%s", pool, who) },
+				printPool, func(s stakepool.SharesInfo) (pha.Amount, pha.Amount, *waiting) {
+					if w := s.Withdrawing; w != nil {
+						return s.Shares, s.Value, &waiting{Seq: w.Seq, Shares: w.Shares, Value: w.Value}
+					}
+					return s.Shares, s.Value, nil
+				})
 		},
 	}
 	info.Flags().StringVar(&account, "account", "", "also show this account's shares (key name or address)")

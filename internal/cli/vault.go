@@ -202,33 +202,14 @@ withdraw everything from its pools.`,
 			if err != nil {
 				return err
 			}
-			var v vault.Info
-			if _, err := c.Query(cmd.Context(), fmt.Sprintf("/vault/vault/%d", id), &v); err != nil {
-				return err
-			}
-			if account == "" {
-				return g.print(v, func(w io.Writer) { printVault(w, &v) })
-			}
-			who, err := resolveAddress(g.queryKeyring, account)
-			if err != nil {
-				return err
-			}
-			var s vault.SharesInfo
-			if _, err := c.Query(cmd.Context(), fmt.Sprintf("/vault/shares/%d/%s", id, who), &s); err != nil {
-				return err
-			}
-			out := struct {
-				vault.Info
-				Account vault.SharesInfo `json:"account"`
-			}{v, s}
-			return g.print(out, func(w io.Writer) {
-				printVault(w, &v)
-				var q *waiting
-				if s.Withdrawing != nil {
-					q = &waiting{Seq: s.Withdrawing.Seq, Shares: s.Withdrawing.Shares, Value: s.Withdrawing.Value}
-				}
-				printHolding(w, who, s.Shares, s.Value, q)
-			})
+			return printShared(cmd.Context(), g, c, fmt.Sprintf("/vault/vault/%d", id), account,
+				func(who address.Address) string { return fmt.Sprintf("/vault/shares/%d/%s", id, who) },
+				printVault, func(s vault.SharesInfo) (pha.Amount, pha.Amount, *waiting) {
+					if w := s.Withdrawing; w != nil {
+						return s.Shares, s.Value, &waiting{Seq: w.Seq, Shares: w.Shares, Value: w.Value}
+					}
+					return s.Shares, s.Value, nil
+				})
 		},
 	}
 	info.Flags().StringVar(&account, "account", "", "also show this account's shares (key name or address)")
