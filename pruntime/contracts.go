@@ -72,27 +72,18 @@ func contractEntryName(id [32]byte) string { return "contract/" + hex.EncodeToSt
 // per-height cache. The light client is safe for concurrent use, so reads
 // do not hold e.mu: agent calls and the host loop read side by side.
 func (e *Enclave) verifiedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error) {
-	if v, ok := e.reads.get(key, h); ok {
-		return v, nil
-	}
-	v, err := e.sync.VerifiedStateAt(ctx, src, key, h)
-	if err == nil {
-		e.reads.put(key, h, v)
-	}
+	v, _, err := e.reads.load(ctx, key, h, func() ([]byte, int64, error) {
+		v, err := e.sync.VerifiedStateAt(ctx, src, key, h)
+		return v, h, err
+	})
 	return v, err
 }
 
 // verified reads a state value at the latest verified height.
 func (e *Enclave) verified(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error) {
-	h := e.sync.Height() - 1
-	if v, ok := e.reads.get(key, h); ok {
-		return v, h, nil
-	}
-	v, h, err := e.sync.VerifiedState(ctx, src, key)
-	if err == nil {
-		e.reads.put(key, h, v)
-	}
-	return v, h, err
+	return e.reads.load(ctx, key, e.sync.Height()-1, func() ([]byte, int64, error) {
+		return e.sync.VerifiedState(ctx, src, key)
+	})
 }
 
 // clusterSecret returns the cluster key of an epoch if this worker holds it.
