@@ -199,6 +199,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 		`phala_worker_sandbox_limit_hits_total{limit="memory"} 1`,
 		`phala_worker_sandbox_limit_hits_total{limit="stack"} 1`,
 		`phala_worker_sandbox_limit_hits_total{limit="output"} 1`,
+		"\nphala_worker_receipts_pending ",
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics lack %s", want)

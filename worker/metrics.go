@@ -24,6 +24,8 @@ func (w *Worker) newMetrics() *prometheus.Registry {
 	gauge("phala_worker_inbox_messages", "Messages from the chain read so far.", func(s Status) float64 { return float64(s.Inbox) })
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_worker_mq_outbox_pending",
 		Help: "Signed mq messages waiting for the chain."}, func() float64 { return float64(w.enclave.PendingCount()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_worker_receipts_pending",
+		Help: "Usage receipts of served calls not yet in the mq outbox (kept in the sealed receipt journal)."}, func() float64 { return float64(w.enclave.PendingReceipts()) }))
 	w.agentMetrics = newAgentMetrics(reg, w)
 	return reg
 }
