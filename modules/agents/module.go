@@ -87,6 +87,10 @@ func (m *Module) EndBlock(ctx *module.Context) error {
 func (*Module) Params(kv state.KV) Params {
 	var p Params
 	state.DecodeJSON(kv.Get(keyParams), &p, "agents params")
+	if p.ReceiptWindow == 0 {
+		// A chain started before the receipt window existed stored none.
+		p.ReceiptWindow = DefaultReceiptWindow
+	}
 	return p
 }
 
