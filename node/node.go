@@ -82,6 +82,10 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping, metrics: reg, dbs: dbs}, nil
 }
 
+// SetKeepVersions makes the app keep only the last keep versions of its
+// state (0: all); see app.App.SetKeepVersions.
+func (n *Node) SetKeepVersions(keep int64) error { return n.app.SetKeepVersions(keep) }
+
 // StartABCI starts CometBFT from a complete config with any ABCI
 // application behind a local client. Benchmarks use it to run CometBFT's
 // example apps on exactly the engine and settings our app gets.

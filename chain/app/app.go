@@ -69,6 +69,9 @@ type App struct {
 	// lastBlockTime is the header time of the last finalized block, the
 	// best clock the mempool has. It is not state.
 	lastBlockTime time.Time
+	// keepVersions is how many recent state versions commits keep (0:
+	// all). It is not state.
+	keepVersions atomic.Int64
 	// txTypes collects the first message type of each tx of the block for
 	// the observer; observer is told about each finalized block. Neither
 	// affects state.
@@ -304,11 +307,36 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, _, err := a.store.Commit(); err != nil {
+	_, version, err := a.store.Commit()
+	if err != nil {
 		return nil, err
+	}
+	if keep := a.keepVersions.Load(); keep > 0 {
+		// A failure to forget old versions costs disk, not correctness:
+		// the chain goes on and the next commit tries again.
+		if err := a.store.Forget(version - keep); err != nil {
+			a.log.Warn("state versions not pruned", "err", err)
+		}
 	}
 	if err := a.resetCheckState(); err != nil {
 		return nil, err
 	}
 	return &abci.ResponseCommit{}, nil
+}
+
+// MinKeepVersions is the fewest state versions SetKeepVersions accepts: a
+// worker's light client reads state at the height it has verified, which
+// may trail the node by some blocks.
+const MinKeepVersions = 100
+
+// SetKeepVersions makes every commit forget the state versions older than
+// the last keep (0 keeps every version: an archive node, which the
+// explorer's history needs). Queries at a forgotten height fail with
+// state.ErrVersionNotFound. The AppHash does not depend on it.
+func (a *App) SetKeepVersions(keep int64) error {
+	if keep != 0 && keep < MinKeepVersions {
+		return fmt.Errorf("keep %d state versions: want 0 (all) or at least %d", keep, MinKeepVersions)
+	}
+	a.keepVersions.Store(keep)
+	return nil
 }

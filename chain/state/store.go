@@ -107,6 +107,20 @@ func (s *Store) Commit() (hash []byte, version int64, err error) {
 	return hash, version, nil
 }
 
+// Forget deletes the committed versions up to and including version; the
+// later ones, the latest included, stay whole. Forgetting a version that is
+// already gone does nothing. Callers keep queries out while it runs (the
+// app's lock): IAVL does not count readers of an old version.
+func (s *Store) Forget(version int64) error {
+	if version <= 0 || !s.tree.VersionExists(version) {
+		return nil
+	}
+	if err := s.tree.DeleteVersionsTo(version); err != nil {
+		return fmt.Errorf("forget state versions up to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Version is the last committed version (block height).
 func (s *Store) Version() int64 { return s.tree.Version() }
 

@@ -87,6 +87,7 @@ config/config.toml.`,
 
 func newNodeCmd(g *globals) *cobra.Command {
 	var ops string
+	var keep int64
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a validator or full node from --home",
@@ -103,10 +104,17 @@ it resumes from its last committed block.`,
 			if !node.IsInitialized(g.home) {
 				return fmt.Errorf("%s has no config/genesis.json: run 'phala init --home %s' first", g.home, g.home)
 			}
+			if keep != 0 && keep < app.MinKeepVersions {
+				return fmt.Errorf("--keep-versions %d: want 0 (keep all) or at least %d", keep, app.MinKeepVersions)
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			n, err := node.Start(ctx, g.home, logger, nil)
 			if err != nil {
+				return err
+			}
+			if err := n.SetKeepVersions(keep); err != nil {
+				n.Stop()
 				return err
 			}
 			logger.Info("node started", "home", g.home, "rpc", n.RPCAddress())
@@ -125,5 +133,6 @@ it resumes from its last committed block.`,
 		},
 	}
 	cmd.Flags().StringVar(&ops, "ops-listen", "", "address for /metrics (Prometheus), /healthz and /readyz (default: instrumentation.prometheus_listen_addr of config.toml; \"none\" disables)")
+	cmd.Flags().Int64Var(&keep, "keep-versions", 0, fmt.Sprintf("keep only the last N versions of the app state, forgetting older ones as blocks commit (0 keeps all: an archive node, which the explorer's history needs; else at least %d)", app.MinKeepVersions))
 	return cmd
 }
