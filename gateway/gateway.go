@@ -93,6 +93,8 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	reg := prometheus.NewRegistry()
 	g.metrics = newMetrics(reg)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "phala_gateway_healthy_workers",
+		Help: "Registered workers whose /readyz answered the last probe."}, func() float64 { return float64(len(g.healthy(nil))) }))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/agents/{id}/{rest...}", g.serveAgent)
 	mux.HandleFunc("/v1/", g.serveRouter)
