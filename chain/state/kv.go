@@ -3,7 +3,10 @@
 // changes atomic.
 package state
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // KV is the key-value view a module sees. Keys are ordered bytewise.
 //
@@ -43,3 +46,21 @@ func PrefixEnd(prefix []byte) []byte {
 	}
 	return nil
 }
+
+// Key joins a key prefix and parts into a new key.
+func Key(prefix []byte, parts ...[]byte) []byte {
+	n := len(prefix)
+	for _, p := range parts {
+		n += len(p)
+	}
+	k := make([]byte, 0, n)
+	k = append(k, prefix...)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+// Uint64 is v as 8 bytes big-endian, the key part that keeps numbers in
+// order.
+func Uint64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }

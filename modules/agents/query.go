@@ -83,7 +83,7 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		raw := kv.Get(join(prefixReceipt, id[:]))
+		raw := kv.Get(state.Key(prefixReceipt, id[:]))
 		if len(raw) != 8 {
 			return nil, fmt.Errorf("%w: receipt %s is not remembered (never settled, or its window has passed)", tx.ErrNotFound, rest)
 		}

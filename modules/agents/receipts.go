@@ -121,7 +121,7 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 			expired++
 			continue
 		}
-		seen := join(prefixReceipt, rc.Request[:])
+		seen := state.Key(prefixReceipt, rc.Request[:])
 		if ctx.KV.Get(seen) != nil {
 			skipped++
 			continue
@@ -148,8 +148,8 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 func (*Module) remember(kv state.KV, id [32]byte, expiry int64) {
 	var at [8]byte
 	binary.BigEndian.PutUint64(at[:], uint64(expiry))
-	kv.Set(join(prefixReceipt, id[:]), at[:])
-	kv.Set(join(prefixReceiptExpiry, at[:], id[:]), []byte{1})
+	kv.Set(state.Key(prefixReceipt, id[:]), at[:])
+	kv.Set(state.Key(prefixReceiptExpiry, at[:], id[:]), []byte{1})
 }
 
 // MaxPrunedReceipts bounds the receipt ids one EndBlock forgets, so a
@@ -170,7 +170,7 @@ func (*Module) pruneReceipts(ctx *module.Context) {
 	})
 	for _, k := range done {
 		ctx.KV.Delete(k)
-		ctx.KV.Delete(join(prefixReceipt, k[len(prefixReceiptExpiry)+8:]))
+		ctx.KV.Delete(state.Key(prefixReceipt, k[len(prefixReceiptExpiry)+8:]))
 	}
 }
 

@@ -8,6 +8,7 @@ package agents
 
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
@@ -144,19 +145,11 @@ var (
 	prefixReceiptExpiry = []byte("agents/receipt-expiry/")
 )
 
-func join(prefix []byte, parts ...[]byte) []byte {
-	k := append([]byte(nil), prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
-
 // AgentKey is the state key of an agent record, for proofs.
-func AgentKey(id [32]byte) []byte { return join(prefixAgent, id[:]) }
+func AgentKey(id [32]byte) []byte { return state.Key(prefixAgent, id[:]) }
 
 // EscrowKey is the state key of an account's escrow balance, for proofs.
-func EscrowKey(a address.Address) []byte { return join(prefixEscrow, a[:]) }
+func EscrowKey(a address.Address) []byte { return state.Key(prefixEscrow, a[:]) }
 
 // APIKeyKey is the state key of a registered API key by its hash.
-func APIKeyKey(hash [32]byte) []byte { return join(prefixAPIKey, hash[:]) }
+func APIKeyKey(hash [32]byte) []byte { return state.Key(prefixAPIKey, hash[:]) }

@@ -34,7 +34,7 @@ func (m *Module) SetFeeRecipients(pools Pools, reg *registry.Module) {
 }
 
 func feeKey(id [32]byte, input uint64) []byte {
-	return binary.BigEndian.AppendUint64(join(prefixFee, id[:]), input)
+	return binary.BigEndian.AppendUint64(state.Key(prefixFee, id[:]), input)
 }
 
 // holdFee takes a command's fee from its sender and keeps it for input.
@@ -64,7 +64,7 @@ func (m *Module) payFees(ctx *module.Context, id [32]byte, input uint64, workers
 		fee   pha.Amount
 	}
 	var due []held
-	prefix := join(prefixFee, id[:])
+	prefix := state.Key(prefixFee, id[:])
 	ctx.KV.Iterate(prefix, func(k, v []byte) bool {
 		n := binary.BigEndian.Uint64(k[len(prefix):])
 		if n > input {

@@ -88,7 +88,7 @@ func (*Module) setContract(kv state.KV, c Contract) {
 
 // CodeInfo returns a stored code's record.
 func (*Module) CodeInfo(kv state.KV, hash [32]byte) (Code, bool) {
-	raw := kv.Get(join(prefixCodeInfo, hash[:]))
+	raw := kv.Get(state.Key(prefixCodeInfo, hash[:]))
 	if raw == nil {
 		return Code{}, false
 	}
@@ -126,7 +126,7 @@ func (m *Module) upload(ctx *module.Context, sender address.Address, msg *MsgUpl
 	if _, ok := m.CodeInfo(ctx.KV, hash); !ok {
 		ctx.KV.Set(CodeKey(hash), msg.Code)
 		raw, _ := json.Marshal(Code{Hash: hash[:], Size: len(msg.Code), Uploader: sender, Height: ctx.Height})
-		ctx.KV.Set(join(prefixCodeInfo, hash[:]), raw)
+		ctx.KV.Set(state.Key(prefixCodeInfo, hash[:]), raw)
 	}
 	ctx.Emit(EventCodeStored, module.Indexed(AttrCode, hex.EncodeToString(hash[:])), module.Indexed(AttrSender, sender.String()))
 	return nil
@@ -282,7 +282,7 @@ func (m *Module) exec(ctx *module.Context, sender address.Address, msg *MsgExec)
 	if string(env.Sender) != string(sender[:]) {
 		return fmt.Errorf("%w: envelope sender %x, transaction sender %s", ErrWrongSender, env.Sender, sender)
 	}
-	seen := join(prefixSeen, sha256Of(msg.Envelope))
+	seen := state.Key(prefixSeen, sha256Of(msg.Envelope))
 	if ctx.KV.Get(seen) != nil {
 		return ErrReplayedCommand
 	}

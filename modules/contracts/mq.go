@@ -117,11 +117,11 @@ func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error 
 }
 
 func resultKey(id [32]byte, input uint64) []byte {
-	return binary.BigEndian.AppendUint64(join(prefixResult, id[:]), input)
+	return binary.BigEndian.AppendUint64(state.Key(prefixResult, id[:]), input)
 }
 
 func rootsKey(id [32]byte, input uint64) []byte {
-	return binary.BigEndian.AppendUint64(join(prefixRoots, id[:]), input)
+	return binary.BigEndian.AppendUint64(state.Key(prefixRoots, id[:]), input)
 }
 
 // Result returns the stored result of one input.
@@ -242,7 +242,7 @@ type Divergence struct {
 	Height int64  `json:"height"`
 }
 
-func divergedKey(id [32]byte) []byte { return join([]byte("contracts/diverged/"), id[:]) }
+func divergedKey(id [32]byte) []byte { return state.Key([]byte("contracts/diverged/"), id[:]) }
 
 // Diverged lists the divergences recorded for a contract.
 func (*Module) Diverged(kv state.KV, id [32]byte) []Divergence {

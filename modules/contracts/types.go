@@ -8,6 +8,7 @@ package contracts
 
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
@@ -165,20 +166,12 @@ var (
 	prefixFee       = []byte("contracts/fee/")
 )
 
-func join(prefix []byte, parts ...[]byte) []byte {
-	k := append([]byte(nil), prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
-
 // CodeKey is the state key of a code blob, for proofs.
-func CodeKey(hash [32]byte) []byte { return join(prefixCode, hash[:]) }
+func CodeKey(hash [32]byte) []byte { return state.Key(prefixCode, hash[:]) }
 
 // ContractKey is the state key of a contract record, for proofs.
-func ContractKey(id [32]byte) []byte { return join(prefixContract, id[:]) }
+func ContractKey(id [32]byte) []byte { return state.Key(prefixContract, id[:]) }
 
 // ClusterContractsKey holds the ids (32 bytes each) of a cluster's
 // contracts, for proofs.
-func ClusterContractsKey(cluster [32]byte) []byte { return join(prefixByCluster, cluster[:]) }
+func ClusterContractsKey(cluster [32]byte) []byte { return state.Key(prefixByCluster, cluster[:]) }

@@ -244,7 +244,7 @@ func (m *Module) propose(ctx *module.Context, sender address.Address, msg *MsgPr
 	if raw := ctx.KV.Get(keyNextID); len(raw) == 8 {
 		id = binary.BigEndian.Uint64(raw)
 	}
-	ctx.KV.Set(keyNextID, u64(id+1))
+	ctx.KV.Set(keyNextID, state.Uint64(id+1))
 	prop := Proposal{ID: id, Proposer: sender, Title: msg.Title, Action: msg.Action, Deposit: msg.Deposit,
 		Submitted: ctx.Height, VotingEnd: ctx.Height + p.VotingPeriod, Status: StatusVoting}
 	m.Keeper.setProposal(ctx.KV, &prop)
@@ -278,7 +278,7 @@ func (m *Module) vote(ctx *module.Context, sender address.Address, msg *MsgVote)
 func (m *Module) Count(kv state.KV, id uint64) Tally {
 	p := m.Keeper.Params(kv)
 	t := Tally{Total: m.TotalWeight(kv)}
-	prefix := key(prefixVote, u64(id))
+	prefix := state.Key(prefixVote, state.Uint64(id))
 	kv.Iterate(prefix, func(k, v []byte) bool {
 		_, _, w := m.VotingWeight(kv, address.Address(k[len(prefix):]))
 		t.Voters++

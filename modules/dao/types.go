@@ -21,7 +21,6 @@
 package dao
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -251,32 +250,24 @@ var (
 	prefixEnact    = []byte("dao/x/") // enact height, id
 )
 
-func key(prefix []byte, parts ...[]byte) []byte {
-	k := append([]byte(nil), prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
 // ProposalKey holds a Proposal (JSON).
-func ProposalKey(id uint64) []byte { return key(prefixProposal, u64(id)) }
+func ProposalKey(id uint64) []byte { return state.Key(prefixProposal, state.Uint64(id)) }
 
 // VoteKey holds a vote's option byte.
-func VoteKey(id uint64, a address.Address) []byte { return key(prefixVote, u64(id), a[:]) }
+func VoteKey(id uint64, a address.Address) []byte {
+	return state.Key(prefixVote, state.Uint64(id), a[:])
+}
 
 // LockKey holds an account's locked PHA (16 bytes).
-func LockKey(a address.Address) []byte { return key(prefixLock, a[:]) }
+func LockKey(a address.Address) []byte { return state.Key(prefixLock, a[:]) }
 
 // UnlockKey is an unlocking entry (16-byte amount), in release order.
 func UnlockKey(release int64, a address.Address) []byte {
-	return key(prefixUnlock, u64(uint64(release)), a[:])
+	return state.Key(prefixUnlock, state.Uint64(uint64(release)), a[:])
 }
 
 func queueKey(prefix []byte, height int64, id uint64) []byte {
-	return key(prefix, u64(uint64(height)), u64(id))
+	return state.Key(prefix, state.Uint64(uint64(height)), state.Uint64(id))
 }
 
 func getAmount(kv state.KV, k []byte) pha.Amount {

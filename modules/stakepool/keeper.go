@@ -29,7 +29,7 @@ func (Keeper) nextID(kv state.KV) uint64 {
 	if raw := kv.Get(keyNextID); len(raw) == 8 {
 		id = binary.BigEndian.Uint64(raw)
 	}
-	kv.Set(keyNextID, u64(id+1))
+	kv.Set(keyNextID, state.Uint64(id+1))
 	return id
 }
 
@@ -99,7 +99,7 @@ func (Keeper) setShares(kv state.KV, pool uint64, a address.Address, s pha.Amoun
 
 // IterateShares calls fn for every holder of a pool, in address order.
 func (Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
-	prefix := key(prefixShares, u64(pool))
+	prefix := state.Key(prefixShares, state.Uint64(pool))
 	kv.Iterate(prefix, func(k, v []byte) bool {
 		s, _ := pha.FromBytes(v)
 		return fn(address.Address(k[len(prefix):]), s)

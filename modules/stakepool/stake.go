@@ -98,7 +98,7 @@ func (m *Module) withdraw(ctx *module.Context, sender address.Address, id uint64
 	w := Withdrawal{Seq: p.QueueTail, Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + m.Keeper.Params(ctx.KV).GraceBlocks}
 	p.QueueTail++
 	ctx.KV.Set(QueueKey(id, w.Seq), state.EncodeJSON(w))
-	ctx.KV.Set(QueuedKey(id, sender), u64(w.Seq))
+	ctx.KV.Set(QueuedKey(id, sender), state.Uint64(w.Seq))
 	ctx.KV.Set(DeadlineKey(w.Due, id, w.Seq), []byte{1})
 	if err := m.serveQueue(ctx, &p); err != nil {
 		return err

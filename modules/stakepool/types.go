@@ -12,9 +12,8 @@
 package stakepool
 
 import (
-	"encoding/binary"
-
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -100,43 +99,39 @@ var (
 	prefixDeadline = []byte("stakepool/due/")
 )
 
-func key(prefix []byte, parts ...[]byte) []byte {
-	k := append([]byte(nil), prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
 // PoolKey holds a Pool record (JSON), for proofs.
-func PoolKey(id uint64) []byte { return key(prefixPool, u64(id)) }
+func PoolKey(id uint64) []byte { return state.Key(prefixPool, state.Uint64(id)) }
 
 // MemberKey marks worker as a member of pool; the pool's members are the
 // keys under MemberPrefix(pool), in worker id order.
 func MemberKey(pool uint64, worker registry.WorkerID) []byte {
-	return key(prefixMember, u64(pool), worker[:])
+	return state.Key(prefixMember, state.Uint64(pool), worker[:])
 }
 
 // MemberPrefix is the prefix of a pool's member keys.
-func MemberPrefix(pool uint64) []byte { return key(prefixMember, u64(pool)) }
+func MemberPrefix(pool uint64) []byte { return state.Key(prefixMember, state.Uint64(pool)) }
 
 // WorkerPoolKey holds the id (8 bytes) of the pool a worker is in.
-func WorkerPoolKey(worker registry.WorkerID) []byte { return key(prefixWorker, worker[:]) }
+func WorkerPoolKey(worker registry.WorkerID) []byte { return state.Key(prefixWorker, worker[:]) }
 
 // SharesKey holds an account's shares (16 bytes) in a pool, queued ones
 // excluded.
-func SharesKey(pool uint64, a address.Address) []byte { return key(prefixShares, u64(pool), a[:]) }
+func SharesKey(pool uint64, a address.Address) []byte {
+	return state.Key(prefixShares, state.Uint64(pool), a[:])
+}
 
 // QueueKey holds withdrawal seq of a pool (JSON Withdrawal).
-func QueueKey(pool, seq uint64) []byte { return key(prefixQueue, u64(pool), u64(seq)) }
+func QueueKey(pool, seq uint64) []byte {
+	return state.Key(prefixQueue, state.Uint64(pool), state.Uint64(seq))
+}
 
 // QueuedKey holds the seq (8 bytes) of an account's queued withdrawal.
-func QueuedKey(pool uint64, a address.Address) []byte { return key(prefixQueued, u64(pool), a[:]) }
+func QueuedKey(pool uint64, a address.Address) []byte {
+	return state.Key(prefixQueued, state.Uint64(pool), a[:])
+}
 
 // DeadlineKey marks a withdrawal whose grace period ends at height due;
 // EndBlock walks these in height order.
 func DeadlineKey(due int64, pool, seq uint64) []byte {
-	return key(prefixDeadline, u64(uint64(due)), u64(pool), u64(seq))
+	return state.Key(prefixDeadline, state.Uint64(uint64(due)), state.Uint64(pool), state.Uint64(seq))
 }

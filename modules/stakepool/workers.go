@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -67,7 +68,7 @@ func (m *Module) addWorker(ctx *module.Context, sender address.Address, id uint6
 	p.WorkerCount++
 	m.Keeper.setPool(ctx.KV, &p)
 	ctx.KV.Set(MemberKey(id, w), []byte{1})
-	ctx.KV.Set(WorkerPoolKey(w), u64(id))
+	ctx.KV.Set(WorkerPoolKey(w), state.Uint64(id))
 	if ctx.Recording() {
 		ctx.Emit(EventWorkerAdded, module.Indexed(AttrPool, strconv.FormatUint(id, 10)), module.Indexed(AttrWorker, w.String()))
 	}

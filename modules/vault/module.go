@@ -222,7 +222,7 @@ func (m *Module) create(ctx *module.Context, sender address.Address, bps uint32)
 	if raw := ctx.KV.Get(keyNextID); len(raw) == 8 {
 		id = binary.BigEndian.Uint64(raw)
 	}
-	ctx.KV.Set(keyNextID, u64(id+1))
+	ctx.KV.Set(keyNextID, state.Uint64(id+1))
 	v := Vault{ID: id, Owner: sender, CommissionBps: bps, Account: AccountOf(id), HighWater: priceOne, Pools: []uint64{}, Created: ctx.Height}
 	m.setVault(ctx.KV, &v)
 	if ctx.Recording() {
@@ -296,7 +296,7 @@ func (m *Module) withdraw(ctx *module.Context, sender address.Address, id uint64
 	w := Withdrawal{Seq: v.QueueTail, Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + 3*grace}
 	v.QueueTail++
 	ctx.KV.Set(QueueKey(id, w.Seq), state.EncodeJSON(w))
-	ctx.KV.Set(QueuedKey(id, sender), u64(w.Seq))
+	ctx.KV.Set(QueuedKey(id, sender), state.Uint64(w.Seq))
 	if err := m.serveQueue(ctx, &v); err != nil {
 		return err
 	}

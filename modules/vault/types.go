@@ -19,10 +19,10 @@
 package vault
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -101,27 +101,23 @@ var (
 	prefixQueued = []byte("vault/qa/")
 )
 
-func key(prefix []byte, parts ...[]byte) []byte {
-	k := append([]byte(nil), prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
 // VaultKey holds a Vault record (JSON).
-func VaultKey(id uint64) []byte { return key(prefixVault, u64(id)) }
+func VaultKey(id uint64) []byte { return state.Key(prefixVault, state.Uint64(id)) }
 
 // SharesKey holds an account's vault shares (16 bytes), queued excluded.
-func SharesKey(id uint64, a address.Address) []byte { return key(prefixShares, u64(id), a[:]) }
+func SharesKey(id uint64, a address.Address) []byte {
+	return state.Key(prefixShares, state.Uint64(id), a[:])
+}
 
 // QueueKey holds withdrawal seq of a vault (JSON).
-func QueueKey(id, seq uint64) []byte { return key(prefixQueue, u64(id), u64(seq)) }
+func QueueKey(id, seq uint64) []byte {
+	return state.Key(prefixQueue, state.Uint64(id), state.Uint64(seq))
+}
 
 // QueuedKey holds the seq (8 bytes) of an account's queued withdrawal.
-func QueuedKey(id uint64, a address.Address) []byte { return key(prefixQueued, u64(id), a[:]) }
+func QueuedKey(id uint64, a address.Address) []byte {
+	return state.Key(prefixQueued, state.Uint64(id), a[:])
+}
 
 // Event types and attribute keys.
 const (
