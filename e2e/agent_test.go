@@ -73,6 +73,11 @@ func TestAgentCLI(t *testing.T) {
 	if v := h.mustRun("verify", answer, "--attest", gw, "--node", url); !strings.Contains(v, "signature   ok") || !strings.Contains(v, "fresh       ok") {
 		t.Fatalf("verify:\n%s", v)
 	}
+	// Once the worker has posted its usage receipt, verify says the call
+	// was billed.
+	waitFor(t, 30*time.Second, "verify to report the call billed", func() (bool, error) {
+		return strings.Contains(h.mustRun("verify", answer, "--node", url), "billed      yes"), nil
+	}, dn)
 	// A tampered answer does not verify.
 	var saved map[string]any
 	raw, _ := os.ReadFile(answer)

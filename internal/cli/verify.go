@@ -17,6 +17,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/tee"
@@ -40,6 +41,11 @@ type Verification struct {
 	Registered  int64  `json:"registered_height"`
 	Attested    int64  `json:"attested_height"`
 	Fresh       string `json:"fresh_attestation,omitempty"`
+	// Billed is "settled" once the chain has settled the call's usage
+	// receipt, with the Unix millisecond it forgets the receipt's id at;
+	// "not yet" before (workers post receipts every block) or after that.
+	Billed   string `json:"billed"`
+	ForgetAt int64  `json:"receipt_forget_at_ms,omitempty"`
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {
@@ -82,6 +88,12 @@ worker for fresh evidence over a random nonce and verifies it here.`,
 			}
 			v := Verification{Signature: "ok", Worker: w.ID.String(), TEE: string(w.TEE), Measurement: hex.EncodeToString(w.Measurement),
 				Registered: w.RegisteredHeight, Attested: w.AttestedHeight}
+			var rv agents.ReceiptView
+			if _, err := c.Query(cmd.Context(), "/agents/receipt/"+hex.EncodeToString(p.RequestHash[:]), &rv); err == nil {
+				v.Billed, v.ForgetAt = "settled", rv.ForgetAt
+			} else {
+				v.Billed = "not yet"
+			}
 			if attest != "" {
 				if err := freshAttestation(cmd, c, attest, w); err != nil {
 					return fmt.Errorf("fresh attestation: %w", err)
@@ -94,6 +106,11 @@ worker for fresh evidence over a random nonce and verifies it here.`,
 				fmt.Fprintf(out, "tee         %s, measurement %s\n", v.TEE, v.Measurement)
 				if v.Fresh != "" {
 					fmt.Fprintln(out, "fresh       ok: new evidence over a random nonce verifies and binds the worker's key")
+				}
+				if v.Billed == "settled" {
+					fmt.Fprintf(out, "billed      yes: the chain settled this call's usage receipt (its id is kept until %s)\n", time.UnixMilli(v.ForgetAt).UTC().Format(time.RFC3339))
+				} else {
+					fmt.Fprintln(out, "billed      not yet: workers post usage receipts every block (or the receipt window has passed)")
 				}
 				if w.TEE == tee.KindSim {
 					fmt.Fprintln(out, "WARNING     sim TEE: no hardware protection; development only")
