@@ -57,8 +57,9 @@ func newVerifyCmd(g *globals) *cobra.Command {
 SHA-256(request) and SHA-256(answer) with its identity key; verify checks that
 signature, then that the key is a worker registered on this chain (the chain
 verified its TEE attestation when it registered) and prints its TEE and code
-measurement. With --attest GATEWAY_URL it also asks the
-worker for fresh evidence over a random nonce and verifies it here.`,
+measurement, and whether the chain has settled the call's usage receipt
+(billed). With --attest GATEWAY_URL it also asks the worker for fresh
+evidence over a random nonce and verifies it here.`,
 		Example: `  phala agent call 81a3...9e /hello --from bob --save answer.json
   phala verify answer.json --attest http://127.0.0.1:8080`,
 		Args: cobra.ExactArgs(1),
