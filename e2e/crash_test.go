@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -25,7 +26,8 @@ import (
 
 // TestReplicaKilledUnderLoad: two worker processes replicate a token
 // contract and serve a paid agent while commands and agent calls keep
-// coming; one is SIGKILLed in the middle and restarted on its home. No
+// coming; the one serving the agent is SIGKILLed in the middle and
+// restarted on its home. No
 // committed command is lost (every input gets its result, the balances add
 // up), the restarted worker comes back with the same identity and its
 // sealed state, both replicas report the same state root at the end, and
@@ -93,8 +95,8 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	}, dn, w1, w2)
 	calls := startAgentLoad(t, h, home, url, gw, [32]byte(cl[0].ID), dn, w1, w2)
 
-	// Commands from two senders, without waiting for results, while w1 is
-	// killed and restarted.
+	// Commands, without waiting for results, while a replica is killed and
+	// restarted.
 	dave := h.keyAddresses(home)["bob"]
 	const each = 12
 	var wg sync.WaitGroup
@@ -116,16 +118,29 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	waitFor(t, 60*time.Second, "some commands on chain and agent calls answered before the crash", func() (bool, error) {
 		return info().Inputs >= 4 && calls.answered() >= 100, nil
 	}, dn, w1, w2)
-	w1.kill()
-	t.Logf("killed w1 (%s) in the middle of the load", id1[:16])
-	w1 = startWorker("w1-restarted", "w1", "bob")
-	if got := w1.waitLine(reWorkerID, 30*time.Second)[1]; got != id1 {
-		t.Fatalf("w1 came back as %s, was %s", got, id1)
+	// Kill the replica that serves the agent (the gateway sends all of an
+	// agent's calls to one member while it is up), so its receipts not yet
+	// posted are at stake.
+	type replica struct {
+		p              **proc
+		name, id, oper string
+	}
+	victim := replica{&w1, "w1", id1, "bob"}
+	if calls.servedBy() == id2 {
+		victim = replica{&w2, "w2", id2, "carol"}
+	} else if calls.servedBy() != id1 {
+		t.Fatalf("the agent's calls were answered by %s, neither replica", calls.servedBy())
+	}
+	(*victim.p).kill()
+	t.Logf("killed %s (%s), the agent's worker, in the middle of the load", victim.name, victim.id[:16])
+	*victim.p = startWorker(victim.name+"-restarted", victim.name, victim.oper)
+	if got := (*victim.p).waitLine(reWorkerID, 30*time.Second)[1]; got != victim.id {
+		t.Fatalf("%s came back as %s, was %s", victim.name, got, victim.id)
 	}
 	// The worker logs (to stderr) before it prints its id.
-	log, _ := os.ReadFile(w1.stderrPath)
+	log, _ := os.ReadFile((*victim.p).stderrPath)
 	if m := regexp.MustCompile(`usage receipts kept across the restart.* receipts=(\d+)`).FindSubmatch(log); m != nil {
-		t.Logf("w1 kept %s usage receipts across the kill", m[1])
+		t.Logf("%s kept %s usage receipts across the kill", victim.name, m[1])
 	}
 	wg.Wait()
 	calls.stop(t)
@@ -167,6 +182,8 @@ type agentLoad struct {
 	mu     sync.Mutex
 	ok     int
 	failed []string
+	// last is the worker that signed the last answer.
+	last [32]byte
 }
 
 // startAgentLoad deploys a public agent in the cluster, funds carol's
@@ -221,6 +238,7 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 					l.failed = append(l.failed, err.Error())
 				} else {
 					l.ok++
+					l.last = r.Proof.Worker
 				}
 				l.mu.Unlock()
 			}
@@ -233,6 +251,13 @@ func (l *agentLoad) answered() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.ok
+}
+
+// servedBy is the worker id (hex) that signed the last answer.
+func (l *agentLoad) servedBy() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return hex.EncodeToString(l.last[:])
 }
 
 func (l *agentLoad) stop(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,35 @@ func (g *Gateway) store(key string, v []string) {
 			g.health[e] = true // optimistic until the first probe
 		}
 	}
+}
+
+// byAffinity orders an agent's workers for its calls: the healthy ones
+// first, each group ranked by rendezvous hashing of the agent id and the
+// endpoint. Every call of an agent goes to the same worker while that one
+// is up, so the agent's kv and log (kept by the serving worker) stay
+// consistent, and different agents spread over a cluster's members. When
+// the first is down the next in rank takes over, the same one for every
+// call.
+func (g *Gateway) byAffinity(agent [32]byte, eps []string) []string {
+	score := func(ep string) [32]byte {
+		return sha256.Sum256(append(append([]byte("phala/gateway-affinity/v1\x00"), agent[:]...), ep...))
+	}
+	ranked := slices.Clone(eps)
+	slices.SortFunc(ranked, func(a, b string) int {
+		sa, sb := score(a), score(b)
+		return -bytes.Compare(sa[:], sb[:])
+	})
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var good, bad []string
+	for _, e := range ranked {
+		if g.health[e] {
+			good = append(good, e)
+		} else {
+			bad = append(bad, e)
+		}
+	}
+	return append(good, bad...)
 }
 
 // healthy orders candidates for one call: healthy ones first, rotated so
@@ -223,7 +253,7 @@ func (g *Gateway) serveAgent(w http.ResponseWriter, r *http.Request) {
 		g.gatherLogs(w, r, eps)
 		return
 	}
-	g.forward(w, r, "agent", body, eps)
+	g.forward(w, r, "agent", body, g.byAffinity([32]byte(id), eps))
 }
 
 // LogPart is one worker's answer to a log request: its log sealed to the
@@ -273,7 +303,7 @@ func (g *Gateway) serveRouter(w http.ResponseWriter, r *http.Request) {
 		g.failJSON(w, http.StatusBadGateway, err.Error())
 		return
 	}
-	g.forward(w, r, "router", body, eps)
+	g.forward(w, r, "router", body, g.healthy(eps))
 }
 
 func (g *Gateway) serveAttestation(w http.ResponseWriter, r *http.Request) {
@@ -302,10 +332,10 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, route string)
 // hopHeaders are not forwarded.
 var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true}
 
-// forward sends the request to the first reachable endpoint and streams
-// the answer back (server-sent events included).
-func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, body []byte, eps []string) {
-	order := g.healthy(eps)
+// forward sends the request to the first reachable endpoint of order,
+// trying the next ones on failure, and streams the answer back
+// (server-sent events included).
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, body []byte, order []string) {
 	if len(order) == 0 {
 		g.fail(w, route, http.StatusServiceUnavailable, "no worker available")
 		return

@@ -71,13 +71,9 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 
 	// Wait until the gateway has probed both workers healthy, so that a
 	// route to "any worker" would reach the outsider too.
-	deadline := time.Now().Add(30 * time.Second)
-	for gatewayGauge(t, d.Gateway.URL(), "phala_gateway_healthy_workers") < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the gateway never saw both workers healthy")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, "the gateway to see both workers healthy", func() bool {
+		return gatewayGauge(t, d.Gateway.URL(), "phala_gateway_healthy_workers") == 2
+	})
 	// No worker holds the cluster key, so no call can succeed; what
 	// matters is who is asked.
 	for i := range 12 {
@@ -91,6 +87,114 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 	}
 	if n := agentCalls(t, member.Endpoint(), agent); n == 0 {
 		t.Fatal("the cluster's member was never asked")
+	}
+}
+
+// TestAgentCallsStickToOneMember: with two members holding the cluster
+// key, every call of an agent goes to the same one, so a counter the agent
+// keeps in its kv counts up by one per call; when that member stops, the
+// other takes every call.
+func TestAgentCallsStickToOneMember(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a devnet")
+	}
+	ctx := context.Background()
+	d, err := devnet.Start(ctx, devnet.Options{Home: t.TempDir(), BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := d.Keyring.PrivKey("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []clusters.Cluster
+	waitUntil(t, "both members to hold the cluster key", func() bool {
+		_, err := c.Query(ctx, "/clusters/list", &list)
+		return err == nil && len(list) == 1 && len(list[0].Holders) == 2
+	})
+	waitUntil(t, "the gateway to see all three workers healthy", func() bool {
+		return gatewayGauge(t, d.Gateway.URL(), "phala_gateway_healthy_workers") == 3
+	})
+	code, err := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) {
+  const n = (kv.get("n") ?? 0) + 1; kv.set("n", n); return { status: 200, body: String(n) } }`}, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := c.UploadCode(ctx, alice, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, _, err := c.DeployAgent(ctx, alice, hash, [32]byte(list[0].ID), agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10)}); err != nil {
+		t.Fatal(err)
+	}
+	call := func() (string, [32]byte) {
+		t.Helper()
+		r, err := c.CallAgent(ctx, alice, d.Gateway.URL(), agent, "POST", "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(r.Body), r.Proof.Worker
+	}
+	var first [32]byte
+	waitUntil(t, "the agent to answer", func() bool {
+		_, err := c.CallAgent(ctx, alice, d.Gateway.URL(), agent, "POST", "/", nil)
+		return err == nil
+	})
+	// The warm-up call counted 1 on the worker that answered it.
+	for i := 2; i <= 8; i++ {
+		body, w := call()
+		if i == 2 {
+			first = w
+		}
+		if w != first || body != strconv.Itoa(i) {
+			t.Fatalf("call %d: %q from worker %x; the agent's calls go to %x", i, body, w[:8], first[:8])
+		}
+	}
+	for _, w := range d.Workers {
+		if w.ID() == first {
+			if err := w.Stop(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The other member takes over, with its own (empty) kv, for every call.
+	var second [32]byte
+	waitUntil(t, "the other member to answer", func() bool {
+		r, err := c.CallAgent(ctx, alice, d.Gateway.URL(), agent, "POST", "/", nil)
+		if err != nil {
+			return false
+		}
+		second = r.Proof.Worker
+		return true
+	})
+	if second == first {
+		t.Fatal("a stopped worker answered")
+	}
+	for range 4 {
+		if _, w := call(); w != second {
+			t.Fatalf("after the failover a call went to %x, not %x", w[:8], second[:8])
+		}
+	}
+}
+
+// waitUntil polls cond until it holds, for at most 30 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
