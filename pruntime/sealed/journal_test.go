@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func openJournal(t *testing.T, dir string) (*Store, *Journal) {
+func openJournal(t testing.TB, dir string) (*Store, *Journal) {
 	t.Helper()
 	s, err := Open(dir, bytes.Repeat([]byte{7}, 32), "test-store")
 	if err != nil {
@@ -170,4 +170,42 @@ func BenchmarkJournalAppend(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzJournalFile: whatever the host leaves in a journal's file, opening
+// it either fails with ErrCorrupt or yields records, and never panics.
+func FuzzJournalFile(f *testing.F) {
+	dir := f.TempDir()
+	_, j := openJournal(f, dir)
+	_ = j.Append([]byte("seed record"))
+	_ = j.Append([]byte("another"))
+	path, _ := filepath.Glob(filepath.Join(dir, "*"+Suffix))
+	if len(path) == 1 {
+		raw, _ := os.ReadFile(path[0])
+		f.Add(raw)
+		f.Add(raw[:len(raw)-3])
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0, 0, 0, 1})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3})
+	f.Fuzz(func(t *testing.T, file []byte) {
+		dir := t.TempDir()
+		s, j := openJournal(t, dir)
+		if err := os.WriteFile(j.path, file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		j2, err := s.Journal("receipts")
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("open: %v", err)
+			}
+			return
+		}
+		if _, err := j2.Records(); err != nil {
+			t.Fatalf("records after a clean open: %v", err)
+		}
+		if err := j2.Append([]byte("after")); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
