@@ -53,7 +53,11 @@ type Gateway struct {
 	metrics *metrics
 
 	mu     sync.Mutex
-	health map[string]bool // endpoint -> last probe result
+	health map[string]bool // endpoint -> healthy by the probes
+	// missed counts each endpoint's failed probes in a row: one slow
+	// answer on a busy host does not take a healthy worker out of
+	// rotation (and move the agents it serves), two do.
+	missed map[string]int
 	cache  map[string]cached
 	next   int
 }
@@ -89,7 +93,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	g := &Gateway{
 		o: o, chain: c, chainID: chainID, log: o.Logger, ln: ln, done: make(chan struct{}),
 		fwd:    &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
-		health: map[string]bool{}, cache: map[string]cached{},
+		health: map[string]bool{}, missed: map[string]int{}, cache: map[string]cached{},
 	}
 	reg := prometheus.NewRegistry()
 	g.metrics = newMetrics(reg)

@@ -170,6 +170,24 @@ func (g *Gateway) markDown(endpoint string) {
 	g.health[endpoint] = false
 }
 
+// probesMissed is how many failed probes in a row take a worker that was
+// healthy out of rotation. A failed call takes it out at once.
+const probesMissed = 2
+
+// recordProbe notes one probe of endpoint: healthy on an answer, down once
+// a worker that was healthy has missed probesMissed in a row (one that
+// never answered stays down).
+func (g *Gateway) recordProbe(endpoint string, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ok {
+		g.missed[endpoint] = 0
+	} else {
+		g.missed[endpoint]++
+	}
+	g.health[endpoint] = ok || (g.health[endpoint] && g.missed[endpoint] < probesMissed)
+}
+
 // probeLoop checks every known worker's /readyz.
 func (g *Gateway) probeLoop(ctx context.Context) {
 	defer close(g.done)
@@ -190,9 +208,7 @@ func (g *Gateway) probeLoop(ctx context.Context) {
 				ok = resp.StatusCode == http.StatusOK
 				resp.Body.Close()
 			}
-			g.mu.Lock()
-			g.health[e] = ok
-			g.mu.Unlock()
+			g.recordProbe(e, ok)
 		}
 		select {
 		case <-ctx.Done():
