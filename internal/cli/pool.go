@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -160,17 +162,10 @@ the grace period (7 days) stops the pool's workers to free their stake.`,
 			if err != nil {
 				return err
 			}
-			var shares pha.Amount
-			if args[1] == "all" {
-				var s stakepool.SharesInfo
-				who := address.FromPubKey(key.Public().(ed25519.PublicKey))
-				if _, err := c.Query(cmd.Context(), fmt.Sprintf("/stakepool/shares/%d/%s", pool, who), &s); err != nil {
-					return err
-				}
-				if shares = s.Shares; shares.IsZero() {
-					return fmt.Errorf("%s holds no shares of pool %d", who, pool)
-				}
-			} else if shares, err = parseShares(args[1]); err != nil {
+			who := address.FromPubKey(key.Public().(ed25519.PublicKey))
+			shares, err := sharesArg(cmd.Context(), c, args[1], fmt.Sprintf("/stakepool/shares/%d/%s", pool, who),
+				fmt.Sprintf("%s holds no shares of pool %d", who, pool))
+			if err != nil {
 				return err
 			}
 			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &stakepool.MsgWithdraw{Pool: pool, Shares: shares})
@@ -304,6 +299,25 @@ func parsePercent(s string) (uint32, error) {
 }
 
 func percent(bps uint32) string { return fmt.Sprintf("%d.%02d%%", bps/100, bps%100) }
+
+// sharesArg reads a SHARES argument: a number of shares, or "all" for
+// every share the holder has, read from the shares query at path (a pool's
+// or a vault's); none is the error when the holder has none.
+func sharesArg(ctx context.Context, c *client.Client, arg, path, none string) (pha.Amount, error) {
+	if arg != "all" {
+		return parseShares(arg)
+	}
+	var s struct {
+		Shares pha.Amount `json:"shares"`
+	}
+	if _, err := c.Query(ctx, path, &s); err != nil {
+		return pha.Amount{}, err
+	}
+	if s.Shares.IsZero() {
+		return pha.Amount{}, errors.New(none)
+	}
+	return s.Shares, nil
+}
 
 // parseShares reads a number of shares with up to 12 decimals (a share is
 // 10^12 share units, worth 1 PHA at price 1).

@@ -14,7 +14,7 @@ import (
 
 // TestInfoWithAccount: `pool info` and `vault info` with --account print
 // the record and the account's holding, as text and as JSON (the record's
-// fields and "account"), on a devnet.
+// fields and "account"), on a devnet; `withdraw 1 all` redeems every share.
 func TestInfoWithAccount(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a devnet")
@@ -67,6 +67,12 @@ func TestInfoWithAccount(t *testing.T) {
 			// Without --account, the record alone.
 			if plain := mustRun(t, "", cmd(tc.kind, "info", "1")...); strings.Contains(plain, holding) || !strings.HasPrefix(plain, tc.record) {
 				t.Fatalf("%s info:\n%s", tc.kind, plain)
+			}
+			// "all" withdraws every share bob holds; then he holds none.
+			mustRun(t, "", cmd(tc.kind, "withdraw", "1", "all", "--from", "bob")...)
+			want := bob.Address.String() + " holds no shares of " + tc.kind + " 1"
+			if _, _, err := runCLI(t, "", cmd(tc.kind, "withdraw", "1", "all", "--from", "bob")...); err == nil || err.Error() != want {
+				t.Fatalf("%s withdraw all with no shares: %v, want %q", tc.kind, err, want)
 			}
 		})
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
-	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/modules/vault"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -95,17 +94,10 @@ withdraw everything from its pools.`,
 			if err != nil {
 				return err
 			}
-			var shares pha.Amount
-			if args[1] == "all" {
-				var s vault.SharesInfo
-				who := address.FromPubKey(key.Public().(ed25519.PublicKey))
-				if _, err := c.Query(cmd.Context(), fmt.Sprintf("/vault/shares/%d/%s", id, who), &s); err != nil {
-					return err
-				}
-				if shares = s.Shares; shares.IsZero() {
-					return fmt.Errorf("%s holds no shares of vault %d", who, id)
-				}
-			} else if shares, err = parseShares(args[1]); err != nil {
+			who := address.FromPubKey(key.Public().(ed25519.PublicKey))
+			shares, err := sharesArg(cmd.Context(), c, args[1], fmt.Sprintf("/vault/shares/%d/%s", id, who),
+				fmt.Sprintf("%s holds no shares of vault %d", who, id))
+			if err != nil {
 				return err
 			}
 			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &vault.MsgWithdraw{Vault: id, Shares: shares})
@@ -159,20 +151,13 @@ withdraw everything from its pools.`,
 			if err != nil {
 				return err
 			}
-			var shares pha.Amount
-			if args[2] == "all" {
-				c, err := client.New(g.node)
-				if err != nil {
-					return err
-				}
-				var s stakepool.SharesInfo
-				if _, err := c.Query(cmd.Context(), fmt.Sprintf("/stakepool/shares/%d/%s", pool, vault.AccountOf(id)), &s); err != nil {
-					return err
-				}
-				if shares = s.Shares; shares.IsZero() {
-					return fmt.Errorf("vault %d holds no shares of pool %d", id, pool)
-				}
-			} else if shares, err = parseShares(args[2]); err != nil {
+			c, err := client.New(g.node)
+			if err != nil {
+				return err
+			}
+			shares, err := sharesArg(cmd.Context(), c, args[2], fmt.Sprintf("/stakepool/shares/%d/%s", pool, vault.AccountOf(id)),
+				fmt.Sprintf("vault %d holds no shares of pool %d", id, pool))
+			if err != nil {
 				return err
 			}
 			return send(cmd, &vault.MsgUndelegate{Vault: id, Pool: pool, Shares: shares})
