@@ -112,25 +112,36 @@ func (g *Gateway) store(key string, v []string) {
 // the first is down the next in rank takes over, the same one for every
 // call.
 func (g *Gateway) byAffinity(agent [32]byte, eps []string) []string {
-	score := func(ep string) [32]byte {
-		return sha256.Sum256(append(append([]byte("phala/gateway-affinity/v1\x00"), agent[:]...), ep...))
+	type ranked struct {
+		score [32]byte
+		ep    string
 	}
-	ranked := slices.Clone(eps)
-	slices.SortFunc(ranked, func(a, b string) int {
-		sa, sb := score(a), score(b)
-		return -bytes.Compare(sa[:], sb[:])
-	})
+	rs := make([]ranked, len(eps))
+	for i, ep := range eps {
+		rs[i] = ranked{sha256.Sum256(append(append([]byte("phala/gateway-affinity/v1\x00"), agent[:]...), ep...)), ep}
+	}
+	slices.SortFunc(rs, func(a, b ranked) int { return -bytes.Compare(a.score[:], b.score[:]) })
+	order := make([]string, len(rs))
+	for i, r := range rs {
+		order[i] = r.ep
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var good, bad []string
-	for _, e := range ranked {
+	good, bad := g.splitLocked(order)
+	return append(good, bad...)
+}
+
+// splitLocked splits endpoints, keeping their order, into the healthy ones
+// and the rest. Callers hold g.mu.
+func (g *Gateway) splitLocked(eps []string) (good, bad []string) {
+	for _, e := range eps {
 		if g.health[e] {
 			good = append(good, e)
 		} else {
 			bad = append(bad, e)
 		}
 	}
-	return append(good, bad...)
+	return good, bad
 }
 
 // healthy orders candidates for one call: healthy ones first, rotated so
@@ -148,14 +159,7 @@ func (g *Gateway) healthy(candidates []string) []string {
 		}
 		return out
 	}
-	var good, bad []string
-	for _, e := range candidates {
-		if g.health[e] {
-			good = append(good, e)
-		} else {
-			bad = append(bad, e)
-		}
-	}
+	good, bad := g.splitLocked(candidates)
 	if len(good) > 0 {
 		g.next++
 		k := g.next % len(good)
