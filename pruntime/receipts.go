@@ -45,10 +45,16 @@ func (e *Enclave) loadReceipts() error {
 func (e *Enclave) queueReceipt(r agents.Receipt) {
 	e.receiptsMu.Lock()
 	defer e.receiptsMu.Unlock()
-	if err := e.journal.Append(agents.EncodeReceipts([]agents.Receipt{r})); err != nil && e.journalErr == nil {
+	if err := e.journalReceipt(r); err != nil && e.journalErr == nil {
 		e.journalErr = err
 	}
 	e.receipts = append(e.receipts, r)
+}
+
+// journalReceipt appends one receipt to the journal, as a batch of one.
+// Callers hold e.receiptsMu.
+func (e *Enclave) journalReceipt(r agents.Receipt) error {
+	return e.journal.Append(agents.EncodeReceipts([]agents.Receipt{r}))
 }
 
 // PendingReceipts is how many usage receipts wait to be posted.
@@ -86,7 +92,7 @@ func (e *Enclave) AgentStep(ctx context.Context, src chainsync.Source) error {
 		return fmt.Errorf("enclave: receipt journal: %w", err)
 	}
 	for _, r := range e.receipts {
-		if err := e.journal.Append(agents.EncodeReceipts([]agents.Receipt{r})); err != nil {
+		if err := e.journalReceipt(r); err != nil {
 			return fmt.Errorf("enclave: receipt journal: %w", err)
 		}
 	}
