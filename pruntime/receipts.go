@@ -20,11 +20,7 @@ const journalReceipts = "agent-receipts"
 // loadReceipts opens the receipt journal and queues what a previous run
 // served but did not post.
 func (e *Enclave) loadReceipts() error {
-	j, err := e.store.Journal(journalReceipts)
-	if err != nil {
-		return fmt.Errorf("enclave: receipt journal: %w", err)
-	}
-	recs, err := j.Records()
+	j, recs, err := e.store.Journal(journalReceipts)
 	if err != nil {
 		return fmt.Errorf("enclave: receipt journal: %w", err)
 	}

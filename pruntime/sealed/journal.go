@@ -32,20 +32,21 @@ type Journal struct {
 // Records allocate without limit.
 const maxJournalRecord = 1 << 20
 
-// Journal opens (creating) the journal name. A record cut short at the end
-// of the file, by a crash in the middle of Append, is dropped; a whole
-// record that fails authentication is ErrCorrupt.
-func (s *Store) Journal(name string) (*Journal, error) {
+// Journal opens (creating) the journal name and returns the records it
+// holds. A record cut short at the end of the file, by a crash in the
+// middle of Append, is dropped; a whole record that fails authentication
+// is ErrCorrupt.
+func (s *Store) Journal(name string) (*Journal, [][]byte, error) {
 	j := &Journal{s: s, name: name, path: s.path("journal\x00" + name)}
 	recs, size, err := j.read()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.Truncate(j.path, size); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("journal %s: drop a cut-off record: %w", name, err)
+		return nil, nil, fmt.Errorf("journal %s: drop a cut-off record: %w", name, err)
 	}
 	j.next, j.size = uint64(len(recs)), size
-	return j, nil
+	return j, recs, nil
 }
 
 func (j *Journal) ad(pos uint64) []byte {

@@ -15,7 +15,7 @@ func openJournal(t testing.TB, dir string) (*Store, *Journal) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := s.Journal("receipts")
+	j, _, err := s.Journal("receipts")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestJournalTampering(t *testing.T) {
 			if err := os.WriteFile(path, tc.change(raw), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Journal("receipts"); !errors.Is(err, ErrCorrupt) {
+			if _, _, err := s.Journal("receipts"); !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("open after tampering: %v", err)
 			}
 			if _, err := j.Records(); !errors.Is(err, ErrCorrupt) {
@@ -143,7 +143,7 @@ func TestJournalTampering(t *testing.T) {
 	s, j := openJournal(t, dir)
 	appendAll(t, j, "first")
 	raw, _ := os.ReadFile(journalFile(t, dir))
-	other, err := s.Journal("other")
+	other, _, err := s.Journal("other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func BenchmarkJournalAppend(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	j, err := s.Journal("receipts")
+	j, _, err := s.Journal("receipts")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -194,15 +194,16 @@ func FuzzJournalFile(f *testing.F) {
 		if err := os.WriteFile(j.path, file, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		j2, err := s.Journal("receipts")
+		j2, recs, err := s.Journal("receipts")
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("open: %v", err)
 			}
 			return
 		}
-		if _, err := j2.Records(); err != nil {
-			t.Fatalf("records after a clean open: %v", err)
+		again, err := j2.Records()
+		if err != nil || len(again) != len(recs) {
+			t.Fatalf("records after a clean open: %d, %v; open gave %d", len(again), err, len(recs))
 		}
 		if err := j2.Append([]byte("after")); err != nil {
 			t.Fatal(err)
