@@ -62,9 +62,7 @@ func (*Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 	if g.Params != nil {
 		p = *g.Params
 	}
-	if p.ReceiptWindow == 0 {
-		p.ReceiptWindow = DefaultReceiptWindow
-	}
+	p = p.withDefaults()
 	if p.TreasuryBps > 10_000 || p.MaxSecrets <= 0 {
 		return fmt.Errorf("agents genesis: treasury_bps at most 10000 and max_secrets positive")
 	}
@@ -87,11 +85,8 @@ func (m *Module) EndBlock(ctx *module.Context) error {
 func (*Module) Params(kv state.KV) Params {
 	var p Params
 	state.DecodeJSON(kv.Get(keyParams), &p, "agents params")
-	if p.ReceiptWindow == 0 {
-		// A chain started before the receipt window existed stored none.
-		p.ReceiptWindow = DefaultReceiptWindow
-	}
-	return p
+	// A chain started before the receipt window existed stored none.
+	return p.withDefaults()
 }
 
 // Agent returns an agent record.

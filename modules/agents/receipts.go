@@ -146,10 +146,9 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 // Past expiry a receipt with that id is outside the window anyway: its
 // Issued is at most expiry - window.
 func (*Module) remember(kv state.KV, id [32]byte, expiry int64) {
-	var at [8]byte
-	binary.BigEndian.PutUint64(at[:], uint64(expiry))
-	kv.Set(state.Key(prefixReceipt, id[:]), at[:])
-	kv.Set(state.Key(prefixReceiptExpiry, at[:], id[:]), []byte{1})
+	at := state.Uint64(uint64(expiry))
+	kv.Set(state.Key(prefixReceipt, id[:]), at)
+	kv.Set(state.Key(prefixReceiptExpiry, at, id[:]), []byte{1})
 }
 
 // MaxPrunedReceipts bounds the receipt ids one EndBlock forgets, so a

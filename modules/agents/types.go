@@ -116,6 +116,14 @@ const MinReceiptWindow = 600
 
 func (p Params) receiptWindowMillis() int64 { return int64(p.ReceiptWindow) * 1000 }
 
+// withDefaults fills what a genesis may leave at 0: the receipt window.
+func (p Params) withDefaults() Params {
+	if p.ReceiptWindow == 0 {
+		p.ReceiptWindow = DefaultReceiptWindow
+	}
+	return p
+}
+
 // DefaultParams are the parameters of a genesis that names none.
 func DefaultParams() Params {
 	return Params{
