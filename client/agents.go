@@ -89,17 +89,7 @@ func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL 
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	agentio.Sign(req, chainID, id, body, key, time.Now())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	resp, out, err := callSigned(ctx, chainID, key, baseURL, id, method, path, body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +101,30 @@ func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL 
 		return r, err
 	}
 	return r, r.Proof.Verify(chainID, r.Status, r.Body)
+}
+
+// callSigned sends method path (below /agents/<id> at baseURL) with body
+// and headers, signed by key, and returns the answer with its body (at
+// most 16 MiB).
+func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, headers map[string]string) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	agentio.Sign(req, chainID, id, body, key, time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, out, nil
 }
 
 // VerifyWorker checks that a response's signer is a registered worker
@@ -156,19 +170,8 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 		return nil, err
 	}
 	sealed := env.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+"/", bytes.NewReader(sealed))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set(agentio.HeaderSealed, "1")
-	req.Header.Set("Content-Type", "application/octet-stream")
-	agentio.Sign(req, chainID, id, sealed, key, time.Now())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	resp, out, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", sealed,
+		map[string]string{agentio.HeaderSealed: "1", "Content-Type": "application/octet-stream"})
 	if err != nil {
 		return nil, err
 	}
