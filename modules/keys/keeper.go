@@ -47,15 +47,20 @@ func (Keeper) setGenesisOperators(kv state.KV, ops []address.Address) {
 	kv.Set(keyGenesisOps, raw)
 }
 
+// getJSON decodes the JSON record under key; ok is false when there is
+// none.
+func getJSON[T any](kv state.KV, key []byte, what string) (v T, ok bool) {
+	raw := kv.Get(key)
+	if raw == nil {
+		return v, false
+	}
+	state.DecodeJSON(raw, &v, what)
+	return v, true
+}
+
 // Gatekeeper returns a gatekeeper record.
 func (Keeper) Gatekeeper(kv state.KV, worker [32]byte) (Gatekeeper, bool) {
-	raw := kv.Get(GatekeeperKey(worker))
-	if raw == nil {
-		return Gatekeeper{}, false
-	}
-	var g Gatekeeper
-	state.DecodeJSON(raw, &g, "keys gatekeeper")
-	return g, true
+	return getJSON[Gatekeeper](kv, GatekeeperKey(worker), "keys gatekeeper")
 }
 
 // SetGatekeeper stores a gatekeeper record; the bond fields are not part
@@ -86,13 +91,7 @@ func (Keeper) setOrder(kv state.KV, order [][32]byte) {
 
 // Current returns the current master-key generation, if any.
 func (Keeper) Current(kv state.KV) (Generation, bool) {
-	raw := kv.Get(keyCurrentGen)
-	if raw == nil {
-		return Generation{}, false
-	}
-	var g Generation
-	state.DecodeJSON(raw, &g, "keys current generation")
-	return g, true
+	return getJSON[Generation](kv, keyCurrentGen, "keys current generation")
 }
 
 // History lists every generation in order.
@@ -122,13 +121,7 @@ func (Keeper) setGeneration(kv state.KV, g Generation) {
 // Bond returns a gatekeeper's bond record; ok is false when nothing is
 // bonded.
 func (Keeper) Bond(kv state.KV, worker [32]byte) (Bond, bool) {
-	raw := kv.Get(BondKey(worker))
-	if raw == nil {
-		return Bond{}, false
-	}
-	var b Bond
-	state.DecodeJSON(raw, &b, "keys bond")
-	return b, true
+	return getJSON[Bond](kv, BondKey(worker), "keys bond")
 }
 
 // Bonded is the PHA bonded to a gatekeeper, its election weight.
@@ -232,13 +225,7 @@ func (Keeper) SetParams(kv state.KV, p Params) error {
 
 // Rotation returns the active rotation, if any.
 func (Keeper) Rotation(kv state.KV) (Rotation, bool) {
-	raw := kv.Get(keyRotation)
-	if raw == nil {
-		return Rotation{}, false
-	}
-	var r Rotation
-	state.DecodeJSON(raw, &r, "keys rotation")
-	return r, true
+	return getJSON[Rotation](kv, keyRotation, "keys rotation")
 }
 
 // setRotation stores the running rotation.

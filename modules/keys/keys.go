@@ -4,42 +4,21 @@ import "encoding/binary"
 
 // State keys, all under the module prefix. JSON records are of fixed
 // structs, whose field order makes the bytes deterministic.
+
+// Keys of the gatekeeper set.
 var (
 	// keyAuthority holds the genesis key authority's 20-byte address;
 	// absent when genesis named none.
 	keyAuthority = []byte("keys/authority")
-	// prefixGK + the 32-byte worker id holds that gatekeeper's
-	// gatekeeperRecord (JSON).
-	prefixGK = []byte("keys/gk/")
-	// prefixGen + the generation number (8 bytes BE) holds that
-	// Generation (JSON).
-	prefixGen = []byte("keys/gen/")
-	// keyCurrentGen holds the current Generation (JSON).
-	keyCurrentGen = []byte("keys/current")
-	// keyGKOrder holds the gatekeeper ids (32 bytes each) in the order
-	// they were added.
-	keyGKOrder = []byte("keys/gk_order")
 	// keyGenesisOps holds the 20-byte addresses of the genesis gatekeeper
 	// operators that have not registered a worker yet.
 	keyGenesisOps = []byte("keys/genesis_operators")
-	// prefixBond + the 32-byte gatekeeper id holds its Bond (JSON).
-	prefixBond = []byte("keys/bond/")
-	// prefixUnbond + release height (8 bytes BE) + the 32-byte gatekeeper
-	// id holds the Bond (JSON) paid back at that height.
-	prefixUnbond = []byte("keys/unbonding/")
-	// keyParams holds the Params (JSON); absent means DefaultParams.
-	keyParams = []byte("keys/params")
-	// keyRotation holds the running Rotation (JSON); absent when idle.
-	keyRotation = []byte("keys/rotation")
-	// keyResume holds the height (8 bytes BE) from which key traffic to
-	// workers resumes after a rotation.
-	keyResume = []byte("keys/resume")
-	// keyRound holds the number (8 bytes BE) the next rotation round
-	// will have; absent means 0.
-	keyRound = []byte("keys/round")
-	// prefixPrecommit + the 32-byte gatekeeper id holds its commitment
-	// made ahead: the round (8 bytes BE) then the commitment (32).
-	prefixPrecommit = []byte("keys/precommit/")
+	// prefixGK + the 32-byte worker id holds that gatekeeper's
+	// gatekeeperRecord (JSON).
+	prefixGK = []byte("keys/gk/")
+	// keyGKOrder holds the gatekeeper ids (32 bytes each) in the order
+	// they were added.
+	keyGKOrder = []byte("keys/gk_order")
 )
 
 // GatekeeperKey is the state key of a gatekeeper record, for proofs.
@@ -62,6 +41,15 @@ func DecodeOrder(raw []byte) [][32]byte {
 	return out
 }
 
+// Keys of the master-key generations.
+var (
+	// prefixGen + the generation number (8 bytes BE) holds that
+	// Generation (JSON).
+	prefixGen = []byte("keys/gen/")
+	// keyCurrentGen holds the current Generation (JSON).
+	keyCurrentGen = []byte("keys/current")
+)
+
 // CurrentGenerationKey holds the current generation record (JSON), for
 // proofs.
 func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...) }
@@ -70,6 +58,15 @@ func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...
 func generationKey(n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte(nil), prefixGen...), n)
 }
+
+// Keys of the gatekeeper bond.
+var (
+	// prefixBond + the 32-byte gatekeeper id holds its Bond (JSON).
+	prefixBond = []byte("keys/bond/")
+	// prefixUnbond + release height (8 bytes BE) + the 32-byte gatekeeper
+	// id holds the Bond (JSON) paid back at that height.
+	prefixUnbond = []byte("keys/unbonding/")
+)
 
 // BondKey is the state key of a gatekeeper's Bond record (JSON), for
 // proofs; absent means nothing is bonded.
@@ -98,6 +95,23 @@ func splitUnbondingKey(k []byte) (int64, [32]byte, bool) {
 	}
 	return int64(binary.BigEndian.Uint64(rest[:8])), [32]byte(rest[8:]), true
 }
+
+// Keys of master-key rotation.
+var (
+	// keyParams holds the Params (JSON); absent means DefaultParams.
+	keyParams = []byte("keys/params")
+	// keyRotation holds the running Rotation (JSON); absent when idle.
+	keyRotation = []byte("keys/rotation")
+	// keyResume holds the height (8 bytes BE) from which key traffic to
+	// workers resumes after a rotation.
+	keyResume = []byte("keys/resume")
+	// keyRound holds the number (8 bytes BE) the next rotation round
+	// will have; absent means 0.
+	keyRound = []byte("keys/round")
+	// prefixPrecommit + the 32-byte gatekeeper id holds its commitment
+	// made ahead: the round (8 bytes BE) then the commitment (32).
+	prefixPrecommit = []byte("keys/precommit/")
+)
 
 // RotationKey holds the active rotation (JSON), for proofs.
 func RotationKey() []byte { return append([]byte(nil), keyRotation...) }
