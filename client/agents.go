@@ -132,7 +132,7 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 // its record.
 func (c *Client) VerifyWorker(ctx context.Context, p agentio.Proof) (registry.Worker, error) {
 	var w registry.Worker
-	if _, err := c.Query(ctx, "/registry/worker/"+hex.EncodeToString(p.Worker[:]), &w); err != nil {
+	if _, err := c.Query(ctx, registry.WorkerPath(p.Worker), &w); err != nil {
 		return w, fmt.Errorf("worker %x is not registered on this chain: %w", p.Worker[:8], err)
 	}
 	return w, nil

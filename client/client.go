@@ -18,7 +18,6 @@ import (
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
-	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -72,18 +71,12 @@ func (c *Client) Query(ctx context.Context, path string, out any) (int64, error)
 	return res.Response.Height, nil
 }
 
-// Account returns the account at addr.
-func (c *Client) Account(ctx context.Context, addr address.Address) (balances.AccountResponse, error) {
-	var r balances.AccountResponse
-	_, err := c.Query(ctx, "/balances/account/"+addr.String(), &r)
-	return r, err
-}
-
-// Supply returns the supply breakdown.
-func (c *Client) Supply(ctx context.Context) (balances.SupplyResponse, error) {
-	var r balances.SupplyResponse
-	_, err := c.Query(ctx, "/balances/supply", &r)
-	return r, err
+// queryAs runs Query and returns its answer as a T, for the typed query
+// methods (one per module query, in the module's file).
+func queryAs[T any](ctx context.Context, c *Client, path string) (T, error) {
+	var out T
+	_, err := c.Query(ctx, path, &out)
+	return out, err
 }
 
 // PendingNonce is the nonce addr's next transaction must carry on this

@@ -233,7 +233,7 @@ func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Wo
 		return registry.Worker{}, err
 	}
 	var cl clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(rec.Cluster), &cl); err != nil {
+	if _, err := c.Query(ctx, clusters.ClusterPath([32]byte(rec.Cluster)), &cl); err != nil {
 		return registry.Worker{}, err
 	}
 	for _, m := range cl.Members {
@@ -241,7 +241,7 @@ func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Wo
 			continue
 		}
 		var w registry.Worker
-		if _, err := c.Query(ctx, "/registry/worker/"+hex.EncodeToString(m), &w); err != nil {
+		if _, err := c.Query(ctx, registry.WorkerPath(registry.WorkerID(m)), &w); err != nil {
 			continue
 		}
 		if w.Endpoint != "" && cl.Holds([32]byte(m)) {

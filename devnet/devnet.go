@@ -241,8 +241,7 @@ func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, lo
 		log.Error("devnet cluster", "err", err)
 		return
 	}
-	var list []clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/list", &list); err != nil || len(list) > 0 {
+	if list, err := c.Clusters(ctx); err != nil || len(list) > 0 {
 		return
 	}
 	for _, w := range members {
@@ -309,8 +308,7 @@ func (d *Devnet) appointGatekeepers(ctx context.Context, ws []*worker.Worker, lo
 		case <-ctx.Done():
 			return
 		}
-		var st keys.State
-		if _, err := c.Query(ctx, "/keys/state", &st); err == nil && isGatekeeper(st, w.ID()) {
+		if st, err := c.KeyState(ctx); err == nil && isGatekeeper(st, w.ID()) {
 			continue // a restarted devnet keeps its gatekeepers
 		}
 		if _, err := c.Send(ctx, key, pha.Amount{}, "devnet gatekeeper", &keys.MsgAddGatekeeper{Worker: w.ID()}); err != nil {

@@ -8,7 +8,9 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 type accountTx struct {
@@ -85,7 +87,7 @@ func (e *Explorer) apiAccount(r *http.Request) (any, error) {
 		v.Txs = append(v.Txs, accountTx{txSummary: t, Direction: dir})
 	}
 	var ws []jsonWorker
-	if e.query(ctx, "/registry/workers", &ws) == nil {
+	if e.query(ctx, registry.WorkersPath(), &ws) == nil {
 		for _, w := range ws {
 			if w.Operator == addr {
 				v.Workers = append(v.Workers, w.ID.String())
@@ -93,7 +95,7 @@ func (e *Explorer) apiAccount(r *http.Request) (any, error) {
 		}
 	}
 	var cls []jsonCluster
-	if e.query(ctx, "/clusters/list", &cls) == nil {
+	if e.query(ctx, clusters.ListPath(), &cls) == nil {
 		for _, c := range cls {
 			if c.Owner == addr {
 				v.Clusters = append(v.Clusters, hx(c.ID))

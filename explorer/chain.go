@@ -18,6 +18,8 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 // query runs an app query; a refusal by the app (an unknown id) is a 404.
@@ -214,7 +216,7 @@ func (e *Explorer) apiStatus(r *http.Request) (any, error) {
 		v.Validators = vals.Total
 	}
 	var ws []jsonWorker
-	if err := e.query(ctx, "/registry/workers", &ws); err == nil {
+	if err := e.query(ctx, registry.WorkersPath(), &ws); err == nil {
 		v.Workers = len(ws)
 	}
 	if ks, err := e.keysState(ctx); err == nil {
@@ -225,7 +227,7 @@ func (e *Explorer) apiStatus(r *http.Request) (any, error) {
 		}
 	}
 	var cls []jsonCluster
-	if err := e.query(ctx, "/clusters/list", &cls); err == nil {
+	if err := e.query(ctx, clusters.ListPath(), &cls); err == nil {
 		v.Clusters = len(cls)
 	}
 	var cs []jsonContract

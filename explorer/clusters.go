@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 type clusterView struct {
@@ -40,7 +41,7 @@ type clustersView struct {
 func (e *Explorer) apiClusters(r *http.Request) (any, error) {
 	ctx := r.Context()
 	var cls []jsonCluster
-	if err := e.query(ctx, "/clusters/list", &cls); err != nil {
+	if err := e.query(ctx, clusters.ListPath(), &cls); err != nil {
 		return nil, err
 	}
 	out := clustersView{Clusters: []clusterView{}}
@@ -76,7 +77,7 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a cluster id is 64 hex characters", errBadRequest)
 	}
 	var c jsonCluster
-	if err := e.query(ctx, "/clusters/cluster/"+id, &c); err != nil {
+	if err := e.query(ctx, clusters.ClusterPath(id32(id)), &c); err != nil {
 		return nil, err
 	}
 	d := clusterDetail{clusterView: clusterOf(c), Workers: []workerView{}, ContractList: []contractView{}, AgentList: []agentView{}}
@@ -84,7 +85,7 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 	var eps []string
 	for _, m := range c.Members {
 		var w jsonWorker
-		if e.query(ctx, "/registry/worker/"+hx(m), &w) == nil {
+		if e.query(ctx, registry.WorkerPath(registry.WorkerID(m)), &w) == nil {
 			d.Workers = append(d.Workers, wc.view(w))
 			eps = append(eps, w.Endpoint)
 		}

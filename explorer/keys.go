@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 func (e *Explorer) keysState(ctx context.Context) (keys.State, error) {
 	var s keys.State
-	err := e.query(ctx, "/keys/state", &s)
+	err := e.query(ctx, keys.StatePath(), &s)
 	return s, err
 }
 
@@ -95,7 +96,7 @@ func (e *Explorer) apiKeys(r *http.Request) (any, error) {
 		v.History = append(v.History, genOf(g))
 	}
 	var ws []jsonWorker
-	_ = e.query(ctx, "/registry/workers", &ws)
+	_ = e.query(ctx, registry.WorkersPath(), &ws)
 	for _, g := range s.Gatekeepers {
 		gv := gatekeeperOf(g)
 		for _, w := range ws {

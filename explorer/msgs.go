@@ -233,6 +233,13 @@ func isHex(s string, n int) bool {
 	return err == nil
 }
 
+// id32 decodes a 32-byte hex id that isHex accepted.
+func id32(s string) [32]byte {
+	var id [32]byte
+	_, _ = hex.Decode(id[:], []byte(s))
+	return id
+}
+
 func normHex(s string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X"))
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 type searchResult struct {
@@ -49,11 +51,11 @@ func (e *Explorer) apiSearch(r *http.Request) (any, error) {
 		return found("tx", strings.ToUpper(h))
 	}
 	var w jsonWorker
-	if e.query(ctx, "/registry/worker/"+h, &w) == nil {
+	if e.query(ctx, registry.WorkerPath(registry.WorkerID(raw)), &w) == nil {
 		return found("worker", h)
 	}
 	var c jsonCluster
-	if e.query(ctx, "/clusters/cluster/"+h, &c) == nil {
+	if e.query(ctx, clusters.ClusterPath([32]byte(raw)), &c) == nil {
 		return found("cluster", h)
 	}
 	var ct jsonContract

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 )
@@ -77,9 +78,9 @@ type workerContext struct {
 
 func (e *Explorer) workerContext(ctx context.Context) workerContext {
 	var wc workerContext
-	_ = e.query(ctx, "/registry/params", &wc.params)
+	_ = e.query(ctx, registry.ParamsPath(), &wc.params)
 	wc.keys, _ = e.keysState(ctx)
-	_ = e.query(ctx, "/clusters/list", &wc.cls)
+	_ = e.query(ctx, clusters.ListPath(), &wc.cls)
 	return wc
 }
 
@@ -121,7 +122,7 @@ type measureView struct {
 func (e *Explorer) apiWorkers(r *http.Request) (any, error) {
 	ctx := r.Context()
 	var ws []jsonWorker
-	if err := e.query(ctx, "/registry/workers", &ws); err != nil {
+	if err := e.query(ctx, registry.WorkersPath(), &ws); err != nil {
 		return nil, err
 	}
 	wc := e.workerContext(ctx)
@@ -148,7 +149,7 @@ func (e *Explorer) apiWorker(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a worker id is 64 hex characters", errBadRequest)
 	}
 	var w jsonWorker
-	if err := e.query(ctx, "/registry/worker/"+id, &w); err != nil {
+	if err := e.query(ctx, registry.WorkerPath(id32(id)), &w); err != nil {
 		return nil, err
 	}
 	wc := e.workerContext(ctx)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -41,8 +40,8 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 	if _, err := g.chain.Query(ctx, "/agents/agent/"+hex.EncodeToString(id[:]), &a); err != nil {
 		return nil, err
 	}
-	var cl clusters.Cluster
-	if _, err := g.chain.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(a.Cluster), &cl); err != nil {
+	cl, err := g.chain.Cluster(ctx, [32]byte(a.Cluster))
+	if err != nil {
 		return nil, err
 	}
 	ids := cl.Holders
@@ -51,8 +50,7 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 	}
 	out := []string{}
 	for _, m := range ids {
-		var w registry.Worker
-		if _, err := g.chain.Query(ctx, "/registry/worker/"+hex.EncodeToString(m), &w); err == nil && w.Endpoint != "" {
+		if w, err := g.chain.Worker(ctx, registry.WorkerID(m)); err == nil && w.Endpoint != "" {
 			out = append(out, strings.TrimRight(w.Endpoint, "/"))
 		}
 	}
@@ -65,8 +63,8 @@ func (g *Gateway) allWorkers(ctx context.Context) ([]string, error) {
 	if v, ok := g.cached("all"); ok {
 		return v, nil
 	}
-	var ws []registry.Worker
-	if _, err := g.chain.Query(ctx, "/registry/workers", &ws); err != nil {
+	ws, err := g.chain.Workers(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var out []string
@@ -327,8 +325,12 @@ func (g *Gateway) serveRouter(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serveAttestation(w http.ResponseWriter, r *http.Request) {
+	id, err := registry.ParseWorkerID(r.PathValue("id"))
 	var wr registry.Worker
-	if _, err := g.chain.Query(r.Context(), "/registry/worker/"+r.PathValue("id"), &wr); err != nil || wr.Endpoint == "" {
+	if err == nil {
+		wr, err = g.chain.Worker(r.Context(), id)
+	}
+	if err != nil || wr.Endpoint == "" {
 		g.fail(w, "attestation", http.StatusNotFound, "no such worker with an endpoint")
 		return
 	}

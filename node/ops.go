@@ -45,7 +45,7 @@ func newChainMetrics(reg *prometheus.Registry) *chainMetrics {
 // scrape time: the master-key generation and whether a rotation runs.
 func registerKeyGauges(reg *prometheus.Registry, a *app.App) {
 	read := func() (keys.State, bool) {
-		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: "/keys/state"})
+		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: keys.StatePath()})
 		if err != nil || res.Code != 0 {
 			return keys.State{}, false
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -90,4 +91,19 @@ func parseGenesis(raw json.RawMessage) (Genesis, error) {
 		return g, fmt.Errorf("%w: %v", ErrBadGenesis, err)
 	}
 	return g, g.Validate()
+}
+
+// initGenesis credits every allocation and records the total supply.
+func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
+	g, err := parseGenesis(raw)
+	if err != nil {
+		return err
+	}
+	for _, a := range g.Allocations {
+		if err := m.Keeper.Add(ctx.KV, a.Addr(), a.Amount); err != nil {
+			return fmt.Errorf("genesis allocation %s: %w", a.Name, err)
+		}
+	}
+	m.Keeper.setSupply(ctx.KV, TotalSupply)
+	return nil
 }

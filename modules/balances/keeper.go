@@ -80,6 +80,9 @@ func (Keeper) Supply(kv state.KV) pha.Amount {
 	return a
 }
 
+// setSupply records the total supply; genesis calls it once.
+func (Keeper) setSupply(kv state.KV, total pha.Amount) { kv.Set(keySupply, total.Bytes()) }
+
 // IterateAccounts calls fn for every account in address order.
 func (Keeper) IterateAccounts(kv state.KV, fn func(address.Address, Account) bool) {
 	kv.Iterate(prefixAccount, func(k, v []byte) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 )
@@ -23,41 +24,26 @@ func New() *Module { return &Module{} }
 func (*Module) Name() string { return Name }
 
 // RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) {
-	reg.Register(TypeTransfer, decodeTransfer)
-}
+func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
 
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	g, err := parseGenesis(raw)
-	if err != nil {
-		return err
-	}
-	for _, a := range g.Allocations {
-		if err := m.Keeper.Add(ctx.KV, a.Addr(), a.Amount); err != nil {
-			return fmt.Errorf("genesis allocation %s: %w", a.Name, err)
-		}
-	}
-	ctx.KV.Set(keySupply, TotalSupply.Bytes())
-	return nil
+	return m.initGenesis(ctx, raw)
 }
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
 	switch msg := msg.(type) {
 	case *MsgTransfer:
-		return m.transfer(ctx, sender, msg)
+		return m.handleTransfer(ctx, sender, msg)
 	}
 	return fmt.Errorf("%w: balances cannot handle %s", tx.ErrUnknownMsg, msg.Type())
 }
 
-func (m *Module) transfer(ctx *module.Context, sender address.Address, msg *MsgTransfer) error {
-	if err := m.Keeper.Transfer(ctx.KV, sender, msg.To, msg.Amount); err != nil {
-		return fmt.Errorf("transfer: %w", err)
-	}
-	emitTransfer(ctx, sender, msg.To, msg.Amount)
-	return nil
-}
-
 // EndBlock implements module.Module.
-func (*Module) EndBlock(*module.Context) error { return nil }
+func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
+
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
+	return m.query(kv, path, data)
+}

@@ -17,16 +17,21 @@ const (
 	QuerySupply  = "supply"  // supply -> SupplyResponse
 )
 
+// AccountPath is the query path of addr's account; it answers
+// AccountResponse.
+func AccountPath(addr address.Address) string {
+	return "/" + Name + "/" + QueryAccount + "/" + addr.String()
+}
+
+// SupplyPath is the query path of the supply breakdown; it answers
+// SupplyResponse.
+func SupplyPath() string { return "/" + Name + "/" + QuerySupply }
+
 // AccountResponse answers an account query.
 type AccountResponse struct {
 	Address address.Address `json:"address"`
 	Account
 }
-
-// StakeAccount is the module account that holds every PHA staked in stake
-// pools: free stake, stake locked by computing and cooling-down workers,
-// and rewards not yet withdrawn. The supply report counts it as staked.
-var StakeAccount = address.Module("stake_pools")
 
 // SupplyResponse answers a supply query.
 type SupplyResponse struct {
@@ -40,8 +45,8 @@ type SupplyResponse struct {
 	Staked pha.Amount `json:"staked"`
 }
 
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+// query answers the paths under /balances/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	head, rest, _ := strings.Cut(path, "/")
 	switch head {
 	case QueryAccount:
@@ -51,21 +56,30 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		}
 		return json.Marshal(AccountResponse{Address: addr, Account: m.Keeper.Account(kv, addr)})
 	case QuerySupply:
-		total := m.Keeper.Supply(kv)
-		tr := m.Keeper.Account(kv, Treasury).Balance
-		sub := m.Keeper.Account(kv, SubsidyPool).Balance
-		staked := m.Keeper.Account(kv, StakeAccount).Balance
-		circ, err := total.Sub(tr)
-		if err == nil {
-			circ, err = circ.Sub(sub)
-		}
-		if err == nil {
-			circ, err = circ.Sub(staked)
-		}
+		s, err := m.supply(kv)
 		if err != nil {
-			return nil, fmt.Errorf("supply: %w", err)
+			return nil, err
 		}
-		return json.Marshal(SupplyResponse{Total: total, Treasury: tr, Subsidy: sub, Circulating: circ, Staked: staked})
+		return json.Marshal(s)
 	}
 	return nil, fmt.Errorf("%w: query path /balances/%s", tx.ErrNotFound, path)
+}
+
+// supply breaks the total supply down by the module accounts that hold it.
+func (m *Module) supply(kv state.KV) (SupplyResponse, error) {
+	total := m.Keeper.Supply(kv)
+	tr := m.Keeper.Account(kv, Treasury).Balance
+	sub := m.Keeper.Account(kv, SubsidyPool).Balance
+	staked := m.Keeper.Account(kv, StakeAccount).Balance
+	circ, err := total.Sub(tr)
+	if err == nil {
+		circ, err = circ.Sub(sub)
+	}
+	if err == nil {
+		circ, err = circ.Sub(staked)
+	}
+	if err != nil {
+		return SupplyResponse{}, fmt.Errorf("supply: %w", err)
+	}
+	return SupplyResponse{Total: total, Treasury: tr, Subsidy: sub, Circulating: circ, Staked: staked}, nil
 }

@@ -35,6 +35,10 @@ var (
 	Treasury = address.Module("treasury")
 	// SubsidyPool funds computation rewards; nothing is minted later.
 	SubsidyPool = address.Module("computation_subsidy")
+	// StakeAccount holds every PHA staked in stake pools: free stake,
+	// stake locked by computing and cooling-down workers, and rewards not
+	// yet withdrawn. The supply report counts it as staked.
+	StakeAccount = address.Module("stake_pools")
 )
 
 // Account is the state of one address.
@@ -60,17 +64,4 @@ func decodeAccount(b []byte) (Account, error) {
 	}
 	bal, _ := pha.FromBytes(b[:pha.Size])
 	return Account{Balance: bal, Nonce: binary.BigEndian.Uint64(b[pha.Size:])}, nil
-}
-
-// State keys, all under the module prefix.
-var (
-	prefixAccount = []byte("balances/a/")
-	keySupply     = []byte("balances/supply")
-)
-
-// AccountKey is the state key of an account record, for proofs.
-func AccountKey(a address.Address) []byte {
-	k := make([]byte, 0, len(prefixAccount)+address.Size)
-	k = append(k, prefixAccount...)
-	return append(k, a[:]...)
 }

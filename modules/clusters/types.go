@@ -72,16 +72,3 @@ func (c *Cluster) IsMember(id [32]byte) bool { return c.index(c.Members, id) >= 
 
 // Holds reports whether member id confirmed the epoch key.
 func (c *Cluster) Holds(id [32]byte) bool { return c.index(c.Holders, id) >= 0 }
-
-// State keys.
-var (
-	prefixCluster = []byte("clusters/c/")
-	keyList       = []byte("clusters/list")
-	keyCounter    = []byte("clusters/counter")
-)
-
-// ClusterKey is the state key of a cluster record, for proofs.
-func ClusterKey(id [32]byte) []byte { return append(append([]byte(nil), prefixCluster...), id[:]...) }
-
-// ListKey holds every cluster id (32 bytes each), for proofs.
-func ListKey() []byte { return append([]byte(nil), keyList...) }

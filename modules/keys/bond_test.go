@@ -134,16 +134,19 @@ func checkBondAccount(t *testing.T, c *apptest.Chain) {
 
 func add(t *testing.T, a, b pha.Amount) pha.Amount {
 	t.Helper()
-	s, err := a.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return checked(t, a.Add, b)
 }
 
 func sub(t *testing.T, a, b pha.Amount) pha.Amount {
 	t.Helper()
-	s, err := a.Sub(b)
+	return checked(t, a.Sub, b)
+}
+
+// checked applies an amount operation that must not overflow or go
+// negative.
+func checked(t *testing.T, op func(pha.Amount) (pha.Amount, error), b pha.Amount) pha.Amount {
+	t.Helper()
+	s, err := op(b)
 	if err != nil {
 		t.Fatal(err)
 	}

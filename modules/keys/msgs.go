@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/tx"
@@ -48,6 +49,8 @@ func (*MsgRotate) Encode(*wire.Writer) {}
 
 // ValidateBasic implements tx.Msg.
 func (*MsgRotate) ValidateBasic() error { return nil }
+
+func decodeRotate(*wire.Reader) tx.Msg { return &MsgRotate{} }
 
 // Message types of the gatekeeper bond.
 const (
@@ -115,4 +118,72 @@ func decodeUnbond(r *wire.Reader) tx.Msg {
 	copy(m.Gatekeeper[:], r.Raw(32))
 	m.Amount = r.Amount()
 	return m
+}
+
+// registerMsgs adds the module's message decoders to reg.
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeAddGatekeeper, decodeAddGatekeeper)
+	reg.Register(TypeRotate, decodeRotate)
+	reg.Register(TypeBond, decodeBond)
+	reg.Register(TypeUnbond, decodeUnbond)
+}
+
+// Topics of the keys module. Worker-to-chain topics come from gatekeeper
+// enclaves; chain-to-worker ones reach a gatekeeper's inbox.
+const (
+	// TopicMasterPubKey (first gatekeeper to chain): generation uvarint,
+	// ed25519 public key (32), X25519 public key (32).
+	TopicMasterPubKey = "keys/master_pubkey"
+	// TopicShare (holding gatekeeper to chain, then chain to the new
+	// gatekeeper): recipient worker id (32), then an envelope holding the
+	// master key history, encrypted to the recipient's ECDH key.
+	TopicShare = "keys/share"
+	// TopicConfirm (new gatekeeper to chain): generation uvarint and a
+	// signature by the master key over ConfirmSignBytes, proving it holds
+	// the key.
+	TopicConfirm = "keys/confirm"
+	// TopicAssigned (chain to worker): the worker became a gatekeeper.
+	TopicAssigned = "keys/assigned"
+)
+
+// Rotation topics (gatekeeper to chain; reveals are relayed to members).
+const (
+	// TopicRotationCommit: round uvarint, commitment (32) =
+	// CommitmentOf(chainID, round, member, contribution).
+	TopicRotationCommit = "keys/rotation_commit"
+	// TopicRotationReveal: round uvarint, then for each other member its id
+	// (32) and an envelope holding this member's contribution.
+	TopicRotationReveal = "keys/rotation_reveal"
+	// TopicRotationPrecommit: round uvarint, commitment (32), for the
+	// next round, sent while no rotation runs.
+	TopicRotationPrecommit = "keys/rotation_precommit"
+	// TopicRotationConfirm: round uvarint, generation uvarint, the new
+	// master's ed25519 (32) and X25519 (32) public keys, and a signature by
+	// the new master key over ConfirmSignBytes.
+	TopicRotationConfirm = "keys/rotation_confirm"
+)
+
+// ConfirmDomain prefixes what a gatekeeper signs with the master key to
+// confirm it holds it.
+const ConfirmDomain = "phala/keys/confirm/v1\x00"
+
+// ConfirmSignBytes is what a new gatekeeper signs with the master key.
+func ConfirmSignBytes(chainID string, worker [32]byte, generation uint64) []byte {
+	w := wire.NewWriter(96)
+	w.Raw([]byte(ConfirmDomain))
+	w.String(chainID)
+	w.Raw(worker[:])
+	w.Uvarint(generation)
+	return w.Bytes()
+}
+
+// CommitmentOf is what a member commits to before anyone reveals.
+func CommitmentOf(chainID string, round uint64, member [32]byte, contribution []byte) [32]byte {
+	w := wire.NewWriter(128)
+	w.Raw([]byte("phala/keys/rotation-commit/v1\x00"))
+	w.String(chainID)
+	w.Uvarint(round)
+	w.Raw(member[:])
+	w.Raw(contribution)
+	return sha256.Sum256(w.Bytes())
 }

@@ -5,7 +5,7 @@
 package keys
 
 import (
-	"encoding/binary"
+	"fmt"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -100,79 +100,71 @@ type Generation struct {
 	Excluded []Hex `json:"excluded,omitempty"`
 }
 
-// State is what `/keys/state` answers.
-type State struct {
-	// Authority is the genesis (devnet) authority, zero if none.
-	Authority address.Address `json:"authority"`
-	// Governor is the DAO's module account, which is always the authority.
-	Governor    address.Address `json:"governor"`
-	Generation  *Generation     `json:"current,omitempty"`
-	History     []Generation    `json:"history"`
-	Gatekeepers []Gatekeeper    `json:"gatekeepers"`
-	// Rotation is "idle" or the phase of the running rotation.
-	Rotation string    `json:"rotation"`
-	Running  *Rotation `json:"running,omitempty"`
-	// ResumeHeight is when key traffic to workers resumes after the last
-	// rotation (it is held while one runs).
-	ResumeHeight int64  `json:"resume_height"`
-	Params       Params `json:"params"`
-	// CommittedAhead are the gatekeepers that committed to their
-	// contribution for the next round already.
-	CommittedAhead []Hex `json:"committed_ahead"`
-	// BondAccount holds every bonded and unbonding PHA.
-	BondAccount address.Address `json:"bond_account"`
-}
-
-// State keys, all under the module prefix.
-var (
-	keyAuthority  = []byte("keys/authority")
-	prefixGK      = []byte("keys/gk/")
-	prefixGen     = []byte("keys/gen/")
-	keyCurrentGen = []byte("keys/current")
-	keyGKOrder    = []byte("keys/gk_order")
-	keyGenesisOps = []byte("keys/genesis_operators")
-	prefixBond    = []byte("keys/bond/")
-	prefixUnbond  = []byte("keys/unbonding/")
+// Rotation phases.
+const (
+	PhaseCommit  = "commit"
+	PhaseReveal  = "reveal"
+	PhaseConfirm = "confirm"
 )
 
-// GatekeeperKey is the state key of a gatekeeper record, for proofs.
-func GatekeeperKey(worker [32]byte) []byte {
-	return append(append([]byte(nil), prefixGK...), worker[:]...)
+// ResumeDelay is how many blocks after the rotation's confirming block
+// gatekeeper-to-worker key traffic resumes.
+const ResumeDelay = 2
+
+// Params govern rotation.
+type Params struct {
+	// RotationPeriod starts a rotation every this many blocks (0: only on
+	// the authority's request).
+	RotationPeriod int64 `json:"rotation_period"`
+	// RotationTimeout aborts a rotation that has not finished in this many
+	// blocks; the old generation stays in force and a new round starts.
+	RotationTimeout int64 `json:"rotation_timeout"`
+	// MaxGatekeepers bounds the elected set.
+	MaxGatekeepers int `json:"max_gatekeepers"`
+	// UnbondDelay is how many blocks unbonded PHA waits before it returns
+	// to the operator (it leaves the election weight at once).
+	UnbondDelay int64 `json:"unbond_delay"`
 }
 
-// OrderKey holds the gatekeeper ids (32 bytes each) in the order they were
-// added, for proofs.
-func OrderKey() []byte { return append([]byte(nil), keyGKOrder...) }
+// DefaultUnbondDelay is the unbond_delay a genesis that leaves it out (or
+// sets it to 0) gets.
+const DefaultUnbondDelay = 100
 
-// DecodeOrder splits the OrderKey value into worker ids.
-func DecodeOrder(raw []byte) [][32]byte {
-	var out [][32]byte
-	for i := 0; i+32 <= len(raw); i += 32 {
-		var id [32]byte
-		copy(id[:], raw[i:i+32])
-		out = append(out, id)
+// DefaultParams: rotation on request only, 30-block timeout, five
+// gatekeepers, unbonded PHA back after 100 blocks.
+func DefaultParams() Params {
+	return Params{RotationTimeout: 30, MaxGatekeepers: 5, UnbondDelay: DefaultUnbondDelay}
+}
+
+// Validate checks the params: rotation_timeout and max_gatekeepers
+// positive, rotation_period and unbond_delay not negative.
+func (p Params) Validate() error {
+	if p.RotationTimeout <= 0 || p.MaxGatekeepers <= 0 || p.RotationPeriod < 0 || p.UnbondDelay < 0 {
+		return fmt.Errorf("%w: rotation_timeout and max_gatekeepers must be positive, rotation_period and unbond_delay not negative", ErrBadGenesis)
 	}
-	return out
+	return nil
 }
 
-// CurrentGenerationKey holds the current generation record (JSON), for
-// proofs.
-func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...) }
-
-// BondKey is the state key of a gatekeeper's Bond record (JSON), for
-// proofs; absent means nothing is bonded.
-func BondKey(worker [32]byte) []byte {
-	return append(append([]byte(nil), prefixBond...), worker[:]...)
+// Rotation is an attempt to move to a new master-key generation.
+type Rotation struct {
+	Round      uint64 `json:"round"`
+	Generation uint64 `json:"generation"`
+	Phase      string `json:"phase"`
+	Members    []Hex  `json:"members"`
+	Started    int64  `json:"started_height"`
+	Deadline   int64  `json:"deadline_height"`
+	// Per member, in Members order.
+	Commitments []Hex  `json:"commitments"`
+	Revealed    []bool `json:"revealed"`
+	SignKeys    []Hex  `json:"confirmed_sign_keys"`
+	ECDHKeys    []Hex  `json:"confirmed_ecdh_keys"`
 }
 
-// UnbondingPrefix is the prefix of the unbonding queue. Each entry's key is
-// the prefix, the release height (8 bytes BE) and the gatekeeper id (32),
-// so the queue is in release order; the value is a Bond record (JSON).
-func UnbondingPrefix() []byte { return append([]byte(nil), prefixUnbond...) }
-
-// UnbondingKey is the queue key of what a gatekeeper's operator gets back
-// at height release.
-func UnbondingKey(release int64, worker [32]byte) []byte {
-	k := binary.BigEndian.AppendUint64(UnbondingPrefix(), uint64(release))
-	return append(k, worker[:]...)
+func (r *Rotation) member(id [32]byte) int {
+	for i, m := range r.Members {
+		if string(m) == string(id[:]) {
+			return i
+		}
+	}
+	return -1
 }

@@ -19,6 +19,14 @@ func (Keeper) SetNextSequence(kv state.KV, o Origin, seq uint64) { writeSeq(kv, 
 // NextEgress is the sequence the next message to dest will carry.
 func (Keeper) NextEgress(kv state.KV, dest Origin) uint64 { return readSeq(kv, EgressKey(dest)) }
 
+// setNextEgress stores the sequence the next message to dest will carry.
+func (Keeper) setNextEgress(kv state.KV, dest Origin, seq uint64) { writeSeq(kv, EgressKey(dest), seq) }
+
+// setEgress stores message seq to dest.
+func (Keeper) setEgress(kv state.KV, dest Origin, seq uint64, e Egress) {
+	kv.Set(EgressMessageKey(dest, seq), e.encode())
+}
+
 func readSeq(kv state.KV, k []byte) uint64 {
 	raw := kv.Get(k)
 	if raw == nil {

@@ -1,7 +1,6 @@
 package mq
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -20,8 +19,12 @@ type SequenceResponse struct {
 	Egress uint64 `json:"next_egress"`
 }
 
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+// SequencePath is the query path of an origin's sequences; it answers
+// SequenceResponse.
+func SequencePath(o Origin) string { return "/" + Name + "/" + QuerySequence + "/" + o.String() }
+
+// query answers the paths under /mq/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	parts := strings.Split(path, "/")
 	if len(parts) != 3 || parts[0] != QuerySequence {
 		return nil, fmt.Errorf("%w: query path /mq/%s", tx.ErrNotFound, path)
@@ -31,20 +34,4 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(SequenceResponse{Origin: o.String(), Next: m.Keeper.NextSequence(kv, o), Egress: m.Keeper.NextEgress(kv, o)})
-}
-
-// ParseOrigin reads an origin from its kind name and hex id.
-func ParseOrigin(kind, id string) (Origin, error) {
-	var o Origin
-	k, err := ParseOriginKind(kind)
-	if err != nil {
-		return o, err
-	}
-	b, err := hex.DecodeString(id)
-	if err != nil || len(b) != OriginIDSize {
-		return o, fmt.Errorf("%w: origin id must be %d hex bytes", ErrInvalidMessage, OriginIDSize)
-	}
-	o.Kind = k
-	copy(o.ID[:], b)
-	return o, nil
 }

@@ -6,11 +6,13 @@
 package mq
 
 import (
-	"encoding/binary"
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/wire"
 )
 
@@ -81,29 +83,20 @@ type Origin struct {
 // String is "kind/hex-id".
 func (o Origin) String() string { return o.Kind.String() + "/" + hex.EncodeToString(o.ID[:]) }
 
-// key is the state-key suffix of the origin.
-func (o Origin) key() []byte {
-	return append([]byte{byte(o.Kind)}, o.ID[:]...)
-}
-
-var (
-	prefixSeq        = []byte("mq/seq/")
-	prefixEgress     = []byte("mq/out/")
-	prefixEgressMsgs = []byte("mq/msg/")
-)
-
-// SequenceKey is the state key of an origin's next sequence, for proofs: a
-// restarted worker reads it through its light client to resume.
-func SequenceKey(o Origin) []byte { return append(append([]byte(nil), prefixSeq...), o.key()...) }
-
-// EgressKey is the state key of the next sequence of messages to a
-// destination.
-func EgressKey(o Origin) []byte { return append(append([]byte(nil), prefixEgress...), o.key()...) }
-
-// EgressMessageKey is the state key of message seq to dest.
-func EgressMessageKey(dest Origin, seq uint64) []byte {
-	k := append(append([]byte(nil), prefixEgressMsgs...), dest.key()...)
-	return binary.BigEndian.AppendUint64(k, seq)
+// ParseOrigin reads an origin from its kind name and hex id.
+func ParseOrigin(kind, id string) (Origin, error) {
+	var o Origin
+	k, err := ParseOriginKind(kind)
+	if err != nil {
+		return o, err
+	}
+	b, err := hex.DecodeString(id)
+	if err != nil || len(b) != OriginIDSize {
+		return o, fmt.Errorf("%w: origin id must be %d hex bytes", ErrInvalidMessage, OriginIDSize)
+	}
+	o.Kind = k
+	copy(o.ID[:], b)
+	return o, nil
 }
 
 // Egress is a message from the chain to an off-chain origin.
@@ -125,3 +118,10 @@ func DecodeEgress(b []byte) (Egress, error) {
 	e := Egress{Topic: r.String(MaxTopicLen), Payload: append([]byte(nil), r.VarBytes(MaxPayloadLen)...)}
 	return e, r.Done()
 }
+
+// KeyResolver returns the public key that signs for an origin id, read
+// from the state of the module that owns that kind of origin.
+type KeyResolver func(kv state.KV, id [OriginIDSize]byte) (ed25519.PublicKey, error)
+
+// Handler consumes a verified message of a topic the module owns.
+type Handler func(ctx *module.Context, msg *SignedMessage) error

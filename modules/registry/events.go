@@ -25,3 +25,8 @@ func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
 	ctx.Emit(EventRegistered, module.Indexed(AttrWorker, w.ID.String()), module.Indexed(AttrOperator, w.Operator.String()),
 		module.Attr(AttrTEE, string(w.TEE)), module.Attr(AttrNew, n))
 }
+
+// emitEndpoint records a worker's new endpoint.
+func emitEndpoint(ctx *module.Context, w Worker) {
+	ctx.Emit(EventEndpoint, module.Indexed(AttrWorker, w.ID.String()), module.Attr(AttrEndpoint, w.Endpoint))
+}

@@ -2,10 +2,11 @@ package registry
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"crypto/ed25519"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -47,15 +48,9 @@ func (Keeper) IterateWorkers(kv state.KV, fn func(Worker) bool) {
 }
 
 // UseAttestation records an attestation as used and reports whether it
-// was new. It is keyed on what the TEE vouched for (kind and report data),
-// not on the evidence bytes: ECDSA quotes stay valid under signature
-// malleability, so the same attestation can come in different bytes.
+// was new (see usedAttestationKey for what identifies one).
 func (Keeper) UseAttestation(kv state.KV, kind tee.Kind, reportData [tee.ReportDataSize]byte) bool {
-	h := sha256.New()
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write(reportData[:])
-	k := append(append([]byte(nil), prefixUsedAtt...), h.Sum(nil)...)
+	k := usedAttestationKey(kind, reportData)
 	if kv.Get(k) != nil {
 		return false
 	}
@@ -91,4 +86,13 @@ func (k Keeper) RemoveMeasurement(kv state.KV, kind tee.Kind, value []byte) erro
 		}
 	}
 	return fmt.Errorf("%w: %s %x is not allowed", ErrMeasurementList, kind, value)
+}
+
+// identityKey is the key that signs a worker's mq messages: its identity
+// key, which is its id. The worker must be registered.
+func (k Keeper) identityKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
+	if _, ok := k.Worker(kv, WorkerID(id)); !ok {
+		return nil, fmt.Errorf("%w: %x", ErrUnknownWorker, id)
+	}
+	return ed25519.PublicKey(append([]byte(nil), id[:]...)), nil
 }

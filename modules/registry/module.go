@@ -1,19 +1,15 @@
 package registry
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/mq"
-	"github.com/phalanetwork/phala/tee"
 )
 
 // Module is the registry module.
@@ -22,15 +18,6 @@ type Module struct {
 	queue      *mq.Module
 	registered []func(ctx *module.Context, w Worker, isNew bool) error
 }
-
-// OnRegistered adds a hook that runs, in the registering transaction, after
-// a worker's record is written; an error from it fails the registration.
-func (m *Module) OnRegistered(f func(ctx *module.Context, w Worker, isNew bool) error) {
-	m.registered = append(m.registered, f)
-}
-
-// SetQueue lets the registry send messages to workers through the mq.
-func (m *Module) SetQueue(q *mq.Module) { m.queue = q }
 
 var _ module.Module = (*Module)(nil)
 
@@ -41,133 +28,39 @@ func New() *Module { return &Module{} }
 func (*Module) Name() string { return Name }
 
 // RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) {
-	reg.Register(TypeRegisterWorker, decodeRegisterWorker)
-	reg.Register(TypeUpdateEndpoint, decodeUpdateEndpoint)
-}
+func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
 
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	g, err := parseGenesis(raw)
-	if err != nil {
-		return err
-	}
-	m.Keeper.SetParams(ctx.KV, g.Params)
-	return nil
+	return m.initGenesis(ctx, raw)
 }
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
 	switch msg := msg.(type) {
 	case *MsgRegisterWorker:
-		return m.register(ctx, sender, msg)
+		return m.handleRegisterWorker(ctx, sender, msg)
 	case *MsgUpdateEndpoint:
-		return m.updateEndpoint(ctx, msg)
+		return m.handleUpdateEndpoint(ctx, sender, msg)
 	}
 	return fmt.Errorf("%w: registry cannot handle %s", tx.ErrUnknownMsg, msg.Type())
 }
 
 // EndBlock implements module.Module.
-func (*Module) EndBlock(*module.Context) error { return nil }
+func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 
-// register checks, in order, who sent it, which chain it is for, that it
-// is fresh and unused, that the TEE vouches for it, and that the code is
-// allow-listed; then it records the worker.
-func (m *Module) register(ctx *module.Context, sender address.Address, msg *MsgRegisterWorker) error {
-	info := &msg.Info
-	id := info.ID()
-	if sender != info.Operator {
-		return fmt.Errorf("%w: worker %s names operator %s, tx is from %s", ErrNotOperator, id, info.Operator, sender)
-	}
-	if info.ChainID != ctx.ChainID {
-		return fmt.Errorf("%w: chain id %q, this chain is %q", ErrWrongChain, info.ChainID, ctx.ChainID)
-	}
-	if !bytes.Equal(info.GenesisHash[:], module.StoredGenesisHash(ctx.KV)) {
-		return fmt.Errorf("%w: genesis hash %x does not match this chain's", ErrWrongChain, info.GenesisHash)
-	}
-	p := m.Keeper.Params(ctx.KV)
-	age := ctx.Height - info.AttestedHeight
-	if age <= 0 || age > p.MaxAttestationAge {
-		return fmt.Errorf("%w: attested at height %d, now %d, limit %d blocks", ErrStaleAttestation, info.AttestedHeight, ctx.Height, p.MaxAttestationAge)
-	}
-	if !bytes.Equal(module.BlockHash(ctx.KV, info.AttestedHeight), info.AttestedBlockHash) {
-		return fmt.Errorf("%w: block hash for height %d does not match the chain's", ErrStaleAttestation, info.AttestedHeight)
-	}
-	v, err := tee.Verify(msg.Attestation, tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys()})
-	if errors.Is(err, tee.ErrSimNotAllowed) {
-		return fmt.Errorf("%w: %v", ErrSimNotAllowed, err)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
-	}
-	if v.ReportData != info.ReportData() {
-		return fmt.Errorf("%w: the quote binds %x", ErrReportDataMismatch, v.ReportData[:32])
-	}
-	if !m.Keeper.UseAttestation(ctx.KV, v.Kind, v.ReportData) {
-		return fmt.Errorf("%w: this attestation registered a worker before", ErrReplayed)
-	}
-	if !p.allowed(v.Kind, v.Measurement) {
-		return fmt.Errorf("%w: %s measurement %x", ErrMeasurementRejected, v.Kind, v.Measurement)
-	}
-	w, exists := m.Keeper.Worker(ctx.KV, id)
-	if exists && w.Operator != sender {
-		return fmt.Errorf("%w: worker %s belongs to %s", ErrNotOperator, id, w.Operator)
-	}
-	if !exists {
-		w = Worker{ID: id, Operator: info.Operator, RegisteredHeight: ctx.Height}
-	}
-	w.ECDHKey = append(HexBytes(nil), info.ECDHKey...)
-	w.TEE, w.Measurement = v.Kind, append(HexBytes(nil), v.Measurement...)
-	w.Version, w.Features, w.BenchmarkScore = info.Version, info.Features, info.BenchmarkScore
-	w.AttestedHeight = info.AttestedHeight
-	if w.Features == nil {
-		w.Features = []string{}
-	}
-	m.Keeper.SetWorker(ctx.KV, w)
-	emitRegistered(ctx, w, !exists)
-	if m.queue != nil {
-		// Tell the worker, through state its light client can prove, at
-		// which height the chain accepted this attestation.
-		wr := wire.NewWriter(10)
-		wr.Uvarint(uint64(ctx.Height))
-		m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: id}, TopicRegistered, wr.Bytes())
-	}
-	for _, f := range m.registered {
-		if err := f(ctx, w, !exists); err != nil {
-			return err
-		}
-	}
-	return nil
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
+	return m.query(kv, path, data)
 }
 
-func (m *Module) updateEndpoint(ctx *module.Context, msg *MsgUpdateEndpoint) error {
-	w, ok := m.Keeper.Worker(ctx.KV, msg.Worker)
-	if !ok {
-		return fmt.Errorf("%w: %s", ErrUnknownWorker, msg.Worker)
-	}
-	if !ed25519.Verify(msg.Worker[:], msg.SignBytes(ctx.ChainID), msg.Signature) {
-		return fmt.Errorf("%w: endpoint update for %s", ErrBadWorkerSignature, msg.Worker)
-	}
-	p := m.Keeper.Params(ctx.KV)
-	if msg.Height <= w.EndpointHeight || msg.Height > ctx.Height || ctx.Height-msg.Height > p.MaxAttestationAge {
-		return fmt.Errorf("%w: endpoint update signed at height %d (last %d, now %d)", ErrReplayed, msg.Height, w.EndpointHeight, ctx.Height)
-	}
-	if err := validEndpoint(msg.Endpoint); err != nil {
-		return err
-	}
-	w.Endpoint, w.EndpointHeight = msg.Endpoint, msg.Height
-	m.Keeper.SetWorker(ctx.KV, w)
-	ctx.Emit(EventEndpoint, module.Indexed(AttrWorker, w.ID.String()), module.Attr(AttrEndpoint, w.Endpoint))
-	return nil
+// HandleMQ is the mq handler of "registry/..." topics.
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	return m.handleMQ(ctx, msg)
 }
 
-func validEndpoint(s string) error {
-	if s == "" {
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: endpoint %q is not an http(s) URL", tx.ErrInvalidMsg, s)
-	}
-	return nil
+// ResolveWorkerKey is the mq key resolver for worker origins: a worker's
+// messages are signed by its identity key, which is its id.
+func (m *Module) ResolveWorkerKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
+	return m.Keeper.identityKey(kv, id)
 }

@@ -2,11 +2,13 @@ package registry
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -15,6 +17,22 @@ const (
 	TypeRegisterWorker = "registry/register_worker"
 	TypeUpdateEndpoint = "registry/update_endpoint"
 )
+
+// Topics of the registry's mq messages.
+const (
+	// TopicBenchmark (worker to chain) carries a worker's latest benchmark
+	// score (a uvarint).
+	TopicBenchmark = "registry/benchmark"
+	// TopicRegistered (chain to worker) carries the height (a uvarint) at
+	// which the chain accepted the worker's attestation.
+	TopicRegistered = "registry/registered"
+)
+
+// registerMsgs adds the module's message decoders to reg.
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeRegisterWorker, decodeRegisterWorker)
+	reg.Register(TypeUpdateEndpoint, decodeUpdateEndpoint)
+}
 
 // MaxEvidence bounds the attestation evidence inside a message.
 const MaxEvidence = 64 << 10
@@ -115,4 +133,120 @@ func decodeUpdateEndpoint(r *wire.Reader) tx.Msg {
 	m.Height = int64(r.Uvarint())
 	m.Signature = clone(r.Raw(ed25519.SignatureSize))
 	return m
+}
+
+// WorkerInfoVersion is the current WorkerInfo layout.
+const WorkerInfoVersion = 1
+
+// Bounds on WorkerInfo fields.
+const (
+	MaxFeatures   = 16
+	MaxFeatureLen = 32
+	MaxEndpoint   = 256
+)
+
+// WorkerInfo is what a worker's enclave states about itself. Its SHA-256
+// is the report data of the worker's attestation, so the TEE vouches for
+// every field: the keys were made inside it, for this chain, for this
+// operator, at a recent block.
+type WorkerInfo struct {
+	Version        uint32
+	IdentityKey    ed25519.PublicKey // 32 bytes
+	ECDHKey        []byte            // X25519, 32 bytes
+	ChainID        string
+	GenesisHash    [32]byte
+	Operator       address.Address
+	Features       []string
+	BenchmarkScore uint64
+	// AttestedHeight and AttestedBlockHash name a recent block the enclave
+	// verified through its light client; they make the attestation fresh.
+	AttestedHeight    int64
+	AttestedBlockHash []byte // 32 bytes
+}
+
+// Encode writes the canonical encoding.
+func (w *WorkerInfo) Encode(wr *wire.Writer) {
+	wr.Uvarint(uint64(w.Version))
+	wr.Raw(w.IdentityKey)
+	wr.Raw(w.ECDHKey)
+	wr.String(w.ChainID)
+	wr.Raw(w.GenesisHash[:])
+	wr.Address(w.Operator)
+	wr.Uvarint(uint64(len(w.Features)))
+	for _, f := range w.Features {
+		wr.String(f)
+	}
+	wr.Uvarint(w.BenchmarkScore)
+	wr.Uvarint(uint64(w.AttestedHeight))
+	wr.Raw(w.AttestedBlockHash)
+}
+
+// Bytes returns the canonical encoding.
+func (w *WorkerInfo) Bytes() []byte {
+	wr := wire.NewWriter(256)
+	w.Encode(wr)
+	return wr.Bytes()
+}
+
+// DecodeWorkerInfo reads a WorkerInfo written by Encode.
+func DecodeWorkerInfo(r *wire.Reader) WorkerInfo {
+	var w WorkerInfo
+	w.Version = uint32(r.Uvarint())
+	w.IdentityKey = ed25519.PublicKey(clone(r.Raw(ed25519.PublicKeySize)))
+	w.ECDHKey = clone(r.Raw(32))
+	w.ChainID = r.String(64)
+	copy(w.GenesisHash[:], r.Raw(32))
+	w.Operator = r.Address()
+	n := r.Uvarint()
+	if n > MaxFeatures {
+		r.Fail("%d features, at most %d", n, MaxFeatures)
+		return w
+	}
+	for i := uint64(0); i < n && r.Err() == nil; i++ {
+		w.Features = append(w.Features, r.String(MaxFeatureLen))
+	}
+	w.BenchmarkScore = r.Uvarint()
+	w.AttestedHeight = int64(r.Uvarint())
+	w.AttestedBlockHash = clone(r.Raw(32))
+	return w
+}
+
+// ReportData is what the attestation must carry: SHA-256 of the canonical
+// WorkerInfo, then 32 zero bytes.
+func (w *WorkerInfo) ReportData() [tee.ReportDataSize]byte {
+	var rd [tee.ReportDataSize]byte
+	sum := sha256.Sum256(w.Bytes())
+	copy(rd[:], sum[:])
+	return rd
+}
+
+// ID is the worker id: the identity public key.
+func (w *WorkerInfo) ID() WorkerID {
+	var id WorkerID
+	copy(id[:], w.IdentityKey)
+	return id
+}
+
+// Validate checks the fields that need no state.
+func (w *WorkerInfo) Validate() error {
+	switch {
+	case w.Version != WorkerInfoVersion:
+		return fmt.Errorf("%w: version %d, want %d", ErrInvalidWorkerInfo, w.Version, WorkerInfoVersion)
+	case len(w.IdentityKey) != ed25519.PublicKeySize || len(w.ECDHKey) != 32:
+		return fmt.Errorf("%w: identity and ECDH keys must be 32 bytes", ErrInvalidWorkerInfo)
+	case w.Operator.IsZero():
+		return fmt.Errorf("%w: no operator", ErrInvalidWorkerInfo)
+	case w.AttestedHeight <= 0 || len(w.AttestedBlockHash) != 32:
+		return fmt.Errorf("%w: no attested block", ErrInvalidWorkerInfo)
+	case w.BenchmarkScore == 0:
+		return fmt.Errorf("%w: benchmark score is zero", ErrInvalidWorkerInfo)
+	}
+	return nil
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
 }

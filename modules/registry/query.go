@@ -16,8 +16,18 @@ const (
 	QueryParams  = "params"  // params -> Params
 )
 
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+// WorkersPath is the query path of every worker record; it answers
+// []Worker in id order.
+func WorkersPath() string { return "/" + Name + "/" + QueryWorkers }
+
+// WorkerPath is the query path of one worker's record; it answers Worker.
+func WorkerPath(id WorkerID) string { return "/" + Name + "/" + QueryWorker + "/" + id.String() }
+
+// ParamsPath is the query path of the registry params; it answers Params.
+func ParamsPath() string { return "/" + Name + "/" + QueryParams }
+
+// query answers the paths under /registry/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	head, rest, _ := strings.Cut(path, "/")
 	switch head {
 	case QueryWorkers:

@@ -1,0 +1,73 @@
+package mq
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/crypto/address"
+)
+
+// SetResolver names the module that knows the keys of an origin kind.
+func (m *Module) SetResolver(kind OriginKind, r KeyResolver) { m.resolvers[kind] = r }
+
+// Route sends messages whose topic starts with "<owner>/" to h.
+func (m *Module) Route(owner string, h Handler) { m.handlers[owner] = h }
+
+// handlePush accepts a relayed message; the relaying sender does not
+// matter, only the origin's signature.
+func (m *Module) handlePush(ctx *module.Context, _ address.Address, msg *MsgPush) error {
+	return m.accept(ctx, &msg.Message)
+}
+
+// endBlock has nothing to do: messages move only in transactions.
+func (*Module) endBlock(*module.Context) error { return nil }
+
+// accept verifies the origin's signature and sequence, hands the message to
+// its topic's module and uses the sequence slot. When replicas race for a
+// slot, the first in block order wins and the others get ErrStaleSequence.
+func (m *Module) accept(ctx *module.Context, msg *SignedMessage) error {
+	resolve, ok := m.resolvers[msg.Origin.Kind]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnsupportedOrigin, msg.Origin.Kind)
+	}
+	pub, err := resolve(ctx.KV, msg.Origin.ID)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUnknownOrigin, msg.Origin, err)
+	}
+	if err := msg.Verify(ctx.ChainID, pub); err != nil {
+		return err
+	}
+	next := m.Keeper.NextSequence(ctx.KV, msg.Origin)
+	switch {
+	case msg.Sequence < next:
+		return fmt.Errorf("%w: %s sent %d, next is %d", ErrStaleSequence, msg.Origin, msg.Sequence, next)
+	case msg.Sequence > next:
+		return fmt.Errorf("%w: %s sent %d, next is %d", ErrGappedSequence, msg.Origin, msg.Sequence, next)
+	}
+	owner, _, _ := strings.Cut(msg.Topic, "/")
+	h, ok := m.handlers[owner]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNoHandler, msg.Topic)
+	}
+	if err := h(ctx, msg); err != nil {
+		return fmt.Errorf("topic %s: %w", msg.Topic, err)
+	}
+	m.Keeper.SetNextSequence(ctx.KV, msg.Origin, next+1)
+	emitMessage(ctx, msg)
+	return nil
+}
+
+// Send queues a message from the chain to an off-chain destination. The
+// message is kept in state under EgressMessageKey, where the destination's
+// light client reads it with a Merkle proof; events are not covered by the
+// block header's results hash, so the event emitted here is only a hint
+// that something arrived. The payload must already be encrypted if it is
+// secret.
+func (m *Module) Send(ctx *module.Context, dest Origin, topic string, payload []byte) uint64 {
+	seq := m.Keeper.NextEgress(ctx.KV, dest)
+	m.Keeper.setNextEgress(ctx.KV, dest, seq+1)
+	m.Keeper.setEgress(ctx.KV, dest, seq, Egress{Topic: topic, Payload: payload})
+	emitEgress(ctx, dest, topic, seq)
+	return seq
+}

@@ -1,0 +1,160 @@
+package registry
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// OnRegistered adds a hook that runs, in the registering transaction, after
+// a worker's record is written; an error from it fails the registration.
+func (m *Module) OnRegistered(f func(ctx *module.Context, w Worker, isNew bool) error) {
+	m.registered = append(m.registered, f)
+}
+
+// SetQueue lets the registry send messages to workers through the mq.
+func (m *Module) SetQueue(q *mq.Module) { m.queue = q }
+
+// handleRegisterWorker checks, in order, who sent it, which chain it is
+// for, that it is fresh and unused, that the TEE vouches for it, and that
+// the code is allow-listed; then it records the worker.
+func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Address, msg *MsgRegisterWorker) error {
+	info := &msg.Info
+	id := info.ID()
+	if sender != info.Operator {
+		return fmt.Errorf("%w: worker %s names operator %s, tx is from %s", ErrNotOperator, id, info.Operator, sender)
+	}
+	if info.ChainID != ctx.ChainID {
+		return fmt.Errorf("%w: chain id %q, this chain is %q", ErrWrongChain, info.ChainID, ctx.ChainID)
+	}
+	if !bytes.Equal(info.GenesisHash[:], module.StoredGenesisHash(ctx.KV)) {
+		return fmt.Errorf("%w: genesis hash %x does not match this chain's", ErrWrongChain, info.GenesisHash)
+	}
+	p := m.Keeper.Params(ctx.KV)
+	age := ctx.Height - info.AttestedHeight
+	if age <= 0 || age > p.MaxAttestationAge {
+		return fmt.Errorf("%w: attested at height %d, now %d, limit %d blocks", ErrStaleAttestation, info.AttestedHeight, ctx.Height, p.MaxAttestationAge)
+	}
+	if !bytes.Equal(module.BlockHash(ctx.KV, info.AttestedHeight), info.AttestedBlockHash) {
+		return fmt.Errorf("%w: block hash for height %d does not match the chain's", ErrStaleAttestation, info.AttestedHeight)
+	}
+	v, err := tee.Verify(msg.Attestation, tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys()})
+	if errors.Is(err, tee.ErrSimNotAllowed) {
+		return fmt.Errorf("%w: %v", ErrSimNotAllowed, err)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	if v.ReportData != info.ReportData() {
+		return fmt.Errorf("%w: the quote binds %x", ErrReportDataMismatch, v.ReportData[:32])
+	}
+	if !m.Keeper.UseAttestation(ctx.KV, v.Kind, v.ReportData) {
+		return fmt.Errorf("%w: this attestation registered a worker before", ErrReplayed)
+	}
+	if !p.allowed(v.Kind, v.Measurement) {
+		return fmt.Errorf("%w: %s measurement %x", ErrMeasurementRejected, v.Kind, v.Measurement)
+	}
+	w, exists := m.Keeper.Worker(ctx.KV, id)
+	if exists && w.Operator != sender {
+		return fmt.Errorf("%w: worker %s belongs to %s", ErrNotOperator, id, w.Operator)
+	}
+	if !exists {
+		w = Worker{ID: id, Operator: info.Operator, RegisteredHeight: ctx.Height}
+	}
+	w.ECDHKey = append(HexBytes(nil), info.ECDHKey...)
+	w.TEE, w.Measurement = v.Kind, append(HexBytes(nil), v.Measurement...)
+	w.Version, w.Features, w.BenchmarkScore = info.Version, info.Features, info.BenchmarkScore
+	w.AttestedHeight = info.AttestedHeight
+	if w.Features == nil {
+		w.Features = []string{}
+	}
+	m.Keeper.SetWorker(ctx.KV, w)
+	emitRegistered(ctx, w, !exists)
+	if m.queue != nil {
+		// Tell the worker, through state its light client can prove, at
+		// which height the chain accepted this attestation.
+		wr := wire.NewWriter(10)
+		wr.Uvarint(uint64(ctx.Height))
+		m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: id}, TopicRegistered, wr.Bytes())
+	}
+	for _, f := range m.registered {
+		if err := f(ctx, w, !exists); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handleUpdateEndpoint sets a worker's endpoint; the worker signed it, so
+// anyone may relay it.
+func (m *Module) handleUpdateEndpoint(ctx *module.Context, _ address.Address, msg *MsgUpdateEndpoint) error {
+	w, ok := m.Keeper.Worker(ctx.KV, msg.Worker)
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownWorker, msg.Worker)
+	}
+	if !ed25519.Verify(msg.Worker[:], msg.SignBytes(ctx.ChainID), msg.Signature) {
+		return fmt.Errorf("%w: endpoint update for %s", ErrBadWorkerSignature, msg.Worker)
+	}
+	p := m.Keeper.Params(ctx.KV)
+	if msg.Height <= w.EndpointHeight || msg.Height > ctx.Height || ctx.Height-msg.Height > p.MaxAttestationAge {
+		return fmt.Errorf("%w: endpoint update signed at height %d (last %d, now %d)", ErrReplayed, msg.Height, w.EndpointHeight, ctx.Height)
+	}
+	if err := validEndpoint(msg.Endpoint); err != nil {
+		return err
+	}
+	w.Endpoint, w.EndpointHeight = msg.Endpoint, msg.Height
+	m.Keeper.SetWorker(ctx.KV, w)
+	emitEndpoint(ctx, w)
+	return nil
+}
+
+func validEndpoint(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: endpoint %q is not an http(s) URL", tx.ErrInvalidMsg, s)
+	}
+	return nil
+}
+
+// endBlock has nothing to do: the registry changes only in transactions.
+func (*Module) endBlock(*module.Context) error { return nil }
+
+// handleMQ consumes workers' messages on "registry/..." topics.
+func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Origin.Kind != mq.OriginWorker {
+		return fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	}
+	switch msg.Topic {
+	case TopicBenchmark:
+		return m.handleBenchmark(ctx, WorkerID(msg.Origin.ID), msg.Payload)
+	}
+	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+}
+
+// handleBenchmark records a worker's latest benchmark score.
+func (m *Module) handleBenchmark(ctx *module.Context, id WorkerID, payload []byte) error {
+	r := wire.NewReader(payload)
+	score := r.Uvarint()
+	if err := r.Done(); err != nil || score == 0 {
+		return fmt.Errorf("%w: benchmark payload must be a non-zero uvarint", mq.ErrInvalidMessage)
+	}
+	w, ok := m.Keeper.Worker(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownWorker, id[:])
+	}
+	w.BenchmarkScore = score
+	m.Keeper.SetWorker(ctx.KV, w)
+	return nil
+}

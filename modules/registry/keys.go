@@ -1,0 +1,37 @@
+package registry
+
+import (
+	"crypto/sha256"
+
+	"github.com/phalanetwork/phala/tee"
+)
+
+// State keys, all under the module prefix.
+var (
+	// keyParams holds the Params (JSON).
+	keyParams = []byte("registry/params")
+	// prefixWorker + the 32-byte worker id holds that worker's Worker
+	// record (JSON).
+	prefixWorker = []byte("registry/w/")
+	// prefixUsedAtt + SHA-256(TEE kind, 0, report data) holds the byte 1
+	// once that attestation registered a worker.
+	prefixUsedAtt = []byte("registry/att/")
+)
+
+// WorkerKey is the state key of a worker record (JSON of Worker), for
+// proofs.
+func WorkerKey(id WorkerID) []byte {
+	return append(append([]byte(nil), prefixWorker...), id[:]...)
+}
+
+// usedAttestationKey is the key that marks an attestation used. It hashes
+// what the TEE vouched for (kind and report data), not the evidence bytes:
+// ECDSA quotes stay valid under signature malleability, so the same
+// attestation can come in different bytes.
+func usedAttestationKey(kind tee.Kind, reportData [tee.ReportDataSize]byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write(reportData[:])
+	return append(append([]byte(nil), prefixUsedAtt...), h.Sum(nil)...)
+}
