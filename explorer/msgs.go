@@ -39,6 +39,19 @@ type link struct {
 
 func hx(b []byte) string { return hex.EncodeToString(b) }
 
+// id32 is a 32-byte id (of a contract, agent, cluster or code) as the
+// chain's JSON carries it, for the modules' query path builders.
+func id32(b []byte) (id [32]byte) {
+	copy(id[:], b)
+	return id
+}
+
+// hexID is id32 of a hex string already checked with isHex(s, 32).
+func hexID(s string) [32]byte {
+	b, _ := hex.DecodeString(s)
+	return id32(b)
+}
+
 func short(s string) string {
 	if len(s) > 16 {
 		return s[:8] + "…" + s[len(s)-6:]

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/contracts"
 )
 
 type searchResult struct {
@@ -57,7 +58,7 @@ func (e *Explorer) apiSearch(r *http.Request) (any, error) {
 		return found("cluster", h)
 	}
 	var ct jsonContract
-	if e.query(ctx, "/contracts/contract/"+h, &ct) == nil {
+	if e.query(ctx, contracts.ContractPath(id32(raw)), &ct) == nil {
 		if ct.Kind == kindAgent {
 			return found("agent", h)
 		}
