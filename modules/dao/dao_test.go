@@ -44,27 +44,27 @@ func newChain(t *testing.T, reg registry.Genesis, gk keys.Genesis) *apptest.Chai
 
 func mustOK(t *testing.T, res *abci.ExecTxResult) {
 	t.Helper()
-	if res.Code != 0 {
-		t.Fatalf("%s/%d: %s", res.Codespace, res.Code, res.Log)
+	apptest.ExpectCode(t, res, "", 0)
+}
+
+// mustQuery runs a query that must succeed and decodes its answer.
+func mustQuery[T any](t *testing.T, c *apptest.Chain, path string) T {
+	t.Helper()
+	var out T
+	if res := c.Query(path, &out); res.Code != 0 {
+		t.Fatal(res.Log)
 	}
+	return out
 }
 
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {
 	t.Helper()
-	var r balances.AccountResponse
-	if res := c.Query("/balances/account/"+a.String(), &r); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return r.Balance
+	return mustQuery[balances.AccountResponse](t, c, "/balances/account/"+a.String()).Balance
 }
 
 func proposal(t *testing.T, c *apptest.Chain, id uint64) dao.Proposal {
 	t.Helper()
-	var p dao.Proposal
-	if res := c.Query("/dao/proposal/"+itoa(id), &p); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return p
+	return mustQuery[dao.Proposal](t, c, "/dao/proposal/"+itoa(id))
 }
 
 func itoa(n uint64) string {
@@ -145,11 +145,7 @@ func TestAllowAndRemoveMeasurement(t *testing.T) {
 
 func keysState(t *testing.T, c *apptest.Chain) keys.State {
 	t.Helper()
-	var s keys.State
-	if res := c.Query("/keys/state", &s); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return s
+	return mustQuery[keys.State](t, c, "/keys/state")
 }
 
 func TestGatekeeperAndRotation(t *testing.T) {
