@@ -253,23 +253,27 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
 }
 
-func requireOrigin(msg *mq.SignedMessage, kind mq.OriginKind) error {
+// payloadFrom decodes a message's payload, which only an origin of kind
+// may post.
+func payloadFrom[T any](msg *mq.SignedMessage, kind mq.OriginKind, decode func([]byte) (T, error)) (T, error) {
+	var p T
 	if msg.Origin.Kind != kind {
-		return fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+		return p, fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
 	}
-	return nil
+	p, err := decode(msg.Payload)
+	if err != nil {
+		return p, fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
+	}
+	return p, nil
 }
 
 // handlePubKeys publishes contracts' keys for a cluster epoch. Entries
 // already published for the epoch are skipped, so members whose turns
 // overlap do no harm.
 func (m *Module) handlePubKeys(ctx *module.Context, msg *mq.SignedMessage) error {
-	if err := requireOrigin(msg, mq.OriginWorker); err != nil {
-		return err
-	}
-	p, err := DecodePubKeys(msg.Payload)
+	p, err := payloadFrom(msg, mq.OriginWorker, DecodePubKeys)
 	if err != nil {
-		return fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
+		return err
 	}
 	cl, ok := m.clusters.Cluster(ctx.KV, p.Cluster)
 	if !ok {
@@ -307,12 +311,9 @@ func (m *Module) notify(ctx *module.Context, c Contract) {
 }
 
 func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error {
-	if err := requireOrigin(msg, mq.OriginContract); err != nil {
-		return err
-	}
-	p, err := DecodeResult(msg.Payload)
+	p, err := payloadFrom(msg, mq.OriginContract, DecodeResult)
 	if err != nil {
-		return fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
+		return err
 	}
 	id := msg.Origin.ID
 	c, ok := m.Contract(ctx.KV, id)
@@ -335,12 +336,9 @@ func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error 
 // half of the cluster's members agree on a root, every member that reported
 // another is flagged, then and whenever it reports later.
 func (m *Module) handleRoot(ctx *module.Context, msg *mq.SignedMessage) error {
-	if err := requireOrigin(msg, mq.OriginWorker); err != nil {
-		return err
-	}
-	p, err := decodeRootReport(msg.Payload)
+	p, err := payloadFrom(msg, mq.OriginWorker, decodeRootReport)
 	if err != nil {
-		return fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
+		return err
 	}
 	id, input := p.contract, p.input
 	c, ok := m.Contract(ctx.KV, id)

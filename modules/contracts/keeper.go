@@ -29,6 +29,13 @@ func getJSON(kv state.KV, key []byte, v any, format string, args ...any) bool {
 	return true
 }
 
+// record reads the JSON record at key; see getJSON.
+func record[T any](kv state.KV, key []byte, format string, args ...any) (T, bool) {
+	var v T
+	ok := getJSON(kv, key, &v, format, args...)
+	return v, ok
+}
+
 // Params reads the module parameters.
 func (Keeper) Params(kv state.KV) Params {
 	var p Params
@@ -40,9 +47,7 @@ func (Keeper) setParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJ
 
 // Contract returns a contract record.
 func (Keeper) Contract(kv state.KV, id [32]byte) (Contract, bool) {
-	var c Contract
-	ok := getJSON(kv, ContractKey(id), &c, "contract %x", id)
-	return c, ok
+	return record[Contract](kv, ContractKey(id), "contract %x", id)
 }
 
 func (Keeper) setContract(kv state.KV, c Contract) {
@@ -51,9 +56,7 @@ func (Keeper) setContract(kv state.KV, c Contract) {
 
 // CodeInfo returns a stored code's record.
 func (Keeper) CodeInfo(kv state.KV, hash [32]byte) (Code, bool) {
-	var c Code
-	ok := getJSON(kv, codeInfoKey(hash), &c, "code %x", hash)
-	return c, ok
+	return record[Code](kv, codeInfoKey(hash), "code %x", hash)
 }
 
 // Source returns a stored code blob.
@@ -118,9 +121,7 @@ func (Keeper) markSeen(kv state.KV, envelopeHash []byte, height int64) bool {
 
 // Result returns the stored result of one input.
 func (Keeper) Result(kv state.KV, id [32]byte, input uint64) (Result, bool) {
-	var r Result
-	ok := getJSON(kv, resultKey(id, input), &r, "contract result")
-	return r, ok
+	return record[Result](kv, resultKey(id, input), "contract result")
 }
 
 func (Keeper) setResult(kv state.KV, id [32]byte, r Result) {
@@ -129,9 +130,7 @@ func (Keeper) setResult(kv state.KV, id [32]byte, r Result) {
 
 // Roots returns the state-root tally of one input.
 func (Keeper) Roots(kv state.KV, id [32]byte, input uint64) (RootReport, bool) {
-	var r RootReport
-	ok := getJSON(kv, rootsKey(id, input), &r, "contract roots")
-	return r, ok
+	return record[RootReport](kv, rootsKey(id, input), "contract roots")
 }
 
 func (Keeper) setRoots(kv state.KV, id [32]byte, r RootReport) {

@@ -33,8 +33,13 @@ func (m *MsgUpload) Encode(w *wire.Writer) { w.VarBytes(m.Code) }
 
 // ValidateBasic implements tx.Msg.
 func (m *MsgUpload) ValidateBasic() error {
-	if len(m.Code) == 0 {
-		return fmt.Errorf("%w: empty code", tx.ErrMalformed)
+	return nonEmpty(m.Code, "code")
+}
+
+// nonEmpty refuses an empty variable field of a message.
+func nonEmpty(b []byte, what string) error {
+	if len(b) == 0 {
+		return fmt.Errorf("%w: empty %s", tx.ErrMalformed, what)
 	}
 	return nil
 }
@@ -87,10 +92,7 @@ func (m *MsgExec) Encode(w *wire.Writer) {
 
 // ValidateBasic implements tx.Msg.
 func (m *MsgExec) ValidateBasic() error {
-	if len(m.Envelope) == 0 {
-		return fmt.Errorf("%w: empty command", tx.ErrMalformed)
-	}
-	return nil
+	return nonEmpty(m.Envelope, "command")
 }
 
 // MsgUpgrade switches an upgradable contract to other stored code; the
