@@ -72,11 +72,7 @@ func setup(t *testing.T) *fx {
 
 func (f *fx) view(t *testing.T) agents.AgentView {
 	t.Helper()
-	var v agents.AgentView
-	if res := f.c.Query("/agents/agent/"+hex.EncodeToString(f.agent[:]), &v); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return v
+	return contractstest.MustQuery[agents.AgentView](t, f.c, "/agents/agent/"+hex.EncodeToString(f.agent[:]))
 }
 
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {

@@ -73,11 +73,7 @@ func (f *fx) publishClusterKey(t *testing.T, epoch uint64) {
 
 func (f *fx) contractRecord(t *testing.T) contracts.Contract {
 	t.Helper()
-	var c contracts.Contract
-	if res := f.c.Query("/contracts/contract/"+hex.EncodeToString(f.contract[:]), &c); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return c
+	return contractstest.MustQuery[contracts.Contract](t, f.c, "/contracts/contract/"+hex.EncodeToString(f.contract[:]))
 }
 
 // contractKeys is a contract's key pair as a member would derive it.

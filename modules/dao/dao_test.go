@@ -14,6 +14,7 @@ import (
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/contracts/contractstest"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -47,24 +48,14 @@ func mustOK(t *testing.T, res *abci.ExecTxResult) {
 	apptest.ExpectCode(t, res, "", 0)
 }
 
-// mustQuery runs a query that must succeed and decodes its answer.
-func mustQuery[T any](t *testing.T, c *apptest.Chain, path string) T {
-	t.Helper()
-	var out T
-	if res := c.Query(path, &out); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return out
-}
-
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {
 	t.Helper()
-	return mustQuery[balances.AccountResponse](t, c, "/balances/account/"+a.String()).Balance
+	return contractstest.MustQuery[balances.AccountResponse](t, c, "/balances/account/"+a.String()).Balance
 }
 
 func proposal(t *testing.T, c *apptest.Chain, id uint64) dao.Proposal {
 	t.Helper()
-	return mustQuery[dao.Proposal](t, c, "/dao/proposal/"+itoa(id))
+	return contractstest.MustQuery[dao.Proposal](t, c, "/dao/proposal/"+itoa(id))
 }
 
 func itoa(n uint64) string {
@@ -145,7 +136,7 @@ func TestAllowAndRemoveMeasurement(t *testing.T) {
 
 func keysState(t *testing.T, c *apptest.Chain) keys.State {
 	t.Helper()
-	return mustQuery[keys.State](t, c, "/keys/state")
+	return contractstest.MustQuery[keys.State](t, c, "/keys/state")
 }
 
 func TestGatekeeperAndRotation(t *testing.T) {
