@@ -25,9 +25,33 @@ import (
 
 // Agent reads an agent with its code and key record.
 func (c *Client) Agent(ctx context.Context, id [32]byte) (agents.AgentView, error) {
-	var out agents.AgentView
-	_, err := c.Query(ctx, "/agents/agent/"+hex.EncodeToString(id[:]), &out)
-	return out, err
+	return queryAs[agents.AgentView](ctx, c, agents.AgentPath(id))
+}
+
+// AgentParams reads the agents module's parameters.
+func (c *Client) AgentParams(ctx context.Context) (agents.Params, error) {
+	return queryAs[agents.Params](ctx, c, agents.ParamsPath())
+}
+
+// Agents lists every agent in creation order.
+func (c *Client) Agents(ctx context.Context) ([]agents.AgentView, error) {
+	return queryAs[[]agents.AgentView](ctx, c, agents.ListPath())
+}
+
+// Escrow reads an account's prepaid balance for agent calls.
+func (c *Client) Escrow(ctx context.Context, a address.Address) (agents.EscrowView, error) {
+	return queryAs[agents.EscrowView](ctx, c, agents.EscrowPath(a))
+}
+
+// APIKey reads a registered API key by its SHA-256.
+func (c *Client) APIKey(ctx context.Context, hash [32]byte) (agents.APIKey, error) {
+	return queryAs[agents.APIKey](ctx, c, agents.APIKeyPath(hash))
+}
+
+// AgentReceipt reads what the chain remembers of a settled usage receipt;
+// it fails for one never settled or whose window has passed.
+func (c *Client) AgentReceipt(ctx context.Context, id [32]byte) (agents.ReceiptView, error) {
+	return queryAs[agents.ReceiptView](ctx, c, agents.ReceiptPath(id))
 }
 
 // DeployAgent creates an agent from stored code and returns its id.

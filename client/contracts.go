@@ -30,9 +30,49 @@ var ErrNoResult = errors.New("no result yet")
 
 // Contract reads a contract record.
 func (c *Client) Contract(ctx context.Context, id [32]byte) (contracts.Contract, error) {
-	var out contracts.Contract
-	_, err := c.Query(ctx, "/contracts/contract/"+hex.EncodeToString(id[:]), &out)
-	return out, err
+	return queryAs[contracts.Contract](ctx, c, contracts.ContractPath(id))
+}
+
+// ContractParams reads the contracts module's parameters.
+func (c *Client) ContractParams(ctx context.Context) (contracts.Params, error) {
+	return queryAs[contracts.Params](ctx, c, contracts.ParamsPath())
+}
+
+// Contracts lists every contract (and agent record) in creation order.
+func (c *Client) Contracts(ctx context.Context) ([]contracts.Contract, error) {
+	return queryAs[[]contracts.Contract](ctx, c, contracts.ListPath())
+}
+
+// ClusterContracts lists the contracts (and agents) of a cluster.
+func (c *Client) ClusterContracts(ctx context.Context, cluster [32]byte) ([]contracts.Contract, error) {
+	return queryAs[[]contracts.Contract](ctx, c, contracts.ClusterContractsPath(cluster))
+}
+
+// Code reads a stored code's record; withSource adds the code itself.
+func (c *Client) Code(ctx context.Context, hash [32]byte, withSource bool) (contracts.CodeView, error) {
+	path := contracts.CodePath(hash)
+	if withSource {
+		path = contracts.CodeSourcePath(hash)
+	}
+	return queryAs[contracts.CodeView](ctx, c, path)
+}
+
+// ContractResult reads the result the chain holds for one input of a
+// contract, sealed as the replica posted it (Result opens a command's).
+func (c *Client) ContractResult(ctx context.Context, id [32]byte, input uint64) (contracts.Result, error) {
+	return queryAs[contracts.Result](ctx, c, contracts.ResultPath(id, input))
+}
+
+// ContractRoots reads the state roots the chain tallied for one input of
+// a contract.
+func (c *Client) ContractRoots(ctx context.Context, id [32]byte, input uint64) (contracts.RootReport, error) {
+	return queryAs[contracts.RootReport](ctx, c, contracts.RootsPath(id, input))
+}
+
+// ContractDivergences lists the replicas caught disagreeing with their
+// cluster's majority on a contract's state.
+func (c *Client) ContractDivergences(ctx context.Context, id [32]byte) ([]contracts.Divergence, error) {
+	return queryAs[[]contracts.Divergence](ctx, c, contracts.DivergedPath(id))
 }
 
 // UploadCode stores a bundled module on chain and returns its hash.
@@ -151,8 +191,7 @@ type CommandResult struct {
 // Result reads the result of a command and opens its output; ErrNoResult
 // until the replicas have posted it.
 func (c *Client) Result(ctx context.Context, s *SentCommand) (*CommandResult, error) {
-	var r contracts.Result
-	_, err := c.Query(ctx, fmt.Sprintf("/contracts/result/%x/%d", s.Contract[:], s.Input), &r)
+	r, err := c.ContractResult(ctx, s.Contract, s.Input)
 	if err != nil {
 		if strings.Contains(err.Error(), "no result") {
 			return nil, ErrNoResult

@@ -9,6 +9,7 @@ import (
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 )
@@ -58,7 +59,7 @@ func (e *Explorer) apiAccount(r *http.Request) (any, error) {
 	v := accountView{Address: s, Label: moduleLabels[addr], Balance: a.Balance.PHA(), Units: a.Balance.String(), Nonce: a.Nonce,
 		Workers: []string{}, Clusters: []string{}, Contracts: []string{}, Agents: []string{}}
 	var esc agents.EscrowView
-	if err := e.query(ctx, "/agents/escrow/"+s, &esc); err == nil {
+	if err := e.query(ctx, agents.EscrowPath(addr), &esc); err == nil {
 		v.Escrow = esc.Balance.PHA()
 	}
 	const limit = 40
@@ -103,7 +104,7 @@ func (e *Explorer) apiAccount(r *http.Request) (any, error) {
 		}
 	}
 	var cs []jsonContract
-	if e.query(ctx, "/contracts/list", &cs) == nil {
+	if e.query(ctx, contracts.ListPath(), &cs) == nil {
 		for _, c := range cs {
 			if c.Owner != addr {
 				continue

@@ -40,7 +40,7 @@ type agentsView struct {
 
 func (e *Explorer) apiAgents(r *http.Request) (any, error) {
 	var as []jsonAgent
-	if err := e.query(r.Context(), "/agents/list", &as); err != nil {
+	if err := e.query(r.Context(), agents.ListPath(), &as); err != nil {
 		return nil, err
 	}
 	out := agentsView{Agents: []agentView{}}
@@ -63,11 +63,11 @@ func (e *Explorer) apiAgent(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: an agent id is 64 hex characters", errBadRequest)
 	}
 	var a jsonAgent
-	if err := e.query(ctx, "/agents/agent/"+id, &a); err != nil {
+	if err := e.query(ctx, agents.AgentPath(hexID(id)), &a); err != nil {
 		return nil, err
 	}
 	d := agentDetail{agentView: agentOf(a)}
-	if code, err := e.code(ctx, hx(a.Code)); err == nil {
+	if code, err := e.code(ctx, a.Code); err == nil {
 		d.Code = &code
 	}
 	dep, _, err := e.searchTxs(ctx, agents.EventDeployed+"."+agents.AttrAgent+"="+quote(id), 3)

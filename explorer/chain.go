@@ -18,7 +18,9 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -231,7 +233,7 @@ func (e *Explorer) apiStatus(r *http.Request) (any, error) {
 		v.Clusters = len(cls)
 	}
 	var cs []jsonContract
-	if err := e.query(ctx, "/contracts/list", &cs); err == nil {
+	if err := e.query(ctx, contracts.ListPath(), &cs); err == nil {
 		for _, c := range cs {
 			if c.Kind != kindAgent {
 				v.Contracts++
@@ -239,7 +241,7 @@ func (e *Explorer) apiStatus(r *http.Request) (any, error) {
 		}
 	}
 	var as []jsonAgent
-	if err := e.query(ctx, "/agents/list", &as); err == nil {
+	if err := e.query(ctx, agents.ListPath(), &as); err == nil {
 		v.Agents = len(as)
 	}
 	if s, err := e.supply(ctx); err == nil {

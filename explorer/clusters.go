@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -48,7 +50,7 @@ func (e *Explorer) apiClusters(r *http.Request) (any, error) {
 	for _, c := range cls {
 		v := clusterOf(c)
 		var cs []jsonContract
-		if e.query(ctx, "/contracts/cluster/"+v.ID, &cs) == nil {
+		if e.query(ctx, contracts.ClusterContractsPath(id32(c.ID)), &cs) == nil {
 			for _, c := range cs {
 				if c.Kind == kindAgent {
 					v.Agents++
@@ -77,7 +79,7 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a cluster id is 64 hex characters", errBadRequest)
 	}
 	var c jsonCluster
-	if err := e.query(ctx, clusters.ClusterPath(id32(id)), &c); err != nil {
+	if err := e.query(ctx, clusters.ClusterPath(hexID(id)), &c); err != nil {
 		return nil, err
 	}
 	d := clusterDetail{clusterView: clusterOf(c), Workers: []workerView{}, ContractList: []contractView{}, AgentList: []agentView{}}
@@ -94,11 +96,11 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 		d.Workers[i].Online = on
 	}
 	var cs []jsonContract
-	if e.query(ctx, "/contracts/cluster/"+id, &cs) == nil {
+	if e.query(ctx, contracts.ClusterContractsPath(hexID(id)), &cs) == nil {
 		for _, c := range cs {
 			if c.Kind == kindAgent {
 				var a jsonAgent
-				if e.query(ctx, "/agents/agent/"+hx(c.ID), &a) == nil {
+				if e.query(ctx, agents.AgentPath(id32(c.ID)), &a) == nil {
 					d.AgentList = append(d.AgentList, agentOf(a))
 				}
 				continue

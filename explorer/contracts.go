@@ -51,7 +51,7 @@ type contractsView struct {
 
 func (e *Explorer) apiContracts(r *http.Request) (any, error) {
 	var cs []jsonContract
-	if err := e.query(r.Context(), "/contracts/list", &cs); err != nil {
+	if err := e.query(r.Context(), contracts.ListPath(), &cs); err != nil {
 		return nil, err
 	}
 	out := contractsView{Contracts: []contractView{}}
@@ -92,11 +92,11 @@ func (e *Explorer) apiContract(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a contract id is 64 hex characters", errBadRequest)
 	}
 	var c jsonContract
-	if err := e.query(ctx, "/contracts/contract/"+id, &c); err != nil {
+	if err := e.query(ctx, contracts.ContractPath(hexID(id)), &c); err != nil {
 		return nil, err
 	}
 	d := contractDetail{contractView: contractOf(c), InputTxs: []txSummary{}, ResultList: []resultView{}}
-	if code, err := e.code(ctx, hx(c.Code)); err == nil {
+	if code, err := e.code(ctx, c.Code); err == nil {
 		d.Code = &code
 	}
 	var err error
@@ -135,9 +135,12 @@ func (e *Explorer) apiContract(r *http.Request) (any, error) {
 	return d, nil
 }
 
-func (e *Explorer) code(ctx context.Context, hash string) (codeView, error) {
+func (e *Explorer) code(ctx context.Context, hash []byte) (codeView, error) {
+	if len(hash) != 32 {
+		return codeView{}, fmt.Errorf("%w: code hash %x", errNotFound, hash)
+	}
 	var c contracts.CodeView
-	if err := e.query(ctx, "/contracts/code/"+hash, &c); err != nil {
+	if err := e.query(ctx, contracts.CodePath(id32(hash)), &c); err != nil {
 		return codeView{}, err
 	}
 	return codeView{Hash: hx(c.Hash), Size: c.Size, Uploader: c.Uploader.String(), Height: c.Height}, nil

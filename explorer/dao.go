@@ -53,7 +53,7 @@ func viewOf(p dao.Proposal) proposalView {
 
 func (e *Explorer) apiProposals(r *http.Request) (any, error) {
 	var list []dao.Proposal
-	if err := e.query(r.Context(), "/dao/proposals", &list); err != nil {
+	if err := e.query(r.Context(), dao.ProposalsPath(), &list); err != nil {
 		return nil, err
 	}
 	out := struct {
@@ -62,7 +62,7 @@ func (e *Explorer) apiProposals(r *http.Request) (any, error) {
 	for i := len(list) - 1; i >= 0; i-- {
 		// The list has no live count; fetch each for it.
 		var p dao.Proposal
-		if e.query(r.Context(), "/dao/proposal/"+strconv.FormatUint(list[i].ID, 10), &p) == nil {
+		if e.query(r.Context(), dao.ProposalPath(list[i].ID), &p) == nil {
 			out.Proposals = append(out.Proposals, viewOf(p))
 		}
 	}
@@ -75,7 +75,7 @@ func (e *Explorer) apiProposal(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a proposal id is a number", errBadRequest)
 	}
 	var p dao.Proposal
-	if err := e.query(r.Context(), "/dao/proposal/"+strconv.FormatUint(id, 10), &p); err != nil {
+	if err := e.query(r.Context(), dao.ProposalPath(id), &p); err != nil {
 		return nil, fmt.Errorf("%w: proposal %d: %v", errNotFound, id, err)
 	}
 	return viewOf(p), nil

@@ -39,6 +39,19 @@ type link struct {
 
 func hx(b []byte) string { return hex.EncodeToString(b) }
 
+// id32 is a 32-byte id (of a contract, agent, cluster or code) as the
+// chain's JSON carries it, for the modules' query path builders.
+func id32(b []byte) (id [32]byte) {
+	copy(id[:], b)
+	return id
+}
+
+// hexID is id32 of a hex string already checked with isHex(s, 32).
+func hexID(s string) [32]byte {
+	b, _ := hex.DecodeString(s)
+	return id32(b)
+}
+
 func short(s string) string {
 	if len(s) > 16 {
 		return s[:8] + "…" + s[len(s)-6:]
@@ -233,12 +246,6 @@ func isHex(s string, n int) bool {
 	return err == nil
 }
 
-// id32 decodes a 32-byte hex id that isHex accepted.
-func id32(s string) [32]byte {
-	var id [32]byte
-	_, _ = hex.Decode(id[:], []byte(s))
-	return id
-}
 
 func normHex(s string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X"))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -59,7 +60,7 @@ func (e *Explorer) apiSearch(r *http.Request) (any, error) {
 		return found("cluster", h)
 	}
 	var ct jsonContract
-	if e.query(ctx, "/contracts/contract/"+h, &ct) == nil {
+	if e.query(ctx, contracts.ContractPath(id32(raw)), &ct) == nil {
 		if ct.Kind == kindAgent {
 			return found("agent", h)
 		}

@@ -149,7 +149,7 @@ func (e *Explorer) apiWorker(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a worker id is 64 hex characters", errBadRequest)
 	}
 	var w jsonWorker
-	if err := e.query(ctx, registry.WorkerPath(id32(id)), &w); err != nil {
+	if err := e.query(ctx, registry.WorkerPath(hexID(id)), &w); err != nil {
 		return nil, err
 	}
 	wc := e.workerContext(ctx)

@@ -37,7 +37,7 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 		return v, nil
 	}
 	var a agents.AgentView
-	if _, err := g.chain.Query(ctx, "/agents/agent/"+hex.EncodeToString(id[:]), &a); err != nil {
+	if _, err := g.chain.Query(ctx, agents.AgentPath(id), &a); err != nil {
 		return nil, err
 	}
 	cl, err := g.chain.Cluster(ctx, [32]byte(a.Cluster))
@@ -237,7 +237,7 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, agent [32]b
 	if v, ok := g.cached(ck); ok && len(v) == 1 {
 		k.Agent, _ = hex.DecodeString(v[0])
 	} else {
-		if _, err := g.chain.Query(ctx, "/agents/apikey/"+hex.EncodeToString(h[:]), &k); err != nil {
+		if _, err := g.chain.Query(ctx, agents.APIKeyPath(h), &k); err != nil {
 			return fmt.Errorf("unknown API key")
 		}
 		g.remember(ck, []string{hex.EncodeToString(k.Agent)})

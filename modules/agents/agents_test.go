@@ -11,13 +11,12 @@ import (
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/balances"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/contracts/contractstest"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
@@ -26,7 +25,7 @@ import (
 
 var owner, alice, bob, op = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3), apptest.NewAccount(4)
 
-func id32(k ed25519.PrivateKey) [32]byte { return [32]byte(k.Public().(ed25519.PublicKey)) }
+func id32(k ed25519.PrivateKey) [32]byte { return contractstest.WorkerID(k) }
 
 type fx struct {
 	c          *apptest.Chain
@@ -43,44 +42,18 @@ func setup(t *testing.T) *fx {
 	c := apptest.New(t, []apptest.Account{owner, alice, bob, op}, map[string]any{
 		registry.Name: apptest.SimRegistry(), keys.Name: keys.Genesis{Authority: owner.Addr},
 	})
-	f := &fx{c: c}
-	gk := c.RegisterSimWorker(t, op)
-	f.member = c.RegisterSimWorker(t, op)
+	cl := contractstest.NewCluster(t, c, owner, op, 1)
+	f := &fx{c: c, member: cl.Members[0], cluster: cl.ID, clusterKey: cl.Key}
+	ckey := cl.Key
 	ok := func(code uint32, log string) {
 		t.Helper()
 		if code != 0 {
 			t.Fatal(log)
 		}
 	}
-	res := c.Deliver(owner, &keys.MsgAddGatekeeper{Worker: id32(gk)})
-	ok(res.Code, res.Log)
-	mp, _, _ := ed25519.GenerateKey(rand.Reader)
-	w := wire.NewWriter(80)
-	w.Uvarint(0)
-	w.Raw(mp)
-	w.Raw(make([]byte, 32))
-	res = c.PostMQ(op, gk, keys.TopicMasterPubKey, w.Bytes())
-	ok(res.Code, res.Log)
-	res = c.Deliver(owner, &clusters.MsgCreate{})
-	ok(res.Code, res.Log)
-	var list []clusters.Cluster
-	c.Query("/clusters/list", &list)
-	f.cluster = [32]byte(list[0].ID)
-	res = c.Deliver(owner, &clusters.MsgMember{Cluster: f.cluster, Worker: id32(f.member)})
-	ok(res.Code, res.Log)
-	cpub, ckey, _ := ed25519.GenerateKey(rand.Reader)
-	f.clusterKey = ckey
-	w = wire.NewWriter(128)
-	w.Raw(f.cluster[:])
-	w.Uvarint(0)
-	w.Uvarint(0)
-	w.Raw(cpub)
-	w.Raw(make([]byte, 32))
-	res = c.PostMQ(op, gk, clusters.TopicPubKey, w.Bytes())
-	ok(res.Code, res.Log)
 
 	code := []byte("export default async function main(req) { return {status: 200, body: 'hi'} }")
-	res = c.Deliver(owner, &contracts.MsgUpload{Code: code})
+	res := c.Deliver(owner, &contracts.MsgUpload{Code: code})
 	ok(res.Code, res.Log)
 	res = c.Deliver(owner, &agents.MsgDeploy{Code: sha256.Sum256(code), Cluster: f.cluster, Policy: agents.Policy{Kind: agents.PolicyAllowList, Allow: []address.Address{alice.Addr}}, Price: pha.Whole(2)})
 	ok(res.Code, res.Log)
@@ -99,11 +72,7 @@ func setup(t *testing.T) *fx {
 
 func (f *fx) view(t *testing.T) agents.AgentView {
 	t.Helper()
-	var v agents.AgentView
-	if res := f.c.Query("/agents/agent/"+hex.EncodeToString(f.agent[:]), &v); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return v
+	return contractstest.MustQuery[agents.AgentView](t, f.c, "/agents/agent/"+hex.EncodeToString(f.agent[:]))
 }
 
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {
@@ -197,12 +166,7 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 	treasuryBefore := sup.Treasury
 	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{9}, Tokens: 2000, Requests: 1, Issued: f.c.Time.UnixMilli()}
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
-	p := agents.DefaultParams()
-	network := p.CallFee
-	network, _ = network.Add(pha.Units(2 * p.TokenFee.Big().Uint64()))
-	network, _ = network.Add(p.RequestFee)
-	treasury, _ := network.MulDiv(pha.Units(p.TreasuryBps), pha.Units(10_000))
-	toOp, _ := network.Sub(treasury)
+	treasury, toOp := networkSplit()
 	if got := balance(t, f.c, owner.Addr); got != mustAdd(ownerBefore, pha.Whole(2)) {
 		t.Fatalf("owner got %s", got.PHA())
 	}
@@ -236,6 +200,18 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, []byte{0}), agents.Codespace, agents.ErrBadReceipt.Code)
 }
 
+// networkSplit is the network part of a receipt for 2,000 tokens and one
+// request under the default params: the treasury's share and the rest.
+func networkSplit() (treasury, rest pha.Amount) {
+	p := agents.DefaultParams()
+	network := p.CallFee
+	network, _ = network.Add(pha.Units(2 * p.TokenFee.Big().Uint64()))
+	network, _ = network.Add(p.RequestFee)
+	treasury, _ = network.MulDiv(pha.Units(p.TreasuryBps), pha.Units(10_000))
+	rest, _ = network.Sub(treasury)
+	return treasury, rest
+}
+
 func mustAdd(a, b pha.Amount) pha.Amount { s, _ := a.Add(b); return s }
 func mustSub(a, b pha.Amount) pha.Amount { s, _ := a.Sub(b); return s }
 
@@ -259,12 +235,7 @@ func TestReceiptsPayThePool(t *testing.T) {
 	opBefore := balance(t, f.c, op.Addr)
 	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{7}, Tokens: 2000, Requests: 1, Issued: f.c.Time.UnixMilli()}
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
-	p := agents.DefaultParams()
-	network := p.CallFee
-	network, _ = network.Add(pha.Units(2 * p.TokenFee.Big().Uint64()))
-	network, _ = network.Add(p.RequestFee)
-	treasury, _ := network.MulDiv(pha.Units(p.TreasuryBps), pha.Units(10_000))
-	toPool, _ := network.Sub(treasury)
+	_, toPool := networkSplit()
 	commission, _ := toPool.MulDiv(pha.Units(1000), pha.Units(10_000))
 	holders, _ := toPool.Sub(commission)
 	pool, ok := (stakepool.Keeper{}).Pool(f.c.App.Store(), 1)

@@ -3,6 +3,7 @@ package agents
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
@@ -173,61 +174,146 @@ func (*MsgRevokeKey) ValidateBasic() error    { return nil }
 func raw32(r *wire.Reader) (b [32]byte) { copy(b[:], r.Raw(32)); return }
 
 func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeDeploy, func(r *wire.Reader) tx.Msg {
-		return &MsgDeploy{Code: raw32(r), Cluster: raw32(r), Policy: decodePolicy(r), Price: r.Amount()}
-	})
-	reg.Register(TypeUpgrade, func(r *wire.Reader) tx.Msg { return &MsgUpgrade{Agent: raw32(r), Code: raw32(r)} })
-	reg.Register(TypeSetPaused, func(r *wire.Reader) tx.Msg { return &MsgSetPaused{Agent: raw32(r), Paused: r.Bool()} })
-	reg.Register(TypeSetPolicy, func(r *wire.Reader) tx.Msg { return &MsgSetPolicy{Agent: raw32(r), Policy: decodePolicy(r)} })
-	reg.Register(TypeSetPrice, func(r *wire.Reader) tx.Msg { return &MsgSetPrice{Agent: raw32(r), Price: r.Amount()} })
-	reg.Register(TypeTransfer, func(r *wire.Reader) tx.Msg { return &MsgTransfer{Agent: raw32(r), NewOwner: r.Address()} })
-	reg.Register(TypeSetSecrets, func(r *wire.Reader) tx.Msg {
-		return &MsgSetSecrets{Agent: raw32(r), Envelope: append([]byte(nil), r.VarBytes(decodeLimit)...)}
-	})
-	reg.Register(TypeDeposit, func(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount()} })
-	reg.Register(TypeWithdraw, func(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount(), Withdraw: true} })
-	reg.Register(TypeRegisterKey, func(r *wire.Reader) tx.Msg {
-		return &MsgRegisterKey{Hash: raw32(r), Agent: raw32(r), Expires: int64(r.Uvarint())}
-	})
-	reg.Register(TypeRevokeKey, func(r *wire.Reader) tx.Msg { return &MsgRevokeKey{Hash: raw32(r)} })
+	reg.Register(TypeDeploy, decodeDeploy)
+	reg.Register(TypeUpgrade, decodeUpgrade)
+	reg.Register(TypeSetPaused, decodeSetPaused)
+	reg.Register(TypeSetPolicy, decodeSetPolicy)
+	reg.Register(TypeSetPrice, decodeSetPrice)
+	reg.Register(TypeTransfer, decodeTransfer)
+	reg.Register(TypeSetSecrets, decodeSetSecrets)
+	reg.Register(TypeDeposit, decodeDeposit)
+	reg.Register(TypeWithdraw, decodeWithdraw)
+	reg.Register(TypeRegisterKey, decodeRegisterKey)
+	reg.Register(TypeRevokeKey, decodeRevokeKey)
 }
 
-// validate checks a policy's form.
-func (p Policy) validate() error {
-	switch p.Kind {
-	case PolicyOwner, PolicyPublic:
-		if len(p.Allow) != 0 || len(p.Contract) != 0 {
-			return fmt.Errorf("%w: %s takes no allow list or contract", ErrBadPolicy, p.Kind)
-		}
-	case PolicyAllowList:
-		if len(p.Allow) == 0 || len(p.Allow) > 256 {
-			return fmt.Errorf("%w: an allow list needs 1 to 256 accounts", ErrBadPolicy)
-		}
-	case PolicyContract:
-		if len(p.Contract) != 32 {
-			return fmt.Errorf("%w: a contract policy names a 32-byte contract id", ErrBadPolicy)
-		}
-	default:
-		return fmt.Errorf("%w: kind %q, want owner, allowlist, public or contract", ErrBadPolicy, p.Kind)
-	}
-	return nil
+func decodeDeploy(r *wire.Reader) tx.Msg {
+	return &MsgDeploy{Code: raw32(r), Cluster: raw32(r), Policy: decodePolicy(r), Price: r.Amount()}
 }
 
-// Allows reports whether the policy lets caller call an agent owned by
-// owner; a contract policy needs its contract asked and is false here.
-func (p Policy) Allows(owner, caller address.Address) bool {
-	if caller == owner {
-		return true
+func decodeUpgrade(r *wire.Reader) tx.Msg { return &MsgUpgrade{Agent: raw32(r), Code: raw32(r)} }
+
+func decodeSetPaused(r *wire.Reader) tx.Msg { return &MsgSetPaused{Agent: raw32(r), Paused: r.Bool()} }
+
+func decodeSetPolicy(r *wire.Reader) tx.Msg {
+	return &MsgSetPolicy{Agent: raw32(r), Policy: decodePolicy(r)}
+}
+
+func decodeSetPrice(r *wire.Reader) tx.Msg { return &MsgSetPrice{Agent: raw32(r), Price: r.Amount()} }
+
+func decodeTransfer(r *wire.Reader) tx.Msg {
+	return &MsgTransfer{Agent: raw32(r), NewOwner: r.Address()}
+}
+
+func decodeSetSecrets(r *wire.Reader) tx.Msg {
+	return &MsgSetSecrets{Agent: raw32(r), Envelope: append([]byte(nil), r.VarBytes(decodeLimit)...)}
+}
+
+func decodeDeposit(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount()} }
+
+func decodeWithdraw(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount(), Withdraw: true} }
+
+func decodeRegisterKey(r *wire.Reader) tx.Msg {
+	return &MsgRegisterKey{Hash: raw32(r), Agent: raw32(r), Expires: int64(r.Uvarint())}
+}
+
+func decodeRevokeKey(r *wire.Reader) tx.Msg { return &MsgRevokeKey{Hash: raw32(r)} }
+
+// TopicReceipts (worker origin): a batch of usage receipts of calls the
+// worker's enclave served.
+const TopicReceipts = "agents/receipts"
+
+// MaxReceipts bounds one batch.
+const MaxReceipts = 256
+
+// Receipt is one served call as the enclave saw it.
+type Receipt struct {
+	// Agent is the agent called; zero for a direct AI-router call.
+	Agent  [32]byte
+	Caller address.Address
+	// Request is the hash of the authenticated request: the receipt's id,
+	// settled at most once.
+	Request  [32]byte
+	Tokens   uint64
+	Requests uint64
+	// Issued is when the call was made, in Unix milliseconds: the signed
+	// request's timestamp, or the worker's clock for an API-key call (whose
+	// id is random, so it cannot be replayed). The chain keeps a receipt's
+	// id only while Issued is inside the receipt window, and refuses a
+	// receipt outside it, so the ids it must remember stay bounded.
+	Issued int64
+}
+
+// EncodeReceipts writes a batch.
+func EncodeReceipts(rs []Receipt) []byte {
+	w := wire.NewWriter(8 + len(rs)*100)
+	w.Uvarint(uint64(len(rs)))
+	for _, r := range rs {
+		w.Raw(r.Agent[:])
+		w.Address(r.Caller)
+		w.Raw(r.Request[:])
+		w.Uvarint(r.Tokens)
+		w.Uvarint(r.Requests)
+		w.Uvarint(uint64(r.Issued))
 	}
-	switch p.Kind {
-	case PolicyPublic:
-		return true
-	case PolicyAllowList:
-		for _, a := range p.Allow {
-			if a == caller {
-				return true
-			}
+	return w.Bytes()
+}
+
+// DecodeReceipts reads a batch.
+func DecodeReceipts(b []byte) ([]Receipt, error) {
+	r := wire.NewReader(b)
+	n := r.Uvarint()
+	if r.Err() == nil && (n == 0 || n > MaxReceipts) {
+		r.Fail("%d receipts, want 1 to %d", n, MaxReceipts)
+	}
+	var out []Receipt
+	for i := uint64(0); r.Err() == nil && i < n; i++ {
+		var rc Receipt
+		copy(rc.Agent[:], r.Raw(32))
+		rc.Caller = r.Address()
+		copy(rc.Request[:], r.Raw(32))
+		rc.Tokens = r.Uvarint()
+		rc.Requests = r.Uvarint()
+		issued := r.Uvarint()
+		if issued > math.MaxInt64 {
+			r.Fail("receipt %d issued at %d ms", i, issued)
 		}
+		rc.Issued = int64(issued)
+		out = append(out, rc)
 	}
-	return false
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("receipts: %w", err)
+	}
+	return out, nil
+}
+
+// TopicSecrets (worker origin): an agent id, the cluster epoch, and the
+// agent's secrets sealed again to its key of that epoch. When the agent's
+// key moves to a new epoch (a member removed, a master-key rotation), a
+// member that holds both keys re-seals the owner's secrets, so the secrets
+// follow the key and a removed worker's old key opens nothing new.
+const TopicSecrets = "agents/secrets"
+
+// EncodeReseal writes a TopicSecrets payload.
+func EncodeReseal(agent [32]byte, epoch uint64, env []byte) []byte {
+	w := wire.NewWriter(48 + len(env))
+	w.Raw(agent[:])
+	w.Uvarint(epoch)
+	w.VarBytes(env)
+	return w.Bytes()
+}
+
+// reseal is the body of a TopicSecrets message.
+type reseal struct {
+	agent    [32]byte
+	epoch    uint64
+	envelope []byte
+}
+
+// decodeReseal reads a TopicSecrets payload whose envelope is at most
+// limit bytes.
+func decodeReseal(b []byte, limit int) (reseal, error) {
+	r := wire.NewReader(b)
+	p := reseal{agent: raw32(r), epoch: r.Uvarint(), envelope: append([]byte(nil), r.VarBytes(limit)...)}
+	return p, r.Done()
 }

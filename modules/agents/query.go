@@ -1,7 +1,6 @@
 package agents
 
 import (
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,16 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
+)
+
+// Query paths under /agents/.
+const (
+	QueryParams  = "params"  // params -> Params
+	QueryList    = "list"    // list -> []AgentView
+	QueryAgent   = "agent"   // agent/<id> -> AgentView
+	QueryEscrow  = "escrow"  // escrow/<address> -> EscrowView
+	QueryAPIKey  = "apikey"  // apikey/<hex sha256> -> APIKey
+	QueryReceipt = "receipt" // receipt/<id> -> ReceiptView (a settled receipt still remembered)
 )
 
 // AgentView is an agent with its code and key record, as queries show it.
@@ -37,59 +46,77 @@ type ReceiptView struct {
 	ForgetAt int64 `json:"forget_at_ms"`
 }
 
-// Query implements module.Module. Paths: "params", "list",
-// "agent/<id>", "escrow/<address>", "apikey/<hex sha256>", "receipt/<id>"
-// (a settled receipt still remembered).
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+func queryPath(head, arg string) string { return "/" + Name + "/" + head + arg }
+
+// ParamsPath is the query path of the module parameters.
+func ParamsPath() string { return queryPath(QueryParams, "") }
+
+// ListPath is the query path of every agent, in creation order.
+func ListPath() string { return queryPath(QueryList, "") }
+
+// AgentPath is the query path of an agent.
+func AgentPath(id [32]byte) string { return queryPath(QueryAgent, "/"+hex.EncodeToString(id[:])) }
+
+// EscrowPath is the query path of an account's escrow.
+func EscrowPath(a address.Address) string { return queryPath(QueryEscrow, "/"+a.String()) }
+
+// APIKeyPath is the query path of a registered API key by its SHA-256.
+func APIKeyPath(hash [32]byte) string {
+	return queryPath(QueryAPIKey, "/"+hex.EncodeToString(hash[:]))
+}
+
+// ReceiptPath is the query path of a settled receipt by its id.
+func ReceiptPath(id [32]byte) string { return queryPath(QueryReceipt, "/"+hex.EncodeToString(id[:])) }
+
+// query answers the paths above.
+func (m *Module) query(kv state.KV, path string) ([]byte, error) {
 	head, rest, _ := strings.Cut(path, "/")
 	switch head {
-	case "params":
+	case QueryParams:
 		return json.Marshal(m.Params(kv))
-	case "list":
+	case QueryList:
 		out := []AgentView{}
 		for _, id := range m.List(kv) {
 			v, _ := m.View(kv, id)
 			out = append(out, v)
 		}
 		return json.Marshal(out)
-	case "agent":
-		id, err := parse32(rest, "agent id")
-		if err != nil {
-			return nil, err
-		}
-		v, ok := m.View(kv, id)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownAgent, rest)
-		}
-		return json.Marshal(v)
-	case "escrow":
+	case QueryAgent:
+		return lookup(rest, "agent id", ErrUnknownAgent, func(id [32]byte) (AgentView, bool) { return m.View(kv, id) })
+	case QueryEscrow:
 		a, err := address.Parse(rest)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", tx.ErrNotFound, err)
 		}
 		return json.Marshal(EscrowView{Account: a, Balance: m.Escrow(kv, a)})
-	case "apikey":
-		h, err := parse32(rest, "key hash")
-		if err != nil {
-			return nil, err
-		}
-		k, ok := m.APIKey(kv, h)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownAPIKey, rest)
-		}
-		return json.Marshal(k)
-	case "receipt":
+	case QueryAPIKey:
+		return lookup(rest, "key hash", ErrUnknownAPIKey, func(h [32]byte) (APIKey, bool) { return m.APIKey(kv, h) })
+	case QueryReceipt:
 		id, err := parse32(rest, "receipt id")
 		if err != nil {
 			return nil, err
 		}
-		raw := kv.Get(state.Key(prefixReceipt, id[:]))
-		if len(raw) != 8 {
+		at, ok := m.ReceiptForgetAt(kv, id)
+		if !ok {
 			return nil, fmt.Errorf("%w: receipt %s is not remembered (never settled, or its window has passed)", tx.ErrNotFound, rest)
 		}
-		return json.Marshal(ReceiptView{Request: id[:], ForgetAt: int64(binary.BigEndian.Uint64(raw))})
+		return json.Marshal(ReceiptView{Request: id[:], ForgetAt: at})
 	}
 	return nil, fmt.Errorf("%w: query path /agents/%s", tx.ErrNotFound, path)
+}
+
+// lookup answers a query for the record under a 32-byte hex id, or
+// notFound.
+func lookup[T any](arg, what string, notFound error, get func([32]byte) (T, bool)) ([]byte, error) {
+	id, err := parse32(arg, what)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := get(id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", notFound, arg)
+	}
+	return json.Marshal(v)
 }
 
 // View joins an agent's record with its contracts-module record.

@@ -7,9 +7,11 @@
 package agents
 
 import (
+	"fmt"
+
 	"github.com/phalanetwork/phala/chain/abcierr"
-	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -132,32 +134,50 @@ func DefaultParams() Params {
 	}
 }
 
-// Genesis is the module's genesis section.
-type Genesis struct {
-	Params *Params `json:"params,omitempty"`
-}
-
 // EscrowAccount holds every caller's prepaid funds.
 var EscrowAccount = address.Module("agent_escrow")
 
-// State keys.
-var (
-	keyParams     = []byte("agents/params")
-	keyList       = []byte("agents/list")
-	prefixAgent   = []byte("agents/a/")
-	prefixEscrow  = []byte("agents/escrow/")
-	prefixAPIKey  = []byte("agents/apikey/")
-	prefixReceipt = []byte("agents/receipt/")
-	// prefixReceiptExpiry + expiry (Unix ms, 8 bytes BE) + receipt id: the
-	// settled receipt ids in the order they may be forgotten.
-	prefixReceiptExpiry = []byte("agents/receipt-expiry/")
-)
+// Pools is what the agents module needs of stake pools: the pool a worker
+// is in, and paying a pool a reward from an account. The stakepool module
+// implements it; it is what the contracts module needs of them too.
+type Pools = contracts.Pools
 
-// AgentKey is the state key of an agent record, for proofs.
-func AgentKey(id [32]byte) []byte { return state.Key(prefixAgent, id[:]) }
+// validate checks a policy's form.
+func (p Policy) validate() error {
+	switch p.Kind {
+	case PolicyOwner, PolicyPublic:
+		if len(p.Allow) != 0 || len(p.Contract) != 0 {
+			return fmt.Errorf("%w: %s takes no allow list or contract", ErrBadPolicy, p.Kind)
+		}
+	case PolicyAllowList:
+		if len(p.Allow) == 0 || len(p.Allow) > 256 {
+			return fmt.Errorf("%w: an allow list needs 1 to 256 accounts", ErrBadPolicy)
+		}
+	case PolicyContract:
+		if len(p.Contract) != 32 {
+			return fmt.Errorf("%w: a contract policy names a 32-byte contract id", ErrBadPolicy)
+		}
+	default:
+		return fmt.Errorf("%w: kind %q, want owner, allowlist, public or contract", ErrBadPolicy, p.Kind)
+	}
+	return nil
+}
 
-// EscrowKey is the state key of an account's escrow balance, for proofs.
-func EscrowKey(a address.Address) []byte { return state.Key(prefixEscrow, a[:]) }
-
-// APIKeyKey is the state key of a registered API key by its hash.
-func APIKeyKey(hash [32]byte) []byte { return state.Key(prefixAPIKey, hash[:]) }
+// Allows reports whether the policy lets caller call an agent owned by
+// owner; a contract policy needs its contract asked and is false here.
+func (p Policy) Allows(owner, caller address.Address) bool {
+	if caller == owner {
+		return true
+	}
+	switch p.Kind {
+	case PolicyPublic:
+		return true
+	case PolicyAllowList:
+		for _, a := range p.Allow {
+			if a == caller {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/contracts/contractstest"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -25,12 +26,13 @@ var owner, alice, op = apptest.NewAccount(1), apptest.NewAccount(2), apptest.New
 // testParams keep code small so an oversize upload still fits a transaction.
 var testParams = contracts.Params{MaxCodeSize: 4096, MaxInputSize: 16 << 10, CommandGas: 1_000_000, CommandFee: pha.Whole(1), FeeTreasuryBps: 2000}
 
-func id32(k ed25519.PrivateKey) [32]byte { return [32]byte(k.Public().(ed25519.PublicKey)) }
+func id32(k ed25519.PrivateKey) [32]byte { return contractstest.WorkerID(k) }
 
 // fx is a chain with a gatekeeper, a cluster of three members whose epoch
 // key is published, and a contract instantiated in it.
 type fx struct {
 	c          *apptest.Chain
+	cl         *contractstest.Cluster
 	gk         ed25519.PrivateKey
 	members    []ed25519.PrivateKey
 	cluster    [32]byte
@@ -44,39 +46,17 @@ func setup(t *testing.T) *fx {
 		registry.Name: apptest.SimRegistry(), keys.Name: keys.Genesis{Authority: owner.Addr},
 		contracts.Name: contracts.Genesis{Params: &testParams},
 	})
-	f := &fx{c: c, gk: c.RegisterSimWorker(t, op)}
-	for range 3 {
-		f.members = append(f.members, c.RegisterSimWorker(t, op))
-	}
+	cl := contractstest.NewCluster(t, c, owner, op, 3)
+	f := &fx{c: c, cl: cl, gk: cl.Gatekeeper, members: cl.Members, cluster: cl.ID, clusterKey: cl.Key}
 	ok := func(what string, code uint32, log string) {
 		t.Helper()
 		if code != 0 {
 			t.Fatalf("%s: %s", what, log)
 		}
 	}
-	res := c.Deliver(owner, &keys.MsgAddGatekeeper{Worker: id32(f.gk)})
-	ok("add gatekeeper", res.Code, res.Log)
-	masterPub, _, _ := ed25519.GenerateKey(rand.Reader)
-	w := wire.NewWriter(80)
-	w.Uvarint(0)
-	w.Raw(masterPub)
-	w.Raw(make([]byte, 32))
-	res = c.PostMQ(op, f.gk, keys.TopicMasterPubKey, w.Bytes())
-	ok("master key", res.Code, res.Log)
-	res = c.Deliver(owner, &clusters.MsgCreate{})
-	ok("create cluster", res.Code, res.Log)
-	var list []clusters.Cluster
-	c.Query("/clusters/list", &list)
-	f.cluster = [32]byte(list[0].ID)
-	for _, m := range f.members {
-		res = c.Deliver(owner, &clusters.MsgMember{Cluster: f.cluster, Worker: id32(m)})
-		ok("add member", res.Code, res.Log)
-	}
-	f.publishClusterKey(t, 0)
-
 	code := []byte("export function handle(ctx, cmd) { return cmd }")
 	f.code = sha256.Sum256(code)
-	res = c.Deliver(owner, &contracts.MsgUpload{Code: code})
+	res := c.Deliver(owner, &contracts.MsgUpload{Code: code})
 	ok("upload", res.Code, res.Log)
 	res = c.Deliver(owner, &contracts.MsgInstantiate{Code: f.code, Cluster: f.cluster, Args: []byte(`{"supply":100}`), Upgradable: true})
 	ok("instantiate", res.Code, res.Log)
@@ -88,26 +68,12 @@ func setup(t *testing.T) *fx {
 
 func (f *fx) publishClusterKey(t *testing.T, epoch uint64) {
 	t.Helper()
-	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	f.clusterKey = key
-	w := wire.NewWriter(128)
-	w.Raw(f.cluster[:])
-	w.Uvarint(epoch)
-	w.Uvarint(0)
-	w.Raw(pub)
-	w.Raw(make([]byte, 32))
-	if res := f.c.PostMQ(op, f.gk, clusters.TopicPubKey, w.Bytes()); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
+	f.clusterKey = f.cl.PublishKey(t, epoch)
 }
 
 func (f *fx) contractRecord(t *testing.T) contracts.Contract {
 	t.Helper()
-	var c contracts.Contract
-	if res := f.c.Query("/contracts/contract/"+hex.EncodeToString(f.contract[:]), &c); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return c
+	return contractstest.MustQuery[contracts.Contract](t, f.c, "/contracts/contract/"+hex.EncodeToString(f.contract[:]))
 }
 
 // contractKeys is a contract's key pair as a member would derive it.

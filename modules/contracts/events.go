@@ -1,5 +1,14 @@
 package contracts
 
+import (
+	"encoding/hex"
+	"strconv"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/pha"
+)
+
 // Event types and attribute keys of the contracts module.
 const (
 	EventCodeStored = "contract_code"
@@ -8,6 +17,8 @@ const (
 	EventKeys       = "contract_keys"
 	EventResult     = "contract_result"
 	EventDivergence = "contract_divergence"
+	// EventFees: command fees paid out (contract, input, amount).
+	EventFees = "contract_fees"
 
 	AttrContract = "contract"
 	AttrCode     = "code_hash"
@@ -19,4 +30,59 @@ const (
 	AttrEpoch    = "epoch"
 	AttrOK       = "ok"
 	AttrWorker   = "worker"
+	AttrAmount   = "amount"
 )
+
+func emitCodeStored(ctx *module.Context, hash [32]byte, sender address.Address) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventCodeStored, module.Indexed(AttrCode, hex.EncodeToString(hash[:])), module.Indexed(AttrSender, sender.String()))
+}
+
+func emitCreated(ctx *module.Context, c Contract) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventCreated, module.Indexed(AttrContract, hex.EncodeToString(c.ID)), module.Indexed(AttrOwner, c.Owner.String()),
+		module.Indexed(AttrCluster, hex.EncodeToString(c.Cluster)), module.Attr(AttrCode, hex.EncodeToString(c.Code)), module.Attr(AttrKind, c.Kind))
+}
+
+func emitInput(ctx *module.Context, id Hex, in Input, seq uint64) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventInput, module.Indexed(AttrContract, hex.EncodeToString(id)), module.Indexed(AttrSender, in.Sender.String()),
+		module.Attr(AttrInput, strconv.FormatUint(seq, 10)), module.Attr(AttrKind, strconv.Itoa(int(in.Kind))))
+}
+
+func emitKeys(ctx *module.Context, id [32]byte, epoch uint64) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventKeys, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Attr(AttrEpoch, strconv.FormatUint(epoch, 10)))
+}
+
+func emitResult(ctx *module.Context, id [32]byte, input uint64, ok bool) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventResult, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Indexed(AttrInput, strconv.FormatUint(input, 10)),
+		module.Attr(AttrOK, strconv.FormatBool(ok)))
+}
+
+func emitDivergence(ctx *module.Context, id [32]byte, worker Hex, input uint64) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventDivergence, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Indexed(AttrWorker, hex.EncodeToString(worker)),
+		module.Attr(AttrInput, strconv.FormatUint(input, 10)))
+}
+
+func emitFees(ctx *module.Context, id [32]byte, input uint64, fee pha.Amount) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventFees, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Attr(AttrInput, strconv.FormatUint(input, 10)),
+		module.Attr(AttrAmount, fee.String()))
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // Message types of the contracts module.
@@ -32,8 +33,13 @@ func (m *MsgUpload) Encode(w *wire.Writer) { w.VarBytes(m.Code) }
 
 // ValidateBasic implements tx.Msg.
 func (m *MsgUpload) ValidateBasic() error {
-	if len(m.Code) == 0 {
-		return fmt.Errorf("%w: empty code", tx.ErrMalformed)
+	return nonEmpty(m.Code, "code")
+}
+
+// nonEmpty refuses an empty variable field of a message.
+func nonEmpty(b []byte, what string) error {
+	if len(b) == 0 {
+		return fmt.Errorf("%w: empty %s", tx.ErrMalformed, what)
 	}
 	return nil
 }
@@ -86,10 +92,7 @@ func (m *MsgExec) Encode(w *wire.Writer) {
 
 // ValidateBasic implements tx.Msg.
 func (m *MsgExec) ValidateBasic() error {
-	if len(m.Envelope) == 0 {
-		return fmt.Errorf("%w: empty command", tx.ErrMalformed)
-	}
-	return nil
+	return nonEmpty(m.Envelope, "command")
 }
 
 // MsgUpgrade switches an upgradable contract to other stored code; the
@@ -111,28 +114,248 @@ func (m *MsgUpgrade) Encode(w *wire.Writer) {
 // ValidateBasic implements tx.Msg.
 func (*MsgUpgrade) ValidateBasic() error { return nil }
 
-func (mod *Module) registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeUpload, func(r *wire.Reader) tx.Msg { return &MsgUpload{Code: append([]byte(nil), r.VarBytes(decodeLimit)...)} })
-	reg.Register(TypeInstantiate, func(r *wire.Reader) tx.Msg {
-		m := &MsgInstantiate{}
-		copy(m.Code[:], r.Raw(32))
-		copy(m.Cluster[:], r.Raw(32))
-		m.Args = append([]byte(nil), r.VarBytes(decodeLimit)...)
-		m.Upgradable = r.Bool()
-		m.Gas = r.Uvarint()
-		return m
-	})
-	reg.Register(TypeExec, func(r *wire.Reader) tx.Msg {
-		m := &MsgExec{}
-		copy(m.Contract[:], r.Raw(32))
-		m.Envelope = append([]byte(nil), r.VarBytes(decodeLimit)...)
-		m.Gas = r.Uvarint()
-		return m
-	})
-	reg.Register(TypeUpgrade, func(r *wire.Reader) tx.Msg {
-		m := &MsgUpgrade{}
-		copy(m.Contract[:], r.Raw(32))
-		copy(m.Code[:], r.Raw(32))
-		return m
-	})
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeUpload, decodeUpload)
+	reg.Register(TypeInstantiate, decodeInstantiate)
+	reg.Register(TypeExec, decodeExec)
+	reg.Register(TypeUpgrade, decodeUpgrade)
+}
+
+func raw32(r *wire.Reader) (b [32]byte) { copy(b[:], r.Raw(32)); return }
+
+func varBytes(r *wire.Reader) []byte { return append([]byte(nil), r.VarBytes(decodeLimit)...) }
+
+func decodeUpload(r *wire.Reader) tx.Msg { return &MsgUpload{Code: varBytes(r)} }
+
+func decodeInstantiate(r *wire.Reader) tx.Msg {
+	return &MsgInstantiate{Code: raw32(r), Cluster: raw32(r), Args: varBytes(r), Upgradable: r.Bool(), Gas: r.Uvarint()}
+}
+
+func decodeExec(r *wire.Reader) tx.Msg {
+	return &MsgExec{Contract: raw32(r), Envelope: varBytes(r), Gas: r.Uvarint()}
+}
+
+func decodeUpgrade(r *wire.Reader) tx.Msg { return &MsgUpgrade{Contract: raw32(r), Code: raw32(r)} }
+
+// TopicInput is the topic of every input the chain queues for a contract
+// (mq egress to the contract's origin); the egress sequence is the input's
+// number, and the result that answers it takes the same number in the
+// contract's own mq sequence.
+const TopicInput = "contracts/input"
+
+// InputKind says what an input asks the contract to do.
+type InputKind uint8
+
+// Input kinds.
+const (
+	// InputInit runs the constructor with plaintext JSON arguments.
+	InputInit InputKind = 1
+	// InputCommand runs a command sealed to the contract key.
+	InputCommand InputKind = 2
+	// InputUpgrade switches the contract to new code from here on.
+	InputUpgrade InputKind = 3
+)
+
+// Input is one entry of a contract's ordered input.
+type Input struct {
+	Kind       InputKind
+	Height     int64
+	TimeMillis int64
+	Sender     address.Address
+	// Gas is the limit for this input.
+	Gas uint64
+	// Body is the constructor's JSON arguments, the command envelope, or
+	// the new code hash.
+	Body []byte
+}
+
+// Encode writes the canonical encoding.
+func (in *Input) Encode() []byte {
+	w := wire.NewWriter(64 + len(in.Body))
+	w.Byte(byte(in.Kind))
+	w.Uvarint(uint64(in.Height))
+	w.Uvarint(uint64(in.TimeMillis))
+	w.Address(in.Sender)
+	w.Uvarint(in.Gas)
+	w.VarBytes(in.Body)
+	return w.Bytes()
+}
+
+// DecodeInput reads an encoded Input.
+func DecodeInput(b []byte) (Input, error) {
+	r := wire.NewReader(b)
+	in := Input{Kind: InputKind(r.Byte())}
+	in.Height = int64(r.Uvarint())
+	in.TimeMillis = int64(r.Uvarint())
+	in.Sender = r.Address()
+	in.Gas = r.Uvarint()
+	in.Body = append([]byte(nil), r.VarBytes(1<<20)...)
+	if err := r.Done(); err != nil {
+		return Input{}, fmt.Errorf("contract input: %w", err)
+	}
+	if in.Kind < InputInit || in.Kind > InputUpgrade {
+		return Input{}, fmt.Errorf("contract input: unknown kind %d", in.Kind)
+	}
+	return in, nil
+}
+
+// Result statuses as a replica encodes them.
+const (
+	statusOK    = 0
+	statusError = 1
+)
+
+// Topics of messages replicas post.
+const (
+	// TopicResult (contract origin, sequence = input number): the input
+	// number, a status byte, on failure the error category, the output
+	// sealed to the caller (on failure: the script's own message), the gas
+	// used.
+	TopicResult = "contracts/result"
+	// TopicPubKeys (worker origin): a cluster id, its epoch, a count, then
+	// per contract its id, ed25519 and X25519 public keys; last a signature
+	// by the cluster key of that epoch over PubKeysSignBytes. Only a holder
+	// of the cluster key can derive contract keys, so only one can sign.
+	TopicPubKeys = "contracts/pubkeys"
+	// TopicRoot (worker origin): contract id, input number, state root
+	// after executing inputs up to and including that one.
+	TopicRoot = "contracts/root"
+)
+
+// ResultPayload is the body of a TopicResult message.
+type ResultPayload struct {
+	Input  uint64
+	OK     bool
+	Error  string
+	Output []byte
+	Gas    uint64
+}
+
+// Bounds of result payloads.
+const (
+	MaxErrorLen  = 512
+	MaxOutputLen = 24 << 10
+)
+
+// Encode writes the canonical encoding.
+func (p *ResultPayload) Encode() []byte {
+	w := wire.NewWriter(32 + len(p.Error) + len(p.Output))
+	w.Uvarint(p.Input)
+	if p.OK {
+		w.Byte(statusOK)
+	} else {
+		w.Byte(statusError)
+		w.String(p.Error)
+	}
+	w.VarBytes(p.Output)
+	w.Uvarint(p.Gas)
+	return w.Bytes()
+}
+
+// DecodeResult reads a ResultPayload.
+func DecodeResult(b []byte) (ResultPayload, error) {
+	r := wire.NewReader(b)
+	p := ResultPayload{Input: r.Uvarint()}
+	switch r.Byte() {
+	case statusOK:
+		p.OK = true
+	case statusError:
+		p.Error = r.String(MaxErrorLen)
+	default:
+		r.Fail("unknown result status")
+	}
+	p.Output = append([]byte(nil), r.VarBytes(MaxOutputLen)...)
+	p.Gas = r.Uvarint()
+	if err := r.Done(); err != nil {
+		return ResultPayload{}, fmt.Errorf("contract result: %w", err)
+	}
+	return p, nil
+}
+
+// PubKeyEntry is one contract's public keys in a TopicPubKeys message.
+type PubKeyEntry struct {
+	Contract [32]byte
+	Sign     [32]byte
+	ECDH     [32]byte
+}
+
+// pubKeyEntrySize is the encoded size of a PubKeyEntry.
+const pubKeyEntrySize = 96
+
+// MaxPubKeyEntries is how many contracts one TopicPubKeys message carries.
+const MaxPubKeyEntries = 300
+
+// PubKeysPayload is the body of a TopicPubKeys message.
+type PubKeysPayload struct {
+	Cluster   [32]byte
+	Epoch     uint64
+	Entries   []PubKeyEntry
+	Signature []byte
+}
+
+func (p *PubKeysPayload) body() []byte {
+	w := wire.NewWriter(48 + pubKeyEntrySize*len(p.Entries))
+	w.Raw(p.Cluster[:])
+	w.Uvarint(p.Epoch)
+	w.Uvarint(uint64(len(p.Entries)))
+	for _, e := range p.Entries {
+		w.Raw(e.Contract[:])
+		w.Raw(e.Sign[:])
+		w.Raw(e.ECDH[:])
+	}
+	return w.Bytes()
+}
+
+// SignBytes is what the cluster key signs.
+func (p *PubKeysPayload) SignBytes(chainID string) []byte {
+	w := wire.NewWriter(64 + pubKeyEntrySize*len(p.Entries))
+	w.Raw([]byte("phala/contracts/pubkeys/v1\x00"))
+	w.String(chainID)
+	w.Raw(p.body())
+	return w.Bytes()
+}
+
+// Encode writes the canonical encoding.
+func (p *PubKeysPayload) Encode() []byte { return append(p.body(), p.Signature...) }
+
+// DecodePubKeys reads a PubKeysPayload.
+func DecodePubKeys(b []byte) (PubKeysPayload, error) {
+	r := wire.NewReader(b)
+	var p PubKeysPayload
+	copy(p.Cluster[:], r.Raw(32))
+	p.Epoch = r.Uvarint()
+	n := r.Uvarint()
+	if r.Err() == nil && (n == 0 || n > MaxPubKeyEntries) {
+		r.Fail("%d entries, want 1 to %d", n, MaxPubKeyEntries)
+	}
+	for i := uint64(0); r.Err() == nil && i < n; i++ {
+		var e PubKeyEntry
+		copy(e.Contract[:], r.Raw(32))
+		copy(e.Sign[:], r.Raw(32))
+		copy(e.ECDH[:], r.Raw(32))
+		p.Entries = append(p.Entries, e)
+	}
+	p.Signature = append([]byte(nil), r.Raw(64)...)
+	if err := r.Done(); err != nil {
+		return PubKeysPayload{}, fmt.Errorf("contract keys: %w", err)
+	}
+	return p, nil
+}
+
+// TopicActivity (chain to the cluster origin): the id of a contract of the
+// cluster that got an input or new keys. Replicas follow this queue, with
+// proofs, instead of re-reading every contract record on every block.
+const TopicActivity = "contracts/activity"
+
+// rootReport is the body of a TopicRoot message.
+type rootReport struct {
+	contract [32]byte
+	input    uint64
+	root     []byte
+}
+
+func decodeRootReport(b []byte) (rootReport, error) {
+	r := wire.NewReader(b)
+	p := rootReport{contract: raw32(r), input: r.Uvarint(), root: r.Raw(32)}
+	return p, r.Done()
 }

@@ -11,6 +11,21 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 )
 
+// Query paths under /contracts/.
+const (
+	QueryParams   = "params"   // params -> Params
+	QueryList     = "list"     // list -> []Contract
+	QueryCluster  = "cluster"  // cluster/<cluster id> -> []Contract
+	QueryContract = "contract" // contract/<id> -> Contract
+	QueryCode     = "code"     // code/<hash>[/source] -> CodeView
+	QueryResult   = "result"   // result/<id>/<input> -> Result
+	QueryRoots    = "roots"    // roots/<id>/<input> -> RootReport
+	QueryDiverged = "diverged" // diverged/<id> -> []Divergence
+
+	// querySource, after a code hash, asks for the code itself.
+	querySource = "source"
+)
+
 // CodeView is the answer to a code query: the record and, when asked for,
 // the code itself.
 type CodeView struct {
@@ -18,79 +33,63 @@ type CodeView struct {
 	Source string `json:"source,omitempty"`
 }
 
-// Query implements module.Module. Paths: "params", "list",
-// "contract/<id>", "code/<hash>" (add "/source" for the code),
-// "result/<id>/<input>", "roots/<id>/<input>", "diverged/<id>",
-// "cluster/<cluster id>".
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+func queryPath(parts ...string) string { return "/" + Name + "/" + strings.Join(parts, "/") }
+
+// ParamsPath is the query path of the module parameters.
+func ParamsPath() string { return queryPath(QueryParams) }
+
+// ListPath is the query path of every contract, in creation order.
+func ListPath() string { return queryPath(QueryList) }
+
+// ClusterContractsPath is the query path of a cluster's contracts.
+func ClusterContractsPath(cluster [32]byte) string {
+	return queryPath(QueryCluster, hex.EncodeToString(cluster[:]))
+}
+
+// ContractPath is the query path of a contract record.
+func ContractPath(id [32]byte) string { return queryPath(QueryContract, hex.EncodeToString(id[:])) }
+
+// CodePath is the query path of a stored code's record.
+func CodePath(hash [32]byte) string { return queryPath(QueryCode, hex.EncodeToString(hash[:])) }
+
+// CodeSourcePath is the query path of a stored code's record with the code.
+func CodeSourcePath(hash [32]byte) string { return CodePath(hash) + "/" + querySource }
+
+// ResultPath is the query path of the result of one input of a contract.
+func ResultPath(id [32]byte, input uint64) string {
+	return queryPath(QueryResult, hex.EncodeToString(id[:]), strconv.FormatUint(input, 10))
+}
+
+// RootsPath is the query path of the state-root tally of one input.
+func RootsPath(id [32]byte, input uint64) string {
+	return queryPath(QueryRoots, hex.EncodeToString(id[:]), strconv.FormatUint(input, 10))
+}
+
+// DivergedPath is the query path of a contract's divergences.
+func DivergedPath(id [32]byte) string { return queryPath(QueryDiverged, hex.EncodeToString(id[:])) }
+
+// query answers the paths above.
+func (m *Module) query(kv state.KV, path string) ([]byte, error) {
 	parts := strings.Split(path, "/")
+	head, n := parts[0], len(parts)
 	switch {
-	case path == "params":
+	case path == QueryParams:
 		return json.Marshal(m.Params(kv))
-	case path == "list":
-		out := []Contract{}
-		for _, id := range m.List(kv) {
-			c, _ := m.Contract(kv, id)
-			out = append(out, c)
-		}
-		return json.Marshal(out)
-	case len(parts) == 2 && parts[0] == "cluster":
+	case path == QueryList:
+		return json.Marshal(m.records(kv, m.List(kv)))
+	case n == 2 && head == QueryCluster:
 		cid, err := parseID(parts[1], "cluster")
 		if err != nil {
 			return nil, err
 		}
-		out := []Contract{}
-		for _, id := range m.ClusterContracts(kv, cid) {
-			c, _ := m.Contract(kv, id)
-			out = append(out, c)
-		}
-		return json.Marshal(out)
-	case len(parts) == 2 && parts[0] == "contract":
-		id, err := parseID(parts[1], "contract")
-		if err != nil {
-			return nil, err
-		}
-		c, ok := m.Contract(kv, id)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownContract, parts[1])
-		}
-		return json.Marshal(c)
-	case (len(parts) == 2 || len(parts) == 3 && parts[2] == "source") && parts[0] == "code":
-		h, err := parseID(parts[1], "code hash")
-		if err != nil {
-			return nil, err
-		}
-		info, ok := m.CodeInfo(kv, h)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownCode, parts[1])
-		}
-		v := CodeView{Code: info}
-		if len(parts) == 3 {
-			v.Source = string(kv.Get(CodeKey(h)))
-		}
-		return json.Marshal(v)
-	case len(parts) == 3 && (parts[0] == "result" || parts[0] == "roots"):
-		id, err := parseID(parts[1], "contract")
-		if err != nil {
-			return nil, err
-		}
-		n, err := strconv.ParseUint(parts[2], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%w: input number %q", tx.ErrNotFound, parts[2])
-		}
-		if parts[0] == "result" {
-			r, ok := m.Result(kv, id, n)
-			if !ok {
-				return nil, fmt.Errorf("%w: no result for input %d of %s yet", tx.ErrNotFound, n, parts[1])
-			}
-			return json.Marshal(r)
-		}
-		r, ok := m.Roots(kv, id, n)
-		if !ok {
-			return nil, fmt.Errorf("%w: no state roots for input %d of %s", tx.ErrNotFound, n, parts[1])
-		}
-		return json.Marshal(r)
-	case len(parts) == 2 && parts[0] == "diverged":
+		return json.Marshal(m.records(kv, m.ClusterContracts(kv, cid)))
+	case n == 2 && head == QueryContract:
+		return m.queryContract(kv, parts[1])
+	case (n == 2 || n == 3 && parts[2] == querySource) && head == QueryCode:
+		return m.queryCode(kv, parts[1], n == 3)
+	case n == 3 && (head == QueryResult || head == QueryRoots):
+		return m.queryInput(kv, head, parts[1], parts[2])
+	case n == 2 && head == QueryDiverged:
 		id, err := parseID(parts[1], "contract")
 		if err != nil {
 			return nil, err
@@ -100,17 +99,66 @@ func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	return nil, fmt.Errorf("%w: query path /contracts/%s", tx.ErrNotFound, path)
 }
 
-// ClusterContracts lists the contracts instantiated in a cluster.
-func (*Module) ClusterContracts(kv state.KV, cluster [32]byte) [][32]byte {
-	return decodeIDs(kv.Get(ClusterContractsKey(cluster)))
-}
-
-func decodeIDs(b []byte) [][32]byte {
-	out := make([][32]byte, 0, len(b)/32)
-	for i := 0; i+32 <= len(b); i += 32 {
-		out = append(out, [32]byte(b[i:i+32]))
+// records reads the contracts with the given ids.
+func (m *Module) records(kv state.KV, ids [][32]byte) []Contract {
+	out := []Contract{}
+	for _, id := range ids {
+		c, _ := m.Contract(kv, id)
+		out = append(out, c)
 	}
 	return out
+}
+
+func (m *Module) queryContract(kv state.KV, arg string) ([]byte, error) {
+	id, err := parseID(arg, "contract")
+	if err != nil {
+		return nil, err
+	}
+	c, ok := m.Contract(kv, id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownContract, arg)
+	}
+	return json.Marshal(c)
+}
+
+func (m *Module) queryCode(kv state.KV, arg string, source bool) ([]byte, error) {
+	h, err := parseID(arg, "code hash")
+	if err != nil {
+		return nil, err
+	}
+	info, ok := m.CodeInfo(kv, h)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownCode, arg)
+	}
+	v := CodeView{Code: info}
+	if source {
+		v.Source = string(m.Source(kv, h))
+	}
+	return json.Marshal(v)
+}
+
+// queryInput answers result/<id>/<input> and roots/<id>/<input>.
+func (m *Module) queryInput(kv state.KV, head, arg, input string) ([]byte, error) {
+	id, err := parseID(arg, "contract")
+	if err != nil {
+		return nil, err
+	}
+	n, err := strconv.ParseUint(input, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: input number %q", tx.ErrNotFound, input)
+	}
+	if head == QueryResult {
+		r, ok := m.Result(kv, id, n)
+		if !ok {
+			return nil, fmt.Errorf("%w: no result for input %d of %s yet", tx.ErrNotFound, n, arg)
+		}
+		return json.Marshal(r)
+	}
+	r, ok := m.Roots(kv, id, n)
+	if !ok {
+		return nil, fmt.Errorf("%w: no state roots for input %d of %s", tx.ErrNotFound, n, arg)
+	}
+	return json.Marshal(r)
 }
 
 func parseID(s, what string) ([32]byte, error) {

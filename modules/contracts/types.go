@@ -8,9 +8,12 @@ package contracts
 
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -146,32 +149,24 @@ func DefaultParams() Params {
 	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000, CommandFee: pha.Units(1_000_000_000), FeeTreasuryBps: 2000}
 }
 
-// Genesis is the module's genesis section.
-type Genesis struct {
-	Params *Params `json:"params,omitempty"`
+// Divergence is a worker the chain caught with a state root that
+// disagrees with the majority of its cluster.
+type Divergence struct {
+	Worker Hex    `json:"worker"`
+	Input  uint64 `json:"input"`
+	Height int64  `json:"height"`
 }
 
-// State keys.
-var (
-	keyParams       = []byte("contracts/params")
-	keyCounter      = []byte("contracts/counter")
-	keyList         = []byte("contracts/list")
-	prefixCode      = []byte("contracts/code/")
-	prefixCodeInfo  = []byte("contracts/codeinfo/")
-	prefixContract  = []byte("contracts/c/")
-	prefixResult    = []byte("contracts/r/")
-	prefixRoots     = []byte("contracts/roots/")
-	prefixSeen      = []byte("contracts/seen/")
-	prefixByCluster = []byte("contracts/bycluster/")
-	prefixFee       = []byte("contracts/fee/")
-)
+// FeeAccount holds command fees until the replicas that earned them are
+// known.
+var FeeAccount = address.Module("contract_fees")
 
-// CodeKey is the state key of a code blob, for proofs.
-func CodeKey(hash [32]byte) []byte { return state.Key(prefixCode, hash[:]) }
+// Pools are the stake pools that receive the replicas' share of command
+// fees (the stakepool module).
+type Pools interface {
+	WorkerPool(kv state.KV, w registry.WorkerID) (uint64, bool)
+	PayReward(ctx *module.Context, from address.Address, pool uint64, amount pha.Amount) error
+}
 
-// ContractKey is the state key of a contract record, for proofs.
-func ContractKey(id [32]byte) []byte { return state.Key(prefixContract, id[:]) }
-
-// ClusterContractsKey holds the ids (32 bytes each) of a cluster's
-// contracts, for proofs.
-func ClusterContractsKey(cluster [32]byte) []byte { return state.Key(prefixByCluster, cluster[:]) }
+// ContractOrigin is a contract as an mq origin.
+func ContractOrigin(id [32]byte) mq.Origin { return mq.Origin{Kind: mq.OriginContract, ID: id} }

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/contracts/contractstest"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -44,27 +45,17 @@ func newChain(t *testing.T, reg registry.Genesis, gk keys.Genesis) *apptest.Chai
 
 func mustOK(t *testing.T, res *abci.ExecTxResult) {
 	t.Helper()
-	if res.Code != 0 {
-		t.Fatalf("%s/%d: %s", res.Codespace, res.Code, res.Log)
-	}
+	apptest.ExpectCode(t, res, "", 0)
 }
 
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {
 	t.Helper()
-	var r balances.AccountResponse
-	if res := c.Query("/balances/account/"+a.String(), &r); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return r.Balance
+	return contractstest.MustQuery[balances.AccountResponse](t, c, "/balances/account/"+a.String()).Balance
 }
 
 func proposal(t *testing.T, c *apptest.Chain, id uint64) dao.Proposal {
 	t.Helper()
-	var p dao.Proposal
-	if res := c.Query("/dao/proposal/"+itoa(id), &p); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return p
+	return contractstest.MustQuery[dao.Proposal](t, c, "/dao/proposal/"+itoa(id))
 }
 
 func itoa(n uint64) string {
@@ -145,11 +136,7 @@ func TestAllowAndRemoveMeasurement(t *testing.T) {
 
 func keysState(t *testing.T, c *apptest.Chain) keys.State {
 	t.Helper()
-	var s keys.State
-	if res := c.Query("/keys/state", &s); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return s
+	return contractstest.MustQuery[keys.State](t, c, "/keys/state")
 }
 
 func TestGatekeeperAndRotation(t *testing.T) {

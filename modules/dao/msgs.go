@@ -126,3 +126,14 @@ func (m *MsgVote) ValidateBasic() error {
 }
 
 func decodeVote(r *wire.Reader) tx.Msg { return &MsgVote{Proposal: r.Uvarint(), Option: r.Byte()} }
+
+func decodeLock(r *wire.Reader) tx.Msg { return &MsgLock{Amount: r.Amount()} }
+
+func decodeUnlock(r *wire.Reader) tx.Msg { return &MsgUnlock{Amount: r.Amount()} }
+
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeLock, decodeLock)
+	reg.Register(TypeUnlock, decodeUnlock)
+	reg.Register(TypePropose, decodePropose)
+	reg.Register(TypeVote, decodeVote)
+}

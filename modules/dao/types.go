@@ -25,10 +25,12 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
-	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/tee"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -144,12 +146,6 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// Genesis is the dao section of the genesis app state.
-type Genesis struct {
-	// Params, absent: DefaultParams.
-	Params *Params `json:"params,omitempty"`
-}
-
 // Action kinds.
 const (
 	KindText              = "text"
@@ -226,66 +222,41 @@ type Unlocking struct {
 	Release int64      `json:"release_height"`
 }
 
-// Weight is what `/dao/weight/<address>` answers.
-type Weight struct {
-	Address   address.Address `json:"address"`
-	Locked    pha.Amount      `json:"locked"`
-	Staked    pha.Amount      `json:"staked"`
-	Weight    pha.Amount      `json:"weight"`
-	Unlocking []Unlocking     `json:"unlocking"`
-	// Total is the total voting weight now.
-	Total pha.Amount `json:"total"`
-}
+// Settable params per module: set_param names a module and the JSON field
+// of its params, and the new value is checked by the module's validation.
+// Modules: dao, keys, registry, stakepool.
+var settable = []string{Name, keys.Name, registry.Name, stakepool.Name}
 
-// State keys, all under the module prefix.
-var (
-	keyParams      = []byte("dao/params")
-	keyNextID      = []byte("dao/next_id")
-	keyTotalLocked = []byte("dao/total_locked")
-	prefixProposal = []byte("dao/p/")
-	prefixVote     = []byte("dao/v/") // id, address -> option
-	prefixLock     = []byte("dao/l/") // address -> locked amount
-	prefixUnlock   = []byte("dao/u/") // release, address -> amount
-	prefixEnd      = []byte("dao/e/") // voting end, id
-	prefixEnact    = []byte("dao/x/") // enact height, id
-)
-
-// ProposalKey holds a Proposal (JSON).
-func ProposalKey(id uint64) []byte { return state.Key(prefixProposal, state.Uint64(id)) }
-
-// VoteKey holds a vote's option byte.
-func VoteKey(id uint64, a address.Address) []byte {
-	return state.Key(prefixVote, state.Uint64(id), a[:])
-}
-
-// LockKey holds an account's locked PHA (16 bytes).
-func LockKey(a address.Address) []byte { return state.Key(prefixLock, a[:]) }
-
-// UnlockKey is an unlocking entry (16-byte amount), in release order.
-func UnlockKey(release int64, a address.Address) []byte {
-	return state.Key(prefixUnlock, state.Uint64(uint64(release)), a[:])
-}
-
-func queueKey(prefix []byte, height int64, id uint64) []byte {
-	return state.Key(prefix, state.Uint64(uint64(height)), state.Uint64(id))
-}
-
-func getAmount(kv state.KV, k []byte) pha.Amount {
-	raw := kv.Get(k)
-	if raw == nil {
-		return pha.Amount{}
+func (a *Action) validateBasic() error {
+	switch a.Kind {
+	case KindText, KindRotateKeys:
+	case KindAllowMeasurement, KindRemoveMeasurement:
+		if a.Measurement == nil || len(a.Measurement.Value) == 0 {
+			return fmt.Errorf("%w: %s needs a measurement", ErrBadAction, a.Kind)
+		}
+		switch a.Measurement.TEE {
+		case tee.KindSim, tee.KindTDX, tee.KindSEVSNP:
+		default:
+			return fmt.Errorf("%w: unknown tee %q", ErrBadAction, a.Measurement.TEE)
+		}
+	case KindAddGatekeeper, KindRemoveGatekeeper:
+		if len(a.Worker) != 32 {
+			return fmt.Errorf("%w: %s needs a 32-byte worker id", ErrBadAction, a.Kind)
+		}
+	case KindSetParam:
+		known := false
+		for _, m := range settable {
+			known = known || m == a.Module
+		}
+		if !known || a.Param == "" || len(a.Value) == 0 {
+			return fmt.Errorf("%w: set_param needs module (one of %v), param and value", ErrBadAction, settable)
+		}
+	case KindTreasurySpend:
+		if a.To.IsZero() || a.Amount.IsZero() {
+			return fmt.Errorf("%w: treasury_spend needs to and a positive amount", ErrBadAction)
+		}
+	default:
+		return fmt.Errorf("%w: unknown kind %q", ErrBadAction, a.Kind)
 	}
-	a, err := pha.FromBytes(raw)
-	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("dao amount: %w", err)})
-	}
-	return a
-}
-
-func setAmount(kv state.KV, k []byte, a pha.Amount) {
-	if a.IsZero() {
-		kv.Delete(k)
-		return
-	}
-	kv.Set(k, a.Bytes())
+	return nil
 }

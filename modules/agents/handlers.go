@@ -1,0 +1,354 @@
+package agents
+
+import (
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+)
+
+func (m *Module) handleDeploy(ctx *module.Context, sender address.Address, msg *MsgDeploy) error {
+	if err := m.checkPolicy(ctx.KV, msg.Policy); err != nil {
+		return err
+	}
+	c, err := m.contracts.CreateKeyed(ctx, sender, msg.Code, msg.Cluster, contracts.KindAgent)
+	if err != nil {
+		return err
+	}
+	a := Agent{ID: c.ID, Owner: sender, Policy: msg.Policy, Price: msg.Price, Created: ctx.Height}
+	m.setAgent(ctx.KV, a)
+	m.list(ctx.KV, c.ID)
+	emitDeployed(ctx, c.ID, sender)
+	return nil
+}
+
+func (m *Module) handleDeposit(ctx *module.Context, sender address.Address, msg *MsgDeposit) error {
+	cur := m.Escrow(ctx.KV, sender)
+	if msg.Withdraw {
+		rest, err := cur.Sub(msg.Amount)
+		if err != nil {
+			return fmt.Errorf("%w: escrow holds %s, asked %s", ErrEscrow, cur.PHA(), msg.Amount.PHA())
+		}
+		if err := m.bank.Transfer(ctx.KV, EscrowAccount, sender, msg.Amount); err != nil {
+			return err
+		}
+		m.setEscrow(ctx.KV, sender, rest)
+	} else {
+		if err := m.bank.Transfer(ctx.KV, sender, EscrowAccount, msg.Amount); err != nil {
+			return err
+		}
+		sum, err := cur.Add(msg.Amount)
+		if err != nil {
+			return err
+		}
+		m.setEscrow(ctx.KV, sender, sum)
+	}
+	emitEscrow(ctx, sender, msg.Type(), msg.Amount)
+	return nil
+}
+
+func (m *Module) handleRegisterKey(ctx *module.Context, sender address.Address, msg *MsgRegisterKey) error {
+	if _, ok := m.APIKey(ctx.KV, msg.Hash); ok {
+		return ErrAPIKeyExists
+	}
+	k := APIKey{Hash: msg.Hash[:], Account: sender, Expires: msg.Expires}
+	if msg.Agent != ([32]byte{}) {
+		if _, ok := m.Agent(ctx.KV, msg.Agent); !ok {
+			return fmt.Errorf("%w: %x", ErrUnknownAgent, msg.Agent)
+		}
+		k.Agent = msg.Agent[:]
+	}
+	m.setAPIKey(ctx.KV, k)
+	emitAPIKey(ctx, sender, actionRegister)
+	return nil
+}
+
+func (m *Module) handleRevokeKey(ctx *module.Context, sender address.Address, msg *MsgRevokeKey) error {
+	k, ok := m.APIKey(ctx.KV, msg.Hash)
+	if !ok || k.Account != sender {
+		return fmt.Errorf("%w: %x", ErrUnknownAPIKey, msg.Hash)
+	}
+	m.deleteAPIKey(ctx.KV, msg.Hash)
+	emitAPIKey(ctx, sender, actionRevoke)
+	return nil
+}
+
+// ownerOp runs one of the owner's operations on an agent: apply changes
+// the record (and may fail), which is then saved.
+func (m *Module) ownerOp(ctx *module.Context, sender address.Address, id [32]byte, action string, apply func(a *Agent) error) error {
+	a, ok := m.Agent(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownAgent, id)
+	}
+	if a.Owner != sender {
+		return fmt.Errorf("%w: %x", ErrNotOwner, id)
+	}
+	if err := apply(&a); err != nil {
+		return err
+	}
+	m.setAgent(ctx.KV, a)
+	emitUpdated(ctx, id, action)
+	return nil
+}
+
+func (m *Module) handleUpgrade(ctx *module.Context, sender address.Address, msg *MsgUpgrade) error {
+	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(*Agent) error { return m.contracts.SetCode(ctx, msg.Agent, msg.Code) })
+}
+
+func (m *Module) handleSetPaused(ctx *module.Context, sender address.Address, msg *MsgSetPaused) error {
+	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(a *Agent) error { a.Paused = msg.Paused; return nil })
+}
+
+func (m *Module) handleSetPolicy(ctx *module.Context, sender address.Address, msg *MsgSetPolicy) error {
+	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(a *Agent) error {
+		if err := m.checkPolicy(ctx.KV, msg.Policy); err != nil {
+			return err
+		}
+		a.Policy = msg.Policy
+		return nil
+	})
+}
+
+func (m *Module) handleSetPrice(ctx *module.Context, sender address.Address, msg *MsgSetPrice) error {
+	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(a *Agent) error { a.Price = msg.Price; return nil })
+}
+
+func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg *MsgTransfer) error {
+	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(a *Agent) error {
+		a.Owner = msg.NewOwner
+		return m.contracts.SetOwner(ctx, msg.Agent, msg.NewOwner)
+	})
+}
+
+func (m *Module) handleSetSecrets(ctx *module.Context, sender address.Address, msg *MsgSetSecrets) error {
+	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(a *Agent) error {
+		if err := m.checkSecrets(ctx, msg.Agent, msg.Envelope); err != nil {
+			return err
+		}
+		c, _ := m.contracts.Contract(ctx.KV, msg.Agent)
+		a.Secrets, a.SecretsEpoch = append(Hex(nil), msg.Envelope...), c.KeyEpoch
+		return nil
+	})
+}
+
+func (m *Module) checkPolicy(kv state.KV, p Policy) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	if p.Kind == PolicyContract {
+		c, ok := m.contracts.Contract(kv, [32]byte(p.Contract))
+		if !ok || c.Kind == contracts.KindAgent {
+			return fmt.Errorf("%w: %x is not a contract", ErrBadPolicy, []byte(p.Contract))
+		}
+	}
+	return nil
+}
+
+// checkSecrets requires an envelope sealed to the agent's current key: the
+// recipient is in the clear, so the chain can refuse one no enclave opens.
+func (m *Module) checkSecrets(ctx *module.Context, id [32]byte, raw []byte) error {
+	if limit := m.Params(ctx.KV).MaxSecrets; len(raw) > limit {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrSecretsTooBig, len(raw), limit)
+	}
+	env, err := envelope.Decode(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSecrets, err)
+	}
+	c, _ := m.contracts.Contract(ctx.KV, id)
+	if len(c.ECDHKey) == 0 {
+		return ErrNoKeys
+	}
+	if env.Purpose != envelope.PurposeAgentSecret || string(env.Recipient[:]) != string(c.ECDHKey) {
+		return fmt.Errorf("%w: purpose %q, recipient %x", ErrBadSecrets, env.Purpose, env.Recipient[:8])
+	}
+	return nil
+}
+
+// endBlock forgets the receipt ids whose window has passed.
+func (m *Module) endBlock(ctx *module.Context) { m.pruneReceipts(ctx.KV, ctx.Time.UnixMilli()) }
+
+// handleMQ dispatches the topics workers post.
+func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	switch msg.Topic {
+	case TopicSecrets:
+		return m.handleReseal(ctx, msg)
+	case TopicReceipts:
+		return m.handleReceipts(ctx, msg)
+	}
+	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+}
+
+// handleReceipts settles a receipt batch. Each receipt is paid from the
+// caller's escrow: the agent's price to its owner, then the network part
+// (per call, per 1,000 tokens, per outbound request) split between the
+// treasury and the serving worker's stake pool (as a pool reward) or, for
+// a worker in no pool, its operator. A receipt seen before, or issued
+// outside the receipt window around the block time, is skipped and counted
+// in the event. Skipping is not an error: a worker that crashed after
+// posting receipts posts them again from its journal, and refusing the
+// batch would cost it the mq slot of everything after it. What the escrow
+// cannot cover is not paid and is reported as underpaid.
+func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Origin.Kind != mq.OriginWorker {
+		return fmt.Errorf("%w: %s cannot post receipts", ErrNotWorker, msg.Origin.Kind)
+	}
+	w, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(msg.Origin.ID))
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrNotWorker, msg.Origin.ID)
+	}
+	rs, err := DecodeReceipts(msg.Payload)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadReceipt, err)
+	}
+	p := m.Params(ctx.KV)
+	now, window := ctx.Time.UnixMilli(), p.receiptWindowMillis()
+	var s settlement
+	for _, rc := range rs {
+		if rc.Issued < now-window || rc.Issued > now+window {
+			s.expired++
+			continue
+		}
+		if m.settledBefore(ctx.KV, rc.Request) {
+			s.skipped++
+			continue
+		}
+		m.remember(ctx.KV, rc.Request, max(rc.Issued, now)+window)
+		short, err := m.settle(ctx, p, w, rc)
+		if err != nil {
+			return fmt.Errorf("receipt %x: %w", rc.Request[:8], err)
+		}
+		if short {
+			s.underpaid++
+		}
+		s.settled++
+	}
+	emitSettled(ctx, msg.Origin.ID, s)
+	return nil
+}
+
+// settle pays one receipt and reports whether the escrow fell short.
+func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Receipt) (bool, error) {
+	escrow := m.Escrow(ctx.KV, rc.Caller)
+	take := func(want pha.Amount) pha.Amount {
+		if escrow.LT(want) {
+			want = escrow
+		}
+		escrow, _ = escrow.Sub(want)
+		return want
+	}
+	var price pha.Amount
+	var agent *Agent
+	if rc.Agent != ([32]byte{}) {
+		a, ok := m.Agent(ctx.KV, rc.Agent)
+		if !ok {
+			return false, fmt.Errorf("%w: unknown agent %x", ErrBadReceipt, rc.Agent)
+		}
+		agent, price = &a, a.Price
+	}
+	network, err := networkFee(p, rc)
+	if err != nil {
+		return false, err
+	}
+	toOwner := take(price)
+	toNetwork := take(network)
+	short := toOwner != price || toNetwork != network
+	m.setEscrow(ctx.KV, rc.Caller, escrow)
+	if agent != nil {
+		if err := m.payOwner(ctx, agent, toOwner); err != nil {
+			return false, err
+		}
+	}
+	return short, m.payNetwork(ctx, p, w, toNetwork)
+}
+
+// payOwner pays an agent's owner its price from the escrow and counts the
+// call.
+func (m *Module) payOwner(ctx *module.Context, agent *Agent, amount pha.Amount) error {
+	if err := m.bank.Transfer(ctx.KV, EscrowAccount, agent.Owner, amount); err != nil {
+		return err
+	}
+	agent.Calls++
+	fees, err := agent.Fees.Add(amount)
+	if err != nil {
+		return err
+	}
+	agent.Fees = fees
+	m.setAgent(ctx.KV, *agent)
+	return nil
+}
+
+// payNetwork splits the network part between the treasury and the serving
+// worker's stake pool, or its operator when it is in none.
+func (m *Module) payNetwork(ctx *module.Context, p Params, w registry.Worker, amount pha.Amount) error {
+	toTreasury, err := amount.MulDiv(pha.Units(p.TreasuryBps), pha.Units(10_000))
+	if err != nil {
+		return err
+	}
+	toWorker, _ := amount.Sub(toTreasury)
+	if err := m.bank.Transfer(ctx.KV, EscrowAccount, balances.Treasury, toTreasury); err != nil {
+		return err
+	}
+	if m.pools != nil {
+		if pool, ok := m.pools.WorkerPool(ctx.KV, w.ID); ok {
+			return m.pools.PayReward(ctx, EscrowAccount, pool, toWorker)
+		}
+	}
+	return m.bank.Transfer(ctx.KV, EscrowAccount, w.Operator, toWorker)
+}
+
+// networkFee is CallFee + TokenFee per 1,000 tokens + RequestFee per
+// outbound request.
+func networkFee(p Params, rc Receipt) (pha.Amount, error) {
+	tokens, err := p.TokenFee.MulDiv(pha.Units(rc.Tokens), pha.Units(1000))
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	reqs, err := p.RequestFee.MulDiv(pha.Units(rc.Requests), pha.Units(1))
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	sum, err := p.CallFee.Add(tokens)
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	return sum.Add(reqs)
+}
+
+// handleReseal takes an agent's secrets sealed again, by a member of its
+// cluster, to the agent's key of a new epoch.
+func (m *Module) handleReseal(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Origin.Kind != mq.OriginWorker {
+		return fmt.Errorf("%w: %s cannot re-seal secrets", ErrNotWorker, msg.Origin.Kind)
+	}
+	p, err := decodeReseal(msg.Payload, m.Params(ctx.KV).MaxSecrets)
+	if err != nil {
+		return fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
+	}
+	id, epoch, env := p.agent, p.epoch, p.envelope
+	a, ok := m.Agent(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownAgent, id)
+	}
+	c, _ := m.contracts.Contract(ctx.KV, id)
+	cl, ok := m.clusters.Cluster(ctx.KV, [32]byte(c.Cluster))
+	if !ok || !cl.IsMember(msg.Origin.ID) {
+		return fmt.Errorf("%w: worker %x is not in the agent's cluster", ErrBadSecrets, msg.Origin.ID)
+	}
+	if epoch != c.KeyEpoch || a.SecretsEpoch >= epoch || len(a.Secrets) == 0 {
+		return fmt.Errorf("%w: re-seal for epoch %d, agent key epoch %d, secrets at %d", ErrBadSecrets, epoch, c.KeyEpoch, a.SecretsEpoch)
+	}
+	if err := m.checkSecrets(ctx, id, env); err != nil {
+		return err
+	}
+	a.Secrets, a.SecretsEpoch = env, epoch
+	m.setAgent(ctx.KV, a)
+	emitResealed(ctx, id, epoch)
+	return nil
+}

@@ -1,0 +1,135 @@
+package agents
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Keeper reads and writes agents state. It holds no state of its own, so
+// one value serves every context; the Module embeds it, so its readers are
+// the module's.
+type Keeper struct{}
+
+// Params reads the module parameters.
+func (Keeper) Params(kv state.KV) Params {
+	var p Params
+	state.DecodeJSON(kv.Get(keyParams), &p, "agents params")
+	// A chain started before the receipt window existed stored none.
+	return p.withDefaults()
+}
+
+func (Keeper) setParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
+
+// Agent returns an agent record.
+func (Keeper) Agent(kv state.KV, id [32]byte) (Agent, bool) {
+	raw := kv.Get(AgentKey(id))
+	if raw == nil {
+		return Agent{}, false
+	}
+	var a Agent
+	if err := json.Unmarshal(raw, &a); err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("agent %x: %w", id, err)})
+	}
+	return a, true
+}
+
+func (Keeper) setAgent(kv state.KV, a Agent) { kv.Set(AgentKey([32]byte(a.ID)), state.EncodeJSON(a)) }
+
+// List returns every agent id in creation order.
+func (Keeper) List(kv state.KV) [][32]byte { return contracts.DecodeIDs(kv.Get(keyList)) }
+
+// list adds a new agent to the list of all agents.
+func (Keeper) list(kv state.KV, id []byte) {
+	kv.Set(keyList, append(append([]byte(nil), kv.Get(keyList)...), id...))
+}
+
+// Escrow returns an account's prepaid balance.
+func (Keeper) Escrow(kv state.KV, a address.Address) pha.Amount {
+	b := kv.Get(EscrowKey(a))
+	if b == nil {
+		return pha.Amount{}
+	}
+	v, err := pha.FromBytes(b)
+	if err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("escrow of %s: %w", a, err)})
+	}
+	return v
+}
+
+func (Keeper) setEscrow(kv state.KV, a address.Address, v pha.Amount) {
+	if v.IsZero() {
+		kv.Delete(EscrowKey(a))
+		return
+	}
+	kv.Set(EscrowKey(a), v.Bytes())
+}
+
+// APIKey returns a registered API key.
+func (Keeper) APIKey(kv state.KV, hash [32]byte) (APIKey, bool) {
+	raw := kv.Get(APIKeyKey(hash))
+	if raw == nil {
+		return APIKey{}, false
+	}
+	var k APIKey
+	state.DecodeJSON(raw, &k, "api key")
+	return k, true
+}
+
+func (Keeper) setAPIKey(kv state.KV, k APIKey) {
+	kv.Set(APIKeyKey([32]byte(k.Hash)), state.EncodeJSON(k))
+}
+
+func (Keeper) deleteAPIKey(kv state.KV, hash [32]byte) { kv.Delete(APIKeyKey(hash)) }
+
+// ReceiptForgetAt returns the Unix millisecond until which a settled
+// receipt's id is remembered, and false once it is not (never settled, or
+// its window has passed).
+func (Keeper) ReceiptForgetAt(kv state.KV, id [32]byte) (int64, bool) {
+	raw := kv.Get(receiptKey(id))
+	if len(raw) != 8 {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(raw)), true
+}
+
+// settledBefore reports whether a receipt with this id was settled and is
+// still remembered.
+func (Keeper) settledBefore(kv state.KV, id [32]byte) bool { return kv.Get(receiptKey(id)) != nil }
+
+// remember keeps a settled receipt's id until expiry (Unix ms), in the
+// id's record and in an index ordered by expiry that EndBlock prunes from.
+// Past expiry a receipt with that id is outside the window anyway: its
+// Issued is at most expiry - window.
+func (Keeper) remember(kv state.KV, id [32]byte, expiry int64) {
+	at := state.Uint64(uint64(expiry))
+	kv.Set(receiptKey(id), at)
+	kv.Set(receiptExpiryKey(at, id), []byte{1})
+}
+
+// MaxPrunedReceipts bounds the receipt ids one EndBlock forgets, so a
+// burst of expiries spreads over several blocks.
+const MaxPrunedReceipts = 4096
+
+// pruneReceipts forgets the ids of receipts whose window passed by now
+// (Unix ms), at most MaxPrunedReceipts of them.
+func (Keeper) pruneReceipts(kv state.KV, now int64) {
+	var done [][]byte
+	kv.Iterate(prefixReceiptExpiry, func(k, _ []byte) bool {
+		at := k[len(prefixReceiptExpiry):]
+		if len(at) != 8+32 || int64(binary.BigEndian.Uint64(at[:8])) > now || len(done) == MaxPrunedReceipts {
+			return false
+		}
+		done = append(done, append([]byte(nil), k...))
+		return true
+	})
+	for _, k := range done {
+		kv.Delete(k)
+		kv.Delete(receiptKey([32]byte(k[len(prefixReceiptExpiry)+8:])))
+	}
+}

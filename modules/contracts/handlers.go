@@ -1,0 +1,490 @@
+package contracts
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+)
+
+func (m *Module) handleUpload(ctx *module.Context, sender address.Address, msg *MsgUpload) error {
+	p := m.Params(ctx.KV)
+	if len(msg.Code) > p.MaxCodeSize {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrCodeTooLarge, len(msg.Code), p.MaxCodeSize)
+	}
+	hash := sha256.Sum256(msg.Code)
+	if _, ok := m.CodeInfo(ctx.KV, hash); !ok {
+		m.storeCode(ctx.KV, hash, msg.Code, Code{Hash: hash[:], Size: len(msg.Code), Uploader: sender, Height: ctx.Height})
+	}
+	emitCodeStored(ctx, hash, sender)
+	return nil
+}
+
+func (m *Module) handleInstantiate(ctx *module.Context, sender address.Address, msg *MsgInstantiate) error {
+	p := m.Params(ctx.KV)
+	if _, ok := m.CodeInfo(ctx.KV, msg.Code); !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCode, msg.Code)
+	}
+	cl, ok := m.clusters.Cluster(ctx.KV, msg.Cluster)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCluster, msg.Cluster)
+	}
+	if len(msg.Args) > p.MaxInputSize {
+		return fmt.Errorf("%w: constructor arguments of %d bytes, limit %d", ErrTooLarge, len(msg.Args), p.MaxInputSize)
+	}
+	args := msg.Args
+	if len(args) == 0 {
+		args = []byte("null")
+	}
+	if !json.Valid(args) {
+		return ErrInvalidArgs
+	}
+	gas, err := gasFor(p, msg.Gas)
+	if err != nil {
+		return err
+	}
+	c := m.create(ctx, sender, msg.Code, cl, msg.Upgradable, KindContract)
+	m.queueInput(ctx, &c, Input{Kind: InputInit, Sender: sender, Gas: gas, Body: args})
+	return nil
+}
+
+// create makes a contract record in a cluster and lists it.
+func (m *Module) create(ctx *module.Context, owner address.Address, code [32]byte, cl clusters.Cluster, upgradable bool, kind string) Contract {
+	n := m.nextNumber(ctx.KV)
+	id := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("phala/contract/"+ctx.ChainID+"\x00"), n))
+	c := Contract{
+		ID: id[:], Kind: kind, Owner: owner, Cluster: cl.ID, Code: code[:], Upgradable: upgradable,
+		Versions: []Version{{Code: code[:], FromInput: 0, Height: ctx.Height}},
+		KeyEpoch: cl.Epoch, CreatedEpoch: cl.Epoch, Created: ctx.Height,
+	}
+	m.list(ctx.KV, id, [32]byte(cl.ID))
+	m.setContract(ctx.KV, c)
+	emitCreated(ctx, c)
+	return c
+}
+
+// CreateKeyed makes a keyed instance of stored code in a cluster for
+// another module (an AI agent): it gets an id, contract keys per cluster
+// epoch and a code history, but no ordered input. It returns the record.
+func (m *Module) CreateKeyed(ctx *module.Context, owner address.Address, code, cluster [32]byte, kind string) (Contract, error) {
+	if _, ok := m.CodeInfo(ctx.KV, code); !ok {
+		return Contract{}, fmt.Errorf("%w: %x", ErrUnknownCode, code)
+	}
+	cl, ok := m.clusters.Cluster(ctx.KV, cluster)
+	if !ok {
+		return Contract{}, fmt.Errorf("%w: %x", ErrUnknownCluster, cluster)
+	}
+	c := m.create(ctx, owner, code, cl, true, kind)
+	m.notify(ctx, c)
+	return c, nil
+}
+
+// SetCode records new code for a keyed instance; SetOwner hands it over.
+// Both are for the module that made it with CreateKeyed.
+func (m *Module) SetCode(ctx *module.Context, id, code [32]byte) error {
+	c, ok := m.Contract(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	if _, ok := m.CodeInfo(ctx.KV, code); !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCode, code)
+	}
+	switchCode(&c, code, ctx.Height)
+	m.setContract(ctx.KV, c)
+	m.notify(ctx, c)
+	return nil
+}
+
+// switchCode makes code the contract's code from its next input on.
+func switchCode(c *Contract, code [32]byte, height int64) {
+	c.Code = code[:]
+	c.Versions = append(c.Versions, Version{Code: code[:], FromInput: c.Inputs, Height: height})
+}
+
+// SetOwner hands a keyed instance to a new owner.
+func (m *Module) SetOwner(ctx *module.Context, id [32]byte, owner address.Address) error {
+	c, ok := m.Contract(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	c.Owner = owner
+	m.setContract(ctx.KV, c)
+	return nil
+}
+
+func gasFor(p Params, asked uint64) (uint64, error) {
+	switch {
+	case asked == 0:
+		return p.CommandGas, nil
+	case asked > p.CommandGas:
+		return 0, fmt.Errorf("%w: asked %d, limit %d", ErrGasLimit, asked, p.CommandGas)
+	}
+	return asked, nil
+}
+
+// queueInput appends an input to the contract's ordered input and saves
+// the contract.
+func (m *Module) queueInput(ctx *module.Context, c *Contract, in Input) {
+	in.Height = ctx.Height
+	in.TimeMillis = ctx.Time.UnixMilli()
+	seq := m.queue.Send(ctx, ContractOrigin([32]byte(c.ID)), TopicInput, in.Encode())
+	c.Inputs = seq + 1
+	m.setContract(ctx.KV, *c)
+	m.notify(ctx, *c)
+	emitInput(ctx, c.ID, in, seq)
+}
+
+// contract returns the contract (not an agent) a command or upgrade names.
+func (m *Module) contract(kv state.KV, id [32]byte) (Contract, error) {
+	c, ok := m.Contract(kv, id)
+	if !ok {
+		return c, fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	if c.Kind == KindAgent {
+		return c, fmt.Errorf("%w: %x", ErrNotContract, id)
+	}
+	return c, nil
+}
+
+func (m *Module) handleExec(ctx *module.Context, sender address.Address, msg *MsgExec) error {
+	p := m.Params(ctx.KV)
+	c, err := m.contract(ctx.KV, msg.Contract)
+	if err != nil {
+		return err
+	}
+	if len(msg.Envelope) > p.MaxInputSize {
+		return fmt.Errorf("%w: command of %d bytes, limit %d", ErrTooLarge, len(msg.Envelope), p.MaxInputSize)
+	}
+	if err := m.checkKeysCurrent(ctx.KV, c); err != nil {
+		return err
+	}
+	if err := checkCommand(c, sender, msg.Envelope); err != nil {
+		return err
+	}
+	h := sha256.Sum256(msg.Envelope)
+	if !m.markSeen(ctx.KV, h[:], ctx.Height) {
+		return ErrReplayedCommand
+	}
+	gas, err := gasFor(p, msg.Gas)
+	if err != nil {
+		return err
+	}
+	m.queueInput(ctx, &c, Input{Kind: InputCommand, Sender: sender, Gas: gas, Body: msg.Envelope})
+	return m.holdFee(ctx, sender, msg.Contract, c.Inputs-1, p.CommandFee)
+}
+
+// checkCommand requires a command envelope sealed to the contract's
+// current key by the transaction's sender.
+func checkCommand(c Contract, sender address.Address, raw []byte) error {
+	env, err := envelope.Decode(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadEnvelope, err)
+	}
+	if env.Purpose != envelope.PurposeContractCommand {
+		return fmt.Errorf("%w: purpose %q, want %q", ErrBadEnvelope, env.Purpose, envelope.PurposeContractCommand)
+	}
+	// The recipient is in the clear: refusing a stale key keeps a command
+	// from being readable by a worker removed from the cluster since.
+	if string(env.Recipient[:]) != string(c.ECDHKey) {
+		return fmt.Errorf("%w: sealed to %x, contract key of epoch %d is %x", ErrWrongRecipient, env.Recipient[:8], c.KeyEpoch, []byte(c.ECDHKey)[:8])
+	}
+	// The sender is authenticated inside the envelope: copying someone
+	// else's command into one's own transaction fails here, and the
+	// contract can trust the caller it is told.
+	if string(env.Sender) != string(sender[:]) {
+		return fmt.Errorf("%w: envelope sender %x, transaction sender %s", ErrWrongSender, env.Sender, sender)
+	}
+	return nil
+}
+
+// checkKeysCurrent requires the contract's keys to be published for the
+// cluster's current epoch.
+func (m *Module) checkKeysCurrent(kv state.KV, c Contract) error {
+	cl, ok := m.clusters.Cluster(kv, [32]byte(c.Cluster))
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCluster, []byte(c.Cluster))
+	}
+	if len(c.ECDHKey) == 0 || c.KeyEpoch != cl.Epoch {
+		return fmt.Errorf("%w: cluster epoch %d, keys published for epoch %d", ErrNoKeys, cl.Epoch, c.KeyEpoch)
+	}
+	return nil
+}
+
+func (m *Module) handleUpgrade(ctx *module.Context, sender address.Address, msg *MsgUpgrade) error {
+	c, err := m.contract(ctx.KV, msg.Contract)
+	if err != nil {
+		return err
+	}
+	if c.Owner != sender {
+		return fmt.Errorf("%w: %x", ErrNotOwner, msg.Contract)
+	}
+	if !c.Upgradable {
+		return fmt.Errorf("%w: %x", ErrNotUpgradable, msg.Contract)
+	}
+	if _, ok := m.CodeInfo(ctx.KV, msg.Code); !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCode, msg.Code)
+	}
+	switchCode(&c, msg.Code, ctx.Height)
+	m.queueInput(ctx, &c, Input{Kind: InputUpgrade, Sender: sender, Body: msg.Code[:]})
+	return nil
+}
+
+// handleMQ dispatches the topics replicas post.
+func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	switch msg.Topic {
+	case TopicPubKeys:
+		return m.handlePubKeys(ctx, msg)
+	case TopicResult:
+		return m.handleResult(ctx, msg)
+	case TopicRoot:
+		return m.handleRoot(ctx, msg)
+	}
+	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+}
+
+// payloadFrom decodes a message's payload, which only an origin of kind
+// may post.
+func payloadFrom[T any](msg *mq.SignedMessage, kind mq.OriginKind, decode func([]byte) (T, error)) (T, error) {
+	var p T
+	if msg.Origin.Kind != kind {
+		return p, fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	}
+	p, err := decode(msg.Payload)
+	if err != nil {
+		return p, fmt.Errorf("%w: %v", mq.ErrInvalidMessage, err)
+	}
+	return p, nil
+}
+
+// handlePubKeys publishes contracts' keys for a cluster epoch. Entries
+// already published for the epoch are skipped, so members whose turns
+// overlap do no harm.
+func (m *Module) handlePubKeys(ctx *module.Context, msg *mq.SignedMessage) error {
+	p, err := payloadFrom(msg, mq.OriginWorker, DecodePubKeys)
+	if err != nil {
+		return err
+	}
+	cl, ok := m.clusters.Cluster(ctx.KV, p.Cluster)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownCluster, p.Cluster)
+	}
+	if !cl.IsMember(msg.Origin.ID) {
+		return fmt.Errorf("%w: %x", ErrNotMember, msg.Origin.ID)
+	}
+	if p.Epoch != cl.Epoch || len(cl.SignKey) == 0 {
+		return fmt.Errorf("%w: keys for epoch %d, cluster is at %d", ErrEpochBehind, p.Epoch, cl.Epoch)
+	}
+	if !ed25519.Verify(ed25519.PublicKey(cl.SignKey), p.SignBytes(ctx.ChainID), p.Signature) {
+		return ErrBadKeyProof
+	}
+	for i, e := range p.Entries {
+		c, ok := m.Contract(ctx.KV, e.Contract)
+		if !ok || [32]byte(c.Cluster) != p.Cluster {
+			return fmt.Errorf("%w: entry %d: %x is not a contract of cluster %x", ErrUnknownContract, i, e.Contract, p.Cluster)
+		}
+		if c.KeyEpoch == p.Epoch && len(c.SignKey) != 0 {
+			continue
+		}
+		c.KeyEpoch = p.Epoch
+		c.SignKey, c.ECDHKey = append(Hex(nil), e.Sign[:]...), append(Hex(nil), e.ECDH[:]...)
+		m.setContract(ctx.KV, c)
+		m.notify(ctx, c)
+		emitKeys(ctx, e.Contract, p.Epoch)
+	}
+	return nil
+}
+
+// notify tells the contract's cluster that the contract changed.
+func (m *Module) notify(ctx *module.Context, c Contract) {
+	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(c.Cluster)}, TopicActivity, c.ID)
+}
+
+func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error {
+	p, err := payloadFrom(msg, mq.OriginContract, DecodeResult)
+	if err != nil {
+		return err
+	}
+	id := msg.Origin.ID
+	c, ok := m.Contract(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	// One result per input, in input order: the mq sequence already
+	// guarantees the order, this ties the numbers together.
+	if p.Input != msg.Sequence || p.Input >= c.Inputs {
+		return fmt.Errorf("%w: result for input %d in slot %d, contract has %d inputs", ErrBadResult, p.Input, msg.Sequence, c.Inputs)
+	}
+	m.setResult(ctx.KV, id, Result{Input: p.Input, OK: p.OK, Error: p.Error, Output: p.Output, Gas: p.Gas, Height: ctx.Height})
+	c.Results = p.Input + 1
+	m.setContract(ctx.KV, c)
+	emitResult(ctx, id, p.Input, p.OK)
+	return nil
+}
+
+// handleRoot tallies a member's state root for an input. Once more than
+// half of the cluster's members agree on a root, every member that reported
+// another is flagged, then and whenever it reports later.
+func (m *Module) handleRoot(ctx *module.Context, msg *mq.SignedMessage) error {
+	p, err := payloadFrom(msg, mq.OriginWorker, decodeRootReport)
+	if err != nil {
+		return err
+	}
+	id, input := p.contract, p.input
+	c, ok := m.Contract(ctx.KV, id)
+	if !ok {
+		return fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	cl, ok := m.clusters.Cluster(ctx.KV, [32]byte(c.Cluster))
+	if !ok || !cl.IsMember(msg.Origin.ID) {
+		return fmt.Errorf("%w: %x", ErrNotMember, msg.Origin.ID)
+	}
+	if input >= c.Inputs {
+		return fmt.Errorf("%w: root for input %d, contract has %d inputs", ErrBadResult, input, c.Inputs)
+	}
+	rep, _ := m.Roots(ctx.KV, id, input)
+	rep.Input = input
+	rep.vote(msg.Origin.ID, p.root)
+	if agree := rep.majority(len(cl.Members)); agree != nil {
+		// The replicas that agree earned the fees up to here.
+		if err := m.payFees(ctx, id, input, agree); err != nil {
+			return fmt.Errorf("contract fees: %w", err)
+		}
+	}
+	if len(rep.Majority) != 0 {
+		for _, v := range rep.Votes {
+			if string(v.Root) == string(rep.Majority) || contains(rep.Diverged, v.Worker) {
+				continue
+			}
+			rep.Diverged = append(rep.Diverged, v.Worker)
+			m.flag(ctx, id, v.Worker, input)
+		}
+	}
+	if rep.Diverged == nil {
+		rep.Diverged = []Hex{}
+	}
+	m.setRoots(ctx.KV, id, rep)
+	return nil
+}
+
+// vote records worker's root, replacing its earlier one.
+func (rep *RootReport) vote(worker [32]byte, root []byte) {
+	for i, v := range rep.Votes {
+		if string(v.Worker) == string(worker[:]) {
+			rep.Votes[i].Root = append(Hex(nil), root...)
+			return
+		}
+	}
+	rep.Votes = append(rep.Votes, RootVote{Worker: append(Hex(nil), worker[:]...), Root: append(Hex(nil), root...)})
+}
+
+// majority sets the report's majority once more than half of a cluster of
+// members agree on a root, and returns the workers that agree the moment
+// it forms (nil before and after).
+func (rep *RootReport) majority(members int) []Hex {
+	if len(rep.Majority) != 0 {
+		return nil
+	}
+	for _, v := range rep.Votes {
+		var agree []Hex
+		for _, u := range rep.Votes {
+			if string(u.Root) == string(v.Root) {
+				agree = append(agree, u.Worker)
+			}
+		}
+		if 2*len(agree) > members {
+			rep.Majority = v.Root
+			return agree
+		}
+	}
+	return nil
+}
+
+func contains(list []Hex, x Hex) bool {
+	for _, y := range list {
+		if string(y) == string(x) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Module) flag(ctx *module.Context, id [32]byte, worker Hex, input uint64) {
+	m.setDiverged(ctx.KV, id, append(m.Diverged(ctx.KV, id), Divergence{Worker: worker, Input: input, Height: ctx.Height}))
+	emitDivergence(ctx, id, worker, input)
+}
+
+// holdFee takes a command's fee from its sender and keeps it for input.
+func (m *Module) holdFee(ctx *module.Context, sender address.Address, id [32]byte, input uint64, fee pha.Amount) error {
+	if fee.IsZero() {
+		return nil
+	}
+	if err := (balances.Keeper{}).Transfer(ctx.KV, sender, FeeAccount, fee); err != nil {
+		return fmt.Errorf("command fee: %w", err)
+	}
+	m.Keeper.holdFee(ctx.KV, id, input, fee)
+	return nil
+}
+
+// payFees pays the fees held for inputs up to and including input to the
+// replicas that agreed on the state after it, in input order: the
+// treasury's share first, the rest split equally among them (the dust to
+// the treasury).
+func (m *Module) payFees(ctx *module.Context, id [32]byte, input uint64, workers []Hex) error {
+	if len(workers) == 0 {
+		return nil
+	}
+	p := m.Params(ctx.KV)
+	bank := balances.Keeper{}
+	for _, d := range m.heldFees(ctx.KV, id, input) {
+		toTreasury, err := d.fee.MulDiv(pha.Units(p.FeeTreasuryBps), pha.Units(10_000))
+		if err != nil {
+			return err
+		}
+		rest, _ := d.fee.Sub(toTreasury)
+		each, _ := rest.MulDiv(pha.Units(1), pha.Units(uint64(len(workers))))
+		for _, w := range workers {
+			if err := m.payReplica(ctx, registry.WorkerID(w), each); err != nil {
+				return err
+			}
+			rest, _ = rest.Sub(each)
+		}
+		dust, _ := toTreasury.Add(rest)
+		if err := bank.Transfer(ctx.KV, FeeAccount, balances.Treasury, dust); err != nil {
+			return err
+		}
+		m.releaseFee(ctx.KV, id, d.input)
+		emitFees(ctx, id, d.input, d.fee)
+	}
+	return nil
+}
+
+// payReplica pays a replica's share to its stake pool, or to its operator
+// when it is in none (or no pools are wired).
+func (m *Module) payReplica(ctx *module.Context, w registry.WorkerID, amount pha.Amount) error {
+	if amount.IsZero() {
+		return nil
+	}
+	if m.pools != nil {
+		if pool, ok := m.pools.WorkerPool(ctx.KV, w); ok {
+			return m.pools.PayReward(ctx, FeeAccount, pool, amount)
+		}
+	}
+	to := balances.Treasury
+	if m.registry != nil {
+		if rec, ok := m.registry.Keeper.Worker(ctx.KV, w); ok {
+			to = rec.Operator
+		}
+	}
+	return (balances.Keeper{}).Transfer(ctx.KV, FeeAccount, to, amount)
+}

@@ -1,0 +1,195 @@
+package contracts
+
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Keeper reads and writes contracts state. It holds no state of its own,
+// so one value serves every context; the Module embeds it, so its readers
+// are the module's too.
+type Keeper struct{}
+
+// getJSON decodes the record at key into v and reports whether there was
+// one; a record that does not decode is a storage error named by format
+// and args.
+func getJSON(kv state.KV, key []byte, v any, format string, args ...any) bool {
+	raw := kv.Get(key)
+	if raw == nil {
+		return false
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf(format+": %w", append(args, err)...)})
+	}
+	return true
+}
+
+// record reads the JSON record at key; see getJSON.
+func record[T any](kv state.KV, key []byte, format string, args ...any) (T, bool) {
+	var v T
+	ok := getJSON(kv, key, &v, format, args...)
+	return v, ok
+}
+
+// Params reads the module parameters.
+func (Keeper) Params(kv state.KV) Params {
+	var p Params
+	getJSON(kv, keyParams, &p, "contracts params")
+	return p
+}
+
+func (Keeper) setParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
+
+// Contract returns a contract record.
+func (Keeper) Contract(kv state.KV, id [32]byte) (Contract, bool) {
+	return record[Contract](kv, ContractKey(id), "contract %x", id)
+}
+
+func (Keeper) setContract(kv state.KV, c Contract) {
+	kv.Set(ContractKey([32]byte(c.ID)), state.EncodeJSON(c))
+}
+
+// CodeInfo returns a stored code's record.
+func (Keeper) CodeInfo(kv state.KV, hash [32]byte) (Code, bool) {
+	return record[Code](kv, codeInfoKey(hash), "code %x", hash)
+}
+
+// Source returns a stored code blob.
+func (Keeper) Source(kv state.KV, hash [32]byte) []byte { return kv.Get(CodeKey(hash)) }
+
+// storeCode keeps a code blob and its record under the code's hash.
+func (Keeper) storeCode(kv state.KV, hash [32]byte, code []byte, info Code) {
+	kv.Set(CodeKey(hash), code)
+	kv.Set(codeInfoKey(hash), state.EncodeJSON(info))
+}
+
+// nextNumber returns the number the next contract's id derives from and
+// counts it.
+func (Keeper) nextNumber(kv state.KV) uint64 {
+	n := uint64(0)
+	if raw := kv.Get(keyCounter); raw != nil {
+		n = binary.BigEndian.Uint64(raw)
+	}
+	kv.Set(keyCounter, binary.BigEndian.AppendUint64(nil, n+1))
+	return n
+}
+
+// list adds a new contract to the list of all contracts and to its
+// cluster's.
+func (Keeper) list(kv state.KV, id, cluster [32]byte) {
+	appendID(kv, keyList, id)
+	appendID(kv, ClusterContractsKey(cluster), id)
+}
+
+func appendID(kv state.KV, key []byte, id [32]byte) {
+	kv.Set(key, append(append([]byte(nil), kv.Get(key)...), id[:]...))
+}
+
+// List returns every contract id in creation order.
+func (Keeper) List(kv state.KV) [][32]byte { return DecodeIDs(kv.Get(keyList)) }
+
+// ClusterContracts lists the contracts instantiated in a cluster.
+func (Keeper) ClusterContracts(kv state.KV, cluster [32]byte) [][32]byte {
+	return DecodeIDs(kv.Get(ClusterContractsKey(cluster)))
+}
+
+// DecodeIDs splits a list of 32-byte ids as the contracts and agents
+// modules store them.
+func DecodeIDs(b []byte) [][32]byte {
+	out := make([][32]byte, 0, len(b)/32)
+	for i := 0; i+32 <= len(b); i += 32 {
+		out = append(out, [32]byte(b[i:i+32]))
+	}
+	return out
+}
+
+// markSeen records a command envelope by its hash at height, and reports
+// false if it was already recorded.
+func (Keeper) markSeen(kv state.KV, envelopeHash []byte, height int64) bool {
+	k := seenKey(envelopeHash)
+	if kv.Get(k) != nil {
+		return false
+	}
+	kv.Set(k, binary.BigEndian.AppendUint64(nil, uint64(height)))
+	return true
+}
+
+// Result returns the stored result of one input.
+func (Keeper) Result(kv state.KV, id [32]byte, input uint64) (Result, bool) {
+	return record[Result](kv, resultKey(id, input), "contract result")
+}
+
+func (Keeper) setResult(kv state.KV, id [32]byte, r Result) {
+	kv.Set(resultKey(id, r.Input), state.EncodeJSON(r))
+}
+
+// Roots returns the state-root tally of one input.
+func (Keeper) Roots(kv state.KV, id [32]byte, input uint64) (RootReport, bool) {
+	return record[RootReport](kv, rootsKey(id, input), "contract roots")
+}
+
+func (Keeper) setRoots(kv state.KV, id [32]byte, r RootReport) {
+	kv.Set(rootsKey(id, r.Input), state.EncodeJSON(r))
+}
+
+// Diverged lists the divergences recorded for a contract.
+func (Keeper) Diverged(kv state.KV, id [32]byte) []Divergence {
+	out := []Divergence{}
+	getJSON(kv, divergedKey(id), &out, "contract divergences")
+	return out
+}
+
+func (Keeper) setDiverged(kv state.KV, id [32]byte, list []Divergence) {
+	kv.Set(divergedKey(id), state.EncodeJSON(list))
+}
+
+// holdFee records the fee held for one input.
+func (Keeper) holdFee(kv state.KV, id [32]byte, input uint64, fee pha.Amount) {
+	kv.Set(feeKey(id, input), fee.Bytes())
+}
+
+// heldFees returns the fees held for a contract's inputs up to and
+// including input, in input order.
+func (Keeper) heldFees(kv state.KV, id [32]byte, input uint64) []heldFee {
+	var due []heldFee
+	prefix := state.Key(prefixFee, id[:])
+	kv.Iterate(prefix, func(k, v []byte) bool {
+		n := binary.BigEndian.Uint64(k[len(prefix):])
+		if n > input {
+			return false
+		}
+		fee, err := pha.FromBytes(v)
+		if err != nil {
+			panic(&state.StorageError{Err: fmt.Errorf("contract fee %x: %w", k, err)})
+		}
+		due = append(due, heldFee{input: n, fee: fee})
+		return true
+	})
+	return due
+}
+
+// heldFee is a fee held for one input of a contract.
+type heldFee struct {
+	input uint64
+	fee   pha.Amount
+}
+
+// releaseFee forgets the fee held for one input once it is paid out.
+func (Keeper) releaseFee(kv state.KV, id [32]byte, input uint64) { kv.Delete(feeKey(id, input)) }
+
+// signKey is a contract's current signing key.
+func (k Keeper) signKey(kv state.KV, id [32]byte) (ed25519.PublicKey, error) {
+	c, ok := k.Contract(kv, id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %x", ErrUnknownContract, id)
+	}
+	if len(c.SignKey) == 0 {
+		return nil, ErrNoKeys
+	}
+	return ed25519.PublicKey(c.SignKey), nil
+}

@@ -1,0 +1,72 @@
+package contracts
+
+import (
+	"encoding/binary"
+
+	"github.com/phalanetwork/phala/chain/state"
+)
+
+// State keys, all under the module prefix.
+var (
+	// keyParams holds the module's Params (JSON).
+	keyParams = []byte("contracts/params")
+	// keyCounter holds the number of contracts and keyed instances made so
+	// far (8 bytes big-endian); the next id derives from it.
+	keyCounter = []byte("contracts/counter")
+	// keyList holds every contract id in creation order (32 bytes each).
+	keyList = []byte("contracts/list")
+	// prefixCode + code hash holds a code blob (CodeKey).
+	prefixCode = []byte("contracts/code/")
+	// prefixCodeInfo + code hash holds the code's Code record (JSON).
+	prefixCodeInfo = []byte("contracts/codeinfo/")
+	// prefixContract + contract id holds a Contract (JSON) (ContractKey).
+	prefixContract = []byte("contracts/c/")
+	// prefixResult + contract id + input (8 bytes BE) holds a Result (JSON).
+	prefixResult = []byte("contracts/r/")
+	// prefixRoots + contract id + input (8 bytes BE) holds a RootReport (JSON).
+	prefixRoots = []byte("contracts/roots/")
+	// prefixSeen + SHA-256 of a command envelope holds the height it was
+	// submitted at (8 bytes BE), so the same envelope is refused again.
+	prefixSeen = []byte("contracts/seen/")
+	// prefixByCluster + cluster id holds its contract ids (ClusterContractsKey).
+	prefixByCluster = []byte("contracts/bycluster/")
+	// prefixFee + contract id + input (8 bytes BE) holds the command fee
+	// held for that input (16-byte amount) until its replicas agree.
+	prefixFee = []byte("contracts/fee/")
+	// prefixDiverged + contract id holds its []Divergence (JSON).
+	prefixDiverged = []byte("contracts/diverged/")
+)
+
+// CodeKey is the state key of a code blob, for proofs.
+func CodeKey(hash [32]byte) []byte { return state.Key(prefixCode, hash[:]) }
+
+// codeInfoKey holds a code's Code record.
+func codeInfoKey(hash [32]byte) []byte { return state.Key(prefixCodeInfo, hash[:]) }
+
+// ContractKey is the state key of a contract record, for proofs.
+func ContractKey(id [32]byte) []byte { return state.Key(prefixContract, id[:]) }
+
+// ClusterContractsKey holds the ids (32 bytes each) of a cluster's
+// contracts, for proofs.
+func ClusterContractsKey(cluster [32]byte) []byte { return state.Key(prefixByCluster, cluster[:]) }
+
+// inputKey is prefix + contract id + input number: the keys of results,
+// root tallies and held fees.
+func inputKey(prefix []byte, id [32]byte, input uint64) []byte {
+	return binary.BigEndian.AppendUint64(state.Key(prefix, id[:]), input)
+}
+
+// resultKey holds the Result of one input.
+func resultKey(id [32]byte, input uint64) []byte { return inputKey(prefixResult, id, input) }
+
+// rootsKey holds the RootReport of one input.
+func rootsKey(id [32]byte, input uint64) []byte { return inputKey(prefixRoots, id, input) }
+
+// feeKey holds the fee held for one input.
+func feeKey(id [32]byte, input uint64) []byte { return inputKey(prefixFee, id, input) }
+
+// seenKey marks a command envelope (by its SHA-256) as submitted.
+func seenKey(envelopeHash []byte) []byte { return state.Key(prefixSeen, envelopeHash) }
+
+// divergedKey holds a contract's divergences.
+func divergedKey(id [32]byte) []byte { return state.Key(prefixDiverged, id[:]) }

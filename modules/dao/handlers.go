@@ -1,0 +1,304 @@
+package dao
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
+	"github.com/phalanetwork/phala/pha"
+)
+
+func (m *Module) handleLock(ctx *module.Context, sender address.Address, msg *MsgLock) error {
+	if err := m.balances.Keeper.Transfer(ctx.KV, sender, LockAccount, msg.Amount); err != nil {
+		return err
+	}
+	l, _ := m.Keeper.Locked(ctx.KV, sender).Add(msg.Amount)
+	t, _ := m.Keeper.TotalLocked(ctx.KV).Add(msg.Amount)
+	m.Keeper.setLocked(ctx.KV, sender, l, t)
+	emitLock(ctx, sender, msg.Amount)
+	return nil
+}
+
+func (m *Module) handleUnlock(ctx *module.Context, sender address.Address, msg *MsgUnlock) error {
+	l, err := m.Keeper.Locked(ctx.KV, sender).Sub(msg.Amount)
+	if err != nil {
+		return fmt.Errorf("%w: %s locked", ErrUnlockTooMuch, m.Keeper.Locked(ctx.KV, sender))
+	}
+	t, _ := m.Keeper.TotalLocked(ctx.KV).Sub(msg.Amount)
+	m.Keeper.setLocked(ctx.KV, sender, l, t)
+	release := ctx.Height + m.Keeper.Params(ctx.KV).UnlockDelay
+	m.Keeper.addUnlocking(ctx.KV, release, sender, msg.Amount)
+	emitUnlock(ctx, sender, msg.Amount, release)
+	return nil
+}
+
+func (m *Module) handlePropose(ctx *module.Context, sender address.Address, msg *MsgPropose) error {
+	p := m.Keeper.Params(ctx.KV)
+	if msg.Deposit.LT(p.MinDeposit) {
+		return fmt.Errorf("%w: %s < %s", ErrDepositTooSmall, msg.Deposit.PHA(), p.MinDeposit.PHA())
+	}
+	if err := msg.Action.validateBasic(); err != nil {
+		return err
+	}
+	if err := m.check(ctx.KV, msg.Action); err != nil {
+		return fmt.Errorf("%w: it would not apply now: %v", ErrBadAction, err)
+	}
+	if !msg.Deposit.IsZero() {
+		if err := m.balances.Keeper.Transfer(ctx.KV, sender, DepositAccount, msg.Deposit); err != nil {
+			return err
+		}
+	}
+	id := m.Keeper.nextProposalID(ctx.KV)
+	prop := Proposal{ID: id, Proposer: sender, Title: msg.Title, Action: msg.Action, Deposit: msg.Deposit,
+		Submitted: ctx.Height, VotingEnd: ctx.Height + p.VotingPeriod, Status: StatusVoting}
+	m.Keeper.setProposal(ctx.KV, &prop)
+	m.Keeper.enqueue(ctx.KV, prefixEnd, prop.VotingEnd, id)
+	emitPropose(ctx, &prop)
+	return nil
+}
+
+func (m *Module) handleVote(ctx *module.Context, sender address.Address, msg *MsgVote) error {
+	prop, ok := m.Keeper.Proposal(ctx.KV, msg.Proposal)
+	if !ok {
+		return fmt.Errorf("%w: %d", ErrUnknownProposal, msg.Proposal)
+	}
+	if prop.Status != StatusVoting || ctx.Height > prop.VotingEnd {
+		return fmt.Errorf("%w: proposal %d voting ended at %d", ErrVotingClosed, prop.ID, prop.VotingEnd)
+	}
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	if _, _, w := m.VotingWeight(ctx.KV, sender); w.IsZero() {
+		return fmt.Errorf("%w: lock PHA (dao/lock) or hold stake-pool shares", ErrNoWeight)
+	}
+	m.Keeper.setVote(ctx.KV, prop.ID, sender, msg.Option)
+	emitVote(ctx, prop.ID, sender, msg.Option)
+	return nil
+}
+
+// Count tallies a proposal's votes with the voters' weights now, in voter
+// address order.
+func (m *Module) Count(kv state.KV, id uint64) Tally {
+	p := m.Keeper.Params(kv)
+	t := Tally{Total: m.TotalWeight(kv)}
+	m.Keeper.iterateVotes(kv, id, func(voter address.Address, option byte) {
+		_, _, w := m.VotingWeight(kv, voter)
+		t.Voters++
+		switch option {
+		case VoteYes:
+			t.Yes, _ = t.Yes.Add(w)
+		case VoteNo:
+			t.No, _ = t.No.Add(w)
+		default:
+			t.Abstain, _ = t.Abstain.Add(w)
+		}
+	})
+	voted, _ := t.Yes.Add(t.No)
+	decided := voted
+	voted, _ = voted.Add(t.Abstain)
+	bps := func(a pha.Amount, n uint32) pha.Amount {
+		x, _ := a.MulDiv(pha.Units(uint64(n)), pha.Units(1)) // at most 10^4 × the supply: fits in 128 bits
+		return x
+	}
+	scaled := func(a pha.Amount) pha.Amount { return bps(a, 10_000) }
+	t.Quorum = !t.Total.IsZero() && !voted.IsZero() && scaled(voted).Cmp(bps(t.Total, p.QuorumBps)) >= 0
+	t.Passed = t.Quorum && scaled(t.Yes).Cmp(bps(decided, p.ThresholdBps)) > 0
+	return t
+}
+
+// endBlock releases matured unlockings, tallies proposals whose voting
+// ended and enacts passed ones that reached their enactment height.
+func (m *Module) endBlock(ctx *module.Context) error {
+	if err := m.release(ctx); err != nil {
+		return err
+	}
+	for _, id := range m.Keeper.due(ctx.KV, prefixEnd, ctx.Height) {
+		if err := m.tally(ctx, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range m.Keeper.due(ctx.KV, prefixEnact, ctx.Height) {
+		if err := m.enact(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// release returns matured unlockings to their owners.
+func (m *Module) release(ctx *module.Context) error {
+	for _, e := range m.Keeper.matured(ctx.KV, ctx.Height) {
+		m.Keeper.dropUnlocking(ctx.KV, e)
+		if err := m.balances.Keeper.Transfer(ctx.KV, LockAccount, e.to, e.amount); err != nil {
+			return fmt.Errorf("release unlocked PHA: %w", err)
+		}
+	}
+	return nil
+}
+
+func (m *Module) tally(ctx *module.Context, id uint64) error {
+	prop, ok := m.Keeper.Proposal(ctx.KV, id)
+	if !ok || prop.Status != StatusVoting {
+		return nil
+	}
+	t := m.Count(ctx.KV, id)
+	prop.Tally = &t
+	// The deposit goes back once the proposal reached quorum, to the
+	// treasury otherwise: it moves, it is never burned.
+	to := balances.Treasury
+	if t.Quorum {
+		to, prop.DepositReturned = prop.Proposer, true
+	}
+	if !prop.Deposit.IsZero() {
+		if err := m.balances.Keeper.Transfer(ctx.KV, DepositAccount, to, prop.Deposit); err != nil {
+			return fmt.Errorf("proposal %d deposit: %w", id, err)
+		}
+	}
+	prop.Status = StatusRejected
+	if t.Passed {
+		prop.Status = StatusPassed
+		prop.EnactHeight = ctx.Height + m.Keeper.Params(ctx.KV).EnactmentDelay
+		m.Keeper.enqueue(ctx.KV, prefixEnact, prop.EnactHeight, id)
+	}
+	m.Keeper.setProposal(ctx.KV, &prop)
+	emitTally(ctx, &prop, t)
+	return nil
+}
+
+// enact applies a passed proposal's action against a cache: all of it
+// takes effect, or (if it no longer applies) none of it and the proposal
+// is marked failed. Either way the chain goes on.
+func (m *Module) enact(ctx *module.Context, id uint64) error {
+	prop, ok := m.Keeper.Proposal(ctx.KV, id)
+	if !ok || prop.Status != StatusPassed {
+		return nil
+	}
+	cache := state.NewCache(ctx.KV)
+	sub := ctx.WithKV(cache)
+	err := m.apply(sub, prop.Action)
+	if err != nil {
+		var se *state.StorageError
+		if errors.As(err, &se) {
+			return err
+		}
+		prop.Status, prop.Error = StatusFailed, err.Error()
+	} else {
+		cache.Write()
+		for _, e := range sub.Events() {
+			ctx.Emit(e.Type, e.Attributes...)
+		}
+		prop.Status = StatusEnacted
+	}
+	m.Keeper.setProposal(ctx.KV, &prop)
+	emitEnact(ctx, &prop)
+	return nil
+}
+
+// check tells whether the action could be enacted against kv now; a
+// proposal that could not is refused when proposed. Enactment checks again.
+func (m *Module) check(kv state.KV, a Action) error {
+	cache := state.NewCache(kv) // never written
+	return m.apply(&module.Context{KV: cache, Simulating: true}, a)
+}
+
+// apply carries out the action through the owning modules' handlers, with
+// the DAO's module account as the sender where a handler checks one.
+func (m *Module) apply(ctx *module.Context, a Action) error {
+	switch a.Kind {
+	case KindText:
+		return nil
+	case KindAllowMeasurement:
+		return m.registry.Keeper.AllowMeasurement(ctx.KV, *a.Measurement)
+	case KindRemoveMeasurement:
+		return m.registry.Keeper.RemoveMeasurement(ctx.KV, a.Measurement.TEE, a.Measurement.Value)
+	case KindAddGatekeeper:
+		return m.keys.DeliverMsg(ctx, Account, &keys.MsgAddGatekeeper{Worker: [32]byte(a.Worker)})
+	case KindRemoveGatekeeper:
+		return m.keys.RemoveGatekeeper(ctx, [32]byte(a.Worker))
+	case KindRotateKeys:
+		return m.keys.DeliverMsg(ctx, Account, &keys.MsgRotate{})
+	case KindSetParam:
+		return m.setParam(ctx.KV, a.Module, a.Param, a.Value)
+	case KindTreasurySpend:
+		return m.balances.Keeper.Transfer(ctx.KV, balances.Treasury, a.To, a.Amount)
+	}
+	return fmt.Errorf("%w: unknown kind %q", ErrBadAction, a.Kind)
+}
+
+// overlay sets one JSON field of params p (a pointer to a params struct):
+// it must name a field, and the value must decode into it.
+func overlay(p any, param string, value json.RawMessage) error {
+	obj, err := json.Marshal(map[string]json.RawMessage{param: value})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAction, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return fmt.Errorf("%w: set %s: %v", ErrBadAction, param, err)
+	}
+	return nil
+}
+
+// setParam sets one param of a module's params: the new params must pass
+// the module's validation, whose refusal is a bad action (the dao's own
+// is ErrBadParams).
+func (m *Module) setParam(kv state.KV, mod, param string, value json.RawMessage) error {
+	switch mod {
+	case Name:
+		return overlayParams(m.Keeper.Params(kv), param, value, func(p Params) error {
+			if err := p.Validate(); err != nil {
+				return err
+			}
+			m.Keeper.SetParams(kv, p)
+			return nil
+		})
+	case keys.Name:
+		return overlayParams(m.keys.Keeper.Params(kv), param, value, func(p keys.Params) error {
+			return badAction(m.keys.Keeper.SetParams(kv, p))
+		})
+	case registry.Name:
+		return overlayParams(m.registry.Keeper.Params(kv), param, value, func(p registry.Params) error {
+			return validThen(p.Validate(), func() { m.registry.Keeper.SetParams(kv, p) })
+		})
+	case stakepool.Name:
+		return overlayParams(m.pools.Keeper.Params(kv), param, value, func(p stakepool.Params) error {
+			return validThen(p.Validate(), func() { m.pools.Keeper.SetParams(kv, p) })
+		})
+	}
+	return fmt.Errorf("%w: module %q has no settable params", ErrBadAction, mod)
+}
+
+// overlayParams sets one JSON field of p and stores the result.
+func overlayParams[P any](p P, param string, value json.RawMessage, store func(P) error) error {
+	if err := overlay(&p, param, value); err != nil {
+		return err
+	}
+	return store(p)
+}
+
+// validThen runs set when the validation passed, and refuses the action
+// otherwise.
+func validThen(validation error, set func()) error {
+	if validation != nil {
+		return badAction(validation)
+	}
+	set()
+	return nil
+}
+
+// badAction wraps a module's refusal of new params as ErrBadAction.
+func badAction(err error) error {
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAction, err)
+	}
+	return nil
+}

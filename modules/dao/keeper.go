@@ -1,0 +1,199 @@
+package dao
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// Keeper reads and writes dao state.
+type Keeper struct{}
+
+// Params returns the dao params.
+func (Keeper) Params(kv state.KV) Params {
+	p := DefaultParams()
+	if raw := kv.Get(keyParams); raw != nil {
+		state.DecodeJSON(raw, &p, "dao params")
+	}
+	return p
+}
+
+// SetParams stores p (validated by the caller).
+func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
+
+// Proposal returns a proposal.
+func (Keeper) Proposal(kv state.KV, id uint64) (Proposal, bool) {
+	raw := kv.Get(ProposalKey(id))
+	if raw == nil {
+		return Proposal{}, false
+	}
+	var p Proposal
+	state.DecodeJSON(raw, &p, "dao proposal")
+	return p, true
+}
+
+func (Keeper) setProposal(kv state.KV, p *Proposal) { kv.Set(ProposalKey(p.ID), state.EncodeJSON(p)) }
+
+// Proposals lists every proposal in id order.
+func (Keeper) Proposals(kv state.KV) []Proposal {
+	out := []Proposal{}
+	kv.Iterate(prefixProposal, func(_, v []byte) bool {
+		var p Proposal
+		state.DecodeJSON(v, &p, "dao proposal")
+		out = append(out, p)
+		return true
+	})
+	return out
+}
+
+// nextProposalID returns the id of a new proposal and counts it.
+func (Keeper) nextProposalID(kv state.KV) uint64 {
+	id := uint64(1)
+	if raw := kv.Get(keyNextID); len(raw) == 8 {
+		id = binary.BigEndian.Uint64(raw)
+	}
+	kv.Set(keyNextID, state.Uint64(id+1))
+	return id
+}
+
+// setVote records a's option on a proposal.
+func (Keeper) setVote(kv state.KV, id uint64, a address.Address, option byte) {
+	kv.Set(VoteKey(id, a), []byte{option})
+}
+
+// iterateVotes calls fn for every vote on a proposal in voter address
+// order.
+func (Keeper) iterateVotes(kv state.KV, id uint64, fn func(voter address.Address, option byte)) {
+	prefix := votesPrefix(id)
+	kv.Iterate(prefix, func(k, v []byte) bool {
+		fn(address.Address(k[len(prefix):]), v[0])
+		return true
+	})
+}
+
+// Locked is the PHA a has locked (unlocking excluded).
+func (Keeper) Locked(kv state.KV, a address.Address) pha.Amount { return getAmount(kv, LockKey(a)) }
+
+// TotalLocked is all PHA locked (unlocking excluded).
+func (Keeper) TotalLocked(kv state.KV) pha.Amount { return getAmount(kv, keyTotalLocked) }
+
+// setLocked stores what a has locked and the total.
+func (Keeper) setLocked(kv state.KV, a address.Address, locked, total pha.Amount) {
+	setAmount(kv, LockKey(a), locked)
+	setAmount(kv, keyTotalLocked, total)
+}
+
+// addUnlocking adds amount to what a gets back at release.
+func (Keeper) addUnlocking(kv state.KV, release int64, a address.Address, amount pha.Amount) {
+	k := UnlockKey(release, a)
+	sum, _ := getAmount(kv, k).Add(amount)
+	setAmount(kv, k, sum)
+}
+
+// Unlockings lists a's unlocking PHA in release order.
+func (Keeper) Unlockings(kv state.KV, a address.Address) []Unlocking {
+	out := []Unlocking{}
+	kv.Iterate(prefixUnlock, func(k, v []byte) bool {
+		if address.Address(k[len(prefixUnlock)+8:]) == a {
+			amt, _ := pha.FromBytes(v)
+			out = append(out, Unlocking{Amount: amt, Release: int64(binary.BigEndian.Uint64(k[len(prefixUnlock):]))})
+		}
+		return true
+	})
+	return out
+}
+
+// unlocked is an unlocking entry that has matured.
+type unlocked struct {
+	release int64
+	to      address.Address
+	amount  pha.Amount
+}
+
+// matured lists the unlocking entries released at heights up to h, in
+// release then address order.
+func (Keeper) matured(kv state.KV, h int64) []unlocked {
+	var out []unlocked
+	kv.Iterate(prefixUnlock, func(k, v []byte) bool {
+		release := int64(binary.BigEndian.Uint64(k[len(prefixUnlock):]))
+		if release > h {
+			return false
+		}
+		amt, _ := pha.FromBytes(v)
+		out = append(out, unlocked{release, address.Address(k[len(prefixUnlock)+8:]), amt})
+		return true
+	})
+	return out
+}
+
+// dropUnlocking forgets a matured unlocking entry.
+func (Keeper) dropUnlocking(kv state.KV, e unlocked) { kv.Delete(UnlockKey(e.release, e.to)) }
+
+// enqueue puts a proposal in the tally (prefixEnd) or enactment
+// (prefixEnact) queue at height.
+func (Keeper) enqueue(kv state.KV, prefix []byte, height int64, id uint64) {
+	kv.Set(queueKey(prefix, height, id), []byte{1})
+}
+
+// due removes and returns the ids queued under prefix at heights up to h.
+func (Keeper) due(kv state.KV, prefix []byte, h int64) []uint64 {
+	var keys [][]byte
+	var ids []uint64
+	kv.Iterate(prefix, func(k, _ []byte) bool {
+		if int64(binary.BigEndian.Uint64(k[len(prefix):])) > h {
+			return false
+		}
+		keys = append(keys, append([]byte(nil), k...))
+		ids = append(ids, binary.BigEndian.Uint64(k[len(prefix)+8:]))
+		return true
+	})
+	for _, k := range keys {
+		kv.Delete(k)
+	}
+	return ids
+}
+
+func getAmount(kv state.KV, k []byte) pha.Amount {
+	raw := kv.Get(k)
+	if raw == nil {
+		return pha.Amount{}
+	}
+	a, err := pha.FromBytes(raw)
+	if err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("dao amount: %w", err)})
+	}
+	return a
+}
+
+func setAmount(kv state.KV, k []byte, a pha.Amount) {
+	if a.IsZero() {
+		kv.Delete(k)
+		return
+	}
+	kv.Set(k, a.Bytes())
+}
+
+// VotingWeight is a's weight now: locked PHA plus its stake-pool shares'
+// value plus what the weight sources (vaults) add; staked is all but the
+// locked part.
+func (m *Module) VotingWeight(kv state.KV, a address.Address) (locked, staked, weight pha.Amount) {
+	locked = m.Keeper.Locked(kv, a)
+	staked = m.pools.Keeper.StakeValue(kv, a)
+	for _, src := range m.sources {
+		staked, _ = staked.Add(src.VotingWeight(kv, a)) // parts of the supply
+	}
+	weight, _ = locked.Add(staked) // both parts of the supply
+	return locked, staked, weight
+}
+
+// TotalWeight is the quorum's base: all locked PHA plus every pool's value.
+func (m *Module) TotalWeight(kv state.KV) pha.Amount {
+	t, _ := m.Keeper.TotalLocked(kv).Add(m.pools.Keeper.TotalStakeValue(kv))
+	for _, src := range m.sources {
+		t, _ = t.Add(src.TotalVotingWeight(kv))
+	}
+	return t
+}
