@@ -8,6 +8,8 @@ package fixedpoint
 import (
 	"errors"
 	"math/bits"
+
+	"github.com/phalanetwork/phala/uint128"
 )
 
 // Errors of checked arithmetic.
@@ -21,7 +23,7 @@ var (
 )
 
 // U64F64 is an unsigned 64.64 fixed-point number; the zero value is 0.
-type U64F64 struct{ v u128 }
+type U64F64 struct{ v uint128.Uint128 }
 
 // Zero is 0.
 var Zero = U64F64{}
@@ -33,15 +35,15 @@ var One = FromInt(1)
 var Max = FromBits(^uint64(0), ^uint64(0))
 
 // FromInt returns the integer n.
-func FromInt(n uint64) U64F64 { return U64F64{u128{hi: n}} }
+func FromInt(n uint64) U64F64 { return U64F64{uint128.Uint128{Hi: n}} }
 
 // FromBits returns the number whose raw 128-bit form is hi·2^64 + lo: hi is
 // the integer part and lo the fraction in units of 2^-64.
-func FromBits(hi, lo uint64) U64F64 { return U64F64{u128{hi: hi, lo: lo}} }
+func FromBits(hi, lo uint64) U64F64 { return U64F64{uint128.Uint128{Hi: hi, Lo: lo}} }
 
 // Bits returns the raw form: the integer part and the fraction in units of
 // 2^-64.
-func (x U64F64) Bits() (hi, lo uint64) { return x.v.hi, x.v.lo }
+func (x U64F64) Bits() (hi, lo uint64) { return x.v.Hi, x.v.Lo }
 
 // FromRatio returns floor(num/den) to 64 fractional bits, or ErrDivByZero.
 func FromRatio(num, den uint64) (U64F64, error) {
@@ -63,16 +65,16 @@ func MustRatio(num, den uint64) U64F64 {
 }
 
 // Int returns the integer part (the floor).
-func (x U64F64) Int() uint64 { return x.v.hi }
+func (x U64F64) Int() uint64 { return x.v.Hi }
 
 // IsZero reports whether x is 0.
-func (x U64F64) IsZero() bool { return x.v.isZero() }
+func (x U64F64) IsZero() bool { return x.v.IsZero() }
 
 // Cmp returns -1, 0 or +1 as x is less than, equal to or greater than y.
-func (x U64F64) Cmp(y U64F64) int { return x.v.cmp(y.v) }
+func (x U64F64) Cmp(y U64F64) int { return x.v.Cmp(y.v) }
 
 // LT reports whether x < y.
-func (x U64F64) LT(y U64F64) bool { return x.v.cmp(y.v) < 0 }
+func (x U64F64) LT(y U64F64) bool { return x.v.Cmp(y.v) < 0 }
 
 // Min returns the smaller of x and y.
 func (x U64F64) Min(y U64F64) U64F64 {
@@ -84,7 +86,7 @@ func (x U64F64) Min(y U64F64) U64F64 {
 
 // Add returns x+y or ErrOverflow.
 func (x U64F64) Add(y U64F64) (U64F64, error) {
-	s, over := x.v.add(y.v)
+	s, over := x.v.Add(y.v)
 	if over {
 		return Zero, ErrOverflow
 	}
@@ -93,7 +95,7 @@ func (x U64F64) Add(y U64F64) (U64F64, error) {
 
 // Sub returns x-y or ErrUnderflow.
 func (x U64F64) Sub(y U64F64) (U64F64, error) {
-	d, borrow := x.v.sub(y.v)
+	d, borrow := x.v.Sub(y.v)
 	if borrow {
 		return Zero, ErrUnderflow
 	}
@@ -102,7 +104,7 @@ func (x U64F64) Sub(y U64F64) (U64F64, error) {
 
 // Mul returns x·y rounded down, or ErrOverflow.
 func (x U64F64) Mul(y U64F64) (U64F64, error) {
-	p := x.v.mul(y.v)
+	p := x.v.Mul(y.v)
 	if p[3] != 0 {
 		return Zero, ErrOverflow
 	}
@@ -114,8 +116,8 @@ func (x U64F64) Div(y U64F64) (U64F64, error) {
 	if y.IsZero() {
 		return Zero, ErrDivByZero
 	}
-	q, _ := divmod(u256{0, x.v.lo, x.v.hi, 0}, y.v)
-	v, fits := q.low128()
+	q, _ := uint128.DivMod(uint128.Uint256{0, x.v.Lo, x.v.Hi, 0}, y.v)
+	v, fits := q.Low128()
 	if !fits {
 		return Zero, ErrOverflow
 	}
@@ -128,8 +130,7 @@ func (x U64F64) MulDiv(y, z U64F64) (U64F64, error) {
 	if z.IsZero() {
 		return Zero, ErrDivByZero
 	}
-	q, _ := divmod(x.v.mul(y.v), z.v)
-	v, fits := q.low128()
+	v, fits := uint128.MulDiv(x.v, y.v, z.v)
 	if !fits {
 		return Zero, ErrOverflow
 	}

@@ -108,38 +108,6 @@ func TestMulDivAgainstBig(t *testing.T) {
 	}
 }
 
-// TestDivmodAgainstBig drives the 256-by-128 division directly with
-// dividends of every width, including the add-back path of algorithm D.
-func TestDivmodAgainstBig(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for i := range 4 * cases {
-		n := u256{word(r), word(r), word(r), word(r)}
-		d := u128{hi: word(r), lo: word(r)}
-		if i%7 == 0 {
-			// Divisors just above a power of two make qhat estimates
-			// too large, which is what the correction steps are for.
-			d = u128{hi: 1 << r.IntN(64), lo: uint64(r.IntN(3))}
-		}
-		if d.isZero() {
-			continue
-		}
-		q, rem := divmod(n, d)
-		bn := new(big.Int)
-		for j := 3; j >= 0; j-- {
-			bn.Lsh(bn, 64).Or(bn, new(big.Int).SetUint64(n[j]))
-		}
-		bd := toBig(U64F64{d})
-		wq, wr := new(big.Int).QuoRem(bn, bd, new(big.Int))
-		bq := new(big.Int)
-		for j := 3; j >= 0; j-- {
-			bq.Lsh(bq, 64).Or(bq, new(big.Int).SetUint64(q[j]))
-		}
-		if bq.Cmp(wq) != 0 || toBig(U64F64{rem}).Cmp(wr) != 0 {
-			t.Fatalf("%s / %s = %s r %s, want %s r %s", bn, bd, bq, toBig(U64F64{rem}), wq, wr)
-		}
-	}
-}
-
 func TestSqrtAgainstBig(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for i := range cases {

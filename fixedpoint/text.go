@@ -12,8 +12,8 @@ import (
 // "0.000000999999999999999...": every 64.64 number has a finite decimal
 // expansion (at most 64 fractional digits), so Parse(x.String()) == x.
 func (x U64F64) String() string {
-	s := strconv.FormatUint(x.v.hi, 10)
-	frac := x.v.lo
+	s := strconv.FormatUint(x.v.Hi, 10)
+	frac := x.v.Lo
 	if frac == 0 {
 		return s
 	}
@@ -30,14 +30,14 @@ func (x U64F64) String() string {
 
 // Format returns x rounded down to the given number of decimal places.
 func (x U64F64) Format(decimals int) string {
-	s := strconv.FormatUint(x.v.hi, 10)
+	s := strconv.FormatUint(x.v.Hi, 10)
 	if decimals <= 0 {
 		return s
 	}
 	var b strings.Builder
 	b.WriteString(s)
 	b.WriteByte('.')
-	frac := x.v.lo
+	frac := x.v.Lo
 	for range decimals {
 		d, rest := bits.Mul64(frac, 10)
 		b.WriteByte(byte('0' + d))

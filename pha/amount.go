@@ -3,12 +3,13 @@
 package pha
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
 	"math/bits"
 	"strings"
+
+	"github.com/phalanetwork/phala/uint128"
 )
 
 // Decimals is the number of decimal places of one PHA.
@@ -23,11 +24,11 @@ const unitsPerPHA = 1_000_000_000_000
 // Amount is a non-negative number of base units, below 2^128. The zero value
 // is zero. Arithmetic is checked: it returns an error instead of wrapping.
 type Amount struct {
-	hi, lo uint64
+	v uint128.Uint128
 }
 
 // Size is the length of the fixed-width binary form.
-const Size = 16
+const Size = uint128.Size
 
 // ErrOverflow is returned when a result does not fit in 128 bits.
 var ErrOverflow = errors.New("amount overflows 128 bits")
@@ -36,53 +37,45 @@ var ErrOverflow = errors.New("amount overflows 128 bits")
 var ErrUnderflow = errors.New("amount would be negative")
 
 // Units returns n base units.
-func Units(n uint64) Amount { return Amount{lo: n} }
+func Units(n uint64) Amount { return Amount{uint128.From64(n)} }
 
 // Whole returns n whole PHA.
 func Whole(n uint64) Amount {
 	hi, lo := bits.Mul64(n, unitsPerPHA)
-	return Amount{hi: hi, lo: lo}
+	return Amount{uint128.Uint128{Hi: hi, Lo: lo}}
 }
+
+// FromUint128 returns v base units.
+func FromUint128(v uint128.Uint128) Amount { return Amount{v} }
+
+// Uint128 returns a's number of base units.
+func (a Amount) Uint128() uint128.Uint128 { return a.v }
 
 // IsZero reports whether a is zero.
-func (a Amount) IsZero() bool { return a.hi == 0 && a.lo == 0 }
+func (a Amount) IsZero() bool { return a.v.IsZero() }
 
 // Cmp returns -1, 0 or +1 as a is less than, equal to or greater than b.
-func (a Amount) Cmp(b Amount) int {
-	switch {
-	case a.hi < b.hi:
-		return -1
-	case a.hi > b.hi:
-		return 1
-	case a.lo < b.lo:
-		return -1
-	case a.lo > b.lo:
-		return 1
-	}
-	return 0
-}
+func (a Amount) Cmp(b Amount) int { return a.v.Cmp(b.v) }
 
 // LT reports whether a < b.
 func (a Amount) LT(b Amount) bool { return a.Cmp(b) < 0 }
 
 // Add returns a+b or ErrOverflow.
 func (a Amount) Add(b Amount) (Amount, error) {
-	lo, c := bits.Add64(a.lo, b.lo, 0)
-	hi, c := bits.Add64(a.hi, b.hi, c)
-	if c != 0 {
+	s, over := a.v.Add(b.v)
+	if over {
 		return Amount{}, ErrOverflow
 	}
-	return Amount{hi: hi, lo: lo}, nil
+	return Amount{s}, nil
 }
 
 // Sub returns a-b or ErrUnderflow.
 func (a Amount) Sub(b Amount) (Amount, error) {
-	lo, br := bits.Sub64(a.lo, b.lo, 0)
-	hi, br := bits.Sub64(a.hi, b.hi, br)
-	if br != 0 {
+	d, borrow := a.v.Sub(b.v)
+	if borrow {
 		return Amount{}, ErrUnderflow
 	}
-	return Amount{hi: hi, lo: lo}, nil
+	return Amount{d}, nil
 }
 
 // MulDiv returns floor(a*num/den) computed without intermediate overflow
@@ -91,29 +84,26 @@ func (a Amount) MulDiv(num, den Amount) (Amount, error) {
 	if den.IsZero() {
 		return Amount{}, errors.New("amount: division by zero")
 	}
-	p := new(big.Int).Mul(a.Big(), num.Big())
-	p.Quo(p, den.Big())
-	return FromBig(p)
+	v, fits := uint128.MulDiv(a.v, num.v, den.v)
+	if !fits {
+		return Amount{}, ErrOverflow
+	}
+	return Amount{v}, nil
 }
 
 // Big returns a as a big.Int.
-func (a Amount) Big() *big.Int {
-	b := new(big.Int).SetUint64(a.hi)
-	b.Lsh(b, 64)
-	return b.Or(b, new(big.Int).SetUint64(a.lo))
-}
+func (a Amount) Big() *big.Int { return a.v.Big() }
 
 // FromBig converts a non-negative big.Int below 2^128.
 func FromBig(b *big.Int) (Amount, error) {
 	if b.Sign() < 0 {
 		return Amount{}, ErrUnderflow
 	}
-	if b.BitLen() > 128 {
+	v, err := uint128.FromBig(b)
+	if err != nil {
 		return Amount{}, ErrOverflow
 	}
-	var buf [Size]byte
-	b.FillBytes(buf[:])
-	return FromBytes(buf[:])
+	return Amount{v}, nil
 }
 
 // Bytes returns the 16-byte big-endian form used in state and transactions.
@@ -124,26 +114,19 @@ func (a Amount) Bytes() []byte {
 }
 
 // Put writes the 16-byte big-endian form into b, which must hold Size bytes.
-func (a Amount) Put(b []byte) {
-	binary.BigEndian.PutUint64(b[0:8], a.hi)
-	binary.BigEndian.PutUint64(b[8:16], a.lo)
-}
+func (a Amount) Put(b []byte) { a.v.Put(b) }
 
 // FromBytes decodes the 16-byte big-endian form.
 func FromBytes(b []byte) (Amount, error) {
 	if len(b) != Size {
 		return Amount{}, fmt.Errorf("amount: %d bytes, want %d", len(b), Size)
 	}
-	return Amount{hi: binary.BigEndian.Uint64(b[0:8]), lo: binary.BigEndian.Uint64(b[8:16])}, nil
+	v, err := uint128.FromBytes(b)
+	return Amount{v}, err
 }
 
 // String returns the base-unit decimal form, e.g. "1500000000000".
-func (a Amount) String() string {
-	if a.hi == 0 {
-		return fmt.Sprint(a.lo)
-	}
-	return a.Big().String()
-}
+func (a Amount) String() string { return a.v.String() }
 
 // PHA returns the human form with the denomination, e.g. "1.5PHA", without
 // trailing zeros in the fraction.
@@ -196,15 +179,14 @@ func parseDigits(orig, digits string) (Amount, error) {
 			return Amount{}, fmt.Errorf("parse amount %q: unexpected character %q", orig, c)
 		}
 	}
-	b, ok := new(big.Int).SetString(digits, 10)
-	if !ok {
+	v, err := uint128.Parse(digits)
+	if errors.Is(err, uint128.ErrOverflow) {
+		return Amount{}, fmt.Errorf("parse amount %q: %w", orig, ErrOverflow)
+	}
+	if err != nil {
 		return Amount{}, fmt.Errorf("parse amount %q: not a number", orig)
 	}
-	a, err := FromBig(b)
-	if err != nil {
-		return Amount{}, fmt.Errorf("parse amount %q: %w", orig, err)
-	}
-	return a, nil
+	return Amount{v}, nil
 }
 
 // MarshalText writes base units, so JSON holds exact integers as strings.

@@ -35,8 +35,8 @@
 // # Metering
 //
 // Gas must be the same on every replica, so it cannot come from timing.
-// Compile with Metered set parses the module (with internal/js, a fork of
-// github.com/tdewolff/parse/v2/js with one parser fix) and
+// Compile with Metered set parses the module (with internal/third_party/js,
+// a fork of github.com/tdewolff/parse/v2/js with one parser fix) and
 // inserts a tick at the start of every function body (arrow functions,
 // methods, getters, constructors and generators included), every loop body
 // and every catch clause, then prints the module back. A tick decrements a

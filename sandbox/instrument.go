@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/phalanetwork/phala/sandbox/internal/js"
+	"github.com/phalanetwork/phala/sandbox/internal/third_party/js"
 	"github.com/tdewolff/parse/v2"
 )
 

@@ -1620,7 +1620,8 @@ func (p *Parser) parseArrowFuncBody() (list []IStmt) {
 }
 
 func (p *Parser) parseIdentifierExpression(prec OpPrec, ident []byte) IExpr {
-	left := IExpr(p.scope.Use(ident))
+	var left IExpr
+	left = p.scope.Use(ident)
 	return p.parseExpressionSuffix(left, prec, OpPrimary)
 }
 
@@ -2368,7 +2369,8 @@ func (p *Parser) exprToBinding(expr IExpr) (binding IBinding) {
 				bindingArray.Rest = p.exprToBinding(item.Value)
 				break
 			}
-			bindingElement := p.exprToBindingElement(item.Value)
+			var bindingElement BindingElement
+			bindingElement = p.exprToBindingElement(item.Value)
 			bindingArray.List = append(bindingArray.List, bindingElement)
 		}
 		binding = &bindingArray

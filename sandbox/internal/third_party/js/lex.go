@@ -1,6 +1,5 @@
+// Package js is an ECMAScript5.1 lexer following the specifications at http://www.ecma-international.org/ecma-262/5.1/.
 package js
-
-// The lexer follows the specifications at http://www.ecma-international.org/ecma-262/5.1/.
 
 import (
 	"unicode"
@@ -283,16 +282,6 @@ func (l *Lexer) consumeDigit() bool {
 	return false
 }
 
-// consumeHexDigits consumes n hexadecimal digits, reporting whether there were.
-func (l *Lexer) consumeHexDigits(n int) bool {
-	for range n {
-		if !l.consumeHexDigit() {
-			return false
-		}
-	}
-	return true
-}
-
 func (l *Lexer) consumeHexDigit() bool {
 	if c := l.r.Peek(0); (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') {
 		l.r.Move(1)
@@ -335,7 +324,7 @@ func (l *Lexer) consumeUnicodeEscape() bool {
 		}
 		l.r.Rewind(mark)
 		return false
-	} else if !l.consumeHexDigits(4) {
+	} else if !l.consumeHexDigit() || !l.consumeHexDigit() || !l.consumeHexDigit() || !l.consumeHexDigit() {
 		l.r.Rewind(mark)
 		return false
 	}
