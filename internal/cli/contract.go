@@ -7,10 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,43 +14,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
-	"github.com/phalanetwork/phala/sandbox"
 )
-
-// keyFrom returns the private key of the keyring entry named (or
-// addressed) by from.
-func (g *globals) keyFrom(from string) (ed25519.PrivateKey, error) {
-	if from == "" {
-		return nil, fmt.Errorf("--from is required")
-	}
-	kr, err := g.openKeyring()
-	if err != nil {
-		return nil, err
-	}
-	info, err := kr.Find(from)
-	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
-	}
-	return kr.PrivKey(info.Name)
-}
-
-// signer returns the key named by from and a client of the node.
-func (g *globals) signer(from string) (ed25519.PrivateKey, *client.Client, error) {
-	key, err := g.keyFrom(from)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := client.New(g.node)
-	return key, c, err
-}
-
-func parseHex32(s, what string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%s must be 64 hex characters, got %q", what, s)
-	}
-	return [32]byte(b), nil
-}
 
 // contractCall is what exec and query both start from: the contract, the
 // JSON argument, the caller's key and a client.
@@ -79,46 +39,6 @@ func (g *globals) contractCall(from string, args []string, what string) (*contra
 		return nil, err
 	}
 	return &contractCall{id: id, payload: payload, key: key, client: c}, nil
-}
-
-func parseJSONArg(s, what string) (json.RawMessage, error) {
-	if s == "" {
-		return json.RawMessage("null"), nil
-	}
-	if !json.Valid([]byte(s)) {
-		return nil, fmt.Errorf("%s must be JSON, got %q (quote strings: '\"text\"')", what, s)
-	}
-	return json.RawMessage(s), nil
-}
-
-// BundleFile bundles a TypeScript or JavaScript entry file with the
-// relative imports beside it into one ES module, in-process.
-func BundleFile(path string) ([]byte, error) {
-	root := filepath.Dir(path)
-	files := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && p != root {
-			return filepath.SkipDir
-		}
-		switch filepath.Ext(p) {
-		case ".ts", ".js", ".mjs", ".json":
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			files[filepath.ToSlash(rel)] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", root, err)
-	}
-	entry, _ := filepath.Rel(root, path)
-	return sandbox.Bundle(files, filepath.ToSlash(entry))
 }
 
 func newContractCmd(g *globals) *cobra.Command {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -10,23 +9,6 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
-
-// printList queries path for a JSON list and prints it: the list as JSON,
-// or one line per item as text (none, if not empty, for an empty list).
-func printList[T any](ctx context.Context, g *globals, c *client.Client, path, none string, line func(io.Writer, T)) error {
-	var list []T
-	if _, err := c.Query(ctx, path, &list); err != nil {
-		return err
-	}
-	return g.print(list, func(w io.Writer) {
-		if len(list) == 0 && none != "" {
-			fmt.Fprintln(w, none)
-		}
-		for _, item := range list {
-			line(w, item)
-		}
-	})
-}
 
 // waiting is a queued withdrawal of shares, in a pool or a vault.
 type waiting struct {
@@ -73,20 +55,4 @@ func printShared[R, S any](ctx context.Context, g *globals, c *client.Client, pa
 		shares, value, q := hold(s)
 		printHolding(w, who, shares, value, q)
 	})
-}
-
-// withField is v's JSON object with one more field.
-func withField(v any, name string, field any) (map[string]json.RawMessage, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%T is not a JSON object: %w", v, err)
-	}
-	if m[name], err = json.Marshal(field); err != nil {
-		return nil, err
-	}
-	return m, nil
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -267,39 +265,6 @@ func printPool(w io.Writer, p *stakepool.PoolInfo) {
 	}
 }
 
-func parsePool(s string) (uint64, error) {
-	id, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || id == 0 {
-		return 0, fmt.Errorf("pool id must be a positive number, got %q", s)
-	}
-	return id, nil
-}
-
-// parsePercent reads a percentage with up to two decimals as basis points.
-func parsePercent(s string) (uint32, error) {
-	whole, frac, _ := strings.Cut(strings.TrimSuffix(strings.TrimSpace(s), "%"), ".")
-	if len(frac) > 2 {
-		return 0, fmt.Errorf("%q has more than two decimals", s)
-	}
-	w, err := strconv.ParseUint(whole, 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a percentage", s)
-	}
-	f := uint64(0)
-	if frac != "" {
-		if f, err = strconv.ParseUint(frac+strings.Repeat("0", 2-len(frac)), 10, 32); err != nil {
-			return 0, fmt.Errorf("%q is not a percentage", s)
-		}
-	}
-	bps := w*100 + f
-	if bps > stakepool.MaxCommissionBps {
-		return 0, fmt.Errorf("%s%% is above 100%%", s)
-	}
-	return uint32(bps), nil
-}
-
-func percent(bps uint32) string { return fmt.Sprintf("%d.%02d%%", bps/100, bps%100) }
-
 // sharesArg reads a SHARES argument: a number of shares, or "all" for
 // every share the holder has, read from the shares query at path (a pool's
 // or a vault's); none is the error when the holder has none.
@@ -317,26 +282,4 @@ func sharesArg(ctx context.Context, c *client.Client, arg, path, none string) (p
 		return pha.Amount{}, errors.New(none)
 	}
 	return s.Shares, nil
-}
-
-// parseShares reads a number of shares with up to 12 decimals (a share is
-// 10^12 share units, worth 1 PHA at price 1).
-func parseShares(s string) (pha.Amount, error) {
-	if strings.HasSuffix(strings.ToUpper(strings.TrimSpace(s)), pha.Denom) {
-		return pha.Amount{}, fmt.Errorf("%q: give a number of shares, not PHA", s)
-	}
-	a, err := pha.Parse(strings.TrimSpace(s) + pha.Denom)
-	if err != nil {
-		return pha.Amount{}, fmt.Errorf("shares: %w", err)
-	}
-	return a, nil
-}
-
-// formatShares writes share units (a decimal string) as shares.
-func formatShares(units string) string {
-	a, err := pha.Parse(units)
-	if err != nil {
-		return units
-	}
-	return strings.TrimSuffix(a.PHA(), pha.Denom)
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -224,12 +223,4 @@ func printVault(w io.Writer, v *vault.Info) {
 		fmt.Fprintf(w, "  #%d  %s  %s shares worth %s  requested at block %d, the vault leaves its pools at block %d if it still waits\n",
 			q.Seq, q.Account, formatShares(q.Shares.String()), q.Value.PHA(), q.Height, q.Due)
 	}
-}
-
-func parseVault(s string) (uint64, error) {
-	id, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || id == 0 {
-		return 0, fmt.Errorf("vault id must be a positive number, got %q", s)
-	}
-	return id, nil
 }
