@@ -196,12 +196,6 @@ func newPoolInfoCmd(g *globals) *cobra.Command {
 			return fmt.Sprintf("/stakepool/shares/%d/%s", pool, who)
 		},
 		printRecord: printPool,
-		hold: func(s stakepool.SharesInfo) (pha.Amount, pha.Amount, *waiting) {
-			if w := s.Withdrawing; w != nil {
-				return s.Shares, s.Value, &waiting{Seq: w.Seq, Shares: w.Shares, Value: w.Value}
-			}
-			return s.Shares, s.Value, nil
-		},
 	})
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,9 +59,7 @@ func sharesArg(ctx context.Context, c *client.Client, arg, path, none string) (p
 	if arg != "all" {
 		return parseShares(arg)
 	}
-	var s struct {
-		Shares pha.Amount `json:"shares"`
-	}
+	var s holding
 	if _, err := c.Query(ctx, path, &s); err != nil {
 		return pha.Amount{}, err
 	}
@@ -97,14 +96,34 @@ func printQueued(w io.Writer, res *client.Committed, paid, queued string, waits 
 	}
 }
 
+// holding is what the text output shows of an account's shares in a pool
+// or a vault: the fields stakepool.SharesInfo and vault.SharesInfo share.
+type holding struct {
+	Shares pha.Amount `json:"shares"`
+	Value  pha.Amount `json:"value"`
+	// Withdrawing is the account's queued withdrawal, if any.
+	Withdrawing *waiting `json:"withdrawing"`
+}
+
 // waiting is a queued withdrawal of shares, in a pool or a vault.
 type waiting struct {
-	Seq           uint64
-	Shares, Value pha.Amount
+	Seq    uint64     `json:"seq"`
+	Shares pha.Amount `json:"shares"`
+	Value  pha.Amount `json:"value"`
+}
+
+// holdingOf reads the holding out of a pool's or vault's shares answer.
+func holdingOf(v any) (holding, error) {
+	var h holding
+	raw, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(raw, &h)
+	}
+	return h, err
 }
 
 // sharedInfo describes "pool info" or "vault info" over a record R with
-// list items L and holdings S.
+// list items L and shares answers S.
 type sharedInfo[L, R, S any] struct {
 	listPath, none string
 	line           func(io.Writer, L)
@@ -112,8 +131,6 @@ type sharedInfo[L, R, S any] struct {
 	recordPath     func(id uint64) string
 	sharesPath     func(id uint64, who address.Address) string
 	printRecord    func(io.Writer, *R)
-	// hold turns a holding into printHolding's figures.
-	hold func(S) (shares, value pha.Amount, q *waiting)
 }
 
 // run lists every record, or prints the one args names; with account,
@@ -150,10 +167,13 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 	if err != nil {
 		return err
 	}
+	h, err := holdingOf(s)
+	if err != nil {
+		return err
+	}
 	return g.print(out, func(w io.Writer) {
 		si.printRecord(w, &rec)
-		shares, value, q := si.hold(s)
-		printHolding(w, who, shares, value, q)
+		printHolding(w, who, h.Shares, h.Value, h.Withdrawing)
 	})
 }
 

@@ -175,12 +175,6 @@ func newVaultInfoCmd(g *globals) *cobra.Command {
 		recordPath:  func(id uint64) string { return fmt.Sprintf("/vault/vault/%d", id) },
 		sharesPath:  func(id uint64, who address.Address) string { return fmt.Sprintf("/vault/shares/%d/%s", id, who) },
 		printRecord: printVault,
-		hold: func(s vault.SharesInfo) (pha.Amount, pha.Amount, *waiting) {
-			if w := s.Withdrawing; w != nil {
-				return s.Shares, s.Value, &waiting{Seq: w.Seq, Shares: w.Shares, Value: w.Value}
-			}
-			return s.Shares, s.Value, nil
-		},
 	})
 }
 
