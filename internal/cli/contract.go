@@ -7,53 +7,38 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
-// keyFrom returns the private key of the keyring entry named (or
-// addressed) by from.
-func (g *globals) keyFrom(from string) (ed25519.PrivateKey, error) {
-	if from == "" {
-		return nil, fmt.Errorf("--from is required")
-	}
-	kr, err := g.openKeyring()
-	if err != nil {
-		return nil, err
-	}
-	info, err := kr.Find(from)
-	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
-	}
-	return kr.PrivKey(info.Name)
-}
+func newContractCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "contract",
+		Short: "Upload, instantiate, command and query confidential contracts",
+		Long: `Confidential contracts are JavaScript or TypeScript modules that run inside the
+TEE workers of a cluster. Commands are sealed to the contract's key on this
+machine before they are sent; only the caller can open the output. Queries go
+straight to a worker, signed by your key and sealed to the worker.
 
-// signer returns the key named by from and a client of the node.
-func (g *globals) signer(from string) (ed25519.PrivateKey, *client.Client, error) {
-	key, err := g.keyFrom(from)
-	if err != nil {
-		return nil, nil, err
+See docs/contracts.md for the contract API and the examples in examples/contracts.`,
 	}
-	c, err := client.New(g.node)
-	return key, c, err
-}
-
-func parseHex32(s, what string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%s must be 64 hex characters, got %q", what, s)
-	}
-	return [32]byte(b), nil
+	var from string
+	fromFlag(cmd.PersistentFlags(), &from)
+	cmd.AddCommand(
+		newContractUploadCmd(g, &from),
+		newContractInstantiateCmd(g, &from),
+		newContractExecCmd(g, &from),
+		newContractQueryCmd(g, &from),
+		newContractUpgradeCmd(g, &from),
+		newContractInfoCmd(g),
+	)
+	return cmd
 }
 
 // contractCall is what exec and query both start from: the contract, the
@@ -81,275 +66,266 @@ func (g *globals) contractCall(from string, args []string, what string) (*contra
 	return &contractCall{id: id, payload: payload, key: key, client: c}, nil
 }
 
-func parseJSONArg(s, what string) (json.RawMessage, error) {
-	if s == "" {
-		return json.RawMessage("null"), nil
-	}
-	if !json.Valid([]byte(s)) {
-		return nil, fmt.Errorf("%s must be JSON, got %q (quote strings: '\"text\"')", what, s)
-	}
-	return json.RawMessage(s), nil
-}
-
-// BundleFile bundles a TypeScript or JavaScript entry file with the
-// relative imports beside it into one ES module, in-process.
-func BundleFile(path string) ([]byte, error) {
-	root := filepath.Dir(path)
-	files := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && p != root {
-			return filepath.SkipDir
-		}
-		switch filepath.Ext(p) {
-		case ".ts", ".js", ".mjs", ".json":
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			files[filepath.ToSlash(rel)] = string(b)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", root, err)
-	}
-	entry, _ := filepath.Rel(root, path)
-	return sandbox.Bundle(files, filepath.ToSlash(entry))
-}
-
-func newContractCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "contract",
-		Short: "Upload, instantiate, command and query confidential contracts",
-		Long: `Confidential contracts are JavaScript or TypeScript modules that run inside the
-TEE workers of a cluster. Commands are sealed to the contract's key on this
-machine before they are sent; only the caller can open the output. Queries go
-straight to a worker, signed by your key and sealed to the worker.
-
-See docs/contracts.md for the contract API and the examples in examples/contracts.`,
-	}
-	var from string
-	cmd.PersistentFlags().StringVar(&from, "from", "", "key name or address that signs")
-	upload := &cobra.Command{
+func newContractUploadCmd(g *globals, from *string) *cobra.Command {
+	return &cobra.Command{
 		Use:     "upload FILE",
 		Short:   "Bundle a .ts or .js contract with esbuild (in-process) and store it on chain by its SHA-256",
 		Example: "  phala contract upload examples/contracts/token/token.ts --from alice",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			code, err := BundleFile(args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.errOut, "bundled %s: %d KiB; uploading...\n", args[0], (len(code)+1023)/1024)
-			key, c, err := g.signer(from)
-			if err != nil {
-				return err
-			}
-			hash, res, err := c.UploadCode(cmd.Context(), key, code)
-			if err != nil {
-				return err
-			}
-			out := map[string]any{"code_hash": hex.EncodeToString(hash[:]), "size": len(code), "height": res.Height, "tx": res.Hash}
-			return g.print(out, func(w io.Writer) {
-				fmt.Fprintf(w, "code %x (%d bytes) stored in block %d\n", hash, len(code), res.Height)
-			})
+			return runContractUpload(cmd.Context(), g, *from, args)
 		},
 	}
-	var cluster, initArgs string
-	var upgradable bool
-	instantiate := &cobra.Command{
+}
+
+func runContractUpload(ctx context.Context, g *globals, from string, args []string) error {
+	code, err := g.bundled(args[0])
+	if err != nil {
+		return err
+	}
+	key, c, err := g.signer(from)
+	if err != nil {
+		return err
+	}
+	hash, res, err := c.UploadCode(ctx, key, code)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"code_hash": hex.EncodeToString(hash[:]), "size": len(code), "height": res.Height, "tx": res.Hash}
+	return g.print(out, func(w io.Writer) {
+		fmt.Fprintf(w, "code %x (%d bytes) stored in block %d\n", hash, len(code), res.Height)
+	})
+}
+
+// instantiateFlags are the flags of "phala contract instantiate".
+type instantiateFlags struct {
+	cluster, args string
+	upgradable    bool
+}
+
+func newContractInstantiateCmd(g *globals, from *string) *cobra.Command {
+	var f instantiateFlags
+	cmd := &cobra.Command{
 		Use:     "instantiate CODE_HASH --cluster CLUSTER_ID",
 		Short:   "Create a contract from stored code in a cluster; its constructor runs with --args (public JSON)",
 		Example: `  phala contract instantiate 5d1f...a0 --cluster 9c1e...04 --args '{"supply":1000}' --from alice`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			code, err := parseHex32(args[0], "code hash")
-			if err != nil {
-				return err
-			}
-			cl, err := parseHex32(cluster, "--cluster")
-			if err != nil {
-				return err
-			}
-			a, err := parseJSONArg(initArgs, "--args")
-			if err != nil {
-				return err
-			}
-			key, c, err := g.signer(from)
-			if err != nil {
-				return err
-			}
-			id, res, err := c.Instantiate(cmd.Context(), key, code, cl, a, upgradable)
-			if err != nil {
-				return err
-			}
-			out := map[string]any{"contract": hex.EncodeToString(id[:]), "height": res.Height, "tx": res.Hash}
-			return g.print(out, func(w io.Writer) {
-				fmt.Fprintf(w, "contract %x created in block %d\n", id, res.Height)
-			})
+			return runContractInstantiate(cmd.Context(), g, *from, &f, args)
 		},
 	}
-	instantiate.Flags().StringVar(&cluster, "cluster", "", "cluster id to run the contract in (see: phala query clusters)")
-	instantiate.Flags().StringVar(&initArgs, "args", "", "constructor arguments as JSON; public on chain")
-	instantiate.Flags().BoolVar(&upgradable, "upgradable", false, "let the owner upgrade the code later")
+	cmd.Flags().StringVar(&f.cluster, "cluster", "", "cluster id to run the contract in (see: phala query clusters)")
+	cmd.Flags().StringVar(&f.args, "args", "", "constructor arguments as JSON; public on chain")
+	cmd.Flags().BoolVar(&f.upgradable, "upgradable", false, "let the owner upgrade the code later")
+	return cmd
+}
 
-	var gas uint64
-	var wait time.Duration
-	exec := &cobra.Command{
+func runContractInstantiate(ctx context.Context, g *globals, from string, f *instantiateFlags, args []string) error {
+	code, err := parseHex32(args[0], "code hash")
+	if err != nil {
+		return err
+	}
+	cl, err := parseHex32(f.cluster, "--cluster")
+	if err != nil {
+		return err
+	}
+	a, err := parseJSONArg(f.args, "--args")
+	if err != nil {
+		return err
+	}
+	key, c, err := g.signer(from)
+	if err != nil {
+		return err
+	}
+	id, res, err := c.Instantiate(ctx, key, code, cl, a, f.upgradable)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"contract": hex.EncodeToString(id[:]), "height": res.Height, "tx": res.Hash}
+	return g.print(out, func(w io.Writer) {
+		fmt.Fprintf(w, "contract %x created in block %d\n", id, res.Height)
+	})
+}
+
+// execFlags are the flags of "phala contract exec".
+type execFlags struct {
+	gas  uint64
+	wait time.Duration
+}
+
+func newContractExecCmd(g *globals, from *string) *cobra.Command {
+	var f execFlags
+	cmd := &cobra.Command{
 		Use:   "exec CONTRACT_ID JSON",
 		Short: "Seal a command to the contract's key, send it, and print the output once a replica posts it",
 		Example: `  phala contract exec 81a3...9e '{"transfer":{"to":"pha1...","amount":5}}' --from alice
   phala contract exec 81a3...9e '"ping"' --from alice --wait 0   # do not wait for the result`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cc, err := g.contractCall(from, args, "the command")
-			if err != nil {
-				return err
-			}
-			c := cc.client
-			sent, err := c.Exec(cmd.Context(), cc.key, cc.id, cc.payload, gas)
-			if err != nil {
-				return err
-			}
-			if wait <= 0 {
-				out := map[string]any{"contract": args[0], "input": sent.Input, "height": sent.Height, "tx": sent.Hash}
-				return g.print(out, func(w io.Writer) {
-					fmt.Fprintf(w, "command queued as input %d in block %d\n", sent.Input, sent.Height)
-				})
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), wait)
-			defer cancel()
-			r, err := c.WaitResult(ctx, sent)
-			if err != nil {
-				return err
-			}
-			if err := g.print(r, func(w io.Writer) { printResult(w, r) }); err != nil {
-				return err
-			}
-			if !r.OK {
-				return fmt.Errorf("command failed: %s", r.Error)
-			}
-			return nil
+			return runContractExec(cmd.Context(), g, *from, &f, args)
 		},
 	}
-	exec.Flags().Uint64Var(&gas, "gas", 0, "gas limit for this command (default: the chain's per-command limit)")
-	exec.Flags().DurationVar(&wait, "wait", 30*time.Second, "how long to wait for the result; 0 returns once the command is on chain")
+	cmd.Flags().Uint64Var(&f.gas, "gas", 0, "gas limit for this command (default: the chain's per-command limit)")
+	cmd.Flags().DurationVar(&f.wait, "wait", 30*time.Second, "how long to wait for the result; 0 returns once the command is on chain")
+	return cmd
+}
 
+func runContractExec(ctx context.Context, g *globals, from string, f *execFlags, args []string) error {
+	cc, err := g.contractCall(from, args, "the command")
+	if err != nil {
+		return err
+	}
+	c := cc.client
+	sent, err := c.Exec(ctx, cc.key, cc.id, cc.payload, f.gas)
+	if err != nil {
+		return err
+	}
+	if f.wait <= 0 {
+		out := map[string]any{"contract": args[0], "input": sent.Input, "height": sent.Height, "tx": sent.Hash}
+		return g.print(out, func(w io.Writer) {
+			fmt.Fprintf(w, "command queued as input %d in block %d\n", sent.Input, sent.Height)
+		})
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.wait)
+	defer cancel()
+	r, err := c.WaitResult(ctx, sent)
+	if err != nil {
+		return err
+	}
+	if err := g.print(r, func(w io.Writer) { printResult(w, r) }); err != nil {
+		return err
+	}
+	if !r.OK {
+		return fmt.Errorf("command failed: %s", r.Error)
+	}
+	return nil
+}
+
+func newContractQueryCmd(g *globals, from *string) *cobra.Command {
 	var worker string
-	query := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:     "query CONTRACT_ID JSON",
 		Short:   "Send a signed query sealed to a worker of the contract's cluster and print its answer",
 		Example: `  phala contract query 81a3...9e '{"balance":"pha1..."}' --from alice`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var w [32]byte
-			if worker != "" {
-				wid, err := registry.ParseWorkerID(worker)
-				if err != nil {
-					return err
-				}
-				w = [32]byte(wid)
-			}
-			cc, err := g.contractCall(from, args, "the query")
-			if err != nil {
-				return err
-			}
-			r, err := cc.client.QueryContract(cmd.Context(), cc.key, cc.id, cc.payload, w)
-			if err != nil {
-				return err
-			}
-			if err := g.print(r, func(w io.Writer) {
-				if r.OK {
-					fmt.Fprintf(w, "%s\n", r.Value)
-				} else {
-					fmt.Fprintf(w, "query failed: %s\n", r.Error)
-				}
-			}); err != nil {
-				return err
-			}
-			if !r.OK {
-				return fmt.Errorf("query failed")
-			}
-			return nil
+			return runContractQuery(cmd.Context(), g, *from, worker, args)
 		},
 	}
-	query.Flags().StringVar(&worker, "worker", "", "worker id to ask (default: the first member holding the cluster key)")
+	cmd.Flags().StringVar(&worker, "worker", "", "worker id to ask (default: the first member holding the cluster key)")
+	return cmd
+}
 
-	upgrade := &cobra.Command{
+func runContractQuery(ctx context.Context, g *globals, from, worker string, args []string) error {
+	var w [32]byte
+	if worker != "" {
+		wid, err := registry.ParseWorkerID(worker)
+		if err != nil {
+			return err
+		}
+		w = [32]byte(wid)
+	}
+	cc, err := g.contractCall(from, args, "the query")
+	if err != nil {
+		return err
+	}
+	r, err := cc.client.QueryContract(ctx, cc.key, cc.id, cc.payload, w)
+	if err != nil {
+		return err
+	}
+	if err := g.print(r, func(w io.Writer) {
+		if r.OK {
+			fmt.Fprintf(w, "%s\n", r.Value)
+		} else {
+			fmt.Fprintf(w, "query failed: %s\n", r.Error)
+		}
+	}); err != nil {
+		return err
+	}
+	if !r.OK {
+		return fmt.Errorf("query failed")
+	}
+	return nil
+}
+
+func newContractUpgradeCmd(g *globals, from *string) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
 		Use:     "upgrade CONTRACT_ID CODE_HASH",
 		Short:   "Switch an upgradable contract to other stored code; the code's migrate() runs in order with commands",
 		Example: "  phala contract upgrade 81a3...9e 77c0...12 --from alice",
 		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseHex32(args[0], "contract id")
-			if err != nil {
-				return err
-			}
-			code, err := parseHex32(args[1], "code hash")
-			if err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), from, &contracts.MsgUpgrade{Contract: id, Code: code})
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "upgrade queued in block %d\n", res.Height) })
-		},
-	}
-	info := &cobra.Command{
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, err := parseHex32(args[0], "contract id")
+		if err != nil {
+			return nil, err
+		}
+		code, err := parseHex32(args[1], "code hash")
+		if err != nil {
+			return nil, err
+		}
+		return &contracts.MsgUpgrade{Contract: id, Code: code}, nil
+	}, g.reportf("upgrade queued in block %d\n"))
+}
+
+func newContractInfoCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use:     "info [CONTRACT_ID]",
 		Short:   "Show a contract's record (owner, cluster, code versions, keys, inputs and results), or list all",
 		Example: "  phala contract info 81a3...9e --output json\n  phala contract info",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			if len(args) == 0 {
-				return printList(cmd.Context(), g, c, "/contracts/list", "", func(w io.Writer, ct contracts.Contract) {
-					fmt.Fprintf(w, "%x  owner %s  cluster %x  inputs %d  results %d\n", []byte(ct.ID), ct.Owner, []byte(ct.Cluster), ct.Inputs, ct.Results)
-				})
-			}
-			id, err := parseHex32(args[0], "contract id")
-			if err != nil {
-				return err
-			}
-			ct, err := c.Contract(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			var div []contracts.Divergence
-			if _, err := c.Query(cmd.Context(), "/contracts/diverged/"+args[0], &div); err != nil {
-				return err
-			}
-			out := struct {
-				contracts.Contract
-				Diverged []contracts.Divergence `json:"diverged"`
-			}{ct, div}
-			return g.print(out, func(w io.Writer) {
-				fmt.Fprintf(w, "contract   %x\nowner      %s\ncluster    %x\ncode       %x\nupgradable %v\nkey epoch  %d\ninputs     %d\nresults    %d\n",
-					[]byte(ct.ID), ct.Owner, []byte(ct.Cluster), []byte(ct.Code), ct.Upgradable, ct.KeyEpoch, ct.Inputs, ct.Results)
-				if len(ct.ECDHKey) > 0 {
-					fmt.Fprintf(w, "ecdh key   %x\nsign key   %x\n", []byte(ct.ECDHKey), []byte(ct.SignKey))
-				} else {
-					fmt.Fprintln(w, "keys       not published for the current epoch yet")
-				}
-				for _, v := range ct.Versions {
-					fmt.Fprintf(w, "version    %x from input %d (block %d)\n", []byte(v.Code), v.FromInput, v.Height)
-				}
-				for _, d := range div {
-					fmt.Fprintf(w, "DIVERGED   worker %x at input %d (block %d)\n", []byte(d.Worker), d.Input, d.Height)
-				}
-			})
+			return runContractInfo(cmd.Context(), g, args)
 		},
 	}
-	cmd.AddCommand(upload, instantiate, exec, query, upgrade, info)
-	return cmd
+}
+
+// contractView is what "phala contract info CONTRACT_ID" prints.
+type contractView struct {
+	contracts.Contract
+	Diverged []contracts.Divergence `json:"diverged"`
+}
+
+func runContractInfo(ctx context.Context, g *globals, args []string) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return printList(ctx, g, c, "/contracts/list", "", func(w io.Writer, ct contracts.Contract) {
+			fmt.Fprintf(w, "%x  owner %s  cluster %x  inputs %d  results %d\n", []byte(ct.ID), ct.Owner, []byte(ct.Cluster), ct.Inputs, ct.Results)
+		})
+	}
+	id, err := parseHex32(args[0], "contract id")
+	if err != nil {
+		return err
+	}
+	ct, err := c.Contract(ctx, id)
+	if err != nil {
+		return err
+	}
+	var div []contracts.Divergence
+	if _, err := c.Query(ctx, "/contracts/diverged/"+args[0], &div); err != nil {
+		return err
+	}
+	out := contractView{ct, div}
+	return g.print(out, func(w io.Writer) { printContract(w, &out) })
+}
+
+func printContract(w io.Writer, v *contractView) {
+	ct := &v.Contract
+	fmt.Fprintf(w, "contract   %x\nowner      %s\ncluster    %x\ncode       %x\nupgradable %v\nkey epoch  %d\ninputs     %d\nresults    %d\n",
+		[]byte(ct.ID), ct.Owner, []byte(ct.Cluster), []byte(ct.Code), ct.Upgradable, ct.KeyEpoch, ct.Inputs, ct.Results)
+	if len(ct.ECDHKey) > 0 {
+		fmt.Fprintf(w, "ecdh key   %x\nsign key   %x\n", []byte(ct.ECDHKey), []byte(ct.SignKey))
+	} else {
+		fmt.Fprintln(w, "keys       not published for the current epoch yet")
+	}
+	for _, ver := range ct.Versions {
+		fmt.Fprintf(w, "version    %x from input %d (block %d)\n", []byte(ver.Code), ver.FromInput, ver.Height)
+	}
+	for _, d := range v.Diverged {
+		fmt.Fprintf(w, "DIVERGED   worker %x at input %d (block %d)\n", []byte(d.Worker), d.Input, d.Height)
+	}
 }
 
 func printResult(w io.Writer, r *client.CommandResult) {

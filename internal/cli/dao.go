@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/dao"
@@ -21,14 +23,16 @@ import (
 // newDAOCmds are the DAO's subcommands of "phala gov".
 func newDAOCmds(g *globals) []*cobra.Command {
 	var from string
-	needFrom := func() error {
-		if from == "" {
-			return fmt.Errorf("--from is required")
-		}
-		return nil
+	cmds := []*cobra.Command{newDAOProposeCmd(g, &from), newDAOVoteCmd(g, &from), newDAOLockCmd(g, &from, false), newDAOLockCmd(g, &from, true)}
+	for _, c := range cmds {
+		fromFlag(c.Flags(), &from)
 	}
+	return append(cmds, newDAOTallyCmd(g), newDAOListCmd(g), newDAOWeightCmd(g))
+}
+
+func newDAOProposeCmd(g *globals, from *string) *cobra.Command {
 	var title, deposit string
-	propose := &cobra.Command{
+	cmd := newSendCmd(g, from, &cobra.Command{
 		Use:   "propose KIND [ARGS...]",
 		Short: "Open a DAO proposal with a deposit (kinds: text, allow-measurement, remove-measurement, add-gatekeeper, rotate-keys, set-param, treasury-spend)",
 		Long: `Open a DAO proposal signed by --from, moving --deposit (at least the DAO's
@@ -53,40 +57,43 @@ A proposal whose action would not apply now is refused when proposed.`,
   phala gov propose set-param keys rotation_period 86400 --title "Rotate daily" --deposit 10PHA --from alice
   phala gov propose treasury-spend phala1q...x 500PHA --title "Grant" --deposit 10PHA --from alice`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			action, err := parseAction(args[0], args[1:])
-			if err != nil {
-				return err
-			}
-			amt, err := pha.Parse(deposit)
-			if err != nil {
-				return fmt.Errorf("--deposit: %w", err)
-			}
-			if title == "" {
-				title = args[0]
-			}
-			msg := &dao.MsgPropose{Title: title, Deposit: amt, Action: action}
-			if err := msg.ValidateBasic(); err != nil {
-				return err
-			}
-			if err := needFrom(); err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), from, msg)
-			if err != nil {
-				return err
-			}
-			id, _ := res.Attr(dao.EventPropose, dao.AttrProposal)
-			return g.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "proposal %s opened in block %d; vote with: phala gov vote %s yes --from KEY\n", id, res.Height, id)
-			})
-		},
-	}
-	propose.Flags().StringVar(&title, "title", "", "the proposal's title (default: the kind)")
-	propose.Flags().StringVar(&deposit, "deposit", "", "deposit, e.g. 10PHA (at least the DAO's min_deposit)")
-	_ = propose.MarkFlagRequired("deposit")
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		return proposeMsg(title, deposit, args)
+	}, func(res *client.Committed, _ []string) error {
+		id, _ := res.Attr(dao.EventPropose, dao.AttrProposal)
+		return g.print(res, func(w io.Writer) {
+			fmt.Fprintf(w, "proposal %s opened in block %d; vote with: phala gov vote %s yes --from KEY\n", id, res.Height, id)
+		})
+	})
+	cmd.Flags().StringVar(&title, "title", "", "the proposal's title (default: the kind)")
+	cmd.Flags().StringVar(&deposit, "deposit", "", "deposit, e.g. 10PHA (at least the DAO's min_deposit)")
+	_ = cmd.MarkFlagRequired("deposit")
+	return cmd
+}
 
-	vote := &cobra.Command{
+// proposeMsg builds "phala gov propose KIND ARGS..." with --title and
+// --deposit, checked as the chain would.
+func proposeMsg(title, deposit string, args []string) (tx.Msg, error) {
+	action, err := parseAction(args[0], args[1:])
+	if err != nil {
+		return nil, err
+	}
+	amt, err := pha.Parse(deposit)
+	if err != nil {
+		return nil, fmt.Errorf("--deposit: %w", err)
+	}
+	if title == "" {
+		title = args[0]
+	}
+	msg := &dao.MsgPropose{Title: title, Deposit: amt, Action: action}
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
+func newDAOVoteCmd(g *globals, from *string) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
 		Use:   "vote PROPOSAL_ID yes|no|abstain",
 		Short: "Vote on a DAO proposal; voting again changes the vote until the period ends",
 		Long: `Cast --from's vote on a proposal in its voting period. One vote per
@@ -96,112 +103,115 @@ the proposal is tallied (so weight moved after voting does not count twice).
 Abstain counts toward the quorum but not the threshold.`,
 		Example: "  phala gov vote 3 yes --from alice --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("proposal id: %w", err)
-			}
-			opt, err := dao.ParseOption(args[1])
-			if err != nil {
-				return err
-			}
-			if err := needFrom(); err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), from, &dao.MsgVote{Proposal: id, Option: opt})
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "voted %s on proposal %d in block %d\n", args[1], id, res.Height) })
-		},
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, err := parseProposalID(args[0])
+		if err != nil {
+			return nil, err
+		}
+		opt, err := dao.ParseOption(args[1])
+		if err != nil {
+			return nil, err
+		}
+		return &dao.MsgVote{Proposal: id, Option: opt}, nil
+	}, func(res *client.Committed, args []string) error {
+		id, _ := parseProposalID(args[0])
+		return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "voted %s on proposal %d in block %d\n", args[1], id, res.Height) })
+	})
+}
+
+func parseProposalID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("proposal id: %w", err)
 	}
-	lockCmd := func(unlock bool) *cobra.Command {
-		c := &cobra.Command{
-			Use:     "lock AMOUNT",
-			Short:   "Lock PHA in the DAO for voting weight",
-			Example: "  phala gov lock 1000PHA --from alice --keyring-backend test --home ~/.phala/devnet",
-			Args:    cobra.ExactArgs(1),
+	return id, nil
+}
+
+// newDAOLockCmd is "phala gov lock" or, with unlock, "phala gov unlock".
+func newDAOLockCmd(g *globals, from *string, unlock bool) *cobra.Command {
+	c := &cobra.Command{
+		Use:     "lock AMOUNT",
+		Short:   "Lock PHA in the DAO for voting weight",
+		Example: "  phala gov lock 1000PHA --from alice --keyring-backend test --home ~/.phala/devnet",
+		Args:    cobra.ExactArgs(1),
+	}
+	if unlock {
+		c.Use, c.Short = "unlock AMOUNT", "Unlock PHA: it stops counting at once and returns after the DAO's unlock_delay blocks"
+		c.Example = "  phala gov unlock 400PHA --from alice --keyring-backend test --home ~/.phala/devnet"
+	}
+	return newSendCmd(g, from, c, func(_ context.Context, args []string) (tx.Msg, error) {
+		amt, err := pha.Parse(args[0])
+		if err != nil {
+			return nil, err
 		}
 		if unlock {
-			c.Use, c.Short = "unlock AMOUNT", "Unlock PHA: it stops counting at once and returns after the DAO's unlock_delay blocks"
-			c.Example = "  phala gov unlock 400PHA --from alice --keyring-backend test --home ~/.phala/devnet"
+			return &dao.MsgUnlock{Amount: amt}, nil
 		}
-		c.RunE = func(cmd *cobra.Command, args []string) error {
-			amt, err := pha.Parse(args[0])
-			if err != nil {
-				return err
-			}
-			if err := needFrom(); err != nil {
-				return err
-			}
-			var res *client.Committed
-			if unlock {
-				res, err = g.sendFrom(cmd.Context(), from, &dao.MsgUnlock{Amount: amt})
-			} else {
-				res, err = g.sendFrom(cmd.Context(), from, &dao.MsgLock{Amount: amt})
-			}
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "committed in block %d\n", res.Height) })
-		}
-		return c
-	}
-	tally := &cobra.Command{
+		return &dao.MsgLock{Amount: amt}, nil
+	}, nil)
+}
+
+func newDAOTallyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use:   "tally PROPOSAL_ID",
 		Short: "Show a proposal and its tally (the live count while voting, the final one after)",
 		Example: `  phala gov tally 3
   phala gov tally 3 --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := strconv.ParseUint(args[0], 10, 64); err != nil {
-				return fmt.Errorf("proposal id: %w", err)
-			}
-			c, err := client.New(g.node)
-			if err != nil {
+			if _, err := parseProposalID(args[0]); err != nil {
 				return err
 			}
-			var p dao.Proposal
-			if _, err := c.Query(cmd.Context(), "/dao/proposal/"+args[0], &p); err != nil {
-				return err
-			}
-			return g.print(p, func(w io.Writer) { printProposal(w, p, true) })
+			return queryPrint(cmd.Context(), g, "/dao/proposal/"+args[0], func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
 		},
 	}
-	list := &cobra.Command{
+}
+
+// daoList is what "phala gov list" prints.
+type daoList struct {
+	Params    dao.Params     `json:"params"`
+	Proposals []dao.Proposal `json:"proposals"`
+}
+
+func newDAOListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use:     "list",
 		Short:   "List DAO proposals with their status, and the DAO's params",
 		Example: "  phala gov list --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			var out struct {
-				Params    dao.Params     `json:"params"`
-				Proposals []dao.Proposal `json:"proposals"`
-			}
-			if _, err := c.Query(cmd.Context(), "/dao/params", &out.Params); err != nil {
-				return err
-			}
-			if _, err := c.Query(cmd.Context(), "/dao/proposals", &out.Proposals); err != nil {
-				return err
-			}
-			return g.print(out, func(w io.Writer) {
-				p := out.Params
-				fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
-					p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
-				if len(out.Proposals) == 0 {
-					fmt.Fprintln(w, "no proposals")
-				}
-				for _, pr := range out.Proposals {
-					printProposal(w, pr, false)
-				}
-			})
+			return runDAOList(cmd.Context(), g)
 		},
 	}
-	weight := &cobra.Command{
+}
+
+func runDAOList(ctx context.Context, g *globals) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var out daoList
+	if _, err := c.Query(ctx, "/dao/params", &out.Params); err != nil {
+		return err
+	}
+	if _, err := c.Query(ctx, "/dao/proposals", &out.Proposals); err != nil {
+		return err
+	}
+	return g.print(out, func(w io.Writer) {
+		p := out.Params
+		fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
+			p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
+		if len(out.Proposals) == 0 {
+			fmt.Fprintln(w, "no proposals")
+		}
+		for _, pr := range out.Proposals {
+			printProposal(w, pr, false)
+		}
+	})
+}
+
+func newDAOWeightCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
 		Use:     "weight ADDRESS",
 		Short:   "Show an account's voting weight: PHA locked in the DAO plus stake-pool value",
 		Example: "  phala gov weight phala1q...x",
@@ -210,27 +220,16 @@ Abstain counts toward the quorum but not the threshold.`,
 			if _, err := address.Parse(args[0]); err != nil {
 				return err
 			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			var wt dao.Weight
-			if _, err := c.Query(cmd.Context(), "/dao/weight/"+args[0], &wt); err != nil {
-				return err
-			}
-			return g.print(wt, func(w io.Writer) {
-				fmt.Fprintf(w, "weight %s (locked %s, staked %s) of %s in all\n", wt.Weight.PHA(), wt.Locked.PHA(), wt.Staked.PHA(), wt.Total.PHA())
-				for _, u := range wt.Unlocking {
-					fmt.Fprintf(w, "  unlocking %s, back at height %d\n", u.Amount.PHA(), u.Release)
-				}
-			})
+			return queryPrint(cmd.Context(), g, "/dao/weight/"+args[0], printWeight)
 		},
 	}
-	cmds := []*cobra.Command{propose, vote, lockCmd(false), lockCmd(true)}
-	for _, c := range cmds {
-		c.Flags().StringVar(&from, "from", "", "key name or address that signs")
+}
+
+func printWeight(w io.Writer, wt *dao.Weight) {
+	fmt.Fprintf(w, "weight %s (locked %s, staked %s) of %s in all\n", wt.Weight.PHA(), wt.Locked.PHA(), wt.Staked.PHA(), wt.Total.PHA())
+	for _, u := range wt.Unlocking {
+		fmt.Fprintf(w, "  unlocking %s, back at height %d\n", u.Amount.PHA(), u.Release)
 	}
-	return append(cmds, tally, list, weight)
 }
 
 func printProposal(w io.Writer, p dao.Proposal, full bool) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -21,62 +22,74 @@ func newQueryKeysCmd(g *globals) *cobra.Command {
 		Example: "  phala query keys --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			var st keys.State
-			if _, err := c.Query(cmd.Context(), "/keys/state", &st); err != nil {
-				return err
-			}
-			var cls []clusters.Cluster
-			if _, err := c.Query(cmd.Context(), "/clusters/list", &cls); err != nil {
-				return err
-			}
-			type clusterEpoch struct {
-				ID         keys.Hex `json:"id"`
-				Epoch      uint64   `json:"epoch"`
-				Generation uint64   `json:"generation"`
-				Members    int      `json:"members"`
-				Holders    int      `json:"holders"`
-			}
-			out := struct {
-				keys.State
-				Clusters []clusterEpoch `json:"cluster_epochs"`
-			}{State: st, Clusters: []clusterEpoch{}}
-			for _, cl := range cls {
-				out.Clusters = append(out.Clusters, clusterEpoch{cl.ID, cl.Epoch, cl.Generation, len(cl.Members), len(cl.Holders)})
-			}
-			return g.print(out, func(w io.Writer) {
-				if st.Generation == nil {
-					fmt.Fprintln(w, "generation:  none yet (waiting for the first gatekeeper)")
-				} else {
-					fmt.Fprintf(w, "generation:  %d (since height %d)\nsign key:    %x\necdh key:    %x\n", st.Generation.Number, st.Generation.Height, []byte(st.Generation.SignKey), []byte(st.Generation.ECDHKey))
-				}
-				auth := "the DAO (" + st.Governor.String() + ")"
-				if !st.Authority.IsZero() {
-					auth += " and the genesis (devnet) authority " + st.Authority.String()
-				}
-				fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, auth, len(st.Gatekeepers))
-				for _, gk := range st.Gatekeepers {
-					fmt.Fprintf(w, "  %x  added at %d  holds key: %t  bonded: %s\n", []byte(gk.Worker), gk.Added, gk.Holds, gk.Bonded.PHA())
-					for _, u := range gk.Unbonding {
-						fmt.Fprintf(w, "      unbonding %s, back to the operator at height %d\n", u.Amount.PHA(), u.Release)
-					}
-				}
-				fmt.Fprintf(w, "election:    top %d by bond, ties by id; unbond delay %d blocks; bonds held by %s\n", st.Params.MaxGatekeepers, st.Params.UnbondDelay, st.BondAccount)
-				if st.Running != nil {
-					fmt.Fprintf(w, "running:     round %d to generation %d, phase %s, deadline height %d\n", st.Running.Round, st.Running.Generation, st.Running.Phase, st.Running.Deadline)
-				}
-				if st.ResumeHeight > 0 {
-					fmt.Fprintf(w, "key traffic: resumes (resumed) at height %d\n", st.ResumeHeight)
-				}
-				fmt.Fprintf(w, "clusters:    %d\n", len(out.Clusters))
-				for _, cl := range out.Clusters {
-					fmt.Fprintf(w, "  %x  epoch %d of generation %d  %d/%d members hold the key\n", []byte(cl.ID), cl.Epoch, cl.Generation, cl.Holders, cl.Members)
-				}
-			})
+			return runQueryKeys(cmd.Context(), g)
 		},
+	}
+}
+
+// clusterEpoch is a cluster's line in "phala query keys".
+type clusterEpoch struct {
+	ID         keys.Hex `json:"id"`
+	Epoch      uint64   `json:"epoch"`
+	Generation uint64   `json:"generation"`
+	Members    int      `json:"members"`
+	Holders    int      `json:"holders"`
+}
+
+// keysView is what "phala query keys" prints.
+type keysView struct {
+	keys.State
+	Clusters []clusterEpoch `json:"cluster_epochs"`
+}
+
+func runQueryKeys(ctx context.Context, g *globals) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var st keys.State
+	if _, err := c.Query(ctx, "/keys/state", &st); err != nil {
+		return err
+	}
+	var cls []clusters.Cluster
+	if _, err := c.Query(ctx, "/clusters/list", &cls); err != nil {
+		return err
+	}
+	out := keysView{State: st, Clusters: []clusterEpoch{}}
+	for _, cl := range cls {
+		out.Clusters = append(out.Clusters, clusterEpoch{cl.ID, cl.Epoch, cl.Generation, len(cl.Members), len(cl.Holders)})
+	}
+	return g.print(out, func(w io.Writer) { printKeys(w, &out) })
+}
+
+func printKeys(w io.Writer, out *keysView) {
+	st := &out.State
+	if st.Generation == nil {
+		fmt.Fprintln(w, "generation:  none yet (waiting for the first gatekeeper)")
+	} else {
+		fmt.Fprintf(w, "generation:  %d (since height %d)\nsign key:    %x\necdh key:    %x\n", st.Generation.Number, st.Generation.Height, []byte(st.Generation.SignKey), []byte(st.Generation.ECDHKey))
+	}
+	auth := "the DAO (" + st.Governor.String() + ")"
+	if !st.Authority.IsZero() {
+		auth += " and the genesis (devnet) authority " + st.Authority.String()
+	}
+	fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, auth, len(st.Gatekeepers))
+	for _, gk := range st.Gatekeepers {
+		fmt.Fprintf(w, "  %x  added at %d  holds key: %t  bonded: %s\n", []byte(gk.Worker), gk.Added, gk.Holds, gk.Bonded.PHA())
+		for _, u := range gk.Unbonding {
+			fmt.Fprintf(w, "      unbonding %s, back to the operator at height %d\n", u.Amount.PHA(), u.Release)
+		}
+	}
+	fmt.Fprintf(w, "election:    top %d by bond, ties by id; unbond delay %d blocks; bonds held by %s\n", st.Params.MaxGatekeepers, st.Params.UnbondDelay, st.BondAccount)
+	if st.Running != nil {
+		fmt.Fprintf(w, "running:     round %d to generation %d, phase %s, deadline height %d\n", st.Running.Round, st.Running.Generation, st.Running.Phase, st.Running.Deadline)
+	}
+	if st.ResumeHeight > 0 {
+		fmt.Fprintf(w, "key traffic: resumes (resumed) at height %d\n", st.ResumeHeight)
+	}
+	fmt.Fprintf(w, "clusters:    %d\n", len(out.Clusters))
+	for _, cl := range out.Clusters {
+		fmt.Fprintf(w, "  %x  epoch %d of generation %d  %d/%d members hold the key\n", []byte(cl.ID), cl.Epoch, cl.Generation, cl.Holders, cl.Members)
 	}
 }
 
@@ -86,7 +99,19 @@ func newGovCmd(g *globals) *cobra.Command {
 		Short: "Governance: DAO proposals and votes; add-gatekeeper and rotate-keys by a devnet's genesis authority",
 	}
 	var from string
-	add := &cobra.Command{
+	cmd.AddCommand(newGovAddGatekeeperCmd(g, &from), newGovRotateKeysCmd(g, &from))
+	cmd.AddCommand(newDAOCmds(g)...)
+	return cmd
+}
+
+// authorityFlag registers --from for the commands the key authority signs.
+func authorityFlag(cmd *cobra.Command, from *string) *cobra.Command {
+	cmd.Flags().StringVar(from, "from", "authority", "key name or address of the key authority")
+	return cmd
+}
+
+func newGovAddGatekeeperCmd(g *globals, from *string) *cobra.Command {
+	return authorityFlag(newSendCmd(g, from, &cobra.Command{
 		Use:   "add-gatekeeper WORKER_ID",
 		Short: "Make a registered worker a gatekeeper (signed by the key authority)",
 		Long: `Make a registered worker a gatekeeper. The chain accepts it only from the
@@ -96,20 +121,16 @@ the master key inside its enclave; later ones receive it, encrypted to them,
 from a gatekeeper that holds it.`,
 		Example: "  phala gov add-gatekeeper 5f1c...e2 --from authority --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := registry.ParseWorkerID(args[0])
-			if err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), from, &keys.MsgAddGatekeeper{Worker: id})
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "gatekeeper added in block %d (tx %s)\n", res.Height, res.Hash) })
-		},
-	}
-	add.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
-	rotate := &cobra.Command{
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, err := registry.ParseWorkerID(args[0])
+		return &keys.MsgAddGatekeeper{Worker: id}, err
+	}, func(res *client.Committed, _ []string) error {
+		return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "gatekeeper added in block %d (tx %s)\n", res.Height, res.Hash) })
+	}), from)
+}
+
+func newGovRotateKeysCmd(g *globals, from *string) *cobra.Command {
+	return authorityFlag(newSendCmd(g, from, &cobra.Command{
 		Use:   "rotate-keys",
 		Short: "Start a master-key rotation (signed by the key authority)",
 		Long: `Start a master-key rotation. The chain elects the new gatekeeper set (the
@@ -122,25 +143,21 @@ rotation that stalls past rotation_timeout is aborted and retried without the
 members that did not act. Follow it with 'phala query keys'.`,
 		Example: "  phala gov rotate-keys --from authority --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := g.sendFrom(cmd.Context(), from, &keys.MsgRotate{})
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "rotation started in block %d\n", res.Height) })
-		},
-	}
-	rotate.Flags().StringVar(&from, "from", "authority", "key name or address of the key authority")
-	cmd.AddCommand(add, rotate)
-	cmd.AddCommand(newDAOCmds(g)...)
-	return cmd
+	}, func(context.Context, []string) (tx.Msg, error) { return &keys.MsgRotate{}, nil },
+		g.reportf("rotation started in block %d\n")), from)
+}
+
+// bondFlags are the flags of "phala tx gatekeeper-bond" and -unbond.
+type bondFlags struct {
+	confirmFlags
+	from   string
+	unbond bool
 }
 
 // newGatekeeperBondCmd is "phala tx gatekeeper-bond" or, with unbond,
 // "phala tx gatekeeper-unbond".
 func newGatekeeperBondCmd(g *globals, unbond bool) *cobra.Command {
-	var from, feeStr string
-	var yes bool
+	f := bondFlags{unbond: unbond}
 	cmd := &cobra.Command{
 		Use:   "gatekeeper-bond GATEKEEPER_ID AMOUNT",
 		Short: "Bond PHA to a gatekeeper you operate; the most bonded gatekeepers are elected at each key rotation",
@@ -154,6 +171,9 @@ units (1 PHA = 10^12 units). The fee defaults to the chain's minimum.`,
 		Example: `  phala tx gatekeeper-bond 5f1c...e2 100PHA --from worker0 --home ~/.phala/devnet --keyring-backend test --yes
   phala tx gatekeeper-bond 5f1c...e2 2500PHA --from ops --fee 0.001PHA --output json`,
 		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runGatekeeperBond(cmd.Context(), g, &f, args)
+		},
 	}
 	if unbond {
 		cmd.Use = "gatekeeper-unbond GATEKEEPER_ID AMOUNT"
@@ -166,74 +186,51 @@ height). Only the operator that bonded may unbond, and at most what is bonded.
 GATEKEEPER_ID and AMOUNT are as for 'phala tx gatekeeper-bond'.`
 		cmd.Example = `  phala tx gatekeeper-unbond 5f1c...e2 40PHA --from worker0 --home ~/.phala/devnet --keyring-backend test --yes`
 	}
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		id, err := registry.ParseWorkerID(args[0])
-		if err != nil {
-			return err
-		}
-		amount, err := pha.Parse(args[1])
-		if err != nil {
-			return err
-		}
-		var msg tx.Msg = &keys.MsgBond{Gatekeeper: id, Amount: amount}
-		if unbond {
-			msg = &keys.MsgUnbond{Gatekeeper: id, Amount: amount}
-		}
-		if err := msg.ValidateBasic(); err != nil {
-			return err
-		}
-		var fee pha.Amount
-		if feeStr != "" {
-			if fee, err = pha.Parse(feeStr); err != nil {
-				return fmt.Errorf("--fee: %w", err)
-			}
-		}
-		if from == "" {
-			return fmt.Errorf("--from is required: the key of the gatekeeper's operator")
-		}
-		kr, err := g.openKeyring()
-		if err != nil {
-			return err
-		}
-		info, err := kr.Find(from)
-		if err != nil {
-			return fmt.Errorf("--from: %w", err)
-		}
-		if !yes {
-			q := fmt.Sprintf("Bond %s from %s (%s) to gatekeeper %s?", amount.PHA(), info.Name, info.Address, id)
-			if unbond {
-				q = fmt.Sprintf("Unbond %s from gatekeeper %s, back to %s (%s) after the unbond delay?", amount.PHA(), id, info.Name, info.Address)
-			}
-			ok, err := confirm(g.in, g.errOut, q)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("cancelled")
-			}
-		}
-		key, err := kr.PrivKey(info.Name)
-		if err != nil {
-			return err
-		}
-		c, err := client.New(g.node)
-		if err != nil {
-			return err
-		}
-		res, err := c.Send(cmd.Context(), key, fee, "", msg)
-		if err != nil {
-			return err
-		}
-		return g.print(res, func(w io.Writer) {
-			fmt.Fprintf(w, "committed in block %d\ntx hash: %s\nfee: %s\n", res.Height, res.Hash, res.Fee)
-			if unbond {
-				fmt.Fprintln(w, "the PHA returns after unbond_delay blocks; see 'phala query keys'")
-			}
-		})
-	}
-	f := cmd.Flags()
-	f.StringVar(&from, "from", "", "key name or address of the gatekeeper's operator (signs and pays)")
-	f.StringVar(&feeStr, "fee", "", "fee in PHA (default: the chain's minimum fee)")
-	f.BoolVarP(&yes, "yes", "y", false, "send without asking for confirmation")
+	cmd.Flags().StringVar(&f.from, "from", "", "key name or address of the gatekeeper's operator (signs and pays)")
+	f.register(cmd.Flags())
 	return cmd
+}
+
+func runGatekeeperBond(ctx context.Context, g *globals, f *bondFlags, args []string) error {
+	id, err := registry.ParseWorkerID(args[0])
+	if err != nil {
+		return err
+	}
+	amount, err := pha.Parse(args[1])
+	if err != nil {
+		return err
+	}
+	var msg tx.Msg = &keys.MsgBond{Gatekeeper: id, Amount: amount}
+	if f.unbond {
+		msg = &keys.MsgUnbond{Gatekeeper: id, Amount: amount}
+	}
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	fee, err := parseFee(f.fee)
+	if err != nil {
+		return err
+	}
+	if f.from == "" {
+		return fmt.Errorf("--from is required: the key of the gatekeeper's operator")
+	}
+	kr, err := g.openKeyring()
+	if err != nil {
+		return err
+	}
+	info, err := kr.Find(f.from)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	q := fmt.Sprintf("Bond %s from %s (%s) to gatekeeper %s?", amount.PHA(), info.Name, info.Address, id)
+	extra := ""
+	if f.unbond {
+		q = fmt.Sprintf("Unbond %s from gatekeeper %s, back to %s (%s) after the unbond delay?", amount.PHA(), id, info.Name, info.Address)
+		extra = "the PHA returns after unbond_delay blocks; see 'phala query keys'"
+	}
+	res, err := g.sendConfirmed(ctx, kr, info, fee, "", f.yes, q, msg)
+	if err != nil {
+		return err
+	}
+	return g.printTxResult(res, extra)
 }

@@ -216,19 +216,11 @@ func newQueryWorkersCmd(g *globals) *cobra.Command {
 		Example: "  phala query workers --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			var ws []registry.Worker
-			if _, err := c.Query(cmd.Context(), "/registry/workers", &ws); err != nil {
-				return err
-			}
-			return g.print(ws, func(w io.Writer) {
-				if len(ws) == 0 {
+			return queryPrint(cmd.Context(), g, "/registry/workers", func(w io.Writer, ws *[]registry.Worker) {
+				if len(*ws) == 0 {
 					fmt.Fprintln(w, "no workers registered")
 				}
-				for _, wk := range ws {
+				for _, wk := range *ws {
 					fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
 				}
 			})
@@ -247,15 +239,7 @@ func newQueryWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			var wk registry.Worker
-			if _, err := c.Query(cmd.Context(), "/registry/worker/"+id.String(), &wk); err != nil {
-				return err
-			}
-			return g.print(wk, func(w io.Writer) {
+			return queryPrint(cmd.Context(), g, "/registry/worker/"+id.String(), func(w io.Writer, wk *registry.Worker) {
 				fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
 					wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
 			})

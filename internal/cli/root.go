@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -109,15 +108,4 @@ func (g *globals) keyringHome() string {
 		return g.keyringDir
 	}
 	return g.home
-}
-
-// print writes v as JSON with --output json, or calls text otherwise.
-func (g *globals) print(v any, text func(w io.Writer)) error {
-	if g.output == "json" {
-		enc := json.NewEncoder(g.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	text(g.out)
-	return nil
 }

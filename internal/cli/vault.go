@@ -1,10 +1,9 @@
 package cli
 
 import (
-	"crypto/ed25519"
+	"context"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -29,177 +28,15 @@ queue; one that waits past 3 × the pools' grace period makes the vault
 withdraw everything from its pools.`,
 	}
 	var from string
-	cmd.PersistentFlags().StringVar(&from, "from", "", "key name or address that signs")
-	send := func(cmd *cobra.Command, msg tx.Msg) error {
-		res, err := g.sendFrom(cmd.Context(), from, msg)
-		if err != nil {
-			return err
-		}
-		return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "committed in block %d\n", res.Height) })
-	}
-
-	var commission string
-	create := &cobra.Command{
-		Use:     "create",
-		Short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
-		Example: "  phala vault create --commission 5 --from alice --keyring-backend test --home ~/.phala/devnet",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			bps, err := parsePercent(commission)
-			if err != nil {
-				return fmt.Errorf("--commission: %w", err)
-			}
-			res, err := g.sendFrom(cmd.Context(), from, &vault.MsgCreate{CommissionBps: bps})
-			if err != nil {
-				return err
-			}
-			id, _ := res.Attr(vault.EventCreated, vault.AttrVault)
-			return g.print(vaultCreated{Committed: res, Vault: id}, func(w io.Writer) {
-				fmt.Fprintf(w, "vault %s created in block %d; see it with: phala vault info %s\n", id, res.Height, id)
-			})
-		},
-	}
-	create.Flags().StringVar(&commission, "commission", "0", "owner's commission on gains in percent, up to two decimals")
-
-	deposit := &cobra.Command{
-		Use:     "deposit VAULT AMOUNT",
-		Short:   "Deposit PHA into a vault for shares at its current price",
-		Example: "  phala vault deposit 1 5000PHA --from bob",
-		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseVault(args[0])
-			if err != nil {
-				return err
-			}
-			amount, err := pha.Parse(args[1])
-			if err != nil {
-				return err
-			}
-			return send(cmd, &vault.MsgDeposit{Vault: id, Amount: amount})
-		},
-	}
-
-	withdraw := &cobra.Command{
-		Use:   "withdraw VAULT SHARES|all",
-		Short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
-		Example: `  phala vault withdraw 1 250.5 --from bob
-  phala vault withdraw 1 all --from bob`,
-		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseVault(args[0])
-			if err != nil {
-				return err
-			}
-			key, c, err := g.signer(from)
-			if err != nil {
-				return err
-			}
-			who := address.FromPubKey(key.Public().(ed25519.PublicKey))
-			shares, err := sharesArg(cmd.Context(), c, args[1], fmt.Sprintf("/vault/shares/%d/%s", id, who),
-				fmt.Sprintf("%s holds no shares of vault %d", who, id))
-			if err != nil {
-				return err
-			}
-			res, err := c.Send(cmd.Context(), key, pha.Amount{}, "", &vault.MsgWithdraw{Vault: id, Shares: shares})
-			if err != nil {
-				return err
-			}
-			queued, waits := res.Attr(vault.EventWithdrawalQueued, vault.AttrShares)
-			return g.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "committed in block %d\n", res.Height)
-				if waits {
-					fmt.Fprintf(w, "%s shares wait in the withdrawal queue; see: phala vault info %d\n", formatShares(queued), id)
-				}
-			})
-		},
-	}
-
-	delegate := &cobra.Command{
-		Use:     "delegate VAULT POOL AMOUNT",
-		Short:   "Contribute AMOUNT of the vault's free PHA to a stake pool (vault owner only)",
-		Example: "  phala vault delegate 1 2 10000PHA --from alice",
-		Args:    cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseVault(args[0])
-			if err != nil {
-				return err
-			}
-			pool, err := parsePool(args[1])
-			if err != nil {
-				return err
-			}
-			amount, err := pha.Parse(args[2])
-			if err != nil {
-				return err
-			}
-			return send(cmd, &vault.MsgDelegate{Vault: id, Pool: pool, Amount: amount})
-		},
-	}
-
-	undelegate := &cobra.Command{
-		Use:   "undelegate VAULT POOL SHARES|all",
-		Short: "Withdraw the vault's shares from a stake pool, queued in the pool if needed (vault owner only)",
-		Example: `  phala vault undelegate 1 2 500 --from alice
-  phala vault undelegate 1 2 all --from alice`,
-		Args: cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseVault(args[0])
-			if err != nil {
-				return err
-			}
-			pool, err := parsePool(args[1])
-			if err != nil {
-				return err
-			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			shares, err := sharesArg(cmd.Context(), c, args[2], fmt.Sprintf("/stakepool/shares/%d/%s", pool, vault.AccountOf(id)),
-				fmt.Sprintf("vault %d holds no shares of pool %d", id, pool))
-			if err != nil {
-				return err
-			}
-			return send(cmd, &vault.MsgUndelegate{Vault: id, Pool: pool, Shares: shares})
-		},
-	}
-
-	var account string
-	info := &cobra.Command{
-		Use:   "info [VAULT]",
-		Short: "Show a vault (value, price, shares, pool positions, withdrawal queue), or list every vault",
-		Example: `  phala vault info
-  phala vault info 1 --output json
-  phala vault info 1 --account bob`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			if len(args) == 0 {
-				return printList(cmd.Context(), g, c, "/vault/vaults", "no vaults", func(w io.Writer, v vault.Summary) {
-					fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
-						v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
-				})
-			}
-			id, err := parseVault(args[0])
-			if err != nil {
-				return err
-			}
-			return printShared(cmd.Context(), g, c, fmt.Sprintf("/vault/vault/%d", id), account,
-				func(who address.Address) string { return fmt.Sprintf("/vault/shares/%d/%s", id, who) },
-				printVault, func(s vault.SharesInfo) (pha.Amount, pha.Amount, *waiting) {
-					if w := s.Withdrawing; w != nil {
-						return s.Shares, s.Value, &waiting{Seq: w.Seq, Shares: w.Shares, Value: w.Value}
-					}
-					return s.Shares, s.Value, nil
-				})
-		},
-	}
-	info.Flags().StringVar(&account, "account", "", "also show this account's shares (key name or address)")
-
-	cmd.AddCommand(create, deposit, withdraw, delegate, undelegate, info)
+	fromFlag(cmd.PersistentFlags(), &from)
+	cmd.AddCommand(
+		newVaultCreateCmd(g, &from),
+		newVaultDepositCmd(g, &from),
+		newVaultWithdrawCmd(g, &from),
+		newVaultDelegateCmd(g, &from),
+		newVaultUndelegateCmd(g, &from),
+		newVaultInfoCmd(g),
+	)
 	return cmd
 }
 
@@ -207,6 +44,138 @@ withdraw everything from its pools.`,
 type vaultCreated struct {
 	*client.Committed
 	Vault string `json:"vault"`
+}
+
+func newVaultCreateCmd(g *globals, from *string) *cobra.Command {
+	return newCreateCmd(g, from, "vault", &cobra.Command{
+		Use:     "create",
+		Short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
+		Example: "  phala vault create --commission 5 --from alice --keyring-backend test --home ~/.phala/devnet",
+		Args:    cobra.NoArgs,
+	}, "owner's commission on gains in percent, up to two decimals",
+		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} },
+		func(res *client.Committed) (string, any) {
+			id, _ := res.Attr(vault.EventCreated, vault.AttrVault)
+			return id, vaultCreated{Committed: res, Vault: id}
+		})
+}
+
+func newVaultDepositCmd(g *globals, from *string) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
+		Use:     "deposit VAULT AMOUNT",
+		Short:   "Deposit PHA into a vault for shares at its current price",
+		Example: "  phala vault deposit 1 5000PHA --from bob",
+		Args:    cobra.ExactArgs(2),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, amount, err := parseIDAmount(args, parseVault)
+		return &vault.MsgDeposit{Vault: id, Amount: amount}, err
+	}, nil)
+}
+
+func newVaultWithdrawCmd(g *globals, from *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "withdraw VAULT SHARES|all",
+		Short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
+		Example: `  phala vault withdraw 1 250.5 --from bob
+  phala vault withdraw 1 all --from bob`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVaultWithdraw(cmd.Context(), g, *from, args)
+		},
+	}
+}
+
+func runVaultWithdraw(ctx context.Context, g *globals, from string, args []string) error {
+	id, err := parseVault(args[0])
+	if err != nil {
+		return err
+	}
+	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
+		return fmt.Sprintf("/vault/shares/%d/%s", id, who), fmt.Sprintf("%s holds no shares of vault %d", who, id)
+	}, func(shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} })
+	if err != nil {
+		return err
+	}
+	queued, waits := res.Attr(vault.EventWithdrawalQueued, vault.AttrShares)
+	return g.print(res, func(w io.Writer) { printQueued(w, res, "", queued, waits, "vault", id) })
+}
+
+// parseVaultPool reads the VAULT POOL arguments.
+func parseVaultPool(args []string) (id, pool uint64, err error) {
+	if id, err = parseVault(args[0]); err != nil {
+		return 0, 0, err
+	}
+	pool, err = parsePool(args[1])
+	return id, pool, err
+}
+
+func newVaultDelegateCmd(g *globals, from *string) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
+		Use:     "delegate VAULT POOL AMOUNT",
+		Short:   "Contribute AMOUNT of the vault's free PHA to a stake pool (vault owner only)",
+		Example: "  phala vault delegate 1 2 10000PHA --from alice",
+		Args:    cobra.ExactArgs(3),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, pool, err := parseVaultPool(args)
+		if err != nil {
+			return nil, err
+		}
+		amount, err := pha.Parse(args[2])
+		if err != nil {
+			return nil, err
+		}
+		return &vault.MsgDelegate{Vault: id, Pool: pool, Amount: amount}, nil
+	}, nil)
+}
+
+func newVaultUndelegateCmd(g *globals, from *string) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
+		Use:   "undelegate VAULT POOL SHARES|all",
+		Short: "Withdraw the vault's shares from a stake pool, queued in the pool if needed (vault owner only)",
+		Example: `  phala vault undelegate 1 2 500 --from alice
+  phala vault undelegate 1 2 all --from alice`,
+		Args: cobra.ExactArgs(3),
+	}, func(ctx context.Context, args []string) (tx.Msg, error) {
+		return vaultUndelegateMsg(ctx, g, args)
+	}, nil)
+}
+
+func vaultUndelegateMsg(ctx context.Context, g *globals, args []string) (tx.Msg, error) {
+	id, pool, err := parseVaultPool(args)
+	if err != nil {
+		return nil, err
+	}
+	c, err := g.client()
+	if err != nil {
+		return nil, err
+	}
+	shares, err := sharesArg(ctx, c, args[2], fmt.Sprintf("/stakepool/shares/%d/%s", pool, vault.AccountOf(id)),
+		fmt.Sprintf("vault %d holds no shares of pool %d", id, pool))
+	if err != nil {
+		return nil, err
+	}
+	return &vault.MsgUndelegate{Vault: id, Pool: pool, Shares: shares}, nil
+}
+
+func newVaultInfoCmd(g *globals) *cobra.Command {
+	return newSharedInfoCmd(g, &cobra.Command{
+		Use:   "info [VAULT]",
+		Short: "Show a vault (value, price, shares, pool positions, withdrawal queue), or list every vault",
+		Example: `  phala vault info
+  phala vault info 1 --output json
+  phala vault info 1 --account bob`,
+		Args: cobra.MaximumNArgs(1),
+	}, &sharedInfo[vault.Summary, vault.Info, vault.SharesInfo]{
+		listPath: "/vault/vaults", none: "no vaults",
+		line: func(w io.Writer, v vault.Summary) {
+			fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
+				v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
+		},
+		parseID:     parseVault,
+		recordPath:  func(id uint64) string { return fmt.Sprintf("/vault/vault/%d", id) },
+		sharesPath:  func(id uint64, who address.Address) string { return fmt.Sprintf("/vault/shares/%d/%s", id, who) },
+		printRecord: printVault,
+	})
 }
 
 func printVault(w io.Writer, v *vault.Info) {
@@ -224,12 +193,4 @@ func printVault(w io.Writer, v *vault.Info) {
 		fmt.Fprintf(w, "  #%d  %s  %s shares worth %s  requested at block %d, the vault leaves its pools at block %d if it still waits\n",
 			q.Seq, q.Account, formatShares(q.Shares.String()), q.Value.PHA(), q.Height, q.Due)
 	}
-}
-
-func parseVault(s string) (uint64, error) {
-	id, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || id == 0 {
-		return 0, fmt.Errorf("vault id must be a positive number, got %q", s)
-	}
-	return id, nil
 }

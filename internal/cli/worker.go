@@ -17,11 +17,14 @@ import (
 	"github.com/phalanetwork/phala/worker"
 )
 
+// workerFlags are the flags of "phala worker".
+type workerFlags struct {
+	operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
+	rt                                                            runtimeFlags
+}
+
 func newWorkerCmd(g *globals) *cobra.Command {
-	var (
-		operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
-		rtFlags                                                       runtimeFlags
-	)
+	var wf workerFlags
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run a TEE worker (pRuntime): register on chain and follow it",
@@ -43,85 +46,100 @@ worker fetches it from --node once and keeps it in --home (trust on first use).`
   phala worker --home /var/lib/phala-worker --operator ops --tee tdx --genesis genesis.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := g.logger()
-			if err != nil {
-				return err
-			}
-			kr, err := g.openKeyring()
-			if err != nil {
-				return err
-			}
-			info, err := kr.Find(operator)
-			if err != nil {
-				return fmt.Errorf("--operator: %w", err)
-			}
-			opKey, err := kr.PrivKey(info.Name)
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(g.home, 0o700); err != nil {
-				return err
-			}
-			gen, err := loadWorkerGenesis(cmd.Context(), g, genesisPath)
-			if err != nil {
-				return err
-			}
-			var p tee.Provider
-			switch tee.Kind(teeKind) {
-			case tee.KindSim:
-				if simKeyPath == "" {
-					return fmt.Errorf("--tee sim needs --sim-attestation-key (a devnet keeps one in config/sim_attestation_key)")
-				}
-				key, err := worker.LoadOrCreateSimAttestationKey(simKeyPath)
-				if err != nil {
-					return err
-				}
-				sp, err := worker.NewSimProvider(key, g.home)
-				if err != nil {
-					return err
-				}
-				fmt.Fprint(g.errOut, sp.Warning())
-				p = sp
-			case tee.KindTDX:
-				if p, err = tdx.Open(nil); err != nil {
-					return fmt.Errorf("open TDX: %w", err)
-				}
-			case tee.KindSEVSNP:
-				if p, err = sevsnp.Open(nil); err != nil {
-					return fmt.Errorf("open SEV-SNP: %w", err)
-				}
-			default:
-				return fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", teeKind)
-			}
-			rt, err := rtFlags.runtime(g)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signalContext(cmd.Context())
-			defer stop()
-			w, err := worker.Start(ctx, worker.Options{
-				Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
-				Listen: listen, PublicURL: publicURL, Logger: logger, Agents: rt,
-			})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.out, "worker %s\n  tee:      %s\n  endpoint: %s\n  operator: %s\n", w.ID(), p.Kind(), w.Endpoint(), info.Address)
-			<-ctx.Done()
-			return w.Stop()
+			return runWorker(cmd.Context(), g, &wf)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&operator, "operator", "", "key name or address (in the keyring) of the account that registers the worker and pays its fees")
-	f.StringVar(&teeKind, "tee", "sim", "TEE: sim, tdx or sev-snp")
-	f.StringVar(&listen, "listen", "127.0.0.1:0", "HTTP listen address")
-	f.StringVar(&publicURL, "public-url", "", "endpoint registered on chain (default http://<listen address>)")
-	f.StringVar(&genesisPath, "genesis", "", "genesis.json to trust (default: --home/genesis.json, fetched from --node on first start)")
-	f.StringVar(&simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
-	rtFlags.register(f)
+	f.StringVar(&wf.operator, "operator", "", "key name or address (in the keyring) of the account that registers the worker and pays its fees")
+	f.StringVar(&wf.teeKind, "tee", "sim", "TEE: sim, tdx or sev-snp")
+	f.StringVar(&wf.listen, "listen", "127.0.0.1:0", "HTTP listen address")
+	f.StringVar(&wf.publicURL, "public-url", "", "endpoint registered on chain (default http://<listen address>)")
+	f.StringVar(&wf.genesisPath, "genesis", "", "genesis.json to trust (default: --home/genesis.json, fetched from --node on first start)")
+	f.StringVar(&wf.simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
+	wf.rt.register(f)
 	cmd.MarkFlagRequired("operator")
 	addWorkerComputeCmds(g, cmd)
 	return cmd
+}
+
+func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
+	logger, err := g.logger()
+	if err != nil {
+		return err
+	}
+	kr, err := g.openKeyring()
+	if err != nil {
+		return err
+	}
+	info, err := kr.Find(wf.operator)
+	if err != nil {
+		return fmt.Errorf("--operator: %w", err)
+	}
+	opKey, err := kr.PrivKey(info.Name)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(g.home, 0o700); err != nil {
+		return err
+	}
+	gen, err := loadWorkerGenesis(ctx, g, wf.genesisPath)
+	if err != nil {
+		return err
+	}
+	p, err := openTEE(g, wf.teeKind, wf.simKeyPath)
+	if err != nil {
+		return err
+	}
+	rt, err := wf.rt.runtime(g)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	w, err := worker.Start(ctx, worker.Options{
+		Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
+		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.out, "worker %s\n  tee:      %s\n  endpoint: %s\n  operator: %s\n", w.ID(), p.Kind(), w.Endpoint(), info.Address)
+	<-ctx.Done()
+	return w.Stop()
+}
+
+// openTEE opens the TEE that --tee names; sim needs its attestation key.
+func openTEE(g *globals, kind, simKeyPath string) (tee.Provider, error) {
+	switch tee.Kind(kind) {
+	case tee.KindSim:
+		if simKeyPath == "" {
+			return nil, fmt.Errorf("--tee sim needs --sim-attestation-key (a devnet keeps one in config/sim_attestation_key)")
+		}
+		key, err := worker.LoadOrCreateSimAttestationKey(simKeyPath)
+		if err != nil {
+			return nil, err
+		}
+		sp, err := worker.NewSimProvider(key, g.home)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprint(g.errOut, sp.Warning())
+		return sp, nil
+	case tee.KindTDX:
+		p, err := tdx.Open(nil)
+		if err != nil {
+			return nil, fmt.Errorf("open TDX: %w", err)
+		}
+		return p, nil
+	case tee.KindSEVSNP:
+		p, err := sevsnp.Open(nil)
+		if err != nil {
+			return nil, fmt.Errorf("open SEV-SNP: %w", err)
+		}
+		return p, nil
+	default:
+		return nil, fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", kind)
+	}
 }
 
 // loadWorkerGenesis reads the trusted genesis, fetching and keeping it on

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// newAgentOwnerCmds are the owner's operations on an agent that are one
+// message each: pause, resume, set-price, set-policy and transfer.
+func newAgentOwnerCmds(g *globals, af *agentFlags) []*cobra.Command {
+	var pf policyFlags
+	setPolicy := newAgentOwnerCmd(g, af, "set-policy AGENT_ID", "Replace who may call the agent (--policy, --allow, --policy-contract)", "  phala agent set-policy 81a3...9e --policy allowlist --allow pha1... --from alice", 1,
+		func(id [32]byte, _ []string) (tx.Msg, error) {
+			p, err := pf.policy()
+			return &agents.MsgSetPolicy{Agent: id, Policy: p}, err
+		})
+	pf.register(setPolicy.Flags(), false)
+	return []*cobra.Command{
+		newAgentOwnerCmd(g, af, "pause AGENT_ID", "Refuse every call until resumed", "  phala agent pause 81a3...9e --from alice", 1,
+			func(id [32]byte, _ []string) (tx.Msg, error) {
+				return &agents.MsgSetPaused{Agent: id, Paused: true}, nil
+			}),
+		newAgentOwnerCmd(g, af, "resume AGENT_ID", "Serve calls again", "  phala agent resume 81a3...9e --from alice", 1,
+			func(id [32]byte, _ []string) (tx.Msg, error) { return &agents.MsgSetPaused{Agent: id}, nil }),
+		newAgentOwnerCmd(g, af, "set-price AGENT_ID AMOUNT", "Set the price per call paid to the owner", "  phala agent set-price 81a3...9e 0.5PHA --from alice", 2,
+			func(id [32]byte, a []string) (tx.Msg, error) {
+				amount, err := pha.Parse(a[0])
+				return &agents.MsgSetPrice{Agent: id, Price: amount}, err
+			}),
+		setPolicy,
+		newAgentOwnerCmd(g, af, "transfer AGENT_ID NEW_OWNER", "Hand the agent to another account", "  phala agent transfer 81a3...9e pha1... --from alice", 2,
+			func(id [32]byte, a []string) (tx.Msg, error) {
+				to, err := resolveAddress(g.openKeyring, a[0])
+				return &agents.MsgTransfer{Agent: id, NewOwner: to}, err
+			}),
+	}
+}
+
+// newAgentOwnerCmd is an "AGENT_ID ARGS..." command that sends the message
+// build makes from the agent id and the other nargs-1 arguments.
+func newAgentOwnerCmd(g *globals, af *agentFlags, use, short, example string, nargs int, build func(id [32]byte, args []string) (tx.Msg, error)) *cobra.Command {
+	return newSendCmd(g, &af.from, &cobra.Command{
+		Use: use, Short: short, Example: example, Args: cobra.ExactArgs(nargs),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, err := parseHex32(args[0], "agent id")
+		if err != nil {
+			return nil, err
+		}
+		return build(id, args[1:])
+	}, nil)
+}
+
+// newAgentEscrowCmd is "phala agent deposit" or, with withdraw, "phala
+// agent withdraw".
+func newAgentEscrowCmd(g *globals, af *agentFlags, withdraw bool) *cobra.Command {
+	use, short := "deposit AMOUNT", "Prepay into your escrow for agent calls and LLM use"
+	if withdraw {
+		use, short = "withdraw AMOUNT", "Take unspent PHA back from your escrow"
+	}
+	return newSendCmd(g, &af.from, &cobra.Command{
+		Use: use, Short: short, Example: "  phala agent " + strings.Fields(use)[0] + " 10PHA --from bob", Args: cobra.ExactArgs(1),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		amount, err := pha.Parse(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return &agents.MsgDeposit{Amount: amount, Withdraw: withdraw}, nil
+	}, nil)
+}
+
+func newAgentAPIKeyCmd(g *globals, af *agentFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "apikey", Short: "API keys for plain HTTP clients (OpenAI SDKs): only their hash is on chain"}
+	cmd.AddCommand(newAgentAPIKeyCreateCmd(g, af), newSendCmd(g, &af.from, &cobra.Command{
+		Use: "revoke KEY", Short: "Remove an API key", Example: "  phala agent apikey revoke phk-... --from bob", Args: cobra.ExactArgs(1),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		return &agents.MsgRevokeKey{Hash: sha256.Sum256([]byte(args[0]))}, nil
+	}, g.reportf("revoked in block %d\n")))
+	return cmd
+}
+
+// apiKeyFlags are the flags of "phala agent apikey create".
+type apiKeyFlags struct {
+	agent   string
+	expires int64
+}
+
+func newAgentAPIKeyCreateCmd(g *globals, af *agentFlags) *cobra.Command {
+	var f apiKeyFlags
+	cmd := &cobra.Command{
+		Use: "create", Short: "Make a random API key for --from, register its hash, and print the key once",
+		Example: "  phala agent apikey create --from bob\n  phala agent apikey create --agent 81a3...9e --expires 100000 --from bob",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAgentAPIKeyCreate(cmd.Context(), g, af.from, &f)
+		},
+	}
+	cmd.Flags().StringVar(&f.agent, "agent", "", "limit the key to one agent")
+	cmd.Flags().Int64Var(&f.expires, "expires", 0, "block height the key stops working at (0: never)")
+	return cmd
+}
+
+func runAgentAPIKeyCreate(ctx context.Context, g *globals, from string, f *apiKeyFlags) error {
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	key := "phk-" + hex.EncodeToString(raw)
+	msg := &agents.MsgRegisterKey{Hash: sha256.Sum256([]byte(key)), Expires: f.expires}
+	if f.agent != "" {
+		id, err := parseHex32(f.agent, "--agent")
+		if err != nil {
+			return err
+		}
+		msg.Agent = id
+	}
+	res, err := g.sendFrom(ctx, from, msg)
+	if err != nil {
+		return err
+	}
+	return g.print(map[string]any{"api_key": key, "height": res.Height}, func(w io.Writer) {
+		fmt.Fprintf(w, "%s\n", key)
+		fmt.Fprintln(g.errOut, "keep it: only its hash is on chain. Use it as: Authorization: Bearer <key>")
+	})
+}
+
+func newAgentSecretsCmd(g *globals, af *agentFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "secrets", Short: "Manage an agent's secrets (sealed to the agent's key on this machine)"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "set AGENT_ID NAME=VALUE...",
+		Short: "Replace the agent's secrets; handlers read them as request.secret.NAME",
+		Long: `Replace the agent's secrets with the given NAME=VALUE pairs. They are sealed
+to the agent's X25519 key here, before anything leaves this machine; the chain
+keeps only the ciphertext and only the agent's enclaves open it. A value of
+@FILE reads the value from FILE.`,
+		Example: "  phala agent secrets set 81a3...9e OPENAI_API_KEY=@key.txt --from alice",
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAgentSecretsSet(cmd.Context(), g, af.from, args)
+		},
+	})
+	return cmd
+}
+
+func runAgentSecretsSet(ctx context.Context, g *globals, from string, args []string) error {
+	id, err := parseHex32(args[0], "agent id")
+	if err != nil {
+		return err
+	}
+	vals, err := parseSecrets(args[1:])
+	if err != nil {
+		return err
+	}
+	key, c, err := g.signer(from)
+	if err != nil {
+		return err
+	}
+	res, err := c.SetAgentSecrets(ctx, key, id, vals)
+	if err != nil {
+		return err
+	}
+	return g.print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "%d secret(s) sealed and stored in block %d\n", len(vals), res.Height)
+	})
+}
+
+// parseSecrets reads NAME=VALUE pairs; a value of @FILE is FILE's content
+// without its trailing newlines.
+func parseSecrets(pairs []string) (map[string]string, error) {
+	vals := map[string]string{}
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%q: want NAME=VALUE", kv)
+		}
+		if f, isFile := strings.CutPrefix(v, "@"); isFile {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			v = strings.TrimRight(string(b), "\n")
+		}
+		vals[k] = v
+	}
+	return vals, nil
+}

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// print writes v as JSON with --output json, or calls text otherwise.
+func (g *globals) print(v any, text func(w io.Writer)) error {
+	if g.output == "json" {
+		enc := json.NewEncoder(g.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(g.out)
+	return nil
+}
+
+// printCommitted prints a committed transaction as most tx commands do:
+// the whole result as JSON, or its block as text.
+func (g *globals) printCommitted(res *client.Committed) error {
+	return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "committed in block %d\n", res.Height) })
+}
+
+// printTxResult prints a committed transaction with its hash and fee, as
+// the commands that ask before sending do; extra, if set, adds a line.
+func (g *globals) printTxResult(res *client.Committed, extra string) error {
+	return g.print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "committed in block %d\ntx hash: %s\nfee: %s\n", res.Height, res.Hash, res.Fee)
+		if extra != "" {
+			fmt.Fprintln(w, extra)
+		}
+	})
+}
+
+// client is a client of the node named by --node.
+func (g *globals) client() (*client.Client, error) {
+	return client.New(g.node)
+}
+
+// queryPrint reads the module query at path into a T and prints it: as
+// JSON, or through text.
+func queryPrint[T any](ctx context.Context, g *globals, path string, text func(io.Writer, *T)) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var v T
+	if _, err := c.Query(ctx, path, &v); err != nil {
+		return err
+	}
+	return g.print(v, func(w io.Writer) { text(w, &v) })
+}
+
+// printList queries path for a JSON list and prints it: the list as JSON,
+// or one line per item as text (none, if not empty, for an empty list).
+func printList[T any](ctx context.Context, g *globals, c *client.Client, path, none string, line func(io.Writer, T)) error {
+	var list []T
+	if _, err := c.Query(ctx, path, &list); err != nil {
+		return err
+	}
+	return g.print(list, func(w io.Writer) {
+		if len(list) == 0 && none != "" {
+			fmt.Fprintln(w, none)
+		}
+		for _, item := range list {
+			line(w, item)
+		}
+	})
+}
+
+// withField is v's JSON object with one more field.
+func withField(v any, name string, field any) (map[string]json.RawMessage, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%T is not a JSON object: %w", v, err)
+	}
+	if m[name], err = json.Marshal(field); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// formatShares writes share units (a decimal string) as shares.
+func formatShares(units string) string {
+	a, err := pha.Parse(units)
+	if err != nil {
+		return units
+	}
+	return strings.TrimSuffix(a.PHA(), pha.Denom)
+}
+
+// percent writes basis points as a percentage with two decimals.
+func percent(bps uint32) string { return fmt.Sprintf("%d.%02d%%", bps/100, bps%100) }
+
+// bundled bundles the contract or agent at file and says how big it came
+// out on stderr, as upload, deploy and upgrade do before sending it.
+func (g *globals) bundled(file string) ([]byte, error) {
+	code, err := BundleFile(file)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(g.errOut, "bundled %s: %d KiB; uploading...\n", file, (len(code)+1023)/1024)
+	return code, nil
+}

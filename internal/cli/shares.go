@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// This file holds what the stake-pool and vault commands share: both sell
+// shares at a price, queue withdrawals, and have an owner's commission.
+
+// newCreateCmd completes cmd into "pool create" or "vault create" (what
+// is "pool" or "vault"): it sends msg(--commission in basis points) and
+// prints the new id, which created reads from the result with the JSON
+// answer to print.
+func newCreateCmd(g *globals, from *string, what string, cmd *cobra.Command, usage string,
+	msg func(bps uint32) tx.Msg, created func(res *client.Committed) (id string, answer any)) *cobra.Command {
+	var commission string
+	cmd = newSendCmd(g, from, cmd, func(context.Context, []string) (tx.Msg, error) {
+		bps, err := parsePercent(commission)
+		if err != nil {
+			return nil, fmt.Errorf("--commission: %w", err)
+		}
+		return msg(bps), nil
+	}, func(res *client.Committed, _ []string) error {
+		id, answer := created(res)
+		return g.print(answer, func(w io.Writer) {
+			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", what, id, res.Height, what, id)
+		})
+	})
+	cmd.Flags().StringVar(&commission, "commission", "0", usage)
+	return cmd
+}
+
+// parseIDAmount reads "ID AMOUNT" arguments, the id read by parseID.
+func parseIDAmount(args []string, parseID func(string) (uint64, error)) (uint64, pha.Amount, error) {
+	id, err := parseID(args[0])
+	if err != nil {
+		return 0, pha.Amount{}, err
+	}
+	amount, err := pha.Parse(args[1])
+	return id, amount, err
+}
+
+// sharesArg reads a SHARES argument: a number of shares, or "all" for
+// every share the holder has, read from the shares query at path (a pool's
+// or a vault's); none is the error when the holder has none.
+func sharesArg(ctx context.Context, c *client.Client, arg, path, none string) (pha.Amount, error) {
+	if arg != "all" {
+		return parseShares(arg)
+	}
+	var s holding
+	if _, err := c.Query(ctx, path, &s); err != nil {
+		return pha.Amount{}, err
+	}
+	if s.Shares.IsZero() {
+		return pha.Amount{}, errors.New(none)
+	}
+	return s.Shares, nil
+}
+
+// sendWithdrawal signs msg(shares) with from's key, where shares is the
+// SHARES argument arg; for "all" it is what the signer holds, read at the
+// path that holding returns (with the error to give when it holds none).
+func (g *globals) sendWithdrawal(ctx context.Context, from, arg string, holding func(who address.Address) (path, none string), msg func(pha.Amount) tx.Msg) (*client.Committed, error) {
+	key, c, err := g.signer(from)
+	if err != nil {
+		return nil, err
+	}
+	who := address.FromPubKey(key.Public().(ed25519.PublicKey))
+	path, none := holding(who)
+	shares, err := sharesArg(ctx, c, arg, path, none)
+	if err != nil {
+		return nil, err
+	}
+	return c.Send(ctx, key, pha.Amount{}, "", msg(shares))
+}
+
+// printQueued prints a withdrawal's text answer: the block, the paid part
+// if any, and the shares left waiting in what's queue (what is "pool" or
+// "vault").
+func printQueued(w io.Writer, res *client.Committed, paid, queued string, waits bool, what string, id uint64) {
+	fmt.Fprintf(w, "committed in block %d%s\n", res.Height, paid)
+	if waits {
+		fmt.Fprintf(w, "%s shares wait in the withdrawal queue; see: phala %s info %d\n", formatShares(queued), what, id)
+	}
+}
+
+// holding is what the text output shows of an account's shares in a pool
+// or a vault: the fields stakepool.SharesInfo and vault.SharesInfo share.
+type holding struct {
+	Shares pha.Amount `json:"shares"`
+	Value  pha.Amount `json:"value"`
+	// Withdrawing is the account's queued withdrawal, if any.
+	Withdrawing *waiting `json:"withdrawing"`
+}
+
+// waiting is a queued withdrawal of shares, in a pool or a vault.
+type waiting struct {
+	Seq    uint64     `json:"seq"`
+	Shares pha.Amount `json:"shares"`
+	Value  pha.Amount `json:"value"`
+}
+
+// holdingOf reads the holding out of a pool's or vault's shares answer.
+func holdingOf(v any) (holding, error) {
+	var h holding
+	raw, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(raw, &h)
+	}
+	return h, err
+}
+
+// sharedInfo describes "pool info" or "vault info" over a record R with
+// list items L and shares answers S.
+type sharedInfo[L, R, S any] struct {
+	listPath, none string
+	line           func(io.Writer, L)
+	parseID        func(string) (uint64, error)
+	recordPath     func(id uint64) string
+	sharesPath     func(id uint64, who address.Address) string
+	printRecord    func(io.Writer, *R)
+}
+
+// run lists every record, or prints the one args names; with account,
+// also that account's holding in it. As JSON the record's fields come with
+// the holding under "account".
+func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account string, args []string) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return printList(ctx, g, c, si.listPath, si.none, si.line)
+	}
+	id, err := si.parseID(args[0])
+	if err != nil {
+		return err
+	}
+	var rec R
+	if _, err := c.Query(ctx, si.recordPath(id), &rec); err != nil {
+		return err
+	}
+	if account == "" {
+		return g.print(rec, func(w io.Writer) { si.printRecord(w, &rec) })
+	}
+	who, err := resolveAddress(g.queryKeyring, account)
+	if err != nil {
+		return err
+	}
+	var s S
+	if _, err := c.Query(ctx, si.sharesPath(id, who), &s); err != nil {
+		return err
+	}
+	out, err := withField(rec, "account", s)
+	if err != nil {
+		return err
+	}
+	h, err := holdingOf(s)
+	if err != nil {
+		return err
+	}
+	return g.print(out, func(w io.Writer) {
+		si.printRecord(w, &rec)
+		printHolding(w, who, h.Shares, h.Value, h.Withdrawing)
+	})
+}
+
+// newSharedInfoCmd completes cmd into "pool info" or "vault info".
+func newSharedInfoCmd[L, R, S any](g *globals, cmd *cobra.Command, si *sharedInfo[L, R, S]) *cobra.Command {
+	var account string
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return si.run(cmd.Context(), g, account, args)
+	}
+	cmd.Flags().StringVar(&account, "account", "", "also show this account's shares (key name or address)")
+	return cmd
+}
+
+// printHolding prints an account's shares in a pool or a vault and the
+// withdrawal it waits for, if any.
+func printHolding(w io.Writer, who address.Address, shares, value pha.Amount, q *waiting) {
+	fmt.Fprintf(w, "%s holds %s shares worth %s\n", who, formatShares(shares.String()), value.PHA())
+	if q != nil {
+		fmt.Fprintf(w, "  and waits for #%d: %s shares worth %s\n", q.Seq, formatShares(q.Shares.String()), q.Value.PHA())
+	}
+}
