@@ -4,7 +4,6 @@ import (
 	"github.com/phalanetwork/phala/pruntime/agenthost"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/gatekeeper"
-	"github.com/phalanetwork/phala/pruntime/replica"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -15,22 +14,8 @@ import (
 // Clock tells the enclave the time (core.Clock).
 type Clock = core.Clock
 
-// Version is the pruntime version a worker reports in its WorkerInfo.
-const Version = core.Version
-
 // SimCode is what a sim provider measures (core.SimCode).
 const SimCode = core.SimCode
-
-// Features the pruntime supports, reported in its WorkerInfo.
-var Features = core.Features
-
-// Sealed store layout: the store's label and the entries auditors read.
-const (
-	SealedStoreLabel = core.SealedStoreLabel
-	EntryIdentity    = core.EntryIdentity
-	EntryClusterKeys = core.EntryClusterKeys
-	EntryMasterKeys  = gatekeeper.EntryMasterKeys
-)
 
 // IdentityRecord is the sealed form of the worker's long-term keys.
 type IdentityRecord = core.IdentityRecord
@@ -41,40 +26,31 @@ type ClusterKeyInfo = core.ClusterKeyInfo
 // AttestationReport is fresh attestation evidence for a caller's nonce.
 type AttestationReport = core.AttestationReport
 
+// The sealed store's label (through the provider's DeriveLabel it derives
+// the store's keys) and the entries an auditor reads: the IdentityRecord,
+// the cluster keys a worker received, a gatekeeper's master-key history.
+const (
+	SealedStoreLabel = core.SealedStoreLabel
+	EntryIdentity    = core.EntryIdentity
+	EntryClusterKeys = core.EntryClusterKeys
+	EntryMasterKeys  = gatekeeper.EntryMasterKeys
+)
+
 // ReportData is what an attestation report binds: SHA-256 over a domain,
 // the worker id and the caller's nonce (core.ReportData).
 func ReportData(worker [32]byte, nonce []byte) [tee.ReportDataSize]byte {
 	return core.ReportData(worker, nonce)
 }
 
-// Contract query errors (replica).
-var (
-	ErrBadQuery   = replica.ErrBadQuery
-	ErrNotRunning = replica.ErrNotRunning
-)
-
-// Agent types (agenthost).
+// The agent host's types (agenthost): a request to an agent as the host
+// received it, the handler's answer with the worker's proof, what agents
+// may reach from a worker, a line of an agent's log, and the runner of an
+// agent on a developer's machine with its answer.
 type (
-	// AgentRequest is an HTTP request to an agent as the host received it.
-	AgentRequest = agenthost.Request
-	// AgentResponse is the handler's answer with the worker's proof.
+	AgentRequest  = agenthost.Request
 	AgentResponse = agenthost.Response
-	// AgentRuntime is what agents may reach from a worker.
-	AgentRuntime = agenthost.Runtime
-	// LogLine is one line of an agent's log.
-	LogLine = agenthost.LogLine
-	// DevAgent runs an agent on the developer's machine.
-	DevAgent = agenthost.DevAgent
-	// DevResponse is a dev agent handler's answer.
-	DevResponse = agenthost.DevResponse
-)
-
-// Agent call errors (agenthost); the worker maps each to an HTTP status.
-var (
-	ErrUnauthorized = agenthost.ErrUnauthorized
-	ErrForbidden    = agenthost.ErrForbidden
-	ErrPayment      = agenthost.ErrPayment
-	ErrNoAgent      = agenthost.ErrNoAgent
-	ErrReplay       = agenthost.ErrReplay
-	ErrAgentFailed  = agenthost.ErrAgentFailed
+	AgentRuntime  = agenthost.Runtime
+	LogLine       = agenthost.LogLine
+	DevAgent      = agenthost.DevAgent
+	DevResponse   = agenthost.DevResponse
 )

@@ -69,15 +69,11 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				return nil, nil
 			},
 			"__phala_kv_set": func(args []any) (any, error) {
-				k, err := core.StringArg(args, 0)
+				kv, err := core.StringArgs(args, 2)
 				if err != nil {
 					return nil, err
 				}
-				v, err := core.StringArg(args, 1)
-				if err != nil {
-					return nil, err
-				}
-				return nil, host.agentKVUpdate(id, k, &v)
+				return nil, host.agentKVUpdate(id, kv[0], &kv[1])
 			},
 			"__phala_kv_delete": func(args []any) (any, error) {
 				k, err := core.StringArg(args, 0)

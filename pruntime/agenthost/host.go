@@ -17,7 +17,6 @@ import (
 	"github.com/phalanetwork/phala/contractio"
 	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/sealed"
@@ -26,15 +25,8 @@ import (
 
 // Core is what the agent host needs from the enclave core.
 type Core interface {
-	ID() registry.WorkerID
-	ChainID() string
-	// Cached and CachedAt read proven chain state through the read cache.
-	Cached(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error)
-	CachedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error)
-	// The keys a member is entitled to: its clusters' keys and the agent
-	// keys derived from them.
-	HoldsClusterKey(cluster [32]byte, epoch uint64) (bool, error)
-	ContractKey(cluster, id [32]byte, epoch uint64) (core.ContractKey, bool, error)
+	core.View
+	core.MemberKeys
 	// Prove signs an answer with the worker identity.
 	Prove(hash [32]byte, status int, body []byte) agentio.Proof
 }

@@ -113,15 +113,11 @@ func stateFuncs(st *contractstate.State, readOnly bool) map[string]sandbox.HostF
 			if readOnly {
 				return nil, errReadOnly
 			}
-			k, err := core.StringArg(args, 0)
+			kv, err := core.StringArgs(args, 2)
 			if err != nil {
 				return nil, err
 			}
-			v, err := core.StringArg(args, 1)
-			if err != nil {
-				return nil, err
-			}
-			return nil, st.Set(k, []byte(v))
+			return nil, st.Set(kv[0], []byte(kv[1]))
 		},
 		"__phala_state_delete": func(args []any) (any, error) {
 			if readOnly {

@@ -21,7 +21,6 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
-	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/contractstate"
 	"github.com/phalanetwork/phala/pruntime/core"
@@ -31,19 +30,13 @@ import (
 
 // Core is what a contract replica needs from the enclave core.
 type Core interface {
-	ID() registry.WorkerID
-	ChainID() string
+	core.View
+	core.MemberKeys
 	SyncedHeight() int64
-	// Cached and CachedAt read proven chain state through the read cache.
-	Cached(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error)
-	CachedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error)
 	Egress(ctx context.Context, src chainsync.Source, dest mq.Origin, from uint64, limit int) ([]mq.Egress, uint64, error)
 	Clusters(ctx context.Context, src chainsync.Source) ([]clusters.Cluster, error)
-	// The keys a member is entitled to: its clusters' keys and the
-	// contract keys derived from them.
-	HoldsClusterKey(cluster [32]byte, epoch uint64) (bool, error)
+	// ClusterPairs signs a batch of contract keys with the cluster key.
 	ClusterPairs(cluster [32]byte, epoch uint64) (keyderive.KeyPair, bool, error)
-	ContractKey(cluster, id [32]byte, epoch uint64) (core.ContractKey, bool, error)
 	// OpenSealed opens a query sealed to this worker; SignQueryResponse
 	// signs the answer with the worker identity.
 	OpenSealed(purpose string, raw []byte) ([]byte, error)
