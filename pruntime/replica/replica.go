@@ -30,9 +30,10 @@ import (
 
 // Core is what a contract replica needs from the enclave core.
 type Core interface {
+	// SyncedHeight is the height queries run at.
+	SyncedHeight() int64
 	core.View
 	core.MemberKeys
-	SyncedHeight() int64
 	Egress(ctx context.Context, src chainsync.Source, dest mq.Origin, from uint64, limit int) ([]mq.Egress, uint64, error)
 	Clusters(ctx context.Context, src chainsync.Source) ([]clusters.Cluster, error)
 	// ClusterPairs signs a batch of contract keys with the cluster key.
