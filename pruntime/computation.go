@@ -13,12 +13,12 @@ import (
 // session names a challenge not answered yet, posts the heartbeat.
 func (e *Enclave) ComputationStep(ctx context.Context, src chainsync.Source) error {
 	id := e.ID()
-	raw, _, err := e.verified(ctx, src, computation.OnlineKey(id))
+	raw, _, err := e.core.Cached(ctx, src, computation.OnlineKey(id))
 	if err != nil {
 		return err
 	}
 	if raw == nil {
-		if raw, _, err = e.verified(ctx, src, computation.SessionKey(id)); err != nil || raw == nil {
+		if raw, _, err = e.core.Cached(ctx, src, computation.SessionKey(id)); err != nil || raw == nil {
 			return err
 		}
 	}
@@ -29,18 +29,18 @@ func (e *Enclave) ComputationStep(ctx context.Context, src chainsync.Source) err
 	if s.State == computation.StateComputing && !s.Online {
 		return e.recoverOnline(ctx, src)
 	}
-	e.agentsMu.Lock()
+	e.dutiesMu.Lock()
 	done := s.Challenge == 0 || s.Challenge <= e.answeredChallenge
-	e.agentsMu.Unlock()
-	if done || e.hasPendingPrefix(computation.TopicHeartbeat, nil) {
+	e.dutiesMu.Unlock()
+	if done || e.out.HasPending(computation.TopicHeartbeat, nil) {
 		return nil
 	}
-	if _, err := e.Post(ctx, src, computation.TopicHeartbeat, computation.HeartbeatPayload(s.Challenge)); err != nil {
+	if _, err := e.out.Post(ctx, src, computation.TopicHeartbeat, computation.HeartbeatPayload(s.Challenge)); err != nil {
 		return err
 	}
-	e.agentsMu.Lock()
+	e.dutiesMu.Lock()
 	e.answeredChallenge = s.Challenge
-	e.agentsMu.Unlock()
+	e.dutiesMu.Unlock()
 	return nil
 }
 
@@ -50,10 +50,10 @@ func (e *Enclave) ComputationStep(ctx context.Context, src chainsync.Source) err
 // (computation.Challenged over the hash of block h-1), which the chain
 // accepts within the heartbeat window.
 func (e *Enclave) recoverOnline(ctx context.Context, src chainsync.Source) error {
-	if e.hasPending(computation.TopicHeartbeat) {
+	if e.out.HasPending(computation.TopicHeartbeat, nil) {
 		return nil
 	}
-	raw, _, err := e.verified(ctx, src, computation.ParamsKey())
+	raw, _, err := e.core.Cached(ctx, src, computation.ParamsKey())
 	if err != nil || raw == nil {
 		return err
 	}
@@ -63,23 +63,23 @@ func (e *Enclave) recoverOnline(ctx context.Context, src chainsync.Source) error
 	}
 	id := [32]byte(e.ID())
 	top := e.SyncedHeight()
-	e.agentsMu.Lock()
+	e.dutiesMu.Lock()
 	from := max(e.scannedChallenge+1, top-p.HeartbeatWindow/2, 2)
-	e.agentsMu.Unlock()
+	e.dutiesMu.Unlock()
 	for h := from; h <= top; h++ {
-		prev, ok := e.sync.Header(h - 1)
+		prev, ok := e.core.Header(h - 1)
 		if !ok {
 			continue
 		}
 		if computation.Challenged(prev.Hash(), id, p.ChallengeThreshold) {
-			if _, err := e.Post(ctx, src, computation.TopicHeartbeat, computation.HeartbeatPayload(h)); err != nil {
+			if _, err := e.out.Post(ctx, src, computation.TopicHeartbeat, computation.HeartbeatPayload(h)); err != nil {
 				return err
 			}
 			break
 		}
 	}
-	e.agentsMu.Lock()
+	e.dutiesMu.Lock()
 	e.scannedChallenge = top
-	e.agentsMu.Unlock()
+	e.dutiesMu.Unlock()
 	return nil
 }

@@ -2,82 +2,53 @@
 // every plaintext. The host half (package worker) gives it chain data and
 // carries its signed, encrypted outputs; it trusts nothing the host says
 // and verifies the chain itself through its light client (chainsync).
+//
+// An Enclave is a core (pruntime/core: identity, sealing, attestation, the
+// verified chain view, the outbox, the cluster keys) and one type per role
+// composed over it, each with its own lock and a narrow interface to the
+// core: the gatekeeper (pruntime/gatekeeper), the contract replica
+// (pruntime/replica) and the agent host (pruntime/agenthost). The host
+// drives it through typed operations only.
 package pruntime
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
-	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/contractio"
 	"github.com/phalanetwork/phala/crypto/address"
-	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/computation"
+	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/agenthost"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
-	"github.com/phalanetwork/phala/pruntime/sealed"
-	"github.com/phalanetwork/phala/sandbox"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/pruntime/gatekeeper"
+	"github.com/phalanetwork/phala/pruntime/replica"
 	"github.com/phalanetwork/phala/tee"
 )
 
-// Version is the pruntime version a worker reports in its WorkerInfo.
-const Version = "0.1.0"
-
-// Features the pruntime supports, reported in its WorkerInfo.
-var Features = []string{"mq/v1"}
-
-// Enclave is one worker's trusted half.
+// Enclave is one worker's trusted half: the core and the roles over it.
 type Enclave struct {
-	provider    tee.Provider
-	store       *sealed.Store
-	identity    ed25519.PrivateKey
-	ecdh        *ecdh.PrivateKey
-	chainID     string
-	genesisHash [32]byte
+	core       *core.Core
+	gatekeeper *gatekeeper.Gatekeeper
+	replica    *replica.Replica
+	agents     *agenthost.Host
 
-	// mu guards the light client and the outbox.
-	mu   sync.Mutex
-	sync *chainsync.Sync
-	out  *outbox
-	// sharedAt remembers when this gatekeeper last sent a master-key share
-	// to each gatekeeper; used by the gatekeeper step's goroutine only.
-	sharedAt map[[32]byte]int64
-	// dispatchedAt and clusterInbox do the same for cluster keys.
-	dispatchedAt map[dispatchSlot]int64
-	clusterInbox uint64
-
-	// reads caches proven state values per height.
-	reads readCache
-
-	// contractsMu guards the contracts this worker runs and the compiled
-	// code; the host loop and queries over HTTP share them.
-	contractsMu  sync.Mutex
-	replicas     map[[32]byte]*replica
-	programs     map[[32]byte]*sandbox.Program
-	clusterViews map[[32]byte]*clusterView
-
-	// agentsMu guards the agent runtime's state.
-	agentsMu      sync.Mutex
-	agentRT       AgentRuntime
-	agentPrograms map[[32]byte]*sandbox.Program
-	seenCalls     map[[32]byte]time.Time
-	seenPruned    time.Time
-
-	// receiptsMu guards the usage receipts not yet in the outbox and
-	// their sealed journal.
-	receiptsMu sync.Mutex
-	receipts   []agents.Receipt
-	journal    *sealed.Journal
-	// journalErr is the first failure to journal a receipt, reported by
-	// the next AgentStep.
-	journalErr error
+	// out posts the worker's own messages: benchmark scores and
+	// heartbeats.
+	out *core.Poster
+	// dutiesMu guards what the computation duty remembers between steps.
+	dutiesMu sync.Mutex
 	// answeredChallenge is the last heartbeat challenge this worker posted.
 	answeredChallenge int64
 	// scannedChallenge is the last block an offline worker looked at for a
@@ -85,214 +56,159 @@ type Enclave struct {
 	scannedChallenge int64
 }
 
-// IdentityRecord is the sealed form of the worker's long-term keys. It is
-// exported, with the store's label and entry name, so an auditor holding the
-// sealing key (in sim mode: anyone with the seed) can check what is sealed.
-type IdentityRecord struct {
-	IdentitySeed []byte `json:"identity_seed"`
-	ECDHKey      []byte `json:"ecdh_key"`
-}
-
-// Sealed store layout.
-const (
-	// SealedStoreLabel (through the provider's DeriveLabel) derives the
-	// store's keys from the sealing key.
-	SealedStoreLabel = "phala/pruntime/sealed-store"
-	// EntryIdentity holds the IdentityRecord.
-	EntryIdentity = "identity"
-)
-
-// Open starts the enclave over the sealed store in dir. On first start it
-// makes the identity (ed25519) and ECDH (X25519) keys inside the enclave
-// and seals them; later starts unseal the same keys, so the worker keeps
-// its identity. genesis is the trusted root of the light client.
-func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Enclave, error) {
-	sk, err := p.SealingKey()
-	if err != nil {
-		return nil, fmt.Errorf("enclave: sealing key: %w", err)
+// Open starts the enclave over the sealed store in dir (core.Open) and
+// builds its roles. genesis is the trusted root of the light client;
+// clock is the only source of time for the roles (the host passes
+// time.Now).
+func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc, clock Clock) (*Enclave, error) {
+	if clock == nil {
+		return nil, errors.New("enclave: no clock")
 	}
-	store, err := sealed.Open(dir, sk, p.DeriveLabel(SealedStoreLabel))
-	if err != nil {
-		return nil, fmt.Errorf("enclave: %w", err)
-	}
-	id, err := loadOrCreateIdentity(store)
+	c, err := core.Open(p, dir, genesis)
 	if err != nil {
 		return nil, err
 	}
-	sync, err := chainsync.New(genesis)
-	if err != nil {
-		return nil, fmt.Errorf("enclave: light client: %w", err)
-	}
-	ek, err := ecdh.X25519().NewPrivateKey(id.ECDHKey)
-	if err != nil {
-		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
-	}
-	e := &Enclave{
-		provider:     p,
-		store:        store,
-		identity:     ed25519.NewKeyFromSeed(id.IdentitySeed),
-		ecdh:         ek,
-		chainID:      genesis.ChainID,
-		genesisHash:  module.GenesisHash(genesis.ChainID, genesis.AppState),
-		sync:         sync,
-		sharedAt:     map[[32]byte]int64{},
-		dispatchedAt: map[dispatchSlot]int64{},
-		replicas:     map[[32]byte]*replica{},
-		programs:     map[[32]byte]*sandbox.Program{},
-		clusterViews: map[[32]byte]*clusterView{},
-
-		agentRT:       AgentRuntime{}.withDefaults(),
-		agentPrograms: map[[32]byte]*sandbox.Program{},
-		seenCalls:     map[[32]byte]time.Time{},
-	}
-	if e.out, err = loadOutbox(store); err != nil {
-		return nil, err
-	}
-	if err := e.loadReceipts(); err != nil {
+	e := &Enclave{core: c, out: c.Poster(registry.TopicBenchmark, computation.TopicHeartbeat)}
+	e.gatekeeper = gatekeeper.New(c, c.Poster(gatekeeper.Topics()...), c.Store())
+	// The replica hands agents it finds to the agent host; the agent host
+	// asks policy contracts through the replica.
+	e.replica = replica.New(c, c.Poster(replica.Topics()...), c.Store(), e.resealAgentSecrets)
+	if e.agents, err = agenthost.New(c, c.Poster(agenthost.Topics()...), c.Store(), clock, e.replica.RunQuery); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-func loadOrCreateIdentity(store *sealed.Store) (IdentityRecord, error) {
-	var rec IdentityRecord
-	raw, err := store.Get(EntryIdentity)
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(raw, &rec); err != nil || len(rec.IdentitySeed) != ed25519.SeedSize || len(rec.ECDHKey) != 32 {
-			return rec, fmt.Errorf("enclave: sealed identity is unreadable")
-		}
-		return rec, nil
-	case errors.Is(err, sealed.ErrNotFound):
-		rec.IdentitySeed = make([]byte, ed25519.SeedSize)
-		if _, err := rand.Read(rec.IdentitySeed); err != nil {
-			return rec, err
-		}
-		k, err := ecdh.X25519().GenerateKey(rand.Reader)
-		if err != nil {
-			return rec, err
-		}
-		rec.ECDHKey = k.Bytes()
-		raw, _ := json.Marshal(rec)
-		if err := store.Put(EntryIdentity, raw); err != nil {
-			return rec, fmt.Errorf("enclave: seal identity: %w", err)
-		}
-		return rec, nil
-	default:
-		return rec, fmt.Errorf("enclave: unseal identity: %w", err)
-	}
-}
-
 // ID is the worker id: the identity public key.
-func (e *Enclave) ID() registry.WorkerID {
-	var id registry.WorkerID
-	copy(id[:], e.identity.Public().(ed25519.PublicKey))
-	return id
-}
+func (e *Enclave) ID() registry.WorkerID { return e.core.ID() }
 
 // ECDHPublicKey is the X25519 key others encrypt to this worker with.
-func (e *Enclave) ECDHPublicKey() []byte { return e.ecdh.PublicKey().Bytes() }
+func (e *Enclave) ECDHPublicKey() []byte { return e.core.ECDHPublicKey() }
 
 // Kind is the TEE kind.
-func (e *Enclave) Kind() tee.Kind { return e.provider.Kind() }
+func (e *Enclave) Kind() tee.Kind { return e.core.Kind() }
 
 // ChainID is the chain the enclave follows.
-func (e *Enclave) ChainID() string { return e.chainID }
+func (e *Enclave) ChainID() string { return e.core.ChainID() }
 
 // SyncedHeight is the last header the light client verified.
-func (e *Enclave) SyncedHeight() int64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.sync.Height()
-}
+func (e *Enclave) SyncedHeight() int64 { return e.core.SyncedHeight() }
 
-// syncChunk is how many headers Sync verifies between progress reports.
-const syncChunk = 500
-
-// Sync verifies headers up to the source's latest height. A long catch-up
-// goes in chunks, and progress (if not nil) hears of each.
+// Sync verifies headers up to the source's latest height, reporting a long
+// catch-up to progress (if not nil).
 func (e *Enclave) Sync(ctx context.Context, src chainsync.Source, progress func(height, target int64)) (int64, error) {
-	latest, err := src.LatestHeight(ctx)
-	if err != nil {
-		return e.SyncedHeight(), fmt.Errorf("enclave: latest height: %w", err)
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for {
-		h := e.sync.Height()
-		if h >= latest {
-			return h, nil
-		}
-		to := min(h+syncChunk, latest)
-		if err := e.sync.Advance(ctx, src, to); err != nil {
-			return e.sync.Height(), err
-		}
-		if progress != nil && latest-h > syncChunk {
-			progress(to, latest)
-		}
-	}
+	return e.core.Sync(ctx, src, progress)
 }
 
-// Registration builds the registration message: a WorkerInfo naming a
-// recent verified block, and an attestation over it. It names the block
-// before the latest: a header can be verified (its commit is public) before
-// the application has committed that block, but the one before it is
-// always applied.
+// Registration builds the attested registration message.
 func (e *Enclave) Registration(operator address.Address, score uint64) (*registry.MsgRegisterWorker, error) {
-	e.mu.Lock()
-	h := e.sync.Height() - 1
-	anchor, ok := e.sync.Header(h)
-	e.mu.Unlock()
-	if h < 1 || !ok {
-		return nil, fmt.Errorf("enclave: need two verified blocks to attest against, have %d", h+1)
-	}
-	info := registry.WorkerInfo{
-		Version:           registry.WorkerInfoVersion,
-		IdentityKey:       e.identity.Public().(ed25519.PublicKey),
-		ECDHKey:           e.ECDHPublicKey(),
-		ChainID:           e.chainID,
-		GenesisHash:       e.genesisHash,
-		Operator:          operator,
-		Features:          append([]string(nil), Features...),
-		BenchmarkScore:    score,
-		AttestedHeight:    anchor.Height,
-		AttestedBlockHash: anchor.Hash(),
-	}
-	att, err := tee.Attest(e.provider, info.ReportData())
-	if err != nil {
-		return nil, fmt.Errorf("enclave: attest: %w", err)
-	}
-	return &registry.MsgRegisterWorker{Info: info, Attestation: att}, nil
+	return e.core.Registration(operator, score)
 }
 
-// RegisteredWorker reads this worker's chain record through the light
-// client, as of the returned height; ok is false when the chain has no
-// record.
-func (e *Enclave) RegisteredWorker(ctx context.Context, src chainsync.Source) (w registry.Worker, ok bool, height int64, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	raw, height, err := e.sync.VerifiedState(ctx, src, registry.WorkerKey(e.ID()))
-	if err != nil || raw == nil {
-		return w, false, height, err
-	}
-	if err := json.Unmarshal(raw, &w); err != nil {
-		return w, false, height, fmt.Errorf("enclave: worker record: %w", err)
-	}
-	return w, true, height, nil
+// RegisteredWorker reads this worker's chain record, as of the returned
+// height; ok is false when the chain has no record.
+func (e *Enclave) RegisteredWorker(ctx context.Context, src chainsync.Source) (registry.Worker, bool, int64, error) {
+	return e.core.RegisteredWorker(ctx, src)
 }
 
-// EndpointUpdate signs a change of this worker's public endpoint at the
-// latest verified height.
+// EndpointUpdate signs a change of this worker's public endpoint.
 func (e *Enclave) EndpointUpdate(endpoint string) (*registry.MsgUpdateEndpoint, error) {
-	h := e.SyncedHeight()
-	if h == 0 {
-		return nil, fmt.Errorf("enclave: no verified block yet")
-	}
-	m := &registry.MsgUpdateEndpoint{Endpoint: endpoint, Height: h}
-	m.Sign(e.chainID, e.identity)
-	return m, nil
+	return e.core.EndpointUpdate(endpoint)
 }
 
-// SimCode is what a sim provider measures: sim has no code hash, so the
-// measurement names the pruntime version, and a devnet allow-lists it.
-const SimCode = "phala-pruntime/" + Version
+// Attest returns an attestation report for a caller's nonce.
+func (e *Enclave) Attest(nonce []byte) (AttestationReport, error) { return e.core.Attest(nonce) }
+
+// Inbox reads the chain's messages to this worker from sequence from on.
+func (e *Enclave) Inbox(ctx context.Context, src chainsync.Source, from uint64) ([]mq.Egress, uint64, error) {
+	return e.core.Inbox(ctx, src, from)
+}
+
+// Pending returns the signed messages the chain does not have yet.
+func (e *Enclave) Pending(ctx context.Context, src chainsync.Source) ([]mq.SignedMessage, error) {
+	return e.core.Pending(ctx, src)
+}
+
+// Abandon drops the refused pending message seq and every later one.
+func (e *Enclave) Abandon(seq uint64) error { return e.core.Abandon(seq) }
+
+// PendingCount is how many signed messages wait in the outbox.
+func (e *Enclave) PendingCount() int { return e.core.PendingCount() }
+
+// ClusterKeys lists the cluster epochs whose keys this enclave holds.
+func (e *Enclave) ClusterKeys() ([]ClusterKeyInfo, error) { return e.core.ClusterKeys() }
+
+// PostBenchmark posts this worker's benchmark score through the outbox.
+func (e *Enclave) PostBenchmark(ctx context.Context, src chainsync.Source, score uint64) (mq.SignedMessage, error) {
+	w := wire.NewWriter(10)
+	w.Uvarint(score)
+	return e.out.Post(ctx, src, registry.TopicBenchmark, w.Bytes())
+}
+
+// RotationStep does this worker's part, as a gatekeeper, in a master-key
+// rotation.
+func (e *Enclave) RotationStep(ctx context.Context, src chainsync.Source) error {
+	return e.gatekeeper.RotationStep(ctx, src)
+}
+
+// GatekeeperStep does this worker's part as a gatekeeper: the master key's
+// creation and sharing.
+func (e *Enclave) GatekeeperStep(ctx context.Context, src chainsync.Source) error {
+	return e.gatekeeper.Step(ctx, src)
+}
+
+// ClusterStep takes in the cluster keys dispatched to this worker and, for
+// a gatekeeper, dispatches them.
+func (e *Enclave) ClusterStep(ctx context.Context, src chainsync.Source) error {
+	if err := e.core.ReceiveClusterKeys(ctx, src); err != nil {
+		return err
+	}
+	return e.gatekeeper.DispatchStep(ctx, src)
+}
+
+// ContractStep runs this worker's part in its clusters' contracts.
+func (e *Enclave) ContractStep(ctx context.Context, src chainsync.Source) error {
+	return e.replica.Step(ctx, src)
+}
+
+// ContractResults returns the signed contract results the chain lacks.
+func (e *Enclave) ContractResults(ctx context.Context, src chainsync.Source) ([]mq.SignedMessage, error) {
+	return e.replica.Results(ctx, src)
+}
+
+// Query answers a contract query sealed to this worker.
+func (e *Enclave) Query(ctx context.Context, src chainsync.Source, body []byte, now time.Time) (contractio.QueryResponse, error) {
+	return e.replica.Query(ctx, src, body, now)
+}
+
+// AgentStep posts the queued usage receipts.
+func (e *Enclave) AgentStep(ctx context.Context, src chainsync.Source) error {
+	return e.agents.Step(ctx, src)
+}
+
+// CallAgent serves an HTTP request to an agent.
+func (e *Enclave) CallAgent(ctx context.Context, src chainsync.Source, req AgentRequest) (AgentResponse, error) {
+	return e.agents.CallAgent(ctx, src, req)
+}
+
+// AgentLogs returns an agent's log sealed to its owner.
+func (e *Enclave) AgentLogs(ctx context.Context, src chainsync.Source, req AgentRequest) (AgentResponse, error) {
+	return e.agents.Logs(ctx, src, req)
+}
+
+// LLMHandler serves the OpenAI-compatible API of the AI router.
+func (e *Enclave) LLMHandler(src chainsync.Source) http.Handler { return e.agents.LLMHandler(src) }
+
+// PendingReceipts is how many usage receipts wait to be posted.
+func (e *Enclave) PendingReceipts() int { return e.agents.PendingReceipts() }
+
+// SetAgentRuntime configures the agent runtime; call it before serving.
+func (e *Enclave) SetAgentRuntime(rt AgentRuntime) { e.agents.SetRuntime(rt) }
+
+// Router is the enclave's AI router.
+func (e *Enclave) Router() *llm.Router { return e.agents.Router() }
+
+// resealAgentSecrets hands an agent the replica found to the agent host.
+func (e *Enclave) resealAgentSecrets(ctx context.Context, src chainsync.Source, c clusters.Cluster, rec contracts.Contract, h int64) error {
+	return e.agents.ResealSecrets(ctx, src, c, rec, h)
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/agenthost"
 )
 
 // maxAgentBody bounds an agent request body.
@@ -47,7 +48,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status := agentStatus(err)
 		w.agentMetrics.observe(idText, status, time.Since(start), err)
-		if status == http.StatusInternalServerError && !errors.Is(err, pruntime.ErrAgentFailed) {
+		if status == http.StatusInternalServerError && !errors.Is(err, agenthost.ErrAgentFailed) {
 			w.log.Warn("agent call failed", "agent", idText, "err", err)
 		}
 		http.Error(rw, err.Error(), status)
@@ -74,15 +75,15 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 // agentStatus maps an enclave error to an HTTP status.
 func agentStatus(err error) int {
 	switch {
-	case errors.Is(err, pruntime.ErrUnauthorized):
+	case errors.Is(err, agenthost.ErrUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, pruntime.ErrPayment):
+	case errors.Is(err, agenthost.ErrPayment):
 		return http.StatusPaymentRequired
-	case errors.Is(err, pruntime.ErrForbidden):
+	case errors.Is(err, agenthost.ErrForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, pruntime.ErrNoAgent):
+	case errors.Is(err, agenthost.ErrNoAgent):
 		return http.StatusNotFound
-	case errors.Is(err, pruntime.ErrReplay):
+	case errors.Is(err, agenthost.ErrReplay):
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError

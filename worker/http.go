@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/contractio"
-	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/replica"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -58,14 +58,14 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := w.enclave.Query(r.Context(), w.src, body, time.Now())
 	switch {
-	case errors.Is(err, pruntime.ErrNotRunning):
+	case errors.Is(err, replica.ErrNotRunning):
 		http.Error(rw, err.Error(), http.StatusNotFound)
 		return
 	case errors.Is(err, contractio.ErrQuerySignature), errors.Is(err, contractio.ErrQueryStale),
 		errors.Is(err, contractio.ErrCertExpired), errors.Is(err, contractio.ErrCertSignature):
 		http.Error(rw, err.Error(), http.StatusUnauthorized)
 		return
-	case errors.Is(err, pruntime.ErrBadQuery):
+	case errors.Is(err, replica.ErrBadQuery):
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
 	case err != nil:

@@ -20,7 +20,6 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/mq"
@@ -117,7 +116,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
-	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis)
+	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis, time.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -344,9 +343,7 @@ func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) 
 	w.mu.Lock()
 	w.benchmarked = time.Now()
 	w.mu.Unlock()
-	wr := wire.NewWriter(10)
-	wr.Uvarint(score)
-	m, err := w.enclave.Post(ctx, w.src, registry.TopicBenchmark, wr.Bytes())
+	m, err := w.enclave.PostBenchmark(ctx, w.src, score)
 	if err != nil {
 		return m, err
 	}

@@ -283,7 +283,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := chainsync.NewRPCSource(e.client.RPC)
-	e1, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen)
+	e1, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		return ok, err
 	})
 	post := func(en *pruntime.Enclave, score byte) mq.SignedMessage {
-		m, err := en.Post(ctx, src, registry.TopicBenchmark, []byte{score})
+		m, err := en.PostBenchmark(ctx, src, uint64(score))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +316,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	}
 
 	// Crash before anything was sent; a new enclave over the same store.
-	e2, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen)
+	e2, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

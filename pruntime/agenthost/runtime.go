@@ -1,13 +1,15 @@
-package pruntime
+package agenthost
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -74,9 +76,9 @@ const agentPrelude = `(() => {
 })();
 `
 
-// AgentRuntime is what agents may reach from a worker: set by the
+// Runtime is what agents may reach from a worker: set by the
 // operator, applied inside the enclave.
-type AgentRuntime struct {
+type Runtime struct {
 	// Egress is the policy of fetch; its zero value refuses loopback,
 	// private, link-local and metadata addresses.
 	Egress egress.Policy
@@ -89,7 +91,7 @@ type AgentRuntime struct {
 	MaxDepth int
 }
 
-func (rt AgentRuntime) withDefaults() AgentRuntime {
+func (rt Runtime) withDefaults() Runtime {
 	if rt.Limits.Time == 0 {
 		rt.Limits.Time = 10 * time.Second
 	}
@@ -108,20 +110,6 @@ func (rt AgentRuntime) withDefaults() AgentRuntime {
 	return rt
 }
 
-// SetAgentRuntime configures the agent runtime; call it before serving.
-func (e *Enclave) SetAgentRuntime(rt AgentRuntime) {
-	e.agentsMu.Lock()
-	defer e.agentsMu.Unlock()
-	e.agentRT = rt.withDefaults()
-}
-
-// Router is the enclave's AI router.
-func (e *Enclave) Router() *llm.Router {
-	e.agentsMu.Lock()
-	defer e.agentsMu.Unlock()
-	return e.agentRT.Router
-}
-
 func compileAgent(code []byte) (*sandbox.Program, error) {
 	bundle, err := sandbox.Bundle(map[string]string{"entry.js": agentEntry, "agent.js": string(code)}, "entry.js")
 	if err != nil {
@@ -137,34 +125,31 @@ type agentOutput struct {
 	Body    string            `json:"body"`
 }
 
-// jsonArg reads string argument i of a host call.
-func jsonArg(args []any, i int) (string, error) {
-	if i >= len(args) {
-		return "", fmt.Errorf("missing argument %d", i+1)
-	}
-	s, ok := args[i].(string)
-	if !ok {
-		return "", fmt.Errorf("argument %d must be a string", i+1)
-	}
-	return s, nil
-}
-
 func marshalString(v any) (any, error) {
 	raw, err := json.Marshal(v)
 	return string(raw), err
 }
 
+// tokenMeter counts the LLM tokens one agent call uses, for its receipt.
+// A handler's llm.chat calls run at once, each on its own goroutine, so
+// the count is atomic.
+type tokenMeter struct{ n atomic.Int64 }
+
+func (m *tokenMeter) add(n int) { m.n.Add(int64(n)) }
+
+func (m *tokenMeter) total() uint64 { return uint64(m.n.Load()) }
+
 // asyncHostAPIs are the asynchronous host functions every agent gets, on a
 // worker and in dev mode alike: fetch under the session's egress policy and
-// the AI router, whose tokens are added to *tokens.
-func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *int) map[string]sandbox.AsyncFunc {
+// the AI router, whose tokens are added to tokens.
+func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *tokenMeter) map[string]sandbox.AsyncFunc {
 	return map[string]sandbox.AsyncFunc{
 		"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
-			u, err := jsonArg(args, 0)
+			u, err := core.StringArg(args, 0)
 			if err != nil {
 				return nil, err
 			}
-			initText, _ := jsonArg(args, 1)
+			initText, _ := core.StringArg(args, 1)
 			var init struct {
 				Method  string            `json:"method"`
 				Headers map[string]string `json:"headers"`
@@ -178,7 +163,7 @@ func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, t
 			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
 		},
 		"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
-			text, err := jsonArg(args, 0)
+			text, err := core.StringArg(args, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -188,7 +173,7 @@ func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, t
 			}
 			req.Stream = false
 			resp, err := router.Chat(ctx, caller, req, nil)
-			*tokens += resp.Usage.TotalTokens
+			tokens.add(resp.Usage.TotalTokens)
 			if err != nil {
 				return nil, err
 			}

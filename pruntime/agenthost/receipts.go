@@ -1,4 +1,4 @@
-package pruntime
+package agenthost
 
 import (
 	"context"
@@ -19,8 +19,8 @@ const journalReceipts = "agent-receipts"
 
 // loadReceipts opens the receipt journal and queues what a previous run
 // served but did not post.
-func (e *Enclave) loadReceipts() error {
-	j, recs, err := e.store.Journal(journalReceipts)
+func (host *Host) loadReceipts() error {
+	j, recs, err := host.store.Journal(journalReceipts)
 	if err != nil {
 		return fmt.Errorf("enclave: receipt journal: %w", err)
 	}
@@ -29,44 +29,44 @@ func (e *Enclave) loadReceipts() error {
 		if err != nil {
 			return fmt.Errorf("enclave: receipt journal record %d: %w", i, err)
 		}
-		e.receipts = append(e.receipts, rs...)
+		host.receipts = append(host.receipts, rs...)
 	}
-	e.journal = j
+	host.journal = j
 	return nil
 }
 
-// queueReceipt journals a usage receipt and keeps it until AgentStep posts
+// queueReceipt journals a usage receipt and keeps it until Step posts
 // it. A journal failure keeps the receipt in memory only and is reported
-// by the next AgentStep.
-func (e *Enclave) queueReceipt(r agents.Receipt) {
-	e.receiptsMu.Lock()
-	defer e.receiptsMu.Unlock()
-	if err := e.journalReceipt(r); err != nil && e.journalErr == nil {
-		e.journalErr = err
+// by the next Step.
+func (host *Host) queueReceipt(r agents.Receipt) {
+	host.receiptsMu.Lock()
+	defer host.receiptsMu.Unlock()
+	if err := host.journalReceipt(r); err != nil && host.journalErr == nil {
+		host.journalErr = err
 	}
-	e.receipts = append(e.receipts, r)
+	host.receipts = append(host.receipts, r)
 }
 
 // journalReceipt appends one receipt to the journal, as a batch of one.
-// Callers hold e.receiptsMu.
-func (e *Enclave) journalReceipt(r agents.Receipt) error {
-	return e.journal.Append(agents.EncodeReceipts([]agents.Receipt{r}))
+// Callers hold host.receiptsMu.
+func (host *Host) journalReceipt(r agents.Receipt) error {
+	return host.journal.Append(agents.EncodeReceipts([]agents.Receipt{r}))
 }
 
 // PendingReceipts is how many usage receipts wait to be posted.
-func (e *Enclave) PendingReceipts() int {
-	e.receiptsMu.Lock()
-	defer e.receiptsMu.Unlock()
-	return len(e.receipts)
+func (host *Host) PendingReceipts() int {
+	host.receiptsMu.Lock()
+	defer host.receiptsMu.Unlock()
+	return len(host.receipts)
 }
 
-// AgentStep posts the queued usage receipts in batches, then keeps in the
+// Step posts the queued usage receipts in batches, then keeps in the
 // journal only the receipts queued while it posted.
-func (e *Enclave) AgentStep(ctx context.Context, src chainsync.Source) error {
-	e.receiptsMu.Lock()
-	rs, jerr := e.receipts, e.journalErr
-	e.receipts, e.journalErr = nil, nil
-	e.receiptsMu.Unlock()
+func (host *Host) Step(ctx context.Context, src chainsync.Source) error {
+	host.receiptsMu.Lock()
+	rs, jerr := host.receipts, host.journalErr
+	host.receipts, host.journalErr = nil, nil
+	host.receiptsMu.Unlock()
 	if jerr != nil {
 		jerr = fmt.Errorf("enclave: journal a usage receipt (kept in memory only): %w", jerr)
 	}
@@ -75,20 +75,20 @@ func (e *Enclave) AgentStep(ctx context.Context, src chainsync.Source) error {
 	}
 	for start := 0; start < len(rs); start += agents.MaxReceipts {
 		batch := rs[start:min(start+agents.MaxReceipts, len(rs))]
-		if _, err := e.Post(ctx, src, agents.TopicReceipts, agents.EncodeReceipts(batch)); err != nil {
-			e.receiptsMu.Lock()
-			e.receipts = append(rs[start:], e.receipts...)
-			e.receiptsMu.Unlock()
+		if _, err := host.out.Post(ctx, src, agents.TopicReceipts, agents.EncodeReceipts(batch)); err != nil {
+			host.receiptsMu.Lock()
+			host.receipts = append(rs[start:], host.receipts...)
+			host.receiptsMu.Unlock()
 			return err
 		}
 	}
-	e.receiptsMu.Lock()
-	defer e.receiptsMu.Unlock()
-	if err := e.journal.Reset(); err != nil {
+	host.receiptsMu.Lock()
+	defer host.receiptsMu.Unlock()
+	if err := host.journal.Reset(); err != nil {
 		return fmt.Errorf("enclave: receipt journal: %w", err)
 	}
-	for _, r := range e.receipts {
-		if err := e.journalReceipt(r); err != nil {
+	for _, r := range host.receipts {
+		if err := host.journalReceipt(r); err != nil {
 			return fmt.Errorf("enclave: receipt journal: %w", err)
 		}
 	}

@@ -1,4 +1,4 @@
-package pruntime
+package agenthost
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -17,7 +18,7 @@ import (
 // same egress policy, llm, an in-memory kv, console to Log); agents.call
 // needs a network and fails. It is for phala agent dev.
 type DevAgent struct {
-	Runtime AgentRuntime
+	Runtime Runtime
 	Secrets map[string]string
 	Log     func(level, text string)
 
@@ -68,7 +69,7 @@ func (d *DevAgent) Call(ctx context.Context, code []byte, method, path string, q
 	return out, json.Unmarshal(res.Value, &out)
 }
 
-func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
+func (d *DevAgent) env(rt Runtime) sandbox.Env {
 	session := egress.NewSession(rt.Egress)
 	log := d.Log
 	if log == nil {
@@ -76,7 +77,7 @@ func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
 	}
 	kvFunc := func(del bool) sandbox.HostFunc {
 		return func(args []any) (any, error) {
-			k, err := jsonArg(args, 0)
+			k, err := core.StringArg(args, 0)
 			if err != nil {
 				return nil, err
 			}
@@ -87,7 +88,7 @@ func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
 				return nil, nil
 			}
 			if len(args) > 1 {
-				v, err := jsonArg(args, 1)
+				v, err := core.StringArg(args, 1)
 				if err != nil {
 					return nil, err
 				}
@@ -104,8 +105,8 @@ func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
 		Prelude: agentPrelude,
 		Funcs: map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
-				level, _ := jsonArg(args, 0)
-				msg, _ := jsonArg(args, 1)
+				level, _ := core.StringArg(args, 0)
+				msg, _ := core.StringArg(args, 1)
 				log(level, msg)
 				return nil, nil
 			},
@@ -118,9 +119,8 @@ func (d *DevAgent) env(rt AgentRuntime) sandbox.Env {
 }
 
 // async is the common asynchronous host APIs with agents.call refused.
-func (d *DevAgent) async(session *egress.Session, rt AgentRuntime) map[string]sandbox.AsyncFunc {
-	var tokens int
-	fns := asyncHostAPIs(session, rt.Router, "dev", &tokens)
+func (d *DevAgent) async(session *egress.Session, rt Runtime) map[string]sandbox.AsyncFunc {
+	fns := asyncHostAPIs(session, rt.Router, "dev", &tokenMeter{})
 	fns["__phala_agents_call"] = func(context.Context, []any) (any, error) {
 		return nil, errors.New("agents.call needs a network: deploy the agents and call them through a gateway")
 	}

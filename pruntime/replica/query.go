@@ -1,9 +1,8 @@
-package pruntime
+package replica
 
 import (
 	"context"
 	"crypto/ecdh"
-	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,9 +30,9 @@ var (
 // signature, runs the contract's query entry point read-only on the
 // current state, seals the answer to the caller's reply key and signs it
 // with the worker identity over the request and the answer.
-func (e *Enclave) Query(ctx context.Context, src chainsync.Source, body []byte, now time.Time) (contractio.QueryResponse, error) {
+func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, now time.Time) (contractio.QueryResponse, error) {
 	var resp contractio.QueryResponse
-	plain, err := e.openSealed(envelope.PurposeQuery, body)
+	plain, err := r.core.OpenSealed(envelope.PurposeQuery, body)
 	if err != nil {
 		return resp, fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}
@@ -41,7 +40,7 @@ func (e *Enclave) Query(ctx context.Context, src chainsync.Source, body []byte, 
 	if err := json.Unmarshal(plain, &q); err != nil || len(q.Contract) != 32 {
 		return resp, fmt.Errorf("%w: query is not JSON with a 32-byte contract id", ErrBadQuery)
 	}
-	caller, err := q.Caller(e.chainID, [32]byte(e.ID()), now)
+	caller, err := q.Caller(r.core.ChainID(), [32]byte(r.core.ID()), now)
 	if err != nil {
 		return resp, err
 	}
@@ -49,28 +48,27 @@ func (e *Enclave) Query(ctx context.Context, src chainsync.Source, body []byte, 
 	if err != nil {
 		return resp, fmt.Errorf("%w: reply key: %v", ErrBadQuery, err)
 	}
-	id := [32]byte(q.Contract)
-	result, err := e.runQuery(ctx, src, id, caller.String(), q.Payload, now)
+	result, err := r.RunQuery(ctx, src, [32]byte(q.Contract), caller.String(), q.Payload, now)
 	if err != nil {
 		return resp, err
 	}
 	out, _ := json.Marshal(result)
-	env, err := envelope.Seal(reply, envelope.PurposeQueryResponse, e.identity.Public().(ed25519.PublicKey), out)
+	env, err := envelope.Seal(reply, envelope.PurposeQueryResponse, r.core.PublicKey(), out)
 	if err != nil {
 		return resp, err
 	}
-	resp.Worker = e.identity.Public().(ed25519.PublicKey)
-	resp.Sealed = env.Encode()
-	resp.Signature = ed25519.Sign(e.identity, contractio.ResponseSignBytes(e.chainID, body, resp.Sealed))
-	return resp, nil
+	return r.core.SignQueryResponse(body, env.Encode()), nil
 }
 
-func (e *Enclave) runQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error) {
-	e.contractsMu.Lock()
-	defer e.contractsMu.Unlock()
-	r, ok := e.replicas[id]
+// RunQuery runs a contract's query entry point read-only on the state this
+// replica holds, as caller at time now. The agent host asks a policy
+// contract this way.
+func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in, ok := r.running[id]
 	if !ok {
-		b, _, err := e.verified(ctx, src, contracts.ContractKey(id))
+		b, _, err := r.core.Cached(ctx, src, contracts.ContractKey(id))
 		if err != nil {
 			return contractio.QueryResult{}, err
 		}
@@ -81,24 +79,24 @@ func (e *Enclave) runQuery(ctx context.Context, src chainsync.Source, id [32]byt
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return contractio.QueryResult{}, err
 		}
-		if r, err = e.loadReplica(rec); err != nil {
+		if in, err = r.load(rec); err != nil {
 			return contractio.QueryResult{}, fmt.Errorf("%w: %v", ErrNotRunning, err)
 		}
 	}
-	if r.rec.NextInput == 0 {
+	if in.rec.NextInput == 0 {
 		return contractio.QueryResult{}, fmt.Errorf("%w: %x has not run its constructor here yet", ErrNotRunning, id)
 	}
-	prog, err := e.program(ctx, src, [32]byte(r.rec.Code))
+	prog, err := r.program(ctx, src, [32]byte(in.rec.Code))
 	if err != nil {
-		return contractio.QueryResult{OK: false, Error: err.Error(), Input: r.rec.NextInput}, nil
+		return contractio.QueryResult{OK: false, Error: err.Error(), Input: in.rec.NextInput}, nil
 	}
-	m := hmac.New(sha256.New, r.rec.RootKey)
+	m := hmac.New(sha256.New, in.rec.RootKey)
 	m.Write([]byte("phala/contract-query-random/v1"))
-	info := callInfo{Contract: hex.EncodeToString(id[:]), Caller: caller, Height: e.SyncedHeight(), Time: now.UnixMilli(), Input: r.rec.NextInput}
-	res, _, err := contractCall(ctx, prog, callQuery, info, payload, r.state, true,
+	info := callInfo{Contract: hex.EncodeToString(id[:]), Caller: caller, Height: r.core.SyncedHeight(), Time: now.UnixMilli(), Input: in.rec.NextInput}
+	res, _, err := contractCall(ctx, prog, callQuery, info, payload, in.state, true,
 		&sandbox.Determinism{TimeMillis: now.UnixMilli(), Seed: [32]byte(m.Sum(nil))}, 0)
 	if err != nil {
-		return contractio.QueryResult{Error: err.Error(), Input: r.rec.NextInput}, nil
+		return contractio.QueryResult{Error: err.Error(), Input: in.rec.NextInput}, nil
 	}
-	return contractio.QueryResult{OK: true, Value: res.Value, Input: r.rec.NextInput}, nil
+	return contractio.QueryResult{OK: true, Value: res.Value, Input: in.rec.NextInput}, nil
 }

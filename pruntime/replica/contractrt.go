@@ -1,13 +1,13 @@
-package pruntime
+package replica
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/phalanetwork/phala/pruntime/contractstate"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -77,83 +77,72 @@ type callInfo struct {
 func contractCall(ctx context.Context, prog *sandbox.Program, fn string, info callInfo, arg any, st *contractstate.State, readOnly bool,
 	det *sandbox.Determinism, gas uint64) (sandbox.Result, []json.RawMessage, error) {
 	var events []json.RawMessage
-	str := func(args []any, i int) (string, error) {
-		if i >= len(args) {
-			return "", fmt.Errorf("missing argument %d", i+1)
+	funcs := stateFuncs(st, readOnly)
+	funcs["__phala_emit"] = func(args []any) (any, error) {
+		s, err := core.StringArg(args, 0)
+		if err != nil {
+			return nil, err
 		}
-		s, ok := args[i].(string)
-		if !ok {
-			return "", fmt.Errorf("argument %d must be a string", i+1)
+		if len(events) >= 64 {
+			return nil, errors.New("at most 64 events per call")
 		}
-		return s, nil
-	}
-	env := sandbox.Env{
-		Deterministic: det,
-		Funcs: map[string]sandbox.HostFunc{
-			"__phala_state_get": func(args []any) (any, error) {
-				k, err := str(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				if v := st.Get(k); v != nil {
-					return string(v), nil
-				}
-				return nil, nil
-			},
-			"__phala_state_set": func(args []any) (any, error) {
-				if readOnly {
-					return nil, errReadOnly
-				}
-				k, err := str(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				v, err := str(args, 1)
-				if err != nil {
-					return nil, err
-				}
-				return nil, st.Set(k, []byte(v))
-			},
-			"__phala_state_delete": func(args []any) (any, error) {
-				if readOnly {
-					return nil, errReadOnly
-				}
-				k, err := str(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				st.Delete(k)
-				return nil, nil
-			},
-			"__phala_state_keys": func(args []any) (any, error) {
-				p, err := str(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				keys := st.Keys(p)
-				if keys == nil {
-					keys = []string{}
-				}
-				raw, _ := json.Marshal(keys)
-				return string(raw), nil
-			},
-			"__phala_emit": func(args []any) (any, error) {
-				s, err := str(args, 0)
-				if err != nil {
-					return nil, err
-				}
-				if len(events) >= 64 {
-					return nil, errors.New("at most 64 events per call")
-				}
-				events = append(events, json.RawMessage(s))
-				return nil, nil
-			},
-		},
+		events = append(events, json.RawMessage(s))
+		return nil, nil
 	}
 	lim := ContractLimits
 	lim.Gas = gas
-	res, err := prog.Call(ctx, fn, []any{info, arg}, env, lim)
+	res, err := prog.Call(ctx, fn, []any{info, arg}, sandbox.Env{Deterministic: det, Funcs: funcs}, lim)
 	return res, events, err
+}
+
+// stateFuncs are the host functions through which a contract's ctx.state
+// reaches st; in a query (readOnly) writes fail.
+func stateFuncs(st *contractstate.State, readOnly bool) map[string]sandbox.HostFunc {
+	return map[string]sandbox.HostFunc{
+		"__phala_state_get": func(args []any) (any, error) {
+			k, err := core.StringArg(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			if v := st.Get(k); v != nil {
+				return string(v), nil
+			}
+			return nil, nil
+		},
+		"__phala_state_set": func(args []any) (any, error) {
+			if readOnly {
+				return nil, errReadOnly
+			}
+			kv, err := core.StringArgs(args, 2)
+			if err != nil {
+				return nil, err
+			}
+			return nil, st.Set(kv[0], []byte(kv[1]))
+		},
+		"__phala_state_delete": func(args []any) (any, error) {
+			if readOnly {
+				return nil, errReadOnly
+			}
+			k, err := core.StringArg(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			st.Delete(k)
+			return nil, nil
+		},
+		"__phala_state_keys": func(args []any) (any, error) {
+			p, err := core.StringArg(args, 0)
+			if err != nil {
+				return nil, err
+			}
+			keys := st.Keys(p)
+			if keys == nil {
+				keys = []string{}
+			}
+			raw, _ := json.Marshal(keys)
+			return string(raw), nil
+		},
+	}
 }
 
 // errorCategory is the public name of a failure: the chain records only

@@ -1,0 +1,140 @@
+package agenthost
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/phalanetwork/phala/modules/contracts"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+func (host *Host) agentProgram(ctx context.Context, src chainsync.Source, hash [32]byte) (*sandbox.Program, error) {
+	host.mu.Lock()
+	p, ok := host.programs[hash]
+	host.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	code, _, err := host.core.Cached(ctx, src, contracts.CodeKey(hash))
+	if err != nil {
+		return nil, err
+	}
+	if sha256.Sum256(code) != hash {
+		return nil, fmt.Errorf("code %x is not on chain", hash)
+	}
+	p, err = compileAgent(code)
+	if err != nil {
+		return nil, err
+	}
+	host.mu.Lock()
+	host.programs[hash] = p
+	host.mu.Unlock()
+	return p, nil
+}
+
+// agentEnv is the host side of the agent APIs for one hop.
+func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, id [32]byte) sandbox.Env {
+	rt := host.runtime()
+	return sandbox.Env{
+		Prelude: agentPrelude,
+		Funcs: map[string]sandbox.HostFunc{
+			"__phala_log": func(args []any) (any, error) {
+				level, _ := core.StringArg(args, 0)
+				msg, err := core.StringArg(args, 1)
+				if err != nil {
+					return nil, err
+				}
+				host.agentLog(id, level, msg)
+				return nil, nil
+			},
+			"__phala_kv_get": func(args []any) (any, error) {
+				k, err := core.StringArg(args, 0)
+				if err != nil {
+					return nil, err
+				}
+				kv, err := host.agentKV(id)
+				if err != nil {
+					return nil, err
+				}
+				if v, ok := kv[k]; ok {
+					return v, nil
+				}
+				return nil, nil
+			},
+			"__phala_kv_set": func(args []any) (any, error) {
+				kv, err := core.StringArgs(args, 2)
+				if err != nil {
+					return nil, err
+				}
+				return nil, host.agentKVUpdate(id, kv[0], &kv[1])
+			},
+			"__phala_kv_delete": func(args []any) (any, error) {
+				k, err := core.StringArg(args, 0)
+				if err != nil {
+					return nil, err
+				}
+				return nil, host.agentKVUpdate(id, k, nil)
+			},
+		},
+		Async: host.agentAsync(ctx, src, cc, rt),
+	}
+}
+
+// agentAsync adds agents.call to the common asynchronous host APIs.
+func (host *Host) agentAsync(_ context.Context, src chainsync.Source, cc *callCtx, rt Runtime) map[string]sandbox.AsyncFunc {
+	fns := asyncHostAPIs(cc.session, rt.Router, cc.caller.addr.String(), &cc.tokens)
+	fns["__phala_agents_call"] = func(ctx context.Context, args []any) (any, error) {
+		idText, err := core.StringArg(args, 0)
+		if err != nil {
+			return nil, err
+		}
+		text, _ := core.StringArg(args, 1)
+		b, err := hex.DecodeString(idText)
+		if err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("agents.call: agent id must be 64 hex characters")
+		}
+		if cc.depth+1 > rt.MaxDepth {
+			return nil, fmt.Errorf("agents.call: call depth limit %d reached", rt.MaxDepth)
+		}
+		var sub struct {
+			Method  string              `json:"method"`
+			Path    string              `json:"path"`
+			Queries map[string][]string `json:"queries"`
+			Headers map[string]string   `json:"headers"`
+			Body    any                 `json:"body"`
+		}
+		json.Unmarshal([]byte(text), &sub)
+		body, _ := sub.Body.(string)
+		if sub.Body != nil && body == "" {
+			raw, _ := json.Marshal(sub.Body)
+			body = string(raw)
+		}
+		h := http.Header{}
+		for k, v := range sub.Headers {
+			h.Set(k, v)
+		}
+		next := &callCtx{caller: cc.caller, depth: cc.depth + 1, session: cc.session}
+		out, err := host.runAgent(ctx, src, next, Request{Agent: [32]byte(b), Method: orDefault(sub.Method, "GET"), Path: orDefault(sub.Path, "/"),
+			Query: url.Values(sub.Queries), Headers: h, Body: []byte(body)})
+		cc.tokens.add(int(next.tokens.total()))
+		if err != nil {
+			return nil, fmt.Errorf("agents.call %s: %v", idText[:16], err)
+		}
+		return marshalString(out)
+	}
+	return fns
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

@@ -1,0 +1,104 @@
+// Package agenthost is the agent host role of an enclave: it serves calls
+// to agents (authentication, the agent's policy, payment, the handler with
+// its secrets, a signed answer), keeps each agent's kv store and log in
+// the sealed store, queues usage receipts, re-seals agent secrets after a
+// cluster epoch change, and serves the OpenAI-compatible API of the AI
+// router. It reaches the chain and the outbox only through the narrow
+// Core and Outbox interfaces, and reads the time only from its Clock.
+package agenthost
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/contractio"
+	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// Core is what the agent host needs from the enclave core.
+type Core interface {
+	core.View
+	core.MemberKeys
+	// Prove signs an answer with the worker identity.
+	Prove(hash [32]byte, status int, body []byte) agentio.Proof
+}
+
+// Store holds the agents' kv stores and logs and the receipt journal.
+type Store interface {
+	core.Entries
+	Journal(name string) (*sealed.Journal, [][]byte, error)
+}
+
+// Topics lists the message kinds the agent host posts.
+func Topics() []string {
+	return []string{
+		agents.TopicReceipts, agents.TopicSecrets,
+	}
+}
+
+// PolicyQuery asks a policy contract whether a caller may call an agent:
+// the contract replica runs the contract's query entry point.
+type PolicyQuery func(ctx context.Context, src chainsync.Source, contract [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error)
+
+// Host is the agent host role. mu guards the runtime settings, the
+// compiled agents, the replay set and the agents' kv stores and logs;
+// receiptsMu guards the usage receipts, which every call touches.
+type Host struct {
+	core   Core
+	out    core.Outbox
+	store  Store
+	clock  core.Clock
+	policy PolicyQuery
+
+	mu         sync.Mutex
+	rt         Runtime
+	programs   map[[32]byte]*sandbox.Program
+	seenCalls  map[[32]byte]time.Time
+	seenPruned time.Time
+
+	// receiptsMu guards the usage receipts not yet in the outbox and
+	// their sealed journal.
+	receiptsMu sync.Mutex
+	receipts   []agents.Receipt
+	journal    *sealed.Journal
+	// journalErr is the first failure to journal a receipt, reported by
+	// the next Step.
+	journalErr error
+}
+
+// New makes the agent host over a core, its outbox (posting Topics) and its
+// store, with a
+// clock and a way to ask policy contracts. It queues the usage receipts
+// a previous run journaled but did not post.
+func New(c Core, out core.Outbox, store Store, clock core.Clock, policy PolicyQuery) (*Host, error) {
+	host := &Host{core: c, out: out, store: store, clock: clock, policy: policy,
+		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, seenCalls: map[[32]byte]time.Time{}}
+	if err := host.loadReceipts(); err != nil {
+		return nil, err
+	}
+	return host, nil
+}
+
+// SetRuntime configures the agent runtime; call it before serving.
+func (host *Host) SetRuntime(rt Runtime) {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	host.rt = rt.withDefaults()
+}
+
+// Router is the agent host's AI router.
+func (host *Host) Router() *llm.Router { return host.runtime().Router }
+
+func (host *Host) runtime() Runtime {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	return host.rt
+}

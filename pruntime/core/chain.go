@@ -1,0 +1,172 @@
+package core
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+)
+
+// SyncedHeight is the last header the light client verified.
+func (c *Core) SyncedHeight() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sync.Height()
+}
+
+// Header is the verified header at height h, if the light client has it.
+func (c *Core) Header(h int64) (*cmttypes.SignedHeader, bool) { return c.sync.Header(h) }
+
+// syncChunk is how many headers Sync verifies between progress reports.
+const syncChunk = 500
+
+// Sync verifies headers up to the source's latest height. A long catch-up
+// goes in chunks, and progress (if not nil) hears of each.
+func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(height, target int64)) (int64, error) {
+	latest, err := src.LatestHeight(ctx)
+	if err != nil {
+		return c.SyncedHeight(), fmt.Errorf("enclave: latest height: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		h := c.sync.Height()
+		if h >= latest {
+			return h, nil
+		}
+		to := min(h+syncChunk, latest)
+		if err := c.sync.Advance(ctx, src, to); err != nil {
+			return c.sync.Height(), err
+		}
+		if progress != nil && latest-h > syncChunk {
+			progress(to, latest)
+		}
+	}
+}
+
+// State reads a state value at the latest verified height with a proof,
+// not cached and not while the light client advances; it returns the
+// height read at.
+func (c *Core) State(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sync.VerifiedState(ctx, src, key)
+}
+
+// StateAt reads a state value at height h with a proof, as State does.
+func (c *Core) StateAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sync.VerifiedStateAt(ctx, src, key, h)
+}
+
+// CachedAt reads a state value at height h with a proof, through the
+// per-height cache. The light client is safe for concurrent use, so these
+// reads do not wait for it: agent calls and the host loop read side by
+// side.
+func (c *Core) CachedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error) {
+	v, _, err := c.reads.load(ctx, key, h, func() ([]byte, int64, error) {
+		v, err := c.sync.VerifiedStateAt(ctx, src, key, h)
+		return v, h, err
+	})
+	return v, err
+}
+
+// Cached reads a state value at the latest verified height through the
+// cache, and returns the height read at.
+func (c *Core) Cached(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error) {
+	return c.reads.load(ctx, key, c.sync.Height()-1, func() ([]byte, int64, error) {
+		return c.sync.VerifiedState(ctx, src, key)
+	})
+}
+
+// RegisteredWorker reads this worker's chain record through the light
+// client, as of the returned height; ok is false when the chain has no
+// record.
+func (c *Core) RegisteredWorker(ctx context.Context, src chainsync.Source) (w registry.Worker, ok bool, height int64, err error) {
+	raw, height, err := c.State(ctx, src, registry.WorkerKey(c.ID()))
+	if err != nil || raw == nil {
+		return w, false, height, err
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return w, false, height, fmt.Errorf("enclave: worker record: %w", err)
+	}
+	return w, true, height, nil
+}
+
+// Clusters reads every cluster's chain record at one height.
+func (c *Core) Clusters(ctx context.Context, src chainsync.Source) ([]clusters.Cluster, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list, h, err := c.sync.VerifiedState(ctx, src, clusters.ListKey())
+	if err != nil {
+		return nil, err
+	}
+	var out []clusters.Cluster
+	for _, id := range keys.DecodeOrder(list) {
+		raw, err := c.sync.VerifiedStateAt(ctx, src, clusters.ClusterKey(id), h)
+		if err != nil || raw == nil {
+			return nil, fmt.Errorf("enclave: cluster %x: %v", id, err)
+		}
+		var cl clusters.Cluster
+		if err := json.Unmarshal(raw, &cl); err != nil {
+			return nil, err
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+// Inbox reads the messages the chain has queued for this worker, from
+// sequence from on, each checked with a Merkle proof against a verified
+// header. It returns them in order and the sequence to read from next.
+func (c *Core) Inbox(ctx context.Context, src chainsync.Source, from uint64) ([]mq.Egress, uint64, error) {
+	return c.Egress(ctx, src, c.Origin(), from, 0)
+}
+
+// Egress reads the chain's messages to dest from sequence from on, at most
+// limit of them (0: all), each checked with a Merkle proof.
+func (c *Core) Egress(ctx context.Context, src chainsync.Source, dest mq.Origin, from uint64, limit int) ([]mq.Egress, uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	raw, height, err := c.sync.VerifiedState(ctx, src, mq.EgressKey(dest))
+	if err != nil {
+		return nil, from, fmt.Errorf("enclave: read inbox length: %w", err)
+	}
+	var end uint64
+	if raw != nil {
+		if len(raw) != 8 {
+			return nil, from, fmt.Errorf("enclave: inbox length record is %d bytes", len(raw))
+		}
+		end = binary.BigEndian.Uint64(raw)
+	}
+	if limit > 0 && end > from+uint64(limit) {
+		end = from + uint64(limit)
+	}
+	var out []mq.Egress
+	for seq := from; seq < end; seq++ {
+		// Read at the same height as the length, so a message pruned later
+		// cannot make the view inconsistent.
+		b, err := c.sync.VerifiedStateAt(ctx, src, mq.EgressMessageKey(dest, seq), height)
+		if err != nil {
+			return out, seq, fmt.Errorf("enclave: read inbox message %d: %w", seq, err)
+		}
+		if b == nil {
+			return out, seq, fmt.Errorf("enclave: inbox message %d is missing at height %d", seq, height)
+		}
+		m, err := mq.DecodeEgress(b)
+		if err != nil {
+			return out, seq, fmt.Errorf("enclave: inbox message %d: %w", seq, err)
+		}
+		out = append(out, m)
+	}
+	return out, max(end, from), nil
+}

@@ -1,0 +1,171 @@
+// Package core is the enclave's core, the part every role of a worker
+// shares: the identity and its sealed store, attestation, the verified view
+// of the chain (light client and read cache), the sealed outbox and the
+// cluster keys this worker holds. It takes no decision of its own: the
+// roles (pruntime/gatekeeper, pruntime/replica, pruntime/agenthost) read
+// through it and post through it, each only messages of its own kind.
+package core
+
+import (
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// Clock tells the enclave the time. The host passes time.Now; tests pass
+// a fixed or stepped clock. Roles never read the system clock themselves.
+type Clock func() time.Time
+
+// Core is one worker's trusted core.
+type Core struct {
+	provider    tee.Provider
+	store       *sealed.Store
+	identity    ed25519.PrivateKey
+	ecdh        *ecdh.PrivateKey
+	chainID     string
+	genesisHash [32]byte
+
+	// mu serialises the light client's progress with the reads that must
+	// not overlap it, and guards the outbox.
+	mu   sync.Mutex
+	sync *chainsync.Sync
+	out  *outbox
+
+	// reads caches proven state values per height.
+	reads readCache
+
+	// keysMu guards how far the cluster-key receiver read the inbox.
+	keysMu       sync.Mutex
+	clusterInbox uint64
+}
+
+// IdentityRecord is the sealed form of the worker's long-term keys. It is
+// exported, with the store's label and entry name, so an auditor holding the
+// sealing key (in sim mode: anyone with the seed) can check what is sealed.
+type IdentityRecord struct {
+	IdentitySeed []byte `json:"identity_seed"`
+	ECDHKey      []byte `json:"ecdh_key"`
+}
+
+// Sealed store layout.
+const (
+	// SealedStoreLabel (through the provider's DeriveLabel) derives the
+	// store's keys from the sealing key.
+	SealedStoreLabel = "phala/pruntime/sealed-store"
+	// EntryIdentity holds the IdentityRecord.
+	EntryIdentity = "identity"
+)
+
+// Open starts the core over the sealed store in dir. On first start it
+// makes the identity (ed25519) and ECDH (X25519) keys inside the enclave
+// and seals them; later starts unseal the same keys, so the worker keeps
+// its identity. genesis is the trusted root of the light client.
+func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Core, error) {
+	sk, err := p.SealingKey()
+	if err != nil {
+		return nil, fmt.Errorf("enclave: sealing key: %w", err)
+	}
+	store, err := sealed.Open(dir, sk, p.DeriveLabel(SealedStoreLabel))
+	if err != nil {
+		return nil, fmt.Errorf("enclave: %w", err)
+	}
+	id, err := loadOrCreateIdentity(store)
+	if err != nil {
+		return nil, err
+	}
+	sync, err := chainsync.New(genesis)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: light client: %w", err)
+	}
+	ek, err := ecdh.X25519().NewPrivateKey(id.ECDHKey)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
+	}
+	c := &Core{
+		provider:    p,
+		store:       store,
+		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
+		ecdh:        ek,
+		chainID:     genesis.ChainID,
+		genesisHash: module.GenesisHash(genesis.ChainID, genesis.AppState),
+		sync:        sync,
+	}
+	if c.out, err = loadOutbox(store); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func loadOrCreateIdentity(store *sealed.Store) (IdentityRecord, error) {
+	var rec IdentityRecord
+	raw, err := store.Get(EntryIdentity)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &rec); err != nil || len(rec.IdentitySeed) != ed25519.SeedSize || len(rec.ECDHKey) != 32 {
+			return rec, fmt.Errorf("enclave: sealed identity is unreadable")
+		}
+		return rec, nil
+	case errors.Is(err, sealed.ErrNotFound):
+		rec.IdentitySeed = make([]byte, ed25519.SeedSize)
+		if _, err := rand.Read(rec.IdentitySeed); err != nil {
+			return rec, err
+		}
+		k, err := ecdh.X25519().GenerateKey(rand.Reader)
+		if err != nil {
+			return rec, err
+		}
+		rec.ECDHKey = k.Bytes()
+		raw, _ := json.Marshal(rec)
+		if err := store.Put(EntryIdentity, raw); err != nil {
+			return rec, fmt.Errorf("enclave: seal identity: %w", err)
+		}
+		return rec, nil
+	default:
+		return rec, fmt.Errorf("enclave: unseal identity: %w", err)
+	}
+}
+
+// Store is the sealed store; each role keeps its own entries in it.
+func (c *Core) Store() *sealed.Store { return c.store }
+
+// ID is the worker id: the identity public key.
+func (c *Core) ID() registry.WorkerID {
+	var id registry.WorkerID
+	copy(id[:], c.PublicKey())
+	return id
+}
+
+// PublicKey is the identity public key.
+func (c *Core) PublicKey() ed25519.PublicKey { return c.identity.Public().(ed25519.PublicKey) }
+
+// ECDHPublicKey is the X25519 key others encrypt to this worker with.
+func (c *Core) ECDHPublicKey() []byte { return c.ecdh.PublicKey().Bytes() }
+
+// Kind is the TEE kind.
+func (c *Core) Kind() tee.Kind { return c.provider.Kind() }
+
+// ChainID is the chain the enclave follows.
+func (c *Core) ChainID() string { return c.chainID }
+
+// DeriveLabel is the provider's label derivation: keys derived inside a
+// sim enclave differ from those of a real one.
+func (c *Core) DeriveLabel(label string) string { return c.provider.DeriveLabel(label) }
+
+// Origin is this worker as an mq origin.
+func (c *Core) Origin() mq.Origin {
+	return mq.Origin{Kind: mq.OriginWorker, ID: c.ID()}
+}

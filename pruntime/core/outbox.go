@@ -1,0 +1,157 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+)
+
+// outbox holds the worker's signed mq messages until the chain has them.
+// It is sealed, so after a restart the worker re-sends what was in flight
+// with the same sequence numbers: no gap and no duplicate.
+type outbox struct {
+	Next    uint64             `json:"next"`
+	Pending []mq.SignedMessage `json:"pending"`
+	store   *sealed.Store
+}
+
+const entryOutbox = "mq-outbox"
+
+func loadOutbox(store *sealed.Store) (*outbox, error) {
+	o := &outbox{store: store}
+	raw, err := store.Get(entryOutbox)
+	if errors.Is(err, sealed.ErrNotFound) {
+		return o, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enclave: unseal outbox: %w", err)
+	}
+	if err := json.Unmarshal(raw, o); err != nil {
+		return nil, fmt.Errorf("enclave: sealed outbox is unreadable: %w", err)
+	}
+	return o, nil
+}
+
+func (o *outbox) save() error {
+	raw, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return o.store.Put(entryOutbox, raw)
+}
+
+// Poster posts one role's kinds of message through the sealed outbox: a
+// role gets a Poster for its own topics only, so the gatekeeper cannot
+// post a contract's root nor the agent host a key share.
+type Poster struct {
+	core   *Core
+	topics []string
+}
+
+// Poster returns a poster limited to topics.
+func (c *Core) Poster(topics ...string) *Poster {
+	return &Poster{core: c, topics: slices.Clone(topics)}
+}
+
+// Post signs a message of one of the poster's topics from this worker with
+// the next free sequence and keeps it in the sealed outbox until the chain
+// has it.
+func (p *Poster) Post(ctx context.Context, src chainsync.Source, topic string, payload []byte) (mq.SignedMessage, error) {
+	if !slices.Contains(p.topics, topic) {
+		return mq.SignedMessage{}, fmt.Errorf("enclave: this role may not post %q", topic)
+	}
+	return p.core.post(ctx, src, topic, payload)
+}
+
+// HasPending reports whether the outbox holds a message of topic whose
+// payload starts with prefix.
+func (p *Poster) HasPending(topic string, prefix []byte) bool {
+	c := p.core
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range c.out.Pending {
+		if m.Topic == topic && bytes.HasPrefix(m.Payload, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// chainNext reads the origin's next sequence through the light client and
+// forgets pending messages the chain already has. Callers hold c.mu.
+func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, error) {
+	raw, _, err := c.sync.VerifiedState(ctx, src, mq.SequenceKey(c.Origin()))
+	if err != nil {
+		return 0, fmt.Errorf("enclave: read mq sequence: %w", err)
+	}
+	var next uint64
+	if raw != nil {
+		if len(raw) != 8 {
+			return 0, fmt.Errorf("enclave: mq sequence record is %d bytes", len(raw))
+		}
+		next = binary.BigEndian.Uint64(raw)
+	}
+	c.out.Pending = slices.DeleteFunc(c.out.Pending, func(m mq.SignedMessage) bool { return m.Sequence < next })
+	return next, nil
+}
+
+func (c *Core) post(ctx context.Context, src chainsync.Source, topic string, payload []byte) (mq.SignedMessage, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next, err := c.chainNext(ctx, src)
+	if err != nil {
+		return mq.SignedMessage{}, err
+	}
+	seq := max(next, c.out.Next)
+	m := mq.SignedMessage{Origin: c.Origin(), Topic: topic, Payload: append([]byte(nil), payload...), Sequence: seq}
+	m.Sign(c.chainID, c.identity)
+	c.out.Pending = append(c.out.Pending, m)
+	c.out.Next = seq + 1
+	if err := c.out.save(); err != nil {
+		return mq.SignedMessage{}, fmt.Errorf("enclave: seal outbox: %w", err)
+	}
+	return m, nil
+}
+
+// Pending returns the signed messages the chain does not have yet, in
+// sequence order, for the host to (re)submit.
+func (c *Core) Pending(ctx context.Context, src chainsync.Source) ([]mq.SignedMessage, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.chainNext(ctx, src); err != nil {
+		return nil, err
+	}
+	if err := c.out.save(); err != nil {
+		return nil, err
+	}
+	return append([]mq.SignedMessage(nil), c.out.Pending...), nil
+}
+
+// Abandon drops the pending message with sequence seq, which the chain
+// refused for a reason other than its sequence, and every later one (they
+// would be gapped); the next Post reuses seq.
+func (c *Core) Abandon(seq uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.out.Pending = slices.DeleteFunc(c.out.Pending, func(m mq.SignedMessage) bool { return m.Sequence >= seq })
+	if c.out.Next > seq {
+		c.out.Next = seq
+	}
+	return c.out.save()
+}
+
+// PendingCount is how many signed messages wait in the outbox, for
+// metrics; it reads no chain state.
+func (c *Core) PendingCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out.Pending)
+}

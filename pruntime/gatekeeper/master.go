@@ -1,0 +1,225 @@
+package gatekeeper
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/keyderive"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+)
+
+// PurposeMasterShare is the envelope purpose of a master-key share.
+const PurposeMasterShare = "phala/master-key-share"
+
+// view is what a gatekeeper step reads from the chain, all verified.
+type view struct {
+	isGatekeeper bool
+	order        [][32]byte
+	current      *keys.Generation
+	// paused holds key traffic to workers: a rotation runs, or it ended
+	// less than keys.ResumeDelay blocks ago.
+	paused bool
+}
+
+func (g *Gatekeeper) readView(ctx context.Context, src chainsync.Source) (view, error) {
+	var v view
+	raw, h, err := g.core.State(ctx, src, keys.GatekeeperKey(g.me()))
+	if err != nil || raw == nil {
+		return v, err
+	}
+	v.isGatekeeper = true
+	order, err := g.core.StateAt(ctx, src, keys.OrderKey(), h)
+	if err != nil {
+		return v, err
+	}
+	v.order = keys.DecodeOrder(order)
+	cur, err := g.core.StateAt(ctx, src, keys.CurrentGenerationKey(), h)
+	if err != nil {
+		return v, err
+	}
+	if cur != nil {
+		var gen keys.Generation
+		if err := json.Unmarshal(cur, &gen); err != nil {
+			return v, fmt.Errorf("enclave: generation record: %w", err)
+		}
+		v.current = &gen
+	}
+	rot, err := g.core.StateAt(ctx, src, keys.RotationKey(), h)
+	if err != nil {
+		return v, err
+	}
+	resume, err := g.core.StateAt(ctx, src, keys.ResumeKey(), h)
+	if err != nil {
+		return v, err
+	}
+	// The chain judges the pause at the height a message lands, which is
+	// after h; waiting until h itself has passed the resume height keeps
+	// this enclave on the safe side.
+	v.paused = rot != nil || (len(resume) == 8 && h < int64(binary.BigEndian.Uint64(resume)))
+	return v, nil
+}
+
+// Step does this enclave's part as a gatekeeper, if the chain made it one:
+// the first gatekeeper creates the master key; a holder shares it,
+// encrypted, with gatekeepers that lack it; a new gatekeeper opens its
+// share and confirms. What it posts goes through the sealed outbox.
+func (g *Gatekeeper) Step(ctx context.Context, src chainsync.Source) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	v, err := g.readView(ctx, src)
+	if err != nil || !v.isGatekeeper {
+		return err
+	}
+	hist, err := g.loadMasters()
+	if err != nil {
+		return err
+	}
+	if v.current == nil {
+		if len(v.order) == 0 || v.order[0] != g.me() || g.hasPending(keys.TopicMasterPubKey) {
+			return nil
+		}
+		return g.createMaster(ctx, src, hist)
+	}
+	held := hist.find(v.current.Number)
+	if held == nil {
+		return g.acceptShare(ctx, src, v.current)
+	}
+	pairs, err := g.masterPairs(held.Secret)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(pairs.Public().Sign, v.current.SignKey) {
+		return fmt.Errorf("enclave: sealed master generation %d does not match the chain's public key", v.current.Number)
+	}
+	return g.shareWithOthers(ctx, src, v, hist)
+}
+
+// createMaster makes generation 0 inside the enclave, seals it, then
+// publishes its public keys.
+func (g *Gatekeeper) createMaster(ctx context.Context, src chainsync.Source, hist masterHistory) error {
+	if hist.find(0) == nil {
+		s, err := keyderive.RandomSecret()
+		if err != nil {
+			return err
+		}
+		hist.Generations = append(hist.Generations, masterGeneration{Number: 0, Secret: s.Bytes()})
+		if err := g.saveMasters(hist); err != nil {
+			return err
+		}
+	}
+	pairs, err := g.masterPairs(hist.find(0).Secret)
+	if err != nil {
+		return err
+	}
+	pub := pairs.Public()
+	w := wire.NewWriter(80)
+	w.Uvarint(0)
+	w.Raw(pub.Sign)
+	w.Raw(pub.ECDH)
+	_, err = g.out.Post(ctx, src, keys.TopicMasterPubKey, w.Bytes())
+	return err
+}
+
+// reshareAfter is how many blocks a gatekeeper waits for a share to be
+// confirmed before it sends the share again.
+const reshareAfter = 20
+
+// shareWithOthers sends the whole master history, encrypted, to each
+// gatekeeper that does not hold the current generation yet. Only the first
+// holder in the chain's order shares, so the others do not race it.
+func (g *Gatekeeper) shareWithOthers(ctx context.Context, src chainsync.Source, v view, hist masterHistory) error {
+	if g.hasPending(keys.TopicShare) {
+		return nil // one round of shares at a time
+	}
+	recs := make(map[[32]byte]keys.Gatekeeper, len(v.order))
+	for _, id := range v.order {
+		rec, err := g.record(ctx, src, id)
+		if err != nil {
+			return err
+		}
+		recs[id] = rec
+	}
+	for _, id := range v.order {
+		if recs[id].Holds {
+			if id != g.me() {
+				return nil // an earlier holder does the sharing
+			}
+			break
+		}
+	}
+	now := g.core.SyncedHeight()
+	excluded := map[[32]byte]bool{}
+	for _, x := range v.current.Excluded {
+		excluded[[32]byte(x)] = true
+	}
+	for _, id := range v.order {
+		if id == g.me() || recs[id].Holds || excluded[id] {
+			continue
+		}
+		if at, ok := g.sharedAt[id]; ok && now-at < reshareAfter {
+			continue // sent recently; the confirmation is on its way
+		}
+		plain, _ := json.Marshal(hist)
+		env, err := g.core.SealTo(ctx, src, id, PurposeMasterShare, plain)
+		if err != nil {
+			return err
+		}
+		w := wire.NewWriter(64 + len(env))
+		w.Raw(id[:])
+		w.VarBytes(env)
+		if _, err := g.out.Post(ctx, src, keys.TopicShare, w.Bytes()); err != nil {
+			return err
+		}
+		g.sharedAt[id] = now
+	}
+	return nil
+}
+
+// acceptShare looks in the inbox for a share that opens with this
+// enclave's ECDH key and matches the chain's current master public key,
+// seals it and confirms by signing with the master key.
+func (g *Gatekeeper) acceptShare(ctx context.Context, src chainsync.Source, cur *keys.Generation) error {
+	if g.hasPending(keys.TopicConfirm) {
+		return nil
+	}
+	msgs, _, err := g.core.Inbox(ctx, src, 0)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if m.Topic != keys.TopicShare {
+			continue
+		}
+		plain, err := g.core.OpenSealed(PurposeMasterShare, m.Payload)
+		if err != nil {
+			continue // not for this key, or tampered: never trusted
+		}
+		var hist masterHistory
+		if json.Unmarshal(plain, &hist) != nil {
+			continue
+		}
+		gen := hist.find(cur.Number)
+		if gen == nil {
+			continue
+		}
+		pairs, err := g.masterPairs(gen.Secret)
+		if err != nil || !bytes.Equal(pairs.Public().Sign, cur.SignKey) {
+			continue // a share that does not match the chain's key is worthless
+		}
+		if err := g.saveMasters(hist); err != nil {
+			return err
+		}
+		w := wire.NewWriter(80)
+		w.Uvarint(cur.Number)
+		w.Raw(ed25519.Sign(pairs.Sign, keys.ConfirmSignBytes(g.core.ChainID(), g.me(), cur.Number)))
+		_, err = g.out.Post(ctx, src, keys.TopicConfirm, w.Bytes())
+		return err
+	}
+	return nil
+}
