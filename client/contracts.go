@@ -19,7 +19,6 @@ import (
 	"github.com/phalanetwork/phala/contractio"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -271,19 +270,27 @@ func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Wo
 	if err != nil {
 		return registry.Worker{}, err
 	}
-	var cl clusters.Cluster
-	if _, err := c.Query(ctx, clusters.ClusterPath([32]byte(rec.Cluster)), &cl); err != nil {
+	cid, err := rec.Cluster.Array32()
+	if err != nil {
+		return registry.Worker{}, fmt.Errorf("contract %x: cluster: %w", id, err)
+	}
+	cl, err := c.Cluster(ctx, cid)
+	if err != nil {
 		return registry.Worker{}, err
 	}
 	for _, m := range cl.Members {
-		if want != ([32]byte{}) && [32]byte(m) != want {
+		mid, err := m.Array32()
+		if err != nil {
+			return registry.Worker{}, fmt.Errorf("cluster %x: member: %w", cid, err)
+		}
+		if want != ([32]byte{}) && mid != want {
 			continue
 		}
-		var w registry.Worker
-		if _, err := c.Query(ctx, registry.WorkerPath(registry.WorkerID(m)), &w); err != nil {
+		w, err := c.Worker(ctx, registry.WorkerID(mid))
+		if err != nil {
 			continue
 		}
-		if w.Endpoint != "" && cl.Holds([32]byte(m)) {
+		if w.Endpoint != "" && cl.Holds(mid) {
 			return w, nil
 		}
 	}

@@ -87,7 +87,7 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 	var eps []string
 	for _, m := range c.Members {
 		var w jsonWorker
-		if e.query(ctx, registry.WorkerPath(registry.WorkerID(m)), &w) == nil {
+		if e.query(ctx, registry.WorkerPath(registry.WorkerID(id32(m))), &w) == nil {
 			d.Workers = append(d.Workers, wc.view(w))
 			eps = append(eps, w.Endpoint)
 		}

@@ -246,7 +246,6 @@ func isHex(s string, n int) bool {
 	return err == nil
 }
 
-
 func normHex(s string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0x"), "0X"))
 }

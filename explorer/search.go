@@ -52,11 +52,11 @@ func (e *Explorer) apiSearch(r *http.Request) (any, error) {
 		return found("tx", strings.ToUpper(h))
 	}
 	var w jsonWorker
-	if e.query(ctx, registry.WorkerPath(registry.WorkerID(raw)), &w) == nil {
+	if e.query(ctx, registry.WorkerPath(registry.WorkerID(id32(raw))), &w) == nil {
 		return found("worker", h)
 	}
 	var c jsonCluster
-	if e.query(ctx, clusters.ClusterPath([32]byte(raw)), &c) == nil {
+	if e.query(ctx, clusters.ClusterPath(id32(raw)), &c) == nil {
 		return found("cluster", h)
 	}
 	var ct jsonContract

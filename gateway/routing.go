@@ -40,7 +40,11 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 	if _, err := g.chain.Query(ctx, agents.AgentPath(id), &a); err != nil {
 		return nil, err
 	}
-	cl, err := g.chain.Cluster(ctx, [32]byte(a.Cluster))
+	cid, err := a.Cluster.Array32()
+	if err != nil {
+		return nil, fmt.Errorf("agent %x: cluster: %w", id, err)
+	}
+	cl, err := g.chain.Cluster(ctx, cid)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +54,11 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 	}
 	out := []string{}
 	for _, m := range ids {
-		if w, err := g.chain.Worker(ctx, registry.WorkerID(m)); err == nil && w.Endpoint != "" {
+		wid, err := m.Array32()
+		if err != nil {
+			return nil, fmt.Errorf("cluster %x: member: %w", cid, err)
+		}
+		if w, err := g.chain.Worker(ctx, registry.WorkerID(wid)); err == nil && w.Endpoint != "" {
 			out = append(out, strings.TrimRight(w.Endpoint, "/"))
 		}
 	}
@@ -242,7 +250,14 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, agent [32]b
 		}
 		g.remember(ck, []string{hex.EncodeToString(k.Agent)})
 	}
-	if len(k.Agent) != 0 && [32]byte(k.Agent) != agent {
+	if len(k.Agent) == 0 {
+		return nil
+	}
+	only, err := k.Agent.Array32()
+	if err != nil {
+		return fmt.Errorf("API key: agent: %w", err)
+	}
+	if only != agent {
 		return fmt.Errorf("this API key is limited to agent %x", []byte(k.Agent))
 	}
 	return nil

@@ -190,7 +190,7 @@ func runAgentInfo(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	if len(args) == 0 {
-		return printList(ctx, g, c, "/agents/list", "", func(w io.Writer, a agents.AgentView) {
+		return printListOf(ctx, g, c, (*client.Client).Agents, "", func(w io.Writer, a agents.AgentView) {
 			fmt.Fprintf(w, "%x  owner %s  policy %s  price %s  calls %d  paused %v\n", []byte(a.ID), a.Owner, a.Policy.Kind, a.Price.PHA(), a.Calls, a.Paused)
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 )
@@ -65,7 +66,7 @@ func newQueryClustersCmd(g *globals) *cobra.Command {
 		Example: "  phala query clusters --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return queryPrint(cmd.Context(), g, "/clusters/list", func(w io.Writer, list *[]clusters.Cluster) {
+			return queryPrint(cmd.Context(), g, (*client.Client).Clusters, func(w io.Writer, list *[]clusters.Cluster) {
 				if len(*list) == 0 {
 					fmt.Fprintln(w, "no clusters")
 				}

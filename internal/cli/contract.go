@@ -291,7 +291,7 @@ func runContractInfo(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	if len(args) == 0 {
-		return printList(ctx, g, c, "/contracts/list", "", func(w io.Writer, ct contracts.Contract) {
+		return printListOf(ctx, g, c, (*client.Client).Contracts, "", func(w io.Writer, ct contracts.Contract) {
 			fmt.Fprintf(w, "%x  owner %s  cluster %x  inputs %d  results %d\n", []byte(ct.ID), ct.Owner, []byte(ct.Cluster), ct.Inputs, ct.Results)
 		})
 	}
@@ -303,8 +303,8 @@ func runContractInfo(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	var div []contracts.Divergence
-	if _, err := c.Query(ctx, "/contracts/diverged/"+args[0], &div); err != nil {
+	div, err := c.ContractDivergences(ctx, id)
+	if err != nil {
 		return err
 	}
 	out := contractView{ct, div}

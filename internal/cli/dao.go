@@ -159,10 +159,12 @@ func newDAOTallyCmd(g *globals) *cobra.Command {
   phala gov tally 3 --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := parseProposalID(args[0]); err != nil {
+			id, err := parseProposalID(args[0])
+			if err != nil {
 				return err
 			}
-			return queryPrint(cmd.Context(), g, "/dao/proposal/"+args[0], func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
+			proposal := func(c *client.Client, ctx context.Context) (dao.Proposal, error) { return c.Proposal(ctx, id) }
+			return queryPrint(cmd.Context(), g, proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
 		},
 	}
 }
@@ -191,10 +193,10 @@ func runDAOList(ctx context.Context, g *globals) error {
 		return err
 	}
 	var out daoList
-	if _, err := c.Query(ctx, "/dao/params", &out.Params); err != nil {
+	if out.Params, err = c.DAOParams(ctx); err != nil {
 		return err
 	}
-	if _, err := c.Query(ctx, "/dao/proposals", &out.Proposals); err != nil {
+	if out.Proposals, err = c.Proposals(ctx); err != nil {
 		return err
 	}
 	return g.print(out, func(w io.Writer) {
@@ -217,10 +219,12 @@ func newDAOWeightCmd(g *globals) *cobra.Command {
 		Example: "  phala gov weight phala1q...x",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := address.Parse(args[0]); err != nil {
+			who, err := address.Parse(args[0])
+			if err != nil {
 				return err
 			}
-			return queryPrint(cmd.Context(), g, "/dao/weight/"+args[0], printWeight)
+			weight := func(c *client.Client, ctx context.Context) (dao.Weight, error) { return c.VotingWeight(ctx, who) }
+			return queryPrint(cmd.Context(), g, weight, printWeight)
 		},
 	}
 }

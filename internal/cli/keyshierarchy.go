@@ -9,7 +9,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -47,12 +46,12 @@ func runQueryKeys(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	var st keys.State
-	if _, err := c.Query(ctx, "/keys/state", &st); err != nil {
+	st, err := c.KeyState(ctx)
+	if err != nil {
 		return err
 	}
-	var cls []clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/list", &cls); err != nil {
+	cls, err := c.Clusters(ctx)
+	if err != nil {
 		return err
 	}
 	out := keysView{State: st, Clusters: []clusterEpoch{}}

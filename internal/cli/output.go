@@ -44,25 +44,35 @@ func (g *globals) client() (*client.Client, error) {
 	return client.New(g.node)
 }
 
-// queryPrint reads the module query at path into a T and prints it: as
-// JSON, or through text.
-func queryPrint[T any](ctx context.Context, g *globals, path string, text func(io.Writer, *T)) error {
+// queryPrint reads one answer through a typed client method, e.g.
+// (*client.Client).Workers, and prints it: as JSON, or through text.
+func queryPrint[T any](ctx context.Context, g *globals, fetch func(*client.Client, context.Context) (T, error), text func(io.Writer, *T)) error {
 	c, err := g.client()
 	if err != nil {
 		return err
 	}
-	var v T
-	if _, err := c.Query(ctx, path, &v); err != nil {
+	v, err := fetch(c, ctx)
+	if err != nil {
 		return err
 	}
 	return g.print(v, func(w io.Writer) { text(w, &v) })
 }
 
-// printList queries path for a JSON list and prints it: the list as JSON,
-// or one line per item as text (none, if not empty, for an empty list).
+// printList queries path for a JSON list and prints it as printListOf does.
 func printList[T any](ctx context.Context, g *globals, c *client.Client, path, none string, line func(io.Writer, T)) error {
-	var list []T
-	if _, err := c.Query(ctx, path, &list); err != nil {
+	return printListOf(ctx, g, c, func(c *client.Client, ctx context.Context) ([]T, error) {
+		var list []T
+		_, err := c.Query(ctx, path, &list)
+		return list, err
+	}, none, line)
+}
+
+// printListOf reads a list through a typed client method, e.g.
+// (*client.Client).Agents, and prints it: the list as JSON, or one line per
+// item as text (none, if not empty, for an empty list).
+func printListOf[T any](ctx context.Context, g *globals, c *client.Client, fetch func(*client.Client, context.Context) ([]T, error), none string, line func(io.Writer, T)) error {
+	list, err := fetch(c, ctx)
+	if err != nil {
 		return err
 	}
 	return g.print(list, func(w io.Writer) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -216,7 +217,7 @@ func newQueryWorkersCmd(g *globals) *cobra.Command {
 		Example: "  phala query workers --output json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return queryPrint(cmd.Context(), g, "/registry/workers", func(w io.Writer, ws *[]registry.Worker) {
+			return queryPrint(cmd.Context(), g, (*client.Client).Workers, func(w io.Writer, ws *[]registry.Worker) {
 				if len(*ws) == 0 {
 					fmt.Fprintln(w, "no workers registered")
 				}
@@ -239,7 +240,8 @@ func newQueryWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return queryPrint(cmd.Context(), g, "/registry/worker/"+id.String(), func(w io.Writer, wk *registry.Worker) {
+			worker := func(c *client.Client, ctx context.Context) (registry.Worker, error) { return c.Worker(ctx, id) }
+			return queryPrint(cmd.Context(), g, worker, func(w io.Writer, wk *registry.Worker) {
 				fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
 					wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
 			})

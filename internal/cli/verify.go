@@ -17,7 +17,6 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/tee"
@@ -89,8 +88,7 @@ evidence over a random nonce and verifies it here.`,
 			}
 			v := Verification{Signature: "ok", Worker: w.ID.String(), TEE: string(w.TEE), Measurement: hex.EncodeToString(w.Measurement),
 				Registered: w.RegisteredHeight, Attested: w.AttestedHeight}
-			var rv agents.ReceiptView
-			if _, err := c.Query(cmd.Context(), "/agents/receipt/"+hex.EncodeToString(p.RequestHash[:]), &rv); err == nil {
+			if rv, err := c.AgentReceipt(cmd.Context(), p.RequestHash); err == nil {
 				v.Billed, v.ForgetAt = "settled", rv.ForgetAt
 			} else {
 				v.Billed = "not yet"
@@ -143,8 +141,8 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	if err := json.Unmarshal(body, &rep); err != nil {
 		return err
 	}
-	var p registry.Params
-	if _, err := c.Query(cmd.Context(), "/registry/params", &p); err != nil {
+	p, err := c.RegistryParams(cmd.Context())
+	if err != nil {
 		return err
 	}
 	var keys []ed25519.PublicKey

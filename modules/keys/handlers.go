@@ -445,9 +445,12 @@ func (m *Module) rotationMsg(ctx *module.Context, from [32]byte, topic string, r
 	if r.Err() == nil && (!ok || round != rot.Round) {
 		return fmt.Errorf("%w: no rotation round %d running", ErrRotation, round)
 	}
+	// Membership does not depend on the payload, so it is checked even when
+	// the round did not decode: the reveal handler indexes the member's slot
+	// before it reads the rest.
 	i := rot.member(from)
-	if r.Err() == nil && i < 0 {
-		return fmt.Errorf("%w: %x is not in round %d", ErrRotation, from, round)
+	if i < 0 {
+		return fmt.Errorf("%w: %x is not in round %d", ErrRotation, from, rot.Round)
 	}
 	var err error
 	switch topic {

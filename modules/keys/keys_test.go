@@ -3,6 +3,8 @@ package keys_test
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/apptest"
@@ -160,5 +162,40 @@ func TestGenesisGatekeeperOperators(t *testing.T) {
 	s := state(t, c)
 	if len(s.Gatekeepers) != 1 || string(s.Gatekeepers[0].Worker) != string(first.Public().(ed25519.PublicKey)) {
 		t.Fatalf("gatekeepers %+v, want only the operator's first worker", s.Gatekeepers)
+	}
+}
+
+// TestMalformedRevealFromOutsider: a gatekeeper outside the running round
+// that sends an undecodable reveal during the reveal phase is refused as a
+// non-member, and the round does not move (it used to index the reveal
+// slot -1 and panic inside the block).
+func TestMalformedRevealFromOutsider(t *testing.T) {
+	f := newGK(t, 3)
+	member, outsider := f.ids[:2], f.ids[2]
+	for _, k := range member {
+		if res := f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: id(k)}); res.Code != 0 {
+			t.Fatal(res.Log)
+		}
+	}
+	masterPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	apptest.ExpectCode(t, f.c.PostMQ(op, member[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)), "", 0)
+	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgRotate{}), "", 0)
+	commit := wire.NewWriter(48)
+	commit.Uvarint(0)
+	commit.Raw(make([]byte, 32))
+	for _, k := range member {
+		apptest.ExpectCode(t, f.c.PostMQ(op, k, keys.TopicRotationCommit, commit.Bytes()), "", 0)
+	}
+	// Added after the election, so not a member of this round.
+	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: id(outsider)}), "", 0)
+	for _, payload := range [][]byte{nil, {0x80}} {
+		res := f.c.PostMQ(op, outsider, keys.TopicRotationReveal, payload)
+		apptest.ExpectCode(t, res, keys.Codespace, keys.ErrRotation.Code)
+		if !strings.Contains(res.Log, "is not in round 0") {
+			t.Errorf("payload %x: log %q does not name the membership check", payload, res.Log)
+		}
+	}
+	if s := state(t, f.c); s.Running == nil || s.Running.Phase != keys.PhaseReveal || slices.Contains(s.Running.Revealed, true) {
+		t.Fatalf("rotation moved: %+v", s.Running)
 	}
 }

@@ -103,6 +103,16 @@ func (h *HexBytes) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// Array32 is h as a 32-byte id, or an error when it is not 32 bytes long:
+// ids in a node's answer are checked, never converted blindly, so that a
+// malformed answer from a faulty or malicious node is an error, not a panic.
+func (h HexBytes) Array32() ([32]byte, error) {
+	if len(h) != 32 {
+		return [32]byte{}, fmt.Errorf("id %x is %d bytes, want 32", []byte(h), len(h))
+	}
+	return [32]byte(h), nil
+}
+
 // Params govern which TEEs the chain trusts. Genesis sets them; the DAO
 // will govern them.
 type Params struct {
