@@ -9,28 +9,20 @@ import (
 
 // ComputationParams returns the computation economy's parameters.
 func (c *Client) ComputationParams(ctx context.Context) (computation.Params, error) {
-	var out computation.Params
-	_, err := c.Query(ctx, computation.ParamsPath(), &out)
-	return out, err
+	return queryAs[computation.Params](ctx, c, computation.ParamsPath())
 }
 
 // ComputationStats returns the running totals of what computation paid.
 func (c *Client) ComputationStats(ctx context.Context) (computation.Stats, error) {
-	var out computation.Stats
-	_, err := c.Query(ctx, computation.StatsPath(), &out)
-	return out, err
+	return queryAs[computation.Stats](ctx, c, computation.StatsPath())
 }
 
 // Session returns a worker's computing session as of the latest height.
 func (c *Client) Session(ctx context.Context, w registry.WorkerID) (computation.SessionView, error) {
-	var out computation.SessionView
-	_, err := c.Query(ctx, computation.SessionPath(w), &out)
-	return out, err
+	return queryAs[computation.SessionView](ctx, c, computation.SessionPath(w))
 }
 
 // Sessions lists every session, online ones first.
 func (c *Client) Sessions(ctx context.Context) ([]computation.SessionView, error) {
-	var out []computation.SessionView
-	_, err := c.Query(ctx, computation.SessionsPath(), &out)
-	return out, err
+	return queryAs[[]computation.SessionView](ctx, c, computation.SessionsPath())
 }

@@ -8,38 +8,35 @@ import (
 	"github.com/phalanetwork/phala/modules/stakepool"
 )
 
+// queryAs runs an app query and decodes its answer as a T.
+func queryAs[T any](ctx context.Context, c *Client, path string) (T, error) {
+	var out T
+	_, err := c.Query(ctx, path, &out)
+	return out, err
+}
+
 // StakePoolParams returns the stake pools' parameters.
 func (c *Client) StakePoolParams(ctx context.Context) (stakepool.Params, error) {
-	var out stakepool.Params
-	_, err := c.Query(ctx, stakepool.ParamsPath(), &out)
-	return out, err
+	return queryAs[stakepool.Params](ctx, c, stakepool.ParamsPath())
 }
 
 // Pools lists every stake pool with its value and share price.
 func (c *Client) Pools(ctx context.Context) ([]stakepool.PoolSummary, error) {
-	var out []stakepool.PoolSummary
-	_, err := c.Query(ctx, stakepool.PoolsPath(), &out)
-	return out, err
+	return queryAs[[]stakepool.PoolSummary](ctx, c, stakepool.PoolsPath())
 }
 
 // Pool returns a stake pool with its workers and withdrawal queue.
 func (c *Client) Pool(ctx context.Context, id uint64) (stakepool.PoolInfo, error) {
-	var out stakepool.PoolInfo
-	_, err := c.Query(ctx, stakepool.PoolPath(id), &out)
-	return out, err
+	return queryAs[stakepool.PoolInfo](ctx, c, stakepool.PoolPath(id))
 }
 
 // PoolShares returns owner's stake in a pool: shares, value and any queued
 // withdrawal.
 func (c *Client) PoolShares(ctx context.Context, pool uint64, owner address.Address) (stakepool.SharesInfo, error) {
-	var out stakepool.SharesInfo
-	_, err := c.Query(ctx, stakepool.SharesPath(pool, owner), &out)
-	return out, err
+	return queryAs[stakepool.SharesInfo](ctx, c, stakepool.SharesPath(pool, owner))
 }
 
 // WorkerPool returns the pool a worker is in.
 func (c *Client) WorkerPool(ctx context.Context, w registry.WorkerID) (stakepool.WorkerPoolInfo, error) {
-	var out stakepool.WorkerPoolInfo
-	_, err := c.Query(ctx, stakepool.WorkerPath(w), &out)
-	return out, err
+	return queryAs[stakepool.WorkerPoolInfo](ctx, c, stakepool.WorkerPath(w))
 }

@@ -116,7 +116,7 @@ func Decayed(v fixedpoint.U64F64, s fixedpoint.U64F64, blocks uint64) fixedpoint
 func Share(v fixedpoint.U64F64, benchmark, conf uint64) (fixedpoint.U64F64, error) {
 	v2, err := v.Mul(v)
 	if err != nil {
-		return fixedpoint.Zero, fmt.Errorf("V² of %s", v)
+		return fixedpoint.Zero, fmt.Errorf("square of V %s", v)
 	}
 	pc := fixedpoint.FromInt(2 * conf * benchmark) // benchmark <= computation.MaxBenchmark
 	p2, err := pc.Mul(pc)

@@ -34,24 +34,14 @@ func (Keeper) ledger() ledger.Ledger {
 
 // Pool returns a pool record.
 func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
-	raw := kv.Get(PoolKey(id))
-	if raw == nil {
-		return Pool{}, false
-	}
-	var p Pool
-	state.DecodeJSON(raw, &p, "stakepool pool")
-	return p, true
+	return ledger.Record[Pool](kv, PoolKey(id), "stakepool pool")
 }
 
 func (Keeper) setPool(kv state.KV, p *Pool) { kv.Set(PoolKey(p.ID), state.EncodeJSON(p)) }
 
 // IteratePools calls fn for each pool in id order.
 func (Keeper) IteratePools(kv state.KV, fn func(Pool) bool) {
-	kv.Iterate(prefixPool, func(_, v []byte) bool {
-		var p Pool
-		state.DecodeJSON(v, &p, "stakepool pool")
-		return fn(p)
-	})
+	ledger.EachRecord(kv, prefixPool, "stakepool pool", fn)
 }
 
 // PoolOf returns the pool a worker is in.
@@ -109,18 +99,6 @@ func (Keeper) removeMember(kv state.KV, pool uint64, w registry.WorkerID) {
 // it and its deadline.
 func (k Keeper) queueWithdrawal(kv state.KV, pool uint64, w *Withdrawal) {
 	k.ledger().Enqueue(kv, pool, w)
-	kv.Set(DeadlineKey(w.Due, pool, w.Seq), []byte{1})
-}
-
-// setWithdrawal stores what is left of a partly paid request.
-func (k Keeper) setWithdrawal(kv state.KV, pool uint64, w *Withdrawal) {
-	k.ledger().Update(kv, pool, w)
-}
-
-// finishWithdrawal removes a paid request with its pointer and deadline.
-func (k Keeper) finishWithdrawal(kv state.KV, pool uint64, w *Withdrawal) {
-	k.ledger().Finish(kv, pool, w)
-	kv.Delete(DeadlineKey(w.Due, pool, w.Seq))
 }
 
 // deadline is a withdrawal whose grace period has ended.

@@ -33,30 +33,26 @@ const (
 	AttrPool       = "pool"
 )
 
-// vaultAttr is the indexed vault attribute every event carries.
-func vaultAttr(id uint64) abci.EventAttribute {
-	return module.Indexed(AttrVault, strconv.FormatUint(id, 10))
+// emit emits typ for vault id (the indexed attribute every vault event
+// carries first) with more attributes.
+func emit(ctx *module.Context, typ string, id uint64, attrs ...abci.EventAttribute) {
+	if ctx.Recording() {
+		ctx.Emit(typ, append([]abci.EventAttribute{module.Indexed(AttrVault, strconv.FormatUint(id, 10))}, attrs...)...)
+	}
 }
 
 // accountEvent emits typ for vault id and account with more attributes.
 func accountEvent(ctx *module.Context, typ string, id uint64, a address.Address, attrs ...abci.EventAttribute) {
-	if ctx.Recording() {
-		ctx.Emit(typ, append([]abci.EventAttribute{vaultAttr(id), module.Indexed(AttrAccount, a.String())}, attrs...)...)
-	}
+	emit(ctx, typ, id, append([]abci.EventAttribute{module.Indexed(AttrAccount, a.String())}, attrs...)...)
 }
 
 // poolEvent emits typ for vault id and pool with more attributes.
 func poolEvent(ctx *module.Context, typ string, id, pool uint64, attrs ...abci.EventAttribute) {
-	if ctx.Recording() {
-		ctx.Emit(typ, append([]abci.EventAttribute{vaultAttr(id), module.Indexed(AttrPool, strconv.FormatUint(pool, 10))}, attrs...)...)
-	}
+	emit(ctx, typ, id, append([]abci.EventAttribute{module.Indexed(AttrPool, strconv.FormatUint(pool, 10))}, attrs...)...)
 }
 
 func emitCreated(ctx *module.Context, v *Vault) {
-	if ctx.Recording() {
-		ctx.Emit(EventCreated, vaultAttr(v.ID), module.Indexed(AttrOwner, v.Owner.String()),
-			module.Attr(AttrCommission, strconv.FormatUint(uint64(v.CommissionBps), 10)))
-	}
+	emit(ctx, EventCreated, v.ID, module.Indexed(AttrOwner, v.Owner.String()), module.Attr(AttrCommission, strconv.FormatUint(uint64(v.CommissionBps), 10)))
 }
 
 func emitDeposit(ctx *module.Context, id uint64, a address.Address, amount, shares pha.Amount) {

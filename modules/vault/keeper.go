@@ -28,24 +28,14 @@ func (Keeper) ledger() ledger.Ledger {
 
 // Vault returns a vault record.
 func (Keeper) Vault(kv state.KV, id uint64) (Vault, bool) {
-	raw := kv.Get(VaultKey(id))
-	if raw == nil {
-		return Vault{}, false
-	}
-	var v Vault
-	state.DecodeJSON(raw, &v, "vault record")
-	return v, true
+	return ledger.Record[Vault](kv, VaultKey(id), "vault record")
 }
 
 func (Keeper) setVault(kv state.KV, v *Vault) { kv.Set(VaultKey(v.ID), state.EncodeJSON(v)) }
 
 // IterateVaults calls fn for each vault in id order.
 func (Keeper) IterateVaults(kv state.KV, fn func(Vault) bool) {
-	kv.Iterate(prefixVault, func(_, raw []byte) bool {
-		var v Vault
-		state.DecodeJSON(raw, &v, "vault record")
-		return fn(v)
-	})
+	ledger.EachRecord(kv, prefixVault, "vault record", fn)
 }
 
 // vaultIDs lists the vault ids in order.
