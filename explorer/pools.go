@@ -64,7 +64,7 @@ func rowOf(p stakepool.PoolSummary, workers int) poolRow {
 
 func (e *Explorer) apiPools(r *http.Request) (any, error) {
 	var list []stakepool.PoolSummary
-	if err := e.query(r.Context(), "/stakepool/pools", &list); err != nil {
+	if err := e.query(r.Context(), stakepool.PoolsPath(), &list); err != nil {
 		return nil, err
 	}
 	out := struct {
@@ -73,7 +73,7 @@ func (e *Explorer) apiPools(r *http.Request) (any, error) {
 	for _, p := range list {
 		var info stakepool.PoolInfo
 		n := 0
-		if e.query(r.Context(), "/stakepool/pool/"+strconv.FormatUint(p.ID, 10), &info) == nil {
+		if e.query(r.Context(), stakepool.PoolPath(p.ID), &info) == nil {
 			n = len(info.Workers)
 		}
 		out.Pools = append(out.Pools, rowOf(p, n))
@@ -90,7 +90,7 @@ func (e *Explorer) apiPool(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: a pool id is a number", errBadRequest)
 	}
-	path := "/stakepool/pool/" + strconv.FormatUint(id, 10)
+	path := stakepool.PoolPath(id)
 	var info stakepool.PoolInfo
 	if err := e.query(ctx, path, &info); err != nil {
 		return nil, fmt.Errorf("%w: pool %d: %v", errNotFound, id, err)

@@ -44,7 +44,7 @@ func vaultRowOf(s vault.Summary) vaultRow {
 
 func (e *Explorer) apiVaults(r *http.Request) (any, error) {
 	var list []vault.Summary
-	if err := e.query(r.Context(), "/vault/vaults", &list); err != nil {
+	if err := e.query(r.Context(), vault.VaultsPath(), &list); err != nil {
 		return nil, err
 	}
 	out := struct {
@@ -62,7 +62,7 @@ func (e *Explorer) apiVault(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("%w: a vault id is a number", errBadRequest)
 	}
 	var info vault.Info
-	if err := e.query(r.Context(), "/vault/vault/"+strconv.FormatUint(id, 10), &info); err != nil {
+	if err := e.query(r.Context(), vault.VaultPath(id), &info); err != nil {
 		return nil, fmt.Errorf("%w: vault %d: %v", errNotFound, id, err)
 	}
 	v := vaultView{vaultRow: vaultRowOf(info.Summary), Shares: info.TotalShares.PHA(), CommissionShares: info.CommissionShares.PHA(),

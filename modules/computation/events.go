@@ -1,5 +1,14 @@
 package computation
 
+import (
+	"strconv"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/pha"
+)
+
 // Event types and attribute keys of the computation module.
 const (
 	// EventStarted: a session started (worker, pool, stake, p, v).
@@ -38,3 +47,61 @@ const (
 	AttrToTreasury   = "to_treasury"
 	AttrOnline       = "online"
 )
+
+// workerAttr is the indexed worker attribute of a session's events.
+func workerAttr(s *Session) abci.EventAttribute { return module.Indexed(AttrWorker, s.Worker.String()) }
+
+// poolAttr is the indexed pool attribute of a session's events.
+func poolAttr(s *Session) abci.EventAttribute {
+	return module.Indexed(AttrPool, strconv.FormatUint(s.Pool, 10))
+}
+
+func emitStarted(ctx *module.Context, s *Session) {
+	if ctx.Recording() {
+		ctx.Emit(EventStarted, workerAttr(s), poolAttr(s), module.Attr(AttrStake, s.Stake.String()),
+			module.Attr(AttrP, strconv.FormatUint(s.Benchmark, 10)), module.Attr(AttrV, s.InitialV.String()))
+	}
+}
+
+func emitStopped(ctx *module.Context, s *Session) {
+	if ctx.Recording() {
+		ctx.Emit(EventStopped, workerAttr(s), poolAttr(s), module.Attr(AttrCoolingUntil, strconv.FormatInt(s.CoolingUntil, 10)))
+	}
+}
+
+func emitReleased(ctx *module.Context, s *Session) {
+	if ctx.Recording() {
+		ctx.Emit(EventReleased, workerAttr(s), poolAttr(s), module.Attr(AttrStake, s.Stake.String()))
+	}
+}
+
+// emitHeartbeat emits EventHeartbeat for challenge c and, when the answer
+// brought the worker back, EventOnline.
+func emitHeartbeat(ctx *module.Context, s *Session, c int64, back bool) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventHeartbeat, workerAttr(s), module.Attr(AttrChallenge, strconv.FormatInt(c, 10)))
+	if back {
+		ctx.Emit(EventOnline, workerAttr(s), module.Attr(AttrV, s.V.String()))
+	}
+}
+
+func emitOffline(ctx *module.Context, s *Session, missed int64) {
+	if ctx.Recording() {
+		ctx.Emit(EventOffline, workerAttr(s), module.Attr(AttrChallenge, strconv.FormatInt(missed, 10)), module.Attr(AttrV, s.V.String()))
+	}
+}
+
+func emitChallenged(ctx *module.Context, s *Session, h, deadline int64) {
+	if ctx.Recording() {
+		ctx.Emit(EventChallenged, workerAttr(s), module.Attr(AttrChallenge, strconv.FormatInt(h, 10)), module.Attr(AttrDeadline, strconv.FormatInt(deadline, 10)))
+	}
+}
+
+func emitSettled(ctx *module.Context, budget, toPools, toTreasury pha.Amount, online int) {
+	if ctx.Recording() {
+		ctx.Emit(EventSettled, module.Attr(AttrBudget, budget.String()), module.Attr(AttrToPools, toPools.String()),
+			module.Attr(AttrToTreasury, toTreasury.String()), module.Attr(AttrOnline, strconv.Itoa(online)))
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -31,20 +33,19 @@ var _ module.Module = (*Module)(nil)
 // from reg.
 func New(reg *registry.Module) *Module { return &Module{registry: reg} }
 
+// SetPools installs the stake pools that sessions draw stake from and pay
+// rewards to. Without pools settlement pays nothing.
+func (m *Module) SetPools(p Pools) { m.pools = p }
+
 // Name implements module.Module.
 func (*Module) Name() string { return Name }
 
-// RegisterMsgs implements module.Module: computation has no messages.
-func (*Module) RegisterMsgs(*tx.Registry) {}
+// RegisterMsgs implements module.Module.
+func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
 
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	g, err := parseGenesis(raw)
-	if err != nil {
-		return err
-	}
-	m.Keeper.SetParams(ctx.KV, *g.Params)
-	return nil
+	return m.initGenesis(ctx, raw)
 }
 
 // DeliverMsg implements module.Module.
@@ -54,9 +55,15 @@ func (*Module) DeliverMsg(_ *module.Context, _ address.Address, msg tx.Msg) erro
 
 // EndBlock implements module.Module: cool-downs that end are released,
 // then the block is settled.
-func (m *Module) EndBlock(ctx *module.Context) error {
-	if err := m.releaseCooled(ctx); err != nil {
-		return err
-	}
-	return m.settle(ctx, m.params(ctx))
+func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
+
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
+	return m.query(kv, path, data)
+}
+
+// HandleMQ consumes worker messages on "computation/..." topics: only
+// heartbeats (the app routes the module's mq topics here).
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	return m.handleMQ(ctx, msg)
 }

@@ -19,6 +19,22 @@ const (
 	QueryStats    = "stats"    // stats -> Stats
 )
 
+// queryPrefix starts every path this module answers.
+const queryPrefix = "/" + Name + "/"
+
+// ParamsPath is the query path of the params (answer: Params).
+func ParamsPath() string { return queryPrefix + QueryParams }
+
+// StatsPath is the query path of the settlement totals (answer: Stats).
+func StatsPath() string { return queryPrefix + QueryStats }
+
+// SessionPath is the query path of a worker's session (answer:
+// SessionView).
+func SessionPath(w registry.WorkerID) string { return queryPrefix + QuerySession + "/" + w.String() }
+
+// SessionsPath is the query path of every session (answer: []SessionView).
+func SessionsPath() string { return queryPrefix + QuerySessions }
+
 // SessionView is a session as of the queried height: the stored record and
 // V and the share worked out for that height.
 type SessionView struct {
@@ -58,8 +74,8 @@ func (m *Module) SessionAt(kv state.KV, id registry.WorkerID) (SessionView, bool
 	return m.Keeper.Params(kv).View(s, heightOf(kv)), true
 }
 
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+// query answers the paths under /computation/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	head, rest, _ := strings.Cut(path, "/")
 	switch head {
 	case QueryParams:

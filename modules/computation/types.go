@@ -15,9 +15,13 @@ package computation
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/fixedpoint"
+	"github.com/phalanetwork/phala/mining"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -103,35 +107,193 @@ type Session struct {
 	CoolingUntil  int64 `json:"cooling_until,omitempty"`
 }
 
-// State keys, all under the module prefix.
-var (
-	keyParams     = []byte("computation/params")
-	keyStats      = []byte("computation/stats")
-	prefixOnline  = []byte("computation/on/")
-	prefixSession = []byte("computation/s/")
-	prefixCool    = []byte("computation/cd/")
-)
-
-// OnlineKey is where the session of an online computing worker lives
-// (binary, see Session.encode); settlement walks this prefix every block.
-func OnlineKey(id registry.WorkerID) []byte {
-	return append(append([]byte(nil), prefixOnline...), id[:]...)
+// Params are the computation economy's parameters, set in genesis. Every
+// per-block quantity is expressed for this chain's block time; ParamsFor
+// derives them from Phala's per-hour and per-day figures, so that a chain of
+// 1-second blocks pays, grows and decays like Phala's 12-second blocks.
+type Params struct {
+	// BudgetPerBlock is what the subsidy pool pays per block, split among
+	// the online workers (Phala: 720,000 PHA a day).
+	BudgetPerBlock pha.Amount `json:"budget_per_block"`
+	// TreasuryRatioBps is the treasury's part of each block's budget, in
+	// basis points (Phala: 0.2 = 2000); the rest goes to the workers'
+	// pools.
+	TreasuryRatioBps uint32 `json:"treasury_ratio_bps"`
+	// VMax caps V (Phala: 30,000).
+	VMax fixedpoint.U64F64 `json:"v_max"`
+	// Re, RigK and RigB shape the initial value Ve = ((re−1)·conf+1)·(stake
+	// + rig_k·P + rig_b), stake in PHA (Phala: 1.3, 0.3 and 0).
+	Re   fixedpoint.U64F64 `json:"re"`
+	RigK fixedpoint.U64F64 `json:"rig_k"`
+	RigB fixedpoint.U64F64 `json:"rig_b"`
+	// K sets the minimum stake k·sqrt(P) PHA (Phala: 100).
+	K fixedpoint.U64F64 `json:"k"`
+	// MinBenchmark is the lowest P that may start computing.
+	MinBenchmark uint64 `json:"min_benchmark"`
+	// VGrowthPerBlock: an online worker's V is multiplied by 1 +
+	// VGrowthPerBlock every block (Phala: ×1.000012 per 12-second block,
+	// which is 10^-6 per second).
+	VGrowthPerBlock fixedpoint.U64F64 `json:"v_growth_per_block"`
+	// SlashRatePerBlock: an offline worker's V is multiplied by 1 −
+	// SlashRatePerBlock every block (Phala: 0.001 per hour).
+	SlashRatePerBlock fixedpoint.U64F64 `json:"slash_rate_per_block"`
+	// HeartbeatWindow is how many blocks a challenged worker has to answer
+	// (Phala: 10 blocks of 12 s = 120 s).
+	HeartbeatWindow int64 `json:"heartbeat_window"`
+	// ChallengeThreshold: a worker is challenged at a block when the first
+	// 8 bytes of its challenge hash, read as a big-endian number, are below
+	// it, so the chance per block is ChallengeThreshold / 2^64 (default:
+	// twice an hour).
+	ChallengeThreshold uint64 `json:"challenge_threshold"`
+	// CooldownBlocks is how long a stopped session's stake stays locked
+	// (Phala: 7 days).
+	CooldownBlocks int64 `json:"cooldown_blocks"`
 }
 
-// SessionKey is where every other session lives: offline or cooling down.
-// A session is under exactly one of OnlineKey and SessionKey.
-func SessionKey(id registry.WorkerID) []byte {
-	return append(append([]byte(nil), prefixSession...), id[:]...)
+// Stats are the running totals of settlement, kept for queries and
+// audits: every block with an online worker adds its budget to Spent,
+// split exactly into ToPools and ToTreasury (the treasury's ratio plus the
+// rounding dust).
+type Stats struct {
+	Height     int64      `json:"height"`
+	Blocks     uint64     `json:"blocks_paid"`
+	Spent      pha.Amount `json:"spent"`
+	ToPools    pha.Amount `json:"to_pools"`
+	ToTreasury pha.Amount `json:"to_treasury"`
+	// Dust is the part of ToTreasury that is rounding: the workers' parts
+	// are each rounded down and what they leave goes to the treasury.
+	Dust pha.Amount `json:"dust"`
+	// LastOnline and LastShares describe the last paid block.
+	LastOnline int               `json:"last_online"`
+	LastShares fixedpoint.U64F64 `json:"last_total_share"`
 }
 
-// CoolKey is the cool-down queue entry of a session whose stake is released
-// at height until; the queue is in release order.
-func CoolKey(until int64, id registry.WorkerID) []byte {
-	k := make([]byte, 0, len(prefixCool)+8+32)
-	k = append(k, prefixCool...)
-	k = binary.BigEndian.AppendUint64(k, uint64(until))
-	return append(k, id[:]...)
+// sessionVersion is the first byte of an encoded session.
+const sessionVersion = 1
+
+var stateCodes = [...]string{0: "", 1: StateComputing, 2: StateCoolingDown}
+
+// sessionSize is the length of an encoded session.
+const sessionSize = 1 + 32 + 8 + 1 + 1 + 8 + pha.Size + 16 + 16 + 8*7
+
+// encode writes the session in its fixed binary layout: version, worker,
+// pool, state code, online, P, stake, initial V, V (raw 64.64, big-endian
+// integer then fraction), then the heights VHeight, Challenge, Answered,
+// LastHeartbeat, StartHeight, OfflineSince, CoolingUntil (8 bytes each).
+func (s *Session) encode() []byte {
+	b := make([]byte, 0, sessionSize)
+	b = append(b, sessionVersion)
+	b = append(b, s.Worker[:]...)
+	b = binary.BigEndian.AppendUint64(b, s.Pool)
+	code := byte(0)
+	for i, name := range stateCodes {
+		if name == s.State && i > 0 {
+			code = byte(i)
+		}
+	}
+	b = append(b, code)
+	online := byte(0)
+	if s.Online {
+		online = 1
+	}
+	b = append(b, online)
+	b = binary.BigEndian.AppendUint64(b, s.Benchmark)
+	b = append(b, s.Stake.Bytes()...)
+	for _, v := range []fixedpoint.U64F64{s.InitialV, s.V} {
+		hi, lo := v.Bits()
+		b = binary.BigEndian.AppendUint64(b, hi)
+		b = binary.BigEndian.AppendUint64(b, lo)
+	}
+	for _, h := range []int64{s.VHeight, s.Challenge, s.Answered, s.LastHeartbeat, s.StartHeight, s.OfflineSince, s.CoolingUntil} {
+		b = binary.BigEndian.AppendUint64(b, uint64(h))
+	}
+	return b
 }
 
-// StatsKey holds the running totals of what computation paid (JSON Stats).
-func StatsKey() []byte { return append([]byte(nil), keyStats...) }
+// decodeSession reads encode's layout.
+func decodeSession(b []byte) (Session, error) {
+	if len(b) != sessionSize || b[0] != sessionVersion {
+		return Session{}, fmt.Errorf("session record: %d bytes, want %d of version %d", len(b), sessionSize, sessionVersion)
+	}
+	var s Session
+	copy(s.Worker[:], b[1:33])
+	s.Pool = binary.BigEndian.Uint64(b[33:41])
+	if int(b[41]) >= len(stateCodes) || b[41] == 0 {
+		return Session{}, fmt.Errorf("session record: state code %d", b[41])
+	}
+	s.State = stateCodes[b[41]]
+	s.Online = b[42] == 1
+	s.Benchmark = binary.BigEndian.Uint64(b[43:51])
+	s.Stake, _ = pha.FromBytes(b[51:67])
+	s.InitialV = fixedpoint.FromBits(binary.BigEndian.Uint64(b[67:75]), binary.BigEndian.Uint64(b[75:83]))
+	s.V = fixedpoint.FromBits(binary.BigEndian.Uint64(b[83:91]), binary.BigEndian.Uint64(b[91:99]))
+	hs := []*int64{&s.VHeight, &s.Challenge, &s.Answered, &s.LastHeartbeat, &s.StartHeight, &s.OfflineSince, &s.CoolingUntil}
+	for i, h := range hs {
+		*h = int64(binary.BigEndian.Uint64(b[99+8*i : 107+8*i]))
+	}
+	return s, nil
+}
+
+func mustDecodeSession(raw []byte) Session {
+	s, err := decodeSession(raw)
+	if err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("computation: %w", err)})
+	}
+	return s
+}
+
+// DecodeSession reads a session record as stored under OnlineKey or
+// SessionKey, for workers that follow their own session with proofs.
+func DecodeSession(b []byte) (Session, error) { return decodeSession(b) }
+
+// Pools is what computation needs from the stake pools. The stake pool
+// module implements it and installs itself with SetPools; the PHA behind
+// every pool (free, locked and rewards) sits in balances.StakeAccount.
+type Pools interface {
+	// Reward books amount for pool's holders: settlement has already moved
+	// it from the subsidy pool into balances.StakeAccount.
+	Reward(ctx *module.Context, pool uint64, amount pha.Amount) error
+	// Released returns a cooled-down session's stake to pool's free stake.
+	Released(ctx *module.Context, pool uint64, worker registry.WorkerID, stake pha.Amount) error
+}
+
+// The formulas of V, P and the share are in package mining; these apply
+// them with the params.
+
+// rig is the params' shape of the initial value.
+func (p Params) rig() mining.Rig {
+	return mining.Rig{Re: p.Re, K: p.RigK, B: p.RigB, Conf: Confidence, VMax: p.VMax}
+}
+
+// MinStake is the least stake that may start a session of benchmark p:
+// k·sqrt(P) PHA, rounded down to base units.
+func (p Params) MinStake(benchmark uint64) pha.Amount { return mining.MinStake(p.K, benchmark) }
+
+// InitialV is Ve = ((re−1)·conf+1)·(stake + rig_k·P + rig_b), capped at
+// v_max, stake counted in whole PHA.
+func (p Params) InitialV(stake pha.Amount, benchmark uint64) (fixedpoint.U64F64, error) {
+	return mining.InitialV(p.rig(), stake, benchmark)
+}
+
+// ValueAt is the session's V at height h (h >= VHeight): grown while the
+// worker is online and computing, decayed while it is offline, and frozen
+// once the session is cooling down.
+func (p Params) ValueAt(s *Session, h int64) fixedpoint.U64F64 {
+	if h <= s.VHeight || s.State != StateComputing {
+		return s.V
+	}
+	blocks := uint64(h - s.VHeight)
+	if s.Online {
+		return mining.Grown(s.V, p.VGrowthPerBlock, blocks, p.VMax)
+	}
+	return mining.Decayed(s.V, p.SlashRatePerBlock, blocks)
+}
+
+// Share is sqrt(V² + (2·P·conf)²), a worker's weight in the block's budget.
+func Share(v fixedpoint.U64F64, benchmark uint64) (fixedpoint.U64F64, error) {
+	sh, err := mining.Share(v, benchmark, Confidence)
+	if err != nil {
+		return fixedpoint.Zero, fmt.Errorf("%w: %v", ErrArithmeticOverflow, err)
+	}
+	return sh, nil
+}

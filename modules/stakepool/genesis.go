@@ -24,3 +24,40 @@ func parseGenesis(raw json.RawMessage) (Genesis, error) {
 	}
 	return g, g.Params.Validate()
 }
+
+// initGenesis stores the genesis params (DefaultParams when absent).
+func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
+	g, err := parseGenesis(raw)
+	if err != nil {
+		return err
+	}
+	m.Keeper.SetParams(ctx.KV, *g.Params)
+	return nil
+}
+
+// ParamsFor returns the parameters for blocks of the given length in
+// seconds: a 7-day grace period.
+func ParamsFor(seconds uint64) Params {
+	if seconds == 0 {
+		seconds = 1
+	}
+	return Params{GraceBlocks: int64(max(1, 7*86_400/seconds)), MaxWorkers: 200}
+}
+
+// DefaultParams are for 1-second blocks: a 604,800-block grace period.
+func DefaultParams() Params { return ParamsFor(1) }
+
+// DevnetParams have a 120-block grace period, to watch on a devnet.
+func DevnetParams() Params {
+	p := DefaultParams()
+	p.GraceBlocks = 120
+	return p
+}
+
+// Validate checks that the parameters are usable.
+func (p Params) Validate() error {
+	if p.GraceBlocks < 0 || p.MaxWorkers == 0 {
+		return fmt.Errorf("%w: grace_blocks must not be negative and max_workers must be positive", ErrBadGenesis)
+	}
+	return nil
+}

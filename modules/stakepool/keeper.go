@@ -8,6 +8,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
 // Keeper reads and writes stake pool state.
@@ -24,35 +25,23 @@ func (Keeper) Params(kv state.KV) Params {
 func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
 // nextID returns the next pool id (ids start at 1) and uses it.
-func (Keeper) nextID(kv state.KV) uint64 {
-	id := uint64(1)
-	if raw := kv.Get(keyNextID); len(raw) == 8 {
-		id = binary.BigEndian.Uint64(raw)
-	}
-	kv.Set(keyNextID, state.Uint64(id+1))
-	return id
+func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
+
+// ledger stores the pools' holdings and withdrawal queues.
+func (Keeper) ledger() ledger.Ledger {
+	return ledger.Ledger{What: Name, SharesKey: SharesKey, QueueKey: QueueKey, QueuedKey: QueuedKey, DeadlineKey: DeadlineKey}
 }
 
 // Pool returns a pool record.
 func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
-	raw := kv.Get(PoolKey(id))
-	if raw == nil {
-		return Pool{}, false
-	}
-	var p Pool
-	state.DecodeJSON(raw, &p, "stakepool pool")
-	return p, true
+	return ledger.Record[Pool](kv, PoolKey(id), "stakepool pool")
 }
 
 func (Keeper) setPool(kv state.KV, p *Pool) { kv.Set(PoolKey(p.ID), state.EncodeJSON(p)) }
 
 // IteratePools calls fn for each pool in id order.
 func (Keeper) IteratePools(kv state.KV, fn func(Pool) bool) {
-	kv.Iterate(prefixPool, func(_, v []byte) bool {
-		var p Pool
-		state.DecodeJSON(v, &p, "stakepool pool")
-		return fn(p)
-	})
+	ledger.EachRecord(kv, prefixPool, "stakepool pool", fn)
 }
 
 // PoolOf returns the pool a worker is in.
@@ -77,53 +66,76 @@ func (Keeper) Members(kv state.KV, pool uint64) []registry.WorkerID {
 
 // Shares returns the shares an account holds in a pool, queued ones
 // excluded.
-func (Keeper) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
-	raw := kv.Get(SharesKey(pool, a))
-	if raw == nil {
-		return pha.Amount{}
-	}
-	s, err := pha.FromBytes(raw)
-	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("stakepool shares: %w", err)})
-	}
-	return s
+func (k Keeper) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
+	return k.ledger().Shares(kv, pool, a)
 }
 
-func (Keeper) setShares(kv state.KV, pool uint64, a address.Address, s pha.Amount) {
-	if s.IsZero() {
-		kv.Delete(SharesKey(pool, a))
-		return
-	}
-	kv.Set(SharesKey(pool, a), s.Bytes())
+func (k Keeper) setShares(kv state.KV, pool uint64, a address.Address, s pha.Amount) {
+	k.ledger().SetShares(kv, pool, a, s)
 }
 
 // IterateShares calls fn for every holder of a pool, in address order.
 func (Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
-	prefix := state.Key(prefixShares, state.Uint64(pool))
+	prefix := sharesPrefix(pool)
 	kv.Iterate(prefix, func(k, v []byte) bool {
 		s, _ := pha.FromBytes(v)
 		return fn(address.Address(k[len(prefix):]), s)
 	})
 }
 
+// addMember binds worker w to pool.
+func (Keeper) addMember(kv state.KV, pool uint64, w registry.WorkerID) {
+	kv.Set(MemberKey(pool, w), []byte{1})
+	kv.Set(WorkerPoolKey(w), state.Uint64(pool))
+}
+
+// removeMember unbinds worker w from pool.
+func (Keeper) removeMember(kv state.KV, pool uint64, w registry.WorkerID) {
+	kv.Delete(MemberKey(pool, w))
+	kv.Delete(WorkerPoolKey(w))
+}
+
+// queueWithdrawal stores a new request of pool, the account's pointer to
+// it and its deadline.
+func (k Keeper) queueWithdrawal(kv state.KV, pool uint64, w *Withdrawal) {
+	k.ledger().Enqueue(kv, pool, w)
+}
+
+// deadline is a withdrawal whose grace period has ended.
+type deadline struct {
+	key       []byte
+	pool, seq uint64
+}
+
+// dueDeadlines returns the deadlines due at or before height, in due
+// order.
+func (Keeper) dueDeadlines(kv state.KV, height int64) []deadline {
+	var dues []deadline
+	kv.Iterate(prefixDeadline, func(k, _ []byte) bool {
+		rest := k[len(prefixDeadline):]
+		if len(rest) != 24 {
+			panic(fmt.Sprintf("stakepool: deadline key %x", k))
+		}
+		if int64(binary.BigEndian.Uint64(rest[:8])) > height {
+			return false
+		}
+		dues = append(dues, deadline{key: append([]byte(nil), k...), pool: binary.BigEndian.Uint64(rest[8:16]), seq: binary.BigEndian.Uint64(rest[16:])})
+		return true
+	})
+	return dues
+}
+
+// deleteDeadline removes a deadline that dueDeadlines returned.
+func (Keeper) deleteDeadline(kv state.KV, d deadline) { kv.Delete(d.key) }
+
 // Withdrawal returns a queued withdrawal.
-func (Keeper) Withdrawal(kv state.KV, pool, seq uint64) (Withdrawal, bool) {
-	raw := kv.Get(QueueKey(pool, seq))
-	if raw == nil {
-		return Withdrawal{}, false
-	}
-	var w Withdrawal
-	state.DecodeJSON(raw, &w, "stakepool withdrawal")
-	return w, true
+func (k Keeper) Withdrawal(kv state.KV, pool, seq uint64) (Withdrawal, bool) {
+	return k.ledger().Withdrawal(kv, pool, seq)
 }
 
 // Queued returns an account's queued withdrawal in a pool.
 func (k Keeper) Queued(kv state.KV, pool uint64, a address.Address) (Withdrawal, bool) {
-	raw := kv.Get(QueuedKey(pool, a))
-	if len(raw) != 8 {
-		return Withdrawal{}, false
-	}
-	return k.Withdrawal(kv, pool, binary.BigEndian.Uint64(raw))
+	return k.ledger().Queued(kv, pool, a)
 }
 
 // Queue lists a pool's waiting withdrawals in order.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/computation"
@@ -34,47 +35,39 @@ func New(reg *registry.Module, comp *computation.Module) *Module {
 func (*Module) Name() string { return Name }
 
 // RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeAddWorker, decodeAddWorker)
-	reg.Register(TypeRemoveWorker, decodeRemoveWorker)
-	reg.Register(TypeStartComputing, decodeStart)
-	reg.Register(TypeStopComputing, decodeStopComputing)
-	reg.Register(TypeContribute, decodeContribute)
-	reg.Register(TypeWithdraw, decodeWithdraw)
-}
+func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
 
 // InitGenesis implements module.Module.
 func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	g, err := parseGenesis(raw)
-	if err != nil {
-		return err
-	}
-	m.Keeper.SetParams(ctx.KV, *g.Params)
-	return nil
+	return m.initGenesis(ctx, raw)
 }
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
 	switch msg := msg.(type) {
 	case *MsgCreate:
-		return m.create(ctx, sender, msg)
+		return m.handleCreate(ctx, sender, msg)
 	case *MsgAddWorker:
-		return m.addWorker(ctx, sender, msg.Pool, msg.Worker)
+		return m.handleAddWorker(ctx, sender, msg)
 	case *MsgRemoveWorker:
-		return m.removeWorker(ctx, sender, msg.Pool, msg.Worker)
+		return m.handleRemoveWorker(ctx, sender, msg)
 	case *MsgStartComputing:
-		return m.startComputing(ctx, sender, msg)
+		return m.handleStartComputing(ctx, sender, msg)
 	case *MsgStopComputing:
-		return m.stopComputing(ctx, sender, msg.Pool, msg.Worker)
+		return m.handleStopComputing(ctx, sender, msg)
 	case *MsgContribute:
-		return m.contribute(ctx, sender, msg.Pool, msg.Amount)
+		return m.handleContribute(ctx, sender, msg)
 	case *MsgWithdraw:
-		return m.withdraw(ctx, sender, msg.Pool, msg.Shares)
+		return m.handleWithdraw(ctx, sender, msg)
 	}
 	return fmt.Errorf("%w: stakepool cannot handle %s", tx.ErrUnknownMsg, msg.Type())
 }
 
 // EndBlock implements module.Module: withdrawals that waited past the
 // grace period stop their pools' workers.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.enforceGrace(ctx) }
+func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
+
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
+	return m.query(kv, path, data)
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // Message types of the stakepool module.
@@ -20,8 +21,19 @@ const (
 	TypeWithdraw       = "stakepool/withdraw"
 )
 
+// registerMsgs adds the module's message decoders to reg.
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeCreate, decodeCreate)
+	reg.Register(TypeAddWorker, decodeAddWorker)
+	reg.Register(TypeRemoveWorker, decodeRemoveWorker)
+	reg.Register(TypeStartComputing, decodeStartComputing)
+	reg.Register(TypeStopComputing, decodeStopComputing)
+	reg.Register(TypeContribute, decodeContribute)
+	reg.Register(TypeWithdraw, decodeWithdraw)
+}
+
 // MaxCommissionBps is 100 %.
-const MaxCommissionBps = 10_000
+const MaxCommissionBps = sharepool.MaxCommissionBps
 
 // MsgCreate creates a pool owned by the sender that keeps CommissionBps
 // basis points of every reward.
@@ -33,22 +45,15 @@ type MsgCreate struct {
 func (*MsgCreate) Type() string { return TypeCreate }
 
 // Encode implements tx.Msg: the commission as a uvarint.
-func (m *MsgCreate) Encode(w *wire.Writer) { w.Uvarint(uint64(m.CommissionBps)) }
+func (m *MsgCreate) Encode(w *wire.Writer) { sharepool.EncodeCommission(w, m.CommissionBps) }
 
 // ValidateBasic implements tx.Msg.
 func (m *MsgCreate) ValidateBasic() error {
-	if m.CommissionBps > MaxCommissionBps {
-		return fmt.Errorf("%w: got %d", ErrBadCommission, m.CommissionBps)
-	}
-	return nil
+	return sharepool.CheckCommission(m.CommissionBps, ErrBadCommission)
 }
 
 func decodeCreate(r *wire.Reader) tx.Msg {
-	c := r.Uvarint()
-	if c > 1<<32-1 {
-		r.Fail("commission %d basis points", c)
-	}
-	return &MsgCreate{CommissionBps: uint32(c)}
+	return &MsgCreate{CommissionBps: sharepool.DecodeCommission(r)}
 }
 
 // MsgAddWorker adds a registered worker operated by the pool owner to
@@ -150,7 +155,7 @@ func (m *MsgStartComputing) Encode(w *wire.Writer) {
 // ValidateBasic implements tx.Msg.
 func (m *MsgStartComputing) ValidateBasic() error { return positive(m.Stake, "stake") }
 
-func decodeStart(r *wire.Reader) tx.Msg {
+func decodeStartComputing(r *wire.Reader) tx.Msg {
 	m := &MsgStartComputing{Pool: r.Uvarint()}
 	copy(m.Worker[:], r.Raw(32))
 	m.Stake = r.Amount()

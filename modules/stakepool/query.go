@@ -12,6 +12,7 @@ import (
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // Query paths under /stakepool/.
@@ -20,8 +21,35 @@ const (
 	QueryPools  = "pools"  // pools -> []PoolSummary
 	QueryPool   = "pool"   // pool/<id> -> PoolInfo
 	QueryShares = "shares" // shares/<id>/<address> -> SharesInfo
-	QueryWorker = "worker" // worker/<hex id> -> {"pool": id}
+	QueryWorker = "worker" // worker/<hex id> -> WorkerPoolInfo
 )
+
+// queryPrefix starts every path this module answers.
+const queryPrefix = "/" + Name + "/"
+
+// ParamsPath is the query path of the params (answer: Params).
+func ParamsPath() string { return queryPrefix + QueryParams }
+
+// PoolsPath is the query path of every pool (answer: []PoolSummary).
+func PoolsPath() string { return queryPrefix + QueryPools }
+
+// PoolPath is the query path of one pool (answer: PoolInfo).
+func PoolPath(id uint64) string { return queryPrefix + QueryPool + "/" + strconv.FormatUint(id, 10) }
+
+// SharesPath is the query path of an account's stake in a pool (answer:
+// SharesInfo).
+func SharesPath(pool uint64, owner address.Address) string {
+	return queryPrefix + QueryShares + "/" + strconv.FormatUint(pool, 10) + "/" + owner.String()
+}
+
+// WorkerPath is the query path of the pool a worker is in (answer:
+// WorkerPoolInfo).
+func WorkerPath(w registry.WorkerID) string { return queryPrefix + QueryWorker + "/" + w.String() }
+
+// WorkerPoolInfo answers a worker query.
+type WorkerPoolInfo struct {
+	Pool uint64 `json:"pool"`
+}
 
 // PoolSummary is a pool with its value and share price.
 type PoolSummary struct {
@@ -46,10 +74,7 @@ type PoolWorker struct {
 }
 
 // WithdrawalView is a queued withdrawal and what it is worth now.
-type WithdrawalView struct {
-	Withdrawal
-	Value pha.Amount `json:"value"`
-}
+type WithdrawalView = sharepool.WithdrawalView
 
 // PoolInfo answers a pool query.
 type PoolInfo struct {
@@ -60,12 +85,8 @@ type PoolInfo struct {
 
 // SharesInfo answers a shares query: an account's stake in a pool.
 type SharesInfo struct {
-	Pool    uint64          `json:"pool"`
-	Account address.Address `json:"account"`
-	Shares  pha.Amount      `json:"shares"`
-	Value   pha.Amount      `json:"value"`
-	// Withdrawing is the account's queued request, if any.
-	Withdrawing *WithdrawalView `json:"withdrawing,omitempty"`
+	Pool uint64 `json:"pool"`
+	sharepool.Holding
 }
 
 // Summary returns the pool with its value and price.
@@ -92,63 +113,74 @@ func (m *Module) Info(kv state.KV, p Pool) PoolInfo {
 	return info
 }
 
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+// query answers the paths under /stakepool/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	parts := strings.Split(path, "/")
-	switch parts[0] {
-	case QueryParams:
-		return json.Marshal(m.Keeper.Params(kv))
-	case QueryPools:
-		out := []PoolSummary{}
-		m.Keeper.IteratePools(kv, func(p Pool) bool {
-			out = append(out, p.Summary())
-			return true
-		})
-		return json.Marshal(out)
-	case QueryPool:
-		if len(parts) != 2 {
-			break
-		}
-		p, err := m.queryPool(kv, parts[1])
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(m.Info(kv, p))
-	case QueryShares:
-		if len(parts) != 3 {
-			break
-		}
-		p, err := m.queryPool(kv, parts[1])
-		if err != nil {
-			return nil, err
-		}
-		a, err := address.Parse(parts[2])
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
-		}
-		held := m.Keeper.Shares(kv, p.ID, a)
-		out := SharesInfo{Pool: p.ID, Account: a, Shares: held, Value: p.ValueOf(held)}
-		if w, ok := m.Keeper.Queued(kv, p.ID, a); ok {
-			out.Withdrawing = &WithdrawalView{Withdrawal: w, Value: p.ValueOf(w.Shares)}
-		}
-		return json.Marshal(out)
-	case QueryWorker:
-		if len(parts) != 2 {
-			break
-		}
-		id, err := registry.ParseWorkerID(parts[1])
-		if err != nil {
-			return nil, err
-		}
-		pool, ok := m.Keeper.PoolOf(kv, id)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrWorkerNotInPool, id)
-		}
-		return json.Marshal(struct {
-			Pool uint64 `json:"pool"`
-		}{pool})
+	var out any
+	var err error
+	switch {
+	case parts[0] == QueryParams:
+		out = m.Keeper.Params(kv)
+	case parts[0] == QueryPools:
+		out = m.pools(kv)
+	case len(parts) == 2 && parts[0] == QueryPool:
+		out, err = m.poolInfo(kv, parts[1])
+	case len(parts) == 3 && parts[0] == QueryShares:
+		out, err = m.sharesInfo(kv, parts[1], parts[2])
+	case len(parts) == 2 && parts[0] == QueryWorker:
+		out, err = m.workerPool(kv, parts[1])
+	default:
+		return nil, fmt.Errorf("%w: query path /stakepool/%s", tx.ErrNotFound, path)
 	}
-	return nil, fmt.Errorf("%w: query path /stakepool/%s", tx.ErrNotFound, path)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}
+
+func (m *Module) pools(kv state.KV) []PoolSummary {
+	out := []PoolSummary{}
+	m.Keeper.IteratePools(kv, func(p Pool) bool {
+		out = append(out, p.Summary())
+		return true
+	})
+	return out
+}
+
+func (m *Module) poolInfo(kv state.KV, id string) (PoolInfo, error) {
+	p, err := m.queryPool(kv, id)
+	if err != nil {
+		return PoolInfo{}, err
+	}
+	return m.Info(kv, p), nil
+}
+
+func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error) {
+	p, err := m.queryPool(kv, id)
+	if err != nil {
+		return SharesInfo{}, err
+	}
+	a, err := address.Parse(account)
+	if err != nil {
+		return SharesInfo{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
+	}
+	var queued *Withdrawal
+	if w, ok := m.Keeper.Queued(kv, p.ID, a); ok {
+		queued = &w
+	}
+	return SharesInfo{Pool: p.ID, Holding: sharepool.HoldingOf(a, m.Keeper.Shares(kv, p.ID, a), queued, p.Value(), p.TotalShares)}, nil
+}
+
+func (m *Module) workerPool(kv state.KV, worker string) (WorkerPoolInfo, error) {
+	id, err := registry.ParseWorkerID(worker)
+	if err != nil {
+		return WorkerPoolInfo{}, err
+	}
+	pool, ok := m.Keeper.PoolOf(kv, id)
+	if !ok {
+		return WorkerPoolInfo{}, fmt.Errorf("%w: %s", ErrWorkerNotInPool, id)
+	}
+	return WorkerPoolInfo{Pool: pool}, nil
 }
 
 func (m *Module) queryPool(kv state.KV, s string) (Pool, error) {

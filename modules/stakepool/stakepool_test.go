@@ -31,15 +31,6 @@ var owner, alice, bob, other = apptest.NewAccount(1), apptest.NewAccount(2), app
 
 var fee = app.DefaultParams().MinFee
 
-// quietParams: Phala's economy with a 5-block cool-down and (practically)
-// no heartbeat challenges, so workers stay online without answering.
-func quietParams() computation.Params {
-	p := computation.DefaultParams()
-	p.CooldownBlocks = 5
-	p.ChallengeThreshold = 1
-	return p
-}
-
 // base is a chain with pool 1 of owner (10 % commission) holding worker
 // w[0]; w[1] is owner's and in no pool; w[2] is operated by other.
 type base struct {
@@ -49,7 +40,7 @@ type base struct {
 
 func newBase(t *testing.T, sp stakepool.Params) *base {
 	t.Helper()
-	f := ct.New(t, []apptest.Account{owner, alice, bob, other}, quietParams(), sp)
+	f := ct.New(t, []apptest.Account{owner, alice, bob, other}, ct.QuietParams(), sp)
 	w := f.Register(owner, []uint32{1, 2}, []uint64{100, 100})
 	w = append(w, f.Register(other, []uint32{3}, []uint64{100})...)
 	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgCreate{CommissionBps: 1000}))

@@ -13,10 +13,9 @@ package stakepool
 
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
-	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
-	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -66,72 +65,48 @@ type Pool struct {
 	Rewards      pha.Amount `json:"rewards"`
 	OwnerRewards pha.Amount `json:"owner_rewards"`
 	WorkerCount  uint32     `json:"worker_count"`
-	// QueueHead and QueueTail bound the withdrawal queue: sequence numbers
-	// [QueueHead, QueueTail) are waiting, in order.
-	QueueHead uint64 `json:"queue_head"`
-	QueueTail uint64 `json:"queue_tail"`
-	Created   int64  `json:"created_height"`
+	// Queue bounds the withdrawal queue: sequence numbers [QueueHead,
+	// QueueTail) are waiting, in order.
+	sharepool.Queue
+	Created int64 `json:"created_height"`
 }
 
-// Withdrawal is a queued withdrawal request.
-type Withdrawal struct {
-	Seq     uint64          `json:"seq"`
-	Account address.Address `json:"account"`
-	// Shares are what is left to pay; a partly served request keeps its
-	// place and height.
-	Shares pha.Amount `json:"shares"`
-	Height int64      `json:"requested_height"`
-	// Due is the height at whose end, if the request still waits, the
-	// pool's workers are stopped: Height + grace_blocks.
-	Due int64 `json:"due_height"`
+// Withdrawal is a queued withdrawal request; its Due is Height +
+// grace_blocks, the height at whose end, if the request still waits, the
+// pool's workers are stopped.
+type Withdrawal = sharepool.Withdrawal
+
+// Params are the stake pools' parameters, set in genesis.
+type Params struct {
+	// GraceBlocks is how long a withdrawal may wait in the queue before
+	// the pool's workers are stopped to free stake (Phala: 7 days).
+	GraceBlocks int64 `json:"grace_blocks"`
+	// MaxWorkers bounds a pool's workers (Phala: 200).
+	MaxWorkers uint32 `json:"max_workers"`
 }
 
-// State keys, all under the module prefix.
-var (
-	keyParams      = []byte("stakepool/params")
-	keyNextID      = []byte("stakepool/next_id")
-	prefixPool     = []byte("stakepool/p/")
-	prefixMember   = []byte("stakepool/w/")
-	prefixWorker   = []byte("stakepool/wp/")
-	prefixShares   = []byte("stakepool/sh/")
-	prefixQueue    = []byte("stakepool/q/")
-	prefixQueued   = []byte("stakepool/qa/")
-	prefixDeadline = []byte("stakepool/due/")
-)
-
-// PoolKey holds a Pool record (JSON), for proofs.
-func PoolKey(id uint64) []byte { return state.Key(prefixPool, state.Uint64(id)) }
-
-// MemberKey marks worker as a member of pool; the pool's members are the
-// keys under MemberPrefix(pool), in worker id order.
-func MemberKey(pool uint64, worker registry.WorkerID) []byte {
-	return state.Key(prefixMember, state.Uint64(pool), worker[:])
+// Value is the pool's total value: free plus locked stake.
+func (p Pool) Value() pha.Amount {
+	v, _ := p.FreeStake.Add(p.LockedStake) // both are parts of the supply
+	return v
 }
 
-// MemberPrefix is the prefix of a pool's member keys.
-func MemberPrefix(pool uint64) []byte { return state.Key(prefixMember, state.Uint64(pool)) }
-
-// WorkerPoolKey holds the id (8 bytes) of the pool a worker is in.
-func WorkerPoolKey(worker registry.WorkerID) []byte { return state.Key(prefixWorker, worker[:]) }
-
-// SharesKey holds an account's shares (16 bytes) in a pool, queued ones
-// excluded.
-func SharesKey(pool uint64, a address.Address) []byte {
-	return state.Key(prefixShares, state.Uint64(pool), a[:])
+// sharesFor is the number of shares amount buys.
+func (p Pool) sharesFor(amount pha.Amount) (pha.Amount, error) {
+	return sharepool.SharesFor(amount, p.Value(), p.TotalShares)
 }
 
-// QueueKey holds withdrawal seq of a pool (JSON Withdrawal).
-func QueueKey(pool, seq uint64) []byte {
-	return state.Key(prefixQueue, state.Uint64(pool), state.Uint64(seq))
+// ValueOf is what shares are worth now, rounded down.
+func (p Pool) ValueOf(shares pha.Amount) pha.Amount {
+	return sharepool.ValueOf(shares, p.Value(), p.TotalShares)
 }
 
-// QueuedKey holds the seq (8 bytes) of an account's queued withdrawal.
-func QueuedKey(pool uint64, a address.Address) []byte {
-	return state.Key(prefixQueued, state.Uint64(pool), a[:])
-}
-
-// DeadlineKey marks a withdrawal whose grace period ends at height due;
-// EndBlock walks these in height order.
-func DeadlineKey(due int64, pool, seq uint64) []byte {
-	return state.Key(prefixDeadline, state.Uint64(uint64(due)), state.Uint64(pool), state.Uint64(seq))
+// Price is the share price value / shares as a decimal with 12 places,
+// rounded down; a pool without shares has price 1.
+func (p Pool) Price() string {
+	price, err := sharepool.Price(p.Value(), p.TotalShares)
+	if err != nil {
+		return "overflow"
+	}
+	return sharepool.FormatPrice(price)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // Message types of the vault module.
@@ -17,6 +18,15 @@ const (
 	TypeUndelegate = "vault/undelegate"
 )
 
+// registerMsgs adds the module's message decoders to reg.
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeCreate, decodeCreate)
+	reg.Register(TypeDeposit, decodeDeposit)
+	reg.Register(TypeWithdraw, decodeWithdraw)
+	reg.Register(TypeDelegate, decodeDelegate)
+	reg.Register(TypeUndelegate, decodeUndelegate)
+}
+
 // MsgCreate creates a vault owned by the sender that takes CommissionBps
 // basis points of its gains as owner shares.
 type MsgCreate struct{ CommissionBps uint32 }
@@ -24,23 +34,16 @@ type MsgCreate struct{ CommissionBps uint32 }
 // Type implements tx.Msg.
 func (*MsgCreate) Type() string { return TypeCreate }
 
-// Encode implements tx.Msg: the commission as a uvarint.
-func (m *MsgCreate) Encode(w *wire.Writer) { w.Uvarint(uint64(m.CommissionBps)) }
-
 // ValidateBasic implements tx.Msg.
 func (m *MsgCreate) ValidateBasic() error {
-	if m.CommissionBps > MaxCommissionBps {
-		return fmt.Errorf("%w: got %d", ErrBadCommission, m.CommissionBps)
-	}
-	return nil
+	return sharepool.CheckCommission(m.CommissionBps, ErrBadCommission)
 }
 
+// Encode implements tx.Msg: the commission as a uvarint.
+func (m *MsgCreate) Encode(w *wire.Writer) { sharepool.EncodeCommission(w, m.CommissionBps) }
+
 func decodeCreate(r *wire.Reader) tx.Msg {
-	c := r.Uvarint()
-	if c > 1<<32-1 {
-		r.Fail("commission %d basis points", c)
-	}
-	return &MsgCreate{CommissionBps: uint32(c)}
+	return &MsgCreate{CommissionBps: sharepool.DecodeCommission(r)}
 }
 
 // MsgDeposit moves Amount PHA from the sender into the vault for shares at
@@ -129,9 +132,10 @@ func decodeUndelegate(r *wire.Reader) tx.Msg {
 	return &MsgUndelegate{Vault: r.Uvarint(), Pool: r.Uvarint(), Shares: r.Amount()}
 }
 
+// positive refuses a zero amount of what.
 func positive(a pha.Amount, what string) error {
-	if a.IsZero() {
-		return fmt.Errorf("%w: %s is zero", ErrZeroAmount, what)
+	if !a.IsZero() {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%w: %s is zero", ErrZeroAmount, what)
 }

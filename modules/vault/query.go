@@ -10,6 +10,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // Query paths under /vault/.
@@ -18,6 +19,21 @@ const (
 	QueryVault  = "vault"  // vault/<id> -> Info
 	QueryShares = "shares" // shares/<id>/<address> -> SharesInfo
 )
+
+// queryPrefix starts every path this module answers.
+const queryPrefix = "/" + Name + "/"
+
+// VaultsPath is the query path of every vault (answer: []Summary).
+func VaultsPath() string { return queryPrefix + QueryVaults }
+
+// VaultPath is the query path of one vault (answer: Info).
+func VaultPath(id uint64) string { return queryPrefix + QueryVault + "/" + strconv.FormatUint(id, 10) }
+
+// SharesPath is the query path of an account's shares in a vault (answer:
+// SharesInfo).
+func SharesPath(id uint64, owner address.Address) string {
+	return queryPrefix + QueryShares + "/" + strconv.FormatUint(id, 10) + "/" + owner.String()
+}
 
 // Summary is a vault with its value and share price.
 type Summary struct {
@@ -28,12 +44,6 @@ type Summary struct {
 	Price string `json:"share_price"`
 }
 
-// WithdrawalView is a queued withdrawal and what it is worth now.
-type WithdrawalView struct {
-	Withdrawal
-	Value pha.Amount `json:"value"`
-}
-
 // Info answers a vault query.
 type Info struct {
 	Summary
@@ -41,74 +51,87 @@ type Info struct {
 	Withdrawals []WithdrawalView `json:"withdrawals"`
 }
 
-// SharesInfo answers a shares query.
+// SharesInfo answers a shares query: an account's vault shares.
 type SharesInfo struct {
-	Vault       uint64          `json:"vault"`
-	Account     address.Address `json:"account"`
-	Shares      pha.Amount      `json:"shares"`
-	Value       pha.Amount      `json:"value"`
-	Withdrawing *WithdrawalView `json:"withdrawing,omitempty"`
+	Vault uint64 `json:"vault"`
+	sharepool.Holding
 }
 
 // Summarize returns v with its value, free PHA and price.
 func (m *Module) Summarize(kv state.KV, v Vault) Summary {
-	return Summary{Vault: v, Value: m.Value(kv, &v), Free: m.Free(kv, &v), Price: fixed12(m.price(kv, &v))}
+	return Summary{Vault: v, Value: m.Keeper.Value(kv, &v), Free: m.Keeper.Free(kv, &v), Price: sharepool.FormatPrice(m.Keeper.price(kv, &v))}
 }
 
 // Info assembles a vault's full view.
 func (m *Module) Info(kv state.KV, v Vault) Info {
-	info := Info{Summary: m.Summarize(kv, v), Positions: m.Positions(kv, &v), Withdrawals: []WithdrawalView{}}
+	info := Info{Summary: m.Summarize(kv, v), Positions: m.Keeper.Positions(kv, &v), Withdrawals: []WithdrawalView{}}
 	for seq := v.QueueHead; seq < v.QueueTail; seq++ {
-		if w, ok := m.Withdrawal(kv, v.ID, seq); ok {
-			info.Withdrawals = append(info.Withdrawals, WithdrawalView{Withdrawal: w, Value: valueOf(info.Value, v.TotalShares, w.Shares)})
+		if w, ok := m.Keeper.Withdrawal(kv, v.ID, seq); ok {
+			info.Withdrawals = append(info.Withdrawals, WithdrawalView{Withdrawal: w, Value: sharepool.ValueOf(w.Shares, info.Value, v.TotalShares)})
 		}
 	}
 	return info
 }
 
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) {
+// HolderValue is what account a's vault shares, held and queued, are worth
+// now across every vault (for voting weight from staked PHA).
+func (m *Module) HolderValue(kv state.KV, a address.Address) pha.Amount {
+	return m.Keeper.HolderValue(kv, a)
+}
+
+// query answers the paths under /vault/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	parts := strings.Split(path, "/")
-	switch parts[0] {
-	case QueryVaults:
-		out := []Summary{}
-		kv.Iterate(prefixVault, func(_, raw []byte) bool {
-			var v Vault
-			state.DecodeJSON(raw, &v, "vault record")
-			out = append(out, m.Summarize(kv, v))
-			return true
-		})
-		return json.Marshal(out)
-	case QueryVault:
-		if len(parts) != 2 {
-			break
-		}
-		v, err := m.queryVault(kv, parts[1])
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(m.Info(kv, v))
-	case QueryShares:
-		if len(parts) != 3 {
-			break
-		}
-		v, err := m.queryVault(kv, parts[1])
-		if err != nil {
-			return nil, err
-		}
-		a, err := address.Parse(parts[2])
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
-		}
-		value := m.Value(kv, &v)
-		held := m.Shares(kv, v.ID, a)
-		out := SharesInfo{Vault: v.ID, Account: a, Shares: held, Value: valueOf(value, v.TotalShares, held)}
-		if w, ok := m.Queued(kv, v.ID, a); ok {
-			out.Withdrawing = &WithdrawalView{Withdrawal: w, Value: valueOf(value, v.TotalShares, w.Shares)}
-		}
-		return json.Marshal(out)
+	var out any
+	var err error
+	switch {
+	case parts[0] == QueryVaults:
+		out = m.summaries(kv)
+	case len(parts) == 2 && parts[0] == QueryVault:
+		out, err = m.vaultInfo(kv, parts[1])
+	case len(parts) == 3 && parts[0] == QueryShares:
+		out, err = m.sharesInfo(kv, parts[1], parts[2])
+	default:
+		return nil, fmt.Errorf("%w: query path /vault/%s", tx.ErrNotFound, path)
 	}
-	return nil, fmt.Errorf("%w: query path /vault/%s", tx.ErrNotFound, path)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}
+
+func (m *Module) summaries(kv state.KV) []Summary {
+	out := []Summary{}
+	m.Keeper.IterateVaults(kv, func(v Vault) bool {
+		out = append(out, m.Summarize(kv, v))
+		return true
+	})
+	return out
+}
+
+func (m *Module) vaultInfo(kv state.KV, id string) (Info, error) {
+	v, err := m.queryVault(kv, id)
+	if err != nil {
+		return Info{}, err
+	}
+	return m.Info(kv, v), nil
+}
+
+func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error) {
+	v, err := m.queryVault(kv, id)
+	if err != nil {
+		return SharesInfo{}, err
+	}
+	a, err := address.Parse(account)
+	if err != nil {
+		return SharesInfo{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
+	}
+	held, value := m.Keeper.Shares(kv, v.ID, a), m.Keeper.Value(kv, &v)
+	w, queued := m.Keeper.Queued(kv, v.ID, a)
+	if !queued {
+		return SharesInfo{Vault: v.ID, Holding: sharepool.HoldingOf(a, held, nil, value, v.TotalShares)}, nil
+	}
+	return SharesInfo{Vault: v.ID, Holding: sharepool.HoldingOf(a, held, &w, value, v.TotalShares)}, nil
 }
 
 func (m *Module) queryVault(kv state.KV, s string) (Vault, error) {
@@ -116,40 +139,9 @@ func (m *Module) queryVault(kv state.KV, s string) (Vault, error) {
 	if err != nil {
 		return Vault{}, fmt.Errorf("%w: vault id %q", ErrUnknownVault, s)
 	}
-	return m.vault(kv, id)
-}
-
-// fixed12 writes a number of 10^-12 units with all 12 decimals.
-func fixed12(a pha.Amount) string {
-	s := a.String()
-	for len(s) <= pha.Decimals {
-		s = "0" + s
+	v, ok := m.Keeper.Vault(kv, id)
+	if !ok {
+		return Vault{}, fmt.Errorf("%w: %d", ErrUnknownVault, id)
 	}
-	return s[:len(s)-pha.Decimals] + "." + s[len(s)-pha.Decimals:]
-}
-
-// HolderValue is what account a's vault shares, held and queued, are worth
-// now across every vault, in vault id order (for voting weight from staked
-// PHA).
-func (m *Module) HolderValue(kv state.KV, a address.Address) pha.Amount {
-	var vaults []Vault
-	kv.Iterate(prefixVault, func(_, raw []byte) bool {
-		var v Vault
-		state.DecodeJSON(raw, &v, "vault record")
-		vaults = append(vaults, v)
-		return true
-	})
-	total := pha.Amount{}
-	for i := range vaults {
-		v := &vaults[i]
-		shares := m.Shares(kv, v.ID, a)
-		if w, ok := m.Queued(kv, v.ID, a); ok {
-			shares, _ = shares.Add(w.Shares) // both part of the total
-		}
-		if shares.IsZero() {
-			continue
-		}
-		total, _ = total.Add(valueOf(m.Value(kv, v), v.TotalShares, shares))
-	}
-	return total
+	return v, nil
 }

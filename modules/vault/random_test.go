@@ -25,7 +25,7 @@ func TestRandomOperations(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	holders := []apptest.Account{alice, bob}
 	requested := map[uint64]pha.Amount{} // seq -> shares asked
-	bound := 3*sp.GraceBlocks + sp.GraceBlocks + quietParams().CooldownBlocks + 4
+	bound := 3*sp.GraceBlocks + sp.GraceBlocks + ct.QuietParams().CooldownBlocks + 4
 	computing := false
 	for step := 0; step < 300; step++ {
 		prev := b.info(1)

@@ -22,9 +22,9 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
-	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -50,10 +50,7 @@ var (
 )
 
 // MaxCommissionBps is 100 %.
-const MaxCommissionBps = 10_000
-
-// priceOne is a share price of 1 in the 10^-12 units prices are kept in.
-var priceOne = pha.Whole(1)
+const MaxCommissionBps = sharepool.MaxCommissionBps
 
 // Vault is a vault's record.
 type Vault struct {
@@ -72,71 +69,32 @@ type Vault struct {
 	// Pools are the pools the vault holds shares in (held or queued), in
 	// id order.
 	Pools []uint64 `json:"pools"`
-	// QueueHead and QueueTail bound the withdrawal queue.
-	QueueHead uint64 `json:"queue_head"`
-	QueueTail uint64 `json:"queue_tail"`
-	Created   int64  `json:"created_height"`
+	// Queue bounds the withdrawal queue: [QueueHead, QueueTail) wait.
+	sharepool.Queue
+	Created int64 `json:"created_height"`
 }
 
-// Withdrawal is a queued withdrawal of vault shares.
-type Withdrawal struct {
-	Seq     uint64          `json:"seq"`
-	Account address.Address `json:"account"`
-	Shares  pha.Amount      `json:"shares"`
-	Height  int64           `json:"requested_height"`
-	// Due is the height at whose end, if the request still waits, the
-	// vault withdraws everything from its pools: Height + 3·grace_blocks.
-	Due int64 `json:"due_height"`
-}
+// Withdrawal is a queued withdrawal of vault shares; its Due is Height +
+// 3·grace_blocks, the height at whose end, if the request still waits, the
+// vault withdraws everything from its pools.
+type Withdrawal = sharepool.Withdrawal
+
+// WithdrawalView is a queued withdrawal and what it is worth now.
+type WithdrawalView = sharepool.WithdrawalView
 
 // AccountOf is vault id's module account.
 func AccountOf(id uint64) address.Address { return address.Module(fmt.Sprintf("vault/%d", id)) }
 
-// State keys.
-var (
-	keyNextID    = []byte("vault/next_id")
-	prefixVault  = []byte("vault/v/")
-	prefixShares = []byte("vault/sh/")
-	prefixQueue  = []byte("vault/q/")
-	prefixQueued = []byte("vault/qa/")
-)
-
-// VaultKey holds a Vault record (JSON).
-func VaultKey(id uint64) []byte { return state.Key(prefixVault, state.Uint64(id)) }
-
-// SharesKey holds an account's vault shares (16 bytes), queued excluded.
-func SharesKey(id uint64, a address.Address) []byte {
-	return state.Key(prefixShares, state.Uint64(id), a[:])
+// Position is the vault's stake in one pool.
+type Position struct {
+	Pool uint64 `json:"pool"`
+	// Shares are held; Queued wait in the pool's withdrawal queue.
+	Shares pha.Amount `json:"shares"`
+	Queued pha.Amount `json:"queued"`
+	// Value is what both are worth at the pool's price now.
+	Value      pha.Amount `json:"value"`
+	PoolPrice  string     `json:"pool_price"`
+	QueuedSeq  uint64     `json:"queued_seq,omitempty"`
+	QueuedDue  int64      `json:"queued_due,omitempty"`
+	hasRequest bool
 }
-
-// QueueKey holds withdrawal seq of a vault (JSON).
-func QueueKey(id, seq uint64) []byte {
-	return state.Key(prefixQueue, state.Uint64(id), state.Uint64(seq))
-}
-
-// QueuedKey holds the seq (8 bytes) of an account's queued withdrawal.
-func QueuedKey(id uint64, a address.Address) []byte {
-	return state.Key(prefixQueued, state.Uint64(id), a[:])
-}
-
-// Event types and attribute keys.
-const (
-	EventCreated          = "vault_created"           // vault, owner, commission_bps
-	EventDeposit          = "vault_deposit"           // vault, account, amount, shares
-	EventWithdrawalQueued = "vault_withdrawal_queued" // vault, account, shares, seq
-	EventWithdrawal       = "vault_withdrawal"        // vault, account, shares, amount, seq, complete
-	EventCommission       = "vault_commission"        // vault, shares (minted to the owner)
-	EventDelegate         = "vault_delegate"          // vault, pool, amount
-	EventUndelegate       = "vault_undelegate"        // vault, pool, shares
-	EventForcedExit       = "vault_forced_exit"       // vault, pool, shares, seq (the overdue request)
-
-	AttrVault      = "vault"
-	AttrOwner      = "owner"
-	AttrCommission = "commission_bps"
-	AttrAccount    = "account"
-	AttrAmount     = "amount"
-	AttrShares     = "shares"
-	AttrSeq        = "seq"
-	AttrComplete   = "complete"
-	AttrPool       = "pool"
-)

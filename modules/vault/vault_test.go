@@ -25,15 +25,6 @@ var owner, vowner, alice, bob = apptest.NewAccount(11), apptest.NewAccount(12), 
 
 var fee = app.DefaultParams().MinFee
 
-// quietParams: a 5-block cool-down and (practically) no heartbeat
-// challenges, so workers stay online without answering.
-func quietParams() computation.Params {
-	p := computation.DefaultParams()
-	p.CooldownBlocks = 5
-	p.ChallengeThreshold = 1
-	return p
-}
-
 // base: pool 1 of owner (10 % commission) holds worker w (P 100, minimum
 // stake 1000 PHA); vault 1 of vowner takes 20 % of its gains.
 type base struct {
@@ -43,7 +34,7 @@ type base struct {
 
 func newBase(t *testing.T, sp stakepool.Params) *base {
 	t.Helper()
-	f := ct.New(t, []apptest.Account{owner, vowner, alice, bob}, quietParams(), sp)
+	f := ct.New(t, []apptest.Account{owner, vowner, alice, bob}, ct.QuietParams(), sp)
 	w := f.Register(owner, []uint32{1}, []uint64{100})
 	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgCreate{CommissionBps: 1000}))
 	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgAddWorker{Pool: 1, Worker: ct.ID(w[0])}))
@@ -225,7 +216,7 @@ func TestForcedExit(t *testing.T) {
 	if len(res) != 1 || !res[0].Shares.IsZero() || res[0].Queued.IsZero() {
 		t.Fatalf("no forced exit at height %d: %+v", b.C.Height, res)
 	}
-	bound := req + 30 + sp.GraceBlocks + quietParams().CooldownBlocks + 3
+	bound := req + 30 + sp.GraceBlocks + ct.QuietParams().CooldownBlocks + 3
 	for b.C.Height < bound && b.shares(1, alice).Withdrawing != nil {
 		b.C.Block()
 	}

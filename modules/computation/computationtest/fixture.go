@@ -217,3 +217,13 @@ func MulDiv(t testing.TB, a, num, den pha.Amount) pha.Amount {
 	}
 	return s
 }
+
+// QuietParams are Phala's economy with a 5-block cool-down and
+// (practically) no heartbeat challenges, so workers stay online without
+// answering.
+func QuietParams() computation.Params {
+	p := computation.DefaultParams()
+	p.CooldownBlocks = 5
+	p.ChallengeThreshold = 1
+	return p
+}

@@ -5,14 +5,147 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
+
+// endBlock releases the cool-downs that end, then settles the block.
+func (m *Module) endBlock(ctx *module.Context) error {
+	if err := m.releaseCooled(ctx); err != nil {
+		return err
+	}
+	return m.settle(ctx, m.params(ctx))
+}
+
+// handleMQ consumes worker messages on "computation/..." topics: only
+// heartbeats.
+func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Origin.Kind != mq.OriginWorker {
+		return fmt.Errorf("%w: %s cannot post %s", ErrNotWorkerOrigin, msg.Origin.Kind, msg.Topic)
+	}
+	if msg.Topic != TopicHeartbeat {
+		return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+	}
+	c, err := DecodeHeartbeat(msg.Payload)
+	if err != nil {
+		return err
+	}
+	return m.heartbeat(ctx, registry.WorkerID(msg.Origin.ID), c)
+}
+
+// heartbeat records a worker's answer to the challenge of height c.
+func (m *Module) heartbeat(ctx *module.Context, id registry.WorkerID, c int64) error {
+	s, ok := m.Keeper.Session(ctx.KV, id)
+	if !ok || s.State != StateComputing {
+		return fmt.Errorf("%w: %s", ErrNotComputing, id)
+	}
+	p := m.Keeper.Params(ctx.KV)
+	if c > ctx.Height || ctx.Height-c > p.HeartbeatWindow || c < s.StartHeight {
+		return fmt.Errorf("%w: challenge %d answered at %d, window %d blocks, session started at %d", ErrHeartbeatOutside, c, ctx.Height, p.HeartbeatWindow, s.StartHeight)
+	}
+	if c <= s.Answered {
+		return fmt.Errorf("%w: challenge %d, last answered %d", ErrHeartbeatAnswered, c, s.Answered)
+	}
+	if !Challenged(module.BlockHash(ctx.KV, c-1), id, p.ChallengeThreshold) {
+		return fmt.Errorf("%w: %s at %d", ErrNotChallenged, id, c)
+	}
+	wasOnline := s.Online
+	s.Answered, s.LastHeartbeat = c, ctx.Height
+	if s.Challenge != 0 && c >= s.Challenge {
+		s.Challenge = 0
+	}
+	if !wasOnline {
+		// Back online: V has decayed until now and grows from here.
+		s.V, s.VHeight = p.ValueAt(&s, ctx.Height), ctx.Height
+		s.Online, s.OfflineSince, s.Challenge = true, 0, 0
+	}
+	m.Keeper.setSession(ctx.KV, &s, !wasOnline)
+	emitHeartbeat(ctx, &s, c, !wasOnline)
+	return nil
+}
+
+// Start begins a computing session for a registered worker with stake from
+// pool. The stake pool module calls it for start_computing, after checking
+// that the sender owns the pool and the pool has the stake free; the PHA
+// stays in the stake pools' account, locked by the pool's bookkeeping. It
+// requires P >= min_benchmark and stake >= k·sqrt(P); the session starts
+// online with V = Ve.
+func (m *Module) Start(ctx *module.Context, id registry.WorkerID, pool uint64, stake pha.Amount) (Session, error) {
+	w, ok := m.registry.Keeper.Worker(ctx.KV, id)
+	if !ok {
+		return Session{}, fmt.Errorf("%w: %s", ErrUnknownWorker, id)
+	}
+	if prev, ok := m.Keeper.Session(ctx.KV, id); ok {
+		return Session{}, fmt.Errorf("%w: %s is %s", ErrSessionExists, id, prev.State)
+	}
+	p := m.Keeper.Params(ctx.KV)
+	bench := w.BenchmarkScore
+	if bench < p.MinBenchmark {
+		return Session{}, fmt.Errorf("%w: P %d, minimum %d", ErrBenchmarkTooLow, bench, p.MinBenchmark)
+	}
+	if bench > MaxBenchmark {
+		return Session{}, fmt.Errorf("%w: P %d, maximum %d", ErrBenchmarkTooHigh, bench, MaxBenchmark)
+	}
+	if min := p.MinStake(bench); stake.LT(min) {
+		return Session{}, fmt.Errorf("%w: stake %s, P %d needs %s", ErrStakeTooLow, stake.PHA(), bench, min.PHA())
+	}
+	ve, err := p.InitialV(stake, bench)
+	if err != nil {
+		return Session{}, fmt.Errorf("%w: initial V of stake %s: %v", ErrArithmeticOverflow, stake.PHA(), err)
+	}
+	s := Session{
+		Worker: id, Pool: pool, State: StateComputing, Online: true, Benchmark: bench, Stake: stake,
+		InitialV: ve, V: ve, VHeight: ctx.Height, StartHeight: ctx.Height, LastHeartbeat: ctx.Height,
+	}
+	m.Keeper.setSession(ctx.KV, &s, false)
+	emitStarted(ctx, &s)
+	return s, nil
+}
+
+// Stop ends a computing session: V freezes, the worker stops earning, and
+// the stake is released to the pool (Pools.Released) cooldown_blocks later.
+func (m *Module) Stop(ctx *module.Context, id registry.WorkerID) (Session, error) {
+	s, ok := m.Keeper.Session(ctx.KV, id)
+	if !ok || s.State != StateComputing {
+		return Session{}, fmt.Errorf("%w: %s", ErrNotComputing, id)
+	}
+	p := m.Keeper.Params(ctx.KV)
+	wasOnline := s.Online
+	s.V, s.VHeight = p.ValueAt(&s, ctx.Height), ctx.Height
+	s.State, s.Online, s.Challenge = StateCoolingDown, false, 0
+	s.CoolingUntil = ctx.Height + p.CooldownBlocks
+	m.Keeper.setSession(ctx.KV, &s, wasOnline)
+	m.Keeper.setCooldown(ctx.KV, s.CoolingUntil, id)
+	emitStopped(ctx, &s)
+	return s, nil
+}
+
+// releaseCooled ends every cool-down due at or before this height, in
+// queue order (release height, then worker id): the session is deleted and
+// its stake handed back to its pool.
+func (m *Module) releaseCooled(ctx *module.Context) error {
+	for _, d := range m.Keeper.dueCooldowns(ctx.KV, ctx.Height) {
+		m.Keeper.deleteCooldown(ctx.KV, d)
+		s, ok := m.Keeper.Session(ctx.KV, d.id)
+		if !ok || s.State != StateCoolingDown {
+			return fmt.Errorf("cool-down of %s: no session cooling down", d.id)
+		}
+		m.Keeper.deleteSession(ctx.KV, d.id)
+		if m.pools != nil {
+			if err := m.pools.Released(ctx, s.Pool, d.id, s.Stake); err != nil {
+				return fmt.Errorf("release stake of %s to pool %d: %w", d.id, s.Pool, err)
+			}
+		}
+		emitReleased(ctx, &s)
+	}
+	return nil
+}
 
 // Settlement, once per block in EndBlock, walks the online sessions in
 // worker id order (the OnlineKey prefix) and for each:
@@ -88,18 +221,12 @@ func (m *Module) settle(ctx *module.Context, p *Params) error {
 		missed := s.Challenge
 		s.Online, s.OfflineSince, s.Challenge = false, h, 0
 		m.Keeper.setSession(ctx.KV, s, true)
-		if ctx.Recording() {
-			ctx.Emit(EventOffline, module.Indexed(AttrWorker, s.Worker.String()), module.Attr(AttrChallenge, strconv.FormatInt(missed, 10)),
-				module.Attr(AttrV, s.V.String()))
-		}
+		emitOffline(ctx, s, missed)
 	}
 	for i := range challenged {
 		s := &challenged[i]
 		m.Keeper.setSession(ctx.KV, s, false)
-		if ctx.Recording() {
-			ctx.Emit(EventChallenged, module.Indexed(AttrWorker, s.Worker.String()), module.Attr(AttrChallenge, strconv.FormatInt(h, 10)),
-				module.Attr(AttrDeadline, strconv.FormatInt(h+p.HeartbeatWindow, 10)))
-		}
+		emitChallenged(ctx, s, h, h+p.HeartbeatWindow)
 	}
 	if len(shares) == 0 || total.IsZero() || m.pools == nil {
 		return nil
@@ -168,10 +295,7 @@ func (m *Module) pay(ctx *module.Context, p *Params, shares []shareOf, total fix
 	st.Dust, _ = st.Dust.Add(dust)
 	st.LastOnline, st.LastShares = len(shares), total
 	m.Keeper.setStats(ctx.KV, st)
-	if ctx.Recording() {
-		ctx.Emit(EventSettled, module.Attr(AttrBudget, budget.String()), module.Attr(AttrToPools, paid.String()),
-			module.Attr(AttrToTreasury, toTreasury.String()), module.Attr(AttrOnline, strconv.Itoa(len(shares))))
-	}
+	emitSettled(ctx, budget, paid, toTreasury, len(shares))
 	return nil
 }
 
@@ -179,7 +303,7 @@ func (m *Module) pay(ctx *module.Context, p *Params, shares []shareOf, total fix
 // bytes change (settlement reads them every block). The cache holds only a
 // copy of state, so it cannot make two nodes differ.
 func (m *Module) params(ctx *module.Context) *Params {
-	raw := ctx.KV.Get(keyParams)
+	raw := m.Keeper.rawParams(ctx.KV)
 	if m.cache.raw == nil || !bytes.Equal(raw, m.cache.raw) {
 		var p Params
 		state.DecodeJSON(raw, &p, "computation params")

@@ -1,0 +1,140 @@
+package vault
+
+import (
+	"encoding/binary"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/stakepool"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
+	"github.com/phalanetwork/phala/sharepool/ledger"
+)
+
+// Keeper reads and writes vault state; it reads the stake pools' state to
+// value the vaults' positions.
+type Keeper struct {
+	pools stakepool.Keeper
+}
+
+// nextID returns the next vault id (ids start at 1) and uses it.
+func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
+
+// ledger stores the vaults' holdings and withdrawal queues.
+func (Keeper) ledger() ledger.Ledger {
+	return ledger.Ledger{What: Name, SharesKey: SharesKey, QueueKey: QueueKey, QueuedKey: QueuedKey}
+}
+
+// Vault returns a vault record.
+func (Keeper) Vault(kv state.KV, id uint64) (Vault, bool) {
+	return ledger.Record[Vault](kv, VaultKey(id), "vault record")
+}
+
+func (Keeper) setVault(kv state.KV, v *Vault) { kv.Set(VaultKey(v.ID), state.EncodeJSON(v)) }
+
+// IterateVaults calls fn for each vault in id order.
+func (Keeper) IterateVaults(kv state.KV, fn func(Vault) bool) {
+	ledger.EachRecord(kv, prefixVault, "vault record", fn)
+}
+
+// vaultIDs lists the vault ids in order.
+func (Keeper) vaultIDs(kv state.KV) []uint64 {
+	var ids []uint64
+	kv.Iterate(prefixVault, func(k, _ []byte) bool {
+		ids = append(ids, binary.BigEndian.Uint64(k[len(prefixVault):]))
+		return true
+	})
+	return ids
+}
+
+// Shares returns an account's vault shares, queued ones excluded.
+func (k Keeper) Shares(kv state.KV, id uint64, a address.Address) pha.Amount {
+	return k.ledger().Shares(kv, id, a)
+}
+
+// Withdrawal returns a queued withdrawal.
+func (k Keeper) Withdrawal(kv state.KV, id, seq uint64) (Withdrawal, bool) {
+	return k.ledger().Withdrawal(kv, id, seq)
+}
+
+// Queued returns an account's queued withdrawal.
+func (k Keeper) Queued(kv state.KV, id uint64, a address.Address) (Withdrawal, bool) {
+	return k.ledger().Queued(kv, id, a)
+}
+
+// Free is the vault's free PHA: its account's balance.
+func (Keeper) Free(kv state.KV, v *Vault) pha.Amount {
+	return (balances.Keeper{}).Account(kv, v.Account).Balance
+}
+
+// Positions lists the vault's pool positions in pool id order.
+func (k Keeper) Positions(kv state.KV, v *Vault) []Position {
+	out := []Position{}
+	for _, id := range v.Pools {
+		p, ok := k.pools.Pool(kv, id)
+		if !ok {
+			continue
+		}
+		pos := Position{Pool: id, Shares: k.pools.Shares(kv, id, v.Account), PoolPrice: p.Price()}
+		if w, ok := k.pools.Queued(kv, id, v.Account); ok {
+			pos.Queued, pos.QueuedSeq, pos.QueuedDue, pos.hasRequest = w.Shares, w.Seq, w.Due, true
+		}
+		all, _ := pos.Shares.Add(pos.Queued) // both part of the pool's shares
+		pos.Value = p.ValueOf(all)
+		out = append(out, pos)
+	}
+	return out
+}
+
+// Value is the vault's value: free PHA plus its pool positions.
+func (k Keeper) Value(kv state.KV, v *Vault) pha.Amount {
+	total := k.Free(kv, v)
+	for _, pos := range k.Positions(kv, v) {
+		total, _ = total.Add(pos.Value) // all parts of the supply
+	}
+	return total
+}
+
+// price is the share price in 10^-12 units (value·10^12 / shares), 1 for
+// a vault without shares.
+func (k Keeper) price(kv state.KV, v *Vault) pha.Amount {
+	p, err := sharepool.Price(k.Value(kv, v), v.TotalShares)
+	if err != nil {
+		return sharepool.PriceOne()
+	}
+	return p
+}
+
+// HolderValue is what account a's vault shares, held and queued, are worth
+// now across every vault, in vault id order.
+func (k Keeper) HolderValue(kv state.KV, a address.Address) pha.Amount {
+	var vaults []Vault
+	k.IterateVaults(kv, func(v Vault) bool {
+		vaults = append(vaults, v)
+		return true
+	})
+	total := pha.Amount{}
+	for i := range vaults {
+		v := &vaults[i]
+		shares := k.Shares(kv, v.ID, a)
+		if w, ok := k.Queued(kv, v.ID, a); ok {
+			shares, _ = shares.Add(w.Shares) // both part of the total
+		}
+		if shares.IsZero() {
+			continue
+		}
+		total, _ = total.Add(sharepool.ValueOf(shares, k.Value(kv, v), v.TotalShares))
+	}
+	return total
+}
+
+// TotalFree is the free PHA of every vault: what is not in stake pools.
+func (k Keeper) TotalFree(kv state.KV) pha.Amount {
+	total := pha.Amount{}
+	k.IterateVaults(kv, func(v Vault) bool {
+		total, _ = total.Add(k.Free(kv, &v))
+		return true
+	})
+	return total
+}

@@ -1,0 +1,191 @@
+// Package ledger keeps a share pool's state under a module's keys: the
+// shares each account holds, the queued withdrawals and each account's
+// pointer to its queued request, and the counter that numbers pools. The
+// stake pool and vault keepers each hold a Ledger built from their own key
+// builders, so both store holdings and queues the same way.
+package ledger
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
+)
+
+// Ledger stores holdings and withdrawal queues under the keys its
+// builders make; each builder takes the pool id first.
+type Ledger struct {
+	// What names the records in storage failures, e.g. "vault".
+	What string
+	// SharesKey holds an account's shares (16 bytes), queued excluded.
+	SharesKey func(pool uint64, a address.Address) []byte
+	// QueueKey holds a queued sharepool.Withdrawal (JSON).
+	QueueKey func(pool, seq uint64) []byte
+	// QueuedKey holds the seq (8 bytes) of an account's queued request.
+	QueuedKey func(pool uint64, a address.Address) []byte
+	// DeadlineKey, when set, marks (1 byte) a request that is due at a
+	// height, so the module can walk its deadlines in height order.
+	DeadlineKey func(due int64, pool, seq uint64) []byte
+}
+
+// NextID returns the id counter under key (1 when absent) and stores the
+// next one.
+func NextID(kv state.KV, key []byte) uint64 {
+	id := uint64(1)
+	if raw := kv.Get(key); len(raw) == 8 {
+		id = binary.BigEndian.Uint64(raw)
+	}
+	kv.Set(key, state.Uint64(id+1))
+	return id
+}
+
+// Shares returns the shares a holds in pool, queued ones excluded.
+func (l Ledger) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
+	raw := kv.Get(l.SharesKey(pool, a))
+	if raw == nil {
+		return pha.Amount{}
+	}
+	s, err := pha.FromBytes(raw)
+	if err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("%s shares: %w", l.What, err)})
+	}
+	return s
+}
+
+// SetShares stores a's shares in pool; none removes the entry.
+func (l Ledger) SetShares(kv state.KV, pool uint64, a address.Address, s pha.Amount) {
+	if s.IsZero() {
+		kv.Delete(l.SharesKey(pool, a))
+		return
+	}
+	kv.Set(l.SharesKey(pool, a), s.Bytes())
+}
+
+// Withdrawal returns queued request seq of pool.
+func (l Ledger) Withdrawal(kv state.KV, pool, seq uint64) (sharepool.Withdrawal, bool) {
+	raw := kv.Get(l.QueueKey(pool, seq))
+	if raw == nil {
+		return sharepool.Withdrawal{}, false
+	}
+	var w sharepool.Withdrawal
+	state.DecodeJSON(raw, &w, l.What+" withdrawal")
+	return w, true
+}
+
+// Queued returns a's queued request in pool.
+func (l Ledger) Queued(kv state.KV, pool uint64, a address.Address) (sharepool.Withdrawal, bool) {
+	raw := kv.Get(l.QueuedKey(pool, a))
+	if len(raw) != 8 {
+		return sharepool.Withdrawal{}, false
+	}
+	return l.Withdrawal(kv, pool, binary.BigEndian.Uint64(raw))
+}
+
+// Enqueue stores a new request of pool and its account's pointer to it.
+func (l Ledger) Enqueue(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
+	kv.Set(l.QueueKey(pool, w.Seq), state.EncodeJSON(w))
+	kv.Set(l.QueuedKey(pool, w.Account), state.Uint64(w.Seq))
+	if l.DeadlineKey != nil {
+		kv.Set(l.DeadlineKey(w.Due, pool, w.Seq), []byte{1})
+	}
+}
+
+// Update stores what is left of a partly paid request.
+func (l Ledger) Update(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
+	kv.Set(l.QueueKey(pool, w.Seq), state.EncodeJSON(w))
+}
+
+// Finish removes a paid request and its account's pointer.
+func (l Ledger) Finish(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
+	kv.Delete(l.QueueKey(pool, w.Seq))
+	kv.Delete(l.QueuedKey(pool, w.Account))
+	if l.DeadlineKey != nil {
+		kv.Delete(l.DeadlineKey(w.Due, pool, w.Seq))
+	}
+}
+
+// Pool is a pool record being served: its numbers and how a payment
+// changes them.
+type Pool interface {
+	// ID is the pool's id under the ledger's keys.
+	ID() uint64
+	// Account holds the pool's free PHA, which pays the requests.
+	Account() address.Address
+	// Funds returns the free PHA, the pool's value and its total shares.
+	Funds() (free, value, total pha.Amount)
+	// Burn takes a payment's shares (and, where the record counts its
+	// free PHA, the amount) off the record.
+	Burn(pay sharepool.Payment) error
+	// Paid reports a payment made (the module's event).
+	Paid(w *sharepool.Withdrawal, pay sharepool.Payment)
+}
+
+// Serve pays q's requests from p's free PHA in order (sharepool.Queue.Serve):
+// each payment is burnt from the record, moved from p's account to the
+// requester, and the request stored or removed.
+func (l Ledger) Serve(kv state.KV, q *sharepool.Queue, p Pool) error {
+	return q.Serve(book{l: l, kv: kv, p: p})
+}
+
+// book is the sharepool.Book of one pool over the ledger.
+type book struct {
+	l  Ledger
+	kv state.KV
+	p  Pool
+}
+
+// Funds implements sharepool.Book.
+func (b book) Funds() (free, value, total pha.Amount) { return b.p.Funds() }
+
+// Request implements sharepool.Book.
+func (b book) Request(seq uint64) (sharepool.Withdrawal, error) {
+	w, ok := b.l.Withdrawal(b.kv, b.p.ID(), seq)
+	if !ok {
+		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.What, b.p.ID(), seq)
+	}
+	return w, nil
+}
+
+// Pay implements sharepool.Book.
+func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
+	if err := b.p.Burn(pay); err != nil {
+		return err
+	}
+	if !pay.Amount.IsZero() {
+		if err := (balances.Keeper{}).Transfer(b.kv, b.p.Account(), w.Account, pay.Amount); err != nil {
+			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.What, b.p.ID(), w.Seq, err)
+		}
+	}
+	if pay.Complete {
+		b.l.Finish(b.kv, b.p.ID(), w)
+	} else {
+		b.l.Update(b.kv, b.p.ID(), w)
+	}
+	b.p.Paid(w, pay)
+	return nil
+}
+
+// Record reads the pool record (JSON) under key; ok is false when there
+// is none. what names the record in storage failures.
+func Record[T any](kv state.KV, key []byte, what string) (rec T, ok bool) {
+	raw := kv.Get(key)
+	if raw == nil {
+		return rec, false
+	}
+	state.DecodeJSON(raw, &rec, what)
+	return rec, true
+}
+
+// EachRecord calls fn for every pool record (JSON) under prefix, in key
+// order, until fn returns false.
+func EachRecord[T any](kv state.KV, prefix []byte, what string, fn func(T) bool) {
+	kv.Iterate(prefix, func(_, raw []byte) bool {
+		var rec T
+		state.DecodeJSON(raw, &rec, what)
+		return fn(rec)
+	})
+}
