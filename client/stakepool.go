@@ -8,13 +8,6 @@ import (
 	"github.com/phalanetwork/phala/modules/stakepool"
 )
 
-// queryAs runs an app query and decodes its answer as a T.
-func queryAs[T any](ctx context.Context, c *Client, path string) (T, error) {
-	var out T
-	_, err := c.Query(ctx, path, &out)
-	return out, err
-}
-
 // StakePoolParams returns the stake pools' parameters.
 func (c *Client) StakePoolParams(ctx context.Context) (stakepool.Params, error) {
 	return queryAs[stakepool.Params](ctx, c, stakepool.ParamsPath())
