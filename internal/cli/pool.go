@@ -153,7 +153,7 @@ func runPoolWithdraw(ctx context.Context, g *globals, from string, args []string
 		return err
 	}
 	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
-		return fmt.Sprintf("/stakepool/shares/%d/%s", pool, who), fmt.Sprintf("%s holds no shares of pool %d", who, pool)
+		return stakepool.SharesPath(pool, who), fmt.Sprintf("%s holds no shares of pool %d", who, pool)
 	}, func(shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: pool, Shares: shares} })
 	if err != nil {
 		return err
@@ -185,16 +185,14 @@ func newPoolInfoCmd(g *globals) *cobra.Command {
   phala pool info 1 --account bob`,
 		Args: cobra.MaximumNArgs(1),
 	}, &sharedInfo[stakepool.PoolSummary, stakepool.PoolInfo, stakepool.SharesInfo]{
-		listPath: "/stakepool/pools", none: "no pools",
+		listPath: stakepool.PoolsPath(), none: "no pools",
 		line: func(w io.Writer, p stakepool.PoolSummary) {
 			fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",
 				p.ID, p.Owner, percent(p.CommissionBps), p.Value.PHA(), p.Price, p.WorkerCount)
 		},
-		parseID:    parsePool,
-		recordPath: func(pool uint64) string { return fmt.Sprintf("/stakepool/pool/%d", pool) },
-		sharesPath: func(pool uint64, who address.Address) string {
-			return fmt.Sprintf("/stakepool/shares/%d/%s", pool, who)
-		},
+		parseID:     parsePool,
+		recordPath:  stakepool.PoolPath,
+		sharesPath:  stakepool.SharesPath,
 		printRecord: printPool,
 	})
 }

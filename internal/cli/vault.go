@@ -10,6 +10,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/modules/vault"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -91,7 +92,7 @@ func runVaultWithdraw(ctx context.Context, g *globals, from string, args []strin
 		return err
 	}
 	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
-		return fmt.Sprintf("/vault/shares/%d/%s", id, who), fmt.Sprintf("%s holds no shares of vault %d", who, id)
+		return vault.SharesPath(id, who), fmt.Sprintf("%s holds no shares of vault %d", who, id)
 	}, func(shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} })
 	if err != nil {
 		return err
@@ -149,7 +150,7 @@ func vaultUndelegateMsg(ctx context.Context, g *globals, args []string) (tx.Msg,
 	if err != nil {
 		return nil, err
 	}
-	shares, err := sharesArg(ctx, c, args[2], fmt.Sprintf("/stakepool/shares/%d/%s", pool, vault.AccountOf(id)),
+	shares, err := sharesArg(ctx, c, args[2], stakepool.SharesPath(pool, vault.AccountOf(id)),
 		fmt.Sprintf("vault %d holds no shares of pool %d", id, pool))
 	if err != nil {
 		return nil, err
@@ -166,14 +167,14 @@ func newVaultInfoCmd(g *globals) *cobra.Command {
   phala vault info 1 --account bob`,
 		Args: cobra.MaximumNArgs(1),
 	}, &sharedInfo[vault.Summary, vault.Info, vault.SharesInfo]{
-		listPath: "/vault/vaults", none: "no vaults",
+		listPath: vault.VaultsPath(), none: "no vaults",
 		line: func(w io.Writer, v vault.Summary) {
 			fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
 				v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
 		},
 		parseID:     parseVault,
-		recordPath:  func(id uint64) string { return fmt.Sprintf("/vault/vault/%d", id) },
-		sharesPath:  func(id uint64, who address.Address) string { return fmt.Sprintf("/vault/shares/%d/%s", id, who) },
+		recordPath:  vault.VaultPath,
+		sharesPath:  vault.SharesPath,
 		printRecord: printVault,
 	})
 }
