@@ -25,6 +25,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtpubsub "github.com/cometbft/cometbft/libs/pubsub"
 	"github.com/cometbft/cometbft/mempool"
 	nm "github.com/cometbft/cometbft/node"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -333,16 +334,8 @@ func drive(ctx context.Context, o Options, cmt *nm.Node, txs [][]byte) (*EngineR
 		return nil, fmt.Errorf("subscribe to blocks: %w", err)
 	}
 	defer bus.Unsubscribe(context.Background(), subscriber, cmttypes.EventQueryNewBlock) //nolint:errcheck
-
-	// Wait for height 1, so startup is not part of the measurement.
-	if cmt.BlockStore().Height() < 1 {
-		if err := waitBlock(ctx, sub, 30*time.Second); err != nil {
-			return nil, fmt.Errorf("first block: %w", err)
-		}
-	}
-	// Drain blocks committed before the first submission.
-	for len(sub.Out()) > 0 {
-		<-sub.Out()
+	if err := awaitStart(ctx, cmt, sub); err != nil {
+		return nil, err
 	}
 
 	total := len(txs)
@@ -350,58 +343,23 @@ func drive(ctx context.Context, o Options, cmt *nm.Node, txs [][]byte) (*EngineR
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 
-	var (
-		checkFailed atomic.Int64
-		firstCheck  atomic.Pointer[string]
-		submitDone  = make(chan error, 1)
-		submitEnd   time.Time
-	)
-	pool := cmt.Mempool()
-	submitters := min(o.Submitters, o.Senders, total)
 	start := time.Now()
-	go func() {
-		errs := make(chan error, submitters)
-		for j := 0; j < submitters; j++ {
-			go func() { errs <- submit(ctx, pool, txs, o.Senders, submitters, j, &checkFailed, &firstCheck) }()
-		}
-		var err error
-		for j := 0; j < submitters; j++ {
-			err = errors.Join(err, <-errs)
-		}
-		submitDone <- err
-	}()
-
+	sm := startSubmission(ctx, o, cmt.Mempool(), txs)
+	var submitEnd time.Time
 	run := &EngineRun{Txs: total}
 	submitting := true
 	for run.Committed < total {
 		select {
-		case err := <-submitDone:
+		case err := <-sm.done:
 			submitting = false
 			submitEnd = time.Now()
-			if err != nil {
+			if err := sm.check(err, total); err != nil {
 				return nil, err
 			}
-			if n := checkFailed.Load(); n > 0 {
-				return nil, fmt.Errorf("%d of %d txs rejected by the mempool; first: %s", n, total, *firstCheck.Load())
-			}
 		case msg := <-sub.Out():
-			ev, ok := msg.Data().(cmttypes.EventDataNewBlock)
-			if !ok {
-				continue
+			if err := run.countBlock(msg, start); err != nil {
+				return nil, err
 			}
-			n := len(ev.ResultFinalizeBlock.TxResults)
-			if n == 0 {
-				continue
-			}
-			for i, res := range ev.ResultFinalizeBlock.TxResults {
-				if res.Code != abci.CodeTypeOK {
-					return nil, fmt.Errorf("tx %d of block %d failed: code %d %s: %s", i, ev.Block.Height, res.Code, res.Codespace, res.Log)
-				}
-			}
-			run.Committed += n
-			run.Blocks++
-			run.MaxTxsPerBlock = max(run.MaxTxsPerBlock, n)
-			run.Seconds = time.Since(start).Seconds()
 		case <-sub.Canceled():
 			return nil, fmt.Errorf("block subscription cancelled: %v", sub.Err())
 		case <-deadline.C:
@@ -412,7 +370,7 @@ func drive(ctx context.Context, o Options, cmt *nm.Node, txs [][]byte) (*EngineR
 	}
 	if submitting {
 		// Every tx committed, so every CheckTx has returned.
-		if err := <-submitDone; err != nil {
+		if err := <-sm.done; err != nil {
 			return nil, err
 		}
 		submitEnd = time.Now()
@@ -424,6 +382,83 @@ func drive(ctx context.Context, o Options, cmt *nm.Node, txs [][]byte) (*EngineR
 	run.TxPerSec = float64(run.Committed) / run.Seconds
 	run.AvgTxsPerBlock = float64(run.Committed) / float64(run.Blocks)
 	return run, nil
+}
+
+// awaitStart waits for height 1, so startup is not part of the
+// measurement, and drains the blocks committed before the first submission.
+func awaitStart(ctx context.Context, cmt *nm.Node, sub cmttypes.Subscription) error {
+	if cmt.BlockStore().Height() < 1 {
+		if err := waitBlock(ctx, sub, 30*time.Second); err != nil {
+			return fmt.Errorf("first block: %w", err)
+		}
+	}
+	for len(sub.Out()) > 0 {
+		<-sub.Out()
+	}
+	return nil
+}
+
+// submission is the submitters' progress: done receives their joined error
+// once all have returned; failed and first count and name the txs CheckTx
+// rejected.
+type submission struct {
+	done   chan error
+	failed atomic.Int64
+	first  atomic.Pointer[string]
+}
+
+// startSubmission starts min(Submitters, Senders, len(txs)) submitters
+// that send txs to pool.
+func startSubmission(ctx context.Context, o Options, pool mempool.Mempool, txs [][]byte) *submission {
+	sm := &submission{done: make(chan error, 1)}
+	submitters := min(o.Submitters, o.Senders, len(txs))
+	go func() {
+		errs := make(chan error, submitters)
+		for j := 0; j < submitters; j++ {
+			go func() { errs <- submit(ctx, pool, txs, o.Senders, submitters, j, &sm.failed, &sm.first) }()
+		}
+		var err error
+		for j := 0; j < submitters; j++ {
+			err = errors.Join(err, <-errs)
+		}
+		sm.done <- err
+	}()
+	return sm
+}
+
+// check turns the submitters' error and the mempool's rejections of the
+// total txs into drive's error.
+func (sm *submission) check(err error, total int) error {
+	if err != nil {
+		return err
+	}
+	if n := sm.failed.Load(); n > 0 {
+		return fmt.Errorf("%d of %d txs rejected by the mempool; first: %s", n, total, *sm.first.Load())
+	}
+	return nil
+}
+
+// countBlock adds the txs of a NewBlock event to run, failing on any tx
+// that did not succeed; start is when submission began.
+func (run *EngineRun) countBlock(msg cmtpubsub.Message, start time.Time) error {
+	ev, ok := msg.Data().(cmttypes.EventDataNewBlock)
+	if !ok {
+		return nil
+	}
+	n := len(ev.ResultFinalizeBlock.TxResults)
+	if n == 0 {
+		return nil
+	}
+	for i, res := range ev.ResultFinalizeBlock.TxResults {
+		if res.Code != abci.CodeTypeOK {
+			return fmt.Errorf("tx %d of block %d failed: code %d %s: %s", i, ev.Block.Height, res.Code, res.Codespace, res.Log)
+		}
+	}
+	run.Committed += n
+	run.Blocks++
+	run.MaxTxsPerBlock = max(run.MaxTxsPerBlock, n)
+	run.Seconds = time.Since(start).Seconds()
+	return nil
 }
 
 // submit sends submitter j's share of txs to the mempool in order: the txs

@@ -108,6 +108,45 @@ type Service interface {
 // Start initialises the home on first use and starts the network. It
 // returns once the first block is committed.
 func Start(ctx context.Context, o Options) (*Devnet, error) {
+	if err := o.setDefaults(); err != nil {
+		return nil, err
+	}
+	kr, simKey, err := openHome(o)
+	if err != nil {
+		return nil, err
+	}
+	n, rpcAddr, err := startNode(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	d := &Devnet{Node: n, RPCURL: node.RPCURL(rpcAddr), Home: o.Home, Keyring: kr}
+	if err := d.waitForBlock(ctx); err != nil {
+		n.Stop()
+		return nil, err
+	}
+	if o.OpsAddr != "" {
+		if err := d.serveOps(ctx, o.OpsAddr); err != nil {
+			n.Stop()
+			return nil, err
+		}
+	}
+	if err := d.startServices(ctx, o, simKey); err != nil {
+		d.Stop()
+		return nil, err
+	}
+	if o.Cluster && len(d.Workers) > 0 {
+		members := d.Workers[max(o.Gatekeepers, 0):]
+		if len(members) == 0 {
+			members = d.Workers
+		}
+		go d.createCluster(ctx, members, o.Logger)
+	}
+	return d, nil
+}
+
+// setDefaults fills the zero options with the devnet's defaults and checks
+// that the gatekeepers can be drawn from the workers.
+func (o *Options) setDefaults() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -127,31 +166,44 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		}
 	}
 	if o.Gatekeepers > o.Workers {
-		return nil, fmt.Errorf("devnet: %d gatekeepers need at least as many workers, have %d", o.Gatekeepers, max(o.Workers, 0))
+		return fmt.Errorf("devnet: %d gatekeepers need at least as many workers, have %d", o.Gatekeepers, max(o.Workers, 0))
 	}
+	return nil
+}
+
+// openHome resets the home if asked, opens its keyring and the sim-TEE
+// attestation key, and writes a new chain's genesis on first use.
+func openHome(o Options) (*keyring.Keyring, ed25519.PrivateKey, error) {
 	if o.Reset {
 		if err := os.RemoveAll(o.Home); err != nil {
-			return nil, fmt.Errorf("reset %s: %w", o.Home, err)
+			return nil, nil, fmt.Errorf("reset %s: %w", o.Home, err)
 		}
 	}
 	kr, err := keyring.Open(o.Home, keyring.BackendTest, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(o.Home, "config", "sim_attestation_key"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !node.IsInitialized(o.Home) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
 		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1), max(o.Gatekeepers, 0)); err != nil {
-			return nil, fmt.Errorf("init devnet: %w", err)
+			return nil, nil, fmt.Errorf("init devnet: %w", err)
 		}
 	}
+	return kr, simKey, nil
+}
+
+// startNode starts the single validator with its RPC on o.RPCPort (or a
+// free port) and returns it with the RPC listen address.
+func startNode(ctx context.Context, o Options) (*node.Node, string, error) {
 	port := o.RPCPort
 	if port == 0 {
+		var err error
 		if port, err = freePort(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	rpcAddr := "tcp://127.0.0.1:" + strconv.Itoa(port)
@@ -166,31 +218,33 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		c.Consensus.TimeoutCommit = o.BlockTime
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	d := &Devnet{Node: n, RPCURL: node.RPCURL(rpcAddr), Home: o.Home, Keyring: kr}
-	if err := d.waitForBlock(ctx); err != nil {
-		n.Stop()
-		return nil, err
+	return n, rpcAddr, nil
+}
+
+// serveOps serves the node's /metrics, /healthz and /readyz on addr until
+// the devnet stops.
+func (d *Devnet) serveOps(ctx context.Context, addr string) error {
+	opsCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	bound, err := d.Node.ServeOps(opsCtx, addr)
+	if err != nil {
+		cancel()
+		return err
 	}
-	if o.OpsAddr != "" {
-		opsCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		addr, err := n.ServeOps(opsCtx, o.OpsAddr)
-		if err != nil {
-			cancel()
-			n.Stop()
-			return nil, err
-		}
-		d.OpsURL = "http://" + addr
-		d.services = append(d.services, stopFunc{"ops server", func() error { cancel(); return nil }})
-	}
-	// Workers start here; the gatekeeper, the gateway and the explorer
-	// will join them in d.services.
+	d.OpsURL = "http://" + bound
+	d.services = append(d.services, stopFunc{"ops server", func() error { cancel(); return nil }})
+	return nil
+}
+
+// startServices starts the workers, has the gatekeepers appointed and
+// starts the gateway with the explorer, adding each to d.services. The
+// caller stops the devnet if it fails.
+func (d *Devnet) startServices(ctx context.Context, o Options, simKey ed25519.PrivateKey) error {
 	for i := 0; i < o.Workers; i++ {
 		w, err := d.startWorker(ctx, o, simKey, i)
 		if err != nil {
-			d.Stop()
-			return nil, fmt.Errorf("start worker %d: %w", i, err)
+			return fmt.Errorf("start worker %d: %w", i, err)
 		}
 		d.Workers = append(d.Workers, w)
 		d.services = append(d.services, workerService{w})
@@ -199,30 +253,28 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
 	}
 	if o.GatewayAddr != "" {
-		ex, err := explorer.New(d.RPCURL, o.Logger.With("service", "explorer"))
-		if err != nil {
-			d.Stop()
-			return nil, fmt.Errorf("start explorer: %w", err)
-		}
-		g, err := gateway.Start(ctx, gateway.Options{NodeURL: d.RPCURL, Listen: o.GatewayAddr, Logger: o.Logger.With("service", "gateway"),
-			ProbeEvery: max(o.BlockTime, 500*time.Millisecond), Mount: ex.Mount})
-		if err != nil {
-			d.Stop()
-			return nil, fmt.Errorf("start gateway: %w", err)
-		}
-		d.Gateway = g
-		// The explorer stops first, ending its live streams, so that the
-		// gateway's shutdown need not wait for them.
-		d.services = append(d.services, g, ex)
+		return d.startGateway(ctx, o)
 	}
-	if o.Cluster && len(d.Workers) > 0 {
-		members := d.Workers[max(o.Gatekeepers, 0):]
-		if len(members) == 0 {
-			members = d.Workers
-		}
-		go d.createCluster(ctx, members, o.Logger)
+	return nil
+}
+
+// startGateway starts the explorer mounted on a gateway listening on
+// o.GatewayAddr.
+func (d *Devnet) startGateway(ctx context.Context, o Options) error {
+	ex, err := explorer.New(d.RPCURL, o.Logger.With("service", "explorer"))
+	if err != nil {
+		return fmt.Errorf("start explorer: %w", err)
 	}
-	return d, nil
+	g, err := gateway.Start(ctx, gateway.Options{NodeURL: d.RPCURL, Listen: o.GatewayAddr, Logger: o.Logger.With("service", "gateway"),
+		ProbeEvery: max(o.BlockTime, 500*time.Millisecond), Mount: ex.Mount})
+	if err != nil {
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	d.Gateway = g
+	// The explorer stops first, ending its live streams, so that the
+	// gateway's shutdown need not wait for them.
+	d.services = append(d.services, g, ex)
+	return nil
 }
 
 // ClusterOwner is the account that owns the devnet's cluster.

@@ -67,13 +67,26 @@ func amtS(a pha.Amount) string { return strings.TrimSuffix(a.PHA(), "PHA") + " P
 // viewMsg describes m. Unknown message types show their type only.
 func viewMsg(m tx.Msg) msgView {
 	v := msgView{Type: m.Type(), Fields: map[string]any{}}
+	if !viewAccountMsg(&v, m) && !viewContractMsg(&v, m) && !viewAgentMsg(&v, m) && !viewMQMsg(&v, m) {
+		v.Summary = m.Type()
+	}
+	return v
+}
+
+// link names an entity the message touches.
+func (v *msgView) link(kind, id, role string) {
+	v.Links = append(v.Links, link{Kind: kind, ID: id, Role: role})
+}
+
+// viewAccountMsg fills v for the messages of balances, registry and keys
+// (transfers, workers, gatekeepers); it reports whether it knew m's type.
+func viewAccountMsg(v *msgView, m tx.Msg) bool {
 	f := v.Fields
-	add := func(kind, id, role string) { v.Links = append(v.Links, link{Kind: kind, ID: id, Role: role}) }
 	switch m := m.(type) {
 	case *balances.MsgTransfer:
 		f["to"], f["amount"] = m.To.String(), amt(m.Amount)
 		v.Summary = fmt.Sprintf("transfer %s to %s", amtS(m.Amount), short(m.To.String()))
-		add("account", m.To.String(), "recipient")
+		v.link("account", m.To.String(), "recipient")
 	case *registry.MsgRegisterWorker:
 		id := m.Info.ID().String()
 		f["worker"], f["operator"], f["tee"] = id, m.Info.Operator.String(), string(m.Attestation.Kind)
@@ -81,26 +94,37 @@ func viewMsg(m tx.Msg) msgView {
 		f["attested_height"], f["attested_block_hash"] = m.Info.AttestedHeight, hx(m.Info.AttestedBlockHash)
 		f["ecdh_pubkey"], f["evidence_bytes"] = hx(m.Info.ECDHKey), len(m.Attestation.Evidence)
 		v.Summary = fmt.Sprintf("register %s worker %s", m.Attestation.Kind, short(id))
-		add("worker", id, "worker")
-		add("account", m.Info.Operator.String(), "operator")
+		v.link("worker", id, "worker")
+		v.link("account", m.Info.Operator.String(), "operator")
 	case *registry.MsgUpdateEndpoint:
 		f["worker"], f["endpoint"], f["height"] = m.Worker.String(), m.Endpoint, m.Height
 		v.Summary = fmt.Sprintf("worker %s endpoint %s", short(m.Worker.String()), m.Endpoint)
-		add("worker", m.Worker.String(), "worker")
+		v.link("worker", m.Worker.String(), "worker")
 	case *keys.MsgAddGatekeeper:
 		f["worker"] = hx(m.Worker[:])
 		v.Summary = "add gatekeeper " + short(hx(m.Worker[:]))
-		add("worker", hx(m.Worker[:]), "gatekeeper")
+		v.link("worker", hx(m.Worker[:]), "gatekeeper")
 	case *keys.MsgRotate:
 		v.Summary = "request a master-key rotation"
 	case *keys.MsgBond:
 		f["gatekeeper"], f["amount"] = hx(m.Gatekeeper[:]), amt(m.Amount)
 		v.Summary = fmt.Sprintf("bond %s to gatekeeper %s", amtS(m.Amount), short(hx(m.Gatekeeper[:])))
-		add("worker", hx(m.Gatekeeper[:]), "gatekeeper")
+		v.link("worker", hx(m.Gatekeeper[:]), "gatekeeper")
 	case *keys.MsgUnbond:
 		f["gatekeeper"], f["amount"] = hx(m.Gatekeeper[:]), amt(m.Amount)
 		v.Summary = fmt.Sprintf("unbond %s from gatekeeper %s", amtS(m.Amount), short(hx(m.Gatekeeper[:])))
-		add("worker", hx(m.Gatekeeper[:]), "gatekeeper")
+		v.link("worker", hx(m.Gatekeeper[:]), "gatekeeper")
+	default:
+		return false
+	}
+	return true
+}
+
+// viewContractMsg fills v for the messages of clusters and contracts; it
+// reports whether it knew m's type.
+func viewContractMsg(v *msgView, m tx.Msg) bool {
+	f := v.Fields
+	switch m := m.(type) {
 	case *clusters.MsgCreate:
 		v.Summary = "create a cluster"
 	case *clusters.MsgMember:
@@ -110,52 +134,63 @@ func viewMsg(m tx.Msg) msgView {
 			verb = "remove"
 		}
 		v.Summary = fmt.Sprintf("%s worker %s in cluster %s", verb, short(hx(m.Worker[:])), short(hx(m.Cluster[:])))
-		add("cluster", hx(m.Cluster[:]), "cluster")
-		add("worker", hx(m.Worker[:]), "worker")
+		v.link("cluster", hx(m.Cluster[:]), "cluster")
+		v.link("worker", hx(m.Worker[:]), "worker")
 	case *contracts.MsgUpload:
 		f["size"] = len(m.Code)
 		v.Summary = fmt.Sprintf("upload code (%d bytes)", len(m.Code))
 	case *contracts.MsgInstantiate:
 		f["code_hash"], f["cluster"], f["upgradable"], f["gas"], f["args_bytes"] = hx(m.Code[:]), hx(m.Cluster[:]), m.Upgradable, m.Gas, len(m.Args)
 		v.Summary = "instantiate code " + short(hx(m.Code[:]))
-		add("cluster", hx(m.Cluster[:]), "cluster")
+		v.link("cluster", hx(m.Cluster[:]), "cluster")
 	case *contracts.MsgExec:
 		f["contract"], f["gas"], f["sealed_bytes"] = hx(m.Contract[:]), m.Gas, len(m.Envelope)
 		v.Summary = fmt.Sprintf("sealed command to %s (%d bytes, not shown)", short(hx(m.Contract[:])), len(m.Envelope))
-		add("contract", hx(m.Contract[:]), "contract")
+		v.link("contract", hx(m.Contract[:]), "contract")
 	case *contracts.MsgUpgrade:
 		f["contract"], f["code_hash"] = hx(m.Contract[:]), hx(m.Code[:])
 		v.Summary = "upgrade contract " + short(hx(m.Contract[:]))
-		add("contract", hx(m.Contract[:]), "contract")
+		v.link("contract", hx(m.Contract[:]), "contract")
+	default:
+		return false
+	}
+	return true
+}
+
+// viewAgentMsg fills v for the messages of agents; it reports whether it
+// knew m's type.
+func viewAgentMsg(v *msgView, m tx.Msg) bool {
+	f := v.Fields
+	switch m := m.(type) {
 	case *agents.MsgDeploy:
 		f["code_hash"], f["cluster"], f["policy"], f["price"] = hx(m.Code[:]), hx(m.Cluster[:]), policyOf(m.Policy), amt(m.Price)
 		v.Summary = fmt.Sprintf("deploy agent (%s, %s per call)", m.Policy.Kind, amtS(m.Price))
-		add("cluster", hx(m.Cluster[:]), "cluster")
+		v.link("cluster", hx(m.Cluster[:]), "cluster")
 	case *agents.MsgUpgrade:
 		f["agent"], f["code_hash"] = hx(m.Agent[:]), hx(m.Code[:])
 		v.Summary = "upgrade agent " + short(hx(m.Agent[:]))
-		add("agent", hx(m.Agent[:]), "agent")
+		v.link("agent", hx(m.Agent[:]), "agent")
 	case *agents.MsgSetPaused:
 		f["agent"], f["paused"] = hx(m.Agent[:]), m.Paused
 		v.Summary = map[bool]string{true: "pause", false: "resume"}[m.Paused] + " agent " + short(hx(m.Agent[:]))
-		add("agent", hx(m.Agent[:]), "agent")
+		v.link("agent", hx(m.Agent[:]), "agent")
 	case *agents.MsgSetPolicy:
 		f["agent"], f["policy"] = hx(m.Agent[:]), policyOf(m.Policy)
 		v.Summary = fmt.Sprintf("agent %s policy %s", short(hx(m.Agent[:])), m.Policy.Kind)
-		add("agent", hx(m.Agent[:]), "agent")
+		v.link("agent", hx(m.Agent[:]), "agent")
 	case *agents.MsgSetPrice:
 		f["agent"], f["price"] = hx(m.Agent[:]), amt(m.Price)
 		v.Summary = fmt.Sprintf("agent %s price %s", short(hx(m.Agent[:])), amtS(m.Price))
-		add("agent", hx(m.Agent[:]), "agent")
+		v.link("agent", hx(m.Agent[:]), "agent")
 	case *agents.MsgTransfer:
 		f["agent"], f["new_owner"] = hx(m.Agent[:]), m.NewOwner.String()
 		v.Summary = fmt.Sprintf("agent %s to %s", short(hx(m.Agent[:])), short(m.NewOwner.String()))
-		add("agent", hx(m.Agent[:]), "agent")
-		add("account", m.NewOwner.String(), "new owner")
+		v.link("agent", hx(m.Agent[:]), "agent")
+		v.link("account", m.NewOwner.String(), "new owner")
 	case *agents.MsgSetSecrets:
 		f["agent"], f["sealed_bytes"] = hx(m.Agent[:]), len(m.Envelope)
 		v.Summary = fmt.Sprintf("set sealed secrets of agent %s (%d bytes, not shown)", short(hx(m.Agent[:])), len(m.Envelope))
-		add("agent", hx(m.Agent[:]), "agent")
+		v.link("agent", hx(m.Agent[:]), "agent")
 	case *agents.MsgDeposit:
 		f["amount"], f["withdraw"] = amt(m.Amount), m.Withdraw
 		v.Summary = map[bool]string{true: "withdraw ", false: "deposit "}[m.Withdraw] + amtS(m.Amount) + " (agent escrow)"
@@ -163,23 +198,32 @@ func viewMsg(m tx.Msg) msgView {
 		f["key_hash"], f["expires_height"] = hx(m.Hash[:]), m.Expires
 		if m.Agent != ([32]byte{}) {
 			f["agent"] = hx(m.Agent[:])
-			add("agent", hx(m.Agent[:]), "agent")
+			v.link("agent", hx(m.Agent[:]), "agent")
 		}
 		v.Summary = "register API key " + short(hx(m.Hash[:]))
 	case *agents.MsgRevokeKey:
 		f["key_hash"] = hx(m.Hash[:])
 		v.Summary = "revoke API key " + short(hx(m.Hash[:]))
-	case *mq.MsgPush:
-		o := m.Message.Origin
-		f["origin_kind"], f["origin"], f["topic"], f["sequence"], f["payload_bytes"] = o.Kind.String(), hx(o.ID[:]), m.Message.Topic, m.Message.Sequence, len(m.Message.Payload)
-		v.Summary = fmt.Sprintf("%s message %q #%d from %s %s", o.Kind, m.Message.Topic, m.Message.Sequence, o.Kind, short(hx(o.ID[:])))
-		if o.Kind == mq.OriginWorker || o.Kind == mq.OriginGatekeeper {
-			add("worker", hx(o.ID[:]), "origin")
-		}
 	default:
-		v.Summary = m.Type()
+		return false
 	}
-	return v
+	return true
+}
+
+// viewMQMsg fills v for a pushed mq message, whose payload shows as its
+// size only; it reports whether m was one.
+func viewMQMsg(v *msgView, m tx.Msg) bool {
+	p, ok := m.(*mq.MsgPush)
+	if !ok {
+		return false
+	}
+	o, f := p.Message.Origin, v.Fields
+	f["origin_kind"], f["origin"], f["topic"], f["sequence"], f["payload_bytes"] = o.Kind.String(), hx(o.ID[:]), p.Message.Topic, p.Message.Sequence, len(p.Message.Payload)
+	v.Summary = fmt.Sprintf("%s message %q #%d from %s %s", o.Kind, p.Message.Topic, p.Message.Sequence, o.Kind, short(hx(o.ID[:])))
+	if o.Kind == mq.OriginWorker || o.Kind == mq.OriginGatekeeper {
+		v.link("worker", hx(o.ID[:]), "origin")
+	}
+	return true
 }
 
 type policyView struct {

@@ -398,9 +398,21 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 // install registers the Go side of the bootstrap, runs bootstrap.js and the
 // prelude.
 func (c *call) install() error {
-	vm := c.vm
 	c.syncNames = sortedKeys(c.env.Funcs)
 	c.asyncNames = sortedKeys(c.env.Async)
+	if err := c.registerHost(); err != nil {
+		return err
+	}
+	if err := c.bootstrap(); err != nil {
+		return err
+	}
+	return c.runPrelude()
+}
+
+// registerHost registers the Go functions bootstrap.js calls: gas
+// exhaustion, host calls, async starts, randomness and limit failures.
+func (c *call) registerHost() error {
+	vm := c.vm
 	reg := func(name string, f any) error {
 		if err := vm.RegisterFunc(name, f, false); err != nil {
 			return fmt.Errorf("sandbox: register %s: %w", name, err)
@@ -422,11 +434,14 @@ func (c *call) install() error {
 	if err := reg("__sbx_go_bytes", c.random.hexBytes); err != nil {
 		return err
 	}
-	if err := reg("__sbx_go_limit", func(message string) {
+	return reg("__sbx_go_limit", func(message string) {
 		c.fail(&ScriptError{Name: "InternalError", Message: message, kind: errorKind("InternalError", message)})
-	}); err != nil {
-		return err
-	}
+	})
+}
+
+// bootConfig is the JSON that configures bootstrap.js: metering, the gas
+// limit, deterministic time and the host functions' names.
+func (c *call) bootConfig() ([]byte, error) {
 	cfg := struct {
 		Metered       bool     `json:"metered"`
 		Gas           float64  `json:"gas"`
@@ -446,7 +461,18 @@ func (c *call) install() error {
 	}
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
-		return fmt.Errorf("sandbox: %w", err)
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return cfgJSON, nil
+}
+
+// bootstrap runs bootstrap.js with its configuration and keeps the box it
+// returns and the box's functions the call uses.
+func (c *call) bootstrap() error {
+	vm := c.vm
+	cfgJSON, err := c.bootConfig()
+	if err != nil {
+		return err
 	}
 	if err := c.enter(); err != nil {
 		return err
@@ -480,22 +506,29 @@ func (c *call) install() error {
 		}
 		c.funcs[m] = f
 	}
-	if c.env.Prelude != "" {
-		if err := c.enter(); err != nil {
-			return err
-		}
-		bc, ok := c.prog.preludes.Load(c.env.Prelude)
-		if !ok {
-			compiled, err := vm.Compile(c.env.Prelude, quickjs.EvalGlobal)
-			if err != nil {
-				return c.wrapSetup("prelude", err)
-			}
-			c.prog.preludes.Store(c.env.Prelude, compiled)
-			bc = compiled
-		}
-		if _, err := vm.EvalBytecode(bc.([]byte)); err != nil {
+	return nil
+}
+
+// runPrelude evaluates the environment's prelude, if any, compiling it once
+// per program.
+func (c *call) runPrelude() error {
+	if c.env.Prelude == "" {
+		return nil
+	}
+	if err := c.enter(); err != nil {
+		return err
+	}
+	bc, ok := c.prog.preludes.Load(c.env.Prelude)
+	if !ok {
+		compiled, err := c.vm.Compile(c.env.Prelude, quickjs.EvalGlobal)
+		if err != nil {
 			return c.wrapSetup("prelude", err)
 		}
+		c.prog.preludes.Store(c.env.Prelude, compiled)
+		bc = compiled
+	}
+	if _, err := c.vm.EvalBytecode(bc.([]byte)); err != nil {
+		return c.wrapSetup("prelude", err)
 	}
 	return nil
 }

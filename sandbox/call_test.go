@@ -117,7 +117,7 @@ func TestHostile(t *testing.T) {
 			p := compile(t, src, tt.metered)
 			lim := tt.lim
 			if tt.want != ErrTimeout && lim.Time == 0 {
-				lim.Time = 20 * time.Second // slow machines, the race detector
+				lim.Time = 20 * time.Second * raceSlowdown // slow machines, the race detector
 			}
 			var res Result
 			var err error

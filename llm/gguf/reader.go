@@ -96,95 +96,139 @@ func Open(path string) (*File, error) {
 // Parse parses a whole GGUF file held in b; the File keeps a reference to b.
 func Parse(b []byte) (*File, error) {
 	r := &reader{b: b}
+	f, nTensors, nKV, err := readHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.readKVs(r, nKV); err != nil {
+		return nil, err
+	}
+	if err := f.readAlignment(); err != nil {
+		return nil, err
+	}
+	if err := f.readTensorInfos(r, nTensors); err != nil {
+		return nil, err
+	}
+	if err := f.placeData(b, uint64(r.off)); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// readHeader reads the magic, the version and the tensor and metadata
+// counts.
+func readHeader(r *reader) (f *File, nTensors, nKV uint64, err error) {
 	magic, err := r.bytes(4, "magic")
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	if string(magic) != Magic {
-		return nil, fmt.Errorf("%w: got %q", ErrBadMagic, magic)
+		return nil, 0, 0, fmt.Errorf("%w: got %q", ErrBadMagic, magic)
 	}
-	f := &File{kvIndex: map[string]int{}, tensorIndex: map[string]int{}}
+	f = &File{kvIndex: map[string]int{}, tensorIndex: map[string]int{}}
 	if f.Version, err = r.u32("version"); err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	if f.Version != 2 && f.Version != 3 {
-		return nil, fmt.Errorf("%w: %d (supported: 2, 3)", ErrUnsupportedVersion, f.Version)
+		return nil, 0, 0, fmt.Errorf("%w: %d (supported: 2, 3)", ErrUnsupportedVersion, f.Version)
 	}
-	nTensors, err := r.u64("tensor count")
-	if err != nil {
-		return nil, err
+	if nTensors, err = r.u64("tensor count"); err != nil {
+		return nil, 0, 0, err
 	}
-	nKV, err := r.u64("metadata count")
-	if err != nil {
-		return nil, err
+	if nKV, err = r.u64("metadata count"); err != nil {
+		return nil, 0, 0, err
 	}
-	// A key/value takes at least 8 (key length) + 4 (type) + 1 bytes; a
-	// tensor info at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset).
+	return f, nTensors, nKV, nil
+}
+
+// readKVs reads the nKV metadata key/values, rejecting duplicate keys.
+func (f *File) readKVs(r *reader, nKV uint64) error {
+	// A key/value takes at least 8 (key length) + 4 (type) + 1 bytes.
 	if nKV > uint64(r.remaining())/13 {
-		return nil, fmt.Errorf("%w: %d metadata entries cannot fit in %d bytes", ErrTruncated, nKV, r.remaining())
+		return fmt.Errorf("%w: %d metadata entries cannot fit in %d bytes", ErrTruncated, nKV, r.remaining())
 	}
 	f.KVs = make([]KV, 0, nKV)
 	for i := uint64(0); i < nKV; i++ {
 		key, err := r.str("metadata key")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if _, dup := f.kvIndex[key]; dup {
-			return nil, fmt.Errorf("%w: duplicate metadata key %q", ErrInvalid, key)
+			return fmt.Errorf("%w: duplicate metadata key %q", ErrInvalid, key)
 		}
 		t, err := r.u32("metadata type of " + key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v, err := r.value(ValueType(t), key, 0)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		f.kvIndex[key] = len(f.KVs)
 		f.KVs = append(f.KVs, KV{Key: key, Value: v})
 	}
+	return nil
+}
+
+// readAlignment sets the tensor data alignment from general.alignment, or
+// the default.
+func (f *File) readAlignment() error {
 	f.Alignment = DefaultAlignment
 	if v, ok := f.Lookup("general.alignment"); ok {
 		a, ok := v.Uint()
 		if !ok || a == 0 || a&(a-1) != 0 || a > 1<<20 {
-			return nil, fmt.Errorf("%w: general.alignment %v is not a power of two up to 1 MiB", ErrInvalid, v)
+			return fmt.Errorf("%w: general.alignment %v is not a power of two up to 1 MiB", ErrInvalid, v)
 		}
 		f.Alignment = a
 	}
+	return nil
+}
+
+// readTensorInfos reads the nTensors tensor infos, rejecting duplicate
+// names.
+func (f *File) readTensorInfos(r *reader, nTensors uint64) error {
+	// A tensor info takes at least 8 (name length) + 4 (n_dims) + 4 (type)
+	// + 8 (offset) bytes.
 	if nTensors > uint64(r.remaining())/24 {
-		return nil, fmt.Errorf("%w: %d tensors cannot fit in %d bytes", ErrTruncated, nTensors, r.remaining())
+		return fmt.Errorf("%w: %d tensors cannot fit in %d bytes", ErrTruncated, nTensors, r.remaining())
 	}
 	f.Tensors = make([]TensorInfo, 0, nTensors)
 	for i := uint64(0); i < nTensors; i++ {
 		ti, err := r.tensorInfo()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if _, dup := f.tensorIndex[ti.Name]; dup {
-			return nil, fmt.Errorf("%w: duplicate tensor %q", ErrInvalid, ti.Name)
+			return fmt.Errorf("%w: duplicate tensor %q", ErrInvalid, ti.Name)
 		}
 		f.tensorIndex[ti.Name] = len(f.Tensors)
 		f.Tensors = append(f.Tensors, ti)
 	}
-	start := alignUp(uint64(r.off), f.Alignment)
+	return nil
+}
+
+// placeData finds the tensor data section of b, at the first aligned
+// offset from off, and checks that every tensor lies aligned inside it.
+func (f *File) placeData(b []byte, off uint64) error {
+	start := alignUp(off, f.Alignment)
 	if len(f.Tensors) == 0 && start > uint64(len(b)) {
 		start = uint64(len(b)) // no tensors: padding may be absent
 	}
 	if start > uint64(len(b)) {
-		return nil, fmt.Errorf("%w: tensor data would start at %d, past the end (%d bytes)", ErrTruncated, start, len(b))
+		return fmt.Errorf("%w: tensor data would start at %d, past the end (%d bytes)", ErrTruncated, start, len(b))
 	}
 	f.DataOffset = start
 	f.data = b[start:]
 	for i := range f.Tensors {
 		t := &f.Tensors[i]
 		if t.Offset%f.Alignment != 0 {
-			return nil, fmt.Errorf("%w: tensor %q offset %d is not a multiple of the alignment %d", ErrInvalid, t.Name, t.Offset, f.Alignment)
+			return fmt.Errorf("%w: tensor %q offset %d is not a multiple of the alignment %d", ErrInvalid, t.Name, t.Offset, f.Alignment)
 		}
 		if t.Offset > uint64(len(f.data)) || t.Size > uint64(len(f.data))-t.Offset {
-			return nil, fmt.Errorf("%w: tensor %q data [%d, +%d) is past the end of the data section (%d bytes)", ErrTruncated, t.Name, t.Offset, t.Size, len(f.data))
+			return fmt.Errorf("%w: tensor %q data [%d, +%d) is past the end of the data section (%d bytes)", ErrTruncated, t.Name, t.Offset, t.Size, len(f.data))
 		}
 	}
-	return f, nil
+	return nil
 }
 
 // Data returns the raw bytes of the tensor called name.
@@ -228,35 +272,29 @@ func (r *reader) bytes(n uint64, what string) ([]byte, error) {
 }
 
 func (r *reader) u8(what string) (uint8, error) {
-	s, err := r.bytes(1, what)
-	if err != nil {
-		return 0, err
-	}
-	return s[0], nil
+	return fixed(r, 1, what, func(b []byte) uint8 { return b[0] })
 }
 
 func (r *reader) u16(what string) (uint16, error) {
-	s, err := r.bytes(2, what)
-	if err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint16(s), nil
+	return fixed(r, 2, what, binary.LittleEndian.Uint16)
 }
 
 func (r *reader) u32(what string) (uint32, error) {
-	s, err := r.bytes(4, what)
-	if err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint32(s), nil
+	return fixed(r, 4, what, binary.LittleEndian.Uint32)
 }
 
 func (r *reader) u64(what string) (uint64, error) {
-	s, err := r.bytes(8, what)
+	return fixed(r, 8, what, binary.LittleEndian.Uint64)
+}
+
+// fixed reads the next n bytes and decodes them with dec.
+func fixed[T any](r *reader, n uint64, what string, dec func([]byte) T) (T, error) {
+	s, err := r.bytes(n, what)
 	if err != nil {
-		return 0, err
+		var zero T
+		return zero, err
 	}
-	return binary.LittleEndian.Uint64(s), nil
+	return dec(s), nil
 }
 
 func (r *reader) str(what string) (string, error) {

@@ -107,44 +107,69 @@ func FromFile(f *gguf.File) (*Model, error) {
 		m.Name = n
 	}
 	// Check the tensors' presence and shapes before dequantizing any.
-	mat := func(name string, rows, cols int) ([]float32, error) {
-		return tensor(f, name, uint64(cols), uint64(rows))
-	}
-	vec := func(name string, n int) ([]float32, error) { return tensor(f, name, uint64(n)) }
-
-	ti, ok := f.Tensor("token_embd.weight")
-	if !ok {
-		return nil, fmt.Errorf("%w: no tensor token_embd.weight", ErrModel)
-	}
-	if len(ti.Dims) != 2 || ti.Dims[0] != uint64(cfg.Dim) || ti.Dims[1] == 0 || ti.Dims[1] > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: token_embd.weight has shape %v, want [%d vocab]", ErrModel, ti.Dims, cfg.Dim)
-	}
-	m.Config.Vocab = int(ti.Dims[1])
-	cfg = m.Config
-	if m.Tokenizer, err = NewTokenizer(f); err != nil {
+	if err := m.readVocab(f); err != nil {
 		return nil, err
-	}
-	if m.Tokenizer.Len() != cfg.Vocab {
-		return nil, fmt.Errorf("%w: the tokenizer has %d tokens but token_embd.weight %d rows", ErrModel, m.Tokenizer.Len(), cfg.Vocab)
 	}
 	// Every layer's tensors must be there: this bounds Layers by the
 	// file's tensor count before anything is allocated per layer.
-	if cfg.Layers > len(f.Tensors) {
-		return nil, fmt.Errorf("%w: llama.block_count %d but only %d tensors", ErrModel, cfg.Layers, len(f.Tensors))
+	if m.Config.Layers > len(f.Tensors) {
+		return nil, fmt.Errorf("%w: llama.block_count %d but only %d tensors", ErrModel, m.Config.Layers, len(f.Tensors))
 	}
-	if m.tokEmbd, err = mat("token_embd.weight", cfg.Vocab, cfg.Dim); err != nil {
+	if err := m.readGlobals(f); err != nil {
 		return nil, err
 	}
-	if m.outNorm, err = vec("output_norm.weight", cfg.Dim); err != nil {
+	if err := m.readLayers(f); err != nil {
 		return nil, err
+	}
+	return m, nil
+}
+
+// readVocab takes the vocabulary size from token_embd.weight's shape and
+// reads the tokenizer, which must have as many tokens.
+func (m *Model) readVocab(f *gguf.File) error {
+	ti, ok := f.Tensor("token_embd.weight")
+	if !ok {
+		return fmt.Errorf("%w: no tensor token_embd.weight", ErrModel)
+	}
+	if len(ti.Dims) != 2 || ti.Dims[0] != uint64(m.Config.Dim) || ti.Dims[1] == 0 || ti.Dims[1] > math.MaxInt32 {
+		return fmt.Errorf("%w: token_embd.weight has shape %v, want [%d vocab]", ErrModel, ti.Dims, m.Config.Dim)
+	}
+	m.Config.Vocab = int(ti.Dims[1])
+	var err error
+	if m.Tokenizer, err = NewTokenizer(f); err != nil {
+		return err
+	}
+	if m.Tokenizer.Len() != m.Config.Vocab {
+		return fmt.Errorf("%w: the tokenizer has %d tokens but token_embd.weight %d rows", ErrModel, m.Tokenizer.Len(), m.Config.Vocab)
+	}
+	return nil
+}
+
+// readGlobals dequantizes the tensors outside the layers: the token
+// embeddings, the output norm and the output matrix (the embeddings again
+// when the file ties them).
+func (m *Model) readGlobals(f *gguf.File) error {
+	cfg := m.Config
+	var err error
+	if m.tokEmbd, err = matrix(f, "token_embd.weight", cfg.Vocab, cfg.Dim); err != nil {
+		return err
+	}
+	if m.outNorm, err = tensor(f, "output_norm.weight", uint64(cfg.Dim)); err != nil {
+		return err
 	}
 	if _, ok := f.Tensor("output.weight"); ok {
-		if m.output, err = mat("output.weight", cfg.Vocab, cfg.Dim); err != nil {
-			return nil, err
+		if m.output, err = matrix(f, "output.weight", cfg.Vocab, cfg.Dim); err != nil {
+			return err
 		}
 	} else {
 		m.output = m.tokEmbd // tied embeddings
 	}
+	return nil
+}
+
+// readLayers dequantizes every layer's norms and weight matrices.
+func (m *Model) readLayers(f *gguf.File) error {
+	cfg := m.Config
 	q, kv := cfg.Heads*cfg.HeadDim, cfg.KVHeads*cfg.HeadDim
 	m.layers = make([]layer, cfg.Layers)
 	for i := range m.layers {
@@ -165,17 +190,24 @@ func FromFile(f *gguf.File) (*Model, error) {
 			{&l.wUp, "ffn_up", cfg.FFNDim, cfg.Dim},
 			{&l.wDown, "ffn_down", cfg.Dim, cfg.FFNDim},
 		} {
+			var err error
 			if t.rows == 1 {
-				*t.dst, err = vec(p+t.name+".weight", t.cols)
+				*t.dst, err = tensor(f, p+t.name+".weight", uint64(t.cols))
 			} else {
-				*t.dst, err = mat(p+t.name+".weight", t.rows, t.cols)
+				*t.dst, err = matrix(f, p+t.name+".weight", t.rows, t.cols)
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return m, nil
+	return nil
+}
+
+// matrix dequantizes the rows x cols matrix called name (GGUF lists the
+// dimensions innermost first: cols, rows).
+func matrix(f *gguf.File, name string, rows, cols int) ([]float32, error) {
+	return tensor(f, name, uint64(cols), uint64(rows))
 }
 
 // tensor dequantizes the tensor called name after checking its dimensions.

@@ -147,7 +147,25 @@ func TestLoadErrors(t *testing.T) {
 func TestLoadUnsupportedType(t *testing.T) {
 	// A Q4_K matrix: the file parses, the model does not load, and the
 	// error names the type and the tensor.
-	f, err := gguf.Parse(tiny(defaultTiny))
+	f := replaceTensor(t, tiny(defaultTiny), "blk.0.attn_q.weight", gguf.TypeQ4_K, []uint64{256, 1}, make([]byte, 144))
+	_, err := FromFile(f)
+	if err == nil || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
+		t.Fatalf("wrong-shape Q4_K: %v", err)
+	}
+	spec := tinySpec{dim: 256, heads: 4, kvHeads: 4, ffn: 256, layers: 1, ctx: 4}
+	f = replaceTensor(t, tiny(spec), "blk.0.attn_q.weight", gguf.TypeQ4_K, nil, make([]byte, 144*256))
+	_, err = FromFile(f)
+	if !errors.Is(err, gguf.ErrUnsupportedType) || !strings.Contains(err.Error(), "Q4_K") || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
+		t.Fatalf("Q4_K: %v", err)
+	}
+}
+
+// replaceTensor parses the GGUF file src and rebuilds it with the tensor
+// called name replaced by one of type typ, dims (nil: the old dims) and
+// data.
+func replaceTensor(t *testing.T, src []byte, name string, typ gguf.TensorType, dims []uint64, data []byte) *gguf.File {
+	t.Helper()
+	f, err := gguf.Parse(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,8 +175,11 @@ func TestLoadUnsupportedType(t *testing.T) {
 	}
 	for _, ti := range f.Tensors {
 		raw, _, _ := f.Data(ti.Name)
-		if ti.Name == "blk.0.attn_q.weight" {
-			b.AddTensor(ti.Name, gguf.TypeQ4_K, []uint64{256, 1}, make([]byte, 144))
+		if ti.Name == name {
+			if dims == nil {
+				dims = ti.Dims
+			}
+			b.AddTensor(ti.Name, typ, dims, data)
 			continue
 		}
 		b.AddTensor(ti.Name, ti.Type, ti.Dims, raw)
@@ -167,32 +188,7 @@ func TestLoadUnsupportedType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = FromFile(f)
-	if err == nil || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
-		t.Fatalf("wrong-shape Q4_K: %v", err)
-	}
-	b = gguf.NewBuilder()
-	spec := tinySpec{dim: 256, heads: 4, kvHeads: 4, ffn: 256, layers: 1, ctx: 4}
-	f, _ = gguf.Parse(tiny(spec))
-	for _, kv := range f.KVs {
-		b.AddKV(kv.Key, kv.Value.Any())
-	}
-	for _, ti := range f.Tensors {
-		raw, _, _ := f.Data(ti.Name)
-		if ti.Name == "blk.0.attn_q.weight" {
-			b.AddTensor(ti.Name, gguf.TypeQ4_K, ti.Dims, make([]byte, 144*256))
-			continue
-		}
-		b.AddTensor(ti.Name, ti.Type, ti.Dims, raw)
-	}
-	f, err = gguf.Parse(b.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = FromFile(f)
-	if !errors.Is(err, gguf.ErrUnsupportedType) || !strings.Contains(err.Error(), "Q4_K") || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
-		t.Fatalf("Q4_K: %v", err)
-	}
+	return f
 }
 
 func TestLoadHostileFiles(t *testing.T) {

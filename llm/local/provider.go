@@ -98,29 +98,9 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 	if len(req.Messages) == 0 {
 		return llm.ChatResponse{}, fmt.Errorf("%w: no messages", llm.ErrBadRequest)
 	}
-	temp, topP := 0.0, 1.0
-	if req.Temperature != nil {
-		temp = *req.Temperature
-		if !(temp >= 0 && temp <= 100) {
-			return llm.ChatResponse{}, fmt.Errorf("%w: temperature %v must be between 0 and 100", llm.ErrBadRequest, temp)
-		}
-	}
-	if req.TopP != nil {
-		topP = *req.TopP
-		if !(topP > 0 && topP <= 1) {
-			return llm.ChatResponse{}, fmt.Errorf("%w: top_p %v must be in (0, 1]", llm.ErrBadRequest, topP)
-		}
-	}
-	maxTokens := req.MaxTokens
-	if maxTokens < 0 {
-		return llm.ChatResponse{}, fmt.Errorf("%w: max_tokens %d is negative", llm.ErrBadRequest, maxTokens)
-	}
-	if maxTokens == 0 {
-		maxTokens = DefaultMaxTokens
-	}
-	seed := rand.Uint64()
-	if req.Seed != nil {
-		seed = uint64(*req.Seed)
+	sp, err := samplingOf(req)
+	if err != nil {
+		return llm.ChatResponse{}, err
 	}
 	prompt := m.Tokenizer.Encode(Prompt(req.Messages), m.Tokenizer.AddBOS)
 	if len(prompt) == 0 {
@@ -129,10 +109,50 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 	if len(prompt) >= m.Config.ContextLength {
 		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
 	}
+	return m.complete(ctx, prompt, sp, newOutput(req.Stop, onDelta))
+}
 
+// sampling is how a chat's tokens are drawn and how many at most.
+type sampling struct {
+	temp, topP float64
+	maxTokens  int
+	seed       uint64
+}
+
+// samplingOf checks req's sampling parameters and fills in the defaults:
+// greedy, top_p 1, DefaultMaxTokens and a random seed.
+func samplingOf(req llm.ChatRequest) (sampling, error) {
+	sp := sampling{temp: 0, topP: 1, maxTokens: req.MaxTokens}
+	if req.Temperature != nil {
+		sp.temp = *req.Temperature
+		if !(sp.temp >= 0 && sp.temp <= 100) {
+			return sp, fmt.Errorf("%w: temperature %v must be between 0 and 100", llm.ErrBadRequest, sp.temp)
+		}
+	}
+	if req.TopP != nil {
+		sp.topP = *req.TopP
+		if !(sp.topP > 0 && sp.topP <= 1) {
+			return sp, fmt.Errorf("%w: top_p %v must be in (0, 1]", llm.ErrBadRequest, sp.topP)
+		}
+	}
+	if sp.maxTokens < 0 {
+		return sp, fmt.Errorf("%w: max_tokens %d is negative", llm.ErrBadRequest, sp.maxTokens)
+	}
+	if sp.maxTokens == 0 {
+		sp.maxTokens = DefaultMaxTokens
+	}
+	sp.seed = rand.Uint64()
+	if req.Seed != nil {
+		sp.seed = uint64(*req.Seed)
+	}
+	return sp, nil
+}
+
+// complete runs the prompt through the model, then samples tokens into out
+// until EOS, a stop string, sp.maxTokens or the end of the context.
+func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *output) (llm.ChatResponse, error) {
 	resp := llm.ChatResponse{Model: m.Name, FinishReason: "length"}
 	resp.Usage.PromptTokens = len(prompt)
-	out := newOutput(req.Stop, onDelta)
 	state := m.NewState()
 	var logits []float32
 	var err error
@@ -144,8 +164,8 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 			return resp, err
 		}
 	}
-	sampler := NewSampler(temp, topP, seed)
-	for resp.Usage.CompletionTokens < maxTokens {
+	sampler := NewSampler(sp.temp, sp.topP, sp.seed)
+	for resp.Usage.CompletionTokens < sp.maxTokens {
 		if err := ctx.Err(); err != nil {
 			return resp, err
 		}
@@ -163,7 +183,7 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 			resp.FinishReason = "stop"
 			break
 		}
-		if resp.Usage.CompletionTokens == maxTokens || len(prompt)+resp.Usage.CompletionTokens >= m.Config.ContextLength {
+		if resp.Usage.CompletionTokens == sp.maxTokens || len(prompt)+resp.Usage.CompletionTokens >= m.Config.ContextLength {
 			break // "length"
 		}
 		if logits, err = state.Forward(tok); err != nil {

@@ -336,84 +336,45 @@ func (p *Provider) readCompletion(req llm.ChatRequest, body io.Reader) (llm.Chat
 	if c.FinishReason != nil && *c.FinishReason != "" {
 		out.FinishReason = *c.FinishReason
 	}
-	if cr.Usage != nil && (cr.Usage.PromptTokens > 0 || cr.Usage.CompletionTokens > 0) {
-		out.Usage = completeUsage(*cr.Usage)
-	} else {
-		out.Usage = completeUsage(llm.Usage{PromptTokens: estimatePrompt(req.Messages), CompletionTokens: estimateText(out.Content)})
-	}
+	out.Usage = usageOr(cr.Usage, req, estimateText(out.Content))
 	return out, nil
 }
 
 // readStream reads Server-Sent Events: "data: {chunk}" events, ended by
 // "data: [DONE]" (or the end of the body after a finish_reason).
 func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.Reader, onDelta func(string) error) (llm.ChatResponse, error) {
-	out := llm.ChatResponse{Model: req.Model}
-	var (
-		text     strings.Builder
-		chunks   int
-		usage    *llm.Usage
-		finished bool
-		done     bool
-	)
-	result := func(err error) (llm.ChatResponse, error) {
-		out.Content = text.String()
-		if out.FinishReason == "" {
-			out.FinishReason = "stop"
-		}
-		if usage != nil && (usage.PromptTokens > 0 || usage.CompletionTokens > 0) {
-			out.Usage = completeUsage(*usage)
-		} else {
-			out.Usage = completeUsage(llm.Usage{PromptTokens: estimatePrompt(req.Messages), CompletionTokens: chunks})
-		}
-		return out, err
-	}
-	event := func(data string) error {
-		if strings.TrimSpace(data) == "[DONE]" {
-			done = true
-			return nil
-		}
-		var ch chatResponse
-		if err := json.Unmarshal([]byte(data), &ch); err != nil {
-			return p.errorf(llm.ErrProvider, "stream event is not a chat.completion.chunk: %v", err)
-		}
-		if ch.Error != nil {
-			return p.errorf(llm.ErrProvider, "upstream error in stream: %s", clip(ch.Error.Message))
-		}
-		if ch.Model != "" {
-			out.Model = ch.Model
-		}
-		if ch.Usage != nil {
-			usage = ch.Usage
-		}
-		if len(ch.Choices) == 0 {
-			return nil
-		}
-		c := ch.Choices[0]
-		if c.FinishReason != nil && *c.FinishReason != "" {
-			out.FinishReason = *c.FinishReason
-			finished = true
-		}
-		if c.Delta != nil && c.Delta.Content != nil && *c.Delta.Content != "" {
-			chunks++
-			text.WriteString(*c.Delta.Content)
-			if err := onDelta(*c.Delta.Content); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	s := &streamReader{p: p, req: req, onDelta: onDelta, out: llm.ChatResponse{Model: req.Model}}
+	return s.result(s.read(ctx, body))
+}
 
+// streamReader accumulates the answer of one streamed completion.
+type streamReader struct {
+	p       *Provider
+	req     llm.ChatRequest
+	onDelta func(string) error
+
+	out      llm.ChatResponse
+	text     strings.Builder
+	chunks   int        // content deltas, the completion-token estimate
+	usage    *llm.Usage // the last usage the stream reported
+	finished bool       // a choice had a finish_reason
+	done     bool       // [DONE] was read
+}
+
+// read splits body into events and hands each to event, until [DONE], the
+// end of the body or an error.
+func (s *streamReader) read(ctx context.Context, body io.Reader) error {
 	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLineBytes)
 	var data []string
-	for !done && sc.Scan() {
+	for !s.done && sc.Scan() {
 		line := strings.TrimSuffix(sc.Text(), "\r")
 		if line == "" {
 			if len(data) > 0 {
-				err := event(strings.Join(data, "\n"))
+				err := s.event(strings.Join(data, "\n"))
 				data = data[:0]
 				if err != nil {
-					return result(err)
+					return err
 				}
 			}
 			continue
@@ -423,21 +384,79 @@ func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.
 		}
 		// Comments (":..."), event:, id: and retry: lines are ignored.
 	}
-	if !done && len(data) > 0 {
-		if err := event(strings.Join(data, "\n")); err != nil {
-			return result(err)
+	if !s.done && len(data) > 0 {
+		if err := s.event(strings.Join(data, "\n")); err != nil {
+			return err
 		}
 	}
-	if err := sc.Err(); err != nil && !done {
+	if err := sc.Err(); err != nil && !s.done {
 		if ctx.Err() != nil {
-			return result(p.errorf(llm.ErrProvider, "stream cut: %w", ctx.Err()))
+			return s.p.errorf(llm.ErrProvider, "stream cut: %w", ctx.Err())
 		}
-		return result(p.errorf(llm.ErrProvider, "reading stream: %v", err))
+		return s.p.errorf(llm.ErrProvider, "reading stream: %v", err)
 	}
-	if !done && !finished {
-		return result(p.errorf(llm.ErrProvider, "stream ended before [DONE]"))
+	if !s.done && !s.finished {
+		return s.p.errorf(llm.ErrProvider, "stream ended before [DONE]")
 	}
-	return result(nil)
+	return nil
+}
+
+// event takes one event's data: [DONE] or a chat.completion.chunk, whose
+// content delta goes to onDelta.
+func (s *streamReader) event(data string) error {
+	if strings.TrimSpace(data) == "[DONE]" {
+		s.done = true
+		return nil
+	}
+	var ch chatResponse
+	if err := json.Unmarshal([]byte(data), &ch); err != nil {
+		return s.p.errorf(llm.ErrProvider, "stream event is not a chat.completion.chunk: %v", err)
+	}
+	if ch.Error != nil {
+		return s.p.errorf(llm.ErrProvider, "upstream error in stream: %s", clip(ch.Error.Message))
+	}
+	if ch.Model != "" {
+		s.out.Model = ch.Model
+	}
+	if ch.Usage != nil {
+		s.usage = ch.Usage
+	}
+	if len(ch.Choices) == 0 {
+		return nil
+	}
+	c := ch.Choices[0]
+	if c.FinishReason != nil && *c.FinishReason != "" {
+		s.out.FinishReason = *c.FinishReason
+		s.finished = true
+	}
+	if c.Delta != nil && c.Delta.Content != nil && *c.Delta.Content != "" {
+		s.chunks++
+		s.text.WriteString(*c.Delta.Content)
+		if err := s.onDelta(*c.Delta.Content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// result is the answer read so far, returned with err: even a failed
+// stream reports what it delivered and its usage.
+func (s *streamReader) result(err error) (llm.ChatResponse, error) {
+	s.out.Content = s.text.String()
+	if s.out.FinishReason == "" {
+		s.out.FinishReason = "stop"
+	}
+	s.out.Usage = usageOr(s.usage, s.req, s.chunks)
+	return s.out, err
+}
+
+// usageOr is the usage the upstream reported, or, when it reported none,
+// an estimate from the prompt and the completion's token count.
+func usageOr(u *llm.Usage, req llm.ChatRequest, completionTokens int) llm.Usage {
+	if u != nil && (u.PromptTokens > 0 || u.CompletionTokens > 0) {
+		return completeUsage(*u)
+	}
+	return completeUsage(llm.Usage{PromptTokens: estimatePrompt(req.Messages), CompletionTokens: completionTokens})
 }
 
 func completeUsage(u llm.Usage) llm.Usage {

@@ -228,19 +228,14 @@ type (
 
 var jsonNull = json.RawMessage("null")
 
+// chat answers POST /chat/completions, whole or as a stream of chunks.
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if h.backend == nil {
 		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders)
 		return
 	}
-	body, err := readBody(w, r, h.maxBody)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.finish(w, nil, http.StatusRequestEntityTooLarge, errorBody("invalid_request_error", "request_too_large", fmt.Sprintf("request body over %d bytes", h.maxBody)), nil)
-			return
-		}
-		h.finish(w, nil, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_body", "reading request body: "+err.Error()), nil)
+	body, ok := h.readChatBody(w, r)
+	if !ok {
 		return
 	}
 	req, includeUsage, err := parseRequest(body)
@@ -251,32 +246,58 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	id := newID()
 	w.Header().Set("X-Request-Id", id)
 	created := h.now().Unix()
-	caller := h.caller(r)
 	if !req.Stream {
-		resp, err := h.backend.ChatModel(r.Context(), caller, req, nil)
-		if err != nil {
-			status, typ, code := classify(err)
-			h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status))
-			return
-		}
-		out := completion{
-			ID: id, Object: "chat.completion", Created: created, Model: resp.Model,
-			SystemFingerprint: h.fingerprint,
-			Choices: []choice{{
-				Index:        0,
-				Message:      message{Role: "assistant", Content: resp.Content},
-				Logprobs:     jsonNull,
-				FinishReason: finishReason(resp.FinishReason),
-			}},
-			Usage: resp.Usage,
-		}
-		data, _ := json.Marshal(out)
-		h.finish(w, body, http.StatusOK, data, nil)
+		h.chatWhole(w, r, body, req, id, created)
 		return
 	}
-
 	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, id: id, created: created, includeUsage: includeUsage}
-	resp, err := h.backend.ChatModel(r.Context(), caller, req, func(model, text string) error {
+	h.chatStream(r, s, req)
+}
+
+// readChatBody reads the request body, answering the client itself (and
+// reporting false) when it is too large or unreadable.
+func (h *Handler) readChatBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := readBody(w, r, h.maxBody)
+	if err == nil {
+		return body, true
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		h.finish(w, nil, http.StatusRequestEntityTooLarge, errorBody("invalid_request_error", "request_too_large", fmt.Sprintf("request body over %d bytes", h.maxBody)), nil)
+		return nil, false
+	}
+	h.finish(w, nil, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_body", "reading request body: "+err.Error()), nil)
+	return nil, false
+}
+
+// chatWhole answers a request that does not stream with one chat.completion.
+func (h *Handler) chatWhole(w http.ResponseWriter, r *http.Request, body []byte, req llm.ChatRequest, id string, created int64) {
+	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, nil)
+	if err != nil {
+		status, typ, code := classify(err)
+		h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status))
+		return
+	}
+	out := completion{
+		ID: id, Object: "chat.completion", Created: created, Model: resp.Model,
+		SystemFingerprint: h.fingerprint,
+		Choices: []choice{{
+			Index:        0,
+			Message:      message{Role: "assistant", Content: resp.Content},
+			Logprobs:     jsonNull,
+			FinishReason: finishReason(resp.FinishReason),
+		}},
+		Usage: resp.Usage,
+	}
+	data, _ := json.Marshal(out)
+	h.finish(w, body, http.StatusOK, data, nil)
+}
+
+// chatStream answers a streaming request with chunks on s: the deltas as
+// they come, then the finish reason, the usage if asked and [DONE]. An error
+// before the first chunk is a whole error answer; after it, an error event.
+func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
+	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, func(model, text string) error {
 		if !s.started {
 			if err := s.start(model); err != nil {
 				return err
@@ -287,7 +308,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, typ, code := classify(err)
 		if !s.started {
-			h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status))
+			h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersFor(status))
 			return
 		}
 		if s.werr == nil { // the client is still there: tell it
@@ -306,7 +327,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if s.event(s.chunk(delta{}, &fr, nil)) != nil {
 		return
 	}
-	if includeUsage {
+	if s.includeUsage {
 		u, _ := json.Marshal(resp.Usage)
 		c := s.chunk(delta{}, nil, u)
 		c.Choices = []chunkChoice{}
