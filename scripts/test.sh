@@ -26,8 +26,9 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # benchmark ones (whole devnets and testnets, measured load) and
 # modules/stakepool, whose 30-day economy simulation drives the
 # single-goroutine state machine for minutes: the detector would slow them
-# several times over (the simulation alone past 10 minutes on this 2-core
-# machine) and finds nothing in a package with no goroutines. Those run
+# several times over (the simulation alone hit the 15-minute timeout on
+# this loaded 2-core machine) and finds nothing in a package with no
+# goroutines. Those run
 # without it. Each package runs exactly once, fuzz targets with their seed
 # corpora as usual.
 no_race='^github.com/phalanetwork/phala/(e2e|bench|modules/stakepool)$'
