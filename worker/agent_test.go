@@ -53,7 +53,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 	logs := &lockedBuffer{}
 	home := filepath.Join(t.TempDir(), "devnet")
 	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0",
-		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}},
+		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}, Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}},
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,7 @@
+//go:build !race
+
+package worker_test
+
+// raceSlowdown is 1 without the race detector (race_test.go says why it
+// exists).
+const raceSlowdown = 1
