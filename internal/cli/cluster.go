@@ -60,20 +60,17 @@ func newClusterMemberCmd(g *globals, from *string, remove bool) *cobra.Command {
 }
 
 func newQueryClustersCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchCmd(g, &cobra.Command{
 		Use:     "clusters",
 		Short:   "List clusters: members, key epoch, public keys and which members hold the key",
 		Example: "  phala query clusters --output json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return queryPrint(cmd.Context(), g, (*client.Client).Clusters, func(w io.Writer, list *[]clusters.Cluster) {
-				if len(*list) == 0 {
-					fmt.Fprintln(w, "no clusters")
-				}
-				for _, cl := range *list {
-					fmt.Fprintf(w, "%x  owner %s  epoch %d  members %d  holding the key %d\n", []byte(cl.ID), cl.Owner, cl.Epoch, len(cl.Members), len(cl.Holders))
-				}
-			})
-		},
-	}
+	}, (*client.Client).Clusters, func(w io.Writer, list *[]clusters.Cluster) {
+		if len(*list) == 0 {
+			fmt.Fprintln(w, "no clusters")
+		}
+		for _, cl := range *list {
+			fmt.Fprintf(w, "%x  owner %s  epoch %d  members %d  holding the key %d\n", []byte(cl.ID), cl.Owner, cl.Epoch, len(cl.Members), len(cl.Holders))
+		}
+	})
 }

@@ -152,21 +152,13 @@ func newDAOLockCmd(g *globals, from *string, unlock bool) *cobra.Command {
 }
 
 func newDAOTallyCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:   "tally PROPOSAL_ID",
 		Short: "Show a proposal and its tally (the live count while voting, the final one after)",
 		Example: `  phala gov tally 3
   phala gov tally 3 --output json`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseProposalID(args[0])
-			if err != nil {
-				return err
-			}
-			proposal := func(c *client.Client, ctx context.Context) (dao.Proposal, error) { return c.Proposal(ctx, id) }
-			return queryPrint(cmd.Context(), g, proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
-		},
-	}
+	}, parseProposalID, (*client.Client).Proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
 }
 
 // daoList is what "phala gov list" prints.
@@ -213,20 +205,12 @@ func runDAOList(ctx context.Context, g *globals) error {
 }
 
 func newDAOWeightCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:     "weight ADDRESS",
 		Short:   "Show an account's voting weight: PHA locked in the DAO plus stake-pool value",
 		Example: "  phala gov weight phala1q...x",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			who, err := address.Parse(args[0])
-			if err != nil {
-				return err
-			}
-			weight := func(c *client.Client, ctx context.Context) (dao.Weight, error) { return c.VotingWeight(ctx, who) }
-			return queryPrint(cmd.Context(), g, weight, printWeight)
-		},
-	}
+	}, address.Parse, (*client.Client).VotingWeight, printWeight)
 }
 
 func printWeight(w io.Writer, wt *dao.Weight) {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -56,6 +58,29 @@ func queryPrint[T any](ctx context.Context, g *globals, fetch func(*client.Clien
 		return err
 	}
 	return g.print(v, func(w io.Writer) { text(w, &v) })
+}
+
+// newFetchCmd completes cmd (its name, help and argument count) into a
+// read-only command that prints what fetch reads, as queryPrint does.
+func newFetchCmd[T any](g *globals, cmd *cobra.Command, fetch func(*client.Client, context.Context) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return queryPrint(cmd.Context(), g, fetch, text)
+	}
+	return cmd
+}
+
+// newFetchByCmd completes cmd into a read-only command of one argument: it
+// reads the argument with parse before it connects, then prints what fetch
+// reads for it, as queryPrint does.
+func newFetchByCmd[A, T any](g *globals, cmd *cobra.Command, parse func(string) (A, error), fetch func(*client.Client, context.Context, A) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		a, err := parse(args[0])
+		if err != nil {
+			return err
+		}
+		return queryPrint(cmd.Context(), g, func(c *client.Client, ctx context.Context) (T, error) { return fetch(c, ctx, a) }, text)
+	}
+	return cmd
 }
 
 // printList queries path for a JSON list and prints it as printListOf does.

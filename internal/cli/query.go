@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -79,26 +79,15 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 }
 
 func newQuerySupplyCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchCmd(g, &cobra.Command{
 		Use:     "supply",
 		Short:   "Show the total, treasury, subsidy-pool, staked and circulating PHA",
 		Example: "  phala query supply --output json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			s, err := c.Supply(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return g.print(s, func(w io.Writer) {
-				fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
-					s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
-			})
-		},
-	}
+	}, (*client.Client).Supply, func(w io.Writer, s *balances.SupplyResponse) {
+		fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
+			s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
+	})
 }
 
 // txView is how a transaction prints.
@@ -211,40 +200,29 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 }
 
 func newQueryWorkersCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchCmd(g, &cobra.Command{
 		Use:     "workers",
 		Short:   "List registered TEE workers",
 		Example: "  phala query workers --output json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return queryPrint(cmd.Context(), g, (*client.Client).Workers, func(w io.Writer, ws *[]registry.Worker) {
-				if len(*ws) == 0 {
-					fmt.Fprintln(w, "no workers registered")
-				}
-				for _, wk := range *ws {
-					fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
-				}
-			})
-		},
-	}
+	}, (*client.Client).Workers, func(w io.Writer, ws *[]registry.Worker) {
+		if len(*ws) == 0 {
+			fmt.Fprintln(w, "no workers registered")
+		}
+		for _, wk := range *ws {
+			fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
+		}
+	})
 }
 
 func newQueryWorkerCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:     "worker ID",
 		Short:   "Show one worker's record: keys, TEE, measurement, benchmark, endpoint",
 		Example: "  phala query worker 5f1c...e2 --output json",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := registry.ParseWorkerID(args[0])
-			if err != nil {
-				return err
-			}
-			worker := func(c *client.Client, ctx context.Context) (registry.Worker, error) { return c.Worker(ctx, id) }
-			return queryPrint(cmd.Context(), g, worker, func(w io.Writer, wk *registry.Worker) {
-				fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
-					wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
-			})
-		},
-	}
+	}, registry.ParseWorkerID, (*client.Client).Worker, func(w io.Writer, wk *registry.Worker) {
+		fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
+			wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
+	})
 }
