@@ -213,13 +213,9 @@ func runGatekeeperBond(ctx context.Context, g *globals, f *bondFlags, args []str
 	if f.from == "" {
 		return fmt.Errorf("--from is required: the key of the gatekeeper's operator")
 	}
-	kr, err := g.openKeyring()
+	kr, info, err := g.findKey(f.from, "--from")
 	if err != nil {
 		return err
-	}
-	info, err := kr.Find(f.from)
-	if err != nil {
-		return fmt.Errorf("--from: %w", err)
 	}
 	q := fmt.Sprintf("Bond %s from %s (%s) to gatekeeper %s?", amount.PHA(), info.Name, info.Address, id)
 	extra := ""

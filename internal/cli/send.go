@@ -70,15 +70,25 @@ func (g *globals) keyFrom(from string) (ed25519.PrivateKey, error) {
 	if from == "" {
 		return nil, fmt.Errorf("--from is required")
 	}
-	kr, err := g.openKeyring()
+	kr, info, err := g.findKey(from, "--from")
 	if err != nil {
 		return nil, err
 	}
-	info, err := kr.Find(from)
-	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
-	}
 	return kr.PrivKey(info.Name)
+}
+
+// findKey opens the keyring and finds the entry named (or addressed) by
+// name; flag, unless empty, names where name came from in the error.
+func (g *globals) findKey(name, flag string) (*keyring.Keyring, keyring.Info, error) {
+	kr, err := g.openKeyring()
+	if err != nil {
+		return nil, keyring.Info{}, err
+	}
+	info, err := kr.Find(name)
+	if err != nil && flag != "" {
+		err = fmt.Errorf("%s: %w", flag, err)
+	}
+	return kr, info, err
 }
 
 // signer returns the key named by from and a client of the node.
