@@ -9,7 +9,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
@@ -135,29 +134,23 @@ func newPoolContributeCmd(g *globals, from *string) *cobra.Command {
 }
 
 func newPoolWithdrawCmd(g *globals, from *string) *cobra.Command {
-	return &cobra.Command{
+	return newWithdrawCmd(g, from, &cobra.Command{
 		Use:   "withdraw POOL SHARES|all",
 		Short: "Redeem shares: paid from free stake now, the rest waits in the pool's withdrawal queue",
 		Example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
   phala pool withdraw 1 all --from bob`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPoolWithdraw(cmd.Context(), g, *from, args)
-		},
-	}
+	}, &shareKind{
+		what: "pool", parseID: parsePool, sharesPath: stakepool.SharesPath,
+		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: id, Shares: shares} },
+		queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
+		paid: poolPaid,
+	})
 }
 
-func runPoolWithdraw(ctx context.Context, g *globals, from string, args []string) error {
-	pool, err := parsePool(args[0])
-	if err != nil {
-		return err
-	}
-	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
-		return stakepool.SharesPath(pool, who), fmt.Sprintf("%s holds no shares of pool %d", who, pool)
-	}, func(shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: pool, Shares: shares} })
-	if err != nil {
-		return err
-	}
+// poolPaid is the text of what a pool withdrawal paid at once: the last
+// withdrawal event's amount.
+func poolPaid(res *client.Committed) string {
 	paid := "0"
 	for _, e := range res.Events {
 		if e.Type != stakepool.EventWithdrawal {
@@ -169,11 +162,8 @@ func runPoolWithdraw(ctx context.Context, g *globals, from string, args []string
 			}
 		}
 	}
-	queued, waits := res.Attr(stakepool.EventWithdrawalQueued, stakepool.AttrShares)
-	return g.print(res, func(w io.Writer) {
-		amount, _ := pha.Parse(paid)
-		printQueued(w, res, ": paid "+amount.PHA()+" now", queued, waits, "pool", pool)
-	})
+	amount, _ := pha.Parse(paid)
+	return ": paid " + amount.PHA() + " now"
 }
 
 func newPoolInfoCmd(g *globals) *cobra.Command {

@@ -96,6 +96,48 @@ func printQueued(w io.Writer, res *client.Committed, paid, queued string, waits 
 	}
 }
 
+// shareKind is what the "pool" and "vault" commands that trade shares
+// differ by.
+type shareKind struct {
+	what       string // "pool" or "vault"
+	parseID    func(string) (uint64, error)
+	sharesPath func(id uint64, who address.Address) string
+	withdraw   func(id uint64, shares pha.Amount) tx.Msg
+	// queuedEvent and queuedAttr name the event attribute with the shares
+	// a withdrawal leaves queued.
+	queuedEvent, queuedAttr string
+	// paid, if not nil, is the text after the block of a withdrawal.
+	paid func(res *client.Committed) string
+}
+
+// newWithdrawCmd completes cmd into "pool withdraw" or "vault withdraw"
+// for kind k: "ID SHARES|all", paid now or queued.
+func newWithdrawCmd(g *globals, from *string, cmd *cobra.Command, k *shareKind) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return k.runWithdraw(cmd.Context(), g, *from, args)
+	}
+	return cmd
+}
+
+func (k *shareKind) runWithdraw(ctx context.Context, g *globals, from string, args []string) error {
+	id, err := k.parseID(args[0])
+	if err != nil {
+		return err
+	}
+	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
+		return k.sharesPath(id, who), fmt.Sprintf("%s holds no shares of %s %d", who, k.what, id)
+	}, func(shares pha.Amount) tx.Msg { return k.withdraw(id, shares) })
+	if err != nil {
+		return err
+	}
+	queued, waits := res.Attr(k.queuedEvent, k.queuedAttr)
+	paid := ""
+	if k.paid != nil {
+		paid = k.paid(res)
+	}
+	return g.print(res, func(w io.Writer) { printQueued(w, res, paid, queued, waits, k.what, id) })
+}
+
 // holding is what the text output shows of an account's shares in a pool
 // or a vault: the fields stakepool.SharesInfo and vault.SharesInfo share.
 type holding struct {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/modules/vault"
 	"github.com/phalanetwork/phala/pha"
@@ -74,31 +73,17 @@ func newVaultDepositCmd(g *globals, from *string) *cobra.Command {
 }
 
 func newVaultWithdrawCmd(g *globals, from *string) *cobra.Command {
-	return &cobra.Command{
+	return newWithdrawCmd(g, from, &cobra.Command{
 		Use:   "withdraw VAULT SHARES|all",
 		Short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
 		Example: `  phala vault withdraw 1 250.5 --from bob
   phala vault withdraw 1 all --from bob`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVaultWithdraw(cmd.Context(), g, *from, args)
-		},
-	}
-}
-
-func runVaultWithdraw(ctx context.Context, g *globals, from string, args []string) error {
-	id, err := parseVault(args[0])
-	if err != nil {
-		return err
-	}
-	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
-		return vault.SharesPath(id, who), fmt.Sprintf("%s holds no shares of vault %d", who, id)
-	}, func(shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} })
-	if err != nil {
-		return err
-	}
-	queued, waits := res.Attr(vault.EventWithdrawalQueued, vault.AttrShares)
-	return g.print(res, func(w io.Writer) { printQueued(w, res, "", queued, waits, "vault", id) })
+	}, &shareKind{
+		what: "vault", parseID: parseVault, sharesPath: vault.SharesPath,
+		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} },
+		queuedEvent: vault.EventWithdrawalQueued, queuedAttr: vault.AttrShares,
+	})
 }
 
 // parseVaultPool reads the VAULT POOL arguments.
