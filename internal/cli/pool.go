@@ -50,18 +50,26 @@ type poolCreated struct {
 	Pool string `json:"pool"`
 }
 
+// poolKind is what the pool commands that trade shares need of a pool.
+func poolKind() *shareKind {
+	return &shareKind{
+		what: "pool", parseID: parsePool, sharesPath: stakepool.SharesPath,
+		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: id, Shares: shares} },
+		queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
+		paid:         poolPaid,
+		createdEvent: stakepool.EventCreated, createdAttr: stakepool.AttrPool,
+		created: func(res *client.Committed, id string) any { return poolCreated{Committed: res, Pool: id} },
+	}
+}
+
 func newPoolCreateCmd(g *globals, from *string) *cobra.Command {
-	return newCreateCmd(g, from, "pool", &cobra.Command{
+	return newCreateCmd(g, from, poolKind(), &cobra.Command{
 		Use:     "create",
 		Short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
 		Example: "  phala pool create --commission 10 --from alice --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
 	}, "owner's commission in percent, up to two decimals (e.g. 12.5)",
-		func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} },
-		func(res *client.Committed) (string, any) {
-			id, _ := res.Attr(stakepool.EventCreated, stakepool.AttrPool)
-			return id, poolCreated{Committed: res, Pool: id}
-		})
+		func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} })
 }
 
 // newPoolWorkerCmd is a "POOL WORKER_ID" command that sends msg(pool, worker).
@@ -140,12 +148,7 @@ func newPoolWithdrawCmd(g *globals, from *string) *cobra.Command {
 		Example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
   phala pool withdraw 1 all --from bob`,
 		Args: cobra.ExactArgs(2),
-	}, &shareKind{
-		what: "pool", parseID: parsePool, sharesPath: stakepool.SharesPath,
-		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: id, Shares: shares} },
-		queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
-		paid: poolPaid,
-	})
+	}, poolKind())
 }
 
 // poolPaid is the text of what a pool withdrawal paid at once: the last
@@ -180,9 +183,8 @@ func newPoolInfoCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",
 				p.ID, p.Owner, percent(p.CommissionBps), p.Value.PHA(), p.Price, p.WorkerCount)
 		},
-		parseID:     parsePool,
+		kind:        poolKind(),
 		recordPath:  stakepool.PoolPath,
-		sharesPath:  stakepool.SharesPath,
 		printRecord: printPool,
 	})
 }

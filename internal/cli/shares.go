@@ -19,12 +19,9 @@ import (
 // This file holds what the stake-pool and vault commands share: both sell
 // shares at a price, queue withdrawals, and have an owner's commission.
 
-// newCreateCmd completes cmd into "pool create" or "vault create" (what
-// is "pool" or "vault"): it sends msg(--commission in basis points) and
-// prints the new id, which created reads from the result with the JSON
-// answer to print.
-func newCreateCmd(g *globals, from *string, what string, cmd *cobra.Command, usage string,
-	msg func(bps uint32) tx.Msg, created func(res *client.Committed) (id string, answer any)) *cobra.Command {
+// newCreateCmd completes cmd into "pool create" or "vault create" for kind
+// k: it sends msg(--commission in basis points) and prints the new id.
+func newCreateCmd(g *globals, from *string, k *shareKind, cmd *cobra.Command, usage string, msg func(bps uint32) tx.Msg) *cobra.Command {
 	var commission string
 	cmd = newSendCmd(g, from, cmd, func(context.Context, []string) (tx.Msg, error) {
 		bps, err := parsePercent(commission)
@@ -33,9 +30,9 @@ func newCreateCmd(g *globals, from *string, what string, cmd *cobra.Command, usa
 		}
 		return msg(bps), nil
 	}, func(res *client.Committed, _ []string) error {
-		id, answer := created(res)
-		return g.print(answer, func(w io.Writer) {
-			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", what, id, res.Height, what, id)
+		id, _ := res.Attr(k.createdEvent, k.createdAttr)
+		return g.print(k.created(res, id), func(w io.Writer) {
+			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", k.what, id, res.Height, k.what, id)
 		})
 	})
 	cmd.Flags().StringVar(&commission, "commission", "0", usage)
@@ -108,6 +105,10 @@ type shareKind struct {
 	queuedEvent, queuedAttr string
 	// paid, if not nil, is the text after the block of a withdrawal.
 	paid func(res *client.Committed) string
+	// createdEvent and createdAttr name the event attribute with a new id;
+	// created is create's JSON answer.
+	createdEvent, createdAttr string
+	created                   func(res *client.Committed, id string) any
 }
 
 // newWithdrawCmd completes cmd into "pool withdraw" or "vault withdraw"
@@ -169,9 +170,8 @@ func holdingOf(v any) (holding, error) {
 type sharedInfo[L, R, S any] struct {
 	listPath, none string
 	line           func(io.Writer, L)
-	parseID        func(string) (uint64, error)
+	kind           *shareKind
 	recordPath     func(id uint64) string
-	sharesPath     func(id uint64, who address.Address) string
 	printRecord    func(io.Writer, *R)
 }
 
@@ -186,7 +186,7 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 	if len(args) == 0 {
 		return printList(ctx, g, c, si.listPath, si.none, si.line)
 	}
-	id, err := si.parseID(args[0])
+	id, err := si.kind.parseID(args[0])
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 		return err
 	}
 	var s S
-	if _, err := c.Query(ctx, si.sharesPath(id, who), &s); err != nil {
+	if _, err := c.Query(ctx, si.kind.sharesPath(id, who), &s); err != nil {
 		return err
 	}
 	out, err := withField(rec, "account", s)

@@ -46,18 +46,25 @@ type vaultCreated struct {
 	Vault string `json:"vault"`
 }
 
+// vaultKind is what the vault commands that trade shares need of a vault.
+func vaultKind() *shareKind {
+	return &shareKind{
+		what: "vault", parseID: parseVault, sharesPath: vault.SharesPath,
+		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} },
+		queuedEvent: vault.EventWithdrawalQueued, queuedAttr: vault.AttrShares,
+		createdEvent: vault.EventCreated, createdAttr: vault.AttrVault,
+		created: func(res *client.Committed, id string) any { return vaultCreated{Committed: res, Vault: id} },
+	}
+}
+
 func newVaultCreateCmd(g *globals, from *string) *cobra.Command {
-	return newCreateCmd(g, from, "vault", &cobra.Command{
+	return newCreateCmd(g, from, vaultKind(), &cobra.Command{
 		Use:     "create",
 		Short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
 		Example: "  phala vault create --commission 5 --from alice --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
 	}, "owner's commission on gains in percent, up to two decimals",
-		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} },
-		func(res *client.Committed) (string, any) {
-			id, _ := res.Attr(vault.EventCreated, vault.AttrVault)
-			return id, vaultCreated{Committed: res, Vault: id}
-		})
+		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} })
 }
 
 func newVaultDepositCmd(g *globals, from *string) *cobra.Command {
@@ -79,11 +86,7 @@ func newVaultWithdrawCmd(g *globals, from *string) *cobra.Command {
 		Example: `  phala vault withdraw 1 250.5 --from bob
   phala vault withdraw 1 all --from bob`,
 		Args: cobra.ExactArgs(2),
-	}, &shareKind{
-		what: "vault", parseID: parseVault, sharesPath: vault.SharesPath,
-		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} },
-		queuedEvent: vault.EventWithdrawalQueued, queuedAttr: vault.AttrShares,
-	})
+	}, vaultKind())
 }
 
 // parseVaultPool reads the VAULT POOL arguments.
@@ -157,9 +160,8 @@ func newVaultInfoCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
 				v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
 		},
-		parseID:     parseVault,
+		kind:        vaultKind(),
 		recordPath:  vault.VaultPath,
-		sharesPath:  vault.SharesPath,
 		printRecord: printVault,
 	})
 }
