@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -105,43 +106,47 @@ type txView struct {
 }
 
 func newQueryTxCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:     "tx HASH",
 		Short:   "Show a committed transaction and its result",
 		Example: "  phala query tx 3F2A...E1 --output json",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			hash, err := hex.DecodeString(strings.TrimPrefix(args[0], "0x"))
-			if err != nil || len(hash) != 32 {
-				return fmt.Errorf("tx hash must be 64 hex characters, got %q", args[0])
-			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			res, err := c.RPC.Tx(cmd.Context(), hash, false)
-			if err != nil {
-				return fmt.Errorf("look up tx %X: %w", hash, err)
-			}
-			reg := txRegistry()
-			v := txView{Hash: fmt.Sprintf("%X", hash), Height: res.Height, Code: res.TxResult.Code, Space: res.TxResult.Codespace, Log: res.TxResult.Log}
-			if t, err := tx.Decode(reg, res.Tx); err == nil {
-				v.Sender, v.Nonce, v.Fee, v.Memo = t.Sender().String(), t.Nonce, t.Fee.PHA(), t.Memo
-				for _, m := range t.Msgs {
-					v.Msgs = append(v.Msgs, describeMsg(m))
-				}
-			}
-			return g.print(v, func(w io.Writer) {
-				status := "ok"
-				if v.Code != 0 {
-					status = fmt.Sprintf("failed (%s/%d): %s", v.Space, v.Code, v.Log)
-				}
-				fmt.Fprintf(w, "hash:   %s\nheight: %d\nresult: %s\nsender: %s\nnonce:  %d\nfee:    %s\n", v.Hash, v.Height, status, v.Sender, v.Nonce, v.Fee)
-				for _, m := range v.Msgs {
-					fmt.Fprintf(w, "msg:    %s\n", m)
-				}
-			})
-		},
+	}, parseTxHash, fetchTx, printTx)
+}
+
+// parseTxHash reads a transaction hash: 64 hex characters, 0x or not.
+func parseTxHash(s string) ([]byte, error) {
+	hash, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
+	if err != nil || len(hash) != 32 {
+		return nil, fmt.Errorf("tx hash must be 64 hex characters, got %q", s)
+	}
+	return hash, nil
+}
+
+// fetchTx looks a committed transaction up by hash and decodes it.
+func fetchTx(c *client.Client, ctx context.Context, hash []byte) (txView, error) {
+	res, err := c.RPC.Tx(ctx, hash, false)
+	if err != nil {
+		return txView{}, fmt.Errorf("look up tx %X: %w", hash, err)
+	}
+	v := txView{Hash: fmt.Sprintf("%X", hash), Height: res.Height, Code: res.TxResult.Code, Space: res.TxResult.Codespace, Log: res.TxResult.Log}
+	if t, err := tx.Decode(txRegistry(), res.Tx); err == nil {
+		v.Sender, v.Nonce, v.Fee, v.Memo = t.Sender().String(), t.Nonce, t.Fee.PHA(), t.Memo
+		for _, m := range t.Msgs {
+			v.Msgs = append(v.Msgs, describeMsg(m))
+		}
+	}
+	return v, nil
+}
+
+func printTx(w io.Writer, v *txView) {
+	status := "ok"
+	if v.Code != 0 {
+		status = fmt.Sprintf("failed (%s/%d): %s", v.Space, v.Code, v.Log)
+	}
+	fmt.Fprintf(w, "hash:   %s\nheight: %d\nresult: %s\nsender: %s\nnonce:  %d\nfee:    %s\n", v.Hash, v.Height, status, v.Sender, v.Nonce, v.Fee)
+	for _, m := range v.Msgs {
+		fmt.Fprintf(w, "msg:    %s\n", m)
 	}
 }
 
