@@ -60,17 +60,8 @@ func newClusterMemberCmd(g *globals, from *string, remove bool) *cobra.Command {
 }
 
 func newQueryClustersCmd(g *globals) *cobra.Command {
-	return newFetchCmd(g, &cobra.Command{
-		Use:     "clusters",
-		Short:   "List clusters: members, key epoch, public keys and which members hold the key",
-		Example: "  phala query clusters --output json",
-		Args:    cobra.NoArgs,
-	}, (*client.Client).Clusters, func(w io.Writer, list *[]clusters.Cluster) {
-		if len(*list) == 0 {
-			fmt.Fprintln(w, "no clusters")
-		}
-		for _, cl := range *list {
+	return newListCmd(g, "query", "clusters", "List clusters: members, key epoch, public keys and which members hold the key",
+		(*client.Client).Clusters, "no clusters", func(w io.Writer, cl clusters.Cluster) {
 			fmt.Fprintf(w, "%x  owner %s  epoch %d  members %d  holding the key %d\n", []byte(cl.ID), cl.Owner, cl.Epoch, len(cl.Members), len(cl.Holders))
-		}
-	})
+		})
 }

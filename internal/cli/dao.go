@@ -168,40 +168,32 @@ type daoList struct {
 }
 
 func newDAOListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List DAO proposals with their status, and the DAO's params",
-		Example: "  phala gov list --output json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDAOList(cmd.Context(), g)
-		},
-	}
+	return newShowCmd(g, "gov", "list", "List DAO proposals with their status, and the DAO's params", fetchDAOList, printDAOList)
 }
 
-func runDAOList(ctx context.Context, g *globals) error {
-	c, err := g.client()
-	if err != nil {
-		return err
-	}
+// fetchDAOList reads the DAO's params and every proposal.
+func fetchDAOList(c *client.Client, ctx context.Context) (daoList, error) {
 	var out daoList
+	var err error
 	if out.Params, err = c.DAOParams(ctx); err != nil {
-		return err
+		return daoList{}, err
 	}
 	if out.Proposals, err = c.Proposals(ctx); err != nil {
-		return err
+		return daoList{}, err
 	}
-	return g.print(out, func(w io.Writer) {
-		p := out.Params
-		fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
-			p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
-		if len(out.Proposals) == 0 {
-			fmt.Fprintln(w, "no proposals")
-		}
-		for _, pr := range out.Proposals {
-			printProposal(w, pr, false)
-		}
-	})
+	return out, nil
+}
+
+func printDAOList(w io.Writer, out *daoList) {
+	p := out.Params
+	fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
+		p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
+	if len(out.Proposals) == 0 {
+		fmt.Fprintln(w, "no proposals")
+	}
+	for _, pr := range out.Proposals {
+		printProposal(w, pr, false)
+	}
 }
 
 func newDAOWeightCmd(g *globals) *cobra.Command {

@@ -69,6 +69,23 @@ func newFetchCmd[T any](g *globals, cmd *cobra.Command, fetch func(*client.Clien
 	return cmd
 }
 
+// newShowCmd is "phala PARENT USE", a read-only command of no arguments
+// whose example asks for JSON; it prints what fetch reads.
+func newShowCmd[T any](g *globals, parent, use, short string, fetch func(*client.Client, context.Context) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	return newFetchCmd(g, &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: "  phala " + parent + " " + use + " --output json",
+		Args:    cobra.NoArgs,
+	}, fetch, text)
+}
+
+// newListCmd is a newShowCmd that prints a list: one line per item, or
+// none for an empty list.
+func newListCmd[T any](g *globals, parent, use, short string, fetch func(*client.Client, context.Context) ([]T, error), none string, line func(io.Writer, T)) *cobra.Command {
+	return newShowCmd(g, parent, use, short, fetch, func(w io.Writer, list *[]T) { printItems(w, *list, none, line) })
+}
+
 // newFetchByCmd completes cmd into a read-only command of one argument: it
 // reads the argument with parse before it connects, then prints what fetch
 // reads for it, as queryPrint does.
@@ -100,14 +117,18 @@ func printListOf[T any](ctx context.Context, g *globals, c *client.Client, fetch
 	if err != nil {
 		return err
 	}
-	return g.print(list, func(w io.Writer) {
-		if len(list) == 0 && none != "" {
-			fmt.Fprintln(w, none)
-		}
-		for _, item := range list {
-			line(w, item)
-		}
-	})
+	return g.print(list, func(w io.Writer) { printItems(w, list, none, line) })
+}
+
+// printItems writes one line per item, or none (if not empty) for an empty
+// list.
+func printItems[T any](w io.Writer, list []T, none string, line func(io.Writer, T)) {
+	if len(list) == 0 && none != "" {
+		fmt.Fprintln(w, none)
+	}
+	for _, item := range list {
+		line(w, item)
+	}
 }
 
 // withField is v's JSON object with one more field.

@@ -80,15 +80,13 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 }
 
 func newQuerySupplyCmd(g *globals) *cobra.Command {
-	return newFetchCmd(g, &cobra.Command{
-		Use:     "supply",
-		Short:   "Show the total, treasury, subsidy-pool, staked and circulating PHA",
-		Example: "  phala query supply --output json",
-		Args:    cobra.NoArgs,
-	}, (*client.Client).Supply, func(w io.Writer, s *balances.SupplyResponse) {
-		fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
-			s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
-	})
+	return newShowCmd(g, "query", "supply", "Show the total, treasury, subsidy-pool, staked and circulating PHA",
+		(*client.Client).Supply, printSupply)
+}
+
+func printSupply(w io.Writer, s *balances.SupplyResponse) {
+	fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
+		s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
 }
 
 // txView is how a transaction prints.
@@ -205,19 +203,10 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 }
 
 func newQueryWorkersCmd(g *globals) *cobra.Command {
-	return newFetchCmd(g, &cobra.Command{
-		Use:     "workers",
-		Short:   "List registered TEE workers",
-		Example: "  phala query workers --output json",
-		Args:    cobra.NoArgs,
-	}, (*client.Client).Workers, func(w io.Writer, ws *[]registry.Worker) {
-		if len(*ws) == 0 {
-			fmt.Fprintln(w, "no workers registered")
-		}
-		for _, wk := range *ws {
+	return newListCmd(g, "query", "workers", "List registered TEE workers", (*client.Client).Workers, "no workers registered",
+		func(w io.Writer, wk registry.Worker) {
 			fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
-		}
-	})
+		})
 }
 
 func newQueryWorkerCmd(g *globals) *cobra.Command {
