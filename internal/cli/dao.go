@@ -188,12 +188,7 @@ func printDAOList(w io.Writer, out *daoList) {
 	p := out.Params
 	fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
 		p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
-	if len(out.Proposals) == 0 {
-		fmt.Fprintln(w, "no proposals")
-	}
-	for _, pr := range out.Proposals {
-		printProposal(w, pr, false)
-	}
+	printItems(w, out.Proposals, "no proposals", func(w io.Writer, pr dao.Proposal) { printProposal(w, pr, false) })
 }
 
 func newDAOWeightCmd(g *globals) *cobra.Command {
