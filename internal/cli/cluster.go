@@ -14,14 +14,12 @@ import (
 )
 
 func newClusterCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "cluster",
 		Short: "Create clusters of workers and manage their members",
-	}
-	var from string
-	cmd.PersistentFlags().StringVar(&from, "from", "", "key name or address that signs (the cluster owner)")
-	cmd.AddCommand(newClusterCreateCmd(g, &from), newClusterMemberCmd(g, &from, false), newClusterMemberCmd(g, &from, true))
-	return cmd
+	}, signsUsage+" (the cluster owner)", func(from *string) []*cobra.Command {
+		return []*cobra.Command{newClusterCreateCmd(g, from), newClusterMemberCmd(g, from, false), newClusterMemberCmd(g, from, true)}
+	})
 }
 
 func newClusterCreateCmd(g *globals, from *string) *cobra.Command {

@@ -18,7 +18,7 @@ import (
 )
 
 func newContractCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "contract",
 		Short: "Upload, instantiate, command and query confidential contracts",
 		Long: `Confidential contracts are JavaScript or TypeScript modules that run inside the
@@ -27,18 +27,16 @@ machine before they are sent; only the caller can open the output. Queries go
 straight to a worker, signed by your key and sealed to the worker.
 
 See docs/contracts.md for the contract API and the examples in examples/contracts.`,
-	}
-	var from string
-	fromFlag(cmd.PersistentFlags(), &from)
-	cmd.AddCommand(
-		newContractUploadCmd(g, &from),
-		newContractInstantiateCmd(g, &from),
-		newContractExecCmd(g, &from),
-		newContractQueryCmd(g, &from),
-		newContractUpgradeCmd(g, &from),
-		newContractInfoCmd(g),
-	)
-	return cmd
+	}, signsUsage, func(from *string) []*cobra.Command {
+		return []*cobra.Command{
+			newContractUploadCmd(g, from),
+			newContractInstantiateCmd(g, from),
+			newContractExecCmd(g, from),
+			newContractQueryCmd(g, from),
+			newContractUpgradeCmd(g, from),
+			newContractInfoCmd(g),
+		}
+	})
 }
 
 // contractCall is what exec and query both start from: the contract, the

@@ -15,7 +15,7 @@ import (
 )
 
 func newPoolCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "pool",
 		Short: "Stake pools: create one, add workers, start them computing, contribute and withdraw",
 		Long: `A stake pool's owner adds registered workers it operates and starts them
@@ -24,24 +24,22 @@ pool's share price (value / shares). Computing rewards raise the price after
 the owner's commission, which is paid to the owner in PHA. A withdrawal is
 paid from free stake at once or waits in the pool's queue; one that waits past
 the grace period (7 days) stops the pool's workers to free their stake.`,
-	}
-	var from string
-	fromFlag(cmd.PersistentFlags(), &from)
-	cmd.AddCommand(
-		newPoolCreateCmd(g, &from),
-		newPoolWorkerCmd(g, &from, "add-worker", "Add a registered worker operated by the pool owner to the pool",
-			"  phala pool add-worker 1 5f1c...e2 --from alice",
-			func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgAddWorker{Pool: p, Worker: w} }),
-		newPoolWorkerCmd(g, &from, "remove-worker", "Take a worker that is not computing out of the pool",
-			"  phala pool remove-worker 1 5f1c...e2 --from alice",
-			func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: p, Worker: w} }),
-		newPoolStartCmd(g, &from),
-		newPoolStopCmd(g, &from),
-		newPoolContributeCmd(g, &from),
-		newPoolWithdrawCmd(g, &from),
-		newPoolInfoCmd(g),
-	)
-	return cmd
+	}, signsUsage, func(from *string) []*cobra.Command {
+		return []*cobra.Command{
+			newPoolCreateCmd(g, from),
+			newPoolWorkerCmd(g, from, "add-worker", "Add a registered worker operated by the pool owner to the pool",
+				"  phala pool add-worker 1 5f1c...e2 --from alice",
+				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgAddWorker{Pool: p, Worker: w} }),
+			newPoolWorkerCmd(g, from, "remove-worker", "Take a worker that is not computing out of the pool",
+				"  phala pool remove-worker 1 5f1c...e2 --from alice",
+				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: p, Worker: w} }),
+			newPoolStartCmd(g, from),
+			newPoolStopCmd(g, from),
+			newPoolContributeCmd(g, from),
+			newPoolWithdrawCmd(g, from),
+			newPoolInfoCmd(g),
+		}
+	})
 }
 
 // poolCreated is create's JSON answer: the committed tx and the new id.

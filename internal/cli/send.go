@@ -58,10 +58,22 @@ func (g *globals) reportf(format string) reportFunc {
 	}
 }
 
-// fromFlag registers --from, the signing key, with the usage most commands
-// give it.
+// signsUsage is the usage most commands give --from, the signing key.
+const signsUsage = "key name or address that signs"
+
+// fromFlag registers --from, the signing key, with signsUsage.
 func fromFlag(fs *pflag.FlagSet, from *string) {
-	fs.StringVar(from, "from", "", "key name or address that signs")
+	fs.StringVar(from, "from", "", signsUsage)
+}
+
+// newSignersCmd completes cmd into a group of the commands that subs
+// builds, which sign with the key that the group's --from (described by
+// usage) names.
+func newSignersCmd(cmd *cobra.Command, usage string, subs func(from *string) []*cobra.Command) *cobra.Command {
+	from := new(string)
+	cmd.PersistentFlags().StringVar(from, "from", "", usage)
+	cmd.AddCommand(subs(from)...)
+	return cmd
 }
 
 // keyFrom returns the private key of the keyring entry named (or

@@ -15,7 +15,7 @@ import (
 )
 
 func newVaultCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "vault",
 		Short: "Vaults: deposit PHA, and the vault owner delegates it to stake pools",
 		Long: `A vault's holders deposit PHA for vault shares at the vault's share price
@@ -26,18 +26,16 @@ commission is paid in new vault shares on gains above the price's high-water
 mark. A withdrawal is paid from free PHA at once or waits in the vault's
 queue; one that waits past 3 × the pools' grace period makes the vault
 withdraw everything from its pools.`,
-	}
-	var from string
-	fromFlag(cmd.PersistentFlags(), &from)
-	cmd.AddCommand(
-		newVaultCreateCmd(g, &from),
-		newVaultDepositCmd(g, &from),
-		newVaultWithdrawCmd(g, &from),
-		newVaultDelegateCmd(g, &from),
-		newVaultUndelegateCmd(g, &from),
-		newVaultInfoCmd(g),
-	)
-	return cmd
+	}, signsUsage, func(from *string) []*cobra.Command {
+		return []*cobra.Command{
+			newVaultCreateCmd(g, from),
+			newVaultDepositCmd(g, from),
+			newVaultWithdrawCmd(g, from),
+			newVaultDelegateCmd(g, from),
+			newVaultUndelegateCmd(g, from),
+			newVaultInfoCmd(g),
+		}
+	})
 }
 
 // vaultCreated is create's JSON answer: the committed tx and the new id.
