@@ -122,15 +122,12 @@ func runAgentDeploy(ctx context.Context, g *globals, af *agentFlags, f *deployFl
 	if err != nil {
 		return fmt.Errorf("--price: %w", err)
 	}
-	key, c, err := g.signer(af.from)
+	up, err := g.uploadCode(ctx, af.from, code)
 	if err != nil {
 		return err
 	}
-	hash, _, err := c.UploadCode(ctx, key, code)
-	if err != nil {
-		return err
-	}
-	id, res, err := c.DeployAgent(ctx, key, hash, cl, pol, amount)
+	hash := up.hash
+	id, res, err := up.client.DeployAgent(ctx, up.key, hash, cl, pol, amount)
 	if err != nil {
 		return err
 	}
@@ -159,15 +156,12 @@ func runAgentUpgrade(ctx context.Context, g *globals, from string, args []string
 	if err != nil {
 		return err
 	}
-	key, c, err := g.signer(from)
+	up, err := g.uploadCode(ctx, from, code)
 	if err != nil {
 		return err
 	}
-	hash, _, err := c.UploadCode(ctx, key, code)
-	if err != nil {
-		return err
-	}
-	res, err := c.Send(ctx, key, pha.Amount{}, "", &agents.MsgUpgrade{Agent: id, Code: hash})
+	hash := up.hash
+	res, err := up.client.Send(ctx, up.key, pha.Amount{}, "", &agents.MsgUpgrade{Agent: id, Code: hash})
 	if err != nil {
 		return err
 	}

@@ -14,14 +14,12 @@ import (
 )
 
 func newClusterCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "cluster",
 		Short: "Create clusters of workers and manage their members",
-	}
-	var from string
-	cmd.PersistentFlags().StringVar(&from, "from", "", "key name or address that signs (the cluster owner)")
-	cmd.AddCommand(newClusterCreateCmd(g, &from), newClusterMemberCmd(g, &from, false), newClusterMemberCmd(g, &from, true))
-	return cmd
+	}, signsUsage+" (the cluster owner)", func(from *string) []*cobra.Command {
+		return []*cobra.Command{newClusterCreateCmd(g, from), newClusterMemberCmd(g, from, false), newClusterMemberCmd(g, from, true)}
+	})
 }
 
 func newClusterCreateCmd(g *globals, from *string) *cobra.Command {
@@ -60,20 +58,8 @@ func newClusterMemberCmd(g *globals, from *string, remove bool) *cobra.Command {
 }
 
 func newQueryClustersCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "clusters",
-		Short:   "List clusters: members, key epoch, public keys and which members hold the key",
-		Example: "  phala query clusters --output json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return queryPrint(cmd.Context(), g, (*client.Client).Clusters, func(w io.Writer, list *[]clusters.Cluster) {
-				if len(*list) == 0 {
-					fmt.Fprintln(w, "no clusters")
-				}
-				for _, cl := range *list {
-					fmt.Fprintf(w, "%x  owner %s  epoch %d  members %d  holding the key %d\n", []byte(cl.ID), cl.Owner, cl.Epoch, len(cl.Members), len(cl.Holders))
-				}
-			})
-		},
-	}
+	return newListCmd(g, "query", "clusters", "List clusters: members, key epoch, public keys and which members hold the key",
+		(*client.Client).Clusters, "no clusters", func(w io.Writer, cl clusters.Cluster) {
+			fmt.Fprintf(w, "%x  owner %s  epoch %d  members %d  holding the key %d\n", []byte(cl.ID), cl.Owner, cl.Epoch, len(cl.Members), len(cl.Holders))
+		})
 }

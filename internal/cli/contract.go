@@ -18,7 +18,7 @@ import (
 )
 
 func newContractCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "contract",
 		Short: "Upload, instantiate, command and query confidential contracts",
 		Long: `Confidential contracts are JavaScript or TypeScript modules that run inside the
@@ -27,18 +27,16 @@ machine before they are sent; only the caller can open the output. Queries go
 straight to a worker, signed by your key and sealed to the worker.
 
 See docs/contracts.md for the contract API and the examples in examples/contracts.`,
-	}
-	var from string
-	fromFlag(cmd.PersistentFlags(), &from)
-	cmd.AddCommand(
-		newContractUploadCmd(g, &from),
-		newContractInstantiateCmd(g, &from),
-		newContractExecCmd(g, &from),
-		newContractQueryCmd(g, &from),
-		newContractUpgradeCmd(g, &from),
-		newContractInfoCmd(g),
-	)
-	return cmd
+	}, signsUsage, func(from *string) []*cobra.Command {
+		return []*cobra.Command{
+			newContractUploadCmd(g, from),
+			newContractInstantiateCmd(g, from),
+			newContractExecCmd(g, from),
+			newContractQueryCmd(g, from),
+			newContractUpgradeCmd(g, from),
+			newContractInfoCmd(g),
+		}
+	})
 }
 
 // contractCall is what exec and query both start from: the contract, the
@@ -83,18 +81,37 @@ func runContractUpload(ctx context.Context, g *globals, from string, args []stri
 	if err != nil {
 		return err
 	}
-	key, c, err := g.signer(from)
+	up, err := g.uploadCode(ctx, from, code)
 	if err != nil {
 		return err
 	}
-	hash, res, err := c.UploadCode(ctx, key, code)
-	if err != nil {
-		return err
-	}
+	hash, res := up.hash, up.res
 	out := map[string]any{"code_hash": hex.EncodeToString(hash[:]), "size": len(code), "height": res.Height, "tx": res.Hash}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "code %x (%d bytes) stored in block %d\n", hash, len(code), res.Height)
 	})
+}
+
+// uploaded is code that a key stored on chain, with the key and the client
+// that stored it for the messages that use the code next.
+type uploaded struct {
+	key    ed25519.PrivateKey
+	client *client.Client
+	hash   [32]byte
+	res    *client.Committed
+}
+
+// uploadCode stores code on chain, signed by the key named by from.
+func (g *globals) uploadCode(ctx context.Context, from string, code []byte) (*uploaded, error) {
+	key, c, err := g.signer(from)
+	if err != nil {
+		return nil, err
+	}
+	hash, res, err := c.UploadCode(ctx, key, code)
+	if err != nil {
+		return nil, err
+	}
+	return &uploaded{key: key, client: c, hash: hash, res: res}, nil
 }
 
 // instantiateFlags are the flags of "phala contract instantiate".

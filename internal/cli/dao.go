@@ -152,21 +152,13 @@ func newDAOLockCmd(g *globals, from *string, unlock bool) *cobra.Command {
 }
 
 func newDAOTallyCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:   "tally PROPOSAL_ID",
 		Short: "Show a proposal and its tally (the live count while voting, the final one after)",
 		Example: `  phala gov tally 3
   phala gov tally 3 --output json`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseProposalID(args[0])
-			if err != nil {
-				return err
-			}
-			proposal := func(c *client.Client, ctx context.Context) (dao.Proposal, error) { return c.Proposal(ctx, id) }
-			return queryPrint(cmd.Context(), g, proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
-		},
-	}
+	}, parseProposalID, (*client.Client).Proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
 }
 
 // daoList is what "phala gov list" prints.
@@ -176,57 +168,36 @@ type daoList struct {
 }
 
 func newDAOListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
-		Short:   "List DAO proposals with their status, and the DAO's params",
-		Example: "  phala gov list --output json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDAOList(cmd.Context(), g)
-		},
-	}
+	return newShowCmd(g, "gov", "list", "List DAO proposals with their status, and the DAO's params", fetchDAOList, printDAOList)
 }
 
-func runDAOList(ctx context.Context, g *globals) error {
-	c, err := g.client()
-	if err != nil {
-		return err
-	}
+// fetchDAOList reads the DAO's params and every proposal.
+func fetchDAOList(c *client.Client, ctx context.Context) (daoList, error) {
 	var out daoList
+	var err error
 	if out.Params, err = c.DAOParams(ctx); err != nil {
-		return err
+		return daoList{}, err
 	}
 	if out.Proposals, err = c.Proposals(ctx); err != nil {
-		return err
+		return daoList{}, err
 	}
-	return g.print(out, func(w io.Writer) {
-		p := out.Params
-		fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
-			p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
-		if len(out.Proposals) == 0 {
-			fmt.Fprintln(w, "no proposals")
-		}
-		for _, pr := range out.Proposals {
-			printProposal(w, pr, false)
-		}
-	})
+	return out, nil
+}
+
+func printDAOList(w io.Writer, out *daoList) {
+	p := out.Params
+	fmt.Fprintf(w, "params: min deposit %s, voting %d blocks, quorum %d bps, threshold %d bps, enactment delay %d, unlock delay %d\n",
+		p.MinDeposit.PHA(), p.VotingPeriod, p.QuorumBps, p.ThresholdBps, p.EnactmentDelay, p.UnlockDelay)
+	printItems(w, out.Proposals, "no proposals", func(w io.Writer, pr dao.Proposal) { printProposal(w, pr, false) })
 }
 
 func newDAOWeightCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:     "weight ADDRESS",
 		Short:   "Show an account's voting weight: PHA locked in the DAO plus stake-pool value",
 		Example: "  phala gov weight phala1q...x",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			who, err := address.Parse(args[0])
-			if err != nil {
-				return err
-			}
-			weight := func(c *client.Client, ctx context.Context) (dao.Weight, error) { return c.VotingWeight(ctx, who) }
-			return queryPrint(cmd.Context(), g, weight, printWeight)
-		},
-	}
+	}, address.Parse, (*client.Client).VotingWeight, printWeight)
 }
 
 func printWeight(w io.Writer, wt *dao.Weight) {

@@ -157,7 +157,19 @@ export passphrase and the storage passphrase during an import.`,
 	return cmd
 }
 
+// keyringOpener opens the keyring that the keys commands manage.
 type keyringOpener func() (*keyring.Keyring, error)
+
+// runE is a cobra RunE that opens the keyring, then runs fn with it.
+func (open keyringOpener) runE(fn func(kr *keyring.Keyring, args []string) error) func(*cobra.Command, []string) error {
+	return func(_ *cobra.Command, args []string) error {
+		kr, err := open()
+		if err != nil {
+			return err
+		}
+		return fn(kr, args)
+	}
+}
 
 // printKeyInfo writes one key as JSON or as "field: value" lines.
 func printKeyInfo(g *globals, info keyring.Info, headline string) error {
@@ -193,11 +205,7 @@ mnemonic: back the key up with "phala keys export NAME".`,
   PHALA_KEYRING_PASSPHRASE=... phala keys add alice --output json
   phala keys add devkey --keyring-backend test`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := open()
-			if err != nil {
-				return err
-			}
+		RunE: open.runE(func(kr *keyring.Keyring, args []string) error {
 			warnTestKeyring(g, kr)
 			info, err := kr.Add(args[0])
 			if err != nil {
@@ -210,7 +218,7 @@ mnemonic: back the key up with "phala keys export NAME".`,
 				fmt.Fprintf(g.out, "Back it up with: phala keys export %s > %s.key\n", info.Name, info.Name)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -225,11 +233,7 @@ key (base64).`,
   phala keys list --output json
   phala keys list --keyring-backend test`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := open()
-			if err != nil {
-				return err
-			}
+		RunE: open.runE(func(kr *keyring.Keyring, args []string) error {
 			infos, err := kr.List()
 			if err != nil {
 				return err
@@ -246,7 +250,7 @@ key (base64).`,
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 }
 
@@ -263,11 +267,7 @@ use in scripts.`,
   phala keys show alice --address
   phala keys show alice --output json`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := open()
-			if err != nil {
-				return err
-			}
+		RunE: open.runE(func(kr *keyring.Keyring, args []string) error {
 			info, err := kr.Find(args[0])
 			if err != nil {
 				return err
@@ -277,7 +277,7 @@ use in scripts.`,
 				return nil
 			}
 			return printKeyInfo(g, info, "")
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&onlyAddress, "address", "a", false, "print only the address")
 	return cmd
@@ -295,18 +295,14 @@ control of the account, so keep them apart and safe.`,
 		Example: `  phala keys export alice > alice.key
   phala keys export devkey --keyring-backend test > devkey.key`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := open()
-			if err != nil {
-				return err
-			}
+		RunE: open.runE(func(kr *keyring.Keyring, args []string) error {
 			armor, err := kr.Export(args[0])
 			if err != nil {
 				return err
 			}
 			_, err = g.out.Write(armor)
 			return err
-		},
+		}),
 	}
 }
 
@@ -375,11 +371,7 @@ funds cannot be recovered afterwards.`,
 		Example: `  phala keys delete alice
   phala keys delete devkey --yes --keyring-backend test`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := open()
-			if err != nil {
-				return err
-			}
+		RunE: open.runE(func(kr *keyring.Keyring, args []string) error {
 			info, err := kr.Get(args[0])
 			if err != nil {
 				return err
@@ -404,7 +396,7 @@ funds cannot be recovered afterwards.`,
 			return g.print(out, func(w io.Writer) {
 				fmt.Fprintf(w, "Deleted key %q (%s).\n", info.Name, info.Address)
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking for confirmation")
 	return cmd

@@ -15,15 +15,8 @@ import (
 )
 
 func newQueryKeysCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "keys",
-		Short:   "Show the key hierarchy: master-key generation, gatekeepers and their bonds, rotation state and cluster epochs",
-		Example: "  phala query keys --output json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runQueryKeys(cmd.Context(), g)
-		},
-	}
+	return newShowCmd(g, "query", "keys", "Show the key hierarchy: master-key generation, gatekeepers and their bonds, rotation state and cluster epochs",
+		fetchKeys, printKeys)
 }
 
 // clusterEpoch is a cluster's line in "phala query keys".
@@ -41,24 +34,21 @@ type keysView struct {
 	Clusters []clusterEpoch `json:"cluster_epochs"`
 }
 
-func runQueryKeys(ctx context.Context, g *globals) error {
-	c, err := g.client()
-	if err != nil {
-		return err
-	}
+// fetchKeys reads the key hierarchy and every cluster's key epoch.
+func fetchKeys(c *client.Client, ctx context.Context) (keysView, error) {
 	st, err := c.KeyState(ctx)
 	if err != nil {
-		return err
+		return keysView{}, err
 	}
 	cls, err := c.Clusters(ctx)
 	if err != nil {
-		return err
+		return keysView{}, err
 	}
 	out := keysView{State: st, Clusters: []clusterEpoch{}}
 	for _, cl := range cls {
 		out.Clusters = append(out.Clusters, clusterEpoch{cl.ID, cl.Epoch, cl.Generation, len(cl.Members), len(cl.Holders)})
 	}
-	return g.print(out, func(w io.Writer) { printKeys(w, &out) })
+	return out, nil
 }
 
 func printKeys(w io.Writer, out *keysView) {
@@ -213,13 +203,9 @@ func runGatekeeperBond(ctx context.Context, g *globals, f *bondFlags, args []str
 	if f.from == "" {
 		return fmt.Errorf("--from is required: the key of the gatekeeper's operator")
 	}
-	kr, err := g.openKeyring()
+	kr, info, err := g.findKey(f.from, "--from")
 	if err != nil {
 		return err
-	}
-	info, err := kr.Find(f.from)
-	if err != nil {
-		return fmt.Errorf("--from: %w", err)
 	}
 	q := fmt.Sprintf("Bond %s from %s (%s) to gatekeeper %s?", amount.PHA(), info.Name, info.Address, id)
 	extra := ""

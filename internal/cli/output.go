@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -58,6 +60,46 @@ func queryPrint[T any](ctx context.Context, g *globals, fetch func(*client.Clien
 	return g.print(v, func(w io.Writer) { text(w, &v) })
 }
 
+// newFetchCmd completes cmd (its name, help and argument count) into a
+// read-only command that prints what fetch reads, as queryPrint does.
+func newFetchCmd[T any](g *globals, cmd *cobra.Command, fetch func(*client.Client, context.Context) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return queryPrint(cmd.Context(), g, fetch, text)
+	}
+	return cmd
+}
+
+// newShowCmd is "phala PARENT USE", a read-only command of no arguments
+// whose example asks for JSON; it prints what fetch reads.
+func newShowCmd[T any](g *globals, parent, use, short string, fetch func(*client.Client, context.Context) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	return newFetchCmd(g, &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: "  phala " + parent + " " + use + " --output json",
+		Args:    cobra.NoArgs,
+	}, fetch, text)
+}
+
+// newListCmd is a newShowCmd that prints a list: one line per item, or
+// none for an empty list.
+func newListCmd[T any](g *globals, parent, use, short string, fetch func(*client.Client, context.Context) ([]T, error), none string, line func(io.Writer, T)) *cobra.Command {
+	return newShowCmd(g, parent, use, short, fetch, func(w io.Writer, list *[]T) { printItems(w, *list, none, line) })
+}
+
+// newFetchByCmd completes cmd into a read-only command of one argument: it
+// reads the argument with parse before it connects, then prints what fetch
+// reads for it, as queryPrint does.
+func newFetchByCmd[A, T any](g *globals, cmd *cobra.Command, parse func(string) (A, error), fetch func(*client.Client, context.Context, A) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		a, err := parse(args[0])
+		if err != nil {
+			return err
+		}
+		return queryPrint(cmd.Context(), g, func(c *client.Client, ctx context.Context) (T, error) { return fetch(c, ctx, a) }, text)
+	}
+	return cmd
+}
+
 // printList queries path for a JSON list and prints it as printListOf does.
 func printList[T any](ctx context.Context, g *globals, c *client.Client, path, none string, line func(io.Writer, T)) error {
 	return printListOf(ctx, g, c, func(c *client.Client, ctx context.Context) ([]T, error) {
@@ -75,14 +117,18 @@ func printListOf[T any](ctx context.Context, g *globals, c *client.Client, fetch
 	if err != nil {
 		return err
 	}
-	return g.print(list, func(w io.Writer) {
-		if len(list) == 0 && none != "" {
-			fmt.Fprintln(w, none)
-		}
-		for _, item := range list {
-			line(w, item)
-		}
-	})
+	return g.print(list, func(w io.Writer) { printItems(w, list, none, line) })
+}
+
+// printItems writes one line per item, or none (if not empty) for an empty
+// list.
+func printItems[T any](w io.Writer, list []T, none string, line func(io.Writer, T)) {
+	if len(list) == 0 && none != "" {
+		fmt.Fprintln(w, none)
+	}
+	for _, item := range list {
+		line(w, item)
+	}
 }
 
 // withField is v's JSON object with one more field.

@@ -9,14 +9,13 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 )
 
 func newPoolCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "pool",
 		Short: "Stake pools: create one, add workers, start them computing, contribute and withdraw",
 		Long: `A stake pool's owner adds registered workers it operates and starts them
@@ -25,24 +24,22 @@ pool's share price (value / shares). Computing rewards raise the price after
 the owner's commission, which is paid to the owner in PHA. A withdrawal is
 paid from free stake at once or waits in the pool's queue; one that waits past
 the grace period (7 days) stops the pool's workers to free their stake.`,
-	}
-	var from string
-	fromFlag(cmd.PersistentFlags(), &from)
-	cmd.AddCommand(
-		newPoolCreateCmd(g, &from),
-		newPoolWorkerCmd(g, &from, "add-worker", "Add a registered worker operated by the pool owner to the pool",
-			"  phala pool add-worker 1 5f1c...e2 --from alice",
-			func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgAddWorker{Pool: p, Worker: w} }),
-		newPoolWorkerCmd(g, &from, "remove-worker", "Take a worker that is not computing out of the pool",
-			"  phala pool remove-worker 1 5f1c...e2 --from alice",
-			func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: p, Worker: w} }),
-		newPoolStartCmd(g, &from),
-		newPoolStopCmd(g, &from),
-		newPoolContributeCmd(g, &from),
-		newPoolWithdrawCmd(g, &from),
-		newPoolInfoCmd(g),
-	)
-	return cmd
+	}, signsUsage, func(from *string) []*cobra.Command {
+		return []*cobra.Command{
+			newPoolCreateCmd(g, from),
+			newPoolWorkerCmd(g, from, "add-worker", "Add a registered worker operated by the pool owner to the pool",
+				"  phala pool add-worker 1 5f1c...e2 --from alice",
+				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgAddWorker{Pool: p, Worker: w} }),
+			newPoolWorkerCmd(g, from, "remove-worker", "Take a worker that is not computing out of the pool",
+				"  phala pool remove-worker 1 5f1c...e2 --from alice",
+				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: p, Worker: w} }),
+			newPoolStartCmd(g, from),
+			newPoolStopCmd(g, from),
+			newPoolContributeCmd(g, from),
+			newPoolWithdrawCmd(g, from),
+			newPoolInfoCmd(g),
+		}
+	})
 }
 
 // poolCreated is create's JSON answer: the committed tx and the new id.
@@ -51,18 +48,26 @@ type poolCreated struct {
 	Pool string `json:"pool"`
 }
 
+// poolKind is what the pool commands that trade shares need of a pool.
+func poolKind() *shareKind {
+	return &shareKind{
+		what: "pool", parseID: parsePool, sharesPath: stakepool.SharesPath,
+		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: id, Shares: shares} },
+		queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
+		paid:         poolPaid,
+		createdEvent: stakepool.EventCreated, createdAttr: stakepool.AttrPool,
+		created: func(res *client.Committed, id string) any { return poolCreated{Committed: res, Pool: id} },
+	}
+}
+
 func newPoolCreateCmd(g *globals, from *string) *cobra.Command {
-	return newCreateCmd(g, from, "pool", &cobra.Command{
+	return newCreateCmd(g, from, poolKind(), &cobra.Command{
 		Use:     "create",
 		Short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
 		Example: "  phala pool create --commission 10 --from alice --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
 	}, "owner's commission in percent, up to two decimals (e.g. 12.5)",
-		func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} },
-		func(res *client.Committed) (string, any) {
-			id, _ := res.Attr(stakepool.EventCreated, stakepool.AttrPool)
-			return id, poolCreated{Committed: res, Pool: id}
-		})
+		func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} })
 }
 
 // newPoolWorkerCmd is a "POOL WORKER_ID" command that sends msg(pool, worker).
@@ -135,29 +140,18 @@ func newPoolContributeCmd(g *globals, from *string) *cobra.Command {
 }
 
 func newPoolWithdrawCmd(g *globals, from *string) *cobra.Command {
-	return &cobra.Command{
+	return newWithdrawCmd(g, from, &cobra.Command{
 		Use:   "withdraw POOL SHARES|all",
 		Short: "Redeem shares: paid from free stake now, the rest waits in the pool's withdrawal queue",
 		Example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
   phala pool withdraw 1 all --from bob`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPoolWithdraw(cmd.Context(), g, *from, args)
-		},
-	}
+	}, poolKind())
 }
 
-func runPoolWithdraw(ctx context.Context, g *globals, from string, args []string) error {
-	pool, err := parsePool(args[0])
-	if err != nil {
-		return err
-	}
-	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
-		return stakepool.SharesPath(pool, who), fmt.Sprintf("%s holds no shares of pool %d", who, pool)
-	}, func(shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: pool, Shares: shares} })
-	if err != nil {
-		return err
-	}
+// poolPaid is the text of what a pool withdrawal paid at once: the last
+// withdrawal event's amount.
+func poolPaid(res *client.Committed) string {
 	paid := "0"
 	for _, e := range res.Events {
 		if e.Type != stakepool.EventWithdrawal {
@@ -169,11 +163,8 @@ func runPoolWithdraw(ctx context.Context, g *globals, from string, args []string
 			}
 		}
 	}
-	queued, waits := res.Attr(stakepool.EventWithdrawalQueued, stakepool.AttrShares)
-	return g.print(res, func(w io.Writer) {
-		amount, _ := pha.Parse(paid)
-		printQueued(w, res, ": paid "+amount.PHA()+" now", queued, waits, "pool", pool)
-	})
+	amount, _ := pha.Parse(paid)
+	return ": paid " + amount.PHA() + " now"
 }
 
 func newPoolInfoCmd(g *globals) *cobra.Command {
@@ -190,9 +181,8 @@ func newPoolInfoCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",
 				p.ID, p.Owner, percent(p.CommissionBps), p.Value.PHA(), p.Price, p.WorkerCount)
 		},
-		parseID:     parsePool,
+		kind:        poolKind(),
 		recordPath:  stakepool.PoolPath,
-		sharesPath:  stakepool.SharesPath,
 		printRecord: printPool,
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -79,26 +80,13 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 }
 
 func newQuerySupplyCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "supply",
-		Short:   "Show the total, treasury, subsidy-pool, staked and circulating PHA",
-		Example: "  phala query supply --output json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			s, err := c.Supply(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return g.print(s, func(w io.Writer) {
-				fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
-					s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
-			})
-		},
-	}
+	return newShowCmd(g, "query", "supply", "Show the total, treasury, subsidy-pool, staked and circulating PHA",
+		(*client.Client).Supply, printSupply)
+}
+
+func printSupply(w io.Writer, s *balances.SupplyResponse) {
+	fmt.Fprintf(w, "total:               %s\ntreasury:            %s\ncomputation subsidy: %s\nstaked:              %s\ncirculating:         %s\n",
+		s.Total.PHA(), s.Treasury.PHA(), s.Subsidy.PHA(), s.Staked.PHA(), s.Circulating.PHA())
 }
 
 // txView is how a transaction prints.
@@ -116,43 +104,47 @@ type txView struct {
 }
 
 func newQueryTxCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:     "tx HASH",
 		Short:   "Show a committed transaction and its result",
 		Example: "  phala query tx 3F2A...E1 --output json",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			hash, err := hex.DecodeString(strings.TrimPrefix(args[0], "0x"))
-			if err != nil || len(hash) != 32 {
-				return fmt.Errorf("tx hash must be 64 hex characters, got %q", args[0])
-			}
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			res, err := c.RPC.Tx(cmd.Context(), hash, false)
-			if err != nil {
-				return fmt.Errorf("look up tx %X: %w", hash, err)
-			}
-			reg := txRegistry()
-			v := txView{Hash: fmt.Sprintf("%X", hash), Height: res.Height, Code: res.TxResult.Code, Space: res.TxResult.Codespace, Log: res.TxResult.Log}
-			if t, err := tx.Decode(reg, res.Tx); err == nil {
-				v.Sender, v.Nonce, v.Fee, v.Memo = t.Sender().String(), t.Nonce, t.Fee.PHA(), t.Memo
-				for _, m := range t.Msgs {
-					v.Msgs = append(v.Msgs, describeMsg(m))
-				}
-			}
-			return g.print(v, func(w io.Writer) {
-				status := "ok"
-				if v.Code != 0 {
-					status = fmt.Sprintf("failed (%s/%d): %s", v.Space, v.Code, v.Log)
-				}
-				fmt.Fprintf(w, "hash:   %s\nheight: %d\nresult: %s\nsender: %s\nnonce:  %d\nfee:    %s\n", v.Hash, v.Height, status, v.Sender, v.Nonce, v.Fee)
-				for _, m := range v.Msgs {
-					fmt.Fprintf(w, "msg:    %s\n", m)
-				}
-			})
-		},
+	}, parseTxHash, fetchTx, printTx)
+}
+
+// parseTxHash reads a transaction hash: 64 hex characters, 0x or not.
+func parseTxHash(s string) ([]byte, error) {
+	hash, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
+	if err != nil || len(hash) != 32 {
+		return nil, fmt.Errorf("tx hash must be 64 hex characters, got %q", s)
+	}
+	return hash, nil
+}
+
+// fetchTx looks a committed transaction up by hash and decodes it.
+func fetchTx(c *client.Client, ctx context.Context, hash []byte) (txView, error) {
+	res, err := c.RPC.Tx(ctx, hash, false)
+	if err != nil {
+		return txView{}, fmt.Errorf("look up tx %X: %w", hash, err)
+	}
+	v := txView{Hash: fmt.Sprintf("%X", hash), Height: res.Height, Code: res.TxResult.Code, Space: res.TxResult.Codespace, Log: res.TxResult.Log}
+	if t, err := tx.Decode(txRegistry(), res.Tx); err == nil {
+		v.Sender, v.Nonce, v.Fee, v.Memo = t.Sender().String(), t.Nonce, t.Fee.PHA(), t.Memo
+		for _, m := range t.Msgs {
+			v.Msgs = append(v.Msgs, describeMsg(m))
+		}
+	}
+	return v, nil
+}
+
+func printTx(w io.Writer, v *txView) {
+	status := "ok"
+	if v.Code != 0 {
+		status = fmt.Sprintf("failed (%s/%d): %s", v.Space, v.Code, v.Log)
+	}
+	fmt.Fprintf(w, "hash:   %s\nheight: %d\nresult: %s\nsender: %s\nnonce:  %d\nfee:    %s\n", v.Hash, v.Height, status, v.Sender, v.Nonce, v.Fee)
+	for _, m := range v.Msgs {
+		fmt.Fprintf(w, "msg:    %s\n", m)
 	}
 }
 
@@ -211,40 +203,20 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 }
 
 func newQueryWorkersCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "workers",
-		Short:   "List registered TEE workers",
-		Example: "  phala query workers --output json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return queryPrint(cmd.Context(), g, (*client.Client).Workers, func(w io.Writer, ws *[]registry.Worker) {
-				if len(*ws) == 0 {
-					fmt.Fprintln(w, "no workers registered")
-				}
-				for _, wk := range *ws {
-					fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
-				}
-			})
-		},
-	}
+	return newListCmd(g, "query", "workers", "List registered TEE workers", (*client.Client).Workers, "no workers registered",
+		func(w io.Writer, wk registry.Worker) {
+			fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
+		})
 }
 
 func newQueryWorkerCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchByCmd(g, &cobra.Command{
 		Use:     "worker ID",
 		Short:   "Show one worker's record: keys, TEE, measurement, benchmark, endpoint",
 		Example: "  phala query worker 5f1c...e2 --output json",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := registry.ParseWorkerID(args[0])
-			if err != nil {
-				return err
-			}
-			worker := func(c *client.Client, ctx context.Context) (registry.Worker, error) { return c.Worker(ctx, id) }
-			return queryPrint(cmd.Context(), g, worker, func(w io.Writer, wk *registry.Worker) {
-				fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
-					wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
-			})
-		},
-	}
+	}, registry.ParseWorkerID, (*client.Client).Worker, func(w io.Writer, wk *registry.Worker) {
+		fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
+			wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
+	})
 }

@@ -58,10 +58,22 @@ func (g *globals) reportf(format string) reportFunc {
 	}
 }
 
-// fromFlag registers --from, the signing key, with the usage most commands
-// give it.
+// signsUsage is the usage most commands give --from, the signing key.
+const signsUsage = "key name or address that signs"
+
+// fromFlag registers --from, the signing key, with signsUsage.
 func fromFlag(fs *pflag.FlagSet, from *string) {
-	fs.StringVar(from, "from", "", "key name or address that signs")
+	fs.StringVar(from, "from", "", signsUsage)
+}
+
+// newSignersCmd completes cmd into a group of the commands that subs
+// builds, which sign with the key that the group's --from (described by
+// usage) names.
+func newSignersCmd(cmd *cobra.Command, usage string, subs func(from *string) []*cobra.Command) *cobra.Command {
+	from := new(string)
+	cmd.PersistentFlags().StringVar(from, "from", "", usage)
+	cmd.AddCommand(subs(from)...)
+	return cmd
 }
 
 // keyFrom returns the private key of the keyring entry named (or
@@ -70,15 +82,25 @@ func (g *globals) keyFrom(from string) (ed25519.PrivateKey, error) {
 	if from == "" {
 		return nil, fmt.Errorf("--from is required")
 	}
-	kr, err := g.openKeyring()
+	kr, info, err := g.findKey(from, "--from")
 	if err != nil {
 		return nil, err
 	}
-	info, err := kr.Find(from)
-	if err != nil {
-		return nil, fmt.Errorf("--from: %w", err)
-	}
 	return kr.PrivKey(info.Name)
+}
+
+// findKey opens the keyring and finds the entry named (or addressed) by
+// name; flag, unless empty, names where name came from in the error.
+func (g *globals) findKey(name, flag string) (*keyring.Keyring, keyring.Info, error) {
+	kr, err := g.openKeyring()
+	if err != nil {
+		return nil, keyring.Info{}, err
+	}
+	info, err := kr.Find(name)
+	if err != nil && flag != "" {
+		err = fmt.Errorf("%s: %w", flag, err)
+	}
+	return kr, info, err
 }
 
 // signer returns the key named by from and a client of the node.

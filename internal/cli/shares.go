@@ -19,12 +19,9 @@ import (
 // This file holds what the stake-pool and vault commands share: both sell
 // shares at a price, queue withdrawals, and have an owner's commission.
 
-// newCreateCmd completes cmd into "pool create" or "vault create" (what
-// is "pool" or "vault"): it sends msg(--commission in basis points) and
-// prints the new id, which created reads from the result with the JSON
-// answer to print.
-func newCreateCmd(g *globals, from *string, what string, cmd *cobra.Command, usage string,
-	msg func(bps uint32) tx.Msg, created func(res *client.Committed) (id string, answer any)) *cobra.Command {
+// newCreateCmd completes cmd into "pool create" or "vault create" for kind
+// k: it sends msg(--commission in basis points) and prints the new id.
+func newCreateCmd(g *globals, from *string, k *shareKind, cmd *cobra.Command, usage string, msg func(bps uint32) tx.Msg) *cobra.Command {
 	var commission string
 	cmd = newSendCmd(g, from, cmd, func(context.Context, []string) (tx.Msg, error) {
 		bps, err := parsePercent(commission)
@@ -33,9 +30,9 @@ func newCreateCmd(g *globals, from *string, what string, cmd *cobra.Command, usa
 		}
 		return msg(bps), nil
 	}, func(res *client.Committed, _ []string) error {
-		id, answer := created(res)
-		return g.print(answer, func(w io.Writer) {
-			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", what, id, res.Height, what, id)
+		id, _ := res.Attr(k.createdEvent, k.createdAttr)
+		return g.print(k.created(res, id), func(w io.Writer) {
+			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", k.what, id, res.Height, k.what, id)
 		})
 	})
 	cmd.Flags().StringVar(&commission, "commission", "0", usage)
@@ -96,6 +93,52 @@ func printQueued(w io.Writer, res *client.Committed, paid, queued string, waits 
 	}
 }
 
+// shareKind is what the "pool" and "vault" commands that trade shares
+// differ by.
+type shareKind struct {
+	what       string // "pool" or "vault"
+	parseID    func(string) (uint64, error)
+	sharesPath func(id uint64, who address.Address) string
+	withdraw   func(id uint64, shares pha.Amount) tx.Msg
+	// queuedEvent and queuedAttr name the event attribute with the shares
+	// a withdrawal leaves queued.
+	queuedEvent, queuedAttr string
+	// paid, if not nil, is the text after the block of a withdrawal.
+	paid func(res *client.Committed) string
+	// createdEvent and createdAttr name the event attribute with a new id;
+	// created is create's JSON answer.
+	createdEvent, createdAttr string
+	created                   func(res *client.Committed, id string) any
+}
+
+// newWithdrawCmd completes cmd into "pool withdraw" or "vault withdraw"
+// for kind k: "ID SHARES|all", paid now or queued.
+func newWithdrawCmd(g *globals, from *string, cmd *cobra.Command, k *shareKind) *cobra.Command {
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return k.runWithdraw(cmd.Context(), g, *from, args)
+	}
+	return cmd
+}
+
+func (k *shareKind) runWithdraw(ctx context.Context, g *globals, from string, args []string) error {
+	id, err := k.parseID(args[0])
+	if err != nil {
+		return err
+	}
+	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
+		return k.sharesPath(id, who), fmt.Sprintf("%s holds no shares of %s %d", who, k.what, id)
+	}, func(shares pha.Amount) tx.Msg { return k.withdraw(id, shares) })
+	if err != nil {
+		return err
+	}
+	queued, waits := res.Attr(k.queuedEvent, k.queuedAttr)
+	paid := ""
+	if k.paid != nil {
+		paid = k.paid(res)
+	}
+	return g.print(res, func(w io.Writer) { printQueued(w, res, paid, queued, waits, k.what, id) })
+}
+
 // holding is what the text output shows of an account's shares in a pool
 // or a vault: the fields stakepool.SharesInfo and vault.SharesInfo share.
 type holding struct {
@@ -127,9 +170,8 @@ func holdingOf(v any) (holding, error) {
 type sharedInfo[L, R, S any] struct {
 	listPath, none string
 	line           func(io.Writer, L)
-	parseID        func(string) (uint64, error)
+	kind           *shareKind
 	recordPath     func(id uint64) string
-	sharesPath     func(id uint64, who address.Address) string
 	printRecord    func(io.Writer, *R)
 }
 
@@ -144,7 +186,7 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 	if len(args) == 0 {
 		return printList(ctx, g, c, si.listPath, si.none, si.line)
 	}
-	id, err := si.parseID(args[0])
+	id, err := si.kind.parseID(args[0])
 	if err != nil {
 		return err
 	}
@@ -160,7 +202,7 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 		return err
 	}
 	var s S
-	if _, err := c.Query(ctx, si.sharesPath(id, who), &s); err != nil {
+	if _, err := c.Query(ctx, si.kind.sharesPath(id, who), &s); err != nil {
 		return err
 	}
 	out, err := withField(rec, "account", s)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -22,30 +23,24 @@ type statusView struct {
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return newFetchCmd(g, &cobra.Command{
 		Use:     "status",
 		Short:   "Show a node's chain id, height and sync state",
 		Example: "  phala status --node http://127.0.0.1:26657 --output json",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client.New(g.node)
-			if err != nil {
-				return err
-			}
-			st, err := c.RPC.Status(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("status of %s: %w (is a node running there?)", g.node, err)
-			}
-			v := statusView{
-				ChainID: st.NodeInfo.Network, NodeID: string(st.NodeInfo.DefaultNodeID), Moniker: st.NodeInfo.Moniker,
-				Height: st.SyncInfo.LatestBlockHeight, BlockTime: st.SyncInfo.LatestBlockTime,
-				AppHash: st.SyncInfo.LatestAppHash.String(), CatchingUp: st.SyncInfo.CatchingUp,
-				VotingPower: st.ValidatorInfo.VotingPower,
-			}
-			return g.print(v, func(w io.Writer) {
-				fmt.Fprintf(w, "chain:       %s\nnode:        %s (%s)\nheight:      %d at %s\napp hash:    %s\ncatching up: %t\n",
-					v.ChainID, v.Moniker, v.NodeID, v.Height, v.BlockTime.Format(time.RFC3339), v.AppHash, v.CatchingUp)
-			})
-		},
-	}
+	}, func(c *client.Client, ctx context.Context) (statusView, error) {
+		st, err := c.RPC.Status(ctx)
+		if err != nil {
+			return statusView{}, fmt.Errorf("status of %s: %w (is a node running there?)", g.node, err)
+		}
+		return statusView{
+			ChainID: st.NodeInfo.Network, NodeID: string(st.NodeInfo.DefaultNodeID), Moniker: st.NodeInfo.Moniker,
+			Height: st.SyncInfo.LatestBlockHeight, BlockTime: st.SyncInfo.LatestBlockTime,
+			AppHash: st.SyncInfo.LatestAppHash.String(), CatchingUp: st.SyncInfo.CatchingUp,
+			VotingPower: st.ValidatorInfo.VotingPower,
+		}, nil
+	}, func(w io.Writer, v *statusView) {
+		fmt.Fprintf(w, "chain:       %s\nnode:        %s (%s)\nheight:      %d at %s\napp hash:    %s\ncatching up: %t\n",
+			v.ChainID, v.Moniker, v.NodeID, v.Height, v.BlockTime.Format(time.RFC3339), v.AppHash, v.CatchingUp)
+	})
 }

@@ -56,11 +56,7 @@ func runTransfer(ctx context.Context, g *globals, f *transferFlags, args []strin
 	if err != nil {
 		return err
 	}
-	kr, err := g.openKeyring()
-	if err != nil {
-		return err
-	}
-	from, err := kr.Find(args[0])
+	kr, from, err := g.findKey(args[0], "")
 	if err != nil {
 		return err
 	}

@@ -9,14 +9,13 @@ import (
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/modules/vault"
 	"github.com/phalanetwork/phala/pha"
 )
 
 func newVaultCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	return newSignersCmd(&cobra.Command{
 		Use:   "vault",
 		Short: "Vaults: deposit PHA, and the vault owner delegates it to stake pools",
 		Long: `A vault's holders deposit PHA for vault shares at the vault's share price
@@ -27,18 +26,16 @@ commission is paid in new vault shares on gains above the price's high-water
 mark. A withdrawal is paid from free PHA at once or waits in the vault's
 queue; one that waits past 3 × the pools' grace period makes the vault
 withdraw everything from its pools.`,
-	}
-	var from string
-	fromFlag(cmd.PersistentFlags(), &from)
-	cmd.AddCommand(
-		newVaultCreateCmd(g, &from),
-		newVaultDepositCmd(g, &from),
-		newVaultWithdrawCmd(g, &from),
-		newVaultDelegateCmd(g, &from),
-		newVaultUndelegateCmd(g, &from),
-		newVaultInfoCmd(g),
-	)
-	return cmd
+	}, signsUsage, func(from *string) []*cobra.Command {
+		return []*cobra.Command{
+			newVaultCreateCmd(g, from),
+			newVaultDepositCmd(g, from),
+			newVaultWithdrawCmd(g, from),
+			newVaultDelegateCmd(g, from),
+			newVaultUndelegateCmd(g, from),
+			newVaultInfoCmd(g),
+		}
+	})
 }
 
 // vaultCreated is create's JSON answer: the committed tx and the new id.
@@ -47,18 +44,25 @@ type vaultCreated struct {
 	Vault string `json:"vault"`
 }
 
+// vaultKind is what the vault commands that trade shares need of a vault.
+func vaultKind() *shareKind {
+	return &shareKind{
+		what: "vault", parseID: parseVault, sharesPath: vault.SharesPath,
+		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} },
+		queuedEvent: vault.EventWithdrawalQueued, queuedAttr: vault.AttrShares,
+		createdEvent: vault.EventCreated, createdAttr: vault.AttrVault,
+		created: func(res *client.Committed, id string) any { return vaultCreated{Committed: res, Vault: id} },
+	}
+}
+
 func newVaultCreateCmd(g *globals, from *string) *cobra.Command {
-	return newCreateCmd(g, from, "vault", &cobra.Command{
+	return newCreateCmd(g, from, vaultKind(), &cobra.Command{
 		Use:     "create",
 		Short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
 		Example: "  phala vault create --commission 5 --from alice --keyring-backend test --home ~/.phala/devnet",
 		Args:    cobra.NoArgs,
 	}, "owner's commission on gains in percent, up to two decimals",
-		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} },
-		func(res *client.Committed) (string, any) {
-			id, _ := res.Attr(vault.EventCreated, vault.AttrVault)
-			return id, vaultCreated{Committed: res, Vault: id}
-		})
+		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} })
 }
 
 func newVaultDepositCmd(g *globals, from *string) *cobra.Command {
@@ -74,31 +78,13 @@ func newVaultDepositCmd(g *globals, from *string) *cobra.Command {
 }
 
 func newVaultWithdrawCmd(g *globals, from *string) *cobra.Command {
-	return &cobra.Command{
+	return newWithdrawCmd(g, from, &cobra.Command{
 		Use:   "withdraw VAULT SHARES|all",
 		Short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
 		Example: `  phala vault withdraw 1 250.5 --from bob
   phala vault withdraw 1 all --from bob`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVaultWithdraw(cmd.Context(), g, *from, args)
-		},
-	}
-}
-
-func runVaultWithdraw(ctx context.Context, g *globals, from string, args []string) error {
-	id, err := parseVault(args[0])
-	if err != nil {
-		return err
-	}
-	res, err := g.sendWithdrawal(ctx, from, args[1], func(who address.Address) (string, string) {
-		return vault.SharesPath(id, who), fmt.Sprintf("%s holds no shares of vault %d", who, id)
-	}, func(shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} })
-	if err != nil {
-		return err
-	}
-	queued, waits := res.Attr(vault.EventWithdrawalQueued, vault.AttrShares)
-	return g.print(res, func(w io.Writer) { printQueued(w, res, "", queued, waits, "vault", id) })
+	}, vaultKind())
 }
 
 // parseVaultPool reads the VAULT POOL arguments.
@@ -172,9 +158,8 @@ func newVaultInfoCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
 				v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
 		},
-		parseID:     parseVault,
+		kind:        vaultKind(),
 		recordPath:  vault.VaultPath,
-		sharesPath:  vault.SharesPath,
 		printRecord: printVault,
 	})
 }

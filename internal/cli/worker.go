@@ -67,13 +67,9 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	if err != nil {
 		return err
 	}
-	kr, err := g.openKeyring()
+	kr, info, err := g.findKey(wf.operator, "--operator")
 	if err != nil {
 		return err
-	}
-	info, err := kr.Find(wf.operator)
-	if err != nil {
-		return fmt.Errorf("--operator: %w", err)
 	}
 	opKey, err := kr.PrivKey(info.Name)
 	if err != nil {
