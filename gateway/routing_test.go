@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -28,21 +29,9 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 		t.Skip("runs a devnet")
 	}
 	ctx := context.Background()
-	d, err := devnet.Start(ctx, devnet.Options{Home: t.TempDir(), BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: -1, GatewayAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
+	d, c, alice := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: -1})
 	for _, w := range d.Workers {
 		<-w.Registered()
-	}
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
 	}
 	outsider, member := d.Workers[0], d.Workers[1]
 	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
@@ -99,19 +88,7 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 		t.Skip("runs a devnet")
 	}
 	ctx := context.Background()
-	d, err := devnet.Start(ctx, devnet.Options{Home: t.TempDir(), BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, c, alice := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1, Cluster: true})
 	var list []clusters.Cluster
 	waitUntil(t, "both members to hold the cluster key", func() bool {
 		_, err := c.Query(ctx, "/clusters/list", &list)
@@ -234,4 +211,26 @@ func agentCalls(t *testing.T, endpoint string, agent [32]byte) int {
 		n += v
 	}
 	return n
+}
+
+// startDevnet runs a devnet with 100ms blocks and a gateway under a
+// temporary home, stopped when the test ends; it returns the devnet, a
+// client of its node and alice's key.
+func startDevnet(t *testing.T, opts devnet.Options) (*devnet.Devnet, *client.Client, ed25519.PrivateKey) {
+	t.Helper()
+	opts.Home, opts.BlockTime, opts.GatewayAddr = t.TempDir(), 100*time.Millisecond, "127.0.0.1:0"
+	d, err := devnet.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := d.Keyring.PrivKey("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, c, alice
 }
