@@ -571,16 +571,10 @@ func openDevAccounts(t *testing.T, home string) devAccounts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := kr.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := kr.Get("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, err := kr.Get("bob")
-	if err != nil {
+	key, keyErr := kr.PrivKey("alice")
+	alice, aliceErr := kr.Get("alice")
+	bob, bobErr := kr.Get("bob")
+	if err := errors.Join(keyErr, aliceErr, bobErr); err != nil {
 		t.Fatal(err)
 	}
 	return devAccounts{kr: kr, aliceKey: key, alice: alice.Address, bob: bob.Address}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -175,15 +176,25 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// gatewayGauge reads one unlabelled gauge from the gateway's metrics.
-func gatewayGauge(t *testing.T, base, name string) float64 {
+// metrics fetches the Prometheus text a server at base exposes.
+func metrics(t *testing.T, base string) []byte {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// gatewayGauge reads one unlabelled gauge from the gateway's metrics.
+func gatewayGauge(t *testing.T, base, name string) float64 {
+	t.Helper()
+	body := metrics(t, base)
 	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(body)
 	if m == nil {
 		t.Fatalf("the gateway's metrics lack %s", name)
@@ -195,15 +206,7 @@ func gatewayGauge(t *testing.T, base, name string) float64 {
 // agentCalls sums a worker's phala_worker_agent_calls_total for one agent.
 func agentCalls(t *testing.T, endpoint string, agent [32]byte) int {
 	t.Helper()
-	resp, err := http.Get(endpoint + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := metrics(t, endpoint)
 	re := regexp.MustCompile(fmt.Sprintf(`(?m)^phala_worker_agent_calls_total\{agent="%s",status="\d+"\} (\d+)$`, hex.EncodeToString(agent[:])))
 	n := 0
 	for _, m := range re.FindAllStringSubmatch(string(body), -1) {
@@ -224,12 +227,9 @@ func startDevnet(t *testing.T, opts devnet.Options) (*devnet.Devnet, *client.Cli
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
+	c, clientErr := client.New(d.RPCURL)
+	alice, keyErr := d.Keyring.PrivKey("alice")
+	if err := errors.Join(clientErr, keyErr); err != nil {
 		t.Fatal(err)
 	}
 	return d, c, alice
