@@ -6,6 +6,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -101,21 +102,11 @@ type Status struct {
 
 // Start opens the enclave and starts the worker's loop and HTTP server.
 func Start(ctx context.Context, o Options) (*Worker, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Poll == 0 {
-		o.Poll = 500 * time.Millisecond
-	}
-	if o.BenchmarkTime == 0 {
-		o.BenchmarkTime = time.Second
-	}
-	if o.BenchmarkEvery == 0 {
-		o.BenchmarkEvery = time.Hour
-	}
-	if o.Listen == "" {
-		o.Listen = "127.0.0.1:0"
-	}
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
+	o.Poll = cmp.Or(o.Poll, 500*time.Millisecond)
+	o.BenchmarkTime = cmp.Or(o.BenchmarkTime, time.Second)
+	o.BenchmarkEvery = cmp.Or(o.BenchmarkEvery, time.Hour)
+	o.Listen = cmp.Or(o.Listen, "127.0.0.1:0")
 	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis, time.Now)
 	if err != nil {
 		return nil, err
