@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/clusters"
 )
 
 // TestAgentCLI is the agent developer's path through the binary: init a
@@ -21,12 +19,9 @@ import (
 func TestAgentCLI(t *testing.T) {
 	model := testModel(t)
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms", "--llm-model", model)
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model)
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := []string{"--home", home, "--keyring-backend", "test", "--node", url, "--gateway", gw}
+	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 
 	proj := filepath.Join(t.TempDir(), "hello")
@@ -35,18 +30,11 @@ func TestAgentCLI(t *testing.T) {
 		t.Fatalf("agent dev --test:\n%s", out)
 	}
 
-	var cl []clusters.Cluster
-	waitFor(t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
-			return false, nil
-		}
-		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
-	}, dn)
+	cl := h.waitCluster(url, dn)
 	var dep struct {
 		Agent string `json:"agent"`
 	}
-	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", fmt.Sprintf("%x", []byte(cl[0].ID)),
+	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", fmt.Sprintf("%x", []byte(cl.ID)),
 		"--policy", "public", "--price", "0.5PHA", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %v %+v", err, dep)
 	}

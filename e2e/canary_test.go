@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,7 +23,6 @@ import (
 	"github.com/syndtr/goleveldb/leveldb/opt"
 
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
@@ -50,27 +48,20 @@ func TestCanaries(t *testing.T) {
 	}
 	secret, prompt, stateValue, command, query := canary("secret"), canary("prompt"), canary("state"), canary("command"), canary("query")
 
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms", "--llm-model", model, "--log-level", "debug")
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model, "--log-level", "debug")
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := []string{"--home", home, "--keyring-backend", "test", "--node", url, "--gateway", gw}
+	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	runNoGW := func(args ...string) string {
 		return h.mustRun(append(args, "--home", home, "--keyring-backend", "test", "--node", url)...)
 	}
 
-	var cl []clusters.Cluster
-	waitFor(t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &cl) == nil && len(cl) == 1 && len(cl[0].Holders) == 2, nil
-	}, dn)
-	clusterID := fmt.Sprintf("%x", []byte(cl[0].ID))
+	cl := h.waitCluster(url, dn)
+	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
 
 	// Capture from here, before any canary exists, the traffic of every
 	// port the devnet serves: its RPC, its gateway, its workers.
-	ports := []string{strconv.Itoa(port), gw[strings.LastIndex(gw, ":")+1:]}
+	ports := []string{url[strings.LastIndex(url, ":")+1:], gw[strings.LastIndex(gw, ":")+1:]}
 	var ws []registry.Worker
 	json.Unmarshal([]byte(h.mustRun("query", "workers", "--node", url, "--output", "json")), &ws)
 	for _, w := range ws {

@@ -3,13 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 )
 
@@ -19,21 +16,11 @@ import (
 // a signed query sealed to a worker, and the record.
 func TestContractCLI(t *testing.T) {
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms")
-	common := []string{"--home", home, "--keyring-backend", "test", "--node", url}
+	dn, home, url := h.startDevnet("--block-time", "200ms")
+	common := cliFlags(home, url)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 
-	var cl []clusters.Cluster
-	waitFor(t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
-			return false, nil
-		}
-		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
-	}, dn)
+	cl := h.waitCluster(url, dn)
 
 	var up struct {
 		CodeHash string `json:"code_hash"`
@@ -44,7 +31,7 @@ func TestContractCLI(t *testing.T) {
 	var inst struct {
 		Contract string `json:"contract"`
 	}
-	out := run("contract", "instantiate", up.CodeHash, "--cluster", fmt.Sprintf("%x", []byte(cl[0].ID)), "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
+	out := run("contract", "instantiate", up.CodeHash, "--cluster", fmt.Sprintf("%x", []byte(cl.ID)), "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
 	if err := json.Unmarshal([]byte(out), &inst); err != nil || len(inst.Contract) != 64 {
 		t.Fatalf("instantiate: %v %s", err, out)
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/devnet"
-	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -32,21 +31,10 @@ func TestCosmjsReadsBlocks(t *testing.T) {
 	url := dn.waitLine(reBannerRPC, 30*time.Second)[1]
 	c := newClient(t, url)
 
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := kr.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, err := kr.Get("bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc := openDevAccounts(t, home)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := c.Send(ctx, key, pha.Amount{}, "read by cosmjs", &balances.MsgTransfer{To: bob.Address, Amount: pha.Whole(1)})
+	res, err := c.Send(ctx, acc.aliceKey, pha.Amount{}, "read by cosmjs", &balances.MsgTransfer{To: acc.bob, Amount: pha.Whole(1)})
 	if err != nil {
 		t.Fatalf("transfer: %v", err)
 	}

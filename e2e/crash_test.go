@@ -38,13 +38,10 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 		t.Skip("skipped with -short")
 	}
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms",
+	dn, home, url := h.startDevnet("--block-time", "200ms",
 		"--workers", "1", "--gatekeepers", "1", "--cluster=false")
 	waitHeight(t, newClient(t, url), 2, 30*time.Second, dn)
-	kr := []string{"--home", home, "--keyring-backend", "test", "--node", url}
+	kr := cliFlags(home, url)
 
 	gw := dn.waitLine(reBannerGateway, 30*time.Second)[1]
 	// Fixed listen ports keep the endpoints the gateway routes to across

@@ -14,7 +14,6 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
-	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/tee"
@@ -68,12 +67,8 @@ func TestDevnetCLI(t *testing.T) {
 
 	// Its gatekeeper creates the master key: generation 0 with a public key.
 	waitFor(t, 20*time.Second-time.Since(started), "master key generation 0", func() (bool, error) {
-		var st keys.State
-		r := h.run("query", "keys", "--node", url, "--output", "json")
-		if r.code != 0 {
-			return false, fmt.Errorf("%s", r)
-		}
-		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		st, err := h.keyState(url)
+		if err != nil {
 			return false, err
 		}
 		return st.Generation != nil && st.Generation.Number == 0 && len(st.Generation.SignKey) == 32, nil
@@ -271,18 +266,23 @@ func blockHash(t *testing.T, c *client.Client, height int64) string {
 	return b.BlockID.Hash.String()
 }
 
+// mustAdd is a+b; it fails the test on overflow.
 func mustAdd(t *testing.T, a, b pha.Amount) pha.Amount {
 	t.Helper()
-	s, err := a.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return mustAmount(t, a.Add, b)
 }
 
+// mustSub is a-b; it fails the test below zero.
 func mustSub(t *testing.T, a, b pha.Amount) pha.Amount {
 	t.Helper()
-	s, err := a.Sub(b)
+	return mustAmount(t, a.Sub, b)
+}
+
+// mustAmount applies op (a method value such as a.Add) to b and fails the
+// test on its error.
+func mustAmount(t *testing.T, op func(pha.Amount) (pha.Amount, error), b pha.Amount) pha.Amount {
+	t.Helper()
+	s, err := op(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,18 +5,15 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -37,16 +34,13 @@ func TestExplorerInBrowser(t *testing.T) {
 	start := time.Now()
 
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "300ms")
+	dn, home, url := h.startDevnet("--block-time", "300ms")
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
 	ex := dn.waitLine(reBannerExplorer, 5*time.Second)[1]
 	if ex != gw+"/explorer/" {
 		t.Fatalf("banner explorer %s, gateway %s", ex, gw)
 	}
-	common := []string{"--home", home, "--keyring-backend", "test", "--node", url}
+	common := cliFlags(home, url)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	addrs := h.keyAddresses(home)
 
@@ -61,20 +55,13 @@ func TestExplorerInBrowser(t *testing.T) {
 	}
 
 	// An agent, with a sealed secret, called once and paid for.
-	var cl []clusters.Cluster
-	waitFor(t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
-			return false, nil
-		}
-		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
-	}, dn)
+	cl := h.waitCluster(url, dn)
 	proj := filepath.Join(t.TempDir(), "hello")
 	h.mustRun("agent", "init", proj)
 	var dep struct {
 		Agent string `json:"agent"`
 	}
-	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", hex.EncodeToString(cl[0].ID),
+	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", hex.EncodeToString(cl.ID),
 		"--policy", "public", "--price", "0.25PHA", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %v %+v", err, dep)
 	}
@@ -117,7 +104,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	// Every API answer, before the browser looks: no sealed bytes.
 	forbidden := []string{canary, sealed[:64], sealed[len(sealed)-64:]}
 	for _, p := range []string{"status", "blocks", "txs?limit=100", "tx/" + sent.Hash, "account/" + addrs["alice"], "account/" + addrs["bob"],
-		"workers", "worker/" + worker.ID.String(), "keys", "clusters", "cluster/" + hex.EncodeToString(cl[0].ID), "contracts", "agents",
+		"workers", "worker/" + worker.ID.String(), "keys", "clusters", "cluster/" + hex.EncodeToString(cl.ID), "contracts", "agents",
 		"agent/" + dep.Agent, "contract/" + dep.Agent, "supply"} {
 		code, body := httpGet(t, ex+"api/"+p)
 		if code != http.StatusOK {

@@ -54,27 +54,17 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 	}
 	began := time.Now()
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	c := newClient(t, url)
 	// Two in-process workers: worker0 is the genesis gatekeeper, worker1
 	// the cluster's member.
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms",
+	dn, home, url := h.startDevnet("--block-time", "200ms",
 		"--workers", "2", "--gatekeepers", "1", "--cluster=false")
+	c := newClient(t, url)
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
 	waitHeight(t, c, 2, 30*time.Second, dn)
-	kr := []string{"--home", home, "--keyring-backend", "test", "--node", url}
+	kr := cliFlags(home, url)
 	cli := func(args ...string) []string { return append(args, kr...) }
 
-	keyState := func() (keys.State, error) {
-		var st keys.State
-		r := h.run("query", "keys", "--node", url, "--output", "json")
-		if r.code != 0 {
-			return st, fmt.Errorf("%s", r)
-		}
-		return st, json.Unmarshal([]byte(r.stdout), &st)
-	}
+	keyState := func() (keys.State, error) { return h.keyState(url) }
 	cluster := func() clusters.Cluster {
 		var cl []clusters.Cluster
 		h.mustRunJSON(&cl, "query", "clusters", "--node", url)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +21,10 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -469,4 +475,107 @@ func freePortRange(t *testing.T, n int) int {
 	}
 	t.Fatalf("found no %d consecutive free ports", n)
 	return 0
+}
+
+// startDevnet runs `phala devnet args...` under a fresh temporary home with
+// its RPC on a free port; it returns the process, the home and the RPC URL.
+func (h *harness) startDevnet(args ...string) (dn *proc, home, url string) {
+	h.t.Helper()
+	home = filepath.Join(h.t.TempDir(), "devnet")
+	port := freePort(h.t)
+	dn = h.start("devnet", append([]string{"devnet", "--home", home, "--rpc-port", strconv.Itoa(port)}, args...)...)
+	return dn, home, fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// cliFlags point a command at a devnet's test keyring under home and its
+// node at url.
+func cliFlags(home, url string) []string {
+	return []string{"--home", home, "--keyring-backend", "test", "--node", url}
+}
+
+// waitCluster waits until the devnet's one cluster has both its members
+// holding its key, and returns it.
+func (h *harness) waitCluster(url string, dn *proc) clusters.Cluster {
+	h.t.Helper()
+	var cl []clusters.Cluster
+	waitFor(h.t, 60*time.Second, "the devnet cluster's members to hold its key", func() (bool, error) {
+		r := h.run("query", "clusters", "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
+			return false, nil
+		}
+		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
+	}, dn)
+	return cl[0]
+}
+
+// keyState reads the chain's master-key state with `phala query keys`.
+func (h *harness) keyState(url string) (keys.State, error) {
+	var st keys.State
+	r := h.run("query", "keys", "--node", url, "--output", "json")
+	if r.code != 0 {
+		return st, fmt.Errorf("%s", r)
+	}
+	return st, json.Unmarshal([]byte(r.stdout), &st)
+}
+
+// testnet is a network written by `phala testnet`: its validators' homes,
+// RPC URLs and clients, and the first of its ports.
+type testnet struct {
+	base    int
+	homes   []string
+	urls    []string
+	clients []*client.Client
+}
+
+// initTestnet writes an n-validator network with blocks every blockTime
+// into a temporary directory, on free ports.
+func (h *harness) initTestnet(n int, blockTime string) *testnet {
+	h.t.Helper()
+	dir := filepath.Join(h.t.TempDir(), "net")
+	tn := &testnet{base: freePortRange(h.t, 3*n)}
+	h.mustRun("testnet", "--validators", strconv.Itoa(n), "--output", dir, "--starting-port", strconv.Itoa(tn.base), "--block-time", blockTime)
+	for i := range n {
+		tn.homes = append(tn.homes, filepath.Join(dir, fmt.Sprintf("node%d", i)))
+		tn.urls = append(tn.urls, fmt.Sprintf("http://127.0.0.1:%d", tn.base+2*i+1))
+		tn.clients = append(tn.clients, newClient(h.t, tn.urls[i]))
+	}
+	return tn
+}
+
+// startNodes starts `phala node` for every validator and waits until each
+// is at height 3.
+func (h *harness) startNodes(tn *testnet) []*proc {
+	h.t.Helper()
+	nodes := make([]*proc, len(tn.homes))
+	for i, home := range tn.homes {
+		nodes[i] = h.start(fmt.Sprintf("node%d", i), "node", "--home", home)
+	}
+	for _, c := range tn.clients {
+		waitHeight(h.t, c, 3, 60*time.Second, nodes...)
+	}
+	return nodes
+}
+
+// devAccounts are the test keyring under a devnet's or validator's home,
+// alice's key, and the addresses of alice and bob.
+type devAccounts struct {
+	kr         *keyring.Keyring
+	aliceKey   ed25519.PrivateKey
+	alice, bob address.Address
+}
+
+// openDevAccounts opens the test keyring under home.
+func openDevAccounts(t *testing.T, home string) devAccounts {
+	t.Helper()
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, keyErr := kr.PrivKey("alice")
+	alice, aliceErr := kr.Get("alice")
+	bob, bobErr := kr.Get("bob")
+	if err := errors.Join(keyErr, aliceErr, bobErr); err != nil {
+		t.Fatal(err)
+	}
+	return devAccounts{kr: kr, aliceKey: key, alice: alice.Address, bob: bob.Address}
 }

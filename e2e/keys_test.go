@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -26,19 +23,9 @@ func TestKeyRotationCLI(t *testing.T) {
 		t.Skip("runs a devnet with three gatekeepers")
 	}
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	dn, home, url := h.startDevnet("--workers", "3", "--gatekeepers", "3", "--cluster=false", "--block-time", "300ms")
 	c := newClient(t, url)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--workers", "3", "--gatekeepers", "3", "--cluster=false", "--block-time", "300ms")
-	state := func() (keys.State, error) {
-		var st keys.State
-		r := h.run("query", "keys", "--node", url, "--output", "json")
-		if r.code != 0 {
-			return st, fmt.Errorf("%s", r)
-		}
-		return st, json.Unmarshal([]byte(r.stdout), &st)
-	}
+	state := func() (keys.State, error) { return h.keyState(url) }
 	waitFor(t, 30*time.Second, "generation 0 held by three gatekeepers", func() (bool, error) {
 		st, err := state()
 		return err == nil && st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[0].Holds && st.Gatekeepers[1].Holds && st.Gatekeepers[2].Holds, err

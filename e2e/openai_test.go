@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,12 +35,9 @@ func TestOpenAIClientsThroughGateway(t *testing.T) {
 	nodeBin := ensureJSDeps(t)
 	model := testModel(t)
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--block-time", "200ms", "--llm-model", model)
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model)
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := []string{"--home", home, "--keyring-backend", "test", "--node", url}
+	common := cliFlags(home, url)
 	key := strings.TrimSpace(h.mustRun(append([]string{"agent", "apikey", "create", "--from", "bob"}, common...)...))
 	if !strings.HasPrefix(key, "phk-") {
 		t.Fatalf("api key %q", key)

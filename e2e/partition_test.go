@@ -1,18 +1,13 @@
 package e2e
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/phalanetwork/phala/client"
 )
 
 // TestPartitionedValidatorCatchesUp runs a 4-validator network, cuts one
@@ -30,17 +25,9 @@ func TestPartitionedValidatorCatchesUp(t *testing.T) {
 		t.Skip("needs iptables and the right to change packet filters (root with NET_ADMIN)")
 	}
 	h := newHarness(t)
-	dir := filepath.Join(t.TempDir(), "net")
-	base := freePortRange(t, 12)
-	h.mustRun("testnet", "--validators", "4", "--output", dir, "--starting-port", strconv.Itoa(base), "--block-time", "300ms")
 	const n = 4
-	homes := make([]string, n)
-	clients := make([]*client.Client, n)
-	nodes := make([]*proc, n)
-	for i := range n {
-		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
-		clients[i] = newClient(t, fmt.Sprintf("http://127.0.0.1:%d", base+2*i+1))
-	}
+	tn := h.initTestnet(n, "300ms")
+	homes, clients, base := tn.homes, tn.clients, tn.base
 	// node3 dials no one and learns no addresses: the others dial it, so
 	// its p2p port carries every connection it has.
 	cfgPath := filepath.Join(homes[3], "config", "config.toml")
@@ -53,12 +40,7 @@ func TestPartitionedValidatorCatchesUp(t *testing.T) {
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
-		nodes[i] = h.start(fmt.Sprintf("node%d", i), "node", "--home", homes[i])
-	}
-	for i := range n {
-		waitHeight(t, clients[i], 3, 60*time.Second, nodes...)
-	}
+	nodes := h.startNodes(tn)
 
 	port := strconv.Itoa(base + 6) // node3's p2p port
 	rules := [][]string{{"INPUT", "-p", "tcp", "--dport", port, "-j", "DROP"}, {"INPUT", "-p", "tcp", "--sport", port, "-j", "DROP"}}
@@ -92,21 +74,7 @@ func TestPartitionedValidatorCatchesUp(t *testing.T) {
 	heal()
 	target := maxHeight(t, clients[:3])
 	waitHeight(t, clients[3], target+2, 120*time.Second, nodes...)
-	heights := make([]int64, n)
-	for i, c := range clients {
-		heights[i] = mustHeight(t, c)
-	}
-	hh := slices.Min(heights) - 1
-	var refApp, refBlock []byte
-	for i, c := range clients {
-		app, blk := appHashAfter(t, c, hh)
-		if i == 0 {
-			refApp, refBlock = app, blk
-			continue
-		}
-		if !bytes.Equal(app, refApp) || !bytes.Equal(blk, refBlock) {
-			t.Fatalf("node%d disagrees at height %d after healing", i, hh)
-		}
-	}
+	hh, _ := commonHeight(t, clients)
+	refApp, _ := agreeAt(t, clients, hh)
 	t.Logf("after healing all four agree on block %d and its app hash %X", hh, refApp)
 }

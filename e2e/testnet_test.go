@@ -7,9 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -30,43 +28,15 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 		t.Skip("skipped with -short: runs a 4-validator network for about half a minute")
 	}
 	h := newHarness(t)
-	dir := filepath.Join(t.TempDir(), "net")
-	base := freePortRange(t, 12)
-	h.mustRun("testnet", "--validators", "4", "--output", dir, "--starting-port", strconv.Itoa(base), "--block-time", "500ms")
-
 	const n = 4
-	nodes := make([]*proc, n)
-	clients := make([]*client.Client, n)
-	homes := make([]string, n)
-	urls := make([]string, n)
-	for i := range n {
-		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
-		urls[i] = fmt.Sprintf("http://127.0.0.1:%d", base+2*i+1)
-		clients[i] = newClient(t, urls[i])
-		nodes[i] = h.start(fmt.Sprintf("node%d", i), "node", "--home", homes[i])
-	}
-	for i := range n {
-		waitHeight(t, clients[i], 3, 60*time.Second, nodes...)
-	}
+	tn := h.initTestnet(n, "500ms")
+	nodes := h.startNodes(tn)
+	homes, urls, clients := tn.homes, tn.urls, tn.clients
 	t.Logf("all %d validators at height 3", n)
 
-	kr, err := keyring.Open(homes[0], keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aliceKey, err := kr.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aliceInfo, err := kr.Get("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bobInfo, err := kr.Get("bob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, bob := aliceInfo.Address.String(), bobInfo.Address.String()
+	acc := openDevAccounts(t, homes[0])
+	kr, aliceKey := acc.kr, acc.aliceKey
+	alice, bob := acc.alice.String(), acc.bob.String()
 	alice0, bob0 := h.balance(urls[0], alice), h.balance(urls[0], bob)
 
 	// Transfers from alice to bob, each through the given node; sent and
@@ -81,12 +51,12 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 		waitFor(t, 30*time.Second, fmt.Sprintf("node%d to see alice's nonce %d", node, count), func() (bool, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			acct, err := clients[node].Account(ctx, aliceInfo.Address)
+			acct, err := clients[node].Account(ctx, acc.alice)
 			return err == nil && acct.Nonce >= count, err
 		}, nodes[node])
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		res, err := clients[node].Send(ctx, aliceKey, pha.Amount{}, "e2e", &balances.MsgTransfer{To: bobInfo.Address, Amount: amount})
+		res, err := clients[node].Send(ctx, aliceKey, pha.Amount{}, "e2e", &balances.MsgTransfer{To: acc.bob, Amount: amount})
 		if err != nil {
 			t.Fatalf("transfer %s through node%d: %v", amount.PHA(), node, err)
 		}
@@ -127,27 +97,12 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 
 	// All four agree on a recent block and the state after it: the app hash
 	// of height H is in the header of block H+1.
-	heights := make([]int64, n)
-	for i, c := range clients {
-		heights[i] = mustHeight(t, c)
-	}
 	// Block hh+1 is on every node and was committed after node3 restarted.
-	hh := slices.Min(heights) - 1
+	hh, heights := commonHeight(t, clients)
 	if hh < restartAt {
 		t.Fatalf("common height %d is below node3's restart height %d (heights %v)", hh, restartAt, heights)
 	}
-	var refApp, refBlock []byte
-	for i, c := range clients {
-		app, blk := appHashAfter(t, c, hh)
-		if i == 0 {
-			refApp, refBlock = app, blk
-			continue
-		}
-		if !bytes.Equal(app, refApp) || !bytes.Equal(blk, refBlock) {
-			t.Fatalf("node%d disagrees at height %d: block %X app hash %X, node0 has block %X app hash %X",
-				i, hh, blk, app, refBlock, refApp)
-		}
-	}
+	refApp, refBlock := agreeAt(t, clients, hh)
 	t.Logf("all %d nodes agree on block %d (%X) and its app hash %X", n, hh, refBlock, refApp)
 
 	// Balances agree everywhere and add up.
@@ -247,6 +202,35 @@ func maxHeight(t *testing.T, clients []*client.Client) int64 {
 		m = max(m, mustHeight(t, c))
 	}
 	return m
+}
+
+// commonHeight is the height whose next block every client's node has
+// (one below the lowest latest height), and the heights it came from.
+func commonHeight(t *testing.T, clients []*client.Client) (int64, []int64) {
+	t.Helper()
+	heights := make([]int64, len(clients))
+	for i, c := range clients {
+		heights[i] = mustHeight(t, c)
+	}
+	return slices.Min(heights) - 1, heights
+}
+
+// agreeAt checks that every client's node has the same block hh and app
+// hash after it, and returns node0's.
+func agreeAt(t *testing.T, clients []*client.Client, hh int64) (refApp, refBlock []byte) {
+	t.Helper()
+	for i, c := range clients {
+		app, blk := appHashAfter(t, c, hh)
+		if i == 0 {
+			refApp, refBlock = app, blk
+			continue
+		}
+		if !bytes.Equal(app, refApp) || !bytes.Equal(blk, refBlock) {
+			t.Fatalf("node%d disagrees at height %d: block %X app hash %X, node0 has block %X app hash %X",
+				i, hh, blk, app, refBlock, refApp)
+		}
+	}
+	return refApp, refBlock
 }
 
 // appHashAfter returns the app hash after block height (from the header of

@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -21,11 +19,8 @@ var reWorkerID = regexp.MustCompile(`^worker ([0-9a-f]{64})$`)
 // does not register twice.
 func TestWorkerProcess(t *testing.T) {
 	h := newHarness(t)
-	home := filepath.Join(t.TempDir(), "devnet")
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	dn, home, url := h.startDevnet("--workers", "0", "--block-time", "200ms")
 	c := newClient(t, url)
-	dn := h.start("devnet", "devnet", "--home", home, "--rpc-port", strconv.Itoa(port), "--workers", "0", "--block-time", "200ms")
 	waitHeight(t, c, 2, 10*time.Second, dn)
 
 	workerHome := filepath.Join(t.TempDir(), "worker")

@@ -8,6 +8,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,15 +70,9 @@ type cached struct {
 
 // Start connects to the chain and serves.
 func Start(ctx context.Context, o Options) (*Gateway, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.ProbeEvery == 0 {
-		o.ProbeEvery = 2 * time.Second
-	}
-	if o.Retries == 0 {
-		o.Retries = 2
-	}
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
+	o.ProbeEvery = cmp.Or(o.ProbeEvery, 2*time.Second)
+	o.Retries = cmp.Or(o.Retries, 2)
 	c, err := client.New(o.NodeURL)
 	if err != nil {
 		return nil, err

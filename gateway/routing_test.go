@@ -2,7 +2,9 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,21 +30,9 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 		t.Skip("runs a devnet")
 	}
 	ctx := context.Background()
-	d, err := devnet.Start(ctx, devnet.Options{Home: t.TempDir(), BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: -1, GatewayAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
+	d, c, alice := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: -1})
 	for _, w := range d.Workers {
 		<-w.Registered()
-	}
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
 	}
 	outsider, member := d.Workers[0], d.Workers[1]
 	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
@@ -99,19 +89,7 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 		t.Skip("runs a devnet")
 	}
 	ctx := context.Background()
-	d, err := devnet.Start(ctx, devnet.Options{Home: t.TempDir(), BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, c, alice := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1, Cluster: true})
 	var list []clusters.Cluster
 	waitUntil(t, "both members to hold the cluster key", func() bool {
 		_, err := c.Query(ctx, "/clusters/list", &list)
@@ -198,15 +176,25 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// gatewayGauge reads one unlabelled gauge from the gateway's metrics.
-func gatewayGauge(t *testing.T, base, name string) float64 {
+// metrics fetches the Prometheus text a server at base exposes.
+func metrics(t *testing.T, base string) []byte {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// gatewayGauge reads one unlabelled gauge from the gateway's metrics.
+func gatewayGauge(t *testing.T, base, name string) float64 {
+	t.Helper()
+	body := metrics(t, base)
 	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(body)
 	if m == nil {
 		t.Fatalf("the gateway's metrics lack %s", name)
@@ -218,15 +206,7 @@ func gatewayGauge(t *testing.T, base, name string) float64 {
 // agentCalls sums a worker's phala_worker_agent_calls_total for one agent.
 func agentCalls(t *testing.T, endpoint string, agent [32]byte) int {
 	t.Helper()
-	resp, err := http.Get(endpoint + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := metrics(t, endpoint)
 	re := regexp.MustCompile(fmt.Sprintf(`(?m)^phala_worker_agent_calls_total\{agent="%s",status="\d+"\} (\d+)$`, hex.EncodeToString(agent[:])))
 	n := 0
 	for _, m := range re.FindAllStringSubmatch(string(body), -1) {
@@ -234,4 +214,23 @@ func agentCalls(t *testing.T, endpoint string, agent [32]byte) int {
 		n += v
 	}
 	return n
+}
+
+// startDevnet runs a devnet with 100ms blocks and a gateway under a
+// temporary home, stopped when the test ends; it returns the devnet, a
+// client of its node and alice's key.
+func startDevnet(t *testing.T, opts devnet.Options) (*devnet.Devnet, *client.Client, ed25519.PrivateKey) {
+	t.Helper()
+	opts.Home, opts.BlockTime, opts.GatewayAddr = t.TempDir(), 100*time.Millisecond, "127.0.0.1:0"
+	d, err := devnet.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	c, clientErr := client.New(d.RPCURL)
+	alice, keyErr := d.Keyring.PrivKey("alice")
+	if err := errors.Join(clientErr, keyErr); err != nil {
+		t.Fatal(err)
+	}
+	return d, c, alice
 }

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -88,12 +89,7 @@ func encrypt(name string, priv ed25519.PrivateKey, pw []byte, typ string) (*encr
 	if _, err := rand.Read(ek.Nonce); err != nil {
 		return nil, fmt.Errorf("random nonce: %w", err)
 	}
-	key, err := deriveKey(pw, ek.Salt, ek.KDFParams)
-	if err != nil {
-		return nil, fmt.Errorf("derive key: %w", err)
-	}
-	defer wipe(key)
-	aead, err := chacha20poly1305.NewX(key)
+	aead, err := newAEAD(pw, ek.Salt, ek.KDFParams)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +97,17 @@ func encrypt(name string, priv ed25519.PrivateKey, pw []byte, typ string) (*encr
 	defer wipe(seed)
 	ek.Ciphertext = aead.Seal(nil, ek.Nonce, seed, associatedData(ek.Version, typ, name, ek.Address))
 	return ek, nil
+}
+
+// newAEAD derives the key for pw and salt and returns its XChaCha20-Poly1305
+// cipher; the derived key is wiped once the cipher holds its own copy.
+func newAEAD(pw, salt []byte, params kdfParams) (cipher.AEAD, error) {
+	key, err := deriveKey(pw, salt, params)
+	if err != nil {
+		return nil, fmt.Errorf("derive key: %w", err)
+	}
+	defer wipe(key)
+	return chacha20poly1305.NewX(key)
 }
 
 // decrypt opens ek with pw, expecting it to be of type typ, and returns the
@@ -132,12 +139,7 @@ func decrypt(ek *encryptedKey, pw []byte, typ string) (ed25519.PrivateKey, error
 	if len(ek.Ciphertext) != ed25519.SeedSize+chacha20poly1305.Overhead {
 		return nil, fmt.Errorf("corrupt encrypted key: ciphertext is %d bytes, want %d", len(ek.Ciphertext), ed25519.SeedSize+chacha20poly1305.Overhead)
 	}
-	key, err := deriveKey(pw, ek.Salt, p)
-	if err != nil {
-		return nil, fmt.Errorf("derive key: %w", err)
-	}
-	defer wipe(key)
-	aead, err := chacha20poly1305.NewX(key)
+	aead, err := newAEAD(pw, ek.Salt, p)
 	if err != nil {
 		return nil, err
 	}

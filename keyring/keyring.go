@@ -213,12 +213,9 @@ func (k *Keyring) store(name string, priv ed25519.PrivateKey) (Info, error) {
 
 // askNew asks for a new passphrase (confirmed) and rejects an empty one.
 func (k *Keyring) askNew(prompt string) ([]byte, error) {
-	if k.pass == nil {
-		return nil, errors.New("a passphrase is needed but no way to ask for one was given")
-	}
-	pw, err := k.pass(prompt, true)
+	pw, err := k.readPass(prompt, true)
 	if err != nil {
-		return nil, fmt.Errorf("read passphrase: %w", err)
+		return nil, err
 	}
 	if len(pw) == 0 {
 		return nil, errors.New("empty passphrase: choose a non-empty passphrase (use the test backend only for throwaway keys)")
@@ -228,10 +225,16 @@ func (k *Keyring) askNew(prompt string) ([]byte, error) {
 
 // ask asks for an existing passphrase.
 func (k *Keyring) ask(prompt string) ([]byte, error) {
+	return k.readPass(prompt, false)
+}
+
+// readPass reads a passphrase through the keyring's prompt, asking twice
+// when confirm is set.
+func (k *Keyring) readPass(prompt string, confirm bool) ([]byte, error) {
 	if k.pass == nil {
 		return nil, errors.New("a passphrase is needed but no way to ask for one was given")
 	}
-	pw, err := k.pass(prompt, false)
+	pw, err := k.pass(prompt, confirm)
 	if err != nil {
 		return nil, fmt.Errorf("read passphrase: %w", err)
 	}

@@ -25,6 +25,23 @@ type SealingKeySource interface {
 	SealingKey() ([]byte, error)
 }
 
+// ReadSealingKey reads a hardware provider's sealing key from src and
+// checks its size; provider names it in errors, and missing is the message
+// (wrapping ErrNoSealingKey) when src is nil.
+func ReadSealingKey(src SealingKeySource, provider, missing string) ([]byte, error) {
+	if src == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoSealingKey, missing)
+	}
+	k, err := src.SealingKey()
+	if err != nil {
+		return nil, fmt.Errorf("%s sealing key: %w", provider, err)
+	}
+	if len(k) != SealingKeySize {
+		return nil, fmt.Errorf("%s sealing key: source returned %d bytes, want %d", provider, len(k), SealingKeySize)
+	}
+	return k, nil
+}
+
 // SealingKeySize is the size of every sealing key.
 const SealingKeySize = 32
 

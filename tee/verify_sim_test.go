@@ -99,21 +99,20 @@ func TestVerifySimRejects(t *testing.T) {
 		copy(e.PublicKey[:], o.SimKeys[0])
 		wantErr(t, verify(e.Encode(), o), tee.ErrBadSignature)
 	})
-	t.Run("forged signature", func(t *testing.T) {
-		e, _ := tee.DecodeSimEvidence(ev)
-		e.Signature[0] ^= 1
-		wantErr(t, verify(e.Encode(), o), tee.ErrBadSignature)
-	})
-	t.Run("tampered report data", func(t *testing.T) {
-		e, _ := tee.DecodeSimEvidence(ev)
-		e.ReportData[63] ^= 1
-		wantErr(t, verify(e.Encode(), o), tee.ErrBadSignature)
-	})
-	t.Run("tampered measurement", func(t *testing.T) {
-		e, _ := tee.DecodeSimEvidence(ev)
-		e.Measurement[0] ^= 1
-		wantErr(t, verify(e.Encode(), o), tee.ErrBadSignature)
-	})
+	for _, tc := range []struct {
+		name   string
+		tamper func(e *tee.SimEvidence)
+	}{
+		{"forged signature", func(e *tee.SimEvidence) { e.Signature[0] ^= 1 }},
+		{"tampered report data", func(e *tee.SimEvidence) { e.ReportData[63] ^= 1 }},
+		{"tampered measurement", func(e *tee.SimEvidence) { e.Measurement[0] ^= 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _ := tee.DecodeSimEvidence(ev)
+			tc.tamper(e)
+			wantErr(t, verify(e.Encode(), o), tee.ErrBadSignature)
+		})
+	}
 	t.Run("every byte", func(t *testing.T) {
 		for i := range ev {
 			bad := append([]byte(nil), ev...)

@@ -32,13 +32,9 @@ func (offlineTDXGetter) Get(url string) (map[string][]string, []byte, error) {
 func parseTDXQuote(evidence []byte) (*tdxpb.QuoteV4, error) {
 	var q *tdxpb.QuoteV4
 	err := guard("tdx quote", func() error {
-		parsed, err := tdxabi.QuoteToProto(evidence)
+		v4, err := quoteV4(evidence)
 		if err != nil {
-			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
-		}
-		v4, ok := parsed.(*tdxpb.QuoteV4)
-		if !ok {
-			return fmt.Errorf("%w: tdx quote: unsupported format %T", ErrBadEvidence, parsed)
+			return err
 		}
 		if err := tdxabi.CheckQuoteV4(v4); err != nil {
 			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
@@ -56,19 +52,28 @@ func parseTDXQuote(evidence []byte) (*tdxpb.QuoteV4, error) {
 	return q, err
 }
 
+// quoteV4 decodes a TDX quote, which must be of version 4.
+func quoteV4(quote []byte) (*tdxpb.QuoteV4, error) {
+	parsed, err := tdxabi.QuoteToProto(quote)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
+	}
+	v4, ok := parsed.(*tdxpb.QuoteV4)
+	if !ok {
+		return nil, fmt.Errorf("%w: tdx quote: unsupported format %T", ErrBadEvidence, parsed)
+	}
+	return v4, nil
+}
+
 // TrimTDXQuote returns quote without the unsigned bytes some quote
 // generators append after the signed data; Verify rejects them, since
 // anyone could change them without invalidating the quote.
 func TrimTDXQuote(quote []byte) ([]byte, error) {
 	var out []byte
 	err := guard("tdx quote", func() error {
-		parsed, err := tdxabi.QuoteToProto(quote)
+		v4, err := quoteV4(quote)
 		if err != nil {
-			return fmt.Errorf("%w: tdx quote: %w", ErrBadEvidence, err)
-		}
-		v4, ok := parsed.(*tdxpb.QuoteV4)
-		if !ok {
-			return fmt.Errorf("%w: tdx quote: unsupported format %T", ErrBadEvidence, parsed)
+			return err
 		}
 		v4.ExtraBytes = nil
 		out, err = tdxabi.QuoteToAbiBytes(v4)

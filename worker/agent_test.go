@@ -9,11 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,21 +43,15 @@ func TestAgentsEndToEnd(t *testing.T) {
 		}
 		w.Write([]byte("private data"))
 	}))
-	defer server.Close()
+	t.Cleanup(server.Close)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("should not be reached")) }))
-	defer other.Close()
+	t.Cleanup(other.Close)
 
 	logs := &lockedBuffer{}
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0",
-		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}, Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}},
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d, c := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0",
+		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}, Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}}}, logs)
+	home := d.Home
 	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
 	alice, _ := d.Keyring.PrivKey("alice")
 	bob, _ := d.Keyring.PrivKey("bob")
 	carol, _ := d.Keyring.PrivKey("carol")
@@ -77,18 +68,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 
 	deploy := func(file string, policy agents.Policy, price pha.Amount) [32]byte {
 		t.Helper()
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, err := sandbox.Bundle(map[string]string{filepath.Base(file): string(src)}, filepath.Base(file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		hash, _, err := c.UploadCode(ctx, alice, code)
-		if err != nil {
-			t.Fatal(err)
-		}
+		hash := uploadExample(t, c, alice, file)
 		id, _, err := c.DeployAgent(ctx, alice, hash, [32]byte(cl.ID), policy, price)
 		if err != nil {
 			t.Fatal(err)
@@ -118,6 +98,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r *client.AgentResponse
+	var err error
 	eventually(t, "bob's call once the escrow is visible", func() (bool, error) {
 		r, err = c.CallAgent(ctx, bob, endpoint, main, "POST", "/run?q=1", args)
 		if err != nil && strings.Contains(err.Error(), "402") {

@@ -3,8 +3,6 @@ package worker
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -27,13 +25,8 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "agent id must be 64 hex characters", http.StatusBadRequest)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxAgentBody+1))
-	if err != nil {
-		http.Error(rw, "read body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if len(body) > maxAgentBody {
-		http.Error(rw, fmt.Sprintf("request body over %d bytes", maxAgentBody), http.StatusRequestEntityTooLarge)
+	body, ok := readBody(rw, r, maxAgentBody, "request body")
+	if !ok {
 		return
 	}
 	start := time.Now()

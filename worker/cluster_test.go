@@ -2,14 +2,10 @@ package worker_test
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
@@ -22,36 +18,12 @@ import (
 // that the removed worker never receives, while the others keep both
 // epochs.
 func TestClusterKeyDispatchAndRemoval(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d, c := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1}, nil)
+	home := d.Home
 	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
 	alice, _ := d.Keyring.PrivKey("alice")
-	for _, w := range d.Workers {
-		<-w.Registered()
-	}
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
-		t.Fatal(err)
-	}
-	var list []clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
-		t.Fatalf("clusters: %v %+v", err, list)
-	}
-	id := [32]byte(list[0].ID)
-	for _, w := range d.Workers[1:] {
-		if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: id, Worker: w.ID()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cluster := func() clusters.Cluster {
-		var cl clusters.Cluster
-		c.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(id[:]), &cl)
-		return cl
-	}
+	id := newCluster(t, d, c)
+	cluster := func() clusters.Cluster { return clusterRecord(c, id) }
 	eventually(t, "both members to hold epoch 0", func() (bool, error) {
 		cl := cluster()
 		return len(cl.SignKey) == 32 && len(cl.Holders) == 2, nil

@@ -5,9 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,7 +17,6 @@ import (
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // contractEnv is a devnet with a gatekeeper and a cluster of two workers.
@@ -33,45 +30,16 @@ type contractEnv struct {
 	logs    *lockedBuffer
 }
 
-func startContractDevnet(t *testing.T, home string, logs *lockedBuffer) *devnet.Devnet {
-	t.Helper()
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 1,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func newContractEnv(t *testing.T) *contractEnv {
 	t.Helper()
-	e := &contractEnv{home: filepath.Join(t.TempDir(), "devnet"), logs: &lockedBuffer{}}
-	e.d = startContractDevnet(t, e.home, e.logs)
-	t.Cleanup(func() { e.d.Stop() })
-	e.c, _ = client.New(e.d.RPCURL)
+	e := &contractEnv{logs: &lockedBuffer{}}
+	e.d, e.c = startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1}, e.logs)
+	e.home = e.d.Home
 	e.alice, _ = e.d.Keyring.PrivKey("alice")
 	e.bob, _ = e.d.Keyring.PrivKey("bob")
-	ctx := context.Background()
-	for _, w := range e.d.Workers {
-		<-w.Registered()
-	}
-	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
-		t.Fatal(err)
-	}
-	var list []clusters.Cluster
-	if _, err := e.c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
-		t.Fatalf("clusters: %v", err)
-	}
-	e.cluster = [32]byte(list[0].ID)
-	for _, w := range e.d.Workers[1:] {
-		if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: e.cluster, Worker: w.ID()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.cluster = newCluster(t, e.d, e.c)
 	eventually(t, "both members to hold the cluster key", func() (bool, error) {
-		var cl clusters.Cluster
-		_, err := e.c.Query(ctx, "/clusters/cluster/"+hex.EncodeToString(e.cluster[:]), &cl)
-		return len(cl.Holders) == 2, err
+		return len(clusterRecord(e.c, e.cluster).Holders) == 2, nil
 	})
 	return e
 }
@@ -81,18 +49,7 @@ func newContractEnv(t *testing.T) *contractEnv {
 func (e *contractEnv) deploy(t *testing.T, file string, args string) [32]byte {
 	t.Helper()
 	ctx := context.Background()
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := sandbox.Bundle(map[string]string{filepath.Base(file): string(src)}, filepath.Base(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := e.c.UploadCode(ctx, e.alice, code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hash := uploadExample(t, e.c, e.alice, file)
 	id, _, err := e.c.Instantiate(ctx, e.alice, hash, e.cluster, json.RawMessage(args), true)
 	if err != nil {
 		t.Fatal(err)
@@ -267,8 +224,7 @@ func TestContractsEndToEnd(t *testing.T) {
 
 	// A restart keeps every replica's state.
 	e.d.Stop()
-	e.d = startContractDevnet(t, e.home, e.logs)
-	e.c, _ = client.New(e.d.RPCURL)
+	e.d, e.c = startDevnet(t, devnet.Options{Home: e.home, Workers: 3, Gatekeepers: 1}, e.logs)
 	// The restarted workers listen on new ports and register them first.
 	eventually(t, "a query after the restart", func() (bool, error) {
 		r, err := e.c.QueryContract(ctx, e.alice, token, json.RawMessage(`{}`), [32]byte{})

@@ -2,14 +2,12 @@ package worker_test
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -23,22 +21,11 @@ import (
 // to rotate the master key passes, is enacted after its delay, and the real
 // gatekeeper enclave carries out the rotation to generation 1.
 func TestDAORotatesKeys(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 1, Gatekeepers: 1,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d, c := startDevnet(t, devnet.Options{Workers: 1, Gatekeepers: 1}, nil)
 	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
 	alice, _ := d.Keyring.PrivKey("alice")
 	bob, _ := d.Keyring.PrivKey("bob")
-	keyState := func() keys.State {
-		var st keys.State
-		c.Query(ctx, "/keys/state", &st)
-		return st
-	}
+	keyState := func() keys.State { return keyState(c) }
 	eventually(t, "generation 0", func() (bool, error) {
 		st := keyState()
 		return st.Generation != nil && len(st.CommittedAhead) == 1, nil

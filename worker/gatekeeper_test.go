@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -24,14 +21,8 @@ import (
 // appears nowhere outside the sealed stores.
 func TestGatekeepersShareTheMasterKey(t *testing.T) {
 	logs := &lockedBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 3, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
-	c, _ := client.New(d.RPCURL)
+	d, c := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 3}, logs)
+	home := d.Home
 	var st keys.State
 	eventually(t, "three gatekeepers holding generation 0", func() (bool, error) {
 		_, err := c.Query(context.Background(), "/keys/state", &st)

@@ -43,17 +43,27 @@ func (w *Worker) routes() http.Handler {
 // maxQueryBody bounds a query request.
 const maxQueryBody = 64 << 10
 
+// readBody reads r's body of at most limit bytes; on failure it answers
+// the request (400, or 413 naming what is too long) and returns false.
+func readBody(rw http.ResponseWriter, r *http.Request, limit int, what string) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	if err != nil {
+		http.Error(rw, "read body: "+err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	if len(body) > limit {
+		http.Error(rw, fmt.Sprintf("%s over %d bytes", what, limit), http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	return body, true
+}
+
 // serveQuery answers a contract query sealed to this worker. The body is
 // an encoded envelope (contractio.NewQuery); the answer is a JSON
 // contractio.QueryResponse, sealed to the caller and signed by the worker.
 func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxQueryBody+1))
-	if err != nil {
-		http.Error(rw, "read body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if len(body) > maxQueryBody {
-		http.Error(rw, fmt.Sprintf("query over %d bytes", maxQueryBody), http.StatusRequestEntityTooLarge)
+	body, ok := readBody(rw, r, maxQueryBody, "query")
+	if !ok {
 		return
 	}
 	resp, err := w.enclave.Query(r.Context(), w.src, body, time.Now())

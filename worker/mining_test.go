@@ -2,13 +2,9 @@ package worker_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/stakepool"
@@ -20,15 +16,8 @@ import (
 // the worker's enclave answers its heartbeat challenges so it stays online,
 // and a delegator withdraws with the gain.
 func TestWorkerMines(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d, c := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: 1}, nil)
 	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
 	miner := d.Workers[1]
 	<-miner.Registered()
 	owner, _ := d.Keyring.PrivKey("worker1") // the worker's operator owns the pool

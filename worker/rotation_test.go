@@ -2,9 +2,7 @@ package worker_test
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -35,16 +33,10 @@ type rotationEnv struct {
 // and two clusters, and waits until generation 0 and both cluster keys are
 // held.
 func newRotationEnv(t *testing.T) *rotationEnv {
-	home := filepath.Join(t.TempDir(), "devnet")
 	logs := &lockedBuffer{}
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 4, Gatekeepers: 3,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
+	d, c := startDevnet(t, devnet.Options{Workers: 4, Gatekeepers: 3}, logs)
+	home := d.Home
 	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
 	alice, _ := d.Keyring.PrivKey("alice")
 	for _, w := range d.Workers {
 		<-w.Registered()
@@ -69,19 +61,11 @@ func newRotationEnv(t *testing.T) *rotationEnv {
 	return e
 }
 
-func (e *rotationEnv) keys() keys.State {
-	var st keys.State
-	e.c.Query(context.Background(), "/keys/state", &st)
-	return st
-}
+func (e *rotationEnv) keys() keys.State { return keyState(e.c) }
 
 func (e *rotationEnv) clusterRecord() clusters.Cluster { return e.clusterRecordOf(e.cluster) }
 
-func (e *rotationEnv) clusterRecordOf(id [32]byte) clusters.Cluster {
-	var cl clusters.Cluster
-	e.c.Query(context.Background(), "/clusters/cluster/"+hex.EncodeToString(id[:]), &cl)
-	return cl
-}
+func (e *rotationEnv) clusterRecordOf(id [32]byte) clusters.Cluster { return clusterRecord(e.c, id) }
 
 func (e *rotationEnv) rotate(t *testing.T) int64 {
 	key, _ := e.d.Keyring.PrivKey(devnet.AuthorityAccount)

@@ -6,6 +6,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -101,21 +102,11 @@ type Status struct {
 
 // Start opens the enclave and starts the worker's loop and HTTP server.
 func Start(ctx context.Context, o Options) (*Worker, error) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Poll == 0 {
-		o.Poll = 500 * time.Millisecond
-	}
-	if o.BenchmarkTime == 0 {
-		o.BenchmarkTime = time.Second
-	}
-	if o.BenchmarkEvery == 0 {
-		o.BenchmarkEvery = time.Hour
-	}
-	if o.Listen == "" {
-		o.Listen = "127.0.0.1:0"
-	}
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
+	o.Poll = cmp.Or(o.Poll, 500*time.Millisecond)
+	o.BenchmarkTime = cmp.Or(o.BenchmarkTime, time.Second)
+	o.BenchmarkEvery = cmp.Or(o.BenchmarkEvery, time.Hour)
+	o.Listen = cmp.Or(o.Listen, "127.0.0.1:0")
 	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis, time.Now)
 	if err != nil {
 		return nil, err
@@ -244,23 +235,8 @@ func (w *Worker) step(ctx context.Context) error {
 	if err := w.readInbox(ctx); err != nil {
 		return err
 	}
-	if err := w.enclave.RotationStep(ctx, w.src); err != nil {
-		return fmt.Errorf("key rotation: %w", err)
-	}
-	if err := w.enclave.GatekeeperStep(ctx, w.src); err != nil {
-		return fmt.Errorf("gatekeeper: %w", err)
-	}
-	if err := w.enclave.ClusterStep(ctx, w.src); err != nil {
-		return fmt.Errorf("clusters: %w", err)
-	}
-	if err := w.enclave.ContractStep(ctx, w.src); err != nil {
-		return fmt.Errorf("contracts: %w", err)
-	}
-	if err := w.enclave.AgentStep(ctx, w.src); err != nil {
-		return fmt.Errorf("agents: %w", err)
-	}
-	if err := w.enclave.ComputationStep(ctx, w.src); err != nil {
-		return fmt.Errorf("computation: %w", err)
+	if err := w.enclaveSteps(ctx); err != nil {
+		return err
 	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {
@@ -291,13 +267,23 @@ func (w *Worker) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	height, err := w.sendSettled(ctx, "register", msg)
+	if err != nil {
+		return err
+	}
+	w.log.Info("worker registered", "height", height, "benchmark", score)
+	return nil
+}
+
+// sendSettled sends msg as the operator and marks its block height as
+// settled, so that the next round reads no state from before it.
+func (w *Worker) sendSettled(ctx context.Context, what string, msg tx.Msg) (int64, error) {
 	res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", msg)
 	if err != nil {
-		return fmt.Errorf("register: %w", err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	w.settled = res.Height
-	w.log.Info("worker registered", "height", res.Height, "benchmark", score)
-	return nil
+	return res.Height, nil
 }
 
 func (w *Worker) markRegistered(rec registry.Worker) {
@@ -315,11 +301,9 @@ func (w *Worker) updateEndpoint(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", msg)
-	if err != nil {
-		return fmt.Errorf("update endpoint: %w", err)
+	if _, err := w.sendSettled(ctx, "update endpoint", msg); err != nil {
+		return err
 	}
-	w.settled = res.Height
 	w.log.Info("endpoint registered", "endpoint", w.o.PublicURL)
 	return nil
 }
@@ -417,6 +401,29 @@ func (w *Worker) submit(ctx context.Context, pending []mq.SignedMessage, refused
 			}
 		}
 		pending = pending[n:]
+	}
+	return nil
+}
+
+// enclaveSteps runs the enclave's per-round duties in order, stopping at
+// the first that fails; the order matters (a rotation settles before the
+// gatekeeper serves, cluster keys arrive before contracts run).
+func (w *Worker) enclaveSteps(ctx context.Context) error {
+	steps := []struct {
+		name string
+		run  func(context.Context, chainsync.Source) error
+	}{
+		{"key rotation", w.enclave.RotationStep},
+		{"gatekeeper", w.enclave.GatekeeperStep},
+		{"clusters", w.enclave.ClusterStep},
+		{"contracts", w.enclave.ContractStep},
+		{"agents", w.enclave.AgentStep},
+		{"computation", w.enclave.ComputationStep},
+	}
+	for _, s := range steps {
+		if err := s.run(ctx, w.src); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
 	}
 	return nil
 }

@@ -65,13 +65,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	logs := &lockedBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, RPCPort: 0, BlockTime: 100 * time.Millisecond, Workers: -1, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
+	d, c := startDevnet(t, devnet.Options{RPCPort: 0, Workers: -1}, logs)
+	home := d.Home
 	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -84,8 +79,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := client.New(d.RPCURL)
-	return &env{d: d, gen: gen, simKey: simKey, op: op, client: c, logs: logs, log: log, tempDir: t.TempDir()}
+	return &env{d: d, gen: gen, simKey: simKey, op: op, client: c, logs: logs, log: debugLogger(logs), tempDir: t.TempDir()}
 }
 
 func (e *env) startWorker(t *testing.T, home string) *worker.Worker {

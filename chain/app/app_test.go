@@ -16,6 +16,7 @@ import (
 	ics23 "github.com/cosmos/ics23/go"
 
 	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -25,23 +26,11 @@ import (
 
 const chainID = "test-chain"
 
-type account struct {
-	key  ed25519.PrivateKey
-	addr address.Address
-}
-
-func newAccount(seed byte) account {
-	s := make([]byte, ed25519.SeedSize)
-	s[0] = seed
-	k := ed25519.NewKeyFromSeed(s)
-	return account{key: k, addr: address.FromPubKey(k.Public().(ed25519.PublicKey))}
-}
-
-var alice, bob, carol = newAccount(1), newAccount(2), newAccount(3)
+var alice, bob, carol = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3)
 
 func genesis(t testing.TB) []byte {
 	t.Helper()
-	accts := map[string]address.Address{"alice": alice.addr, "bob": bob.addr}
+	accts := map[string]address.Address{"alice": alice.Addr, "bob": bob.Addr}
 	bal, err := balances.DefaultGenesis(accts, []string{"alice", "bob"}, pha.Whole(1_000_000))
 	if err != nil {
 		t.Fatal(err)
@@ -66,9 +55,9 @@ func newApp(t testing.TB) *app.App {
 	return a
 }
 
-func transfer(from account, nonce uint64, to address.Address, amount pha.Amount) []byte {
+func transfer(from apptest.Account, nonce uint64, to address.Address, amount pha.Amount) []byte {
 	t := &tx.Tx{ChainID: chainID, Nonce: nonce, Fee: app.DefaultParams().MinFee, Msgs: []tx.Msg{&balances.MsgTransfer{To: to, Amount: amount}}}
-	t.Sign(from.key)
+	t.Sign(from.Key)
 	return t.Encode()
 }
 
@@ -113,16 +102,16 @@ func accountOf(t testing.TB, a *app.App, addr address.Address) balances.Account 
 
 func TestTransferCommits(t *testing.T) {
 	a := newApp(t)
-	res := finalize(t, a, 1, transfer(alice, 0, carol.addr, pha.Whole(5)), transfer(alice, 1, carol.addr, pha.Whole(2)))
+	res := finalize(t, a, 1, transfer(alice, 0, carol.Addr, pha.Whole(5)), transfer(alice, 1, carol.Addr, pha.Whole(2)))
 	for i, r := range res.TxResults {
 		if r.Code != 0 {
 			t.Fatalf("tx %d: code %d %s", i, r.Code, r.Log)
 		}
 	}
-	if got := accountOf(t, a, carol.addr); got.Balance != pha.Whole(7) {
+	if got := accountOf(t, a, carol.Addr); got.Balance != pha.Whole(7) {
 		t.Fatalf("carol has %s, want 7PHA", got.Balance.PHA())
 	}
-	got := accountOf(t, a, alice.addr)
+	got := accountOf(t, a, alice.Addr)
 	fees, _ := app.DefaultParams().MinFee.Add(app.DefaultParams().MinFee)
 	want, _ := pha.Whole(1_000_000 - 7).Sub(fees)
 	if got.Balance != want || got.Nonce != 2 {
@@ -136,18 +125,18 @@ func TestFailedMessageKeepsFeeAndRevertsMessages(t *testing.T) {
 	// overdraws: the first message is reverted, the fee is still charged.
 	tooMuch := pha.Whole(2_000_000)
 	bt := &tx.Tx{ChainID: chainID, Nonce: 0, Fee: app.DefaultParams().MinFee, Msgs: []tx.Msg{
-		&balances.MsgTransfer{To: carol.addr, Amount: pha.Whole(1)},
-		&balances.MsgTransfer{To: carol.addr, Amount: tooMuch},
+		&balances.MsgTransfer{To: carol.Addr, Amount: pha.Whole(1)},
+		&balances.MsgTransfer{To: carol.Addr, Amount: tooMuch},
 	}}
-	bt.Sign(bob.key)
+	bt.Sign(bob.Key)
 	res := finalize(t, a, 1, bt.Encode())
 	if res.TxResults[0].Codespace != balances.Codespace || res.TxResults[0].Code != balances.ErrInsufficientFunds.Code {
 		t.Fatalf("got %s/%d %q, want insufficient funds", res.TxResults[0].Codespace, res.TxResults[0].Code, res.TxResults[0].Log)
 	}
-	if got := accountOf(t, a, carol.addr); !got.Balance.IsZero() {
+	if got := accountOf(t, a, carol.Addr); !got.Balance.IsZero() {
 		t.Fatalf("carol got %s from a failed tx", got.Balance.PHA())
 	}
-	got := accountOf(t, a, bob.addr)
+	got := accountOf(t, a, bob.Addr)
 	want, _ := pha.Whole(1_000_000).Sub(app.DefaultParams().MinFee)
 	if got.Balance != want || got.Nonce != 1 {
 		t.Fatalf("bob = %s nonce %d, want %s nonce 1", got.Balance.PHA(), got.Nonce, want.PHA())
@@ -158,14 +147,14 @@ func TestCheckTxRejections(t *testing.T) {
 	a := newApp(t)
 	finalize(t, a, 1)
 	good := func(mut func(*tx.Tx), key ed25519.PrivateKey) []byte {
-		tt := &tx.Tx{ChainID: chainID, Nonce: 0, Fee: app.DefaultParams().MinFee, Msgs: []tx.Msg{&balances.MsgTransfer{To: bob.addr, Amount: pha.Whole(1)}}}
+		tt := &tx.Tx{ChainID: chainID, Nonce: 0, Fee: app.DefaultParams().MinFee, Msgs: []tx.Msg{&balances.MsgTransfer{To: bob.Addr, Amount: pha.Whole(1)}}}
 		mut(tt)
 		tt.Sign(key)
 		return tt.Encode()
 	}
-	badSig := good(func(*tx.Tx) {}, alice.key)
+	badSig := good(func(*tx.Tx) {}, alice.Key)
 	badSig[len(badSig)-1] ^= 1
-	unknown := good(func(*tx.Tx) {}, alice.key)
+	unknown := good(func(*tx.Tx) {}, alice.Key)
 	unknown = []byte(strings.Replace(string(unknown), balances.TypeTransfer, "balances/transfez", 1))
 	tests := []struct {
 		name string
@@ -174,17 +163,17 @@ func TestCheckTxRejections(t *testing.T) {
 		code uint32
 		sp   string
 	}{
-		{"wrong chain id", good(func(t *tx.Tx) { t.ChainID = "other" }, alice.key), nil, tx.ErrWrongChainID.Code, "phala"},
+		{"wrong chain id", good(func(t *tx.Tx) { t.ChainID = "other" }, alice.Key), nil, tx.ErrWrongChainID.Code, "phala"},
 		{"bad signature", badSig, nil, tx.ErrBadSignature.Code, "phala"},
-		{"wrong nonce", good(func(t *tx.Tx) { t.Nonce = 5 }, alice.key), nil, tx.ErrWrongNonce.Code, "phala"},
-		{"no funds for fee", good(func(*tx.Tx) {}, carol.key), nil, tx.ErrInsufficientFee.Code, "phala"},
-		{"fee too low", good(func(t *tx.Tx) { t.Fee = pha.Units(1) }, alice.key), nil, tx.ErrFeeTooLow.Code, "phala"},
+		{"wrong nonce", good(func(t *tx.Tx) { t.Nonce = 5 }, alice.Key), nil, tx.ErrWrongNonce.Code, "phala"},
+		{"no funds for fee", good(func(*tx.Tx) {}, carol.Key), nil, tx.ErrInsufficientFee.Code, "phala"},
+		{"fee too low", good(func(t *tx.Tx) { t.Fee = pha.Units(1) }, alice.Key), nil, tx.ErrFeeTooLow.Code, "phala"},
 		{"unknown msg", unknown, nil, tx.ErrUnknownMsg.Code, "phala"},
 		{"oversize", make([]byte, app.DefaultParams().MaxTxBytes+1), nil, tx.ErrTooLarge.Code, "phala"},
 		{"malformed", []byte{1, 2, 3}, nil, tx.ErrMalformed.Code, "phala"},
 		{"empty", nil, nil, tx.ErrMalformed.Code, "phala"},
-		{"insufficient balance", good(func(t *tx.Tx) { t.Msgs[0] = &balances.MsgTransfer{To: bob.addr, Amount: pha.Whole(2_000_000)} }, alice.key), nil, balances.ErrInsufficientFunds.Code, balances.Codespace},
-		{"zero amount", good(func(t *tx.Tx) { t.Msgs[0] = &balances.MsgTransfer{To: bob.addr} }, alice.key), nil, balances.ErrInvalidAmount.Code, balances.Codespace},
+		{"insufficient balance", good(func(t *tx.Tx) { t.Msgs[0] = &balances.MsgTransfer{To: bob.Addr, Amount: pha.Whole(2_000_000)} }, alice.Key), nil, balances.ErrInsufficientFunds.Code, balances.Codespace},
+		{"zero amount", good(func(t *tx.Tx) { t.Msgs[0] = &balances.MsgTransfer{To: bob.Addr} }, alice.Key), nil, balances.ErrInvalidAmount.Code, balances.Codespace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,8 +190,8 @@ func TestCheckTxRejections(t *testing.T) {
 		})
 	}
 	// Two txs from one sender are admitted in nonce order; a replay is not.
-	first := transfer(alice, 0, bob.addr, pha.Whole(1))
-	for i, raw := range [][]byte{first, transfer(alice, 1, bob.addr, pha.Whole(1))} {
+	first := transfer(alice, 0, bob.Addr, pha.Whole(1))
+	for i, raw := range [][]byte{first, transfer(alice, 1, bob.Addr, pha.Whole(1))} {
 		if res, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw}); res.Code != 0 {
 			t.Fatalf("tx %d: %s", i, res.Log)
 		}
@@ -212,12 +201,12 @@ func TestCheckTxRejections(t *testing.T) {
 	}
 	// The same replay inside a block fails and changes nothing.
 	finalize(t, a, 2, first)
-	before := accountOf(t, a, alice.addr)
+	before := accountOf(t, a, alice.Addr)
 	res := finalize(t, a, 3, first)
 	if res.TxResults[0].Code != tx.ErrWrongNonce.Code {
 		t.Fatalf("replay in block: %d %s", res.TxResults[0].Code, res.TxResults[0].Log)
 	}
-	if after := accountOf(t, a, alice.addr); after != before {
+	if after := accountOf(t, a, alice.Addr); after != before {
 		t.Fatalf("replay changed alice: %+v -> %+v", before, after)
 	}
 }
@@ -226,13 +215,13 @@ func TestCheckTxRejections(t *testing.T) {
 // the AppHash at every height.
 func TestDeterminism(t *testing.T) {
 	a1, a2 := newApp(t), newApp(t)
-	senders := []account{alice, bob}
+	senders := []apptest.Account{alice, bob}
 	nonces := map[int]uint64{}
 	for h := int64(1); h <= 20; h++ {
 		var txs [][]byte
 		for i := 0; i < 10; i++ {
 			s := int(h+int64(i)) % 2
-			to := newAccount(byte(10 + (int(h)*7+i)%13)).addr
+			to := apptest.NewAccount(byte(10 + (int(h)*7+i)%13)).Addr
 			txs = append(txs, transfer(senders[s], nonces[s], to, pha.Units(uint64(1000*h+int64(i)))))
 			nonces[s]++
 		}
@@ -250,9 +239,9 @@ func TestDeterminism(t *testing.T) {
 
 func TestQueryProof(t *testing.T) {
 	a := newApp(t)
-	finalize(t, a, 1, transfer(alice, 0, carol.addr, pha.Whole(3)))
+	finalize(t, a, 1, transfer(alice, 0, carol.Addr, pha.Whole(3)))
 	finalize(t, a, 2)
-	key := balances.AccountKey(carol.addr)
+	key := balances.AccountKey(carol.Addr)
 	res, err := a.Query(context.Background(), &abci.RequestQuery{Path: app.PathStore, Data: key, Height: 1, Prove: true})
 	if err != nil || res.Code != 0 {
 		t.Fatalf("query: %v %s", err, res.Log)
@@ -277,7 +266,7 @@ func TestQueryProof(t *testing.T) {
 		t.Fatal("proof verifies a forged value")
 	}
 	// Absent keys get a non-membership proof.
-	absent := balances.AccountKey(newAccount(99).addr)
+	absent := balances.AccountKey(apptest.NewAccount(99).Addr)
 	res, _ = a.Query(context.Background(), &abci.RequestQuery{Path: app.PathStore, Data: absent, Prove: true})
 	if err := p.Unmarshal(res.ProofOps.Ops[0].Data); err != nil {
 		t.Fatal(err)
@@ -304,7 +293,7 @@ func TestRestartKeepsState(t *testing.T) {
 	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: chainID, AppStateBytes: genesis(t), InitialHeight: 1}); err != nil {
 		t.Fatal(err)
 	}
-	res := finalize(t, a, 1, transfer(alice, 0, carol.addr, pha.Whole(4)))
+	res := finalize(t, a, 1, transfer(alice, 0, carol.Addr, pha.Whole(4)))
 	st.Close()
 
 	st, err = state.Open(dir, logger)
@@ -320,7 +309,7 @@ func TestRestartKeepsState(t *testing.T) {
 	if info.LastBlockHeight != 1 || string(info.LastBlockAppHash) != string(res.AppHash) {
 		t.Fatalf("after restart: height %d hash %X, want 1 %X", info.LastBlockHeight, info.LastBlockAppHash, res.AppHash)
 	}
-	if ck, _ := b.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: transfer(alice, 1, carol.addr, pha.Whole(1))}); ck.Code != 0 {
+	if ck, _ := b.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: transfer(alice, 1, carol.Addr, pha.Whole(1))}); ck.Code != 0 {
 		t.Fatalf("check after restart: %s", ck.Log)
 	}
 }
@@ -329,7 +318,7 @@ func TestPendingNonce(t *testing.T) {
 	a := newApp(t)
 	finalize(t, a, 1)
 	pending := func() string {
-		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: app.PathPendingNonce + "/" + alice.addr.String()})
+		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: app.PathPendingNonce + "/" + alice.Addr.String()})
 		if err != nil || res.Code != 0 {
 			t.Fatalf("pending nonce: %v %s", err, res.Log)
 		}
@@ -339,7 +328,7 @@ func TestPendingNonce(t *testing.T) {
 		t.Fatalf("pending nonce %s, want 0", got)
 	}
 	for i := uint64(0); i < 2; i++ {
-		if res, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: transfer(alice, i, bob.addr, pha.Whole(1))}); res.Code != 0 {
+		if res, _ := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: transfer(alice, i, bob.Addr, pha.Whole(1))}); res.Code != 0 {
 			t.Fatal(res.Log)
 		}
 	}

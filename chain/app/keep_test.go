@@ -45,14 +45,14 @@ func TestKeepVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for h := int64(1); h <= blocks; h++ {
-		tx := transfer(alice, uint64(h-1), carol.addr, pha.Whole(1))
+		tx := transfer(alice, uint64(h-1), carol.Addr, pha.Whole(1))
 		p, a := finalize(t, pruned, h, tx), finalize(t, archive, h, tx)
 		if string(p.AppHash) != string(a.AppHash) {
 			t.Fatalf("height %d: pruned node's AppHash %X, archive's %X", h, p.AppHash, a.AppHash)
 		}
 	}
 	query := func(a *app.App, height int64) *abci.ResponseQuery {
-		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: "/balances/account/" + carol.addr.String(), Height: height})
+		res, err := a.Query(context.Background(), &abci.RequestQuery{Path: "/balances/account/" + carol.Addr.String(), Height: height})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -458,15 +458,7 @@ func TestWrongValidatorsDevnet(t *testing.T) {
 	}
 
 	t.Run("genesis of another devnet", func(t *testing.T) {
-		s, err := chainsync.New(netB.genesis)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = s.Advance(ctxT(t), netA.src, 3)
-		if !errors.Is(err, chainsync.ErrWrongValidators) || s.Height() != 0 {
-			t.Fatalf("err = %v, height %d; want chainsync.ErrWrongValidators at 0", err, s.Height())
-		}
-		t.Log(err)
+		wantRefusedAtStart(t, netB.genesis, chainsync.ErrWrongValidators, "chainsync.ErrWrongValidators")
 	})
 }
 
@@ -554,13 +546,20 @@ func TestWrongChainIDDevnet(t *testing.T) {
 	needDevnet(t)
 	g := *netA.genesis
 	g.ChainID = "phala-other"
-	s, err := chainsync.New(&g)
+	wantRefusedAtStart(t, &g, chainsync.ErrChainID, "chainsync.ErrChainID")
+}
+
+// wantRefusedAtStart checks that a Sync from genesis refuses devnet A's
+// first blocks with want and stays at height 0.
+func wantRefusedAtStart(t *testing.T, genesis *types.GenesisDoc, want error, wantName string) {
+	t.Helper()
+	s, err := chainsync.New(genesis)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = s.Advance(ctxT(t), netA.src, 3)
-	if !errors.Is(err, chainsync.ErrChainID) || s.Height() != 0 {
-		t.Fatalf("err = %v, height %d; want chainsync.ErrChainID at 0", err, s.Height())
+	if !errors.Is(err, want) || s.Height() != 0 {
+		t.Fatalf("err = %v, height %d; want %s at 0", err, s.Height(), wantName)
 	}
 	t.Log(err)
 }

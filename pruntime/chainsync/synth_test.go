@@ -138,21 +138,23 @@ func copyLB(lb *types.LightBlock) *types.LightBlock {
 	return &types.LightBlock{SignedHeader: &types.SignedHeader{Header: &h, Commit: &c}, ValidatorSet: lb.ValidatorSet.Copy()}
 }
 
-func TestSynthValidatorSetChanges(t *testing.T) {
-	// 1 validator, then 3 (one of them new), then 2 entirely new ones.
-	setAt := func(h int64) []int {
-		switch {
-		case h < 5:
-			return []int{0}
-		case h < 9:
-			return []int{0, 1, 2}
-		default:
-			return []int{3, 4}
-		}
+// changingSets is the validator set at height h: 1 validator, then 3 (one
+// of them new), then 2 entirely new ones.
+func changingSets(h int64) []int {
+	switch {
+	case h < 5:
+		return []int{0}
+	case h < 9:
+		return []int{0, 1, 2}
+	default:
+		return []int{3, 4}
 	}
+}
+
+func TestSynthValidatorSetChanges(t *testing.T) {
 	for _, initial := range []int64{1, 100} {
 		t.Run(fmt.Sprint("initial-", initial), func(t *testing.T) {
-			c := newSynthChain(t, "synth", initial, 14, setAt)
+			c := newSynthChain(t, "synth", initial, 14, changingSets)
 			s, err := NewWithOptions(c.genesis, Options{Window: 5})
 			if err != nil {
 				t.Fatal(err)
@@ -184,17 +186,7 @@ func TestSynthValidatorSetChanges(t *testing.T) {
 }
 
 func TestSynthAttacks(t *testing.T) {
-	setAt := func(h int64) []int {
-		switch {
-		case h < 5:
-			return []int{0}
-		case h < 9:
-			return []int{0, 1, 2}
-		default:
-			return []int{3, 4}
-		}
-	}
-	c := newSynthChain(t, "synth", 1, 12, setAt)
+	c := newSynthChain(t, "synth", 1, 12, changingSets)
 	// An attacker's own chain, same chain id, other keys.
 	evil := newSynthChain(t, "synth", 1, 12, func(int64) []int { return []int{5} })
 	resign := func(lb *types.LightBlock, signers *types.ValidatorSet) *types.LightBlock {

@@ -98,6 +98,14 @@ func contractCall(ctx context.Context, prog *sandbox.Program, fn string, info ca
 // stateFuncs are the host functions through which a contract's ctx.state
 // reaches st; in a query (readOnly) writes fail.
 func stateFuncs(st *contractstate.State, readOnly bool) map[string]sandbox.HostFunc {
+	write := func(f sandbox.HostFunc) sandbox.HostFunc {
+		return func(args []any) (any, error) {
+			if readOnly {
+				return nil, errReadOnly
+			}
+			return f(args)
+		}
+	}
 	return map[string]sandbox.HostFunc{
 		"__phala_state_get": func(args []any) (any, error) {
 			k, err := core.StringArg(args, 0)
@@ -109,27 +117,21 @@ func stateFuncs(st *contractstate.State, readOnly bool) map[string]sandbox.HostF
 			}
 			return nil, nil
 		},
-		"__phala_state_set": func(args []any) (any, error) {
-			if readOnly {
-				return nil, errReadOnly
-			}
+		"__phala_state_set": write(func(args []any) (any, error) {
 			kv, err := core.StringArgs(args, 2)
 			if err != nil {
 				return nil, err
 			}
 			return nil, st.Set(kv[0], []byte(kv[1]))
-		},
-		"__phala_state_delete": func(args []any) (any, error) {
-			if readOnly {
-				return nil, errReadOnly
-			}
+		}),
+		"__phala_state_delete": write(func(args []any) (any, error) {
 			k, err := core.StringArg(args, 0)
 			if err != nil {
 				return nil, err
 			}
 			st.Delete(k)
 			return nil, nil
-		},
+		}),
 		"__phala_state_keys": func(args []any) (any, error) {
 			p, err := core.StringArg(args, 0)
 			if err != nil {

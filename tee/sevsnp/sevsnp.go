@@ -59,13 +59,9 @@ func (p *Provider) Kind() tee.Kind { return tee.KindSEVSNP }
 // Quote returns encoded tee.SEVSNPEvidence: the report binding reportData
 // and the certificate of the key that signed it.
 func (p *Provider) Quote(reportData [tee.ReportDataSize]byte) ([]byte, error) {
-	report, aux, err := tsm.Get(p.cfg.Client, tsm.ProviderSEVSNP, reportData, true)
+	report, aux, c, err := p.fetch(reportData, true, "sev-snp report", "sev-snp report from configfs-tsm")
 	if err != nil {
-		return nil, fmt.Errorf("sev-snp report: %w", err)
-	}
-	c, err := tee.SEVSNPClaims(report)
-	if err != nil {
-		return nil, fmt.Errorf("sev-snp report from configfs-tsm: %w", err)
+		return nil, err
 	}
 	if !bytes.Equal(c.ReportData[:], reportData[:]) {
 		return nil, fmt.Errorf("%w: sev-snp report from configfs-tsm binds %x, asked for %x", tee.ErrReportDataMismatch, c.ReportData, reportData)
@@ -76,6 +72,21 @@ func (p *Provider) Quote(reportData [tee.ReportDataSize]byte) ([]byte, error) {
 	}
 	ev := &tee.SEVSNPEvidence{Version: tee.SEVSNPEvidenceVersion, Report: report, EndorsementCert: cert}
 	return ev.Encode(), nil
+}
+
+// fetch gets a report binding reportData from configfs-tsm (with the
+// host's certificate table as aux when withCerts) and reads its claims;
+// errors getting it are wrapped with getCtx, errors reading it with readCtx.
+func (p *Provider) fetch(reportData [tee.ReportDataSize]byte, withCerts bool, getCtx, readCtx string) (report, aux []byte, c *tee.Claims, err error) {
+	report, aux, err = tsm.Get(p.cfg.Client, tsm.ProviderSEVSNP, reportData, withCerts)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", getCtx, err)
+	}
+	c, err = tee.SEVSNPClaims(report)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", readCtx, err)
+	}
+	return report, aux, c, nil
 }
 
 // endorsementCert picks the VCEK or VLEK the report names from the host's
@@ -123,13 +134,9 @@ func certFromTable(table []byte, guid string) (cert []byte, err error) {
 // Measurement returns the 48-byte launch MEASUREMENT from a fresh report.
 func (p *Provider) Measurement() ([]byte, error) {
 	var zero [tee.ReportDataSize]byte
-	report, _, err := tsm.Get(p.cfg.Client, tsm.ProviderSEVSNP, zero, false)
+	_, _, c, err := p.fetch(zero, false, "sev-snp measurement", "sev-snp measurement")
 	if err != nil {
-		return nil, fmt.Errorf("sev-snp measurement: %w", err)
-	}
-	c, err := tee.SEVSNPClaims(report)
-	if err != nil {
-		return nil, fmt.Errorf("sev-snp measurement: %w", err)
+		return nil, err
 	}
 	return c.Measurement, nil
 }
@@ -137,17 +144,7 @@ func (p *Provider) Measurement() ([]byte, error) {
 // SealingKey returns the key from the configured source, or
 // tee.ErrNoSealingKey if there is none.
 func (p *Provider) SealingKey() ([]byte, error) {
-	if p.cfg.Sealing == nil {
-		return nil, fmt.Errorf("%w: sev-snp: configure a tee.SealingKeySource such as DerivedKeySource", tee.ErrNoSealingKey)
-	}
-	k, err := p.cfg.Sealing.SealingKey()
-	if err != nil {
-		return nil, fmt.Errorf("sev-snp sealing key: %w", err)
-	}
-	if len(k) != tee.SealingKeySize {
-		return nil, fmt.Errorf("sev-snp sealing key: source returned %d bytes, want %d", len(k), tee.SealingKeySize)
-	}
-	return k, nil
+	return tee.ReadSealingKey(p.cfg.Sealing, "sev-snp", "sev-snp: configure a tee.SealingKeySource such as DerivedKeySource")
 }
 
 // DeriveLabel returns label unchanged: SEV-SNP keys are production keys.

@@ -76,32 +76,31 @@ func TestQuoteVerifiesOnChain(t *testing.T) {
 
 func TestQuoteErrors(t *testing.T) {
 	report, _, table, rd := recorded(t)
-	t.Run("report data", func(t *testing.T) {
-		p, _ := sevsnp.New(sevsnp.Config{Client: tsmtest.Client("sev_guest", report, table)})
-		other := rd
-		other[0] ^= 1
-		if _, err := p.Quote(other); !errors.Is(err, tee.ErrReportDataMismatch) {
-			t.Fatalf("err = %v", err)
-		}
-	})
-	t.Run("no certificate", func(t *testing.T) {
-		p, _ := sevsnp.New(sevsnp.Config{Client: tsmtest.Client("sev_guest", report, nil)})
-		if _, err := p.Quote(rd); !errors.Is(err, tee.ErrBadEvidence) {
-			t.Fatalf("err = %v", err)
-		}
-	})
-	t.Run("hostile certificate table", func(t *testing.T) {
-		// Offset+length overflows uint32: must be an error, not a panic.
-		bad := make([]byte, 24*2+8)
-		g := uuid.MustParse(sevabi.VcekGUID)
-		copy(bad[0:16], g[:])
-		bad[16], bad[17], bad[18], bad[19] = 0xff, 0xff, 0xff, 0xff
-		bad[20], bad[21], bad[22], bad[23] = 0x10, 0, 0, 0
-		p, _ := sevsnp.New(sevsnp.Config{Client: tsmtest.Client("sev_guest", report, bad)})
-		if _, err := p.Quote(rd); !errors.Is(err, tee.ErrBadEvidence) {
-			t.Fatalf("err = %v", err)
-		}
-	})
+	other := rd
+	other[0] ^= 1
+	// Offset+length overflows uint32: must be an error, not a panic.
+	hostile := make([]byte, 24*2+8)
+	g := uuid.MustParse(sevabi.VcekGUID)
+	copy(hostile[0:16], g[:])
+	hostile[16], hostile[17], hostile[18], hostile[19] = 0xff, 0xff, 0xff, 0xff
+	hostile[20], hostile[21], hostile[22], hostile[23] = 0x10, 0, 0, 0
+	for _, tc := range []struct {
+		name  string
+		table []byte
+		rd    [tee.ReportDataSize]byte
+		want  error
+	}{
+		{"report data", table, other, tee.ErrReportDataMismatch},
+		{"no certificate", nil, rd, tee.ErrBadEvidence},
+		{"hostile certificate table", hostile, rd, tee.ErrBadEvidence},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, _ := sevsnp.New(sevsnp.Config{Client: tsmtest.Client("sev_guest", report, tc.table)})
+			if _, err := p.Quote(tc.rd); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
 	t.Run("wrong tee", func(t *testing.T) {
 		p, _ := sevsnp.New(sevsnp.Config{Client: tsmtest.Client("tdx_guest", report, table)})
 		if _, err := p.Quote(rd); !errors.Is(err, tee.ErrUnavailable) {

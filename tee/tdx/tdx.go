@@ -46,17 +46,9 @@ func (p *Provider) Kind() tee.Kind { return tee.KindTDX }
 
 // Quote returns a TDX v4 quote binding reportData.
 func (p *Provider) Quote(reportData [tee.ReportDataSize]byte) ([]byte, error) {
-	raw, _, err := tsm.Get(p.client, tsm.ProviderTDX, reportData, false)
+	quote, c, err := p.fetch(reportData, "tdx quote", "tdx quote from configfs-tsm")
 	if err != nil {
-		return nil, fmt.Errorf("tdx quote: %w", err)
-	}
-	quote, err := tee.TrimTDXQuote(raw)
-	if err != nil {
-		return nil, fmt.Errorf("tdx quote from configfs-tsm: %w", err)
-	}
-	c, err := tee.TDXClaims(quote)
-	if err != nil {
-		return nil, fmt.Errorf("tdx quote from configfs-tsm: %w", err)
+		return nil, err
 	}
 	if !bytes.Equal(c.ReportData[:], reportData[:]) {
 		return nil, fmt.Errorf("%w: tdx quote from configfs-tsm binds %x, asked for %x", tee.ErrReportDataMismatch, c.ReportData, reportData)
@@ -64,21 +56,32 @@ func (p *Provider) Quote(reportData [tee.ReportDataSize]byte) ([]byte, error) {
 	return quote, nil
 }
 
+// fetch gets a quote binding reportData from configfs-tsm, trims it and
+// reads its claims; errors getting it are wrapped with getCtx, errors
+// reading it with readCtx.
+func (p *Provider) fetch(reportData [tee.ReportDataSize]byte, getCtx, readCtx string) ([]byte, *tee.Claims, error) {
+	raw, _, err := tsm.Get(p.client, tsm.ProviderTDX, reportData, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", getCtx, err)
+	}
+	quote, err := tee.TrimTDXQuote(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", readCtx, err)
+	}
+	c, err := tee.TDXClaims(quote)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", readCtx, err)
+	}
+	return quote, c, nil
+}
+
 // Measurement returns MRTD||RTMR0||RTMR1||RTMR2 from a fresh quote, as the
 // chain computes it (see tee.Verified).
 func (p *Provider) Measurement() ([]byte, error) {
 	var zero [tee.ReportDataSize]byte
-	raw, _, err := tsm.Get(p.client, tsm.ProviderTDX, zero, false)
+	_, c, err := p.fetch(zero, "tdx measurement", "tdx measurement")
 	if err != nil {
-		return nil, fmt.Errorf("tdx measurement: %w", err)
-	}
-	quote, err := tee.TrimTDXQuote(raw)
-	if err != nil {
-		return nil, fmt.Errorf("tdx measurement: %w", err)
-	}
-	c, err := tee.TDXClaims(quote)
-	if err != nil {
-		return nil, fmt.Errorf("tdx measurement: %w", err)
+		return nil, err
 	}
 	return c.Measurement, nil
 }
@@ -86,17 +89,7 @@ func (p *Provider) Measurement() ([]byte, error) {
 // SealingKey returns the key from the injected source, or
 // tee.ErrNoSealingKey if there is none.
 func (p *Provider) SealingKey() ([]byte, error) {
-	if p.sealing == nil {
-		return nil, fmt.Errorf("%w: tdx has no derived sealing key; configure a tee.SealingKeySource", tee.ErrNoSealingKey)
-	}
-	k, err := p.sealing.SealingKey()
-	if err != nil {
-		return nil, fmt.Errorf("tdx sealing key: %w", err)
-	}
-	if len(k) != tee.SealingKeySize {
-		return nil, fmt.Errorf("tdx sealing key: source returned %d bytes, want %d", len(k), tee.SealingKeySize)
-	}
-	return k, nil
+	return tee.ReadSealingKey(p.sealing, "tdx", "tdx has no derived sealing key; configure a tee.SealingKeySource")
 }
 
 // DeriveLabel returns label unchanged: TDX keys are production keys.
