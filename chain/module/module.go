@@ -6,6 +6,7 @@ package module
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -87,4 +88,10 @@ func DecodeGenesis(raw json.RawMessage, g any) error {
 		return nil
 	}
 	return json.Unmarshal(raw, g)
+}
+
+// UnknownMsg is the error a module's DeliverMsg returns for a message it
+// does not handle; every module words it the same way.
+func UnknownMsg(name string, msg tx.Msg) error {
+	return fmt.Errorf("%w: %s cannot handle %s", tx.ErrUnknownMsg, name, msg.Type())
 }

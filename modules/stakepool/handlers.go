@@ -5,6 +5,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/computation"
@@ -372,4 +373,25 @@ func (m *Module) stopAll(ctx *module.Context, pool uint64) (int, error) {
 		}
 	}
 	return len(computing), nil
+}
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	switch msg := msg.(type) {
+	case *MsgCreate:
+		return m.handleCreate(ctx, sender, msg)
+	case *MsgAddWorker:
+		return m.handleAddWorker(ctx, sender, msg)
+	case *MsgRemoveWorker:
+		return m.handleRemoveWorker(ctx, sender, msg)
+	case *MsgStartComputing:
+		return m.handleStartComputing(ctx, sender, msg)
+	case *MsgStopComputing:
+		return m.handleStopComputing(ctx, sender, msg)
+	case *MsgContribute:
+		return m.handleContribute(ctx, sender, msg)
+	case *MsgWithdraw:
+		return m.handleWithdraw(ctx, sender, msg)
+	}
+	return module.UnknownMsg(Name, msg)
 }
