@@ -95,3 +95,29 @@ func DecodeGenesis(raw json.RawMessage, g any) error {
 func UnknownMsg(name string, msg tx.Msg) error {
 	return fmt.Errorf("%w: %s cannot handle %s", tx.ErrUnknownMsg, name, msg.Type())
 }
+
+// Route is one entry of a module's message table: it runs msg if msg has
+// the route's type and reports whether it did.
+type Route func(ctx *Context, sender address.Address, msg tx.Msg) (bool, error)
+
+// Handle makes the route of the messages of type M, run by h.
+func Handle[M tx.Msg](h func(ctx *Context, sender address.Address, msg M) error) Route {
+	return func(ctx *Context, sender address.Address, msg tx.Msg) (bool, error) {
+		typed, ok := msg.(M)
+		if !ok {
+			return false, nil
+		}
+		return true, h(ctx, sender, typed)
+	}
+}
+
+// Deliver runs msg through the first of routes that takes its type; a
+// message none takes is refused with UnknownMsg in module name's words.
+func Deliver(name string, ctx *Context, sender address.Address, msg tx.Msg, routes ...Route) error {
+	for _, r := range routes {
+		if ok, err := r(ctx, sender, msg); ok {
+			return err
+		}
+	}
+	return UnknownMsg(name, msg)
+}

@@ -359,29 +359,18 @@ func (m *Module) handleReseal(ctx *module.Context, msg *mq.SignedMessage) error 
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgDeploy:
-		return m.handleDeploy(ctx, sender, msg)
-	case *MsgDeposit:
-		return m.handleDeposit(ctx, sender, msg)
-	case *MsgRegisterKey:
-		return m.handleRegisterKey(ctx, sender, msg)
-	case *MsgRevokeKey:
-		return m.handleRevokeKey(ctx, sender, msg)
-	case *MsgUpgrade:
-		return m.handleUpgrade(ctx, sender, msg)
-	case *MsgSetPaused:
-		return m.handleSetPaused(ctx, sender, msg)
-	case *MsgSetPolicy:
-		return m.handleSetPolicy(ctx, sender, msg)
-	case *MsgSetPrice:
-		return m.handleSetPrice(ctx, sender, msg)
-	case *MsgTransfer:
-		return m.handleTransfer(ctx, sender, msg)
-	case *MsgSetSecrets:
-		return m.handleSetSecrets(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleDeploy),
+		module.Handle(m.handleDeposit),
+		module.Handle(m.handleRegisterKey),
+		module.Handle(m.handleRevokeKey),
+		module.Handle(m.handleUpgrade),
+		module.Handle(m.handleSetPaused),
+		module.Handle(m.handleSetPolicy),
+		module.Handle(m.handleSetPrice),
+		module.Handle(m.handleTransfer),
+		module.Handle(m.handleSetSecrets),
+	)
 }
 
 // SetPools installs the stake pools that receive the network part of usage

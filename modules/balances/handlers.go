@@ -22,9 +22,7 @@ func (*Module) endBlock(*module.Context) error { return nil }
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgTransfer:
-		return m.handleTransfer(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleTransfer),
+	)
 }

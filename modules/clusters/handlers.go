@@ -203,13 +203,10 @@ func (m *Module) checkHolder(ctx *module.Context, origin [32]byte, gen uint64) e
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgCreate:
-		return m.handleCreate(ctx, sender, msg)
-	case *MsgMember:
-		return m.handleMember(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleCreate),
+		module.Handle(m.handleMember),
+	)
 }
 
 // HandleMQ is the mq handler of "clusters/..." topics.

@@ -492,17 +492,12 @@ func (m *Module) payReplica(ctx *module.Context, w registry.WorkerID, amount pha
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgUpload:
-		return m.handleUpload(ctx, sender, msg)
-	case *MsgInstantiate:
-		return m.handleInstantiate(ctx, sender, msg)
-	case *MsgExec:
-		return m.handleExec(ctx, sender, msg)
-	case *MsgUpgrade:
-		return m.handleUpgrade(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleUpload),
+		module.Handle(m.handleInstantiate),
+		module.Handle(m.handleExec),
+		module.Handle(m.handleUpgrade),
+	)
 }
 
 // SetFeeRecipients installs where replicas' fees go: a worker's stake pool,

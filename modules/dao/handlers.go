@@ -306,17 +306,12 @@ func badAction(err error) error {
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgLock:
-		return m.handleLock(ctx, sender, msg)
-	case *MsgUnlock:
-		return m.handleUnlock(ctx, sender, msg)
-	case *MsgPropose:
-		return m.handlePropose(ctx, sender, msg)
-	case *MsgVote:
-		return m.handleVote(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleLock),
+		module.Handle(m.handleUnlock),
+		module.Handle(m.handlePropose),
+		module.Handle(m.handleVote),
+	)
 }
 
 // WeightSource adds voting weight held elsewhere (vault shares): Weight is

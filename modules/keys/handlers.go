@@ -585,17 +585,12 @@ func nonEmpty(h Hex) bool { return len(h) != 0 }
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgAddGatekeeper:
-		return m.handleAddGatekeeper(ctx, sender, msg)
-	case *MsgRotate:
-		return m.handleRotate(ctx, sender, msg)
-	case *MsgBond:
-		return m.handleBond(ctx, sender, msg)
-	case *MsgUnbond:
-		return m.handleUnbond(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleAddGatekeeper),
+		module.Handle(m.handleRotate),
+		module.Handle(m.handleBond),
+		module.Handle(m.handleUnbond),
+	)
 }
 
 // HandleMQ is the mq handler of "keys/..." topics.

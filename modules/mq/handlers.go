@@ -75,9 +75,7 @@ func (m *Module) Send(ctx *module.Context, dest Origin, topic string, payload []
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgPush:
-		return m.handlePush(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handlePush),
+	)
 }

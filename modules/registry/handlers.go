@@ -162,13 +162,10 @@ func (m *Module) handleBenchmark(ctx *module.Context, id WorkerID, payload []byt
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgRegisterWorker:
-		return m.handleRegisterWorker(ctx, sender, msg)
-	case *MsgUpdateEndpoint:
-		return m.handleUpdateEndpoint(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleRegisterWorker),
+		module.Handle(m.handleUpdateEndpoint),
+	)
 }
 
 // HandleMQ is the mq handler of "registry/..." topics.

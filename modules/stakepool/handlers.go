@@ -377,21 +377,13 @@ func (m *Module) stopAll(ctx *module.Context, pool uint64) (int, error) {
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgCreate:
-		return m.handleCreate(ctx, sender, msg)
-	case *MsgAddWorker:
-		return m.handleAddWorker(ctx, sender, msg)
-	case *MsgRemoveWorker:
-		return m.handleRemoveWorker(ctx, sender, msg)
-	case *MsgStartComputing:
-		return m.handleStartComputing(ctx, sender, msg)
-	case *MsgStopComputing:
-		return m.handleStopComputing(ctx, sender, msg)
-	case *MsgContribute:
-		return m.handleContribute(ctx, sender, msg)
-	case *MsgWithdraw:
-		return m.handleWithdraw(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleCreate),
+		module.Handle(m.handleAddWorker),
+		module.Handle(m.handleRemoveWorker),
+		module.Handle(m.handleStartComputing),
+		module.Handle(m.handleStopComputing),
+		module.Handle(m.handleContribute),
+		module.Handle(m.handleWithdraw),
+	)
 }

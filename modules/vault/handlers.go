@@ -293,19 +293,13 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 
 // deliver runs msg through the handler of its type.
 func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgCreate:
-		return m.handleCreate(ctx, sender, msg)
-	case *MsgDeposit:
-		return m.handleDeposit(ctx, sender, msg)
-	case *MsgWithdraw:
-		return m.handleWithdraw(ctx, sender, msg)
-	case *MsgDelegate:
-		return m.handleDelegate(ctx, sender, msg)
-	case *MsgUndelegate:
-		return m.handleUndelegate(ctx, sender, msg)
-	}
-	return module.UnknownMsg(Name, msg)
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleCreate),
+		module.Handle(m.handleDeposit),
+		module.Handle(m.handleWithdraw),
+		module.Handle(m.handleDelegate),
+		module.Handle(m.handleUndelegate),
+	)
 }
 
 // VotingWeight is the DAO weight a's vault shares carry: what they are
