@@ -121,3 +121,34 @@ func Deliver(name string, ctx *Context, sender address.Address, msg tx.Msg, rout
 	}
 	return UnknownMsg(name, msg)
 }
+
+// DecodeParams decodes the genesis section of a module whose section holds
+// only its params, {"params": ...}: the params it names, or def() when the
+// section or its params are absent. The error is DecodeGenesis's.
+func DecodeParams[P any](raw json.RawMessage, def func() P) (P, error) {
+	var g struct {
+		Params *P `json:"params"`
+	}
+	if err := DecodeGenesis(raw, &g); err != nil {
+		return def(), err
+	}
+	if g.Params == nil {
+		return def(), nil
+	}
+	return *g.Params, nil
+}
+
+// InitParams is the whole genesis of a module whose section holds only its
+// params (see DecodeParams): it checks them and stores them with set. A
+// section that does not decode is refused as bad.
+func InitParams[P interface{ Validate() error }](kv state.KV, raw json.RawMessage, def func() P, bad error, set func(state.KV, P)) error {
+	p, err := DecodeParams(raw, def)
+	if err != nil {
+		return fmt.Errorf("%w: %v", bad, err)
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	set(kv, p)
+	return nil
+}

@@ -13,31 +13,19 @@ type Genesis struct {
 	Params *Params `json:"params,omitempty"`
 }
 
-// params returns the genesis parameters, DefaultParams when it names none,
-// with defaults filled in, after checking them.
-func (g Genesis) params() (Params, error) {
-	p := DefaultParams()
-	if g.Params != nil {
-		p = *g.Params
+// initGenesis stores the genesis params (DefaultParams when absent) with
+// defaults filled in, after checking them.
+func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
+	p, err := module.DecodeParams(raw, DefaultParams)
+	if err != nil {
+		return fmt.Errorf("agents genesis: %w", err)
 	}
 	p = p.withDefaults()
 	if p.TreasuryBps > 10_000 || p.MaxSecrets <= 0 {
-		return p, fmt.Errorf("agents genesis: treasury_bps at most 10000 and max_secrets positive")
+		return fmt.Errorf("agents genesis: treasury_bps at most 10000 and max_secrets positive")
 	}
 	if p.ReceiptWindow < MinReceiptWindow || p.ReceiptWindow > math.MaxInt64/1000 {
-		return p, fmt.Errorf("agents genesis: receipt_window_s %d, want at least %d", p.ReceiptWindow, MinReceiptWindow)
-	}
-	return p, nil
-}
-
-func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	var g Genesis
-	if err := module.DecodeGenesis(raw, &g); err != nil {
-		return fmt.Errorf("agents genesis: %w", err)
-	}
-	p, err := g.params()
-	if err != nil {
-		return err
+		return fmt.Errorf("agents genesis: receipt_window_s %d, want at least %d", p.ReceiptWindow, MinReceiptWindow)
 	}
 	m.setParams(ctx.KV, p)
 	return nil

@@ -15,26 +15,9 @@ type Genesis struct {
 	Params *Params `json:"params,omitempty"`
 }
 
-func parseGenesis(raw json.RawMessage) (Genesis, error) {
-	var g Genesis
-	if err := module.DecodeGenesis(raw, &g); err != nil {
-		return g, fmt.Errorf("%w: %v", ErrBadGenesis, err)
-	}
-	if g.Params == nil {
-		p := DefaultParams()
-		g.Params = &p
-	}
-	return g, g.Params.Validate()
-}
-
 // initGenesis stores the genesis params (DefaultParams when absent).
 func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	g, err := parseGenesis(raw)
-	if err != nil {
-		return err
-	}
-	m.Keeper.SetParams(ctx.KV, *g.Params)
-	return nil
+	return module.InitParams(ctx.KV, raw, DefaultParams, ErrBadGenesis, m.Keeper.SetParams)
 }
 
 // Phala's figures, per hour or day, from which ParamsFor derives the

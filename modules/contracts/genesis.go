@@ -12,27 +12,15 @@ type Genesis struct {
 	Params *Params `json:"params,omitempty"`
 }
 
-// params returns the genesis parameters, DefaultParams when it names none,
-// after checking them.
-func (g Genesis) params() (Params, error) {
-	p := DefaultParams()
-	if g.Params != nil {
-		p = *g.Params
-	}
-	if p.MaxCodeSize <= 0 || p.MaxInputSize <= 0 || p.CommandGas == 0 {
-		return p, fmt.Errorf("contracts genesis: max_code_size, max_input_size and command_gas must be positive")
-	}
-	return p, nil
-}
-
+// initGenesis stores the genesis params (DefaultParams when absent) after
+// checking them.
 func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	var g Genesis
-	if err := module.DecodeGenesis(raw, &g); err != nil {
+	p, err := module.DecodeParams(raw, DefaultParams)
+	if err != nil {
 		return fmt.Errorf("contracts genesis: %w", err)
 	}
-	p, err := g.params()
-	if err != nil {
-		return err
+	if p.MaxCodeSize <= 0 || p.MaxInputSize <= 0 || p.CommandGas == 0 {
+		return fmt.Errorf("contracts genesis: max_code_size, max_input_size and command_gas must be positive")
 	}
 	m.setParams(ctx.KV, p)
 	return nil
