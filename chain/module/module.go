@@ -122,13 +122,17 @@ func Deliver(name string, ctx *Context, sender address.Address, msg tx.Msg, rout
 	return UnknownMsg(name, msg)
 }
 
-// DecodeParams decodes the genesis section of a module whose section holds
-// only its params, {"params": ...}: the params it names, or def() when the
-// section or its params are absent. The error is DecodeGenesis's.
-func DecodeParams[P any](raw json.RawMessage, def func() P) (P, error) {
-	var g struct {
-		Params *P `json:"params"`
-	}
+// ParamsGenesis is the genesis section of a module whose section holds
+// only its params; absent params mean the module's defaults.
+type ParamsGenesis[P any] struct {
+	Params *P `json:"params,omitempty"`
+}
+
+// decodeParams decodes a ParamsGenesis section: the params it names, or
+// def() when the section or its params are absent. The error is
+// DecodeGenesis's.
+func decodeParams[P any](raw json.RawMessage, def func() P) (P, error) {
+	var g ParamsGenesis[P]
 	if err := DecodeGenesis(raw, &g); err != nil {
 		return def(), err
 	}
@@ -139,10 +143,10 @@ func DecodeParams[P any](raw json.RawMessage, def func() P) (P, error) {
 }
 
 // InitParams is the whole genesis of a module whose section holds only its
-// params (see DecodeParams): it checks them and stores them with set. A
+// params (see ParamsGenesis): it checks them and stores them with set. A
 // section that does not decode is refused as bad.
 func InitParams[P interface{ Validate() error }](kv state.KV, raw json.RawMessage, def func() P, bad error, set func(state.KV, P)) error {
-	p, err := DecodeParams(raw, def)
+	p, err := decodeParams(raw, def)
 	if err != nil {
 		return fmt.Errorf("%w: %v", bad, err)
 	}

@@ -9,11 +9,9 @@ import (
 	"github.com/phalanetwork/phala/pha"
 )
 
-// Genesis is the computation section of the genesis app state.
-type Genesis struct {
-	// Params are the economy's parameters; absent, DefaultParams.
-	Params *Params `json:"params,omitempty"`
-}
+// Genesis is the computation section of the genesis app state: its params
+// (DefaultParams when absent).
+type Genesis = module.ParamsGenesis[Params]
 
 // initGenesis stores the genesis params (DefaultParams when absent).
 func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {

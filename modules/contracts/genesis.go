@@ -2,26 +2,29 @@ package contracts
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 )
 
-// Genesis is the module's genesis section.
-type Genesis struct {
-	Params *Params `json:"params,omitempty"`
-}
+// Genesis is the contracts section of the genesis app state: its params
+// (DefaultParams when absent).
+type Genesis = module.ParamsGenesis[Params]
+
+// errGenesis words the errors of a genesis section that is refused.
+var errGenesis = errors.New("contracts genesis")
 
 // initGenesis stores the genesis params (DefaultParams when absent) after
 // checking them.
 func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	p, err := module.DecodeParams(raw, DefaultParams)
-	if err != nil {
-		return fmt.Errorf("contracts genesis: %w", err)
-	}
+	return module.InitParams(ctx.KV, raw, DefaultParams, errGenesis, m.setParams)
+}
+
+// Validate checks params a genesis names.
+func (p Params) Validate() error {
 	if p.MaxCodeSize <= 0 || p.MaxInputSize <= 0 || p.CommandGas == 0 {
-		return fmt.Errorf("contracts genesis: max_code_size, max_input_size and command_gas must be positive")
+		return fmt.Errorf("%w: max_code_size, max_input_size and command_gas must be positive", errGenesis)
 	}
-	m.setParams(ctx.KV, p)
 	return nil
 }
