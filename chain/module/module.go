@@ -6,6 +6,7 @@ package module
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -87,4 +88,71 @@ func DecodeGenesis(raw json.RawMessage, g any) error {
 		return nil
 	}
 	return json.Unmarshal(raw, g)
+}
+
+// UnknownMsg is the error a module's DeliverMsg returns for a message it
+// does not handle; every module words it the same way.
+func UnknownMsg(name string, msg tx.Msg) error {
+	return fmt.Errorf("%w: %s cannot handle %s", tx.ErrUnknownMsg, name, msg.Type())
+}
+
+// Route is one entry of a module's message table: it runs msg if msg has
+// the route's type and reports whether it did.
+type Route func(ctx *Context, sender address.Address, msg tx.Msg) (bool, error)
+
+// Handle makes the route of the messages of type M, run by h.
+func Handle[M tx.Msg](h func(ctx *Context, sender address.Address, msg M) error) Route {
+	return func(ctx *Context, sender address.Address, msg tx.Msg) (bool, error) {
+		typed, ok := msg.(M)
+		if !ok {
+			return false, nil
+		}
+		return true, h(ctx, sender, typed)
+	}
+}
+
+// Deliver runs msg through the first of routes that takes its type; a
+// message none takes is refused with UnknownMsg in module name's words.
+func Deliver(name string, ctx *Context, sender address.Address, msg tx.Msg, routes ...Route) error {
+	for _, r := range routes {
+		if ok, err := r(ctx, sender, msg); ok {
+			return err
+		}
+	}
+	return UnknownMsg(name, msg)
+}
+
+// ParamsGenesis is the genesis section of a module whose section holds
+// only its params; absent params mean the module's defaults.
+type ParamsGenesis[P any] struct {
+	Params *P `json:"params,omitempty"`
+}
+
+// decodeParams decodes a ParamsGenesis section: the params it names, or
+// def() when the section or its params are absent. The error is
+// DecodeGenesis's.
+func decodeParams[P any](raw json.RawMessage, def func() P) (P, error) {
+	var g ParamsGenesis[P]
+	if err := DecodeGenesis(raw, &g); err != nil {
+		return def(), err
+	}
+	if g.Params == nil {
+		return def(), nil
+	}
+	return *g.Params, nil
+}
+
+// InitParams is the whole genesis of a module whose section holds only its
+// params (see ParamsGenesis): it checks them and stores them with set. A
+// section that does not decode is refused as bad.
+func InitParams[P interface{ Validate() error }](kv state.KV, raw json.RawMessage, def func() P, bad error, set func(state.KV, P)) error {
+	p, err := decodeParams(raw, def)
+	if err != nil {
+		return fmt.Errorf("%w: %v", bad, err)
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	set(kv, p)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -172,7 +173,10 @@ func (m *Module) checkSecrets(ctx *module.Context, id [32]byte, raw []byte) erro
 }
 
 // endBlock forgets the receipt ids whose window has passed.
-func (m *Module) endBlock(ctx *module.Context) { m.pruneReceipts(ctx.KV, ctx.Time.UnixMilli()) }
+func (m *Module) endBlock(ctx *module.Context) error {
+	m.pruneReceipts(ctx.KV, ctx.Time.UnixMilli())
+	return nil
+}
 
 // handleMQ dispatches the topics workers post.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
@@ -351,4 +355,30 @@ func (m *Module) handleReseal(ctx *module.Context, msg *mq.SignedMessage) error 
 	m.setAgent(ctx.KV, a)
 	emitResealed(ctx, id, epoch)
 	return nil
+}
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleDeploy),
+		module.Handle(m.handleDeposit),
+		module.Handle(m.handleRegisterKey),
+		module.Handle(m.handleRevokeKey),
+		module.Handle(m.handleUpgrade),
+		module.Handle(m.handleSetPaused),
+		module.Handle(m.handleSetPolicy),
+		module.Handle(m.handleSetPrice),
+		module.Handle(m.handleTransfer),
+		module.Handle(m.handleSetSecrets),
+	)
+}
+
+// SetPools installs the stake pools that receive the network part of usage
+// fees of workers in a pool; without, it goes to the worker's operator.
+func (m *Module) SetPools(p Pools) { m.pools = p }
+
+// HandleMQ settles receipt batches and takes re-sealed secrets from
+// workers.
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	return m.handleMQ(ctx, msg)
 }

@@ -2,9 +2,9 @@ package agents
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/contracts"
@@ -18,8 +18,7 @@ type Keeper struct{}
 
 // Params reads the module parameters.
 func (Keeper) Params(kv state.KV) Params {
-	var p Params
-	state.DecodeJSON(kv.Get(keyParams), &p, "agents params")
+	p := module.LoadJSON(kv, keyParams, Params{}, "agents params")
 	// A chain started before the receipt window existed stored none.
 	return p.withDefaults()
 }
@@ -28,15 +27,7 @@ func (Keeper) setParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJ
 
 // Agent returns an agent record.
 func (Keeper) Agent(kv state.KV, id [32]byte) (Agent, bool) {
-	raw := kv.Get(AgentKey(id))
-	if raw == nil {
-		return Agent{}, false
-	}
-	var a Agent
-	if err := json.Unmarshal(raw, &a); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("agent %x: %w", id, err)})
-	}
-	return a, true
+	return module.GetJSON[Agent](kv, AgentKey(id), "agent %x", id)
 }
 
 func (Keeper) setAgent(kv state.KV, a Agent) { kv.Set(AgentKey([32]byte(a.ID)), state.EncodeJSON(a)) }
@@ -72,13 +63,7 @@ func (Keeper) setEscrow(kv state.KV, a address.Address, v pha.Amount) {
 
 // APIKey returns a registered API key.
 func (Keeper) APIKey(kv state.KV, hash [32]byte) (APIKey, bool) {
-	raw := kv.Get(APIKeyKey(hash))
-	if raw == nil {
-		return APIKey{}, false
-	}
-	var k APIKey
-	state.DecodeJSON(raw, &k, "api key")
-	return k, true
+	return module.GetJSON[APIKey](kv, APIKeyKey(hash), "api key")
 }
 
 func (Keeper) setAPIKey(kv state.KV, k APIKey) {

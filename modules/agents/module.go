@@ -2,7 +2,6 @@ package agents
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -11,7 +10,6 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
-	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -33,10 +31,6 @@ func New(ct *contracts.Module, cl *clusters.Module, reg *registry.Module) *Modul
 	return &Module{contracts: ct, clusters: cl, registry: reg}
 }
 
-// SetPools installs the stake pools that receive the network part of usage
-// fees of workers in a pool; without, it goes to the worker's operator.
-func (m *Module) SetPools(p Pools) { m.pools = p }
-
 // Name implements module.Module.
 func (*Module) Name() string { return Name }
 
@@ -50,43 +44,13 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgDeploy:
-		return m.handleDeploy(ctx, sender, msg)
-	case *MsgDeposit:
-		return m.handleDeposit(ctx, sender, msg)
-	case *MsgRegisterKey:
-		return m.handleRegisterKey(ctx, sender, msg)
-	case *MsgRevokeKey:
-		return m.handleRevokeKey(ctx, sender, msg)
-	case *MsgUpgrade:
-		return m.handleUpgrade(ctx, sender, msg)
-	case *MsgSetPaused:
-		return m.handleSetPaused(ctx, sender, msg)
-	case *MsgSetPolicy:
-		return m.handleSetPolicy(ctx, sender, msg)
-	case *MsgSetPrice:
-		return m.handleSetPrice(ctx, sender, msg)
-	case *MsgTransfer:
-		return m.handleTransfer(ctx, sender, msg)
-	case *MsgSetSecrets:
-		return m.handleSetSecrets(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: agents cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
-// EndBlock implements module.Module: it forgets the receipt ids whose
-// window has passed.
-func (m *Module) EndBlock(ctx *module.Context) error {
-	m.endBlock(ctx)
-	return nil
-}
+// EndBlock implements module.Module.
+func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 
-// Query implements module.Module; query.go lists the paths.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) { return m.query(kv, path) }
-
-// HandleMQ settles receipt batches and takes re-sealed secrets from
-// workers.
-func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	return m.handleMQ(ctx, msg)
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
+	return m.query(kv, path, data)
 }

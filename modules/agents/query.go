@@ -69,7 +69,7 @@ func APIKeyPath(hash [32]byte) string {
 func ReceiptPath(id [32]byte) string { return queryPath(QueryReceipt, "/"+hex.EncodeToString(id[:])) }
 
 // query answers the paths above.
-func (m *Module) query(kv state.KV, path string) ([]byte, error) {
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	head, rest, _ := strings.Cut(path, "/")
 	switch head {
 	case QueryParams:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 )
 
@@ -18,3 +19,10 @@ func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg
 
 // endBlock has nothing to do: balances change only in transactions.
 func (*Module) endBlock(*module.Context) error { return nil }
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleTransfer),
+	)
+}

@@ -2,7 +2,6 @@ package balances
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -33,11 +32,7 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgTransfer:
-		return m.handleTransfer(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: balances cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
 // EndBlock implements module.Module.

@@ -4,8 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/keys"
 )
@@ -16,15 +16,7 @@ type Keeper struct{}
 
 // Cluster returns a cluster record.
 func (Keeper) Cluster(kv state.KV, id [32]byte) (Cluster, bool) {
-	raw := kv.Get(ClusterKey(id))
-	if raw == nil {
-		return Cluster{}, false
-	}
-	var c Cluster
-	if err := json.Unmarshal(raw, &c); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("cluster %x: %w", id, err)})
-	}
-	return c, true
+	return module.GetJSON[Cluster](kv, ClusterKey(id), "cluster %x", id)
 }
 
 // Cluster returns a cluster record, for the modules that hold the clusters

@@ -2,7 +2,6 @@ package clusters
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -41,13 +40,7 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgCreate:
-		return m.handleCreate(ctx, sender, msg)
-	case *MsgMember:
-		return m.handleMember(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: clusters cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
 // EndBlock implements module.Module.
@@ -56,9 +49,4 @@ func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 // Query implements module.Module.
 func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
 	return m.query(kv, path, data)
-}
-
-// HandleMQ is the mq handler of "clusters/..." topics.
-func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	return m.handleMQ(ctx, msg)
 }

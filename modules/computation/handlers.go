@@ -8,6 +8,8 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/mq"
@@ -311,4 +313,19 @@ func (m *Module) params(ctx *module.Context) *Params {
 	}
 	p := m.cache.p
 	return &p
+}
+
+// deliver runs msg through the handler of its type.
+func (*Module) deliver(_ *module.Context, _ address.Address, msg tx.Msg) error {
+	return module.UnknownMsg(Name, msg)
+}
+
+// SetPools installs the stake pools that sessions draw stake from and pay
+// rewards to. Without pools settlement pays nothing.
+func (m *Module) SetPools(p Pools) { m.pools = p }
+
+// HandleMQ consumes worker messages on "computation/..." topics: only
+// heartbeats (the app routes the module's mq topics here).
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	return m.handleMQ(ctx, msg)
 }

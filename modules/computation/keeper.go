@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/registry"
 )
@@ -15,9 +16,7 @@ type Keeper struct{}
 
 // Params returns the computation params.
 func (Keeper) Params(kv state.KV) Params {
-	var p Params
-	state.DecodeJSON(kv.Get(keyParams), &p, "computation params")
-	return p
+	return module.LoadJSON(kv, keyParams, Params{}, "computation params")
 }
 
 // SetParams stores the params.
@@ -84,9 +83,7 @@ func (k Keeper) IterateSessions(kv state.KV, fn func(*Session) bool) {
 
 // Stats returns the settlement totals.
 func (Keeper) Stats(kv state.KV) Stats {
-	var s Stats
-	state.DecodeJSON(kv.Get(keyStats), &s, "computation stats")
-	return s
+	return module.LoadJSON(kv, keyStats, Stats{}, "computation stats")
 }
 
 func (Keeper) setStats(kv state.KV, s Stats) { kv.Set(keyStats, state.EncodeJSON(s)) }

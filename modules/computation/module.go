@@ -2,13 +2,11 @@ package computation
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
-	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -33,10 +31,6 @@ var _ module.Module = (*Module)(nil)
 // from reg.
 func New(reg *registry.Module) *Module { return &Module{registry: reg} }
 
-// SetPools installs the stake pools that sessions draw stake from and pay
-// rewards to. Without pools settlement pays nothing.
-func (m *Module) SetPools(p Pools) { m.pools = p }
-
 // Name implements module.Module.
 func (*Module) Name() string { return Name }
 
@@ -49,21 +43,14 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 }
 
 // DeliverMsg implements module.Module.
-func (*Module) DeliverMsg(_ *module.Context, _ address.Address, msg tx.Msg) error {
-	return fmt.Errorf("%w: computation cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return m.deliver(ctx, sender, msg)
 }
 
-// EndBlock implements module.Module: cool-downs that end are released,
-// then the block is settled.
+// EndBlock implements module.Module.
 func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 
 // Query implements module.Module.
 func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
 	return m.query(kv, path, data)
-}
-
-// HandleMQ consumes worker messages on "computation/..." topics: only
-// heartbeats (the app routes the module's mq topics here).
-func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	return m.handleMQ(ctx, msg)
 }

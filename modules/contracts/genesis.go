@@ -2,38 +2,29 @@ package contracts
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 )
 
-// Genesis is the module's genesis section.
-type Genesis struct {
-	Params *Params `json:"params,omitempty"`
-}
+// Genesis is the contracts section of the genesis app state: its params
+// (DefaultParams when absent).
+type Genesis = module.ParamsGenesis[Params]
 
-// params returns the genesis parameters, DefaultParams when it names none,
-// after checking them.
-func (g Genesis) params() (Params, error) {
-	p := DefaultParams()
-	if g.Params != nil {
-		p = *g.Params
-	}
-	if p.MaxCodeSize <= 0 || p.MaxInputSize <= 0 || p.CommandGas == 0 {
-		return p, fmt.Errorf("contracts genesis: max_code_size, max_input_size and command_gas must be positive")
-	}
-	return p, nil
-}
+// errGenesis words the errors of a genesis section that is refused.
+var errGenesis = errors.New("contracts genesis")
 
+// initGenesis stores the genesis params (DefaultParams when absent) after
+// checking them.
 func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	var g Genesis
-	if err := module.DecodeGenesis(raw, &g); err != nil {
-		return fmt.Errorf("contracts genesis: %w", err)
+	return module.InitParams(ctx.KV, raw, DefaultParams, errGenesis, m.setParams)
+}
+
+// Validate checks params a genesis names.
+func (p Params) Validate() error {
+	if p.MaxCodeSize <= 0 || p.MaxInputSize <= 0 || p.CommandGas == 0 {
+		return fmt.Errorf("%w: max_code_size, max_input_size and command_gas must be positive", errGenesis)
 	}
-	p, err := g.params()
-	if err != nil {
-		return err
-	}
-	m.setParams(ctx.KV, p)
 	return nil
 }

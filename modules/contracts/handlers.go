@@ -9,6 +9,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -488,3 +489,36 @@ func (m *Module) payReplica(ctx *module.Context, w registry.WorkerID, amount pha
 	}
 	return (balances.Keeper{}).Transfer(ctx.KV, FeeAccount, to, amount)
 }
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleUpload),
+		module.Handle(m.handleInstantiate),
+		module.Handle(m.handleExec),
+		module.Handle(m.handleUpgrade),
+	)
+}
+
+// SetFeeRecipients installs where replicas' fees go: a worker's stake pool,
+// or its operator (from the registry) when it is in none.
+func (m *Module) SetFeeRecipients(pools Pools, reg *registry.Module) {
+	m.pools, m.registry = pools, reg
+}
+
+// HandleMQ consumes "contracts/..." messages: contract keys and state
+// roots from member workers, results from contracts.
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	return m.handleMQ(ctx, msg)
+}
+
+// ResolveContractKey is the mq key resolver for contract origins: the
+// contract's current signing key. Replicas re-sign a pending result with
+// the current key when the epoch moves under it.
+func (m *Module) ResolveContractKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
+	return m.signKey(kv, id)
+}
+
+// endBlock has nothing to do: contracts change only in transactions and
+// mq messages.
+func (*Module) endBlock(*module.Context) error { return nil }

@@ -3,9 +3,9 @@ package contracts
 import (
 	"crypto/ed25519"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -15,39 +15,16 @@ import (
 // are the module's too.
 type Keeper struct{}
 
-// getJSON decodes the record at key into v and reports whether there was
-// one; a record that does not decode is a storage error named by format
-// and args.
-func getJSON(kv state.KV, key []byte, v any, format string, args ...any) bool {
-	raw := kv.Get(key)
-	if raw == nil {
-		return false
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf(format+": %w", append(args, err)...)})
-	}
-	return true
-}
-
-// record reads the JSON record at key; see getJSON.
-func record[T any](kv state.KV, key []byte, format string, args ...any) (T, bool) {
-	var v T
-	ok := getJSON(kv, key, &v, format, args...)
-	return v, ok
-}
-
 // Params reads the module parameters.
 func (Keeper) Params(kv state.KV) Params {
-	var p Params
-	getJSON(kv, keyParams, &p, "contracts params")
-	return p
+	return module.LoadJSON(kv, keyParams, Params{}, "contracts params")
 }
 
 func (Keeper) setParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
 // Contract returns a contract record.
 func (Keeper) Contract(kv state.KV, id [32]byte) (Contract, bool) {
-	return record[Contract](kv, ContractKey(id), "contract %x", id)
+	return module.GetJSON[Contract](kv, ContractKey(id), "contract %x", id)
 }
 
 func (Keeper) setContract(kv state.KV, c Contract) {
@@ -56,7 +33,7 @@ func (Keeper) setContract(kv state.KV, c Contract) {
 
 // CodeInfo returns a stored code's record.
 func (Keeper) CodeInfo(kv state.KV, hash [32]byte) (Code, bool) {
-	return record[Code](kv, codeInfoKey(hash), "code %x", hash)
+	return module.GetJSON[Code](kv, codeInfoKey(hash), "code %x", hash)
 }
 
 // Source returns a stored code blob.
@@ -121,7 +98,7 @@ func (Keeper) markSeen(kv state.KV, envelopeHash []byte, height int64) bool {
 
 // Result returns the stored result of one input.
 func (Keeper) Result(kv state.KV, id [32]byte, input uint64) (Result, bool) {
-	return record[Result](kv, resultKey(id, input), "contract result")
+	return module.GetJSON[Result](kv, resultKey(id, input), "contract result")
 }
 
 func (Keeper) setResult(kv state.KV, id [32]byte, r Result) {
@@ -130,7 +107,7 @@ func (Keeper) setResult(kv state.KV, id [32]byte, r Result) {
 
 // Roots returns the state-root tally of one input.
 func (Keeper) Roots(kv state.KV, id [32]byte, input uint64) (RootReport, bool) {
-	return record[RootReport](kv, rootsKey(id, input), "contract roots")
+	return module.GetJSON[RootReport](kv, rootsKey(id, input), "contract roots")
 }
 
 func (Keeper) setRoots(kv state.KV, id [32]byte, r RootReport) {
@@ -139,9 +116,7 @@ func (Keeper) setRoots(kv state.KV, id [32]byte, r RootReport) {
 
 // Diverged lists the divergences recorded for a contract.
 func (Keeper) Diverged(kv state.KV, id [32]byte) []Divergence {
-	out := []Divergence{}
-	getJSON(kv, divergedKey(id), &out, "contract divergences")
-	return out
+	return module.LoadJSON(kv, divergedKey(id), []Divergence{}, "contract divergences")
 }
 
 func (Keeper) setDiverged(kv state.KV, id [32]byte, list []Divergence) {

@@ -1,9 +1,7 @@
 package contracts
 
 import (
-	"crypto/ed25519"
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -31,12 +29,6 @@ func New(cl *clusters.Module, queue *mq.Module) *Module {
 	return &Module{clusters: cl, queue: queue}
 }
 
-// SetFeeRecipients installs where replicas' fees go: a worker's stake pool,
-// or its operator (from the registry) when it is in none.
-func (m *Module) SetFeeRecipients(pools Pools, reg *registry.Module) {
-	m.pools, m.registry = pools, reg
-}
-
 // Name implements module.Module.
 func (*Module) Name() string { return Name }
 
@@ -50,34 +42,13 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgUpload:
-		return m.handleUpload(ctx, sender, msg)
-	case *MsgInstantiate:
-		return m.handleInstantiate(ctx, sender, msg)
-	case *MsgExec:
-		return m.handleExec(ctx, sender, msg)
-	case *MsgUpgrade:
-		return m.handleUpgrade(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: contracts cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
 // EndBlock implements module.Module.
-func (*Module) EndBlock(*module.Context) error { return nil }
+func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 
-// Query implements module.Module; query.go lists the paths.
-func (m *Module) Query(kv state.KV, path string, _ []byte) ([]byte, error) { return m.query(kv, path) }
-
-// HandleMQ consumes "contracts/..." messages: contract keys and state
-// roots from member workers, results from contracts.
-func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	return m.handleMQ(ctx, msg)
-}
-
-// ResolveContractKey is the mq key resolver for contract origins: the
-// contract's current signing key. Replicas re-sign a pending result with
-// the current key when the epoch moves under it.
-func (m *Module) ResolveContractKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
-	return m.signKey(kv, id)
+// Query implements module.Module.
+func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
+	return m.query(kv, path, data)
 }

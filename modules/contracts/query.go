@@ -69,7 +69,7 @@ func RootsPath(id [32]byte, input uint64) string {
 func DivergedPath(id [32]byte) string { return queryPath(QueryDiverged, hex.EncodeToString(id[:])) }
 
 // query answers the paths above.
-func (m *Module) query(kv state.KV, path string) ([]byte, error) {
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	parts := strings.Split(path, "/")
 	head, n := parts[0], len(parts)
 	switch {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -302,3 +303,27 @@ func badAction(err error) error {
 	}
 	return nil
 }
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleLock),
+		module.Handle(m.handleUnlock),
+		module.Handle(m.handlePropose),
+		module.Handle(m.handleVote),
+	)
+}
+
+// WeightSource adds voting weight held elsewhere (vault shares): Weight is
+// an account's, Total what the source adds to the quorum's base and that
+// no other part counts (for vaults: their PHA not in stake pools, since
+// the pools' value is counted whole already). Sources are consulted in the
+// order added, in app wiring.
+type WeightSource interface {
+	VotingWeight(kv state.KV, a address.Address) pha.Amount
+	TotalVotingWeight(kv state.KV) pha.Amount
+}
+
+// AddWeightSource makes s count toward voting weight; call it while
+// wiring the app.
+func (m *Module) AddWeightSource(s WeightSource) { m.sources = append(m.sources, s) }

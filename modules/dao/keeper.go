@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
@@ -14,11 +15,7 @@ type Keeper struct{}
 
 // Params returns the dao params.
 func (Keeper) Params(kv state.KV) Params {
-	p := DefaultParams()
-	if raw := kv.Get(keyParams); raw != nil {
-		state.DecodeJSON(raw, &p, "dao params")
-	}
-	return p
+	return module.LoadJSON(kv, keyParams, DefaultParams(), "dao params")
 }
 
 // SetParams stores p (validated by the caller).
@@ -26,27 +23,14 @@ func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJ
 
 // Proposal returns a proposal.
 func (Keeper) Proposal(kv state.KV, id uint64) (Proposal, bool) {
-	raw := kv.Get(ProposalKey(id))
-	if raw == nil {
-		return Proposal{}, false
-	}
-	var p Proposal
-	state.DecodeJSON(raw, &p, "dao proposal")
-	return p, true
+	return module.GetJSON[Proposal](kv, ProposalKey(id), "dao proposal")
 }
 
 func (Keeper) setProposal(kv state.KV, p *Proposal) { kv.Set(ProposalKey(p.ID), state.EncodeJSON(p)) }
 
 // Proposals lists every proposal in id order.
 func (Keeper) Proposals(kv state.KV) []Proposal {
-	out := []Proposal{}
-	kv.Iterate(prefixProposal, func(_, v []byte) bool {
-		var p Proposal
-		state.DecodeJSON(v, &p, "dao proposal")
-		out = append(out, p)
-		return true
-	})
-	return out
+	return module.ListJSON[Proposal](kv, prefixProposal, "dao proposal")
 }
 
 // nextProposalID returns the id of a new proposal and counts it.

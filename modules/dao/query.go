@@ -46,7 +46,7 @@ func ProposalPath(id uint64) string {
 func WeightPath(a address.Address) string { return "/" + Name + "/" + QueryWeight + "/" + a.String() }
 
 // query answers the paths above.
-func (m *Module) query(kv state.KV, path string) ([]byte, error) {
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	switch {
 	case path == QueryParams:
 		return json.Marshal(m.Keeper.Params(kv))

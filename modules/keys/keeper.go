@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
@@ -47,20 +48,9 @@ func (Keeper) setGenesisOperators(kv state.KV, ops []address.Address) {
 	kv.Set(keyGenesisOps, raw)
 }
 
-// getJSON decodes the JSON record under key; ok is false when there is
-// none.
-func getJSON[T any](kv state.KV, key []byte, what string) (v T, ok bool) {
-	raw := kv.Get(key)
-	if raw == nil {
-		return v, false
-	}
-	state.DecodeJSON(raw, &v, what)
-	return v, true
-}
-
 // Gatekeeper returns a gatekeeper record.
 func (Keeper) Gatekeeper(kv state.KV, worker [32]byte) (Gatekeeper, bool) {
-	return getJSON[Gatekeeper](kv, GatekeeperKey(worker), "keys gatekeeper")
+	return module.GetJSON[Gatekeeper](kv, GatekeeperKey(worker), "keys gatekeeper")
 }
 
 // SetGatekeeper stores a gatekeeper record; the bond fields are not part
@@ -91,19 +81,12 @@ func (Keeper) setOrder(kv state.KV, order [][32]byte) {
 
 // Current returns the current master-key generation, if any.
 func (Keeper) Current(kv state.KV) (Generation, bool) {
-	return getJSON[Generation](kv, keyCurrentGen, "keys current generation")
+	return module.GetJSON[Generation](kv, keyCurrentGen, "keys current generation")
 }
 
 // History lists every generation in order.
 func (Keeper) History(kv state.KV) []Generation {
-	out := []Generation{}
-	kv.Iterate(prefixGen, func(_, v []byte) bool {
-		var g Generation
-		state.DecodeJSON(v, &g, "keys generation")
-		out = append(out, g)
-		return true
-	})
-	return out
+	return module.ListJSON[Generation](kv, prefixGen, "keys generation")
 }
 
 // setGeneration records generation g and makes it the current one.
@@ -121,7 +104,7 @@ func (Keeper) setGeneration(kv state.KV, g Generation) {
 // Bond returns a gatekeeper's bond record; ok is false when nothing is
 // bonded.
 func (Keeper) Bond(kv state.KV, worker [32]byte) (Bond, bool) {
-	return getJSON[Bond](kv, BondKey(worker), "keys bond")
+	return module.GetJSON[Bond](kv, BondKey(worker), "keys bond")
 }
 
 // Bonded is the PHA bonded to a gatekeeper, its election weight.
@@ -206,11 +189,7 @@ func iterateUnbondings(kv state.KV, fn func(key []byte, release int64, id [32]by
 
 // Params returns the rotation params.
 func (Keeper) Params(kv state.KV) Params {
-	p := DefaultParams()
-	if raw := kv.Get(keyParams); raw != nil {
-		state.DecodeJSON(raw, &p, "keys params")
-	}
-	return p
+	return module.LoadJSON(kv, keyParams, DefaultParams(), "keys params")
 }
 
 // SetParams replaces the params after validating them; the DAO's
@@ -225,7 +204,7 @@ func (Keeper) SetParams(kv state.KV, p Params) error {
 
 // Rotation returns the active rotation, if any.
 func (Keeper) Rotation(kv state.KV) (Rotation, bool) {
-	return getJSON[Rotation](kv, keyRotation, "keys rotation")
+	return module.GetJSON[Rotation](kv, keyRotation, "keys rotation")
 }
 
 // setRotation stores the running rotation.

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -45,17 +44,7 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgAddGatekeeper:
-		return m.handleAddGatekeeper(ctx, sender, msg)
-	case *MsgRotate:
-		return m.handleRotate(ctx, sender, msg)
-	case *MsgBond:
-		return m.handleBond(ctx, sender, msg)
-	case *MsgUnbond:
-		return m.handleUnbond(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: keys cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
 // EndBlock implements module.Module.
@@ -64,9 +53,4 @@ func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 // Query implements module.Module.
 func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
 	return m.query(kv, path, data)
-}
-
-// HandleMQ is the mq handler of "keys/..." topics.
-func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	return m.handleMQ(ctx, msg)
 }

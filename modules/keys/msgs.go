@@ -71,40 +71,33 @@ func (*MsgBond) Type() string { return TypeBond }
 
 // Encode implements tx.Msg: the gatekeeper id (32), then the 16-byte
 // amount.
-func (m *MsgBond) Encode(w *wire.Writer) { encodeBond(w, m.Gatekeeper, m.Amount) }
-
-// ValidateBasic implements tx.Msg.
-func (m *MsgBond) ValidateBasic() error { return validateBond(m.Amount) }
-
-// MsgUnbond takes Amount out of gatekeeper Gatekeeper's bond: it stops
-// counting toward the election at once and returns to the operator
-// unbond_delay blocks later. Only the operator that bonded may send it.
-type MsgUnbond struct {
-	Gatekeeper [32]byte
-	Amount     pha.Amount
+func (m *MsgBond) Encode(w *wire.Writer) {
+	w.Raw(m.Gatekeeper[:])
+	w.Amount(m.Amount)
 }
 
-// Type implements tx.Msg.
-func (*MsgUnbond) Type() string { return TypeUnbond }
-
-// Encode implements tx.Msg: the gatekeeper id (32), then the 16-byte
-// amount.
-func (m *MsgUnbond) Encode(w *wire.Writer) { encodeBond(w, m.Gatekeeper, m.Amount) }
-
 // ValidateBasic implements tx.Msg.
-func (m *MsgUnbond) ValidateBasic() error { return validateBond(m.Amount) }
-
-func encodeBond(w *wire.Writer, id [32]byte, amount pha.Amount) {
-	w.Raw(id[:])
-	w.Amount(amount)
-}
-
-func validateBond(amount pha.Amount) error {
-	if amount.IsZero() {
+func (m *MsgBond) ValidateBasic() error {
+	if m.Amount.IsZero() {
 		return fmt.Errorf("%w: got zero", ErrZeroAmount)
 	}
 	return nil
 }
+
+// MsgUnbond takes Amount out of gatekeeper Gatekeeper's bond: it stops
+// counting toward the election at once and returns to the operator
+// unbond_delay blocks later. Only the operator that bonded may send it.
+// It has MsgBond's fields, layout and checks.
+type MsgUnbond MsgBond
+
+// Type implements tx.Msg.
+func (*MsgUnbond) Type() string { return TypeUnbond }
+
+// Encode implements tx.Msg: as MsgBond.
+func (m *MsgUnbond) Encode(w *wire.Writer) { (*MsgBond)(m).Encode(w) }
+
+// ValidateBasic implements tx.Msg: as MsgBond.
+func (m *MsgUnbond) ValidateBasic() error { return (*MsgBond)(m).ValidateBasic() }
 
 func decodeBond(r *wire.Reader) tx.Msg {
 	m := &MsgBond{}
@@ -113,12 +106,7 @@ func decodeBond(r *wire.Reader) tx.Msg {
 	return m
 }
 
-func decodeUnbond(r *wire.Reader) tx.Msg {
-	m := &MsgUnbond{}
-	copy(m.Gatekeeper[:], r.Raw(32))
-	m.Amount = r.Amount()
-	return m
-}
+func decodeUnbond(r *wire.Reader) tx.Msg { return (*MsgUnbond)(decodeBond(r).(*MsgBond)) }
 
 // registerMsgs adds the module's message decoders to reg.
 func registerMsgs(reg *tx.Registry) {

@@ -2,7 +2,6 @@ package mq
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -38,11 +37,7 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgPush:
-		return m.handlePush(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: mq cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
 // EndBlock implements module.Module.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -157,4 +158,23 @@ func (m *Module) handleBenchmark(ctx *module.Context, id WorkerID, payload []byt
 	w.BenchmarkScore = score
 	m.Keeper.SetWorker(ctx.KV, w)
 	return nil
+}
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleRegisterWorker),
+		module.Handle(m.handleUpdateEndpoint),
+	)
+}
+
+// HandleMQ is the mq handler of "registry/..." topics.
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	return m.handleMQ(ctx, msg)
+}
+
+// ResolveWorkerKey is the mq key resolver for worker origins: a worker's
+// messages are signed by its identity key, which is its id.
+func (m *Module) ResolveWorkerKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
+	return m.Keeper.identityKey(kv, id)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/tee"
@@ -16,9 +17,7 @@ type Keeper struct{}
 
 // Params returns the registry params.
 func (Keeper) Params(kv state.KV) Params {
-	var p Params
-	state.DecodeJSON(kv.Get(keyParams), &p, "registry params")
-	return p
+	return module.LoadJSON(kv, keyParams, Params{}, "registry params")
 }
 
 // SetParams stores the params.
@@ -26,13 +25,7 @@ func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJ
 
 // Worker returns the record of a worker.
 func (Keeper) Worker(kv state.KV, id WorkerID) (Worker, bool) {
-	raw := kv.Get(WorkerKey(id))
-	if raw == nil {
-		return Worker{}, false
-	}
-	var w Worker
-	state.DecodeJSON(raw, &w, "worker "+id.String())
-	return w, true
+	return module.GetJSON[Worker](kv, WorkerKey(id), "worker %s", id)
 }
 
 // SetWorker stores a worker record.
@@ -40,11 +33,7 @@ func (Keeper) SetWorker(kv state.KV, w Worker) { kv.Set(WorkerKey(w.ID), state.E
 
 // IterateWorkers calls fn for each worker in id order.
 func (Keeper) IterateWorkers(kv state.KV, fn func(Worker) bool) {
-	kv.Iterate(prefixWorker, func(_, v []byte) bool {
-		var w Worker
-		state.DecodeJSON(v, &w, "worker record")
-		return fn(w)
-	})
+	module.EachJSON(kv, prefixWorker, "worker record", fn)
 }
 
 // UseAttestation records an attestation as used and reports whether it

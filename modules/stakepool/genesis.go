@@ -7,32 +7,13 @@ import (
 	"github.com/phalanetwork/phala/chain/module"
 )
 
-// Genesis is the stakepool section of the genesis app state.
-type Genesis struct {
-	// Params; absent, DefaultParams.
-	Params *Params `json:"params,omitempty"`
-}
-
-func parseGenesis(raw json.RawMessage) (Genesis, error) {
-	var g Genesis
-	if err := module.DecodeGenesis(raw, &g); err != nil {
-		return g, fmt.Errorf("%w: %v", ErrBadGenesis, err)
-	}
-	if g.Params == nil {
-		p := DefaultParams()
-		g.Params = &p
-	}
-	return g, g.Params.Validate()
-}
+// Genesis is the stakepool section of the genesis app state: its params
+// (DefaultParams when absent).
+type Genesis = module.ParamsGenesis[Params]
 
 // initGenesis stores the genesis params (DefaultParams when absent).
 func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	g, err := parseGenesis(raw)
-	if err != nil {
-		return err
-	}
-	m.Keeper.SetParams(ctx.KV, *g.Params)
-	return nil
+	return module.InitParams(ctx.KV, raw, DefaultParams, ErrBadGenesis, m.Keeper.SetParams)
 }
 
 // ParamsFor returns the parameters for blocks of the given length in

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -16,9 +17,7 @@ type Keeper struct{}
 
 // Params returns the stake pool params.
 func (Keeper) Params(kv state.KV) Params {
-	var p Params
-	state.DecodeJSON(kv.Get(keyParams), &p, "stakepool params")
-	return p
+	return module.LoadJSON(kv, keyParams, Params{}, "stakepool params")
 }
 
 // SetParams stores the params.
@@ -34,14 +33,14 @@ func (Keeper) ledger() ledger.Ledger {
 
 // Pool returns a pool record.
 func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
-	return ledger.Record[Pool](kv, PoolKey(id), "stakepool pool")
+	return module.GetJSON[Pool](kv, PoolKey(id), "stakepool pool")
 }
 
 func (Keeper) setPool(kv state.KV, p *Pool) { kv.Set(PoolKey(p.ID), state.EncodeJSON(p)) }
 
 // IteratePools calls fn for each pool in id order.
 func (Keeper) IteratePools(kv state.KV, fn func(Pool) bool) {
-	ledger.EachRecord(kv, prefixPool, "stakepool pool", fn)
+	module.EachJSON(kv, prefixPool, "stakepool pool", fn)
 }
 
 // PoolOf returns the pool a worker is in.

@@ -2,7 +2,6 @@ package stakepool
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -44,27 +43,10 @@ func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
 
 // DeliverMsg implements module.Module.
 func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	switch msg := msg.(type) {
-	case *MsgCreate:
-		return m.handleCreate(ctx, sender, msg)
-	case *MsgAddWorker:
-		return m.handleAddWorker(ctx, sender, msg)
-	case *MsgRemoveWorker:
-		return m.handleRemoveWorker(ctx, sender, msg)
-	case *MsgStartComputing:
-		return m.handleStartComputing(ctx, sender, msg)
-	case *MsgStopComputing:
-		return m.handleStopComputing(ctx, sender, msg)
-	case *MsgContribute:
-		return m.handleContribute(ctx, sender, msg)
-	case *MsgWithdraw:
-		return m.handleWithdraw(ctx, sender, msg)
-	}
-	return fmt.Errorf("%w: stakepool cannot handle %s", tx.ErrUnknownMsg, msg.Type())
+	return m.deliver(ctx, sender, msg)
 }
 
-// EndBlock implements module.Module: withdrawals that waited past the
-// grace period stop their pools' workers.
+// EndBlock implements module.Module.
 func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
 
 // Query implements module.Module.

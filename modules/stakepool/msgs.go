@@ -67,71 +67,54 @@ type MsgAddWorker struct {
 func (*MsgAddWorker) Type() string { return TypeAddWorker }
 
 // Encode implements tx.Msg: the pool id as a uvarint, then the worker id.
-func (m *MsgAddWorker) Encode(w *wire.Writer) { encodeWorker(w, m.Pool, m.Worker) }
+func (m *MsgAddWorker) Encode(w *wire.Writer) {
+	w.Uvarint(m.Pool)
+	w.Raw(m.Worker[:])
+}
 
 // ValidateBasic implements tx.Msg.
 func (*MsgAddWorker) ValidateBasic() error { return nil }
 
 // MsgRemoveWorker takes a worker that is not computing out of the pool.
 // Only the pool owner may send it.
-type MsgRemoveWorker struct {
-	Pool   uint64
-	Worker registry.WorkerID
-}
+// It has MsgAddWorker's fields and layout.
+type MsgRemoveWorker MsgAddWorker
 
 // Type implements tx.Msg.
 func (*MsgRemoveWorker) Type() string { return TypeRemoveWorker }
 
-// Encode implements tx.Msg: the pool id as a uvarint, then the worker id.
-func (m *MsgRemoveWorker) Encode(w *wire.Writer) { encodeWorker(w, m.Pool, m.Worker) }
+// Encode implements tx.Msg: as MsgAddWorker.
+func (m *MsgRemoveWorker) Encode(w *wire.Writer) { (*MsgAddWorker)(m).Encode(w) }
 
 // ValidateBasic implements tx.Msg.
 func (*MsgRemoveWorker) ValidateBasic() error { return nil }
 
 // MsgStopComputing stops a worker's session; its stake returns to the pool
 // after the cool-down. Only the pool owner may send it.
-type MsgStopComputing struct {
-	Pool   uint64
-	Worker registry.WorkerID
-}
+// It has MsgAddWorker's fields and layout.
+type MsgStopComputing MsgAddWorker
 
 // Type implements tx.Msg.
 func (*MsgStopComputing) Type() string { return TypeStopComputing }
 
-// Encode implements tx.Msg: the pool id as a uvarint, then the worker id.
-func (m *MsgStopComputing) Encode(w *wire.Writer) { encodeWorker(w, m.Pool, m.Worker) }
+// Encode implements tx.Msg: as MsgAddWorker.
+func (m *MsgStopComputing) Encode(w *wire.Writer) { (*MsgAddWorker)(m).Encode(w) }
 
 // ValidateBasic implements tx.Msg.
 func (*MsgStopComputing) ValidateBasic() error { return nil }
 
-func encodeWorker(w *wire.Writer, pool uint64, worker registry.WorkerID) {
-	w.Uvarint(pool)
-	w.Raw(worker[:])
-}
-
-func decodeWorker(r *wire.Reader) (uint64, registry.WorkerID) {
-	pool := r.Uvarint()
-	var id registry.WorkerID
-	copy(id[:], r.Raw(32))
-	return pool, id
-}
-
 func decodeAddWorker(r *wire.Reader) tx.Msg {
-	m := &MsgAddWorker{}
-	m.Pool, m.Worker = decodeWorker(r)
+	m := &MsgAddWorker{Pool: r.Uvarint()}
+	copy(m.Worker[:], r.Raw(32))
 	return m
 }
 
 func decodeRemoveWorker(r *wire.Reader) tx.Msg {
-	m := &MsgRemoveWorker{}
-	m.Pool, m.Worker = decodeWorker(r)
-	return m
+	return (*MsgRemoveWorker)(decodeAddWorker(r).(*MsgAddWorker))
 }
 
 func decodeStopComputing(r *wire.Reader) tx.Msg {
-	m := &MsgStopComputing{}
-	m.Pool, m.Worker = decodeWorker(r)
-	return m
+	return (*MsgStopComputing)(decodeAddWorker(r).(*MsgAddWorker))
 }
 
 // MsgStartComputing starts a worker of the pool computing with Stake taken

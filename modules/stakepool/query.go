@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -148,7 +149,7 @@ func (m *Module) pools(kv state.KV) []PoolSummary {
 }
 
 func (m *Module) poolInfo(kv state.KV, id string) (PoolInfo, error) {
-	p, err := m.queryPool(kv, id)
+	p, err := module.LookupID(kv, id, "pool", ErrUnknownPool, m.Keeper.Pool)
 	if err != nil {
 		return PoolInfo{}, err
 	}
@@ -156,7 +157,7 @@ func (m *Module) poolInfo(kv state.KV, id string) (PoolInfo, error) {
 }
 
 func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error) {
-	p, err := m.queryPool(kv, id)
+	p, err := module.LookupID(kv, id, "pool", ErrUnknownPool, m.Keeper.Pool)
 	if err != nil {
 		return SharesInfo{}, err
 	}
@@ -181,16 +182,4 @@ func (m *Module) workerPool(kv state.KV, worker string) (WorkerPoolInfo, error) 
 		return WorkerPoolInfo{}, fmt.Errorf("%w: %s", ErrWorkerNotInPool, id)
 	}
 	return WorkerPoolInfo{Pool: pool}, nil
-}
-
-func (m *Module) queryPool(kv state.KV, s string) (Pool, error) {
-	id, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return Pool{}, fmt.Errorf("%w: pool id %q", ErrUnknownPool, s)
-	}
-	p, ok := m.Keeper.Pool(kv, id)
-	if !ok {
-		return Pool{}, fmt.Errorf("%w: %d", ErrUnknownPool, id)
-	}
-	return p, nil
 }

@@ -43,8 +43,7 @@ func newBase(t *testing.T, sp stakepool.Params) *base {
 	f := ct.New(t, []apptest.Account{owner, alice, bob, other}, ct.QuietParams(), sp)
 	w := f.Register(owner, []uint32{1, 2}, []uint64{100, 100})
 	w = append(w, f.Register(other, []uint32{3}, []uint64{100})...)
-	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgCreate{CommissionBps: 1000}))
-	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgAddWorker{Pool: 1, Worker: ct.ID(w[0])}))
+	f.CreatePool(owner, 1000, w[0])
 	return &base{Fixture: f, w: w}
 }
 
@@ -52,20 +51,12 @@ func (b *base) id(i int) registry.WorkerID { return ct.ID(b.w[i]) }
 
 func (b *base) shares(pool uint64, a apptest.Account) stakepool.SharesInfo {
 	b.T.Helper()
-	var s stakepool.SharesInfo
-	if res := b.C.Query(fmt.Sprintf("/stakepool/shares/%d/%s", pool, a.Addr), &s); res.Code != 0 {
-		b.T.Fatal(res.Log)
-	}
-	return s
+	return ct.Query[stakepool.SharesInfo](b.Fixture, fmt.Sprintf("/stakepool/shares/%d/%s", pool, a.Addr))
 }
 
 func (b *base) info(pool uint64) stakepool.PoolInfo {
 	b.T.Helper()
-	var p stakepool.PoolInfo
-	if res := b.C.Query(fmt.Sprintf("/stakepool/pool/%d", pool), &p); res.Code != 0 {
-		b.T.Fatal(res.Log)
-	}
-	return p
+	return ct.Query[stakepool.PoolInfo](b.Fixture, fmt.Sprintf("/stakepool/pool/%d", pool))
 }
 
 func TestMsgErrors(t *testing.T) {

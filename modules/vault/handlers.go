@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -288,3 +290,25 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 	}
 	return m.serveQueue(ctx, v)
 }
+
+// deliver runs msg through the handler of its type.
+func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
+	return module.Deliver(Name, ctx, sender, msg,
+		module.Handle(m.handleCreate),
+		module.Handle(m.handleDeposit),
+		module.Handle(m.handleWithdraw),
+		module.Handle(m.handleDelegate),
+		module.Handle(m.handleUndelegate),
+	)
+}
+
+// VotingWeight is the DAO weight a's vault shares carry: what they are
+// worth now (dao.WeightSource).
+func (m *Module) VotingWeight(kv state.KV, a address.Address) pha.Amount {
+	return m.Keeper.HolderValue(kv, a)
+}
+
+// TotalVotingWeight is the vaults' part of the DAO's total weight: their
+// PHA not in stake pools, since the DAO already counts every pool's whole
+// value (dao.WeightSource).
+func (m *Module) TotalVotingWeight(kv state.KV) pha.Amount { return m.Keeper.TotalFree(kv) }

@@ -3,6 +3,7 @@ package vault
 import (
 	"encoding/binary"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -28,14 +29,14 @@ func (Keeper) ledger() ledger.Ledger {
 
 // Vault returns a vault record.
 func (Keeper) Vault(kv state.KV, id uint64) (Vault, bool) {
-	return ledger.Record[Vault](kv, VaultKey(id), "vault record")
+	return module.GetJSON[Vault](kv, VaultKey(id), "vault record")
 }
 
 func (Keeper) setVault(kv state.KV, v *Vault) { kv.Set(VaultKey(v.ID), state.EncodeJSON(v)) }
 
 // IterateVaults calls fn for each vault in id order.
 func (Keeper) IterateVaults(kv state.KV, fn func(Vault) bool) {
-	ledger.EachRecord(kv, prefixVault, "vault record", fn)
+	module.EachJSON(kv, prefixVault, "vault record", fn)
 }
 
 // vaultIDs lists the vault ids in order.

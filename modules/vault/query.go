@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -110,7 +111,7 @@ func (m *Module) summaries(kv state.KV) []Summary {
 }
 
 func (m *Module) vaultInfo(kv state.KV, id string) (Info, error) {
-	v, err := m.queryVault(kv, id)
+	v, err := module.LookupID(kv, id, "vault", ErrUnknownVault, m.Keeper.Vault)
 	if err != nil {
 		return Info{}, err
 	}
@@ -118,7 +119,7 @@ func (m *Module) vaultInfo(kv state.KV, id string) (Info, error) {
 }
 
 func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error) {
-	v, err := m.queryVault(kv, id)
+	v, err := module.LookupID(kv, id, "vault", ErrUnknownVault, m.Keeper.Vault)
 	if err != nil {
 		return SharesInfo{}, err
 	}
@@ -132,16 +133,4 @@ func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error)
 		return SharesInfo{Vault: v.ID, Holding: sharepool.HoldingOf(a, held, nil, value, v.TotalShares)}, nil
 	}
 	return SharesInfo{Vault: v.ID, Holding: sharepool.HoldingOf(a, held, &w, value, v.TotalShares)}, nil
-}
-
-func (m *Module) queryVault(kv state.KV, s string) (Vault, error) {
-	id, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return Vault{}, fmt.Errorf("%w: vault id %q", ErrUnknownVault, s)
-	}
-	v, ok := m.Keeper.Vault(kv, id)
-	if !ok {
-		return Vault{}, fmt.Errorf("%w: %d", ErrUnknownVault, id)
-	}
-	return v, nil
 }

@@ -36,8 +36,7 @@ func newBase(t *testing.T, sp stakepool.Params) *base {
 	t.Helper()
 	f := ct.New(t, []apptest.Account{owner, vowner, alice, bob}, ct.QuietParams(), sp)
 	w := f.Register(owner, []uint32{1}, []uint64{100})
-	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgCreate{CommissionBps: 1000}))
-	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgAddWorker{Pool: 1, Worker: ct.ID(w[0])}))
+	f.CreatePool(owner, 1000, w[0])
 	ct.MustOK(t, f.C.Deliver(vowner, &vault.MsgCreate{CommissionBps: 2000}))
 	return &base{Fixture: f, w: w[0]}
 }
@@ -46,20 +45,12 @@ func (b *base) id() registry.WorkerID { return ct.ID(b.w) }
 
 func (b *base) info(id uint64) vault.Info {
 	b.T.Helper()
-	var v vault.Info
-	if res := b.C.Query(fmt.Sprintf("/vault/vault/%d", id), &v); res.Code != 0 {
-		b.T.Fatal(res.Log)
-	}
-	return v
+	return ct.Query[vault.Info](b.Fixture, fmt.Sprintf("/vault/vault/%d", id))
 }
 
 func (b *base) shares(id uint64, a apptest.Account) vault.SharesInfo {
 	b.T.Helper()
-	var s vault.SharesInfo
-	if res := b.C.Query(fmt.Sprintf("/vault/shares/%d/%s", id, a.Addr), &s); res.Code != 0 {
-		b.T.Fatal(res.Log)
-	}
-	return s
+	return ct.Query[vault.SharesInfo](b.Fixture, fmt.Sprintf("/vault/shares/%d/%s", id, a.Addr))
 }
 
 // start: alice deposits 3000, bob 1000, the vault delegates 2000 to pool 1

@@ -168,24 +168,3 @@ func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
 	b.p.Paid(w, pay)
 	return nil
 }
-
-// Record reads the pool record (JSON) under key; ok is false when there
-// is none. what names the record in storage failures.
-func Record[T any](kv state.KV, key []byte, what string) (rec T, ok bool) {
-	raw := kv.Get(key)
-	if raw == nil {
-		return rec, false
-	}
-	state.DecodeJSON(raw, &rec, what)
-	return rec, true
-}
-
-// EachRecord calls fn for every pool record (JSON) under prefix, in key
-// order, until fn returns false.
-func EachRecord[T any](kv state.KV, prefix []byte, what string, fn func(T) bool) {
-	kv.Iterate(prefix, func(_, raw []byte) bool {
-		var rec T
-		state.DecodeJSON(raw, &rec, what)
-		return fn(rec)
-	})
-}

@@ -227,3 +227,21 @@ func QuietParams() computation.Params {
 	p.ChallengeThreshold = 1
 	return p
 }
+
+// CreatePool has owner create a stake pool (pool 1 on a fresh chain) with
+// the commission given in basis points, holding worker k.
+func (f *Fixture) CreatePool(owner apptest.Account, commissionBps uint32, k ed25519.PrivateKey) {
+	f.T.Helper()
+	MustOK(f.T, f.C.Deliver(owner, &stakepool.MsgCreate{CommissionBps: commissionBps}))
+	MustOK(f.T, f.C.Deliver(owner, &stakepool.MsgAddWorker{Pool: 1, Worker: ID(k)}))
+}
+
+// Query answers path into a T, failing the test when the query fails.
+func Query[T any](f *Fixture, path string) T {
+	f.T.Helper()
+	var out T
+	if res := f.C.Query(path, &out); res.Code != 0 {
+		f.T.Fatal(res.Log)
+	}
+	return out
+}

@@ -1,0 +1,24 @@
+package module
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/phalanetwork/phala/chain/state"
+)
+
+// LookupID answers a query path segment that names a record by its
+// decimal id (pools, vaults): the record get finds under it. A segment
+// that is not a number, or names no record, is notFound, worded with what.
+func LookupID[T any](kv state.KV, s, what string, notFound error, get func(state.KV, uint64) (T, bool)) (T, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: %s id %q", notFound, what, s)
+	}
+	rec, ok := get(kv, id)
+	if !ok {
+		return rec, fmt.Errorf("%w: %d", notFound, id)
+	}
+	return rec, nil
+}
