@@ -27,7 +27,9 @@ func startDevnet(t *testing.T, opts devnet.Options, logs *lockedBuffer) (*devnet
 	if opts.Home == "" {
 		opts.Home = filepath.Join(t.TempDir(), "devnet")
 	}
-	opts.BlockTime = 100 * time.Millisecond
+	if opts.BlockTime == 0 {
+		opts.BlockTime = 100 * time.Millisecond
+	}
 	opts.Logger = slog.New(slog.DiscardHandler)
 	if logs != nil {
 		opts.Logger = debugLogger(logs)

@@ -11,4 +11,11 @@ import "github.com/phalanetwork/phala/pruntime/replica"
 // its own limit, with the same error.
 const raceSlowdown = 20
 
+// raceBlockSlowdown lengthens the block time of the rotation tests. A
+// rotation's deadline is counted in blocks, and a gatekeeper restarted
+// mid-rotation must open its sealed store and catch up its light client
+// before it: under the race detector that wall-clock work takes several
+// times longer, while blocks keep their pace.
+const raceBlockSlowdown = 3
+
 func init() { replica.ContractLimits.Time *= raceSlowdown }

@@ -34,7 +34,7 @@ type rotationEnv struct {
 // held.
 func newRotationEnv(t *testing.T) *rotationEnv {
 	logs := &lockedBuffer{}
-	d, c := startDevnet(t, devnet.Options{Workers: 4, Gatekeepers: 3}, logs)
+	d, c := startDevnet(t, devnet.Options{Workers: 4, Gatekeepers: 3, BlockTime: 100 * time.Millisecond * raceBlockSlowdown}, logs)
 	home := d.Home
 	ctx := context.Background()
 	alice, _ := d.Keyring.PrivKey("alice")
