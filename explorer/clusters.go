@@ -1,7 +1,6 @@
 package explorer
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/phalanetwork/phala/modules/agents"
@@ -74,12 +73,8 @@ type clusterDetail struct {
 
 func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 	ctx := r.Context()
-	id := normHex(r.PathValue("id"))
-	if !isHex(id, 32) {
-		return nil, fmt.Errorf("%w: a cluster id is 64 hex characters", errBadRequest)
-	}
-	var c jsonCluster
-	if err := e.query(ctx, clusters.ClusterPath(hexID(id)), &c); err != nil {
+	id, c, err := byHexID[jsonCluster](e, r, "a cluster", clusters.ClusterPath)
+	if err != nil {
 		return nil, err
 	}
 	d := clusterDetail{clusterView: clusterOf(c), Workers: []workerView{}, ContractList: []contractView{}, AgentList: []agentView{}}
@@ -109,8 +104,8 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 		}
 	}
 	d.Contracts, d.Agents = len(d.ContractList), len(d.AgentList)
-	created, _, _ := e.searchTxs(ctx, clusters.EventCreated+"."+clusters.AttrCluster+"="+quote(id), 5)
-	members, _, _ := e.searchTxs(ctx, clusters.EventMember+"."+clusters.AttrCluster+"="+quote(id), 20)
+	created, _, _ := e.searchTxs(ctx, eventQuery(clusters.EventCreated, clusters.AttrCluster, id), 5)
+	members, _, _ := e.searchTxs(ctx, eventQuery(clusters.EventMember, clusters.AttrCluster, id), 20)
 	d.Txs = sortTxs(append(created, members...), 25)
 	return d, nil
 }
