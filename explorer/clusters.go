@@ -41,12 +41,7 @@ type clustersView struct {
 
 func (e *Explorer) apiClusters(r *http.Request) (any, error) {
 	ctx := r.Context()
-	var cls []jsonCluster
-	if err := e.query(ctx, clusters.ListPath(), &cls); err != nil {
-		return nil, err
-	}
-	out := clustersView{Clusters: []clusterView{}}
-	for _, c := range cls {
+	list, err := listOf(ctx, e, clusters.ListPath(), func(c jsonCluster) clusterView {
 		v := clusterOf(c)
 		var cs []jsonContract
 		if e.query(ctx, contracts.ClusterContractsPath(id32(c.ID)), &cs) == nil {
@@ -58,9 +53,12 @@ func (e *Explorer) apiClusters(r *http.Request) (any, error) {
 				}
 			}
 		}
-		out.Clusters = append(out.Clusters, v)
+		return v
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return clustersView{Clusters: list}, nil
 }
 
 type clusterDetail struct {
