@@ -3,13 +3,10 @@ package bench
 import (
 	"context"
 	"encoding/hex"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
@@ -29,31 +26,11 @@ const rotationContracts = 1000
 // so commands flow again. One-validator devnet, 100 ms blocks, one cluster
 // member running every contract.
 func BenchmarkRotationWithContracts(b *testing.B) {
-	home := filepath.Join(b.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 4, Gatekeepers: 3,
-		Cluster: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Stop()
-	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
-	alice, _ := d.Keyring.PrivKey("alice")
-	auth, _ := d.Keyring.PrivKey(devnet.AuthorityAccount)
-	poll := func(what string, limit time.Duration, cond func() bool) {
-		deadline := time.Now().Add(limit)
-		for !cond() {
-			if time.Now().After(deadline) {
-				b.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	keyState := func() keys.State {
-		var st keys.State
-		c.Query(ctx, "/keys/state", &st)
-		return st
-	}
+	k := startKeyBench(b, devnet.Options{Workers: 4, Gatekeepers: 3, Cluster: true})
+	ctx, c, poll := context.Background(), k.c, k.poll
+	alice, _ := k.d.Keyring.PrivKey("alice")
+	auth, _ := k.d.Keyring.PrivKey(devnet.AuthorityAccount)
+	keyState := func() keys.State { return k.keyState(ctx) }
 	var cl clusters.Cluster
 	poll("the devnet cluster's key", 60*time.Second, func() bool {
 		var list []clusters.Cluster

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/clusters"
-	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -39,30 +37,12 @@ const dispatchMembers = 100
 // sim workers whose enclaves do not run (their confirmations are not part
 // of the dispatch). One-validator devnet, 100 ms blocks, one gatekeeper.
 func BenchmarkClusterKeyDispatch(b *testing.B) {
-	home := filepath.Join(b.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 1, Gatekeepers: 1, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Stop()
-	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
-	alice, _ := d.Keyring.PrivKey("alice")
-	poll := func(what string, cond func() bool) {
-		deadline := time.Now().Add(120 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				b.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	poll("generation 0", func() bool {
-		var st keys.State
-		c.Query(ctx, "/keys/state", &st)
-		return st.Generation != nil
-	})
-	members := registerSimWorkers(b, ctx, c, home, alice, dispatchMembers)
+	k := startKeyBench(b, devnet.Options{Workers: 1, Gatekeepers: 1})
+	ctx, c := context.Background(), k.c
+	alice, _ := k.d.Keyring.PrivKey("alice")
+	poll := func(what string, cond func() bool) { k.poll(what, 120*time.Second, cond) }
+	poll("generation 0", func() bool { return k.keyState(ctx).Generation != nil })
+	members := registerSimWorkers(b, ctx, c, k.d.Home, alice, dispatchMembers)
 
 	var blocks, ms float64
 	for i := 0; i < b.N; i++ {

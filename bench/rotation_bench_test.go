@@ -2,12 +2,9 @@ package bench
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
@@ -20,30 +17,17 @@ import (
 // resume, which follows by rule). Between rotations every gatekeeper commits
 // ahead to its next contribution, as it does on a live chain.
 func BenchmarkMasterKeyRotation(b *testing.B) {
-	home := filepath.Join(b.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, BlockTime: 100 * time.Millisecond, Workers: 3, Gatekeepers: 3, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Stop()
-	ctx := context.Background()
-	c, _ := client.New(d.RPCURL)
-	auth, _ := d.Keyring.PrivKey(devnet.AuthorityAccount)
-	state := func() keys.State {
-		var st keys.State
-		c.Query(ctx, "/keys/state", &st)
-		return st
-	}
+	k := startKeyBench(b, devnet.Options{Workers: 3, Gatekeepers: 3})
+	ctx, c := context.Background(), k.c
+	auth, _ := k.d.Keyring.PrivKey(devnet.AuthorityAccount)
+	state := func() keys.State { return k.keyState(ctx) }
 	waitFor := func(cond func(keys.State) bool) keys.State {
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			if st := state(); cond(st) {
-				return st
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		b.Fatal("timed out")
-		return keys.State{}
+		var st keys.State
+		k.poll("the key state", 60*time.Second, func() bool {
+			st = state()
+			return cond(st)
+		})
+		return st
 	}
 	waitFor(func(st keys.State) bool {
 		return st.Generation != nil && len(st.Gatekeepers) == 3 && st.Gatekeepers[0].Holds && st.Gatekeepers[1].Holds && st.Gatekeepers[2].Holds && len(st.CommittedAhead) == 3

@@ -283,12 +283,7 @@ const ClusterOwner = "alice"
 // createCluster makes the devnet's cluster once its members registered,
 // unless the chain already has one (a restarted devnet).
 func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, log *slog.Logger) {
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		log.Error("devnet cluster", "err", err)
-		return
-	}
-	key, err := d.Keyring.PrivKey(ClusterOwner)
+	c, key, err := d.sender(ClusterOwner)
 	if err != nil {
 		log.Error("devnet cluster", "err", err)
 		return
@@ -297,9 +292,7 @@ func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, lo
 		return
 	}
 	for _, w := range members {
-		select {
-		case <-w.Registered():
-		case <-ctx.Done():
+		if !registered(ctx, w) {
 			return
 		}
 	}
@@ -344,20 +337,13 @@ const AuthorityAccount = "authority"
 // in order. Genesis already names the operators of the workers a new devnet
 // starts with, so this only acts for gatekeepers added on a later start.
 func (d *Devnet) appointGatekeepers(ctx context.Context, ws []*worker.Worker, log *slog.Logger) {
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		log.Error("appoint gatekeepers", "err", err)
-		return
-	}
-	key, err := d.Keyring.PrivKey(AuthorityAccount)
+	c, key, err := d.sender(AuthorityAccount)
 	if err != nil {
 		log.Error("appoint gatekeepers", "err", err)
 		return
 	}
 	for _, w := range ws {
-		select {
-		case <-w.Registered():
-		case <-ctx.Done():
+		if !registered(ctx, w) {
 			return
 		}
 		if st, err := c.KeyState(ctx); err == nil && isGatekeeper(st, w.ID()) {
@@ -368,6 +354,31 @@ func (d *Devnet) appointGatekeepers(ctx context.Context, ws []*worker.Worker, lo
 			return
 		}
 		log.Info("gatekeeper appointed", "worker", w.ID().String())
+	}
+}
+
+// sender is a client on the devnet's node and the key of account, for the
+// transactions the devnet sends to set itself up.
+func (d *Devnet) sender(account string) (*client.Client, ed25519.PrivateKey, error) {
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := d.Keyring.PrivKey(account)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, key, nil
+}
+
+// registered waits until w is registered on chain; it reports false if ctx
+// ends first.
+func registered(ctx context.Context, w *worker.Worker) bool {
+	select {
+	case <-w.Registered():
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

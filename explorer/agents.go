@@ -1,7 +1,6 @@
 package explorer
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/phalanetwork/phala/modules/agents"
@@ -39,15 +38,11 @@ type agentsView struct {
 }
 
 func (e *Explorer) apiAgents(r *http.Request) (any, error) {
-	var as []jsonAgent
-	if err := e.query(r.Context(), agents.ListPath(), &as); err != nil {
+	list, err := listOf(r.Context(), e, agents.ListPath(), agentOf)
+	if err != nil {
 		return nil, err
 	}
-	out := agentsView{Agents: []agentView{}}
-	for _, a := range as {
-		out.Agents = append(out.Agents, agentOf(a))
-	}
-	return out, nil
+	return agentsView{Agents: list}, nil
 }
 
 type agentDetail struct {
@@ -58,23 +53,19 @@ type agentDetail struct {
 
 func (e *Explorer) apiAgent(r *http.Request) (any, error) {
 	ctx := r.Context()
-	id := normHex(r.PathValue("id"))
-	if !isHex(id, 32) {
-		return nil, fmt.Errorf("%w: an agent id is 64 hex characters", errBadRequest)
-	}
-	var a jsonAgent
-	if err := e.query(ctx, agents.AgentPath(hexID(id)), &a); err != nil {
+	id, a, err := byHexID[jsonAgent](e, r, "an agent", agents.AgentPath)
+	if err != nil {
 		return nil, err
 	}
 	d := agentDetail{agentView: agentOf(a)}
 	if code, err := e.code(ctx, a.Code); err == nil {
 		d.Code = &code
 	}
-	dep, _, err := e.searchTxs(ctx, agents.EventDeployed+"."+agents.AttrAgent+"="+quote(id), 3)
+	dep, _, err := e.searchTxs(ctx, eventQuery(agents.EventDeployed, agents.AttrAgent, id), 3)
 	if err != nil {
 		return nil, err
 	}
-	upd, _, err := e.searchTxs(ctx, agents.EventUpdated+"."+agents.AttrAgent+"="+quote(id), 30)
+	upd, _, err := e.searchTxs(ctx, eventQuery(agents.EventUpdated, agents.AttrAgent, id), 30)
 	if err != nil {
 		return nil, err
 	}

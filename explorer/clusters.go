@@ -1,7 +1,6 @@
 package explorer
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/phalanetwork/phala/modules/agents"
@@ -42,12 +41,7 @@ type clustersView struct {
 
 func (e *Explorer) apiClusters(r *http.Request) (any, error) {
 	ctx := r.Context()
-	var cls []jsonCluster
-	if err := e.query(ctx, clusters.ListPath(), &cls); err != nil {
-		return nil, err
-	}
-	out := clustersView{Clusters: []clusterView{}}
-	for _, c := range cls {
+	list, err := listOf(ctx, e, clusters.ListPath(), func(c jsonCluster) clusterView {
 		v := clusterOf(c)
 		var cs []jsonContract
 		if e.query(ctx, contracts.ClusterContractsPath(id32(c.ID)), &cs) == nil {
@@ -59,9 +53,12 @@ func (e *Explorer) apiClusters(r *http.Request) (any, error) {
 				}
 			}
 		}
-		out.Clusters = append(out.Clusters, v)
+		return v
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return clustersView{Clusters: list}, nil
 }
 
 type clusterDetail struct {
@@ -74,12 +71,8 @@ type clusterDetail struct {
 
 func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 	ctx := r.Context()
-	id := normHex(r.PathValue("id"))
-	if !isHex(id, 32) {
-		return nil, fmt.Errorf("%w: a cluster id is 64 hex characters", errBadRequest)
-	}
-	var c jsonCluster
-	if err := e.query(ctx, clusters.ClusterPath(hexID(id)), &c); err != nil {
+	id, c, err := byHexID[jsonCluster](e, r, "a cluster", clusters.ClusterPath)
+	if err != nil {
 		return nil, err
 	}
 	d := clusterDetail{clusterView: clusterOf(c), Workers: []workerView{}, ContractList: []contractView{}, AgentList: []agentView{}}
@@ -109,8 +102,8 @@ func (e *Explorer) apiCluster(r *http.Request) (any, error) {
 		}
 	}
 	d.Contracts, d.Agents = len(d.ContractList), len(d.AgentList)
-	created, _, _ := e.searchTxs(ctx, clusters.EventCreated+"."+clusters.AttrCluster+"="+quote(id), 5)
-	members, _, _ := e.searchTxs(ctx, clusters.EventMember+"."+clusters.AttrCluster+"="+quote(id), 20)
+	created, _, _ := e.searchTxs(ctx, eventQuery(clusters.EventCreated, clusters.AttrCluster, id), 5)
+	members, _, _ := e.searchTxs(ctx, eventQuery(clusters.EventMember, clusters.AttrCluster, id), 20)
 	d.Txs = sortTxs(append(created, members...), 25)
 	return d, nil
 }

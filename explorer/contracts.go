@@ -87,26 +87,21 @@ type contractDetail struct {
 
 func (e *Explorer) apiContract(r *http.Request) (any, error) {
 	ctx := r.Context()
-	id := normHex(r.PathValue("id"))
-	if !isHex(id, 32) {
-		return nil, fmt.Errorf("%w: a contract id is 64 hex characters", errBadRequest)
-	}
-	var c jsonContract
-	if err := e.query(ctx, contracts.ContractPath(hexID(id)), &c); err != nil {
+	id, c, err := byHexID[jsonContract](e, r, "a contract", contracts.ContractPath)
+	if err != nil {
 		return nil, err
 	}
 	d := contractDetail{contractView: contractOf(c), InputTxs: []txSummary{}, ResultList: []resultView{}}
 	if code, err := e.code(ctx, c.Code); err == nil {
 		d.Code = &code
 	}
-	var err error
-	if d.InputTxs, _, err = e.searchTxs(ctx, contracts.EventInput+"."+contracts.AttrContract+"="+quote(id), 20); err != nil {
+	if d.InputTxs, _, err = e.searchTxs(ctx, eventQuery(contracts.EventInput, contracts.AttrContract, id), 20); err != nil {
 		return nil, err
 	}
-	if d.CreationTxs, _, err = e.searchTxs(ctx, contracts.EventCreated+"."+contracts.AttrContract+"="+quote(id), 3); err != nil {
+	if d.CreationTxs, _, err = e.searchTxs(ctx, eventQuery(contracts.EventCreated, contracts.AttrContract, id), 3); err != nil {
 		return nil, err
 	}
-	res, err := e.searchTxResults(ctx, contracts.EventResult+"."+contracts.AttrContract+"="+quote(id), 20)
+	res, err := e.searchTxResults(ctx, eventQuery(contracts.EventResult, contracts.AttrContract, id), 20)
 	if err != nil {
 		return nil, err
 	}

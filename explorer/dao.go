@@ -3,7 +3,6 @@ package explorer
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/phalanetwork/phala/modules/dao"
 )
@@ -70,13 +69,9 @@ func (e *Explorer) apiProposals(r *http.Request) (any, error) {
 }
 
 func (e *Explorer) apiProposal(r *http.Request) (any, error) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	_, p, err := byNumID[dao.Proposal](e, r, "proposal", dao.ProposalPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: a proposal id is a number", errBadRequest)
-	}
-	var p dao.Proposal
-	if err := e.query(r.Context(), dao.ProposalPath(id), &p); err != nil {
-		return nil, fmt.Errorf("%w: proposal %d: %v", errNotFound, id, err)
+		return nil, err
 	}
 	return viewOf(p), nil
 }

@@ -107,17 +107,22 @@ func viewAccountMsg(v *msgView, m tx.Msg) bool {
 	case *keys.MsgRotate:
 		v.Summary = "request a master-key rotation"
 	case *keys.MsgBond:
-		f["gatekeeper"], f["amount"] = hx(m.Gatekeeper[:]), amt(m.Amount)
-		v.Summary = fmt.Sprintf("bond %s to gatekeeper %s", amtS(m.Amount), short(hx(m.Gatekeeper[:])))
-		v.link("worker", hx(m.Gatekeeper[:]), "gatekeeper")
+		v.bond("bond %s to gatekeeper %s", m.Gatekeeper, m.Amount)
 	case *keys.MsgUnbond:
-		f["gatekeeper"], f["amount"] = hx(m.Gatekeeper[:]), amt(m.Amount)
-		v.Summary = fmt.Sprintf("unbond %s from gatekeeper %s", amtS(m.Amount), short(hx(m.Gatekeeper[:])))
-		v.link("worker", hx(m.Gatekeeper[:]), "gatekeeper")
+		v.bond("unbond %s from gatekeeper %s", m.Gatekeeper, m.Amount)
 	default:
 		return false
 	}
 	return true
+}
+
+// bond fills v for a bond to or an unbond from a gatekeeper; summary is the
+// sentence, with the amount and then the gatekeeper to fill in.
+func (v *msgView) bond(summary string, gatekeeper [32]byte, amount pha.Amount) {
+	id := hx(gatekeeper[:])
+	v.Fields["gatekeeper"], v.Fields["amount"] = id, amt(amount)
+	v.Summary = fmt.Sprintf(summary, amtS(amount), short(id))
+	v.link("worker", id, "gatekeeper")
 }
 
 // viewContractMsg fills v for the messages of clusters and contracts; it

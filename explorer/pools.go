@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 
@@ -63,22 +62,20 @@ func rowOf(p stakepool.PoolSummary, workers int) poolRow {
 }
 
 func (e *Explorer) apiPools(r *http.Request) (any, error) {
-	var list []stakepool.PoolSummary
-	if err := e.query(r.Context(), stakepool.PoolsPath(), &list); err != nil {
-		return nil, err
-	}
-	out := struct {
-		Pools []poolRow `json:"pools"`
-	}{Pools: []poolRow{}}
-	for _, p := range list {
+	list, err := listOf(r.Context(), e, stakepool.PoolsPath(), func(p stakepool.PoolSummary) poolRow {
 		var info stakepool.PoolInfo
 		n := 0
 		if e.query(r.Context(), stakepool.PoolPath(p.ID), &info) == nil {
 			n = len(info.Workers)
 		}
-		out.Pools = append(out.Pools, rowOf(p, n))
+		return rowOf(p, n)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return struct {
+		Pools []poolRow `json:"pools"`
+	}{Pools: list}, nil
 }
 
 // historyPoints is how many heights the price chart samples.
@@ -86,14 +83,9 @@ const historyPoints = 24
 
 func (e *Explorer) apiPool(r *http.Request) (any, error) {
 	ctx := r.Context()
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	id, info, err := byNumID[stakepool.PoolInfo](e, r, "pool", stakepool.PoolPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: a pool id is a number", errBadRequest)
-	}
-	path := stakepool.PoolPath(id)
-	var info stakepool.PoolInfo
-	if err := e.query(ctx, path, &info); err != nil {
-		return nil, fmt.Errorf("%w: pool %d: %v", errNotFound, id, err)
+		return nil, err
 	}
 	v := poolView{poolRow: rowOf(info.PoolSummary, len(info.Workers)), FreeStake: info.FreeStake.PHA(), LockedStake: info.LockedStake.PHA(),
 		WorkerList: []poolWorker{}, Queue: []poolWithdrawal{}}
@@ -103,7 +95,7 @@ func (e *Explorer) apiPool(r *http.Request) (any, error) {
 	for _, q := range info.Withdrawals {
 		v.Queue = append(v.Queue, poolWithdrawal{Account: q.Account.String(), Shares: q.Shares.PHA(), Value: q.Value.PHA(), Height: q.Height})
 	}
-	v.History = e.priceHistory(ctx, path)
+	v.History = e.priceHistory(ctx, stakepool.PoolPath(id))
 	return v, nil
 }
 

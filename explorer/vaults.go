@@ -3,7 +3,6 @@ package explorer
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/phalanetwork/phala/modules/vault"
 )
@@ -43,27 +42,19 @@ func vaultRowOf(s vault.Summary) vaultRow {
 }
 
 func (e *Explorer) apiVaults(r *http.Request) (any, error) {
-	var list []vault.Summary
-	if err := e.query(r.Context(), vault.VaultsPath(), &list); err != nil {
+	list, err := listOf(r.Context(), e, vault.VaultsPath(), vaultRowOf)
+	if err != nil {
 		return nil, err
 	}
-	out := struct {
+	return struct {
 		Vaults []vaultRow `json:"vaults"`
-	}{Vaults: []vaultRow{}}
-	for _, s := range list {
-		out.Vaults = append(out.Vaults, vaultRowOf(s))
-	}
-	return out, nil
+	}{Vaults: list}, nil
 }
 
 func (e *Explorer) apiVault(r *http.Request) (any, error) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	_, info, err := byNumID[vault.Info](e, r, "vault", vault.VaultPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: a vault id is a number", errBadRequest)
-	}
-	var info vault.Info
-	if err := e.query(r.Context(), vault.VaultPath(id), &info); err != nil {
-		return nil, fmt.Errorf("%w: vault %d: %v", errNotFound, id, err)
+		return nil, err
 	}
 	v := vaultView{vaultRow: vaultRowOf(info.Summary), Shares: info.TotalShares.PHA(), CommissionShares: info.CommissionShares.PHA(),
 		Positions: []vaultPosition{}, Queue: []poolWithdrawal{}}

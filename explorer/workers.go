@@ -2,7 +2,6 @@ package explorer
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -144,12 +143,8 @@ func (e *Explorer) apiWorkers(r *http.Request) (any, error) {
 
 func (e *Explorer) apiWorker(r *http.Request) (any, error) {
 	ctx := r.Context()
-	id := normHex(r.PathValue("id"))
-	if !isHex(id, 32) {
-		return nil, fmt.Errorf("%w: a worker id is 64 hex characters", errBadRequest)
-	}
-	var w jsonWorker
-	if err := e.query(ctx, registry.WorkerPath(hexID(id)), &w); err != nil {
+	id, w, err := byHexID[jsonWorker](e, r, "a worker", registry.WorkerPath)
+	if err != nil {
 		return nil, err
 	}
 	wc := e.workerContext(ctx)
@@ -162,7 +157,7 @@ func (e *Explorer) apiWorker(r *http.Request) (any, error) {
 			d.GatekeeperInfo = &gv
 		}
 	}
-	regs, _, err := e.searchTxs(ctx, registry.EventRegistered+"."+registry.AttrWorker+"="+quote(id), 10)
+	regs, _, err := e.searchTxs(ctx, eventQuery(registry.EventRegistered, registry.AttrWorker, id), 10)
 	if err != nil {
 		return nil, err
 	}

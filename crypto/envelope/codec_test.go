@@ -44,11 +44,11 @@ func TestDecodeRejects(t *testing.T) {
 		"header only":       good[:len(good)-1-27],
 		"non-minimal":       append(append([]byte{1, 0x90, 0x00}, good[2:2+16]...), good[2+16:]...),
 		"empty purpose":     append([]byte{1, 0}, good[2+16:]...),
-		"non-utf8 purpose":  withPurpose(t, good, "\xff\xfe"),
-		"oversize purpose":  withPurpose(t, good, string(bytes.Repeat([]byte{'p'}, MaxPurpose+1))),
+		"non-utf8 purpose":  reencoded(t, good, func(e *Envelope) { e.Purpose = "\xff\xfe" }),
+		"oversize purpose":  reencoded(t, good, func(e *Envelope) { e.Purpose = string(bytes.Repeat([]byte{'p'}, MaxPurpose+1)) }),
 		"short ciphertext":  append(bytes.Clone(good[:len(good)-28]), append([]byte{15}, make([]byte, 15)...)...),
 		"huge length":       append(bytes.Clone(good[:len(good)-28]), 0xff, 0xff, 0xff, 0xff, 0x0f),
-		"oversize sender":   withSender(t, good, make([]byte, MaxSender+1)),
+		"oversize sender":   reencoded(t, good, func(e *Envelope) { e.Sender = make([]byte, MaxSender+1) }),
 		"purpose len > buf": {1, 0xff, 0xff, 0x03},
 	}
 	for name, b := range cases {
@@ -67,24 +67,14 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-// withPurpose re-encodes the KAT envelope with another purpose string.
-func withPurpose(t *testing.T, good []byte, p string) []byte {
+// reencoded re-encodes the KAT envelope with edit applied (another
+// purpose, another sender).
+func reencoded(t *testing.T, good []byte, edit func(*Envelope)) []byte {
 	t.Helper()
 	e, err := Decode(good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Purpose = p
-	return e.Encode()
-}
-
-// withSender re-encodes the KAT envelope with another sender.
-func withSender(t *testing.T, good []byte, s []byte) []byte {
-	t.Helper()
-	e, err := Decode(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Sender = s
+	edit(e)
 	return e.Encode()
 }

@@ -277,40 +277,35 @@ func (f *File) Lookup(key string) (Value, bool) {
 	return f.KVs[i].Value, true
 }
 
-// Text returns the string value for key.
-func (f *File) Text(key string) (string, bool) {
+// lookupAs reads the value for key with get (one of Value's accessors); a
+// missing key is the zero T and false.
+func lookupAs[T any](f *File, key string, get func(Value) (T, bool)) (T, bool) {
 	v, ok := f.Lookup(key)
 	if !ok {
-		return "", false
+		var zero T
+		return zero, false
 	}
-	return v.Text()
+	return get(v)
+}
+
+// Text returns the string value for key.
+func (f *File) Text(key string) (string, bool) {
+	return lookupAs(f, key, Value.Text)
 }
 
 // Uint returns the non-negative integer value for key.
 func (f *File) Uint(key string) (uint64, bool) {
-	v, ok := f.Lookup(key)
-	if !ok {
-		return 0, false
-	}
-	return v.Uint()
+	return lookupAs(f, key, Value.Uint)
 }
 
 // Float returns the numeric value for key as a float64.
 func (f *File) Float(key string) (float64, bool) {
-	v, ok := f.Lookup(key)
-	if !ok {
-		return 0, false
-	}
-	return v.Float()
+	return lookupAs(f, key, Value.Float)
 }
 
 // Bool returns the bool value for key.
 func (f *File) Bool(key string) (bool, bool) {
-	v, ok := f.Lookup(key)
-	if !ok {
-		return false, false
-	}
-	return v.Bool()
+	return lookupAs(f, key, Value.Bool)
 }
 
 // Architecture is general.architecture, or "" when absent.

@@ -44,6 +44,24 @@ type Tokenizer struct {
 	bytes  [256]int // id of <0xXX>, or -1
 }
 
+// perToken fills dst, one entry per token, from the array at key read with
+// get and converted with conv; a missing key leaves dst as it is, and an
+// array that is not one entry per token is an error.
+func perToken[S, D any](f *gguf.File, key string, get func(gguf.Value) ([]S, bool), dst []D, conv func(S) D) error {
+	v, ok := f.Lookup(key)
+	if !ok {
+		return nil
+	}
+	s, ok := get(v)
+	if !ok || len(s) != len(dst) {
+		return fmt.Errorf("%w: %s has %d entries for %d tokens", ErrModel, key, v.Len(), len(dst))
+	}
+	for i, x := range s {
+		dst[i] = conv(x)
+	}
+	return nil
+}
+
 // NewTokenizer reads the tokenizer stored in a GGUF file's metadata.
 func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 	if m, _ := f.Text("tokenizer.ggml.model"); m != "llama" {
@@ -60,26 +78,14 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 		types:  make([]int32, len(toks)),
 		index:  make(map[string]int, len(toks)),
 	}
-	if sv, ok := f.Lookup("tokenizer.ggml.scores"); ok {
-		s, ok := sv.Floats()
-		if !ok || len(s) != len(toks) {
-			return nil, fmt.Errorf("%w: tokenizer.ggml.scores has %d entries for %d tokens", ErrModel, sv.Len(), len(toks))
-		}
-		for i, x := range s {
-			t.scores[i] = float32(x)
-		}
+	if err := perToken(f, "tokenizer.ggml.scores", gguf.Value.Floats, t.scores, func(x float64) float32 { return float32(x) }); err != nil {
+		return nil, err
 	}
 	for i := range t.types {
 		t.types[i] = TokenNormal
 	}
-	if tv, ok := f.Lookup("tokenizer.ggml.token_type"); ok {
-		s, ok := tv.Ints()
-		if !ok || len(s) != len(toks) {
-			return nil, fmt.Errorf("%w: tokenizer.ggml.token_type has %d entries for %d tokens", ErrModel, tv.Len(), len(toks))
-		}
-		for i, x := range s {
-			t.types[i] = int32(x)
-		}
+	if err := perToken(f, "tokenizer.ggml.token_type", gguf.Value.Ints, t.types, func(x int64) int32 { return int32(x) }); err != nil {
+		return nil, err
 	}
 	for _, id := range []struct {
 		key string

@@ -21,6 +21,21 @@ import (
 
 const apiKey = "sk-test-SECRET-0123456789abcdef"
 
+// upstreamErrors are the upstream's error answers, by model name: status,
+// whether the body is labelled JSON, and the body.
+var upstreamErrors = map[string]struct {
+	status int
+	json   bool
+	body   string
+}{
+	"rate":    {429, true, `{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","code":"rate_limit_exceeded"}}`},
+	"bad":     {400, true, `{"error":{"message":"max_tokens is too large: 100000.","type":"invalid_request_error","param":"max_tokens","code":null}}`},
+	"down":    {503, false, "<html>upstream connect error</html>"},
+	"missing": {404, true, `{"error":{"message":"The model 'missing' does not exist","type":"invalid_request_error","code":"model_not_found"}}`},
+	// A broken upstream that echoes the key in its error.
+	"echo-key": {500, false, `{"error":{"message":"internal error for key ` + apiKey + `"}}`},
+}
+
 // upstream emulates the OpenAI API. The model name picks the behaviour.
 type upstream struct {
 	*httptest.Server
@@ -54,31 +69,15 @@ func newUpstream(t *testing.T) *upstream {
 		u.mu.Unlock()
 		model, _ := body["model"].(string)
 		stream, _ := body["stream"].(bool)
+		if e, ok := upstreamErrors[model]; ok {
+			if e.json {
+				w.Header().Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(e.status)
+			io.WriteString(w, e.body)
+			return
+		}
 		switch model {
-		case "rate":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(429)
-			io.WriteString(w, `{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","code":"rate_limit_exceeded"}}`)
-			return
-		case "bad":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(400)
-			io.WriteString(w, `{"error":{"message":"max_tokens is too large: 100000.","type":"invalid_request_error","param":"max_tokens","code":null}}`)
-			return
-		case "down":
-			w.WriteHeader(503)
-			io.WriteString(w, "<html>upstream connect error</html>")
-			return
-		case "missing":
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(404)
-			io.WriteString(w, `{"error":{"message":"The model 'missing' does not exist","type":"invalid_request_error","code":"model_not_found"}}`)
-			return
-		case "echo-key":
-			// A broken upstream that echoes the key in its error.
-			w.WriteHeader(500)
-			io.WriteString(w, `{"error":{"message":"internal error for key `+apiKey+`"}}`)
-			return
 		case "slow":
 			select {
 			case <-r.Context().Done():

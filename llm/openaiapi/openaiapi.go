@@ -185,14 +185,19 @@ func (h *Handler) caller(r *http.Request) string {
 
 // The answer shapes, field for field as OpenAI's.
 type (
+	// head is what a completion and a streamed chunk both start with;
+	// embedded, its fields marshal in place as OpenAI orders them.
+	head struct {
+		ID                string `json:"id"`
+		Object            string `json:"object"`
+		Created           int64  `json:"created"`
+		Model             string `json:"model"`
+		SystemFingerprint string `json:"system_fingerprint,omitempty"`
+	}
 	completion struct {
-		ID                string    `json:"id"`
-		Object            string    `json:"object"`
-		Created           int64     `json:"created"`
-		Model             string    `json:"model"`
-		SystemFingerprint string    `json:"system_fingerprint,omitempty"`
-		Choices           []choice  `json:"choices"`
-		Usage             llm.Usage `json:"usage"`
+		head
+		Choices []choice  `json:"choices"`
+		Usage   llm.Usage `json:"usage"`
 	}
 	choice struct {
 		Index        int             `json:"index"`
@@ -206,13 +211,9 @@ type (
 		Refusal *string `json:"refusal"`
 	}
 	chunk struct {
-		ID                string          `json:"id"`
-		Object            string          `json:"object"`
-		Created           int64           `json:"created"`
-		Model             string          `json:"model"`
-		SystemFingerprint string          `json:"system_fingerprint,omitempty"`
-		Choices           []chunkChoice   `json:"choices"`
-		Usage             json.RawMessage `json:"usage,omitempty"`
+		head
+		Choices []chunkChoice   `json:"choices"`
+		Usage   json.RawMessage `json:"usage,omitempty"`
 	}
 	chunkChoice struct {
 		Index        int             `json:"index"`
@@ -279,8 +280,7 @@ func (h *Handler) chatWhole(w http.ResponseWriter, r *http.Request, body []byte,
 		return
 	}
 	out := completion{
-		ID: id, Object: "chat.completion", Created: created, Model: resp.Model,
-		SystemFingerprint: h.fingerprint,
+		head: head{ID: id, Object: "chat.completion", Created: created, Model: resp.Model, SystemFingerprint: h.fingerprint},
 		Choices: []choice{{
 			Index:        0,
 			Message:      message{Role: "assistant", Content: resp.Content},
@@ -387,9 +387,8 @@ func (s *stream) start(model string) error {
 
 func (s *stream) chunk(d delta, finish *string, usage json.RawMessage) chunk {
 	c := chunk{
-		ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model,
-		SystemFingerprint: s.h.fingerprint,
-		Choices:           []chunkChoice{{Index: 0, Delta: d, Logprobs: jsonNull, FinishReason: finish}},
+		head:    head{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, SystemFingerprint: s.h.fingerprint},
+		Choices: []chunkChoice{{Index: 0, Delta: d, Logprobs: jsonNull, FinishReason: finish}},
 	}
 	if s.includeUsage {
 		// As OpenAI: "usage": null on every chunk but the last.
