@@ -180,13 +180,10 @@ func (m *Module) endBlock(ctx *module.Context) error {
 
 // handleMQ dispatches the topics workers post.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	switch msg.Topic {
-	case TopicSecrets:
-		return m.handleReseal(ctx, msg)
-	case TopicReceipts:
-		return m.handleReceipts(ctx, msg)
-	}
-	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+	return mq.Topics{
+		TopicSecrets:  m.handleReseal,
+		TopicReceipts: m.handleReceipts,
+	}.Dispatch(ctx, msg)
 }
 
 // handleReceipts settles a receipt batch. Each receipt is paid from the
