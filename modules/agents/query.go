@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -92,7 +93,7 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	case QueryAPIKey:
 		return lookup(rest, "key hash", ErrUnknownAPIKey, func(h [32]byte) (APIKey, bool) { return m.APIKey(kv, h) })
 	case QueryReceipt:
-		id, err := parse32(rest, "receipt id")
+		id, err := module.ParseHash(rest, "receipt id")
 		if err != nil {
 			return nil, err
 		}
@@ -108,13 +109,9 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 // lookup answers a query for the record under a 32-byte hex id, or
 // notFound.
 func lookup[T any](arg, what string, notFound error, get func([32]byte) (T, bool)) ([]byte, error) {
-	id, err := parse32(arg, what)
+	v, err := module.LookupHash(arg, what, notFound, get)
 	if err != nil {
 		return nil, err
-	}
-	v, ok := get(id)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", notFound, arg)
 	}
 	return json.Marshal(v)
 }
@@ -127,12 +124,4 @@ func (m *Module) View(kv state.KV, id [32]byte) (AgentView, bool) {
 	}
 	c, _ := m.contracts.Contract(kv, id)
 	return AgentView{Agent: a, Cluster: c.Cluster, Code: c.Code, Versions: c.Versions, KeyEpoch: c.KeyEpoch, SignKey: c.SignKey, ECDHKey: c.ECDHKey}, true
-}
-
-func parse32(s, what string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%w: %s must be 64 hex characters", tx.ErrNotFound, what)
-	}
-	return [32]byte(b), nil
 }
