@@ -2,7 +2,6 @@ package agents
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -42,23 +41,11 @@ func (Keeper) list(kv state.KV, id []byte) {
 
 // Escrow returns an account's prepaid balance.
 func (Keeper) Escrow(kv state.KV, a address.Address) pha.Amount {
-	b := kv.Get(EscrowKey(a))
-	if b == nil {
-		return pha.Amount{}
-	}
-	v, err := pha.FromBytes(b)
-	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("escrow of %s: %w", a, err)})
-	}
-	return v
+	return module.GetAmount(kv, EscrowKey(a), "escrow of %s", a)
 }
 
 func (Keeper) setEscrow(kv state.KV, a address.Address, v pha.Amount) {
-	if v.IsZero() {
-		kv.Delete(EscrowKey(a))
-		return
-	}
-	kv.Set(EscrowKey(a), v.Bytes())
+	module.SetAmount(kv, EscrowKey(a), v)
 }
 
 // APIKey returns a registered API key.
