@@ -81,3 +81,19 @@ func SetAmount(kv state.KV, key []byte, a pha.Amount) {
 	}
 	kv.Set(key, a.Bytes())
 }
+
+// AppendID adds id at the end of the id list stored under key: 32-byte ids
+// back to back, in the order they were added.
+func AppendID(kv state.KV, key []byte, id [32]byte) {
+	kv.Set(key, append(append([]byte(nil), kv.Get(key)...), id[:]...))
+}
+
+// SplitIDs splits an id list as AppendID stores it; it is never nil, so an
+// empty list shows as [] in JSON.
+func SplitIDs(b []byte) [][32]byte {
+	out := make([][32]byte, 0, len(b)/32)
+	for i := 0; i+32 <= len(b); i += 32 {
+		out = append(out, [32]byte(b[i:i+32]))
+	}
+	return out
+}

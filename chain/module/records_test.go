@@ -71,3 +71,17 @@ func TestAmountRecords(t *testing.T) {
 	}()
 	GetAmount(kv, key, "amount of %s", "x")
 }
+
+func TestIDList(t *testing.T) {
+	kv := state.NewCache(state.OpenMemory())
+	key := []byte("x/list")
+	if ids := SplitIDs(kv.Get(key)); ids == nil || len(ids) != 0 {
+		t.Fatalf("empty list: %v", ids)
+	}
+	AppendID(kv, key, [32]byte{1})
+	AppendID(kv, key, [32]byte{2})
+	ids := SplitIDs(append(kv.Get(key), 9))
+	if len(ids) != 2 || ids[0] != [32]byte{1} || ids[1] != [32]byte{2} {
+		t.Fatalf("list: %x", ids)
+	}
+}

@@ -25,7 +25,7 @@ func (m *Module) handleDeploy(ctx *module.Context, sender address.Address, msg *
 	}
 	a := Agent{ID: c.ID, Owner: sender, Policy: msg.Policy, Price: msg.Price, Created: ctx.Height}
 	m.setAgent(ctx.KV, a)
-	m.list(ctx.KV, c.ID)
+	m.list(ctx.KV, [32]byte(c.ID))
 	emitDeployed(ctx, c.ID, sender)
 	return nil
 }

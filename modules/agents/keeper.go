@@ -35,9 +35,7 @@ func (Keeper) setAgent(kv state.KV, a Agent) { kv.Set(AgentKey([32]byte(a.ID)), 
 func (Keeper) List(kv state.KV) [][32]byte { return contracts.DecodeIDs(kv.Get(keyList)) }
 
 // list adds a new agent to the list of all agents.
-func (Keeper) list(kv state.KV, id []byte) {
-	kv.Set(keyList, append(append([]byte(nil), kv.Get(keyList)...), id...))
-}
+func (Keeper) list(kv state.KV, id [32]byte) { module.AppendID(kv, keyList, id) }
 
 // Escrow returns an account's prepaid balance.
 func (Keeper) Escrow(kv state.KV, a address.Address) pha.Amount {

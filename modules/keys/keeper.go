@@ -67,7 +67,7 @@ func (Keeper) deleteGatekeeper(kv state.KV, worker [32]byte) { kv.Delete(Gatekee
 func (Keeper) Order(kv state.KV) [][32]byte { return DecodeOrder(kv.Get(keyGKOrder)) }
 
 func (Keeper) appendOrder(kv state.KV, id [32]byte) {
-	kv.Set(keyGKOrder, append(append([]byte(nil), kv.Get(keyGKOrder)...), id[:]...))
+	module.AppendID(kv, keyGKOrder, id)
 }
 
 // setOrder replaces the gatekeeper order.

@@ -1,6 +1,10 @@
 package keys
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/phalanetwork/phala/chain/module"
+)
 
 // State keys, all under the module prefix. JSON records are of fixed
 // structs, whose field order makes the bytes deterministic.
@@ -31,15 +35,7 @@ func GatekeeperKey(worker [32]byte) []byte {
 func OrderKey() []byte { return append([]byte(nil), keyGKOrder...) }
 
 // DecodeOrder splits the OrderKey value into worker ids.
-func DecodeOrder(raw []byte) [][32]byte {
-	var out [][32]byte
-	for i := 0; i+32 <= len(raw); i += 32 {
-		var id [32]byte
-		copy(id[:], raw[i:i+32])
-		out = append(out, id)
-	}
-	return out
-}
+func DecodeOrder(raw []byte) [][32]byte { return module.SplitIDs(raw) }
 
 // Keys of the master-key generations.
 var (
