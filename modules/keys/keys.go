@@ -1,10 +1,6 @@
 package keys
 
-import (
-	"encoding/binary"
-
-	"github.com/phalanetwork/phala/chain/module"
-)
+import "encoding/binary"
 
 // State keys, all under the module prefix. JSON records are of fixed
 // structs, whose field order makes the bytes deterministic.
@@ -33,9 +29,6 @@ func GatekeeperKey(worker [32]byte) []byte {
 // OrderKey holds the gatekeeper ids (32 bytes each) in the order they were
 // added, for proofs.
 func OrderKey() []byte { return append([]byte(nil), keyGKOrder...) }
-
-// DecodeOrder splits the OrderKey value into worker ids.
-func DecodeOrder(raw []byte) [][32]byte { return module.SplitIDs(raw) }
 
 // Keys of the master-key generations.
 var (
