@@ -85,3 +85,21 @@ func TestLookupHash(t *testing.T) {
 		}
 	}
 }
+
+func TestQueriesAnswer(t *testing.T) {
+	q := Queries{
+		"one":  func(rest string) (any, error) { return map[string]string{"rest": rest}, nil },
+		"fail": func(string) (any, error) { return nil, errors.New("refused") },
+	}
+	for _, c := range []struct{ path, want, err string }{
+		{path: "one", want: `{"rest":""}`},
+		{path: "one/a/b", want: `{"rest":"a/b"}`},
+		{path: "fail", err: "refused"},
+		{path: "two/x", err: "not found: query path /m/two/x"},
+	} {
+		got, err := q.Answer("m", c.path)
+		if string(got) != c.want || (err != nil) != (c.err != "") || (err != nil && err.Error() != c.err) {
+			t.Fatalf("%s: %s %v", c.path, got, err)
+		}
+	}
+}
