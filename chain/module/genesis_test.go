@@ -3,9 +3,11 @@ package module
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 )
 
 type testParams struct {
@@ -58,5 +60,46 @@ func TestLookupID(t *testing.T) {
 	}
 	if _, err := LookupID(nil, "x", "pool", errNone, get); !errors.Is(err, errNone) || err.Error() != `unknown pool: pool id "x"` {
 		t.Fatalf("x: %v", err)
+	}
+}
+
+func TestLookupHash(t *testing.T) {
+	errNone := errors.New("unknown agent")
+	one := strings.Repeat("01", 32)
+	get := func(id [32]byte) (string, bool) { return "agent one", id[0] == 1 }
+	for _, c := range []struct {
+		arg, want, err string
+		is             error
+	}{
+		{arg: one, want: "agent one"},
+		{arg: strings.Repeat("02", 32), err: "unknown agent: " + strings.Repeat("02", 32), is: errNone},
+		{arg: "xyz", err: "not found: agent id must be 64 hex characters", is: tx.ErrNotFound},
+		{arg: "0101", err: "not found: agent id must be 64 hex characters", is: tx.ErrNotFound},
+	} {
+		v, err := LookupHash(c.arg, "agent id", errNone, get)
+		if c.is == nil && (err != nil || v != c.want) {
+			t.Fatalf("%s: %q %v", c.arg, v, err)
+		}
+		if c.is != nil && (!errors.Is(err, c.is) || err.Error() != c.err) {
+			t.Fatalf("%s: %v", c.arg, err)
+		}
+	}
+}
+
+func TestQueriesAnswer(t *testing.T) {
+	q := Queries{
+		"one":  func(rest string) (any, error) { return map[string]string{"rest": rest}, nil },
+		"fail": func(string) (any, error) { return nil, errors.New("refused") },
+	}
+	for _, c := range []struct{ path, want, err string }{
+		{path: "one", want: `{"rest":""}`},
+		{path: "one/a/b", want: `{"rest":"a/b"}`},
+		{path: "fail", err: "refused"},
+		{path: "two/x", err: "not found: query path /m/two/x"},
+	} {
+		got, err := q.Answer("m", c.path)
+		if string(got) != c.want || (err != nil) != (c.err != "") || (err != nil && err.Error() != c.err) {
+			t.Fatalf("%s: %s %v", c.path, got, err)
+		}
 	}
 }

@@ -1,10 +1,14 @@
 package module
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 )
 
 // LookupID answers a query path segment that names a record by its
@@ -21,4 +25,52 @@ func LookupID[T any](kv state.KV, s, what string, notFound error, get func(state
 		return rec, fmt.Errorf("%w: %d", notFound, id)
 	}
 	return rec, nil
+}
+
+// ParseHash reads a query path segment that names a record by a 32-byte
+// id in hex (agents, contracts, code); anything else is tx.ErrNotFound,
+// worded with what.
+func ParseHash(s, what string) ([32]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return [32]byte{}, fmt.Errorf("%w: %s must be 64 hex characters", tx.ErrNotFound, what)
+	}
+	return [32]byte(b), nil
+}
+
+// LookupHash answers a query path segment that names a record by its
+// 32-byte hex id: the record get finds under it. A segment that is not such
+// an id is tx.ErrNotFound (see ParseHash); one that names no record is
+// notFound with the segment.
+func LookupHash[T any](s, what string, notFound error, get func([32]byte) (T, bool)) (T, error) {
+	id, err := ParseHash(s, what)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	rec, ok := get(id)
+	if !ok {
+		return rec, fmt.Errorf("%w: %s", notFound, s)
+	}
+	return rec, nil
+}
+
+// Queries answers a module's query paths by their first segment: the entry
+// of that segment gets the rest of the path (after the first "/", empty
+// when none) and returns the value to answer as JSON.
+type Queries map[string]func(rest string) (any, error)
+
+// Answer answers path (relative to /name/) with the entry of its first
+// segment; a segment without an entry is tx.ErrNotFound.
+func (q Queries) Answer(name, path string) ([]byte, error) {
+	head, rest, _ := strings.Cut(path, "/")
+	answer, ok := q[head]
+	if !ok {
+		return nil, fmt.Errorf("%w: query path /%s/%s", tx.ErrNotFound, name, path)
+	}
+	v, err := answer(rest)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }

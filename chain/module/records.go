@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/pha"
 )
 
 // GetJSON decodes the JSON record under key; ok is false when there is
@@ -54,4 +55,45 @@ func decodeJSON(raw []byte, v any, format string, args []any) {
 	if err := json.Unmarshal(raw, v); err != nil {
 		panic(&state.StorageError{Err: fmt.Errorf(format+": %w", append(args, err)...)})
 	}
+}
+
+// GetAmount returns the amount stored under key (pha.Amount.Bytes), zero
+// when there is none. A record that is not an amount means the store is
+// damaged: it panics with *state.StorageError, named by format and args.
+func GetAmount(kv state.KV, key []byte, format string, args ...any) pha.Amount {
+	raw := kv.Get(key)
+	if raw == nil {
+		return pha.Amount{}
+	}
+	a, err := pha.FromBytes(raw)
+	if err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf(format+": %w", append(args, err)...)})
+	}
+	return a
+}
+
+// SetAmount stores a under key, deleting the record when a is zero, so that
+// an emptied balance leaves no key behind.
+func SetAmount(kv state.KV, key []byte, a pha.Amount) {
+	if a.IsZero() {
+		kv.Delete(key)
+		return
+	}
+	kv.Set(key, a.Bytes())
+}
+
+// AppendID adds id at the end of the id list stored under key: 32-byte ids
+// back to back, in the order they were added.
+func AppendID(kv state.KV, key []byte, id [32]byte) {
+	kv.Set(key, append(append([]byte(nil), kv.Get(key)...), id[:]...))
+}
+
+// SplitIDs splits an id list as AppendID stores it; it is never nil, so an
+// empty list shows as [] in JSON.
+func SplitIDs(b []byte) [][32]byte {
+	out := make([][32]byte, 0, len(b)/32)
+	for i := 0; i+32 <= len(b); i += 32 {
+		out = append(out, [32]byte(b[i:i+32]))
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/pha"
 )
 
 type rec struct {
@@ -45,4 +46,42 @@ func TestJSONRecords(t *testing.T) {
 		}
 	}()
 	GetJSON[rec](kv, []byte("x/3"), "rec %d", 3)
+}
+
+func TestAmountRecords(t *testing.T) {
+	kv := state.NewCache(state.OpenMemory())
+	key := []byte("x/amount")
+	if a := GetAmount(kv, key, "amount"); !a.IsZero() {
+		t.Fatalf("empty store: %v", a)
+	}
+	SetAmount(kv, key, pha.Units(5))
+	if a := GetAmount(kv, key, "amount"); a != pha.Units(5) {
+		t.Fatalf("stored 5, read %v", a)
+	}
+	SetAmount(kv, key, pha.Amount{})
+	if kv.Get(key) != nil {
+		t.Fatal("a zero amount left its key")
+	}
+	kv.Set(key, []byte("bad"))
+	defer func() {
+		var se *state.StorageError
+		if err, _ := recover().(error); !errors.As(err, &se) || !strings.HasPrefix(se.Err.Error(), "amount of x: ") {
+			t.Fatalf("damaged record: %v", err)
+		}
+	}()
+	GetAmount(kv, key, "amount of %s", "x")
+}
+
+func TestIDList(t *testing.T) {
+	kv := state.NewCache(state.OpenMemory())
+	key := []byte("x/list")
+	if ids := SplitIDs(kv.Get(key)); ids == nil || len(ids) != 0 {
+		t.Fatalf("empty list: %v", ids)
+	}
+	AppendID(kv, key, [32]byte{1})
+	AppendID(kv, key, [32]byte{2})
+	ids := SplitIDs(append(kv.Get(key), 9))
+	if len(ids) != 2 || ids[0] != [32]byte{1} || ids[1] != [32]byte{2} {
+		t.Fatalf("list: %x", ids)
+	}
 }

@@ -25,7 +25,7 @@ func (m *Module) handleDeploy(ctx *module.Context, sender address.Address, msg *
 	}
 	a := Agent{ID: c.ID, Owner: sender, Policy: msg.Policy, Price: msg.Price, Created: ctx.Height}
 	m.setAgent(ctx.KV, a)
-	m.list(ctx.KV, c.ID)
+	m.list(ctx.KV, [32]byte(c.ID))
 	emitDeployed(ctx, c.ID, sender)
 	return nil
 }
@@ -180,13 +180,10 @@ func (m *Module) endBlock(ctx *module.Context) error {
 
 // handleMQ dispatches the topics workers post.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	switch msg.Topic {
-	case TopicSecrets:
-		return m.handleReseal(ctx, msg)
-	case TopicReceipts:
-		return m.handleReceipts(ctx, msg)
-	}
-	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+	return mq.Topics{
+		TopicSecrets:  m.handleReseal,
+		TopicReceipts: m.handleReceipts,
+	}.Dispatch(ctx, msg)
 }
 
 // handleReceipts settles a receipt batch. Each receipt is paid from the

@@ -2,7 +2,6 @@ package agents
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -36,29 +35,15 @@ func (Keeper) setAgent(kv state.KV, a Agent) { kv.Set(AgentKey([32]byte(a.ID)), 
 func (Keeper) List(kv state.KV) [][32]byte { return contracts.DecodeIDs(kv.Get(keyList)) }
 
 // list adds a new agent to the list of all agents.
-func (Keeper) list(kv state.KV, id []byte) {
-	kv.Set(keyList, append(append([]byte(nil), kv.Get(keyList)...), id...))
-}
+func (Keeper) list(kv state.KV, id [32]byte) { module.AppendID(kv, keyList, id) }
 
 // Escrow returns an account's prepaid balance.
 func (Keeper) Escrow(kv state.KV, a address.Address) pha.Amount {
-	b := kv.Get(EscrowKey(a))
-	if b == nil {
-		return pha.Amount{}
-	}
-	v, err := pha.FromBytes(b)
-	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("escrow of %s: %w", a, err)})
-	}
-	return v
+	return module.GetAmount(kv, EscrowKey(a), "escrow of %s", a)
 }
 
 func (Keeper) setEscrow(kv state.KV, a address.Address, v pha.Amount) {
-	if v.IsZero() {
-		kv.Delete(EscrowKey(a))
-		return
-	}
-	kv.Set(EscrowKey(a), v.Bytes())
+	module.SetAmount(kv, EscrowKey(a), v)
 }
 
 // APIKey returns a registered API key.

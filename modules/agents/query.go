@@ -2,10 +2,9 @@ package agents
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -70,53 +69,50 @@ func ReceiptPath(id [32]byte) string { return queryPath(QueryReceipt, "/"+hex.En
 
 // query answers the paths above.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	head, rest, _ := strings.Cut(path, "/")
-	switch head {
-	case QueryParams:
-		return json.Marshal(m.Params(kv))
-	case QueryList:
-		out := []AgentView{}
-		for _, id := range m.List(kv) {
-			v, _ := m.View(kv, id)
-			out = append(out, v)
-		}
-		return json.Marshal(out)
-	case QueryAgent:
-		return lookup(rest, "agent id", ErrUnknownAgent, func(id [32]byte) (AgentView, bool) { return m.View(kv, id) })
-	case QueryEscrow:
-		a, err := address.Parse(rest)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", tx.ErrNotFound, err)
-		}
-		return json.Marshal(EscrowView{Account: a, Balance: m.Escrow(kv, a)})
-	case QueryAPIKey:
-		return lookup(rest, "key hash", ErrUnknownAPIKey, func(h [32]byte) (APIKey, bool) { return m.APIKey(kv, h) })
-	case QueryReceipt:
-		id, err := parse32(rest, "receipt id")
-		if err != nil {
-			return nil, err
-		}
-		at, ok := m.ReceiptForgetAt(kv, id)
-		if !ok {
-			return nil, fmt.Errorf("%w: receipt %s is not remembered (never settled, or its window has passed)", tx.ErrNotFound, rest)
-		}
-		return json.Marshal(ReceiptView{Request: id[:], ForgetAt: at})
-	}
-	return nil, fmt.Errorf("%w: query path /agents/%s", tx.ErrNotFound, path)
+	return module.Queries{
+		QueryParams: func(string) (any, error) { return m.Params(kv), nil },
+		QueryList:   func(string) (any, error) { return m.views(kv), nil },
+		QueryAgent: func(rest string) (any, error) {
+			return module.LookupHash(rest, "agent id", ErrUnknownAgent, func(id [32]byte) (AgentView, bool) { return m.View(kv, id) })
+		},
+		QueryEscrow: func(rest string) (any, error) { return m.queryEscrow(kv, rest) },
+		QueryAPIKey: func(rest string) (any, error) {
+			return module.LookupHash(rest, "key hash", ErrUnknownAPIKey, func(h [32]byte) (APIKey, bool) { return m.APIKey(kv, h) })
+		},
+		QueryReceipt: func(rest string) (any, error) { return m.queryReceipt(kv, rest) },
+	}.Answer(Name, path)
 }
 
-// lookup answers a query for the record under a 32-byte hex id, or
-// notFound.
-func lookup[T any](arg, what string, notFound error, get func([32]byte) (T, bool)) ([]byte, error) {
-	id, err := parse32(arg, what)
+// views lists every agent, in creation order.
+func (m *Module) views(kv state.KV) []AgentView {
+	out := []AgentView{}
+	for _, id := range m.List(kv) {
+		v, _ := m.View(kv, id)
+		out = append(out, v)
+	}
+	return out
+}
+
+// queryEscrow answers escrow/<address>.
+func (m *Module) queryEscrow(kv state.KV, rest string) (EscrowView, error) {
+	a, err := address.Parse(rest)
 	if err != nil {
-		return nil, err
+		return EscrowView{}, fmt.Errorf("%w: %v", tx.ErrNotFound, err)
 	}
-	v, ok := get(id)
+	return EscrowView{Account: a, Balance: m.Escrow(kv, a)}, nil
+}
+
+// queryReceipt answers receipt/<id>.
+func (m *Module) queryReceipt(kv state.KV, rest string) (ReceiptView, error) {
+	id, err := module.ParseHash(rest, "receipt id")
+	if err != nil {
+		return ReceiptView{}, err
+	}
+	at, ok := m.ReceiptForgetAt(kv, id)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s", notFound, arg)
+		return ReceiptView{}, fmt.Errorf("%w: receipt %s is not remembered (never settled, or its window has passed)", tx.ErrNotFound, rest)
 	}
-	return json.Marshal(v)
+	return ReceiptView{Request: id[:], ForgetAt: at}, nil
 }
 
 // View joins an agent's record with its contracts-module record.
@@ -127,12 +123,4 @@ func (m *Module) View(kv state.KV, id [32]byte) (AgentView, bool) {
 	}
 	c, _ := m.contracts.Contract(kv, id)
 	return AgentView{Agent: a, Cluster: c.Cluster, Code: c.Code, Versions: c.Versions, KeyEpoch: c.KeyEpoch, SignKey: c.SignKey, ECDHKey: c.ECDHKey}, true
-}
-
-func parse32(s, what string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%w: %s must be 64 hex characters", tx.ErrNotFound, what)
-	}
-	return [32]byte(b), nil
 }

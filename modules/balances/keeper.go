@@ -3,6 +3,7 @@ package balances
 import (
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
@@ -69,15 +70,7 @@ func (k Keeper) Transfer(kv state.KV, from, to address.Address, amount pha.Amoun
 
 // Supply is the total supply recorded at genesis.
 func (Keeper) Supply(kv state.KV) pha.Amount {
-	raw := kv.Get(keySupply)
-	if raw == nil {
-		return pha.Amount{}
-	}
-	a, err := pha.FromBytes(raw)
-	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("supply record: %w", err)})
-	}
-	return a
+	return module.GetAmount(kv, keySupply, "supply record")
 }
 
 // setSupply records the total supply; genesis calls it once.

@@ -1,10 +1,9 @@
 package balances
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -47,22 +46,19 @@ type SupplyResponse struct {
 
 // query answers the paths under /balances/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	head, rest, _ := strings.Cut(path, "/")
-	switch head {
-	case QueryAccount:
-		addr, err := address.Parse(rest)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
-		}
-		return json.Marshal(AccountResponse{Address: addr, Account: m.Keeper.Account(kv, addr)})
-	case QuerySupply:
-		s, err := m.supply(kv)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(s)
+	return module.Queries{
+		QueryAccount: func(rest string) (any, error) { return m.queryAccount(kv, rest) },
+		QuerySupply:  func(string) (any, error) { return m.supply(kv) },
+	}.Answer(Name, path)
+}
+
+// queryAccount answers account/<address>.
+func (m *Module) queryAccount(kv state.KV, rest string) (AccountResponse, error) {
+	addr, err := address.Parse(rest)
+	if err != nil {
+		return AccountResponse{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
 	}
-	return nil, fmt.Errorf("%w: query path /balances/%s", tx.ErrNotFound, path)
+	return AccountResponse{Address: addr, Account: m.Keeper.Account(kv, addr)}, nil
 }
 
 // supply breaks the total supply down by the module accounts that hold it.

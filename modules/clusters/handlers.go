@@ -92,8 +92,8 @@ func (*Module) endBlock(*module.Context) error { return nil }
 // handleMQ consumes "clusters/..." messages from gatekeepers and members.
 // Every payload starts with the cluster id and the epoch.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	if msg.Origin.Kind != mq.OriginWorker {
-		return fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	if err := mq.CheckOrigin(msg, mq.OriginWorker); err != nil {
+		return err
 	}
 	r := wire.NewReader(msg.Payload)
 	var id [32]byte

@@ -52,6 +52,6 @@ func (Keeper) newID(kv state.KV, chainID string) [32]byte {
 	}
 	kv.Set(keyCounter, binary.BigEndian.AppendUint64(nil, n+1))
 	id := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("phala/cluster/"+chainID+"\x00"), n))
-	kv.Set(keyList, append(append([]byte(nil), kv.Get(keyList)...), id[:]...))
+	module.AppendID(kv, keyList, id)
 	return id
 }

@@ -2,12 +2,10 @@ package clusters
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/keys"
 )
 
@@ -28,20 +26,21 @@ func ClusterPath(id [32]byte) string {
 
 // query answers the paths under /clusters/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	head, rest, _ := strings.Cut(path, "/")
-	switch head {
-	case QueryList:
-		return json.Marshal(m.Keeper.Clusters(kv))
-	case QueryCluster:
-		var h keys.Hex
-		if err := h.UnmarshalText([]byte(rest)); err != nil || len(h) != 32 {
-			return nil, fmt.Errorf("%w: cluster id must be 64 hex characters", ErrUnknownCluster)
-		}
-		c, ok := m.Keeper.Cluster(kv, [32]byte(h))
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownCluster, rest)
-		}
-		return json.Marshal(c)
+	return module.Queries{
+		QueryList:    func(string) (any, error) { return m.Keeper.Clusters(kv), nil },
+		QueryCluster: func(rest string) (any, error) { return m.queryCluster(kv, rest) },
+	}.Answer(Name, path)
+}
+
+// queryCluster answers cluster/<hex id>.
+func (m *Module) queryCluster(kv state.KV, rest string) (Cluster, error) {
+	var h keys.Hex
+	if err := h.UnmarshalText([]byte(rest)); err != nil || len(h) != 32 {
+		return Cluster{}, fmt.Errorf("%w: cluster id must be 64 hex characters", ErrUnknownCluster)
 	}
-	return nil, fmt.Errorf("%w: query path /clusters/%s", tx.ErrNotFound, path)
+	c, ok := m.Keeper.Cluster(kv, [32]byte(h))
+	if !ok {
+		return Cluster{}, fmt.Errorf("%w: %s", ErrUnknownCluster, rest)
+	}
+	return c, nil
 }

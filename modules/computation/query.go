@@ -1,12 +1,10 @@
 package computation
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/registry"
 )
@@ -76,30 +74,34 @@ func (m *Module) SessionAt(kv state.KV, id registry.WorkerID) (SessionView, bool
 
 // query answers the paths under /computation/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	head, rest, _ := strings.Cut(path, "/")
-	switch head {
-	case QueryParams:
-		return json.Marshal(m.Keeper.Params(kv))
-	case QueryStats:
-		return json.Marshal(m.Keeper.Stats(kv))
-	case QuerySession:
-		id, err := registry.ParseWorkerID(rest)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnknownWorker, err)
-		}
-		v, ok := m.SessionAt(kv, id)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s has no session", ErrNotComputing, id)
-		}
-		return json.Marshal(v)
-	case QuerySessions:
-		p, h := m.Keeper.Params(kv), heightOf(kv)
-		out := []SessionView{}
-		m.Keeper.IterateSessions(kv, func(s *Session) bool {
-			out = append(out, p.View(*s, h))
-			return true
-		})
-		return json.Marshal(out)
+	return module.Queries{
+		QueryParams:   func(string) (any, error) { return m.Keeper.Params(kv), nil },
+		QueryStats:    func(string) (any, error) { return m.Keeper.Stats(kv), nil },
+		QuerySession:  func(rest string) (any, error) { return m.querySession(kv, rest) },
+		QuerySessions: func(string) (any, error) { return m.sessions(kv), nil },
+	}.Answer(Name, path)
+}
+
+// querySession answers session/<worker id>.
+func (m *Module) querySession(kv state.KV, rest string) (SessionView, error) {
+	id, err := registry.ParseWorkerID(rest)
+	if err != nil {
+		return SessionView{}, fmt.Errorf("%w: %v", ErrUnknownWorker, err)
 	}
-	return nil, fmt.Errorf("%w: query path /computation/%s", tx.ErrNotFound, path)
+	v, ok := m.SessionAt(kv, id)
+	if !ok {
+		return SessionView{}, fmt.Errorf("%w: %s has no session", ErrNotComputing, id)
+	}
+	return v, nil
+}
+
+// sessions lists every session as of the height of kv.
+func (m *Module) sessions(kv state.KV) []SessionView {
+	p, h := m.Keeper.Params(kv), heightOf(kv)
+	out := []SessionView{}
+	m.Keeper.IterateSessions(kv, func(s *Session) bool {
+		out = append(out, p.View(*s, h))
+		return true
+	})
+	return out
 }

@@ -243,23 +243,19 @@ func (m *Module) handleUpgrade(ctx *module.Context, sender address.Address, msg 
 
 // handleMQ dispatches the topics replicas post.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	switch msg.Topic {
-	case TopicPubKeys:
-		return m.handlePubKeys(ctx, msg)
-	case TopicResult:
-		return m.handleResult(ctx, msg)
-	case TopicRoot:
-		return m.handleRoot(ctx, msg)
-	}
-	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+	return mq.Topics{
+		TopicPubKeys: m.handlePubKeys,
+		TopicResult:  m.handleResult,
+		TopicRoot:    m.handleRoot,
+	}.Dispatch(ctx, msg)
 }
 
 // payloadFrom decodes a message's payload, which only an origin of kind
 // may post.
 func payloadFrom[T any](msg *mq.SignedMessage, kind mq.OriginKind, decode func([]byte) (T, error)) (T, error) {
 	var p T
-	if msg.Origin.Kind != kind {
-		return p, fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	if err := mq.CheckOrigin(msg, kind); err != nil {
+		return p, err
 	}
 	p, err := decode(msg.Payload)
 	if err != nil {

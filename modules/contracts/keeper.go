@@ -59,12 +59,8 @@ func (Keeper) nextNumber(kv state.KV) uint64 {
 // list adds a new contract to the list of all contracts and to its
 // cluster's.
 func (Keeper) list(kv state.KV, id, cluster [32]byte) {
-	appendID(kv, keyList, id)
-	appendID(kv, ClusterContractsKey(cluster), id)
-}
-
-func appendID(kv state.KV, key []byte, id [32]byte) {
-	kv.Set(key, append(append([]byte(nil), kv.Get(key)...), id[:]...))
+	module.AppendID(kv, keyList, id)
+	module.AppendID(kv, ClusterContractsKey(cluster), id)
 }
 
 // List returns every contract id in creation order.
@@ -77,13 +73,7 @@ func (Keeper) ClusterContracts(kv state.KV, cluster [32]byte) [][32]byte {
 
 // DecodeIDs splits a list of 32-byte ids as the contracts and agents
 // modules store them.
-func DecodeIDs(b []byte) [][32]byte {
-	out := make([][32]byte, 0, len(b)/32)
-	for i := 0; i+32 <= len(b); i += 32 {
-		out = append(out, [32]byte(b[i:i+32]))
-	}
-	return out
-}
+func DecodeIDs(b []byte) [][32]byte { return module.SplitIDs(b) }
 
 // markSeen records a command envelope by its hash at height, and reports
 // false if it was already recorded.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 )
@@ -78,7 +79,7 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	case path == QueryList:
 		return json.Marshal(m.records(kv, m.List(kv)))
 	case n == 2 && head == QueryCluster:
-		cid, err := parseID(parts[1], "cluster")
+		cid, err := module.ParseHash(parts[1], "cluster")
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +91,7 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	case n == 3 && (head == QueryResult || head == QueryRoots):
 		return m.queryInput(kv, head, parts[1], parts[2])
 	case n == 2 && head == QueryDiverged:
-		id, err := parseID(parts[1], "contract")
+		id, err := module.ParseHash(parts[1], "contract")
 		if err != nil {
 			return nil, err
 		}
@@ -110,19 +111,17 @@ func (m *Module) records(kv state.KV, ids [][32]byte) []Contract {
 }
 
 func (m *Module) queryContract(kv state.KV, arg string) ([]byte, error) {
-	id, err := parseID(arg, "contract")
+	c, err := module.LookupHash(arg, "contract", ErrUnknownContract, func(id [32]byte) (Contract, bool) {
+		return m.Contract(kv, id)
+	})
 	if err != nil {
 		return nil, err
-	}
-	c, ok := m.Contract(kv, id)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownContract, arg)
 	}
 	return json.Marshal(c)
 }
 
 func (m *Module) queryCode(kv state.KV, arg string, source bool) ([]byte, error) {
-	h, err := parseID(arg, "code hash")
+	h, err := module.ParseHash(arg, "code hash")
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +138,7 @@ func (m *Module) queryCode(kv state.KV, arg string, source bool) ([]byte, error)
 
 // queryInput answers result/<id>/<input> and roots/<id>/<input>.
 func (m *Module) queryInput(kv state.KV, head, arg, input string) ([]byte, error) {
-	id, err := parseID(arg, "contract")
+	id, err := module.ParseHash(arg, "contract")
 	if err != nil {
 		return nil, err
 	}
@@ -159,12 +158,4 @@ func (m *Module) queryInput(kv state.KV, head, arg, input string) ([]byte, error
 		return nil, fmt.Errorf("%w: no state roots for input %d of %s", tx.ErrNotFound, n, arg)
 	}
 	return json.Marshal(r)
-}
-
-func parseID(s, what string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%w: %s must be 64 hex characters", tx.ErrNotFound, what)
-	}
-	return [32]byte(b), nil
 }

@@ -2,7 +2,6 @@ package dao
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -59,22 +58,26 @@ func (Keeper) iterateVotes(kv state.KV, id uint64, fn func(voter address.Address
 }
 
 // Locked is the PHA a has locked (unlocking excluded).
-func (Keeper) Locked(kv state.KV, a address.Address) pha.Amount { return getAmount(kv, LockKey(a)) }
+func (Keeper) Locked(kv state.KV, a address.Address) pha.Amount {
+	return module.GetAmount(kv, LockKey(a), "dao amount")
+}
 
 // TotalLocked is all PHA locked (unlocking excluded).
-func (Keeper) TotalLocked(kv state.KV) pha.Amount { return getAmount(kv, keyTotalLocked) }
+func (Keeper) TotalLocked(kv state.KV) pha.Amount {
+	return module.GetAmount(kv, keyTotalLocked, "dao amount")
+}
 
 // setLocked stores what a has locked and the total.
 func (Keeper) setLocked(kv state.KV, a address.Address, locked, total pha.Amount) {
-	setAmount(kv, LockKey(a), locked)
-	setAmount(kv, keyTotalLocked, total)
+	module.SetAmount(kv, LockKey(a), locked)
+	module.SetAmount(kv, keyTotalLocked, total)
 }
 
 // addUnlocking adds amount to what a gets back at release.
 func (Keeper) addUnlocking(kv state.KV, release int64, a address.Address, amount pha.Amount) {
 	k := UnlockKey(release, a)
-	sum, _ := getAmount(kv, k).Add(amount)
-	setAmount(kv, k, sum)
+	sum, _ := module.GetAmount(kv, k, "dao amount").Add(amount)
+	module.SetAmount(kv, k, sum)
 }
 
 // Unlockings lists a's unlocking PHA in release order.
@@ -138,26 +141,6 @@ func (Keeper) due(kv state.KV, prefix []byte, h int64) []uint64 {
 		kv.Delete(k)
 	}
 	return ids
-}
-
-func getAmount(kv state.KV, k []byte) pha.Amount {
-	raw := kv.Get(k)
-	if raw == nil {
-		return pha.Amount{}
-	}
-	a, err := pha.FromBytes(raw)
-	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("dao amount: %w", err)})
-	}
-	return a
-}
-
-func setAmount(kv state.KV, k []byte, a pha.Amount) {
-	if a.IsZero() {
-		kv.Delete(k)
-		return
-	}
-	kv.Set(k, a.Bytes())
 }
 
 // VotingWeight is a's weight now: locked PHA plus its stake-pool shares'

@@ -246,8 +246,8 @@ func (m *Module) abortRotation(ctx *module.Context, rot Rotation) {
 
 // handleMQ consumes gatekeepers' messages on "keys/..." topics.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	if msg.Origin.Kind != mq.OriginWorker {
-		return fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	if err := mq.CheckOrigin(msg, mq.OriginWorker); err != nil {
+		return err
 	}
 	from := msg.Origin.ID
 	gk, ok := m.Keeper.Gatekeeper(ctx.KV, from)

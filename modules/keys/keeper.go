@@ -66,8 +66,11 @@ func (Keeper) deleteGatekeeper(kv state.KV, worker [32]byte) { kv.Delete(Gatekee
 // creates the master key.
 func (Keeper) Order(kv state.KV) [][32]byte { return DecodeOrder(kv.Get(keyGKOrder)) }
 
+// DecodeOrder splits the OrderKey value into worker ids.
+func DecodeOrder(raw []byte) [][32]byte { return module.SplitIDs(raw) }
+
 func (Keeper) appendOrder(kv state.KV, id [32]byte) {
-	kv.Set(keyGKOrder, append(append([]byte(nil), kv.Get(keyGKOrder)...), id[:]...))
+	module.AppendID(kv, keyGKOrder, id)
 }
 
 // setOrder replaces the gatekeeper order.

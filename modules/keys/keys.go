@@ -30,17 +30,6 @@ func GatekeeperKey(worker [32]byte) []byte {
 // added, for proofs.
 func OrderKey() []byte { return append([]byte(nil), keyGKOrder...) }
 
-// DecodeOrder splits the OrderKey value into worker ids.
-func DecodeOrder(raw []byte) [][32]byte {
-	var out [][32]byte
-	for i := 0; i+32 <= len(raw); i += 32 {
-		var id [32]byte
-		copy(id[:], raw[i:i+32])
-		out = append(out, id)
-	}
-	return out
-}
-
 // Keys of the master-key generations.
 var (
 	// prefixGen + the generation number (8 bytes BE) holds that

@@ -125,3 +125,26 @@ type KeyResolver func(kv state.KV, id [OriginIDSize]byte) (ed25519.PublicKey, er
 
 // Handler consumes a verified message of a topic the module owns.
 type Handler func(ctx *module.Context, msg *SignedMessage) error
+
+// Topics maps each topic a module owns to its handler, so that every
+// module routes its topics, and refuses the others, the same way.
+type Topics map[string]Handler
+
+// Dispatch runs the handler of msg's topic; a topic t does not list is
+// ErrNoHandler.
+func (t Topics) Dispatch(ctx *module.Context, msg *SignedMessage) error {
+	h, ok := t[msg.Topic]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNoHandler, msg.Topic)
+	}
+	return h(ctx, msg)
+}
+
+// CheckOrigin refuses, as ErrInvalidMessage, a message whose origin is not
+// of kind: each topic is posted by one kind of sender only.
+func CheckOrigin(msg *SignedMessage, kind OriginKind) error {
+	if msg.Origin.Kind != kind {
+		return fmt.Errorf("%w: %s cannot post %s", ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	}
+	return nil
+}

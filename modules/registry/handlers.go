@@ -134,8 +134,8 @@ func (*Module) endBlock(*module.Context) error { return nil }
 
 // handleMQ consumes workers' messages on "registry/..." topics.
 func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
-	if msg.Origin.Kind != mq.OriginWorker {
-		return fmt.Errorf("%w: %s cannot post %s", mq.ErrInvalidMessage, msg.Origin.Kind, msg.Topic)
+	if err := mq.CheckOrigin(msg, mq.OriginWorker); err != nil {
+		return err
 	}
 	switch msg.Topic {
 	case TopicBenchmark:

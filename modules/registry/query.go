@@ -1,12 +1,10 @@
 package registry
 
 import (
-	"encoding/json"
 	"fmt"
-	"strings"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 )
 
 // Query paths under /registry/.
@@ -28,27 +26,32 @@ func ParamsPath() string { return "/" + Name + "/" + QueryParams }
 
 // query answers the paths under /registry/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	head, rest, _ := strings.Cut(path, "/")
-	switch head {
-	case QueryWorkers:
-		out := []Worker{}
-		m.Keeper.IterateWorkers(kv, func(w Worker) bool {
-			out = append(out, w)
-			return true
-		})
-		return json.Marshal(out)
-	case QueryWorker:
-		id, err := ParseWorkerID(rest)
-		if err != nil {
-			return nil, err
-		}
-		w, ok := m.Keeper.Worker(kv, id)
-		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrUnknownWorker, id)
-		}
-		return json.Marshal(w)
-	case QueryParams:
-		return json.Marshal(m.Keeper.Params(kv))
+	return module.Queries{
+		QueryWorkers: func(string) (any, error) { return m.workers(kv), nil },
+		QueryWorker:  func(rest string) (any, error) { return m.queryWorker(kv, rest) },
+		QueryParams:  func(string) (any, error) { return m.Keeper.Params(kv), nil },
+	}.Answer(Name, path)
+}
+
+// workers lists every worker record.
+func (m *Module) workers(kv state.KV) []Worker {
+	out := []Worker{}
+	m.Keeper.IterateWorkers(kv, func(w Worker) bool {
+		out = append(out, w)
+		return true
+	})
+	return out
+}
+
+// queryWorker answers worker/<id>.
+func (m *Module) queryWorker(kv state.KV, rest string) (Worker, error) {
+	id, err := ParseWorkerID(rest)
+	if err != nil {
+		return Worker{}, err
 	}
-	return nil, fmt.Errorf("%w: query path /registry/%s", tx.ErrNotFound, path)
+	w, ok := m.Keeper.Worker(kv, id)
+	if !ok {
+		return Worker{}, fmt.Errorf("%w: %s", ErrUnknownWorker, id)
+	}
+	return w, nil
 }
