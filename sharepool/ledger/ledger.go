@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -167,4 +168,19 @@ func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
 	}
 	b.p.Paid(w, pay)
 	return nil
+}
+
+// Holding answers a shares query: what the account named by account (a
+// query path segment) holds and has queued in pool, valued at value over
+// total shares. An account that does not parse is tx.ErrInvalidMsg.
+func (l Ledger) Holding(kv state.KV, pool uint64, account string, value, total pha.Amount) (sharepool.Holding, error) {
+	a, err := address.Parse(account)
+	if err != nil {
+		return sharepool.Holding{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
+	}
+	var queued *sharepool.Withdrawal
+	if w, ok := l.Queued(kv, pool, a); ok {
+		queued = &w
+	}
+	return sharepool.HoldingOf(a, l.Shares(kv, pool, a), queued, value, total), nil
 }
