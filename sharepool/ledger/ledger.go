@@ -110,26 +110,51 @@ func (l Ledger) Finish(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
 }
 
 // Pool is a pool record being served: its numbers and how a payment
-// changes them.
-type Pool interface {
+// changes them, as the module that owns the record defines them.
+type Pool struct {
 	// ID is the pool's id under the ledger's keys.
-	ID() uint64
+	ID uint64
 	// Account holds the pool's free PHA, which pays the requests.
-	Account() address.Address
+	Account address.Address
 	// Funds returns the free PHA, the pool's value and its total shares.
-	Funds() (free, value, total pha.Amount)
+	Funds func() (free, value, total pha.Amount)
 	// Burn takes a payment's shares (and, where the record counts its
 	// free PHA, the amount) off the record.
-	Burn(pay sharepool.Payment) error
+	Burn func(pay sharepool.Payment) error
 	// Paid reports a payment made (the module's event).
-	Paid(w *sharepool.Withdrawal, pay sharepool.Payment)
+	Paid func(w *sharepool.Withdrawal, pay sharepool.Payment)
+	// Save stores the record (ServeAndSave calls it once served).
+	Save func()
 }
 
-// Serve pays q's requests from p's free PHA in order (sharepool.Queue.Serve):
-// each payment is burnt from the record, moved from p's account to the
-// requester, and the request stored or removed.
-func (l Ledger) Serve(kv state.KV, q *sharepool.Queue, p Pool) error {
-	return q.Serve(book{l: l, kv: kv, p: p})
+// Serving is one pool's queue ready to be served over a ledger.
+type Serving struct {
+	l  Ledger
+	kv state.KV
+	q  *sharepool.Queue
+	p  Pool
+}
+
+// Serving binds q, the queue of the record p describes, for serving.
+func (l Ledger) Serving(kv state.KV, q *sharepool.Queue, p Pool) Serving {
+	return Serving{l: l, kv: kv, q: q, p: p}
+}
+
+// Serve pays the requests from the pool's free PHA in order
+// (sharepool.Queue.Serve): each payment is burnt from the record, moved
+// from the pool's account to the requester, and the request stored or
+// removed. The caller saves the record.
+func (s Serving) Serve() error {
+	return s.q.Serve(book{l: s.l, kv: s.kv, p: s.p})
+}
+
+// ServeAndSave serves as Serve does, then saves the record with Pool.Save.
+func (s Serving) ServeAndSave() error {
+	if err := s.Serve(); err != nil {
+		return err
+	}
+	s.p.Save()
+	return nil
 }
 
 // book is the sharepool.Book of one pool over the ledger.
@@ -144,9 +169,9 @@ func (b book) Funds() (free, value, total pha.Amount) { return b.p.Funds() }
 
 // Request implements sharepool.Book.
 func (b book) Request(seq uint64) (sharepool.Withdrawal, error) {
-	w, ok := b.l.Withdrawal(b.kv, b.p.ID(), seq)
+	w, ok := b.l.Withdrawal(b.kv, b.p.ID, seq)
 	if !ok {
-		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.What, b.p.ID(), seq)
+		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.What, b.p.ID, seq)
 	}
 	return w, nil
 }
@@ -157,14 +182,14 @@ func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
 		return err
 	}
 	if !pay.Amount.IsZero() {
-		if err := (balances.Keeper{}).Transfer(b.kv, b.p.Account(), w.Account, pay.Amount); err != nil {
-			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.What, b.p.ID(), w.Seq, err)
+		if err := (balances.Keeper{}).Transfer(b.kv, b.p.Account, w.Account, pay.Amount); err != nil {
+			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.What, b.p.ID, w.Seq, err)
 		}
 	}
 	if pay.Complete {
-		b.l.Finish(b.kv, b.p.ID(), w)
+		b.l.Finish(b.kv, b.p.ID, w)
 	} else {
-		b.l.Update(b.kv, b.p.ID(), w)
+		b.l.Update(b.kv, b.p.ID, w)
 	}
 	b.p.Paid(w, pay)
 	return nil
