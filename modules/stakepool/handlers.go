@@ -174,25 +174,11 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrUnknownPool, id)
 	}
-	held := m.Keeper.Shares(ctx.KV, id, sender)
-	left, err := held.Sub(shares)
+	left, err := m.Keeper.ledger().Redeemable(ctx.KV, "pool", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
 	if err != nil {
-		return fmt.Errorf("%w: %s holds %s shares of pool %d, withdraws %s", ErrInsufficientShares, sender, held, id, shares)
-	}
-	if w, ok := m.Keeper.Queued(ctx.KV, id, sender); ok {
-		return fmt.Errorf("%w: request %d for %s shares", ErrWithdrawalPending, w.Seq, w.Shares)
-	}
-	m.Keeper.setShares(ctx.KV, id, sender, left)
-	w := Withdrawal{Seq: p.Push(), Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + m.Keeper.Params(ctx.KV).GraceBlocks}
-	m.Keeper.queueWithdrawal(ctx.KV, id, &w)
-	if err := m.serving(ctx, &p).Serve(); err != nil {
 		return err
 	}
-	if rest, waiting := m.Keeper.Withdrawal(ctx.KV, id, w.Seq); waiting {
-		emitWithdrawalQueued(ctx, id, &rest)
-	}
-	m.Keeper.setPool(ctx.KV, &p)
-	return nil
+	return m.serving(ctx, &p).Withdraw(sender, shares, left, ctx.Height, ctx.Height+m.Keeper.Params(ctx.KV).GraceBlocks)
 }
 
 // serving is the queue of p to serve: the PHA is in balances.StakeAccount
@@ -204,6 +190,7 @@ func (m *Module) serving(ctx *module.Context, p *Pool) ledger.Serving {
 		Funds:   func() (free, value, total pha.Amount) { return p.FreeStake, p.Value(), p.TotalShares },
 		Burn:    p.burn,
 		Paid:    func(w *Withdrawal, pay sharepool.Payment) { emitWithdrawal(ctx, p.ID, w, pay) },
+		Queued:  func(w *Withdrawal) { emitWithdrawalQueued(ctx, p.ID, w) },
 		Save:    func() { m.Keeper.setPool(ctx.KV, p) },
 	})
 }

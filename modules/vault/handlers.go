@@ -83,29 +83,15 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if err != nil {
 		return err
 	}
-	held := m.Keeper.Shares(ctx.KV, id, sender)
-	left, err := held.Sub(shares)
+	left, err := m.Keeper.ledger().Redeemable(ctx.KV, "vault", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
 	if err != nil {
-		return fmt.Errorf("%w: %s holds %s shares of vault %d, withdraws %s", ErrInsufficientShares, sender, held, id, shares)
-	}
-	if w, ok := m.Keeper.Queued(ctx.KV, id, sender); ok {
-		return fmt.Errorf("%w: request %d for %s shares", ErrWithdrawalPending, w.Seq, w.Shares)
+		return err
 	}
 	if err := m.takeCommission(ctx, &v); err != nil {
 		return err
 	}
-	m.Keeper.ledger().SetShares(ctx.KV, id, sender, left)
 	grace := m.Keeper.pools.Params(ctx.KV).GraceBlocks
-	w := Withdrawal{Seq: v.Push(), Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + 3*grace}
-	m.Keeper.ledger().Enqueue(ctx.KV, id, &w)
-	if err := m.serving(ctx, &v).Serve(); err != nil {
-		return err
-	}
-	if rest, waiting := m.Keeper.Withdrawal(ctx.KV, id, w.Seq); waiting {
-		emitWithdrawalQueued(ctx, id, &rest)
-	}
-	m.Keeper.setVault(ctx.KV, &v)
-	return nil
+	return m.serving(ctx, &v).Withdraw(sender, shares, left, ctx.Height, ctx.Height+3*grace)
 }
 
 // handleDelegate contributes free PHA of the vault to a pool. The queue is
@@ -234,8 +220,9 @@ func (m *Module) serving(ctx *module.Context, v *Vault) ledger.Serving {
 			v.TotalShares = total
 			return nil
 		},
-		Paid: func(w *Withdrawal, pay sharepool.Payment) { emitWithdrawal(ctx, v.ID, w, pay) },
-		Save: func() { m.Keeper.setVault(ctx.KV, v) },
+		Paid:   func(w *Withdrawal, pay sharepool.Payment) { emitWithdrawal(ctx, v.ID, w, pay) },
+		Queued: func(w *Withdrawal) { emitWithdrawalQueued(ctx, v.ID, w) },
+		Save:   func() { m.Keeper.setVault(ctx.KV, v) },
 	})
 }
 

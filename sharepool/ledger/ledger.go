@@ -123,6 +123,9 @@ type Pool struct {
 	Burn func(pay sharepool.Payment) error
 	// Paid reports a payment made (the module's event).
 	Paid func(w *sharepool.Withdrawal, pay sharepool.Payment)
+	// Queued reports a request left waiting after Withdraw served the
+	// queue (the module's event).
+	Queued func(w *sharepool.Withdrawal)
 	// Save stores the record (ServeAndSave calls it once served).
 	Save func()
 }
@@ -152,6 +155,39 @@ func (s Serving) Serve() error {
 func (s Serving) ServeAndSave() error {
 	if err := s.Serve(); err != nil {
 		return err
+	}
+	s.p.Save()
+	return nil
+}
+
+// Redeemable returns the shares a keeps after withdrawing shares from
+// pool (kind names it in errors, e.g. "pool"): a must hold them (errShort
+// otherwise) and have no request waiting (errPending otherwise).
+func (l Ledger) Redeemable(kv state.KV, kind string, pool uint64, a address.Address, shares pha.Amount, errShort, errPending error) (pha.Amount, error) {
+	held := l.Shares(kv, pool, a)
+	left, err := held.Sub(shares)
+	if err != nil {
+		return pha.Amount{}, fmt.Errorf("%w: %s holds %s shares of %s %d, withdraws %s", errShort, a, held, kind, pool, shares)
+	}
+	if w, ok := l.Queued(kv, pool, a); ok {
+		return pha.Amount{}, fmt.Errorf("%w: request %d for %s shares", errPending, w.Seq, w.Shares)
+	}
+	return left, nil
+}
+
+// Withdraw leaves a with left shares, queues a's request for shares made
+// at height and due at due, serves the queue (paying the request at once
+// where free PHA allows), reports what of it still waits with Pool.Queued,
+// and saves the record.
+func (s Serving) Withdraw(a address.Address, shares, left pha.Amount, height, due int64) error {
+	s.l.SetShares(s.kv, s.p.ID, a, left)
+	w := sharepool.Withdrawal{Seq: s.q.Push(), Account: a, Shares: shares, Height: height, Due: due}
+	s.l.Enqueue(s.kv, s.p.ID, &w)
+	if err := s.Serve(); err != nil {
+		return err
+	}
+	if rest, waiting := s.l.Withdrawal(s.kv, s.p.ID, w.Seq); waiting {
+		s.p.Queued(&rest)
 	}
 	s.p.Save()
 	return nil
