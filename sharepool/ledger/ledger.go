@@ -9,8 +9,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -232,12 +232,12 @@ func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
 }
 
 // Holding answers a shares query: what the account named by account (a
-// query path segment) holds and has queued in pool, valued at value over
-// total shares. An account that does not parse is tx.ErrInvalidMsg.
+// query path segment, read by module.ParseAccount) holds and has queued in
+// pool, valued at value over total shares.
 func (l Ledger) Holding(kv state.KV, pool uint64, account string, value, total pha.Amount) (sharepool.Holding, error) {
-	a, err := address.Parse(account)
+	a, err := module.ParseAccount(account)
 	if err != nil {
-		return sharepool.Holding{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
+		return sharepool.Holding{}, err
 	}
 	var queued *sharepool.Withdrawal
 	if w, ok := l.Queued(kv, pool, a); ok {
