@@ -9,6 +9,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // LookupID answers a query path segment that names a record by its
@@ -73,4 +74,14 @@ func (q Queries) Answer(name, path string) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(v)
+}
+
+// ParseAccount reads an account address from a query path segment; one
+// that does not parse is tx.ErrInvalidMsg, as the message layer words it.
+func ParseAccount(s string) (address.Address, error) {
+	a, err := address.Parse(s)
+	if err != nil {
+		return a, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
+	}
+	return a, nil
 }

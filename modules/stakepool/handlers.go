@@ -12,6 +12,7 @@ import (
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sharepool"
+	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
 // Pools and their workers: creation, membership, and starting and stopping
@@ -161,7 +162,7 @@ func (m *Module) handleContribute(ctx *module.Context, sender address.Address, m
 	held, _ := m.Keeper.Shares(ctx.KV, id, sender).Add(shares)
 	m.Keeper.setShares(ctx.KV, id, sender, held)
 	emitContribution(ctx, id, sender, amount, shares)
-	return m.serveAndSave(ctx, &p)
+	return m.serving(ctx, &p).ServeAndSave()
 }
 
 // handleWithdraw queues a request for shares of sender's and serves the
@@ -173,63 +174,29 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrUnknownPool, id)
 	}
-	held := m.Keeper.Shares(ctx.KV, id, sender)
-	left, err := held.Sub(shares)
+	left, err := m.Keeper.ledger().Redeemable(ctx.KV, "pool", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
 	if err != nil {
-		return fmt.Errorf("%w: %s holds %s shares of pool %d, withdraws %s", ErrInsufficientShares, sender, held, id, shares)
-	}
-	if w, ok := m.Keeper.Queued(ctx.KV, id, sender); ok {
-		return fmt.Errorf("%w: request %d for %s shares", ErrWithdrawalPending, w.Seq, w.Shares)
-	}
-	m.Keeper.setShares(ctx.KV, id, sender, left)
-	w := Withdrawal{Seq: p.Push(), Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + m.Keeper.Params(ctx.KV).GraceBlocks}
-	m.Keeper.queueWithdrawal(ctx.KV, id, &w)
-	if err := m.serveQueue(ctx, &p); err != nil {
 		return err
 	}
-	if rest, waiting := m.Keeper.Withdrawal(ctx.KV, id, w.Seq); waiting {
-		emitWithdrawalQueued(ctx, id, &rest)
-	}
-	m.Keeper.setPool(ctx.KV, &p)
-	return nil
+	return m.serving(ctx, &p).Withdraw(sender, shares, left, ctx.Height, ctx.Height+m.Keeper.Params(ctx.KV).GraceBlocks)
 }
 
-// serveAndSave serves the queue and saves the pool.
-func (m *Module) serveAndSave(ctx *module.Context, p *Pool) error {
-	if err := m.serveQueue(ctx, p); err != nil {
-		return err
-	}
-	m.Keeper.setPool(ctx.KV, p)
-	return nil
+// serving is the queue of p to serve: the PHA is in balances.StakeAccount
+// and the record counts it as free stake.
+func (m *Module) serving(ctx *module.Context, p *Pool) ledger.Serving {
+	return m.Keeper.ledger().Serving(ctx.KV, &p.Queue, ledger.Pool{
+		ID:      p.ID,
+		Account: balances.StakeAccount,
+		Funds:   func() (free, value, total pha.Amount) { return p.FreeStake, p.Value(), p.TotalShares },
+		Burn:    p.burn,
+		Paid:    func(w *Withdrawal, pay sharepool.Payment) { emitWithdrawal(ctx, p.ID, w, pay) },
+		Queued:  func(w *Withdrawal) { emitWithdrawalQueued(ctx, p.ID, w) },
+		Save:    func() { m.Keeper.setPool(ctx.KV, p) },
+	})
 }
 
-// serveQueue pays queued withdrawals from free stake in order. The caller
-// saves p.
-func (m *Module) serveQueue(ctx *module.Context, p *Pool) error {
-	return m.Keeper.ledger().Serve(ctx.KV, &p.Queue, servedPool{ctx: ctx, p: p})
-}
-
-// servedPool is a pool whose queue is being served (ledger.Pool): the PHA
-// is in balances.StakeAccount and the record counts it as free stake.
-type servedPool struct {
-	ctx *module.Context
-	p   *Pool
-}
-
-// ID implements ledger.Pool.
-func (s servedPool) ID() uint64 { return s.p.ID }
-
-// Account implements ledger.Pool.
-func (s servedPool) Account() address.Address { return balances.StakeAccount }
-
-// Funds implements ledger.Pool.
-func (s servedPool) Funds() (free, value, total pha.Amount) {
-	return s.p.FreeStake, s.p.Value(), s.p.TotalShares
-}
-
-// Burn implements ledger.Pool.
-func (s servedPool) Burn(pay sharepool.Payment) error {
-	p := s.p
+// burn takes a payment's PHA off p's free stake and its shares off p's total.
+func (p *Pool) burn(pay sharepool.Payment) error {
 	var err error
 	if p.FreeStake, err = p.FreeStake.Sub(pay.Amount); err != nil {
 		return fmt.Errorf("pool %d: pay %s from %s free: %w", p.ID, pay.Amount.PHA(), p.FreeStake.PHA(), err)
@@ -239,9 +206,6 @@ func (s servedPool) Burn(pay sharepool.Payment) error {
 	}
 	return nil
 }
-
-// Paid implements ledger.Pool.
-func (s servedPool) Paid(w *Withdrawal, pay sharepool.Payment) { emitWithdrawal(s.ctx, s.p.ID, w, pay) }
 
 // What computation pays the pools (the computation.Pools interface).
 //
@@ -271,7 +235,7 @@ func (m *Module) Reward(ctx *module.Context, id uint64, amount pha.Amount) error
 	p.Rewards, _ = p.Rewards.Add(rest)
 	p.OwnerRewards, _ = p.OwnerRewards.Add(commission)
 	emitReward(ctx, id, amount, commission)
-	return m.serveAndSave(ctx, &p)
+	return m.serving(ctx, &p).ServeAndSave()
 }
 
 // Released implements computation.Pools: a cooled-down stake becomes free
@@ -287,7 +251,7 @@ func (m *Module) Released(ctx *module.Context, id uint64, worker registry.Worker
 	}
 	p.LockedStake = locked
 	p.FreeStake, _ = p.FreeStake.Add(stake)
-	return m.serveAndSave(ctx, &p)
+	return m.serving(ctx, &p).ServeAndSave()
 }
 
 // What other modules may do with stake pools. A vault contributes and

@@ -94,12 +94,6 @@ func (Keeper) removeMember(kv state.KV, pool uint64, w registry.WorkerID) {
 	kv.Delete(WorkerPoolKey(w))
 }
 
-// queueWithdrawal stores a new request of pool, the account's pointer to
-// it and its deadline.
-func (k Keeper) queueWithdrawal(kv state.KV, pool uint64, w *Withdrawal) {
-	k.ledger().Enqueue(kv, pool, w)
-}
-
 // deadline is a withdrawal whose grace period has ended.
 type deadline struct {
 	key       []byte

@@ -1,14 +1,11 @@
 package stakepool
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -116,60 +113,19 @@ func (m *Module) Info(kv state.KV, p Pool) PoolInfo {
 
 // query answers the paths under /stakepool/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	parts := strings.Split(path, "/")
-	var out any
-	var err error
-	switch {
-	case parts[0] == QueryParams:
-		out = m.Keeper.Params(kv)
-	case parts[0] == QueryPools:
-		out = m.pools(kv)
-	case len(parts) == 2 && parts[0] == QueryPool:
-		out, err = m.poolInfo(kv, parts[1])
-	case len(parts) == 3 && parts[0] == QueryShares:
-		out, err = m.sharesInfo(kv, parts[1], parts[2])
-	case len(parts) == 2 && parts[0] == QueryWorker:
-		out, err = m.workerPool(kv, parts[1])
-	default:
-		return nil, fmt.Errorf("%w: query path /stakepool/%s", tx.ErrNotFound, path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(out)
-}
-
-func (m *Module) pools(kv state.KV) []PoolSummary {
-	out := []PoolSummary{}
-	m.Keeper.IteratePools(kv, func(p Pool) bool {
-		out = append(out, p.Summary())
-		return true
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Fixed(QueryParams, m.Keeper.Params),
+		module.List(QueryPools, m.Keeper.IteratePools, func(_ state.KV, p Pool) PoolSummary { return p.Summary() }),
+		module.ByID(QueryPool, 2, "pool", ErrUnknownPool, m.Keeper.Pool, func(kv state.KV, p Pool, _ []string) (any, error) { return m.Info(kv, p), nil }),
+		module.ByID(QueryShares, 3, "pool", ErrUnknownPool, m.Keeper.Pool, m.sharesInfo),
+		{Name: QueryWorker, Parts: 2, Answer: func(kv state.KV, args []string) (any, error) { return m.workerPool(kv, args[0]) }},
 	})
-	return out
 }
 
-func (m *Module) poolInfo(kv state.KV, id string) (PoolInfo, error) {
-	p, err := module.LookupID(kv, id, "pool", ErrUnknownPool, m.Keeper.Pool)
-	if err != nil {
-		return PoolInfo{}, err
-	}
-	return m.Info(kv, p), nil
-}
-
-func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error) {
-	p, err := module.LookupID(kv, id, "pool", ErrUnknownPool, m.Keeper.Pool)
-	if err != nil {
-		return SharesInfo{}, err
-	}
-	a, err := address.Parse(account)
-	if err != nil {
-		return SharesInfo{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
-	}
-	var queued *Withdrawal
-	if w, ok := m.Keeper.Queued(kv, p.ID, a); ok {
-		queued = &w
-	}
-	return SharesInfo{Pool: p.ID, Holding: sharepool.HoldingOf(a, m.Keeper.Shares(kv, p.ID, a), queued, p.Value(), p.TotalShares)}, nil
+// sharesInfo answers shares/<id>/<account> for pool p.
+func (m *Module) sharesInfo(kv state.KV, p Pool, args []string) (any, error) {
+	h, err := m.Keeper.ledger().Holding(kv, p.ID, args[0], p.Value(), p.TotalShares)
+	return SharesInfo{Pool: p.ID, Holding: h}, err
 }
 
 func (m *Module) workerPool(kv state.KV, worker string) (WorkerPoolInfo, error) {

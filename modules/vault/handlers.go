@@ -11,6 +11,7 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sharepool"
+	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
 // vault loads a vault record.
@@ -71,7 +72,7 @@ func (m *Module) handleDeposit(ctx *module.Context, sender address.Address, msg 
 	held, _ := m.Keeper.Shares(ctx.KV, id, sender).Add(shares)
 	m.Keeper.ledger().SetShares(ctx.KV, id, sender, held)
 	emitDeposit(ctx, id, sender, amount, shares)
-	return m.serveAndSave(ctx, &v)
+	return m.serving(ctx, &v).ServeAndSave()
 }
 
 // handleWithdraw queues a request for shares of sender's and serves the
@@ -82,29 +83,15 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if err != nil {
 		return err
 	}
-	held := m.Keeper.Shares(ctx.KV, id, sender)
-	left, err := held.Sub(shares)
+	left, err := m.Keeper.ledger().Redeemable(ctx.KV, "vault", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
 	if err != nil {
-		return fmt.Errorf("%w: %s holds %s shares of vault %d, withdraws %s", ErrInsufficientShares, sender, held, id, shares)
-	}
-	if w, ok := m.Keeper.Queued(ctx.KV, id, sender); ok {
-		return fmt.Errorf("%w: request %d for %s shares", ErrWithdrawalPending, w.Seq, w.Shares)
+		return err
 	}
 	if err := m.takeCommission(ctx, &v); err != nil {
 		return err
 	}
-	m.Keeper.ledger().SetShares(ctx.KV, id, sender, left)
 	grace := m.Keeper.pools.Params(ctx.KV).GraceBlocks
-	w := Withdrawal{Seq: v.Push(), Account: sender, Shares: shares, Height: ctx.Height, Due: ctx.Height + 3*grace}
-	m.Keeper.ledger().Enqueue(ctx.KV, id, &w)
-	if err := m.serveQueue(ctx, &v); err != nil {
-		return err
-	}
-	if rest, waiting := m.Keeper.Withdrawal(ctx.KV, id, w.Seq); waiting {
-		emitWithdrawalQueued(ctx, id, &rest)
-	}
-	m.Keeper.setVault(ctx.KV, &v)
-	return nil
+	return m.serving(ctx, &v).Withdraw(sender, shares, left, ctx.Height, ctx.Height+3*grace)
 }
 
 // handleDelegate contributes free PHA of the vault to a pool. The queue is
@@ -114,7 +101,7 @@ func (m *Module) handleDelegate(ctx *module.Context, sender address.Address, msg
 	if err != nil {
 		return err
 	}
-	if err := m.serveQueue(ctx, &v); err != nil {
+	if err := m.serving(ctx, &v).Serve(); err != nil {
 		return err
 	}
 	if free := m.Keeper.Free(ctx.KV, &v); free.LT(msg.Amount) {
@@ -144,7 +131,7 @@ func (m *Module) handleUndelegate(ctx *module.Context, sender address.Address, m
 		return err
 	}
 	emitUndelegate(ctx, v.ID, msg.Pool, msg.Shares)
-	return m.serveAndSave(ctx, &v)
+	return m.serving(ctx, &v).ServeAndSave()
 }
 
 // endBlock, for every vault in id order, takes commission on gains, serves
@@ -170,7 +157,7 @@ func (m *Module) settle(ctx *module.Context, v *Vault) error {
 	if err := m.takeCommission(ctx, v); err != nil {
 		return err
 	}
-	if err := m.serveQueue(ctx, v); err != nil {
+	if err := m.serving(ctx, v).Serve(); err != nil {
 		return err
 	}
 	kept := v.Pools[:0]
@@ -218,53 +205,25 @@ func (m *Module) takeCommission(ctx *module.Context, v *Vault) error {
 	return nil
 }
 
-// serveAndSave serves the queue and saves the vault.
-func (m *Module) serveAndSave(ctx *module.Context, v *Vault) error {
-	if err := m.serveQueue(ctx, v); err != nil {
-		return err
-	}
-	m.Keeper.setVault(ctx.KV, v)
-	return nil
-}
-
-// serveQueue pays queued withdrawals from free PHA in order. The caller
-// saves v.
-func (m *Module) serveQueue(ctx *module.Context, v *Vault) error {
-	return m.Keeper.ledger().Serve(ctx.KV, &v.Queue, servedVault{k: m.Keeper, ctx: ctx, v: v})
-}
-
-// servedVault is a vault whose queue is being served (ledger.Pool): its
-// free PHA is its account's balance.
-type servedVault struct {
-	k   Keeper
-	ctx *module.Context
-	v   *Vault
-}
-
-// ID implements ledger.Pool.
-func (s servedVault) ID() uint64 { return s.v.ID }
-
-// Account implements ledger.Pool.
-func (s servedVault) Account() address.Address { return s.v.Account }
-
-// Funds implements ledger.Pool.
-func (s servedVault) Funds() (free, value, total pha.Amount) {
-	return s.k.Free(s.ctx.KV, s.v), s.k.Value(s.ctx.KV, s.v), s.v.TotalShares
-}
-
-// Burn implements ledger.Pool.
-func (s servedVault) Burn(pay sharepool.Payment) error {
-	total, err := s.v.TotalShares.Sub(pay.Shares)
-	if err != nil {
-		return fmt.Errorf("vault %d: burn %s of %s shares: %w", s.v.ID, pay.Shares, s.v.TotalShares, err)
-	}
-	s.v.TotalShares = total
-	return nil
-}
-
-// Paid implements ledger.Pool.
-func (s servedVault) Paid(w *Withdrawal, pay sharepool.Payment) {
-	emitWithdrawal(s.ctx, s.v.ID, w, pay)
+// serving is the queue of v to serve: its free PHA is its account's
+// balance, so a payment burns only shares off the record.
+func (m *Module) serving(ctx *module.Context, v *Vault) ledger.Serving {
+	return m.Keeper.ledger().Serving(ctx.KV, &v.Queue, ledger.Pool{ID: v.ID, Account: v.Account,
+		Funds: func() (free, value, total pha.Amount) {
+			return m.Keeper.Free(ctx.KV, v), m.Keeper.Value(ctx.KV, v), v.TotalShares
+		},
+		Burn: func(pay sharepool.Payment) error {
+			total, err := v.TotalShares.Sub(pay.Shares)
+			if err != nil {
+				return fmt.Errorf("vault %d: burn %s of %s shares: %w", v.ID, pay.Shares, v.TotalShares, err)
+			}
+			v.TotalShares = total
+			return nil
+		},
+		Paid:   func(w *Withdrawal, pay sharepool.Payment) { emitWithdrawal(ctx, v.ID, w, pay) },
+		Queued: func(w *Withdrawal) { emitWithdrawalQueued(ctx, v.ID, w) },
+		Save:   func() { m.Keeper.setVault(ctx.KV, v) },
+	})
 }
 
 // enforceBound forces the exit: with the queue's head waiting past its due
@@ -288,7 +247,7 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 		}
 		emitForcedExit(ctx, v.ID, pos.Pool, pos.Shares, head.Seq)
 	}
-	return m.serveQueue(ctx, v)
+	return m.serving(ctx, v).Serve()
 }
 
 // deliver runs msg through the handler of its type.

@@ -1,14 +1,10 @@
 package vault
 
 import (
-	"encoding/json"
-	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sharepool"
@@ -82,55 +78,15 @@ func (m *Module) HolderValue(kv state.KV, a address.Address) pha.Amount {
 
 // query answers the paths under /vault/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	parts := strings.Split(path, "/")
-	var out any
-	var err error
-	switch {
-	case parts[0] == QueryVaults:
-		out = m.summaries(kv)
-	case len(parts) == 2 && parts[0] == QueryVault:
-		out, err = m.vaultInfo(kv, parts[1])
-	case len(parts) == 3 && parts[0] == QueryShares:
-		out, err = m.sharesInfo(kv, parts[1], parts[2])
-	default:
-		return nil, fmt.Errorf("%w: query path /vault/%s", tx.ErrNotFound, path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(out)
-}
-
-func (m *Module) summaries(kv state.KV) []Summary {
-	out := []Summary{}
-	m.Keeper.IterateVaults(kv, func(v Vault) bool {
-		out = append(out, m.Summarize(kv, v))
-		return true
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.List(QueryVaults, m.Keeper.IterateVaults, m.Summarize),
+		module.ByID(QueryVault, 2, "vault", ErrUnknownVault, m.Keeper.Vault, func(kv state.KV, v Vault, _ []string) (any, error) { return m.Info(kv, v), nil }),
+		module.ByID(QueryShares, 3, "vault", ErrUnknownVault, m.Keeper.Vault, m.sharesInfo),
 	})
-	return out
 }
 
-func (m *Module) vaultInfo(kv state.KV, id string) (Info, error) {
-	v, err := module.LookupID(kv, id, "vault", ErrUnknownVault, m.Keeper.Vault)
-	if err != nil {
-		return Info{}, err
-	}
-	return m.Info(kv, v), nil
-}
-
-func (m *Module) sharesInfo(kv state.KV, id, account string) (SharesInfo, error) {
-	v, err := module.LookupID(kv, id, "vault", ErrUnknownVault, m.Keeper.Vault)
-	if err != nil {
-		return SharesInfo{}, err
-	}
-	a, err := address.Parse(account)
-	if err != nil {
-		return SharesInfo{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
-	}
-	held, value := m.Keeper.Shares(kv, v.ID, a), m.Keeper.Value(kv, &v)
-	w, queued := m.Keeper.Queued(kv, v.ID, a)
-	if !queued {
-		return SharesInfo{Vault: v.ID, Holding: sharepool.HoldingOf(a, held, nil, value, v.TotalShares)}, nil
-	}
-	return SharesInfo{Vault: v.ID, Holding: sharepool.HoldingOf(a, held, &w, value, v.TotalShares)}, nil
+// sharesInfo answers shares/<id>/<account> for vault v.
+func (m *Module) sharesInfo(kv state.KV, v Vault, args []string) (any, error) {
+	h, err := m.Keeper.ledger().Holding(kv, v.ID, args[0], m.Keeper.Value(kv, &v), v.TotalShares)
+	return SharesInfo{Vault: v.ID, Holding: h}, err
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -109,26 +110,87 @@ func (l Ledger) Finish(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
 }
 
 // Pool is a pool record being served: its numbers and how a payment
-// changes them.
-type Pool interface {
+// changes them, as the module that owns the record defines them.
+type Pool struct {
 	// ID is the pool's id under the ledger's keys.
-	ID() uint64
+	ID uint64
 	// Account holds the pool's free PHA, which pays the requests.
-	Account() address.Address
+	Account address.Address
 	// Funds returns the free PHA, the pool's value and its total shares.
-	Funds() (free, value, total pha.Amount)
+	Funds func() (free, value, total pha.Amount)
 	// Burn takes a payment's shares (and, where the record counts its
 	// free PHA, the amount) off the record.
-	Burn(pay sharepool.Payment) error
+	Burn func(pay sharepool.Payment) error
 	// Paid reports a payment made (the module's event).
-	Paid(w *sharepool.Withdrawal, pay sharepool.Payment)
+	Paid func(w *sharepool.Withdrawal, pay sharepool.Payment)
+	// Queued reports a request left waiting after Withdraw served the
+	// queue (the module's event).
+	Queued func(w *sharepool.Withdrawal)
+	// Save stores the record (ServeAndSave calls it once served).
+	Save func()
 }
 
-// Serve pays q's requests from p's free PHA in order (sharepool.Queue.Serve):
-// each payment is burnt from the record, moved from p's account to the
-// requester, and the request stored or removed.
-func (l Ledger) Serve(kv state.KV, q *sharepool.Queue, p Pool) error {
-	return q.Serve(book{l: l, kv: kv, p: p})
+// Serving is one pool's queue ready to be served over a ledger.
+type Serving struct {
+	l  Ledger
+	kv state.KV
+	q  *sharepool.Queue
+	p  Pool
+}
+
+// Serving binds q, the queue of the record p describes, for serving.
+func (l Ledger) Serving(kv state.KV, q *sharepool.Queue, p Pool) Serving {
+	return Serving{l: l, kv: kv, q: q, p: p}
+}
+
+// Serve pays the requests from the pool's free PHA in order
+// (sharepool.Queue.Serve): each payment is burnt from the record, moved
+// from the pool's account to the requester, and the request stored or
+// removed. The caller saves the record.
+func (s Serving) Serve() error {
+	return s.q.Serve(book{l: s.l, kv: s.kv, p: s.p})
+}
+
+// ServeAndSave serves as Serve does, then saves the record with Pool.Save.
+func (s Serving) ServeAndSave() error {
+	if err := s.Serve(); err != nil {
+		return err
+	}
+	s.p.Save()
+	return nil
+}
+
+// Redeemable returns the shares a keeps after withdrawing shares from
+// pool (kind names it in errors, e.g. "pool"): a must hold them (errShort
+// otherwise) and have no request waiting (errPending otherwise).
+func (l Ledger) Redeemable(kv state.KV, kind string, pool uint64, a address.Address, shares pha.Amount, errShort, errPending error) (pha.Amount, error) {
+	held := l.Shares(kv, pool, a)
+	left, err := held.Sub(shares)
+	if err != nil {
+		return pha.Amount{}, fmt.Errorf("%w: %s holds %s shares of %s %d, withdraws %s", errShort, a, held, kind, pool, shares)
+	}
+	if w, ok := l.Queued(kv, pool, a); ok {
+		return pha.Amount{}, fmt.Errorf("%w: request %d for %s shares", errPending, w.Seq, w.Shares)
+	}
+	return left, nil
+}
+
+// Withdraw leaves a with left shares, queues a's request for shares made
+// at height and due at due, serves the queue (paying the request at once
+// where free PHA allows), reports what of it still waits with Pool.Queued,
+// and saves the record.
+func (s Serving) Withdraw(a address.Address, shares, left pha.Amount, height, due int64) error {
+	s.l.SetShares(s.kv, s.p.ID, a, left)
+	w := sharepool.Withdrawal{Seq: s.q.Push(), Account: a, Shares: shares, Height: height, Due: due}
+	s.l.Enqueue(s.kv, s.p.ID, &w)
+	if err := s.Serve(); err != nil {
+		return err
+	}
+	if rest, waiting := s.l.Withdrawal(s.kv, s.p.ID, w.Seq); waiting {
+		s.p.Queued(&rest)
+	}
+	s.p.Save()
+	return nil
 }
 
 // book is the sharepool.Book of one pool over the ledger.
@@ -143,9 +205,9 @@ func (b book) Funds() (free, value, total pha.Amount) { return b.p.Funds() }
 
 // Request implements sharepool.Book.
 func (b book) Request(seq uint64) (sharepool.Withdrawal, error) {
-	w, ok := b.l.Withdrawal(b.kv, b.p.ID(), seq)
+	w, ok := b.l.Withdrawal(b.kv, b.p.ID, seq)
 	if !ok {
-		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.What, b.p.ID(), seq)
+		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.What, b.p.ID, seq)
 	}
 	return w, nil
 }
@@ -156,15 +218,30 @@ func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
 		return err
 	}
 	if !pay.Amount.IsZero() {
-		if err := (balances.Keeper{}).Transfer(b.kv, b.p.Account(), w.Account, pay.Amount); err != nil {
-			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.What, b.p.ID(), w.Seq, err)
+		if err := (balances.Keeper{}).Transfer(b.kv, b.p.Account, w.Account, pay.Amount); err != nil {
+			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.What, b.p.ID, w.Seq, err)
 		}
 	}
 	if pay.Complete {
-		b.l.Finish(b.kv, b.p.ID(), w)
+		b.l.Finish(b.kv, b.p.ID, w)
 	} else {
-		b.l.Update(b.kv, b.p.ID(), w)
+		b.l.Update(b.kv, b.p.ID, w)
 	}
 	b.p.Paid(w, pay)
 	return nil
+}
+
+// Holding answers a shares query: what the account named by account (a
+// query path segment, read by module.ParseAccount) holds and has queued in
+// pool, valued at value over total shares.
+func (l Ledger) Holding(kv state.KV, pool uint64, account string, value, total pha.Amount) (sharepool.Holding, error) {
+	a, err := module.ParseAccount(account)
+	if err != nil {
+		return sharepool.Holding{}, err
+	}
+	var queued *sharepool.Withdrawal
+	if w, ok := l.Queued(kv, pool, a); ok {
+		queued = &w
+	}
+	return sharepool.HoldingOf(a, l.Shares(kv, pool, a), queued, value, total), nil
 }
