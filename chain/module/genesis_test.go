@@ -86,10 +86,10 @@ func TestLookupHash(t *testing.T) {
 	}
 }
 
-func TestQueriesAnswer(t *testing.T) {
-	q := Queries{
-		"one":  func(rest string) (any, error) { return map[string]string{"rest": rest}, nil },
-		"fail": func(string) (any, error) { return nil, errors.New("refused") },
+func TestRestRoutes(t *testing.T) {
+	routes := []QueryRoute{
+		Rest("one", func(rest string) (any, error) { return map[string]string{"rest": rest}, nil }),
+		Rest("fail", func(string) (any, error) { return nil, errors.New("refused") }),
 	}
 	for _, c := range []struct{ path, want, err string }{
 		{path: "one", want: `{"rest":""}`},
@@ -97,7 +97,7 @@ func TestQueriesAnswer(t *testing.T) {
 		{path: "fail", err: "refused"},
 		{path: "two/x", err: "not found: query path /m/two/x"},
 	} {
-		got, err := q.Answer("m", c.path)
+		got, err := Dispatch(nil, "m", c.path, routes)
 		if string(got) != c.want || (err != nil) != (c.err != "") || (err != nil && err.Error() != c.err) {
 			t.Fatalf("%s: %s %v", c.path, got, err)
 		}

@@ -2,10 +2,8 @@ package module
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
@@ -54,26 +52,6 @@ func LookupHash[T any](s, what string, notFound error, get func([32]byte) (T, bo
 		return rec, fmt.Errorf("%w: %s", notFound, s)
 	}
 	return rec, nil
-}
-
-// Queries answers a module's query paths by their first segment: the entry
-// of that segment gets the rest of the path (after the first "/", empty
-// when none) and returns the value to answer as JSON.
-type Queries map[string]func(rest string) (any, error)
-
-// Answer answers path (relative to /name/) with the entry of its first
-// segment; a segment without an entry is tx.ErrNotFound.
-func (q Queries) Answer(name, path string) ([]byte, error) {
-	head, rest, _ := strings.Cut(path, "/")
-	answer, ok := q[head]
-	if !ok {
-		return nil, fmt.Errorf("%w: query path /%s/%s", tx.ErrNotFound, name, path)
-	}
-	v, err := answer(rest)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
 }
 
 // ParseAccount reads an account address from a query path segment; one

@@ -36,6 +36,15 @@ func Dispatch(kv state.KV, module, path string, routes []QueryRoute) ([]byte, er
 	return nil, fmt.Errorf("%w: query path /%s/%s", tx.ErrNotFound, module, path)
 }
 
+// Rest is a route that gives answer everything after name's "/" (empty
+// when nothing follows) as one string: for ids that are a single segment,
+// or paths the module parses itself.
+func Rest(name string, answer func(rest string) (any, error)) QueryRoute {
+	return QueryRoute{Name: name, Answer: func(_ state.KV, args []string) (any, error) {
+		return answer(strings.Join(args, "/"))
+	}}
+}
+
 // Fixed is a route that takes any segments after name and answers with
 // what answer reads from kv.
 func Fixed[T any](name string, answer func(state.KV) T) QueryRoute {

@@ -69,18 +69,18 @@ func ReceiptPath(id [32]byte) string { return queryPath(QueryReceipt, "/"+hex.En
 
 // query answers the paths above.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	return module.Queries{
-		QueryParams: func(string) (any, error) { return m.Params(kv), nil },
-		QueryList:   func(string) (any, error) { return m.views(kv), nil },
-		QueryAgent: func(rest string) (any, error) {
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Rest(QueryParams, func(string) (any, error) { return m.Params(kv), nil }),
+		module.Rest(QueryList, func(string) (any, error) { return m.views(kv), nil }),
+		module.Rest(QueryAgent, func(rest string) (any, error) {
 			return module.LookupHash(rest, "agent id", ErrUnknownAgent, func(id [32]byte) (AgentView, bool) { return m.View(kv, id) })
-		},
-		QueryEscrow: func(rest string) (any, error) { return m.queryEscrow(kv, rest) },
-		QueryAPIKey: func(rest string) (any, error) {
+		}),
+		module.Rest(QueryEscrow, func(rest string) (any, error) { return m.queryEscrow(kv, rest) }),
+		module.Rest(QueryAPIKey, func(rest string) (any, error) {
 			return module.LookupHash(rest, "key hash", ErrUnknownAPIKey, func(h [32]byte) (APIKey, bool) { return m.APIKey(kv, h) })
-		},
-		QueryReceipt: func(rest string) (any, error) { return m.queryReceipt(kv, rest) },
-	}.Answer(Name, path)
+		}),
+		module.Rest(QueryReceipt, func(rest string) (any, error) { return m.queryReceipt(kv, rest) }),
+	})
 }
 
 // views lists every agent, in creation order.

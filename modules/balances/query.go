@@ -46,10 +46,10 @@ type SupplyResponse struct {
 
 // query answers the paths under /balances/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	return module.Queries{
-		QueryAccount: func(rest string) (any, error) { return m.queryAccount(kv, rest) },
-		QuerySupply:  func(string) (any, error) { return m.supply(kv) },
-	}.Answer(Name, path)
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Rest(QueryAccount, func(rest string) (any, error) { return m.queryAccount(kv, rest) }),
+		module.Rest(QuerySupply, func(string) (any, error) { return m.supply(kv) }),
+	})
 }
 
 // queryAccount answers account/<address>.

@@ -26,10 +26,10 @@ func ClusterPath(id [32]byte) string {
 
 // query answers the paths under /clusters/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	return module.Queries{
-		QueryList:    func(string) (any, error) { return m.Keeper.Clusters(kv), nil },
-		QueryCluster: func(rest string) (any, error) { return m.queryCluster(kv, rest) },
-	}.Answer(Name, path)
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Rest(QueryList, func(string) (any, error) { return m.Keeper.Clusters(kv), nil }),
+		module.Rest(QueryCluster, func(rest string) (any, error) { return m.queryCluster(kv, rest) }),
+	})
 }
 
 // queryCluster answers cluster/<hex id>.

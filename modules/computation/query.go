@@ -74,12 +74,12 @@ func (m *Module) SessionAt(kv state.KV, id registry.WorkerID) (SessionView, bool
 
 // query answers the paths under /computation/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	return module.Queries{
-		QueryParams:   func(string) (any, error) { return m.Keeper.Params(kv), nil },
-		QueryStats:    func(string) (any, error) { return m.Keeper.Stats(kv), nil },
-		QuerySession:  func(rest string) (any, error) { return m.querySession(kv, rest) },
-		QuerySessions: func(string) (any, error) { return m.sessions(kv), nil },
-	}.Answer(Name, path)
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Rest(QueryParams, func(string) (any, error) { return m.Keeper.Params(kv), nil }),
+		module.Rest(QueryStats, func(string) (any, error) { return m.Keeper.Stats(kv), nil }),
+		module.Rest(QuerySession, func(rest string) (any, error) { return m.querySession(kv, rest) }),
+		module.Rest(QuerySessions, func(string) (any, error) { return m.sessions(kv), nil }),
+	})
 }
 
 // querySession answers session/<worker id>.

@@ -26,11 +26,11 @@ func ParamsPath() string { return "/" + Name + "/" + QueryParams }
 
 // query answers the paths under /registry/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	return module.Queries{
-		QueryWorkers: func(string) (any, error) { return m.workers(kv), nil },
-		QueryWorker:  func(rest string) (any, error) { return m.queryWorker(kv, rest) },
-		QueryParams:  func(string) (any, error) { return m.Keeper.Params(kv), nil },
-	}.Answer(Name, path)
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Rest(QueryWorkers, func(string) (any, error) { return m.workers(kv), nil }),
+		module.Rest(QueryWorker, func(rest string) (any, error) { return m.queryWorker(kv, rest) }),
+		module.Rest(QueryParams, func(string) (any, error) { return m.Keeper.Params(kv), nil }),
+	})
 }
 
 // workers lists every worker record.
