@@ -1,11 +1,8 @@
 package keys
 
 import (
-	"encoding/json"
-	"fmt"
-
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 )
 
@@ -41,10 +38,9 @@ type State struct {
 
 // query answers the paths under /keys/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	if path != QueryState {
-		return nil, fmt.Errorf("%w: query path /keys/%s", tx.ErrNotFound, path)
-	}
-	return json.Marshal(m.state(kv))
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		{Name: QueryState, Parts: 1, Answer: func(kv state.KV, _ []string) (any, error) { return m.state(kv), nil }},
+	})
 }
 
 // state gathers State: the gatekeepers in order with their bonds, the

@@ -1,12 +1,8 @@
 package mq
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
-
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 )
 
 // QuerySequence is sequence/<kind>/<hex id> -> SequenceResponse.
@@ -25,13 +21,13 @@ func SequencePath(o Origin) string { return "/" + Name + "/" + QuerySequence + "
 
 // query answers the paths under /mq/.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
-	parts := strings.Split(path, "/")
-	if len(parts) != 3 || parts[0] != QuerySequence {
-		return nil, fmt.Errorf("%w: query path /mq/%s", tx.ErrNotFound, path)
-	}
-	o, err := ParseOrigin(parts[1], parts[2])
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(SequenceResponse{Origin: o.String(), Next: m.Keeper.NextSequence(kv, o), Egress: m.Keeper.NextEgress(kv, o)})
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		{Name: QuerySequence, Parts: 3, Answer: func(kv state.KV, args []string) (any, error) {
+			o, err := ParseOrigin(args[0], args[1])
+			if err != nil {
+				return nil, err
+			}
+			return SequenceResponse{Origin: o.String(), Next: m.Keeper.NextSequence(kv, o), Egress: m.Keeper.NextEgress(kv, o)}, nil
+		}},
+	})
 }
