@@ -168,6 +168,13 @@ func (r *Reader) Raw(n int) []byte {
 	return b
 }
 
+// Bytes32 reads exactly 32 bytes into an array (ids, hashes, keys); it is
+// all zeros once the reader has failed.
+func (r *Reader) Bytes32() (b [32]byte) {
+	copy(b[:], r.Raw(32))
+	return b
+}
+
 // VarBytes reads a length-prefixed byte string of at most max bytes; the
 // result aliases the input.
 func (r *Reader) VarBytes(max int) []byte {

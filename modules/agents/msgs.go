@@ -171,8 +171,6 @@ func (*MsgRevokeKey) Type() string            { return TypeRevokeKey }
 func (m *MsgRevokeKey) Encode(w *wire.Writer) { w.Raw(m.Hash[:]) }
 func (*MsgRevokeKey) ValidateBasic() error    { return nil }
 
-func raw32(r *wire.Reader) (b [32]byte) { copy(b[:], r.Raw(32)); return }
-
 func registerMsgs(reg *tx.Registry) {
 	reg.Register(TypeDeploy, decodeDeploy)
 	reg.Register(TypeUpgrade, decodeUpgrade)
@@ -188,25 +186,29 @@ func registerMsgs(reg *tx.Registry) {
 }
 
 func decodeDeploy(r *wire.Reader) tx.Msg {
-	return &MsgDeploy{Code: raw32(r), Cluster: raw32(r), Policy: decodePolicy(r), Price: r.Amount()}
+	return &MsgDeploy{Code: r.Bytes32(), Cluster: r.Bytes32(), Policy: decodePolicy(r), Price: r.Amount()}
 }
 
-func decodeUpgrade(r *wire.Reader) tx.Msg { return &MsgUpgrade{Agent: raw32(r), Code: raw32(r)} }
+func decodeUpgrade(r *wire.Reader) tx.Msg { return &MsgUpgrade{Agent: r.Bytes32(), Code: r.Bytes32()} }
 
-func decodeSetPaused(r *wire.Reader) tx.Msg { return &MsgSetPaused{Agent: raw32(r), Paused: r.Bool()} }
+func decodeSetPaused(r *wire.Reader) tx.Msg {
+	return &MsgSetPaused{Agent: r.Bytes32(), Paused: r.Bool()}
+}
 
 func decodeSetPolicy(r *wire.Reader) tx.Msg {
-	return &MsgSetPolicy{Agent: raw32(r), Policy: decodePolicy(r)}
+	return &MsgSetPolicy{Agent: r.Bytes32(), Policy: decodePolicy(r)}
 }
 
-func decodeSetPrice(r *wire.Reader) tx.Msg { return &MsgSetPrice{Agent: raw32(r), Price: r.Amount()} }
+func decodeSetPrice(r *wire.Reader) tx.Msg {
+	return &MsgSetPrice{Agent: r.Bytes32(), Price: r.Amount()}
+}
 
 func decodeTransfer(r *wire.Reader) tx.Msg {
-	return &MsgTransfer{Agent: raw32(r), NewOwner: r.Address()}
+	return &MsgTransfer{Agent: r.Bytes32(), NewOwner: r.Address()}
 }
 
 func decodeSetSecrets(r *wire.Reader) tx.Msg {
-	return &MsgSetSecrets{Agent: raw32(r), Envelope: append([]byte(nil), r.VarBytes(decodeLimit)...)}
+	return &MsgSetSecrets{Agent: r.Bytes32(), Envelope: append([]byte(nil), r.VarBytes(decodeLimit)...)}
 }
 
 func decodeDeposit(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount()} }
@@ -214,10 +216,10 @@ func decodeDeposit(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount(
 func decodeWithdraw(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount(), Withdraw: true} }
 
 func decodeRegisterKey(r *wire.Reader) tx.Msg {
-	return &MsgRegisterKey{Hash: raw32(r), Agent: raw32(r), Expires: int64(r.Uvarint())}
+	return &MsgRegisterKey{Hash: r.Bytes32(), Agent: r.Bytes32(), Expires: int64(r.Uvarint())}
 }
 
-func decodeRevokeKey(r *wire.Reader) tx.Msg { return &MsgRevokeKey{Hash: raw32(r)} }
+func decodeRevokeKey(r *wire.Reader) tx.Msg { return &MsgRevokeKey{Hash: r.Bytes32()} }
 
 // TopicReceipts (worker origin): a batch of usage receipts of calls the
 // worker's enclave served.
@@ -314,6 +316,6 @@ type reseal struct {
 // limit bytes.
 func decodeReseal(b []byte, limit int) (reseal, error) {
 	r := wire.NewReader(b)
-	p := reseal{agent: raw32(r), epoch: r.Uvarint(), envelope: append([]byte(nil), r.VarBytes(limit)...)}
+	p := reseal{agent: r.Bytes32(), epoch: r.Uvarint(), envelope: append([]byte(nil), r.VarBytes(limit)...)}
 	return p, r.Done()
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -54,9 +53,9 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 
 // queryAccount answers account/<address>.
 func (m *Module) queryAccount(kv state.KV, rest string) (AccountResponse, error) {
-	addr, err := address.Parse(rest)
+	addr, err := module.ParseAccount(rest)
 	if err != nil {
-		return AccountResponse{}, fmt.Errorf("%w: %v", tx.ErrInvalidMsg, err)
+		return AccountResponse{}, err
 	}
 	return AccountResponse{Address: addr, Account: m.Keeper.Account(kv, addr)}, nil
 }

@@ -121,21 +121,21 @@ func registerMsgs(reg *tx.Registry) {
 	reg.Register(TypeUpgrade, decodeUpgrade)
 }
 
-func raw32(r *wire.Reader) (b [32]byte) { copy(b[:], r.Raw(32)); return }
-
 func varBytes(r *wire.Reader) []byte { return append([]byte(nil), r.VarBytes(decodeLimit)...) }
 
 func decodeUpload(r *wire.Reader) tx.Msg { return &MsgUpload{Code: varBytes(r)} }
 
 func decodeInstantiate(r *wire.Reader) tx.Msg {
-	return &MsgInstantiate{Code: raw32(r), Cluster: raw32(r), Args: varBytes(r), Upgradable: r.Bool(), Gas: r.Uvarint()}
+	return &MsgInstantiate{Code: r.Bytes32(), Cluster: r.Bytes32(), Args: varBytes(r), Upgradable: r.Bool(), Gas: r.Uvarint()}
 }
 
 func decodeExec(r *wire.Reader) tx.Msg {
-	return &MsgExec{Contract: raw32(r), Envelope: varBytes(r), Gas: r.Uvarint()}
+	return &MsgExec{Contract: r.Bytes32(), Envelope: varBytes(r), Gas: r.Uvarint()}
 }
 
-func decodeUpgrade(r *wire.Reader) tx.Msg { return &MsgUpgrade{Contract: raw32(r), Code: raw32(r)} }
+func decodeUpgrade(r *wire.Reader) tx.Msg {
+	return &MsgUpgrade{Contract: r.Bytes32(), Code: r.Bytes32()}
+}
 
 // TopicInput is the topic of every input the chain queues for a contract
 // (mq egress to the contract's origin); the egress sequence is the input's
@@ -356,6 +356,6 @@ type rootReport struct {
 
 func decodeRootReport(b []byte) (rootReport, error) {
 	r := wire.NewReader(b)
-	p := rootReport{contract: raw32(r), input: r.Uvarint(), root: r.Raw(32)}
+	p := rootReport{contract: r.Bytes32(), input: r.Uvarint(), root: r.Raw(32)}
 	return p, r.Done()
 }
