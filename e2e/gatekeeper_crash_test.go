@@ -435,7 +435,7 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		t.Fatalf("key state at the end: %+v", now)
 	}
 	tee := simProvider(t, home, gkHome)
-	held := sealedMasters(t, tee, gkHome)
+	held := sealedMasters(t, tee, gkHome, filepath.Join(home, "config", "genesis.json"))
 	for _, g := range st.History {
 		secret, ok := held[g.Number]
 		switch {
@@ -490,17 +490,9 @@ func simProvider(t *testing.T, devnetHome, workerHome string) *sim.Provider {
 
 // sealedMasters unseals the master-key generations a worker's enclave
 // keeps in its sealed store.
-func sealedMasters(t *testing.T, p *sim.Provider, workerHome string) map[uint64][]byte {
+func sealedMasters(t *testing.T, p *sim.Provider, workerHome, genesisPath string) map[uint64][]byte {
 	t.Helper()
-	sk, err := p.SealingKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := store.Get(pruntime.EntryMasterKeys)
+	raw, err := workerStore(t, p, workerHome, genesisPath).Get(pruntime.EntryMasterKeys)
 	if err != nil {
 		t.Fatalf("unseal %s's master keys: %v", workerHome, err)
 	}
@@ -518,6 +510,34 @@ func sealedMasters(t *testing.T, p *sim.Provider, workerHome string) map[uint64]
 		out[g.Number] = g.Secret
 	}
 	return out
+}
+
+// workerStore opens a worker's sealed store as its enclave does, with the
+// sealing key of p and the genesis at genesisPath.
+func workerStore(t *testing.T, p *sim.Provider, workerHome, genesisPath string) *sealed.Store {
+	t.Helper()
+	sk, err := p.SealingKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// hasSealedEntry tells whether a worker's sealed store holds name.
+func hasSealedEntry(t *testing.T, p *sim.Provider, workerHome, genesisPath, name string) bool {
+	t.Helper()
+	_, err := workerStore(t, p, workerHome, genesisPath).Get(name)
+	if errors.Is(err, sealed.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
 
 // getJSON GETs url and decodes its JSON answer.

@@ -1,0 +1,223 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/crypto/keyderive"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/node"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/tee/sim"
+)
+
+// reAnotherChain is the refusal of an enclave restarted on another genesis.
+var reAnotherChain = regexp.MustCompile(`sealed store belongs to another chain \(genesis [0-9a-f]+`)
+
+// TestRedTeamSwappedGenesis: the operator of a genesis gatekeeper stops
+// the devnet, takes the gatekeeper's home (its sealed store holds every
+// master-key generation), and builds a private chain of their own: the
+// same chain id and the very same app_state (sim TEEs allowed, the same
+// sim attestation key, the gatekeeper's operator a genesis gatekeeper),
+// but their own validator. They restart the real enclave (`phala worker`)
+// on it from the stolen home, once swapping the genesis file under the
+// home and once naming it with --genesis, and run an accomplice worker
+// they can read (its sim seed is theirs) which they make a gatekeeper.
+// The enclave must refuse to run, naming the wrong genesis, and no master
+// key of any generation of the real chain may reach the accomplice.
+func TestRedTeamSwappedGenesis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: runs two chains and worker processes")
+	}
+	h := newHarness(t)
+	realHome, gkHome, realMasters := realChainGatekeeper(t, h)
+
+	// The attacker's chain: the real genesis with their own validator.
+	evilHome := filepath.Join(t.TempDir(), "evil")
+	forkGenesis(t, realHome, evilHome)
+	dn, _, url := h.startDevnetAt(evilHome, "--block-time", "200ms", "--workers", "0")
+	c := newClient(t, url)
+	waitHeight(t, c, 2, 30*time.Second, dn)
+	evilGenesis := filepath.Join(evilHome, "config", "genesis.json")
+	simKey := filepath.Join(evilHome, "config", "sim_attestation_key")
+	gkArgs := []string{"worker", "--home", gkHome, "--node", url, "--tee", "sim", "--operator", "worker0",
+		"--keyring-dir", evilHome, "--keyring-backend", "test", "--sim-attestation-key", simKey}
+
+	// The host swaps the genesis file the worker keeps under its home.
+	copyFile(t, evilGenesis, filepath.Join(gkHome, "genesis.json"))
+	swapped := h.start("gk-swapped-file", gkArgs...)
+	// ...and names the attacker's genesis on the command line.
+	named := h.start("gk-genesis-flag", append(gkArgs, "--genesis", evilGenesis)...)
+
+	// The accomplice: a worker whose sealed store the attacker can read.
+	accHome := filepath.Join(t.TempDir(), "accomplice")
+	acc := h.start("accomplice", "worker", "--home", accHome, "--node", url, "--tee", "sim", "--operator", "bob",
+		"--keyring-dir", evilHome, "--keyring-backend", "test", "--sim-attestation-key", simKey)
+	accID := acc.waitLine(reWorkerID, 30*time.Second)[1]
+	waitFor(t, 60*time.Second, "the accomplice to register", func() (bool, error) {
+		var ws []registry.Worker
+		r := h.run("query", "workers", "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &ws) != nil {
+			return false, nil
+		}
+		for _, w := range ws {
+			if w.ID.String() == accID {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, dn, acc)
+	h.mustRun(append([]string{"gov", "add-gatekeeper", accID}, cliFlags(evilHome, url)...)...)
+
+	for _, p := range []*proc{swapped, named} {
+		if code := p.waitExit(60 * time.Second); code == 0 {
+			t.Errorf("%s: the enclave ran on the attacker's genesis and exited 0", p.name)
+		}
+		out := p.stdout() + tailFile(p.stderrPath, 4000)
+		if !reAnotherChain.MatchString(out) {
+			t.Errorf("%s: no wrong-genesis refusal; output:\n%s", p.name, tail(out, 3000))
+		}
+	}
+	// Give a running enclave time to hand out what it has: a few blocks.
+	waitHeight(t, c, mustHeight(t, c)+10, 30*time.Second, dn)
+
+	st, err := h.keyState(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Generation != nil {
+		for n, secret := range realMasters {
+			if bytes.Equal(masterSignKey(t, simProvider(t, realHome, gkHome), secret), st.Generation.SignKey) {
+				t.Errorf("the attacker's chain runs on the real chain's master generation %d", n)
+			}
+		}
+	}
+	acc.interrupt()
+	acc.waitExit(30 * time.Second)
+	got := sealedMastersIfAny(t, simProvider(t, evilHome, accHome), accHome, evilGenesis)
+	for n, secret := range realMasters {
+		for m, s := range got {
+			if bytes.Equal(s, secret) {
+				t.Errorf("real master generation %d reached the accomplice (its generation %d)", n, m)
+			}
+		}
+	}
+}
+
+// realChainGatekeeper runs the real devnet until its genesis gatekeeper
+// holds two master generations, stops it, and returns the devnet's home,
+// the gatekeeper's home and the generations it sealed.
+func realChainGatekeeper(t *testing.T, h *harness) (home, gkHome string, masters map[uint64][]byte) {
+	t.Helper()
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--workers", "1", "--gatekeepers", "1", "--cluster=false")
+	c := newClient(t, url)
+	waitHeight(t, c, 2, 30*time.Second, dn)
+	waitFor(t, 60*time.Second, "generation 0", func() (bool, error) {
+		st, err := h.keyState(url)
+		return err == nil && st.Generation != nil && len(st.Gatekeepers) == 1 && st.Gatekeepers[0].Holds, nil
+	}, dn)
+	h.mustRun(append([]string{"gov", "rotate-keys"}, cliFlags(home, url)...)...)
+	waitFor(t, 60*time.Second, "generation 1", func() (bool, error) {
+		st, err := h.keyState(url)
+		return err == nil && st.Generation != nil && st.Generation.Number == 1 && st.Running == nil && st.Gatekeepers[0].Holds, nil
+	}, dn)
+	dn.interrupt()
+	if code := dn.waitExit(60 * time.Second); code != 0 {
+		t.Fatalf("devnet exited %d", code)
+	}
+	gkHome = filepath.Join(t.TempDir(), "stolen-gatekeeper")
+	if err := os.CopyFS(gkHome, os.DirFS(filepath.Join(home, "workers", "worker0"))); err != nil {
+		t.Fatal(err)
+	}
+	masters = sealedMasters(t, simProvider(t, home, gkHome), gkHome, filepath.Join(home, "config", "genesis.json"))
+	if len(masters) < 2 {
+		t.Fatalf("the real gatekeeper sealed %d generations, want 2", len(masters))
+	}
+	return home, gkHome, masters
+}
+
+// forkGenesis writes the attacker's chain home: the real devnet's keyring,
+// sim attestation key and genesis (chain id and app_state unchanged), with
+// a validator of the attacker's own in place of the real one.
+func forkGenesis(t *testing.T, realHome, evilHome string) {
+	t.Helper()
+	if err := os.CopyFS(evilHome, os.DirFS(realHome)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"data", "workers", filepath.Join("config", "priv_validator_key.json"), filepath.Join("config", "node_key.json")} {
+		if err := os.RemoveAll(filepath.Join(evilHome, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub, err := node.InitFiles(evilHome, node.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gp := filepath.Join(evilHome, "config", "genesis.json")
+	doc, err := cmttypes.GenesisDocFromFile(gp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Validators = []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: "attacker"}}
+	if err := doc.SaveAs(gp); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startDevnetAt runs `phala devnet` on an existing home.
+func (h *harness) startDevnetAt(home string, args ...string) (dn *proc, _, url string) {
+	h.t.Helper()
+	port := freePort(h.t)
+	url = "http://127.0.0.1:" + strconv.Itoa(port)
+	dn = h.start("evil-devnet", append([]string{"devnet", "--home", home, "--rpc-port", strconv.Itoa(port)}, args...)...)
+	return dn, home, url
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sealedMastersIfAny is sealedMasters for a worker that may hold none.
+func sealedMastersIfAny(t *testing.T, p *sim.Provider, workerHome, genesisPath string) map[uint64][]byte {
+	t.Helper()
+	if !hasSealedEntry(t, p, workerHome, genesisPath, pruntime.EntryMasterKeys) {
+		return nil
+	}
+	return sealedMasters(t, p, workerHome, genesisPath)
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// masterSignKey is the public signing key of a master secret.
+func masterSignKey(t *testing.T, p *sim.Provider, secret []byte) []byte {
+	t.Helper()
+	s, err := keyderive.NewSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := keyderive.Pairs(s, p.DeriveLabel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pairs.Public().Sign
+}
