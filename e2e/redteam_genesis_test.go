@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/crypto/keyderive"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/node"
 	"github.com/phalanetwork/phala/pruntime"
@@ -51,13 +55,8 @@ func TestRedTeamSwappedGenesis(t *testing.T) {
 	gkArgs := []string{"worker", "--home", gkHome, "--node", url, "--tee", "sim", "--operator", "worker0",
 		"--keyring-dir", evilHome, "--keyring-backend", "test", "--sim-attestation-key", simKey}
 
-	// The host swaps the genesis file the worker keeps under its home.
-	copyFile(t, evilGenesis, filepath.Join(gkHome, "genesis.json"))
-	swapped := h.start("gk-swapped-file", gkArgs...)
-	// ...and names the attacker's genesis on the command line.
-	named := h.start("gk-genesis-flag", append(gkArgs, "--genesis", evilGenesis)...)
-
-	// The accomplice: a worker whose sealed store the attacker can read.
+	// The accomplice: a worker whose sealed store the attacker can read,
+	// made a gatekeeper by the attacker's key authority.
 	accHome := filepath.Join(t.TempDir(), "accomplice")
 	acc := h.start("accomplice", "worker", "--home", accHome, "--node", url, "--tee", "sim", "--operator", "bob",
 		"--keyring-dir", evilHome, "--keyring-backend", "test", "--sim-attestation-key", simKey)
@@ -68,26 +67,65 @@ func TestRedTeamSwappedGenesis(t *testing.T) {
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &ws) != nil {
 			return false, nil
 		}
-		for _, w := range ws {
-			if w.ID.String() == accID {
-				return true, nil
-			}
-		}
-		return false, nil
+		return slices.ContainsFunc(ws, func(w registry.Worker) bool { return w.ID.String() == accID }), nil
 	}, dn, acc)
-	h.mustRun(append([]string{"gov", "add-gatekeeper", accID}, cliFlags(evilHome, url)...)...)
-
-	for _, p := range []*proc{swapped, named} {
-		if code := p.waitExit(60 * time.Second); code == 0 {
-			t.Errorf("%s: the enclave ran on the attacker's genesis and exited 0", p.name)
-		}
-		out := p.stdout() + tailFile(p.stderrPath, 4000)
-		if !reAnotherChain.MatchString(out) {
-			t.Errorf("%s: no wrong-genesis refusal; output:\n%s", p.name, tail(out, 3000))
+	gkRegistered := func() bool {
+		var ws []registry.Worker
+		r := h.run("query", "workers", "--node", url, "--output", "json")
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil &&
+			slices.ContainsFunc(ws, func(w registry.Worker) bool { return w.ID.String() != accID })
+	}
+	gkHolds := func() bool {
+		st, err := h.keyState(url)
+		return err == nil && st.Generation != nil && slices.ContainsFunc(st.Gatekeepers, func(g keys.Gatekeeper) bool {
+			return hex.EncodeToString(g.Worker) != accID && g.Holds
+		})
+	}
+	accHolds := func() bool {
+		st, err := h.keyState(url)
+		return err == nil && st.Generation != nil && slices.ContainsFunc(st.Gatekeepers, func(g keys.Gatekeeper) bool {
+			return hex.EncodeToString(g.Worker) == accID && g.Holds
+		})
+	}
+	accAdded := false
+	addAccomplice := func() {
+		if !accAdded {
+			h.mustRun(append([]string{"gov", "add-gatekeeper", accID}, cliFlags(evilHome, url)...)...)
+			accAdded = true
 		}
 	}
-	// Give a running enclave time to hand out what it has: a few blocks.
-	waitHeight(t, c, mustHeight(t, c)+10, 30*time.Second, dn)
+
+	// The host swaps the genesis file the worker keeps under its home;
+	// then it names its genesis on the command line instead. If the
+	// enclave runs and makes the chain's master key, the accomplice
+	// becomes a gatekeeper and waits for its share.
+	copyFile(t, evilGenesis, filepath.Join(gkHome, "genesis.json"))
+	for i, extra := range [][]string{nil, {"--genesis", evilGenesis}} {
+		gk := h.start(fmt.Sprintf("stolen-gatekeeper-%d", i), append(gkArgs, extra...)...)
+		waitFor(t, 90*time.Second, "the stolen enclave to exit or to register", func() (bool, error) {
+			return gk.exited() || gkRegistered(), nil
+		}, dn, acc)
+		if !gk.exited() {
+			t.Errorf("%s: the enclave runs on the attacker's genesis and registered there", gk.name)
+			addAccomplice()
+			// Fifty blocks for the enclave to make or share a master key.
+			waitHeight(t, c, mustHeight(t, c)+50, 60*time.Second, dn, acc)
+			if gkHolds() {
+				t.Errorf("%s: the enclave published a master key on the attacker's chain", gk.name)
+			}
+			gk.kill()
+			continue
+		}
+		out := gk.stdout() + tailFile(gk.stderrPath, 4000)
+		if code := gk.waitExit(time.Second); code == 0 || !reAnotherChain.MatchString(out) {
+			t.Errorf("%s: exit %d, no wrong-genesis refusal; output:\n%s", gk.name, code, tail(out, 3000))
+		}
+	}
+	// The accomplice is a gatekeeper of the attacker's chain either way;
+	// fifty blocks for a share to reach it.
+	addAccomplice()
+	waitHeight(t, c, mustHeight(t, c)+50, 60*time.Second, dn, acc)
+	t.Logf("accomplice holds a master key of the attacker's chain: %v", accHolds())
 
 	st, err := h.keyState(url)
 	if err != nil {
