@@ -116,7 +116,7 @@ func registerSimWorkers(b *testing.B, ctx context.Context, c *client.Client, hom
 			ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
 			info := registry.WorkerInfo{
 				Version: registry.WorkerInfoVersion, IdentityKey: idKey.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
-				ChainID: gen.ChainID, GenesisHash: module.GenesisHash(gen.ChainID, gen.AppState),
+				ChainID: gen.ChainID, GenesisHash: module.GenesisHash(module.GenesisOfDoc(gen)),
 				Operator: address.FromPubKey(op.Public().(ed25519.PublicKey)), BenchmarkScore: 1,
 				AttestedHeight: h, AttestedBlockHash: blk.BlockID.Hash,
 			}

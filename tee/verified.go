@@ -15,6 +15,13 @@ type Verified struct {
 	Measurement []byte
 	// ReportData is the caller data the quote binds.
 	ReportData [ReportDataSize]byte
+	// Config is the configuration the TEE was launched with and measured
+	// apart from the code: the genesis hash of the chain the enclave is
+	// bound to. Sim, the value the provider was built with; TDX, the first
+	// 32 bytes of MRCONFIGID (the rest must be zero); SEV-SNP, HOST_DATA.
+	// It is not part of Measurement, so allow-lists (kept in genesis) do
+	// not depend on the genesis hash.
+	Config [ConfigSize]byte
 	// Details holds further fields for display (TCB, SVNs, policy), as
 	// lower-case hex or decimal strings; the keys depend on the kind.
 	Details map[string]string

@@ -54,6 +54,7 @@ func SEVSNPClaims(report []byte) (*Claims, error) {
 	}
 	c := &Claims{Measurement: append([]byte(nil), r.GetMeasurement()...)}
 	copy(c.ReportData[:], r.GetReportData())
+	copy(c.Config[:], r.GetHostData())
 	return c, nil
 }
 
@@ -130,6 +131,7 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 		Details:     sevsnpDetails(rep, cert, info.SigningKey),
 	}
 	copy(v.ReportData[:], rep.GetReportData())
+	copy(v.Config[:], rep.GetHostData())
 	return v, nil
 }
 

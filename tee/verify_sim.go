@@ -34,6 +34,7 @@ func verifySim(evidence []byte, o VerifyOptions) (*Verified, error) {
 		Kind:        KindSim,
 		Measurement: append([]byte(nil), e.Measurement[:]...),
 		ReportData:  e.ReportData,
+		Config:      e.Config,
 		Details: map[string]string{
 			"attestation_key": hex.EncodeToString(e.PublicKey[:]),
 			"insecure":        "true",

@@ -18,12 +18,15 @@ func simSetup(t testing.TB) (*sim.Provider, tee.VerifyOptions) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := sim.New(sim.Config{AttestationKey: priv, SealingSeed: bytes.Repeat([]byte{7}, 32), Code: "phala-worker v1.0.0"})
+	p, err := sim.New(sim.Config{AttestationKey: priv, SealingSeed: bytes.Repeat([]byte{7}, 32), Code: "phala-worker v1.0.0", Genesis: simGenesis})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p, tee.VerifyOptions{Now: sevTime(), AllowSim: true, SimKeys: []ed25519.PublicKey{pub}}
 }
+
+// simGenesis is the genesis hash the test sim TEE is bound to.
+var simGenesis = [tee.ConfigSize]byte{0x9e, 1, 2, 3}
 
 func simQuote(t testing.TB, p *sim.Provider, rd [tee.ReportDataSize]byte) []byte {
 	t.Helper()
@@ -48,6 +51,13 @@ func TestVerifySimGenuine(t *testing.T) {
 	want := sha256.Sum256([]byte("phala-worker v1.0.0"))
 	if v.Kind != tee.KindSim || !bytes.Equal(v.Measurement, want[:]) {
 		t.Fatalf("verified %s %x, want sim %x", v.Kind, v.Measurement, want)
+	}
+	if v.Config != simGenesis {
+		t.Fatalf("verified config %x, want the genesis the provider is bound to %x", v.Config, simGenesis)
+	}
+	c, err := tee.EvidenceClaims(a.Kind, a.Evidence)
+	if err != nil || c.Config != simGenesis || c.ReportData != rd {
+		t.Fatalf("claims %+v, %v", c, err)
 	}
 	if err := tee.CheckReportData(v, rd); err != nil {
 		t.Fatal(err)
@@ -122,10 +132,17 @@ func TestVerifySimRejects(t *testing.T) {
 			}
 		}
 	})
-	t.Run("bad version", func(t *testing.T) {
+	t.Run("config changed", func(t *testing.T) {
 		e, _ := tee.DecodeSimEvidence(ev)
-		e.Version = 2
-		wantErr(t, verify(e.Encode(), o), tee.ErrBadEvidence)
+		e.Config[0] ^= 1 // another genesis under the same signature
+		wantErr(t, verify(e.Encode(), o), tee.ErrBadSignature)
+	})
+	t.Run("bad version", func(t *testing.T) {
+		for _, v := range []uint64{1, 3} { // 1: before the configuration
+			e, _ := tee.DecodeSimEvidence(ev)
+			e.Version = v
+			wantErr(t, verify(e.Encode(), o), tee.ErrBadEvidence)
+		}
 	})
 	t.Run("trailing and truncated", func(t *testing.T) {
 		wantErr(t, verify(append(append([]byte{}, ev...), 0), o), tee.ErrBadEvidence)
@@ -149,7 +166,7 @@ func TestVerifySimRejects(t *testing.T) {
 }
 
 func TestSignSimEvidenceRejectsBadKey(t *testing.T) {
-	if _, err := tee.SignSimEvidence(ed25519.PrivateKey{1, 2}, [32]byte{}, [64]byte{}); err == nil {
+	if _, err := tee.SignSimEvidence(ed25519.PrivateKey{1, 2}, [32]byte{}, [32]byte{}, [64]byte{}); err == nil {
 		t.Fatal("signed with a 2-byte key")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	tdxabi "github.com/google/go-tdx-guest/abi"
 	"github.com/google/go-tdx-guest/pcs"
@@ -111,7 +112,8 @@ func TDXClaims(quote []byte) (*Claims, error) {
 	}
 	c := &Claims{Measurement: m}
 	copy(c.ReportData[:], q.GetTdQuoteBody().GetReportData())
-	return c, nil
+	c.Config, err = tdxConfig(q.GetTdQuoteBody())
+	return c, err
 }
 
 // verifyTDX checks a TDX v4 quote: canonical, certificates valid at the
@@ -169,7 +171,26 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	}
 	v := &Verified{Kind: KindTDX, Measurement: m, Details: tdxDetails(q, chain)}
 	copy(v.ReportData[:], body.GetReportData())
+	if v.Config, err = tdxConfig(body); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// tdxConfig is the configuration a TD attests: the first 32 bytes of
+// MRCONFIGID; the other 16 must be zero, so one configuration has one
+// encoding.
+func tdxConfig(body *tdxpb.TDQuoteBody) ([ConfigSize]byte, error) {
+	var c [ConfigSize]byte
+	id := body.GetMrConfigId()
+	if len(id) < ConfigSize {
+		return c, fmt.Errorf("%w: tdx MRCONFIGID is %d bytes", ErrBadEvidence, len(id))
+	}
+	if slices.ContainsFunc(id[ConfigSize:], func(b byte) bool { return b != 0 }) {
+		return c, fmt.Errorf("%w: tdx MRCONFIGID %x has non-zero bytes past the 32-byte genesis hash", ErrBadEvidence, id)
+	}
+	copy(c[:], id)
+	return c, nil
 }
 
 // tdxDebug reports whether TDATTRIBUTES has DEBUG set; a missing field

@@ -235,7 +235,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	storeParams(a.store, p)
 	a.store.Set(keyChainID, []byte(req.ChainId))
-	module.SetGenesisHash(a.store, module.GenesisHash(req.ChainId, req.AppStateBytes))
+	gen, err := module.GenesisOfInitChain(req)
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	module.SetGenesisHash(a.store, module.GenesisHash(gen))
 	ctx := &module.Context{KV: a.store, ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}
 	for _, m := range a.modules {
 		if err := m.InitGenesis(ctx, gs[m.Name()]); err != nil {

@@ -16,6 +16,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -185,4 +186,10 @@ func (c *Chain) PostMQFrom(relayer Account, origin mq.Origin, key ed25519.Privat
 	m := mq.SignedMessage{Origin: origin, Topic: topic, Payload: payload, Sequence: seq}
 	m.Sign(ChainID, key)
 	return c.Deliver(relayer, &mq.MsgPush{Message: m})
+}
+
+// GenesisHash is the genesis hash the chain recorded in InitChain (it
+// starts with no validators of its own).
+func (c *Chain) GenesisHash() [32]byte {
+	return module.GenesisHash(module.ChainGenesis{ChainID: ChainID, InitialHeight: 1, AppState: c.AppState})
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sim"
@@ -44,7 +43,7 @@ func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
 	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: id.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
-		ChainID: ChainID, GenesisHash: module.GenesisHash(ChainID, c.AppState), Operator: op.Addr,
+		ChainID: ChainID, GenesisHash: c.GenesisHash(), Operator: op.Addr,
 		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: BlockHash(c.Height),
 	}
 	att, err := tee.Attest(p, info.ReportData())

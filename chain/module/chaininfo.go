@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/wire"
 )
 
 // The app records a few facts about the chain itself in state, under the
@@ -17,26 +20,70 @@ var (
 	BlockHashRetention = int64(1000)
 )
 
-// GenesisHash identifies the genesis a chain started from: SHA-256 of the
-// chain id, a zero byte and the app_state of genesis.json with insignificant
-// whitespace removed (genesis files are re-indented on their way through
-// RPC and tools). Workers compute the same from their copy of genesis and
-// bind it into their attestation.
-func GenesisHash(chainID string, appState []byte) [32]byte {
+// GenesisValidator is a genesis validator as the genesis hash covers it.
+type GenesisValidator struct {
+	// KeyType is the key's CometBFT type name, e.g. "ed25519".
+	KeyType string
+	// PubKey is the raw public key.
+	PubKey []byte
+	// Power is the voting power.
+	Power int64
+}
+
+// ChainGenesis is everything that defines a chain at its start: the chain
+// id, the first height, the validator set (whose signatures make every
+// later header) and the app_state.
+type ChainGenesis struct {
+	ChainID       string
+	InitialHeight int64
+	Validators    []GenesisValidator
+	AppState      []byte
+}
+
+// genesisHashDomain prefixes what GenesisHash hashes; v2 added the
+// initial height and the validator set.
+const genesisHashDomain = "phala/genesis-hash/v2\x00"
+
+// GenesisHash identifies the genesis a chain started from: SHA-256 of a
+// canonical encoding of the chain id, the initial height (0 counts as 1,
+// as CometBFT reads it), the validators sorted by key type and key, and
+// the app_state with insignificant whitespace removed (genesis files are
+// re-indented on their way through RPC and tools). Covering the
+// validators binds the hash to the keys that sign the chain: a copy of the
+// app_state under validators of someone else's choosing is another chain.
+// The app records it in InitChain; enclaves compute it from their genesis
+// document, bind their sealed store to it and attest it.
+func GenesisHash(g ChainGenesis) [32]byte {
 	var compact bytes.Buffer
-	if err := json.Compact(&compact, appState); err != nil {
+	if err := json.Compact(&compact, g.AppState); err != nil {
 		// Not JSON: hash the bytes as they are; CometBFT would not have
 		// accepted such a genesis anyway.
 		compact.Reset()
-		compact.Write(appState)
+		compact.Write(g.AppState)
 	}
-	h := sha256.New()
-	h.Write([]byte(chainID))
-	h.Write([]byte{0})
-	h.Write(compact.Bytes())
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	initial := g.InitialHeight
+	if initial == 0 {
+		initial = 1
+	}
+	vals := slices.Clone(g.Validators)
+	slices.SortFunc(vals, func(a, b GenesisValidator) int {
+		if c := strings.Compare(a.KeyType, b.KeyType); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.PubKey, b.PubKey)
+	})
+	w := wire.NewWriter(len(genesisHashDomain) + len(g.ChainID) + 64*len(vals) + compact.Len() + 32)
+	w.Raw([]byte(genesisHashDomain))
+	w.String(g.ChainID)
+	w.Uvarint(uint64(initial))
+	w.Uvarint(uint64(len(vals)))
+	for _, v := range vals {
+		w.String(v.KeyType)
+		w.VarBytes(v.PubKey)
+		w.Uvarint(uint64(v.Power))
+	}
+	w.VarBytes(compact.Bytes())
+	return sha256.Sum256(w.Bytes())
 }
 
 // SetGenesisHash records the genesis hash; the app calls it in InitChain.

@@ -78,7 +78,7 @@ func registerWorker(t *testing.T, c *apptest.Chain, op apptest.Account, seed byt
 	}
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: idKey.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
-		ChainID: apptest.ChainID, GenesisHash: module.GenesisHash(apptest.ChainID, c.AppState), Operator: op.Addr,
+		ChainID: apptest.ChainID, GenesisHash: c.GenesisHash(), Operator: op.Addr,
 		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: apptest.BlockHash(c.Height),
 	}
 	att, err := tee.Attest(p, info.ReportData())

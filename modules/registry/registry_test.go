@@ -67,7 +67,7 @@ func (f *fixture) info() registry.WorkerInfo {
 		IdentityKey:       f.identity.Public().(ed25519.PublicKey),
 		ECDHKey:           ek.PublicKey().Bytes(),
 		ChainID:           apptest.ChainID,
-		GenesisHash:       module.GenesisHash(apptest.ChainID, f.chain.AppState),
+		GenesisHash:       f.chain.GenesisHash(),
 		Operator:          operator.Addr,
 		Features:          []string{"mq/v1"},
 		BenchmarkScore:    1000,

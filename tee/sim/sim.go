@@ -36,6 +36,10 @@ type Config struct {
 	// Code names the running code, e.g. the binary's version; the
 	// measurement is SHA-256 of it.
 	Code string
+	// Genesis is the genesis hash of the chain the enclave is bound to;
+	// the evidence attests it as the configuration (what MRCONFIGID is to
+	// a TD), apart from the measurement.
+	Genesis [tee.ConfigSize]byte
 }
 
 // Provider is the simulated tee.Provider.
@@ -43,6 +47,7 @@ type Provider struct {
 	key         ed25519.PrivateKey
 	seed        [SealingSeedSize]byte
 	measurement [tee.SimMeasurementSize]byte
+	config      [tee.ConfigSize]byte
 }
 
 // New returns a Provider for cfg; it logs nothing, print Warning at start.
@@ -59,6 +64,7 @@ func New(cfg Config) (*Provider, error) {
 	p := &Provider{
 		key:         append(ed25519.PrivateKey(nil), cfg.AttestationKey...),
 		measurement: Measure(cfg.Code),
+		config:      cfg.Genesis,
 	}
 	copy(p.seed[:], cfg.SealingSeed)
 	return p, nil
@@ -70,10 +76,10 @@ func Measure(code string) [tee.SimMeasurementSize]byte { return sha256.Sum256([]
 // Kind returns tee.KindSim.
 func (p *Provider) Kind() tee.Kind { return tee.KindSim }
 
-// Quote returns encoded tee.SimEvidence binding reportData, signed by the
-// dev attestation key.
+// Quote returns encoded tee.SimEvidence binding the configuration and
+// reportData, signed by the dev attestation key.
 func (p *Provider) Quote(reportData [tee.ReportDataSize]byte) ([]byte, error) {
-	e, err := tee.SignSimEvidence(p.key, p.measurement, reportData)
+	e, err := tee.SignSimEvidence(p.key, p.measurement, p.config, reportData)
 	if err != nil {
 		return nil, fmt.Errorf("sim quote: %w", err)
 	}

@@ -89,7 +89,7 @@ func (f *Fixture) RegisterMsg(op apptest.Account, seed uint32, p uint64) (ed2551
 	h := f.C.Height
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: k.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
-		ChainID: apptest.ChainID, GenesisHash: module.GenesisHash(apptest.ChainID, f.C.AppState), Operator: op.Addr,
+		ChainID: apptest.ChainID, GenesisHash: f.C.GenesisHash(), Operator: op.Addr,
 		BenchmarkScore: p, AttestedHeight: h, AttestedBlockHash: apptest.BlockHash(h),
 	}
 	att, err := tee.Attest(f.prov, info.ReportData())
