@@ -35,7 +35,7 @@ func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
 		c.Block()
 	}
 	key, _, _ := sim.DevAttestationKey("apptest")
-	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: SimCode})
+	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: SimCode, Genesis: c.GenesisHash()})
 	if err != nil {
 		t.Fatal(err)
 	}

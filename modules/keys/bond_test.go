@@ -14,7 +14,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -67,7 +66,7 @@ func registerWorker(t *testing.T, c *apptest.Chain, op apptest.Account, seed byt
 		c.Block()
 	}
 	attKey, _, _ := sim.DevAttestationKey("apptest")
-	p, err := sim.New(sim.Config{AttestationKey: attKey, SealingSeed: make([]byte, sim.SealingSeedSize), Code: apptest.SimCode})
+	p, err := sim.New(sim.Config{AttestationKey: attKey, SealingSeed: make([]byte, sim.SealingSeedSize), Code: apptest.SimCode, Genesis: c.GenesisHash()})
 	if err != nil {
 		t.Fatal(err)
 	}

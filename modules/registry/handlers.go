@@ -58,6 +58,12 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	if v.ReportData != info.ReportData() {
 		return fmt.Errorf("%w: the quote binds %x", ErrReportDataMismatch, v.ReportData[:32])
 	}
+	// The TEE attests the genesis it was launched for apart from the
+	// code: an enclave bound to another chain's genesis is refused even
+	// if its worker info names this one.
+	if genesis := module.StoredGenesisHash(ctx.KV); !bytes.Equal(v.Config[:], genesis) {
+		return fmt.Errorf("%w: attested genesis %x is not this chain's %x", ErrWrongChain, v.Config, genesis)
+	}
 	if !m.Keeper.UseAttestation(ctx.KV, v.Kind, v.ReportData) {
 		return fmt.Errorf("%w: this attestation registered a worker before", ErrReplayed)
 	}

@@ -4,10 +4,11 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/apptest"
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
@@ -44,14 +45,14 @@ func newFixture(t *testing.T, mutate func(*registry.Params)) *fixture {
 	c := apptest.New(t, []apptest.Account{operator, stranger}, map[string]any{registry.Name: registry.Genesis{Params: p}})
 	c.Block()
 	c.Block()
-	f := &fixture{chain: c, simKey: simKey, provider: newProvider(t, simKey, code)}
+	f := &fixture{chain: c, simKey: simKey, provider: newProvider(t, simKey, code, c.GenesisHash())}
 	_, f.identity, _ = ed25519.GenerateKey(rand.Reader)
 	return f
 }
 
-func newProvider(t *testing.T, key ed25519.PrivateKey, code string) *sim.Provider {
+func newProvider(t *testing.T, key ed25519.PrivateKey, code string, genesis [32]byte) *sim.Provider {
 	t.Helper()
-	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: code})
+	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: code, Genesis: genesis})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,14 +163,14 @@ func TestRegisterRejections(t *testing.T) {
 			return operator, m
 		}, registry.ErrReportDataMismatch.Code, registry.Codespace},
 		{"measurement off the allow-list", nil, func(t *testing.T, f *fixture) (apptest.Account, tx.Msg) {
-			return operator, f.msg(t, f.info(), newProvider(t, f.simKey, "evil-build"))
+			return operator, f.msg(t, f.info(), newProvider(t, f.simKey, "evil-build", f.chain.GenesisHash()))
 		}, registry.ErrMeasurementRejected.Code, registry.Codespace},
 		{"sim not allowed", func(p *registry.Params) { p.AllowSimTEE = false }, func(t *testing.T, f *fixture) (apptest.Account, tx.Msg) {
 			return operator, f.msg(t, f.info(), f.provider)
 		}, registry.ErrSimNotAllowed.Code, registry.Codespace},
 		{"unknown dev attestation key", nil, func(t *testing.T, f *fixture) (apptest.Account, tx.Msg) {
 			other, _, _ := sim.DevAttestationKey("someone-else")
-			return operator, f.msg(t, f.info(), newProvider(t, other, code))
+			return operator, f.msg(t, f.info(), newProvider(t, other, code, f.chain.GenesisHash()))
 		}, registry.ErrBadAttestation.Code, registry.Codespace},
 		{"sender is not the operator", nil, func(t *testing.T, f *fixture) (apptest.Account, tx.Msg) {
 			return stranger, f.msg(t, f.info(), f.provider)
@@ -184,6 +185,24 @@ func TestRegisterRejections(t *testing.T) {
 				t.Fatalf("a rejected registration left %d workers", len(ws))
 			}
 		})
+	}
+}
+
+// TestRegisterRefusesEnclaveOfAnotherGenesis: an enclave launched for
+// another chain's genesis (its TEE attests that genesis as its
+// configuration) is refused although its worker info names this chain's
+// genesis hash, and the refusal names the attested genesis.
+func TestRegisterRefusesEnclaveOfAnotherGenesis(t *testing.T) {
+	f := newFixture(t, nil)
+	other := f.chain.GenesisHash()
+	other[0] ^= 1
+	res := f.chain.Deliver(operator, f.msg(t, f.info(), newProvider(t, f.simKey, code, other)))
+	apptest.ExpectCode(t, res, registry.Codespace, registry.ErrWrongChain.Code)
+	if want := fmt.Sprintf("attested genesis %x is not this chain's", other); !strings.Contains(res.Log, want) {
+		t.Fatalf("log %q does not say %q", res.Log, want)
+	}
+	if ws := f.workers(t); len(ws) != 0 {
+		t.Fatalf("a refused registration left %d workers", len(ws))
 	}
 }
 

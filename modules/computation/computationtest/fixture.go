@@ -15,7 +15,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanetwork/phala/chain/apptest"
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/computation"
@@ -52,7 +51,7 @@ func New(t testing.TB, accounts []apptest.Account, cp computation.Params, sp sta
 		stakepool.Name:   stakepool.Genesis{Params: &sp},
 	})
 	key, _, _ := sim.DevAttestationKey("apptest")
-	prov, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: apptest.SimCode})
+	prov, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: apptest.SimCode, Genesis: c.GenesisHash()})
 	if err != nil {
 		t.Fatal(err)
 	}
