@@ -426,16 +426,16 @@ func (d *Devnet) startWorker(ctx context.Context, o Options, simKey ed25519.Priv
 		return nil, err
 	}
 	home := filepath.Join(d.Home, "workers", name)
-	p, err := worker.NewSimProvider(simKey, home)
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
+	if err != nil {
+		return nil, err
+	}
+	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
 	if err != nil {
 		return nil, err
 	}
 	if i == 0 {
 		fmt.Fprint(o.Out, p.Warning())
-	}
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
-	if err != nil {
-		return nil, err
 	}
 	return worker.Start(ctx, worker.Options{
 		Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: op, Provider: p,

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 
@@ -246,15 +247,19 @@ func keyMaterial(t *testing.T, home string) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesis := pruntime.GenesisHash(gen)
 	out := map[string][]byte{}
 	dirs, _ := filepath.Glob(filepath.Join(home, "workers", "*"))
 	for _, dir := range dirs {
-		p, err := worker.NewSimProvider(simKey, dir)
+		p, err := worker.NewSimProvider(simKey, dir, genesis)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sk, _ := p.SealingKey()
-		st, err := sealed.Open(filepath.Join(dir, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+		st, err := pruntime.OpenSealedStore(p, filepath.Join(dir, "sealed"), genesis)
 		if err != nil {
 			t.Fatal(err)
 		}

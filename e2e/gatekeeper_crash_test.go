@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	cmttypes "github.com/cometbft/cometbft/types"
+
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/modules/clusters"
@@ -477,11 +479,15 @@ func mustState(t *testing.T, read func() (keys.State, error)) keys.State {
 // devnet's sim seed could (see keyMaterial).
 func simProvider(t *testing.T, devnetHome, workerHome string) *sim.Provider {
 	t.Helper()
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(devnetHome, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	key, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(devnetHome, "config", "sim_attestation_key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := worker.NewSimProvider(key, workerHome)
+	p, err := worker.NewSimProvider(key, workerHome, pruntime.GenesisHash(gen))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -516,11 +522,11 @@ func sealedMasters(t *testing.T, p *sim.Provider, workerHome, genesisPath string
 // sealing key of p and the genesis at genesisPath.
 func workerStore(t *testing.T, p *sim.Provider, workerHome, genesisPath string) *sealed.Store {
 	t.Helper()
-	sk, err := p.SealingKey()
+	gen, err := cmttypes.GenesisDocFromFile(genesisPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	store, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), pruntime.GenesisHash(gen))
 	if err != nil {
 		t.Fatal(err)
 	}

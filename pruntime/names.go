@@ -1,9 +1,12 @@
 package pruntime
 
 import (
+	cmttypes "github.com/cometbft/cometbft/types"
+
 	"github.com/phalanetwork/phala/pruntime/agenthost"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/gatekeeper"
+	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -35,6 +38,20 @@ const (
 	EntryClusterKeys = core.EntryClusterKeys
 	EntryMasterKeys  = gatekeeper.EntryMasterKeys
 )
+
+// EntryCheckpoint is the light client's sealed checkpoint.
+const EntryCheckpoint = core.EntryCheckpoint
+
+// GenesisHash is the genesis hash of a genesis document, as the chain
+// records it and the enclave's TEE attests it (core.GenesisHash).
+func GenesisHash(doc *cmttypes.GenesisDoc) [32]byte { return core.GenesisHash(doc) }
+
+// OpenSealedStore opens a worker's sealed store the way its enclave does,
+// for the chain of genesis hash genesis (core.OpenStore); auditors holding
+// the sealing key read it with this.
+func OpenSealedStore(p tee.Provider, dir string, genesis [32]byte) (*sealed.Store, error) {
+	return core.OpenStore(p, dir, genesis)
+}
 
 // ReportData is what an attestation report binds: SHA-256 over a domain,
 // the worker id and the caller's nonce (core.ReportData).

@@ -40,7 +40,7 @@ func TestClusterKeyDispatchAndRemoval(t *testing.T) {
 
 	held := func(name string) map[uint64]bool {
 		simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(home, "config", "sim_attestation_key"))
-		raw := unsealEntry(t, simKey, filepath.Join(home, "workers", name), pruntime.EntryClusterKeys)
+		raw := unsealEntry(t, simKey, devnetGenesis(t, home), filepath.Join(home, "workers", name), pruntime.EntryClusterKeys)
 		var recs []struct {
 			Epoch uint64 `json:"epoch"`
 		}

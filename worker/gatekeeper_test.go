@@ -45,8 +45,8 @@ func TestGatekeepersShareTheMasterKey(t *testing.T) {
 	var secret []byte
 	for i := range 3 {
 		wh := filepath.Join(home, "workers", "worker"+string(rune('0'+i)))
-		p, _ := worker.NewSimProvider(simKey, wh)
-		raw := unsealEntry(t, simKey, wh, pruntime.EntryMasterKeys)
+		p, _ := worker.NewSimProvider(simKey, wh, devnetGenesis(t, home))
+		raw := unsealEntry(t, simKey, devnetGenesis(t, home), wh, pruntime.EntryMasterKeys)
 		var hist struct {
 			Generations []struct {
 				Number uint64 `json:"number"`

@@ -153,7 +153,7 @@ func TestMasterKeyRotation(t *testing.T) {
 				Secret []byte `json:"secret"`
 			} `json:"generations"`
 		}
-		json.Unmarshal(unsealEntry(t, simKey, filepath.Join(e.home, "workers", "worker"+strconv.Itoa(i)), pruntime.EntryMasterKeys), &hist)
+		json.Unmarshal(unsealEntry(t, simKey, devnetGenesis(t, e.home), filepath.Join(e.home, "workers", "worker"+strconv.Itoa(i)), pruntime.EntryMasterKeys), &hist)
 		if len(hist.Generations) != 2 {
 			t.Fatalf("gatekeeper %d holds generations %+v", i, hist.Generations)
 		}
@@ -167,7 +167,7 @@ func TestMasterKeyRotation(t *testing.T) {
 	var recs []struct {
 		Epoch uint64 `json:"epoch"`
 	}
-	json.Unmarshal(unsealEntry(t, simKey, filepath.Join(e.home, "workers", "worker3"), pruntime.EntryClusterKeys), &recs)
+	json.Unmarshal(unsealEntry(t, simKey, devnetGenesis(t, e.home), filepath.Join(e.home, "workers", "worker3"), pruntime.EntryClusterKeys), &recs)
 	if len(recs) != 4 {
 		t.Fatalf("member of both clusters holds cluster epochs %+v, want 0 and 1 of each", recs)
 	}
@@ -244,7 +244,7 @@ func TestGatekeeperRestartMidRotation(t *testing.T) {
 		return true, nil
 	})
 	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
-	p, err := worker.NewSimProvider(simKey, home)
+	p, err := worker.NewSimProvider(simKey, home, devnetGenesis(t, e.home))
 	if err != nil {
 		t.Fatal(err)
 	}

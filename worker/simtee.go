@@ -26,15 +26,17 @@ func LoadOrCreateSimAttestationKey(path string) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
-// NewSimProvider builds the simulated TEE of a worker whose home is home.
-// Its sealing seed lives in home/sim_sealing_seed: in sim mode the host can
+// NewSimProvider builds the simulated TEE of a worker whose home is home,
+// launched for the chain whose genesis hash is genesis (pruntime.GenesisHash
+// of its genesis document), which it attests as its configuration. Its
+// sealing seed lives in home/sim_sealing_seed: in sim mode the host can
 // read it, which is why sim gives no confidentiality.
-func NewSimProvider(attestationKey ed25519.PrivateKey, home string) (*sim.Provider, error) {
+func NewSimProvider(attestationKey ed25519.PrivateKey, home string, genesis [32]byte) (*sim.Provider, error) {
 	seed, err := loadOrCreateSeed(filepath.Join(home, "sim_sealing_seed"), sim.SealingSeedSize)
 	if err != nil {
 		return nil, fmt.Errorf("sim sealing seed: %w", err)
 	}
-	return sim.New(sim.Config{AttestationKey: attestationKey, SealingSeed: seed, Code: pruntime.SimCode})
+	return sim.New(sim.Config{AttestationKey: attestationKey, SealingSeed: seed, Code: pruntime.SimCode, Genesis: genesis})
 }
 
 // SimMeasurement is the measurement every sim worker of this build reports.

@@ -84,7 +84,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) startWorker(t *testing.T, home string) *worker.Worker {
 	t.Helper()
-	p, err := worker.NewSimProvider(e.simKey, home)
+	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 
 	// No private key byte outside the sealed files: not in the worker's
 	// home, not in the chain's home, not in any log line.
-	secrets := unsealSecrets(t, e.simKey, home)
+	secrets := unsealSecrets(t, e.simKey, pruntime.GenesisHash(e.gen), home)
 	for _, root := range []string{home, e.d.Home} {
 		assertNoSecretsUnder(t, root, secrets)
 	}
@@ -199,14 +199,13 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 
 // unsealEntry opens a sim worker's sealed store the way an auditor with the
 // sealing key would, and returns one entry.
-func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, workerHome, entry string) []byte {
+func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome, entry string) []byte {
 	t.Helper()
-	p, err := worker.NewSimProvider(simKey, workerHome)
+	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sk, _ := p.SealingKey()
-	st, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,9 +217,9 @@ func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, workerHome, entry stri
 }
 
 // unsealSecrets returns the private keys in a worker's sealed identity.
-func unsealSecrets(t *testing.T, simKey ed25519.PrivateKey, home string) map[string][]byte {
+func unsealSecrets(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, home string) map[string][]byte {
 	t.Helper()
-	raw := unsealEntry(t, simKey, home, pruntime.EntryIdentity)
+	raw := unsealEntry(t, simKey, genesis, home, pruntime.EntryIdentity)
 	var rec pruntime.IdentityRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		t.Fatal(err)
@@ -281,7 +280,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	home := filepath.Join(e.tempDir, "enclave")
-	p, err := worker.NewSimProvider(e.simKey, home)
+	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,4 +364,14 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	if rec.BenchmarkScore != 13 {
 		t.Fatalf("score %d, want 13", rec.BenchmarkScore)
 	}
+}
+
+// devnetGenesis is the genesis hash of the devnet whose home is home.
+func devnetGenesis(t *testing.T, home string) [32]byte {
+	t.Helper()
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pruntime.GenesisHash(gen)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sevsnp"
 	"github.com/phalanetwork/phala/tee/tdx"
@@ -82,7 +83,7 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	if err != nil {
 		return err
 	}
-	p, err := openTEE(g, wf.teeKind, wf.simKeyPath)
+	p, err := openTEE(g, wf.teeKind, wf.simKeyPath, pruntime.GenesisHash(gen))
 	if err != nil {
 		return err
 	}
@@ -104,8 +105,9 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	return w.Stop()
 }
 
-// openTEE opens the TEE that --tee names; sim needs its attestation key.
-func openTEE(g *globals, kind, simKeyPath string) (tee.Provider, error) {
+// openTEE opens the TEE that --tee names; sim needs its attestation key,
+// and is launched for the chain of genesis hash genesis.
+func openTEE(g *globals, kind, simKeyPath string, genesis [32]byte) (tee.Provider, error) {
 	switch tee.Kind(kind) {
 	case tee.KindSim:
 		if simKeyPath == "" {
@@ -115,7 +117,7 @@ func openTEE(g *globals, kind, simKeyPath string) (tee.Provider, error) {
 		if err != nil {
 			return nil, err
 		}
-		sp, err := worker.NewSimProvider(key, g.home)
+		sp, err := worker.NewSimProvider(key, g.home, genesis)
 		if err != nil {
 			return nil, err
 		}

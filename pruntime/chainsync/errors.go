@@ -39,6 +39,11 @@ var (
 	ErrOutOfWindow = errors.New("header out of window")
 	// ErrGenesis: the genesis document cannot serve as a trusted root.
 	ErrGenesis = errors.New("unusable genesis")
+	// ErrStaleCheckpoint: a checkpoint would move the trusted state back,
+	// or the source is behind the trusted checkpoint.
+	ErrStaleCheckpoint = errors.New("stale checkpoint")
+	// ErrBadCheckpoint: a checkpoint is not a header of this chain.
+	ErrBadCheckpoint = errors.New("unusable checkpoint")
 )
 
 // fail builds an error of class kind about height and the named check.

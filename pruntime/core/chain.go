@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -37,14 +38,17 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.sync.CheckSourceHeight(latest); err != nil {
+		return c.sync.Height(), fmt.Errorf("enclave: %w", err)
+	}
 	for {
 		h := c.sync.Height()
 		if h >= latest {
-			return h, nil
+			return h, c.saveCheckpoint()
 		}
 		to := min(h+syncChunk, latest)
 		if err := c.sync.Advance(ctx, src, to); err != nil {
-			return c.sync.Height(), err
+			return c.sync.Height(), errors.Join(err, c.saveCheckpoint())
 		}
 		if progress != nil && latest-h > syncChunk {
 			progress(to, latest)

@@ -18,7 +18,6 @@ import (
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
@@ -44,6 +43,8 @@ type Core struct {
 	mu   sync.Mutex
 	sync *chainsync.Sync
 	out  *outbox
+	// checkpoint is the height of the sealed light-client checkpoint.
+	checkpoint int64
 
 	// reads caches proven state values per height.
 	reads readCache
@@ -73,15 +74,21 @@ const (
 // Open starts the core over the sealed store in dir. On first start it
 // makes the identity (ed25519) and ECDH (X25519) keys inside the enclave
 // and seals them; later starts unseal the same keys, so the worker keeps
-// its identity. genesis is the trusted root of the light client.
+// its identity. genesis is the trusted root of the light client and the
+// chain the enclave is bound to: the TEE must attest its hash, and the
+// store is sealed for it (see OpenStore). The light client resumes from
+// its sealed checkpoint.
 func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Core, error) {
-	sk, err := p.SealingKey()
-	if err != nil {
-		return nil, fmt.Errorf("enclave: sealing key: %w", err)
+	if genesis == nil {
+		return nil, errors.New("enclave: no genesis")
 	}
-	store, err := sealed.Open(dir, sk, p.DeriveLabel(SealedStoreLabel))
+	gh := GenesisHash(genesis)
+	if err := checkAttestedGenesis(p, gh); err != nil {
+		return nil, err
+	}
+	store, err := OpenStore(p, dir, gh)
 	if err != nil {
-		return nil, fmt.Errorf("enclave: %w", err)
+		return nil, err
 	}
 	id, err := loadOrCreateIdentity(store)
 	if err != nil {
@@ -90,6 +97,10 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Core, erro
 	sync, err := chainsync.New(genesis)
 	if err != nil {
 		return nil, fmt.Errorf("enclave: light client: %w", err)
+	}
+	checkpoint, err := resumeCheckpoint(store, sync)
+	if err != nil {
+		return nil, err
 	}
 	ek, err := ecdh.X25519().NewPrivateKey(id.ECDHKey)
 	if err != nil {
@@ -101,8 +112,9 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Core, erro
 		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
 		ecdh:        ek,
 		chainID:     genesis.ChainID,
-		genesisHash: module.GenesisHash(genesis.ChainID, genesis.AppState),
+		genesisHash: gh,
 		sync:        sync,
+		checkpoint:  checkpoint,
 	}
 	if c.out, err = loadOutbox(store); err != nil {
 		return nil, err

@@ -1,0 +1,56 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+)
+
+// EntryCheckpoint holds the light client's checkpoint: the latest header
+// it verified (with its commit), so a restart resumes there instead of
+// verifying the chain again from genesis.
+const EntryCheckpoint = "light-checkpoint"
+
+// resumeCheckpoint starts the light client from the sealed checkpoint, if
+// there is one, and returns its height (0 if none).
+func resumeCheckpoint(store *sealed.Store, sync *chainsync.Sync) (int64, error) {
+	raw, err := store.Get(EntryCheckpoint)
+	if errors.Is(err, sealed.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("enclave: unseal light-client checkpoint: %w", err)
+	}
+	sh, err := chainsync.DecodeCheckpoint(raw)
+	if err != nil {
+		return 0, fmt.Errorf("enclave: sealed light-client checkpoint: %w", err)
+	}
+	if err := sync.Resume(sh); err != nil {
+		return 0, fmt.Errorf("enclave: sealed light-client checkpoint: %w", err)
+	}
+	return sh.Height, nil
+}
+
+// saveCheckpoint seals the light client's latest verified header if it is
+// newer than the sealed one; it never writes an older one. The caller
+// holds c.mu.
+func (c *Core) saveCheckpoint() error {
+	sh := c.sync.Latest()
+	if sh == nil || sh.Height == c.checkpoint {
+		return nil
+	}
+	if sh.Height < c.checkpoint {
+		return fmt.Errorf("enclave: %w: light client at %d, sealed checkpoint at %d", chainsync.ErrStaleCheckpoint, sh.Height, c.checkpoint)
+	}
+	raw, err := chainsync.EncodeCheckpoint(sh)
+	if err != nil {
+		return fmt.Errorf("enclave: %w", err)
+	}
+	if err := c.store.Put(EntryCheckpoint, raw); err != nil {
+		return fmt.Errorf("enclave: seal light-client checkpoint: %w", err)
+	}
+	c.checkpoint = sh.Height
+	return nil
+}
