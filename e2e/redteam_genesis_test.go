@@ -24,7 +24,10 @@ import (
 )
 
 // reAnotherChain is the refusal of an enclave restarted on another genesis.
-var reAnotherChain = regexp.MustCompile(`sealed store belongs to another chain \(genesis [0-9a-f]+`)
+var (
+	reAnotherChain = regexp.MustCompile(`sealed store belongs to another chain \(genesis [0-9a-f]+`)
+	reRefusal      = regexp.MustCompile(`.*sealed store belongs to another chain.*`)
+)
 
 // TestRedTeamSwappedGenesis: the operator of a genesis gatekeeper stops
 // the devnet, takes the gatekeeper's home (its sealed store holds every
@@ -120,6 +123,7 @@ func TestRedTeamSwappedGenesis(t *testing.T) {
 		if code := gk.waitExit(time.Second); code == 0 || !reAnotherChain.MatchString(out) {
 			t.Errorf("%s: exit %d, no wrong-genesis refusal; output:\n%s", gk.name, code, tail(out, 3000))
 		}
+		t.Logf("%s refused: %s", gk.name, reRefusal.FindString(out))
 	}
 	// The accomplice is a gatekeeper of the attacker's chain either way;
 	// fifty blocks for a share to reach it.
