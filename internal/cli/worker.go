@@ -40,7 +40,11 @@ a confidential VM; sim is a software stand-in for development that gives no
 confidentiality, accepted only by chains whose genesis sets allow_sim_tee.
 
 The genesis file is the light client's root of trust: pass --genesis, or the
-worker fetches it from --node once and keeps it in --home (trust on first use).`,
+worker fetches it from --node once and keeps it in --home (trust on first use).
+The enclave is bound to that genesis (validators included): its TEE attests
+it and its sealed store is sealed for it, so started with another genesis
+the worker refuses ("sealed store belongs to another chain"). A restart
+resumes the light client from its sealed checkpoint.`,
 		Example: `  phala worker --home ./w0 --node http://127.0.0.1:26657 --tee sim \
     --operator worker0 --keyring-dir ~/.phala/devnet --keyring-backend test \
     --sim-attestation-key ~/.phala/devnet/config/sim_attestation_key
