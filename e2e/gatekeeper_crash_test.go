@@ -22,7 +22,6 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/crypto/address"
-	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -446,15 +445,8 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		case !ok:
 			continue
 		}
-		s, err := keyderive.NewSecret(secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pairs, err := keyderive.Pairs(s, tee.DeriveLabel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		match := bytes.Equal(pairs.Public().Sign, g.SignKey) && bytes.Equal(pairs.Public().ECDH, g.ECDHKey)
+		pub := masterPublicKeys(t, tee, secret)
+		match := bytes.Equal(pub.Sign, g.SignKey) && bytes.Equal(pub.ECDH, g.ECDHKey)
 		if !match && !excludedFrom[g.Number] {
 			t.Fatalf("the restarted gatekeeper's sealed generation %d does not derive the chain's public keys", g.Number)
 		}

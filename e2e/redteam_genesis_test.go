@@ -137,7 +137,7 @@ func TestRedTeamSwappedGenesis(t *testing.T) {
 	}
 	if st.Generation != nil {
 		for n, secret := range realMasters {
-			if bytes.Equal(masterSignKey(t, simProvider(t, realHome, gkHome), secret), st.Generation.SignKey) {
+			if bytes.Equal(masterPublicKeys(t, simProvider(t, realHome, gkHome), secret).Sign, st.Generation.SignKey) {
 				t.Errorf("the attacker's chain runs on the real chain's master generation %d", n)
 			}
 		}
@@ -250,8 +250,9 @@ func tail(s string, n int) string {
 	return s
 }
 
-// masterSignKey is the public signing key of a master secret.
-func masterSignKey(t *testing.T, p *sim.Provider, secret []byte) []byte {
+// masterPublicKeys are the public keys of a master secret, derived as the
+// enclave of provider p derives them.
+func masterPublicKeys(t *testing.T, p *sim.Provider, secret []byte) keyderive.PublicKeys {
 	t.Helper()
 	s, err := keyderive.NewSecret(secret)
 	if err != nil {
@@ -261,5 +262,5 @@ func masterSignKey(t *testing.T, p *sim.Provider, secret []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pairs.Public().Sign
+	return pairs.Public()
 }
