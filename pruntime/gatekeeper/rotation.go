@@ -2,7 +2,6 @@ package gatekeeper
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -200,12 +199,14 @@ func (g *Gatekeeper) confirmRotation(ctx context.Context, src chainsync.Source, 
 		return err
 	}
 	pub := pairs.Public()
-	w := wire.NewWriter(160)
+	w := wire.NewWriter(160 + 64*int(min(rot.Generation, 1024)))
 	w.Uvarint(rot.Round)
 	w.Uvarint(rot.Generation)
 	w.Raw(pub.Sign)
 	w.Raw(pub.ECDH)
-	w.Raw(ed25519.Sign(pairs.Sign, keys.ConfirmSignBytes(g.core.ChainID(), g.me(), rot.Generation)))
+	if err := g.proveHistory(w, hist, rot.Generation, pairs.Sign); err != nil {
+		return err
+	}
 	_, err = g.out.Post(ctx, src, keys.TopicRotationConfirm, w.Bytes())
 	return err
 }
