@@ -724,3 +724,47 @@ func masterOf(t *testing.T, o *operator, h sealedHistory) ed25519.PrivateKey {
 	}
 	return o.masterSign(h.Generations[0].Secret)
 }
+
+// TestRedTeamEquivocatingReveal: the operator of one gatekeeper reveals its
+// committed contribution to one honest member and another value to the
+// other. The member fed the wrong value must not be the one excluded: its
+// enclave proves the bad reveal to the chain (disclosing that envelope's
+// key), the round restarts without the equivocating member, and the honest
+// pair makes generation 1, which nothing the rogue holds derives.
+func TestRedTeamEquivocatingReveal(t *testing.T) {
+	n := startRedTeam(t, 3)
+	rogue := n.takeOver(2)
+	started := n.rotate()
+	rot := n.wait("the honest members to reveal", func(st keys.State) bool {
+		return st.Running != nil && st.Running.Phase == keys.PhaseReveal && slices.Contains(st.Running.Revealed, true)
+	}).Running
+	var victim [32]byte
+	w := wire.NewWriter(512)
+	w.Uvarint(rot.Round)
+	for _, m := range rot.Members {
+		if [32]byte(m) == rogue.id {
+			continue
+		}
+		c := rogue.contribution(rot.Round)
+		if victim == ([32]byte{}) {
+			victim, c = [32]byte(m), slices.Repeat([]byte{0xee}, 32)
+		}
+		w.Raw(m)
+		w.VarBytes(rogue.sealTo([32]byte(m), gatekeeper.PurposeRotationReveal, c))
+	}
+	if err := rogue.post(mqPost{keys.TopicRotationReveal, w.Bytes()}); err != nil {
+		t.Fatalf("the rogue's reveal: %v", err)
+	}
+	st := n.wait("generation 1", func(st keys.State) bool { return st.Generation != nil && st.Generation.Number == 1 })
+	gen := st.Generation
+	if len(gen.Excluded) != 1 || [32]byte(gen.Excluded[0]) != rogue.id {
+		t.Fatalf("generation 1 excludes %x, want only the rogue %x (the victim is %x)", gen.Excluded, rogue.id, victim)
+	}
+	ab := n.aborted(started, gen.Height)
+	if len(ab) != 1 || !strings.Contains(ab[0]["reason"], "equivocation") || ab[0]["excluded"] != hexID(rogue.id) {
+		t.Fatalf("aborted rounds %v, want one naming the equivocation and excluding only %x", ab, rogue.id)
+	}
+	if rogue.derivable(gen.Number)[string(gen.SignKey)] {
+		t.Fatal("the rogue can derive generation 1's master key")
+	}
+}

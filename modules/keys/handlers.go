@@ -13,6 +13,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -303,7 +304,7 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	}
 	r := wire.NewReader(msg.Payload)
 	switch msg.Topic {
-	case TopicRotationCommit, TopicRotationReveal, TopicRotationConfirm:
+	case TopicRotationCommit, TopicRotationReveal, TopicRotationConfirm, TopicRotationComplaint:
 		return m.rotationMsg(ctx, from, msg.Topic, r)
 	case TopicRotationPrecommit:
 		return m.precommit(ctx, from, r)
@@ -584,8 +585,62 @@ func (m *Module) rotationMsg(ctx *module.Context, from [32]byte, topic string, r
 		}
 		m.Keeper.setRotation(ctx.KV, rot)
 		return nil
+	case TopicRotationComplaint:
+		return m.rotationComplaint(ctx, rot, i, from, r)
 	}
 	return m.rotationConfirm(ctx, rot, i, from, r)
+}
+
+// rotationComplaint judges member i's proof that a reveal it received does
+// not hold the contribution its sender committed to: the chain opens the
+// reveal it relayed with the disclosed key. A proven one is equivocation by
+// the sender, whose commitment cannot match what it sent: evidence kept,
+// round restarted without it. A reveal that opens to the committed value,
+// or a key that does not open it, refutes the complaint.
+func (m *Module) rotationComplaint(ctx *module.Context, rot Rotation, i int, from [32]byte, r *wire.Reader) error {
+	seq := r.Uvarint()
+	key := r.Raw(32)
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: %v", ErrRotation, err)
+	}
+	raw := ctx.KV.Get(mq.EgressMessageKey(mq.Origin{Kind: mq.OriginWorker, ID: from}, seq))
+	e, err := mq.DecodeEgress(raw)
+	if raw == nil || err != nil || e.Topic != TopicRotationReveal {
+		return fmt.Errorf("%w: inbox message %d of %x is not a reveal", ErrRotation, seq, from)
+	}
+	rr := wire.NewReader(e.Payload)
+	round, sender, env := rr.Uvarint(), rr.Bytes32(), rr.VarBytes(mq.MaxPayloadLen)
+	j := rot.member(sender)
+	if rr.Done() != nil || round != rot.Round || j < 0 || j == i {
+		return fmt.Errorf("%w: inbox message %d is not a reveal of round %d by another member", ErrRotation, seq, rot.Round)
+	}
+	got, opened := m.openReveal(ctx.KV, from, env, key)
+	if !opened {
+		return fmt.Errorf("%w: the disclosed key does not open reveal %d", ErrRotation, seq)
+	}
+	if got != nil && CommitmentOf(ctx.ChainID, rot.Round, sender, got) == [32]byte(rot.Commitments[j]) {
+		return fmt.Errorf("%w: reveal %d holds the contribution %x committed to", ErrRotation, seq, sender)
+	}
+	m.keepEvidence(ctx, Evidence{Round: rot.Round, Member: sender[:], Check: ErrEquivocation.Error(), First: rot.Commitments[j], Second: got})
+	m.abortRound(ctx, rot, [][32]byte{sender}, fmt.Errorf("%w: member %x revealed to %x a contribution that does not match its commitment", ErrEquivocation, sender, from))
+	return nil
+}
+
+// openReveal opens a relayed reveal to worker to with a disclosed key;
+// opened is false when the key does not open it. A reveal that is not an
+// envelope sealed as a reveal to to's registered key is its sender's
+// fault: it counts as opened, to nothing.
+func (m *Module) openReveal(kv state.KV, to [32]byte, raw, key []byte) (plain []byte, opened bool) {
+	env, err := envelope.Decode(raw)
+	if err != nil {
+		return nil, true
+	}
+	w, ok := m.registry.Keeper.Worker(kv, registry.WorkerID(to))
+	if !ok || string(env.Recipient[:]) != string(w.ECDHKey) || env.Purpose != PurposeRotationReveal {
+		return nil, true
+	}
+	plain, err = envelope.OpenWithKey(key, PurposeRotationReveal, env)
+	return plain, err == nil
 }
 
 // rotationCommit records member i's commitment; the last one moves the

@@ -151,7 +151,15 @@ const (
 	// proof as TopicConfirm's: signatures over ConfirmSignBytes by every
 	// generation's key, the new one last.
 	TopicRotationConfirm = "keys/rotation_confirm"
+	// TopicRotationComplaint: round uvarint, the inbox sequence (uvarint)
+	// of a reveal this member received, and that envelope's key (32,
+	// envelope.DiscloseKey): it lets the chain open that one reveal and see
+	// that it does not hold the contribution its sender committed to.
+	TopicRotationComplaint = "keys/rotation_complaint"
 )
+
+// PurposeRotationReveal is the envelope purpose of a rotation contribution.
+const PurposeRotationReveal = "phala/rotation-reveal"
 
 // ConfirmDomain prefixes what a gatekeeper signs with the master key to
 // confirm it holds it.

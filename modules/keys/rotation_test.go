@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 // rotFixture is a chain with gatekeepers that all hold generation 0, whose
@@ -280,4 +283,75 @@ func TestIncompleteHistory(t *testing.T) {
 			t.Fatal("a complete proof did not make the gatekeeper a holder")
 		}
 	}
+}
+
+// TestRevealComplaint: a member whose reveal to another does not hold the
+// contribution it committed to is caught by that member's complaint, which
+// discloses the envelope's key so the chain can open that reveal. A
+// complaint about a message that is no reveal, or with a key that does not
+// open the reveal, is refused; a proven one keeps evidence and restarts the
+// round without the sender.
+func TestRevealComplaint(t *testing.T) {
+	f := newRotFixture(t, 3)
+	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgRotate{}), "", 0)
+	rot := state(t, f.c).Running
+	contrib := func(i int) []byte { return slices.Repeat([]byte{byte(i + 1)}, 32) }
+	for i, m := range rot.Members {
+		c := keys.CommitmentOf(apptest.ChainID, rot.Round, [32]byte(m), contrib(i))
+		w := wire.NewWriter(48)
+		w.Uvarint(rot.Round)
+		w.Raw(c[:])
+		apptest.ExpectCode(t, f.c.PostMQ(op, f.key(t, m), keys.TopicRotationCommit, w.Bytes()), "", 0)
+	}
+	// Member 1 reveals its committed contribution in real envelopes; the
+	// others send bytes that are no envelope.
+	for i, m := range rot.Members {
+		w := wire.NewWriter(512)
+		w.Uvarint(rot.Round)
+		for _, other := range rot.Members {
+			if string(other) == string(m) {
+				continue
+			}
+			w.Raw(other)
+			if i != 1 {
+				w.VarBytes([]byte("not an envelope"))
+				continue
+			}
+			var rec registry.Worker
+			f.c.Query(registry.WorkerPath(registry.WorkerID(other)), &rec)
+			pub, err := ecdh.X25519().NewPublicKey(rec.ECDHKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env, err := envelope.Seal(pub, keys.PurposeRotationReveal, m, contrib(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.VarBytes(env.Encode())
+		}
+		apptest.ExpectCode(t, f.c.PostMQ(op, f.key(t, m), keys.TopicRotationReveal, w.Bytes()), "", 0)
+	}
+	// Member 0's inbox: registered, assigned, then member 1's and member
+	// 2's reveals.
+	complaint := func(seq uint64, key []byte) []byte {
+		w := wire.NewWriter(64)
+		w.Uvarint(rot.Round)
+		w.Uvarint(seq)
+		w.Raw(key)
+		return w.Bytes()
+	}
+	complainer := f.key(t, rot.Members[0])
+	for _, c := range []struct {
+		seq  uint64
+		want string
+	}{{1, "is not a reveal"}, {2, "does not open"}} {
+		res := f.c.PostMQ(op, complainer, keys.TopicRotationComplaint, complaint(c.seq, slices.Repeat([]byte{7}, 32)))
+		apptest.ExpectCode(t, res, keys.Codespace, keys.ErrRotation.Code)
+		if !strings.Contains(res.Log, c.want) {
+			t.Errorf("complaint about message %d: %q, want %q", c.seq, res.Log, c.want)
+		}
+	}
+	res := f.c.PostMQ(op, complainer, keys.TopicRotationComplaint, complaint(3, make([]byte, 32)))
+	apptest.ExpectCode(t, res, "", 0)
+	checkEquivocation(t, f, res, f.key(t, rot.Members[2]), rot.Round)
 }
