@@ -84,15 +84,12 @@ func Open(recipient *ecdh.PrivateKey, purpose string, env *Envelope) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("open envelope: %w: ephemeral key: %w", ErrMalformed, err)
 	}
-	aead, err := envelopeAEAD(recipient, eph, &env.Header)
+	key, err := envelopeKey(recipient, eph, &env.Header)
 	if err != nil {
 		return nil, fmt.Errorf("open envelope: %w: %w", ErrDecrypt, err)
 	}
-	pt, err := aead.Open(nil, env.Nonce[:], env.Ciphertext, associatedData(&env.Header))
-	if err != nil {
-		return nil, fmt.Errorf("open envelope: %w", ErrDecrypt)
-	}
-	return pt, nil
+	defer clear(key)
+	return OpenWithKey(key, purpose, env)
 }
 
 // DiscloseKey returns the symmetric key of env, which recipient can open:
