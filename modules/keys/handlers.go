@@ -484,8 +484,9 @@ func (m *Module) startRotation(ctx *module.Context, exclude [][32]byte) error {
 		skip[id] = true
 	}
 	for _, id := range m.Keeper.Order(ctx.KV) {
-		if _, equivocated := m.Keeper.Evidence(ctx.KV, round, id); equivocated {
+		if _, equivocated := m.Keeper.Evidence(ctx.KV, round, id); equivocated && !skip[id] {
 			skip[id] = true
+			exclude = append(slices.Clip(exclude), id) // and out of later rounds of this rotation
 		}
 	}
 	members := m.elect(ctx.KV, skip)

@@ -225,7 +225,8 @@ func TestEquivocation(t *testing.T) {
 		apptest.ExpectCode(t, f.c.PostMQ(op, k, keys.TopicRotationPrecommit, commit(0, 2)), "", 0)
 		apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgRotate{}), "", 0)
 		s := state(t, f.c)
-		if len(s.Running.Members) != 2 || slices.ContainsFunc(s.Running.Members, func(m keys.Hex) bool { return [32]byte(m) == id(k) }) {
+		if len(s.Running.Members) != 2 || slices.ContainsFunc(s.Running.Members, func(m keys.Hex) bool { return [32]byte(m) == id(k) }) ||
+			len(s.Running.Excluded) != 1 || [32]byte(s.Running.Excluded[0]) != id(k) {
 			t.Fatalf("the equivocating member was elected: %+v", s.Running)
 		}
 		if len(s.Evidence) != 1 || s.Evidence[0].Check != keys.ErrEquivocation.Error() || s.Evidence[0].First[0] != 1 || s.Evidence[0].Second[0] != 2 {
