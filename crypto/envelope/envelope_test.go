@@ -243,3 +243,28 @@ func TestShortRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestDisclosedKey: the recipient's disclosed key opens that envelope and
+// shows its plaintext; another envelope's key, the wrong purpose or a
+// tampered ciphertext do not open it.
+func TestDisclosedKey(t *testing.T) {
+	to := newKey(t)
+	e, other := seal(t, to, "contribution"), seal(t, to, "contribution")
+	key, err := DiscloseKey(to, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := OpenWithKey(key, PurposeContractCommand, e); err != nil || string(pt) != "contribution" {
+		t.Fatalf("disclosed key: %q, %v", pt, err)
+	}
+	if _, err := OpenWithKey(key, PurposeContractCommand, other); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("another envelope's key: %v", err)
+	}
+	if _, err := OpenWithKey(key, "other", e); !errors.Is(err, ErrWrongPurpose) {
+		t.Fatalf("wrong purpose: %v", err)
+	}
+	e.Ciphertext[0] ^= 1
+	if _, err := OpenWithKey(key, PurposeContractCommand, e); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("tampered: %v", err)
+	}
+}

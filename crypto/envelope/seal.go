@@ -84,9 +84,41 @@ func Open(recipient *ecdh.PrivateKey, purpose string, env *Envelope) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("open envelope: %w: ephemeral key: %w", ErrMalformed, err)
 	}
-	aead, err := envelopeAEAD(recipient, eph, &env.Header)
+	key, err := envelopeKey(recipient, eph, &env.Header)
 	if err != nil {
 		return nil, fmt.Errorf("open envelope: %w: %w", ErrDecrypt, err)
+	}
+	defer clear(key)
+	return OpenWithKey(key, purpose, env)
+}
+
+// DiscloseKey returns the symmetric key of env, which recipient can open:
+// shown to a third party (the chain), it opens this one envelope and
+// nothing else, so the recipient can prove what it was sent (OpenWithKey).
+func DiscloseKey(recipient *ecdh.PrivateKey, env *Envelope) ([]byte, error) {
+	if recipient == nil || recipient.Curve() != ecdh.X25519() || env == nil {
+		return nil, fmt.Errorf("disclose envelope key: %w", ErrInvalidInput)
+	}
+	eph, err := ecdh.X25519().NewPublicKey(env.Ephemeral[:])
+	if err != nil {
+		return nil, fmt.Errorf("disclose envelope key: %w: ephemeral key: %w", ErrMalformed, err)
+	}
+	return envelopeKey(recipient, eph, &env.Header)
+}
+
+// OpenWithKey opens env with a key from DiscloseKey. The tag binds the
+// ciphertext to the key the sender derived, so a key that opens it shows
+// what the sender sealed; it never returns plaintext with an error.
+func OpenWithKey(key []byte, purpose string, env *Envelope) ([]byte, error) {
+	if env == nil || checkHeader(&env.Header) != nil || len(env.Ciphertext) < Overhead || len(env.Ciphertext) > MaxCiphertext {
+		return nil, fmt.Errorf("open envelope: %w", ErrMalformed)
+	}
+	if env.Purpose != purpose {
+		return nil, fmt.Errorf("open envelope: %w: sealed for %q, want %q", ErrWrongPurpose, env.Purpose, purpose)
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return nil, fmt.Errorf("open envelope: %w: %w", ErrInvalidInput, err)
 	}
 	pt, err := aead.Open(nil, env.Nonce[:], env.Ciphertext, associatedData(&env.Header))
 	if err != nil {
@@ -95,10 +127,24 @@ func Open(recipient *ecdh.PrivateKey, purpose string, env *Envelope) ([]byte, er
 	return pt, nil
 }
 
-// envelopeAEAD returns XChaCha20-Poly1305 keyed with HKDF-SHA256 of the
-// X25519 shared secret of local and remote, salted with h's ephemeral and
-// recipient keys and bound to h's purpose.
+// envelopeAEAD returns XChaCha20-Poly1305 keyed with envelopeKey.
 func envelopeAEAD(local *ecdh.PrivateKey, remote *ecdh.PublicKey, h *Header) (cipher.AEAD, error) {
+	key, err := envelopeKey(local, remote, h)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(key)
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return nil, fmt.Errorf("envelope cipher: %w", err)
+	}
+	return aead, nil
+}
+
+// envelopeKey is HKDF-SHA256 of the X25519 shared secret of local and
+// remote, salted with h's ephemeral and recipient keys and bound to h's
+// purpose.
+func envelopeKey(local *ecdh.PrivateKey, remote *ecdh.PublicKey, h *Header) ([]byte, error) {
 	shared, err := local.ECDH(remote)
 	if err != nil {
 		// crypto/ecdh fails X25519 only when the shared secret is all zero.
@@ -116,10 +162,5 @@ func envelopeAEAD(local *ecdh.PrivateKey, remote *ecdh.PublicKey, h *Header) (ci
 	if err != nil {
 		return nil, fmt.Errorf("derive envelope key: %w", err)
 	}
-	defer clear(key)
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return nil, fmt.Errorf("envelope cipher: %w", err)
-	}
-	return aead, nil
+	return key, nil
 }

@@ -281,8 +281,9 @@ func rankByID(f *bondFixture) []int {
 
 func startRotation(t *testing.T, f *bondFixture) *keys.Rotation {
 	t.Helper()
-	masterPub, _, _ := ed25519.GenerateKey(nil)
+	masterPub, masterKey, _ := ed25519.GenerateKey(nil)
 	mustOK(t, f.c.PostMQ(op, f.workers[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)))
+	holdAll(t, f.c, masterKey, f.workers[:len(f.gk)]...)
 	mustOK(t, f.c.Deliver(authority, &keys.MsgRotate{}))
 	s := state(t, f.c)
 	if s.Running == nil {
@@ -425,7 +426,9 @@ func TestBondDeterminism(t *testing.T) {
 		if bal := balance(t, c, keys.BondAccount); bal != pha.Whole(64) {
 			t.Fatalf("bond account holds %s after the releases, want 64PHA", bal.PHA())
 		}
-		mustOK(t, c.PostMQ(op, ws[0], keys.TopicMasterPubKey, masterPayload(0, ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey))))
+		master := ed25519.NewKeyFromSeed(make([]byte, 32))
+		mustOK(t, c.PostMQ(op, ws[0], keys.TopicMasterPubKey, masterPayload(0, master.Public().(ed25519.PublicKey))))
+		holdAll(t, c, master, ws...)
 		mustOK(t, c.Deliver(authority, &keys.MsgRotate{}))
 		snap()
 		if got, want := members(state(t, c).Running), []string{hex.EncodeToString(ws[0].Public().(ed25519.PublicKey)), hex.EncodeToString(ws[1].Public().(ed25519.PublicKey))}; !slices.Equal(got[:2], want) {

@@ -19,8 +19,12 @@ const (
 	EventGeneration        = "master_key_generation"
 	EventConfirmed         = "gatekeeper_confirmed"
 	// EventRotation marks each phase of a master-key rotation: commit,
-	// reveal, confirm, done (with resume_height) or aborted.
+	// reveal, confirm, done (with resume_height) or aborted (with the
+	// reason, naming the check that failed, and the excluded members).
 	EventRotation = "key_rotation"
+	// EventEvidence: the chain kept evidence of a member's misbehaviour in
+	// a round (worker, round, check: equivocation or rogue confirmation).
+	EventEvidence = "rotation_evidence"
 	// EventBond: an operator bonded PHA to a gatekeeper (worker, operator,
 	// amount, bonded = the new total).
 	EventBond = "gatekeeper_bond"
@@ -53,6 +57,12 @@ func emitRotation(ctx *module.Context, r Rotation, phase string, extra ...string
 // "not_started" or "not_restarted") and why.
 func emitRotationNot(ctx *module.Context, phase string, err error) {
 	ctx.Emit(EventRotation, module.Indexed("phase", phase), module.Attr("reason", err.Error()))
+}
+
+// emitEvidence reports kept evidence.
+func emitEvidence(ctx *module.Context, e Evidence) {
+	ctx.Emit(EventEvidence, module.Indexed(AttrWorker, fmt.Sprintf("%x", []byte(e.Member))),
+		module.Indexed("round", strconv.FormatUint(e.Round, 10)), module.Indexed("check", e.Check))
 }
 
 // emitGatekeeper records a change of the gatekeeper set (added or removed).

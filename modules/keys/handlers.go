@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -112,12 +114,27 @@ func (m *Module) RemoveGatekeeper(ctx *module.Context, id [32]byte) error {
 		emitUnbond(ctx, id, b.Operator, release)
 	}
 	emitGatekeeper(ctx, EventGatekeeperRemoved, id)
-	if _, running := m.Keeper.Rotation(ctx.KV); !running {
-		if _, ok := m.Keeper.Current(ctx.KV); ok {
-			return m.startRotation(ctx, map[[32]byte]bool{id: true})
-		}
+	if _, running := m.Keeper.Rotation(ctx.KV); running {
+		m.RestartRotation(ctx, fmt.Errorf("%w: gatekeeper %x removed", ErrMembership, id), id)
+		return nil
+	}
+	if _, ok := m.Keeper.Current(ctx.KV); ok {
+		return m.startRotation(ctx, [][32]byte{id})
 	}
 	return nil
+}
+
+// RestartRotation is what a change of the gatekeeper set during a rotation
+// calls (a removal here; a retired measurement or the like elsewhere): it
+// aborts the running round, reporting reason, and starts a new round
+// without exclude and without whoever this rotation already left out. The
+// new round's key comes from fresh contributions, none of which an
+// excluded member sees, so nothing it saw derives the next generation.
+// With no rotation running it does nothing.
+func (m *Module) RestartRotation(ctx *module.Context, reason error, exclude ...[32]byte) {
+	if rot, running := m.Keeper.Rotation(ctx.KV); running {
+		m.abortRound(ctx, rot, exclude, reason)
+	}
 }
 
 // bondOperator is who may unbond from a gatekeeper: the operator that
@@ -212,7 +229,7 @@ func (m *Module) endBlock(ctx *module.Context) error {
 	p := m.Keeper.Params(ctx.KV)
 	rot, running := m.Keeper.Rotation(ctx.KV)
 	if running && ctx.Height > rot.Deadline {
-		m.abortRotation(ctx, rot)
+		m.abortStalled(ctx, rot)
 		return nil
 	}
 	if !running && p.RotationPeriod > 0 && ctx.Height%p.RotationPeriod == 0 {
@@ -225,19 +242,50 @@ func (m *Module) endBlock(ctx *module.Context) error {
 	return nil
 }
 
-// abortRotation ends a rotation past its deadline and starts a new round
-// without the members that had not done their part in its phase.
-func (m *Module) abortRotation(ctx *module.Context, rot Rotation) {
-	stalled := map[[32]byte]bool{}
+// abortStalled ends a round past its deadline: the old generation stays in
+// force and a new round starts without the members that had not done their
+// part in its phase and, in the confirm phase, without those that confirmed
+// a key other than the one the threshold confirmed.
+func (m *Module) abortStalled(ctx *module.Context, rot Rotation) {
+	var out [][32]byte
 	for i, id := range rot.Members {
 		done := map[string]bool{PhaseCommit: len(rot.Commitments[i]) != 0, PhaseReveal: rot.Revealed[i], PhaseConfirm: len(rot.SignKeys[i]) != 0}[rot.Phase]
 		if !done {
-			stalled[[32]byte(id)] = true
+			out = append(out, [32]byte(id))
 		}
 	}
+	reason := fmt.Errorf("%w: %d member(s) did not do their part in the %s phase by height %d", ErrRotation, len(out), rot.Phase, rot.Deadline)
+	if rot.Phase == PhaseConfirm {
+		if rogues := m.reportRogues(ctx, rot); len(rogues) != 0 {
+			out = append(out, rogues...)
+			reason = fmt.Errorf("%w; %w: %d member(s) confirmed a key the threshold did not", reason, ErrRogueConfirmation, len(rogues))
+		}
+	}
+	m.abortRound(ctx, rot, out, reason)
+}
+
+// abortRound ends the running round, leaving the old generation in force
+// and no trace of the round but its events, and starts a new round without
+// exclude and without the members earlier rounds of this rotation left
+// out. The aborted event names the check that failed (reason) and every
+// gatekeeper left out.
+func (m *Module) abortRound(ctx *module.Context, rot Rotation, exclude [][32]byte, reason error) {
+	left := make([][32]byte, 0, len(rot.Excluded)+len(exclude))
+	for _, x := range rot.Excluded {
+		left = append(left, [32]byte(x))
+	}
+	for _, id := range exclude {
+		if !slices.Contains(left, id) {
+			left = append(left, id)
+		}
+	}
+	names := make([]string, len(left))
+	for i, id := range left {
+		names[i] = fmt.Sprintf("%x", id)
+	}
 	m.Keeper.endRotation(ctx.KV, ctx.Height+ResumeDelay)
-	emitRotation(ctx, rot, "aborted", "stalled", strconv.Itoa(len(stalled)))
-	if err := m.startRotation(ctx, stalled); err != nil {
+	emitRotation(ctx, rot, "aborted", "reason", reason.Error(), "excluded", strings.Join(names, ","))
+	if err := m.startRotation(ctx, left); err != nil {
 		// Nobody left to elect: stay on the old generation until the
 		// authority or the next period tries again.
 		emitRotationNot(ctx, "not_restarted", err)
@@ -256,7 +304,7 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	}
 	r := wire.NewReader(msg.Payload)
 	switch msg.Topic {
-	case TopicRotationCommit, TopicRotationReveal, TopicRotationConfirm:
+	case TopicRotationCommit, TopicRotationReveal, TopicRotationConfirm, TopicRotationComplaint:
 		return m.rotationMsg(ctx, from, msg.Topic, r)
 	case TopicRotationPrecommit:
 		return m.precommit(ctx, from, r)
@@ -276,12 +324,7 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 		}
 		return m.share(ctx, gk, to, env)
 	case TopicConfirm:
-		gen := r.Uvarint()
-		sig := r.Raw(ed25519.SignatureSize)
-		if err := r.Done(); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadShare, err)
-		}
-		return m.confirm(ctx, from, gk, gen, sig)
+		return m.confirm(ctx, from, gk, r)
 	}
 	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
 }
@@ -330,17 +373,25 @@ func (m *Module) share(ctx *module.Context, gk Gatekeeper, to [32]byte, env []by
 }
 
 // confirm marks a gatekeeper as holding the master key once it proves it
-// by signing with it.
-func (m *Module) confirm(ctx *module.Context, from [32]byte, gk Gatekeeper, gen uint64, sig []byte) error {
+// holds the whole history, by signing with every generation's key.
+func (m *Module) confirm(ctx *module.Context, from [32]byte, gk Gatekeeper, r *wire.Reader) error {
 	cur, ok := m.Keeper.Current(ctx.KV)
 	if !ok {
 		return ErrNoMasterKey
 	}
-	if gen != cur.Number {
+	gen := r.Uvarint()
+	if r.Err() == nil && gen != cur.Number {
 		return fmt.Errorf("%w: confirms generation %d, current is %d", ErrBadShare, gen, cur.Number)
+	}
+	sig, older, err := readProof(r, cur.Number, ErrBadShare)
+	if err != nil {
+		return err
 	}
 	if !ed25519.Verify(ed25519.PublicKey(cur.SignKey), ConfirmSignBytes(ctx.ChainID, from, gen), sig) {
 		return fmt.Errorf("%w: confirmation is not signed by the master key", ErrBadShare)
+	}
+	if err := m.verifyOlder(ctx, from, gen, older); err != nil {
+		return err
 	}
 	gk.Holds = true
 	m.Keeper.SetGatekeeper(ctx.KV, from, gk)
@@ -348,8 +399,41 @@ func (m *Module) confirm(ctx *module.Context, from [32]byte, gk Gatekeeper, gen 
 	return nil
 }
 
+// readProof reads a history proof for generation upTo (see TopicConfirm):
+// the signature by its key, then the count of earlier generations and a
+// signature by each one's key. A proof that leaves any out is refused as
+// incomplete; one that does not decode, with bad.
+func readProof(r *wire.Reader, upTo uint64, bad error) (sig []byte, older [][]byte, err error) {
+	sig = r.Raw(ed25519.SignatureSize)
+	k := r.Uvarint()
+	if r.Err() == nil && k != upTo {
+		return nil, nil, fmt.Errorf("%w: the proof covers %d of the %d earlier generations", ErrIncompleteHistory, k, upTo)
+	}
+	for n := uint64(0); n < k && r.Err() == nil; n++ {
+		older = append(older, r.Raw(ed25519.SignatureSize))
+	}
+	if err := r.Done(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", bad, err)
+	}
+	return sig, older, nil
+}
+
+// verifyOlder checks the older part of a history proof: older[n] is a
+// signature by generation n's recorded key over ConfirmSignBytes for upTo.
+func (m *Module) verifyOlder(ctx *module.Context, worker [32]byte, upTo uint64, older [][]byte) error {
+	hist := m.Keeper.History(ctx.KV)
+	msg := ConfirmSignBytes(ctx.ChainID, worker, upTo)
+	for n, sig := range older {
+		if n >= len(hist) || hist[n].Number != uint64(n) || !ed25519.Verify(ed25519.PublicKey(hist[n].SignKey), msg, sig) {
+			return fmt.Errorf("%w: %x has no valid signature by generation %d's key", ErrIncompleteHistory, worker, n)
+		}
+	}
+	return nil
+}
+
 // elect is the published election rule: of the gatekeepers whose worker
-// record still exists and that are not in exclude, those with the most PHA
+// record still exists, that proved they hold the complete master-key
+// history (Holds) and that are not in exclude, those with the most PHA
 // bonded (Bonded; unbonding PHA does not count), ties, zero bonds included,
 // broken by gatekeeper id bytes ascending; the first MaxGatekeepers of that
 // order are elected, in that order. Gatekeepers nobody bonded to stay
@@ -361,7 +445,7 @@ func (m *Module) elect(kv state.KV, exclude map[[32]byte]bool) [][32]byte {
 	}
 	var cands []candidate
 	for _, id := range m.Keeper.Order(kv) {
-		if exclude[id] {
+		if gk, _ := m.Keeper.Gatekeeper(kv, id); exclude[id] || !gk.Holds {
 			continue
 		}
 		if _, ok := m.registry.Keeper.Worker(kv, registry.WorkerID(id)); ok {
@@ -383,8 +467,10 @@ func (m *Module) elect(kv state.KV, exclude map[[32]byte]bool) [][32]byte {
 	return out
 }
 
-// startRotation opens a new round with the elected set.
-func (m *Module) startRotation(ctx *module.Context, exclude map[[32]byte]bool) error {
+// startRotation opens a new round with the elected set, leaving out
+// exclude (carried to later rounds of this rotation) and any gatekeeper
+// with evidence of equivocation for this round's number.
+func (m *Module) startRotation(ctx *module.Context, exclude [][32]byte) error {
 	cur, ok := m.Keeper.Current(ctx.KV)
 	if !ok {
 		return ErrNoMasterKey
@@ -392,17 +478,30 @@ func (m *Module) startRotation(ctx *module.Context, exclude map[[32]byte]bool) e
 	if _, busy := m.Keeper.Rotation(ctx.KV); busy {
 		return fmt.Errorf("%w: a rotation is already running", ErrRotation)
 	}
-	members := m.elect(ctx.KV, exclude)
+	round := m.Keeper.NextRound(ctx.KV)
+	skip := map[[32]byte]bool{}
+	for _, id := range exclude {
+		skip[id] = true
+	}
+	for _, id := range m.Keeper.Order(ctx.KV) {
+		if _, equivocated := m.Keeper.Evidence(ctx.KV, round, id); equivocated && !skip[id] {
+			skip[id] = true
+			exclude = append(slices.Clip(exclude), id) // and out of later rounds of this rotation
+		}
+	}
+	members := m.elect(ctx.KV, skip)
 	if len(members) == 0 {
 		return fmt.Errorf("%w: no gatekeeper to elect", ErrRotation)
 	}
-	round := m.Keeper.NextRound(ctx.KV)
 	m.Keeper.setNextRound(ctx.KV, round+1)
 	r := Rotation{
 		Round: round, Generation: cur.Number + 1, Phase: PhaseCommit, Started: ctx.Height,
 		Deadline:    ctx.Height + m.Keeper.Params(ctx.KV).RotationTimeout,
 		Commitments: make([]Hex, len(members)), Revealed: make([]bool, len(members)),
 		SignKeys: make([]Hex, len(members)), ECDHKeys: make([]Hex, len(members)),
+	}
+	for _, id := range exclude {
+		r.Excluded = append(r.Excluded, append(Hex(nil), id[:]...))
 	}
 	for i, id := range members {
 		r.Members = append(r.Members, append(Hex(nil), id[:]...))
@@ -435,8 +534,33 @@ func (m *Module) precommit(ctx *module.Context, from [32]byte, r *wire.Reader) e
 	if _, running := m.Keeper.Rotation(ctx.KV); running || round != next {
 		return fmt.Errorf("%w: commitments ahead are for round %d while no rotation runs", ErrRotation, next)
 	}
+	if prev, ok := m.Keeper.CommittedAheadFor(ctx.KV, from, round); ok {
+		if string(prev) == string(c) {
+			return fmt.Errorf("%w: already committed ahead to round %d", ErrRotation, round)
+		}
+		// Two commitments to one round: the chain keeps both, and the round
+		// does not elect the member.
+		m.keepEvidence(ctx, Evidence{Round: round, Member: from[:], Check: ErrEquivocation.Error(), First: prev, Second: c})
+		return nil
+	}
 	m.Keeper.setPrecommit(ctx.KV, from, round, c)
 	return nil
+}
+
+// keepEvidence stores a member's misbehaviour and reports it.
+func (m *Module) keepEvidence(ctx *module.Context, e Evidence) {
+	e.Member, e.First, e.Second = append(Hex(nil), e.Member...), append(Hex(nil), e.First...), append(Hex(nil), e.Second...)
+	e.Height = ctx.Height
+	m.Keeper.setEvidence(ctx.KV, e)
+	emitEvidence(ctx, e)
+}
+
+// equivocated keeps the evidence of member i sending two different values
+// in the round, and restarts the round without it.
+func (m *Module) equivocated(ctx *module.Context, rot Rotation, i int, first, second []byte) {
+	id := [32]byte(rot.Members[i])
+	m.keepEvidence(ctx, Evidence{Round: rot.Round, Member: id[:], Check: ErrEquivocation.Error(), First: first, Second: second})
+	m.abortRound(ctx, rot, [][32]byte{id}, fmt.Errorf("%w: member %x sent two different values in round %d", ErrEquivocation, id, rot.Round))
 }
 
 // rotationMsg handles the three rotation topics from members.
@@ -451,34 +575,86 @@ func (m *Module) rotationMsg(ctx *module.Context, from [32]byte, topic string, r
 	// before it reads the rest.
 	i := rot.member(from)
 	if i < 0 {
-		return fmt.Errorf("%w: %x is not in round %d", ErrRotation, from, rot.Round)
+		return fmt.Errorf("%w: %x is not in round %d", ErrUnelected, from, rot.Round)
 	}
-	var err error
 	switch topic {
 	case TopicRotationCommit:
-		err = rotationCommit(ctx, &rot, i, r)
+		return m.rotationCommit(ctx, rot, i, r)
 	case TopicRotationReveal:
-		err = m.rotationReveal(ctx, &rot, i, from, r)
-	case TopicRotationConfirm:
-		var finished bool
-		if finished, err = rotationConfirm(ctx, &rot, i, from, r); err == nil && finished {
-			m.finishRotation(ctx, rot)
-			return nil
+		if err := m.rotationReveal(ctx, &rot, i, from, r); err != nil {
+			return err
 		}
+		m.Keeper.setRotation(ctx.KV, rot)
+		return nil
+	case TopicRotationComplaint:
+		return m.rotationComplaint(ctx, rot, i, from, r)
 	}
-	if err != nil {
-		return err
+	return m.rotationConfirm(ctx, rot, i, from, r)
+}
+
+// rotationComplaint judges member i's proof that a reveal it received does
+// not hold the contribution its sender committed to: the chain opens the
+// reveal it relayed with the disclosed key. A proven one is equivocation by
+// the sender, whose commitment cannot match what it sent: evidence kept,
+// round restarted without it. A reveal that opens to the committed value,
+// or a key that does not open it, refutes the complaint.
+func (m *Module) rotationComplaint(ctx *module.Context, rot Rotation, i int, from [32]byte, r *wire.Reader) error {
+	seq := r.Uvarint()
+	key := r.Raw(32)
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: %v", ErrRotation, err)
 	}
-	m.Keeper.setRotation(ctx.KV, rot)
+	raw := ctx.KV.Get(mq.EgressMessageKey(mq.Origin{Kind: mq.OriginWorker, ID: from}, seq))
+	e, err := mq.DecodeEgress(raw)
+	if raw == nil || err != nil || e.Topic != TopicRotationReveal {
+		return fmt.Errorf("%w: inbox message %d of %x is not a reveal", ErrRotation, seq, from)
+	}
+	rr := wire.NewReader(e.Payload)
+	round, sender, env := rr.Uvarint(), rr.Bytes32(), rr.VarBytes(mq.MaxPayloadLen)
+	j := rot.member(sender)
+	if rr.Done() != nil || round != rot.Round || j < 0 || j == i {
+		return fmt.Errorf("%w: inbox message %d is not a reveal of round %d by another member", ErrRotation, seq, rot.Round)
+	}
+	got, opened := m.openReveal(ctx.KV, from, env, key)
+	if !opened {
+		return fmt.Errorf("%w: the disclosed key does not open reveal %d", ErrRotation, seq)
+	}
+	if got != nil && CommitmentOf(ctx.ChainID, rot.Round, sender, got) == [32]byte(rot.Commitments[j]) {
+		return fmt.Errorf("%w: reveal %d holds the contribution %x committed to", ErrRotation, seq, sender)
+	}
+	m.keepEvidence(ctx, Evidence{Round: rot.Round, Member: sender[:], Check: ErrEquivocation.Error(), First: rot.Commitments[j], Second: got})
+	m.abortRound(ctx, rot, [][32]byte{sender}, fmt.Errorf("%w: member %x revealed to %x a contribution that does not match its commitment", ErrEquivocation, sender, from))
 	return nil
 }
 
+// openReveal opens a relayed reveal to worker to with a disclosed key;
+// opened is false when the key does not open it. A reveal that is not an
+// envelope sealed as a reveal to to's registered key is its sender's
+// fault: it counts as opened, to nothing.
+func (m *Module) openReveal(kv state.KV, to [32]byte, raw, key []byte) (plain []byte, opened bool) {
+	env, err := envelope.Decode(raw)
+	if err != nil {
+		return nil, true
+	}
+	w, ok := m.registry.Keeper.Worker(kv, registry.WorkerID(to))
+	if !ok || string(env.Recipient[:]) != string(w.ECDHKey) || env.Purpose != PurposeRotationReveal {
+		return nil, true
+	}
+	plain, err = envelope.OpenWithKey(key, PurposeRotationReveal, env)
+	return plain, err == nil
+}
+
 // rotationCommit records member i's commitment; the last one moves the
-// round to the reveal phase.
-func rotationCommit(ctx *module.Context, rot *Rotation, i int, r *wire.Reader) error {
+// round to the reveal phase. A second, different commitment (after one
+// made ahead or in the round) is equivocation.
+func (m *Module) rotationCommit(ctx *module.Context, rot Rotation, i int, r *wire.Reader) error {
 	c := r.Raw(32)
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("%w: %v", ErrRotation, err)
+	}
+	if prev := rot.Commitments[i]; len(prev) != 0 && string(prev) != string(c) {
+		m.equivocated(ctx, rot, i, prev, c)
+		return nil
 	}
 	if rot.Phase != PhaseCommit || len(rot.Commitments[i]) != 0 {
 		return fmt.Errorf("%w: commitment out of phase (%s)", ErrRotation, rot.Phase)
@@ -486,8 +662,9 @@ func rotationCommit(ctx *module.Context, rot *Rotation, i int, r *wire.Reader) e
 	rot.Commitments[i] = append(Hex(nil), c...)
 	if all(rot.Commitments, nonEmpty) {
 		rot.Phase = PhaseReveal
-		emitRotation(ctx, *rot, PhaseReveal)
+		emitRotation(ctx, rot, PhaseReveal)
 	}
+	m.Keeper.setRotation(ctx.KV, rot)
 	return nil
 }
 
@@ -525,27 +702,102 @@ func (m *Module) rotationReveal(ctx *module.Context, rot *Rotation, i int, from 
 }
 
 // rotationConfirm records the new master's public keys as member i derived
-// them; finished is true once every member confirmed the same keys.
-func rotationConfirm(ctx *module.Context, rot *Rotation, i int, from [32]byte, r *wire.Reader) (finished bool, err error) {
+// them, with its proof that it holds every earlier generation, and decides
+// the round when it can (tally). A second confirmation of other keys is
+// equivocation.
+func (m *Module) rotationConfirm(ctx *module.Context, rot Rotation, i int, from [32]byte, r *wire.Reader) error {
 	gen := r.Uvarint()
 	sign, ecdhKey := r.Raw(32), r.Raw(32)
-	sig := r.Raw(ed25519.SignatureSize)
-	if err := r.Done(); err != nil {
-		return false, fmt.Errorf("%w: %v", ErrRotation, err)
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrRotation, err)
 	}
-	if rot.Phase != PhaseConfirm || gen != rot.Generation || len(rot.SignKeys[i]) != 0 {
-		return false, fmt.Errorf("%w: confirmation out of phase (%s)", ErrRotation, rot.Phase)
+	if rot.Phase != PhaseConfirm || gen != rot.Generation {
+		return fmt.Errorf("%w: confirmation out of phase (%s)", ErrRotation, rot.Phase)
+	}
+	sig, older, err := readProof(r, gen, ErrRotation)
+	if err != nil {
+		return err
 	}
 	if !ed25519.Verify(ed25519.PublicKey(sign), ConfirmSignBytes(ctx.ChainID, from, gen), sig) {
-		return false, fmt.Errorf("%w: confirmation not signed by the new master key", ErrRotation)
+		return fmt.Errorf("%w: confirmation not signed by the new master key", ErrRotation)
 	}
-	for j := range rot.SignKeys {
-		if len(rot.SignKeys[j]) != 0 && (string(rot.SignKeys[j]) != string(sign) || string(rot.ECDHKeys[j]) != string(ecdhKey)) {
-			return false, fmt.Errorf("%w: members derived different keys", ErrRotation)
+	if err := m.verifyOlder(ctx, from, gen, older); err != nil {
+		return err
+	}
+	if len(rot.SignKeys[i]) != 0 {
+		prev := append(append(Hex(nil), rot.SignKeys[i]...), rot.ECDHKeys[i]...)
+		if string(prev) == string(sign)+string(ecdhKey) {
+			return fmt.Errorf("%w: %x already confirmed round %d", ErrRotation, from, rot.Round)
 		}
+		m.equivocated(ctx, rot, i, prev, append(append([]byte(nil), sign...), ecdhKey...))
+		return nil
 	}
 	rot.SignKeys[i], rot.ECDHKeys[i] = append(Hex(nil), sign...), append(Hex(nil), ecdhKey...)
-	return all(rot.SignKeys, nonEmpty), nil
+	m.tally(ctx, rot)
+	return nil
+}
+
+// winner returns a member whose confirmed keys Threshold members
+// confirmed (-1 if none yet), how many confirmed them and how many members
+// confirmed at all.
+func (r *Rotation) winner() (w, votes, confirmed int) {
+	keyOf := func(i int) string { return string(r.SignKeys[i]) + string(r.ECDHKeys[i]) }
+	counts := map[string]int{}
+	for i := range r.Members {
+		if len(r.SignKeys[i]) != 0 {
+			confirmed++
+			counts[keyOf(i)]++
+		}
+	}
+	for i := range r.Members {
+		if len(r.SignKeys[i]) != 0 && counts[keyOf(i)] >= Threshold(len(r.Members)) {
+			return i, counts[keyOf(i)], confirmed
+		}
+	}
+	return -1, 0, confirmed
+}
+
+// tally decides a round in the confirm phase once its confirmations allow.
+// Every member confirmed the same keys: the chain switches to them. Keys
+// confirmed by Threshold members while some member confirmed others: those
+// are the rogue minority, excluded and reported, and since they saw every
+// contribution the round's key is not used: the round restarts among the
+// rest, who confirm a fresh key. Every member confirmed and no keys reached
+// the threshold: the round restarts with the same members. Otherwise the
+// round waits for more confirmations.
+func (m *Module) tally(ctx *module.Context, rot Rotation) {
+	w, votes, confirmed := rot.winner()
+	switch {
+	case w >= 0 && votes == len(rot.Members):
+		m.finishRotation(ctx, rot)
+	case w >= 0 && votes < confirmed:
+		rogues := m.reportRogues(ctx, rot)
+		m.abortRound(ctx, rot, rogues, fmt.Errorf("%w: %d member(s) confirmed a key other than the one %d of %d members confirmed", ErrRogueConfirmation, len(rogues), votes, len(rot.Members)))
+	case w < 0 && confirmed == len(rot.Members):
+		m.abortRound(ctx, rot, nil, fmt.Errorf("%w: %d members confirmed no key %d of them agree on", ErrNoThreshold, confirmed, Threshold(len(rot.Members))))
+	default:
+		m.Keeper.setRotation(ctx.KV, rot)
+	}
+}
+
+// reportRogues keeps evidence against every member that confirmed keys
+// other than the ones Threshold members confirmed, and returns them.
+func (m *Module) reportRogues(ctx *module.Context, rot Rotation) [][32]byte {
+	w, _, _ := rot.winner()
+	if w < 0 {
+		return nil
+	}
+	good := append(append([]byte(nil), rot.SignKeys[w]...), rot.ECDHKeys[w]...)
+	var rogues [][32]byte
+	for i, id := range rot.Members {
+		got := append(append([]byte(nil), rot.SignKeys[i]...), rot.ECDHKeys[i]...)
+		if len(rot.SignKeys[i]) == 0 || string(got) == string(good) {
+			continue
+		}
+		rogues = append(rogues, [32]byte(id))
+		m.keepEvidence(ctx, Evidence{Round: rot.Round, Member: id, Check: ErrRogueConfirmation.Error(), First: good, Second: got})
+	}
+	return rogues
 }
 
 // finishRotation switches the chain to the new generation. Members hold it;

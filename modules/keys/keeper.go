@@ -94,7 +94,7 @@ func (Keeper) History(kv state.KV) []Generation {
 
 // setGeneration records generation g and makes it the current one.
 func (Keeper) setGeneration(kv state.KV, g Generation) {
-	kv.Set(generationKey(g.Number), state.EncodeJSON(g))
+	kv.Set(GenerationKey(g.Number), state.EncodeJSON(g))
 	kv.Set(keyCurrentGen, state.EncodeJSON(g))
 }
 
@@ -256,4 +256,19 @@ func (Keeper) CommittedAheadFor(kv state.KV, id [32]byte, round uint64) ([]byte,
 // setPrecommit stores a gatekeeper's commitment made ahead for round.
 func (Keeper) setPrecommit(kv state.KV, id [32]byte, round uint64, commitment []byte) {
 	kv.Set(PrecommitKey(id), append(binary.BigEndian.AppendUint64(nil, round), commitment...))
+}
+
+// setEvidence keeps the evidence of a member's misbehaviour.
+func (Keeper) setEvidence(kv state.KV, e Evidence) {
+	kv.Set(EvidenceKey(e.Round, [32]byte(e.Member)), state.EncodeJSON(e))
+}
+
+// Evidence returns the evidence kept against a member in a round.
+func (Keeper) Evidence(kv state.KV, round uint64, id [32]byte) (Evidence, bool) {
+	return module.GetJSON[Evidence](kv, EvidenceKey(round, id), "keys evidence")
+}
+
+// AllEvidence lists every evidence record, by round then member.
+func (Keeper) AllEvidence(kv state.KV) []Evidence {
+	return module.ListJSON[Evidence](kv, prefixEvidence, "keys evidence")
 }

@@ -43,8 +43,9 @@ var (
 // proofs.
 func CurrentGenerationKey() []byte { return append([]byte(nil), keyCurrentGen...) }
 
-// generationKey is the state key of generation n's record (JSON).
-func generationKey(n uint64) []byte {
+// GenerationKey is the state key of generation n's record (JSON), for
+// proofs: a gatekeeper checks a share's history against it.
+func GenerationKey(n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte(nil), prefixGen...), n)
 }
 
@@ -100,7 +101,17 @@ var (
 	// prefixPrecommit + the 32-byte gatekeeper id holds its commitment
 	// made ahead: the round (8 bytes BE) then the commitment (32).
 	prefixPrecommit = []byte("keys/precommit/")
+	// prefixEvidence + round (8 bytes BE) + the 32-byte member id holds
+	// the Evidence (JSON) of that member's misbehaviour in that round.
+	prefixEvidence = []byte("keys/evidence/")
 )
+
+// EvidenceKey is the state key of a member's Evidence in a round, for
+// proofs.
+func EvidenceKey(round uint64, id [32]byte) []byte {
+	k := binary.BigEndian.AppendUint64(append([]byte(nil), prefixEvidence...), round)
+	return append(k, id[:]...)
+}
 
 // RotationKey holds the active rotation (JSON), for proofs.
 func RotationKey() []byte { return append([]byte(nil), keyRotation...) }

@@ -44,6 +44,34 @@ func masterPayload(gen uint64, sign ed25519.PublicKey) []byte {
 	return w.Bytes()
 }
 
+// proof is a history proof for generation upTo by worker: a signature by
+// cur, then one by each of older (generations 0..upTo-1).
+func proof(w *wire.Writer, worker [32]byte, upTo uint64, cur ed25519.PrivateKey, older ...ed25519.PrivateKey) {
+	msg := keys.ConfirmSignBytes(apptest.ChainID, worker, upTo)
+	w.Raw(ed25519.Sign(cur, msg))
+	w.Uvarint(uint64(len(older)))
+	for _, k := range older {
+		w.Raw(ed25519.Sign(k, msg))
+	}
+}
+
+// confirmPayload is a keys/confirm of generation gen by worker.
+func confirmPayload(worker [32]byte, gen uint64, cur ed25519.PrivateKey, older ...ed25519.PrivateKey) []byte {
+	w := wire.NewWriter(160)
+	w.Uvarint(gen)
+	proof(w, worker, gen, cur, older...)
+	return w.Bytes()
+}
+
+// holdAll has every worker but the first (the creator) confirm generation
+// 0, whose key is master, so that they all hold it and can be elected.
+func holdAll(t *testing.T, c *apptest.Chain, master ed25519.PrivateKey, workers ...ed25519.PrivateKey) {
+	t.Helper()
+	for _, k := range workers[1:] {
+		apptest.ExpectCode(t, c.PostMQ(op, k, keys.TopicConfirm, confirmPayload(id(k), 0, master)), "", 0)
+	}
+}
+
 func state(t *testing.T, c *apptest.Chain) keys.State {
 	var s keys.State
 	if res := c.Query("/keys/state", &s); res.Code != 0 {
@@ -90,12 +118,7 @@ func TestGatekeepersAndMasterKey(t *testing.T) {
 	}
 
 	// Confirmation must be signed by the master key.
-	conf := func(signer ed25519.PrivateKey) []byte {
-		w := wire.NewWriter(80)
-		w.Uvarint(0)
-		w.Raw(ed25519.Sign(signer, keys.ConfirmSignBytes(apptest.ChainID, id(f.ids[1]), 0)))
-		return w.Bytes()
-	}
+	conf := func(signer ed25519.PrivateKey) []byte { return confirmPayload(id(f.ids[1]), 0, signer) }
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicConfirm, conf(f.ids[1])), keys.Codespace, keys.ErrBadShare.Code)
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.ids[1], keys.TopicConfirm, conf(masterKey)), "", 0)
 	if s := state(t, f.c); !s.Gatekeepers[1].Holds {
@@ -110,10 +133,11 @@ func TestCommitAheadOpensInReveal(t *testing.T) {
 			t.Fatal(res.Log)
 		}
 	}
-	masterPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	masterPub, masterKey, _ := ed25519.GenerateKey(rand.Reader)
 	if res := f.c.PostMQ(op, f.ids[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)); res.Code != 0 {
 		t.Fatal(res.Log)
 	}
+	holdAll(t, f.c, masterKey, f.ids...)
 	pre := func(round uint64) []byte {
 		w := wire.NewWriter(48)
 		w.Uvarint(round)
@@ -177,8 +201,9 @@ func TestMalformedRevealFromOutsider(t *testing.T) {
 			t.Fatal(res.Log)
 		}
 	}
-	masterPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	masterPub, masterKey, _ := ed25519.GenerateKey(rand.Reader)
 	apptest.ExpectCode(t, f.c.PostMQ(op, member[0], keys.TopicMasterPubKey, masterPayload(0, masterPub)), "", 0)
+	holdAll(t, f.c, masterKey, member...)
 	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgRotate{}), "", 0)
 	commit := wire.NewWriter(48)
 	commit.Uvarint(0)
@@ -190,7 +215,7 @@ func TestMalformedRevealFromOutsider(t *testing.T) {
 	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgAddGatekeeper{Worker: id(outsider)}), "", 0)
 	for _, payload := range [][]byte{nil, {0x80}} {
 		res := f.c.PostMQ(op, outsider, keys.TopicRotationReveal, payload)
-		apptest.ExpectCode(t, res, keys.Codespace, keys.ErrRotation.Code)
+		apptest.ExpectCode(t, res, keys.Codespace, keys.ErrUnelected.Code)
 		if !strings.Contains(res.Log, "is not in round 0") {
 			t.Errorf("payload %x: log %q does not name the membership check", payload, res.Log)
 		}

@@ -126,9 +126,10 @@ const (
 	// gatekeeper): recipient worker id (32), then an envelope holding the
 	// master key history, encrypted to the recipient's ECDH key.
 	TopicShare = "keys/share"
-	// TopicConfirm (new gatekeeper to chain): generation uvarint and a
-	// signature by the master key over ConfirmSignBytes, proving it holds
-	// the key.
+	// TopicConfirm (new gatekeeper to chain): generation uvarint, then a
+	// history proof: for every generation 0..generation, in order, a
+	// signature by that generation's master key over ConfirmSignBytes for
+	// generation, proving it holds the whole history, not just the key.
 	TopicConfirm = "keys/confirm"
 	// TopicAssigned (chain to worker): the worker became a gatekeeper.
 	TopicAssigned = "keys/assigned"
@@ -146,10 +147,19 @@ const (
 	// next round, sent while no rotation runs.
 	TopicRotationPrecommit = "keys/rotation_precommit"
 	// TopicRotationConfirm: round uvarint, generation uvarint, the new
-	// master's ed25519 (32) and X25519 (32) public keys, and a signature by
-	// the new master key over ConfirmSignBytes.
+	// master's ed25519 (32) and X25519 (32) public keys, then a history
+	// proof as TopicConfirm's: signatures over ConfirmSignBytes by every
+	// generation's key, the new one last.
 	TopicRotationConfirm = "keys/rotation_confirm"
+	// TopicRotationComplaint: round uvarint, the inbox sequence (uvarint)
+	// of a reveal this member received, and that envelope's key (32,
+	// envelope.DiscloseKey): it lets the chain open that one reveal and see
+	// that it does not hold the contribution its sender committed to.
+	TopicRotationComplaint = "keys/rotation_complaint"
 )
+
+// PurposeRotationReveal is the envelope purpose of a rotation contribution.
+const PurposeRotationReveal = "phala/rotation-reveal"
 
 // ConfirmDomain prefixes what a gatekeeper signs with the master key to
 // confirm it holds it.

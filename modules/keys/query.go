@@ -32,6 +32,8 @@ type State struct {
 	// CommittedAhead are the gatekeepers that committed to their
 	// contribution for the next round already.
 	CommittedAhead []Hex `json:"committed_ahead"`
+	// Evidence is every misbehaviour of a rotation member the chain kept.
+	Evidence []Evidence `json:"evidence"`
 	// BondAccount holds every bonded and unbonding PHA.
 	BondAccount address.Address `json:"bond_account"`
 }
@@ -47,7 +49,7 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 // generations and the rotation.
 func (m *Module) state(kv state.KV) State {
 	s := State{Authority: m.Keeper.Authority(kv), Governor: m.governor, History: m.Keeper.History(kv), Gatekeepers: []Gatekeeper{}, Rotation: "idle",
-		ResumeHeight: m.Keeper.ResumeHeight(kv), Params: m.Keeper.Params(kv), BondAccount: BondAccount}
+		ResumeHeight: m.Keeper.ResumeHeight(kv), Params: m.Keeper.Params(kv), BondAccount: BondAccount, Evidence: m.Keeper.AllEvidence(kv)}
 	if r, ok := m.Keeper.Rotation(kv); ok {
 		s.Rotation, s.Running = r.Phase, &r
 	}

@@ -37,6 +37,13 @@ var (
 	ErrNotOperator       = abcierr.Register(Codespace, 14, "sender is not the gatekeeper's operator")
 	ErrUnbondTooMuch     = abcierr.Register(Codespace, 15, "unbond exceeds the bonded amount")
 	ErrZeroAmount        = abcierr.Register(Codespace, 16, "bond amount must be positive")
+	// Rotation checks against a malicious or broken member.
+	ErrUnelected         = abcierr.Register(Codespace, 17, "unelected gatekeeper")
+	ErrIncompleteHistory = abcierr.Register(Codespace, 18, "incomplete master-key history")
+	ErrEquivocation      = abcierr.Register(Codespace, 19, "equivocation")
+	ErrRogueConfirmation = abcierr.Register(Codespace, 20, "rogue confirmation")
+	ErrMembership        = abcierr.Register(Codespace, 21, "gatekeeper set changed during the rotation")
+	ErrNoThreshold       = abcierr.Register(Codespace, 22, "no key reached the confirmation threshold")
 )
 
 // BondAccount is the module account that holds bonded and unbonding PHA:
@@ -51,8 +58,10 @@ type Hex = registry.HexBytes
 type Gatekeeper struct {
 	Worker Hex   `json:"worker"`
 	Added  int64 `json:"added_height"`
-	// Holds is true once the gatekeeper confirmed it holds the current
-	// master key (the first one by creating it, others by receiving it).
+	// Holds is true once the gatekeeper proved it holds the current
+	// master key and every earlier generation (the first one by creating
+	// generation 0, others by signing with every generation's key when
+	// they confirm a share or a rotation). Only holders are elected.
 	Holds bool `json:"holds_master_key"`
 	// Bonded is the PHA its operator has bonded to it: its election
 	// weight. Unbonding is bond on its way back to the operator, which no
@@ -158,6 +167,29 @@ type Rotation struct {
 	Revealed    []bool `json:"revealed"`
 	SignKeys    []Hex  `json:"confirmed_sign_keys"`
 	ECDHKeys    []Hex  `json:"confirmed_ecdh_keys"`
+	// Excluded are the gatekeepers earlier rounds of this rotation left
+	// out (stalled, rogue, equivocating or removed); a restarted round
+	// does not elect them again.
+	Excluded []Hex `json:"excluded,omitempty"`
+}
+
+// Threshold is how many of n elected members must confirm the same new
+// master public key for it to be the round's key: a strict majority
+// (docs/keys.md says why). The members that confirmed another key are the
+// minority that is excluded and reported.
+func Threshold(n int) int { return n/2 + 1 }
+
+// Evidence is what the chain keeps of a member's misbehaviour in a round:
+// the check it failed (ErrEquivocation or ErrRogueConfirmation) and the two
+// values: for an equivocation what it sent first and then, for a rogue
+// confirmation the key the threshold confirmed and the one it confirmed.
+type Evidence struct {
+	Round  uint64 `json:"round"`
+	Member Hex    `json:"member"`
+	Check  string `json:"check"`
+	First  Hex    `json:"first"`
+	Second Hex    `json:"second"`
+	Height int64  `json:"height"`
 }
 
 func (r *Rotation) member(id [32]byte) int {

@@ -143,6 +143,17 @@ func (c *Core) OpenSealed(purpose string, raw []byte) ([]byte, error) {
 	return envelope.Open(c.ecdh, purpose, env)
 }
 
+// DiscloseKey returns the key of one envelope sent to this enclave, so the
+// chain can open that envelope, and only it, to judge a complaint about
+// what it held.
+func (c *Core) DiscloseKey(raw []byte) ([]byte, error) {
+	env, err := envelope.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	return envelope.DiscloseKey(c.ecdh, env)
+}
+
 // Prove signs, with the worker identity, an answer to the request of hash.
 func (c *Core) Prove(hash [32]byte, status int, body []byte) agentio.Proof {
 	h := http.Header{}

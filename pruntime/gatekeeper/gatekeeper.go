@@ -39,6 +39,8 @@ type Core interface {
 	// what was encrypted to this one.
 	SealTo(ctx context.Context, src chainsync.Source, id [32]byte, purpose string, plaintext []byte) ([]byte, error)
 	OpenSealed(purpose string, raw []byte) ([]byte, error)
+	// DiscloseKey returns the key of one envelope sent to this enclave.
+	DiscloseKey(raw []byte) ([]byte, error)
 }
 
 // Topics lists the message kinds a gatekeeper posts.
@@ -46,6 +48,7 @@ func Topics() []string {
 	return []string{
 		keys.TopicMasterPubKey, keys.TopicShare, keys.TopicConfirm,
 		keys.TopicRotationPrecommit, keys.TopicRotationCommit, keys.TopicRotationReveal, keys.TopicRotationConfirm,
+		keys.TopicRotationComplaint,
 		clusters.TopicPubKey, clusters.TopicDispatch,
 	}
 }

@@ -182,8 +182,10 @@ func (g *Gatekeeper) shareWithOthers(ctx context.Context, src chainsync.Source, 
 }
 
 // acceptShare looks in the inbox for a share that opens with this
-// enclave's ECDH key and matches the chain's current master public key,
-// seals it and confirms by signing with the master key.
+// enclave's ECDH key and holds the complete history, every generation
+// matching the chain's public keys; it merges the share into the sealed
+// history (never dropping a generation) and confirms by signing with every
+// generation's key.
 func (g *Gatekeeper) acceptShare(ctx context.Context, src chainsync.Source, cur *keys.Generation) error {
 	if g.hasPending(keys.TopicConfirm) {
 		return nil
@@ -200,26 +202,88 @@ func (g *Gatekeeper) acceptShare(ctx context.Context, src chainsync.Source, cur 
 		if err != nil {
 			continue // not for this key, or tampered: never trusted
 		}
-		var hist masterHistory
-		if json.Unmarshal(plain, &hist) != nil {
+		var share masterHistory
+		if json.Unmarshal(plain, &share) != nil {
 			continue
 		}
-		gen := hist.find(cur.Number)
+		if err := g.checkShare(ctx, src, share, cur.Number); err != nil {
+			continue // incomplete or not the chain's keys: worthless
+		}
+		return g.keepShare(ctx, src, share, cur.Number)
+	}
+	return nil
+}
+
+// checkShare checks that a share holds every generation up to current and
+// that each derives the public keys the chain recorded for it.
+func (g *Gatekeeper) checkShare(ctx context.Context, src chainsync.Source, share masterHistory, current uint64) error {
+	for n := uint64(0); n <= current; n++ {
+		gen := share.find(n)
 		if gen == nil {
-			continue
+			return fmt.Errorf("enclave: share refused: %w: it lacks generation %d", keys.ErrIncompleteHistory, n)
 		}
-		pairs, err := g.masterPairs(gen.Secret)
-		if err != nil || !bytes.Equal(pairs.Public().Sign, cur.SignKey) {
-			continue // a share that does not match the chain's key is worthless
-		}
-		if err := g.saveMasters(hist); err != nil {
+		raw, _, err := g.core.State(ctx, src, keys.GenerationKey(n))
+		if err != nil {
 			return err
 		}
-		w := wire.NewWriter(80)
-		w.Uvarint(cur.Number)
-		w.Raw(ed25519.Sign(pairs.Sign, keys.ConfirmSignBytes(g.core.ChainID(), g.me(), cur.Number)))
-		_, err = g.out.Post(ctx, src, keys.TopicConfirm, w.Bytes())
+		var rec keys.Generation
+		if raw == nil || json.Unmarshal(raw, &rec) != nil {
+			return fmt.Errorf("enclave: chain has no record of generation %d", n)
+		}
+		pairs, err := g.masterPairs(gen.Secret)
+		if err != nil || !bytes.Equal(pairs.Public().Sign, rec.SignKey) {
+			return fmt.Errorf("enclave: share refused: generation %d does not derive the chain's key", n)
+		}
+	}
+	return nil
+}
+
+// keepShare merges a checked share into the sealed history, keeping any
+// generation only this enclave has, and confirms with a history proof.
+func (g *Gatekeeper) keepShare(ctx context.Context, src chainsync.Source, share masterHistory, current uint64) error {
+	local, err := g.loadMasters()
+	if err != nil {
 		return err
+	}
+	for _, gen := range local.Generations {
+		if share.find(gen.Number) == nil {
+			share.Generations = append(share.Generations, gen)
+		}
+	}
+	if err := g.saveMasters(share); err != nil {
+		return err
+	}
+	pairs, err := g.masterPairs(share.find(current).Secret)
+	if err != nil {
+		return err
+	}
+	w := wire.NewWriter(80 + 64*int(min(current, 1024)))
+	w.Uvarint(current)
+	if err := g.proveHistory(w, share, current, pairs.Sign); err != nil {
+		return err
+	}
+	_, err = g.out.Post(ctx, src, keys.TopicConfirm, w.Bytes())
+	return err
+}
+
+// proveHistory writes a history proof for generation upTo (see
+// keys.TopicConfirm): a signature by its key cur, then one by each earlier
+// generation's key from the sealed history, all over
+// keys.ConfirmSignBytes for upTo.
+func (g *Gatekeeper) proveHistory(w *wire.Writer, hist masterHistory, upTo uint64, cur ed25519.PrivateKey) error {
+	msg := keys.ConfirmSignBytes(g.core.ChainID(), g.me(), upTo)
+	w.Raw(ed25519.Sign(cur, msg))
+	w.Uvarint(upTo)
+	for n := uint64(0); n < upTo; n++ {
+		gen := hist.find(n)
+		if gen == nil {
+			return fmt.Errorf("enclave: %w: the sealed history lacks generation %d", keys.ErrIncompleteHistory, n)
+		}
+		pairs, err := g.masterPairs(gen.Secret)
+		if err != nil {
+			return err
+		}
+		w.Raw(ed25519.Sign(pairs.Sign, msg))
 	}
 	return nil
 }

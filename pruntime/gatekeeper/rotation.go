@@ -2,11 +2,11 @@ package gatekeeper
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/envelope"
@@ -17,7 +17,7 @@ import (
 )
 
 // PurposeRotationReveal is the envelope purpose of a rotation contribution.
-const PurposeRotationReveal = "phala/rotation-reveal"
+const PurposeRotationReveal = keys.PurposeRotationReveal
 
 // readRotation returns the running rotation, if any, through the light
 // client.
@@ -136,49 +136,77 @@ func (g *Gatekeeper) reveal(ctx context.Context, src chainsync.Source, rot *keys
 	return err
 }
 
+// badReveal is a reveal in this enclave's inbox that does not hold the
+// contribution its sender committed to.
+type badReveal struct {
+	seq uint64
+	raw []byte
+}
+
 // revealed gathers every member's contribution from the inbox, each
 // checked against its commitment on chain; it is nil until all are there.
-func (g *Gatekeeper) revealed(ctx context.Context, src chainsync.Source, rot *keys.Rotation, i int, mine []byte) ([][]byte, error) {
+// A reveal that fails the check is returned as bad.
+func (g *Gatekeeper) revealed(ctx context.Context, src chainsync.Source, rot *keys.Rotation, i int, mine []byte) ([][]byte, *badReveal, error) {
 	contribs := make([][]byte, len(rot.Members))
 	contribs[i] = mine
 	msgs, _, err := g.core.Inbox(ctx, src, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, m := range msgs {
+	var bad *badReveal
+	for seq, m := range msgs {
 		if m.Topic != keys.TopicRotationReveal {
 			continue
 		}
 		r := wire.NewReader(m.Payload)
 		round := r.Uvarint()
-		var from [32]byte
-		copy(from[:], r.Raw(32))
+		from := r.Bytes32()
 		raw := r.VarBytes(envelope.MaxCiphertext + 512)
-		if r.Done() != nil || round != rot.Round {
+		j := slices.IndexFunc(rot.Members, func(mem keys.Hex) bool { return [32]byte(mem) == from })
+		if r.Done() != nil || round != rot.Round || j < 0 || j == i {
 			continue
 		}
 		c, err := g.core.OpenSealed(PurposeRotationReveal, raw)
-		if err != nil {
+		if err != nil || keys.CommitmentOf(g.core.ChainID(), rot.Round, from, c) != [32]byte(rot.Commitments[j]) {
+			bad = &badReveal{seq: uint64(seq), raw: raw}
 			continue
 		}
-		for j, mem := range rot.Members {
-			if [32]byte(mem) == from && keys.CommitmentOf(g.core.ChainID(), rot.Round, from, c) == [32]byte(rot.Commitments[j]) {
-				contribs[j] = c
-			}
-		}
+		contribs[j] = c
 	}
 	for _, c := range contribs {
 		if c == nil {
-			return nil, nil // still waiting for a reveal to reach this inbox
+			return nil, bad, nil // still waiting for a reveal, or one is bad
 		}
 	}
-	return contribs, nil
+	return contribs, nil, nil
+}
+
+// complain proves to the chain that a reveal does not hold its sender's
+// committed contribution, by disclosing that envelope's key.
+func (g *Gatekeeper) complain(ctx context.Context, src chainsync.Source, rot *keys.Rotation, bad *badReveal) error {
+	if g.hasPending(keys.TopicRotationComplaint) {
+		return nil
+	}
+	key, err := g.core.DiscloseKey(bad.raw)
+	if err != nil {
+		key = make([]byte, 32) // not an envelope at all: the chain sees that itself
+	}
+	w := wire.NewWriter(64)
+	w.Uvarint(rot.Round)
+	w.Uvarint(bad.seq)
+	w.Raw(key)
+	_, err = g.out.Post(ctx, src, keys.TopicRotationComplaint, w.Bytes())
+	return err
 }
 
 // confirmRotation derives the new master key from every member's
-// contribution, seals it into the history and confirms it.
+// contribution, seals it into the history and confirms it; a bad reveal
+// gets a complaint instead.
 func (g *Gatekeeper) confirmRotation(ctx context.Context, src chainsync.Source, rot *keys.Rotation, i int, mine []byte) error {
-	contribs, err := g.revealed(ctx, src, rot, i, mine)
+	contribs, bad, err := g.revealed(ctx, src, rot, i, mine)
+	if bad != nil && err == nil {
+		return g.complain(ctx, src, rot, bad)
+	}
 	if err != nil || contribs == nil {
 		return err
 	}
@@ -200,12 +228,14 @@ func (g *Gatekeeper) confirmRotation(ctx context.Context, src chainsync.Source, 
 		return err
 	}
 	pub := pairs.Public()
-	w := wire.NewWriter(160)
+	w := wire.NewWriter(160 + 64*int(min(rot.Generation, 1024)))
 	w.Uvarint(rot.Round)
 	w.Uvarint(rot.Generation)
 	w.Raw(pub.Sign)
 	w.Raw(pub.ECDH)
-	w.Raw(ed25519.Sign(pairs.Sign, keys.ConfirmSignBytes(g.core.ChainID(), g.me(), rot.Generation)))
+	if err := g.proveHistory(w, hist, rot.Generation, pairs.Sign); err != nil {
+		return err
+	}
 	_, err = g.out.Post(ctx, src, keys.TopicRotationConfirm, w.Bytes())
 	return err
 }
