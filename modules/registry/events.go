@@ -6,6 +6,7 @@ import "github.com/phalanetwork/phala/chain/module"
 const (
 	EventRegistered = "worker_registered"
 	EventEndpoint   = "worker_endpoint"
+	EventRetired    = "worker_retired"
 
 	AttrWorker   = "worker"
 	AttrOperator = "operator"

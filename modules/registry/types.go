@@ -85,7 +85,20 @@ type Worker struct {
 	// EndpointHeight is the signing height of the last endpoint update;
 	// an update must carry a higher one, so old updates cannot be replayed.
 	EndpointHeight int64 `json:"endpoint_height"`
+	// Retired is set once the worker's measurement left the allow-list:
+	// it gets no more keys, is in no cluster and is never elected.
+	Retired *Retirement `json:"retired,omitempty"`
 }
+
+// Retirement records when and why a worker was retired.
+type Retirement struct {
+	Height int64  `json:"height"`
+	Reason string `json:"reason"`
+}
+
+// Active reports whether the worker is registered and not retired: only
+// active workers receive keys.
+func (w Worker) Active() bool { return w.Retired == nil }
 
 // HexBytes marshals as hex in JSON.
 type HexBytes []byte
