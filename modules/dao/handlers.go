@@ -219,7 +219,7 @@ func (m *Module) apply(ctx *module.Context, a Action) error {
 	case KindAllowMeasurement:
 		return m.registry.Keeper.AllowMeasurement(ctx.KV, *a.Measurement)
 	case KindRemoveMeasurement:
-		return m.registry.Keeper.RemoveMeasurement(ctx.KV, a.Measurement.TEE, a.Measurement.Value)
+		return m.registry.RemoveMeasurement(ctx, a.Measurement.TEE, a.Measurement.Value)
 	case KindAddGatekeeper:
 		return m.keys.DeliverMsg(ctx, Account, &keys.MsgAddGatekeeper{Worker: [32]byte(a.Worker)})
 	case KindRemoveGatekeeper:
@@ -267,7 +267,13 @@ func (m *Module) setParam(kv state.KV, mod, param string, value json.RawMessage)
 			return badAction(m.keys.Keeper.SetParams(kv, p))
 		})
 	case registry.Name:
+		// Loaded twice: decoding into the params reuses their slices'
+		// arrays, so the copy to compare with must not share them.
+		old := m.registry.Keeper.Params(kv)
 		return overlayParams(m.registry.Keeper.Params(kv), param, value, func(p registry.Params) error {
+			if err := p.CheckGoverned(old); err != nil {
+				return badAction(err)
+			}
 			return validThen(p.Validate(), func() { m.registry.Keeper.SetParams(kv, p) })
 		})
 	case stakepool.Name:

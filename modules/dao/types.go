@@ -251,6 +251,11 @@ func (a *Action) validateBasic() error {
 		if !known || a.Param == "" || len(a.Value) == 0 {
 			return fmt.Errorf("%w: set_param needs module (one of %v), param and value", ErrBadAction, settable)
 		}
+		if a.Module == registry.Name {
+			if err := registry.GovernedParam(a.Param); err != nil {
+				return fmt.Errorf("%w: %v", ErrBadAction, err)
+			}
+		}
 	case KindTreasurySpend:
 		if a.To.IsZero() || a.Amount.IsZero() {
 			return fmt.Errorf("%w: treasury_spend needs to and a positive amount", ErrBadAction)

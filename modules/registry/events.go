@@ -13,6 +13,7 @@ const (
 	AttrTEE      = "tee"
 	AttrNew      = "new"
 	AttrEndpoint = "endpoint"
+	AttrReason   = "reason"
 )
 
 func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
@@ -30,4 +31,10 @@ func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
 // emitEndpoint records a worker's new endpoint.
 func emitEndpoint(ctx *module.Context, w Worker) {
 	ctx.Emit(EventEndpoint, module.Indexed(AttrWorker, w.ID.String()), module.Attr(AttrEndpoint, w.Endpoint))
+}
+
+// emitRetired records that a worker was retired, and why.
+func emitRetired(ctx *module.Context, w Worker) {
+	ctx.Emit(EventRetired, module.Indexed(AttrWorker, w.ID.String()), module.Indexed(AttrOperator, w.Operator.String()),
+		module.Attr(AttrReason, w.Retired.Reason))
 }

@@ -62,9 +62,9 @@ func (k Keeper) AllowMeasurement(kv state.KV, m Measurement) error {
 	return nil
 }
 
-// RemoveMeasurement takes a measurement off the allow-list; registered
-// workers stay registered, new registrations with it are refused. Only
-// the DAO calls it.
+// RemoveMeasurement takes a measurement off the allow-list, so new
+// registrations with it are refused; Module.RemoveMeasurement also
+// retires the workers that run it, and is what the DAO calls.
 func (k Keeper) RemoveMeasurement(kv state.KV, kind tee.Kind, value []byte) error {
 	p := k.Params(kv)
 	for i, m := range p.Measurements {

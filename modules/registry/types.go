@@ -8,6 +8,8 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -37,6 +39,11 @@ var (
 	// ErrMeasurementList: a DAO change to the allow-list that does not
 	// apply (already allowed, not allowed, invalid).
 	ErrMeasurementList = abcierr.Register(Codespace, 14, "measurement allow-list change refused")
+	// ErrGenesisFixed: a governance change to a param that only genesis
+	// sets (which TEEs are trusted at all).
+	ErrGenesisFixed = abcierr.Register(Codespace, 15, "param is fixed at genesis")
+	// ErrRetired: the worker's measurement was removed from the allow-list.
+	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: its measurement was removed from the allow-list")
 )
 
 // WorkerID is a worker's identity public key (ed25519).
@@ -126,8 +133,10 @@ func (h HexBytes) Array32() ([32]byte, error) {
 	return [32]byte(h), nil
 }
 
-// Params govern which TEEs the chain trusts. Genesis sets them; the DAO
-// will govern them.
+// Params govern which TEEs the chain trusts. Genesis alone sets
+// AllowSimTEE and SimAttestationKeys (see CheckGoverned); the DAO changes
+// the allow-list only through allow_measurement and remove_measurement,
+// which retires the workers of a removed build, and sets the rest.
 type Params struct {
 	// AllowSimTEE admits workers with simulated attestation. Never on a
 	// chain that carries value: sim gives no confidentiality.
@@ -168,6 +177,36 @@ func (p *Params) Validate() error {
 		if len(m.Value) == 0 {
 			return fmt.Errorf("%w: measurements[%d] is empty", ErrBadGenesis, i)
 		}
+	}
+	return nil
+}
+
+// CheckGoverned refuses a governance change from old to p that touches
+// what genesis alone decides: whether sim TEEs are trusted and with which
+// keys (a vote must never be able to let a forged quote in), and the
+// allow-list outside allow_measurement and remove_measurement (which
+// retire the workers of a removed build).
+func (p *Params) CheckGoverned(old Params) error {
+	if p.AllowSimTEE != old.AllowSimTEE {
+		return fmt.Errorf("%w: allow_sim_tee (genesis says %v)", ErrGenesisFixed, old.AllowSimTEE)
+	}
+	if !slices.EqualFunc(p.SimAttestationKeys, old.SimAttestationKeys, func(a, b HexBytes) bool { return bytes.Equal(a, b) }) {
+		return fmt.Errorf("%w: sim_attestation_keys", ErrGenesisFixed)
+	}
+	if !slices.EqualFunc(p.Measurements, old.Measurements, func(a, b Measurement) bool {
+		return a.TEE == b.TEE && bytes.Equal(a.Value, b.Value) && a.Note == b.Note
+	}) {
+		return fmt.Errorf("%w: measurements change only through allow_measurement and remove_measurement proposals", ErrGenesisFixed)
+	}
+	return nil
+}
+
+// GovernedParam refuses, by name, a param that governance may not set;
+// CheckGoverned is the check that counts, this one names it early.
+func GovernedParam(name string) error {
+	switch strings.ToLower(name) {
+	case "allow_sim_tee", "sim_attestation_keys", "measurements":
+		return fmt.Errorf("%w: %s", ErrGenesisFixed, name)
 	}
 	return nil
 }
