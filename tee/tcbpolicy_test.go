@@ -51,7 +51,9 @@ func TestCheckTDXCollateral(t *testing.T) {
 		"status edited": func(c *tee.TDXCollateral) {
 			c.TCBInfo = strings.Replace(c.TCBInfo, `"OutOfDate"`, `"UpToDate"`, 1)
 		},
-		"qe edited":      func(c *tee.TDXCollateral) { c.QEIdentity = strings.Replace(c.QEIdentity, `"isvsvn":4`, `"isvsvn":0`, 1) },
+		"qe edited": func(c *tee.TDXCollateral) {
+			c.QEIdentity = strings.Replace(c.QEIdentity, `"isvsvn":4`, `"isvsvn":0`, 1)
+		},
 		"no chain":       func(c *tee.TDXCollateral) { c.TCBInfoIssuerChain = "" },
 		"swapped bodies": func(c *tee.TDXCollateral) { c.TCBInfo, c.QEIdentity = c.QEIdentity, c.TCBInfo },
 	} {
