@@ -85,7 +85,7 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	if !bytes.Equal(module.BlockHash(ctx.KV, info.AttestedHeight), info.AttestedBlockHash) {
 		return fmt.Errorf("%w: block hash for height %d does not match the chain's", ErrStaleAttestation, info.AttestedHeight)
 	}
-	v, err := tee.Verify(msg.Attestation, tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys()})
+	v, err := tee.Verify(msg.Attestation, m.Keeper.verifyOptions(ctx, p))
 	if errors.Is(err, tee.ErrSimNotAllowed) {
 		return fmt.Errorf("%w: %v", ErrSimNotAllowed, err)
 	}

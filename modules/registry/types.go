@@ -44,6 +44,8 @@ var (
 	ErrGenesisFixed = abcierr.Register(Codespace, 15, "param is fixed at genesis")
 	// ErrRetired: the worker's measurement was removed from the allow-list.
 	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: its measurement was removed from the allow-list")
+	// ErrBadCollateral: TCB collateral that is not Intel's or not current.
+	ErrBadCollateral = abcierr.Register(Codespace, 17, "TDX TCB collateral refused")
 )
 
 // WorkerID is a worker's identity public key (ed25519).
@@ -149,6 +151,9 @@ type Params struct {
 	// MaxAttestationAge is how many blocks old the block named in a
 	// WorkerInfo may be when the registration is executed.
 	MaxAttestationAge int64 `json:"max_attestation_age"`
+	// SEVSNPMinTCB is the least SEV-SNP TCB (per component) a worker's
+	// report may carry; the DAO raises it as AMD ships fixes.
+	SEVSNPMinTCB tee.SEVSNPTCB `json:"sevsnp_min_tcb"`
 }
 
 // Measurement is one allow-listed build.

@@ -1,0 +1,119 @@
+package dao_test
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	tdxtesting "github.com/google/go-tdx-guest/testing"
+	"github.com/google/go-tdx-guest/testing/testdata"
+
+	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/modules/dao"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// TestSimByVoteRefused: no proposal can trust simulated TEEs or a new sim
+// attestation key, or rewrite the allow-list around remove_measurement;
+// each is refused when proposed, naming the genesis-fixed check, however
+// the param's name is spelt (JSON field names match case-insensitively).
+func TestSimByVoteRefused(t *testing.T) {
+	g := apptest.SimRegistry()
+	g.Params.AllowSimTEE = false
+	c := newChain(t, g, keys.Genesis{})
+	mustOK(t, c.Deliver(alice, &dao.MsgLock{Amount: pha.Whole(1_000)}))
+	key := make(ed25519.PublicKey, ed25519.PublicKeySize)
+	keysJSON, _ := json.Marshal([]registry.HexBytes{registry.HexBytes(key)})
+	for _, a := range []struct{ param, value string }{
+		{"allow_sim_tee", `true`},
+		{"Allow_Sim_TEE", `true`},
+		{"sim_attestation_keys", string(keysJSON)},
+		{"SIM_ATTESTATION_KEYS", string(keysJSON)},
+		{"measurements", `[]`},
+		{"Measurements", `[{"tee":"sim","value":"ff"}]`},
+	} {
+		// bob: a refused transaction does not use up its nonce, which
+		// apptest's counter does not know.
+		res := c.Deliver(bob, &dao.MsgPropose{Title: "sim", Deposit: pha.Whole(10),
+			Action: dao.Action{Kind: dao.KindSetParam, Module: registry.Name, Param: a.param, Value: json.RawMessage(a.value)}})
+		apptest.ExpectCode(t, res, dao.Codespace, 6)
+		if !strings.Contains(res.Log, "fixed at genesis") {
+			t.Fatalf("%s refused with %q", a.param, res.Log)
+		}
+	}
+	var ps []dao.Proposal
+	c.Query("/dao/proposals", &ps)
+	if len(ps) != 0 {
+		t.Fatalf("%d proposals recorded", len(ps))
+	}
+	// A governed param still moves.
+	p := run(t, c, dao.Action{Kind: dao.KindSetParam, Module: registry.Name, Param: "sevsnp_min_tcb", Value: json.RawMessage(`{"bl_spl":3,"tee_spl":0,"snp_spl":8,"ucode_spl":115}`)}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("sevsnp_min_tcb: %+v", p)
+	}
+}
+
+// TestRemoveMeasurementRetires: the enacting block retires the worker that
+// runs the removed build, with an event naming the reason, and the worker
+// cannot register again.
+func TestRemoveMeasurementRetires(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	id := c.RegisterSimWorker(t, carol)
+	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("remove: %+v", p)
+	}
+	var w registry.Worker
+	c.Query("/registry/worker/"+registry.WorkerID(id.Public().(ed25519.PublicKey)).String(), &w)
+	if w.Retired == nil || w.Retired.Height != p.EnactHeight || !strings.Contains(w.Retired.Reason, "measurement removed") {
+		t.Fatalf("worker %+v", w)
+	}
+}
+
+// sampleCollateral is Intel's signed collateral recorded by go-tdx-guest,
+// current from 2023-06-18 to 2023-07-08.
+func sampleCollateral(t *testing.T) *tee.TDXCollateral {
+	unescape := func(s string) string {
+		u, err := url.QueryUnescape(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	return &tee.TDXCollateral{
+		TCBInfo: string(testdata.TcbInfoBody), TCBInfoIssuerChain: unescape(tdxtesting.TcbInfoHeader["Tcb-Info-Issuer-Chain"][0]),
+		QEIdentity: string(testdata.QeIdentityBody), QEIdentityIssuerChain: unescape(tdxtesting.QeIdentityHeader["Sgx-Enclave-Identity-Issuer-Chain"][0]),
+	}
+}
+
+// TestSetTDXCollateral: collateral that is not Intel's (a TCB level's
+// status edited) or no longer current is refused when proposed; Intel's
+// current collateral is enacted.
+func TestSetTDXCollateral(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	propose := func(col *tee.TDXCollateral) (string, uint32) {
+		res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: col}})
+		return res.Log, res.Code
+	}
+	forged := sampleCollateral(t)
+	forged.TCBInfo = strings.Replace(forged.TCBInfo, `"OutOfDate"`, `"UpToDate"`, 1)
+	c.Time = time.Date(2023, time.July, 1, 0, 0, 0, 0, time.UTC)
+	if log, code := propose(forged); code != 6 || !strings.Contains(log, "not signed by Intel") {
+		t.Fatalf("forged collateral: %d %q", code, log)
+	}
+	c.Time = time.Date(2026, time.November, 23, 0, 0, 0, 0, time.UTC)
+	if log, code := propose(sampleCollateral(t)); code != 6 || !strings.Contains(log, "expired") {
+		t.Fatalf("expired collateral: %d %q", code, log)
+	}
+	c.Time = time.Date(2023, time.July, 1, 0, 0, 0, 0, time.UTC)
+	p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: sampleCollateral(t)}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("intel's collateral: %+v", p)
+	}
+}
