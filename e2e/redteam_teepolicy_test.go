@@ -42,22 +42,6 @@ func startPolicyDevnet(t *testing.T) (*devnet.Devnet, *client.Client) {
 	return d, c
 }
 
-// eventually polls cond until it holds or a minute passes.
-func eventually(t *testing.T, what string, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
-}
-
 // passProposal has alice lock PHA (once), propose action, vote yes, and
 // waits until the proposal is enacted or failed; it returns the record.
 func passProposal(t *testing.T, d *devnet.Devnet, c *client.Client, action dao.Action) dao.Proposal {
@@ -80,7 +64,7 @@ func passProposal(t *testing.T, d *devnet.Devnet, c *client.Client, action dao.A
 		t.Fatalf("vote (proposed at %d): %v", res.Height, err)
 	}
 	var p dao.Proposal
-	eventually(t, "the proposal to be enacted", func() (bool, error) {
+	waitFor(t, time.Minute, "the proposal to be enacted", func() (bool, error) {
 		p, err = c.Proposal(ctx, id)
 		return err == nil && (p.Status == dao.StatusEnacted || p.Status == dao.StatusFailed || p.Status == dao.StatusRejected), err
 	})
@@ -164,7 +148,7 @@ func TestRedTeamRetiredMeasurement(t *testing.T) {
 		&clusters.MsgMember{Cluster: id, Worker: honest}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "both members to hold epoch 0", func() (bool, error) {
+	waitFor(t, time.Minute, "both members to hold epoch 0", func() (bool, error) {
 		k, err := c.Cluster(ctx, id)
 		return err == nil && len(k.Holders) == 2, err
 	})
@@ -178,7 +162,7 @@ func TestRedTeamRetiredMeasurement(t *testing.T) {
 		t.Fatalf("worker after its measurement was removed: retired %+v, want retired at %d", w.Retired, p.EnactHeight)
 	}
 	checkRetiredEvent(t, c, p.EnactHeight, attacker.ID())
-	eventually(t, "the honest member to hold epoch 1", func() (bool, error) {
+	waitFor(t, time.Minute, "the honest member to hold epoch 1", func() (bool, error) {
 		k, err := c.Cluster(ctx, id)
 		return err == nil && k.Epoch == 1 && len(k.Holders) == 1 && !k.IsMember(attacker.ID()), err
 	})
@@ -281,7 +265,7 @@ func waitBlocks(t *testing.T, c *client.Client, n int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "more blocks", func() (bool, error) {
+	waitFor(t, time.Minute, "more blocks", func() (bool, error) {
 		h, err := height(c)
 		return err == nil && h >= h0+n, err
 	})
