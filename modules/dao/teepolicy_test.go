@@ -1,7 +1,9 @@
 package dao_test
 
 import (
+	"crypto/ecdh"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -11,7 +13,10 @@ import (
 	tdxtesting "github.com/google/go-tdx-guest/testing"
 	"github.com/google/go-tdx-guest/testing/testdata"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -116,4 +121,34 @@ func TestSetTDXCollateral(t *testing.T) {
 	if p.Status != dao.StatusEnacted {
 		t.Fatalf("intel's collateral: %+v", p)
 	}
+	var got tee.TDXCollateral
+	if res := c.Query(registry.TDXCollateralPath("50806f000000"), &got); res.Code != 0 || got != *sampleCollateral(t) {
+		t.Fatalf("stored collateral: %s", res.Log)
+	}
+	// An operator on a genuine but unpatched TDX machine: every signature
+	// of its quote checks, its platform TCB is below every level Intel
+	// lists. The registration is refused naming the TCB check.
+	res := registerTDX(t, c, testdata.RawQuote)
+	apptest.ExpectCode(t, res, registry.Codespace, 3)
+	if !strings.Contains(res.Log, "TCB out of date") {
+		t.Fatalf("unpatched TDX platform refused with %q", res.Log)
+	}
+}
+
+// registerTDX sends carol's registration of a fresh worker with a TDX
+// quote (trimmed of go-tdx-guest's unsigned test trailer).
+func registerTDX(t *testing.T, c *apptest.Chain, quote []byte) *abci.ExecTxResult {
+	t.Helper()
+	q, err := tee.TrimTDXQuote(quote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, _ := ed25519.GenerateKey(rand.Reader)
+	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	info := registry.WorkerInfo{
+		Version: registry.WorkerInfoVersion, IdentityKey: id, ECDHKey: ek.PublicKey().Bytes(),
+		ChainID: apptest.ChainID, GenesisHash: module.GenesisHash(apptest.ChainID, c.AppState), Operator: carol.Addr,
+		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: apptest.BlockHash(c.Height),
+	}
+	return c.Deliver(carol, &registry.MsgRegisterWorker{Info: info, Attestation: tee.Attestation{Kind: tee.KindTDX, Evidence: q}})
 }
