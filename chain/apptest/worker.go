@@ -32,11 +32,18 @@ func SimRegistry() registry.Genesis {
 // made with SimRegistry, and returns its identity key.
 func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
 	t.Helper()
+	return c.RegisterSimWorkerRunning(t, op, SimCode)
+}
+
+// RegisterSimWorkerRunning is RegisterSimWorker for a worker whose code
+// is code (its measurement must be allowed).
+func (c *Chain) RegisterSimWorkerRunning(t testing.TB, op Account, code string) ed25519.PrivateKey {
+	t.Helper()
 	if c.Height == 0 {
 		c.Block()
 	}
 	key, _, _ := sim.DevAttestationKey("apptest")
-	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: SimCode})
+	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: code})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,11 +17,13 @@ import (
 
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/sim"
 )
 
 // TestSimByVoteRefused: no proposal can trust simulated TEEs or a new sim
@@ -151,4 +153,55 @@ func registerTDX(t *testing.T, c *apptest.Chain, quote []byte) *abci.ExecTxResul
 		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: apptest.BlockHash(c.Height),
 	}
 	return c.Deliver(carol, &registry.MsgRegisterWorker{Info: info, Attestation: tee.Attestation{Kind: tee.KindTDX, Evidence: q}})
+}
+
+// TestRetireLastGatekeeperRefused: retiring the build every gatekeeper
+// runs would leave nobody holding the master key; the proposal is refused
+// when proposed, naming why, and nothing is retired.
+func TestRetireLastGatekeeperRefused(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{GatekeeperOperators: []address.Address{carol.Addr}})
+	id := c.RegisterSimWorker(t, carol)
+	if st := keysState(t, c); len(st.Gatekeepers) != 1 {
+		t.Fatalf("gatekeepers %+v", st.Gatekeepers)
+	}
+	res := c.Deliver(bob, &dao.MsgPropose{Title: "rm", Deposit: pha.Whole(10),
+		Action: dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}})
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, "last gatekeeper") || !strings.Contains(res.Log, "retire worker") {
+		t.Fatalf("refused with %q", res.Log)
+	}
+	var w registry.Worker
+	c.Query("/registry/worker/"+registry.WorkerID(id.Public().(ed25519.PublicKey)).String(), &w)
+	if w.Retired != nil {
+		t.Fatalf("worker retired by a refused proposal: %+v", w.Retired)
+	}
+}
+
+// TestRetiredGatekeeperRemoved: a gatekeeper whose build is removed stops
+// being a gatekeeper in the enacting block and cannot be appointed again;
+// the gatekeeper of the other build stays.
+func TestRetiredGatekeeperRemoved(t *testing.T) {
+	g := apptest.SimRegistry()
+	old := sim.Measure("old build")
+	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: tee.KindSim, Value: old[:]})
+	c := newChain(t, g, keys.Genesis{GatekeeperOperators: []address.Address{carol.Addr, bob.Addr}})
+	good := c.RegisterSimWorker(t, carol)
+	bad := c.RegisterSimWorkerRunning(t, bob, "old build")
+	if st := keysState(t, c); len(st.Gatekeepers) != 2 {
+		t.Fatalf("gatekeepers %+v", st.Gatekeepers)
+	}
+	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: &registry.Measurement{TEE: tee.KindSim, Value: old[:]}}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("remove: %+v", p)
+	}
+	st := keysState(t, c)
+	if len(st.Gatekeepers) != 1 || string(st.Gatekeepers[0].Worker) != string(good.Public().(ed25519.PublicKey)) {
+		t.Fatalf("gatekeepers after retirement %+v", st.Gatekeepers)
+	}
+	res := c.Deliver(alice, &dao.MsgPropose{Title: "gk", Deposit: pha.Whole(10),
+		Action: dao.Action{Kind: dao.KindAddGatekeeper, Worker: registry.HexBytes(bad.Public().(ed25519.PublicKey))}})
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, "retired") {
+		t.Fatalf("appointing the retired worker refused with %q", res.Log)
+	}
 }
