@@ -1,46 +1,16 @@
 package tee_test
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	tdxtesting "github.com/google/go-tdx-guest/testing"
-	"github.com/google/go-tdx-guest/testing/testdata"
-
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/tdxtest"
 )
 
-// sampleTDXCollateral is Intel's signed collateral for the recorded
-// quote's platform (FMSPC 50806f000000), as go-tdx-guest records it: TCB
-// info issued 2023-06-18, QE identity 2023-06-08, both current at tdxTime.
-func sampleTDXCollateral(t testing.TB) tee.TDXCollateral {
-	t.Helper()
-	chain := func(h map[string][]string, key string) string {
-		s, err := url.QueryUnescape(h[key][0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	return tee.TDXCollateral{
-		TCBInfo: string(testdata.TcbInfoBody), TCBInfoIssuerChain: chain(tdxtesting.TcbInfoHeader, "Tcb-Info-Issuer-Chain"),
-		QEIdentity: string(testdata.QeIdentityBody), QEIdentityIssuerChain: chain(tdxtesting.QeIdentityHeader, "Sgx-Enclave-Identity-Issuer-Chain"),
-	}
-}
-
-// sampleCollateral serves the sample collateral for its platform only.
-func sampleCollateral(fmspc string) *tee.TDXCollateral {
-	if fmspc != "50806f000000" {
-		return nil
-	}
-	c := sampleTDXCollateral(&testing.T{})
-	return &c
-}
-
 func TestCheckTDXCollateral(t *testing.T) {
-	c := sampleTDXCollateral(t)
+	c := tdxtest.Collateral()
 	fmspc, err := tee.CheckTDXCollateral(c, tdxTime())
 	if err != nil || fmspc != "50806f000000" {
 		t.Fatalf("sample collateral: %q, %v", fmspc, err)
@@ -76,7 +46,7 @@ func TestVerifyTDXCollateral(t *testing.T) {
 	q := tee.Attestation{Kind: tee.KindTDX, Evidence: tdxQuote(t)}
 	_, err := tee.Verify(q, tee.VerifyOptions{Now: tdxTime()})
 	wantErr(t, err, tee.ErrTCBCollateral)
-	_, err = tee.Verify(q, tee.VerifyOptions{Now: sevTime(), TDXCollateral: sampleCollateral})
+	_, err = tee.Verify(q, tee.VerifyOptions{Now: sevTime(), TDXCollateral: tdxtest.Lookup})
 	wantErr(t, err, tee.ErrTCBCollateral)
 	if !strings.Contains(err.Error(), "expired") {
 		t.Fatalf("expired collateral refused with %v", err)

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/tdxtest"
 )
 
 func tdxVerify(ev []byte, now time.Time) (*tee.Verified, error) {
-	return tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: ev}, tee.VerifyOptions{Now: now, TDXCollateral: sampleCollateral})
+	return tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: ev}, tee.VerifyOptions{Now: now, TDXCollateral: tdxtest.Lookup})
 }
 
 // TestVerifyTDXGenuine: the recorded quote is genuine (every signature

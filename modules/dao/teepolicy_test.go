@@ -5,12 +5,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	tdxtesting "github.com/google/go-tdx-guest/testing"
 	"github.com/google/go-tdx-guest/testing/testdata"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -24,6 +22,7 @@ import (
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sim"
+	"github.com/phalanetwork/phala/tee/tdxtest"
 )
 
 // TestSimByVoteRefused: no proposal can trust simulated TEEs or a new sim
@@ -83,20 +82,10 @@ func TestRemoveMeasurementRetires(t *testing.T) {
 	}
 }
 
-// sampleCollateral is Intel's signed collateral recorded by go-tdx-guest,
-// current from 2023-06-18 to 2023-07-08.
-func sampleCollateral(t *testing.T) *tee.TDXCollateral {
-	unescape := func(s string) string {
-		u, err := url.QueryUnescape(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	return &tee.TDXCollateral{
-		TCBInfo: string(testdata.TcbInfoBody), TCBInfoIssuerChain: unescape(tdxtesting.TcbInfoHeader["Tcb-Info-Issuer-Chain"][0]),
-		QEIdentity: string(testdata.QeIdentityBody), QEIdentityIssuerChain: unescape(tdxtesting.QeIdentityHeader["Sgx-Enclave-Identity-Issuer-Chain"][0]),
-	}
+// tdxCollateral is Intel's recorded collateral, current at tdxtest.Current.
+func tdxCollateral() *tee.TDXCollateral {
+	c := tdxtest.Collateral()
+	return &c
 }
 
 // TestSetTDXCollateral: collateral that is not Intel's (a TCB level's
@@ -108,23 +97,23 @@ func TestSetTDXCollateral(t *testing.T) {
 		res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: col}})
 		return res.Log, res.Code
 	}
-	forged := sampleCollateral(t)
+	forged := tdxCollateral()
 	forged.TCBInfo = strings.Replace(forged.TCBInfo, `"OutOfDate"`, `"UpToDate"`, 1)
-	c.Time = time.Date(2023, time.July, 1, 0, 0, 0, 0, time.UTC)
+	c.Time = tdxtest.Current
 	if log, code := propose(forged); code != 6 || !strings.Contains(log, "not signed by Intel") {
 		t.Fatalf("forged collateral: %d %q", code, log)
 	}
 	c.Time = time.Date(2026, time.November, 23, 0, 0, 0, 0, time.UTC)
-	if log, code := propose(sampleCollateral(t)); code != 6 || !strings.Contains(log, "expired") {
+	if log, code := propose(tdxCollateral()); code != 6 || !strings.Contains(log, "expired") {
 		t.Fatalf("expired collateral: %d %q", code, log)
 	}
-	c.Time = time.Date(2023, time.July, 1, 0, 0, 0, 0, time.UTC)
-	p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: sampleCollateral(t)}, dao.VoteYes, 0)
+	c.Time = tdxtest.Current
+	p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tdxCollateral()}, dao.VoteYes, 0)
 	if p.Status != dao.StatusEnacted {
 		t.Fatalf("intel's collateral: %+v", p)
 	}
 	var got tee.TDXCollateral
-	if res := c.Query(registry.TDXCollateralPath("50806f000000"), &got); res.Code != 0 || got != *sampleCollateral(t) {
+	if res := c.Query(registry.TDXCollateralPath(tdxtest.FMSPC), &got); res.Code != 0 || got != *tdxCollateral() {
 		t.Fatalf("stored collateral: %s", res.Log)
 	}
 	// An operator on a genuine but unpatched TDX machine: every signature
