@@ -176,7 +176,7 @@ func TestRedTeamRetiredMeasurement(t *testing.T) {
 	}
 	// Give the gatekeeper a few blocks to (wrongly) send anything more,
 	// then read what the operator's root access sees: the sealed store.
-	waitBlocks(t, c, 10)
+	waitHeight(t, c, mustHeight(t, c)+10, time.Minute)
 	attacker.Stop()
 	sealKey, err := prov.SealingKey()
 	if err != nil {
@@ -256,17 +256,4 @@ func checkRetiredEvent(t *testing.T, c *client.Client, height int64, id registry
 		}
 	}
 	t.Fatalf("no %s event for %s in block %d", registry.EventRetired, id, height)
-}
-
-// waitBlocks waits for n more blocks.
-func waitBlocks(t *testing.T, c *client.Client, n int64) {
-	t.Helper()
-	h0, err := height(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, time.Minute, "more blocks", func() (bool, error) {
-		h, err := height(c)
-		return err == nil && h >= h0+n, err
-	})
 }
