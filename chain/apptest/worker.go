@@ -39,6 +39,17 @@ func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
 // is code (its measurement must be allowed).
 func (c *Chain) RegisterSimWorkerRunning(t testing.TB, op Account, code string) ed25519.PrivateKey {
 	t.Helper()
+	_, id, _ := ed25519.GenerateKey(rand.Reader)
+	if res := c.Deliver(op, c.SimRegistration(t, op, code, id)); res.Code != 0 {
+		t.Fatalf("register sim worker: %s", res.Log)
+	}
+	return id
+}
+
+// SimRegistration is the registration, sent by op, of the sim worker with
+// identity key id running code, attesting the latest block.
+func (c *Chain) SimRegistration(t testing.TB, op Account, code string, id ed25519.PrivateKey) *registry.MsgRegisterWorker {
+	t.Helper()
 	if c.Height == 0 {
 		c.Block()
 	}
@@ -47,7 +58,6 @@ func (c *Chain) RegisterSimWorkerRunning(t testing.TB, op Account, code string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, id, _ := ed25519.GenerateKey(rand.Reader)
 	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: id.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
@@ -58,8 +68,5 @@ func (c *Chain) RegisterSimWorkerRunning(t testing.TB, op Account, code string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := c.Deliver(op, &registry.MsgRegisterWorker{Info: info, Attestation: att}); res.Code != 0 {
-		t.Fatalf("register sim worker: %s", res.Log)
-	}
-	return id
+	return &registry.MsgRegisterWorker{Info: info, Attestation: att}
 }

@@ -67,9 +67,12 @@ func TestSimByVoteRefused(t *testing.T) {
 
 // TestRemoveMeasurementRetires: the enacting block retires the worker that
 // runs the removed build, with an event naming the reason, and the worker
-// cannot register again.
+// cannot register again, even attesting a build still allowed.
 func TestRemoveMeasurementRetires(t *testing.T) {
-	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	g := apptest.SimRegistry()
+	newer := sim.Measure("newer build")
+	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: tee.KindSim, Value: newer[:]})
+	c := newChain(t, g, keys.Genesis{})
 	id := c.RegisterSimWorker(t, carol)
 	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}, dao.VoteYes, 0)
 	if p.Status != dao.StatusEnacted {
@@ -80,6 +83,8 @@ func TestRemoveMeasurementRetires(t *testing.T) {
 	if w.Retired == nil || w.Retired.Height != p.EnactHeight || !strings.Contains(w.Retired.Reason, "measurement removed") {
 		t.Fatalf("worker %+v", w)
 	}
+	res := c.Deliver(carol, c.SimRegistration(t, carol, "newer build", id))
+	apptest.ExpectCode(t, res, registry.Codespace, 16)
 }
 
 // tdxCollateral is Intel's recorded collateral, current at tdxtest.Current.
