@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/tee"
 )
 
 // Workers returns every registered worker, in id order.
@@ -20,4 +21,10 @@ func (c *Client) Worker(ctx context.Context, id registry.WorkerID) (registry.Wor
 // measurement allow-list.
 func (c *Client) RegistryParams(ctx context.Context) (registry.Params, error) {
 	return queryAs[registry.Params](ctx, c, registry.ParamsPath())
+}
+
+// TDXCollateral returns Intel's TCB collateral the chain holds for a TDX
+// platform (FMSPC, lower-case hex).
+func (c *Client) TDXCollateral(ctx context.Context, fmspc string) (tee.TDXCollateral, error) {
+	return queryAs[tee.TDXCollateral](ctx, c, registry.TDXCollateralPath(fmspc))
 }

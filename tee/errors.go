@@ -25,6 +25,14 @@ var (
 	ErrDebugEnclave = errors.New("tee: TEE runs in debug mode, its memory is readable by the host")
 	// ErrPolicy is returned when hardware evidence violates the platform policy (TCB consistency, migration agent, chip id).
 	ErrPolicy = errors.New("tee: attestation violates the platform policy")
+	// ErrTCBOutOfDate is returned when the TEE's TCB (firmware, microcode, QE) is below what the chain accepts.
+	ErrTCBOutOfDate = errors.New("tee: TCB out of date")
+	// ErrTCBCollateral is returned when the chain holds no valid TCB collateral for the platform, or it is not Intel's.
+	ErrTCBCollateral = errors.New("tee: TCB collateral missing, expired or not Intel's")
+	// ErrProvisionalFirmware is returned for SEV-SNP firmware that is running but not committed (it can be rolled back).
+	ErrProvisionalFirmware = errors.New("tee: provisional firmware")
+	// ErrWrongVMPL is returned for an SEV-SNP report not made at VMPL 0.
+	ErrWrongVMPL = errors.New("tee: wrong VMPL, report not from VMPL 0")
 	// ErrMeasurementNotAllowed is returned when a measurement is not on the allow-list.
 	ErrMeasurementNotAllowed = errors.New("tee: measurement not on the allow-list")
 	// ErrReportDataMismatch is returned when a quote binds different report data than expected.

@@ -19,6 +19,13 @@ type VerifyOptions struct {
 	// AllowDebug accepts hardware evidence from TEEs launched in debug mode,
 	// whose memory the host can read; only for tests and devnets.
 	AllowDebug bool
+	// TDXCollateral returns Intel's TCB collateral the chain holds for a
+	// platform family (FMSPC, lower-case hex), or nil; a TDX quote is
+	// accepted only when its platform's and QE's TCB status is UpToDate
+	// against it.
+	TDXCollateral func(fmspc string) *TDXCollateral
+	// SEVSNPMinTCB is the least SEV-SNP TCB (each component) accepted.
+	SEVSNPMinTCB SEVSNPTCB
 }
 
 // Verify checks a, dispatching by kind, and returns what it proves. It

@@ -11,7 +11,6 @@ import (
 	sevabi "github.com/google/go-sev-guest/abi"
 	"github.com/google/go-sev-guest/kds"
 	sevpb "github.com/google/go-sev-guest/proto/sevsnp"
-	"github.com/google/go-sev-guest/validate"
 	sevverify "github.com/google/go-sev-guest/verify"
 )
 
@@ -61,7 +60,8 @@ func SEVSNPClaims(report []byte) (*Claims, error) {
 // verifySEVSNP checks SEV-SNP evidence: canonical report, endorsement
 // certificate valid at the block time and chaining to AMD's bundled ARK/ASK,
 // report signed by it, report consistent with it (TCB, chip id), no debug,
-// no migration agent.
+// no migration agent, made at VMPL 0, committed firmware at or above the
+// chain's minimum TCB.
 func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	e, err := DecodeSEVSNPEvidence(evidence)
 	if err != nil {
@@ -111,19 +111,8 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	if policy.Debug && !o.AllowDebug {
 		return nil, fmt.Errorf("%w: sev-snp guest policy %#x has DEBUG set", ErrDebugEnclave, rep.GetPolicy())
 	}
-	err = guard("sev-snp validate", func() error {
-		return validate.SnpAttestation(att, &validate.Options{
-			// The most permissive policy but for a migration agent, which
-			// could export the guest's memory; debug was decided above.
-			GuestPolicy:               sevabi.SnpPolicy{SMT: true, Debug: true, CXLAllowed: true},
-			PermitProvisionalFirmware: true,
-		})
-	})
-	if err != nil {
-		if errors.Is(err, ErrBadEvidence) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: sev-snp: %v", ErrPolicy, err)
+	if err := checkSEVSNPPolicy(att, o); err != nil {
+		return nil, err
 	}
 	v := &Verified{
 		Kind:        KindSEVSNP,

@@ -135,3 +135,11 @@ func TestVerifySEVSNPEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySEVSNPMinimumTCB: the genuine report is refused once the
+// chain's minimum TCB is above the one it reports.
+func TestVerifySEVSNPMinimumTCB(t *testing.T) {
+	a := tee.Attestation{Kind: tee.KindSEVSNP, Evidence: sevEvidence(t)}
+	_, err := tee.Verify(a, tee.VerifyOptions{Now: sevTime(), AllowDebug: true, SEVSNPMinTCB: tee.SEVSNPTCB{UcodeSpl: 255}})
+	wantErr(t, err, tee.ErrTCBOutOfDate)
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	tdxabi "github.com/google/go-tdx-guest/abi"
 	"github.com/google/go-tdx-guest/pcs"
@@ -20,14 +21,6 @@ const tdxMeasuredRTMRs = 3
 
 // tdxDebugBit is TDATTRIBUTES.DEBUG (bit 0 of the little-endian field).
 const tdxDebugBit = 0x01
-
-// offlineTDXGetter refuses every fetch: the chain verifies offline.
-type offlineTDXGetter struct{}
-
-// Get implements the go-tdx-guest HTTPS getter by refusing.
-func (offlineTDXGetter) Get(url string) (map[string][]string, []byte, error) {
-	return nil, nil, fmt.Errorf("tee: network access refused during on-chain verification (%s)", url)
-}
 
 // parseTDXQuote parses a TDX v4 quote, insisting on its canonical encoding.
 func parseTDXQuote(evidence []byte) (*tdxpb.QuoteV4, error) {
@@ -118,9 +111,9 @@ func TDXClaims(quote []byte) (*Claims, error) {
 
 // verifyTDX checks a TDX v4 quote: canonical, certificates valid at the
 // block time, PCK chain to Intel's root, QE report signed by the PCK key,
-// quote signed by the attestation key the QE vouches for, not a debug TD.
-// TCB status (TCB Info, QE Identity collateral) is not checked: that needs
-// Intel PCS collateral, which the offline chain does not have.
+// quote signed by the attestation key the QE vouches for, TCB status
+// UpToDate for both the platform (TCB info) and the QE (QE identity)
+// against Intel's collateral from chain state, not a debug TD.
 func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	q, err := parseTDXQuote(evidence)
 	if err != nil {
@@ -146,9 +139,14 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
+	getter, err := tdxCollateral(chain, o)
+	if err != nil {
+		return nil, err
+	}
 	opts := &tdxverify.Options{
-		Getter:       offlineTDXGetter{},
-		TrustedRoots: roots,
+		GetCollateral: true,
+		Getter:        getter,
+		TrustedRoots:  roots,
 		Now: &tdxverify.TimeSet{
 			PckCertChain: o.Now, TcbInfo: o.Now, QeIdentity: o.Now, PckCrl: o.Now, RootCaCrl: o.Now,
 		},
@@ -160,7 +158,7 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	case errors.Is(err, tdxverify.ErrHashVerificationFail):
 		return nil, fmt.Errorf("%w: tdx quote signature by the attestation key: %v", ErrBadSignature, err)
 	case err != nil:
-		return nil, fmt.Errorf("%w: tdx: %v", ErrUntrustedChain, err)
+		return nil, classifyTDXCollateralErr(err)
 	}
 	if tdxDebug(body.GetTdAttributes()) && !o.AllowDebug {
 		return nil, fmt.Errorf("%w: tdx TDATTRIBUTES %x has DEBUG set", ErrDebugEnclave, body.GetTdAttributes())
@@ -191,6 +189,25 @@ func tdxConfig(body *tdxpb.TDQuoteBody) ([ConfigSize]byte, error) {
 	}
 	copy(c[:], id)
 	return c, nil
+}
+
+// tdxCollateral returns a getter that serves the chain's collateral for the
+// quote's platform (the PCK certificate's FMSPC); a platform the chain has
+// no collateral for is refused, since its TCB status cannot be known.
+func tdxCollateral(chain *tdxverify.PCKCertificateChain, o VerifyOptions) (collateralGetter, error) {
+	ext, err := pcs.PckCertificateExtensions(chain.PCKCertificate)
+	if err != nil {
+		return collateralGetter{}, fmt.Errorf("%w: tdx PCK certificate extensions: %v", ErrBadEvidence, err)
+	}
+	fmspc := strings.ToLower(ext.FMSPC)
+	var c *TDXCollateral
+	if o.TDXCollateral != nil {
+		c = o.TDXCollateral(fmspc)
+	}
+	if c == nil {
+		return collateralGetter{}, fmt.Errorf("%w: tdx: the chain holds no TCB info for platform FMSPC %s", ErrTCBCollateral, fmspc)
+	}
+	return collateralGetter{fmspc: ext.FMSPC, c: *c}, nil
 }
 
 // tdxDebug reports whether TDATTRIBUTES has DEBUG set; a missing field

@@ -3,49 +3,45 @@ package tee_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/tdxtest"
 )
 
 func tdxVerify(ev []byte, now time.Time) (*tee.Verified, error) {
-	return tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: ev}, tee.VerifyOptions{Now: now})
+	return tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: ev}, tee.VerifyOptions{Now: now, TDXCollateral: tdxtest.Lookup})
 }
 
+// TestVerifyTDXGenuine: the recorded quote is genuine (every signature
+// checks) but its platform's TCB is out of date: its CPU SVN components
+// (3 3 2 2 2 1 0 2) are below every TCB level in Intel's TCB info for its
+// FMSPC (5 5 2 2 3 1 0 3 and up), so it is refused naming the TCB check.
+// An operator on an unpatched machine gets no key.
 func TestVerifyTDXGenuine(t *testing.T) {
 	quote := tdxQuote(t)
-	// sevTime is today: the recorded quote's certificates are still valid.
-	for _, now := range []time.Time{tdxTime(), sevTime()} {
-		v, err := tdxVerify(quote, now)
-		if err != nil {
-			t.Fatalf("at %s: %v", now, err)
-		}
-		want := unhex(t, tdxMRTD+tdxRTMR0+tdxRTMR1+tdxRTMR2)
-		if v.Kind != tee.KindTDX || !bytes.Equal(v.Measurement, want) {
-			t.Fatalf("measurement %x, want %x", v.Measurement, want)
-		}
-		if !bytes.Equal(v.ReportData[:], unhex(t, tdxReportData)) {
-			t.Fatalf("report data %x", v.ReportData)
-		}
-		if v.Details["mr_td"] != tdxMRTD || v.Details["tee_tcb_svn"] == "" || v.Details["fmspc"] == "" {
-			t.Fatalf("details %v", v.Details)
-		}
-		if err := tee.CheckMeasurement(v, [][]byte{want}); err != nil {
-			t.Fatal(err)
-		}
+	_, err := tdxVerify(quote, tdxTime())
+	wantErr(t, err, tee.ErrTCBOutOfDate)
+	if !strings.Contains(err.Error(), "TCB status") {
+		t.Fatalf("refusal %v does not name the TCB status check", err)
 	}
 	c, err := tee.TDXClaims(quote)
 	if err != nil || !bytes.Equal(c.Measurement, unhex(t, tdxMRTD+tdxRTMR0+tdxRTMR1+tdxRTMR2)) {
 		t.Fatalf("claims %v, %v", c, err)
 	}
+	if !bytes.Equal(c.ReportData[:], unhex(t, tdxReportData)) {
+		t.Fatalf("report data %x", c.ReportData)
+	}
 }
 
 func TestVerifyTDXWrongMeasurement(t *testing.T) {
-	v, err := tdxVerify(tdxQuote(t), tdxTime())
+	c, err := tee.TDXClaims(tdxQuote(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	v := &tee.Verified{Kind: tee.KindTDX, Measurement: c.Measurement}
 	// MRTD alone, or a different RTMR2, is not the measurement.
 	other := unhex(t, tdxMRTD+tdxRTMR0+tdxRTMR1+tdxRTMR2)
 	other[len(other)-1] ^= 1
@@ -113,7 +109,7 @@ func TestVerifyTDXEveryByte(t *testing.T) {
 		if _, err := tdxVerify(bad, tdxTime()); err == nil {
 			t.Errorf("flipping %#x of byte %d verified", mask, i%len(quote))
 		} else if !errors.Is(err, tee.ErrBadEvidence) && !errors.Is(err, tee.ErrBadSignature) &&
-			!errors.Is(err, tee.ErrUntrustedChain) && !errors.Is(err, tee.ErrCertValidity) {
+			!errors.Is(err, tee.ErrUntrustedChain) && !errors.Is(err, tee.ErrCertValidity) && !errors.Is(err, tee.ErrTCBCollateral) {
 			t.Errorf("byte %d: unclassified error %v", i%len(quote), err)
 		}
 	}

@@ -31,15 +31,32 @@ func SimRegistry() registry.Genesis {
 // made with SimRegistry, and returns its identity key.
 func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
 	t.Helper()
+	return c.RegisterSimWorkerRunning(t, op, SimCode)
+}
+
+// RegisterSimWorkerRunning is RegisterSimWorker for a worker whose code
+// is code (its measurement must be allowed).
+func (c *Chain) RegisterSimWorkerRunning(t testing.TB, op Account, code string) ed25519.PrivateKey {
+	t.Helper()
+	_, id, _ := ed25519.GenerateKey(rand.Reader)
+	if res := c.Deliver(op, c.SimRegistration(t, op, code, id)); res.Code != 0 {
+		t.Fatalf("register sim worker: %s", res.Log)
+	}
+	return id
+}
+
+// SimRegistration is the registration, sent by op, of the sim worker with
+// identity key id running code, attesting the latest block.
+func (c *Chain) SimRegistration(t testing.TB, op Account, code string, id ed25519.PrivateKey) *registry.MsgRegisterWorker {
+	t.Helper()
 	if c.Height == 0 {
 		c.Block()
 	}
 	key, _, _ := sim.DevAttestationKey("apptest")
-	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: SimCode, Genesis: c.GenesisHash()})
+	p, err := sim.New(sim.Config{AttestationKey: key, SealingSeed: make([]byte, sim.SealingSeedSize), Code: code, Genesis: c.GenesisHash()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, id, _ := ed25519.GenerateKey(rand.Reader)
 	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: id.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),
@@ -50,8 +67,5 @@ func (c *Chain) RegisterSimWorker(t testing.TB, op Account) ed25519.PrivateKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := c.Deliver(op, &registry.MsgRegisterWorker{Info: info, Attestation: att}); res.Code != 0 {
-		t.Fatalf("register sim worker: %s", res.Log)
-	}
-	return id
+	return &registry.MsgRegisterWorker{Info: info, Attestation: att}
 }

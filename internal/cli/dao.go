@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -34,7 +35,7 @@ func newDAOProposeCmd(g *globals, from *string) *cobra.Command {
 	var title, deposit string
 	cmd := newSendCmd(g, from, &cobra.Command{
 		Use:   "propose KIND [ARGS...]",
-		Short: "Open a DAO proposal with a deposit (kinds: text, allow-measurement, remove-measurement, add-gatekeeper, rotate-keys, set-param, treasury-spend)",
+		Short: "Open a DAO proposal with a deposit (kinds: text, allow-measurement, remove-measurement, add-gatekeeper, rotate-keys, set-param, treasury-spend, set-tdx-collateral)",
 		Long: `Open a DAO proposal signed by --from, moving --deposit (at least the DAO's
 min_deposit) into the deposit account. Votes are taken for voting_period
 blocks; the deposit returns to the proposer if the vote reached quorum and
@@ -50,6 +51,9 @@ blocks after the tally. Kinds and their arguments:
   rotate-keys                           start a master-key rotation
   set-param MODULE PARAM JSON_VALUE     set one param (modules: dao, keys, registry, stakepool)
   treasury-spend ADDRESS AMOUNT         pay from the treasury
+  set-tdx-collateral FILE               store Intel's TCB info and QE identity for a TDX platform
+                                        (JSON: tcb_info, tcb_info_issuer_chain, qe_identity,
+                                        qe_identity_issuer_chain: the PCS bodies and PEM issuer chains)
 
 A proposal whose action would not apply now is refused when proposed.`,
 		Example: `  phala gov propose text --title "Adopt the roadmap" --deposit 10PHA --from alice --keyring-backend test --home ~/.phala/devnet
@@ -277,6 +281,18 @@ func parseAction(kind string, args []string) (dao.Action, error) {
 			return a, err
 		}
 		a.To, a.Amount = to, amt
+	case dao.KindSetTDXCollateral:
+		if err := want(1, "FILE"); err != nil {
+			return a, err
+		}
+		raw, err := os.ReadFile(args[0])
+		if err != nil {
+			return a, err
+		}
+		a.TDXCollateral = new(tee.TDXCollateral)
+		if err := json.Unmarshal(raw, a.TDXCollateral); err != nil {
+			return a, fmt.Errorf("%s: %w", args[0], err)
+		}
 	default:
 		return a, fmt.Errorf("unknown proposal kind %q (see phala gov propose --help)", kind)
 	}

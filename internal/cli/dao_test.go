@@ -1,12 +1,19 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/phalanetwork/phala/modules/dao"
 )
 
 func TestParseDAOAction(t *testing.T) {
+	dir := t.TempDir()
+	collateral := filepath.Join(dir, "collateral.json")
+	os.WriteFile(collateral, []byte(`{"tcb_info":"{}","tcb_info_issuer_chain":"","qe_identity":"{}","qe_identity_issuer_chain":""}`), 0o600)
+	notJSON := filepath.Join(dir, "bad.json")
+	os.WriteFile(notJSON, []byte(`tcb`), 0o600)
 	for _, tc := range []struct {
 		kind string
 		args []string
@@ -22,6 +29,9 @@ func TestParseDAOAction(t *testing.T) {
 		{kind: "treasury-spend", args: []string{"nope", "1PHA"}, bad: true},
 		{kind: "text", args: []string{"extra"}, bad: true},
 		{kind: "launch-rockets", bad: true},
+		{kind: "set-tdx-collateral", args: []string{collateral}, want: dao.KindSetTDXCollateral},
+		{kind: "set-tdx-collateral", args: []string{notJSON}, bad: true},
+		{kind: "set-tdx-collateral", args: []string{filepath.Join(dir, "missing.json")}, bad: true},
 	} {
 		a, err := parseAction(tc.kind, tc.args)
 		if tc.bad {

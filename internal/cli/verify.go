@@ -149,7 +149,15 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	for _, k := range p.SimAttestationKeys {
 		keys = append(keys, ed25519.PublicKey(k))
 	}
-	got, err := tee.Verify(tee.Attestation{Kind: tee.Kind(rep.TEE), Evidence: rep.Evidence}, tee.VerifyOptions{Now: time.Now(), AllowSim: p.AllowSimTEE, SimKeys: keys})
+	collateral := func(fmspc string) *tee.TDXCollateral {
+		tc, err := c.TDXCollateral(cmd.Context(), fmspc)
+		if err != nil {
+			return nil
+		}
+		return &tc
+	}
+	got, err := tee.Verify(tee.Attestation{Kind: tee.Kind(rep.TEE), Evidence: rep.Evidence}, tee.VerifyOptions{Now: time.Now(), AllowSim: p.AllowSimTEE, SimKeys: keys,
+		SEVSNPMinTCB: p.SEVSNPMinTCB, TDXCollateral: collateral})
 	if err != nil {
 		return err
 	}

@@ -44,8 +44,12 @@ func (m *Module) handleMember(ctx *module.Context, sender address.Address, msg *
 }
 
 func (m *Module) add(ctx *module.Context, c Cluster, w [32]byte) error {
-	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(w)); !ok {
+	rec, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(w))
+	if !ok {
 		return fmt.Errorf("%w: %x", ErrUnknownWorker, w)
+	}
+	if !rec.Active() {
+		return fmt.Errorf("%w: %x: %s", ErrRetired, w, rec.Retired.Reason)
 	}
 	if c.IsMember(w) {
 		return fmt.Errorf("%w: %x", ErrAlreadyMember, w)
@@ -72,6 +76,20 @@ func (m *Module) remove(ctx *module.Context, c Cluster, w [32]byte) error {
 	c.startEpoch(gen)
 	m.Keeper.setCluster(ctx.KV, c)
 	emitMember(ctx, c, w, "remove", module.Attr(AttrEpoch, strconv.FormatUint(c.Epoch, 10)))
+	return nil
+}
+
+// RetireWorker is the registry's retirement hook: the worker leaves every
+// cluster it is in, each starting a new epoch it never receives.
+func (m *Module) RetireWorker(ctx *module.Context, w registry.Worker) error {
+	for _, id := range m.Keeper.IDs(ctx.KV) {
+		c, _ := m.Keeper.Cluster(ctx.KV, id)
+		if c.IsMember(w.ID) {
+			if err := m.remove(ctx, c, w.ID); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

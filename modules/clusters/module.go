@@ -24,7 +24,9 @@ var _ module.Module = (*Module)(nil)
 
 // New returns the clusters module over the modules it reads.
 func New(reg *registry.Module, k *keys.Module, queue *mq.Module) *Module {
-	return &Module{registry: reg, keys: k, queue: queue}
+	m := &Module{registry: reg, keys: k, queue: queue}
+	reg.OnRetired(m.RetireWorker)
+	return m
 }
 
 // Name implements module.Module.

@@ -30,6 +30,7 @@ var (
 	ErrBadConfirm     = abcierr.Register(Codespace, 10, "confirmation is not signed by the cluster key")
 	ErrNoKeys         = abcierr.Register(Codespace, 11, "cluster keys of this epoch not published yet")
 	ErrPaused         = abcierr.Register(Codespace, 12, "key traffic held during a master-key rotation")
+	ErrRetired        = abcierr.Register(Codespace, 13, "worker is retired")
 )
 
 // Cluster is the chain's record of a cluster.

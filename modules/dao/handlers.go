@@ -49,7 +49,7 @@ func (m *Module) handlePropose(ctx *module.Context, sender address.Address, msg 
 	if err := msg.Action.validateBasic(); err != nil {
 		return err
 	}
-	if err := m.check(ctx.KV, msg.Action); err != nil {
+	if err := m.check(ctx, msg.Action); err != nil {
 		return fmt.Errorf("%w: it would not apply now: %v", ErrBadAction, err)
 	}
 	if !msg.Deposit.IsZero() {
@@ -203,11 +203,11 @@ func (m *Module) enact(ctx *module.Context, id uint64) error {
 	return nil
 }
 
-// check tells whether the action could be enacted against kv now; a
+// check tells whether the action could be enacted in ctx's block; a
 // proposal that could not is refused when proposed. Enactment checks again.
-func (m *Module) check(kv state.KV, a Action) error {
-	cache := state.NewCache(kv) // never written
-	return m.apply(&module.Context{KV: cache, Simulating: true}, a)
+func (m *Module) check(ctx *module.Context, a Action) error {
+	cache := state.NewCache(ctx.KV) // never written
+	return m.apply(&module.Context{KV: cache, ChainID: ctx.ChainID, Height: ctx.Height, Time: ctx.Time, Simulating: true}, a)
 }
 
 // apply carries out the action through the owning modules' handlers, with
@@ -219,7 +219,7 @@ func (m *Module) apply(ctx *module.Context, a Action) error {
 	case KindAllowMeasurement:
 		return m.registry.Keeper.AllowMeasurement(ctx.KV, *a.Measurement)
 	case KindRemoveMeasurement:
-		return m.registry.Keeper.RemoveMeasurement(ctx.KV, a.Measurement.TEE, a.Measurement.Value)
+		return m.registry.RemoveMeasurement(ctx, a.Measurement.TEE, a.Measurement.Value)
 	case KindAddGatekeeper:
 		return m.keys.DeliverMsg(ctx, Account, &keys.MsgAddGatekeeper{Worker: [32]byte(a.Worker)})
 	case KindRemoveGatekeeper:
@@ -230,6 +230,8 @@ func (m *Module) apply(ctx *module.Context, a Action) error {
 		return m.setParam(ctx.KV, a.Module, a.Param, a.Value)
 	case KindTreasurySpend:
 		return m.balances.Keeper.Transfer(ctx.KV, balances.Treasury, a.To, a.Amount)
+	case KindSetTDXCollateral:
+		return m.registry.Keeper.SetTDXCollateral(ctx, *a.TDXCollateral)
 	}
 	return fmt.Errorf("%w: unknown kind %q", ErrBadAction, a.Kind)
 }
@@ -267,7 +269,13 @@ func (m *Module) setParam(kv state.KV, mod, param string, value json.RawMessage)
 			return badAction(m.keys.Keeper.SetParams(kv, p))
 		})
 	case registry.Name:
+		// Loaded twice: decoding into the params reuses their slices'
+		// arrays, so the copy to compare with must not share them.
+		old := m.registry.Keeper.Params(kv)
 		return overlayParams(m.registry.Keeper.Params(kv), param, value, func(p registry.Params) error {
+			if err := p.CheckGoverned(old); err != nil {
+				return badAction(err)
+			}
 			return validThen(p.Validate(), func() { m.registry.Keeper.SetParams(kv, p) })
 		})
 	case stakepool.Name:

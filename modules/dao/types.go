@@ -156,6 +156,7 @@ const (
 	KindRotateKeys        = "rotate_keys"
 	KindSetParam          = "set_param"
 	KindTreasurySpend     = "treasury_spend"
+	KindSetTDXCollateral  = "set_tdx_collateral"
 )
 
 // Action is what a passed proposal does; Kind selects the fields used.
@@ -173,6 +174,10 @@ type Action struct {
 	// To, Amount: treasury_spend.
 	To     address.Address `json:"to,omitzero"`
 	Amount pha.Amount      `json:"amount,omitzero"`
+	// TDXCollateral: set_tdx_collateral, Intel's signed TCB info and QE
+	// identity for one platform; Intel's signature is checked when proposed
+	// and again when enacted.
+	TDXCollateral *tee.TDXCollateral `json:"tdx_collateral,omitempty"`
 }
 
 // Tally is a proposal's count: weights at the time of counting.
@@ -250,6 +255,15 @@ func (a *Action) validateBasic() error {
 		}
 		if !known || a.Param == "" || len(a.Value) == 0 {
 			return fmt.Errorf("%w: set_param needs module (one of %v), param and value", ErrBadAction, settable)
+		}
+		if a.Module == registry.Name {
+			if err := registry.GovernedParam(a.Param); err != nil {
+				return fmt.Errorf("%w: %v", ErrBadAction, err)
+			}
+		}
+	case KindSetTDXCollateral:
+		if a.TDXCollateral == nil {
+			return fmt.Errorf("%w: set_tdx_collateral needs tdx_collateral", ErrBadAction)
 		}
 	case KindTreasurySpend:
 		if a.To.IsZero() || a.Amount.IsZero() {

@@ -64,8 +64,8 @@ func (m *Module) handleAddGatekeeper(ctx *module.Context, sender address.Address
 	if !m.authorized(ctx.KV, sender) {
 		return fmt.Errorf("%w: %s", ErrUnauthorized, sender)
 	}
-	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(msg.Worker)); !ok {
-		return fmt.Errorf("%w: %x", ErrUnknownWorker, msg.Worker)
+	if !m.active(ctx.KV, msg.Worker) {
+		return fmt.Errorf("%w: %x is not registered or is retired", ErrUnknownWorker, msg.Worker)
 	}
 	return m.addGatekeeper(ctx, msg.Worker)
 }
@@ -79,6 +79,23 @@ func (m *Module) addGatekeeper(ctx *module.Context, id [32]byte) error {
 	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: id}, TopicAssigned, []byte{1})
 	emitGatekeeper(ctx, EventGatekeeperAdded, id)
 	return nil
+}
+
+// active reports whether id is a registered worker that is not retired:
+// only active workers are appointed, elected or sent the master key.
+func (m *Module) active(kv state.KV, id [32]byte) bool {
+	w, ok := m.registry.Keeper.Worker(kv, registry.WorkerID(id))
+	return ok && w.Active()
+}
+
+// retireGatekeeper is the registry's retirement hook: a retired worker
+// that is a gatekeeper is removed (a rotation among the rest starts), so
+// its enclave learns no later generation.
+func (m *Module) retireGatekeeper(ctx *module.Context, w registry.Worker) error {
+	if _, ok := m.Keeper.Gatekeeper(ctx.KV, w.ID); !ok {
+		return nil
+	}
+	return m.RemoveGatekeeper(ctx, w.ID)
 }
 
 // handleRotate is the authority's manual trigger of a rotation.
@@ -353,7 +370,7 @@ func (m *Module) share(ctx *module.Context, gk Gatekeeper, to [32]byte, env []by
 		return fmt.Errorf("%w: sender does not hold the master key", ErrBadShare)
 	}
 	rec, ok := m.Keeper.Gatekeeper(ctx.KV, to)
-	if !ok {
+	if !ok || !m.active(ctx.KV, to) {
 		return fmt.Errorf("%w: recipient %x", ErrNotGatekeeper, to)
 	}
 	if rec.Holds {
@@ -432,8 +449,9 @@ func (m *Module) verifyOlder(ctx *module.Context, worker [32]byte, upTo uint64, 
 }
 
 // elect is the published election rule: of the gatekeepers whose worker
-// record still exists, that proved they hold the complete master-key
-// history (Holds) and that are not in exclude, those with the most PHA
+// record still exists and is not retired, that proved they hold the
+// complete master-key history (Holds) and that are not in exclude, those
+// with the most PHA
 // bonded (Bonded; unbonding PHA does not count), ties, zero bonds included,
 // broken by gatekeeper id bytes ascending; the first MaxGatekeepers of that
 // order are elected, in that order. Gatekeepers nobody bonded to stay
@@ -448,7 +466,7 @@ func (m *Module) elect(kv state.KV, exclude map[[32]byte]bool) [][32]byte {
 		if gk, _ := m.Keeper.Gatekeeper(kv, id); exclude[id] || !gk.Holds {
 			continue
 		}
-		if _, ok := m.registry.Keeper.Worker(kv, registry.WorkerID(id)); ok {
+		if m.active(kv, id) {
 			cands = append(cands, candidate{id, m.Keeper.Bonded(kv, id)})
 		}
 	}

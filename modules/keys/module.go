@@ -28,6 +28,7 @@ var _ module.Module = (*Module)(nil)
 func New(reg *registry.Module, queue *mq.Module) *Module {
 	m := &Module{registry: reg, queue: queue}
 	reg.OnRegistered(m.appointGenesisGatekeeper)
+	reg.OnRetired(m.retireGatekeeper)
 	return m
 }
 

@@ -6,12 +6,14 @@ import "github.com/phalanetwork/phala/chain/module"
 const (
 	EventRegistered = "worker_registered"
 	EventEndpoint   = "worker_endpoint"
+	EventRetired    = "worker_retired"
 
 	AttrWorker   = "worker"
 	AttrOperator = "operator"
 	AttrTEE      = "tee"
 	AttrNew      = "new"
 	AttrEndpoint = "endpoint"
+	AttrReason   = "reason"
 )
 
 func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
@@ -29,4 +31,10 @@ func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
 // emitEndpoint records a worker's new endpoint.
 func emitEndpoint(ctx *module.Context, w Worker) {
 	ctx.Emit(EventEndpoint, module.Indexed(AttrWorker, w.ID.String()), module.Attr(AttrEndpoint, w.Endpoint))
+}
+
+// emitRetired records that a worker was retired, and why.
+func emitRetired(ctx *module.Context, w Worker) {
+	ctx.Emit(EventRetired, module.Indexed(AttrWorker, w.ID.String()), module.Indexed(AttrOperator, w.Operator.String()),
+		module.Attr(AttrReason, w.Retired.Reason))
 }

@@ -5,11 +5,15 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/tee"
 )
 
 // Genesis is the registry section of the genesis app state.
 type Genesis struct {
 	Params Params `json:"params"`
+	// TDXCollateral is Intel's TCB collateral per platform the chain
+	// starts with; the DAO updates it (set_tdx_collateral).
+	TDXCollateral []tee.TDXCollateral `json:"tdx_collateral,omitempty"`
 }
 
 // DefaultMaxAttestationAge is about five minutes of one-second blocks.
@@ -33,5 +37,10 @@ func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
 		return err
 	}
 	m.Keeper.SetParams(ctx.KV, g.Params)
+	for i, c := range g.TDXCollateral {
+		if err := m.Keeper.SetTDXCollateral(ctx, c); err != nil {
+			return fmt.Errorf("%w: tdx_collateral[%d]: %v", ErrBadGenesis, i, err)
+		}
+	}
 	return nil
 }

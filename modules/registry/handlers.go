@@ -22,6 +22,43 @@ func (m *Module) OnRegistered(f func(ctx *module.Context, w Worker, isNew bool) 
 	m.registered = append(m.registered, f)
 }
 
+// OnRetired adds a hook that runs, in the block that retires a worker,
+// after its record is marked: the modules that hand out keys drop it
+// (clusters, gatekeepers). An error from it fails the whole removal.
+func (m *Module) OnRetired(f func(ctx *module.Context, w Worker) error) {
+	m.retired = append(m.retired, f)
+}
+
+// RemoveMeasurement takes a measurement off the allow-list and retires,
+// in the same block, every worker registered with it: its record is
+// marked (event worker_retired with the reason), and the retirement hooks
+// take it out of clusters and the gatekeeper set, so it receives no key
+// from this block on. Only the DAO calls it.
+func (m *Module) RemoveMeasurement(ctx *module.Context, kind tee.Kind, value []byte) error {
+	if err := m.Keeper.RemoveMeasurement(ctx.KV, kind, value); err != nil {
+		return err
+	}
+	var running []Worker
+	m.Keeper.IterateWorkers(ctx.KV, func(w Worker) bool {
+		if w.Active() && w.TEE == kind && bytes.Equal(w.Measurement, value) {
+			running = append(running, w)
+		}
+		return true
+	})
+	reason := fmt.Sprintf("measurement removed from the allow-list: %s %x", kind, value)
+	for _, w := range running {
+		w.Retired = &Retirement{Height: ctx.Height, Reason: reason}
+		m.Keeper.SetWorker(ctx.KV, w)
+		emitRetired(ctx, w)
+		for _, f := range m.retired {
+			if err := f(ctx, w); err != nil {
+				return fmt.Errorf("retire worker %s: %w", w.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
 // SetQueue lets the registry send messages to workers through the mq.
 func (m *Module) SetQueue(q *mq.Module) { m.queue = q }
 
@@ -48,7 +85,7 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	if !bytes.Equal(module.BlockHash(ctx.KV, info.AttestedHeight), info.AttestedBlockHash) {
 		return fmt.Errorf("%w: block hash for height %d does not match the chain's", ErrStaleAttestation, info.AttestedHeight)
 	}
-	v, err := tee.Verify(msg.Attestation, tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys()})
+	v, err := tee.Verify(msg.Attestation, m.Keeper.verifyOptions(ctx, p))
 	if errors.Is(err, tee.ErrSimNotAllowed) {
 		return fmt.Errorf("%w: %v", ErrSimNotAllowed, err)
 	}
@@ -73,6 +110,11 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	w, exists := m.Keeper.Worker(ctx.KV, id)
 	if exists && w.Operator != sender {
 		return fmt.Errorf("%w: worker %s belongs to %s", ErrNotOperator, id, w.Operator)
+	}
+	if exists && !w.Active() {
+		// Its enclave ran a build the chain stopped trusting; whatever it
+		// attests now, it may have leaked its identity key.
+		return fmt.Errorf("%w: worker %s retired at height %d (%s)", ErrRetired, id, w.Retired.Height, w.Retired.Reason)
 	}
 	if !exists {
 		w = Worker{ID: id, Operator: info.Operator, RegisteredHeight: ctx.Height}

@@ -62,9 +62,9 @@ func (k Keeper) AllowMeasurement(kv state.KV, m Measurement) error {
 	return nil
 }
 
-// RemoveMeasurement takes a measurement off the allow-list; registered
-// workers stay registered, new registrations with it are refused. Only
-// the DAO calls it.
+// RemoveMeasurement takes a measurement off the allow-list, so new
+// registrations with it are refused; Module.RemoveMeasurement also
+// retires the workers that run it, and is what the DAO calls.
 func (k Keeper) RemoveMeasurement(kv state.KV, kind tee.Kind, value []byte) error {
 	p := k.Params(kv)
 	for i, m := range p.Measurements {
@@ -75,6 +75,35 @@ func (k Keeper) RemoveMeasurement(kv state.KV, kind tee.Kind, value []byte) erro
 		}
 	}
 	return fmt.Errorf("%w: %s %x is not allowed", ErrMeasurementList, kind, value)
+}
+
+// TDXCollateral returns Intel's TCB collateral the chain holds for a
+// platform (FMSPC, lower-case hex), or nil.
+func (Keeper) TDXCollateral(kv state.KV, fmspc string) *tee.TDXCollateral {
+	c, ok := module.GetJSON[tee.TDXCollateral](kv, append(append([]byte(nil), prefixTDXCollateral...), fmspc...), "tdx collateral %s", fmspc)
+	if !ok {
+		return nil
+	}
+	return &c
+}
+
+// SetTDXCollateral checks that c is Intel's and current at the block time
+// and stores it under its platform, replacing what was there. Genesis and
+// the DAO call it.
+func (Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
+	fmspc, err := tee.CheckTDXCollateral(c, ctx.Time)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadCollateral, err)
+	}
+	ctx.KV.Set(append(append([]byte(nil), prefixTDXCollateral...), fmspc...), state.EncodeJSON(c))
+	return nil
+}
+
+// verifyOptions are the chain's TEE policy for verifying an attestation
+// in ctx's block.
+func (k Keeper) verifyOptions(ctx *module.Context, p Params) tee.VerifyOptions {
+	return tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys(), SEVSNPMinTCB: p.SEVSNPMinTCB,
+		TDXCollateral: func(fmspc string) *tee.TDXCollateral { return k.TDXCollateral(ctx.KV, fmspc) }}
 }
 
 // identityKey is the key that signs a worker's mq messages: its identity

@@ -16,6 +16,10 @@ var (
 	// prefixUsedAtt + SHA-256(TEE kind, 0, report data) holds the byte 1
 	// once that attestation registered a worker.
 	prefixUsedAtt = []byte("registry/att/")
+	// prefixTDXCollateral + a platform's FMSPC (lower-case hex) holds
+	// Intel's TCB collateral for it (JSON of tee.TDXCollateral), which
+	// TDX quotes are checked against.
+	prefixTDXCollateral = []byte("registry/tdxc/")
 )
 
 // WorkerKey is the state key of a worker record (JSON of Worker), for

@@ -15,6 +15,7 @@ type Module struct {
 	Keeper     Keeper
 	queue      *mq.Module
 	registered []func(ctx *module.Context, w Worker, isNew bool) error
+	retired    []func(ctx *module.Context, w Worker) error
 }
 
 var _ module.Module = (*Module)(nil)

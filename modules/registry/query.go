@@ -12,7 +12,15 @@ const (
 	QueryWorkers = "workers" // workers -> []Worker
 	QueryWorker  = "worker"  // worker/<hex id> -> Worker
 	QueryParams  = "params"  // params -> Params
+	// QueryTDXCollateral: tdx_collateral/<fmspc> -> tee.TDXCollateral.
+	QueryTDXCollateral = "tdx_collateral"
 )
+
+// TDXCollateralPath is the query path of the TCB collateral the chain
+// holds for a TDX platform (FMSPC, lower-case hex).
+func TDXCollateralPath(fmspc string) string {
+	return "/" + Name + "/" + QueryTDXCollateral + "/" + fmspc
+}
 
 // WorkersPath is the query path of every worker record; it answers
 // []Worker in id order.
@@ -30,6 +38,12 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		module.Rest(QueryWorkers, func(string) (any, error) { return m.workers(kv), nil }),
 		module.Rest(QueryWorker, func(rest string) (any, error) { return m.queryWorker(kv, rest) }),
 		module.Rest(QueryParams, func(string) (any, error) { return m.Keeper.Params(kv), nil }),
+		module.Rest(QueryTDXCollateral, func(fmspc string) (any, error) {
+			if c := m.Keeper.TDXCollateral(kv, fmspc); c != nil {
+				return c, nil
+			}
+			return nil, fmt.Errorf("%w: no TDX collateral for FMSPC %q", ErrBadCollateral, fmspc)
+		}),
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -37,6 +39,13 @@ var (
 	// ErrMeasurementList: a DAO change to the allow-list that does not
 	// apply (already allowed, not allowed, invalid).
 	ErrMeasurementList = abcierr.Register(Codespace, 14, "measurement allow-list change refused")
+	// ErrGenesisFixed: a governance change to a param that only genesis
+	// sets (which TEEs are trusted at all).
+	ErrGenesisFixed = abcierr.Register(Codespace, 15, "param is fixed at genesis")
+	// ErrRetired: the worker's measurement was removed from the allow-list.
+	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: its measurement was removed from the allow-list")
+	// ErrBadCollateral: TCB collateral that is not Intel's or not current.
+	ErrBadCollateral = abcierr.Register(Codespace, 17, "TDX TCB collateral refused")
 )
 
 // WorkerID is a worker's identity public key (ed25519).
@@ -85,7 +94,20 @@ type Worker struct {
 	// EndpointHeight is the signing height of the last endpoint update;
 	// an update must carry a higher one, so old updates cannot be replayed.
 	EndpointHeight int64 `json:"endpoint_height"`
+	// Retired is set once the worker's measurement left the allow-list:
+	// it gets no more keys, is in no cluster and is never elected.
+	Retired *Retirement `json:"retired,omitempty"`
 }
+
+// Retirement records when and why a worker was retired.
+type Retirement struct {
+	Height int64  `json:"height"`
+	Reason string `json:"reason"`
+}
+
+// Active reports whether the worker is registered and not retired: only
+// active workers receive keys.
+func (w Worker) Active() bool { return w.Retired == nil }
 
 // HexBytes marshals as hex in JSON.
 type HexBytes []byte
@@ -113,8 +135,10 @@ func (h HexBytes) Array32() ([32]byte, error) {
 	return [32]byte(h), nil
 }
 
-// Params govern which TEEs the chain trusts. Genesis sets them; the DAO
-// will govern them.
+// Params govern which TEEs the chain trusts. Genesis alone sets
+// AllowSimTEE and SimAttestationKeys (see CheckGoverned); the DAO changes
+// the allow-list only through allow_measurement and remove_measurement,
+// which retires the workers of a removed build, and sets the rest.
 type Params struct {
 	// AllowSimTEE admits workers with simulated attestation. Never on a
 	// chain that carries value: sim gives no confidentiality.
@@ -127,6 +151,9 @@ type Params struct {
 	// MaxAttestationAge is how many blocks old the block named in a
 	// WorkerInfo may be when the registration is executed.
 	MaxAttestationAge int64 `json:"max_attestation_age"`
+	// SEVSNPMinTCB is the least SEV-SNP TCB (per component) a worker's
+	// report may carry; the DAO raises it as AMD ships fixes.
+	SEVSNPMinTCB tee.SEVSNPTCB `json:"sevsnp_min_tcb"`
 }
 
 // Measurement is one allow-listed build.
@@ -155,6 +182,36 @@ func (p *Params) Validate() error {
 		if len(m.Value) == 0 {
 			return fmt.Errorf("%w: measurements[%d] is empty", ErrBadGenesis, i)
 		}
+	}
+	return nil
+}
+
+// CheckGoverned refuses a governance change from old to p that touches
+// what genesis alone decides: whether sim TEEs are trusted and with which
+// keys (a vote must never be able to let a forged quote in), and the
+// allow-list outside allow_measurement and remove_measurement (which
+// retire the workers of a removed build).
+func (p *Params) CheckGoverned(old Params) error {
+	if p.AllowSimTEE != old.AllowSimTEE {
+		return fmt.Errorf("%w: allow_sim_tee (genesis says %v)", ErrGenesisFixed, old.AllowSimTEE)
+	}
+	if !slices.EqualFunc(p.SimAttestationKeys, old.SimAttestationKeys, func(a, b HexBytes) bool { return bytes.Equal(a, b) }) {
+		return fmt.Errorf("%w: sim_attestation_keys", ErrGenesisFixed)
+	}
+	if !slices.EqualFunc(p.Measurements, old.Measurements, func(a, b Measurement) bool {
+		return a.TEE == b.TEE && bytes.Equal(a.Value, b.Value) && a.Note == b.Note
+	}) {
+		return fmt.Errorf("%w: measurements change only through allow_measurement and remove_measurement proposals", ErrGenesisFixed)
+	}
+	return nil
+}
+
+// GovernedParam refuses, by name, a param that governance may not set;
+// CheckGoverned is the check that counts, this one names it early.
+func GovernedParam(name string) error {
+	switch strings.ToLower(name) {
+	case "allow_sim_tee", "sim_attestation_keys", "measurements":
+		return fmt.Errorf("%w: %s", ErrGenesisFixed, name)
 	}
 	return nil
 }

@@ -1,0 +1,201 @@
+package dao_test
+
+import (
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-tdx-guest/testing/testdata"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/dao"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/sim"
+	"github.com/phalanetwork/phala/tee/tdxtest"
+)
+
+// TestSimByVoteRefused: no proposal can trust simulated TEEs or a new sim
+// attestation key, or rewrite the allow-list around remove_measurement;
+// each is refused when proposed, naming the genesis-fixed check, however
+// the param's name is spelt (JSON field names match case-insensitively).
+func TestSimByVoteRefused(t *testing.T) {
+	g := apptest.SimRegistry()
+	g.Params.AllowSimTEE = false
+	c := newChain(t, g, keys.Genesis{})
+	mustOK(t, c.Deliver(alice, &dao.MsgLock{Amount: pha.Whole(1_000)}))
+	key := make(ed25519.PublicKey, ed25519.PublicKeySize)
+	keysJSON, _ := json.Marshal([]registry.HexBytes{registry.HexBytes(key)})
+	for _, a := range []struct{ param, value string }{
+		{"allow_sim_tee", `true`},
+		{"Allow_Sim_TEE", `true`},
+		{"sim_attestation_keys", string(keysJSON)},
+		{"SIM_ATTESTATION_KEYS", string(keysJSON)},
+		{"measurements", `[]`},
+		{"Measurements", `[{"tee":"sim","value":"ff"}]`},
+	} {
+		// bob: a refused transaction does not use up its nonce, which
+		// apptest's counter does not know.
+		res := c.Deliver(bob, &dao.MsgPropose{Title: "sim", Deposit: pha.Whole(10),
+			Action: dao.Action{Kind: dao.KindSetParam, Module: registry.Name, Param: a.param, Value: json.RawMessage(a.value)}})
+		apptest.ExpectCode(t, res, dao.Codespace, 6)
+		if !strings.Contains(res.Log, "fixed at genesis") {
+			t.Fatalf("%s refused with %q", a.param, res.Log)
+		}
+	}
+	var ps []dao.Proposal
+	c.Query("/dao/proposals", &ps)
+	if len(ps) != 0 {
+		t.Fatalf("%d proposals recorded", len(ps))
+	}
+	// A governed param still moves.
+	p := run(t, c, dao.Action{Kind: dao.KindSetParam, Module: registry.Name, Param: "sevsnp_min_tcb", Value: json.RawMessage(`{"bl_spl":3,"tee_spl":0,"snp_spl":8,"ucode_spl":115}`)}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("sevsnp_min_tcb: %+v", p)
+	}
+}
+
+// TestRemoveMeasurementRetires: the enacting block retires the worker that
+// runs the removed build, with an event naming the reason, and the worker
+// cannot register again, even attesting a build still allowed.
+func TestRemoveMeasurementRetires(t *testing.T) {
+	g := apptest.SimRegistry()
+	newer := sim.Measure("newer build")
+	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: tee.KindSim, Value: newer[:]})
+	c := newChain(t, g, keys.Genesis{})
+	id := c.RegisterSimWorker(t, carol)
+	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("remove: %+v", p)
+	}
+	var w registry.Worker
+	c.Query("/registry/worker/"+registry.WorkerID(id.Public().(ed25519.PublicKey)).String(), &w)
+	if w.Retired == nil || w.Retired.Height != p.EnactHeight || !strings.Contains(w.Retired.Reason, "measurement removed") {
+		t.Fatalf("worker %+v", w)
+	}
+	res := c.Deliver(carol, c.SimRegistration(t, carol, "newer build", id))
+	apptest.ExpectCode(t, res, registry.Codespace, 16)
+}
+
+// tdxCollateral is Intel's recorded collateral, current at tdxtest.Current.
+func tdxCollateral() *tee.TDXCollateral {
+	c := tdxtest.Collateral()
+	return &c
+}
+
+// TestSetTDXCollateral: collateral that is not Intel's (a TCB level's
+// status edited) or no longer current is refused when proposed; Intel's
+// current collateral is enacted.
+func TestSetTDXCollateral(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	propose := func(col *tee.TDXCollateral) (string, uint32) {
+		res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: col}})
+		return res.Log, res.Code
+	}
+	forged := tdxCollateral()
+	forged.TCBInfo = strings.Replace(forged.TCBInfo, `"OutOfDate"`, `"UpToDate"`, 1)
+	c.Time = tdxtest.Current
+	if log, code := propose(forged); code != 6 || !strings.Contains(log, "not signed by Intel") {
+		t.Fatalf("forged collateral: %d %q", code, log)
+	}
+	c.Time = time.Date(2026, time.November, 23, 0, 0, 0, 0, time.UTC)
+	if log, code := propose(tdxCollateral()); code != 6 || !strings.Contains(log, "expired") {
+		t.Fatalf("expired collateral: %d %q", code, log)
+	}
+	c.Time = tdxtest.Current
+	p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tdxCollateral()}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("intel's collateral: %+v", p)
+	}
+	var got tee.TDXCollateral
+	if res := c.Query(registry.TDXCollateralPath(tdxtest.FMSPC), &got); res.Code != 0 || got != *tdxCollateral() {
+		t.Fatalf("stored collateral: %s", res.Log)
+	}
+	// An operator on a genuine but unpatched TDX machine: every signature
+	// of its quote checks, its platform TCB is below every level Intel
+	// lists. The registration is refused naming the TCB check.
+	res := registerTDX(t, c, testdata.RawQuote)
+	apptest.ExpectCode(t, res, registry.Codespace, 3)
+	if !strings.Contains(res.Log, "TCB out of date") {
+		t.Fatalf("unpatched TDX platform refused with %q", res.Log)
+	}
+}
+
+// registerTDX sends carol's registration of a fresh worker with a TDX
+// quote (trimmed of go-tdx-guest's unsigned test trailer).
+func registerTDX(t *testing.T, c *apptest.Chain, quote []byte) *abci.ExecTxResult {
+	t.Helper()
+	q, err := tee.TrimTDXQuote(quote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, _ := ed25519.GenerateKey(rand.Reader)
+	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	info := registry.WorkerInfo{
+		Version: registry.WorkerInfoVersion, IdentityKey: id, ECDHKey: ek.PublicKey().Bytes(),
+		ChainID: apptest.ChainID, GenesisHash: module.GenesisHash(apptest.ChainID, c.AppState), Operator: carol.Addr,
+		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: apptest.BlockHash(c.Height),
+	}
+	return c.Deliver(carol, &registry.MsgRegisterWorker{Info: info, Attestation: tee.Attestation{Kind: tee.KindTDX, Evidence: q}})
+}
+
+// TestRetireLastGatekeeperRefused: retiring the build every gatekeeper
+// runs would leave nobody holding the master key; the proposal is refused
+// when proposed, naming why, and nothing is retired.
+func TestRetireLastGatekeeperRefused(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{GatekeeperOperators: []address.Address{carol.Addr}})
+	id := c.RegisterSimWorker(t, carol)
+	if st := keysState(t, c); len(st.Gatekeepers) != 1 {
+		t.Fatalf("gatekeepers %+v", st.Gatekeepers)
+	}
+	res := c.Deliver(bob, &dao.MsgPropose{Title: "rm", Deposit: pha.Whole(10),
+		Action: dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}})
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, "last gatekeeper") || !strings.Contains(res.Log, "retire worker") {
+		t.Fatalf("refused with %q", res.Log)
+	}
+	var w registry.Worker
+	c.Query("/registry/worker/"+registry.WorkerID(id.Public().(ed25519.PublicKey)).String(), &w)
+	if w.Retired != nil {
+		t.Fatalf("worker retired by a refused proposal: %+v", w.Retired)
+	}
+}
+
+// TestRetiredGatekeeperRemoved: a gatekeeper whose build is removed stops
+// being a gatekeeper in the enacting block and cannot be appointed again;
+// the gatekeeper of the other build stays.
+func TestRetiredGatekeeperRemoved(t *testing.T) {
+	g := apptest.SimRegistry()
+	old := sim.Measure("old build")
+	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: tee.KindSim, Value: old[:]})
+	c := newChain(t, g, keys.Genesis{GatekeeperOperators: []address.Address{carol.Addr, bob.Addr}})
+	good := c.RegisterSimWorker(t, carol)
+	bad := c.RegisterSimWorkerRunning(t, bob, "old build")
+	if st := keysState(t, c); len(st.Gatekeepers) != 2 {
+		t.Fatalf("gatekeepers %+v", st.Gatekeepers)
+	}
+	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: &registry.Measurement{TEE: tee.KindSim, Value: old[:]}}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("remove: %+v", p)
+	}
+	st := keysState(t, c)
+	if len(st.Gatekeepers) != 1 || string(st.Gatekeepers[0].Worker) != string(good.Public().(ed25519.PublicKey)) {
+		t.Fatalf("gatekeepers after retirement %+v", st.Gatekeepers)
+	}
+	res := c.Deliver(alice, &dao.MsgPropose{Title: "gk", Deposit: pha.Whole(10),
+		Action: dao.Action{Kind: dao.KindAddGatekeeper, Worker: registry.HexBytes(bad.Public().(ed25519.PublicKey))}})
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, "retired") {
+		t.Fatalf("appointing the retired worker refused with %q", res.Log)
+	}
+}

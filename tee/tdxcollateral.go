@@ -1,0 +1,153 @@
+package tee
+
+import (
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	tdxabi "github.com/google/go-tdx-guest/abi"
+	"github.com/google/go-tdx-guest/pcs"
+)
+
+// TDXCollateral is Intel's signed TCB collateral for one platform family
+// (FMSPC), as Intel's PCS serves it: the TCB info and QE identity response
+// bodies, byte for byte, and the issuer chains from the responses'
+// headers (PEM, signing certificate then root). The chain keeps it in
+// state; TDX quotes are checked against it offline.
+type TDXCollateral struct {
+	TCBInfo               string `json:"tcb_info"`
+	TCBInfoIssuerChain    string `json:"tcb_info_issuer_chain"`
+	QEIdentity            string `json:"qe_identity"`
+	QEIdentityIssuerChain string `json:"qe_identity_issuer_chain"`
+}
+
+// tcbSigningCN is the common name of Intel's TCB signing certificate.
+const tcbSigningCN = "Intel SGX TCB Signing"
+
+// CheckTDXCollateral checks that c is Intel's: both bodies parse, are
+// signed by a TCB signing certificate chaining to Intel's SGX root, and
+// are current at now. It returns the FMSPC the TCB info is for (lower-case
+// hex), which is where the chain keeps it.
+func CheckTDXCollateral(c TDXCollateral, now time.Time) (string, error) {
+	var info pcs.TdxTcbInfo
+	if err := checkSignedBody(c.TCBInfo, c.TCBInfoIssuerChain, "tcbInfo", now, &info); err != nil {
+		return "", fmt.Errorf("%w: tcb info: %w", ErrTCBCollateral, err)
+	}
+	var qe pcs.QeIdentity
+	if err := checkSignedBody(c.QEIdentity, c.QEIdentityIssuerChain, "enclaveIdentity", now, &qe); err != nil {
+		return "", fmt.Errorf("%w: qe identity: %w", ErrTCBCollateral, err)
+	}
+	if info.TcbInfo.ID != "TDX" || qe.EnclaveIdentity.ID != "TD_QE" {
+		return "", fmt.Errorf("%w: ids %q and %q, want TDX and TD_QE", ErrTCBCollateral, info.TcbInfo.ID, qe.EnclaveIdentity.ID)
+	}
+	if now.After(info.TcbInfo.NextUpdate) || now.After(qe.EnclaveIdentity.NextUpdate) {
+		return "", fmt.Errorf("%w: expired (next updates %s and %s, now %s)", ErrTCBCollateral,
+			info.TcbInfo.NextUpdate.Format(time.RFC3339), qe.EnclaveIdentity.NextUpdate.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	fmspc, err := hex.DecodeString(info.TcbInfo.Fmspc)
+	if err != nil || len(fmspc) != 6 {
+		return "", fmt.Errorf("%w: fmspc %q is not 6 hex bytes", ErrTCBCollateral, info.TcbInfo.Fmspc)
+	}
+	return hex.EncodeToString(fmspc), nil
+}
+
+// checkSignedBody verifies one PCS response body: its field name holds the
+// signed JSON and "signature" Intel's signature over those exact bytes.
+func checkSignedBody(body, chainPEM, name string, now time.Time, out any) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &raw); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	var sigHex string
+	if err := json.Unmarshal(raw["signature"], &sigHex); err != nil || len(raw[name]) == 0 {
+		return fmt.Errorf("body lacks %q or its signature", name)
+	}
+	if err := json.Unmarshal([]byte(body), out); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	signing, err := tcbSigningCert(chainPEM, now)
+	if err != nil {
+		return err
+	}
+	sig, err := hex.DecodeString(sigHex)
+	if err != nil {
+		return fmt.Errorf("signature: %w", err)
+	}
+	der, err := tdxabi.SignatureToDER(sig)
+	if err != nil {
+		return fmt.Errorf("signature: %w", err)
+	}
+	if err := signing.CheckSignature(x509.ECDSAWithSHA256, raw[name], der); err != nil {
+		return fmt.Errorf("not signed by Intel's TCB signing key: %w", err)
+	}
+	return nil
+}
+
+// tcbSigningCert parses an issuer chain and returns its TCB signing
+// certificate once it chains to Intel's SGX root at now.
+func tcbSigningCert(chainPEM string, now time.Time) (*x509.Certificate, error) {
+	block, rest := pem.Decode([]byte(chainPEM))
+	if block == nil {
+		return nil, fmt.Errorf("issuer chain is not PEM")
+	}
+	signing, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("issuer chain: %w", err)
+	}
+	if signing.Subject.CommonName != tcbSigningCN {
+		return nil, fmt.Errorf("issuer chain starts with %q, want %q", signing.Subject.CommonName, tcbSigningCN)
+	}
+	roots, err := intelRootPool()
+	if err != nil {
+		return nil, err
+	}
+	inter := x509.NewCertPool()
+	for block, rest = pem.Decode(rest); block != nil; block, rest = pem.Decode(rest) {
+		if c, err := x509.ParseCertificate(block.Bytes); err == nil {
+			inter.AddCert(c)
+		}
+	}
+	if _, err := signing.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now}); err != nil {
+		return nil, fmt.Errorf("%w: TCB signing certificate: %v", ErrUntrustedChain, err)
+	}
+	return signing, nil
+}
+
+// collateralGetter answers go-tdx-guest's collateral fetches from the
+// collateral in chain state, and refuses every other URL: verification
+// stays offline and deterministic.
+type collateralGetter struct {
+	fmspc string
+	c     TDXCollateral
+}
+
+// Get implements the go-tdx-guest HTTPS getter.
+func (g collateralGetter) Get(u string) (map[string][]string, []byte, error) {
+	switch u {
+	case pcs.TcbInfoURL(g.fmspc):
+		return map[string][]string{pcs.TcbInfoIssuerChainPhrase: {url.QueryEscape(g.c.TCBInfoIssuerChain)}}, []byte(g.c.TCBInfo), nil
+	case pcs.QeIdentityURL():
+		return map[string][]string{pcs.SgxQeIdentityIssuerChainPhrase: {url.QueryEscape(g.c.QEIdentityIssuerChain)}}, []byte(g.c.QEIdentity), nil
+	}
+	return nil, nil, fmt.Errorf("tee: network access refused during on-chain verification (%s)", u)
+}
+
+// classifyTDXCollateralErr names the check behind a go-tdx-guest error
+// from verification with collateral; the library formats its errors with
+// %v, so its messages are all there is to go on.
+func classifyTDXCollateralErr(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "failed TCB status check"):
+		return fmt.Errorf("%w: tdx: %v", ErrTCBOutOfDate, err)
+	case strings.Contains(msg, "collaterals obtained"), strings.Contains(msg, "response verification failed"),
+		strings.Contains(msg, "Intel PCS's reported"), strings.Contains(msg, "QE Identity"):
+		return fmt.Errorf("%w: tdx: %v", ErrTCBCollateral, err)
+	}
+	return fmt.Errorf("%w: tdx: %v", ErrUntrustedChain, err)
+}

@@ -1,0 +1,48 @@
+// Package tdxtest holds TDX test collateral for tests outside tee: Intel's
+// signed TCB info and QE identity that go-tdx-guest recorded for the
+// platform of its recorded quote (tee/testdata/tdx_quote_v4.dat).
+package tdxtest
+
+import (
+	"net/url"
+	"time"
+
+	tdxtesting "github.com/google/go-tdx-guest/testing"
+	"github.com/google/go-tdx-guest/testing/testdata"
+
+	"github.com/phalanetwork/phala/tee"
+)
+
+// FMSPC is the platform family of the recorded quote and collateral.
+const FMSPC = "50806f000000"
+
+// Current is a time at which the collateral is current: TCB info issued
+// 2023-06-18, QE identity 2023-06-08 and due again 2023-07-08.
+var Current = time.Date(2023, time.July, 1, 1, 0, 0, 0, time.UTC)
+
+// Collateral returns the recorded collateral in the chain's form.
+func Collateral() tee.TDXCollateral {
+	return tee.TDXCollateral{
+		TCBInfo: string(testdata.TcbInfoBody), TCBInfoIssuerChain: unescape(tdxtesting.TcbInfoHeader["Tcb-Info-Issuer-Chain"][0]),
+		QEIdentity: string(testdata.QeIdentityBody), QEIdentityIssuerChain: unescape(tdxtesting.QeIdentityHeader["Sgx-Enclave-Identity-Issuer-Chain"][0]),
+	}
+}
+
+// Lookup serves Collateral for FMSPC, as VerifyOptions.TDXCollateral.
+func Lookup(fmspc string) *tee.TDXCollateral {
+	if fmspc != FMSPC {
+		return nil
+	}
+	c := Collateral()
+	return &c
+}
+
+// unescape reads a PCS header value (URL-escaped PEM); go-tdx-guest's
+// recorded headers are well-formed.
+func unescape(s string) string {
+	u, err := url.QueryUnescape(s)
+	if err != nil {
+		panic("tdxtest: recorded issuer chain: " + err.Error())
+	}
+	return u
+}
