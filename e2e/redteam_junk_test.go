@@ -1,0 +1,274 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	nm "github.com/cometbft/cometbft/node"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/node"
+	"github.com/phalanetwork/phala/pha"
+)
+
+// junkProposer is a hostile validator: the real app, with PrepareProposal
+// changed to put transactions that fail before paying a fee at the head
+// of every block it proposes.
+type junkProposer struct {
+	*app.App
+	junk     [][]byte
+	proposed atomic.Int32
+}
+
+func (j *junkProposer) PrepareProposal(ctx context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	res, err := j.App.PrepareProposal(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	j.proposed.Add(1)
+	res.Txs = append(append([][]byte(nil), j.junk...), res.Txs...)
+	return res, nil
+}
+
+// inProcessValidator runs a validator home in this process with abci
+// wrapping the real app opened over the home's state; it returns the app
+// and stops everything when the test ends.
+func inProcessValidator(t *testing.T, home, logName string, wrap func(*app.App) abci.Application) (*app.App, *nm.Node) {
+	t.Helper()
+	logFile, err := os.Create(filepath.Join(t.TempDir(), logName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(logFile, nil))
+	store, err := state.Open(filepath.Join(home, "data"), logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(store, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := node.Config(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmt, err := node.StartABCI(context.Background(), cfg, logger, wrap(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmt.IsRunning() {
+			_ = cmt.Stop()
+			cmt.Wait()
+		}
+		store.Close()
+		if t.Failed() {
+			t.Logf("==== %s ====\n%s", logName, tailFile(logFile.Name(), 32<<10))
+		}
+		logFile.Close()
+	})
+	return a, cmt
+}
+
+// junkTxs are the hostile proposer's stuffing, one per check a
+// transaction must pass before it pays: each named by that check.
+func junkTxs(t *testing.T, chainID string, alice ed25519.PrivateKey, bob address.Address) map[string][]byte {
+	t.Helper()
+	transfer := func(key ed25519.PrivateKey, nonce uint64, fee pha.Amount) []byte {
+		x := &tx.Tx{ChainID: chainID, Nonce: nonce, Fee: fee, Msgs: []tx.Msg{&balances.MsgTransfer{To: bob, Amount: pha.Whole(1)}}}
+		x.Sign(key)
+		return x.Encode()
+	}
+	minFee := app.DefaultParams().MinFee
+	badSig := transfer(alice, 0, minFee)
+	badSig[len(badSig)-1] ^= 0x01
+	_, pauper, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]byte{
+		"malformed transaction":      []byte("free junk: not a transaction at all"),
+		"bad signature":              badSig,
+		"wrong nonce":                transfer(alice, 1_000_000, minFee),
+		"insufficient funds for fee": transfer(pauper, 0, minFee),
+	}
+}
+
+// TestRedTeamFreeJunk is break 9 driven through real CometBFT consensus:
+// four validators from `phala testnet`, three of them `phala node`
+// processes and node0 in this process with the real app whose
+// PrepareProposal stuffs every block it proposes with transactions that
+// fail decoding, signature, nonce and fee checks. The honest validators
+// must refuse those blocks naming the check, no committed block may carry
+// junk, and the chain must keep committing honest transfers.
+func TestRedTeamFreeJunk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short: runs a 4-validator network")
+	}
+	h := newHarness(t)
+	tn := h.initTestnet(4, "300ms")
+	genesis, err := cmttypes.GenesisDocFromFile(filepath.Join(tn.homes[0], "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := openDevAccounts(t, tn.homes[0])
+	junk := junkTxs(t, genesis.ChainID, acc.aliceKey, acc.bob)
+	hostile := &junkProposer{}
+	for _, raw := range junk {
+		hostile.junk = append(hostile.junk, raw)
+	}
+	inProcessValidator(t, tn.homes[0], "node0-hostile.log", func(a *app.App) abci.Application {
+		hostile.App = a
+		return hostile
+	})
+	var nodes []*proc
+	for i := 1; i < 4; i++ {
+		nodes = append(nodes, h.start(fmt.Sprintf("node%d", i), "node", "--home", tn.homes[i]))
+	}
+	honest := tn.clients[1]
+	waitHeight(t, honest, 3, 60*time.Second, nodes...)
+
+	// Honest traffic keeps flowing while the hostile validator proposes.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := range 3 {
+		if _, err := honest.Send(ctx, acc.aliceKey, pha.Amount{}, "honest", &balances.MsgTransfer{To: acc.bob, Amount: pha.Whole(uint64(i + 1))}); err != nil {
+			t.Fatalf("honest transfer %d: %v", i, err)
+		}
+	}
+	waitFor(t, 90*time.Second, "the hostile validator to propose three blocks", func() (bool, error) {
+		return hostile.proposed.Load() >= 3, nil
+	}, nodes...)
+	top := mustHeight(t, honest)
+	waitHeight(t, honest, top+2, 60*time.Second, nodes...)
+
+	// No committed block carries junk.
+	top = mustHeight(t, honest)
+	for height := int64(1); height <= top; height++ {
+		blk, err := honest.RPC.Block(ctx, &height)
+		if err != nil {
+			t.Fatalf("block %d: %v", height, err)
+		}
+		for _, raw := range blk.Block.Txs {
+			for check, j := range junk {
+				if bytes.Equal(raw, j) {
+					t.Errorf("block %d (proposer %s) carries a junk tx that fails %q", height, blk.Block.ProposerAddress, check)
+				}
+			}
+		}
+	}
+	// Every honest validator refused the stuffed blocks, naming each check.
+	for i, p := range nodes {
+		logs := tailFile(p.stderrPath, 8<<20)
+		if !strings.Contains(logs, "proposal refused") {
+			t.Errorf("node%d logged no refused proposal", i+1)
+			continue
+		}
+		for check := range junk {
+			if !strings.Contains(logs, check) {
+				t.Errorf("node%d's refusals do not name %q", i+1, check)
+			}
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("the hostile validator proposed %d blocks; none committed with junk; chain at height %d", hostile.proposed.Load(), top)
+}
+
+// buggyModule is the real app with a bug of the kind the supply invariant
+// exists for: at one height, before the block runs, it credits PHA that no
+// account paid, as a module that forgot the debit side would.
+type buggyModule struct {
+	*app.App
+	at     int64
+	mint   pha.Amount
+	mu     sync.Mutex
+	failed error
+}
+
+func (b *buggyModule) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	if req.Height == b.at {
+		if err := (balances.Keeper{}).Add(b.App.Store(), balances.Treasury, b.mint); err != nil {
+			return nil, err
+		}
+	}
+	res, err := b.App.FinalizeBlock(ctx, req)
+	if err != nil {
+		b.mu.Lock()
+		b.failed = err
+		b.mu.Unlock()
+	}
+	return res, err
+}
+
+func (b *buggyModule) err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.failed
+}
+
+// TestRedTeamSupplyBreak: a module bug mints PHA at height 6 of a running
+// one-validator node. The node must halt at that height, naming it and the
+// difference, and never commit the block.
+func TestRedTeamSupplyBreak(t *testing.T) {
+	h := newHarness(t)
+	tn := h.initTestnet(1, "200ms")
+	bug := &buggyModule{at: 6, mint: pha.Whole(42)}
+	a, _ := inProcessValidator(t, tn.homes[0], "node0-buggy.log", func(a *app.App) abci.Application {
+		bug.App = a
+		return bug
+	})
+	c := tn.clients[0]
+	waitHeight(t, c, 5, 60*time.Second)
+	select {
+	case <-a.Halted():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the app did not halt after the bug at height %d (chain at %d)", bug.at, mustHeight(t, c))
+	}
+	want := []string{"supply invariant broken at height 6", "difference +42PHA"}
+	for _, err := range []error{a.HaltErr(), bug.err()} {
+		if err == nil {
+			t.Fatal("no error from the broken block")
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q does not name %q", err, w)
+			}
+		}
+	}
+	// Block 6 never got a FinalizeBlock answer, so it cannot commit: the
+	// chain stays at the last good block.
+	if got := chainHeight(t, c); got != bug.at-1 {
+		t.Fatalf("chain at height %d after the halt, want %d", got, bug.at-1)
+	}
+}
+
+func chainHeight(t *testing.T, c *client.Client) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		t.Fatal(errors.Join(errors.New("status"), err))
+	}
+	return st.SyncInfo.LatestBlockHeight
+}
