@@ -35,22 +35,13 @@ func compareSupply(kv state.KV, height int64, sum pha.Amount) error {
 	if sum == supply {
 		return nil
 	}
-	sign, diff := "+", pha.Amount{}
+	sign, more, less := "+", sum, supply
 	if sum.LT(supply) {
-		sign, diff = "-", mustSub(supply, sum)
-	} else {
-		diff = mustSub(sum, supply)
+		sign, more, less = "-", supply, sum
 	}
+	diff, _ := more.Sub(less) // cannot fail: more >= less
 	return fmt.Errorf("%w at height %d: account balances add up to %s, the supply recorded at genesis is %s, difference %s%s",
 		ErrSupplyBroken, height, sum.PHA(), supply.PHA(), sign, diff.PHA())
-}
-
-func mustSub(a, b pha.Amount) pha.Amount {
-	d, err := a.Sub(b)
-	if err != nil {
-		panic(err) // callers pass a >= b
-	}
-	return d
 }
 
 // blockSupply is the sum of all balances after the block being finalized:
