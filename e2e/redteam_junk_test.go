@@ -85,6 +85,12 @@ func inProcessValidator(t *testing.T, home, logName string, wrap func(*app.App) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// CometBFT's consensus reactor keeps a goroutine per peer that
+		// reads the block store; stopping the node with peers connected
+		// can close the store under it (a panic). Peers go first.
+		for _, p := range cmt.Switch().Peers().List() {
+			cmt.Switch().StopPeerGracefully(p)
+		}
 		if cmt.IsRunning() {
 			if err := cmt.Stop(); err != nil {
 				t.Logf("stop %s: %v", logName, err)
@@ -153,6 +159,9 @@ func TestRedTeamFreeJunk(t *testing.T) {
 	for i := 1; i < 4; i++ {
 		nodes = append(nodes, h.start(fmt.Sprintf("node%d", i), "node", "--home", tn.homes[i]))
 	}
+	// Runs before inProcessValidator's cleanup: the honest nodes stop
+	// first, so they do not dial node0 again while it stops.
+	t.Cleanup(func() { stopAll(nodes) })
 	honest := tn.clients[1]
 	waitHeight(t, honest, 3, 60*time.Second, nodes...)
 
@@ -202,6 +211,23 @@ func TestRedTeamFreeJunk(t *testing.T) {
 		return
 	}
 	t.Logf("the hostile validator proposed %d blocks; none committed with junk; chain at height %d", hostile.proposed.Load(), top)
+}
+
+// stopAll interrupts procs and waits for them to exit.
+func stopAll(procs []*proc) {
+	for _, p := range procs {
+		if !p.exited() {
+			_ = p.cmd.Process.Signal(os.Interrupt)
+		}
+	}
+	for _, p := range procs {
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
 }
 
 // buggyModule is the real app with a bug of the kind the supply invariant
