@@ -82,6 +82,14 @@ func StartWithConfig(ctx context.Context, c *cmtcfg.Config, logger *slog.Logger)
 	return &Node{cmt: cmt, app: a, store: store, cfg: c, log: logger, stopping: stopping, metrics: reg, dbs: dbs}, nil
 }
 
+// Halted is closed when the app halts on a block every validator fails
+// alike (a broken invariant); HaltErr says why. Consensus cannot go past
+// that block, so whoever runs the node should stop it and report the error.
+func (n *Node) Halted() <-chan struct{} { return n.app.Halted() }
+
+// HaltErr is why the node halted, or nil.
+func (n *Node) HaltErr() error { return n.app.HaltErr() }
+
 // SetKeepVersions makes the app keep only the last keep versions of its
 // state (0: all); see app.App.SetKeepVersions.
 func (n *Node) SetKeepVersions(keep int64) error { return n.app.SetKeepVersions(keep) }

@@ -77,6 +77,18 @@ type App struct {
 	// affects state.
 	txTypes  []string
 	observer Observer
+	// supplySum is the sum of all balances at the last commit, and
+	// blockSum after the block being finalized; see blockSupply. Not
+	// state: recomputed from the store when the app opens.
+	supplySum, blockSum pha.Amount
+	// prepared identifies the last block this validator proposed, so
+	// ProcessProposal need not check it twice. Not state.
+	prepared [32]byte
+	// halted is closed, with haltErr set, when a block fails in a way
+	// every validator fails alike (a broken invariant): the node must
+	// stop rather than go on.
+	halted  chan struct{}
+	haltErr error
 }
 
 // Observer is told about every finalized block, for metrics. It runs on
@@ -111,7 +123,9 @@ func New(store *state.Store, logger *slog.Logger) (*App, error) {
 		byName:   map[string]module.Module{},
 		balances: bal,
 		sigs:     newSigCache(200_000),
+		halted:   make(chan struct{}),
 	}
+	store.Watch(balances.AccountsPrefix())
 	for _, m := range mods {
 		a.modules = append(a.modules, m)
 		a.byName[m.Name()] = m
@@ -177,6 +191,9 @@ func (a *App) loadCommitted() error {
 		return err
 	}
 	a.rules.Store(&txRules{chainID: string(a.store.Get(keyChainID)), params: p})
+	if a.supplySum, err = CheckSupply(a.store, a.store.Version()); err != nil {
+		return err
+	}
 	return a.resetCheckState()
 }
 
@@ -272,6 +289,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.haltErr != nil {
+		return nil, a.haltErr
+	}
 	ctx := &module.Context{KV: a.store, ChainID: a.rules.Load().chainID, Height: req.Height, Time: req.Time}
 	a.blockFees = pha.Amount{}
 	a.lastBlockTime = req.Time
@@ -285,14 +305,19 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		if err := m.EndBlock(ctx); err != nil {
 			// An EndBlock failure is a bug in deterministic code; every
 			// validator hits it alike, so halting is the honest answer.
-			return nil, fmt.Errorf("end block %d: %s: %w", req.Height, m.Name(), err)
+			return nil, a.halt(fmt.Errorf("end block %d: %s: %w", req.Height, m.Name(), err))
 		}
 	}
 	if !a.blockFees.IsZero() {
 		if err := a.balances.Keeper.Add(a.store, balances.Treasury, a.blockFees); err != nil {
-			return nil, fmt.Errorf("end block %d: credit fees: %w", req.Height, err)
+			return nil, a.halt(fmt.Errorf("end block %d: credit fees: %w", req.Height, err))
 		}
 	}
+	sum, err := a.blockSupply(req.Height)
+	if err != nil {
+		return nil, a.halt(err)
+	}
+	a.blockSum = sum
 	if a.observer != nil {
 		out := make([]TxOutcome, len(results))
 		for i, r := range results {
@@ -315,6 +340,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err != nil {
 		return nil, err
 	}
+	a.supplySum = a.blockSum
 	if keep := a.keepVersions.Load(); keep > 0 {
 		// A failure to forget old versions costs disk, not correctness:
 		// the chain goes on and the next commit tries again.
@@ -326,6 +352,31 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 		return nil, err
 	}
 	return &abci.ResponseCommit{}, nil
+}
+
+// halt records err as the reason the app stopped, logs it, and returns it.
+// Every later FinalizeBlock fails with it.
+func (a *App) halt(err error) error {
+	if a.haltErr == nil {
+		a.haltErr = err
+		a.log.Error("halting: the chain cannot go on", "err", err)
+		close(a.halted)
+	}
+	return err
+}
+
+// Halted is closed when the app has halted; HaltErr then says why. A node
+// stops when it closes: consensus cannot go past the block that failed.
+func (a *App) Halted() <-chan struct{} { return a.halted }
+
+// HaltErr is why the app halted, or nil.
+func (a *App) HaltErr() error {
+	select {
+	case <-a.halted:
+		return a.haltErr
+	default:
+		return nil
+	}
 }
 
 // MinKeepVersions is the fewest state versions SetKeepVersions accepts: a

@@ -69,20 +69,17 @@ func (a *App) decodeAndVerify(rules *txRules, raw []byte, fromMempool bool) (*tx
 // before its fee is charged changes nothing; once the fee is charged and the
 // nonce used, a failing message reverts only the messages.
 func (a *App) deliverTx(block *module.Context, raw []byte) *abci.ExecTxResult {
-	t, err := a.decodeAndVerify(a.rules.Load(), raw, false)
+	// Two cache layers: the fee layer is applied even when a message
+	// fails, the message layer only when all succeed. Both reach the tree
+	// once, in key order.
+	feeKV := state.NewCache(a.store)
+	t, err := a.admitTx(feeKV, a.rules.Load(), raw, false)
 	if t != nil && len(t.Msgs) > 0 {
 		a.txTypes = append(a.txTypes, t.Msgs[0].Type())
 	} else {
 		a.txTypes = append(a.txTypes, "invalid")
 	}
 	if err != nil {
-		return execResult(err, nil)
-	}
-	// Two cache layers: the fee layer is applied even when a message
-	// fails, the message layer only when all succeed. Both reach the tree
-	// once, in key order.
-	feeKV := state.NewCache(a.store)
-	if err := a.chargeFee(feeKV, t); err != nil {
 		return execResult(err, nil)
 	}
 	if a.blockFees, err = a.blockFees.Add(t.Fee); err != nil {

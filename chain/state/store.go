@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,18 @@ import (
 type Store struct {
 	db   dbm.DB
 	tree *iavl.MutableTree
+	// watch is the prefix whose writes since the last commit are tracked
+	// (nil: none); changed holds them in first-write order with the
+	// committed value, and seen indexes them. None of it is state.
+	watch   []byte
+	changed []Change
+	seen    map[string]struct{}
+}
+
+// Change is a watched key written since the last commit: its value at the
+// last commit (nil: absent) and now.
+type Change struct {
+	Key, Before, After []byte
 }
 
 // cacheSize is the number of IAVL nodes kept in memory.
@@ -66,14 +79,48 @@ func (s *Store) Set(key, value []byte) {
 	if len(value) == 0 {
 		panic(fmt.Sprintf("state: empty value for key %q", key))
 	}
+	s.note(key)
 	_, err := s.tree.Set(key, value)
 	must(err)
 }
 
 // Delete removes key from the working tree.
 func (s *Store) Delete(key []byte) {
+	s.note(key)
 	_, _, err := s.tree.Remove(key)
 	must(err)
+}
+
+// Watch makes the store remember every key under prefix written since the
+// last commit, with its committed value, so an invariant over those keys
+// can be checked after each block by reading what the block changed
+// rather than every key. One prefix at a time; nil stops watching.
+func (s *Store) Watch(prefix []byte) {
+	s.watch = bytes.Clone(prefix)
+	s.changed, s.seen = nil, map[string]struct{}{}
+}
+
+// note records key's committed value before its first write since the
+// last commit, if key is watched.
+func (s *Store) note(key []byte) {
+	if s.watch == nil || !bytes.HasPrefix(key, s.watch) {
+		return
+	}
+	if _, ok := s.seen[string(key)]; ok {
+		return
+	}
+	s.seen[string(key)] = struct{}{}
+	s.changed = append(s.changed, Change{Key: bytes.Clone(key), Before: s.Get(key)})
+}
+
+// Changes returns the watched keys written since the last commit, in the
+// order of their first writes, with their committed and working values.
+func (s *Store) Changes() []Change {
+	out := make([]Change, len(s.changed))
+	for i, c := range s.changed {
+		out[i] = Change{Key: c.Key, Before: c.Before, After: s.Get(c.Key)}
+	}
+	return out
 }
 
 // Iterate walks the working tree.
@@ -104,6 +151,8 @@ func (s *Store) Commit() (hash []byte, version int64, err error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("commit state version: %w", err)
 	}
+	s.changed = s.changed[:0]
+	clear(s.seen)
 	return hash, version, nil
 }
 

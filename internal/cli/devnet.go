@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -58,9 +59,13 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 				d.Stop()
 				return err
 			}
-			<-ctx.Done()
-			fmt.Fprintln(g.out, "stopping devnet")
-			return d.Stop()
+			select {
+			case <-ctx.Done():
+				fmt.Fprintln(g.out, "stopping devnet")
+				return d.Stop()
+			case <-d.Node.Halted():
+				return errors.Join(fmt.Errorf("devnet halted: %w", d.Node.HaltErr()), d.Stop())
+			}
 		},
 	}
 	f := cmd.Flags()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -127,9 +128,15 @@ it resumes from its last committed block.`,
 					return err
 				}
 			}
-			<-ctx.Done()
-			logger.Info("stopping node")
-			return n.Stop()
+			select {
+			case <-ctx.Done():
+				logger.Info("stopping node")
+				return n.Stop()
+			case <-n.Halted():
+				// A block failed the way it fails on every validator: exit
+				// with the reason rather than sit at that height.
+				return errors.Join(fmt.Errorf("node halted: %w", n.HaltErr()), n.Stop())
+			}
 		},
 	}
 	cmd.Flags().StringVar(&ops, "ops-listen", "", "address for /metrics (Prometheus), /healthz and /readyz (default: instrumentation.prometheus_listen_addr of config.toml; \"none\" disables)")

@@ -1,6 +1,7 @@
 package balances
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
@@ -89,8 +90,22 @@ func (Keeper) IterateAccounts(kv state.KV, fn func(address.Address, Account) boo
 	})
 }
 
-// SumBalances adds up every balance. Tests use it to check that no block
-// creates or destroys PHA.
+// AccountsPrefix is the state prefix of every account record, for code
+// that watches what a block writes there (the app's supply check).
+func AccountsPrefix() []byte { return bytes.Clone(prefixAccount) }
+
+// RecordBalance is the balance held in a raw account record; nil, an
+// absent record, holds nothing.
+func RecordBalance(raw []byte) (pha.Amount, error) {
+	if raw == nil {
+		return pha.Amount{}, nil
+	}
+	a, err := decodeAccount(raw)
+	return a.Balance, err
+}
+
+// SumBalances adds up every balance: the left side of the supply
+// invariant (chain/app.CheckSupply).
 func (k Keeper) SumBalances(kv state.KV) (pha.Amount, error) {
 	var sum pha.Amount
 	var err error
