@@ -294,7 +294,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		h, err := e1.Sync(ctx, src, nil)
 		return h >= 2, err
 	})
-	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 100)
+	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,14 +306,14 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		_, ok, _, err := e1.RegisteredWorker(ctx, src)
 		return ok, err
 	})
-	post := func(en *pruntime.Enclave, score byte) mq.SignedMessage {
-		m, err := en.PostBenchmark(ctx, src, uint64(score))
+	post := func(en *pruntime.Enclave) mq.SignedMessage {
+		m, err := en.ReportBenchmark(ctx, src, 10*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	m0, m1 := post(e1, 11), post(e1, 12)
+	m0, m1 := post(e1), post(e1)
 	if m0.Sequence != 0 || m1.Sequence != 1 {
 		t.Fatalf("sequences %d %d", m0.Sequence, m1.Sequence)
 	}
@@ -341,7 +341,8 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	if err := send(m0); err != nil {
 		t.Fatal(err)
 	}
-	if m2 := post(e2, 13); m2.Sequence != 2 {
+	m2 := post(e2)
+	if m2.Sequence != 2 {
 		t.Fatalf("new message got sequence %d, want 2", m2.Sequence)
 	}
 	eventually(t, "the enclave to see message 0 on chain", func() (bool, error) {
@@ -362,7 +363,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		t.Fatalf("next sequence %d (%v), want 3", seq.Next, err)
 	}
 	rec, _ := e.record(t, e2.ID())
-	if rec.BenchmarkScore != 13 {
-		t.Fatalf("score %d, want 13", rec.BenchmarkScore)
+	if want := pruntime.BenchmarkScore(m2); rec.BenchmarkScore != want {
+		t.Fatalf("score %d, want %d", rec.BenchmarkScore, want)
 	}
 }

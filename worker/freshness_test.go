@@ -1,0 +1,170 @@
+package worker_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/mq"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/worker"
+)
+
+// TestRolledBackOutboxRefused: the host keeps a copy of the sealed store,
+// lets the enclave sign two messages that land, then puts the copy back.
+// The enclave over the old files refuses to sync, to list its outbox and
+// to sign, naming the check and both sequence numbers; it signs nothing.
+func TestRolledBackOutboxRefused(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	home := filepath.Join(e.tempDir, "enclave")
+	store := filepath.Join(home, "sealed")
+	p, err := worker.NewSimProvider(e.simKey, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := chainsync.NewRPCSource(e.client.RPC)
+	e1, err := pruntime.Open(p, store, e.gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "two verified headers", func() (bool, error) {
+		h, err := e1.Sync(ctx, src, nil)
+		return h >= 2, err
+	})
+	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
+		t.Fatal(err)
+	}
+	t0 := filepath.Join(e.tempDir, "sealed-t0")
+	copyFiles(t, store, t0)
+	for range 2 {
+		m, err := e1.ReportBenchmark(ctx, src, 10*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", &mq.MsgPush{Message: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := os.RemoveAll(store); err != nil {
+		t.Fatal(err)
+	}
+	copyFiles(t, t0, store)
+	e2, err := pruntime.Open(p, store, e.gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The light client proves state one block behind the header it
+	// verified; wait until it proves both messages.
+	eventually(t, "the refusal to name both messages", func() (bool, error) {
+		_, err := e2.Sync(ctx, src, nil)
+		if !errors.Is(err, core.ErrRolledBack) {
+			return false, err
+		}
+		return strings.Contains(err.Error(), "the sealed outbox is at sequence 0, the chain has consumed 2 messages"), err
+	})
+	if m, err := e2.ReportBenchmark(ctx, src, 10*time.Millisecond); !errors.Is(err, core.ErrRolledBack) {
+		t.Fatalf("the rolled-back enclave signed sequence %d (%v)", m.Sequence, err)
+	}
+	if pending, err := e2.Pending(ctx, src); !errors.Is(err, core.ErrRolledBack) || len(pending) != 0 {
+		t.Fatalf("pending over the rolled-back store: %d messages, %v", len(pending), err)
+	}
+}
+
+// TestRolledBackMasterHistoryRefused: the host of the second gatekeeper
+// puts back its master-key file as it was before the share arrived (none),
+// keeping the rest of the store. The chain records that this gatekeeper
+// holds generation 0, so the enclave refuses its gatekeeper step, naming
+// the check and both counts, and posts nothing.
+func TestRolledBackMasterHistoryRefused(t *testing.T) {
+	d, c := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: 2}, nil)
+	ctx := context.Background()
+	eventually(t, "both gatekeepers holding generation 0", func() (bool, error) {
+		st := keyState(c)
+		return st.Generation != nil && len(st.Gatekeepers) == 2 && st.Gatekeepers[0].Holds && st.Gatekeepers[1].Holds, nil
+	})
+	victim := d.Workers[1]
+	if err := victim.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	wh := filepath.Join(d.Home, "workers", "worker1")
+	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := worker.NewSimProvider(simKey, wh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, _ := p.SealingKey()
+	st, err := sealed.Open(filepath.Join(wh, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(pruntime.EntryMasterKeys); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := pruntime.Open(p, filepath.Join(wh, "sealed"), gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := chainsync.NewRPCSource(c.RPC)
+	if _, err := enc.Sync(ctx, src, nil); err != nil {
+		t.Fatal(err) // the outbox is intact: only the history is old
+	}
+	before := enc.PendingCount()
+	err = enc.GatekeeperStep(ctx, src)
+	if !errors.Is(err, core.ErrRolledBack) || !strings.Contains(err.Error(), "master-key history: sealed 0 generations, the chain recorded 1 for this gatekeeper") {
+		t.Fatalf("gatekeeper step over a rolled-back history: %v", err)
+	}
+	if n := enc.PendingCount(); n != before {
+		t.Fatalf("the enclave signed %d messages from the rolled-back history", n-before)
+	}
+}
+
+// copyFiles copies the files of src (the sealed store keeps them in one
+// level) into dst, the way an operator backs a store up.
+func copyFiles(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if !en.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, en.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, en.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
