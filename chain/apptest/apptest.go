@@ -176,13 +176,13 @@ func (c *Chain) PostMQ(relayer Account, from ed25519.PrivateKey, topic string, p
 	if res.Code == 0 {
 		c.mqSeq[id]++
 	}
-	return mqRefusal(res)
+	return MQResult(res)
 }
 
-// mqRefusal reports a message that used its slot but was refused by its
+// MQResult reports a message that used its slot but was refused by its
 // topic's module (an mq_refused event) as a result with the module's code
 // and error, so tests check refusals the same way for every origin.
-func mqRefusal(res *abci.ExecTxResult) *abci.ExecTxResult {
+func MQResult(res *abci.ExecTxResult) *abci.ExecTxResult {
 	for _, e := range res.Events {
 		if e.Type != mq.EventRefused {
 			continue
@@ -210,5 +210,5 @@ func (c *Chain) PostMQFrom(relayer Account, origin mq.Origin, key ed25519.Privat
 	c.t.Helper()
 	m := mq.SignedMessage{Origin: origin, Topic: topic, Payload: payload, Sequence: seq}
 	m.Sign(ChainID, key)
-	return mqRefusal(c.Deliver(relayer, &mq.MsgPush{Message: m}))
+	return MQResult(c.Deliver(relayer, &mq.MsgPush{Message: m}))
 }
