@@ -27,7 +27,6 @@ import (
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/tee/sim"
 	"github.com/phalanetwork/phala/worker"
 )
@@ -492,15 +491,7 @@ func simProvider(t *testing.T, devnetHome, workerHome string) *sim.Provider {
 // keeps in its sealed store.
 func sealedMasters(t *testing.T, p *sim.Provider, workerHome string) map[uint64][]byte {
 	t.Helper()
-	sk, err := p.SealingKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := store.Get(pruntime.EntryMasterKeys)
+	raw, err := sealedStore(t, p, workerHome).Get(pruntime.EntryMasterKeys)
 	if err != nil {
 		t.Fatalf("unseal %s's master keys: %v", workerHome, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/sealed"
+	"github.com/phalanetwork/phala/tee/sim"
 )
 
 // TestRedTeamRollback: the operator of a gatekeeper copies its sealed
@@ -109,7 +110,7 @@ func TestRedTeamRollback(t *testing.T) {
 		t.Errorf("the rolled-back enclave landed messages: next sequence %d, was %d", n, used)
 	}
 	w2.interrupt()
-	store := sealedStore(t, home, wHome)
+	store := sealedStore(t, simProvider(t, home, wHome), wHome)
 	next, pending := sealedOutbox(t, store)
 	for _, m := range pending {
 		if m.Sequence < used {
@@ -126,9 +127,8 @@ func TestRedTeamRollback(t *testing.T) {
 
 // sealedStore opens a worker's sealed store, as an auditor with the
 // devnet's sim seed could.
-func sealedStore(t *testing.T, devnetHome, workerHome string) *sealed.Store {
+func sealedStore(t *testing.T, p *sim.Provider, workerHome string) *sealed.Store {
 	t.Helper()
-	p := simProvider(t, devnetHome, workerHome)
 	sk, err := p.SealingKey()
 	if err != nil {
 		t.Fatal(err)

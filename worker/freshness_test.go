@@ -2,11 +2,9 @@ package worker_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,49 +12,27 @@ import (
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/worker"
 )
 
-// TestRolledBackOutboxRefused: the host keeps a copy of the sealed store,
-// lets the enclave sign two messages that land, then puts the copy back.
+// TestRolledBackOutboxRefused: the host keeps a copy of the sealed outbox,
+// lets the enclave sign two more messages that land, then puts the copy
+// back.
 // The enclave over the old files refuses to sync, to list its outbox and
 // to sign, naming the check and both sequence numbers; it signs nothing.
 func TestRolledBackOutboxRefused(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	home := filepath.Join(e.tempDir, "enclave")
-	store := filepath.Join(home, "sealed")
-	p, err := worker.NewSimProvider(e.simKey, home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := chainsync.NewRPCSource(e.client.RPC)
-	e1, err := pruntime.Open(p, store, e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "two verified headers", func() (bool, error) {
-		h, err := e1.Sync(ctx, src, nil)
-		return h >= 2, err
-	})
-	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 10*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
-		t.Fatal(err)
-	}
-	t0 := filepath.Join(e.tempDir, "sealed-t0")
-	copyFiles(t, store, t0)
-	for range 2 {
+	e1, src := e.openEnclave(t, home)
+	e.register(t, e1, src)
+	post := func() {
 		m, err := e1.ReportBenchmark(ctx, src, 10*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
@@ -65,23 +41,29 @@ func TestRolledBackOutboxRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
-	if err := os.RemoveAll(store); err != nil {
-		t.Fatal(err)
-	}
-	copyFiles(t, t0, store)
-	e2, err := pruntime.Open(p, store, e.gen, time.Now)
+	post()
+	store := sealedStore(t, e.simKey, home)
+	t0, err := store.Get(core.EntryOutbox)
 	if err != nil {
 		t.Fatal(err)
 	}
+	post()
+	post()
+
+	// The host puts the outbox file of t0 back (here through the sim
+	// seed; on a real TEE by copying the file) and restarts the enclave.
+	if err := store.Put(core.EntryOutbox, t0); err != nil {
+		t.Fatal(err)
+	}
+	e2, _ := e.openEnclave(t, home)
 	// The light client proves state one block behind the header it
-	// verified; wait until it proves both messages.
+	// verified; wait until it proves all three messages.
 	eventually(t, "the refusal to name both messages", func() (bool, error) {
 		_, err := e2.Sync(ctx, src, nil)
 		if !errors.Is(err, core.ErrRolledBack) {
 			return false, err
 		}
-		return strings.Contains(err.Error(), "the sealed outbox is at sequence 0, the chain has consumed 2 messages"), err
+		return strings.Contains(err.Error(), "the sealed outbox is at sequence 1, the chain has consumed 3 messages"), err
 	})
 	if m, err := e2.ReportBenchmark(ctx, src, 10*time.Millisecond); !errors.Is(err, core.ErrRolledBack) {
 		t.Fatalf("the rolled-back enclave signed sequence %d (%v)", m.Sequence, err)
@@ -116,16 +98,11 @@ func TestRolledBackMasterHistoryRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := sealedStore(t, simKey, wh).Delete(pruntime.EntryMasterKeys); err != nil {
+		t.Fatal(err)
+	}
 	p, err := worker.NewSimProvider(simKey, wh)
 	if err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := p.SealingKey()
-	st, err := sealed.Open(filepath.Join(wh, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Delete(pruntime.EntryMasterKeys); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
@@ -147,31 +124,6 @@ func TestRolledBackMasterHistoryRefused(t *testing.T) {
 	}
 	if n := enc.PendingCount(); n != before {
 		t.Fatalf("the enclave signed %d messages from the rolled-back history", n-before)
-	}
-}
-
-// copyFiles copies the files of src (the sealed store keeps them in one
-// level) into dst, the way an operator backs a store up.
-func copyFiles(t *testing.T, src, dst string) {
-	t.Helper()
-	if err := os.MkdirAll(dst, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, en := range entries {
-		if !en.Type().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, en.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, en.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -204,16 +156,7 @@ func TestRolledBackContractReplays(t *testing.T) {
 	}
 	id := [32]byte(replica.ID())
 	e.d.Stop()
-	p, err := worker.NewSimProvider(simKey, wh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := p.SealingKey()
-	st, err := sealed.Open(filepath.Join(wh, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Put(entry, old); err != nil {
+	if err := sealedStore(t, simKey, wh).Put(entry, old); err != nil {
 		t.Fatal(err)
 	}
 	e.d, e.c = startDevnet(t, devnet.Options{Home: e.home, Workers: 3, Gatekeepers: 1}, e.logs)

@@ -114,6 +114,61 @@ func eventually(t *testing.T, what string, cond func() (bool, error)) {
 	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
 }
 
+// openEnclave opens an enclave over home on e's devnet, as the host half
+// does, and waits until it has verified two headers.
+func (e *env) openEnclave(t *testing.T, home string) (*pruntime.Enclave, chainsync.Source) {
+	t.Helper()
+	p, err := worker.NewSimProvider(e.simKey, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := chainsync.NewRPCSource(e.client.RPC)
+	eventually(t, "two verified headers", func() (bool, error) {
+		h, err := enc.Sync(context.Background(), src, nil)
+		return h >= 2, err
+	})
+	return enc, src
+}
+
+// register registers enc, operated by e.op, and waits until the enclave
+// sees its record.
+func (e *env) register(t *testing.T, enc *pruntime.Enclave, src chainsync.Source) {
+	t.Helper()
+	ctx := context.Background()
+	reg, err := enc.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "registration visible to the enclave", func() (bool, error) {
+		enc.Sync(ctx, src, nil)
+		_, ok, _, err := enc.RegisteredWorker(ctx, src)
+		return ok, err
+	})
+}
+
+// sealedStore opens a worker's sealed store, as an auditor with the sim
+// seed could.
+func sealedStore(t *testing.T, simKey ed25519.PrivateKey, workerHome string) *sealed.Store {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, workerHome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, _ := p.SealingKey()
+	st, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func (e *env) record(t *testing.T, id registry.WorkerID) (registry.Worker, error) {
 	var w registry.Worker
 	_, err := e.client.Query(context.Background(), "/registry/worker/"+id.String(), &w)
@@ -201,16 +256,7 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 // sealing key would, and returns one entry.
 func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, workerHome, entry string) []byte {
 	t.Helper()
-	p, err := worker.NewSimProvider(simKey, workerHome)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := p.SealingKey()
-	st, err := sealed.Open(filepath.Join(workerHome, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := st.Get(entry)
+	raw, err := sealedStore(t, simKey, workerHome).Get(entry)
 	if err != nil {
 		t.Fatalf("%s: sealed %s: %v", workerHome, entry, err)
 	}
@@ -281,31 +327,8 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	home := filepath.Join(e.tempDir, "enclave")
-	p, err := worker.NewSimProvider(e.simKey, home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := chainsync.NewRPCSource(e.client.RPC)
-	e1, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "two verified headers", func() (bool, error) {
-		h, err := e1.Sync(ctx, src, nil)
-		return h >= 2, err
-	})
-	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 10*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "registration visible to the enclave", func() (bool, error) {
-		e1.Sync(ctx, src, nil)
-		_, ok, _, err := e1.RegisteredWorker(ctx, src)
-		return ok, err
-	})
+	e1, src := e.openEnclave(t, home)
+	e.register(t, e1, src)
 	post := func(en *pruntime.Enclave) mq.SignedMessage {
 		m, err := en.ReportBenchmark(ctx, src, 10*time.Millisecond)
 		if err != nil {
@@ -319,10 +342,7 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	}
 
 	// Crash before anything was sent; a new enclave over the same store.
-	e2, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, _ := e.openEnclave(t, home)
 	if e2.ID() != e1.ID() {
 		t.Fatal("identity changed")
 	}
