@@ -186,15 +186,8 @@ func (n *rtNet) takeOver(idx int) *operator {
 		n.t.Fatal(err)
 	}
 	home := n.workerHome(idx)
-	p, err := worker.NewSimProvider(n.simKey, home)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	sk, err := p.SealingKey()
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	st, err := sealed.Open(filepath.Join(home, "sealed"), sk, p.DeriveLabel(pruntime.SealedStoreLabel))
+	p := simProvider(n.t, n.d.Home, home)
+	st, err := pruntime.OpenSealedStore(p, filepath.Join(home, "sealed"), pruntime.GenesisHash(n.genesis()))
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -213,6 +206,16 @@ func (n *rtNet) takeOver(idx int) *operator {
 	return &operator{n: n, idx: idx, id: [32]byte(w.ID()), identity: ed25519.NewKeyFromSeed(rec.IdentitySeed), ecdhKey: ek, store: st, label: p.DeriveLabel}
 }
 
+// genesis is the devnet's genesis document.
+func (n *rtNet) genesis() *cmttypes.GenesisDoc {
+	n.t.Helper()
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(n.d.Home, "config", "genesis.json"))
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return gen
+}
+
 func (n *rtNet) workerHome(idx int) string {
 	return filepath.Join(n.d.Home, "workers", "worker"+strconv.Itoa(idx))
 }
@@ -221,10 +224,7 @@ func (n *rtNet) workerHome(idx int) string {
 func (n *rtNet) restart(idx int) {
 	n.t.Helper()
 	home := n.workerHome(idx)
-	p, err := worker.NewSimProvider(n.simKey, home)
-	if err != nil {
-		n.t.Fatal(err)
-	}
+	p := simProvider(n.t, n.d.Home, home)
 	op, _ := n.d.Keyring.PrivKey("worker" + strconv.Itoa(idx))
 	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(n.d.Home, "config", "genesis.json"))
 	if err != nil {

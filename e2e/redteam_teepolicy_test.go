@@ -19,7 +19,6 @@ import (
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sim"
 	"github.com/phalanetwork/phala/worker"
@@ -178,11 +177,11 @@ func TestRedTeamRetiredMeasurement(t *testing.T) {
 	// then read what the operator's root access sees: the sealed store.
 	waitHeight(t, c, mustHeight(t, c)+10, time.Minute)
 	attacker.Stop()
-	sealKey, err := prov.SealingKey()
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sealed.Open(filepath.Join(attackerHome, "sealed"), sealKey, prov.DeriveLabel(pruntime.SealedStoreLabel))
+	st, err := pruntime.OpenSealedStore(prov, filepath.Join(attackerHome, "sealed"), pruntime.GenesisHash(gen))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +212,11 @@ func startOldBuildWorker(t *testing.T, d *devnet.Devnet) (*worker.Worker, string
 	}
 	seed := make([]byte, sim.SealingSeedSize)
 	rand.Read(seed)
-	p, err := sim.New(sim.Config{AttestationKey: simKey, SealingSeed: seed, Code: "phala-pruntime old build with a key leak"})
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
+	p, err := sim.New(sim.Config{AttestationKey: simKey, SealingSeed: seed, Code: "phala-pruntime old build with a key leak", Genesis: pruntime.GenesisHash(gen)})
 	if err != nil {
 		t.Fatal(err)
 	}

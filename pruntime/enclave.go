@@ -43,6 +43,8 @@ type Enclave struct {
 	gatekeeper *gatekeeper.Gatekeeper
 	replica    *replica.Replica
 	agents     *agenthost.Host
+	// clock times the benchmark.
+	clock Clock
 
 	// out posts the worker's own messages: benchmark scores and
 	// heartbeats.
@@ -68,7 +70,7 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc, clock Clock)
 	if err != nil {
 		return nil, err
 	}
-	e := &Enclave{core: c, out: c.Poster(registry.TopicBenchmark, computation.TopicHeartbeat)}
+	e := &Enclave{core: c, clock: clock, out: c.Poster(registry.TopicBenchmark, computation.TopicHeartbeat)}
 	e.gatekeeper = gatekeeper.New(c, c.Poster(gatekeeper.Topics()...), c.Store())
 	// The replica hands agents it finds to the agent host; the agent host
 	// asks policy contracts through the replica.
@@ -95,14 +97,25 @@ func (e *Enclave) ChainID() string { return e.core.ChainID() }
 func (e *Enclave) SyncedHeight() int64 { return e.core.SyncedHeight() }
 
 // Sync verifies headers up to the source's latest height, reporting a long
-// catch-up to progress (if not nil).
+// catch-up to progress (if not nil), then checks the sealed store against
+// what the chain recorded of this enclave (core.CheckFresh): a rolled-back
+// store is refused with core.ErrRolledBack on every round.
 func (e *Enclave) Sync(ctx context.Context, src chainsync.Source, progress func(height, target int64)) (int64, error) {
-	return e.core.Sync(ctx, src, progress)
+	h, err := e.core.Sync(ctx, src, progress)
+	if err != nil {
+		return h, err
+	}
+	if err := e.core.CheckFresh(ctx, src); err != nil && !errors.Is(err, chainsync.ErrBehind) {
+		return h, err
+	}
+	return h, nil
 }
 
-// Registration builds the attested registration message.
-func (e *Enclave) Registration(operator address.Address, score uint64) (*registry.MsgRegisterWorker, error) {
-	return e.core.Registration(operator, score)
+// Registration measures this worker's benchmark score P over d (at least
+// minBenchmarkTime) inside the enclave and builds the attested
+// registration message carrying it.
+func (e *Enclave) Registration(operator address.Address, d time.Duration) (*registry.MsgRegisterWorker, error) {
+	return e.core.Registration(operator, benchmark(d, e.clock))
 }
 
 // RegisteredWorker reads this worker's chain record, as of the returned
@@ -129,21 +142,23 @@ func (e *Enclave) Pending(ctx context.Context, src chainsync.Source) ([]mq.Signe
 	return e.core.Pending(ctx, src)
 }
 
-// Abandon drops the refused pending message seq and every later one.
-func (e *Enclave) Abandon(seq uint64) error { return e.core.Abandon(seq) }
-
 // PendingCount is how many signed messages wait in the outbox.
 func (e *Enclave) PendingCount() int { return e.core.PendingCount() }
 
 // ClusterKeys lists the cluster epochs whose keys this enclave holds.
 func (e *Enclave) ClusterKeys() ([]ClusterKeyInfo, error) { return e.core.ClusterKeys() }
 
-// PostBenchmark posts this worker's benchmark score through the outbox.
-func (e *Enclave) PostBenchmark(ctx context.Context, src chainsync.Source, score uint64) (mq.SignedMessage, error) {
+// ReportBenchmark measures this worker's benchmark score P over d inside
+// the enclave and posts it through the outbox; the host only triggers it.
+func (e *Enclave) ReportBenchmark(ctx context.Context, src chainsync.Source, d time.Duration) (mq.SignedMessage, error) {
 	w := wire.NewWriter(10)
-	w.Uvarint(score)
+	w.Uvarint(benchmark(d, e.clock))
 	return e.out.Post(ctx, src, registry.TopicBenchmark, w.Bytes())
 }
+
+// BenchmarkScore reads the score P a benchmark message carries, for the
+// host's status.
+func BenchmarkScore(m mq.SignedMessage) uint64 { return wire.NewReader(m.Payload).Uvarint() }
 
 // RotationStep does this worker's part, as a gatekeeper, in a master-key
 // rotation.

@@ -258,15 +258,15 @@ func (w *Worker) step(ctx context.Context) error {
 }
 
 func (w *Worker) register(ctx context.Context) error {
-	score := pruntime.Benchmark(w.o.BenchmarkTime)
+	msg, err := w.enclave.Registration(w.operator, w.o.BenchmarkTime)
+	if err != nil {
+		return err
+	}
+	score := msg.Info.BenchmarkScore
 	w.mu.Lock()
 	w.benchmarked = time.Now()
 	w.mu.Unlock()
 	w.setStatus(func(s *Status) { s.Benchmark = score })
-	msg, err := w.enclave.Registration(w.operator, score)
-	if err != nil {
-		return err
-	}
 	height, err := w.sendSettled(ctx, "register", msg)
 	if err != nil {
 		return err
@@ -321,17 +321,17 @@ func (w *Worker) readInbox(ctx context.Context) error {
 	return err
 }
 
-// ReportBenchmark runs the benchmark and posts the score through the mq.
+// ReportBenchmark has the enclave measure its benchmark score and post it
+// through the mq.
 func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) {
-	score := pruntime.Benchmark(w.o.BenchmarkTime)
 	w.mu.Lock()
 	w.benchmarked = time.Now()
 	w.mu.Unlock()
-	m, err := w.enclave.PostBenchmark(ctx, w.src, score)
+	m, err := w.enclave.ReportBenchmark(ctx, w.src, w.o.BenchmarkTime)
 	if err != nil {
 		return m, err
 	}
-	w.setStatus(func(s *Status) { s.Benchmark = score })
+	w.setStatus(func(s *Status) { s.Benchmark = pruntime.BenchmarkScore(m) })
 	return m, nil
 }
 
@@ -339,17 +339,18 @@ func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) 
 // a transaction may carry.
 const outboxBatch = tx.MaxMsgs
 
-// flushOutbox submits the enclave's pending messages. A message another
-// replica already landed is stale and dropped by the enclave on the next
-// read; any other refusal abandons the slot.
+// flushOutbox submits the enclave's pending messages unchanged. The chain
+// uses a worker's slot even when the message's module refuses it (an
+// mq_refused event), so a message is refused only before its slot (its
+// origin unknown, say): it stays pending and goes again next round; the
+// enclave never signs another message under its sequence.
 func (w *Worker) flushOutbox(ctx context.Context) error {
 	pending, err := w.enclave.Pending(ctx, w.src)
 	if err != nil {
 		return err
 	}
 	return w.submit(ctx, pending, func(m mq.SignedMessage, err error) error {
-		w.log.Warn("mq message refused; abandoning its slot", "topic", m.Topic, "sequence", m.Sequence, "err", err)
-		return w.enclave.Abandon(m.Sequence)
+		return fmt.Errorf("mq message %s #%d refused; kept to send again: %w", m.Topic, m.Sequence, err)
 	})
 }
 

@@ -114,6 +114,60 @@ func eventually(t *testing.T, what string, cond func() (bool, error)) {
 	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
 }
 
+// openEnclave opens an enclave over home on e's devnet, as the host half
+// does, and waits until it has verified two headers.
+func (e *env) openEnclave(t *testing.T, home string) (*pruntime.Enclave, chainsync.Source) {
+	t.Helper()
+	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := chainsync.NewRPCSource(e.client.RPC)
+	eventually(t, "two verified headers", func() (bool, error) {
+		h, err := enc.Sync(context.Background(), src, nil)
+		return h >= 2, err
+	})
+	return enc, src
+}
+
+// register registers enc, operated by e.op, and waits until the enclave
+// sees its record.
+func (e *env) register(t *testing.T, enc *pruntime.Enclave, src chainsync.Source) {
+	t.Helper()
+	ctx := context.Background()
+	reg, err := enc.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "registration visible to the enclave", func() (bool, error) {
+		enc.Sync(ctx, src, nil)
+		_, ok, _, err := enc.RegisteredWorker(ctx, src)
+		return ok, err
+	})
+}
+
+// sealedStore opens a worker's sealed store, as an auditor with the sim
+// seed could.
+func sealedStore(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome string) *sealed.Store {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func (e *env) record(t *testing.T, id registry.WorkerID) (registry.Worker, error) {
 	var w registry.Worker
 	_, err := e.client.Query(context.Background(), "/registry/worker/"+id.String(), &w)
@@ -201,15 +255,7 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 // sealing key would, and returns one entry.
 func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome, entry string) []byte {
 	t.Helper()
-	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := st.Get(entry)
+	raw, err := sealedStore(t, simKey, genesis, workerHome).Get(entry)
 	if err != nil {
 		t.Fatalf("%s: sealed %s: %v", workerHome, entry, err)
 	}
@@ -280,48 +326,22 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	home := filepath.Join(e.tempDir, "enclave")
-	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := chainsync.NewRPCSource(e.client.RPC)
-	e1, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "two verified headers", func() (bool, error) {
-		h, err := e1.Sync(ctx, src, nil)
-		return h >= 2, err
-	})
-	reg, err := e1.Registration(address.FromPubKey(e.op.Public().(ed25519.PublicKey)), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", reg); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "registration visible to the enclave", func() (bool, error) {
-		e1.Sync(ctx, src, nil)
-		_, ok, _, err := e1.RegisteredWorker(ctx, src)
-		return ok, err
-	})
-	post := func(en *pruntime.Enclave, score byte) mq.SignedMessage {
-		m, err := en.PostBenchmark(ctx, src, uint64(score))
+	e1, src := e.openEnclave(t, home)
+	e.register(t, e1, src)
+	post := func(en *pruntime.Enclave) mq.SignedMessage {
+		m, err := en.ReportBenchmark(ctx, src, 10*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	m0, m1 := post(e1, 11), post(e1, 12)
+	m0, m1 := post(e1), post(e1)
 	if m0.Sequence != 0 || m1.Sequence != 1 {
 		t.Fatalf("sequences %d %d", m0.Sequence, m1.Sequence)
 	}
 
 	// Crash before anything was sent; a new enclave over the same store.
-	e2, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, _ := e.openEnclave(t, home)
 	if e2.ID() != e1.ID() {
 		t.Fatal("identity changed")
 	}
@@ -340,7 +360,8 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	if err := send(m0); err != nil {
 		t.Fatal(err)
 	}
-	if m2 := post(e2, 13); m2.Sequence != 2 {
+	m2 := post(e2)
+	if m2.Sequence != 2 {
 		t.Fatalf("new message got sequence %d, want 2", m2.Sequence)
 	}
 	eventually(t, "the enclave to see message 0 on chain", func() (bool, error) {
@@ -361,8 +382,8 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 		t.Fatalf("next sequence %d (%v), want 3", seq.Next, err)
 	}
 	rec, _ := e.record(t, e2.ID())
-	if rec.BenchmarkScore != 13 {
-		t.Fatalf("score %d, want 13", rec.BenchmarkScore)
+	if want := pruntime.BenchmarkScore(m2); rec.BenchmarkScore != want {
+		t.Fatalf("score %d, want %d", rec.BenchmarkScore, want)
 	}
 }
 

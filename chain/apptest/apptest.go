@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
@@ -177,6 +178,31 @@ func (c *Chain) PostMQ(relayer Account, from ed25519.PrivateKey, topic string, p
 	if res.Code == 0 {
 		c.mqSeq[id]++
 	}
+	return MQResult(res)
+}
+
+// MQResult reports a message that used its slot but was refused by its
+// topic's module (an mq_refused event) as a result with the module's code
+// and error, so tests check refusals the same way for every origin.
+func MQResult(res *abci.ExecTxResult) *abci.ExecTxResult {
+	for _, e := range res.Events {
+		if e.Type != mq.EventRefused {
+			continue
+		}
+		out := *res
+		for _, a := range e.Attributes {
+			switch a.Key {
+			case mq.AttrCodespace:
+				out.Codespace = a.Value
+			case mq.AttrCode:
+				code, _ := strconv.ParseUint(a.Value, 10, 32)
+				out.Code = uint32(code)
+			case mq.AttrError:
+				out.Log = a.Value
+			}
+		}
+		return &out
+	}
 	return res
 }
 
@@ -186,7 +212,7 @@ func (c *Chain) PostMQFrom(relayer Account, origin mq.Origin, key ed25519.Privat
 	c.t.Helper()
 	m := mq.SignedMessage{Origin: origin, Topic: topic, Payload: payload, Sequence: seq}
 	m.Sign(ChainID, key)
-	return c.Deliver(relayer, &mq.MsgPush{Message: m})
+	return MQResult(c.Deliver(relayer, &mq.MsgPush{Message: m}))
 }
 
 // GenesisHash is the genesis hash the chain recorded in InitChain (it

@@ -289,8 +289,7 @@ func TestHeartbeatErrors(t *testing.T) {
 		f.C.Block()
 	}
 	expect("not challenged", f.Heartbeat(k, f.C.Height+1), computation.ErrNotChallenged.Code)
-	res := f.C.Block(f.MQTx(k, computation.TopicHeartbeat, []byte{0x80}))[0]
-	expect("malformed", res, computation.ErrBadHeartbeat.Code)
+	expect("malformed", f.Post(k, f.MQTx(k, computation.TopicHeartbeat, []byte{0x80})), computation.ErrBadHeartbeat.Code)
 	expect("future challenge", f.Heartbeat(k, f.C.Height+2), computation.ErrHeartbeatOutside.Code)
 	expect("before the session", f.Heartbeat(k, started-1), computation.ErrHeartbeatOutside.Code)
 	c := f.NextChallenge(id, f.C.Height+1)

@@ -14,7 +14,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanetwork/phala/chain/apptest"
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -143,7 +142,7 @@ func registerTDX(t *testing.T, c *apptest.Chain, quote []byte) *abci.ExecTxResul
 	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: id, ECDHKey: ek.PublicKey().Bytes(),
-		ChainID: apptest.ChainID, GenesisHash: module.GenesisHash(apptest.ChainID, c.AppState), Operator: carol.Addr,
+		ChainID: apptest.ChainID, GenesisHash: c.GenesisHash(), Operator: carol.Addr,
 		BenchmarkScore: 100, AttestedHeight: c.Height, AttestedBlockHash: apptest.BlockHash(c.Height),
 	}
 	return c.Deliver(carol, &registry.MsgRegisterWorker{Info: info, Attestation: tee.Attestation{Kind: tee.KindTDX, Evidence: q}})

@@ -3,6 +3,7 @@ package mq
 import (
 	"strconv"
 
+	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/module"
 )
 
@@ -10,6 +11,9 @@ import (
 const (
 	// EventMessage records an accepted message (its payload is in the tx).
 	EventMessage = "mq_message"
+	// EventRefused records a worker's message whose topic's module refused
+	// it: its sequence is used, its effects are discarded.
+	EventRefused = "mq_refused"
 	// EventEgress says a message for an off-chain origin is in state.
 	EventEgress = "mq_egress"
 
@@ -17,6 +21,9 @@ const (
 	AttrDestination = "destination"
 	AttrTopic       = "topic"
 	AttrSequence    = "sequence"
+	AttrCodespace   = "codespace"
+	AttrCode        = "code"
+	AttrError       = "error"
 )
 
 // emitMessage records an accepted message.
@@ -26,6 +33,18 @@ func emitMessage(ctx *module.Context, msg *SignedMessage) {
 	}
 	ctx.Emit(EventMessage, module.Indexed(AttrOrigin, msg.Origin.String()), module.Indexed(AttrTopic, msg.Topic),
 		module.Attr(AttrSequence, strconv.FormatUint(msg.Sequence, 10)))
+}
+
+// emitRefused records that msg's module refused it with err.
+func emitRefused(ctx *module.Context, msg *SignedMessage, err error) {
+	if !ctx.Recording() {
+		return
+	}
+	space, code := abcierr.Code(err)
+	ctx.Emit(EventRefused, module.Indexed(AttrOrigin, msg.Origin.String()), module.Indexed(AttrTopic, msg.Topic),
+		module.Attr(AttrSequence, strconv.FormatUint(msg.Sequence, 10)),
+		module.Attr(AttrCodespace, space), module.Attr(AttrCode, strconv.FormatUint(uint64(code), 10)),
+		module.Attr(AttrError, err.Error()))
 }
 
 // emitEgress records that message seq to dest is in state.

@@ -1,10 +1,12 @@
 package mq
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 )
@@ -27,6 +29,17 @@ func (*Module) endBlock(*module.Context) error { return nil }
 // accept verifies the origin's signature and sequence, hands the message to
 // its topic's module and uses the sequence slot. When replicas race for a
 // slot, the first in block order wins and the others get ErrStaleSequence.
+//
+// A worker's slot is used once its signed message with the right sequence
+// lands, whatever the topic's module makes of it: the handler runs against
+// a cache that is written only when it succeeds, and a refusal is recorded
+// in an EventRefused event instead of failing the transaction. So a worker
+// enclave never has a reason to sign a second message under a sequence,
+// and the host cannot trade a refused message for another one. Origins
+// whose sequence is an input number that several replicas sign (contract
+// results) keep the plain refusal: their message for a slot is a function
+// of the chain's inputs, so a refused slot can only be filled by the same
+// message, and one replica must not burn a slot for the others.
 func (m *Module) accept(ctx *module.Context, msg *SignedMessage) error {
 	resolve, ok := m.resolvers[msg.Origin.Kind]
 	if !ok {
@@ -46,16 +59,35 @@ func (m *Module) accept(ctx *module.Context, msg *SignedMessage) error {
 	case msg.Sequence > next:
 		return fmt.Errorf("%w: %s sent %d, next is %d", ErrGappedSequence, msg.Origin, msg.Sequence, next)
 	}
+	if err := m.handle(ctx, msg); err != nil {
+		var se *state.StorageError
+		if msg.Origin.Kind != OriginWorker || errors.As(err, &se) {
+			return err
+		}
+		emitRefused(ctx, msg, err)
+	}
+	m.Keeper.SetNextSequence(ctx.KV, msg.Origin, next+1)
+	emitMessage(ctx, msg)
+	return nil
+}
+
+// handle runs msg through its topic's module against a cache, written (with
+// the handler's events) only if the handler succeeds.
+func (m *Module) handle(ctx *module.Context, msg *SignedMessage) error {
 	owner, _, _ := strings.Cut(msg.Topic, "/")
 	h, ok := m.handlers[owner]
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNoHandler, msg.Topic)
 	}
-	if err := h(ctx, msg); err != nil {
+	cache := state.NewCache(ctx.KV)
+	sub := ctx.WithKV(cache)
+	if err := h(sub, msg); err != nil {
 		return fmt.Errorf("topic %s: %w", msg.Topic, err)
 	}
-	m.Keeper.SetNextSequence(ctx.KV, msg.Origin, next+1)
-	emitMessage(ctx, msg)
+	cache.Write()
+	for _, e := range sub.Events() {
+		ctx.Emit(e.Type, e.Attributes...)
+	}
 	return nil
 }
 

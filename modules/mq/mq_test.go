@@ -3,6 +3,7 @@ package mq_test
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"strconv"
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/apptest"
@@ -71,24 +72,81 @@ func TestSequenceRules(t *testing.T) {
 			m.Origin.Kind = mq.OriginCluster
 			return m
 		}(), mq.ErrUnsupportedOrigin.Code},
-		{"topic nobody owns", func() mq.SignedMessage {
-			m := benchmarkMsg(id, 2, 1)
-			m.Topic = "nobody/home"
-			m.Sign(apptest.ChainID, id)
-			return m
-		}(), mq.ErrNoHandler.Code},
-		{"bad payload", func() mq.SignedMessage {
-			m := benchmarkMsg(id, 2, 1)
-			m.Payload = nil
-			m.Sign(apptest.ChainID, id)
-			return m
-		}(), mq.ErrInvalidMessage.Code},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			apptest.ExpectCode(t, c.Deliver(op, &mq.MsgPush{Message: tt.msg}), mq.Codespace, tt.code)
 			if n := next(t, c, origin); n != 2 {
 				t.Fatalf("a rejected message moved the sequence to %d", n)
+			}
+		})
+	}
+}
+
+// TestRefusedMessageUsesItsSlot: a worker's correctly signed message with
+// the next sequence uses its slot even when its topic's module refuses it;
+// the refusal is an event, the module's writes are dropped, and the slot
+// cannot be filled again with another message (so the enclave never has a
+// reason to sign two messages under one sequence).
+func TestRefusedMessageUsesItsSlot(t *testing.T) {
+	c := apptest.New(t, []apptest.Account{op}, map[string]any{registry.Name: apptest.SimRegistry()})
+	id := c.RegisterSimWorker(t, op)
+	score := func() uint64 {
+		var w registry.Worker
+		c.Query("/registry/worker/"+registry.WorkerID(id.Public().(ed25519.PublicKey)).String(), &w)
+		return w.BenchmarkScore
+	}
+	before := score()
+	tests := []struct {
+		name      string
+		msg       func(seq uint64) mq.SignedMessage
+		codespace string
+		code      uint32
+	}{
+		{"topic nobody owns", func(seq uint64) mq.SignedMessage {
+			m := benchmarkMsg(id, seq, 1)
+			m.Topic = "nobody/home"
+			m.Sign(apptest.ChainID, id)
+			return m
+		}, mq.Codespace, mq.ErrNoHandler.Code},
+		{"bad payload", func(seq uint64) mq.SignedMessage {
+			m := benchmarkMsg(id, seq, 1)
+			m.Payload = nil
+			m.Sign(apptest.ChainID, id)
+			return m
+		}, mq.Codespace, mq.ErrInvalidMessage.Code},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seq := uint64(i)
+			res := c.Deliver(op, &mq.MsgPush{Message: tt.msg(seq)})
+			if res.Code != 0 {
+				t.Fatalf("refused message failed its transaction: %s", res.Log)
+			}
+			var refused bool
+			for _, e := range res.Events {
+				if e.Type != mq.EventRefused {
+					continue
+				}
+				refused = true
+				attrs := map[string]string{}
+				for _, a := range e.Attributes {
+					attrs[a.Key] = a.Value
+				}
+				if attrs[mq.AttrCodespace] != tt.codespace || attrs[mq.AttrCode] != strconv.FormatUint(uint64(tt.code), 10) || attrs[mq.AttrError] == "" {
+					t.Fatalf("refusal event %v, want %s/%d", attrs, tt.codespace, tt.code)
+				}
+			}
+			if !refused {
+				t.Fatal("no mq_refused event")
+			}
+			if n := next(t, c, benchmarkMsg(id, 0, 1).Origin); n != seq+1 {
+				t.Fatalf("next sequence %d, want %d", n, seq+1)
+			}
+			// The slot is used: a different, valid message under it is stale.
+			apptest.ExpectCode(t, c.Deliver(op, &mq.MsgPush{Message: benchmarkMsg(id, seq, 99)}), mq.Codespace, mq.ErrStaleSequence.Code)
+			if s := score(); s != before {
+				t.Fatalf("score changed to %d", s)
 			}
 		})
 	}

@@ -16,18 +16,21 @@ import (
 
 // outbox holds the worker's signed mq messages until the chain has them.
 // It is sealed, so after a restart the worker re-sends what was in flight
-// with the same sequence numbers: no gap and no duplicate.
+// with the same sequence numbers: no gap and no duplicate. Next only grows:
+// no sequence is signed twice, and a store whose Next is below the chain's
+// is a rollback (freshness.go).
 type outbox struct {
 	Next    uint64             `json:"next"`
 	Pending []mq.SignedMessage `json:"pending"`
 	store   *sealed.Store
 }
 
-const entryOutbox = "mq-outbox"
+// EntryOutbox is the sealed store entry of the outbox.
+const EntryOutbox = "mq-outbox"
 
 func loadOutbox(store *sealed.Store) (*outbox, error) {
 	o := &outbox{store: store}
-	raw, err := store.Get(entryOutbox)
+	raw, err := store.Get(EntryOutbox)
 	if errors.Is(err, sealed.ErrNotFound) {
 		return o, nil
 	}
@@ -45,7 +48,7 @@ func (o *outbox) save() error {
 	if err != nil {
 		return err
 	}
-	return o.store.Put(entryOutbox, raw)
+	return o.store.Put(EntryOutbox, raw)
 }
 
 // Poster posts one role's kinds of message through the sealed outbox: a
@@ -85,7 +88,8 @@ func (p *Poster) HasPending(topic string, prefix []byte) bool {
 	return false
 }
 
-// chainNext reads the origin's next sequence through the light client and
+// chainNext reads the origin's next sequence through the light client,
+// refuses a sealed outbox the chain has overtaken (checkOutboxFresh) and
 // forgets pending messages the chain already has. Callers hold c.mu.
 func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, error) {
 	raw, _, err := c.sync.VerifiedState(ctx, src, mq.SequenceKey(c.Origin()))
@@ -99,6 +103,9 @@ func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, err
 		}
 		next = binary.BigEndian.Uint64(raw)
 	}
+	if err := c.checkOutboxFresh(next); err != nil {
+		return 0, err
+	}
 	c.out.Pending = slices.DeleteFunc(c.out.Pending, func(m mq.SignedMessage) bool { return m.Sequence < next })
 	return next, nil
 }
@@ -106,11 +113,12 @@ func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, err
 func (c *Core) post(ctx context.Context, src chainsync.Source, topic string, payload []byte) (mq.SignedMessage, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next, err := c.chainNext(ctx, src)
-	if err != nil {
+	if _, err := c.chainNext(ctx, src); err != nil {
 		return mq.SignedMessage{}, err
 	}
-	seq := max(next, c.out.Next)
+	// Each sequence is signed once: the chain uses a worker's slot even
+	// when the message's module refuses it, so nothing ever rewinds Next.
+	seq := c.out.Next
 	m := mq.SignedMessage{Origin: c.Origin(), Topic: topic, Payload: append([]byte(nil), payload...), Sequence: seq}
 	m.Sign(c.chainID, c.identity)
 	c.out.Pending = append(c.out.Pending, m)
@@ -133,19 +141,6 @@ func (c *Core) Pending(ctx context.Context, src chainsync.Source) ([]mq.SignedMe
 		return nil, err
 	}
 	return append([]mq.SignedMessage(nil), c.out.Pending...), nil
-}
-
-// Abandon drops the pending message with sequence seq, which the chain
-// refused for a reason other than its sequence, and every later one (they
-// would be gapped); the next Post reuses seq.
-func (c *Core) Abandon(seq uint64) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.out.Pending = slices.DeleteFunc(c.out.Pending, func(m mq.SignedMessage) bool { return m.Sequence >= seq })
-	if c.out.Next > seq {
-		c.out.Next = seq
-	}
-	return c.out.save()
 }
 
 // PendingCount is how many signed messages wait in the outbox, for

@@ -12,6 +12,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
 )
 
 // PurposeMasterShare is the envelope purpose of a master-key share.
@@ -20,8 +21,11 @@ const PurposeMasterShare = "phala/master-key-share"
 // view is what a gatekeeper step reads from the chain, all verified.
 type view struct {
 	isGatekeeper bool
-	order        [][32]byte
-	current      *keys.Generation
+	// holds is the chain's word that this gatekeeper confirmed the current
+	// generation, which it seals before it confirms.
+	holds   bool
+	order   [][32]byte
+	current *keys.Generation
 	// paused holds key traffic to workers: a rotation runs, or it ended
 	// less than keys.ResumeDelay blocks ago.
 	paused bool
@@ -34,6 +38,11 @@ func (g *Gatekeeper) readView(ctx context.Context, src chainsync.Source) (view, 
 		return v, err
 	}
 	v.isGatekeeper = true
+	var rec keys.Gatekeeper
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return v, fmt.Errorf("enclave: gatekeeper record: %w", err)
+	}
+	v.holds = rec.Holds
 	order, err := g.core.StateAt(ctx, src, keys.OrderKey(), h)
 	if err != nil {
 		return v, err
@@ -76,7 +85,7 @@ func (g *Gatekeeper) Step(ctx context.Context, src chainsync.Source) error {
 	if err != nil || !v.isGatekeeper {
 		return err
 	}
-	hist, err := g.loadMasters()
+	hist, err := g.freshMasters(v)
 	if err != nil {
 		return err
 	}
@@ -98,6 +107,24 @@ func (g *Gatekeeper) Step(ctx context.Context, src chainsync.Source) error {
 		return fmt.Errorf("enclave: sealed master generation %d does not match the chain's public key", v.current.Number)
 	}
 	return g.shareWithOthers(ctx, src, v, hist)
+}
+
+// freshMasters loads the sealed master-key history and refuses one older
+// than the chain's record: a gatekeeper the chain marks as holding the
+// current generation sealed that generation before it confirmed, so a
+// history without it is a restored copy (core.ErrRolledBack). Running from
+// it would take the share again, or contribute to a rotation from a
+// forgotten state.
+func (g *Gatekeeper) freshMasters(v view) (masterHistory, error) {
+	hist, err := g.loadMasters()
+	if err != nil {
+		return hist, err
+	}
+	if v.holds && v.current != nil && hist.find(v.current.Number) == nil {
+		return hist, fmt.Errorf("%w: master-key history: sealed %d generations, the chain recorded %d for this gatekeeper",
+			core.ErrRolledBack, len(hist.Generations), v.current.Number+1)
+	}
+	return hist, nil
 }
 
 // createMaster makes generation 0 inside the enclave, seals it, then

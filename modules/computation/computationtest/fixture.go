@@ -138,11 +138,20 @@ func (f *Fixture) Sent(k ed25519.PrivateKey) { f.seq[ID(k)]++ }
 // Heartbeat delivers worker k's answer to challenge c in its own block.
 func (f *Fixture) Heartbeat(k ed25519.PrivateKey, c int64) *abci.ExecTxResult {
 	f.T.Helper()
-	res := f.C.Block(f.HeartbeatTx(k, c))[0]
+	return f.Post(k, f.HeartbeatTx(k, c))
+}
+
+// Post delivers tx, worker k's message from MQTx, in its own block and
+// records the sequence as used when the chain took the message; a
+// refusal by the topic's module uses the sequence too and comes back as
+// the result's code (apptest.MQResult).
+func (f *Fixture) Post(k ed25519.PrivateKey, tx []byte) *abci.ExecTxResult {
+	f.T.Helper()
+	res := f.C.Block(tx)[0]
 	if res.Code == 0 {
 		f.Sent(k)
 	}
-	return res
+	return apptest.MQResult(res)
 }
 
 // Challenged reports whether the chain challenges worker id at height h.
