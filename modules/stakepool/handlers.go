@@ -20,7 +20,7 @@ import (
 
 // handleCreate makes a new pool owned by sender.
 func (m *Module) handleCreate(ctx *module.Context, sender address.Address, msg *MsgCreate) error {
-	p := Pool{ID: m.Keeper.nextID(ctx.KV), Owner: sender, CommissionBps: msg.CommissionBps, Created: ctx.Height}
+	p := Pool{Record: sharepool.Record{ID: m.Keeper.nextID(ctx.KV), Owner: sender, CommissionBps: msg.CommissionBps}, Created: ctx.Height}
 	m.Keeper.setPool(ctx.KV, &p)
 	emitCreated(ctx, &p)
 	return nil
@@ -308,16 +308,17 @@ func (m *Module) PayReward(ctx *module.Context, from address.Address, id uint64,
 
 // endBlock walks the deadlines due at or before this height.
 func (m *Module) endBlock(ctx *module.Context) error {
-	for _, d := range m.Keeper.dueDeadlines(ctx.KV, ctx.Height) {
-		m.Keeper.deleteDeadline(ctx.KV, d)
-		if _, waiting := m.Keeper.Withdrawal(ctx.KV, d.pool, d.seq); !waiting {
+	l := m.Keeper.ledger()
+	for _, d := range l.Due(ctx.KV, ctx.Height) {
+		l.Clear(ctx.KV, d)
+		if _, waiting := m.Keeper.Withdrawal(ctx.KV, d.Pool, d.Seq); !waiting {
 			continue
 		}
-		n, err := m.stopAll(ctx, d.pool)
+		n, err := m.stopAll(ctx, d.Pool)
 		if err != nil {
-			return fmt.Errorf("pool %d: withdrawal %d is overdue: %w", d.pool, d.seq, err)
+			return fmt.Errorf("pool %d: withdrawal %d is overdue: %w", d.Pool, d.Seq, err)
 		}
-		emitForcedStop(ctx, d.pool, d.seq, n)
+		emitForcedStop(ctx, d.Pool, d.Seq, n)
 	}
 	return nil
 }

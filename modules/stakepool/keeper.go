@@ -2,7 +2,6 @@ package stakepool
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -27,9 +26,7 @@ func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJ
 func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
 
 // ledger stores the pools' holdings and withdrawal queues.
-func (Keeper) ledger() ledger.Ledger {
-	return ledger.Ledger{What: Name, SharesKey: SharesKey, QueueKey: QueueKey, QueuedKey: QueuedKey, DeadlineKey: DeadlineKey}
-}
+func (Keeper) ledger() ledger.Ledger { return shareLedger }
 
 // Pool returns a pool record.
 func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
@@ -74,12 +71,8 @@ func (k Keeper) setShares(kv state.KV, pool uint64, a address.Address, s pha.Amo
 }
 
 // IterateShares calls fn for every holder of a pool, in address order.
-func (Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
-	prefix := sharesPrefix(pool)
-	kv.Iterate(prefix, func(k, v []byte) bool {
-		s, _ := pha.FromBytes(v)
-		return fn(address.Address(k[len(prefix):]), s)
-	})
+func (k Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
+	k.ledger().IterateShares(kv, pool, fn)
 }
 
 // addMember binds worker w to pool.
@@ -93,33 +86,6 @@ func (Keeper) removeMember(kv state.KV, pool uint64, w registry.WorkerID) {
 	kv.Delete(MemberKey(pool, w))
 	kv.Delete(WorkerPoolKey(w))
 }
-
-// deadline is a withdrawal whose grace period has ended.
-type deadline struct {
-	key       []byte
-	pool, seq uint64
-}
-
-// dueDeadlines returns the deadlines due at or before height, in due
-// order.
-func (Keeper) dueDeadlines(kv state.KV, height int64) []deadline {
-	var dues []deadline
-	kv.Iterate(prefixDeadline, func(k, _ []byte) bool {
-		rest := k[len(prefixDeadline):]
-		if len(rest) != 24 {
-			panic(fmt.Sprintf("stakepool: deadline key %x", k))
-		}
-		if int64(binary.BigEndian.Uint64(rest[:8])) > height {
-			return false
-		}
-		dues = append(dues, deadline{key: append([]byte(nil), k...), pool: binary.BigEndian.Uint64(rest[8:16]), seq: binary.BigEndian.Uint64(rest[16:])})
-		return true
-	})
-	return dues
-}
-
-// deleteDeadline removes a deadline that dueDeadlines returned.
-func (Keeper) deleteDeadline(kv state.KV, d deadline) { kv.Delete(d.key) }
 
 // Withdrawal returns a queued withdrawal.
 func (k Keeper) Withdrawal(kv state.KV, pool, seq uint64) (Withdrawal, bool) {

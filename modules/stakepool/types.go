@@ -13,7 +13,6 @@ package stakepool
 
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sharepool"
 )
@@ -48,9 +47,7 @@ var (
 // Pool is a stake pool's record. Its value is FreeStake + LockedStake; the
 // share price is value / TotalShares.
 type Pool struct {
-	ID            uint64          `json:"id"`
-	Owner         address.Address `json:"owner"`
-	CommissionBps uint32          `json:"commission_bps"`
+	sharepool.Record
 	// TotalShares counts every share, queued ones included (they keep
 	// earning until they are paid).
 	TotalShares pha.Amount `json:"total_shares"`

@@ -38,7 +38,7 @@ func (m *Module) owned(ctx *module.Context, sender address.Address, id uint64) (
 // handleCreate makes a new vault owned by sender.
 func (m *Module) handleCreate(ctx *module.Context, sender address.Address, msg *MsgCreate) error {
 	id := m.Keeper.nextID(ctx.KV)
-	v := Vault{ID: id, Owner: sender, CommissionBps: msg.CommissionBps, Account: AccountOf(id), HighWater: sharepool.PriceOne(), Pools: []uint64{}, Created: ctx.Height}
+	v := Vault{Record: sharepool.Record{ID: id, Owner: sender, CommissionBps: msg.CommissionBps}, Account: AccountOf(id), HighWater: sharepool.PriceOne(), Pools: []uint64{}, Created: ctx.Height}
 	m.Keeper.setVault(ctx.KV, &v)
 	emitCreated(ctx, &v)
 	return nil

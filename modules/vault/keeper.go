@@ -23,9 +23,7 @@ type Keeper struct {
 func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
 
 // ledger stores the vaults' holdings and withdrawal queues.
-func (Keeper) ledger() ledger.Ledger {
-	return ledger.Ledger{What: Name, SharesKey: SharesKey, QueueKey: QueueKey, QueuedKey: QueuedKey}
-}
+func (Keeper) ledger() ledger.Ledger { return shareLedger }
 
 // Vault returns a vault record.
 func (Keeper) Vault(kv state.KV, id uint64) (Vault, bool) {

@@ -9,11 +9,17 @@ import (
 	"github.com/phalanetwork/phala/sharepool"
 )
 
-// Message types of the vault module.
+// Message types of the vault module that anyone may send: create a vault,
+// deposit into one, withdraw from one.
 const (
-	TypeCreate     = "vault/create"
-	TypeDeposit    = "vault/deposit"
-	TypeWithdraw   = "vault/withdraw"
+	TypeCreate   = "vault/create"
+	TypeDeposit  = "vault/deposit"
+	TypeWithdraw = "vault/withdraw"
+)
+
+// Message types that only a vault's owner may send: move the vault's PHA
+// into stake pools and back.
+const (
 	TypeDelegate   = "vault/delegate"
 	TypeUndelegate = "vault/undelegate"
 )

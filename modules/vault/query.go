@@ -48,12 +48,6 @@ type Info struct {
 	Withdrawals []WithdrawalView `json:"withdrawals"`
 }
 
-// SharesInfo answers a shares query: an account's vault shares.
-type SharesInfo struct {
-	Vault uint64 `json:"vault"`
-	sharepool.Holding
-}
-
 // Summarize returns v with its value, free PHA and price.
 func (m *Module) Summarize(kv state.KV, v Vault) Summary {
 	return Summary{Vault: v, Value: m.Keeper.Value(kv, &v), Free: m.Keeper.Free(kv, &v), Price: sharepool.FormatPrice(m.Keeper.price(kv, &v))}
@@ -61,12 +55,8 @@ func (m *Module) Summarize(kv state.KV, v Vault) Summary {
 
 // Info assembles a vault's full view.
 func (m *Module) Info(kv state.KV, v Vault) Info {
-	info := Info{Summary: m.Summarize(kv, v), Positions: m.Keeper.Positions(kv, &v), Withdrawals: []WithdrawalView{}}
-	for seq := v.QueueHead; seq < v.QueueTail; seq++ {
-		if w, ok := m.Keeper.Withdrawal(kv, v.ID, seq); ok {
-			info.Withdrawals = append(info.Withdrawals, WithdrawalView{Withdrawal: w, Value: sharepool.ValueOf(w.Shares, info.Value, v.TotalShares)})
-		}
-	}
+	info := Info{Summary: m.Summarize(kv, v), Positions: m.Keeper.Positions(kv, &v)}
+	info.Withdrawals = m.Keeper.ledger().Views(kv, v.ID, v.Queue, info.Value, v.TotalShares)
 	return info
 }
 
@@ -83,6 +73,12 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 		module.ByID(QueryVault, 2, "vault", ErrUnknownVault, m.Keeper.Vault, func(kv state.KV, v Vault, _ []string) (any, error) { return m.Info(kv, v), nil }),
 		module.ByID(QueryShares, 3, "vault", ErrUnknownVault, m.Keeper.Vault, m.sharesInfo),
 	})
+}
+
+// SharesInfo answers a shares query: an account's vault shares.
+type SharesInfo struct {
+	Vault uint64 `json:"vault"`
+	sharepool.Holding
 }
 
 // sharesInfo answers shares/<id>/<account> for vault v.
