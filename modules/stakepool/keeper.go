@@ -8,7 +8,6 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
 // Keeper reads and writes stake pool state.
@@ -21,12 +20,6 @@ func (Keeper) Params(kv state.KV) Params {
 
 // SetParams stores the params.
 func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
-
-// nextID returns the next pool id (ids start at 1) and uses it.
-func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
-
-// ledger stores the pools' holdings and withdrawal queues.
-func (Keeper) ledger() ledger.Ledger { return shareLedger }
 
 // Pool returns a pool record.
 func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
@@ -63,16 +56,16 @@ func (Keeper) Members(kv state.KV, pool uint64) []registry.WorkerID {
 // Shares returns the shares an account holds in a pool, queued ones
 // excluded.
 func (k Keeper) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
-	return k.ledger().Shares(kv, pool, a)
+	return shareLedger.Shares(kv, pool, a)
 }
 
 func (k Keeper) setShares(kv state.KV, pool uint64, a address.Address, s pha.Amount) {
-	k.ledger().SetShares(kv, pool, a, s)
+	shareLedger.SetShares(kv, pool, a, s)
 }
 
 // IterateShares calls fn for every holder of a pool, in address order.
 func (k Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
-	k.ledger().IterateShares(kv, pool, fn)
+	shareLedger.IterateShares(kv, pool, fn)
 }
 
 // addMember binds worker w to pool.
@@ -89,12 +82,12 @@ func (Keeper) removeMember(kv state.KV, pool uint64, w registry.WorkerID) {
 
 // Withdrawal returns a queued withdrawal.
 func (k Keeper) Withdrawal(kv state.KV, pool, seq uint64) (Withdrawal, bool) {
-	return k.ledger().Withdrawal(kv, pool, seq)
+	return shareLedger.Withdrawal(kv, pool, seq)
 }
 
 // Queued returns an account's queued withdrawal in a pool.
 func (k Keeper) Queued(kv state.KV, pool uint64, a address.Address) (Withdrawal, bool) {
-	return k.ledger().Queued(kv, pool, a)
+	return shareLedger.Queued(kv, pool, a)
 }
 
 // Queue lists a pool's waiting withdrawals in order.

@@ -10,9 +10,6 @@ import (
 var (
 	// keyParams holds the Params (JSON).
 	keyParams = []byte("stakepool/params")
-	// keyNextID holds the id the next pool gets (8 bytes, big-endian);
-	// absent, 1.
-	keyNextID = []byte("stakepool/next_id")
 	// prefixPool is followed by a pool id: a Pool record (JSON).
 	prefixPool = []byte("stakepool/p/")
 	// prefixMember is followed by a pool id and a worker id: 1 byte, the
@@ -22,10 +19,10 @@ var (
 	prefixWorker = []byte("stakepool/wp/")
 )
 
-// shareLedger keeps the pools' shares, withdrawal queues, each account's
-// queued request and the requests' deadlines under stakepool/sh/,
-// stakepool/q/, stakepool/qa/ and stakepool/due/ (ledger.Ledger says what
-// each holds).
+// shareLedger keeps the pool id counter (stakepool/next_id), the pools'
+// shares, withdrawal queues, each account's queued request and the
+// requests' deadlines under stakepool/sh/, stakepool/q/, stakepool/qa/ and
+// stakepool/due/ (ledger.Ledger says what each holds).
 var shareLedger = ledger.Under(Name, true)
 
 // PoolKey holds a Pool record (JSON), for proofs.

@@ -99,7 +99,7 @@ func (m *Module) Info(kv state.KV, p Pool) PoolInfo {
 		}
 		info.Workers = append(info.Workers, pw)
 	}
-	info.Withdrawals = m.Keeper.ledger().Views(kv, p.ID, p.Queue, info.Value, p.TotalShares)
+	info.Withdrawals = shareLedger.Views(kv, p.ID, p.Queue, info.Value, p.TotalShares)
 	return info
 }
 
@@ -122,7 +122,7 @@ type SharesInfo struct {
 
 // sharesInfo answers shares/<id>/<account> for pool p.
 func (m *Module) sharesInfo(kv state.KV, p Pool, args []string) (any, error) {
-	h, err := m.Keeper.ledger().Holding(kv, p.ID, args[0], p.Value(), p.TotalShares)
+	h, err := shareLedger.Holding(kv, p.ID, args[0], p.Value(), p.TotalShares)
 	return SharesInfo{Pool: p.ID, Holding: h}, err
 }
 

@@ -5,18 +5,13 @@ import (
 	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
-// State keys, all under the module prefix.
-var (
-	// keyNextID holds the id the next vault gets (8 bytes, big-endian);
-	// absent, 1.
-	keyNextID = []byte("vault/next_id")
-	// prefixVault is followed by a vault id: a Vault record (JSON).
-	prefixVault = []byte("vault/v/")
-)
+// prefixVault is followed by a vault id: a Vault record (JSON). Every
+// state key is under the module prefix.
+var prefixVault = []byte("vault/v/")
 
-// shareLedger keeps the vaults' shares, withdrawal queues and each
-// account's queued request under vault/sh/, vault/q/ and vault/qa/
-// (ledger.Ledger says what each holds).
+// shareLedger keeps the vault id counter (vault/next_id), the vaults'
+// shares, withdrawal queues and each account's queued request under
+// vault/sh/, vault/q/ and vault/qa/ (ledger.Ledger says what each holds).
 var shareLedger = ledger.Under(Name, false)
 
 // VaultKey holds a Vault record (JSON).

@@ -48,10 +48,6 @@ func (m *MsgCreate) ValidateBasic() error {
 // Encode implements tx.Msg: the commission as a uvarint.
 func (m *MsgCreate) Encode(w *wire.Writer) { sharepool.EncodeCommission(w, m.CommissionBps) }
 
-func decodeCreate(r *wire.Reader) tx.Msg {
-	return &MsgCreate{CommissionBps: sharepool.DecodeCommission(r)}
-}
-
 // MsgDeposit moves Amount PHA from the sender into the vault for shares at
 // the vault's price. Anyone may send it.
 type MsgDeposit struct {
@@ -127,6 +123,9 @@ func (m *MsgUndelegate) Encode(w *wire.Writer) {
 // ValidateBasic implements tx.Msg.
 func (m *MsgUndelegate) ValidateBasic() error { return positive(m.Shares, "shares") }
 
+func decodeCreate(r *wire.Reader) tx.Msg {
+	return &MsgCreate{CommissionBps: sharepool.DecodeCommission(r)}
+}
 func decodeDeposit(r *wire.Reader) tx.Msg { return &MsgDeposit{Vault: r.Uvarint(), Amount: r.Amount()} }
 func decodeWithdraw(r *wire.Reader) tx.Msg {
 	return &MsgWithdraw{Vault: r.Uvarint(), Shares: r.Amount()}

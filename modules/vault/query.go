@@ -56,7 +56,7 @@ func (m *Module) Summarize(kv state.KV, v Vault) Summary {
 // Info assembles a vault's full view.
 func (m *Module) Info(kv state.KV, v Vault) Info {
 	info := Info{Summary: m.Summarize(kv, v), Positions: m.Keeper.Positions(kv, &v)}
-	info.Withdrawals = m.Keeper.ledger().Views(kv, v.ID, v.Queue, info.Value, v.TotalShares)
+	info.Withdrawals = shareLedger.Views(kv, v.ID, v.Queue, info.Value, v.TotalShares)
 	return info
 }
 
@@ -83,6 +83,6 @@ type SharesInfo struct {
 
 // sharesInfo answers shares/<id>/<account> for vault v.
 func (m *Module) sharesInfo(kv state.KV, v Vault, args []string) (any, error) {
-	h, err := m.Keeper.ledger().Holding(kv, v.ID, args[0], m.Keeper.Value(kv, &v), v.TotalShares)
+	h, err := shareLedger.Holding(kv, v.ID, args[0], m.Keeper.Value(kv, &v), v.TotalShares)
 	return SharesInfo{Vault: v.ID, Holding: h}, err
 }

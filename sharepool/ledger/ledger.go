@@ -23,6 +23,9 @@ import (
 type Ledger struct {
 	// what names the records in storage failures, e.g. "vault".
 	what string
+	// nextID holds the id the next pool gets (8 bytes, big-endian);
+	// absent, 1.
+	nextID []byte
 	// shares + pool id + address holds the account's shares (16 bytes,
 	// pha.Amount), queued ones excluded.
 	shares []byte
@@ -38,11 +41,12 @@ type Ledger struct {
 }
 
 // Under returns the ledger of module name, keeping its records under
-// <name>/sh/, <name>/q/ and <name>/qa/ and, with deadlines, <name>/due/
-// (Ledger's fields say what each holds).
+// <name>/next_id, <name>/sh/, <name>/q/ and <name>/qa/ and, with
+// deadlines, <name>/due/ (Ledger's fields say what each holds).
 func Under(name string, deadlines bool) Ledger {
 	l := Ledger{
 		what:   name,
+		nextID: []byte(name + "/next_id"),
 		shares: []byte(name + "/sh/"),
 		queue:  []byte(name + "/q/"),
 		queued: []byte(name + "/qa/"),
@@ -69,14 +73,14 @@ func (l Ledger) deadlineKey(due int64, pool, seq uint64) []byte {
 	return state.Key(l.deadline, state.Uint64(uint64(due)), state.Uint64(pool), state.Uint64(seq))
 }
 
-// NextID returns the id counter under key (1 when absent) and stores the
-// next one.
-func NextID(kv state.KV, key []byte) uint64 {
+// NextID returns the id the next pool gets (1 when the counter is absent)
+// and stores the one after it.
+func (l Ledger) NextID(kv state.KV) uint64 {
 	id := uint64(1)
-	if raw := kv.Get(key); len(raw) == 8 {
+	if raw := kv.Get(l.nextID); len(raw) == 8 {
 		id = binary.BigEndian.Uint64(raw)
 	}
-	kv.Set(key, state.Uint64(id+1))
+	kv.Set(l.nextID, state.Uint64(id+1))
 	return id
 }
 
