@@ -108,6 +108,15 @@ func HoldingOf(a address.Address, held pha.Amount, queued *Withdrawal, value, to
 	return h
 }
 
+// Record starts a share pool's record (a stake pool's or a vault's): its
+// id, its owner and the owner's commission. A record embeds it, which
+// keeps the fields where the record's JSON always had them.
+type Record struct {
+	ID            uint64          `json:"id"`
+	Owner         address.Address `json:"owner"`
+	CommissionBps uint32          `json:"commission_bps"`
+}
+
 // MaxCommissionBps is a commission of 100 %.
 const MaxCommissionBps = 10_000
 

@@ -58,6 +58,17 @@ type Chain struct {
 // and adds the given module sections.
 func New(t testing.TB, accounts []Account, sections map[string]any) *Chain {
 	t.Helper()
+	c, err := Start(t, accounts, sections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Start is New that returns the error InitChain gave, for tests of a
+// module's genesis checks.
+func Start(t testing.TB, accounts []Account, sections map[string]any) (*Chain, error) {
+	t.Helper()
 	byName := map[string]address.Address{}
 	var names []string
 	for i, a := range accounts {
@@ -84,9 +95,9 @@ func New(t testing.TB, accounts []Account, sections map[string]any) *Chain {
 	}
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: ChainID, AppStateBytes: raw, InitialHeight: 1, Time: start}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &Chain{t: t, App: a, Time: start, AppState: raw, nonces: map[address.Address]uint64{}}
+	return &Chain{t: t, App: a, Time: start, AppState: raw, nonces: map[address.Address]uint64{}}, nil
 }
 
 // BlockHash is the hash the chain gives block h (tests make it up; the

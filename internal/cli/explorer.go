@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -28,16 +29,12 @@ phala devnet and phala gateway serve the same explorer at /explorer/.`,
 		Example: `  phala explorer --node http://127.0.0.1:26657 --listen 127.0.0.1:8081`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := g.logger()
+			_, ex, err := g.openExplorer()
 			if err != nil {
 				return err
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			ex, err := explorer.New(g.node, logger)
-			if err != nil {
-				return err
-			}
 			mux := http.NewServeMux()
 			ex.Mount(mux)
 			mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
@@ -65,4 +62,15 @@ phala devnet and phala gateway serve the same explorer at /explorer/.`,
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8081", "HTTP listen address")
 	return cmd
+}
+
+// openExplorer returns the command's logger and an explorer over --node
+// whose log lines carry attrs.
+func (g *globals) openExplorer(attrs ...any) (*slog.Logger, *explorer.Explorer, error) {
+	logger, err := g.logger()
+	if err != nil {
+		return nil, nil, err
+	}
+	ex, err := explorer.New(g.node, logger.With(attrs...))
+	return logger, ex, err
 }

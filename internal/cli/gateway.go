@@ -25,16 +25,12 @@ phala verify).`,
 		Example: `  phala gateway --node http://127.0.0.1:26657 --listen 127.0.0.1:8080`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := g.logger()
+			logger, ex, err := g.openExplorer("service", "explorer")
 			if err != nil {
 				return err
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			ex, err := explorer.New(g.node, logger.With("service", "explorer"))
-			if err != nil {
-				return err
-			}
 			gw, err := gateway.Start(ctx, gateway.Options{NodeURL: g.node, Listen: listen, Logger: logger, Mount: ex.Mount})
 			if err != nil {
 				return err

@@ -110,11 +110,7 @@ func newPoolStartCmd(g *globals, from *string) *cobra.Command {
   phala pool info 1   # then: V, P and online per worker`,
 		Args: cobra.ExactArgs(3),
 	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		pool, w, err := parsePoolWorker(args)
-		if err != nil {
-			return nil, err
-		}
-		stake, err := pha.Parse(args[2])
+		pool, w, stake, err := withAmount(args, parsePoolWorker)
 		if err != nil {
 			return nil, err
 		}

@@ -49,6 +49,17 @@ func parseIDAmount(args []string, parseID func(string) (uint64, error)) (uint64,
 	return id, amount, err
 }
 
+// withAmount reads the arguments before the last with lead (two ids, e.g.
+// POOL WORKER_ID or VAULT POOL) and the last, AMOUNT, as PHA.
+func withAmount[A, B any](args []string, lead func([]string) (A, B, error)) (A, B, pha.Amount, error) {
+	a, b, err := lead(args)
+	if err != nil {
+		return a, b, pha.Amount{}, err
+	}
+	amount, err := pha.Parse(args[len(args)-1])
+	return a, b, amount, err
+}
+
 // sharesArg reads a SHARES argument: a number of shares, or "all" for
 // every share the holder has, read from the shares query at path (a pool's
 // or a vault's); none is the error when the holder has none.

@@ -103,11 +103,7 @@ func newVaultDelegateCmd(g *globals, from *string) *cobra.Command {
 		Example: "  phala vault delegate 1 2 10000PHA --from alice",
 		Args:    cobra.ExactArgs(3),
 	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		id, pool, err := parseVaultPool(args)
-		if err != nil {
-			return nil, err
-		}
-		amount, err := pha.Parse(args[2])
+		id, pool, amount, err := withAmount(args, parseVaultPool)
 		if err != nil {
 			return nil, err
 		}

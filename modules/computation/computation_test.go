@@ -1,23 +1,19 @@
 package computation_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"math/big"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/computation"
@@ -146,24 +142,7 @@ func TestBadGenesis(t *testing.T) {
 
 func initChain(t *testing.T, sections map[string]any) error {
 	t.Helper()
-	bal, err := balances.DefaultGenesis(map[string]address.Address{}, nil, pha.Amount{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := map[string]any{balances.Name: bal}
-	for k, v := range sections {
-		all[k] = v
-	}
-	gs, err := app.NewGenesisState(app.DefaultParams(), all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(gs)
-	a, err := app.New(state.OpenMemory(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: "c", AppStateBytes: raw, InitialHeight: 1})
+	_, err := apptest.Start(t, nil, sections)
 	return err
 }
 

@@ -20,7 +20,7 @@ import (
 
 // handleCreate makes a new pool owned by sender.
 func (m *Module) handleCreate(ctx *module.Context, sender address.Address, msg *MsgCreate) error {
-	p := Pool{ID: m.Keeper.nextID(ctx.KV), Owner: sender, CommissionBps: msg.CommissionBps, Created: ctx.Height}
+	p := Pool{Record: sharepool.Record{ID: shareLedger.NextID(ctx.KV), Owner: sender, CommissionBps: msg.CommissionBps}, Created: ctx.Height}
 	m.Keeper.setPool(ctx.KV, &p)
 	emitCreated(ctx, &p)
 	return nil
@@ -174,7 +174,7 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrUnknownPool, id)
 	}
-	left, err := m.Keeper.ledger().Redeemable(ctx.KV, "pool", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
+	left, err := shareLedger.Redeemable(ctx.KV, "pool", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 // serving is the queue of p to serve: the PHA is in balances.StakeAccount
 // and the record counts it as free stake.
 func (m *Module) serving(ctx *module.Context, p *Pool) ledger.Serving {
-	return m.Keeper.ledger().Serving(ctx.KV, &p.Queue, ledger.Pool{
+	return shareLedger.Serving(ctx.KV, &p.Queue, ledger.Pool{
 		ID:      p.ID,
 		Account: balances.StakeAccount,
 		Funds:   func() (free, value, total pha.Amount) { return p.FreeStake, p.Value(), p.TotalShares },
@@ -308,16 +308,17 @@ func (m *Module) PayReward(ctx *module.Context, from address.Address, id uint64,
 
 // endBlock walks the deadlines due at or before this height.
 func (m *Module) endBlock(ctx *module.Context) error {
-	for _, d := range m.Keeper.dueDeadlines(ctx.KV, ctx.Height) {
-		m.Keeper.deleteDeadline(ctx.KV, d)
-		if _, waiting := m.Keeper.Withdrawal(ctx.KV, d.pool, d.seq); !waiting {
+	l := shareLedger
+	for _, d := range l.Due(ctx.KV, ctx.Height) {
+		l.Clear(ctx.KV, d)
+		if _, waiting := m.Keeper.Withdrawal(ctx.KV, d.Pool, d.Seq); !waiting {
 			continue
 		}
-		n, err := m.stopAll(ctx, d.pool)
+		n, err := m.stopAll(ctx, d.Pool)
 		if err != nil {
-			return fmt.Errorf("pool %d: withdrawal %d is overdue: %w", d.pool, d.seq, err)
+			return fmt.Errorf("pool %d: withdrawal %d is overdue: %w", d.Pool, d.Seq, err)
 		}
-		emitForcedStop(ctx, d.pool, d.seq, n)
+		emitForcedStop(ctx, d.Pool, d.Seq, n)
 	}
 	return nil
 }

@@ -2,14 +2,12 @@ package stakepool
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
 // Keeper reads and writes stake pool state.
@@ -22,14 +20,6 @@ func (Keeper) Params(kv state.KV) Params {
 
 // SetParams stores the params.
 func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
-
-// nextID returns the next pool id (ids start at 1) and uses it.
-func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
-
-// ledger stores the pools' holdings and withdrawal queues.
-func (Keeper) ledger() ledger.Ledger {
-	return ledger.Ledger{What: Name, SharesKey: SharesKey, QueueKey: QueueKey, QueuedKey: QueuedKey, DeadlineKey: DeadlineKey}
-}
 
 // Pool returns a pool record.
 func (Keeper) Pool(kv state.KV, id uint64) (Pool, bool) {
@@ -66,20 +56,16 @@ func (Keeper) Members(kv state.KV, pool uint64) []registry.WorkerID {
 // Shares returns the shares an account holds in a pool, queued ones
 // excluded.
 func (k Keeper) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
-	return k.ledger().Shares(kv, pool, a)
+	return shareLedger.Shares(kv, pool, a)
 }
 
 func (k Keeper) setShares(kv state.KV, pool uint64, a address.Address, s pha.Amount) {
-	k.ledger().SetShares(kv, pool, a, s)
+	shareLedger.SetShares(kv, pool, a, s)
 }
 
 // IterateShares calls fn for every holder of a pool, in address order.
-func (Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
-	prefix := sharesPrefix(pool)
-	kv.Iterate(prefix, func(k, v []byte) bool {
-		s, _ := pha.FromBytes(v)
-		return fn(address.Address(k[len(prefix):]), s)
-	})
+func (k Keeper) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
+	shareLedger.IterateShares(kv, pool, fn)
 }
 
 // addMember binds worker w to pool.
@@ -94,41 +80,14 @@ func (Keeper) removeMember(kv state.KV, pool uint64, w registry.WorkerID) {
 	kv.Delete(WorkerPoolKey(w))
 }
 
-// deadline is a withdrawal whose grace period has ended.
-type deadline struct {
-	key       []byte
-	pool, seq uint64
-}
-
-// dueDeadlines returns the deadlines due at or before height, in due
-// order.
-func (Keeper) dueDeadlines(kv state.KV, height int64) []deadline {
-	var dues []deadline
-	kv.Iterate(prefixDeadline, func(k, _ []byte) bool {
-		rest := k[len(prefixDeadline):]
-		if len(rest) != 24 {
-			panic(fmt.Sprintf("stakepool: deadline key %x", k))
-		}
-		if int64(binary.BigEndian.Uint64(rest[:8])) > height {
-			return false
-		}
-		dues = append(dues, deadline{key: append([]byte(nil), k...), pool: binary.BigEndian.Uint64(rest[8:16]), seq: binary.BigEndian.Uint64(rest[16:])})
-		return true
-	})
-	return dues
-}
-
-// deleteDeadline removes a deadline that dueDeadlines returned.
-func (Keeper) deleteDeadline(kv state.KV, d deadline) { kv.Delete(d.key) }
-
 // Withdrawal returns a queued withdrawal.
 func (k Keeper) Withdrawal(kv state.KV, pool, seq uint64) (Withdrawal, bool) {
-	return k.ledger().Withdrawal(kv, pool, seq)
+	return shareLedger.Withdrawal(kv, pool, seq)
 }
 
 // Queued returns an account's queued withdrawal in a pool.
 func (k Keeper) Queued(kv state.KV, pool uint64, a address.Address) (Withdrawal, bool) {
-	return k.ledger().Queued(kv, pool, a)
+	return shareLedger.Queued(kv, pool, a)
 }
 
 // Queue lists a pool's waiting withdrawals in order.

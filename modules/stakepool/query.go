@@ -81,12 +81,6 @@ type PoolInfo struct {
 	Withdrawals []WithdrawalView `json:"withdrawals"`
 }
 
-// SharesInfo answers a shares query: an account's stake in a pool.
-type SharesInfo struct {
-	Pool uint64 `json:"pool"`
-	sharepool.Holding
-}
-
 // Summary returns the pool with its value and price.
 func (p Pool) Summary() PoolSummary {
 	return PoolSummary{Pool: p, Value: p.Value(), Price: p.Price()}
@@ -94,7 +88,7 @@ func (p Pool) Summary() PoolSummary {
 
 // Info assembles a pool's full view from kv.
 func (m *Module) Info(kv state.KV, p Pool) PoolInfo {
-	info := PoolInfo{PoolSummary: p.Summary(), Workers: []PoolWorker{}, Withdrawals: []WithdrawalView{}}
+	info := PoolInfo{PoolSummary: p.Summary(), Workers: []PoolWorker{}}
 	for _, w := range m.Keeper.Members(kv, p.ID) {
 		pw := PoolWorker{Worker: w, State: "idle"}
 		if s, ok := m.computation.SessionAt(kv, w); ok {
@@ -105,9 +99,7 @@ func (m *Module) Info(kv state.KV, p Pool) PoolInfo {
 		}
 		info.Workers = append(info.Workers, pw)
 	}
-	for _, w := range m.Keeper.Queue(kv, &p) {
-		info.Withdrawals = append(info.Withdrawals, WithdrawalView{Withdrawal: w, Value: p.ValueOf(w.Shares)})
-	}
+	info.Withdrawals = shareLedger.Views(kv, p.ID, p.Queue, info.Value, p.TotalShares)
 	return info
 }
 
@@ -122,9 +114,15 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	})
 }
 
+// SharesInfo answers a shares query: an account's stake in a pool.
+type SharesInfo struct {
+	Pool uint64 `json:"pool"`
+	sharepool.Holding
+}
+
 // sharesInfo answers shares/<id>/<account> for pool p.
 func (m *Module) sharesInfo(kv state.KV, p Pool, args []string) (any, error) {
-	h, err := m.Keeper.ledger().Holding(kv, p.ID, args[0], p.Value(), p.TotalShares)
+	h, err := shareLedger.Holding(kv, p.ID, args[0], p.Value(), p.TotalShares)
 	return SharesInfo{Pool: p.ID, Holding: h}, err
 }
 

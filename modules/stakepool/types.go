@@ -13,7 +13,6 @@ package stakepool
 
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sharepool"
 )
@@ -45,21 +44,14 @@ var (
 	ErrContributionTooSmall = abcierr.Register(Codespace, 16, "contribution buys no share")
 )
 
-// Pool is a stake pool's record. Its value is FreeStake + LockedStake; the
-// share price is value / TotalShares.
+// Pool is a stake pool's record. Its value is its Stake, FreeStake +
+// LockedStake; the share price is value / TotalShares.
 type Pool struct {
-	ID            uint64          `json:"id"`
-	Owner         address.Address `json:"owner"`
-	CommissionBps uint32          `json:"commission_bps"`
+	sharepool.Record
 	// TotalShares counts every share, queued ones included (they keep
 	// earning until they are paid).
 	TotalShares pha.Amount `json:"total_shares"`
-	// FreeStake is PHA no session holds: contributions, rewards and
-	// released stake not yet used or withdrawn.
-	FreeStake pha.Amount `json:"free_stake"`
-	// LockedStake is the stake of the pool's computing and cooling-down
-	// sessions.
-	LockedStake pha.Amount `json:"locked_stake"`
+	Stake
 	// Rewards and OwnerRewards add up what computation paid the pool: the
 	// holders' part and the owner's commission.
 	Rewards      pha.Amount `json:"rewards"`
@@ -69,6 +61,17 @@ type Pool struct {
 	// QueueTail) are waiting, in order.
 	sharepool.Queue
 	Created int64 `json:"created_height"`
+}
+
+// Stake is a pool's PHA, split by whether its sessions hold it; the two add
+// up to the pool's value.
+type Stake struct {
+	// FreeStake is PHA no session holds: contributions, rewards and
+	// released stake not yet used or withdrawn.
+	FreeStake pha.Amount `json:"free_stake"`
+	// LockedStake is the stake of the pool's computing and cooling-down
+	// sessions.
+	LockedStake pha.Amount `json:"locked_stake"`
 }
 
 // Withdrawal is a queued withdrawal request; its Due is Height +

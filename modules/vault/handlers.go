@@ -37,8 +37,8 @@ func (m *Module) owned(ctx *module.Context, sender address.Address, id uint64) (
 
 // handleCreate makes a new vault owned by sender.
 func (m *Module) handleCreate(ctx *module.Context, sender address.Address, msg *MsgCreate) error {
-	id := m.Keeper.nextID(ctx.KV)
-	v := Vault{ID: id, Owner: sender, CommissionBps: msg.CommissionBps, Account: AccountOf(id), HighWater: sharepool.PriceOne(), Pools: []uint64{}, Created: ctx.Height}
+	id := shareLedger.NextID(ctx.KV)
+	v := Vault{Record: sharepool.Record{ID: id, Owner: sender, CommissionBps: msg.CommissionBps}, Account: AccountOf(id), HighWater: sharepool.PriceOne(), Pools: []uint64{}, Created: ctx.Height}
 	m.Keeper.setVault(ctx.KV, &v)
 	emitCreated(ctx, &v)
 	return nil
@@ -70,7 +70,7 @@ func (m *Module) handleDeposit(ctx *module.Context, sender address.Address, msg 
 	}
 	v.TotalShares, _ = v.TotalShares.Add(shares) // at most value·T/V
 	held, _ := m.Keeper.Shares(ctx.KV, id, sender).Add(shares)
-	m.Keeper.ledger().SetShares(ctx.KV, id, sender, held)
+	shareLedger.SetShares(ctx.KV, id, sender, held)
 	emitDeposit(ctx, id, sender, amount, shares)
 	return m.serving(ctx, &v).ServeAndSave()
 }
@@ -83,7 +83,7 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if err != nil {
 		return err
 	}
-	left, err := m.Keeper.ledger().Redeemable(ctx.KV, "vault", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
+	left, err := shareLedger.Redeemable(ctx.KV, "vault", id, sender, shares, ErrInsufficientShares, ErrWithdrawalPending)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (m *Module) takeCommission(ctx *module.Context, v *Vault) error {
 			v.TotalShares, _ = v.TotalShares.Add(minted)
 			v.CommissionShares, _ = v.CommissionShares.Add(minted)
 			held, _ := m.Keeper.Shares(ctx.KV, v.ID, v.Owner).Add(minted)
-			m.Keeper.ledger().SetShares(ctx.KV, v.ID, v.Owner, held)
+			shareLedger.SetShares(ctx.KV, v.ID, v.Owner, held)
 			emitCommission(ctx, v, minted, fee)
 			if price, err = sharepool.Price(value, v.TotalShares); err != nil {
 				return nil
@@ -208,7 +208,7 @@ func (m *Module) takeCommission(ctx *module.Context, v *Vault) error {
 // serving is the queue of v to serve: its free PHA is its account's
 // balance, so a payment burns only shares off the record.
 func (m *Module) serving(ctx *module.Context, v *Vault) ledger.Serving {
-	return m.Keeper.ledger().Serving(ctx.KV, &v.Queue, ledger.Pool{ID: v.ID, Account: v.Account,
+	return shareLedger.Serving(ctx.KV, &v.Queue, ledger.Pool{ID: v.ID, Account: v.Account,
 		Funds: func() (free, value, total pha.Amount) {
 			return m.Keeper.Free(ctx.KV, v), m.Keeper.Value(ctx.KV, v), v.TotalShares
 		},

@@ -10,21 +10,12 @@ import (
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sharepool"
-	"github.com/phalanetwork/phala/sharepool/ledger"
 )
 
 // Keeper reads and writes vault state; it reads the stake pools' state to
 // value the vaults' positions.
 type Keeper struct {
 	pools stakepool.Keeper
-}
-
-// nextID returns the next vault id (ids start at 1) and uses it.
-func (Keeper) nextID(kv state.KV) uint64 { return ledger.NextID(kv, keyNextID) }
-
-// ledger stores the vaults' holdings and withdrawal queues.
-func (Keeper) ledger() ledger.Ledger {
-	return ledger.Ledger{What: Name, SharesKey: SharesKey, QueueKey: QueueKey, QueuedKey: QueuedKey}
 }
 
 // Vault returns a vault record.
@@ -51,17 +42,17 @@ func (Keeper) vaultIDs(kv state.KV) []uint64 {
 
 // Shares returns an account's vault shares, queued ones excluded.
 func (k Keeper) Shares(kv state.KV, id uint64, a address.Address) pha.Amount {
-	return k.ledger().Shares(kv, id, a)
+	return shareLedger.Shares(kv, id, a)
 }
 
 // Withdrawal returns a queued withdrawal.
 func (k Keeper) Withdrawal(kv state.KV, id, seq uint64) (Withdrawal, bool) {
-	return k.ledger().Withdrawal(kv, id, seq)
+	return shareLedger.Withdrawal(kv, id, seq)
 }
 
 // Queued returns an account's queued withdrawal.
 func (k Keeper) Queued(kv state.KV, id uint64, a address.Address) (Withdrawal, bool) {
-	return k.ledger().Queued(kv, id, a)
+	return shareLedger.Queued(kv, id, a)
 }
 
 // Free is the vault's free PHA: its account's balance.

@@ -9,11 +9,17 @@ import (
 	"github.com/phalanetwork/phala/sharepool"
 )
 
-// Message types of the vault module.
+// Message types of the vault module that anyone may send: create a vault,
+// deposit into one, withdraw from one.
 const (
-	TypeCreate     = "vault/create"
-	TypeDeposit    = "vault/deposit"
-	TypeWithdraw   = "vault/withdraw"
+	TypeCreate   = "vault/create"
+	TypeDeposit  = "vault/deposit"
+	TypeWithdraw = "vault/withdraw"
+)
+
+// Message types that only a vault's owner may send: move the vault's PHA
+// into stake pools and back.
+const (
 	TypeDelegate   = "vault/delegate"
 	TypeUndelegate = "vault/undelegate"
 )
@@ -41,10 +47,6 @@ func (m *MsgCreate) ValidateBasic() error {
 
 // Encode implements tx.Msg: the commission as a uvarint.
 func (m *MsgCreate) Encode(w *wire.Writer) { sharepool.EncodeCommission(w, m.CommissionBps) }
-
-func decodeCreate(r *wire.Reader) tx.Msg {
-	return &MsgCreate{CommissionBps: sharepool.DecodeCommission(r)}
-}
 
 // MsgDeposit moves Amount PHA from the sender into the vault for shares at
 // the vault's price. Anyone may send it.
@@ -121,6 +123,9 @@ func (m *MsgUndelegate) Encode(w *wire.Writer) {
 // ValidateBasic implements tx.Msg.
 func (m *MsgUndelegate) ValidateBasic() error { return positive(m.Shares, "shares") }
 
+func decodeCreate(r *wire.Reader) tx.Msg {
+	return &MsgCreate{CommissionBps: sharepool.DecodeCommission(r)}
+}
 func decodeDeposit(r *wire.Reader) tx.Msg { return &MsgDeposit{Vault: r.Uvarint(), Amount: r.Amount()} }
 func decodeWithdraw(r *wire.Reader) tx.Msg {
 	return &MsgWithdraw{Vault: r.Uvarint(), Shares: r.Amount()}

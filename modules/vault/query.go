@@ -48,12 +48,6 @@ type Info struct {
 	Withdrawals []WithdrawalView `json:"withdrawals"`
 }
 
-// SharesInfo answers a shares query: an account's vault shares.
-type SharesInfo struct {
-	Vault uint64 `json:"vault"`
-	sharepool.Holding
-}
-
 // Summarize returns v with its value, free PHA and price.
 func (m *Module) Summarize(kv state.KV, v Vault) Summary {
 	return Summary{Vault: v, Value: m.Keeper.Value(kv, &v), Free: m.Keeper.Free(kv, &v), Price: sharepool.FormatPrice(m.Keeper.price(kv, &v))}
@@ -61,12 +55,8 @@ func (m *Module) Summarize(kv state.KV, v Vault) Summary {
 
 // Info assembles a vault's full view.
 func (m *Module) Info(kv state.KV, v Vault) Info {
-	info := Info{Summary: m.Summarize(kv, v), Positions: m.Keeper.Positions(kv, &v), Withdrawals: []WithdrawalView{}}
-	for seq := v.QueueHead; seq < v.QueueTail; seq++ {
-		if w, ok := m.Keeper.Withdrawal(kv, v.ID, seq); ok {
-			info.Withdrawals = append(info.Withdrawals, WithdrawalView{Withdrawal: w, Value: sharepool.ValueOf(w.Shares, info.Value, v.TotalShares)})
-		}
-	}
+	info := Info{Summary: m.Summarize(kv, v), Positions: m.Keeper.Positions(kv, &v)}
+	info.Withdrawals = shareLedger.Views(kv, v.ID, v.Queue, info.Value, v.TotalShares)
 	return info
 }
 
@@ -85,8 +75,14 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	})
 }
 
+// SharesInfo answers a shares query: an account's vault shares.
+type SharesInfo struct {
+	Vault uint64 `json:"vault"`
+	sharepool.Holding
+}
+
 // sharesInfo answers shares/<id>/<account> for vault v.
 func (m *Module) sharesInfo(kv state.KV, v Vault, args []string) (any, error) {
-	h, err := m.Keeper.ledger().Holding(kv, v.ID, args[0], m.Keeper.Value(kv, &v), v.TotalShares)
+	h, err := shareLedger.Holding(kv, v.ID, args[0], m.Keeper.Value(kv, &v), v.TotalShares)
 	return SharesInfo{Vault: v.ID, Holding: h}, err
 }

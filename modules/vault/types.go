@@ -54,9 +54,7 @@ const MaxCommissionBps = sharepool.MaxCommissionBps
 
 // Vault is a vault's record.
 type Vault struct {
-	ID            uint64          `json:"id"`
-	Owner         address.Address `json:"owner"`
-	CommissionBps uint32          `json:"commission_bps"`
+	sharepool.Record
 	// Account holds the vault's free PHA and its pool shares.
 	Account address.Address `json:"account"`
 	// TotalShares counts every vault share, queued ones included.

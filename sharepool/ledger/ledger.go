@@ -1,8 +1,9 @@
 // Package ledger keeps a share pool's state under a module's keys: the
 // shares each account holds, the queued withdrawals and each account's
-// pointer to its queued request, and the counter that numbers pools. The
-// stake pool and vault keepers each hold a Ledger built from their own key
-// builders, so both store holdings and queues the same way.
+// pointer to its queued request, the requests' deadlines, and the counter
+// that numbers pools. The stake pool and vault keepers each hold the Ledger
+// Under their module's name, so both lay out and store holdings and queues
+// the same way.
 package ledger
 
 import (
@@ -17,42 +18,81 @@ import (
 	"github.com/phalanetwork/phala/sharepool"
 )
 
-// Ledger stores holdings and withdrawal queues under the keys its
-// builders make; each builder takes the pool id first.
+// Ledger stores holdings and withdrawal queues under one module's keys.
+// Under lays the keys out; each takes the pool id first.
 type Ledger struct {
-	// What names the records in storage failures, e.g. "vault".
-	What string
-	// SharesKey holds an account's shares (16 bytes), queued excluded.
-	SharesKey func(pool uint64, a address.Address) []byte
-	// QueueKey holds a queued sharepool.Withdrawal (JSON).
-	QueueKey func(pool, seq uint64) []byte
-	// QueuedKey holds the seq (8 bytes) of an account's queued request.
-	QueuedKey func(pool uint64, a address.Address) []byte
-	// DeadlineKey, when set, marks (1 byte) a request that is due at a
-	// height, so the module can walk its deadlines in height order.
-	DeadlineKey func(due int64, pool, seq uint64) []byte
+	// what names the records in storage failures, e.g. "vault".
+	what string
+	// nextID holds the id the next pool gets (8 bytes, big-endian);
+	// absent, 1.
+	nextID []byte
+	// shares + pool id + address holds the account's shares (16 bytes,
+	// pha.Amount), queued ones excluded.
+	shares []byte
+	// queue + pool id + seq holds a queued sharepool.Withdrawal (JSON).
+	queue []byte
+	// queued + pool id + address holds the seq (8 bytes) of the account's
+	// queued request.
+	queued []byte
+	// deadline, when set, + due height + pool id + seq marks (1 byte) a
+	// request due at that height, so the module can walk its deadlines in
+	// height order.
+	deadline []byte
 }
 
-// NextID returns the id counter under key (1 when absent) and stores the
-// next one.
-func NextID(kv state.KV, key []byte) uint64 {
+// Under returns the ledger of module name, keeping its records under
+// <name>/next_id, <name>/sh/, <name>/q/ and <name>/qa/ and, with
+// deadlines, <name>/due/ (Ledger's fields say what each holds).
+func Under(name string, deadlines bool) Ledger {
+	l := Ledger{
+		what:   name,
+		nextID: []byte(name + "/next_id"),
+		shares: []byte(name + "/sh/"),
+		queue:  []byte(name + "/q/"),
+		queued: []byte(name + "/qa/"),
+	}
+	if deadlines {
+		l.deadline = []byte(name + "/due/")
+	}
+	return l
+}
+
+func (l Ledger) sharesKey(pool uint64, a address.Address) []byte {
+	return state.Key(l.shares, state.Uint64(pool), a[:])
+}
+
+func (l Ledger) queueKey(pool, seq uint64) []byte {
+	return state.Key(l.queue, state.Uint64(pool), state.Uint64(seq))
+}
+
+func (l Ledger) queuedKey(pool uint64, a address.Address) []byte {
+	return state.Key(l.queued, state.Uint64(pool), a[:])
+}
+
+func (l Ledger) deadlineKey(due int64, pool, seq uint64) []byte {
+	return state.Key(l.deadline, state.Uint64(uint64(due)), state.Uint64(pool), state.Uint64(seq))
+}
+
+// NextID returns the id the next pool gets (1 when the counter is absent)
+// and stores the one after it.
+func (l Ledger) NextID(kv state.KV) uint64 {
 	id := uint64(1)
-	if raw := kv.Get(key); len(raw) == 8 {
+	if raw := kv.Get(l.nextID); len(raw) == 8 {
 		id = binary.BigEndian.Uint64(raw)
 	}
-	kv.Set(key, state.Uint64(id+1))
+	kv.Set(l.nextID, state.Uint64(id+1))
 	return id
 }
 
 // Shares returns the shares a holds in pool, queued ones excluded.
 func (l Ledger) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
-	raw := kv.Get(l.SharesKey(pool, a))
+	raw := kv.Get(l.sharesKey(pool, a))
 	if raw == nil {
 		return pha.Amount{}
 	}
 	s, err := pha.FromBytes(raw)
 	if err != nil {
-		panic(&state.StorageError{Err: fmt.Errorf("%s shares: %w", l.What, err)})
+		panic(&state.StorageError{Err: fmt.Errorf("%s shares: %w", l.what, err)})
 	}
 	return s
 }
@@ -60,54 +100,105 @@ func (l Ledger) Shares(kv state.KV, pool uint64, a address.Address) pha.Amount {
 // SetShares stores a's shares in pool; none removes the entry.
 func (l Ledger) SetShares(kv state.KV, pool uint64, a address.Address, s pha.Amount) {
 	if s.IsZero() {
-		kv.Delete(l.SharesKey(pool, a))
+		kv.Delete(l.sharesKey(pool, a))
 		return
 	}
-	kv.Set(l.SharesKey(pool, a), s.Bytes())
+	kv.Set(l.sharesKey(pool, a), s.Bytes())
+}
+
+// IterateShares calls fn for every holder of pool, in address order.
+func (l Ledger) IterateShares(kv state.KV, pool uint64, fn func(address.Address, pha.Amount) bool) {
+	prefix := state.Key(l.shares, state.Uint64(pool))
+	kv.Iterate(prefix, func(k, v []byte) bool {
+		s, _ := pha.FromBytes(v)
+		return fn(address.Address(k[len(prefix):]), s)
+	})
 }
 
 // Withdrawal returns queued request seq of pool.
 func (l Ledger) Withdrawal(kv state.KV, pool, seq uint64) (sharepool.Withdrawal, bool) {
-	raw := kv.Get(l.QueueKey(pool, seq))
+	raw := kv.Get(l.queueKey(pool, seq))
 	if raw == nil {
 		return sharepool.Withdrawal{}, false
 	}
 	var w sharepool.Withdrawal
-	state.DecodeJSON(raw, &w, l.What+" withdrawal")
+	state.DecodeJSON(raw, &w, l.what+" withdrawal")
 	return w, true
 }
 
 // Queued returns a's queued request in pool.
 func (l Ledger) Queued(kv state.KV, pool uint64, a address.Address) (sharepool.Withdrawal, bool) {
-	raw := kv.Get(l.QueuedKey(pool, a))
+	raw := kv.Get(l.queuedKey(pool, a))
 	if len(raw) != 8 {
 		return sharepool.Withdrawal{}, false
 	}
 	return l.Withdrawal(kv, pool, binary.BigEndian.Uint64(raw))
 }
 
+// Views lists the requests waiting in pool's queue q in order, each with
+// what it is worth now in a pool of value and total shares.
+func (l Ledger) Views(kv state.KV, pool uint64, q sharepool.Queue, value, total pha.Amount) []sharepool.WithdrawalView {
+	out := []sharepool.WithdrawalView{}
+	for seq := q.QueueHead; seq < q.QueueTail; seq++ {
+		if w, ok := l.Withdrawal(kv, pool, seq); ok {
+			out = append(out, sharepool.WithdrawalView{Withdrawal: w, Value: sharepool.ValueOf(w.Shares, value, total)})
+		}
+	}
+	return out
+}
+
 // Enqueue stores a new request of pool and its account's pointer to it.
 func (l Ledger) Enqueue(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
-	kv.Set(l.QueueKey(pool, w.Seq), state.EncodeJSON(w))
-	kv.Set(l.QueuedKey(pool, w.Account), state.Uint64(w.Seq))
-	if l.DeadlineKey != nil {
-		kv.Set(l.DeadlineKey(w.Due, pool, w.Seq), []byte{1})
+	kv.Set(l.queueKey(pool, w.Seq), state.EncodeJSON(w))
+	kv.Set(l.queuedKey(pool, w.Account), state.Uint64(w.Seq))
+	if l.deadline != nil {
+		kv.Set(l.deadlineKey(w.Due, pool, w.Seq), []byte{1})
 	}
 }
 
 // Update stores what is left of a partly paid request.
 func (l Ledger) Update(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
-	kv.Set(l.QueueKey(pool, w.Seq), state.EncodeJSON(w))
+	kv.Set(l.queueKey(pool, w.Seq), state.EncodeJSON(w))
 }
 
 // Finish removes a paid request and its account's pointer.
 func (l Ledger) Finish(kv state.KV, pool uint64, w *sharepool.Withdrawal) {
-	kv.Delete(l.QueueKey(pool, w.Seq))
-	kv.Delete(l.QueuedKey(pool, w.Account))
-	if l.DeadlineKey != nil {
-		kv.Delete(l.DeadlineKey(w.Due, pool, w.Seq))
+	kv.Delete(l.queueKey(pool, w.Seq))
+	kv.Delete(l.queuedKey(pool, w.Account))
+	if l.deadline != nil {
+		kv.Delete(l.deadlineKey(w.Due, pool, w.Seq))
 	}
 }
+
+// Deadline is a queued request whose due height has come.
+type Deadline struct {
+	key       []byte
+	Pool, Seq uint64
+}
+
+// Due returns the deadlines due at or before height, in due order (a
+// ledger kept without deadlines has none).
+func (l Ledger) Due(kv state.KV, height int64) []Deadline {
+	if l.deadline == nil {
+		return nil
+	}
+	var dues []Deadline
+	kv.Iterate(l.deadline, func(k, _ []byte) bool {
+		rest := k[len(l.deadline):]
+		if len(rest) != 24 {
+			panic(fmt.Sprintf("%s: deadline key %x", l.what, k))
+		}
+		if int64(binary.BigEndian.Uint64(rest[:8])) > height {
+			return false
+		}
+		dues = append(dues, Deadline{key: append([]byte(nil), k...), Pool: binary.BigEndian.Uint64(rest[8:16]), Seq: binary.BigEndian.Uint64(rest[16:])})
+		return true
+	})
+	return dues
+}
+
+// Clear removes a deadline that Due returned.
+func (Ledger) Clear(kv state.KV, d Deadline) { kv.Delete(d.key) }
 
 // Pool is a pool record being served: its numbers and how a payment
 // changes them, as the module that owns the record defines them.
@@ -207,7 +298,7 @@ func (b book) Funds() (free, value, total pha.Amount) { return b.p.Funds() }
 func (b book) Request(seq uint64) (sharepool.Withdrawal, error) {
 	w, ok := b.l.Withdrawal(b.kv, b.p.ID, seq)
 	if !ok {
-		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.What, b.p.ID, seq)
+		return w, fmt.Errorf("%s %d: withdrawal %d missing from the queue", b.l.what, b.p.ID, seq)
 	}
 	return w, nil
 }
@@ -219,7 +310,7 @@ func (b book) Pay(w *sharepool.Withdrawal, pay sharepool.Payment) error {
 	}
 	if !pay.Amount.IsZero() {
 		if err := (balances.Keeper{}).Transfer(b.kv, b.p.Account, w.Account, pay.Amount); err != nil {
-			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.What, b.p.ID, w.Seq, err)
+			return fmt.Errorf("%s %d: pay withdrawal %d: %w", b.l.what, b.p.ID, w.Seq, err)
 		}
 	}
 	if pay.Complete {
