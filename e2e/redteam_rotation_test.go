@@ -260,8 +260,16 @@ func (o *operator) post(posts ...mqPost) error {
 		m.Sign(devnet.ChainID, o.identity)
 		msgs = append(msgs, &mq.MsgPush{Message: m})
 	}
-	_, err := o.n.c.Send(ctx, relay, pha.Amount{}, "", msgs...)
-	return err
+	res, err := o.n.c.Send(ctx, relay, pha.Amount{}, "", msgs...)
+	if err != nil {
+		return err
+	}
+	// A message in its slot that its module refused uses the slot; the
+	// refusal is in the mq_refused event.
+	if why, refused := res.Attr(mq.EventRefused, mq.AttrError); refused {
+		return fmt.Errorf("mq: message refused: %s", why)
+	}
+	return nil
 }
 
 // inbox reads every message the chain queued for the enclave.
