@@ -19,6 +19,9 @@ type VerifyOptions struct {
 	// AllowDebug accepts hardware evidence from TEEs launched in debug mode,
 	// whose memory the host can read; only for tests and devnets.
 	AllowDebug bool
+	// TestRoots are roots trusted besides Intel's and AMD's (genesis
+	// tee_test_roots); empty on every chain that carries value.
+	TestRoots TestRoots
 }
 
 // Verify checks a, dispatching by kind, and returns what it proves. It

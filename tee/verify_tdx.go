@@ -140,7 +140,7 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 		return nil, fmt.Errorf("tdx: %w", err)
 	}
 	body := q.GetTdQuoteBody()
-	roots, err := intelRootPool()
+	roots, err := intelRootPool(o.TestRoots.Intel)
 	if err != nil {
 		return nil, err
 	}
