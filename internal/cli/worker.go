@@ -10,16 +10,20 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sevsnp"
 	"github.com/phalanetwork/phala/tee/tdx"
+	"github.com/phalanetwork/phala/tee/teefake"
 	"github.com/phalanetwork/phala/worker"
 )
 
 // workerFlags are the flags of "phala worker".
 type workerFlags struct {
 	operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
+	teeFake                                                       bool
 	rt                                                            runtimeFlags
 }
 
@@ -37,6 +41,10 @@ data. A restart unseals the same identity.
 --tee picks the TEE: tdx and sev-snp use the Linux configfs-tsm interface of
 a confidential VM; sim is a software stand-in for development that gives no
 confidentiality, accepted only by chains whose genesis sets allow_sim_tee.
+--tee-fake, FOR TESTS ONLY, runs the real tdx or sev-snp code over fake
+hardware (go-configfs-tsm and go-sev-guest fakes signed by public test keys);
+only chains whose genesis lists the test roots (phala devnet --tee-test-roots)
+accept it.
 
 The genesis file is the light client's root of trust: pass --genesis, or the
 worker fetches it from --node once and keeps it in --home (trust on first use).`,
@@ -56,6 +64,7 @@ worker fetches it from --node once and keeps it in --home (trust on first use).`
 	f.StringVar(&wf.publicURL, "public-url", "", "endpoint registered on chain (default http://<listen address>)")
 	f.StringVar(&wf.genesisPath, "genesis", "", "genesis.json to trust (default: --home/genesis.json, fetched from --node on first start)")
 	f.StringVar(&wf.simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
+	f.BoolVar(&wf.teeFake, "tee-fake", false, "FOR TESTS ONLY: with --tee tdx or sev-snp, use fake hardware instead of /sys/kernel/config/tsm and /dev/sev-guest (no confidentiality)")
 	wf.rt.register(f)
 	cmd.MarkFlagRequired("operator")
 	addWorkerComputeCmds(g, cmd)
@@ -82,7 +91,7 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	if err != nil {
 		return err
 	}
-	p, err := openTEE(g, wf.teeKind, wf.simKeyPath)
+	p, err := openTEE(g, wf, gen)
 	if err != nil {
 		return err
 	}
@@ -105,7 +114,11 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 }
 
 // openTEE opens the TEE that --tee names; sim needs its attestation key.
-func openTEE(g *globals, kind, simKeyPath string) (tee.Provider, error) {
+func openTEE(g *globals, wf *workerFlags, gen *cmttypes.GenesisDoc) (tee.Provider, error) {
+	kind, simKeyPath := wf.teeKind, wf.simKeyPath
+	if wf.teeFake {
+		return openFakeTEE(g, tee.Kind(kind), gen)
+	}
 	switch tee.Kind(kind) {
 	case tee.KindSim:
 		if simKeyPath == "" {
@@ -136,6 +149,21 @@ func openTEE(g *globals, kind, simKeyPath string) (tee.Provider, error) {
 	default:
 		return nil, fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", kind)
 	}
+}
+
+// openFakeTEE opens the real tdx or sev-snp provider over fake hardware
+// that measures this build and attests genesis as its configuration.
+func openFakeTEE(g *globals, kind tee.Kind, gen *cmttypes.GenesisDoc) (tee.Provider, error) {
+	if kind != tee.KindTDX && kind != tee.KindSEVSNP {
+		return nil, fmt.Errorf("--tee-fake needs --tee tdx or sev-snp, not %q", kind)
+	}
+	fmt.Fprint(g.errOut, teefake.Warning)
+	o := teefake.Options{Code: pruntime.SimCode, Config: module.GenesisHash(gen.ChainID, gen.AppState)}
+	p, err := teefake.Provider(kind, o, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open fake %s: %w", kind, err)
+	}
+	return p, nil
 }
 
 // loadWorkerGenesis reads the trusted genesis, fetching and keeping it on

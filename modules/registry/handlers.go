@@ -48,7 +48,7 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	if !bytes.Equal(module.BlockHash(ctx.KV, info.AttestedHeight), info.AttestedBlockHash) {
 		return fmt.Errorf("%w: block hash for height %d does not match the chain's", ErrStaleAttestation, info.AttestedHeight)
 	}
-	v, err := tee.Verify(msg.Attestation, tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys()})
+	v, err := m.verify(ctx, p, msg.Attestation)
 	if errors.Is(err, tee.ErrSimNotAllowed) {
 		return fmt.Errorf("%w: %v", ErrSimNotAllowed, err)
 	}
@@ -93,6 +93,16 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 		}
 	}
 	return nil
+}
+
+// verify checks an attestation with the chain's TEE settings: the sim
+// flag and keys, and the genesis test roots.
+func (m *Module) verify(ctx *module.Context, p Params, a tee.Attestation) (*tee.Verified, error) {
+	roots, err := ParseTestRoots(m.Keeper.TestRoots(ctx.KV))
+	if err != nil {
+		return nil, err
+	}
+	return tee.Verify(a, tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys(), TestRoots: roots})
 }
 
 // handleUpdateEndpoint sets a worker's endpoint; the worker signed it, so

@@ -23,6 +23,12 @@ func (Keeper) Params(kv state.KV) Params {
 // SetParams stores the params.
 func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
 
+// TestRoots returns the genesis tee_test_roots (none on a chain that
+// carries value).
+func (Keeper) TestRoots(kv state.KV) []TestRoot {
+	return module.LoadJSON(kv, keyTestRoots, []TestRoot(nil), "registry test roots")
+}
+
 // Worker returns the record of a worker.
 func (Keeper) Worker(kv state.KV, id WorkerID) (Worker, bool) {
 	return module.GetJSON[Worker](kv, WorkerKey(id), "worker %s", id)

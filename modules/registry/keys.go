@@ -10,6 +10,9 @@ import (
 var (
 	// keyParams holds the Params (JSON).
 	keyParams = []byte("registry/params")
+	// keyTestRoots holds the genesis tee_test_roots ([]TestRoot, JSON):
+	// set by genesis only, never by a message or the DAO.
+	keyTestRoots = []byte("registry/test_roots")
 	// prefixWorker + the 32-byte worker id holds that worker's Worker
 	// record (JSON).
 	prefixWorker = []byte("registry/w/")

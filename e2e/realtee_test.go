@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/tee"
+)
+
+// TestRealTEEWorkers runs `phala worker --tee sev-snp --tee-fake` (the real
+// SEV-SNP provider over go-configfs-tsm and go-sev-guest fakes) against a
+// devnet whose genesis trusts the fakes' roots: it attests and registers,
+// joins a cluster and receives its key, serves an agent call through the
+// gateway, and after SIGKILL comes back with the same identity and keys
+// (its sealing key is the fake secure processor's derived key).
+func TestRealTEEWorkers(t *testing.T) {
+	h := newHarness(t)
+	dn, home, url := h.startDevnet("--workers", "0", "--tee-test-roots", "--block-time", "200ms")
+	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	common := append(cliFlags(home, url), "--gateway", gw)
+	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
+	chainCmd := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
+
+	sevArgs := fakeWorkerArgs(t, tee.KindSEVSNP, "bob", home, url)
+	sev := h.start("sev-worker", sevArgs...)
+	sevID := sev.waitLine(reWorkerID, 30*time.Second)[1]
+	sevRec := h.waitWorker(url, sevID, tee.KindSEVSNP, dn, sev)
+
+	// The SEV-SNP worker is the first gatekeeper: it makes the master key
+	// inside its enclave.
+	chainCmd("gov", "add-gatekeeper", sevID, "--from", "authority")
+	waitFor(t, 30*time.Second, "the SEV-SNP gatekeeper to hold the master key", func() (bool, error) {
+		st, err := h.keyState(url)
+		return err == nil && st.Generation != nil, nil
+	}, dn, sev)
+
+	chainCmd("cluster", "create", "--from", "alice")
+	var cl clusters.Cluster
+	waitFor(t, 20*time.Second, "the cluster", func() (bool, error) {
+		var all []clusters.Cluster
+		r := h.run("query", "clusters", "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &all) != nil || len(all) != 1 {
+			return false, nil
+		}
+		cl = all[0]
+		return true, nil
+	}, dn)
+	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
+	chainCmd("cluster", "add", clusterID, sevID, "--from", "alice")
+	waitFor(t, 60*time.Second, "the SEV-SNP worker to hold the cluster key", func() (bool, error) {
+		var all []clusters.Cluster
+		r := h.run("query", "clusters", "--node", url, "--output", "json")
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &all) == nil && len(all) == 1 && len(all[0].Holders) == 1, nil
+	}, dn, sev)
+
+	proj := filepath.Join(t.TempDir(), "hello")
+	h.mustRun("agent", "init", proj)
+	var dep struct {
+		Agent string `json:"agent"`
+	}
+	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", clusterID,
+		"--policy", "public", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
+		t.Fatalf("deploy: %v %+v", err, dep)
+	}
+	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
+		var a agents.AgentView
+		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
+	}, dn, sev)
+	run("agent", "deposit", "5PHA", "--from", "alice")
+	call := func(name string, procs ...*proc) {
+		t.Helper()
+		var out string
+		waitFor(t, 30*time.Second, "an agent call served by a real-TEE worker", func() (bool, error) {
+			r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=" + name, "--seal", "--from", "alice"}, common...)...)
+			out = r.stdout + r.stderr
+			return r.code == 0, nil
+		}, append(procs, dn)...)
+		if !strings.Contains(out, `"hello":"`+name+`"`) {
+			t.Fatalf("call: %s", out)
+		}
+	}
+	call("Snp", sev)
+
+	// A restart unseals the same identity, master key and cluster key
+	// (docs/workers.md): it serves again without registering anew.
+	sev2 := h.restart(sev, "sev-worker-restarted", sevArgs, sevID)
+	call("Again", sev2)
+	h.checkNotReregistered(url, sevRec)
+	sev2.interrupt()
+	if code := sev2.waitExit(15 * time.Second); code != 0 {
+		t.Fatalf("worker exited %d on SIGINT", code)
+	}
+}
+
+// fakeWorkerArgs are the arguments of `phala worker` over fake hardware of
+// kind, with its own home, paid by operator.
+func fakeWorkerArgs(t *testing.T, kind tee.Kind, operator, home, url string) []string {
+	return []string{"worker", "--home", filepath.Join(t.TempDir(), string(kind)), "--node", url, "--tee", string(kind), "--tee-fake",
+		"--operator", operator, "--keyring-dir", home, "--keyring-backend", "test"}
+}
+
+// waitWorker waits until worker id is registered with an endpoint, as a
+// worker of kind, and returns its record.
+func (h *harness) waitWorker(url, id string, kind tee.Kind, procs ...*proc) registry.Worker {
+	h.t.Helper()
+	var rec registry.Worker
+	waitFor(h.t, 30*time.Second, "the "+string(kind)+" worker to register", func() (bool, error) {
+		var ws []registry.Worker
+		r := h.run("query", "workers", "--node", url, "--output", "json")
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &ws) != nil {
+			return false, nil
+		}
+		for _, x := range ws {
+			if x.ID.String() == id && x.Endpoint != "" {
+				rec = x
+				return true, nil
+			}
+		}
+		return false, nil
+	}, procs...)
+	if rec.TEE != kind {
+		h.t.Fatalf("worker registered as %q, want %s: %+v", rec.TEE, kind, rec)
+	}
+	return rec
+}
+
+// restart SIGKILLs p and starts it again under name, checking that it
+// comes back with identity id.
+func (h *harness) restart(p *proc, name string, args []string, id string) *proc {
+	h.t.Helper()
+	p.signal(syscall.SIGKILL)
+	p.waitExit(10 * time.Second)
+	p2 := h.start(name, args...)
+	if got := p2.waitLine(reWorkerID, 60*time.Second)[1]; got != id {
+		h.t.Fatalf("%s: identity changed across a restart: %s -> %s", name, id, got)
+	}
+	return p2
+}
+
+// checkNotReregistered checks that the worker of first still has the
+// record it registered with.
+func (h *harness) checkNotReregistered(url string, first registry.Worker) {
+	h.t.Helper()
+	var ws []registry.Worker
+	h.mustRunJSON(&ws, "query", "workers", "--node", url, "--output", "json")
+	for _, x := range ws {
+		if x.ID == first.ID && x.RegisteredHeight != first.RegisteredHeight {
+			h.t.Fatalf("re-registered after the restart: %+v, first %+v", x, first)
+		}
+	}
+}
