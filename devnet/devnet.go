@@ -85,7 +85,7 @@ type Options struct {
 	// --tee-fake` can register. For tests only.
 	TEETestRoots bool
 	Out          io.Writer
-	Logger  *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Devnet is a running devnet.

@@ -109,7 +109,7 @@ func issue(serial int64, subject pkix.Name, key *ecdsa.PrivateKey, parent *x509.
 		// verifier checks: these two, the key ids, usage and constraints.
 		SubjectKeyId:          ski(&key.PublicKey),
 		CRLDistributionPoints: []string{"https://example.invalid/teefake.crl"},
-		KeyUsage: x509.KeyUsageDigitalSignature, SignatureAlgorithm: x509.ECDSAWithSHA256,
+		KeyUsage:              x509.KeyUsageDigitalSignature, SignatureAlgorithm: x509.ECDSAWithSHA256,
 	}
 	if ca {
 		t.KeyUsage |= x509.KeyUsageCertSign | x509.KeyUsageCRLSign
