@@ -37,6 +37,8 @@ var (
 	ErrNotOperator       = abcierr.Register(Codespace, 14, "sender is not the gatekeeper's operator")
 	ErrUnbondTooMuch     = abcierr.Register(Codespace, 15, "unbond exceeds the bonded amount")
 	ErrZeroAmount        = abcierr.Register(Codespace, 16, "bond amount must be positive")
+	// ErrKMSAnswer refuses a gatekeeper's sealing-key answer.
+	ErrKMSAnswer = abcierr.Register(Codespace, 40, "sealing key answer refused")
 )
 
 // BondAccount is the module account that holds bonded and unbonding PHA:

@@ -6,6 +6,8 @@ import "github.com/phalanetwork/phala/chain/module"
 const (
 	EventRegistered = "worker_registered"
 	EventEndpoint   = "worker_endpoint"
+	// EventKMSRequested: a TDX worker asked the gatekeepers for its sealing key.
+	EventKMSRequested = "sealing_key_requested"
 
 	AttrWorker   = "worker"
 	AttrOperator = "operator"
@@ -29,4 +31,9 @@ func emitRegistered(ctx *module.Context, w Worker, isNew bool) {
 // emitEndpoint records a worker's new endpoint.
 func emitEndpoint(ctx *module.Context, w Worker) {
 	ctx.Emit(EventEndpoint, module.Indexed(AttrWorker, w.ID.String()), module.Attr(AttrEndpoint, w.Endpoint))
+}
+
+// emitKMSRequested records a sealing-key request.
+func emitKMSRequested(ctx *module.Context, id WorkerID) {
+	ctx.Emit(EventKMSRequested, module.Indexed(AttrWorker, id.String()))
 }

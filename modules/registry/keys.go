@@ -19,7 +19,21 @@ var (
 	// prefixUsedAtt + SHA-256(TEE kind, 0, report data) holds the byte 1
 	// once that attestation registered a worker.
 	prefixUsedAtt = []byte("registry/att/")
+	// keyKMSRequests holds the pending sealing-key requests ([]KMSRequest,
+	// JSON, one per worker, in worker order), which gatekeepers read.
+	keyKMSRequests = []byte("registry/kms/requests")
+	// prefixKMSReply + the 32-byte worker id holds the last KMSReply to
+	// that worker (JSON), which its enclave reads.
+	prefixKMSReply = []byte("registry/kms/reply/")
 )
+
+// KMSRequestsKey is the state key of the pending sealing-key requests.
+func KMSRequestsKey() []byte { return append([]byte(nil), keyKMSRequests...) }
+
+// KMSReplyKey is the state key of the sealing-key reply to a worker.
+func KMSReplyKey(id WorkerID) []byte {
+	return append(append([]byte(nil), prefixKMSReply...), id[:]...)
+}
 
 // WorkerKey is the state key of a worker record (JSON of Worker), for
 // proofs.
