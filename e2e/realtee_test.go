@@ -42,6 +42,14 @@ func TestRealTEEWorkers(t *testing.T) {
 		return err == nil && st.Generation != nil, nil
 	}, dn, sev)
 
+	// The TDX worker has no hardware sealing key: on first start it
+	// registers, then gets its key from the SEV-SNP gatekeeper's KMS and
+	// seals its identity under it before it says who it is.
+	tdxArgs := fakeWorkerArgs(t, tee.KindTDX, "carol", home, url)
+	tdxW := h.start("tdx-worker", tdxArgs...)
+	tdxID := tdxW.waitLine(reWorkerID, 90*time.Second)[1]
+	tdxRec := h.waitWorker(url, tdxID, tee.KindTDX, dn, sev, tdxW)
+
 	chainCmd("cluster", "create", "--from", "alice")
 	var cl clusters.Cluster
 	waitFor(t, 20*time.Second, "the cluster", func() (bool, error) {
@@ -55,11 +63,12 @@ func TestRealTEEWorkers(t *testing.T) {
 	}, dn)
 	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
 	chainCmd("cluster", "add", clusterID, sevID, "--from", "alice")
-	waitFor(t, 60*time.Second, "the SEV-SNP worker to hold the cluster key", func() (bool, error) {
+	chainCmd("cluster", "add", clusterID, tdxID, "--from", "alice")
+	waitFor(t, 60*time.Second, "the SEV-SNP and TDX workers to hold the cluster key", func() (bool, error) {
 		var all []clusters.Cluster
 		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &all) == nil && len(all) == 1 && len(all[0].Holders) == 1, nil
-	}, dn, sev)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &all) == nil && len(all) == 1 && len(all[0].Holders) == 2, nil
+	}, dn, sev, tdxW)
 
 	proj := filepath.Join(t.TempDir(), "hello")
 	h.mustRun("agent", "init", proj)
@@ -88,16 +97,34 @@ func TestRealTEEWorkers(t *testing.T) {
 			t.Fatalf("call: %s", out)
 		}
 	}
-	call("Snp", sev)
+	for _, name := range []string{"One", "Two", "Three", "Four"} {
+		call(name, sev, tdxW)
+	}
 
 	// A restart unseals the same identity, master key and cluster key
 	// (docs/workers.md): it serves again without registering anew.
+	// With the SEV-SNP worker down, the TDX worker alone serves the call.
+	sev.signal(syscall.SIGKILL)
+	sev.waitExit(10 * time.Second)
+	call("TdxOnly", tdxW)
 	sev2 := h.restart(sev, "sev-worker-restarted", sevArgs, sevID)
-	call("Again", sev2)
+	call("Again", sev2, tdxW)
 	h.checkNotReregistered(url, sevRec)
-	sev2.interrupt()
-	if code := sev2.waitExit(15 * time.Second); code != 0 {
-		t.Fatalf("worker exited %d on SIGINT", code)
+	// The TDX worker gets the same key from the KMS (same measurement, same
+	// chain), so it unseals the same identity and cluster key.
+	tdx2 := h.restart(tdxW, "tdx-worker-restarted", tdxArgs, tdxID)
+	call("TdxAgain", sev2, tdx2)
+	h.checkNotReregistered(url, tdxRec)
+	waitFor(t, 30*time.Second, "the restarted TDX worker to serve with its cluster key", func() (bool, error) {
+		r := h.run("query", "clusters", "--node", url, "--output", "json")
+		var all []clusters.Cluster
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &all) == nil && len(all) == 1 && len(all[0].Holders) == 2, nil
+	}, dn, tdx2)
+	for _, p := range []*proc{tdx2, sev2} {
+		p.interrupt()
+		if code := p.waitExit(15 * time.Second); code != 0 {
+			t.Fatalf("worker exited %d on SIGINT", code)
+		}
 	}
 }
 

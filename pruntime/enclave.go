@@ -154,8 +154,23 @@ func (e *Enclave) RotationStep(ctx context.Context, src chainsync.Source) error 
 // GatekeeperStep does this worker's part as a gatekeeper: the master key's
 // creation and sharing.
 func (e *Enclave) GatekeeperStep(ctx context.Context, src chainsync.Source) error {
-	return e.gatekeeper.Step(ctx, src)
+	if err := e.gatekeeper.Step(ctx, src); err != nil {
+		return err
+	}
+	return e.gatekeeper.KMSStep(ctx, src)
 }
+
+// Enrollment is the enclave of a TDX worker before it has its sealing key
+// from the gatekeepers' KMS (core.Enrollment).
+type Enrollment = core.Enrollment
+
+// OpenEnrollment starts an enrollment over p with a fresh identity.
+func OpenEnrollment(p tee.Provider, genesis *cmttypes.GenesisDoc) (*Enrollment, error) {
+	return core.OpenEnrollment(p, genesis)
+}
+
+// ErrNoKMSAnswer means the gatekeepers have not answered yet.
+var ErrNoKMSAnswer = core.ErrNoKMSAnswer
 
 // ClusterStep takes in the cluster keys dispatched to this worker and, for
 // a gatekeeper, dispatches them.

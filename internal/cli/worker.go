@@ -91,7 +91,8 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	if err != nil {
 		return err
 	}
-	p, err := openTEE(g, wf, gen)
+	kms := &worker.KMSKey{}
+	p, err := openTEE(g, wf, gen, kms)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	defer stop()
 	w, err := worker.Start(ctx, worker.Options{
 		Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
-		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt,
+		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt, KMS: kmsFor(p, kms),
 	})
 	if err != nil {
 		return err
@@ -114,10 +115,11 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 }
 
 // openTEE opens the TEE that --tee names; sim needs its attestation key.
-func openTEE(g *globals, wf *workerFlags, gen *cmttypes.GenesisDoc) (tee.Provider, error) {
+// A TDX provider takes its sealing key from kms (the gatekeepers' KMS).
+func openTEE(g *globals, wf *workerFlags, gen *cmttypes.GenesisDoc, kms *worker.KMSKey) (tee.Provider, error) {
 	kind, simKeyPath := wf.teeKind, wf.simKeyPath
 	if wf.teeFake {
-		return openFakeTEE(g, tee.Kind(kind), gen)
+		return openFakeTEE(g, tee.Kind(kind), gen, kms)
 	}
 	switch tee.Kind(kind) {
 	case tee.KindSim:
@@ -135,7 +137,7 @@ func openTEE(g *globals, wf *workerFlags, gen *cmttypes.GenesisDoc) (tee.Provide
 		fmt.Fprint(g.errOut, sp.Warning())
 		return sp, nil
 	case tee.KindTDX:
-		p, err := tdx.Open(nil)
+		p, err := tdx.Open(kms)
 		if err != nil {
 			return nil, fmt.Errorf("open TDX: %w", err)
 		}
@@ -153,17 +155,26 @@ func openTEE(g *globals, wf *workerFlags, gen *cmttypes.GenesisDoc) (tee.Provide
 
 // openFakeTEE opens the real tdx or sev-snp provider over fake hardware
 // that measures this build and attests genesis as its configuration.
-func openFakeTEE(g *globals, kind tee.Kind, gen *cmttypes.GenesisDoc) (tee.Provider, error) {
+func openFakeTEE(g *globals, kind tee.Kind, gen *cmttypes.GenesisDoc, kms *worker.KMSKey) (tee.Provider, error) {
 	if kind != tee.KindTDX && kind != tee.KindSEVSNP {
 		return nil, fmt.Errorf("--tee-fake needs --tee tdx or sev-snp, not %q", kind)
 	}
 	fmt.Fprint(g.errOut, teefake.Warning)
 	o := teefake.Options{Code: pruntime.SimCode, Config: module.GenesisHash(gen.ChainID, gen.AppState)}
-	p, err := teefake.Provider(kind, o, nil)
+	p, err := teefake.Provider(kind, o, kms)
 	if err != nil {
 		return nil, fmt.Errorf("open fake %s: %w", kind, err)
 	}
 	return p, nil
+}
+
+// kmsFor returns kms for a TDX provider, which has no hardware sealing
+// key, and nil for the others.
+func kmsFor(p tee.Provider, kms *worker.KMSKey) *worker.KMSKey {
+	if p.Kind() == tee.KindTDX {
+		return kms
+	}
+	return nil
 }
 
 // loadWorkerGenesis reads the trusted genesis, fetching and keeping it on
