@@ -15,40 +15,25 @@ import (
 	"github.com/phalanetwork/phala/tee"
 )
 
-// TestRealTEEWorkers runs `phala worker --tee sev-snp --tee-fake` (the real
-// SEV-SNP provider over go-configfs-tsm and go-sev-guest fakes) against a
-// devnet whose genesis trusts the fakes' roots: it attests and registers,
-// joins a cluster and receives its key, serves an agent call through the
-// gateway, and after SIGKILL comes back with the same identity and keys
-// (its sealing key is the fake secure processor's derived key).
+// TestRealTEEWorkers runs `phala worker --tee sev-snp --tee-fake` and
+// `--tee tdx --tee-fake` (the real providers over go-configfs-tsm and
+// go-sev-guest fakes) against a devnet whose genesis trusts the fakes'
+// roots. Both attest and register; the SEV-SNP worker is the gatekeeper,
+// the TDX worker gets its sealing key from its KMS; both join a cluster,
+// receive its key and serve agent calls through the gateway (the TDX
+// worker alone while the other is down). After SIGKILL each comes back
+// with the same identity and keys without registering again: SEV-SNP
+// through the fake secure processor's derived key, TDX through the KMS
+// (docs/workers.md, "What survives a restart").
 func TestRealTEEWorkers(t *testing.T) {
 	h := newHarness(t)
-	dn, home, url := h.startDevnet("--workers", "0", "--tee-test-roots", "--block-time", "200ms")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	n := h.startFakeTEENet()
+	dn, home, url, gw := n.dn, n.home, n.url, n.gw
+	sev, sevID, sevRec, sevArgs := n.sev, n.sevID, n.sevRec, n.sevArgs
+	tdxW, tdxID, tdxRec, tdxArgs := n.tdx, n.tdxID, n.tdxRec, n.tdxArgs
 	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	chainCmd := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
-
-	sevArgs := fakeWorkerArgs(t, tee.KindSEVSNP, "bob", home, url)
-	sev := h.start("sev-worker", sevArgs...)
-	sevID := sev.waitLine(reWorkerID, 30*time.Second)[1]
-	sevRec := h.waitWorker(url, sevID, tee.KindSEVSNP, dn, sev)
-
-	// The SEV-SNP worker is the first gatekeeper: it makes the master key
-	// inside its enclave.
-	chainCmd("gov", "add-gatekeeper", sevID, "--from", "authority")
-	waitFor(t, 30*time.Second, "the SEV-SNP gatekeeper to hold the master key", func() (bool, error) {
-		st, err := h.keyState(url)
-		return err == nil && st.Generation != nil, nil
-	}, dn, sev)
-
-	// The TDX worker has no hardware sealing key: on first start it
-	// registers, then gets its key from the SEV-SNP gatekeeper's KMS and
-	// seals its identity under it before it says who it is.
-	tdxArgs := fakeWorkerArgs(t, tee.KindTDX, "carol", home, url)
-	tdxW := h.start("tdx-worker", tdxArgs...)
-	tdxID := tdxW.waitLine(reWorkerID, 90*time.Second)[1]
-	tdxRec := h.waitWorker(url, tdxID, tee.KindTDX, dn, sev, tdxW)
 
 	chainCmd("cluster", "create", "--from", "alice")
 	var cl clusters.Cluster
@@ -126,6 +111,49 @@ func TestRealTEEWorkers(t *testing.T) {
 			t.Fatalf("worker exited %d on SIGINT", code)
 		}
 	}
+}
+
+// fakeTEENet is a devnet trusting the fake TEE hardware, with an SEV-SNP
+// worker over it as the gatekeeper and a TDX worker that got its sealing
+// key from that gatekeeper's KMS.
+type fakeTEENet struct {
+	dn               *proc
+	home, url, gw    string
+	sev, tdx         *proc
+	sevID, tdxID     string
+	sevRec, tdxRec   registry.Worker
+	sevArgs, tdxArgs []string
+}
+
+// startFakeTEENet starts a fakeTEENet: bob operates the SEV-SNP worker,
+// carol the TDX worker.
+func (h *harness) startFakeTEENet() *fakeTEENet {
+	t := h.t
+	t.Helper()
+	n := &fakeTEENet{}
+	n.dn, n.home, n.url = h.startDevnet("--workers", "0", "--tee-test-roots", "--block-time", "200ms")
+	n.gw = n.dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	n.sevArgs = fakeWorkerArgs(t, tee.KindSEVSNP, "bob", n.home, n.url)
+	n.sev = h.start("sev-worker", n.sevArgs...)
+	n.sevID = n.sev.waitLine(reWorkerID, 30*time.Second)[1]
+	n.sevRec = h.waitWorker(n.url, n.sevID, tee.KindSEVSNP, n.dn, n.sev)
+
+	// The SEV-SNP worker is the first gatekeeper: it makes the master key
+	// inside its enclave.
+	h.mustRun(append([]string{"gov", "add-gatekeeper", n.sevID, "--from", "authority"}, cliFlags(n.home, n.url)...)...)
+	waitFor(t, 30*time.Second, "the SEV-SNP gatekeeper to hold the master key", func() (bool, error) {
+		st, err := h.keyState(n.url)
+		return err == nil && st.Generation != nil, nil
+	}, n.dn, n.sev)
+
+	// The TDX worker has no hardware sealing key: on first start it
+	// registers, then gets its key from the SEV-SNP gatekeeper's KMS and
+	// seals its identity under it before it says who it is.
+	n.tdxArgs = fakeWorkerArgs(t, tee.KindTDX, "carol", n.home, n.url)
+	n.tdx = h.start("tdx-worker", n.tdxArgs...)
+	n.tdxID = n.tdx.waitLine(reWorkerID, 90*time.Second)[1]
+	n.tdxRec = h.waitWorker(n.url, n.tdxID, tee.KindTDX, n.dn, n.sev, n.tdx)
+	return n
 }
 
 // fakeWorkerArgs are the arguments of `phala worker` over fake hardware of

@@ -32,16 +32,9 @@ import (
 // key.
 func TestRedTeamKMS(t *testing.T) {
 	h := newHarness(t)
-	dn, home, url := h.startDevnet("--workers", "0", "--tee-test-roots", "--block-time", "200ms")
-	dn.waitLine(reBannerGateway, 60*time.Second)
-	chainCmd := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
-	sev := h.start("sev-worker", fakeWorkerArgs(t, tee.KindSEVSNP, "bob", home, url)...)
-	sevID := sev.waitLine(reWorkerID, 30*time.Second)[1]
-	h.waitWorker(url, sevID, tee.KindSEVSNP, dn, sev)
-	chainCmd("gov", "add-gatekeeper", sevID, "--from", "authority")
-	tdxW := h.start("tdx-worker", fakeWorkerArgs(t, tee.KindTDX, "carol", home, url)...)
-	tdxID := tdxW.waitLine(reWorkerID, 90*time.Second)[1]
-	h.waitWorker(url, tdxID, tee.KindTDX, dn, sev, tdxW)
+	n := h.startFakeTEENet()
+	home, tdxID, sevID := n.home, n.tdxID, n.sevID
+	c := newClient(t, n.url)
 	honest, err := registry.ParseWorkerID(tdxID)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +55,6 @@ func TestRedTeamKMS(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob, _ := kr.PrivKey("bob")
-	c := newClient(t, url)
 
 	// request attests with the fake TDX hardware running code, binding
 	// (genesis, bindWorker, bindEph), and names worker with ephemeral eph.
