@@ -82,16 +82,7 @@ func (m *MsgRequestSealingKey) ValidateBasic() error {
 
 func decodeRequestKey(r *wire.Reader) tx.Msg {
 	m := &MsgRequestSealingKey{Worker: WorkerID(r.Bytes32()), Ephemeral: r.Bytes32()}
-	raw := r.VarBytes(MaxEvidence + 256)
-	if r.Err() != nil {
-		return m
-	}
-	att, err := tee.DecodeAttestation(raw)
-	if err != nil {
-		r.Fail("attestation: %v", err)
-		return m
-	}
-	m.Attestation = att
+	m.Attestation = decodeAttestation(r)
 	return m
 }
 
@@ -119,17 +110,22 @@ func (m *MsgRegisterWorker) ValidateBasic() error { return m.Info.Validate() }
 
 func decodeRegisterWorker(r *wire.Reader) tx.Msg {
 	m := &MsgRegisterWorker{Info: DecodeWorkerInfo(r)}
+	m.Attestation = decodeAttestation(r)
+	return m
+}
+
+// decodeAttestation reads an attestation in its bytes field, failing r if
+// it does not decode.
+func decodeAttestation(r *wire.Reader) tee.Attestation {
 	raw := r.VarBytes(MaxEvidence + 256)
 	if r.Err() != nil {
-		return m
+		return tee.Attestation{}
 	}
 	att, err := tee.DecodeAttestation(raw)
 	if err != nil {
 		r.Fail("attestation: %v", err)
-		return m
 	}
-	m.Attestation = att
-	return m
+	return att
 }
 
 // EndpointSignDomain prefixes what a worker signs to change its endpoint.

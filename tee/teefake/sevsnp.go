@@ -12,6 +12,7 @@ import (
 	sevtest "github.com/google/go-sev-guest/testing"
 
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/internal/tsmtest"
 	"github.com/phalanetwork/phala/tee/sevsnp"
 )
 
@@ -80,7 +81,7 @@ func SEVSNPClient(o Options) (configfsi.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("teefake: AMD certificate table: %w", err)
 	}
-	return reportClient("sev_guest", func(inblob []byte) ([]byte, []byte, error) {
+	return tsmtest.Func("sev_guest", func(inblob []byte) ([]byte, []byte, error) {
 		r, err := sevReport(s, o, inblob)
 		return r, table, err
 	}), nil
