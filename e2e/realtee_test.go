@@ -11,6 +11,7 @@ import (
 
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
 )
@@ -20,9 +21,11 @@ import (
 // go-sev-guest fakes) against a devnet whose genesis trusts the fakes'
 // roots. Both attest and register; the SEV-SNP worker is the gatekeeper,
 // the TDX worker gets its sealing key from its KMS; both join a cluster,
-// receive its key and serve agent calls through the gateway (the TDX
-// worker alone while the other is down). After SIGKILL each comes back
-// with the same identity and keys without registering again: SEV-SNP
+// receive its key, run the token contract (a sealed command, a query) and
+// serve agent calls through the gateway (the TDX worker alone while the
+// other is down). After SIGKILL each comes back
+// with the same identity and keys without registering again, and the
+// contract's state still answers: SEV-SNP
 // through the fake secure processor's derived key, TDX through the KMS
 // (docs/workers.md, "What survives a restart").
 func TestRealTEEWorkers(t *testing.T) {
@@ -85,6 +88,15 @@ func TestRealTEEWorkers(t *testing.T) {
 	for _, name := range []string{"One", "Two", "Three", "Four"} {
 		call(name, sev, tdxW)
 	}
+	token := h.runToken(home, url, clusterID, dn, sev, tdxW)
+	query := func(procs ...*proc) {
+		t.Helper()
+		waitFor(t, 30*time.Second, "the contract's sealed state through a query", func() (bool, error) {
+			r := h.run(append([]string{"contract", "query", token, `{}`, "--from", "bob"}, cliFlags(home, url)...)...)
+			return r.code == 0 && strings.TrimSpace(r.stdout) == "20", nil
+		}, append(procs, dn)...)
+	}
+	query(sev, tdxW)
 
 	// A restart unseals the same identity, master key and cluster key
 	// (docs/workers.md): it serves again without registering anew.
@@ -99,6 +111,7 @@ func TestRealTEEWorkers(t *testing.T) {
 	// chain), so it unseals the same identity and cluster key.
 	tdx2 := h.restart(tdxW, "tdx-worker-restarted", tdxArgs, tdxID)
 	call("TdxAgain", sev2, tdx2)
+	query(sev2, tdx2)
 	h.checkNotReregistered(url, tdxRec)
 	waitFor(t, 30*time.Second, "the restarted TDX worker to serve with its cluster key", func() (bool, error) {
 		r := h.run("query", "clusters", "--node", url, "--output", "json")
@@ -154,6 +167,37 @@ func (h *harness) startFakeTEENet() *fakeTEENet {
 	n.tdxID = n.tdx.waitLine(reWorkerID, 90*time.Second)[1]
 	n.tdxRec = h.waitWorker(n.url, n.tdxID, tee.KindTDX, n.dn, n.sev, n.tdx)
 	return n
+}
+
+// runToken uploads and instantiates the example token contract on cluster,
+// has alice send bob 20 in a sealed command, and returns its id.
+func (h *harness) runToken(home, url, cluster string, procs ...*proc) string {
+	t := h.t
+	t.Helper()
+	run := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
+	var up struct {
+		CodeHash string `json:"code_hash"`
+	}
+	if err := json.Unmarshal([]byte(run("contract", "upload", "../examples/contracts/token/token.ts", "--from", "alice", "--output", "json")), &up); err != nil || len(up.CodeHash) != 64 {
+		t.Fatalf("upload: %v %+v", err, up)
+	}
+	var inst struct {
+		Contract string `json:"contract"`
+	}
+	out := run("contract", "instantiate", up.CodeHash, "--cluster", cluster, "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &inst); err != nil || len(inst.Contract) != 64 {
+		t.Fatalf("instantiate: %v %s", err, out)
+	}
+	waitFor(t, 60*time.Second, "the contract's keys and constructor", func() (bool, error) {
+		var c contracts.Contract
+		r := h.run("contract", "info", inst.Contract, "--node", url, "--output", "json")
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &c) == nil && len(c.ECDHKey) == 32 && c.Results == 1, nil
+	}, procs...)
+	bob := h.keyAddresses(home)["bob"]
+	if out := run("contract", "exec", inst.Contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice"); !strings.Contains(out, `output: {"balance":480}`) {
+		t.Fatalf("exec output:\n%s", out)
+	}
+	return inst.Contract
 }
 
 // fakeWorkerArgs are the arguments of `phala worker` over fake hardware of
