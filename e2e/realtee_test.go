@@ -11,7 +11,6 @@ import (
 
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
-	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
 )
@@ -175,29 +174,12 @@ func (h *harness) runToken(home, url, cluster string, procs ...*proc) string {
 	t := h.t
 	t.Helper()
 	run := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
-	var up struct {
-		CodeHash string `json:"code_hash"`
-	}
-	if err := json.Unmarshal([]byte(run("contract", "upload", "../examples/contracts/token/token.ts", "--from", "alice", "--output", "json")), &up); err != nil || len(up.CodeHash) != 64 {
-		t.Fatalf("upload: %v %+v", err, up)
-	}
-	var inst struct {
-		Contract string `json:"contract"`
-	}
-	out := run("contract", "instantiate", up.CodeHash, "--cluster", cluster, "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
-	if err := json.Unmarshal([]byte(out), &inst); err != nil || len(inst.Contract) != 64 {
-		t.Fatalf("instantiate: %v %s", err, out)
-	}
-	waitFor(t, 60*time.Second, "the contract's keys and constructor", func() (bool, error) {
-		var c contracts.Contract
-		r := h.run("contract", "info", inst.Contract, "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &c) == nil && len(c.ECDHKey) == 32 && c.Results == 1, nil
-	}, procs...)
+	contract := h.deployToken(home, url, cluster, procs...)
 	bob := h.keyAddresses(home)["bob"]
-	if out := run("contract", "exec", inst.Contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice"); !strings.Contains(out, `output: {"balance":480}`) {
+	if out := run("contract", "exec", contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice"); !strings.Contains(out, `output: {"balance":480}`) {
 		t.Fatalf("exec output:\n%s", out)
 	}
-	return inst.Contract
+	return contract
 }
 
 // fakeWorkerArgs are the arguments of `phala worker` over fake hardware of
