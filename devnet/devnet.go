@@ -39,6 +39,7 @@ import (
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/teefake"
 	"github.com/phalanetwork/phala/worker"
 )
 
@@ -78,8 +79,13 @@ type Options struct {
 	// OpsAddr serves /metrics, /healthz and /readyz ("" for none;
 	// "127.0.0.1:0" picks a port).
 	OpsAddr string
-	Out     io.Writer
-	Logger  *slog.Logger
+	// TEETestRoots, on a new chain, trusts the fake TEE hardware of
+	// tee/teefake (genesis tee_test_roots) and allow-lists the fake TDX
+	// and SEV-SNP measurements of this build, so `phala worker --tee tdx
+	// --tee-fake` can register. For tests only.
+	TEETestRoots bool
+	Out          io.Writer
+	Logger       *slog.Logger
 }
 
 // Devnet is a running devnet.
@@ -189,7 +195,7 @@ func openHome(o Options) (*keyring.Keyring, ed25519.PrivateKey, error) {
 	}
 	if !node.IsInitialized(o.Home) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
-		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1), max(o.Gatekeepers, 0)); err != nil {
+		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1), max(o.Gatekeepers, 0), o.TEETestRoots); err != nil {
 			return nil, nil, fmt.Errorf("init devnet: %w", err)
 		}
 	}
@@ -493,7 +499,7 @@ func (d *Devnet) waitForBlock(ctx context.Context) error {
 	}
 }
 
-func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers, gatekeepers int) error {
+func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers, gatekeepers int, testRoots bool) error {
 	c := node.DefaultConfig()
 	c.Moniker = "devnet-validator"
 	pub, err := node.InitFiles(home, c)
@@ -518,6 +524,11 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 		Measurements:       []registry.Measurement{{TEE: tee.KindSim, Value: worker.SimMeasurement(), Note: pruntime.SimCode}},
 		MaxAttestationAge:  registry.DefaultMaxAttestationAge,
 	}}
+	if testRoots {
+		if err := trustFakeTEEs(&reg); err != nil {
+			return err
+		}
+	}
 	auth, err := kr.Get(AuthorityAccount)
 	if err != nil {
 		return err
@@ -536,6 +547,24 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 		return err
 	}
 	return doc.SaveAs(filepath.Join(home, "config", "genesis.json"))
+}
+
+// trustFakeTEEs adds the fake hardware's roots and measurements to a
+// devnet's registry genesis.
+func trustFakeTEEs(reg *registry.Genesis) error {
+	roots, err := teefake.Roots()
+	if err != nil {
+		return err
+	}
+	reg.TestRoots = registry.TestRootsOf(roots)
+	for _, k := range []tee.Kind{tee.KindTDX, tee.KindSEVSNP} {
+		m, err := teefake.MeasurementOf(k, pruntime.SimCode)
+		if err != nil {
+			return err
+		}
+		reg.Params.Measurements = append(reg.Params.Measurements, registry.Measurement{TEE: k, Value: m, Note: "teefake " + pruntime.SimCode})
+	}
+	return nil
 }
 
 // accountsOf returns the addresses of the first n accounts named

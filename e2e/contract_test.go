@@ -22,6 +22,38 @@ func TestContractCLI(t *testing.T) {
 
 	cl := h.waitCluster(url, dn)
 
+	contract := h.deployToken(home, url, fmt.Sprintf("%x", []byte(cl.ID)), dn)
+	bob := h.keyAddresses(home)["bob"]
+	out := run("contract", "exec", contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice")
+	if !strings.Contains(out, `output: {"balance":480}`) || !strings.Contains(out, `event:  {"transferred":20`) {
+		t.Fatalf("exec output:\n%s", out)
+	}
+	r := h.run(append([]string{"contract", "exec", contract, `{"transfer":{"to":"` + bob + `","amount":1000}}`, "--from", "bob"}, common...)...)
+	if r.code == 0 || !strings.Contains(r.stdout, "failed: script error") || !strings.Contains(r.stdout, "insufficient balance") {
+		t.Fatalf("overdraft: %s", r)
+	}
+	if out := run("contract", "query", contract, `{}`, "--from", "bob"); strings.TrimSpace(out) != "20" {
+		t.Fatalf("bob's balance: %q", out)
+	}
+	if r := h.run(append([]string{"contract", "query", contract, `{"balance":"` + bob + `"}`, "--from", "alice"}, common...)...); r.code == 0 || !strings.Contains(r.stdout, "private") {
+		t.Fatalf("alice read bob's balance: %s", r)
+	}
+	if r := h.run(append([]string{"contract", "exec", contract, `{not json`, "--from", "alice"}, common...)...); r.code == 0 || !strings.Contains(r.stderr, "must be JSON") {
+		t.Fatalf("bad JSON: %s", r)
+	}
+	info := run("contract", "info", contract)
+	if !strings.Contains(info, "inputs     3") || !strings.Contains(info, "results    3") {
+		t.Fatalf("info:\n%s", info)
+	}
+}
+
+// deployToken uploads the example token contract and instantiates it on
+// cluster with a supply of 500 for alice, waiting for its keys and
+// constructor; it returns the contract id.
+func (h *harness) deployToken(home, url, cluster string, procs ...*proc) string {
+	t := h.t
+	t.Helper()
+	run := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
 	var up struct {
 		CodeHash string `json:"code_hash"`
 	}
@@ -31,39 +63,14 @@ func TestContractCLI(t *testing.T) {
 	var inst struct {
 		Contract string `json:"contract"`
 	}
-	out := run("contract", "instantiate", up.CodeHash, "--cluster", fmt.Sprintf("%x", []byte(cl.ID)), "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
+	out := run("contract", "instantiate", up.CodeHash, "--cluster", cluster, "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
 	if err := json.Unmarshal([]byte(out), &inst); err != nil || len(inst.Contract) != 64 {
 		t.Fatalf("instantiate: %v %s", err, out)
 	}
 	waitFor(t, 60*time.Second, "the contract's keys and constructor", func() (bool, error) {
 		var c contracts.Contract
 		r := h.run("contract", "info", inst.Contract, "--node", url, "--output", "json")
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &c) != nil {
-			return false, nil
-		}
-		return len(c.ECDHKey) == 32 && c.Results == 1, nil
-	}, dn)
-
-	bob := h.keyAddresses(home)["bob"]
-	out = run("contract", "exec", inst.Contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice")
-	if !strings.Contains(out, `output: {"balance":480}`) || !strings.Contains(out, `event:  {"transferred":20`) {
-		t.Fatalf("exec output:\n%s", out)
-	}
-	r := h.run(append([]string{"contract", "exec", inst.Contract, `{"transfer":{"to":"` + bob + `","amount":1000}}`, "--from", "bob"}, common...)...)
-	if r.code == 0 || !strings.Contains(r.stdout, "failed: script error") || !strings.Contains(r.stdout, "insufficient balance") {
-		t.Fatalf("overdraft: %s", r)
-	}
-	if out := run("contract", "query", inst.Contract, `{}`, "--from", "bob"); strings.TrimSpace(out) != "20" {
-		t.Fatalf("bob's balance: %q", out)
-	}
-	if r := h.run(append([]string{"contract", "query", inst.Contract, `{"balance":"` + bob + `"}`, "--from", "alice"}, common...)...); r.code == 0 || !strings.Contains(r.stdout, "private") {
-		t.Fatalf("alice read bob's balance: %s", r)
-	}
-	if r := h.run(append([]string{"contract", "exec", inst.Contract, `{not json`, "--from", "alice"}, common...)...); r.code == 0 || !strings.Contains(r.stderr, "must be JSON") {
-		t.Fatalf("bad JSON: %s", r)
-	}
-	info := run("contract", "info", inst.Contract)
-	if !strings.Contains(info, "inputs     3") || !strings.Contains(info, "results    3") {
-		t.Fatalf("info:\n%s", info)
-	}
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &c) == nil && len(c.ECDHKey) == 32 && c.Results == 1, nil
+	}, procs...)
+	return inst.Contract
 }

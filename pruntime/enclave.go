@@ -169,8 +169,38 @@ func (e *Enclave) RotationStep(ctx context.Context, src chainsync.Source) error 
 // GatekeeperStep does this worker's part as a gatekeeper: the master key's
 // creation and sharing.
 func (e *Enclave) GatekeeperStep(ctx context.Context, src chainsync.Source) error {
-	return e.gatekeeper.Step(ctx, src)
+	if err := e.gatekeeper.Step(ctx, src); err != nil {
+		return err
+	}
+	return e.gatekeeper.KMSStep(ctx, src)
 }
+
+// Enrollment is the enclave of a TDX worker before it has its sealing key
+// from the gatekeepers' KMS (core.Enrollment).
+type Enrollment struct {
+	*core.Enrollment
+	clock Clock
+}
+
+// OpenEnrollment starts an enrollment over p with a fresh identity; clock
+// times its benchmark.
+func OpenEnrollment(p tee.Provider, genesis *cmttypes.GenesisDoc, clock Clock) (*Enrollment, error) {
+	enr, err := core.OpenEnrollment(p, genesis)
+	if err != nil {
+		return nil, err
+	}
+	return &Enrollment{Enrollment: enr, clock: clock}, nil
+}
+
+// Registration measures the benchmark score P over d inside the enclave
+// and builds the attested registration of the enrollment's identity, as
+// Enclave.Registration does.
+func (e *Enrollment) Registration(operator address.Address, d time.Duration) (*registry.MsgRegisterWorker, error) {
+	return e.Enrollment.Registration(operator, benchmark(d, e.clock))
+}
+
+// ErrNoKMSAnswer means the gatekeepers have not answered yet.
+var ErrNoKMSAnswer = core.ErrNoKMSAnswer
 
 // ClusterStep takes in the cluster keys dispatched to this worker and, for
 // a gatekeeper, dispatches them.

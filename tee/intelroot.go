@@ -29,8 +29,9 @@ AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=
 -----END CERTIFICATE-----
 `
 
-// intelRootPool returns a fresh pool holding only Intel's SGX Root CA.
-func intelRootPool() (*x509.CertPool, error) {
+// intelRootPool returns a fresh pool holding Intel's SGX Root CA and the
+// given test roots (none on a chain that carries value).
+func intelRootPool(test []*x509.Certificate) (*x509.CertPool, error) {
 	block, _ := pem.Decode([]byte(intelSGXRootCAPEM))
 	if block == nil {
 		return nil, fmt.Errorf("%w: embedded Intel SGX root is not PEM", ErrUntrustedChain)
@@ -41,5 +42,8 @@ func intelRootPool() (*x509.CertPool, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
+	for _, c := range test {
+		pool.AddCert(c)
+	}
 	return pool, nil
 }

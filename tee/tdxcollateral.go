@@ -102,7 +102,7 @@ func tcbSigningCert(chainPEM string, now time.Time) (*x509.Certificate, error) {
 	if signing.Subject.CommonName != tcbSigningCN {
 		return nil, fmt.Errorf("issuer chain starts with %q, want %q", signing.Subject.CommonName, tcbSigningCN)
 	}
-	roots, err := intelRootPool()
+	roots, err := intelRootPool(nil) // collateral is Intel's alone, never a test root's
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type VerifyOptions struct {
 	TDXCollateral func(fmspc string) *TDXCollateral
 	// SEVSNPMinTCB is the least SEV-SNP TCB (each component) accepted.
 	SEVSNPMinTCB SEVSNPTCB
+	// TestRoots are roots trusted besides Intel's and AMD's (genesis
+	// tee_test_roots); empty on every chain that carries value.
+	TestRoots TestRoots
 }
 
 // Verify checks a, dispatching by kind, and returns what it proves. It

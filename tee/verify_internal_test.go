@@ -33,7 +33,7 @@ func TestGuardTurnsPanicIntoError(t *testing.T) {
 }
 
 func TestIntelRootPool(t *testing.T) {
-	if _, err := intelRootPool(); err != nil {
+	if _, err := intelRootPool(nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -95,9 +95,13 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: sev-snp policy: %w", ErrBadEvidence, err)
 	}
+	roots, err := o.TestRoots.sevRoots()
+	if err != nil {
+		return nil, err
+	}
 	att := &sevpb.Attestation{Report: rep, CertificateChain: chain}
 	err = guard("sev-snp verify", func() error {
-		return sevverify.SnpAttestation(att, &sevverify.Options{Now: o.Now, DisableCertFetching: true, Getter: offlineSEVGetter{}})
+		return sevverify.SnpAttestation(att, &sevverify.Options{Now: o.Now, DisableCertFetching: true, Getter: offlineSEVGetter{}, TrustedRoots: roots})
 	})
 	if err != nil {
 		if errors.Is(err, ErrBadEvidence) {

@@ -56,6 +56,9 @@ type Options struct {
 	// BenchmarkEvery is how often a registered worker re-runs the benchmark
 	// and reports the score through the mq (default one hour).
 	BenchmarkEvery time.Duration
+	// KMS, for a TDX provider, is its sealing-key source: Start first gets
+	// the key from the gatekeepers' KMS into it (docs/keys.md, "KMS").
+	KMS *KMSKey
 }
 
 // Worker is a running worker.
@@ -107,15 +110,27 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	o.BenchmarkTime = cmp.Or(o.BenchmarkTime, time.Second)
 	o.BenchmarkEvery = cmp.Or(o.BenchmarkEvery, time.Hour)
 	o.Listen = cmp.Or(o.Listen, "127.0.0.1:0")
+	c, err := client.New(o.NodeURL)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{
+		o: o, client: c, src: chainsync.NewRPCSource(c.RPC),
+		operator: address.FromPubKey(o.Operator.Public().(ed25519.PublicKey)),
+		done:     make(chan struct{}), registered: make(chan struct{}),
+	}
+	if o.KMS != nil {
+		key, err := acquireKMSKey(ctx, o, w)
+		if err != nil {
+			return nil, err
+		}
+		o.KMS.set(key)
+	}
 	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis, time.Now)
 	if err != nil {
 		return nil, err
 	}
 	enc.SetAgentRuntime(o.Agents)
-	c, err := client.New(o.NodeURL)
-	if err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("worker: listen on %s: %w", o.Listen, err)
@@ -123,12 +138,8 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if o.PublicURL == "" {
 		o.PublicURL = "http://" + ln.Addr().String()
 	}
-	w := &Worker{
-		o: o, enclave: enc, client: c, src: chainsync.NewRPCSource(c.RPC),
-		operator: address.FromPubKey(o.Operator.Public().(ed25519.PublicKey)),
-		log:      o.Logger.With("worker", enc.ID().String()[:16]),
-		listener: ln, done: make(chan struct{}), registered: make(chan struct{}),
-	}
+	w.o, w.enclave, w.listener = o, enc, ln
+	w.log = o.Logger.With("worker", enc.ID().String()[:16])
 	w.status = Status{ID: enc.ID().String(), ECDHKey: fmt.Sprintf("%x", enc.ECDHPublicKey()), TEE: string(enc.Kind()),
 		ChainID: enc.ChainID(), Operator: w.operator.String(), Endpoint: o.PublicURL}
 	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 10 * time.Second}

@@ -5,6 +5,8 @@ package envelope
 const (
 	// PurposeClusterKeyDispatch carries a cluster key from a gatekeeper to a worker.
 	PurposeClusterKeyDispatch = "cluster-key-dispatch"
+	// PurposeKMSSealingKey: a TDX worker's sealing key from the gatekeepers' KMS.
+	PurposeKMSSealingKey = "kms-sealing-key"
 	// PurposeContractCommand carries a command to a confidential contract.
 	PurposeContractCommand = "contract-command"
 	// PurposeAgentSecret carries a secret to an agent.

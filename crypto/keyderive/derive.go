@@ -43,6 +43,18 @@ func DeriveContractKey(cluster Secret, contractID []byte, l Labeler) Secret {
 	return expand(cluster, string(idInfo(l.apply(LabelContractKey), contractID)))
 }
 
+// LabelKMSSealing is the info label of a TDX worker's sealing key.
+const LabelKMSSealing = "phala/kms/sealing"
+
+// DeriveKMSSealingKey derives the sealing key the gatekeepers' KMS hands
+// to TDX workers of one measurement on one chain, from generation 0 of
+// the master key, which every gatekeeper keeps for ever: the same code on
+// the same chain gets the same key after any rotation.
+func DeriveKMSSealingKey(master0 MasterKey, genesisHash [32]byte, measurement []byte, l Labeler) Secret {
+	info := idInfo(l.apply(LabelKMSSealing), genesisHash[:])
+	return expand(master0, string(append(info, idInfo("measurement", measurement)...)))
+}
+
 // idInfo returns label || 0x00 || uvarint(len(id)) || id.
 func idInfo(label string, id []byte) []byte {
 	info := make([]byte, 0, len(label)+1+binary.MaxVarintLen64+len(id)+8)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/tee/teefake"
 )
 
 func newDevnetCmd(g *globals) *cobra.Command {
@@ -49,6 +50,9 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 			if o.Agents, err = rtFlags.runtime(g); err != nil {
 				return err
 			}
+			if o.TEETestRoots {
+				fmt.Fprint(g.errOut, teefake.Warning)
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			d, err := devnet.Start(ctx, o)
@@ -77,6 +81,7 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")
 	f.StringVar(&o.OpsAddr, "ops-listen", "127.0.0.1:0", "address for /metrics, /healthz and /readyz (port 0 picks one; empty disables)")
 	f.StringVar(&o.GatewayAddr, "gateway-listen", "127.0.0.1:0", "address of the gateway: agents and the OpenAI-compatible AI router (port 0 picks one; empty disables)")
+	f.BoolVar(&o.TEETestRoots, "tee-test-roots", false, "FOR TESTS ONLY: on a new chain, trust the fake TDX/SEV-SNP hardware of `phala worker --tee-fake` (genesis tee_test_roots; its keys are public)")
 	rtFlags.register(f)
 	return cmd
 }

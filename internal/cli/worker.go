@@ -15,12 +15,14 @@ import (
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sevsnp"
 	"github.com/phalanetwork/phala/tee/tdx"
+	"github.com/phalanetwork/phala/tee/teefake"
 	"github.com/phalanetwork/phala/worker"
 )
 
 // workerFlags are the flags of "phala worker".
 type workerFlags struct {
 	operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
+	teeFake                                                       bool
 	rt                                                            runtimeFlags
 }
 
@@ -38,6 +40,10 @@ data. A restart unseals the same identity.
 --tee picks the TEE: tdx and sev-snp use the Linux configfs-tsm interface of
 a confidential VM; sim is a software stand-in for development that gives no
 confidentiality, accepted only by chains whose genesis sets allow_sim_tee.
+--tee-fake, FOR TESTS ONLY, runs the real tdx or sev-snp code over fake
+hardware (go-configfs-tsm and go-sev-guest fakes signed by public test keys);
+only chains whose genesis lists the test roots (phala devnet --tee-test-roots)
+accept it.
 
 The genesis file is the light client's root of trust: pass --genesis, or the
 worker fetches it from --node once and keeps it in --home (trust on first use).
@@ -61,6 +67,7 @@ resumes the light client from its sealed checkpoint.`,
 	f.StringVar(&wf.publicURL, "public-url", "", "endpoint registered on chain (default http://<listen address>)")
 	f.StringVar(&wf.genesisPath, "genesis", "", "genesis.json to trust (default: --home/genesis.json, fetched from --node on first start)")
 	f.StringVar(&wf.simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
+	f.BoolVar(&wf.teeFake, "tee-fake", false, "FOR TESTS ONLY: with --tee tdx or sev-snp, use fake hardware instead of /sys/kernel/config/tsm and /dev/sev-guest (no confidentiality)")
 	wf.rt.register(f)
 	cmd.MarkFlagRequired("operator")
 	addWorkerComputeCmds(g, cmd)
@@ -87,7 +94,8 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	if err != nil {
 		return err
 	}
-	p, err := openTEE(g, wf.teeKind, wf.simKeyPath, pruntime.GenesisHash(gen))
+	kms := &worker.KMSKey{}
+	p, err := openTEE(g, wf, gen, kms)
 	if err != nil {
 		return err
 	}
@@ -99,7 +107,7 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	defer stop()
 	w, err := worker.Start(ctx, worker.Options{
 		Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
-		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt,
+		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt, KMS: kmsFor(p, kms),
 	})
 	if err != nil {
 		return err
@@ -109,9 +117,13 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	return w.Stop()
 }
 
-// openTEE opens the TEE that --tee names; sim needs its attestation key,
-// and is launched for the chain of genesis hash genesis.
-func openTEE(g *globals, kind, simKeyPath string, genesis [32]byte) (tee.Provider, error) {
+// openTEE opens the TEE that --tee names; sim needs its attestation key.
+// A TDX provider takes its sealing key from kms (the gatekeepers' KMS).
+func openTEE(g *globals, wf *workerFlags, gen *cmttypes.GenesisDoc, kms *worker.KMSKey) (tee.Provider, error) {
+	kind, simKeyPath := wf.teeKind, wf.simKeyPath
+	if wf.teeFake {
+		return openFakeTEE(g, tee.Kind(kind), gen, kms)
+	}
 	switch tee.Kind(kind) {
 	case tee.KindSim:
 		if simKeyPath == "" {
@@ -121,14 +133,14 @@ func openTEE(g *globals, kind, simKeyPath string, genesis [32]byte) (tee.Provide
 		if err != nil {
 			return nil, err
 		}
-		sp, err := worker.NewSimProvider(key, g.home, genesis)
+		sp, err := worker.NewSimProvider(key, g.home, pruntime.GenesisHash(gen))
 		if err != nil {
 			return nil, err
 		}
 		fmt.Fprint(g.errOut, sp.Warning())
 		return sp, nil
 	case tee.KindTDX:
-		p, err := tdx.Open(nil)
+		p, err := tdx.Open(kms)
 		if err != nil {
 			return nil, fmt.Errorf("open TDX: %w", err)
 		}
@@ -142,6 +154,30 @@ func openTEE(g *globals, kind, simKeyPath string, genesis [32]byte) (tee.Provide
 	default:
 		return nil, fmt.Errorf("--tee must be sim, tdx or sev-snp, not %q", kind)
 	}
+}
+
+// openFakeTEE opens the real tdx or sev-snp provider over fake hardware
+// that measures this build and attests genesis as its configuration.
+func openFakeTEE(g *globals, kind tee.Kind, gen *cmttypes.GenesisDoc, kms *worker.KMSKey) (tee.Provider, error) {
+	if kind != tee.KindTDX && kind != tee.KindSEVSNP {
+		return nil, fmt.Errorf("--tee-fake needs --tee tdx or sev-snp, not %q", kind)
+	}
+	fmt.Fprint(g.errOut, teefake.Warning)
+	o := teefake.Options{Code: pruntime.SimCode, Config: pruntime.GenesisHash(gen)}
+	p, err := teefake.Provider(kind, o, kms)
+	if err != nil {
+		return nil, fmt.Errorf("open fake %s: %w", kind, err)
+	}
+	return p, nil
+}
+
+// kmsFor returns kms for a TDX provider, which has no hardware sealing
+// key, and nil for the others.
+func kmsFor(p tee.Provider, kms *worker.KMSKey) *worker.KMSKey {
+	if p.Kind() == tee.KindTDX {
+		return kms
+	}
+	return nil
 }
 
 // loadWorkerGenesis reads the trusted genesis, fetching and keeping it on

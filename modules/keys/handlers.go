@@ -342,8 +342,28 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 		return m.share(ctx, gk, to, env)
 	case TopicConfirm:
 		return m.confirm(ctx, from, gk, r)
+	case TopicKMSKey:
+		return m.answerKMS(ctx, gk, r)
 	}
 	return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+}
+
+// answerKMS records a gatekeeper's answer to a pending sealing-key
+// request: only a gatekeeper that holds the master key answers.
+func (m *Module) answerKMS(ctx *module.Context, gk Gatekeeper, r *wire.Reader) error {
+	worker := registry.WorkerID(r.Bytes32())
+	eph := r.Raw(32)
+	env := r.VarBytes(mq.MaxPayloadLen)
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: %v", ErrKMSAnswer, err)
+	}
+	if !gk.Holds {
+		return fmt.Errorf("%w: gatekeeper %x does not hold the master key", ErrKMSAnswer, []byte(gk.Worker))
+	}
+	if !m.registry.Keeper.AnswerKMS(ctx.KV, ctx.Height, worker, eph, env) {
+		return fmt.Errorf("%w: no pending request of worker %s with that ephemeral key", ErrKMSAnswer, worker)
+	}
+	return nil
 }
 
 // publishMaster records generation 0, created inside the first

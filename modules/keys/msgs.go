@@ -133,6 +133,10 @@ const (
 	TopicConfirm = "keys/confirm"
 	// TopicAssigned (chain to worker): the worker became a gatekeeper.
 	TopicAssigned = "keys/assigned"
+	// TopicKMSKey (holding gatekeeper to chain): worker id (32), the
+	// request's ephemeral key (32), then an envelope holding the worker's
+	// sealing key, sealed to the ephemeral key (docs/keys.md, "KMS").
+	TopicKMSKey = "keys/kms_key"
 )
 
 // Rotation topics (gatekeeper to chain; reveals are relayed to members).

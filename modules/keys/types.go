@@ -44,6 +44,8 @@ var (
 	ErrRogueConfirmation = abcierr.Register(Codespace, 20, "rogue confirmation")
 	ErrMembership        = abcierr.Register(Codespace, 21, "gatekeeper set changed during the rotation")
 	ErrNoThreshold       = abcierr.Register(Codespace, 22, "no key reached the confirmation threshold")
+	// ErrKMSAnswer refuses a gatekeeper's sealing-key answer.
+	ErrKMSAnswer = abcierr.Register(Codespace, 40, "sealing key answer refused")
 )
 
 // BondAccount is the module account that holds bonded and unbonding PHA:

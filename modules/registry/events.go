@@ -7,6 +7,8 @@ const (
 	EventRegistered = "worker_registered"
 	EventEndpoint   = "worker_endpoint"
 	EventRetired    = "worker_retired"
+	// EventKMSRequested: a TDX worker asked the gatekeepers for its sealing key.
+	EventKMSRequested = "sealing_key_requested"
 
 	AttrWorker   = "worker"
 	AttrOperator = "operator"
@@ -37,4 +39,9 @@ func emitEndpoint(ctx *module.Context, w Worker) {
 func emitRetired(ctx *module.Context, w Worker) {
 	ctx.Emit(EventRetired, module.Indexed(AttrWorker, w.ID.String()), module.Indexed(AttrOperator, w.Operator.String()),
 		module.Attr(AttrReason, w.Retired.Reason))
+}
+
+// emitKMSRequested records a sealing-key request.
+func emitKMSRequested(ctx *module.Context, id WorkerID) {
+	ctx.Emit(EventKMSRequested, module.Indexed(AttrWorker, id.String()))
 }

@@ -85,7 +85,7 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	if !bytes.Equal(module.BlockHash(ctx.KV, info.AttestedHeight), info.AttestedBlockHash) {
 		return fmt.Errorf("%w: block hash for height %d does not match the chain's", ErrStaleAttestation, info.AttestedHeight)
 	}
-	v, err := tee.Verify(msg.Attestation, m.Keeper.verifyOptions(ctx, p))
+	v, err := m.verify(ctx, p, msg.Attestation)
 	if errors.Is(err, tee.ErrSimNotAllowed) {
 		return fmt.Errorf("%w: %v", ErrSimNotAllowed, err)
 	}
@@ -141,6 +141,51 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 		}
 	}
 	return nil
+}
+
+// handleRequestKey checks a TDX worker's sealing-key request and records
+// it for the gatekeepers: only the operator of a registered TDX worker may
+// ask, with a fresh attestation by this chain's verifier, of the worker's
+// own allow-listed measurement, binding this chain and the ephemeral key.
+func (m *Module) handleRequestKey(ctx *module.Context, sender address.Address, msg *MsgRequestSealingKey) error {
+	w, ok := m.Keeper.Worker(ctx.KV, msg.Worker)
+	if !ok {
+		return fmt.Errorf("%w: registered worker: %s is not registered", ErrKMSRefused, msg.Worker)
+	}
+	if w.Operator != sender {
+		return fmt.Errorf("%w: operator: worker %s belongs to %s, not %s", ErrKMSRefused, msg.Worker, w.Operator, sender)
+	}
+	if w.TEE != tee.KindTDX {
+		return fmt.Errorf("%w: tee kind: worker %s is %s; only tdx workers get sealing keys from the KMS", ErrKMSRefused, msg.Worker, w.TEE)
+	}
+	p := m.Keeper.Params(ctx.KV)
+	v, err := m.verify(ctx, p, msg.Attestation)
+	if err != nil {
+		return fmt.Errorf("%w: attestation: %v", ErrKMSRefused, err)
+	}
+	if v.Kind != tee.KindTDX || !bytes.Equal(v.Measurement, w.Measurement) {
+		return fmt.Errorf("%w: measurement: attested %s %x, worker %s runs %x", ErrKMSRefused, v.Kind, v.Measurement, msg.Worker, []byte(w.Measurement))
+	}
+	if !p.allowed(v.Kind, v.Measurement) {
+		return fmt.Errorf("%w: measurement %x is no longer allow-listed", ErrKMSRefused, v.Measurement)
+	}
+	gh := module.StoredGenesisHash(ctx.KV)
+	if len(gh) != 32 || v.ReportData != KMSReportData([32]byte(gh), msg.Worker, msg.Ephemeral[:]) {
+		return fmt.Errorf("%w: report data: the quote does not bind this chain, worker and ephemeral key", ErrKMSRefused)
+	}
+	m.Keeper.setKMSRequest(ctx.KV, KMSRequest{Worker: msg.Worker, Measurement: append(HexBytes(nil), v.Measurement...), Ephemeral: msg.Ephemeral[:], Height: ctx.Height})
+	emitKMSRequested(ctx, msg.Worker)
+	return nil
+}
+
+// verify checks an attestation with the chain's TEE settings: the sim
+// flag and keys, and the genesis test roots.
+func (m *Module) verify(ctx *module.Context, p Params, a tee.Attestation) (*tee.Verified, error) {
+	o, err := m.Keeper.verifyOptions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return tee.Verify(a, o)
 }
 
 // handleUpdateEndpoint sets a worker's endpoint; the worker signed it, so
@@ -213,6 +258,7 @@ func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg
 	return module.Deliver(Name, ctx, sender, msg,
 		module.Handle(m.handleRegisterWorker),
 		module.Handle(m.handleUpdateEndpoint),
+		module.Handle(m.handleRequestKey),
 	)
 }
 

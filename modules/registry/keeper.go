@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+	"slices"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -22,6 +23,45 @@ func (Keeper) Params(kv state.KV) Params {
 
 // SetParams stores the params.
 func (Keeper) SetParams(kv state.KV, p Params) { kv.Set(keyParams, state.EncodeJSON(p)) }
+
+// TestRoots returns the genesis tee_test_roots (none on a chain that
+// carries value).
+func (Keeper) TestRoots(kv state.KV) []TestRoot {
+	return module.LoadJSON(kv, keyTestRoots, []TestRoot(nil), "registry test roots")
+}
+
+// KMSRequests returns the pending sealing-key requests.
+func (Keeper) KMSRequests(kv state.KV) []KMSRequest {
+	return module.LoadJSON(kv, keyKMSRequests, []KMSRequest(nil), "kms requests")
+}
+
+// setKMSRequest adds or replaces the pending request of r's worker.
+func (k Keeper) setKMSRequest(kv state.KV, r KMSRequest) {
+	rs := k.KMSRequests(kv)
+	i := slices.IndexFunc(rs, func(x KMSRequest) bool { return x.Worker == r.Worker })
+	if i >= 0 {
+		rs[i] = r
+	} else {
+		rs = append(rs, r)
+		slices.SortFunc(rs, func(a, b KMSRequest) int { return bytes.Compare(a.Worker[:], b.Worker[:]) })
+	}
+	kv.Set(keyKMSRequests, state.EncodeJSON(rs))
+}
+
+// AnswerKMS stores the reply to worker's pending request with ephemeral
+// key eph and drops the request; ok is false when no such request is
+// pending (answered already, or replaced by a newer one).
+func (k Keeper) AnswerKMS(kv state.KV, height int64, worker WorkerID, eph, sealedKey []byte) bool {
+	rs := k.KMSRequests(kv)
+	i := slices.IndexFunc(rs, func(x KMSRequest) bool { return x.Worker == worker && bytes.Equal(x.Ephemeral, eph) })
+	if i < 0 {
+		return false
+	}
+	rs = slices.Delete(rs, i, i+1)
+	kv.Set(keyKMSRequests, state.EncodeJSON(rs))
+	kv.Set(KMSReplyKey(worker), state.EncodeJSON(KMSReply{Ephemeral: append(HexBytes(nil), eph...), Sealed: append(HexBytes(nil), sealedKey...), Height: height}))
+	return true
+}
 
 // Worker returns the record of a worker.
 func (Keeper) Worker(kv state.KV, id WorkerID) (Worker, bool) {
@@ -101,9 +141,13 @@ func (Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
 
 // verifyOptions are the chain's TEE policy for verifying an attestation
 // in ctx's block.
-func (k Keeper) verifyOptions(ctx *module.Context, p Params) tee.VerifyOptions {
-	return tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys(), SEVSNPMinTCB: p.SEVSNPMinTCB,
-		TDXCollateral: func(fmspc string) *tee.TDXCollateral { return k.TDXCollateral(ctx.KV, fmspc) }}
+func (k Keeper) verifyOptions(ctx *module.Context, p Params) (tee.VerifyOptions, error) {
+	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
+	if err != nil {
+		return tee.VerifyOptions{}, err
+	}
+	return tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys(), SEVSNPMinTCB: p.SEVSNPMinTCB, TestRoots: roots,
+		TDXCollateral: func(fmspc string) *tee.TDXCollateral { return k.TDXCollateral(ctx.KV, fmspc) }}, nil
 }
 
 // identityKey is the key that signs a worker's mq messages: its identity

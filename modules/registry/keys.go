@@ -10,6 +10,9 @@ import (
 var (
 	// keyParams holds the Params (JSON).
 	keyParams = []byte("registry/params")
+	// keyTestRoots holds the genesis tee_test_roots ([]TestRoot, JSON):
+	// set by genesis only, never by a message or the DAO.
+	keyTestRoots = []byte("registry/test_roots")
 	// prefixWorker + the 32-byte worker id holds that worker's Worker
 	// record (JSON).
 	prefixWorker = []byte("registry/w/")
@@ -20,7 +23,21 @@ var (
 	// Intel's TCB collateral for it (JSON of tee.TDXCollateral), which
 	// TDX quotes are checked against.
 	prefixTDXCollateral = []byte("registry/tdxc/")
+	// keyKMSRequests holds the pending sealing-key requests ([]KMSRequest,
+	// JSON, one per worker, in worker order), which gatekeepers read.
+	keyKMSRequests = []byte("registry/kms/requests")
+	// prefixKMSReply + the 32-byte worker id holds the last KMSReply to
+	// that worker (JSON), which its enclave reads.
+	prefixKMSReply = []byte("registry/kms/reply/")
 )
+
+// KMSRequestsKey is the state key of the pending sealing-key requests.
+func KMSRequestsKey() []byte { return append([]byte(nil), keyKMSRequests...) }
+
+// KMSReplyKey is the state key of the sealing-key reply to a worker.
+func KMSReplyKey(id WorkerID) []byte {
+	return append(append([]byte(nil), prefixKMSReply...), id[:]...)
+}
 
 // WorkerKey is the state key of a worker record (JSON of Worker), for
 // proofs.

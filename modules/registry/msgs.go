@@ -16,6 +16,7 @@ import (
 const (
 	TypeRegisterWorker = "registry/register_worker"
 	TypeUpdateEndpoint = "registry/update_endpoint"
+	TypeRequestKey     = "registry/request_sealing_key"
 )
 
 // Topics of the registry's mq messages.
@@ -32,6 +33,57 @@ const (
 func registerMsgs(reg *tx.Registry) {
 	reg.Register(TypeRegisterWorker, decodeRegisterWorker)
 	reg.Register(TypeUpdateEndpoint, decodeUpdateEndpoint)
+	reg.Register(TypeRequestKey, decodeRequestKey)
+}
+
+// KMSReportDomain prefixes what a sealing-key request's attestation binds.
+const KMSReportDomain = "phala/kms/request/v1\x00"
+
+// KMSReportData is what the attestation of a sealing-key request binds:
+// SHA-256 over the domain, the chain's genesis hash, the worker and the
+// ephemeral key, in the first 32 bytes.
+func KMSReportData(genesisHash [32]byte, worker WorkerID, ephemeral []byte) [tee.ReportDataSize]byte {
+	h := sha256.New()
+	h.Write([]byte(KMSReportDomain))
+	h.Write(genesisHash[:])
+	h.Write(worker[:])
+	h.Write(ephemeral)
+	var rd [tee.ReportDataSize]byte
+	copy(rd[:], h.Sum(nil))
+	return rd
+}
+
+// MsgRequestSealingKey asks the gatekeepers for a TDX worker's sealing key
+// (docs/keys.md, "KMS"). The worker's operator sends it; the attestation
+// binds the ephemeral key the answer is sealed to.
+type MsgRequestSealingKey struct {
+	Worker      WorkerID
+	Ephemeral   [32]byte
+	Attestation tee.Attestation
+}
+
+// Type implements tx.Msg.
+func (m *MsgRequestSealingKey) Type() string { return TypeRequestKey }
+
+// Encode implements tx.Msg: worker, ephemeral key, attestation.
+func (m *MsgRequestSealingKey) Encode(w *wire.Writer) {
+	w.Raw(m.Worker[:])
+	w.Raw(m.Ephemeral[:])
+	w.VarBytes(m.Attestation.Encode())
+}
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgRequestSealingKey) ValidateBasic() error {
+	if m.Ephemeral == [32]byte{} {
+		return fmt.Errorf("%w: no ephemeral key", ErrKMSRefused)
+	}
+	return nil
+}
+
+func decodeRequestKey(r *wire.Reader) tx.Msg {
+	m := &MsgRequestSealingKey{Worker: WorkerID(r.Bytes32()), Ephemeral: r.Bytes32()}
+	m.Attestation = decodeAttestation(r)
+	return m
 }
 
 // MaxEvidence bounds the attestation evidence inside a message.
@@ -58,17 +110,22 @@ func (m *MsgRegisterWorker) ValidateBasic() error { return m.Info.Validate() }
 
 func decodeRegisterWorker(r *wire.Reader) tx.Msg {
 	m := &MsgRegisterWorker{Info: DecodeWorkerInfo(r)}
+	m.Attestation = decodeAttestation(r)
+	return m
+}
+
+// decodeAttestation reads an attestation in its bytes field, failing r if
+// it does not decode.
+func decodeAttestation(r *wire.Reader) tee.Attestation {
 	raw := r.VarBytes(MaxEvidence + 256)
 	if r.Err() != nil {
-		return m
+		return tee.Attestation{}
 	}
 	att, err := tee.DecodeAttestation(raw)
 	if err != nil {
 		r.Fail("attestation: %v", err)
-		return m
 	}
-	m.Attestation = att
-	return m
+	return att
 }
 
 // EndpointSignDomain prefixes what a worker signs to change its endpoint.

@@ -46,6 +46,9 @@ var (
 	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: its measurement was removed from the allow-list")
 	// ErrBadCollateral: TCB collateral that is not Intel's or not current.
 	ErrBadCollateral = abcierr.Register(Codespace, 17, "TDX TCB collateral refused")
+	// ErrKMSRefused refuses a sealing-key request (docs/keys.md, "KMS"); the
+	// message names the check that failed.
+	ErrKMSRefused = abcierr.Register(Codespace, 40, "sealing key request refused")
 )
 
 // WorkerID is a worker's identity public key (ed25519).
@@ -233,4 +236,23 @@ func (p *Params) simKeys() []ed25519.PublicKey {
 		out[i] = ed25519.PublicKey(k)
 	}
 	return out
+}
+
+// KMSRequest is a TDX worker's pending request for its sealing key: the
+// gatekeepers answer it with the key encrypted to Ephemeral.
+type KMSRequest struct {
+	Worker      WorkerID `json:"worker"`
+	Measurement HexBytes `json:"measurement"`
+	// Ephemeral is the X25519 key the attested enclave made for this
+	// request; only it can open the answer.
+	Ephemeral HexBytes `json:"ephemeral"`
+	Height    int64    `json:"height"`
+}
+
+// KMSReply is the gatekeepers' answer to a KMSRequest: the sealing key,
+// sealed to the request's ephemeral key.
+type KMSReply struct {
+	Ephemeral HexBytes `json:"ephemeral"`
+	Sealed    HexBytes `json:"sealed"`
+	Height    int64    `json:"height"`
 }

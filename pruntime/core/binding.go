@@ -76,6 +76,11 @@ func OpenStore(p tee.Provider, dir string, genesis [32]byte) (*sealed.Store, err
 	if err != nil {
 		return nil, fmt.Errorf("enclave: sealing key: %w", err)
 	}
+	return openBound(p, sk, dir, genesis)
+}
+
+// openBound is OpenStore with the sealing key sk given.
+func openBound(p tee.Provider, sk []byte, dir string, genesis [32]byte) (*sealed.Store, error) {
 	marker, err := sealed.Open(dir, sk, p.DeriveLabel(bindingLabel))
 	if err != nil {
 		return nil, fmt.Errorf("enclave: %w", err)

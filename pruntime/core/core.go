@@ -94,32 +94,53 @@ func Open(p tee.Provider, dir string, genesis *cmttypes.GenesisDoc) (*Core, erro
 	if err != nil {
 		return nil, err
 	}
-	sync, err := chainsync.New(genesis)
-	if err != nil {
-		return nil, fmt.Errorf("enclave: light client: %w", err)
-	}
-	checkpoint, err := resumeCheckpoint(store, sync)
+	c, err := newCore(p, genesis, id)
 	if err != nil {
 		return nil, err
 	}
-	ek, err := ecdh.X25519().NewPrivateKey(id.ECDHKey)
-	if err != nil {
-		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
-	}
-	c := &Core{
-		provider:    p,
-		store:       store,
-		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
-		ecdh:        ek,
-		chainID:     genesis.ChainID,
-		genesisHash: gh,
-		sync:        sync,
-		checkpoint:  checkpoint,
+	c.store = store
+	if c.checkpoint, err = resumeCheckpoint(store, c.sync); err != nil {
+		return nil, err
 	}
 	if c.out, err = loadOutbox(store); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// newCore is a core over identity id with a light client rooted in
+// genesis, without a sealed store.
+func newCore(p tee.Provider, genesis *cmttypes.GenesisDoc, id IdentityRecord) (*Core, error) {
+	sync, err := chainsync.New(genesis)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: light client: %w", err)
+	}
+	ek, err := ecdh.X25519().NewPrivateKey(id.ECDHKey)
+	if err != nil {
+		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
+	}
+	return &Core{
+		provider:    p,
+		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
+		ecdh:        ek,
+		chainID:     genesis.ChainID,
+		genesisHash: GenesisHash(genesis),
+		sync:        sync,
+	}, nil
+}
+
+// newIdentity makes a fresh identity and ECDH key inside the enclave.
+func newIdentity() (IdentityRecord, error) {
+	rec := IdentityRecord{IdentitySeed: make([]byte, ed25519.SeedSize)}
+	if _, err := rand.Read(rec.IdentitySeed); err != nil {
+		return rec, err
+	}
+	k, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return rec, err
+	}
+	rec.ECDHKey = k.Bytes()
+	return rec, nil
 }
 
 func loadOrCreateIdentity(store *sealed.Store) (IdentityRecord, error) {
@@ -132,24 +153,26 @@ func loadOrCreateIdentity(store *sealed.Store) (IdentityRecord, error) {
 		}
 		return rec, nil
 	case errors.Is(err, sealed.ErrNotFound):
-		rec.IdentitySeed = make([]byte, ed25519.SeedSize)
-		if _, err := rand.Read(rec.IdentitySeed); err != nil {
+		if rec, err = newIdentity(); err != nil {
 			return rec, err
 		}
-		k, err := ecdh.X25519().GenerateKey(rand.Reader)
-		if err != nil {
-			return rec, err
-		}
-		rec.ECDHKey = k.Bytes()
-		raw, _ := json.Marshal(rec)
-		if err := store.Put(EntryIdentity, raw); err != nil {
-			return rec, fmt.Errorf("enclave: seal identity: %w", err)
-		}
-		return rec, nil
+		return rec, sealIdentity(store, rec)
 	default:
 		return rec, fmt.Errorf("enclave: unseal identity: %w", err)
 	}
 }
+
+// sealIdentity seals rec as the store's identity.
+func sealIdentity(store *sealed.Store, rec IdentityRecord) error {
+	raw, _ := json.Marshal(rec)
+	if err := store.Put(EntryIdentity, raw); err != nil {
+		return fmt.Errorf("enclave: seal identity: %w", err)
+	}
+	return nil
+}
+
+// GenesisHash is the hash of the genesis the enclave trusts.
+func (c *Core) GenesisHash() [32]byte { return c.genesisHash }
 
 // Store is the sealed store; each role keeps its own entries in it.
 func (c *Core) Store() *sealed.Store { return c.store }

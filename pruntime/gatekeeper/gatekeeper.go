@@ -26,6 +26,8 @@ import (
 type Core interface {
 	ID() registry.WorkerID
 	ChainID() string
+	// GenesisHash is the hash of the genesis the enclave trusts.
+	GenesisHash() [32]byte
 	SyncedHeight() int64
 	// DeriveLabel is the provider's label derivation for the master key's
 	// own derivations.
@@ -48,7 +50,7 @@ func Topics() []string {
 	return []string{
 		keys.TopicMasterPubKey, keys.TopicShare, keys.TopicConfirm,
 		keys.TopicRotationPrecommit, keys.TopicRotationCommit, keys.TopicRotationReveal, keys.TopicRotationConfirm,
-		keys.TopicRotationComplaint,
+		keys.TopicRotationComplaint, keys.TopicKMSKey,
 		clusters.TopicPubKey, clusters.TopicDispatch,
 	}
 }
@@ -66,13 +68,16 @@ type Gatekeeper struct {
 	sharedAt map[[32]byte]int64
 	// dispatchedAt does the same for cluster keys.
 	dispatchedAt map[dispatchSlot]int64
+	// answeredKMS remembers when this gatekeeper answered each ephemeral
+	// key of a sealing-key request.
+	answeredKMS map[[32]byte]int64
 }
 
 // New makes the gatekeeper role over a core, its outbox (posting Topics)
 // and its entries in the sealed store (the master-key history and the
 // rotation contributions).
 func New(c Core, out core.Outbox, store core.Entries) *Gatekeeper {
-	return &Gatekeeper{core: c, out: out, store: store, sharedAt: map[[32]byte]int64{}, dispatchedAt: map[dispatchSlot]int64{}}
+	return &Gatekeeper{core: c, out: out, store: store, sharedAt: map[[32]byte]int64{}, dispatchedAt: map[dispatchSlot]int64{}, answeredKMS: map[[32]byte]int64{}}
 }
 
 // EntryMasterKeys holds the sealed master-key history of a gatekeeper.

@@ -18,6 +18,15 @@ type DerivedKeySource struct {
 	Device client.Device
 }
 
+// DerivedKeyRequest is the key request DerivedKeySource sends: rooted in
+// the VCEK, mixing in the launch measurement and the guest policy.
+func DerivedKeyRequest() *client.SnpDerivedKeyReq {
+	return &client.SnpDerivedKeyReq{
+		UseVCEK:          true,
+		GuestFieldSelect: client.GuestFieldSelect{Measurement: true, GuestPolicy: true},
+	}
+}
+
 // SealingKey returns the 32-byte derived key.
 func (s *DerivedKeySource) SealingKey() ([]byte, error) {
 	d := s.Device
@@ -29,10 +38,7 @@ func (s *DerivedKeySource) SealingKey() ([]byte, error) {
 		defer dev.Close()
 		d = dev
 	}
-	resp, err := client.GetDerivedKeyAcknowledgingItsLimitations(d, &client.SnpDerivedKeyReq{
-		UseVCEK:          true,
-		GuestFieldSelect: client.GuestFieldSelect{Measurement: true, GuestPolicy: true},
-	})
+	resp, err := client.GetDerivedKeyAcknowledgingItsLimitations(d, DerivedKeyRequest())
 	if err != nil {
 		return nil, fmt.Errorf("sev-snp derived key: %w", err)
 	}
