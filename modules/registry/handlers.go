@@ -155,6 +155,9 @@ func (m *Module) handleRequestKey(ctx *module.Context, sender address.Address, m
 	if w.Operator != sender {
 		return fmt.Errorf("%w: operator: worker %s belongs to %s, not %s", ErrKMSRefused, msg.Worker, w.Operator, sender)
 	}
+	if !w.Active() {
+		return fmt.Errorf("%w: retired: worker %s was retired at height %d (%s)", ErrKMSRefused, msg.Worker, w.Retired.Height, w.Retired.Reason)
+	}
 	if w.TEE != tee.KindTDX {
 		return fmt.Errorf("%w: tee kind: worker %s is %s; only tdx workers get sealing keys from the KMS", ErrKMSRefused, msg.Worker, w.TEE)
 	}
@@ -170,7 +173,10 @@ func (m *Module) handleRequestKey(ctx *module.Context, sender address.Address, m
 		return fmt.Errorf("%w: measurement %x is no longer allow-listed", ErrKMSRefused, v.Measurement)
 	}
 	gh := module.StoredGenesisHash(ctx.KV)
-	if len(gh) != 32 || v.ReportData != KMSReportData([32]byte(gh), msg.Worker, msg.Ephemeral[:]) {
+	if len(gh) != 32 || v.Config != [32]byte(gh) {
+		return fmt.Errorf("%w: wrong chain: attested genesis %x is not this chain's %x", ErrKMSRefused, v.Config, gh)
+	}
+	if v.ReportData != KMSReportData([32]byte(gh), msg.Worker, msg.Ephemeral[:]) {
 		return fmt.Errorf("%w: report data: the quote does not bind this chain, worker and ephemeral key", ErrKMSRefused)
 	}
 	m.Keeper.setKMSRequest(ctx.KV, KMSRequest{Worker: msg.Worker, Measurement: append(HexBytes(nil), v.Measurement...), Ephemeral: msg.Ephemeral[:], Height: ctx.Height})
