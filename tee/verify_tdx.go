@@ -2,11 +2,13 @@ package tee
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	tdxabi "github.com/google/go-tdx-guest/abi"
 	"github.com/google/go-tdx-guest/pcs"
@@ -149,6 +151,11 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	// its TCB status means nothing (anyone holding the test key can forge
 	// a quote), so only the signature chain is checked for it.
 	fake := o.TestRoots.hasIntel(chain.RootCertificate)
+	if !fake && !isIntelRoot(chain.RootCertificate) {
+		// Said before the collateral lookup, so a foreign chain is named
+		// as such rather than as a platform without collateral.
+		return nil, fmt.Errorf("%w: tdx PCK chain ends in %q, not Intel's SGX root CA", ErrUntrustedChain, rootName(chain.RootCertificate))
+	}
 	if !fake {
 		getter, err := tdxCollateral(chain, o)
 		if err != nil {
@@ -247,4 +254,23 @@ func tdxDetails(q *tdxpb.QuoteV4, chain *tdxverify.PCKCertificateChain) map[stri
 		d["fmspc"] = ext.FMSPC
 	}
 	return d
+}
+
+// isIntelRoot reports whether c is Intel's SGX root CA (the signatures up
+// to it are checked by go-tdx-guest).
+func isIntelRoot(c *x509.Certificate) bool {
+	pool, err := intelRootPool(nil)
+	if err != nil || c == nil {
+		return false
+	}
+	_, err = c.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: c.NotBefore.Add(time.Second)})
+	return err == nil
+}
+
+// rootName is a certificate's subject for messages.
+func rootName(c *x509.Certificate) string {
+	if c == nil {
+		return "no certificate"
+	}
+	return c.Subject.String()
 }
