@@ -357,6 +357,9 @@ const outboxBatch = tx.MaxMsgs
 // enclave never signs another message under its sequence.
 func (w *Worker) flushOutbox(ctx context.Context) error {
 	pending, err := w.enclave.Pending(ctx, w.src)
+	if errors.Is(err, chainsync.ErrBehind) {
+		return nil // next round, once the enclave reads the chain as of its start
+	}
 	if err != nil {
 		return err
 	}
@@ -433,7 +436,9 @@ func (w *Worker) enclaveSteps(ctx context.Context) error {
 		{"computation", w.enclave.ComputationStep},
 	}
 	for _, s := range steps {
-		if err := s.run(ctx, w.src); err != nil {
+		if err := s.run(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
+			return nil // the enclave's view is not new enough yet; next round
+		} else if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}

@@ -345,11 +345,15 @@ func TestOutboxResumesAfterRestart(t *testing.T) {
 	if e2.ID() != e1.ID() {
 		t.Fatal("identity changed")
 	}
-	e2.Sync(ctx, src, nil)
-	pending, err := e2.Pending(ctx, src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A restarted enclave's outbox waits until it has read the chain as of
+	// the height where it started.
+	var pending []mq.SignedMessage
+	var err error
+	eventually(t, "the restarted enclave to read the chain as of its start", func() (bool, error) {
+		e2.Sync(ctx, src, nil)
+		pending, err = e2.Pending(ctx, src)
+		return err == nil, nil
+	})
 	if len(pending) != 2 || !bytes.Equal(pending[0].Signature, m0.Signature) || !bytes.Equal(pending[1].Signature, m1.Signature) {
 		t.Fatalf("pending after restart: %+v", pending)
 	}

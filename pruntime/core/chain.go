@@ -41,6 +41,9 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 	if err := c.sync.CheckSourceHeight(latest); err != nil {
 		return c.sync.Height(), fmt.Errorf("enclave: %w", err)
 	}
+	if c.startedAt == 0 {
+		c.startedAt = latest
+	}
 	for {
 		h := c.sync.Height()
 		if h >= latest {

@@ -45,6 +45,11 @@ type Core struct {
 	out  *outbox
 	// checkpoint is the height of the sealed light-client checkpoint.
 	checkpoint int64
+	// startedAt is the source's latest height at this core's first sync:
+	// the outbox signs nothing until it has read the chain as of then, so
+	// a message the chain took just before a restart (or a rollback) is
+	// seen before the sequence after it is used.
+	startedAt int64
 
 	// reads caches proven state values per height.
 	reads readCache

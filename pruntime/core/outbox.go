@@ -92,9 +92,13 @@ func (p *Poster) HasPending(topic string, prefix []byte) bool {
 // refuses a sealed outbox the chain has overtaken (checkOutboxFresh) and
 // forgets pending messages the chain already has. Callers hold c.mu.
 func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, error) {
-	raw, _, err := c.sync.VerifiedState(ctx, src, mq.SequenceKey(c.Origin()))
+	raw, h, err := c.sync.VerifiedState(ctx, src, mq.SequenceKey(c.Origin()))
 	if err != nil {
 		return 0, fmt.Errorf("enclave: read mq sequence: %w", err)
+	}
+	if h < c.startedAt {
+		return 0, fmt.Errorf("enclave: read mq sequence: %w: the outbox waits for the chain's state as of height %d, where this enclave started; it has %d",
+			chainsync.ErrBehind, c.startedAt, h)
 	}
 	var next uint64
 	if raw != nil {
