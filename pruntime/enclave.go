@@ -111,6 +111,15 @@ func (e *Enclave) Sync(ctx context.Context, src chainsync.Source, progress func(
 	return h, nil
 }
 
+// Fresh reports whether the enclave has read the chain as of the height
+// where it started and found its sealed store not rolled back: nil when
+// so, an error wrapping chainsync.ErrBehind while it waits, and
+// core.ErrRolledBack for a rolled-back store. The host runs the roles'
+// steps only once it is nil.
+func (e *Enclave) Fresh(ctx context.Context, src chainsync.Source) error {
+	return e.core.CheckFresh(ctx, src)
+}
+
 // Registration measures this worker's benchmark score P over d (at least
 // minBenchmarkTime) inside the enclave and builds the attested
 // registration message carrying it.

@@ -229,6 +229,13 @@ func (w *Worker) step(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
+	// Nothing runs from the sealed store until the enclave has read the
+	// chain as of its start and found the store not rolled back.
+	if err := w.enclave.Fresh(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
 	rec, ok, stateHeight, err := w.enclave.RegisteredWorker(ctx, w.src)
 	if errors.Is(err, chainsync.ErrBehind) {
 		return nil // the first blocks: nothing verified to read yet
