@@ -83,6 +83,9 @@ func (m *Module) Start(ctx *module.Context, id registry.WorkerID, pool uint64, s
 	if !ok {
 		return Session{}, fmt.Errorf("%w: %s", ErrUnknownWorker, id)
 	}
+	if !w.Active() {
+		return Session{}, fmt.Errorf("%w: %s", registry.ErrRetired, id)
+	}
 	if prev, ok := m.Keeper.Session(ctx.KV, id); ok {
 		return Session{}, fmt.Errorf("%w: %s is %s", ErrSessionExists, id, prev.State)
 	}
@@ -126,6 +129,17 @@ func (m *Module) Stop(ctx *module.Context, id registry.WorkerID) (Session, error
 	m.Keeper.setCooldown(ctx.KV, s.CoolingUntil, id)
 	emitStopped(ctx, &s)
 	return s, nil
+}
+
+// retireWorker stops the computing session of a worker whose measurement
+// was removed, in the block that retires it: V freezes, it earns nothing
+// more, and its stake cools down back to its pool as after a stop.
+func (m *Module) retireWorker(ctx *module.Context, w registry.Worker) error {
+	if s, ok := m.Keeper.Session(ctx.KV, w.ID); !ok || s.State != StateComputing {
+		return nil
+	}
+	_, err := m.Stop(ctx, w.ID)
+	return err
 }
 
 // releaseCooled ends every cool-down due at or before this height, in

@@ -28,8 +28,12 @@ type Module struct {
 var _ module.Module = (*Module)(nil)
 
 // New returns the computation module; it reads worker records (P, operator)
-// from reg.
-func New(reg *registry.Module) *Module { return &Module{registry: reg} }
+// from reg, and stops the session of a worker reg retires.
+func New(reg *registry.Module) *Module {
+	m := &Module{registry: reg}
+	reg.OnRetired(m.retireWorker)
+	return m
+}
 
 // Name implements module.Module.
 func (*Module) Name() string { return Name }

@@ -15,9 +15,11 @@ import (
 
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sim"
@@ -84,6 +86,30 @@ func TestRemoveMeasurementRetires(t *testing.T) {
 	}
 	res := c.Deliver(carol, c.SimRegistration(t, carol, "newer build", id))
 	apptest.ExpectCode(t, res, registry.Codespace, 16)
+}
+
+// TestRetiredWorkerStopsComputing: a computing worker whose measurement
+// is removed stops earning in the enacting block (its session cools down,
+// its stake goes back to the pool after it) and cannot start again.
+func TestRetiredWorkerStopsComputing(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	id := registry.WorkerID(c.RegisterSimWorker(t, carol).Public().(ed25519.PublicKey))
+	mustOK(t, c.Deliver(carol, &stakepool.MsgCreate{CommissionBps: 0}))
+	mustOK(t, c.Deliver(carol, &stakepool.MsgAddWorker{Pool: 1, Worker: id}))
+	mustOK(t, c.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(12_000)})) // alice votes with it
+	start := &stakepool.MsgStartComputing{Pool: 1, Worker: id, Stake: pha.Whole(5_000)}
+	mustOK(t, c.Deliver(carol, start))
+	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("remove: %+v", p)
+	}
+	var s computation.SessionView
+	c.Query(computation.SessionPath(id), &s)
+	if s.State != computation.StateCoolingDown || s.Online || s.VHeight != p.EnactHeight {
+		t.Fatalf("retired worker's session %+v, want cooling down since %d", s.Session, p.EnactHeight)
+	}
+	res := c.Deliver(carol, start)
+	apptest.ExpectCode(t, res, registry.Codespace, registry.ErrRetired.Code)
 }
 
 // tdxCollateral is Intel's recorded collateral, current at tdxtest.Current.
