@@ -1,6 +1,7 @@
 package tee
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -29,9 +30,8 @@ AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=
 -----END CERTIFICATE-----
 `
 
-// intelRootPool returns a fresh pool holding Intel's SGX Root CA and the
-// given test roots (none on a chain that carries value).
-func intelRootPool(test []*x509.Certificate) (*x509.CertPool, error) {
+// intelRoot parses Intel's SGX Root CA.
+func intelRoot() (*x509.Certificate, error) {
 	block, _ := pem.Decode([]byte(intelSGXRootCAPEM))
 	if block == nil {
 		return nil, fmt.Errorf("%w: embedded Intel SGX root is not PEM", ErrUntrustedChain)
@@ -40,10 +40,34 @@ func intelRootPool(test []*x509.Certificate) (*x509.CertPool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: embedded Intel SGX root: %w", ErrUntrustedChain, err)
 	}
+	return cert, nil
+}
+
+// intelRootPool returns a fresh pool holding Intel's SGX Root CA and the
+// given test roots (none on a chain that carries value).
+func intelRootPool(test []*x509.Certificate) (*x509.CertPool, error) {
+	cert, err := intelRoot()
+	if err != nil {
+		return nil, err
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	for _, c := range test {
 		pool.AddCert(c)
 	}
 	return pool, nil
+}
+
+// isIntelRoot reports whether c is Intel's SGX root CA (the signatures up
+// to it are checked by go-tdx-guest).
+func isIntelRoot(c *x509.Certificate) bool {
+	root, err := intelRoot()
+	return err == nil && sameRoot(root, c)
+}
+
+// sameRoot reports whether a and b are the same root: the same name and
+// key. The bytes may differ: a fake chain re-issues its root with a fresh
+// (randomised ECDSA) signature.
+func sameRoot(a, b *x509.Certificate) bool {
+	return a != nil && b != nil && bytes.Equal(a.RawSubject, b.RawSubject) && bytes.Equal(a.RawSubjectPublicKeyInfo, b.RawSubjectPublicKeyInfo)
 }

@@ -1,9 +1,9 @@
 package tee
 
 import (
-	"bytes"
 	"crypto/x509"
 	"fmt"
+	"slices"
 
 	"github.com/google/go-sev-guest/verify/trust"
 )
@@ -30,14 +30,7 @@ type AMDTestRoot struct {
 
 // hasIntel reports whether root is one of r's Intel test roots.
 func (r TestRoots) hasIntel(root *x509.Certificate) bool {
-	for _, c := range r.Intel {
-		// Same name and key: a fake chain re-issues its root with a fresh
-		// (randomised ECDSA) signature, so the bytes differ.
-		if root != nil && bytes.Equal(c.RawSubject, root.RawSubject) && bytes.Equal(c.RawSubjectPublicKeyInfo, root.RawSubjectPublicKeyInfo) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(r.Intel, func(c *x509.Certificate) bool { return sameRoot(c, root) })
 }
 
 // Empty reports whether r adds no root.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	tdxabi "github.com/google/go-tdx-guest/abi"
 	"github.com/google/go-tdx-guest/pcs"
@@ -254,17 +253,6 @@ func tdxDetails(q *tdxpb.QuoteV4, chain *tdxverify.PCKCertificateChain) map[stri
 		d["fmspc"] = ext.FMSPC
 	}
 	return d
-}
-
-// isIntelRoot reports whether c is Intel's SGX root CA (the signatures up
-// to it are checked by go-tdx-guest).
-func isIntelRoot(c *x509.Certificate) bool {
-	pool, err := intelRootPool(nil)
-	if err != nil || c == nil {
-		return false
-	}
-	_, err = c.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: c.NotBefore.Add(time.Second)})
-	return err == nil
 }
 
 // rootName is a certificate's subject for messages.
