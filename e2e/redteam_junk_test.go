@@ -80,6 +80,11 @@ func inProcessValidator(t *testing.T, home, logName string, wrap func(*app.App) 
 	// goroutine outlives Stop and would race the temp dir's removal; the
 	// testnet's persistent peers connect the validators.
 	cfg.P2P.PexReactor = false
+	// The consensus reactor's per-peer maj23 routine reads the block store
+	// after each sleep and does not stop with the node: one that wakes
+	// after Stop closed the store panics ("leveldb: closed"). It runs once
+	// when a peer is added and then sleeps past the test.
+	cfg.Consensus.PeerQueryMaj23SleepDuration = time.Hour
 	cmt, err := node.StartABCI(context.Background(), cfg, logger, wrap(a))
 	if err != nil {
 		t.Fatal(err)
