@@ -99,6 +99,10 @@ type Devnet struct {
 	OpsURL string
 	// Gateway is the devnet's gateway, if it runs one.
 	Gateway *gateway.Gateway
+	// cluster is closed once the devnet's cluster exists (or creating it
+	// failed); clusterID is then its id, zero on failure.
+	cluster   chan struct{}
+	clusterID [32]byte
 	// services run beside the validator and stop before it, last started
 	// first stopped.
 	services []Service
@@ -125,7 +129,7 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Devnet{Node: n, RPCURL: node.RPCURL(rpcAddr), Home: o.Home, Keyring: kr}
+	d := &Devnet{Node: n, RPCURL: node.RPCURL(rpcAddr), Home: o.Home, Keyring: kr, cluster: make(chan struct{})}
 	if err := d.waitForBlock(ctx); err != nil {
 		n.Stop()
 		return nil, err
@@ -145,9 +149,26 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		if len(members) == 0 {
 			members = d.Workers
 		}
-		go d.createCluster(ctx, members, o.Logger)
+		go func() {
+			defer close(d.cluster)
+			d.clusterID = d.createCluster(ctx, members, o.Logger)
+		}()
+	} else {
+		close(d.cluster)
 	}
 	return d, nil
+}
+
+// Cluster waits until the devnet's cluster exists and returns its id; ok
+// is false when the devnet makes none, making it failed (the log says
+// why), or ctx ended first.
+func (d *Devnet) Cluster(ctx context.Context) (id [32]byte, ok bool) {
+	select {
+	case <-d.cluster:
+		return d.clusterID, d.clusterID != [32]byte{}
+	case <-ctx.Done():
+		return id, false
+	}
 }
 
 // setDefaults fills the zero options with the devnet's defaults and checks
@@ -177,12 +198,42 @@ func (o *Options) setDefaults() error {
 	return nil
 }
 
+// resetEntries are what a devnet keeps in its home besides the keyring:
+// --reset removes them and keeps the keys, so the dev accounts keep their
+// addresses and a home shared with other keys loses none.
+var resetEntries = []string{"config", "data", "workers", ClientConfigFile}
+
+// ClientConfigFile is the file in the home where the CLI finds the running
+// devnet's endpoints (see internal/cli's client config).
+const ClientConfigFile = "client.json"
+
+// checkDevnetHome refuses a home that holds another chain, so neither a
+// devnet nor its --reset touches a real node's files.
+func checkDevnetHome(home string) error {
+	if !node.IsInitialized(home) {
+		return nil
+	}
+	doc, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		return fmt.Errorf("devnet: read %s: %w", home, err)
+	}
+	if doc.ChainID != ChainID {
+		return fmt.Errorf("devnet: %s holds chain %q, not a devnet; give the devnet its own --home", home, doc.ChainID)
+	}
+	return nil
+}
+
 // openHome resets the home if asked, opens its keyring and the sim-TEE
 // attestation key, and writes a new chain's genesis on first use.
 func openHome(o Options) (*keyring.Keyring, ed25519.PrivateKey, error) {
+	if err := checkDevnetHome(o.Home); err != nil {
+		return nil, nil, err
+	}
 	if o.Reset {
-		if err := os.RemoveAll(o.Home); err != nil {
-			return nil, nil, fmt.Errorf("reset %s: %w", o.Home, err)
+		for _, name := range resetEntries {
+			if err := os.RemoveAll(filepath.Join(o.Home, name)); err != nil {
+				return nil, nil, fmt.Errorf("reset %s: %w", o.Home, err)
+			}
 		}
 	}
 	kr, err := keyring.Open(o.Home, keyring.BackendTest, nil)
@@ -287,31 +338,35 @@ func (d *Devnet) startGateway(ctx context.Context, o Options) error {
 const ClusterOwner = "alice"
 
 // createCluster makes the devnet's cluster once its members registered,
-// unless the chain already has one (a restarted devnet).
-func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, log *slog.Logger) {
+// unless the chain already has one (a restarted devnet), and returns its
+// id (zero on failure).
+func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, log *slog.Logger) [32]byte {
 	c, key, err := d.sender(ClusterOwner)
 	if err != nil {
 		log.Error("devnet cluster", "err", err)
-		return
+		return [32]byte{}
 	}
 	if list, err := c.Clusters(ctx); err != nil || len(list) > 0 {
-		return
+		if err != nil {
+			return [32]byte{}
+		}
+		return [32]byte(list[0].ID)
 	}
 	for _, w := range members {
 		if !registered(ctx, w) {
-			return
+			return [32]byte{}
 		}
 	}
 	res, err := c.Send(ctx, key, pha.Amount{}, "devnet cluster", &clusters.MsgCreate{})
 	if err != nil {
 		log.Error("create devnet cluster", "err", err)
-		return
+		return [32]byte{}
 	}
 	v, _ := res.Attr(clusters.EventCreated, clusters.AttrCluster)
 	id, err := hex.DecodeString(v)
 	if err != nil || len(id) != 32 {
 		log.Error("create devnet cluster: no id in the events")
-		return
+		return [32]byte{}
 	}
 	msgs := make([]tx.Msg, len(members))
 	for i, w := range members {
@@ -319,9 +374,10 @@ func (d *Devnet) createCluster(ctx context.Context, members []*worker.Worker, lo
 	}
 	if _, err := c.Send(ctx, key, pha.Amount{}, "devnet cluster", msgs...); err != nil {
 		log.Error("add devnet cluster members", "err", err)
-		return
+		return [32]byte{}
 	}
 	log.Info("devnet cluster created", "cluster", v, "members", len(members))
+	return [32]byte(id)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,9 @@ import (
 // TypeScript project, run its tests locally, deploy it to the default
 // devnet, set a secret, call it through the gateway (plain and sealed),
 // verify the signed answer offline, read the owner's log.
+// reBannerCluster is the devnet banner's cluster line.
+var reBannerCluster = regexp.MustCompile(`^\s*cluster:\s+([0-9a-f]{64})\s`)
+
 func TestAgentCLI(t *testing.T) {
 	model := testModel(t)
 	h := newHarness(t)
@@ -26,17 +30,30 @@ func TestAgentCLI(t *testing.T) {
 
 	proj := filepath.Join(t.TempDir(), "hello")
 	h.mustRun("agent", "init", proj)
-	if out := h.mustRun("agent", "dev", filepath.Join(proj, "agent.ts"), "--test"); !strings.Contains(out, "ok   greets") || !strings.Contains(out, "ok   counts") {
+	if out := h.mustRun("agent", "dev", filepath.Join(proj, "agent.ts"), "--test"); !strings.Contains(out, "ok   greets") || !strings.Contains(out, "ok   counts") || !strings.Contains(out, "ok   tells a story (llm mocked)") {
 		t.Fatalf("agent dev --test:\n%s", out)
 	}
 
 	cl := h.waitCluster(url, dn)
-	var dep struct {
-		Agent string `json:"agent"`
+	// The devnet's client.json gives deploy its cluster, node, gateway and
+	// keyring: only --home is needed, and the lines deploy prints work as
+	// printed.
+	deployed := h.mustRun("agent", "deploy", filepath.Join(proj, "agent.ts"), "--policy", "public", "--price", "0.5PHA", "--from", "alice", "--home", home)
+	var dep struct{ Agent string }
+	var printed [][]string
+	for _, line := range strings.Split(deployed, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {
+			dep.Agent = f[1]
+		}
+		if _, cmd, ok := strings.Cut(line, ": phala "); ok && (strings.HasPrefix(line, "fund calls") || strings.HasPrefix(line, "call it")) {
+			printed = append(printed, strings.Fields(cmd))
+		}
 	}
-	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", fmt.Sprintf("%x", []byte(cl.ID)),
-		"--policy", "public", "--price", "0.5PHA", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
-		t.Fatalf("deploy: %v %+v", err, dep)
+	if banner := dn.waitLine(reBannerCluster, 60*time.Second)[1]; banner != fmt.Sprintf("%x", []byte(cl.ID)) {
+		t.Fatalf("the banner's cluster %s is not the chain's %x", banner, []byte(cl.ID))
+	}
+	if len(dep.Agent) != 64 || len(printed) != 2 {
+		t.Fatalf("deploy printed:\n%s", deployed)
 	}
 	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
 		var a agents.AgentView
@@ -79,6 +96,11 @@ func TestAgentCLI(t *testing.T) {
 	if out := run("agent", "call", dep.Agent, "/?name=Sealed", "--seal", "--from", "bob"); !strings.Contains(out, `"hello":"Sealed"`) {
 		t.Fatalf("sealed call: %s", out)
 	}
+	h.mustRun(printed[0]...) // fund calls: phala agent deposit ...
+	waitFor(t, 30*time.Second, "the printed call line to work", func() (bool, error) {
+		r := h.run(printed[1]...)
+		return r.code == 0 && strings.Contains(r.stdout, `"hello":"world"`), nil
+	}, dn)
 	if logs := run("agent", "logs", dep.Agent, "--from", "alice"); !strings.Contains(logs, "greeting Tim") {
 		t.Fatalf("logs:\n%s", logs)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -14,6 +15,10 @@ import (
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 )
+
+// defaultGateway is --gateway when neither the flag nor the home's client
+// config names one.
+const defaultGateway = "http://127.0.0.1:8080"
 
 // agentFlags are the flags every "phala agent" command shares.
 type agentFlags struct {
@@ -35,7 +40,7 @@ See docs/agents.md.`,
 	}
 	f := &agentFlags{}
 	fromFlag(cmd.PersistentFlags(), &f.from)
-	cmd.PersistentFlags().StringVar(&f.gateway, "gateway", "http://127.0.0.1:8080", "gateway URL (the devnet prints its own)")
+	cmd.PersistentFlags().StringVar(&f.gateway, "gateway", defaultGateway, "gateway URL (a running devnet's comes from <home>/client.json)")
 	cmd.AddCommand(newAgentInitCmd(g), newAgentDevCmd(g), newAgentDeployCmd(g, f), newAgentUpgradeCmd(g, f),
 		newAgentCallCmd(g, f), newAgentSecretsCmd(g, f), newAgentLogsCmd(g, f), newAgentInfoCmd(g))
 	cmd.AddCommand(newAgentOwnerCmds(g, f)...)
@@ -132,9 +137,37 @@ func runAgentDeploy(ctx context.Context, g *globals, af *agentFlags, f *deployFl
 		return err
 	}
 	out := map[string]any{"agent": hex.EncodeToString(id[:]), "code_hash": hex.EncodeToString(hash[:]), "height": res.Height}
+	// A call costs at least the call fee from the caller's escrow: say how
+	// to fund it when the deployer's is empty.
+	ev, err := up.client.Escrow(ctx, address.FromPubKey(up.key.Public().(ed25519.PublicKey)))
+	unfunded := err == nil && ev.Balance.IsZero()
 	return g.print(out, func(w io.Writer) {
-		fmt.Fprintf(w, "agent %x deployed in block %d (code %x)\ncall it: phala agent call %x / --from <key> --gateway %s\n", id, res.Height, hash, id, af.gateway)
+		fmt.Fprintf(w, "agent %x deployed in block %d (code %x)\n", id, res.Height, hash)
+		if unfunded {
+			fmt.Fprintf(w, "fund calls: phala agent deposit 1PHA --from %s%s\n", af.from, g.hintFlags(af))
+		}
+		fmt.Fprintf(w, "call it:    phala agent call %x / --from %s%s\n", id, af.from, g.hintFlags(af))
 	})
+}
+
+// hintFlags are the flags a printed command needs to reach what this one
+// reached: those that differ from what the home's client config gives.
+func (g *globals) hintFlags(af *agentFlags) string {
+	cfg, _ := loadClientConfig(g.home)
+	var s string
+	if g.home != DefaultHome() {
+		s += " --home " + g.home
+	}
+	if cfg.KeyringBackend == "" && g.keyringBackend != "file" {
+		s += " --keyring-backend " + g.keyringBackend
+	}
+	if cfg.Node != g.node && g.node != defaultNode {
+		s += " --node " + g.node
+	}
+	if cfg.Gateway != af.gateway && af.gateway != defaultGateway {
+		s += " --gateway " + af.gateway
+	}
+	return s
 }
 
 func newAgentUpgradeCmd(g *globals, af *agentFlags) *cobra.Command {

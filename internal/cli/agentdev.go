@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -45,19 +44,59 @@ export default async function main(request: AgentRequest): Promise<AgentResponse
 // agentTests is the test file phala agent init writes.
 const agentTests = `[
   {"name": "greets", "request": {"method": "GET", "path": "/", "query": "name=phala"}, "expect": {"status": 200, "bodyContains": "\"hello\":\"phala\""}},
-  {"name": "counts", "request": {"method": "GET", "path": "/"}, "expect": {"status": 200, "bodyContains": "\"greetings\":2"}}
+  {"name": "counts", "request": {"method": "GET", "path": "/"}, "expect": {"status": 200, "bodyContains": "\"greetings\":2"}},
+  {"name": "tells a story (llm mocked)", "request": {"method": "GET", "path": "/story", "query": "name=Lily"},
+   "mocks": {"llm": "Once upon a time, Lily found a key.", "kv": {"greetings": 41}},
+   "expect": {"status": 200, "bodyContains": "\"greetings\":42,\"story\":\"Once upon a time, Lily found a key.\""}}
 ]
+`
+
+// agentTSConfig types the agent against what the runtime has: the
+// language (ES2022) and phala-agent.d.ts, and no DOM, which workers do not
+// have.
+const agentTSConfig = `{
+  "compilerOptions": {
+    "target": "es2022",
+    "module": "es2022",
+    "moduleResolution": "bundler",
+    "lib": ["es2022"],
+    "types": [],
+    "strict": true,
+    "noEmit": true
+  },
+  "include": ["*.ts"]
+}
+`
+
+// agentPackageJSON gives the project npm scripts for the phala commands
+// and a pinned TypeScript for type checks; phala bundles the code itself.
+const agentPackageJSON = `{
+  "name": %q,
+  "private": true,
+  "type": "module",
+  "scripts": {
+    "test": "phala agent dev agent.ts --test",
+    "dev": "phala agent dev agent.ts",
+    "typecheck": "tsc -p ."
+  },
+  "devDependencies": {
+    "typescript": "5.6.3"
+  }
+}
 `
 
 const agentReadme = `# %s
 
 A phala AI agent. ` + "`agent.ts`" + ` is the handler, ` + "`phala-agent.d.ts`" + ` the types of the
 host APIs (fetch, llm, agents, kv, console), ` + "`tests.json`" + ` requests with
-expected answers.
+expected answers (a test's "mocks" replace fetch by URL, llm.chat's answer and
+kv's starting values, so it needs no network and no model).
 
-    phala agent dev agent.ts --test                 # run tests.json against it
+    npm test            (or: phala agent dev agent.ts --test)   # run tests.json
+    npm run typecheck   (after npm install: TypeScript, no DOM)
     phala agent dev agent.ts --secret API_KEY=x     # serve it locally, reloading on change
-    phala agent deploy agent.ts --cluster <id> --policy public --from <key>
+    phala agent deploy agent.ts --policy public --from <key>   # a devnet's cluster is the default
+                    # the bundled code may be at most 64 KiB (one transaction)
     phala agent secrets set <agent id> API_KEY=... --from <key>
     phala agent call <agent id> /?name=you --from <key>
     phala agent logs <agent id> --from <key>
@@ -82,7 +121,8 @@ func newAgentInitCmd(g *globals) *cobra.Command {
 				"phala-agent.d.ts": sdk.AgentTypes,
 				"tests.json":       agentTests,
 				"README.md":        fmt.Sprintf(agentReadme, filepath.Base(dir)),
-				"tsconfig.json":    `{"compilerOptions": {"target": "es2022", "module": "es2022", "strict": true, "noEmit": true}}` + "\n",
+				"tsconfig.json":    agentTSConfig,
+				"package.json":     fmt.Sprintf(agentPackageJSON, filepath.Base(dir)),
 			}
 			for name, text := range files {
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -93,22 +133,6 @@ func newAgentInitCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// agentTest is one entry of tests.json.
-type agentTest struct {
-	Name    string `json:"name"`
-	Request struct {
-		Method  string            `json:"method"`
-		Path    string            `json:"path"`
-		Query   string            `json:"query"`
-		Headers map[string]string `json:"headers"`
-		Body    string            `json:"body"`
-	} `json:"request"`
-	Expect struct {
-		Status       int    `json:"status"`
-		BodyContains string `json:"bodyContains"`
-	} `json:"expect"`
 }
 
 func newAgentDevCmd(g *globals) *cobra.Command {
@@ -186,47 +210,6 @@ With --test it runs tests.json beside FILE and exits non-zero on a failure.`,
 	cmd.Flags().BoolVar(&test, "test", false, "run tests.json beside FILE and exit")
 	rtFlags.register(cmd.Flags())
 	return cmd
-}
-
-func runAgentTests(cmd *cobra.Command, g *globals, d *pruntime.DevAgent, file string) error {
-	raw, err := os.ReadFile(filepath.Join(filepath.Dir(file), "tests.json"))
-	if err != nil {
-		return fmt.Errorf("read tests: %w", err)
-	}
-	var tests []agentTest
-	if err := json.Unmarshal(raw, &tests); err != nil {
-		return fmt.Errorf("tests.json: %w", err)
-	}
-	code, err := BundleFile(file)
-	if err != nil {
-		return err
-	}
-	failed := 0
-	for _, tc := range tests {
-		q, _ := parseQuery(tc.Request.Query)
-		m := tc.Request.Method
-		if m == "" {
-			m = http.MethodGet
-		}
-		resp, err := d.Call(cmd.Context(), code, m, orSlash(tc.Request.Path), q, tc.Request.Headers, []byte(tc.Request.Body))
-		switch {
-		case err != nil:
-			fmt.Fprintf(g.out, "FAIL %s: %v\n", tc.Name, err)
-			failed++
-		case tc.Expect.Status != 0 && resp.Status != tc.Expect.Status:
-			fmt.Fprintf(g.out, "FAIL %s: status %d, want %d (body %s)\n", tc.Name, resp.Status, tc.Expect.Status, resp.Body)
-			failed++
-		case !strings.Contains(resp.Body, tc.Expect.BodyContains):
-			fmt.Fprintf(g.out, "FAIL %s: body %s does not contain %s\n", tc.Name, resp.Body, tc.Expect.BodyContains)
-			failed++
-		default:
-			fmt.Fprintf(g.out, "ok   %s\n", tc.Name)
-		}
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d tests failed", failed, len(tests))
-	}
-	return nil
 }
 
 func orSlash(p string) string {

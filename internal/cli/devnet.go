@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,19 +24,18 @@ func newDevnetCmd(g *globals) *cobra.Command {
 		Long: `Run a local phala network in one process: a validator producing one block per
 second, with dev accounts alice, bob and carol funded in the home's test
 keyring, three sim-TEE workers (the first a gatekeeper holding the master key,
-the other two in a cluster owned by alice, ready for contracts). State lives in --home (default ~/.phala/devnet) and survives restarts;
---reset starts over. Ctrl-C stops it.`,
+the other two in a cluster owned by alice, ready for contracts). State lives in --home (default ~/.phala, the CLI's default too) and survives
+restarts; --reset starts a new chain and keeps the keys. While it runs,
+<home>/client.json gives every phala command in that home the devnet's node,
+gateway, cluster and test keyring, so no flags are needed. Ctrl-C stops it.`,
 		Example: `  phala devnet
   phala devnet --home /tmp/dev --rpc-port 0 --reset
-  phala keys list --home ~/.phala/devnet --keyring-backend test`,
+  phala keys list`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := g.logger()
 			if err != nil {
 				return err
-			}
-			if !cmd.Flags().Changed("home") {
-				g.home = filepath.Join(DefaultHome(), "devnet")
 			}
 			o.Home, o.Out, o.Logger = g.home, g.out, logger
 			// The flags' 0 means none; Options' 0 means the default.
@@ -63,6 +64,9 @@ the other two in a cluster owned by alice, ready for contracts). State lives in 
 				d.Stop()
 				return err
 			}
+			// Once stopped, its ports are gone: the CLI goes back to its
+			// own defaults.
+			defer os.Remove(clientConfigPath(g.home))
 			select {
 			case <-ctx.Done():
 				fmt.Fprintln(g.out, "stopping devnet")
@@ -121,8 +125,38 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 			fmt.Fprintf(w, "    %s  %s\n", wk.ID(), wk.Endpoint())
 		}
 	}
-	fmt.Fprintf(w, "\ntry: phala tx transfer alice %s 1PHA --home %s --keyring-backend test --node %s --yes\n",
-		mustAddr(d, "bob"), d.Home, d.RPCURL)
+	return finishDevnetBanner(cmd, g, d)
+}
+
+// finishDevnetBanner waits for the devnet's cluster, prints it, writes the
+// client config that points the CLI at this devnet, and prints commands
+// that work as they stand.
+func finishDevnetBanner(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
+	w := g.out
+	cfg := clientConfig{ChainID: devnet.ChainID, Node: d.RPCURL, KeyringBackend: "test"}
+	if d.Gateway != nil {
+		cfg.Gateway = d.Gateway.URL()
+	}
+	if len(d.Workers) > 0 {
+		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
+		defer cancel()
+		if id, ok := d.Cluster(ctx); ok {
+			cfg.Cluster = hex.EncodeToString(id[:])
+			fmt.Fprintf(w, "  cluster:   %s (owned by alice; agents and contracts deploy here)\n", cfg.Cluster)
+		}
+	}
+	if err := writeClientConfig(d.Home, cfg); err != nil {
+		return fmt.Errorf("write the client config: %w", err)
+	}
+	home := ""
+	if d.Home != DefaultHome() {
+		home = " --home " + d.Home
+	}
+	fmt.Fprintf(w, "\nphala commands%s now use this devnet (%s); try:\n", home, clientConfigPath(d.Home))
+	fmt.Fprintf(w, "  phala tx transfer alice %s 1PHA --yes%s\n", mustAddr(d, "bob"), home)
+	if cfg.Cluster != "" && cfg.Gateway != "" {
+		fmt.Fprintf(w, "  phala agent init hello && phala agent deploy hello/agent.ts --from alice%s\n", home)
+	}
 	fmt.Fprintf(w, "Ctrl-C stops the devnet; its state stays in %s.\n", d.Home)
 	return nil
 }

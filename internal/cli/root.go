@@ -25,6 +25,10 @@ type globals struct {
 	in             io.Reader
 }
 
+// defaultNode is --node when neither the flag nor the home's client config
+// names one.
+const defaultNode = "http://127.0.0.1:26657"
+
 // DefaultHome is where phala keeps its files when --home is not given.
 func DefaultHome() string {
 	h, err := os.UserHomeDir()
@@ -54,8 +58,8 @@ Start everything locally with:
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.home, "home", DefaultHome(), "directory for config, data and keys")
-	pf.StringVar(&g.node, "node", "http://127.0.0.1:26657", "CometBFT RPC URL of a node")
+	pf.StringVar(&g.home, "home", DefaultHome(), "directory for config, data and keys (phala devnet's too; its client.json there gives the other flags' defaults)")
+	pf.StringVar(&g.node, "node", defaultNode, "CometBFT RPC URL of a node (a running devnet's comes from <home>/client.json)")
 	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	pf.StringVar(&g.keyringBackend, "keyring-backend", "file", "keyring backend: file (encrypted) or test (unencrypted, for devnets)")
 	pf.StringVar(&g.keyringDir, "keyring-dir", "", "directory holding the keyring (default: --home)")
@@ -66,7 +70,10 @@ Start everything locally with:
 		if g.output != "text" && g.output != "json" {
 			return fmt.Errorf("--output must be text or json, not %q", g.output)
 		}
-		return nil
+		if cmd.Name() == "devnet" {
+			return nil // it writes the client config; a stale one must not steer it
+		}
+		return applyClientConfig(cmd, g.home)
 	}
 	root.AddCommand(
 		newKeysCmd(g),
