@@ -26,7 +26,7 @@ func newClusterCreateCmd(g *globals, from *string) *cobra.Command {
 	return newSendCmd(g, from, &cobra.Command{
 		Use:     "create",
 		Short:   "Create a cluster owned by --from",
-		Example: "  phala cluster create --from alice --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala cluster create --from alice",
 		Args:    cobra.NoArgs,
 	}, func(context.Context, []string) (tx.Msg, error) { return &clusters.MsgCreate{}, nil },
 		g.reportf("cluster created in block %d; see it with: phala query clusters\n"))

@@ -56,7 +56,7 @@ blocks after the tally. Kinds and their arguments:
                                         qe_identity_issuer_chain: the PCS bodies and PEM issuer chains)
 
 A proposal whose action would not apply now is refused when proposed.`,
-		Example: `  phala gov propose text --title "Adopt the roadmap" --deposit 10PHA --from alice --keyring-backend test --home ~/.phala/devnet
+		Example: `  phala gov propose text --title "Adopt the roadmap" --deposit 10PHA --from alice
   phala gov propose allow-measurement sim 5f1c...e2 --title "pRuntime 1.2" --deposit 10PHA --from alice
   phala gov propose set-param keys rotation_period 86400 --title "Rotate daily" --deposit 10PHA --from alice
   phala gov propose treasury-spend phala1q...x 500PHA --title "Grant" --deposit 10PHA --from alice`,
@@ -105,7 +105,7 @@ account; voting again replaces it. An account's weight is its PHA locked in
 the DAO ('phala gov lock') plus the value of its stake-pool shares, read when
 the proposal is tallied (so weight moved after voting does not count twice).
 Abstain counts toward the quorum but not the threshold.`,
-		Example: "  phala gov vote 3 yes --from alice --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala gov vote 3 yes --from alice",
 		Args:    cobra.ExactArgs(2),
 	}, func(_ context.Context, args []string) (tx.Msg, error) {
 		id, err := parseProposalID(args[0])
@@ -136,12 +136,12 @@ func newDAOLockCmd(g *globals, from *string, unlock bool) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "lock AMOUNT",
 		Short:   "Lock PHA in the DAO for voting weight",
-		Example: "  phala gov lock 1000PHA --from alice --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala gov lock 1000PHA --from alice",
 		Args:    cobra.ExactArgs(1),
 	}
 	if unlock {
 		c.Use, c.Short = "unlock AMOUNT", "Unlock PHA: it stops counting at once and returns after the DAO's unlock_delay blocks"
-		c.Example = "  phala gov unlock 400PHA --from alice --keyring-backend test --home ~/.phala/devnet"
+		c.Example = "  phala gov unlock 400PHA --from alice"
 	}
 	return newSendCmd(g, from, c, func(_ context.Context, args []string) (tx.Msg, error) {
 		amt, err := pha.Parse(args[0])

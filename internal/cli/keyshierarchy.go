@@ -108,7 +108,7 @@ DAO (see 'phala gov propose add-gatekeeper') or from the bootstrapping
 authority a devnet's genesis names (keys.authority). The first gatekeeper creates
 the master key inside its enclave; later ones receive it, encrypted to them,
 from a gatekeeper that holds it.`,
-		Example: "  phala gov add-gatekeeper 5f1c...e2 --from authority --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala gov add-gatekeeper 5f1c...e2 --from authority",
 		Args:    cobra.ExactArgs(1),
 	}, func(_ context.Context, args []string) (tx.Msg, error) {
 		id, err := registry.ParseWorkerID(args[0])
@@ -130,7 +130,7 @@ master key from every contribution; the chain switches generation when every
 member has confirmed, and key traffic to workers resumes two blocks later. A
 rotation that stalls past rotation_timeout is aborted and retried without the
 members that did not act. Follow it with 'phala query keys'.`,
-		Example: "  phala gov rotate-keys --from authority --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala gov rotate-keys --from authority",
 		Args:    cobra.NoArgs,
 	}, func(context.Context, []string) (tx.Msg, error) { return &keys.MsgRotate{}, nil },
 		g.reportf("rotation started in block %d\n")), from)
@@ -157,7 +157,7 @@ gatekeepers with the most PHA bonded; equal bonds, and gatekeepers with none,
 go by gatekeeper id. GATEKEEPER_ID is the worker id (64 hex characters, see
 'phala query keys'); AMOUNT is in PHA with the suffix ("100PHA") or in base
 units (1 PHA = 10^12 units). The fee defaults to the chain's minimum.`,
-		Example: `  phala tx gatekeeper-bond 5f1c...e2 100PHA --from worker0 --home ~/.phala/devnet --keyring-backend test --yes
+		Example: `  phala tx gatekeeper-bond 5f1c...e2 100PHA --from worker0 --yes
   phala tx gatekeeper-bond 5f1c...e2 2500PHA --from ops --fee 0.001PHA --output json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -173,7 +173,7 @@ to the operator's account unbond_delay blocks later (a keys genesis param;
 'phala query keys' shows it and each pending unbonding with its release
 height). Only the operator that bonded may unbond, and at most what is bonded.
 GATEKEEPER_ID and AMOUNT are as for 'phala tx gatekeeper-bond'.`
-		cmd.Example = `  phala tx gatekeeper-unbond 5f1c...e2 40PHA --from worker0 --home ~/.phala/devnet --keyring-backend test --yes`
+		cmd.Example = `  phala tx gatekeeper-unbond 5f1c...e2 40PHA --from worker0 --yes`
 	}
 	cmd.Flags().StringVar(&f.from, "from", "", "key name or address of the gatekeeper's operator (signs and pays)")
 	f.register(cmd.Flags())

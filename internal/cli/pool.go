@@ -64,7 +64,7 @@ func newPoolCreateCmd(g *globals, from *string) *cobra.Command {
 	return newCreateCmd(g, from, poolKind(), &cobra.Command{
 		Use:     "create",
 		Short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
-		Example: "  phala pool create --commission 10 --from alice --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala pool create --commission 10 --from alice",
 		Args:    cobra.NoArgs,
 	}, "owner's commission in percent, up to two decimals (e.g. 12.5)",
 		func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} })

@@ -35,7 +35,7 @@ func newTransferCmd(g *globals) *cobra.Command {
 transfer is in a block. FROM is a key name (or its address); TO is an address
 or a key name; AMOUNT is in PHA with the suffix ("1.5PHA") or in base units
 (1 PHA = 10^12 units). The fee defaults to the chain's minimum.`,
-		Example: `  phala tx transfer alice pha1q... 1.5PHA --home ~/.phala/devnet --keyring-backend test --yes
+		Example: `  phala tx transfer alice pha1q... 1.5PHA --yes
   phala tx transfer alice bob 250000000000 --fee 0.001PHA --memo "rent" --yes`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -59,7 +59,7 @@ func newVaultCreateCmd(g *globals, from *string) *cobra.Command {
 	return newCreateCmd(g, from, vaultKind(), &cobra.Command{
 		Use:     "create",
 		Short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
-		Example: "  phala vault create --commission 5 --from alice --keyring-backend test --home ~/.phala/devnet",
+		Example: "  phala vault create --commission 5 --from alice",
 		Args:    cobra.NoArgs,
 	}, "owner's commission on gains in percent, up to two decimals",
 		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} })

@@ -52,8 +52,8 @@ it and its sealed store is sealed for it, so started with another genesis
 the worker refuses ("sealed store belongs to another chain"). A restart
 resumes the light client from its sealed checkpoint.`,
 		Example: `  phala worker --home ./w0 --node http://127.0.0.1:26657 --tee sim \
-    --operator worker0 --keyring-dir ~/.phala/devnet --keyring-backend test \
-    --sim-attestation-key ~/.phala/devnet/config/sim_attestation_key
+    --operator worker0 --keyring-dir ~/.phala --keyring-backend test \
+    --sim-attestation-key ~/.phala/config/sim_attestation_key
   phala worker --home /var/lib/phala-worker --operator ops --tee tdx --genesis genesis.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
