@@ -45,7 +45,7 @@ func TestAgentCLI(t *testing.T) {
 		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {
 			dep.Agent = f[1]
 		}
-		if _, cmd, ok := strings.Cut(line, ": phala "); ok && (strings.HasPrefix(line, "fund calls") || strings.HasPrefix(line, "call it")) {
+		if _, cmd, ok := strings.Cut(line, " phala "); ok && (strings.HasPrefix(line, "fund calls:") || strings.HasPrefix(line, "call it:")) {
 			printed = append(printed, strings.Fields(cmd))
 		}
 	}
