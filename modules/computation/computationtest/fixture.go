@@ -10,6 +10,7 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/binary"
+	"encoding/json"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -45,9 +46,29 @@ type Fixture struct {
 // block.
 func New(t testing.TB, accounts []apptest.Account, cp computation.Params, sp stakepool.Params) *Fixture {
 	t.Helper()
+	return newWith(t, accounts, computation.Genesis{Params: &cp}, cp, sp)
+}
+
+// NewRaw is New with the computation params given as a JSON object, for
+// tests that set fields by name.
+func NewRaw(t testing.TB, accounts []apptest.Account, cp map[string]any, sp stakepool.Params) *Fixture {
+	t.Helper()
+	raw, err := json.Marshal(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p computation.Params
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	return newWith(t, accounts, map[string]any{"params": cp}, p, sp)
+}
+
+func newWith(t testing.TB, accounts []apptest.Account, section any, cp computation.Params, sp stakepool.Params) *Fixture {
+	t.Helper()
 	c := apptest.New(t, append(append([]apptest.Account(nil), accounts...), Relayer), map[string]any{
 		registry.Name:    apptest.SimRegistry(),
-		computation.Name: computation.Genesis{Params: &cp},
+		computation.Name: section,
 		stakepool.Name:   stakepool.Genesis{Params: &sp},
 	})
 	key, _, _ := sim.DevAttestationKey("apptest")
