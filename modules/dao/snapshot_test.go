@@ -1,9 +1,13 @@
 package dao_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/fixedpoint"
+	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
@@ -47,5 +51,33 @@ func TestVoteWeightSnapshot(t *testing.T) {
 	}
 	if p.Status == dao.StatusRejected {
 		t.Fatalf("rejected by PHA locked after the start: %+v", *p.Tally)
+	}
+}
+
+// TestComputationParamsWithinPhalaBounds: a DAO proposal may tune the
+// economy's parameters, but one outside Phala's bounds is refused when
+// proposed, with the bound it breaks.
+func TestComputationParamsWithinPhalaBounds(t *testing.T) {
+	c := newChain(t, noSimMeasurements(), keys.Genesis{})
+	mustOK(t, c.Deliver(alice, &dao.MsgLock{Amount: pha.Whole(1_000)}))
+	for _, tc := range []struct{ param, value string }{
+		{"v_max", `"30001"`},
+		{"k", `"0"`},
+		{"budget_halving_keep", `"1.25"`},
+	} {
+		res := c.Deliver(alice, &dao.MsgPropose{Title: "t", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetParam, Module: computation.Name, Param: tc.param, Value: json.RawMessage(tc.value)}})
+		apptest.ExpectCode(t, res, dao.Codespace, dao.ErrBadAction.Code)
+		if !strings.Contains(res.Log, "outside Phala's bounds") || !strings.Contains(res.Log, tc.param) {
+			t.Fatalf("%s = %s: %q does not name the bound", tc.param, tc.value, res.Log)
+		}
+	}
+	p := run(t, c, dao.Action{Kind: dao.KindSetParam, Module: computation.Name, Param: "v_max", Value: json.RawMessage(`"20000"`)}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("a v_max within bounds: %s %s", p.Status, p.Error)
+	}
+	var cp computation.Params
+	c.Query("/computation/params", &cp)
+	if cp.VMax != fixedpoint.FromInt(20_000) {
+		t.Fatalf("v_max %s after the proposal", cp.VMax)
 	}
 }

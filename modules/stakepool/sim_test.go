@@ -303,7 +303,8 @@ func (s *sim) step(day int) int {
 		d := s.dels[s.r.IntN(len(s.dels))]
 		v := uint64(s.r.IntN(simVaults) + 1)
 		held := vk.Shares(s.kv(), v, d.Addr)
-		if s.r.IntN(2) == 0 || held.IsZero() {
+		_, pending := vk.Queued(s.kv(), v, d.Addr)
+		if s.r.IntN(2) == 0 || held.IsZero() || pending {
 			txs = append(txs, c.Tx(d, &vault.MsgDeposit{Vault: v, Amount: pha.Whole(uint64(100 + s.r.IntN(5_000)))}))
 		} else if part := ct.MulDiv(s.t, held, pha.Units(uint64(1+s.r.IntN(99))), pha.Units(100)); !part.IsZero() {
 			txs = append(txs, c.Tx(d, &vault.MsgWithdraw{Vault: v, Shares: part}))
