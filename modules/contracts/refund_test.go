@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -52,6 +53,17 @@ func TestHeldFeeRefunded(t *testing.T) {
 	}
 	if got, want := balance(alice.Addr), add(t, sub(t, before, fee), testParams.CommandFee); got != want {
 		t.Fatalf("alice has %s, want %s: the held fee back", got.PHA(), want.PHA())
+	}
+	// A majority that forms after the refund pays nothing more.
+	w := wire.NewWriter(80)
+	w.Raw(f.contract[:])
+	w.Uvarint(1)
+	w.Raw(make([]byte, 32))
+	for _, m := range f.members[:2] {
+		apptest.ExpectCode(t, f.c.PostMQ(op, m, contracts.TopicRoot, w.Bytes()), "", 0)
+	}
+	if got := balance(contracts.FeeAccount); got != held {
+		t.Fatalf("fee account %s after a late majority, want %s", got.PHA(), held.PHA())
 	}
 }
 
