@@ -94,7 +94,7 @@ func (m *Module) handleVote(ctx *module.Context, sender address.Address, msg *Ms
 }
 
 // Count tallies a proposal's votes with the voters' weights as its voting
-// started (snapshot.go), in voter address order.
+// started (see the voting weight snapshot in keeper.go), in voter address order.
 func (m *Module) Count(kv state.KV, id uint64) (Tally, error) {
 	prop, ok := m.Keeper.Proposal(kv, id)
 	if !ok {

@@ -22,7 +22,7 @@ type Module struct {
 	pools    *stakepool.Module
 	sources  []WeightSource
 	// history opens committed versions of the state, for the weights
-	// as each proposal's voting started (snapshot.go).
+	// as each proposal's voting started (see the voting weight snapshot in keeper.go).
 	history History
 }
 
