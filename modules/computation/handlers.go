@@ -50,7 +50,9 @@ func (m *Module) heartbeat(ctx *module.Context, id registry.WorkerID, c int64) e
 	if !ok || s.State != StateComputing {
 		return fmt.Errorf("%w: %s", ErrNotComputing, id)
 	}
-	p := m.params(ctx)
+	// Not the EndBlock cache: heartbeats also run in CheckTx.
+	pv := m.Keeper.Params(ctx.KV)
+	p := &pv
 	if c > ctx.Height || ctx.Height-c > p.HeartbeatWindow || c < s.StartHeight {
 		return fmt.Errorf("%w: challenge %d answered at %d, window %d blocks, session started at %d", ErrHeartbeatOutside, c, ctx.Height, p.HeartbeatWindow, s.StartHeight)
 	}
