@@ -1,6 +1,7 @@
 package computation_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -118,9 +119,7 @@ func TestOfflineStretchSlashesStake(t *testing.T) {
 // TestBudgetSchedule: the budget per block falls to 75 % at the end of
 // each halving interval (Phala's trigger_subsidy_halving).
 func TestBudgetSchedule(t *testing.T) {
-	raw, _ := json.Marshal(ct.QuietParams())
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
+	m := paramsMap(t, ct.QuietParams())
 	m["budget_halving_interval"] = 10
 	f := ct.NewRaw(t, []apptest.Account{owner}, m, stakepool.DefaultParams())
 	b0 := ct.QuietParams().BudgetPerBlock
@@ -156,9 +155,7 @@ func TestParamsOutsidePhalaBounds(t *testing.T) {
 		{"halving that raises the budget", "budget_halving_keep", "1.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			raw, _ := json.Marshal(computation.DefaultParams())
-			var m map[string]any
-			_ = json.Unmarshal(raw, &m)
+			m := paramsMap(t, computation.DefaultParams())
 			m[tc.field] = tc.value
 			err := initChain(t, map[string]any{computation.Name: map[string]any{"params": m}})
 			if err == nil || !strings.Contains(err.Error(), "outside Phala's bounds") {
@@ -166,4 +163,20 @@ func TestParamsOutsidePhalaBounds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// paramsMap is p as a JSON object, numbers kept exact.
+func paramsMap(t *testing.T, p computation.Params) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
