@@ -297,7 +297,10 @@ func (m *Module) settle(ctx *module.Context, p *Params) error {
 	}
 	for i := range offline {
 		s := &offline[i]
-		s.V, s.VHeight = p.ValueAt(s, h-1), h-1
+		// Grown through the block before (or frozen at a payout in this
+		// one), slashed from this block on.
+		at := max(h-1, s.VHeight)
+		s.V, s.VHeight = p.ValueAt(s, at), at
 		missed := s.Challenge
 		s.Online, s.OfflineSince, s.Challenge = false, h, 0
 		m.Keeper.setSession(ctx.KV, s, true)
