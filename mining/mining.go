@@ -1,10 +1,11 @@
 // Package mining holds the pure formulas of Phala's computation (mining)
-// economy: the minimum stake k·sqrt(P), the initial value Ve, the growth
-// and slash of V per block, the stake returned when a session ends, a
-// worker's share sqrt(V² + (2·P·conf)²) of the
-// block's budget, and the heartbeat challenge draw. Everything is 64.64
-// fixed point rounded down at every step, so every node computes the same
-// numbers; package computation applies them to sessions in state.
+// economy: the minimum stake k·sqrt(P), the initial value Ve, the idle
+// growth and the slash of V per block, the stake returned when a session
+// ends, a worker's share sqrt(V² + (2·P·conf)²), and the heartbeat
+// challenge draw. Everything is 64.64 fixed point rounded down at every
+// step, so every node computes the same numbers; package computation
+// applies them to sessions in state (docs/economy.md cites Phala's source
+// of each).
 package mining
 
 import (
