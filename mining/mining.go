@@ -1,9 +1,11 @@
 // Package mining holds the pure formulas of Phala's computation (mining)
-// economy: the minimum stake k·sqrt(P), the initial value Ve, the growth
-// and decay of V per block, a worker's share sqrt(V² + (2·P·conf)²) of the
-// block's budget, and the heartbeat challenge draw. Everything is 64.64
-// fixed point rounded down at every step, so every node computes the same
-// numbers; package computation applies them to sessions in state.
+// economy: the minimum stake k·sqrt(P), the initial value Ve, the idle
+// growth and the slash of V per block, the stake returned when a session
+// ends, a worker's share sqrt(V² + (2·P·conf)²), and the heartbeat
+// challenge draw. Everything is 64.64 fixed point rounded down at every
+// step, so every node computes the same numbers; package computation
+// applies them to sessions in state (docs/economy.md cites Phala's source
+// of each).
 package mining
 
 import (
@@ -69,38 +71,6 @@ func InitialV(r Rig, stake pha.Amount, benchmark uint64) (fixedpoint.U64F64, err
 	return v.Min(r.VMax), nil
 }
 
-// Grown returns v after blocks of growth by the factor 1 + g, capped at
-// vmax: v·(1+g)^blocks, by squaring, stopping as soon as the cap is
-// reached (every factor is at least 1, so the running value only rises).
-// A factor that overflows 64.64 exceeds 2^64, which takes any v above
-// 2^-50 past any cap this chain uses; grown then returns the cap.
-func Grown(v fixedpoint.U64F64, g fixedpoint.U64F64, blocks uint64, vmax fixedpoint.U64F64) fixedpoint.U64F64 {
-	if v.IsZero() || g.IsZero() || blocks == 0 {
-		return v.Min(vmax)
-	}
-	if !v.LT(vmax) {
-		return vmax
-	}
-	f, err := fixedpoint.One.Add(g)
-	if err != nil {
-		return vmax
-	}
-	for {
-		if blocks&1 == 1 {
-			if v, err = v.Mul(f); err != nil || !v.LT(vmax) {
-				return vmax
-			}
-		}
-		blocks >>= 1
-		if blocks == 0 {
-			return v
-		}
-		if f, err = f.Mul(f); err != nil {
-			return vmax
-		}
-	}
-}
-
 // Decayed returns v·(1−s)^blocks by squaring.
 func Decayed(v fixedpoint.U64F64, s fixedpoint.U64F64, blocks uint64) fixedpoint.U64F64 {
 	keep, err := fixedpoint.One.Sub(s)
@@ -157,4 +127,99 @@ func Challenged(blockHash []byte, worker [32]byte, threshold uint64) bool {
 		h.Sum(sum[:0])
 	}
 	return binary.BigEndian.Uint64(sum[:8]) < threshold
+}
+
+// Idle returns V after blocks of Phala's idle update (update_v_idle in
+// crates/phactory/src/system/gk.rs), block by block
+//
+//	ΔV = (ρ−1)·V + cost,  V ← min(V + ΔV, vmax),  deductible ← deductible + ΔV
+//
+// with g = ρ−1 and cost = cost_k·P + cost_b, and the deductible: the sum of
+// the ΔV, which a heartbeat's payout may take back out of V. It uses the
+// closed form V_n = ρ^n·V + cost·(ρ^n − 1)/g up to the block k at which V
+// reaches vmax, then vmax with ΔV = g·vmax + cost each block (Phala keeps
+// adding ΔV to the deductible while V sits at the cap). Results saturate
+// instead of overflowing.
+func Idle(v, g, cost fixedpoint.U64F64, blocks uint64, vmax fixedpoint.U64F64) (fixedpoint.U64F64, fixedpoint.U64F64) {
+	if blocks == 0 {
+		return v.Min(vmax), fixedpoint.Zero
+	}
+	atCap := satAdd(satMul(g, vmax), cost)
+	if !v.LT(vmax) {
+		return vmax, satMul(fixedpoint.FromInt(blocks), atCap)
+	}
+	if n := uncapped(v, g, cost, blocks); n.LT(vmax) {
+		d, _ := n.Sub(v)
+		return n, d
+	}
+	// The first block k whose uncapped V reaches vmax: uncapped rises with
+	// n, so bisect.
+	lo, hi := uint64(0), blocks // uncapped(lo) < vmax <= uncapped(hi)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if uncapped(v, g, cost, mid).LT(vmax) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	d, _ := uncapped(v, g, cost, hi).Sub(v)
+	return vmax, satAdd(d, satMul(fixedpoint.FromInt(blocks-hi), atCap))
+}
+
+// uncapped is ρ^n·v + cost·(ρ^n − 1)/g, saturating at the largest value.
+func uncapped(v, g, cost fixedpoint.U64F64, n uint64) fixedpoint.U64F64 {
+	if g.IsZero() {
+		return satAdd(v, satMul(fixedpoint.FromInt(n), cost))
+	}
+	rho, err := fixedpoint.One.Add(g)
+	if err != nil {
+		return maxFP
+	}
+	f, err := rho.Pow(n)
+	if err != nil {
+		return maxFP
+	}
+	grown := satMul(v, f)
+	rise, _ := f.Sub(fixedpoint.One) // f >= 1
+	acc, err := cost.MulDiv(rise, g)
+	if err != nil {
+		return maxFP
+	}
+	return satAdd(grown, acc)
+}
+
+var maxFP = fixedpoint.FromBits(^uint64(0), ^uint64(0))
+
+func satAdd(a, b fixedpoint.U64F64) fixedpoint.U64F64 {
+	s, err := a.Add(b)
+	if err != nil {
+		return maxFP
+	}
+	return s
+}
+
+func satMul(a, b fixedpoint.U64F64) fixedpoint.U64F64 {
+	s, err := a.Mul(b)
+	if err != nil {
+		return maxFP
+	}
+	return s
+}
+
+// FinalStake is Phala's calc_final_stake (pallets/phala/src/mining.rs of
+// phala-blockchain, before the slash was switched off for StakePool v2):
+// the stake returned when a session ends is stake·min(V/Ve, 1), rounded
+// down, and the rest is slashed.
+func FinalStake(stake pha.Amount, v, ve fixedpoint.U64F64) (returned, slashed pha.Amount) {
+	if ve.IsZero() {
+		return stake, pha.Amount{}
+	}
+	rate, err := v.Div(ve)
+	if err != nil || !rate.LT(fixedpoint.One) {
+		return stake, pha.Amount{}
+	}
+	returned, _ = fixedpoint.MulAmount(stake, rate) // rate < 1
+	slashed, _ = stake.Sub(returned)
+	return returned, slashed
 }

@@ -131,6 +131,8 @@ func New(store *state.Store, logger *slog.Logger) (*App, error) {
 		a.byName[m.Name()] = m
 		m.RegisterMsgs(a.registry)
 	}
+	// The DAO weighs votes with the state as each proposal started.
+	a.byName[dao.Name].(*dao.Module).SetHistory(func(h int64) (state.KV, error) { return store.At(h) })
 	if store.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			return nil, err
@@ -344,7 +346,12 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if keep := a.keepVersions.Load(); keep > 0 {
 		// A failure to forget old versions costs disk, not correctness:
 		// the chain goes on and the next commit tries again.
-		if err := a.store.Forget(version - keep); err != nil {
+		// Open proposals' snapshots stay (dao.OldestSnapshot).
+		forget := version - keep
+		if oldest := a.byName[dao.Name].(*dao.Module).OldestSnapshot(a.store); oldest > 0 && oldest <= forget {
+			forget = oldest - 1
+		}
+		if err := a.store.Forget(forget); err != nil {
 			a.log.Warn("state versions not pruned", "err", err)
 		}
 	}

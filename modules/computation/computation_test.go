@@ -11,6 +11,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -25,6 +26,8 @@ import (
 )
 
 var owner, alice, owner2 = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3)
+
+var fee = app.DefaultParams().MinFee
 
 // testParams: Phala's economy with a 5-block cool-down, a 3-block
 // heartbeat window and a challenge every 8 blocks on average.
@@ -67,8 +70,15 @@ func TestParamsForBlockTimes(t *testing.T) {
 	if d.HeartbeatWindow != 120 || d.CooldownBlocks != 604_800 || d.TreasuryRatioBps != 2000 {
 		t.Errorf("window %d, cool-down %d, treasury %d", d.HeartbeatWindow, d.CooldownBlocks, d.TreasuryRatioBps)
 	}
-	if d.VGrowthPerBlock != fixedpoint.MustRatio(1, 1_000_000) {
-		t.Errorf("growth %s, want 10^-6", d.VGrowthPerBlock)
+	// ρ = 1.0002 an hour: (1+g)^3600 within rounding of 1.0002.
+	if h, _ := fixedpoint.One.Add(d.VGrowthPerBlock); true {
+		hour, _ := h.Pow(3600)
+		if lo, hi := fixedpoint.MustParse("1.00019999999"), fixedpoint.MustParse("1.00020000001"); hour.LT(lo) || hi.LT(hour) {
+			t.Errorf("growth %s a block is %s an hour, want Phala's 1.0002", d.VGrowthPerBlock, hour)
+		}
+	}
+	if d.BudgetHalvingInterval != 180*86_400 || d.BudgetHalvingKeep != fixedpoint.MustRatio(3, 4) {
+		t.Errorf("budget schedule every %d blocks ×%s, want 180 days ×0.75", d.BudgetHalvingInterval, d.BudgetHalvingKeep)
 	}
 	if d.SlashRatePerBlock != fixedpoint.MustRatio(1, 3_600_000) {
 		t.Errorf("slash %s, want 1/3,600,000", d.SlashRatePerBlock)
@@ -85,8 +95,16 @@ func TestParamsForBlockTimes(t *testing.T) {
 		t.Errorf("12-s blocks: budget %s, window %d, cool-down %d", p12.BudgetPerBlock.PHA(), p12.HeartbeatWindow, p12.CooldownBlocks)
 	}
 	rho, _ := fixedpoint.One.Add(p12.VGrowthPerBlock)
-	if lo, hi := fixedpoint.MustParse("1.000012"), fixedpoint.MustParse("1.0000120001"); rho.LT(lo) || hi.LT(rho) {
-		t.Errorf("12-s growth factor %s, want about Phala's 1.000012", rho)
+	if lo, hi := fixedpoint.MustParse("1.00000066660023"), fixedpoint.MustParse("1.00000066660024"); rho.LT(lo) || hi.LT(rho) {
+		t.Errorf("12-s growth factor %s, want Phala's 1.000000666600231", rho)
+	}
+	// Phala's test of its pallet: op_cost(2000) is 171.71875 PHA a year.
+	year := uint64(365 * 86_400 / 12)
+	ck, _ := p12.CostK.Mul(fixedpoint.FromInt(2000))
+	opc, _ := ck.Add(p12.CostB)
+	opc, _ = opc.Mul(fixedpoint.FromInt(year))
+	if lo, hi := fixedpoint.MustParse("171.718749"), fixedpoint.MustParse("171.71875"); opc.LT(lo) || hi.LT(opc) {
+		t.Errorf("12-s operating cost of P 2000 over a year %s, want Phala's 171.71875", opc)
 	}
 	slash12 := p12.SlashRatePerBlock
 	if lo, hi := fixedpoint.MustRatio(1, 300_001), fixedpoint.MustRatio(1, 300_000); slash12.LT(lo) || hi.LT(slash12) {
@@ -163,8 +181,8 @@ func TestStartComputing(t *testing.T) {
 		t.Fatalf("Ve %s, want about 2639", got)
 	}
 	p := f.Pool(1)
-	// The start block already paid the pool (its rewards are free stake).
-	if ct.Sub(t, p.FreeStake, p.Rewards) != pha.Whole(98_000) || p.LockedStake != pha.Whole(2000) || p.Rewards.IsZero() {
+	// Nothing is paid before the first heartbeat.
+	if p.FreeStake != pha.Whole(98_000) || p.LockedStake != pha.Whole(2000) || !p.Rewards.IsZero() {
 		t.Fatalf("pool free %s locked %s", p.FreeStake.PHA(), p.LockedStake.PHA())
 	}
 	// V is capped at v_max.
@@ -337,11 +355,13 @@ func TestOfflineDecayAndRecovery(t *testing.T) {
 	subsidy := f.Balance(balances.SubsidyPool)
 	f.C.Block() // the deadline block: the worker goes offline in its EndBlock
 	s, _ := f.Session(id)
-	if s.Online || s.OfflineSince != deadline || s.Challenge != 0 || s.VHeight != deadline {
+	// V grew through the block before and is slashed from the deadline
+	// block on.
+	if s.Online || s.OfflineSince != deadline || s.Challenge != 0 || s.VHeight != deadline-1 {
 		t.Fatalf("after the deadline: %+v", s)
 	}
-	if want := f.Params.ValueAt(&s0, deadline); s.V != want {
-		t.Fatalf("V frozen at %s, want V grown to the deadline %s", s.V, want)
+	if want := f.Params.ValueAt(&s0, deadline-1); s.V != want {
+		t.Fatalf("V %s, want V grown to the block before the deadline %s", s.V, want)
 	}
 	if !s0.InitialV.LT(s.V) {
 		t.Fatalf("V did not grow while online: %s -> %s", s0.InitialV, s.V)
@@ -358,10 +378,10 @@ func TestOfflineDecayAndRecovery(t *testing.T) {
 		t.Fatal(res.Log)
 	}
 	keep, _ := fixedpoint.One.Sub(f.Params.SlashRatePerBlock)
-	factor, _ := keep.Pow(10)
+	factor, _ := keep.Pow(uint64(f.C.Height - s.VHeight))
 	want, _ := s.V.Mul(factor)
 	if view.VNow != want || !view.VNow.LT(s.V) || view.Height != f.C.Height {
-		t.Fatalf("V after 10 offline blocks %s (height %d), want %s", view.VNow, view.Height, want)
+		t.Fatalf("V after 11 offline blocks %s (height %d), want %s", view.VNow, view.Height, want)
 	}
 	// Any later challenge brings it back, at the decayed V.
 	c2 := f.NextChallenge(id, f.C.Height+1)
@@ -370,20 +390,22 @@ func TestOfflineDecayAndRecovery(t *testing.T) {
 	}
 	ct.MustOK(t, f.Heartbeat(k, c2))
 	back, _ := f.Session(id)
-	if !back.Online || back.OfflineSince != 0 || back.VHeight != c2 || back.V != f.Params.ValueAt(&s, c2) {
+	if !back.Online || back.OfflineSince != 0 || back.VHeight != c2 || back.V != f.Params.ValueAt(&s, c2-1) {
 		t.Fatalf("after recovery %+v", back)
 	}
-	if f.Pool(1).Rewards == rewards {
-		t.Fatal("not paid after recovering")
+	// The answer that brings it back pays nothing for the stretch away.
+	if f.Pool(1).Rewards != rewards || f.Balance(balances.SubsidyPool) != subsidy {
+		t.Fatal("paid for the offline stretch")
 	}
 }
 
-// TestRewardSplit checks one block's payment to the unit: the budget
-// leaves the subsidy pool, the treasury gets its 20 % plus the rounding
-// dust, each pool its worker's share less the owner's commission.
-func TestRewardSplit(t *testing.T) {
+// TestHeartbeatPayoutSplit checks one heartbeat's payout to the unit
+// (Phala's update_v_heartbeat): the worker's part of the budget for the
+// blocks since its last payout leaves the subsidy pool, the treasury gets
+// 20 %, the pool the rest less the owner's commission, and V loses the
+// smaller of the payout and what it grew by since the last payout.
+func TestHeartbeatPayoutSplit(t *testing.T) {
 	p := testParams()
-	p.ChallengeThreshold = 1 // practically never challenged
 	f := ct.New(t, []apptest.Account{owner, alice, owner2}, p, stakepool.DefaultParams())
 	keys := f.Register(owner, []uint32{1}, []uint64{100})
 	keys = append(keys, f.Register(owner2, []uint32{2}, []uint64{400})...)
@@ -393,72 +415,53 @@ func TestRewardSplit(t *testing.T) {
 	ct.MustOK(t, f.C.Deliver(owner2, &stakepool.MsgAddWorker{Pool: 2, Worker: ct.ID(keys[1])}))
 	ct.MustOK(t, f.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(3000)}))
 	ct.MustOK(t, f.C.Deliver(alice, &stakepool.MsgContribute{Pool: 2, Amount: pha.Whole(7000)}))
-	// Nothing is paid while no worker computes.
-	subsidy := f.Balance(balances.SubsidyPool)
-	f.C.Block()
-	if f.Balance(balances.SubsidyPool) != subsidy {
-		t.Fatal("paid with no worker online")
-	}
 	for _, r := range f.C.Block(f.C.Tx(owner, start(1, keys[0], pha.Whole(3000))), f.C.Tx(owner2, start(2, keys[1], pha.Whole(7000)))) {
 		ct.MustOK(t, r)
 	}
-	var st0 computation.Stats
-	f.C.Query("/computation/stats", &st0)
+	id := ct.ID(keys[1])
 	for range 3 {
-		subsidy, treasury := f.Balance(balances.SubsidyPool), f.Balance(balances.Treasury)
-		stakeAcct := f.Balance(balances.StakeAccount)
-		o1, o2 := f.Balance(owner.Addr), f.Balance(owner2.Addr)
-		p1, p2 := f.Pool(1), f.Pool(2)
-		h := f.C.Height + 1
-		s1, _ := f.Session(ct.ID(keys[0]))
-		s2, _ := f.Session(ct.ID(keys[1]))
-		sh1, _ := computation.Share(p.ValueAt(&s1, h), s1.Benchmark)
-		sh2, _ := computation.Share(p.ValueAt(&s2, h), s2.Benchmark)
-		total, _ := sh1.Add(sh2)
-		budget := p.BudgetPerBlock
+		c := f.NextChallenge(id, f.C.Height+2)
+		for f.C.Height+1 < c {
+			// Keep worker 0 online too.
+			if s0, _ := f.Session(ct.ID(keys[0])); s0.Challenge != 0 {
+				ct.MustOK(t, f.Heartbeat(keys[0], s0.Challenge))
+				continue
+			}
+			f.C.Block()
+		}
+		var st computation.Stats
+		f.C.Query("/computation/stats", &st)
+		subsidy, treasury, o2, p2 := f.Balance(balances.SubsidyPool), f.Balance(balances.Treasury), f.Balance(owner2.Addr), f.Pool(2)
+		s, _ := f.Session(id)
+		v, ded := p.ValueAt(&s, c-1), p.Deductible(&s, c-1)
+		sh, _ := computation.Share(v, s.Benchmark)
+		budget := ct.MulDiv(t, mulDivBig(t, p.BudgetPerBlock, sh, st.LastShares), pha.Units(uint64(c-s.VHeight)), pha.Units(1))
 		tr := ct.MulDiv(t, budget, pha.Units(2000), pha.Units(10_000))
-		miners := ct.Sub(t, budget, tr)
-		m1 := mulDivBig(t, miners, sh1, total)
-		m2 := mulDivBig(t, miners, sh2, total)
-		dust := ct.Sub(t, miners, ct.Add(t, m1, m2))
-		c1 := ct.MulDiv(t, m1, pha.Units(1000), pha.Units(10_000))
-		c2 := ct.MulDiv(t, m2, pha.Units(2500), pha.Units(10_000))
-
-		f.C.Block()
-		if got := ct.Sub(t, subsidy, f.Balance(balances.SubsidyPool)); got != budget {
-			t.Fatalf("subsidy paid %s, want the budget %s", got, budget)
+		payout := ct.Sub(t, budget, tr)
+		comm := ct.MulDiv(t, payout, pha.Units(2500), pha.Units(10_000))
+		ct.MustOK(t, f.Heartbeat(keys[1], c))
+		if got := ct.Sub(t, subsidy, f.Balance(balances.SubsidyPool)); got != budget || budget.IsZero() {
+			t.Fatalf("subsidy paid %s, want the worker's budget %s", got, budget)
 		}
-		if got := ct.Sub(t, f.Balance(balances.Treasury), treasury); got != ct.Add(t, tr, dust) {
-			t.Fatalf("treasury got %s, want %s + dust %s", got, tr, dust)
+		if got := ct.Sub(t, f.Balance(balances.Treasury), treasury); got != ct.Add(t, tr, fee) {
+			t.Fatalf("treasury got %s, want 20 %% %s + the fee", got, tr)
 		}
-		if dust.Cmp(pha.Units(2)) >= 0 {
-			t.Fatalf("dust %s from two workers", dust)
+		if got := ct.Sub(t, f.Balance(owner2.Addr), o2); got != comm {
+			t.Fatalf("owner 2 commission %s, want %s", got, comm)
 		}
-		if got := ct.Sub(t, f.Balance(owner.Addr), o1); got != c1 {
-			t.Fatalf("owner 1 commission %s, want %s", got, c1)
+		if got := ct.Sub(t, f.Pool(2).Rewards, p2.Rewards); got != ct.Sub(t, payout, comm) {
+			t.Fatalf("pool 2 gained %s, want %s", got, ct.Sub(t, payout, comm))
 		}
-		if got := ct.Sub(t, f.Balance(owner2.Addr), o2); got != c2 {
-			t.Fatalf("owner 2 commission %s, want %s", got, c2)
-		}
-		if got := ct.Sub(t, f.Pool(1).FreeStake, p1.FreeStake); got != ct.Sub(t, m1, c1) {
-			t.Fatalf("pool 1 gained %s, want %s", got, ct.Sub(t, m1, c1))
-		}
-		if got := ct.Sub(t, f.Pool(2).Rewards, p2.Rewards); got != ct.Sub(t, m2, c2) {
-			t.Fatalf("pool 2 gained %s, want %s", got, ct.Sub(t, m2, c2))
-		}
-		want := ct.Add(t, stakeAcct, ct.Sub(t, ct.Add(t, m1, m2), ct.Add(t, c1, c2)))
-		if got := f.Balance(balances.StakeAccount); got != want {
-			t.Fatalf("stake account %s, want %s", got, want)
-		}
-		// The bigger P earns more.
-		if !m1.LT(m2) {
-			t.Fatalf("P 100 earned %s, P 400 earned %s", m1, m2)
+		after, _ := f.Session(id)
+		payoutV, _ := fixedpoint.FromAmount(payout)
+		wantV, _ := v.Sub(ded.Min(payoutV))
+		if after.V != wantV || after.VHeight != c {
+			t.Fatalf("V after the payout %s at %d, want %s − min(%s, %s) = %s", after.V, after.VHeight, v, ded, payoutV, wantV)
 		}
 	}
 	var st computation.Stats
 	f.C.Query("/computation/stats", &st)
-	spent := ct.Sub(t, st.Spent, st0.Spent)
-	if st.Blocks != st0.Blocks+3 || spent != ct.MulDiv(t, p.BudgetPerBlock, pha.Units(3), pha.Units(1)) || ct.Add(t, st.ToPools, st.ToTreasury) != st.Spent || st.LastOnline != 2 {
+	if st.Payouts < 3 || ct.Add(t, st.ToPools, st.ToTreasury) != st.Spent || st.LastOnline != 2 {
 		t.Fatalf("stats %+v", st)
 	}
 }

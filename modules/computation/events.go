@@ -17,9 +17,10 @@ const (
 	// pool, cooling_until).
 	EventStopped = "computing_stopped"
 	// EventReleased: a cool-down ended and the stake went back to the pool
-	// (worker, pool, stake).
+	// less the slash (worker, pool, stake, returned, slashed).
 	EventReleased = "computing_released"
-	// EventHeartbeat: a worker answered a challenge (worker, challenge).
+	// EventHeartbeat: a worker answered a challenge and was paid for the
+	// blocks since its last payout (worker, challenge, payout, v).
 	EventHeartbeat = "computing_heartbeat"
 	// EventChallenged: the block challenged a worker (worker, challenge,
 	// deadline).
@@ -30,9 +31,9 @@ const (
 	// EventOnline: an offline worker answered and is online again (worker,
 	// v).
 	EventOnline = "computing_online"
-	// EventSettled: the block's budget was paid (budget, to_pools,
-	// to_treasury, online).
-	EventSettled = "computing_settled"
+	// EventBudget: the budget schedule lowered the budget per block
+	// (budget, next).
+	EventBudget = "computing_budget"
 
 	AttrWorker       = "worker"
 	AttrPool         = "pool"
@@ -43,9 +44,10 @@ const (
 	AttrDeadline     = "deadline"
 	AttrCoolingUntil = "cooling_until"
 	AttrBudget       = "budget"
-	AttrToPools      = "to_pools"
-	AttrToTreasury   = "to_treasury"
-	AttrOnline       = "online"
+	AttrNext         = "next"
+	AttrPayout       = "payout"
+	AttrReturned     = "returned"
+	AttrSlashed      = "slashed"
 )
 
 // workerAttr is the indexed worker attribute of a session's events.
@@ -69,19 +71,21 @@ func emitStopped(ctx *module.Context, s *Session) {
 	}
 }
 
-func emitReleased(ctx *module.Context, s *Session) {
+func emitReleased(ctx *module.Context, s *Session, returned, slashed pha.Amount) {
 	if ctx.Recording() {
-		ctx.Emit(EventReleased, workerAttr(s), poolAttr(s), module.Attr(AttrStake, s.Stake.String()))
+		ctx.Emit(EventReleased, workerAttr(s), poolAttr(s), module.Attr(AttrStake, s.Stake.String()),
+			module.Attr(AttrReturned, returned.String()), module.Attr(AttrSlashed, slashed.String()))
 	}
 }
 
 // emitHeartbeat emits EventHeartbeat for challenge c and, when the answer
 // brought the worker back, EventOnline.
-func emitHeartbeat(ctx *module.Context, s *Session, c int64, back bool) {
+func emitHeartbeat(ctx *module.Context, s *Session, c int64, back bool, payout pha.Amount) {
 	if !ctx.Recording() {
 		return
 	}
-	ctx.Emit(EventHeartbeat, workerAttr(s), module.Attr(AttrChallenge, strconv.FormatInt(c, 10)))
+	ctx.Emit(EventHeartbeat, workerAttr(s), module.Attr(AttrChallenge, strconv.FormatInt(c, 10)),
+		module.Attr(AttrPayout, payout.String()), module.Attr(AttrV, s.V.String()))
 	if back {
 		ctx.Emit(EventOnline, workerAttr(s), module.Attr(AttrV, s.V.String()))
 	}
@@ -99,9 +103,8 @@ func emitChallenged(ctx *module.Context, s *Session, h, deadline int64) {
 	}
 }
 
-func emitSettled(ctx *module.Context, budget, toPools, toTreasury pha.Amount, online int) {
+func emitBudget(ctx *module.Context, budget, next pha.Amount) {
 	if ctx.Recording() {
-		ctx.Emit(EventSettled, module.Attr(AttrBudget, budget.String()), module.Attr(AttrToPools, toPools.String()),
-			module.Attr(AttrToTreasury, toTreasury.String()), module.Attr(AttrOnline, strconv.Itoa(online)))
+		ctx.Emit(EventBudget, module.Attr(AttrBudget, budget.String()), module.Attr(AttrNext, next.String()))
 	}
 }

@@ -2,15 +2,15 @@ package computation
 
 import (
 	"bytes"
-	"cmp"
+
 	"fmt"
-	"slices"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/fixedpoint"
+	"github.com/phalanetwork/phala/mining"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -41,13 +41,18 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	return m.heartbeat(ctx, registry.WorkerID(msg.Origin.ID), c)
 }
 
-// heartbeat records a worker's answer to the challenge of height c.
+// heartbeat records a worker's answer to the challenge of height c. An
+// online worker is paid for the blocks since its last payout (payHeartbeat);
+// an offline one comes back online and is paid nothing for the stretch it
+// was away (Phala's update_v_recover).
 func (m *Module) heartbeat(ctx *module.Context, id registry.WorkerID, c int64) error {
 	s, ok := m.Keeper.Session(ctx.KV, id)
 	if !ok || s.State != StateComputing {
 		return fmt.Errorf("%w: %s", ErrNotComputing, id)
 	}
-	p := m.Keeper.Params(ctx.KV)
+	// Not the EndBlock cache: heartbeats also run in CheckTx.
+	pv := m.Keeper.Params(ctx.KV)
+	p := &pv
 	if c > ctx.Height || ctx.Height-c > p.HeartbeatWindow || c < s.StartHeight {
 		return fmt.Errorf("%w: challenge %d answered at %d, window %d blocks, session started at %d", ErrHeartbeatOutside, c, ctx.Height, p.HeartbeatWindow, s.StartHeight)
 	}
@@ -62,14 +67,83 @@ func (m *Module) heartbeat(ctx *module.Context, id registry.WorkerID, c int64) e
 	if s.Challenge != 0 && c >= s.Challenge {
 		s.Challenge = 0
 	}
-	if !wasOnline {
-		// Back online: V has decayed until now and grows from here.
-		s.V, s.VHeight = p.ValueAt(&s, ctx.Height), ctx.Height
+	var paid pha.Amount
+	if wasOnline {
+		var err error
+		if paid, err = m.payHeartbeat(ctx, p, &s); err != nil {
+			return err
+		}
+	} else {
+		// Back online: V was slashed through the last block, and this
+		// block neither slashes nor grows it.
+		s.V, s.VHeight = p.ValueAt(&s, ctx.Height-1), ctx.Height
 		s.Online, s.OfflineSince, s.Challenge = true, 0, 0
 	}
 	m.Keeper.setSession(ctx.KV, &s, !wasOnline)
-	emitHeartbeat(ctx, &s, c, !wasOnline)
+	emitHeartbeat(ctx, &s, c, !wasOnline, paid)
 	return nil
+}
+
+// payHeartbeat is Phala's update_v_heartbeat for an online worker's
+// heartbeat in block h: with V and its deductible grown through block h−1,
+//
+//	budget   = floor(B · share / Σshare) · (h − VHeight)
+//	treasury = floor(budget · treasury_ratio_bps / 10000)
+//	payout   = budget − treasury
+//	V       ← V − min(deductible, payout)
+//
+// where Σshare is the online workers' total share after the last block,
+// and budget is cut to what the subsidy pool holds. The payout goes to the
+// worker's pool, the treasury part to the treasury; nothing is minted. As
+// in Phala, nothing is paid (and V is left alone) while the deductible or
+// Σshare is zero.
+func (m *Module) payHeartbeat(ctx *module.Context, p *Params, s *Session) (pha.Amount, error) {
+	h := ctx.Height
+	v, deductible := p.idle(s, h-1)
+	st := m.Keeper.Stats(ctx.KV)
+	if h <= s.VHeight || deductible.IsZero() || st.LastShares.IsZero() || m.pools == nil {
+		return pha.Amount{}, nil
+	}
+	share, err := Share(v, s.Benchmark)
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	budget, err := fixedpoint.MulDivAmount(p.BudgetPerBlock, share, st.LastShares)
+	if err == nil {
+		budget, err = budget.MulDiv(pha.Units(uint64(h-s.VHeight)), pha.Units(1))
+	}
+	if err != nil {
+		return pha.Amount{}, fmt.Errorf("%w: budget of share %s of %s over %d blocks", ErrArithmeticOverflow, share, st.LastShares, h-s.VHeight)
+	}
+	bk := balances.Keeper{}
+	if left := bk.Account(ctx.KV, balances.SubsidyPool).Balance; left.LT(budget) {
+		budget = left
+	}
+	toTreasury, _ := budget.MulDiv(pha.Units(uint64(p.TreasuryRatioBps)), pha.Units(10_000)) // below budget
+	payout, _ := budget.Sub(toTreasury)                                                      // the ratio is at most 1
+	payoutV, err := fixedpoint.FromAmount(payout)
+	if err != nil {
+		return pha.Amount{}, fmt.Errorf("%w: payout %s", ErrArithmeticOverflow, payout.PHA())
+	}
+	s.V, _ = v.Sub(deductible.Min(payoutV).Min(v)) // never below zero
+	s.VHeight = h
+	if err := bk.Transfer(ctx.KV, balances.SubsidyPool, balances.Treasury, toTreasury); err != nil {
+		return pha.Amount{}, fmt.Errorf("pay treasury: %w", err)
+	}
+	if err := bk.Transfer(ctx.KV, balances.SubsidyPool, balances.StakeAccount, payout); err != nil {
+		return pha.Amount{}, fmt.Errorf("pay pool %d: %w", s.Pool, err)
+	}
+	if !payout.IsZero() {
+		if err := m.pools.Reward(ctx, s.Pool, payout); err != nil {
+			return pha.Amount{}, fmt.Errorf("reward pool %d: %w", s.Pool, err)
+		}
+	}
+	st.Payouts++
+	st.Spent, _ = st.Spent.Add(budget) // all below the supply
+	st.ToPools, _ = st.ToPools.Add(payout)
+	st.ToTreasury, _ = st.ToTreasury.Add(toTreasury)
+	m.Keeper.setStats(ctx.KV, st)
+	return payout, nil
 }
 
 // Start begins a computing session for a registered worker with stake from
@@ -114,7 +188,8 @@ func (m *Module) Start(ctx *module.Context, id registry.WorkerID, pool uint64, s
 }
 
 // Stop ends a computing session: V freezes, the worker stops earning, and
-// the stake is released to the pool (Pools.Released) cooldown_blocks later.
+// cooldown_blocks later the stake is released to the pool (Pools.Released),
+// less the slash if V ended below Ve (releaseCooled).
 func (m *Module) Stop(ctx *module.Context, id registry.WorkerID) (Session, error) {
 	s, ok := m.Keeper.Session(ctx.KV, id)
 	if !ok || s.State != StateComputing {
@@ -122,6 +197,7 @@ func (m *Module) Stop(ctx *module.Context, id registry.WorkerID) (Session, error
 	}
 	p := m.Keeper.Params(ctx.KV)
 	wasOnline := s.Online
+	// V as of this block is the V the returned stake is reckoned from.
 	s.V, s.VHeight = p.ValueAt(&s, ctx.Height), ctx.Height
 	s.State, s.Online, s.Challenge = StateCoolingDown, false, 0
 	s.CoolingUntil = ctx.Height + p.CooldownBlocks
@@ -143,8 +219,9 @@ func (m *Module) retireWorker(ctx *module.Context, w registry.Worker) error {
 }
 
 // releaseCooled ends every cool-down due at or before this height, in
-// queue order (release height, then worker id): the session is deleted and
-// its stake handed back to its pool.
+// queue order (release height, then worker id): the session is deleted,
+// the stake it keeps, stake·min(V/Ve, 1) (mining.FinalStake), goes back to
+// its pool and the slash to the treasury.
 func (m *Module) releaseCooled(ctx *module.Context) error {
 	for _, d := range m.Keeper.dueCooldowns(ctx.KV, ctx.Height) {
 		m.Keeper.deleteCooldown(ctx.KV, d)
@@ -153,12 +230,19 @@ func (m *Module) releaseCooled(ctx *module.Context) error {
 			return fmt.Errorf("cool-down of %s: no session cooling down", d.id)
 		}
 		m.Keeper.deleteSession(ctx.KV, d.id)
+		returned, slashed := mining.FinalStake(s.Stake, s.V, s.InitialV)
 		if m.pools != nil {
-			if err := m.pools.Released(ctx, s.Pool, d.id, s.Stake); err != nil {
+			if err := (balances.Keeper{}).Transfer(ctx.KV, balances.StakeAccount, balances.Treasury, slashed); err != nil {
+				return fmt.Errorf("slash %s of %s: %w", slashed.PHA(), d.id, err)
+			}
+			if err := m.pools.Released(ctx, s.Pool, d.id, s.Stake, returned); err != nil {
 				return fmt.Errorf("release stake of %s to pool %d: %w", d.id, s.Pool, err)
 			}
+			st := m.Keeper.Stats(ctx.KV)
+			st.Slashed, _ = st.Slashed.Add(slashed) // below the supply
+			m.Keeper.setStats(ctx.KV, st)
 		}
-		emitReleased(ctx, &s)
+		emitReleased(ctx, &s, returned, slashed)
 	}
 	return nil
 }
@@ -167,45 +251,26 @@ func (m *Module) releaseCooled(ctx *module.Context) error {
 // worker id order (the OnlineKey prefix) and for each:
 //
 //  1. sends it offline if it left a challenge unanswered for the heartbeat
-//     window (it earns nothing this block);
+//     window: its V grew through the last block and is slashed from this
+//     one on (Phala slashes in the block a worker turns unresponsive);
 //  2. challenges it if this block's challenge picks it and it has none
 //     pending;
-//  3. adds its share sqrt(V² + (2·P·conf)²), V grown to this height.
+//  3. adds its share sqrt(V² + (2·P·conf)²), V as of this block.
 //
-// It then pays the budget B (budget_per_block, or what is left in the
-// subsidy pool if less) when any worker is online:
-//
-//	treasury part   T = floor(B · treasury_ratio_bps / 10000)
-//	workers' part   M = B − T
-//	worker w        m_w = floor(M · share_w / Σ share)
-//	rounding dust   D = M − Σ m_w  (less than one base unit per worker)
-//
-// The treasury receives T + D and each worker's pool receives its m_w
-// (summed per pool; the stake pool module takes the owner's commission from
-// it). So exactly B leaves the subsidy pool, the treasury gets exactly its
-// ratio (rounded down) plus the dust, and nothing is minted. Work and
-// reads are O(online workers); writes happen only for the workers that
-// change (challenged, offline) and once per pool paid.
+// It stores the total share: the next block's heartbeats are paid against
+// it (payHeartbeat). Settlement itself pays nothing: as in Phala, a worker
+// is paid when it answers a heartbeat, for the blocks since its last
+// payout. Work and reads are O(online workers); writes happen only for the
+// workers that change (challenged, offline) and once for the totals.
 
-// shareOf is one online worker's part of the block.
-type shareOf struct {
-	pool  uint64
-	share fixedpoint.U64F64
-}
-
-// poolPay is what one pool earns in the block.
-type poolPay struct {
-	pool   uint64
-	amount pha.Amount
-}
-
-// settle runs the block's heartbeat bookkeeping and pays its budget.
+// settle runs the block's heartbeat bookkeeping and records the total
+// share.
 func (m *Module) settle(ctx *module.Context, p *Params) error {
 	h := ctx.Height
 	prev := module.BlockHash(ctx.KV, h-1)
-	shares := m.shares[:0]
 	var offline, challenged []Session
 	total := fixedpoint.Zero
+	online := 0
 	var err error
 	m.Keeper.IterateOnline(ctx.KV, func(s *Session) bool {
 		if s.Challenge != 0 && h >= s.Challenge+p.HeartbeatWindow {
@@ -224,16 +289,18 @@ func (m *Module) settle(ctx *module.Context, p *Params) error {
 			err = fmt.Errorf("%w: total share", ErrArithmeticOverflow)
 			return false
 		}
-		shares = append(shares, shareOf{pool: s.Pool, share: sh})
+		online++
 		return true
 	})
-	m.shares = shares[:0]
 	if err != nil {
 		return fmt.Errorf("settle block %d: %w", h, err)
 	}
 	for i := range offline {
 		s := &offline[i]
-		s.V, s.VHeight = p.ValueAt(s, h), h
+		// Grown through the block before (or frozen at a payout in this
+		// one), slashed from this block on.
+		at := max(h-1, s.VHeight)
+		s.V, s.VHeight = p.ValueAt(s, at), at
 		missed := s.Challenge
 		s.Online, s.OfflineSince, s.Challenge = false, h, 0
 		m.Keeper.setSession(ctx.KV, s, true)
@@ -244,74 +311,30 @@ func (m *Module) settle(ctx *module.Context, p *Params) error {
 		m.Keeper.setSession(ctx.KV, s, false)
 		emitChallenged(ctx, s, h, h+p.HeartbeatWindow)
 	}
-	if len(shares) == 0 || total.IsZero() || m.pools == nil {
-		return nil
+	st := m.Keeper.Stats(ctx.KV)
+	if st.LastOnline != online || st.LastShares != total {
+		st.Height, st.LastOnline, st.LastShares = h, online, total
+		m.Keeper.setStats(ctx.KV, st)
 	}
-	return m.pay(ctx, p, shares, total)
+	return m.scheduleBudget(ctx, p)
 }
 
-// pay splits the block's budget by share; see the settlement comment.
-func (m *Module) pay(ctx *module.Context, p *Params, shares []shareOf, total fixedpoint.U64F64) error {
-	bk := balances.Keeper{}
-	budget := p.BudgetPerBlock
-	if left := bk.Account(ctx.KV, balances.SubsidyPool).Balance; left.LT(budget) {
-		budget = left
-	}
-	if budget.IsZero() {
+// scheduleBudget lowers the budget per block to budget_halving_keep of
+// itself at the end of every block whose height is a multiple of
+// budget_halving_interval (Phala's trigger_subsidy_halving, ×0.75 every
+// 180 days).
+func (m *Module) scheduleBudget(ctx *module.Context, p *Params) error {
+	if p.BudgetHalvingInterval == 0 || ctx.Height%p.BudgetHalvingInterval != 0 {
 		return nil
 	}
-	toTreasury, err := budget.MulDiv(pha.Units(uint64(p.TreasuryRatioBps)), pha.Units(10_000))
+	next, err := fixedpoint.MulAmount(p.BudgetPerBlock, p.BudgetHalvingKeep)
 	if err != nil {
-		return fmt.Errorf("treasury part of %s: %w", budget.PHA(), err)
+		return fmt.Errorf("%w: budget %s × %s", ErrArithmeticOverflow, p.BudgetPerBlock.PHA(), p.BudgetHalvingKeep)
 	}
-	miners, _ := budget.Sub(toTreasury) // the ratio is at most 1
-	var pays []poolPay
-	index := map[uint64]int{} // lookups only; pays is sorted before use
-	var paid pha.Amount
-	for _, sh := range shares {
-		a, err := fixedpoint.MulDivAmount(miners, sh.share, total)
-		if err != nil {
-			return fmt.Errorf("%w: reward of share %s of %s", ErrArithmeticOverflow, sh.share, total)
-		}
-		i, ok := index[sh.pool]
-		if !ok {
-			i = len(pays)
-			index[sh.pool] = i
-			pays = append(pays, poolPay{pool: sh.pool})
-		}
-		// Neither sum can overflow: together they are at most miners.
-		pays[i].amount, _ = pays[i].amount.Add(a)
-		paid, _ = paid.Add(a)
-	}
-	dust, err := miners.Sub(paid)
-	if err != nil {
-		return fmt.Errorf("settlement paid %s of %s: %w", paid.PHA(), miners.PHA(), err)
-	}
-	toTreasury, _ = toTreasury.Add(dust)
-	if err := bk.Transfer(ctx.KV, balances.SubsidyPool, balances.Treasury, toTreasury); err != nil {
-		return fmt.Errorf("pay treasury: %w", err)
-	}
-	if err := bk.Transfer(ctx.KV, balances.SubsidyPool, balances.StakeAccount, paid); err != nil {
-		return fmt.Errorf("pay pools: %w", err)
-	}
-	slices.SortFunc(pays, func(a, b poolPay) int { return cmp.Compare(a.pool, b.pool) })
-	for _, pp := range pays {
-		if pp.amount.IsZero() {
-			continue
-		}
-		if err := m.pools.Reward(ctx, pp.pool, pp.amount); err != nil {
-			return fmt.Errorf("reward pool %d: %w", pp.pool, err)
-		}
-	}
-	st := m.Keeper.Stats(ctx.KV)
-	st.Height, st.Blocks = ctx.Height, st.Blocks+1
-	st.Spent, _ = st.Spent.Add(budget)
-	st.ToPools, _ = st.ToPools.Add(paid)
-	st.ToTreasury, _ = st.ToTreasury.Add(toTreasury)
-	st.Dust, _ = st.Dust.Add(dust)
-	st.LastOnline, st.LastShares = len(shares), total
-	m.Keeper.setStats(ctx.KV, st)
-	emitSettled(ctx, budget, paid, toTreasury, len(shares))
+	stored := m.Keeper.Params(ctx.KV)
+	stored.BudgetPerBlock = next
+	m.Keeper.SetParams(ctx.KV, stored)
+	emitBudget(ctx, p.BudgetPerBlock, next)
 	return nil
 }
 

@@ -17,12 +17,11 @@ type Module struct {
 	Keeper   Keeper
 	registry *registry.Module
 	pools    Pools
-	// cache and shares are scratch space of EndBlock, never state.
+	// cache is scratch space of EndBlock, never state.
 	cache struct {
 		raw []byte
 		p   Params
 	}
-	shares []shareOf
 }
 
 var _ module.Module = (*Module)(nil)

@@ -48,6 +48,7 @@ var (
 	ErrHeartbeatAnswered  = abcierr.Register(Codespace, 12, "challenge already answered")
 	ErrNotWorkerOrigin    = abcierr.Register(Codespace, 13, "heartbeats come from worker origins")
 	ErrArithmeticOverflow = abcierr.Register(Codespace, 14, "computation arithmetic overflow")
+	ErrParamOutOfBounds   = abcierr.Register(Codespace, 15, "computation parameter outside Phala's bounds")
 )
 
 // Confidence is the confidence level factor conf of Phala's formulas. Phala
@@ -73,12 +74,13 @@ const (
 // Session is a worker's computation session, from start_computing until its
 // stake is released after the cool-down.
 //
-// V is kept lazily: V is the value at height VHeight; while the worker is
-// online it grows by the factor (1 + v_growth_per_block) per block up to
-// v_max, and while offline it decays by the factor (1 − slash_rate) per
-// block. The value at any height is ValueAt, so a session record changes
+// V is kept lazily: V is the value after block VHeight; while the worker
+// is online each later block adds (ρ−1)·V + cost_k·P + cost_b up to v_max
+// (Phala's idle update), and while offline each block takes slash_rate·V
+// away. The value at any height is ValueAt, so a session record changes
 // only on events (start, challenge, heartbeat, offline, stop), not every
-// block.
+// block. What the idle blocks added since VHeight is the deductible, which
+// a heartbeat's payout takes back out of V (Deductible).
 type Session struct {
 	Worker registry.WorkerID `json:"worker"`
 	// Pool is the stake pool the stake came from and rewards go to.
@@ -130,13 +132,23 @@ type Params struct {
 	K fixedpoint.U64F64 `json:"k"`
 	// MinBenchmark is the lowest P that may start computing.
 	MinBenchmark uint64 `json:"min_benchmark"`
-	// VGrowthPerBlock: an online worker's V is multiplied by 1 +
-	// VGrowthPerBlock every block (Phala: ×1.000012 per 12-second block,
-	// which is 10^-6 per second).
+	// VGrowthPerBlock is ρ−1: an online worker's V grows by
+	// VGrowthPerBlock·V + cost_k·P + cost_b every block (Phala: ρ =
+	// 1.0002 an hour, 1.000000666600231 per 12-second block).
 	VGrowthPerBlock fixedpoint.U64F64 `json:"v_growth_per_block"`
-	// SlashRatePerBlock: an offline worker's V is multiplied by 1 −
-	// SlashRatePerBlock every block (Phala: 0.001 per hour).
+	// CostK and CostB are Phala's operating cost per block, cost_k·P +
+	// cost_b, which an idle worker's V also gains each block (Phala:
+	// 0.0415625 and 88.59375 PHA a year).
+	CostK fixedpoint.U64F64 `json:"cost_k"`
+	CostB fixedpoint.U64F64 `json:"cost_b"`
+	// SlashRatePerBlock: an offline worker loses SlashRatePerBlock·V every
+	// block (Phala: 0.001 an hour, prorated by block time).
 	SlashRatePerBlock fixedpoint.U64F64 `json:"slash_rate_per_block"`
+	// BudgetHalvingInterval: at the end of every block whose height is a
+	// multiple of it, BudgetPerBlock is multiplied by BudgetHalvingKeep
+	// (Phala: 180 days, ×0.75); 0 keeps the budget fixed.
+	BudgetHalvingInterval int64             `json:"budget_halving_interval"`
+	BudgetHalvingKeep     fixedpoint.U64F64 `json:"budget_halving_keep"`
 	// HeartbeatWindow is how many blocks a challenged worker has to answer
 	// (Phala: 10 blocks of 12 s = 120 s).
 	HeartbeatWindow int64 `json:"heartbeat_window"`
@@ -150,20 +162,20 @@ type Params struct {
 	CooldownBlocks int64 `json:"cooldown_blocks"`
 }
 
-// Stats are the running totals of settlement, kept for queries and
-// audits: every block with an online worker adds its budget to Spent,
-// split exactly into ToPools and ToTreasury (the treasury's ratio plus the
-// rounding dust).
+// Stats are the running totals of the economy, kept for queries and
+// audits: every heartbeat payout adds its budget to Spent, split exactly
+// into ToPools (the worker's 80 %) and ToTreasury (20 %); every released
+// session adds the stake it lost to Slashed.
 type Stats struct {
 	Height     int64      `json:"height"`
-	Blocks     uint64     `json:"blocks_paid"`
+	Payouts    uint64     `json:"payouts"`
 	Spent      pha.Amount `json:"spent"`
 	ToPools    pha.Amount `json:"to_pools"`
 	ToTreasury pha.Amount `json:"to_treasury"`
-	// Dust is the part of ToTreasury that is rounding: the workers' parts
-	// are each rounded down and what they leave goes to the treasury.
-	Dust pha.Amount `json:"dust"`
-	// LastOnline and LastShares describe the last paid block.
+	Slashed    pha.Amount `json:"slashed"`
+	// LastOnline and LastShares describe the last settled block: its
+	// online workers and their total share, against which the next
+	// block's heartbeats are paid.
 	LastOnline int               `json:"last_online"`
 	LastShares fixedpoint.U64F64 `json:"last_total_share"`
 }
@@ -253,8 +265,10 @@ type Pools interface {
 	// Reward books amount for pool's holders: settlement has already moved
 	// it from the subsidy pool into balances.StakeAccount.
 	Reward(ctx *module.Context, pool uint64, amount pha.Amount) error
-	// Released returns a cooled-down session's stake to pool's free stake.
-	Released(ctx *module.Context, pool uint64, worker registry.WorkerID, stake pha.Amount) error
+	// Released ends a cooled-down session's stake: returned goes back to
+	// pool's free stake and the rest of stake (the slash) has already
+	// been moved to the treasury.
+	Released(ctx *module.Context, pool uint64, worker registry.WorkerID, stake, returned pha.Amount) error
 }
 
 // The formulas of V, P and the share are in package mining; these apply
@@ -275,18 +289,43 @@ func (p Params) InitialV(stake pha.Amount, benchmark uint64) (fixedpoint.U64F64,
 	return mining.InitialV(p.rig(), stake, benchmark)
 }
 
-// ValueAt is the session's V at height h (h >= VHeight): grown while the
-// worker is online and computing, decayed while it is offline, and frozen
-// once the session is cooling down.
+// ValueAt is the session's V after block h (h >= VHeight): grown by the
+// idle update while the worker is online and computing, slashed while it
+// is offline, and frozen once the session is cooling down.
 func (p Params) ValueAt(s *Session, h int64) fixedpoint.U64F64 {
+	v, _ := p.idle(s, h)
+	return v
+}
+
+// Deductible is what the idle updates added to V after VHeight through
+// block h: the most a heartbeat's payout takes back out of V (zero while
+// offline or cooling down, as Phala's slash resets it).
+func (p Params) Deductible(s *Session, h int64) fixedpoint.U64F64 {
+	_, d := p.idle(s, h)
+	return d
+}
+
+func (p Params) idle(s *Session, h int64) (v, deductible fixedpoint.U64F64) {
 	if h <= s.VHeight || s.State != StateComputing {
-		return s.V
+		return s.V, fixedpoint.Zero
 	}
 	blocks := uint64(h - s.VHeight)
 	if s.Online {
-		return mining.Grown(s.V, p.VGrowthPerBlock, blocks, p.VMax)
+		return mining.Idle(s.V, p.VGrowthPerBlock, p.cost(s.Benchmark), blocks, p.VMax)
 	}
-	return mining.Decayed(s.V, p.SlashRatePerBlock, blocks)
+	return mining.Decayed(s.V, p.SlashRatePerBlock, blocks), fixedpoint.Zero
+}
+
+// cost is the operating cost per block cost_k·P + cost_b, saturating.
+func (p Params) cost(benchmark uint64) fixedpoint.U64F64 {
+	c, err := p.CostK.Mul(fixedpoint.FromInt(benchmark))
+	if err == nil {
+		c, err = c.Add(p.CostB)
+	}
+	if err != nil {
+		return fixedpoint.FromBits(^uint64(0), ^uint64(0))
+	}
+	return c
 }
 
 // Share is sqrt(V² + (2·P·conf)²), a worker's weight in the block's budget.

@@ -24,7 +24,7 @@ import (
 var owner, alice, op = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3)
 
 // testParams keep code small so an oversize upload still fits a transaction.
-var testParams = contracts.Params{MaxCodeSize: 4096, MaxInputSize: 16 << 10, CommandGas: 1_000_000, CommandFee: pha.Whole(1), FeeTreasuryBps: 2000}
+var testParams = contracts.Params{MaxCodeSize: 4096, MaxInputSize: 16 << 10, CommandGas: 1_000_000, CommandFee: pha.Whole(1), FeeTreasuryBps: 2000, FeeRefundBlocks: 50}
 
 func id32(k ed25519.PrivateKey) [32]byte { return contractstest.WorkerID(k) }
 

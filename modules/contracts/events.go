@@ -19,6 +19,10 @@ const (
 	EventDivergence = "contract_divergence"
 	// EventFees: command fees paid out (contract, input, amount).
 	EventFees = "contract_fees"
+	// EventRefund: a command fee went back to its sender after
+	// fee_refund_blocks without a root majority (contract, input,
+	// sender, amount).
+	EventRefund = "contract_fee_refund"
 
 	AttrContract = "contract"
 	AttrCode     = "code_hash"
@@ -85,4 +89,11 @@ func emitFees(ctx *module.Context, id [32]byte, input uint64, fee pha.Amount) {
 	}
 	ctx.Emit(EventFees, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Attr(AttrInput, strconv.FormatUint(input, 10)),
 		module.Attr(AttrAmount, fee.String()))
+}
+
+func emitRefund(ctx *module.Context, id [32]byte, d heldFee) {
+	if ctx.Recording() {
+		ctx.Emit(EventRefund, module.Indexed(AttrContract, hex.EncodeToString(id[:])), module.Attr(AttrInput, strconv.FormatUint(d.input, 10)),
+			module.Indexed(AttrSender, d.sender.String()), module.Attr(AttrAmount, d.fee.String()))
+	}
 }

@@ -26,5 +26,8 @@ func (p Params) Validate() error {
 	if p.MaxCodeSize <= 0 || p.MaxInputSize <= 0 || p.CommandGas == 0 {
 		return fmt.Errorf("%w: max_code_size, max_input_size and command_gas must be positive", errGenesis)
 	}
+	if p.FeeRefundBlocks <= 0 {
+		return fmt.Errorf("%w: fee_refund_blocks %d must be positive: a held command fee goes back to its sender after it", errGenesis, p.FeeRefundBlocks)
+	}
 	return nil
 }

@@ -182,7 +182,7 @@ func (m *Module) handleExec(ctx *module.Context, sender address.Address, msg *Ms
 		return err
 	}
 	m.queueInput(ctx, &c, Input{Kind: InputCommand, Sender: sender, Gas: gas, Body: msg.Envelope})
-	return m.holdFee(ctx, sender, msg.Contract, c.Inputs-1, p.CommandFee)
+	return m.holdFee(ctx, sender, msg.Contract, c.Inputs-1, p)
 }
 
 // checkCommand requires a command envelope sealed to the contract's
@@ -421,15 +421,36 @@ func (m *Module) flag(ctx *module.Context, id [32]byte, worker Hex, input uint64
 	emitDivergence(ctx, id, worker, input)
 }
 
-// holdFee takes a command's fee from its sender and keeps it for input.
-func (m *Module) holdFee(ctx *module.Context, sender address.Address, id [32]byte, input uint64, fee pha.Amount) error {
-	if fee.IsZero() {
+// holdFee takes a command's fee from its sender and keeps it for input,
+// until a root majority pays it out (payFees) or, fee_refund_blocks
+// later, it goes back to the sender (refundFees).
+func (m *Module) holdFee(ctx *module.Context, sender address.Address, id [32]byte, input uint64, p Params) error {
+	if p.CommandFee.IsZero() {
 		return nil
 	}
-	if err := (balances.Keeper{}).Transfer(ctx.KV, sender, FeeAccount, fee); err != nil {
+	if err := (balances.Keeper{}).Transfer(ctx.KV, sender, FeeAccount, p.CommandFee); err != nil {
 		return fmt.Errorf("command fee: %w", err)
 	}
-	m.Keeper.holdFee(ctx.KV, id, input, fee)
+	m.Keeper.holdFee(ctx.KV, id, input, p.CommandFee, sender, ctx.Height+p.FeeRefundBlocks)
+	return nil
+}
+
+// refundFees returns to their senders the fees still held when their
+// refund height comes: no root majority formed for those inputs in
+// fee_refund_blocks, so no replica earned them.
+func (m *Module) refundFees(ctx *module.Context) error {
+	for _, r := range m.Keeper.dueRefunds(ctx.KV, ctx.Height) {
+		d, ok := m.Keeper.heldFee(ctx.KV, r.id, r.input)
+		if !ok {
+			ctx.KV.Delete(r.key) // paid out already
+			continue
+		}
+		if err := (balances.Keeper{}).Transfer(ctx.KV, FeeAccount, d.sender, d.fee); err != nil {
+			return fmt.Errorf("refund the fee of contract %x input %d: %w", r.id, r.input, err)
+		}
+		m.Keeper.releaseFee(ctx.KV, r.id, d)
+		emitRefund(ctx, r.id, d)
+	}
 	return nil
 }
 
@@ -460,7 +481,7 @@ func (m *Module) payFees(ctx *module.Context, id [32]byte, input uint64, workers
 		if err := bank.Transfer(ctx.KV, FeeAccount, balances.Treasury, dust); err != nil {
 			return err
 		}
-		m.releaseFee(ctx.KV, id, d.input)
+		m.releaseFee(ctx.KV, id, d)
 		emitFees(ctx, id, d.input, d.fee)
 	}
 	return nil
@@ -515,6 +536,6 @@ func (m *Module) ResolveContractKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25
 	return m.signKey(kv, id)
 }
 
-// endBlock has nothing to do: contracts change only in transactions and
-// mq messages.
-func (*Module) endBlock(*module.Context) error { return nil }
+// endBlock refunds the command fees whose inputs went without a root
+// majority for fee_refund_blocks.
+func (m *Module) endBlock(ctx *module.Context) error { return m.refundFees(ctx) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -113,9 +114,32 @@ func (Keeper) setDiverged(kv state.KV, id [32]byte, list []Divergence) {
 	kv.Set(divergedKey(id), state.EncodeJSON(list))
 }
 
-// holdFee records the fee held for one input.
-func (Keeper) holdFee(kv state.KV, id [32]byte, input uint64, fee pha.Amount) {
-	kv.Set(feeKey(id, input), fee.Bytes())
+// holdFee records the fee held for one input, refunded to sender at
+// height refund unless paid out first.
+func (Keeper) holdFee(kv state.KV, id [32]byte, input uint64, fee pha.Amount, sender address.Address, refund int64) {
+	v := binary.BigEndian.AppendUint64(fee.Bytes(), uint64(refund))
+	kv.Set(feeKey(id, input), append(v, sender[:]...))
+	kv.Set(refundKey(refund, id, input), []byte{1})
+}
+
+// heldFee reads the fee held for one input; ok is false when none is.
+func (Keeper) heldFee(kv state.KV, id [32]byte, input uint64) (heldFee, bool) {
+	v := kv.Get(feeKey(id, input))
+	if v == nil {
+		return heldFee{}, false
+	}
+	return decodeHeldFee(feeKey(id, input), input, v), true
+}
+
+func decodeHeldFee(k []byte, input uint64, v []byte) heldFee {
+	if len(v) != pha.Size+8+address.Size {
+		panic(&state.StorageError{Err: fmt.Errorf("contract fee %x: %d bytes", k, len(v))})
+	}
+	fee, err := pha.FromBytes(v[:pha.Size])
+	if err != nil {
+		panic(&state.StorageError{Err: fmt.Errorf("contract fee %x: %w", k, err)})
+	}
+	return heldFee{input: input, fee: fee, refund: int64(binary.BigEndian.Uint64(v[pha.Size:])), sender: address.Address(v[pha.Size+8:])}
 }
 
 // heldFees returns the fees held for a contract's inputs up to and
@@ -128,11 +152,7 @@ func (Keeper) heldFees(kv state.KV, id [32]byte, input uint64) []heldFee {
 		if n > input {
 			return false
 		}
-		fee, err := pha.FromBytes(v)
-		if err != nil {
-			panic(&state.StorageError{Err: fmt.Errorf("contract fee %x: %w", k, err)})
-		}
-		due = append(due, heldFee{input: n, fee: fee})
+		due = append(due, decodeHeldFee(k, n, v))
 		return true
 	})
 	return due
@@ -140,12 +160,42 @@ func (Keeper) heldFees(kv state.KV, id [32]byte, input uint64) []heldFee {
 
 // heldFee is a fee held for one input of a contract.
 type heldFee struct {
-	input uint64
-	fee   pha.Amount
+	input  uint64
+	fee    pha.Amount
+	refund int64
+	sender address.Address
 }
 
-// releaseFee forgets the fee held for one input once it is paid out.
-func (Keeper) releaseFee(kv state.KV, id [32]byte, input uint64) { kv.Delete(feeKey(id, input)) }
+// releaseFee forgets the fee held for one input once it is paid out or
+// refunded.
+func (Keeper) releaseFee(kv state.KV, id [32]byte, d heldFee) {
+	kv.Delete(feeKey(id, d.input))
+	kv.Delete(refundKey(d.refund, id, d.input))
+}
+
+// dueRefund is a refund queue entry that has come due.
+type dueRefund struct {
+	key   []byte
+	id    [32]byte
+	input uint64
+}
+
+// dueRefunds returns the refunds due at or before height h, in queue order.
+func (Keeper) dueRefunds(kv state.KV, h int64) []dueRefund {
+	var due []dueRefund
+	kv.Iterate(prefixRefund, func(k, _ []byte) bool {
+		rest := k[len(prefixRefund):]
+		if len(rest) != 8+32+8 {
+			panic(&state.StorageError{Err: fmt.Errorf("contract refund key %x", k)})
+		}
+		if int64(binary.BigEndian.Uint64(rest)) > h {
+			return false
+		}
+		due = append(due, dueRefund{key: append([]byte(nil), k...), id: [32]byte(rest[8:40]), input: binary.BigEndian.Uint64(rest[40:])})
+		return true
+	})
+	return due
+}
 
 // signKey is a contract's current signing key.
 func (k Keeper) signKey(kv state.KV, id [32]byte) (ed25519.PublicKey, error) {

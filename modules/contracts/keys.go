@@ -31,8 +31,13 @@ var (
 	// prefixByCluster + cluster id holds its contract ids (ClusterContractsKey).
 	prefixByCluster = []byte("contracts/bycluster/")
 	// prefixFee + contract id + input (8 bytes BE) holds the command fee
-	// held for that input (16-byte amount) until its replicas agree.
+	// held for that input until its replicas agree: the 16-byte amount,
+	// the 8-byte height at which it is refunded, and the sender's address.
 	prefixFee = []byte("contracts/fee/")
+	// prefixRefund + refund height (8 bytes BE) + contract id + input (8
+	// bytes BE) holds 1 byte: the refund queue of held fees, in refund
+	// order (refundKey).
+	prefixRefund = []byte("contracts/refund/")
 	// prefixDiverged + contract id holds its []Divergence (JSON).
 	prefixDiverged = []byte("contracts/diverged/")
 )
@@ -64,6 +69,12 @@ func rootsKey(id [32]byte, input uint64) []byte { return inputKey(prefixRoots, i
 
 // feeKey holds the fee held for one input.
 func feeKey(id [32]byte, input uint64) []byte { return inputKey(prefixFee, id, input) }
+
+// refundKey queues the refund of the fee held for one input at height h.
+func refundKey(h int64, id [32]byte, input uint64) []byte {
+	k := binary.BigEndian.AppendUint64(append([]byte(nil), prefixRefund...), uint64(h))
+	return binary.BigEndian.AppendUint64(append(k, id[:]...), input)
+}
 
 // seenKey marks a command envelope (by its SHA-256) as submitted.
 func seenKey(envelopeHash []byte) []byte { return state.Key(prefixSeen, envelopeHash) }

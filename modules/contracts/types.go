@@ -142,11 +142,15 @@ type Params struct {
 	// that majority.
 	CommandFee     pha.Amount `json:"command_fee"`
 	FeeTreasuryBps uint64     `json:"fee_treasury_bps"`
+	// FeeRefundBlocks: a command fee still held this many blocks after
+	// its command (no root majority for its input) goes back to the
+	// sender.
+	FeeRefundBlocks int64 `json:"fee_refund_blocks"`
 }
 
 // DefaultParams are the parameters of a genesis that names none.
 func DefaultParams() Params {
-	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000, CommandFee: pha.Units(1_000_000_000), FeeTreasuryBps: 2000}
+	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000, CommandFee: pha.Units(1_000_000_000), FeeTreasuryBps: 2000, FeeRefundBlocks: 600}
 }
 
 // Divergence is a worker the chain caught with a state root that

@@ -11,6 +11,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
@@ -52,16 +53,19 @@ func (m *Module) handlePropose(ctx *module.Context, sender address.Address, msg 
 	if err := m.check(ctx, msg.Action); err != nil {
 		return fmt.Errorf("%w: it would not apply now: %v", ErrBadAction, err)
 	}
+	prop := Proposal{Proposer: sender, Title: msg.Title, Action: msg.Action, Deposit: msg.Deposit,
+		Submitted: ctx.Height, VotingEnd: ctx.Height + p.VotingPeriod, Status: StatusVoting}
+	if _, err := m.snapshot(&prop); err != nil {
+		return err
+	}
 	if !msg.Deposit.IsZero() {
 		if err := m.balances.Keeper.Transfer(ctx.KV, sender, DepositAccount, msg.Deposit); err != nil {
 			return err
 		}
 	}
-	id := m.Keeper.nextProposalID(ctx.KV)
-	prop := Proposal{ID: id, Proposer: sender, Title: msg.Title, Action: msg.Action, Deposit: msg.Deposit,
-		Submitted: ctx.Height, VotingEnd: ctx.Height + p.VotingPeriod, Status: StatusVoting}
+	prop.ID = m.Keeper.nextProposalID(ctx.KV)
 	m.Keeper.setProposal(ctx.KV, &prop)
-	m.Keeper.enqueue(ctx.KV, prefixEnd, prop.VotingEnd, id)
+	m.Keeper.enqueue(ctx.KV, prefixEnd, prop.VotingEnd, prop.ID)
 	emitPropose(ctx, &prop)
 	return nil
 }
@@ -77,21 +81,33 @@ func (m *Module) handleVote(ctx *module.Context, sender address.Address, msg *Ms
 	if err := msg.ValidateBasic(); err != nil {
 		return err
 	}
-	if _, _, w := m.VotingWeight(ctx.KV, sender); w.IsZero() {
-		return fmt.Errorf("%w: lock PHA (dao/lock) or hold stake-pool shares", ErrNoWeight)
+	snap, err := m.snapshot(&prop)
+	if err != nil {
+		return err
+	}
+	if _, _, w := m.VotingWeight(snap, sender); w.IsZero() {
+		return fmt.Errorf("%w: none at height %d, before proposal %d started: lock PHA (dao/lock) or hold stake-pool shares before a proposal", ErrNoWeight, snapshotHeight(&prop), prop.ID)
 	}
 	m.Keeper.setVote(ctx.KV, prop.ID, sender, msg.Option)
 	emitVote(ctx, prop.ID, sender, msg.Option)
 	return nil
 }
 
-// Count tallies a proposal's votes with the voters' weights now, in voter
-// address order.
-func (m *Module) Count(kv state.KV, id uint64) Tally {
+// Count tallies a proposal's votes with the voters' weights as its voting
+// started (see the voting weight snapshot in keeper.go), in voter address order.
+func (m *Module) Count(kv state.KV, id uint64) (Tally, error) {
+	prop, ok := m.Keeper.Proposal(kv, id)
+	if !ok {
+		return Tally{}, fmt.Errorf("%w: %d", ErrUnknownProposal, id)
+	}
+	snap, err := m.snapshot(&prop)
+	if err != nil {
+		return Tally{}, err
+	}
 	p := m.Keeper.Params(kv)
-	t := Tally{Total: m.TotalWeight(kv)}
+	t := Tally{Total: m.TotalWeight(snap)}
 	m.Keeper.iterateVotes(kv, id, func(voter address.Address, option byte) {
-		_, _, w := m.VotingWeight(kv, voter)
+		_, _, w := m.VotingWeight(snap, voter)
 		t.Voters++
 		switch option {
 		case VoteYes:
@@ -112,7 +128,7 @@ func (m *Module) Count(kv state.KV, id uint64) Tally {
 	scaled := func(a pha.Amount) pha.Amount { return bps(a, 10_000) }
 	t.Quorum = !t.Total.IsZero() && !voted.IsZero() && scaled(voted).Cmp(bps(t.Total, p.QuorumBps)) >= 0
 	t.Passed = t.Quorum && scaled(t.Yes).Cmp(bps(decided, p.ThresholdBps)) > 0
-	return t
+	return t, nil
 }
 
 // endBlock releases matured unlockings, tallies proposals whose voting
@@ -150,7 +166,12 @@ func (m *Module) tally(ctx *module.Context, id uint64) error {
 	if !ok || prop.Status != StatusVoting {
 		return nil
 	}
-	t := m.Count(ctx.KV, id)
+	t, err := m.Count(ctx.KV, id)
+	if err != nil {
+		// Only a node that lost the version can fail here: it stops
+		// rather than count differently from the others.
+		return fmt.Errorf("tally: %w", err)
+	}
 	prop.Tally = &t
 	// The deposit goes back once the proposal reached quorum, to the
 	// treasury otherwise: it moves, it is never burned.
@@ -278,6 +299,11 @@ func (m *Module) setParam(kv state.KV, mod, param string, value json.RawMessage)
 			}
 			return validThen(p.Validate(), func() { m.registry.Keeper.SetParams(kv, p) })
 		})
+	case computation.Name:
+		// Phala's bounds hold here as at genesis (Params.Validate).
+		return overlayParams(computation.Keeper{}.Params(kv), param, value, func(p computation.Params) error {
+			return validThen(p.Validate(), func() { computation.Keeper{}.SetParams(kv, p) })
+		})
 	case stakepool.Name:
 		return overlayParams(m.pools.Keeper.Params(kv), param, value, func(p stakepool.Params) error {
 			return validThen(p.Validate(), func() { m.pools.Keeper.SetParams(kv, p) })
@@ -304,10 +330,11 @@ func validThen(validation error, set func()) error {
 	return nil
 }
 
-// badAction wraps a module's refusal of new params as ErrBadAction.
+// badAction wraps a module's refusal of new params as ErrBadAction, the
+// module's own error kept in the chain (errors.Is finds both).
 func badAction(err error) error {
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAction, err)
+		return fmt.Errorf("%w: %w", ErrBadAction, err)
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ type Module struct {
 	keys     *keys.Module
 	pools    *stakepool.Module
 	sources  []WeightSource
+	// history opens committed versions of the state, for the weights
+	// as each proposal's voting started (see the voting weight snapshot in keeper.go).
+	history History
 }
 
 var _ module.Module = (*Module)(nil)

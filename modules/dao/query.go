@@ -76,7 +76,10 @@ func (m *Module) queryProposal(kv state.KV, path string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: proposal %d", ErrUnknownProposal, id)
 	}
 	if p.Status == StatusVoting {
-		t := m.Count(kv, id)
+		t, err := m.Count(kv, id)
+		if err != nil {
+			return nil, err
+		}
 		p.Tally = &t
 	}
 	return json.Marshal(p)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
@@ -51,6 +52,7 @@ var (
 	ErrNoWeight        = abcierr.Register(Codespace, 9, "account has no voting weight")
 	ErrBadVote         = abcierr.Register(Codespace, 10, "invalid vote option")
 	ErrBadParams       = abcierr.Register(Codespace, 11, "invalid dao params")
+	ErrNoSnapshot      = abcierr.Register(Codespace, 12, "state at the proposal's start is not available")
 )
 
 // Module accounts: Account is the DAO itself (the key authority; it holds
@@ -230,7 +232,7 @@ type Unlocking struct {
 // Settable params per module: set_param names a module and the JSON field
 // of its params, and the new value is checked by the module's validation.
 // Modules: dao, keys, registry, stakepool.
-var settable = []string{Name, keys.Name, registry.Name, stakepool.Name}
+var settable = []string{Name, computation.Name, keys.Name, registry.Name, stakepool.Name}
 
 func (a *Action) validateBasic() error {
 	switch a.Kind {

@@ -34,6 +34,9 @@ const (
 	// EventForcedStop: a withdrawal waited past the grace period and the
 	// pool's workers were stopped (pool, seq, stopped).
 	EventForcedStop = "pool_forced_stop"
+	// EventSlashed: a session of the pool ended with V below Ve and lost
+	// part of its stake to the treasury (pool, worker, amount).
+	EventSlashed = "pool_slashed"
 
 	AttrPool       = "pool"
 	AttrOwner      = "owner"
@@ -98,5 +101,11 @@ func emitReward(ctx *module.Context, pool uint64, amount, commission pha.Amount)
 func emitForcedStop(ctx *module.Context, pool, seq uint64, stopped int) {
 	if ctx.Recording() {
 		ctx.Emit(EventForcedStop, poolAttr(pool), module.Attr(AttrSeq, strconv.FormatUint(seq, 10)), module.Attr(AttrStopped, strconv.Itoa(stopped)))
+	}
+}
+
+func emitSlashed(ctx *module.Context, pool uint64, worker registry.WorkerID, amount pha.Amount) {
+	if ctx.Recording() {
+		ctx.Emit(EventSlashed, poolAttr(pool), module.Indexed(AttrWorker, worker.String()), module.Attr(AttrAmount, amount.String()))
 	}
 }

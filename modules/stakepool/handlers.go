@@ -238,9 +238,12 @@ func (m *Module) Reward(ctx *module.Context, id uint64, amount pha.Amount) error
 	return m.serving(ctx, &p).ServeAndSave()
 }
 
-// Released implements computation.Pools: a cooled-down stake becomes free
-// and serves the withdrawal queue.
-func (m *Module) Released(ctx *module.Context, id uint64, worker registry.WorkerID, stake pha.Amount) error {
+// Released implements computation.Pools: a cooled-down session's stake
+// leaves the locked stake; what it kept (returned) becomes free and serves
+// the withdrawal queue, and the slash, stake − returned, which computation
+// has moved to the treasury, leaves the pool's value (Phala's
+// handle_reclaim: the share price falls for every holder alike).
+func (m *Module) Released(ctx *module.Context, id uint64, worker registry.WorkerID, stake, returned pha.Amount) error {
 	p, ok := m.Keeper.Pool(ctx.KV, id)
 	if !ok {
 		return fmt.Errorf("%w: release of %s to pool %d", ErrUnknownPool, worker, id)
@@ -249,8 +252,16 @@ func (m *Module) Released(ctx *module.Context, id uint64, worker registry.Worker
 	if err != nil {
 		return fmt.Errorf("pool %d releases %s of %s locked: %w", id, stake.PHA(), p.LockedStake.PHA(), err)
 	}
+	slashed, err := stake.Sub(returned)
+	if err != nil {
+		return fmt.Errorf("pool %d: %s returned of a %s stake: %w", id, returned.PHA(), stake.PHA(), err)
+	}
 	p.LockedStake = locked
-	p.FreeStake, _ = p.FreeStake.Add(stake)
+	p.FreeStake, _ = p.FreeStake.Add(returned) // below the supply
+	p.Slashed, _ = p.Slashed.Add(slashed)
+	if !slashed.IsZero() {
+		emitSlashed(ctx, id, worker, slashed)
+	}
 	return m.serving(ctx, &p).ServeAndSave()
 }
 

@@ -132,7 +132,7 @@ func TestMsgErrors(t *testing.T) {
 			balances.Codespace, balances.ErrInsufficientFunds.Code, false},
 		{"contribute less than a share", nil, func(b *base) {
 			lockAll(b)
-			b.C.Block() // rewards: the price is above 1
+			b.Earn() // rewards: the price is above 1
 		}, bob, func(*base) tx.Msg { return &stakepool.MsgContribute{Pool: 1, Amount: pha.Units(1)} },
 			stakepool.Codespace, stakepool.ErrContributionTooSmall.Code, false},
 		{"withdraw zero", nil, nil, alice, func(*base) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1} },
@@ -239,7 +239,7 @@ func TestCreateAndMembership(t *testing.T) {
 	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgStopComputing{Pool: 2, Worker: b.id(2)}))
 	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgRemoveWorker{Pool: 2, Worker: b.id(2)}))
 	for range 5 {
-		b.C.Block()
+		b.Block()
 	}
 	if p := b.Pool(2); !p.LockedStake.IsZero() || p.FreeStake.LT(pha.Whole(1000)) {
 		t.Fatalf("stake of a removed cooling worker not returned: %+v", p)
@@ -288,7 +288,7 @@ func TestRewardsRaisePrice(t *testing.T) {
 	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(10_000)}))
 	last := b.info(1).Price
 	for range 5 {
-		b.C.Block()
+		b.Earn()
 		p := b.info(1)
 		if p.Price <= last {
 			t.Fatalf("price %s after %s", p.Price, last)
@@ -303,8 +303,8 @@ func TestRewardsRaisePrice(t *testing.T) {
 	}
 	p := b.Pool(1)
 	b0 := b.Balance(bob.Addr)
-	// Bob's contribution lands in the next block: rewards paid in its
-	// EndBlock come after it.
+	// Bob's contribution lands in a block without heartbeats: nothing is
+	// paid in it.
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(1000)}))
 	want := ct.MulDiv(t, pha.Whole(1000), p.TotalShares, p.Value())
 	if got := b.shares(1, bob).Shares; got != want {
@@ -313,16 +313,18 @@ func TestRewardsRaisePrice(t *testing.T) {
 	if !want.LT(pha.Whole(1000)) {
 		t.Fatal("no fewer shares at a higher price")
 	}
-	// Withdraw at once from the free stake (bob's own contribution).
+	// Bob holds his shares through a payout, then withdraws at once from
+	// the free stake (his own contribution).
+	b.Earn()
 	p = b.Pool(1)
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgWithdraw{Pool: 1, Shares: want}))
 	paid := ct.MulDiv(t, want, p.Value(), p.TotalShares)
 	if got := b.Balance(bob.Addr); got != ct.Sub(t, ct.Add(t, b0, paid), ct.Add(t, pha.Whole(1000), ct.Add(t, fee, fee))) {
 		t.Fatalf("bob has %s, paid %s", got, paid)
 	}
-	// Bob held his shares through one block's rewards: he gets his 1000
-	// PHA back and a little more.
-	if !pha.Whole(1000).LT(paid) || pha.Whole(1001).LT(paid) {
+	// Bob held his shares through a payout: he gets his 1000 PHA back and
+	// a little more.
+	if !pha.Whole(1000).LT(paid) || pha.Whole(1002).LT(paid) {
 		t.Fatalf("round trip of 1000 PHA paid %s", paid)
 	}
 }
@@ -350,7 +352,7 @@ func TestWithdrawalQueue(t *testing.T) {
 	}
 	for range 3 {
 		before := b.info(1).Withdrawals[0].Shares
-		b.C.Block()
+		b.Earn()
 		now := b.info(1)
 		if !now.Withdrawals[0].Shares.LT(before) {
 			t.Fatalf("rewards did not serve the head: %s -> %s", before, now.Withdrawals[0].Shares)
@@ -367,7 +369,7 @@ func TestWithdrawalQueue(t *testing.T) {
 	}
 	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id(0)}))
 	for range 5 {
-		b.C.Block()
+		b.Block()
 	}
 	p := b.Pool(1)
 	if p.QueueHead != 2 || !p.TotalShares.IsZero() || !p.LockedStake.IsZero() {
@@ -399,12 +401,12 @@ func TestGracePeriodStopsWorkers(t *testing.T) {
 	ct.MustOK(t, res)
 	requested := b.C.Height
 	for b.C.Height < requested+sp.GraceBlocks-1 {
-		b.C.Block()
+		b.Block()
 		if s, _ := b.Session(b.id(0)); s.State != computation.StateComputing {
 			t.Fatalf("height %d: stopped before the grace period ended", b.C.Height)
 		}
 	}
-	b.C.Block()
+	b.Block()
 	s, _ := b.Session(b.id(0))
 	if s.State != computation.StateCoolingDown || s.CoolingUntil != requested+sp.GraceBlocks+5 {
 		t.Fatalf("after the grace period: %+v", s)
@@ -413,7 +415,7 @@ func TestGracePeriodStopsWorkers(t *testing.T) {
 		if b.Pool(1).QueueHead != 0 {
 			t.Fatal("served before the release")
 		}
-		b.C.Block()
+		b.Block()
 	}
 	if p := b.Pool(1); p.QueueHead != 1 || !p.TotalShares.IsZero() {
 		t.Fatalf("not served at the release (waited %d blocks): %+v", b.C.Height-requested, p)
@@ -424,7 +426,7 @@ func TestSupplyReport(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(5000)}))
 	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(2000)}))
-	b.C.Block()
+	b.Block()
 	var raw map[string]string
 	res := b.C.Query("/balances/supply", &raw)
 	if res.Code != 0 {

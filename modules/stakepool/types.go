@@ -56,7 +56,11 @@ type Pool struct {
 	// holders' part and the owner's commission.
 	Rewards      pha.Amount `json:"rewards"`
 	OwnerRewards pha.Amount `json:"owner_rewards"`
-	WorkerCount  uint32     `json:"worker_count"`
+	// Slashed adds up the stake the pool's sessions lost when they ended
+	// with V below Ve (computation's releaseCooled): it left the pool's
+	// value, lowering the share price, and went to the treasury.
+	Slashed     pha.Amount `json:"slashed,omitempty"`
+	WorkerCount uint32     `json:"worker_count"`
 	// Queue bounds the withdrawal queue: sequence numbers [QueueHead,
 	// QueueTail) are waiting, in order.
 	sharepool.Queue

@@ -60,7 +60,7 @@ func TestRandomOperations(t *testing.T) {
 				txs = append(txs, b.C.Tx(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id()}))
 			}
 		}
-		for _, r := range b.C.Block(txs...) {
+		for _, r := range b.Block(txs...) {
 			if r.Code != 0 && r.Codespace != vault.Codespace && r.Codespace != stakepool.Codespace && r.Codespace != "computation" {
 				t.Fatalf("step %d: %s/%d %s", step, r.Codespace, r.Code, r.Log)
 			}

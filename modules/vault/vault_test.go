@@ -85,7 +85,7 @@ func TestHappyPath(t *testing.T) {
 	}
 	// No gain yet: blocks mint no commission.
 	for range 3 {
-		b.C.Block()
+		b.Block()
 	}
 	if v := b.info(1); !v.CommissionShares.IsZero() || v.TotalShares != pha.Whole(4000) {
 		t.Fatalf("commission without gains: %+v", v)
@@ -94,7 +94,7 @@ func TestHappyPath(t *testing.T) {
 	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(), Stake: pha.Whole(2000)}))
 	prev := b.info(1)
 	for range 5 {
-		b.C.Block()
+		b.Earn()
 		v := b.info(1)
 		if v.Price <= prev.Price || v.Value.Cmp(prev.Value) <= 0 {
 			t.Fatalf("price did not rise: %s -> %s (value %s -> %s)", prev.Price, v.Price, prev.Value.PHA(), v.Value.PHA())
@@ -144,7 +144,7 @@ func TestHappyPath(t *testing.T) {
 	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id()}))
 	aliceBefore, bobBefore := b.Balance(alice.Addr), b.Balance(bob.Addr)
 	for i := 0; i < 20; i++ {
-		b.C.Block()
+		b.Block()
 		a, bb := b.shares(1, alice), b.shares(1, bob)
 		if a.Withdrawing != nil && bb.Withdrawing != nil && bb.Withdrawing.Shares != pha.Whole(1000) {
 			t.Fatal("bob paid before alice")
@@ -197,19 +197,19 @@ func TestForcedExit(t *testing.T) {
 		t.Fatalf("queued %+v", q)
 	}
 	for b.C.Height < req+29 {
-		b.C.Block()
+		b.Block()
 		if p := b.info(1).Positions; len(p) != 1 || p[0].Queued.Cmp(pha.Amount{}) != 0 {
 			t.Fatalf("height %d: vault left the pool early: %+v", b.C.Height, p)
 		}
 	}
-	b.C.Block() // the due height: the vault withdraws everything
+	b.Block() // the due height: the vault withdraws everything
 	res := b.info(1).Positions
 	if len(res) != 1 || !res[0].Shares.IsZero() || res[0].Queued.IsZero() {
 		t.Fatalf("no forced exit at height %d: %+v", b.C.Height, res)
 	}
 	bound := req + 30 + sp.GraceBlocks + ct.QuietParams().CooldownBlocks + 3
 	for b.C.Height < bound && b.shares(1, alice).Withdrawing != nil {
-		b.C.Block()
+		b.Block()
 	}
 	if s := b.shares(1, alice); s.Withdrawing != nil {
 		t.Fatalf("alice still waits at height %d: %+v", b.C.Height, s)
@@ -312,13 +312,13 @@ func TestNoCommissionWithoutGain(t *testing.T) {
 	b.start()
 	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id()}))
 	for range 8 {
-		b.C.Block()
+		b.Block()
 	}
 	c0 := b.info(1).CommissionShares
 	ct.MustOK(t, b.C.Deliver(bob, &vault.MsgWithdraw{Vault: 1, Shares: pha.Whole(500)}))
 	ct.MustOK(t, b.C.Deliver(bob, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(700)}))
 	for range 3 {
-		b.C.Block()
+		b.Block()
 	}
 	if c := b.info(1).CommissionShares; c != c0 {
 		t.Fatalf("commission shares %s -> %s without a gain", c0, c)

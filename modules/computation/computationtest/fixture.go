@@ -10,6 +10,7 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/binary"
+	"encoding/json"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -38,6 +39,9 @@ type Fixture struct {
 	Pools  stakepool.Params
 	seq    map[registry.WorkerID]uint64
 	prov   *sim.Provider
+	// keys are the workers Register made, in order, whose challenges
+	// Block answers.
+	keys []ed25519.PrivateKey
 }
 
 // New starts a chain that funds accounts (and Relayer) and trusts sim
@@ -45,9 +49,29 @@ type Fixture struct {
 // block.
 func New(t testing.TB, accounts []apptest.Account, cp computation.Params, sp stakepool.Params) *Fixture {
 	t.Helper()
+	return newWith(t, accounts, computation.Genesis{Params: &cp}, cp, sp)
+}
+
+// NewRaw is New with the computation params given as a JSON object, for
+// tests that set fields by name.
+func NewRaw(t testing.TB, accounts []apptest.Account, cp map[string]any, sp stakepool.Params) *Fixture {
+	t.Helper()
+	raw, err := json.Marshal(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p computation.Params
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	return newWith(t, accounts, map[string]any{"params": cp}, p, sp)
+}
+
+func newWith(t testing.TB, accounts []apptest.Account, section any, cp computation.Params, sp stakepool.Params) *Fixture {
+	t.Helper()
 	c := apptest.New(t, append(append([]apptest.Account(nil), accounts...), Relayer), map[string]any{
 		registry.Name:    apptest.SimRegistry(),
-		computation.Name: computation.Genesis{Params: &cp},
+		computation.Name: section,
 		stakepool.Name:   stakepool.Genesis{Params: &sp},
 	})
 	key, _, _ := sim.DevAttestationKey("apptest")
@@ -78,6 +102,7 @@ func ID(k ed25519.PrivateKey) registry.WorkerID {
 func (f *Fixture) RegisterMsg(op apptest.Account, seed uint32, p uint64) (ed25519.PrivateKey, *registry.MsgRegisterWorker) {
 	f.T.Helper()
 	k := WorkerKey(seed)
+	f.keys = append(f.keys, k)
 	ecdhSeed := make([]byte, 32)
 	binary.BigEndian.PutUint32(ecdhSeed, seed)
 	ecdhSeed[31] = 0x5a
@@ -226,14 +251,49 @@ func MulDiv(t testing.TB, a, num, den pha.Amount) pha.Amount {
 	return s
 }
 
-// QuietParams are Phala's economy with a 5-block cool-down and
-// (practically) no heartbeat challenges, so workers stay online without
-// answering.
+// QuietParams are Phala's economy with a 5-block cool-down, every online
+// worker challenged every block and a 999-block heartbeat window: a worker
+// stays online for long without answering (and is paid nothing), and one
+// whose challenges Block answers is paid every block.
 func QuietParams() computation.Params {
 	p := computation.DefaultParams()
 	p.CooldownBlocks = 5
-	p.ChallengeThreshold = 1
+	p.ChallengeThreshold = ^uint64(0)
+	p.HeartbeatWindow = 999
 	return p
+}
+
+// Earn runs two blocks of Block: the answer to a challenge pays only for
+// the idle blocks since the worker's last payout (Phala pays nothing when
+// there are none), so with answers in every block every second block
+// pays, and two blocks always include one that pays.
+func (f *Fixture) Earn() {
+	f.T.Helper()
+	f.Block()
+	f.Block()
+}
+
+// Block finalizes a block with txs after the answers of the fixture's
+// online workers to their pending challenges (each paid for the blocks
+// since its last payout), and returns txs' results.
+func (f *Fixture) Block(txs ...[]byte) []*abci.ExecTxResult {
+	f.T.Helper()
+	var beats [][]byte
+	var sent []ed25519.PrivateKey
+	for _, k := range f.keys {
+		if s, ok := f.Session(ID(k)); ok && s.State == computation.StateComputing && s.Online && s.Challenge != 0 {
+			beats = append(beats, f.HeartbeatTx(k, s.Challenge))
+			sent = append(sent, k)
+		}
+	}
+	res := f.C.Block(append(beats, txs...)...)
+	for i, k := range sent {
+		if res[i].Code != 0 {
+			f.T.Fatalf("heartbeat of %s: %s", ID(k), res[i].Log)
+		}
+		f.Sent(k)
+	}
+	return res[len(beats):]
 }
 
 // CreatePool has owner create a stake pool (pool 1 on a fresh chain) with
