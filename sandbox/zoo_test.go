@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -54,8 +55,11 @@ var zoo = []struct{ name, body string }{
 }
 
 // TestZooEndsInTime runs each hostile script with a short time limit: the
-// call must end with ErrTimeout (or ErrMemory, a limit too) within the limit
-// plus 100 ms, and a normal call right after must succeed.
+// call must end with a limit error (or, for a script the engine now does in
+// linear time, a result) within the limit plus 100 ms, and a normal call
+// right after must succeed. A shared machine can be slow for a moment, so a
+// case gets three tries and must make it once; a built-in that does not stop
+// misses every time, by seconds or hours.
 func TestZooEndsInTime(t *testing.T) {
 	const limit = 300 * time.Millisecond
 	slack := 100 * time.Millisecond * raceSlowdown
@@ -63,28 +67,43 @@ func TestZooEndsInTime(t *testing.T) {
 	for _, tt := range zoo {
 		t.Run(tt.name, func(t *testing.T) {
 			p := compile(t, "export default function bad() { "+tt.body+" }", false)
-			done := make(chan error, 1)
-			start := time.Now()
-			go func() {
-				_, err := p.Call(context.Background(), "default", nil, Env{}, Limits{Time: limit})
-				done <- err
-			}()
-			select {
-			case err := <-done:
-				took := time.Since(start)
-				if !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrMemory) && !errors.Is(err, ErrStackOverflow) {
-					t.Errorf("err = %v, want a limit error", err)
+			var took []time.Duration
+			for try := 0; try < 3; try++ {
+				d, err := zooCall(t, p, limit, limit+slack+2*time.Second*raceSlowdown)
+				if err != nil && !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrMemory) && !errors.Is(err, ErrStackOverflow) {
+					t.Fatalf("err = %v, want a limit error", err)
 				}
-				if took > limit+slack {
-					t.Errorf("call took %v, want at most %v", took, limit+slack)
+				took = append(took, d)
+				if d <= limit+slack {
+					t.Logf("ended after %v: %v", d, err)
+					break
 				}
-				t.Logf("ended after %v: %v", took, err)
-			case <-time.After(limit + slack + 2*time.Second*raceSlowdown):
-				t.Fatalf("call still running %v after its %v limit", time.Since(start)-limit, limit)
+			}
+			if best := slices.Min(took); best > limit+slack {
+				t.Errorf("calls took %v, want at most %v", took, limit+slack)
 			}
 			if got := mustCall(t, ok, "default", []any{2}, Env{}, Limits{}); got != "[2,4,6]" {
 				t.Errorf("normal call after: got %s", got)
 			}
 		})
+	}
+}
+
+// zooCall runs p with the time limit and returns how long the call took and
+// its error; it fails the test if the call is still running after giveUp.
+func zooCall(t *testing.T, p *Program, limit, giveUp time.Duration) (time.Duration, error) {
+	t.Helper()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := p.Call(context.Background(), "default", nil, Env{}, Limits{Time: limit})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return time.Since(start), err
+	case <-time.After(giveUp):
+		t.Fatalf("call still running %v after its %v limit", time.Since(start)-limit, limit)
+		return 0, nil
 	}
 }

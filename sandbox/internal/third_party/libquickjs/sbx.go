@@ -29,17 +29,18 @@ import (
 
 // Step weights of the wrapped operations.
 const (
-	sbxPropStep    = 32    // an element read, written or deleted through the property API
-	sbxAtomStep    = 256   // the same past index 2**31-1, which makes and frees an atom
-	sbxStringStep  = 16    // a string made (plus a step per character)
-	sbxTokenStep   = 32    // a JSON token
-	sbxCompareStep = 64    // a comparison of the generic sort
-	sbxRegexpStep  = 50000 // the regexp engine's poll interval, 10000 backtracking steps
-	sbxScanStep    = 2     // an element compared by a fast-array or typed-array search
-	sbxFillStep    = 1     // an element stored by a typed-array fill
-	sbxSortStep    = 8     // n log n of a typed-array sort without comparator
-	sbxAllocShift  = 3     // an allocated byte costs 1/8 step...
-	sbxAllocMin    = 4096  // ...in blocks of at least this size (copies, buffers)
+	sbxPropStep      = 32    // an element read, written or deleted through the property API
+	sbxAtomStep      = 256   // the same past index 2**31-1, which makes and frees an atom
+	sbxStringStep    = 16    // a string made (plus a step per character)
+	sbxTokenStep     = 32    // a JSON token
+	sbxCompareStep   = 64    // a comparison of the generic sort
+	sbxRegexpStep    = 50000 // the regexp engine's poll interval, 10000 backtracking steps
+	sbxScanStep      = 2     // an element compared by a fast-array or typed-array search
+	sbxFillStep      = 1     // an element stored by a typed-array fill
+	sbxSortStep      = 8     // n log n of a typed-array sort without comparator
+	sbxNormalizeStep = 256   // a character normalized (through UTF-32 buffers, decomposed and recomposed)
+	sbxAllocShift    = 3     // an allocated byte costs 1/8 step...
+	sbxAllocMin      = 4096  // ...in blocks of at least this size (copies, buffers)
 )
 
 // SbxMeter is the account of native work of one runtime, attached with
@@ -411,7 +412,7 @@ func sbxStringLen(v TJSValue) int64 {
 
 // wraps: _js_string_normalize
 func _js_string_normalize(tls *libc.TLS, ctx uintptr, this TJSValue, argc int32, argv uintptr) TJSValue {
-	if sbxStep(tls, ctx, 1+64*sbxStringLen(this)) != 0 {
+	if sbxStep(tls, ctx, 1+sbxNormalizeStep*sbxStringLen(this)) != 0 {
 		return sbxException
 	}
 	return _js_string_normalize_unmetered(tls, ctx, this, argc, argv)
