@@ -27,20 +27,22 @@ import (
 	"modernc.org/libc"
 )
 
-// Step weights of the wrapped operations.
+// Step weights of the wrapped operations, set so that a gas of native work
+// (stepsPerGas steps in the sandbox) takes about as long as a gas of
+// JavaScript (see docs/sandbox.md for the measurements).
 const (
-	sbxPropStep      = 32    // an element read, written or deleted through the property API
-	sbxAtomStep      = 256   // the same past index 2**31-1, which makes and frees an atom
-	sbxStringStep    = 16    // a string made (plus a step per character)
-	sbxTokenStep     = 32    // a JSON token
-	sbxCompareStep   = 64    // a comparison of the generic sort
-	sbxRegexpStep    = 50000 // the regexp engine's poll interval, 10000 backtracking steps
-	sbxScanStep      = 2     // an element compared by a fast-array or typed-array search
-	sbxFillStep      = 1     // an element stored by a typed-array fill
-	sbxSortStep      = 8     // n log n of a typed-array sort without comparator
-	sbxNormalizeStep = 256   // a character normalized (through UTF-32 buffers, decomposed and recomposed)
-	sbxAllocShift    = 3     // an allocated byte costs 1/8 step...
-	sbxAllocMin      = 4096  // ...in blocks of at least this size (copies, buffers)
+	sbxPropStep      = 32     // an element read, written or deleted through the property API
+	sbxAtomStep      = 256    // the same past index 2**31-1, which makes and frees an atom
+	sbxStringStep    = 16     // a string made or appended (plus a step per character)
+	sbxTokenStep     = 64     // a token of JSON or JavaScript
+	sbxCompareStep   = 64     // a comparison of the generic sort
+	sbxRegexpStep    = 150000 // the regexp engine's poll interval, 10000 backtracking steps
+	sbxScanStep      = 2      // an element compared by a fast-array or typed-array search
+	sbxFillStep      = 1      // an element stored by a typed-array fill
+	sbxSortStep      = 8      // n log n of a typed-array sort without comparator
+	sbxNormalizeStep = 256    // a character normalized (through UTF-32 buffers, decomposed and recomposed)
+	sbxAllocStep     = 48     // an allocation: an object, a string, a buffer...
+	sbxAllocShift    = 3      // ...plus 1/8 step per byte
 )
 
 // SbxMeter is the account of native work of one runtime, attached with
@@ -230,7 +232,7 @@ func _string_buffer_write16(tls *libc.TLS, s uintptr, p uintptr, n int32) int32 
 
 // wraps: _string_buffer_concat
 func _string_buffer_concat(tls *libc.TLS, s uintptr, p uintptr, from Tuint32_t, to Tuint32_t) int32 {
-	if sbxBufferStep(tls, s, 1+int64(to)-int64(min(from, to))) != 0 {
+	if sbxBufferStep(tls, s, sbxStringStep+int64(to)-int64(min(from, to))) != 0 {
 		return -1
 	}
 	return _string_buffer_concat_unmetered(tls, s, p, from, to)
@@ -352,14 +354,12 @@ func _js_typed_array_sort(tls *libc.TLS, ctx uintptr, this TJSValue, argc int32,
 	return _js_typed_array_sort_unmetered(tls, ctx, this, argc, argv)
 }
 
-// sbxAlloc counts the steps of filling a large block: small ones (objects,
-// short strings) are paid for by what makes them.
+// sbxAlloc counts the steps of an allocation: making the object or string
+// and filling it. It does not poll (the allocator has no context); the next
+// poll bills it.
 func sbxAlloc(rt uintptr, size Tsize_t) {
-	if size < sbxAllocMin {
-		return
-	}
 	if m := sbxMeter(rt); m != nil {
-		m.Steps += int64(size >> sbxAllocShift)
+		m.Steps += sbxAllocStep + int64(size>>sbxAllocShift)
 	}
 }
 
