@@ -167,13 +167,20 @@ func (c *call) resumeBilling() {
 	}
 }
 
+// freeSteps is the native work a call does for free: the fixed work of
+// evaluating the module and of small conversions around host calls (a few
+// thousand steps each), which would otherwise make every call and every
+// host call cost a hundred gas or so; heavy work pays from there.
+const freeSteps = 1 << 15
+
 // billableSteps returns the native work counted as gas so far.
 func (c *call) billableSteps() int64 {
 	n := &c.native
+	steps := n.billable
 	if n.counting {
-		return n.billable + n.meter.Steps - n.mark
+		steps += n.meter.Steps - n.mark
 	}
-	return n.billable
+	return max(steps-freeSteps, 0)
 }
 
 // billNative charges the gas of the native work not charged yet; it
