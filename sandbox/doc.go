@@ -50,9 +50,10 @@
 // steps of native work (an element read through the property API, a
 // character appended, a token parsed, a comparison, an allocation) and the
 // call bills them as gas, 32 steps a gas, reported apart in
-// Result.BuiltinGas; looking up the export, parsing its arguments and
-// serializing the result are the host's and not billed. Host functions
-// charge what they do through Meter.
+// Result.BuiltinGas; looking up the export, parsing its arguments, host
+// calls and serializing the result are the host's and not billed, nor are
+// the first 32768 steps of a call (the fixed work of evaluating the module).
+// Host functions charge what they do through Meter.
 // Code made from strings (eval, the Function constructors) would escape
 // metering, so metered VMs disable them; source that contains the reserved
 // prefix "__sbx" is refused so that it cannot name the counter. Metered code
