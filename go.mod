@@ -111,3 +111,5 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+replace modernc.org/libquickjs => ./sandbox/internal/third_party/libquickjs

@@ -70,3 +70,33 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuiltins measures calls whose time is spent inside built-ins,
+// where the engine now counts steps and polls (see native.go).
+func BenchmarkBuiltins(b *testing.B) {
+	for _, bc := range []struct{ name, body string }{
+		{"join", `const a = new Array(10000).fill("ab"); return a.join(",").length;`},
+		{"sort", `return Array.from({ length: 10000 }, (_, i) => String((i * 7919) % 10000)).sort()[0];`},
+		{"JSON.parse", `return JSON.parse("[" + "1,".repeat(10000) + "1]").length;`},
+		{"indexOf array-like", `return Array.prototype.indexOf.call({ length: 10000 }, 1);`},
+		{"split", `return "ab".repeat(5000).split("").length;`},
+	} {
+		for _, metered := range []bool{false, true} {
+			p, err := Compile([]byte("export default function main() { "+bc.body+" }"), CompileOptions{Metered: metered})
+			if err != nil {
+				b.Fatal(err)
+			}
+			name := bc.name + "/unmetered"
+			if metered {
+				name = bc.name + "/metered"
+			}
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := p.Call(context.Background(), "default", nil, Env{Deterministic: fixed}, Limits{Gas: 1e8}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -104,6 +104,9 @@ type Result struct {
 	// GasUsed is the gas the call used: JavaScript work if the Program is
 	// metered, plus host function charges. Call also reports it when it fails.
 	GasUsed uint64
+	// BuiltinGas is the part of GasUsed billed for the work built-ins did
+	// inside the engine (see native.go); 0 for an unmetered Program.
+	BuiltinGas uint64
 }
 
 //go:embed bootstrap.js
@@ -177,6 +180,7 @@ func (p *Program) Call(ctx context.Context, name string, args []any, env Env, li
 		}
 		c.end()
 		res.GasUsed = c.gasUsed()
+		res.BuiltinGas = min(uint64(max(c.native.charged, 0)), res.GasUsed)
 		c.close()
 		if err != nil {
 			res.Value = nil
@@ -252,6 +256,8 @@ type call struct {
 
 	results chan asyncResult // finished async host calls
 	pending int              // async host calls started and not delivered
+
+	native native // work inside built-ins, see native.go
 }
 
 // outOfGas records that the call ran out of gas and stops the script; safe
@@ -363,6 +369,7 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 	c.vm = vm
 	c.counter = counterAddr(vm)
 	c.stopMu.Unlock()
+	c.attachNative()
 	vm.SetMemoryLimit(uintptr(min(c.lim.Memory, uint64(^uintptr(0)))))
 	vm.SetMaxStackSize(uintptr(c.lim.Stack))
 	vm.SetCanBlock(false)
@@ -379,17 +386,22 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 	if err := c.loadModule(); err != nil {
 		return nil, err
 	}
-	has, err := c.callBox("has", name)
+	c.pauseBilling()
+	has, err := c.callBox("has", name, argsJSON)
 	if err != nil {
 		return nil, c.classify(err)
 	}
 	if has != true {
 		return nil, fmt.Errorf("%w: %q is not an exported function", ErrNoExport, name)
 	}
-	if _, err := c.callBox("run", name, argsJSON); err != nil {
+	c.resumeBilling()
+	if _, err := c.callBox("run", name); err != nil {
 		return nil, c.classify(err)
 	}
 	if err := c.loop(); err != nil {
+		return nil, err
+	}
+	if err := c.settleNative(); err != nil {
 		return nil, err
 	}
 	return c.result()
@@ -547,6 +559,7 @@ func (c *call) loadModule() error {
 	if err := c.enter(); err != nil {
 		return err
 	}
+	c.startBilling()
 	v, err := c.vm.EvalBytecodeValue(c.prog.bytecode)
 	if err != nil {
 		return c.classify(err)
@@ -682,6 +695,7 @@ func (c *call) close() {
 			c.box.Free()
 		}
 	}()
+	c.detachNative()
 	func() {
 		defer func() { _ = recover() }()
 		_ = c.vm.Close()

@@ -28,9 +28,12 @@
 // the size of the result of every call. Stopping is reliable: the engine's
 // interrupt stops any JavaScript, including code that catches every
 // exception, and the sandbox makes the engine look at it promptly even when
-// every iteration of a loop runs a slow built-in (see pollSoon). Host
-// functions run in Go and are not interrupted, but an AsyncFunc's context is
-// cancelled when its Call ends.
+// every iteration of a loop runs a slow built-in (see pollSoon). Built-ins
+// that loop natively are stopped too: the engine is a patched copy
+// (internal/third_party/libquickjs) whose native loops poll the interrupt
+// handler every few thousand steps of work (see native.go and
+// docs/sandbox.md). Host functions run in Go and are not interrupted, but an
+// AsyncFunc's context is cancelled when its Call ends.
 //
 // # Metering
 //
@@ -43,9 +46,14 @@
 // counter that is a variable of the module's own scope, which no other code
 // can name or reach, and calls the host only when the counter goes below
 // zero; the host then interrupts the VM, which no catch clause can stop.
-// Work that is not JavaScript is not counted: a built-in such as sort or
-// JSON.stringify costs one tick however much it does (the memory and time
-// limits bound it), and host functions charge what they do through Meter.
+// Work inside built-ins is counted by the engine: the patched engine counts
+// steps of native work (an element read through the property API, a
+// character appended, a token parsed, a comparison, an allocation) and the
+// call bills them as gas, 32 steps a gas, reported apart in
+// Result.BuiltinGas; looking up the export, parsing its arguments, host
+// calls and serializing the result are the host's and not billed, nor are
+// the first 32768 steps of a call (the fixed work of evaluating the module).
+// Host functions charge what they do through Meter.
 // Code made from strings (eval, the Function constructors) would escape
 // metering, so metered VMs disable them; source that contains the reserved
 // prefix "__sbx" is refused so that it cannot name the counter. Metered code

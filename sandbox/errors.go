@@ -92,3 +92,21 @@ func errorKind(name, message string) error {
 	}
 	return ErrScript
 }
+
+// LimitOf names the limit that ended a call with err: "time", "memory",
+// "stack", "output" or "gas", or "" when err is not a limit error. The
+// names carry nothing of the script, so operators may log them.
+func LimitOf(err error) string {
+	for _, l := range []struct {
+		err  error
+		name string
+	}{
+		{ErrTimeout, "time"}, {ErrMemory, "memory"}, {ErrStackOverflow, "stack"},
+		{ErrOutputTooLarge, "output"}, {ErrOutOfGas, "gas"},
+	} {
+		if errors.Is(err, l.err) {
+			return l.name
+		}
+	}
+	return ""
+}

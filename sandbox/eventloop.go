@@ -73,6 +73,10 @@ func (c *call) loop() error {
 
 // deliver settles the promise of a finished async host call.
 func (c *call) deliver(r asyncResult) error {
+	// Handing the result over is the host's work; the script's handling of
+	// it, in the jobs the loop runs next, is billed again.
+	c.pauseBilling()
+	defer c.resumeBilling()
 	c.pending--
 	if v := c.verdict(); v != nil {
 		return v
@@ -100,6 +104,8 @@ func (c *call) applyCharges() error {
 // hostCall is the Go side of a synchronous host function: args are the
 // function's index, its arguments as JSON and the gas left.
 func (c *call) hostCall(args []any) (any, error) {
+	c.pauseBilling() // what the host does for the script bills through Meter
+	defer c.resumeBilling()
 	i, argsJSON, left, ok := hostArgs(args)
 	if !ok || i < 0 || i >= len(c.syncNames) {
 		return nil, errors.New("sandbox: bad host call")
@@ -117,6 +123,8 @@ func (c *call) hostCall(args []any) (any, error) {
 // function's index, the call's id, its arguments as JSON and the gas left.
 // It starts the function on a goroutine whose result loop delivers.
 func (c *call) asyncStart(args []any) (any, error) {
+	c.pauseBilling()
+	defer c.resumeBilling()
 	if len(args) != 4 {
 		return nil, errors.New("sandbox: bad host call")
 	}

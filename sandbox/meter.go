@@ -87,6 +87,11 @@ func (m *Meter) bind(c *call, limit uint64, metered bool) error {
 		return errors.New("sandbox: Meter is in use by another Call")
 	}
 	m.c, m.limit, m.metered, m.left = c, limit, metered, math.Inf(1)
+	if metered && limit != 0 {
+		// Native work is charged before any host call reports the gas
+		// left (see native.go): until one does, all of it is.
+		m.left = float64(limit)
+	}
 	m.pending, m.charged, m.out = 0, 0, false
 	return nil
 }

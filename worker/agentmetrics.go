@@ -1,7 +1,7 @@
 package worker
 
 import (
-	"errors"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -16,6 +16,7 @@ type agentMetrics struct {
 	calls   *prometheus.CounterVec
 	latency *prometheus.HistogramVec
 	limits  *prometheus.CounterVec
+	log     *slog.Logger // where limit hits are reported to the operator
 }
 
 func newAgentMetrics(reg *prometheus.Registry, w *Worker) *agentMetrics {
@@ -26,6 +27,7 @@ func newAgentMetrics(reg *prometheus.Registry, w *Worker) *agentMetrics {
 			Help: "Time to serve an agent call, by agent.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"agent"}),
 		limits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "phala_worker_sandbox_limit_hits_total",
 			Help: "Agent calls stopped by a sandbox limit, by limit."}, []string{"limit"}),
+		log: w.log,
 	}
 	reg.MustRegister(m.calls, m.latency, m.limits)
 	// Tokens per provider, read from the router's meter at scrape time.
@@ -38,22 +40,19 @@ func newAgentMetrics(reg *prometheus.Registry, w *Worker) *agentMetrics {
 	return m
 }
 
-// observe records one agent call.
+// observe records one agent call. A call a sandbox limit stopped is also
+// logged, with the agent and the limit only: the error's text is left out,
+// since around the limit's name it may carry what the script threw.
 func (m *agentMetrics) observe(agent string, status int, d time.Duration, err error) {
 	if m == nil {
 		return
 	}
 	m.calls.WithLabelValues(agent, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(agent).Observe(d.Seconds())
-	for _, l := range []struct {
-		err  error
-		name string
-	}{
-		{sandbox.ErrTimeout, "time"}, {sandbox.ErrMemory, "memory"}, {sandbox.ErrStackOverflow, "stack"},
-		{sandbox.ErrOutputTooLarge, "output"}, {sandbox.ErrOutOfGas, "gas"},
-	} {
-		if errors.Is(err, l.err) {
-			m.limits.WithLabelValues(l.name).Inc()
+	if limit := sandbox.LimitOf(err); limit != "" {
+		m.limits.WithLabelValues(limit).Inc()
+		if m.log != nil {
+			m.log.Warn("agent call stopped by a sandbox limit", "agent", agent, "limit", limit, "after", d.Round(time.Millisecond))
 		}
 	}
 }
