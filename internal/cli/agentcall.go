@@ -86,10 +86,10 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 			return err
 		}
 	}
-	out := map[string]any{"status": r.Status, "body": string(r.Body), "worker": hex.EncodeToString(r.Proof.Worker[:]), "signature": "ok"}
+	out := map[string]any{"status": r.Status, "body": string(r.Body), "worker": hex.EncodeToString(r.Answer.Worker[:]), "signature": "ok"}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", r.Body)
-		fmt.Fprintf(g.errOut, "status %d, signed by worker %x (signature ok)\n", r.Status, r.Proof.Worker)
+		fmt.Fprintf(g.errOut, "status %d, signed by worker %x (signature ok)\n", r.Status, r.Answer.Worker)
 	})
 }
 

@@ -27,8 +27,9 @@ import (
 type Core interface {
 	core.View
 	core.MemberKeys
-	// Prove signs an answer with the worker identity.
-	Prove(hash [32]byte, status int, body []byte) agentio.Proof
+	// SignAnswer signs an answer with the worker identity, filling in
+	// the chain, the worker and the time now.
+	SignAnswer(a agentio.Answer, now time.Time) (agentio.Answer, []byte)
 }
 
 // Store holds the agents' kv stores and logs and the receipt journal.
