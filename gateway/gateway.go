@@ -36,6 +36,11 @@ type Options struct {
 	// Retries is how many other workers a call tries after a worker that
 	// cannot be reached (default 2).
 	Retries int
+	// IdleTimeout is how long the gateway waits for a worker's answer to
+	// start, and then between two reads of its body, before it cuts the
+	// call (default 60 s). There is no bound on the total time: a stream
+	// lasts as long as the worker keeps sending.
+	IdleTimeout time.Duration
 	// Mount adds handlers beside the gateway's own (the explorer).
 	Mount func(mux *http.ServeMux)
 }
@@ -73,6 +78,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
 	o.ProbeEvery = cmp.Or(o.ProbeEvery, 2*time.Second)
 	o.Retries = cmp.Or(o.Retries, 2)
+	o.IdleTimeout = cmp.Or(o.IdleTimeout, 60*time.Second)
 	c, err := client.New(o.NodeURL)
 	if err != nil {
 		return nil, err
@@ -87,7 +93,8 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	g := &Gateway{
 		o: o, chain: c, chainID: chainID, log: o.Logger, ln: ln, done: make(chan struct{}),
-		fwd:    &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
+		// No total timeout: forward cuts a worker idle for IdleTimeout.
+		fwd:    &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
 		health: map[string]bool{}, missed: map[string]int{}, cache: map[string]cached{},
 	}
 	reg := prometheus.NewRegistry()
