@@ -18,10 +18,12 @@ import (
 	"sync"
 	"time"
 
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
 // Options configure a gateway.
@@ -56,6 +58,8 @@ type Gateway struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	fwd     *http.Client
+	// src reads chain state with proofs, for verifiers.
+	src     *chainsync.RPCSource
 	metrics *metrics
 
 	mu     sync.Mutex
@@ -87,12 +91,16 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: chain at %s: %w", o.NodeURL, err)
 	}
+	rpc, err := rpchttp.New(o.NodeURL, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("gateway: chain at %s: %w", o.NodeURL, err)
+	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: listen on %s: %w", o.Listen, err)
 	}
 	g := &Gateway{
-		o: o, chain: c, chainID: chainID, log: o.Logger, ln: ln, done: make(chan struct{}),
+		o: o, chain: c, chainID: chainID, src: chainsync.NewRPCSource(rpc), log: o.Logger, ln: ln, done: make(chan struct{}),
 		// No total timeout: forward cuts a worker idle for IdleTimeout.
 		fwd:    &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
 		health: map[string]bool{}, missed: map[string]int{}, cache: map[string]cached{},
@@ -104,6 +112,8 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/agents/{id}/{rest...}", g.serveAgent)
 	mux.HandleFunc("/v1/", g.serveRouter)
+	mux.HandleFunc("GET /v1/attestation/report", g.serveSigningReport)
+	mux.HandleFunc("GET /v1/signature/{id}", g.serveSignature)
 	mux.HandleFunc("GET /workers/{id}/attestation", g.serveAttestation)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {

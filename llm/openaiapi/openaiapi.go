@@ -96,6 +96,7 @@ type Handler struct {
 	created     int64
 	now         func() time.Time
 	trailers    []string
+	record      func(id string, requestBody []byte, responseHash [32]byte)
 }
 
 // Option configures a Handler.
@@ -111,6 +112,14 @@ func WithSign(sign Signer, trailers ...string) Option {
 		h.sign = sign
 		h.trailers = append([]string{SignatureHeader}, trailers...)
 	}
+}
+
+// WithRecord sets a hook called once a chat answer with a completion id
+// has been sent whole: with the id, the request body and SHA-256 over
+// every response byte sent (for a stream, the signature event included),
+// what GET /v1/signature/{id} signs.
+func WithRecord(record func(id string, requestBody []byte, responseHash [32]byte)) Option {
+	return func(h *Handler) { h.record = record }
 }
 
 // WithMaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes).
@@ -389,6 +398,9 @@ func (h *Handler) finish(w http.ResponseWriter, reqBody []byte, status int, data
 	}
 	w.WriteHeader(status)
 	w.Write(data)
+	if h.record != nil && id != "" {
+		h.record(id, reqBody, sha256.Sum256(data))
+	}
 }
 
 // stream writes Server-Sent Events, flushing each.
@@ -467,11 +479,19 @@ func (s *stream) write(b []byte) error {
 }
 
 // end signs what was sent and sends the signature as the last event
-// (when the client is still there) and as trailers.
+// (when the client is still there) and as trailers, then records the
+// whole stream.
 func (s *stream) end() {
-	if s.h.sign == nil {
-		return
+	if s.h.sign != nil {
+		s.signEnd()
 	}
+	if s.h.record != nil && s.werr == nil {
+		var sum [32]byte
+		s.h.record(s.id, s.reqBody, [32]byte(s.sent.Sum(sum[:0])))
+	}
+}
+
+func (s *stream) signEnd() {
 	hdr := s.w.Header()
 	ex := Exchange{Status: http.StatusOK, Header: hdr.Clone(), RequestBody: s.reqBody, Stream: true, ID: s.id, Model: s.model}
 	s.sent.Sum(ex.BodyHash[:0])
@@ -480,7 +500,10 @@ func (s *stream) end() {
 		data, _ := json.Marshal(sig)
 		ev := append(append([]byte("event: "+SignatureEvent+"\ndata: "), data...), "\n\n"...)
 		if _, err := s.w.Write(ev); err == nil {
+			s.sent.Write(ev)
 			s.rc.Flush()
+		} else {
+			s.werr = err
 		}
 	}
 	declared := map[string]bool{}

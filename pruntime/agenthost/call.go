@@ -94,7 +94,7 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 	if err != nil {
 		return Response{}, err
 	}
-	requestHash := agentio.RequestHash(req.Method, req.URI, req.Headers, req.Body)
+	requestHash, req0 := agentio.RequestHash(req.Method, req.URI, req.Headers, req.Body), req
 	var reply *ecdh.PublicKey
 	if req.Headers.Get(agentio.HeaderSealed) != "" {
 		if req, reply, err = host.openSealedRequest(ctx, src, req); err != nil {
@@ -117,7 +117,9 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 		}
 		resp = Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream"}, Body: env.Encode()}
 	}
-	return host.signResponse(resp, out.served, requestHash, reply != nil), nil
+	resp = host.signResponse(resp, out.served, requestHash, reply != nil)
+	host.texts.put(hex.EncodeToString(requestHash[:]), agentio.SignatureText(req0.Body, sha256.Sum256(resp.Body)))
+	return resp, nil
 }
 
 // signResponse makes resp what the worker sends (a status in range, no

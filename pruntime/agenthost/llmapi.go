@@ -65,7 +65,10 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 		}
 		mb := &meteredBackend{router: host.Router()}
 		h := openaiapi.New(mb, func(*http.Request) string { return c.addr.String() },
-			openaiapi.WithSign(host.llmSigner(agentio.RequestHash(r.Method, r.URL.RequestURI(), r.Header, body)), agentio.HeaderAnswer, agentio.HeaderAnswerSignature))
+			openaiapi.WithSign(host.llmSigner(agentio.RequestHash(r.Method, r.URL.RequestURI(), r.Header, body)), agentio.HeaderAnswer, agentio.HeaderAnswerSignature),
+			openaiapi.WithRecord(func(id string, reqBody []byte, respHash [32]byte) {
+				host.texts.put(id, agentio.SignatureText(reqBody, respHash))
+			}))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
 		if r.URL.Path == "/v1/chat/completions" {
