@@ -303,18 +303,22 @@ type LogPart struct {
 func (g *Gateway) gatherLogs(w http.ResponseWriter, r *http.Request, eps []string) {
 	var parts []LogPart
 	for _, ep := range eps {
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, ep+r.URL.RequestURI(), nil)
+		ctx, cancel := context.WithTimeout(r.Context(), g.o.IdleTimeout)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep+r.URL.RequestURI(), nil)
 		if err != nil {
+			cancel()
 			continue
 		}
 		req.Header = r.Header.Clone()
 		resp, err := g.fwd.Do(req)
 		if err != nil {
+			cancel()
 			parts = append(parts, LogPart{Endpoint: ep, Status: http.StatusBadGateway})
 			continue
 		}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 		resp.Body.Close()
+		cancel()
 		parts = append(parts, LogPart{Endpoint: ep, Status: resp.StatusCode, Header: resp.Header, Body: b})
 	}
 	w.Header().Set("Content-Type", "application/json")

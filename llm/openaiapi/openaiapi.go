@@ -48,7 +48,8 @@ import (
 	"github.com/phalanetwork/phala/llm"
 )
 
-// SignatureHeader is a trailer announced on streams when signing.
+// SignatureHeader is the trailer a signed stream announces when WithSign
+// names none.
 const SignatureHeader = "X-Phala-Signature"
 
 // SignatureEvent names the last Server-Sent Event of a signed stream: its
@@ -105,12 +106,15 @@ type Option func(*Handler)
 // WithSign sets a hook that signs each /v1/chat/completions answer and
 // returns headers to add (for a stream, whose status is 200, a last event
 // and trailers; see the package documentation). trailers are the names a
-// stream announces in its Trailer header beside SignatureHeader: proxies
-// and clients keep announced trailers.
+// stream announces in its Trailer header (SignatureHeader if none): proxies
+// and clients keep announced trailers; others are sent undeclared.
 func WithSign(sign Signer, trailers ...string) Option {
 	return func(h *Handler) {
 		h.sign = sign
-		h.trailers = append([]string{SignatureHeader}, trailers...)
+		h.trailers = trailers
+		if len(trailers) == 0 {
+			h.trailers = []string{SignatureHeader}
+		}
 	}
 }
 

@@ -483,7 +483,7 @@ func cutSignatureEvent(t *testing.T, body []byte) ([]byte, map[string]string) {
 }
 
 func TestSign(t *testing.T) {
-	srv, _, _ := setup(t, openaiapi.WithSign(sign, "X-Phala-Extra"))
+	srv, _, _ := setup(t, openaiapi.WithSign(sign, openaiapi.SignatureHeader, "X-Phala-Extra"))
 	for _, stream := range []bool{false, true} {
 		t.Run(fmt.Sprint("stream=", stream), func(t *testing.T) {
 			reqBody := fmt.Sprintf(`{"model":"fake/m","messages":[{"role":"user","content":"hi"}],"stream":%v}`, stream)
