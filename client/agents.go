@@ -6,12 +6,14 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +103,9 @@ type AgentResponse struct {
 	Body      []byte
 	Answer    agentio.Answer
 	Signature []byte
+	// ReceiptID is the id of the call's usage receipt (the hash of the
+	// caller's sign bytes), for a signed call.
+	ReceiptID [32]byte
 }
 
 // CallAgent sends a request signed by key to an agent through baseURL (a
@@ -119,6 +124,9 @@ func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL 
 		return nil, err
 	}
 	r := &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	if ts, err := strconv.ParseInt(resp.Request.Header.Get(agentio.HeaderTimestamp), 10, 64); err == nil {
+		r.ReceiptID = sha256.Sum256(agentio.CallSignBytes(chainID, id, method, resp.Request.URL.RequestURI(), body, ts))
+	}
 	if resp.Header.Get(agentio.HeaderAnswerSignature) == "" {
 		return r, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
 	}

@@ -81,7 +81,7 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 	}
 	if f.save != "" {
 		chainID, _ := c.ChainID(ctx)
-		raw, _ := json.MarshalIndent(SavedResponse{ChainID: chainID, Status: r.Status, Headers: r.Header, Body: r.Body}, "", "  ")
+		raw, _ := json.MarshalIndent(SavedResponse{ChainID: chainID, Status: r.Status, Headers: r.Header, Body: r.Body, ReceiptID: r.ReceiptID[:]}, "", "  ")
 		if err := os.WriteFile(f.save, raw, 0o600); err != nil {
 			return err
 		}

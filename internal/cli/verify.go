@@ -29,6 +29,8 @@ type SavedResponse struct {
 	Status  int         `json:"status"`
 	Headers http.Header `json:"headers"`
 	Body    []byte      `json:"body"`
+	// ReceiptID is the id of the call's usage receipt, when known.
+	ReceiptID []byte `json:"receipt_id,omitempty"`
 }
 
 // Verification is what phala verify found.
@@ -88,7 +90,11 @@ evidence over a random nonce and verifies it here.`,
 			}
 			v := Verification{Signature: "ok", Worker: w.ID.String(), TEE: string(w.TEE), Measurement: hex.EncodeToString(w.Measurement),
 				Registered: w.RegisteredHeight, Attested: w.AttestedHeight}
-			if rv, err := c.AgentReceipt(cmd.Context(), p.Request); err == nil {
+			receipt := p.Request
+			if len(s.ReceiptID) == 32 {
+				receipt = [32]byte(s.ReceiptID)
+			}
+			if rv, err := c.AgentReceipt(cmd.Context(), receipt); err == nil {
 				v.Billed, v.ForgetAt = "settled", rv.ForgetAt
 			} else {
 				v.Billed = "not yet"
