@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 
@@ -142,21 +143,39 @@ func (host *Host) signResponse(resp Response, served agentio.Answer, requestHash
 
 // normalHeaders returns a handler's headers as the worker sends them:
 // lower-cased, without X-Phala-* (those are the worker's: a handler cannot
-// forge them), and with the Content-Type Go's HTTP server would sniff when there is none, so
-// the signed headers are the ones the caller receives.
+// forge them) or a name HTTP does not allow, with line breaks in values
+// made spaces (as Go's HTTP server sends them), and with the Content-Type
+// it would sniff when there is none, so the signed headers are the ones
+// the caller receives.
 func normalHeaders(in map[string]string, body []byte) map[string]string {
 	out := make(map[string]string, len(in)+1)
 	for k, v := range in {
 		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, "x-phala-") {
+		if strings.HasPrefix(lk, "x-phala-") || !validHeaderName(lk) {
 			continue
 		}
-		out[lk] = v
+		out[lk] = textproto.TrimString(headerValue.Replace(v))
 	}
 	if _, ok := out["content-type"]; !ok {
 		out["content-type"] = http.DetectContentType(body)
 	}
 	return out
+}
+
+// headerValue makes line breaks spaces, as net/http does when it writes.
+var headerValue = strings.NewReplacer("\n", " ", "\r", " ")
+
+// validHeaderName reports whether name is an HTTP token (RFC 9110).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if c > 0x7e || c <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c) {
+			return false
+		}
+	}
+	return true
 }
 
 // openSealedRequest opens a request body sealed to the agent's key (of the
