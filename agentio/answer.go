@@ -130,12 +130,7 @@ func ResponsePreimage(status int, h http.Header, bodyHash [32]byte) []byte {
 	w := wire.NewWriter(128)
 	w.Raw([]byte("phala/response/v2\x00"))
 	w.Uvarint(uint64(status))
-	hs := ContentHeaders(h)
-	w.Uvarint(uint64(len(hs)))
-	for _, kv := range hs {
-		w.String(kv[0])
-		w.String(kv[1])
-	}
+	writeContentHeaders(w, h)
 	w.Raw(bodyHash[:])
 	return w.Bytes()
 }

@@ -44,6 +44,17 @@ func ContentHeaders(h http.Header) [][2]string {
 	return out
 }
 
+// writeContentHeaders writes the content headers of h: their count, then
+// each name and value.
+func writeContentHeaders(w *wire.Writer, h http.Header) {
+	hs := ContentHeaders(h)
+	w.Uvarint(uint64(len(hs)))
+	for _, kv := range hs {
+		w.String(kv[0])
+		w.String(kv[1])
+	}
+}
+
 // HeaderOf turns the lower-case header map an agent returns into an
 // http.Header, so ResponseHash reads it the way it reads a real response.
 func HeaderOf(m map[string]string) http.Header {
@@ -76,12 +87,7 @@ func RequestPreimage(method, pathQuery string, h http.Header, body []byte) []byt
 	w.Raw([]byte("phala/request/v2\x00"))
 	w.String(method)
 	w.String(pathQuery)
-	hs := ContentHeaders(h)
-	w.Uvarint(uint64(len(hs)))
-	for _, kv := range hs {
-		w.String(kv[0])
-		w.String(kv[1])
-	}
+	writeContentHeaders(w, h)
 	w.Raw(bh[:])
 	return w.Bytes()
 }

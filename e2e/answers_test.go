@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,25 +34,9 @@ func TestOpenAIAnswersVerify(t *testing.T) {
 		Whole, Stream     struct{ ID, Text, ECDSA, Ed25519 string }
 		SignatureEvent    bool
 	}
-	var stdout, stderr bytes.Buffer
-	for attempt := 0; ; attempt++ {
-		stdout.Reset()
-		stderr.Reset()
-		cmd := exec.CommandContext(ctx, nodeBin, filepath.Join(repoRoot, "e2e", "js", "openai-verify.mjs"), gw+"/v1", key, "local/stories260K")
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if err == nil {
-			break
-		}
-		// The gateway may need a probe to see the worker, the worker a
-		// block to see the key and the deposit.
-		if attempt >= 10 || !strings.Contains(stderr.String(), "no worker") && !strings.Contains(stderr.String(), "402") && !strings.Contains(stderr.String(), "401") {
-			t.Fatalf("node openai-verify.mjs: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-		}
-		time.Sleep(time.Second)
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("output %s: %v", stdout.String(), err)
+	stdout := runNodeScript(t, ctx, nodeBin, "openai-verify.mjs", gw+"/v1", key, "local/stories260K")
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("output %s: %v", stdout, err)
 	}
 	if out.Content == "" || out.Streamed != out.Content || !out.SignatureEvent {
 		t.Fatalf("chats: %+v", out)

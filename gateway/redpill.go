@@ -38,46 +38,34 @@ type Registration struct {
 // if one is) with the proof of its registration.
 func (g *Gateway) serveSigningReport(w http.ResponseWriter, r *http.Request) {
 	want := r.URL.Query().Get("signing_address")
-	eps, err := g.allWorkers(r.Context())
-	if err != nil {
-		g.failJSON(w, http.StatusBadGateway, err.Error())
-		return
-	}
-	lastErr := "no worker available"
-	for i, ep := range g.healthy(eps) {
-		if i >= maxVerifyAsk {
-			break
-		}
-		raw, err := g.askWorker(r.Context(), ep+"/v1/attestation/report?"+r.URL.RawQuery)
-		if err != nil {
-			lastErr = err.Error()
-			continue
-		}
+	g.askWorkers(w, r, "attestation", "/v1/attestation/report?"+r.URL.RawQuery, func(raw []byte) (any, error) {
 		var rep map[string]any
 		if err := json.Unmarshal(raw, &rep); err != nil {
-			lastErr = fmt.Sprintf("%s: report: %v", ep, err)
-			continue
+			return nil, fmt.Errorf("report: %w", err)
 		}
-		addr, _ := rep["signing_address"].(string)
-		if want != "" && !strings.EqualFold(addr, want) {
-			lastErr = "no worker has signing address " + want
-			continue
+		if addr, _ := rep["signing_address"].(string); want != "" && !strings.EqualFold(addr, want) {
+			return nil, fmt.Errorf("no worker has signing address %s", want)
 		}
 		worker, _ := rep["worker"].(string)
-		if rep["registration"], err = g.registration(r.Context(), worker); err != nil {
-			lastErr = err.Error()
-			continue
-		}
-		g.writeJSON(w, "attestation", rep)
-		return
-	}
-	g.failJSON(w, http.StatusNotFound, lastErr)
+		reg, err := g.registration(r.Context(), worker)
+		rep["registration"] = reg
+		return rep, err
+	})
 }
 
 // serveSignature answers GET /v1/signature/{id}?signing_algo=...: the
 // signature of the answer of id by the worker that served it (the gateway
 // asks its workers in turn: one of them holds it).
 func (g *Gateway) serveSignature(w http.ResponseWriter, r *http.Request) {
+	g.askWorkers(w, r, "signature", r.URL.RequestURI(), func(raw []byte) (any, error) {
+		return json.RawMessage(raw), nil
+	})
+}
+
+// askWorkers GETs pathQuery from the healthy workers in turn and answers
+// with what accept makes of the first 200 answer it takes; 404 naming the
+// last failure when none does.
+func (g *Gateway) askWorkers(w http.ResponseWriter, r *http.Request, route, pathQuery string, accept func([]byte) (any, error)) {
 	eps, err := g.allWorkers(r.Context())
 	if err != nil {
 		g.failJSON(w, http.StatusBadGateway, err.Error())
@@ -88,12 +76,18 @@ func (g *Gateway) serveSignature(w http.ResponseWriter, r *http.Request) {
 		if i >= maxVerifyAsk {
 			break
 		}
-		raw, err := g.askWorker(r.Context(), ep+r.URL.RequestURI())
+		raw, err := g.askWorker(r.Context(), ep+pathQuery)
+		var out any
+		if err == nil {
+			out, err = accept(raw)
+		}
 		if err != nil {
-			lastErr = err.Error()
+			lastErr = fmt.Sprintf("%s: %v", ep, err)
 			continue
 		}
-		g.writeJSON(w, "signature", json.RawMessage(raw))
+		g.metrics.requests.WithLabelValues(route, "200").Inc()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
 		return
 	}
 	g.failJSON(w, http.StatusNotFound, lastErr)
@@ -142,10 +136,4 @@ func (g *Gateway) registration(ctx context.Context, workerHex string) (Registrat
 		return Registration{}, fmt.Errorf("worker %s is not registered", workerHex)
 	}
 	return Registration{Height: latest - 1, Key: hex.EncodeToString(key), Value: val, Proof: proof}, nil
-}
-
-func (g *Gateway) writeJSON(w http.ResponseWriter, route string, v any) {
-	g.metrics.requests.WithLabelValues(route, "200").Inc()
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
 }
