@@ -44,6 +44,17 @@ func ContentHeaders(h http.Header) [][2]string {
 	return out
 }
 
+// writeContentHeaders writes the content headers of h: their count, then
+// each name and value.
+func writeContentHeaders(w *wire.Writer, h http.Header) {
+	hs := ContentHeaders(h)
+	w.Uvarint(uint64(len(hs)))
+	for _, kv := range hs {
+		w.String(kv[0])
+		w.String(kv[1])
+	}
+}
+
 // HeaderOf turns the lower-case header map an agent returns into an
 // http.Header, so ResponseHash reads it the way it reads a real response.
 func HeaderOf(m map[string]string) http.Header {
@@ -65,19 +76,20 @@ func HeaderOf(m map[string]string) http.Header {
 // request, an API key) binds the same hash, so an answer's signature
 // always binds the request it answers.
 func RequestHash(method, pathQuery string, h http.Header, body []byte) [32]byte {
+	return sha256.Sum256(RequestPreimage(method, pathQuery, h, body))
+}
+
+// RequestPreimage is what RequestHash hashes (docs/answers.md spells it
+// out byte by byte, for independent implementations).
+func RequestPreimage(method, pathQuery string, h http.Header, body []byte) []byte {
 	bh := sha256.Sum256(body)
 	w := wire.NewWriter(128 + len(pathQuery))
 	w.Raw([]byte("phala/request/v2\x00"))
 	w.String(method)
 	w.String(pathQuery)
-	hs := ContentHeaders(h)
-	w.Uvarint(uint64(len(hs)))
-	for _, kv := range hs {
-		w.String(kv[0])
-		w.String(kv[1])
-	}
+	writeContentHeaders(w, h)
 	w.Raw(bh[:])
-	return sha256.Sum256(w.Bytes())
+	return w.Bytes()
 }
 
 // RequestSignBytes is what a caller signs for one request: the chain, the

@@ -6,12 +6,14 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,12 +96,16 @@ func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id
 	return c.Send(ctx, key, pha.Amount{}, "", &agents.MsgSetSecrets{Agent: id, Envelope: env.Encode()})
 }
 
-// AgentResponse is an agent's answer with the worker's proof.
+// AgentResponse is an agent's answer with the worker's signed answer.
 type AgentResponse struct {
-	Status int
-	Header http.Header
-	Body   []byte
-	Proof  agentio.Proof
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Answer    agentio.Answer
+	Signature []byte
+	// ReceiptID is the id of the call's usage receipt (the hash of the
+	// caller's sign bytes), for a signed call.
+	ReceiptID [32]byte
 }
 
 // CallAgent sends a request signed by key to an agent through baseURL (a
@@ -118,13 +124,16 @@ func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL 
 		return nil, err
 	}
 	r := &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out}
-	if resp.Header.Get(agentio.HeaderResponseSignature) == "" {
+	if ts, err := strconv.ParseInt(resp.Request.Header.Get(agentio.HeaderTimestamp), 10, 64); err == nil {
+		r.ReceiptID = sha256.Sum256(agentio.CallSignBytes(chainID, id, method, resp.Request.URL.RequestURI(), body, ts))
+	}
+	if resp.Header.Get(agentio.HeaderAnswerSignature) == "" {
 		return r, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
 	}
-	if r.Proof, err = agentio.ProofFrom(resp.Header); err != nil {
+	if r.Answer, r.Signature, err = agentio.AnswerFrom(resp.Header); err != nil {
 		return r, err
 	}
-	return r, r.Proof.Verify(chainID, r.Status, r.Body)
+	return r, r.Answer.Check(agentio.Expect{ChainID: chainID, Agent: id, Status: r.Status, Header: r.Header, Body: r.Body})
 }
 
 // callSigned sends method path (below /agents/<id> at baseURL) with body
@@ -151,13 +160,13 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 	return resp, out, nil
 }
 
-// VerifyWorker checks that a response's signer is a registered worker
+// VerifyWorker checks that an answer's signer is a registered worker
 // (its attestation was verified by the chain at registration) and returns
 // its record.
-func (c *Client) VerifyWorker(ctx context.Context, p agentio.Proof) (registry.Worker, error) {
+func (c *Client) VerifyWorker(ctx context.Context, a agentio.Answer) (registry.Worker, error) {
 	var w registry.Worker
-	if _, err := c.Query(ctx, registry.WorkerPath(p.Worker), &w); err != nil {
-		return w, fmt.Errorf("worker %x is not registered on this chain: %w", p.Worker[:8], err)
+	if _, err := c.Query(ctx, registry.WorkerPath(a.Worker), &w); err != nil {
+		return w, fmt.Errorf("worker %x is not registered on this chain: %w", a.Worker[:8], err)
 	}
 	return w, nil
 }
@@ -202,11 +211,11 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
 	}
-	proof, err := agentio.ProofFrom(resp.Header)
+	answer, sig, err := agentio.AnswerFrom(resp.Header)
 	if err != nil {
 		return nil, err
 	}
-	if err := proof.Verify(chainID, resp.StatusCode, out); err != nil {
+	if err := answer.Check(agentio.Expect{ChainID: chainID, Agent: id, Status: resp.StatusCode, Header: resp.Header, Body: out}); err != nil {
 		return nil, err
 	}
 	renv, err := envelope.Decode(out)
@@ -225,5 +234,5 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 	for k, v := range sr.Headers {
 		h.Set(k, v)
 	}
-	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Proof: proof}, nil
+	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Answer: answer, Signature: sig}, nil
 }

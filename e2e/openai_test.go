@@ -61,24 +61,9 @@ func TestOpenAIClientsThroughGateway(t *testing.T) {
 			Total int `json:"total_tokens"`
 		}
 	}
-	// The gateway may take a probe or two to see a ready worker.
-	var stdout, stderr bytes.Buffer
-	for attempt := 0; ; attempt++ {
-		stdout.Reset()
-		stderr.Reset()
-		cmd := exec.CommandContext(ctx, nodeBin, filepath.Join(repoRoot, "e2e", "js", "openai-chat.mjs"), gw+"/v1", key, "local/stories260K")
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if err == nil {
-			break
-		}
-		if attempt >= 10 || !strings.Contains(stderr.String(), "no worker") && !strings.Contains(stderr.String(), "402") {
-			t.Fatalf("node openai-chat.mjs: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-		}
-		time.Sleep(time.Second)
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("output %s: %v", stdout.String(), err)
+	stdout := runNodeScript(t, ctx, nodeBin, "openai-chat.mjs", gw+"/v1", key, "local/stories260K")
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("output %s: %v", stdout, err)
 	}
 	const want = ", there was a little girl named Lily"
 	if !containsModel(out.Models, "local/stories260K") || !strings.HasPrefix(out.Content, want) || out.Usage.Total == 0 ||
@@ -93,6 +78,29 @@ func TestOpenAIClientsThroughGateway(t *testing.T) {
 		t.Fatalf("a wrong key: %v\n%s", err, errOut.String())
 	}
 	dn.interrupt()
+}
+
+// runNodeScript runs e2e/js/script with args and returns its stdout,
+// retrying while the gateway sees no ready worker yet or the worker has
+// not yet seen the API key or the deposit (a probe or a block away).
+func runNodeScript(t *testing.T, ctx context.Context, nodeBin, script string, args ...string) []byte {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	for attempt := 0; ; attempt++ {
+		stdout.Reset()
+		stderr.Reset()
+		cmd := exec.CommandContext(ctx, nodeBin, append([]string{filepath.Join(repoRoot, "e2e", "js", script)}, args...)...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err == nil {
+			return stdout.Bytes()
+		}
+		retry := strings.Contains(stderr.String(), "no worker") || strings.Contains(stderr.String(), "402") || strings.Contains(stderr.String(), "401")
+		if attempt >= 10 || !retry {
+			t.Fatalf("node %s: %v\nstdout:\n%s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 func containsModel(list []string, m string) bool {

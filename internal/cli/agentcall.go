@@ -81,15 +81,15 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 	}
 	if f.save != "" {
 		chainID, _ := c.ChainID(ctx)
-		raw, _ := json.MarshalIndent(SavedResponse{ChainID: chainID, Status: r.Status, Headers: r.Header, Body: r.Body}, "", "  ")
+		raw, _ := json.MarshalIndent(SavedResponse{ChainID: chainID, Status: r.Status, Headers: r.Header, Body: r.Body, ReceiptID: r.ReceiptID[:]}, "", "  ")
 		if err := os.WriteFile(f.save, raw, 0o600); err != nil {
 			return err
 		}
 	}
-	out := map[string]any{"status": r.Status, "body": string(r.Body), "worker": hex.EncodeToString(r.Proof.Worker[:]), "signature": "ok"}
+	out := map[string]any{"status": r.Status, "body": string(r.Body), "worker": hex.EncodeToString(r.Answer.Worker[:]), "signature": "ok"}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", r.Body)
-		fmt.Fprintf(g.errOut, "status %d, signed by worker %x (signature ok)\n", r.Status, r.Proof.Worker)
+		fmt.Fprintf(g.errOut, "status %d, signed by worker %x (signature ok)\n", r.Status, r.Answer.Worker)
 	})
 }
 

@@ -29,6 +29,8 @@ type SavedResponse struct {
 	Status  int         `json:"status"`
 	Headers http.Header `json:"headers"`
 	Body    []byte      `json:"body"`
+	// ReceiptID is the id of the call's usage receipt, when known.
+	ReceiptID []byte `json:"receipt_id,omitempty"`
 }
 
 // Verification is what phala verify found.
@@ -71,11 +73,11 @@ evidence over a random nonce and verifies it here.`,
 			if err := json.Unmarshal(raw, &s); err != nil {
 				return fmt.Errorf("%s is not a saved answer: %w", args[0], err)
 			}
-			p, err := agentio.ProofFrom(s.Headers)
+			p, _, err := agentio.AnswerFrom(s.Headers)
 			if err != nil {
-				return err
+				return fmt.Errorf("signature: %w", err)
 			}
-			if err := p.Verify(s.ChainID, s.Status, s.Body); err != nil {
+			if err := p.Check(agentio.Expect{ChainID: s.ChainID, Status: s.Status, Header: s.Headers, Body: s.Body}); err != nil {
 				return fmt.Errorf("signature: %w", err)
 			}
 			c, err := client.New(g.node)
@@ -88,7 +90,11 @@ evidence over a random nonce and verifies it here.`,
 			}
 			v := Verification{Signature: "ok", Worker: w.ID.String(), TEE: string(w.TEE), Measurement: hex.EncodeToString(w.Measurement),
 				Registered: w.RegisteredHeight, Attested: w.AttestedHeight}
-			if rv, err := c.AgentReceipt(cmd.Context(), p.RequestHash); err == nil {
+			receipt := p.Request
+			if len(s.ReceiptID) == 32 {
+				receipt = [32]byte(s.ReceiptID)
+			}
+			if rv, err := c.AgentReceipt(cmd.Context(), receipt); err == nil {
 				v.Billed, v.ForgetAt = "settled", rv.ForgetAt
 			} else {
 				v.Billed = "not yet"
@@ -100,7 +106,7 @@ evidence over a random nonce and verifies it here.`,
 				v.Fresh = "ok"
 			}
 			return g.print(v, func(out io.Writer) {
-				fmt.Fprintf(out, "signature   ok: worker %s signed this answer to request %x\n", v.Worker, p.RequestHash)
+				fmt.Fprintf(out, "signature   ok: worker %s signed this answer to request %x\n", v.Worker, p.Request)
 				fmt.Fprintf(out, "worker      registered at height %d, attestation verified by the chain at height %d\n", v.Registered, v.Attested)
 				fmt.Fprintf(out, "tee         %s, measurement %s\n", v.TEE, v.Measurement)
 				if v.Fresh != "" {
