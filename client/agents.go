@@ -69,9 +69,10 @@ func (c *Client) DeployAgent(ctx context.Context, key ed25519.PrivateKey, code, 
 }
 
 // SetAgentSecrets seals secrets (a JSON object) to the agent's current
-// key on this machine and stores the ciphertext on chain.
+// key on this machine and stores the ciphertext on chain. The key is a
+// proven read: a lying node cannot hand over a key of its own.
 func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id [32]byte, secrets map[string]string) (*Committed, error) {
-	a, err := c.Agent(ctx, id)
+	a, _, err := c.ProvenAgent(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -94,70 +95,101 @@ func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id
 	return c.Send(ctx, key, pha.Amount{}, "", &agents.MsgSetSecrets{Agent: id, Envelope: env.Encode()})
 }
 
-// AgentResponse is an agent's answer with the worker's proof.
+// AgentResponse is an agent's answer with the worker's signed answer over
+// it, the request it answers, and what the chain proved of its signer.
 type AgentResponse struct {
-	Status int
-	Header http.Header
-	Body   []byte
-	Proof  agentio.Proof
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Request   SentRequest
+	Answer    agentio.Answer
+	Signature []byte
+	Verified  *VerifiedAnswer
 }
 
+// SentRequest is a request as the client sent it: what its hash covers.
+type SentRequest struct {
+	Method string      `json:"method"`
+	URI    string      `json:"uri"` // path and query exactly as sent
+	Header http.Header `json:"headers"`
+	Body   []byte      `json:"body"`
+}
+
+// Hash is the request's agentio.RequestHash.
+func (s SentRequest) Hash() [32]byte { return agentio.RequestHash(s.Method, s.URI, s.Header, s.Body) }
+
 // CallAgent sends a request signed by key to an agent through baseURL (a
-// gateway, or a worker's endpoint) and checks the worker's signature over
-// it; VerifyWorker checks the worker itself on chain.
+// gateway, or a worker's endpoint) and verifies the answer: its signature,
+// that it answers this request with this response, and (proven reads) that
+// its signer is a registered worker of the agent's cluster running one of
+// the agent's code versions. A response that is not a verified answer is
+// an error; the response is returned with it for display.
 func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
-	chainID, err := c.ChainID(ctx)
+	lc, err := c.Light(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	resp, out, err := callSigned(ctx, chainID, key, baseURL, id, method, path, body, nil)
+	r, err := callSigned(ctx, lc.ChainID(), key, baseURL, id, method, path, body, nil)
 	if err != nil {
 		return nil, err
 	}
-	r := &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out}
-	if resp.Header.Get(agentio.HeaderResponseSignature) == "" {
-		return r, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
+	if r.Header.Get(agentio.HeaderAnswerSignature) == "" {
+		return r, fmt.Errorf("agent %x: %d %s: %s", id[:8], r.Status, http.StatusText(r.Status), strings.TrimSpace(string(r.Body)))
 	}
-	if r.Proof, err = agentio.ProofFrom(resp.Header); err != nil {
-		return r, err
+	return r, c.verifyResponse(ctx, lc.ChainID(), id, r)
+}
+
+// verifyResponse verifies r's answer against r's request and response and
+// the chain, and fills r.Answer, r.Signature and r.Verified.
+func (c *Client) verifyResponse(ctx context.Context, chainID string, id [32]byte, r *AgentResponse) error {
+	a, sig, err := agentio.AnswerFrom(r.Header)
+	if err != nil {
+		return fmt.Errorf("agent %x: %w", id[:8], err)
 	}
-	return r, r.Proof.Verify(chainID, r.Status, r.Body)
+	r.Answer, r.Signature = a, sig
+	v, err := c.VerifyAnswer(ctx, a, sig, agentio.Expect{ChainID: chainID, Agent: id, Request: r.Request.Hash(), Status: r.Status, Header: r.Header, Body: r.Body})
+	if err != nil {
+		return fmt.Errorf("agent %x: %w", id[:8], err)
+	}
+	r.Verified = v
+	return nil
 }
 
 // callSigned sends method path (below /agents/<id> at baseURL) with body
-// and headers, signed by key, and returns the answer with its body (at
-// most 16 MiB).
-func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, headers map[string]string) (*http.Response, []byte, error) {
+// and headers, signed by key, and returns the response (its body at most
+// 16 MiB) with the request as sent.
+func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, headers map[string]string) (*AgentResponse, error) {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+path, bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	agentio.Sign(req, chainID, id, body, key, time.Now())
+	sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return resp, out, nil
+	return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent}, nil
 }
 
-// VerifyWorker checks that a response's signer is a registered worker
+// VerifyWorker checks with a proven read that id is a registered worker
 // (its attestation was verified by the chain at registration) and returns
 // its record.
-func (c *Client) VerifyWorker(ctx context.Context, p agentio.Proof) (registry.Worker, error) {
-	var w registry.Worker
-	if _, err := c.Query(ctx, registry.WorkerPath(p.Worker), &w); err != nil {
-		return w, fmt.Errorf("worker %x is not registered on this chain: %w", p.Worker[:8], err)
+func (c *Client) VerifyWorker(ctx context.Context, id [32]byte) (registry.Worker, error) {
+	w, err := c.ProvenWorker(ctx, registry.WorkerID(id))
+	if err != nil {
+		return w, fmt.Errorf("worker %x is not registered on this chain: %w", id[:8], err)
 	}
 	return w, nil
 }
@@ -167,7 +199,7 @@ func (c *Client) VerifyWorker(ctx context.Context, p agentio.Proof) (registry.Wo
 // a one-time reply key: the gateway and the worker's host carry only
 // ciphertext. The outer request goes to POST /agents/<id>/.
 func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
-	a, err := c.Agent(ctx, id)
+	a, _, err := c.ProvenAgent(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -189,27 +221,23 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 	if err != nil {
 		return nil, err
 	}
-	chainID, err := c.ChainID(ctx)
+	lc, err := c.Light(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sealed := env.Encode()
-	resp, out, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", sealed,
+	chainID := lc.ChainID()
+	outer, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", env.Encode(),
 		map[string]string{agentio.HeaderSealed: "1", "Content-Type": "application/octet-stream"})
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
+	if outer.Status != http.StatusOK {
+		return nil, fmt.Errorf("agent %x: %d %s: %s", id[:8], outer.Status, http.StatusText(outer.Status), strings.TrimSpace(string(outer.Body)))
 	}
-	proof, err := agentio.ProofFrom(resp.Header)
-	if err != nil {
+	if err := c.verifyResponse(ctx, chainID, id, outer); err != nil {
 		return nil, err
 	}
-	if err := proof.Verify(chainID, resp.StatusCode, out); err != nil {
-		return nil, err
-	}
-	renv, err := envelope.Decode(out)
+	renv, err := envelope.Decode(outer.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -225,5 +253,8 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 	for k, v := range sr.Headers {
 		h.Set(k, v)
 	}
-	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Proof: proof}, nil
+	// The answer signs the ciphertext exchange (outer); the opened
+	// response is what that ciphertext carried.
+	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Request: outer.Request,
+		Answer: outer.Answer, Signature: outer.Signature, Verified: outer.Verified}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/rpc/client/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client/lightclient"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -24,6 +26,15 @@ import (
 // Client talks to one node.
 type Client struct {
 	RPC *http.HTTP
+
+	// LightDir, when set, keeps the proven reads' trusted root in
+	// LightDir/<chain id>.json (the client home's light/ folder); Trust
+	// sets or replaces it (height and hash). Read on the first proven read.
+	LightDir string
+	Trust    lightclient.Options
+
+	lightMu sync.Mutex
+	light   *lightclient.Client // proven reads (proven.go); set on first use
 }
 
 // New connects to a node's RPC URL, e.g. "http://127.0.0.1:26657".

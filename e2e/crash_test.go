@@ -235,7 +235,7 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 					l.failed = append(l.failed, err.Error())
 				} else {
 					l.ok++
-					l.last = r.Proof.Worker
+					l.last = r.Answer.Worker
 				}
 				l.mu.Unlock()
 			}

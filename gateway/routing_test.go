@@ -120,7 +120,7 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(r.Body), r.Proof.Worker
+		return string(r.Body), r.Answer.Worker
 	}
 	var first [32]byte
 	waitUntil(t, "the agent to answer", func() bool {
@@ -151,7 +151,7 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		second = r.Proof.Worker
+		second = r.Answer.Worker
 		return true
 	})
 	if second == first {

@@ -123,11 +123,11 @@ func TestAgentsEndToEnd(t *testing.T) {
 		t.Fatalf("egress not refused: loopback %q, metadata %q", out.Loopback, out.Metadata)
 	}
 	// The answer is signed by a registered worker over this request.
-	w, err := c.VerifyWorker(ctx, r.Proof)
+	w, err := c.VerifyWorker(ctx, r.Answer.Worker)
 	if err != nil || w.ID != member.ID() {
 		t.Fatalf("signer %v: %v", w.ID, err)
 	}
-	if err := r.Proof.Verify("phala-devnet", r.Status, append(r.Body, ' ')); err == nil {
+	if err := r.Answer.Check(agentio.Expect{Status: r.Status, Header: r.Header, Body: append(r.Body, ' ')}); err == nil {
 		t.Fatal("a changed body still verifies")
 	}
 
@@ -144,7 +144,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 		!strings.Contains(string(sr.Body), `"method":"PATCH"`) {
 		t.Fatalf("sealed call: %+v %v", sr, err)
 	}
-	if _, err := c.VerifyWorker(ctx, sr.Proof); err != nil {
+	if _, err := c.VerifyWorker(ctx, sr.Answer.Worker); err != nil {
 		t.Fatal(err)
 	}
 	// Unauthenticated calls stop at the gateway.
