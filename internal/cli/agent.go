@@ -131,6 +131,9 @@ func runAgentDeploy(ctx context.Context, g *globals, af *agentFlags, f *deployFl
 	if err != nil {
 		return err
 	}
+	if err := g.awaitWorkers(ctx, up.client, res); err != nil {
+		return err
+	}
 	out := map[string]any{"agent": hex.EncodeToString(id[:]), "code_hash": hex.EncodeToString(hash[:]), "height": res.Height}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "agent %x deployed in block %d (code %x)\ncall it: phala agent call %x / --from <key> --gateway %s\n", id, res.Height, hash, id, af.gateway)
