@@ -108,11 +108,11 @@ func (c *Client) States(ctx context.Context, keys ...[]byte) ([][]byte, int64, e
 func (c *Client) stateAt(ctx context.Context, key []byte, h int64, next *types.LightBlock) ([]byte, error) {
 	value, proof, err := c.src.StateProof(ctx, key, h)
 	if err != nil {
-		return nil, fmt.Errorf("lightclient: proven read of %q at height %d: %w", key, h, err)
+		return nil, fmt.Errorf("lightclient: proven read of key %X at height %d: %w", key, h, err)
 	}
 	v, err := chainsync.VerifyStoreProof(next.AppHash, key, value, proof)
 	if err != nil {
-		return nil, fmt.Errorf("lightclient: proven read of %q at height %d (AppHash of verified header %d): %w", key, h, next.Height, err)
+		return nil, fmt.Errorf("lightclient: proven read of key %X at height %d (AppHash of verified header %d): %w", key, h, next.Height, err)
 	}
 	return v, nil
 }
