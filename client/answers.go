@@ -62,7 +62,7 @@ func (c *Client) VerifyAnswer(ctx context.Context, a agentio.Answer, sig []byte,
 		keys = append(keys, agents.AgentKey(a.Agent), contracts.ContractKey(a.Agent))
 		outs = append(outs, &ag, &rec)
 	}
-	h, err := c.provenRecords(ctx, what, keys, outs...)
+	h, err := c.provenRecords(ctx, false, what, keys, outs...)
 	v.Height = h
 	if err != nil {
 		return nil, answerReadErr(err)

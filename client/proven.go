@@ -68,13 +68,20 @@ func (c *Client) Light(ctx context.Context) (*lightclient.Client, error) {
 }
 
 // provenRecords reads the JSON records under keys at one verified height
-// into outs; a missing record fails with tx.ErrNotFound naming what.
-func (c *Client) provenRecords(ctx context.Context, what []string, keys [][]byte, outs ...any) (int64, error) {
+// into outs; a missing record fails with tx.ErrNotFound naming what. A
+// fresh read waits for the state the node has committed (FreshStates):
+// the reads that pick a key to seal to use it, so a key the node already
+// shows is used.
+func (c *Client) provenRecords(ctx context.Context, fresh bool, what []string, keys [][]byte, outs ...any) (int64, error) {
 	lc, err := c.Light(ctx)
 	if err != nil {
 		return 0, err
 	}
-	vals, h, err := lc.States(ctx, keys...)
+	read := lc.States
+	if fresh {
+		read = lc.FreshStates
+	}
+	vals, h, err := read(ctx, keys...)
 	if err != nil {
 		return h, err
 	}
@@ -90,12 +97,12 @@ func (c *Client) provenRecords(ctx context.Context, what []string, keys [][]byte
 }
 
 // ProvenAgent reads an agent with its code and key record (the agents and
-// contracts records, as the agent query joins them) with proofs, and the
-// height read at.
+// contracts records, as the agent query joins them) with proofs, as of
+// the state the node has committed, and the height read at.
 func (c *Client) ProvenAgent(ctx context.Context, id [32]byte) (agents.AgentView, int64, error) {
 	var a agents.Agent
 	var k contracts.Contract
-	h, err := c.provenRecords(ctx, []string{fmt.Sprintf("agent %x", id[:8]), fmt.Sprintf("agent %x key record", id[:8])},
+	h, err := c.provenRecords(ctx, true, []string{fmt.Sprintf("agent %x", id[:8]), fmt.Sprintf("agent %x key record", id[:8])},
 		[][]byte{agents.AgentKey(id), contracts.ContractKey(id)}, &a, &k)
 	if err != nil {
 		return agents.AgentView{}, h, err
@@ -106,22 +113,22 @@ func (c *Client) ProvenAgent(ctx context.Context, id [32]byte) (agents.AgentView
 // ProvenWorker reads a worker's registration with a proof.
 func (c *Client) ProvenWorker(ctx context.Context, id registry.WorkerID) (registry.Worker, error) {
 	var w registry.Worker
-	_, err := c.provenRecords(ctx, []string{fmt.Sprintf("worker %x", id[:8])}, [][]byte{registry.WorkerKey(id)}, &w)
+	_, err := c.provenRecords(ctx, false, []string{fmt.Sprintf("worker %x", id[:8])}, [][]byte{registry.WorkerKey(id)}, &w)
 	return w, err
 }
 
 // ProvenCluster reads a cluster (members, epoch, keys) with a proof.
 func (c *Client) ProvenCluster(ctx context.Context, id [32]byte) (clusters.Cluster, error) {
 	var cl clusters.Cluster
-	_, err := c.provenRecords(ctx, []string{fmt.Sprintf("cluster %x", id[:8])}, [][]byte{clusters.ClusterKey(id)}, &cl)
+	_, err := c.provenRecords(ctx, false, []string{fmt.Sprintf("cluster %x", id[:8])}, [][]byte{clusters.ClusterKey(id)}, &cl)
 	return cl, err
 }
 
 // ProvenContract reads a contract's record (cluster, code, keys) with a
-// proof.
+// proof, as of the state the node has committed.
 func (c *Client) ProvenContract(ctx context.Context, id [32]byte) (contracts.Contract, error) {
 	var k contracts.Contract
-	_, err := c.provenRecords(ctx, []string{fmt.Sprintf("contract %x", id[:8])}, [][]byte{contracts.ContractKey(id)}, &k)
+	_, err := c.provenRecords(ctx, true, []string{fmt.Sprintf("contract %x", id[:8])}, [][]byte{contracts.ContractKey(id)}, &k)
 	return k, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cometbft/cometbft/light"
 	"github.com/cometbft/cometbft/types"
@@ -94,6 +95,47 @@ func (c *Client) States(ctx context.Context, keys ...[]byte) ([][]byte, int64, e
 	if err != nil {
 		return nil, 0, err
 	}
+	return c.statesBelow(ctx, next, keys)
+}
+
+// FreshStates is States at the state the node had committed when asked
+// (its latest height L): it waits for header L+1, which carries that
+// state's AppHash, so a read right after a change the node already shows
+// (a key just published) sees it.
+func (c *Client) FreshStates(ctx context.Context, keys ...[]byte) ([][]byte, int64, error) {
+	l, err := c.src.LatestHeight(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("lightclient: latest height: %w", err)
+	}
+	t := time.NewTicker(freshPoll)
+	defer t.Stop()
+	for {
+		h, err := c.src.LatestHeight(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("lightclient: latest height: %w", err)
+		}
+		if h > l {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, fmt.Errorf("lightclient: waiting for header %d: %w", l+1, ctx.Err())
+		case <-t.C:
+		}
+	}
+	next, err := c.VerifyTo(ctx, l+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c.statesBelow(ctx, next, keys)
+}
+
+// freshPoll is how often FreshStates asks for the next header.
+const freshPoll = 50 * time.Millisecond
+
+// statesBelow reads keys in the state whose AppHash next carries.
+func (c *Client) statesBelow(ctx context.Context, next *types.LightBlock, keys [][]byte) ([][]byte, int64, error) {
+	var err error
 	h := next.Height - 1
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
