@@ -1,7 +1,9 @@
 // Package agentio is what callers, the gateway and enclaves agree on for
-// AI agent calls over HTTP: how a caller signs a request, how a worker
-// signs its response so anyone can check it offline against the worker's
-// on-chain record, and the header names that carry both.
+// AI agent calls over HTTP: how a caller signs a request (request.go), how a
+// worker signs its answer so anyone can check it offline against the
+// worker's on-chain record (answer.go, and eth.go for the EIP-191 form
+// RedPill's and NEAR AI's verifiers check), and the header names that
+// carry both.
 package agentio
 
 import (
@@ -26,13 +28,6 @@ const (
 	HeaderCaller    = "X-Phala-Caller"
 	HeaderTimestamp = "X-Phala-Timestamp"
 	HeaderSignature = "X-Phala-Signature"
-	// HeaderWorker, HeaderRequestHash and HeaderResponseSignature are set
-	// on every response: the serving worker's id, the hash of the request
-	// as the enclave saw it, and the worker's signature over
-	// ResponseSignBytes.
-	HeaderWorker            = "X-Phala-Worker"
-	HeaderRequestHash       = "X-Phala-Request-Hash"
-	HeaderResponseSignature = "X-Phala-Response-Signature"
 	// HeaderReplyKey asks for the response body sealed to this X25519 key
 	// (hex); the owner's log download requires it.
 	HeaderReplyKey = "X-Phala-Reply-Key"
@@ -47,7 +42,6 @@ var (
 	ErrUnsigned  = errors.New("agentio: request carries neither a caller signature nor an API key")
 	ErrSignature = errors.New("agentio: caller signature does not verify")
 	ErrStale     = errors.New("agentio: request timestamp too far from now")
-	ErrResponse  = errors.New("agentio: response signature does not verify")
 )
 
 // CallSignBytes is what a caller signs for one request.
@@ -104,54 +98,6 @@ func VerifySigned(h http.Header, chainID string, agent [32]byte, method, pathQue
 		return Signed{}, true, fmt.Errorf("%w: %s", ErrStale, d.Round(time.Second))
 	}
 	return Signed{Caller: address.FromPubKey(pub), Hash: sha256.Sum256(msg), Timestamp: ts}, true, nil
-}
-
-// ResponseSignBytes is what a worker signs for a response.
-func ResponseSignBytes(chainID string, requestHash [32]byte, status int, body []byte) []byte {
-	bh := sha256.Sum256(body)
-	w := wire.NewWriter(128)
-	w.Raw([]byte("phala/agent-response/v1\x00"))
-	w.String(chainID)
-	w.Raw(requestHash[:])
-	w.Uvarint(uint64(status))
-	w.Raw(bh[:])
-	return w.Bytes()
-}
-
-// Proof is what a response carries to be checked offline.
-type Proof struct {
-	Worker      [32]byte
-	RequestHash [32]byte
-	Signature   []byte
-}
-
-// ProofFrom reads the proof headers of a response.
-func ProofFrom(h http.Header) (Proof, error) {
-	w, err1 := hex.DecodeString(h.Get(HeaderWorker))
-	rq, err2 := hex.DecodeString(h.Get(HeaderRequestHash))
-	sig, err3 := hex.DecodeString(h.Get(HeaderResponseSignature))
-	if err1 != nil || err2 != nil || err3 != nil || len(w) != 32 || len(rq) != 32 || len(sig) != ed25519.SignatureSize {
-		return Proof{}, fmt.Errorf("%w: missing or malformed %s, %s or %s header", ErrResponse, HeaderWorker, HeaderRequestHash, HeaderResponseSignature)
-	}
-	return Proof{Worker: [32]byte(w), RequestHash: [32]byte(rq), Signature: sig}, nil
-}
-
-// Verify checks a response against its proof: the worker id is its
-// ed25519 identity key, so the signature checks with the id alone; that
-// the id is a registered, attested worker is for the caller to read on
-// chain (phala verify does both).
-func (p Proof) Verify(chainID string, status int, body []byte) error {
-	if !ed25519.Verify(p.Worker[:], ResponseSignBytes(chainID, p.RequestHash, status, body), p.Signature) {
-		return ErrResponse
-	}
-	return nil
-}
-
-// SetProof signs a response and sets its proof headers.
-func SetProof(h http.Header, chainID string, identity ed25519.PrivateKey, requestHash [32]byte, status int, body []byte) {
-	h.Set(HeaderWorker, hex.EncodeToString(identity.Public().(ed25519.PublicKey)))
-	h.Set(HeaderRequestHash, hex.EncodeToString(requestHash[:]))
-	h.Set(HeaderResponseSignature, hex.EncodeToString(ed25519.Sign(identity, ResponseSignBytes(chainID, requestHash, status, body))))
 }
 
 // HeaderSealed marks a request whose body is sealed to the agent's key

@@ -122,6 +122,11 @@ func ResponseHash(status int, h http.Header, body []byte) [32]byte {
 // ResponseHashOf is ResponseHash for a body whose SHA-256 is bodyHash, for
 // streams hashed as they pass.
 func ResponseHashOf(status int, h http.Header, bodyHash [32]byte) [32]byte {
+	return sha256.Sum256(ResponsePreimage(status, h, bodyHash))
+}
+
+// ResponsePreimage is what ResponseHashOf hashes (docs/answers.md).
+func ResponsePreimage(status int, h http.Header, bodyHash [32]byte) []byte {
 	w := wire.NewWriter(128)
 	w.Raw([]byte("phala/response/v2\x00"))
 	w.Uvarint(uint64(status))
@@ -132,7 +137,7 @@ func ResponseHashOf(status int, h http.Header, bodyHash [32]byte) [32]byte {
 		w.String(kv[1])
 	}
 	w.Raw(bodyHash[:])
-	return sha256.Sum256(w.Bytes())
+	return w.Bytes()
 }
 
 // SetAnswer puts a signed answer in h (headers, or trailers of a stream).

@@ -36,22 +36,34 @@ func FuzzVerifySigned(f *testing.F) {
 	})
 }
 
-// FuzzProofFrom reads arbitrary proof headers: no panic, and a proof it
-// returns has the sizes it promises.
-func FuzzProofFrom(f *testing.F) {
-	f.Add("00", "11", "22")
-	f.Add(hex.EncodeToString(make([]byte, 32)), hex.EncodeToString(make([]byte, 32)), hex.EncodeToString(make([]byte, 64)))
-	f.Fuzz(func(t *testing.T, w, rq, sig string) {
+// FuzzAnswerFrom reads arbitrary answer headers: no panic, and an answer
+// it accepts verifies under the worker key it names.
+func FuzzAnswerFrom(f *testing.F) {
+	key := ed25519.NewKeyFromSeed(make([]byte, 32))
+	a := Answer{ChainID: "c", Worker: [32]byte(key.Public().(ed25519.PublicKey)), Time: 1}
+	h := http.Header{}
+	SetAnswer(h, a, a.Sign(key))
+	f.Add(h.Get(HeaderAnswer), h.Get(HeaderAnswerSignature))
+	f.Add("AA", "00")
+	f.Fuzz(func(t *testing.T, answer, sig string) {
 		h := http.Header{}
-		h.Set(HeaderWorker, w)
-		h.Set(HeaderRequestHash, rq)
-		h.Set(HeaderResponseSignature, sig)
-		p, err := ProofFrom(h)
-		if err == nil && len(p.Signature) != ed25519.SignatureSize {
-			t.Fatal("a proof with a short signature")
+		h.Set(HeaderAnswer, answer)
+		h.Set(HeaderAnswerSignature, sig)
+		a, s, err := AnswerFrom(h)
+		if err == nil && !ed25519.Verify(a.Worker[:], a.SignBytes(), s) {
+			t.Fatal("accepted an answer whose signature does not verify")
 		}
-		if err == nil {
-			p.Verify("c", 200, nil) // must not panic
+	})
+}
+
+// FuzzRecoverPersonal: arbitrary EIP-191 signatures never panic, and one
+// that recovers verifies against the address it recovers to.
+func FuzzRecoverPersonal(f *testing.F) {
+	f.Add([]byte("text"), make([]byte, 65))
+	f.Fuzz(func(t *testing.T, msg, sig []byte) {
+		addr, err := RecoverPersonal(msg, sig)
+		if err == nil && VerifyPersonal(msg, sig, EthAddressHex(addr)) != nil {
+			t.Fatal("a recovered address does not verify")
 		}
 	})
 }

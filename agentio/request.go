@@ -65,6 +65,12 @@ func HeaderOf(m map[string]string) http.Header {
 // request, an API key) binds the same hash, so an answer's signature
 // always binds the request it answers.
 func RequestHash(method, pathQuery string, h http.Header, body []byte) [32]byte {
+	return sha256.Sum256(RequestPreimage(method, pathQuery, h, body))
+}
+
+// RequestPreimage is what RequestHash hashes (docs/answers.md spells it
+// out byte by byte, for independent implementations).
+func RequestPreimage(method, pathQuery string, h http.Header, body []byte) []byte {
 	bh := sha256.Sum256(body)
 	w := wire.NewWriter(128 + len(pathQuery))
 	w.Raw([]byte("phala/request/v2\x00"))
@@ -77,7 +83,7 @@ func RequestHash(method, pathQuery string, h http.Header, body []byte) [32]byte 
 		w.String(kv[1])
 	}
 	w.Raw(bh[:])
-	return sha256.Sum256(w.Bytes())
+	return w.Bytes()
 }
 
 // RequestSignBytes is what a caller signs for one request: the chain, the

@@ -183,13 +183,13 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 	return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent}, nil
 }
 
-// VerifyWorker checks with a proven read that id is a registered worker
-// (its attestation was verified by the chain at registration) and returns
-// its record.
-func (c *Client) VerifyWorker(ctx context.Context, id [32]byte) (registry.Worker, error) {
-	w, err := c.ProvenWorker(ctx, registry.WorkerID(id))
+// VerifyWorker checks with a proven read that an answer's signer is a
+// registered worker (its attestation was verified by the chain at
+// registration) and returns its record; VerifyAnswer checks the rest.
+func (c *Client) VerifyWorker(ctx context.Context, a agentio.Answer) (registry.Worker, error) {
+	w, err := c.ProvenWorker(ctx, registry.WorkerID(a.Worker))
 	if err != nil {
-		return w, fmt.Errorf("worker %x is not registered on this chain: %w", id[:8], err)
+		return w, fmt.Errorf("worker %x is not registered on this chain: %w", a.Worker[:8], err)
 	}
 	return w, nil
 }

@@ -76,6 +76,9 @@ type Options struct {
 	// GatewayAddr serves the gateway ("" for none; "127.0.0.1:0" picks a
 	// port).
 	GatewayAddr string
+	// GatewayIdleTimeout is the gateway's idle timeout on a worker's
+	// answer (gateway.Options.IdleTimeout; 0 for its default).
+	GatewayIdleTimeout time.Duration
 	// OpsAddr serves /metrics, /healthz and /readyz ("" for none;
 	// "127.0.0.1:0" picks a port).
 	OpsAddr string
@@ -272,7 +275,7 @@ func (d *Devnet) startGateway(ctx context.Context, o Options) error {
 		return fmt.Errorf("start explorer: %w", err)
 	}
 	g, err := gateway.Start(ctx, gateway.Options{NodeURL: d.RPCURL, Listen: o.GatewayAddr, Logger: o.Logger.With("service", "gateway"),
-		ProbeEvery: max(o.BlockTime, 500*time.Millisecond), Mount: ex.Mount})
+		ProbeEvery: max(o.BlockTime, 500*time.Millisecond), Mount: ex.Mount, IdleTimeout: o.GatewayIdleTimeout})
 	if err != nil {
 		return fmt.Errorf("start gateway: %w", err)
 	}

@@ -18,10 +18,12 @@ import (
 	"sync"
 	"time"
 
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
 // Options configure a gateway.
@@ -36,6 +38,11 @@ type Options struct {
 	// Retries is how many other workers a call tries after a worker that
 	// cannot be reached (default 2).
 	Retries int
+	// IdleTimeout is how long the gateway waits for a worker's answer to
+	// start, and then between two reads of its body, before it cuts the
+	// call (default 60 s). There is no bound on the total time: a stream
+	// lasts as long as the worker keeps sending.
+	IdleTimeout time.Duration
 	// Mount adds handlers beside the gateway's own (the explorer).
 	Mount func(mux *http.ServeMux)
 }
@@ -51,6 +58,8 @@ type Gateway struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	fwd     *http.Client
+	// src reads chain state with proofs, for verifiers.
+	src     *chainsync.RPCSource
 	metrics *metrics
 
 	mu     sync.Mutex
@@ -73,6 +82,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
 	o.ProbeEvery = cmp.Or(o.ProbeEvery, 2*time.Second)
 	o.Retries = cmp.Or(o.Retries, 2)
+	o.IdleTimeout = cmp.Or(o.IdleTimeout, 60*time.Second)
 	c, err := client.New(o.NodeURL)
 	if err != nil {
 		return nil, err
@@ -81,13 +91,18 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: chain at %s: %w", o.NodeURL, err)
 	}
+	rpc, err := rpchttp.New(o.NodeURL, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("gateway: chain at %s: %w", o.NodeURL, err)
+	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: listen on %s: %w", o.Listen, err)
 	}
 	g := &Gateway{
-		o: o, chain: c, chainID: chainID, log: o.Logger, ln: ln, done: make(chan struct{}),
-		fwd:    &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
+		o: o, chain: c, chainID: chainID, src: chainsync.NewRPCSource(rpc), log: o.Logger, ln: ln, done: make(chan struct{}),
+		// No total timeout: forward cuts a worker idle for IdleTimeout.
+		fwd:    &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
 		health: map[string]bool{}, missed: map[string]int{}, cache: map[string]cached{},
 	}
 	reg := prometheus.NewRegistry()
@@ -97,6 +112,8 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/agents/{id}/{rest...}", g.serveAgent)
 	mux.HandleFunc("/v1/", g.serveRouter)
+	mux.HandleFunc("GET /v1/attestation/report", g.serveSigningReport)
+	mux.HandleFunc("GET /v1/signature/{id}", g.serveSignature)
 	mux.HandleFunc("GET /workers/{id}/attestation", g.serveAttestation)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {

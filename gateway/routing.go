@@ -303,18 +303,22 @@ type LogPart struct {
 func (g *Gateway) gatherLogs(w http.ResponseWriter, r *http.Request, eps []string) {
 	var parts []LogPart
 	for _, ep := range eps {
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, ep+r.URL.RequestURI(), nil)
+		ctx, cancel := context.WithTimeout(r.Context(), g.o.IdleTimeout)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep+r.URL.RequestURI(), nil)
 		if err != nil {
+			cancel()
 			continue
 		}
 		req.Header = r.Header.Clone()
 		resp, err := g.fwd.Do(req)
 		if err != nil {
+			cancel()
 			parts = append(parts, LogPart{Endpoint: ep, Status: http.StatusBadGateway})
 			continue
 		}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 		resp.Body.Close()
+		cancel()
 		parts = append(parts, LogPart{Endpoint: ep, Status: resp.StatusCode, Header: resp.Header, Body: b})
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -371,7 +375,9 @@ var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-
 
 // forward sends the request to the first reachable endpoint of order,
 // trying the next ones on failure, and streams the answer back
-// (server-sent events included).
+// (server-sent events and trailers included, so a stream's signature
+// reaches the caller). A worker silent for the idle timeout is cut off;
+// an answer that keeps coming has no time limit.
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, body []byte, order []string) {
 	if len(order) == 0 {
 		g.fail(w, route, http.StatusServiceUnavailable, "no worker available")
@@ -383,8 +389,12 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, 
 		if i > g.o.Retries {
 			break
 		}
-		req, err := http.NewRequestWithContext(r.Context(), r.Method, ep+r.URL.RequestURI(), bytes.NewReader(body))
+		ctx, cancel := context.WithCancel(r.Context())
+		idle := time.AfterFunc(g.o.IdleTimeout, cancel)
+		req, err := http.NewRequestWithContext(ctx, r.Method, ep+r.URL.RequestURI(), bytes.NewReader(body))
 		if err != nil {
+			idle.Stop()
+			cancel()
 			g.fail(w, route, http.StatusBadRequest, err.Error())
 			return
 		}
@@ -395,6 +405,8 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, 
 		}
 		resp, err := g.fwd.Do(req)
 		if err != nil {
+			idle.Stop()
+			cancel()
 			if r.Context().Err() != nil {
 				return
 			}
@@ -408,9 +420,15 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, 
 				w.Header()[k] = v
 			}
 		}
+		for k := range resp.Trailer {
+			w.Header().Add("Trailer", k)
+		}
 		w.WriteHeader(resp.StatusCode)
-		copyFlushing(w, resp.Body)
+		copyFlushing(w, resp.Body, func() { idle.Reset(g.o.IdleTimeout) })
 		resp.Body.Close()
+		idle.Stop()
+		cancel()
+		copyTrailers(w.Header(), resp.Trailer)
 		g.metrics.requests.WithLabelValues(route, fmt.Sprint(resp.StatusCode)).Inc()
 		g.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		return
@@ -418,13 +436,34 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, 
 	g.fail(w, route, http.StatusBadGateway, fmt.Sprintf("no worker answered: %v", lastErr))
 }
 
+// copyTrailers sets the trailers the worker sent (known once its body was
+// read to the end) on the caller's response: declared ones by name, others
+// with http.TrailerPrefix.
+func copyTrailers(h http.Header, trailer http.Header) {
+	declared := map[string]bool{}
+	for _, k := range h.Values("Trailer") {
+		declared[http.CanonicalHeaderKey(k)] = true
+	}
+	for k, v := range trailer {
+		if len(v) == 0 {
+			continue // declared but not sent
+		}
+		if declared[k] {
+			h[k] = v
+		} else {
+			h[http.TrailerPrefix+k] = v
+		}
+	}
+}
+
 // copyFlushing copies a body, flushing after each read so streamed events
-// reach the caller as they come.
-func copyFlushing(w http.ResponseWriter, r io.Reader) {
+// reach the caller as they come; alive is called after every read.
+func copyFlushing(w http.ResponseWriter, r io.Reader, alive func()) {
 	f, _ := w.(http.Flusher)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.Read(buf)
+		alive()
 		if n > 0 {
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return

@@ -250,6 +250,21 @@ func (e *Enclave) AgentLogs(ctx context.Context, src chainsync.Source, req Agent
 	return e.agents.Logs(ctx, src, req)
 }
 
+// Signature signs the RedPill signature text of a recent answer (GET
+// /v1/signature/{id}) with the key of algo.
+func (e *Enclave) Signature(id, algo string) (agenthost.Signature, error) {
+	return e.agents.Signature(id, algo)
+}
+
+// AttestSigning is fresh evidence binding nonce to the signing key of
+// algo (GET /v1/attestation/report).
+func (e *Enclave) AttestSigning(algo string, nonce [32]byte) (core.SigningReport, error) {
+	return e.core.AttestSigning(algo, nonce)
+}
+
+// EthAddress is the address of the worker's secp256k1 signing key.
+func (e *Enclave) EthAddress() [20]byte { return e.core.EthAddress() }
+
 // LLMHandler serves the OpenAI-compatible API of the AI router.
 func (e *Enclave) LLMHandler(src chainsync.Source) http.Handler { return e.agents.LLMHandler(src) }
 

@@ -3,7 +3,8 @@
 # Node.js with npm, Debian's Chromium, tcpdump and iptables, and the npm packages
 # of e2e/js: cosmjs's CometBFT RPC client (TestCosmjsReadsBlocks), the
 # official openai client and LangChain's ChatOpenAI
-# (TestOpenAIClientsThroughGateway), and playwright-core, which drives
+# (TestOpenAIClientsThroughGateway, TestOpenAIAnswersVerify), ethers (an
+# independent check of the workers' ECDSA signatures), and playwright-core, which drives
 # /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser).
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
@@ -95,7 +96,8 @@ stamp_file="node_modules/.phala-install-stamp"
 stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] &&
 	[ -f node_modules/@cosmjs/tendermint-rpc/package.json ] && [ -f node_modules/openai/package.json ] &&
-	[ -f node_modules/@langchain/openai/package.json ] && [ -f node_modules/playwright-core/package.json ]; then
+	[ -f node_modules/@langchain/openai/package.json ] && [ -f node_modules/playwright-core/package.json ] &&
+	[ -f node_modules/ethers/package.json ]; then
 	say "e2e/js/node_modules is up to date"
 	exit 0
 fi

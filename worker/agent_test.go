@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -123,12 +124,12 @@ func TestAgentsEndToEnd(t *testing.T) {
 		t.Fatalf("egress not refused: loopback %q, metadata %q", out.Loopback, out.Metadata)
 	}
 	// The answer is signed by a registered worker over this request.
-	w, err := c.VerifyWorker(ctx, r.Answer.Worker)
+	w, err := c.VerifyWorker(ctx, r.Answer)
 	if err != nil || w.ID != member.ID() {
 		t.Fatalf("signer %v: %v", w.ID, err)
 	}
-	if err := r.Answer.Check(agentio.Expect{Status: r.Status, Header: r.Header, Body: append(r.Body, ' ')}); err == nil {
-		t.Fatal("a changed body still verifies")
+	if err := r.Answer.Check(agentio.Expect{Status: r.Status, Header: r.Header, Body: append(r.Body, ' ')}); !errors.Is(err, agentio.ErrAnswerResponse) {
+		t.Fatalf("a changed body: %v, want %v", err, agentio.ErrAnswerResponse)
 	}
 
 	// Through the gateway, in the clear and sealed end to end: the sealed
@@ -144,7 +145,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 		!strings.Contains(string(sr.Body), `"method":"PATCH"`) {
 		t.Fatalf("sealed call: %+v %v", sr, err)
 	}
-	if _, err := c.VerifyWorker(ctx, sr.Answer.Worker); err != nil {
+	if _, err := c.VerifyWorker(ctx, sr.Answer); err != nil {
 		t.Fatal(err)
 	}
 	// Unauthenticated calls stop at the gateway.

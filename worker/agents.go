@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/phalanetwork/phala/agentio"
@@ -47,19 +46,14 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), status)
 		return
 	}
-	for k, v := range resp.Headers {
-		if !strings.HasPrefix(strings.ToLower(k), "x-phala-") {
-			rw.Header().Set(k, v)
-		}
-	}
+	// The enclave signed exactly these headers, status and body (it
+	// dropped a handler's X-Phala-* headers and set a Content-Type).
 	h := rw.Header()
-	h.Set(agentio.HeaderWorker, hex.EncodeToString(resp.Proof.Worker[:]))
-	h.Set(agentio.HeaderRequestHash, hex.EncodeToString(resp.Proof.RequestHash[:]))
-	h.Set(agentio.HeaderResponseSignature, hex.EncodeToString(resp.Proof.Signature))
-	status := resp.Status
-	if status < 100 || status > 599 {
-		status = http.StatusOK
+	for k, v := range resp.Headers {
+		h.Set(k, v)
 	}
+	agentio.SetAnswer(h, resp.Answer, resp.Signature)
+	status := resp.Status
 	rw.WriteHeader(status)
 	rw.Write(resp.Body)
 	w.agentMetrics.observe(idText, status, time.Since(start), nil)

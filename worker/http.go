@@ -36,6 +36,8 @@ func (w *Worker) routes() http.Handler {
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
 	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
 	mux.Handle("/v1/", w.enclave.LLMHandler(w.src))
+	mux.HandleFunc("GET /v1/attestation/report", w.serveSigningReport)
+	mux.HandleFunc("GET /v1/signature/{id}", w.serveSignature)
 	mux.HandleFunc("GET /attestation", w.serveAttestation)
 	return mux
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/phalanetwork/phala/agentio"
 	"log/slog"
 	"net"
 	"net/http"
@@ -89,8 +90,11 @@ type Worker struct {
 
 // Status is what /info shows and the host loop tracks.
 type Status struct {
-	ID           string `json:"id"`
-	ECDHKey      string `json:"ecdh_pubkey"`
+	ID      string `json:"id"`
+	ECDHKey string `json:"ecdh_pubkey"`
+	// EthAddress is the address of the enclave's secp256k1 signing key
+	// (GET /v1/attestation/report?signing_algo=ecdsa attests it).
+	EthAddress   string `json:"eth_address"`
 	TEE          string `json:"tee"`
 	ChainID      string `json:"chain_id"`
 	Operator     string `json:"operator"`
@@ -140,7 +144,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	}
 	w.o, w.enclave, w.listener = o, enc, ln
 	w.log = o.Logger.With("worker", enc.ID().String()[:16])
-	w.status = Status{ID: enc.ID().String(), ECDHKey: fmt.Sprintf("%x", enc.ECDHPublicKey()), TEE: string(enc.Kind()),
+	w.status = Status{ID: enc.ID().String(), ECDHKey: fmt.Sprintf("%x", enc.ECDHPublicKey()), EthAddress: agentio.EthAddressHex(enc.EthAddress()), TEE: string(enc.Kind()),
 		ChainID: enc.ChainID(), Operator: w.operator.String(), Endpoint: o.PublicURL}
 	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {

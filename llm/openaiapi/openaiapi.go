@@ -20,23 +20,27 @@
 // event "data: {"error":{...}}" and no [DONE]; the openai SDKs raise it.
 //
 // Signing: with WithSign, every answer to POST /v1/chat/completions is signed
-// over the exact request body received and the exact response body sent.
-// A JSON answer carries the headers Sign returns. A stream cannot carry
-// headers computed over its own body, so they come as HTTP trailers after
-// the last event (the announced trailer is X-Phala-Signature; other names
-// are sent as undeclared trailers). Trailers need HTTP/1.1 chunked
-// encoding or HTTP/2; browsers' fetch and the openai SDKs do not expose
-// them, so a client that verifies a stream must read them itself (Go's
+// over the exact request body received and the exact response sent (its
+// status, headers and every body byte). A JSON answer carries the headers
+// Sign returns. A stream cannot carry headers computed over its own body,
+// so they come twice after the last event: as one more Server-Sent Event,
+// named SignatureEvent, whose data is a JSON object of those headers, sent
+// after "data: [DONE]" (the openai SDKs stop reading at [DONE], so they
+// never see it), and as HTTP trailers (the ones named in the response's
+// Trailer header). The stream's signed bytes are every byte before the
+// signature event. Trailers need HTTP/1.1 chunked encoding or HTTP/2;
+// browsers' fetch and the openai SDKs do not expose them (Go's
 // http.Response.Trailer does, after the body is read to its end).
 package openaiapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"strings"
 	"time"
@@ -44,8 +48,33 @@ import (
 	"github.com/phalanetwork/phala/llm"
 )
 
-// SignatureHeader is the trailer announced on streams when signing.
+// SignatureHeader is the trailer a signed stream announces when WithSign
+// names none.
 const SignatureHeader = "X-Phala-Signature"
+
+// SignatureEvent names the last Server-Sent Event of a signed stream: its
+// data is a JSON object of the signature headers.
+const SignatureEvent = "phala.answer"
+
+// Exchange is one answer as its signer sees it.
+type Exchange struct {
+	Status int
+	// Header is the response's headers as sent.
+	Header      http.Header
+	RequestBody []byte
+	// BodyHash is SHA-256 over every response body byte sent (for a
+	// stream, every byte before the signature event).
+	BodyHash [32]byte
+	// ID is the completion id ("" when the answer is an error sent
+	// before one was made); Model is the "provider/model" that served
+	// ("" when none did).
+	ID     string
+	Model  string
+	Stream bool
+}
+
+// Signer signs an answer and returns the headers that carry the signature.
+type Signer func(Exchange) map[string]string
 
 // DefaultMaxBodyBytes bounds a request body.
 const DefaultMaxBodyBytes = 4 << 20
@@ -62,22 +91,39 @@ var _ Backend = (*llm.Router)(nil)
 type Handler struct {
 	backend     Backend
 	callerFrom  func(*http.Request) string
-	sign        func(status int, requestBody, responseBody []byte) map[string]string
+	sign        Signer
 	maxBody     int64
 	fingerprint string
 	created     int64
 	now         func() time.Time
+	trailers    []string
+	record      func(id string, requestBody []byte, responseHash [32]byte)
 }
 
 // Option configures a Handler.
 type Option func(*Handler)
 
-// WithSign sets a hook that signs each /v1/chat/completions answer: it
-// gets the HTTP status, the request body and the response body and returns
-// headers to add (trailers for a stream, whose status is 200; see the
-// package documentation).
-func WithSign(sign func(status int, requestBody, responseBody []byte) (headers map[string]string)) Option {
-	return func(h *Handler) { h.sign = sign }
+// WithSign sets a hook that signs each /v1/chat/completions answer and
+// returns headers to add (for a stream, whose status is 200, a last event
+// and trailers; see the package documentation). trailers are the names a
+// stream announces in its Trailer header (SignatureHeader if none): proxies
+// and clients keep announced trailers; others are sent undeclared.
+func WithSign(sign Signer, trailers ...string) Option {
+	return func(h *Handler) {
+		h.sign = sign
+		h.trailers = trailers
+		if len(trailers) == 0 {
+			h.trailers = []string{SignatureHeader}
+		}
+	}
+}
+
+// WithRecord sets a hook called once a chat answer with a completion id
+// has been sent whole: with the id, the request body and SHA-256 over
+// every response byte sent (for a stream, the signature event included),
+// what GET /v1/signature/{id} signs.
+func WithRecord(record func(id string, requestBody []byte, responseHash [32]byte)) Option {
+	return func(h *Handler) { h.record = record }
 }
 
 // WithMaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes).
@@ -232,7 +278,7 @@ var jsonNull = json.RawMessage("null")
 // chat answers POST /chat/completions, whole or as a stream of chunks.
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	if h.backend == nil {
-		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders)
+		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
 		return
 	}
 	body, ok := h.readChatBody(w, r)
@@ -241,7 +287,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	req, includeUsage, err := parseRequest(body)
 	if err != nil {
-		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil)
+		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
 		return
 	}
 	id := newID()
@@ -251,7 +297,7 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 		h.chatWhole(w, r, body, req, id, created)
 		return
 	}
-	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, id: id, created: created, includeUsage: includeUsage}
+	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, sent: sha256.New(), id: id, created: created, includeUsage: includeUsage}
 	h.chatStream(r, s, req)
 }
 
@@ -264,10 +310,10 @@ func (h *Handler) readChatBody(w http.ResponseWriter, r *http.Request) ([]byte, 
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		h.finish(w, nil, http.StatusRequestEntityTooLarge, errorBody("invalid_request_error", "request_too_large", fmt.Sprintf("request body over %d bytes", h.maxBody)), nil)
+		h.finish(w, nil, http.StatusRequestEntityTooLarge, errorBody("invalid_request_error", "request_too_large", fmt.Sprintf("request body over %d bytes", h.maxBody)), nil, "", "")
 		return nil, false
 	}
-	h.finish(w, nil, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_body", "reading request body: "+err.Error()), nil)
+	h.finish(w, nil, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_body", "reading request body: "+err.Error()), nil, "", "")
 	return nil, false
 }
 
@@ -276,7 +322,7 @@ func (h *Handler) chatWhole(w http.ResponseWriter, r *http.Request, body []byte,
 	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, nil)
 	if err != nil {
 		status, typ, code := classify(err)
-		h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status))
+		h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status), id, "")
 		return
 	}
 	out := completion{
@@ -290,7 +336,7 @@ func (h *Handler) chatWhole(w http.ResponseWriter, r *http.Request, body []byte,
 		Usage: resp.Usage,
 	}
 	data, _ := json.Marshal(out)
-	h.finish(w, body, http.StatusOK, data, nil)
+	h.finish(w, body, http.StatusOK, data, nil, id, resp.Model)
 }
 
 // chatStream answers a streaming request with chunks on s: the deltas as
@@ -308,7 +354,7 @@ func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
 	if err != nil {
 		status, typ, code := classify(err)
 		if !s.started {
-			h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersFor(status))
+			h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersFor(status), s.id, "")
 			return
 		}
 		if s.werr == nil { // the client is still there: tell it
@@ -341,19 +387,24 @@ func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
 	s.end()
 }
 
-// finish writes a whole JSON answer, signed when signing is on.
-func (h *Handler) finish(w http.ResponseWriter, reqBody []byte, status int, data []byte, extra map[string]string) {
+// finish writes a whole JSON answer, signed when signing is on; id is the
+// completion id and model what served, when there are.
+func (h *Handler) finish(w http.ResponseWriter, reqBody []byte, status int, data []byte, extra map[string]string, id, model string) {
 	for k, v := range extra {
 		w.Header().Set(k, v)
 	}
+	w.Header().Set("Content-Type", "application/json")
 	if h.sign != nil {
-		for k, v := range h.sign(status, reqBody, data) {
+		ex := Exchange{Status: status, Header: w.Header().Clone(), RequestBody: reqBody, BodyHash: sha256.Sum256(data), ID: id, Model: model}
+		for k, v := range h.sign(ex) {
 			w.Header().Set(k, v)
 		}
 	}
-	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(data)
+	if h.record != nil && id != "" {
+		h.record(id, reqBody, sha256.Sum256(data))
+	}
 }
 
 // stream writes Server-Sent Events, flushing each.
@@ -362,7 +413,7 @@ type stream struct {
 	w            http.ResponseWriter
 	rc           *http.ResponseController
 	reqBody      []byte
-	sent         bytes.Buffer // every byte sent, when signing
+	sent         hash.Hash // SHA-256 of every byte sent
 	id           string
 	created      int64
 	model        string
@@ -378,7 +429,7 @@ func (s *stream) start(model string) error {
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("X-Accel-Buffering", "no")
 	if s.h.sign != nil {
-		hdr.Set("Trailer", SignatureHeader)
+		hdr.Set("Trailer", strings.Join(s.h.trailers, ", "))
 	}
 	s.w.WriteHeader(http.StatusOK)
 	role := ""
@@ -423,9 +474,7 @@ func (s *stream) write(b []byte) error {
 		s.werr = err
 		return err
 	}
-	if s.h.sign != nil {
-		s.sent.Write(b)
-	}
+	s.sent.Write(b)
 	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.werr = err
 		return err
@@ -433,16 +482,43 @@ func (s *stream) write(b []byte) error {
 	return nil
 }
 
-// end sets the signature trailers over what was sent.
+// end signs what was sent and sends the signature as the last event
+// (when the client is still there) and as trailers, then records the
+// whole stream.
 func (s *stream) end() {
-	if s.h.sign == nil {
-		return
+	if s.h.sign != nil {
+		s.signEnd()
 	}
-	for k, v := range s.h.sign(http.StatusOK, s.reqBody, s.sent.Bytes()) {
-		if http.CanonicalHeaderKey(k) == SignatureHeader {
-			s.w.Header().Set(k, v) // declared in the Trailer header
+	if s.h.record != nil && s.werr == nil {
+		var sum [32]byte
+		s.h.record(s.id, s.reqBody, [32]byte(s.sent.Sum(sum[:0])))
+	}
+}
+
+func (s *stream) signEnd() {
+	hdr := s.w.Header()
+	ex := Exchange{Status: http.StatusOK, Header: hdr.Clone(), RequestBody: s.reqBody, Stream: true, ID: s.id, Model: s.model}
+	s.sent.Sum(ex.BodyHash[:0])
+	sig := s.h.sign(ex)
+	if s.werr == nil {
+		data, _ := json.Marshal(sig)
+		ev := append(append([]byte("event: "+SignatureEvent+"\ndata: "), data...), "\n\n"...)
+		if _, err := s.w.Write(ev); err == nil {
+			s.sent.Write(ev)
+			s.rc.Flush()
 		} else {
-			s.w.Header().Set(http.TrailerPrefix+k, v)
+			s.werr = err
+		}
+	}
+	declared := map[string]bool{}
+	for _, k := range s.h.trailers {
+		declared[http.CanonicalHeaderKey(k)] = true
+	}
+	for k, v := range sig {
+		if declared[http.CanonicalHeaderKey(k)] {
+			hdr.Set(k, v)
+		} else {
+			hdr.Set(http.TrailerPrefix+k, v)
 		}
 	}
 }

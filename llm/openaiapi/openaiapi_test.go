@@ -454,14 +454,36 @@ func TestModels(t *testing.T) {
 	has(t, "model", m, "owned_by", "fake")
 }
 
-// sign is a stand-in for the worker's signer: sha256 over both bodies.
-func sign(status int, req, resp []byte) map[string]string {
-	sum := sha256.Sum256(append(append([]byte(fmt.Sprint(status)), req...), resp...))
+// sign is a stand-in for the worker's signer: sha256 over the status,
+// the content type and both bodies.
+func sign(ex openaiapi.Exchange) map[string]string {
+	sum := sha256.Sum256(append(append([]byte(fmt.Sprint(ex.Status, ex.Header.Get("Content-Type"))), ex.RequestBody...), ex.BodyHash[:]...))
 	return map[string]string{openaiapi.SignatureHeader: hex.EncodeToString(sum[:]), "X-Phala-Extra": "1"}
 }
 
+// signOf is sign over a response as a client received it.
+func signOf(status int, h http.Header, req, resp []byte) map[string]string {
+	return sign(openaiapi.Exchange{Status: status, Header: h, RequestBody: req, BodyHash: sha256.Sum256(resp)})
+}
+
+// cutSignatureEvent splits a signed stream into the signed bytes and the
+// signature event's data.
+func cutSignatureEvent(t *testing.T, body []byte) ([]byte, map[string]string) {
+	t.Helper()
+	marker := []byte("event: " + openaiapi.SignatureEvent + "\ndata: ")
+	i := bytes.LastIndex(body, marker)
+	if i < 0 {
+		t.Fatalf("no %s event at the end of the stream:\n%s", openaiapi.SignatureEvent, body)
+	}
+	var ev map[string]string
+	if err := json.Unmarshal(bytes.TrimSpace(body[i+len(marker):]), &ev); err != nil {
+		t.Fatalf("signature event data: %v", err)
+	}
+	return body[:i], ev
+}
+
 func TestSign(t *testing.T) {
-	srv, _, _ := setup(t, openaiapi.WithSign(sign))
+	srv, _, _ := setup(t, openaiapi.WithSign(sign, openaiapi.SignatureHeader, "X-Phala-Extra"))
 	for _, stream := range []bool{false, true} {
 		t.Run(fmt.Sprint("stream=", stream), func(t *testing.T) {
 			reqBody := fmt.Sprintf(`{"model":"fake/m","messages":[{"role":"user","content":"hi"}],"stream":%v}`, stream)
@@ -471,17 +493,25 @@ func TestSign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := sign(resp.StatusCode, []byte(reqBody), respBody)
 			got := resp.Header
+			var event map[string]string
 			if stream {
 				if resp.Header.Get(openaiapi.SignatureHeader) != "" {
 					t.Error("stream signature in headers")
 				}
 				got = resp.Trailer
+				respBody, event = cutSignatureEvent(t, respBody)
+				if !bytes.HasSuffix(respBody, []byte("data: [DONE]\n\n")) {
+					t.Errorf("the signature event does not follow [DONE]:\n%s", respBody)
+				}
 			}
+			want := signOf(resp.StatusCode, resp.Header, []byte(reqBody), respBody)
 			for k, v := range want {
 				if got.Get(k) != v {
 					t.Errorf("%s = %q, want %q (headers %v, trailer %v)", k, got.Get(k), v, resp.Header, resp.Trailer)
+				}
+				if stream && event[k] != v {
+					t.Errorf("event %s = %q, want %q", k, event[k], v)
 				}
 			}
 		})
@@ -491,7 +521,7 @@ func TestSign(t *testing.T) {
 	resp := post(t, srv.URL, reqBody)
 	defer resp.Body.Close()
 	respBody, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 404 || resp.Header.Get(openaiapi.SignatureHeader) != sign(404, []byte(reqBody), respBody)[openaiapi.SignatureHeader] {
+	if resp.StatusCode != 404 || resp.Header.Get(openaiapi.SignatureHeader) != signOf(404, resp.Header, []byte(reqBody), respBody)[openaiapi.SignatureHeader] {
 		t.Errorf("error answer not signed: %d %v", resp.StatusCode, resp.Header)
 	}
 }

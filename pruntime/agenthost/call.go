@@ -45,12 +45,14 @@ type Request struct {
 	Body    []byte
 }
 
-// Response is the handler's answer with the worker's proof over it.
+// Response is the handler's answer as the worker sends it (status,
+// every header, body) with the worker's signed answer over it.
 type Response struct {
-	Status  int
-	Headers map[string]string
-	Body    []byte
-	Proof   agentio.Proof
+	Status    int
+	Headers   map[string]string
+	Body      []byte
+	Answer    agentio.Answer
+	Signature []byte
 }
 
 // agentRecords reads an agent's two chain records with proofs.
@@ -84,14 +86,15 @@ type callCtx struct {
 
 // CallAgent serves an HTTP request to an agent: it authenticates the
 // caller, checks the agent's policy, the paused flag and the caller's
-// escrow on chain, runs the handler with the agent's secrets, signs the
-// response with the worker identity over the request and the response, and
-// queues a usage receipt.
+// escrow on chain, runs the handler with the agent's secrets, signs an
+// answer binding the request as received (outer, for a sealed one) and the
+// response as sent, and queues a usage receipt.
 func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Request) (Response, error) {
 	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body)
 	if err != nil {
 		return Response{}, err
 	}
+	requestHash, req0 := agentio.RequestHash(req.Method, req.URI, req.Headers, req.Body), req
 	var reply *ecdh.PublicKey
 	if req.Headers.Get(agentio.HeaderSealed) != "" {
 		if req, reply, err = host.openSealedRequest(ctx, src, req); err != nil {
@@ -112,10 +115,48 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 		if err != nil {
 			return Response{}, err
 		}
-		resp = Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream", strings.ToLower(agentio.HeaderSealed): "1"}, Body: env.Encode()}
+		resp = Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream"}, Body: env.Encode()}
 	}
-	resp.Proof = host.core.Prove(c.hash, resp.Status, resp.Body)
+	resp = host.signResponse(resp, out.served, requestHash, reply != nil)
+	host.texts.put(hex.EncodeToString(requestHash[:]), agentio.SignatureText(req0.Body, sha256.Sum256(resp.Body)))
 	return resp, nil
+}
+
+// signResponse makes resp what the worker sends (a status in range, no
+// phala header from the handler, a Content-Type) and signs the answer
+// served (who answered) over it and the request of hash requestHash; a
+// sealed answer carries the X-Phala-Sealed marker.
+func (host *Host) signResponse(resp Response, served agentio.Answer, requestHash [32]byte, sealed bool) Response {
+	if resp.Status < 100 || resp.Status > 599 {
+		resp.Status = http.StatusOK
+	}
+	resp.Headers = normalHeaders(resp.Headers, resp.Body)
+	if sealed {
+		resp.Headers[strings.ToLower(agentio.HeaderSealed)] = "1"
+	}
+	served.Request = requestHash
+	served.Response = agentio.ResponseHash(resp.Status, agentio.HeaderOf(resp.Headers), resp.Body)
+	resp.Answer, resp.Signature = host.core.SignAnswer(served, host.clock())
+	return resp
+}
+
+// normalHeaders returns a handler's headers as the worker sends them:
+// lower-cased, without X-Phala-* (those are the worker's: a handler cannot
+// forge them), and with the Content-Type Go's HTTP server would sniff when there is none, so
+// the signed headers are the ones the caller receives.
+func normalHeaders(in map[string]string, body []byte) map[string]string {
+	out := make(map[string]string, len(in)+1)
+	for k, v := range in {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "x-phala-") {
+			continue
+		}
+		out[lk] = v
+	}
+	if _, ok := out["content-type"]; !ok {
+		out["content-type"] = http.DetectContentType(body)
+	}
+	return out
 }
 
 // openSealedRequest opens a request body sealed to the agent's key (of the
@@ -221,6 +262,7 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	if err := json.Unmarshal(res.Value, &out); err != nil {
 		return agentOutput{}, fmt.Errorf("%w: handler result: %v", ErrAgentFailed, err)
 	}
+	out.served = agentio.Answer{Cluster: [32]byte(rec.Cluster), Epoch: rec.KeyEpoch, Agent: req.Agent, Code: [32]byte(rec.Code)}
 	return out, nil
 }
 

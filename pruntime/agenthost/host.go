@@ -27,8 +27,11 @@ import (
 type Core interface {
 	core.View
 	core.MemberKeys
-	// Prove signs an answer with the worker identity.
-	Prove(hash [32]byte, status int, body []byte) agentio.Proof
+	// SignAnswer signs an answer with the worker identity, filling in
+	// the chain, the worker and the time now.
+	SignAnswer(a agentio.Answer, now time.Time) (agentio.Answer, []byte)
+	// SignText signs a RedPill signature text with the key of algo.
+	SignText(algo string, text []byte) (sig, address string, err error)
 }
 
 // Store holds the agents' kv stores and logs and the receipt journal.
@@ -63,6 +66,9 @@ type Host struct {
 	programs   map[[32]byte]*sandbox.Program
 	seenCalls  map[[32]byte]time.Time
 	seenPruned time.Time
+
+	// texts are the signature texts of recent answers (signatures.go).
+	texts texts
 
 	// receiptsMu guards the usage receipts not yet in the outbox and
 	// their sealed journal.

@@ -3,11 +3,11 @@ package agenthost
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/llm"
@@ -65,13 +65,9 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 		}
 		mb := &meteredBackend{router: host.Router()}
 		h := openaiapi.New(mb, func(*http.Request) string { return c.addr.String() },
-			openaiapi.WithSign(func(status int, _, resp []byte) map[string]string {
-				p := host.core.Prove(c.hash, status, resp)
-				return map[string]string{
-					agentio.HeaderWorker:            hex.EncodeToString(p.Worker[:]),
-					agentio.HeaderRequestHash:       hex.EncodeToString(p.RequestHash[:]),
-					agentio.HeaderResponseSignature: hex.EncodeToString(p.Signature),
-				}
+			openaiapi.WithSign(host.llmSigner(agentio.RequestHash(r.Method, r.URL.RequestURI(), r.Header, body)), agentio.HeaderAnswer, agentio.HeaderAnswerSignature),
+			openaiapi.WithRecord(func(id string, reqBody []byte, respHash [32]byte) {
+				host.texts.put(id, agentio.SignatureText(reqBody, respHash))
 			}))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
@@ -79,6 +75,21 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 			host.queueReceipt(agents.Receipt{Caller: c.addr, Request: c.hash, Tokens: mb.tokens.total(), Issued: c.issued})
 		}
 	})
+}
+
+// llmSigner signs the router's answers to the request of hash
+// requestHash: the provider and model that served, the request and the
+// response as sent.
+func (host *Host) llmSigner(requestHash [32]byte) openaiapi.Signer {
+	return func(ex openaiapi.Exchange) map[string]string {
+		provider, model, _ := strings.Cut(ex.Model, "/")
+		a := agentio.Answer{Provider: provider, Model: model, Request: requestHash,
+			Response: agentio.ResponseHashOf(ex.Status, ex.Header, ex.BodyHash)}
+		a, sig := host.core.SignAnswer(a, host.clock())
+		h := http.Header{}
+		agentio.SetAnswer(h, a, sig)
+		return map[string]string{agentio.HeaderAnswer: h.Get(agentio.HeaderAnswer), agentio.HeaderAnswerSignature: h.Get(agentio.HeaderAnswerSignature)}
+	}
 }
 
 func quoteJSON(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/phalanetwork/phala/agentio"
 	"sync/atomic"
 	"time"
 
@@ -123,6 +124,8 @@ type agentOutput struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
+	// served names who answered, for the signed answer.
+	served agentio.Answer
 }
 
 func marshalString(v any) (any, error) {

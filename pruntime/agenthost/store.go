@@ -88,7 +88,7 @@ func (host *Host) Logs(ctx context.Context, src chainsync.Source, req Request) (
 	if err != nil {
 		return Response{}, err
 	}
-	a, _, _, err := host.agentRecords(ctx, src, req.Agent)
+	a, rec, _, err := host.agentRecords(ctx, src, req.Agent)
 	if err != nil {
 		return Response{}, err
 	}
@@ -118,6 +118,7 @@ func (host *Host) Logs(ctx context.Context, src chainsync.Source, req Request) (
 	if err != nil {
 		return Response{}, err
 	}
-	body := env.Encode()
-	return Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream"}, Body: body, Proof: host.core.Prove(c.hash, http.StatusOK, body)}, nil
+	served := agentio.Answer{Cluster: [32]byte(rec.Cluster), Epoch: rec.KeyEpoch, Agent: req.Agent, Code: [32]byte(rec.Code)}
+	resp := Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream"}, Body: env.Encode()}
+	return host.signResponse(resp, served, agentio.RequestHash(req.Method, req.URI, req.Headers, req.Body), false), nil
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	"sync"
 	"time"
 
@@ -31,10 +32,12 @@ type Clock func() time.Time
 
 // Core is one worker's trusted core.
 type Core struct {
-	provider    tee.Provider
-	store       *sealed.Store
-	identity    ed25519.PrivateKey
-	ecdh        *ecdh.PrivateKey
+	provider tee.Provider
+	store    *sealed.Store
+	identity ed25519.PrivateKey
+	ecdh     *ecdh.PrivateKey
+	// ecdsa is the secp256k1 key derived from the identity (signing.go).
+	ecdsa       *secp256k1.PrivateKey
 	chainID     string
 	genesisHash [32]byte
 
@@ -124,10 +127,15 @@ func newCore(p tee.Provider, genesis *cmttypes.GenesisDoc, id IdentityRecord) (*
 	if err != nil {
 		return nil, fmt.Errorf("enclave: sealed ECDH key: %w", err)
 	}
+	ek1, err := deriveECDSAKey(id.IdentitySeed)
+	if err != nil {
+		return nil, err
+	}
 	return &Core{
 		provider:    p,
 		identity:    ed25519.NewKeyFromSeed(id.IdentitySeed),
 		ecdh:        ek,
+		ecdsa:       ek1,
 		chainID:     genesis.ChainID,
 		genesisHash: GenesisHash(genesis),
 		sync:        sync,

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"time"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/contractio"
@@ -154,12 +154,15 @@ func (c *Core) DiscloseKey(raw []byte) ([]byte, error) {
 	return envelope.DiscloseKey(c.ecdh, env)
 }
 
-// Prove signs, with the worker identity, an answer to the request of hash.
-func (c *Core) Prove(hash [32]byte, status int, body []byte) agentio.Proof {
-	h := http.Header{}
-	agentio.SetProof(h, c.chainID, c.identity, hash, status, body)
-	p, _ := agentio.ProofFrom(h)
-	return p
+// SignAnswer signs an answer with the worker identity: it fills in the
+// chain id, the worker and the time (now, from the role's clock: the core
+// reads no clock itself) and returns the answer as signed with its
+// signature.
+func (c *Core) SignAnswer(a agentio.Answer, now time.Time) (agentio.Answer, []byte) {
+	a.ChainID = c.chainID
+	a.Worker = [32]byte(c.PublicKey())
+	a.Time = now.UnixMilli()
+	return a, a.Sign(c.identity)
 }
 
 // SignQueryResponse makes the answer to a contract query: the sealed
