@@ -1,9 +1,12 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/modules/agents"
@@ -52,45 +55,54 @@ func (c *Client) VerifyAnswer(ctx context.Context, a agentio.Answer, sig []byte,
 		return nil, err
 	}
 	v := &VerifiedAnswer{Answer: a}
-	what := []string{fmt.Sprintf("worker %x", a.Worker[:8]), fmt.Sprintf("cluster %x", a.Cluster[:8])}
-	keys := [][]byte{registry.WorkerKey(registry.WorkerID(a.Worker)), clusters.ClusterKey(a.Cluster)}
-	outs := []any{&v.Worker, &v.Cluster}
+	reads := []provenRead{{fmt.Sprintf("worker %x", a.Worker[:8]), registry.WorkerKey(registry.WorkerID(a.Worker)), &v.Worker, ErrAnswerWorker}}
+	if a.Cluster != ([32]byte{}) || a.Agent != ([32]byte{}) {
+		reads = append(reads, provenRead{fmt.Sprintf("cluster %x", a.Cluster[:8]), clusters.ClusterKey(a.Cluster), &v.Cluster, ErrAnswerCluster})
+	}
 	var ag agents.Agent
 	var rec contracts.Contract
 	if a.Agent != ([32]byte{}) {
-		what = append(what, fmt.Sprintf("agent %x", a.Agent[:8]), fmt.Sprintf("agent %x key record", a.Agent[:8]))
-		keys = append(keys, agents.AgentKey(a.Agent), contracts.ContractKey(a.Agent))
-		outs = append(outs, &ag, &rec)
+		reads = append(reads, provenRead{fmt.Sprintf("agent %x", a.Agent[:8]), agents.AgentKey(a.Agent), &ag, agentio.ErrAnswerAgent},
+			provenRead{fmt.Sprintf("agent %x key record", a.Agent[:8]), contracts.ContractKey(a.Agent), &rec, agentio.ErrAnswerAgent})
+	}
+	what, keys, outs := make([]string, len(reads)), make([][]byte, len(reads)), make([]any, len(reads))
+	for i, r := range reads {
+		what[i], keys[i], outs[i] = r.what, r.key, r.out
 	}
 	h, err := c.provenRecords(ctx, false, what, keys, outs...)
 	v.Height = h
-	if err != nil {
-		return nil, answerReadErr(err)
+	var missing *MissingRecordError
+	if errors.As(err, &missing) {
+		return nil, fmt.Errorf("%w: %w", reads[missing.Index].binding, err)
 	}
-	if err := checkAnswerChain(v, rec, a.Agent != ([32]byte{})); err != nil {
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAnswerChain(v, rec, len(reads) > 1, a.Agent != ([32]byte{})); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-// answerReadErr names the binding a missing record breaks: the worker
-// (read first), the cluster, or the agent.
-func answerReadErr(err error) error {
-	var m *MissingRecordError
-	if !errors.As(err, &m) {
-		return err
-	}
-	return fmt.Errorf("%w: %w", []error{ErrAnswerWorker, ErrAnswerCluster, agentio.ErrAnswerAgent, agentio.ErrAnswerAgent}[m.Index], err)
+// provenRead is one record an answer's check reads, and the binding its
+// absence breaks.
+type provenRead struct {
+	what    string
+	key     []byte
+	out     any
+	binding error
 }
 
 // checkAnswerChain checks the proven records against the answer.
-func checkAnswerChain(v *VerifiedAnswer, rec contracts.Contract, isAgent bool) error {
+func checkAnswerChain(v *VerifiedAnswer, rec contracts.Contract, inCluster, isAgent bool) error {
 	a, w, cl := v.Answer, v.Worker, v.Cluster
 	switch {
 	case w.AttestedHeight <= 0:
 		return fmt.Errorf("%w: worker %x has no verified attestation", ErrAnswerWorker, a.Worker[:8])
 	case !w.Active():
 		return fmt.Errorf("%w: worker %x was retired at height %d (%s)", ErrAnswerWorker, a.Worker[:8], w.Retired.Height, w.Retired.Reason)
+	case !inCluster:
+		return nil // an AI router answer: any registered worker serves the router
 	case !cl.IsMember(a.Worker):
 		return fmt.Errorf("%w: worker %x is not among the %d members of cluster %x at height %d", ErrAnswerCluster, a.Worker[:8], len(cl.Members), a.Cluster[:8], v.Height)
 	case a.Epoch > cl.Epoch:
@@ -112,4 +124,29 @@ func checkAnswerChain(v *VerifiedAnswer, rec contracts.Contract, isAgent bool) e
 	}
 	v.Current = string(rec.Code) == string(a.Code[:])
 	return nil
+}
+
+// signatureEvent starts the last Server-Sent Event of a signed stream
+// (llm/openaiapi.SignatureEvent); its data is a JSON object of the answer
+// headers.
+const signatureEvent = "event: phala.answer\ndata: "
+
+// AnswerOfStream splits a whole signed stream, as a client that keeps
+// every byte received it, into the bytes the answer's response hash covers
+// (those before the signature event) and the answer headers the event
+// carries; ok is false when the stream does not end with one.
+func AnswerOfStream(body []byte) (signed []byte, answer http.Header, ok bool) {
+	i := bytes.LastIndex(body, []byte(signatureEvent))
+	if i < 0 {
+		return body, nil, false
+	}
+	data := bytes.TrimRight(body[i+len(signatureEvent):], "\n")
+	var m map[string]string
+	if bytes.Contains(data, []byte("\n")) || json.Unmarshal(data, &m) != nil {
+		return body, nil, false
+	}
+	answer = http.Header{}
+	answer.Set(agentio.HeaderAnswer, m[agentio.HeaderAnswer])
+	answer.Set(agentio.HeaderAnswerSignature, m[agentio.HeaderAnswerSignature])
+	return body[:i], answer, true
 }

@@ -146,6 +146,18 @@ func readSaved(file string) (SavedResponse, error) {
 	if s.Request == nil || s.Request.Method == "" || s.Request.URI == "" {
 		return s, fmt.Errorf("%s holds no request: save answers with phala agent call --save (an answer can only be checked against the request it answers)", file)
 	}
+	// A stream saved whole ends with its answer event; trailers saved with
+	// the headers take precedence.
+	if signed, h, ok := client.AnswerOfStream(s.Body); ok {
+		s.Body = signed
+		if s.Headers.Get(agentio.HeaderAnswer) == "" {
+			if s.Headers == nil {
+				s.Headers = http.Header{}
+			}
+			s.Headers.Set(agentio.HeaderAnswer, h.Get(agentio.HeaderAnswer))
+			s.Headers.Set(agentio.HeaderAnswerSignature, h.Get(agentio.HeaderAnswerSignature))
+		}
+	}
 	return s, nil
 }
 
