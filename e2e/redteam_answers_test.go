@@ -75,8 +75,8 @@ func TestRedTeamAnswers(t *testing.T) {
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
 	cl := h.waitCluster(url, dn)
 	kr := cliFlags(home, url)
-	one := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), dn)
-	two := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), dn)
+	one := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	two := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
 	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "bob"}, kr...)...)
 	dir := t.TempDir()
 	call := func(gateway, agent, path, save string) result {

@@ -158,7 +158,7 @@ func TestRedTeamLyingNodeSecretsKey(t *testing.T) {
 	dn, home, url := h.startDevnet("--block-time", "200ms")
 	cl := h.waitCluster(url, dn)
 	kr := cliFlags(home, url)
-	agent := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), dn)
+	agent := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
 	id, _ := hex.DecodeString(agent)
 
 	attacker, err := ecdh.X25519().GenerateKey(rand.Reader)
@@ -222,9 +222,9 @@ const echoAgent = `export default async function main(req) {
 }
 `
 
-// deployEchoAgent deploys echoAgent as a public, free agent in cluster and
-// waits for its keys; it returns its id.
-func deployEchoAgent(t *testing.T, h *harness, kr []string, cluster string, procs ...*proc) string {
+// deployEchoAgent deploys echoAgent as a public agent in cluster (free,
+// unless extra sets --price) and waits for its keys; it returns its id.
+func deployEchoAgent(t *testing.T, h *harness, kr []string, cluster string, extra []string, procs ...*proc) string {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "echo.ts")
 	if err := os.WriteFile(file, []byte(echoAgent), 0o600); err != nil {
@@ -233,7 +233,7 @@ func deployEchoAgent(t *testing.T, h *harness, kr []string, cluster string, proc
 	var dep struct {
 		Agent string `json:"agent"`
 	}
-	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice", "--output", "json"}, kr...)...)
+	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice", "--output", "json"}, append(extra, kr...)...)...)
 	if len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %+v", dep)
 	}
