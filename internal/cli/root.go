@@ -91,6 +91,7 @@ Start everything locally with:
 		newGatewayCmd(g),
 		newExplorerCmd(g),
 		newVerifyCmd(g),
+		newLLMCmd(g),
 		newBenchCmd(g),
 	)
 	return root

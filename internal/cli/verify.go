@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -95,31 +96,16 @@ func runVerify(cmd *cobra.Command, g *globals, file, attest string) error {
 	if err != nil {
 		return err
 	}
-	a, sig, err := agentio.AnswerFrom(s.Headers)
-	if err != nil {
-		return fmt.Errorf("signature: %w", err)
-	}
-	agent, err := agentOfRequest(s.Request.URI)
-	if err != nil {
-		return err
-	}
-	if agent == ([32]byte{}) && a.Agent != agent {
-		return fmt.Errorf("%w: the saved request went to the AI router, the answer is from agent %x", agentio.ErrAnswerAgent, a.Agent[:8])
-	}
 	c, err := g.client()
 	if err != nil {
 		return err
 	}
-	lc, err := c.Light(ctx)
-	if err != nil {
-		return err
-	}
-	va, err := c.VerifyAnswer(ctx, a, sig, agentio.Expect{ChainID: lc.ChainID(), Agent: agent, Request: s.Request.Hash(), Status: s.Status, Header: s.Headers, Body: s.Body})
+	va, err := verifySaved(ctx, c, s)
 	if err != nil {
 		return err
 	}
 	v := verification(va)
-	if rv, err := c.AgentReceipt(ctx, a.Request); err == nil {
+	if rv, err := c.AgentReceipt(ctx, va.Answer.Request); err == nil {
 		v.Billed, v.ForgetAt = "settled", rv.ForgetAt
 	} else {
 		v.Billed = "not yet"
@@ -131,6 +117,48 @@ func runVerify(cmd *cobra.Command, g *globals, file, attest string) error {
 		v.Fresh = "ok"
 	}
 	return g.print(v, func(out io.Writer) { printVerification(out, v, va.Worker.TEE) })
+}
+
+// verifySaved checks a saved exchange: the answer's signature, that it
+// answers the saved request from the agent it went to (or the AI router),
+// that the saved response is the one signed, and the chain records behind
+// it (client.VerifyAnswer).
+func verifySaved(ctx context.Context, c *client.Client, s SavedResponse) (*client.VerifiedAnswer, error) {
+	splitStream(&s)
+	a, sig, err := agentio.AnswerFrom(s.Headers)
+	if err != nil {
+		return nil, fmt.Errorf("signature: %w", err)
+	}
+	agent, err := agentOfRequest(s.Request.URI)
+	if err != nil {
+		return nil, err
+	}
+	if agent == ([32]byte{}) && a.Agent != agent {
+		return nil, fmt.Errorf("%w: the saved request went to the AI router, the answer is from agent %x", agentio.ErrAnswerAgent, a.Agent[:8])
+	}
+	lc, err := c.Light(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.VerifyAnswer(ctx, a, sig, agentio.Expect{ChainID: lc.ChainID(), Agent: agent, Request: s.Request.Hash(), Status: s.Status, Header: s.Headers, Body: s.Body})
+}
+
+// splitStream cuts a stream saved whole at its answer event: the answer
+// covers the bytes before it; trailers saved with the headers take
+// precedence over the event's copy.
+func splitStream(s *SavedResponse) {
+	signed, h, ok := client.AnswerOfStream(s.Body)
+	if !ok {
+		return
+	}
+	s.Body = signed
+	if s.Headers == nil {
+		s.Headers = http.Header{}
+	}
+	if s.Headers.Get(agentio.HeaderAnswer) == "" {
+		s.Headers.Set(agentio.HeaderAnswer, h.Get(agentio.HeaderAnswer))
+		s.Headers.Set(agentio.HeaderAnswerSignature, h.Get(agentio.HeaderAnswerSignature))
+	}
 }
 
 // readSaved reads a saved exchange; it must hold the request.
@@ -145,18 +173,6 @@ func readSaved(file string) (SavedResponse, error) {
 	}
 	if s.Request == nil || s.Request.Method == "" || s.Request.URI == "" {
 		return s, fmt.Errorf("%s holds no request: save answers with phala agent call --save (an answer can only be checked against the request it answers)", file)
-	}
-	// A stream saved whole ends with its answer event; trailers saved with
-	// the headers take precedence.
-	if signed, h, ok := client.AnswerOfStream(s.Body); ok {
-		s.Body = signed
-		if s.Headers.Get(agentio.HeaderAnswer) == "" {
-			if s.Headers == nil {
-				s.Headers = http.Header{}
-			}
-			s.Headers.Set(agentio.HeaderAnswer, h.Get(agentio.HeaderAnswer))
-			s.Headers.Set(agentio.HeaderAnswerSignature, h.Get(agentio.HeaderAnswerSignature))
-		}
 	}
 	return s, nil
 }
