@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,6 +114,16 @@ type SentRequest struct {
 	URI    string      `json:"uri"` // path and query exactly as sent
 	Header http.Header `json:"headers"`
 	Body   []byte      `json:"body"`
+	// Timestamp is the signed request's time (Unix ms; 0 for an API-key
+	// call): with the answer's worker and request hash it names the usage
+	// receipt (ReceiptID).
+	Timestamp int64 `json:"timestamp_ms,omitempty"`
+}
+
+// ReceiptID is the id of the usage receipt that bills a signed request
+// to agent answered by worker: agentio.SignedRequest.ID.
+func (s SentRequest) ReceiptID(chainID string, agent, worker [32]byte) [32]byte {
+	return agentio.SignedRequest{Worker: worker, Request: s.Hash(), Timestamp: s.Timestamp}.ID(chainID, agent)
 }
 
 // Hash is the request's agentio.RequestHash.
@@ -171,6 +182,7 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 	}
 	agentio.Sign(req, chainID, id, body, key, time.Now())
 	sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}
+	sent.Timestamp, _ = strconv.ParseInt(req.Header.Get(agentio.HeaderTimestamp), 10, 64)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)

@@ -105,7 +105,7 @@ func runVerify(cmd *cobra.Command, g *globals, file, attest string) error {
 		return err
 	}
 	v := verification(va)
-	if rv, err := c.AgentReceipt(ctx, va.Answer.Request); err == nil {
+	if rv, err := c.AgentReceipt(ctx, s.Request.ReceiptID(va.Answer.ChainID, va.Answer.Agent, va.Answer.Worker)); err == nil {
 		v.Billed, v.ForgetAt = "settled", rv.ForgetAt
 	} else {
 		v.Billed = "not yet"
