@@ -1,5 +1,9 @@
 // Package client is the Go SDK of phala: it reads state and sends signed
-// transactions through a node's CometBFT RPC.
+// transactions through a node's CometBFT RPC. What a caller acts on (keys
+// it seals to, workers and clusters behind an answer) is read with proofs
+// against headers a light client verified (proven.go, client/lightclient),
+// so the node need not be trusted; the other typed queries are for
+// display. Agent answers are verified end to end (answers.go).
 package client
 
 import (
