@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,34 +14,6 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 )
-
-// startResigningGateway is a hostile gateway: a reverse proxy in front of
-// the real one that signs every answer again with its own key, as
-// resign says, and passes everything else.
-func startResigningGateway(t *testing.T, gw string, resign func(h http.Header, status int, body []byte)) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		req, _ := http.NewRequestWithContext(r.Context(), r.Method, gw+r.URL.RequestURI(), bytes.NewReader(body))
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		h := resp.Header.Clone()
-		resign(h, resp.StatusCode, out)
-		for k, vs := range h {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(resp.StatusCode)
-		w.Write(out)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // resignAnswer replaces the answer in h with the same statement signed by
 // key, naming key as the worker (claim false) or leaving the real
@@ -100,7 +69,11 @@ func TestRedTeamAnswers(t *testing.T) {
 			{"with its own key as the worker", false, "not a registered, attested, active worker"},
 			{"claiming the real worker's id", true, "signature does not verify"},
 		} {
-			hostile := startResigningGateway(t, gw, func(hd http.Header, _ int, _ []byte) { resignAnswer(hd, attacker, tc.claim) })
+			// A hostile gateway in front of the real one signs every answer again.
+			hostile := startTamperingProxy(t, gw, func(_ []byte, _ int, hd http.Header, body []byte) []byte {
+				resignAnswer(hd, attacker, tc.claim)
+				return body
+			})
 			r := call(hostile, one, "/resigned?x=1", "")
 			if r.code == 0 || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stdout, "/resigned") {
 				t.Fatalf("%s: want a refusal naming %q and no answer printed, got %s", tc.name, tc.want, r)

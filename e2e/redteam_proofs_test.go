@@ -41,9 +41,20 @@ type lyingRPC struct {
 func startLyingRPC(t *testing.T, nodeURL string, rewrite func(path string, data []byte, value []byte) ([]byte, bool)) *lyingRPC {
 	t.Helper()
 	l := &lyingRPC{}
+	l.URL = startTamperingProxy(t, nodeURL, func(reqBody []byte, _ int, _ http.Header, body []byte) []byte {
+		return l.lie(reqBody, body, rewrite)
+	})
+	return l
+}
+
+// startTamperingProxy is a hostile reverse proxy in front of upstream: it
+// forwards each request and passes the answer through tamper, which may
+// change the headers in place and returns the body to send.
+func startTamperingProxy(t *testing.T, upstream string, tamper func(reqBody []byte, status int, h http.Header, body []byte) []byte) string {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		req, _ := http.NewRequestWithContext(r.Context(), r.Method, nodeURL+r.URL.RequestURI(), bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(body))
 		req.Header = r.Header.Clone()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -52,14 +63,17 @@ func startLyingRPC(t *testing.T, nodeURL string, rewrite func(path string, data 
 		}
 		defer resp.Body.Close()
 		out, _ := io.ReadAll(resp.Body)
-		out = l.lie(body, out, rewrite)
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		h := resp.Header.Clone()
+		out = tamper(body, resp.StatusCode, h, out)
+		h.Del("Content-Length")
+		for k, vs := range h {
+			w.Header()[k] = vs
+		}
 		w.WriteHeader(resp.StatusCode)
 		w.Write(out)
 	}))
 	t.Cleanup(srv.Close)
-	l.URL = srv.URL
-	return l
+	return srv.URL
 }
 
 // lie rewrites one JSON-RPC abci_query answer; anything else passes.
