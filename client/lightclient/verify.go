@@ -103,6 +103,8 @@ func (c *Client) States(ctx context.Context, keys ...[]byte) ([][]byte, int64, e
 // state's AppHash, so a read right after a change the node already shows
 // (a key just published) sees it.
 func (c *Client) FreshStates(ctx context.Context, keys ...[]byte) ([][]byte, int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, freshWait)
+	defer cancel()
 	l, err := c.src.LatestHeight(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("lightclient: latest height: %w", err)
@@ -119,7 +121,7 @@ func (c *Client) FreshStates(ctx context.Context, keys ...[]byte) ([][]byte, int
 		}
 		select {
 		case <-ctx.Done():
-			return nil, 0, fmt.Errorf("lightclient: waiting for header %d: %w", l+1, ctx.Err())
+			return nil, 0, fmt.Errorf("lightclient: waiting for header %d, which proves the node's state at %d (is the chain producing blocks?): %w", l+1, l, ctx.Err())
 		case <-t.C:
 		}
 	}
@@ -130,8 +132,12 @@ func (c *Client) FreshStates(ctx context.Context, keys ...[]byte) ([][]byte, int
 	return c.statesBelow(ctx, next, keys)
 }
 
-// freshPoll is how often FreshStates asks for the next header.
-const freshPoll = 50 * time.Millisecond
+// freshPoll is how often FreshStates asks for the next header, and
+// freshWait how long it waits for it.
+const (
+	freshPoll = 50 * time.Millisecond
+	freshWait = time.Minute
+)
 
 // statesBelow reads keys in the state whose AppHash next carries.
 func (c *Client) statesBelow(ctx context.Context, next *types.LightBlock, keys [][]byte) ([][]byte, int64, error) {
