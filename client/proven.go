@@ -146,3 +146,12 @@ func (e *MissingRecordError) Error() string {
 
 // Unwrap makes errors.Is(err, tx.ErrNotFound) hold.
 func (e *MissingRecordError) Unwrap() error { return tx.ErrNotFound }
+
+// ProvenRegistryParams reads the registry's parameters (the TEE policy:
+// sim attestation keys, minimum TCB) with a proof, for checking fresh
+// attestation evidence here.
+func (c *Client) ProvenRegistryParams(ctx context.Context) (registry.Params, error) {
+	var p registry.Params
+	_, err := c.provenRecords(ctx, false, []string{"registry parameters"}, [][]byte{registry.ParamsKey()}, &p)
+	return p, err
+}

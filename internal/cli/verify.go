@@ -249,7 +249,7 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	if err := json.Unmarshal(body, &rep); err != nil {
 		return err
 	}
-	p, err := c.RegistryParams(cmd.Context())
+	p, err := c.ProvenRegistryParams(cmd.Context())
 	if err != nil {
 		return err
 	}
