@@ -6,7 +6,6 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -71,9 +70,10 @@ func (c *Client) DeployAgent(ctx context.Context, key ed25519.PrivateKey, code, 
 }
 
 // SetAgentSecrets seals secrets (a JSON object) to the agent's current
-// key on this machine and stores the ciphertext on chain.
+// key on this machine and stores the ciphertext on chain. The key is a
+// proven read: a lying node cannot hand over a key of its own.
 func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id [32]byte, secrets map[string]string) (*Committed, error) {
-	a, err := c.Agent(ctx, id)
+	a, _, err := c.ProvenAgent(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -96,76 +96,111 @@ func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id
 	return c.Send(ctx, key, pha.Amount{}, "", &agents.MsgSetSecrets{Agent: id, Envelope: env.Encode()})
 }
 
-// AgentResponse is an agent's answer with the worker's signed answer.
+// AgentResponse is an agent's answer with the worker's signed answer over
+// it, the request it answers, and what the chain proved of its signer.
 type AgentResponse struct {
 	Status    int
 	Header    http.Header
 	Body      []byte
+	Request   SentRequest
 	Answer    agentio.Answer
 	Signature []byte
-	// ReceiptID is the id of the call's usage receipt (the hash of the
-	// caller's sign bytes), for a signed call.
-	ReceiptID [32]byte
+	Verified  *VerifiedAnswer
 }
 
+// SentRequest is a request as the client sent it: what its hash covers.
+type SentRequest struct {
+	Method string      `json:"method"`
+	URI    string      `json:"uri"` // path and query exactly as sent
+	Header http.Header `json:"headers"`
+	Body   []byte      `json:"body"`
+	// Timestamp is the signed request's time (Unix ms; 0 for an API-key
+	// call): with the answer's worker and request hash it names the usage
+	// receipt (ReceiptID).
+	Timestamp int64 `json:"timestamp_ms,omitempty"`
+}
+
+// ReceiptID is the id of the usage receipt that bills a signed request
+// to agent answered by worker: agentio.SignedRequest.ID.
+func (s SentRequest) ReceiptID(chainID string, agent, worker [32]byte) [32]byte {
+	return agentio.SignedRequest{Worker: worker, Request: s.Hash(), Timestamp: s.Timestamp}.ID(chainID, agent)
+}
+
+// Hash is the request's agentio.RequestHash.
+func (s SentRequest) Hash() [32]byte { return agentio.RequestHash(s.Method, s.URI, s.Header, s.Body) }
+
 // CallAgent sends a request signed by key to an agent through baseURL (a
-// gateway, or a worker's endpoint) and checks the worker's signature over
-// it; VerifyWorker checks the worker itself on chain.
+// gateway, or a worker's endpoint) and verifies the answer: its signature,
+// that it answers this request with this response, and (proven reads) that
+// its signer is a registered worker of the agent's cluster running one of
+// the agent's code versions. A response that is not a verified answer is
+// an error; the response is returned with it for display.
 func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
-	chainID, err := c.ChainID(ctx)
+	lc, err := c.Light(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	resp, out, err := callSigned(ctx, chainID, key, baseURL, id, method, path, body, nil)
+	r, err := callSigned(ctx, lc.ChainID(), key, baseURL, id, method, path, body, nil)
 	if err != nil {
 		return nil, err
 	}
-	r := &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out}
-	if ts, err := strconv.ParseInt(resp.Request.Header.Get(agentio.HeaderTimestamp), 10, 64); err == nil {
-		r.ReceiptID = sha256.Sum256(agentio.CallSignBytes(chainID, id, method, resp.Request.URL.RequestURI(), body, ts))
+	if r.Header.Get(agentio.HeaderAnswerSignature) == "" {
+		return r, fmt.Errorf("agent %x: %d %s: %s", id[:8], r.Status, http.StatusText(r.Status), strings.TrimSpace(string(r.Body)))
 	}
-	if resp.Header.Get(agentio.HeaderAnswerSignature) == "" {
-		return r, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
+	return r, c.verifyResponse(ctx, lc.ChainID(), id, r)
+}
+
+// verifyResponse verifies r's answer against r's request and response and
+// the chain, and fills r.Answer, r.Signature and r.Verified.
+func (c *Client) verifyResponse(ctx context.Context, chainID string, id [32]byte, r *AgentResponse) error {
+	a, sig, err := agentio.AnswerFrom(r.Header)
+	if err != nil {
+		return fmt.Errorf("agent %x: %w", id[:8], err)
 	}
-	if r.Answer, r.Signature, err = agentio.AnswerFrom(resp.Header); err != nil {
-		return r, err
+	r.Answer, r.Signature = a, sig
+	v, err := c.VerifyAnswer(ctx, a, sig, agentio.Expect{ChainID: chainID, Agent: id, Request: r.Request.Hash(), Status: r.Status, Header: r.Header, Body: r.Body})
+	if err != nil {
+		return fmt.Errorf("agent %x: %w", id[:8], err)
 	}
-	return r, r.Answer.Check(agentio.Expect{ChainID: chainID, Agent: id, Status: r.Status, Header: r.Header, Body: r.Body})
+	r.Verified = v
+	return nil
 }
 
 // callSigned sends method path (below /agents/<id> at baseURL) with body
-// and headers, signed by key, and returns the answer with its body (at
-// most 16 MiB).
-func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, headers map[string]string) (*http.Response, []byte, error) {
+// and headers, signed by key, and returns the response (its body at most
+// 16 MiB) with the request as sent.
+func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, headers map[string]string) (*AgentResponse, error) {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+path, bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	agentio.Sign(req, chainID, id, body, key, time.Now())
+	sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}
+	sent.Timestamp, _ = strconv.ParseInt(req.Header.Get(agentio.HeaderTimestamp), 10, 64)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return resp, out, nil
+	return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent}, nil
 }
 
-// VerifyWorker checks that an answer's signer is a registered worker
-// (its attestation was verified by the chain at registration) and returns
-// its record.
+// VerifyWorker checks with a proven read that an answer's signer is a
+// registered worker (its attestation was verified by the chain at
+// registration) and returns its record; VerifyAnswer checks the rest.
 func (c *Client) VerifyWorker(ctx context.Context, a agentio.Answer) (registry.Worker, error) {
-	var w registry.Worker
-	if _, err := c.Query(ctx, registry.WorkerPath(a.Worker), &w); err != nil {
+	w, err := c.ProvenWorker(ctx, registry.WorkerID(a.Worker))
+	if err != nil {
 		return w, fmt.Errorf("worker %x is not registered on this chain: %w", a.Worker[:8], err)
 	}
 	return w, nil
@@ -176,7 +211,7 @@ func (c *Client) VerifyWorker(ctx context.Context, a agentio.Answer) (registry.W
 // a one-time reply key: the gateway and the worker's host carry only
 // ciphertext. The outer request goes to POST /agents/<id>/.
 func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
-	a, err := c.Agent(ctx, id)
+	a, _, err := c.ProvenAgent(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -198,27 +233,23 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 	if err != nil {
 		return nil, err
 	}
-	chainID, err := c.ChainID(ctx)
+	lc, err := c.Light(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sealed := env.Encode()
-	resp, out, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", sealed,
+	chainID := lc.ChainID()
+	outer, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", env.Encode(),
 		map[string]string{agentio.HeaderSealed: "1", "Content-Type": "application/octet-stream"})
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(out)))
+	if outer.Status != http.StatusOK {
+		return nil, fmt.Errorf("agent %x: %d %s: %s", id[:8], outer.Status, http.StatusText(outer.Status), strings.TrimSpace(string(outer.Body)))
 	}
-	answer, sig, err := agentio.AnswerFrom(resp.Header)
-	if err != nil {
+	if err := c.verifyResponse(ctx, chainID, id, outer); err != nil {
 		return nil, err
 	}
-	if err := answer.Check(agentio.Expect{ChainID: chainID, Agent: id, Status: resp.StatusCode, Header: resp.Header, Body: out}); err != nil {
-		return nil, err
-	}
-	renv, err := envelope.Decode(out)
+	renv, err := envelope.Decode(outer.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -234,5 +265,8 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 	for k, v := range sr.Headers {
 		h.Set(k, v)
 	}
-	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Answer: answer, Signature: sig}, nil
+	// The answer signs the ciphertext exchange (outer); the opened
+	// response is what that ciphertext carried.
+	return &AgentResponse{Status: sr.Status, Header: h, Body: []byte(sr.Body), Request: outer.Request,
+		Answer: outer.Answer, Signature: outer.Signature, Verified: outer.Verified}, nil
 }

@@ -1,5 +1,9 @@
 // Package client is the Go SDK of phala: it reads state and sends signed
-// transactions through a node's CometBFT RPC.
+// transactions through a node's CometBFT RPC. What a caller acts on (keys
+// it seals to, workers and clusters behind an answer) is read with proofs
+// against headers a light client verified (proven.go, client/lightclient),
+// so the node need not be trusted; the other typed queries are for
+// display. Agent answers are verified end to end (answers.go).
 package client
 
 import (
@@ -9,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/rpc/client/http"
@@ -17,6 +22,7 @@ import (
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client/lightclient"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -24,6 +30,15 @@ import (
 // Client talks to one node.
 type Client struct {
 	RPC *http.HTTP
+
+	// LightDir, when set, keeps the proven reads' trusted root in
+	// LightDir/<chain id>.json (the client home's light/ folder); Trust
+	// sets or replaces it (height and hash). Read on the first proven read.
+	LightDir string
+	Trust    lightclient.Options
+
+	lightMu sync.Mutex
+	light   *lightclient.Client // proven reads (proven.go); set on first use
 }
 
 // New connects to a node's RPC URL, e.g. "http://127.0.0.1:26657".

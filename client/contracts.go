@@ -138,7 +138,7 @@ func (c *Client) Exec(ctx context.Context, key ed25519.PrivateKey, id [32]byte, 
 // execOnce seals payload to the contract's key as the chain shows it now
 // and posts it.
 func (c *Client) execOnce(ctx context.Context, key ed25519.PrivateKey, id [32]byte, payload json.RawMessage, gas uint64) (*SentCommand, error) {
-	rec, err := c.Contract(ctx, id)
+	rec, err := c.ProvenContract(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func (c *Client) QueryContract(ctx context.Context, key ed25519.PrivateKey, id [
 }
 
 func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Worker, error) {
-	rec, err := c.Contract(ctx, id)
+	rec, err := c.ProvenContract(ctx, id)
 	if err != nil {
 		return registry.Worker{}, err
 	}
@@ -274,7 +274,7 @@ func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Wo
 	if err != nil {
 		return registry.Worker{}, fmt.Errorf("contract %x: cluster: %w", id, err)
 	}
-	cl, err := c.Cluster(ctx, cid)
+	cl, err := c.ProvenCluster(ctx, cid)
 	if err != nil {
 		return registry.Worker{}, err
 	}
@@ -286,7 +286,7 @@ func (c *Client) pickWorker(ctx context.Context, id, want [32]byte) (registry.Wo
 		if want != ([32]byte{}) && mid != want {
 			continue
 		}
-		w, err := c.Worker(ctx, registry.WorkerID(mid))
+		w, err := c.ProvenWorker(ctx, registry.WorkerID(mid))
 		if err != nil {
 			continue
 		}

@@ -90,7 +90,7 @@ func TestAgentCLI(t *testing.T) {
 	saved["status"] = 201
 	raw, _ = json.Marshal(saved)
 	os.WriteFile(answer, raw, 0o600)
-	if r := h.run("verify", answer, "--node", url); r.code == 0 || !strings.Contains(r.stderr, "signature") {
+	if r := h.run("verify", answer, "--node", url); r.code == 0 || !strings.Contains(r.stderr, "response does not match the signed answer") {
 		t.Fatalf("tampered answer: %s", r)
 	}
 	if out := run("agent", "call", dep.Agent, "/?name=Sealed", "--seal", "--from", "bob"); !strings.Contains(out, `"hello":"Sealed"`) {

@@ -1,11 +1,10 @@
 package e2e
 
 import (
-	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,101 +13,134 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/agentio"
-	"github.com/phalanetwork/phala/modules/agents"
 )
 
-// TestRedTeamAnswerBindings drives the real binary the way someone holding
-// a saved answer, or sitting between a caller and the worker, would:
-//
-//   - HeaderEdited: a saved answer whose Content-Type was changed (the
-//     same JSON bytes relabelled text/html) must fail `phala verify`,
-//     naming the response binding. On main only the status and the body
-//     were signed: it verified.
-//   - APIKeyBindsRequest: an agent call with an API key (what plain HTTP
-//     clients send) gets an answer that binds the request sent (method,
-//     path, query, content headers, body); on main the request hash of an
-//     API-key call came from a random nonce and bound no request content.
-func TestRedTeamAnswerBindings(t *testing.T) {
+// resignAnswer replaces the answer in h with the same statement signed by
+// key, naming key as the worker (claim false) or leaving the real
+// worker's id in place (claim true).
+func resignAnswer(h http.Header, key ed25519.PrivateKey, claim bool) {
+	a, _, err := agentio.AnswerFrom(h)
+	if err != nil {
+		return
+	}
+	if !claim {
+		a.Worker = [32]byte(key.Public().(ed25519.PublicKey))
+	}
+	agentio.SetAnswer(h, a, a.Sign(key))
+}
+
+// TestRedTeamAnswers: with one devnet, a public echo agent and a second
+// agent: a gateway that re-signs answers with its own key is caught by
+// `phala agent call`, and `phala verify` refuses a genuine answer saved
+// with another request, one from another agent, and one whose
+// Content-Type was changed. Each refusal names the binding that failed,
+// and the command prints no answer.
+func TestRedTeamAnswers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short")
+	}
 	h := newHarness(t)
 	dn, home, url := h.startDevnet("--block-time", "200ms")
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := append(cliFlags(home, url), "--gateway", gw)
-	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	cl := h.waitCluster(url, dn)
-	var dep struct {
-		Agent string `json:"agent"`
+	kr := cliFlags(home, url)
+	one := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	two := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "bob"}, kr...)...)
+	dir := t.TempDir()
+	call := func(gateway, agent, path, save string) result {
+		args := append([]string{"agent", "call", agent, path, "--from", "bob", "--gateway", gateway}, kr...)
+		if save != "" {
+			args = append(args, "--save", filepath.Join(dir, save))
+		}
+		return h.run(args...)
 	}
-	json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(repoRoot, "e2e", "testdata", "json-agent.ts"), "--cluster", fmt.Sprintf("%x", []byte(cl.ID)),
-		"--policy", "public", "--from", "alice", "--output", "json")), &dep)
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
+	waitFor(t, 60*time.Second, "an honest call through the gateway", func() (bool, error) {
+		return call(gw, one, "/warm", "").code == 0, nil
 	}, dn)
-	run("agent", "deposit", "5PHA", "--from", "bob")
-	apiKey := strings.TrimSpace(run("agent", "apikey", "create", "--from", "bob"))
 
-	t.Run("HeaderEdited", func(t *testing.T) {
-		answer := filepath.Join(t.TempDir(), "answer.json")
-		waitFor(t, 30*time.Second, "a paid call through the gateway", func() (bool, error) {
-			return h.run(append([]string{"agent", "call", dep.Agent, "/x", "-d", `{"a":1}`, "--from", "bob", "--save", answer}, common...)...).code == 0, nil
-		}, dn)
-		if v := h.mustRun("verify", answer, "--node", url); !strings.Contains(v, "signature   ok") {
-			t.Fatalf("the genuine answer: %s", v)
-		}
-		var saved map[string]any
-		raw, _ := os.ReadFile(answer)
-		json.Unmarshal(raw, &saved)
-		hdr := saved["headers"].(map[string]any)
-		if ct := fmt.Sprint(hdr["Content-Type"]); !strings.Contains(ct, "application/json") {
-			t.Fatalf("the saved answer's Content-Type is %s", ct)
-		}
-		hdr["Content-Type"] = []string{"text/html"}
-		raw, _ = json.Marshal(saved)
-		os.WriteFile(answer, raw, 0o600)
-		r := h.run("verify", answer, "--node", url)
-		if r.code == 0 {
-			t.Fatalf("phala verify accepted an answer whose Content-Type was changed to text/html:\n%s", r.stdout)
-		}
-		if !strings.Contains(r.stderr, agentio.ErrAnswerResponse.Error()) {
-			t.Fatalf("the refusal does not name the response binding: %s", r.stderr)
-		}
-	})
-
-	t.Run("APIKeyBindsRequest", func(t *testing.T) {
-		body := []byte(`{"question":"which request is this?"}`)
-		var req *http.Request
-		var resp *http.Response
-		var out []byte
-		waitFor(t, 30*time.Second, "an API-key call through the gateway", func() (bool, error) {
-			req, _ = http.NewRequest("POST", gw+"/agents/"+dep.Agent+"/ask?lang=en", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+apiKey)
-			var err error
-			if resp, err = http.DefaultClient.Do(req); err != nil {
-				return false, err
-			}
-			out, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK, nil
-		}, dn)
-		a, _, err := agentio.AnswerFrom(resp.Header)
-		if err != nil {
-			t.Fatalf("the answer to an API-key call carries no signed answer: %v (headers %v)", err, resp.Header)
-		}
-		sent := agentio.RequestHash("POST", req.URL.RequestURI(), req.Header, body)
-		exp := agentio.Expect{Request: sent, Status: resp.StatusCode, Header: resp.Header, Body: out}
-		if err := a.Check(exp); err != nil {
-			t.Fatalf("the answer does not bind the API-key request sent: %v", err)
-		}
-		for what, other := range map[string][32]byte{
-			"another body":  agentio.RequestHash("POST", req.URL.RequestURI(), req.Header, []byte(`{"question":"another"}`)),
-			"another query": agentio.RequestHash("POST", "/agents/"+dep.Agent+"/ask?lang=fr", req.Header, body),
+	t.Run("GatewayResigns", func(t *testing.T) {
+		_, attacker, _ := ed25519.GenerateKey(rand.Reader)
+		for _, tc := range []struct {
+			name  string
+			claim bool
+			want  string
+		}{
+			{"with its own key as the worker", false, "not a registered, attested, active worker"},
+			{"claiming the real worker's id", true, "signature does not verify"},
 		} {
-			if err := a.Check(agentio.Expect{Request: other}); !errors.Is(err, agentio.ErrAnswerRequest) {
-				t.Errorf("%s: %v, want %v", what, err, agentio.ErrAnswerRequest)
+			// A hostile gateway in front of the real one signs every answer again.
+			hostile := startTamperingProxy(t, gw, func(_ []byte, _ int, hd http.Header, body []byte) []byte {
+				resignAnswer(hd, attacker, tc.claim)
+				return body
+			})
+			r := call(hostile, one, "/resigned?x=1", "")
+			if r.code == 0 || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stdout, "/resigned") {
+				t.Fatalf("%s: want a refusal naming %q and no answer printed, got %s", tc.name, tc.want, r)
 			}
+			t.Logf("%s: %s", tc.name, lastLine(r.stderr))
 		}
 	})
+
+	if r := call(gw, one, "/a?n=1", "a.json"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := call(gw, one, "/b?n=2", "b.json"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := call(gw, two, "/a?n=1", "c.json"); r.code != 0 {
+		t.Fatal(r)
+	}
+	verify := func(file string) result { return h.run(append([]string{"verify", filepath.Join(dir, file)}, kr...)...) }
+	if r := verify("a.json"); r.code != 0 || !strings.Contains(r.stdout, "request     ok") || !strings.Contains(r.stdout, "cluster     ok") {
+		t.Fatalf("verify an honest answer: %s", r)
+	}
+	load := func(file string) map[string]any {
+		var m map[string]any
+		raw, _ := os.ReadFile(filepath.Join(dir, file))
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	save := func(file string, m map[string]any) {
+		raw, _ := json.Marshal(m)
+		os.WriteFile(filepath.Join(dir, file), raw, 0o600)
+	}
+	for _, tc := range []struct {
+		name string
+		make func() map[string]any
+		want string
+	}{
+		{"AnswerToAnotherRequest", func() map[string]any {
+			b := load("b.json") // b's genuine answer, presented as the answer to a's request
+			b["request"] = load("a.json")["request"]
+			return b
+		}, "answer is to another request"},
+		{"AnswerFromAnotherAgent", func() map[string]any {
+			c := load("c.json") // agent two's genuine answer to the same path, presented as agent one's
+			c["request"] = load("a.json")["request"]
+			return c
+		}, "answer is from another agent"},
+		{"ChangedContentType", func() map[string]any {
+			a := load("a.json")
+			a["headers"].(map[string]any)["Content-Type"] = []string{"text/html"}
+			return a
+		}, "response does not match the signed answer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			save("forged.json", tc.make())
+			r := verify("forged.json")
+			if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("verify: want a refusal naming %q, got %s", tc.want, r)
+			}
+			t.Log(lastLine(r.stderr))
+		})
+	}
 	dn.interrupt()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }

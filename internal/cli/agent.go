@@ -136,6 +136,9 @@ func runAgentDeploy(ctx context.Context, g *globals, af *agentFlags, f *deployFl
 	if err != nil {
 		return err
 	}
+	if err := g.awaitWorkers(ctx, up.client, res); err != nil {
+		return err
+	}
 	out := map[string]any{"agent": hex.EncodeToString(id[:]), "code_hash": hex.EncodeToString(hash[:]), "height": res.Height}
 	// A call costs at least the call fee from the caller's escrow: say how
 	// to fund it when the deployer's is empty.

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/gateway"
 	"github.com/phalanetwork/phala/pruntime"
@@ -33,7 +34,14 @@ func newAgentCallCmd(g *globals, af *agentFlags) *cobra.Command {
 	var f callFlags
 	cmd := &cobra.Command{
 		Use:   "call AGENT_ID [PATH]",
-		Short: "Call an agent through the gateway with a request signed by --from, and check the worker's signature",
+		Short: "Call an agent through the gateway with a request signed by --from, and verify the signed answer",
+		Long: `Call an agent through the gateway with a request signed by --from, then
+verify the answer: the worker's signature, that it answers the request sent
+(its hash) with the response received (status, content headers, body), and,
+with reads proven against headers the light client verified, that the worker
+is registered and attested, a member of the agent's cluster at the answer's
+key epoch, and that the code hash that answered is one of the agent's
+versions. Any failure names the binding that failed, and the call fails.`,
 		Example: `  phala agent call 81a3...9e /chat --data '{"q":"hi"}' --from bob
   phala agent call 81a3...9e / --from bob --save answer.json && phala verify answer.json`,
 		Args: cobra.RangeArgs(1, 2),
@@ -43,7 +51,7 @@ func newAgentCallCmd(g *globals, af *agentFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&f.method, "method", "X", "", "HTTP method (default GET, or POST with --data)")
 	cmd.Flags().StringVarP(&f.data, "data", "d", "", "request body")
-	cmd.Flags().StringVar(&f.save, "save", "", "save the signed answer to FILE for phala verify")
+	cmd.Flags().StringVar(&f.save, "save", "", "save the request and the signed answer to FILE for phala verify")
 	cmd.Flags().BoolVar(&f.seal, "seal", false, "seal method, path and body to the agent's key and the answer to a one-time key: the gateway sees only ciphertext")
 	return cmd
 }
@@ -80,17 +88,53 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 		return err
 	}
 	if f.save != "" {
-		chainID, _ := c.ChainID(ctx)
-		raw, _ := json.MarshalIndent(SavedResponse{ChainID: chainID, Status: r.Status, Headers: r.Header, Body: r.Body, ReceiptID: r.ReceiptID[:]}, "", "  ")
-		if err := os.WriteFile(f.save, raw, 0o600); err != nil {
+		if err := saveAnswer(f.save, c, r); err != nil {
 			return err
 		}
 	}
-	out := map[string]any{"status": r.Status, "body": string(r.Body), "worker": hex.EncodeToString(r.Answer.Worker[:]), "signature": "ok"}
+	v := r.Verified
+	out := map[string]any{"status": r.Status, "body": string(r.Body), "worker": hex.EncodeToString(r.Answer.Worker[:]),
+		"cluster": hex.EncodeToString(r.Answer.Cluster[:]), "epoch": r.Answer.Epoch, "code": hex.EncodeToString(r.Answer.Code[:]),
+		"current_code": v.Current, "request": hex.EncodeToString(r.Answer.Request[:]), "verified_height": v.Height, "signature": "ok"}
 	return g.print(out, func(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", r.Body)
-		fmt.Fprintf(g.errOut, "status %d, signed by worker %x (signature ok)\n", r.Status, r.Answer.Worker)
+		fmt.Fprintf(g.errOut, "status %d, answered by worker %x of cluster %x (epoch %d), code %x%s; signature, request, response and chain records verified at height %d\n",
+			r.Status, r.Answer.Worker, r.Answer.Cluster[:8], r.Answer.Epoch, r.Answer.Code[:8], codeNote(v.Current), v.Height)
 	})
+}
+
+// codeNote says when the code that answered is an older version.
+func codeNote(current bool) string {
+	if current {
+		return " (current)"
+	}
+	return " (an older version of the agent)"
+}
+
+// saveAnswer writes what phala verify needs: the request as sent (content
+// headers only: the caller's signature headers are left out, so the file
+// cannot be replayed) and the signed response.
+func saveAnswer(file string, c *client.Client, r *client.AgentResponse) error {
+	lc, err := c.Light(context.Background())
+	if err != nil {
+		return err
+	}
+	req := r.Request
+	req.Header = agentio.HeaderOf(contentHeaderMap(req.Header))
+	raw, err := json.MarshalIndent(SavedResponse{ChainID: lc.ChainID(), Request: &req, Status: r.Status, Headers: r.Header, Body: r.Body}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, raw, 0o600)
+}
+
+// contentHeaderMap is h's content-bearing headers (what RequestHash covers).
+func contentHeaderMap(h http.Header) map[string]string {
+	m := map[string]string{}
+	for _, kv := range agentio.ContentHeaders(h) {
+		m[kv[0]] = kv[1]
+	}
+	return m
 }
 
 func newAgentLogsCmd(g *globals, af *agentFlags) *cobra.Command {

@@ -59,7 +59,7 @@ func newAgentOwnerCmd(g *globals, af *agentFlags, use, short, example string, na
 			return nil, err
 		}
 		return build(id, args[1:])
-	}, nil)
+	}, g.afterWorkers(context.Background(), nil))
 }
 
 // newAgentEscrowCmd is "phala agent deposit" or, with withdraw, "phala
@@ -77,7 +77,7 @@ func newAgentEscrowCmd(g *globals, af *agentFlags, withdraw bool) *cobra.Command
 			return nil, err
 		}
 		return &agents.MsgDeposit{Amount: amount, Withdraw: withdraw}, nil
-	}, nil)
+	}, g.afterWorkers(context.Background(), nil))
 }
 
 func newAgentAPIKeyCmd(g *globals, af *agentFlags) *cobra.Command {
@@ -86,7 +86,7 @@ func newAgentAPIKeyCmd(g *globals, af *agentFlags) *cobra.Command {
 		Use: "revoke KEY", Short: "Remove an API key", Example: "  phala agent apikey revoke phk-... --from bob", Args: cobra.ExactArgs(1),
 	}, func(_ context.Context, args []string) (tx.Msg, error) {
 		return &agents.MsgRevokeKey{Hash: sha256.Sum256([]byte(args[0]))}, nil
-	}, g.reportf("revoked in block %d\n")))
+	}, g.afterWorkers(context.Background(), g.reportf("revoked in block %d\n"))))
 	return cmd
 }
 
@@ -123,8 +123,15 @@ func runAgentAPIKeyCreate(ctx context.Context, g *globals, from string, f *apiKe
 		}
 		msg.Agent = id
 	}
-	res, err := g.sendFrom(ctx, from, msg)
+	signKey, c, err := g.signer(from)
 	if err != nil {
+		return err
+	}
+	res, err := c.Send(ctx, signKey, pha.Amount{}, "", msg)
+	if err != nil {
+		return err
+	}
+	if err := g.awaitWorkers(ctx, c, res); err != nil {
 		return err
 	}
 	return g.print(map[string]any{"api_key": key, "height": res.Height}, func(w io.Writer) {
@@ -166,6 +173,9 @@ func runAgentSecretsSet(ctx context.Context, g *globals, from string, args []str
 	}
 	res, err := c.SetAgentSecrets(ctx, key, id, vals)
 	if err != nil {
+		return err
+	}
+	if err := g.awaitWorkers(ctx, c, res); err != nil {
 		return err
 	}
 	return g.print(res, func(w io.Writer) {

@@ -41,9 +41,10 @@ func (g *globals) printTxResult(res *client.Committed, extra string) error {
 	})
 }
 
-// client is a client of the node named by --node.
+// client is a client of the node named by --node, its proven reads
+// verified from the trusted root in --home (trust.go).
 func (g *globals) client() (*client.Client, error) {
-	return client.New(g.node)
+	return g.newClient()
 }
 
 // queryPrint reads one answer through a typed client method, e.g.

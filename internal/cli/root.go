@@ -18,6 +18,8 @@ type globals struct {
 	output         string
 	keyringBackend string
 	keyringDir     string
+	trustHeight    int64
+	trustHash      string
 	logFormat      string
 	logLevel       string
 	out            io.Writer
@@ -63,6 +65,8 @@ Start everything locally with:
 	pf.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	pf.StringVar(&g.keyringBackend, "keyring-backend", "file", "keyring backend: file (encrypted) or test (unencrypted, for devnets)")
 	pf.StringVar(&g.keyringDir, "keyring-dir", "", "directory holding the keyring (default: --home)")
+	pf.Int64Var(&g.trustHeight, "trust-height", 0, "height of a header to trust for proven reads (with --trust-hash); replaces the root kept in --home")
+	pf.StringVar(&g.trustHash, "trust-hash", "", "hash (hex) of the header at --trust-height")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -94,6 +98,7 @@ Start everything locally with:
 		newGatewayCmd(g),
 		newExplorerCmd(g),
 		newVerifyCmd(g),
+		newLLMCmd(g),
 		newBenchCmd(g),
 	)
 	return root

@@ -109,7 +109,7 @@ func (g *globals) signer(from string) (ed25519.PrivateKey, *client.Client, error
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := client.New(g.node)
+	c, err := g.newClient()
 	return key, c, err
 }
 

@@ -31,6 +31,9 @@ var (
 	prefixKMSReply = []byte("registry/kms/reply/")
 )
 
+// ParamsKey is the state key of the Params, for proofs.
+func ParamsKey() []byte { return append([]byte(nil), keyParams...) }
+
 // KMSRequestsKey is the state key of the pending sealing-key requests.
 func KMSRequestsKey() []byte { return append([]byte(nil), keyKMSRequests...) }
 

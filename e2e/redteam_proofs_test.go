@@ -1,0 +1,260 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/contracts"
+)
+
+// lyingRPC is a hostile node: a reverse proxy in front of a real node's
+// RPC that rewrites the answer to every abci_query whose path and data
+// match, through rewrite (which gets and returns the answer's value). It
+// counts the answers it rewrote.
+type lyingRPC struct {
+	URL     string
+	rewrote atomic.Int64
+
+	mu  sync.Mutex
+	txs [][]byte // the transactions broadcast through it
+}
+
+func startLyingRPC(t *testing.T, nodeURL string, rewrite func(path string, data []byte, value []byte) ([]byte, bool)) *lyingRPC {
+	t.Helper()
+	l := &lyingRPC{}
+	l.URL = startTamperingProxy(t, nodeURL, func(reqBody []byte, _ int, _ http.Header, body []byte) []byte {
+		return l.lie(reqBody, body, rewrite)
+	})
+	return l
+}
+
+// startTamperingProxy is a hostile reverse proxy in front of upstream: it
+// forwards each request and passes the answer through tamper, which may
+// change the headers in place and returns the body to send.
+func startTamperingProxy(t *testing.T, upstream string, tamper func(reqBody []byte, status int, h http.Header, body []byte) []byte) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		h := resp.Header.Clone()
+		out = tamper(body, resp.StatusCode, h, out)
+		h.Del("Content-Length")
+		for k, vs := range h {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(resp.StatusCode)
+		w.Write(out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// lie rewrites one JSON-RPC abci_query answer; anything else passes.
+func (l *lyingRPC) lie(reqBody, respBody []byte, rewrite func(string, []byte, []byte) ([]byte, bool)) []byte {
+	var req struct {
+		Method string `json:"method"`
+		Params struct {
+			Path string `json:"path"`
+			Data string `json:"data"`
+			Tx   []byte `json:"tx"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(reqBody, &req) != nil {
+		return respBody
+	}
+	if strings.HasPrefix(req.Method, "broadcast_tx") {
+		l.mu.Lock()
+		l.txs = append(l.txs, req.Params.Tx)
+		l.mu.Unlock()
+	}
+	if req.Method != "abci_query" {
+		return respBody
+	}
+	data, _ := hex.DecodeString(req.Params.Data)
+	var resp map[string]any
+	if json.Unmarshal(respBody, &resp) != nil {
+		return respBody
+	}
+	result, _ := resp["result"].(map[string]any)
+	r, _ := result["response"].(map[string]any)
+	if r == nil {
+		return respBody
+	}
+	value, _ := r["value"].(string)
+	raw, _ := base64.StdEncoding.DecodeString(value)
+	forged, ok := rewrite(req.Params.Path, data, raw)
+	if !ok {
+		return respBody
+	}
+	r["value"] = base64.StdEncoding.EncodeToString(forged)
+	l.rewrote.Add(1)
+	out, _ := json.Marshal(resp)
+	return out
+}
+
+// openedSecrets returns the agent secrets that key opens in the
+// transactions broadcast through l.
+func (l *lyingRPC) openedSecrets(t *testing.T, key *ecdh.PrivateKey) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, raw := range l.txs {
+		tr, err := tx.Decode(app.NewRegistry(), raw)
+		if err != nil {
+			t.Fatalf("a transaction broadcast through the lying node: %v", err)
+		}
+		for _, m := range tr.Msgs {
+			set, ok := m.(*agents.MsgSetSecrets)
+			if !ok {
+				continue
+			}
+			if env, err := envelope.Decode(set.Envelope); err == nil {
+				if plain, err := envelope.Open(key, envelope.PurposeAgentSecret, env); err == nil {
+					out = append(out, string(plain))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// withECDHKey returns the JSON record raw with its ecdh_pubkey replaced.
+func withECDHKey(raw []byte, key []byte) ([]byte, bool) {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return nil, false
+	}
+	if _, ok := m["ecdh_pubkey"]; !ok {
+		return nil, false
+	}
+	m["ecdh_pubkey"] = hex.EncodeToString(key)
+	out, err := json.Marshal(m)
+	return out, err == nil
+}
+
+// TestRedTeamLyingNodeSecretsKey: an RPC node that rewrites the agent's
+// key in its query answers (the agent query and the proven "/store" read
+// of the agent's key record alike) cannot make `phala agent secrets set`
+// seal the owner's secrets to the attacker's key: the proof check refuses
+// the forged record, nothing is sent, and the attacker opens nothing.
+func TestRedTeamLyingNodeSecretsKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short")
+	}
+	h := newHarness(t)
+	dn, home, url := h.startDevnet("--block-time", "200ms")
+	cl := h.waitCluster(url, dn)
+	kr := cliFlags(home, url)
+	agent := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	id, _ := hex.DecodeString(agent)
+
+	attacker, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liar := startLyingRPC(t, url, func(path string, data, value []byte) ([]byte, bool) {
+		if path == agents.AgentPath([32]byte(id)) || (path == "/store" && bytes.Equal(data, contracts.ContractKey([32]byte(id)))) {
+			return withECDHKey(value, attacker.PublicKey().Bytes())
+		}
+		return nil, false
+	})
+
+	const canary = "sk-lying-node-canary-5e1f"
+	lyingFlags := []string{"--home", home, "--keyring-backend", "test", "--node", liar.URL}
+	r := h.run(append([]string{"agent", "secrets", "set", agent, "API_KEY=" + canary, "--from", "alice"}, lyingFlags...)...)
+	if liar.rewrote.Load() == 0 {
+		t.Fatalf("the lying node rewrote nothing: %s", r)
+	}
+	if got := liar.openedSecrets(t, attacker); len(got) != 0 {
+		t.Fatalf("the attacker opened the owner's secrets, sealed to its key and broadcast through the lying node: %s", got)
+	}
+	// agent info hides the ciphertext: read the record from the honest node.
+	c := newClient(t, url)
+	a, err := c.Agent(t.Context(), [32]byte(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Secrets) != 0 {
+		env, err := envelope.Decode(a.Secrets)
+		if err == nil {
+			if plain, err := envelope.Open(attacker, envelope.PurposeAgentSecret, env); err == nil {
+				t.Fatalf("the attacker opened the owner's secrets, sealed to its key through a lying node: %s", plain)
+			}
+		}
+	}
+	if r.code == 0 || !strings.Contains(r.stderr, "membership check failed") || !strings.Contains(r.stderr, "bad proof") {
+		t.Fatalf("secrets set through a lying node: want a refusal naming the proof check, got %s", r)
+	}
+	if len(a.Secrets) != 0 {
+		t.Fatal("a refused secrets set left secrets on chain")
+	}
+	// Through the honest node the same command works, sealed to the agent's
+	// real key: the attacker still opens nothing.
+	h.mustRun(append([]string{"agent", "secrets", "set", agent, "API_KEY=" + canary, "--from", "alice"}, kr...)...)
+	if a, err = c.Agent(t.Context(), [32]byte(id)); err != nil {
+		t.Fatal(err)
+	}
+	env, err := envelope.Decode(a.Secrets)
+	if err != nil {
+		t.Fatalf("secrets on chain: %v", err)
+	}
+	if _, err := envelope.Open(attacker, envelope.PurposeAgentSecret, env); err == nil {
+		t.Fatal("the attacker opens the secrets set through the honest node")
+	}
+}
+
+// echoAgent answers every call with its path, method and body.
+const echoAgent = `export default async function main(req) {
+  return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ path: req.path, method: req.method, body: req.body }) };
+}
+`
+
+// deployEchoAgent deploys echoAgent as a public agent in cluster (free,
+// unless extra sets --price) and waits for its keys; it returns its id.
+func deployEchoAgent(t *testing.T, h *harness, kr []string, cluster string, extra []string, procs ...*proc) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "echo.ts")
+	if err := os.WriteFile(file, []byte(echoAgent), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var dep struct {
+		Agent string `json:"agent"`
+	}
+	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice", "--output", "json"}, append(extra, kr...)...)...)
+	if len(dep.Agent) != 64 {
+		t.Fatalf("deploy: %+v", dep)
+	}
+	waitFor(t, 60*time.Second, "the agent's keys", func() (bool, error) {
+		var a agents.AgentView
+		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, kr...)...)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
+	}, procs...)
+	return dep.Agent
+}
