@@ -78,6 +78,8 @@ func agentStatus(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, agenthost.ErrReplay):
 		return http.StatusConflict
+	case errors.Is(err, agenthost.ErrWrongWorker):
+		return http.StatusMisdirectedRequest
 	}
 	return http.StatusInternalServerError
 }

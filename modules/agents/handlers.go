@@ -447,22 +447,9 @@ func (m *Module) payNetwork(ctx *module.Context, p Params, w registry.Worker, am
 	return m.bank.Transfer(ctx.KV, EscrowAccount, w.Operator, toWorker)
 }
 
-// networkFee is CallFee + TokenFee per 1,000 tokens + RequestFee per
-// outbound request.
+// networkFee is the network part of a receipt.
 func networkFee(p Params, rc Receipt) (pha.Amount, error) {
-	tokens, err := p.TokenFee.MulDiv(pha.Units(rc.Tokens), pha.Units(1000))
-	if err != nil {
-		return pha.Amount{}, err
-	}
-	reqs, err := p.RequestFee.MulDiv(pha.Units(rc.Requests), pha.Units(1))
-	if err != nil {
-		return pha.Amount{}, err
-	}
-	sum, err := p.CallFee.Add(tokens)
-	if err != nil {
-		return pha.Amount{}, err
-	}
-	return sum.Add(reqs)
+	return p.NetworkFee(rc.Tokens, rc.Requests)
 }
 
 // handleReseal takes an agent's secrets sealed again, by a member of its

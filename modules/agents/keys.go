@@ -66,3 +66,6 @@ func HeldKey(caller address.Address) []byte { return state.Key(prefixHeld, calle
 func holdExpiryKey(height int64, caller address.Address, worker [32]byte) []byte {
 	return state.Key(prefixHoldExpiry, state.Uint64(uint64(height)), caller[:], worker[:])
 }
+
+// ParamsKey is the state key of the module's Params, for proofs.
+func ParamsKey() []byte { return keyParams }

@@ -154,6 +154,25 @@ func (h Hold) Remaining() pha.Amount {
 	return r
 }
 
+// NetworkFee is the network part of a call that used tokens LLM tokens
+// and requests outbound requests: CallFee + TokenFee per 1,000 tokens +
+// RequestFee per request.
+func (p Params) NetworkFee(tokens, requests uint64) (pha.Amount, error) {
+	t, err := p.TokenFee.MulDiv(pha.Units(tokens), pha.Units(1000))
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	r, err := p.RequestFee.MulDiv(pha.Units(requests), pha.Units(1))
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	sum, err := p.CallFee.Add(t)
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	return sum.Add(r)
+}
+
 // DefaultReceiptWindow is the receipt window of a genesis that sets none,
 // in seconds.
 const DefaultReceiptWindow = 3600
