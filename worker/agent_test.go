@@ -190,7 +190,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 
 	// A signed request sent twice is served once.
 	req, _ := http.NewRequest("POST", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/run", bytes.NewReader(args))
-	agentio.Sign(req, "phala-devnet", main, args, bob, time.Now())
+	agentio.SignRequest(req, "phala-devnet", main, [32]byte(member.ID()), args, bob, time.Now())
 	for i, want := range []int{200, http.StatusConflict} {
 		again := req.Clone(ctx)
 		again.Body = io.NopCloser(bytes.NewReader(args))
@@ -220,7 +220,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 	reply, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	lreq, _ := http.NewRequest("GET", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/_logs", nil)
 	lreq.Header.Set(agentio.HeaderReplyKey, hex.EncodeToString(reply.PublicKey().Bytes()))
-	agentio.Sign(lreq, "phala-devnet", main, nil, alice, time.Now())
+	agentio.SignRequest(lreq, "phala-devnet", main, [32]byte{}, nil, alice, time.Now())
 	resp, err := http.DefaultClient.Do(lreq)
 	if err != nil {
 		t.Fatal(err)
