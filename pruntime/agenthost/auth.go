@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,11 +54,8 @@ func (c caller) backing(r *agents.Receipt) {
 func (host *Host) authenticate(ctx context.Context, src chainsync.Source, agent [32]byte, method, uri string, h http.Header, body []byte, anyWorker bool) (caller, error) {
 	me := [32]byte(host.core.ID())
 	chainID := host.core.ChainID()
-	if anyWorker && h.Get(agentio.HeaderTarget) != "" {
-		var w [32]byte
-		if _, err := fmt.Sscanf(h.Get(agentio.HeaderTarget), "%x", &w); err == nil {
-			me = w
-		}
+	if w, err := hex.DecodeString(h.Get(agentio.HeaderTarget)); anyWorker && err == nil && len(w) == 32 {
+		me = [32]byte(w)
 	}
 	s, signed, err := agentio.VerifyRequest(h, chainID, agent, me, method, uri, body, host.clock())
 	if signed {
