@@ -1,0 +1,92 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// TestRedTeamHopBilling: an agent that calls a helper twice (two sibling
+// hops at the same depth) and makes one outbound request, while each
+// helper hop makes one of its own. Every hop is billed once under its own
+// id (the second sibling is not dropped as a duplicate of the first), and
+// each outbound request once, in the hop that made it: the caller's
+// escrow pays exactly three prices, three call fees and three request
+// fees.
+func TestRedTeamHopBilling(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
+	t.Cleanup(server.Close)
+	d, c := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: 1, Cluster: true,
+		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}, Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}}}, nil)
+	ctx := context.Background()
+	alice, _ := d.Keyring.PrivKey("alice")
+	bob, _ := d.Keyring.PrivKey("bob")
+	var cl clusters.Cluster
+	eventually(t, "the devnet cluster's member to hold its key", func() (bool, error) {
+		var list []clusters.Cluster
+		_, err := c.Query(ctx, "/clusters/list", &list)
+		if len(list) == 1 {
+			cl = list[0]
+		}
+		return len(list) == 1 && len(cl.Holders) == 1, err
+	})
+	deploy := func(file string, price pha.Amount) [32]byte {
+		t.Helper()
+		id, _, err := c.DeployAgent(ctx, alice, uploadExample(t, c, alice, file), [32]byte(cl.ID), agents.Policy{Kind: agents.PolicyPublic}, price)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the agent's keys", func() (bool, error) {
+			a, err := c.Agent(ctx, id)
+			return len(a.ECDHKey) == 32, err
+		})
+		return id
+	}
+	helper := deploy("testdata/agents/fetcher.js", pha.Whole(1))
+	parent := deploy("testdata/agents/fanout.js", pha.Whole(2))
+	if _, err := c.Send(ctx, bob, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10)}); err != nil {
+		t.Fatal(err)
+	}
+	args, _ := json.Marshal(map[string]string{"server": server.URL, "helper": hex.EncodeToString(helper[:])})
+	endpoint := d.Workers[1].Endpoint()
+	eventually(t, "the call once the escrow is visible", func() (bool, error) {
+		r, err := c.CallAgent(ctx, bob, endpoint, parent, "POST", "/", args)
+		if err != nil && strings.Contains(err.Error(), "402") {
+			return false, nil
+		}
+		return err == nil && string(r.Body) == "x|x", err
+	})
+	eventually(t, "the three hops settled", func() (bool, error) {
+		h, err1 := c.Agent(ctx, helper)
+		p, err2 := c.Agent(ctx, parent)
+		return h.Calls+p.Calls >= 3, errors.Join(err1, err2)
+	})
+	h, _ := c.Agent(ctx, helper)
+	p, _ := c.Agent(ctx, parent)
+	if h.Calls != 2 || p.Calls != 1 {
+		t.Fatalf("helper billed %d times and parent %d, want 2 and 1", h.Calls, p.Calls)
+	}
+	params := agents.DefaultParams()
+	network, _ := params.NetworkFee(0, 1)
+	perHop, _ := network.MulDiv(pha.Units(3), pha.Units(1))
+	want, _ := pha.Whole(2 + 2*1).Add(perHop) // the parent's price and the helper's twice
+	var esc agents.EscrowView
+	c.Query(ctx, agents.EscrowPath(addrOf(bob)), &esc)
+	if spent, _ := pha.Whole(10).Sub(esc.Balance); spent != want {
+		t.Fatalf("bob paid %s for three hops with one outbound request each, want %s", spent.PHA(), want.PHA())
+	}
+}
