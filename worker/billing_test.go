@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
@@ -21,17 +22,18 @@ import (
 )
 
 // TestRedTeamHopBilling: an agent that calls a helper twice (two sibling
-// hops at the same depth) and makes one outbound request, while each
-// helper hop makes one of its own. Every hop is billed once under its own
-// id (the second sibling is not dropped as a duplicate of the first), and
-// each outbound request once, in the hop that made it: the caller's
-// escrow pays exactly three prices, three call fees and three request
-// fees.
+// hops at the same depth) and makes one outbound request and one LLM chat,
+// while each helper hop makes one of each of its own. Every hop is billed
+// once under its own id (the second sibling is not dropped as a duplicate
+// of the first), and each token and outbound request once, in the hop
+// that used it (a child's tokens are not added to its parent's receipt):
+// the caller's escrow pays exactly three prices, three call fees, three
+// request fees and the token fee of three chats.
 func TestRedTeamHopBilling(t *testing.T) {
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
 	t.Cleanup(server.Close)
 	d, c := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: 1, Cluster: true,
-		Agents: pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}, Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}}}, nil)
+		Agents: pruntime.AgentRuntime{Router: llm.NewRouter(fixedTokens{}), Egress: egress.Policy{AllowHosts: []string{strings.TrimPrefix(server.URL, "http://")}}, Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}}}, nil)
 	ctx := context.Background()
 	alice, _ := d.Keyring.PrivKey("alice")
 	bob, _ := d.Keyring.PrivKey("bob")
@@ -81,7 +83,7 @@ func TestRedTeamHopBilling(t *testing.T) {
 		t.Fatalf("helper billed %d times and parent %d, want 2 and 1", h.Calls, p.Calls)
 	}
 	params := agents.DefaultParams()
-	network, _ := params.NetworkFee(0, 1)
+	network, _ := params.NetworkFee(chatTokens, 1)
 	perHop, _ := network.MulDiv(pha.Units(3), pha.Units(1))
 	want, _ := pha.Whole(2 + 2*1).Add(perHop) // the parent's price and the helper's twice
 	var esc agents.EscrowView
@@ -89,4 +91,18 @@ func TestRedTeamHopBilling(t *testing.T) {
 	if spent, _ := pha.Whole(10).Sub(esc.Balance); spent != want {
 		t.Fatalf("bob paid %s for three hops with one outbound request each, want %s", spent.PHA(), want.PHA())
 	}
+}
+
+// chatTokens is what every chat of fixedTokens uses.
+const chatTokens = 1000
+
+// fixedTokens is an LLM provider whose every chat uses chatTokens tokens.
+type fixedTokens struct{}
+
+func (fixedTokens) Name() string { return "fake" }
+
+func (fixedTokens) Models(context.Context) ([]string, error) { return []string{"m"}, nil }
+
+func (fixedTokens) Chat(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
+	return llm.ChatResponse{Model: "m", Content: "ok", FinishReason: "stop", Usage: llm.Usage{TotalTokens: chatTokens}}, nil
 }
