@@ -223,8 +223,11 @@ func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) erro
 	p := m.Params(ctx.KV)
 	now, window := ctx.Time.UnixMilli(), p.receiptWindowMillis()
 	var s settlement
+	// Membership is the same for every receipt of one agent and epoch in
+	// a batch.
+	members := map[memberKey]error{}
 	for i, rc := range rs {
-		if err := m.checkReceipt(ctx, p, msg.Origin.ID, rc); err != nil {
+		if err := m.checkReceipt(ctx, p, msg.Origin.ID, rc, members); err != nil {
 			return fmt.Errorf("receipt %d (%x): %w", i, rc.Request[:8], err)
 		}
 		if rc.Issued < now-window || rc.Issued > now+window {
@@ -300,14 +303,27 @@ func (m *Module) debitHold(kv state.KV, h Hold, amount pha.Amount) {
 	m.setHold(kv, h, h.Expires)
 }
 
+// memberKey is what checkMember's answer depends on within a batch.
+type memberKey struct {
+	agent [32]byte
+	epoch uint64
+}
+
 // checkReceipt refuses a receipt no honest worker posts: over the
 // bounds, from a worker outside the agent's cluster (or, for a router
 // call, outside every cluster), or not backed by the caller's request.
-func (m *Module) checkReceipt(ctx *module.Context, p Params, worker [32]byte, rc Receipt) error {
+// members memoizes checkMember within one batch.
+func (m *Module) checkReceipt(ctx *module.Context, p Params, worker [32]byte, rc Receipt, members map[memberKey]error) error {
 	if rc.Tokens > p.MaxReceiptTokens || rc.Requests > p.MaxReceiptRequests {
 		return fmt.Errorf("%w: %d tokens and %d outbound requests, at most %d and %d", ErrReceiptBounds, rc.Tokens, rc.Requests, p.MaxReceiptTokens, p.MaxReceiptRequests)
 	}
-	if err := m.checkMember(ctx.KV, worker, rc); err != nil {
+	k := memberKey{rc.Agent, rc.Epoch}
+	err, seen := members[k]
+	if !seen {
+		err = m.checkMember(ctx.KV, worker, rc)
+		members[k] = err
+	}
+	if err != nil {
 		return err
 	}
 	switch rc.Backing {
