@@ -27,7 +27,7 @@ type billingNet struct {
 	c       *client.Client
 	chainID string
 	agent   [32]byte
-	carol    ed25519.PrivateKey
+	carol   ed25519.PrivateKey
 	// ep and id are each worker's endpoint and id by name ("w1", "w2").
 	ep, id map[string]string
 }

@@ -23,13 +23,13 @@ import (
 
 // Agent call errors; the worker maps each to an HTTP status.
 var (
-	ErrUnauthorized = errors.New("unauthorized")       // 401
-	ErrForbidden    = errors.New("forbidden")          // 403
-	ErrPayment      = errors.New("payment required")   // 402
-	ErrNoAgent      = errors.New("no such agent here") // 404
-	ErrReplay       = errors.New("request replayed")   // 409
+	ErrUnauthorized = errors.New("unauthorized")        // 401
+	ErrForbidden    = errors.New("forbidden")           // 403
+	ErrPayment      = errors.New("payment required")    // 402
+	ErrNoAgent      = errors.New("no such agent here")  // 404
+	ErrReplay       = errors.New("request replayed")    // 409
 	ErrWrongWorker  = errors.New("misdirected request") // 421: signed for another worker
-	ErrAgentFailed  = errors.New("agent failed")       // 500
+	ErrAgentFailed  = errors.New("agent failed")        // 500
 )
 
 // Request is an HTTP request to an agent as the host received it.

@@ -60,11 +60,11 @@ type Host struct {
 	clock  core.Clock
 	policy PolicyQuery
 
-	mu         sync.Mutex
-	rt         Runtime
-	programs   map[[32]byte]*sandbox.Program
-	seen       *seenSet
-	holds      holds
+	mu       sync.Mutex
+	rt       Runtime
+	programs map[[32]byte]*sandbox.Program
+	seen     *seenSet
+	holds    holds
 
 	// receiptsMu guards the usage receipts not yet in the outbox and
 	// their sealed journal.
