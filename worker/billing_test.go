@@ -15,7 +15,6 @@ import (
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/sandbox"
@@ -37,26 +36,10 @@ func TestRedTeamHopBilling(t *testing.T) {
 	ctx := context.Background()
 	alice, _ := d.Keyring.PrivKey("alice")
 	bob, _ := d.Keyring.PrivKey("bob")
-	var cl clusters.Cluster
-	eventually(t, "the devnet cluster's member to hold its key", func() (bool, error) {
-		var list []clusters.Cluster
-		_, err := c.Query(ctx, "/clusters/list", &list)
-		if len(list) == 1 {
-			cl = list[0]
-		}
-		return len(list) == 1 && len(cl.Holders) == 1, err
-	})
+	cl := waitDevnetCluster(t, c)
 	deploy := func(file string, price pha.Amount) [32]byte {
 		t.Helper()
-		id, _, err := c.DeployAgent(ctx, alice, uploadExample(t, c, alice, file), [32]byte(cl.ID), agents.Policy{Kind: agents.PolicyPublic}, price)
-		if err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "the agent's keys", func() (bool, error) {
-			a, err := c.Agent(ctx, id)
-			return len(a.ECDHKey) == 32, err
-		})
-		return id
+		return deployAgentFile(t, c, alice, [32]byte(cl.ID), file, agents.Policy{Kind: agents.PolicyPublic}, price)
 	}
 	helper := deploy("testdata/agents/fetcher.js", pha.Whole(1))
 	parent := deploy("testdata/agents/fanout.js", pha.Whole(2))
