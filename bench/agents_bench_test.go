@@ -452,10 +452,12 @@ func (n *agentNet) verifySamples(b *testing.B, ctx context.Context, id [32]byte,
 		if p.Worker != [32]byte(member) {
 			b.Fatalf("answer to %s signed by %x, not the cluster member", s.uri, p.Worker[:8])
 		}
-		// The answer binds the request's content hash, for a signed
-		// request and an API key alike.
-		if agentio.RequestHash("GET", s.uri, s.reqHeader, nil) != p.RequestHash {
-			b.Fatalf("answer to %s (signed %v) is signed over another request", s.uri, signed)
+		// A signed request's answer names its id (the receipt's).
+		if signed {
+			sr, _, err := agentio.VerifyRequest(s.reqHeader, n.chainID, id, [32]byte(member), "GET", s.uri, nil, time.Now())
+			if err != nil || sr.ID(n.chainID, id) != p.RequestHash {
+				b.Fatalf("answer to %s is signed over another request (%v)", s.uri, err)
+			}
 		}
 	}
 	if _, err := n.c.VerifyWorker(ctx, agentio.Proof{Worker: [32]byte(member)}); err != nil {

@@ -123,7 +123,9 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 		}
 		resp = Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream", strings.ToLower(agentio.HeaderSealed): "1"}, Body: env.Encode()}
 	}
-	resp.Proof = host.core.Prove(c.hash, resp.Status, resp.Body)
+	// The v1 proof names the call's receipt id, which phala verify looks
+	// up on chain; the v2 answer binds the request's content hash.
+	resp.Proof = host.core.Prove(c.id, resp.Status, resp.Body)
 	return resp, nil
 }
 

@@ -76,7 +76,7 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 		mb := &meteredBackend{router: host.Router()}
 		h := openaiapi.New(mb, func(*http.Request) string { return c.addr.String() },
 			openaiapi.WithSign(func(status int, _, resp []byte) map[string]string {
-				p := host.core.Prove(c.hash, status, resp)
+				p := host.core.Prove(c.id, status, resp)
 				return map[string]string{
 					agentio.HeaderWorker:            hex.EncodeToString(p.Worker[:]),
 					agentio.HeaderRequestHash:       hex.EncodeToString(p.RequestHash[:]),
