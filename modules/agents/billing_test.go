@@ -11,6 +11,8 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 )
 
@@ -156,11 +158,14 @@ func TestRedTeamWithdrawHeld(t *testing.T) {
 
 // TestRedTeamHoldsCannotOverdraw: holds together never exceed the escrow,
 // so two workers serving one caller in parallel cannot both count on the
-// same funds, and a worker's receipt never takes another's hold.
+// same funds; a worker of no cluster cannot hold escrow at all.
 func TestRedTeamHoldsCannotOverdraw(t *testing.T) {
 	f := setup(t)
 	apptest.ExpectCode(t, f.c.Deliver(alice, &agents.MsgDeposit{Amount: pha.Whole(10)}), "", 0)
 	second := f.c.RegisterSimWorker(t, op)
+	outsider := f.c.RegisterSimWorker(t, op)
+	apptest.ExpectCode(t, f.c.PostMQ(op, outsider, agents.TopicHold, agents.EncodeHoldRequest(agents.HoldRequest{Caller: alice.Addr, Amount: pha.Whole(1), Nonce: 1})), agents.Codespace, agents.ErrNotMember.Code)
+	apptest.ExpectCode(t, f.c.Deliver(owner, &clusters.MsgMember{Cluster: f.cluster, Worker: registry.WorkerID(id32(second))}), "", 0)
 	hold := func(w ed25519.PrivateKey, amount pha.Amount) agents.Hold {
 		apptest.ExpectCode(t, f.c.PostMQ(op, w, agents.TopicHold, agents.EncodeHoldRequest(agents.HoldRequest{Caller: alice.Addr, Amount: amount, Nonce: 1})), "", 0)
 		var h agents.Hold

@@ -409,6 +409,11 @@ func (m *Module) handleHold(ctx *module.Context, msg *mq.SignedMessage) error {
 	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(msg.Origin.ID)); !ok {
 		return fmt.Errorf("%w: %x", ErrNotWorker, msg.Origin.ID)
 	}
+	// Only a worker that may serve calls (a member of a cluster) holds a
+	// caller's escrow: no other could post a receipt against the hold.
+	if err := m.checkMember(ctx.KV, msg.Origin.ID, Receipt{}); err != nil {
+		return err
+	}
 	req, err := decodeHoldRequest(msg.Payload)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadHold, err)

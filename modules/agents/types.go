@@ -121,7 +121,10 @@ type Params struct {
 	MaxReceiptTokens   uint64 `json:"max_receipt_tokens"`
 	MaxReceiptRequests uint64 `json:"max_receipt_requests"`
 	// HoldBlocks is how long a worker's hold on a caller's escrow lasts
-	// after its last request for it, in blocks; 0 means the default.
+	// after its last request for it, in blocks; 0 means the default. Long
+	// enough for the receipts of the calls served under it to settle,
+	// short enough that a hold of a worker that went away frees the
+	// escrow for the others soon.
 	HoldBlocks int64 `json:"hold_blocks"`
 }
 
@@ -207,7 +210,7 @@ func DefaultParams() Params {
 	return Params{
 		CallFee: pha.Units(1_000_000_000), TokenFee: pha.Units(100_000_000), RequestFee: pha.Units(100_000_000),
 		TreasuryBps: 2000, MaxSecrets: 8 << 10, ReceiptWindow: DefaultReceiptWindow,
-		MaxReceiptTokens: 1_000_000, MaxReceiptRequests: 1_000, HoldBlocks: 600,
+		MaxReceiptTokens: 1_000_000, MaxReceiptRequests: 1_000, HoldBlocks: 100,
 	}
 }
 
