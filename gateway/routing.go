@@ -86,6 +86,34 @@ func (g *Gateway) allWorkers(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// routerWorkers returns the endpoints of the workers that serve the AI
+// router: the registered workers that are members of a cluster (the
+// chain settles router receipts, and grants escrow holds, only to those).
+func (g *Gateway) routerWorkers(ctx context.Context) ([]string, error) {
+	if v, ok := g.cached("router"); ok {
+		return v, nil
+	}
+	cls, err := g.chain.Clusters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, cl := range cls {
+		for _, m := range cl.Members {
+			wid, err := m.Array32()
+			if err != nil {
+				return nil, fmt.Errorf("cluster %x: member: %w", []byte(cl.ID), err)
+			}
+			if w, err := g.chain.Worker(ctx, registry.WorkerID(wid)); err == nil && w.Endpoint != "" {
+				out = append(out, strings.TrimRight(w.Endpoint, "/"))
+				g.noteID(out[len(out)-1], wid)
+			}
+		}
+	}
+	g.store("router", out)
+	return out, nil
+}
+
 func (g *Gateway) cached(key string) ([]string, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -339,7 +367,7 @@ func (g *Gateway) serveRouter(w http.ResponseWriter, r *http.Request) {
 		g.failJSON(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	eps, err := g.allWorkers(r.Context())
+	eps, err := g.routerWorkers(r.Context())
 	if err != nil {
 		g.failJSON(w, http.StatusBadGateway, err.Error())
 		return

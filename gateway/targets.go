@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/phalanetwork/phala/agentio"
 )
@@ -60,12 +59,12 @@ func (g *Gateway) targeted(w http.ResponseWriter, r *http.Request, route string,
 			return []string{ep}, true
 		}
 	}
+	msg := fmt.Sprintf("%s names worker %x, which does not serve this here (an agent's calls go to its cluster's workers, listed by GET /agents/<id>/%s; router calls to members of a cluster)", agentio.HeaderTarget, target[:8], agentio.PathWorkers)
 	if route == "router" {
-		if wr, err := g.chain.Worker(r.Context(), target); err == nil && wr.Endpoint != "" {
-			return []string{strings.TrimRight(wr.Endpoint, "/")}, true
-		}
+		g.failJSON(w, http.StatusMisdirectedRequest, msg)
+	} else {
+		g.fail(w, route, http.StatusMisdirectedRequest, msg)
 	}
-	g.fail(w, route, http.StatusMisdirectedRequest, fmt.Sprintf("%s names worker %x, which does not serve this here (not a worker of the agent's cluster with an endpoint); list them with GET /agents/<id>/%s", agentio.HeaderTarget, target[:8], agentio.PathWorkers))
 	return []string{}, false
 }
 
