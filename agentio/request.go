@@ -174,3 +174,16 @@ func VerifyRequest(h http.Header, chainID string, agent, worker [32]byte, method
 	}
 	return s, true, nil
 }
+
+// PathWorkers is the last path element of GET /agents/<id>/workers, which
+// a gateway answers with the agent's workers in its routing order and a
+// worker with itself: whom a caller may sign a request for.
+const PathWorkers = "workers"
+
+// WorkerTarget is one entry of a GET /agents/<id>/workers answer.
+type WorkerTarget struct {
+	// Worker is the worker's id (hex), what HeaderTarget names.
+	Worker string `json:"worker"`
+	// Healthy is the gateway's last view of the worker.
+	Healthy bool `json:"healthy"`
+}

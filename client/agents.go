@@ -170,29 +170,77 @@ func (c *Client) verifyResponse(ctx context.Context, chainID string, id [32]byte
 }
 
 // callSigned sends method path (below /agents/<id> at baseURL) with body
-// and headers, signed by key, and returns the response (its body at most
-// 16 MiB) with the request as sent.
+// and headers, signed by key for the first worker baseURL lists for the
+// agent (GET /agents/<id>/workers: a gateway's routing order, or a worker
+// itself), and returns the response (its body at most 16 MiB) with the
+// request as sent. A signed request names one worker, so when the gateway
+// cannot reach it (502, 503) the request is signed again for the next.
 func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, headers map[string]string) (*AgentResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+"/agents/"+hex.EncodeToString(id[:])+path, bytes.NewReader(body))
+	base := strings.TrimRight(baseURL, "/") + "/agents/" + hex.EncodeToString(id[:])
+	targets, err := AgentTargets(ctx, baseURL, id)
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
+	var lastErr error
+	for _, t := range targets {
+		worker, err := hex.DecodeString(t.Worker)
+		if err != nil || len(worker) != 32 {
+			return nil, fmt.Errorf("call agent %x: %s lists worker %q", id[:8], baseURL, t.Worker)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, base+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		agentio.SignRequest(req, chainID, id, [32]byte(worker), body, key, time.Now())
+		sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}
+		sent.Timestamp, _ = strconv.ParseInt(req.Header.Get(agentio.HeaderTimestamp), 10, 64)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+		}
+		out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable {
+			lastErr = fmt.Errorf("call agent %x on worker %s: %s: %s", id[:8], t.Worker[:16], resp.Status, strings.TrimSpace(string(out)))
+			continue
+		}
+		return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent}, nil
 	}
-	agentio.Sign(req, chainID, id, body, key, time.Now())
-	sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}
-	sent.Timestamp, _ = strconv.ParseInt(req.Header.Get(agentio.HeaderTimestamp), 10, 64)
+	if lastErr == nil {
+		lastErr = fmt.Errorf("call agent %x: %s lists no worker for it", id[:8], baseURL)
+	}
+	return nil, lastErr
+}
+
+// AgentTargets lists the workers a request to agent id through baseURL
+// may be signed for, in the order to try them: GET /agents/<id>/workers of
+// a gateway (its routing order) or of a worker (itself).
+func AgentTargets(ctx context.Context, baseURL string, id [32]byte) ([]agentio.WorkerTarget, error) {
+	u := strings.TrimRight(baseURL, "/") + "/agents/" + hex.EncodeToString(id[:]) + "/" + agentio.PathWorkers
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("call agent %x: %w", id[:8], err)
+		return nil, fmt.Errorf("list the workers of agent %x: %w", id[:8], err)
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, err
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return nil, fmt.Errorf("list the workers of agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(b)))
 	}
-	return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent}, nil
+	var out []agentio.WorkerTarget
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("list the workers of agent %x: %w", id[:8], err)
+	}
+	return out, nil
 }
 
 // VerifyWorker checks with a proven read that an answer's signer is a

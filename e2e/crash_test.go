@@ -38,40 +38,10 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 		t.Skip("skipped with -short")
 	}
 	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms",
-		"--workers", "1", "--gatekeepers", "1", "--cluster=false")
-	waitHeight(t, newClient(t, url), 2, 30*time.Second, dn)
-	kr := cliFlags(home, url)
-
-	gw := dn.waitLine(reBannerGateway, 30*time.Second)[1]
-	// Fixed listen ports keep the endpoints the gateway routes to across
-	// the restart.
-	listen := map[string]string{"w1": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "w2": fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	startWorker := func(name, dir, operator string) *proc {
-		wh := filepath.Join(filepath.Dir(home), dir)
-		return h.start(name, "worker", "--home", wh, "--node", url, "--tee", "sim", "--operator", operator, "--listen", listen[dir],
-			"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key"))
-	}
-	w1, w2 := startWorker("w1", "w1", "bob"), startWorker("w2", "w2", "carol")
-	id1 := w1.waitLine(reWorkerID, 30*time.Second)[1]
-	id2 := w2.waitLine(reWorkerID, 30*time.Second)[1]
-	waitFor(t, 30*time.Second, "both workers registered", func() (bool, error) {
-		var ws []registry.Worker
-		r := h.run("query", "workers", "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil && len(ws) == 3, nil
-	}, dn, w1, w2)
-
-	h.mustRun(append([]string{"cluster", "create", "--from", "alice"}, kr...)...)
-	var cl []clusters.Cluster
-	h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
-	cid := fmt.Sprintf("%x", []byte(cl[0].ID))
-	for _, id := range []string{id1, id2} {
-		h.mustRun(append([]string{"cluster", "add", cid, id, "--from", "alice"}, kr...)...)
-	}
-	waitFor(t, 60*time.Second, "both members to hold the cluster key", func() (bool, error) {
-		h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
-		return len(cl[0].Holders) == 2, nil
-	}, dn, w1, w2)
+	tw := startTwoWorkers(t, h)
+	dn, home, url, gw, kr := tw.dn, tw.home, tw.url, tw.gw, tw.kr
+	w1, w2, id1, id2, startWorker := tw.w1, tw.w2, tw.id1, tw.id2, tw.startWorker
+	cl := []clusters.Cluster{tw.cluster}
 
 	var up struct {
 		CodeHash string `json:"code_hash"`
@@ -80,6 +50,7 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 	var inst struct {
 		Contract string `json:"contract"`
 	}
+	cid := fmt.Sprintf("%x", []byte(cl[0].ID))
 	json.Unmarshal([]byte(h.mustRun(append([]string{"contract", "instantiate", up.CodeHash, "--cluster", cid, "--args", `{"supply":1000}`, "--from", "alice", "--output", "json"}, kr...)...)), &inst)
 	info := func() contracts.Contract {
 		var c contracts.Contract
@@ -165,6 +136,65 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 		t.Fatalf("alice's token balance %s, want %d", out, 1000-each)
 	}
 	calls.checkBilled(t, dn, w1, w2)
+}
+
+// twoWorkers is a devnet whose gatekeeper is its own and whose one
+// cluster has two members, each a separate `phala worker` process.
+type twoWorkers struct {
+	dn            *proc
+	home, url, gw string
+	kr            []string
+	w1, w2        *proc
+	id1, id2      string
+	cluster       clusters.Cluster
+	// listen is each worker\'s address ("w1", "w2").
+	listen map[string]string
+	// startWorker starts (or restarts, on its home and listen address)
+	// worker dir ("w1" or "w2") with an operator account.
+	startWorker func(name, dir, operator string) *proc
+}
+
+// startTwoWorkers starts the devnet, the two workers (operators bob and
+// carol) and the cluster, and waits until both members hold its key.
+func startTwoWorkers(t *testing.T, h *harness) *twoWorkers {
+	t.Helper()
+	tw := &twoWorkers{}
+	tw.dn, tw.home, tw.url = h.startDevnet("--block-time", "200ms",
+		"--workers", "1", "--gatekeepers", "1", "--cluster=false")
+	dn, home, url := tw.dn, tw.home, tw.url
+	waitHeight(t, newClient(t, url), 2, 30*time.Second, dn)
+	tw.kr = cliFlags(home, url)
+	tw.gw = dn.waitLine(reBannerGateway, 30*time.Second)[1]
+	// Fixed listen ports keep the endpoints the gateway routes to across
+	// a restart.
+	listen := map[string]string{"w1": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "w2": fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	tw.listen = listen
+	tw.startWorker = func(name, dir, operator string) *proc {
+		wh := filepath.Join(filepath.Dir(home), dir)
+		return h.start(name, "worker", "--home", wh, "--node", url, "--tee", "sim", "--operator", operator, "--listen", listen[dir],
+			"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key"))
+	}
+	tw.w1, tw.w2 = tw.startWorker("w1", "w1", "bob"), tw.startWorker("w2", "w2", "carol")
+	tw.id1 = tw.w1.waitLine(reWorkerID, 30*time.Second)[1]
+	tw.id2 = tw.w2.waitLine(reWorkerID, 30*time.Second)[1]
+	waitFor(t, 30*time.Second, "both workers registered", func() (bool, error) {
+		var ws []registry.Worker
+		r := h.run("query", "workers", "--node", url, "--output", "json")
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil && len(ws) == 3, nil
+	}, dn, tw.w1, tw.w2)
+	h.mustRun(append([]string{"cluster", "create", "--from", "alice"}, tw.kr...)...)
+	var cl []clusters.Cluster
+	h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
+	cid := fmt.Sprintf("%x", []byte(cl[0].ID))
+	for _, id := range []string{tw.id1, tw.id2} {
+		h.mustRun(append([]string{"cluster", "add", cid, id, "--from", "alice"}, tw.kr...)...)
+	}
+	waitFor(t, 60*time.Second, "both members to hold the cluster key", func() (bool, error) {
+		h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
+		return len(cl[0].Holders) == 2, nil
+	}, dn, tw.w1, tw.w2)
+	tw.cluster = cl[0]
+	return tw
 }
 
 // callPrice is the loaded agent's price: 0.01 PHA.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phalanetwork/phala/agentio"
 	"log/slog"
 	"net"
 	"net/http"
@@ -70,6 +71,9 @@ type Gateway struct {
 	missed map[string]int
 	cache  map[string]cached
 	next   int
+	// ids maps a worker endpoint to its id, for requests signed for one
+	// worker (agentio.HeaderTarget).
+	ids map[string][32]byte
 }
 
 type cached struct {
@@ -103,7 +107,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 		o: o, chain: c, chainID: chainID, src: chainsync.NewRPCSource(rpc), log: o.Logger, ln: ln, done: make(chan struct{}),
 		// No total timeout: forward cuts a worker idle for IdleTimeout.
 		fwd:    &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}},
-		health: map[string]bool{}, missed: map[string]int{}, cache: map[string]cached{},
+		health: map[string]bool{}, missed: map[string]int{}, cache: map[string]cached{}, ids: map[string][32]byte{},
 	}
 	reg := prometheus.NewRegistry()
 	g.metrics = newMetrics(reg)
@@ -111,6 +115,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 		Help: "Registered workers whose /readyz answered the last probe."}, func() float64 { return float64(len(g.healthy(nil))) }))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/agents/{id}/{rest...}", g.serveAgent)
+	mux.HandleFunc("GET /agents/{id}/"+agentio.PathWorkers, g.serveAgentWorkers)
 	mux.HandleFunc("/v1/", g.serveRouter)
 	mux.HandleFunc("GET /v1/attestation/report", g.serveSigningReport)
 	mux.HandleFunc("GET /v1/signature/{id}", g.serveSignature)

@@ -60,6 +60,7 @@ func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, erro
 		}
 		if w, err := g.chain.Worker(ctx, registry.WorkerID(wid)); err == nil && w.Endpoint != "" {
 			out = append(out, strings.TrimRight(w.Endpoint, "/"))
+			g.noteID(out[len(out)-1], wid)
 		}
 	}
 	g.store(key, out)
@@ -82,6 +83,34 @@ func (g *Gateway) allWorkers(ctx context.Context) ([]string, error) {
 		}
 	}
 	g.store("all", out)
+	return out, nil
+}
+
+// routerWorkers returns the endpoints of the workers that serve the AI
+// router: the registered workers that are members of a cluster (the
+// chain settles router receipts, and grants escrow holds, only to those).
+func (g *Gateway) routerWorkers(ctx context.Context) ([]string, error) {
+	if v, ok := g.cached("router"); ok {
+		return v, nil
+	}
+	cls, err := g.chain.Clusters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, cl := range cls {
+		for _, m := range cl.Members {
+			wid, err := m.Array32()
+			if err != nil {
+				return nil, fmt.Errorf("cluster %x: member: %w", []byte(cl.ID), err)
+			}
+			if w, err := g.chain.Worker(ctx, registry.WorkerID(wid)); err == nil && w.Endpoint != "" {
+				out = append(out, strings.TrimRight(w.Endpoint, "/"))
+				g.noteID(out[len(out)-1], wid)
+			}
+		}
+	}
+	g.store("router", out)
 	return out, nil
 }
 
@@ -231,7 +260,10 @@ func (g *Gateway) probeLoop(ctx context.Context) {
 // authenticate is the gateway's front-line check of the caller; the
 // enclave checks again and is what counts.
 func (g *Gateway) authenticate(ctx context.Context, r *http.Request, agent [32]byte, body []byte) error {
-	_, signed, err := agentio.VerifySigned(r.Header, g.chainID, agent, r.Method, r.URL.RequestURI(), body, time.Now())
+	// The gateway checks the signature over the worker the request names;
+	// that worker checks that it is the one, and serves the request once.
+	target, _ := parseTarget(r.Header)
+	_, signed, err := agentio.VerifyRequest(r.Header, g.chainID, agent, target, r.Method, r.URL.RequestURI(), body, time.Now())
 	if signed {
 		return err
 	}
@@ -286,7 +318,11 @@ func (g *Gateway) serveAgent(w http.ResponseWriter, r *http.Request) {
 		g.gatherLogs(w, r, eps)
 		return
 	}
-	g.forward(w, r, "agent", body, g.byAffinity([32]byte(id), eps))
+	if order, ok := g.targeted(w, r, "agent", eps); ok {
+		g.forward(w, r, "agent", body, order)
+	} else if order == nil {
+		g.forward(w, r, "agent", body, g.byAffinity([32]byte(id), eps))
+	}
 }
 
 // LogPart is one worker's answer to a log request: its log sealed to the
@@ -335,12 +371,16 @@ func (g *Gateway) serveRouter(w http.ResponseWriter, r *http.Request) {
 		g.failJSON(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	eps, err := g.allWorkers(r.Context())
+	eps, err := g.routerWorkers(r.Context())
 	if err != nil {
 		g.failJSON(w, http.StatusBadGateway, err.Error())
 		return
 	}
-	g.forward(w, r, "router", body, g.healthy(eps))
+	if order, ok := g.targeted(w, r, "router", eps); ok {
+		g.forward(w, r, "router", body, order)
+	} else if order == nil {
+		g.forward(w, r, "router", body, g.healthy(eps))
+	}
 }
 
 func (g *Gateway) serveAttestation(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/agents"
@@ -77,6 +78,27 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 	}
 	if n := agentCalls(t, member.Endpoint(), agent); n == 0 {
 		t.Fatal("the cluster's member was never asked")
+	}
+	// The agent's workers, as clients sign for them, are its cluster's;
+	// a request signed for the outsider is refused, not forwarded.
+	ts, err := client.AgentTargets(ctx, d.Gateway.URL(), agent)
+	if id := member.ID(); err != nil || len(ts) != 1 || ts[0].Worker != hex.EncodeToString(id[:]) {
+		t.Fatalf("the agent's workers: %+v %v", ts, err)
+	}
+	chainID, _ := c.ChainID(ctx)
+	req, _ := http.NewRequest(http.MethodPost, d.Gateway.URL()+"/agents/"+hex.EncodeToString(agent[:])+"/", nil)
+	agentio.SignRequest(req, chainID, agent, [32]byte(outsider.ID()), nil, alice, time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest || !regexp.MustCompile(`X-Phala-Target names worker [0-9a-f]+, which does not serve this`).Match(body) {
+		t.Fatalf("a request signed for a worker outside the cluster: %s %s", resp.Status, body)
+	}
+	if n := agentCalls(t, outsider.Endpoint(), agent); n != 0 {
+		t.Fatalf("the gateway forwarded a call signed for the outsider to it (%d)", n)
 	}
 }
 

@@ -56,29 +56,12 @@ func TestAgentsEndToEnd(t *testing.T) {
 	alice, _ := d.Keyring.PrivKey("alice")
 	bob, _ := d.Keyring.PrivKey("bob")
 	carol, _ := d.Keyring.PrivKey("carol")
-	var cl clusters.Cluster
-	eventually(t, "the devnet cluster's member to hold its key", func() (bool, error) {
-		var list []clusters.Cluster
-		_, err := c.Query(ctx, "/clusters/list", &list)
-		if len(list) == 1 {
-			cl = list[0]
-		}
-		return len(list) == 1 && len(cl.Holders) == 1, err
-	})
+	cl := waitDevnetCluster(t, c)
 	member := d.Workers[1]
 
 	deploy := func(file string, policy agents.Policy, price pha.Amount) [32]byte {
 		t.Helper()
-		hash := uploadExample(t, c, alice, file)
-		id, _, err := c.DeployAgent(ctx, alice, hash, [32]byte(cl.ID), policy, price)
-		if err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "the agent's keys", func() (bool, error) {
-			a, err := c.Agent(ctx, id)
-			return len(a.ECDHKey) == 32, err
-		})
-		return id
+		return deployAgentFile(t, c, alice, [32]byte(cl.ID), file, policy, price)
 	}
 	helper := deploy("testdata/agents/template.js", agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
 	main := deploy("testdata/agents/main.ts", agents.Policy{Kind: agents.PolicyAllowList, Allow: []address.Address{addrOf(bob)}}, pha.Whole(1))
@@ -191,7 +174,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 
 	// A signed request sent twice is served once.
 	req, _ := http.NewRequest("POST", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/run", bytes.NewReader(args))
-	agentio.Sign(req, "phala-devnet", main, args, bob, time.Now())
+	agentio.SignRequest(req, "phala-devnet", main, [32]byte(member.ID()), args, bob, time.Now())
 	for i, want := range []int{200, http.StatusConflict} {
 		again := req.Clone(ctx)
 		again.Body = io.NopCloser(bytes.NewReader(args))
@@ -221,7 +204,7 @@ func TestAgentsEndToEnd(t *testing.T) {
 	reply, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	lreq, _ := http.NewRequest("GET", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/_logs", nil)
 	lreq.Header.Set(agentio.HeaderReplyKey, hex.EncodeToString(reply.PublicKey().Bytes()))
-	agentio.Sign(lreq, "phala-devnet", main, nil, alice, time.Now())
+	agentio.SignRequest(lreq, "phala-devnet", main, [32]byte{}, nil, alice, time.Now())
 	resp, err := http.DefaultClient.Do(lreq)
 	if err != nil {
 		t.Fatal(err)
@@ -262,4 +245,35 @@ func TestAgentsEndToEnd(t *testing.T) {
 
 func addrOf(k ed25519.PrivateKey) address.Address {
 	return address.FromPubKey(k.Public().(ed25519.PublicKey))
+}
+
+// waitDevnetCluster waits until the devnet's one cluster has its member
+// holding its key, and returns it.
+func waitDevnetCluster(t *testing.T, c *client.Client) clusters.Cluster {
+	t.Helper()
+	var cl clusters.Cluster
+	eventually(t, "the devnet cluster's member to hold its key", func() (bool, error) {
+		var list []clusters.Cluster
+		_, err := c.Query(context.Background(), "/clusters/list", &list)
+		if len(list) == 1 {
+			cl = list[0]
+		}
+		return len(list) == 1 && len(cl.Holders) == 1, err
+	})
+	return cl
+}
+
+// deployAgentFile uploads and deploys the agent in file to cluster as
+// key's, and waits for its keys.
+func deployAgentFile(t *testing.T, c *client.Client, key ed25519.PrivateKey, cluster [32]byte, file string, policy agents.Policy, price pha.Amount) [32]byte {
+	t.Helper()
+	id, _, err := c.DeployAgent(context.Background(), key, uploadExample(t, c, key, file), cluster, policy, price)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the agent's keys", func() (bool, error) {
+		a, err := c.Agent(context.Background(), id)
+		return len(a.ECDHKey) == 32, err
+	})
+	return id
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -59,6 +60,15 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	w.agentMetrics.observe(idText, status, time.Since(start), nil)
 }
 
+// serveAgentWorkers answers GET /agents/{id}/workers on a worker with the
+// worker itself, so a client talking to a worker directly signs for it the
+// way it does through a gateway.
+func (w *Worker) serveAgentWorkers(rw http.ResponseWriter, _ *http.Request) {
+	id := w.ID()
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode([]agentio.WorkerTarget{{Worker: hex.EncodeToString(id[:]), Healthy: true}})
+}
+
 // agentStatus maps an enclave error to an HTTP status.
 func agentStatus(err error) int {
 	switch {
@@ -72,6 +82,8 @@ func agentStatus(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, agenthost.ErrReplay):
 		return http.StatusConflict
+	case errors.Is(err, agenthost.ErrWrongWorker):
+		return http.StatusMisdirectedRequest
 	}
 	return http.StatusInternalServerError
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/phalanetwork/phala/agentio"
 	"io"
 	"net/http"
 	"time"
@@ -35,6 +36,7 @@ func (w *Worker) routes() http.Handler {
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
 	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
+	mux.HandleFunc("GET /agents/{id}/"+agentio.PathWorkers, w.serveAgentWorkers)
 	mux.Handle("/v1/", w.enclave.LLMHandler(w.src))
 	mux.HandleFunc("GET /v1/attestation/report", w.serveSigningReport)
 	mux.HandleFunc("GET /v1/signature/{id}", w.serveSignature)

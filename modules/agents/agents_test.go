@@ -164,7 +164,8 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 	var sup balances.SupplyResponse
 	f.c.Query("/balances/supply", &sup)
 	treasuryBefore := sup.Treasury
-	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{9}, Tokens: 2000, Requests: 1, Issued: f.c.Time.UnixMilli()}
+	rc := f.call(f.member, 9)
+	rc.Tokens, rc.Requests = 2000, 1
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
 	treasury, toOp := networkSplit()
 	if got := balance(t, f.c, owner.Addr); got != mustAdd(ownerBefore, pha.Whole(2)) {
@@ -190,7 +191,9 @@ func TestEscrowKeysAndReceipts(t *testing.T) {
 		t.Fatalf("agent counters %+v", v.Agent)
 	}
 	// A receipt beyond the escrow pays what is there.
-	big := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{10}, Tokens: 1 << 40, Issued: f.c.Time.UnixMilli()}
+	f.c.Query("/agents/escrow/"+alice.Addr.String(), &e)
+	apptest.ExpectCode(t, f.c.Deliver(alice, &agents.MsgDeposit{Amount: mustSub(e.Balance, pha.Whole(1)), Withdraw: true}), "", 0)
+	big := f.call(f.member, 10)
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{big})), "", 0)
 	f.c.Query("/agents/escrow/"+alice.Addr.String(), &e)
 	if !e.Balance.IsZero() {
@@ -233,7 +236,8 @@ func TestReceiptsPayThePool(t *testing.T) {
 		t.Fatal(res.Log)
 	}
 	opBefore := balance(t, f.c, op.Addr)
-	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{7}, Tokens: 2000, Requests: 1, Issued: f.c.Time.UnixMilli()}
+	rc := f.call(f.member, 7)
+	rc.Tokens, rc.Requests = 2000, 1
 	apptest.ExpectCode(t, f.c.PostMQ(op, f.member, agents.TopicReceipts, agents.EncodeReceipts([]agents.Receipt{rc})), "", 0)
 	_, toPool := networkSplit()
 	commission, _ := toPool.MulDiv(pha.Units(1000), pha.Units(10_000))

@@ -16,6 +16,7 @@ const (
 	EventEscrow   = "agent_escrow"
 	EventAPIKey   = "agent_api_key"
 	EventSettled  = "agent_receipts"
+	EventHold     = "agent_hold"
 
 	AttrAgent    = "agent"
 	AttrOwner    = "owner"
@@ -28,6 +29,9 @@ const (
 	AttrExpired  = "expired"
 	AttrUnderpay = "underpaid"
 	AttrEpoch    = "epoch"
+	AttrGranted  = "granted"
+	AttrHeld     = "held"
+	AttrExpires  = "expires_height"
 )
 
 // actionReseal is the action of an EventUpdated for secrets sealed again
@@ -85,4 +89,14 @@ func emitSettled(ctx *module.Context, worker [32]byte, s settlement) {
 	}
 	ctx.Emit(EventSettled, module.Indexed(AttrWorker, hex.EncodeToString(worker[:])), module.Attr(AttrSettled, strconv.Itoa(s.settled)),
 		module.Attr(AttrSkipped, strconv.Itoa(s.skipped)), module.Attr(AttrExpired, strconv.Itoa(s.expired)), module.Attr(AttrUnderpay, strconv.Itoa(s.underpaid)))
+}
+
+// emitHold reports a worker's hold request answered: what it granted now
+// and what the hold sets aside until when.
+func emitHold(ctx *module.Context, caller address.Address, worker [32]byte, grant pha.Amount, h Hold) {
+	if !ctx.Recording() {
+		return
+	}
+	ctx.Emit(EventHold, module.Indexed(AttrAccount, caller.String()), module.Indexed(AttrWorker, hex.EncodeToString(worker[:])),
+		module.Attr(AttrGranted, grant.String()), module.Attr(AttrHeld, h.Remaining().String()), module.Attr(AttrExpires, strconv.FormatInt(h.Expires, 10)))
 }

@@ -34,5 +34,8 @@ func (p Params) Validate() error {
 	if p.ReceiptWindow < MinReceiptWindow || p.ReceiptWindow > math.MaxInt64/1000 {
 		return fmt.Errorf("%w: receipt_window_s %d, want at least %d", errGenesis, p.ReceiptWindow, MinReceiptWindow)
 	}
+	if p.HoldBlocks < 0 {
+		return fmt.Errorf("%w: hold_blocks %d, want positive", errGenesis, p.HoldBlocks)
+	}
 	return nil
 }

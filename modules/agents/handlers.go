@@ -37,6 +37,11 @@ func (m *Module) handleDeposit(ctx *module.Context, sender address.Address, msg 
 		if err != nil {
 			return fmt.Errorf("%w: escrow holds %s, asked %s", ErrEscrow, cur.PHA(), msg.Amount.PHA())
 		}
+		// Held funds stay until the calls they were set aside for settle
+		// or their holds end.
+		if held := m.Held(ctx.KV, sender); rest.LT(held) {
+			return fmt.Errorf("%w: %s of the escrow's %s is held for calls being served; %s can be withdrawn now, the rest once their receipts settle or the holds end", ErrHeld, held.PHA(), cur.PHA(), m.Free(ctx.KV, sender).PHA())
+		}
 		if err := m.bank.Transfer(ctx.KV, EscrowAccount, sender, msg.Amount); err != nil {
 			return err
 		}
@@ -172,9 +177,11 @@ func (m *Module) checkSecrets(ctx *module.Context, id [32]byte, raw []byte) erro
 	return nil
 }
 
-// endBlock forgets the receipt ids whose window has passed.
+// endBlock forgets the receipt ids whose window has passed and ends the
+// holds that expire.
 func (m *Module) endBlock(ctx *module.Context) error {
 	m.pruneReceipts(ctx.KV, ctx.Time.UnixMilli())
+	m.releaseHolds(ctx.KV, ctx.Height)
 	return nil
 }
 
@@ -183,19 +190,24 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	return mq.Topics{
 		TopicSecrets:  m.handleReseal,
 		TopicReceipts: m.handleReceipts,
+		TopicHold:     m.handleHold,
 	}.Dispatch(ctx, msg)
 }
 
 // handleReceipts settles a receipt batch. Each receipt is paid from the
-// caller's escrow: the agent's price to its owner, then the network part
-// (per call, per 1,000 tokens, per outbound request) split between the
-// treasury and the serving worker's stake pool (as a pool reward) or, for
-// a worker in no pool, its operator. A receipt seen before, or issued
-// outside the receipt window around the block time, is skipped and counted
-// in the event. Skipping is not an error: a worker that crashed after
-// posting receipts posts them again from its journal, and refusing the
-// batch would cost it the mq slot of everything after it. What the escrow
-// cannot cover is not paid and is reported as underpaid.
+// caller's escrow, first from the serving worker's hold on it, then from
+// the escrow no hold sets aside: the agent's price to its owner, then the
+// network part (per call, per 1,000 tokens, per outbound request) split
+// between the treasury and the serving worker's stake pool (as a pool
+// reward) or, for a worker in no pool, its operator. A receipt seen
+// before, or issued outside the receipt window around the block time, is
+// skipped and counted in the event: a worker that crashed after posting
+// receipts posts them again from its journal, and refusing the batch
+// would cost it the mq slot of everything after it. A receipt that no
+// honest worker posts (from outside the agent's cluster, over the bounds,
+// not backed by the caller's request) refuses the whole batch with its
+// own code, leaving every escrow as it was. What the escrow cannot cover
+// is not paid and is reported as underpaid.
 func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) error {
 	if msg.Origin.Kind != mq.OriginWorker {
 		return fmt.Errorf("%w: %s cannot post receipts", ErrNotWorker, msg.Origin.Kind)
@@ -211,7 +223,13 @@ func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) erro
 	p := m.Params(ctx.KV)
 	now, window := ctx.Time.UnixMilli(), p.receiptWindowMillis()
 	var s settlement
-	for _, rc := range rs {
+	// Membership is the same for every receipt of one agent and epoch in
+	// a batch.
+	members := map[memberKey]error{}
+	for i, rc := range rs {
+		if err := m.checkReceipt(ctx, p, msg.Origin.ID, rc, members); err != nil {
+			return fmt.Errorf("receipt %d (%x): %w", i, rc.Request[:8], err)
+		}
 		if rc.Issued < now-window || rc.Issued > now+window {
 			s.expired++
 			continue
@@ -234,16 +252,14 @@ func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) erro
 	return nil
 }
 
-// settle pays one receipt and reports whether the escrow fell short.
+// settle pays one receipt and reports whether the escrow fell short. It
+// takes from the serving worker's hold first, then from the escrow no
+// hold sets aside, never from another worker's hold.
 func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Receipt) (bool, error) {
 	escrow := m.Escrow(ctx.KV, rc.Caller)
-	take := func(want pha.Amount) pha.Amount {
-		if escrow.LT(want) {
-			want = escrow
-		}
-		escrow, _ = escrow.Sub(want)
-		return want
-	}
+	hold, holding := m.Hold(ctx.KV, rc.Caller, w.ID)
+	fromHold := hold.Remaining()
+	payable, _ := m.Free(ctx.KV, rc.Caller).Add(fromHold)
 	var price pha.Amount
 	var agent *Agent
 	if rc.Agent != ([32]byte{}) {
@@ -257,16 +273,164 @@ func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Rec
 	if err != nil {
 		return false, err
 	}
+	take := func(want pha.Amount) pha.Amount {
+		want = minAmount(want, payable)
+		payable, _ = payable.Sub(want)
+		return want
+	}
 	toOwner := take(price)
 	toNetwork := take(network)
 	short := toOwner != price || toNetwork != network
+	paid, _ := toOwner.Add(toNetwork)
+	escrow, _ = escrow.Sub(paid)
 	m.setEscrow(ctx.KV, rc.Caller, escrow)
+	if holding {
+		m.debitHold(ctx.KV, hold, minAmount(paid, fromHold))
+	}
 	if agent != nil {
 		if err := m.payOwner(ctx, agent, toOwner); err != nil {
 			return false, err
 		}
 	}
 	return short, m.payNetwork(ctx, p, w, toNetwork)
+}
+
+// debitHold moves amount of a hold from held to settled.
+func (m *Module) debitHold(kv state.KV, h Hold, amount pha.Amount) {
+	h.Settled, _ = h.Settled.Add(amount)
+	held, _ := m.Held(kv, h.Caller).Sub(amount)
+	m.setHeld(kv, h.Caller, held)
+	m.setHold(kv, h, h.Expires)
+}
+
+// memberKey is what checkMember's answer depends on within a batch.
+type memberKey struct {
+	agent [32]byte
+	epoch uint64
+}
+
+// checkReceipt refuses a receipt no honest worker posts: over the
+// bounds, from a worker outside the agent's cluster (or, for a router
+// call, outside every cluster), or not backed by the caller's request.
+// members memoizes checkMember within one batch.
+func (m *Module) checkReceipt(ctx *module.Context, p Params, worker [32]byte, rc Receipt, members map[memberKey]error) error {
+	if rc.Tokens > p.MaxReceiptTokens || rc.Requests > p.MaxReceiptRequests {
+		return fmt.Errorf("%w: %d tokens and %d outbound requests, at most %d and %d", ErrReceiptBounds, rc.Tokens, rc.Requests, p.MaxReceiptTokens, p.MaxReceiptRequests)
+	}
+	k := memberKey{rc.Agent, rc.Epoch}
+	err, seen := members[k]
+	if !seen {
+		err = m.checkMember(ctx.KV, worker, rc)
+		members[k] = err
+	}
+	if err != nil {
+		return err
+	}
+	switch rc.Backing {
+	case BackingSigned:
+		return m.checkSigned(ctx, rc)
+	case BackingAPIKey:
+		return m.checkKeyBacking(ctx, rc)
+	}
+	return fmt.Errorf("%w: no backing", ErrNotBacked)
+}
+
+// checkMember: an agent's receipts come from a member of its cluster at
+// an epoch the cluster has reached; router receipts from a member of any
+// cluster.
+func (m *Module) checkMember(kv state.KV, worker [32]byte, rc Receipt) error {
+	if rc.Agent == ([32]byte{}) {
+		for _, cl := range m.clusters.Keeper.Clusters(kv) {
+			if cl.IsMember(worker) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: worker %x is in no cluster", ErrNotMember, worker[:8])
+	}
+	c, ok := m.contracts.Contract(kv, rc.Agent)
+	if !ok {
+		return fmt.Errorf("%w: unknown agent %x", ErrBadReceipt, rc.Agent[:8])
+	}
+	cl, ok := m.clusters.Cluster(kv, [32]byte(c.Cluster))
+	if !ok || !cl.IsMember(worker) {
+		return fmt.Errorf("%w: worker %x is not a member of cluster %x of agent %x", ErrNotMember, worker[:8], []byte(c.Cluster)[:8], rc.Agent[:8])
+	}
+	if rc.Epoch > cl.Epoch {
+		return fmt.Errorf("%w: epoch %d, the cluster is at %d", ErrNotMember, rc.Epoch, cl.Epoch)
+	}
+	return nil
+}
+
+// checkSigned: the caller's signature verifies for the root agent, the
+// caller is the payer, the receipt's id is its hop of that request and
+// its time the request's.
+func (m *Module) checkSigned(ctx *module.Context, rc Receipt) error {
+	s := rc.Signed
+	if err := s.Check(ctx.ChainID, rc.Root); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotBacked, err)
+	}
+	if s.Address() != rc.Caller {
+		return fmt.Errorf("%w: signed by %s, billed to %s", ErrNotBacked, s.Address(), rc.Caller)
+	}
+	if rc.Request != HopID(s.ID(ctx.ChainID, rc.Root), rc.Hop) || rc.Issued != s.Timestamp {
+		return fmt.Errorf("%w: id or time is not the signed request's hop %d", ErrNotBacked, rc.Hop)
+	}
+	if rc.Hop == 0 && rc.Agent != rc.Root {
+		return fmt.Errorf("%w: the call itself bills agent %x, the request names %x", ErrNotBacked, rc.Agent[:8], rc.Root[:8])
+	}
+	return nil
+}
+
+// checkKeyBacking: the API key exists, is the payer's, has not expired
+// and, when scoped, is scoped to the root agent.
+func (m *Module) checkKeyBacking(ctx *module.Context, rc Receipt) error {
+	k, ok := m.APIKey(ctx.KV, rc.APIKey)
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: key %x is not registered", ErrKeyBacking, rc.APIKey[:8])
+	case k.Account != rc.Caller:
+		return fmt.Errorf("%w: key of %s billed to %s", ErrKeyBacking, k.Account, rc.Caller)
+	case k.Expires != 0 && ctx.Height >= k.Expires:
+		return fmt.Errorf("%w: key expired at height %d", ErrKeyBacking, k.Expires)
+	case len(k.Agent) != 0 && [32]byte(k.Agent) != rc.Root:
+		return fmt.Errorf("%w: key is scoped to agent %x", ErrKeyBacking, []byte(k.Agent)[:8])
+	}
+	return nil
+}
+
+// handleHold answers a worker's request for a hold on a caller's escrow:
+// it adds the least of what is asked and the escrow no hold sets aside,
+// and extends the hold. Nothing left to grant is not an error: the worker
+// reads the hold and sees its request answered (Nonce) with no more.
+func (m *Module) handleHold(ctx *module.Context, msg *mq.SignedMessage) error {
+	if msg.Origin.Kind != mq.OriginWorker {
+		return fmt.Errorf("%w: %s cannot hold escrow", ErrNotWorker, msg.Origin.Kind)
+	}
+	if _, ok := m.registry.Keeper.Worker(ctx.KV, registry.WorkerID(msg.Origin.ID)); !ok {
+		return fmt.Errorf("%w: %x", ErrNotWorker, msg.Origin.ID)
+	}
+	// Only a worker that may serve calls (a member of a cluster) holds a
+	// caller's escrow: no other could post a receipt against the hold.
+	if err := m.checkMember(ctx.KV, msg.Origin.ID, Receipt{}); err != nil {
+		return err
+	}
+	req, err := decodeHoldRequest(msg.Payload)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadHold, err)
+	}
+	h, ok := m.Hold(ctx.KV, req.Caller, msg.Origin.ID)
+	old := h.Expires
+	if !ok {
+		h = Hold{Caller: req.Caller, Worker: msg.Origin.ID[:], Start: ctx.Height}
+	}
+	grant := minAmount(req.Amount, m.Free(ctx.KV, req.Caller))
+	h.Granted, _ = h.Granted.Add(grant)
+	h.Nonce, h.Expires = req.Nonce, ctx.Height+m.Params(ctx.KV).HoldBlocks
+	held, _ := m.Held(ctx.KV, req.Caller).Add(grant)
+	m.setHeld(ctx.KV, req.Caller, held)
+	m.setHold(ctx.KV, h, old)
+	emitHold(ctx, req.Caller, msg.Origin.ID, grant, h)
+	return nil
 }
 
 // payOwner pays an agent's owner its price from the escrow and counts the
@@ -304,22 +468,9 @@ func (m *Module) payNetwork(ctx *module.Context, p Params, w registry.Worker, am
 	return m.bank.Transfer(ctx.KV, EscrowAccount, w.Operator, toWorker)
 }
 
-// networkFee is CallFee + TokenFee per 1,000 tokens + RequestFee per
-// outbound request.
+// networkFee is the network part of a receipt.
 func networkFee(p Params, rc Receipt) (pha.Amount, error) {
-	tokens, err := p.TokenFee.MulDiv(pha.Units(rc.Tokens), pha.Units(1000))
-	if err != nil {
-		return pha.Amount{}, err
-	}
-	reqs, err := p.RequestFee.MulDiv(pha.Units(rc.Requests), pha.Units(1))
-	if err != nil {
-		return pha.Amount{}, err
-	}
-	sum, err := p.CallFee.Add(tokens)
-	if err != nil {
-		return pha.Amount{}, err
-	}
-	return sum.Add(reqs)
+	return p.NetworkFee(rc.Tokens, rc.Requests)
 }
 
 // handleReseal takes an agent's secrets sealed again, by a member of its
@@ -378,4 +529,11 @@ func (m *Module) SetPools(p Pools) { m.pools = p }
 // workers.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	return m.handleMQ(ctx, msg)
+}
+
+func minAmount(a, b pha.Amount) pha.Amount {
+	if a.LT(b) {
+		return a
+	}
+	return b
 }

@@ -103,3 +103,71 @@ func (Keeper) pruneReceipts(kv state.KV, now int64) {
 		kv.Delete(receiptKey([32]byte(k[len(prefixReceiptExpiry)+8:])))
 	}
 }
+
+// Hold returns a worker's hold on a caller's escrow.
+func (Keeper) Hold(kv state.KV, caller address.Address, worker [32]byte) (Hold, bool) {
+	return module.GetJSON[Hold](kv, HoldKey(caller, worker), "hold of %s", caller)
+}
+
+// Held returns how much of a caller's escrow its holds set aside.
+func (Keeper) Held(kv state.KV, caller address.Address) pha.Amount {
+	return module.GetAmount(kv, HeldKey(caller), "held escrow of %s", caller)
+}
+
+func (Keeper) setHeld(kv state.KV, caller address.Address, v pha.Amount) {
+	module.SetAmount(kv, HeldKey(caller), v)
+}
+
+// Free is the part of a caller's escrow no hold sets aside.
+func (k Keeper) Free(kv state.KV, caller address.Address) pha.Amount {
+	free, err := k.Escrow(kv, caller).Sub(k.Held(kv, caller))
+	if err != nil {
+		return pha.Amount{}
+	}
+	return free
+}
+
+// setHold saves a hold and indexes it by the height it ends at; old is
+// its previous end (0 for a new hold), whose index entry goes.
+func (Keeper) setHold(kv state.KV, h Hold, old int64) {
+	w := [32]byte(h.Worker)
+	if old != 0 {
+		kv.Delete(holdExpiryKey(old, h.Caller, w))
+	}
+	kv.Set(HoldKey(h.Caller, w), state.EncodeJSON(h))
+	kv.Set(holdExpiryKey(h.Expires, h.Caller, w), []byte{1})
+}
+
+// releaseHold ends a hold: what it still set aside is free again.
+func (k Keeper) releaseHold(kv state.KV, h Hold) {
+	w := [32]byte(h.Worker)
+	held, _ := k.Held(kv, h.Caller).Sub(h.Remaining())
+	k.setHeld(kv, h.Caller, held)
+	kv.Delete(HoldKey(h.Caller, w))
+	kv.Delete(holdExpiryKey(h.Expires, h.Caller, w))
+}
+
+// MaxReleasedHolds bounds the holds one EndBlock ends, so a burst of
+// expiries spreads over several blocks.
+const MaxReleasedHolds = 4096
+
+// releaseHolds ends the holds whose end height is at most height, in
+// height then caller then worker order, at most MaxReleasedHolds.
+func (k Keeper) releaseHolds(kv state.KV, height int64) {
+	var ends [][]byte
+	kv.Iterate(prefixHoldExpiry, func(key, _ []byte) bool {
+		rest := key[len(prefixHoldExpiry):]
+		if len(rest) != 8+address.Size+32 || int64(binary.BigEndian.Uint64(rest[:8])) > height || len(ends) == MaxReleasedHolds {
+			return false
+		}
+		ends = append(ends, append([]byte(nil), key...))
+		return true
+	})
+	for _, key := range ends {
+		rest := key[len(prefixHoldExpiry)+8:]
+		kv.Delete(key)
+		if h, ok := k.Hold(kv, address.Address(rest[:address.Size]), [32]byte(rest[address.Size:])); ok {
+			k.releaseHold(kv, h)
+		}
+	}
+}

@@ -25,6 +25,15 @@ var (
 	// a marker byte: the settled receipt ids in the order they may be
 	// forgotten.
 	prefixReceiptExpiry = []byte("agents/receipt-expiry/")
+	// prefixHold + caller address + worker id holds a worker's Hold on the
+	// caller's escrow (JSON) (HoldKey).
+	prefixHold = []byte("agents/hold/")
+	// prefixHeld + caller address holds the sum of the Remaining of the
+	// caller's holds (16-byte amount; absent when zero) (HeldKey).
+	prefixHeld = []byte("agents/held/")
+	// prefixHoldExpiry + expiry height (8 bytes BE) + caller address +
+	// worker id holds a marker byte: the holds in the order they end.
+	prefixHoldExpiry = []byte("agents/hold-expiry/")
 )
 
 // AgentKey is the state key of an agent record, for proofs.
@@ -43,3 +52,20 @@ func receiptKey(id [32]byte) []byte { return state.Key(prefixReceipt, id[:]) }
 func receiptExpiryKey(expiry []byte, id [32]byte) []byte {
 	return state.Key(prefixReceiptExpiry, expiry, id[:])
 }
+
+// HoldKey is the state key of a worker's hold on a caller's escrow, for
+// proofs.
+func HoldKey(caller address.Address, worker [32]byte) []byte {
+	return state.Key(prefixHold, caller[:], worker[:])
+}
+
+// HeldKey is the state key of how much of a caller's escrow is held.
+func HeldKey(caller address.Address) []byte { return state.Key(prefixHeld, caller[:]) }
+
+// holdExpiryKey orders a hold by the height it ends at.
+func holdExpiryKey(height int64, caller address.Address, worker [32]byte) []byte {
+	return state.Key(prefixHoldExpiry, state.Uint64(uint64(height)), caller[:], worker[:])
+}
+
+// ParamsKey is the state key of the module's Params, for proofs.
+func ParamsKey() []byte { return keyParams }

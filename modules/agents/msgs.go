@@ -1,10 +1,12 @@
 package agents
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
 
+	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -225,35 +227,91 @@ func decodeRevokeKey(r *wire.Reader) tx.Msg { return &MsgRevokeKey{Hash: r.Bytes
 // worker's enclave served.
 const TopicReceipts = "agents/receipts"
 
-// MaxReceipts bounds one batch.
-const MaxReceipts = 256
+// MaxReceipts bounds one batch: 96 signed receipts (about 300 bytes
+// each) fit in one mq message.
+const MaxReceipts = 96
 
-// Receipt is one served call as the enclave saw it.
+// Receipt backings: what shows the caller asked for the call.
+const (
+	// BackingSigned: the caller's signed request (agentio.SignedRequest),
+	// which the chain verifies again.
+	BackingSigned byte = 1
+	// BackingAPIKey: a registered API key (by its hash) and the request's
+	// content hash.
+	BackingAPIKey byte = 2
+)
+
+// Receipt is one served hop of a call as the enclave saw it.
 type Receipt struct {
-	// Agent is the agent called; zero for a direct AI-router call.
-	Agent  [32]byte
+	// Agent is the agent this hop ran; zero for a direct AI-router call.
+	Agent [32]byte
+	// Root is the agent the caller's request named (Agent for the call
+	// itself, the first agent for the hops it made with agents.call).
+	Root [32]byte
+	// Hop numbers the hops of one call: 0 for the call itself, then 1, 2,
+	// ... for each agents.call in the order they were made, siblings and
+	// their children alike, so no two hops share an id.
+	Hop    uint32
 	Caller address.Address
-	// Request is the hash of the authenticated request: the receipt's id,
-	// settled at most once.
-	Request  [32]byte
+	// Epoch is the cluster key epoch the worker served under.
+	Epoch uint64
+	// Request is the receipt's id, settled at most once: HopID of the
+	// signed request's id and Hop for a signed call, or the worker's id of
+	// an API-key call.
+	Request [32]byte
+	// Backing is BackingSigned (Signed is set) or BackingAPIKey (APIKey
+	// and RequestHash are).
+	Backing     byte
+	Signed      agentio.SignedRequest
+	APIKey      [32]byte
+	RequestHash [32]byte
+	// Tokens and Requests are the LLM tokens and outbound requests this
+	// hop used itself (a child hop bills its own).
 	Tokens   uint64
 	Requests uint64
 	// Issued is when the call was made, in Unix milliseconds: the signed
-	// request's timestamp, or the worker's clock for an API-key call (whose
-	// id is random, so it cannot be replayed). The chain keeps a receipt's
-	// id only while Issued is inside the receipt window, and refuses a
-	// receipt outside it, so the ids it must remember stay bounded.
+	// request's timestamp, or the worker's clock for an API-key call. The
+	// chain keeps a receipt's id only while Issued is inside the receipt
+	// window, and refuses a receipt outside it, so the ids it must
+	// remember stay bounded.
 	Issued int64
+}
+
+// HopID is the receipt id of hop n of a call whose id is base.
+func HopID(base [32]byte, hop uint32) [32]byte {
+	if hop == 0 {
+		return base
+	}
+	w := wire.NewWriter(64)
+	w.Raw([]byte("phala/agent-hop/v2\x00"))
+	w.Raw(base[:])
+	w.Uvarint(uint64(hop))
+	return sha256.Sum256(w.Bytes())
 }
 
 // EncodeReceipts writes a batch.
 func EncodeReceipts(rs []Receipt) []byte {
-	w := wire.NewWriter(8 + len(rs)*100)
+	w := wire.NewWriter(8 + len(rs)*300)
 	w.Uvarint(uint64(len(rs)))
 	for _, r := range rs {
 		w.Raw(r.Agent[:])
+		w.Raw(r.Root[:])
+		w.Uvarint(uint64(r.Hop))
 		w.Address(r.Caller)
+		w.Uvarint(r.Epoch)
 		w.Raw(r.Request[:])
+		w.Uvarint(uint64(r.Backing))
+		switch r.Backing {
+		case BackingSigned:
+			w.VarBytes(r.Signed.Caller)
+			w.Raw(r.Signed.Worker[:])
+			w.Raw(r.Signed.Request[:])
+			w.Uvarint(uint64(r.Signed.Timestamp))
+			w.VarBytes(r.Signed.Signature)
+		case BackingAPIKey:
+			w.Raw(r.APIKey[:])
+			w.Raw(r.RequestHash[:])
+		}
 		w.Uvarint(r.Tokens)
 		w.Uvarint(r.Requests)
 		w.Uvarint(uint64(r.Issued))
@@ -270,23 +328,79 @@ func DecodeReceipts(b []byte) ([]Receipt, error) {
 	}
 	var out []Receipt
 	for i := uint64(0); r.Err() == nil && i < n; i++ {
-		var rc Receipt
-		copy(rc.Agent[:], r.Raw(32))
-		rc.Caller = r.Address()
-		copy(rc.Request[:], r.Raw(32))
-		rc.Tokens = r.Uvarint()
-		rc.Requests = r.Uvarint()
-		issued := r.Uvarint()
-		if issued > math.MaxInt64 {
-			r.Fail("receipt %d issued at %d ms", i, issued)
-		}
-		rc.Issued = int64(issued)
-		out = append(out, rc)
+		out = append(out, decodeReceipt(r, i))
 	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("receipts: %w", err)
 	}
 	return out, nil
+}
+
+// decodeReceipt reads receipt i of a batch.
+func decodeReceipt(r *wire.Reader, i uint64) Receipt {
+	var rc Receipt
+	rc.Agent, rc.Root = r.Bytes32(), r.Bytes32()
+	hop := r.Uvarint()
+	if hop > math.MaxUint32 {
+		r.Fail("receipt %d: hop %d", i, hop)
+	}
+	rc.Hop = uint32(hop)
+	rc.Caller = r.Address()
+	rc.Epoch = r.Uvarint()
+	rc.Request = r.Bytes32()
+	kind := r.Uvarint()
+	switch {
+	case kind == uint64(BackingSigned):
+		rc.Backing = BackingSigned
+		rc.Signed.Caller = append([]byte(nil), r.VarBytes(64)...)
+		rc.Signed.Worker, rc.Signed.Request = r.Bytes32(), r.Bytes32()
+		rc.Signed.Timestamp = int64(r.Uvarint())
+		rc.Signed.Signature = append([]byte(nil), r.VarBytes(128)...)
+	case kind == uint64(BackingAPIKey):
+		rc.Backing = BackingAPIKey
+		rc.APIKey, rc.RequestHash = r.Bytes32(), r.Bytes32()
+	case r.Err() == nil:
+		r.Fail("receipt %d: backing %d, want 1 (signed) or 2 (API key)", i, kind)
+	}
+	rc.Tokens = r.Uvarint()
+	rc.Requests = r.Uvarint()
+	issued := r.Uvarint()
+	if issued > math.MaxInt64 || rc.Signed.Timestamp < 0 {
+		r.Fail("receipt %d issued at %d ms", i, issued)
+	}
+	rc.Issued = int64(issued)
+	return rc
+}
+
+// TopicHold (worker origin): a worker asks for a hold on a caller's
+// escrow (EncodeHoldRequest). The chain adds to the worker's hold the
+// least of what it asks and the escrow no hold sets aside, and extends
+// the hold by the params' HoldBlocks.
+const TopicHold = "agents/hold"
+
+// HoldRequest is the body of a TopicHold message.
+type HoldRequest struct {
+	Caller address.Address
+	Amount pha.Amount
+	// Nonce numbers the worker's requests; the chain records the last it
+	// answered in the Hold.
+	Nonce uint64
+}
+
+// EncodeHoldRequest writes a TopicHold payload.
+func EncodeHoldRequest(h HoldRequest) []byte {
+	w := wire.NewWriter(64)
+	w.Address(h.Caller)
+	w.Amount(h.Amount)
+	w.Uvarint(h.Nonce)
+	return w.Bytes()
+}
+
+// decodeHoldRequest reads a TopicHold payload.
+func decodeHoldRequest(b []byte) (HoldRequest, error) {
+	r := wire.NewReader(b)
+	h := HoldRequest{Caller: r.Address(), Amount: r.Amount(), Nonce: r.Uvarint()}
+	return h, r.Done()
 }
 
 // TopicSecrets (worker origin): an agent id, the cluster epoch, and the

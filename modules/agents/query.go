@@ -3,6 +3,7 @@ package agents
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -19,6 +20,7 @@ const (
 	QueryEscrow  = "escrow"  // escrow/<address> -> EscrowView
 	QueryAPIKey  = "apikey"  // apikey/<hex sha256> -> APIKey
 	QueryReceipt = "receipt" // receipt/<id> -> ReceiptView (a settled receipt still remembered)
+	QueryHold    = "hold"    // hold/<address>/<worker id> -> Hold
 )
 
 // AgentView is an agent with its code and key record, as queries show it.
@@ -36,6 +38,9 @@ type AgentView struct {
 type EscrowView struct {
 	Account address.Address `json:"account"`
 	Balance pha.Amount      `json:"balance"`
+	// Held is the part of Balance workers' holds set aside for calls
+	// being served; only the rest can be withdrawn.
+	Held pha.Amount `json:"held"`
 }
 
 // ReceiptView is what the chain remembers of a settled receipt: its id
@@ -67,6 +72,11 @@ func APIKeyPath(hash [32]byte) string {
 // ReceiptPath is the query path of a settled receipt by its id.
 func ReceiptPath(id [32]byte) string { return queryPath(QueryReceipt, "/"+hex.EncodeToString(id[:])) }
 
+// HoldPath is the query path of a worker's hold on a caller's escrow.
+func HoldPath(caller address.Address, worker [32]byte) string {
+	return queryPath(QueryHold, "/"+caller.String()+"/"+hex.EncodeToString(worker[:]))
+}
+
 // query answers the paths above.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	return module.Dispatch(kv, Name, path, []module.QueryRoute{
@@ -80,6 +90,7 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 			return module.LookupHash(rest, "key hash", ErrUnknownAPIKey, func(h [32]byte) (APIKey, bool) { return m.APIKey(kv, h) })
 		}),
 		module.Rest(QueryReceipt, func(rest string) (any, error) { return m.queryReceipt(kv, rest) }),
+		module.Rest(QueryHold, func(rest string) (any, error) { return m.queryHold(kv, rest) }),
 	})
 }
 
@@ -99,7 +110,25 @@ func (m *Module) queryEscrow(kv state.KV, rest string) (EscrowView, error) {
 	if err != nil {
 		return EscrowView{}, fmt.Errorf("%w: %v", tx.ErrNotFound, err)
 	}
-	return EscrowView{Account: a, Balance: m.Escrow(kv, a)}, nil
+	return EscrowView{Account: a, Balance: m.Escrow(kv, a), Held: m.Held(kv, a)}, nil
+}
+
+// queryHold answers hold/<address>/<worker id>.
+func (m *Module) queryHold(kv state.KV, rest string) (Hold, error) {
+	who, wid, _ := strings.Cut(rest, "/")
+	a, err := address.Parse(who)
+	if err != nil {
+		return Hold{}, fmt.Errorf("%w: %v", tx.ErrNotFound, err)
+	}
+	w, err := module.ParseHash(wid, "worker id")
+	if err != nil {
+		return Hold{}, err
+	}
+	h, ok := m.Hold(kv, a, w)
+	if !ok {
+		return Hold{}, fmt.Errorf("%w: worker %s holds none of %s's escrow", tx.ErrNotFound, wid, who)
+	}
+	return h, nil
 }
 
 // queryReceipt answers receipt/<id>.

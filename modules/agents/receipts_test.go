@@ -76,7 +76,7 @@ func TestReceiptWindow(t *testing.T) {
 		{"older than the window", -window - time.Millisecond},
 		{"further ahead than the window", window + time.Millisecond},
 	} {
-		rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{0xee}, Issued: next().Add(tc.offset).UnixMilli()}
+		rc := signedReceipt(alice, f.agent, f.agent, f.member, 0, next().Add(tc.offset))
 		if got := post(rc); got != [3]int{0, 0, 1} {
 			t.Fatalf("%s: settled, duplicates, expired = %v", tc.name, got)
 		}
@@ -87,7 +87,7 @@ func TestReceiptWindow(t *testing.T) {
 
 	// At the window's old edge a receipt is still settled; it is
 	// remembered for a window from the block it was settled in.
-	rc := agents.Receipt{Agent: f.agent, Caller: alice.Addr, Request: [32]byte{0xaa}, Issued: next().Add(-window / 2).UnixMilli()}
+	rc := signedReceipt(alice, f.agent, f.agent, f.member, 0, next().Add(-window/2))
 	settleTime := next()
 	if got := post(rc); got != [3]int{1, 0, 0} {
 		t.Fatalf("settled, duplicates, expired = %v", got)
@@ -122,6 +122,10 @@ func TestReceiptPruningIsBounded(t *testing.T) {
 	f := setup(t)
 	// Issued ahead of the block time, so every id shares one expiry.
 	issued := f.c.Time.Add(time.Minute)
+	key := [32]byte{0x4b}
+	if res := f.c.Deliver(alice, &agents.MsgRegisterKey{Hash: key}); res.Code != 0 {
+		t.Fatal(res.Log)
+	}
 	n := agents.MaxPrunedReceipts + agents.MaxReceipts
 	var first, last [32]byte
 	for start := 0; start < n; start += agents.MaxReceipts {
@@ -129,7 +133,7 @@ func TestReceiptPruningIsBounded(t *testing.T) {
 		for i := start; i < start+agents.MaxReceipts; i++ {
 			var id [32]byte
 			id[0], id[1] = byte(i>>8), byte(i)
-			batch = append(batch, agents.Receipt{Caller: alice.Addr, Request: id, Issued: issued.UnixMilli()})
+			batch = append(batch, agents.Receipt{Caller: alice.Addr, Request: id, Backing: agents.BackingAPIKey, APIKey: key, Issued: issued.UnixMilli()})
 			if i == 0 {
 				first = id
 			}

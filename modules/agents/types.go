@@ -37,6 +37,15 @@ var (
 	ErrNotWorker     = abcierr.Register(Codespace, 12, "receipts must come from a registered worker")
 	ErrZeroAmount    = abcierr.Register(Codespace, 13, "amount must not be zero")
 	ErrAgentPaused   = abcierr.Register(Codespace, 14, "agent is paused")
+	// Receipt refusals: each names the check, and refuses the whole batch
+	// (an honest worker never posts one), which leaves every escrow as it
+	// was.
+	ErrNotMember     = abcierr.Register(Codespace, 15, "receipt from a worker outside the agent's cluster")
+	ErrReceiptBounds = abcierr.Register(Codespace, 16, "receipt exceeds the per-receipt bounds")
+	ErrNotBacked     = abcierr.Register(Codespace, 17, "receipt is not backed by the caller's signed request")
+	ErrKeyBacking    = abcierr.Register(Codespace, 18, "receipt's API key is unknown, expired, another account's or scoped to another agent")
+	ErrHeld          = abcierr.Register(Codespace, 19, "escrow is held for calls being served")
+	ErrBadHold       = abcierr.Register(Codespace, 20, "invalid hold request")
 )
 
 // Hex is a byte string that reads and writes as hex in JSON.
@@ -106,6 +115,65 @@ type Params struct {
 	// exceed twice agentio.Skew, the time a worker accepts a signed request
 	// in; 0 in a genesis means the default.
 	ReceiptWindow uint64 `json:"receipt_window_s"`
+	// MaxReceiptTokens and MaxReceiptRequests bound the LLM tokens and
+	// outbound requests one receipt may bill; a receipt over either is
+	// refused. 0 in a genesis means the default.
+	MaxReceiptTokens   uint64 `json:"max_receipt_tokens"`
+	MaxReceiptRequests uint64 `json:"max_receipt_requests"`
+	// HoldBlocks is how long a worker's hold on a caller's escrow lasts
+	// after its last request for it, in blocks; 0 means the default. Long
+	// enough for the receipts of the calls served under it to settle,
+	// short enough that a hold of a worker that went away frees the
+	// escrow for the others soon.
+	HoldBlocks int64 `json:"hold_blocks"`
+}
+
+// Hold is a worker's lease on part of a caller's escrow: the chain set
+// Granted aside for the worker's calls of that caller, and receipts of the
+// worker debit it (Settled) before anything else. Granted less Settled is
+// held: no withdrawal and no other worker's hold may take it. It ends at
+// Expires (a height) unless the worker asks again.
+type Hold struct {
+	Caller address.Address `json:"caller"`
+	Worker Hex             `json:"worker"`
+	// Start is the height the lease began: with the worker's own count of
+	// what it served, it tells one lease from a later one.
+	Start   int64      `json:"start_height"`
+	Granted pha.Amount `json:"granted"`
+	Settled pha.Amount `json:"settled"`
+	Expires int64      `json:"expires_height"`
+	// Nonce is the worker's number of the last request the chain answered,
+	// so the worker knows its request was seen even when nothing was
+	// granted.
+	Nonce uint64 `json:"nonce"`
+}
+
+// Remaining is what the hold still sets aside.
+func (h Hold) Remaining() pha.Amount {
+	r, err := h.Granted.Sub(h.Settled)
+	if err != nil {
+		return pha.Amount{}
+	}
+	return r
+}
+
+// NetworkFee is the network part of a call that used tokens LLM tokens
+// and requests outbound requests: CallFee + TokenFee per 1,000 tokens +
+// RequestFee per request.
+func (p Params) NetworkFee(tokens, requests uint64) (pha.Amount, error) {
+	t, err := p.TokenFee.MulDiv(pha.Units(tokens), pha.Units(1000))
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	r, err := p.RequestFee.MulDiv(pha.Units(requests), pha.Units(1))
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	sum, err := p.CallFee.Add(t)
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	return sum.Add(r)
 }
 
 // DefaultReceiptWindow is the receipt window of a genesis that sets none,
@@ -118,10 +186,21 @@ const MinReceiptWindow = 600
 
 func (p Params) receiptWindowMillis() int64 { return int64(p.ReceiptWindow) * 1000 }
 
-// withDefaults fills what a genesis may leave at 0: the receipt window.
+// withDefaults fills what a genesis may leave at 0: the receipt window,
+// the receipt bounds and the hold duration.
 func (p Params) withDefaults() Params {
+	d := DefaultParams()
 	if p.ReceiptWindow == 0 {
-		p.ReceiptWindow = DefaultReceiptWindow
+		p.ReceiptWindow = d.ReceiptWindow
+	}
+	if p.MaxReceiptTokens == 0 {
+		p.MaxReceiptTokens = d.MaxReceiptTokens
+	}
+	if p.MaxReceiptRequests == 0 {
+		p.MaxReceiptRequests = d.MaxReceiptRequests
+	}
+	if p.HoldBlocks == 0 {
+		p.HoldBlocks = d.HoldBlocks
 	}
 	return p
 }
@@ -131,6 +210,7 @@ func DefaultParams() Params {
 	return Params{
 		CallFee: pha.Units(1_000_000_000), TokenFee: pha.Units(100_000_000), RequestFee: pha.Units(100_000_000),
 		TreasuryBps: 2000, MaxSecrets: 8 << 10, ReceiptWindow: DefaultReceiptWindow,
+		MaxReceiptTokens: 1_000_000, MaxReceiptRequests: 1_000, HoldBlocks: 100,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -19,18 +20,18 @@ import (
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/contracts"
-	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
 // Agent call errors; the worker maps each to an HTTP status.
 var (
-	ErrUnauthorized = errors.New("unauthorized")       // 401
-	ErrForbidden    = errors.New("forbidden")          // 403
-	ErrPayment      = errors.New("payment required")   // 402
-	ErrNoAgent      = errors.New("no such agent here") // 404
-	ErrReplay       = errors.New("request replayed")   // 409
-	ErrAgentFailed  = errors.New("agent failed")       // 500
+	ErrUnauthorized = errors.New("unauthorized")        // 401
+	ErrForbidden    = errors.New("forbidden")           // 403
+	ErrPayment      = errors.New("payment required")    // 402
+	ErrNoAgent      = errors.New("no such agent here")  // 404
+	ErrReplay       = errors.New("request replayed")    // 409
+	ErrWrongWorker  = errors.New("misdirected request") // 421: signed for another worker
+	ErrAgentFailed  = errors.New("agent failed")        // 500
 )
 
 // Request is an HTTP request to an agent as the host received it.
@@ -77,12 +78,21 @@ func (host *Host) agentRecords(ctx context.Context, src chainsync.Source, id [32
 	return a, c, h, json.Unmarshal(b, &c)
 }
 
-// callCtx is one chain of agent calls: the first caller pays every hop.
+// callCtx is one hop of a chain of agent calls: the first caller pays
+// every hop, each in its own receipt.
 type callCtx struct {
-	caller  caller
-	depth   int
+	caller caller
+	// root is the agent the caller's request named.
+	root  [32]byte
+	depth int
+	// hop numbers this hop in its call (0 for the call itself); hops is
+	// the call's counter, shared by its hops, so siblings get distinct
+	// numbers (and receipt ids).
+	hop     uint32
+	hops    *atomic.Uint32
 	session *egress.Session
-	tokens  tokenMeter
+	// tokens counts what this hop used itself; a child hop counts its own.
+	tokens usageMeter
 }
 
 // CallAgent serves an HTTP request to an agent: it authenticates the
@@ -91,7 +101,7 @@ type callCtx struct {
 // answer binding the request as received (outer, for a sealed one) and the
 // response as sent, and queues a usage receipt.
 func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Request) (Response, error) {
-	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body)
+	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body, false)
 	if err != nil {
 		return Response{}, err
 	}
@@ -103,7 +113,7 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 		}
 	}
 	rt := host.runtime()
-	cc := &callCtx{caller: c, session: egress.NewSession(rt.Egress)}
+	cc := &callCtx{caller: c, root: req.Agent, hops: new(atomic.Uint32), session: egress.NewSession(rt.Egress)}
 	out, err := host.runAgent(ctx, src, cc, req)
 	if err != nil {
 		return Response{}, err
@@ -243,11 +253,19 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	if err := host.checkPolicy(ctx, src, a, req.Agent, cc.caller.addr); err != nil {
 		return agentOutput{}, err
 	}
-	if err := host.checkEscrow(ctx, src, cc.caller.addr, a.Price); err != nil {
-		return agentOutput{}, err
-	}
 	if held, err := host.core.HoldsClusterKey([32]byte(rec.Cluster), rec.KeyEpoch); err != nil || !held {
 		return agentOutput{}, fmt.Errorf("%w: this worker holds no key of the agent's cluster epoch %d", ErrNoAgent, rec.KeyEpoch)
+	}
+	p, err := host.params(ctx, src)
+	if err != nil {
+		return agentOutput{}, err
+	}
+	cost, err := p.CallFee.Add(a.Price)
+	if err != nil {
+		return agentOutput{}, err
+	}
+	if err := host.reserve(ctx, src, cc.caller.addr, cost); err != nil {
+		return agentOutput{}, err
 	}
 	secret, err := host.agentSecrets(rec, a)
 	if err != nil {
@@ -272,7 +290,7 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
 	rt := host.runtime()
 	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, req.Agent), rt.Limits)
-	host.queueReceipt(agents.Receipt{Agent: req.Agent, Caller: cc.caller.addr, Request: hopHash(cc.caller.hash, cc.depth), Tokens: cc.tokens.total(), Requests: uint64(cc.session.Used()), Issued: cc.caller.issued})
+	host.billHop(p, cc, req.Agent, rec.KeyEpoch)
 	if err != nil {
 		host.agentLog(req.Agent, "error", "call failed: "+err.Error())
 		return agentOutput{}, fmt.Errorf("%w: %w", ErrAgentFailed, err)
@@ -285,12 +303,20 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	return out, nil
 }
 
-// hopHash gives each hop of a call chain its own receipt id.
-func hopHash(h [32]byte, depth int) [32]byte {
-	if depth == 0 {
-		return h
-	}
-	return sha256.Sum256(append(h[:], byte(depth)))
+// billHop queues the receipt of one hop: its own tokens and outbound
+// requests (a child's are in the child's receipt), under its own id, and
+// counts what they cost beyond the call fee against the hold.
+func (host *Host) billHop(p agents.Params, cc *callCtx, agent [32]byte, epoch uint64) {
+	r := agents.Receipt{Agent: agent, Root: cc.root, Hop: cc.hop, Caller: cc.caller.addr, Epoch: epoch,
+		Request: agents.HopID(cc.caller.id, cc.hop), Issued: cc.caller.issued,
+		// Past the bounds the chain would refuse the receipt (and its
+		// batch); bill up to them.
+		Tokens: min(cc.tokens.total(), p.MaxReceiptTokens), Requests: min(cc.tokens.requests(), p.MaxReceiptRequests)}
+	cc.caller.backing(&r)
+	host.queueReceipt(r)
+	all, _ := p.NetworkFee(r.Tokens, r.Requests)
+	extra, _ := all.Sub(p.CallFee)
+	host.spend(cc.caller.addr, extra)
 }
 
 // checkPolicy is the one place an agent call's policy is checked: the
@@ -312,35 +338,4 @@ func (host *Host) checkPolicy(ctx context.Context, src chainsync.Source, a agent
 		return fmt.Errorf("%w: the agent's policy contract refuses %s", ErrForbidden, who)
 	}
 	return fmt.Errorf("%w: %s may not call agent %x (policy %s)", ErrForbidden, who, id, a.Policy.Kind)
-}
-
-// checkEscrow refuses a caller whose escrow cannot pay the agent's price
-// and the call fee.
-func (host *Host) checkEscrow(ctx context.Context, src chainsync.Source, who address.Address, price pha.Amount) error {
-	raw, h, err := host.core.Cached(ctx, src, agents.EscrowKey(who))
-	if err != nil {
-		return err
-	}
-	var bal pha.Amount
-	if raw != nil {
-		if bal, err = pha.FromBytes(raw); err != nil {
-			return err
-		}
-	}
-	pr, err := host.core.CachedAt(ctx, src, []byte("agents/params"), h)
-	if err != nil {
-		return err
-	}
-	var p agents.Params
-	if err := json.Unmarshal(pr, &p); err != nil {
-		return err
-	}
-	need, err := price.Add(p.CallFee)
-	if err != nil {
-		return err
-	}
-	if bal.LT(need) {
-		return fmt.Errorf("%w: %s has %s in escrow, a call costs at least %s (deposit with: phala agent deposit AMOUNT)", ErrPayment, who, bal.PHA(), need.PHA())
-	}
-	return nil
 }

@@ -120,7 +120,7 @@ func (d *DevAgent) env(rt Runtime) sandbox.Env {
 
 // async is the common asynchronous host APIs with agents.call refused.
 func (d *DevAgent) async(session *egress.Session, rt Runtime) map[string]sandbox.AsyncFunc {
-	fns := asyncHostAPIs(session, rt.Router, "dev", &tokenMeter{})
+	fns := asyncHostAPIs(session, rt.Router, "dev", &usageMeter{})
 	fns["__phala_agents_call"] = func(context.Context, []any) (any, error) {
 		return nil, errors.New("agents.call needs a network: deploy the agents and call them through a gateway")
 	}

@@ -120,10 +120,11 @@ func (host *Host) agentAsync(_ context.Context, src chainsync.Source, cc *callCt
 		for k, v := range sub.Headers {
 			h.Set(k, v)
 		}
-		next := &callCtx{caller: cc.caller, depth: cc.depth + 1, session: cc.session}
+		// The child bills its own hop under the next number: its tokens
+		// and requests are in its receipt, not added to this one.
+		next := &callCtx{caller: cc.caller, root: cc.root, depth: cc.depth + 1, hop: cc.hops.Add(1), hops: cc.hops, session: cc.session}
 		out, err := host.runAgent(ctx, src, next, Request{Agent: [32]byte(b), Method: orDefault(sub.Method, "GET"), Path: orDefault(sub.Path, "/"),
 			Query: url.Values(sub.Queries), Headers: h, Body: []byte(body)})
-		cc.tokens.add(int(next.tokens.total()))
 		if err != nil {
 			return nil, fmt.Errorf("agents.call %s: %v", idText[:16], err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/contractio"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
@@ -43,7 +44,7 @@ type Store interface {
 // Topics lists the message kinds the agent host posts.
 func Topics() []string {
 	return []string{
-		agents.TopicReceipts, agents.TopicSecrets,
+		agents.TopicReceipts, agents.TopicSecrets, agents.TopicHold,
 	}
 }
 
@@ -52,8 +53,9 @@ func Topics() []string {
 type PolicyQuery func(ctx context.Context, src chainsync.Source, contract [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error)
 
 // Host is the agent host role. mu guards the runtime settings, the
-// compiled agents, the replay set and the agents' kv stores and logs;
-// receiptsMu guards the usage receipts, which every call touches.
+// compiled agents and the agents' kv stores and logs; receiptsMu guards
+// the usage receipts, which every call touches; the seen-set and the holds
+// have their own locks.
 type Host struct {
 	core   Core
 	out    core.Outbox
@@ -61,11 +63,11 @@ type Host struct {
 	clock  core.Clock
 	policy PolicyQuery
 
-	mu         sync.Mutex
-	rt         Runtime
-	programs   map[[32]byte]*sandbox.Program
-	seenCalls  map[[32]byte]time.Time
-	seenPruned time.Time
+	mu       sync.Mutex
+	rt       Runtime
+	programs map[[32]byte]*sandbox.Program
+	seen     *seenSet
+	holds    holds
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts
@@ -86,10 +88,15 @@ type Host struct {
 // a previous run journaled but did not post.
 func New(c Core, out core.Outbox, store Store, clock core.Clock, policy PolicyQuery) (*Host, error) {
 	host := &Host{core: c, out: out, store: store, clock: clock, policy: policy,
-		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, seenCalls: map[[32]byte]time.Time{}}
+		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, holds: holds{leases: map[address.Address]*lease{}}}
 	if err := host.loadReceipts(); err != nil {
 		return nil, err
 	}
+	seen, err := openSeen(store)
+	if err != nil {
+		return nil, err
+	}
+	host.seen = seen
 	return host, nil
 }
 

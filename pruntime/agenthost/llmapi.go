@@ -2,6 +2,7 @@ package agenthost
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,7 @@ import (
 // request's tokens for its receipt.
 type meteredBackend struct {
 	router *llm.Router
-	tokens tokenMeter
+	tokens usageMeter
 }
 
 func (m *meteredBackend) Models(ctx context.Context) ([]string, error) { return m.router.Models(ctx) }
@@ -43,12 +44,19 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		c, err := host.authenticate(r.Context(), src, [32]byte{}, r.Method, r.URL.RequestURI(), r.Header, body)
+		c, err := host.authenticate(r.Context(), src, [32]byte{}, r.Method, r.URL.RequestURI(), r.Header, body, false)
 		if err == nil && len(c.scope) != 0 {
 			err = errors.New("forbidden: this API key is limited to one agent")
 		}
+		var p agents.Params
+		var cost pha.Amount
 		if err == nil && r.URL.Path == "/v1/chat/completions" {
-			err = host.checkEscrow(r.Context(), src, c.addr, pha.Amount{})
+			if p, err = host.params(r.Context(), src); err == nil {
+				cost, err = chatHold(p, body)
+			}
+			if err == nil {
+				err = host.reserve(r.Context(), src, c.addr, cost)
+			}
 		}
 		if err != nil {
 			status := http.StatusUnauthorized
@@ -57,6 +65,8 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 				status = http.StatusPaymentRequired
 			case errors.Is(err, ErrReplay):
 				status = http.StatusConflict
+			case errors.Is(err, ErrWrongWorker):
+				status = http.StatusMisdirectedRequest
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
@@ -72,7 +82,13 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
 		if r.URL.Path == "/v1/chat/completions" {
-			host.queueReceipt(agents.Receipt{Caller: c.addr, Request: c.hash, Tokens: mb.tokens.total(), Issued: c.issued})
+			rc := agents.Receipt{Caller: c.addr, Request: c.id, Tokens: min(mb.tokens.total(), p.MaxReceiptTokens), Issued: c.issued}
+			c.backing(&rc)
+			host.queueReceipt(rc)
+			if all, err := p.NetworkFee(rc.Tokens, 0); err == nil && cost.LT(all) {
+				extra, _ := all.Sub(cost)
+				host.spend(c.addr, extra)
+			}
 		}
 	})
 }
@@ -90,6 +106,23 @@ func (host *Host) llmSigner(requestHash [32]byte) openaiapi.Signer {
 		agentio.SetAnswer(h, a, sig)
 		return map[string]string{agentio.HeaderAnswer: h.Get(agentio.HeaderAnswer), agentio.HeaderAnswerSignature: h.Get(agentio.HeaderAnswerSignature)}
 	}
+}
+
+// defaultMaxTokens is what a chat request that names no max_tokens is
+// held for.
+const defaultMaxTokens = 4096
+
+// chatHold is what a chat completion is held for: the call fee and the
+// token fee for max_tokens completion tokens plus the prompt (at most one
+// token per byte of the body).
+func chatHold(p agents.Params, body []byte) (pha.Amount, error) {
+	var req struct {
+		MaxTokens           uint64 `json:"max_tokens"`
+		MaxCompletionTokens uint64 `json:"max_completion_tokens"`
+	}
+	json.Unmarshal(body, &req)
+	limit := cmp.Or(req.MaxCompletionTokens, req.MaxTokens, defaultMaxTokens)
+	return p.NetworkFee(min(limit, p.MaxReceiptTokens)+uint64(len(body)), 0)
 }
 
 func quoteJSON(s string) string {

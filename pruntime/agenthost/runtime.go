@@ -133,19 +133,26 @@ func marshalString(v any) (any, error) {
 	return string(raw), err
 }
 
-// tokenMeter counts the LLM tokens one agent call uses, for its receipt.
+// usageMeter counts the LLM tokens one agent call uses, for its receipt.
 // A handler's llm.chat calls run at once, each on its own goroutine, so
 // the count is atomic.
-type tokenMeter struct{ n atomic.Int64 }
+// usageMeter counts what one hop used: LLM tokens and outbound requests.
+type usageMeter struct{ n, reqs atomic.Int64 }
 
-func (m *tokenMeter) add(n int) { m.n.Add(int64(n)) }
+func (m *usageMeter) add(n int) { m.n.Add(int64(n)) }
 
-func (m *tokenMeter) total() uint64 { return uint64(m.n.Load()) }
+func (m *usageMeter) total() uint64 { return uint64(m.n.Load()) }
+
+// request counts one outbound request.
+func (m *usageMeter) request() { m.reqs.Add(1) }
+
+// requests is how many outbound requests the hop made.
+func (m *usageMeter) requests() uint64 { return uint64(m.reqs.Load()) }
 
 // asyncHostAPIs are the asynchronous host functions every agent gets, on a
 // worker and in dev mode alike: fetch under the session's egress policy and
-// the AI router, whose tokens are added to tokens.
-func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *tokenMeter) map[string]sandbox.AsyncFunc {
+// the AI router, whose tokens and requests are counted in tokens.
+func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *usageMeter) map[string]sandbox.AsyncFunc {
 	return map[string]sandbox.AsyncFunc{
 		"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
 			u, err := core.StringArg(args, 0)
@@ -163,6 +170,7 @@ func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, t
 			if err != nil {
 				return nil, err
 			}
+			tokens.request()
 			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
 		},
 		"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {

@@ -33,7 +33,7 @@ func TestConcurrentChatTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tokens tokenMeter
+	var tokens usageMeter
 	env := sandbox.Env{Prelude: agentPrelude, Async: asyncHostAPIs(egress.NewSession(egress.Policy{}), llm.NewRouter(countingProvider{tokens: perCall}), "caller", &tokens)}
 	in := map[string]any{"method": "GET", "path": "/", "queries": map[string][]string{}, "headers": map[string]string{}, "body": "", "secret": map[string]any{}}
 	rt := Runtime{}.withDefaults()

@@ -84,7 +84,7 @@ func (host *Host) agentLog(id [32]byte, level, text string) {
 // Logs returns an agent's log sealed to the owner's reply key; the
 // request must be signed by the owner.
 func (host *Host) Logs(ctx context.Context, src chainsync.Source, req Request) (Response, error) {
-	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body)
+	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body, true)
 	if err != nil {
 		return Response{}, err
 	}

@@ -1,0 +1,213 @@
+package agenthost
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+)
+
+// Escrow holds (docs/agents.md, "Billing"): a call is served only within
+// a hold the chain granted this worker on the caller's escrow, less what
+// this worker already served under it. The chain never grants more than
+// the escrow that no hold sets aside, so parallel calls on several workers
+// cannot together spend more than the escrow, and a withdrawal cannot take
+// held funds. A caller's first call on a worker waits (within the call's
+// context) for the chain to answer the worker's request for a hold; later
+// calls are served from the hold, topped up before it runs out.
+
+// holdCalls is how many calls' worth a worker asks to hold at a time.
+const holdCalls = 256
+
+// holdPoll is how often a call waiting for a hold reads the chain again.
+const holdPoll = 100 * time.Millisecond
+
+// holdRetry is how long a hold request may go unanswered before it is
+// sent again (its mq message lost, or the hold ended since).
+const holdRetry = 30 * time.Second
+
+// lease is this worker's count against its hold on one caller's escrow.
+type lease struct {
+	// start is the Start of the chain's hold it counts against; -1 until
+	// the worker has seen the hold its first request opened.
+	start int64
+	// spent is what the calls served under the hold may cost.
+	spent pha.Amount
+	// asked is the nonce of the last hold request, askedAt when it went.
+	asked   uint64
+	askedAt time.Time
+}
+
+// holds are the worker's leases, by caller.
+type holds struct {
+	mu     sync.Mutex
+	leases map[address.Address]*lease
+	nonce  uint64
+}
+
+// readHold reads this worker's hold on who's escrow as of the latest
+// verified height.
+func (host *Host) readHold(ctx context.Context, src chainsync.Source, who address.Address) (agents.Hold, bool, int64, error) {
+	raw, h, err := host.core.Cached(ctx, src, agents.HoldKey(who, [32]byte(host.core.ID())))
+	if err != nil || raw == nil {
+		return agents.Hold{}, false, h, err
+	}
+	var hold agents.Hold
+	return hold, true, h, json.Unmarshal(raw, &hold)
+}
+
+// reserve counts cost against this worker's hold on who's escrow, asking
+// the chain for a hold (and waiting for its answer) when what is left is
+// not enough. It refuses with ErrPayment, saying what the chain holds,
+// when the chain grants nothing more.
+func (host *Host) reserve(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount) error {
+	var mine uint64
+	for {
+		hold, found, height, err := host.readHold(ctx, src, who)
+		if err != nil {
+			return err
+		}
+		ask, wait, ok := host.take(who, hold, found, cost, mine)
+		switch {
+		case ok:
+			if ask != 0 {
+				host.topUp(ctx, src, who, cost, ask)
+			}
+			return nil
+		case ask != 0:
+			mine = ask
+			amount, _ := cost.MulDiv(pha.Units(holdCalls), pha.Units(1))
+			if err := host.askHold(ctx, src, who, amount, ask); err != nil {
+				return err
+			}
+		case wait != 0:
+			mine = wait
+		default:
+			return host.noHold(ctx, src, who, cost, height)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: waited for the chain to hold %s's escrow for this call: %v (the chain's view here is at height %d)", ErrPayment, who, ctx.Err(), height)
+		case <-time.After(holdPoll):
+		}
+	}
+}
+
+// take counts cost against the lease if the hold covers it (ok); else it
+// says which hold request to wait for, or to send (a nonce), or neither:
+// the request this call waited for was answered with too little.
+func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost pha.Amount, mine uint64) (ask, wait uint64, ok bool) {
+	hs := &host.holds
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	l := hs.leases[who]
+	if l == nil {
+		l = &lease{start: -1}
+		if found {
+			// A hold from before a restart: what was served under it
+			// is not known here, so count all of it as spent.
+			l.start, l.spent = hold.Start, hold.Granted
+		}
+		hs.leases[who] = l
+	}
+	if found && l.start != hold.Start {
+		if l.start != -1 {
+			l.spent = pha.Amount{} // the old hold ended; this is a new one
+		}
+		l.start = hold.Start
+	}
+	left := pha.Amount{}
+	if found {
+		left, _ = hold.Granted.Sub(l.spent)
+	}
+	if !left.LT(cost) {
+		l.spent, _ = l.spent.Add(cost)
+		half, _ := cost.MulDiv(pha.Units(holdCalls/2), pha.Units(1))
+		rest, _ := left.Sub(cost)
+		if rest.LT(half) && (l.asked == 0 || hold.Nonce >= l.asked) {
+			// Top up ahead of need, so steady traffic never waits.
+			return host.nextNonce(l), 0, true
+		}
+		return 0, 0, true
+	}
+	pending := l.asked != 0 && hold.Nonce < l.asked && host.clock().Sub(l.askedAt) < holdRetry
+	switch {
+	case pending:
+		return 0, l.asked, false
+	case mine != 0 && hold.Nonce >= mine:
+		return 0, 0, false
+	}
+	return host.nextNonce(l), 0, false
+}
+
+// nextNonce numbers a new hold request for l. Nonces grow with the clock,
+// so they keep growing across restarts. Callers hold holds.mu.
+func (host *Host) nextNonce(l *lease) uint64 {
+	hs := &host.holds
+	now := host.clock()
+	hs.nonce = max(hs.nonce+1, uint64(now.UnixMilli())*1000)
+	l.asked, l.askedAt = hs.nonce, now
+	return hs.nonce
+}
+
+// askHold posts a hold request through the outbox.
+func (host *Host) askHold(ctx context.Context, src chainsync.Source, who address.Address, amount pha.Amount, nonce uint64) error {
+	_, err := host.out.Post(ctx, src, agents.TopicHold, agents.EncodeHoldRequest(agents.HoldRequest{Caller: who, Amount: amount, Nonce: nonce}))
+	if err != nil {
+		return fmt.Errorf("enclave: ask the chain to hold %s's escrow: %w", who, err)
+	}
+	return nil
+}
+
+// topUp is reserve's ahead-of-need request: a failure is left for the
+// next call to find.
+func (host *Host) topUp(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, nonce uint64) {
+	amount, _ := cost.MulDiv(pha.Units(holdCalls), pha.Units(1))
+	host.askHold(ctx, src, who, amount, nonce)
+}
+
+// spend adds what a served call cost beyond what reserve counted (tokens
+// and outbound requests it used), so later calls see it.
+func (host *Host) spend(who address.Address, extra pha.Amount) {
+	if extra.IsZero() {
+		return
+	}
+	hs := &host.holds
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if l := hs.leases[who]; l != nil {
+		l.spent, _ = l.spent.Add(extra)
+	}
+}
+
+// noHold is the refusal of a call the chain would not hold escrow for: it
+// says what the worker's view of the chain shows, so a caller who just
+// deposited knows to wait for the next block.
+func (host *Host) noHold(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, height int64) error {
+	bal, held := pha.Amount{}, pha.Amount{}
+	if raw, err := host.core.CachedAt(ctx, src, agents.EscrowKey(who), height); err == nil && raw != nil {
+		bal, _ = pha.FromBytes(raw)
+	}
+	if raw, err := host.core.CachedAt(ctx, src, agents.HeldKey(who), height); err == nil && raw != nil {
+		held, _ = pha.FromBytes(raw)
+	}
+	return fmt.Errorf("%w: %s has %s in escrow as of height %d (this worker's view of the chain), %s of it held for calls being served; a call costs at least %s. Deposit with: phala agent deposit AMOUNT; a deposit committed at height H is seen here once this worker has verified block H+1",
+		ErrPayment, who, bal.PHA(), height, held.PHA(), cost.PHA())
+}
+
+// params reads the agents module's params as of the latest verified
+// height.
+func (host *Host) params(ctx context.Context, src chainsync.Source) (agents.Params, error) {
+	raw, _, err := host.core.Cached(ctx, src, agents.ParamsKey())
+	if err != nil {
+		return agents.Params{}, err
+	}
+	var p agents.Params
+	return p, json.Unmarshal(raw, &p)
+}

@@ -1,0 +1,133 @@
+package agenthost
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+)
+
+// A signed request names one worker, and that worker serves it once: the
+// ids of the signed requests it served stay in a seen-set for twice the
+// skew a request's time may have, so a replay inside the window is
+// refused and one outside it is stale anyway. The set is kept in two
+// sealed journals as well as in memory, so a restart (or a host that kills
+// the worker to make it forget) does not let a request run twice: each id
+// is appended to the current journal before the call runs; compaction
+// writes the live ids to the other journal, then empties the current one,
+// so a crash at any point leaves every live id in one of the two.
+
+// journalSeen names the seen-set's two journals.
+var journalSeen = [2]string{"agent-seen-0", "agent-seen-1"}
+
+// seenRecord is one id and when it was first seen (Unix ms).
+const seenRecord = 32 + 8
+
+// seenSet is the sealed, persistent set of served signed request ids.
+type seenSet struct {
+	mu       sync.Mutex
+	ids      map[[32]byte]time.Time
+	journals [2]*sealed.Journal
+	cur      int
+	// appended counts records in the current journal, for compaction.
+	appended int
+	pruned   time.Time
+}
+
+// openSeen loads the ids both journals hold.
+func openSeen(store Store) (*seenSet, error) {
+	s := &seenSet{ids: map[[32]byte]time.Time{}}
+	for i, name := range journalSeen {
+		j, recs, err := store.Journal(name)
+		if err != nil {
+			return nil, fmt.Errorf("enclave: seen-request journal: %w", err)
+		}
+		s.journals[i] = j
+		for _, rec := range recs {
+			for ; len(rec) >= seenRecord; rec = rec[seenRecord:] {
+				at := time.UnixMilli(int64(binary.BigEndian.Uint64(rec[32:seenRecord])))
+				if old, ok := s.ids[[32]byte(rec[:32])]; !ok || at.Before(old) {
+					s.ids[[32]byte(rec[:32])] = at
+				}
+			}
+		}
+		if len(recs) > 0 {
+			s.cur, s.appended = i, len(recs)
+		}
+	}
+	return s, nil
+}
+
+func seenBytes(id [32]byte, at time.Time) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), id[:]...), uint64(at.UnixMilli()))
+}
+
+// add records id as served now, or refuses it if it was served before.
+// The id is in the sealed journal before add returns, so the call runs
+// only once it would be refused after a restart.
+func (s *seenSet) add(id [32]byte, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[id]; ok {
+		return fmt.Errorf("%w: this signed request was already served by this worker (it names this worker, so no other serves it)", ErrReplay)
+	}
+	if err := s.journals[s.cur].Append(seenBytes(id, now)); err != nil {
+		return fmt.Errorf("enclave: remember a signed request (not served): %w", err)
+	}
+	s.ids[id] = now
+	s.appended++
+	// Pruning walks the set; do it at most every few seconds so a call
+	// costs O(1) on average.
+	if now.Sub(s.pruned) > 5*time.Second {
+		s.pruned = now
+		s.pruneLocked(now)
+	}
+	return nil
+}
+
+// seenPerRecord bounds the ids one compacted journal record holds, under
+// the journal's record limit.
+const seenPerRecord = 16 << 10
+
+// pruneLocked forgets ids older than twice the skew and, when the current
+// journal holds many more records than live ids, compacts it into the
+// other. Compaction is best effort: if it fails part way, the ids are
+// still in the current journal (or in both). Callers hold s.mu.
+func (s *seenSet) pruneLocked(now time.Time) {
+	for k, t := range s.ids {
+		if now.Sub(t) > 2*agentio.Skew {
+			delete(s.ids, k)
+		}
+	}
+	if s.appended < 1024 || s.appended < 2*len(s.ids) {
+		return
+	}
+	next := 1 - s.cur
+	if s.journals[next].Reset() != nil {
+		return
+	}
+	n := 0
+	batch := make([]byte, 0, min(len(s.ids), seenPerRecord)*seenRecord)
+	for k, t := range s.ids {
+		batch = append(batch, seenBytes(k, t)...)
+		if len(batch) == seenPerRecord*seenRecord {
+			if s.journals[next].Append(batch) != nil {
+				return
+			}
+			batch, n = batch[:0], n+1
+		}
+	}
+	if len(batch) > 0 {
+		if s.journals[next].Append(batch) != nil {
+			return
+		}
+		n++
+	}
+	if s.journals[s.cur].Reset() != nil {
+		return
+	}
+	s.cur, s.appended = next, n
+}
