@@ -66,8 +66,9 @@ func runReplica(t *testing.T, prog *sandbox.Program, inputs []map[string]any) []
 }
 
 // commandGas is the gas of each command: a fifth of the chain's default
-// (contracts.DefaultParams), to keep the test short.
-const commandGas = 2_000_000
+// (contracts.DefaultParams), to keep the test short, less under the race
+// detector.
+const commandGas = 2_000_000 / raceScale
 
 // slowed runs f on a replica made slower: one OS thread for Go code, shared
 // with goroutines that only burn CPU.
@@ -117,7 +118,8 @@ func TestHeavyBuiltinsAgreeOnUnequalReplicas(t *testing.T) {
 	inputs = append(inputs, map[string]any{"kind": "regexp", "n": 40})
 	// Lighter work that fits the gas: it must succeed, with the same gas
 	// and state, on both.
-	light := []map[string]any{{"kind": "join", "n": 50_000}, {"kind": "JSON.parse", "n": 20_000}, {"kind": "sort", "n": 50_000}, {"kind": "small", "n": 0}}
+	light := []map[string]any{{"kind": "join", "n": 50_000 / raceScale}, {"kind": "JSON.parse", "n": 20_000 / raceScale},
+		{"kind": "sort", "n": 50_000 / raceScale}, {"kind": "small", "n": 0}}
 	inputs = append(inputs, light...)
 	fast := runReplica(t, prog, inputs)
 	var slow []outcome
