@@ -103,7 +103,7 @@ func (d *DevAgent) env(rt Runtime) sandbox.Env {
 	}
 	return sandbox.Env{
 		Prelude: agentPrelude,
-		Funcs: map[string]sandbox.HostFunc{
+		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
 				level, _ := core.StringArg(args, 0)
 				msg, _ := core.StringArg(args, 1)
@@ -113,7 +113,7 @@ func (d *DevAgent) env(rt Runtime) sandbox.Env {
 			"__phala_kv_get":    kvFunc(false),
 			"__phala_kv_set":    kvFunc(false),
 			"__phala_kv_delete": kvFunc(true),
-		},
+		}),
 		Async: d.async(session, rt),
 	}
 }

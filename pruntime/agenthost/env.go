@@ -44,7 +44,7 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 	rt := host.runtime()
 	return sandbox.Env{
 		Prelude: agentPrelude,
-		Funcs: map[string]sandbox.HostFunc{
+		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
 				level, _ := core.StringArg(args, 0)
 				msg, err := core.StringArg(args, 1)
@@ -82,7 +82,7 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				}
 				return nil, host.agentKVUpdate(id, k, nil)
 			},
-		},
+		}),
 		Async: host.agentAsync(ctx, src, cc, rt),
 	}
 }

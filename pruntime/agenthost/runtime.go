@@ -2,6 +2,8 @@ package agenthost
 
 import (
 	"context"
+	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sync/atomic"
@@ -37,29 +39,28 @@ export async function __phala_agent(req) {
 }
 `
 
-// agentPrelude builds the host APIs agents see from the host functions.
-const agentPrelude = `(() => {
+// The web platform (webapi.js and the files after it) runs first; the
+// agent APIs use its fetch.
+var (
+	//go:embed webapi.js
+	webapiJS string
+	//go:embed weburl.js
+	webURLJS string
+	//go:embed webfetch.js
+	webFetchJS string
+	//go:embed websubtle.js
+	webSubtleJS string
+)
+
+// agentPrelude builds the web platform and the host APIs agents see from
+// the host functions.
+var agentPrelude = webapiJS + webURLJS + webFetchJS + webSubtleJS + agentAPIsJS
+
+// agentAPIsJS is the Phala part of the prelude: llm, agents, kv, console.
+const agentAPIsJS = `(() => {
   const g = globalThis;
-  const hostFetch = g.__phala_fetch, hostChat = g.__phala_llm_chat, hostModels = g.__phala_llm_models,
+  const hostChat = g.__phala_llm_chat, hostModels = g.__phala_llm_models,
     hostCall = g.__phala_agents_call, hostLog = g.__phala_log, kvGet = g.__phala_kv_get, kvSet = g.__phala_kv_set, kvDel = g.__phala_kv_delete;
-  class Headers {
-    constructor(h) { this.h = {}; for (const [k, v] of Object.entries(h ?? {})) this.h[k.toLowerCase()] = String(v); }
-    get(k) { const v = this.h[String(k).toLowerCase()]; return v === undefined ? null : v; }
-    has(k) { return String(k).toLowerCase() in this.h; }
-    entries() { return Object.entries(this.h)[Symbol.iterator](); }
-    forEach(f) { for (const [k, v] of Object.entries(this.h)) f(v, k, this); }
-  }
-  g.Headers = Headers;
-  g.fetch = async (url, init) => {
-    init = init ?? {};
-    let headers = init.headers ?? {};
-    if (headers instanceof Headers) headers = headers.h;
-    let body = init.body;
-    if (body !== undefined && body !== null && typeof body !== "string") body = JSON.stringify(body);
-    const r = JSON.parse(await hostFetch(String(url), JSON.stringify({ method: init.method ?? "GET", headers, body: body ?? "" })));
-    return { ok: r.status >= 200 && r.status < 300, status: r.status, url: r.url, headers: new Headers(r.headers),
-      text: async () => r.body, json: async () => JSON.parse(r.body) };
-  };
   g.llm = Object.freeze({
     chat: async (req) => JSON.parse(await hostChat(JSON.stringify(req ?? {}))),
     models: async () => JSON.parse(await hostModels()),
@@ -70,9 +71,10 @@ const agentPrelude = `(() => {
     set: (k, v) => { kvSet(String(k), JSON.stringify(v === undefined ? null : v)); },
     delete: (k) => { kvDel(String(k)); },
   });
-  const line = (level) => (...a) => hostLog(level, a.map((x) => typeof x === "string" ? x : JSON.stringify(x)).join(" "));
+  const show = (x) => typeof x === "string" ? x : x instanceof Error ? String(x.stack ?? x) : JSON.stringify(x);
+  const line = (level) => (...a) => hostLog(level, a.map(show).join(" "));
   g.console = Object.freeze({ log: line("info"), info: line("info"), warn: line("warn"), error: line("error"), debug: line("debug") });
-  for (const k of ["__phala_fetch", "__phala_llm_chat", "__phala_llm_models", "__phala_agents_call", "__phala_log", "__phala_kv_get", "__phala_kv_set", "__phala_kv_delete"]) delete g[k];
+  for (const k of ["__phala_llm_chat", "__phala_llm_models", "__phala_agents_call", "__phala_log", "__phala_kv_get", "__phala_kv_set", "__phala_kv_delete"]) delete g[k];
 })();
 `
 
@@ -153,14 +155,27 @@ func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, t
 			var init struct {
 				Method  string            `json:"method"`
 				Headers map[string]string `json:"headers"`
-				Body    string            `json:"body"`
+				Body    []byte            `json:"bodyBase64"`
 			}
-			json.Unmarshal([]byte(initText), &init)
-			r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: []byte(init.Body)})
+			if err := json.Unmarshal([]byte(initText), &init); err != nil {
+				return nil, fmt.Errorf("fetch: request: %w", err)
+			}
+			r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: init.Body})
 			if err != nil {
 				return nil, err
 			}
-			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
+			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "bodyBase64": base64.StdEncoding.EncodeToString(r.Body), "url": r.URL})
+		},
+		"__phala_sleep": func(ctx context.Context, args []any) (any, error) {
+			ms, _ := args[0].(float64)
+			t := time.NewTimer(time.Duration(max(ms, 0)) * time.Millisecond)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return nil, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		},
 		"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
 			text, err := core.StringArg(args, 0)
