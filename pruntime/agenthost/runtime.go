@@ -61,8 +61,14 @@ const agentAPIsJS = `(() => {
   const g = globalThis;
   const hostChat = g.__phala_llm_chat, hostModels = g.__phala_llm_models,
     hostCall = g.__phala_agents_call, hostLog = g.__phala_log, kvGet = g.__phala_kv_get, kvSet = g.__phala_kv_set, kvDel = g.__phala_kv_delete;
+  // llm.chat answers in both shapes: today's {model, content,
+  // finish_reason, usage} and OpenAI's chat.completion (choices[0].message).
+  const openAIShape = (r) => Object.assign(r, {
+    object: "chat.completion", created: Math.floor(Date.now() / 1000),
+    choices: [{ index: 0, message: { role: "assistant", content: r.content }, finish_reason: r.finish_reason }],
+  });
   g.llm = Object.freeze({
-    chat: async (req) => JSON.parse(await hostChat(JSON.stringify(req ?? {}))),
+    chat: async (req) => openAIShape(JSON.parse(await hostChat(JSON.stringify(req ?? {})))),
     models: async () => JSON.parse(await hostModels()),
   });
   g.agents = Object.freeze({ call: async (id, req) => JSON.parse(await hostCall(String(id), JSON.stringify(req ?? {}))) });

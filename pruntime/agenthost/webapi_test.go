@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -215,5 +216,16 @@ func TestRedTeamFetchEgressStillApplies(t *testing.T) {
 	case b := <-got:
 		t.Fatalf("the refused request reached the server: %q", b)
 	default:
+	}
+}
+
+// TestLLMChatOpenAIShape: llm.chat answers with OpenAI's chat.completion
+// fields (choices[0].message, usage) beside its own.
+func TestLLMChatOpenAIShape(t *testing.T) {
+	rt := Runtime{Router: llm.NewRouter(countingProvider{tokens: 3}), Limits: sandbox.Limits{Time: 5 * time.Second}}
+	out, err := runWeb(t, rt, `const r = await llm.chat({ model: "fake/m", messages: [{ role: "user", content: "hi" }] });
+return [r.object, r.choices[0].message, r.choices[0].finish_reason, r.usage.total_tokens, r.content];`, nil)
+	if err != nil || string(out) != `["chat.completion",{"role":"assistant","content":"ok"},"stop",3,"ok"]` {
+		t.Fatalf("llm.chat: %s %v", out, err)
 	}
 }
