@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/evanw/esbuild/pkg/api"
 
+	"github.com/phalanetwork/phala/pruntime/agenthost"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -18,7 +20,50 @@ import (
 // entry or above it) is bundled from the file system with its npm packages
 // (see bundleWithPackages); otherwise only the relative imports beside the
 // entry are allowed.
+//
+// The project's package.json may carry the agent's manifest under "phala"
+// (agenthost.Manifest, e.g. {"phala": {"llmHosts": ["api.openai.com"]}});
+// it becomes the bundle's first line, covered by the code hash.
 func BundleFile(path string) ([]byte, error) {
+	code, err := bundleCode(path)
+	if err != nil {
+		return nil, err
+	}
+	man, err := projectManifest(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	return man.Prefix(code)
+}
+
+// projectManifest reads "phala" from the nearest package.json at or above
+// dir (the zero manifest when there is none).
+func projectManifest(dir string) (agenthost.Manifest, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return agenthost.Manifest{}, err
+	}
+	for {
+		raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+		if err == nil {
+			var pkg struct {
+				Phala agenthost.Manifest `json:"phala"`
+			}
+			if err := json.Unmarshal(raw, &pkg); err != nil {
+				return agenthost.Manifest{}, fmt.Errorf("%s: %w", filepath.Join(dir, "package.json"), err)
+			}
+			return pkg.Phala, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return agenthost.Manifest{}, nil
+		}
+		dir = parent
+	}
+}
+
+// bundleCode bundles path with its npm packages or its relative imports.
+func bundleCode(path string) ([]byte, error) {
 	if dir, ok := nodeModulesRoot(filepath.Dir(path)); ok {
 		return bundleWithPackages(path, dir)
 	}

@@ -61,6 +61,7 @@ type Host struct {
 	mu         sync.Mutex
 	rt         Runtime
 	programs   map[[32]byte]*sandbox.Program
+	manifests  map[[32]byte]Manifest // of the programs, by code hash
 	seenCalls  map[[32]byte]time.Time
 	seenPruned time.Time
 
@@ -80,7 +81,7 @@ type Host struct {
 // a previous run journaled but did not post.
 func New(c Core, out core.Outbox, store Store, clock core.Clock, policy PolicyQuery) (*Host, error) {
 	host := &Host{core: c, out: out, store: store, clock: clock, policy: policy,
-		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, seenCalls: map[[32]byte]time.Time{}}
+		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, manifests: map[[32]byte]Manifest{}, seenCalls: map[[32]byte]time.Time{}}
 	if err := host.loadReceipts(); err != nil {
 		return nil, err
 	}
