@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
@@ -188,4 +189,25 @@ func TestUploadRestart(t *testing.T) {
 	if leftovers != 0 {
 		t.Fatalf("%d upload keys left after the restarted upload finished", leftovers)
 	}
+}
+
+// TestUpload4MiB: a 4 MiB agent bundle, the size the runtime promises,
+// goes up in 60 KiB chunks (what client.UploadCode sends) and hashes right.
+func TestUpload4MiB(t *testing.T) {
+	p := uploadParams
+	p.MaxCodeSize, p.UploadWindowBlocks = contracts.DefaultParams().MaxCodeSize, 0
+	c := apptest.New(t, []apptest.Account{owner}, map[string]any{contracts.Name: contracts.Genesis{Params: &p}})
+	code := bigCode(4 << 20)
+	start := time.Now()
+	parts := chunks(code, 60<<10)
+	for i, m := range parts {
+		if res := c.Deliver(owner, m); res.Code != 0 {
+			t.Fatalf("chunk %d: %s", i, res.Log)
+		}
+	}
+	var view contracts.CodeView
+	if res := c.Query(contracts.CodePath(sha256.Sum256(code)), &view); res.Code != 0 || view.Size != len(code) {
+		t.Fatalf("4 MiB code not stored: %s", res.Log)
+	}
+	t.Logf("4 MiB in %d chunks, %v in-process", len(parts), time.Since(start).Round(time.Millisecond))
 }
