@@ -33,7 +33,7 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 func TestBundleNodeModules(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"package.json": `{"name":"a","type":"module"}`,
+		"package.json":                     `{"name":"a","type":"module"}`,
 		"node_modules/webpkg/package.json": `{"name":"webpkg","exports":{".":{"node":"./node.js","worker":"./worker.js","default":"./node.js"}}}`,
 		"node_modules/webpkg/node.js":      `import fs from "node:fs"; export default function hi() { return fs; }`,
 		"node_modules/webpkg/worker.js":    `export default function hi(n) { return new URL("/hi/" + n, "https://x.example").pathname; }`,

@@ -3,8 +3,8 @@ package contracts
 import (
 	"encoding/binary"
 
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // State keys, all under the module prefix.

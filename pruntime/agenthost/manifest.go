@@ -3,7 +3,6 @@ package agenthost
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/llm/openaiapi"
-	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -78,22 +76,13 @@ func routeLLMHosts(hosts []string, router *llm.Router, caller string, tokens *to
 		return next
 	}
 	return func(ctx context.Context, args []any) (any, error) {
-		u, err := core.StringArg(args, 0)
+		u, init, err := fetchArgs(args)
 		if err != nil {
 			return nil, err
 		}
 		parsed, err := url.Parse(u)
 		if err != nil || !slices.Contains(hosts, strings.ToLower(parsed.Hostname())) {
 			return next(ctx, args)
-		}
-		initText, _ := core.StringArg(args, 1)
-		var init struct {
-			Method  string            `json:"method"`
-			Headers map[string]string `json:"headers"`
-			Body    []byte            `json:"bodyBase64"`
-		}
-		if err := json.Unmarshal([]byte(initText), &init); err != nil {
-			return nil, fmt.Errorf("fetch: request: %w", err)
 		}
 		// The router's API sits under /v1 whatever prefix the client's
 		// base URL has (api.openai.com/v1, or a proxy's /openai/v1).
@@ -113,6 +102,6 @@ func routeLLMHosts(hosts []string, router *llm.Router, caller string, tokens *to
 		for k, v := range rec.Header() {
 			headers[strings.ToLower(k)] = strings.Join(v, ", ")
 		}
-		return marshalString(map[string]any{"status": rec.Code, "headers": headers, "bodyBase64": base64.StdEncoding.EncodeToString(rec.Body.Bytes()), "url": u})
+		return fetchAnswer(rec.Code, headers, rec.Body.Bytes(), u)
 	}
 }

@@ -34,7 +34,9 @@ func TestRedTeamRoutedLLMHostNeverLeaves(t *testing.T) {
 	}))
 	defer srv.Close()
 	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
-	lookup := func(context.Context, string) ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil }
+	lookup := func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
 	rt := Runtime{
 		Egress: egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Lookup: lookup},
 		Router: llm.NewRouter(countingProvider{tokens: 5}), Limits: sandbox.Limits{Time: 5 * time.Second},

@@ -153,24 +153,15 @@ func (m *tokenMeter) total() uint64 { return uint64(m.n.Load()) }
 func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *tokenMeter) map[string]sandbox.AsyncFunc {
 	return map[string]sandbox.AsyncFunc{
 		"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
-			u, err := core.StringArg(args, 0)
+			u, init, err := fetchArgs(args)
 			if err != nil {
 				return nil, err
-			}
-			initText, _ := core.StringArg(args, 1)
-			var init struct {
-				Method  string            `json:"method"`
-				Headers map[string]string `json:"headers"`
-				Body    []byte            `json:"bodyBase64"`
-			}
-			if err := json.Unmarshal([]byte(initText), &init); err != nil {
-				return nil, fmt.Errorf("fetch: request: %w", err)
 			}
 			r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: init.Body})
 			if err != nil {
 				return nil, err
 			}
-			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "bodyBase64": base64.StdEncoding.EncodeToString(r.Body), "url": r.URL})
+			return fetchAnswer(r.Status, r.Headers, r.Body, r.URL)
 		},
 		"__phala_sleep": func(ctx context.Context, args []any) (any, error) {
 			ms, _ := args[0].(float64)
@@ -208,4 +199,31 @@ func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, t
 			return marshalString(ms)
 		},
 	}
+}
+
+// fetchInit is what webfetch.js passes the fetch host function besides
+// the URL; the body is base64 in JSON.
+type fetchInit struct {
+	Method  string            `json:"method"`
+	Headers map[string]string `json:"headers"`
+	Body    []byte            `json:"bodyBase64"`
+}
+
+// fetchArgs decodes the fetch host function's arguments.
+func fetchArgs(args []any) (string, fetchInit, error) {
+	var init fetchInit
+	u, err := core.StringArg(args, 0)
+	if err != nil {
+		return "", init, err
+	}
+	initText, _ := core.StringArg(args, 1)
+	if err := json.Unmarshal([]byte(initText), &init); err != nil {
+		return "", init, fmt.Errorf("fetch: request: %w", err)
+	}
+	return u, init, nil
+}
+
+// fetchAnswer is the fetch host function's result, as webfetch.js reads it.
+func fetchAnswer(status int, headers map[string]string, body []byte, url string) (any, error) {
+	return marshalString(map[string]any{"status": status, "headers": headers, "bodyBase64": base64.StdEncoding.EncodeToString(body), "url": url})
 }

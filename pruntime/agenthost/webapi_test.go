@@ -73,14 +73,7 @@ func TestWebAPIGlobals(t *testing.T) {
 		{"FormData", `(() => { const f = new FormData(); f.append("a", "1"); f.append("a", "2"); f.set("b", new Blob(["xy"])); return [f.getAll("a"), f.get("b").name, f.get("b").size]; })()`, `[["1","2"],"blob",2]`},
 		{"Blob", `await new Blob(["h", new Uint8Array([105])], { type: "Text/Plain" }).text() + new Blob([], { type: "Text/Plain" }).type`, `"hitext/plain"`},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := mustWeb(t, "return "+c.expr+";", nil)
-			if string(got) != c.want {
-				t.Fatalf("%s = %s, want %s", c.expr, got, c.want)
-			}
-		})
-	}
+	runExprCases(t, cases)
 }
 
 // TestRedTeamWebAPIHostFunctionsHidden: the raw host functions behind the
