@@ -51,7 +51,9 @@ func TestTemplateOpenAIUnchanged(t *testing.T) {
 	}
 	need(filepath.Join(dir, "node_modules", "openai", "package.json"), "run scripts/install-test-deps.sh")
 	model := filepath.Join("..", "..", "..", "shared", "models", "stories260K.gguf")
-	need(model, "the test model of ../shared/models")
+	if _, err := os.Stat(model); err != nil {
+		t.Skipf("test model %s is missing (%v): it lives in the project's shared/models", model, err)
+	}
 	start := time.Now()
 	code, err := BundleFile(filepath.Join(dir, "src", "index.ts"))
 	if err != nil {
