@@ -76,9 +76,27 @@ func (c *Client) ContractDivergences(ctx context.Context, id [32]byte) ([]contra
 
 // UploadCode stores a bundled module on chain and returns its hash.
 func (c *Client) UploadCode(ctx context.Context, key ed25519.PrivateKey, code []byte) ([32]byte, *Committed, error) {
-	res, err := c.Send(ctx, key, pha.Amount{}, "", &contracts.MsgUpload{Code: code})
-	return sha256.Sum256(code), res, err
+	hash := sha256.Sum256(code)
+	if len(code) <= UploadChunkSize {
+		res, err := c.Send(ctx, key, pha.Amount{}, "", &contracts.MsgUpload{Code: code})
+		return hash, res, err
+	}
+	// Too large for one transaction: in order, one chunk a transaction.
+	var res *Committed
+	for off := 0; off < len(code); off += UploadChunkSize {
+		end := min(off+UploadChunkSize, len(code))
+		var err error
+		res, err = c.Send(ctx, key, pha.Amount{}, "", &contracts.MsgUploadChunk{Hash: hash, Total: uint64(len(code)), Offset: uint64(off), Chunk: code[off:end]})
+		if err != nil {
+			return hash, res, fmt.Errorf("upload chunk at %d of %d bytes: %w", off, len(code), err)
+		}
+	}
+	return hash, res, nil
 }
+
+// UploadChunkSize is the code size UploadCode sends in one transaction,
+// below the chain's default 64 KiB transaction limit.
+const UploadChunkSize = 60 << 10
 
 // Instantiate creates a contract from stored code in a cluster and
 // returns its id.

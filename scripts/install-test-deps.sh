@@ -4,7 +4,9 @@
 # of e2e/js: cosmjs's CometBFT RPC client (TestCosmjsReadsBlocks), the
 # official openai client and LangChain's ChatOpenAI
 # (TestOpenAIClientsThroughGateway, TestOpenAIAnswersVerify), ethers (an
-# independent check of the workers' ECDSA signatures), and playwright-core, which drives
+# independent check of the workers' ECDSA signatures), openai 4 for Phala's
+# unchanged template (e2e/js/template-openai, TestTemplateOpenAIUnchanged),
+# and playwright-core, which drives
 # /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser).
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
@@ -89,6 +91,16 @@ cd "$js"
 if command -v flock >/dev/null 2>&1; then
 	exec 9>"$js/.install.lock"
 	flock 9
+fi
+
+# The openai dependency of Phala's template, run unchanged by
+# TestTemplateOpenAIUnchanged (internal/cli), pinned in its own directory.
+tpl="$js/template-openai"
+tpl_stamp="$(cat "$tpl/package.json" "$tpl/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stamp" ] || [ ! -f "$tpl/node_modules/openai/package.json" ]; then
+	say "npm ci in e2e/js/template-openai"
+	(cd "$tpl" && npm ci --no-audit --no-fund >&2)
+	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
 fi
 
 # node_modules is current when it was installed from these very manifests.

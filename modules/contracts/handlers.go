@@ -514,6 +514,7 @@ func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg
 		module.Handle(m.handleInstantiate),
 		module.Handle(m.handleExec),
 		module.Handle(m.handleUpgrade),
+		module.Handle(m.handleUploadChunk),
 	)
 }
 
@@ -537,5 +538,101 @@ func (m *Module) ResolveContractKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25
 }
 
 // endBlock refunds the command fees whose inputs went without a root
-// majority for fee_refund_blocks.
-func (m *Module) endBlock(ctx *module.Context) error { return m.refundFees(ctx) }
+// majority for fee_refund_blocks, and deletes the chunked uploads whose
+// window ends at this height.
+func (m *Module) endBlock(ctx *module.Context) error {
+	if err := m.refundFees(ctx); err != nil {
+		return err
+	}
+	return m.expireUploads(ctx)
+}
+
+// expireUploads deletes the chunked uploads whose window ends at this
+// height.
+func (m *Module) expireUploads(ctx *module.Context) error {
+	var expired []address.Address
+	prefix := uploadExpiryPrefix(ctx.Height)
+	ctx.KV.Iterate(prefix, func(key, _ []byte) bool {
+		expired = append(expired, address.Address(key[len(prefix):]))
+		return true
+	})
+	for _, a := range expired {
+		ctx.KV.Delete(uploadExpiryKey(ctx.Height, a))
+		if up, ok := m.upload(ctx.KV, a); ok && up.Expires == ctx.Height {
+			m.dropUpload(ctx.KV, a, up)
+		}
+	}
+	return nil
+}
+
+// handleUploadChunk takes one chunk of a chunked upload (MsgUploadChunk).
+// Each refusal names its check; a refused chunk changes nothing.
+func (m *Module) handleUploadChunk(ctx *module.Context, sender address.Address, msg *MsgUploadChunk) error {
+	p := m.Params(ctx.KV)
+	if msg.Total > uint64(p.MaxCodeSize) {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrCodeTooLarge, msg.Total, p.MaxCodeSize)
+	}
+	up, ok := m.upload(ctx.KV, sender)
+	if msg.Offset == 0 {
+		if _, stored := m.CodeInfo(ctx.KV, msg.Hash); stored {
+			emitCodeStored(ctx, msg.Hash, sender)
+			return nil
+		}
+		if ok {
+			m.dropUpload(ctx.KV, sender, up)
+		}
+		up = Upload{Hash: msg.Hash[:], Total: msg.Total, Expires: ctx.Height + p.uploadWindow()}
+		ctx.KV.Set(uploadExpiryKey(up.Expires, sender), []byte{1})
+	} else {
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: no upload in progress for %s (the first chunk has offset 0; an upload expires %d blocks after it)", ErrUploadRefused, sender, p.uploadWindow())
+		case [32]byte(up.Hash) != msg.Hash || up.Total != msg.Total:
+			return fmt.Errorf("%w: chunk is for code %x (%d bytes), the upload in progress is %x (%d bytes)", ErrUploadRefused, msg.Hash, msg.Total, []byte(up.Hash), up.Total)
+		case msg.Offset != up.Received:
+			return fmt.Errorf("%w: chunk at offset %d, the upload expects offset %d", ErrUploadRefused, msg.Offset, up.Received)
+		}
+	}
+	ctx.KV.Set(uploadChunkKey(sender, up.Chunks), msg.Chunk)
+	up.Chunks++
+	up.Received += uint64(len(msg.Chunk))
+	if up.Received < up.Total {
+		ctx.KV.Set(uploadKey(sender), state.EncodeJSON(up))
+		return nil
+	}
+	return m.finishUpload(ctx, sender, up)
+}
+
+// finishUpload checks the complete code's hash and stores it.
+func (m *Module) finishUpload(ctx *module.Context, sender address.Address, up Upload) error {
+	code := make([]byte, 0, up.Total)
+	for i := range up.Chunks {
+		code = append(code, ctx.KV.Get(uploadChunkKey(sender, i))...)
+	}
+	hash := sha256.Sum256(code)
+	if hash != [32]byte(up.Hash) {
+		// The transaction fails and its writes are dropped: the upload
+		// stays as it was before this chunk, to be restarted or expire.
+		return fmt.Errorf("%w: the code's SHA-256 is %x, not the declared %x", ErrUploadRefused, hash, []byte(up.Hash))
+	}
+	m.dropUpload(ctx.KV, sender, up)
+	if _, ok := m.CodeInfo(ctx.KV, hash); !ok {
+		m.storeCode(ctx.KV, hash, code, Code{Hash: hash[:], Size: len(code), Uploader: sender, Height: ctx.Height})
+	}
+	emitCodeStored(ctx, hash, sender)
+	return nil
+}
+
+// upload returns an account's upload in progress.
+func (Module) upload(kv state.KV, uploader address.Address) (Upload, bool) {
+	return module.GetJSON[Upload](kv, uploadKey(uploader), "upload of %s", uploader)
+}
+
+// dropUpload deletes an upload, its chunks and its expiry mark.
+func (Module) dropUpload(kv state.KV, uploader address.Address, up Upload) {
+	for i := range up.Chunks {
+		kv.Delete(uploadChunkKey(uploader, i))
+	}
+	kv.Delete(uploadExpiryKey(up.Expires, uploader))
+	kv.Delete(uploadKey(uploader))
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // State keys, all under the module prefix.
@@ -40,6 +41,15 @@ var (
 	prefixRefund = []byte("contracts/refund/")
 	// prefixDiverged + contract id holds its []Divergence (JSON).
 	prefixDiverged = []byte("contracts/diverged/")
+	// prefixUpload + uploader address holds its chunked Upload in
+	// progress (JSON), at most one per account.
+	prefixUpload = []byte("contracts/upload/")
+	// prefixUploadChunk + uploader address + chunk number (4 bytes BE)
+	// holds one chunk of that upload.
+	prefixUploadChunk = []byte("contracts/uploadchunk/")
+	// prefixUploadExpiry + height (8 bytes BE) + uploader address marks
+	// an upload for deletion in that height's EndBlock (value: 1 byte).
+	prefixUploadExpiry = []byte("contracts/uploadexpiry/")
 )
 
 // CodeKey is the state key of a code blob, for proofs.
@@ -81,3 +91,21 @@ func seenKey(envelopeHash []byte) []byte { return state.Key(prefixSeen, envelope
 
 // divergedKey holds a contract's divergences.
 func divergedKey(id [32]byte) []byte { return state.Key(prefixDiverged, id[:]) }
+
+// uploadKey holds an account's Upload in progress.
+func uploadKey(uploader address.Address) []byte { return state.Key(prefixUpload, uploader[:]) }
+
+// uploadChunkKey holds chunk n of an account's upload.
+func uploadChunkKey(uploader address.Address, n uint32) []byte {
+	return binary.BigEndian.AppendUint32(state.Key(prefixUploadChunk, uploader[:]), n)
+}
+
+// uploadExpiryPrefix is the prefix of the expiry marks of one height.
+func uploadExpiryPrefix(height int64) []byte {
+	return binary.BigEndian.AppendUint64(state.Key(prefixUploadExpiry), uint64(height))
+}
+
+// uploadExpiryKey marks an account's upload to expire at height.
+func uploadExpiryKey(height int64, uploader address.Address) []byte {
+	return append(uploadExpiryPrefix(height), uploader[:]...)
+}

@@ -14,6 +14,7 @@ const (
 	TypeInstantiate = "contracts/instantiate"
 	TypeExec        = "contracts/exec"
 	TypeUpgrade     = "contracts/upgrade"
+	TypeUploadChunk = "contracts/upload_chunk"
 )
 
 // decodeLimit bounds variable fields while decoding, before any genesis
@@ -34,6 +35,41 @@ func (m *MsgUpload) Encode(w *wire.Writer) { w.VarBytes(m.Code) }
 // ValidateBasic implements tx.Msg.
 func (m *MsgUpload) ValidateBasic() error {
 	return nonEmpty(m.Code, "code")
+}
+
+// MsgUploadChunk stores code too large for one transaction, in order, one
+// chunk per message: the first (Offset 0) starts the sender's upload of the
+// code whose SHA-256 is Hash and whose size is Total (replacing any upload
+// of theirs in progress); each next chunk starts where the last ended; the
+// last one stores the code once its hash is right. An upload not complete
+// within the upload window is deleted.
+type MsgUploadChunk struct {
+	Hash   [32]byte
+	Total  uint64
+	Offset uint64
+	Chunk  []byte
+}
+
+// Type implements tx.Msg.
+func (*MsgUploadChunk) Type() string { return TypeUploadChunk }
+
+// Encode implements tx.Msg.
+func (m *MsgUploadChunk) Encode(w *wire.Writer) {
+	w.Raw(m.Hash[:])
+	w.Uvarint(m.Total)
+	w.Uvarint(m.Offset)
+	w.VarBytes(m.Chunk)
+}
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgUploadChunk) ValidateBasic() error {
+	if err := nonEmpty(m.Chunk, "chunk"); err != nil {
+		return err
+	}
+	if m.Offset >= m.Total || uint64(len(m.Chunk)) > m.Total-m.Offset {
+		return fmt.Errorf("%w: chunk of %d bytes at offset %d overruns the code's %d bytes", tx.ErrMalformed, len(m.Chunk), m.Offset, m.Total)
+	}
+	return nil
 }
 
 // nonEmpty refuses an empty variable field of a message.
@@ -119,11 +155,16 @@ func registerMsgs(reg *tx.Registry) {
 	reg.Register(TypeInstantiate, decodeInstantiate)
 	reg.Register(TypeExec, decodeExec)
 	reg.Register(TypeUpgrade, decodeUpgrade)
+	reg.Register(TypeUploadChunk, decodeUploadChunk)
 }
 
 func varBytes(r *wire.Reader) []byte { return append([]byte(nil), r.VarBytes(decodeLimit)...) }
 
 func decodeUpload(r *wire.Reader) tx.Msg { return &MsgUpload{Code: varBytes(r)} }
+
+func decodeUploadChunk(r *wire.Reader) tx.Msg {
+	return &MsgUploadChunk{Hash: r.Bytes32(), Total: r.Uvarint(), Offset: r.Uvarint(), Chunk: varBytes(r)}
+}
 
 func decodeInstantiate(r *wire.Reader) tx.Msg {
 	return &MsgInstantiate{Code: r.Bytes32(), Cluster: r.Bytes32(), Args: varBytes(r), Upgradable: r.Bool(), Gas: r.Uvarint()}

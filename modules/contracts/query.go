@@ -10,6 +10,7 @@ import (
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // Query paths under /contracts/.
@@ -22,6 +23,7 @@ const (
 	QueryResult   = "result"   // result/<id>/<input> -> Result
 	QueryRoots    = "roots"    // roots/<id>/<input> -> RootReport
 	QueryDiverged = "diverged" // diverged/<id> -> []Divergence
+	QueryUpload   = "upload"   // upload/<address> -> Upload (a chunked upload in progress)
 
 	// querySource, after a code hash, asks for the code itself.
 	querySource = "source"
@@ -69,6 +71,9 @@ func RootsPath(id [32]byte, input uint64) string {
 // DivergedPath is the query path of a contract's divergences.
 func DivergedPath(id [32]byte) string { return queryPath(QueryDiverged, hex.EncodeToString(id[:])) }
 
+// UploadPath is the query path of an account's chunked upload in progress.
+func UploadPath(uploader address.Address) string { return queryPath(QueryUpload, uploader.String()) }
+
 // query answers the paths above.
 func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	parts := strings.Split(path, "/")
@@ -96,6 +101,16 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 			return nil, err
 		}
 		return json.Marshal(m.Diverged(kv, id))
+	case n == 2 && head == QueryUpload:
+		a, err := address.Parse(parts[1])
+		if err != nil {
+			return nil, fmt.Errorf("%w: uploader: %v", tx.ErrNotFound, err)
+		}
+		up, ok := m.upload(kv, a)
+		if !ok {
+			return nil, fmt.Errorf("%w: no upload in progress for %s", tx.ErrNotFound, a)
+		}
+		return json.Marshal(up)
 	}
 	return nil, fmt.Errorf("%w: query path /contracts/%s", tx.ErrNotFound, path)
 }

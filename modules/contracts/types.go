@@ -44,6 +44,7 @@ var (
 	ErrInvalidArgs     = abcierr.Register(Codespace, 19, "constructor arguments are not JSON")
 	ErrEpochBehind     = abcierr.Register(Codespace, 20, "keys are for an old cluster epoch")
 	ErrNotContract     = abcierr.Register(Codespace, 21, "the id names an agent, not a contract; use the agents commands")
+	ErrUploadRefused   = abcierr.Register(Codespace, 22, "code chunk refused")
 )
 
 // Kinds of keyed instances.
@@ -146,11 +147,43 @@ type Params struct {
 	// its command (no root majority for its input) goes back to the
 	// sender.
 	FeeRefundBlocks int64 `json:"fee_refund_blocks"`
+	// UploadWindowBlocks is how long a chunked upload (MsgUploadChunk) may
+	// take from its first chunk; an upload not complete by then is deleted
+	// in EndBlock. 0 means DefaultUploadWindowBlocks.
+	UploadWindowBlocks int64 `json:"upload_window_blocks,omitempty"`
+}
+
+// DefaultUploadWindowBlocks is the upload window of params that name none.
+const DefaultUploadWindowBlocks = 600
+
+// uploadWindow is the upload window in blocks.
+func (p Params) uploadWindow() int64 {
+	if p.UploadWindowBlocks <= 0 {
+		return DefaultUploadWindowBlocks
+	}
+	return p.UploadWindowBlocks
+}
+
+// Upload is a chunked code upload in progress: one per uploader account.
+// Its chunks are stored apart (uploadChunkKey) so that each transaction
+// writes only its own chunk.
+type Upload struct {
+	// Hash is the SHA-256 the complete code must have.
+	Hash Hex `json:"hash"`
+	// Total is the code's size in bytes.
+	Total uint64 `json:"total"`
+	// Received counts the bytes stored so far; the next chunk starts there.
+	Received uint64 `json:"received"`
+	// Chunks counts the chunks stored so far.
+	Chunks uint32 `json:"chunks"`
+	// Expires is the height whose EndBlock deletes the upload if it is
+	// still incomplete.
+	Expires int64 `json:"expires"`
 }
 
 // DefaultParams are the parameters of a genesis that names none.
 func DefaultParams() Params {
-	return Params{MaxCodeSize: 512 << 10, MaxInputSize: 16 << 10, CommandGas: 10_000_000, CommandFee: pha.Units(1_000_000_000), FeeTreasuryBps: 2000, FeeRefundBlocks: 600}
+	return Params{MaxCodeSize: 8 << 20, MaxInputSize: 16 << 10, CommandGas: 10_000_000, CommandFee: pha.Units(1_000_000_000), FeeTreasuryBps: 2000, FeeRefundBlocks: 600}
 }
 
 // Divergence is a worker the chain caught with a state root that

@@ -289,7 +289,7 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	}
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
 	rt := host.runtime()
-	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, req.Agent), rt.Limits)
+	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, req.Agent, [32]byte(rec.Code)), rt.Limits)
 	host.billHop(p, cc, req.Agent, rec.KeyEpoch)
 	if err != nil {
 		host.agentLog(req.Agent, "error", "call failed: "+err.Error())

@@ -26,6 +26,7 @@ type DevAgent struct {
 	kv   map[string]string
 	hash [32]byte
 	prog *sandbox.Program
+	man  Manifest
 }
 
 // DevResponse is a handler's answer.
@@ -44,14 +45,19 @@ func (d *DevAgent) Call(ctx context.Context, code []byte, method, path string, q
 		d.Runtime = d.Runtime.withDefaults()
 	}
 	if h := sha256.Sum256(code); h != d.hash || d.prog == nil {
+		man, err := ParseManifest(code)
+		if err != nil {
+			d.mu.Unlock()
+			return DevResponse{}, err
+		}
 		p, err := compileAgent(code)
 		if err != nil {
 			d.mu.Unlock()
 			return DevResponse{}, err
 		}
-		d.prog, d.hash = p, h
+		d.prog, d.hash, d.man = p, h, man
 	}
-	prog, rt := d.prog, d.Runtime
+	prog, rt, man := d.prog, d.Runtime, d.man
 	d.mu.Unlock()
 	secret := map[string]any{}
 	for k, v := range d.Secrets {
@@ -61,7 +67,7 @@ func (d *DevAgent) Call(ctx context.Context, code []byte, method, path string, q
 		query = url.Values{}
 	}
 	in := map[string]any{"method": method, "path": path, "queries": map[string][]string(query), "headers": headers, "body": string(body), "secret": secret}
-	res, err := prog.Call(ctx, "__phala_agent", []any{in}, d.env(rt), rt.Limits)
+	res, err := prog.Call(ctx, "__phala_agent", []any{in}, d.env(rt, man), rt.Limits)
 	if err != nil {
 		return DevResponse{}, err
 	}
@@ -69,7 +75,7 @@ func (d *DevAgent) Call(ctx context.Context, code []byte, method, path string, q
 	return out, json.Unmarshal(res.Value, &out)
 }
 
-func (d *DevAgent) env(rt Runtime) sandbox.Env {
+func (d *DevAgent) env(rt Runtime, man Manifest) sandbox.Env {
 	session := egress.NewSession(rt.Egress)
 	log := d.Log
 	if log == nil {
@@ -103,7 +109,7 @@ func (d *DevAgent) env(rt Runtime) sandbox.Env {
 	}
 	return sandbox.Env{
 		Prelude: agentPrelude,
-		Funcs: map[string]sandbox.HostFunc{
+		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
 				level, _ := core.StringArg(args, 0)
 				msg, _ := core.StringArg(args, 1)
@@ -113,14 +119,16 @@ func (d *DevAgent) env(rt Runtime) sandbox.Env {
 			"__phala_kv_get":    kvFunc(false),
 			"__phala_kv_set":    kvFunc(false),
 			"__phala_kv_delete": kvFunc(true),
-		},
-		Async: d.async(session, rt),
+		}),
+		Async: d.async(session, rt, man),
 	}
 }
 
 // async is the common asynchronous host APIs with agents.call refused.
-func (d *DevAgent) async(session *egress.Session, rt Runtime) map[string]sandbox.AsyncFunc {
-	fns := asyncHostAPIs(session, rt.Router, "dev", &usageMeter{})
+func (d *DevAgent) async(session *egress.Session, rt Runtime, man Manifest) map[string]sandbox.AsyncFunc {
+	tokens := &usageMeter{}
+	fns := asyncHostAPIs(session, rt.Router, "dev", tokens)
+	fns["__phala_fetch"] = routeLLMHosts(man.LLMHosts, rt.Router, "dev", tokens, fns["__phala_fetch"])
 	fns["__phala_agents_call"] = func(context.Context, []any) (any, error) {
 		return nil, errors.New("agents.call needs a network: deploy the agents and call them through a gateway")
 	}

@@ -29,22 +29,31 @@ func (host *Host) agentProgram(ctx context.Context, src chainsync.Source, hash [
 	if sha256.Sum256(code) != hash {
 		return nil, fmt.Errorf("code %x is not on chain", hash)
 	}
+	man, err := ParseManifest(code)
+	if err != nil {
+		return nil, err
+	}
 	p, err = compileAgent(code)
 	if err != nil {
 		return nil, err
 	}
 	host.mu.Lock()
 	host.programs[hash] = p
+	host.manifests[hash] = man
 	host.mu.Unlock()
 	return p, nil
 }
 
-// agentEnv is the host side of the agent APIs for one hop.
-func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, id [32]byte) sandbox.Env {
+// agentEnv is the host side of the agent APIs for one hop of the agent id
+// running the code whose hash is code.
+func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, id, code [32]byte) sandbox.Env {
 	rt := host.runtime()
+	host.mu.Lock()
+	man := host.manifests[code]
+	host.mu.Unlock()
 	return sandbox.Env{
 		Prelude: agentPrelude,
-		Funcs: map[string]sandbox.HostFunc{
+		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
 				level, _ := core.StringArg(args, 0)
 				msg, err := core.StringArg(args, 1)
@@ -82,14 +91,15 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				}
 				return nil, host.agentKVUpdate(id, k, nil)
 			},
-		},
-		Async: host.agentAsync(ctx, src, cc, rt),
+		}),
+		Async: host.agentAsync(ctx, src, cc, rt, man),
 	}
 }
 
 // agentAsync adds agents.call to the common asynchronous host APIs.
-func (host *Host) agentAsync(_ context.Context, src chainsync.Source, cc *callCtx, rt Runtime) map[string]sandbox.AsyncFunc {
+func (host *Host) agentAsync(_ context.Context, src chainsync.Source, cc *callCtx, rt Runtime, man Manifest) map[string]sandbox.AsyncFunc {
 	fns := asyncHostAPIs(cc.session, rt.Router, cc.caller.addr.String(), &cc.tokens)
+	fns["__phala_fetch"] = routeLLMHosts(man.LLMHosts, rt.Router, cc.caller.addr.String(), &cc.tokens, fns["__phala_fetch"])
 	fns["__phala_agents_call"] = func(ctx context.Context, args []any) (any, error) {
 		idText, err := core.StringArg(args, 0)
 		if err != nil {

@@ -66,8 +66,10 @@ type Host struct {
 	mu       sync.Mutex
 	rt       Runtime
 	programs map[[32]byte]*sandbox.Program
-	seen     *seenSet
-	holds    holds
+	// manifests are the programs' manifests, by code hash.
+	manifests map[[32]byte]Manifest
+	seen      *seenSet
+	holds     holds
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts
@@ -88,7 +90,7 @@ type Host struct {
 // a previous run journaled but did not post.
 func New(c Core, out core.Outbox, store Store, clock core.Clock, policy PolicyQuery) (*Host, error) {
 	host := &Host{core: c, out: out, store: store, clock: clock, policy: policy,
-		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, holds: holds{leases: map[address.Address]*lease{}}}
+		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, manifests: map[[32]byte]Manifest{}, holds: holds{leases: map[address.Address]*lease{}}}
 	if err := host.loadReceipts(); err != nil {
 		return nil, err
 	}

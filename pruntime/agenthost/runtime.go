@@ -2,11 +2,14 @@ package agenthost
 
 import (
 	"context"
+	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/phalanetwork/phala/agentio"
 	"sync/atomic"
 	"time"
+
+	"github.com/phalanetwork/phala/agentio"
 
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/llm"
@@ -38,31 +41,36 @@ export async function __phala_agent(req) {
 }
 `
 
-// agentPrelude builds the host APIs agents see from the host functions.
-const agentPrelude = `(() => {
+// The web platform (webapi.js and the files after it) runs first; the
+// agent APIs use its fetch.
+var (
+	//go:embed webapi.js
+	webapiJS string
+	//go:embed weburl.js
+	webURLJS string
+	//go:embed webfetch.js
+	webFetchJS string
+	//go:embed websubtle.js
+	webSubtleJS string
+)
+
+// agentPrelude builds the web platform and the host APIs agents see from
+// the host functions.
+var agentPrelude = webapiJS + webURLJS + webFetchJS + webSubtleJS + agentAPIsJS
+
+// agentAPIsJS is the Phala part of the prelude: llm, agents, kv, console.
+const agentAPIsJS = `(() => {
   const g = globalThis;
-  const hostFetch = g.__phala_fetch, hostChat = g.__phala_llm_chat, hostModels = g.__phala_llm_models,
+  const hostChat = g.__phala_llm_chat, hostModels = g.__phala_llm_models,
     hostCall = g.__phala_agents_call, hostLog = g.__phala_log, kvGet = g.__phala_kv_get, kvSet = g.__phala_kv_set, kvDel = g.__phala_kv_delete;
-  class Headers {
-    constructor(h) { this.h = {}; for (const [k, v] of Object.entries(h ?? {})) this.h[k.toLowerCase()] = String(v); }
-    get(k) { const v = this.h[String(k).toLowerCase()]; return v === undefined ? null : v; }
-    has(k) { return String(k).toLowerCase() in this.h; }
-    entries() { return Object.entries(this.h)[Symbol.iterator](); }
-    forEach(f) { for (const [k, v] of Object.entries(this.h)) f(v, k, this); }
-  }
-  g.Headers = Headers;
-  g.fetch = async (url, init) => {
-    init = init ?? {};
-    let headers = init.headers ?? {};
-    if (headers instanceof Headers) headers = headers.h;
-    let body = init.body;
-    if (body !== undefined && body !== null && typeof body !== "string") body = JSON.stringify(body);
-    const r = JSON.parse(await hostFetch(String(url), JSON.stringify({ method: init.method ?? "GET", headers, body: body ?? "" })));
-    return { ok: r.status >= 200 && r.status < 300, status: r.status, url: r.url, headers: new Headers(r.headers),
-      text: async () => r.body, json: async () => JSON.parse(r.body) };
-  };
+  // llm.chat answers in both shapes: today's {model, content,
+  // finish_reason, usage} and OpenAI's chat.completion (choices[0].message).
+  const openAIShape = (r) => Object.assign(r, {
+    object: "chat.completion", created: Math.floor(Date.now() / 1000),
+    choices: [{ index: 0, message: { role: "assistant", content: r.content }, finish_reason: r.finish_reason }],
+  });
   g.llm = Object.freeze({
-    chat: async (req) => JSON.parse(await hostChat(JSON.stringify(req ?? {}))),
+    chat: async (req) => openAIShape(JSON.parse(await hostChat(JSON.stringify(req ?? {})))),
     models: async () => JSON.parse(await hostModels()),
   });
   g.agents = Object.freeze({ call: async (id, req) => JSON.parse(await hostCall(String(id), JSON.stringify(req ?? {}))) });
@@ -71,9 +79,10 @@ const agentPrelude = `(() => {
     set: (k, v) => { kvSet(String(k), JSON.stringify(v === undefined ? null : v)); },
     delete: (k) => { kvDel(String(k)); },
   });
-  const line = (level) => (...a) => hostLog(level, a.map((x) => typeof x === "string" ? x : JSON.stringify(x)).join(" "));
+  const show = (x) => typeof x === "string" ? x : x instanceof Error ? String(x.stack ?? x) : JSON.stringify(x);
+  const line = (level) => (...a) => hostLog(level, a.map(show).join(" "));
   g.console = Object.freeze({ log: line("info"), info: line("info"), warn: line("warn"), error: line("error"), debug: line("debug") });
-  for (const k of ["__phala_fetch", "__phala_llm_chat", "__phala_llm_models", "__phala_agents_call", "__phala_log", "__phala_kv_get", "__phala_kv_set", "__phala_kv_delete"]) delete g[k];
+  for (const k of ["__phala_llm_chat", "__phala_llm_models", "__phala_agents_call", "__phala_log", "__phala_kv_get", "__phala_kv_set", "__phala_kv_delete"]) delete g[k];
 })();
 `
 
@@ -155,23 +164,27 @@ func (m *usageMeter) requests() uint64 { return uint64(m.reqs.Load()) }
 func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, tokens *usageMeter) map[string]sandbox.AsyncFunc {
 	return map[string]sandbox.AsyncFunc{
 		"__phala_fetch": func(ctx context.Context, args []any) (any, error) {
-			u, err := core.StringArg(args, 0)
+			u, init, err := fetchArgs(args)
 			if err != nil {
 				return nil, err
 			}
-			initText, _ := core.StringArg(args, 1)
-			var init struct {
-				Method  string            `json:"method"`
-				Headers map[string]string `json:"headers"`
-				Body    string            `json:"body"`
-			}
-			json.Unmarshal([]byte(initText), &init)
-			r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: []byte(init.Body)})
+			r, err := session.Do(ctx, egress.Request{Method: init.Method, URL: u, Headers: init.Headers, Body: init.Body})
 			if err != nil {
 				return nil, err
 			}
 			tokens.request()
-			return marshalString(map[string]any{"status": r.Status, "headers": r.Headers, "body": string(r.Body), "url": r.URL})
+			return fetchAnswer(r.Status, r.Headers, r.Body, r.URL)
+		},
+		"__phala_sleep": func(ctx context.Context, args []any) (any, error) {
+			ms, _ := args[0].(float64)
+			t := time.NewTimer(time.Duration(max(ms, 0)) * time.Millisecond)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return nil, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		},
 		"__phala_llm_chat": func(ctx context.Context, args []any) (any, error) {
 			text, err := core.StringArg(args, 0)
@@ -198,4 +211,31 @@ func asyncHostAPIs(session *egress.Session, router *llm.Router, caller string, t
 			return marshalString(ms)
 		},
 	}
+}
+
+// fetchInit is what webfetch.js passes the fetch host function besides
+// the URL; the body is base64 in JSON.
+type fetchInit struct {
+	Method  string            `json:"method"`
+	Headers map[string]string `json:"headers"`
+	Body    []byte            `json:"bodyBase64"`
+}
+
+// fetchArgs decodes the fetch host function's arguments.
+func fetchArgs(args []any) (string, fetchInit, error) {
+	var init fetchInit
+	u, err := core.StringArg(args, 0)
+	if err != nil {
+		return "", init, err
+	}
+	initText, _ := core.StringArg(args, 1)
+	if err := json.Unmarshal([]byte(initText), &init); err != nil {
+		return "", init, fmt.Errorf("fetch: request: %w", err)
+	}
+	return u, init, nil
+}
+
+// fetchAnswer is the fetch host function's result, as webfetch.js reads it.
+func fetchAnswer(status int, headers map[string]string, body []byte, url string) (any, error) {
+	return marshalString(map[string]any{"status": status, "headers": headers, "bodyBase64": base64.StdEncoding.EncodeToString(body), "url": url})
 }
