@@ -558,3 +558,17 @@ func XJS_ReadObject(tls *libc.TLS, ctx uintptr, buf uintptr, n Tsize_t, flags in
 	}
 	return v
 }
+
+// wraps: XJS_Throw
+func XJS_Throw(tls *libc.TLS, ctx uintptr, obj TJSValue) TJSValue {
+	// An interrupt is uncatchable, but a built-in that fails because a
+	// wrapper stopped it may throw its own error over it (a string buffer
+	// reports "out of memory"), which a catch clause could take and loop
+	// on. So while an uncatchable exception is pending, it stays.
+	r := (*TJSRuntime)(unsafe.Pointer((*TJSContext)(unsafe.Pointer(ctx)).Frt))
+	if r.F__ccgo1256&0xff != 0 && r.Fcurrent_exception.Ftag != int64(EJS_TAG_UNINITIALIZED) {
+		XFreeValue(tls, ctx, obj)
+		return sbxException
+	}
+	return XJS_Throw_unmetered(tls, ctx, obj)
+}
