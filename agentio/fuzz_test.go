@@ -2,41 +2,39 @@ package agentio
 
 import (
 	"crypto/ed25519"
-	"encoding/hex"
 	"net/http"
-	"strconv"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
 
-// FuzzVerifySigned feeds arbitrary caller headers and bodies to the check
-// the gateway and the enclave run on every request: it must never panic,
-// and it must accept only a signature that verifies.
-func FuzzVerifySigned(f *testing.F) {
+// FuzzVerifyRequest feeds arbitrary caller headers and bodies to the check
+// the gateway and the enclave run on every signed request: it must never
+// panic, and it must accept only a signature that verifies for this worker.
+func FuzzVerifyRequest(f *testing.F) {
 	seed := ed25519.NewKeyFromSeed(make([]byte, 32))
 	now := time.UnixMilli(1_800_000_000_000)
-	sig := ed25519.Sign(seed, CallSignBytes("c", [32]byte{1}, "POST", "/a?b=1", []byte("body"), now.UnixMilli()))
-	f.Add(hex.EncodeToString(seed.Public().(ed25519.PublicKey)), strconv.FormatInt(now.UnixMilli(), 10), hex.EncodeToString(sig), "POST", "/a?b=1", []byte("body"))
-	f.Add("", "", "", "GET", "/", []byte{})
-	f.Add("zz", "-1", "00", "GET", "/", []byte{0})
-	f.Fuzz(func(t *testing.T, caller, ts, signature, method, uri string, body []byte) {
+	worker := [32]byte{9}
+	r := httptest.NewRequest("POST", "/a?b=1", nil)
+	SignRequest(r, "c", [32]byte{1}, worker, []byte("body"), seed, now)
+	f.Add(r.Header.Get(HeaderCaller), r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature), r.Header.Get(HeaderTarget), "POST", "/a?b=1", []byte("body"))
+	f.Add("", "", "", "", "GET", "/", []byte{})
+	f.Add("zz", "-1", "00", "11", "GET", "/", []byte{0})
+	f.Fuzz(func(t *testing.T, caller, ts, signature, target, method, uri string, body []byte) {
 		h := http.Header{}
 		h.Set(HeaderCaller, caller)
 		h.Set(HeaderTimestamp, ts)
 		h.Set(HeaderSignature, signature)
-		s, signed, err := VerifySigned(h, "c", [32]byte{1}, method, uri, body, now)
+		h.Set(HeaderTarget, target)
+		s, signed, err := VerifyRequest(h, "c", [32]byte{1}, worker, method, uri, body, now)
 		if err == nil && signed {
-			pub, _ := hex.DecodeString(caller)
-			sig, _ := hex.DecodeString(signature)
-			tsv, _ := strconv.ParseInt(ts, 10, 64)
-			if !ed25519.Verify(pub, CallSignBytes("c", [32]byte{1}, method, uri, body, tsv), sig) || s.Hash == ([32]byte{}) {
-				t.Fatal("accepted a signature that does not verify")
+			if s.Worker != worker || s.Check("c", [32]byte{1}) != nil || s.Request != RequestHash(method, uri, h, body) {
+				t.Fatal("accepted a request that does not verify for this worker")
 			}
 		}
 	})
 }
 
-// FuzzAnswerFrom reads arbitrary answer headers: no panic, and an answer
 // it accepts verifies under the worker key it names.
 func FuzzAnswerFrom(f *testing.F) {
 	key := ed25519.NewKeyFromSeed(make([]byte, 32))
