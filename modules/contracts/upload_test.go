@@ -15,7 +15,7 @@ import (
 )
 
 // uploadParams allow code larger than one transaction and a short window.
-var uploadParams = contracts.Params{MaxCodeSize: 1 << 20, MaxInputSize: 16 << 10, CommandGas: 1_000_000, CommandFee: testParams.CommandFee, FeeTreasuryBps: 2000, UploadWindowBlocks: 20}
+var uploadParams = contracts.Params{MaxCodeSize: 1 << 20, MaxInputSize: 16 << 10, CommandGas: 1_000_000, CommandFee: testParams.CommandFee, FeeTreasuryBps: 2000, FeeRefundBlocks: testParams.FeeRefundBlocks, UploadWindowBlocks: 20}
 
 // uploadChain is a chain with the contracts module under uploadParams.
 func uploadChain(t *testing.T) *apptest.Chain {
