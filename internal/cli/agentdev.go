@@ -96,7 +96,7 @@ kv's starting values, so it needs no network and no model).
     npm run typecheck   (after npm install: TypeScript, no DOM)
     phala agent dev agent.ts --secret API_KEY=x     # serve it locally, reloading on change
     phala agent deploy agent.ts --policy public --from <key>   # a devnet's cluster is the default
-                    # the bundled code may be at most 64 KiB (one transaction)
+                    # bundled code up to max_code_size (8 MiB) deploys
     phala agent secrets set <agent id> API_KEY=... --from <key>
     phala agent call <agent id> /?name=you --from <key>
     phala agent logs <agent id> --from <key>

@@ -101,18 +101,14 @@ type uploaded struct {
 	res    *client.Committed
 }
 
-// codeTxOverhead bounds what a code upload transaction adds to the code:
-// signature, key, fee, nonce and the message's framing.
-const codeTxOverhead = 256
-
 // uploadCode stores code on chain, signed by the key named by from.
 func (g *globals) uploadCode(ctx context.Context, from string, code []byte) (*uploaded, error) {
 	key, c, err := g.signer(from)
 	if err != nil {
 		return nil, err
 	}
-	if p, err := c.Params(ctx); err == nil && len(code)+codeTxOverhead > p.MaxTxBytes {
-		return nil, fmt.Errorf("the bundled code is %d bytes; one transaction holds at most %d (the chain's max_tx_bytes, less %d of envelope): make it smaller", len(code), p.MaxTxBytes-codeTxOverhead, codeTxOverhead)
+	if p, err := c.ContractParams(ctx); err == nil && len(code) > p.MaxCodeSize {
+		return nil, fmt.Errorf("the bundled code is %d bytes; the chain's max_code_size is %d: make it smaller", len(code), p.MaxCodeSize)
 	}
 	hash, res, err := c.UploadCode(ctx, key, code)
 	if err != nil {
