@@ -106,6 +106,10 @@ type AgentResponse struct {
 	Answer    agentio.Answer
 	Signature []byte
 	Verified  *VerifiedAnswer
+	// Retried counts the earlier attempts, signed for other workers, that
+	// the gateway answered 502 or 503. Such a worker may have served its
+	// attempt (and billed it) before it went down with the answer.
+	Retried int
 }
 
 // SentRequest is a request as the client sent it: what its hash covers.
@@ -182,7 +186,7 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 		return nil, err
 	}
 	var lastErr error
-	for _, t := range targets {
+	for i, t := range targets {
 		worker, err := hex.DecodeString(t.Worker)
 		if err != nil || len(worker) != 32 {
 			return nil, fmt.Errorf("call agent %x: %s lists worker %q", id[:8], baseURL, t.Worker)
@@ -210,7 +214,7 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 			lastErr = fmt.Errorf("call agent %x on worker %s: %s: %s", id[:8], t.Worker[:16], resp.Status, strings.TrimSpace(string(out)))
 			continue
 		}
-		return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent}, nil
+		return &AgentResponse{Status: resp.StatusCode, Header: resp.Header, Body: out, Request: sent, Retried: i}, nil
 	}
 	if lastErr == nil {
 		lastErr = fmt.Errorf("call agent %x: %s lists no worker for it", id[:8], baseURL)

@@ -202,13 +202,16 @@ var callPrice = pha.Units(10_000_000_000)
 
 // agentLoad is paid agent calls through the gateway from two loops.
 type agentLoad struct {
-	c      *client.Client
-	agent  [32]byte
-	halt   chan struct{}
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	ok     int
-	failed []string
+	c     *client.Client
+	agent [32]byte
+	halt  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	ok    int
+	// retried counts attempts the client signed again for another
+	// worker after a 502 or 503 (client.AgentResponse.Retried).
+	retried int
+	failed  []string
 	// last is the worker that signed the last answer.
 	last [32]byte
 }
@@ -265,6 +268,7 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 					l.failed = append(l.failed, err.Error())
 				} else {
 					l.ok++
+					l.retried += r.Retried
 					l.last = r.Answer.Worker
 				}
 				l.mu.Unlock()
@@ -290,11 +294,12 @@ func (l *agentLoad) servedBy() string {
 func (l *agentLoad) stop(t *testing.T) {
 	close(l.halt)
 	l.wg.Wait()
-	t.Logf("agent calls: %d answered, %d failed", l.ok, len(l.failed))
+	t.Logf("agent calls: %d answered, %d failed, %d attempts retried on another worker", l.ok, len(l.failed), l.retried)
 }
 
 // checkBilled waits until the chain has settled a receipt for every
-// answered call. A call that failed at the client may still have been
+// answered call. A call that failed at the client, or an attempt the
+// client signed again for another worker after a 502, may still have been
 // served (the answer was lost with the killed worker), so it may be billed
 // too; nothing beyond that is.
 func (l *agentLoad) checkBilled(t *testing.T, procs ...*proc) {
@@ -305,8 +310,8 @@ func (l *agentLoad) checkBilled(t *testing.T, procs ...*proc) {
 		a, err = l.c.Agent(t.Context(), l.agent)
 		return err == nil && a.Calls >= uint64(l.ok), err
 	}, procs...)
-	if a.Calls > uint64(l.ok+len(l.failed)) {
-		t.Fatalf("%d calls billed, but only %d answered and %d failed", a.Calls, l.ok, len(l.failed))
+	if a.Calls > uint64(l.ok+len(l.failed)+l.retried) {
+		t.Fatalf("%d calls billed, but only %d answered, %d failed and %d retried on another worker", a.Calls, l.ok, len(l.failed), l.retried)
 	}
 	if want, _ := callPrice.MulDiv(pha.Units(a.Calls), pha.Units(1)); a.Fees != want {
 		t.Fatalf("agent fees %s for %d calls at %s", a.Fees.PHA(), a.Calls, callPrice.PHA())
