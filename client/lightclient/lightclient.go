@@ -131,7 +131,7 @@ func Open(ctx context.Context, src Source, o Options) (*Client, error) {
 	default:
 		return nil, err
 	}
-	return c, c.save()
+	return c, c.save(o.TrustHeight > 0)
 }
 
 // trustFirstUse takes the node's latest header as the root, and says so.
@@ -216,23 +216,42 @@ func (c *Client) load() (Root, error) {
 	return r, nil
 }
 
-// save writes the root atomically (a temp file renamed over the old one).
-func (c *Client) save() error {
+// save writes the root atomically: a temp file of its own renamed over the
+// old one, so that commands run at once in one home (each verifies and
+// saves) never see half a file or each other's temp file. A root older
+// than the one on disk is not written, the root only moving forward,
+// unless replace (a root the user named with --trust-height).
+func (c *Client) save(replace bool) error {
 	if c.file == "" {
 		return nil
 	}
-	raw, err := json.MarshalIndent(c.Root(), "", "  ")
+	root := c.Root()
+	if old, err := c.load(); err == nil && old.Height >= root.Height && !replace {
+		return nil
+	}
+	raw, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(c.file), 0o700); err != nil {
 		return fmt.Errorf("save trusted root: %w", err)
 	}
-	tmp := c.file + ".tmp"
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(c.file), filepath.Base(c.file)+".*.tmp")
+	if err != nil {
 		return fmt.Errorf("save trusted root: %w", err)
 	}
-	return os.Rename(tmp, c.file)
+	_, werr := f.Write(raw)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(f.Name(), c.file)
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("save trusted root: %w", werr)
+	}
+	return nil
 }
 
 func mustHex(s string) []byte {

@@ -171,6 +171,24 @@ func TestTrustOnFirstUseThenForward(t *testing.T) {
 	if again.Root().Height < first.Height || again.Root().ChainID != first.ChainID {
 		t.Fatalf("root moved back: %+v after %+v", again.Root(), first)
 	}
+	// Commands run at once in one home each verify and save the root: none
+	// fails on another's temp file (seen in CI: "rename ….tmp: no such file").
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := open(t, netA.src, lightclient.Options{File: file, Warn: io.Discard}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent open: %v", err)
+	}
 }
 
 // TestLyingNode: each lie of a node gets an error naming the failed check,

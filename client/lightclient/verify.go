@@ -48,7 +48,7 @@ func (c *Client) VerifyTo(ctx context.Context, height int64) (*types.LightBlock,
 		c.trusted = lb
 	}
 	c.mu.Unlock()
-	return lb, c.save()
+	return lb, c.save(false)
 }
 
 // verifyFrom verifies the header of height from trusted, bisecting when
