@@ -73,21 +73,12 @@ func Bundle(files map[string]string, entry string) (out []byte, err error) {
 			})
 		},
 	}
-	res := api.Build(api.BuildOptions{
-		EntryPoints: []string{entry},
-		Bundle:      true,
-		Write:       false,
-		Outfile:     "bundle.js",
-		Format:      api.FormatESModule,
-		Platform:    api.PlatformNeutral,
-		Target:      api.ES2022,
-		Charset:     api.CharsetUTF8,
-		LogLevel:    api.LogLevelSilent,
-		Plugins:     []api.Plugin{plugin},
-		// A neutral platform has no default main fields or conditions;
-		// nothing outside the given files is resolved anyway.
-		MainFields: []string{},
-	})
+	opts := BuildOptions(entry)
+	opts.Plugins = []api.Plugin{plugin}
+	// A neutral platform has no default main fields or conditions; nothing
+	// outside the given files is resolved anyway.
+	opts.MainFields = []string{}
+	res := api.Build(opts)
 	if len(res.Errors) > 0 {
 		msgs := make([]string, 0, len(res.Errors))
 		for _, m := range res.Errors {
@@ -143,4 +134,21 @@ func formatMessage(m api.Message) string {
 		return m.Text
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", strings.TrimPrefix(m.Location.File, bundleNamespace+":"), m.Location.Line, m.Location.Column+1, m.Text)
+}
+
+// BuildOptions are the esbuild options every bundle of agent or contract
+// code starts from: one ES2022 module in UTF-8 for the engine, written to
+// memory, for no platform in particular. Callers add how imports resolve.
+func BuildOptions(entry string) api.BuildOptions {
+	return api.BuildOptions{
+		EntryPoints: []string{entry},
+		Bundle:      true,
+		Write:       false,
+		Outfile:     "bundle.js",
+		Format:      api.FormatESModule,
+		Platform:    api.PlatformNeutral,
+		Target:      api.ES2022,
+		Charset:     api.CharsetUTF8,
+		LogLevel:    api.LogLevelSilent,
+	}
 }

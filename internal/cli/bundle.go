@@ -123,21 +123,12 @@ func bundleWithPackages(entry, root string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := api.Build(api.BuildOptions{
-		EntryPoints:   []string{abs},
-		AbsWorkingDir: root,
-		Bundle:        true,
-		Write:         false,
-		Outfile:       "bundle.js",
-		Format:        api.FormatESModule,
-		Platform:      api.PlatformNeutral,
-		Target:        api.ES2022,
-		Charset:       api.CharsetUTF8,
-		LogLevel:      api.LogLevelSilent,
-		MainFields:    []string{"module", "main"},
-		Conditions:    []string{"worker", "browser", "import", "default"},
-		Define:        map[string]string{"process.env.NODE_ENV": `"production"`},
-	})
+	opts := sandbox.BuildOptions(abs)
+	opts.AbsWorkingDir = root
+	opts.MainFields = []string{"module", "main"}
+	opts.Conditions = []string{"worker", "browser", "import", "default"}
+	opts.Define = map[string]string{"process.env.NODE_ENV": `"production"`}
+	res := api.Build(opts)
 	if len(res.Errors) > 0 {
 		msgs := make([]string, 0, len(res.Errors))
 		for _, m := range res.Errors {
