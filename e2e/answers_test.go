@@ -19,13 +19,7 @@ import (
 // final phala.answer event without error.
 func TestOpenAIAnswersVerify(t *testing.T) {
 	nodeBin := ensureJSDeps(t)
-	model := testModel(t)
-	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model)
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := cliFlags(home, url)
-	key := strings.TrimSpace(h.mustRun(append([]string{"agent", "apikey", "create", "--from", "bob"}, common...)...))
-	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "bob"}, common...)...)
+	_, dn, _, gw, key := routerDevnet(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -26,6 +26,24 @@ func testModel(t *testing.T) string {
 	return p
 }
 
+// routerDevnet starts a devnet with the local model behind its gateway and
+// gives bob an API key with 5 PHA in escrow: where the OpenAI-client tests
+// start. It returns the RPC URL, the gateway URL and the key.
+func routerDevnet(t *testing.T) (h *harness, dn *proc, url, gw, key string) {
+	t.Helper()
+	model := testModel(t)
+	h = newHarness(t)
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model)
+	gw = dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	common := cliFlags(home, url)
+	key = strings.TrimSpace(h.mustRun(append([]string{"agent", "apikey", "create", "--from", "bob"}, common...)...))
+	if !strings.HasPrefix(key, "phk-") {
+		t.Fatalf("api key %q", key)
+	}
+	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "bob"}, common...)...)
+	return h, dn, url, gw, key
+}
+
 // TestOpenAIClientsThroughGateway: the official openai npm client and
 // LangChain's ChatOpenAI, pointed at the devnet's gateway with an API key
 // registered on chain, complete chats against the embedded local model,
@@ -33,16 +51,7 @@ func testModel(t *testing.T) string {
 // escrow.
 func TestOpenAIClientsThroughGateway(t *testing.T) {
 	nodeBin := ensureJSDeps(t)
-	model := testModel(t)
-	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model)
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := cliFlags(home, url)
-	key := strings.TrimSpace(h.mustRun(append([]string{"agent", "apikey", "create", "--from", "bob"}, common...)...))
-	if !strings.HasPrefix(key, "phk-") {
-		t.Fatalf("api key %q", key)
-	}
-	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "bob"}, common...)...)
+	h, dn, url, gw, key := routerDevnet(t)
 	waitFor(t, 30*time.Second, "a worker ready behind the gateway", func() (bool, error) {
 		r := h.run("status", "--node", url)
 		return r.code == 0, nil
