@@ -84,6 +84,15 @@ type Env struct {
 	// build API objects (console, kv, fetch...) from the host functions. It
 	// is not metered.
 	Prelude string
+	// Lazy are trusted scripts the prelude runs only when it needs them:
+	// if Lazy is set, the prelude finds the global function __sbx_load
+	// (it must keep it and delete the global, so the module never sees
+	// it), and __sbx_load(name) runs script Lazy[name] as global code, at
+	// most once per call. They are compiled once per program like the
+	// prelude and, like it, not metered. Loading bytecode into a fresh VM
+	// costs in proportion to its size, so a large API that most calls never
+	// touch (URL, fetch) costs them nothing this way.
+	Lazy map[string]string
 	// Funcs are exposed as global functions named by the keys.
 	Funcs map[string]HostFunc
 	// Async are exposed as global functions returning Promises.
@@ -115,17 +124,29 @@ var bootstrapJS string
 // bootstrapBytecode returns bootstrap.js compiled once per process: loading
 // bytecode is several times faster than parsing the source in every Call.
 var bootstrapBytecode = sync.OnceValues(func() ([]byte, error) {
-	vm, err := quickjs.NewVM()
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: bootstrap: %w", err)
-	}
-	defer vm.Close()
-	bc, err := vm.Compile(bootstrapJS, quickjs.EvalGlobal)
+	bc, err := compileTrusted(bootstrapJS)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: bootstrap: %w", err)
 	}
 	return bc, nil
 })
+
+// compileTrusted compiles trusted global code (the bootstrap, a prelude)
+// without its debug information and source: every fresh VM loads this
+// bytecode, and the line tables and source text were most of what it read
+// (stack traces then name the prelude's functions without their lines; the
+// agent's own code keeps its lines).
+func compileTrusted(source string) ([]byte, error) {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return nil, err
+	}
+	defer vm.Close()
+	if rt := runtimeOf(vm); rt != 0 {
+		(*lib.TJSRuntime)(cPointer(rt)).Fstrip_flags = lib.MJS_STRIP_DEBUG | lib.MJS_STRIP_SOURCE
+	}
+	return vm.Compile(source, quickjs.EvalGlobal)
+}
 
 // identRE matches the host function names Call accepts.
 var identRE = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
@@ -253,6 +274,8 @@ type call struct {
 	stopping bool          // stop started its interrupt loop
 	ended    bool          // the VM is closing: leave it alone
 	counter  uintptr       // the VM's interrupt counter, see pollSoon
+
+	lazyDone map[string]bool // Env.Lazy scripts run, see loadLazy
 
 	results chan asyncResult // finished async host calls
 	pending int              // async host calls started and not delivered
@@ -446,9 +469,46 @@ func (c *call) registerHost() error {
 	if err := reg("__sbx_go_bytes", c.random.hexBytes); err != nil {
 		return err
 	}
-	return reg("__sbx_go_limit", func(message string) {
+	if err := reg("__sbx_go_limit", func(message string) {
 		c.fail(&ScriptError{Name: "InternalError", Message: message, kind: errorKind("InternalError", message)})
-	})
+	}); err != nil {
+		return err
+	}
+	if len(c.env.Lazy) == 0 {
+		return nil
+	}
+	if err := vm.RegisterHostFunc(lazyFunc, c.loadLazy); err != nil {
+		return fmt.Errorf("sandbox: register: %w", err)
+	}
+	return nil
+}
+
+// lazyFunc is the global through which the prelude runs Env.Lazy scripts.
+const lazyFunc = "__sbx_load"
+
+// loadLazy runs the Env.Lazy script args[0], once per call; it runs on
+// the VM's goroutine, inside the script's call into Go, and in what is
+// left of the call's time.
+func (c *call) loadLazy(args []any) (any, error) {
+	name, _ := args[0].(string)
+	if len(args) != 1 || c.env.Lazy[name] == "" {
+		return nil, fmt.Errorf("sandbox: no lazy script %q", name)
+	}
+	if c.lazyDone[name] {
+		return nil, nil
+	}
+	bc, err := c.prog.trusted(c.env.Lazy[name])
+	if err != nil {
+		return nil, err
+	}
+	if c.lazyDone == nil {
+		c.lazyDone = map[string]bool{}
+	}
+	c.lazyDone[name] = true
+	if _, err := c.vm.EvalBytecode(bc); err != nil {
+		return nil, fmt.Errorf("sandbox: lazy script %s: %w", name, err)
+	}
+	return nil, nil
 }
 
 // bootConfig is the JSON that configures bootstrap.js: metering, the gas
@@ -530,19 +590,28 @@ func (c *call) runPrelude() error {
 	if err := c.enter(); err != nil {
 		return err
 	}
-	bc, ok := c.prog.preludes.Load(c.env.Prelude)
-	if !ok {
-		compiled, err := c.vm.Compile(c.env.Prelude, quickjs.EvalGlobal)
-		if err != nil {
-			return c.wrapSetup("prelude", err)
-		}
-		c.prog.preludes.Store(c.env.Prelude, compiled)
-		bc = compiled
+	bc, err := c.prog.trusted(c.env.Prelude)
+	if err != nil {
+		return c.wrapSetup("prelude", err)
 	}
-	if _, err := c.vm.EvalBytecode(bc.([]byte)); err != nil {
+	if _, err := c.vm.EvalBytecode(bc); err != nil {
 		return c.wrapSetup("prelude", err)
 	}
 	return nil
+}
+
+// trusted returns a prelude or lazy script compiled, compiling it once per
+// program.
+func (p *Program) trusted(source string) ([]byte, error) {
+	if bc, ok := p.preludes.Load(source); ok {
+		return bc.([]byte), nil
+	}
+	bc, err := compileTrusted(source)
+	if err != nil {
+		return nil, err
+	}
+	p.preludes.Store(source, bc)
+	return bc, nil
 }
 
 // wrapSetup classifies an error from the bootstrap or the prelude.

@@ -109,6 +109,7 @@ func (d *DevAgent) env(rt Runtime, man Manifest) sandbox.Env {
 	}
 	return sandbox.Env{
 		Prelude: agentPrelude,
+		Lazy:    agentLazy,
 		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
 				level, _ := core.StringArg(args, 0)

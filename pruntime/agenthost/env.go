@@ -53,6 +53,7 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 	host.mu.Unlock()
 	return sandbox.Env{
 		Prelude: agentPrelude,
+		Lazy:    agentLazy,
 		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
 			"__phala_log": func(args []any) (any, error) {
 				level, _ := core.StringArg(args, 0)

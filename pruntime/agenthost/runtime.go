@@ -41,11 +41,13 @@ export async function __phala_agent(req) {
 }
 `
 
-// The web platform (webapi.js and the files after it) runs first; the
-// agent APIs use its fetch.
+// The web platform (webapi.js, and weblazy.js for the files it loads on
+// first use) runs first; the agent APIs use its fetch.
 var (
 	//go:embed webapi.js
 	webapiJS string
+	//go:embed weblazy.js
+	webLazyJS string
 	//go:embed weburl.js
 	webURLJS string
 	//go:embed webfetch.js
@@ -56,7 +58,11 @@ var (
 
 // agentPrelude builds the web platform and the host APIs agents see from
 // the host functions.
-var agentPrelude = webapiJS + webURLJS + webFetchJS + webSubtleJS + agentAPIsJS
+var agentPrelude = webapiJS + webLazyJS + agentAPIsJS
+
+// agentLazy are the parts of the web platform weblazy.js loads when an
+// agent first touches them (sandbox.Env.Lazy).
+var agentLazy = map[string]string{"url": webURLJS, "fetch": webFetchJS, "subtle": webSubtleJS}
 
 // agentAPIsJS is the Phala part of the prelude: llm, agents, kv, console.
 const agentAPIsJS = `(() => {

@@ -122,5 +122,4 @@
   };
   Object.defineProperty(g.crypto, "subtle", { value: Object.freeze(subtle), enumerable: true, configurable: true });
   Object.defineProperty(g, "CryptoKey", { value: CryptoKey, writable: true, configurable: true });
-  delete g.__phala_webapi;
 })();
