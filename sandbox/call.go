@@ -43,6 +43,9 @@ type Limits struct {
 	Gas uint64
 }
 
+// gcStart is the heap size at which a call's VM first collects garbage.
+const gcStart = 4 << 20
+
 // maxStack is the deepest stack the engine supports without overflowing the
 // goroutine stack.
 const maxStack = lib.MaxStackSlots
@@ -396,6 +399,11 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 	vm.SetMemoryLimit(uintptr(min(c.lim.Memory, uint64(^uintptr(0)))))
 	vm.SetMaxStackSize(uintptr(c.lim.Stack))
 	vm.SetCanBlock(false)
+	// The engine's first collection comes at 256 KiB, which the bootstrap
+	// and a prelude alone pass: a collection in every call that the
+	// VM's close repeats anyway. A short-lived VM collects first at gcStart
+	// (or an eighth of its memory limit), then as the engine paces it.
+	vm.SetGCThreshold(uintptr(min(c.lim.Memory/8, gcStart)))
 
 	// Stop the script when the caller cancels or the time is up.
 	stopCtx := context.AfterFunc(c.ctx, c.stop)
