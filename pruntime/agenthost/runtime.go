@@ -41,8 +41,8 @@ export async function __phala_agent(req) {
 }
 `
 
-// The web platform (webapi.js, and weblazy.js for the files it loads on
-// first use) runs first; the agent APIs use its fetch.
+// The web platform: weblazy.js runs first and loads the other files when
+// an agent first touches one of their globals.
 var (
 	//go:embed webapi.js
 	webapiJS string
@@ -58,11 +58,11 @@ var (
 
 // agentPrelude builds the web platform and the host APIs agents see from
 // the host functions.
-var agentPrelude = webapiJS + webLazyJS + agentAPIsJS
+var agentPrelude = webLazyJS + agentAPIsJS
 
 // agentLazy are the parts of the web platform weblazy.js loads when an
 // agent first touches them (sandbox.Env.Lazy).
-var agentLazy = map[string]string{"url": webURLJS, "fetch": webFetchJS, "subtle": webSubtleJS}
+var agentLazy = map[string]string{"web": webapiJS, "url": webURLJS, "fetch": webFetchJS, "subtle": webSubtleJS}
 
 // agentAPIsJS is the Phala part of the prelude: llm, agents, kv, console.
 const agentAPIsJS = `(() => {

@@ -1,16 +1,16 @@
 // webapi.js is the web platform an agent sees (the WinterTC Minimum Common
 // Web Platform API, as far as it applies to a server-side handler). It runs
-// as trusted prelude code before the agent module, on agents only: contracts
-// (pruntime/replica) keep their deterministic subset without timers, clock
-// or randomness. Host functions it uses (deleted from the global object
-// here): __phala_sleep (async, timers), __phala_subtle (sync, crypto.subtle
-// in Go), __phala_fetch (async, fetch under the egress policy). Binary data
-// crosses the host boundary as base64.
+// as trusted code on agents only, when the agent first touches one of its
+// globals (weblazy.js): contracts (pruntime/replica) keep their
+// deterministic subset without timers, clock or randomness. The host
+// functions it uses come from weblazy.js in __phala_webapi: hostSleep
+// (async, timers), hostSubtle (sync, crypto.subtle in Go), hostFetch
+// (async, fetch under the egress policy), with origin, the call's start
+// (performance.timeOrigin). Binary data crosses the host boundary as base64.
 (() => {
   "use strict";
   const g = globalThis;
-  const hostSleep = g.__phala_sleep, hostSubtle = g.__phala_subtle, hostFetch = g.__phala_fetch;
-  delete g.__phala_sleep; delete g.__phala_subtle; delete g.__phala_fetch;
+  const { hostSleep, hostSubtle, hostFetch, origin } = g.__phala_webapi;
   const def = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
 
   // DOMException, Event, EventTarget: what AbortSignal needs.
@@ -86,7 +86,6 @@
     if (typeof fn !== "function") throw new TypeError("queueMicrotask: argument is not a function");
     Promise.resolve().then(() => fn());
   });
-  const origin = Date.now();
   def("performance", Object.freeze({ timeOrigin: origin, now: () => Date.now() - origin, toJSON: () => ({ timeOrigin: origin }) }));
 
   // AbortController and AbortSignal.
