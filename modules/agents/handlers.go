@@ -1,8 +1,12 @@
 package agents
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"sync"
 
+	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/chain/tx"
@@ -366,7 +370,7 @@ func (m *Module) checkMember(kv state.KV, worker [32]byte, rc Receipt) error {
 // its time the request's.
 func (m *Module) checkSigned(ctx *module.Context, rc Receipt) error {
 	s := rc.Signed
-	if err := s.Check(ctx.ChainID, rc.Root); err != nil {
+	if err := m.sigs.check(ctx.ChainID, rc.Root, s); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotBacked, err)
 	}
 	if s.Address() != rc.Caller {
@@ -378,6 +382,58 @@ func (m *Module) checkSigned(ctx *module.Context, rc Receipt) error {
 	if rc.Hop == 0 && rc.Agent != rc.Root {
 		return fmt.Errorf("%w: the call itself bills agent %x, the request names %x", ErrNotBacked, rc.Agent[:8], rc.Root[:8])
 	}
+	return nil
+}
+
+// sigCacheSize bounds the signatures sigCache remembers: several blocks'
+// receipts at 1,000 calls/s and 100 ms blocks.
+const sigCacheSize = 8192
+
+// sigCache remembers caller signatures that verified, by the hash of
+// everything the check reads, so that a receipt CheckTx verified is not
+// verified again in FinalizeBlock (or when a worker posts its batch
+// again). A hit gives the answer a check would give, since an ed25519
+// verification depends on nothing but its inputs: what is cached (and
+// when it is forgotten, oldest first) changes no result and no state.
+type sigCache struct {
+	mu   sync.Mutex
+	seen map[[32]byte]bool
+	ring [][32]byte // the keys of seen, oldest at next once full
+	next int
+}
+
+// check is s.Check(chainID, agent), remembering a success.
+func (c *sigCache) check(chainID string, agent [32]byte, s agentio.SignedRequest) error {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(chainID), agent[:], s.Caller, s.Worker[:], s.Request[:], binary.BigEndian.AppendUint64(nil, uint64(s.Timestamp)), s.Signature} {
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(part))))
+		h.Write(part)
+	}
+	key := [32]byte(h.Sum(nil))
+	c.mu.Lock()
+	hit := c.seen[key]
+	c.mu.Unlock()
+	if hit {
+		return nil
+	}
+	if err := s.Check(chainID, agent); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = make(map[[32]byte]bool, sigCacheSize)
+	}
+	if c.seen[key] {
+		return nil
+	}
+	if len(c.ring) < sigCacheSize {
+		c.ring = append(c.ring, key)
+	} else {
+		delete(c.seen, c.ring[c.next])
+		c.ring[c.next], c.next = key, (c.next+1)%sigCacheSize
+	}
+	c.seen[key] = true
 	return nil
 }
 
