@@ -20,7 +20,9 @@
 // call cannot spy on or corrupt the next (agents serve many callers) and a
 // contract's result depends only on its inputs, never on what ran before on
 // that replica. A VM costs about 0.3 ms to create, load and close; bytecode
-// makes loading a module several times cheaper than parsing it again.
+// makes loading a module several times cheaper than parsing it again, and
+// Env.Lazy keeps a large prelude API out of the calls that never touch it
+// (docs/sandbox.md, "What a call costs").
 //
 // # Limits
 //
@@ -83,7 +85,8 @@
 // # Host functions
 //
 // Env.Funcs and Env.Async become global functions; Env.Prelude, trusted code
-// run before the module, can wrap them into friendlier objects. Arguments
+// run before the module, can wrap them into friendlier objects, and load
+// Env.Lazy scripts when the module first needs them. Arguments
 // and results cross as JSON. An AsyncFunc runs on its own goroutine and its
 // promise settles on the VM's goroutine, from the event loop.
 package sandbox
