@@ -109,13 +109,6 @@ func BenchmarkAgentCalls(b *testing.B) {
 		})
 	}
 
-	// What the devnet burns with no call at all (blocks, the workers'
-	// chain sync and mq loops): at a few hundred calls/s it is a large
-	// part of the CPU per call, at 1,000 a small one, so the net figure
-	// below is the one comparable across loads.
-	idle := idleCPU(agentLatencyFor)
-	b.Logf("the devnet with no calls: %.3f of a core busy", idle)
-
 	for _, v := range []struct {
 		name string
 		mk   func(base string) func(uint64) *http.Request
@@ -142,7 +135,6 @@ func BenchmarkAgentCalls(b *testing.B) {
 			b.ReportMetric(x, "x-node")
 			b.ReportMetric(float64(ours.errors+ours1.errors), "errors")
 			b.ReportMetric(ours.cpuPerCall(), "cpu-ms/call")
-			b.ReportMetric(ours.netCPUPerCall(idle), "net-cpu-ms/call")
 			b.Logf("%s, %d callers, %s: ours %.0f calls/s (%d calls), p50 %.2f ms, p99 %.2f ms; node %.0f calls/s, p50 %.2f ms, p99 %.2f ms; ours/node %.2f",
 				v.name, agentCallers, agentLoadFor, ours.perSec(), ours.calls, ms(ours.pct(50)), ms(ours.pct(99)),
 				anchor.perSec(), ms(anchor.pct(50)), ms(anchor.pct(99)), x)
@@ -150,7 +142,6 @@ func BenchmarkAgentCalls(b *testing.B) {
 				v.name, agentLatencyFor, ours1.perSec(), ms(ours1.pct(50)), ms(ours1.pct(99)), anchor1.perSec(), ms(anchor1.pct(50)), ms(anchor1.pct(99)))
 			b.Logf("%s: CPU of this process (client, gateway, workers, node) per call: %.2f ms with %d callers (%.2f of the 2 cores busy), %.2f ms with 1; the Go client alone against node: %.3f ms",
 				v.name, ours.cpuPerCall(), agentCallers, ours.cpu.Seconds()/ours.elapsed.Seconds(), ours1.cpuPerCall(), anchor.cpuPerCall())
-			b.Logf("%s: the same without the idle devnet's share: %.2f ms with %d callers, %.2f ms with 1", v.name, ours.netCPUPerCall(idle), agentCallers, ours1.netCPUPerCall(idle))
 			b.Logf("%s: errors %d; %d sampled worker signatures verified", v.name, ours.errors+ours1.errors, checked)
 			b.Logf("%s goals: >= %d calls/s %s (%.0f, %.2fx); p50 <= %s: 1 caller %s (%.3f ms), %d callers %s (%.2f ms); >= %.1fx node %s (%.3fx)",
 				v.name, goalAgentCallsPerSec, passMiss(ours.perSec() >= goalAgentCallsPerSec), ours.perSec(), ours.perSec()/goalAgentCallsPerSec,
@@ -639,19 +630,6 @@ func processCPU() time.Duration {
 
 // cpuPerCall is the process CPU per call in ms.
 func (r agentLoadResult) cpuPerCall() float64 { return ms(r.cpu) / float64(r.calls) }
-
-// netCPUPerCall is cpuPerCall less what the devnet burns without calls
-// (idle, in cores) over the phase.
-func (r agentLoadResult) netCPUPerCall(idle float64) float64 {
-	return (ms(r.cpu) - idle*ms(r.elapsed)) / float64(r.calls)
-}
-
-// idleCPU is the share of a core this process uses over d with no calls.
-func idleCPU(d time.Duration) float64 {
-	c0, t0 := processCPU(), time.Now()
-	time.Sleep(d)
-	return float64(processCPU()-c0) / float64(time.Since(t0))
-}
 
 func msList(ds []time.Duration) string {
 	out := make([]string, len(ds))
