@@ -92,7 +92,9 @@ type Env struct {
 	// (it must keep it and delete the global, so the module never sees
 	// it), and __sbx_load(name) runs script Lazy[name] as global code, at
 	// most once per call. They are compiled once per program like the
-	// prelude and, like it, not metered. Loading bytecode into a fresh VM
+	// prelude and, like it, not instrumented (work they do inside
+	// built-ins after the module loaded is billed as the module's would
+	// be). Loading bytecode into a fresh VM
 	// costs in proportion to its size, so a large API that most calls never
 	// touch (URL, fetch) costs them nothing this way.
 	Lazy map[string]string
