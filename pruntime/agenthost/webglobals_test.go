@@ -25,9 +25,10 @@ func TestWebGlobalsReplaceable(t *testing.T) {
 // BenchmarkAgentCallPrelude is one trivial agent call in dev mode (fresh
 // VM, bootstrap, prelude, handler). On the 2-core VM on 2026-12-06 it took
 // about 0.7 ms with the Phala APIs alone, 1.1 ms with webapi.js and 1.7 ms
-// with the whole web platform: loading the prelude's bytecode into each
-// fresh VM grows with its size, and lazily running the files (tried) does
-// not help. Issue 17's speed item needs VM reuse or a snapshot instead.
+// with the whole web platform loaded into every VM (loading bytecode costs
+// in proportion to its size; running already loaded files lazily did not
+// help), and 0.9 ms of CPU, under heavy load, once the files were loaded
+// only on first touch (weblazy.js; docs/sandbox.md, "What a call costs").
 func BenchmarkAgentCallPrelude(b *testing.B) {
 	d := &DevAgent{}
 	code := []byte(`export default async function main() { return { status: 200, body: "ok" }; }`)
