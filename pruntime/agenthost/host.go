@@ -70,6 +70,10 @@ type Host struct {
 	manifests map[[32]byte]Manifest
 	seen      *seenSet
 	holds     holds
+	// peers carries agent-state replication (replicstate.go); locks
+	// serialize each agent's kv on this worker.
+	peers Peers
+	locks agentLocks
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts
