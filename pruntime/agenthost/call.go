@@ -93,8 +93,9 @@ type callCtx struct {
 	session *egress.Session
 	// tokens counts what this hop used itself; a child hop counts its own.
 	tokens usageMeter
-	// txns are the call's open kv transactions, shared by its hops.
-	txns *txnSet
+	// held are the kv transactions of this hop's agent and the hops that
+	// led to it (replictxn.go).
+	held map[[32]byte]*kvTxn
 }
 
 // CallAgent serves an HTTP request to an agent: it authenticates the
@@ -115,7 +116,7 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 		}
 	}
 	rt := host.runtime()
-	cc := &callCtx{caller: c, root: req.Agent, hops: new(atomic.Uint32), session: egress.NewSession(rt.Egress), txns: new(txnSet)}
+	cc := &callCtx{caller: c, root: req.Agent, hops: new(atomic.Uint32), session: egress.NewSession(rt.Egress)}
 	out, err := host.runAgent(ctx, src, cc, req)
 	if err != nil {
 		return Response{}, err
@@ -291,10 +292,10 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	}
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
 	rt := host.runtime()
-	txn, own := cc.txns.open(host, ctx, src, req.Agent)
+	txn, own := cc.openTxn(host, ctx, src, req.Agent)
 	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, txn, [32]byte(rec.Code)), rt.Limits)
 	host.billHop(p, cc, req.Agent, rec.KeyEpoch)
-	if err := host.endHop(cc, txn, own, err); err != nil {
+	if err := host.endHop(txn, own, err); err != nil {
 		return agentOutput{}, err
 	}
 	var out agentOutput

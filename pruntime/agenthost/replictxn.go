@@ -79,32 +79,22 @@ type kvTxn struct {
 	err error
 }
 
-// txnSet is the open transactions of a call's hops, by agent.
-type txnSet struct {
-	mu   sync.Mutex
-	txns map[[32]byte]*kvTxn
-}
-
-// open returns the agent's transaction in this call and whether this hop
-// made it (and so commits it).
-func (s *txnSet) open(host *Host, ctx context.Context, src chainsync.Source, id [32]byte) (*kvTxn, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.txns == nil {
-		s.txns = map[[32]byte]*kvTxn{}
-	}
-	if t, ok := s.txns[id]; ok {
+// openTxn returns the hop's transaction on agent id and whether the hop
+// made it (and so commits it): a hop calling an agent that a hop before it
+// in the call holds shares that one's (it would wait for its own lock
+// otherwise), any other opens its own.
+func (cc *callCtx) openTxn(host *Host, ctx context.Context, src chainsync.Source, id [32]byte) (*kvTxn, bool) {
+	if t, ok := cc.held[id]; ok {
 		return t, false
 	}
 	t := &kvTxn{host: host, ctx: ctx, src: src, id: id}
-	s.txns[id] = t
+	held := make(map[[32]byte]*kvTxn, len(cc.held)+1)
+	for k, v := range cc.held {
+		held[k] = v
+	}
+	held[id] = t
+	cc.held = held
 	return t, true
-}
-
-func (s *txnSet) close(id [32]byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.txns, id)
 }
 
 // begin takes the agent's lock and reads its state, syncing first when
@@ -217,12 +207,11 @@ func (t *kvTxn) commit(failed bool) (bool, error) {
 // it (the lines only, if the handler failed). A hop whose state could not
 // be read or written fails with ErrStateUnavailable, whatever the handler
 // did; a lost log line of a failed call fails nothing.
-func (host *Host) endHop(cc *callCtx, txn *kvTxn, own bool, callErr error) error {
+func (host *Host) endHop(txn *kvTxn, own bool, callErr error) error {
 	if callErr != nil {
 		txn.log(host.logLine("error", "call failed: "+callErr.Error()))
 	}
 	if own {
-		cc.txns.close(txn.id)
 		if writes, err := txn.commit(callErr != nil); err != nil && writes {
 			return fmt.Errorf("%w: %w", ErrStateUnavailable, err)
 		}
