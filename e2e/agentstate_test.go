@@ -116,6 +116,36 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 		t.Fatalf("after failover the agent counts %d, but %d distinct calls were acknowledged (%d of them before the kill)", got, want, before)
 	}
 	t.Logf("count %d after failover (served by %s) = %d acknowledged calls", got, by[:16], got)
+
+	// The killed worker comes back: it missed every write since, so it
+	// syncs from the others before it answers, then writes on the
+	// synced head, and another member reads that write.
+	cw.workers[i] = cw.start(i)
+	cw.workers[i].waitLine(reWorkerID, 30*time.Second)
+	direct := func(j int, method, tag string) (int, error) {
+		r, err := c.CallAgent(t.Context(), carol, "http://"+cw.listen[j], agent, method, map[string]string{"GET": "/count", "POST": "/"}[method], []byte(tag))
+		if err != nil {
+			return 0, err
+		}
+		return strconv.Atoi(string(r.Body))
+	}
+	var back int
+	waitFor(t, 60*time.Second, "the restarted worker to answer the count", func() (bool, error) {
+		var err error
+		back, err = direct(i, "GET", "")
+		return err == nil, nil
+	}, append(procs, cw.workers[i])...)
+	if back != got {
+		t.Fatalf("the restarted worker counts %d, the others %d: it served its state from before the kill", back, got)
+	}
+	if n, err := direct(i, "POST", "after-restart"); err != nil || n != got+1 {
+		t.Fatalf("a write on the restarted worker: %d, %v; want %d", n, err, got+1)
+	}
+	other := (i + 1) % len(cw.workers)
+	if n, err := direct(other, "GET", ""); err != nil || n != got+1 {
+		t.Fatalf("worker %d reads %d, %v after the restarted worker's write; want %d", other, n, err, got+1)
+	}
+	t.Logf("the restarted worker synced to %d, wrote %d, and worker %d reads it", back, got+1, other)
 }
 
 // counterLoad is callers sending the counter agent distinct tags, each
@@ -207,6 +237,10 @@ type clusterWorkers struct {
 	workers       []*proc
 	ids           []string
 	cluster       clusters.Cluster
+	// listen is each worker's address; start (re)starts worker i on its
+	// home and address.
+	listen []string
+	start  func(i int) *proc
 }
 
 func (cw *clusterWorkers) index(id string) int {
@@ -229,12 +263,15 @@ func startClusterWorkers(t *testing.T, h *harness, n int) *clusterWorkers {
 	kr := cliFlags(cw.home, cw.url)
 	cw.gw = cw.dn.waitLine(reBannerGateway, 30*time.Second)[1]
 	operators := []string{"bob", "carol", "alice"}
-	for i := range n {
+	cw.start = func(i int) *proc {
 		dir := fmt.Sprintf("w%d", i+1)
-		w := h.start(dir, "worker", "--home", filepath.Join(filepath.Dir(cw.home), dir), "--node", cw.url, "--tee", "sim",
-			"--operator", operators[i%len(operators)], "--listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		return h.start(dir, "worker", "--home", filepath.Join(filepath.Dir(cw.home), dir), "--node", cw.url, "--tee", "sim",
+			"--operator", operators[i%len(operators)], "--listen", cw.listen[i],
 			"--keyring-dir", cw.home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(cw.home, "config", "sim_attestation_key"))
-		cw.workers = append(cw.workers, w)
+	}
+	for i := range n {
+		cw.listen = append(cw.listen, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+		cw.workers = append(cw.workers, cw.start(i))
 	}
 	for _, w := range cw.workers {
 		cw.ids = append(cw.ids, w.waitLine(reWorkerID, 30*time.Second)[1])

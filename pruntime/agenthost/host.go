@@ -71,9 +71,11 @@ type Host struct {
 	seen      *seenSet
 	holds     holds
 	// peers carries agent-state replication (replicstate.go); locks
-	// serialize each agent's kv on this worker.
-	peers Peers
-	locks agentLocks
+	// serialize each agent's kv on this worker; current says which
+	// agents' state this member knows is up to date (setCurrent).
+	peers   Peers
+	locks   agentLocks
+	current map[[32]byte]bool
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts

@@ -33,14 +33,23 @@ func (host *Host) SetPeers(p Peers) {
 }
 
 // agentState is what a member holds of an agent: its chain head, kv and
-// log. Current says this member knows it is up to date: it made the last
-// write or synced from a majority since; a member that applied another's
-// write is not, and syncs before it serves.
+// log.
 type agentState struct {
-	Head    Head              `json:"head"`
-	KV      map[string]string `json:"kv"`
-	Log     []LogLine         `json:"log"`
-	Current bool              `json:"current"`
+	Head Head              `json:"head"`
+	KV   map[string]string `json:"kv"`
+	Log  []LogLine         `json:"log"`
+}
+
+// setCurrent records whether this member knows it is up to date on an
+// agent: it made the agent's last write or synced from a majority since
+// this process started. A member that applied another's write, or just
+// started (it may have been down while others wrote), is not, and syncs
+// before it serves. host.mu is held.
+func (host *Host) setCurrent(id [32]byte, current bool) {
+	if host.current == nil {
+		host.current = map[[32]byte]bool{}
+	}
+	host.current[id] = current
 }
 
 func stateEntry(id [32]byte) string { return "agent-state/" + hex.EncodeToString(id[:]) }
@@ -182,7 +191,7 @@ func (host *Host) applyMsg(ac agentCluster, m ReplMsg, op Op) error {
 		return err
 	}
 	st.apply(op, Head{Seq: m.Seq, Hash: m.Hash()})
-	st.Current = false
+	host.setCurrent(m.Agent, false)
 	return host.saveState(m.Agent, st)
 }
 
@@ -253,6 +262,6 @@ func (host *Host) syncState(ctx context.Context, ac agentCluster, id [32]byte) e
 			st.KV = map[string]string{}
 		}
 	}
-	st.Current = true
+	host.setCurrent(id, true)
 	return host.saveState(id, st)
 }

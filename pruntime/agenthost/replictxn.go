@@ -113,10 +113,10 @@ func (t *kvTxn) begin() error {
 		t.err = err
 		return err
 	}
-	st, err := t.host.lockedState(t.id)
-	if err == nil && !st.Current {
+	st, current, err := t.host.lockedState(t.id)
+	if err == nil && !current {
 		if err = t.host.syncState(t.ctx, ac, t.id); err == nil {
-			st, err = t.host.lockedState(t.id)
+			st, _, err = t.host.lockedState(t.id)
 		}
 	}
 	if err != nil {
@@ -128,10 +128,13 @@ func (t *kvTxn) begin() error {
 	return nil
 }
 
-func (host *Host) lockedState(id [32]byte) (*agentState, error) {
+// lockedState reads an agent's state and whether this member is current
+// on it.
+func (host *Host) lockedState(id [32]byte) (*agentState, bool, error) {
 	host.mu.Lock()
 	defer host.mu.Unlock()
-	return host.loadState(id)
+	st, err := host.loadState(id)
+	return st, host.current[id], err
 }
 
 func (t *kvTxn) get(k string) (*string, error) {
@@ -257,18 +260,16 @@ func (host *Host) replicate(ctx context.Context, ac agentCluster, id [32]byte, b
 		return err
 	}
 	if st.Head != base {
-		st.Current = false
-		host.saveState(id, st)
+		host.setCurrent(id, false)
 		return fmt.Errorf("%w: at sequence %d, the call began at %d", ErrStateMoved, st.Head.Seq, base.Seq)
 	}
 	if need := quorum(len(ac.members)); got < need {
 		// Another member may hold a newer write that refused this one:
 		// sync before the next call.
-		st.Current = false
-		host.saveState(id, st)
+		host.setCurrent(id, false)
 		return fmt.Errorf("%w: %d of %d applied sequence %d, %d needed", ErrNoQuorum, got, len(ac.members), m.Seq, need)
 	}
 	st.apply(op, Head{Seq: m.Seq, Hash: m.Hash()})
-	st.Current = true
+	host.setCurrent(id, true)
 	return host.saveState(id, st)
 }

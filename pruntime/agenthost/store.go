@@ -84,7 +84,7 @@ func (host *Host) readLog(ctx context.Context, src chainsync.Source, id [32]byte
 		return nil, err
 	}
 	defer t.unlock()
-	st, err := host.lockedState(id)
+	st, _, err := host.lockedState(id)
 	if err != nil {
 		return nil, err
 	}
