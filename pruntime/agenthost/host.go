@@ -76,6 +76,9 @@ type Host struct {
 	peers   Peers
 	locks   agentLocks
 	current map[[32]byte]bool
+	// clusters are the agents' clusters read from the chain, reused for
+	// a moment (clusterOf).
+	clusters map[[32]byte]cachedCluster
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
@@ -111,9 +112,43 @@ type agentCluster struct {
 
 func (ac agentCluster) isMember(id [32]byte) bool { return ac.members[id] }
 
-// clusterOf reads an agent's cluster and this worker's state key for it,
+// clusterTTL is how long an agent's cluster read from the chain is
+// reused: every replicated write needs it on every member, and a fresh
+// read after each block costs a proof round trip to the node. A member
+// change moves the epoch, and a message of an epoch other than the cached
+// one reads the chain again.
+const clusterTTL = 2 * time.Second
+
+type cachedCluster struct {
+	ac agentCluster
+	at time.Time
+}
+
+// clusterOf is readCluster, reused for clusterTTL unless fresh is set.
+func (host *Host) clusterOf(ctx context.Context, src chainsync.Source, id [32]byte, fresh bool) (agentCluster, error) {
+	now := host.clock()
+	host.mu.Lock()
+	c, ok := host.clusters[id]
+	host.mu.Unlock()
+	if ok && !fresh && now.Sub(c.at) < clusterTTL {
+		return c.ac, nil
+	}
+	ac, err := host.readCluster(ctx, src, id)
+	if err != nil {
+		return ac, err
+	}
+	host.mu.Lock()
+	if host.clusters == nil {
+		host.clusters = map[[32]byte]cachedCluster{}
+	}
+	host.clusters[id] = cachedCluster{ac: ac, at: now}
+	host.mu.Unlock()
+	return ac, nil
+}
+
+// readCluster reads an agent's cluster and this worker's state key for it,
 // refusing a worker that is not a member holding the epoch's key.
-func (host *Host) clusterOf(ctx context.Context, src chainsync.Source, id [32]byte) (agentCluster, error) {
+func (host *Host) readCluster(ctx context.Context, src chainsync.Source, id [32]byte) (agentCluster, error) {
 	_, rec, _, err := host.agentRecords(ctx, src, id)
 	if err != nil {
 		return agentCluster{}, err
@@ -150,7 +185,10 @@ func (host *Host) ApplyReplication(ctx context.Context, src chainsync.Source, ra
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("agent state: replication message: %w", err)
 	}
-	ac, err := host.clusterOf(ctx, src, m.Agent)
+	ac, err := host.clusterOf(ctx, src, m.Agent, false)
+	if err == nil && (ac.epoch != m.Epoch || !ac.isMember(m.From)) {
+		ac, err = host.clusterOf(ctx, src, m.Agent, true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +236,7 @@ func (host *Host) applyMsg(ac agentCluster, m ReplMsg, op Op) error {
 // AgentSnapshot answers this member's state of an agent sealed under the
 // agent's state key: only a member of the agent's cluster opens it.
 func (host *Host) AgentSnapshot(ctx context.Context, src chainsync.Source, id [32]byte) ([]byte, error) {
-	ac, err := host.clusterOf(ctx, src, id)
+	ac, err := host.clusterOf(ctx, src, id, false)
 	if err != nil {
 		return nil, err
 	}

@@ -103,7 +103,7 @@ func (t *kvTxn) begin() error {
 	if t.unlock != nil {
 		return nil
 	}
-	ac, err := t.host.clusterOf(t.ctx, t.src, t.id)
+	ac, err := t.host.clusterOf(t.ctx, t.src, t.id, false)
 	if err != nil {
 		t.err = fmt.Errorf("kv: %w", err)
 		return t.err
