@@ -27,7 +27,7 @@ const agentStateFor = 3 * time.Second
 // each and their differences. Every write is sealed, sent to the two
 // other members and acknowledged by one of them before the answer leaves.
 func BenchmarkAgentStateWrite(b *testing.B) {
-	n := startClusterNet(b, 3)
+	n := startClusterNet(b, 3, true)
 	plain := n.deploy(b, `export default async function main(req) { return { status: 200, body: "ok" } }`)
 	writes := n.deploy(b, `export default async function main(req) { kv.set("n", (kv.get("n") ?? 0) + 1); return { status: 200, body: "ok" } }`)
 	n.deposit(b, pha.Whole(100_000))
@@ -77,12 +77,16 @@ func BenchmarkAgentStateWrite(b *testing.B) {
 }
 
 // startClusterNet starts a devnet with 100 ms blocks, a gatekeeper, a
-// gateway and a cluster of members workers, and waits until every member
-// holds the cluster key.
-func startClusterNet(b *testing.B, members int) *agentNet {
+// cluster of members workers (and a gateway if asked), and waits until
+// every member holds the cluster key.
+func startClusterNet(b *testing.B, members int, gateway bool) *agentNet {
 	b.Helper()
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: filepath.Join(b.TempDir(), "devnet"), BlockTime: 100 * time.Millisecond,
-		Workers: members + 1, Gatekeepers: 1, Cluster: true, GatewayAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	o := devnet.Options{Home: filepath.Join(b.TempDir(), "devnet"), BlockTime: 100 * time.Millisecond,
+		Workers: members + 1, Gatekeepers: 1, Cluster: true, Logger: slog.New(slog.DiscardHandler)}
+	if gateway {
+		o.GatewayAddr = "127.0.0.1:0"
+	}
+	d, err := devnet.Start(context.Background(), o)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +22,7 @@ import (
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/agenthost"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -146,6 +150,34 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 		t.Fatalf("worker %d reads %d, %v after the restarted worker's write; want %d", other, n, err, got+1)
 	}
 	t.Logf("the restarted worker synced to %d, wrote %d, and worker %d reads it", back, got+1, other)
+	hostSeesCiphertext(t, "http://"+cw.listen[other], agent, cw.cluster.Epoch, [32]byte(mustHex(t, cw.ids[i])))
+}
+
+// hostSeesCiphertext plays the worker's host against a member's
+// replication endpoints: the agent's snapshot holds none of its kv in
+// clear, and a write made up under a member's name is refused by the
+// enclave, naming the check.
+func hostSeesCiphertext(t *testing.T, member string, agent [32]byte, epoch uint64, from [32]byte) {
+	t.Helper()
+	resp, err := http.Get(member + "/agentstate/" + hex.EncodeToString(agent[:]) + "/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || bytes.Contains(snap, []byte("after-restart")) || bytes.Contains(snap, []byte(`"n"`)) {
+		t.Fatalf("snapshot: %d, %d bytes; the kv must be there, sealed", resp.StatusCode, len(snap))
+	}
+	forged, _ := json.Marshal(agenthost.ReplMsg{Agent: agent, Epoch: epoch, Seq: 1000, From: from, Sealed: bytes.Repeat([]byte{7}, 64)})
+	resp, err = http.Post(member+"/agentstate/replicate", "application/json", bytes.NewReader(forged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(msg), "does not open under the agent's state key") {
+		t.Fatalf("a made-up write: %d %s, want 409 naming the state key", resp.StatusCode, msg)
+	}
 }
 
 // counterLoad is callers sending the counter agent distinct tags, each
