@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +27,6 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/sandbox"
@@ -346,38 +344,7 @@ type agentNet struct {
 // startAgentNet starts a devnet with 100 ms blocks, a gatekeeper and one
 // cluster member (and a gateway if asked) and waits for the member to
 // hold the cluster key.
-func startAgentNet(b *testing.B, gateway bool) *agentNet {
-	b.Helper()
-	o := devnet.Options{Home: filepath.Join(b.TempDir(), "devnet"), BlockTime: 100 * time.Millisecond,
-		Workers: 2, Gatekeepers: 1, Cluster: true, Logger: slog.New(slog.DiscardHandler)}
-	if gateway {
-		o.GatewayAddr = "127.0.0.1:0"
-	}
-	d, err := devnet.Start(context.Background(), o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
-		b.Fatal(err)
-	}
-	n := &agentNet{d: d, c: c, alice: alice, chainID: devnet.ChainID}
-	waitUntil(b, "the cluster member to hold the cluster key", func() (bool, error) {
-		var list []clusters.Cluster
-		_, err := c.Query(context.Background(), "/clusters/list", &list)
-		if len(list) == 1 && len(list[0].Holders) == 1 {
-			n.cluster = [32]byte(list[0].ID)
-			return true, nil
-		}
-		return false, err
-	})
-	return n
-}
+func startAgentNet(b *testing.B, gateway bool) *agentNet { return startClusterNet(b, 1, gateway) }
 
 // upload bundles a handler and stores it on chain.
 func (n *agentNet) upload(b *testing.B, src string) [32]byte {

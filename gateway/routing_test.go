@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,9 +104,11 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 }
 
 // TestAgentCallsStickToOneMember: with two members holding the cluster
-// key, every call of an agent goes to the same one, so a counter the agent
-// keeps in its kv counts up by one per call; when that member stops, the
-// other takes every call.
+// key, every call of an agent goes to the same one, and a counter the
+// agent keeps in its kv counts up by one per call; when that member stops,
+// the other takes every call, but a kv write, which needs a majority of
+// the two (docs/agents.md, "Agent state: consistency"), is refused with
+// 503 rather than counted on a state that may be stale.
 func TestAgentCallsStickToOneMember(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a devnet")
@@ -121,6 +124,7 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 		return gatewayGauge(t, d.Gateway.URL(), "phala_gateway_healthy_workers") == 3
 	})
 	code, err := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) {
+  if (req.method === "GET") return { status: 200, body: "up" };
   const n = (kv.get("n") ?? 0) + 1; kv.set("n", n); return { status: 200, body: String(n) } }`}, "a.js")
 	if err != nil {
 		t.Fatal(err)
@@ -166,10 +170,11 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 			}
 		}
 	}
-	// The other member takes over, with its own (empty) kv, for every call.
+	// The other member takes over for every call; alone it is not a
+	// majority, so it writes nothing.
 	var second [32]byte
 	waitUntil(t, "the other member to answer", func() bool {
-		r, err := c.CallAgent(ctx, alice, d.Gateway.URL(), agent, "POST", "/", nil)
+		r, err := c.CallAgent(ctx, alice, d.Gateway.URL(), agent, "GET", "/", nil)
 		if err != nil {
 			return false
 		}
@@ -180,9 +185,25 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 		t.Fatal("a stopped worker answered")
 	}
 	for range 4 {
-		if _, w := call(); w != second {
-			t.Fatalf("after the failover a call went to %x, not %x", w[:8], second[:8])
+		r, err := c.CallAgent(ctx, alice, d.Gateway.URL(), agent, "GET", "/", nil)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if r.Answer.Worker != second {
+			t.Fatalf("after the failover a call went to %x, not %x", r.Answer.Worker[:8], second[:8])
+		}
+	}
+	// Asked directly (through the gateway the client would go on to the
+	// stopped member and report its 502).
+	var survivor string
+	for _, w := range d.Workers {
+		if w.ID() == second {
+			survivor = w.Endpoint()
+		}
+	}
+	_, werr := c.CallAgent(ctx, alice, survivor, agent, "POST", "/", nil)
+	if werr == nil || !strings.Contains(werr.Error(), "503") || !strings.Contains(werr.Error(), "majority") {
+		t.Fatalf("a kv write on one member of two: %v, want 503 naming the majority", werr)
 	}
 }
 

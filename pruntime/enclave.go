@@ -245,6 +245,21 @@ func (e *Enclave) CallAgent(ctx context.Context, src chainsync.Source, req Agent
 	return e.agents.CallAgent(ctx, src, req)
 }
 
+// ApplyAgentState applies another member's agent-state replication
+// message and answers its ack.
+func (e *Enclave) ApplyAgentState(ctx context.Context, src chainsync.Source, msg []byte) ([]byte, error) {
+	return e.agents.ApplyReplication(ctx, src, msg)
+}
+
+// AgentSnapshot is this member's state of an agent, sealed to the agent's
+// cluster.
+func (e *Enclave) AgentSnapshot(ctx context.Context, src chainsync.Source, id [32]byte) ([]byte, error) {
+	return e.agents.AgentSnapshot(ctx, src, id)
+}
+
+// SetAgentPeers sets how agent state reaches the cluster's other members.
+func (e *Enclave) SetAgentPeers(p agenthost.Peers) { e.agents.SetPeers(p) }
+
 // AgentLogs returns an agent's log sealed to its owner.
 func (e *Enclave) AgentLogs(ctx context.Context, src chainsync.Source, req AgentRequest) (AgentResponse, error) {
 	return e.agents.Logs(ctx, src, req)

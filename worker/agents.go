@@ -84,6 +84,8 @@ func agentStatus(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, agenthost.ErrWrongWorker):
 		return http.StatusMisdirectedRequest
+	case errors.Is(err, agenthost.ErrStateUnavailable):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

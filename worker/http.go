@@ -41,6 +41,8 @@ func (w *Worker) routes() http.Handler {
 	mux.HandleFunc("GET /v1/attestation/report", w.serveSigningReport)
 	mux.HandleFunc("GET /v1/signature/{id}", w.serveSignature)
 	mux.HandleFunc("GET /attestation", w.serveAttestation)
+	mux.HandleFunc("POST /agentstate/replicate", w.serveReplicate)
+	mux.HandleFunc("GET /agentstate/{id}/snapshot", w.serveSnapshot)
 	return mux
 }
 

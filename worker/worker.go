@@ -135,6 +135,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		return nil, err
 	}
 	enc.SetAgentRuntime(o.Agents)
+	enc.SetAgentPeers(newStatePeers(w))
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("worker: listen on %s: %w", o.Listen, err)

@@ -236,5 +236,19 @@ func openLogParts(errOut io.Writer, parts []gateway.LogPart, reply *ecdh.Private
 		}
 		lines = append(lines, part...)
 	}
-	return lines, nil
+	return uniqueLines(lines), nil
+}
+
+// uniqueLines drops lines that another worker's part also has: the log is
+// replicated, so every member answers the same lines.
+func uniqueLines(lines []pruntime.LogLine) []pruntime.LogLine {
+	seen := map[pruntime.LogLine]bool{}
+	out := lines[:0]
+	for _, l := range lines {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }

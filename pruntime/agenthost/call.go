@@ -93,6 +93,9 @@ type callCtx struct {
 	session *egress.Session
 	// tokens counts what this hop used itself; a child hop counts its own.
 	tokens usageMeter
+	// held are the kv transactions of this hop's agent and the hops that
+	// led to it (replictxn.go).
+	held map[[32]byte]*kvTxn
 }
 
 // CallAgent serves an HTTP request to an agent: it authenticates the
@@ -289,11 +292,11 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	}
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
 	rt := host.runtime()
-	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, req.Agent, [32]byte(rec.Code)), rt.Limits)
+	txn, own := cc.openTxn(host, ctx, src, req.Agent)
+	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, txn, [32]byte(rec.Code)), rt.Limits)
 	host.billHop(p, cc, req.Agent, rec.KeyEpoch)
-	if err != nil {
-		host.agentLog(req.Agent, "error", "call failed: "+err.Error())
-		return agentOutput{}, fmt.Errorf("%w: %w", ErrAgentFailed, err)
+	if err := host.endHop(txn, own, err); err != nil {
+		return agentOutput{}, err
 	}
 	var out agentOutput
 	if err := json.Unmarshal(res.Value, &out); err != nil {

@@ -46,7 +46,7 @@ func (host *Host) agentProgram(ctx context.Context, src chainsync.Source, hash [
 
 // agentEnv is the host side of the agent APIs for one hop of the agent id
 // running the code whose hash is code.
-func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, id, code [32]byte) sandbox.Env {
+func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, txn *kvTxn, code [32]byte) sandbox.Env {
 	rt := host.runtime()
 	host.mu.Lock()
 	man := host.manifests[code]
@@ -61,7 +61,7 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				if err != nil {
 					return nil, err
 				}
-				host.agentLog(id, level, msg)
+				txn.log(host.logLine(level, msg))
 				return nil, nil
 			},
 			"__phala_kv_get": func(args []any) (any, error) {
@@ -69,28 +69,25 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				if err != nil {
 					return nil, err
 				}
-				kv, err := host.agentKV(id)
-				if err != nil {
+				v, err := txn.get(k)
+				if v == nil || err != nil {
 					return nil, err
 				}
-				if v, ok := kv[k]; ok {
-					return v, nil
-				}
-				return nil, nil
+				return *v, nil
 			},
 			"__phala_kv_set": func(args []any) (any, error) {
 				kv, err := core.StringArgs(args, 2)
 				if err != nil {
 					return nil, err
 				}
-				return nil, host.agentKVUpdate(id, kv[0], &kv[1])
+				return nil, txn.set(kv[0], &kv[1])
 			},
 			"__phala_kv_delete": func(args []any) (any, error) {
 				k, err := core.StringArg(args, 0)
 				if err != nil {
 					return nil, err
 				}
-				return nil, host.agentKVUpdate(id, k, nil)
+				return nil, txn.set(k, nil)
 			},
 		}),
 		Async: host.agentAsync(ctx, src, cc, rt, man),
@@ -133,7 +130,7 @@ func (host *Host) agentAsync(_ context.Context, src chainsync.Source, cc *callCt
 		}
 		// The child bills its own hop under the next number: its tokens
 		// and requests are in its receipt, not added to this one.
-		next := &callCtx{caller: cc.caller, root: cc.root, depth: cc.depth + 1, hop: cc.hops.Add(1), hops: cc.hops, session: cc.session}
+		next := &callCtx{caller: cc.caller, root: cc.root, depth: cc.depth + 1, hop: cc.hops.Add(1), hops: cc.hops, session: cc.session, held: cc.held}
 		out, err := host.runAgent(ctx, src, next, Request{Agent: [32]byte(b), Method: orDefault(sub.Method, "GET"), Path: orDefault(sub.Path, "/"),
 			Query: url.Values(sub.Queries), Headers: h, Body: []byte(body)})
 		if err != nil {

@@ -70,6 +70,15 @@ type Host struct {
 	manifests map[[32]byte]Manifest
 	seen      *seenSet
 	holds     holds
+	// peers carries agent-state replication (replicstate.go); locks
+	// serialize each agent's kv on this worker; current says which
+	// agents' state this member knows is up to date (setCurrent).
+	peers   Peers
+	locks   agentLocks
+	current map[[32]byte]bool
+	// clusters are the agents' clusters read from the chain, reused for
+	// a moment (clusterOf).
+	clusters map[[32]byte]cachedCluster
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts

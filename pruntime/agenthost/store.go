@@ -5,7 +5,6 @@ import (
 	"crypto/ecdh"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -13,46 +12,14 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
-	"github.com/phalanetwork/phala/pruntime/sealed"
 )
 
-// Agent KV stores and logs live in the sealed store of this worker; they
-// are not replicated.
+// An agent's kv store and log are its replicated state (replicstate.go):
+// every member of its cluster holds them, sealed.
 const (
 	maxKVBytes  = 1 << 20
 	maxLogLines = 500
 )
-
-func (host *Host) agentKV(id [32]byte) (map[string]string, error) {
-	kv := map[string]string{}
-	raw, err := host.store.Get("agent-kv/" + hex.EncodeToString(id[:]))
-	if errors.Is(err, sealed.ErrNotFound) {
-		return kv, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return kv, json.Unmarshal(raw, &kv)
-}
-
-func (host *Host) agentKVUpdate(id [32]byte, k string, v *string) error {
-	host.mu.Lock()
-	defer host.mu.Unlock()
-	kv, err := host.agentKV(id)
-	if err != nil {
-		return err
-	}
-	if v == nil {
-		delete(kv, k)
-	} else {
-		kv[k] = *v
-	}
-	raw, _ := json.Marshal(kv)
-	if len(raw) > maxKVBytes {
-		return fmt.Errorf("kv: the agent's store would exceed %d bytes", maxKVBytes)
-	}
-	return host.store.Put("agent-kv/"+hex.EncodeToString(id[:]), raw)
-}
 
 // LogLine is one line of an agent's log.
 type LogLine struct {
@@ -61,24 +28,12 @@ type LogLine struct {
 	Text  string    `json:"text"`
 }
 
-// agentLog appends to the agent's sealed log, which only the owner reads.
-func (host *Host) agentLog(id [32]byte, level, text string) {
-	host.mu.Lock()
-	defer host.mu.Unlock()
-	name := "agent-log/" + hex.EncodeToString(id[:])
-	var lines []LogLine
-	if raw, err := host.store.Get(name); err == nil {
-		json.Unmarshal(raw, &lines)
-	}
+// logLine makes a line of an agent's log, cut to 4 KiB.
+func (host *Host) logLine(level, text string) LogLine {
 	if len(text) > 4096 {
 		text = text[:4096]
 	}
-	lines = append(lines, LogLine{Time: host.clock().UTC(), Level: level, Text: text})
-	if len(lines) > maxLogLines {
-		lines = lines[len(lines)-maxLogLines:]
-	}
-	raw, _ := json.Marshal(lines)
-	host.store.Put(name, raw)
+	return LogLine{Time: host.clock().UTC(), Level: level, Text: text}
 }
 
 // Logs returns an agent's log sealed to the owner's reply key; the
@@ -104,12 +59,7 @@ func (host *Host) Logs(ctx context.Context, src chainsync.Source, req Request) (
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: %s: %v", ErrUnauthorized, agentio.HeaderReplyKey, err)
 	}
-	host.mu.Lock()
-	raw, err := host.store.Get("agent-log/" + hex.EncodeToString(req.Agent[:]))
-	host.mu.Unlock()
-	if errors.Is(err, sealed.ErrNotFound) {
-		raw, err = []byte("[]"), nil
-	}
+	raw, err := host.readLog(ctx, src, req.Agent)
 	if err != nil {
 		return Response{}, err
 	}
@@ -121,4 +71,25 @@ func (host *Host) Logs(ctx context.Context, src chainsync.Source, req Request) (
 	served := agentio.Answer{Cluster: [32]byte(rec.Cluster), Epoch: rec.KeyEpoch, Agent: req.Agent, Code: [32]byte(rec.Code)}
 	resp := Response{Status: http.StatusOK, Headers: map[string]string{"content-type": "application/octet-stream"}, Body: env.Encode()}
 	return host.signResponse(resp, served, agentio.RequestHash(req.Method, req.URI, req.Headers, req.Body), false), nil
+}
+
+// readLog reads an agent's log on this member, synced first from the
+// others when this member is not current, so any member answers the
+// latest acknowledged lines.
+func (host *Host) readLog(ctx context.Context, src chainsync.Source, id [32]byte) ([]byte, error) {
+	t := &kvTxn{host: host, ctx: ctx, src: src, id: id}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.begin(); err != nil {
+		return nil, err
+	}
+	defer t.unlock()
+	st, _, err := host.lockedState(id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Log == nil {
+		st.Log = []LogLine{}
+	}
+	return json.Marshal(st.Log)
 }

@@ -81,8 +81,8 @@ declare const agents: {
   call(id: string, req: { method?: string; path?: string; queries?: Record<string, string[]>; headers?: Record<string, string>; body?: unknown }): Promise<{ status: number; headers: Record<string, string>; body: string }>;
 };
 
-/** The agent's key-value store, sealed on the serving worker (not
- * replicated between workers). */
+/** The agent's key-value store, replicated to a majority of the
+ * cluster's members before the call answers. */
 declare const kv: {
   get<T = unknown>(key: string): T | null;
   set(key: string, value: unknown): void;

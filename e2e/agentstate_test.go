@@ -1,0 +1,331 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/agenthost"
+	"github.com/phalanetwork/phala/sandbox"
+)
+
+// counterAgent counts distinct tags (the request body) in kv: a tag it
+// has counted before is not counted again, so a caller may resend a tag
+// whose answer it lost (to the killed worker) without counting it twice.
+// GET /count answers the count.
+const counterAgent = `export default async function main(req) {
+  if (req.path === "/count") return { status: 200, body: String(kv.get("n") ?? 0) };
+  const tag = "t:" + req.body;
+  let n = kv.get("n") ?? 0;
+  if (kv.get(tag) === null) { n = n + 1; kv.set(tag, 1); kv.set("n", n); }
+  return { status: 200, body: String(n) };
+}`
+
+// TestAgentStateSurvivesKill: an agent counts in kv under load from two
+// callers on a three-member cluster; the worker serving it is SIGKILLed
+// in the middle. Every call is resent with the same tag until it is
+// acknowledged, so after failover the count the agent answers equals the
+// number of acknowledged calls exactly: no acknowledged write was lost
+// with the killed worker, no concurrent update was lost, nothing counted
+// twice.
+func TestAgentStateSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short")
+	}
+	h := newHarness(t)
+	cw := startClusterWorkers(t, h, 3)
+	c := newClient(t, cw.url)
+	kr, err := keyring.Open(cw.home, keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := kr.PrivKey("alice")
+	carol, _ := kr.PrivKey("carol")
+	code, err := sandbox.Bundle(map[string]string{"a.js": counterAgent}, "a.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := c.UploadCode(t.Context(), alice, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, _, err := c.DeployAgent(t.Context(), alice, hash, [32]byte(cw.cluster.ID), agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(t.Context(), carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(1_000)}); err != nil {
+		t.Fatal(err)
+	}
+	procs := append([]*proc{cw.dn}, cw.workers...)
+	count := func() (int, string, error) {
+		r, err := c.CallAgent(t.Context(), carol, cw.gw, agent, "GET", "/count", nil)
+		if err != nil {
+			return 0, "", err
+		}
+		n, err := strconv.Atoi(string(r.Body))
+		return n, hex.EncodeToString(r.Answer.Worker[:]), err
+	}
+	waitFor(t, 60*time.Second, "the agent to answer", func() (bool, error) {
+		_, _, err := count()
+		return err == nil, nil
+	}, procs...)
+
+	load := &counterLoad{c: c, key: carol, gw: cw.gw, agent: agent, halt: make(chan struct{})}
+	load.start(2)
+	waitFor(t, 90*time.Second, "40 acknowledged calls before the kill", func() (bool, error) {
+		return load.acked() >= 40, nil
+	}, procs...)
+	victim := load.servedBy()
+	i := cw.index(victim)
+	if i < 0 {
+		t.Fatalf("the agent's calls were answered by %s, not a member", victim)
+	}
+	cw.workers[i].kill()
+	t.Logf("killed worker %d (%s), the agent's worker, after %d acknowledged calls", i, victim[:16], load.acked())
+	before := load.acked()
+	procs = append(procs[:i+1:i+1], procs[i+2:]...) // the devnet is procs[0]
+	waitFor(t, 120*time.Second, "40 more acknowledged calls after the kill", func() (bool, error) {
+		return load.acked() >= before+40, nil
+	}, procs...)
+	load.stop(t)
+
+	var got int
+	var by string
+	waitFor(t, 60*time.Second, "the count after failover", func() (bool, error) {
+		var err error
+		got, by, err = count()
+		return err == nil, nil
+	}, procs...)
+	if by == victim {
+		t.Fatalf("the count was answered by the killed worker %s", victim[:16])
+	}
+	if want := load.acked(); got != want {
+		t.Fatalf("after failover the agent counts %d, but %d distinct calls were acknowledged (%d of them before the kill)", got, want, before)
+	}
+	t.Logf("count %d after failover (served by %s) = %d acknowledged calls", got, by[:16], got)
+
+	// The killed worker comes back: it missed every write since, so it
+	// syncs from the others before it answers, then writes on the
+	// synced head, and another member reads that write.
+	cw.workers[i] = cw.start(i)
+	cw.workers[i].waitLine(reWorkerID, 30*time.Second)
+	direct := func(j int, method, tag string) (int, error) {
+		r, err := c.CallAgent(t.Context(), carol, "http://"+cw.listen[j], agent, method, map[string]string{"GET": "/count", "POST": "/"}[method], []byte(tag))
+		if err != nil {
+			return 0, err
+		}
+		return strconv.Atoi(string(r.Body))
+	}
+	var back int
+	waitFor(t, 60*time.Second, "the restarted worker to answer the count", func() (bool, error) {
+		var err error
+		back, err = direct(i, "GET", "")
+		return err == nil, nil
+	}, append(procs, cw.workers[i])...)
+	if back != got {
+		t.Fatalf("the restarted worker counts %d, the others %d: it served its state from before the kill", back, got)
+	}
+	if n, err := direct(i, "POST", "after-restart"); err != nil || n != got+1 {
+		t.Fatalf("a write on the restarted worker: %d, %v; want %d", n, err, got+1)
+	}
+	other := (i + 1) % len(cw.workers)
+	if n, err := direct(other, "GET", ""); err != nil || n != got+1 {
+		t.Fatalf("worker %d reads %d, %v after the restarted worker's write; want %d", other, n, err, got+1)
+	}
+	t.Logf("the restarted worker synced to %d, wrote %d, and worker %d reads it", back, got+1, other)
+	hostSeesCiphertext(t, "http://"+cw.listen[other], agent, cw.cluster.Epoch, [32]byte(mustHex(t, cw.ids[i])))
+}
+
+// hostSeesCiphertext plays the worker's host against a member's
+// replication endpoints: the agent's snapshot holds none of its kv in
+// clear, and a write made up under a member's name is refused by the
+// enclave, naming the check.
+func hostSeesCiphertext(t *testing.T, member string, agent [32]byte, epoch uint64, from [32]byte) {
+	t.Helper()
+	resp, err := http.Get(member + "/agentstate/" + hex.EncodeToString(agent[:]) + "/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || bytes.Contains(snap, []byte("after-restart")) || bytes.Contains(snap, []byte(`"n"`)) {
+		t.Fatalf("snapshot: %d, %d bytes; the kv must be there, sealed", resp.StatusCode, len(snap))
+	}
+	forged, _ := json.Marshal(agenthost.ReplMsg{Agent: agent, Epoch: epoch, Seq: 1000, From: from, Sealed: bytes.Repeat([]byte{7}, 64)})
+	resp, err = http.Post(member+"/agentstate/replicate", "application/json", bytes.NewReader(forged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(msg), "does not open under the agent's state key") {
+		t.Fatalf("a made-up write: %d %s, want 409 naming the state key", resp.StatusCode, msg)
+	}
+}
+
+// counterLoad is callers sending the counter agent distinct tags, each
+// resent until it is acknowledged.
+type counterLoad struct {
+	c     *client.Client
+	key   ed25519.PrivateKey
+	gw    string
+	agent [32]byte
+	halt  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	tags  map[string]bool
+	// lost is tags never acknowledged within their deadline.
+	lost     []string
+	failures int
+	last     [32]byte
+}
+
+func (l *counterLoad) start(callers int) {
+	l.tags = map[string]bool{}
+	for i := range callers {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-l.halt:
+					return
+				default:
+				}
+				l.send(fmt.Sprintf("%d-%d", i, n))
+			}
+		}()
+	}
+}
+
+// send calls with tag until an answer comes back (for up to a minute).
+func (l *counterLoad) send(tag string) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		r, err := l.c.CallAgent(ctx, l.key, l.gw, l.agent, "POST", "/", []byte(tag))
+		cancel()
+		if err == nil && r.Status == 200 {
+			l.mu.Lock()
+			l.tags[tag] = true
+			l.last = r.Answer.Worker
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Lock()
+		l.failures++
+		l.mu.Unlock()
+		time.Sleep(50 * time.Millisecond) // a retry, not a wait for an event
+	}
+	l.mu.Lock()
+	l.lost = append(l.lost, tag)
+	l.mu.Unlock()
+}
+
+func (l *counterLoad) acked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.tags)
+}
+
+func (l *counterLoad) servedBy() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return hex.EncodeToString(l.last[:])
+}
+
+func (l *counterLoad) stop(t *testing.T) {
+	t.Helper()
+	close(l.halt)
+	l.wg.Wait()
+	t.Logf("counter calls: %d acknowledged, %d failed attempts resent", len(l.tags), l.failures)
+	if len(l.lost) > 0 {
+		t.Fatalf("%d calls never acknowledged (first %s): the count cannot be checked exactly", len(l.lost), l.lost[0])
+	}
+}
+
+// clusterWorkers is a devnet with its own gatekeeper and one cluster of n
+// members, each a separate `phala worker` process.
+type clusterWorkers struct {
+	dn            *proc
+	home, url, gw string
+	workers       []*proc
+	ids           []string
+	cluster       clusters.Cluster
+	// listen is each worker's address; start (re)starts worker i on its
+	// home and address.
+	listen []string
+	start  func(i int) *proc
+}
+
+func (cw *clusterWorkers) index(id string) int {
+	for i, w := range cw.ids {
+		if w == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// startClusterWorkers starts the devnet, n workers (operated by the
+// devnet's accounts in turn) and a cluster of them, and waits until every
+// member holds its key.
+func startClusterWorkers(t *testing.T, h *harness, n int) *clusterWorkers {
+	t.Helper()
+	cw := &clusterWorkers{}
+	cw.dn, cw.home, cw.url = h.startDevnet("--block-time", "200ms", "--workers", "1", "--gatekeepers", "1", "--cluster=false")
+	waitHeight(t, newClient(t, cw.url), 2, 30*time.Second, cw.dn)
+	kr := cliFlags(cw.home, cw.url)
+	cw.gw = cw.dn.waitLine(reBannerGateway, 30*time.Second)[1]
+	operators := []string{"bob", "carol", "alice"}
+	cw.start = func(i int) *proc {
+		dir := fmt.Sprintf("w%d", i+1)
+		return h.start(dir, "worker", "--home", filepath.Join(filepath.Dir(cw.home), dir), "--node", cw.url, "--tee", "sim",
+			"--operator", operators[i%len(operators)], "--listen", cw.listen[i],
+			"--keyring-dir", cw.home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(cw.home, "config", "sim_attestation_key"))
+	}
+	for i := range n {
+		cw.listen = append(cw.listen, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+		cw.workers = append(cw.workers, cw.start(i))
+	}
+	for _, w := range cw.workers {
+		cw.ids = append(cw.ids, w.waitLine(reWorkerID, 30*time.Second)[1])
+	}
+	procs := append([]*proc{cw.dn}, cw.workers...)
+	waitFor(t, 30*time.Second, "the workers registered", func() (bool, error) {
+		var ws []registry.Worker
+		r := h.run("query", "workers", "--node", cw.url, "--output", "json")
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil && len(ws) == n+1, nil
+	}, procs...)
+	h.mustRun(append([]string{"cluster", "create", "--from", "alice"}, kr...)...)
+	var cl []clusters.Cluster
+	h.mustRunJSON(&cl, "query", "clusters", "--node", cw.url, "--output", "json")
+	cid := fmt.Sprintf("%x", []byte(cl[0].ID))
+	for _, id := range cw.ids {
+		h.mustRun(append([]string{"cluster", "add", cid, id, "--from", "alice"}, kr...)...)
+	}
+	waitFor(t, 60*time.Second, "every member to hold the cluster key", func() (bool, error) {
+		h.mustRunJSON(&cl, "query", "clusters", "--node", cw.url, "--output", "json")
+		return len(cl[0].Holders) == n, nil
+	}, procs...)
+	cw.cluster = cl[0]
+	t.Logf("cluster %s: members %s", strings.ToUpper(cid[:8]), strings.Join(cw.ids, ", "))
+	return cw
+}

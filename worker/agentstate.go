@@ -1,0 +1,172 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/agenthost"
+)
+
+// Agent-state replication between a cluster's members (docs/agents.md,
+// "Agent state: consistency"): the enclave seals each write and checks
+// each ack; this host half only carries the bytes over HTTP.
+const (
+	// peerTimeout bounds one member's answer: a member that takes longer
+	// counts as down for this write.
+	peerTimeout = 3 * time.Second
+	// peersTTL is how long the members' endpoints read from the chain
+	// are reused.
+	peersTTL = 10 * time.Second
+	// maxStateBody bounds a replication message or snapshot.
+	maxStateBody = 4 << 20
+)
+
+// statePeers implements agenthost.Peers for a worker.
+type statePeers struct {
+	w    *Worker
+	http *http.Client
+
+	mu    sync.Mutex
+	cache map[[32]byte]peerList
+}
+
+type peerList struct {
+	endpoints []string
+	at        time.Time
+}
+
+func newStatePeers(w *Worker) *statePeers {
+	return &statePeers{w: w, http: &http.Client{Timeout: peerTimeout}, cache: map[[32]byte]peerList{}}
+}
+
+// endpoints lists the public URLs of the cluster's other members.
+func (p *statePeers) endpoints(ctx context.Context, cluster [32]byte) []string {
+	p.mu.Lock()
+	pl, ok := p.cache[cluster]
+	p.mu.Unlock()
+	if ok && time.Since(pl.at) < peersTTL {
+		return pl.endpoints
+	}
+	c, err := p.w.client.Cluster(ctx, cluster)
+	if err != nil {
+		p.w.log.Warn("agent state: reading the cluster's members", "cluster", hex.EncodeToString(cluster[:8]), "err", err)
+		return pl.endpoints
+	}
+	self := p.w.ID()
+	var eps []string
+	for _, m := range c.Members {
+		if [32]byte(m) == self {
+			continue
+		}
+		rec, err := p.w.client.Worker(ctx, registry.WorkerID(m))
+		if err == nil && rec.Endpoint != "" {
+			eps = append(eps, rec.Endpoint)
+		}
+	}
+	p.mu.Lock()
+	p.cache[cluster] = peerList{endpoints: eps, at: time.Now()}
+	p.mu.Unlock()
+	return eps
+}
+
+// each sends one request to every other member at once and collects the
+// bodies of the 200 answers.
+func (p *statePeers) each(ctx context.Context, cluster [32]byte, method, path string, body []byte) [][]byte {
+	eps := p.endpoints(ctx, cluster)
+	out := make([][]byte, len(eps))
+	var wg sync.WaitGroup
+	for i, ep := range eps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := p.send(ctx, method, ep+path, body)
+			if err != nil {
+				p.w.log.Debug("agent state: a member did not take it", "member", ep, "path", path, "err", err)
+				return
+			}
+			out[i] = b
+		}()
+	}
+	wg.Wait()
+	var got [][]byte
+	for _, b := range out {
+		if b != nil {
+			got = append(got, b)
+		}
+	}
+	return got
+}
+
+func (p *statePeers) send(ctx context.Context, method, url string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxStateBody))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%d: %s", resp.StatusCode, bytes.TrimSpace(b))
+	}
+	return b, nil
+}
+
+// Replicate implements agenthost.Peers.
+func (p *statePeers) Replicate(ctx context.Context, cluster [32]byte, msg []byte) [][]byte {
+	return p.each(ctx, cluster, http.MethodPost, "/agentstate/replicate", msg)
+}
+
+// Snapshots implements agenthost.Peers.
+func (p *statePeers) Snapshots(ctx context.Context, cluster, agent [32]byte) [][]byte {
+	return p.each(ctx, cluster, http.MethodGet, "/agentstate/"+hex.EncodeToString(agent[:])+"/snapshot", nil)
+}
+
+// serveReplicate hands a member's replication message to the enclave and
+// answers its ack, or 409 naming the check that refused it.
+func (w *Worker) serveReplicate(rw http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(rw, r, maxStateBody, "replication message")
+	if !ok {
+		return
+	}
+	ack, err := w.enclave.ApplyAgentState(r.Context(), w.src, body)
+	if err != nil {
+		status := http.StatusConflict
+		if errors.Is(err, agenthost.ErrNoAgent) {
+			status = http.StatusNotFound
+		}
+		http.Error(rw, err.Error(), status)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Write(ack)
+}
+
+// serveSnapshot answers the enclave's sealed state of an agent.
+func (w *Worker) serveSnapshot(rw http.ResponseWriter, r *http.Request) {
+	id, err := hex.DecodeString(r.PathValue("id"))
+	if err != nil || len(id) != 32 {
+		http.Error(rw, "agent id must be 64 hex characters", http.StatusBadRequest)
+		return
+	}
+	s, err := w.enclave.AgentSnapshot(r.Context(), w.src, [32]byte(id))
+	if err != nil {
+		http.Error(rw, err.Error(), http.StatusConflict)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Write(s)
+}
