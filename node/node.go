@@ -94,6 +94,10 @@ func (n *Node) HaltErr() error { return n.app.HaltErr() }
 // state (0: all); see app.App.SetKeepVersions.
 func (n *Node) SetKeepVersions(keep int64) error { return n.app.SetKeepVersions(keep) }
 
+// SetRetainBlocks makes the node prune the blocks older than the last
+// retain (0: keep all); see app.App.SetRetainBlocks.
+func (n *Node) SetRetainBlocks(retain int64) error { return n.app.SetRetainBlocks(retain) }
+
 // StartABCI starts CometBFT from a complete config with any ABCI
 // application behind a local client. Benchmarks use it to run CometBFT's
 // example apps on exactly the engine and settings our app gets.

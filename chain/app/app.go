@@ -72,6 +72,9 @@ type App struct {
 	// keepVersions is how many recent state versions commits keep (0:
 	// all). It is not state.
 	keepVersions atomic.Int64
+	// retainBlocks is how many recent blocks Commit asks CometBFT to keep
+	// (0: all); see SetRetainBlocks.
+	retainBlocks atomic.Int64
 	// txTypes collects the first message type of each tx of the block for
 	// the observer; observer is told about each finalized block. Neither
 	// affects state.
@@ -358,7 +361,33 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err := a.resetCheckState(); err != nil {
 		return nil, err
 	}
-	return &abci.ResponseCommit{}, nil
+	return &abci.ResponseCommit{RetainHeight: retainHeight(version, a.retainBlocks.Load())}, nil
+}
+
+// retainHeight is the lowest block CometBFT must keep after committing
+// version when the node keeps the last retain blocks (0: every block).
+func retainHeight(version, retain int64) int64 {
+	if retain <= 0 || version <= retain {
+		return 0
+	}
+	return version - retain + 1
+}
+
+// MinRetainBlocks is the fewest blocks SetRetainBlocks accepts: a worker
+// verifies the headers from its sealed checkpoint on, which may trail the
+// node by some blocks.
+const MinRetainBlocks = 100
+
+// SetRetainBlocks makes every commit ask CometBFT (through the response's
+// RetainHeight) to prune the blocks older than the last retain (0 keeps
+// every block). A worker that starts later joins from a checkpoint, not
+// from genesis. The AppHash does not depend on it.
+func (a *App) SetRetainBlocks(retain int64) error {
+	if retain != 0 && retain < MinRetainBlocks {
+		return fmt.Errorf("retain %d blocks: want 0 (all) or at least %d", retain, MinRetainBlocks)
+	}
+	a.retainBlocks.Store(retain)
+	return nil
 }
 
 // halt records err as the reason the app stopped, logs it, and returns it.
