@@ -75,6 +75,8 @@ type App struct {
 	// retainBlocks is how many recent blocks Commit asks CometBFT to keep
 	// (0: all); see SetRetainBlocks.
 	retainBlocks atomic.Int64
+	// snaps serves and restores state sync snapshots (statesync.go).
+	snaps snapshotSet
 	// txTypes collects the first message type of each tx of the block for
 	// the observer; observer is told about each finalized block. Neither
 	// affects state.

@@ -88,7 +88,7 @@ config/config.toml.`,
 
 func newNodeCmd(g *globals) *cobra.Command {
 	var ops string
-	var keep, retain int64
+	var keep, retain, snapshots int64
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a validator or full node from --home",
@@ -117,7 +117,7 @@ it resumes from its last committed block.`,
 			if err != nil {
 				return err
 			}
-			if err := errors.Join(n.SetKeepVersions(keep), n.SetRetainBlocks(retain)); err != nil {
+			if err := errors.Join(n.SetKeepVersions(keep), n.SetRetainBlocks(retain), n.SetSnapshotInterval(snapshots)); err != nil {
 				n.Stop()
 				return err
 			}
@@ -144,6 +144,7 @@ it resumes from its last committed block.`,
 	}
 	cmd.Flags().StringVar(&ops, "ops-listen", "", "address for /metrics (Prometheus), /healthz and /readyz (default: instrumentation.prometheus_listen_addr of config.toml; \"none\" disables)")
 	cmd.Flags().Int64Var(&retain, "retain-blocks", 0, fmt.Sprintf("keep only the last N blocks, pruning older ones as blocks commit (0 keeps all; else at least %d); a worker starting later needs a sealed light-client checkpoint within them", app.MinRetainBlocks))
+	cmd.Flags().Int64Var(&snapshots, "snapshot-interval", 0, "serve state sync snapshots of the app state at every N-th height, so a new node joins without replaying the chain (0: none; keep at least N state versions)")
 	cmd.Flags().Int64Var(&keep, "keep-versions", 0, fmt.Sprintf("keep only the last N versions of the app state, forgetting older ones as blocks commit (0 keeps all: an archive node, which the explorer's history needs; else at least %d)", app.MinKeepVersions))
 	return cmd
 }
