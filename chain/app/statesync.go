@@ -31,7 +31,7 @@ const snapshotChunkSize = 1 << 20
 type snapshotSet struct {
 	mu       sync.Mutex
 	interval int64
-	served   *exported
+	served   []*exported
 	restore  *restoring
 }
 
@@ -63,8 +63,14 @@ func (a *App) SetSnapshotInterval(interval int64) error {
 	return nil
 }
 
-// export returns the export of the latest interval height, making it once.
-func (a *App) export() (*exported, error) {
+// servedSnapshots is how many recent exports the app keeps in memory: a
+// joiner fetches the chunks of the snapshot it was offered while newer
+// ones are made.
+const servedSnapshots = 3
+
+// export returns the export of height (0: the latest interval height),
+// making it once; nil when there is none to serve at that height.
+func (a *App) export(height int64) (*exported, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := &a.snaps
@@ -72,24 +78,31 @@ func (a *App) export() (*exported, error) {
 	if s.interval <= 0 || v < s.interval {
 		return nil, nil
 	}
-	h := v - v%s.interval
-	if s.served != nil && s.served.height == h {
-		return s.served, nil
+	if height == 0 {
+		height = v - v%s.interval
 	}
-	data, err := a.store.Export(h)
+	if height <= 0 || height > v || height%s.interval != 0 {
+		return nil, nil
+	}
+	for _, e := range s.served {
+		if e.height == height {
+			return e, nil
+		}
+	}
+	data, err := a.store.Export(height)
 	if err != nil {
 		return nil, err
 	}
-	e := &exported{height: h, hash: sha256.Sum256(data)}
-	for start := 0; start < len(data) || start == 0; start += snapshotChunkSize {
+	e := &exported{height: height, hash: sha256.Sum256(data)}
+	for start := 0; start == 0 || start < len(data); start += snapshotChunkSize {
 		c := data[start:min(start+snapshotChunkSize, len(data))]
 		sum := sha256.Sum256(c)
 		e.chunks, e.meta = append(e.chunks, c), append(e.meta, sum[:]...)
-		if len(data) == 0 {
-			break
-		}
 	}
-	s.served = e
+	s.served = append(s.served, e)
+	if len(s.served) > servedSnapshots {
+		s.served = s.served[1:]
+	}
 	return e, nil
 }
 
@@ -97,7 +110,7 @@ func (a *App) export() (*exported, error) {
 func (a *App) ListSnapshots(_ context.Context, _ *abci.RequestListSnapshots) (*abci.ResponseListSnapshots, error) {
 	a.snaps.mu.Lock()
 	defer a.snaps.mu.Unlock()
-	e, err := a.export()
+	e, err := a.export(0)
 	if err != nil || e == nil {
 		if err != nil {
 			a.log.Warn("state snapshot not made", "err", err)
@@ -113,8 +126,8 @@ func (a *App) ListSnapshots(_ context.Context, _ *abci.RequestListSnapshots) (*a
 func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.RequestLoadSnapshotChunk) (*abci.ResponseLoadSnapshotChunk, error) {
 	a.snaps.mu.Lock()
 	defer a.snaps.mu.Unlock()
-	e, err := a.export()
-	if err != nil || e == nil || req.Format != snapshotFormat || int64(req.Height) != e.height || int(req.Chunk) >= len(e.chunks) {
+	e, err := a.export(int64(req.Height))
+	if err != nil || e == nil || req.Format != snapshotFormat || int(req.Chunk) >= len(e.chunks) {
 		return &abci.ResponseLoadSnapshotChunk{}, nil
 	}
 	return &abci.ResponseLoadSnapshotChunk{Chunk: e.chunks[req.Chunk]}, nil
