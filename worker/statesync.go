@@ -134,5 +134,12 @@ func (w *Worker) fetchSnapshot(ctx context.Context, member registry.WorkerID, id
 	if err := json.Unmarshal(raw, &snap); err != nil {
 		return fmt.Errorf("member's snapshot: %w", err)
 	}
+	return w.ImportContractSnapshot(ctx, snap)
+}
+
+// ImportContractSnapshot hands a member's sealed snapshot of a contract to
+// the enclave, which checks it against the chain (core.ErrSnapshot...)
+// before it makes it this worker's state.
+func (w *Worker) ImportContractSnapshot(ctx context.Context, snap core.SealedSnapshot) error {
 	return w.enclave.ImportContractSnapshot(ctx, w.src, snap)
 }

@@ -1,8 +1,15 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +17,8 @@ import (
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/worker"
 )
 
 // TestLateJoinerGetsContractState: a worker added to a cluster after two
@@ -100,5 +109,61 @@ func TestLateJoinerGetsContractState(t *testing.T) {
 	})
 	if d, err := e.c.ContractDivergences(ctx, token); err != nil || len(d) != 0 {
 		t.Fatalf("divergences %+v %v", d, err)
+	}
+	snapshotAttacks(t, e, token, w1, late, e.d.Workers[0])
+}
+
+// snapshotAttacks is the joiner's host turned hostile: it asks a member
+// for a snapshot for a non-member, relabels a genuine snapshot's header
+// (sender, epoch, position), flips a ciphertext byte, and replays the
+// genuine snapshot. Each forgery is refused with the check that failed;
+// the replay changes nothing, so no input is applied twice.
+func snapshotAttacks(t *testing.T, e *contractEnv, token [32]byte, member, late, outsider *worker.Worker) {
+	t.Helper()
+	ctx := context.Background()
+	ask := func(to [32]byte) (*http.Response, []byte) {
+		body, _ := json.Marshal(worker.SnapshotRequest{Contract: hex.EncodeToString(token[:]), To: hex.EncodeToString(to[:])})
+		resp, err := http.Post(member.Endpoint()+worker.PathContractSnapshot, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp, raw
+	}
+	if resp, raw := ask([32]byte(outsider.ID())); resp.StatusCode != http.StatusForbidden || !strings.Contains(string(raw), "snapshot-member") {
+		t.Fatalf("snapshot for a non-member: %s %s", resp.Status, raw)
+	}
+	resp, raw := ask([32]byte(late.ID()))
+	var genuine core.SealedSnapshot
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &genuine) != nil {
+		t.Fatalf("snapshot: %s %s", resp.Status, raw)
+	}
+	forge := func(f func(*core.SealedSnapshot)) core.SealedSnapshot {
+		s := genuine
+		s.Ciphertext = append([]byte(nil), genuine.Ciphertext...)
+		f(&s)
+		return s
+	}
+	for _, tc := range []struct {
+		name string
+		snap core.SealedSnapshot
+		want error
+	}{
+		{"sender relabeled as a non-member", forge(func(s *core.SealedSnapshot) { s.Header.From = [32]byte(outsider.ID()) }), core.ErrSnapshotNotMember},
+		{"relabeled to an earlier epoch", forge(func(s *core.SealedSnapshot) { s.Header.Epoch-- }), core.ErrSnapshotEpoch},
+		{"position relabeled", forge(func(s *core.SealedSnapshot) { s.Header.Position-- }), core.ErrSnapshotSeal},
+		{"ciphertext flipped", forge(func(s *core.SealedSnapshot) { s.Ciphertext[len(s.Ciphertext)/2] ^= 1 }), core.ErrSnapshotSeal},
+	} {
+		if err := late.ImportContractSnapshot(ctx, tc.snap); !errors.Is(err, tc.want) {
+			t.Fatalf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if err := late.ImportContractSnapshot(ctx, genuine); err != nil {
+		t.Fatalf("replayed genuine snapshot: %v", err)
+	}
+	r, err := e.c.QueryContract(ctx, e.alice, token, []byte(`{}`), [32]byte(late.ID()))
+	if err != nil || string(r.Value) != "949" {
+		t.Fatalf("after the replay the late joiner answers %v %v, want 949", r, err)
 	}
 }
