@@ -22,10 +22,10 @@ import (
 // interval heights, with transfers from alice to bob until it reaches
 // height target.
 type prunedChain struct {
-	tn     *testnet
-	val    *proc
-	c      *client.Client
-	acc    devAccounts
+	tn       *testnet
+	val      *proc
+	c        *client.Client
+	acc      devAccounts
 	sent     int
 	latest   int64
 	interval int64
