@@ -382,13 +382,20 @@ const MinRetainBlocks = 100
 
 // SetRetainBlocks makes every commit ask CometBFT (through the response's
 // RetainHeight) to prune the blocks older than the last retain (0 keeps
-// every block). A worker that starts later joins from a checkpoint, not
-// from genesis. The AppHash does not depend on it.
+// every block). A worker resumes its light client from its sealed
+// checkpoint, so one that keeps up needs only recent blocks; a worker that
+// starts from nothing still verifies from genesis. The AppHash does not
+// depend on it.
 func (a *App) SetRetainBlocks(retain int64) error {
-	if retain != 0 && retain < MinRetainBlocks {
-		return fmt.Errorf("retain %d blocks: want 0 (all) or at least %d", retain, MinRetainBlocks)
+	return setBound(&a.retainBlocks, retain, MinRetainBlocks, "blocks to retain")
+}
+
+// setBound stores n in v if it is 0 (no bound) or at least least.
+func setBound(v *atomic.Int64, n, least int64, what string) error {
+	if n != 0 && n < least {
+		return fmt.Errorf("%d %s: want 0 (all) or at least %d", n, what, least)
 	}
-	a.retainBlocks.Store(retain)
+	v.Store(n)
 	return nil
 }
 
@@ -427,9 +434,5 @@ const MinKeepVersions = 100
 // explorer's history needs). Queries at a forgotten height fail with
 // state.ErrVersionNotFound. The AppHash does not depend on it.
 func (a *App) SetKeepVersions(keep int64) error {
-	if keep != 0 && keep < MinKeepVersions {
-		return fmt.Errorf("keep %d state versions: want 0 (all) or at least %d", keep, MinKeepVersions)
-	}
-	a.keepVersions.Store(keep)
-	return nil
+	return setBound(&a.keepVersions, keep, MinKeepVersions, "state versions to keep")
 }

@@ -112,3 +112,32 @@ func applyAll(t *testing.T, a *app.App, snap *abci.Snapshot, chunk func(uint32) 
 	}
 	return last
 }
+
+// TestRetainHeight: with --retain-blocks N each Commit asks CometBFT to
+// keep only the last N blocks (RetainHeight = height-N+1), and nothing
+// before N blocks exist; fewer than the minimum is refused.
+func TestRetainHeight(t *testing.T) {
+	a := newApp(t)
+	if err := a.SetRetainBlocks(app.MinRetainBlocks - 1); err == nil {
+		t.Fatalf("retained %d blocks, fewer than the minimum %d", app.MinRetainBlocks-1, app.MinRetainBlocks)
+	}
+	if err := a.SetRetainBlocks(app.MinRetainBlocks); err != nil {
+		t.Fatal(err)
+	}
+	for h := int64(1); h <= app.MinRetainBlocks+5; h++ {
+		if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: h, Hash: []byte("block hash of 32 bytes, a test..")}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Commit(context.Background(), &abci.RequestCommit{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(0)
+		if h > app.MinRetainBlocks {
+			want = h - app.MinRetainBlocks + 1
+		}
+		if res.RetainHeight != want {
+			t.Fatalf("height %d: retain height %d, want %d", h, res.RetainHeight, want)
+		}
+	}
+}
