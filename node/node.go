@@ -94,6 +94,16 @@ func (n *Node) HaltErr() error { return n.app.HaltErr() }
 // state (0: all); see app.App.SetKeepVersions.
 func (n *Node) SetKeepVersions(keep int64) error { return n.app.SetKeepVersions(keep) }
 
+// SetRetainBlocks makes the node prune the blocks older than the last
+// retain (0: keep all); see app.App.SetRetainBlocks.
+func (n *Node) SetRetainBlocks(retain int64) error { return n.app.SetRetainBlocks(retain) }
+
+// SetSnapshotInterval makes the node serve state sync snapshots of every
+// interval-th height (0: none); see app.App.SetSnapshotInterval.
+func (n *Node) SetSnapshotInterval(interval int64) error {
+	return n.app.SetSnapshotInterval(interval)
+}
+
 // StartABCI starts CometBFT from a complete config with any ABCI
 // application behind a local client. Benchmarks use it to run CometBFT's
 // example apps on exactly the engine and settings our app gets.

@@ -230,6 +230,22 @@ func (e *Enclave) ContractResults(ctx context.Context, src chainsync.Source) ([]
 	return e.replica.Results(ctx, src)
 }
 
+// ContractSnapshotWants lists the contracts this worker waits to get a
+// member's snapshot of (it joined after their earlier inputs).
+func (e *Enclave) ContractSnapshotWants() []replica.SnapshotWant { return e.replica.SnapshotWants() }
+
+// ExportContractSnapshot seals this worker's state of a contract for
+// another member of its cluster.
+func (e *Enclave) ExportContractSnapshot(ctx context.Context, src chainsync.Source, id, to [32]byte) (core.SealedSnapshot, error) {
+	return e.replica.ExportSnapshot(ctx, src, id, to)
+}
+
+// ImportContractSnapshot checks a member's snapshot of a contract against
+// the chain and makes it this worker's state.
+func (e *Enclave) ImportContractSnapshot(ctx context.Context, src chainsync.Source, s core.SealedSnapshot) error {
+	return e.replica.ImportSnapshot(ctx, src, s)
+}
+
 // Query answers a contract query sealed to this worker.
 func (e *Enclave) Query(ctx context.Context, src chainsync.Source, body []byte, now time.Time) (contractio.QueryResponse, error) {
 	return e.replica.Query(ctx, src, body, now)

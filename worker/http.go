@@ -35,6 +35,7 @@ func (w *Worker) routes() http.Handler {
 		json.NewEncoder(rw).Encode(w.Status())
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
+	mux.HandleFunc("POST "+PathContractSnapshot, w.serveSnapshot)
 	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
 	mux.HandleFunc("GET /agents/{id}/"+agentio.PathWorkers, w.serveAgentWorkers)
 	mux.Handle("/v1/", w.enclave.LLMHandler(w.src))

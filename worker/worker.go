@@ -261,6 +261,9 @@ func (w *Worker) step(ctx context.Context) error {
 	if err := w.enclaveSteps(ctx); err != nil {
 		return err
 	}
+	if err := w.fetchSnapshots(ctx); err != nil {
+		return err
+	}
 	if rec.Endpoint != w.o.PublicURL {
 		if err := w.updateEndpoint(ctx); err != nil {
 			return err

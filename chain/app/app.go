@@ -72,6 +72,11 @@ type App struct {
 	// keepVersions is how many recent state versions commits keep (0:
 	// all). It is not state.
 	keepVersions atomic.Int64
+	// retainBlocks is how many recent blocks Commit asks CometBFT to keep
+	// (0: all); see SetRetainBlocks.
+	retainBlocks atomic.Int64
+	// snaps serves and restores state sync snapshots (statesync.go).
+	snaps snapshotSet
 	// txTypes collects the first message type of each tx of the block for
 	// the observer; observer is told about each finalized block. Neither
 	// affects state.
@@ -358,7 +363,40 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err := a.resetCheckState(); err != nil {
 		return nil, err
 	}
-	return &abci.ResponseCommit{}, nil
+	return &abci.ResponseCommit{RetainHeight: retainHeight(version, a.retainBlocks.Load())}, nil
+}
+
+// retainHeight is the lowest block CometBFT must keep after committing
+// version when the node keeps the last retain blocks (0: every block).
+func retainHeight(version, retain int64) int64 {
+	if retain <= 0 || version <= retain {
+		return 0
+	}
+	return version - retain + 1
+}
+
+// MinRetainBlocks is the fewest blocks SetRetainBlocks accepts: a worker
+// verifies the headers from its sealed checkpoint on, which may trail the
+// node by some blocks.
+const MinRetainBlocks = 100
+
+// SetRetainBlocks makes every commit ask CometBFT (through the response's
+// RetainHeight) to prune the blocks older than the last retain (0 keeps
+// every block). A worker resumes its light client from its sealed
+// checkpoint, so one that keeps up needs only recent blocks; a worker that
+// starts from nothing still verifies from genesis. The AppHash does not
+// depend on it.
+func (a *App) SetRetainBlocks(retain int64) error {
+	return setBound(&a.retainBlocks, retain, MinRetainBlocks, "blocks to retain")
+}
+
+// setBound stores n in v if it is 0 (no bound) or at least least.
+func setBound(v *atomic.Int64, n, least int64, what string) error {
+	if n != 0 && n < least {
+		return fmt.Errorf("%d %s: want 0 (all) or at least %d", n, what, least)
+	}
+	v.Store(n)
+	return nil
 }
 
 // halt records err as the reason the app stopped, logs it, and returns it.
@@ -396,9 +434,5 @@ const MinKeepVersions = 100
 // explorer's history needs). Queries at a forgotten height fail with
 // state.ErrVersionNotFound. The AppHash does not depend on it.
 func (a *App) SetKeepVersions(keep int64) error {
-	if keep != 0 && keep < MinKeepVersions {
-		return fmt.Errorf("keep %d state versions: want 0 (all) or at least %d", keep, MinKeepVersions)
-	}
-	a.keepVersions.Store(keep)
-	return nil
+	return setBound(&a.keepVersions, keep, MinKeepVersions, "state versions to keep")
 }

@@ -88,7 +88,7 @@ config/config.toml.`,
 
 func newNodeCmd(g *globals) *cobra.Command {
 	var ops string
-	var keep int64
+	var keep, retain, snapshots int64
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a validator or full node from --home",
@@ -108,13 +108,16 @@ it resumes from its last committed block.`,
 			if keep != 0 && keep < app.MinKeepVersions {
 				return fmt.Errorf("--keep-versions %d: want 0 (keep all) or at least %d", keep, app.MinKeepVersions)
 			}
+			if retain != 0 && retain < app.MinRetainBlocks {
+				return fmt.Errorf("--retain-blocks %d: want 0 (keep all) or at least %d", retain, app.MinRetainBlocks)
+			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			n, err := node.Start(ctx, g.home, logger, nil)
 			if err != nil {
 				return err
 			}
-			if err := n.SetKeepVersions(keep); err != nil {
+			if err := errors.Join(n.SetKeepVersions(keep), n.SetRetainBlocks(retain), n.SetSnapshotInterval(snapshots)); err != nil {
 				n.Stop()
 				return err
 			}
@@ -140,6 +143,8 @@ it resumes from its last committed block.`,
 		},
 	}
 	cmd.Flags().StringVar(&ops, "ops-listen", "", "address for /metrics (Prometheus), /healthz and /readyz (default: instrumentation.prometheus_listen_addr of config.toml; \"none\" disables)")
+	cmd.Flags().Int64Var(&retain, "retain-blocks", 0, fmt.Sprintf("keep only the last N blocks, pruning older ones as blocks commit (0 keeps all; else at least %d); a worker starting later needs a sealed light-client checkpoint within them", app.MinRetainBlocks))
+	cmd.Flags().Int64Var(&snapshots, "snapshot-interval", 0, "serve state sync snapshots of the app state at every N-th height, so a new node joins without replaying the chain (0: none; keep at least N state versions)")
 	cmd.Flags().Int64Var(&keep, "keep-versions", 0, fmt.Sprintf("keep only the last N versions of the app state, forgetting older ones as blocks commit (0 keeps all: an archive node, which the explorer's history needs; else at least %d)", app.MinKeepVersions))
 	return cmd
 }

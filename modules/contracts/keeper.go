@@ -98,11 +98,11 @@ func (Keeper) setResult(kv state.KV, id [32]byte, r Result) {
 
 // Roots returns the state-root tally of one input.
 func (Keeper) Roots(kv state.KV, id [32]byte, input uint64) (RootReport, bool) {
-	return module.GetJSON[RootReport](kv, rootsKey(id, input), "contract roots")
+	return module.GetJSON[RootReport](kv, RootsKey(id, input), "contract roots")
 }
 
 func (Keeper) setRoots(kv state.KV, id [32]byte, r RootReport) {
-	kv.Set(rootsKey(id, r.Input), state.EncodeJSON(r))
+	kv.Set(RootsKey(id, r.Input), state.EncodeJSON(r))
 }
 
 // Diverged lists the divergences recorded for a contract.

@@ -74,8 +74,9 @@ func inputKey(prefix []byte, id [32]byte, input uint64) []byte {
 // resultKey holds the Result of one input.
 func resultKey(id [32]byte, input uint64) []byte { return inputKey(prefixResult, id, input) }
 
-// rootsKey holds the RootReport of one input.
-func rootsKey(id [32]byte, input uint64) []byte { return inputKey(prefixRoots, id, input) }
+// RootsKey holds the RootReport of one input, for proofs (a late joiner
+// checks a member's snapshot against its majority).
+func RootsKey(id [32]byte, input uint64) []byte { return inputKey(prefixRoots, id, input) }
 
 // feeKey holds the fee held for one input.
 func feeKey(id [32]byte, input uint64) []byte { return inputKey(prefixFee, id, input) }

@@ -43,6 +43,10 @@ type Core interface {
 	OpenSealed(purpose string, raw []byte) ([]byte, error)
 	PublicKey() ed25519.PublicKey
 	SignQueryResponse(request, sealedAnswer []byte) contractio.QueryResponse
+	// SealSnapshot and OpenSnapshot carry a contract's state between
+	// members under the cluster key (core/snapshotseal.go).
+	SealSnapshot(h core.SnapshotHeader, body []byte) (core.SealedSnapshot, error)
+	OpenSnapshot(s core.SealedSnapshot) ([]byte, error)
 }
 
 // Topics lists the message kinds a replica posts from the worker's origin
@@ -71,6 +75,9 @@ type Replica struct {
 	running      map[[32]byte]*instance
 	programs     map[[32]byte]*sandbox.Program
 	clusterViews map[[32]byte]*clusterView
+	// wants are the contracts (with their cluster) that wait for a
+	// member's snapshot (snapshot.go).
+	wants map[[32]byte][32]byte
 }
 
 // New makes the replica role over a core, its outbox (posting Topics) and
@@ -78,7 +85,7 @@ type Replica struct {
 // agents handles the agent contracts it comes across.
 func New(c Core, out core.Outbox, store core.Entries, agents AgentSecrets) *Replica {
 	return &Replica{core: c, out: out, store: store, agents: agents,
-		running: map[[32]byte]*instance{}, programs: map[[32]byte]*sandbox.Program{}, clusterViews: map[[32]byte]*clusterView{}}
+		running: map[[32]byte]*instance{}, programs: map[[32]byte]*sandbox.Program{}, clusterViews: map[[32]byte]*clusterView{}, wants: map[[32]byte][32]byte{}}
 }
 
 // Derivation labels below the contract key (through the provider's

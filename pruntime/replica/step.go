@@ -253,8 +253,15 @@ func (r *Replica) run(ctx context.Context, src chainsync.Source, c clusters.Clus
 	}
 	if in.rec.RootKey == nil {
 		created, ok, err := r.core.ContractKey([32]byte(c.ID), id, rec.CreatedEpoch)
-		if err != nil || !ok {
-			return false, fmt.Errorf("enclave: contract %x was created under cluster epoch %d, whose key this worker lacks: it cannot replay the contract", id, rec.CreatedEpoch)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			// A late joiner: the inputs before it are sealed to keys it
+			// never held, so it waits for a member's snapshot
+			// (snapshot.go) and looks again next step.
+			r.wants[id] = [32]byte(c.ID)
+			return true, nil
 		}
 		in.rec.RootKey = created.SubKey(labelContractRoot)
 	}

@@ -1,0 +1,145 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/pruntime/replica"
+)
+
+// PathContractSnapshot is the worker-to-worker endpoint a late joiner
+// asks a member for a contract's state: the answer is sealed to the
+// joiner under the cluster key, so this host and the joiner's see only
+// ciphertext.
+const PathContractSnapshot = "/contracts/snapshot"
+
+// SnapshotRequest asks a member for its state of a contract, sealed to
+// worker To.
+type SnapshotRequest struct {
+	Contract string `json:"contract"`
+	To       string `json:"to"`
+}
+
+// maxSnapshot bounds a snapshot answer a joiner reads.
+const maxSnapshot = 64 << 20
+
+// serveSnapshot answers POST /contracts/snapshot with this worker's state
+// of a contract sealed to the asking member.
+func (w *Worker) serveSnapshot(rw http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(rw, r, 1<<10, "snapshot request")
+	if !ok {
+		return
+	}
+	var req SnapshotRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		http.Error(rw, "snapshot request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	id, err1 := decodeID(req.Contract)
+	to, err2 := decodeID(req.To)
+	if err := errors.Join(err1, err2); err != nil {
+		http.Error(rw, "snapshot request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	snap, err := w.enclave.ExportContractSnapshot(r.Context(), w.src, id, to)
+	switch {
+	case errors.Is(err, replica.ErrNotRunning):
+		http.Error(rw, err.Error(), http.StatusNotFound)
+		return
+	case errors.Is(err, core.ErrSnapshotNotMember):
+		http.Error(rw, err.Error(), http.StatusForbidden)
+		return
+	case err != nil:
+		http.Error(rw, "snapshot: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(snap)
+}
+
+func decodeID(s string) ([32]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return [32]byte{}, fmt.Errorf("id %q: want 64 hex digits", s)
+	}
+	return [32]byte(b), nil
+}
+
+// fetchSnapshots asks the other members of a cluster, in turn, for the
+// state of each contract the enclave cannot replay, and hands the first
+// snapshot the enclave accepts to it. A refusal is logged with the check
+// that failed and the next member is tried; what is still missing is
+// asked for again next round.
+func (w *Worker) fetchSnapshots(ctx context.Context) error {
+	for _, want := range w.enclave.ContractSnapshotWants() {
+		cl, err := w.client.Cluster(ctx, want.Cluster)
+		if err != nil {
+			return fmt.Errorf("snapshot of contract %x: %w", want.Contract, err)
+		}
+		me := [32]byte(w.ID())
+		for _, m := range cl.Members {
+			if len(m) != 32 || [32]byte(m) == me || !cl.Holds([32]byte(m)) {
+				continue
+			}
+			err := w.fetchSnapshot(ctx, registry.WorkerID(m), want.Contract)
+			if err == nil {
+				w.log.Info("contract state taken from a member", "contract", hex.EncodeToString(want.Contract[:]), "member", hex.EncodeToString(m))
+				break
+			}
+			w.log.Warn("contract snapshot refused", "contract", hex.EncodeToString(want.Contract[:]), "member", hex.EncodeToString(m), "err", err)
+		}
+	}
+	return nil
+}
+
+// fetchSnapshot gets one member's snapshot of a contract and gives it to
+// the enclave.
+func (w *Worker) fetchSnapshot(ctx context.Context, member registry.WorkerID, id [32]byte) error {
+	rec, err := w.client.Worker(ctx, member)
+	if err != nil || rec.Endpoint == "" {
+		return fmt.Errorf("member's endpoint: %v", err)
+	}
+	me := w.ID()
+	req, _ := json.Marshal(SnapshotRequest{Contract: hex.EncodeToString(id[:]), To: hex.EncodeToString(me[:])})
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(rec.Endpoint, "/")+PathContractSnapshot, bytes.NewReader(req))
+	if err != nil {
+		return err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxSnapshot))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("member answered %s: %s", resp.Status, strings.TrimSpace(string(raw)))
+	}
+	var snap core.SealedSnapshot
+	if err := json.Unmarshal(raw, &snap); err != nil {
+		return fmt.Errorf("member's snapshot: %w", err)
+	}
+	return w.ImportContractSnapshot(ctx, snap)
+}
+
+// ImportContractSnapshot hands a member's sealed snapshot of a contract to
+// the enclave, which checks it against the chain (core.ErrSnapshot...)
+// before it makes it this worker's state.
+func (w *Worker) ImportContractSnapshot(ctx context.Context, snap core.SealedSnapshot) error {
+	return w.enclave.ImportContractSnapshot(ctx, w.src, snap)
+}

@@ -1,0 +1,169 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/worker"
+)
+
+// TestLateJoinerGetsContractState: a worker added to a cluster after two
+// master-key rotations and 50 contract inputs cannot replay the inputs
+// sealed under the epochs before it (it never held those keys); it gets
+// the contract's state from a member as a snapshot sealed under the
+// cluster key, checks it against the root on chain, and then serves the
+// same state as the others and goes on from there without diverging.
+func TestLateJoinerGetsContractState(t *testing.T) {
+	e := &contractEnv{logs: &lockedBuffer{}}
+	e.d, e.c = startDevnet(t, devnet.Options{Workers: 4, Gatekeepers: 1}, e.logs)
+	e.home = e.d.Home
+	e.alice, _ = e.d.Keyring.PrivKey("alice")
+	e.bob, _ = e.d.Keyring.PrivKey("bob")
+	ctx := context.Background()
+	for _, w := range e.d.Workers {
+		<-w.Registered()
+	}
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	var list []clusters.Cluster
+	if _, err := e.c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
+		t.Fatalf("clusters: %v %+v", err, list)
+	}
+	e.cluster = [32]byte(list[0].ID)
+	w1, w2, late := e.d.Workers[1], e.d.Workers[2], e.d.Workers[3]
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "",
+		&clusters.MsgMember{Cluster: e.cluster, Worker: w1.ID()},
+		&clusters.MsgMember{Cluster: e.cluster, Worker: w2.ID()}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both members to hold the cluster key", func() (bool, error) {
+		return len(clusterRecord(e.c, e.cluster).Holders) == 2, nil
+	})
+	token := e.deploy(t, "../examples/contracts/token/token.ts", `{"supply":1000}`)
+	bob := addr(e.bob)
+	authority, _ := e.d.Keyring.PrivKey(devnet.AuthorityAccount)
+	transfers := func(n int) {
+		for range n {
+			if r := e.exec(t, e.alice, token, `{"transfer":{"to":"`+bob+`","amount":1}}`); !r.OK {
+				t.Fatalf("transfer: %+v", r)
+			}
+		}
+	}
+	for epoch := uint64(1); epoch <= 2; epoch++ {
+		transfers(25)
+		if _, err := e.c.Send(ctx, authority, pha.Amount{}, "", &keys.MsgRotate{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "cluster epoch "+strconv.FormatUint(epoch, 10)+" held by both members", func() (bool, error) {
+			cl := clusterRecord(e.c, e.cluster)
+			return cl.Epoch == epoch && len(cl.Holders) == 2, nil
+		})
+	}
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: e.cluster, Worker: late.ID()}); err != nil {
+		t.Fatal(err)
+	}
+	queryOn := func(w [32]byte) (string, error) {
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		r, err := e.c.QueryContract(qctx, e.alice, token, []byte(`{}`), w)
+		if err != nil {
+			return "", err
+		}
+		return string(r.Value), nil
+	}
+	eventually(t, "the late joiner to serve alice's balance after 50 transfers", func() (bool, error) {
+		v, err := queryOn([32]byte(late.ID()))
+		return v == "950", err
+	})
+	// It goes on from the snapshot's input with the others: one more
+	// transfer, the same balance on every member, and no divergence.
+	transfers(1)
+	for _, w := range []([32]byte){[32]byte(w1.ID()), [32]byte(w2.ID()), [32]byte(late.ID())} {
+		eventually(t, "every member at 949", func() (bool, error) {
+			v, err := queryOn(w)
+			return v == "949", err
+		})
+	}
+	eventually(t, "the late joiner's root to join the majority", func() (bool, error) {
+		rec, err := e.c.Contract(ctx, token)
+		if err != nil {
+			return false, err
+		}
+		rep, err := e.c.ContractRoots(ctx, token, rec.Inputs-1)
+		return err == nil && len(rep.Votes) == 3 && len(rep.Diverged) == 0, err
+	})
+	if d, err := e.c.ContractDivergences(ctx, token); err != nil || len(d) != 0 {
+		t.Fatalf("divergences %+v %v", d, err)
+	}
+	snapshotAttacks(t, e, token, w1, late, e.d.Workers[0])
+}
+
+// snapshotAttacks is the joiner's host turned hostile: it asks a member
+// for a snapshot for a non-member, relabels a genuine snapshot's header
+// (sender, epoch, position), flips a ciphertext byte, and replays the
+// genuine snapshot. Each forgery is refused with the check that failed;
+// the replay changes nothing, so no input is applied twice.
+func snapshotAttacks(t *testing.T, e *contractEnv, token [32]byte, member, late, outsider *worker.Worker) {
+	t.Helper()
+	ctx := context.Background()
+	ask := func(to [32]byte) (*http.Response, []byte) {
+		body, _ := json.Marshal(worker.SnapshotRequest{Contract: hex.EncodeToString(token[:]), To: hex.EncodeToString(to[:])})
+		resp, err := http.Post(member.Endpoint()+worker.PathContractSnapshot, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp, raw
+	}
+	if resp, raw := ask([32]byte(outsider.ID())); resp.StatusCode != http.StatusForbidden || !strings.Contains(string(raw), "snapshot-member") {
+		t.Fatalf("snapshot for a non-member: %s %s", resp.Status, raw)
+	}
+	resp, raw := ask([32]byte(late.ID()))
+	var genuine core.SealedSnapshot
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &genuine) != nil {
+		t.Fatalf("snapshot: %s %s", resp.Status, raw)
+	}
+	forge := func(f func(*core.SealedSnapshot)) core.SealedSnapshot {
+		s := genuine
+		s.Ciphertext = append([]byte(nil), genuine.Ciphertext...)
+		f(&s)
+		return s
+	}
+	for _, tc := range []struct {
+		name string
+		snap core.SealedSnapshot
+		want error
+	}{
+		{"sender relabeled as a non-member", forge(func(s *core.SealedSnapshot) { s.Header.From = [32]byte(outsider.ID()) }), core.ErrSnapshotNotMember},
+		{"relabeled to an earlier epoch", forge(func(s *core.SealedSnapshot) { s.Header.Epoch-- }), core.ErrSnapshotEpoch},
+		{"position relabeled", forge(func(s *core.SealedSnapshot) { s.Header.Position-- }), core.ErrSnapshotSeal},
+		{"ciphertext flipped", forge(func(s *core.SealedSnapshot) { s.Ciphertext[len(s.Ciphertext)/2] ^= 1 }), core.ErrSnapshotSeal},
+	} {
+		if err := late.ImportContractSnapshot(ctx, tc.snap); !errors.Is(err, tc.want) {
+			t.Fatalf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if err := late.ImportContractSnapshot(ctx, genuine); err != nil {
+		t.Fatalf("replayed genuine snapshot: %v", err)
+	}
+	r, err := e.c.QueryContract(ctx, e.alice, token, []byte(`{}`), [32]byte(late.ID()))
+	if err != nil || string(r.Value) != "949" {
+		t.Fatalf("after the replay the late joiner answers %v %v, want 949", r, err)
+	}
+}
