@@ -302,8 +302,9 @@ type Capabilities struct {
 	Penalties        bool // frequency_penalty, presence_penalty
 	LogitBias        bool // logit_bias
 	Seed             bool // seed (reproducible sampling)
-	User             bool // user (passed on)
+	User             bool // user is passed on (else dropped: it never changes the answer)
 	ParallelToolCall bool // parallel_tool_calls
+	Multimodal       bool // content parts other than text (images, audio)
 }
 
 // Capable is implemented by a provider that supports features beyond

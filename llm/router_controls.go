@@ -80,6 +80,9 @@ func validateExtras(req ChatRequest) error {
 	return nil
 }
 
+// nonZero reports whether a penalty is set to something but its default.
+func nonZero(p *float64) bool { return p != nil && *p != 0 }
+
 func badPenalty(p *float64) bool { return p != nil && (math.IsNaN(*p) || *p < -2 || *p > 2) }
 
 // validateMessage checks one message's role and its tool fields.
@@ -136,9 +139,13 @@ func needs(req ChatRequest) []struct {
 	add(rf == "json_schema", "response_format json_schema", func(c Capabilities) bool { return c.JSONSchema })
 	add(req.N > 1, "n", func(c Capabilities) bool { return c.N })
 	add(req.Logprobs, "logprobs", func(c Capabilities) bool { return c.Logprobs })
-	add(req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty", func(c Capabilities) bool { return c.Penalties })
+	add(nonZero(req.FrequencyPenalty) || nonZero(req.PresencePenalty), "frequency_penalty/presence_penalty", func(c Capabilities) bool { return c.Penalties })
 	add(len(req.LogitBias) > 0, "logit_bias", func(c Capabilities) bool { return c.LogitBias })
-	add(req.User != "", "user", func(c Capabilities) bool { return c.User })
+	multimodal := false
+	for _, m := range req.Messages {
+		multimodal = multimodal || !m.TextOnly()
+	}
+	add(multimodal, "content parts other than text", func(c Capabilities) bool { return c.Multimodal })
 	return out
 }
 

@@ -29,8 +29,14 @@ func TestRouterModelsListAndPreferences(t *testing.T) {
 		wantErr string
 	}{
 		{name: "models list falls back", req: func(r *llm.ChatRequest) { r.Models = []string{"b/m2", "c/m3"} }, want: "c/m3"},
-		{name: "only", req: func(r *llm.ChatRequest) { r.Models = []string{"c/m3"}; r.Provider = &llm.ProviderPrefs{Only: []string{"c"}} }, want: "c/m3"},
-		{name: "order", req: func(r *llm.ChatRequest) { r.Models = []string{"c/m3"}; r.Provider = &llm.ProviderPrefs{Order: []string{"c"}} }, want: "c/m3"},
+		{name: "only", req: func(r *llm.ChatRequest) {
+			r.Models = []string{"c/m3"}
+			r.Provider = &llm.ProviderPrefs{Only: []string{"c"}}
+		}, want: "c/m3"},
+		{name: "order", req: func(r *llm.ChatRequest) {
+			r.Models = []string{"c/m3"}
+			r.Provider = &llm.ProviderPrefs{Order: []string{"c"}}
+		}, want: "c/m3"},
 		{name: "no fallbacks", req: func(r *llm.ChatRequest) {
 			r.Models = []string{"c/m3"}
 			r.Provider = &llm.ProviderPrefs{AllowFallbacks: &no}

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -166,7 +165,7 @@ func TestChatCompletion(t *testing.T) {
 	want := llm.ChatRequest{Model: "m", Messages: []llm.Message{
 		{Role: "system", Content: "be brief"}, {Role: "user", Content: "hi\nthere"}, {Role: "assistant"}, {Role: "user", Content: "again"},
 	}, MaxTokens: 20, Seed: &seven, Stop: []string{"END"}}
-	if got.Model != want.Model || !reflect.DeepEqual(got.Messages, want.Messages) || got.MaxTokens != 20 || *got.Seed != 7 ||
+	if got.Model != want.Model || !sameText(got.Messages, want.Messages) || got.MaxTokens != 20 || *got.Seed != 7 ||
 		!slices.Equal(got.Stop, want.Stop) || *got.Temperature != 0.2 || *got.TopP != 0.9 || got.Stream {
 		t.Errorf("provider got %+v", got)
 	}
@@ -346,12 +345,19 @@ func TestErrors(t *testing.T) {
 		{"no model", "POST", "/v1/chat/completions", `{` + user + `}`, 400, "invalid_request_error", "invalid_request"},
 		{"model without provider", "POST", "/v1/chat/completions", `{"model":"gpt-4o",` + user + `}`, 400, "invalid_request_error", "invalid_request"},
 		{"no messages", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[]}`, 400, "invalid_request_error", "invalid_request"},
-		{"tool role", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"tool","content":"x"}]}`, 400, "invalid_request_error", "invalid_request"},
-		{"image part", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, 400, "invalid_request_error", "invalid_request"},
+		{"tool role without id", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"tool","content":"x"}]}`, 400, "invalid_request_error", "invalid_request"},
+		{"tool role", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"tool","tool_call_id":"c","content":"x"}]}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"image part", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, 400, "invalid_request_error", "unsupported_parameter"},
 		{"max tokens over cap", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"max_tokens":1001}`, 400, "invalid_request_error", "invalid_request"},
-		{"n=2", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"n":2}`, 400, "invalid_request_error", "invalid_request"},
+		{"n=2", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"n":2}`, 400, "invalid_request_error", "unsupported_parameter"},
 		{"tools", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"tools":[{"type":"function"}]}`, 400, "invalid_request_error", "invalid_request"},
-		{"json mode", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"response_format":{"type":"json_object"}}`, 400, "invalid_request_error", "invalid_request"},
+		{"json mode", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"response_format":{"type":"json_object"}}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"unknown field", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"reasoning_effort":"low"}`, 400, "invalid_request_error", "invalid_request"},
+		{"logit_bias unsupported", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"logit_bias":{"5":1}}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"penalty unsupported", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"presence_penalty":1}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"logprobs unsupported", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"logprobs":true}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"embeddings unsupported", "POST", "/v1/embeddings", `{"model":"fake/m","input":"x"}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"completions echo", "POST", "/v1/completions", `{"model":"fake/m","prompt":"x","echo":true}`, 400, "invalid_request_error", "invalid_request"},
 		{"stream: bad request", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[],"stream":true}`, 400, "invalid_request_error", "invalid_request"},
 		{"unknown provider", "POST", "/v1/chat/completions", `{"model":"nope/m",` + user + `}`, 404, "invalid_request_error", "model_not_found"},
 		{"provider failure", "POST", "/v1/chat/completions", `{"model":"down/m",` + user + `}`, 502, "server_error", "provider_error"},
@@ -359,7 +365,7 @@ func TestErrors(t *testing.T) {
 		{"body too large", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"user":"` + strings.Repeat("x", 3000) + `"}`, 413, "invalid_request_error", "request_too_large"},
 		{"GET chat", "GET", "/v1/chat/completions", ``, 405, "invalid_request_error", "method_not_allowed"},
 		{"POST models", "POST", "/v1/models", ``, 405, "invalid_request_error", "method_not_allowed"},
-		{"unknown path", "GET", "/v1/embeddings", ``, 404, "invalid_request_error", "unknown_url"},
+		{"unknown path", "GET", "/v1/nope", ``, 404, "invalid_request_error", "unknown_url"},
 		{"unknown model", "GET", "/v1/models/nope/m", ``, 404, "invalid_request_error", "model_not_found"},
 	}
 	for _, tt := range tests {
@@ -546,4 +552,9 @@ func TestConcurrentStreams(t *testing.T) {
 	if total := r.Metered().Total.TotalTokens; total != 20*10 {
 		t.Errorf("total tokens %d", total)
 	}
+}
+
+// sameText reports whether two message lists have the same roles and texts.
+func sameText(a, b []llm.Message) bool {
+	return slices.EqualFunc(a, b, func(x, y llm.Message) bool { return x.Role == y.Role && x.Content == y.Content })
 }
