@@ -45,7 +45,7 @@ type wireRequest struct {
 
 // ignoredFields are accepted and have no effect: OpenAI platform
 // bookkeeping with no bearing on the answer.
-var ignoredFields = []string{"store", "metadata", "service_tier"}
+var ignoredFields = []string{"store", "metadata", "service_tier", "prompt_cache_key", "prompt_cache_retention"}
 
 // knownFields are wireRequest's JSON names.
 var knownFields = jsonNames(wireRequest{})
