@@ -4,6 +4,8 @@
 //
 //	POST /v1/chat/completions   chat.completion, or with "stream": true
 //	                            Server-Sent Events of chat.completion.chunk
+//	POST /v1/completions        text_completion, served by the chat path
+//	POST /v1/embeddings         list of embeddings (float or base64)
 //	GET  /v1/models             list of "provider/model" models
 //	GET  /v1/models/{model}     one model
 //
@@ -11,8 +13,15 @@
 // (the gateway or the worker); the handler only asks CallerFrom who the
 // caller is, to meter tokens to them.
 //
+// Every request field OpenAI defines is decoded and passed to the router,
+// which refuses (400, code unsupported_parameter) what the provider does
+// not support; unknown fields are refused (400) but for a few that have no
+// effect on the answer (ignoredFields).
+//
 // Errors are OpenAI-shaped, {"error":{"message","type","param","code"}}:
-// 400 invalid_request_error for a request to fix, 404 for an unknown
+// 400 invalid_request_error for a request to fix, 429 (code
+// rate_limit_exceeded with Retry-After, or insufficient_quota) past a
+// caller's limits, 404 for an unknown
 // model (code model_not_found) or path, 405 for a wrong method, 413 for a
 // body over the limit, 502 server_error (code provider_error) when the
 // providers failed, 503 (code not_configured) when no model is
