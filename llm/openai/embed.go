@@ -1,12 +1,10 @@
 package openai
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-
-	"context"
 
 	"github.com/phalanetwork/phala/llm"
 )
@@ -38,16 +36,10 @@ func (p *Provider) Embed(ctx context.Context, req llm.EmbedRequest) (llm.EmbedRe
 		Dimensions     int      `json:"dimensions,omitempty"`
 		User           string   `json:"user,omitempty"`
 	}{req.Model, req.Input, "float", req.Dimensions, req.User}
-	data, err := json.Marshal(body)
+	hreq, err := p.newPost(ctx, "/embeddings", body)
 	if err != nil {
-		return llm.EmbedResponse{}, p.errorf(llm.ErrBadRequest, "encoding request: %v", err)
+		return llm.EmbedResponse{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/embeddings", bytes.NewReader(data))
-	if err != nil {
-		return llm.EmbedResponse{}, p.errorf(llm.ErrProvider, "building request: %v", err)
-	}
-	p.setHeaders(hreq)
-	hreq.Header.Set("Content-Type", "application/json")
 	resp, err := p.client.Do(hreq)
 	if err != nil {
 		return llm.EmbedResponse{}, p.transportError(err)

@@ -273,16 +273,10 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if body.Stream && !p.noStreamOp {
 		body.StreamOptions = &llm.StreamOptions{IncludeUsage: true}
 	}
-	data, err := json.Marshal(body)
+	hreq, err := p.newPost(ctx, "/chat/completions", body)
 	if err != nil {
-		return llm.ChatResponse{}, p.errorf(llm.ErrBadRequest, "encoding request: %v", err)
+		return llm.ChatResponse{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/chat/completions", bytes.NewReader(data))
-	if err != nil {
-		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "building request: %v", err)
-	}
-	p.setHeaders(hreq)
-	hreq.Header.Set("Content-Type", "application/json")
 	if body.Stream {
 		hreq.Header.Set("Accept", "text/event-stream")
 	} else {
@@ -311,6 +305,21 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 		}
 	}
 	return out, err
+}
+
+// newPost builds POST {base}{path} with body as JSON.
+func (p *Provider) newPost(ctx context.Context, path string, body any) (*http.Request, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, p.errorf(llm.ErrBadRequest, "encoding request: %v", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+path, bytes.NewReader(data))
+	if err != nil {
+		return nil, p.errorf(llm.ErrProvider, "building request: %v", err)
+	}
+	p.setHeaders(hreq)
+	hreq.Header.Set("Content-Type", "application/json")
+	return hreq, nil
 }
 
 func (p *Provider) setHeaders(req *http.Request) {

@@ -115,17 +115,13 @@ func toLegacy(lp []llm.TokenLogprob, offset int) *legacyLogprobs {
 
 // completions answers POST /v1/completions through the chat path.
 func (h *Handler) completions(w http.ResponseWriter, r *http.Request) {
-	if h.backend == nil {
-		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
-		return
-	}
-	body, ok := h.readChatBody(w, r)
+	body, ok := h.readRequest(w, r)
 	if !ok {
 		return
 	}
 	req, includeUsage, err := parseLegacy(body)
 	if err != nil {
-		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
+		h.badRequest(w, body, err)
 		return
 	}
 	id := "cmpl-" + newID()[len("chatcmpl-"):]
@@ -169,15 +165,7 @@ func (h *Handler) legacyStream(r *http.Request, s *stream, req llm.ChatRequest) 
 		return s.event(chunkOf(legacyChoice{Text: d.Content, Index: d.Index, Logprobs: toLegacy(d.Logprobs, 0)}))
 	})
 	if err != nil {
-		status, typ, code := classify(err)
-		if !s.started {
-			h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersForErr(status, err), s.id, "")
-			return
-		}
-		if s.werr == nil {
-			s.event(errorBody(typ, code, err.Error()))
-		}
-		s.end()
+		s.fail(err)
 		return
 	}
 	if !s.started && s.start(resp.Model) != nil {

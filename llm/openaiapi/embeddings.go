@@ -52,11 +52,7 @@ type embedding struct {
 
 // embeddings answers POST /v1/embeddings.
 func (h *Handler) embeddings(w http.ResponseWriter, r *http.Request) {
-	if h.backend == nil {
-		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
-		return
-	}
-	body, ok := h.readChatBody(w, r)
+	body, ok := h.readRequest(w, r)
 	if !ok {
 		return
 	}
@@ -70,14 +66,14 @@ func (h *Handler) embeddings(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("encoding_format %q must be float or base64", er.EncodingFormat)
 	}
 	if err != nil {
-		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
+		h.badRequest(w, body, err)
 		return
 	}
 	req := llm.EmbedRequest{Model: er.Model, Input: er.Input, User: er.User}
 	if er.Dimensions != nil {
 		req.Dimensions = *er.Dimensions
 		if req.Dimensions < 1 {
-			h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", "dimensions must be at least 1"), nil, "", "")
+			h.badRequest(w, body, errors.New("dimensions must be at least 1"))
 			return
 		}
 	}

@@ -353,17 +353,13 @@ var jsonNull = json.RawMessage("null")
 
 // chat answers POST /chat/completions, whole or as a stream of chunks.
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
-	if h.backend == nil {
-		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
-		return
-	}
-	body, ok := h.readChatBody(w, r)
+	body, ok := h.readRequest(w, r)
 	if !ok {
 		return
 	}
 	req, includeUsage, err := parseRequest(body)
 	if err != nil {
-		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
+		h.badRequest(w, body, err)
 		return
 	}
 	id := newID()
@@ -375,6 +371,35 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, sent: sha256.New(), id: id, created: created, includeUsage: includeUsage}
 	h.chatStream(r, s, req)
+}
+
+// readRequest reads the body of a POST to a model (see readChatBody),
+// answering 503 itself when no model is configured.
+func (h *Handler) readRequest(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if h.backend == nil {
+		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
+		return nil, false
+	}
+	return h.readChatBody(w, r)
+}
+
+// badRequest answers a request body that does not parse.
+func (h *Handler) badRequest(w http.ResponseWriter, body []byte, err error) {
+	h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
+}
+
+// fail ends a stream on an error: a whole error answer when nothing was
+// sent yet, else an error event (when the client is still there).
+func (s *stream) fail(err error) {
+	status, typ, code := classify(err)
+	if !s.started {
+		s.h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersForErr(status, err), s.id, "")
+		return
+	}
+	if s.werr == nil {
+		s.event(errorBody(typ, code, err.Error()))
+	}
+	s.end()
 }
 
 // readChatBody reads the request body, answering the client itself (and
@@ -442,15 +467,7 @@ func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
 		return s.event(s.chunk(d.Index, wd, lp, nil, nil))
 	})
 	if err != nil {
-		status, typ, code := classify(err)
-		if !s.started {
-			h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersForErr(status, err), s.id, "")
-			return
-		}
-		if s.werr == nil { // the client is still there: tell it
-			s.event(errorBody(typ, code, err.Error()))
-		}
-		s.end()
+		s.fail(err)
 		return
 	}
 	if !s.started {
