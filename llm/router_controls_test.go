@@ -225,3 +225,35 @@ func TestRouterLimits(t *testing.T) {
 		})
 	}
 }
+
+// embedder is a fake provider with embeddings.
+type embedder struct{ *fake }
+
+func (embedder) Embed(_ context.Context, req llm.EmbedRequest) (llm.EmbedResponse, error) {
+	out := llm.EmbedResponse{Model: req.Model, Usage: llm.Usage{PromptTokens: len(req.Input)}}
+	for range req.Input {
+		out.Embeddings = append(out.Embeddings, []float32{1, 2})
+	}
+	return out, nil
+}
+
+func TestRouterEmbed(t *testing.T) {
+	r := llm.NewRouter(embedder{&fake{name: "e"}}, &fake{name: "plain"})
+	resp, err := r.Embed(context.Background(), "alice", llm.EmbedRequest{Model: "e/m", Input: []string{"a", "b"}})
+	if err != nil || resp.Model != "e/m" || len(resp.Embeddings) != 2 || resp.Usage.TotalTokens != 2 {
+		t.Fatalf("%+v, %v", resp, err)
+	}
+	for _, tt := range []struct {
+		req  llm.EmbedRequest
+		want error
+	}{
+		{llm.EmbedRequest{Model: "plain/m", Input: []string{"a"}}, llm.ErrUnsupported},
+		{llm.EmbedRequest{Model: "nope/m", Input: []string{"a"}}, llm.ErrUnknownModel},
+		{llm.EmbedRequest{Model: "e/m"}, llm.ErrBadRequest},
+		{llm.EmbedRequest{Model: "e", Input: []string{"a"}}, llm.ErrBadRequest},
+	} {
+		if _, err := r.Embed(context.Background(), "alice", tt.req); !errors.Is(err, tt.want) {
+			t.Errorf("%+v: %v, want %v", tt.req, err, tt.want)
+		}
+	}
+}

@@ -192,3 +192,42 @@ func TestRedTeamRateLimitSpray(t *testing.T) {
 		t.Errorf("embeddings past the limit: %d", resp.StatusCode)
 	}
 }
+
+// TestParityLegacyStream: a streamed /v1/completions sends text_completion
+// chunks whose texts make the answer, then the usage and [DONE].
+func TestParityLegacyStream(t *testing.T) {
+	srv := parityServer(t)
+	resp, err := http.Post(srv.URL+"/v1/completions", "application/json",
+		strings.NewReader(`{"model":"up/gpt-4o","prompt":"hi","stream":true,"stream_options":{"include_usage":true}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var text strings.Builder
+	done, usage := false, false
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		switch {
+		case !ok:
+		case data == "[DONE]":
+			done = true
+		default:
+			var ch struct {
+				Object  string
+				Choices []struct{ Text string }
+				Usage   *struct{ Cost string }
+			}
+			if err := json.Unmarshal([]byte(data), &ch); err != nil || ch.Object != "text_completion" {
+				t.Fatalf("chunk %s: %v", data, err)
+			}
+			for _, c := range ch.Choices {
+				text.WriteString(c.Text)
+			}
+			usage = usage || ch.Usage != nil && ch.Usage.Cost == "7"
+		}
+	}
+	if text.String() != "Hello from gpt-4o" || !done || !usage {
+		t.Errorf("text %q, done %v, usage %v", text.String(), done, usage)
+	}
+}
