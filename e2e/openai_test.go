@@ -29,11 +29,11 @@ func testModel(t *testing.T) string {
 // routerDevnet starts a devnet with the local model behind its gateway and
 // gives bob an API key with 5 PHA in escrow: where the OpenAI-client tests
 // start. It returns the RPC URL, the gateway URL and the key.
-func routerDevnet(t *testing.T) (h *harness, dn *proc, url, gw, key string) {
+func routerDevnet(t *testing.T, extra ...string) (h *harness, dn *proc, url, gw, key string) {
 	t.Helper()
 	model := testModel(t)
 	h = newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model)
+	dn, home, url := h.startDevnet(append([]string{"--block-time", "200ms", "--llm-model", model}, extra...)...)
 	gw = dn.waitLine(reBannerGateway, 60*time.Second)[1]
 	common := cliFlags(home, url)
 	key = strings.TrimSpace(h.mustRun(append([]string{"agent", "apikey", "create", "--from", "bob"}, common...)...))

@@ -41,6 +41,13 @@ type Router struct {
 	// request above the cap is refused (ErrBadRequest), not clamped. A
 	// request with MaxTokens 0 leaves the limit to the provider.
 	MaxTokens int
+	// Cooldown skips a provider after consecutive failures.
+	Cooldown Cooldown
+	// Limiter, when not nil, enforces per-caller rate limits and budgets
+	// (ErrRateLimited).
+	Limiter *Limiter
+	// Clock is the time source of cooldowns; nil means time.Now.
+	Clock func() time.Time
 
 	providers map[string]Provider
 	names     []string // provider names, in the order given
@@ -48,6 +55,7 @@ type Router struct {
 	mu         sync.Mutex
 	callers    map[string]*Tally
 	byProvider map[string]*Tally
+	cooling    map[string]*cooling
 }
 
 // NewRouter returns a router over providers. It panics on a nil provider,
@@ -58,6 +66,7 @@ func NewRouter(providers ...Provider) *Router {
 		providers:  make(map[string]Provider, len(providers)),
 		callers:    make(map[string]*Tally),
 		byProvider: make(map[string]*Tally),
+		cooling:    make(map[string]*cooling),
 	}
 	for _, p := range providers {
 		if p == nil {
@@ -111,8 +120,10 @@ func (r *Router) Models(ctx context.Context) ([]string, error) {
 
 // Validate checks a request the way Chat does before it reaches a
 // provider: a model named "provider/model", at least one message, roles
-// system, user or assistant, max_tokens within 0..cap, temperature within
-// 0..2, top_p within 0..1, at most MaxStop stop sequences. Errors wrap
+// system, user, assistant or tool (with their tool fields), max_tokens
+// within 0..cap, temperature within 0..2, top_p within 0..1, at most
+// MaxStop stop sequences, and the bounds of the other fields (n, top_logprobs,
+// penalties, logit_bias, tools, response_format, models). Errors wrap
 // ErrBadRequest.
 func (r *Router) Validate(req ChatRequest) error {
 	if _, _, err := SplitModel(req.Model); err != nil {
@@ -122,10 +133,8 @@ func (r *Router) Validate(req ChatRequest) error {
 		return fmt.Errorf("%w: messages must hold at least one message", ErrBadRequest)
 	}
 	for i, m := range req.Messages {
-		switch m.Role {
-		case "system", "user", "assistant":
-		default:
-			return fmt.Errorf("%w: messages[%d].role %q must be system, user or assistant", ErrBadRequest, i, m.Role)
+		if err := validateMessage(i, m); err != nil {
+			return err
 		}
 	}
 	if limit := r.maxTokens(); req.MaxTokens < 0 || req.MaxTokens > limit {
@@ -140,7 +149,7 @@ func (r *Router) Validate(req ChatRequest) error {
 	if len(req.Stop) > MaxStop {
 		return fmt.Errorf("%w: at most %d stop sequences, got %d", ErrBadRequest, MaxStop, len(req.Stop))
 	}
-	return nil
+	return validateExtras(req)
 }
 
 func (r *Router) maxTokens() int {
@@ -167,10 +176,10 @@ func (r *Router) maxTokens() int {
 // With an error the response is empty but for Usage: the tokens metered
 // to caller by this call's failed attempts (a stream cut short), so that a
 // per-request meter can bill them.
-func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDelta func(string) error) (ChatResponse, error) {
-	var f func(model, delta string) error
+func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDelta func(Delta) error) (ChatResponse, error) {
+	var f func(model string, d Delta) error
 	if onDelta != nil {
-		f = func(_, delta string) error { return onDelta(delta) }
+		f = func(_ string, d Delta) error { return onDelta(d) }
 	}
 	return r.ChatModel(ctx, caller, req, f)
 }
@@ -178,7 +187,7 @@ func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDel
 // ChatModel is Chat whose onDelta is also told the "provider/model" that
 // is answering, which with fallbacks may not be req.Model (an HTTP server
 // streaming chunks names the model in each).
-func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, onDelta func(model, delta string) error) (ChatResponse, error) {
+func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, onDelta func(model string, d Delta) error) (ChatResponse, error) {
 	if err := r.Validate(req); err != nil {
 		return ChatResponse{}, err
 	}
@@ -189,34 +198,31 @@ func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, 
 	if _, ok := r.providers[pname]; !ok {
 		return ChatResponse{}, fmt.Errorf("%w: %q: no provider %q (available providers: %s)", ErrUnknownModel, req.Model, pname, strings.Join(r.names, ", "))
 	}
-
-	candidates := []string{req.Model}
-	for _, fb := range r.Fallbacks[req.Model] {
-		if !slices.Contains(candidates, fb) {
-			candidates = append(candidates, fb)
-		}
+	candidates, err := r.candidates(req)
+	if err != nil {
+		return ChatResponse{}, err
+	}
+	if err := r.Limiter.Admit(caller); err != nil {
+		return ChatResponse{}, err
 	}
 	var failed []error
 	var used Usage // by failed attempts
 	for _, name := range candidates {
-		pname, model, err := SplitModel(name)
-		var p Provider
-		if err == nil {
-			p = r.providers[pname]
-		}
-		if p == nil {
-			// Only fallbacks get here: a configuration mistake, noted but
-			// not wrapped, so it does not decide the error's kind.
-			failed = append(failed, fmt.Errorf("fallback %q skipped: no such provider", name))
+		p, model, skip := r.usable(name, req)
+		if skip != nil {
+			failed = append(failed, skip)
 			continue
 		}
 		attempt := req
-		attempt.Model = model
+		attempt.Model, attempt.Models, attempt.Provider = model, nil, nil
 		attempt.Stream = onDelta != nil
 		resp, started, err := r.attempt(ctx, p, name, attempt, onDelta)
-		resp.Usage = r.meter(caller, pname, resp.Usage, err)
+		resp.Usage = r.meter(caller, p.Name(), resp.Usage, err)
+		r.Limiter.Record(caller, resp.Usage.TotalTokens)
+		r.noteOutcome(p.Name(), err)
 		if err == nil {
 			resp.Model = name
+			resp.Normalize()
 			return resp, nil
 		}
 		used = used.Add(resp.Usage)
@@ -226,6 +232,25 @@ func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, 
 		}
 	}
 	return ChatResponse{Usage: used}, joinAttempts(failed)
+}
+
+// usable returns the provider and model of candidate name, or why it is
+// skipped: no such provider (a configuration mistake, noted but not
+// wrapped, so it does not decide the error's kind), a feature it does not
+// support (ErrUnsupported), or a cooldown (ErrProvider).
+func (r *Router) usable(name string, req ChatRequest) (Provider, string, error) {
+	pname, model, err := SplitModel(name)
+	p := r.providers[pname]
+	if err != nil || p == nil {
+		return nil, "", fmt.Errorf("fallback %q skipped: no such provider", name)
+	}
+	if err := supports(p, name, model, req); err != nil {
+		return nil, "", err
+	}
+	if until, ok := r.cooled(pname); ok {
+		return nil, "", fmt.Errorf("%s: %w: provider %s %w (until %s)", name, ErrProvider, pname, errCoolingDown, until.UTC().Format(time.RFC3339))
+	}
+	return p, model, nil
 }
 
 func fallbackable(err error) bool {
@@ -241,7 +266,7 @@ const (
 
 // attempt runs one provider call. started reports whether a delta was
 // passed to onDelta.
-func (r *Router) attempt(ctx context.Context, p Provider, name string, req ChatRequest, onDelta func(model, delta string) error) (resp ChatResponse, started bool, err error) {
+func (r *Router) attempt(ctx context.Context, p Provider, name string, req ChatRequest, onDelta func(model string, d Delta) error) (resp ChatResponse, started bool, err error) {
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var state atomic.Int32
@@ -253,10 +278,10 @@ func (r *Router) attempt(ctx context.Context, p Provider, name string, req ChatR
 			}
 		})
 	}
-	var f func(string) error
+	var f func(Delta) error
 	if onDelta != nil {
-		f = func(delta string) error {
-			if delta == "" {
+		f = func(delta Delta) error {
+			if delta.Empty() {
 				return nil
 			}
 			if state.Load() != attemptStreaming {

@@ -23,11 +23,20 @@ type runtimeFlags struct {
 	providers   []string
 	egressHosts []string
 	egressCIDRs []string
+	limits      llm.Limits
+	limitShare  int
+	cooldown    llm.Cooldown
 }
 
 func (r *runtimeFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&r.llmModel, "llm-model", "", "GGUF model file for the AI router's embedded local provider (e.g. ../shared/models/stories260K.gguf)")
 	f.StringArrayVar(&r.providers, "llm-provider", nil, "an OpenAI-compatible provider NAME=BASE_URL (its API key from $PHALA_LLM_KEY_<NAME>); repeatable")
+	f.IntVar(&r.limits.RPM, "llm-key-rpm", 0, "requests per minute each API key (or signing account) may make to the AI router, across the cluster (0: no limit)")
+	f.IntVar(&r.limits.TPM, "llm-key-tpm", 0, "tokens per minute each API key may use, across the cluster (0: no limit)")
+	f.Int64Var(&r.limits.Budget, "llm-key-budget", 0, "tokens each API key may use in all while this worker runs, across the cluster (0: no limit)")
+	f.IntVar(&r.limitShare, "llm-limit-workers", 1, "how many workers share the --llm-key-* limits: each enforces its share, limit/N rounded up")
+	f.IntVar(&r.cooldown.Failures, "llm-cooldown-failures", 3, "consecutive failures after which a provider is skipped for --llm-cooldown (0: never)")
+	f.DurationVar(&r.cooldown.For, "llm-cooldown", 30*time.Second, "how long a failing provider is skipped")
 	f.StringArrayVar(&r.egressHosts, "egress-allow-host", nil, "HOST:PORT agents may fetch although it is private or loopback; repeatable")
 	f.StringArrayVar(&r.egressCIDRs, "egress-allow-cidr", nil, "address prefix agents may fetch although it is private or loopback; repeatable")
 }
@@ -75,5 +84,13 @@ func (r *runtimeFlags) runtime(g *globals) (pruntime.AgentRuntime, error) {
 		providers = append(providers, p)
 	}
 	rt.Router = llm.NewRouter(providers...)
+	rt.Router.Cooldown = r.cooldown
+	if r.limits != (llm.Limits{}) {
+		if r.limitShare < 1 {
+			return rt, fmt.Errorf("--llm-limit-workers %d must be at least 1", r.limitShare)
+		}
+		share := r.limitShare
+		rt.Router.Limiter = &llm.Limiter{Default: r.limits, Workers: func() int { return share }}
+	}
 	return rt, nil
 }

@@ -46,6 +46,7 @@ const (
 	maxBodyBytes = 16 << 20 // a non-streamed answer or a model list
 	maxLineBytes = 1 << 20  // one line of a stream
 	maxErrorText = 300      // upstream error text kept in an error
+	maxToolCalls = 128      // tool calls in one streamed choice
 )
 
 // DefaultModelsTTL is how long a model list fetched from the upstream is
@@ -63,6 +64,7 @@ type Provider struct {
 	headers    http.Header
 	noStreamOp bool
 	maxCompl   bool
+	caps       *llm.Capabilities
 
 	mu        sync.Mutex
 	models    []string
@@ -208,38 +210,46 @@ func (p *Provider) Models(ctx context.Context) ([]string, error) {
 	return append([]string(nil), ms...), nil
 }
 
-// chatRequest is the body of POST /chat/completions.
+// chatRequest is the body of POST /chat/completions: the request's
+// fields as they are, but for the router's (models, provider).
 type chatRequest struct {
-	Model               string         `json:"model"`
-	Messages            []llm.Message  `json:"messages"`
-	MaxTokens           int            `json:"max_tokens,omitempty"`
-	MaxCompletionTokens int            `json:"max_completion_tokens,omitempty"`
-	Temperature         *float64       `json:"temperature,omitempty"`
-	TopP                *float64       `json:"top_p,omitempty"`
-	Seed                *int64         `json:"seed,omitempty"`
-	Stop                []string       `json:"stop,omitempty"`
-	Stream              bool           `json:"stream,omitempty"`
-	StreamOptions       *streamOptions `json:"stream_options,omitempty"`
+	llm.ChatRequest
+	MaxTokens           int                `json:"max_tokens,omitempty"`
+	MaxCompletionTokens int                `json:"max_completion_tokens,omitempty"`
+	StreamOptions       *llm.StreamOptions `json:"stream_options,omitempty"`
+	Models              []string           `json:"models,omitempty"`
+	Provider            *llm.ProviderPrefs `json:"provider,omitempty"`
 }
 
-type streamOptions struct {
-	IncludeUsage bool `json:"include_usage"`
+// wireChoice is a choice of a chat.completion or a chat.completion.chunk.
+type wireChoice struct {
+	Index   int `json:"index"`
+	Message *struct {
+		Content   *string        `json:"content"`
+		ToolCalls []llm.ToolCall `json:"tool_calls"`
+	} `json:"message"`
+	Delta *struct {
+		Content   *string `json:"content"`
+		ToolCalls []struct {
+			Index    int    `json:"index"`
+			ID       string `json:"id"`
+			Type     string `json:"type"`
+			Function struct {
+				Name      string `json:"name"`
+				Arguments string `json:"arguments"`
+			} `json:"function"`
+		} `json:"tool_calls"`
+	} `json:"delta"`
+	Logprobs     *llm.Logprobs `json:"logprobs"`
+	FinishReason *string       `json:"finish_reason"`
 }
 
 // chatResponse is a chat.completion or a chat.completion.chunk.
 type chatResponse struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Message *struct {
-			Content *string `json:"content"`
-		} `json:"message"`
-		Delta *struct {
-			Content *string `json:"content"`
-		} `json:"delta"`
-		FinishReason *string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *llm.Usage   `json:"usage"`
-	Error *upstreamErr `json:"error"`
+	Model   string       `json:"model"`
+	Choices []wireChoice `json:"choices"`
+	Usage   *llm.Usage   `json:"usage"`
+	Error   *upstreamErr `json:"error"`
 }
 
 type upstreamErr struct {
@@ -252,34 +262,21 @@ type upstreamErr struct {
 // Server-Sent Events when onDelta is not nil. When a stream fails after
 // text was passed to onDelta, the error comes with the partial response
 // and its (estimated) usage, so that the router meters it.
-func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
-	body := chatRequest{
-		Model:       req.Model,
-		Messages:    req.Messages,
-		Temperature: req.Temperature,
-		TopP:        req.TopP,
-		Seed:        req.Seed,
-		Stop:        req.Stop,
-		Stream:      onDelta != nil,
-	}
+func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
+	body := chatRequest{ChatRequest: req}
+	body.Stream = onDelta != nil
 	if p.maxCompl {
 		body.MaxCompletionTokens = req.MaxTokens
 	} else {
 		body.MaxTokens = req.MaxTokens
 	}
 	if body.Stream && !p.noStreamOp {
-		body.StreamOptions = &streamOptions{IncludeUsage: true}
+		body.StreamOptions = &llm.StreamOptions{IncludeUsage: true}
 	}
-	data, err := json.Marshal(body)
+	hreq, err := p.newPost(ctx, "/chat/completions", body)
 	if err != nil {
-		return llm.ChatResponse{}, p.errorf(llm.ErrBadRequest, "encoding request: %v", err)
+		return llm.ChatResponse{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/chat/completions", bytes.NewReader(data))
-	if err != nil {
-		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "building request: %v", err)
-	}
-	p.setHeaders(hreq)
-	hreq.Header.Set("Content-Type", "application/json")
 	if body.Stream {
 		hreq.Header.Set("Accept", "text/event-stream")
 	} else {
@@ -300,12 +297,29 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 	// Not streaming, or a server that answered a stream request in one
 	// piece: pass the answer on as a single delta.
 	out, err := p.readCompletion(req, resp.Body)
-	if err == nil && onDelta != nil && out.Content != "" {
-		if err := onDelta(out.Content); err != nil {
-			return out, err
+	if err == nil && onDelta != nil {
+		for _, c := range out.Choices {
+			if err := onDelta(wholeDelta(c)); err != nil {
+				return out, err
+			}
 		}
 	}
 	return out, err
+}
+
+// newPost builds POST {base}{path} with body as JSON.
+func (p *Provider) newPost(ctx context.Context, path string, body any) (*http.Request, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, p.errorf(llm.ErrBadRequest, "encoding request: %v", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+path, bytes.NewReader(data))
+	if err != nil {
+		return nil, p.errorf(llm.ErrProvider, "building request: %v", err)
+	}
+	p.setHeaders(hreq)
+	hreq.Header.Set("Content-Type", "application/json")
+	return hreq, nil
 }
 
 func (p *Provider) setHeaders(req *http.Request) {
@@ -325,24 +339,46 @@ func (p *Provider) readCompletion(req llm.ChatRequest, body io.Reader) (llm.Chat
 	if cr.Error != nil {
 		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "upstream error: %s", clip(cr.Error.Message))
 	}
-	if len(cr.Choices) == 0 || cr.Choices[0].Message == nil {
-		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "answer has no choices[0].message")
+	if len(cr.Choices) == 0 {
+		return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "answer has no choices")
 	}
-	out := llm.ChatResponse{Model: cmp.Or(cr.Model, req.Model), FinishReason: "stop"}
-	c := cr.Choices[0]
-	if c.Message.Content != nil {
-		out.Content = *c.Message.Content
+	out := llm.ChatResponse{Model: cmp.Or(cr.Model, req.Model)}
+	completion := 0
+	for i, c := range cr.Choices {
+		if c.Message == nil {
+			return llm.ChatResponse{}, p.errorf(llm.ErrProvider, "answer has no choices[%d].message", i)
+		}
+		ch := llm.Choice{Index: c.Index, Message: llm.Message{Role: "assistant", ToolCalls: c.Message.ToolCalls}, Logprobs: c.Logprobs, FinishReason: "stop"}
+		if c.Message.Content != nil {
+			ch.Message.Content = *c.Message.Content
+		}
+		if c.FinishReason != nil && *c.FinishReason != "" {
+			ch.FinishReason = *c.FinishReason
+		}
+		completion += estimateText(ch.Message.Content)
+		out.Choices = append(out.Choices, ch)
 	}
-	if c.FinishReason != nil && *c.FinishReason != "" {
-		out.FinishReason = *c.FinishReason
-	}
-	out.Usage = usageOr(cr.Usage, req, estimateText(out.Content))
+	out.Normalize()
+	out.Usage = usageOr(cr.Usage, req, completion)
 	return out, nil
+}
+
+// wholeDelta is a whole choice as one delta (an upstream that answered a
+// stream request in one piece).
+func wholeDelta(c llm.Choice) llm.Delta {
+	d := llm.Delta{Index: c.Index, Content: c.Message.Content}
+	for i, tc := range c.Message.ToolCalls {
+		d.ToolCalls = append(d.ToolCalls, llm.ToolCallDelta{Index: i, ID: tc.ID, Type: tc.Type, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+	}
+	if c.Logprobs != nil {
+		d.Logprobs = c.Logprobs.Content
+	}
+	return d
 }
 
 // readStream reads Server-Sent Events: "data: {chunk}" events, ended by
 // "data: [DONE]" (or the end of the body after a finish_reason).
-func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.Reader, onDelta func(string) error) (llm.ChatResponse, error) {
+func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.Reader, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	s := &streamReader{p: p, req: req, onDelta: onDelta, out: llm.ChatResponse{Model: req.Model}}
 	return s.result(s.read(ctx, body))
 }
@@ -351,14 +387,22 @@ func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.
 type streamReader struct {
 	p       *Provider
 	req     llm.ChatRequest
-	onDelta func(string) error
+	onDelta func(llm.Delta) error
 
 	out      llm.ChatResponse
-	text     strings.Builder
+	choices  map[int]*streamChoice
 	chunks   int        // content deltas, the completion-token estimate
 	usage    *llm.Usage // the last usage the stream reported
 	finished bool       // a choice had a finish_reason
 	done     bool       // [DONE] was read
+}
+
+// streamChoice is one choice being assembled from its deltas.
+type streamChoice struct {
+	text     strings.Builder
+	calls    []llm.ToolCall
+	logprobs []llm.TokenLogprob
+	finish   string
 }
 
 // read splits body into events and hands each to event, until [DONE], the
@@ -421,31 +465,80 @@ func (s *streamReader) event(data string) error {
 	if ch.Usage != nil {
 		s.usage = ch.Usage
 	}
-	if len(ch.Choices) == 0 {
-		return nil
-	}
-	c := ch.Choices[0]
-	if c.FinishReason != nil && *c.FinishReason != "" {
-		s.out.FinishReason = *c.FinishReason
-		s.finished = true
-	}
-	if c.Delta != nil && c.Delta.Content != nil && *c.Delta.Content != "" {
-		s.chunks++
-		s.text.WriteString(*c.Delta.Content)
-		if err := s.onDelta(*c.Delta.Content); err != nil {
+	for _, c := range ch.Choices {
+		if err := s.choice(c); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// choice takes one choice of a chunk: its finish reason, and its delta,
+// which is added to the choice and passed to onDelta.
+func (s *streamReader) choice(c wireChoice) error {
+	if c.Index < 0 || c.Index >= max(s.req.N, 1) {
+		return s.p.errorf(llm.ErrProvider, "stream chunk for choice %d of %d", c.Index, max(s.req.N, 1))
+	}
+	if s.choices == nil {
+		s.choices = map[int]*streamChoice{}
+	}
+	sc := s.choices[c.Index]
+	if sc == nil {
+		sc = new(streamChoice)
+		s.choices[c.Index] = sc
+	}
+	if c.FinishReason != nil && *c.FinishReason != "" {
+		sc.finish = *c.FinishReason
+		s.finished = true
+	}
+	d := llm.Delta{Index: c.Index}
+	if c.Logprobs != nil {
+		d.Logprobs = c.Logprobs.Content
+		sc.logprobs = append(sc.logprobs, d.Logprobs...)
+	}
+	if c.Delta != nil {
+		if c.Delta.Content != nil {
+			d.Content = *c.Delta.Content
+			sc.text.WriteString(d.Content)
+		}
+		for _, tc := range c.Delta.ToolCalls {
+			if tc.Index < 0 || tc.Index > len(sc.calls) || tc.Index >= maxToolCalls {
+				return s.p.errorf(llm.ErrProvider, "stream tool call index %d out of order", tc.Index)
+			}
+			if tc.Index == len(sc.calls) {
+				sc.calls = append(sc.calls, llm.ToolCall{Type: "function"})
+			}
+			call := &sc.calls[tc.Index]
+			call.ID += tc.ID
+			call.Function.Name += tc.Function.Name
+			call.Function.Arguments += tc.Function.Arguments
+			d.ToolCalls = append(d.ToolCalls, llm.ToolCallDelta{Index: tc.Index, ID: tc.ID, Type: tc.Type, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+	}
+	if d.Empty() {
+		return nil
+	}
+	if d.Content != "" || len(d.ToolCalls) > 0 {
+		s.chunks++
+	}
+	return s.onDelta(d)
+}
+
 // result is the answer read so far, returned with err: even a failed
 // stream reports what it delivered and its usage.
 func (s *streamReader) result(err error) (llm.ChatResponse, error) {
-	s.out.Content = s.text.String()
-	if s.out.FinishReason == "" {
-		s.out.FinishReason = "stop"
+	for i := range max(s.req.N, 1) {
+		c := llm.Choice{Index: i, Message: llm.Message{Role: "assistant"}, FinishReason: "stop"}
+		if sc := s.choices[i]; sc != nil {
+			c.Message.Content, c.Message.ToolCalls = sc.text.String(), sc.calls
+			c.FinishReason = cmp.Or(sc.finish, "stop")
+			if sc.logprobs != nil {
+				c.Logprobs = &llm.Logprobs{Content: sc.logprobs}
+			}
+		}
+		s.out.Choices = append(s.out.Choices, c)
 	}
+	s.out.Normalize()
 	s.out.Usage = usageOr(s.usage, s.req, s.chunks)
 	return s.out, err
 }

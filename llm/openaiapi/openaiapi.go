@@ -4,6 +4,8 @@
 //
 //	POST /v1/chat/completions   chat.completion, or with "stream": true
 //	                            Server-Sent Events of chat.completion.chunk
+//	POST /v1/completions        text_completion, served by the chat path
+//	POST /v1/embeddings         list of embeddings (float or base64)
 //	GET  /v1/models             list of "provider/model" models
 //	GET  /v1/models/{model}     one model
 //
@@ -11,8 +13,15 @@
 // (the gateway or the worker); the handler only asks CallerFrom who the
 // caller is, to meter tokens to them.
 //
+// Every request field OpenAI defines is decoded and passed to the router,
+// which refuses (400, code unsupported_parameter) what the provider does
+// not support; unknown fields are refused (400) but for a few that have no
+// effect on the answer (ignoredFields).
+//
 // Errors are OpenAI-shaped, {"error":{"message","type","param","code"}}:
-// 400 invalid_request_error for a request to fix, 404 for an unknown
+// 400 invalid_request_error for a request to fix, 429 (code
+// rate_limit_exceeded with Retry-After, or insufficient_quota) past a
+// caller's limits, 404 for an unknown
 // model (code model_not_found) or path, 405 for a wrong method, 413 for a
 // body over the limit, 502 server_error (code provider_error) when the
 // providers failed, 503 (code not_configured) when no model is
@@ -42,6 +51,7 @@ import (
 	"fmt"
 	"hash"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,7 +92,8 @@ const DefaultMaxBodyBytes = 4 << 20
 // Backend is what the handler serves; *llm.Router is one.
 type Backend interface {
 	Models(ctx context.Context) ([]string, error)
-	ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model, delta string) error) (llm.ChatResponse, error)
+	ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model string, d llm.Delta) error) (llm.ChatResponse, error)
+	Embed(ctx context.Context, caller string, req llm.EmbedRequest) (llm.EmbedResponse, error)
 }
 
 var _ Backend = (*llm.Router)(nil)
@@ -98,6 +109,7 @@ type Handler struct {
 	now         func() time.Time
 	trailers    []string
 	record      func(id string, requestBody []byte, responseHash [32]byte)
+	cost        func(llm.Usage) string
 }
 
 // Option configures a Handler.
@@ -124,6 +136,13 @@ func WithSign(sign Signer, trailers ...string) Option {
 // what GET /v1/signature/{id} signs.
 func WithRecord(record func(id string, requestBody []byte, responseHash [32]byte)) Option {
 	return func(h *Handler) { h.record = record }
+}
+
+// WithCost prices usage: every usage answered (a completion's, the last
+// chunk's with stream_options.include_usage, embeddings') carries
+// "cost": cost(usage).
+func WithCost(cost func(llm.Usage) string) Option {
+	return func(h *Handler) { h.cost = cost }
 }
 
 // WithMaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes).
@@ -169,6 +188,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.chat(w, r)
+	case path == "/v1/embeddings" || path == "/v1/completions":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", "use POST for "+path)
+			return
+		}
+		if path == "/v1/embeddings" {
+			h.embeddings(w, r)
+		} else {
+			h.completions(w, r)
+		}
 	case path == "/v1/models" || strings.HasPrefix(path, "/v1/models/"):
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -177,7 +207,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.models(w, r, strings.TrimPrefix(strings.TrimPrefix(path, "/v1/models"), "/"))
 	default:
-		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", fmt.Sprintf("unknown path %s %s: this server has POST /v1/chat/completions and GET /v1/models", r.Method, path))
+		writeError(w, http.StatusNotFound, "invalid_request_error", "unknown_url", fmt.Sprintf("unknown path %s %s: this server has POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings and GET /v1/models", r.Method, path))
 	}
 }
 
@@ -242,19 +272,26 @@ type (
 	}
 	completion struct {
 		head
-		Choices []choice  `json:"choices"`
-		Usage   llm.Usage `json:"usage"`
+		Choices []choice `json:"choices"`
+		Usage   usage    `json:"usage"`
+	}
+	// usage is llm.Usage with what the tokens cost, when the server
+	// prices them.
+	usage struct {
+		llm.Usage
+		Cost string `json:"cost,omitempty"`
 	}
 	choice struct {
-		Index        int             `json:"index"`
-		Message      message         `json:"message"`
-		Logprobs     json.RawMessage `json:"logprobs"`
-		FinishReason string          `json:"finish_reason"`
+		Index        int           `json:"index"`
+		Message      message       `json:"message"`
+		Logprobs     *llm.Logprobs `json:"logprobs"`
+		FinishReason string        `json:"finish_reason"`
 	}
 	message struct {
-		Role    string  `json:"role"`
-		Content string  `json:"content"`
-		Refusal *string `json:"refusal"`
+		Role      string         `json:"role"`
+		Content   *string        `json:"content"`
+		Refusal   *string        `json:"refusal"`
+		ToolCalls []llm.ToolCall `json:"tool_calls,omitempty"`
 	}
 	chunk struct {
 		head
@@ -262,32 +299,67 @@ type (
 		Usage   json.RawMessage `json:"usage,omitempty"`
 	}
 	chunkChoice struct {
-		Index        int             `json:"index"`
-		Delta        delta           `json:"delta"`
-		Logprobs     json.RawMessage `json:"logprobs"`
-		FinishReason *string         `json:"finish_reason"`
+		Index        int           `json:"index"`
+		Delta        delta         `json:"delta"`
+		Logprobs     *llm.Logprobs `json:"logprobs"`
+		FinishReason *string       `json:"finish_reason"`
 	}
 	delta struct {
-		Role    string  `json:"role,omitempty"`
-		Content *string `json:"content,omitempty"`
+		Role      string          `json:"role,omitempty"`
+		Content   *string         `json:"content,omitempty"`
+		ToolCalls []toolCallDelta `json:"tool_calls,omitempty"`
+	}
+	toolCallDelta struct {
+		Index    int           `json:"index"`
+		ID       string        `json:"id,omitempty"`
+		Type     string        `json:"type,omitempty"`
+		Function functionDelta `json:"function"`
+	}
+	functionDelta struct {
+		Name      string `json:"name,omitempty"`
+		Arguments string `json:"arguments"`
 	}
 )
+
+// wireChoices renders a response's choices as OpenAI's.
+func wireChoices(resp llm.ChatResponse) []choice {
+	out := make([]choice, len(resp.Choices))
+	for i, c := range resp.Choices {
+		m := message{Role: "assistant", ToolCalls: c.Message.ToolCalls}
+		if c.Message.Content != "" || len(m.ToolCalls) == 0 {
+			m.Content = &c.Message.Content
+		}
+		out[i] = choice{Index: c.Index, Message: m, Logprobs: c.Logprobs, FinishReason: finishReason(c.FinishReason)}
+	}
+	return out
+}
+
+// wireDelta renders a streamed piece as a chunk's delta.
+func wireDelta(d llm.Delta) (delta, *llm.Logprobs) {
+	var out delta
+	if d.Content != "" {
+		out.Content = &d.Content
+	}
+	for _, tc := range d.ToolCalls {
+		out.ToolCalls = append(out.ToolCalls, toolCallDelta{Index: tc.Index, ID: tc.ID, Type: tc.Type, Function: functionDelta{Name: tc.Name, Arguments: tc.Arguments}})
+	}
+	if len(d.Logprobs) == 0 {
+		return out, nil
+	}
+	return out, &llm.Logprobs{Content: d.Logprobs}
+}
 
 var jsonNull = json.RawMessage("null")
 
 // chat answers POST /chat/completions, whole or as a stream of chunks.
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
-	if h.backend == nil {
-		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
-		return
-	}
-	body, ok := h.readChatBody(w, r)
+	body, ok := h.readRequest(w, r)
 	if !ok {
 		return
 	}
 	req, includeUsage, err := parseRequest(body)
 	if err != nil {
-		h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
+		h.badRequest(w, body, err)
 		return
 	}
 	id := newID()
@@ -299,6 +371,35 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, sent: sha256.New(), id: id, created: created, includeUsage: includeUsage}
 	h.chatStream(r, s, req)
+}
+
+// readRequest reads the body of a POST to a model (see readChatBody),
+// answering 503 itself when no model is configured.
+func (h *Handler) readRequest(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if h.backend == nil {
+		h.finish(w, nil, http.StatusServiceUnavailable, errorBody("service_unavailable", "not_configured", "no model is configured on this server"), notConfiguredHeaders, "", "")
+		return nil, false
+	}
+	return h.readChatBody(w, r)
+}
+
+// badRequest answers a request body that does not parse.
+func (h *Handler) badRequest(w http.ResponseWriter, body []byte, err error) {
+	h.finish(w, body, http.StatusBadRequest, errorBody("invalid_request_error", "invalid_request", err.Error()), nil, "", "")
+}
+
+// fail ends a stream on an error: a whole error answer when nothing was
+// sent yet, else an error event (when the client is still there).
+func (s *stream) fail(err error) {
+	status, typ, code := classify(err)
+	if !s.started {
+		s.h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersForErr(status, err), s.id, "")
+		return
+	}
+	if s.werr == nil {
+		s.event(errorBody(typ, code, err.Error()))
+	}
+	s.end()
 }
 
 // readChatBody reads the request body, answering the client itself (and
@@ -321,46 +422,52 @@ func (h *Handler) readChatBody(w http.ResponseWriter, r *http.Request) ([]byte, 
 func (h *Handler) chatWhole(w http.ResponseWriter, r *http.Request, body []byte, req llm.ChatRequest, id string, created int64) {
 	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, nil)
 	if err != nil {
-		status, typ, code := classify(err)
-		h.finish(w, body, status, errorBody(typ, code, err.Error()), headersFor(status), id, "")
+		h.fail(w, body, err, id)
 		return
 	}
 	out := completion{
-		head: head{ID: id, Object: "chat.completion", Created: created, Model: resp.Model, SystemFingerprint: h.fingerprint},
-		Choices: []choice{{
-			Index:        0,
-			Message:      message{Role: "assistant", Content: resp.Content},
-			Logprobs:     jsonNull,
-			FinishReason: finishReason(resp.FinishReason),
-		}},
-		Usage: resp.Usage,
+		head:    head{ID: id, Object: "chat.completion", Created: created, Model: resp.Model, SystemFingerprint: h.fingerprint},
+		Choices: wireChoices(resp),
+		Usage:   h.usage(resp.Usage),
 	}
 	data, _ := json.Marshal(out)
 	h.finish(w, body, http.StatusOK, data, nil, id, resp.Model)
 }
 
+// fail answers an error from the backend as a whole JSON error.
+func (h *Handler) fail(w http.ResponseWriter, body []byte, err error, id string) {
+	status, typ, code := classify(err)
+	h.finish(w, body, status, errorBody(typ, code, err.Error()), headersForErr(status, err), id, "")
+}
+
+// usage is u with its cost when the handler prices tokens.
+func (h *Handler) usage(u llm.Usage) usage {
+	out := usage{Usage: u}
+	if h.cost != nil {
+		out.Cost = h.cost(u)
+	}
+	return out
+}
+
 // chatStream answers a streaming request with chunks on s: the deltas as
-// they come, then the finish reason, the usage if asked and [DONE]. An error
-// before the first chunk is a whole error answer; after it, an error event.
+// they come (each choice's first with the assistant role), then each
+// choice's finish reason, the usage if asked and [DONE]. An error before
+// the first chunk is a whole error answer; after it, an error event.
 func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
-	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, func(model, text string) error {
+	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, func(model string, d llm.Delta) error {
 		if !s.started {
 			if err := s.start(model); err != nil {
 				return err
 			}
 		}
-		return s.event(s.chunk(delta{Content: &text}, nil, nil))
+		if err := s.open(d.Index); err != nil {
+			return err
+		}
+		wd, lp := wireDelta(d)
+		return s.event(s.chunk(d.Index, wd, lp, nil, nil))
 	})
 	if err != nil {
-		status, typ, code := classify(err)
-		if !s.started {
-			h.finish(s.w, s.reqBody, status, errorBody(typ, code, err.Error()), headersFor(status), s.id, "")
-			return
-		}
-		if s.werr == nil { // the client is still there: tell it
-			s.event(errorBody(typ, code, err.Error()))
-		}
-		s.end()
+		s.fail(err)
 		return
 	}
 	if !s.started {
@@ -369,13 +476,15 @@ func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
 		}
 	}
 	s.model = resp.Model
-	fr := finishReason(resp.FinishReason)
-	if s.event(s.chunk(delta{}, &fr, nil)) != nil {
-		return
+	for _, c := range resp.Choices {
+		fr := finishReason(c.FinishReason)
+		if s.open(c.Index) != nil || s.event(s.chunk(c.Index, delta{}, nil, &fr, nil)) != nil {
+			return
+		}
 	}
 	if s.includeUsage {
-		u, _ := json.Marshal(resp.Usage)
-		c := s.chunk(delta{}, nil, u)
+		u, _ := json.Marshal(h.usage(resp.Usage))
+		c := s.chunk(0, delta{}, nil, nil, u)
 		c.Choices = []chunkChoice{}
 		if s.event(c) != nil {
 			return
@@ -419,6 +528,8 @@ type stream struct {
 	model        string
 	includeUsage bool
 	started      bool
+	opened       map[int]bool // choices whose role chunk was sent
+	legacy       bool         // text_completion chunks: no role chunk
 	werr         error
 }
 
@@ -432,14 +543,29 @@ func (s *stream) start(model string) error {
 		hdr.Set("Trailer", strings.Join(s.h.trailers, ", "))
 	}
 	s.w.WriteHeader(http.StatusOK)
-	role := ""
-	return s.event(s.chunk(delta{Role: "assistant", Content: &role}, nil, nil))
+	if s.legacy {
+		return nil
+	}
+	return s.open(0)
 }
 
-func (s *stream) chunk(d delta, finish *string, usage json.RawMessage) chunk {
+// open sends choice index's first chunk, with the role, once.
+func (s *stream) open(index int) error {
+	if s.opened == nil {
+		s.opened = map[int]bool{}
+	}
+	if s.opened[index] {
+		return nil
+	}
+	s.opened[index] = true
+	role := ""
+	return s.event(s.chunk(index, delta{Role: "assistant", Content: &role}, nil, nil, nil))
+}
+
+func (s *stream) chunk(index int, d delta, lp *llm.Logprobs, finish *string, usage json.RawMessage) chunk {
 	c := chunk{
 		head:    head{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model, SystemFingerprint: s.h.fingerprint},
-		Choices: []chunkChoice{{Index: 0, Delta: d, Logprobs: jsonNull, FinishReason: finish}},
+		Choices: []chunkChoice{{Index: index, Delta: d, Logprobs: lp, FinishReason: finish}},
 	}
 	if s.includeUsage {
 		// As OpenAI: "usage": null on every chunk but the last.
@@ -541,10 +667,32 @@ func headersFor(status int) map[string]string {
 	return nil
 }
 
+// headersForErr is headersFor(status) and, for a rate limit, Retry-After
+// (whole seconds, rounded up) and the X-Should-Retry the openai SDKs
+// honor: a spent budget is not retried.
+func headersForErr(status int, err error) map[string]string {
+	var le *llm.LimitError
+	if !errors.As(err, &le) {
+		return headersFor(status)
+	}
+	if le.RetryAfter <= 0 {
+		return map[string]string{"X-Should-Retry": "false"}
+	}
+	secs := int64((le.RetryAfter + time.Second - 1) / time.Second)
+	return map[string]string{"Retry-After": strconv.FormatInt(secs, 10)}
+}
+
 // classify maps a router error to an HTTP status, an OpenAI error type
 // and a code.
 func classify(err error) (status int, typ, code string) {
+	var le *llm.LimitError
 	switch {
+	case errors.As(err, &le) && le.Limit == "budget":
+		return http.StatusTooManyRequests, "insufficient_quota", "insufficient_quota"
+	case errors.Is(err, llm.ErrRateLimited):
+		return http.StatusTooManyRequests, "requests", "rate_limit_exceeded"
+	case errors.Is(err, llm.ErrUnsupported):
+		return http.StatusBadRequest, "invalid_request_error", "unsupported_parameter"
 	case errors.Is(err, llm.ErrBadRequest):
 		return http.StatusBadRequest, "invalid_request_error", "invalid_request"
 	case errors.Is(err, llm.ErrUnknownModel):

@@ -24,14 +24,14 @@ import (
 type fake struct {
 	name   string
 	models []string
-	chat   func(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error)
+	chat   func(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error)
 	mu     sync.Mutex
 	got    []llm.ChatRequest
 }
 
 func (f *fake) Name() string                             { return f.name }
 func (f *fake) Models(context.Context) ([]string, error) { return f.models, nil }
-func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	f.mu.Lock()
 	f.got = append(f.got, req)
 	f.mu.Unlock()
@@ -44,11 +44,11 @@ func (f *fake) last() llm.ChatRequest {
 	return f.got[len(f.got)-1]
 }
 
-func words(ws ...string) func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
-	return func(_ context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func words(ws ...string) func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
+	return func(_ context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 		if onDelta != nil {
 			for _, w := range ws {
-				if err := onDelta(w); err != nil {
+				if err := onDelta(llm.Delta{Content: w}); err != nil {
 					return llm.ChatResponse{}, err
 				}
 			}
@@ -58,8 +58,8 @@ func words(ws ...string) func(context.Context, llm.ChatRequest, func(string) err
 	}
 }
 
-func failing(err error) func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
-	return func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
+func failing(err error) func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
+	return func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
 		return llm.ChatResponse{}, err
 	}
 }
@@ -70,9 +70,9 @@ func failing(err error) func(context.Context, llm.ChatRequest, func(string) erro
 func setup(t *testing.T, opts ...openaiapi.Option) (*httptest.Server, *llm.Router, *fake) {
 	f := &fake{name: "fake", models: []string{"m", "org/big"}, chat: words("Hello", ", ", "world")}
 	down := &fake{name: "down", models: []string{"m"}, chat: failing(fmt.Errorf("%w: HTTP 503", llm.ErrProvider))}
-	half := &fake{name: "half", chat: func(_ context.Context, _ llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+	half := &fake{name: "half", chat: func(_ context.Context, _ llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 		if onDelta != nil {
-			onDelta("Hel")
+			onDelta(llm.Delta{Content: "Hel"})
 		}
 		return llm.ChatResponse{}, fmt.Errorf("%w: connection reset", llm.ErrProvider)
 	}}
@@ -165,7 +165,7 @@ func TestChatCompletion(t *testing.T) {
 	want := llm.ChatRequest{Model: "m", Messages: []llm.Message{
 		{Role: "system", Content: "be brief"}, {Role: "user", Content: "hi\nthere"}, {Role: "assistant"}, {Role: "user", Content: "again"},
 	}, MaxTokens: 20, Seed: &seven, Stop: []string{"END"}}
-	if got.Model != want.Model || !slices.Equal(got.Messages, want.Messages) || got.MaxTokens != 20 || *got.Seed != 7 ||
+	if got.Model != want.Model || !sameText(got.Messages, want.Messages) || got.MaxTokens != 20 || *got.Seed != 7 ||
 		!slices.Equal(got.Stop, want.Stop) || *got.Temperature != 0.2 || *got.TopP != 0.9 || got.Stream {
 		t.Errorf("provider got %+v", got)
 	}
@@ -345,12 +345,19 @@ func TestErrors(t *testing.T) {
 		{"no model", "POST", "/v1/chat/completions", `{` + user + `}`, 400, "invalid_request_error", "invalid_request"},
 		{"model without provider", "POST", "/v1/chat/completions", `{"model":"gpt-4o",` + user + `}`, 400, "invalid_request_error", "invalid_request"},
 		{"no messages", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[]}`, 400, "invalid_request_error", "invalid_request"},
-		{"tool role", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"tool","content":"x"}]}`, 400, "invalid_request_error", "invalid_request"},
-		{"image part", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, 400, "invalid_request_error", "invalid_request"},
+		{"tool role without id", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"tool","content":"x"}]}`, 400, "invalid_request_error", "invalid_request"},
+		{"tool role", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"tool","tool_call_id":"c","content":"x"}]}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"image part", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}`, 400, "invalid_request_error", "unsupported_parameter"},
 		{"max tokens over cap", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"max_tokens":1001}`, 400, "invalid_request_error", "invalid_request"},
-		{"n=2", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"n":2}`, 400, "invalid_request_error", "invalid_request"},
+		{"n=2", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"n":2}`, 400, "invalid_request_error", "unsupported_parameter"},
 		{"tools", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"tools":[{"type":"function"}]}`, 400, "invalid_request_error", "invalid_request"},
-		{"json mode", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"response_format":{"type":"json_object"}}`, 400, "invalid_request_error", "invalid_request"},
+		{"json mode", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"response_format":{"type":"json_object"}}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"unknown field", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"reasoning_effort":"low"}`, 400, "invalid_request_error", "invalid_request"},
+		{"logit_bias unsupported", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"logit_bias":{"5":1}}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"penalty unsupported", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"presence_penalty":1}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"logprobs unsupported", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"logprobs":true}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"embeddings unsupported", "POST", "/v1/embeddings", `{"model":"fake/m","input":"x"}`, 400, "invalid_request_error", "unsupported_parameter"},
+		{"completions echo", "POST", "/v1/completions", `{"model":"fake/m","prompt":"x","echo":true}`, 400, "invalid_request_error", "invalid_request"},
 		{"stream: bad request", "POST", "/v1/chat/completions", `{"model":"fake/m","messages":[],"stream":true}`, 400, "invalid_request_error", "invalid_request"},
 		{"unknown provider", "POST", "/v1/chat/completions", `{"model":"nope/m",` + user + `}`, 404, "invalid_request_error", "model_not_found"},
 		{"provider failure", "POST", "/v1/chat/completions", `{"model":"down/m",` + user + `}`, 502, "server_error", "provider_error"},
@@ -358,7 +365,7 @@ func TestErrors(t *testing.T) {
 		{"body too large", "POST", "/v1/chat/completions", `{"model":"fake/m",` + user + `,"user":"` + strings.Repeat("x", 3000) + `"}`, 413, "invalid_request_error", "request_too_large"},
 		{"GET chat", "GET", "/v1/chat/completions", ``, 405, "invalid_request_error", "method_not_allowed"},
 		{"POST models", "POST", "/v1/models", ``, 405, "invalid_request_error", "method_not_allowed"},
-		{"unknown path", "GET", "/v1/embeddings", ``, 404, "invalid_request_error", "unknown_url"},
+		{"unknown path", "GET", "/v1/nope", ``, 404, "invalid_request_error", "unknown_url"},
 		{"unknown model", "GET", "/v1/models/nope/m", ``, 404, "invalid_request_error", "model_not_found"},
 	}
 	for _, tt := range tests {
@@ -545,4 +552,9 @@ func TestConcurrentStreams(t *testing.T) {
 	if total := r.Metered().Total.TotalTokens; total != 20*10 {
 		t.Errorf("total tokens %d", total)
 	}
+}
+
+// sameText reports whether two message lists have the same roles and texts.
+func sameText(a, b []llm.Message) bool {
+	return slices.EqualFunc(a, b, func(x, y llm.Message) bool { return x.Role == y.Role && x.Content == y.Content })
 }

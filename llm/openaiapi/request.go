@@ -7,81 +7,48 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/phalanetwork/phala/llm"
 )
 
-// wireRequest is the OpenAI request body. Fields not listed (user,
-// frequency_penalty, presence_penalty, logit_bias, logprobs, tool_choice,
-// parallel_tool_calls, ...) are accepted and ignored.
+// wireRequest is the OpenAI chat request body, with OpenRouter's models
+// and provider. A field not listed here nor in ignoredFields is refused
+// (400 naming it), so that nothing a caller asks for is silently dropped.
 type wireRequest struct {
-	Model               string          `json:"model"`
-	Messages            []wireMessage   `json:"messages"`
-	MaxTokens           *int            `json:"max_tokens"`
-	MaxCompletionTokens *int            `json:"max_completion_tokens"`
-	Temperature         *float64        `json:"temperature"`
-	TopP                *float64        `json:"top_p"`
-	Seed                *int64          `json:"seed"`
-	Stop                stopList        `json:"stop"`
-	Stream              *bool           `json:"stream"`
-	StreamOptions       *streamOptions  `json:"stream_options"`
-	N                   *int            `json:"n"`
-	Tools               json.RawMessage `json:"tools"`
-	Functions           json.RawMessage `json:"functions"`
-	ResponseFormat      *struct {
-		Type string `json:"type"`
-	} `json:"response_format"`
+	Model               string              `json:"model"`
+	Messages            []llm.Message       `json:"messages"`
+	MaxTokens           *int                `json:"max_tokens"`
+	MaxCompletionTokens *int                `json:"max_completion_tokens"`
+	Temperature         *float64            `json:"temperature"`
+	TopP                *float64            `json:"top_p"`
+	Seed                *int64              `json:"seed"`
+	Stop                stopList            `json:"stop"`
+	Stream              *bool               `json:"stream"`
+	StreamOptions       *llm.StreamOptions  `json:"stream_options"`
+	N                   *int                `json:"n"`
+	Tools               []llm.Tool          `json:"tools"`
+	ToolChoice          json.RawMessage     `json:"tool_choice"`
+	ParallelToolCalls   *bool               `json:"parallel_tool_calls"`
+	ResponseFormat      *llm.ResponseFormat `json:"response_format"`
+	Logprobs            *bool               `json:"logprobs"`
+	TopLogprobs         *int                `json:"top_logprobs"`
+	FrequencyPenalty    *float64            `json:"frequency_penalty"`
+	PresencePenalty     *float64            `json:"presence_penalty"`
+	LogitBias           map[string]float64  `json:"logit_bias"`
+	User                string              `json:"user"`
+	Models              []string            `json:"models"`
+	Provider            *llm.ProviderPrefs  `json:"provider"`
 }
 
-type streamOptions struct {
-	IncludeUsage bool `json:"include_usage"`
-}
+// ignoredFields are accepted and have no effect: OpenAI platform
+// bookkeeping with no bearing on the answer.
+var ignoredFields = []string{"store", "metadata", "service_tier", "prompt_cache_key", "prompt_cache_retention"}
 
-type wireMessage struct {
-	Role    string      `json:"role"`
-	Content textContent `json:"content"`
-}
-
-// textContent is a message content: a string, null, or an array of
-// content parts of which only {"type":"text","text":...} are supported
-// (joined with newlines).
-type textContent string
-
-func (c *textContent) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*c = ""
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = textContent(s)
-		return nil
-	case len(b) > 0 && b[0] == '[':
-		var parts []struct {
-			Type string  `json:"type"`
-			Text *string `json:"text"`
-		}
-		if err := json.Unmarshal(b, &parts); err != nil {
-			return err
-		}
-		texts := make([]string, 0, len(parts))
-		for _, p := range parts {
-			if p.Type != "text" || p.Text == nil {
-				return fmt.Errorf("content part of type %q is not supported: only text", p.Type)
-			}
-			texts = append(texts, *p.Text)
-		}
-		*c = textContent(strings.Join(texts, "\n"))
-		return nil
-	default:
-		return errors.New("content must be a string, null or an array of text parts")
-	}
-}
+// knownFields are wireRequest's JSON names.
+var knownFields = jsonNames(wireRequest{})
 
 // stopList is "stop": a string, an array of strings, or null.
 type stopList []string
@@ -113,37 +80,71 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
-// parseRequest turns an OpenAI request body into an llm.ChatRequest; the
-// router validates the rest (roles, bounds).
-func parseRequest(body []byte) (req llm.ChatRequest, includeUsage bool, err error) {
-	var wr wireRequest
-	if err := json.Unmarshal(body, &wr); err != nil {
+// decodeStrict decodes body into v, refusing fields that are neither v's
+// nor in ignored, and naming the field of a type error.
+func decodeStrict(body []byte, v any, known, ignored []string) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return fmt.Errorf("invalid request body: %v", err)
+	}
+	if fields == nil {
+		return errors.New("invalid request body: want a JSON object")
+	}
+	var unknown []string
+	for k := range fields {
+		if !slices.Contains(known, k) && !slices.Contains(ignored, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("unknown field %s: this server does not support it (it refuses fields it would otherwise ignore)", strings.Join(unknown, ", "))
+	}
+	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return req, false, fmt.Errorf("invalid request body: field %s: %v", te.Field, err)
+			return fmt.Errorf("invalid request body: field %s: %v", te.Field, err)
 		}
-		return req, false, fmt.Errorf("invalid request body: %v", err)
+		return fmt.Errorf("invalid request body: %v", err)
+	}
+	return nil
+}
+
+// parseRequest turns an OpenAI request body into an llm.ChatRequest; the
+// router validates the rest (roles, bounds, what the provider supports).
+func parseRequest(body []byte) (req llm.ChatRequest, includeUsage bool, err error) {
+	var wr wireRequest
+	if err := decodeStrict(body, &wr, knownFields, ignoredFields); err != nil {
+		return req, false, err
 	}
 	if wr.Model == "" {
 		return req, false, errors.New("model is required (models are named provider/model; GET /v1/models lists them)")
 	}
-	if wr.N != nil && *wr.N != 1 {
-		return req, false, fmt.Errorf("n=%d is not supported: only one choice", *wr.N)
+	if wr.N != nil && *wr.N < 1 {
+		return req, false, fmt.Errorf("n %d must be at least 1", *wr.N)
 	}
-	if present(wr.Tools) || present(wr.Functions) {
-		return req, false, errors.New("tools and functions are not supported")
+	req = llm.ChatRequest{
+		Model: wr.Model, Messages: wr.Messages, Temperature: wr.Temperature, TopP: wr.TopP, Seed: wr.Seed, Stop: wr.Stop,
+		Stream: wr.Stream != nil && *wr.Stream, Tools: wr.Tools, ToolChoice: wr.ToolChoice, ParallelToolCalls: wr.ParallelToolCalls,
+		ResponseFormat: wr.ResponseFormat, Logprobs: wr.Logprobs != nil && *wr.Logprobs, FrequencyPenalty: wr.FrequencyPenalty,
+		PresencePenalty: wr.PresencePenalty, LogitBias: wr.LogitBias, User: wr.User, Models: wr.Models, Provider: wr.Provider,
 	}
-	if rf := wr.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
-		return req, false, fmt.Errorf("response_format %q is not supported: only text", rf.Type)
+	if req.ResponseFormat != nil && req.ResponseFormat.Type == "text" {
+		req.ResponseFormat = nil // the default
 	}
-	req.Model = wr.Model
-	req.Messages = make([]llm.Message, len(wr.Messages))
-	for i, m := range wr.Messages {
-		role := m.Role
-		if role == "developer" { // OpenAI's newer name for system
-			role = "system"
+	if string(req.ToolChoice) == "null" {
+		req.ToolChoice = nil
+	}
+	if wr.N != nil {
+		req.N = *wr.N
+	}
+	if wr.TopLogprobs != nil {
+		req.TopLogprobs = *wr.TopLogprobs
+	}
+	for i := range req.Messages {
+		if req.Messages[i].Role == "developer" { // OpenAI's newer name for system
+			req.Messages[i].Role = "system"
 		}
-		req.Messages[i] = llm.Message{Role: role, Content: string(m.Content)}
 	}
 	switch {
 	case wr.MaxCompletionTokens != nil:
@@ -154,17 +155,19 @@ func parseRequest(body []byte) (req llm.ChatRequest, includeUsage bool, err erro
 	if req.MaxTokens < 0 {
 		return req, false, fmt.Errorf("max_tokens %d must not be negative", req.MaxTokens)
 	}
-	req.Temperature = wr.Temperature
-	req.TopP = wr.TopP
-	req.Seed = wr.Seed
-	req.Stop = wr.Stop
-	req.Stream = wr.Stream != nil && *wr.Stream
 	includeUsage = req.Stream && wr.StreamOptions != nil && wr.StreamOptions.IncludeUsage
 	return req, includeUsage, nil
 }
 
-// present reports whether a raw JSON value is there and not null or empty.
-func present(raw json.RawMessage) bool {
-	s := strings.TrimSpace(string(raw))
-	return s != "" && s != "null" && s != "[]"
+// jsonNames lists the JSON field names of a struct value's fields (none
+// of which may be omitempty).
+func jsonNames(v any) []string {
+	data, _ := json.Marshal(v)
+	var m map[string]json.RawMessage
+	json.Unmarshal(data, &m)
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	return names
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -27,7 +28,13 @@ type meteredBackend struct {
 
 func (m *meteredBackend) Models(ctx context.Context) ([]string, error) { return m.router.Models(ctx) }
 
-func (m *meteredBackend) ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model, delta string) error) (llm.ChatResponse, error) {
+func (m *meteredBackend) Embed(ctx context.Context, caller string, req llm.EmbedRequest) (llm.EmbedResponse, error) {
+	resp, err := m.router.Embed(ctx, caller, req)
+	m.tokens.add(resp.Usage.TotalTokens)
+	return resp, err
+}
+
+func (m *meteredBackend) ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model string, d llm.Delta) error) (llm.ChatResponse, error) {
 	resp, err := m.router.ChatModel(ctx, caller, req, onDelta)
 	m.tokens.add(resp.Usage.TotalTokens)
 	return resp, err
@@ -50,7 +57,8 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 		}
 		var p agents.Params
 		var cost pha.Amount
-		if err == nil && r.URL.Path == "/v1/chat/completions" {
+		paid := r.URL.Path == "/v1/chat/completions" || r.URL.Path == "/v1/completions" || r.URL.Path == "/v1/embeddings"
+		if err == nil && paid {
 			if p, err = host.params(r.Context(), src); err == nil {
 				cost, err = chatHold(p, body)
 			}
@@ -74,14 +82,15 @@ func (host *Host) LLMHandler(src chainsync.Source) http.Handler {
 			return
 		}
 		mb := &meteredBackend{router: host.Router()}
-		h := openaiapi.New(mb, func(*http.Request) string { return c.addr.String() },
+		h := openaiapi.New(mb, func(*http.Request) string { return c.limitKey() },
+			openaiapi.WithCost(func(u llm.Usage) string { return tokenCost(p, u) }),
 			openaiapi.WithSign(host.llmSigner(agentio.RequestHash(r.Method, r.URL.RequestURI(), r.Header, body)), agentio.HeaderAnswer, agentio.HeaderAnswerSignature),
 			openaiapi.WithRecord(func(id string, reqBody []byte, respHash [32]byte) {
 				host.texts.put(id, agentio.SignatureText(reqBody, respHash))
 			}))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h.ServeHTTP(w, r)
-		if r.URL.Path == "/v1/chat/completions" {
+		if paid {
 			rc := agents.Receipt{Caller: c.addr, Request: c.id, Tokens: min(mb.tokens.total(), p.MaxReceiptTokens), Issued: c.issued}
 			c.backing(&rc)
 			host.queueReceipt(rc)
@@ -119,10 +128,32 @@ func chatHold(p agents.Params, body []byte) (pha.Amount, error) {
 	var req struct {
 		MaxTokens           uint64 `json:"max_tokens"`
 		MaxCompletionTokens uint64 `json:"max_completion_tokens"`
+		N                   uint64 `json:"n"`
 	}
 	json.Unmarshal(body, &req)
-	limit := cmp.Or(req.MaxCompletionTokens, req.MaxTokens, defaultMaxTokens)
+	limit := cmp.Or(req.MaxCompletionTokens, req.MaxTokens, defaultMaxTokens) * max(req.N, 1)
 	return p.NetworkFee(min(limit, p.MaxReceiptTokens)+uint64(len(body)), 0)
+}
+
+// tokenCost is what the call's receipt bills for usage u (the network's
+// call and token fees), in PHA base units, as "cost" in the answer's
+// usage; "" when it cannot be priced.
+func tokenCost(p agents.Params, u llm.Usage) string {
+	fee, err := p.NetworkFee(min(uint64(max(u.TotalTokens, 0)), p.MaxReceiptTokens), 0)
+	if err != nil {
+		return ""
+	}
+	return fee.String()
+}
+
+// limitKey is who the router's rate limits and budgets count a call
+// against: the API key (by a prefix of its hash) when one was used, else
+// the signing account.
+func (c caller) limitKey() string {
+	if c.apiKey != ([32]byte{}) {
+		return "apikey:" + hex.EncodeToString(c.apiKey[:8])
+	}
+	return c.addr.String()
 }
 
 func quoteJSON(s string) string {
