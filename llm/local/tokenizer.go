@@ -22,8 +22,9 @@ const (
 // spaceMark is SentencePiece's visible space, "▁" (U+2581).
 const spaceMark = "\u2581"
 
-// Tokenizer is a SentencePiece (tokenizer.ggml.model "llama") vocabulary
-// with scores and byte-fallback tokens, encoding as llama.cpp does.
+// Tokenizer is a GGUF vocabulary, encoding as llama.cpp does: SentencePiece
+// (tokenizer.ggml.model "llama") with scores and byte-fallback tokens, or
+// GPT-2-style byte-level BPE ("gpt2", see tokenizer_bpe.go).
 type Tokenizer struct {
 	// BOS is the beginning-of-sequence token (tokenizer.ggml.bos_token_id, default 1).
 	BOS int
@@ -36,12 +37,17 @@ type Tokenizer struct {
 	// AddSpacePrefix says whether a space is put before the text as
 	// SentencePiece does (tokenizer.ggml.add_space_prefix, default true).
 	AddSpacePrefix bool
+	// AddEOS says whether Tokenize with addSpecial ends with EOS
+	// (tokenizer.ggml.add_eos_token, default false).
+	AddEOS bool
 
-	tokens []string
-	scores []float32
-	types  []int32
-	index  map[string]int
-	bytes  [256]int // id of <0xXX>, or -1
+	bpe     *bpeVocab // nil for SentencePiece
+	special []int     // tokens parsed out of text, longest first
+	tokens  []string
+	scores  []float32
+	types   []int32
+	index   map[string]int
+	bytes   [256]int // id of <0xXX>, or -1
 }
 
 // perToken fills dst, one entry per token, from the array at key read with
@@ -64,8 +70,9 @@ func perToken[S, D any](f *gguf.File, key string, get func(gguf.Value) ([]S, boo
 
 // NewTokenizer reads the tokenizer stored in a GGUF file's metadata.
 func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
-	if m, _ := f.Text("tokenizer.ggml.model"); m != "llama" {
-		return nil, fmt.Errorf("%w: tokenizer.ggml.model %q (only \"llama\", SentencePiece, is supported)", ErrModel, m)
+	model, _ := f.Text("tokenizer.ggml.model")
+	if model != "llama" && model != "gpt2" {
+		return nil, fmt.Errorf("%w: tokenizer.ggml.model %q (only \"llama\", SentencePiece, and \"gpt2\", byte-level BPE, are supported)", ErrModel, model)
 	}
 	tv, _ := f.Lookup("tokenizer.ggml.tokens")
 	toks, ok := tv.Strings()
@@ -77,6 +84,11 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 		scores: make([]float32, len(toks)),
 		types:  make([]int32, len(toks)),
 		index:  make(map[string]int, len(toks)),
+	}
+	if model == "gpt2" {
+		if err := newBPE(f, t); err != nil {
+			return nil, err
+		}
 	}
 	if err := perToken(f, "tokenizer.ggml.scores", gguf.Value.Floats, t.scores, func(x float64) float32 { return float32(x) }); err != nil {
 		return nil, err
@@ -104,6 +116,12 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 	if b, ok := f.Bool("tokenizer.ggml.add_space_prefix"); ok {
 		t.AddSpacePrefix = b
 	}
+	if b, ok := f.Bool("tokenizer.ggml.add_eos_token"); ok {
+		t.AddEOS = b
+	}
+	if t.BOS >= len(toks) { // the BPE default (11) in a small vocabulary
+		t.BOS, t.EOS = -1, -1
+	}
 	for i, s := range toks {
 		t.index[s] = i // a later duplicate wins, as in llama.cpp
 	}
@@ -113,6 +131,7 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 			t.bytes[b] = id
 		}
 	}
+	t.indexSpecial()
 	return t, nil
 }
 
@@ -127,20 +146,22 @@ func (t *Tokenizer) Token(id int) string {
 	return t.tokens[id]
 }
 
-// Encode tokenizes text as llama.cpp does for SentencePiece vocabularies
-// (without parsing special-token text): spaces become "▁", a leading "▁" is
-// added when AddSpacePrefix is set and text is not empty, pieces are merged
-// by best score, and characters outside the vocabulary fall back to
-// <0xXX> byte tokens. BOS is put first when addBOS is true.
+// Encode tokenizes text as llama.cpp does, without parsing special-token
+// text; BOS is put first when addBOS is true.
 func (t *Tokenizer) Encode(text string, addBOS bool) []int {
 	var out []int
-	if addBOS {
+	if addBOS && t.BOS >= 0 {
 		out = append(out, t.BOS)
 	}
-	if text == "" {
-		return out
-	}
-	if t.AddSpacePrefix {
+	return append(out, t.Tokenize(text, false, false)...)
+}
+
+// encodeSPM appends the SentencePiece tokens of text (no special tokens
+// in it) to out: spaces become "▁", a leading "▁" is added when
+// spacePrefix is set, pieces are merged by best score, and characters
+// outside the vocabulary fall back to <0xXX> byte tokens.
+func (t *Tokenizer) encodeSPM(text string, spacePrefix bool, out []int) []int {
+	if spacePrefix {
 		text = " " + text
 	}
 	text = strings.ReplaceAll(text, " ", spaceMark)
@@ -225,6 +246,15 @@ func utf8Len(b byte) int {
 // tokens (BOS, EOS), and "▅" for the unknown token.
 func (t *Tokenizer) Piece(id int) []byte {
 	if id < 0 || id >= len(t.tokens) {
+		return nil
+	}
+	if t.bpe != nil {
+		switch t.types[id] {
+		case TokenUserDefined:
+			return []byte(t.tokens[id])
+		case TokenNormal:
+			return pieceBPE(t.tokens[id])
+		}
 		return nil
 	}
 	switch t.types[id] {
