@@ -68,10 +68,10 @@ func (p *Provider) Models(ctx context.Context) ([]string, error) {
 	return []string{p.model.Name}, nil
 }
 
-// Prompt is the text a chat is completed from. The template is plain: the
-// messages' contents joined by newlines, roles ignored, since the small
-// story models this provider targets are plain text completers; a
-// tokenizer.chat_template in the file is not used.
+// Prompt is the text a chat is completed from when the model has no
+// usable chat template (see Tokenizer.ChatPrompt): the messages' contents
+// joined by newlines, roles ignored, as plain text completers such as the
+// small story models want.
 func Prompt(msgs []llm.Message) string {
 	parts := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -80,8 +80,8 @@ func Prompt(msgs []llm.Message) string {
 	return strings.Join(parts, "\n")
 }
 
-// Chat completes req from the loaded model: the prompt (see Prompt) is
-// tokenized with BOS, then tokens are sampled (greedy unless
+// Chat completes req from the loaded model: the prompt is the model's
+// chat template rendered and tokenized (see Tokenizer.ChatPrompt), then tokens are sampled (greedy unless
 // req.Temperature > 0, with req.TopP and req.Seed, a random seed when nil)
 // until EOS, MaxTokens (default 128), the context length (prompt and
 // completion together), or one of req.Stop, which is cut from the
@@ -102,7 +102,10 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 	if err != nil {
 		return llm.ChatResponse{}, err
 	}
-	prompt := m.Tokenizer.Encode(Prompt(req.Messages), m.Tokenizer.AddBOS)
+	prompt, err := m.Tokenizer.ChatPrompt(req.Messages)
+	if err != nil {
+		return llm.ChatResponse{}, err
+	}
 	if len(prompt) == 0 {
 		prompt = []int{m.Tokenizer.BOS} // nothing to condition on otherwise
 	}

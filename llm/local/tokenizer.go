@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/phalanetwork/phala/llm/chattemplate"
 	"github.com/phalanetwork/phala/llm/gguf"
 )
 
@@ -40,6 +41,12 @@ type Tokenizer struct {
 	// AddEOS says whether Tokenize with addSpecial ends with EOS
 	// (tokenizer.ggml.add_eos_token, default false).
 	AddEOS bool
+
+	// ChatTemplate is the file's tokenizer.chat_template, nil when it has
+	// none or ChatTemplateErr says why it cannot be used.
+	ChatTemplate *chattemplate.Template
+	// ChatTemplateErr is why the file's chat template was not parsed.
+	ChatTemplateErr error
 
 	bpe     *bpeVocab // nil for SentencePiece
 	special []int     // tokens parsed out of text, longest first
@@ -132,6 +139,7 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 		}
 	}
 	t.indexSpecial()
+	t.readChatTemplate(f)
 	return t, nil
 }
 
