@@ -102,6 +102,7 @@ var schemas = []string{
 	`{"type": "object", "properties": {"tags": {"type": "array", "items": {"enum": ["a", "b", "c\"d", "é"]}}, "size": {"type": "number"}, "none": {"type": "null"}}}`,
 	`{"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "object", "properties": {"x": {"const": 1}}, "required": ["x"]}]}}, "required": ["v"]}`,
 	`{"type": "array", "items": {"type": ["string", "null"]}}`,
+	`{"type": "object", "properties": {"a": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 4}, "b": {"type": "array", "items": {"type": "boolean"}, "maxItems": 1}, "c": {"type": "array", "minItems": 1}}, "required": ["a", "b", "c"]}`,
 	`{"type": "object", "properties": {"inner": {"type": "object", "properties": {"deep": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "string", "description": "ignored"}}, "required": ["k"]}}}, "required": ["deep"]}}, "required": ["inner"], "additionalProperties": false}`,
 }
 
@@ -229,6 +230,12 @@ func validate(schema, doc any) error {
 		}
 	}
 	if arr, ok := doc.([]any); ok {
+		if n, ok := s["minItems"].(float64); ok && float64(len(arr)) < n {
+			return errors.New("too few items")
+		}
+		if n, ok := s["maxItems"].(float64); ok && float64(len(arr)) > n {
+			return errors.New("too many items")
+		}
 		for _, v := range arr {
 			if err := validate(s["items"], v); s["items"] != nil && err != nil {
 				return err
@@ -279,7 +286,8 @@ func TestUnsupportedSchemas(t *testing.T) {
 		{`{"$ref": "#/defs/x"}`, `"$ref"`},
 		{`{"allOf": [{"type": "string"}]}`, `"allOf"`},
 		{`{"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": true}`, "additionalProperties"},
-		{`{"type": "array", "items": {"type": "string"}, "minItems": 2}`, `"minItems"`},
+		{`{"type": "array", "items": {"type": "string"}, "minItems": 2000}`, "minItems"},
+		{`{"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 2}`, "below minItems"},
 		{`{"type": "tuple"}`, `"tuple"`},
 		{`{"type": "object", "properties": {"a": {}}, "required": ["b"]}`, `"b"`},
 		{`{"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"not": {}}}}}}`, "root.properties.a.properties.b"},

@@ -94,7 +94,7 @@ func (c *compiler) object(s map[string]any, path string, depth int) (string, err
 			continue
 		}
 		switch k {
-		case "type", "properties", "required", "items", "enum", "const", "anyOf", "oneOf", "additionalProperties":
+		case "type", "properties", "required", "items", "minItems", "maxItems", "enum", "const", "anyOf", "oneOf", "additionalProperties":
 		default:
 			if !ignoredKeywords[k] {
 				return "", fmt.Errorf("%w: %s: keyword %q", ErrUnsupported, path, k)
@@ -153,9 +153,58 @@ func (c *compiler) typed(t string, s map[string]any, path string, depth int) (st
 			}
 			item = r
 		}
-		return c.def(`"[" ws ( ` + item + ` ( ws "," ws ` + item + ` )* )? ws "]"`), nil
+		body, err := repeatItems(item, s, path)
+		if err != nil {
+			return "", err
+		}
+		return c.def(`"[" ws ` + body + ` ws "]"`), nil
 	}
 	return "", fmt.Errorf("%w: %s: type %q", ErrUnsupported, path, t)
+}
+
+// maxUnrolled bounds maxItems, which the grammar writes out item by item.
+const maxUnrolled = 64
+
+// repeatItems is the inside of an array of item with the schema's
+// minItems and maxItems.
+func repeatItems(item string, s map[string]any, path string) (string, error) {
+	bound := func(k string, def int) (int, error) {
+		v, ok := s[k]
+		if !ok {
+			return def, nil
+		}
+		n, err := v.(json.Number).Int64()
+		if err != nil || n < 0 || n > maxUnrolled {
+			return 0, fmt.Errorf("%w: %s: %s must be an integer from 0 to %d", ErrUnsupported, path, k, maxUnrolled)
+		}
+		return int(n), nil
+	}
+	lo, err := bound("minItems", 0)
+	if err != nil {
+		return "", err
+	}
+	hi, err := bound("maxItems", -1)
+	if err != nil {
+		return "", err
+	}
+	if hi >= 0 && hi < lo {
+		return "", fmt.Errorf("%w: %s: maxItems %d is below minItems %d", ErrUnsupported, path, hi, lo)
+	}
+	next := ` ws "," ws ` + item
+	rest := "(" + next + ")*" // unbounded
+	if hi >= 0 {
+		rest = ""
+		for range hi - max(lo, 1) {
+			rest = "(" + next + rest + ")?"
+		}
+	}
+	if lo == 0 {
+		if hi == 0 {
+			return "", nil
+		}
+		return "( " + item + " " + rest + " )?", nil
+	}
+	return item + strings.Repeat(next, lo-1) + " " + rest, nil
 }
 
 // properties is an object of exactly the schema's properties, in order:

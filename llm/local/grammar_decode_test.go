@@ -1,0 +1,104 @@
+package local
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/phalanetwork/phala/llm/grammar"
+)
+
+// TestGrammarConstrainedStories decodes from the real stories260K model
+// with a JSON schema's grammar masking the logits, for many seeds: the
+// output always parses and matches the schema, whatever the model would
+// rather have written.
+func TestGrammarConstrainedStories(t *testing.T) {
+	m := loadReal(t)
+	schema := `{"type": "object", "properties": {"mood": {"enum": ["happy", "sad", "sleepy"]}, "age": {"type": "integer"}, "cat": {"type": "boolean"}, "toys": {"type": "array", "items": {"enum": ["ball", "doll"]}, "maxItems": 3}}, "required": ["mood", "age", "cat"]}`
+	g, _, err := grammar.FromJSONSchema([]byte(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces := make([][]byte, m.Tokenizer.Len())
+	for id := range pieces {
+		pieces[id] = m.Tokenizer.Piece(id)
+	}
+	vocab := grammar.NewVocab(pieces)
+	prompt := m.Tokenizer.Encode("Once upon a time", true)
+	for seed := range uint64(8) {
+		out := constrained(t, m, g, vocab, prompt, seed)
+		var doc struct {
+			Mood *string  `json:"mood"`
+			Age  *int64   `json:"age"`
+			Cat  *bool    `json:"cat"`
+			Toys []string `json:"toys"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("seed %d: %q does not parse: %v", seed, out, err)
+		}
+		if doc.Mood == nil || doc.Age == nil || doc.Cat == nil {
+			t.Fatalf("seed %d: %q lacks a required property", seed, out)
+		}
+		if *doc.Mood != "happy" && *doc.Mood != "sad" && *doc.Mood != "sleepy" {
+			t.Fatalf("seed %d: mood %q is not in the enum", seed, *doc.Mood)
+		}
+		if len(doc.Toys) > 3 {
+			t.Fatalf("seed %d: %d toys, past maxItems", seed, len(doc.Toys))
+		}
+		for _, toy := range doc.Toys {
+			if toy != "ball" && toy != "doll" {
+				t.Fatalf("seed %d: toy %q is not in the enum", seed, toy)
+			}
+		}
+	}
+}
+
+// constrained samples from m at temperature 1 with the logits of tokens
+// the grammar does not allow set to -inf, until the grammar is done and
+// the model ends (or nothing may follow).
+func constrained(t *testing.T, m *Model, g *grammar.Grammar, vocab *grammar.Vocab, prompt []int, seed uint64) string {
+	t.Helper()
+	st := m.NewState()
+	var logits []float32
+	var err error
+	for _, tok := range prompt {
+		if logits, err = st.Forward(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	match, err := g.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampler := NewSampler(1, 1, seed)
+	var out []byte
+	for st.Pos() < m.Config.ContextLength-1 {
+		if !match.More() {
+			return string(out)
+		}
+		allowed, err := match.Allowed(vocab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masked := append([]float32(nil), logits...)
+		for id := range masked {
+			if !allowed[id] && !(id == m.Tokenizer.EOS && match.Done()) {
+				masked[id] = float32(math.Inf(-1))
+			}
+		}
+		tok := sampler.Sample(masked)
+		if tok == m.Tokenizer.EOS {
+			return string(out)
+		}
+		piece := m.Tokenizer.Piece(tok)
+		if match, err = match.AdvanceBytes(piece); err != nil || match.Dead() {
+			t.Fatalf("seed %d: sampled %q, which the grammar refuses (%v)", seed, piece, err)
+		}
+		out = append(out, piece...)
+		if logits, err = st.Forward(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("seed %d: no end within the context: %q", seed, out)
+	return ""
+}
