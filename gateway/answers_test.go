@@ -33,7 +33,7 @@ type slowModel struct {
 func (slowModel) Name() string                             { return "slow" }
 func (slowModel) Models(context.Context) ([]string, error) { return []string{"m"}, nil }
 
-func (s slowModel) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func (s slowModel) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	var out strings.Builder
 	for i := range s.words {
 		if i > 0 {
@@ -45,7 +45,7 @@ func (s slowModel) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 		}
 		out.WriteString("tick ")
 		if onDelta != nil {
-			if err := onDelta("tick "); err != nil {
+			if err := onDelta(llm.Delta{Content: "tick "}); err != nil {
 				return llm.ChatResponse{}, err
 			}
 		}

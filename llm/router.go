@@ -167,10 +167,10 @@ func (r *Router) maxTokens() int {
 // With an error the response is empty but for Usage: the tokens metered
 // to caller by this call's failed attempts (a stream cut short), so that a
 // per-request meter can bill them.
-func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDelta func(string) error) (ChatResponse, error) {
-	var f func(model, delta string) error
+func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDelta func(Delta) error) (ChatResponse, error) {
+	var f func(model string, d Delta) error
 	if onDelta != nil {
-		f = func(_, delta string) error { return onDelta(delta) }
+		f = func(_ string, d Delta) error { return onDelta(d) }
 	}
 	return r.ChatModel(ctx, caller, req, f)
 }
@@ -178,7 +178,7 @@ func (r *Router) Chat(ctx context.Context, caller string, req ChatRequest, onDel
 // ChatModel is Chat whose onDelta is also told the "provider/model" that
 // is answering, which with fallbacks may not be req.Model (an HTTP server
 // streaming chunks names the model in each).
-func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, onDelta func(model, delta string) error) (ChatResponse, error) {
+func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, onDelta func(model string, d Delta) error) (ChatResponse, error) {
 	if err := r.Validate(req); err != nil {
 		return ChatResponse{}, err
 	}
@@ -217,6 +217,7 @@ func (r *Router) ChatModel(ctx context.Context, caller string, req ChatRequest, 
 		resp.Usage = r.meter(caller, pname, resp.Usage, err)
 		if err == nil {
 			resp.Model = name
+			resp.Normalize()
 			return resp, nil
 		}
 		used = used.Add(resp.Usage)
@@ -241,7 +242,7 @@ const (
 
 // attempt runs one provider call. started reports whether a delta was
 // passed to onDelta.
-func (r *Router) attempt(ctx context.Context, p Provider, name string, req ChatRequest, onDelta func(model, delta string) error) (resp ChatResponse, started bool, err error) {
+func (r *Router) attempt(ctx context.Context, p Provider, name string, req ChatRequest, onDelta func(model string, d Delta) error) (resp ChatResponse, started bool, err error) {
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var state atomic.Int32
@@ -253,10 +254,10 @@ func (r *Router) attempt(ctx context.Context, p Provider, name string, req ChatR
 			}
 		})
 	}
-	var f func(string) error
+	var f func(Delta) error
 	if onDelta != nil {
-		f = func(delta string) error {
-			if delta == "" {
+		f = func(delta Delta) error {
+			if delta.Empty() {
 				return nil
 			}
 			if state.Load() != attemptStreaming {

@@ -19,7 +19,7 @@ type fake struct {
 	name   string
 	models []string
 	err    error // from Models
-	chat   func(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error)
+	chat   func(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error)
 	calls  atomic.Int32
 }
 
@@ -27,17 +27,17 @@ func (f *fake) Name() string { return f.name }
 
 func (f *fake) Models(context.Context) ([]string, error) { return f.models, f.err }
 
-func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	f.calls.Add(1)
 	return f.chat(ctx, req, onDelta)
 }
 
 // answer streams words (when streaming) and answers with them.
-func answer(words ...string) func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
-	return func(_ context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func answer(words ...string) func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
+	return func(_ context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 		if onDelta != nil {
 			for _, w := range words {
-				if err := onDelta(w); err != nil {
+				if err := onDelta(llm.Delta{Content: w}); err != nil {
 					return llm.ChatResponse{}, err
 				}
 			}
@@ -49,14 +49,14 @@ func answer(words ...string) func(context.Context, llm.ChatRequest, func(string)
 	}
 }
 
-func failWith(err error) func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
-	return func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
+func failWith(err error) func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
+	return func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
 		return llm.ChatResponse{}, err
 	}
 }
 
 // hang waits for the context, as a provider that does not answer.
-func hang(ctx context.Context, _ llm.ChatRequest, _ func(string) error) (llm.ChatResponse, error) {
+func hang(ctx context.Context, _ llm.ChatRequest, _ func(llm.Delta) error) (llm.ChatResponse, error) {
 	<-ctx.Done()
 	return llm.ChatResponse{}, fmt.Errorf("%w: %w", llm.ErrProvider, ctx.Err())
 }
@@ -69,8 +69,8 @@ func TestRouterChatFallback(t *testing.T) {
 	providerErr := fmt.Errorf("%w: HTTP 503", llm.ErrProvider)
 	tests := []struct {
 		name      string
-		a         func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error)
-		b         func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error)
+		a         func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error)
+		b         func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error)
 		fallbacks []string
 		stream    bool
 		timeout   time.Duration
@@ -87,8 +87,8 @@ func TestRouterChatFallback(t *testing.T) {
 		{name: "unknown upstream model does not fall back", a: failWith(fmt.Errorf("%w: nope", llm.ErrUnknownModel)), b: answer("b"), wantErr: llm.ErrUnknownModel},
 		{
 			name: "failure after a delta does not fall back", stream: true, b: answer("b"), wantErr: llm.ErrProvider, wantText: "par",
-			a: func(_ context.Context, _ llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
-				if err := onDelta("par"); err != nil {
+			a: func(_ context.Context, _ llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
+				if err := onDelta(llm.Delta{Content: "par"}); err != nil {
 					return llm.ChatResponse{}, err
 				}
 				return llm.ChatResponse{}, fmt.Errorf("%w: connection reset", llm.ErrProvider)
@@ -98,8 +98,8 @@ func TestRouterChatFallback(t *testing.T) {
 		{name: "timeout before first delta falls back", a: hang, b: answer("late"), stream: true, timeout: 20 * time.Millisecond, wantModel: "b/m2", wantB: 1, wantText: "late"},
 		{
 			name: "timeout does not cut a stream that started", stream: true, timeout: 30 * time.Millisecond, b: answer("b"), wantModel: "a/m1", wantText: "slowstream",
-			a: func(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
-				if err := onDelta("slow"); err != nil {
+			a: func(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
+				if err := onDelta(llm.Delta{Content: "slow"}); err != nil {
 					return llm.ChatResponse{}, err
 				}
 				select {
@@ -107,7 +107,7 @@ func TestRouterChatFallback(t *testing.T) {
 				case <-ctx.Done():
 					return llm.ChatResponse{}, ctx.Err()
 				}
-				if err := onDelta("stream"); err != nil {
+				if err := onDelta(llm.Delta{Content: "stream"}); err != nil {
 					return llm.ChatResponse{}, err
 				}
 				return llm.ChatResponse{Content: "slowstream"}, nil
@@ -129,9 +129,9 @@ func TestRouterChatFallback(t *testing.T) {
 			}
 			r.Fallbacks = map[string][]string{"a/m1": fb}
 			var got strings.Builder
-			var onDelta func(string) error
+			var onDelta func(llm.Delta) error
 			if tt.stream {
-				onDelta = func(d string) error { got.WriteString(d); return nil }
+				onDelta = func(d llm.Delta) error { got.WriteString(d.Content); return nil }
 			}
 			resp, err := r.Chat(context.Background(), "alice", chatReq("a/m1"), onDelta)
 			if tt.wantModel == "" {
@@ -177,7 +177,7 @@ func TestRouterErrorNamesEveryAttempt(t *testing.T) {
 
 func TestRouterCallerCancelDoesNotFallBack(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &fake{name: "a", chat: func(ctx context.Context, req llm.ChatRequest, f func(string) error) (llm.ChatResponse, error) {
+	a := &fake{name: "a", chat: func(ctx context.Context, req llm.ChatRequest, f func(llm.Delta) error) (llm.ChatResponse, error) {
 		cancel()
 		return hang(ctx, req, f)
 	}}
@@ -194,7 +194,7 @@ func TestRouterCallerCancelDoesNotFallBack(t *testing.T) {
 
 func TestRouterPassesTheProvidersModelName(t *testing.T) {
 	var got llm.ChatRequest
-	a := &fake{name: "a", chat: func(_ context.Context, req llm.ChatRequest, _ func(string) error) (llm.ChatResponse, error) {
+	a := &fake{name: "a", chat: func(_ context.Context, req llm.ChatRequest, _ func(llm.Delta) error) (llm.ChatResponse, error) {
 		got = req
 		return llm.ChatResponse{Model: "upstream-name-2024"}, nil
 	}}
@@ -297,20 +297,20 @@ func TestRouterModels(t *testing.T) {
 func TestRouterUsage(t *testing.T) {
 	a := &fake{name: "a", chat: answer("x", "y")} // 10 prompt + 2 completion
 	b := &fake{name: "b", chat: answer("z")}      // 10 + 1
-	c := &fake{name: "c", chat: func(_ context.Context, _ llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
-		onDelta("partial")
+	c := &fake{name: "c", chat: func(_ context.Context, _ llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
+		onDelta(llm.Delta{Content: "partial"})
 		return llm.ChatResponse{Usage: llm.Usage{PromptTokens: 5, CompletionTokens: 1}}, fmt.Errorf("%w: cut", llm.ErrProvider)
 	}}
 	bad := &fake{name: "bad", chat: failWith(fmt.Errorf("%w: 503", llm.ErrProvider))}
 	r := llm.NewRouter(a, b, c, bad)
 	r.Fallbacks = map[string][]string{"bad/m": {"b/m"}}
 	ctx := context.Background()
-	nop := func(string) error { return nil }
+	nop := func(llm.Delta) error { return nil }
 	for _, call := range []struct {
 		caller, model string
 		stream        bool
 	}{{"alice", "a/m", false}, {"alice", "a/m", true}, {"bob", "b/m", false}, {"bob", "bad/m", false}, {"carol", "c/m", true}} {
-		var f func(string) error
+		var f func(llm.Delta) error
 		if call.stream {
 			f = nop
 		}
@@ -362,7 +362,7 @@ func TestRouterConcurrent(t *testing.T) {
 	b := &fake{name: "b", chat: answer("z")}
 	flaky := &fake{name: "flaky"}
 	var n atomic.Int32
-	flaky.chat = func(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+	flaky.chat = func(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 		if n.Add(1)%2 == 0 {
 			return llm.ChatResponse{}, fmt.Errorf("%w: 429", llm.ErrProvider)
 		}
@@ -378,9 +378,9 @@ func TestRouterConcurrent(t *testing.T) {
 			caller := fmt.Sprintf("c%d", g%4)
 			for i := range each {
 				model := []string{"a/m", "b/m", "flaky/m"}[i%3]
-				var f func(string) error
+				var f func(llm.Delta) error
 				if i%2 == 0 {
-					f = func(string) error { return nil }
+					f = func(llm.Delta) error { return nil }
 				}
 				if _, err := r.Chat(context.Background(), caller, chatReq(model), f); err != nil {
 					t.Error(err)

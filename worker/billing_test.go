@@ -86,6 +86,6 @@ func (fixedTokens) Name() string { return "fake" }
 
 func (fixedTokens) Models(context.Context) ([]string, error) { return []string{"m"}, nil }
 
-func (fixedTokens) Chat(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
+func (fixedTokens) Chat(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
 	return llm.ChatResponse{Model: "m", Content: "ok", FinishReason: "stop", Usage: llm.Usage{TotalTokens: chatTokens}}, nil
 }

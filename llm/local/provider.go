@@ -87,9 +87,12 @@ func Prompt(msgs []llm.Message) string {
 // completion together), or one of req.Stop, which is cut from the
 // content. Text is streamed to onDelta as valid UTF-8; usage counts the
 // prompt tokens (BOS included) and the sampled tokens (EOS not).
-func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	if p.model == nil {
 		return llm.ChatResponse{}, errNotConfigured
+	}
+	if err := unsupported(req); err != nil {
+		return llm.ChatResponse{}, err
 	}
 	m := p.model
 	if req.Model != "" && req.Model != m.Name {
@@ -113,6 +116,36 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
 	}
 	return m.complete(ctx, prompt, sp, newOutput(req.Stop, onDelta))
+}
+
+// unsupported refuses the request features this provider does not have
+// yet, naming the field, rather than ignore them.
+func unsupported(req llm.ChatRequest) error {
+	checks := []struct {
+		used  bool
+		field string
+	}{
+		{len(req.Tools) > 0 || len(req.ToolChoice) > 0 || req.ParallelToolCalls != nil, "tools"},
+		{req.ResponseFormat != nil && req.ResponseFormat.Type != "" && req.ResponseFormat.Type != "text", "response_format"},
+		{req.N > 1, "n"},
+		{req.Logprobs || req.TopLogprobs > 0, "logprobs"},
+		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
+		{len(req.LogitBias) > 0, "logit_bias"},
+	}
+	for _, c := range checks {
+		if c.used {
+			return fmt.Errorf("%w: %s is not supported by the local provider", llm.ErrBadRequest, c.field)
+		}
+	}
+	for i, m := range req.Messages {
+		if m.Role == "tool" || len(m.ToolCalls) > 0 {
+			return fmt.Errorf("%w: messages[%d]: tool calls and the tool role are not supported by the local provider", llm.ErrBadRequest, i)
+		}
+		if !m.TextOnly() {
+			return fmt.Errorf("%w: messages[%d].content: only text parts are supported by the local provider", llm.ErrBadRequest, i)
+		}
+	}
+	return nil
 }
 
 // sampling is how a chat's tokens are drawn and how many at most.
@@ -204,7 +237,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 type output struct {
 	stops    []string
 	maxStop  int
-	onDelta  func(string) error
+	onDelta  func(llm.Delta) error
 	utf8     utf8Stream
 	text     strings.Builder
 	emitted  int
@@ -212,7 +245,7 @@ type output struct {
 	finalLen int
 }
 
-func newOutput(stops []string, onDelta func(string) error) *output {
+func newOutput(stops []string, onDelta func(llm.Delta) error) *output {
 	o := &output{onDelta: onDelta}
 	for _, s := range stops {
 		if s != "" {
@@ -271,7 +304,7 @@ func (o *output) emit(text string) error {
 	if o.onDelta == nil {
 		return nil
 	}
-	return o.onDelta(d)
+	return o.onDelta(llm.Delta{Content: d})
 }
 
 // finish flushes an unfinished UTF-8 sequence and the held-back tail.

@@ -27,7 +27,8 @@ func ptr[T any](v T) *T { return &v }
 func chat(t testing.TB, p *Provider, req llm.ChatRequest) (llm.ChatResponse, []string) {
 	t.Helper()
 	var deltas []string
-	resp, err := p.Chat(context.Background(), req, func(d string) error {
+	resp, err := p.Chat(context.Background(), req, func(dl llm.Delta) error {
+		d := dl.Content
 		if d == "" || !utf8.ValidString(d) {
 			t.Errorf("delta %q", d)
 		}
@@ -232,7 +233,7 @@ func TestChatStreamErrorAndCancel(t *testing.T) {
 	p := realProvider(t)
 	boom := errors.New("client gone")
 	calls := 0
-	_, err := p.Chat(context.Background(), llm.ChatRequest{Messages: user("Once upon a time"), MaxTokens: 32}, func(string) error {
+	_, err := p.Chat(context.Background(), llm.ChatRequest{Messages: user("Once upon a time"), MaxTokens: 32}, func(llm.Delta) error {
 		calls++
 		if calls == 3 {
 			return boom
@@ -249,7 +250,7 @@ func TestChatStreamErrorAndCancel(t *testing.T) {
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
-	resp, err := p.Chat(ctx, llm.ChatRequest{Messages: user("Once upon a time"), MaxTokens: 2000}, func(string) error {
+	resp, err := p.Chat(ctx, llm.ChatRequest{Messages: user("Once upon a time"), MaxTokens: 2000}, func(llm.Delta) error {
 		time.Sleep(time.Millisecond)
 		return nil
 	})
@@ -277,7 +278,7 @@ func TestChatConcurrent(t *testing.T) {
 		for i, r := range reqs {
 			wg.Go(func() {
 				var b strings.Builder
-				resp, err := p.Chat(context.Background(), r, func(d string) error { b.WriteString(d); return nil })
+				resp, err := p.Chat(context.Background(), r, func(d llm.Delta) error { b.WriteString(d.Content); return nil })
 				if err == nil && b.String() != resp.Content {
 					err = fmt.Errorf("streamed %q, content %q", b.String(), resp.Content)
 				}
@@ -289,7 +290,7 @@ func TestChatConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range reqs {
-		if errs[i] != nil || got[i] != want[i] {
+		if errs[i] != nil || !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("request %d concurrently: %+v, %v; sequentially %+v", i, got[i], errs[i], want[i])
 		}
 	}

@@ -252,7 +252,7 @@ type upstreamErr struct {
 // Server-Sent Events when onDelta is not nil. When a stream fails after
 // text was passed to onDelta, the error comes with the partial response
 // and its (estimated) usage, so that the router meters it.
-func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	body := chatRequest{
 		Model:       req.Model,
 		Messages:    req.Messages,
@@ -301,7 +301,7 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(s
 	// piece: pass the answer on as a single delta.
 	out, err := p.readCompletion(req, resp.Body)
 	if err == nil && onDelta != nil && out.Content != "" {
-		if err := onDelta(out.Content); err != nil {
+		if err := onDelta(llm.Delta{Content: out.Content}); err != nil {
 			return out, err
 		}
 	}
@@ -342,7 +342,7 @@ func (p *Provider) readCompletion(req llm.ChatRequest, body io.Reader) (llm.Chat
 
 // readStream reads Server-Sent Events: "data: {chunk}" events, ended by
 // "data: [DONE]" (or the end of the body after a finish_reason).
-func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.Reader, onDelta func(string) error) (llm.ChatResponse, error) {
+func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.Reader, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	s := &streamReader{p: p, req: req, onDelta: onDelta, out: llm.ChatResponse{Model: req.Model}}
 	return s.result(s.read(ctx, body))
 }
@@ -351,7 +351,7 @@ func (p *Provider) readStream(ctx context.Context, req llm.ChatRequest, body io.
 type streamReader struct {
 	p       *Provider
 	req     llm.ChatRequest
-	onDelta func(string) error
+	onDelta func(llm.Delta) error
 
 	out      llm.ChatResponse
 	text     strings.Builder
@@ -432,7 +432,7 @@ func (s *streamReader) event(data string) error {
 	if c.Delta != nil && c.Delta.Content != nil && *c.Delta.Content != "" {
 		s.chunks++
 		s.text.WriteString(*c.Delta.Content)
-		if err := s.onDelta(*c.Delta.Content); err != nil {
+		if err := s.onDelta(llm.Delta{Content: *c.Delta.Content}); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -173,7 +174,9 @@ func TestChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := llm.ChatResponse{Model: "gpt-4o-2024-08-06", Content: "Hello there", FinishReason: "length", Usage: llm.Usage{PromptTokens: 12, CompletionTokens: 3, TotalTokens: 15}}
-	if resp != want {
+	resp.Normalize()
+	want.Normalize()
+	if !reflect.DeepEqual(resp, want) {
 		t.Errorf("resp = %+v, want %+v", resp, want)
 	}
 	body := u.lastBody()
@@ -203,8 +206,8 @@ func TestChatStream(t *testing.T) {
 			u := newUpstream(t)
 			p := newProvider(t, u.URL+"/v1", tt.opts...)
 			var deltas []string
-			resp, err := p.Chat(context.Background(), req(tt.model), func(d string) error {
-				deltas = append(deltas, d)
+			resp, err := p.Chat(context.Background(), req(tt.model), func(d llm.Delta) error {
+				deltas = append(deltas, d.Content)
 				return nil
 			})
 			if err != nil {
@@ -230,7 +233,7 @@ func TestChatStreamStopsOnDeltaError(t *testing.T) {
 	p := newProvider(t, u.URL+"/v1")
 	stop := errors.New("client went away")
 	n := 0
-	resp, err := p.Chat(context.Background(), req("gpt-4o"), func(string) error {
+	resp, err := p.Chat(context.Background(), req("gpt-4o"), func(llm.Delta) error {
 		n++
 		return stop
 	})
@@ -283,9 +286,9 @@ func TestChatErrors(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 				defer cancel()
 			}
-			var onDelta func(string) error
+			var onDelta func(llm.Delta) error
 			if tt.stream {
-				onDelta = func(string) error { return nil }
+				onDelta = func(llm.Delta) error { return nil }
 			}
 			_, err = p.Chat(ctx, req(tt.model), onDelta)
 			if !errors.Is(err, tt.want) {
@@ -360,7 +363,7 @@ func TestHTTPClientAndHeaders(t *testing.T) {
 	tr := &countingTransport{}
 	p := newProvider(t, srv.URL, openai.WithHTTPClient(&http.Client{Transport: tr}), openai.WithHeader("HTTP-Referer", "https://phala.network"), openai.WithMaxCompletionTokens())
 	var deltas []string
-	resp, err := p.Chat(context.Background(), req("m"), func(d string) error { deltas = append(deltas, d); return nil })
+	resp, err := p.Chat(context.Background(), req("m"), func(d llm.Delta) error { deltas = append(deltas, d.Content); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

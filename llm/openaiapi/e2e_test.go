@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -43,15 +44,17 @@ func TestEndToEnd(t *testing.T) {
 	want := llm.ChatResponse{Model: "gw/fake/m", Content: "Hello, world", FinishReason: "stop", Usage: llm.Usage{PromptTokens: 7, CompletionTokens: 3, TotalTokens: 10}}
 	for _, stream := range []bool{false, true} {
 		var deltas []string
-		var onDelta func(string) error
+		var onDelta func(llm.Delta) error
 		if stream {
-			onDelta = func(d string) error { deltas = append(deltas, d); return nil }
+			onDelta = func(d llm.Delta) error { deltas = append(deltas, d.Content); return nil }
 		}
 		resp, err := client.Chat(ctx, "me", req, onDelta)
 		if err != nil {
 			t.Fatalf("stream=%v: %v", stream, err)
 		}
-		if resp != want {
+		resp.Normalize()
+		want.Normalize()
+		if !reflect.DeepEqual(resp, want) {
 			t.Errorf("stream=%v: resp = %+v, want %+v", stream, resp, want)
 		}
 		if stream && !slices.Equal(deltas, []string{"Hello", ", ", "world"}) {
@@ -78,9 +81,9 @@ func TestEndToEnd(t *testing.T) {
 		"gw/fake":   llm.ErrBadRequest, // the server sees "fake": no provider/model
 	} {
 		for _, stream := range []bool{false, true} {
-			var onDelta func(string) error
+			var onDelta func(llm.Delta) error
 			if stream {
-				onDelta = func(string) error { return nil }
+				onDelta = func(llm.Delta) error { return nil }
 			}
 			r := req
 			r.Model = model

@@ -82,7 +82,7 @@ const DefaultMaxBodyBytes = 4 << 20
 // Backend is what the handler serves; *llm.Router is one.
 type Backend interface {
 	Models(ctx context.Context) ([]string, error)
-	ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model, delta string) error) (llm.ChatResponse, error)
+	ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model string, d llm.Delta) error) (llm.ChatResponse, error)
 }
 
 var _ Backend = (*llm.Router)(nil)
@@ -343,7 +343,8 @@ func (h *Handler) chatWhole(w http.ResponseWriter, r *http.Request, body []byte,
 // they come, then the finish reason, the usage if asked and [DONE]. An error
 // before the first chunk is a whole error answer; after it, an error event.
 func (h *Handler) chatStream(r *http.Request, s *stream, req llm.ChatRequest) {
-	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, func(model, text string) error {
+	resp, err := h.backend.ChatModel(r.Context(), h.caller(r), req, func(model string, d llm.Delta) error {
+		text := d.Content
 		if !s.started {
 			if err := s.start(model); err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -24,14 +25,14 @@ import (
 type fake struct {
 	name   string
 	models []string
-	chat   func(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error)
+	chat   func(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error)
 	mu     sync.Mutex
 	got    []llm.ChatRequest
 }
 
 func (f *fake) Name() string                             { return f.name }
 func (f *fake) Models(context.Context) ([]string, error) { return f.models, nil }
-func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func (f *fake) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	f.mu.Lock()
 	f.got = append(f.got, req)
 	f.mu.Unlock()
@@ -44,11 +45,11 @@ func (f *fake) last() llm.ChatRequest {
 	return f.got[len(f.got)-1]
 }
 
-func words(ws ...string) func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
-	return func(_ context.Context, req llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+func words(ws ...string) func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
+	return func(_ context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 		if onDelta != nil {
 			for _, w := range ws {
-				if err := onDelta(w); err != nil {
+				if err := onDelta(llm.Delta{Content: w}); err != nil {
 					return llm.ChatResponse{}, err
 				}
 			}
@@ -58,8 +59,8 @@ func words(ws ...string) func(context.Context, llm.ChatRequest, func(string) err
 	}
 }
 
-func failing(err error) func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
-	return func(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
+func failing(err error) func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
+	return func(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
 		return llm.ChatResponse{}, err
 	}
 }
@@ -70,9 +71,9 @@ func failing(err error) func(context.Context, llm.ChatRequest, func(string) erro
 func setup(t *testing.T, opts ...openaiapi.Option) (*httptest.Server, *llm.Router, *fake) {
 	f := &fake{name: "fake", models: []string{"m", "org/big"}, chat: words("Hello", ", ", "world")}
 	down := &fake{name: "down", models: []string{"m"}, chat: failing(fmt.Errorf("%w: HTTP 503", llm.ErrProvider))}
-	half := &fake{name: "half", chat: func(_ context.Context, _ llm.ChatRequest, onDelta func(string) error) (llm.ChatResponse, error) {
+	half := &fake{name: "half", chat: func(_ context.Context, _ llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 		if onDelta != nil {
-			onDelta("Hel")
+			onDelta(llm.Delta{Content: "Hel"})
 		}
 		return llm.ChatResponse{}, fmt.Errorf("%w: connection reset", llm.ErrProvider)
 	}}
@@ -165,7 +166,7 @@ func TestChatCompletion(t *testing.T) {
 	want := llm.ChatRequest{Model: "m", Messages: []llm.Message{
 		{Role: "system", Content: "be brief"}, {Role: "user", Content: "hi\nthere"}, {Role: "assistant"}, {Role: "user", Content: "again"},
 	}, MaxTokens: 20, Seed: &seven, Stop: []string{"END"}}
-	if got.Model != want.Model || !slices.Equal(got.Messages, want.Messages) || got.MaxTokens != 20 || *got.Seed != 7 ||
+	if got.Model != want.Model || !reflect.DeepEqual(got.Messages, want.Messages) || got.MaxTokens != 20 || *got.Seed != 7 ||
 		!slices.Equal(got.Stop, want.Stop) || *got.Temperature != 0.2 || *got.TopP != 0.9 || got.Stream {
 		t.Errorf("provider got %+v", got)
 	}

@@ -27,7 +27,7 @@ type meteredBackend struct {
 
 func (m *meteredBackend) Models(ctx context.Context) ([]string, error) { return m.router.Models(ctx) }
 
-func (m *meteredBackend) ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model, delta string) error) (llm.ChatResponse, error) {
+func (m *meteredBackend) ChatModel(ctx context.Context, caller string, req llm.ChatRequest, onDelta func(model string, d llm.Delta) error) (llm.ChatResponse, error) {
 	resp, err := m.router.ChatModel(ctx, caller, req, onDelta)
 	m.tokens.add(resp.Usage.TotalTokens)
 	return resp, err

@@ -16,7 +16,7 @@ func (countingProvider) Name() string { return "fake" }
 
 func (countingProvider) Models(context.Context) ([]string, error) { return []string{"m"}, nil }
 
-func (p countingProvider) Chat(context.Context, llm.ChatRequest, func(string) error) (llm.ChatResponse, error) {
+func (p countingProvider) Chat(context.Context, llm.ChatRequest, func(llm.Delta) error) (llm.ChatResponse, error) {
 	return llm.ChatResponse{Model: "m", Content: "ok", FinishReason: "stop", Usage: llm.Usage{TotalTokens: p.tokens}}, nil
 }
 
