@@ -1,10 +1,14 @@
 package local
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/llm/grammar"
 )
 
@@ -101,4 +105,48 @@ func constrained(t *testing.T, m *Model, g *grammar.Grammar, vocab *grammar.Voca
 	}
 	t.Fatalf("seed %d: no end within the context: %q", seed, out)
 	return ""
+}
+
+// TestChatResponseFormat: the local provider answers json_schema and
+// json_object requests with JSON that parses (and matches the schema), for
+// every seed, and refuses a schema it cannot compile with a bad request
+// naming the construct.
+func TestChatResponseFormat(t *testing.T) {
+	p := NewFromModel(loadReal(t))
+	schema := `{"type": "object", "properties": {"name": {"enum": ["Lily", "Tom"]}, "happy": {"type": "boolean"}, "friends": {"type": "integer"}}, "required": ["name", "happy", "friends"]}`
+	for seed := range int64(6) {
+		resp, err := p.Chat(context.Background(), llm.ChatRequest{
+			Messages: user("Once upon a time"), MaxTokens: 200, Temperature: ptr(1.0), Seed: ptr(seed),
+			ResponseFormat: &llm.ResponseFormat{Type: "json_schema", JSONSchema: &llm.JSONSchema{Name: "kid", Schema: json.RawMessage(schema)}},
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Name    *string `json:"name"`
+			Happy   *bool   `json:"happy"`
+			Friends *int64  `json:"friends"`
+		}
+		if err := json.Unmarshal([]byte(resp.Content), &doc); err != nil || doc.Name == nil || doc.Happy == nil || doc.Friends == nil {
+			t.Fatalf("seed %d: %q (%s) does not match the schema: %v", seed, resp.Content, resp.FinishReason, err)
+		}
+		if resp.FinishReason != "stop" {
+			t.Fatalf("seed %d: finish reason %q", seed, resp.FinishReason)
+		}
+	}
+	resp, err := p.Chat(context.Background(), llm.ChatRequest{
+		Messages: user("Once upon a time"), MaxTokens: 300,
+		ResponseFormat: &llm.ResponseFormat{Type: "json_object"},
+	}, nil)
+	var obj map[string]any
+	if err != nil || (resp.FinishReason == "stop" && json.Unmarshal([]byte(resp.Content), &obj) != nil) || !strings.HasPrefix(resp.Content, "{") {
+		t.Fatalf("json_object: %q (%s), %v", resp.Content, resp.FinishReason, err)
+	}
+	_, err = p.Chat(context.Background(), llm.ChatRequest{
+		Messages:       user("x"),
+		ResponseFormat: &llm.ResponseFormat{Type: "json_schema", JSONSchema: &llm.JSONSchema{Name: "x", Schema: json.RawMessage(`{"type": "string", "pattern": "^a$"}`)}},
+	}, nil)
+	if !errors.Is(err, llm.ErrBadRequest) || !strings.Contains(err.Error(), `"pattern"`) {
+		t.Fatalf("err = %v, want a bad request naming pattern", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/llm/grammar"
 )
 
 // ProviderName is the provider part of the local models' names ("local/stories260K").
@@ -115,6 +116,9 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if len(prompt) >= m.Config.ContextLength {
 		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
 	}
+	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
+		return llm.ChatResponse{}, err
+	}
 	return m.complete(ctx, prompt, sp, newOutput(req.Stop, onDelta))
 }
 
@@ -126,7 +130,6 @@ func unsupported(req llm.ChatRequest) error {
 		field string
 	}{
 		{len(req.Tools) > 0 || len(req.ToolChoice) > 0 || req.ParallelToolCalls != nil, "tools"},
-		{req.ResponseFormat != nil && req.ResponseFormat.Type != "" && req.ResponseFormat.Type != "text", "response_format"},
 		{req.N > 1, "n"},
 		{req.Logprobs || req.TopLogprobs > 0, "logprobs"},
 		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
@@ -150,6 +153,7 @@ func unsupported(req llm.ChatRequest) error {
 
 // sampling is how a chat's tokens are drawn and how many at most.
 type sampling struct {
+	grammar    *grammar.Grammar // response_format's, or nil
 	temp, topP float64
 	maxTokens  int
 	seed       uint64
@@ -201,9 +205,24 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		}
 	}
 	sampler := NewSampler(sp.temp, sp.topP, sp.seed)
+	con, err := m.newConstraint(sp.grammar)
+	if err != nil {
+		return resp, err
+	}
 	for resp.Usage.CompletionTokens < sp.maxTokens {
 		if err := ctx.Err(); err != nil {
 			return resp, err
+		}
+		if con != nil { // only what keeps the grammar alive may come next
+			masked, more, err := con.mask(logits)
+			if err != nil {
+				return out.response(resp), err
+			}
+			if !more {
+				resp.FinishReason = "stop"
+				break
+			}
+			logits = masked
 		}
 		tok := sampler.Sample(logits)
 		if tok == m.Tokenizer.EOS {
@@ -211,6 +230,11 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 			break
 		}
 		resp.Usage.CompletionTokens++
+		if con != nil {
+			if err := con.advance(m.Tokenizer.Piece(tok)); err != nil {
+				return out.response(resp), err
+			}
+		}
 		stopped, err := out.add(m.Tokenizer.Piece(tok))
 		if err != nil {
 			return out.response(resp), err

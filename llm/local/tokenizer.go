@@ -48,6 +48,8 @@ type Tokenizer struct {
 	// ChatTemplateErr is why the file's chat template was not parsed.
 	ChatTemplateErr error
 
+	vocab *lazyVocab // the tokens' bytes for grammar filtering, built on first use
+
 	bpe     *bpeVocab // nil for SentencePiece
 	special []int     // tokens parsed out of text, longest first
 	tokens  []string
@@ -91,6 +93,7 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 		scores: make([]float32, len(toks)),
 		types:  make([]int32, len(toks)),
 		index:  make(map[string]int, len(toks)),
+		vocab:  &lazyVocab{},
 	}
 	if model == "gpt2" {
 		if err := newBPE(f, t); err != nil {
