@@ -150,3 +150,51 @@ func TestChatResponseFormat(t *testing.T) {
 		t.Fatalf("err = %v, want a bad request naming pattern", err)
 	}
 }
+
+// TestChatNAndLogprobs: n choices come back each whole and streamed under
+// its index, and logprobs give each sampled token's log probability with
+// its top alternatives (greedy: the top one is the token itself).
+func TestChatNAndLogprobs(t *testing.T) {
+	p := NewFromModel(loadReal(t))
+	streamed := map[int]string{}
+	resp, err := p.Chat(context.Background(), llm.ChatRequest{
+		Messages: user("Once upon a time"), MaxTokens: 24, Temperature: ptr(2.0), Seed: ptr(int64(7)), N: 3,
+	}, func(d llm.Delta) error { streamed[d.Index] += d.Content; return nil })
+	if err != nil || len(resp.Choices) != 3 {
+		t.Fatalf("%+v, %v", resp, err)
+	}
+	for i, c := range resp.Choices {
+		if c.Index != i || c.Message.Content != streamed[i] || c.Message.Content == "" {
+			t.Fatalf("choice %d: %+v, streamed %q", i, c, streamed[i])
+		}
+	}
+	if resp.Choices[0].Message.Content == resp.Choices[1].Message.Content && resp.Choices[1].Message.Content == resp.Choices[2].Message.Content {
+		t.Fatalf("three sampled choices are all %q", resp.Choices[0].Message.Content)
+	}
+	resp, err = p.Chat(context.Background(), llm.ChatRequest{
+		Messages: user("Once upon a time"), MaxTokens: 8, Logprobs: true, TopLogprobs: 3,
+	}, nil)
+	if err != nil || resp.Choices[0].Logprobs == nil {
+		t.Fatalf("%+v, %v", resp, err)
+	}
+	lps := resp.Choices[0].Logprobs.Content
+	if len(lps) != resp.Usage.CompletionTokens {
+		t.Fatalf("%d logprobs for %d tokens", len(lps), resp.Usage.CompletionTokens)
+	}
+	var text strings.Builder
+	for _, lp := range lps {
+		text.WriteString(lp.Token)
+		if lp.Logprob > 0 || len(lp.TopLogprobs) != 3 || lp.TopLogprobs[0].Token != lp.Token || lp.TopLogprobs[0].Logprob != lp.Logprob || lp.TopLogprobs[1].Logprob > lp.TopLogprobs[0].Logprob {
+			t.Fatalf("greedy token logprob %+v", lp)
+		}
+	}
+	if text.String() != resp.Content {
+		t.Fatalf("logprob tokens spell %q, content %q", text.String(), resp.Content)
+	}
+	for _, bad := range []llm.ChatRequest{{N: 17}, {TopLogprobs: 3}, {Logprobs: true, TopLogprobs: 21}} {
+		bad.Messages = user("x")
+		if _, err := p.Chat(context.Background(), bad, nil); !errors.Is(err, llm.ErrBadRequest) {
+			t.Fatalf("%+v: err = %v, want a bad request", bad, err)
+		}
+	}
+}

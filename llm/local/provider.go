@@ -119,7 +119,7 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
 		return llm.ChatResponse{}, err
 	}
-	return m.complete(ctx, prompt, sp, newOutput(req.Stop, onDelta))
+	return m.completeN(ctx, prompt, sp, req, onDelta)
 }
 
 // unsupported refuses the request features this provider does not have
@@ -130,8 +130,6 @@ func unsupported(req llm.ChatRequest) error {
 		field string
 	}{
 		{len(req.Tools) > 0 || len(req.ToolChoice) > 0 || req.ParallelToolCalls != nil, "tools"},
-		{req.N > 1, "n"},
-		{req.Logprobs || req.TopLogprobs > 0, "logprobs"},
 		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
 		{len(req.LogitBias) > 0, "logit_bias"},
 	}
@@ -153,10 +151,12 @@ func unsupported(req llm.ChatRequest) error {
 
 // sampling is how a chat's tokens are drawn and how many at most.
 type sampling struct {
-	grammar    *grammar.Grammar // response_format's, or nil
-	temp, topP float64
-	maxTokens  int
-	seed       uint64
+	grammar     *grammar.Grammar // response_format's, or nil
+	logprobs    bool             // record each token's log probability
+	topLogprobs int              // and that many alternatives
+	temp, topP  float64
+	maxTokens   int
+	seed        uint64
 }
 
 // samplingOf checks req's sampling parameters and fills in the defaults:
@@ -225,6 +225,9 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 			logits = masked
 		}
 		tok := sampler.Sample(logits)
+		if sp.logprobs && tok != m.Tokenizer.EOS {
+			out.logprobs = append(out.logprobs, m.tokenLogprob(logits, tok, sp.topLogprobs))
+		}
 		if tok == m.Tokenizer.EOS {
 			resp.FinishReason = "stop"
 			break
@@ -262,6 +265,7 @@ type output struct {
 	stops    []string
 	maxStop  int
 	onDelta  func(llm.Delta) error
+	logprobs []llm.TokenLogprob // per sampled token, when asked
 	utf8     utf8Stream
 	text     strings.Builder
 	emitted  int
