@@ -312,7 +312,7 @@ func (s *state) evalSlice(e sliceOf) (any, error) {
 			b[k] = &n
 		}
 	}
-	str, isStr := x.(string)
+	_, isStr := x.(string)
 	list, err := items(x)
 	if err != nil {
 		return nil, err
@@ -321,7 +321,6 @@ func (s *state) evalSlice(e sliceOf) (any, error) {
 	if err != nil || !isStr {
 		return out, err
 	}
-	_ = str
 	var sb strings.Builder
 	for _, c := range out {
 		sb.WriteString(c.(string))

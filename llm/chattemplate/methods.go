@@ -231,10 +231,8 @@ func (s *state) filter(f filterOf) (any, error) {
 			return "", nil
 		}
 		return x, nil
-	case "safe", "e", "escape":
-		if f.name == "safe" {
-			return x, nil
-		}
+	case "safe":
+		return x, nil
 	case "join":
 		sep := ""
 		if len(pos) > 0 {

@@ -3,7 +3,6 @@ package chattemplate
 import (
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // maxNesting bounds how deep blocks and expressions may nest, so that a
@@ -451,7 +450,7 @@ func (p *exprParser) postfix() (expr, error) {
 		case p.op("."):
 			t := p.peek()
 			if t.kind != 'n' && t.kind != 'i' {
-				return nil, fmt.Errorf("%w: an attribute name must follow .", ErrSyntax)
+				return nil, fmt.Errorf("%w: an attribute name must follow the dot", ErrSyntax)
 			}
 			p.i++
 			x = attrOf{x, t.text}
@@ -635,6 +634,3 @@ func (p *exprParser) dictLiteral() (expr, error) {
 	}
 	return d, nil
 }
-
-// trimSpace is Python's str.strip() without arguments.
-func trimSpace(s string) string { return strings.TrimSpace(s) }
