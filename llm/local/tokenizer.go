@@ -191,7 +191,10 @@ func (t *Tokenizer) encodeSPM(text string, spacePrefix bool, out []int) []int {
 	}
 	syms[len(syms)-1].next = -1
 
-	q := &bigramQueue{}
+	// Best score first, then the leftmost.
+	q := &queue[bigram]{less: func(a, b bigram) bool {
+		return a.score > b.score || a.score == b.score && a.left < b.left
+	}}
 	tryAdd := func(left, right int) {
 		if left < 0 || right < 0 {
 			return
@@ -310,25 +313,6 @@ type bigram struct {
 	left, right int
 	score       float32
 	size        int
-}
-
-// bigramQueue pops the best score first, then the leftmost.
-type bigramQueue []bigram
-
-func (q bigramQueue) Len() int { return len(q) }
-func (q bigramQueue) Less(i, j int) bool {
-	if q[i].score != q[j].score {
-		return q[i].score > q[j].score
-	}
-	return q[i].left < q[j].left
-}
-func (q bigramQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *bigramQueue) Push(x any)   { *q = append(*q, x.(bigram)) }
-func (q *bigramQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
 }
 
 // utf8Stream turns a stream of bytes into valid UTF-8 text, holding back

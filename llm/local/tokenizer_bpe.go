@@ -148,7 +148,10 @@ func (v *bpeVocab) merge(word string) []string {
 	}
 	syms[len(syms)-1].next = -1
 	text := func(i int) string { return word[syms[i].start : syms[i].start+syms[i].n] }
-	q := &rankQueue{}
+	// Lowest rank first, then the leftmost.
+	q := &queue[rankedPair]{less: func(a, b rankedPair) bool {
+		return a.rank < b.rank || a.rank == b.rank && a.left < b.left
+	}}
 	tryAdd := func(left, right int) {
 		if left < 0 || right < 0 {
 			return
@@ -204,22 +207,20 @@ type rankedPair struct {
 	size        int
 }
 
-// rankQueue pops the lowest rank first, then the leftmost.
-type rankQueue []rankedPair
-
-func (q rankQueue) Len() int { return len(q) }
-func (q rankQueue) Less(i, j int) bool {
-	if q[i].rank != q[j].rank {
-		return q[i].rank < q[j].rank
-	}
-	return q[i].left < q[j].left
+// queue is a binary heap of T ordered by less (container/heap's
+// interface), shared by the SentencePiece and BPE merge loops.
+type queue[T any] struct {
+	items []T
+	less  func(a, b T) bool
 }
-func (q rankQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *rankQueue) Push(x any)   { *q = append(*q, x.(rankedPair)) }
-func (q *rankQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
+
+func (q *queue[T]) Len() int           { return len(q.items) }
+func (q *queue[T]) Less(i, j int) bool { return q.less(q.items[i], q.items[j]) }
+func (q *queue[T]) Swap(i, j int)      { q.items[i], q.items[j] = q.items[j], q.items[i] }
+func (q *queue[T]) Push(x any)         { q.items = append(q.items, x.(T)) }
+func (q *queue[T]) Pop() any {
+	x := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
 	return x
 }
 

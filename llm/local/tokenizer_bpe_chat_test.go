@@ -9,40 +9,19 @@ import (
 
 	"github.com/phalanetwork/phala/llm"
 	"github.com/phalanetwork/phala/llm/chattemplate"
-	"github.com/phalanetwork/phala/llm/gguf"
 )
 
-// chatTokenizer is tinyBPE's vocabulary with a BOS token and the chat
-// template tmpl.
+// chatTokenizer is a byte-level vocabulary with BOS, EOS and ChatML's
+// markers, and the chat template tmpl.
 func chatTokenizer(t *testing.T, tmpl string, addBOS bool) *Tokenizer {
 	t.Helper()
-	b := gguf.NewBuilder()
-	var toks []string
-	var types []int32
-	for c := range 256 {
-		toks = append(toks, byteChars[c])
-		types = append(types, TokenNormal)
-	}
-	toks = append(toks, "<s>", "</s>", "<|im_start|>", "<|im_end|>")
-	types = append(types, TokenControl, TokenControl, TokenControl, TokenControl)
-	b.AddKV("tokenizer.ggml.model", "gpt2")
-	b.AddKV("tokenizer.ggml.pre", "qwen2")
-	b.AddKV("tokenizer.ggml.tokens", toks)
-	b.AddKV("tokenizer.ggml.token_type", types)
-	b.AddKV("tokenizer.ggml.merges", []string{"a b"})
-	b.AddKV("tokenizer.ggml.bos_token_id", uint32(256))
-	b.AddKV("tokenizer.ggml.eos_token_id", uint32(257))
-	b.AddKV("tokenizer.ggml.add_bos_token", addBOS)
-	b.AddKV("tokenizer.chat_template", tmpl)
-	f, err := gguf.Parse(b.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := NewTokenizer(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return byteVocab(t, []string{"<s>", "</s>", "<|im_start|>", "<|im_end|>"},
+		[]int32{TokenControl, TokenControl, TokenControl, TokenControl},
+		map[string]any{
+			"tokenizer.ggml.pre": "qwen2", "tokenizer.ggml.merges": []string{"a b"},
+			"tokenizer.ggml.bos_token_id": uint32(256), "tokenizer.ggml.eos_token_id": uint32(257),
+			"tokenizer.ggml.add_bos_token": addBOS, "tokenizer.chat_template": tmpl,
+		})
 }
 
 // TestChatPromptUsesTemplate: the model's template shapes the prompt, its

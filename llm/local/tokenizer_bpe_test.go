@@ -2,6 +2,7 @@ package local
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -156,23 +157,23 @@ func TestBPEBadVocab(t *testing.T) {
 	}
 }
 
-// tinyBPE is a small byte-level vocabulary for the fuzz target: every
-// byte, a few merges and two special tokens.
-func tinyBPE(t testing.TB) *Tokenizer {
+// byteVocab builds a byte-level BPE tokenizer: the 256 byte characters,
+// then extra tokens of the given types, with kv added to the metadata.
+func byteVocab(t testing.TB, extra []string, types []int32, kv map[string]any) *Tokenizer {
+	t.Helper()
 	b := gguf.NewBuilder()
-	var toks []string
-	var types []int32
+	toks := make([]string, 0, 256+len(extra))
+	all := make([]int32, 0, 256+len(extra))
 	for c := range 256 {
 		toks = append(toks, byteChars[c])
-		types = append(types, TokenNormal)
+		all = append(all, TokenNormal)
 	}
-	toks = append(toks, "Ġt", "he", "Ġthe", "<|eot|>", "<x>")
-	types = append(types, TokenNormal, TokenNormal, TokenNormal, TokenControl, TokenUserDefined)
 	b.AddKV("tokenizer.ggml.model", "gpt2")
-	b.AddKV("tokenizer.ggml.pre", "llama-bpe")
-	b.AddKV("tokenizer.ggml.tokens", toks)
-	b.AddKV("tokenizer.ggml.token_type", types)
-	b.AddKV("tokenizer.ggml.merges", []string{"Ġ t", "h e", "Ġt he"})
+	b.AddKV("tokenizer.ggml.tokens", append(toks, extra...))
+	b.AddKV("tokenizer.ggml.token_type", append(all, types...))
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		b.AddKV(k, kv[k])
+	}
 	f, err := gguf.Parse(b.Bytes())
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +183,14 @@ func tinyBPE(t testing.TB) *Tokenizer {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// tinyBPE is a small byte-level vocabulary for the fuzz target: every
+// byte, a few merges and two special tokens.
+func tinyBPE(t testing.TB) *Tokenizer {
+	return byteVocab(t, []string{"Ġt", "he", "Ġthe", "<|eot|>", "<x>"},
+		[]int32{TokenNormal, TokenNormal, TokenNormal, TokenControl, TokenUserDefined},
+		map[string]any{"tokenizer.ggml.pre": "llama-bpe", "tokenizer.ggml.merges": []string{"Ġ t", "h e", "Ġt he"}})
 }
 
 // FuzzBPE: any input, for every pre-tokenizer, tokenizes without panic
