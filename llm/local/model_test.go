@@ -124,7 +124,7 @@ func TestLoadErrors(t *testing.T) {
 		{"odd rope", with("llama.rope.dimension_count", uint32(3)), "rope.dimension_count"},
 		{"bad rope base", with("llama.rope.freq_base", float32(-1)), "freq_base"},
 		{"wrong arch", with("general.architecture", "gpt2"), `architecture "gpt2"`},
-		{"wrong tokenizer", with("tokenizer.ggml.model", "gpt2"), "tokenizer.ggml.model"},
+		{"wrong tokenizer", with("tokenizer.ggml.model", "bert"), "tokenizer.ggml.model"},
 		{"bad bos", with("tokenizer.ggml.bos_token_id", uint32(1<<30)), "bos_token_id"},
 		{"short scores", with("tokenizer.ggml.scores", []float32{1}), "scores"},
 		{"wrong width", with("llama.embedding_length", uint32(32)), "token_embd.weight has shape"},

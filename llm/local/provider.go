@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/phalanetwork/phala/llm"
+	"github.com/phalanetwork/phala/llm/grammar"
 )
 
 // ProviderName is the provider part of the local models' names ("local/stories260K").
@@ -68,10 +69,10 @@ func (p *Provider) Models(ctx context.Context) ([]string, error) {
 	return []string{p.model.Name}, nil
 }
 
-// Prompt is the text a chat is completed from. The template is plain: the
-// messages' contents joined by newlines, roles ignored, since the small
-// story models this provider targets are plain text completers; a
-// tokenizer.chat_template in the file is not used.
+// Prompt is the text a chat is completed from when the model has no
+// usable chat template (see Tokenizer.ChatPrompt): the messages' contents
+// joined by newlines, roles ignored, as plain text completers such as the
+// small story models want.
 func Prompt(msgs []llm.Message) string {
 	parts := make([]string, len(msgs))
 	for i, m := range msgs {
@@ -80,8 +81,8 @@ func Prompt(msgs []llm.Message) string {
 	return strings.Join(parts, "\n")
 }
 
-// Chat completes req from the loaded model: the prompt (see Prompt) is
-// tokenized with BOS, then tokens are sampled (greedy unless
+// Chat completes req from the loaded model: the prompt is the model's
+// chat template rendered and tokenized (see Tokenizer.ChatPrompt), then tokens are sampled (greedy unless
 // req.Temperature > 0, with req.TopP and req.Seed, a random seed when nil)
 // until EOS, MaxTokens (default 128), the context length (prompt and
 // completion together), or one of req.Stop, which is cut from the
@@ -105,14 +106,20 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if err != nil {
 		return llm.ChatResponse{}, err
 	}
-	prompt := m.Tokenizer.Encode(Prompt(req.Messages), m.Tokenizer.AddBOS)
+	prompt, err := m.Tokenizer.ChatPrompt(req.Messages)
+	if err != nil {
+		return llm.ChatResponse{}, err
+	}
 	if len(prompt) == 0 {
 		prompt = []int{m.Tokenizer.BOS} // nothing to condition on otherwise
 	}
 	if len(prompt) >= m.Config.ContextLength {
 		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
 	}
-	return m.complete(ctx, prompt, sp, newOutput(req.Stop, onDelta))
+	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
+		return llm.ChatResponse{}, err
+	}
+	return m.completeN(ctx, prompt, sp, req, onDelta)
 }
 
 // unsupported refuses the request features this provider does not have
@@ -123,9 +130,6 @@ func unsupported(req llm.ChatRequest) error {
 		field string
 	}{
 		{len(req.Tools) > 0 || len(req.ToolChoice) > 0 || req.ParallelToolCalls != nil, "tools"},
-		{req.ResponseFormat != nil && req.ResponseFormat.Type != "" && req.ResponseFormat.Type != "text", "response_format"},
-		{req.N > 1, "n"},
-		{req.Logprobs || req.TopLogprobs > 0, "logprobs"},
 		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
 		{len(req.LogitBias) > 0, "logit_bias"},
 	}
@@ -147,9 +151,12 @@ func unsupported(req llm.ChatRequest) error {
 
 // sampling is how a chat's tokens are drawn and how many at most.
 type sampling struct {
-	temp, topP float64
-	maxTokens  int
-	seed       uint64
+	grammar     *grammar.Grammar // response_format's, or nil
+	logprobs    bool             // record each token's log probability
+	topLogprobs int              // and that many alternatives
+	temp, topP  float64
+	maxTokens   int
+	seed        uint64
 }
 
 // samplingOf checks req's sampling parameters and fills in the defaults:
@@ -198,16 +205,39 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		}
 	}
 	sampler := NewSampler(sp.temp, sp.topP, sp.seed)
+	con, err := m.newConstraint(sp.grammar)
+	if err != nil {
+		return resp, err
+	}
 	for resp.Usage.CompletionTokens < sp.maxTokens {
 		if err := ctx.Err(); err != nil {
 			return resp, err
 		}
+		if con != nil { // only what keeps the grammar alive may come next
+			masked, more, err := con.mask(logits)
+			if err != nil {
+				return out.response(resp), err
+			}
+			if !more {
+				resp.FinishReason = "stop"
+				break
+			}
+			logits = masked
+		}
 		tok := sampler.Sample(logits)
+		if sp.logprobs && tok != m.Tokenizer.EOS {
+			out.logprobs = append(out.logprobs, m.tokenLogprob(logits, tok, sp.topLogprobs))
+		}
 		if tok == m.Tokenizer.EOS {
 			resp.FinishReason = "stop"
 			break
 		}
 		resp.Usage.CompletionTokens++
+		if con != nil {
+			if err := con.advance(m.Tokenizer.Piece(tok)); err != nil {
+				return out.response(resp), err
+			}
+		}
 		stopped, err := out.add(m.Tokenizer.Piece(tok))
 		if err != nil {
 			return out.response(resp), err
@@ -235,6 +265,7 @@ type output struct {
 	stops    []string
 	maxStop  int
 	onDelta  func(llm.Delta) error
+	logprobs []llm.TokenLogprob // per sampled token, when asked
 	utf8     utf8Stream
 	text     strings.Builder
 	emitted  int

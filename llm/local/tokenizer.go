@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/phalanetwork/phala/llm/chattemplate"
 	"github.com/phalanetwork/phala/llm/gguf"
 )
 
@@ -22,8 +23,9 @@ const (
 // spaceMark is SentencePiece's visible space, "▁" (U+2581).
 const spaceMark = "\u2581"
 
-// Tokenizer is a SentencePiece (tokenizer.ggml.model "llama") vocabulary
-// with scores and byte-fallback tokens, encoding as llama.cpp does.
+// Tokenizer is a GGUF vocabulary, encoding as llama.cpp does: SentencePiece
+// (tokenizer.ggml.model "llama") with scores and byte-fallback tokens, or
+// GPT-2-style byte-level BPE ("gpt2", see tokenizer_bpe.go).
 type Tokenizer struct {
 	// BOS is the beginning-of-sequence token (tokenizer.ggml.bos_token_id, default 1).
 	BOS int
@@ -36,12 +38,25 @@ type Tokenizer struct {
 	// AddSpacePrefix says whether a space is put before the text as
 	// SentencePiece does (tokenizer.ggml.add_space_prefix, default true).
 	AddSpacePrefix bool
+	// AddEOS says whether Tokenize with addSpecial ends with EOS
+	// (tokenizer.ggml.add_eos_token, default false).
+	AddEOS bool
 
-	tokens []string
-	scores []float32
-	types  []int32
-	index  map[string]int
-	bytes  [256]int // id of <0xXX>, or -1
+	// ChatTemplate is the file's tokenizer.chat_template, nil when it has
+	// none or ChatTemplateErr says why it cannot be used.
+	ChatTemplate *chattemplate.Template
+	// ChatTemplateErr is why the file's chat template was not parsed.
+	ChatTemplateErr error
+
+	vocab *lazyVocab // the tokens' bytes for grammar filtering, built on first use
+
+	bpe     *bpeVocab // nil for SentencePiece
+	special []int     // tokens parsed out of text, longest first
+	tokens  []string
+	scores  []float32
+	types   []int32
+	index   map[string]int
+	bytes   [256]int // id of <0xXX>, or -1
 }
 
 // perToken fills dst, one entry per token, from the array at key read with
@@ -64,8 +79,9 @@ func perToken[S, D any](f *gguf.File, key string, get func(gguf.Value) ([]S, boo
 
 // NewTokenizer reads the tokenizer stored in a GGUF file's metadata.
 func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
-	if m, _ := f.Text("tokenizer.ggml.model"); m != "llama" {
-		return nil, fmt.Errorf("%w: tokenizer.ggml.model %q (only \"llama\", SentencePiece, is supported)", ErrModel, m)
+	model, _ := f.Text("tokenizer.ggml.model")
+	if model != "llama" && model != "gpt2" {
+		return nil, fmt.Errorf("%w: tokenizer.ggml.model %q (only \"llama\", SentencePiece, and \"gpt2\", byte-level BPE, are supported)", ErrModel, model)
 	}
 	tv, _ := f.Lookup("tokenizer.ggml.tokens")
 	toks, ok := tv.Strings()
@@ -77,6 +93,12 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 		scores: make([]float32, len(toks)),
 		types:  make([]int32, len(toks)),
 		index:  make(map[string]int, len(toks)),
+		vocab:  &lazyVocab{},
+	}
+	if model == "gpt2" {
+		if err := newBPE(f, t); err != nil {
+			return nil, err
+		}
 	}
 	if err := perToken(f, "tokenizer.ggml.scores", gguf.Value.Floats, t.scores, func(x float64) float32 { return float32(x) }); err != nil {
 		return nil, err
@@ -104,6 +126,12 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 	if b, ok := f.Bool("tokenizer.ggml.add_space_prefix"); ok {
 		t.AddSpacePrefix = b
 	}
+	if b, ok := f.Bool("tokenizer.ggml.add_eos_token"); ok {
+		t.AddEOS = b
+	}
+	if t.BOS >= len(toks) { // the BPE default (11) in a small vocabulary
+		t.BOS, t.EOS = -1, -1
+	}
 	for i, s := range toks {
 		t.index[s] = i // a later duplicate wins, as in llama.cpp
 	}
@@ -113,6 +141,8 @@ func NewTokenizer(f *gguf.File) (*Tokenizer, error) {
 			t.bytes[b] = id
 		}
 	}
+	t.indexSpecial()
+	t.readChatTemplate(f)
 	return t, nil
 }
 
@@ -127,20 +157,22 @@ func (t *Tokenizer) Token(id int) string {
 	return t.tokens[id]
 }
 
-// Encode tokenizes text as llama.cpp does for SentencePiece vocabularies
-// (without parsing special-token text): spaces become "▁", a leading "▁" is
-// added when AddSpacePrefix is set and text is not empty, pieces are merged
-// by best score, and characters outside the vocabulary fall back to
-// <0xXX> byte tokens. BOS is put first when addBOS is true.
+// Encode tokenizes text as llama.cpp does, without parsing special-token
+// text; BOS is put first when addBOS is true.
 func (t *Tokenizer) Encode(text string, addBOS bool) []int {
 	var out []int
-	if addBOS {
+	if addBOS && t.BOS >= 0 {
 		out = append(out, t.BOS)
 	}
-	if text == "" {
-		return out
-	}
-	if t.AddSpacePrefix {
+	return append(out, t.Tokenize(text, false, false)...)
+}
+
+// encodeSPM appends the SentencePiece tokens of text (no special tokens
+// in it) to out: spaces become "▁", a leading "▁" is added when
+// spacePrefix is set, pieces are merged by best score, and characters
+// outside the vocabulary fall back to <0xXX> byte tokens.
+func (t *Tokenizer) encodeSPM(text string, spacePrefix bool, out []int) []int {
+	if spacePrefix {
 		text = " " + text
 	}
 	text = strings.ReplaceAll(text, " ", spaceMark)
@@ -159,7 +191,10 @@ func (t *Tokenizer) Encode(text string, addBOS bool) []int {
 	}
 	syms[len(syms)-1].next = -1
 
-	q := &bigramQueue{}
+	// Best score first, then the leftmost.
+	q := &queue[bigram]{less: func(a, b bigram) bool {
+		return a.score > b.score || a.score == b.score && a.left < b.left
+	}}
 	tryAdd := func(left, right int) {
 		if left < 0 || right < 0 {
 			return
@@ -227,6 +262,15 @@ func (t *Tokenizer) Piece(id int) []byte {
 	if id < 0 || id >= len(t.tokens) {
 		return nil
 	}
+	if t.bpe != nil {
+		switch t.types[id] {
+		case TokenUserDefined:
+			return []byte(t.tokens[id])
+		case TokenNormal:
+			return pieceBPE(t.tokens[id])
+		}
+		return nil
+	}
 	switch t.types[id] {
 	case TokenControl, TokenUnused:
 		return nil
@@ -269,25 +313,6 @@ type bigram struct {
 	left, right int
 	score       float32
 	size        int
-}
-
-// bigramQueue pops the best score first, then the leftmost.
-type bigramQueue []bigram
-
-func (q bigramQueue) Len() int { return len(q) }
-func (q bigramQueue) Less(i, j int) bool {
-	if q[i].score != q[j].score {
-		return q[i].score > q[j].score
-	}
-	return q[i].left < q[j].left
-}
-func (q bigramQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *bigramQueue) Push(x any)   { *q = append(*q, x.(bigram)) }
-func (q *bigramQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
 }
 
 // utf8Stream turns a stream of bytes into valid UTF-8 text, holding back
