@@ -155,8 +155,8 @@ func (w *Worker) serveReplicate(rw http.ResponseWriter, r *http.Request) {
 	rw.Write(ack)
 }
 
-// serveSnapshot answers the enclave's sealed state of an agent.
-func (w *Worker) serveSnapshot(rw http.ResponseWriter, r *http.Request) {
+// serveAgentSnapshot answers the enclave's sealed state of an agent.
+func (w *Worker) serveAgentSnapshot(rw http.ResponseWriter, r *http.Request) {
 	id, err := hex.DecodeString(r.PathValue("id"))
 	if err != nil || len(id) != 32 {
 		http.Error(rw, "agent id must be 64 hex characters", http.StatusBadRequest)

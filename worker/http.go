@@ -35,7 +35,7 @@ func (w *Worker) routes() http.Handler {
 		json.NewEncoder(rw).Encode(w.Status())
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
-	mux.HandleFunc("POST "+PathContractSnapshot, w.serveSnapshot)
+	mux.HandleFunc("POST "+PathContractSnapshot, w.serveContractSnapshot)
 	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
 	mux.HandleFunc("GET /agents/{id}/"+agentio.PathWorkers, w.serveAgentWorkers)
 	mux.Handle("/v1/", w.enclave.LLMHandler(w.src))
@@ -43,7 +43,7 @@ func (w *Worker) routes() http.Handler {
 	mux.HandleFunc("GET /v1/signature/{id}", w.serveSignature)
 	mux.HandleFunc("GET /attestation", w.serveAttestation)
 	mux.HandleFunc("POST /agentstate/replicate", w.serveReplicate)
-	mux.HandleFunc("GET /agentstate/{id}/snapshot", w.serveSnapshot)
+	mux.HandleFunc("GET /agentstate/{id}/snapshot", w.serveAgentSnapshot)
 	return mux
 }
 

@@ -33,9 +33,9 @@ type SnapshotRequest struct {
 // maxSnapshot bounds a snapshot answer a joiner reads.
 const maxSnapshot = 64 << 20
 
-// serveSnapshot answers POST /contracts/snapshot with this worker's state
+// serveContractSnapshot answers POST /contracts/snapshot with this worker's state
 // of a contract sealed to the asking member.
-func (w *Worker) serveSnapshot(rw http.ResponseWriter, r *http.Request) {
+func (w *Worker) serveContractSnapshot(rw http.ResponseWriter, r *http.Request) {
 	body, ok := readBody(rw, r, 1<<10, "snapshot request")
 	if !ok {
 		return
