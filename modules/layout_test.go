@@ -95,7 +95,7 @@ var queryLiteral = regexp.MustCompile(`^/(balances|registry|mq|keys|clusters|con
 
 // httpRoutes are literals that name HTTP routes of the gateway and the
 // worker, not chain queries.
-var httpRoutes = []string{"/agents/{id}/{rest...}", "/agents/", "/contracts/query"}
+var httpRoutes = []string{"/agents/{id}/{rest...}", "/agents/", "/contracts/query", "/contracts/snapshot"}
 
 // TestNoQueryPathByHand checks that outside the modules (and outside tests)
 // query paths come from the modules' path builders.
