@@ -7,7 +7,11 @@
 # independent check of the workers' ECDSA signatures), openai 4 for Phala's
 # unchanged template (e2e/js/template-openai, TestTemplateOpenAIUnchanged),
 # and playwright-core, which drives
-# /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser).
+# /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser);
+# and node-llama-cpp 3.22.1 with its prebuilt CPU build of llama.cpp in
+# llm/local/testdata/llamacpp, the reference the local runner's tests and
+# benchmark compare against (installed without install scripts, so nothing
+# is downloaded or built at run time).
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
 # package-lock.json it does nothing. Node.js, npm and Chromium are installed
@@ -101,6 +105,15 @@ if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stam
 	say "npm ci in e2e/js/template-openai"
 	(cd "$tpl" && npm ci --no-audit --no-fund >&2)
 	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
+fi
+
+# llama.cpp for the local runner's reference tests, pinned in its own directory.
+ref="$root/llm/local/testdata/llamacpp"
+ref_stamp="$(cat "$ref/package.json" "$ref/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+if [ "$(cat "$ref/node_modules/.phala-install-stamp" 2>/dev/null)" != "$ref_stamp" ] || [ ! -f "$ref/node_modules/@node-llama-cpp/linux-x64/package.json" ]; then
+	say "npm ci in llm/local/testdata/llamacpp"
+	(cd "$ref" && npm ci --no-audit --no-fund --omit=optional --ignore-scripts >&2)
+	printf '%s\n' "$ref_stamp" >"$ref/node_modules/.phala-install-stamp"
 fi
 
 # node_modules is current when it was installed from these very manifests.
