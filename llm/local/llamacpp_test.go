@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -48,7 +47,8 @@ func realTokenizer(t testing.TB) []gguf.KV {
 // TestGeneratedModelsMatchLlamaCpp generates a small model of each architecture
 // and weight type with the project's GGUF writer and quantizers, and
 // checks llama.cpp and this runner continue each prompt greedily with the
-// same tokens; stories260K too.
+// same tokens (followReference: at most one near-tie per continuation);
+// stories260K too.
 func TestGeneratedModelsMatchLlamaCpp(t *testing.T) {
 	llamacpp.Require(t)
 	tok := realTokenizer(t)
@@ -85,11 +85,51 @@ func TestGeneratedModelsMatchLlamaCpp(t *testing.T) {
 				t.Fatal(err)
 			}
 			for j, p := range referencePrompts {
-				got := greedy(t, m, p, n)
-				if want := ref[i].Greedy[j]; !slices.Equal(got, want) {
-					t.Errorf("prompt %v: runner %v, llama.cpp %v", p, got, want)
-				}
+				followReference(t, m, p, ref[i].Greedy[j])
 			}
 		})
+	}
+}
+
+// nearTie is the largest gap between the runner's top logit and its logit
+// for llama.cpp's token that counts as a near-tie rather than a
+// disagreement: random-weight models have flat next-token distributions,
+// and the two implementations sum in different orders (SIMD lanes, ggml's
+// vectorized exp), so logits agree to about 1e-3, not bit for bit.
+const nearTie = 0.02
+
+// followReference feeds llama.cpp's greedy continuation to the runner:
+// at every step the runner's own greedy choice must be llama.cpp's token,
+// or else a near-tie with it; then the run goes on with llama.cpp's token.
+func followReference(t *testing.T, m *Model, prompt, want []int) {
+	t.Helper()
+	if len(want) == 0 {
+		t.Fatalf("prompt %v: llama.cpp generated nothing", prompt)
+	}
+	s := m.NewState()
+	var logits []float32
+	var err error
+	for _, tok := range prompt {
+		if logits, err = s.Forward(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ties := 0
+	for k, tok := range want {
+		if top := Argmax(logits); top != tok {
+			gap := logits[top] - logits[tok]
+			if gap > nearTie {
+				t.Fatalf("prompt %v step %d: runner %d (logit %.5f), llama.cpp %d (logit %.5f here); llama.cpp's tokens %v",
+					prompt, k, top, logits[top], tok, logits[tok], want)
+			}
+			ties++
+			t.Logf("prompt %v step %d: near-tie, runner %d, llama.cpp %d, gap %.2g", prompt, k, top, tok, gap)
+		}
+		if logits, err = s.Forward(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ties > 1 {
+		t.Errorf("prompt %v: %d near-ties in %d tokens", prompt, ties, len(want))
 	}
 }
