@@ -97,6 +97,9 @@ func (v *qvec) prepare(t gguf.TensorType, x []float32) {
 	}
 }
 
+// roundHalfBits is the half-precision value with bytes lo, hi.
+func roundHalfBits(lo, hi byte) float32 { return gguf.HalfToFloat32(uint16(lo) | uint16(hi)<<8) }
+
 // roundHalf rounds a to the nearest half-precision value.
 func roundHalf(a float32) float32 { return gguf.HalfToFloat32(gguf.Float32ToHalf(a)) }
 
@@ -171,10 +174,16 @@ func (w *qmatrix) dotRow(r int, v *qvec) float32 {
 	case gguf.TypeF32:
 		return dotF32Bytes(row, v.f)
 	case gguf.TypeF16:
+		if s, ok := dotF16Fast(row, v.f); ok {
+			return s
+		}
 		return dotF16(row, v.f, w.half)
 	case gguf.TypeBF16:
 		return dotBF16(row, v.f)
 	case gguf.TypeQ8_0:
+		if s, ok := dotQ8_0Fast(row, v.q, v.d); ok {
+			return s
+		}
 		return dotQ8_0(row, v.q, v.d, w.half)
 	case gguf.TypeQ4_0:
 		return dotQ4_0(row, v.q, v.d, w.half)

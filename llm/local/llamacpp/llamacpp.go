@@ -42,6 +42,10 @@ type Job struct {
 	Threads int     `json:"threads"`
 	Models  []Model `json:"models"`
 	Bench   *Bench  `json:"bench,omitempty"`
+	// FlashAttention turns llama.cpp's flash attention on (its default
+	// "auto" on a CPU); off, attention is computed the way the runner
+	// computes it, as the token comparisons need.
+	FlashAttention bool `json:"flashAttention,omitempty"`
 }
 
 // Result is llama.cpp's answer for one model.

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package local
+
+// dotF16Fast has no kernel on this platform: the portable loop runs.
+func dotF16Fast([]byte, []float32) (float32, bool) { return 0, false }
+
+// dotQ8_0Fast has no kernel on this platform: the portable loop runs.
+func dotQ8_0Fast([]byte, []int8, []float32) (float32, bool) { return 0, false }
