@@ -281,30 +281,39 @@ func dotQ4_0(row []byte, q []int8, d []float32, h *halfTable) float32 {
 // d·Σ scale_j·(q4·q8) − dmin·Σ min_j·(sum of the sub-block's q8).
 func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 	var sum float32
+	var sc [8]int16
 	for b := range v.d {
 		blk := row[b*144 : b*144+144]
-		sc, qs := blk[4:16], blk[16:144]
-		q := v.q[b*gguf.QK : (b+1)*gguf.QK]
 		bs := v.bsums[b*16 : b*16+16]
-		var sumi, mins int32
-		for j := 0; j < 4; j++ {
-			s1, m1 := gguf.ScaleMinK4(2*j, sc)
-			s2, m2 := gguf.ScaleMinK4(2*j+1, sc)
-			w := qs[32*j : 32*j+32]
-			lo, hi := q[64*j:64*j+32], q[64*j+32:64*j+64]
-			var a, c int32
-			for l := 0; l < 32; l += 2 {
-				a += int32(w[l]&0xf)*int32(lo[l]) + int32(w[l+1]&0xf)*int32(lo[l+1])
-				c += int32(w[l]>>4)*int32(hi[l]) + int32(w[l+1]>>4)*int32(hi[l+1])
-			}
-			sumi += int32(s1)*a + int32(s2)*c
-			mins += int32(m1)*(bs[4*j]+bs[4*j+1]) + int32(m2)*(bs[4*j+2]+bs[4*j+3])
+		var mins int32
+		for j := range 8 {
+			s, m := gguf.ScaleMinK4(j, blk[4:16])
+			sc[j] = int16(s)
+			mins += int32(m) * (bs[2*j] + bs[2*j+1])
 		}
+		sumi := q4kSum(blk[16:144], v.q[b*gguf.QK:(b+1)*gguf.QK], &sc)
 		d := h[uint16(blk[0])|uint16(blk[1])<<8] * v.d[b]
 		dmin := h[uint16(blk[2])|uint16(blk[3])<<8] * v.d[b]
 		sum += d*float32(sumi) - dmin*float32(mins)
 	}
 	return sum
+}
+
+// q4kSumGo is the portable q4kSum: Σ_j sc[j]·(sub-block j's nibbles · q).
+func q4kSumGo(qs []byte, q []int8, sc *[8]int16) int32 {
+	qs, q = qs[:128], q[:256]
+	var sumi int32
+	for j := 0; j < 4; j++ {
+		w := qs[32*j : 32*j+32]
+		lo, hi := q[64*j:64*j+32], q[64*j+32:64*j+64]
+		var a, c int32
+		for l := 0; l < 32; l += 2 {
+			a += int32(w[l]&0xf)*int32(lo[l]) + int32(w[l+1]&0xf)*int32(lo[l+1])
+			c += int32(w[l]>>4)*int32(hi[l]) + int32(w[l+1]>>4)*int32(hi[l+1])
+		}
+		sumi += int32(sc[2*j])*a + int32(sc[2*j+1])*c
+	}
+	return sumi
 }
 
 // dotQ5K is dotQ4K with a fifth bit per value from the qh bytes.

@@ -40,3 +40,15 @@ func dotQ8_0Fast(row []byte, q []int8, d []float32) (float32, bool) {
 	}
 	return dotQ8_0AVX2(unsafe.SliceData(row), unsafe.SliceData(q), unsafe.SliceData(d), nb), true
 }
+
+//go:noescape
+func q4kSumAVX2(qs *byte, q *int8, sc *int16) int32
+
+// q4kSum is Σ_j sc[j]·(sub-block j's nibbles · q) for one Q4_K
+// super-block (qs 128 bytes, q 256 values), by the AVX2 kernel when it can run.
+func q4kSum(qs []byte, q []int8, sc *[8]int16) int32 {
+	if hasAVX2 && len(qs) >= 128 && len(q) >= 256 {
+		return q4kSumAVX2(unsafe.SliceData(qs), unsafe.SliceData(q), &sc[0])
+	}
+	return q4kSumGo(qs, q, sc)
+}

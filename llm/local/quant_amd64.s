@@ -97,3 +97,47 @@ q8done:
 	VZEROUPPER
 	MOVSS X0, ret+32(FP)
 	RET
+
+// func q4kSumAVX2(qs *byte, q *int8, sc *int16) int32
+// Σ_j sc[j]·Σ nibble·q over one Q4_K super-block's eight 32-value
+// sub-blocks: VPMADDUBSW of the unsigned nibbles with the int8
+// activations, VPMADDWD with the broadcast sub-block scale.
+TEXT ·q4kSumAVX2(SB), NOSPLIT, $0-28
+	MOVQ qs+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ sc+16(FP), DX
+	MOVQ $4, CX
+	VPXOR Y0, Y0, Y0
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X6
+	VPBROADCASTD X6, Y6
+
+q4kloop:
+	VMOVDQU (SI), Y1
+	VPAND Y6, Y1, Y2
+	VPSRLW $4, Y1, Y3
+	VPAND Y6, Y3, Y3
+	VPMADDUBSW (DI), Y2, Y2
+	VPMADDUBSW 32(DI), Y3, Y3
+	VPBROADCASTW (DX), Y4
+	VPBROADCASTW 2(DX), Y5
+	VPMADDWD Y4, Y2, Y2
+	VPMADDWD Y5, Y3, Y3
+	VPADDD Y2, Y0, Y0
+	VPADDD Y3, Y0, Y0
+	ADDQ $32, SI
+	ADDQ $64, DI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  q4kloop
+
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, AX
+	VZEROUPPER
+	MOVL AX, ret+24(FP)
+	RET
