@@ -31,10 +31,18 @@ type Model struct {
 	Context int     `json:"context,omitempty"`
 }
 
-// Bench asks for timings: a Prompt-token batch, then Decode greedy steps.
+// Bench asks for timings: a Prompt-token batch, then Decode greedy steps,
+// Rounds times.
 type Bench struct {
 	Prompt int `json:"prompt"`
 	Decode int `json:"decode"`
+	Rounds int `json:"rounds"`
+}
+
+// Speed is one round's timings.
+type Speed struct {
+	PromptTokensPerSecond float64 `json:"promptTokensPerSecond"`
+	DecodeTokensPerSecond float64 `json:"decodeTokensPerSecond"`
 }
 
 // Job is what greedy.mjs reads from stdin.
@@ -52,10 +60,7 @@ type Job struct {
 type Result struct {
 	Path   string  `json:"path"`
 	Greedy [][]int `json:"greedy"`
-	Bench  *struct {
-		PromptTokensPerSecond float64 `json:"promptTokensPerSecond"`
-		DecodeTokensPerSecond float64 `json:"decodeTokensPerSecond"`
-	} `json:"bench"`
+	Bench  []Speed `json:"bench"`
 }
 
 // Dir is the package directory holding greedy.mjs and its node_modules.

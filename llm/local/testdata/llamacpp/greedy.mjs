@@ -3,11 +3,11 @@
 //
 // It reads one JSON job from stdin:
 //   {"threads": 2, "models": [{"path": "m.gguf", "prompts": [[1, 5, 9]], "n": 16}],
-//    "bench": {"prompt": 128, "decode": 64}}   (bench optional)
+//    "bench": {"prompt": 128, "decode": 64, "rounds": 3}}   (bench optional)
 // and writes one JSON result to stdout: per model, per prompt, the greedy
 // token ids llama.cpp generates after the prompt (given as token ids, so
 // tokenization plays no part), and with "bench" the prompt-processing and
-// decoding tokens per second.
+// decoding tokens per second of each round.
 import {getLlama} from "node-llama-cpp";
 
 const job = JSON.parse(await new Promise((resolve) => {
@@ -35,7 +35,10 @@ for (const spec of job.models) {
 		res.greedy.push(ids);
 		seq.dispose();
 	}
-	if (job.bench) res.bench = await bench(ctx, job.bench);
+	if (job.bench) {
+		res.bench = [];
+		for (let r = 0; r < (job.bench.rounds ?? 1); r++) res.bench.push(await bench(ctx, job.bench));
+	}
 	out.push(res);
 	await ctx.dispose();
 	await model.dispose();
