@@ -27,7 +27,7 @@ func llmBenchSpec(tb testing.TB, typ gguf.TensorType) gguf.ModelSpec {
 	}
 	f, err := gguf.Open(path)
 	if err != nil {
-		tt.Fatal(err)
+		tb.Fatal(err)
 	}
 	return gguf.ModelSpec{Arch: "llama", Type: typ, Dim: 768, Layers: 12, FFN: 2048, Heads: 12, KVHeads: 12,
 		Context: 512, Seed: 1, Tokenizer: gguf.TokenizerKVs(f)}
@@ -40,19 +40,19 @@ func llmRunnerSpeed(tb testing.TB, m *local.Model, prompt, decode int) (pp, tg f
 	start := time.Now()
 	for i := range prompt {
 		if _, err := s.Forward(3 + (i*7)%200); err != nil {
-			tt.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	pp = float64(prompt) / time.Since(start).Seconds()
 	s = m.NewState()
 	logits, err := s.Forward(1)
 	if err != nil {
-		tt.Fatal(err)
+		tb.Fatal(err)
 	}
 	start = time.Now()
 	for range decode {
 		if logits, err = s.Forward(local.Argmax(logits)); err != nil {
-			tt.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	return pp, float64(decode) / time.Since(start).Seconds()
