@@ -186,3 +186,47 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestSessionReusesPrefix feeds a second turn that repeats the first as
+// its prefix: only the new tokens are evaluated and the logits are those
+// of a fresh evaluation; a failing token leaves the session consistent.
+func TestSessionReusesPrefix(t *testing.T) {
+	data, err := genSpec(t, "llama", gguf.TypeQ8_0).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parseTiny(t, data)
+	turn1 := []int{1, 260, 261, 262, 263}
+	turn2 := slices.Concat(turn1, []int{264, 265, 259})
+	ss := m.NewSession()
+	if _, err := ss.Feed(turn1); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ss.Feed(turn2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss.Reused() != len(turn1) {
+		t.Fatalf("reused %d tokens, want %d", ss.Reused(), len(turn1))
+	}
+	got = slices.Clone(got)
+	want, err := m.NewSession().Feed(turn2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatal("logits after reusing the prefix differ from a fresh evaluation")
+	}
+	// Same tokens again: everything but the last token is reused.
+	if _, err := ss.Feed(turn2); err != nil || ss.Reused() != len(turn2)-1 {
+		t.Fatalf("repeat: reused %d, err %v", ss.Reused(), err)
+	}
+	// A token outside the vocabulary fails; the session keeps what it evaluated.
+	bad := slices.Concat(turn1, []int{264, m.Config.Vocab})
+	if _, err := ss.Feed(bad); err == nil {
+		t.Fatal("token outside the vocabulary accepted")
+	}
+	if !slices.Equal(ss.Tokens(), slices.Concat(turn1, []int{264})) || ss.s.Pos() != len(turn1)+1 {
+		t.Fatalf("after the error the session holds %v at position %d", ss.Tokens(), ss.s.Pos())
+	}
+}
