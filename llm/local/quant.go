@@ -285,11 +285,15 @@ func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 	for b := range v.d {
 		blk := row[b*144 : b*144+144]
 		bs := v.bsums[b*16 : b*16+16]
+		// Unpack the eight 6-bit scales and mins at once, as ggml's
+		// utmp masks do (gguf.ScaleMinK4 one at a time).
+		u0, u1, u2 := binary.LittleEndian.Uint32(blk[4:]), binary.LittleEndian.Uint32(blk[8:]), binary.LittleEndian.Uint32(blk[12:])
+		sLo, sHi := u0&0x3f3f3f3f, u2&0x0f0f0f0f|(u0>>6&0x03030303)<<4
+		mLo, mHi := u1&0x3f3f3f3f, u2>>4&0x0f0f0f0f|(u1>>6&0x03030303)<<4
 		var mins int32
-		for j := range 8 {
-			s, m := gguf.ScaleMinK4(j, blk[4:16])
-			sc[j] = int16(s)
-			mins += int32(m) * (bs[2*j] + bs[2*j+1])
+		for j := range 4 {
+			sc[j], sc[j+4] = int16(byte(sLo>>(8*j))), int16(byte(sHi>>(8*j)))
+			mins += int32(byte(mLo>>(8*j)))*(bs[2*j]+bs[2*j+1]) + int32(byte(mHi>>(8*j)))*(bs[2*j+8]+bs[2*j+9])
 		}
 		sumi := q4kSum(blk[16:144], v.q[b*gguf.QK:(b+1)*gguf.QK], &sc)
 		d := h[uint16(blk[0])|uint16(blk[1])<<8] * v.d[b]
