@@ -18,6 +18,14 @@ func ScaleMinK4(j int, q []byte) (sc, m uint8) {
 	return q[j+4]&0xf | (q[j-4]>>6)<<4, q[j+4]>>4 | (q[j]>>6)<<4
 }
 
+// pairScales is the scale and min of sub-blocks 2j and 2j+1 (the low and
+// high nibbles of 64-element chunk j) of a Q4_K or Q5_K super-block.
+func pairScales(sc []byte, j int, d, dmin float32) (d1, m1, d2, m2 float32) {
+	s1, n1 := ScaleMinK4(2*j, sc)
+	s2, n2 := ScaleMinK4(2*j+1, sc)
+	return d * float32(s1), dmin * float32(n1), d * float32(s2), dmin * float32(n2)
+}
+
 // dequantQ4K decodes Q4_K blocks: d, dmin (f16), 12 scale bytes, 128
 // bytes of 4-bit values; element = d·sc·q − dmin·m per 32-element sub-block.
 func dequantQ4K(out []float32, raw []byte) {
@@ -28,10 +36,7 @@ func dequantQ4K(out []float32, raw []byte) {
 		sc, qs := blk[4:16], blk[16:144]
 		y := out[b*QK : (b+1)*QK]
 		for j := 0; j < 4; j++ {
-			s1, m1 := ScaleMinK4(2*j, sc)
-			s2, m2 := ScaleMinK4(2*j+1, sc)
-			d1, mm1 := d*float32(s1), dmin*float32(m1)
-			d2, mm2 := d*float32(s2), dmin*float32(m2)
+			d1, mm1, d2, mm2 := pairScales(sc, j, d, dmin)
 			q := qs[32*j : 32*j+32]
 			for l := range 32 {
 				y[64*j+l] = d1*float32(q[l]&0xf) - mm1
@@ -51,10 +56,7 @@ func dequantQ5K(out []float32, raw []byte) {
 		sc, qh, qs := blk[4:16], blk[16:48], blk[48:176]
 		y := out[b*QK : (b+1)*QK]
 		for j := 0; j < 4; j++ {
-			s1, m1 := ScaleMinK4(2*j, sc)
-			s2, m2 := ScaleMinK4(2*j+1, sc)
-			d1, mm1 := d*float32(s1), dmin*float32(m1)
-			d2, mm2 := d*float32(s2), dmin*float32(m2)
+			d1, mm1, d2, mm2 := pairScales(sc, j, d, dmin)
 			q := qs[32*j : 32*j+32]
 			u1, u2 := byte(1)<<(2*j), byte(2)<<(2*j)
 			for l := range 32 {

@@ -106,13 +106,10 @@ func followReference(t *testing.T, m *Model, prompt, want []int) {
 	if len(want) == 0 {
 		t.Fatalf("prompt %v: llama.cpp generated nothing", prompt)
 	}
-	s := m.NewState()
-	var logits []float32
-	var err error
-	for _, tok := range prompt {
-		if logits, err = s.Forward(tok); err != nil {
-			t.Fatal(err)
-		}
+	ss := m.NewSession()
+	logits, err := ss.Feed(prompt)
+	if err != nil {
+		t.Fatal(err)
 	}
 	ties := 0
 	for k, tok := range want {
@@ -125,7 +122,7 @@ func followReference(t *testing.T, m *Model, prompt, want []int) {
 			ties++
 			t.Logf("prompt %v step %d: near-tie, runner %d, llama.cpp %d, gap %.2g", prompt, k, top, tok, gap)
 		}
-		if logits, err = s.Forward(tok); err != nil {
+		if logits, err = ss.s.Forward(tok); err != nil {
 			t.Fatal(err)
 		}
 	}
