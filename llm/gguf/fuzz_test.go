@@ -22,6 +22,20 @@ func FuzzParse(f *testing.F) {
 	small.AddKV("tokenizer.ggml.tokens", []string{"<unk>", "a"})
 	small.AddF32("w", []uint64{2, 2}, []float32{1, 2, 3, 4})
 	f.Add(small.Bytes())
+	// One tensor of each quantized type, so the fuzzer mutates real blocks.
+	quant := NewBuilder()
+	vals := make([]float32, QK)
+	for i := range vals {
+		vals[i] = float32(i%17) - 8
+	}
+	for _, typ := range []TensorType{TypeQ8_0, TypeQ4_0, TypeQ4_K, TypeQ5_K, TypeQ6_K, TypeBF16, TypeF16} {
+		raw, err := Quantize(typ, vals)
+		if err != nil {
+			f.Fatal(err)
+		}
+		quant.AddTensor(typ.String(), typ, []uint64{QK}, raw)
+	}
+	f.Add(quant.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse(data)
 		if err != nil {

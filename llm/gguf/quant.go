@@ -6,14 +6,17 @@ import (
 	"math"
 )
 
+// supportedTypes names the types Dequantize and Quantize handle.
+const supportedTypes = "F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K"
+
 // Dequantize decodes n elements of type t from raw into float32s; raw must
 // hold exactly the bytes n elements of t take. It supports F32, F16, BF16,
-// Q4_0 and Q8_0 and returns an error wrapping ErrUnsupportedType, naming
-// the type, for the others.
+// Q4_0, Q8_0, Q4_K, Q5_K and Q6_K and returns an error wrapping
+// ErrUnsupportedType, naming the type, for the others.
 func Dequantize(t TensorType, raw []byte, n uint64) ([]float32, error) {
 	tt, ok := tensorTypes[t]
 	if !ok || !dequantizable(t) {
-		return nil, fmt.Errorf("%w: %s (supported: F32, F16, BF16, Q4_0, Q8_0)", ErrUnsupportedType, t)
+		return nil, fmt.Errorf("%w: %s (supported: %s)", ErrUnsupportedType, t, supportedTypes)
 	}
 	if n%tt.blockSize != 0 {
 		return nil, fmt.Errorf("%w: %d elements are not whole %s blocks of %d", ErrInvalid, n, t, tt.blockSize)
@@ -59,13 +62,117 @@ func Dequantize(t TensorType, raw []byte, n uint64) ([]float32, error) {
 				dst[j+16] = d * float32(int(q>>4)-8)
 			}
 		}
+	case TypeQ4_K:
+		dequantQ4K(out, raw)
+	case TypeQ5_K:
+		dequantQ5K(out, raw)
+	case TypeQ6_K:
+		dequantQ6K(out, raw)
 	}
 	return out, nil
 }
 
+// Quantize encodes vals as type t, the way a converter would write a
+// tensor (a multiple of t's block size); it supports the types Dequantize
+// does.
+func Quantize(t TensorType, vals []float32) ([]byte, error) {
+	tt, ok := tensorTypes[t]
+	if !ok || !dequantizable(t) {
+		return nil, fmt.Errorf("%w: %s (supported: %s)", ErrUnsupportedType, t, supportedTypes)
+	}
+	if uint64(len(vals))%tt.blockSize != 0 {
+		return nil, fmt.Errorf("%w: %d elements are not whole %s blocks of %d", ErrInvalid, len(vals), t, tt.blockSize)
+	}
+	le := binary.LittleEndian
+	out := make([]byte, 0, uint64(len(vals))/tt.blockSize*tt.blockBytes)
+	switch t {
+	case TypeF32:
+		for _, x := range vals {
+			out = le.AppendUint32(out, math.Float32bits(x))
+		}
+	case TypeF16:
+		for _, x := range vals {
+			out = le.AppendUint16(out, Float32ToHalf(x))
+		}
+	case TypeBF16:
+		for _, x := range vals {
+			out = le.AppendUint16(out, Float32ToBF16(x))
+		}
+	case TypeQ8_0:
+		out = quantQ8_0(out, vals)
+	case TypeQ4_0:
+		out = quantQ4_0(out, vals)
+	case TypeQ4_K:
+		out = quantQ4K5K(vals, 15)
+	case TypeQ5_K:
+		out = quantQ4K5K(vals, 31)
+	case TypeQ6_K:
+		out = quantQ6K(vals)
+	}
+	return out, nil
+}
+
+// quantQ8_0 appends vals as Q8_0 blocks (ggml's reference quantizer):
+// d = max|x|/127 stored as f16, q = round(x/d).
+func quantQ8_0(out []byte, vals []float32) []byte {
+	for b := 0; b < len(vals); b += 32 {
+		blk := vals[b : b+32]
+		var amax float32
+		for _, x := range blk {
+			amax = max(amax, float32(math.Abs(float64(x))))
+		}
+		d := amax / 127
+		id := float32(0)
+		if d != 0 {
+			id = 1 / d
+		}
+		out = binary.LittleEndian.AppendUint16(out, Float32ToHalf(d))
+		for _, x := range blk {
+			out = append(out, byte(int8(math.Round(float64(x*id)))))
+		}
+	}
+	return out
+}
+
+// quantQ4_0 appends vals as Q4_0 blocks (ggml's reference quantizer): d is
+// the value of largest magnitude over -8, q = x/d + 8 in [0, 15].
+func quantQ4_0(out []byte, vals []float32) []byte {
+	for b := 0; b < len(vals); b += 32 {
+		blk := vals[b : b+32]
+		var amax, mx float32
+		for _, x := range blk {
+			if a := float32(math.Abs(float64(x))); a > amax {
+				amax, mx = a, x
+			}
+		}
+		d := mx / -8
+		id := float32(0)
+		if d != 0 {
+			id = 1 / d
+		}
+		out = binary.LittleEndian.AppendUint16(out, Float32ToHalf(d))
+		for j := range 16 {
+			lo := min(15, int8(blk[j]*id+8.5))
+			hi := min(15, int8(blk[j+16]*id+8.5))
+			out = append(out, byte(lo)|byte(hi)<<4)
+		}
+	}
+	return out
+}
+
+// Float32ToBF16 rounds a float32 to the nearest bfloat16 (ties to even,
+// NaN kept quiet), as ggml does.
+func Float32ToBF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if b&0x7fffffff > 0x7f800000 {
+		return uint16(b>>16) | 64
+	}
+	return uint16((b + (0x7fff + (b>>16)&1)) >> 16)
+}
+
 func dequantizable(t TensorType) bool {
 	switch t {
-	case TypeF32, TypeF16, TypeBF16, TypeQ4_0, TypeQ8_0:
+	case TypeF32, TypeF16, TypeBF16, TypeQ4_0, TypeQ8_0, TypeQ4_K, TypeQ5_K, TypeQ6_K:
 		return true
 	}
 	return false

@@ -13,11 +13,13 @@ import (
 type State struct {
 	m   *Model
 	pos int
-	// keys and vals hold, per layer, pos rows of KVHeads·HeadDim values.
+	// keys and vals hold, per layer, pos rows of KVHeads·HeadDim values,
+	// rounded to half precision as llama.cpp's F16 cache holds them.
 	keys, vals [][]float32
 
 	x, xb, xb2, q, k, v, hb, hb2, att, logits []float32
 	ropeCos, ropeSin                          []float32
+	qv                                        qvec
 }
 
 // NewState returns an empty sequence for m; its KV cache grows with the
@@ -57,95 +59,150 @@ func (s *State) Forward(token int) ([]float32, error) {
 	if s.pos >= c.ContextLength {
 		return nil, fmt.Errorf("local: context full (%d tokens)", c.ContextLength)
 	}
-	pos := s.pos
-	copy(s.x, m.tokEmbd[token*c.Dim:(token+1)*c.Dim])
-	s.ropeTable(pos)
-	kvDim := c.KVHeads * c.HeadDim
-	group := c.Heads / c.KVHeads
-	scale := float32(1 / math.Sqrt(float64(c.HeadDim)))
-	if cap(s.att) < pos+1 {
-		s.att = make([]float32, pos+1, 2*(pos+1))
+	if err := m.tokEmbd.row(s.x, token); err != nil {
+		return nil, fmt.Errorf("local: embedding of token %d: %w", token, err)
 	}
-	att := s.att[:pos+1]
-
+	s.ropeTable(s.pos)
+	if cap(s.att) < s.pos+1 {
+		s.att = make([]float32, s.pos+1, 2*(s.pos+1))
+	}
 	for li := range m.layers {
-		l := &m.layers[li]
-		// Attention.
-		rmsNorm(s.xb, s.x, l.attnNorm, c.NormEps)
-		matmul(s.q, l.wq, s.xb)
-		matmul(s.k, l.wk, s.xb)
-		matmul(s.v, l.wv, s.xb)
-		for h := 0; h < c.Heads; h++ {
-			s.rope(s.q[h*c.HeadDim : (h+1)*c.HeadDim])
-		}
-		for h := 0; h < c.KVHeads; h++ {
-			s.rope(s.k[h*c.HeadDim : (h+1)*c.HeadDim])
-		}
-		s.keys[li] = append(s.keys[li], s.k...)
-		s.vals[li] = append(s.vals[li], s.v...)
-		keys, vals := s.keys[li], s.vals[li]
-		for h := 0; h < c.Heads; h++ {
-			q := s.q[h*c.HeadDim : (h+1)*c.HeadDim]
-			off := (h / group) * c.HeadDim
-			for t := 0; t <= pos; t++ {
-				att[t] = dot(q, keys[t*kvDim+off:t*kvDim+off+c.HeadDim]) * scale
-			}
-			softmax(att)
-			out := s.xb[h*c.HeadDim : (h+1)*c.HeadDim]
-			clear(out)
-			for t := 0; t <= pos; t++ {
-				a := att[t]
-				v := vals[t*kvDim+off : t*kvDim+off+c.HeadDim]
-				for i := range out {
-					out[i] += a * v[i]
-				}
-			}
-		}
-		matmul(s.xb2, l.wo, s.xb[:c.Heads*c.HeadDim])
-		for i := range s.x {
-			s.x[i] += s.xb2[i]
-		}
-		// Feed-forward (SwiGLU).
-		rmsNorm(s.xb, s.x, l.ffnNorm, c.NormEps)
-		matmul(s.hb, l.wGate, s.xb)
-		matmul(s.hb2, l.wUp, s.xb)
-		for i, g := range s.hb {
-			s.hb[i] = g / (1 + float32(math.Exp(float64(-g)))) * s.hb2[i]
-		}
-		matmul(s.xb2, l.wDown, s.hb)
-		for i := range s.x {
-			s.x[i] += s.xb2[i]
-		}
+		s.attention(li)
+		s.feedForward(&m.layers[li])
 	}
 	rmsNorm(s.xb, s.x, m.outNorm, c.NormEps)
-	matmul(s.logits, m.output, s.xb)
+	matmul(s.logits, m.output, s.xb, &s.qv)
 	s.pos++
 	return s.logits, nil
 }
 
-// ropeTable fills the rotation table for pos the way ggml does for
-// LLAMA_ROPE_TYPE_NORM: theta_i = pos·base^(-2i/n), computed by repeated
-// float32 multiplication.
+// attention adds layer li's self-attention over positions 0..pos to x.
+func (s *State) attention(li int) {
+	c, l := s.m.Config, &s.m.layers[li]
+	pos, kvDim := s.pos, c.KVHeads*c.HeadDim
+	group := c.Heads / c.KVHeads
+	scale := float32(1 / math.Sqrt(float64(c.HeadDim)))
+	att := s.att[:pos+1]
+	rmsNorm(s.xb, s.x, l.attnNorm, c.NormEps)
+	s.qv.prepare(l.wq.typ, s.xb)
+	matmulPrepared(s.q, l.wq, &s.qv)
+	matmulPrepared(s.k, l.wk, &s.qv)
+	matmulPrepared(s.v, l.wv, &s.qv)
+	addBias(s.q, l.bq)
+	addBias(s.k, l.bk)
+	addBias(s.v, l.bv)
+	for h := 0; h < c.Heads; h++ {
+		s.rope(s.q[h*c.HeadDim : (h+1)*c.HeadDim])
+	}
+	for h := 0; h < c.KVHeads; h++ {
+		s.rope(s.k[h*c.HeadDim : (h+1)*c.HeadDim])
+	}
+	for i := range s.k {
+		s.k[i], s.v[i] = roundHalf(s.k[i]), roundHalf(s.v[i])
+	}
+	for i := range s.q {
+		s.q[i] = roundHalf(s.q[i])
+	}
+	s.keys[li] = append(s.keys[li], s.k...)
+	s.vals[li] = append(s.vals[li], s.v...)
+	keys, vals := s.keys[li], s.vals[li]
+	for h := 0; h < c.Heads; h++ {
+		q := s.q[h*c.HeadDim : (h+1)*c.HeadDim]
+		off := (h / group) * c.HeadDim
+		for t := 0; t <= pos; t++ {
+			att[t] = dot(q, keys[t*kvDim+off:t*kvDim+off+c.HeadDim]) * scale
+		}
+		softmax(att)
+		out := s.xb[h*c.HeadDim : (h+1)*c.HeadDim]
+		clear(out)
+		for t := 0; t <= pos; t++ {
+			a := roundHalf(att[t])
+			v := vals[t*kvDim+off : t*kvDim+off+c.HeadDim]
+			for i := range out {
+				out[i] += a * v[i]
+			}
+		}
+	}
+	matmul(s.xb2, l.wo, s.xb[:c.Heads*c.HeadDim], &s.qv)
+	for i := range s.x {
+		s.x[i] += s.xb2[i]
+	}
+}
+
+// feedForward adds the layer's SwiGLU feed-forward network to x.
+func (s *State) feedForward(l *layer) {
+	c := s.m.Config
+	rmsNorm(s.xb, s.x, l.ffnNorm, c.NormEps)
+	s.qv.prepare(l.wGate.typ, s.xb)
+	matmulPrepared(s.hb, l.wGate, &s.qv)
+	if l.wUp.typ != l.wGate.typ {
+		s.qv.prepare(l.wUp.typ, s.xb)
+	}
+	matmulPrepared(s.hb2, l.wUp, &s.qv)
+	for i, g := range s.hb {
+		s.hb[i] = g / (1 + float32(math.Exp(float64(-g)))) * s.hb2[i]
+	}
+	matmul(s.xb2, l.wDown, s.hb, &s.qv)
+	for i := range s.x {
+		s.x[i] += s.xb2[i]
+	}
+}
+
+// addBias adds b to x when the layer has a bias.
+func addBias(x, b []float32) {
+	for i := range b {
+		x[i] += b[i]
+	}
+}
+
+// Rewind forgets every position from n on, so the sequence continues
+// after its first n tokens: a new turn that shares a prefix with the
+// previous one evaluates only what follows the prefix.
+func (s *State) Rewind(n int) error {
+	if n < 0 || n > s.pos {
+		return fmt.Errorf("local: rewind to %d outside the %d evaluated positions", n, s.pos)
+	}
+	kvDim := s.m.Config.KVHeads * s.m.Config.HeadDim
+	for li := range s.keys {
+		s.keys[li] = s.keys[li][:n*kvDim]
+		s.vals[li] = s.vals[li][:n*kvDim]
+	}
+	s.pos = n
+	return nil
+}
+
+// ropeTable fills the rotation table for pos the way ggml does:
+// theta_i = scale·pos·base^(-2i/n) / freq_factor_i, base^(-2i/n) by
+// repeated float32 multiplication.
 func (s *State) ropeTable(pos int) {
 	c := s.m.Config
 	thetaScale := float32(math.Pow(c.RopeBase, -2/float64(c.RopeDim)))
 	theta := float32(pos)
 	for i := range s.ropeCos {
-		s.ropeCos[i] = float32(math.Cos(float64(theta)))
-		s.ropeSin[i] = float32(math.Sin(float64(theta)))
+		t := float32(c.RopeScale) * theta
+		if s.m.ropeFreqs != nil {
+			t = float32(c.RopeScale) * theta / s.m.ropeFreqs[i]
+		}
+		s.ropeCos[i] = float32(math.Cos(float64(t)))
+		s.ropeSin[i] = float32(math.Sin(float64(t)))
 		theta *= thetaScale
 	}
 }
 
-// rope rotates consecutive pairs (2i, 2i+1) of the head's first RopeDim
-// values: GGUF Llama models store q/k weights permuted for this "normal"
-// (not NeoX) rotation.
+// rope rotates the head's first RopeDim values: consecutive pairs (2i,
+// 2i+1) for llama (GGUF llama files store q/k weights permuted for it),
+// pairs (i, i+RopeDim/2) for NeoX-style models such as qwen2.
 func (s *State) rope(head []float32) {
+	half := len(s.ropeCos)
 	for i := range s.ropeCos {
 		cos, sin := s.ropeCos[i], s.ropeSin[i]
-		x0, x1 := head[2*i], head[2*i+1]
-		head[2*i] = x0*cos - x1*sin
-		head[2*i+1] = x0*sin + x1*cos
+		a, b := 2*i, 2*i+1
+		if s.m.Config.RopeNeox {
+			a, b = i, i+half
+		}
+		x0, x1 := head[a], head[b]
+		head[a] = x0*cos - x1*sin
+		head[b] = x0*sin + x1*cos
 	}
 }
 
@@ -201,31 +258,39 @@ func dot(a, b []float32) float32 {
 // parallelWork is the matrix size (rows × columns) from which matmul
 // splits its rows across goroutines; below it the goroutines cost more
 // than they save.
-const parallelWork = 1 << 18
+const parallelWork = 1 << 16
 
-// matmul sets out = W·x for W with len(out) rows of len(x) columns.
-func matmul(out, w, x []float32) {
-	n := len(x)
+// matmul sets out = W·x for W with len(out) rows of len(x) columns,
+// preparing x for W's encoding in v first.
+func matmul(out []float32, w *qmatrix, x []float32, v *qvec) {
+	v.prepare(w.typ, x)
+	matmulPrepared(out, w, v)
+}
+
+// matmulPrepared sets out = W·x for x already prepared in v, the rows
+// split across GOMAXPROCS goroutines when the matrix is large.
+func matmulPrepared(out []float32, w *qmatrix, v *qvec) {
 	rows := len(out)
 	workers := runtime.GOMAXPROCS(0)
-	if rows*n < parallelWork || workers < 2 {
+	if rows*w.cols < parallelWork || workers < 2 {
 		for r := range out {
-			out[r] = dot(x, w[r*n:(r+1)*n])
+			out[r] = w.dotRow(r, v)
 		}
 		return
 	}
-	if workers > rows {
-		workers = rows
-	}
+	workers = min(workers, rows)
 	var wg sync.WaitGroup
 	chunk := (rows + workers - 1) / workers
-	for lo := 0; lo < rows; lo += chunk {
+	for lo := chunk; lo < rows; lo += chunk {
 		hi := min(lo+chunk, rows)
 		wg.Go(func() {
 			for r := lo; r < hi; r++ {
-				out[r] = dot(x, w[r*n:(r+1)*n])
+				out[r] = w.dotRow(r, v)
 			}
 		})
+	}
+	for r := range min(chunk, rows) {
+		out[r] = w.dotRow(r, v)
 	}
 	wg.Wait()
 }

@@ -2,6 +2,8 @@ package local
 
 import (
 	"reflect"
+
+	"github.com/phalanetwork/phala/llm/gguf"
 	"strings"
 	"testing"
 )
@@ -127,8 +129,13 @@ func TestMatmulParallel(t *testing.T) {
 	for i := range x {
 		x[i] = float32(i%13-6) / 5
 	}
+	raw, err := gguf.Quantize(gguf.TypeF32, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qm := &qmatrix{typ: gguf.TypeF32, rows: rows, cols: cols, rowBytes: 4 * cols, data: raw}
 	got := make([]float32, rows)
-	matmul(got, w, x)
+	matmul(got, qm, x, &qvec{})
 	for r := range rows {
 		if want := dot(x, w[r*cols:(r+1)*cols]); got[r] != want {
 			t.Fatalf("row %d: %v, want %v", r, got[r], want)

@@ -1,10 +1,8 @@
 package local
 
 import (
-	"encoding/binary"
 	"fmt"
 	"maps"
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -41,7 +39,7 @@ func loadReal(t testing.TB) *Model {
 // tinySpec describes a synthetic Llama model made by tiny.
 type tinySpec struct {
 	dim, heads, kvHeads, ffn, layers, ctx int
-	quant                                 gguf.TensorType // F32 or Q8_0 for the matrices
+	quant                                 gguf.TensorType // the matrices' type (F32 if unset)
 	tied                                  bool            // leave out output.weight
 	skip                                  string          // a tensor to leave out
 	kv                                    map[string]any  // metadata to add or replace
@@ -128,7 +126,11 @@ func tiny(s tinySpec) []byte {
 			b.AddF32(name, dims, vals)
 			return
 		}
-		b.AddTensor(name, s.quant, dims, quantizeQ8_0(vals))
+		raw, err := gguf.Quantize(s.quant, vals)
+		if err != nil {
+			panic(err) // a test's own spec
+		}
+		b.AddTensor(name, s.quant, dims, raw)
 	}
 	vocab := len(toks)
 	hd := s.dim / s.heads
@@ -154,29 +156,6 @@ func tiny(s tinySpec) []byte {
 
 // defaultTiny is a small valid synthetic model with grouped-query attention.
 var defaultTiny = tinySpec{dim: 16, heads: 4, kvHeads: 2, ffn: 24, layers: 2, ctx: 12}
-
-// quantizeQ8_0 encodes vals (a multiple of 32) as Q8_0 blocks the way
-// ggml's reference quantizer does: scale = max|x|/127, q = round(x/scale).
-func quantizeQ8_0(vals []float32) []byte {
-	var out []byte
-	for b := 0; b < len(vals); b += 32 {
-		blk := vals[b : b+32]
-		var amax float32
-		for _, x := range blk {
-			amax = max(amax, float32(math.Abs(float64(x))))
-		}
-		d := amax / 127
-		id := float32(0)
-		if d != 0 {
-			id = 1 / d
-		}
-		out = binary.LittleEndian.AppendUint16(out, gguf.Float32ToHalf(d))
-		for _, x := range blk {
-			out = append(out, byte(int8(math.Round(float64(x*id)))))
-		}
-	}
-	return out
-}
 
 // parseTiny parses a synthetic file and prepares its model.
 func parseTiny(t testing.TB, data []byte) *Model {

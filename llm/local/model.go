@@ -1,10 +1,13 @@
-// Package local is the embedded "local" LLM provider: a pure-Go Llama
-// inference engine that loads a GGUF file (see package gguf), tokenizes
-// with the SentencePiece vocabulary stored in it, runs the transformer on
-// the CPU in float32 and samples completions.
+// Package local is the embedded "local" LLM provider: a pure-Go inference
+// engine for llama-family models (the llama architecture of Llama 2 and 3
+// and Mistral, and qwen2) that loads a GGUF file (see package gguf),
+// tokenizes with the vocabulary stored in it, runs the transformer on the
+// CPU and samples completions.
 //
-// It is meant for small models (the whole file is read into memory and
-// its weights are dequantized to float32 at load time).
+// Weight matrices stay in the file's encoding (F32, F16, BF16, Q4_0,
+// Q8_0, Q4_K, Q5_K, Q6_K); each matrix-vector product quantizes the
+// activations once, as llama.cpp does, and uses integer dot products per
+// block, its rows split across GOMAXPROCS goroutines.
 package local
 
 import (
@@ -17,38 +20,46 @@ import (
 	"github.com/phalanetwork/phala/llm/gguf"
 )
 
-// ErrModel marks a GGUF file that is not a Llama model this package can run.
+// ErrModel marks a GGUF file that is not a model this package can run.
 var ErrModel = errors.New("local: unusable model")
 
-// Config holds a Llama model's hyperparameters, read from the llama.* metadata.
+// Config holds a model's hyperparameters, read from the <arch>.* metadata.
 type Config struct {
-	// ContextLength is the most positions a sequence may hold (llama.context_length).
+	// Arch is the architecture: "llama" or "qwen2".
+	Arch string
+	// ContextLength is the most positions a sequence may hold (<arch>.context_length).
 	ContextLength int
-	// Dim is the embedding width (llama.embedding_length).
+	// Dim is the embedding width (<arch>.embedding_length).
 	Dim int
-	// Layers is the number of transformer blocks (llama.block_count).
+	// Layers is the number of transformer blocks (<arch>.block_count).
 	Layers int
-	// FFNDim is the hidden width of the feed-forward network (llama.feed_forward_length).
+	// FFNDim is the hidden width of the feed-forward network (<arch>.feed_forward_length).
 	FFNDim int
-	// Heads is the number of query heads (llama.attention.head_count).
+	// Heads is the number of query heads (<arch>.attention.head_count).
 	Heads int
 	// KVHeads is the number of key/value heads, fewer than Heads with
-	// grouped-query attention (llama.attention.head_count_kv).
+	// grouped-query attention (<arch>.attention.head_count_kv).
 	KVHeads int
 	// HeadDim is Dim / Heads.
 	HeadDim int
 	// RopeDim is how many leading dimensions of each head RoPE rotates
-	// (llama.rope.dimension_count, default HeadDim).
+	// (<arch>.rope.dimension_count, default HeadDim).
 	RopeDim int
-	// RopeBase is the RoPE frequency base (llama.rope.freq_base, default 10000).
+	// RopeBase is the RoPE frequency base (<arch>.rope.freq_base, default 10000).
 	RopeBase float64
-	// NormEps is the RMSNorm epsilon (llama.attention.layer_norm_rms_epsilon, default 1e-5).
+	// RopeScale multiplies positions before rotation: 1/<arch>.rope.scaling.factor
+	// for linear scaling, else 1.
+	RopeScale float64
+	// RopeNeox rotates pairs (i, i+RopeDim/2) as qwen2 does, instead of
+	// llama's consecutive pairs.
+	RopeNeox bool
+	// NormEps is the RMSNorm epsilon (<arch>.attention.layer_norm_rms_epsilon, default 1e-5).
 	NormEps float32
 	// Vocab is the vocabulary size (rows of token_embd).
 	Vocab int
 }
 
-// Model is a loaded Llama model with its tokenizer; it is read-only after
+// Model is a loaded model with its tokenizer; it is read-only after
 // loading and so safe to use from many goroutines, each with its own State.
 type Model struct {
 	// Name is the model's name: the file's base name without ".gguf".
@@ -58,24 +69,28 @@ type Model struct {
 	// Tokenizer is the vocabulary stored in the file.
 	Tokenizer *Tokenizer
 
-	tokEmbd []float32 // Vocab × Dim
-	layers  []layer
-	outNorm []float32 // Dim
-	output  []float32 // Vocab × Dim, possibly the same slice as tokEmbd
+	tokEmbd   *qmatrix // Vocab × Dim
+	layers    []layer
+	outNorm   []float32 // Dim
+	output    *qmatrix  // Vocab × Dim, possibly tokEmbd itself
+	ropeFreqs []float32 // RopeDim/2 divisors of each frequency (Llama 3.1's rope_freqs), or nil
+	half      *halfTable
 }
 
-// layer holds one transformer block's weights, each matrix row-major with
-// one row per output.
+// layer holds one transformer block's weights, each matrix with one row
+// per output; the biases are only in qwen2 files.
 type layer struct {
-	attnNorm []float32 // Dim
-	wq       []float32 // Heads·HeadDim × Dim
-	wk       []float32 // KVHeads·HeadDim × Dim
-	wv       []float32 // KVHeads·HeadDim × Dim
-	wo       []float32 // Dim × Heads·HeadDim
-	ffnNorm  []float32 // Dim
-	wGate    []float32 // FFNDim × Dim
-	wUp      []float32 // FFNDim × Dim
-	wDown    []float32 // Dim × FFNDim
+	attnNorm, ffnNorm []float32 // Dim
+	bq, bk, bv        []float32 // nil, or Heads·HeadDim, KVHeads·HeadDim, KVHeads·HeadDim
+	wq, wk, wv, wo    *qmatrix
+	wGate, wUp, wDown *qmatrix
+}
+
+// archs are the architectures the runner implements, with whether the
+// attention projections carry biases and RoPE rotates NeoX-style.
+var archs = map[string]struct{ qkvBias, neox bool }{
+	"llama": {false, false},
+	"qwen2": {true, true},
 }
 
 // Load reads the GGUF file at path and prepares the model in it.
@@ -92,28 +107,30 @@ func Load(path string) (*Model, error) {
 	return m, nil
 }
 
-// FromFile prepares the Llama model held in a parsed GGUF file; its Name is
-// general.name, or "model".
+// FromFile prepares the model held in a parsed GGUF file; its Name is
+// general.name, or "model". The weights are not copied: the model keeps
+// f's data.
 func FromFile(f *gguf.File) (*Model, error) {
-	if arch := f.Architecture(); arch != "llama" {
-		return nil, fmt.Errorf("%w: architecture %q (only \"llama\" is supported)", ErrModel, arch)
+	arch := f.Architecture()
+	if _, ok := archs[arch]; !ok {
+		return nil, fmt.Errorf("%w: architecture %q (supported: \"llama\" for Llama 2/3 and Mistral, \"qwen2\")", ErrModel, arch)
 	}
-	cfg, err := readConfig(f)
+	cfg, err := readConfig(f, arch)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Name: "model", Config: cfg}
+	m := &Model{Name: "model", Config: cfg, half: newHalfTable()}
 	if n, ok := f.Text("general.name"); ok && n != "" {
 		m.Name = n
 	}
-	// Check the tensors' presence and shapes before dequantizing any.
+	// Check the tensors' presence and shapes before using any.
 	if err := m.readVocab(f); err != nil {
 		return nil, err
 	}
 	// Every layer's tensors must be there: this bounds Layers by the
 	// file's tensor count before anything is allocated per layer.
 	if m.Config.Layers > len(f.Tensors) {
-		return nil, fmt.Errorf("%w: llama.block_count %d but only %d tensors", ErrModel, m.Config.Layers, len(f.Tensors))
+		return nil, fmt.Errorf("%w: %s.block_count %d but only %d tensors", ErrModel, arch, m.Config.Layers, len(f.Tensors))
 	}
 	if err := m.readGlobals(f); err != nil {
 		return nil, err
@@ -145,58 +162,76 @@ func (m *Model) readVocab(f *gguf.File) error {
 	return nil
 }
 
-// readGlobals dequantizes the tensors outside the layers: the token
-// embeddings, the output norm and the output matrix (the embeddings again
-// when the file ties them).
+// readGlobals reads the tensors outside the layers: the token embeddings,
+// the output norm, the output matrix (the embeddings again when the file
+// ties them) and Llama 3.1's RoPE frequency factors when present.
 func (m *Model) readGlobals(f *gguf.File) error {
 	cfg := m.Config
 	var err error
-	if m.tokEmbd, err = matrix(f, "token_embd.weight", cfg.Vocab, cfg.Dim); err != nil {
+	if m.tokEmbd, err = loadMatrix(f, "token_embd.weight", cfg.Vocab, cfg.Dim, m.half); err != nil {
 		return err
 	}
-	if m.outNorm, err = tensor(f, "output_norm.weight", uint64(cfg.Dim)); err != nil {
+	if m.outNorm, err = vector(f, "output_norm.weight", cfg.Dim); err != nil {
 		return err
 	}
+	m.output = m.tokEmbd // tied embeddings
 	if _, ok := f.Tensor("output.weight"); ok {
-		if m.output, err = matrix(f, "output.weight", cfg.Vocab, cfg.Dim); err != nil {
+		if m.output, err = loadMatrix(f, "output.weight", cfg.Vocab, cfg.Dim, m.half); err != nil {
 			return err
 		}
-	} else {
-		m.output = m.tokEmbd // tied embeddings
+	}
+	if _, ok := f.Tensor("rope_freqs.weight"); ok {
+		if m.ropeFreqs, err = vector(f, "rope_freqs.weight", cfg.RopeDim/2); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// readLayers dequantizes every layer's norms and weight matrices.
+// readLayers reads every layer's norms, biases and weight matrices.
 func (m *Model) readLayers(f *gguf.File) error {
 	cfg := m.Config
 	q, kv := cfg.Heads*cfg.HeadDim, cfg.KVHeads*cfg.HeadDim
+	bias := archs[cfg.Arch].qkvBias
 	m.layers = make([]layer, cfg.Layers)
 	for i := range m.layers {
 		l := &m.layers[i]
 		p := fmt.Sprintf("blk.%d.", i)
 		for _, t := range []struct {
-			dst        *[]float32
+			dst  *[]float32
+			name string
+			n    int
+			use  bool
+		}{
+			{&l.attnNorm, "attn_norm.weight", cfg.Dim, true},
+			{&l.ffnNorm, "ffn_norm.weight", cfg.Dim, true},
+			{&l.bq, "attn_q.bias", q, bias},
+			{&l.bk, "attn_k.bias", kv, bias},
+			{&l.bv, "attn_v.bias", kv, bias},
+		} {
+			if !t.use {
+				continue
+			}
+			var err error
+			if *t.dst, err = vector(f, p+t.name, t.n); err != nil {
+				return err
+			}
+		}
+		for _, t := range []struct {
+			dst        **qmatrix
 			name       string
 			rows, cols int
 		}{
-			{&l.attnNorm, "attn_norm", 1, cfg.Dim},
 			{&l.wq, "attn_q", q, cfg.Dim},
 			{&l.wk, "attn_k", kv, cfg.Dim},
 			{&l.wv, "attn_v", kv, cfg.Dim},
 			{&l.wo, "attn_output", cfg.Dim, q},
-			{&l.ffnNorm, "ffn_norm", 1, cfg.Dim},
 			{&l.wGate, "ffn_gate", cfg.FFNDim, cfg.Dim},
 			{&l.wUp, "ffn_up", cfg.FFNDim, cfg.Dim},
 			{&l.wDown, "ffn_down", cfg.Dim, cfg.FFNDim},
 		} {
 			var err error
-			if t.rows == 1 {
-				*t.dst, err = tensor(f, p+t.name+".weight", uint64(t.cols))
-			} else {
-				*t.dst, err = matrix(f, p+t.name+".weight", t.rows, t.cols)
-			}
-			if err != nil {
+			if *t.dst, err = loadMatrix(f, p+t.name+".weight", t.rows, t.cols, m.half); err != nil {
 				return err
 			}
 		}
@@ -204,43 +239,33 @@ func (m *Model) readLayers(f *gguf.File) error {
 	return nil
 }
 
-// matrix dequantizes the rows x cols matrix called name (GGUF lists the
-// dimensions innermost first: cols, rows).
-func matrix(f *gguf.File, name string, rows, cols int) ([]float32, error) {
-	return tensor(f, name, uint64(cols), uint64(rows))
-}
-
-// tensor dequantizes the tensor called name after checking its dimensions.
-func tensor(f *gguf.File, name string, dims ...uint64) ([]float32, error) {
+// vector dequantizes the n-element vector called name after checking its shape.
+func vector(f *gguf.File, name string, n int) ([]float32, error) {
 	ti, ok := f.Tensor(name)
 	if !ok {
 		return nil, fmt.Errorf("%w: no tensor %s", ErrModel, name)
 	}
-	same := len(ti.Dims) == len(dims)
-	for i := 0; same && i < len(dims); i++ {
-		same = ti.Dims[i] == dims[i]
-	}
-	if !same {
-		return nil, fmt.Errorf("%w: tensor %s has shape %v, want %v", ErrModel, name, ti.Dims, dims)
+	if len(ti.Dims) != 1 || ti.Dims[0] != uint64(n) {
+		return nil, fmt.Errorf("%w: tensor %s has shape %v, want [%d]", ErrModel, name, ti.Dims, n)
 	}
 	data, _, err := f.Float32s(name)
 	return data, err
 }
 
-// readConfig reads and checks the llama.* hyperparameters.
-func readConfig(f *gguf.File) (Config, error) {
-	var c Config
+// readConfig reads and checks the <arch>.* hyperparameters.
+func readConfig(f *gguf.File, arch string) (Config, error) {
+	c := Config{Arch: arch, RopeNeox: archs[arch].neox}
 	get := func(key string, dst *int, def int) error {
-		v, ok := f.Uint("llama." + key)
+		v, ok := f.Uint(arch + "." + key)
 		if !ok {
 			if def > 0 {
 				*dst = def
 				return nil
 			}
-			return fmt.Errorf("%w: missing or non-integer llama.%s", ErrModel, key)
+			return fmt.Errorf("%w: missing or non-integer %s.%s", ErrModel, arch, key)
 		}
 		if v == 0 || v > 1<<24 {
-			return fmt.Errorf("%w: llama.%s = %d is out of range", ErrModel, key, v)
+			return fmt.Errorf("%w: %s.%s = %d is out of range", ErrModel, arch, key, v)
 		}
 		*dst = int(v)
 		return nil
@@ -275,19 +300,39 @@ func readConfig(f *gguf.File) (Config, error) {
 	if c.RopeDim > c.HeadDim || c.RopeDim%2 != 0 {
 		return c, fmt.Errorf("%w: rope.dimension_count %d must be even and at most the head size %d", ErrModel, c.RopeDim, c.HeadDim)
 	}
-	c.RopeBase = 10000
-	if v, ok := f.Float("llama.rope.freq_base"); ok {
-		if !(v > 0) || math.IsInf(v, 0) {
-			return c, fmt.Errorf("%w: llama.rope.freq_base %v", ErrModel, v)
-		}
-		c.RopeBase = v
-	}
 	c.NormEps = 1e-5
-	if v, ok := f.Float("llama.attention.layer_norm_rms_epsilon"); ok {
+	if v, ok := f.Float(arch + ".attention.layer_norm_rms_epsilon"); ok {
 		if !(v >= 0) || v > 1 {
-			return c, fmt.Errorf("%w: llama.attention.layer_norm_rms_epsilon %v", ErrModel, v)
+			return c, fmt.Errorf("%w: %s.attention.layer_norm_rms_epsilon %v", ErrModel, arch, v)
 		}
 		c.NormEps = float32(v)
 	}
-	return c, nil
+	return c, readRope(f, &c)
+}
+
+// readRope reads the RoPE frequency base and scaling. Linear scaling is
+// applied; YaRN and other schemes are refused rather than run wrong.
+// Mistral's sliding window is not applied: attention is full, as
+// llama.cpp's llama architecture does.
+func readRope(f *gguf.File, c *Config) error {
+	c.RopeBase, c.RopeScale = 10000, 1
+	if v, ok := f.Float(c.Arch + ".rope.freq_base"); ok {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %s.rope.freq_base %v", ErrModel, c.Arch, v)
+		}
+		c.RopeBase = v
+	}
+	typ, _ := f.Text(c.Arch + ".rope.scaling.type")
+	factor, hasFactor := f.Float(c.Arch + ".rope.scaling.factor")
+	switch {
+	case typ == "linear" || (typ == "" && hasFactor && factor != 0 && factor != 1):
+		if !(factor >= 1) || math.IsInf(factor, 0) {
+			return fmt.Errorf("%w: %s.rope.scaling.factor %v (linear scaling needs a factor ≥ 1)", ErrModel, c.Arch, factor)
+		}
+		c.RopeScale = 1 / factor
+	case typ == "" || typ == "none":
+	default:
+		return fmt.Errorf("%w: %s.rope.scaling.type %q (supported: none, linear)", ErrModel, c.Arch, typ)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package local
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,15 +13,15 @@ import (
 
 func TestLoadReal(t *testing.T) {
 	m := loadReal(t)
-	want := Config{ContextLength: 2048, Dim: 64, Layers: 5, FFNDim: 172, Heads: 8, KVHeads: 4,
-		HeadDim: 8, RopeDim: 8, RopeBase: 10000, NormEps: 1e-5, Vocab: 512}
+	want := Config{Arch: "llama", ContextLength: 2048, Dim: 64, Layers: 5, FFNDim: 172, Heads: 8, KVHeads: 4,
+		HeadDim: 8, RopeDim: 8, RopeBase: 10000, RopeScale: 1, NormEps: 1e-5, Vocab: 512}
 	if m.Config != want {
 		t.Errorf("config %+v, want %+v", m.Config, want)
 	}
 	if m.Name != "stories260K" {
 		t.Errorf("name %q", m.Name)
 	}
-	if &m.output[0] == &m.tokEmbd[0] {
+	if m.output == m.tokEmbd {
 		t.Error("output.weight is in the file but the model ties it to token_embd")
 	}
 }
@@ -59,8 +60,10 @@ func TestQ8MatchesDequantizedF32(t *testing.T) {
 			t.Fatal(err)
 		}
 		lf, _ := sf.Forward(tok)
+		// The Q8_0 run quantizes its activations too (as llama.cpp does), so
+		// the logits agree closely rather than exactly.
 		for i := range lq {
-			if lq[i] != lf[i] {
+			if d := math.Abs(float64(lq[i] - lf[i])); d > 0.2*(1+math.Abs(float64(lf[i]))) {
 				t.Fatalf("token %d logit %d: Q8_0 %v, F32 %v", tok, i, lq[i], lf[i])
 			}
 		}
@@ -71,7 +74,7 @@ func TestTiedOutput(t *testing.T) {
 	spec := defaultTiny
 	spec.tied = true
 	m := parseTiny(t, tiny(spec))
-	if &m.output[0] != &m.tokEmbd[0] {
+	if m.output != m.tokEmbd {
 		t.Error("without output.weight the output should be token_embd")
 	}
 	if _, err := m.NewState().Forward(1); err != nil {
@@ -145,18 +148,18 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadUnsupportedType(t *testing.T) {
-	// A Q4_K matrix: the file parses, the model does not load, and the
+	// A Q2_K matrix: the file parses, the model does not load, and the
 	// error names the type and the tensor.
-	f := replaceTensor(t, tiny(defaultTiny), "blk.0.attn_q.weight", gguf.TypeQ4_K, []uint64{256, 1}, make([]byte, 144))
+	f := replaceTensor(t, tiny(defaultTiny), "blk.0.attn_q.weight", gguf.TypeQ2_K, []uint64{256, 1}, make([]byte, 84))
 	_, err := FromFile(f)
 	if err == nil || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
-		t.Fatalf("wrong-shape Q4_K: %v", err)
+		t.Fatalf("wrong-shape Q2_K: %v", err)
 	}
 	spec := tinySpec{dim: 256, heads: 4, kvHeads: 4, ffn: 256, layers: 1, ctx: 4}
-	f = replaceTensor(t, tiny(spec), "blk.0.attn_q.weight", gguf.TypeQ4_K, nil, make([]byte, 144*256))
+	f = replaceTensor(t, tiny(spec), "blk.0.attn_q.weight", gguf.TypeQ2_K, nil, make([]byte, 84*256))
 	_, err = FromFile(f)
-	if !errors.Is(err, gguf.ErrUnsupportedType) || !strings.Contains(err.Error(), "Q4_K") || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
-		t.Fatalf("Q4_K: %v", err)
+	if !errors.Is(err, gguf.ErrUnsupportedType) || !strings.Contains(err.Error(), "Q2_K") || !strings.Contains(err.Error(), "blk.0.attn_q.weight") {
+		t.Fatalf("Q2_K: %v", err)
 	}
 }
 

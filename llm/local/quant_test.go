@@ -1,0 +1,99 @@
+package local
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/phalanetwork/phala/llm/gguf"
+)
+
+// TestKernelsMatchPortable checks each weight type's row dot product
+// (the AVX2 kernels where they run) against dequantizing the row and the
+// activation and summing in float64, on random rows with extreme bytes
+// (Q8_0 weights of -128, all-nibbles-15 K-quants) mixed in.
+func TestKernelsMatchPortable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const cols = 4 * gguf.QK
+	x := make([]float32, cols)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	half := newHalfTable()
+	for _, typ := range []gguf.TensorType{gguf.TypeF32, gguf.TypeF16, gguf.TypeBF16, gguf.TypeQ8_0,
+		gguf.TypeQ4_0, gguf.TypeQ4_K, gguf.TypeQ5_K, gguf.TypeQ6_K} {
+		t.Run(typ.String(), func(t *testing.T) {
+			for trial := range 20 {
+				vals := make([]float32, cols)
+				for i := range vals {
+					vals[i] = float32(rng.NormFloat64())
+				}
+				raw, err := gguf.Quantize(typ, vals)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if trial%5 == 4 { // hostile bytes: anything a file may hold, scales kept finite
+					for i := range raw {
+						raw[i] = byte(rng.IntN(256))
+					}
+					sanitizeScales(typ, raw)
+				}
+				w := &qmatrix{typ: typ, rows: 1, cols: cols, rowBytes: len(raw), data: raw, half: half}
+				var v qvec
+				v.prepare(typ, x)
+				got := w.dotRow(0, &v)
+				wf, err := gguf.Dequantize(typ, raw, cols)
+				if err != nil {
+					t.Fatal(err)
+				}
+				xf := preparedValues(typ, &v, x)
+				var want, mag float64
+				for i := range wf {
+					want += float64(wf[i]) * float64(xf[i])
+					mag += math.Abs(float64(wf[i]) * float64(xf[i]))
+				}
+				if d := math.Abs(float64(got) - want); d > 1e-4*mag+1e-6 {
+					t.Fatalf("trial %d: dot %v, want %v (|terms| %v)", trial, got, want, mag)
+				}
+			}
+		})
+	}
+}
+
+// preparedValues is the activation as the kernels see it, as float32s.
+func preparedValues(typ gguf.TensorType, v *qvec, x []float32) []float32 {
+	switch typ {
+	case gguf.TypeF32, gguf.TypeF16, gguf.TypeBF16:
+		return v.f
+	}
+	block := 32
+	if len(v.bsums) > 0 && typ != gguf.TypeQ8_0 && typ != gguf.TypeQ4_0 {
+		block = gguf.QK
+	}
+	out := make([]float32, len(x))
+	for i := range out {
+		out[i] = v.d[i/block] * float32(v.q[i])
+	}
+	return out
+}
+
+// sanitizeScales overwrites the f16 scales of random blocks with a small
+// finite value, so the sums stay comparable.
+func sanitizeScales(typ gguf.TensorType, raw []byte) {
+	put := func(off int) { raw[off], raw[off+1] = 0x00, 0x2c } // 1/16
+	bs := int(typ.BlockBytes())
+	for b := 0; b+bs <= len(raw) && typ.BlockSize() > 1; b += bs {
+		switch typ {
+		case gguf.TypeQ8_0, gguf.TypeQ4_0:
+			put(b)
+		case gguf.TypeQ4_K, gguf.TypeQ5_K:
+			put(b)
+			put(b + 2)
+		case gguf.TypeQ6_K:
+			put(b + 208)
+		}
+	}
+	if typ == gguf.TypeF16 || typ == gguf.TypeBF16 || typ == gguf.TypeF32 {
+		clear(raw) // random bit patterns include NaN and Inf
+	}
+}
