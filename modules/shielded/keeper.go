@@ -73,7 +73,7 @@ func (Keeper) retireRoot(kv state.KV, root []byte, height uint64) {
 		kv.Delete(RootAgeKey(old, root))
 	}
 	kv.Set(RootKey(root), state.Uint64(height))
-	kv.Set(RootAgeKey(height, root), []byte{})
+	kv.Set(RootAgeKey(height, root), []byte{1})
 }
 
 // pruneRoots forgets roots retired before height cutoff, in age order.

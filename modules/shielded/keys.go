@@ -20,7 +20,7 @@ var (
 	// current root (8 bytes BE).
 	prefixRoot = []byte("shielded/root/")
 	// prefixRootAge is followed by that height (8 bytes BE) and the root:
-	// empty; it orders old roots for pruning.
+	// the byte 1; it orders old roots for pruning.
 	prefixRootAge = []byte("shielded/root_age/")
 	// prefixLeaf is followed by a leaf index (8 bytes BE): the commitment
 	// (32 bytes) then the sealed note.

@@ -44,10 +44,12 @@ func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.
 	return fmt.Errorf("%w: %s", tx.ErrUnknownMsg, msg.Type())
 }
 
-// EndBlock implements module.Module: it forgets roots older than the window.
+// EndBlock implements module.Module: it forgets roots replaced more than
+// two windows ago. Between one and two windows a root is refused as stale
+// (ErrStaleRoot says why); after that as unknown.
 func (m *Module) EndBlock(ctx *module.Context) error {
-	if window := m.Keeper.RootWindow(ctx.KV); uint64(ctx.Height) > window {
-		m.Keeper.pruneRoots(ctx.KV, uint64(ctx.Height)-window)
+	if keep := 2 * m.Keeper.RootWindow(ctx.KV); uint64(ctx.Height) > keep {
+		m.Keeper.pruneRoots(ctx.KV, uint64(ctx.Height)-keep)
 	}
 	return nil
 }
