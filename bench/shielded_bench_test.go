@@ -11,6 +11,7 @@ import (
 	"github.com/consensys/gnark/logger"
 	"github.com/rs/zerolog"
 
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/shielded/circuit"
 	"github.com/phalanetwork/phala/shielded/note"
@@ -74,7 +75,7 @@ func BenchmarkShielded(b *testing.B) {
 	var msg *shielded.MsgTransfer
 	b.Run("prove/transfer", func(b *testing.B) {
 		for range b.N {
-			m, err := shieldedProver.Transfer(sk, owned, [2]wallet.Payment{to[0], to[1]}, 10, leaves)
+			m, err := shieldedProver.Transfer(sk, owned, [2]wallet.Payment{to[0], to[1]}, 10, address.Address{1}, leaves)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -35,7 +35,7 @@ func TestAttackDoubleSpend(t *testing.T) {
 	_, cms := leaves(t, c)
 	var spends [2]*shielded.MsgTransfer
 	for i := range spends {
-		m, err := prover.Transfer(alice, notes, [2]wallet.Payment{{To: mallory.Address(), Value: 90}, {To: alice.Address(), Value: 0}}, 10, cms)
+		m, err := prover.Transfer(alice, notes, [2]wallet.Payment{{To: mallory.Address(), Value: 90}, {To: alice.Address(), Value: 0}}, 10, a[1].Addr, cms)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,14 +68,14 @@ func TestAttackRoots(t *testing.T) {
 	_, cms := leaves(t, c)
 	// A forged tree: alice's note beside a leaf the chain never saw.
 	forged := append(cms[:1:1], circuit.FromUint64(7))
-	other, err := prover.Unshield(alice, notes, a[2].Addr, 100, 0, forged)
+	other, err := prover.Unshield(alice, notes, a[2].Addr, a[1].Addr, 100, 0, forged)
 	if err != nil {
 		t.Fatal(err)
 	}
 	refused(t, "proof for another root", c.Deliver(a[1], other), shielded.ErrUnknownRoot)
 
 	// A proof against today's root, held back until the root is stale.
-	old, err := prover.Unshield(alice, notes, a[2].Addr, 100, 0, cms)
+	old, err := prover.Unshield(alice, notes, a[2].Addr, a[1].Addr, 100, 0, cms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestAttackTamperedInputs(t *testing.T) {
 	shielded100(t, c, a[0], alice)
 	notes := mine(t, c, alice)
 	_, cms := leaves(t, c)
-	good, err := prover.Unshield(alice, notes, a[2].Addr, 60, 5, cms)
+	good, err := prover.Unshield(alice, notes, a[2].Addr, a[1].Addr, 60, 5, cms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +108,7 @@ func TestAttackTamperedInputs(t *testing.T) {
 		{"inflation: amount raised", func(m *shielded.MsgUnshield) { m.Amount = pha.Units(95) }, shielded.ErrBadProof},
 		{"recipient changed", func(m *shielded.MsgUnshield) { m.Recipient = a[1].Addr }, shielded.ErrBadProof},
 		{"fee raised", func(m *shielded.MsgUnshield) { m.Fee = pha.Units(40) }, shielded.ErrBadProof},
+		{"fee redirected by a front-runner", func(m *shielded.MsgUnshield) { m.Relayer = a[2].Addr }, shielded.ErrBadProof},
 		{"change note swapped", func(m *shielded.MsgUnshield) { m.Change[31] ^= 1 }, shielded.ErrBadProof},
 		{"sealed note changed", func(m *shielded.MsgUnshield) { m.ChangeCiphertext[0] ^= 1 }, shielded.ErrBadProof},
 		{"malformed proof", func(m *shielded.MsgUnshield) { m.Proof[5] ^= 0xff }, shielded.ErrBadProof},

@@ -122,8 +122,8 @@ func (m *Module) handleShield(ctx *module.Context, sender address.Address, msg *
 	return nil
 }
 
-// handleTransfer spends two notes into two, paying the fee to the sender.
-func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg *MsgTransfer) error {
+// handleTransfer spends two notes into two, paying the fee to the relayer.
+func (m *Module) handleTransfer(ctx *module.Context, _ address.Address, msg *MsgTransfer) error {
 	public, err := msg.PublicInputs()
 	if err != nil {
 		return err
@@ -135,7 +135,7 @@ func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg
 	if err := m.verify(ctx, circuit.KindTransfer, msg.Proof, public); err != nil {
 		return err
 	}
-	if err := pay(ctx, sender, msg.Fee); err != nil {
+	if err := pay(ctx, msg.Relayer, msg.Fee); err != nil {
 		return fmt.Errorf("transfer fee: %w", err)
 	}
 	m.spendAll(ctx, msg.Nullifiers)
@@ -145,8 +145,8 @@ func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg
 }
 
 // handleUnshield spends two notes into public PHA for the recipient, the
-// fee for the sender and a change note.
-func (m *Module) handleUnshield(ctx *module.Context, sender address.Address, msg *MsgUnshield) error {
+// fee for the relayer and a change note.
+func (m *Module) handleUnshield(ctx *module.Context, _ address.Address, msg *MsgUnshield) error {
 	public, err := msg.PublicInputs()
 	if err != nil {
 		return err
@@ -161,7 +161,7 @@ func (m *Module) handleUnshield(ctx *module.Context, sender address.Address, msg
 	if err := pay(ctx, msg.Recipient, msg.Amount); err != nil {
 		return fmt.Errorf("unshield: %w", err)
 	}
-	if err := pay(ctx, sender, msg.Fee); err != nil {
+	if err := pay(ctx, msg.Relayer, msg.Fee); err != nil {
 		return fmt.Errorf("unshield fee: %w", err)
 	}
 	m.spendAll(ctx, msg.Nullifiers)

@@ -3,6 +3,7 @@ package shielded_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -85,10 +86,22 @@ func leaves(t *testing.T, c *apptest.Chain) ([]shielded.Leaf, []fr.Element) {
 	return ls, cms
 }
 
+// mine is sk's unspent notes, found by scanning and asking the chain
+// which nullifiers are spent.
 func mine(t *testing.T, c *apptest.Chain, sk note.SpendingKey) []wallet.Owned {
 	t.Helper()
 	ls, _ := leaves(t, c)
-	return wallet.Scan(sk.ViewingKey(), ls)
+	notes, err := wallet.Unspent(sk, wallet.Scan(sk.ViewingKey(), ls), func(nf shielded.Hash) (bool, error) {
+		var spent bool
+		if res := c.Query(shielded.SpentPath(nf[:]), &spent); res.Code != 0 {
+			return false, fmt.Errorf("spent query: %s", res.Log)
+		}
+		return spent, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return notes
 }
 
 func ok(t *testing.T, what string, res interface{ IsErr() bool }, log string) {
@@ -128,7 +141,7 @@ func TestShieldSendUnshield(t *testing.T) {
 		t.Fatal("bob's viewing key decrypts alice's note")
 	}
 	_, cms := leaves(t, c)
-	send, err := prover.Transfer(alice, notes, [2]wallet.Payment{{To: bob.Address(), Value: whole(40)}, {To: alice.Address(), Value: whole(59)}}, whole(1), cms)
+	send, err := prover.Transfer(alice, notes, [2]wallet.Payment{{To: bob.Address(), Value: whole(40)}, {To: alice.Address(), Value: whole(59)}}, whole(1), a[1].Addr, cms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +152,7 @@ func TestShieldSendUnshield(t *testing.T) {
 		t.Fatalf("bob scans %v, want one note of 40 PHA", bobNotes)
 	}
 	_, cms = leaves(t, c)
-	out, err := prover.Unshield(bob, bobNotes, carol.Addr, whole(15), 0, cms)
+	out, err := prover.Unshield(bob, bobNotes, carol.Addr, a[1].Addr, whole(15), 0, cms)
 	if err != nil {
 		t.Fatal(err)
 	}

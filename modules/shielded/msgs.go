@@ -42,18 +42,21 @@ type MsgShield struct {
 }
 
 // MsgTransfer spends the notes behind Nullifiers (in the tree at Root) into
-// two new notes; Fee goes from the pool to the sender (who may be a relayer).
+// two new notes; Fee goes from the pool to Relayer, usually the sender. The
+// proof binds Relayer, so whoever copies the message from the mempool
+// cannot take the fee.
 type MsgTransfer struct {
 	Root        Hash
 	Nullifiers  [2]Hash
 	Commitments [2]Hash
 	Ciphertexts [2][]byte
 	Fee         pha.Amount
+	Relayer     address.Address
 	Proof       []byte
 }
 
 // MsgUnshield spends the notes behind Nullifiers into Amount paid to
-// Recipient, Fee paid to the sender and a change note.
+// Recipient, Fee paid to Relayer and a change note.
 type MsgUnshield struct {
 	Root             Hash
 	Nullifiers       [2]Hash
@@ -62,6 +65,7 @@ type MsgUnshield struct {
 	Amount           pha.Amount
 	Fee              pha.Amount
 	Recipient        address.Address
+	Relayer          address.Address
 	Proof            []byte
 }
 
@@ -90,7 +94,8 @@ func (m *MsgShield) encodeBound(w *wire.Writer) {
 	w.Raw(m.Ciphertext)
 }
 
-// encodeBound writes root, nullifiers, commitments, ciphertexts, fee.
+// encodeBound writes root, nullifiers, commitments, ciphertexts, fee,
+// relayer.
 func (m *MsgTransfer) encodeBound(w *wire.Writer) {
 	w.Raw(m.Root[:])
 	for i := range 2 {
@@ -103,10 +108,11 @@ func (m *MsgTransfer) encodeBound(w *wire.Writer) {
 		w.Raw(m.Ciphertexts[i])
 	}
 	w.Amount(m.Fee)
+	w.Address(m.Relayer)
 }
 
 // encodeBound writes root, nullifiers, change, its ciphertext, amount, fee,
-// recipient.
+// recipient, relayer.
 func (m *MsgUnshield) encodeBound(w *wire.Writer) {
 	w.Raw(m.Root[:])
 	for i := range 2 {
@@ -117,6 +123,7 @@ func (m *MsgUnshield) encodeBound(w *wire.Writer) {
 	w.Amount(m.Amount)
 	w.Amount(m.Fee)
 	w.Address(m.Recipient)
+	w.Address(m.Relayer)
 }
 
 func decodeShield(r *wire.Reader) tx.Msg {
@@ -137,7 +144,7 @@ func decodeTransfer(r *wire.Reader) tx.Msg {
 	for i := range 2 {
 		m.Ciphertexts[i] = r.Raw(note.CiphertextSize)
 	}
-	m.Fee = r.Amount()
+	m.Fee, m.Relayer = r.Amount(), r.Address()
 	m.Proof = r.Raw(circuit.ProofSize)
 	return m
 }
@@ -150,7 +157,7 @@ func decodeUnshield(r *wire.Reader) tx.Msg {
 	m.Change = r.Bytes32()
 	m.ChangeCiphertext = r.Raw(note.CiphertextSize)
 	m.Amount, m.Fee = r.Amount(), r.Amount()
-	m.Recipient = r.Address()
+	m.Recipient, m.Relayer = r.Address(), r.Address()
 	m.Proof = r.Raw(circuit.ProofSize)
 	return m
 }

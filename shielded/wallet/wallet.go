@@ -167,14 +167,14 @@ func inputs(sk note.SpendingKey, spend []Owned, leaves []fr.Element) (fr.Element
 	return root, in, nfs, nil
 }
 
-// Transfer spends one or two of sk's notes into two payments and a fee;
-// leaves are the tree's commitments in order.
-func (p *Prover) Transfer(sk note.SpendingKey, spend []Owned, pays [2]Payment, fee uint64, leaves []fr.Element) (*shielded.MsgTransfer, error) {
+// Transfer spends one or two of sk's notes into two payments and a fee
+// for relayer; leaves are the tree's commitments in order.
+func (p *Prover) Transfer(sk note.SpendingKey, spend []Owned, pays [2]Payment, fee uint64, relayer address.Address, leaves []fr.Element) (*shielded.MsgTransfer, error) {
 	root, in, nfs, err := inputs(sk, spend, leaves)
 	if err != nil {
 		return nil, err
 	}
-	m := &shielded.MsgTransfer{Root: hashOf(root), Nullifiers: nfs, Fee: pha.Units(fee)}
+	m := &shielded.MsgTransfer{Root: hashOf(root), Nullifiers: nfs, Fee: pha.Units(fee), Relayer: relayer}
 	a := &circuit.Transfer{Root: root, Fee: fee, In: in}
 	for i := range pays {
 		out, cm, ct, err := output(pays[i])
@@ -190,8 +190,8 @@ func (p *Prover) Transfer(sk note.SpendingKey, spend []Owned, pays [2]Payment, f
 }
 
 // Unshield spends one or two of sk's notes into amount for recipient, a
-// fee and change back to sk's address.
-func (p *Prover) Unshield(sk note.SpendingKey, spend []Owned, recipient address.Address, amount, fee uint64, leaves []fr.Element) (*shielded.MsgUnshield, error) {
+// fee for relayer and change back to sk's address.
+func (p *Prover) Unshield(sk note.SpendingKey, spend []Owned, recipient, relayer address.Address, amount, fee uint64, leaves []fr.Element) (*shielded.MsgUnshield, error) {
 	root, in, nfs, err := inputs(sk, spend, leaves)
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (p *Prover) Unshield(sk note.SpendingKey, spend []Owned, recipient address.
 		return nil, err
 	}
 	m := &shielded.MsgUnshield{Root: hashOf(root), Nullifiers: nfs, Change: cm, ChangeCiphertext: ct,
-		Amount: pha.Units(amount), Fee: pha.Units(fee), Recipient: recipient}
+		Amount: pha.Units(amount), Fee: pha.Units(fee), Recipient: recipient, Relayer: relayer}
 	a := &circuit.Unshield{Root: root, Nullifiers: [2]frontend.Variable{el(nfs[0]), el(nfs[1])}, Change: el(cm),
 		Amount: amount, Fee: fee, Bind: shielded.Bind(m), In: in, Out: out}
 	m.Proof, err = p.prove(circuit.KindUnshield, a)
@@ -234,3 +234,18 @@ func Setup() (*Prover, map[circuit.Kind]groth16.VerifyingKey, error) {
 	return p, vks, nil
 }
 
+// Unspent keeps the notes whose nullifiers spent says are not spent (a
+// wallet asks the chain: shielded.SpentPath).
+func Unspent(sk note.SpendingKey, notes []Owned, spent func(nf shielded.Hash) (bool, error)) ([]Owned, error) {
+	var out []Owned
+	for _, o := range notes {
+		s, err := spent(Nullifier(sk, o))
+		if err != nil {
+			return nil, fmt.Errorf("note %d: %w", o.Index, err)
+		}
+		if !s {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
