@@ -173,17 +173,25 @@ func (m *MsgShield) ValidateBasic() error {
 
 // ValidateBasic implements tx.Msg.
 func (m *MsgTransfer) ValidateBasic() error {
-	if m.Nullifiers[0] == m.Nullifiers[1] {
-		return fmt.Errorf("%w: both inputs have nullifier %x", ErrDoubleSpend, m.Nullifiers[0])
+	if err := distinct(m.Nullifiers); err != nil {
+		return err
 	}
 	_, err := m.PublicInputs()
 	return err
 }
 
+// distinct refuses a message that spends one note twice.
+func distinct(nfs [2]Hash) error {
+	if nfs[0] == nfs[1] {
+		return fmt.Errorf("%w: both inputs have nullifier %x", ErrDoubleSpend, nfs[0])
+	}
+	return nil
+}
+
 // ValidateBasic implements tx.Msg.
 func (m *MsgUnshield) ValidateBasic() error {
-	if m.Nullifiers[0] == m.Nullifiers[1] {
-		return fmt.Errorf("%w: both inputs have nullifier %x", ErrDoubleSpend, m.Nullifiers[0])
+	if err := distinct(m.Nullifiers); err != nil {
+		return err
 	}
 	if m.Amount.IsZero() {
 		return fmt.Errorf("%w: unshield amount is zero", ErrBadAmount)

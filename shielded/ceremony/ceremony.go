@@ -37,26 +37,41 @@ func Phase1Start(n uint64) ([]byte, error) { return encode(mpcsetup.NewPhase1(n)
 
 // ContributePhase1 adds fresh randomness (crypto/rand, inside the
 // contributor's enclave) to the phase 1 state prev.
-func ContributePhase1(prev []byte) ([]byte, error) {
-	var p mpcsetup.Phase1
-	if err := decode(&p, prev); err != nil {
+func ContributePhase1(prev []byte) ([]byte, error) { return contribute[mpcsetup.Phase1](prev) }
+
+// VerifyPhase1 checks that next is a valid contribution on top of prev.
+func VerifyPhase1(prev, next []byte) error { return verify[mpcsetup.Phase1]("phase 1", prev, next) }
+
+// phase is a ceremony state of either phase, as gnark's pointer type.
+type phase[T any] interface {
+	*T
+	io.ReaderFrom
+	io.WriterTo
+	Contribute()
+	Verify(next *T) error
+}
+
+// contribute decodes prev, contributes and encodes the result.
+func contribute[T any, P phase[T]](prev []byte) ([]byte, error) {
+	p := P(new(T))
+	if err := decode(p, prev); err != nil {
 		return nil, err
 	}
 	p.Contribute()
-	return encode(&p)
+	return encode(p)
 }
 
-// VerifyPhase1 checks that next is a valid contribution on top of prev.
-func VerifyPhase1(prev, next []byte) error {
-	var p, n mpcsetup.Phase1
-	if err := decode(&p, prev); err != nil {
+// verify checks next against prev.
+func verify[T any, P phase[T]](name string, prev, next []byte) error {
+	p, n := P(new(T)), P(new(T))
+	if err := decode(p, prev); err != nil {
 		return fmt.Errorf("previous state: %w", err)
 	}
-	if err := decode(&n, next); err != nil {
+	if err := decode(n, next); err != nil {
 		return err
 	}
-	if err := p.Verify(&n); err != nil {
-		return fmt.Errorf("%w: phase 1: %v", ErrBadContribution, err)
+	if err := p.Verify((*T)(n)); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadContribution, name, err)
 	}
 	return nil
 }
@@ -91,29 +106,10 @@ func Phase2Start(r1cs constraint.ConstraintSystem, commons []byte) ([]byte, erro
 }
 
 // ContributePhase2 adds fresh randomness to the phase 2 state prev.
-func ContributePhase2(prev []byte) ([]byte, error) {
-	var p mpcsetup.Phase2
-	if err := decode(&p, prev); err != nil {
-		return nil, err
-	}
-	p.Contribute()
-	return encode(&p)
-}
+func ContributePhase2(prev []byte) ([]byte, error) { return contribute[mpcsetup.Phase2](prev) }
 
 // VerifyPhase2 checks that next is a valid contribution on top of prev.
-func VerifyPhase2(prev, next []byte) error {
-	var p, n mpcsetup.Phase2
-	if err := decode(&p, prev); err != nil {
-		return fmt.Errorf("previous state: %w", err)
-	}
-	if err := decode(&n, next); err != nil {
-		return err
-	}
-	if err := p.Verify(&n); err != nil {
-		return fmt.Errorf("%w: phase 2: %v", ErrBadContribution, err)
-	}
-	return nil
-}
+func VerifyPhase2(prev, next []byte) error { return verify[mpcsetup.Phase2]("phase 2", prev, next) }
 
 // Finish verifies every phase 2 contribution to r1cs from its start and
 // closes with the beacon: the proving and verifying keys.
