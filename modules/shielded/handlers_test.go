@@ -1,9 +1,12 @@
 package shielded_test
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/pha"
@@ -120,6 +124,26 @@ func refused(t *testing.T, what string, res *abci.ExecTxResult, want *abcierr.Er
 	t.Logf("%s refused: %s", what, res.Log)
 }
 
+// canary fails if a private transfer's amount or recipient shows in its
+// message bytes, its events or its log.
+func canary(t *testing.T, res *abci.ExecTxResult, body []byte, amount uint64, recipient string) {
+	t.Helper()
+	secrets := [][]byte{[]byte(strconv.FormatUint(amount, 10)), binary.BigEndian.AppendUint64(nil, amount), []byte(recipient)}
+	public := [][]byte{body, []byte(res.Log)}
+	for _, e := range res.Events {
+		for _, a := range e.Attributes {
+			public = append(public, []byte(a.Key), []byte(a.Value))
+		}
+	}
+	for _, p := range public {
+		for _, secret := range secrets {
+			if bytes.Contains(p, secret) {
+				t.Fatalf("private transfer leaks %q in %q", secret, p)
+			}
+		}
+	}
+}
+
 // TestShieldSendUnshield is the pool's honest path: alice shields 100 PHA,
 // sends 40 to bob privately (fee 1 to the relayer), bob unshields 15 to
 // carol; balances add up and the pool holds exactly the unspent notes.
@@ -147,6 +171,7 @@ func TestShieldSendUnshield(t *testing.T) {
 	}
 	res = c.Deliver(a[1], send)
 	ok(t, "transfer", res, res.Log)
+	canary(t, res, tx.EncodeMsg(send), whole(40), bob.Address().String())
 	bobNotes := mine(t, c, bob)
 	if len(bobNotes) != 1 || bobNotes[0].Note.Value != whole(40) {
 		t.Fatalf("bob scans %v, want one note of 40 PHA", bobNotes)
