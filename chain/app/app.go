@@ -30,6 +30,7 @@ import (
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/modules/vault"
 
@@ -172,7 +173,7 @@ func newModules() ([]module.Module, *balances.Module) {
 	vaults := vault.New(pools)
 	gov := dao.New(bal, reg, gk, pools)
 	gov.AddWeightSource(vaults)
-	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, vaults, gov, queue}, bal
+	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, vaults, gov, queue, shielded.New()}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

@@ -1,0 +1,313 @@
+package shielded
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math"
+
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/shielded/circuit"
+	"github.com/phalanetwork/phala/shielded/note"
+)
+
+// Message types of the shielded module; anyone may send them.
+const (
+	TypeShield   = "shielded/shield"
+	TypeTransfer = "shielded/transfer"
+	TypeUnshield = "shielded/unshield"
+)
+
+// registerMsgs adds the module's message decoders to reg.
+func registerMsgs(reg *tx.Registry) {
+	reg.Register(TypeShield, decodeShield)
+	reg.Register(TypeTransfer, decodeTransfer)
+	reg.Register(TypeUnshield, decodeUnshield)
+}
+
+// Hash is a 32-byte field element as the chain carries it (big-endian).
+type Hash = [32]byte
+
+// MsgShield moves Amount of the sender's PHA into the pool as one note with
+// Commitment, sealed to its owner in Ciphertext.
+type MsgShield struct {
+	Amount     pha.Amount
+	Commitment Hash
+	Ciphertext []byte
+	Proof      []byte
+}
+
+// MsgTransfer spends the notes behind Nullifiers (in the tree at Root) into
+// two new notes; Fee goes from the pool to Relayer, usually the sender. The
+// proof binds Relayer, so whoever copies the message from the mempool
+// cannot take the fee.
+type MsgTransfer struct {
+	Root        Hash
+	Nullifiers  [2]Hash
+	Commitments [2]Hash
+	Ciphertexts [2][]byte
+	Fee         pha.Amount
+	Relayer     address.Address
+	Proof       []byte
+}
+
+// MsgUnshield spends the notes behind Nullifiers into Amount paid to
+// Recipient, Fee paid to Relayer and a change note.
+type MsgUnshield struct {
+	Root             Hash
+	Nullifiers       [2]Hash
+	Change           Hash
+	ChangeCiphertext []byte
+	Amount           pha.Amount
+	Fee              pha.Amount
+	Recipient        address.Address
+	Relayer          address.Address
+	Proof            []byte
+}
+
+// Type implements tx.Msg.
+func (*MsgShield) Type() string { return TypeShield }
+
+// Type implements tx.Msg.
+func (*MsgTransfer) Type() string { return TypeTransfer }
+
+// Type implements tx.Msg.
+func (*MsgUnshield) Type() string { return TypeUnshield }
+
+// Encode implements tx.Msg: the bound fields, then the proof.
+func (m *MsgShield) Encode(w *wire.Writer) { m.encodeBound(w); w.Raw(m.Proof) }
+
+// Encode implements tx.Msg: the bound fields, then the proof.
+func (m *MsgTransfer) Encode(w *wire.Writer) { m.encodeBound(w); w.Raw(m.Proof) }
+
+// Encode implements tx.Msg: the bound fields, then the proof.
+func (m *MsgUnshield) Encode(w *wire.Writer) { m.encodeBound(w); w.Raw(m.Proof) }
+
+// encodeBound writes amount, commitment, ciphertext.
+func (m *MsgShield) encodeBound(w *wire.Writer) {
+	w.Amount(m.Amount)
+	w.Raw(m.Commitment[:])
+	w.Raw(m.Ciphertext)
+}
+
+// encodeBound writes root, nullifiers, commitments, ciphertexts, fee,
+// relayer.
+func (m *MsgTransfer) encodeBound(w *wire.Writer) {
+	w.Raw(m.Root[:])
+	for i := range 2 {
+		w.Raw(m.Nullifiers[i][:])
+	}
+	for i := range 2 {
+		w.Raw(m.Commitments[i][:])
+	}
+	for i := range 2 {
+		w.Raw(m.Ciphertexts[i])
+	}
+	w.Amount(m.Fee)
+	w.Address(m.Relayer)
+}
+
+// encodeBound writes root, nullifiers, change, its ciphertext, amount, fee,
+// recipient, relayer.
+func (m *MsgUnshield) encodeBound(w *wire.Writer) {
+	w.Raw(m.Root[:])
+	for i := range 2 {
+		w.Raw(m.Nullifiers[i][:])
+	}
+	w.Raw(m.Change[:])
+	w.Raw(m.ChangeCiphertext)
+	w.Amount(m.Amount)
+	w.Amount(m.Fee)
+	w.Address(m.Recipient)
+	w.Address(m.Relayer)
+}
+
+func decodeShield(r *wire.Reader) tx.Msg {
+	m := &MsgShield{Amount: r.Amount(), Commitment: r.Bytes32()}
+	m.Ciphertext = r.Raw(note.CiphertextSize)
+	m.Proof = r.Raw(circuit.ProofSize)
+	return m
+}
+
+func decodeTransfer(r *wire.Reader) tx.Msg {
+	m := &MsgTransfer{Root: r.Bytes32()}
+	for i := range 2 {
+		m.Nullifiers[i] = r.Bytes32()
+	}
+	for i := range 2 {
+		m.Commitments[i] = r.Bytes32()
+	}
+	for i := range 2 {
+		m.Ciphertexts[i] = r.Raw(note.CiphertextSize)
+	}
+	m.Fee, m.Relayer = r.Amount(), r.Address()
+	m.Proof = r.Raw(circuit.ProofSize)
+	return m
+}
+
+func decodeUnshield(r *wire.Reader) tx.Msg {
+	m := &MsgUnshield{Root: r.Bytes32()}
+	for i := range 2 {
+		m.Nullifiers[i] = r.Bytes32()
+	}
+	m.Change = r.Bytes32()
+	m.ChangeCiphertext = r.Raw(note.CiphertextSize)
+	m.Amount, m.Fee = r.Amount(), r.Amount()
+	m.Recipient, m.Relayer = r.Address(), r.Address()
+	m.Proof = r.Raw(circuit.ProofSize)
+	return m
+}
+
+// ValidateBasic implements tx.Msg: sizes, amounts and field elements.
+func (m *MsgShield) ValidateBasic() error {
+	if m.Amount.IsZero() {
+		return fmt.Errorf("%w: shield amount is zero", ErrBadAmount)
+	}
+	_, err := m.PublicInputs()
+	return err
+}
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgTransfer) ValidateBasic() error {
+	if err := distinct(m.Nullifiers); err != nil {
+		return err
+	}
+	_, err := m.PublicInputs()
+	return err
+}
+
+// distinct refuses a message that spends one note twice.
+func distinct(nfs [2]Hash) error {
+	if nfs[0] == nfs[1] {
+		return fmt.Errorf("%w: both inputs have nullifier %x", ErrDoubleSpend, nfs[0])
+	}
+	return nil
+}
+
+// ValidateBasic implements tx.Msg.
+func (m *MsgUnshield) ValidateBasic() error {
+	if err := distinct(m.Nullifiers); err != nil {
+		return err
+	}
+	if m.Amount.IsZero() {
+		return fmt.Errorf("%w: unshield amount is zero", ErrBadAmount)
+	}
+	_, err := m.PublicInputs()
+	return err
+}
+
+// PublicInputs are the shield circuit's public inputs: amount,
+// commitment, binding of the message.
+func (m *MsgShield) PublicInputs() ([]fr.Element, error) {
+	if err := sizes(m.Proof, m.Ciphertext); err != nil {
+		return nil, err
+	}
+	var in inputs
+	in.amount(m.Amount)
+	in.hash(m.Commitment)
+	return in.done(m)
+}
+
+// PublicInputs are the transfer circuit's: root, nullifiers, commitments,
+// fee, binding.
+func (m *MsgTransfer) PublicInputs() ([]fr.Element, error) {
+	if err := sizes(m.Proof, m.Ciphertexts[0], m.Ciphertexts[1]); err != nil {
+		return nil, err
+	}
+	var in inputs
+	in.hash(m.Root, m.Nullifiers[0], m.Nullifiers[1], m.Commitments[0], m.Commitments[1])
+	in.amount(m.Fee)
+	return in.done(m)
+}
+
+// PublicInputs are the unshield circuit's: root, nullifiers, change,
+// amount, fee, binding.
+func (m *MsgUnshield) PublicInputs() ([]fr.Element, error) {
+	if err := sizes(m.Proof, m.ChangeCiphertext); err != nil {
+		return nil, err
+	}
+	var in inputs
+	in.hash(m.Root, m.Nullifiers[0], m.Nullifiers[1], m.Change)
+	in.amount(m.Amount, m.Fee)
+	return in.done(m)
+}
+
+// inputs collects public inputs in circuit order, keeping the first error.
+type inputs struct {
+	out []fr.Element
+	err error
+}
+
+// hash appends 32-byte elements, refusing non-canonical encodings (which
+// would let two byte strings name one nullifier).
+func (in *inputs) hash(hs ...Hash) {
+	for i := range hs {
+		e, err := circuit.FromBytes(hs[i][:])
+		if err != nil && in.err == nil {
+			in.err = fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		in.out = append(in.out, e)
+	}
+}
+
+// amount appends amounts, refusing any over 64 bits.
+func (in *inputs) amount(as ...pha.Amount) {
+	for _, a := range as {
+		v, err := Uint64(a)
+		if err != nil && in.err == nil {
+			in.err = err
+		}
+		in.out = append(in.out, circuit.FromUint64(v))
+	}
+}
+
+// done appends the binding of m and returns the inputs.
+func (in *inputs) done(m bound) ([]fr.Element, error) {
+	if in.err != nil {
+		return nil, in.err
+	}
+	return append(in.out, Bind(m)), nil
+}
+
+// bound is a message whose fields other than the proof are bound into it.
+type bound interface {
+	tx.Msg
+	encodeBound(w *wire.Writer)
+}
+
+// Bind is the public input that ties the proof to every other field of the
+// message (ciphertexts, recipient): SHA-256 of the type and those fields,
+// reduced into the field. A relayer who changes any of them breaks the proof.
+func Bind(m bound) fr.Element {
+	var w wire.Writer
+	w.String(m.Type())
+	m.encodeBound(&w)
+	sum := sha256.Sum256(w.Bytes())
+	return circuit.Reduce(sum[:])
+}
+
+// sizes checks the proof and ciphertext lengths.
+func sizes(proof []byte, cts ...[]byte) error {
+	if len(proof) != circuit.ProofSize {
+		return fmt.Errorf("%w: proof is %d bytes, want %d", ErrMalformed, len(proof), circuit.ProofSize)
+	}
+	for _, ct := range cts {
+		if len(ct) != note.CiphertextSize {
+			return fmt.Errorf("%w: sealed note is %d bytes, want %d", ErrMalformed, len(ct), note.CiphertextSize)
+		}
+	}
+	return nil
+}
+
+// Uint64 is a as a note value, refused above 64 bits.
+func Uint64(a pha.Amount) (uint64, error) {
+	u := a.Uint128()
+	if u.Hi != 0 {
+		return 0, fmt.Errorf("%w: %s is over %d base units", ErrBadAmount, a, uint64(math.MaxUint64))
+	}
+	return u.Lo, nil
+}

@@ -1,0 +1,81 @@
+package shielded
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+
+	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
+	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/shielded/circuit"
+)
+
+// Query paths under /shielded/.
+const (
+	QueryInfo   = "info"   // info -> Info
+	QueryLeaves = "leaves" // leaves/<from> -> []Leaf (at most MaxLeaves)
+	QuerySpent  = "spent"  // spent/<nullifier hex> -> bool
+)
+
+// MaxLeaves bounds one leaves answer.
+const MaxLeaves = 1000
+
+// queryPrefix starts every path this module answers.
+const queryPrefix = "/" + Name + "/"
+
+// InfoPath is the query path of the pool summary (answer: Info).
+func InfoPath() string { return queryPrefix + QueryInfo }
+
+// LeavesPath is the query path of the leaves from index on (answer: []Leaf):
+// a wallet scans them for its notes and rebuilds Merkle paths from them.
+func LeavesPath(from uint64) string {
+	return queryPrefix + QueryLeaves + "/" + strconv.FormatUint(from, 10)
+}
+
+// SpentPath is the query path that says whether a nullifier is spent.
+func SpentPath(nf []byte) string { return queryPrefix + QuerySpent + "/" + hex.EncodeToString(nf) }
+
+// Info is the pool's public summary.
+func (m *Module) Info(kv state.KV) Info {
+	f := m.Keeper.Frontier(kv)
+	root := f.Root.Bytes()
+	_, err := m.Keeper.VerifyingKey(kv, circuit.KindTransfer)
+	return Info{Pool: m.Keeper.PoolBalance(kv).String(), Root: hex.EncodeToString(root[:]), Notes: f.Size,
+		Nullifiers: m.Keeper.NullifierCount(kv), RootWindow: m.Keeper.RootWindow(kv), SetUp: err == nil}
+}
+
+// query answers the paths under /shielded/.
+func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
+	return module.Dispatch(kv, Name, path, []module.QueryRoute{
+		module.Fixed(QueryInfo, m.Info),
+		{Name: QueryLeaves, Parts: 2, Answer: func(kv state.KV, args []string) (any, error) { return m.leaves(kv, args[0]) }},
+		{Name: QuerySpent, Parts: 2, Answer: func(kv state.KV, args []string) (any, error) { return m.spent(kv, args[0]) }},
+	})
+}
+
+// leaves lists up to MaxLeaves leaves from index from.
+func (m *Module) leaves(kv state.KV, from string) ([]Leaf, error) {
+	start, err := strconv.ParseUint(from, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: leaf index %q", tx.ErrNotFound, from)
+	}
+	out := []Leaf{}
+	for i := start; i < start+MaxLeaves; i++ {
+		l, ok := m.Keeper.Leaf(kv, i)
+		if !ok {
+			break
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// spent says whether a nullifier (hex) is spent.
+func (m *Module) spent(kv state.KV, nf string) (bool, error) {
+	b, err := hex.DecodeString(nf)
+	if err != nil || len(b) != 32 {
+		return false, fmt.Errorf("%w: nullifier %q", tx.ErrNotFound, nf)
+	}
+	return m.Keeper.Spent(kv, b), nil
+}
