@@ -103,6 +103,15 @@ if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stam
 	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
 fi
 
+# The pinned Solidity compiler of evm/contracts (TestArtifactsMatchSources).
+sol="$root/evm/contracts"
+sol_stamp="$(cat "$sol/package.json" "$sol/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+if [ "$(cat "$sol/node_modules/.phala-install-stamp" 2>/dev/null)" != "$sol_stamp" ] || [ ! -f "$sol/node_modules/solc/package.json" ]; then
+	say "npm ci in evm/contracts"
+	(cd "$sol" && npm ci --no-audit --no-fund >&2)
+	printf '%s\n' "$sol_stamp" >"$sol/node_modules/.phala-install-stamp"
+fi
+
 # node_modules is current when it was installed from these very manifests.
 stamp_file="node_modules/.phala-install-stamp"
 stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
