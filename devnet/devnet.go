@@ -88,13 +88,14 @@ type Options struct {
 	// and SEV-SNP measurements of this build, so `phala worker --tee tdx
 	// --tee-fake` can register. For tests only.
 	TEETestRoots bool
+	Out          io.Writer
+	Logger       *slog.Logger
+
 	// EVM also runs an in-process go-ethereum dev chain (evm/devchain),
 	// its dev account keys in <home>/evm; EVMAddr is its JSON-RPC listen
 	// address ("" picks a free port on loopback).
 	EVM     bool
 	EVMAddr string
-	Out     io.Writer
-	Logger  *slog.Logger
 }
 
 // Devnet is a running devnet.
