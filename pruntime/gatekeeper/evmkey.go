@@ -22,8 +22,8 @@ import (
 // its address at deployment; it signs which answer keys may answer for an
 // agent, and hands the anchor's trust over at a rotation.
 
-// masterEVMKey derives the master EVM key of generation gen.
-func (g *Gatekeeper) masterEVMKey(gen uint64) (*secp256k1.PrivateKey, error) {
+// masterSecret is the sealed master key of generation gen.
+func (g *Gatekeeper) masterSecret(gen uint64) ([]byte, error) {
 	hist, err := g.loadMasters()
 	if err != nil {
 		return nil, err
@@ -32,7 +32,16 @@ func (g *Gatekeeper) masterEVMKey(gen uint64) (*secp256k1.PrivateKey, error) {
 	if m == nil {
 		return nil, fmt.Errorf("enclave: evm master key: this gatekeeper holds no master key of generation %d", gen)
 	}
-	return anchorsig.DeriveKey(m.Secret, g.core.DeriveLabel(anchorsig.LabelMasterKey))
+	return m.Secret, nil
+}
+
+// masterEVMKey derives the master EVM key of generation gen.
+func (g *Gatekeeper) masterEVMKey(gen uint64) (*secp256k1.PrivateKey, error) {
+	secret, err := g.masterSecret(gen)
+	if err != nil {
+		return nil, err
+	}
+	return anchorsig.DeriveKey(secret, g.core.DeriveLabel(anchorsig.LabelMasterKey))
 }
 
 // EVMMasterAddress is the address of the master EVM key of generation
@@ -64,15 +73,15 @@ func (g *Gatekeeper) AuthorizeEVMAnswerKey(ctx context.Context, src chainsync.So
 	if err != nil {
 		return EVMAuthorization{}, err
 	}
-	master, err := g.masterEVMKey(c.Generation)
+	secret, err := g.masterSecret(c.Generation)
 	if err != nil {
 		return EVMAuthorization{}, err
 	}
-	hist, err := g.loadMasters()
+	master, err := anchorsig.DeriveKey(secret, g.core.DeriveLabel(anchorsig.LabelMasterKey))
 	if err != nil {
 		return EVMAuthorization{}, err
 	}
-	ms, err := keyderive.NewSecret(hist.find(c.Generation).Secret)
+	ms, err := keyderive.NewSecret(secret)
 	if err != nil {
 		return EVMAuthorization{}, fmt.Errorf("enclave: evm authorization: %w", err)
 	}
