@@ -72,11 +72,12 @@ func u64(n uint64) []byte { return word(binary.BigEndian.AppendUint64(nil, n)) }
 
 func big32(n *big.Int) []byte { return word(n.Bytes()) }
 
-// AnswerDigest is what an answer key signs for result to request id:
-// keccak256(abi.encode(ANSWER_TAG, chainid, anchor, id, keccak256(result))).
-func AnswerDigest(chainID *big.Int, anchor [20]byte, id *big.Int, result []byte) [32]byte {
+// AnswerDigest is what an answer key signs for result to request id,
+// submitted by relayer (who collects the payment):
+// keccak256(abi.encode(ANSWER_TAG, chainid, anchor, id, keccak256(result), relayer)).
+func AnswerDigest(chainID *big.Int, anchor [20]byte, id *big.Int, result []byte, relayer [20]byte) [32]byte {
 	rh := agentio.Keccak256(result)
-	return agentio.Keccak256(AnswerTag[:], big32(chainID), word(anchor[:]), big32(id), rh[:])
+	return agentio.Keccak256(AnswerTag[:], big32(chainID), word(anchor[:]), big32(id), rh[:], word(relayer[:]))
 }
 
 // AuthorizeDigest is what the master EVM key of generation gen signs to

@@ -141,12 +141,20 @@ func (f *fixture) ask(pair string, blocks uint64, payment *big.Int) *big.Int {
 
 // answer submits result to id signed by key, as the relayer.
 func (f *fixture) answer(id *big.Int, result string, key *secp256k1.PrivateKey) error {
-	sig := anchorsig.Sign(key, anchorsig.AnswerDigest(f.chainID, f.addr, id, []byte(result)))
-	return f.submit(id, result, sig)
+	return f.submit(id, result, f.sign(key, id, result))
+}
+
+// sign signs result to id for the relayer.
+func (f *fixture) sign(key *secp256k1.PrivateKey, id *big.Int, result string) []byte {
+	return anchorsig.Sign(key, anchorsig.AnswerDigest(f.chainID, f.addr, id, []byte(result), f.relayer.From))
 }
 
 func (f *fixture) submit(id *big.Int, result string, sig []byte) error {
-	tx, err := f.oracle.Answer(f.relayer, id, []byte(result), sig)
+	return f.submitAs(f.relayer, id, result, sig)
+}
+
+func (f *fixture) submitAs(from *bind.TransactOpts, id *big.Int, result string, sig []byte) error {
+	tx, err := f.oracle.Answer(from, id, []byte(result), sig)
 	if err == nil {
 		f.mined(tx)
 	}
@@ -235,18 +243,30 @@ func TestRedTeamReplay(t *testing.T) {
 	f := newFixture(t)
 	id1 := f.ask("ETH/USD", 20, nil)
 	id2 := f.ask("ETH/USD", 20, nil)
-	sig := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, f.addr, id1, []byte("3000")))
+	sig := f.sign(f.answerKey, id1, "3000")
 	if err := f.submit(id1, "3000", sig); err != nil {
 		t.Fatalf("answer 1: %v", err)
 	}
 	wantRefused(t, f.submit(id1, "3000", sig), "NotPending")
 	wantRefused(t, f.submit(id2, "3000", sig), "UnauthorizedSigner")
 	// The same answer signed for another anchor's request of the same id.
-	forged := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, common.Address{1}, id2, []byte("9")))
+	forged := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, common.Address{1}, id2, []byte("9"), f.relayer.From))
 	wantRefused(t, f.submit(id2, "9", forged), "UnauthorizedSigner")
 	// A result changed after signing.
-	sig2 := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, f.addr, id2, []byte("3000")))
+	sig2 := f.sign(f.answerKey, id2, "3000")
 	wantRefused(t, f.submit(id2, "9000", sig2), "UnauthorizedSigner")
+}
+
+// TestRedTeamFrontRun: another account copies the relayer's signed answer
+// from the mempool and submits it first to collect the payment.
+func TestRedTeamFrontRun(t *testing.T) {
+	f := newFixture(t)
+	id := f.ask("ETH/USD", 20, big.NewInt(1e15))
+	sig := f.sign(f.answerKey, id, "3000")
+	wantRefused(t, f.submitAs(f.opts("relayer2"), id, "3000", sig), "UnauthorizedSigner")
+	if err := f.submit(id, "3000", sig); err != nil {
+		t.Fatalf("the relayer's own answer: %v", err)
+	}
 }
 
 // TestRedTeamLateAnswer: an answer after the request's deadline is
@@ -352,11 +372,11 @@ func (f *fixture) waitBlocks(n uint64) {
 func TestDigestMatchesContract(t *testing.T) {
 	f := newFixture(t)
 	id := big.NewInt(7)
-	got, err := f.oracle.AnswerDigest(&bind.CallOpts{Context: f.ctx}, id, []byte("3120.55"))
+	got, err := f.oracle.AnswerDigest(&bind.CallOpts{Context: f.ctx}, id, []byte("3120.55"), f.relayer.From)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := anchorsig.AnswerDigest(f.chainID, f.addr, id, []byte("3120.55")); got != want {
+	if want := anchorsig.AnswerDigest(f.chainID, f.addr, id, []byte("3120.55"), f.relayer.From); got != want {
 		t.Fatalf("contract digest %x, anchorsig %x", got, want)
 	}
 }

@@ -89,13 +89,14 @@ abstract contract PhalaAnchor {
     }
 
     /// @notice Accepts the answer to request id, signed by an answer key
-    /// authorized for its agent under the current generation, pays the
-    /// request's payment to the relayer (msg.sender) and calls _onAnswer.
+    /// authorized for its agent under the current generation for this
+    /// relayer (msg.sender, so a copied answer cannot collect the payment),
+    /// pays the request's payment to the relayer and calls _onAnswer.
     function answer(uint256 id, bytes calldata result, bytes calldata sig) external {
         Request storage r = requests[id];
         if (r.status != Status.Pending) revert NotPending(id, r.status);
         if (block.number > r.deadline) revert PastDeadline(id, r.deadline);
-        bytes32 digest = keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, keccak256(result)));
+        bytes32 digest = keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, keccak256(result), msg.sender));
         address s = _recover(digest, sig);
         if (authorizedAt[r.agent][s] != generation + 1) revert UnauthorizedSigner(r.agent, s);
         r.status = Status.Answered;
@@ -122,9 +123,10 @@ abstract contract PhalaAnchor {
         }
     }
 
-    /// @notice The digest an answer key signs (EIP-191) for result to id.
-    function answerDigest(uint256 id, bytes calldata result) external view returns (bytes32) {
-        return keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, keccak256(result)));
+    /// @notice The digest an answer key signs (EIP-191) for result to id,
+    /// submitted by relayer.
+    function answerDigest(uint256 id, bytes calldata result, address relayer) external view returns (bytes32) {
+        return keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, keccak256(result), relayer));
     }
 
     /// @dev Pushes a request paid with msg.value; deadline is a block number.
