@@ -21,6 +21,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth"
 	"github.com/ethereum/go-ethereum/eth/catalyst"
@@ -152,7 +153,7 @@ func genesis(accts []Account) *core.Genesis {
 		g.Alloc[k] = v
 	}
 	for _, a := range accts {
-		g.Alloc[a.Address] = core.GenesisAccount{Balance: AccountFunds}
+		g.Alloc[a.Address] = types.Account{Balance: AccountFunds}
 	}
 	return g
 }
