@@ -93,24 +93,24 @@ if command -v flock >/dev/null 2>&1; then
 	flock 9
 fi
 
+# npm_ci_pinned DIR PACKAGE runs npm ci in DIR (relative to the root) unless
+# its node_modules was installed from these very manifests and has PACKAGE.
+npm_ci_pinned() {
+	local dir="$root/$1"
+	local want
+	want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+	if [ "$(cat "$dir/node_modules/.phala-install-stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$dir/node_modules/$2/package.json" ]; then
+		say "npm ci in $1"
+		(cd "$dir" && npm ci --no-audit --no-fund >&2)
+		printf '%s\n' "$want" >"$dir/node_modules/.phala-install-stamp"
+	fi
+}
+
 # The openai dependency of Phala's template, run unchanged by
 # TestTemplateOpenAIUnchanged (internal/cli), pinned in its own directory.
-tpl="$js/template-openai"
-tpl_stamp="$(cat "$tpl/package.json" "$tpl/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
-if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stamp" ] || [ ! -f "$tpl/node_modules/openai/package.json" ]; then
-	say "npm ci in e2e/js/template-openai"
-	(cd "$tpl" && npm ci --no-audit --no-fund >&2)
-	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
-fi
-
+npm_ci_pinned e2e/js/template-openai openai
 # The pinned Solidity compiler of evm/contracts (TestArtifactsMatchSources).
-sol="$root/evm/contracts"
-sol_stamp="$(cat "$sol/package.json" "$sol/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
-if [ "$(cat "$sol/node_modules/.phala-install-stamp" 2>/dev/null)" != "$sol_stamp" ] || [ ! -f "$sol/node_modules/solc/package.json" ]; then
-	say "npm ci in evm/contracts"
-	(cd "$sol" && npm ci --no-audit --no-fund >&2)
-	printf '%s\n' "$sol_stamp" >"$sol/node_modules/.phala-install-stamp"
-fi
+npm_ci_pinned evm/contracts solc
 
 # node_modules is current when it was installed from these very manifests.
 stamp_file="node_modules/.phala-install-stamp"
