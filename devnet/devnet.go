@@ -25,6 +25,7 @@ import (
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/evm/devchain"
 	"github.com/phalanetwork/phala/explorer"
 	"github.com/phalanetwork/phala/gateway"
 	"github.com/phalanetwork/phala/keyring"
@@ -89,6 +90,12 @@ type Options struct {
 	TEETestRoots bool
 	Out          io.Writer
 	Logger       *slog.Logger
+
+	// EVM also runs an in-process go-ethereum dev chain (evm/devchain),
+	// its dev account keys in <home>/evm; EVMAddr is its JSON-RPC listen
+	// address ("" picks a free port on loopback).
+	EVM     bool
+	EVMAddr string
 }
 
 // Devnet is a running devnet.
@@ -102,6 +109,8 @@ type Devnet struct {
 	OpsURL string
 	// Gateway is the devnet's gateway, if it runs one.
 	Gateway *gateway.Gateway
+	// EVM is the devnet's EVM dev chain, if it runs one.
+	EVM *devchain.Chain
 	// cluster is closed once the devnet's cluster exists (or creating it
 	// failed); clusterID is then its id, zero on failure.
 	cluster   chan struct{}
@@ -312,9 +321,25 @@ func (d *Devnet) startServices(ctx context.Context, o Options, simKey ed25519.Pr
 	if o.Gatekeepers > 0 {
 		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
 	}
+	if o.EVM {
+		if err := d.startEVM(ctx, o); err != nil {
+			return err
+		}
+	}
 	if o.GatewayAddr != "" {
 		return d.startGateway(ctx, o)
 	}
+	return nil
+}
+
+// startEVM starts the EVM dev chain beside the validator.
+func (d *Devnet) startEVM(ctx context.Context, o Options) error {
+	c, err := devchain.Start(ctx, devchain.Options{Dir: filepath.Join(o.Home, "evm"), Addr: o.EVMAddr, Logger: o.Logger.With("service", "evm")})
+	if err != nil {
+		return fmt.Errorf("start evm dev chain: %w", err)
+	}
+	d.EVM = c
+	d.services = append(d.services, stopFunc{"evm dev chain", c.Stop})
 	return nil
 }
 

@@ -99,34 +99,31 @@ if command -v flock >/dev/null 2>&1; then
 	flock 9
 fi
 
+# npm_ci_pinned DIR PACKAGE [NPM FLAGS...] runs npm ci in DIR (relative to
+# the root) unless its node_modules was installed from these very manifests
+# and has PACKAGE.
+npm_ci_pinned() {
+	local dir="$root/$1" pkg=$2
+	shift 2
+	local want
+	want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
+	if [ "$(cat "$dir/node_modules/.phala-install-stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$dir/node_modules/$pkg/package.json" ]; then
+		say "npm ci in ${dir#"$root"/}"
+		(cd "$dir" && npm ci --no-audit --no-fund "$@" >&2)
+		printf '%s\n' "$want" >"$dir/node_modules/.phala-install-stamp"
+	fi
+}
+
 # The openai dependency of Phala's template, run unchanged by
 # TestTemplateOpenAIUnchanged (internal/cli), pinned in its own directory.
-tpl="$js/template-openai"
-tpl_stamp="$(cat "$tpl/package.json" "$tpl/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
-if [ "$(cat "$tpl/node_modules/.phala-install-stamp" 2>/dev/null)" != "$tpl_stamp" ] || [ ! -f "$tpl/node_modules/openai/package.json" ]; then
-	say "npm ci in e2e/js/template-openai"
-	(cd "$tpl" && npm ci --no-audit --no-fund >&2)
-	printf '%s\n' "$tpl_stamp" >"$tpl/node_modules/.phala-install-stamp"
-fi
-
-# llama.cpp for the local runner's reference tests, pinned in its own directory.
-ref="$root/llm/local/testdata/llamacpp"
-ref_stamp="$(cat "$ref/package.json" "$ref/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
-if [ "$(cat "$ref/node_modules/.phala-install-stamp" 2>/dev/null)" != "$ref_stamp" ] || [ ! -f "$ref/node_modules/@node-llama-cpp/linux-x64/package.json" ]; then
-	say "npm ci in llm/local/testdata/llamacpp"
-	(cd "$ref" && npm ci --no-audit --no-fund --omit=optional --ignore-scripts >&2)
-	printf '%s\n' "$ref_stamp" >"$ref/node_modules/.phala-install-stamp"
-fi
-
-# The npm packages real BPE vocabularies come from (llm/local's tokenizer
-# tests), pinned in their own directory.
-voc="$root/llm/local/testdata/vocab"
-voc_stamp="$(cat "$voc/package.json" "$voc/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
-if [ "$(cat "$voc/node_modules/.phala-install-stamp" 2>/dev/null)" != "$voc_stamp" ]; then
-	say "npm ci in llm/local/testdata/vocab"
-	(cd "$voc" && npm ci --no-audit --no-fund >&2)
-	printf '%s\n' "$voc_stamp" >"$voc/node_modules/.phala-install-stamp"
-fi
+npm_ci_pinned e2e/js/template-openai openai
+# The pinned Solidity compiler of evm/contracts (TestArtifactsMatchSources).
+npm_ci_pinned evm/contracts solc
+# llama.cpp for the local runner's reference tests and benchmark: its
+# prebuilt CPU build ships in the package, so no install script runs.
+npm_ci_pinned llm/local/testdata/llamacpp @node-llama-cpp/linux-x64 --omit=optional --ignore-scripts
+# The npm packages real BPE vocabularies come from (llm/local's tokenizer tests).
+npm_ci_pinned llm/local/testdata/vocab llama3-tokenizer-js
 
 # node_modules is current when it was installed from these very manifests.
 stamp_file="node_modules/.phala-install-stamp"

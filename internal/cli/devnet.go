@@ -86,6 +86,8 @@ gateway, cluster and test keyring, so no flags are needed. Ctrl-C stops it.`,
 	f.StringVar(&o.OpsAddr, "ops-listen", "127.0.0.1:0", "address for /metrics, /healthz and /readyz (port 0 picks one; empty disables)")
 	f.StringVar(&o.GatewayAddr, "gateway-listen", "127.0.0.1:0", "address of the gateway: agents and the OpenAI-compatible AI router (port 0 picks one; empty disables)")
 	f.BoolVar(&o.TEETestRoots, "tee-test-roots", false, "FOR TESTS ONLY: on a new chain, trust the fake TDX/SEV-SNP hardware of `phala worker --tee-fake` (genesis tee_test_roots; its keys are public)")
+	f.BoolVar(&o.EVM, "evm", false, "also run an in-process go-ethereum dev chain (a block a second, funded dev accounts; keys in <home>/evm/accounts.json)")
+	f.StringVar(&o.EVMAddr, "evm-listen", "127.0.0.1:0", "JSON-RPC address of the --evm dev chain (port 0 picks one)")
 	rtFlags.register(f)
 	return cmd
 }
@@ -119,6 +121,7 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 		}
 		fmt.Fprintf(w, "    %-6s %s  %s\n", name, info.Address, acct.Balance.PHA())
 	}
+	printEVM(w, d)
 	if len(d.Workers) > 0 {
 		fmt.Fprintf(w, "  workers (sim TEE):\n")
 		for _, wk := range d.Workers {
