@@ -101,7 +101,9 @@ fi
 
 # npm_ci_pinned DIR PACKAGE [NPM FLAGS...] runs npm ci in DIR (relative to
 # the root) unless its node_modules was installed from these very manifests
-# and has PACKAGE.
+# and has PACKAGE. With NPM_INSTALL=install it runs npm install --no-save
+# instead, which installs from the same lock file but does not refuse a lock
+# that lists no entry for another platform's optional package.
 npm_ci_pinned() {
 	local dir="$root/$1" pkg=$2
 	shift 2
@@ -109,7 +111,11 @@ npm_ci_pinned() {
 	want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1) node-$node_major"
 	if [ "$(cat "$dir/node_modules/.phala-install-stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$dir/node_modules/$pkg/package.json" ]; then
 		say "npm ci in ${dir#"$root"/}"
-		(cd "$dir" && npm ci --no-audit --no-fund "$@" >&2)
+		if [ "${NPM_INSTALL:-ci}" = install ]; then
+			(cd "$dir" && npm install --no-save --no-audit --no-fund "$@" >&2)
+		else
+			(cd "$dir" && npm ci --no-audit --no-fund "$@" >&2)
+		fi
 		printf '%s\n' "$want" >"$dir/node_modules/.phala-install-stamp"
 	fi
 }
@@ -120,8 +126,10 @@ npm_ci_pinned e2e/js/template-openai openai
 # The pinned Solidity compiler of evm/contracts (TestArtifactsMatchSources).
 npm_ci_pinned evm/contracts solc
 # llama.cpp for the local runner's reference tests and benchmark: its
-# prebuilt CPU build ships in the package, so no install script runs.
-npm_ci_pinned llm/local/testdata/llamacpp @node-llama-cpp/linux-x64 --omit=optional --ignore-scripts
+# prebuilt CPU build ships in the package, so no install script runs. Its
+# lock, made on linux-x64, has no entries for the other platforms' builds,
+# which npm ci refuses.
+NPM_INSTALL=install npm_ci_pinned llm/local/testdata/llamacpp @node-llama-cpp/linux-x64 --omit=optional --ignore-scripts
 # The npm packages real BPE vocabularies come from (llm/local's tokenizer tests).
 npm_ci_pinned llm/local/testdata/vocab llama3-tokenizer-js
 
