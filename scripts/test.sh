@@ -38,4 +38,4 @@ plain_pkgs=$(go list ./... | grep -E "$no_race")
 race_flags=(-race -gcflags='modernc.org/...=-d=checkptr=0' -count=1 -timeout 15m)
 go test "${race_flags[@]}" $race_pkgs
 go test "${race_flags[@]}" -short ./modules/stakepool
-go test -count=1 -timeout 15m $plain_pkgs ./modules/stakepool
+go test -count=1 -timeout 25m $plain_pkgs ./modules/stakepool
