@@ -1,0 +1,342 @@
+package worker
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/phalanetwork/phala/evm/bindings"
+	"github.com/phalanetwork/phala/pruntime"
+)
+
+// EVMBridge configures a worker to answer an EVM anchor's requests for
+// the agents of its clusters (docs/evm.md, "The bridge").
+type EVMBridge struct {
+	RPC     string
+	ChainID *big.Int
+	Anchor  common.Address
+	// Relayer is the host's EVM account: it pays the gas of answers,
+	// authorizations and rotations and collects the requests' payments.
+	Relayer *ecdsa.PrivateKey
+	// APIKey is the agent owner's API key: it backs the receipts of the
+	// bridged calls, which the owner's escrow pays.
+	APIKey string
+	// Takeover is how long each member waits after the one before it in
+	// a request's order (default 10 s).
+	Takeover time.Duration
+	// Poll is how often the EVM chain is read (default 1 s).
+	Poll time.Duration
+}
+
+// evmRequest is a request the bridge saw and has not seen settled.
+type evmRequest struct {
+	ev  *bindings.PriceOracleAgentRequest
+	due time.Time
+}
+
+// bridge is one worker's running EVM bridge.
+type bridge struct {
+	w       *Worker
+	o       EVMBridge
+	ec      *ethclient.Client
+	anchor  *bindings.PriceOracle
+	relayer *bind.TransactOpts
+	log     *slog.Logger
+	next    uint64 // the next EVM block to read events from
+	pending map[string]*evmRequest
+}
+
+// runBridge watches the anchor until ctx ends; failures are logged and
+// retried at the next poll.
+func (w *Worker) runBridge(ctx context.Context, o EVMBridge) {
+	o.Takeover = cmp.Or(o.Takeover, 10*time.Second)
+	o.Poll = cmp.Or(o.Poll, time.Second)
+	b := &bridge{w: w, o: o, log: w.log.With("evm_anchor", o.Anchor.Hex()), pending: map[string]*evmRequest{}}
+	t := time.NewTicker(o.Poll)
+	defer t.Stop()
+	for {
+		if err := b.step(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("evm bridge step failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			if b.ec != nil {
+				b.ec.Close()
+			}
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// step reads new requests, answers those due for this member and hands
+// the anchor over to a new master-key generation.
+func (b *bridge) step(ctx context.Context) error {
+	if err := b.dial(ctx); err != nil {
+		return err
+	}
+	if err := b.rotate(ctx); err != nil {
+		return err
+	}
+	if err := b.readRequests(ctx); err != nil {
+		return err
+	}
+	now := time.Now()
+	for id, r := range b.pending {
+		if now.Before(r.due) {
+			continue
+		}
+		done, err := b.answer(ctx, r.ev)
+		if err != nil {
+			b.log.Warn("evm request not answered", "id", id, "err", err)
+			r.due = now.Add(b.o.Takeover)
+		}
+		if done || err == nil {
+			delete(b.pending, id)
+		}
+	}
+	return nil
+}
+
+func (b *bridge) dial(ctx context.Context) error {
+	if b.ec != nil {
+		return nil
+	}
+	ec, err := ethclient.DialContext(ctx, b.o.RPC)
+	if err != nil {
+		return fmt.Errorf("evm bridge: dial %s: %w", b.o.RPC, err)
+	}
+	anchor, err := bindings.NewPriceOracle(b.o.Anchor, ec)
+	if err != nil {
+		ec.Close()
+		return fmt.Errorf("evm bridge: anchor: %w", err)
+	}
+	opts, err := bind.NewKeyedTransactorWithChainID(b.o.Relayer, b.o.ChainID)
+	if err != nil {
+		ec.Close()
+		return fmt.Errorf("evm bridge: relayer: %w", err)
+	}
+	b.ec, b.anchor, b.relayer = ec, anchor, opts
+	return nil
+}
+
+// readRequests queues the anchor's new requests for agents of this
+// worker's clusters, each due when this member's turn comes.
+func (b *bridge) readRequests(ctx context.Context) error {
+	head, err := b.ec.BlockNumber(ctx)
+	if err != nil || head < b.next {
+		return err
+	}
+	it, err := b.anchor.FilterAgentRequest(&bind.FilterOpts{Start: b.next, End: &head, Context: ctx}, nil, nil, nil)
+	if err != nil {
+		return fmt.Errorf("evm bridge: read requests: %w", err)
+	}
+	defer it.Close()
+	for it.Next() {
+		ev := it.Event
+		rank, ok, err := b.rank(ctx, ev.Agent, ev.Id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			b.pending[ev.Id.String()] = &evmRequest{ev: ev, due: time.Now().Add(time.Duration(rank) * b.o.Takeover)}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("evm bridge: read requests: %w", err)
+	}
+	b.next = head + 1
+	return nil
+}
+
+// rank is this member's place in the order the agent's cluster members
+// answer request id (id mod members first, then the next after each
+// take-over timeout); ok is false when this worker is not a member. The
+// order only spreads the work: any member's answer is as good.
+func (b *bridge) rank(ctx context.Context, agent [32]byte, id *big.Int) (uint64, bool, error) {
+	a, err := b.w.client.Agent(ctx, agent)
+	if err != nil {
+		return 0, false, nil // not an agent of this chain: not ours
+	}
+	cl, err := b.w.client.Cluster(ctx, [32]byte(a.Cluster))
+	if err != nil {
+		return 0, false, fmt.Errorf("evm bridge: agent %x: cluster: %w", agent, err)
+	}
+	me := b.w.ID()
+	n := uint64(len(cl.Members))
+	for i, m := range cl.Members {
+		if bytes.Equal(m, me[:]) {
+			first := new(big.Int).Mod(id, new(big.Int).SetUint64(n)).Uint64()
+			return (uint64(i) + n - first) % n, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// answer runs the agent in the enclave and submits the signed answer;
+// done is true when the request needs nothing more from this member
+// (answered, refunded or past its deadline).
+func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentRequest) (bool, error) {
+	req, err := b.anchor.Requests(&bind.CallOpts{Context: ctx}, ev.Id)
+	if err != nil {
+		return false, fmt.Errorf("evm bridge: request %s: %w", ev.Id, err)
+	}
+	const pending = 1
+	if req.Status != pending {
+		return true, nil
+	}
+	if err := b.authorize(ctx, ev.Agent); err != nil {
+		return false, err
+	}
+	ans, err := b.w.enclave.AnswerEVM(ctx, b.w.src, pruntime.EVMRequest{ChainID: b.o.ChainID, Anchor: b.o.Anchor, Agent: ev.Agent,
+		ID: ev.Id, Payload: ev.Payload, Relayer: b.relayer.From, Auth: b.o.APIKey})
+	if err != nil {
+		return false, err
+	}
+	if err := b.send(ctx, "answer", func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return b.anchor.Answer(o, ev.Id, ans.Result, ans.Sig)
+	}); err != nil {
+		return strings.Contains(err.Error(), "NotPending") || strings.Contains(err.Error(), "PastDeadline"), err
+	}
+	b.log.Info("evm request answered", "id", ev.Id, "agent", hex.EncodeToString(ev.Agent[:8]), "signer", common.Address(ans.Signer).Hex())
+	return true, nil
+}
+
+// authorize makes sure the anchor trusts this member's answer key for
+// agent under its current generation, asking a gatekeeper otherwise.
+func (b *bridge) authorize(ctx context.Context, agent [32]byte) error {
+	key, err := b.w.enclave.EVMAnswerKey(ctx, b.w.src, agent)
+	if err != nil {
+		return err
+	}
+	call := &bind.CallOpts{Context: ctx}
+	gen, err := b.anchor.Generation(call)
+	if err != nil {
+		return fmt.Errorf("evm bridge: anchor generation: %w", err)
+	}
+	if at, err := b.anchor.AuthorizedAt(call, agent, key); err != nil || at == gen+1 {
+		return err
+	}
+	s, err := b.gatekeeper(ctx, PathEVMAuthorize, EVMSignRequest{ChainID: b.o.ChainID.Uint64(), Anchor: b.o.Anchor, Agent: hex.EncodeToString(agent[:])})
+	if err != nil {
+		return err
+	}
+	if s.Key != common.Address(key) {
+		return fmt.Errorf("evm bridge: the gatekeeper authorized key %s, this member holds %s (cluster epochs differ; retrying)", s.Key.Hex(), common.Address(key).Hex())
+	}
+	return b.send(ctx, "authorizeKey", func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return b.anchor.AuthorizeKey(o, agent, s.Key, s.Generation, s.Sig)
+	})
+}
+
+// rotate hands the anchor over, one generation at a time, to the chain's
+// current master-key generation.
+func (b *bridge) rotate(ctx context.Context) error {
+	ks, err := b.w.client.KeyState(ctx)
+	if err != nil || ks.Generation == nil {
+		return err
+	}
+	gen, err := b.anchor.Generation(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return fmt.Errorf("evm bridge: anchor generation: %w", err)
+	}
+	for next := gen + 1; next <= ks.Generation.Number; next++ {
+		s, err := b.gatekeeper(ctx, PathEVMRotation, EVMSignRequest{ChainID: b.o.ChainID.Uint64(), Anchor: b.o.Anchor, NextGen: next})
+		if err != nil {
+			return err
+		}
+		if err := b.send(ctx, "rotateMaster", func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return b.anchor.RotateMaster(o, s.Key, s.Generation, s.Sig)
+		}); err != nil && !strings.Contains(err.Error(), "BadGeneration") {
+			return err // BadGeneration: another member rotated first
+		}
+		b.log.Info("evm anchor rotated", "generation", next, "master", s.Key.Hex())
+	}
+	return nil
+}
+
+// gatekeeper asks the chain's gatekeepers, in turn, to sign req at path:
+// this worker's own enclave first if it is one.
+func (b *bridge) gatekeeper(ctx context.Context, path string, req EVMSignRequest) (EVMSigned, error) {
+	ks, err := b.w.client.KeyState(ctx)
+	if err != nil {
+		return EVMSigned{}, fmt.Errorf("evm bridge: gatekeepers: %w", err)
+	}
+	var errs []error
+	for _, g := range ks.Gatekeepers {
+		rec, err := b.w.client.Worker(ctx, [32]byte(g.Worker))
+		if err != nil || rec.Endpoint == "" {
+			continue
+		}
+		s, err := postEVMSign(ctx, rec.Endpoint+path, req)
+		if err == nil {
+			return s, nil
+		}
+		errs = append(errs, err)
+	}
+	return EVMSigned{}, fmt.Errorf("evm bridge: no gatekeeper signed %s: %w", path, errors.Join(errs...))
+}
+
+// postEVMSign posts a signing request to a gatekeeper.
+func postEVMSign(ctx context.Context, url string, req EVMSignRequest) (EVMSigned, error) {
+	body, _ := json.Marshal(req)
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return EVMSigned{}, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return EVMSigned{}, fmt.Errorf("%s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Message string } `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&e)
+		return EVMSigned{}, fmt.Errorf("%s: %s: %s", url, resp.Status, e.Error.Message)
+	}
+	var s EVMSigned
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		return EVMSigned{}, fmt.Errorf("%s: %w", url, err)
+	}
+	return s, nil
+}
+
+// send submits one anchor transaction from the relayer and waits until it
+// is mined; a revert comes back with the anchor's error named (the gas
+// estimate runs the call first).
+func (b *bridge) send(ctx context.Context, what string, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
+	o := *b.relayer
+	o.Context = ctx
+	tx, err := f(&o)
+	if err != nil {
+		return fmt.Errorf("evm bridge: %s: %w", what, bindings.Explain(err))
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r, err := bind.WaitMined(wctx, b.ec, tx)
+	if err != nil {
+		return fmt.Errorf("evm bridge: %s: wait for %s: %w", what, tx.Hash().Hex(), err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		return fmt.Errorf("evm bridge: %s: transaction %s reverted", what, tx.Hash().Hex())
+	}
+	return nil
+}
