@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -24,18 +25,17 @@ import (
 	"github.com/phalanetwork/phala/pruntime"
 )
 
-// EVMBridge configures a worker to answer an EVM anchor's requests for
-// the agents of its clusters (docs/evm.md, "The bridge").
+// EVMBridge configures a worker to answer EVM anchors' requests for the
+// agents of its clusters (docs/evm.md, "The bridge").
 type EVMBridge struct {
 	RPC     string
 	ChainID *big.Int
-	Anchor  common.Address
+	// Anchor, if set, is the one anchor bridged; otherwise every contract
+	// on the chain that emits PhalaAnchor's AgentRequest is.
+	Anchor common.Address
 	// Relayer is the host's EVM account: it pays the gas of answers,
 	// authorizations and rotations and collects the requests' payments.
 	Relayer *ecdsa.PrivateKey
-	// APIKey is the agent owner's API key: it backs the receipts of the
-	// bridged calls, which the owner's escrow pays.
-	APIKey string
 	// Takeover is how long each member waits after the one before it in
 	// a request's order (default 10 s).
 	Takeover time.Duration
@@ -49,12 +49,15 @@ type evmRequest struct {
 	due time.Time
 }
 
+// agentRequestTopic is the topic of PhalaAnchor's AgentRequest event.
+var agentRequestTopic = common.HexToHash("0x4126fc291551241213baf9427b20f01a3fc46f0f56b63bb2886e06bdcba4a7db")
+
 // bridge is one worker's running EVM bridge.
 type bridge struct {
 	w       *Worker
 	o       EVMBridge
 	ec      *ethclient.Client
-	anchor  *bindings.PriceOracle
+	anchors map[common.Address]*bindings.PriceOracle
 	relayer *bind.TransactOpts
 	log     *slog.Logger
 	next    uint64 // the next EVM block to read events from
@@ -66,7 +69,7 @@ type bridge struct {
 func (w *Worker) runBridge(ctx context.Context, o EVMBridge) {
 	o.Takeover = cmp.Or(o.Takeover, 10*time.Second)
 	o.Poll = cmp.Or(o.Poll, time.Second)
-	b := &bridge{w: w, o: o, log: w.log.With("evm_anchor", o.Anchor.Hex()), pending: map[string]*evmRequest{}}
+	b := &bridge{w: w, o: o, log: w.log.With("evm_rpc", o.RPC), pending: map[string]*evmRequest{}, anchors: map[common.Address]*bindings.PriceOracle{}}
 	t := time.NewTicker(o.Poll)
 	defer t.Stop()
 	for {
@@ -90,11 +93,13 @@ func (b *bridge) step(ctx context.Context) error {
 	if err := b.dial(ctx); err != nil {
 		return err
 	}
-	if err := b.rotate(ctx); err != nil {
-		return err
-	}
 	if err := b.readRequests(ctx); err != nil {
 		return err
+	}
+	for addr, anchor := range b.anchors {
+		if err := b.rotate(ctx, addr, anchor); err != nil {
+			b.log.Warn("evm anchor not rotated", "anchor", addr.Hex(), "err", err)
+		}
 	}
 	now := time.Now()
 	for id, r := range b.pending {
@@ -121,44 +126,63 @@ func (b *bridge) dial(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("evm bridge: dial %s: %w", b.o.RPC, err)
 	}
-	anchor, err := bindings.NewPriceOracle(b.o.Anchor, ec)
-	if err != nil {
-		ec.Close()
-		return fmt.Errorf("evm bridge: anchor: %w", err)
-	}
 	opts, err := bind.NewKeyedTransactorWithChainID(b.o.Relayer, b.o.ChainID)
 	if err != nil {
 		ec.Close()
 		return fmt.Errorf("evm bridge: relayer: %w", err)
 	}
-	b.ec, b.anchor, b.relayer = ec, anchor, opts
-	return nil
+	b.ec, b.relayer = ec, opts
+	if (b.o.Anchor != common.Address{}) {
+		_, err = b.anchor(b.o.Anchor)
+	}
+	return err
 }
 
-// readRequests queues the anchor's new requests for agents of this
+// anchor is the binding of the anchor at addr (any PhalaAnchor: the
+// PriceOracle binding carries the anchor's ABI).
+func (b *bridge) anchor(addr common.Address) (*bindings.PriceOracle, error) {
+	if a, ok := b.anchors[addr]; ok {
+		return a, nil
+	}
+	a, err := bindings.NewPriceOracle(addr, b.ec)
+	if err != nil {
+		return nil, fmt.Errorf("evm bridge: anchor %s: %w", addr.Hex(), err)
+	}
+	b.anchors[addr] = a
+	return a, nil
+}
+
+// readRequests queues the anchors' new requests for agents of this
 // worker's clusters, each due when this member's turn comes.
 func (b *bridge) readRequests(ctx context.Context) error {
 	head, err := b.ec.BlockNumber(ctx)
 	if err != nil || head < b.next {
 		return err
 	}
-	it, err := b.anchor.FilterAgentRequest(&bind.FilterOpts{Start: b.next, End: &head, Context: ctx}, nil, nil, nil)
+	q := ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(b.next), ToBlock: new(big.Int).SetUint64(head), Topics: [][]common.Hash{{agentRequestTopic}}}
+	if (b.o.Anchor != common.Address{}) {
+		q.Addresses = []common.Address{b.o.Anchor}
+	}
+	logs, err := b.ec.FilterLogs(ctx, q)
 	if err != nil {
 		return fmt.Errorf("evm bridge: read requests: %w", err)
 	}
-	defer it.Close()
-	for it.Next() {
-		ev := it.Event
+	for _, l := range logs {
+		anchor, err := b.anchor(l.Address)
+		if err != nil {
+			return err
+		}
+		ev, err := anchor.ParseAgentRequest(l)
+		if err != nil {
+			continue // not PhalaAnchor's event under the same topic
+		}
 		rank, ok, err := b.rank(ctx, ev.Agent, ev.Id)
 		if err != nil {
 			return err
 		}
 		if ok {
-			b.pending[ev.Id.String()] = &evmRequest{ev: ev, due: time.Now().Add(time.Duration(rank) * b.o.Takeover)}
+			b.pending[l.Address.Hex()+"/"+ev.Id.String()] = &evmRequest{ev: ev, due: time.Now().Add(time.Duration(rank) * b.o.Takeover)}
 		}
-	}
-	if err := it.Error(); err != nil {
-		return fmt.Errorf("evm bridge: read requests: %w", err)
 	}
 	b.next = head + 1
 	return nil
@@ -192,7 +216,11 @@ func (b *bridge) rank(ctx context.Context, agent [32]byte, id *big.Int) (uint64,
 // done is true when the request needs nothing more from this member
 // (answered, refunded or past its deadline).
 func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentRequest) (bool, error) {
-	req, err := b.anchor.Requests(&bind.CallOpts{Context: ctx}, ev.Id)
+	anchor, err := b.anchor(ev.Raw.Address)
+	if err != nil {
+		return false, err
+	}
+	req, err := anchor.Requests(&bind.CallOpts{Context: ctx}, ev.Id)
 	if err != nil {
 		return false, fmt.Errorf("evm bridge: request %s: %w", ev.Id, err)
 	}
@@ -200,39 +228,39 @@ func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentReques
 	if req.Status != pending {
 		return true, nil
 	}
-	if err := b.authorize(ctx, ev.Agent); err != nil {
+	if err := b.authorize(ctx, anchor, ev.Raw.Address, ev.Agent); err != nil {
 		return false, err
 	}
-	ans, err := b.w.enclave.AnswerEVM(ctx, b.w.src, pruntime.EVMRequest{ChainID: b.o.ChainID, Anchor: b.o.Anchor, Agent: ev.Agent,
-		ID: ev.Id, Payload: ev.Payload, Relayer: b.relayer.From, Auth: b.o.APIKey})
+	ans, err := b.w.enclave.AnswerEVM(ctx, b.w.src, pruntime.EVMRequest{ChainID: b.o.ChainID, Anchor: ev.Raw.Address, Agent: ev.Agent,
+		ID: ev.Id, Payload: ev.Payload, Relayer: b.relayer.From})
 	if err != nil {
 		return false, err
 	}
 	if err := b.send(ctx, "answer", func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return b.anchor.Answer(o, ev.Id, ans.Result, ans.Sig)
+		return anchor.Answer(o, ev.Id, ans.Result, ans.Sig)
 	}); err != nil {
 		return strings.Contains(err.Error(), "NotPending") || strings.Contains(err.Error(), "PastDeadline"), err
 	}
-	b.log.Info("evm request answered", "id", ev.Id, "agent", hex.EncodeToString(ev.Agent[:8]), "signer", common.Address(ans.Signer).Hex())
+	b.log.Info("evm request answered", "anchor", ev.Raw.Address.Hex(), "id", ev.Id, "agent", hex.EncodeToString(ev.Agent[:8]), "signer", common.Address(ans.Signer).Hex())
 	return true, nil
 }
 
 // authorize makes sure the anchor trusts this member's answer key for
 // agent under its current generation, asking a gatekeeper otherwise.
-func (b *bridge) authorize(ctx context.Context, agent [32]byte) error {
+func (b *bridge) authorize(ctx context.Context, anchor *bindings.PriceOracle, addr common.Address, agent [32]byte) error {
 	key, err := b.w.enclave.EVMAnswerKey(ctx, b.w.src, agent)
 	if err != nil {
 		return err
 	}
 	call := &bind.CallOpts{Context: ctx}
-	gen, err := b.anchor.Generation(call)
+	gen, err := anchor.Generation(call)
 	if err != nil {
 		return fmt.Errorf("evm bridge: anchor generation: %w", err)
 	}
-	if at, err := b.anchor.AuthorizedAt(call, agent, key); err != nil || at == gen+1 {
+	if at, err := anchor.AuthorizedAt(call, agent, key); err != nil || at == gen+1 {
 		return err
 	}
-	s, err := b.gatekeeper(ctx, PathEVMAuthorize, EVMSignRequest{ChainID: b.o.ChainID.Uint64(), Anchor: b.o.Anchor, Agent: hex.EncodeToString(agent[:])})
+	s, err := b.gatekeeper(ctx, PathEVMAuthorize, EVMSignRequest{ChainID: b.o.ChainID.Uint64(), Anchor: addr, Agent: hex.EncodeToString(agent[:])})
 	if err != nil {
 		return err
 	}
@@ -240,32 +268,32 @@ func (b *bridge) authorize(ctx context.Context, agent [32]byte) error {
 		return fmt.Errorf("evm bridge: the gatekeeper authorized key %s, this member holds %s (cluster epochs differ; retrying)", s.Key.Hex(), common.Address(key).Hex())
 	}
 	return b.send(ctx, "authorizeKey", func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return b.anchor.AuthorizeKey(o, agent, s.Key, s.Generation, s.Sig)
+		return anchor.AuthorizeKey(o, agent, s.Key, s.Generation, s.Sig)
 	})
 }
 
 // rotate hands the anchor over, one generation at a time, to the chain's
 // current master-key generation.
-func (b *bridge) rotate(ctx context.Context) error {
+func (b *bridge) rotate(ctx context.Context, addr common.Address, anchor *bindings.PriceOracle) error {
 	ks, err := b.w.client.KeyState(ctx)
 	if err != nil || ks.Generation == nil {
 		return err
 	}
-	gen, err := b.anchor.Generation(&bind.CallOpts{Context: ctx})
+	gen, err := anchor.Generation(&bind.CallOpts{Context: ctx})
 	if err != nil {
 		return fmt.Errorf("evm bridge: anchor generation: %w", err)
 	}
 	for next := gen + 1; next <= ks.Generation.Number; next++ {
-		s, err := b.gatekeeper(ctx, PathEVMRotation, EVMSignRequest{ChainID: b.o.ChainID.Uint64(), Anchor: b.o.Anchor, NextGen: next})
+		s, err := b.gatekeeper(ctx, PathEVMRotation, EVMSignRequest{ChainID: b.o.ChainID.Uint64(), Anchor: addr, NextGen: next})
 		if err != nil {
 			return err
 		}
 		if err := b.send(ctx, "rotateMaster", func(o *bind.TransactOpts) (*types.Transaction, error) {
-			return b.anchor.RotateMaster(o, s.Key, s.Generation, s.Sig)
+			return anchor.RotateMaster(o, s.Key, s.Generation, s.Sig)
 		}); err != nil && !strings.Contains(err.Error(), "BadGeneration") {
 			return err // BadGeneration: another member rotated first
 		}
-		b.log.Info("evm anchor rotated", "generation", next, "master", s.Key.Hex())
+		b.log.Info("evm anchor rotated", "anchor", addr.Hex(), "generation", next, "master", s.Key.Hex())
 	}
 	return nil
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 
-	"github.com/phalanetwork/phala/evm/anchorsig"
 	"github.com/phalanetwork/phala/egress"
+	"github.com/phalanetwork/phala/evm/anchorsig"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/gatekeeper"
@@ -20,8 +20,7 @@ import (
 
 // EVMRequest is an anchor's AgentRequest as the host read it from the EVM
 // chain: untrusted input, like any HTTP call (docs/evm.md, "How the
-// enclave treats EVM input"). Auth is the bearer API key of the account
-// that sponsors bridged calls (the agent owner's): it backs the receipts.
+// enclave treats EVM input").
 type EVMRequest struct {
 	ChainID *big.Int
 	Anchor  [20]byte
@@ -31,7 +30,6 @@ type EVMRequest struct {
 	// Relayer is the EVM account that will submit the answer; the
 	// signature binds it, so nobody else can collect the payment.
 	Relayer [20]byte
-	Auth    string
 }
 
 // EVMAnswer is an agent's answer to an EVM request, signed with the
@@ -47,6 +45,12 @@ type EVMAnswer struct {
 // PathEVM is the path an agent sees for a bridged EVM request.
 const PathEVM = "/evm/request"
 
+// SecretEVMAPIKey names the agent secret that holds the API key bridged
+// calls are made with: the owner's consent to pay for them (phala evm
+// bridge sets it). It is sealed to the cluster, so the host never sees
+// it, and an agent without it is not bridged.
+const SecretEVMAPIKey = "PHALA_EVM_API_KEY"
+
 // AnswerEVM runs the agent on an EVM request's payload (a POST to
 // PathEVM, authenticated and billed as any call) and signs the result
 // with the agent's answer key, which never leaves the enclave.
@@ -58,8 +62,12 @@ func (host *Host) AnswerEVM(ctx context.Context, src chainsync.Source, r EVMRequ
 	if err != nil {
 		return EVMAnswer{}, err
 	}
+	auth, err := host.evmAPIKey(ctx, src, r.Agent)
+	if err != nil {
+		return EVMAnswer{}, err
+	}
 	h := http.Header{}
-	h.Set("Authorization", "Bearer "+r.Auth)
+	h.Set("Authorization", "Bearer "+auth)
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("X-Evm-Request-Id", r.ID.String())
 	uri := "/agents/" + hex.EncodeToString(r.Agent[:]) + PathEVM
@@ -116,4 +124,22 @@ func (host *Host) answerKey(ctx context.Context, src chainsync.Source, agent [32
 		return nil, [20]byte{}, err
 	}
 	return key, anchorsig.Address(key), nil
+}
+
+// evmAPIKey is the API key, from the agent's sealed secrets, that backs
+// its bridged calls.
+func (host *Host) evmAPIKey(ctx context.Context, src chainsync.Source, agent [32]byte) (string, error) {
+	a, rec, _, err := host.agentRecords(ctx, src, agent)
+	if err != nil {
+		return "", err
+	}
+	secrets, err := host.agentSecrets(rec, a)
+	if err != nil {
+		return "", err
+	}
+	k, _ := secrets[SecretEVMAPIKey].(string)
+	if k == "" {
+		return "", fmt.Errorf("%w: evm request: agent %x is not bridged: its owner set no %s secret (phala evm bridge)", ErrForbidden, agent, SecretEVMAPIKey)
+	}
+	return k, nil
 }
