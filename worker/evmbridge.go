@@ -126,6 +126,10 @@ func (b *bridge) dial(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("evm bridge: dial %s: %w", b.o.RPC, err)
 	}
+	if id, err := ec.ChainID(ctx); err != nil || id.Cmp(b.o.ChainID) != 0 {
+		ec.Close()
+		return fmt.Errorf("evm bridge: %s: chain id check: the node is chain %v, the bridge is set for %v (%v)", b.o.RPC, id, b.o.ChainID, err)
+	}
 	opts, err := bind.NewKeyedTransactorWithChainID(b.o.Relayer, b.o.ChainID)
 	if err != nil {
 		ec.Close()
