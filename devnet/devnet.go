@@ -341,7 +341,7 @@ func (d *Devnet) startEVM(ctx context.Context, o Options) error {
 	}
 	d.EVM = c
 	d.services = append(d.services, stopFunc{"evm dev chain", c.Stop})
-	return nil
+	return writeEVMFiles(filepath.Join(o.Home, "evm"), c.RPCURL)
 }
 
 // startGateway starts the explorer mounted on a gateway listening on

@@ -1,7 +1,11 @@
 package devnet
 
 import (
+	"errors"
+	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 
 	"github.com/phalanetwork/phala/evm/devchain"
 	"github.com/phalanetwork/phala/worker"
@@ -30,4 +34,23 @@ func (d *Devnet) evmBridge(o Options, i int) *worker.EVMBridge {
 		return nil
 	}
 	return &worker.EVMBridge{RPC: d.EVM.RPCURL, ChainID: big.NewInt(devchain.ChainID), Relayer: a.Key}
+}
+
+// Files in <home>/evm that phala evm reads: the dev chain's JSON-RPC URL,
+// and the anchor phala evm deploy-anchor deployed last.
+const (
+	EVMRPCFile    = "rpc_url"
+	EVMAnchorFile = "anchor"
+)
+
+// writeEVMFiles records the dev chain's RPC URL and forgets the anchor of
+// an earlier run: the chain starts again from genesis without it.
+func writeEVMFiles(dir, rpcURL string) error {
+	if err := os.WriteFile(filepath.Join(dir, EVMRPCFile), []byte(rpcURL+"\n"), 0o600); err != nil {
+		return fmt.Errorf("devnet: record the evm rpc url: %w", err)
+	}
+	if err := os.Remove(filepath.Join(dir, EVMAnchorFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("devnet: forget the old anchor: %w", err)
+	}
+	return nil
 }
