@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/phalanetwork/phala/evm/devchain"
 	"github.com/phalanetwork/phala/worker"
@@ -33,7 +34,8 @@ func (d *Devnet) evmBridge(o Options, i int) *worker.EVMBridge {
 	if !ok {
 		return nil
 	}
-	return &worker.EVMBridge{RPC: d.EVM.RPCURL, ChainID: big.NewInt(devchain.ChainID), Relayer: a.Key}
+	// A short take-over: the dev chain has a block a second.
+	return &worker.EVMBridge{RPC: d.EVM.RPCURL, ChainID: big.NewInt(devchain.ChainID), Relayer: a.Key, Takeover: 5 * time.Second}
 }
 
 // Files in <home>/evm that phala evm reads: the dev chain's JSON-RPC URL,
