@@ -111,7 +111,7 @@ func (b *bridge) step(ctx context.Context) error {
 			b.log.Warn("evm request not answered", "id", id, "err", err)
 			r.due = now.Add(b.o.Takeover)
 		}
-		if done || err == nil {
+		if done {
 			delete(b.pending, id)
 		}
 	}
@@ -230,6 +230,11 @@ func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentReques
 	}
 	const pending = 1
 	if req.Status != pending {
+		return true, nil
+	}
+	// Past its deadline the anchor refuses any answer: do not run (and
+	// bill) the agent for nothing.
+	if head, err := b.ec.BlockNumber(ctx); err == nil && head >= req.Deadline {
 		return true, nil
 	}
 	if err := b.authorize(ctx, anchor, ev.Raw.Address, ev.Agent); err != nil {
