@@ -23,7 +23,7 @@ func TestEVMRequest(t *testing.T) {
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	h.waitCluster(url, dn)
 
-	deployed := run("agent", "deploy", filepath.Join("testdata", "evm-oracle.ts"), "--policy", "public", "--from", "alice")
+	deployed := run("agent", "deploy", filepath.Join("..", "worker", "testdata", "agents", "oracle.ts"), "--policy", "public", "--from", "alice")
 	var agent string
 	for _, line := range strings.Split(deployed, "\n") {
 		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {

@@ -35,23 +35,6 @@ const (
 	evmAnswered = 2
 )
 
-// waitLong is eventually with a longer deadline, for the EVM chain's
-// one-second blocks and the bridge's take-over.
-func waitLong(t *testing.T, what string, d time.Duration, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
-}
-
 // TestEVMBridge: a PriceOracle on the devnet's EVM chain asks a TypeScript
 // agent of the devnet's two-member cluster. A request for an agent its
 // owner has not bridged is refused in the enclave, naming the check; once
@@ -116,7 +99,7 @@ func TestEVMBridge(t *testing.T) {
 	// Not bridged: the members refuse in the enclave and the request stays
 	// pending.
 	first := ask("ETH/USD")
-	waitLong(t, "the enclave's refusal of an agent not bridged", 30*time.Second, func() (bool, error) {
+	eventuallyWithin(t, "the enclave's refusal of an agent not bridged", 30*time.Second, func() (bool, error) {
 		return bytes.Contains(logs.Bytes(), []byte("is not bridged: its owner set no "+agenthost.SecretEVMAPIKey)), nil
 	})
 	if s := status(first); s != evmPending {
@@ -133,7 +116,7 @@ func TestEVMBridge(t *testing.T) {
 	if _, err := c.SetAgentSecrets(ctx, alice, agent, map[string]string{agenthost.SecretEVMAPIKey: key}); err != nil {
 		t.Fatal(err)
 	}
-	waitLong(t, "the first request's answer", 60*time.Second, func() (bool, error) { return status(first) == evmAnswered, nil })
+	eventuallyWithin(t, "the first request's answer", 60*time.Second, func() (bool, error) { return status(first) == evmAnswered, nil })
 	if got, _ := oracle.Answers(nil, first); string(got) != "ETH/USD:3150.25" {
 		t.Fatalf("answer %q", got)
 	}
@@ -170,7 +153,7 @@ func TestEVMBridge(t *testing.T) {
 		}
 	}
 	second := ask("BTC/USD")
-	waitLong(t, "the stand-by member's answer", 60*time.Second, func() (bool, error) { return status(second) == evmAnswered, nil })
+	eventuallyWithin(t, "the stand-by member's answer", 60*time.Second, func() (bool, error) { return status(second) == evmAnswered, nil })
 	if got, _ := oracle.Latest(nil, "BTC/USD"); string(got) != "BTC/USD:97000.50" {
 		t.Fatalf("latest BTC/USD %q", got)
 	}
@@ -187,7 +170,7 @@ func TestEVMBridge(t *testing.T) {
 func waitFullCluster(t *testing.T, c *client.Client, n int) clusters.Cluster {
 	t.Helper()
 	var cl clusters.Cluster
-	waitLong(t, "the devnet cluster's members to hold its key", 60*time.Second, func() (bool, error) {
+	eventuallyWithin(t, "the devnet cluster's members to hold its key", 60*time.Second, func() (bool, error) {
 		var list []clusters.Cluster
 		_, err := c.Query(context.Background(), "/clusters/list", &list)
 		if len(list) == 1 {
@@ -203,7 +186,7 @@ func waitFullCluster(t *testing.T, c *client.Client, n int) clusters.Cluster {
 func evmMasterOf(t *testing.T, c *client.Client, endpoint string) (common.Address, uint64) {
 	t.Helper()
 	var gen uint64
-	waitLong(t, "the master key", 60*time.Second, func() (bool, error) {
+	eventuallyWithin(t, "the master key", 60*time.Second, func() (bool, error) {
 		ks, err := c.KeyState(context.Background())
 		if err != nil || ks.Generation == nil {
 			return false, err
@@ -212,7 +195,7 @@ func evmMasterOf(t *testing.T, c *client.Client, endpoint string) (common.Addres
 		return true, nil
 	})
 	var s worker.EVMSigned
-	waitLong(t, "the gatekeeper's master EVM address", 30*time.Second, func() (bool, error) {
+	eventuallyWithin(t, "the gatekeeper's master EVM address", 30*time.Second, func() (bool, error) {
 		resp, err := http.Get(endpoint + strings.Replace(worker.PathEVMMaster, "{gen}", big.NewInt(int64(gen)).String(), 1))
 		if err != nil {
 			return false, err

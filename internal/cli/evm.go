@@ -122,6 +122,21 @@ func (g *globals) evmSigner(ctx context.Context, f *evmFlags, c *evmConn, def st
 	return o, nil
 }
 
+// openAnchor connects to the EVM chain and binds the anchor; the caller
+// closes conn.ec.
+func (g *globals) openAnchor(ctx context.Context, f *evmFlags) (*evmConn, common.Address, *bindings.PriceOracle, error) {
+	conn, err := g.dialEVM(ctx, f)
+	if err != nil {
+		return nil, common.Address{}, nil, err
+	}
+	addr, a, err := g.evmAnchor(f, conn)
+	if err != nil {
+		conn.ec.Close()
+		return nil, common.Address{}, nil, err
+	}
+	return conn, addr, a, nil
+}
+
 // evmAnchor is the --anchor or recorded anchor's binding.
 func (g *globals) evmAnchor(f *evmFlags, c *evmConn) (common.Address, *bindings.PriceOracle, error) {
 	a := f.anchor

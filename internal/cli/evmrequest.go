@@ -40,15 +40,11 @@ func runEVMRequest(ctx context.Context, g *globals, f *evmFlags, pair string, bl
 	if !ok || pay.Sign() < 0 {
 		return fmt.Errorf("--value %q is not a wei amount", value)
 	}
-	conn, err := g.dialEVM(ctx, f)
+	conn, addr, a, err := g.openAnchor(ctx, f)
 	if err != nil {
 		return err
 	}
 	defer conn.ec.Close()
-	addr, a, err := g.evmAnchor(f, conn)
-	if err != nil {
-		return err
-	}
 	from, err := g.evmSigner(ctx, f, conn, "requester")
 	if err != nil {
 		return err

@@ -34,15 +34,11 @@ type evmStatus struct {
 }
 
 func runEVMStatus(ctx context.Context, g *globals, f *evmFlags) error {
-	conn, err := g.dialEVM(ctx, f)
+	conn, addr, a, err := g.openAnchor(ctx, f)
 	if err != nil {
 		return err
 	}
 	defer conn.ec.Close()
-	addr, a, err := g.evmAnchor(f, conn)
-	if err != nil {
-		return err
-	}
 	call := &bind.CallOpts{Context: ctx}
 	st := evmStatus{Anchor: addr.Hex(), ChainID: conn.chainID}
 	master, err := a.MasterSigner(call)
