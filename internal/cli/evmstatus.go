@@ -12,7 +12,7 @@ import (
 
 func newEVMStatusCmd(g *globals, f *evmFlags) *cobra.Command {
 	return &cobra.Command{
-		Use:   "status",
+		Use:     "status",
 		Short:   "Show the anchor: its master EVM key and generation against the chain's, its requests",
 		Example: "  phala evm status\n  phala evm status --anchor 0x5FbDB2315678afecb367f032d93F642f64180aa3 --evm-rpc http://127.0.0.1:8545 -o json",
 		Args:    cobra.NoArgs,
