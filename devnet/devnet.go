@@ -310,6 +310,12 @@ func (d *Devnet) serveOps(ctx context.Context, addr string) error {
 // starts the gateway with the explorer, adding each to d.services. The
 // caller stops the devnet if it fails.
 func (d *Devnet) startServices(ctx context.Context, o Options, simKey ed25519.PrivateKey) error {
+	// The EVM chain first: the cluster's workers bridge it.
+	if o.EVM {
+		if err := d.startEVM(ctx, o); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < o.Workers; i++ {
 		w, err := d.startWorker(ctx, o, simKey, i)
 		if err != nil {
@@ -320,11 +326,6 @@ func (d *Devnet) startServices(ctx context.Context, o Options, simKey ed25519.Pr
 	}
 	if o.Gatekeepers > 0 {
 		go d.appointGatekeepers(ctx, d.Workers[:o.Gatekeepers], o.Logger)
-	}
-	if o.EVM {
-		if err := d.startEVM(ctx, o); err != nil {
-			return err
-		}
 	}
 	if o.GatewayAddr != "" {
 		return d.startGateway(ctx, o)
@@ -340,7 +341,7 @@ func (d *Devnet) startEVM(ctx context.Context, o Options) error {
 	}
 	d.EVM = c
 	d.services = append(d.services, stopFunc{"evm dev chain", c.Stop})
-	return nil
+	return writeEVMFiles(filepath.Join(o.Home, "evm"), c.RPCURL)
 }
 
 // startGateway starts the explorer mounted on a gateway listening on
@@ -530,7 +531,7 @@ func (d *Devnet) startWorker(ctx context.Context, o Options, simKey ed25519.Priv
 	return worker.Start(ctx, worker.Options{
 		Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: op, Provider: p,
 		Logger: o.Logger, Poll: min(o.BlockTime/2, 500*time.Millisecond), BenchmarkTime: 200 * time.Millisecond,
-		Agents: o.Agents,
+		Agents: o.Agents, EVM: d.evmBridge(o, i),
 	})
 }
 

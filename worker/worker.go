@@ -60,6 +60,9 @@ type Options struct {
 	// KMS, for a TDX provider, is its sealing-key source: Start first gets
 	// the key from the gatekeepers' KMS into it (docs/keys.md, "KMS").
 	KMS *KMSKey
+	// EVM, when set, bridges an EVM anchor's requests to the agents of
+	// this worker's clusters (evmbridge.go).
+	EVM *EVMBridge
 }
 
 // Worker is a running worker.
@@ -86,6 +89,8 @@ type Worker struct {
 	benchmarked time.Time
 	// agentMetrics count agent calls; set when the HTTP routes are built.
 	agentMetrics *agentMetrics
+	// bridgeDone is closed when the EVM bridge, if any, has stopped.
+	bridgeDone chan struct{}
 }
 
 // Status is what /info shows and the host loop tracks.
@@ -156,6 +161,13 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.cancel = cancel
 	go w.loop(loopCtx)
+	w.bridgeDone = make(chan struct{})
+	go func() {
+		defer close(w.bridgeDone)
+		if o.EVM != nil {
+			w.runBridge(loopCtx, *o.EVM)
+		}
+	}()
 	w.log.Info("worker started", "tee", enc.Kind(), "endpoint", o.PublicURL, "operator", w.operator)
 	if n := enc.PendingReceipts(); n > 0 {
 		w.log.Info("usage receipts kept across the restart, to post", "receipts", n)
@@ -183,6 +195,7 @@ func (w *Worker) Registered() <-chan struct{} { return w.registered }
 func (w *Worker) Stop() error {
 	w.cancel()
 	<-w.done
+	<-w.bridgeDone
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return w.http.Shutdown(ctx)

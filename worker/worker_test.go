@@ -101,7 +101,13 @@ func (e *env) startWorker(t *testing.T, home string) *worker.Worker {
 // eventually polls cond every 50ms for up to 30s.
 func eventually(t *testing.T, what string, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	eventuallyWithin(t, what, 30*time.Second, cond)
+}
+
+// eventuallyWithin waits up to d for cond.
+func eventuallyWithin(t *testing.T, what string, d time.Duration, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	var last error
 	for time.Now().Before(deadline) {
 		ok, err := cond()

@@ -95,6 +95,7 @@ Start everything locally with:
 		newVaultCmd(g),
 		newContractCmd(g),
 		newAgentCmd(g),
+		newEVMCmd(g),
 		newGatewayCmd(g),
 		newExplorerCmd(g),
 		newVerifyCmd(g),

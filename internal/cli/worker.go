@@ -24,6 +24,7 @@ type workerFlags struct {
 	operator, teeKind, listen, publicURL, genesisPath, simKeyPath string
 	teeFake                                                       bool
 	rt                                                            runtimeFlags
+	evm                                                           evmBridgeFlags
 }
 
 func newWorkerCmd(g *globals) *cobra.Command {
@@ -69,6 +70,7 @@ resumes the light client from its sealed checkpoint.`,
 	f.StringVar(&wf.simKeyPath, "sim-attestation-key", "", "dev attestation key file for --tee sim")
 	f.BoolVar(&wf.teeFake, "tee-fake", false, "FOR TESTS ONLY: with --tee tdx or sev-snp, use fake hardware instead of /sys/kernel/config/tsm and /dev/sev-guest (no confidentiality)")
 	wf.rt.register(f)
+	wf.evm.register(f)
 	cmd.MarkFlagRequired("operator")
 	addWorkerComputeCmds(g, cmd)
 	return cmd
@@ -103,11 +105,15 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 	if err != nil {
 		return err
 	}
+	bridge, err := wf.evm.bridge()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signalContext(ctx)
 	defer stop()
 	w, err := worker.Start(ctx, worker.Options{
 		Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
-		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt, KMS: kmsFor(p, kms),
+		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt, KMS: kmsFor(p, kms), EVM: bridge,
 	})
 	if err != nil {
 		return err

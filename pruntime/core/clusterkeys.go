@@ -114,6 +114,9 @@ func (k ContractKey) SubKey(label string) []byte {
 	return out
 }
 
+// Label is the TEE provider's label for one use below the contract key.
+func (k ContractKey) Label(label string) string { return k.label(label) }
+
 // ContractKey derives a contract's (or agent's) key of a cluster epoch;
 // ok is false when this worker lacks that epoch's cluster key.
 func (c *Core) ContractKey(cluster, id [32]byte, epoch uint64) (ContractKey, bool, error) {

@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/agents"
+)
+
+// TestEVMRequest is the EVM developer's path through the binary on
+// "phala devnet --evm": deploy a TypeScript agent, deploy the example
+// consumer PriceOracle trusting the gatekeepers' master EVM key, bridge
+// the agent, and ask it from the EVM chain; a member of the agent's
+// cluster answers in its enclave, the anchor accepts the answer and the
+// consumer's state shows it.
+func TestEVMRequest(t *testing.T) {
+	h := newHarness(t)
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--evm")
+	common := cliFlags(home, url)
+	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
+	h.waitCluster(url, dn)
+
+	deployed := run("agent", "deploy", filepath.Join("..", "worker", "testdata", "agents", "oracle.ts"), "--policy", "public", "--from", "alice")
+	var agent string
+	for _, line := range strings.Split(deployed, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {
+			agent = f[1]
+		}
+	}
+	if len(agent) != 64 {
+		t.Fatalf("deploy printed:\n%s", deployed)
+	}
+	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
+		var a agents.AgentView
+		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, common...)...)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
+	}, dn)
+	run("agent", "deposit", "5PHA", "--from", "alice")
+
+	if out := run("evm", "deploy-anchor", "--agent", agent); !strings.Contains(out, "generation 0") {
+		t.Fatalf("deploy-anchor:\n%s", out)
+	}
+	run("evm", "bridge", agent, "--from", "alice")
+	var got struct{ ID, Answer string }
+	h.mustRunJSON(&got, append([]string{"evm", "request", "ETH/USD", "--value", "1000", "--wait", "60s"}, common...)...)
+	if got.ID != "1" || got.Answer != "ETH/USD:3150.25" {
+		t.Fatalf("evm request: %+v", got)
+	}
+	var st struct {
+		LastAnswered uint64 `json:"last_answered"`
+		Requests     uint64 `json:"requests"`
+		Agent        string `json:"agent"`
+	}
+	h.mustRunJSON(&st, append([]string{"evm", "status"}, common...)...)
+	if st.LastAnswered != 1 || st.Requests != 1 || st.Agent != agent {
+		t.Fatalf("evm status: %+v", st)
+	}
+}

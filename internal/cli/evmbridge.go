@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/agenthost"
+)
+
+func newEVMBridgeCmd(g *globals, _ *evmFlags) *cobra.Command {
+	var from string
+	var secrets []string
+	cmd := &cobra.Command{
+		Use:   "bridge AGENT_ID",
+		Short: "Let the agent's cluster answer EVM requests for it, paid from the owner's escrow",
+		Long: `Bridge an agent: register an API key of the owner (--from) limited to the
+agent, and seal it into the agent's secrets as ` + agenthost.SecretEVMAPIKey + `.
+The workers of the agent's cluster that run with --evm-rpc (every member of
+a "phala devnet --evm" cluster does) then answer the anchors' requests for
+the agent, each call billed as any call to the owner's escrow; without the
+secret they refuse. Setting secrets replaces them all: pass the agent's
+other secrets again with --secret.`,
+		Example: "  phala evm bridge 81a3...9e --from alice\n  phala evm bridge 81a3...9e --from alice --secret OPENAI_API_KEY=@key.txt",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runEVMBridge(cmd.Context(), g, from, args[0], secrets)
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "the agent's owner, who pays for bridged calls (required)")
+	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "another secret NAME=VALUE to keep; repeatable")
+	cmd.MarkFlagRequired("from")
+	return cmd
+}
+
+func runEVMBridge(ctx context.Context, g *globals, from, agentHex string, extra []string) error {
+	id, err := parseHex32(agentHex, "agent id")
+	if err != nil {
+		return err
+	}
+	vals, err := parseSecrets(extra)
+	if err != nil {
+		return err
+	}
+	key, c, err := g.signer(from)
+	if err != nil {
+		return err
+	}
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	apiKey := "phk-" + hex.EncodeToString(raw)
+	if _, err := c.Send(ctx, key, pha.Amount{}, "evm bridge", &agents.MsgRegisterKey{Hash: sha256.Sum256([]byte(apiKey)), Agent: id}); err != nil {
+		return fmt.Errorf("register the bridge's API key: %w", err)
+	}
+	vals[agenthost.SecretEVMAPIKey] = apiKey
+	res, err := c.SetAgentSecrets(ctx, key, id, vals)
+	if err != nil {
+		return fmt.Errorf("seal the bridge's API key: %w", err)
+	}
+	if err := g.awaitWorkers(ctx, c, res); err != nil {
+		return err
+	}
+	return g.print(map[string]any{"agent": hex.EncodeToString(id[:]), "height": res.Height}, func(w io.Writer) {
+		fmt.Fprintf(w, "agent %x bridged in block %d: its cluster's EVM-bridging workers answer its anchors' requests\n", id, res.Height)
+	})
+}
