@@ -100,6 +100,7 @@ Start everything locally with:
 		newVerifyCmd(g),
 		newLLMCmd(g),
 		newBenchCmd(g),
+		newShieldedCmd(g),
 	)
 	return root
 }
