@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -71,12 +72,23 @@ func (g *globals) keysDir(flag string) string {
 }
 
 // prover loads kind's proving key and reports each step, with the time
-// since it started, on stderr.
+// since it started, on stderr; while it proves it ticks every two seconds,
+// since a proof takes seconds.
 func (g *globals) prover(dir string, kind circuit.Kind) (*wallet.Prover, error) {
 	logger.Set(zerolog.Nop()) // gnark's own logging would mix with the output
 	start := time.Now()
+	say := func(s string) { fmt.Fprintf(g.errOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s) }
+	var done chan struct{}
 	step := func(s string) {
-		fmt.Fprintf(g.errOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s)
+		say(s)
+		if done != nil {
+			close(done)
+			done = nil
+		}
+		if strings.HasPrefix(s, "proving ") {
+			done = make(chan struct{})
+			go tick(done, func() { say(s + "...") })
+		}
 	}
 	step("loading the " + kind.String() + " proving key from " + dir)
 	k, err := wallet.LoadKeys(dir, kind)
@@ -84,6 +96,20 @@ func (g *globals) prover(dir string, kind circuit.Kind) (*wallet.Prover, error) 
 		return nil, err
 	}
 	return &wallet.Prover{Keys: map[circuit.Kind]wallet.Keys{kind: k}, Progress: step}, nil
+}
+
+// tick calls f every two seconds until done is closed.
+func tick(done <-chan struct{}, f func()) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }
 
 // notes scans the whole tree with sk's viewing key and returns the
