@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -77,7 +78,12 @@ func (g *globals) keysDir(flag string) string {
 func (g *globals) prover(dir string, kind circuit.Kind) (*wallet.Prover, error) {
 	logger.Set(zerolog.Nop()) // gnark's own logging would mix with the output
 	start := time.Now()
-	say := func(s string) { fmt.Fprintf(g.errOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s) }
+	var mu sync.Mutex // the ticker and the prover both write
+	say := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(g.errOut, "[%5.1fs] %s\n", time.Since(start).Seconds(), s)
+	}
 	var done chan struct{}
 	step := func(s string) {
 		say(s)
