@@ -92,6 +92,12 @@ func TestShieldedPrivateTransfers(t *testing.T) {
 		t.Errorf("auditor: address %s (bob's %s), view-only %v, received %s, want 65PHA", imp.Address, bobZ.Address, audit.ViewOnly, audit.Balance.PHA())
 	}
 
+	// The viewing key cannot spend: there is no account key to sign or to
+	// derive the spending key from.
+	if r := h.run(append([]string{"shielded", "unshield", "carol", "1PHA", "--from", "bob-audit"}, flags...)...); r.code == 0 || !strings.Contains(r.stderr, "key not found") {
+		t.Errorf("unshield with a viewing key only: want a refusal naming the missing key:\n%s", r)
+	}
+
 	code, body := httpGet(t, gw+"/explorer/api/shielded")
 	explorerShielded := []byte(body)
 	if code != http.StatusOK {
