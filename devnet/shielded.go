@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/consensys/gnark/logger"
+
 	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/node"
 	"github.com/phalanetwork/phala/shielded/circuit"
@@ -31,6 +33,7 @@ A real network takes its keys from the multi-party ceremony
 func setupShielded(home string, out io.Writer) (node.GenesisSection, error) {
 	fmt.Fprintf(out, "Setting up the shielded pool (devnet single-party setup of 3 circuits)...\n")
 	start := time.Now()
+	logger.Disable() // gnark logs each compile to stdout; the lines above say what happens
 	p, vks, err := wallet.Setup()
 	if err != nil {
 		return node.GenesisSection{}, fmt.Errorf("shielded setup: %w", err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/logger"
-	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/client"
@@ -76,7 +75,7 @@ func (g *globals) keysDir(flag string) string {
 // since it started, on stderr; while it proves it ticks every two seconds,
 // since a proof takes seconds.
 func (g *globals) prover(dir string, kind circuit.Kind) (*wallet.Prover, error) {
-	logger.Set(zerolog.Nop()) // gnark's own logging would mix with the output
+	logger.Disable() // gnark's own logging would mix with the output
 	start := time.Now()
 	var mu sync.Mutex // the ticker and the prover both write
 	say := func(s string) {
