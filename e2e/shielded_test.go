@@ -52,14 +52,14 @@ func TestShieldedPrivateTransfers(t *testing.T) {
 	run(&unshieldRes, "shielded", "unshield", "carol", "15PHA", "--from", "bob")
 
 	// Public balances: alice paid 100 and two fees, bob one fee, carol got 15.
-	wantAlice := sub(t, alice0, pha.Whole(100), fee(t, shieldRes), fee(t, sendRes))
+	wantAlice := mustSub(t, mustSub(t, mustSub(t, alice0, pha.Whole(100)), fee(t, shieldRes)), fee(t, sendRes))
 	if got := h.balance(url, addrs["alice"]); got != wantAlice {
 		t.Errorf("alice: %s, want %s", got.PHA(), wantAlice.PHA())
 	}
-	if got, want := h.balance(url, addrs["bob"]), sub(t, bob0, fee(t, unshieldRes)); got != want {
+	if got, want := h.balance(url, addrs["bob"]), mustSub(t, bob0, fee(t, unshieldRes)); got != want {
 		t.Errorf("bob: %s, want %s", got.PHA(), want.PHA())
 	}
-	if got, want := h.balance(url, addrs["carol"]), add(t, carol0, pha.Whole(15)); got != want {
+	if got, want := h.balance(url, addrs["carol"]), mustAdd(t, carol0, pha.Whole(15)); got != want {
 		t.Errorf("carol: %s, want %s", got.PHA(), want.PHA())
 	}
 	for name, want := range map[string]uint64{"alice": 60, "bob": 25} {
@@ -222,26 +222,4 @@ func fee(t *testing.T, res client.Committed) pha.Amount {
 		t.Fatalf("fee of %s: %v", res.Hash, err)
 	}
 	return a
-}
-
-// sub is a less every b.
-func sub(t *testing.T, a pha.Amount, bs ...pha.Amount) pha.Amount {
-	t.Helper()
-	for _, b := range bs {
-		var err error
-		if a, err = a.Sub(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return a
-}
-
-// add is a plus b.
-func add(t *testing.T, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := a.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
@@ -219,4 +221,17 @@ func (g *globals) planSpend(ctx context.Context, from string, f *shieldedFlags, 
 	}
 	p.prover, err = g.prover(g.keysDir(f.keysDir), kind)
 	return p, err
+}
+
+// sendShielded signs m (built with err) with from's key, sends it and
+// prints "<verb> in block N".
+func (g *globals) sendShielded(ctx context.Context, from, verb string, m tx.Msg, err error) error {
+	if err != nil {
+		return err
+	}
+	res, err := g.sendFrom(ctx, from, m)
+	if err != nil {
+		return err
+	}
+	return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "%s in block %d\n", verb, res.Height) })
 }

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -36,14 +34,7 @@ nullifiers, two new commitments and a proof: not who paid whom or how much.`,
 			}
 			pays := [2]wallet.Payment{{To: to, Value: amount}, {To: p.sk.Address(), Value: p.total - amount - p.fee}}
 			m, err := p.prover.Transfer(p.sk, p.spend, pays, p.fee, p.relayer, p.tree)
-			if err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), *from, m)
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "sent in block %d\n", res.Height) })
+			return g.sendShielded(cmd.Context(), *from, "sent", m, err)
 		},
 	}
 	f.register(cmd, true)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -41,14 +40,7 @@ it is is not.`,
 				return err
 			}
 			m, err := p.Shield(dest, amount)
-			if err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), *from, m)
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "shielded in block %d\n", res.Height) })
+			return g.sendShielded(cmd.Context(), *from, "shielded", m, err)
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "shielded address (zpha1...) to own the note (default: --from's)")

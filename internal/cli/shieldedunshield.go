@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -33,14 +31,7 @@ address. The amount and recipient are public; which notes paid is not.`,
 				return err
 			}
 			m, err := p.prover.Unshield(p.sk, p.spend, recipient, p.relayer, amount, p.fee, p.tree)
-			if err != nil {
-				return err
-			}
-			res, err := g.sendFrom(cmd.Context(), *from, m)
-			if err != nil {
-				return err
-			}
-			return g.print(res, func(w io.Writer) { fmt.Fprintf(w, "unshielded in block %d\n", res.Height) })
+			return g.sendShielded(cmd.Context(), *from, "unshielded", m, err)
 		},
 	}
 	f.register(cmd, true)
