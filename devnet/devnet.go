@@ -101,6 +101,10 @@ type Options struct {
 	// single-party devnet setup (ShieldedWarning): the verifying keys go
 	// into genesis, the proving keys to <home>/shielded/.
 	Shielded bool
+	// ShieldedCeremony makes that setup the three-contributor ceremony of
+	// shielded/ceremony (each contribution verified), run in this process:
+	// slower, and no more trusted.
+	ShieldedCeremony bool
 }
 
 // Devnet is a running devnet.
@@ -265,7 +269,7 @@ func openHome(o Options) (*keyring.Keyring, ed25519.PrivateKey, error) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
 		var extra []node.GenesisSection
 		if o.Shielded {
-			sec, err := setupShielded(o.Home, o.Out)
+			sec, err := setupShielded(o.Home, o.Out, o.ShieldedCeremony)
 			if err != nil {
 				return nil, nil, fmt.Errorf("init devnet: %w", err)
 			}

@@ -122,7 +122,7 @@ func TestShieldedPrivateTransfers(t *testing.T) {
 }
 
 // regexShieldedBanner is the devnet banner's shielded line.
-var regexShieldedBanner = regexp.MustCompile(`^\s*shielded:\s+pool set up by a single-party DEVNET setup`)
+var regexShieldedBanner = regexp.MustCompile(`^\s*shielded:\s+pool set up by a DEVNET setup`)
 
 // shieldedAddr is `phala shielded address`'s JSON.
 type shieldedAddr struct {
