@@ -96,6 +96,15 @@ type Options struct {
 	// address ("" picks a free port on loopback).
 	EVM     bool
 	EVMAddr string
+
+	// Shielded, on a new chain, sets the shielded pool up with a
+	// single-party devnet setup (ShieldedWarning): the verifying keys go
+	// into genesis, the proving keys to <home>/shielded/.
+	Shielded bool
+	// ShieldedCeremony makes that setup the three-contributor ceremony of
+	// shielded/ceremony (each contribution verified), run in this process:
+	// slower, and no more trusted.
+	ShieldedCeremony bool
 }
 
 // Devnet is a running devnet.
@@ -213,7 +222,7 @@ func (o *Options) setDefaults() error {
 // resetEntries are what a devnet keeps in its home besides the keyring:
 // --reset removes them and keeps the keys, so the dev accounts keep their
 // addresses and a home shared with other keys loses none.
-var resetEntries = []string{"config", "data", "workers", ClientConfigFile}
+var resetEntries = []string{"config", "data", "workers", ShieldedDir, ClientConfigFile}
 
 // ClientConfigFile is the file in the home where the CLI finds the running
 // devnet's endpoints (see internal/cli's client config).
@@ -258,7 +267,15 @@ func openHome(o Options) (*keyring.Keyring, ed25519.PrivateKey, error) {
 	}
 	if !node.IsInitialized(o.Home) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
-		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1), max(o.Gatekeepers, 0), o.TEETestRoots); err != nil {
+		var extra []node.GenesisSection
+		if o.Shielded {
+			sec, err := setupShielded(o.Home, o.Out, o.ShieldedCeremony)
+			if err != nil {
+				return nil, nil, fmt.Errorf("init devnet: %w", err)
+			}
+			extra = append(extra, sec)
+		}
+		if err := initHome(o.Home, kr, simKey.Public().(ed25519.PublicKey), max(o.Workers, 1), max(o.Gatekeepers, 0), o.TEETestRoots, extra...); err != nil {
 			return nil, nil, fmt.Errorf("init devnet: %w", err)
 		}
 	}
@@ -584,7 +601,7 @@ func (d *Devnet) waitForBlock(ctx context.Context) error {
 	}
 }
 
-func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers, gatekeepers int, testRoots bool) error {
+func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers, gatekeepers int, testRoots bool, extra ...node.GenesisSection) error {
 	c := node.DefaultConfig()
 	c.Moniker = "devnet-validator"
 	pub, err := node.InitFiles(home, c)
@@ -618,16 +635,17 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	if err != nil {
 		return err
 	}
-	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(),
-		node.GenesisSection{Module: registry.Name, Value: reg},
-		node.GenesisSection{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers), Params: &devnetKeyParams}},
+	sections := append([]node.GenesisSection{
+		{Module: registry.Name, Value: reg},
+		{Module: keys.Name, Value: keys.Genesis{Authority: auth.Address, GatekeeperOperators: accountsOf(accts, "worker", gatekeepers), Params: &devnetKeyParams}},
 		// The DAO is the key authority; the devnet's authority account above
 		// bootstraps alongside it. Short periods, to watch a vote.
-		node.GenesisSection{Module: dao.Name, Value: dao.Genesis{Params: ptr(dao.DevnetParams())}},
+		{Module: dao.Name, Value: dao.Genesis{Params: ptr(dao.DevnetParams())}},
 		// Short periods, so mining, cool-downs and queued withdrawals can be
 		// watched on a devnet.
-		node.GenesisSection{Module: computation.Name, Value: computation.Genesis{Params: ptr(computation.DevnetParams())}},
-		node.GenesisSection{Module: stakepool.Name, Value: stakepool.Genesis{Params: ptr(stakepool.DevnetParams())}})
+		{Module: computation.Name, Value: computation.Genesis{Params: ptr(computation.DevnetParams())}},
+		{Module: stakepool.Name, Value: stakepool.Genesis{Params: ptr(stakepool.DevnetParams())}}}, extra...)
+	doc, err := node.NewGenesis(ChainID, []node.GenesisValidator{{Name: c.Moniker, PubKey: pub, Power: 10}}, accts, AccountFunds, app.DefaultParams(), sections...)
 	if err != nil {
 		return err
 	}

@@ -238,6 +238,17 @@ func TestExplorerAPI(t *testing.T) {
 	if sup.Total != "1000000000PHA" || sup.Staked != "0PHA" || sup.Circulating == "" {
 		t.Fatalf("supply %+v", sup)
 	}
+	// This devnet has no shielded pool: the view says so (the e2e shielded
+	// test covers a pool in use).
+	var z struct {
+		SetUp bool `json:"set_up"`
+		Notes uint64
+		Pool  string
+	}
+	e.get(t, "shielded", 200, &z)
+	if z.SetUp || z.Notes != 0 || z.Pool != "0PHA" {
+		t.Fatalf("shielded %+v", z)
+	}
 
 	for q, want := range map[string]string{
 		fmt.Sprint(e.transfer.Height):        fmt.Sprintf("#/block/%d", e.transfer.Height),

@@ -130,6 +130,7 @@ func (e *Explorer) routes() {
 	api("agents", e.apiAgents)
 	api("agent/{id}", e.apiAgent)
 	api("supply", e.apiSupply)
+	api("shielded", e.apiShielded)
 	api("pools", e.apiPools)
 	api("pool/{id}", e.apiPool)
 	api("vaults", e.apiVaults)

@@ -426,6 +426,7 @@
 
   pages.supply = async () => {
     const s = await get("supply");
+    const z = await get("shielded").catch(() => null);
     const units = (x) => { const m = /^(\d+)(?:\.(\d+))?PHA$/.exec(x || ""); return m ? Number(m[1]) + (m[2] ? Number("0." + m[2]) : 0) : 0; };
     const total = units(s.total) || 1;
     const circ = units(s.circulating), staked = units(s.staked), bonded = units(s.gatekeeper_bonds), escrow = units(s.agent_escrow);
@@ -445,6 +446,11 @@
       <section class="card"><h2>Distribution</h2>
         <svg class="bar-chart" viewBox="0 0 1000 28" preserveAspectRatio="none" role="img" aria-label="supply distribution">${rects}</svg>
         <div class="legend">${parts.map(([l, v, c]) => html`<span><i class="${c}"></i>${l}: ${((v / total) * 100).toFixed(2)}%</span>`)}</div></section>
+      ${z && z.set_up ? html`<section class="card" data-view="shielded"><h2>Shielded pool</h2><div class="stats">
+        <div class="stat"><div class="k">Pool</div><div class="v" data-field="shielded-pool">${phaShort(z.pool)}</div></div>
+        <div class="stat"><div class="k">Notes</div><div class="v" data-field="shielded-notes">${z.notes}</div></div>
+        <div class="stat"><div class="k">Spent (nullifiers)</div><div class="v" data-field="shielded-nullifiers">${z.nullifiers}</div></div></div>
+        <div class="notice">Root <code>${z.root}</code>. Amounts and parties inside the pool are private: only proofs reach the chain.</div></section>` : ""}
       <div class="notice">Circulating is the total less the treasury, the computation subsidy pool and the PHA staked in pools (see <a href="#/pools">stake pools</a>, <a href="#/vaults">vaults</a> and <a href="#/proposals">DAO proposals</a>).</div></div>`;
   };
 

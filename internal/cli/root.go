@@ -101,6 +101,7 @@ Start everything locally with:
 		newVerifyCmd(g),
 		newLLMCmd(g),
 		newBenchCmd(g),
+		newShieldedCmd(g),
 	)
 	return root
 }
