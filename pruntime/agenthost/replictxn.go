@@ -200,15 +200,13 @@ func (t *kvTxn) commit(failed bool) (bool, error) {
 	if !writes && len(t.op.Log) == 0 {
 		return false, nil
 	}
-	if !writes {
-		// Log lines alone: losing them fails nothing, so a member that
-		// cannot reach a majority still answers calls that keep no state.
-		prev := t.err
-		if err := t.begin(); err != nil {
+	prev := t.err
+	if err := t.begin(); err != nil {
+		if !writes {
+			// Log lines alone: losing them fails nothing, so a member that
+			// cannot reach a majority still answers calls that keep no state.
 			t.err = prev
-			return false, err
 		}
-	} else if err := t.begin(); err != nil {
 		return writes, err
 	}
 	return writes, t.host.replicate(t.ctx, t.ac, t.id, t.base, t.op)
