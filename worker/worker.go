@@ -86,6 +86,9 @@ type Worker struct {
 	benchmarked time.Time
 	// agentMetrics count agent calls; set when the HTTP routes are built.
 	agentMetrics *agentMetrics
+	// rounds decides when a poll runs the roles' chain reads; only the
+	// loop's goroutine uses it.
+	rounds rounds
 }
 
 // Status is what /info shows and the host loop tracks.
@@ -219,7 +222,32 @@ func (w *Worker) loop(ctx context.Context) {
 	}
 }
 
+// step verifies the new headers and, when a round is due (rounds.due),
+// does the roles' work against the verified state.
 func (w *Worker) step(ctx context.Context) error {
+	h, err := w.sync(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if !w.rounds.due(h, now, w.enclave.PendingReceipts()+w.enclave.PendingCount()) {
+		return nil
+	}
+	err = w.round(ctx)
+	if errors.Is(err, errNotYet) {
+		w.rounds = rounds{}
+		return nil
+	}
+	if err != nil {
+		w.rounds = rounds{}
+		return err
+	}
+	w.rounds.done(h, now)
+	return nil
+}
+
+// sync has the enclave verify the chain's new headers.
+func (w *Worker) sync(ctx context.Context) (int64, error) {
 	var rep *progress.Reporter
 	h, err := w.enclave.Sync(ctx, w.src, func(height, target int64) {
 		if rep == nil {
@@ -232,34 +260,48 @@ func (w *Worker) step(ctx context.Context) error {
 	}
 	w.setStatus(func(s *Status) { s.SyncedHeight = h })
 	if err != nil {
-		return fmt.Errorf("sync: %w", err)
+		return h, fmt.Errorf("sync: %w", err)
 	}
+	return h, nil
+}
+
+// round does the roles' work once: registration, the inbox, the enclave's
+// duties, snapshots, the endpoint, the benchmark and the outbox. It
+// returns errNotYet when it stopped early without failing (the enclave's
+// view not new enough, a registration just sent), so the next poll runs
+// it again.
+func (w *Worker) round(ctx context.Context) error {
 	// Nothing runs from the sealed store until the enclave has read the
 	// chain as of its start and found the store not rolled back.
 	if err := w.enclave.Fresh(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
-		return nil
+		return errNotYet
 	} else if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
 	rec, ok, stateHeight, err := w.enclave.RegisteredWorker(ctx, w.src)
 	if errors.Is(err, chainsync.ErrBehind) {
-		return nil // the first blocks: nothing verified to read yet
+		return errNotYet // the first blocks: nothing verified to read yet
 	}
 	if err != nil {
 		return err
 	}
 	if stateHeight < w.settled {
-		return nil
+		return errNotYet
 	}
 	if !ok {
-		return w.register(ctx)
+		if err := w.register(ctx); err != nil {
+			return err
+		}
+		return errNotYet
 	}
 	w.markRegistered(rec)
 	if err := w.readInbox(ctx); err != nil {
 		return err
 	}
-	if err := w.enclaveSteps(ctx); err != nil {
-		return err
+	// A duty not ready yet (errNotYet) leaves the rest of the round to run.
+	behind := w.enclaveSteps(ctx)
+	if behind != nil && !errors.Is(behind, errNotYet) {
+		return behind
 	}
 	if err := w.fetchSnapshots(ctx); err != nil {
 		return err
@@ -277,10 +319,15 @@ func (w *Worker) step(ctx context.Context) error {
 			return fmt.Errorf("benchmark: %w", err)
 		}
 	}
-	if err := w.flushOutbox(ctx); err != nil {
+	if err := w.flushOutbox(ctx); errors.Is(err, errNotYet) {
+		behind = err
+	} else if err != nil {
 		return err
 	}
-	return w.flushContractResults(ctx)
+	if err := w.flushContractResults(ctx); err != nil {
+		return err
+	}
+	return behind
 }
 
 func (w *Worker) register(ctx context.Context) error {
@@ -373,7 +420,7 @@ const outboxBatch = tx.MaxMsgs
 func (w *Worker) flushOutbox(ctx context.Context) error {
 	pending, err := w.enclave.Pending(ctx, w.src)
 	if errors.Is(err, chainsync.ErrBehind) {
-		return nil // next round, once the enclave reads the chain as of its start
+		return errNotYet // next round, once the enclave reads the chain as of its start
 	}
 	if err != nil {
 		return err
@@ -452,7 +499,7 @@ func (w *Worker) enclaveSteps(ctx context.Context) error {
 	}
 	for _, s := range steps {
 		if err := s.run(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
-			return nil // the enclave's view is not new enough yet; next round
+			return errNotYet // the enclave's view is not new enough yet; next round
 		} else if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}

@@ -86,6 +86,10 @@ type Host struct {
 	// receiptsMu guards the usage receipts not yet in the outbox and
 	// their sealed journal.
 	receiptsMu sync.Mutex
+	// journalMu is held shared by calls appending to journal (which
+	// commits their appends in groups) and exclusively by Step rewriting
+	// it; take it before receiptsMu.
+	journalMu sync.RWMutex
 	receipts   []agents.Receipt
 	journal    *sealed.Journal
 	// journalErr is the first failure to journal a receipt, reported by
