@@ -90,8 +90,8 @@ type Host struct {
 	// commits their appends in groups) and exclusively by Step rewriting
 	// it; take it before receiptsMu.
 	journalMu sync.RWMutex
-	receipts   []agents.Receipt
-	journal    *sealed.Journal
+	receipts  []agents.Receipt
+	journal   *sealed.Journal
 	// journalErr is the first failure to journal a receipt, reported by
 	// the next Step.
 	journalErr error
