@@ -230,16 +230,11 @@ func (w *Worker) step(ctx context.Context) error {
 		return err
 	}
 	now := time.Now()
-	if !w.rounds.due(h, now, w.enclave.PendingReceipts()+w.enclave.PendingCount()) {
+	if !w.rounds.due(h, now) {
 		return nil
 	}
-	err = w.round(ctx)
-	if errors.Is(err, errNotYet) {
-		w.rounds = rounds{}
-		return nil
-	}
-	if err != nil {
-		w.rounds = rounds{}
+	if err := w.round(ctx); err != nil {
+		w.rounds = rounds{} // retried on the next poll
 		return err
 	}
 	w.rounds.done(h, now)
@@ -266,42 +261,37 @@ func (w *Worker) sync(ctx context.Context) (int64, error) {
 }
 
 // round does the roles' work once: registration, the inbox, the enclave's
-// duties, snapshots, the endpoint, the benchmark and the outbox. It
-// returns errNotYet when it stopped early without failing (the enclave's
-// view not new enough, a registration just sent), so the next poll runs
-// it again.
+// duties, snapshots, the endpoint, the benchmark and the outbox. Where it
+// stops early without failing (the enclave's view not new enough, a
+// transaction sent and not yet in the verified state) only a new verified
+// block can change that.
 func (w *Worker) round(ctx context.Context) error {
 	// Nothing runs from the sealed store until the enclave has read the
 	// chain as of its start and found the store not rolled back.
 	if err := w.enclave.Fresh(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
-		return errNotYet
+		return nil
 	} else if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
 	rec, ok, stateHeight, err := w.enclave.RegisteredWorker(ctx, w.src)
 	if errors.Is(err, chainsync.ErrBehind) {
-		return errNotYet // the first blocks: nothing verified to read yet
+		return nil // the first blocks: nothing verified to read yet
 	}
 	if err != nil {
 		return err
 	}
 	if stateHeight < w.settled {
-		return errNotYet
+		return nil
 	}
 	if !ok {
-		if err := w.register(ctx); err != nil {
-			return err
-		}
-		return errNotYet
+		return w.register(ctx)
 	}
 	w.markRegistered(rec)
 	if err := w.readInbox(ctx); err != nil {
 		return err
 	}
-	// A duty not ready yet (errNotYet) leaves the rest of the round to run.
-	behind := w.enclaveSteps(ctx)
-	if behind != nil && !errors.Is(behind, errNotYet) {
-		return behind
+	if err := w.enclaveSteps(ctx); err != nil {
+		return err
 	}
 	if err := w.fetchSnapshots(ctx); err != nil {
 		return err
@@ -319,15 +309,10 @@ func (w *Worker) round(ctx context.Context) error {
 			return fmt.Errorf("benchmark: %w", err)
 		}
 	}
-	if err := w.flushOutbox(ctx); errors.Is(err, errNotYet) {
-		behind = err
-	} else if err != nil {
+	if err := w.flushOutbox(ctx); err != nil {
 		return err
 	}
-	if err := w.flushContractResults(ctx); err != nil {
-		return err
-	}
-	return behind
+	return w.flushContractResults(ctx)
 }
 
 func (w *Worker) register(ctx context.Context) error {
@@ -420,7 +405,7 @@ const outboxBatch = tx.MaxMsgs
 func (w *Worker) flushOutbox(ctx context.Context) error {
 	pending, err := w.enclave.Pending(ctx, w.src)
 	if errors.Is(err, chainsync.ErrBehind) {
-		return errNotYet // next round, once the enclave reads the chain as of its start
+		return nil // next round, once the enclave reads the chain as of its start
 	}
 	if err != nil {
 		return err
@@ -499,7 +484,7 @@ func (w *Worker) enclaveSteps(ctx context.Context) error {
 	}
 	for _, s := range steps {
 		if err := s.run(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
-			return errNotYet // the enclave's view is not new enough yet; next round
+			return nil // the enclave's view is not new enough yet; next round
 		} else if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
