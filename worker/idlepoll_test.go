@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
-
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
@@ -65,33 +63,21 @@ func (l *rpcLog) count(s string) int {
 // so its own registration record, read once per round, is read about
 // once per block, not once per poll.
 func TestIdlePollsReadNoState(t *testing.T) {
-	d, c := startDevnet(t, devnet.Options{Workers: -1, BlockTime: time.Second}, nil)
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := d.Keyring.PrivKey("worker0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEnvWith(t, devnet.Options{Workers: -1, BlockTime: time.Second})
 	log := &rpcLog{}
-	h, err := log.handler(d.RPCURL)
+	h, err := log.handler(e.d.RPCURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	home := filepath.Join(t.TempDir(), "w")
-	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
+	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
 	if err != nil {
 		t.Fatal(err)
 	}
 	w, err := worker.Start(context.Background(), worker.Options{
-		Home: home, Genesis: gen, NodeURL: srv.URL, Operator: op, Provider: p,
+		Home: home, Genesis: e.gen, NodeURL: srv.URL, Operator: e.op, Provider: p,
 		Poll: 20 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond,
 	})
 	if err != nil {
@@ -105,14 +91,14 @@ func TestIdlePollsReadNoState(t *testing.T) {
 	}
 	key := hex.EncodeToString(registry.WorkerKey(w.ID()))
 	ctx := context.Background()
-	st, err := c.RPC.Status(ctx)
+	st, err := e.client.RPC.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h0, reads0 := st.SyncInfo.LatestBlockHeight, log.count(key)
 	var h1 int64
 	eventually(t, "four more blocks", func() (bool, error) {
-		st, err := c.RPC.Status(ctx)
+		st, err := e.client.RPC.Status(ctx)
 		if err != nil {
 			return false, err
 		}
