@@ -617,7 +617,7 @@ func (m *Module) pruneInputs(ctx *module.Context) {
 			ctx.KV.Delete(RootsKey(d.id, d.input))
 		}
 		if d.input+1 > m.Pruned(ctx.KV, d.id) {
-			ctx.KV.Set(prunedKey(d.id), binary.BigEndian.AppendUint64(nil, d.input+1))
+			ctx.KV.Set(PrunedKey(d.id), binary.BigEndian.AppendUint64(nil, d.input+1))
 		}
 	}
 }

@@ -116,7 +116,7 @@ func readInput(kv state.KV, k []byte) (uint64, bool) {
 // results, input messages and root tallies (but the latest majority's)
 // are gone.
 func (Keeper) Pruned(kv state.KV, id [32]byte) uint64 {
-	n, _ := readInput(kv, prunedKey(id))
+	n, _ := readInput(kv, PrunedKey(id))
 	return n
 }
 

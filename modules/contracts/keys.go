@@ -128,8 +128,10 @@ func pruneKey(height int64, id [32]byte, input uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(prunePrefix(height), id[:]...), input)
 }
 
-// prunedKey holds how many of a contract's inputs are pruned.
-func prunedKey(id [32]byte) []byte { return state.Key(prefixPruned, id[:]) }
+// PrunedKey holds how many of a contract's first inputs are pruned (8
+// bytes BE), for proofs: a replica whose next input is gone catches up by
+// snapshot.
+func PrunedKey(id [32]byte) []byte { return state.Key(prefixPruned, id[:]) }
 
 // latestRootKey holds the input of a contract's latest root majority.
 func latestRootKey(id [32]byte) []byte { return state.Key(prefixLatestRoot, id[:]) }
