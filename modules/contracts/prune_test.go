@@ -51,7 +51,7 @@ func TestExpiredEnvelopeRefusedAfterPruning(t *testing.T) {
 		want uint32
 	}{
 		{"no expiry", exec(alice.Addr[:]), contracts.ErrBadExpiry.Code},
-		{"expiry past the window", exec(contracts.CommandSender(alice.Addr, h+1+p.CommandWindowBlocks+1)), contracts.ErrBadExpiry.Code},
+		{"expiry past the window", exec(contracts.CommandSender(alice.Addr, h+10*p.CommandWindowBlocks)), contracts.ErrBadExpiry.Code},
 		{"already expired", exec(contracts.CommandSender(alice.Addr, h)), contracts.ErrCommandExpired.Code},
 	}
 	for _, tc := range cases {
