@@ -153,6 +153,21 @@ func (c *Client) Exec(ctx context.Context, key ed25519.PrivateKey, id [32]byte, 
 	}
 }
 
+// commandExpiry is the expiry height of a command sealed now: the node's
+// latest height plus the chain's command window, the furthest the chain
+// accepts (the command lands in a later block).
+func (c *Client) commandExpiry(ctx context.Context) (int64, error) {
+	p, err := c.ContractParams(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("command expiry: %w", err)
+	}
+	st, err := c.RPC.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("command expiry: node status: %w", err)
+	}
+	return st.SyncInfo.LatestBlockHeight + p.CommandWindow(), nil
+}
+
 // execOnce seals payload to the contract's key as the chain shows it now
 // and posts it.
 func (c *Client) execOnce(ctx context.Context, key ed25519.PrivateKey, id [32]byte, payload json.RawMessage, gas uint64) (*SentCommand, error) {
@@ -178,8 +193,12 @@ func (c *Client) execOnce(ctx context.Context, key ed25519.PrivateKey, id [32]by
 	if err != nil {
 		return nil, err
 	}
+	expires, err := c.commandExpiry(ctx)
+	if err != nil {
+		return nil, err
+	}
 	sender := address.FromPubKey(key.Public().(ed25519.PublicKey))
-	env, err := envelope.Seal(pub, envelope.PurposeContractCommand, sender[:], plain)
+	env, err := envelope.Seal(pub, envelope.PurposeContractCommand, contracts.CommandSender(sender, expires), plain)
 	if err != nil {
 		return nil, err
 	}

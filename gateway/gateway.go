@@ -59,6 +59,8 @@ type Gateway struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	fwd     *http.Client
+	// bufs holds forward's copy buffers (*[]byte), reused across calls.
+	bufs sync.Pool
 	// src reads chain state with proofs, for verifiers.
 	src     *chainsync.RPCSource
 	metrics *metrics

@@ -464,7 +464,13 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, route string, 
 			w.Header().Add("Trailer", k)
 		}
 		w.WriteHeader(resp.StatusCode)
-		copyFlushing(w, resp.Body, func() { idle.Reset(g.o.IdleTimeout) })
+		buf, _ := g.bufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+			*buf = make([]byte, 32<<10)
+		}
+		copyFlushing(w, resp.Body, *buf, func() { idle.Reset(g.o.IdleTimeout) })
+		g.bufs.Put(buf)
 		resp.Body.Close()
 		idle.Stop()
 		cancel()
@@ -496,11 +502,11 @@ func copyTrailers(h http.Header, trailer http.Header) {
 	}
 }
 
-// copyFlushing copies a body, flushing after each read so streamed events
-// reach the caller as they come; alive is called after every read.
-func copyFlushing(w http.ResponseWriter, r io.Reader, alive func()) {
+// copyFlushing copies a body through buf, flushing after each read so
+// streamed events reach the caller as they come; alive is called after
+// every read.
+func copyFlushing(w http.ResponseWriter, r io.Reader, buf []byte, alive func()) {
 	f, _ := w.(http.Flusher)
-	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.Read(buf)
 		alive()

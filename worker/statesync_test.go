@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -57,10 +58,22 @@ func TestLateJoinerGetsContractState(t *testing.T) {
 	token := e.deploy(t, "../examples/contracts/token/token.ts", `{"supply":1000}`)
 	bob := addr(e.bob)
 	authority, _ := e.d.Keyring.PrivKey(devnet.AuthorityAccount)
+	// The transfers go out back to back and their results are awaited
+	// after: the replicas run them in batches instead of one per wait.
 	transfers := func(n int) {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		var sent []*client.SentCommand
 		for range n {
-			if r := e.exec(t, e.alice, token, `{"transfer":{"to":"`+bob+`","amount":1}}`); !r.OK {
-				t.Fatalf("transfer: %+v", r)
+			s, err := e.c.Exec(tctx, e.alice, token, json.RawMessage(`{"transfer":{"to":"`+bob+`","amount":1}}`), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent = append(sent, s)
+		}
+		for _, s := range sent {
+			if r, err := e.c.WaitResult(tctx, s); err != nil || !r.OK {
+				t.Fatalf("transfer %d: %+v %v", s.Input, r, err)
 			}
 		}
 	}

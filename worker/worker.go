@@ -91,6 +91,10 @@ type Worker struct {
 	agentMetrics *agentMetrics
 	// bridgeDone is closed when the EVM bridge, if any, has stopped.
 	bridgeDone chan struct{}
+
+	// rounds decides when a poll runs the roles' chain reads; only the
+	// loop's goroutine uses it.
+	rounds rounds
 }
 
 // Status is what /info shows and the host loop tracks.
@@ -232,7 +236,27 @@ func (w *Worker) loop(ctx context.Context) {
 	}
 }
 
+// step verifies the new headers and, when a round is due (rounds.due),
+// does the roles' work against the verified state.
 func (w *Worker) step(ctx context.Context) error {
+	h, err := w.sync(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if !w.rounds.due(h, now) {
+		return nil
+	}
+	if err := w.round(ctx); err != nil {
+		w.rounds = rounds{} // retried on the next poll
+		return err
+	}
+	w.rounds.done(h, now)
+	return nil
+}
+
+// sync has the enclave verify the chain's new headers.
+func (w *Worker) sync(ctx context.Context) (int64, error) {
 	var rep *progress.Reporter
 	h, err := w.enclave.Sync(ctx, w.src, func(height, target int64) {
 		if rep == nil {
@@ -245,8 +269,17 @@ func (w *Worker) step(ctx context.Context) error {
 	}
 	w.setStatus(func(s *Status) { s.SyncedHeight = h })
 	if err != nil {
-		return fmt.Errorf("sync: %w", err)
+		return h, fmt.Errorf("sync: %w", err)
 	}
+	return h, nil
+}
+
+// round does the roles' work once: registration, the inbox, the enclave's
+// duties, snapshots, the endpoint, the benchmark and the outbox. Where it
+// stops early without failing (the enclave's view not new enough, a
+// transaction sent and not yet in the verified state) only a new verified
+// block can change that.
+func (w *Worker) round(ctx context.Context) error {
 	// Nothing runs from the sealed store until the enclave has read the
 	// chain as of its start and found the store not rolled back.
 	if err := w.enclave.Fresh(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {

@@ -64,8 +64,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, devnet.Options{RPCPort: 0, Workers: -1})
+}
+
+// newEnvWith is newEnv over a devnet started with opts.
+func newEnvWith(t *testing.T, opts devnet.Options) *env {
+	t.Helper()
 	logs := &lockedBuffer{}
-	d, c := startDevnet(t, devnet.Options{RPCPort: 0, Workers: -1}, logs)
+	d, c := startDevnet(t, opts, logs)
 	home := d.Home
 	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
 	if err != nil {

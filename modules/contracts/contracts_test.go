@@ -10,6 +10,7 @@ import (
 
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/wire"
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
@@ -41,10 +42,13 @@ type fx struct {
 	contract   [32]byte
 }
 
-func setup(t *testing.T) *fx {
+func setup(t *testing.T) *fx { return setupParams(t, testParams) }
+
+// setupParams is setup with other module params.
+func setupParams(t *testing.T, p contracts.Params) *fx {
 	c := apptest.New(t, []apptest.Account{owner, alice, op}, map[string]any{
 		registry.Name: apptest.SimRegistry(), keys.Name: keys.Genesis{Authority: owner.Addr},
-		contracts.Name: contracts.Genesis{Params: &testParams},
+		contracts.Name: contracts.Genesis{Params: &p},
 	})
 	cl := contractstest.NewCluster(t, c, owner, op, 3)
 	f := &fx{c: c, cl: cl, gk: cl.Gatekeeper, members: cl.Members, cluster: cl.ID, clusterKey: cl.Key}
@@ -95,6 +99,10 @@ func (f *fx) pubKeyMsg(epoch uint64, k contractKeys, signer ed25519.PrivateKey) 
 	p.Signature = ed25519.Sign(signer, p.SignBytes(apptest.ChainID))
 	return p.Encode()
 }
+
+// cmdSender is the envelope sender of a test command: the address, with an
+// expiry height within the command window of these short test chains.
+func cmdSender(a address.Address) []byte { return contracts.CommandSender(a, 500) }
 
 func command(t *testing.T, to *ecdh.PublicKey, purpose string, sender []byte) []byte {
 	t.Helper()
@@ -184,7 +192,7 @@ func TestKeysCommandsResultsAndRoots(t *testing.T) {
 
 	pub := k.ecdh.PublicKey()
 	other, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	good := command(t, pub, envelope.PurposeContractCommand, alice.Addr[:])
+	good := command(t, pub, envelope.PurposeContractCommand, cmdSender(alice.Addr))
 	cases := []struct {
 		name string
 		msg  *contracts.MsgExec
@@ -192,8 +200,8 @@ func TestKeysCommandsResultsAndRoots(t *testing.T) {
 	}{
 		{"not an envelope", &contracts.MsgExec{Contract: f.contract, Envelope: []byte("garbage")}, contracts.ErrBadEnvelope.Code},
 		{"wrong purpose", &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeQuery, alice.Addr[:])}, contracts.ErrBadEnvelope.Code},
-		{"wrong recipient", &contracts.MsgExec{Contract: f.contract, Envelope: command(t, other.PublicKey(), envelope.PurposeContractCommand, alice.Addr[:])}, contracts.ErrWrongRecipient.Code},
-		{"someone else's command", &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, owner.Addr[:])}, contracts.ErrWrongSender.Code},
+		{"wrong recipient", &contracts.MsgExec{Contract: f.contract, Envelope: command(t, other.PublicKey(), envelope.PurposeContractCommand, cmdSender(alice.Addr))}, contracts.ErrWrongRecipient.Code},
+		{"someone else's command", &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, cmdSender(owner.Addr))}, contracts.ErrWrongSender.Code},
 		{"gas above limit", &contracts.MsgExec{Contract: f.contract, Envelope: good, Gas: 1 << 62}, contracts.ErrGasLimit.Code},
 		{"ok", &contracts.MsgExec{Contract: f.contract, Envelope: good}, 0},
 		{"replayed", &contracts.MsgExec{Contract: f.contract, Envelope: good}, contracts.ErrReplayedCommand.Code},
@@ -266,14 +274,14 @@ func TestKeysCommandsResultsAndRoots(t *testing.T) {
 	if res := f.c.Deliver(owner, &clusters.MsgMember{Remove: true, Cluster: f.cluster, Worker: id32(f.members[2])}); res.Code != 0 {
 		t.Fatal(res.Log)
 	}
-	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, alice.Addr[:])}), contracts.Codespace, contracts.ErrNoKeys.Code)
+	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, cmdSender(alice.Addr))}), contracts.Codespace, contracts.ErrNoKeys.Code)
 	old := f.clusterKey
 	f.publishClusterKey(t, 1)
 	k1 := newContractKeys()
 	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(1, k1, old)), contracts.Codespace, contracts.ErrBadKeyProof.Code)
 	apptest.ExpectCode(t, f.c.PostMQ(op, m0, contracts.TopicPubKeys, f.pubKeyMsg(1, k1, f.clusterKey)), "", 0)
-	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, alice.Addr[:])}), contracts.Codespace, contracts.ErrWrongRecipient.Code)
-	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, k1.ecdh.PublicKey(), envelope.PurposeContractCommand, alice.Addr[:])}), "", 0)
+	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, pub, envelope.PurposeContractCommand, cmdSender(alice.Addr))}), contracts.Codespace, contracts.ErrWrongRecipient.Code)
+	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, k1.ecdh.PublicKey(), envelope.PurposeContractCommand, cmdSender(alice.Addr))}), "", 0)
 	if c := f.contractRecord(t); c.KeyEpoch != 1 || c.Inputs != 3 {
 		t.Fatalf("after rekey %+v", c)
 	}

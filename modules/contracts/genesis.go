@@ -29,5 +29,8 @@ func (p Params) Validate() error {
 	if p.FeeRefundBlocks <= 0 {
 		return fmt.Errorf("%w: fee_refund_blocks %d must be positive: a held command fee goes back to its sender after it", errGenesis, p.FeeRefundBlocks)
 	}
+	if p.CommandWindowBlocks < 0 || p.RetainResultBlocks < 0 {
+		return fmt.Errorf("%w: command_window_blocks %d and retain_result_blocks %d must not be negative (0 means the default)", errGenesis, p.CommandWindowBlocks, p.RetainResultBlocks)
+	}
 	return nil
 }

@@ -170,12 +170,16 @@ func (m *Module) handleExec(ctx *module.Context, sender address.Address, msg *Ms
 	if err := m.checkKeysCurrent(ctx.KV, c); err != nil {
 		return err
 	}
-	if err := checkCommand(c, sender, msg.Envelope); err != nil {
+	expires, err := checkCommand(c, sender, msg.Envelope)
+	if err != nil {
+		return err
+	}
+	if err := checkExpiry(ctx.Height, expires, p); err != nil {
 		return err
 	}
 	h := sha256.Sum256(msg.Envelope)
-	if !m.markSeen(ctx.KV, h[:], ctx.Height) {
-		return ErrReplayedCommand
+	if !m.markSeen(ctx.KV, h[:], expires) {
+		return fmt.Errorf("%w: seen record kept until its expiry height %d", ErrReplayedCommand, expires)
 	}
 	gas, err := gasFor(p, msg.Gas)
 	if err != nil {
@@ -185,28 +189,45 @@ func (m *Module) handleExec(ctx *module.Context, sender address.Address, msg *Ms
 	return m.holdFee(ctx, sender, msg.Contract, c.Inputs-1, p)
 }
 
+// checkExpiry requires a command's expiry height to be neither past nor
+// further than the command window: the seen record that stops a replay
+// lives until then, and after that the envelope is refused as expired.
+func checkExpiry(height, expires int64, p Params) error {
+	if expires < height {
+		return fmt.Errorf("%w: expiry height %d, the chain is at %d", ErrCommandExpired, expires, height)
+	}
+	if expires > height+p.CommandWindow() {
+		return fmt.Errorf("%w: expiry height %d is more than %d blocks after %d", ErrBadExpiry, expires, p.CommandWindow(), height)
+	}
+	return nil
+}
+
 // checkCommand requires a command envelope sealed to the contract's
-// current key by the transaction's sender.
-func checkCommand(c Contract, sender address.Address, raw []byte) error {
+// current key by the transaction's sender, and returns its expiry height.
+func checkCommand(c Contract, sender address.Address, raw []byte) (int64, error) {
 	env, err := envelope.Decode(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadEnvelope, err)
+		return 0, fmt.Errorf("%w: %v", ErrBadEnvelope, err)
 	}
 	if env.Purpose != envelope.PurposeContractCommand {
-		return fmt.Errorf("%w: purpose %q, want %q", ErrBadEnvelope, env.Purpose, envelope.PurposeContractCommand)
+		return 0, fmt.Errorf("%w: purpose %q, want %q", ErrBadEnvelope, env.Purpose, envelope.PurposeContractCommand)
 	}
 	// The recipient is in the clear: refusing a stale key keeps a command
 	// from being readable by a worker removed from the cluster since.
 	if string(env.Recipient[:]) != string(c.ECDHKey) {
-		return fmt.Errorf("%w: sealed to %x, contract key of epoch %d is %x", ErrWrongRecipient, env.Recipient[:8], c.KeyEpoch, []byte(c.ECDHKey)[:8])
+		return 0, fmt.Errorf("%w: sealed to %x, contract key of epoch %d is %x", ErrWrongRecipient, env.Recipient[:8], c.KeyEpoch, []byte(c.ECDHKey)[:8])
 	}
 	// The sender is authenticated inside the envelope: copying someone
 	// else's command into one's own transaction fails here, and the
 	// contract can trust the caller it is told.
-	if string(env.Sender) != string(sender[:]) {
-		return fmt.Errorf("%w: envelope sender %x, transaction sender %s", ErrWrongSender, env.Sender, sender)
+	from, expires, err := ParseCommandSender(env.Sender)
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	if from != sender {
+		return 0, fmt.Errorf("%w: envelope sender %s, transaction sender %s", ErrWrongSender, from, sender)
+	}
+	return expires, nil
 }
 
 // checkKeysCurrent requires the contract's keys to be published for the
@@ -323,6 +344,7 @@ func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error 
 		return fmt.Errorf("%w: result for input %d in slot %d, contract has %d inputs", ErrBadResult, p.Input, msg.Sequence, c.Inputs)
 	}
 	m.setResult(ctx.KV, id, Result{Input: p.Input, OK: p.OK, Error: p.Error, Output: p.Output, Gas: p.Gas, Height: ctx.Height})
+	ctx.KV.Set(pruneKey(ctx.Height+m.Params(ctx.KV).retainResults(), id, p.Input), []byte{1})
 	c.Results = p.Input + 1
 	m.setContract(ctx.KV, c)
 	emitResult(ctx, id, p.Input, p.OK)
@@ -349,6 +371,12 @@ func (m *Module) handleRoot(ctx *module.Context, msg *mq.SignedMessage) error {
 	if input >= c.Inputs {
 		return fmt.Errorf("%w: root for input %d, contract has %d inputs", ErrBadResult, input, c.Inputs)
 	}
+	if input < m.Pruned(ctx.KV, id) {
+		// A replica that far behind votes on a pruned input: the tally is
+		// gone (keeping it would grow state again) and the fees are
+		// settled, so the vote changes nothing.
+		return nil
+	}
 	rep, _ := m.Roots(ctx.KV, id, input)
 	rep.Input = input
 	rep.vote(msg.Origin.ID, p.root)
@@ -357,6 +385,7 @@ func (m *Module) handleRoot(ctx *module.Context, msg *mq.SignedMessage) error {
 		if err := m.payFees(ctx, id, input, agree); err != nil {
 			return fmt.Errorf("contract fees: %w", err)
 		}
+		m.setLatestRoot(ctx.KV, id, input)
 	}
 	if len(rep.Majority) != 0 {
 		for _, v := range rep.Votes {
@@ -544,7 +573,53 @@ func (m *Module) endBlock(ctx *module.Context) error {
 	if err := m.refundFees(ctx); err != nil {
 		return err
 	}
+	m.expireSeen(ctx.KV, ctx.Height)
+	m.pruneInputs(ctx)
 	return m.expireUploads(ctx)
+}
+
+// setLatestRoot records a root majority at input as the contract's latest
+// (a majority that forms late for an older input changes nothing), and
+// deletes the tally of the previous latest if pruning kept it only for
+// being the latest.
+func (m *Module) setLatestRoot(kv state.KV, id [32]byte, input uint64) {
+	prev, ok := m.LatestRoot(kv, id)
+	if ok && prev >= input {
+		return
+	}
+	kv.Set(latestRootKey(id), binary.BigEndian.AppendUint64(nil, input))
+	if ok && prev < m.Pruned(kv, id) {
+		kv.Delete(RootsKey(id, prev))
+	}
+}
+
+// pruneInputs deletes the results, input messages and root tallies of the
+// inputs whose result landed retain_result_blocks ago, keeping the tally
+// of each contract's latest root majority. Results land in input order, so
+// the pruned inputs of a contract are always a prefix.
+func (m *Module) pruneInputs(ctx *module.Context) {
+	prefix := prunePrefix(ctx.Height)
+	type due struct {
+		id    [32]byte
+		input uint64
+	}
+	var list []due
+	ctx.KV.Iterate(prefix, func(key, _ []byte) bool {
+		rest := key[len(prefix):]
+		list = append(list, due{id: [32]byte(rest[:32]), input: binary.BigEndian.Uint64(rest[32:])})
+		return true
+	})
+	for _, d := range list {
+		ctx.KV.Delete(pruneKey(ctx.Height, d.id, d.input))
+		ctx.KV.Delete(resultKey(d.id, d.input))
+		m.queue.Keeper.DropEgress(ctx.KV, ContractOrigin(d.id), d.input)
+		if latest, ok := m.LatestRoot(ctx.KV, d.id); !ok || latest != d.input {
+			ctx.KV.Delete(RootsKey(d.id, d.input))
+		}
+		if d.input+1 > m.Pruned(ctx.KV, d.id) {
+			ctx.KV.Set(PrunedKey(d.id), binary.BigEndian.AppendUint64(nil, d.input+1))
+		}
+	}
 }
 
 // expireUploads deletes the chunked uploads whose window ends at this

@@ -76,15 +76,53 @@ func (Keeper) ClusterContracts(kv state.KV, cluster [32]byte) [][32]byte {
 // modules store them.
 func DecodeIDs(b []byte) [][32]byte { return module.SplitIDs(b) }
 
-// markSeen records a command envelope by its hash at height, and reports
-// false if it was already recorded.
-func (Keeper) markSeen(kv state.KV, envelopeHash []byte, height int64) bool {
+// markSeen records a command envelope by its hash until its expiry
+// height, and reports false if it was already recorded.
+func (Keeper) markSeen(kv state.KV, envelopeHash []byte, expires int64) bool {
 	k := seenKey(envelopeHash)
 	if kv.Get(k) != nil {
 		return false
 	}
-	kv.Set(k, binary.BigEndian.AppendUint64(nil, uint64(height)))
+	kv.Set(k, binary.BigEndian.AppendUint64(nil, uint64(expires)))
+	kv.Set(seenExpiryKey(expires, envelopeHash), []byte{1})
 	return true
+}
+
+// expireSeen deletes the seen records of the envelopes that expire at
+// height: from the next block on they are refused as expired instead.
+func (Keeper) expireSeen(kv state.KV, height int64) {
+	prefix := seenExpiryPrefix(height)
+	var hashes [][]byte
+	kv.Iterate(prefix, func(key, _ []byte) bool {
+		hashes = append(hashes, append([]byte(nil), key[len(prefix):]...))
+		return true
+	})
+	for _, h := range hashes {
+		kv.Delete(seenKey(h))
+		kv.Delete(seenExpiryKey(height, h))
+	}
+}
+
+// readInput reads an input number (8 bytes BE) stored at k.
+func readInput(kv state.KV, k []byte) (uint64, bool) {
+	raw := kv.Get(k)
+	if len(raw) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(raw), true
+}
+
+// Pruned returns how many of a contract's first inputs are pruned: their
+// results, input messages and root tallies (but the latest majority's)
+// are gone.
+func (Keeper) Pruned(kv state.KV, id [32]byte) uint64 {
+	n, _ := readInput(kv, PrunedKey(id))
+	return n
+}
+
+// LatestRoot returns the input of the contract's latest root majority.
+func (Keeper) LatestRoot(kv state.KV, id [32]byte) (uint64, bool) {
+	return readInput(kv, latestRootKey(id))
 }
 
 // Result returns the stored result of one input.

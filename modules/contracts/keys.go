@@ -26,9 +26,26 @@ var (
 	prefixResult = []byte("contracts/r/")
 	// prefixRoots + contract id + input (8 bytes BE) holds a RootReport (JSON).
 	prefixRoots = []byte("contracts/roots/")
-	// prefixSeen + SHA-256 of a command envelope holds the height it was
-	// submitted at (8 bytes BE), so the same envelope is refused again.
+	// prefixSeen + SHA-256 of a command envelope holds the envelope's
+	// expiry height (8 bytes BE), so the same envelope is refused again
+	// until it expires; after that it is refused as expired and the record
+	// is deleted (prefixSeenExpiry).
 	prefixSeen = []byte("contracts/seen/")
+	// prefixSeenExpiry + expiry height (8 bytes BE) + envelope hash holds
+	// 1 byte: the seen records that height's EndBlock deletes.
+	prefixSeenExpiry = []byte("contracts/seenexpiry/")
+	// prefixPrune + height (8 bytes BE) + contract id + input (8 bytes BE)
+	// holds 1 byte: the inputs whose result, input message and root tally
+	// that height's EndBlock deletes (retain_result_blocks after the
+	// result landed).
+	prefixPrune = []byte("contracts/prune/")
+	// prefixPruned + contract id holds the number (8 bytes BE) of the
+	// contract's inputs pruned so far: every input below it is gone.
+	prefixPruned = []byte("contracts/pruned/")
+	// prefixLatestRoot + contract id holds the input (8 bytes BE) of the
+	// latest root majority, whose tally pruning keeps (a late joiner
+	// checks a member's snapshot against it).
+	prefixLatestRoot = []byte("contracts/latestroot/")
 	// prefixByCluster + cluster id holds its contract ids (ClusterContractsKey).
 	prefixByCluster = []byte("contracts/bycluster/")
 	// prefixFee + contract id + input (8 bytes BE) holds the command fee
@@ -89,6 +106,35 @@ func refundKey(h int64, id [32]byte, input uint64) []byte {
 
 // seenKey marks a command envelope (by its SHA-256) as submitted.
 func seenKey(envelopeHash []byte) []byte { return state.Key(prefixSeen, envelopeHash) }
+
+// seenExpiryPrefix is the prefix of the seen records expiring at height.
+func seenExpiryPrefix(height int64) []byte {
+	return binary.BigEndian.AppendUint64(state.Key(prefixSeenExpiry), uint64(height))
+}
+
+// seenExpiryKey queues the deletion of an envelope's seen record at its
+// expiry height.
+func seenExpiryKey(height int64, envelopeHash []byte) []byte {
+	return append(seenExpiryPrefix(height), envelopeHash...)
+}
+
+// prunePrefix is the prefix of the inputs pruned at height.
+func prunePrefix(height int64) []byte {
+	return binary.BigEndian.AppendUint64(state.Key(prefixPrune), uint64(height))
+}
+
+// pruneKey queues the pruning of one input at height.
+func pruneKey(height int64, id [32]byte, input uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(prunePrefix(height), id[:]...), input)
+}
+
+// PrunedKey holds how many of a contract's first inputs are pruned (8
+// bytes BE), for proofs: a replica whose next input is gone catches up by
+// snapshot.
+func PrunedKey(id [32]byte) []byte { return state.Key(prefixPruned, id[:]) }
+
+// latestRootKey holds the input of a contract's latest root majority.
+func latestRootKey(id [32]byte) []byte { return state.Key(prefixLatestRoot, id[:]) }
 
 // divergedKey holds a contract's divergences.
 func divergedKey(id [32]byte) []byte { return state.Key(prefixDiverged, id[:]) }

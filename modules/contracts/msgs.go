@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/tx"
@@ -109,8 +110,9 @@ func (m *MsgInstantiate) ValidateBasic() error { return nil }
 type MsgExec struct {
 	Contract [32]byte
 	// Envelope is an encoded crypto/envelope sealed to the contract's
-	// X25519 key with purpose contract-command and the sender's address as
-	// the envelope sender.
+	// X25519 key with purpose contract-command and CommandSender (the
+	// sender's address and the command's expiry height) as the envelope
+	// sender.
 	Envelope []byte
 	// Gas is this command's limit; 0 means the chain's limit.
 	Gas uint64
@@ -129,6 +131,22 @@ func (m *MsgExec) Encode(w *wire.Writer) {
 // ValidateBasic implements tx.Msg.
 func (m *MsgExec) ValidateBasic() error {
 	return nonEmpty(m.Envelope, "command")
+}
+
+// CommandSender is the envelope sender of a command: the sender's address
+// then the last height (8 bytes BE) at which the chain may queue it. The
+// expiry is in the envelope's authenticated header, so a host that edits
+// it to replay an expired command makes the enclave's Open fail.
+func CommandSender(sender address.Address, expires int64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), sender[:]...), uint64(expires))
+}
+
+// ParseCommandSender splits what CommandSender made.
+func ParseCommandSender(b []byte) (address.Address, int64, error) {
+	if len(b) != address.Size+8 {
+		return address.Address{}, 0, fmt.Errorf("%w: envelope sender of %d bytes, want the address and an 8-byte expiry height (%d bytes)", ErrBadExpiry, len(b), address.Size+8)
+	}
+	return address.Address(b[:address.Size]), int64(binary.BigEndian.Uint64(b[address.Size:])), nil
 }
 
 // MsgUpgrade switches an upgradable contract to other stored code; the

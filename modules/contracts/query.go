@@ -163,6 +163,9 @@ func (m *Module) queryInput(kv state.KV, head, arg, input string) ([]byte, error
 	}
 	if head == QueryResult {
 		r, ok := m.Result(kv, id, n)
+		if !ok && n < m.Pruned(kv, id) {
+			return nil, fmt.Errorf("%w: the result of input %d of %s is pruned (results stay retain_result_blocks after they land)", tx.ErrNotFound, n, arg)
+		}
 		if !ok {
 			return nil, fmt.Errorf("%w: no result for input %d of %s yet", tx.ErrNotFound, n, arg)
 		}

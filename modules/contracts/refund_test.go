@@ -35,7 +35,7 @@ func TestHeldFeeRefunded(t *testing.T) {
 		return r.Balance
 	}
 	before, held := balance(alice.Addr), balance(contracts.FeeAccount)
-	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, k.ecdh.PublicKey(), envelope.PurposeContractCommand, alice.Addr[:])}), "", 0)
+	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, k.ecdh.PublicKey(), envelope.PurposeContractCommand, cmdSender(alice.Addr))}), "", 0)
 	sent := f.c.Height
 	fee := sub(t, before, balance(alice.Addr)) // the tx fee and the command fee
 	if got := balance(contracts.FeeAccount); got != add(t, held, testParams.CommandFee) {

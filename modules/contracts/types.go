@@ -45,6 +45,10 @@ var (
 	ErrEpochBehind     = abcierr.Register(Codespace, 20, "keys are for an old cluster epoch")
 	ErrNotContract     = abcierr.Register(Codespace, 21, "the id names an agent, not a contract; use the agents commands")
 	ErrUploadRefused   = abcierr.Register(Codespace, 22, "code chunk refused")
+	// ErrCommandExpired: the envelope's expiry height has passed, so its
+	// seen record may be pruned and it can never run.
+	ErrCommandExpired = abcierr.Register(Codespace, 40, "command envelope expired")
+	ErrBadExpiry      = abcierr.Register(Codespace, 41, "command envelope has no expiry height within the command window")
 )
 
 // Kinds of keyed instances.
@@ -151,6 +155,38 @@ type Params struct {
 	// take from its first chunk; an upload not complete by then is deleted
 	// in EndBlock. 0 means DefaultUploadWindowBlocks.
 	UploadWindowBlocks int64 `json:"upload_window_blocks,omitempty"`
+	// CommandWindowBlocks bounds a command envelope's expiry height: at
+	// most this many blocks after the block that queues it, so a seen
+	// record lives at most this long. 0 means DefaultCommandWindowBlocks.
+	CommandWindowBlocks int64 `json:"command_window_blocks,omitempty"`
+	// RetainResultBlocks is how long an input's result, its input message
+	// and its root tally stay on chain after the result lands; the tally
+	// of the latest root majority stays until a newer one forms. 0 means
+	// DefaultRetainResultBlocks.
+	RetainResultBlocks int64 `json:"retain_result_blocks,omitempty"`
+}
+
+// Defaults of the windows that params leave at 0.
+const (
+	DefaultCommandWindowBlocks = 600
+	DefaultRetainResultBlocks  = 1200
+)
+
+// CommandWindow is the command window in blocks: the furthest expiry a
+// command envelope may name, counted from the block that queues it.
+func (p Params) CommandWindow() int64 {
+	if p.CommandWindowBlocks <= 0 {
+		return DefaultCommandWindowBlocks
+	}
+	return p.CommandWindowBlocks
+}
+
+// retainResults is the result retention window in blocks.
+func (p Params) retainResults() int64 {
+	if p.RetainResultBlocks <= 0 {
+		return DefaultRetainResultBlocks
+	}
+	return p.RetainResultBlocks
 }
 
 // DefaultUploadWindowBlocks is the upload window of params that name none.

@@ -27,6 +27,13 @@ func (Keeper) setEgress(kv state.KV, dest Origin, seq uint64, e Egress) {
 	kv.Set(EgressMessageKey(dest, seq), e.encode())
 }
 
+// DropEgress deletes message seq to dest once its consumer no longer
+// needs it on chain (a contract input every replica is past); the
+// sequence counter is kept, so the number is never reused.
+func (Keeper) DropEgress(kv state.KV, dest Origin, seq uint64) {
+	kv.Delete(EgressMessageKey(dest, seq))
+}
+
 func readSeq(kv state.KV, k []byte) uint64 {
 	raw := kv.Get(k)
 	if raw == nil {

@@ -86,8 +86,12 @@ type Host struct {
 	// receiptsMu guards the usage receipts not yet in the outbox and
 	// their sealed journal.
 	receiptsMu sync.Mutex
-	receipts   []agents.Receipt
-	journal    *sealed.Journal
+	// journalMu is held shared by calls appending to journal (which
+	// commits their appends in groups) and exclusively by Step rewriting
+	// it; take it before receiptsMu.
+	journalMu sync.RWMutex
+	receipts  []agents.Receipt
+	journal   *sealed.Journal
 	// journalErr is the first failure to journal a receipt, reported by
 	// the next Step.
 	journalErr error

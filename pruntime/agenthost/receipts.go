@@ -37,18 +37,22 @@ func (host *Host) loadReceipts() error {
 
 // queueReceipt journals a usage receipt and keeps it until Step posts
 // it. A journal failure keeps the receipt in memory only and is reported
-// by the next Step.
+// by the next Step. The journal write holds only journalMu shared, so the
+// receipts of concurrent calls go into one write.
 func (host *Host) queueReceipt(r agents.Receipt) {
+	host.journalMu.RLock()
+	defer host.journalMu.RUnlock()
+	err := host.journalReceipt(r)
 	host.receiptsMu.Lock()
 	defer host.receiptsMu.Unlock()
-	if err := host.journalReceipt(r); err != nil && host.journalErr == nil {
+	if err != nil && host.journalErr == nil {
 		host.journalErr = err
 	}
 	host.receipts = append(host.receipts, r)
 }
 
 // journalReceipt appends one receipt to the journal, as a batch of one.
-// Callers hold host.receiptsMu.
+// Callers hold host.journalMu.
 func (host *Host) journalReceipt(r agents.Receipt) error {
 	return host.journal.Append(agents.EncodeReceipts([]agents.Receipt{r}))
 }
@@ -82,13 +86,20 @@ func (host *Host) Step(ctx context.Context, src chainsync.Source) error {
 			return err
 		}
 	}
+	// No call is between its journal write and its queueing while Step
+	// holds journalMu, so the rewrite below keeps exactly the receipts
+	// not posted.
+	host.journalMu.Lock()
+	defer host.journalMu.Unlock()
 	host.receiptsMu.Lock()
 	defer host.receiptsMu.Unlock()
 	if err := host.journal.Reset(); err != nil {
 		return fmt.Errorf("enclave: receipt journal: %w", err)
 	}
-	for _, r := range host.receipts {
-		if err := host.journalReceipt(r); err != nil {
+	// Calls wait for journalMu meanwhile: one record per chain batch.
+	for start := 0; start < len(host.receipts); start += agents.MaxReceipts {
+		batch := host.receipts[start:min(start+agents.MaxReceipts, len(host.receipts))]
+		if err := host.journal.Append(agents.EncodeReceipts(batch)); err != nil {
 			return fmt.Errorf("enclave: receipt journal: %w", err)
 		}
 	}

@@ -67,17 +67,28 @@ func seenBytes(id [32]byte, at time.Time) []byte {
 
 // add records id as served now, or refuses it if it was served before.
 // The id is in the sealed journal before add returns, so the call runs
-// only once it would be refused after a restart.
+// only once it would be refused after a restart. The id takes its place
+// in the set before the journal write, so a replay that arrives while it
+// is written is refused; the lock is not held over the write, so the ids
+// of concurrent calls share one (sealed.Journal commits in groups).
 func (s *seenSet) add(id [32]byte, now time.Time) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, ok := s.ids[id]; ok {
+		s.mu.Unlock()
 		return fmt.Errorf("%w: this signed request was already served by this worker (it names this worker, so no other serves it)", ErrReplay)
 	}
-	if err := s.journals[s.cur].Append(seenBytes(id, now)); err != nil {
+	s.ids[id] = now
+	j := s.journals[s.cur]
+	s.mu.Unlock()
+	// A compaction meanwhile copies id (it is in the set) into the other
+	// journal, so id is in one of the two whichever this write lands in.
+	err := j.Append(seenBytes(id, now))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		delete(s.ids, id)
 		return fmt.Errorf("enclave: remember a signed request (not served): %w", err)
 	}
-	s.ids[id] = now
 	s.appended++
 	// Pruning walks the set; do it at most every few seconds so a call
 	// costs O(1) on average.

@@ -266,6 +266,13 @@ func (r *Replica) run(ctx context.Context, src chainsync.Source, c clusters.Clus
 		in.rec.RootKey = created.SubKey(labelContractRoot)
 	}
 	msgs, _, err := r.core.Egress(ctx, src, contracts.ContractOrigin(id), in.rec.NextInput, inputsPerStep)
+	if err != nil && r.pruned(ctx, src, id, in.rec.NextInput) {
+		// Its next input is pruned from the chain (retain_result_blocks
+		// passed while it was behind): it catches up from a member's
+		// snapshot, as a late joiner does.
+		r.wants[id] = [32]byte(c.ID)
+		return true, nil
+	}
 	if err != nil || len(msgs) == 0 {
 		return false, err
 	}
@@ -291,4 +298,10 @@ func (r *Replica) run(ctx context.Context, src chainsync.Source, c clusters.Clus
 	w.Raw(root[:])
 	_, err = r.out.Post(ctx, src, contracts.TopicRoot, w.Bytes())
 	return in.rec.NextInput < rec.Inputs, err
+}
+
+// pruned reports whether the chain has pruned a contract's input next.
+func (r *Replica) pruned(ctx context.Context, src chainsync.Source, id [32]byte, next uint64) bool {
+	raw, _, err := r.core.Cached(ctx, src, contracts.PrunedKey(id))
+	return err == nil && len(raw) == 8 && binary.BigEndian.Uint64(raw) > next
 }

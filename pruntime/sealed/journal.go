@@ -18,14 +18,36 @@ import (
 // process; Sync makes the file survive a crash of the host too. Each record
 // is sealed with its position, so the host can cut records off the end but
 // cannot reorder, repeat or alter them unnoticed.
+//
+// Appends commit in groups: the records of callers that append while
+// another caller's write is under way are sealed and written together in
+// one write, and each of those callers returns once the write holding its
+// record is done, so concurrent callers (agent calls) share one system
+// call instead of queueing for one each.
 type Journal struct {
 	s    *Store
 	name string
 	path string
 
+	// mu is held by the caller writing the queued records, and by Reset,
+	// Sync and Records.
 	mu   sync.Mutex
-	next uint64 // position of the next record
-	size int64  // bytes of whole records
+	next uint64   // position of the next record
+	size int64    // bytes of whole records
+	f    *os.File // kept open between appends; nil after a failure
+
+	// qmu guards queue: the records waiting for the next write.
+	qmu   sync.Mutex
+	queue []*appendReq
+	// writes counts the writes of queued records, for tests.
+	writes int
+}
+
+// appendReq is one caller's record waiting in the queue; done gets the
+// outcome of the write that held it.
+type appendReq struct {
+	rec  []byte
+	done chan error
 }
 
 // maxJournalRecord bounds one record, so a damaged length cannot make
@@ -55,39 +77,76 @@ func (j *Journal) ad(pos uint64) []byte {
 	return append([]byte("phala/sealed-journal/v1\x00"+j.name+"\x00"), p[:]...)
 }
 
-// Append seals rec as the journal's next record.
+// Append seals rec as the journal's next record. It returns once rec is
+// in the file (written together with the records other callers appended
+// meanwhile); an error means rec is not in the journal.
 func (j *Journal) Append(rec []byte) error {
 	if len(rec) > maxJournalRecord {
 		return fmt.Errorf("journal %s: record of %d bytes, limit %d", j.name, len(rec), maxJournalRecord)
 	}
+	req := &appendReq{rec: rec, done: make(chan error, 1)}
+	j.qmu.Lock()
+	j.queue = append(j.queue, req)
+	j.qmu.Unlock()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	select {
+	case err := <-req.done: // an earlier holder of mu wrote it
+		return err
+	default:
+	}
+	j.qmu.Lock()
+	batch := j.queue
+	j.queue = nil
+	j.qmu.Unlock()
+	err := j.writeLocked(batch)
+	for _, r := range batch {
+		r.done <- err
+	}
+	return <-req.done
+}
+
+// writeLocked seals the batch's records at the next positions and writes
+// them at the end of the whole records in one write. A failed write
+// leaves the positions unchanged, so the next write overwrites whatever it
+// left. Callers hold j.mu.
+func (j *Journal) writeLocked(batch []*appendReq) error {
 	aead, err := chacha20poly1305.NewX(j.s.sealKey)
 	if err != nil {
 		return err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	frame := make([]byte, 4+aead.NonceSize(), 4+aead.NonceSize()+len(rec)+aead.Overhead())
-	nonce := frame[4:]
-	if _, err := rand.Read(nonce); err != nil {
-		return fmt.Errorf("journal %s: %w", j.name, err)
+	n := 0
+	for _, r := range batch {
+		n += 4 + aead.NonceSize() + len(r.rec) + aead.Overhead()
 	}
-	frame = aead.Seal(frame, nonce, rec, j.ad(j.next))
-	binary.BigEndian.PutUint32(frame[:4], uint32(len(frame)-4))
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", j.name, err)
+	buf := make([]byte, 0, n)
+	for i, r := range batch {
+		start := len(buf)
+		buf = append(buf, make([]byte, 4+aead.NonceSize())...)
+		nonce := buf[start+4:]
+		if _, err := rand.Read(nonce); err != nil {
+			return fmt.Errorf("journal %s: %w", j.name, err)
+		}
+		buf = aead.Seal(buf, nonce, r.rec, j.ad(j.next+uint64(i)))
+		binary.BigEndian.PutUint32(buf[start:], uint32(len(buf)-start-4))
 	}
+	if j.f == nil {
+		f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", j.name, err)
+		}
+		j.f = f
+	}
+	j.writes++
 	// Writing at the known end, not O_APPEND, overwrites a record an
 	// earlier failed write may have left half written.
-	if _, err := f.WriteAt(frame, j.size); err != nil {
-		f.Close()
+	if _, err := j.f.WriteAt(buf, j.size); err != nil {
+		j.f.Close()
+		j.f = nil
 		return fmt.Errorf("journal %s: %w", j.name, err)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("journal %s: %w", j.name, err)
-	}
-	j.next++
-	j.size += int64(len(frame))
+	j.next += uint64(len(batch))
+	j.size += int64(len(buf))
 	return nil
 }
 
@@ -114,11 +173,14 @@ func (j *Journal) Reset() error {
 func (j *Journal) Sync() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", j.name, err)
+	f := j.f
+	if f == nil {
+		var err error
+		if f, err = os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE, 0o600); err != nil {
+			return fmt.Errorf("journal %s: %w", j.name, err)
+		}
+		defer f.Close()
 	}
-	defer f.Close()
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("journal %s: sync: %w", j.name, err)
 	}
