@@ -3,6 +3,7 @@ package balances
 import (
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -42,7 +43,10 @@ func decodeTransfer(r *wire.Reader) tx.Msg {
 	return &MsgTransfer{To: r.Address(), Amount: r.Amount()}
 }
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeTransfer, decodeTransfer)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
+	}
 }

@@ -1,6 +1,7 @@
 package clusters
 
 import (
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 )
@@ -37,11 +38,14 @@ func ConfirmSignBytes(chainID string, cluster, member [32]byte, epoch uint64) []
 	return w.Bytes()
 }
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeAddWorker, decodeAddWorker)
-	reg.Register(TypeRemoveWorker, decodeRemoveWorker)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeAddWorker, decodeAddWorker, m.handleMember),
+		module.Message(TypeRemoveWorker, decodeRemoveWorker, m.handleMember),
+	}
 }
 
 // MsgCreate creates a cluster owned by the sender.

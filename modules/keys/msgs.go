@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/pha"
@@ -108,12 +109,15 @@ func decodeBond(r *wire.Reader) tx.Msg {
 
 func decodeUnbond(r *wire.Reader) tx.Msg { return (*MsgUnbond)(decodeBond(r).(*MsgBond)) }
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeAddGatekeeper, decodeAddGatekeeper)
-	reg.Register(TypeRotate, decodeRotate)
-	reg.Register(TypeBond, decodeBond)
-	reg.Register(TypeUnbond, decodeUnbond)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeAddGatekeeper, decodeAddGatekeeper, m.handleAddGatekeeper),
+		module.Message(TypeRotate, decodeRotate, m.handleRotate),
+		module.Message(TypeBond, decodeBond, m.handleBond),
+		module.Message(TypeUnbond, decodeUnbond, m.handleUnbond),
+	}
 }
 
 // Topics of the keys module. Worker-to-chain topics come from gatekeeper

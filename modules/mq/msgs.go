@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 )
@@ -28,9 +29,12 @@ func (m *MsgPush) ValidateBasic() error { return m.Message.Validate() }
 
 func decodePush(r *wire.Reader) tx.Msg { return &MsgPush{Message: DecodeMessage(r)} }
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypePush, decodePush)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypePush, decodePush, m.handlePush),
+	}
 }
 
 // Bounds on messages.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -29,11 +30,14 @@ const (
 	TopicRegistered = "registry/registered"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeRegisterWorker, decodeRegisterWorker)
-	reg.Register(TypeUpdateEndpoint, decodeUpdateEndpoint)
-	reg.Register(TypeRequestKey, decodeRequestKey)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeRegisterWorker, decodeRegisterWorker, m.handleRegisterWorker),
+		module.Message(TypeUpdateEndpoint, decodeUpdateEndpoint, m.handleUpdateEndpoint),
+		module.Message(TypeRequestKey, decodeRequestKey, m.handleRequestKey),
+	}
 }
 
 // KMSReportDomain prefixes what a sealing-key request's attestation binds.

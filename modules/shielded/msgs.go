@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/phalanetwork/phala/chain/module"
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
@@ -22,11 +23,14 @@ const (
 	TypeUnshield = "shielded/unshield"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeShield, decodeShield)
-	reg.Register(TypeTransfer, decodeTransfer)
-	reg.Register(TypeUnshield, decodeUnshield)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeShield, decodeShield, m.handleShield),
+		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
+		module.Message(TypeUnshield, decodeUnshield, m.handleUnshield),
+	}
 }
 
 // Hash is a 32-byte field element as the chain carries it (big-endian).

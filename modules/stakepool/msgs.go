@@ -3,6 +3,7 @@ package stakepool
 import (
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -21,15 +22,18 @@ const (
 	TypeWithdraw       = "stakepool/withdraw"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeAddWorker, decodeAddWorker)
-	reg.Register(TypeRemoveWorker, decodeRemoveWorker)
-	reg.Register(TypeStartComputing, decodeStartComputing)
-	reg.Register(TypeStopComputing, decodeStopComputing)
-	reg.Register(TypeContribute, decodeContribute)
-	reg.Register(TypeWithdraw, decodeWithdraw)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeAddWorker, decodeAddWorker, m.handleAddWorker),
+		module.Message(TypeRemoveWorker, decodeRemoveWorker, m.handleRemoveWorker),
+		module.Message(TypeStartComputing, decodeStartComputing, m.handleStartComputing),
+		module.Message(TypeStopComputing, decodeStopComputing, m.handleStopComputing),
+		module.Message(TypeContribute, decodeContribute, m.handleContribute),
+		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
+	}
 }
 
 // MaxCommissionBps is 100 %.

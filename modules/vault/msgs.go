@@ -3,6 +3,7 @@ package vault
 import (
 	"fmt"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/pha"
@@ -24,13 +25,16 @@ const (
 	TypeUndelegate = "vault/undelegate"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeDeposit, decodeDeposit)
-	reg.Register(TypeWithdraw, decodeWithdraw)
-	reg.Register(TypeDelegate, decodeDelegate)
-	reg.Register(TypeUndelegate, decodeUndelegate)
+// msgs is the module's message table: each type with its decoder and
+// its handler (module.Def registers and routes them).
+func (m *Module) msgs() []module.Msg {
+	return []module.Msg{
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeDeposit, decodeDeposit, m.handleDeposit),
+		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
+		module.Message(TypeDelegate, decodeDelegate, m.handleDelegate),
+		module.Message(TypeUndelegate, decodeUndelegate, m.handleUndelegate),
+	}
 }
 
 // MsgCreate creates a vault owned by the sender that takes CommissionBps
