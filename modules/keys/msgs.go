@@ -100,14 +100,21 @@ func (m *MsgUnbond) Encode(w *wire.Writer) { (*MsgBond)(m).Encode(w) }
 // ValidateBasic implements tx.Msg: as MsgBond.
 func (m *MsgUnbond) ValidateBasic() error { return (*MsgBond)(m).ValidateBasic() }
 
-func decodeBond(r *wire.Reader) tx.Msg {
-	m := &MsgBond{}
+// decodeBond reads the layout MsgBond and MsgUnbond share, as an M: one
+// decoder for both types.
+func decodeBond[M ~struct {
+	Gatekeeper [32]byte
+	Amount     pha.Amount
+}, P interface {
+	*M
+	tx.Msg
+}](r *wire.Reader) tx.Msg {
+	var m MsgBond
 	copy(m.Gatekeeper[:], r.Raw(32))
 	m.Amount = r.Amount()
-	return m
+	v := M(m)
+	return P(&v)
 }
-
-func decodeUnbond(r *wire.Reader) tx.Msg { return (*MsgUnbond)(decodeBond(r).(*MsgBond)) }
 
 // msgs is the module's message table: each type with its decoder and
 // its handler (module.Def registers and routes them).
@@ -115,8 +122,8 @@ func (m *Module) msgs() []module.Msg {
 	return []module.Msg{
 		module.Message(TypeAddGatekeeper, decodeAddGatekeeper, m.handleAddGatekeeper),
 		module.Message(TypeRotate, decodeRotate, m.handleRotate),
-		module.Message(TypeBond, decodeBond, m.handleBond),
-		module.Message(TypeUnbond, decodeUnbond, m.handleUnbond),
+		module.Message(TypeBond, decodeBond[MsgBond], m.handleBond),
+		module.Message(TypeUnbond, decodeBond[MsgUnbond], m.handleUnbond),
 	}
 }
 

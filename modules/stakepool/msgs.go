@@ -27,10 +27,10 @@ const (
 func (m *Module) msgs() []module.Msg {
 	return []module.Msg{
 		module.Message(TypeCreate, decodeCreate, m.handleCreate),
-		module.Message(TypeAddWorker, decodeAddWorker, m.handleAddWorker),
-		module.Message(TypeRemoveWorker, decodeRemoveWorker, m.handleRemoveWorker),
+		module.Message(TypeAddWorker, decodeMember[MsgAddWorker], m.handleAddWorker),
+		module.Message(TypeRemoveWorker, decodeMember[MsgRemoveWorker], m.handleRemoveWorker),
 		module.Message(TypeStartComputing, decodeStartComputing, m.handleStartComputing),
-		module.Message(TypeStopComputing, decodeStopComputing, m.handleStopComputing),
+		module.Message(TypeStopComputing, decodeMember[MsgStopComputing], m.handleStopComputing),
 		module.Message(TypeContribute, decodeContribute, m.handleContribute),
 		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
 	}
@@ -107,18 +107,19 @@ func (m *MsgStopComputing) Encode(w *wire.Writer) { (*MsgAddWorker)(m).Encode(w)
 // ValidateBasic implements tx.Msg.
 func (*MsgStopComputing) ValidateBasic() error { return nil }
 
-func decodeAddWorker(r *wire.Reader) tx.Msg {
-	m := &MsgAddWorker{Pool: r.Uvarint()}
+// decodeMember reads the layout MsgAddWorker, MsgRemoveWorker and
+// MsgStopComputing share, as an M: one decoder for the three types.
+func decodeMember[M ~struct {
+	Pool   uint64
+	Worker registry.WorkerID
+}, P interface {
+	*M
+	tx.Msg
+}](r *wire.Reader) tx.Msg {
+	m := MsgAddWorker{Pool: r.Uvarint()}
 	copy(m.Worker[:], r.Raw(32))
-	return m
-}
-
-func decodeRemoveWorker(r *wire.Reader) tx.Msg {
-	return (*MsgRemoveWorker)(decodeAddWorker(r).(*MsgAddWorker))
-}
-
-func decodeStopComputing(r *wire.Reader) tx.Msg {
-	return (*MsgStopComputing)(decodeAddWorker(r).(*MsgAddWorker))
+	v := M(m)
+	return P(&v)
 }
 
 // MsgStartComputing starts a worker of the pool computing with Stake taken
