@@ -34,8 +34,9 @@ type Def struct {
 	query    func(kv state.KV, path string, data []byte) ([]byte, error)
 }
 
-// Define returns the Def of module name with these parts.
-func Define(name string, msgs []Msg, genesis func(*Context, json.RawMessage) error, endBlock func(*Context) error, query func(state.KV, string, []byte) ([]byte, error)) Def {
+// Define returns the Def of module name with these parts; msgs is its
+// message table, one Message per type.
+func Define(name string, genesis func(*Context, json.RawMessage) error, endBlock func(*Context) error, query func(state.KV, string, []byte) ([]byte, error), msgs ...Msg) Def {
 	d := Def{name: name, msgs: msgs, genesis: genesis, endBlock: endBlock, query: query}
 	for _, m := range msgs {
 		d.routes = append(d.routes, m.Run)

@@ -7,7 +7,6 @@ import (
 	"math"
 
 	"github.com/phalanetwork/phala/agentio"
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -173,24 +172,6 @@ func (*MsgRegisterKey) ValidateBasic() error { return nil }
 func (*MsgRevokeKey) Type() string            { return TypeRevokeKey }
 func (m *MsgRevokeKey) Encode(w *wire.Writer) { w.Raw(m.Hash[:]) }
 func (*MsgRevokeKey) ValidateBasic() error    { return nil }
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeDeploy, decodeDeploy, m.handleDeploy),
-		module.Message(TypeUpgrade, decodeUpgrade, m.handleUpgrade),
-		module.Message(TypeSetPaused, decodeSetPaused, m.handleSetPaused),
-		module.Message(TypeSetPolicy, decodeSetPolicy, m.handleSetPolicy),
-		module.Message(TypeSetPrice, decodeSetPrice, m.handleSetPrice),
-		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
-		module.Message(TypeSetSecrets, decodeSetSecrets, m.handleSetSecrets),
-		module.Message(TypeDeposit, decodeDeposit, m.handleDeposit),
-		module.Message(TypeWithdraw, decodeWithdraw, m.handleDeposit),
-		module.Message(TypeRegisterKey, decodeRegisterKey, m.handleRegisterKey),
-		module.Message(TypeRevokeKey, decodeRevokeKey, m.handleRevokeKey),
-	}
-}
 
 func decodeDeploy(r *wire.Reader) tx.Msg {
 	return &MsgDeploy{Code: r.Bytes32(), Cluster: r.Bytes32(), Policy: decodePolicy(r), Price: r.Amount()}

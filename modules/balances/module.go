@@ -15,6 +15,8 @@ var _ module.Module = (*Module)(nil)
 // New returns the balances module.
 func New() *Module {
 	m := &Module{}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
+	)
 	return m
 }

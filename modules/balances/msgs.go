@@ -3,7 +3,6 @@ package balances
 import (
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -41,12 +40,4 @@ func (m *MsgTransfer) ValidateBasic() error {
 
 func decodeTransfer(r *wire.Reader) tx.Msg {
 	return &MsgTransfer{To: r.Address(), Amount: r.Amount()}
-}
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
-	}
 }

@@ -21,7 +21,11 @@ var _ module.Module = (*Module)(nil)
 // New returns the clusters module over the modules it reads.
 func New(reg *registry.Module, k *keys.Module, queue *mq.Module) *Module {
 	m := &Module{registry: reg, keys: k, queue: queue}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeAddWorker, decodeAddWorker, m.handleMember),
+		module.Message(TypeRemoveWorker, decodeRemoveWorker, m.handleMember),
+	)
 	reg.OnRetired(m.RetireWorker)
 	return m
 }

@@ -1,7 +1,6 @@
 package clusters
 
 import (
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 )
@@ -36,16 +35,6 @@ func ConfirmSignBytes(chainID string, cluster, member [32]byte, epoch uint64) []
 	w.Raw(member[:])
 	w.Uvarint(epoch)
 	return w.Bytes()
-}
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeCreate, decodeCreate, m.handleCreate),
-		module.Message(TypeAddWorker, decodeAddWorker, m.handleMember),
-		module.Message(TypeRemoveWorker, decodeRemoveWorker, m.handleMember),
-	}
 }
 
 // MsgCreate creates a cluster owned by the sender.

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -168,18 +167,6 @@ func (m *MsgUpgrade) Encode(w *wire.Writer) {
 
 // ValidateBasic implements tx.Msg.
 func (*MsgUpgrade) ValidateBasic() error { return nil }
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeUpload, decodeUpload, m.handleUpload),
-		module.Message(TypeInstantiate, decodeInstantiate, m.handleInstantiate),
-		module.Message(TypeExec, decodeExec, m.handleExec),
-		module.Message(TypeUpgrade, decodeUpgrade, m.handleUpgrade),
-		module.Message(TypeUploadChunk, decodeUploadChunk, m.handleUploadChunk),
-	}
-}
 
 func varBytes(r *wire.Reader) []byte { return append([]byte(nil), r.VarBytes(decodeLimit)...) }
 

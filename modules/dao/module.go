@@ -28,6 +28,11 @@ var _ module.Module = (*Module)(nil)
 func New(bal *balances.Module, reg *registry.Module, gk *keys.Module, pools *stakepool.Module) *Module {
 	gk.SetGovernor(Account)
 	m := &Module{balances: bal, registry: reg, keys: gk, pools: pools}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeLock, decodeLock, m.handleLock),
+		module.Message(TypeUnlock, decodeUnlock, m.handleUnlock),
+		module.Message(TypePropose, decodePropose, m.handlePropose),
+		module.Message(TypeVote, decodeVote, m.handleVote),
+	)
 	return m
 }

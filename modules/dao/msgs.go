@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/pha"
@@ -131,14 +130,3 @@ func decodeVote(r *wire.Reader) tx.Msg { return &MsgVote{Proposal: r.Uvarint(), 
 func decodeLock(r *wire.Reader) tx.Msg { return &MsgLock{Amount: r.Amount()} }
 
 func decodeUnlock(r *wire.Reader) tx.Msg { return &MsgUnlock{Amount: r.Amount()} }
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeLock, decodeLock, m.handleLock),
-		module.Message(TypeUnlock, decodeUnlock, m.handleUnlock),
-		module.Message(TypePropose, decodePropose, m.handlePropose),
-		module.Message(TypeVote, decodeVote, m.handleVote),
-	}
-}

@@ -24,7 +24,12 @@ var _ module.Module = (*Module)(nil)
 // to gatekeepers through queue.
 func New(reg *registry.Module, queue *mq.Module) *Module {
 	m := &Module{registry: reg, queue: queue}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeAddGatekeeper, decodeAddGatekeeper, m.handleAddGatekeeper),
+		module.Message(TypeRotate, decodeRotate, m.handleRotate),
+		module.Message(TypeBond, decodeBond[MsgBond], m.handleBond),
+		module.Message(TypeUnbond, decodeBond[MsgUnbond], m.handleUnbond),
+	)
 	reg.OnRegistered(m.appointGenesisGatekeeper)
 	reg.OnRetired(m.retireGatekeeper)
 	return m

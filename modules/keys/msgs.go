@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/pha"
@@ -114,17 +113,6 @@ func decodeBond[M ~struct {
 	m.Amount = r.Amount()
 	v := M(m)
 	return P(&v)
-}
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeAddGatekeeper, decodeAddGatekeeper, m.handleAddGatekeeper),
-		module.Message(TypeRotate, decodeRotate, m.handleRotate),
-		module.Message(TypeBond, decodeBond[MsgBond], m.handleBond),
-		module.Message(TypeUnbond, decodeBond[MsgUnbond], m.handleUnbond),
-	}
 }
 
 // Topics of the keys module. Worker-to-chain topics come from gatekeeper

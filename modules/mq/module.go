@@ -18,6 +18,8 @@ var _ module.Module = (*Module)(nil)
 // them from the modules that own them.
 func New() *Module {
 	m := &Module{resolvers: map[OriginKind]KeyResolver{}, handlers: map[string]Handler{}}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypePush, decodePush, m.handlePush),
+	)
 	return m
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 )
@@ -28,14 +27,6 @@ func (m *MsgPush) Encode(w *wire.Writer) { m.Message.Encode(w) }
 func (m *MsgPush) ValidateBasic() error { return m.Message.Validate() }
 
 func decodePush(r *wire.Reader) tx.Msg { return &MsgPush{Message: DecodeMessage(r)} }
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypePush, decodePush, m.handlePush),
-	}
-}
 
 // Bounds on messages.
 const (

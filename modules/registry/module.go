@@ -19,6 +19,10 @@ var _ module.Module = (*Module)(nil)
 // New returns the registry module.
 func New() *Module {
 	m := &Module{}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeRegisterWorker, decodeRegisterWorker, m.handleRegisterWorker),
+		module.Message(TypeUpdateEndpoint, decodeUpdateEndpoint, m.handleUpdateEndpoint),
+		module.Message(TypeRequestKey, decodeRequestKey, m.handleRequestKey),
+	)
 	return m
 }

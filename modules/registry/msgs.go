@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -29,16 +28,6 @@ const (
 	// which the chain accepted the worker's attestation.
 	TopicRegistered = "registry/registered"
 )
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeRegisterWorker, decodeRegisterWorker, m.handleRegisterWorker),
-		module.Message(TypeUpdateEndpoint, decodeUpdateEndpoint, m.handleUpdateEndpoint),
-		module.Message(TypeRequestKey, decodeRequestKey, m.handleRequestKey),
-	}
-}
 
 // KMSReportDomain prefixes what a sealing-key request's attestation binds.
 const KMSReportDomain = "phala/kms/request/v1\x00"

@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/phalanetwork/phala/chain/module"
 
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
@@ -22,16 +21,6 @@ const (
 	TypeTransfer = "shielded/transfer"
 	TypeUnshield = "shielded/unshield"
 )
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeShield, decodeShield, m.handleShield),
-		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
-		module.Message(TypeUnshield, decodeUnshield, m.handleUnshield),
-	}
-}
 
 // Hash is a 32-byte field element as the chain carries it (big-endian).
 type Hash = [32]byte

@@ -22,7 +22,15 @@ var _ computation.Pools = (*Module)(nil)
 // reads worker records from reg and starts and stops sessions in comp.
 func New(reg *registry.Module, comp *computation.Module) *Module {
 	m := &Module{registry: reg, computation: comp}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeAddWorker, decodeMember[MsgAddWorker], m.handleAddWorker),
+		module.Message(TypeRemoveWorker, decodeMember[MsgRemoveWorker], m.handleRemoveWorker),
+		module.Message(TypeStartComputing, decodeStartComputing, m.handleStartComputing),
+		module.Message(TypeStopComputing, decodeMember[MsgStopComputing], m.handleStopComputing),
+		module.Message(TypeContribute, decodeContribute, m.handleContribute),
+		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
+	)
 	comp.SetPools(m)
 	return m
 }

@@ -3,7 +3,6 @@ package stakepool
 import (
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -21,20 +20,6 @@ const (
 	TypeContribute     = "stakepool/contribute"
 	TypeWithdraw       = "stakepool/withdraw"
 )
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeCreate, decodeCreate, m.handleCreate),
-		module.Message(TypeAddWorker, decodeMember[MsgAddWorker], m.handleAddWorker),
-		module.Message(TypeRemoveWorker, decodeMember[MsgRemoveWorker], m.handleRemoveWorker),
-		module.Message(TypeStartComputing, decodeStartComputing, m.handleStartComputing),
-		module.Message(TypeStopComputing, decodeMember[MsgStopComputing], m.handleStopComputing),
-		module.Message(TypeContribute, decodeContribute, m.handleContribute),
-		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
-	}
-}
 
 // MaxCommissionBps is 100 %.
 const MaxCommissionBps = sharepool.MaxCommissionBps

@@ -17,6 +17,12 @@ var _ module.Module = (*Module)(nil)
 // New returns the vault module over the stake pools it delegates to.
 func New(pools *stakepool.Module) *Module {
 	m := &Module{pools: pools}
-	m.Def = module.Define(Name, m.msgs(), m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeDeposit, decodeDeposit, m.handleDeposit),
+		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
+		module.Message(TypeDelegate, decodeDelegate, m.handleDelegate),
+		module.Message(TypeUndelegate, decodeUndelegate, m.handleUndelegate),
+	)
 	return m
 }

@@ -3,7 +3,6 @@ package vault
 import (
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/pha"
@@ -24,18 +23,6 @@ const (
 	TypeDelegate   = "vault/delegate"
 	TypeUndelegate = "vault/undelegate"
 )
-
-// msgs is the module's message table: each type with its decoder and
-// its handler (module.Def registers and routes them).
-func (m *Module) msgs() []module.Msg {
-	return []module.Msg{
-		module.Message(TypeCreate, decodeCreate, m.handleCreate),
-		module.Message(TypeDeposit, decodeDeposit, m.handleDeposit),
-		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
-		module.Message(TypeDelegate, decodeDelegate, m.handleDelegate),
-		module.Message(TypeUndelegate, decodeUndelegate, m.handleUndelegate),
-	}
-}
 
 // MsgCreate creates a vault owned by the sender that takes CommissionBps
 // basis points of its gains as owner shares.
