@@ -26,7 +26,7 @@ var _ module.Module = (*Module)(nil)
 // from reg, and stops the session of a worker reg retires.
 func New(reg *registry.Module) *Module {
 	m := &Module{registry: reg}
-	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query)
+	m.Def = module.Define(Name, module.ParamsOnly(DefaultParams, ErrBadGenesis, m.Keeper.SetParams), m.endBlock, m.query)
 	reg.OnRetired(m.retireWorker)
 	return m
 }

@@ -23,7 +23,7 @@ var _ module.Module = (*Module)(nil)
 // New returns the contracts module over the modules it reads and writes.
 func New(cl *clusters.Module, queue *mq.Module) *Module {
 	m := &Module{clusters: cl, queue: queue}
-	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+	m.Def = module.Define(Name, module.ParamsOnly(DefaultParams, errGenesis, m.setParams), m.endBlock, m.query,
 		module.Message(TypeUpload, decodeUpload, m.handleUpload),
 		module.Message(TypeInstantiate, decodeInstantiate, m.handleInstantiate),
 		module.Message(TypeExec, decodeExec, m.handleExec),

@@ -22,7 +22,7 @@ var _ computation.Pools = (*Module)(nil)
 // reads worker records from reg and starts and stops sessions in comp.
 func New(reg *registry.Module, comp *computation.Module) *Module {
 	m := &Module{registry: reg, computation: comp}
-	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+	m.Def = module.Define(Name, module.ParamsOnly(DefaultParams, ErrBadGenesis, m.Keeper.SetParams), m.endBlock, m.query,
 		module.Message(TypeCreate, decodeCreate, m.handleCreate),
 		module.Message(TypeAddWorker, decodeMember[MsgAddWorker], m.handleAddWorker),
 		module.Message(TypeRemoveWorker, decodeMember[MsgRemoveWorker], m.handleRemoveWorker),
