@@ -107,9 +107,12 @@ func BlockHash(h int64) []byte {
 	return sum[:]
 }
 
+// Fee is what every transaction Tx signs pays: the default minimum fee.
+func Fee() pha.Amount { return app.DefaultParams().MinFee }
+
 // Tx signs msgs from a with the next nonce.
 func (c *Chain) Tx(a Account, msgs ...tx.Msg) []byte {
-	t := &tx.Tx{ChainID: ChainID, Nonce: c.nonces[a.Addr], Fee: app.DefaultParams().MinFee, Msgs: msgs}
+	t := &tx.Tx{ChainID: ChainID, Nonce: c.nonces[a.Addr], Fee: Fee(), Msgs: msgs}
 	c.nonces[a.Addr]++
 	t.Sign(a.Key)
 	return t.Encode()

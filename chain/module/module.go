@@ -156,3 +156,9 @@ func InitParams[P interface{ Validate() error }](kv state.KV, raw json.RawMessag
 	set(kv, p)
 	return nil
 }
+
+// ParamsOnly is the InitGenesis of a module whose section holds only its
+// params: InitParams with def, bad and set, for module.Define.
+func ParamsOnly[P interface{ Validate() error }](def func() P, bad error, set func(state.KV, P)) func(*Context, json.RawMessage) error {
+	return func(ctx *Context, raw json.RawMessage) error { return InitParams(ctx.KV, raw, def, bad, set) }
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -559,22 +558,6 @@ func (m *Module) handleReseal(ctx *module.Context, msg *mq.SignedMessage) error 
 	m.setAgent(ctx.KV, a)
 	emitResealed(ctx, id, epoch)
 	return nil
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleDeploy),
-		module.Handle(m.handleDeposit),
-		module.Handle(m.handleRegisterKey),
-		module.Handle(m.handleRevokeKey),
-		module.Handle(m.handleUpgrade),
-		module.Handle(m.handleSetPaused),
-		module.Handle(m.handleSetPolicy),
-		module.Handle(m.handleSetPrice),
-		module.Handle(m.handleTransfer),
-		module.Handle(m.handleSetSecrets),
-	)
 }
 
 // SetPools installs the stake pools that receive the network part of usage

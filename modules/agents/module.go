@@ -1,12 +1,7 @@
 package agents
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
@@ -16,6 +11,7 @@ import (
 // Module is the agents module. It embeds its Keeper, so the keeper's
 // readers (Agent, Escrow, APIKey, ...) are the module's.
 type Module struct {
+	module.Def
 	Keeper
 	contracts *contracts.Module
 	clusters  *clusters.Module
@@ -30,29 +26,19 @@ var _ module.Module = (*Module)(nil)
 
 // New returns the agents module over the modules it uses.
 func New(ct *contracts.Module, cl *clusters.Module, reg *registry.Module) *Module {
-	return &Module{contracts: ct, clusters: cl, registry: reg}
-}
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
+	m := &Module{contracts: ct, clusters: cl, registry: reg}
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeDeploy, decodeDeploy, m.handleDeploy),
+		module.Message(TypeUpgrade, decodeUpgrade, m.handleUpgrade),
+		module.Message(TypeSetPaused, decodeSetPaused, m.handleSetPaused),
+		module.Message(TypeSetPolicy, decodeSetPolicy, m.handleSetPolicy),
+		module.Message(TypeSetPrice, decodeSetPrice, m.handleSetPrice),
+		module.Message(TypeTransfer, decodeTransfer, m.handleTransfer),
+		module.Message(TypeSetSecrets, decodeSetSecrets, m.handleSetSecrets),
+		module.Message(TypeDeposit, decodeDeposit, m.handleDeposit),
+		module.Message(TypeWithdraw, decodeWithdraw, m.handleDeposit),
+		module.Message(TypeRegisterKey, decodeRegisterKey, m.handleRegisterKey),
+		module.Message(TypeRevokeKey, decodeRevokeKey, m.handleRevokeKey),
+	)
+	return m
 }

@@ -173,20 +173,6 @@ func (*MsgRevokeKey) Type() string            { return TypeRevokeKey }
 func (m *MsgRevokeKey) Encode(w *wire.Writer) { w.Raw(m.Hash[:]) }
 func (*MsgRevokeKey) ValidateBasic() error    { return nil }
 
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeDeploy, decodeDeploy)
-	reg.Register(TypeUpgrade, decodeUpgrade)
-	reg.Register(TypeSetPaused, decodeSetPaused)
-	reg.Register(TypeSetPolicy, decodeSetPolicy)
-	reg.Register(TypeSetPrice, decodeSetPrice)
-	reg.Register(TypeTransfer, decodeTransfer)
-	reg.Register(TypeSetSecrets, decodeSetSecrets)
-	reg.Register(TypeDeposit, decodeDeposit)
-	reg.Register(TypeWithdraw, decodeWithdraw)
-	reg.Register(TypeRegisterKey, decodeRegisterKey)
-	reg.Register(TypeRevokeKey, decodeRevokeKey)
-}
-
 func decodeDeploy(r *wire.Reader) tx.Msg {
 	return &MsgDeploy{Code: r.Bytes32(), Cluster: r.Bytes32(), Policy: decodePolicy(r), Price: r.Amount()}
 }

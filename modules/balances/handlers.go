@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 )
 
@@ -19,10 +18,3 @@ func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg
 
 // endBlock has nothing to do: balances change only in transactions.
 func (*Module) endBlock(*module.Context) error { return nil }
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleTransfer),
-	)
-}

@@ -41,8 +41,3 @@ func (m *MsgTransfer) ValidateBasic() error {
 func decodeTransfer(r *wire.Reader) tx.Msg {
 	return &MsgTransfer{To: r.Address(), Amount: r.Amount()}
 }
-
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeTransfer, decodeTransfer)
-}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -217,14 +216,6 @@ func (m *Module) checkHolder(ctx *module.Context, origin [32]byte, gen uint64) e
 		return fmt.Errorf("%w: %x", ErrNotHolder, origin)
 	}
 	return nil
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleCreate),
-		module.Handle(m.handleMember),
-	)
 }
 
 // HandleMQ is the mq handler of "clusters/..." topics.

@@ -1,12 +1,7 @@
 package clusters
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -14,6 +9,7 @@ import (
 
 // Module is the clusters module.
 type Module struct {
+	module.Def
 	Keeper   Keeper
 	registry *registry.Module
 	keys     *keys.Module
@@ -25,30 +21,11 @@ var _ module.Module = (*Module)(nil)
 // New returns the clusters module over the modules it reads.
 func New(reg *registry.Module, k *keys.Module, queue *mq.Module) *Module {
 	m := &Module{registry: reg, keys: k, queue: queue}
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeAddWorker, decodeAddWorker, m.handleMember),
+		module.Message(TypeRemoveWorker, decodeRemoveWorker, m.handleMember),
+	)
 	reg.OnRetired(m.RetireWorker)
 	return m
-}
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
 }

@@ -37,13 +37,6 @@ func ConfirmSignBytes(chainID string, cluster, member [32]byte, epoch uint64) []
 	return w.Bytes()
 }
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeAddWorker, decodeAddWorker)
-	reg.Register(TypeRemoveWorker, decodeRemoveWorker)
-}
-
 // MsgCreate creates a cluster owned by the sender.
 type MsgCreate struct{}
 

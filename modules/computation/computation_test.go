@@ -11,7 +11,6 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -26,8 +25,6 @@ import (
 )
 
 var owner, alice, owner2 = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3)
-
-var fee = app.DefaultParams().MinFee
 
 // testParams: Phala's economy with a 5-block cool-down, a 3-block
 // heartbeat window and a challenge every 8 blocks on average.
@@ -443,8 +440,8 @@ func TestHeartbeatPayoutSplit(t *testing.T) {
 		if got := ct.Sub(t, subsidy, f.Balance(balances.SubsidyPool)); got != budget || budget.IsZero() {
 			t.Fatalf("subsidy paid %s, want the worker's budget %s", got, budget)
 		}
-		if got := ct.Sub(t, f.Balance(balances.Treasury), treasury); got != ct.Add(t, tr, fee) {
-			t.Fatalf("treasury got %s, want 20 %% %s + the fee", got, tr)
+		if got := ct.Sub(t, f.Balance(balances.Treasury), treasury); got != ct.Add(t, tr, apptest.Fee()) {
+			t.Fatalf("treasury got %s, want 20 %% %s + the apptest.Fee()", got, tr)
 		}
 		if got := ct.Sub(t, f.Balance(owner2.Addr), o2); got != comm {
 			t.Fatalf("owner 2 commission %s, want %s", got, comm)

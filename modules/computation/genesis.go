@@ -1,7 +1,6 @@
 package computation
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
@@ -12,11 +11,6 @@ import (
 // Genesis is the computation section of the genesis app state: its params
 // (DefaultParams when absent).
 type Genesis = module.ParamsGenesis[Params]
-
-// initGenesis stores the genesis params (DefaultParams when absent).
-func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return module.InitParams(ctx.KV, raw, DefaultParams, ErrBadGenesis, m.Keeper.SetParams)
-}
 
 // Phala's figures, per hour, day or year, from which ParamsFor derives the
 // per-block parameters (the genesis config of the computation pallet,

@@ -7,8 +7,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/fixedpoint"
 	"github.com/phalanetwork/phala/mining"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -350,11 +348,6 @@ func (m *Module) params(ctx *module.Context) *Params {
 	}
 	p := m.cache.p
 	return &p
-}
-
-// deliver runs msg through the handler of its type.
-func (*Module) deliver(_ *module.Context, _ address.Address, msg tx.Msg) error {
-	return module.UnknownMsg(Name, msg)
 }
 
 // SetPools installs the stake pools that sessions draw stake from and pay

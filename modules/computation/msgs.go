@@ -3,15 +3,13 @@ package computation
 import (
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/mining"
 )
 
-// registerMsgs adds the module's message decoders to reg: computation has
-// no transactions of its own (sessions start and stop through the stake
-// pool module's messages; workers post heartbeats through the mq).
-func registerMsgs(*tx.Registry) {}
+// Computation has no transactions of its own (its message table is empty):
+// sessions start and stop through the stake pool module's messages, and
+// workers post heartbeats through the mq.
 
 // The heartbeat challenge.
 //

@@ -1,7 +1,6 @@
 package contracts
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -14,12 +13,6 @@ type Genesis = module.ParamsGenesis[Params]
 
 // errGenesis words the errors of a genesis section that is refused.
 var errGenesis = errors.New("contracts genesis")
-
-// initGenesis stores the genesis params (DefaultParams when absent) after
-// checking them.
-func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return module.InitParams(ctx.KV, raw, DefaultParams, errGenesis, m.setParams)
-}
 
 // Validate checks params a genesis names.
 func (p Params) Validate() error {

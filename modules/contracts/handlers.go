@@ -9,7 +9,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -534,17 +533,6 @@ func (m *Module) payReplica(ctx *module.Context, w registry.WorkerID, amount pha
 		}
 	}
 	return (balances.Keeper{}).Transfer(ctx.KV, FeeAccount, to, amount)
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleUpload),
-		module.Handle(m.handleInstantiate),
-		module.Handle(m.handleExec),
-		module.Handle(m.handleUpgrade),
-		module.Handle(m.handleUploadChunk),
-	)
 }
 
 // SetFeeRecipients installs where replicas' fees go: a worker's stake pool,

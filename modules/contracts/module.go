@@ -1,12 +1,7 @@
 package contracts
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -15,6 +10,7 @@ import (
 // Module is the contracts module. It embeds its Keeper, so the keeper's
 // readers (Contract, CodeInfo, Result, ...) are the module's.
 type Module struct {
+	module.Def
 	Keeper
 	clusters *clusters.Module
 	queue    *mq.Module
@@ -26,29 +22,13 @@ var _ module.Module = (*Module)(nil)
 
 // New returns the contracts module over the modules it reads and writes.
 func New(cl *clusters.Module, queue *mq.Module) *Module {
-	return &Module{clusters: cl, queue: queue}
-}
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
+	m := &Module{clusters: cl, queue: queue}
+	m.Def = module.Define(Name, module.ParamsOnly(DefaultParams, errGenesis, m.setParams), m.endBlock, m.query,
+		module.Message(TypeUpload, decodeUpload, m.handleUpload),
+		module.Message(TypeInstantiate, decodeInstantiate, m.handleInstantiate),
+		module.Message(TypeExec, decodeExec, m.handleExec),
+		module.Message(TypeUpgrade, decodeUpgrade, m.handleUpgrade),
+		module.Message(TypeUploadChunk, decodeUploadChunk, m.handleUploadChunk),
+	)
+	return m
 }

@@ -168,14 +168,6 @@ func (m *MsgUpgrade) Encode(w *wire.Writer) {
 // ValidateBasic implements tx.Msg.
 func (*MsgUpgrade) ValidateBasic() error { return nil }
 
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeUpload, decodeUpload)
-	reg.Register(TypeInstantiate, decodeInstantiate)
-	reg.Register(TypeExec, decodeExec)
-	reg.Register(TypeUpgrade, decodeUpgrade)
-	reg.Register(TypeUploadChunk, decodeUploadChunk)
-}
-
 func varBytes(r *wire.Reader) []byte { return append([]byte(nil), r.VarBytes(decodeLimit)...) }
 
 func decodeUpload(r *wire.Reader) tx.Msg { return &MsgUpload{Code: varBytes(r)} }

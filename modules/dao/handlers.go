@@ -8,7 +8,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/computation"
@@ -337,16 +336,6 @@ func badAction(err error) error {
 		return fmt.Errorf("%w: %w", ErrBadAction, err)
 	}
 	return nil
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleLock),
-		module.Handle(m.handleUnlock),
-		module.Handle(m.handlePropose),
-		module.Handle(m.handleVote),
-	)
 }
 
 // WeightSource adds voting weight held elsewhere (vault shares): Weight is

@@ -1,12 +1,7 @@
 package dao
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -15,6 +10,7 @@ import (
 
 // Module is the dao module.
 type Module struct {
+	module.Def
 	Keeper   Keeper
 	balances *balances.Module
 	registry *registry.Module
@@ -31,29 +27,12 @@ var _ module.Module = (*Module)(nil)
 // New returns the DAO and makes its module account the key authority.
 func New(bal *balances.Module, reg *registry.Module, gk *keys.Module, pools *stakepool.Module) *Module {
 	gk.SetGovernor(Account)
-	return &Module{balances: bal, registry: reg, keys: gk, pools: pools}
-}
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
+	m := &Module{balances: bal, registry: reg, keys: gk, pools: pools}
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeLock, decodeLock, m.handleLock),
+		module.Message(TypeUnlock, decodeUnlock, m.handleUnlock),
+		module.Message(TypePropose, decodePropose, m.handlePropose),
+		module.Message(TypeVote, decodeVote, m.handleVote),
+	)
+	return m
 }

@@ -130,10 +130,3 @@ func decodeVote(r *wire.Reader) tx.Msg { return &MsgVote{Proposal: r.Uvarint(), 
 func decodeLock(r *wire.Reader) tx.Msg { return &MsgLock{Amount: r.Amount()} }
 
 func decodeUnlock(r *wire.Reader) tx.Msg { return &MsgUnlock{Amount: r.Amount()} }
-
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeLock, decodeLock)
-	reg.Register(TypeUnlock, decodeUnlock)
-	reg.Register(TypePropose, decodePropose)
-	reg.Register(TypeVote, decodeVote)
-}

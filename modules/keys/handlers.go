@@ -10,7 +10,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
@@ -872,16 +871,6 @@ func all[T any](xs []T, ok func(T) bool) bool {
 
 // nonEmpty reports whether a per-member slot is filled.
 func nonEmpty(h Hex) bool { return len(h) != 0 }
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleAddGatekeeper),
-		module.Handle(m.handleRotate),
-		module.Handle(m.handleBond),
-		module.Handle(m.handleUnbond),
-	)
-}
 
 // HandleMQ is the mq handler of "keys/..." topics.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {

@@ -1,11 +1,7 @@
 package keys
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -13,6 +9,7 @@ import (
 
 // Module is the keys module.
 type Module struct {
+	module.Def
 	Keeper       Keeper
 	registry     *registry.Module
 	queue        *mq.Module
@@ -27,31 +24,13 @@ var _ module.Module = (*Module)(nil)
 // to gatekeepers through queue.
 func New(reg *registry.Module, queue *mq.Module) *Module {
 	m := &Module{registry: reg, queue: queue}
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeAddGatekeeper, decodeAddGatekeeper, m.handleAddGatekeeper),
+		module.Message(TypeRotate, decodeRotate, m.handleRotate),
+		module.Message(TypeBond, decodeBond[MsgBond], m.handleBond),
+		module.Message(TypeUnbond, decodeBond[MsgUnbond], m.handleUnbond),
+	)
 	reg.OnRegistered(m.appointGenesisGatekeeper)
 	reg.OnRetired(m.retireGatekeeper)
 	return m
-}
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
 }

@@ -99,21 +99,20 @@ func (m *MsgUnbond) Encode(w *wire.Writer) { (*MsgBond)(m).Encode(w) }
 // ValidateBasic implements tx.Msg: as MsgBond.
 func (m *MsgUnbond) ValidateBasic() error { return (*MsgBond)(m).ValidateBasic() }
 
-func decodeBond(r *wire.Reader) tx.Msg {
-	m := &MsgBond{}
+// decodeBond reads the layout MsgBond and MsgUnbond share, as an M: one
+// decoder for both types.
+func decodeBond[M ~struct {
+	Gatekeeper [32]byte
+	Amount     pha.Amount
+}, P interface {
+	*M
+	tx.Msg
+}](r *wire.Reader) tx.Msg {
+	var m MsgBond
 	copy(m.Gatekeeper[:], r.Raw(32))
 	m.Amount = r.Amount()
-	return m
-}
-
-func decodeUnbond(r *wire.Reader) tx.Msg { return (*MsgUnbond)(decodeBond(r).(*MsgBond)) }
-
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeAddGatekeeper, decodeAddGatekeeper)
-	reg.Register(TypeRotate, decodeRotate)
-	reg.Register(TypeBond, decodeBond)
-	reg.Register(TypeUnbond, decodeUnbond)
+	v := M(m)
+	return P(&v)
 }
 
 // Topics of the keys module. Worker-to-chain topics come from gatekeeper

@@ -7,7 +7,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 )
 
@@ -103,11 +102,4 @@ func (m *Module) Send(ctx *module.Context, dest Origin, topic string, payload []
 	m.Keeper.setEgress(ctx.KV, dest, seq, Egress{Topic: topic, Payload: payload})
 	emitEgress(ctx, dest, topic, seq)
 	return seq
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handlePush),
-	)
 }

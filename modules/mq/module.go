@@ -1,16 +1,12 @@
 package mq
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 )
 
 // Module is the mq module.
 type Module struct {
+	module.Def
 	Keeper    Keeper
 	resolvers map[OriginKind]KeyResolver
 	handlers  map[string]Handler
@@ -21,29 +17,9 @@ var _ module.Module = (*Module)(nil)
 // New returns the mq module with no resolvers or topics; the app wires
 // them from the modules that own them.
 func New() *Module {
-	return &Module{resolvers: map[OriginKind]KeyResolver{}, handlers: map[string]Handler{}}
-}
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
+	m := &Module{resolvers: map[OriginKind]KeyResolver{}, handlers: map[string]Handler{}}
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypePush, decodePush, m.handlePush),
+	)
+	return m
 }

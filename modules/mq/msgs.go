@@ -28,11 +28,6 @@ func (m *MsgPush) ValidateBasic() error { return m.Message.Validate() }
 
 func decodePush(r *wire.Reader) tx.Msg { return &MsgPush{Message: DecodeMessage(r)} }
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypePush, decodePush)
-}
-
 // Bounds on messages.
 const (
 	MaxTopicLen   = 64

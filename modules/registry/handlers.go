@@ -259,15 +259,6 @@ func (m *Module) handleBenchmark(ctx *module.Context, id WorkerID, payload []byt
 	return nil
 }
 
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleRegisterWorker),
-		module.Handle(m.handleUpdateEndpoint),
-		module.Handle(m.handleRequestKey),
-	)
-}
-
 // HandleMQ is the mq handler of "registry/..." topics.
 func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	return m.handleMQ(ctx, msg)

@@ -29,13 +29,6 @@ const (
 	TopicRegistered = "registry/registered"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeRegisterWorker, decodeRegisterWorker)
-	reg.Register(TypeUpdateEndpoint, decodeUpdateEndpoint)
-	reg.Register(TypeRequestKey, decodeRequestKey)
-}
-
 // KMSReportDomain prefixes what a sealing-key request's attestation binds.
 const KMSReportDomain = "phala/kms/request/v1\x00"
 

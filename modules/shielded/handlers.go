@@ -176,3 +176,13 @@ func (m *Module) spendAll(ctx *module.Context, nfs [2]Hash) {
 		m.Keeper.spend(ctx.KV, nf[:], uint64(ctx.Height))
 	}
 }
+
+// endBlock forgets roots replaced more than
+// two windows ago. Between one and two windows a root is refused as stale
+// (ErrStaleRoot says why); after that as unknown.
+func (m *Module) endBlock(ctx *module.Context) error {
+	if keep := 2 * m.Keeper.RootWindow(ctx.KV); uint64(ctx.Height) > keep {
+		m.Keeper.pruneRoots(ctx.KV, uint64(ctx.Height)-keep)
+	}
+	return nil
+}

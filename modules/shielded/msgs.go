@@ -22,13 +22,6 @@ const (
 	TypeUnshield = "shielded/unshield"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeShield, decodeShield)
-	reg.Register(TypeTransfer, decodeTransfer)
-	reg.Register(TypeUnshield, decodeUnshield)
-}
-
 // Hash is a 32-byte field element as the chain carries it (big-endian).
 type Hash = [32]byte
 

@@ -1,7 +1,6 @@
 package stakepool
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
@@ -10,11 +9,6 @@ import (
 // Genesis is the stakepool section of the genesis app state: its params
 // (DefaultParams when absent).
 type Genesis = module.ParamsGenesis[Params]
-
-// initGenesis stores the genesis params (DefaultParams when absent).
-func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return module.InitParams(ctx.KV, raw, DefaultParams, ErrBadGenesis, m.Keeper.SetParams)
-}
 
 // ParamsFor returns the parameters for blocks of the given length in
 // seconds: a 7-day grace period.

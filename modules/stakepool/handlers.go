@@ -5,7 +5,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/computation"
@@ -349,17 +348,4 @@ func (m *Module) stopAll(ctx *module.Context, pool uint64) (int, error) {
 		}
 	}
 	return len(computing), nil
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleCreate),
-		module.Handle(m.handleAddWorker),
-		module.Handle(m.handleRemoveWorker),
-		module.Handle(m.handleStartComputing),
-		module.Handle(m.handleStopComputing),
-		module.Handle(m.handleContribute),
-		module.Handle(m.handleWithdraw),
-	)
 }

@@ -21,17 +21,6 @@ const (
 	TypeWithdraw       = "stakepool/withdraw"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeAddWorker, decodeAddWorker)
-	reg.Register(TypeRemoveWorker, decodeRemoveWorker)
-	reg.Register(TypeStartComputing, decodeStartComputing)
-	reg.Register(TypeStopComputing, decodeStopComputing)
-	reg.Register(TypeContribute, decodeContribute)
-	reg.Register(TypeWithdraw, decodeWithdraw)
-}
-
 // MaxCommissionBps is 100 %.
 const MaxCommissionBps = sharepool.MaxCommissionBps
 
@@ -103,18 +92,19 @@ func (m *MsgStopComputing) Encode(w *wire.Writer) { (*MsgAddWorker)(m).Encode(w)
 // ValidateBasic implements tx.Msg.
 func (*MsgStopComputing) ValidateBasic() error { return nil }
 
-func decodeAddWorker(r *wire.Reader) tx.Msg {
-	m := &MsgAddWorker{Pool: r.Uvarint()}
+// decodeMember reads the layout MsgAddWorker, MsgRemoveWorker and
+// MsgStopComputing share, as an M: one decoder for the three types.
+func decodeMember[M ~struct {
+	Pool   uint64
+	Worker registry.WorkerID
+}, P interface {
+	*M
+	tx.Msg
+}](r *wire.Reader) tx.Msg {
+	m := MsgAddWorker{Pool: r.Uvarint()}
 	copy(m.Worker[:], r.Raw(32))
-	return m
-}
-
-func decodeRemoveWorker(r *wire.Reader) tx.Msg {
-	return (*MsgRemoveWorker)(decodeAddWorker(r).(*MsgAddWorker))
-}
-
-func decodeStopComputing(r *wire.Reader) tx.Msg {
-	return (*MsgStopComputing)(decodeAddWorker(r).(*MsgAddWorker))
+	v := M(m)
+	return P(&v)
 }
 
 // MsgStartComputing starts a worker of the pool computing with Stake taken

@@ -366,7 +366,7 @@ func (s *sim) check(before snapshot, ntx int, res []*abci.ExecTxResult) {
 	}
 	slashed := s.checkReleases(before, after)
 	// Treasury: fees, its part of the payouts, and the slashes.
-	fees := ct.MulDiv(t, fee, pha.Units(uint64(ntx)), pha.Units(1))
+	fees := ct.MulDiv(t, apptest.Fee(), pha.Units(uint64(ntx)), pha.Units(1))
 	if got, want := ct.Sub(t, after.treasury, before.treasury), ct.Add(t, ct.Add(t, fees, toTreasury), slashed); got != want {
 		t.Fatalf("height %d: treasury gained %s, want fees %s + %s + slashes %s", h, got, fees, toTreasury, slashed)
 	}

@@ -29,124 +29,106 @@ import (
 
 var owner, alice, bob, other = apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3), apptest.NewAccount(4)
 
-var fee = app.DefaultParams().MinFee
-
-// base is a chain with pool 1 of owner (10 % commission) holding worker
-// w[0]; w[1] is owner's and in no pool; w[2] is operated by other.
-type base struct {
-	*ct.Fixture
-	w []ed25519.PrivateKey
-}
-
-func newBase(t *testing.T, sp stakepool.Params) *base {
+// newBase is a chain with pool 1 of owner (10 % commission) holding worker
+// 0 (b.Worker(0)); worker 1 is owner's and in no pool; worker 2 is operated
+// by other.
+func newBase(t *testing.T, sp stakepool.Params) *ct.Fixture {
 	t.Helper()
 	f := ct.New(t, []apptest.Account{owner, alice, bob, other}, ct.QuietParams(), sp)
 	w := f.Register(owner, []uint32{1, 2}, []uint64{100, 100})
-	w = append(w, f.Register(other, []uint32{3}, []uint64{100})...)
+	f.Register(other, []uint32{3}, []uint64{100})
 	f.CreatePool(owner, 1000, w[0])
-	return &base{Fixture: f, w: w}
-}
-
-func (b *base) id(i int) registry.WorkerID { return ct.ID(b.w[i]) }
-
-func (b *base) shares(pool uint64, a apptest.Account) stakepool.SharesInfo {
-	b.T.Helper()
-	return ct.Query[stakepool.SharesInfo](b.Fixture, fmt.Sprintf("/stakepool/shares/%d/%s", pool, a.Addr))
-}
-
-func (b *base) info(pool uint64) stakepool.PoolInfo {
-	b.T.Helper()
-	return ct.Query[stakepool.PoolInfo](b.Fixture, fmt.Sprintf("/stakepool/pool/%d", pool))
+	return f
 }
 
 func TestMsgErrors(t *testing.T) {
-	type msgFn func(b *base) tx.Msg
-	lockAll := func(b *base) {
+	type msgFn func(b *ct.Fixture) tx.Msg
+	lockAll := func(b *ct.Fixture) {
 		ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(1000)}))
-		ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(1000)}))
+		ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(1000)}))
 	}
 	cases := []struct {
 		name   string
 		params func(*stakepool.Params)
-		prep   func(b *base)
+		prep   func(b *ct.Fixture)
 		from   apptest.Account
 		msg    msgFn
 		space  string
 		code   uint32
 		noFee  bool
 	}{
-		{"commission above 100%", nil, nil, owner, func(*base) tx.Msg { return &stakepool.MsgCreate{CommissionBps: 10_001} },
+		{"commission above 100%", nil, nil, owner, func(*ct.Fixture) tx.Msg { return &stakepool.MsgCreate{CommissionBps: 10_001} },
 			stakepool.Codespace, stakepool.ErrBadCommission.Code, true},
-		{"add to an unknown pool", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 9, Worker: b.id(1)} },
+		{"add to an unknown pool", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 9, Worker: b.Worker(1)} },
 			stakepool.Codespace, stakepool.ErrUnknownPool.Code, false},
-		{"add by a stranger", nil, nil, alice, func(b *base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.id(1)} },
+		{"add by a stranger", nil, nil, alice, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.Worker(1)} },
 			stakepool.Codespace, stakepool.ErrNotOwner.Code, false},
-		{"add an unregistered worker", nil, nil, owner, func(*base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: registry.WorkerID{9}} },
+		{"add an unregistered worker", nil, nil, owner, func(*ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: registry.WorkerID{9}} },
 			stakepool.Codespace, stakepool.ErrUnknownWorker.Code, false},
-		{"add another operator's worker", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.id(2)} },
+		{"add another operator's worker", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.Worker(2)} },
 			stakepool.Codespace, stakepool.ErrNotOperator.Code, false},
-		{"add a worker twice", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.id(0)} },
+		{"add a worker twice", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrWorkerInPool.Code, false},
-		{"add a worker of another pool", nil, func(b *base) {
+		{"add a worker of another pool", nil, func(b *ct.Fixture) {
 			ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgCreate{}))
-		}, owner, func(b *base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 2, Worker: b.id(0)} },
+		}, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 2, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrWorkerInPool.Code, false},
 		{"add past max_workers", func(p *stakepool.Params) { p.MaxWorkers = 1 }, nil, owner,
-			func(b *base) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.id(1)} },
+			func(b *ct.Fixture) tx.Msg { return &stakepool.MsgAddWorker{Pool: 1, Worker: b.Worker(1)} },
 			stakepool.Codespace, stakepool.ErrTooManyWorkers.Code, false},
-		{"remove a worker not in the pool", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: 1, Worker: b.id(1)} },
+		{"remove a worker not in the pool", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: 1, Worker: b.Worker(1)} },
 			stakepool.Codespace, stakepool.ErrWorkerNotInPool.Code, false},
-		{"remove by a stranger", nil, nil, alice, func(b *base) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: 1, Worker: b.id(0)} },
+		{"remove by a stranger", nil, nil, alice, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: 1, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrNotOwner.Code, false},
-		{"remove a computing worker", nil, lockAll, owner, func(b *base) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: 1, Worker: b.id(0)} },
+		{"remove a computing worker", nil, lockAll, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: 1, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrWorkerBusy.Code, false},
 		{"start a worker not in the pool", nil, nil, owner,
-			func(b *base) tx.Msg {
-				return &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(1), Stake: pha.Whole(1000)}
+			func(b *ct.Fixture) tx.Msg {
+				return &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(1), Stake: pha.Whole(1000)}
 			},
 			stakepool.Codespace, stakepool.ErrWorkerNotInPool.Code, false},
 		{"start by a stranger", nil, nil, alice,
-			func(b *base) tx.Msg {
-				return &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(1000)}
+			func(b *ct.Fixture) tx.Msg {
+				return &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(1000)}
 			},
 			stakepool.Codespace, stakepool.ErrNotOwner.Code, false},
-		{"start with more than the free stake", nil, func(b *base) {
+		{"start with more than the free stake", nil, func(b *ct.Fixture) {
 			ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(999)}))
-		}, owner, func(b *base) tx.Msg {
-			return &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(1000)}
+		}, owner, func(b *ct.Fixture) tx.Msg {
+			return &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(1000)}
 		},
 			stakepool.Codespace, stakepool.ErrInsufficientStake.Code, false},
-		{"start with zero stake", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0)} },
+		{"start with zero stake", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrZeroAmount.Code, true},
-		{"stop in an unknown pool", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgStopComputing{Pool: 7, Worker: b.id(0)} },
+		{"stop in an unknown pool", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgStopComputing{Pool: 7, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrUnknownPool.Code, false},
-		{"stop by a stranger", nil, lockAll, bob, func(b *base) tx.Msg { return &stakepool.MsgStopComputing{Pool: 1, Worker: b.id(0)} },
+		{"stop by a stranger", nil, lockAll, bob, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgStopComputing{Pool: 1, Worker: b.Worker(0)} },
 			stakepool.Codespace, stakepool.ErrNotOwner.Code, false},
-		{"stop a worker that is not computing", nil, nil, owner, func(b *base) tx.Msg { return &stakepool.MsgStopComputing{Pool: 1, Worker: b.id(0)} },
+		{"stop a worker that is not computing", nil, nil, owner, func(b *ct.Fixture) tx.Msg { return &stakepool.MsgStopComputing{Pool: 1, Worker: b.Worker(0)} },
 			computation.Codespace, computation.ErrNotComputing.Code, false},
-		{"contribute zero", nil, nil, alice, func(*base) tx.Msg { return &stakepool.MsgContribute{Pool: 1} },
+		{"contribute zero", nil, nil, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgContribute{Pool: 1} },
 			stakepool.Codespace, stakepool.ErrZeroAmount.Code, true},
-		{"contribute to an unknown pool", nil, nil, alice, func(*base) tx.Msg { return &stakepool.MsgContribute{Pool: 3, Amount: pha.Whole(1)} },
+		{"contribute to an unknown pool", nil, nil, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgContribute{Pool: 3, Amount: pha.Whole(1)} },
 			stakepool.Codespace, stakepool.ErrUnknownPool.Code, false},
-		{"contribute more than the balance", nil, nil, alice, func(*base) tx.Msg { return &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(2_000_000)} },
+		{"contribute more than the balance", nil, nil, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(2_000_000)} },
 			balances.Codespace, balances.ErrInsufficientFunds.Code, false},
-		{"contribute less than a share", nil, func(b *base) {
+		{"contribute less than a share", nil, func(b *ct.Fixture) {
 			lockAll(b)
 			b.Earn() // rewards: the price is above 1
-		}, bob, func(*base) tx.Msg { return &stakepool.MsgContribute{Pool: 1, Amount: pha.Units(1)} },
+		}, bob, func(*ct.Fixture) tx.Msg { return &stakepool.MsgContribute{Pool: 1, Amount: pha.Units(1)} },
 			stakepool.Codespace, stakepool.ErrContributionTooSmall.Code, false},
-		{"withdraw zero", nil, nil, alice, func(*base) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1} },
+		{"withdraw zero", nil, nil, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1} },
 			stakepool.Codespace, stakepool.ErrZeroAmount.Code, true},
-		{"withdraw from an unknown pool", nil, nil, alice, func(*base) tx.Msg { return &stakepool.MsgWithdraw{Pool: 4, Shares: pha.Units(1)} },
+		{"withdraw from an unknown pool", nil, nil, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgWithdraw{Pool: 4, Shares: pha.Units(1)} },
 			stakepool.Codespace, stakepool.ErrUnknownPool.Code, false},
-		{"withdraw more shares than held", nil, func(b *base) {
+		{"withdraw more shares than held", nil, func(b *ct.Fixture) {
 			ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(10)}))
-		}, alice, func(*base) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(11)} },
+		}, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(11)} },
 			stakepool.Codespace, stakepool.ErrInsufficientShares.Code, false},
-		{"withdraw with a request queued", nil, func(b *base) {
+		{"withdraw with a request queued", nil, func(b *ct.Fixture) {
 			lockAll(b)
 			ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(500)}))
-		}, alice, func(*base) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(1)} },
+		}, alice, func(*ct.Fixture) tx.Msg { return &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(1)} },
 			stakepool.Codespace, stakepool.ErrWithdrawalPending.Code, false},
 	}
 	for _, tc := range cases {
@@ -160,15 +142,15 @@ func TestMsgErrors(t *testing.T) {
 				tc.prep(b)
 			}
 			before := b.Balance(tc.from.Addr)
-			pools := b.pools()
+			pools := b.AllPools()
 			apptest.ExpectCode(t, b.C.Deliver(tc.from, tc.msg(b)), tc.space, tc.code)
-			want := ct.Sub(t, before, fee)
+			want := ct.Sub(t, before, apptest.Fee())
 			if tc.noFee {
 				want = before // refused before the fee is charged
 			}
 			// Add what the block's rewards paid the sender: commission of
 			// pools it owns, and its queued withdrawal's payments.
-			for i, p := range b.pools() {
+			for i, p := range b.AllPools() {
 				if p.Owner == tc.from.Addr {
 					want = ct.Add(t, want, ct.Sub(t, p.OwnerRewards, pools[i].OwnerRewards))
 				}
@@ -182,7 +164,7 @@ func TestMsgErrors(t *testing.T) {
 			}
 			// Nothing but rewards (and the queue they serve) changed in
 			// the pools.
-			after := b.pools()
+			after := b.AllPools()
 			for _, ps := range [][]stakepool.Pool{pools, after} {
 				for i := range ps {
 					ps[i].FreeStake, ps[i].Rewards, ps[i].OwnerRewards = pha.Amount{}, pha.Amount{}, pha.Amount{}
@@ -198,15 +180,6 @@ func TestMsgErrors(t *testing.T) {
 	}
 }
 
-func (b *base) pools() []stakepool.Pool {
-	var out []stakepool.Pool
-	stakepool.Keeper{}.IteratePools(b.C.App.Store(), func(p stakepool.Pool) bool {
-		out = append(out, p)
-		return true
-	})
-	return out
-}
-
 func TestCreateAndMembership(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	res := b.C.Deliver(other, &stakepool.MsgCreate{CommissionBps: 2500})
@@ -215,29 +188,29 @@ func TestCreateAndMembership(t *testing.T) {
 	if p.Owner != other.Addr || p.CommissionBps != 2500 || p.Created != b.C.Height || !p.TotalShares.IsZero() {
 		t.Fatalf("pool %+v", p)
 	}
-	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgAddWorker{Pool: 2, Worker: b.id(2)}))
-	info := b.info(2)
+	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgAddWorker{Pool: 2, Worker: b.Worker(2)}))
+	info := b.PoolInfo(2)
 	if info.Price != "1.000000000000" || len(info.Workers) != 1 || info.Workers[0].State != "idle" || info.Workers[0].P != 100 || info.WorkerCount != 1 {
 		t.Fatalf("info %+v", info)
 	}
 	var where struct{ Pool uint64 }
-	b.C.Query("/stakepool/worker/"+b.id(2).String(), &where)
+	b.C.Query("/stakepool/worker/"+b.Worker(2).String(), &where)
 	if where.Pool != 2 {
 		t.Fatalf("worker's pool %d", where.Pool)
 	}
-	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgRemoveWorker{Pool: 2, Worker: b.id(2)}))
-	if res := b.C.Query("/stakepool/worker/"+b.id(2).String(), nil); res.Code != stakepool.ErrWorkerNotInPool.Code {
+	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgRemoveWorker{Pool: 2, Worker: b.Worker(2)}))
+	if res := b.C.Query("/stakepool/worker/"+b.Worker(2).String(), nil); res.Code != stakepool.ErrWorkerNotInPool.Code {
 		t.Fatalf("removed worker: %d %s", res.Code, res.Log)
 	}
 	if b.Pool(2).WorkerCount != 0 {
 		t.Fatal("worker count")
 	}
 	// Free to join a pool again, and a cooling-down worker may leave.
-	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgAddWorker{Pool: 2, Worker: b.id(2)}))
+	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgAddWorker{Pool: 2, Worker: b.Worker(2)}))
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 2, Amount: pha.Whole(1000)}))
-	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgStartComputing{Pool: 2, Worker: b.id(2), Stake: pha.Whole(1000)}))
-	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgStopComputing{Pool: 2, Worker: b.id(2)}))
-	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgRemoveWorker{Pool: 2, Worker: b.id(2)}))
+	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgStartComputing{Pool: 2, Worker: b.Worker(2), Stake: pha.Whole(1000)}))
+	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgStopComputing{Pool: 2, Worker: b.Worker(2)}))
+	ct.MustOK(t, b.C.Deliver(other, &stakepool.MsgRemoveWorker{Pool: 2, Worker: b.Worker(2)}))
 	for range 5 {
 		b.Block()
 	}
@@ -255,26 +228,26 @@ func TestContributeAndWithdrawNow(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	a0, stake0 := b.Balance(alice.Addr), b.Balance(balances.StakeAccount)
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(1000)}))
-	if got, want := b.Balance(alice.Addr), ct.Sub(t, a0, ct.Add(t, pha.Whole(1000), fee)); got != want {
+	if got, want := b.Balance(alice.Addr), ct.Sub(t, a0, ct.Add(t, pha.Whole(1000), apptest.Fee())); got != want {
 		t.Fatalf("alice has %s, want %s", got, want)
 	}
 	if got := b.Balance(balances.StakeAccount); got != ct.Add(t, stake0, pha.Whole(1000)) {
 		t.Fatalf("stake account %s", got)
 	}
 	// The first contribution is at price 1: a share per base unit.
-	if s := b.shares(1, alice); s.Shares != pha.Whole(1000) || s.Value != pha.Whole(1000) {
+	if s := b.PoolShares(1, alice); s.Shares != pha.Whole(1000) || s.Value != pha.Whole(1000) {
 		t.Fatalf("shares %+v", s)
 	}
 	a1 := b.Balance(alice.Addr)
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(400)}))
-	if got, want := b.Balance(alice.Addr), ct.Sub(t, ct.Add(t, a1, pha.Whole(400)), fee); got != want {
+	if got, want := b.Balance(alice.Addr), ct.Sub(t, ct.Add(t, a1, pha.Whole(400)), apptest.Fee()); got != want {
 		t.Fatalf("after withdrawing alice has %s, want %s", got, want)
 	}
 	p := b.Pool(1)
 	if p.FreeStake != pha.Whole(600) || p.TotalShares != pha.Whole(600) || p.QueueHead != 1 || p.QueueTail != 1 {
 		t.Fatalf("pool %+v", p)
 	}
-	if s := b.shares(1, alice); s.Shares != pha.Whole(600) || s.Withdrawing != nil {
+	if s := b.PoolShares(1, alice); s.Shares != pha.Whole(600) || s.Withdrawing != nil {
 		t.Fatalf("shares %+v", s)
 	}
 }
@@ -285,11 +258,11 @@ func TestContributeAndWithdrawNow(t *testing.T) {
 func TestRewardsRaisePrice(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(10_000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(10_000)}))
-	last := b.info(1).Price
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(10_000)}))
+	last := b.PoolInfo(1).Price
 	for range 5 {
 		b.Earn()
-		p := b.info(1)
+		p := b.PoolInfo(1)
 		if p.Price <= last {
 			t.Fatalf("price %s after %s", p.Price, last)
 		}
@@ -307,7 +280,7 @@ func TestRewardsRaisePrice(t *testing.T) {
 	// paid in it.
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(1000)}))
 	want := ct.MulDiv(t, pha.Whole(1000), p.TotalShares, p.Value())
-	if got := b.shares(1, bob).Shares; got != want {
+	if got := b.PoolShares(1, bob).Shares; got != want {
 		t.Fatalf("bob got %s shares, want %s", got, want)
 	}
 	if !want.LT(pha.Whole(1000)) {
@@ -319,7 +292,7 @@ func TestRewardsRaisePrice(t *testing.T) {
 	p = b.Pool(1)
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgWithdraw{Pool: 1, Shares: want}))
 	paid := ct.MulDiv(t, want, p.Value(), p.TotalShares)
-	if got := b.Balance(bob.Addr); got != ct.Sub(t, ct.Add(t, b0, paid), ct.Add(t, pha.Whole(1000), ct.Add(t, fee, fee))) {
+	if got := b.Balance(bob.Addr); got != ct.Sub(t, ct.Add(t, b0, paid), ct.Add(t, pha.Whole(1000), ct.Add(t, apptest.Fee(), apptest.Fee()))) {
 		t.Fatalf("bob has %s, paid %s", got, paid)
 	}
 	// Bob held his shares through a payout: he gets his 1000 PHA back and
@@ -336,38 +309,38 @@ func TestWithdrawalQueue(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(6000)}))
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(4000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(10_000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(10_000)}))
 	a0, b0 := b.Balance(alice.Addr), b.Balance(bob.Addr)
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(6000)}))
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(4000)}))
-	info := b.info(1)
+	info := b.PoolInfo(1)
 	if len(info.Withdrawals) != 2 || info.Withdrawals[0].Account != alice.Addr || info.Withdrawals[1].Account != bob.Addr || info.Withdrawals[1].Seq != 1 {
 		t.Fatalf("queue %+v", info.Withdrawals)
 	}
 	if info.Withdrawals[0].Shares != pha.Whole(6000) && !info.Withdrawals[0].Shares.LT(pha.Whole(6000)) {
 		t.Fatal("alice's request grew")
 	}
-	if b.Balance(bob.Addr) != ct.Sub(t, b0, fee) {
+	if b.Balance(bob.Addr) != ct.Sub(t, b0, apptest.Fee()) {
 		t.Fatal("bob was paid while alice waits")
 	}
 	for range 3 {
-		before := b.info(1).Withdrawals[0].Shares
+		before := b.PoolInfo(1).Withdrawals[0].Shares
 		b.Earn()
-		now := b.info(1)
+		now := b.PoolInfo(1)
 		if !now.Withdrawals[0].Shares.LT(before) {
 			t.Fatalf("rewards did not serve the head: %s -> %s", before, now.Withdrawals[0].Shares)
 		}
-		if b.Balance(bob.Addr) != ct.Sub(t, b0, fee) || now.Withdrawals[1].Shares != pha.Whole(4000) {
+		if b.Balance(bob.Addr) != ct.Sub(t, b0, apptest.Fee()) || now.Withdrawals[1].Shares != pha.Whole(4000) {
 			t.Fatal("bob was paid while alice waits")
 		}
 		if now.FreeStake.Cmp(pha.Units(1)) > 0 {
 			t.Fatalf("free stake %s left while the queue waits", now.FreeStake)
 		}
 	}
-	if got := b.shares(1, alice); got.Withdrawing == nil || got.Withdrawing.Seq != 0 || !got.Shares.IsZero() {
+	if got := b.PoolShares(1, alice); got.Withdrawing == nil || got.Withdrawing.Seq != 0 || !got.Shares.IsZero() {
 		t.Fatalf("alice's shares %+v", got)
 	}
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id(0)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.Worker(0)}))
 	for range 5 {
 		b.Block()
 	}
@@ -375,8 +348,8 @@ func TestWithdrawalQueue(t *testing.T) {
 	if p.QueueHead != 2 || !p.TotalShares.IsZero() || !p.LockedStake.IsZero() {
 		t.Fatalf("after the release %+v", p)
 	}
-	gotA := ct.Sub(t, b.Balance(alice.Addr), ct.Sub(t, a0, fee))
-	gotB := ct.Sub(t, b.Balance(bob.Addr), ct.Sub(t, b0, fee))
+	gotA := ct.Sub(t, b.Balance(alice.Addr), ct.Sub(t, a0, apptest.Fee()))
+	gotB := ct.Sub(t, b.Balance(bob.Addr), ct.Sub(t, b0, apptest.Fee()))
 	// Everything the pool held went to the two, except at most a few
 	// base units of rounding that stay in the pool.
 	total := ct.Add(t, gotA, gotB)
@@ -396,18 +369,18 @@ func TestGracePeriodStopsWorkers(t *testing.T) {
 	sp.GraceBlocks = 8
 	b := newBase(t, sp)
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(5000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(5000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(5000)}))
 	res := b.C.Deliver(alice, &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(5000)})
 	ct.MustOK(t, res)
 	requested := b.C.Height
 	for b.C.Height < requested+sp.GraceBlocks-1 {
 		b.Block()
-		if s, _ := b.Session(b.id(0)); s.State != computation.StateComputing {
+		if s, _ := b.Session(b.Worker(0)); s.State != computation.StateComputing {
 			t.Fatalf("height %d: stopped before the grace period ended", b.C.Height)
 		}
 	}
 	b.Block()
-	s, _ := b.Session(b.id(0))
+	s, _ := b.Session(b.Worker(0))
 	if s.State != computation.StateCoolingDown || s.CoolingUntil != requested+sp.GraceBlocks+5 {
 		t.Fatalf("after the grace period: %+v", s)
 	}
@@ -425,7 +398,7 @@ func TestGracePeriodStopsWorkers(t *testing.T) {
 func TestSupplyReport(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(5000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(2000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(2000)}))
 	b.Block()
 	var raw map[string]string
 	res := b.C.Query("/balances/supply", &raw)
@@ -564,18 +537,18 @@ func TestBadGenesis(t *testing.T) {
 func TestQueries(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(5000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(0), Stake: pha.Whole(2000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(2000)}))
 	var sp stakepool.Params
 	var cp computation.Params
 	var sessions []computation.SessionView
 	b.C.Query("/stakepool/params", &sp)
 	b.C.Query("/computation/params", &cp)
 	b.C.Query("/computation/sessions", &sessions)
-	if sp != stakepool.DefaultParams() || cp != b.Params || len(sessions) != 1 || sessions[0].Worker != b.id(0) || sessions[0].Share.IsZero() {
+	if sp != stakepool.DefaultParams() || cp != b.Params || len(sessions) != 1 || sessions[0].Worker != b.Worker(0) || sessions[0].Share.IsZero() {
 		t.Fatalf("params %+v %+v sessions %+v", sp, cp, sessions)
 	}
 	for _, bad := range []string{"/stakepool/pool/x", "/stakepool/pool/9", "/stakepool/shares/1/nobody", "/stakepool/nothing", "/computation/session/00", "/computation/nothing",
-		"/computation/session/" + b.id(1).String()} {
+		"/computation/session/" + b.Worker(1).String()} {
 		if res := b.C.Query(bad, nil); res.Code == 0 {
 			t.Errorf("%s answered", bad)
 		}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -248,17 +247,6 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 		emitForcedExit(ctx, v.ID, pos.Pool, pos.Shares, head.Seq)
 	}
 	return m.serving(ctx, v).Serve()
-}
-
-// deliver runs msg through the handler of its type.
-func (m *Module) deliver(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return module.Deliver(Name, ctx, sender, msg,
-		module.Handle(m.handleCreate),
-		module.Handle(m.handleDeposit),
-		module.Handle(m.handleWithdraw),
-		module.Handle(m.handleDelegate),
-		module.Handle(m.handleUndelegate),
-	)
 }
 
 // VotingWeight is the DAO weight a's vault shares carry: what they are

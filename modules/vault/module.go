@@ -1,17 +1,13 @@
 package vault
 
 import (
-	"encoding/json"
-
 	"github.com/phalanetwork/phala/chain/module"
-	"github.com/phalanetwork/phala/chain/state"
-	"github.com/phalanetwork/phala/chain/tx"
-	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/stakepool"
 )
 
 // Module is the vault module.
 type Module struct {
+	module.Def
 	Keeper Keeper
 	pools  *stakepool.Module
 }
@@ -19,28 +15,14 @@ type Module struct {
 var _ module.Module = (*Module)(nil)
 
 // New returns the vault module over the stake pools it delegates to.
-func New(pools *stakepool.Module) *Module { return &Module{pools: pools} }
-
-// Name implements module.Module.
-func (*Module) Name() string { return Name }
-
-// RegisterMsgs implements module.Module.
-func (*Module) RegisterMsgs(reg *tx.Registry) { registerMsgs(reg) }
-
-// InitGenesis implements module.Module.
-func (m *Module) InitGenesis(ctx *module.Context, raw json.RawMessage) error {
-	return m.initGenesis(ctx, raw)
-}
-
-// DeliverMsg implements module.Module.
-func (m *Module) DeliverMsg(ctx *module.Context, sender address.Address, msg tx.Msg) error {
-	return m.deliver(ctx, sender, msg)
-}
-
-// EndBlock implements module.Module.
-func (m *Module) EndBlock(ctx *module.Context) error { return m.endBlock(ctx) }
-
-// Query implements module.Module.
-func (m *Module) Query(kv state.KV, path string, data []byte) ([]byte, error) {
-	return m.query(kv, path, data)
+func New(pools *stakepool.Module) *Module {
+	m := &Module{pools: pools}
+	m.Def = module.Define(Name, m.initGenesis, m.endBlock, m.query,
+		module.Message(TypeCreate, decodeCreate, m.handleCreate),
+		module.Message(TypeDeposit, decodeDeposit, m.handleDeposit),
+		module.Message(TypeWithdraw, decodeWithdraw, m.handleWithdraw),
+		module.Message(TypeDelegate, decodeDelegate, m.handleDelegate),
+		module.Message(TypeUndelegate, decodeUndelegate, m.handleUndelegate),
+	)
+	return m
 }

@@ -24,15 +24,6 @@ const (
 	TypeUndelegate = "vault/undelegate"
 )
 
-// registerMsgs adds the module's message decoders to reg.
-func registerMsgs(reg *tx.Registry) {
-	reg.Register(TypeCreate, decodeCreate)
-	reg.Register(TypeDeposit, decodeDeposit)
-	reg.Register(TypeWithdraw, decodeWithdraw)
-	reg.Register(TypeDelegate, decodeDelegate)
-	reg.Register(TypeUndelegate, decodeUndelegate)
-}
-
 // MsgCreate creates a vault owned by the sender that takes CommissionBps
 // basis points of its gains as owner shares.
 type MsgCreate struct{ CommissionBps uint32 }

@@ -55,9 +55,9 @@ func TestRandomOperations(t *testing.T) {
 		case 5:
 			pool := b.Pool(1)
 			if !computing && !pool.FreeStake.LT(pha.Whole(1000)) {
-				txs = append(txs, b.C.Tx(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(), Stake: pha.Whole(1000)}))
+				txs = append(txs, b.C.Tx(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(1000)}))
 			} else if computing {
-				txs = append(txs, b.C.Tx(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id()}))
+				txs = append(txs, b.C.Tx(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.Worker(0)}))
 			}
 		}
 		for _, r := range b.Block(txs...) {
@@ -65,7 +65,7 @@ func TestRandomOperations(t *testing.T) {
 				t.Fatalf("step %d: %s/%d %s", step, r.Codespace, r.Code, r.Log)
 			}
 		}
-		s, _ := b.Session(b.id())
+		s, _ := b.Session(b.Worker(0))
 		computing = s.State == "computing"
 
 		v := b.info(1)

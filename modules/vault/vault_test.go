@@ -1,13 +1,11 @@
 package vault_test
 
 import (
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 
-	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -15,7 +13,6 @@ import (
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/computation"
 	ct "github.com/phalanetwork/phala/modules/computation/computationtest"
-	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/modules/vault"
 	"github.com/phalanetwork/phala/pha"
@@ -23,14 +20,9 @@ import (
 
 var owner, vowner, alice, bob = apptest.NewAccount(11), apptest.NewAccount(12), apptest.NewAccount(13), apptest.NewAccount(14)
 
-var fee = app.DefaultParams().MinFee
-
-// base: pool 1 of owner (10 % commission) holds worker w (P 100, minimum
-// stake 1000 PHA); vault 1 of vowner takes 20 % of its gains.
-type base struct {
-	*ct.Fixture
-	w ed25519.PrivateKey
-}
+// base: pool 1 of owner (10 % commission) holds worker 0 (b.Worker(0), P
+// 100, minimum stake 1000 PHA); vault 1 of vowner takes 20 % of its gains.
+type base struct{ *ct.Fixture }
 
 func newBase(t *testing.T, sp stakepool.Params) *base {
 	t.Helper()
@@ -38,10 +30,8 @@ func newBase(t *testing.T, sp stakepool.Params) *base {
 	w := f.Register(owner, []uint32{1}, []uint64{100})
 	f.CreatePool(owner, 1000, w[0])
 	ct.MustOK(t, f.C.Deliver(vowner, &vault.MsgCreate{CommissionBps: 2000}))
-	return &base{Fixture: f, w: w[0]}
+	return &base{f}
 }
-
-func (b *base) id() registry.WorkerID { return ct.ID(b.w) }
 
 func (b *base) info(id uint64) vault.Info {
 	b.T.Helper()
@@ -60,14 +50,14 @@ func (b *base) start() {
 	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(3000)}))
 	ct.MustOK(t, b.C.Deliver(bob, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(1000)}))
 	ct.MustOK(t, b.C.Deliver(vowner, &vault.MsgDelegate{Vault: 1, Pool: 1, Amount: pha.Whole(2000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(), Stake: pha.Whole(2000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(2000)}))
 }
 
 func TestHappyPath(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	a0 := b.Balance(alice.Addr)
 	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(3000)}))
-	if got, want := b.Balance(alice.Addr), ct.Sub(t, a0, ct.Add(t, pha.Whole(3000), fee)); got != want {
+	if got, want := b.Balance(alice.Addr), ct.Sub(t, a0, ct.Add(t, pha.Whole(3000), apptest.Fee())); got != want {
 		t.Fatalf("alice has %s, want %s", got.PHA(), want.PHA())
 	}
 	if s := b.shares(1, alice); s.Shares != pha.Whole(3000) || s.Value != pha.Whole(3000) {
@@ -91,7 +81,7 @@ func TestHappyPath(t *testing.T) {
 		t.Fatalf("commission without gains: %+v", v)
 	}
 
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(), Stake: pha.Whole(2000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(2000)}))
 	prev := b.info(1)
 	for range 5 {
 		b.Earn()
@@ -141,7 +131,7 @@ func TestHappyPath(t *testing.T) {
 	// worker's stake comes back.
 	pos := b.info(1).Positions[0]
 	ct.MustOK(t, b.C.Deliver(vowner, &vault.MsgUndelegate{Vault: 1, Pool: 1, Shares: pos.Shares}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id()}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.Worker(0)}))
 	aliceBefore, bobBefore := b.Balance(alice.Addr), b.Balance(bob.Addr)
 	for i := 0; i < 20; i++ {
 		b.Block()
@@ -189,7 +179,7 @@ func TestForcedExit(t *testing.T) {
 	b := newBase(t, sp)
 	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(2000)}))
 	ct.MustOK(t, b.C.Deliver(vowner, &vault.MsgDelegate{Vault: 1, Pool: 1, Amount: pha.Whole(2000)}))
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(), Stake: pha.Whole(2000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(2000)}))
 	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgWithdraw{Vault: 1, Shares: pha.Whole(2000)}))
 	req := b.C.Height
 	q := b.shares(1, alice).Withdrawing
@@ -214,7 +204,7 @@ func TestForcedExit(t *testing.T) {
 	if s := b.shares(1, alice); s.Withdrawing != nil {
 		t.Fatalf("alice still waits at height %d: %+v", b.C.Height, s)
 	}
-	if s, ok := b.Session(b.id()); ok && s.State == computation.StateComputing {
+	if s, ok := b.Session(b.Worker(0)); ok && s.State == computation.StateComputing {
 		t.Fatal("worker still computing")
 	}
 }
@@ -264,7 +254,7 @@ func TestErrors(t *testing.T) {
 		{"undelegate with a pool request queued", func(b *base) {
 			deposit(b)
 			ct.MustOK(t, b.C.Deliver(vowner, &vault.MsgDelegate{Vault: 1, Pool: 1, Amount: pha.Whole(2000)}))
-			ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.id(), Stake: pha.Whole(2000)}))
+			ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(2000)}))
 			ct.MustOK(t, b.C.Deliver(vowner, &vault.MsgUndelegate{Vault: 1, Pool: 1, Shares: pha.Whole(100)}))
 		}, vowner, &vault.MsgUndelegate{Vault: 1, Pool: 1, Shares: pha.Whole(1)}, stakepool.Codespace, stakepool.ErrWithdrawalPending.Code, false},
 	}
@@ -276,7 +266,7 @@ func TestErrors(t *testing.T) {
 			}
 			before := b.Balance(tc.from.Addr)
 			apptest.ExpectCode(t, b.C.Deliver(tc.from, tc.msg), tc.space, tc.code)
-			want := ct.Sub(t, before, fee)
+			want := ct.Sub(t, before, apptest.Fee())
 			if tc.noFee {
 				want = before
 			}
@@ -310,7 +300,7 @@ func TestGenesisAndQueries(t *testing.T) {
 func TestNoCommissionWithoutGain(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	b.start()
-	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.id()}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: b.Worker(0)}))
 	for range 8 {
 		b.Block()
 	}

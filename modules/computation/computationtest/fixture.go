@@ -208,6 +208,28 @@ func (f *Fixture) Pool(id uint64) stakepool.Pool {
 	return p
 }
 
+// AllPools lists every pool in id order, straight from state.
+func (f *Fixture) AllPools() []stakepool.Pool {
+	var out []stakepool.Pool
+	stakepool.Keeper{}.IteratePools(f.C.App.Store(), func(p stakepool.Pool) bool {
+		out = append(out, p)
+		return true
+	})
+	return out
+}
+
+// PoolInfo is the answer to the query of pool id.
+func (f *Fixture) PoolInfo(id uint64) stakepool.PoolInfo {
+	f.T.Helper()
+	return Query[stakepool.PoolInfo](f, stakepool.PoolPath(id))
+}
+
+// PoolShares is the answer to the query of a's shares in pool id.
+func (f *Fixture) PoolShares(id uint64, a apptest.Account) stakepool.SharesInfo {
+	f.T.Helper()
+	return Query[stakepool.SharesInfo](f, stakepool.SharesPath(id, a.Addr))
+}
+
 // Session reads a worker's session from the working state.
 func (f *Fixture) Session(id registry.WorkerID) (computation.Session, bool) {
 	return computation.Keeper{}.Session(f.C.App.Store(), id)
@@ -295,6 +317,9 @@ func (f *Fixture) Block(txs ...[]byte) []*abci.ExecTxResult {
 	}
 	return res[len(beats):]
 }
+
+// Worker is the id of the i-th worker Register made (counting from 0).
+func (f *Fixture) Worker(i int) registry.WorkerID { return ID(f.keys[i]) }
 
 // CreatePool has owner create a stake pool (pool 1 on a fresh chain) with
 // the commission given in basis points, holding worker k.
