@@ -11,7 +11,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
-	"github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/rpc/client/http"
 	jsonrpc "github.com/cometbft/cometbft/rpc/jsonrpc/client"
 	"github.com/cometbft/cometbft/types"
@@ -27,8 +26,10 @@ const PathStore = "/store"
 type RPCSource struct {
 	rpc *http.HTTP
 	// query is a JSON-RPC client to the same node for StateProof, which
-	// decodes its answers itself (queryAnswer); nil if it could not be made.
-	query *jsonrpc.Client
+	// decodes its answers itself (queryAnswer); queryErr says why there is
+	// none (an address rpc accepted and it did not).
+	query    *jsonrpc.Client
+	queryErr error
 
 	mu   sync.Mutex
 	vals *types.ValidatorSet // the last validator set fetched, reused while the header's ValidatorsHash matches
@@ -37,9 +38,7 @@ type RPCSource struct {
 // NewRPCSource returns a source that reads the chain through rpc.
 func NewRPCSource(rpc *http.HTTP) *RPCSource {
 	r := &RPCSource{rpc: rpc}
-	if q, err := jsonrpc.New(rpc.Remote()); err == nil {
-		r.query = q
-	}
+	r.query, r.queryErr = jsonrpc.New(rpc.Remote())
 	return r
 }
 
@@ -140,15 +139,10 @@ func (r *RPCSource) StateProof(ctx context.Context, key []byte, height int64) ([
 }
 
 // abciQuery asks the node for the "/store" query of key at height with a
-// proof, through r.query when there is one.
+// proof.
 func (r *RPCSource) abciQuery(ctx context.Context, key []byte, height int64) (*queryResponse, error) {
-	if r.query == nil {
-		res, err := r.rpc.ABCIQueryWithOptions(ctx, PathStore, key, client.ABCIQueryOptions{Height: height, Prove: true})
-		if err != nil {
-			return nil, err
-		}
-		q := res.Response
-		return &queryResponse{Code: q.Code, Log: q.Log, Value: q.Value, ProofOps: q.ProofOps, Height: q.Height, Codespace: q.Codespace}, nil
+	if r.queryErr != nil {
+		return nil, r.queryErr
 	}
 	var a queryAnswer
 	params := map[string]any{"path": PathStore, "data": cmtbytes.HexBytes(key), "height": height, "prove": true}
