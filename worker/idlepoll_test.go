@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/worker"
@@ -63,6 +64,41 @@ func (l *rpcLog) count(s string) int {
 // so its own registration record, read once per round, is read about
 // once per block, not once per poll.
 func TestIdlePollsReadNoState(t *testing.T) {
+	e, w, log := startLoggedWorker(t)
+	key := hex.EncodeToString(registry.WorkerKey(w.ID()))
+	blocks, reads := readsOverBlocks(t, e, log, key, 4)
+	t.Logf("%d blocks, %d reads of the worker's record", blocks, reads)
+	if reads > 2*int(blocks)+2 {
+		t.Fatalf("the worker read its record %d times over %d blocks: the polls between blocks redo the round's proven reads", reads, blocks)
+	}
+	if reads < int(blocks)/2 {
+		t.Fatalf("the worker read its record %d times over %d blocks: rounds skipped on new blocks", reads, blocks)
+	}
+}
+
+// TestRoundReadsAKeyOncePerHeight: the duties of one round read some keys
+// again and again at one height (the key rotation, the gatekeeper's step
+// and its KMS step each read this worker's gatekeeper record); a value
+// proven at a height never changes, so the enclave asks the node for it
+// once per height, not once per duty.
+func TestRoundReadsAKeyOncePerHeight(t *testing.T) {
+	e, w, log := startLoggedWorker(t)
+	key := hex.EncodeToString(keys.GatekeeperKey([32]byte(w.ID())))
+	blocks, reads := readsOverBlocks(t, e, log, key, 4)
+	t.Logf("%d blocks, %d reads of the worker's gatekeeper record", blocks, reads)
+	if reads > int(blocks)+1 {
+		t.Fatalf("the worker read its gatekeeper record %d times over %d blocks: rounds re-read a key at a height they already proved it at", reads, blocks)
+	}
+	if reads < int(blocks)/2 {
+		t.Fatalf("the worker read its gatekeeper record %d times over %d blocks: rounds skipped on new blocks", reads, blocks)
+	}
+}
+
+// startLoggedWorker starts a devnet without workers (1 s blocks) and one
+// registered worker polling every 20 ms whose node RPC goes through an
+// rpcLog.
+func startLoggedWorker(t *testing.T) (*env, *worker.Worker, *rpcLog) {
+	t.Helper()
 	e := newEnvWith(t, devnet.Options{Workers: -1, BlockTime: time.Second})
 	log := &rpcLog{}
 	h, err := log.handler(e.d.RPCURL)
@@ -70,7 +106,7 @@ func TestIdlePollsReadNoState(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	home := filepath.Join(t.TempDir(), "w")
 	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
 	if err != nil {
@@ -83,13 +119,19 @@ func TestIdlePollsReadNoState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop()
+	t.Cleanup(func() { _ = w.Stop() })
 	select {
 	case <-w.Registered():
 	case <-time.After(60 * time.Second):
 		t.Fatal("the worker did not register")
 	}
-	key := hex.EncodeToString(registry.WorkerKey(w.ID()))
+	return e, w, log
+}
+
+// readsOverBlocks waits for n more blocks and returns how many blocks
+// passed and how many node requests named key (hex) meanwhile.
+func readsOverBlocks(t *testing.T, e *env, log *rpcLog, key string, n int64) (int64, int) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := e.client.RPC.Status(ctx)
 	if err != nil {
@@ -97,20 +139,13 @@ func TestIdlePollsReadNoState(t *testing.T) {
 	}
 	h0, reads0 := st.SyncInfo.LatestBlockHeight, log.count(key)
 	var h1 int64
-	eventually(t, "four more blocks", func() (bool, error) {
+	eventually(t, "more blocks", func() (bool, error) {
 		st, err := e.client.RPC.Status(ctx)
 		if err != nil {
 			return false, err
 		}
 		h1 = st.SyncInfo.LatestBlockHeight
-		return h1 >= h0+4, nil
+		return h1 >= h0+n, nil
 	})
-	blocks, reads := h1-h0, log.count(key)-reads0
-	t.Logf("%d blocks, %d reads of the worker's record", blocks, reads)
-	if reads > 2*int(blocks)+2 {
-		t.Fatalf("the worker read its record %d times over %d blocks: the polls between blocks redo the round's proven reads", reads, blocks)
-	}
-	if reads < int(blocks)/2 {
-		t.Fatalf("the worker read its record %d times over %d blocks: rounds skipped on new blocks", reads, blocks)
-	}
+	return h1 - h0, log.count(key) - reads0
 }

@@ -3,14 +3,16 @@ package chainsync
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
-	"github.com/cometbft/cometbft/rpc/client"
 	"github.com/cometbft/cometbft/rpc/client/http"
+	jsonrpc "github.com/cometbft/cometbft/rpc/jsonrpc/client"
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -23,13 +25,22 @@ const PathStore = "/store"
 // returns is verified by Sync. Safe for concurrent use.
 type RPCSource struct {
 	rpc *http.HTTP
+	// query is a JSON-RPC client to the same node for StateProof, which
+	// decodes its answers itself (queryAnswer); queryErr says why there is
+	// none (an address rpc accepted and it did not).
+	query    *jsonrpc.Client
+	queryErr error
 
 	mu   sync.Mutex
 	vals *types.ValidatorSet // the last validator set fetched, reused while the header's ValidatorsHash matches
 }
 
 // NewRPCSource returns a source that reads the chain through rpc.
-func NewRPCSource(rpc *http.HTTP) *RPCSource { return &RPCSource{rpc: rpc} }
+func NewRPCSource(rpc *http.HTTP) *RPCSource {
+	r := &RPCSource{rpc: rpc}
+	r.query, r.queryErr = jsonrpc.New(rpc.Remote())
+	return r
+}
 
 var (
 	_ Source        = (*RPCSource)(nil)
@@ -111,11 +122,10 @@ func (r *RPCSource) LatestHeight(ctx context.Context) (int64, error) {
 
 // StateProof runs the "/store" query for key at height with a proof.
 func (r *RPCSource) StateProof(ctx context.Context, key []byte, height int64) ([]byte, *cmtcrypto.ProofOps, error) {
-	res, err := r.rpc.ABCIQueryWithOptions(ctx, PathStore, key, client.ABCIQueryOptions{Height: height, Prove: true})
+	q, err := r.abciQuery(ctx, key, height)
 	if err != nil {
 		return nil, nil, fmt.Errorf("query %s at %d: %w", PathStore, height, err)
 	}
-	q := res.Response
 	if q.Code != 0 {
 		return nil, nil, fmt.Errorf("query %s at %d: code %s/%d: %s", PathStore, height, q.Codespace, q.Code, q.Log)
 	}
@@ -126,6 +136,47 @@ func (r *RPCSource) StateProof(ctx context.Context, key []byte, height int64) ([
 		return nil, nil, errors.New("query " + PathStore + ": node returned no proof")
 	}
 	return q.Value, q.ProofOps, nil
+}
+
+// abciQuery asks the node for the "/store" query of key at height with a
+// proof.
+func (r *RPCSource) abciQuery(ctx context.Context, key []byte, height int64) (*queryResponse, error) {
+	if r.queryErr != nil {
+		return nil, r.queryErr
+	}
+	var a queryAnswer
+	params := map[string]any{"path": PathStore, "data": cmtbytes.HexBytes(key), "height": height, "prove": true}
+	if _, err := r.query.Call(ctx, "abci_query", params, &a); err != nil {
+		return nil, err
+	}
+	return &a.Response, nil
+}
+
+// queryAnswer is CometBFT's abci_query result, as much of it as StateProof
+// uses. It decodes itself with encoding/json in one pass: CometBFT's own
+// client goes through a map at every level of the struct (libs/json) and
+// then through jsonpb for the response, most of the CPU of a worker's
+// proven read.
+type queryAnswer struct {
+	Response queryResponse `json:"response"`
+}
+
+// UnmarshalJSON decodes the answer with encoding/json (libs/json calls it
+// instead of its reflection).
+func (a *queryAnswer) UnmarshalJSON(b []byte) error {
+	type plain queryAnswer // without this method
+	return json.Unmarshal(b, (*plain)(a))
+}
+
+// queryResponse is the part of abci.ResponseQuery StateProof reads, with
+// the names the node writes it with (jsonpb: camel case, int64 as strings).
+type queryResponse struct {
+	Code      uint32              `json:"code"`
+	Log       string              `json:"log"`
+	Value     []byte              `json:"value"`
+	ProofOps  *cmtcrypto.ProofOps `json:"proofOps"`
+	Height    int64               `json:"height,string"`
+	Codespace string              `json:"codespace"`
 }
 
 // BlockResults returns the FinalizeBlock tx results of height.

@@ -60,25 +60,24 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 }
 
 // State reads a state value at the latest verified height with a proof,
-// not cached and not while the light client advances; it returns the
-// height read at.
+// through the per-height cache, and returns the height read at. A value
+// proven at a height never changes, so a round's duties that read the same
+// key (the gatekeeper's view, made again by each of its duties) make one
+// proven read of it per height.
 func (c *Core) State(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sync.VerifiedState(ctx, src, key)
+	return c.Cached(ctx, src, key)
 }
 
-// StateAt reads a state value at height h with a proof, as State does.
+// StateAt reads a state value at height h with a proof, through the
+// per-height cache, as State does.
 func (c *Core) StateAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sync.VerifiedStateAt(ctx, src, key, h)
+	return c.CachedAt(ctx, src, key, h)
 }
 
 // CachedAt reads a state value at height h with a proof, through the
 // per-height cache. The light client is safe for concurrent use, so these
 // reads do not wait for it: agent calls and the host loop read side by
-// side.
+// side. The value is shared with other readers: callers must not modify it.
 func (c *Core) CachedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error) {
 	v, _, err := c.reads.load(ctx, key, h, func() ([]byte, int64, error) {
 		v, err := c.sync.VerifiedStateAt(ctx, src, key, h)
@@ -111,15 +110,13 @@ func (c *Core) RegisteredWorker(ctx context.Context, src chainsync.Source) (w re
 
 // Clusters reads every cluster's chain record at one height.
 func (c *Core) Clusters(ctx context.Context, src chainsync.Source) ([]clusters.Cluster, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	list, h, err := c.sync.VerifiedState(ctx, src, clusters.ListKey())
+	list, h, err := c.Cached(ctx, src, clusters.ListKey())
 	if err != nil {
 		return nil, err
 	}
 	var out []clusters.Cluster
 	for _, id := range keys.DecodeOrder(list) {
-		raw, err := c.sync.VerifiedStateAt(ctx, src, clusters.ClusterKey(id), h)
+		raw, err := c.CachedAt(ctx, src, clusters.ClusterKey(id), h)
 		if err != nil || raw == nil {
 			return nil, fmt.Errorf("enclave: cluster %x: %v", id, err)
 		}
@@ -142,9 +139,7 @@ func (c *Core) Inbox(ctx context.Context, src chainsync.Source, from uint64) ([]
 // Egress reads the chain's messages to dest from sequence from on, at most
 // limit of them (0: all), each checked with a Merkle proof.
 func (c *Core) Egress(ctx context.Context, src chainsync.Source, dest mq.Origin, from uint64, limit int) ([]mq.Egress, uint64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	raw, height, err := c.sync.VerifiedState(ctx, src, mq.EgressKey(dest))
+	raw, height, err := c.Cached(ctx, src, mq.EgressKey(dest))
 	if err != nil {
 		return nil, from, fmt.Errorf("enclave: read inbox length: %w", err)
 	}
@@ -162,7 +157,7 @@ func (c *Core) Egress(ctx context.Context, src chainsync.Source, dest mq.Origin,
 	for seq := from; seq < end; seq++ {
 		// Read at the same height as the length, so a message pruned later
 		// cannot make the view inconsistent.
-		b, err := c.sync.VerifiedStateAt(ctx, src, mq.EgressMessageKey(dest, seq), height)
+		b, err := c.CachedAt(ctx, src, mq.EgressMessageKey(dest, seq), height)
 		if err != nil {
 			return out, seq, fmt.Errorf("enclave: read inbox message %d: %w", seq, err)
 		}

@@ -92,7 +92,7 @@ func (p *Poster) HasPending(topic string, prefix []byte) bool {
 // refuses a sealed outbox the chain has overtaken (checkOutboxFresh) and
 // forgets pending messages the chain already has. Callers hold c.mu.
 func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, error) {
-	raw, h, err := c.sync.VerifiedState(ctx, src, mq.SequenceKey(c.Origin()))
+	raw, h, err := c.Cached(ctx, src, mq.SequenceKey(c.Origin()))
 	if err != nil {
 		return 0, fmt.Errorf("enclave: read mq sequence: %w", err)
 	}
