@@ -106,20 +106,55 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if err != nil {
 		return llm.ChatResponse{}, err
 	}
-	prompt, err := m.Tokenizer.ChatPrompt(req.Messages)
+	if sp.tools, err = toolUseOf(req); err != nil {
+		return llm.ChatResponse{}, err
+	}
+	prompt, err := m.prompt(req.Messages, sp.tools)
 	if err != nil {
 		return llm.ChatResponse{}, err
+	}
+	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
+		return llm.ChatResponse{}, err
+	}
+	if sp.tools != nil {
+		if sp.grammar != nil {
+			return llm.ChatResponse{}, fmt.Errorf("%w: response_format with tools that may be called: the local provider constrains the answer to one of them", llm.ErrBadRequest)
+		}
+		sp.grammar = sp.tools.grammar
+	}
+	return m.completeN(ctx, prompt, sp, req, onDelta)
+}
+
+// prompt is the conversation's prompt tokens, with the tools u offers
+// (nil: none): rendered by a chat template that takes tools, else listed
+// in the system message; earlier tool calls and results are written as
+// text for a template that does not render them.
+func (m *Model) prompt(msgs []llm.Message, u *toolUse) ([]int, error) {
+	native := m.Tokenizer.templateTakesTools()
+	if !native {
+		msgs = toolsAsText(msgs)
+	}
+	var tools []any
+	if u != nil {
+		msgs = withInstruction(msgs, u.instruction(!native))
+		if native {
+			var err error
+			if tools, err = u.templateTools(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	prompt, err := m.Tokenizer.chatPrompt(msgs, tools)
+	if err != nil {
+		return nil, err
 	}
 	if len(prompt) == 0 {
 		prompt = []int{m.Tokenizer.BOS} // nothing to condition on otherwise
 	}
 	if len(prompt) >= m.Config.ContextLength {
-		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
+		return nil, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
 	}
-	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
-		return llm.ChatResponse{}, err
-	}
-	return m.completeN(ctx, prompt, sp, req, onDelta)
+	return prompt, nil
 }
 
 // unsupported refuses the request features this provider does not have
@@ -129,7 +164,6 @@ func unsupported(req llm.ChatRequest) error {
 		used  bool
 		field string
 	}{
-		{len(req.Tools) > 0 || len(req.ToolChoice) > 0 || req.ParallelToolCalls != nil, "tools"},
 		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
 		{len(req.LogitBias) > 0, "logit_bias"},
 	}
@@ -139,9 +173,6 @@ func unsupported(req llm.ChatRequest) error {
 		}
 	}
 	for i, m := range req.Messages {
-		if m.Role == "tool" || len(m.ToolCalls) > 0 {
-			return fmt.Errorf("%w: messages[%d]: tool calls and the tool role are not supported by the local provider", llm.ErrBadRequest, i)
-		}
 		if !m.TextOnly() {
 			return fmt.Errorf("%w: messages[%d].content: only text parts are supported by the local provider", llm.ErrBadRequest, i)
 		}
@@ -151,7 +182,8 @@ func unsupported(req llm.ChatRequest) error {
 
 // sampling is how a chat's tokens are drawn and how many at most.
 type sampling struct {
-	grammar     *grammar.Grammar // response_format's, or nil
+	grammar     *grammar.Grammar // response_format's or the tools', or nil
+	tools       *toolUse         // the tools that may be called, or nil
 	logprobs    bool             // record each token's log probability
 	topLogprobs int              // and that many alternatives
 	temp, topP  float64

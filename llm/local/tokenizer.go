@@ -47,6 +47,8 @@ type Tokenizer struct {
 	ChatTemplate *chattemplate.Template
 	// ChatTemplateErr is why the file's chat template was not parsed.
 	ChatTemplateErr error
+	// chatTools says the chat template renders tools itself.
+	chatTools bool
 
 	vocab *lazyVocab // the tokens' bytes for grammar filtering, built on first use
 
