@@ -11,10 +11,11 @@ import (
 
 // Capabilities declares what the local provider does beyond plain chat,
 // so that the router refuses the rest: tool calls, JSON mode and JSON
-// schemas (by grammar-constrained decoding), n, logprobs and reproducible
-// seeds.
+// schemas (by grammar-constrained decoding), n, logprobs, penalties,
+// logit_bias and reproducible seeds.
 func (p *Provider) Capabilities(model string) llm.Capabilities {
-	return llm.Capabilities{Tools: true, ParallelToolCall: true, JSONObject: true, JSONSchema: true, N: true, Logprobs: true, Seed: true}
+	return llm.Capabilities{Tools: true, ParallelToolCall: true, JSONObject: true, JSONSchema: true, N: true,
+		Logprobs: true, Penalties: true, LogitBias: true, Seed: true}
 }
 
 var _ llm.Capable = (*Provider)(nil)

@@ -109,6 +109,9 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if sp.tools, err = toolUseOf(req); err != nil {
 		return llm.ChatResponse{}, err
 	}
+	if sp.adjust, err = logitAdjustOf(req, m.Config.Vocab); err != nil {
+		return llm.ChatResponse{}, err
+	}
 	prompt, err := m.prompt(req.Messages, sp.tools)
 	if err != nil {
 		return llm.ChatResponse{}, err
@@ -157,21 +160,9 @@ func (m *Model) prompt(msgs []llm.Message, u *toolUse) ([]int, error) {
 	return prompt, nil
 }
 
-// unsupported refuses the request features this provider does not have
-// yet, naming the field, rather than ignore them.
+// unsupported refuses content this provider cannot read, naming the
+// message, rather than ignore it.
 func unsupported(req llm.ChatRequest) error {
-	checks := []struct {
-		used  bool
-		field string
-	}{
-		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
-		{len(req.LogitBias) > 0, "logit_bias"},
-	}
-	for _, c := range checks {
-		if c.used {
-			return fmt.Errorf("%w: %s is not supported by the local provider", llm.ErrBadRequest, c.field)
-		}
-	}
 	for i, m := range req.Messages {
 		if !m.TextOnly() {
 			return fmt.Errorf("%w: messages[%d].content: only text parts are supported by the local provider", llm.ErrBadRequest, i)
@@ -184,6 +175,7 @@ func unsupported(req llm.ChatRequest) error {
 type sampling struct {
 	grammar     *grammar.Grammar // response_format's or the tools', or nil
 	tools       *toolUse         // the tools that may be called, or nil
+	adjust      *logitAdjust     // logit_bias and penalties, or nil
 	logprobs    bool             // record each token's log probability
 	topLogprobs int              // and that many alternatives
 	temp, topP  float64
@@ -237,6 +229,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		}
 	}
 	sampler := NewSampler(sp.temp, sp.topP, sp.seed)
+	counts := map[int]int{} // of each generated token, for the penalties
 	con, err := m.newConstraint(sp.grammar)
 	if err != nil {
 		return resp, err
@@ -245,6 +238,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		if err := ctx.Err(); err != nil {
 			return resp, err
 		}
+		sp.adjust.apply(logits, counts)
 		if con != nil { // only what keeps the grammar alive may come next
 			masked, more, err := con.mask(logits)
 			if err != nil {
@@ -265,6 +259,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 			break
 		}
 		resp.Usage.CompletionTokens++
+		counts[tok]++
 		if con != nil {
 			if err := con.advance(m.Tokenizer.Piece(tok)); err != nil {
 				return out.response(resp), err
