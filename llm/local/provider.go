@@ -87,7 +87,9 @@ func Prompt(msgs []llm.Message) string {
 // until EOS, MaxTokens (default 128), the context length (prompt and
 // completion together), or one of req.Stop, which is cut from the
 // content. Text is streamed to onDelta as valid UTF-8; usage counts the
-// prompt tokens (BOS included) and the sampled tokens (EOS not).
+// prompt tokens (BOS included) and the sampled tokens (EOS not). Tools
+// that may be called constrain the answer to a call or a response (see
+// toolUse); logit_bias and penalties adjust the logits (see logitAdjust).
 func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	if p.model == nil {
 		return llm.ChatResponse{}, errNotConfigured
