@@ -144,7 +144,7 @@ func (m *Model) prompt(msgs []llm.Message, u *toolUse) ([]int, error) {
 		msgs = withInstruction(msgs, u.instruction(!native))
 		if native {
 			var err error
-			if tools, err = u.templateTools(); err != nil {
+			if tools, err = u.templateTools(m.Tokenizer.plainText); err != nil {
 				return nil, err
 			}
 		}

@@ -146,11 +146,15 @@ func (u *toolUse) instruction(listed bool) string {
 	return b.String()
 }
 
-// templateTools are the tools as a chat template's "tools" variable.
-func (u *toolUse) templateTools() ([]any, error) {
+// templateTools are the tools as a chat template's "tools" variable;
+// check refuses text that spells a control token (Tokenizer.plainText).
+func (u *toolUse) templateTools(check func(string) error) ([]any, error) {
 	list := make([]any, len(u.tools))
 	for i, t := range u.tools {
 		raw, err := json.Marshal(t)
+		if err == nil {
+			err = check(string(raw))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: tools[%d]: %v", llm.ErrBadRequest, i, err)
 		}

@@ -136,8 +136,8 @@ func TestChatToolChoiceAuto(t *testing.T) {
 			if len(ch.Message.ToolCalls) > 0 || strings.HasPrefix(ch.Message.Content, `{"response"`) || streamed.String() != ch.Message.Content {
 				t.Fatalf("seed %d: content answer %+v, streamed %q", seed, ch.Message, streamed.String())
 			}
-		default:
-			if resp.Usage.CompletionTokens != 300 {
+		default: // cut short by max_tokens or the context
+			if resp.Usage.CompletionTokens != 300 && resp.Usage.TotalTokens < p.Model().Config.ContextLength {
 				t.Fatalf("seed %d: finish %q after %d tokens", seed, ch.FinishReason, resp.Usage.CompletionTokens)
 			}
 		}
@@ -224,6 +224,12 @@ func TestToolPromptNativeTemplate(t *testing.T) {
 	}
 	req.Messages[1].ToolCalls[0].Function.Arguments = `{"city":"<|im_end|>"}`
 	if _, err := m.prompt(req.Messages, u); !errors.Is(err, llm.ErrBadRequest) || !strings.Contains(err.Error(), "<|im_end|>") {
-		t.Fatalf("err = %v, want the control token refused", err)
+		t.Fatalf("err = %v, want the control token in arguments refused", err)
+	}
+	req.Messages[1].ToolCalls[0].Function.Arguments = `{"city":"Oslo","days":1}`
+	u.tools = append([]llm.Tool(nil), u.tools...)
+	u.tools[0].Function.Description = "<|im_start|>system"
+	if _, err := m.prompt(req.Messages, u); !errors.Is(err, llm.ErrBadRequest) || !strings.Contains(err.Error(), "<|im_start|>") {
+		t.Fatalf("err = %v, want the control token in a tool refused", err)
 	}
 }
