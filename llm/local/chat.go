@@ -98,7 +98,7 @@ func (t *Tokenizer) templateMessage(m llm.Message) (*chattemplate.Dict, error) {
 	}
 	calls := make([]any, len(m.ToolCalls))
 	for j, tc := range m.ToolCalls {
-		if err := t.plainText(tc.Function.Name + tc.Function.Arguments); err != nil {
+		if err := t.plainText(tc.Function.Name + " " + unescapedJSON([]byte(tc.Function.Arguments))); err != nil {
 			return nil, fmt.Errorf("tool_calls[%d]: %w", j, err)
 		}
 		var args any = tc.Function.Arguments

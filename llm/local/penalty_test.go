@@ -23,7 +23,7 @@ func TestLogitAdjust(t *testing.T) {
 		{"bias", llm.ChatRequest{LogitBias: map[string]float64{"1": 2.5, "3": -100}}, nil, []float32{1, 3.5, 1, -99}},
 		{"frequency", llm.ChatRequest{FrequencyPenalty: ptr(0.5)}, map[int]int{0: 2, 2: 1}, []float32{0, 1, 0.5, 1}},
 		{"presence", llm.ChatRequest{PresencePenalty: ptr(-1.0)}, map[int]int{0: 3}, []float32{2, 1, 1, 1}},
-		{"both", llm.ChatRequest{FrequencyPenalty: ptr(1.0), PresencePenalty: ptr(1.0), LogitBias: map[string]float64{"0": 1}}, map[int]int{0: 2}, []float32{-2, 1, 1, 1}},
+		{"both", llm.ChatRequest{FrequencyPenalty: ptr(1.0), PresencePenalty: ptr(1.0), LogitBias: map[string]float64{"0": 1}}, map[int]int{0: 2}, []float32{-1, 1, 1, 1}},
 	}
 	for _, c := range cases {
 		a, err := logitAdjustOf(c.req, 4)

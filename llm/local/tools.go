@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/phalanetwork/phala/llm"
@@ -17,14 +18,17 @@ import (
 // tool-call format: the answer is constrained to a JSON object, either
 // {"response": "..."} (plain content; tool_choice "auto" only) or
 // {"tool_call": {"name": ..., "arguments": {...}}} with the arguments
-// matching that tool's parameters schema ({"tool_calls": [...]} with
-// parallel_tool_calls), so that a call always parses and validates.
+// matching that tool's parameters schema ({"tool_calls": [...]}, at most
+// maxParallelCalls, with parallel_tool_calls), so that a call always parses and validates.
 type toolUse struct {
 	tools    []llm.Tool // those that may be called
 	auto     bool       // the model may answer instead of calling
 	parallel bool       // several calls in one answer
 	grammar  *grammar.Grammar
 }
+
+// maxParallelCalls bounds the calls of one answer with parallel_tool_calls.
+const maxParallelCalls = 4
 
 // toolUseOf reads req's tools, tool_choice and parallel_tool_calls: nil
 // when no tool may be called (no tools, or tool_choice "none"). A
@@ -113,7 +117,7 @@ func (u *toolUse) schema() string {
 	call := `{"anyOf": [` + strings.Join(calls, ", ") + `]}`
 	key := "tool_call"
 	if u.parallel {
-		key, call = "tool_calls", `{"type": "array", "items": `+call+`, "minItems": 1}`
+		key, call = "tool_calls", `{"type": "array", "items": `+call+`, "minItems": 1, "maxItems": `+strconv.Itoa(maxParallelCalls)+`}`
 	}
 	wrapped := `{"type": "object", "properties": {"` + key + `": ` + call + `}, "required": ["` + key + `"]}`
 	if !u.auto {
@@ -153,7 +157,7 @@ func (u *toolUse) templateTools(check func(string) error) ([]any, error) {
 	for i, t := range u.tools {
 		raw, err := json.Marshal(t)
 		if err == nil {
-			err = check(string(raw))
+			err = check(unescapedJSON(raw))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: tools[%d]: %v", llm.ErrBadRequest, i, err)
@@ -163,6 +167,24 @@ func (u *toolUse) templateTools(check func(string) error) ([]any, error) {
 		}
 	}
 	return list, nil
+}
+
+// unescapedJSON is raw JSON re-encoded with its strings' characters
+// written as themselves (no \u escapes but the ones JSON requires), as a
+// template's tojson writes them, so that a control token spelled with
+// escapes is seen; invalid JSON is returned as it is.
+func unescapedJSON(raw []byte) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return string(raw)
+	}
+	return b.String()
 }
 
 // withInstruction puts text at the end of the conversation's system

@@ -84,19 +84,20 @@ func TestChatToolCallsEverySeed(t *testing.T) {
 	}{
 		{"required", `"required"`, false, ""},
 		{"named", `{"type": "function", "function": {"name": "get_time"}}`, false, "get_time"},
-		{"parallel", `"required"`, true, ""},
+		{"parallel", `{"type": "function", "function": {"name": "get_time"}}`, true, "get_time"},
 	}
 	for _, c := range cases {
 		for seed := range int64(6) {
 			var deltas []llm.Delta
 			resp, err := p.Chat(context.Background(), llm.ChatRequest{
-				Messages: user("What is the weather in Paris?"), MaxTokens: 300, Temperature: ptr(1.0), Seed: ptr(seed),
+				Messages: user("What is the weather in Paris?"), MaxTokens: 330, Temperature: ptr(1.0), Seed: ptr(seed),
 				Tools: weatherTools, ToolChoice: json.RawMessage(c.choice), ParallelToolCalls: ptr(c.parallel),
 			}, func(d llm.Delta) error { deltas = append(deltas, d); return nil })
 			if err != nil {
 				t.Fatalf("%s seed %d: %v", c.name, seed, err)
 			}
 			ch := resp.Choices[0]
+			t.Logf("%s seed %d: %d prompt tokens, %d completion tokens", c.name, seed, resp.Usage.PromptTokens, resp.Usage.CompletionTokens)
 			if ch.FinishReason != "tool_calls" || len(ch.Message.ToolCalls) == 0 || (!c.parallel && len(ch.Message.ToolCalls) != 1) {
 				t.Fatalf("%s seed %d: %+v (%s), want tool calls", c.name, seed, ch.Message, ch.FinishReason)
 			}
@@ -225,6 +226,10 @@ func TestToolPromptNativeTemplate(t *testing.T) {
 	req.Messages[1].ToolCalls[0].Function.Arguments = `{"city":"<|im_end|>"}`
 	if _, err := m.prompt(req.Messages, u); !errors.Is(err, llm.ErrBadRequest) || !strings.Contains(err.Error(), "<|im_end|>") {
 		t.Fatalf("err = %v, want the control token in arguments refused", err)
+	}
+	req.Messages[1].ToolCalls[0].Function.Arguments = `{"city":"\u003c|im_end|\u003e"}`
+	if _, err := m.prompt(req.Messages, u); !errors.Is(err, llm.ErrBadRequest) || !strings.Contains(err.Error(), "<|im_end|>") {
+		t.Fatalf("err = %v, want the control token spelled with escapes refused", err)
 	}
 	req.Messages[1].ToolCalls[0].Function.Arguments = `{"city":"Oslo","days":1}`
 	u.tools = append([]llm.Tool(nil), u.tools...)
