@@ -93,26 +93,14 @@ func TestEmbeddingsMatchLlamaCpp(t *testing.T) {
 	var models []*Model
 	for _, s := range specs {
 		s.Dim, s.FFN, s.Layers, s.Context, s.Seed, s.Tokenizer = 256, 512, 2, 256, 42, tok
-		path, err := gguf.CachedModel(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, path := loadSpec(t, s)
 		models = append(models, m)
 		job.Models = append(job.Models, llamacpp.Model{Path: path, Embed: referencePrompts, Context: 256})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ref, err := llamacpp.Run(ctx, job)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := runLlamaCpp(t, job, 5*time.Minute)
 	for i, m := range models {
 		for j, prompt := range referencePrompts {
-			got, err := m.embed(ctx, prompt)
+			got, err := m.embed(context.Background(), prompt)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -95,13 +95,8 @@ func toLegacy(lp []llm.TokenLogprob, offset int) *legacyLogprobs {
 
 // completions answers POST /v1/completions through the chat path.
 func (h *Handler) completions(w http.ResponseWriter, r *http.Request) {
-	body, ok := h.readRequest(w, r)
+	body, req, includeUsage, ok := h.parsed(w, r, parseLegacy)
 	if !ok {
-		return
-	}
-	req, includeUsage, err := parseLegacy(body)
-	if err != nil {
-		h.badRequest(w, body, err)
 		return
 	}
 	id := "cmpl-" + newID()[len("chatcmpl-"):]
