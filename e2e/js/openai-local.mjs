@@ -53,6 +53,7 @@ console.log(JSON.stringify({
   streamedTool: { name: streamedTool.function.name, args: JSON.parse(streamedTool.function.arguments) },
   embeddings: floats.data.map((d) => d.embedding.length),
   norms: floats.data.map((d) => norm(d.embedding)),
-  base64Same: b64.data.every((d, i) => d.embedding.every((x, j) => x === floats.data[i].embedding[j])),
+  // Floats come as the shortest decimals of float32s; base64 as the float32s.
+  base64Same: b64.data.every((d, i) => d.embedding.length === 64 && d.embedding.every((x, j) => x === Math.fround(floats.data[i].embedding[j]))),
   embedTokens: floats.usage.prompt_tokens,
 }));
