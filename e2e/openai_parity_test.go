@@ -27,17 +27,10 @@ const (
 // OpenAI-style 429 with Retry-After, after no more requests than the
 // limit allows across the cluster.
 func TestOpenAIParityThroughGateway(t *testing.T) {
-	nodeBin := ensureJSDeps(t)
 	up := openaitest.New("gpt-4o")
 	defer up.Close()
-	h, dn, url, gw, key := routerDevnet(t, "--llm-provider", "up="+up.URL+"/v1",
+	stdout, dn := runRouterScript(t, "openai-parity.mjs", "up/gpt-4o", "--llm-provider", "up="+up.URL+"/v1",
 		"--llm-key-rpm", "30", "--llm-limit-workers", "3")
-	waitFor(t, 30*time.Second, "a worker ready behind the gateway", func() (bool, error) {
-		return h.run("status", "--node", url).code == 0, nil
-	}, dn)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	stdout := runNodeScript(t, ctx, nodeBin, "openai-parity.mjs", gw+"/v1", key, "up/gpt-4o")
 	var out struct {
 		ToolName      string
 		ToolArgs      map[string]any
@@ -103,14 +96,7 @@ func TestOpenAIParityThroughGateway(t *testing.T) {
 // result, and unit-length embeddings of the model's width in float and
 // base64.
 func TestOpenAILocalToolsAndEmbeddings(t *testing.T) {
-	nodeBin := ensureJSDeps(t)
-	h, dn, url, gw, key := routerDevnet(t)
-	waitFor(t, 30*time.Second, "a worker ready behind the gateway", func() (bool, error) {
-		return h.run("status", "--node", url).code == 0, nil
-	}, dn)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	stdout := runNodeScript(t, ctx, nodeBin, "openai-local.mjs", gw+"/v1", key, "local/stories260K")
+	stdout, dn := runRouterScript(t, "openai-local.mjs", "local/stories260K")
 	type args struct {
 		City *string
 		Days *float64
@@ -150,4 +136,20 @@ func TestOpenAILocalToolsAndEmbeddings(t *testing.T) {
 		}
 	}
 	dn.interrupt()
+}
+
+// runRouterScript starts a devnet with the router's extra flags, waits
+// for a worker behind the gateway, and runs the e2e/js script with the
+// gateway's OpenAI base URL, an API key and model; it returns the
+// script's output and the devnet.
+func runRouterScript(t *testing.T, script, model string, extra ...string) ([]byte, *proc) {
+	t.Helper()
+	nodeBin := ensureJSDeps(t)
+	h, dn, url, gw, key := routerDevnet(t, extra...)
+	waitFor(t, 30*time.Second, "a worker ready behind the gateway", func() (bool, error) {
+		return h.run("status", "--node", url).code == 0, nil
+	}, dn)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return runNodeScript(t, ctx, nodeBin, script, gw+"/v1", key, model), dn
 }
