@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -26,17 +27,10 @@ const (
 // OpenAI-style 429 with Retry-After, after no more requests than the
 // limit allows across the cluster.
 func TestOpenAIParityThroughGateway(t *testing.T) {
-	nodeBin := ensureJSDeps(t)
 	up := openaitest.New("gpt-4o")
 	defer up.Close()
-	h, dn, url, gw, key := routerDevnet(t, "--llm-provider", "up="+up.URL+"/v1",
+	stdout, dn := runRouterScript(t, "openai-parity.mjs", "up/gpt-4o", "--llm-provider", "up="+up.URL+"/v1",
 		"--llm-key-rpm", "30", "--llm-limit-workers", "3")
-	waitFor(t, 30*time.Second, "a worker ready behind the gateway", func() (bool, error) {
-		return h.run("status", "--node", url).code == 0, nil
-	}, dn)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	stdout := runNodeScript(t, ctx, nodeBin, "openai-parity.mjs", gw+"/v1", key, "up/gpt-4o")
 	var out struct {
 		ToolName      string
 		ToolArgs      map[string]any
@@ -93,4 +87,69 @@ func TestOpenAIParityThroughGateway(t *testing.T) {
 		t.Errorf("%d requests served before the 429; the limit allows %d..%d", served, parityRPM/parityWorkers, parityRPM)
 	}
 	dn.interrupt()
+}
+
+// TestOpenAILocalToolsAndEmbeddings: the official openai npm client,
+// through the devnet's gateway, gets from the embedded local model (by
+// grammar-constrained decoding) a tool call whose arguments match the
+// tool's schema, whole and streamed, a final answer after the tool's
+// result, and unit-length embeddings of the model's width in float and
+// base64.
+func TestOpenAILocalToolsAndEmbeddings(t *testing.T) {
+	stdout, dn := runRouterScript(t, "openai-local.mjs", "local/stories260K")
+	type args struct {
+		City *string
+		Days *float64
+	}
+	var out struct {
+		ToolName, ToolID, ToolFinish string
+		ToolArgs                     args
+		AfterTool                    string
+		AfterToolCalls               int
+		StreamedTool                 struct {
+			Name string
+			Args args
+		}
+		Embeddings  []int
+		Norms       []float64
+		Base64Same  bool
+		EmbedTokens int
+	}
+	if err := json.Unmarshal(stdout, &out); err != nil {
+		t.Fatalf("output %s: %v", stdout, err)
+	}
+	valid := func(a args) bool { return a.City != nil && (*a.City == "Paris" || *a.City == "Oslo") && a.Days != nil }
+	checks := []struct {
+		ok   bool
+		what string
+	}{
+		{out.ToolName == "get_weather" && valid(out.ToolArgs) && out.ToolFinish == "tool_calls" && strings.HasPrefix(out.ToolID, "call_"), "a tool call"},
+		{out.AfterTool != "" && out.AfterToolCalls == 0, "a final answer after the tool result"},
+		{out.StreamedTool.Name == "get_weather" && valid(out.StreamedTool.Args), "a streamed tool call"},
+		{len(out.Embeddings) == 2 && out.Embeddings[0] == 64 && out.Embeddings[1] == 64, "embeddings of the model's width"},
+		{len(out.Norms) == 2 && math.Abs(out.Norms[0]-1) < 1e-3 && math.Abs(out.Norms[1]-1) < 1e-3, "unit-length embeddings"},
+		{out.Base64Same && out.EmbedTokens > 0, "base64 embeddings and their usage"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s: got %s", c.what, stdout)
+		}
+	}
+	dn.interrupt()
+}
+
+// runRouterScript starts a devnet with the router's extra flags, waits
+// for a worker behind the gateway, and runs the e2e/js script with the
+// gateway's OpenAI base URL, an API key and model; it returns the
+// script's output and the devnet.
+func runRouterScript(t *testing.T, script, model string, extra ...string) ([]byte, *proc) {
+	t.Helper()
+	nodeBin := ensureJSDeps(t)
+	h, dn, url, gw, key := routerDevnet(t, extra...)
+	waitFor(t, 30*time.Second, "a worker ready behind the gateway", func() (bool, error) {
+		return h.run("status", "--node", url).code == 0, nil
+	}, dn)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return runNodeScript(t, ctx, nodeBin, script, gw+"/v1", key, model), dn
 }

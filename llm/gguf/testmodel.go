@@ -30,6 +30,8 @@ type ModelSpec struct {
 	Tied bool
 	// Seed seeds the weights.
 	Seed uint64
+	// Pooling is <arch>.pooling_type (1 mean, 2 cls, 3 last); 0 leaves it out.
+	Pooling uint32
 	// Tokenizer is the tokenizer.* metadata to copy; the vocabulary size
 	// is the length of its tokenizer.ggml.tokens.
 	Tokenizer []KV
@@ -55,7 +57,16 @@ func (s ModelSpec) Name() string {
 	}
 	return fmt.Sprintf("gen1-%s-%s-d%d-l%d-f%d-h%d-kv%d-c%d-r%g-s%g-t%v-seed%d-%s.gguf",
 		s.Arch, s.Type, s.Dim, s.Layers, s.FFN, s.Heads, s.KVHeads, s.Context,
-		s.RopeBase, s.RopeLinear, s.Tied, s.Seed, hex.EncodeToString(h.Sum(nil))[:12])
+		s.RopeBase, s.RopeLinear, s.Tied, s.Seed, hex.EncodeToString(h.Sum(nil))[:12]+s.poolingName())
+}
+
+// poolingName marks a spec with a pooling type (nothing for none, so
+// earlier names stay as they were).
+func (s ModelSpec) poolingName() string {
+	if s.Pooling == 0 {
+		return ""
+	}
+	return fmt.Sprintf("-p%d", s.Pooling)
 }
 
 // Build generates the model file: metadata, then the tensors in llama.cpp's
@@ -88,6 +99,9 @@ func (s ModelSpec) Build() ([]byte, error) {
 	if s.RopeLinear != 0 {
 		b.AddKV(p+"rope.scaling.type", "linear")
 		b.AddKV(p+"rope.scaling.factor", float32(s.RopeLinear))
+	}
+	if s.Pooling != 0 {
+		b.AddKV(p+"pooling_type", s.Pooling)
 	}
 	for _, kv := range s.Tokenizer {
 		b.AddKV(kv.Key, kv.Value.Any())

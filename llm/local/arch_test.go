@@ -25,10 +25,7 @@ func genSpec(t testing.TB, arch string, typ gguf.TensorType) gguf.ModelSpec {
 // returning false) and extra metadata appended.
 func rebuild(t testing.TB, data []byte, keep func(ti gguf.TensorInfo) bool, extra map[string]any) []byte {
 	t.Helper()
-	f, err := gguf.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := must[*gguf.File](t)(gguf.Parse(data))
 	b := gguf.NewBuilder()
 	for _, kv := range f.KVs {
 		if v, ok := extra[kv.Key]; ok {

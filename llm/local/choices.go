@@ -37,8 +37,14 @@ func (m *Model) completeN(ctx context.Context, prompt []int, sp sampling, req ll
 			cb = func(d llm.Delta) error { d.Index = i; return onDelta(d) }
 		}
 		out := newOutput(req.Stop, cb)
+		if sp.tools != nil { // the JSON is streamed once read; no stop string cuts it
+			out = newOutput(nil, nil)
+		}
 		r, err := m.complete(ctx, prompt, spi, out)
 		c := llm.Choice{Index: i, Message: llm.Message{Role: "assistant", Content: r.Content}, FinishReason: r.FinishReason}
+		if sp.tools != nil && err == nil {
+			err = sp.tools.answer(&c, cb)
+		}
 		if sp.logprobs {
 			c.Logprobs = &llm.Logprobs{Content: out.logprobs}
 		}

@@ -10,10 +10,12 @@ import (
 )
 
 // Capabilities declares what the local provider does beyond plain chat,
-// so that the router refuses the rest: JSON mode and JSON schemas (by
-// grammar-constrained decoding), n, logprobs and reproducible seeds.
+// so that the router refuses the rest: tool calls, JSON mode and JSON
+// schemas (by grammar-constrained decoding), n, logprobs, penalties,
+// logit_bias and reproducible seeds.
 func (p *Provider) Capabilities(model string) llm.Capabilities {
-	return llm.Capabilities{JSONObject: true, JSONSchema: true, N: true, Logprobs: true, Seed: true}
+	return llm.Capabilities{Tools: true, ParallelToolCall: true, JSONObject: true, JSONSchema: true, N: true,
+		Logprobs: true, Penalties: true, LogitBias: true, Seed: true}
 }
 
 var _ llm.Capable = (*Provider)(nil)

@@ -70,7 +70,7 @@ func (s *State) Forward(token int) ([]float32, error) {
 		s.attention(li)
 		s.feedForward(&m.layers[li])
 	}
-	rmsNorm(s.xb, s.x, m.outNorm, c.NormEps)
+	rmsNorm(s.xb, s.x, m.outNorm, c.NormEps) // xb stays the final hidden state (see hidden)
 	matmul(s.logits, m.output, s.xb, &s.qv)
 	s.pos++
 	return s.logits, nil

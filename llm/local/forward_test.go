@@ -51,14 +51,8 @@ var llamaCppGreedy = []struct {
 
 func greedy(t *testing.T, m *Model, prompt []int, n int) []int {
 	t.Helper()
-	s := m.NewState()
-	var logits []float32
+	s, logits := feed(t, m, prompt)
 	var err error
-	for _, tok := range prompt {
-		if logits, err = s.Forward(tok); err != nil {
-			t.Fatal(err)
-		}
-	}
 	var out []int
 	for range n {
 		tok := Argmax(logits)

@@ -62,14 +62,7 @@ func TestGrammarConstrainedStories(t *testing.T) {
 // the model ends (or nothing may follow).
 func constrained(t *testing.T, m *Model, g *grammar.Grammar, vocab *grammar.Vocab, prompt []int, seed uint64) string {
 	t.Helper()
-	st := m.NewState()
-	var logits []float32
-	var err error
-	for _, tok := range prompt {
-		if logits, err = st.Forward(tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, logits := feed(t, m, prompt)
 	match, err := g.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -8,8 +9,10 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/phalanetwork/phala/llm/gguf"
+	"github.com/phalanetwork/phala/llm/local/llamacpp"
 )
 
 // realModel is the project's small test model, relative to this package
@@ -160,13 +163,44 @@ var defaultTiny = tinySpec{dim: 16, heads: 4, kvHeads: 2, ffn: 24, layers: 2, ct
 // parseTiny parses a synthetic file and prepares its model.
 func parseTiny(t testing.TB, data []byte) *Model {
 	t.Helper()
-	f, err := gguf.Parse(data)
-	if err != nil {
-		t.Fatal(err)
+	return must[*Model](t)(FromFile(must[*gguf.File](t)(gguf.Parse(data))))
+}
+
+// feed runs prompt through a new State of m and returns it with the
+// logits after the last token.
+func feed(t testing.TB, m *Model, prompt []int) (*State, []float32) {
+	t.Helper()
+	s := m.NewState()
+	var logits []float32
+	for _, tok := range prompt {
+		logits = must[[]float32](t)(s.Forward(tok))
 	}
-	m, err := FromFile(f)
-	if err != nil {
-		t.Fatal(err)
+	return s, logits
+}
+
+// must returns a function that passes on a setup call's value and fails
+// t on its error: must[T](t)(call()).
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
-	return m
+}
+
+// loadSpec generates (or finds in the cache) the model of s and loads it.
+func loadSpec(t testing.TB, s gguf.ModelSpec) (*Model, string) {
+	t.Helper()
+	path := must[string](t)(gguf.CachedModel(s))
+	return must[*Model](t)(Load(path)), path
+}
+
+// runLlamaCpp runs job through llama.cpp within timeout.
+func runLlamaCpp(t testing.TB, job llamacpp.Job, timeout time.Duration) []llamacpp.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return must[[]llamacpp.Result](t)(llamacpp.Run(ctx, job))
 }

@@ -1,7 +1,6 @@
 package local
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -78,12 +77,7 @@ func TestGeneratedModelsMatchLlamaCpp(t *testing.T) {
 	for _, r := range runs {
 		job.Models = append(job.Models, llamacpp.Model{Path: r.path, Prompts: referencePrompts, N: n, Context: 256})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	ref, err := llamacpp.Run(ctx, job)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := runLlamaCpp(t, job, 10*time.Minute)
 	for i, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
 			m, err := Load(r.path)

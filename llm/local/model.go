@@ -57,6 +57,10 @@ type Config struct {
 	NormEps float32
 	// Vocab is the vocabulary size (rows of token_embd).
 	Vocab int
+	// Pooling is how embeddings pool the tokens' hidden states
+	// (<arch>.pooling_type, llama.cpp's numbering: 0 none, 1 mean, 2 cls,
+	// 3 last, 4 rank); see Provider.Embed.
+	Pooling int
 }
 
 // Model is a loaded model with its tokenizer; it is read-only after
@@ -306,6 +310,9 @@ func readConfig(f *gguf.File, arch string) (Config, error) {
 			return c, fmt.Errorf("%w: %s.attention.layer_norm_rms_epsilon %v", ErrModel, arch, v)
 		}
 		c.NormEps = float32(v)
+	}
+	if v, ok := f.Uint(arch + ".pooling_type"); ok {
+		c.Pooling = int(min(v, 1<<16))
 	}
 	return c, readRope(f, &c)
 }

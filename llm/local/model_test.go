@@ -168,10 +168,7 @@ func TestLoadUnsupportedType(t *testing.T) {
 // data.
 func replaceTensor(t *testing.T, src []byte, name string, typ gguf.TensorType, dims []uint64, data []byte) *gguf.File {
 	t.Helper()
-	f, err := gguf.Parse(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := must[*gguf.File](t)(gguf.Parse(src))
 	b := gguf.NewBuilder()
 	for _, kv := range f.KVs {
 		b.AddKV(kv.Key, kv.Value.Any())
@@ -187,11 +184,7 @@ func replaceTensor(t *testing.T, src []byte, name string, typ gguf.TensorType, d
 		}
 		b.AddTensor(ti.Name, ti.Type, ti.Dims, raw)
 	}
-	f, err = gguf.Parse(b.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return must[*gguf.File](t)(gguf.Parse(b.Bytes()))
 }
 
 func TestLoadHostileFiles(t *testing.T) {

@@ -87,7 +87,9 @@ func Prompt(msgs []llm.Message) string {
 // until EOS, MaxTokens (default 128), the context length (prompt and
 // completion together), or one of req.Stop, which is cut from the
 // content. Text is streamed to onDelta as valid UTF-8; usage counts the
-// prompt tokens (BOS included) and the sampled tokens (EOS not).
+// prompt tokens (BOS included) and the sampled tokens (EOS not). Tools
+// that may be called constrain the answer to a call or a response (see
+// toolUse); logit_bias and penalties adjust the logits (see logitAdjust).
 func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(llm.Delta) error) (llm.ChatResponse, error) {
 	if p.model == nil {
 		return llm.ChatResponse{}, errNotConfigured
@@ -106,42 +108,64 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	if err != nil {
 		return llm.ChatResponse{}, err
 	}
-	prompt, err := m.Tokenizer.ChatPrompt(req.Messages)
+	if sp.tools, err = toolUseOf(req); err != nil {
+		return llm.ChatResponse{}, err
+	}
+	if sp.adjust, err = logitAdjustOf(req, m.Config.Vocab); err != nil {
+		return llm.ChatResponse{}, err
+	}
+	prompt, err := m.prompt(req.Messages, sp.tools)
 	if err != nil {
 		return llm.ChatResponse{}, err
+	}
+	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
+		return llm.ChatResponse{}, err
+	}
+	if sp.tools != nil {
+		if sp.grammar != nil {
+			return llm.ChatResponse{}, fmt.Errorf("%w: response_format with tools that may be called: the local provider constrains the answer to one of them", llm.ErrBadRequest)
+		}
+		sp.grammar = sp.tools.grammar
+	}
+	return m.completeN(ctx, prompt, sp, req, onDelta)
+}
+
+// prompt is the conversation's prompt tokens, with the tools u offers
+// (nil: none): rendered by a chat template that takes tools, else listed
+// in the system message; earlier tool calls and results are written as
+// text for a template that does not render them.
+func (m *Model) prompt(msgs []llm.Message, u *toolUse) ([]int, error) {
+	native := m.Tokenizer.templateTakesTools()
+	if !native {
+		msgs = toolsAsText(msgs)
+	}
+	var tools []any
+	if u != nil {
+		msgs = withInstruction(msgs, u.instruction(!native))
+		if native {
+			var err error
+			if tools, err = u.templateTools(m.Tokenizer.plainText); err != nil {
+				return nil, err
+			}
+		}
+	}
+	prompt, err := m.Tokenizer.chatPrompt(msgs, tools)
+	if err != nil {
+		return nil, err
 	}
 	if len(prompt) == 0 {
 		prompt = []int{m.Tokenizer.BOS} // nothing to condition on otherwise
 	}
 	if len(prompt) >= m.Config.ContextLength {
-		return llm.ChatResponse{}, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
+		return nil, fmt.Errorf("%w: the prompt is %d tokens, the context %d", llm.ErrBadRequest, len(prompt), m.Config.ContextLength)
 	}
-	if sp.grammar, err = responseGrammar(req.ResponseFormat); err != nil {
-		return llm.ChatResponse{}, err
-	}
-	return m.completeN(ctx, prompt, sp, req, onDelta)
+	return prompt, nil
 }
 
-// unsupported refuses the request features this provider does not have
-// yet, naming the field, rather than ignore them.
+// unsupported refuses content this provider cannot read, naming the
+// message, rather than ignore it.
 func unsupported(req llm.ChatRequest) error {
-	checks := []struct {
-		used  bool
-		field string
-	}{
-		{len(req.Tools) > 0 || len(req.ToolChoice) > 0 || req.ParallelToolCalls != nil, "tools"},
-		{req.FrequencyPenalty != nil || req.PresencePenalty != nil, "frequency_penalty/presence_penalty"},
-		{len(req.LogitBias) > 0, "logit_bias"},
-	}
-	for _, c := range checks {
-		if c.used {
-			return fmt.Errorf("%w: %s is not supported by the local provider", llm.ErrBadRequest, c.field)
-		}
-	}
 	for i, m := range req.Messages {
-		if m.Role == "tool" || len(m.ToolCalls) > 0 {
-			return fmt.Errorf("%w: messages[%d]: tool calls and the tool role are not supported by the local provider", llm.ErrBadRequest, i)
-		}
 		if !m.TextOnly() {
 			return fmt.Errorf("%w: messages[%d].content: only text parts are supported by the local provider", llm.ErrBadRequest, i)
 		}
@@ -151,7 +175,9 @@ func unsupported(req llm.ChatRequest) error {
 
 // sampling is how a chat's tokens are drawn and how many at most.
 type sampling struct {
-	grammar     *grammar.Grammar // response_format's, or nil
+	grammar     *grammar.Grammar // response_format's or the tools', or nil
+	tools       *toolUse         // the tools that may be called, or nil
+	adjust      *logitAdjust     // logit_bias and penalties, or nil
 	logprobs    bool             // record each token's log probability
 	topLogprobs int              // and that many alternatives
 	temp, topP  float64
@@ -205,6 +231,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		}
 	}
 	sampler := NewSampler(sp.temp, sp.topP, sp.seed)
+	counts := map[int]int{} // of each generated token, for the penalties
 	con, err := m.newConstraint(sp.grammar)
 	if err != nil {
 		return resp, err
@@ -213,6 +240,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		if err := ctx.Err(); err != nil {
 			return resp, err
 		}
+		sp.adjust.apply(logits, counts)
 		if con != nil { // only what keeps the grammar alive may come next
 			masked, more, err := con.mask(logits)
 			if err != nil {
@@ -233,6 +261,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 			break
 		}
 		resp.Usage.CompletionTokens++
+		counts[tok]++
 		if con != nil {
 			if err := con.advance(m.Tokenizer.Piece(tok)); err != nil {
 				return out.response(resp), err

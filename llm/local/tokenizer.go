@@ -1,7 +1,6 @@
 package local
 
 import (
-	"container/heap"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -47,6 +46,8 @@ type Tokenizer struct {
 	ChatTemplate *chattemplate.Template
 	// ChatTemplateErr is why the file's chat template was not parsed.
 	ChatTemplateErr error
+	// chatTools says the chat template renders tools itself.
+	chatTools bool
 
 	vocab *lazyVocab // the tokens' bytes for grammar filtering, built on first use
 
@@ -177,55 +178,16 @@ func (t *Tokenizer) encodeSPM(text string, spacePrefix bool, out []int) []int {
 	}
 	text = strings.ReplaceAll(text, " ", spaceMark)
 
-	// One symbol per UTF-8 character (by its lead byte, as llama.cpp's
-	// utf8_len does, so invalid bytes make one-byte symbols).
-	type symbol struct {
-		start, n   int
-		prev, next int
-	}
-	var syms []symbol
-	for off := 0; off < len(text); {
-		n := min(utf8Len(text[off]), len(text)-off)
-		syms = append(syms, symbol{start: off, n: n, prev: len(syms) - 1, next: len(syms) + 1})
-		off += n
-	}
-	syms[len(syms)-1].next = -1
-
-	// Best score first, then the leftmost.
-	q := &queue[bigram]{less: func(a, b bigram) bool {
-		return a.score > b.score || a.score == b.score && a.left < b.left
-	}}
-	tryAdd := func(left, right int) {
-		if left < 0 || right < 0 {
-			return
-		}
-		s := text[syms[left].start : syms[right].start+syms[right].n]
-		id, ok := t.index[s]
+	// Merge the pair whose joined text is the best-scored token, the
+	// leftmost on a tie.
+	pieces := mergeSymbols(text, func(left, right string) (float64, bool) {
+		id, ok := t.index[left+right]
 		if !ok {
-			return
+			return 0, false
 		}
-		heap.Push(q, bigram{left: left, right: right, score: t.scores[id], size: len(s)})
-	}
-	for i := 1; i < len(syms); i++ {
-		tryAdd(i-1, i)
-	}
-	for q.Len() > 0 {
-		b := heap.Pop(q).(bigram)
-		l, r := &syms[b.left], &syms[b.right]
-		if l.n == 0 || r.n == 0 || l.n+r.n != b.size {
-			continue // one side has been merged since
-		}
-		l.n += r.n
-		r.n = 0
-		l.next = r.next
-		if r.next >= 0 {
-			syms[r.next].prev = b.left
-		}
-		tryAdd(l.prev, b.left)
-		tryAdd(b.left, l.next)
-	}
-	for i := 0; i != -1; i = syms[i].next {
-		s := text[syms[i].start : syms[i].start+syms[i].n]
+		return -float64(t.scores[id]), true
+	})
+	for _, s := range pieces {
 		if id, ok := t.index[s]; ok {
 			out = append(out, id)
 			continue
@@ -306,13 +268,6 @@ func (t *Tokenizer) Decode(ids []int) string {
 		b = append(b, p...)
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-
-// bigram is a candidate merge of two adjacent symbols.
-type bigram struct {
-	left, right int
-	score       float32
-	size        int
 }
 
 // utf8Stream turns a stream of bytes into valid UTF-8 text, holding back

@@ -133,13 +133,26 @@ func (v *bpeVocab) words(text string) []string {
 // merge splits a byte-alphabet word into characters and merges adjacent
 // pieces, lowest rank first (then leftmost), until no pair has a rank.
 func (v *bpeVocab) merge(word string) []string {
+	return mergeSymbols(word, func(left, right string) (float64, bool) {
+		r, ok := v.ranks[[2]string{left, right}]
+		return float64(r), ok
+	})
+}
+
+// mergeSymbols splits text into one symbol per UTF-8 character (by its
+// lead byte, as llama.cpp's utf8_len, so invalid bytes make one-byte
+// symbols) and merges adjacent symbols, the pair of lowest cost first
+// (then the leftmost), until no adjacent pair has a cost; it returns the
+// pieces left. SentencePiece's cost is the joined token's negated score,
+// BPE's the merge's rank.
+func mergeSymbols(text string, cost func(left, right string) (float64, bool)) []string {
 	type symbol struct {
 		start, n   int
 		prev, next int
 	}
 	var syms []symbol
-	for off := 0; off < len(word); {
-		n := min(utf8Len(word[off]), len(word)-off)
+	for off := 0; off < len(text); {
+		n := min(utf8Len(text[off]), len(text)-off)
 		syms = append(syms, symbol{start: off, n: n, prev: len(syms) - 1, next: len(syms) + 1})
 		off += n
 	}
@@ -147,24 +160,23 @@ func (v *bpeVocab) merge(word string) []string {
 		return nil
 	}
 	syms[len(syms)-1].next = -1
-	text := func(i int) string { return word[syms[i].start : syms[i].start+syms[i].n] }
-	// Lowest rank first, then the leftmost.
-	q := &queue[rankedPair]{less: func(a, b rankedPair) bool {
-		return a.rank < b.rank || a.rank == b.rank && a.left < b.left
+	piece := func(i int) string { return text[syms[i].start : syms[i].start+syms[i].n] }
+	q := &queue[mergePair]{less: func(a, b mergePair) bool {
+		return a.cost < b.cost || a.cost == b.cost && a.left < b.left
 	}}
 	tryAdd := func(left, right int) {
 		if left < 0 || right < 0 {
 			return
 		}
-		if r, ok := v.ranks[[2]string{text(left), text(right)}]; ok {
-			heap.Push(q, rankedPair{left: left, right: right, rank: r, size: syms[left].n + syms[right].n})
+		if c, ok := cost(piece(left), piece(right)); ok {
+			heap.Push(q, mergePair{left: left, right: right, cost: c, size: syms[left].n + syms[right].n})
 		}
 	}
 	for i := 1; i < len(syms); i++ {
 		tryAdd(i-1, i)
 	}
 	for q.Len() > 0 {
-		p := heap.Pop(q).(rankedPair)
+		p := heap.Pop(q).(mergePair)
 		l, r := &syms[p.left], &syms[p.right]
 		if l.n == 0 || r.n == 0 || l.next != p.right || l.n+r.n != p.size {
 			continue // one side has been merged since
@@ -180,7 +192,7 @@ func (v *bpeVocab) merge(word string) []string {
 	}
 	var out []string
 	for i := 0; i != -1; i = syms[i].next {
-		out = append(out, text(i))
+		out = append(out, piece(i))
 	}
 	return out
 }
@@ -200,10 +212,10 @@ func pieceBPE(tok string) []byte {
 	return out
 }
 
-// rankedPair is a candidate merge of two adjacent symbols.
-type rankedPair struct {
+// mergePair is a candidate merge of two adjacent symbols.
+type mergePair struct {
 	left, right int
-	rank        int
+	cost        float64
 	size        int
 }
 

@@ -133,13 +133,5 @@ func bpeVocabFile(t *testing.T, name, pre string) string {
 // loadVocab reads the tokenizer of a vocabulary-only GGUF file.
 func loadVocab(t *testing.T, path string) *Tokenizer {
 	t.Helper()
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := NewTokenizer(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return must[*Tokenizer](t)(NewTokenizer(must[*gguf.File](t)(gguf.Open(path))))
 }

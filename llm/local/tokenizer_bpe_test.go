@@ -180,15 +180,7 @@ func byteVocab(t testing.TB, extra []string, types []int32, kv map[string]any) *
 	for _, k := range slices.Sorted(maps.Keys(kv)) {
 		b.AddKV(k, kv[k])
 	}
-	f, err := gguf.Parse(b.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := NewTokenizer(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return must[*Tokenizer](t)(NewTokenizer(must[*gguf.File](t)(gguf.Parse(b.Bytes()))))
 }
 
 // tinyBPE is a small byte-level vocabulary for the fuzz target: every

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 
 	"github.com/phalanetwork/phala/llm"
 )
@@ -40,14 +39,11 @@ func (p *Provider) Embed(ctx context.Context, req llm.EmbedRequest) (llm.EmbedRe
 	if err != nil {
 		return llm.EmbedResponse{}, err
 	}
-	resp, err := p.client.Do(hreq)
+	resp, err := p.do(hreq)
 	if err != nil {
-		return llm.EmbedResponse{}, p.transportError(err)
+		return llm.EmbedResponse{}, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return llm.EmbedResponse{}, p.statusError(resp)
-	}
 	var er struct {
 		Model string `json:"model"`
 		Data  []struct {

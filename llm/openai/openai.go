@@ -182,14 +182,11 @@ func (p *Provider) Models(ctx context.Context) ([]string, error) {
 		return nil, p.errorf(llm.ErrProvider, "building request: %v", err)
 	}
 	p.setHeaders(req)
-	resp, err := p.client.Do(req)
+	resp, err := p.do(req)
 	if err != nil {
-		return nil, p.transportError(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, p.statusError(resp)
-	}
 	var list struct {
 		Data []struct {
 			ID string `json:"id"`
@@ -282,14 +279,11 @@ func (p *Provider) Chat(ctx context.Context, req llm.ChatRequest, onDelta func(l
 	} else {
 		hreq.Header.Set("Accept", "application/json")
 	}
-	resp, err := p.client.Do(hreq)
+	resp, err := p.do(hreq)
 	if err != nil {
-		return llm.ChatResponse{}, p.transportError(err)
+		return llm.ChatResponse{}, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return llm.ChatResponse{}, p.statusError(resp)
-	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if body.Stream && mt == "text/event-stream" {
 		return p.readStream(ctx, req, resp.Body, onDelta)
@@ -590,6 +584,20 @@ func (p *Provider) redact(s string) string {
 		s = strings.ReplaceAll(s, p.apiKey, "[redacted]")
 	}
 	return s
+}
+
+// do sends req and returns the upstream's 200 answer (the caller closes
+// its body); a transport failure or another status is the provider's error.
+func (p *Provider) do(req *http.Request) (*http.Response, error) {
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, p.transportError(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		return nil, p.statusError(resp)
+	}
+	return resp, nil
 }
 
 func (p *Provider) transportError(err error) error {

@@ -13,24 +13,12 @@ import (
 // legacyRequest is the body of POST /v1/completions. It is served by the
 // chat path: the prompt is one user message.
 type legacyRequest struct {
-	Model            string             `json:"model"`
-	Prompt           inputTexts         `json:"prompt"`
-	MaxTokens        *int               `json:"max_tokens"`
-	Temperature      *float64           `json:"temperature"`
-	TopP             *float64           `json:"top_p"`
-	N                *int               `json:"n"`
-	Stop             stopList           `json:"stop"`
-	Stream           *bool              `json:"stream"`
-	StreamOptions    *llm.StreamOptions `json:"stream_options"`
-	Seed             *int64             `json:"seed"`
-	Logprobs         *int               `json:"logprobs"`
-	FrequencyPenalty *float64           `json:"frequency_penalty"`
-	PresencePenalty  *float64           `json:"presence_penalty"`
-	LogitBias        map[string]float64 `json:"logit_bias"`
-	User             string             `json:"user"`
-	Echo             *bool              `json:"echo"`
-	Suffix           *string            `json:"suffix"`
-	BestOf           *int               `json:"best_of"`
+	commonFields
+	Prompt   inputTexts `json:"prompt"`
+	Logprobs *int       `json:"logprobs"`
+	Echo     *bool      `json:"echo"`
+	Suffix   *string    `json:"suffix"`
+	BestOf   *int       `json:"best_of"`
 }
 
 // legacyLogprobs is the completions API's logprobs shape.
@@ -71,26 +59,18 @@ func parseLegacy(body []byte) (llm.ChatRequest, bool, error) {
 		return llm.ChatRequest{}, false, errors.New("suffix is not supported")
 	case lr.BestOf != nil && *lr.BestOf != 1:
 		return llm.ChatRequest{}, false, errors.New("best_of is not supported (only 1)")
-	case lr.N != nil && *lr.N < 1:
-		return llm.ChatRequest{}, false, fmt.Errorf("n %d must be at least 1", *lr.N)
 	case lr.MaxTokens != nil && *lr.MaxTokens < 0:
 		return llm.ChatRequest{}, false, fmt.Errorf("max_tokens %d must not be negative", *lr.MaxTokens)
 	}
-	req := llm.ChatRequest{
-		Model: lr.Model, Messages: []llm.Message{{Role: "user", Content: lr.Prompt[0]}}, Temperature: lr.Temperature, TopP: lr.TopP,
-		Stop: lr.Stop, Stream: lr.Stream != nil && *lr.Stream, Seed: lr.Seed, FrequencyPenalty: lr.FrequencyPenalty,
-		PresencePenalty: lr.PresencePenalty, LogitBias: lr.LogitBias, User: lr.User,
+	req, err := lr.chatRequest()
+	if err != nil {
+		return llm.ChatRequest{}, false, err
 	}
-	if lr.MaxTokens != nil {
-		req.MaxTokens = *lr.MaxTokens
-	}
-	if lr.N != nil {
-		req.N = *lr.N
-	}
+	req.Messages = []llm.Message{{Role: "user", Content: lr.Prompt[0]}}
 	if lr.Logprobs != nil {
 		req.Logprobs, req.TopLogprobs = true, *lr.Logprobs
 	}
-	return req, req.Stream && lr.StreamOptions != nil && lr.StreamOptions.IncludeUsage, nil
+	return req, lr.includeUsage(), nil
 }
 
 // toLegacy converts chat logprobs to the completions shape.
@@ -115,13 +95,8 @@ func toLegacy(lp []llm.TokenLogprob, offset int) *legacyLogprobs {
 
 // completions answers POST /v1/completions through the chat path.
 func (h *Handler) completions(w http.ResponseWriter, r *http.Request) {
-	body, ok := h.readRequest(w, r)
+	body, req, includeUsage, ok := h.parsed(w, r, parseLegacy)
 	if !ok {
-		return
-	}
-	req, includeUsage, err := parseLegacy(body)
-	if err != nil {
-		h.badRequest(w, body, err)
 		return
 	}
 	id := "cmpl-" + newID()[len("chatcmpl-"):]

@@ -353,13 +353,8 @@ var jsonNull = json.RawMessage("null")
 
 // chat answers POST /chat/completions, whole or as a stream of chunks.
 func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
-	body, ok := h.readRequest(w, r)
+	body, req, includeUsage, ok := h.parsed(w, r, parseRequest)
 	if !ok {
-		return
-	}
-	req, includeUsage, err := parseRequest(body)
-	if err != nil {
-		h.badRequest(w, body, err)
 		return
 	}
 	id := newID()
@@ -371,6 +366,20 @@ func (h *Handler) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	s := &stream{h: h, w: w, rc: http.NewResponseController(w), reqBody: body, sent: sha256.New(), id: id, created: created, includeUsage: includeUsage}
 	h.chatStream(r, s, req)
+}
+
+// parsed reads the request body and parses it with parse, answering a
+// 400 when it does not parse; ok false means the answer has been written.
+func (h *Handler) parsed(w http.ResponseWriter, r *http.Request, parse func([]byte) (llm.ChatRequest, bool, error)) (body []byte, req llm.ChatRequest, includeUsage, ok bool) {
+	if body, ok = h.readRequest(w, r); !ok {
+		return nil, req, false, false
+	}
+	req, includeUsage, err := parse(body)
+	if err != nil {
+		h.badRequest(w, body, err)
+		return body, req, false, false
+	}
+	return body, req, includeUsage, true
 }
 
 // readRequest reads the body of a POST to a model (see readChatBody),

@@ -18,29 +18,59 @@ import (
 // and provider. A field not listed here nor in ignoredFields is refused
 // (400 naming it), so that nothing a caller asks for is silently dropped.
 type wireRequest struct {
-	Model               string              `json:"model"`
+	commonFields
 	Messages            []llm.Message       `json:"messages"`
-	MaxTokens           *int                `json:"max_tokens"`
 	MaxCompletionTokens *int                `json:"max_completion_tokens"`
-	Temperature         *float64            `json:"temperature"`
-	TopP                *float64            `json:"top_p"`
-	Seed                *int64              `json:"seed"`
-	Stop                stopList            `json:"stop"`
-	Stream              *bool               `json:"stream"`
-	StreamOptions       *llm.StreamOptions  `json:"stream_options"`
-	N                   *int                `json:"n"`
 	Tools               []llm.Tool          `json:"tools"`
 	ToolChoice          json.RawMessage     `json:"tool_choice"`
 	ParallelToolCalls   *bool               `json:"parallel_tool_calls"`
 	ResponseFormat      *llm.ResponseFormat `json:"response_format"`
 	Logprobs            *bool               `json:"logprobs"`
 	TopLogprobs         *int                `json:"top_logprobs"`
-	FrequencyPenalty    *float64            `json:"frequency_penalty"`
-	PresencePenalty     *float64            `json:"presence_penalty"`
-	LogitBias           map[string]float64  `json:"logit_bias"`
-	User                string              `json:"user"`
 	Models              []string            `json:"models"`
 	Provider            *llm.ProviderPrefs  `json:"provider"`
+}
+
+// commonFields are the fields the chat and the completions requests share.
+type commonFields struct {
+	Model            string             `json:"model"`
+	MaxTokens        *int               `json:"max_tokens"`
+	Temperature      *float64           `json:"temperature"`
+	TopP             *float64           `json:"top_p"`
+	N                *int               `json:"n"`
+	Stop             stopList           `json:"stop"`
+	Stream           *bool              `json:"stream"`
+	StreamOptions    *llm.StreamOptions `json:"stream_options"`
+	Seed             *int64             `json:"seed"`
+	FrequencyPenalty *float64           `json:"frequency_penalty"`
+	PresencePenalty  *float64           `json:"presence_penalty"`
+	LogitBias        map[string]float64 `json:"logit_bias"`
+	User             string             `json:"user"`
+}
+
+// chatRequest is the chat request of the shared fields (n checked),
+// messages aside.
+func (f commonFields) chatRequest() (llm.ChatRequest, error) {
+	if f.N != nil && *f.N < 1 {
+		return llm.ChatRequest{}, fmt.Errorf("n %d must be at least 1", *f.N)
+	}
+	req := llm.ChatRequest{
+		Model: f.Model, Temperature: f.Temperature, TopP: f.TopP, Seed: f.Seed, Stop: f.Stop,
+		Stream: f.Stream != nil && *f.Stream, FrequencyPenalty: f.FrequencyPenalty,
+		PresencePenalty: f.PresencePenalty, LogitBias: f.LogitBias, User: f.User,
+	}
+	if f.N != nil {
+		req.N = *f.N
+	}
+	if f.MaxTokens != nil {
+		req.MaxTokens = *f.MaxTokens
+	}
+	return req, nil
+}
+
+// includeUsage says a stream should end with a usage chunk.
+func (f commonFields) includeUsage() bool {
+	return f.Stream != nil && *f.Stream && f.StreamOptions != nil && f.StreamOptions.IncludeUsage
 }
 
 // ignoredFields are accepted and have no effect: OpenAI platform
@@ -120,23 +150,16 @@ func parseRequest(body []byte) (req llm.ChatRequest, includeUsage bool, err erro
 	if wr.Model == "" {
 		return req, false, errors.New("model is required (models are named provider/model; GET /v1/models lists them)")
 	}
-	if wr.N != nil && *wr.N < 1 {
-		return req, false, fmt.Errorf("n %d must be at least 1", *wr.N)
+	if req, err = wr.chatRequest(); err != nil {
+		return req, false, err
 	}
-	req = llm.ChatRequest{
-		Model: wr.Model, Messages: wr.Messages, Temperature: wr.Temperature, TopP: wr.TopP, Seed: wr.Seed, Stop: wr.Stop,
-		Stream: wr.Stream != nil && *wr.Stream, Tools: wr.Tools, ToolChoice: wr.ToolChoice, ParallelToolCalls: wr.ParallelToolCalls,
-		ResponseFormat: wr.ResponseFormat, Logprobs: wr.Logprobs != nil && *wr.Logprobs, FrequencyPenalty: wr.FrequencyPenalty,
-		PresencePenalty: wr.PresencePenalty, LogitBias: wr.LogitBias, User: wr.User, Models: wr.Models, Provider: wr.Provider,
-	}
+	req.Messages, req.Tools, req.ToolChoice, req.ParallelToolCalls = wr.Messages, wr.Tools, wr.ToolChoice, wr.ParallelToolCalls
+	req.ResponseFormat, req.Logprobs, req.Models, req.Provider = wr.ResponseFormat, wr.Logprobs != nil && *wr.Logprobs, wr.Models, wr.Provider
 	if req.ResponseFormat != nil && req.ResponseFormat.Type == "text" {
 		req.ResponseFormat = nil // the default
 	}
 	if string(req.ToolChoice) == "null" {
 		req.ToolChoice = nil
-	}
-	if wr.N != nil {
-		req.N = *wr.N
 	}
 	if wr.TopLogprobs != nil {
 		req.TopLogprobs = *wr.TopLogprobs
@@ -146,17 +169,13 @@ func parseRequest(body []byte) (req llm.ChatRequest, includeUsage bool, err erro
 			req.Messages[i].Role = "system"
 		}
 	}
-	switch {
-	case wr.MaxCompletionTokens != nil:
+	if wr.MaxCompletionTokens != nil {
 		req.MaxTokens = *wr.MaxCompletionTokens
-	case wr.MaxTokens != nil:
-		req.MaxTokens = *wr.MaxTokens
 	}
 	if req.MaxTokens < 0 {
 		return req, false, fmt.Errorf("max_tokens %d must not be negative", req.MaxTokens)
 	}
-	includeUsage = req.Stream && wr.StreamOptions != nil && wr.StreamOptions.IncludeUsage
-	return req, includeUsage, nil
+	return req, wr.includeUsage(), nil
 }
 
 // jsonNames lists the JSON field names of a struct value's fields (none

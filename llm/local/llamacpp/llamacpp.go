@@ -23,12 +23,14 @@ import (
 var ErrUnavailable = errors.New("llamacpp: reference unavailable")
 
 // Model is one model file to run, with the prompts (token ids) to continue
-// greedily for N tokens each.
+// greedily for N tokens each, and the token lists to compute embeddings of
+// (llama.cpp's LlamaEmbeddingContext, pooled as the file says).
 type Model struct {
 	Path    string  `json:"path"`
 	Prompts [][]int `json:"prompts"`
 	N       int     `json:"n"`
 	Context int     `json:"context,omitempty"`
+	Embed   [][]int `json:"embed,omitempty"`
 }
 
 // Bench asks for timings: a Prompt-token batch, then Decode greedy steps,
@@ -61,6 +63,9 @@ type Result struct {
 	Path   string  `json:"path"`
 	Greedy [][]int `json:"greedy"`
 	Bench  []Speed `json:"bench"`
+	// Embeddings are the vectors of Model.Embed, as llama.cpp returns
+	// them (not normalized).
+	Embeddings [][]float64 `json:"embeddings"`
 }
 
 // Dir is the package directory holding greedy.mjs and its node_modules.

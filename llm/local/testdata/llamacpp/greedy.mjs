@@ -7,7 +7,8 @@
 // and writes one JSON result to stdout: per model, per prompt, the greedy
 // token ids llama.cpp generates after the prompt (given as token ids, so
 // tokenization plays no part), and with "bench" the prompt-processing and
-// decoding tokens per second of each round.
+// decoding tokens per second of each round. A model's "embed" lists token
+// lists whose embeddings (LlamaEmbeddingContext) come back in "embeddings".
 import {getLlama} from "node-llama-cpp";
 
 const job = JSON.parse(await new Promise((resolve) => {
@@ -34,6 +35,12 @@ for (const spec of job.models) {
 		}
 		res.greedy.push(ids);
 		seq.dispose();
+	}
+	if (spec.embed?.length) {
+		const ectx = await model.createEmbeddingContext({contextSize: spec.context ?? 512, threads: job.threads ?? 1});
+		res.embeddings = [];
+		for (const toks of spec.embed) res.embeddings.push(Array.from((await ectx.getEmbeddingFor([...toks])).vector));
+		await ectx.dispose();
 	}
 	if (job.bench) {
 		res.bench = [];
