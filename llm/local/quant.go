@@ -73,7 +73,7 @@ type qvec struct {
 	f     []float32
 	q     []int8
 	d     []float32
-	bsums []int32
+	bsums []int16 // Q8_K: the sum of each 16 values (at most 16·127)
 }
 
 // prepare converts x for multiplication by matrices of type t.
@@ -157,9 +157,9 @@ func (v *qvec) quantQ8K(x []float32) {
 			q[i] = int8(min(127, int(math.RoundToEven(float64(iscale*a)))))
 		}
 		for j := range 16 {
-			var s int32
+			var s int16
 			for _, e := range q[16*j : 16*j+16] {
-				s += int32(e)
+				s += int16(e)
 			}
 			v.bsums[b*16+j] = s
 		}
@@ -188,6 +188,9 @@ func (w *qmatrix) dotRow(r int, v *qvec) float32 {
 	case gguf.TypeQ4_0:
 		return dotQ4_0(row, v.q, v.d, w.half)
 	case gguf.TypeQ4_K:
+		if s, ok := dotQ4KFast(row, v); ok {
+			return s
+		}
 		return dotQ4K(row, v, w.half)
 	case gguf.TypeQ5_K:
 		return dotQ5K(row, v, w.half)
@@ -277,7 +280,7 @@ func dotQ4_0(row []byte, q []int8, d []float32, h *halfTable) float32 {
 	return sum
 }
 
-// dotQ4K is a Q4_K row times Q8_K activations: per super-block
+// dotQ4K is a Q4_K row times Q8_K activations (the portable loop): per super-block
 // d·Σ scale_j·(q4·q8) − dmin·Σ min_j·(sum of the sub-block's q8).
 func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 	var sum float32
@@ -293,9 +296,9 @@ func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 		var mins int32
 		for j := range 4 {
 			sc[j], sc[j+4] = int16(byte(sLo>>(8*j))), int16(byte(sHi>>(8*j)))
-			mins += int32(byte(mLo>>(8*j)))*(bs[2*j]+bs[2*j+1]) + int32(byte(mHi>>(8*j)))*(bs[2*j+8]+bs[2*j+9])
+			mins += int32(byte(mLo>>(8*j)))*int32(bs[2*j]+bs[2*j+1]) + int32(byte(mHi>>(8*j)))*int32(bs[2*j+8]+bs[2*j+9])
 		}
-		sumi := q4kSum(blk[16:144], v.q[b*gguf.QK:(b+1)*gguf.QK], &sc)
+		sumi := q4kSumGo(blk[16:144], v.q[b*gguf.QK:(b+1)*gguf.QK], &sc)
 		d := h[uint16(blk[0])|uint16(blk[1])<<8] * v.d[b]
 		dmin := h[uint16(blk[2])|uint16(blk[3])<<8] * v.d[b]
 		sum += d*float32(sumi) - dmin*float32(mins)
@@ -303,7 +306,7 @@ func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 	return sum
 }
 
-// q4kSumGo is the portable q4kSum: Σ_j sc[j]·(sub-block j's nibbles · q).
+// q4kSumGo is Σ_j sc[j]·(sub-block j's nibbles · q) for one super-block.
 func q4kSumGo(qs []byte, q []int8, sc *[8]int16) int32 {
 	qs, q = qs[:128], q[:256]
 	var sumi int32
@@ -341,7 +344,7 @@ func dotQ5K(row []byte, v *qvec, h *halfTable) float32 {
 				c += int32(w[l]>>4|((qh[l]>>(sh+1))&1)<<4) * int32(hi[l])
 			}
 			sumi += int32(s1)*a + int32(s2)*c
-			mins += int32(m1)*(bs[4*j]+bs[4*j+1]) + int32(m2)*(bs[4*j+2]+bs[4*j+3])
+			mins += int32(m1)*int32(bs[4*j]+bs[4*j+1]) + int32(m2)*int32(bs[4*j+2]+bs[4*j+3])
 		}
 		d := h[uint16(blk[0])|uint16(blk[1])<<8] * v.d[b]
 		dmin := h[uint16(blk[2])|uint16(blk[3])<<8] * v.d[b]

@@ -42,13 +42,14 @@ func dotQ8_0Fast(row []byte, q []int8, d []float32) (float32, bool) {
 }
 
 //go:noescape
-func q4kSumAVX2(qs *byte, q *int8, sc *int16) int32
+func dotQ4KAVX2(row *byte, q *int8, d *float32, bsums *int16, nb int) float32
 
-// q4kSum is Σ_j sc[j]·(sub-block j's nibbles · q) for one Q4_K
-// super-block (qs 128 bytes, q 256 values), by the AVX2 kernel when it can run.
-func q4kSum(qs []byte, q []int8, sc *[8]int16) int32 {
-	if hasAVX2 && len(qs) >= 128 && len(q) >= 256 {
-		return q4kSumAVX2(unsafe.SliceData(qs), unsafe.SliceData(q), &sc[0])
+// dotQ4KFast is dotQ4K by the whole-row AVX2 kernel, or false where it
+// cannot run.
+func dotQ4KFast(row []byte, v *qvec) (float32, bool) {
+	nb := len(v.d)
+	if !hasAVX2 || nb == 0 || len(row) < 144*nb || len(v.q) < 256*nb || len(v.bsums) < 16*nb {
+		return 0, false
 	}
-	return q4kSumGo(qs, q, sc)
+	return dotQ4KAVX2(unsafe.SliceData(row), unsafe.SliceData(v.q), unsafe.SliceData(v.d), unsafe.SliceData(v.bsums), nb), true
 }

@@ -98,46 +98,122 @@ q8done:
 	MOVSS X0, ret+32(FP)
 	RET
 
-// func q4kSumAVX2(qs *byte, q *int8, sc *int16) int32
-// Σ_j sc[j]·Σ nibble·q over one Q4_K super-block's eight 32-value
-// sub-blocks: VPMADDUBSW of the unsigned nibbles with the int8
-// activations, VPMADDWD with the broadcast sub-block scale.
-TEXT ·q4kSumAVX2(SB), NOSPLIT, $0-28
-	MOVQ qs+0(FP), SI
+// Q4KSUB adds sub-blocks 2j and 2j+1 of a Q4_K super-block to Y10: the
+// 32 bytes at off(SI) hold sub-block 2j in their low nibbles and 2j+1 in
+// their high ones, times the 64 activations at 2·off(DI); Y9 is the
+// shuffle that broadcasts scale 2j from Y7, and steps on by Y13 twice.
+#define Q4KSUB(off) \
+	VPSHUFB Y9, Y7, Y11 \
+	VPADDW  Y13, Y9, Y9 \
+	VPSHUFB Y9, Y7, Y12 \
+	VPADDW  Y13, Y9, Y9 \
+	VMOVDQU off(SI), Y2 \
+	VPAND   Y15, Y2, Y3 \
+	VPSRLW  $4, Y2, Y2 \
+	VPAND   Y15, Y2, Y2 \
+	VPMADDUBSW (2*off-32)(DI), Y3, Y3 \
+	VPMADDUBSW (2*off)(DI), Y2, Y2 \
+	VPMADDWD Y11, Y3, Y3 \
+	VPMADDWD Y12, Y2, Y2 \
+	VPADDD  Y3, Y10, Y10 \
+	VPADDD  Y2, Y10, Y10
+
+// func dotQ4KAVX2(row *byte, q *int8, d *float32, bsums *int16, nb int) float32
+// A whole Q4_K row times Q8_K activations, as ggml's ggml_vec_dot_q4_K_q8_K
+// on AVX2: per super-block the twelve scale bytes are unpacked into eight
+// 6-bit scales and mins (the utmp masks), the mins meet the activation's
+// per-16 sums (VPHADDW, VPMADDWD) in a 4-lane accumulator scaled by
+// −dmin·d8, the nibbles meet the activations by VPMADDUBSW, then
+// VPMADDWD with the broadcast scale, into an 8-lane accumulator scaled by
+// d·d8.
+TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-44
+	MOVQ row+0(FP), SI
 	MOVQ q+8(FP), DI
-	MOVQ sc+16(FP), DX
-	MOVQ $4, CX
-	VPXOR Y0, Y0, Y0
+	MOVQ d+16(FP), DX
+	MOVQ bsums+24(FP), BX
+	MOVQ nb+32(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y8, Y8, Y8
 	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x01000100, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x02020202, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+
+q4kblock:
+	// Scales 0-3 in R10, 4-7 in R11, mins 0-3 in R12, 4-7 in R9.
+	MOVL 4(SI), AX
+	MOVL 8(SI), R8
+	MOVL 12(SI), R9
+	MOVL AX, R10
+	ANDL $0x3f3f3f3f, R10
+	MOVL R9, R11
+	ANDL $0x0f0f0f0f, R11
+	SHRL $6, AX
+	ANDL $0x03030303, AX
+	SHLL $4, AX
+	ORL  AX, R11
+	MOVL R8, R12
+	ANDL $0x3f3f3f3f, R12
+	SHRL $4, R9
+	ANDL $0x0f0f0f0f, R9
+	SHRL $6, R8
+	ANDL $0x03030303, R8
+	SHLL $4, R8
+	ORL  R8, R9
+	SHLQ $32, R11
+	ORQ  R10, R11
+	SHLQ $32, R9
+	ORQ  R12, R9
+	VMOVQ R11, X1
+	VPINSRQ $1, R9, X1, X1
+	VPMOVZXBW X1, Y1 // scales in the low lane, mins in the high one
+
+	// acc_m -= dmin·d8 · Σ min_j·(the sums of sub-block j's activations).
+	VMOVDQU (BX), Y2
+	VEXTRACTI128 $1, Y2, X3
+	VPHADDW X3, X2, X2
+	VEXTRACTI128 $1, Y1, X4
+	VPMADDWD X2, X4, X4
+	VCVTDQ2PS X4, X4
+	MOVWLZX 2(SI), AX
+	VMOVD AX, X5
+	VCVTPH2PS X5, X5
+	VMULSS (DX), X5, X5
+	VBROADCASTSS X5, X5
+	VFNMADD231PS X4, X5, X8
+
+	MOVWLZX (SI), AX
 	VMOVD AX, X6
-	VPBROADCASTD X6, Y6
+	VCVTPH2PS X6, X6
+	VMULSS (DX), X6, X6
+	VBROADCASTSS X6, Y6
+	VPERMQ $0x44, Y1, Y7 // the scales in both lanes
+	VMOVDQU Y14, Y9
+	VPXOR Y10, Y10, Y10
+	Q4KSUB(16)
+	Q4KSUB(48)
+	Q4KSUB(80)
+	Q4KSUB(112)
+	VCVTDQ2PS Y10, Y10
+	VFMADD231PS Y10, Y6, Y0
 
-q4kloop:
-	VMOVDQU (SI), Y1
-	VPAND Y6, Y1, Y2
-	VPSRLW $4, Y1, Y3
-	VPAND Y6, Y3, Y3
-	VPMADDUBSW (DI), Y2, Y2
-	VPMADDUBSW 32(DI), Y3, Y3
-	VPBROADCASTW (DX), Y4
-	VPBROADCASTW 2(DX), Y5
-	VPMADDWD Y4, Y2, Y2
-	VPMADDWD Y5, Y3, Y3
-	VPADDD Y2, Y0, Y0
-	VPADDD Y3, Y0, Y0
-	ADDQ $32, SI
-	ADDQ $64, DI
+	ADDQ $144, SI
+	ADDQ $256, DI
 	ADDQ $4, DX
+	ADDQ $32, BX
 	DECQ CX
-	JNZ  q4kloop
+	JNZ  q4kblock
 
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD X1, X0, X0
-	VPSHUFD $0x4e, X0, X1
-	VPADDD X1, X0, X0
-	VPSHUFD $0xb1, X0, X1
-	VPADDD X1, X0, X0
-	VMOVD X0, AX
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VADDPS X8, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
 	VZEROUPPER
-	MOVL AX, ret+24(FP)
+	MOVSS X0, ret+40(FP)
 	RET
