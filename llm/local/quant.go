@@ -76,6 +76,34 @@ type qvec struct {
 	bsums []int16 // Q8_K: the sum of each 16 values (at most 16·127)
 }
 
+// actKind is how a qvec holds an activation; matrices of types with the
+// same kind take the same prepared vector.
+type actKind uint8
+
+const (
+	actNone actKind = iota // nothing prepared
+	actF32
+	actF16
+	actBF16
+	actQ8_0
+	actQ8K
+)
+
+// actKindOf is the kind of vector prepare makes for matrices of type t.
+func actKindOf(t gguf.TensorType) actKind {
+	switch t {
+	case gguf.TypeF32:
+		return actF32
+	case gguf.TypeF16:
+		return actF16
+	case gguf.TypeBF16:
+		return actBF16
+	case gguf.TypeQ4_0, gguf.TypeQ8_0:
+		return actQ8_0
+	}
+	return actQ8K
+}
+
 // prepare converts x for multiplication by matrices of type t.
 func (v *qvec) prepare(t gguf.TensorType, x []float32) {
 	switch t {

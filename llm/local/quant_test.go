@@ -10,7 +10,7 @@ import (
 
 // TestKernelsMatchPortable checks each weight type's row dot product
 // (the AVX2 kernels where they run) against dequantizing the row and the
-// activation and summing in float64, on random rows with extreme bytes
+// activation and summing in float64, and against the type's plain Go loop, on random rows with extreme bytes
 // (Q8_0 weights of -128, all-nibbles-15 K-quants) mixed in.
 func TestKernelsMatchPortable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -55,9 +55,26 @@ func TestKernelsMatchPortable(t *testing.T) {
 				if d := math.Abs(float64(got) - want); d > 1e-4*mag+1e-6 {
 					t.Fatalf("trial %d: dot %v, want %v (|terms| %v)", trial, got, want, mag)
 				}
+				if p, ok := portableDot(w, &v); ok && math.Abs(float64(got-p)) > 1e-4*mag+1e-6 {
+					t.Fatalf("trial %d: dot %v, the portable Go loop %v (|terms| %v)", trial, got, p, mag)
+				}
 			}
 		})
 	}
+}
+
+// portableDot is row 0 of w times v by the plain Go loop of a type that
+// has an AVX2 kernel, or false for the others.
+func portableDot(w *qmatrix, v *qvec) (float32, bool) {
+	switch w.typ {
+	case gguf.TypeF16:
+		return dotF16(w.data, v.f, w.half), true
+	case gguf.TypeQ8_0:
+		return dotQ8_0(w.data, v.q, v.d, w.half), true
+	case gguf.TypeQ4_K:
+		return dotQ4K(w.data, v, w.half), true
+	}
+	return 0, false
 }
 
 // preparedValues is the activation as the kernels see it, as float32s.
