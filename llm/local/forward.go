@@ -5,6 +5,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/phalanetwork/phala/llm/gguf"
 )
 
 // State is one sequence being evaluated: its position and KV cache, plus
@@ -379,16 +381,39 @@ func matmulBatch(out []float32, w *qmatrix, vs []qvec) {
 }
 
 // mulRows sets out[t·rows+r] = row r · vs[t] for rows lo..hi-1, a tile of
-// rows at a time, each tile meeting every token's vector while in cache.
+// rows at a time, each tile meeting every token's vector while in cache
+// (F16 rows four vectors at a time where the kernel runs).
 func (w *qmatrix) mulRows(out []float32, vs []qvec, lo, hi int) {
 	tile := max(1, tileBytes/max(1, w.rowBytes))
 	for r0 := lo; r0 < hi; r0 += tile {
 		r1 := min(r0+tile, hi)
-		for t := range vs {
+		t := 0
+		for ; w.typ == gguf.TypeF16 && t+4 <= len(vs); t += 4 {
+			if !w.mulRows4(out, vs[t:t+4], t, r0, r1) {
+				break
+			}
+		}
+		for ; t < len(vs); t++ {
 			o := out[t*w.rows : (t+1)*w.rows]
 			for r := r0; r < r1; r++ {
 				o[r] = w.dotRow(r, &vs[t])
 			}
 		}
 	}
+}
+
+// mulRows4 sets rows r0..r1-1 of the outputs of vectors t..t+3 by the
+// four-vector F16 kernel, or is false where it cannot run: its conditions
+// do not depend on the row, so then it fails on the first and sets nothing.
+func (w *qmatrix) mulRows4(out []float32, vs []qvec, t, r0, r1 int) bool {
+	var o [4]float32
+	for r := r0; r < r1; r++ {
+		if !dotF16x4Fast(w.data[r*w.rowBytes:(r+1)*w.rowBytes], vs, &o) {
+			return false
+		}
+		for i, x := range o {
+			out[(t+i)*w.rows+r] = x
+		}
+	}
+	return true
 }

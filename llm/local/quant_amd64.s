@@ -52,6 +52,74 @@ f16done:
 	MOVSS X0, ret+24(FP)
 	RET
 
+// func dotF16x4AVX2(w *byte, x0, x1, x2, x3 *float32, n int, out *[4]float32)
+// out[t] = Σ half(w[i])·xt[i] for four vectors at once (n a multiple of
+// 8): each weight is converted once and meets the four vectors, two 8-lane
+// accumulators per vector, so the FMAs rather than the conversions bound
+// the loop (a batch's matrix × several vectors).
+TEXT ·dotF16x4AVX2(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), SI
+	MOVQ x0+8(FP), R8
+	MOVQ x1+16(FP), R9
+	MOVQ x2+24(FP), R10
+	MOVQ x3+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ out+48(FP), DX
+	XORQ AX, AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+f16x4loop16:
+	CMPQ CX, $16
+	JL   f16x4loop8
+	VCVTPH2PS (SI), Y8
+	VCVTPH2PS 16(SI), Y9
+	VFMADD231PS (R8)(AX*1), Y8, Y0
+	VFMADD231PS 32(R8)(AX*1), Y9, Y1
+	VFMADD231PS (R9)(AX*1), Y8, Y2
+	VFMADD231PS 32(R9)(AX*1), Y9, Y3
+	VFMADD231PS (R10)(AX*1), Y8, Y4
+	VFMADD231PS 32(R10)(AX*1), Y9, Y5
+	VFMADD231PS (R11)(AX*1), Y8, Y6
+	VFMADD231PS 32(R11)(AX*1), Y9, Y7
+	ADDQ $32, SI
+	ADDQ $64, AX
+	SUBQ $16, CX
+	JMP  f16x4loop16
+
+f16x4loop8:
+	CMPQ CX, $8
+	JL   f16x4done
+	VCVTPH2PS (SI), Y8
+	VFMADD231PS (R8)(AX*1), Y8, Y0
+	VFMADD231PS (R9)(AX*1), Y8, Y2
+	VFMADD231PS (R10)(AX*1), Y8, Y4
+	VFMADD231PS (R11)(AX*1), Y8, Y6
+	ADDQ $16, SI
+	ADDQ $32, AX
+	SUBQ $8, CX
+	JMP  f16x4loop8
+
+f16x4done:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VHADDPS Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (DX)
+	VZEROUPPER
+	RET
+
 // func dotQ8_0AVX2(row *byte, q *int8, d *float32, nb int) float32
 // Σ over nb Q8_0 blocks of half(scale)·d[b]·Σ w·q: |w| times q with w's
 // sign (VPSIGNB), pairs summed by VPMADDUBSW and VPMADDWD, then an FMA per

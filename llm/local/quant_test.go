@@ -1,6 +1,7 @@
 package local
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -112,5 +113,51 @@ func sanitizeScales(typ gguf.TensorType, raw []byte) {
 	}
 	if typ == gguf.TypeF16 || typ == gguf.TypeBF16 || typ == gguf.TypeF32 {
 		clear(raw) // random bit patterns include NaN and Inf
+	}
+}
+
+// TestBatchKernelsMatchRows multiplies F16 and quantized matrices by six
+// vectors at once (the F16 four-vector kernel for four of them where it
+// runs) and checks each output against the row-by-row dot product, on
+// widths that leave 8-value and shorter tails.
+func TestBatchKernelsMatchRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	half := newHalfTable()
+	for _, c := range []struct {
+		typ  gguf.TensorType
+		cols int
+	}{
+		{gguf.TypeF16, 1048}, {gguf.TypeF16, 1028}, {gguf.TypeF16, 8}, {gguf.TypeQ8_0, 512}, {gguf.TypeQ4_K, 768},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", c.typ, c.cols), func(t *testing.T) {
+			const rows, vecs = 37, 6
+			w := make([]float32, rows*c.cols)
+			for i := range w {
+				w[i] = float32(rng.NormFloat64())
+			}
+			raw, err := gguf.Quantize(c.typ, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := &qmatrix{typ: c.typ, rows: rows, cols: c.cols, rowBytes: len(raw) / rows, data: raw, half: half}
+			vs := make([]qvec, vecs)
+			for i := range vs {
+				x := make([]float32, c.cols)
+				for j := range x {
+					x[j] = float32(rng.NormFloat64())
+				}
+				vs[i].prepare(c.typ, x)
+			}
+			out := make([]float32, vecs*rows)
+			matmulBatch(out, m, vs)
+			for v := range vs {
+				for r := range rows {
+					want := m.dotRow(r, &vs[v])
+					if got := out[v*rows+r]; math.Abs(float64(got-want)) > 1e-5*(1+math.Abs(float64(want))) {
+						t.Fatalf("vector %d row %d: %v, row by row %v", v, r, got, want)
+					}
+				}
+			}
+		})
 	}
 }
