@@ -382,14 +382,14 @@ func matmulBatch(out []float32, w *qmatrix, vs []qvec) {
 
 // mulRows sets out[t·rows+r] = row r · vs[t] for rows lo..hi-1, a tile of
 // rows at a time, each tile meeting every token's vector while in cache
-// (F16 rows four vectors at a time where the kernel runs).
+// (F16 rows two vectors at a time where the kernel runs).
 func (w *qmatrix) mulRows(out []float32, vs []qvec, lo, hi int) {
 	tile := max(1, tileBytes/max(1, w.rowBytes))
 	for r0 := lo; r0 < hi; r0 += tile {
 		r1 := min(r0+tile, hi)
 		t := 0
-		for ; w.typ == gguf.TypeF16 && t+4 <= len(vs); t += 4 {
-			if !w.mulRows4(out, vs[t:t+4], t, r0, r1) {
+		for ; w.typ == gguf.TypeF16 && t+2 <= len(vs); t += 2 {
+			if !w.mulRows2(out, vs[t:t+2], t, r0, r1) {
 				break
 			}
 		}
@@ -402,18 +402,16 @@ func (w *qmatrix) mulRows(out []float32, vs []qvec, lo, hi int) {
 	}
 }
 
-// mulRows4 sets rows r0..r1-1 of the outputs of vectors t..t+3 by the
-// four-vector F16 kernel, or is false where it cannot run: its conditions
+// mulRows2 sets rows r0..r1-1 of the outputs of vectors t and t+1 by the
+// two-vector F16 kernel, or is false where it cannot run: its conditions
 // do not depend on the row, so then it fails on the first and sets nothing.
-func (w *qmatrix) mulRows4(out []float32, vs []qvec, t, r0, r1 int) bool {
-	var o [4]float32
+func (w *qmatrix) mulRows2(out []float32, vs []qvec, t, r0, r1 int) bool {
+	var o [2]float32
 	for r := r0; r < r1; r++ {
-		if !dotF16x4Fast(w.data[r*w.rowBytes:(r+1)*w.rowBytes], vs, &o) {
+		if !dotF16x2Fast(w.data[r*w.rowBytes:(r+1)*w.rowBytes], vs, &o) {
 			return false
 		}
-		for i, x := range o {
-			out[(t+i)*w.rows+r] = x
-		}
+		out[t*w.rows+r], out[(t+1)*w.rows+r] = o[0], o[1]
 	}
 	return true
 }

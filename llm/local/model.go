@@ -10,7 +10,7 @@
 // block (whole-row AVX2 kernels for F16, Q8_0 and Q4_K), its rows split
 // across GOMAXPROCS goroutines. A prompt is evaluated in batches of up to
 // 64 tokens (State.ForwardBatch): each tile of a weight matrix meets every
-// token's vector while it is in cache, F16 rows four vectors at a time.
+// token's vector while it is in cache, F16 rows two vectors at a time.
 package local
 
 import (

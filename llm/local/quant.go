@@ -138,6 +138,16 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// abs32 is |a|.
+func abs32(a float32) float32 { return math.Float32frombits(math.Float32bits(a) &^ (1 << 31)) }
+
+// nearestInt rounds f (|f| < 2^22) to the nearest integer, ties to even,
+// as ggml's nearest_int: adding 1.5·2^23 leaves the rounded value in the
+// low mantissa bits (one float32 addition instead of a float64 round).
+func nearestInt(f float32) int32 {
+	return int32(math.Float32bits(f+12582912)&0x007fffff) - 0x00400000
+}
+
 // quantQ8_0 quantizes x to blocks of 32 with an f16 scale, as ggml's x86
 // quantize_row_q8_0: d = max|x|/127, q = round-to-even(x·127/max|x|).
 func (v *qvec) quantQ8_0(x []float32) {
@@ -146,7 +156,7 @@ func (v *qvec) quantQ8_0(x []float32) {
 		blk := x[b*32 : b*32+32]
 		var amax float32
 		for _, a := range blk {
-			amax = max(amax, float32(math.Abs(float64(a))))
+			amax = max(amax, abs32(a))
 		}
 		id := float32(0)
 		if amax != 0 {
@@ -155,7 +165,7 @@ func (v *qvec) quantQ8_0(x []float32) {
 		v.d[b] = roundHalf(amax / 127)
 		q := v.q[b*32 : b*32+32]
 		for i, a := range blk {
-			q[i] = int8(math.RoundToEven(float64(a * id)))
+			q[i] = int8(nearestInt(a * id))
 		}
 	}
 }
@@ -170,7 +180,7 @@ func (v *qvec) quantQ8K(x []float32) {
 		q := v.q[b*gguf.QK : (b+1)*gguf.QK]
 		var amax, mx float32
 		for _, a := range blk {
-			if abs := float32(math.Abs(float64(a))); abs > amax {
+			if abs := abs32(a); abs > amax {
 				amax, mx = abs, a
 			}
 		}
@@ -182,7 +192,7 @@ func (v *qvec) quantQ8K(x []float32) {
 		}
 		iscale := -127 / mx
 		for i, a := range blk {
-			q[i] = int8(min(127, int(math.RoundToEven(float64(iscale*a)))))
+			q[i] = int8(min(127, nearestInt(iscale*a)))
 		}
 		for j := range 16 {
 			var s int16

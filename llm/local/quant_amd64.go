@@ -16,7 +16,7 @@ var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 func dotF16AVX2(w *byte, x *float32, n int) float32
 
 //go:noescape
-func dotF16x4AVX2(w *byte, x0, x1, x2, x3 *float32, n int, out *[4]float32)
+func dotF16x2AVX2(w *byte, x0, x1 *float32, n int, out *[2]float32)
 
 //go:noescape
 func dotQ8_0AVX2(row *byte, q *int8, d *float32, nb int) float32
@@ -35,26 +35,19 @@ func dotF16Fast(row []byte, x []float32) (float32, bool) {
 	return s, true
 }
 
-// dotF16x4Fast sets out[t] to the F16 row times vs[t].f for four
-// vectors at once, each weight converted once, or is false where the
-// kernel cannot run.
-func dotF16x4Fast(row []byte, vs []qvec, out *[4]float32) bool {
-	vs = vs[:4]
-	cols := len(vs[0].f)
-	n := cols &^ 7
-	if !hasAVX2 || n == 0 || len(row) < 2*cols {
+// dotF16x2Fast sets out[t] to the F16 row times vs[t].f for two vectors
+// at once, each weight converted once, exactly as dotF16Fast on each; or
+// is false where the kernel cannot run.
+func dotF16x2Fast(row []byte, vs []qvec, out *[2]float32) bool {
+	x0, x1 := vs[0].f, vs[1].f
+	n := len(x0) &^ 7
+	if !hasAVX2 || n == 0 || len(x1) != len(x0) || len(row) < 2*len(x0) {
 		return false
 	}
-	for _, v := range vs[1:] {
-		if len(v.f) != cols {
-			return false
-		}
-	}
-	dotF16x4AVX2(unsafe.SliceData(row), unsafe.SliceData(vs[0].f), unsafe.SliceData(vs[1].f),
-		unsafe.SliceData(vs[2].f), unsafe.SliceData(vs[3].f), n, out)
-	for t := range out {
-		for i := n; i < cols; i++ {
-			out[t] += roundHalfBits(row[2*i], row[2*i+1]) * vs[t].f[i]
+	dotF16x2AVX2(unsafe.SliceData(row), unsafe.SliceData(x0), unsafe.SliceData(x1), n, out)
+	for t, x := range [2][]float32{x0, x1} {
+		for i := n; i < len(x); i++ {
+			out[t] += roundHalfBits(row[2*i], row[2*i+1]) * x[i]
 		}
 	}
 	return true

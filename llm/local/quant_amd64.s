@@ -52,19 +52,19 @@ f16done:
 	MOVSS X0, ret+24(FP)
 	RET
 
-// func dotF16x4AVX2(w *byte, x0, x1, x2, x3 *float32, n int, out *[4]float32)
-// out[t] = Σ half(w[i])·xt[i] for four vectors at once (n a multiple of
-// 8): each weight is converted once and meets the four vectors, two 8-lane
-// accumulators per vector, so the FMAs rather than the conversions bound
-// the loop (a batch's matrix × several vectors).
-TEXT ·dotF16x4AVX2(SB), NOSPLIT, $0-56
+// func dotF16x2AVX2(w *byte, x0, x1 *float32, n int, out *[2]float32)
+// out[t] = Σ half(w[i])·xt[i] for two vectors at once (n a multiple of
+// 8): each weight is converted once and meets both vectors, so the FMAs
+// rather than the conversions bound the loop (a batch's matrix × several
+// vectors). Each vector's sum is dotF16AVX2's, in the same order (four
+// accumulators, the same reduction), so a batch computes what one token
+// at a time does, bit for bit.
+TEXT ·dotF16x2AVX2(SB), NOSPLIT, $0-40
 	MOVQ w+0(FP), SI
 	MOVQ x0+8(FP), R8
 	MOVQ x1+16(FP), R9
-	MOVQ x2+24(FP), R10
-	MOVQ x3+32(FP), R11
-	MOVQ n+40(FP), CX
-	MOVQ out+48(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ out+32(FP), DX
 	XORQ AX, AX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -75,48 +75,51 @@ TEXT ·dotF16x4AVX2(SB), NOSPLIT, $0-56
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-f16x4loop16:
-	CMPQ CX, $16
-	JL   f16x4loop8
+f16x2loop32:
+	CMPQ CX, $32
+	JL   f16x2loop8
 	VCVTPH2PS (SI), Y8
 	VCVTPH2PS 16(SI), Y9
+	VCVTPH2PS 32(SI), Y10
+	VCVTPH2PS 48(SI), Y11
 	VFMADD231PS (R8)(AX*1), Y8, Y0
 	VFMADD231PS 32(R8)(AX*1), Y9, Y1
-	VFMADD231PS (R9)(AX*1), Y8, Y2
-	VFMADD231PS 32(R9)(AX*1), Y9, Y3
-	VFMADD231PS (R10)(AX*1), Y8, Y4
-	VFMADD231PS 32(R10)(AX*1), Y9, Y5
-	VFMADD231PS (R11)(AX*1), Y8, Y6
-	VFMADD231PS 32(R11)(AX*1), Y9, Y7
-	ADDQ $32, SI
-	ADDQ $64, AX
-	SUBQ $16, CX
-	JMP  f16x4loop16
+	VFMADD231PS 64(R8)(AX*1), Y10, Y2
+	VFMADD231PS 96(R8)(AX*1), Y11, Y3
+	VFMADD231PS (R9)(AX*1), Y8, Y4
+	VFMADD231PS 32(R9)(AX*1), Y9, Y5
+	VFMADD231PS 64(R9)(AX*1), Y10, Y6
+	VFMADD231PS 96(R9)(AX*1), Y11, Y7
+	ADDQ $64, SI
+	ADDQ $128, AX
+	SUBQ $32, CX
+	JMP  f16x2loop32
 
-f16x4loop8:
+f16x2loop8:
 	CMPQ CX, $8
-	JL   f16x4done
+	JL   f16x2done
 	VCVTPH2PS (SI), Y8
 	VFMADD231PS (R8)(AX*1), Y8, Y0
-	VFMADD231PS (R9)(AX*1), Y8, Y2
-	VFMADD231PS (R10)(AX*1), Y8, Y4
-	VFMADD231PS (R11)(AX*1), Y8, Y6
+	VFMADD231PS (R9)(AX*1), Y8, Y4
 	ADDQ $16, SI
 	ADDQ $32, AX
 	SUBQ $8, CX
-	JMP  f16x4loop8
+	JMP  f16x2loop8
 
-f16x4done:
+f16x2done:
 	VADDPS Y1, Y0, Y0
 	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
 	VADDPS Y5, Y4, Y4
 	VADDPS Y7, Y6, Y6
-	VHADDPS Y2, Y0, Y0
-	VHADDPS Y6, Y4, Y4
-	VHADDPS Y4, Y0, Y0
+	VADDPS Y6, Y4, Y4
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS X1, X0, X0
-	VMOVUPS X0, (DX)
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VHADDPS X4, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSD X0, (DX)
 	VZEROUPPER
 	RET
 

@@ -5,8 +5,8 @@ package local
 // dotF16Fast has no kernel on this platform: the portable loop runs.
 func dotF16Fast([]byte, []float32) (float32, bool) { return 0, false }
 
-// dotF16x4Fast has no kernel on this platform: each vector meets the row in turn.
-func dotF16x4Fast([]byte, []qvec, *[4]float32) bool { return false }
+// dotF16x2Fast has no kernel on this platform: each vector meets the row in turn.
+func dotF16x2Fast([]byte, []qvec, *[2]float32) bool { return false }
 
 // dotQ8_0Fast has no kernel on this platform: the portable loop runs.
 func dotQ8_0Fast([]byte, []int8, []float32) (float32, bool) { return 0, false }

@@ -117,9 +117,9 @@ func sanitizeScales(typ gguf.TensorType, raw []byte) {
 }
 
 // TestBatchKernelsMatchRows multiplies F16 and quantized matrices by six
-// vectors at once (the F16 four-vector kernel for four of them where it
-// runs) and checks each output against the row-by-row dot product, on
-// widths that leave 8-value and shorter tails.
+// vectors at once (the F16 two-vector kernel, where it runs) and checks
+// each output equals the row-by-row dot product, bit for bit, on widths
+// that leave 8-value and shorter tails.
 func TestBatchKernelsMatchRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	half := newHalfTable()
@@ -153,11 +153,26 @@ func TestBatchKernelsMatchRows(t *testing.T) {
 			for v := range vs {
 				for r := range rows {
 					want := m.dotRow(r, &vs[v])
-					if got := out[v*rows+r]; math.Abs(float64(got-want)) > 1e-5*(1+math.Abs(float64(want))) {
+					if got := out[v*rows+r]; got != want {
 						t.Fatalf("vector %d row %d: %v, row by row %v", v, r, got, want)
 					}
 				}
 			}
 		})
+	}
+}
+
+// TestNearestInt checks the float trick against math.RoundToEven on ties,
+// near-ties, signs and the range the quantizers use.
+func TestNearestInt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	vals := []float32{0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.49999, -127.5, 127, -127, 0.49999997}
+	for range 100000 {
+		vals = append(vals, float32(rng.NormFloat64()*60))
+	}
+	for _, f := range vals {
+		if got, want := nearestInt(f), int32(math.RoundToEven(float64(f))); got != want {
+			t.Fatalf("nearestInt(%v) = %d, want %d", f, got, want)
+		}
 	}
 }
