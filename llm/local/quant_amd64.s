@@ -190,13 +190,15 @@ q8done:
 	VPADDD  Y2, Y10, Y10
 
 // func dotQ4KAVX2(row *byte, q *int8, d *float32, bsums *int16, nb int) float32
-// A whole Q4_K row times Q8_K activations, as ggml's ggml_vec_dot_q4_K_q8_K
-// on AVX2: per super-block the twelve scale bytes are unpacked into eight
-// 6-bit scales and mins (the utmp masks), the mins meet the activation's
-// per-16 sums (VPHADDW, VPMADDWD) in a 4-lane accumulator scaled by
-// −dmin·d8, the nibbles meet the activations by VPMADDUBSW, then
-// VPMADDWD with the broadcast scale, into an 8-lane accumulator scaled by
-// d·d8.
+// A whole Q4_K row times Q8_K activations. Per super-block the twelve
+// scale bytes are unpacked into eight 6-bit scales and mins (ggml's utmp
+// masks); the nibbles meet the activations by VPMADDUBSW, then VPMADDWD
+// with the broadcast scale, and the mins meet the activation's per-16
+// sums (VPHADDW, VPMADDWD), both summed exactly as integers. The floats
+// then follow llama.cpp's repacked Q4_K kernel (ggml_gemv_q4_K_8x8_q8_K,
+// which its CPU build runs for these rows): acc += sumi·(d·d8) and
+// accm += mins·(dmin·d8) by one FMA each per super-block, acc − accm at
+// the end.
 TEXT ·dotQ4KAVX2(SB), NOSPLIT, $0-44
 	MOVQ row+0(FP), SI
 	MOVQ q+8(FP), DI
@@ -244,25 +246,27 @@ q4kblock:
 	VPINSRQ $1, R9, X1, X1
 	VPMOVZXBW X1, Y1 // scales in the low lane, mins in the high one
 
-	// acc_m -= dmin·d8 · Σ min_j·(the sums of sub-block j's activations).
+	// accm += dmin·d8 · Σ min_j·(the sums of sub-block j's activations).
 	VMOVDQU (BX), Y2
 	VEXTRACTI128 $1, Y2, X3
 	VPHADDW X3, X2, X2
 	VEXTRACTI128 $1, Y1, X4
 	VPMADDWD X2, X4, X4
+	VPSHUFD $0x4e, X4, X3
+	VPADDD X3, X4, X4
+	VPSHUFD $0xb1, X4, X3
+	VPADDD X3, X4, X4
 	VCVTDQ2PS X4, X4
 	MOVWLZX 2(SI), AX
 	VMOVD AX, X5
 	VCVTPH2PS X5, X5
 	VMULSS (DX), X5, X5
-	VBROADCASTSS X5, X5
-	VFNMADD231PS X4, X5, X8
+	VFMADD231SS X5, X4, X8
 
 	MOVWLZX (SI), AX
 	VMOVD AX, X6
 	VCVTPH2PS X6, X6
 	VMULSS (DX), X6, X6
-	VBROADCASTSS X6, Y6
 	VPERMQ $0x44, Y1, Y7 // the scales in both lanes
 	VMOVDQU Y14, Y9
 	VPXOR Y10, Y10, Y10
@@ -270,8 +274,14 @@ q4kblock:
 	Q4KSUB(48)
 	Q4KSUB(80)
 	Q4KSUB(112)
-	VCVTDQ2PS Y10, Y10
-	VFMADD231PS Y10, Y6, Y0
+	VEXTRACTI128 $1, Y10, X11
+	VPADDD X11, X10, X10
+	VPSHUFD $0x4e, X10, X11
+	VPADDD X11, X10, X10
+	VPSHUFD $0xb1, X10, X11
+	VPADDD X11, X10, X10
+	VCVTDQ2PS X10, X10
+	VFMADD231SS X6, X10, X0
 
 	ADDQ $144, SI
 	ADDQ $256, DI
@@ -280,11 +290,7 @@ q4kblock:
 	DECQ CX
 	JNZ  q4kblock
 
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VADDPS X8, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
+	VSUBSS X8, X0, X0
 	VZEROUPPER
 	MOVSS X0, ret+40(FP)
 	RET
