@@ -172,15 +172,13 @@ func (s *State) attention(li int) {
 		for h := 0; h < c.KVHeads; h++ {
 			s.rope(k[h*c.HeadDim : (h+1)*c.HeadDim])
 		}
-		for i := range k {
-			k[i], v[i] = roundHalf(k[i]), roundHalf(v[i])
-		}
-		for i := range q {
-			q[i] = roundHalf(q[i])
-		}
 	}
-	s.keys[li] = append(s.keys[li], b.k[:b.n*kvDim]...)
-	s.vals[li] = append(s.vals[li], b.v[:b.n*kvDim]...)
+	roundHalves(b.q, b.q[:b.n*qd])
+	roundHalves(b.k, b.k[:b.n*kvDim])
+	roundHalves(b.v, b.v[:b.n*kvDim])
+	limit := c.ContextLength * kvDim
+	s.keys[li] = appendRows(s.keys[li], b.k[:b.n*kvDim], limit)
+	s.vals[li] = appendRows(s.vals[li], b.v[:b.n*kvDim], limit)
 	for t := range b.n {
 		s.attend(li, b.q[t*qd:(t+1)*qd], b.ao[t*qd:(t+1)*qd], s.pos+t)
 	}
@@ -205,16 +203,29 @@ func (s *State) attend(li int, q, out []float32, last int) {
 			att[t] = dot(qh, keys[t*kvDim+off:t*kvDim+off+c.HeadDim]) * scale
 		}
 		softmax(att)
+		roundHalves(att, att)
 		o := out[h*c.HeadDim : (h+1)*c.HeadDim]
 		clear(o)
 		for t := 0; t <= last; t++ {
-			a := roundHalf(att[t])
+			a := att[t]
 			v := vals[t*kvDim+off : t*kvDim+off+c.HeadDim]
 			for i := range o {
 				o[i] += a * v[i]
 			}
 		}
 	}
+}
+
+// appendRows appends rows to a KV cache, doubling its capacity (up to
+// limit) when full: append's 1.25× steps would copy a long cache many
+// more times.
+func appendRows(cache, rows []float32, limit int) []float32 {
+	if need := len(cache) + len(rows); need > cap(cache) {
+		grown := make([]float32, len(cache), max(need, min(2*cap(cache), limit)))
+		copy(grown, cache)
+		cache = grown
+	}
+	return append(cache, rows...)
 }
 
 // feedForward adds the layer's SwiGLU feed-forward network to each

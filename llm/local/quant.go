@@ -109,14 +109,13 @@ func (v *qvec) prepare(t gguf.TensorType, x []float32) {
 	switch t {
 	case gguf.TypeF32:
 		v.f = x
-	case gguf.TypeF16, gguf.TypeBF16:
+	case gguf.TypeF16:
+		v.f = grow(v.f, len(x))
+		roundHalves(v.f, x)
+	case gguf.TypeBF16:
 		v.f = grow(v.f, len(x))
 		for i, a := range x {
-			if t == gguf.TypeF16 {
-				v.f[i] = roundHalf(a)
-			} else {
-				v.f[i] = math.Float32frombits(uint32(gguf.Float32ToBF16(a)) << 16)
-			}
+			v.f[i] = math.Float32frombits(uint32(gguf.Float32ToBF16(a)) << 16)
 		}
 	case gguf.TypeQ4_0, gguf.TypeQ8_0:
 		v.quantQ8_0(x)

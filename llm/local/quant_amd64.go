@@ -74,3 +74,22 @@ func dotQ4KFast(row []byte, v *qvec) (float32, bool) {
 	}
 	return dotQ4KAVX2(unsafe.SliceData(row), unsafe.SliceData(v.q), unsafe.SliceData(v.d), unsafe.SliceData(v.bsums), nb), true
 }
+
+//go:noescape
+func roundHalvesAVX2(dst, src *float32, n int)
+
+// roundHalves sets dst[i] to roundHalf(src[i]) (len(dst) ≥ len(src)), by
+// F16C eight at a time where it runs.
+func roundHalves(dst, src []float32) {
+	dst = dst[:len(src)]
+	n := 0
+	if hasAVX2 {
+		n = len(src) &^ 7
+		if n > 0 {
+			roundHalvesAVX2(unsafe.SliceData(dst), unsafe.SliceData(src), n)
+		}
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = roundHalf(src[i])
+	}
+}

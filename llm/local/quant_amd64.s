@@ -294,3 +294,28 @@ q4kblock:
 	VZEROUPPER
 	MOVSS X0, ret+40(FP)
 	RET
+
+// func roundHalvesAVX2(dst, src *float32, n int)
+// dst[i] = src[i] rounded to half precision and back (n a multiple of 8):
+// F16C's VCVTPS2PH with round-to-nearest-even, then VCVTPH2PS, as ggml
+// converts to and from its F16 tensors.
+TEXT ·roundHalvesAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+rhloop:
+	CMPQ CX, $8
+	JL   rhdone
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  rhloop
+
+rhdone:
+	VZEROUPPER
+	RET

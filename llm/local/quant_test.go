@@ -176,3 +176,30 @@ func TestNearestInt(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundHalvesMatchesRoundHalf checks the vector half-precision
+// rounding (F16C where it runs) against the scalar one on every half
+// value, the midpoints between neighbours (ties), their float32
+// neighbours, and random floats across the exponent range.
+func TestRoundHalvesMatchesRoundHalf(t *testing.T) {
+	var src []float32
+	for h := range 1 << 16 {
+		f := gguf.HalfToFloat32(uint16(h))
+		next := gguf.HalfToFloat32(uint16(h + 1))
+		mid := float32((float64(f) + float64(next)) / 2)
+		src = append(src, f, mid, math.Nextafter32(mid, float32(math.Inf(1))), math.Nextafter32(mid, float32(math.Inf(-1))))
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 1 << 16 {
+		src = append(src, math.Float32frombits(rng.Uint32()))
+	}
+	src = append(src, 1, 2, 3) // a tail past the last multiple of 8
+	dst := make([]float32, len(src))
+	roundHalves(dst, src)
+	for i, a := range src {
+		want := roundHalf(a)
+		if math.Float32bits(dst[i]) != math.Float32bits(want) && !(dst[i] != dst[i] && want != want) {
+			t.Fatalf("roundHalves(%v [%#x]) = %v, roundHalf %v", a, math.Float32bits(a), dst[i], want)
+		}
+	}
+}
