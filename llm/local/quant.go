@@ -124,9 +124,6 @@ func (v *qvec) prepare(t gguf.TensorType, x []float32) {
 	}
 }
 
-// roundHalfBits is the half-precision value with bytes lo, hi.
-func roundHalfBits(lo, hi byte) float32 { return gguf.HalfToFloat32(uint16(lo) | uint16(hi)<<8) }
-
 // roundHalf rounds a to the nearest half-precision value.
 func roundHalf(a float32) float32 { return gguf.HalfToFloat32(gguf.Float32ToHalf(a)) }
 

@@ -6,11 +6,16 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
+
+	"github.com/phalanetwork/phala/llm/gguf"
 )
 
 // hasAVX2 says the AVX2 kernels may run: AVX2, FMA and F16C, with the OS
 // saving the YMM registers (x/sys/cpu checks that for AVX2).
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+// roundHalfBits is the half-precision value with bytes lo, hi.
+func roundHalfBits(lo, hi byte) float32 { return gguf.HalfToFloat32(uint16(lo) | uint16(hi)<<8) }
 
 //go:noescape
 func dotF16AVX2(w *byte, x *float32, n int) float32

@@ -166,7 +166,7 @@ func TestBatchKernelsMatchRows(t *testing.T) {
 // near-ties, signs and the range the quantizers use.
 func TestNearestInt(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	vals := []float32{0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.49999, -127.5, 127, -127, 0.49999997}
+	vals := []float32{0, float32(math.Copysign(0, -1)), 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.49999, -127.5, 127, -127, 0.49999997}
 	for range 100000 {
 		vals = append(vals, float32(rng.NormFloat64()*60))
 	}
