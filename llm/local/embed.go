@@ -96,4 +96,4 @@ func (m *Model) embed(ctx context.Context, toks []int) ([]float32, error) {
 // hidden is the final hidden state of the token Forward last evaluated,
 // after the output norm: Forward leaves it in xb, from which the logits
 // were computed.
-func (s *State) hidden() []float32 { return s.xb }
+func (s *State) hidden() []float32 { return s.b.xb[:s.m.Config.Dim] }

@@ -1,11 +1,13 @@
 package local
 
 import (
+	"fmt"
+	"math"
 	"reflect"
-
-	"github.com/phalanetwork/phala/llm/gguf"
 	"strings"
 	"testing"
+
+	"github.com/phalanetwork/phala/llm/gguf"
 )
 
 // llamaCppGreedy are greedy continuations recorded from llama.cpp itself,
@@ -133,6 +135,103 @@ func TestMatmulParallel(t *testing.T) {
 	for r := range rows {
 		if want := dot(x, w[r*cols:(r+1)*cols]); got[r] != want {
 			t.Fatalf("row %d: %v, want %v", r, got[r], want)
+		}
+	}
+}
+
+// TestBatchedPromptMatchesSequential evaluates a prompt longer than
+// maxBatch in one ForwardBatch, in uneven pieces, and token by token, on
+// generated models of each architecture in the weight types with batch
+// kernels (F16's two-vector one, Q4_K's, and Q8_0's as the others): the
+// logits after the prompt, and after each of a few decoding steps (which
+// read the KV cache the prompt left), agree within float tolerance.
+func TestBatchedPromptMatchesSequential(t *testing.T) {
+	tok := realTokenizer(t)
+	prompt := make([]int, maxBatch+13)
+	for i := range prompt {
+		prompt[i] = 3 + (i*37)%500
+	}
+	for _, a := range referenceArchs {
+		for _, typ := range []gguf.TensorType{gguf.TypeF16, gguf.TypeQ8_0, gguf.TypeQ4_K} {
+			t.Run(a.name+"/"+typ.String(), func(t *testing.T) {
+				s := a.spec
+				s.Type, s.Dim, s.FFN, s.Layers, s.Context, s.Seed, s.Tokenizer = typ, 256, 512, 2, 256, 42, tok
+				path, err := gguf.CachedModel(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := Load(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seq, whole, pieces := m.NewState(), m.NewState(), m.NewState()
+				var want []float32
+				for _, tk := range prompt {
+					if want, err = seq.Forward(tk); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := whole.ForwardBatch(prompt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameLogits(t, "whole prompt", got, want)
+				for _, cut := range [][2]int{{0, 5}, {5, maxBatch + 1}, {maxBatch + 1, len(prompt)}} {
+					got, err = pieces.ForwardBatch(prompt[cut[0]:cut[1]])
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				sameLogits(t, "prompt in pieces", got, want)
+				for step := range 4 {
+					next := Argmax(want)
+					if want, err = seq.Forward(next); err != nil {
+						t.Fatal(err)
+					}
+					for name, st := range map[string]*State{"whole": whole, "pieces": pieces} {
+						if got, err = st.Forward(next); err != nil {
+							t.Fatal(err)
+						}
+						sameLogits(t, fmt.Sprintf("%s, decoding step %d", name, step), got, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// sameLogits fails unless got and want agree within float tolerance.
+func sameLogits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d logits, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("%s: logit %d is %v, token by token %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestForwardBatchRefusals checks a batch that does not fit, or holds a
+// token outside the vocabulary, is refused whole: nothing is evaluated.
+func TestForwardBatchRefusals(t *testing.T) {
+	m := parseTiny(t, tiny(defaultTiny))
+	s := m.NewState()
+	for _, c := range []struct {
+		toks []int
+		text string
+	}{
+		{nil, "no tokens"},
+		{[]int{1, 2, m.Config.Vocab}, "outside the vocabulary"},
+		{[]int{1, -1}, "outside the vocabulary"},
+		{make([]int, m.Config.ContextLength+1), "context full"},
+	} {
+		if _, err := s.ForwardBatch(c.toks); err == nil || !strings.Contains(err.Error(), c.text) {
+			t.Errorf("%v: %v, want %q", c.toks, err, c.text)
+		}
+		if s.Pos() != 0 {
+			t.Fatalf("%v: refused, but %d positions evaluated", c.toks, s.Pos())
 		}
 	}
 }

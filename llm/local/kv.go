@@ -16,8 +16,9 @@ func (m *Model) NewSession() *Session { return &Session{s: m.NewState()} }
 // Feed makes the session hold exactly tokens and returns the logits for
 // the token after them: it rewinds to the longest prefix tokens share with
 // what was evaluated before (keeping at least the last token to evaluate,
-// whose logits are needed) and evaluates the rest. On an error the session
-// holds the tokens evaluated before it, and may be fed again.
+// whose logits are needed) and evaluates the rest together
+// (State.ForwardBatch). On an error the session holds the common prefix,
+// and may be fed again.
 func (ss *Session) Feed(tokens []int) ([]float32, error) {
 	keep := 0
 	for keep < len(ss.toks) && keep < len(tokens)-1 && ss.toks[keep] == tokens[keep] {
@@ -27,14 +28,12 @@ func (ss *Session) Feed(tokens []int) ([]float32, error) {
 		return nil, err
 	}
 	ss.toks, ss.reused = ss.toks[:keep], keep
-	var logits []float32
-	for _, tok := range tokens[keep:] {
-		var err error
-		if logits, err = ss.s.Forward(tok); err != nil {
-			return nil, err
-		}
-		ss.toks = append(ss.toks, tok)
+	logits, err := ss.s.ForwardBatch(tokens[keep:])
+	if err != nil {
+		_ = ss.s.Rewind(keep) // drop the chunks evaluated before the error
+		return nil, err
 	}
+	ss.toks = append(ss.toks, tokens[keep:]...)
 	return logits, nil
 }
 

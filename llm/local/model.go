@@ -7,7 +7,10 @@
 // Weight matrices stay in the file's encoding (F32, F16, BF16, Q4_0,
 // Q8_0, Q4_K, Q5_K, Q6_K); each matrix-vector product quantizes the
 // activations once, as llama.cpp does, and uses integer dot products per
-// block, its rows split across GOMAXPROCS goroutines.
+// block (whole-row AVX2 kernels for F16, Q8_0 and Q4_K), its rows split
+// across GOMAXPROCS goroutines. A prompt is evaluated in batches of up to
+// 64 tokens (State.ForwardBatch): each tile of a weight matrix meets every
+// token's vector while it is in cache, F16 rows two vectors at a time.
 package local
 
 import (

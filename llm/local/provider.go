@@ -222,11 +222,11 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 	state := m.NewState()
 	var logits []float32
 	var err error
-	for _, tok := range prompt {
+	for rest := prompt; len(rest) > 0; rest = rest[min(len(rest), maxBatch):] {
 		if err := ctx.Err(); err != nil {
 			return resp, err
 		}
-		if logits, err = state.Forward(tok); err != nil {
+		if logits, err = state.ForwardBatch(rest[:min(len(rest), maxBatch)]); err != nil {
 			return resp, err
 		}
 	}

@@ -73,7 +73,35 @@ type qvec struct {
 	f     []float32
 	q     []int8
 	d     []float32
-	bsums []int32
+	bsums []int16 // Q8_K: the sum of each 16 values (at most 16·127)
+}
+
+// actKind is how a qvec holds an activation; matrices of types with the
+// same kind take the same prepared vector.
+type actKind uint8
+
+const (
+	actNone actKind = iota // nothing prepared
+	actF32
+	actF16
+	actBF16
+	actQ8_0
+	actQ8K
+)
+
+// actKindOf is the kind of vector prepare makes for matrices of type t.
+func actKindOf(t gguf.TensorType) actKind {
+	switch t {
+	case gguf.TypeF32:
+		return actF32
+	case gguf.TypeF16:
+		return actF16
+	case gguf.TypeBF16:
+		return actBF16
+	case gguf.TypeQ4_0, gguf.TypeQ8_0:
+		return actQ8_0
+	}
+	return actQ8K
 }
 
 // prepare converts x for multiplication by matrices of type t.
@@ -81,14 +109,13 @@ func (v *qvec) prepare(t gguf.TensorType, x []float32) {
 	switch t {
 	case gguf.TypeF32:
 		v.f = x
-	case gguf.TypeF16, gguf.TypeBF16:
+	case gguf.TypeF16:
+		v.f = grow(v.f, len(x))
+		roundHalves(v.f, x)
+	case gguf.TypeBF16:
 		v.f = grow(v.f, len(x))
 		for i, a := range x {
-			if t == gguf.TypeF16 {
-				v.f[i] = roundHalf(a)
-			} else {
-				v.f[i] = math.Float32frombits(uint32(gguf.Float32ToBF16(a)) << 16)
-			}
+			v.f[i] = math.Float32frombits(uint32(gguf.Float32ToBF16(a)) << 16)
 		}
 	case gguf.TypeQ4_0, gguf.TypeQ8_0:
 		v.quantQ8_0(x)
@@ -96,9 +123,6 @@ func (v *qvec) prepare(t gguf.TensorType, x []float32) {
 		v.quantQ8K(x)
 	}
 }
-
-// roundHalfBits is the half-precision value with bytes lo, hi.
-func roundHalfBits(lo, hi byte) float32 { return gguf.HalfToFloat32(uint16(lo) | uint16(hi)<<8) }
 
 // roundHalf rounds a to the nearest half-precision value.
 func roundHalf(a float32) float32 { return gguf.HalfToFloat32(gguf.Float32ToHalf(a)) }
@@ -110,6 +134,16 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// abs32 is |a|.
+func abs32(a float32) float32 { return math.Float32frombits(math.Float32bits(a) &^ (1 << 31)) }
+
+// nearestInt rounds f (|f| < 2^22) to the nearest integer, ties to even,
+// as ggml's nearest_int: adding 1.5·2^23 leaves the rounded value in the
+// low mantissa bits (one float32 addition instead of a float64 round).
+func nearestInt(f float32) int32 {
+	return int32(math.Float32bits(f+12582912)&0x007fffff) - 0x00400000
+}
+
 // quantQ8_0 quantizes x to blocks of 32 with an f16 scale, as ggml's x86
 // quantize_row_q8_0: d = max|x|/127, q = round-to-even(x·127/max|x|).
 func (v *qvec) quantQ8_0(x []float32) {
@@ -118,7 +152,7 @@ func (v *qvec) quantQ8_0(x []float32) {
 		blk := x[b*32 : b*32+32]
 		var amax float32
 		for _, a := range blk {
-			amax = max(amax, float32(math.Abs(float64(a))))
+			amax = max(amax, abs32(a))
 		}
 		id := float32(0)
 		if amax != 0 {
@@ -127,7 +161,7 @@ func (v *qvec) quantQ8_0(x []float32) {
 		v.d[b] = roundHalf(amax / 127)
 		q := v.q[b*32 : b*32+32]
 		for i, a := range blk {
-			q[i] = int8(math.RoundToEven(float64(a * id)))
+			q[i] = int8(nearestInt(a * id))
 		}
 	}
 }
@@ -142,7 +176,7 @@ func (v *qvec) quantQ8K(x []float32) {
 		q := v.q[b*gguf.QK : (b+1)*gguf.QK]
 		var amax, mx float32
 		for _, a := range blk {
-			if abs := float32(math.Abs(float64(a))); abs > amax {
+			if abs := abs32(a); abs > amax {
 				amax, mx = abs, a
 			}
 		}
@@ -154,12 +188,12 @@ func (v *qvec) quantQ8K(x []float32) {
 		}
 		iscale := -127 / mx
 		for i, a := range blk {
-			q[i] = int8(min(127, int(math.RoundToEven(float64(iscale*a)))))
+			q[i] = int8(min(127, nearestInt(iscale*a)))
 		}
 		for j := range 16 {
-			var s int32
+			var s int16
 			for _, e := range q[16*j : 16*j+16] {
-				s += int32(e)
+				s += int16(e)
 			}
 			v.bsums[b*16+j] = s
 		}
@@ -188,6 +222,9 @@ func (w *qmatrix) dotRow(r int, v *qvec) float32 {
 	case gguf.TypeQ4_0:
 		return dotQ4_0(row, v.q, v.d, w.half)
 	case gguf.TypeQ4_K:
+		if s, ok := dotQ4KFast(row, v); ok {
+			return s
+		}
 		return dotQ4K(row, v, w.half)
 	case gguf.TypeQ5_K:
 		return dotQ5K(row, v, w.half)
@@ -277,7 +314,7 @@ func dotQ4_0(row []byte, q []int8, d []float32, h *halfTable) float32 {
 	return sum
 }
 
-// dotQ4K is a Q4_K row times Q8_K activations: per super-block
+// dotQ4K is a Q4_K row times Q8_K activations (the portable loop): per super-block
 // d·Σ scale_j·(q4·q8) − dmin·Σ min_j·(sum of the sub-block's q8).
 func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 	var sum float32
@@ -293,9 +330,9 @@ func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 		var mins int32
 		for j := range 4 {
 			sc[j], sc[j+4] = int16(byte(sLo>>(8*j))), int16(byte(sHi>>(8*j)))
-			mins += int32(byte(mLo>>(8*j)))*(bs[2*j]+bs[2*j+1]) + int32(byte(mHi>>(8*j)))*(bs[2*j+8]+bs[2*j+9])
+			mins += int32(byte(mLo>>(8*j)))*int32(bs[2*j]+bs[2*j+1]) + int32(byte(mHi>>(8*j)))*int32(bs[2*j+8]+bs[2*j+9])
 		}
-		sumi := q4kSum(blk[16:144], v.q[b*gguf.QK:(b+1)*gguf.QK], &sc)
+		sumi := q4kSumGo(blk[16:144], v.q[b*gguf.QK:(b+1)*gguf.QK], &sc)
 		d := h[uint16(blk[0])|uint16(blk[1])<<8] * v.d[b]
 		dmin := h[uint16(blk[2])|uint16(blk[3])<<8] * v.d[b]
 		sum += d*float32(sumi) - dmin*float32(mins)
@@ -303,7 +340,7 @@ func dotQ4K(row []byte, v *qvec, h *halfTable) float32 {
 	return sum
 }
 
-// q4kSumGo is the portable q4kSum: Σ_j sc[j]·(sub-block j's nibbles · q).
+// q4kSumGo is Σ_j sc[j]·(sub-block j's nibbles · q) for one super-block.
 func q4kSumGo(qs []byte, q []int8, sc *[8]int16) int32 {
 	qs, q = qs[:128], q[:256]
 	var sumi int32
@@ -341,7 +378,7 @@ func dotQ5K(row []byte, v *qvec, h *halfTable) float32 {
 				c += int32(w[l]>>4|((qh[l]>>(sh+1))&1)<<4) * int32(hi[l])
 			}
 			sumi += int32(s1)*a + int32(s2)*c
-			mins += int32(m1)*(bs[4*j]+bs[4*j+1]) + int32(m2)*(bs[4*j+2]+bs[4*j+3])
+			mins += int32(m1)*int32(bs[4*j]+bs[4*j+1]) + int32(m2)*int32(bs[4*j+2]+bs[4*j+3])
 		}
 		d := h[uint16(blk[0])|uint16(blk[1])<<8] * v.d[b]
 		dmin := h[uint16(blk[2])|uint16(blk[3])<<8] * v.d[b]
