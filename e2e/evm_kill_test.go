@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func TestEVMMemberKilled(t *testing.T) {
 	first, took := request("ETH/USD")
 	t.Logf("request %s answered in %s with both members up", first, took)
 
-	oracle, ec := openEVMAnchor(t, tw.home)
+	oracle, ec, anchor := openEVMAnchor(t, tw.home)
 	procs := map[string]*proc{tw.id1: tw.w1, tw.id2: tw.w2}
 	dirOf := map[string]string{tw.id1: "w1", tw.id2: "w2"}
 	operatorOf := map[string]string{"w1": "bob", "w2": "carol"}
@@ -88,6 +89,53 @@ func TestEVMMemberKilled(t *testing.T) {
 		// Back on its home, so the other member can be killed next.
 		procs[turn] = tw.startWorker(dir, dir, operatorOf[dir])
 		procs[turn].waitLine(reWorkerID, 30*time.Second)
+	}
+	checkEVMExplorer(t, tw.gw, agent, anchor, oracle, 3)
+}
+
+// checkEVMExplorer reads the devnet explorer's EVM view and checks it
+// lists the agent under its anchor and the last n requests, newest first,
+// each answered with the answer's transaction and block as the anchor's
+// events have them.
+func checkEVMExplorer(t *testing.T, gw, agent string, anchor common.Address, oracle *bindings.PriceOracle, n int) {
+	t.Helper()
+	resp, err := http.Get(gw + "/explorer/api/evm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Enabled bool   `json:"enabled"`
+		ChainID string `json:"chain_id"`
+		Agents  []struct {
+			Agent, Anchor, ChainID string
+			OnChain                bool `json:"on_chain"`
+		} `json:"agents"`
+		Requests []struct {
+			ID, Agent, Status string
+			AnswerTx          string `json:"answer_tx"`
+			Block             uint64 `json:"block"`
+			AnswerBlock       uint64 `json:"answer_block"`
+			BlocksToAnswer    uint64 `json:"blocks_to_answer"`
+			Relayer           string `json:"relayer"`
+		} `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("explorer evm view: %s %v", resp.Status, err)
+	}
+	if !v.Enabled || v.ChainID != "1337" || len(v.Agents) != 1 || v.Agents[0].Agent != agent || !v.Agents[0].OnChain || v.Agents[0].Anchor != anchor.Hex() {
+		t.Fatalf("explorer evm view: %+v, want agent %s of anchor %s on chain 1337", v, agent, anchor.Hex())
+	}
+	if len(v.Requests) != n {
+		t.Fatalf("explorer lists %d requests, want %d", len(v.Requests), n)
+	}
+	for i, q := range v.Requests {
+		id := big.NewInt(int64(n - i))
+		ans := evmAnswers(t, oracle, id)
+		if q.ID != id.String() || q.Status != "answered" || q.Agent != agent || len(ans) != 1 || q.AnswerTx != ans[0].Raw.TxHash.Hex() ||
+			q.AnswerBlock != ans[0].Raw.BlockNumber || q.BlocksToAnswer != q.AnswerBlock-q.Block || q.Relayer != ans[0].Relayer.Hex() {
+			t.Fatalf("explorer request %d: %+v; the anchor's answer events: %d", i, q, len(ans))
+		}
 	}
 }
 
@@ -135,7 +183,7 @@ func evmDevAddress(t *testing.T, home, name string) common.Address {
 }
 
 // openEVMAnchor binds the anchor phala evm deploy-anchor recorded.
-func openEVMAnchor(t *testing.T, home string) (*bindings.PriceOracle, *ethclient.Client) {
+func openEVMAnchor(t *testing.T, home string) (*bindings.PriceOracle, *ethclient.Client, common.Address) {
 	t.Helper()
 	rpc, _ := os.ReadFile(filepath.Join(home, "evm", devnet.EVMRPCFile))
 	addr, _ := os.ReadFile(filepath.Join(home, "evm", devnet.EVMAnchorFile))
@@ -144,11 +192,12 @@ func openEVMAnchor(t *testing.T, home string) (*bindings.PriceOracle, *ethclient
 		t.Fatal(err)
 	}
 	t.Cleanup(ec.Close)
-	o, err := bindings.NewPriceOracle(common.HexToAddress(strings.TrimSpace(string(addr))), ec)
+	anchor := common.HexToAddress(strings.TrimSpace(string(addr)))
+	o, err := bindings.NewPriceOracle(anchor, ec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return o, ec
+	return o, ec, anchor
 }
 
 // evmAnswers are the AgentAnswer events of request id.
