@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,6 +92,32 @@ func TestEVMMemberKilled(t *testing.T) {
 		procs[turn].waitLine(reWorkerID, 30*time.Second)
 	}
 	checkEVMExplorer(t, tw.gw, agent, anchor, oracle, 3)
+	checkEVMPage(t, tw.gw, agent, 3)
+}
+
+// checkEVMPage opens the explorer's EVM page in headless Chromium
+// (e2e/js/explorer-evm.mjs) when the browser is installed (CI requires it).
+func checkEVMPage(t *testing.T, gw, agent string, n int) {
+	t.Helper()
+	nodeBin, err := exec.LookPath("node")
+	if err != nil || !fileExists(chromiumPath) || !fileExists(filepath.Join(repoRoot, "e2e", "js", "node_modules", "playwright-core", "package.json")) {
+		if os.Getenv("CI") != "" {
+			t.Fatal("node, chromium or playwright-core is missing after scripts/install-test-deps.sh")
+		}
+		t.Log("the EVM page was not opened in a browser: node, chromium or playwright-core is missing")
+		return
+	}
+	shots := filepath.Join(t.TempDir(), "screenshots")
+	exp, _ := json.Marshal(map[string]any{"agent": agent, "requests": n})
+	script := filepath.Join(repoRoot, "e2e", "js", "explorer-evm.mjs")
+	cmd := exec.CommandContext(t.Context(), nodeBin, script, gw+"/explorer/", shots, string(exp))
+	cmd.Dir = filepath.Dir(script)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath)
+	out, err := cmd.Output()
+	saveArtifacts(t, shots)
+	if err != nil {
+		t.Fatalf("explorer-evm.mjs: %v\n%s", err, out)
+	}
 }
 
 // checkEVMExplorer reads the devnet explorer's EVM view and checks it
