@@ -47,7 +47,12 @@ type evmEnv struct {
 // key of the current generation.
 func newEVMEnv(t *testing.T, file string, extra map[string]string) *evmEnv {
 	e := &evmEnv{t: t, logs: &lockedBuffer{}}
-	d, c := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1, Cluster: true, EVM: true}, e.logs)
+	d, c := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1, Cluster: true, EVM: true, BlockTime: 100 * time.Millisecond * raceBlockSlowdown}, e.logs)
+	t.Cleanup(func() {
+		if t.Failed() { // the bridge's refusals and retries, for the failure
+			t.Logf("evm bridge log lines:\n%s", grepLines(e.logs.Bytes(), "evm"))
+		}
+	})
 	e.d, e.c = d, c
 	ctx := context.Background()
 	alice, _ := d.Keyring.PrivKey("alice")
@@ -112,7 +117,7 @@ func (e *evmEnv) ask(pair string) *big.Int {
 // answered waits until request id is answered and returns the answer.
 func (e *evmEnv) answered(what string, id *big.Int) string {
 	e.t.Helper()
-	eventuallyWithin(e.t, what, 90*time.Second, func() (bool, error) {
+	eventuallyWithin(e.t, what, 90*time.Second*raceBlockSlowdown, func() (bool, error) {
 		r, err := e.oracle.Requests(nil, id)
 		return err == nil && r.Status == evmAnswered, err
 	})
@@ -220,4 +225,15 @@ func rotationSigner(t *testing.T, e *evmEnv, gen uint64, next common.Address) co
 	}
 	t.Fatalf("no MasterRotated event for generation %d", gen)
 	return common.Address{}
+}
+
+// grepLines is the lines of log that contain s.
+func grepLines(log []byte, s string) []byte {
+	var out []byte
+	for _, l := range bytes.Split(log, []byte("\n")) {
+		if bytes.Contains(l, []byte(s)) {
+			out = append(append(out, l...), '\n')
+		}
+	}
+	return out
 }
