@@ -78,13 +78,16 @@ func BenchmarkAgentStateWrite(b *testing.B) {
 
 // startClusterNet starts a devnet with 100 ms blocks, a gatekeeper, a
 // cluster of members workers (and a gateway if asked), and waits until
-// every member holds the cluster key.
-func startClusterNet(b *testing.B, members int, gateway bool) *agentNet {
+// every member holds the cluster key; more changes the devnet's options.
+func startClusterNet(b *testing.B, members int, gateway bool, more ...func(*devnet.Options)) *agentNet {
 	b.Helper()
 	o := devnet.Options{Home: filepath.Join(b.TempDir(), "devnet"), BlockTime: 100 * time.Millisecond,
 		Workers: members + 1, Gatekeepers: 1, Cluster: true, Logger: slog.New(slog.DiscardHandler)}
 	if gateway {
 		o.GatewayAddr = "127.0.0.1:0"
+	}
+	for _, f := range more {
+		f(&o)
 	}
 	d, err := devnet.Start(context.Background(), o)
 	if err != nil {

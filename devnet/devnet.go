@@ -368,6 +368,11 @@ func (d *Devnet) startGateway(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("start explorer: %w", err)
 	}
+	if d.EVM != nil {
+		if err := ex.SetEVM(d.EVM.RPCURL); err != nil {
+			return err
+		}
+	}
 	g, err := gateway.Start(ctx, gateway.Options{NodeURL: d.RPCURL, Listen: o.GatewayAddr, Logger: o.Logger.With("service", "gateway"),
 		ProbeEvery: max(o.BlockTime, 500*time.Millisecond), Mount: ex.Mount, IdleTimeout: o.GatewayIdleTimeout})
 	if err != nil {

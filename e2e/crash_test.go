@@ -158,9 +158,16 @@ type twoWorkers struct {
 // carol) and the cluster, and waits until both members hold its key.
 func startTwoWorkers(t *testing.T, h *harness) *twoWorkers {
 	t.Helper()
+	return startTwoWorkersWith(t, h, nil, nil)
+}
+
+// startTwoWorkersWith is startTwoWorkers with more devnet flags, and more
+// flags for each worker (by its dir) once the devnet's home is known.
+func startTwoWorkersWith(t *testing.T, h *harness, devnetArgs []string, workerArgs func(home, dir string) []string) *twoWorkers {
+	t.Helper()
 	tw := &twoWorkers{}
-	tw.dn, tw.home, tw.url = h.startDevnet("--block-time", "200ms",
-		"--workers", "1", "--gatekeepers", "1", "--cluster=false")
+	tw.dn, tw.home, tw.url = h.startDevnet(append([]string{"--block-time", "200ms",
+		"--workers", "1", "--gatekeepers", "1", "--cluster=false"}, devnetArgs...)...)
 	dn, home, url := tw.dn, tw.home, tw.url
 	waitHeight(t, newClient(t, url), 2, 30*time.Second, dn)
 	tw.kr = cliFlags(home, url)
@@ -169,10 +176,14 @@ func startTwoWorkers(t *testing.T, h *harness) *twoWorkers {
 	// a restart.
 	listen := map[string]string{"w1": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "w2": fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	tw.listen = listen
+	extra := func(home, dir string) []string { return nil }
+	if workerArgs != nil {
+		extra = workerArgs
+	}
 	tw.startWorker = func(name, dir, operator string) *proc {
 		wh := filepath.Join(filepath.Dir(home), dir)
-		return h.start(name, "worker", "--home", wh, "--node", url, "--tee", "sim", "--operator", operator, "--listen", listen[dir],
-			"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key"))
+		return h.start(name, append([]string{"worker", "--home", wh, "--node", url, "--tee", "sim", "--operator", operator, "--listen", listen[dir],
+			"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key")}, extra(home, dir)...)...)
 	}
 	tw.w1, tw.w2 = tw.startWorker("w1", "w1", "bob"), tw.startWorker("w2", "w2", "carol")
 	tw.id1 = tw.w1.waitLine(reWorkerID, 30*time.Second)[1]

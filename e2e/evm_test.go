@@ -23,22 +23,7 @@ func TestEVMRequest(t *testing.T) {
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	h.waitCluster(url, dn)
 
-	deployed := run("agent", "deploy", filepath.Join("..", "worker", "testdata", "agents", "oracle.ts"), "--policy", "public", "--from", "alice")
-	var agent string
-	for _, line := range strings.Split(deployed, "\n") {
-		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {
-			agent = f[1]
-		}
-	}
-	if len(agent) != 64 {
-		t.Fatalf("deploy printed:\n%s", deployed)
-	}
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn)
-	run("agent", "deposit", "5PHA", "--from", "alice")
+	agent := deployOracleAgent(t, h, common, dn)
 
 	if out := run("evm", "deploy-anchor", "--agent", agent); !strings.Contains(out, "generation 0") {
 		t.Fatalf("deploy-anchor:\n%s", out)
@@ -58,4 +43,28 @@ func TestEVMRequest(t *testing.T) {
 	if st.LastAnswered != 1 || st.Requests != 1 || st.Agent != agent {
 		t.Fatalf("evm status: %+v", st)
 	}
+}
+
+// deployOracleAgent deploys worker/testdata/agents/oracle.ts with the CLI
+// (more flags in extra), waits for its keys, funds alice's escrow and
+// returns the agent's id.
+func deployOracleAgent(t *testing.T, h *harness, common []string, dn *proc, extra ...string) string {
+	t.Helper()
+	deployed := h.mustRun(append(append([]string{"agent", "deploy", filepath.Join("..", "worker", "testdata", "agents", "oracle.ts"), "--policy", "public", "--from", "alice"}, extra...), common...)...)
+	var agent string
+	for _, line := range strings.Split(deployed, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {
+			agent = f[1]
+		}
+	}
+	if len(agent) != 64 {
+		t.Fatalf("deploy printed:\n%s", deployed)
+	}
+	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
+		var a agents.AgentView
+		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, common...)...)
+		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
+	}, dn)
+	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "alice"}, common...)...)
+	return agent
 }

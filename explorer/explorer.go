@@ -25,6 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum/ethclient"
+
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/client"
@@ -49,6 +51,8 @@ type Explorer struct {
 	hub    *hub
 	probe  *prober
 	times  blockTimes
+	// evm reads the EVM chain for the EVM view, if SetEVM gave one.
+	evm *ethclient.Client
 }
 
 // New makes an explorer of the chain behind nodeURL (a CometBFT RPC URL).
@@ -81,6 +85,9 @@ func (e *Explorer) Name() string { return "explorer" }
 // for them) and the chain polling behind them.
 func (e *Explorer) Stop() error {
 	e.cancel()
+	if e.evm != nil {
+		e.evm.Close()
+	}
 	return nil
 }
 
@@ -138,6 +145,7 @@ func (e *Explorer) routes() {
 	api("proposals", e.apiProposals)
 	api("proposal/{id}", e.apiProposal)
 	api("search", e.apiSearch)
+	api("evm", e.apiEVM)
 	e.mux.HandleFunc("GET "+Prefix+"api/events", e.serveEvents)
 	e.mux.HandleFunc("GET "+Prefix+"api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such API path: " + r.URL.Path})

@@ -297,12 +297,15 @@ func (b *bridge) rotate(ctx context.Context, addr common.Address, anchor *bindin
 		if err != nil {
 			return err
 		}
-		if err := b.send(ctx, "rotateMaster", func(o *bind.TransactOpts) (*types.Transaction, error) {
+		err = b.send(ctx, "rotateMaster", func(o *bind.TransactOpts) (*types.Transaction, error) {
 			return anchor.RotateMaster(o, s.Key, s.Generation, s.Sig)
-		}); err != nil && !strings.Contains(err.Error(), "BadGeneration") {
+		})
+		switch {
+		case err == nil:
+			b.log.Info("evm anchor rotated", "anchor", addr.Hex(), "generation", next, "master", s.Key.Hex())
+		case !strings.Contains(err.Error(), "BadGeneration"):
 			return err // BadGeneration: another member rotated first
 		}
-		b.log.Info("evm anchor rotated", "anchor", addr.Hex(), "generation", next, "master", s.Key.Hex())
 	}
 	return nil
 }

@@ -551,6 +551,28 @@
         { empty: "No workers in this pool." })}</section></div>`;
   };
 
+  // The EVM page: what the EVM endpoint the explorer was given says of
+  // the PhalaAnchor contracts (our chain records none of it).
+  const evmStatus = (s) => html`<span class="badge ${s === "answered" ? "ok" : s === "pending" ? "" : "warn"}">${s}</span>`;
+  const evmHash = (h) => h ? html`<span class="mono" title="${h}">${shortHash(h)}</span>` : html`<span class="muted">–</span>`;
+  pages.evm = async () => {
+    const r = await get("evm");
+    if (!r.enabled) {
+      return html`<div data-view="evm"><h1>EVM bridge</h1><div class="notice">This explorer reads no EVM chain: start it with --evm-rpc (phala devnet --evm does).</div></div>`;
+    }
+    return html`<div data-view="evm"><h1>EVM bridge <span class="sub">chain ${r.chain_id}</span></h1>
+      <div class="notice">Read from the EVM chain's JSON-RPC endpoint (blocks ${num(r.from_block)}–${num(r.head)}), not proven by this chain.</div>
+      <section class="card"><h2>Bridged agents</h2>${table([["Agent"], ["Anchor"], ["Chain id"]],
+        r.agents.map((a) => [a.on_chain ? L.agent(a.agent) : evmHash(a.agent), evmHash(a.anchor), a.chain_id]),
+        { id: "evm-agents", empty: "No anchor has asked an agent yet." })}</section>
+      <section class="card"><h2>Anchors</h2>${table([["Anchor"], ["Master signer"], ["Generation", "num"], ["Requests", "num"], ["Answered", "num"], ["Refunded", "num"]],
+        r.anchors.map((a) => [evmHash(a.address), evmHash(a.master), a.generation, a.requests, a.answered, a.refunded]),
+        { id: "evm-anchors", empty: "No anchors." })}</section>
+      <section class="card"><h2>Last requests</h2>${table([["Id", "num"], ["Agent"], ["Requester"], ["Status"], ["Answer tx"], ["Blocks to answer", "num"]],
+        r.requests.map((q) => [q.id, evmHash(q.agent), evmHash(q.requester), evmStatus(q.status), evmHash(q.answer_tx), q.answer_tx ? q.blocks_to_answer : ""]),
+        { id: "evm-requests", empty: "No requests yet." })}</section></div>`;
+  };
+
   // ---- router ----
   const routes = [
     [/^$/, "overview"], [/^blocks(?:\/(\d+))?$/, "blocks"], [/^block\/(\d+)$/, "block"], [/^txs$/, "txs"], [/^tx\/([0-9a-fA-Fx]+)$/, "tx"],
@@ -558,10 +580,10 @@
     [/^clusters$/, "clusters"], [/^cluster\/([0-9a-fA-F]{64})$/, "cluster"], [/^contracts$/, "contracts"], [/^contract\/([0-9a-fA-F]{64})$/, "contract"],
     [/^agents$/, "agents"], [/^agent\/([0-9a-fA-F]{64})$/, "agent"], [/^supply$/, "supply"],
     [/^pools$/, "pools"], [/^pool\/(\d+)$/, "pool"], [/^proposals$/, "proposals"], [/^proposal\/(\d+)$/, "proposal"],
-    [/^vaults$/, "vaults"], [/^vault\/(\d+)$/, "vault"],
+    [/^vaults$/, "vaults"], [/^vault\/(\d+)$/, "vault"], [/^evm$/, "evm"],
   ];
   const navOf = { overview: "overview", blocks: "blocks", block: "blocks", txs: "txs", tx: "txs", account: "", workers: "workers", worker: "workers", keys: "keys",
-    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools", proposals: "proposals", proposal: "proposals", vaults: "vaults", vault: "vaults" };
+    clusters: "clusters", cluster: "clusters", contracts: "contracts", contract: "contracts", agents: "agents", agent: "agents", supply: "supply", pools: "pools", pool: "pools", proposals: "proposals", proposal: "proposals", vaults: "vaults", vault: "vaults", evm: "evm" };
 
   async function route() {
     const path = decodeURIComponent(location.hash.replace(/^#\/?/, "")).replace(/\/+$/, "");

@@ -15,7 +15,7 @@ import (
 )
 
 func newExplorerCmd(g *globals) *cobra.Command {
-	var listen string
+	var listen, evmRPC string
 	cmd := &cobra.Command{
 		Use:   "explorer",
 		Short: "Serve the web explorer of a network (blocks, accounts, workers, keys, agents)",
@@ -23,15 +23,23 @@ func newExplorerCmd(g *globals) *cobra.Command {
 offline, with no CDN) that reads the chain through --node and updates live.
 It shows blocks, transactions, accounts, TEE workers and their attestations,
 gatekeepers and the master-key rotation, clusters, contracts, agents and the
-PHA supply; never a sealed secret, command or output.
+PHA supply; never a sealed secret, command or output. With --evm-rpc its EVM
+page lists the agents that chain's PhalaAnchor contracts ask and their last
+requests, read from that endpoint (our chain records none of it).
 
-phala devnet and phala gateway serve the same explorer at /explorer/.`,
+phala devnet and phala gateway serve the same explorer at /explorer/
+(phala devnet --evm with its dev chain's EVM page).`,
 		Example: `  phala explorer --node http://127.0.0.1:26657 --listen 127.0.0.1:8081`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, ex, err := g.openExplorer()
 			if err != nil {
 				return err
+			}
+			if evmRPC != "" {
+				if err := ex.SetEVM(evmRPC); err != nil {
+					return err
+				}
 			}
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
@@ -61,6 +69,7 @@ phala devnet and phala gateway serve the same explorer at /explorer/.`,
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8081", "HTTP listen address")
+	cmd.Flags().StringVar(&evmRPC, "evm-rpc", "", "JSON-RPC URL of an EVM chain whose PhalaAnchor requests the EVM page lists (docs/evm.md)")
 	return cmd
 }
 

@@ -274,6 +274,10 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	if err != nil {
 		return agentOutput{}, err
 	}
+	// The bridge's payment key is the owner's consent for the enclave's
+	// EVM path (AnswerEVM) only: agent code that could read it could copy
+	// it out and spend the owner's escrow anywhere.
+	delete(secret, SecretEVMAPIKey)
 	prog, err := host.agentProgram(ctx, src, [32]byte(rec.Code))
 	if err != nil {
 		return agentOutput{}, fmt.Errorf("%w: %w", ErrAgentFailed, err)
