@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/phalanetwork/phala/egress"
-	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -81,48 +80,28 @@ func (d *DevAgent) env(rt Runtime, man Manifest) sandbox.Env {
 	if log == nil {
 		log = func(string, string) {}
 	}
-	kvFunc := func(del bool) sandbox.HostFunc {
-		return func(args []any) (any, error) {
-			k, err := core.StringArg(args, 0)
-			if err != nil {
-				return nil, err
-			}
+	store := agentStore{
+		get: func(k string) (*string, error) {
 			d.mu.Lock()
 			defer d.mu.Unlock()
-			if del {
-				delete(d.kv, k)
-				return nil, nil
-			}
-			if len(args) > 1 {
-				v, err := core.StringArg(args, 1)
-				if err != nil {
-					return nil, err
-				}
-				d.kv[k] = v
-				return nil, nil
-			}
 			if v, ok := d.kv[k]; ok {
-				return v, nil
+				return &v, nil
 			}
 			return nil, nil
-		}
+		},
+		set: func(k string, v *string) error {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if v == nil {
+				delete(d.kv, k)
+			} else {
+				d.kv[k] = *v
+			}
+			return nil
+		},
+		log: log,
 	}
-	return sandbox.Env{
-		Prelude: agentPrelude,
-		Lazy:    agentLazy,
-		Funcs: webHostFuncs(map[string]sandbox.HostFunc{
-			"__phala_log": func(args []any) (any, error) {
-				level, _ := core.StringArg(args, 0)
-				msg, _ := core.StringArg(args, 1)
-				log(level, msg)
-				return nil, nil
-			},
-			"__phala_kv_get":    kvFunc(false),
-			"__phala_kv_set":    kvFunc(false),
-			"__phala_kv_delete": kvFunc(true),
-		}),
-		Async: d.async(session, rt, man),
-	}
+	return store.env(d.async(session, rt, man))
 }
 
 // async is the common asynchronous host APIs with agents.call refused.

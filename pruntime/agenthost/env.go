@@ -51,6 +51,23 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 	host.mu.Lock()
 	man := host.manifests[code]
 	host.mu.Unlock()
+	store := agentStore{get: txn.get, set: txn.set, log: func(level, msg string) { txn.log(host.logLine(level, msg)) }}
+	return store.env(host.agentAsync(ctx, src, cc, rt, man))
+}
+
+// agentStore is where an agent's kv and console go: the hop's replicated
+// kv transaction on a worker, memory and the terminal under phala agent
+// dev. A nil value is a missing key.
+type agentStore struct {
+	get func(k string) (*string, error)
+	set func(k string, v *string) error
+	log func(level, msg string)
+}
+
+// env is the agent's sandbox environment over s: the prelude, the web
+// platform, console and kv as host functions, and async (llm, fetch,
+// agents.call).
+func (s agentStore) env(async map[string]sandbox.AsyncFunc) sandbox.Env {
 	return sandbox.Env{
 		Prelude: agentPrelude,
 		Lazy:    agentLazy,
@@ -61,7 +78,7 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				if err != nil {
 					return nil, err
 				}
-				txn.log(host.logLine(level, msg))
+				s.log(level, msg)
 				return nil, nil
 			},
 			"__phala_kv_get": func(args []any) (any, error) {
@@ -69,7 +86,7 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				if err != nil {
 					return nil, err
 				}
-				v, err := txn.get(k)
+				v, err := s.get(k)
 				if v == nil || err != nil {
 					return nil, err
 				}
@@ -80,17 +97,17 @@ func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCt
 				if err != nil {
 					return nil, err
 				}
-				return nil, txn.set(kv[0], &kv[1])
+				return nil, s.set(kv[0], &kv[1])
 			},
 			"__phala_kv_delete": func(args []any) (any, error) {
 				k, err := core.StringArg(args, 0)
 				if err != nil {
 					return nil, err
 				}
-				return nil, txn.set(k, nil)
+				return nil, s.set(k, nil)
 			},
 		}),
-		Async: host.agentAsync(ctx, src, cc, rt, man),
+		Async: async,
 	}
 }
 

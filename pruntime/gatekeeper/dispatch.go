@@ -3,6 +3,7 @@ package gatekeeper
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -136,12 +137,7 @@ func (g *Gatekeeper) sendClusterKey(ctx context.Context, src chainsync.Source, c
 		if err != nil {
 			return err
 		}
-		w := wire.NewWriter(128 + len(plain))
-		w.Raw(id[:])
-		w.Uvarint(c.Epoch)
-		w.Raw(member[:])
-		w.VarBytes(env)
-		if _, err := g.out.Post(ctx, src, clusters.TopicDispatch, w.Bytes()); err != nil {
+		if err := g.postSealed(ctx, src, clusters.TopicDispatch, env, id[:], binary.AppendUvarint(nil, c.Epoch), member[:]); err != nil {
 			return err
 		}
 		g.dispatchedAt[slot] = now

@@ -7,11 +7,13 @@ package gatekeeper
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -147,4 +149,21 @@ func (g *Gatekeeper) record(ctx context.Context, src chainsync.Source, id [32]by
 		return gk, fmt.Errorf("enclave: gatekeeper %x: %v", id, err)
 	}
 	return gk, json.Unmarshal(raw, &gk)
+}
+
+// postSealed posts a message carrying a sealed envelope on topic: the
+// clear parts that route it (recipient, epoch...) in order, then env with
+// its length.
+func (g *Gatekeeper) postSealed(ctx context.Context, src chainsync.Source, topic string, env []byte, clear ...[]byte) error {
+	n := len(env) + binary.MaxVarintLen64
+	for _, p := range clear {
+		n += len(p)
+	}
+	w := wire.NewWriter(n)
+	for _, p := range clear {
+		w.Raw(p)
+	}
+	w.VarBytes(env)
+	_, err := g.out.Post(ctx, src, topic, w.Bytes())
+	return err
 }

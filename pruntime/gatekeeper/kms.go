@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -76,12 +75,7 @@ func (g *Gatekeeper) answerKMS(ctx context.Context, src chainsync.Source, master
 	if err != nil {
 		return fmt.Errorf("enclave: seal kms answer: %w", err)
 	}
-	sealed := env.Encode()
-	w := wire.NewWriter(80 + len(sealed))
-	w.Raw(r.Worker[:])
-	w.Raw(eph[:])
-	w.VarBytes(sealed)
-	if _, err := g.out.Post(ctx, src, keys.TopicKMSKey, w.Bytes()); err != nil {
+	if err := g.postSealed(ctx, src, keys.TopicKMSKey, env.Encode(), r.Worker[:], eph[:]); err != nil {
 		return err
 	}
 	g.answeredKMS[eph] = now

@@ -197,10 +197,7 @@ func (g *Gatekeeper) shareWithOthers(ctx context.Context, src chainsync.Source, 
 		if err != nil {
 			return err
 		}
-		w := wire.NewWriter(64 + len(env))
-		w.Raw(id[:])
-		w.VarBytes(env)
-		if _, err := g.out.Post(ctx, src, keys.TopicShare, w.Bytes()); err != nil {
+		if err := g.postSealed(ctx, src, keys.TopicShare, env, id[:]); err != nil {
 			return err
 		}
 		g.sharedAt[id] = now
