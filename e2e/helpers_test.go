@@ -579,3 +579,11 @@ func openDevAccounts(t *testing.T, home string) devAccounts {
 	}
 	return devAccounts{kr: kr, aliceKey: key, alice: alice.Address, bob: bob.Address}
 }
+
+// simWorkerArgs are the arguments of `phala worker` on the sim TEE with
+// its own home workerHome, on the devnet under devnetHome (its keyring and
+// sim attestation key) at url, paid by operator.
+func simWorkerArgs(workerHome, devnetHome, url, operator string) []string {
+	return []string{"worker", "--home", workerHome, "--node", url, "--tee", "sim", "--operator", operator,
+		"--keyring-dir", devnetHome, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(devnetHome, "config", "sim_attestation_key")}
+}

@@ -192,7 +192,7 @@ func (h *harness) runToken(home, url, cluster string, procs ...*proc) string {
 	t := h.t
 	t.Helper()
 	run := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
-	contract := h.deployToken(home, url, cluster, procs...)
+	contract := h.deployToken(home, url, cluster, 500, procs...)
 	bob := h.keyAddresses(home)["bob"]
 	if out := run("contract", "exec", contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice"); !strings.Contains(out, `output: {"balance":480}`) {
 		t.Fatalf("exec output:\n%s", out)

@@ -37,8 +37,7 @@ func TestRedTeamRollback(t *testing.T) {
 	kr := cliFlags(home, url)
 
 	wHome := filepath.Join(t.TempDir(), "victim")
-	args := []string{"worker", "--home", wHome, "--node", url, "--tee", "sim", "--operator", "carol",
-		"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key")}
+	args := simWorkerArgs(wHome, home, url, "carol")
 	w := h.start("victim", args...)
 	id := w.waitLine(reWorkerID, 30*time.Second)[1]
 	waitFor(t, 30*time.Second, "the victim's registration", func() (bool, error) {
