@@ -16,6 +16,7 @@ import (
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/sandbox"
+	"github.com/phalanetwork/phala/worker"
 )
 
 // startDevnet runs a devnet with 100ms blocks, under opts.Home or else a
@@ -52,6 +53,13 @@ func debugLogger(logs *lockedBuffer) *slog.Logger {
 // create one cluster and add workers 1.. to it; it returns the cluster's id.
 func newCluster(t *testing.T, d *devnet.Devnet, c *client.Client) [32]byte {
 	t.Helper()
+	return newClusterOf(t, d, c, d.Workers[1:])
+}
+
+// newClusterOf waits for every worker of d to register, then has alice
+// create one cluster and add members to it; it returns the cluster's id.
+func newClusterOf(t *testing.T, d *devnet.Devnet, c *client.Client, members []*worker.Worker) [32]byte {
+	t.Helper()
 	ctx := context.Background()
 	alice, _ := d.Keyring.PrivKey("alice")
 	for _, w := range d.Workers {
@@ -65,7 +73,7 @@ func newCluster(t *testing.T, d *devnet.Devnet, c *client.Client) [32]byte {
 		t.Fatalf("clusters: %v %+v", err, list)
 	}
 	id := [32]byte(list[0].ID)
-	for _, w := range d.Workers[1:] {
+	for _, w := range members {
 		if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: id, Worker: w.ID()}); err != nil {
 			t.Fatal(err)
 		}
