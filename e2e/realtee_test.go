@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
@@ -77,24 +76,13 @@ func TestRealTEEWorkers(t *testing.T) {
 	if err := os.WriteFile(src, []byte(stateless), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var dep struct {
-		Agent string `json:"agent"`
-	}
-	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", clusterID,
-		"--policy", "public", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
-		t.Fatalf("deploy: %v %+v", err, dep)
-	}
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn, sev)
+	agent := h.deployAgent(common, filepath.Join(proj, "agent.ts"), clusterID, nil, dn, sev)
 	run("agent", "deposit", "5PHA", "--from", "alice")
 	call := func(name string, procs ...*proc) {
 		t.Helper()
 		var out string
 		waitFor(t, 30*time.Second, "an agent call served by a real-TEE worker", func() (bool, error) {
-			r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=" + name, "--seal", "--from", "alice"}, common...)...)
+			r := h.run(append([]string{"agent", "call", agent, "/?name=" + name, "--seal", "--from", "alice"}, common...)...)
 			out = r.stdout + r.stderr
 			return r.code == 0, nil
 		}, append(procs, dn)...)

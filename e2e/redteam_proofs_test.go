@@ -244,10 +244,19 @@ func deployEchoAgent(t *testing.T, h *harness, kr []string, cluster string, extr
 	if err := os.WriteFile(file, []byte(echoAgent), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return h.deployAgent(kr, file, cluster, extra, procs...)
+}
+
+// deployAgent deploys the agent in file as alice, a public agent in
+// cluster (free, unless extra sets --price), with `phala agent deploy`
+// and the flags kr, and waits for its keys; it returns its id.
+func (h *harness) deployAgent(kr []string, file, cluster string, extra []string, procs ...*proc) string {
+	t := h.t
+	t.Helper()
 	var dep struct {
 		Agent string `json:"agent"`
 	}
-	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice", "--output", "json"}, append(extra, kr...)...)...)
+	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice"}, append(extra, kr...)...)...)
 	if len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %+v", dep)
 	}
