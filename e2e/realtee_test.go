@@ -35,27 +35,9 @@ func TestRealTEEWorkers(t *testing.T) {
 	tdxW, tdxID, tdxRec, tdxArgs := n.tdx, n.tdxID, n.tdxRec, n.tdxArgs
 	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
-	chainCmd := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
 
-	chainCmd("cluster", "create", "--from", "alice")
-	var cl clusters.Cluster
-	waitFor(t, 20*time.Second, "the cluster", func() (bool, error) {
-		var all []clusters.Cluster
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &all) != nil || len(all) != 1 {
-			return false, nil
-		}
-		cl = all[0]
-		return true, nil
-	}, dn)
-	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
-	chainCmd("cluster", "add", clusterID, sevID, "--from", "alice")
-	chainCmd("cluster", "add", clusterID, tdxID, "--from", "alice")
-	waitFor(t, 60*time.Second, "the SEV-SNP and TDX workers to hold the cluster key", func() (bool, error) {
-		var all []clusters.Cluster
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &all) == nil && len(all) == 1 && len(all[0].Holders) == 2, nil
-	}, dn, sev, tdxW)
+	// The SEV-SNP and TDX workers form a cluster and hold its key.
+	clusterID := fmt.Sprintf("%x", []byte(h.formCluster(cliFlags(home, url), url, []string{sevID, tdxID}, dn, sev, tdxW).ID))
 
 	proj := filepath.Join(t.TempDir(), "hello")
 	h.mustRun("agent", "init", proj)
