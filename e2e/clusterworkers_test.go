@@ -110,13 +110,16 @@ func (h *harness) formCluster(kr []string, url string, ids []string, procs ...*p
 	h.mustRun(append([]string{"cluster", "create", "--from", "alice"}, kr...)...)
 	var cl []clusters.Cluster
 	h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
+	if len(cl) != 1 {
+		h.t.Fatalf("%d clusters after cluster create, want 1", len(cl))
+	}
 	cid := fmt.Sprintf("%x", []byte(cl[0].ID))
 	for _, id := range ids {
 		h.mustRun(append([]string{"cluster", "add", cid, id, "--from", "alice"}, kr...)...)
 	}
 	waitFor(h.t, 60*time.Second, "every member to hold the cluster key", func() (bool, error) {
 		h.mustRunJSON(&cl, "query", "clusters", "--node", url, "--output", "json")
-		return len(cl[0].Holders) == len(ids), nil
+		return len(cl) == 1 && len(cl[0].Holders) == len(ids), nil
 	}, procs...)
 	return cl[0]
 }
