@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 
@@ -234,15 +233,8 @@ func scanLevelDB(t *testing.T, dir string, look func(string, []byte)) int {
 // keyMaterial unseals, as an auditor with the sim seed could, the
 // gatekeeper's master keys and every worker's cluster keys and identity.
 func keyMaterial(t *testing.T, home string) map[string][]byte {
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	genesis := pruntime.GenesisHash(gen)
+	simKey := homeSimKey(t, home)
+	genesis := pruntime.GenesisHash(homeGenesis(t, home))
 	out := map[string][]byte{}
 	dirs, _ := filepath.Glob(filepath.Join(home, "workers", "*"))
 	for _, dir := range dirs {

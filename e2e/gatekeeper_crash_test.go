@@ -454,15 +454,7 @@ func mustState(t *testing.T, read func() (keys.State, error)) keys.State {
 // devnet's sim seed could (see keyMaterial).
 func simProvider(t *testing.T, devnetHome, workerHome string) *sim.Provider {
 	t.Helper()
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(devnetHome, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(devnetHome, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := worker.NewSimProvider(key, workerHome, pruntime.GenesisHash(gen))
+	p, err := worker.NewSimProvider(homeSimKey(t, devnetHome), workerHome, pruntime.GenesisHash(homeGenesis(t, devnetHome)))
 	if err != nil {
 		t.Fatal(err)
 	}
