@@ -2,13 +2,12 @@ package bench
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/keys"
 )
 
@@ -23,15 +22,8 @@ type keyBench struct {
 // startKeyBench starts the devnet o describes (its home, block time and
 // logger are the benchmarks' own) and stops it when the benchmark ends.
 func startKeyBench(b *testing.B, o devnet.Options) *keyBench {
-	o.Home = filepath.Join(b.TempDir(), "devnet")
-	o.BlockTime = 100 * time.Millisecond
-	o.Logger = slog.New(slog.DiscardHandler)
-	d, err := devnet.Start(context.Background(), o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Stop() })
-	c, _ := client.New(d.RPCURL)
+	o.Home, o.BlockTime, o.Logger = "", 100*time.Millisecond, nil
+	d, c := devnettest.Start(b, o)
 	return &keyBench{b: b, d: d, c: c}
 }
 

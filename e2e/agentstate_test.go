@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
@@ -49,7 +50,7 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 	c := newClient(t, cw.url)
 	keys := devKeys(t, cw.home, "alice", "carol")
 	alice, carol := keys[0], keys[1]
-	agent := deployJSAgent(t, c, alice, counterAgent, [32]byte(cw.cluster.ID), pha.Amount{})
+	agent := devnettest.DeployAgent(t, c, alice, counterAgent, [32]byte(cw.cluster.ID), pha.Amount{})
 	if _, err := c.Send(t.Context(), carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(1_000)}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/keyring"
-	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
-	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // okAgent answers "ok " and the request body.
@@ -139,23 +135,4 @@ func devKeys(t *testing.T, home string, names ...string) []ed25519.PrivateKey {
 		}
 	}
 	return keys
-}
-
-// deployJSAgent bundles source, uploads it and deploys it as owner in
-// cluster as a public agent at price, with the Go SDK.
-func deployJSAgent(t *testing.T, c *client.Client, owner ed25519.PrivateKey, source string, cluster [32]byte, price pha.Amount) [32]byte {
-	t.Helper()
-	code, err := sandbox.Bundle(map[string]string{"a.js": source}, "a.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := c.UploadCode(t.Context(), owner, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent, _, err := c.DeployAgent(t.Context(), owner, hash, cluster, agents.Policy{Kind: agents.PolicyPublic}, price)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return agent
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pha"
@@ -136,7 +137,7 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 	keys := devKeys(t, home, "alice", "carol")
 	alice, carol := keys[0], keys[1]
 	l := &agentLoad{c: c, halt: make(chan struct{})}
-	l.agent = deployJSAgent(t, c, alice, okAgent, cluster, callPrice)
+	l.agent = devnettest.DeployAgent(t, c, alice, okAgent, cluster, callPrice)
 	if _, err := c.Send(t.Context(), carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(1_000)}); err != nil {
 		t.Fatal(err)
 	}

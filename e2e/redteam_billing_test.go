@@ -14,6 +14,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -42,7 +43,7 @@ func startBillingNet(t *testing.T) (*harness, *billingNet) {
 	if n.chainID, err = n.c.ChainID(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	n.agent = deployJSAgent(t, n.c, alice, okAgent, [32]byte(cw.cluster.ID), callPrice)
+	n.agent = devnettest.DeployAgent(t, n.c, alice, okAgent, [32]byte(cw.cluster.ID), callPrice)
 	waitFor(t, 60*time.Second, "the agent's keys", func() (bool, error) {
 		a, err := n.c.Agent(t.Context(), n.agent)
 		return len(a.ECDHKey) == 32, err

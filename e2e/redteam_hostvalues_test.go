@@ -11,6 +11,7 @@ import (
 
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -50,7 +51,7 @@ func TestRedTeamHostChosenValues(t *testing.T) {
 		t.Skip("skipped with -short: runs a devnet")
 	}
 	ctx := context.Background()
-	d, c := startInProcessDevnet(t, devnet.Options{Workers: -1, BlockTime: 100 * time.Millisecond})
+	d, c := devnettest.Start(t, devnet.Options{Workers: -1, BlockTime: 100 * time.Millisecond})
 	gen, simKey := homeGenesis(t, d.Home), homeSimKey(t, d.Home)
 	opKey, err := d.Keyring.PrivKey("worker0")
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
@@ -58,7 +59,7 @@ func startRedTeam(t *testing.T, workers int) *rtNet {
 	if testing.Short() {
 		t.Skip("runs a devnet with three gatekeepers")
 	}
-	d, c := startInProcessDevnet(t, devnet.Options{Workers: workers, Gatekeepers: 3, BlockTime: 200 * time.Millisecond})
+	d, c := devnettest.Start(t, devnet.Options{Workers: workers, Gatekeepers: 3, BlockTime: 200 * time.Millisecond})
 	n := &rtNet{t: t, d: d, c: c, simKey: homeSimKey(t, d.Home)}
 	n.wait("generation 0 held by three gatekeepers that committed ahead", func(st keys.State) bool {
 		return st.Generation != nil && len(st.Gatekeepers) == 3 && holders(st) == 3 && len(st.CommittedAhead) == 3

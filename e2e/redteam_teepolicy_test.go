@@ -11,6 +11,7 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -26,7 +27,7 @@ import (
 // gatekeeper and one more worker, and no cluster yet.
 func startPolicyDevnet(t *testing.T) (*devnet.Devnet, *client.Client) {
 	t.Helper()
-	return startInProcessDevnet(t, devnet.Options{BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1})
+	return devnettest.Start(t, devnet.Options{BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1})
 }
 
 // passProposal has alice lock PHA (once), propose action, vote yes, and

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pha"
@@ -45,7 +46,7 @@ func newContractEnvWith(t *testing.T, workers, members int) *contractEnv {
 	e.home = e.d.Home
 	e.alice, _ = e.d.Keyring.PrivKey("alice")
 	e.bob, _ = e.d.Keyring.PrivKey("bob")
-	e.cluster = newClusterOf(t, e.d, e.c, e.d.Workers[1:1+members])
+	e.cluster = devnettest.NewCluster(t, e.d, e.c, e.d.Workers[1:1+members])
 	eventually(t, "every member to hold the cluster key", func() (bool, error) {
 		return len(clusterRecord(e.c, e.cluster).Holders) == members, nil
 	})
