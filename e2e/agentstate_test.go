@@ -42,10 +42,7 @@ const counterAgent = `export default async function main(req) {
 // with the killed worker, no concurrent update was lost, nothing counted
 // twice.
 func TestAgentStateSurvivesKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet and three worker processes")
 	cw := startClusterWorkers(t, h, 3)
 	c := newClient(t, cw.url)
 	keys := devKeys(t, cw.home, "alice", "carol")

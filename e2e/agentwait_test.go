@@ -12,10 +12,7 @@ import (
 // payment (402). Blocks are a second apart, so a worker's light client is
 // a block behind the node for a good part of every block.
 func TestDepositThenCall(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet with 1s blocks")
 	dn, home, url := h.startDevnet("--block-time", "1s")
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
 	cl := h.waitCluster(url, dn)

@@ -29,10 +29,7 @@ import (
 // every answered agent call is billed exactly once: the killed worker's
 // unposted usage receipts come back from its sealed journal.
 func TestReplicaKilledUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet and two worker processes")
 	cw := startClusterWorkers(t, h, 2)
 	home, url, gw, kr := cw.home, cw.url, cw.gw, cw.kr
 	token := h.deployToken(home, url, fmt.Sprintf("%x", []byte(cw.cluster.ID)), 1000, cw.procs()...)

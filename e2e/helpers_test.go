@@ -54,6 +54,16 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// newLongHarness is newHarness for a test that -short skips; what says
+// what the test runs.
+func newLongHarness(t *testing.T, what string) *harness {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped with -short: " + what)
+	}
+	return newHarness(t)
+}
+
 // proc is a phala child process. Its stdout is kept line by line so that a
 // test can wait for a line; both streams are also written to files.
 type proc struct {

@@ -36,10 +36,7 @@ func resignAnswer(h http.Header, key ed25519.PrivateKey, claim bool) {
 // Content-Type was changed. Each refusal names the binding that failed,
 // and the command prints no answer.
 func TestRedTeamAnswers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet")
 	dn, home, url := h.startDevnet("--block-time", "200ms")
 	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
 	cl := h.waitCluster(url, dn)

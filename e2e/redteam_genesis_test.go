@@ -41,10 +41,7 @@ var (
 // The enclave must refuse to run, naming the wrong genesis, and no master
 // key of any generation of the real chain may reach the accomplice.
 func TestRedTeamSwappedGenesis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs two chains and worker processes")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs two chains and worker processes")
 	realHome, gkHome, realMasters := realChainGatekeeper(t, h)
 
 	// The attacker's chain: the real genesis with their own validator.

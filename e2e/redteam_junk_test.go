@@ -144,10 +144,7 @@ func junkTxs(t *testing.T, chainID string, alice ed25519.PrivateKey, bob address
 // must refuse those blocks naming the check, no committed block may carry
 // junk, and the chain must keep committing honest transfers.
 func TestRedTeamFreeJunk(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs a 4-validator network")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a 4-validator network")
 	tn := h.initTestnet(4, "300ms")
 	genesis, err := cmttypes.GenesisDocFromFile(filepath.Join(tn.homes[0], "config", "genesis.json"))
 	if err != nil {

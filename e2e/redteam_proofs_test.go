@@ -165,10 +165,7 @@ func withECDHKey(raw []byte, key []byte) ([]byte, bool) {
 // seal the owner's secrets to the attacker's key: the proof check refuses
 // the forged record, nothing is sent, and the attacker opens nothing.
 func TestRedTeamLyingNodeSecretsKey(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet")
 	dn, home, url := h.startDevnet("--block-time", "200ms")
 	cl := h.waitCluster(url, dn)
 	kr := cliFlags(home, url)

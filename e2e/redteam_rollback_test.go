@@ -27,10 +27,7 @@ import (
 // rolled-back store, naming the check and both numbers, and sign nothing
 // more: no new message, and none under a sequence the chain already used.
 func TestRedTeamRollback(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs a devnet and a worker process")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet and a worker process")
 	dn, home, url := h.startDevnet("--block-time", "200ms", "--workers", "1", "--gatekeepers", "1", "--cluster=false")
 	c := newClient(t, url)
 	waitHeight(t, c, 2, 30*time.Second, dn)

@@ -69,10 +69,7 @@ func runPrunedChain(t *testing.T, h *harness, target int64, blockTime string, in
 // blocks (its earliest block moves up, block 1 is gone, its block store
 // stays small).
 func TestRetainBlocksBoundsDisk(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs about 1,000 blocks")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs about 1,000 blocks")
 	p := runPrunedChain(t, h, 1000, "10ms", 50)
 	st, err := p.c.RPC.Status(context.Background())
 	if err != nil {
@@ -96,10 +93,7 @@ func TestRetainBlocksBoundsDisk(t *testing.T) {
 // state from the validator's snapshot without the pruned blocks and
 // reaches the same AppHash and balances.
 func TestStateSyncJoin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs two nodes")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs two nodes")
 	// Blocks slow enough that the snapshot's next heights are still kept
 	// when the joiner's light client asks for them (discovery takes 5 s).
 	p := runPrunedChain(t, h, 60, "100ms", 20)

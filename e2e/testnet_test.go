@@ -24,10 +24,7 @@ import (
 // checks that it catches up to the same state and holds every transaction
 // committed meanwhile.
 func TestFourValidatorsSurviveKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs a 4-validator network for about half a minute")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a 4-validator network for about half a minute")
 	const n = 4
 	tn := h.initTestnet(n, "500ms")
 	nodes := h.startNodes(tn)
