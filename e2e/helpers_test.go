@@ -258,6 +258,19 @@ func (h *harness) cleanup() {
 	h.mu.Lock()
 	procs := h.procs
 	h.mu.Unlock()
+	stopAll(procs, h.t.Logf)
+	if !h.t.Failed() {
+		return
+	}
+	entries, _ := os.ReadDir(h.logDir)
+	for _, e := range entries {
+		h.t.Logf("==== %s ====\n%s", e.Name(), tailFile(filepath.Join(h.logDir, e.Name()), 64<<10))
+	}
+}
+
+// stopAll interrupts procs, kills those that ignore it for 15 s (saying
+// so through logf) and waits for them all to exit.
+func stopAll(procs []*proc, logf func(string, ...any)) {
 	for _, p := range procs {
 		if !p.exited() {
 			_ = p.cmd.Process.Signal(os.Interrupt)
@@ -267,17 +280,10 @@ func (h *harness) cleanup() {
 		select {
 		case <-p.done:
 		case <-time.After(15 * time.Second):
-			h.t.Logf("%s ignored SIGINT for 15s; killing it", p.name)
+			logf("%s ignored SIGINT for 15s; killing it", p.name)
 			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
-	}
-	if !h.t.Failed() {
-		return
-	}
-	entries, _ := os.ReadDir(h.logDir)
-	for _, e := range entries {
-		h.t.Logf("==== %s ====\n%s", e.Name(), tailFile(filepath.Join(h.logDir, e.Name()), 64<<10))
 	}
 }
 
