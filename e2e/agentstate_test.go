@@ -65,7 +65,7 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 		return err == nil, nil
 	}, procs...)
 
-	load := &counterLoad{c: c, key: carol, gw: cw.gw, agent: agent, halt: make(chan struct{})}
+	load := &counterLoad{c: c, key: carol, gw: cw.gw, agent: agent}
 	load.start(2)
 	waitFor(t, 90*time.Second, "40 acknowledged calls before the kill", func() (bool, error) {
 		return load.acked() >= 40, nil
@@ -164,8 +164,7 @@ type counterLoad struct {
 	key   ed25519.PrivateKey
 	gw    string
 	agent [32]byte
-	halt  chan struct{}
-	wg    sync.WaitGroup
+	loops *loops
 	mu    sync.Mutex
 	tags  map[string]bool
 	// lost is tags never acknowledged within their deadline.
@@ -175,20 +174,9 @@ type counterLoad struct {
 }
 
 func (l *counterLoad) start(callers int) {
-	l.tags = map[string]bool{}
+	l.tags, l.loops = map[string]bool{}, newLoops()
 	for i := range callers {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for n := 0; ; n++ {
-				select {
-				case <-l.halt:
-					return
-				default:
-				}
-				l.send(fmt.Sprintf("%d-%d", i, n))
-			}
-		}()
+		l.loops.run(func(n int) { l.send(fmt.Sprintf("%d-%d", i, n)) })
 	}
 }
 
@@ -230,8 +218,7 @@ func (l *counterLoad) servedBy() string {
 
 func (l *counterLoad) stop(t *testing.T) {
 	t.Helper()
-	close(l.halt)
-	l.wg.Wait()
+	l.loops.stop()
 	t.Logf("counter calls: %d acknowledged, %d failed attempts resent", len(l.tags), l.failures)
 	if len(l.lost) > 0 {
 		t.Fatalf("%d calls never acknowledged (first %s): the count cannot be checked exactly", len(l.lost), l.lost[0])

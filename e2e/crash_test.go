@@ -114,8 +114,7 @@ var callPrice = pha.Units(10_000_000_000)
 type agentLoad struct {
 	c     *client.Client
 	agent [32]byte
-	halt  chan struct{}
-	wg    sync.WaitGroup
+	loops *loops
 	mu    sync.Mutex
 	ok    int
 	// retried counts attempts the client signed again for another
@@ -133,7 +132,7 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 	c := newClient(t, url)
 	keys := devKeys(t, home, "alice", "carol")
 	alice, carol := keys[0], keys[1]
-	l := &agentLoad{c: c, halt: make(chan struct{})}
+	l := &agentLoad{c: c, loops: newLoops()}
 	l.agent = devnettest.DeployAgent(t, c, alice, okAgent, cluster, callPrice)
 	if _, err := c.Send(t.Context(), carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(1_000)}); err != nil {
 		t.Fatal(err)
@@ -146,30 +145,21 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 		return err == nil, nil
 	}, procs...)
 	for i := range 2 {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for n := 0; ; n++ {
-				select {
-				case <-l.halt:
-					return
-				default:
-				}
-				r, err := c.CallAgent(context.Background(), carol, gw, l.agent, "POST", "/", []byte(fmt.Sprintf("%d-%d", i, n)))
-				if err == nil && r.Status != 200 {
-					err = fmt.Errorf("status %d: %s", r.Status, r.Body)
-				}
-				l.mu.Lock()
-				if err != nil {
-					l.failed = append(l.failed, err.Error())
-				} else {
-					l.ok++
-					l.retried += r.Retried
-					l.last = r.Answer.Worker
-				}
-				l.mu.Unlock()
+		l.loops.run(func(n int) {
+			r, err := c.CallAgent(context.Background(), carol, gw, l.agent, "POST", "/", []byte(fmt.Sprintf("%d-%d", i, n)))
+			if err == nil && r.Status != 200 {
+				err = fmt.Errorf("status %d: %s", r.Status, r.Body)
 			}
-		}()
+			l.mu.Lock()
+			if err != nil {
+				l.failed = append(l.failed, err.Error())
+			} else {
+				l.ok++
+				l.retried += r.Retried
+				l.last = r.Answer.Worker
+			}
+			l.mu.Unlock()
+		})
 	}
 	return l
 }
@@ -188,8 +178,7 @@ func (l *agentLoad) servedBy() string {
 }
 
 func (l *agentLoad) stop(t *testing.T) {
-	close(l.halt)
-	l.wg.Wait()
+	l.loops.stop()
 	t.Logf("agent calls: %d answered, %d failed, %d attempts retried on another worker", l.ok, len(l.failed), l.retried)
 }
 

@@ -155,28 +155,16 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		inputs    []uint64             // contract inputs of the commands on chain
 		calls     int                  // agent calls answered
 		loadErrs  []string
-		wg        sync.WaitGroup
 	)
-	stop := make(chan struct{})
+	load := newLoops()
 	loop := func(what string, once func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				err := once()
-				if err == nil {
-					continue
-				}
+		load.run(func(int) {
+			if err := once(); err != nil {
 				mu.Lock()
 				loadErrs = append(loadErrs, fmt.Sprintf("%s: %v", what, err))
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	loop("transfer", func() error {
 		r := h.run(cli("tx", "transfer", "bob", sink, "1PHA", "--yes")...)
@@ -339,8 +327,7 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		tr2, in2, ca2 := counts()
 		return tr2 > tr && in2 > in && ca2 > ca, nil
 	}, dn, gk)
-	close(stop)
-	wg.Wait()
+	load.stop()
 	if len(loadErrs) > 0 {
 		t.Fatalf("%d load requests failed:\n%s", len(loadErrs), strings.Join(loadErrs, "\n"))
 	}

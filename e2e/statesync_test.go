@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,28 +37,17 @@ func runPrunedChain(t *testing.T, h *harness, target int64, blockTime string, in
 	p.c = p.tn.clients[0]
 	waitHeight(t, p.c, 3, 60*time.Second, p.val)
 	p.acc = openDevAccounts(t, p.tn.homes[0])
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, err := p.c.Send(ctx, p.acc.aliceKey, pha.Amount{}, "", &balances.MsgTransfer{To: p.acc.bob, Amount: pha.Whole(1)})
-			cancel()
-			if err == nil {
-				p.sent++
-			}
+	load := newLoops()
+	load.run(func(int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := p.c.Send(ctx, p.acc.aliceKey, pha.Amount{}, "", &balances.MsgTransfer{To: p.acc.bob, Amount: pha.Whole(1)})
+		cancel()
+		if err == nil {
+			p.sent++
 		}
-	}()
+	})
 	waitHeight(t, p.c, target, 120*time.Second, p.val)
-	close(stop)
-	wg.Wait()
+	load.stop()
 	p.latest = mustHeight(t, p.c)
 	return p
 }
