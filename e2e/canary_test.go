@@ -47,16 +47,13 @@ func TestCanaries(t *testing.T) {
 	}
 	secret, prompt, stateValue, command, query := canary("secret"), canary("prompt"), canary("state"), canary("command"), canary("query")
 
-	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model, "--log-level", "debug")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	n := h.startAgentDevnet("--block-time", "200ms", "--llm-model", model, "--log-level", "debug")
+	dn, home, url, gw, clusterID := n.dn, n.home, n.url, n.gw, n.cluster
 	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	runNoGW := func(args ...string) string {
 		return h.mustRun(append(args, "--home", home, "--keyring-backend", "test", "--node", url)...)
 	}
-
-	cl := h.waitCluster(url, dn)
-	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
 
 	// Capture from here, before any canary exists, the traffic of every
 	// port the devnet serves: its RPC, its gateway, its workers.

@@ -524,6 +524,24 @@ func (h *harness) waitCluster(url string, dn *proc) clusters.Cluster {
 	return cl[0]
 }
 
+// agentDevnet is a devnet started by startAgentDevnet: its process, home,
+// RPC and gateway URLs, and its one cluster (hex id), held by its members.
+type agentDevnet struct {
+	dn                     *proc
+	home, url, gw, cluster string
+}
+
+// startAgentDevnet starts `phala devnet args...` and waits for its gateway
+// and for its cluster's members to hold the cluster key.
+func (h *harness) startAgentDevnet(args ...string) agentDevnet {
+	h.t.Helper()
+	var n agentDevnet
+	n.dn, n.home, n.url = h.startDevnet(args...)
+	n.gw = n.dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	n.cluster = fmt.Sprintf("%x", []byte(h.waitCluster(n.url, n.dn).ID))
+	return n
+}
+
 // keyState reads the chain's master-key state with `phala query keys`.
 func (h *harness) keyState(url string) (keys.State, error) {
 	var st keys.State

@@ -29,12 +29,11 @@ import (
 //     API-key call came from a random nonce and bound no request content.
 func TestRedTeamAnswerBindings(t *testing.T) {
 	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := append(cliFlags(home, url), "--gateway", gw)
+	n := h.startAgentDevnet("--block-time", "200ms")
+	dn, url, gw := n.dn, n.url, n.gw
+	common := append(cliFlags(n.home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
-	cl := h.waitCluster(url, dn)
-	agent := h.deployAgent(common, filepath.Join(repoRoot, "e2e", "testdata", "json-agent.ts"), fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	agent := h.deployAgent(common, filepath.Join(repoRoot, "e2e", "testdata", "json-agent.ts"), n.cluster, nil, dn)
 	run("agent", "deposit", "5PHA", "--from", "bob")
 	apiKey := strings.TrimSpace(run("agent", "apikey", "create", "--from", "bob"))
 
