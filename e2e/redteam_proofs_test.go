@@ -257,10 +257,17 @@ func (h *harness) deployAgent(kr []string, file, cluster string, extra []string,
 	if len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %+v", dep)
 	}
-	waitFor(t, 60*time.Second, "the agent's keys", func() (bool, error) {
+	h.waitAgentKeys(kr, dep.Agent, procs...)
+	return dep.Agent
+}
+
+// waitAgentKeys waits until `phala agent info` with the flags kr shows
+// agent's keys.
+func (h *harness) waitAgentKeys(kr []string, agent string, procs ...*proc) {
+	h.t.Helper()
+	waitFor(h.t, 60*time.Second, "the agent's keys", func() (bool, error) {
 		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, kr...)...)
+		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, kr...)...)
 		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
 	}, procs...)
-	return dep.Agent
 }
