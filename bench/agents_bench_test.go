@@ -26,10 +26,10 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // The load of BenchmarkAgentCalls: constants, not flags, so every run is
@@ -349,15 +349,7 @@ func startAgentNet(b *testing.B, gateway bool) *agentNet { return startClusterNe
 // upload bundles a handler and stores it on chain.
 func (n *agentNet) upload(b *testing.B, src string) [32]byte {
 	b.Helper()
-	code, err := sandbox.Bundle(map[string]string{"agent.js": src}, "agent.js")
-	if err != nil {
-		b.Fatal(err)
-	}
-	hash, _, err := n.c.UploadCode(context.Background(), n.alice, code)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return hash
+	return devnettest.Upload(b, n.c, n.alice, "agent.js", src)
 }
 
 // deploy creates a public agent with price 0 from a handler and waits for

@@ -3,15 +3,13 @@ package bench
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -81,28 +79,15 @@ func BenchmarkAgentStateWrite(b *testing.B) {
 // every member holds the cluster key; more changes the devnet's options.
 func startClusterNet(b *testing.B, members int, gateway bool, more ...func(*devnet.Options)) *agentNet {
 	b.Helper()
-	o := devnet.Options{Home: filepath.Join(b.TempDir(), "devnet"), BlockTime: 100 * time.Millisecond,
-		Workers: members + 1, Gatekeepers: 1, Cluster: true, Logger: slog.New(slog.DiscardHandler)}
+	o := devnet.Options{BlockTime: 100 * time.Millisecond, Workers: members + 1, Gatekeepers: 1, Cluster: true}
 	if gateway {
 		o.GatewayAddr = "127.0.0.1:0"
 	}
 	for _, f := range more {
 		f(&o)
 	}
-	d, err := devnet.Start(context.Background(), o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	alice, err := d.Keyring.PrivKey("alice")
-	if err != nil {
-		b.Fatal(err)
-	}
-	n := &agentNet{d: d, c: c, alice: alice, chainID: devnet.ChainID}
+	d, c := devnettest.Start(b, o)
+	n := &agentNet{d: d, c: c, alice: devnettest.Key(b, d, "alice"), chainID: devnet.ChainID}
 	waitUntil(b, "every member to hold the cluster key", func() (bool, error) {
 		var list []clusters.Cluster
 		_, err := c.Query(context.Background(), "/clusters/list", &list)

@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/clusters"
-	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -46,32 +44,10 @@ func BenchmarkRotationWithContracts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var created int64
-	for start := 0; start < rotationContracts; start += tx.MaxMsgs {
-		var msgs []tx.Msg
-		for i := start; i < min(start+tx.MaxMsgs, rotationContracts); i++ {
-			msgs = append(msgs, &contracts.MsgInstantiate{Code: hash, Cluster: [32]byte(cl.ID), Args: []byte("null")})
-		}
-		res, err := c.Send(ctx, alice, pha.Amount{}, "", msgs...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		created = res.Height
-	}
+	created := k.instantiateMany(ctx, alice, hash, [32]byte(cl.ID), rotationContracts, func(int) []byte { return []byte("null") })
 	clusterID := hex.EncodeToString(cl.ID)
 	ready := func(epoch uint64) func() bool {
-		return func() bool {
-			var list []contracts.Contract
-			if _, err := c.Query(ctx, "/contracts/cluster/"+clusterID, &list); err != nil || len(list) != rotationContracts {
-				return false
-			}
-			for _, ct := range list {
-				if ct.KeyEpoch != epoch || len(ct.SignKey) == 0 || ct.Results < 1 {
-					return false
-				}
-			}
-			return true
-		}
+		return k.contractsReady(ctx, [32]byte(cl.ID), rotationContracts, epoch, nil)
 	}
 	poll("keys and constructors of every contract", 300*time.Second, ready(cl.Epoch))
 	st, _ := c.RPC.Status(ctx)

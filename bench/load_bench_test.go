@@ -20,12 +20,12 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/keyring"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // loadDuration is how long BenchmarkMixedLoad drives traffic:
@@ -102,25 +102,13 @@ func BenchmarkMixedLoad(b *testing.B) {
 		return len(cl) == 1 && len(cl[0].Holders) == 2
 	})
 	// A contract and an agent to load.
-	code, _ := sandbox.Bundle(map[string]string{"c.js": `export function init(ctx) { ctx.state.set("n", 0) }
-export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n", n); return n }`}, "c.js")
-	hash, _, err := c.UploadCode(ctx, alice, code)
-	if err != nil {
-		b.Fatal(err)
-	}
+	hash := devnettest.Upload(b, c, alice, "c.js", `export function init(ctx) { ctx.state.set("n", 0) }
+export function handle(ctx) { const n = ctx.state.get("n") + 1; ctx.state.set("n", n); return n }`)
 	contract, _, err := c.Instantiate(ctx, alice, hash, [32]byte(cl[0].ID), nil, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	acode, _ := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) { return { status: 200, body: "ok " + req.body } }`}, "a.js")
-	ahash, _, err := c.UploadCode(ctx, alice, acode)
-	if err != nil {
-		b.Fatal(err)
-	}
-	agent, _, err := c.DeployAgent(ctx, alice, ahash, [32]byte(cl[0].ID), agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	agent := devnettest.DeployAgent(b, c, alice, `export default async function main(req) { return { status: 200, body: "ok " + req.body } }`, [32]byte(cl[0].ID), pha.Amount{})
 	if _, err := c.Send(ctx, carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10_000)}); err != nil {
 		b.Fatal(err)
 	}

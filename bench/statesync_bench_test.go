@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/chain/tx"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/worker"
 )
 
 // lateJoinContracts is how many contract states BenchmarkLateJoinerCatchUp
@@ -44,21 +45,8 @@ func BenchmarkLateJoinerCatchUp(b *testing.B) {
 	ctx, c, poll := context.Background(), k.c, k.poll
 	alice, _ := k.d.Keyring.PrivKey("alice")
 	auth, _ := k.d.Keyring.PrivKey(devnet.AuthorityAccount)
-	for _, w := range k.d.Workers {
-		<-w.Registered()
-	}
 	member, late := k.d.Workers[1], k.d.Workers[2]
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
-		b.Fatal(err)
-	}
-	var list []clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
-		b.Fatalf("clusters: %v %+v", err, list)
-	}
-	cl := [32]byte(list[0].ID)
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: cl, Worker: member.ID()}); err != nil {
-		b.Fatal(err)
-	}
+	cl := devnettest.NewCluster(b, k.d, c, []*worker.Worker{member})
 	clusterAt := func(epoch uint64, holders int) func() bool {
 		return func() bool {
 			var got clusters.Cluster
@@ -72,31 +60,9 @@ func BenchmarkLateJoinerCatchUp(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for start := 0; start < n; start += tx.MaxMsgs {
-		var msgs []tx.Msg
-		for i := start; i < min(start+tx.MaxMsgs, n); i++ {
-			msgs = append(msgs, &contracts.MsgInstantiate{Code: hash, Cluster: cl, Args: fmt.Appendf(nil, `{"n":%d}`, i)})
-		}
-		if _, err := c.Send(ctx, alice, pha.Amount{}, "", msgs...); err != nil {
-			b.Fatal(err)
-		}
-	}
+	k.instantiateMany(ctx, alice, hash, cl, n, func(i int) []byte { return fmt.Appendf(nil, `{"n":%d}`, i) })
 	var ids []contracts.Contract
-	ready := func(epoch uint64) func() bool {
-		return func() bool {
-			var got []contracts.Contract
-			if _, err := c.Query(ctx, "/contracts/cluster/"+hex.EncodeToString(cl[:]), &got); err != nil || len(got) != n {
-				return false
-			}
-			for _, ct := range got {
-				if ct.KeyEpoch != epoch || len(ct.SignKey) == 0 || ct.Results < 1 {
-					return false
-				}
-			}
-			ids = got
-			return true
-		}
-	}
+	ready := func(epoch uint64) func() bool { return k.contractsReady(ctx, cl, n, epoch, &ids) }
 	poll("keys and constructors of every contract", 600*time.Second, ready(0))
 	// A rotation: the constructors were sealed under epoch 0, which the
 	// late joiner never holds, so it cannot replay them.

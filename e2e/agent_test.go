@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/phalanetwork/phala/modules/agents"
 )
 
 // TestAgentCLI is the agent developer's path through the binary: init a
@@ -55,11 +53,7 @@ func TestAgentCLI(t *testing.T) {
 	if len(dep.Agent) != 64 || len(printed) != 2 {
 		t.Fatalf("deploy printed:\n%s", deployed)
 	}
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn)
+	h.waitAgentKeys(common, dep.Agent, dn)
 	secretFile := filepath.Join(t.TempDir(), "key.txt")
 	os.WriteFile(secretFile, []byte("sk-cli-canary-93b2\n"), 0o600)
 	run("agent", "secrets", "set", dep.Agent, "API_KEY=@"+secretFile, "--from", "alice")

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,13 +16,10 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
-	"github.com/phalanetwork/phala/modules/clusters"
-	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // counterAgent counts distinct tags (the request body) in kv: a tag it
@@ -46,34 +42,16 @@ const counterAgent = `export default async function main(req) {
 // with the killed worker, no concurrent update was lost, nothing counted
 // twice.
 func TestAgentStateSurvivesKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet and three worker processes")
 	cw := startClusterWorkers(t, h, 3)
 	c := newClient(t, cw.url)
-	kr, err := keyring.Open(cw.home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, _ := kr.PrivKey("alice")
-	carol, _ := kr.PrivKey("carol")
-	code, err := sandbox.Bundle(map[string]string{"a.js": counterAgent}, "a.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := c.UploadCode(t.Context(), alice, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent, _, err := c.DeployAgent(t.Context(), alice, hash, [32]byte(cw.cluster.ID), agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := devKeys(t, cw.home, "alice", "carol")
+	alice, carol := keys[0], keys[1]
+	agent := devnettest.DeployAgent(t, c, alice, counterAgent, [32]byte(cw.cluster.ID), pha.Amount{})
 	if _, err := c.Send(t.Context(), carol, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(1_000)}); err != nil {
 		t.Fatal(err)
 	}
-	procs := append([]*proc{cw.dn}, cw.workers...)
+	procs := cw.procs()
 	count := func() (int, string, error) {
 		r, err := c.CallAgent(t.Context(), carol, cw.gw, agent, "GET", "/count", nil)
 		if err != nil {
@@ -87,7 +65,7 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 		return err == nil, nil
 	}, procs...)
 
-	load := &counterLoad{c: c, key: carol, gw: cw.gw, agent: agent, halt: make(chan struct{})}
+	load := &counterLoad{c: c, key: carol, gw: cw.gw, agent: agent}
 	load.start(2)
 	waitFor(t, 90*time.Second, "40 acknowledged calls before the kill", func() (bool, error) {
 		return load.acked() >= 40, nil
@@ -124,8 +102,7 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 	// The killed worker comes back: it missed every write since, so it
 	// syncs from the others before it answers, then writes on the
 	// synced head, and another member reads that write.
-	cw.workers[i] = cw.start(i)
-	cw.workers[i].waitLine(reWorkerID, 30*time.Second)
+	cw.restart(t, h, i)
 	direct := func(j int, method, tag string) (int, error) {
 		r, err := c.CallAgent(t.Context(), carol, "http://"+cw.listen[j], agent, method, map[string]string{"GET": "/count", "POST": "/"}[method], []byte(tag))
 		if err != nil {
@@ -187,8 +164,7 @@ type counterLoad struct {
 	key   ed25519.PrivateKey
 	gw    string
 	agent [32]byte
-	halt  chan struct{}
-	wg    sync.WaitGroup
+	loops *loops
 	mu    sync.Mutex
 	tags  map[string]bool
 	// lost is tags never acknowledged within their deadline.
@@ -198,20 +174,9 @@ type counterLoad struct {
 }
 
 func (l *counterLoad) start(callers int) {
-	l.tags = map[string]bool{}
+	l.tags, l.loops = map[string]bool{}, newLoops()
 	for i := range callers {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for n := 0; ; n++ {
-				select {
-				case <-l.halt:
-					return
-				default:
-				}
-				l.send(fmt.Sprintf("%d-%d", i, n))
-			}
-		}()
+		l.loops.run(func(n int) { l.send(fmt.Sprintf("%d-%d", i, n)) })
 	}
 }
 
@@ -253,79 +218,9 @@ func (l *counterLoad) servedBy() string {
 
 func (l *counterLoad) stop(t *testing.T) {
 	t.Helper()
-	close(l.halt)
-	l.wg.Wait()
+	l.loops.stop()
 	t.Logf("counter calls: %d acknowledged, %d failed attempts resent", len(l.tags), l.failures)
 	if len(l.lost) > 0 {
 		t.Fatalf("%d calls never acknowledged (first %s): the count cannot be checked exactly", len(l.lost), l.lost[0])
 	}
-}
-
-// clusterWorkers is a devnet with its own gatekeeper and one cluster of n
-// members, each a separate `phala worker` process.
-type clusterWorkers struct {
-	dn            *proc
-	home, url, gw string
-	workers       []*proc
-	ids           []string
-	cluster       clusters.Cluster
-	// listen is each worker's address; start (re)starts worker i on its
-	// home and address.
-	listen []string
-	start  func(i int) *proc
-}
-
-func (cw *clusterWorkers) index(id string) int {
-	for i, w := range cw.ids {
-		if w == id {
-			return i
-		}
-	}
-	return -1
-}
-
-// startClusterWorkers starts the devnet, n workers (operated by the
-// devnet's accounts in turn) and a cluster of them, and waits until every
-// member holds its key.
-func startClusterWorkers(t *testing.T, h *harness, n int) *clusterWorkers {
-	t.Helper()
-	cw := &clusterWorkers{}
-	cw.dn, cw.home, cw.url = h.startDevnet("--block-time", "200ms", "--workers", "1", "--gatekeepers", "1", "--cluster=false")
-	waitHeight(t, newClient(t, cw.url), 2, 30*time.Second, cw.dn)
-	kr := cliFlags(cw.home, cw.url)
-	cw.gw = cw.dn.waitLine(reBannerGateway, 30*time.Second)[1]
-	operators := []string{"bob", "carol", "alice"}
-	cw.start = func(i int) *proc {
-		dir := fmt.Sprintf("w%d", i+1)
-		return h.start(dir, "worker", "--home", filepath.Join(filepath.Dir(cw.home), dir), "--node", cw.url, "--tee", "sim",
-			"--operator", operators[i%len(operators)], "--listen", cw.listen[i],
-			"--keyring-dir", cw.home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(cw.home, "config", "sim_attestation_key"))
-	}
-	for i := range n {
-		cw.listen = append(cw.listen, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
-		cw.workers = append(cw.workers, cw.start(i))
-	}
-	for _, w := range cw.workers {
-		cw.ids = append(cw.ids, w.waitLine(reWorkerID, 30*time.Second)[1])
-	}
-	procs := append([]*proc{cw.dn}, cw.workers...)
-	waitFor(t, 30*time.Second, "the workers registered", func() (bool, error) {
-		var ws []registry.Worker
-		r := h.run("query", "workers", "--node", cw.url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil && len(ws) == n+1, nil
-	}, procs...)
-	h.mustRun(append([]string{"cluster", "create", "--from", "alice"}, kr...)...)
-	var cl []clusters.Cluster
-	h.mustRunJSON(&cl, "query", "clusters", "--node", cw.url, "--output", "json")
-	cid := fmt.Sprintf("%x", []byte(cl[0].ID))
-	for _, id := range cw.ids {
-		h.mustRun(append([]string{"cluster", "add", cid, id, "--from", "alice"}, kr...)...)
-	}
-	waitFor(t, 60*time.Second, "every member to hold the cluster key", func() (bool, error) {
-		h.mustRunJSON(&cl, "query", "clusters", "--node", cw.url, "--output", "json")
-		return len(cl[0].Holders) == n, nil
-	}, procs...)
-	cw.cluster = cl[0]
-	t.Logf("cluster %s: members %s", strings.ToUpper(cid[:8]), strings.Join(cw.ids, ", "))
-	return cw
 }

@@ -12,15 +12,11 @@ import (
 // payment (402). Blocks are a second apart, so a worker's light client is
 // a block behind the node for a good part of every block.
 func TestDepositThenCall(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "1s")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	cl := h.waitCluster(url, dn)
-	kr := append(cliFlags(home, url), "--gateway", gw)
-	agent := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), []string{"--price", "0.5PHA"}, dn)
+	h := newLongHarness(t, "runs a devnet with 1s blocks")
+	n := h.startAgentDevnet("--block-time", "1s")
+	dn := n.dn
+	kr := append(cliFlags(n.home, n.url), "--gateway", n.gw)
+	agent := deployEchoAgent(t, h, kr, n.cluster, []string{"--price", "0.5PHA"}, dn)
 	// The gateway and the workers are up: alice's calls go through.
 	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "alice"}, kr...)...)
 	waitFor(t, 60*time.Second, "a paid call by alice", func() (bool, error) {

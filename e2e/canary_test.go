@@ -19,11 +19,9 @@ import (
 	"testing"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 
-	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
@@ -49,16 +47,13 @@ func TestCanaries(t *testing.T) {
 	}
 	secret, prompt, stateValue, command, query := canary("secret"), canary("prompt"), canary("state"), canary("command"), canary("query")
 
-	dn, home, url := h.startDevnet("--block-time", "200ms", "--llm-model", model, "--log-level", "debug")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	n := h.startAgentDevnet("--block-time", "200ms", "--llm-model", model, "--log-level", "debug")
+	dn, home, url, gw, clusterID := n.dn, n.home, n.url, n.gw, n.cluster
 	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
 	runNoGW := func(args ...string) string {
 		return h.mustRun(append(args, "--home", home, "--keyring-backend", "test", "--node", url)...)
 	}
-
-	cl := h.waitCluster(url, dn)
-	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
 
 	// Capture from here, before any canary exists, the traffic of every
 	// port the devnet serves: its RPC, its gateway, its workers.
@@ -71,22 +66,14 @@ func TestCanaries(t *testing.T) {
 	capture := startCapture(t, ports)
 
 	// An agent with a secret, called sealed with the prompt.
-	var dep struct {
-		Agent string `json:"agent"`
-	}
-	json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(repoRoot, "e2e", "testdata", "prompt-agent.ts"), "--cluster", clusterID, "--policy", "public", "--from", "alice", "--output", "json")), &dep)
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run("agent", "info", dep.Agent, "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn)
+	agent := h.deployAgent(common, filepath.Join(repoRoot, "e2e", "testdata", "prompt-agent.ts"), clusterID, nil, dn)
 	secretFile := filepath.Join(t.TempDir(), "secret")
 	os.WriteFile(secretFile, []byte(secret), 0o600)
-	run("agent", "secrets", "set", dep.Agent, "API_KEY=@"+secretFile, "--from", "alice")
+	run("agent", "secrets", "set", agent, "API_KEY=@"+secretFile, "--from", "alice")
 	run("agent", "deposit", "5PHA", "--from", "bob")
 	body, _ := json.Marshal(map[string]string{"prompt": prompt})
 	waitFor(t, 30*time.Second, "a sealed call with the prompt", func() (bool, error) {
-		r := h.run(append([]string{"agent", "call", dep.Agent, "/", "--seal", "-d", string(body), "--from", "bob"}, common...)...)
+		r := h.run(append([]string{"agent", "call", agent, "/", "--seal", "-d", string(body), "--from", "bob"}, common...)...)
 		return r.code == 0 && strings.Contains(r.stdout, fmt.Sprintf(`"keyLength":%d`, len(secret))), nil
 	}, dn)
 
@@ -118,7 +105,7 @@ func TestCanaries(t *testing.T) {
 	control := canary("control")
 	bobAddr := h.keyAddresses(home)["bob"]
 	runNoGW("tx", "transfer", "alice", bobAddr, "1PHA", "--memo", control, "--yes")
-	run("agent", "call", dep.Agent, "/", "-d", `{"prompt":"`+control+`"}`, "--from", "bob")
+	run("agent", "call", agent, "/", "-d", `{"prompt":"`+control+`"}`, "--from", "bob")
 
 	// tcpdump writes what it has read from the kernel; wait until it has
 	// caught up with the control call before stopping it, since packets
@@ -243,15 +230,8 @@ func scanLevelDB(t *testing.T, dir string, look func(string, []byte)) int {
 // keyMaterial unseals, as an auditor with the sim seed could, the
 // gatekeeper's master keys and every worker's cluster keys and identity.
 func keyMaterial(t *testing.T, home string) map[string][]byte {
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	genesis := pruntime.GenesisHash(gen)
+	simKey := homeSimKey(t, home)
+	genesis := pruntime.GenesisHash(homeGenesis(t, home))
 	out := map[string][]byte{}
 	dirs, _ := filepath.Glob(filepath.Join(home, "workers", "*"))
 	for _, dir := range dirs {

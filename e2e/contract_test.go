@@ -22,7 +22,7 @@ func TestContractCLI(t *testing.T) {
 
 	cl := h.waitCluster(url, dn)
 
-	contract := h.deployToken(home, url, fmt.Sprintf("%x", []byte(cl.ID)), dn)
+	contract := h.deployToken(home, url, fmt.Sprintf("%x", []byte(cl.ID)), 500, dn)
 	bob := h.keyAddresses(home)["bob"]
 	out := run("contract", "exec", contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice")
 	if !strings.Contains(out, `output: {"balance":480}`) || !strings.Contains(out, `event:  {"transferred":20`) {
@@ -48,9 +48,9 @@ func TestContractCLI(t *testing.T) {
 }
 
 // deployToken uploads the example token contract and instantiates it on
-// cluster with a supply of 500 for alice, waiting for its keys and
+// cluster with supply for alice, waiting for its keys and
 // constructor; it returns the contract id.
-func (h *harness) deployToken(home, url, cluster string, procs ...*proc) string {
+func (h *harness) deployToken(home, url, cluster string, supply int, procs ...*proc) string {
 	t := h.t
 	t.Helper()
 	run := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
@@ -63,7 +63,7 @@ func (h *harness) deployToken(home, url, cluster string, procs ...*proc) string 
 	var inst struct {
 		Contract string `json:"contract"`
 	}
-	out := run("contract", "instantiate", up.CodeHash, "--cluster", cluster, "--args", `{"supply":500}`, "--from", "alice", "--output", "json")
+	out := run("contract", "instantiate", up.CodeHash, "--cluster", cluster, "--args", fmt.Sprintf(`{"supply":%d}`, supply), "--from", "alice", "--output", "json")
 	if err := json.Unmarshal([]byte(out), &inst); err != nil || len(inst.Contract) != 64 {
 		t.Fatalf("instantiate: %v %s", err, out)
 	}

@@ -34,18 +34,18 @@ func TestEVMMemberKilled(t *testing.T) {
 		t.Skip("runs a devnet with an EVM chain and two worker processes")
 	}
 	h := newHarness(t)
-	relayerOf := map[string]string{"w1": "relayer", "w2": "relayer2"}
-	tw := startTwoWorkersWith(t, h, []string{"--evm"}, func(home, dir string) []string {
+	relayerOf := []string{"relayer", "relayer2"}
+	cw := startClusterWorkersWith(t, h, 2, []string{"--evm"}, func(home string, i int) []string {
 		rpc, err := os.ReadFile(filepath.Join(home, "evm", devnet.EVMRPCFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return []string{"--evm-rpc", strings.TrimSpace(string(rpc)), "--evm-chain-id", "1337",
-			"--evm-relayer-key", evmKeyFile(t, home, relayerOf[dir])}
+			"--evm-relayer-key", evmKeyFile(t, home, relayerOf[i])}
 	})
-	common := tw.kr
-	cid := hex.EncodeToString(tw.cluster.ID)
-	agent := deployOracleAgent(t, h, common, tw.dn, "--cluster", cid)
+	common := cw.kr
+	cid := hex.EncodeToString(cw.cluster.ID)
+	agent := deployOracleAgent(t, h, common, cw.dn, "--cluster", cid)
 	h.mustRun(append([]string{"evm", "deploy-anchor", "--agent", agent}, common...)...)
 	h.mustRun(append([]string{"evm", "bridge", agent, "--from", "alice"}, common...)...)
 	request := func(pair string) (id string, took time.Duration) {
@@ -60,39 +60,36 @@ func TestEVMMemberKilled(t *testing.T) {
 	first, took := request("ETH/USD")
 	t.Logf("request %s answered in %s with both members up", first, took)
 
-	oracle, ec, anchor := openEVMAnchor(t, tw.home)
-	procs := map[string]*proc{tw.id1: tw.w1, tw.id2: tw.w2}
-	dirOf := map[string]string{tw.id1: "w1", tw.id2: "w2"}
-	operatorOf := map[string]string{"w1": "bob", "w2": "carol"}
+	oracle, ec, anchor := openEVMAnchor(t, cw.home)
 	for _, pair := range []string{"BTC/USD", "ETH/USD"} {
 		next, err := oracle.NextRequestId(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := int64(len(tw.cluster.Members))
-		turn := hex.EncodeToString(tw.cluster.Members[new(big.Int).Mod(next, big.NewInt(n)).Int64()])
-		dir := dirOf[turn]
-		procs[turn].kill()
-		t.Logf("killed %s (worker %s), whose turn request %s is", dir, turn[:8], next)
+		n := int64(len(cw.cluster.Members))
+		turn := hex.EncodeToString(cw.cluster.Members[new(big.Int).Mod(next, big.NewInt(n)).Int64()])
+		i := cw.index(turn)
+		cw.workers[i].kill()
+		t.Logf("killed w%d (worker %s), whose turn request %s is", i+1, turn[:8], next)
 		id, took := request(pair)
 		if id != next.String() {
 			t.Fatalf("request id %s, want %s", id, next)
 		}
-		survivor := evmDevAddress(t, tw.home, relayerOf[otherDir(dir)])
+		other := 1 - i
+		survivor := evmDevAddress(t, cw.home, relayerOf[other])
 		answers := evmAnswers(t, oracle, next)
 		if len(answers) != 1 || answers[0].Relayer != survivor {
 			t.Fatalf("request %s: answers %s, want exactly one from the survivor's relayer %s", next, relayersOf(answers), survivor.Hex())
 		}
-		t.Logf("request %s answered by %s's relayer in %s (take-over)", next, otherDir(dir), took)
+		t.Logf("request %s answered by w%d's relayer in %s (take-over)", next, other+1, took)
 		if bal, err := ec.BalanceAt(t.Context(), answers[0].Raw.Address, nil); err != nil || bal.Sign() != 0 {
 			t.Fatalf("the anchor holds %v wei (%v) after the answer: the payment did not go to the relayer", bal, err)
 		}
 		// Back on its home, so the other member can be killed next.
-		procs[turn] = tw.startWorker(dir, dir, operatorOf[dir])
-		procs[turn].waitLine(reWorkerID, 30*time.Second)
+		cw.restart(t, h, i)
 	}
-	checkEVMExplorer(t, tw.gw, agent, anchor, oracle, 3)
-	checkEVMPage(t, tw.gw, agent, 3)
+	checkEVMExplorer(t, cw.gw, agent, anchor, oracle, 3)
+	checkEVMPage(t, cw.gw, agent, 3)
 }
 
 // checkEVMPage opens the explorer's EVM page in headless Chromium
@@ -164,14 +161,6 @@ func checkEVMExplorer(t *testing.T, gw, agent string, anchor common.Address, ora
 			t.Fatalf("explorer request %d: %+v; the anchor's answer events: %d", i, q, len(ans))
 		}
 	}
-}
-
-// otherDir is the other member's dir of a twoWorkers.
-func otherDir(dir string) string {
-	if dir == "w1" {
-		return "w2"
-	}
-	return "w1"
 }
 
 // evmDevKeys are the devnet's EVM dev accounts' hex keys by name.

@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/phalanetwork/phala/modules/agents"
 )
 
 // TestEVMRequest is the EVM developer's path through the binary on
@@ -60,11 +56,7 @@ func deployOracleAgent(t *testing.T, h *harness, common []string, dn *proc, extr
 	if len(agent) != 64 {
 		t.Fatalf("deploy printed:\n%s", deployed)
 	}
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn)
+	h.waitAgentKeys(common, agent, dn)
 	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "alice"}, common...)...)
 	return agent
 }

@@ -58,30 +58,20 @@ func TestExplorerInBrowser(t *testing.T) {
 	cl := h.waitCluster(url, dn)
 	proj := filepath.Join(t.TempDir(), "hello")
 	h.mustRun("agent", "init", proj)
-	var dep struct {
-		Agent string `json:"agent"`
-	}
-	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", hex.EncodeToString(cl.ID),
-		"--policy", "public", "--price", "0.25PHA", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
-		t.Fatalf("deploy: %v %+v", err, dep)
-	}
+	agent := h.deployAgent(common, filepath.Join(proj, "agent.ts"), hex.EncodeToString(cl.ID), []string{"--price", "0.25PHA"}, dn)
 	c := newClient(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	agentID := [32]byte(mustHex(t, dep.Agent))
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		a, err := c.Agent(ctx, agentID)
-		return len(a.ECDHKey) == 32, err
-	}, dn)
+	agentID := [32]byte(mustHex(t, agent))
 	const canary = "sk-explorer-canary-7f3e"
 	secretFile := filepath.Join(t.TempDir(), "key.txt")
 	if err := os.WriteFile(secretFile, []byte(canary), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run("agent", "secrets", "set", dep.Agent, "API_KEY=@"+secretFile, "--from", "alice")
+	run("agent", "secrets", "set", agent, "API_KEY=@"+secretFile, "--from", "alice")
 	run("agent", "deposit", "5PHA", "--from", "bob")
 	waitFor(t, 30*time.Second, "a paid call through the gateway", func() (bool, error) {
-		r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=explorer", "--from", "bob", "--gateway", gw}, common...)...)
+		r := h.run(append([]string{"agent", "call", agent, "/?name=explorer", "--from", "bob", "--gateway", gw}, common...)...)
 		return r.code == 0 && strings.Contains(r.stdout, `"hello":"explorer"`), nil
 	}, dn)
 	waitFor(t, 30*time.Second, "the call's receipt to settle", func() (bool, error) {
@@ -90,7 +80,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	}, dn)
 	a, err := c.Agent(ctx, agentID)
 	if err != nil || len(a.Secrets) == 0 {
-		t.Fatalf("agent %s: %v (secrets %d bytes)", dep.Agent, err, len(a.Secrets))
+		t.Fatalf("agent %s: %v (secrets %d bytes)", agent, err, len(a.Secrets))
 	}
 	sealed := hex.EncodeToString(a.Secrets)
 
@@ -105,7 +95,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	forbidden := []string{canary, sealed[:64], sealed[len(sealed)-64:]}
 	for _, p := range []string{"status", "blocks", "txs?limit=100", "tx/" + sent.Hash, "account/" + addrs["alice"], "account/" + addrs["bob"],
 		"workers", "worker/" + worker.ID.String(), "keys", "clusters", "cluster/" + hex.EncodeToString(cl.ID), "contracts", "agents",
-		"agent/" + dep.Agent, "contract/" + dep.Agent, "supply"} {
+		"agent/" + agent, "contract/" + agent, "supply"} {
 		code, body := httpGet(t, ex+"api/"+p)
 		if code != http.StatusOK {
 			t.Fatalf("explorer api/%s: %d\n%s", p, code, body)
@@ -122,7 +112,7 @@ func TestExplorerInBrowser(t *testing.T) {
 		"chainId":  "phala-devnet",
 		"transfer": map[string]any{"hash": sent.Hash, "height": sent.Height, "from": addrs["alice"], "to": addrs["bob"], "amount": "1.5"},
 		"worker":   worker.ID.String(), "workerMeasurement": hex.EncodeToString(worker.Measurement),
-		"agent":     map[string]any{"id": dep.Agent, "owner": addrs["alice"], "price": "0.25 PHA", "minCalls": 1},
+		"agent":     map[string]any{"id": agent, "owner": addrs["alice"], "price": "0.25 PHA", "minCalls": 1},
 		"forbidden": forbidden,
 	})
 	script := filepath.Join(repoRoot, "e2e", "js", "explorer.mjs")

@@ -78,8 +78,7 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 	// The gatekeeper under test: a worker process with its own home,
 	// operated (and its fees paid) by carol, whom nothing else here uses.
 	gkHome := filepath.Join(t.TempDir(), "gk")
-	gkArgs := []string{"worker", "--home", gkHome, "--node", url, "--tee", "sim", "--operator", "carol",
-		"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key")}
+	gkArgs := simWorkerArgs(gkHome, home, url, "carol")
 	gk := h.start("gk", gkArgs...)
 	gkID := gk.waitLine(reWorkerID, 30*time.Second)[1]
 	var member string
@@ -112,21 +111,9 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 
 	// A cluster with the devnet's worker1 as its member, a token contract
 	// and an agent in it.
-	h.mustRun(cli("cluster", "create", "--from", "alice")...)
-	cid := hex.EncodeToString(cluster().ID)
-	h.mustRun(cli("cluster", "add", cid, member, "--from", "alice")...)
-	waitFor(t, 30*time.Second, "the member to hold the cluster key", func() (bool, error) {
-		return len(cluster().Holders) == 1, nil
-	}, dn, gk)
-	var up struct {
-		CodeHash string `json:"code_hash"`
-	}
-	h.mustRunJSON(&up, cli("contract", "upload", filepath.Join(repoRoot, "examples", "contracts", "token", "token.ts"), "--from", "alice")...)
+	cid := hex.EncodeToString(h.formCluster(kr, url, []string{member}, dn, gk).ID)
 	const supply = 1_000_000
-	var inst struct {
-		Contract string `json:"contract"`
-	}
-	h.mustRunJSON(&inst, cli("contract", "instantiate", up.CodeHash, "--cluster", cid, "--args", fmt.Sprintf(`{"supply":%d}`, supply), "--from", "alice")...)
+	token := h.deployToken(home, url, cid, supply, dn, gk)
 	proj := filepath.Join(t.TempDir(), "agent")
 	h.mustRun("agent", "init", proj)
 	var dep struct {
@@ -135,14 +122,10 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 	h.mustRunJSON(&dep, cli("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", cid, "--policy", "public", "--from", "alice")...)
 	info := func() contracts.Contract {
 		var ci contracts.Contract
-		h.mustRunJSON(&ci, "contract", "info", inst.Contract, "--node", url)
+		h.mustRunJSON(&ci, "contract", "info", token, "--node", url)
 		return ci
 	}
-	var before contracts.Contract
-	waitFor(t, 60*time.Second, "the token's keys and constructor", func() (bool, error) {
-		before = info()
-		return len(before.ECDHKey) == 32 && before.Results == 1, nil
-	}, dn, gk)
+	before := info()
 	agentCall := func() result {
 		return h.run(cli("agent", "call", dep.Agent, "/?name=load", "--from", "bob", "--gateway", gw)...)
 	}
@@ -172,28 +155,16 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		inputs    []uint64             // contract inputs of the commands on chain
 		calls     int                  // agent calls answered
 		loadErrs  []string
-		wg        sync.WaitGroup
 	)
-	stop := make(chan struct{})
+	load := newLoops()
 	loop := func(what string, once func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				err := once()
-				if err == nil {
-					continue
-				}
+		load.run(func(int) {
+			if err := once(); err != nil {
 				mu.Lock()
 				loadErrs = append(loadErrs, fmt.Sprintf("%s: %v", what, err))
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	loop("transfer", func() error {
 		r := h.run(cli("tx", "transfer", "bob", sink, "1PHA", "--yes")...)
@@ -208,7 +179,7 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		return nil
 	})
 	loop("token command", func() error {
-		r := h.run(cli("contract", "exec", inst.Contract, `{"transfer":{"to":"`+bob+`","amount":1}}`, "--from", "alice", "--wait", "0", "--output", "json")...)
+		r := h.run(cli("contract", "exec", token, `{"transfer":{"to":"`+bob+`","amount":1}}`, "--from", "alice", "--wait", "0", "--output", "json")...)
 		var sent struct {
 			Input uint64 `json:"input"`
 		}
@@ -356,8 +327,7 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 		tr2, in2, ca2 := counts()
 		return tr2 > tr && in2 > in && ca2 > ca, nil
 	}, dn, gk)
-	close(stop)
-	wg.Wait()
+	load.stop()
 	if len(loadErrs) > 0 {
 		t.Fatalf("%d load requests failed:\n%s", len(loadErrs), strings.Join(loadErrs, "\n"))
 	}
@@ -365,7 +335,7 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 	t.Logf("load: %d transfers, %d token commands, %d agent calls", tr, in, ca)
 
 	// A command sent now runs under the new keys and returns its output.
-	out := h.mustRun(cli("contract", "exec", inst.Contract, `{"transfer":{"to":"`+bob+`","amount":1}}`, "--from", "alice")...)
+	out := h.mustRun(cli("contract", "exec", token, `{"transfer":{"to":"`+bob+`","amount":1}}`, "--from", "alice")...)
 	if !strings.Contains(out, fmt.Sprintf(`"balance":%d`, supply-in-1)) {
 		t.Fatalf("a command after the rotation: %s", out)
 	}
@@ -384,13 +354,13 @@ func TestGatekeeperKilledDuringRotation(t *testing.T) {
 	}
 	for n := uint64(0); n < final.Inputs; n++ {
 		var r contracts.Result
-		if _, err := c.Query(t.Context(), fmt.Sprintf("/contracts/result/%s/%d", inst.Contract, n), &r); err != nil || !r.OK {
+		if _, err := c.Query(t.Context(), fmt.Sprintf("/contracts/result/%s/%d", token, n), &r); err != nil || !r.OK {
 			t.Fatalf("result of input %d: %+v, %v", n, r, err)
 		}
 	}
 	// The token's state adds up: alice sent one token per command to bob.
-	aliceBal := strings.TrimSpace(h.mustRun(cli("contract", "query", inst.Contract, `{}`, "--from", "alice")...))
-	bobBal := strings.TrimSpace(h.mustRun(cli("contract", "query", inst.Contract, `{}`, "--from", "bob")...))
+	aliceBal := strings.TrimSpace(h.mustRun(cli("contract", "query", token, `{}`, "--from", "alice")...))
+	bobBal := strings.TrimSpace(h.mustRun(cli("contract", "query", token, `{}`, "--from", "bob")...))
 	if aliceBal != strconv.Itoa(supply-sent) || bobBal != strconv.Itoa(sent) {
 		t.Fatalf("token balances: alice %s, bob %s; want %d and %d", aliceBal, bobBal, supply-sent, sent)
 	}
@@ -471,15 +441,7 @@ func mustState(t *testing.T, read func() (keys.State, error)) keys.State {
 // devnet's sim seed could (see keyMaterial).
 func simProvider(t *testing.T, devnetHome, workerHome string) *sim.Provider {
 	t.Helper()
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(devnetHome, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(devnetHome, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := worker.NewSimProvider(key, workerHome, pruntime.GenesisHash(gen))
+	p, err := worker.NewSimProvider(homeSimKey(t, devnetHome), workerHome, pruntime.GenesisHash(homeGenesis(t, devnetHome)))
 	if err != nil {
 		t.Fatal(err)
 	}

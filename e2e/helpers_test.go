@@ -54,6 +54,16 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// newLongHarness is newHarness for a test that -short skips; what says
+// what the test runs.
+func newLongHarness(t *testing.T, what string) *harness {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped with -short: " + what)
+	}
+	return newHarness(t)
+}
+
 // proc is a phala child process. Its stdout is kept line by line so that a
 // test can wait for a line; both streams are also written to files.
 type proc struct {
@@ -248,6 +258,19 @@ func (h *harness) cleanup() {
 	h.mu.Lock()
 	procs := h.procs
 	h.mu.Unlock()
+	stopAll(procs, h.t.Logf)
+	if !h.t.Failed() {
+		return
+	}
+	entries, _ := os.ReadDir(h.logDir)
+	for _, e := range entries {
+		h.t.Logf("==== %s ====\n%s", e.Name(), tailFile(filepath.Join(h.logDir, e.Name()), 64<<10))
+	}
+}
+
+// stopAll interrupts procs, kills those that ignore it for 15 s (saying
+// so through logf) and waits for them all to exit.
+func stopAll(procs []*proc, logf func(string, ...any)) {
 	for _, p := range procs {
 		if !p.exited() {
 			_ = p.cmd.Process.Signal(os.Interrupt)
@@ -257,17 +280,10 @@ func (h *harness) cleanup() {
 		select {
 		case <-p.done:
 		case <-time.After(15 * time.Second):
-			h.t.Logf("%s ignored SIGINT for 15s; killing it", p.name)
+			logf("%s ignored SIGINT for 15s; killing it", p.name)
 			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
-	}
-	if !h.t.Failed() {
-		return
-	}
-	entries, _ := os.ReadDir(h.logDir)
-	for _, e := range entries {
-		h.t.Logf("==== %s ====\n%s", e.Name(), tailFile(filepath.Join(h.logDir, e.Name()), 64<<10))
 	}
 }
 
@@ -508,6 +524,24 @@ func (h *harness) waitCluster(url string, dn *proc) clusters.Cluster {
 	return cl[0]
 }
 
+// agentDevnet is a devnet started by startAgentDevnet: its process, home,
+// RPC and gateway URLs, and its one cluster (hex id), held by its members.
+type agentDevnet struct {
+	dn                     *proc
+	home, url, gw, cluster string
+}
+
+// startAgentDevnet starts `phala devnet args...` and waits for its gateway
+// and for its cluster's members to hold the cluster key.
+func (h *harness) startAgentDevnet(args ...string) agentDevnet {
+	h.t.Helper()
+	var n agentDevnet
+	n.dn, n.home, n.url = h.startDevnet(args...)
+	n.gw = n.dn.waitLine(reBannerGateway, 60*time.Second)[1]
+	n.cluster = fmt.Sprintf("%x", []byte(h.waitCluster(n.url, n.dn).ID))
+	return n
+}
+
 // keyState reads the chain's master-key state with `phala query keys`.
 func (h *harness) keyState(url string) (keys.State, error) {
 	var st keys.State
@@ -578,4 +612,12 @@ func openDevAccounts(t *testing.T, home string) devAccounts {
 		t.Fatal(err)
 	}
 	return devAccounts{kr: kr, aliceKey: key, alice: alice.Address, bob: bob.Address}
+}
+
+// simWorkerArgs are the arguments of `phala worker` on the sim TEE with
+// its own home workerHome, on the devnet under devnetHome (its keyring and
+// sim attestation key) at url, paid by operator.
+func simWorkerArgs(workerHome, devnetHome, url, operator string) []string {
+	return []string{"worker", "--home", workerHome, "--node", url, "--tee", "sim", "--operator", operator,
+		"--keyring-dir", devnetHome, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(devnetHome, "config", "sim_attestation_key")}
 }

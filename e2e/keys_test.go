@@ -19,10 +19,7 @@ var reRotationStarted = regexp.MustCompile(`rotation started in block (\d+)`)
 // rotate-keys` leads to generation 1, and the rotation's events carry the
 // resume height two blocks after the switch.
 func TestKeyRotationCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a devnet with three gatekeepers")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet with three gatekeepers")
 	dn, home, url := h.startDevnet("--workers", "3", "--gatekeepers", "3", "--cluster=false", "--block-time", "300ms")
 	c := newClient(t, url)
 	state := func() (keys.State, error) { return h.keyState(url) }

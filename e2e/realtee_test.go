@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
@@ -36,27 +35,9 @@ func TestRealTEEWorkers(t *testing.T) {
 	tdxW, tdxID, tdxRec, tdxArgs := n.tdx, n.tdxID, n.tdxRec, n.tdxArgs
 	common := append(cliFlags(home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
-	chainCmd := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
 
-	chainCmd("cluster", "create", "--from", "alice")
-	var cl clusters.Cluster
-	waitFor(t, 20*time.Second, "the cluster", func() (bool, error) {
-		var all []clusters.Cluster
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &all) != nil || len(all) != 1 {
-			return false, nil
-		}
-		cl = all[0]
-		return true, nil
-	}, dn)
-	clusterID := fmt.Sprintf("%x", []byte(cl.ID))
-	chainCmd("cluster", "add", clusterID, sevID, "--from", "alice")
-	chainCmd("cluster", "add", clusterID, tdxID, "--from", "alice")
-	waitFor(t, 60*time.Second, "the SEV-SNP and TDX workers to hold the cluster key", func() (bool, error) {
-		var all []clusters.Cluster
-		r := h.run("query", "clusters", "--node", url, "--output", "json")
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &all) == nil && len(all) == 1 && len(all[0].Holders) == 2, nil
-	}, dn, sev, tdxW)
+	// The SEV-SNP and TDX workers form a cluster and hold its key.
+	clusterID := fmt.Sprintf("%x", []byte(h.formCluster(cliFlags(home, url), url, []string{sevID, tdxID}, dn, sev, tdxW).ID))
 
 	proj := filepath.Join(t.TempDir(), "hello")
 	h.mustRun("agent", "init", proj)
@@ -77,24 +58,13 @@ func TestRealTEEWorkers(t *testing.T) {
 	if err := os.WriteFile(src, []byte(stateless), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var dep struct {
-		Agent string `json:"agent"`
-	}
-	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(proj, "agent.ts"), "--cluster", clusterID,
-		"--policy", "public", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
-		t.Fatalf("deploy: %v %+v", err, dep)
-	}
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn, sev)
+	agent := h.deployAgent(common, filepath.Join(proj, "agent.ts"), clusterID, nil, dn, sev)
 	run("agent", "deposit", "5PHA", "--from", "alice")
 	call := func(name string, procs ...*proc) {
 		t.Helper()
 		var out string
 		waitFor(t, 30*time.Second, "an agent call served by a real-TEE worker", func() (bool, error) {
-			r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=" + name, "--seal", "--from", "alice"}, common...)...)
+			r := h.run(append([]string{"agent", "call", agent, "/?name=" + name, "--seal", "--from", "alice"}, common...)...)
 			out = r.stdout + r.stderr
 			return r.code == 0, nil
 		}, append(procs, dn)...)
@@ -192,7 +162,7 @@ func (h *harness) runToken(home, url, cluster string, procs ...*proc) string {
 	t := h.t
 	t.Helper()
 	run := func(args ...string) string { return h.mustRun(append(args, cliFlags(home, url)...)...) }
-	contract := h.deployToken(home, url, cluster, procs...)
+	contract := h.deployToken(home, url, cluster, 500, procs...)
 	bob := h.keyAddresses(home)["bob"]
 	if out := run("contract", "exec", contract, `{"transfer":{"to":"`+bob+`","amount":20}}`, "--from", "alice"); !strings.Contains(out, `output: {"balance":480}`) {
 		t.Fatalf("exec output:\n%s", out)

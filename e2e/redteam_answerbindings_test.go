@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/agentio"
-	"github.com/phalanetwork/phala/modules/agents"
 )
 
 // TestRedTeamAnswerBindings drives the real binary the way someone holding
@@ -30,28 +29,18 @@ import (
 //     API-key call came from a random nonce and bound no request content.
 func TestRedTeamAnswerBindings(t *testing.T) {
 	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	common := append(cliFlags(home, url), "--gateway", gw)
+	n := h.startAgentDevnet("--block-time", "200ms")
+	dn, url, gw := n.dn, n.url, n.gw
+	common := append(cliFlags(n.home, url), "--gateway", gw)
 	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
-	cl := h.waitCluster(url, dn)
-	var dep struct {
-		Agent string `json:"agent"`
-	}
-	json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(repoRoot, "e2e", "testdata", "json-agent.ts"), "--cluster", fmt.Sprintf("%x", []byte(cl.ID)),
-		"--policy", "public", "--from", "alice", "--output", "json")), &dep)
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, common...)...)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn)
+	agent := h.deployAgent(common, filepath.Join(repoRoot, "e2e", "testdata", "json-agent.ts"), n.cluster, nil, dn)
 	run("agent", "deposit", "5PHA", "--from", "bob")
 	apiKey := strings.TrimSpace(run("agent", "apikey", "create", "--from", "bob"))
 
 	t.Run("HeaderEdited", func(t *testing.T) {
 		answer := filepath.Join(t.TempDir(), "answer.json")
 		waitFor(t, 30*time.Second, "a paid call through the gateway", func() (bool, error) {
-			return h.run(append([]string{"agent", "call", dep.Agent, "/x", "-d", `{"a":1}`, "--from", "bob", "--save", answer}, common...)...).code == 0, nil
+			return h.run(append([]string{"agent", "call", agent, "/x", "-d", `{"a":1}`, "--from", "bob", "--save", answer}, common...)...).code == 0, nil
 		}, dn)
 		if v := h.mustRun("verify", answer, "--node", url); !strings.Contains(v, "signature   ok") {
 			t.Fatalf("the genuine answer: %s", v)
@@ -81,7 +70,7 @@ func TestRedTeamAnswerBindings(t *testing.T) {
 		var resp *http.Response
 		var out []byte
 		waitFor(t, 30*time.Second, "an API-key call through the gateway", func() (bool, error) {
-			req, _ = http.NewRequest("POST", gw+"/agents/"+dep.Agent+"/ask?lang=en", bytes.NewReader(body))
+			req, _ = http.NewRequest("POST", gw+"/agents/"+agent+"/ask?lang=en", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+apiKey)
 			var err error
@@ -103,7 +92,7 @@ func TestRedTeamAnswerBindings(t *testing.T) {
 		}
 		for what, other := range map[string][32]byte{
 			"another body":  agentio.RequestHash("POST", req.URL.RequestURI(), req.Header, []byte(`{"question":"another"}`)),
-			"another query": agentio.RequestHash("POST", "/agents/"+dep.Agent+"/ask?lang=fr", req.Header, body),
+			"another query": agentio.RequestHash("POST", "/agents/"+agent+"/ask?lang=fr", req.Header, body),
 		} {
 			if err := a.Check(agentio.Expect{Request: other}); !errors.Is(err, agentio.ErrAnswerRequest) {
 				t.Errorf("%s: %v, want %v", what, err, agentio.ErrAnswerRequest)

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,16 +35,12 @@ func resignAnswer(h http.Header, key ed25519.PrivateKey, claim bool) {
 // Content-Type was changed. Each refusal names the binding that failed,
 // and the command prints no answer.
 func TestRedTeamAnswers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
-	dn, home, url := h.startDevnet("--block-time", "200ms")
-	gw := dn.waitLine(reBannerGateway, 60*time.Second)[1]
-	cl := h.waitCluster(url, dn)
-	kr := cliFlags(home, url)
-	one := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
-	two := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	h := newLongHarness(t, "runs a devnet")
+	n := h.startAgentDevnet("--block-time", "200ms")
+	dn, url, gw := n.dn, n.url, n.gw
+	kr := cliFlags(n.home, url)
+	one := deployEchoAgent(t, h, kr, n.cluster, nil, dn)
+	two := deployEchoAgent(t, h, kr, n.cluster, nil, dn)
 	h.mustRun(append([]string{"agent", "deposit", "5PHA", "--from", "bob"}, kr...)...)
 	dir := t.TempDir()
 	call := func(gateway, agent, path, save string) result {

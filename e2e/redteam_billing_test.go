@@ -14,16 +14,15 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/keyring"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // billingNet is a two-member cluster running a public paid agent, with
 // carol (who has no escrow yet) as the caller.
 type billingNet struct {
-	*twoWorkers
+	*clusterWorkers
 	c       *client.Client
 	chainID string
 	agent   [32]byte
@@ -34,36 +33,21 @@ type billingNet struct {
 
 func startBillingNet(t *testing.T) (*harness, *billingNet) {
 	h := newHarness(t)
-	tw := startTwoWorkers(t, h)
-	n := &billingNet{twoWorkers: tw, c: newClient(t, tw.url),
-		ep: map[string]string{"w1": "http://" + tw.listen["w1"], "w2": "http://" + tw.listen["w2"]}, id: map[string]string{"w1": tw.id1, "w2": tw.id2}}
-	kr, err := keyring.Open(tw.home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, _ := kr.PrivKey("alice")
-	n.carol, _ = kr.PrivKey("carol")
-	if n.carol == nil {
-		t.Fatal("the devnet keyring has no carol")
-	}
+	cw := startClusterWorkers(t, h, 2)
+	n := &billingNet{clusterWorkers: cw, c: newClient(t, cw.url),
+		ep: map[string]string{"w1": "http://" + cw.listen[0], "w2": "http://" + cw.listen[1]}, id: map[string]string{"w1": cw.ids[0], "w2": cw.ids[1]}}
+	keys := devKeys(t, cw.home, "alice", "carol")
+	alice := keys[0]
+	n.carol = keys[1]
+	var err error
 	if n.chainID, err = n.c.ChainID(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	code, err := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) { return { status: 200, body: "ok " + req.body } }`}, "a.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := n.c.UploadCode(t.Context(), alice, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n.agent, _, err = n.c.DeployAgent(t.Context(), alice, hash, [32]byte(tw.cluster.ID), agents.Policy{Kind: agents.PolicyPublic}, callPrice); err != nil {
-		t.Fatal(err)
-	}
+	n.agent = devnettest.DeployAgent(t, n.c, alice, okAgent, [32]byte(cw.cluster.ID), callPrice)
 	waitFor(t, 60*time.Second, "the agent's keys", func() (bool, error) {
 		a, err := n.c.Agent(t.Context(), n.agent)
 		return len(a.ECDHKey) == 32, err
-	}, tw.dn, tw.w1, tw.w2)
+	}, cw.procs()...)
 	return h, n
 }
 
@@ -129,7 +113,7 @@ func TestRedTeamReplayToSecondWorker(t *testing.T) {
 			return false, fmt.Errorf("first call: %d %s", status, out)
 		}
 		return true, nil
-	}, n.dn, n.w1, n.w2)
+	}, n.procs()...)
 
 	for _, tc := range []struct {
 		name, base string
@@ -145,9 +129,8 @@ func TestRedTeamReplayToSecondWorker(t *testing.T) {
 		}
 	}
 	// The host kills the worker to make it forget what it served.
-	n.w1.kill()
-	n.w1 = n.startWorker("w1-restarted", "w1", "bob")
-	n.w1.waitLine(reWorkerID, 30*time.Second)
+	n.workers[0].kill()
+	n.restart(t, h, 0)
 	waitFor(t, 60*time.Second, "the restarted w1 to answer", func() (bool, error) {
 		status, out := send(t, req, n.ep["w1"], body)
 		if status == 0 || status == http.StatusServiceUnavailable {
@@ -157,11 +140,11 @@ func TestRedTeamReplayToSecondWorker(t *testing.T) {
 			return false, fmt.Errorf("after a restart: %d %s, want 409 already served", status, out)
 		}
 		return true, nil
-	}, n.dn, n.w1, n.w2)
+	}, n.procs()...)
 	waitFor(t, 60*time.Second, "the one call settled", func() (bool, error) {
 		a, err := n.c.Agent(t.Context(), n.agent)
 		return err == nil && a.Calls >= 1, err
-	}, n.dn, n.w1, n.w2)
+	}, n.procs()...)
 	waitHeight(t, n.c, mustHeight(t, n.c)+5, 30*time.Second, n.dn)
 	if a, _ := n.c.Agent(t.Context(), n.agent); a.Calls != 1 || a.Fees != callPrice {
 		t.Fatalf("the owner was paid for %d calls (%s), want 1", a.Calls, a.Fees.PHA())
@@ -199,7 +182,7 @@ func TestRedTeamParallelOverdraw(t *testing.T) {
 			a, err := n.c.Agent(t.Context(), n.agent)
 			paid = int(a.Calls)
 			return err == nil && paid >= served, err
-		}, n.dn, n.w1, n.w2)
+		}, n.procs()...)
 	}
 	waitHeight(t, n.c, mustHeight(t, n.c)+5, 30*time.Second, n.dn)
 	a, _ := n.c.Agent(t.Context(), n.agent)

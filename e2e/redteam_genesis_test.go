@@ -41,10 +41,7 @@ var (
 // The enclave must refuse to run, naming the wrong genesis, and no master
 // key of any generation of the real chain may reach the accomplice.
 func TestRedTeamSwappedGenesis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs two chains and worker processes")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs two chains and worker processes")
 	realHome, gkHome, realMasters := realChainGatekeeper(t, h)
 
 	// The attacker's chain: the real genesis with their own validator.
@@ -54,15 +51,12 @@ func TestRedTeamSwappedGenesis(t *testing.T) {
 	c := newClient(t, url)
 	waitHeight(t, c, 2, 30*time.Second, dn)
 	evilGenesis := filepath.Join(evilHome, "config", "genesis.json")
-	simKey := filepath.Join(evilHome, "config", "sim_attestation_key")
-	gkArgs := []string{"worker", "--home", gkHome, "--node", url, "--tee", "sim", "--operator", "worker0",
-		"--keyring-dir", evilHome, "--keyring-backend", "test", "--sim-attestation-key", simKey}
+	gkArgs := simWorkerArgs(gkHome, evilHome, url, "worker0")
 
 	// The accomplice: a worker whose sealed store the attacker can read,
 	// made a gatekeeper by the attacker's key authority.
 	accHome := filepath.Join(t.TempDir(), "accomplice")
-	acc := h.start("accomplice", "worker", "--home", accHome, "--node", url, "--tee", "sim", "--operator", "bob",
-		"--keyring-dir", evilHome, "--keyring-backend", "test", "--sim-attestation-key", simKey)
+	acc := h.start("accomplice", simWorkerArgs(accHome, evilHome, url, "bob")...)
 	accID := acc.waitLine(reWorkerID, 30*time.Second)[1]
 	waitFor(t, 60*time.Second, "the accomplice to register", func() (bool, error) {
 		var ws []registry.Worker

@@ -5,16 +5,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
-
-	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -54,24 +51,8 @@ func TestRedTeamHostChosenValues(t *testing.T) {
 		t.Skip("skipped with -short: runs a devnet")
 	}
 	ctx := context.Background()
-	d, err := devnet.Start(ctx, devnet.Options{Home: filepath.Join(t.TempDir(), "devnet"), Workers: -1,
-		BlockTime: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, c := devnettest.Start(t, devnet.Options{Workers: -1, BlockTime: 100 * time.Millisecond})
+	gen, simKey := homeGenesis(t, d.Home), homeSimKey(t, d.Home)
 	opKey, err := d.Keyring.PrivKey("worker0")
 	if err != nil {
 		t.Fatal(err)

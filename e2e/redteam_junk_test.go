@@ -144,10 +144,7 @@ func junkTxs(t *testing.T, chainID string, alice ed25519.PrivateKey, bob address
 // must refuse those blocks naming the check, no committed block may carry
 // junk, and the chain must keep committing honest transfers.
 func TestRedTeamFreeJunk(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs a 4-validator network")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a 4-validator network")
 	tn := h.initTestnet(4, "300ms")
 	genesis, err := cmttypes.GenesisDocFromFile(filepath.Join(tn.homes[0], "config", "genesis.json"))
 	if err != nil {
@@ -166,7 +163,7 @@ func TestRedTeamFreeJunk(t *testing.T) {
 	}
 	// Runs before inProcessValidator's cleanup: the honest nodes stop
 	// first, so they do not dial node0 again while it stops.
-	t.Cleanup(func() { stopAll(nodes) })
+	t.Cleanup(func() { stopAll(nodes, t.Logf) })
 	honest := tn.clients[1]
 	waitHeight(t, honest, 3, 60*time.Second, nodes...)
 
@@ -216,23 +213,6 @@ func TestRedTeamFreeJunk(t *testing.T) {
 		return
 	}
 	t.Logf("the hostile validator proposed %d blocks; none committed with junk; chain at height %d", hostile.proposed.Load(), top)
-}
-
-// stopAll interrupts procs and waits for them to exit.
-func stopAll(procs []*proc) {
-	for _, p := range procs {
-		if !p.exited() {
-			_ = p.cmd.Process.Signal(os.Interrupt)
-		}
-	}
-	for _, p := range procs {
-		select {
-		case <-p.done:
-		case <-time.After(15 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-	}
 }
 
 // buggyModule is the real app with a bug of the kind the supply invariant

@@ -5,12 +5,9 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/client"
@@ -40,10 +37,7 @@ func TestRedTeamKMS(t *testing.T) {
 	}
 	sevWorker, _ := registry.ParseWorkerID(sevID)
 
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gen := homeGenesis(t, home)
 	genesisHash := pruntime.GenesisHash(gen)
 	kr, err := keyring.Open(home, keyring.BackendTest, nil)
 	if err != nil {

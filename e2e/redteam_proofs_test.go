@@ -165,10 +165,7 @@ func withECDHKey(raw []byte, key []byte) ([]byte, bool) {
 // seal the owner's secrets to the attacker's key: the proof check refuses
 // the forged record, nothing is sent, and the attacker opens nothing.
 func TestRedTeamLyingNodeSecretsKey(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet")
 	dn, home, url := h.startDevnet("--block-time", "200ms")
 	cl := h.waitCluster(url, dn)
 	kr := cliFlags(home, url)
@@ -244,17 +241,33 @@ func deployEchoAgent(t *testing.T, h *harness, kr []string, cluster string, extr
 	if err := os.WriteFile(file, []byte(echoAgent), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return h.deployAgent(kr, file, cluster, extra, procs...)
+}
+
+// deployAgent deploys the agent in file as alice, a public agent in
+// cluster (free, unless extra sets --price), with `phala agent deploy`
+// and the flags kr, and waits for its keys; it returns its id.
+func (h *harness) deployAgent(kr []string, file, cluster string, extra []string, procs ...*proc) string {
+	t := h.t
+	t.Helper()
 	var dep struct {
 		Agent string `json:"agent"`
 	}
-	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice", "--output", "json"}, append(extra, kr...)...)...)
+	h.mustRunJSON(&dep, append([]string{"agent", "deploy", file, "--cluster", cluster, "--policy", "public", "--from", "alice"}, append(extra, kr...)...)...)
 	if len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %+v", dep)
 	}
-	waitFor(t, 60*time.Second, "the agent's keys", func() (bool, error) {
+	h.waitAgentKeys(kr, dep.Agent, procs...)
+	return dep.Agent
+}
+
+// waitAgentKeys waits until `phala agent info` with the flags kr shows
+// agent's keys.
+func (h *harness) waitAgentKeys(kr []string, agent string, procs ...*proc) {
+	h.t.Helper()
+	waitFor(h.t, 60*time.Second, "the agent's keys", func() (bool, error) {
 		var a agents.AgentView
-		r := h.run(append([]string{"agent", "info", dep.Agent, "--output", "json"}, kr...)...)
+		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, kr...)...)
 		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
 	}, procs...)
-	return dep.Agent
 }

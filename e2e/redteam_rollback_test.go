@@ -27,18 +27,14 @@ import (
 // rolled-back store, naming the check and both numbers, and sign nothing
 // more: no new message, and none under a sequence the chain already used.
 func TestRedTeamRollback(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs a devnet and a worker process")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a devnet and a worker process")
 	dn, home, url := h.startDevnet("--block-time", "200ms", "--workers", "1", "--gatekeepers", "1", "--cluster=false")
 	c := newClient(t, url)
 	waitHeight(t, c, 2, 30*time.Second, dn)
 	kr := cliFlags(home, url)
 
 	wHome := filepath.Join(t.TempDir(), "victim")
-	args := []string{"worker", "--home", wHome, "--node", url, "--tee", "sim", "--operator", "carol",
-		"--keyring-dir", home, "--keyring-backend", "test", "--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key")}
+	args := simWorkerArgs(wHome, home, url, "carol")
 	w := h.start("victim", args...)
 	id := w.waitLine(reWorkerID, 30*time.Second)[1]
 	waitFor(t, 30*time.Second, "the victim's registration", func() (bool, error) {

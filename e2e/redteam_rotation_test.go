@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/crypto/keyderive"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
@@ -59,22 +59,8 @@ func startRedTeam(t *testing.T, workers int) *rtNet {
 	if testing.Short() {
 		t.Skip("runs a devnet with three gatekeepers")
 	}
-	home := filepath.Join(t.TempDir(), "devnet")
-	d, err := devnet.Start(context.Background(), devnet.Options{Home: home, Workers: workers, Gatekeepers: 3,
-		BlockTime: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &rtNet{t: t, d: d, c: c, simKey: simKey}
+	d, c := devnettest.Start(t, devnet.Options{Workers: workers, Gatekeepers: 3, BlockTime: 200 * time.Millisecond})
+	n := &rtNet{t: t, d: d, c: c, simKey: homeSimKey(t, d.Home)}
 	n.wait("generation 0 held by three gatekeepers that committed ahead", func(st keys.State) bool {
 		return st.Generation != nil && len(st.Gatekeepers) == 3 && holders(st) == 3 && len(st.CommittedAhead) == 3
 	})
@@ -209,11 +195,7 @@ func (n *rtNet) takeOver(idx int) *operator {
 // genesis is the devnet's genesis document.
 func (n *rtNet) genesis() *cmttypes.GenesisDoc {
 	n.t.Helper()
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(n.d.Home, "config", "genesis.json"))
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	return gen
+	return homeGenesis(n.t, n.d.Home)
 }
 
 func (n *rtNet) workerHome(idx int) string {
@@ -226,11 +208,7 @@ func (n *rtNet) restart(idx int) {
 	home := n.workerHome(idx)
 	p := simProvider(n.t, n.d.Home, home)
 	op, _ := n.d.Keyring.PrivKey("worker" + strconv.Itoa(idx))
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(n.d.Home, "config", "genesis.json"))
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	w, err := worker.Start(context.Background(), worker.Options{Home: home, Genesis: gen, NodeURL: n.d.RPCURL, Operator: op, Provider: p,
+	w, err := worker.Start(context.Background(), worker.Options{Home: home, Genesis: n.genesis(), NodeURL: n.d.RPCURL, Operator: op, Provider: p,
 		Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
 	if err != nil {
 		n.t.Fatal(err)

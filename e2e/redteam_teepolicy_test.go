@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
-
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -28,17 +27,7 @@ import (
 // gatekeeper and one more worker, and no cluster yet.
 func startPolicyDevnet(t *testing.T) (*devnet.Devnet, *client.Client) {
 	t.Helper()
-	d, err := devnet.Start(t.Context(), devnet.Options{Home: filepath.Join(t.TempDir(), "devnet"), BlockTime: 100 * time.Millisecond,
-		Workers: 2, Gatekeepers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, err := client.New(d.RPCURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, c
+	return devnettest.Start(t, devnet.Options{BlockTime: 100 * time.Millisecond, Workers: 2, Gatekeepers: 1})
 }
 
 // passProposal has alice lock PHA (once), propose action, vote yes, and
@@ -177,11 +166,7 @@ func TestRedTeamRetiredMeasurement(t *testing.T) {
 	// then read what the operator's root access sees: the sealed store.
 	waitHeight(t, c, mustHeight(t, c)+10, time.Minute)
 	attacker.Stop()
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := pruntime.OpenSealedStore(prov, filepath.Join(attackerHome, "sealed"), pruntime.GenesisHash(gen))
+	st, err := pruntime.OpenSealedStore(prov, filepath.Join(attackerHome, "sealed"), pruntime.GenesisHash(homeGenesis(t, d.Home)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,17 +191,10 @@ func TestRedTeamRetiredMeasurement(t *testing.T) {
 // build; it returns the worker, its home and its TEE provider.
 func startOldBuildWorker(t *testing.T, d *devnet.Devnet) (*worker.Worker, string, *sim.Provider) {
 	t.Helper()
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	seed := make([]byte, sim.SealingSeedSize)
 	rand.Read(seed)
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := sim.New(sim.Config{AttestationKey: simKey, SealingSeed: seed, Code: "phala-pruntime old build with a key leak", Genesis: pruntime.GenesisHash(gen)})
+	gen := homeGenesis(t, d.Home)
+	p, err := sim.New(sim.Config{AttestationKey: homeSimKey(t, d.Home), SealingSeed: seed, Code: "phala-pruntime old build with a key leak", Genesis: pruntime.GenesisHash(gen)})
 	if err != nil {
 		t.Fatal(err)
 	}

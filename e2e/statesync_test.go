@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,28 +37,17 @@ func runPrunedChain(t *testing.T, h *harness, target int64, blockTime string, in
 	p.c = p.tn.clients[0]
 	waitHeight(t, p.c, 3, 60*time.Second, p.val)
 	p.acc = openDevAccounts(t, p.tn.homes[0])
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			_, err := p.c.Send(ctx, p.acc.aliceKey, pha.Amount{}, "", &balances.MsgTransfer{To: p.acc.bob, Amount: pha.Whole(1)})
-			cancel()
-			if err == nil {
-				p.sent++
-			}
+	load := newLoops()
+	load.run(func(int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := p.c.Send(ctx, p.acc.aliceKey, pha.Amount{}, "", &balances.MsgTransfer{To: p.acc.bob, Amount: pha.Whole(1)})
+		cancel()
+		if err == nil {
+			p.sent++
 		}
-	}()
+	})
 	waitHeight(t, p.c, target, 120*time.Second, p.val)
-	close(stop)
-	wg.Wait()
+	load.stop()
 	p.latest = mustHeight(t, p.c)
 	return p
 }
@@ -69,10 +57,7 @@ func runPrunedChain(t *testing.T, h *harness, target int64, blockTime string, in
 // blocks (its earliest block moves up, block 1 is gone, its block store
 // stays small).
 func TestRetainBlocksBoundsDisk(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs about 1,000 blocks")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs about 1,000 blocks")
 	p := runPrunedChain(t, h, 1000, "10ms", 50)
 	st, err := p.c.RPC.Status(context.Background())
 	if err != nil {
@@ -96,10 +81,7 @@ func TestRetainBlocksBoundsDisk(t *testing.T) {
 // state from the validator's snapshot without the pruned blocks and
 // reaches the same AppHash and balances.
 func TestStateSyncJoin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs two nodes")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs two nodes")
 	// Blocks slow enough that the snapshot's next heights are still kept
 	// when the joiner's light client asks for them (discovery takes 5 s).
 	p := runPrunedChain(t, h, 60, "100ms", 20)

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/phalanetwork/phala/modules/agents"
 )
 
 // TestTemplateThroughGateway: Phala's ai-agent-template-openai, its src/
@@ -34,11 +32,7 @@ func TestTemplateThroughGateway(t *testing.T) {
 	if err := json.Unmarshal([]byte(run("agent", "deploy", filepath.Join(dir, "src", "index.ts"), "--policy", "public", "--from", "alice", "--output", "json")), &dep); err != nil || len(dep.Agent) != 64 {
 		t.Fatalf("deploy: %v %+v", err, dep)
 	}
-	waitFor(t, 30*time.Second, "the agent's keys", func() (bool, error) {
-		var a agents.AgentView
-		r := h.run("agent", "info", dep.Agent, "--output", "json", "--home", home)
-		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
-	}, dn)
+	h.waitAgentKeys([]string{"--home", home}, dep.Agent, dn)
 	key := filepath.Join(t.TempDir(), "key.txt")
 	os.WriteFile(key, []byte("sk-template-canary-7d1e"), 0o600)
 	run("agent", "secrets", "set", dep.Agent, "openaiApiKey=@"+key, "--from", "alice")

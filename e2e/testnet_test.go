@@ -24,10 +24,7 @@ import (
 // checks that it catches up to the same state and holds every transaction
 // committed meanwhile.
 func TestFourValidatorsSurviveKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped with -short: runs a 4-validator network for about half a minute")
-	}
-	h := newHarness(t)
+	h := newLongHarness(t, "runs a 4-validator network for about half a minute")
 	const n = 4
 	tn := h.initTestnet(n, "500ms")
 	nodes := h.startNodes(tn)
@@ -122,8 +119,7 @@ func TestFourValidatorsSurviveKill(t *testing.T) {
 // another through one node, recording each committed one.
 type transferLoad struct {
 	to        address.Address
-	halt      chan struct{}
-	done      chan struct{}
+	loops     *loops
 	committed []*client.Committed
 	errs      []string
 }
@@ -135,31 +131,22 @@ func startTransferLoad(t *testing.T, kr *keyring.Keyring, c *client.Client) *tra
 		t.Fatal(err)
 	}
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
-	l := &transferLoad{to: address.FromPubKey(pub), halt: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(l.done)
-		for {
-			select {
-			case <-l.halt:
-				return
-			default:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			res, err := c.Send(ctx, carol, pha.Amount{}, "load", &balances.MsgTransfer{To: l.to, Amount: pha.Whole(1)})
-			cancel()
-			if err != nil {
-				l.errs = append(l.errs, err.Error())
-				continue
-			}
-			l.committed = append(l.committed, res)
+	l := &transferLoad{to: address.FromPubKey(pub), loops: newLoops()}
+	l.loops.run(func(int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := c.Send(ctx, carol, pha.Amount{}, "load", &balances.MsgTransfer{To: l.to, Amount: pha.Whole(1)})
+		cancel()
+		if err != nil {
+			l.errs = append(l.errs, err.Error())
+			return
 		}
-	}()
+		l.committed = append(l.committed, res)
+	})
 	return l
 }
 
 func (l *transferLoad) stop(t *testing.T) {
-	close(l.halt)
-	<-l.done
+	l.loops.stop()
 	t.Logf("transfer load: %d committed, %d errors", len(l.committed), len(l.errs))
 }
 

@@ -24,9 +24,7 @@ func TestWorkerProcess(t *testing.T) {
 	waitHeight(t, c, 2, 10*time.Second, dn)
 
 	workerHome := filepath.Join(t.TempDir(), "worker")
-	args := []string{"worker", "--home", workerHome, "--node", url, "--tee", "sim",
-		"--operator", "worker0", "--keyring-dir", home, "--keyring-backend", "test",
-		"--sim-attestation-key", filepath.Join(home, "config", "sim_attestation_key")}
+	args := simWorkerArgs(workerHome, home, url, "worker0")
 	w := h.start("worker", args...)
 	id := w.waitLine(reWorkerID, 20*time.Second)[1]
 

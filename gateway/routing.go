@@ -15,6 +15,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -32,71 +33,60 @@ const cacheFor = 2 * time.Second
 // is empty, not nil, when there is none (healthy takes nil for every
 // known worker).
 func (g *Gateway) agentWorkers(ctx context.Context, id [32]byte) ([]string, error) {
-	key := "agent/" + hex.EncodeToString(id[:])
-	if v, ok := g.cached(key); ok {
-		return v, nil
-	}
-	var a agents.AgentView
-	if _, err := g.chain.Query(ctx, agents.AgentPath(id), &a); err != nil {
-		return nil, err
-	}
-	cid, err := a.Cluster.Array32()
-	if err != nil {
-		return nil, fmt.Errorf("agent %x: cluster: %w", id, err)
-	}
-	cl, err := g.chain.Cluster(ctx, cid)
-	if err != nil {
-		return nil, err
-	}
-	ids := cl.Holders
-	if len(ids) == 0 {
-		ids = cl.Members
-	}
-	out := []string{}
-	for _, m := range ids {
-		wid, err := m.Array32()
+	return g.cachedOr("agent/"+hex.EncodeToString(id[:]), func() ([]string, error) {
+		var a agents.AgentView
+		if _, err := g.chain.Query(ctx, agents.AgentPath(id), &a); err != nil {
+			return nil, err
+		}
+		cid, err := a.Cluster.Array32()
 		if err != nil {
-			return nil, fmt.Errorf("cluster %x: member: %w", cid, err)
+			return nil, fmt.Errorf("agent %x: cluster: %w", id, err)
 		}
-		if w, err := g.chain.Worker(ctx, registry.WorkerID(wid)); err == nil && w.Endpoint != "" {
-			out = append(out, strings.TrimRight(w.Endpoint, "/"))
-			g.noteID(out[len(out)-1], wid)
+		cl, err := g.chain.Cluster(ctx, cid)
+		if err != nil {
+			return nil, err
 		}
-	}
-	g.store(key, out)
-	return out, nil
+		ids := cl.Holders
+		if len(ids) == 0 {
+			ids = cl.Members
+		}
+		return g.endpoints(ctx, []clusters.Cluster{{ID: cl.ID, Members: ids}})
+	})
 }
 
 // allWorkers returns every registered worker endpoint.
 func (g *Gateway) allWorkers(ctx context.Context) ([]string, error) {
-	if v, ok := g.cached("all"); ok {
-		return v, nil
-	}
-	ws, err := g.chain.Workers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, w := range ws {
-		if w.Endpoint != "" {
-			out = append(out, strings.TrimRight(w.Endpoint, "/"))
+	return g.cachedOr("all", func() ([]string, error) {
+		ws, err := g.chain.Workers(ctx)
+		if err != nil {
+			return nil, err
 		}
-	}
-	g.store("all", out)
-	return out, nil
+		var out []string
+		for _, w := range ws {
+			if w.Endpoint != "" {
+				out = append(out, strings.TrimRight(w.Endpoint, "/"))
+			}
+		}
+		return out, nil
+	})
 }
 
 // routerWorkers returns the endpoints of the workers that serve the AI
 // router: the registered workers that are members of a cluster (the
 // chain settles router receipts, and grants escrow holds, only to those).
 func (g *Gateway) routerWorkers(ctx context.Context) ([]string, error) {
-	if v, ok := g.cached("router"); ok {
-		return v, nil
-	}
-	cls, err := g.chain.Clusters(ctx)
-	if err != nil {
-		return nil, err
-	}
+	return g.cachedOr("router", func() ([]string, error) {
+		cls, err := g.chain.Clusters(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return g.endpoints(ctx, cls)
+	})
+}
+
+// endpoints returns the endpoints of the registered members of cls (an
+// empty list, not nil, when there is none), noting each one's id.
+func (g *Gateway) endpoints(ctx context.Context, cls []clusters.Cluster) ([]string, error) {
 	out := []string{}
 	for _, cl := range cls {
 		for _, m := range cl.Members {
@@ -110,7 +100,20 @@ func (g *Gateway) routerWorkers(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
-	g.store("router", out)
+	return out, nil
+}
+
+// cachedOr returns the endpoints cached under key while they are fresh,
+// else those load finds, which it caches.
+func (g *Gateway) cachedOr(key string, load func() ([]string, error)) ([]string, error) {
+	if v, ok := g.cached(key); ok {
+		return v, nil
+	}
+	out, err := load()
+	if err != nil {
+		return nil, err
+	}
+	g.store(key, out)
 	return out, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,10 +16,11 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sandbox"
+	"github.com/phalanetwork/phala/worker"
 )
 
 // TestAgentCallsStayInTheCluster: while an agent's cluster has members but
@@ -33,33 +33,9 @@ func TestAgentCallsStayInTheCluster(t *testing.T) {
 	}
 	ctx := context.Background()
 	d, c, alice := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: -1})
-	for _, w := range d.Workers {
-		<-w.Registered()
-	}
 	outsider, member := d.Workers[0], d.Workers[1]
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
-		t.Fatal(err)
-	}
-	var list []clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
-		t.Fatalf("clusters %v %v", list, err)
-	}
-	cluster := [32]byte(list[0].ID)
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: cluster, Worker: member.ID()}); err != nil {
-		t.Fatal(err)
-	}
-	code, err := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) { return { status: 200, body: "ok" } }`}, "a.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := c.UploadCode(ctx, alice, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent, _, err := c.DeployAgent(ctx, alice, hash, cluster, agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cluster := devnettest.NewCluster(t, d, c, []*worker.Worker{member})
+	agent := devnettest.DeployAgent(t, c, alice, `export default async function main(req) { return { status: 200, body: "ok" } }`, cluster, pha.Amount{})
 
 	// Wait until the gateway has probed both workers healthy, so that a
 	// route to "any worker" would reach the outsider too.
@@ -123,20 +99,9 @@ func TestAgentCallsStickToOneMember(t *testing.T) {
 	waitUntil(t, "the gateway to see all three workers healthy", func() bool {
 		return gatewayGauge(t, d.Gateway.URL(), "phala_gateway_healthy_workers") == 3
 	})
-	code, err := sandbox.Bundle(map[string]string{"a.js": `export default async function main(req) {
+	agent := devnettest.DeployAgent(t, c, alice, `export default async function main(req) {
   if (req.method === "GET") return { status: 200, body: "up" };
-  const n = (kv.get("n") ?? 0) + 1; kv.set("n", n); return { status: 200, body: String(n) } }`}, "a.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := c.UploadCode(ctx, alice, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent, _, err := c.DeployAgent(ctx, alice, hash, [32]byte(list[0].ID), agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
-	if err != nil {
-		t.Fatal(err)
-	}
+  const n = (kv.get("n") ?? 0) + 1; kv.set("n", n); return { status: 200, body: String(n) } }`, [32]byte(list[0].ID), pha.Amount{})
 	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10)}); err != nil {
 		t.Fatal(err)
 	}
@@ -264,16 +229,7 @@ func agentCalls(t *testing.T, endpoint string, agent [32]byte) int {
 // client of its node and alice's key.
 func startDevnet(t *testing.T, opts devnet.Options) (*devnet.Devnet, *client.Client, ed25519.PrivateKey) {
 	t.Helper()
-	opts.Home, opts.BlockTime, opts.GatewayAddr = t.TempDir(), 100*time.Millisecond, "127.0.0.1:0"
-	d, err := devnet.Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, clientErr := client.New(d.RPCURL)
-	alice, keyErr := d.Keyring.PrivKey("alice")
-	if err := errors.Join(clientErr, keyErr); err != nil {
-		t.Fatal(err)
-	}
-	return d, c, alice
+	opts.BlockTime, opts.GatewayAddr = 100*time.Millisecond, "127.0.0.1:0"
+	d, c := devnettest.Start(t, opts)
+	return d, c, devnettest.Key(t, d, "alice")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pha"
@@ -32,14 +33,22 @@ type contractEnv struct {
 
 func newContractEnv(t *testing.T) *contractEnv {
 	t.Helper()
+	return newContractEnvWith(t, 3, 2)
+}
+
+// newContractEnvWith is a devnet of workers workers, the first of them a
+// gatekeeper and the next members of them a cluster; it waits until the
+// members hold the cluster key.
+func newContractEnvWith(t *testing.T, workers, members int) *contractEnv {
+	t.Helper()
 	e := &contractEnv{logs: &lockedBuffer{}}
-	e.d, e.c = startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1}, e.logs)
+	e.d, e.c = startDevnet(t, devnet.Options{Workers: workers, Gatekeepers: 1}, e.logs)
 	e.home = e.d.Home
 	e.alice, _ = e.d.Keyring.PrivKey("alice")
 	e.bob, _ = e.d.Keyring.PrivKey("bob")
-	e.cluster = newCluster(t, e.d, e.c)
-	eventually(t, "both members to hold the cluster key", func() (bool, error) {
-		return len(clusterRecord(e.c, e.cluster).Holders) == 2, nil
+	e.cluster = devnettest.NewCluster(t, e.d, e.c, e.d.Workers[1:1+members])
+	eventually(t, "every member to hold the cluster key", func() (bool, error) {
+		return len(clusterRecord(e.c, e.cluster).Holders) == members, nil
 	})
 	return e
 }

@@ -29,14 +29,9 @@ import (
 func TestRolledBackOutboxRefused(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	home := filepath.Join(e.tempDir, "enclave")
-	e1, src := e.openEnclave(t, home)
-	e.register(t, e1, src)
+	home, e1, src := e.registeredEnclave(t)
 	post := func() {
-		m, err := e1.ReportBenchmark(ctx, src, 10*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := benchmark(t, e1, src)
 		if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", &mq.MsgPush{Message: m}); err != nil {
 			t.Fatal(err)
 		}

@@ -12,10 +12,9 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
-	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // startDevnet runs a devnet with 100ms blocks, under opts.Home or else a
@@ -24,23 +23,14 @@ import (
 // a test can search the logs for secrets; otherwise the logs are dropped.
 func startDevnet(t *testing.T, opts devnet.Options, logs *lockedBuffer) (*devnet.Devnet, *client.Client) {
 	t.Helper()
-	if opts.Home == "" {
-		opts.Home = filepath.Join(t.TempDir(), "devnet")
-	}
 	if opts.BlockTime == 0 {
 		opts.BlockTime = 100 * time.Millisecond
 	}
-	opts.Logger = slog.New(slog.DiscardHandler)
+	opts.Logger = nil
 	if logs != nil {
 		opts.Logger = debugLogger(logs)
 	}
-	d, err := devnet.Start(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	c, _ := client.New(d.RPCURL)
-	return d, c
+	return devnettest.Start(t, opts)
 }
 
 // debugLogger logs JSON at debug level into logs.
@@ -52,25 +42,7 @@ func debugLogger(logs *lockedBuffer) *slog.Logger {
 // create one cluster and add workers 1.. to it; it returns the cluster's id.
 func newCluster(t *testing.T, d *devnet.Devnet, c *client.Client) [32]byte {
 	t.Helper()
-	ctx := context.Background()
-	alice, _ := d.Keyring.PrivKey("alice")
-	for _, w := range d.Workers {
-		<-w.Registered()
-	}
-	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
-		t.Fatal(err)
-	}
-	var list []clusters.Cluster
-	if _, err := c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
-		t.Fatalf("clusters: %v %+v", err, list)
-	}
-	id := [32]byte(list[0].ID)
-	for _, w := range d.Workers[1:] {
-		if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: id, Worker: w.ID()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return id
+	return devnettest.NewCluster(t, d, c, d.Workers[1:])
 }
 
 // clusterRecord is the chain's record of cluster id, or the zero record
@@ -97,13 +69,5 @@ func uploadExample(t *testing.T, c *client.Client, key ed25519.PrivateKey, file 
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, err := sandbox.Bundle(map[string]string{filepath.Base(file): string(src)}, filepath.Base(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, _, err := c.UploadCode(context.Background(), key, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hash
+	return devnettest.Upload(t, c, key, filepath.Base(file), string(src))
 }

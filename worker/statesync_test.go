@@ -29,32 +29,9 @@ import (
 // cluster key, checks it against the root on chain, and then serves the
 // same state as the others and goes on from there without diverging.
 func TestLateJoinerGetsContractState(t *testing.T) {
-	e := &contractEnv{logs: &lockedBuffer{}}
-	e.d, e.c = startDevnet(t, devnet.Options{Workers: 4, Gatekeepers: 1}, e.logs)
-	e.home = e.d.Home
-	e.alice, _ = e.d.Keyring.PrivKey("alice")
-	e.bob, _ = e.d.Keyring.PrivKey("bob")
+	e := newContractEnvWith(t, 4, 2)
 	ctx := context.Background()
-	for _, w := range e.d.Workers {
-		<-w.Registered()
-	}
-	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
-		t.Fatal(err)
-	}
-	var list []clusters.Cluster
-	if _, err := e.c.Query(ctx, "/clusters/list", &list); err != nil || len(list) != 1 {
-		t.Fatalf("clusters: %v %+v", err, list)
-	}
-	e.cluster = [32]byte(list[0].ID)
 	w1, w2, late := e.d.Workers[1], e.d.Workers[2], e.d.Workers[3]
-	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "",
-		&clusters.MsgMember{Cluster: e.cluster, Worker: w1.ID()},
-		&clusters.MsgMember{Cluster: e.cluster, Worker: w2.ID()}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "both members to hold the cluster key", func() (bool, error) {
-		return len(clusterRecord(e.c, e.cluster).Holders) == 2, nil
-	})
 	token := e.deploy(t, "../examples/contracts/token/token.ts", `{"supply":1000}`)
 	bob := addr(e.bob)
 	authority, _ := e.d.Keyring.PrivKey(devnet.AuthorityAccount)

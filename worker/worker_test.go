@@ -180,6 +180,27 @@ func sealedStore(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, work
 	return st
 }
 
+// registeredEnclave opens an enclave under a fresh home in the env's
+// temporary directory and registers it; it returns the home, the enclave
+// and its chain source.
+func (e *env) registeredEnclave(t *testing.T) (string, *pruntime.Enclave, chainsync.Source) {
+	t.Helper()
+	home := filepath.Join(e.tempDir, "enclave")
+	en, src := e.openEnclave(t, home)
+	e.register(t, en, src)
+	return home, en, src
+}
+
+// benchmark has en sign a benchmark report of 10 ms.
+func benchmark(t *testing.T, en *pruntime.Enclave, src chainsync.Source) mq.SignedMessage {
+	t.Helper()
+	m, err := en.ReportBenchmark(context.Background(), src, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func (e *env) record(t *testing.T, id registry.WorkerID) (registry.Worker, error) {
 	var w registry.Worker
 	_, err := e.client.Query(context.Background(), "/registry/worker/"+id.String(), &w)
@@ -337,16 +358,8 @@ func assertNoSecrets(t *testing.T, where string, data []byte, secrets map[string
 func TestOutboxResumesAfterRestart(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	home := filepath.Join(e.tempDir, "enclave")
-	e1, src := e.openEnclave(t, home)
-	e.register(t, e1, src)
-	post := func(en *pruntime.Enclave) mq.SignedMessage {
-		m, err := en.ReportBenchmark(ctx, src, 10*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	home, e1, src := e.registeredEnclave(t)
+	post := func(en *pruntime.Enclave) mq.SignedMessage { return benchmark(t, en, src) }
 	m0, m1 := post(e1), post(e1)
 	if m0.Sequence != 0 || m1.Sequence != 1 {
 		t.Fatalf("sequences %d %d", m0.Sequence, m1.Sequence)

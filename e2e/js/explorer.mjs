@@ -73,6 +73,15 @@ async function view(page, name) {
   await page.waitForSelector(`[data-view="${name}"]`, { timeout: TIMEOUT });
 }
 
+// openFromList goes to the list view nav and follows its link to the
+// view kind of id.
+async function openFromList(page, nav, kind, id) {
+  await page.click(`#nav a[data-nav="${nav}"]`);
+  await view(page, nav);
+  await page.click(`#${nav} a[href="#/${kind}/${id}"]`);
+  await view(page, kind);
+}
+
 // noForbidden checks the rendered page for sealed bytes.
 async function noForbidden(page, where) {
   const content = await page.content();
@@ -124,10 +133,7 @@ try {
   });
 
   await step("the worker's registration", async () => {
-    await page.click('#nav a[data-nav="workers"]');
-    await view(page, "workers");
-    await page.click(`#workers a[href="#/worker/${exp.worker}"]`);
-    await view(page, "worker");
+    await openFromList(page, "workers", "worker", exp.worker);
     await waitText(page, '[data-field="id"]', exp.worker);
     await waitText(page, '[data-field="tee"]', "sim");
     await waitText(page, '[data-field="attestation"]', "verified");
@@ -142,10 +148,7 @@ try {
   });
 
   await step("the agent after a paid call", async () => {
-    await page.click('#nav a[data-nav="agents"]');
-    await view(page, "agents");
-    await page.click(`#agents a[href="#/agent/${exp.agent.id}"]`);
-    await view(page, "agent");
+    await openFromList(page, "agents", "agent", exp.agent.id);
     await waitText(page, '[data-field="owner"]', exp.agent.owner);
     await waitText(page, '[data-field="price"]', exp.agent.price);
     await waitText(page, '[data-field="secrets"]', "never shown");

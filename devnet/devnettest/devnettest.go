@@ -1,0 +1,109 @@
+// Package devnettest starts in-process devnets for tests and does, through
+// the Go SDK, the set-up steps many tests share: a cluster of the devnet's
+// workers, an agent deployed from JavaScript source.
+package devnettest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/clusters"
+	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sandbox"
+	"github.com/phalanetwork/phala/worker"
+)
+
+// Start runs a devnet in this process under opts.Home, or else a fresh
+// temporary home, with its logs dropped unless opts.Logger is set, and
+// stops it when the test ends; it returns the devnet and a client of its
+// node.
+func Start(t testing.TB, opts devnet.Options) (*devnet.Devnet, *client.Client) {
+	t.Helper()
+	if opts.Home == "" {
+		opts.Home = filepath.Join(t.TempDir(), "devnet")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	// Not t.Context(): it ends before the cleanups run, and the devnet
+	// must run until its own Stop.
+	d, err := devnet.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	c, err := client.New(d.RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, c
+}
+
+// Key is the private key of the devnet keyring's account name.
+func Key(t testing.TB, d *devnet.Devnet, name string) ed25519.PrivateKey {
+	t.Helper()
+	key, err := d.Keyring.PrivKey(name)
+	if err != nil {
+		t.Fatalf("the devnet keyring has no %s: %v", name, err)
+	}
+	return key
+}
+
+// NewCluster waits for every worker of d to register, then has alice
+// create one cluster and add members to it; it returns the cluster's id.
+func NewCluster(t testing.TB, d *devnet.Devnet, c *client.Client, members []*worker.Worker) [32]byte {
+	t.Helper()
+	ctx := context.Background()
+	alice := Key(t, d, "alice")
+	for _, w := range d.Workers {
+		<-w.Registered()
+	}
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.Clusters(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("clusters: %v %+v", err, list)
+	}
+	id := [32]byte(list[0].ID)
+	for _, w := range members {
+		if _, err := c.Send(ctx, alice, pha.Amount{}, "", &clusters.MsgMember{Cluster: id, Worker: w.ID()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
+// Upload bundles source, a script named name (its extension says whether
+// it is JavaScript or TypeScript), and uploads it as key; it returns the
+// code's hash.
+func Upload(t testing.TB, c *client.Client, key ed25519.PrivateKey, name, source string) [32]byte {
+	t.Helper()
+	code, err := sandbox.Bundle(map[string]string{name: source}, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _, err := c.UploadCode(context.Background(), key, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hash
+}
+
+// DeployAgent uploads the JavaScript source as owner and deploys it as a
+// public agent in cluster at price; it returns the agent's id.
+func DeployAgent(t testing.TB, c *client.Client, owner ed25519.PrivateKey, source string, cluster [32]byte, price pha.Amount) [32]byte {
+	t.Helper()
+	hash := Upload(t, c, owner, "a.js", source)
+	agent, _, err := c.DeployAgent(context.Background(), owner, hash, cluster, agents.Policy{Kind: agents.PolicyPublic}, price)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return agent
+}
