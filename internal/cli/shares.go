@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,39 +15,53 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // This file holds what the stake-pool and vault commands share: both sell
 // shares at a price, queue withdrawals, and have an owner's commission.
 
-// newCreateCmd completes cmd into "pool create" or "vault create" for kind
-// k: it sends msg(--commission in basis points) and prints the new id.
-func newCreateCmd(g *globals, from *string, k *shareKind, cmd *cobra.Command, usage string, msg func(bps uint32) tx.Msg) *cobra.Command {
+// newCreateCmd is "pool create" or "vault create": it sends
+// k.create(--commission in basis points) and prints the new id.
+func (k *shareKind) newCreateCmd(g *globals, from *string) *cobra.Command {
 	var commission string
-	cmd = newSendCmd(g, from, cmd, func(context.Context, []string) (tx.Msg, error) {
+	cmd := newSendCmd(g, from, &cobra.Command{
+		Use:     "create",
+		Short:   k.help.create.short,
+		Example: k.help.create.example,
+		Args:    cobra.NoArgs,
+	}, func(context.Context, []string) (tx.Msg, error) {
 		bps, err := parsePercent(commission)
 		if err != nil {
 			return nil, fmt.Errorf("--commission: %w", err)
 		}
-		return msg(bps), nil
+		return k.create(bps), nil
 	}, func(res *client.Committed, _ []string) error {
 		id, _ := res.Attr(k.createdEvent, k.createdAttr)
 		return g.print(k.created(res, id), func(w io.Writer) {
 			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", k.what, id, res.Height, k.what, id)
 		})
 	})
-	cmd.Flags().StringVar(&commission, "commission", "0", usage)
+	cmd.Flags().StringVar(&commission, "commission", "0", k.help.commission)
 	return cmd
 }
 
-// parseIDAmount reads "ID AMOUNT" arguments, the id read by parseID.
-func parseIDAmount(args []string, parseID func(string) (uint64, error)) (uint64, pha.Amount, error) {
-	id, err := parseID(args[0])
-	if err != nil {
-		return 0, pha.Amount{}, err
-	}
-	amount, err := pha.Parse(args[1])
-	return id, amount, err
+// newDepositCmd is "pool contribute" or "vault deposit", "ID AMOUNT": it
+// sends k.deposit(id, amount) and prints the result with report.
+func (k *shareKind) newDepositCmd(g *globals, from *string, report reportFunc) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
+		Use:     k.help.deposit.use + " " + k.arg() + " AMOUNT",
+		Short:   k.help.deposit.short,
+		Example: k.help.deposit.example,
+		Args:    cobra.ExactArgs(2),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, err := k.parseID(args[0])
+		if err != nil {
+			return nil, err
+		}
+		amount, err := pha.Parse(args[1])
+		return k.deposit(id, amount), err
+	}, report)
 }
 
 // withAmount reads the arguments before the last with lead (two ids, e.g.
@@ -110,6 +125,8 @@ type shareKind struct {
 	what       string // "pool" or "vault"
 	parseID    func(string) (uint64, error)
 	sharesPath func(id uint64, who address.Address) string
+	create     func(commissionBps uint32) tx.Msg
+	deposit    func(id uint64, amount pha.Amount) tx.Msg
 	withdraw   func(id uint64, shares pha.Amount) tx.Msg
 	// queuedEvent and queuedAttr name the event attribute with the shares
 	// a withdrawal leaves queued.
@@ -120,15 +137,35 @@ type shareKind struct {
 	// created is create's JSON answer.
 	createdEvent, createdAttr string
 	created                   func(res *client.Committed, id string) any
+	help                      shareHelp
 }
 
-// newWithdrawCmd completes cmd into "pool withdraw" or "vault withdraw"
-// for kind k: "ID SHARES|all", paid now or queued.
-func newWithdrawCmd(g *globals, from *string, cmd *cobra.Command, k *shareKind) *cobra.Command {
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return k.runWithdraw(cmd.Context(), g, *from, args)
+// shareHelp is the help of a kind's create, deposit, withdraw and info
+// commands, where it is more than the kind's name.
+type shareHelp struct {
+	create, deposit, withdraw helpText
+	commission, info          string // --commission's usage; info's short help
+}
+
+// helpText is a command's short help and example; use, where set, is its
+// verb.
+type helpText struct{ use, short, example string }
+
+// arg is the kind's id argument in a command's use: POOL or VAULT.
+func (k *shareKind) arg() string { return strings.ToUpper(k.what) }
+
+// newWithdrawCmd is "pool withdraw" or "vault withdraw", "ID SHARES|all":
+// paid now or queued.
+func (k *shareKind) newWithdrawCmd(g *globals, from *string) *cobra.Command {
+	return &cobra.Command{
+		Use:     "withdraw " + k.arg() + " SHARES|all",
+		Short:   k.help.withdraw.short,
+		Example: k.help.withdraw.example,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return k.runWithdraw(cmd.Context(), g, *from, args)
+		},
 	}
-	return cmd
 }
 
 func (k *shareKind) runWithdraw(ctx context.Context, g *globals, from string, args []string) error {
@@ -230,11 +267,18 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 	})
 }
 
-// newSharedInfoCmd completes cmd into "pool info" or "vault info".
-func newSharedInfoCmd[L, R, S any](g *globals, cmd *cobra.Command, si *sharedInfo[L, R, S]) *cobra.Command {
+// newSharedInfoCmd is "pool info" or "vault info".
+func newSharedInfoCmd[L, R, S any](g *globals, si *sharedInfo[L, R, S]) *cobra.Command {
 	var account string
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return si.run(cmd.Context(), g, account, args)
+	k := si.kind
+	cmd := &cobra.Command{
+		Use:     "info [" + k.arg() + "]",
+		Short:   k.help.info,
+		Example: fmt.Sprintf("  phala %[1]s info\n  phala %[1]s info 1 --output json\n  phala %[1]s info 1 --account bob", k.what),
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return si.run(cmd.Context(), g, account, args)
+		},
 	}
 	cmd.Flags().StringVar(&account, "account", "", "also show this account's shares (key name or address)")
 	return cmd
@@ -246,5 +290,15 @@ func printHolding(w io.Writer, who address.Address, shares, value pha.Amount, q 
 	fmt.Fprintf(w, "%s holds %s shares worth %s\n", who, formatShares(shares.String()), value.PHA())
 	if q != nil {
 		fmt.Fprintf(w, "  and waits for #%d: %s shares worth %s\n", q.Seq, formatShares(q.Shares.String()), q.Value.PHA())
+	}
+}
+
+// printQueue prints a pool's or a vault's withdrawal queue; forced says
+// what happens at a request's due height if it still waits.
+func printQueue(w io.Writer, queue []sharepool.WithdrawalView, forced string) {
+	fmt.Fprintf(w, "withdrawal queue (%d):\n", len(queue))
+	for _, q := range queue {
+		fmt.Fprintf(w, "  #%d  %s  %s shares worth %s  requested at block %d, %s at block %d if it still waits\n",
+			q.Seq, q.Account, formatShares(q.Shares.String()), q.Value.PHA(), q.Height, forced, q.Due)
 	}
 }
