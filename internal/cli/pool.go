@@ -27,7 +27,10 @@ paid from free stake at once or waits in the pool's queue; one that waits past
 the grace period (7 days) stops the pool's workers to free their stake.`,
 	}, signsUsage, func(from *string) []*cobra.Command {
 		return []*cobra.Command{
-			k.newCreateCmd(g, from),
+			k.newCreateCmd(g, from, helpText{
+				short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
+				example: "  phala pool create --commission 10 --from alice",
+			}, "owner's commission in percent, up to two decimals (e.g. 12.5)"),
 			newPoolWorkerCmd(g, from, "add-worker", "Add a registered worker operated by the pool owner to the pool",
 				"  phala pool add-worker 1 5f1c...e2 --from alice",
 				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgAddWorker{Pool: p, Worker: w} }),
@@ -36,8 +39,13 @@ the grace period (7 days) stops the pool's workers to free their stake.`,
 				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: p, Worker: w} }),
 			newPoolStartCmd(g, from),
 			newPoolStopCmd(g, from),
-			k.newDepositCmd(g, from, g.reportContribution),
-			k.newWithdrawCmd(g, from),
+			k.newDepositCmd(g, from, helpText{"contribute", "Contribute PHA to a pool for shares at its current price",
+				"  phala pool contribute 1 5000PHA --from bob"}, g.reportContribution),
+			k.newWithdrawCmd(g, from, helpText{
+				short: "Redeem shares: paid from free stake now, the rest waits in the pool's withdrawal queue",
+				example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
+  phala pool withdraw 1 all --from bob`,
+			}),
 			newPoolInfoCmd(g, k),
 		}
 	})
@@ -59,21 +67,6 @@ func poolKind() *shareKind {
 		paid:     poolPaid, queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
 		createdEvent: stakepool.EventCreated, createdAttr: stakepool.AttrPool,
 		created: func(res *client.Committed, id string) any { return poolCreated{Committed: res, Pool: id} },
-		help: shareHelp{
-			create: helpText{
-				short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
-				example: "  phala pool create --commission 10 --from alice",
-			},
-			commission: "owner's commission in percent, up to two decimals (e.g. 12.5)",
-			deposit: helpText{"contribute", "Contribute PHA to a pool for shares at its current price",
-				"  phala pool contribute 1 5000PHA --from bob"},
-			withdraw: helpText{
-				short: "Redeem shares: paid from free stake now, the rest waits in the pool's withdrawal queue",
-				example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
-  phala pool withdraw 1 all --from bob`,
-			},
-			info: "Show a pool (value, shares, price, workers with V, P and online, withdrawal queue), or list every pool",
-		},
 	}
 }
 
@@ -118,19 +111,14 @@ func newPoolStopCmd(g *globals, from *string) *cobra.Command {
 }
 
 func newPoolStartCmd(g *globals, from *string) *cobra.Command {
-	return newSendCmd(g, from, &cobra.Command{
+	return newAmountCmd(g, from, &cobra.Command{
 		Use:   "start POOL WORKER_ID STAKE",
 		Short: "Start a worker of the pool computing with STAKE from the pool's free stake (at least 100·sqrt(P) PHA)",
 		Example: `  phala pool start 1 5f1c...e2 2000PHA --from alice
   phala pool info 1   # then: V, P and online per worker`,
-		Args: cobra.ExactArgs(3),
-	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		pool, w, stake, err := withAmount(args, parsePoolWorker)
-		if err != nil {
-			return nil, err
-		}
-		return &stakepool.MsgStartComputing{Pool: pool, Worker: w, Stake: stake}, nil
-	}, nil)
+	}, parsePoolWorker, func(pool uint64, w registry.WorkerID, stake pha.Amount) tx.Msg {
+		return &stakepool.MsgStartComputing{Pool: pool, Worker: w, Stake: stake}
+	})
 }
 
 // poolPaid is the text of what a pool withdrawal paid at once: the last
@@ -153,6 +141,7 @@ func poolPaid(res *client.Committed) string {
 
 func newPoolInfoCmd(g *globals, k *shareKind) *cobra.Command {
 	return newSharedInfoCmd(g, &sharedInfo[stakepool.PoolSummary, stakepool.PoolInfo, stakepool.SharesInfo]{
+		short:    "Show a pool (value, shares, price, workers with V, P and online, withdrawal queue), or list every pool",
 		listPath: stakepool.PoolsPath(), none: "no pools",
 		line: func(w io.Writer, p stakepool.PoolSummary) {
 			fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",

@@ -21,17 +21,13 @@ import (
 // This file holds what the stake-pool and vault commands share: both sell
 // shares at a price, queue withdrawals, and have an owner's commission.
 
-// newCreateCmd is "pool create" or "vault create": it sends
-// k.create(--commission in basis points) and prints the new id.
-func (k *shareKind) newCreateCmd(g *globals, from *string) *cobra.Command {
-	var commission string
-	cmd := newSendCmd(g, from, &cobra.Command{
-		Use:     "create",
-		Short:   k.help.create.short,
-		Example: k.help.create.example,
-		Args:    cobra.NoArgs,
-	}, func(context.Context, []string) (tx.Msg, error) {
-		bps, err := parsePercent(commission)
+// newCreateCmd is "pool create" or "vault create", with the help h and
+// commission, --commission's usage: it sends k.create(--commission in
+// basis points) and prints the new id.
+func (k *shareKind) newCreateCmd(g *globals, from *string, h helpText, commission string) *cobra.Command {
+	var percent string
+	cmd := newSendCmd(g, from, &cobra.Command{Use: "create", Short: h.short, Example: h.example, Args: cobra.NoArgs}, func(context.Context, []string) (tx.Msg, error) {
+		bps, err := parsePercent(percent)
 		if err != nil {
 			return nil, fmt.Errorf("--commission: %w", err)
 		}
@@ -42,18 +38,16 @@ func (k *shareKind) newCreateCmd(g *globals, from *string) *cobra.Command {
 			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", k.what, id, res.Height, k.what, id)
 		})
 	})
-	cmd.Flags().StringVar(&commission, "commission", "0", k.help.commission)
+	cmd.Flags().StringVar(&percent, "commission", "0", commission)
 	return cmd
 }
 
-// newDepositCmd is "pool contribute" or "vault deposit", "ID AMOUNT": it
-// sends k.deposit(id, amount) and prints the result with report.
-func (k *shareKind) newDepositCmd(g *globals, from *string, report reportFunc) *cobra.Command {
+// newDepositCmd is "pool contribute" or "vault deposit", "ID AMOUNT" with
+// the help h (h.use is the verb): it sends k.deposit(id, amount) and
+// prints the result with report.
+func (k *shareKind) newDepositCmd(g *globals, from *string, h helpText, report reportFunc) *cobra.Command {
 	return newSendCmd(g, from, &cobra.Command{
-		Use:     k.help.deposit.use + " " + k.arg() + " AMOUNT",
-		Short:   k.help.deposit.short,
-		Example: k.help.deposit.example,
-		Args:    cobra.ExactArgs(2),
+		Use: h.use + " " + k.arg() + " AMOUNT", Short: h.short, Example: h.example, Args: cobra.ExactArgs(2),
 	}, func(_ context.Context, args []string) (tx.Msg, error) {
 		id, err := k.parseID(args[0])
 		if err != nil {
@@ -64,15 +58,22 @@ func (k *shareKind) newDepositCmd(g *globals, from *string, report reportFunc) *
 	}, report)
 }
 
-// withAmount reads the arguments before the last with lead (two ids, e.g.
-// POOL WORKER_ID or VAULT POOL) and the last, AMOUNT, as PHA.
-func withAmount[A, B any](args []string, lead func([]string) (A, B, error)) (A, B, pha.Amount, error) {
-	a, b, err := lead(args)
-	if err != nil {
-		return a, b, pha.Amount{}, err
-	}
-	amount, err := pha.Parse(args[len(args)-1])
-	return a, b, amount, err
+// newAmountCmd completes cmd into a command of two ids, read by lead (e.g.
+// POOL WORKER_ID or VAULT POOL), and an AMOUNT of PHA, that sends
+// msg(a, b, amount).
+func newAmountCmd[A, B any](g *globals, from *string, cmd *cobra.Command, lead func([]string) (A, B, error), msg func(A, B, pha.Amount) tx.Msg) *cobra.Command {
+	cmd.Args = cobra.ExactArgs(3)
+	return newSendCmd(g, from, cmd, func(_ context.Context, args []string) (tx.Msg, error) {
+		a, b, err := lead(args)
+		if err != nil {
+			return nil, err
+		}
+		amount, err := pha.Parse(args[2])
+		if err != nil {
+			return nil, err
+		}
+		return msg(a, b, amount), nil
+	}, nil)
 }
 
 // sharesArg reads a SHARES argument: a number of shares, or "all" for
@@ -137,14 +138,6 @@ type shareKind struct {
 	// created is create's JSON answer.
 	createdEvent, createdAttr string
 	created                   func(res *client.Committed, id string) any
-	help                      shareHelp
-}
-
-// shareHelp is the help of a kind's create, deposit, withdraw and info
-// commands, where it is more than the kind's name.
-type shareHelp struct {
-	create, deposit, withdraw helpText
-	commission, info          string // --commission's usage; info's short help
 }
 
 // helpText is a command's short help and example; use, where set, is its
@@ -154,14 +147,11 @@ type helpText struct{ use, short, example string }
 // arg is the kind's id argument in a command's use: POOL or VAULT.
 func (k *shareKind) arg() string { return strings.ToUpper(k.what) }
 
-// newWithdrawCmd is "pool withdraw" or "vault withdraw", "ID SHARES|all":
-// paid now or queued.
-func (k *shareKind) newWithdrawCmd(g *globals, from *string) *cobra.Command {
+// newWithdrawCmd is "pool withdraw" or "vault withdraw", "ID SHARES|all"
+// with the help h: paid now or queued.
+func (k *shareKind) newWithdrawCmd(g *globals, from *string, h helpText) *cobra.Command {
 	return &cobra.Command{
-		Use:     "withdraw " + k.arg() + " SHARES|all",
-		Short:   k.help.withdraw.short,
-		Example: k.help.withdraw.example,
-		Args:    cobra.ExactArgs(2),
+		Use: "withdraw " + k.arg() + " SHARES|all", Short: h.short, Example: h.example, Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return k.runWithdraw(cmd.Context(), g, *from, args)
 		},
@@ -216,6 +206,7 @@ func holdingOf(v any) (holding, error) {
 // sharedInfo describes "pool info" or "vault info" over a record R with
 // list items L and shares answers S.
 type sharedInfo[L, R, S any] struct {
+	short          string // info's short help
 	listPath, none string
 	line           func(io.Writer, L)
 	kind           *shareKind
@@ -273,7 +264,7 @@ func newSharedInfoCmd[L, R, S any](g *globals, si *sharedInfo[L, R, S]) *cobra.C
 	k := si.kind
 	cmd := &cobra.Command{
 		Use:     "info [" + k.arg() + "]",
-		Short:   k.help.info,
+		Short:   si.short,
 		Example: fmt.Sprintf("  phala %[1]s info\n  phala %[1]s info 1 --output json\n  phala %[1]s info 1 --account bob", k.what),
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

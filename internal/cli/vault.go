@@ -29,9 +29,17 @@ queue; one that waits past 3 × the pools' grace period makes the vault
 withdraw everything from its pools.`,
 	}, signsUsage, func(from *string) []*cobra.Command {
 		return []*cobra.Command{
-			k.newCreateCmd(g, from),
-			k.newDepositCmd(g, from, nil),
-			k.newWithdrawCmd(g, from),
+			k.newCreateCmd(g, from, helpText{
+				short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
+				example: "  phala vault create --commission 5 --from alice",
+			}, "owner's commission on gains in percent, up to two decimals"),
+			k.newDepositCmd(g, from, helpText{"deposit", "Deposit PHA into a vault for shares at its current price",
+				"  phala vault deposit 1 5000PHA --from bob"}, nil),
+			k.newWithdrawCmd(g, from, helpText{
+				short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
+				example: `  phala vault withdraw 1 250.5 --from bob
+  phala vault withdraw 1 all --from bob`,
+			}),
 			newVaultDelegateCmd(g, from),
 			newVaultUndelegateCmd(g, from),
 			newVaultInfoCmd(g, k),
@@ -55,21 +63,6 @@ func vaultKind() *shareKind {
 		queuedEvent: vault.EventWithdrawalQueued, queuedAttr: vault.AttrShares,
 		createdEvent: vault.EventCreated, createdAttr: vault.AttrVault,
 		created: func(res *client.Committed, id string) any { return vaultCreated{Committed: res, Vault: id} },
-		help: shareHelp{
-			create: helpText{
-				short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
-				example: "  phala vault create --commission 5 --from alice",
-			},
-			commission: "owner's commission on gains in percent, up to two decimals",
-			deposit: helpText{"deposit", "Deposit PHA into a vault for shares at its current price",
-				"  phala vault deposit 1 5000PHA --from bob"},
-			withdraw: helpText{
-				short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
-				example: `  phala vault withdraw 1 250.5 --from bob
-  phala vault withdraw 1 all --from bob`,
-			},
-			info: "Show a vault (value, price, shares, pool positions, withdrawal queue), or list every vault",
-		},
 	}
 }
 
@@ -83,18 +76,13 @@ func parseVaultPool(args []string) (id, pool uint64, err error) {
 }
 
 func newVaultDelegateCmd(g *globals, from *string) *cobra.Command {
-	return newSendCmd(g, from, &cobra.Command{
+	return newAmountCmd(g, from, &cobra.Command{
 		Use:     "delegate VAULT POOL AMOUNT",
 		Short:   "Contribute AMOUNT of the vault's free PHA to a stake pool (vault owner only)",
 		Example: "  phala vault delegate 1 2 10000PHA --from alice",
-		Args:    cobra.ExactArgs(3),
-	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		id, pool, amount, err := withAmount(args, parseVaultPool)
-		if err != nil {
-			return nil, err
-		}
-		return &vault.MsgDelegate{Vault: id, Pool: pool, Amount: amount}, nil
-	}, nil)
+	}, parseVaultPool, func(id, pool uint64, amount pha.Amount) tx.Msg {
+		return &vault.MsgDelegate{Vault: id, Pool: pool, Amount: amount}
+	})
 }
 
 func newVaultUndelegateCmd(g *globals, from *string) *cobra.Command {
@@ -128,6 +116,7 @@ func vaultUndelegateMsg(ctx context.Context, g *globals, args []string) (tx.Msg,
 
 func newVaultInfoCmd(g *globals, k *shareKind) *cobra.Command {
 	return newSharedInfoCmd(g, &sharedInfo[vault.Summary, vault.Info, vault.SharesInfo]{
+		short:    "Show a vault (value, price, shares, pool positions, withdrawal queue), or list every vault",
 		listPath: vault.VaultsPath(), none: "no vaults",
 		line: func(w io.Writer, v vault.Summary) {
 			fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
