@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -88,7 +87,7 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 		return err
 	}
 	if f.save != "" {
-		if err := saveAnswer(f.save, c, r); err != nil {
+		if err := saveAnswer(ctx, f.save, c, r); err != nil {
 			return err
 		}
 	}
@@ -114,18 +113,10 @@ func codeNote(current bool) string {
 // saveAnswer writes what phala verify needs: the request as sent (content
 // headers only: the caller's signature headers are left out, so the file
 // cannot be replayed) and the signed response.
-func saveAnswer(file string, c *client.Client, r *client.AgentResponse) error {
-	lc, err := c.Light(context.Background())
-	if err != nil {
-		return err
-	}
+func saveAnswer(ctx context.Context, file string, c *client.Client, r *client.AgentResponse) error {
 	req := r.Request
 	req.Header = agentio.HeaderOf(contentHeaderMap(req.Header))
-	raw, err := json.MarshalIndent(SavedResponse{ChainID: lc.ChainID(), Request: &req, Status: r.Status, Headers: r.Header, Body: r.Body}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, raw, 0o600)
+	return saveExchange(ctx, c, file, SavedResponse{Request: &req, Status: r.Status, Headers: r.Header, Body: r.Body})
 }
 
 // contentHeaderMap is h's content-bearing headers (what RequestHash covers).

@@ -111,11 +111,18 @@ func newAgentAPIKeyCreateCmd(g *globals, af *agentFlags) *cobra.Command {
 	return cmd
 }
 
-func runAgentAPIKeyCreate(ctx context.Context, g *globals, from string, f *apiKeyFlags) error {
+// newAPIKey makes a random API key and the message that registers its
+// hash (only the hash goes on chain).
+func newAPIKey() (string, *agents.MsgRegisterKey) {
 	raw := make([]byte, 24)
 	rand.Read(raw)
 	key := "phk-" + hex.EncodeToString(raw)
-	msg := &agents.MsgRegisterKey{Hash: sha256.Sum256([]byte(key)), Expires: f.expires}
+	return key, &agents.MsgRegisterKey{Hash: sha256.Sum256([]byte(key))}
+}
+
+func runAgentAPIKeyCreate(ctx context.Context, g *globals, from string, f *apiKeyFlags) error {
+	key, msg := newAPIKey()
+	msg.Expires = f.expires
 	if f.agent != "" {
 		id, err := parseHex32(f.agent, "--agent")
 		if err != nil {

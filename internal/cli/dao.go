@@ -156,13 +156,8 @@ func newDAOLockCmd(g *globals, from *string, unlock bool) *cobra.Command {
 }
 
 func newDAOTallyCmd(g *globals) *cobra.Command {
-	return newFetchByCmd(g, &cobra.Command{
-		Use:   "tally PROPOSAL_ID",
-		Short: "Show a proposal and its tally (the live count while voting, the final one after)",
-		Example: `  phala gov tally 3
-  phala gov tally 3 --output json`,
-		Args: cobra.ExactArgs(1),
-	}, parseProposalID, (*client.Client).Proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
+	return newFetchByCmd(g, "tally PROPOSAL_ID", "Show a proposal and its tally (the live count while voting, the final one after)",
+		"  phala gov tally 3\n  phala gov tally 3 --output json", parseProposalID, (*client.Client).Proposal, func(w io.Writer, p *dao.Proposal) { printProposal(w, *p, true) })
 }
 
 // daoList is what "phala gov list" prints.
@@ -196,12 +191,8 @@ func printDAOList(w io.Writer, out *daoList) {
 }
 
 func newDAOWeightCmd(g *globals) *cobra.Command {
-	return newFetchByCmd(g, &cobra.Command{
-		Use:     "weight ADDRESS",
-		Short:   "Show an account's voting weight: PHA locked in the DAO plus stake-pool value",
-		Example: "  phala gov weight phala1q...x",
-		Args:    cobra.ExactArgs(1),
-	}, address.Parse, (*client.Client).VotingWeight, printWeight)
+	return newFetchByCmd(g, "weight ADDRESS", "Show an account's voting weight: PHA locked in the DAO plus stake-pool value",
+		"  phala gov weight phala1q...x", address.Parse, (*client.Client).VotingWeight, printWeight)
 }
 
 func printWeight(w io.Writer, wt *dao.Weight) {

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
 )
@@ -53,10 +50,9 @@ func runEVMBridge(ctx context.Context, g *globals, from, agentHex string, extra 
 	if err != nil {
 		return err
 	}
-	raw := make([]byte, 24)
-	rand.Read(raw)
-	apiKey := "phk-" + hex.EncodeToString(raw)
-	if _, err := c.Send(ctx, key, pha.Amount{}, "evm bridge", &agents.MsgRegisterKey{Hash: sha256.Sum256([]byte(apiKey)), Agent: id}); err != nil {
+	apiKey, register := newAPIKey()
+	register.Agent = id
+	if _, err := c.Send(ctx, key, pha.Amount{}, "evm bridge", register); err != nil {
 		return fmt.Errorf("register the bridge's API key: %w", err)
 	}
 	vals[agenthost.SecretEVMAPIKey] = apiKey

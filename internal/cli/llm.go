@@ -65,25 +65,12 @@ func runLLMChat(ctx context.Context, g *globals, f *llmFlags, model, message str
 	if s.Status != http.StatusOK {
 		return fmt.Errorf("chat: %d %s: %s", s.Status, http.StatusText(s.Status), strings.TrimSpace(string(s.Body)))
 	}
-	c, err := g.client()
-	if err != nil {
-		return err
-	}
-	va, err := verifySaved(ctx, c, s)
+	c, va, err := g.verifyExchange(ctx, s)
 	if err != nil {
 		return err
 	}
 	if f.save != "" {
-		lc, err := c.Light(ctx)
-		if err != nil {
-			return err
-		}
-		s.ChainID = lc.ChainID()
-		raw, err := json.MarshalIndent(s, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(f.save, raw, 0o600); err != nil {
+		if err := saveExchange(ctx, c, f.save, s); err != nil {
 			return err
 		}
 	}

@@ -87,18 +87,20 @@ func newListCmd[T any](g *globals, parent, use, short string, fetch func(*client
 	return newShowCmd(g, parent, use, short, fetch, func(w io.Writer, list *[]T) { printItems(w, *list, none, line) })
 }
 
-// newFetchByCmd completes cmd into a read-only command of one argument: it
-// reads the argument with parse before it connects, then prints what fetch
-// reads for it, as queryPrint does.
-func newFetchByCmd[A, T any](g *globals, cmd *cobra.Command, parse func(string) (A, error), fetch func(*client.Client, context.Context, A) (T, error), text func(io.Writer, *T)) *cobra.Command {
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		a, err := parse(args[0])
-		if err != nil {
-			return err
-		}
-		return queryPrint(cmd.Context(), g, func(c *client.Client, ctx context.Context) (T, error) { return fetch(c, ctx, a) }, text)
+// newFetchByCmd is a read-only command of one argument, with the help
+// use, short and example: it reads the argument with parse before it
+// connects, then prints what fetch reads for it, as queryPrint does.
+func newFetchByCmd[A, T any](g *globals, use, short, example string, parse func(string) (A, error), fetch func(*client.Client, context.Context, A) (T, error), text func(io.Writer, *T)) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Example: example, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := parse(args[0])
+			if err != nil {
+				return err
+			}
+			return queryPrint(cmd.Context(), g, func(c *client.Client, ctx context.Context) (T, error) { return fetch(c, ctx, a) }, text)
+		},
 	}
-	return cmd
 }
 
 // printList queries path for a JSON list and prints it as printListOf does.

@@ -15,6 +15,7 @@ import (
 )
 
 func newPoolCmd(g *globals) *cobra.Command {
+	k := poolKind()
 	return newSignersCmd(&cobra.Command{
 		Use:   "pool",
 		Short: "Stake pools: create one, add workers, start them computing, contribute and withdraw",
@@ -26,7 +27,10 @@ paid from free stake at once or waits in the pool's queue; one that waits past
 the grace period (7 days) stops the pool's workers to free their stake.`,
 	}, signsUsage, func(from *string) []*cobra.Command {
 		return []*cobra.Command{
-			newPoolCreateCmd(g, from),
+			k.newCreateCmd(g, from, helpText{
+				short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
+				example: "  phala pool create --commission 10 --from alice",
+			}, "owner's commission in percent, up to two decimals (e.g. 12.5)"),
 			newPoolWorkerCmd(g, from, "add-worker", "Add a registered worker operated by the pool owner to the pool",
 				"  phala pool add-worker 1 5f1c...e2 --from alice",
 				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgAddWorker{Pool: p, Worker: w} }),
@@ -35,9 +39,14 @@ the grace period (7 days) stops the pool's workers to free their stake.`,
 				func(p uint64, w registry.WorkerID) tx.Msg { return &stakepool.MsgRemoveWorker{Pool: p, Worker: w} }),
 			newPoolStartCmd(g, from),
 			newPoolStopCmd(g, from),
-			newPoolContributeCmd(g, from),
-			newPoolWithdrawCmd(g, from),
-			newPoolInfoCmd(g),
+			k.newDepositCmd(g, from, helpText{"contribute", "Contribute PHA to a pool for shares at its current price",
+				"  phala pool contribute 1 5000PHA --from bob"}, g.reportContribution),
+			k.newWithdrawCmd(g, from, helpText{
+				short: "Redeem shares: paid from free stake now, the rest waits in the pool's withdrawal queue",
+				example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
+  phala pool withdraw 1 all --from bob`,
+			}),
+			newPoolInfoCmd(g, k),
 		}
 	})
 }
@@ -52,22 +61,21 @@ type poolCreated struct {
 func poolKind() *shareKind {
 	return &shareKind{
 		what: "pool", parseID: parsePool, sharesPath: stakepool.SharesPath,
-		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: id, Shares: shares} },
-		queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
-		paid:         poolPaid,
+		create:   func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} },
+		deposit:  func(id uint64, amount pha.Amount) tx.Msg { return &stakepool.MsgContribute{Pool: id, Amount: amount} },
+		withdraw: func(id uint64, shares pha.Amount) tx.Msg { return &stakepool.MsgWithdraw{Pool: id, Shares: shares} },
+		paid:     poolPaid, queuedEvent: stakepool.EventWithdrawalQueued, queuedAttr: stakepool.AttrShares,
 		createdEvent: stakepool.EventCreated, createdAttr: stakepool.AttrPool,
 		created: func(res *client.Committed, id string) any { return poolCreated{Committed: res, Pool: id} },
 	}
 }
 
-func newPoolCreateCmd(g *globals, from *string) *cobra.Command {
-	return newCreateCmd(g, from, poolKind(), &cobra.Command{
-		Use:     "create",
-		Short:   "Create a stake pool owned by --from that keeps --commission percent of its rewards",
-		Example: "  phala pool create --commission 10 --from alice",
-		Args:    cobra.NoArgs,
-	}, "owner's commission in percent, up to two decimals (e.g. 12.5)",
-		func(bps uint32) tx.Msg { return &stakepool.MsgCreate{CommissionBps: bps} })
+// reportContribution prints a contribution with the shares it bought.
+func (g *globals) reportContribution(res *client.Committed, _ []string) error {
+	shares, _ := res.Attr(stakepool.EventContribution, stakepool.AttrShares)
+	return g.print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "committed in block %d: %s shares\n", res.Height, formatShares(shares))
+	})
 }
 
 // newPoolWorkerCmd is a "POOL WORKER_ID" command that sends msg(pool, worker).
@@ -103,46 +111,14 @@ func newPoolStopCmd(g *globals, from *string) *cobra.Command {
 }
 
 func newPoolStartCmd(g *globals, from *string) *cobra.Command {
-	return newSendCmd(g, from, &cobra.Command{
+	return newAmountCmd(g, from, &cobra.Command{
 		Use:   "start POOL WORKER_ID STAKE",
 		Short: "Start a worker of the pool computing with STAKE from the pool's free stake (at least 100·sqrt(P) PHA)",
 		Example: `  phala pool start 1 5f1c...e2 2000PHA --from alice
   phala pool info 1   # then: V, P and online per worker`,
-		Args: cobra.ExactArgs(3),
-	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		pool, w, stake, err := withAmount(args, parsePoolWorker)
-		if err != nil {
-			return nil, err
-		}
-		return &stakepool.MsgStartComputing{Pool: pool, Worker: w, Stake: stake}, nil
-	}, nil)
-}
-
-func newPoolContributeCmd(g *globals, from *string) *cobra.Command {
-	return newSendCmd(g, from, &cobra.Command{
-		Use:     "contribute POOL AMOUNT",
-		Short:   "Contribute PHA to a pool for shares at its current price",
-		Example: "  phala pool contribute 1 5000PHA --from bob",
-		Args:    cobra.ExactArgs(2),
-	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		pool, amount, err := parseIDAmount(args, parsePool)
-		return &stakepool.MsgContribute{Pool: pool, Amount: amount}, err
-	}, func(res *client.Committed, _ []string) error {
-		shares, _ := res.Attr(stakepool.EventContribution, stakepool.AttrShares)
-		return g.print(res, func(w io.Writer) {
-			fmt.Fprintf(w, "committed in block %d: %s shares\n", res.Height, formatShares(shares))
-		})
+	}, parsePoolWorker, func(pool uint64, w registry.WorkerID, stake pha.Amount) tx.Msg {
+		return &stakepool.MsgStartComputing{Pool: pool, Worker: w, Stake: stake}
 	})
-}
-
-func newPoolWithdrawCmd(g *globals, from *string) *cobra.Command {
-	return newWithdrawCmd(g, from, &cobra.Command{
-		Use:   "withdraw POOL SHARES|all",
-		Short: "Redeem shares: paid from free stake now, the rest waits in the pool's withdrawal queue",
-		Example: `  phala pool withdraw 1 250.5 --from bob   # 250.5 shares
-  phala pool withdraw 1 all --from bob`,
-		Args: cobra.ExactArgs(2),
-	}, poolKind())
 }
 
 // poolPaid is the text of what a pool withdrawal paid at once: the last
@@ -163,21 +139,15 @@ func poolPaid(res *client.Committed) string {
 	return ": paid " + amount.PHA() + " now"
 }
 
-func newPoolInfoCmd(g *globals) *cobra.Command {
-	return newSharedInfoCmd(g, &cobra.Command{
-		Use:   "info [POOL]",
-		Short: "Show a pool (value, shares, price, workers with V, P and online, withdrawal queue), or list every pool",
-		Example: `  phala pool info
-  phala pool info 1 --output json
-  phala pool info 1 --account bob`,
-		Args: cobra.MaximumNArgs(1),
-	}, &sharedInfo[stakepool.PoolSummary, stakepool.PoolInfo, stakepool.SharesInfo]{
+func newPoolInfoCmd(g *globals, k *shareKind) *cobra.Command {
+	return newSharedInfoCmd(g, &sharedInfo[stakepool.PoolSummary, stakepool.PoolInfo, stakepool.SharesInfo]{
+		short:    "Show a pool (value, shares, price, workers with V, P and online, withdrawal queue), or list every pool",
 		listPath: stakepool.PoolsPath(), none: "no pools",
 		line: func(w io.Writer, p stakepool.PoolSummary) {
 			fmt.Fprintf(w, "pool %d  owner %s  commission %s  value %s  price %s  workers %d\n",
 				p.ID, p.Owner, percent(p.CommissionBps), p.Value.PHA(), p.Price, p.WorkerCount)
 		},
-		kind:        poolKind(),
+		kind:        k,
 		recordPath:  stakepool.PoolPath,
 		printRecord: printPool,
 	})
@@ -204,9 +174,5 @@ func printPool(w io.Writer, p *stakepool.PoolInfo) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "withdrawal queue (%d):\n", len(p.Withdrawals))
-	for _, q := range p.Withdrawals {
-		fmt.Fprintf(w, "  #%d  %s  %s shares worth %s  requested at block %d, workers stop at block %d if it still waits\n",
-			q.Seq, q.Account, formatShares(q.Shares.String()), q.Value.PHA(), q.Height, q.Due)
-	}
+	printQueue(w, p.Withdrawals, "workers stop")
 }

@@ -104,12 +104,8 @@ type txView struct {
 }
 
 func newQueryTxCmd(g *globals) *cobra.Command {
-	return newFetchByCmd(g, &cobra.Command{
-		Use:     "tx HASH",
-		Short:   "Show a committed transaction and its result",
-		Example: "  phala query tx 3F2A...E1 --output json",
-		Args:    cobra.ExactArgs(1),
-	}, parseTxHash, fetchTx, printTx)
+	return newFetchByCmd(g, "tx HASH", "Show a committed transaction and its result",
+		"  phala query tx 3F2A...E1 --output json", parseTxHash, fetchTx, printTx)
 }
 
 // parseTxHash reads a transaction hash: 64 hex characters, 0x or not.
@@ -210,13 +206,9 @@ func newQueryWorkersCmd(g *globals) *cobra.Command {
 }
 
 func newQueryWorkerCmd(g *globals) *cobra.Command {
-	return newFetchByCmd(g, &cobra.Command{
-		Use:     "worker ID",
-		Short:   "Show one worker's record: keys, TEE, measurement, benchmark, endpoint",
-		Example: "  phala query worker 5f1c...e2 --output json",
-		Args:    cobra.ExactArgs(1),
-	}, registry.ParseWorkerID, (*client.Client).Worker, func(w io.Writer, wk *registry.Worker) {
-		fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
-			wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
-	})
+	return newFetchByCmd(g, "worker ID", "Show one worker's record: keys, TEE, measurement, benchmark, endpoint",
+		"  phala query worker 5f1c...e2 --output json", registry.ParseWorkerID, (*client.Client).Worker, func(w io.Writer, wk *registry.Worker) {
+			fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
+				wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
+		})
 }

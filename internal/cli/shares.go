@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -14,50 +15,65 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // This file holds what the stake-pool and vault commands share: both sell
 // shares at a price, queue withdrawals, and have an owner's commission.
 
-// newCreateCmd completes cmd into "pool create" or "vault create" for kind
-// k: it sends msg(--commission in basis points) and prints the new id.
-func newCreateCmd(g *globals, from *string, k *shareKind, cmd *cobra.Command, usage string, msg func(bps uint32) tx.Msg) *cobra.Command {
-	var commission string
-	cmd = newSendCmd(g, from, cmd, func(context.Context, []string) (tx.Msg, error) {
-		bps, err := parsePercent(commission)
+// newCreateCmd is "pool create" or "vault create", with the help h and
+// commission, --commission's usage: it sends k.create(--commission in
+// basis points) and prints the new id.
+func (k *shareKind) newCreateCmd(g *globals, from *string, h helpText, commission string) *cobra.Command {
+	var percent string
+	cmd := newSendCmd(g, from, &cobra.Command{Use: "create", Short: h.short, Example: h.example, Args: cobra.NoArgs}, func(context.Context, []string) (tx.Msg, error) {
+		bps, err := parsePercent(percent)
 		if err != nil {
 			return nil, fmt.Errorf("--commission: %w", err)
 		}
-		return msg(bps), nil
+		return k.create(bps), nil
 	}, func(res *client.Committed, _ []string) error {
 		id, _ := res.Attr(k.createdEvent, k.createdAttr)
 		return g.print(k.created(res, id), func(w io.Writer) {
 			fmt.Fprintf(w, "%s %s created in block %d; see it with: phala %s info %s\n", k.what, id, res.Height, k.what, id)
 		})
 	})
-	cmd.Flags().StringVar(&commission, "commission", "0", usage)
+	cmd.Flags().StringVar(&percent, "commission", "0", commission)
 	return cmd
 }
 
-// parseIDAmount reads "ID AMOUNT" arguments, the id read by parseID.
-func parseIDAmount(args []string, parseID func(string) (uint64, error)) (uint64, pha.Amount, error) {
-	id, err := parseID(args[0])
-	if err != nil {
-		return 0, pha.Amount{}, err
-	}
-	amount, err := pha.Parse(args[1])
-	return id, amount, err
+// newDepositCmd is "pool contribute" or "vault deposit", "ID AMOUNT" with
+// the help h (h.use is the verb): it sends k.deposit(id, amount) and
+// prints the result with report.
+func (k *shareKind) newDepositCmd(g *globals, from *string, h helpText, report reportFunc) *cobra.Command {
+	return newSendCmd(g, from, &cobra.Command{
+		Use: h.use + " " + k.arg() + " AMOUNT", Short: h.short, Example: h.example, Args: cobra.ExactArgs(2),
+	}, func(_ context.Context, args []string) (tx.Msg, error) {
+		id, err := k.parseID(args[0])
+		if err != nil {
+			return nil, err
+		}
+		amount, err := pha.Parse(args[1])
+		return k.deposit(id, amount), err
+	}, report)
 }
 
-// withAmount reads the arguments before the last with lead (two ids, e.g.
-// POOL WORKER_ID or VAULT POOL) and the last, AMOUNT, as PHA.
-func withAmount[A, B any](args []string, lead func([]string) (A, B, error)) (A, B, pha.Amount, error) {
-	a, b, err := lead(args)
-	if err != nil {
-		return a, b, pha.Amount{}, err
-	}
-	amount, err := pha.Parse(args[len(args)-1])
-	return a, b, amount, err
+// newAmountCmd completes cmd into a command of two ids, read by lead (e.g.
+// POOL WORKER_ID or VAULT POOL), and an AMOUNT of PHA, that sends
+// msg(a, b, amount).
+func newAmountCmd[A, B any](g *globals, from *string, cmd *cobra.Command, lead func([]string) (A, B, error), msg func(A, B, pha.Amount) tx.Msg) *cobra.Command {
+	cmd.Args = cobra.ExactArgs(3)
+	return newSendCmd(g, from, cmd, func(_ context.Context, args []string) (tx.Msg, error) {
+		a, b, err := lead(args)
+		if err != nil {
+			return nil, err
+		}
+		amount, err := pha.Parse(args[2])
+		if err != nil {
+			return nil, err
+		}
+		return msg(a, b, amount), nil
+	}, nil)
 }
 
 // sharesArg reads a SHARES argument: a number of shares, or "all" for
@@ -110,6 +126,8 @@ type shareKind struct {
 	what       string // "pool" or "vault"
 	parseID    func(string) (uint64, error)
 	sharesPath func(id uint64, who address.Address) string
+	create     func(commissionBps uint32) tx.Msg
+	deposit    func(id uint64, amount pha.Amount) tx.Msg
 	withdraw   func(id uint64, shares pha.Amount) tx.Msg
 	// queuedEvent and queuedAttr name the event attribute with the shares
 	// a withdrawal leaves queued.
@@ -122,13 +140,22 @@ type shareKind struct {
 	created                   func(res *client.Committed, id string) any
 }
 
-// newWithdrawCmd completes cmd into "pool withdraw" or "vault withdraw"
-// for kind k: "ID SHARES|all", paid now or queued.
-func newWithdrawCmd(g *globals, from *string, cmd *cobra.Command, k *shareKind) *cobra.Command {
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return k.runWithdraw(cmd.Context(), g, *from, args)
+// helpText is a command's short help and example; use, where set, is its
+// verb.
+type helpText struct{ use, short, example string }
+
+// arg is the kind's id argument in a command's use: POOL or VAULT.
+func (k *shareKind) arg() string { return strings.ToUpper(k.what) }
+
+// newWithdrawCmd is "pool withdraw" or "vault withdraw", "ID SHARES|all"
+// with the help h: paid now or queued.
+func (k *shareKind) newWithdrawCmd(g *globals, from *string, h helpText) *cobra.Command {
+	return &cobra.Command{
+		Use: "withdraw " + k.arg() + " SHARES|all", Short: h.short, Example: h.example, Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return k.runWithdraw(cmd.Context(), g, *from, args)
+		},
 	}
-	return cmd
 }
 
 func (k *shareKind) runWithdraw(ctx context.Context, g *globals, from string, args []string) error {
@@ -179,6 +206,7 @@ func holdingOf(v any) (holding, error) {
 // sharedInfo describes "pool info" or "vault info" over a record R with
 // list items L and shares answers S.
 type sharedInfo[L, R, S any] struct {
+	short          string // info's short help
 	listPath, none string
 	line           func(io.Writer, L)
 	kind           *shareKind
@@ -230,11 +258,18 @@ func (si *sharedInfo[L, R, S]) run(ctx context.Context, g *globals, account stri
 	})
 }
 
-// newSharedInfoCmd completes cmd into "pool info" or "vault info".
-func newSharedInfoCmd[L, R, S any](g *globals, cmd *cobra.Command, si *sharedInfo[L, R, S]) *cobra.Command {
+// newSharedInfoCmd is "pool info" or "vault info".
+func newSharedInfoCmd[L, R, S any](g *globals, si *sharedInfo[L, R, S]) *cobra.Command {
 	var account string
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return si.run(cmd.Context(), g, account, args)
+	k := si.kind
+	cmd := &cobra.Command{
+		Use:     "info [" + k.arg() + "]",
+		Short:   si.short,
+		Example: fmt.Sprintf("  phala %[1]s info\n  phala %[1]s info 1 --output json\n  phala %[1]s info 1 --account bob", k.what),
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return si.run(cmd.Context(), g, account, args)
+		},
 	}
 	cmd.Flags().StringVar(&account, "account", "", "also show this account's shares (key name or address)")
 	return cmd
@@ -246,5 +281,15 @@ func printHolding(w io.Writer, who address.Address, shares, value pha.Amount, q 
 	fmt.Fprintf(w, "%s holds %s shares worth %s\n", who, formatShares(shares.String()), value.PHA())
 	if q != nil {
 		fmt.Fprintf(w, "  and waits for #%d: %s shares worth %s\n", q.Seq, formatShares(q.Shares.String()), q.Value.PHA())
+	}
+}
+
+// printQueue prints a pool's or a vault's withdrawal queue; forced says
+// what happens at a request's due height if it still waits.
+func printQueue(w io.Writer, queue []sharepool.WithdrawalView, forced string) {
+	fmt.Fprintf(w, "withdrawal queue (%d):\n", len(queue))
+	for _, q := range queue {
+		fmt.Fprintf(w, "  #%d  %s  %s shares worth %s  requested at block %d, %s at block %d if it still waits\n",
+			q.Seq, q.Account, formatShares(q.Shares.String()), q.Value.PHA(), q.Height, forced, q.Due)
 	}
 }

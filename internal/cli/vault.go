@@ -15,6 +15,7 @@ import (
 )
 
 func newVaultCmd(g *globals) *cobra.Command {
+	k := vaultKind()
 	return newSignersCmd(&cobra.Command{
 		Use:   "vault",
 		Short: "Vaults: deposit PHA, and the vault owner delegates it to stake pools",
@@ -28,12 +29,20 @@ queue; one that waits past 3 × the pools' grace period makes the vault
 withdraw everything from its pools.`,
 	}, signsUsage, func(from *string) []*cobra.Command {
 		return []*cobra.Command{
-			newVaultCreateCmd(g, from),
-			newVaultDepositCmd(g, from),
-			newVaultWithdrawCmd(g, from),
+			k.newCreateCmd(g, from, helpText{
+				short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
+				example: "  phala vault create --commission 5 --from alice",
+			}, "owner's commission on gains in percent, up to two decimals"),
+			k.newDepositCmd(g, from, helpText{"deposit", "Deposit PHA into a vault for shares at its current price",
+				"  phala vault deposit 1 5000PHA --from bob"}, nil),
+			k.newWithdrawCmd(g, from, helpText{
+				short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
+				example: `  phala vault withdraw 1 250.5 --from bob
+  phala vault withdraw 1 all --from bob`,
+			}),
 			newVaultDelegateCmd(g, from),
 			newVaultUndelegateCmd(g, from),
-			newVaultInfoCmd(g),
+			newVaultInfoCmd(g, k),
 		}
 	})
 }
@@ -48,43 +57,13 @@ type vaultCreated struct {
 func vaultKind() *shareKind {
 	return &shareKind{
 		what: "vault", parseID: parseVault, sharesPath: vault.SharesPath,
+		create:      func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} },
+		deposit:     func(id uint64, amount pha.Amount) tx.Msg { return &vault.MsgDeposit{Vault: id, Amount: amount} },
 		withdraw:    func(id uint64, shares pha.Amount) tx.Msg { return &vault.MsgWithdraw{Vault: id, Shares: shares} },
 		queuedEvent: vault.EventWithdrawalQueued, queuedAttr: vault.AttrShares,
 		createdEvent: vault.EventCreated, createdAttr: vault.AttrVault,
 		created: func(res *client.Committed, id string) any { return vaultCreated{Committed: res, Vault: id} },
 	}
-}
-
-func newVaultCreateCmd(g *globals, from *string) *cobra.Command {
-	return newCreateCmd(g, from, vaultKind(), &cobra.Command{
-		Use:     "create",
-		Short:   "Create a vault owned by --from that takes --commission percent of its gains as owner shares",
-		Example: "  phala vault create --commission 5 --from alice",
-		Args:    cobra.NoArgs,
-	}, "owner's commission on gains in percent, up to two decimals",
-		func(bps uint32) tx.Msg { return &vault.MsgCreate{CommissionBps: bps} })
-}
-
-func newVaultDepositCmd(g *globals, from *string) *cobra.Command {
-	return newSendCmd(g, from, &cobra.Command{
-		Use:     "deposit VAULT AMOUNT",
-		Short:   "Deposit PHA into a vault for shares at its current price",
-		Example: "  phala vault deposit 1 5000PHA --from bob",
-		Args:    cobra.ExactArgs(2),
-	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		id, amount, err := parseIDAmount(args, parseVault)
-		return &vault.MsgDeposit{Vault: id, Amount: amount}, err
-	}, nil)
-}
-
-func newVaultWithdrawCmd(g *globals, from *string) *cobra.Command {
-	return newWithdrawCmd(g, from, &cobra.Command{
-		Use:   "withdraw VAULT SHARES|all",
-		Short: "Redeem vault shares: paid from free PHA now, the rest waits in the vault's queue",
-		Example: `  phala vault withdraw 1 250.5 --from bob
-  phala vault withdraw 1 all --from bob`,
-		Args: cobra.ExactArgs(2),
-	}, vaultKind())
 }
 
 // parseVaultPool reads the VAULT POOL arguments.
@@ -97,18 +76,13 @@ func parseVaultPool(args []string) (id, pool uint64, err error) {
 }
 
 func newVaultDelegateCmd(g *globals, from *string) *cobra.Command {
-	return newSendCmd(g, from, &cobra.Command{
+	return newAmountCmd(g, from, &cobra.Command{
 		Use:     "delegate VAULT POOL AMOUNT",
 		Short:   "Contribute AMOUNT of the vault's free PHA to a stake pool (vault owner only)",
 		Example: "  phala vault delegate 1 2 10000PHA --from alice",
-		Args:    cobra.ExactArgs(3),
-	}, func(_ context.Context, args []string) (tx.Msg, error) {
-		id, pool, amount, err := withAmount(args, parseVaultPool)
-		if err != nil {
-			return nil, err
-		}
-		return &vault.MsgDelegate{Vault: id, Pool: pool, Amount: amount}, nil
-	}, nil)
+	}, parseVaultPool, func(id, pool uint64, amount pha.Amount) tx.Msg {
+		return &vault.MsgDelegate{Vault: id, Pool: pool, Amount: amount}
+	})
 }
 
 func newVaultUndelegateCmd(g *globals, from *string) *cobra.Command {
@@ -140,21 +114,15 @@ func vaultUndelegateMsg(ctx context.Context, g *globals, args []string) (tx.Msg,
 	return &vault.MsgUndelegate{Vault: id, Pool: pool, Shares: shares}, nil
 }
 
-func newVaultInfoCmd(g *globals) *cobra.Command {
-	return newSharedInfoCmd(g, &cobra.Command{
-		Use:   "info [VAULT]",
-		Short: "Show a vault (value, price, shares, pool positions, withdrawal queue), or list every vault",
-		Example: `  phala vault info
-  phala vault info 1 --output json
-  phala vault info 1 --account bob`,
-		Args: cobra.MaximumNArgs(1),
-	}, &sharedInfo[vault.Summary, vault.Info, vault.SharesInfo]{
+func newVaultInfoCmd(g *globals, k *shareKind) *cobra.Command {
+	return newSharedInfoCmd(g, &sharedInfo[vault.Summary, vault.Info, vault.SharesInfo]{
+		short:    "Show a vault (value, price, shares, pool positions, withdrawal queue), or list every vault",
 		listPath: vault.VaultsPath(), none: "no vaults",
 		line: func(w io.Writer, v vault.Summary) {
 			fmt.Fprintf(w, "vault %d  owner %s  commission %s  value %s  price %s\n",
 				v.ID, v.Owner, percent(v.CommissionBps), v.Value.PHA(), v.Price)
 		},
-		kind:        vaultKind(),
+		kind:        k,
 		recordPath:  vault.VaultPath,
 		printRecord: printVault,
 	})
@@ -170,9 +138,5 @@ func printVault(w io.Writer, v *vault.Info) {
 		fmt.Fprintf(w, "  pool %d  %s shares  %s queued  worth %s  (pool price %s)\n",
 			p.Pool, formatShares(p.Shares.String()), formatShares(p.Queued.String()), p.Value.PHA(), p.PoolPrice)
 	}
-	fmt.Fprintf(w, "withdrawal queue (%d):\n", len(v.Withdrawals))
-	for _, q := range v.Withdrawals {
-		fmt.Fprintf(w, "  #%d  %s  %s shares worth %s  requested at block %d, the vault leaves its pools at block %d if it still waits\n",
-			q.Seq, q.Account, formatShares(q.Shares.String()), q.Value.PHA(), q.Height, q.Due)
-	}
+	printQueue(w, v.Withdrawals, "the vault leaves its pools")
 }

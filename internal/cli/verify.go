@@ -96,11 +96,7 @@ func runVerify(cmd *cobra.Command, g *globals, file, attest string) error {
 	if err != nil {
 		return err
 	}
-	c, err := g.client()
-	if err != nil {
-		return err
-	}
-	va, err := verifySaved(ctx, c, s)
+	c, va, err := g.verifyExchange(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -117,6 +113,32 @@ func runVerify(cmd *cobra.Command, g *globals, file, attest string) error {
 		v.Fresh = "ok"
 	}
 	return g.print(v, func(out io.Writer) { printVerification(out, v, va.Worker.TEE) })
+}
+
+// verifyExchange connects to the node and checks the exchange s as
+// verifySaved does.
+func (g *globals) verifyExchange(ctx context.Context, s SavedResponse) (*client.Client, *client.VerifiedAnswer, error) {
+	c, err := g.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	va, err := verifySaved(ctx, c, s)
+	return c, va, err
+}
+
+// saveExchange writes s for phala verify to file, with the chain id of the
+// chain c's light client follows.
+func saveExchange(ctx context.Context, c *client.Client, file string, s SavedResponse) error {
+	lc, err := c.Light(ctx)
+	if err != nil {
+		return err
+	}
+	s.ChainID = lc.ChainID()
+	raw, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, raw, 0o600)
 }
 
 // verifySaved checks a saved exchange: the answer's signature, that it
