@@ -22,8 +22,18 @@ import (
 // context) for the chain to answer the worker's request for a hold; later
 // calls are served from the hold, topped up before it runs out.
 
-// holdCalls is how many calls' worth a worker asks to hold at a time.
-const holdCalls = 256
+// holdCalls is how many calls' worth a worker first asks to hold for a
+// caller; holdCallsMax is the most it grows to. A hold request takes two
+// or three blocks to come back, so a busy caller (hundreds of calls a
+// second) would run through a fixed hold before its top-up lands and its
+// calls would wait idle for the chain: each time a call has to wait, the
+// next request asks for twice as much (at most once per request), until
+// top-ups land ahead of need. The chain still grants no more than the
+// escrow that no hold sets aside.
+const (
+	holdCalls    = 256
+	holdCallsMax = 16384
+)
 
 // holdPoll is how often a call waiting for a hold reads the chain again.
 const holdPoll = 100 * time.Millisecond
@@ -42,6 +52,27 @@ type lease struct {
 	// asked is the nonce of the last hold request, askedAt when it went.
 	asked   uint64
 	askedAt time.Time
+	// size is how many calls' worth the next request asks for (0 until
+	// the first: holdCalls); grown is whether a waiting call has doubled
+	// it since the last request went.
+	size  uint64
+	grown bool
+}
+
+// calls is how many calls' worth l asks for at a time.
+func (l *lease) calls() uint64 {
+	if l.size == 0 {
+		return holdCalls
+	}
+	return l.size
+}
+
+// starved doubles what l asks for next (at most once per request): a call
+// had to wait for the chain.
+func (l *lease) starved() {
+	if !l.grown {
+		l.size, l.grown = min(2*l.calls(), holdCallsMax), true
+	}
 }
 
 // holds are the worker's leases, by caller.
@@ -73,16 +104,16 @@ func (host *Host) reserve(ctx context.Context, src chainsync.Source, who address
 		if err != nil {
 			return err
 		}
-		ask, wait, ok := host.take(who, hold, found, cost, mine)
+		ask, calls, wait, ok := host.take(who, hold, found, cost, mine)
 		switch {
 		case ok:
 			if ask != 0 {
-				host.topUp(ctx, src, who, cost, ask)
+				host.topUp(ctx, src, who, cost, calls, ask)
 			}
 			return nil
 		case ask != 0:
 			mine = ask
-			amount, _ := cost.MulDiv(pha.Units(holdCalls), pha.Units(1))
+			amount, _ := cost.MulDiv(pha.Units(calls), pha.Units(1))
 			if err := host.askHold(ctx, src, who, amount, ask); err != nil {
 				return err
 			}
@@ -100,9 +131,10 @@ func (host *Host) reserve(ctx context.Context, src chainsync.Source, who address
 }
 
 // take counts cost against the lease if the hold covers it (ok); else it
-// says which hold request to wait for, or to send (a nonce), or neither:
-// the request this call waited for was answered with too little.
-func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost pha.Amount, mine uint64) (ask, wait uint64, ok bool) {
+// says which hold request to wait for, or to send (a nonce, with how many
+// calls' worth to ask for), or neither: the request this call waited for
+// was answered with too little.
+func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost pha.Amount, mine uint64) (ask, calls, wait uint64, ok bool) {
 	hs := &host.holds
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
@@ -128,22 +160,26 @@ func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost p
 	}
 	if !left.LT(cost) {
 		l.spent, _ = l.spent.Add(cost)
-		half, _ := cost.MulDiv(pha.Units(holdCalls/2), pha.Units(1))
+		half, _ := cost.MulDiv(pha.Units(l.calls()/2), pha.Units(1))
 		rest, _ := left.Sub(cost)
 		if rest.LT(half) && (l.asked == 0 || hold.Nonce >= l.asked) {
 			// Top up ahead of need, so steady traffic never waits.
-			return host.nextNonce(l), 0, true
+			return host.nextNonce(l), l.calls(), 0, true
 		}
-		return 0, 0, true
+		return 0, 0, 0, true
 	}
 	pending := l.asked != 0 && hold.Nonce < l.asked && host.clock().Sub(l.askedAt) < holdRetry
 	switch {
 	case pending:
-		return 0, l.asked, false
+		l.starved()
+		return 0, 0, l.asked, false
 	case mine != 0 && hold.Nonce >= mine:
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return host.nextNonce(l), 0, false
+	if l.asked != 0 {
+		l.starved() // not the caller's first call: the last hold ran out
+	}
+	return host.nextNonce(l), l.calls(), 0, false
 }
 
 // nextNonce numbers a new hold request for l. Nonces grow with the clock,
@@ -152,7 +188,7 @@ func (host *Host) nextNonce(l *lease) uint64 {
 	hs := &host.holds
 	now := host.clock()
 	hs.nonce = max(hs.nonce+1, uint64(now.UnixMilli())*1000)
-	l.asked, l.askedAt = hs.nonce, now
+	l.asked, l.askedAt, l.grown = hs.nonce, now, false
 	return hs.nonce
 }
 
@@ -165,10 +201,10 @@ func (host *Host) askHold(ctx context.Context, src chainsync.Source, who address
 	return nil
 }
 
-// topUp is reserve's ahead-of-need request: a failure is left for the
-// next call to find.
-func (host *Host) topUp(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, nonce uint64) {
-	amount, _ := cost.MulDiv(pha.Units(holdCalls), pha.Units(1))
+// topUp is reserve's ahead-of-need request for calls' worth: a failure is
+// left for the next call to find.
+func (host *Host) topUp(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, calls, nonce uint64) {
+	amount, _ := cost.MulDiv(pha.Units(calls), pha.Units(1))
 	host.askHold(ctx, src, who, amount, nonce)
 }
 
