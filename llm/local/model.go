@@ -82,6 +82,7 @@ type Model struct {
 	output    *qmatrix  // Vocab × Dim, possibly tokEmbd itself
 	ropeFreqs []float32 // RopeDim/2 divisors of each frequency (Llama 3.1's rope_freqs), or nil
 	half      *halfTable
+	sessions  sessionPool // idle sessions whose KV caches later turns reuse
 }
 
 // layer holds one transformer block's weights, each matrix with one row

@@ -219,16 +219,14 @@ func samplingOf(req llm.ChatRequest) (sampling, error) {
 func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *output) (llm.ChatResponse, error) {
 	resp := llm.ChatResponse{Model: m.Name, FinishReason: "length"}
 	resp.Usage.PromptTokens = len(prompt)
-	state := m.NewState()
-	var logits []float32
-	var err error
-	for rest := prompt; len(rest) > 0; rest = rest[min(len(rest), maxBatch):] {
-		if err := ctx.Err(); err != nil {
-			return resp, err
-		}
-		if logits, err = state.ForwardBatch(rest[:min(len(rest), maxBatch)]); err != nil {
-			return resp, err
-		}
+	state := m.sessions.take(prompt)
+	if state == nil {
+		state = m.NewSession()
+	}
+	defer m.sessions.put(state)
+	logits, err := state.feed(ctx, prompt)
+	if err != nil {
+		return resp, err
 	}
 	sampler := NewSampler(sp.temp, sp.topP, sp.seed)
 	counts := map[int]int{} // of each generated token, for the penalties
@@ -278,7 +276,7 @@ func (m *Model) complete(ctx context.Context, prompt []int, sp sampling, out *ou
 		if resp.Usage.CompletionTokens == sp.maxTokens || len(prompt)+resp.Usage.CompletionTokens >= m.Config.ContextLength {
 			break // "length"
 		}
-		if logits, err = state.Forward(tok); err != nil {
+		if logits, err = state.next(tok); err != nil {
 			return out.response(resp), err
 		}
 	}
