@@ -7,7 +7,6 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -21,6 +20,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/evm/bindings"
 	"github.com/phalanetwork/phala/pruntime"
 )
@@ -317,19 +317,13 @@ func (b *bridge) gatekeeper(ctx context.Context, path string, req EVMSignRequest
 	if err != nil {
 		return EVMSigned{}, fmt.Errorf("evm bridge: gatekeepers: %w", err)
 	}
-	var errs []error
-	for _, g := range ks.Gatekeepers {
-		rec, err := b.w.client.Worker(ctx, [32]byte(g.Worker))
-		if err != nil || rec.Endpoint == "" {
-			continue
-		}
-		s, err := postEVMSign(ctx, rec.Endpoint+path, req)
-		if err == nil {
-			return s, nil
-		}
-		errs = append(errs, err)
+	s, err := client.AskGatekeepers(ctx, b.w.client, ks, func(endpoint string) (EVMSigned, error) {
+		return postEVMSign(ctx, endpoint+path, req)
+	})
+	if err != nil {
+		return EVMSigned{}, fmt.Errorf("evm bridge: no gatekeeper signed %s: %w", path, err)
 	}
-	return EVMSigned{}, fmt.Errorf("evm bridge: no gatekeeper signed %s: %w", path, errors.Join(errs...))
+	return s, nil
 }
 
 // postEVMSign posts a signing request to a gatekeeper.

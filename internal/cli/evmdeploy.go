@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,20 +91,13 @@ func evmMaster(ctx context.Context, c *client.Client) (common.Address, uint64, e
 		return common.Address{}, 0, fmt.Errorf("the chain has no master key yet (wait for the gatekeepers)")
 	}
 	gen := ks.Generation.Number
-	var errs []error
-	for _, gk := range ks.Gatekeepers {
-		rec, err := c.Worker(ctx, [32]byte(gk.Worker))
-		if err != nil || rec.Endpoint == "" {
-			continue
-		}
-		url := rec.Endpoint + strings.Replace(worker.PathEVMMaster, "{gen}", strconv.FormatUint(gen, 10), 1)
-		s, err := getEVMSigned(ctx, url)
-		if err == nil {
-			return s.Key, gen, nil
-		}
-		errs = append(errs, err)
+	s, err := client.AskGatekeepers(ctx, c, ks, func(endpoint string) (worker.EVMSigned, error) {
+		return getEVMSigned(ctx, endpoint+strings.Replace(worker.PathEVMMaster, "{gen}", strconv.FormatUint(gen, 10), 1))
+	})
+	if err != nil {
+		return common.Address{}, 0, fmt.Errorf("no gatekeeper gave the master EVM key of generation %d: %w", gen, err)
 	}
-	return common.Address{}, 0, fmt.Errorf("no gatekeeper gave the master EVM key of generation %d: %w", gen, errors.Join(errs...))
+	return s.Key, gen, nil
 }
 
 func getEVMSigned(ctx context.Context, url string) (worker.EVMSigned, error) {
