@@ -25,10 +25,7 @@ func (m *Model) NewSession() *Session { return &Session{s: m.NewState()} }
 // (State.ForwardBatch). On an error the session holds the common prefix,
 // and may be fed again.
 func (ss *Session) Feed(tokens []int) ([]float32, error) {
-	keep := 0
-	for keep < len(ss.toks) && keep < len(tokens)-1 && ss.toks[keep] == tokens[keep] {
-		keep++
-	}
+	keep := commonPrefix(ss.toks, tokens[:max(len(tokens)-1, 0)])
 	if err := ss.s.Rewind(keep); err != nil {
 		return nil, err
 	}
@@ -92,11 +89,7 @@ func (p *sessionPool) take(prompt []int) *Session {
 	defer p.mu.Unlock()
 	best, bestLen := -1, 0
 	for i, ss := range p.idle {
-		n := 0
-		for n < len(ss.toks) && n < len(prompt) && ss.toks[n] == prompt[n] {
-			n++
-		}
-		if n > bestLen {
+		if n := commonPrefix(ss.toks, prompt); n > bestLen {
 			best, bestLen = i, n
 		}
 	}
@@ -116,4 +109,13 @@ func (p *sessionPool) put(ss *Session) {
 	if len(p.idle) > idleSessions {
 		p.idle = append(p.idle[:0], p.idle[1:]...)
 	}
+}
+
+// commonPrefix is how many leading tokens a and b share.
+func commonPrefix(a, b []int) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
