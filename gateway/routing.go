@@ -328,19 +328,10 @@ func (g *Gateway) serveAgent(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// LogPart is one worker's answer to a log request: its log sealed to the
-// owner's reply key (each worker keeps the log of the calls it served).
-type LogPart struct {
-	Endpoint string      `json:"endpoint"`
-	Status   int         `json:"status"`
-	Header   http.Header `json:"header"`
-	Body     []byte      `json:"body"`
-}
-
 // gatherLogs asks every worker of the agent's cluster for its part of the
 // owner's log and returns the sealed parts together.
 func (g *Gateway) gatherLogs(w http.ResponseWriter, r *http.Request, eps []string) {
-	var parts []LogPart
+	var parts []agentio.LogPart
 	for _, ep := range eps {
 		ctx, cancel := context.WithTimeout(r.Context(), g.o.IdleTimeout)
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep+r.URL.RequestURI(), nil)
@@ -352,13 +343,13 @@ func (g *Gateway) gatherLogs(w http.ResponseWriter, r *http.Request, eps []strin
 		resp, err := g.fwd.Do(req)
 		if err != nil {
 			cancel()
-			parts = append(parts, LogPart{Endpoint: ep, Status: http.StatusBadGateway})
+			parts = append(parts, agentio.LogPart{Endpoint: ep, Status: http.StatusBadGateway})
 			continue
 		}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 		resp.Body.Close()
 		cancel()
-		parts = append(parts, LogPart{Endpoint: ep, Status: resp.StatusCode, Header: resp.Header, Body: b})
+		parts = append(parts, agentio.LogPart{Endpoint: ep, Status: resp.StatusCode, Header: resp.Header, Body: b})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(parts)

@@ -2,25 +2,16 @@ package cli
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
-	"github.com/phalanetwork/phala/crypto/envelope"
-	"github.com/phalanetwork/phala/gateway"
-	"github.com/phalanetwork/phala/pruntime"
 )
 
 // callFlags are the flags of "phala agent call".
@@ -149,97 +140,16 @@ func runAgentLogs(ctx context.Context, g *globals, af *agentFlags, args []string
 	if err != nil {
 		return err
 	}
-	chainID, err := c.ChainID(ctx)
+	logs, err := c.AgentLogs(ctx, key, af.gateway, id)
 	if err != nil {
 		return err
 	}
-	reply, err := ecdh.X25519().GenerateKey(rand.Reader)
-	if err != nil {
-		return err
+	for _, f := range logs.Failed {
+		fmt.Fprintln(g.errOut, f)
 	}
-	parts, err := fetchLogParts(ctx, af.gateway, args[0], chainID, id, key, reply)
-	if err != nil {
-		return err
-	}
-	lines, err := openLogParts(g.errOut, parts, reply)
-	if err != nil {
-		return err
-	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
-	return g.print(lines, func(w io.Writer) {
-		for _, l := range lines {
+	return g.print(logs.Lines, func(w io.Writer) {
+		for _, l := range logs.Lines {
 			fmt.Fprintf(w, "%s %-5s %s\n", l.Time.Format(time.RFC3339), l.Level, l.Text)
 		}
 	})
-}
-
-// fetchLogParts asks the gateway for the agent's log, signed by key, with
-// reply's public key for the workers to seal their parts to.
-func fetchLogParts(ctx context.Context, gatewayURL, agent, chainID string, id [32]byte, key ed25519.PrivateKey, reply *ecdh.PrivateKey) ([]gateway.LogPart, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(gatewayURL, "/")+"/agents/"+agent+"/_logs", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set(agentio.HeaderReplyKey, hex.EncodeToString(reply.PublicKey().Bytes()))
-	// Every worker of the cluster is asked for its part, so the request
-	// names no one worker (the zero id); the parts are sealed to reply.
-	agentio.SignRequest(req, chainID, id, [32]byte{}, nil, key, time.Now())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("logs: %s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	// The gateway gathers each worker's part, sealed to our key.
-	var parts []gateway.LogPart
-	if err := json.Unmarshal(body, &parts); err != nil {
-		return nil, fmt.Errorf("logs: %w", err)
-	}
-	return parts, nil
-}
-
-// openLogParts opens each worker's sealed part with reply; a worker that
-// failed is reported on errOut, unless it refused the caller.
-func openLogParts(errOut io.Writer, parts []gateway.LogPart, reply *ecdh.PrivateKey) ([]pruntime.LogLine, error) {
-	var lines []pruntime.LogLine
-	for _, p := range parts {
-		if p.Status != http.StatusOK {
-			if p.Status == http.StatusForbidden || p.Status == http.StatusUnauthorized {
-				return nil, fmt.Errorf("logs: %s", strings.TrimSpace(string(p.Body)))
-			}
-			fmt.Fprintf(errOut, "worker %s: %d %s\n", p.Endpoint, p.Status, strings.TrimSpace(string(p.Body)))
-			continue
-		}
-		env, err := envelope.Decode(p.Body)
-		if err != nil {
-			return nil, err
-		}
-		plain, err := envelope.Open(reply, envelope.PurposeAgentLog, env)
-		if err != nil {
-			return nil, err
-		}
-		var part []pruntime.LogLine
-		if err := json.Unmarshal(plain, &part); err != nil {
-			return nil, err
-		}
-		lines = append(lines, part...)
-	}
-	return uniqueLines(lines), nil
-}
-
-// uniqueLines drops lines that another worker's part also has: the log is
-// replicated, so every member answers the same lines.
-func uniqueLines(lines []pruntime.LogLine) []pruntime.LogLine {
-	seen := map[pruntime.LogLine]bool{}
-	out := lines[:0]
-	for _, l := range lines {
-		if !seen[l] {
-			seen[l] = true
-			out = append(out, l)
-		}
-	}
-	return out
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/envelope"
@@ -22,11 +21,7 @@ const (
 )
 
 // LogLine is one line of an agent's log.
-type LogLine struct {
-	Time  time.Time `json:"time"`
-	Level string    `json:"level"`
-	Text  string    `json:"text"`
-}
+type LogLine = agentio.LogLine
 
 // logLine makes a line of an agent's log, cut to 4 KiB.
 func (host *Host) logLine(level, text string) LogLine {
