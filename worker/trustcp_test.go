@@ -1,0 +1,85 @@
+package worker_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/worker"
+)
+
+// TestFreshWorkerJoinsPrunedChain: a devnet whose node keeps only the
+// last app.MinRetainBlocks blocks runs until block 1 is pruned; a worker
+// started then, with no sealed checkpoint, cannot verify the chain from
+// genesis. It starts from a checkpoint its gatekeeper signs (GET
+// /checkpoint), registers, takes a cluster's key from the gatekeeper,
+// runs a contract and answers a query on it. A worker that is not a
+// gatekeeper refuses to sign one.
+func TestFreshWorkerJoinsPrunedChain(t *testing.T) {
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	d, c := startDevnet(t, devnet.Options{Workers: 1, Gatekeepers: 1, BlockTime: 20 * time.Millisecond}, logs)
+	if err := d.Node.SetRetainBlocks(app.MinRetainBlocks); err != nil {
+		t.Fatal(err)
+	}
+	eventuallyWithin(t, "the node to prune block 1", 2*time.Minute, func() (bool, error) {
+		st, err := c.RPC.Status(ctx)
+		return err == nil && st.SyncInfo.EarliestBlockHeight > 1 && len(keyState(c).Gatekeepers) == 1, err
+	})
+
+	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(t.TempDir(), "late")
+	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := worker.Start(ctx, worker.Options{Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: devnettest.Key(t, d, "bob"), Provider: p,
+		Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { late.Stop() })
+	select {
+	case <-late.Registered():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the worker started after pruning did not register: synced to %d, last error: %s", late.Status().SyncedHeight, late.Status().LastError)
+	}
+
+	alice := devnettest.Key(t, d, "alice")
+	cluster := devnettest.NewCluster(t, d, c, []*worker.Worker{late})
+	eventually(t, "the late worker to hold the cluster key", func() (bool, error) {
+		return len(clusterRecord(c, cluster).Holders) == 1, nil
+	})
+	e := &contractEnv{d: d, c: c, alice: alice, cluster: cluster}
+	token := e.deploy(t, "../examples/contracts/token/token.ts", `{"supply":1000}`)
+	eventually(t, "the late worker to answer a query", func() (bool, error) {
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		r, err := c.QueryContract(qctx, alice, token, []byte(`{}`), [32]byte(late.ID()))
+		return err == nil && string(r.Value) == "1000", err
+	})
+
+	resp, err := http.Get(late.Endpoint() + worker.PathCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a worker that is not a gatekeeper answered /checkpoint with %s, want 403", resp.Status)
+	}
+}
