@@ -2,7 +2,10 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,6 +16,9 @@ import (
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/tee/sim"
 	"github.com/phalanetwork/phala/worker"
 )
 
@@ -81,5 +87,66 @@ func TestFreshWorkerJoinsPrunedChain(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("a worker that is not a gatekeeper answered /checkpoint with %s, want 403", resp.Status)
+	}
+	nonGatekeeperSigner(t, d.Workers[0].Endpoint(), gen, func(name string) *sim.Provider {
+		p, err := worker.NewSimProvider(simKey, filepath.Join(t.TempDir(), name), pruntime.GenesisHash(gen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}, chainsync.NewRPCSource(c.RPC))
+}
+
+// nonGatekeeperSigner is an attested enclave of this build that is not a
+// gatekeeper (it joined from the gatekeeper at gkURL) signing a checkpoint
+// itself, bypassing the gatekeeper role: a new enclave takes it before it
+// has read the chain, and refuses it, sealing nothing, once the header
+// after it shows the signer was no gatekeeper.
+func nonGatekeeperSigner(t *testing.T, gkURL string, gen *cmttypes.GenesisDoc, tee func(string) *sim.Provider, src chainsync.Source) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := http.Get(gkURL + worker.PathCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp core.SignedCheckpoint
+	err = json.NewDecoder(resp.Body).Decode(&cp)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(p *sim.Provider, dir string) *core.Core {
+		en, err := core.Open(p, dir, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return en
+	}
+	rogue := open(tee("rogue"), t.TempDir())
+	if err := rogue.JoinFromCheckpoint(cp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the rogue enclave to confirm the gatekeeper's checkpoint", func() (bool, error) {
+		_, err := rogue.Sync(ctx, src, nil)
+		return err == nil, err
+	})
+	forged, err := rogue.SignCheckpoint(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimTEE, dir := tee("victim"), t.TempDir()
+	victim := open(victimTEE, dir)
+	if err := victim.JoinFromCheckpoint(forged); err != nil {
+		t.Fatalf("an attested enclave's checkpoint, before reading the chain: %v", err)
+	}
+	eventually(t, "the new enclave to refuse a signer that is not a gatekeeper", func() (bool, error) {
+		_, err := victim.Sync(ctx, src, nil)
+		return errors.Is(err, core.ErrUntrustedCheckpoint) && strings.Contains(err.Error(), "signer-gatekeeper check failed"), err
+	})
+	if _, err := victim.Sync(ctx, src, nil); !errors.Is(err, core.ErrUntrustedCheckpoint) {
+		t.Fatalf("a later sync after the refusal: %v", err)
+	}
+	if h := open(victimTEE, dir).SyncedHeight(); h != 0 {
+		t.Fatalf("the refused checkpoint was sealed: a restart resumes at %d", h)
 	}
 }
