@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -41,19 +42,8 @@ func TestFreshWorkerJoinsPrunedChain(t *testing.T) {
 		return err == nil && st.SyncInfo.EarliestBlockHeight > 1 && len(keyState(c).Gatekeepers) == 1, err
 	})
 
-	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	home := filepath.Join(t.TempDir(), "late")
-	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gen, simKey, p := devnetTEE(t, d, home)
 	late, err := worker.Start(ctx, worker.Options{Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: devnettest.Key(t, d, "bob"), Provider: p,
 		Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
 	if err != nil {
@@ -149,4 +139,23 @@ func nonGatekeeperSigner(t *testing.T, gkURL string, gen *cmttypes.GenesisDoc, t
 	if h := open(victimTEE, dir).SyncedHeight(); h != 0 {
 		t.Fatalf("the refused checkpoint was sealed: a restart resumes at %d", h)
 	}
+}
+
+// devnetTEE reads d's genesis and sim attestation key and makes the sim
+// TEE of a worker whose home is home.
+func devnetTEE(t *testing.T, d *devnet.Devnet, home string) (*cmttypes.GenesisDoc, ed25519.PrivateKey, *sim.Provider) {
+	t.Helper()
+	gen, err := cmttypesGenesis(d.Home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen, simKey, p
 }

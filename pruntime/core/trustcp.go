@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,13 +73,7 @@ func CheckpointSignBytes(chainID string, genesis [32]byte, height int64, headerH
 // CheckpointSignerReportData is what a checkpoint signer's attestation
 // binds: its identity key, for the chain of genesis.
 func CheckpointSignerReportData(genesis [32]byte, signer []byte) [tee.ReportDataSize]byte {
-	h := sha256.New()
-	h.Write([]byte("phala/checkpoint-signer/v1\x00"))
-	h.Write(genesis[:])
-	h.Write(signer)
-	var rd [tee.ReportDataSize]byte
-	copy(rd[:], h.Sum(nil))
-	return rd
+	return hashedReportData("phala/checkpoint-signer/v1\x00", genesis[:], signer)
 }
 
 // SignCheckpoint signs the verified header of height h (0: the latest)
