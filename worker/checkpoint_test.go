@@ -9,7 +9,6 @@ import (
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
-	"github.com/phalanetwork/phala/worker"
 )
 
 // TestRestartResumesFromCheckpoint: on a devnet some hundreds of blocks
@@ -36,19 +35,8 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 		time.Sleep(200 * time.Millisecond) // blocks come every 10 ms; no event to wait on from here
 	}
 	e := &env{d: d, client: c}
-	gen, err := cmttypesGenesis(d.Home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	home := filepath.Join(t.TempDir(), "enclave")
-	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gen, _, p := devnetTEE(t, d, home)
 	src := chainsync.NewRPCSource(e.client.RPC)
 	syncFrom := func() (from, to int64, took time.Duration) {
 		t.Helper()

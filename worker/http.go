@@ -47,6 +47,7 @@ func (w *Worker) routes() http.Handler {
 	mux.HandleFunc("GET "+PathEVMMaster, w.serveEVMMaster)
 	mux.HandleFunc("POST "+PathEVMAuthorize, w.serveEVMAuthorize)
 	mux.HandleFunc("POST "+PathEVMRotation, w.serveEVMRotation)
+	mux.HandleFunc("GET "+PathCheckpoint, w.serveCheckpoint)
 	return mux
 }
 

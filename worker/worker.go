@@ -258,12 +258,21 @@ func (w *Worker) step(ctx context.Context) error {
 // sync has the enclave verify the chain's new headers.
 func (w *Worker) sync(ctx context.Context) (int64, error) {
 	var rep *progress.Reporter
-	h, err := w.enclave.Sync(ctx, w.src, func(height, target int64) {
+	report := func(height, target int64) {
 		if rep == nil {
 			rep = progress.New(nil, w.log, "catching up with the chain", target, "blocks")
 		}
 		rep.Set(height)
-	})
+	}
+	h, err := w.enclave.Sync(ctx, w.src, report)
+	if errors.Is(err, chainsync.ErrWithheld) {
+		// Perhaps pruned: start from a signed checkpoint (trustcp.go).
+		if joined, jerr := w.joinIfPruned(ctx); jerr != nil {
+			err = errors.Join(err, jerr)
+		} else if joined {
+			h, err = w.enclave.Sync(ctx, w.src, report)
+		}
+	}
 	if rep != nil {
 		rep.Done()
 	}

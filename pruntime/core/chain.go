@@ -38,6 +38,9 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.joinErr != nil {
+		return c.sync.Height(), c.joinErr
+	}
 	if err := c.sync.CheckSourceHeight(latest); err != nil {
 		return c.sync.Height(), fmt.Errorf("enclave: %w", err)
 	}
@@ -47,11 +50,21 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 	for {
 		h := c.sync.Height()
 		if h >= latest {
-			return h, c.saveCheckpoint()
+			return h, errors.Join(c.unconfirmed(), c.saveCheckpoint())
 		}
 		to := min(h+syncChunk, latest)
+		if c.joined != nil {
+			// Check a signed checkpoint's signers as soon as the header
+			// after it is verified, while it is in the window.
+			to = min(to, c.joined.height+1)
+		}
 		if err := c.sync.Advance(ctx, src, to); err != nil {
 			return c.sync.Height(), errors.Join(err, c.saveCheckpoint())
+		}
+		if c.joined != nil {
+			if err := c.confirmJoin(ctx, src); err != nil {
+				return c.sync.Height(), err
+			}
 		}
 		if progress != nil && latest-h > syncChunk {
 			progress(to, latest)

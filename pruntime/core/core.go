@@ -40,6 +40,9 @@ type Core struct {
 	ecdsa       *secp256k1.PrivateKey
 	chainID     string
 	genesisHash [32]byte
+	// genesis is the trusted root; its app state says which enclaves may
+	// sign a checkpoint (trustcp.go).
+	genesis *cmttypes.GenesisDoc
 
 	// mu serialises the light client's progress with the reads that must
 	// not overlap it, and guards the outbox.
@@ -48,6 +51,11 @@ type Core struct {
 	out  *outbox
 	// checkpoint is the height of the sealed light-client checkpoint.
 	checkpoint int64
+	// joined is the signed checkpoint the light client started from while
+	// its signers are not yet checked against the chain; joinErr is set
+	// for good when they failed that check (trustcp.go).
+	joined  *joinedCheckpoint
+	joinErr error
 	// startedAt is the source's latest height at this core's first sync:
 	// the outbox signs nothing until it has read the chain as of then, so
 	// a message the chain took just before a restart (or a rollback) is
@@ -60,6 +68,11 @@ type Core struct {
 	// keysMu guards how far the cluster-key receiver read the inbox.
 	keysMu       sync.Mutex
 	clusterInbox uint64
+
+	// cpMu guards cpEvidence, the attestation of the checkpoint signing
+	// key, made on first use.
+	cpMu       sync.Mutex
+	cpEvidence []byte
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is
@@ -138,6 +151,7 @@ func newCore(p tee.Provider, genesis *cmttypes.GenesisDoc, id IdentityRecord) (*
 		ecdsa:       ek1,
 		chainID:     genesis.ChainID,
 		genesisHash: GenesisHash(genesis),
+		genesis:     genesis,
 		sync:        sync,
 	}, nil
 }

@@ -86,10 +86,17 @@ type AttestationReport struct {
 // ReportData is what an attestation report binds: SHA-256 over a domain,
 // the worker id and the caller's nonce, in the first 32 bytes.
 func ReportData(worker [32]byte, nonce []byte) [tee.ReportDataSize]byte {
+	return hashedReportData("phala/attestation-report/v1\x00", worker[:], nonce)
+}
+
+// hashedReportData is report data that binds parts under a domain:
+// SHA-256 over the domain and the parts, in the first 32 bytes.
+func hashedReportData(domain string, parts ...[]byte) [tee.ReportDataSize]byte {
 	h := sha256.New()
-	h.Write([]byte("phala/attestation-report/v1\x00"))
-	h.Write(worker[:])
-	h.Write(nonce)
+	h.Write([]byte(domain))
+	for _, p := range parts {
+		h.Write(p)
+	}
 	var rd [tee.ReportDataSize]byte
 	copy(rd[:], h.Sum(nil))
 	return rd

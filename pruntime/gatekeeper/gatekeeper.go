@@ -45,6 +45,8 @@ type Core interface {
 	OpenSealed(purpose string, raw []byte) ([]byte, error)
 	// DiscloseKey returns the key of one envelope sent to this enclave.
 	DiscloseKey(raw []byte) ([]byte, error)
+	// SignCheckpoint signs a verified header for a joining worker.
+	SignCheckpoint(h int64) (core.SignedCheckpoint, error)
 }
 
 // Topics lists the message kinds a gatekeeper posts.

@@ -1,0 +1,161 @@
+package worker_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/phalanetwork/phala/chain/app"
+	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
+	"github.com/phalanetwork/phala/tee/sim"
+	"github.com/phalanetwork/phala/worker"
+)
+
+// TestFreshWorkerJoinsPrunedChain: a devnet whose node keeps only the
+// last app.MinRetainBlocks blocks runs until block 1 is pruned; a worker
+// started then, with no sealed checkpoint, cannot verify the chain from
+// genesis. It starts from a checkpoint its gatekeeper signs (GET
+// /checkpoint), registers, takes a cluster's key from the gatekeeper,
+// runs a contract and answers a query on it. A worker that is not a
+// gatekeeper refuses to sign one.
+func TestFreshWorkerJoinsPrunedChain(t *testing.T) {
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	d, c := startDevnet(t, devnet.Options{Workers: 1, Gatekeepers: 1, BlockTime: 20 * time.Millisecond}, logs)
+	if err := d.Node.SetRetainBlocks(app.MinRetainBlocks); err != nil {
+		t.Fatal(err)
+	}
+	eventuallyWithin(t, "the node to prune block 1", 2*time.Minute, func() (bool, error) {
+		st, err := c.RPC.Status(ctx)
+		return err == nil && st.SyncInfo.EarliestBlockHeight > 1 && len(keyState(c).Gatekeepers) == 1, err
+	})
+
+	home := filepath.Join(t.TempDir(), "late")
+	gen, simKey, p := devnetTEE(t, d, home)
+	late, err := worker.Start(ctx, worker.Options{Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: devnettest.Key(t, d, "bob"), Provider: p,
+		Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { late.Stop() })
+	select {
+	case <-late.Registered():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the worker started after pruning did not register: synced to %d, last error: %s", late.Status().SyncedHeight, late.Status().LastError)
+	}
+
+	alice := devnettest.Key(t, d, "alice")
+	cluster := devnettest.NewCluster(t, d, c, []*worker.Worker{late})
+	eventually(t, "the late worker to hold the cluster key", func() (bool, error) {
+		return len(clusterRecord(c, cluster).Holders) == 1, nil
+	})
+	e := &contractEnv{d: d, c: c, alice: alice, cluster: cluster}
+	token := e.deploy(t, "../examples/contracts/token/token.ts", `{"supply":1000}`)
+	eventually(t, "the late worker to answer a query", func() (bool, error) {
+		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		r, err := c.QueryContract(qctx, alice, token, []byte(`{}`), [32]byte(late.ID()))
+		return err == nil && string(r.Value) == "1000", err
+	})
+
+	resp, err := http.Get(late.Endpoint() + worker.PathCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a worker that is not a gatekeeper answered /checkpoint with %s, want 403", resp.Status)
+	}
+	nonGatekeeperSigner(t, d.Workers[0].Endpoint(), gen, func(name string) *sim.Provider {
+		p, err := worker.NewSimProvider(simKey, filepath.Join(t.TempDir(), name), pruntime.GenesisHash(gen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}, chainsync.NewRPCSource(c.RPC))
+}
+
+// nonGatekeeperSigner is an attested enclave of this build that is not a
+// gatekeeper (it joined from the gatekeeper at gkURL) signing a checkpoint
+// itself, bypassing the gatekeeper role: a new enclave takes it before it
+// has read the chain, and refuses it, sealing nothing, once the header
+// after it shows the signer was no gatekeeper.
+func nonGatekeeperSigner(t *testing.T, gkURL string, gen *cmttypes.GenesisDoc, tee func(string) *sim.Provider, src chainsync.Source) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := http.Get(gkURL + worker.PathCheckpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp core.SignedCheckpoint
+	err = json.NewDecoder(resp.Body).Decode(&cp)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(p *sim.Provider, dir string) *core.Core {
+		en, err := core.Open(p, dir, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return en
+	}
+	rogue := open(tee("rogue"), t.TempDir())
+	if err := rogue.JoinFromCheckpoint(cp); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the rogue enclave to confirm the gatekeeper's checkpoint", func() (bool, error) {
+		_, err := rogue.Sync(ctx, src, nil)
+		return err == nil, err
+	})
+	forged, err := rogue.SignCheckpoint(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimTEE, dir := tee("victim"), t.TempDir()
+	victim := open(victimTEE, dir)
+	if err := victim.JoinFromCheckpoint(forged); err != nil {
+		t.Fatalf("an attested enclave's checkpoint, before reading the chain: %v", err)
+	}
+	eventually(t, "the new enclave to refuse a signer that is not a gatekeeper", func() (bool, error) {
+		_, err := victim.Sync(ctx, src, nil)
+		return errors.Is(err, core.ErrUntrustedCheckpoint) && strings.Contains(err.Error(), "signer-gatekeeper check failed"), err
+	})
+	if _, err := victim.Sync(ctx, src, nil); !errors.Is(err, core.ErrUntrustedCheckpoint) {
+		t.Fatalf("a later sync after the refusal: %v", err)
+	}
+	if h := open(victimTEE, dir).SyncedHeight(); h != 0 {
+		t.Fatalf("the refused checkpoint was sealed: a restart resumes at %d", h)
+	}
+}
+
+// devnetTEE reads d's genesis and sim attestation key and makes the sim
+// TEE of a worker whose home is home.
+func devnetTEE(t *testing.T, d *devnet.Devnet, home string) (*cmttypes.GenesisDoc, ed25519.PrivateKey, *sim.Provider) {
+	t.Helper()
+	gen, err := cmttypesGenesis(d.Home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := worker.NewSimProvider(simKey, home, pruntime.GenesisHash(gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen, simKey, p
+}
