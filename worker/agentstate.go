@@ -135,6 +135,27 @@ func (p *statePeers) Snapshots(ctx context.Context, cluster, agent [32]byte) [][
 	return p.each(ctx, cluster, http.MethodGet, "/agentstate/"+hex.EncodeToString(agent[:])+"/snapshot", nil)
 }
 
+// Heads implements agenthost.Peers.
+func (p *statePeers) Heads(ctx context.Context, cluster [32]byte, query []byte) [][]byte {
+	return p.each(ctx, cluster, http.MethodPost, "/agentstate/head", query)
+}
+
+// serveAgentHead answers a member's head query with the enclave's MACed
+// head of the agent, or 409 naming the check that refused it.
+func (w *Worker) serveAgentHead(rw http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(rw, r, maxQueryBody, "head query")
+	if !ok {
+		return
+	}
+	a, err := w.enclave.AgentHead(r.Context(), w.src, body)
+	if err != nil {
+		http.Error(rw, err.Error(), http.StatusConflict)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Write(a)
+}
+
 // serveReplicate hands a member's replication message to the enclave and
 // answers its ack, or 409 naming the check that refused it.
 func (w *Worker) serveReplicate(rw http.ResponseWriter, r *http.Request) {
