@@ -75,9 +75,8 @@ type kvTxn struct {
 	base   Head
 	kv     map[string]string
 	op     Op
-	// read is set once the hop read kv; synced when its state came from a
-	// sync with a majority during the hop (which confirms it).
-	read, synced bool
+	// read is set once the hop read kv.
+	read bool
 	// err is the first failure to read the state, which fails the call.
 	err error
 }
@@ -120,7 +119,6 @@ func (t *kvTxn) begin() error {
 	if err == nil && !current {
 		if err = t.host.syncState(t.ctx, ac, t.id); err == nil {
 			st, _, err = t.host.lockedState(t.id)
-			t.synced = true
 		}
 	}
 	if err != nil {
@@ -204,7 +202,9 @@ func (t *kvTxn) commit(failed bool) (bool, error) {
 		t.op.Writes = nil
 	}
 	writes := len(t.op.Writes) > 0
-	binding := writes || (!failed && t.read && !t.synced)
+	// A sync's snapshots carry no nonce (a host could replay old ones),
+	// so a read after one is confirmed like any other.
+	binding := writes || (!failed && t.read)
 	if len(t.op.Log) == 0 && !writes {
 		if !binding {
 			return false, nil
