@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -41,15 +40,8 @@ type HeadAnswer struct {
 }
 
 func (a HeadAnswer) mac(key []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write([]byte("phala/agent-state/head/v1"))
-	h.Write(a.Agent[:])
-	h.Write(binary.BigEndian.AppendUint64(nil, a.Epoch))
-	h.Write(a.Nonce[:])
-	h.Write(binary.BigEndian.AppendUint64(nil, a.Head.Seq))
-	h.Write(a.Head.Hash[:])
-	h.Write(a.Member[:])
-	return h.Sum(nil)
+	return stateMAC(key, "phala/agent-state/head/v1", a.Agent[:], binary.BigEndian.AppendUint64(nil, a.Epoch), a.Nonce[:],
+		binary.BigEndian.AppendUint64(nil, a.Head.Seq), a.Head.Hash[:], a.Member[:])
 }
 
 // newHeadAnswer answers q with member's head.
