@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	cmtcfg "github.com/cometbft/cometbft/config"
+
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/node"
@@ -37,19 +39,36 @@ func runPrunedChain(t *testing.T, h *harness, target int64, blockTime string, in
 	p.c = p.tn.clients[0]
 	waitHeight(t, p.c, 3, 60*time.Second, p.val)
 	p.acc = openDevAccounts(t, p.tn.homes[0])
-	load := newLoops()
-	load.run(func(int) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := p.c.Send(ctx, p.acc.aliceKey, pha.Amount{}, "", &balances.MsgTransfer{To: p.acc.bob, Amount: pha.Whole(1)})
-		cancel()
-		if err == nil {
-			p.sent++
-		}
-	})
+	tr := startTransfers(p.c, p.acc)
 	waitHeight(t, p.c, target, 120*time.Second, p.val)
-	load.stop()
+	p.sent = tr.stop()
 	p.latest = mustHeight(t, p.c)
 	return p
+}
+
+// transfers sends 1 PHA from alice to bob over and over until stop.
+type transfers struct {
+	load *loops
+	sent int
+}
+
+func startTransfers(c *client.Client, acc devAccounts) *transfers {
+	tr := &transfers{load: newLoops()}
+	tr.load.run(func(int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.Send(ctx, acc.aliceKey, pha.Amount{}, "", &balances.MsgTransfer{To: acc.bob, Amount: pha.Whole(1)})
+		cancel()
+		if err == nil {
+			tr.sent++
+		}
+	})
+	return tr
+}
+
+// stop ends the transfers and answers how many were accepted.
+func (tr *transfers) stop() int {
+	tr.load.stop()
+	return tr.sent
 }
 
 // TestRetainBlocksBoundsDisk runs a validator with --retain-blocks 100
@@ -156,24 +175,32 @@ func (h *harness) stateSyncHome(p *prunedChain) (home, url string) {
 	url = fmt.Sprintf("http://127.0.0.1:%d", ports+1)
 	cfg.P2P.PersistentPeers = fmt.Sprintf("%s@127.0.0.1:%d", id, tn.base)
 	cfg.Consensus.TimeoutCommit = vcfg.Consensus.TimeoutCommit
+	enableStateSync(t, cfg, c, tn.urls[0], p.interval)
+	if err := node.WriteConfig(home, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return home, url
+}
+
+// enableStateSync makes cfg's node join by state sync from the node
+// behind c (RPC at rpc), trusting its latest height that is a multiple of
+// interval (its latest snapshot).
+func enableStateSync(t *testing.T, cfg *cmtcfg.Config, c *client.Client, rpc string, interval int64) {
+	t.Helper()
 	st, err := c.RPC.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	trust := st.SyncInfo.LatestBlockHeight - st.SyncInfo.LatestBlockHeight%p.interval
+	trust := st.SyncInfo.LatestBlockHeight - st.SyncInfo.LatestBlockHeight%interval
 	blk, err := c.RPC.Block(context.Background(), &trust)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.StateSync.Enable = true
-	cfg.StateSync.RPCServers = []string{tn.urls[0], tn.urls[0]}
+	cfg.StateSync.RPCServers = []string{rpc, rpc}
 	cfg.StateSync.TrustHeight = trust
 	cfg.StateSync.TrustHash = hex.EncodeToString(blk.BlockID.Hash)
 	cfg.StateSync.TrustPeriod = 168 * time.Hour
 	cfg.StateSync.DiscoveryTime = 5 * time.Second
-	if err := node.WriteConfig(home, cfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("joiner trusts height %s", strconv.FormatInt(trust, 10))
-	return home, url
+	t.Logf("%s trusts height %s", cfg.Moniker, strconv.FormatInt(trust, 10))
 }

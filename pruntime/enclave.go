@@ -273,6 +273,12 @@ func (e *Enclave) AgentSnapshot(ctx context.Context, src chainsync.Source, id [3
 	return e.agents.AgentSnapshot(ctx, src, id)
 }
 
+// AgentHead answers another member's query for this member's head of an
+// agent (a read's confirmation), MACed under the agent's state key.
+func (e *Enclave) AgentHead(ctx context.Context, src chainsync.Source, query []byte) ([]byte, error) {
+	return e.agents.AnswerHead(ctx, src, query)
+}
+
 // SetAgentPeers sets how agent state reaches the cluster's other members.
 func (e *Enclave) SetAgentPeers(p agenthost.Peers) { e.agents.SetPeers(p) }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
 // Agent-state replication between a cluster's members (docs/agents.md,
@@ -135,14 +136,32 @@ func (p *statePeers) Snapshots(ctx context.Context, cluster, agent [32]byte) [][
 	return p.each(ctx, cluster, http.MethodGet, "/agentstate/"+hex.EncodeToString(agent[:])+"/snapshot", nil)
 }
 
+// Heads implements agenthost.Peers.
+func (p *statePeers) Heads(ctx context.Context, cluster [32]byte, query []byte) [][]byte {
+	return p.each(ctx, cluster, http.MethodPost, "/agentstate/head", query)
+}
+
+// serveAgentHead answers a member's head query with the enclave's MACed
+// head of the agent, or 409 naming the check that refused it.
+func (w *Worker) serveAgentHead(rw http.ResponseWriter, r *http.Request) {
+	w.serveStateOp(rw, r, maxQueryBody, "head query", w.enclave.AgentHead)
+}
+
 // serveReplicate hands a member's replication message to the enclave and
 // answers its ack, or 409 naming the check that refused it.
 func (w *Worker) serveReplicate(rw http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(rw, r, maxStateBody, "replication message")
+	w.serveStateOp(rw, r, maxStateBody, "replication message", w.enclave.ApplyAgentState)
+}
+
+// serveStateOp hands a member's message of at most limit bytes to the
+// enclave's op and answers what it answers: 404 for an agent it does not
+// know, 409 naming any other check that refused it.
+func (w *Worker) serveStateOp(rw http.ResponseWriter, r *http.Request, limit int, what string, op func(context.Context, chainsync.Source, []byte) ([]byte, error)) {
+	body, ok := readBody(rw, r, limit, what)
 	if !ok {
 		return
 	}
-	ack, err := w.enclave.ApplyAgentState(r.Context(), w.src, body)
+	out, err := op(r.Context(), w.src, body)
 	if err != nil {
 		status := http.StatusConflict
 		if errors.Is(err, agenthost.ErrNoAgent) {
@@ -152,7 +171,7 @@ func (w *Worker) serveReplicate(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json")
-	rw.Write(ack)
+	rw.Write(out)
 }
 
 // serveAgentSnapshot answers the enclave's sealed state of an agent.

@@ -36,6 +36,9 @@ const maxSnapshot = 64 << 20
 // serveContractSnapshot answers POST /contracts/snapshot with this worker's state
 // of a contract sealed to the asking member.
 func (w *Worker) serveContractSnapshot(rw http.ResponseWriter, r *http.Request) {
+	if !w.snapshots.allow(rw, r, "snapshot") {
+		return
+	}
 	body, ok := readBody(rw, r, 1<<10, "snapshot request")
 	if !ok {
 		return

@@ -92,6 +92,9 @@ type Worker struct {
 	// bridgeDone is closed when the EVM bridge, if any, has stopped.
 	bridgeDone chan struct{}
 
+	// snapshots bounds each requester's POST /contracts/snapshot.
+	snapshots *requestBudget
+
 	// rounds decides when a poll runs the roles' chain reads; only the
 	// loop's goroutine uses it.
 	rounds rounds
@@ -131,6 +134,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		o: o, client: c, src: chainsync.NewRPCSource(c.RPC),
 		operator: address.FromPubKey(o.Operator.Public().(ed25519.PublicKey)),
 		done:     make(chan struct{}), registered: make(chan struct{}),
+		snapshots: newRequestBudget(snapshotBudget, snapshotBudgetWindow, time.Now),
 	}
 	if o.KMS != nil {
 		key, err := acquireKMSKey(ctx, o, w)

@@ -322,9 +322,28 @@ func (m *Module) handlePubKeys(ctx *module.Context, msg *mq.SignedMessage) error
 	return nil
 }
 
-// notify tells the contract's cluster that the contract changed.
+// notify tells the contract's cluster that the contract changed. The
+// notice is deleted retain_result_blocks later: a replica further behind
+// finds it gone and looks at all the cluster's contracts instead.
 func (m *Module) notify(ctx *module.Context, c Contract) {
-	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(c.Cluster)}, TopicActivity, c.ID)
+	seq := m.queue.Send(ctx, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(c.Cluster)}, TopicActivity, c.ID)
+	ctx.KV.Set(activityPruneKey(ctx.Height+m.Params(ctx.KV).retainResults(), [32]byte(c.Cluster), seq), []byte{1})
+}
+
+// pruneActivity deletes the cluster activity notices sent
+// retain_result_blocks ago.
+func (m *Module) pruneActivity(ctx *module.Context) {
+	prefix := activityPrunePrefix(ctx.Height)
+	var keys [][]byte
+	ctx.KV.Iterate(prefix, func(key, _ []byte) bool {
+		keys = append(keys, append([]byte(nil), key...))
+		return true
+	})
+	for _, key := range keys {
+		rest := key[len(prefix):]
+		ctx.KV.Delete(key)
+		m.queue.Keeper.DropEgress(ctx.KV, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(rest[:32])}, binary.BigEndian.Uint64(rest[32:]))
+	}
 }
 
 func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error {
@@ -563,6 +582,7 @@ func (m *Module) endBlock(ctx *module.Context) error {
 	}
 	m.expireSeen(ctx.KV, ctx.Height)
 	m.pruneInputs(ctx)
+	m.pruneActivity(ctx)
 	return m.expireUploads(ctx)
 }
 

@@ -39,6 +39,11 @@ var (
 	// that height's EndBlock deletes (retain_result_blocks after the
 	// result landed).
 	prefixPrune = []byte("contracts/prune/")
+	// prefixActivityPrune + height (8 bytes BE) + cluster id + sequence
+	// (8 bytes BE) holds 1 byte: the cluster activity notices that
+	// height's EndBlock deletes (retain_result_blocks after they were
+	// sent).
+	prefixActivityPrune = []byte("contracts/actprune/")
 	// prefixPruned + contract id holds the number (8 bytes BE) of the
 	// contract's inputs pruned so far: every input below it is gone.
 	prefixPruned = []byte("contracts/pruned/")
@@ -126,6 +131,18 @@ func prunePrefix(height int64) []byte {
 // pruneKey queues the pruning of one input at height.
 func pruneKey(height int64, id [32]byte, input uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(prunePrefix(height), id[:]...), input)
+}
+
+// activityPrunePrefix is the prefix of the activity notices pruned at
+// height.
+func activityPrunePrefix(height int64) []byte {
+	return binary.BigEndian.AppendUint64(state.Key(prefixActivityPrune), uint64(height))
+}
+
+// activityPruneKey queues the pruning of a cluster's activity notice seq
+// at height.
+func activityPruneKey(height int64, cluster [32]byte, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(activityPrunePrefix(height), cluster[:]...), seq)
 }
 
 // PrunedKey holds how many of a contract's first inputs are pruned (8

@@ -98,7 +98,10 @@ func TestStateBoundedUnderInputStream(t *testing.T) {
 	origin := contracts.ContractOrigin(f.contract)
 	inputsPrefix := mq.EgressMessageKey(origin, 0)
 	inputsPrefix = inputsPrefix[:len(inputsPrefix)-8]
-	prefixes := [][]byte{[]byte("contracts/r/"), []byte("contracts/roots/"), []byte("contracts/seen"), []byte("contracts/prune/"), inputsPrefix}
+	// The cluster's activity queue gets one notice per input.
+	activityPrefix := mq.EgressMessageKey(mq.Origin{Kind: mq.OriginCluster, ID: f.cluster}, 0)
+	activityPrefix = activityPrefix[:len(activityPrefix)-8]
+	prefixes := [][]byte{[]byte("contracts/r/"), []byte("contracts/roots/"), []byte("contracts/seen"), []byte("contracts/prune/"), []byte("contracts/actprune/"), inputsPrefix, activityPrefix}
 	perInput := func() int {
 		n := 0
 		for _, pre := range prefixes {

@@ -298,8 +298,7 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	rt := host.runtime()
 	txn, own := cc.openTxn(host, ctx, src, req.Agent)
 	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, txn, [32]byte(rec.Code)), rt.Limits)
-	host.billHop(p, cc, req.Agent, rec.KeyEpoch)
-	if err := host.endHop(txn, own, err); err != nil {
+	if err := host.finishHop(p, cc, req.Agent, rec.KeyEpoch, txn, own, err); err != nil {
 		return agentOutput{}, err
 	}
 	var out agentOutput
@@ -308,6 +307,17 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	}
 	out.served = agentio.Answer{Cluster: [32]byte(rec.Cluster), Epoch: rec.KeyEpoch, Agent: req.Agent, Code: [32]byte(rec.Code)}
 	return out, nil
+}
+
+// finishHop ends the hop (endHop) and bills it, unless its state did not
+// commit: that call answers 503 (no majority, or the state moved), its
+// writes are not kept, and the caller retries it, so it costs nothing.
+func (host *Host) finishHop(p agents.Params, cc *callCtx, agent [32]byte, epoch uint64, txn *kvTxn, own bool, callErr error) error {
+	err := host.endHop(txn, own, callErr)
+	if !errors.Is(err, ErrStateUnavailable) {
+		host.billHop(p, cc, agent, epoch)
+	}
+	return err
 }
 
 // billHop queues the receipt of one hop: its own tokens and outbound

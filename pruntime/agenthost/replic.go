@@ -164,12 +164,18 @@ type Ack struct {
 }
 
 func (a Ack) mac(key []byte) []byte {
+	return stateMAC(key, "phala/agent-state/ack/v1", a.Agent[:], binary.BigEndian.AppendUint64(nil, a.Seq), a.Hash[:], a.Member[:])
+}
+
+// stateMAC is the HMAC under an agent's state key of label and parts, in
+// order: what a member says to another (an ack, a head) that the host must
+// not make up.
+func stateMAC(key []byte, label string, parts ...[]byte) []byte {
 	h := hmac.New(sha256.New, key)
-	h.Write([]byte("phala/agent-state/ack/v1"))
-	h.Write(a.Agent[:])
-	h.Write(binary.BigEndian.AppendUint64(nil, a.Seq))
-	h.Write(a.Hash[:])
-	h.Write(a.Member[:])
+	h.Write([]byte(label))
+	for _, p := range parts {
+		h.Write(p)
+	}
 	return h.Sum(nil)
 }
 

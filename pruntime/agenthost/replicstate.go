@@ -23,6 +23,9 @@ type Peers interface {
 	// Snapshots asks the cluster's other members for their sealed state
 	// of an agent and returns the answers that came back.
 	Snapshots(ctx context.Context, cluster, agent [32]byte) [][]byte
+	// Heads sends a HeadQuery to the cluster's other members and returns
+	// the answers that came back.
+	Heads(ctx context.Context, cluster [32]byte, query []byte) [][]byte
 }
 
 // SetPeers sets how replication reaches the other members; call it before

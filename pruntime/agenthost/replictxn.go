@@ -75,6 +75,8 @@ type kvTxn struct {
 	base   Head
 	kv     map[string]string
 	op     Op
+	// read is set once the hop read kv.
+	read bool
 	// err is the first failure to read the state, which fails the call.
 	err error
 }
@@ -143,6 +145,7 @@ func (t *kvTxn) get(k string) (*string, error) {
 	if err := t.begin(); err != nil {
 		return nil, err
 	}
+	t.read = true
 	if v, ok := t.kv[k]; ok {
 		return &v, nil
 	}
@@ -182,8 +185,10 @@ func (t *kvTxn) log(line LogLine) {
 // commit makes the hop's writes and log lines the agent's next write: it
 // seals them, has a majority of the cluster's members (this one included)
 // apply them, then applies them here, all before the call answers. A
-// failed hop commits its log lines only. It always releases the lock and
-// says whether there were writes.
+// failed hop commits its log lines only. A hop that read kv and wrote
+// nothing has its read confirmed by a majority (confirmRead), or by its
+// log lines' acks. It always releases the lock and says whether the
+// call's answer depends on it (the hop wrote, or read state it confirms).
 func (t *kvTxn) commit(failed bool) (bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -197,19 +202,25 @@ func (t *kvTxn) commit(failed bool) (bool, error) {
 		t.op.Writes = nil
 	}
 	writes := len(t.op.Writes) > 0
-	if !writes && len(t.op.Log) == 0 {
-		return false, nil
+	// A sync's snapshots carry no nonce (a host could replay old ones),
+	// so a read after one is confirmed like any other.
+	binding := writes || (!failed && t.read)
+	if len(t.op.Log) == 0 && !writes {
+		if !binding {
+			return false, nil
+		}
+		return true, t.host.confirmRead(t.ctx, t.ac, t.id, t.base)
 	}
 	prev := t.err
 	if err := t.begin(); err != nil {
-		if !writes {
+		if !binding {
 			// Log lines alone: losing them fails nothing, so a member that
 			// cannot reach a majority still answers calls that keep no state.
 			t.err = prev
 		}
-		return writes, err
+		return binding, err
 	}
-	return writes, t.host.replicate(t.ctx, t.ac, t.id, t.base, t.op)
+	return binding, t.host.replicate(t.ctx, t.ac, t.id, t.base, t.op)
 }
 
 // endHop ends a hop: the hop that opened the agent's transaction commits
@@ -221,7 +232,7 @@ func (host *Host) endHop(txn *kvTxn, own bool, callErr error) error {
 		txn.log(host.logLine("error", "call failed: "+callErr.Error()))
 	}
 	if own {
-		if writes, err := txn.commit(callErr != nil); err != nil && writes {
+		if binding, err := txn.commit(callErr != nil); err != nil && binding {
 			return fmt.Errorf("%w: %w", ErrStateUnavailable, err)
 		}
 	}

@@ -132,7 +132,11 @@ func (r *Replica) toLookAt(ctx context.Context, src chainsync.Source, v *cluster
 	} else {
 		msgs, next, err := r.core.Egress(ctx, src, origin, v.activity, 0)
 		if err != nil {
-			return nil, err
+			// The chain prunes notices retain_result_blocks after they
+			// were sent: a member further behind looks at every contract
+			// again and reads on from the queue's end.
+			v.scanned = false
+			return r.toLookAt(ctx, src, v, cid, ids, h)
 		}
 		for _, m := range msgs {
 			if m.Topic == contracts.TopicActivity && len(m.Payload) == 32 {

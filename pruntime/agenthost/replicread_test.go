@@ -1,0 +1,187 @@
+package agenthost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/sealed"
+)
+
+// memberCore is a cluster member's identity; replication reads the
+// agent's cluster from the host's cache (filled by newTestCluster), so no
+// other part of the core is reached.
+type memberCore struct {
+	Core
+	id [32]byte
+}
+
+func (c memberCore) ID() registry.WorkerID { return registry.WorkerID(c.id) }
+
+// testCluster is three agent hosts of one cluster over a network the
+// test partitions: a cut-off member reaches no other and none reaches it.
+type testCluster struct {
+	hosts map[[32]byte]*Host
+
+	mu  sync.Mutex
+	cut map[[32]byte]bool
+}
+
+// testPeers is one member's side of the test network.
+type testPeers struct {
+	net  *testCluster
+	self [32]byte
+}
+
+func newTestCluster(t *testing.T) *testCluster {
+	t.Helper()
+	now := time.Unix(1_700_000_000, 0)
+	clock := func() time.Time { return now }
+	ac := agentCluster{epoch: 3, members: map[[32]byte]bool{memberA: true, memberB: true, memberC: true}, key: testKey(7)}
+	net := &testCluster{hosts: map[[32]byte]*Host{}, cut: map[[32]byte]bool{}}
+	for id := range ac.members {
+		st, err := sealed.Open(t.TempDir(), testKey(id[0]), "test-store")
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, err := New(memberCore{id: id}, nil, st, clock, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host.clusters = map[[32]byte]cachedCluster{testAgent: {ac: ac, at: now}}
+		host.SetPeers(testPeers{net: net, self: id})
+		net.hosts[id] = host
+	}
+	return net
+}
+
+func (n *testCluster) partition(id [32]byte, cut bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.cut[id] = cut
+}
+
+// others calls f on every member self reaches.
+func (p testPeers) others(f func(*Host) ([]byte, error)) [][]byte {
+	p.net.mu.Lock()
+	var reach []*Host
+	for id, h := range p.net.hosts {
+		if id != p.self && !p.net.cut[id] && !p.net.cut[p.self] {
+			reach = append(reach, h)
+		}
+	}
+	p.net.mu.Unlock()
+	var out [][]byte
+	for _, h := range reach {
+		if b, err := f(h); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func (p testPeers) Replicate(ctx context.Context, _ [32]byte, msg []byte) [][]byte {
+	return p.others(func(h *Host) ([]byte, error) { return h.ApplyReplication(ctx, nil, msg) })
+}
+
+func (p testPeers) Snapshots(ctx context.Context, _, agent [32]byte) [][]byte {
+	return p.others(func(h *Host) ([]byte, error) { return h.AgentSnapshot(ctx, nil, agent) })
+}
+
+func (p testPeers) Heads(ctx context.Context, _ [32]byte, query []byte) [][]byte {
+	return p.others(func(h *Host) ([]byte, error) { return h.AnswerHead(ctx, nil, query) })
+}
+
+// hop runs one hop of a call to the test agent on host through the
+// kv transaction and the end of hop a real call goes through.
+func hop(host *Host, body func(t *kvTxn) error) error {
+	txn := &kvTxn{host: host, ctx: context.Background(), id: testAgent}
+	return host.endHop(txn, true, body(txn))
+}
+
+// readN is a hop that reads kv "n".
+func readN(host *Host) (string, error) {
+	var got string
+	err := hop(host, func(t *kvTxn) error {
+		v, err := t.get("n")
+		if v != nil {
+			got = *v
+		}
+		return err
+	})
+	return got, err
+}
+
+func writeN(host *Host, v string) error {
+	return hop(host, func(t *kvTxn) error { return t.set("n", &v) })
+}
+
+// TestRedTeamPartitionedPrimaryStaleRead: the primary A writes n=1 to the
+// three members and is then cut off (a partition, not a crash). The
+// gateway fails over to B, which syncs from C and writes n=2, acknowledged
+// by B and C. A read on A must not answer its own n=1 as if it were
+// current: it is refused (503) until A reaches a majority again, and then
+// it answers n=2. Nothing read is older than an acknowledged write.
+func TestRedTeamPartitionedPrimaryStaleRead(t *testing.T) {
+	net := newTestCluster(t)
+	a, b := net.hosts[memberA], net.hosts[memberB]
+	if err := writeN(a, "1"); err != nil {
+		t.Fatalf("write on the primary: %v", err)
+	}
+	if got, err := readN(a); err != nil || got != "1" {
+		t.Fatalf("read on the primary before the partition = %q, %v", got, err)
+	}
+	net.partition(memberA, true)
+	if err := writeN(b, "2"); err != nil {
+		t.Fatalf("write on the new primary: %v", err)
+	}
+	got, err := readN(a)
+	if err == nil {
+		t.Fatalf("the cut-off old primary answered n=%q after n=2 was acknowledged by a majority (stale read)", got)
+	}
+	if !errors.Is(err, ErrStateUnavailable) || !errors.Is(err, ErrNoQuorum) {
+		t.Fatalf("the cut-off member's read failed with %v, want the no-majority check", err)
+	}
+	net.partition(memberA, false)
+	if got, err := readN(a); err != nil || got != "2" {
+		t.Fatalf("read on the old primary after the partition healed = %q, %v; want n=2", got, err)
+	}
+}
+
+// TestHeadAnswersRefused: a head answer counts only for the query it
+// answers, from a member, under the agent's state key: the host cannot
+// replay an old answer (another nonce), forge one, or pass its own.
+func TestHeadAnswersRefused(t *testing.T) {
+	key := testKey(7)
+	q := HeadQuery{Agent: testAgent, Epoch: 3, Nonce: [16]byte{1}}
+	good := newHeadAnswer(key, q, memberB, Head{Seq: 4})
+	old := newHeadAnswer(key, HeadQuery{Agent: testAgent, Epoch: 3, Nonce: [16]byte{2}}, memberB, Head{Seq: 4})
+	forged := newHeadAnswer(testKey(9), q, memberC, Head{Seq: 4})
+	moved := good
+	moved.Head.Seq = 2
+	for _, tc := range []struct {
+		name string
+		a    HeadAnswer
+		ok   bool
+	}{
+		{"genuine", good, true},
+		{"replayed from another query", old, false},
+		{"forged under another key", forged, false},
+		{"head changed by the host", moved, false},
+		{"the asker's own", newHeadAnswer(key, q, memberA, Head{}), false},
+		{"a non-member's", newHeadAnswer(key, q, outsider, Head{}), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if ok := tc.a.answers(key, q, memberA, testMembers); ok != tc.ok {
+				t.Fatalf("answers = %v, want %v", ok, tc.ok)
+			}
+		})
+	}
+	if bytes.Equal(good.mac(key), old.mac(key)) {
+		t.Fatal("the MAC does not cover the nonce")
+	}
+}
