@@ -15,7 +15,7 @@ import (
 // memory limit and interrupt handler).
 func BenchmarkCQuickJS(b *testing.B) {
 	src, req := cquickjs.NewSource(Handler), cquickjs.NewSource(Request)
-	bc := compileC(b, src)
+	bc := compileC(b, src, false)
 	stages := []string{"create", "load", "run", "close"}
 	for _, bcase := range []struct {
 		name       string
@@ -67,6 +67,52 @@ func BenchmarkCQuickJS(b *testing.B) {
 	})
 }
 
+// BenchmarkCQuickJSAgentSetup is BenchmarkModerncAgentSetup on the C
+// original: the same stubs, bootstrap and prelude, stripped bytecode, the
+// handler and the call, in a runtime and context per call.
+func BenchmarkCQuickJSAgentSetup(b *testing.B) {
+	setup := agentSetup(b)
+	var bcs [4][]byte
+	for i, src := range []string{setup.Stubs, setup.Bootstrap, setup.Prelude, Handler} {
+		bcs[i] = compileC(b, cquickjs.NewSource(src), true)
+	}
+	cfg, req := cquickjs.NewSource(setup.Config), cquickjs.NewSource(Request)
+	Measure(b, []string{"create", "setup", "run", "close"}, func(s *Stages) error {
+		rt, err := cquickjs.NewRuntime()
+		if err != nil {
+			return err
+		}
+		ctx, err := rt.NewContext()
+		if err != nil {
+			rt.Free()
+			return err
+		}
+		s.Mark(0)
+		err = ctx.EvalBytecode(bcs[0])
+		if err == nil {
+			err = ctx.EvalBytecodeCall(bcs[1], cfg)
+		}
+		if err == nil {
+			err = ctx.EvalBytecode(bcs[2])
+		}
+		s.Mark(1)
+		var out string
+		if err == nil {
+			if err = ctx.EvalBytecode(bcs[3]); err == nil {
+				out, err = ctx.Run(req)
+			}
+		}
+		s.Mark(2)
+		ctx.Free()
+		rt.Free()
+		s.Mark(3)
+		if err != nil {
+			return err
+		}
+		return Check(out)
+	})
+}
+
 // loadAndRun loads the handler into ctx and runs it, marking the load and
 // run stages.
 func loadAndRun(s *Stages, ctx *cquickjs.Context, precompiled bool, src cquickjs.Source, bc []byte, req cquickjs.Source) (string, error) {
@@ -85,8 +131,9 @@ func loadAndRun(s *Stages, ctx *cquickjs.Context, precompiled bool, src cquickjs
 	return out, err
 }
 
-// compileC compiles the handler to bytecode in a throwaway runtime.
-func compileC(b *testing.B, src cquickjs.Source) []byte {
+// compileC compiles src to bytecode in a throwaway runtime, without debug
+// information if stripped.
+func compileC(b *testing.B, src cquickjs.Source, stripped bool) []byte {
 	rt, err := cquickjs.NewRuntime()
 	if err != nil {
 		b.Fatal(err)
@@ -97,7 +144,11 @@ func compileC(b *testing.B, src cquickjs.Source) []byte {
 		b.Fatal(err)
 	}
 	defer ctx.Free()
-	bc, err := ctx.Compile(src)
+	compile := ctx.Compile
+	if stripped {
+		compile = ctx.CompileStripped
+	}
+	bc, err := compile(src)
 	if err != nil {
 		b.Fatal(err)
 	}

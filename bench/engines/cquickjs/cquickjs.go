@@ -63,6 +63,22 @@ static int qjs_eval_bytecode(JSContext *ctx, const uint8_t *bc, size_t n, char *
 	return 0;
 }
 
+// qjs_eval_bytecode_call evaluates bytecode to a function and calls it
+// with the string arg, as the sandbox runs its bootstrap.
+static int qjs_eval_bytecode_call(JSContext *ctx, const uint8_t *bc, size_t n, const char *arg, char *err, size_t cap) {
+	JSValue f = JS_ReadObject(ctx, bc, n, JS_READ_OBJ_BYTECODE);
+	if (JS_IsException(f)) return qjs_error(ctx, err, cap);
+	JSValue fn = JS_EvalFunction(ctx, f);
+	if (JS_IsException(fn)) return qjs_error(ctx, err, cap);
+	JSValue a = JS_NewString(ctx, arg);
+	JSValue r = JS_Call(ctx, fn, JS_UNDEFINED, 1, &a);
+	JS_FreeValue(ctx, a);
+	JS_FreeValue(ctx, fn);
+	if (JS_IsException(r)) return qjs_error(ctx, err, cap);
+	JS_FreeValue(ctx, r);
+	return 0;
+}
+
 // qjs_run calls __call(req), runs the promise jobs and copies the string
 // __result() returns into out; it returns its length or -1.
 static int qjs_run(JSContext *ctx, const char *req, char *out, size_t cap) {
@@ -162,6 +178,24 @@ func (c *Context) Compile(src Source) ([]byte, error) {
 	}
 	defer C.free(unsafe.Pointer(bc))
 	return C.GoBytes(unsafe.Pointer(bc), C.int(n)), nil
+}
+
+// CompileStripped returns the bytecode of src without its debug
+// information and source, as the sandbox compiles trusted code.
+func (c *Context) CompileStripped(src Source) ([]byte, error) {
+	rt := C.JS_GetRuntime(c.ctx)
+	C.JS_SetStripInfo(rt, C.JS_STRIP_DEBUG|C.JS_STRIP_SOURCE)
+	defer C.JS_SetStripInfo(rt, 0)
+	return c.Compile(src)
+}
+
+// EvalBytecodeCall evaluates bytecode to a function and calls it with arg.
+func (c *Context) EvalBytecodeCall(bc []byte, arg Source) error {
+	var buf [256]C.char
+	if C.qjs_eval_bytecode_call(c.ctx, (*C.uint8_t)(unsafe.Pointer(&bc[0])), C.size_t(len(bc)), arg.p, &buf[0], C.size_t(len(buf))) < 0 {
+		return fmt.Errorf("cquickjs: eval and call: %s", C.GoString(&buf[0]))
+	}
+	return nil
 }
 
 // EvalBytecode evaluates bytecode from Compile.
