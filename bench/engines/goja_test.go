@@ -63,3 +63,59 @@ func runGoja(vm *goja.Runtime) (string, error) {
 	}
 	return v.String(), nil
 }
+
+// BenchmarkGojaAgentSetup is BenchmarkModerncAgentSetup on goja: the same
+// stubs, bootstrap and prelude, compiled once to goja Programs. It is
+// skipped while goja cannot compile them (the measured version has no
+// async generators, which bootstrap.js uses).
+func BenchmarkGojaAgentSetup(b *testing.B) {
+	setup := agentSetup(b)
+	var progs [4]*goja.Program
+	for i, src := range []string{setup.Stubs, setup.Bootstrap, setup.Prelude, Handler} {
+		p, err := goja.Compile(fmt.Sprintf("setup%d.js", i), src, false)
+		if err != nil {
+			b.Skipf("goja cannot compile the agent setup: %v", err)
+		}
+		progs[i] = p
+	}
+	Measure(b, []string{"create", "setup", "run"}, func(s *Stages) error {
+		vm := goja.New()
+		s.Mark(0)
+		err := gojaSetup(vm, progs[0], progs[1], progs[2], setup.Config)
+		s.Mark(1)
+		var out string
+		if err == nil {
+			if _, err = vm.RunProgram(progs[3]); err == nil {
+				out, err = runGoja(vm)
+			}
+		}
+		s.Mark(2)
+		if err != nil {
+			return err
+		}
+		return Check(out)
+	})
+}
+
+// gojaSetup runs the stubs, calls the bootstrap's function with cfg and
+// runs the prelude.
+func gojaSetup(vm *goja.Runtime, stubs, boot, prelude *goja.Program, cfg string) error {
+	if _, err := vm.RunProgram(stubs); err != nil {
+		return fmt.Errorf("stubs: %w", err)
+	}
+	f, err := vm.RunProgram(boot)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	call, ok := goja.AssertFunction(f)
+	if !ok {
+		return fmt.Errorf("bootstrap is not a function")
+	}
+	if _, err := call(goja.Undefined(), vm.ToValue(cfg)); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if _, err := vm.RunProgram(prelude); err != nil {
+		return fmt.Errorf("prelude: %w", err)
+	}
+	return nil
+}
