@@ -23,24 +23,9 @@ func BenchmarkCQuickJS(b *testing.B) {
 	}{{"source", false}, {"bytecode", true}} {
 		b.Run(bcase.name, func(b *testing.B) {
 			Measure(b, stages, func(s *Stages) error {
-				rt, err := cquickjs.NewRuntime()
-				if err != nil {
-					return err
-				}
-				ctx, err := rt.NewContext()
-				if err != nil {
-					rt.Free()
-					return err
-				}
-				s.Mark(0)
-				out, err := loadAndRun(s, ctx, bcase.precompile, src, bc, req)
-				ctx.Free()
-				rt.Free()
-				s.Mark(3)
-				if err != nil {
-					return err
-				}
-				return Check(out)
+				return freshC(s, func(ctx *cquickjs.Context) (string, error) {
+					return loadAndRun(s, ctx, bcase.precompile, src, bc, req)
+				})
 			})
 		})
 	}
@@ -78,39 +63,50 @@ func BenchmarkCQuickJSAgentSetup(b *testing.B) {
 	}
 	cfg, req := cquickjs.NewSource(setup.Config), cquickjs.NewSource(Request)
 	Measure(b, []string{"create", "setup", "run", "close"}, func(s *Stages) error {
-		rt, err := cquickjs.NewRuntime()
-		if err != nil {
-			return err
-		}
-		ctx, err := rt.NewContext()
-		if err != nil {
-			rt.Free()
-			return err
-		}
-		s.Mark(0)
-		err = ctx.EvalBytecode(bcs[0])
-		if err == nil {
-			err = ctx.EvalBytecodeCall(bcs[1], cfg)
-		}
-		if err == nil {
-			err = ctx.EvalBytecode(bcs[2])
-		}
-		s.Mark(1)
-		var out string
-		if err == nil {
-			if err = ctx.EvalBytecode(bcs[3]); err == nil {
-				out, err = ctx.Run(req)
+		return freshC(s, func(ctx *cquickjs.Context) (string, error) {
+			err := ctx.EvalBytecode(bcs[0])
+			if err == nil {
+				err = ctx.EvalBytecodeCall(bcs[1], cfg)
 			}
-		}
-		s.Mark(2)
-		ctx.Free()
-		rt.Free()
-		s.Mark(3)
-		if err != nil {
-			return err
-		}
-		return Check(out)
+			if err == nil {
+				err = ctx.EvalBytecode(bcs[2])
+			}
+			s.Mark(1)
+			if err != nil {
+				return "", err
+			}
+			if err := ctx.EvalBytecode(bcs[3]); err != nil {
+				return "", err
+			}
+			out, err := ctx.Run(req)
+			s.Mark(2)
+			return out, err
+		})
 	})
+}
+
+// freshC runs body in a new runtime and context and checks its answer:
+// creating them is stage 0 and freeing them stage 3; body marks the
+// stages between.
+func freshC(s *Stages, body func(*cquickjs.Context) (string, error)) error {
+	rt, err := cquickjs.NewRuntime()
+	if err != nil {
+		return err
+	}
+	ctx, err := rt.NewContext()
+	if err != nil {
+		rt.Free()
+		return err
+	}
+	s.Mark(0)
+	out, err := body(ctx)
+	ctx.Free()
+	rt.Free()
+	s.Mark(3)
+	if err != nil {
+		return err
+	}
+	return Check(out)
 }
 
 // loadAndRun loads the handler into ctx and runs it, marking the load and

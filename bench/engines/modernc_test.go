@@ -64,31 +64,41 @@ func BenchmarkModernc(b *testing.B) {
 	for _, precompiled := range []bool{false, true} {
 		b.Run(map[bool]string{false: "source", true: "bytecode"}[precompiled], func(b *testing.B) {
 			Measure(b, stages, func(s *Stages) error {
-				vm, err := quickjs.NewVM()
-				if err != nil {
-					return err
-				}
-				s.Mark(0)
-				if precompiled {
-					_, err = vm.EvalBytecode(bc)
-				} else {
-					_, err = vm.Eval(Handler, quickjs.EvalGlobal)
-				}
-				s.Mark(1)
-				var out string
-				if err == nil {
-					out, err = runModernc(vm)
-				}
-				s.Mark(2)
-				vm.Close()
-				s.Mark(3)
-				if err != nil {
-					return err
-				}
-				return Check(out)
+				return freshModernc(s, func(vm *quickjs.VM) (string, error) {
+					var err error
+					if precompiled {
+						_, err = vm.EvalBytecode(bc)
+					} else {
+						_, err = vm.Eval(Handler, quickjs.EvalGlobal)
+					}
+					s.Mark(1)
+					if err != nil {
+						return "", err
+					}
+					out, err := runModernc(vm)
+					s.Mark(2)
+					return out, err
+				})
 			})
 		})
 	}
+}
+
+// freshModernc runs body in a new VM and checks its answer: creating the
+// VM is stage 0 and closing it stage 3; body marks the stages between.
+func freshModernc(s *Stages, body func(*quickjs.VM) (string, error)) error {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return err
+	}
+	s.Mark(0)
+	out, err := body(vm)
+	vm.Close()
+	s.Mark(3)
+	if err != nil {
+		return err
+	}
+	return Check(out)
 }
 
 // runModernc calls __call on the request through the global object, runs

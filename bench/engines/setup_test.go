@@ -37,26 +37,19 @@ func BenchmarkModerncAgentSetup(b *testing.B) {
 		bcs[i] = bc
 	}
 	Measure(b, []string{"create", "setup", "run", "close"}, func(s *Stages) error {
-		vm, err := quickjs.NewVM()
-		if err != nil {
-			return err
-		}
-		s.Mark(0)
-		err = runSetup(vm, bcs[0], bcs[1], bcs[2], setup.Config)
-		s.Mark(1)
-		var out string
-		if err == nil {
-			if _, err = vm.EvalBytecode(bcs[3]); err == nil {
-				out, err = runModernc(vm)
+		return freshModernc(s, func(vm *quickjs.VM) (string, error) {
+			err := runSetup(vm, bcs[0], bcs[1], bcs[2], setup.Config)
+			s.Mark(1)
+			if err != nil {
+				return "", err
 			}
-		}
-		s.Mark(2)
-		vm.Close()
-		s.Mark(3)
-		if err != nil {
-			return err
-		}
-		return Check(out)
+			if _, err := vm.EvalBytecode(bcs[3]); err != nil {
+				return "", err
+			}
+			out, err := runModernc(vm)
+			s.Mark(2)
+			return out, err
+		})
 	})
 }
 
