@@ -4,17 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-test-deps.sh
-
-echo "== gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go'))
-if [ -n "$unformatted" ]; then
-  echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
-fi
-
-# Screenshots and captures the tests save (ignored by git).
-export PHALA_TEST_ARTIFACTS="${PHALA_TEST_ARTIFACTS:-$PWD/test-artifacts}"
-mkdir -p "$PHALA_TEST_ARTIFACTS"
 # The race detector runs on every package but the long end-to-end and
 # benchmark ones (whole devnets and testnets, measured load), which run
 # without it. modules/stakepool runs twice: its 30-day economy simulation
@@ -29,28 +18,28 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # their seed corpora.
 no_race='^github.com/phalanetwork/phala/(e2e|bench)$'
 twice='/(modules/stakepool|llm/local)$'
-# worker and sandbox hold the time-bound tests of the race step (the
-# worker's auctions and rotations count blocks of in-process devnets; the
-# sandbox zoo's wall-clock bounds): they run last, at normal priority,
-# below.
-timed='/(worker|sandbox)$'
-race_pkgs=$(go list ./... | grep -Ev "$no_race" | grep -Ev "$twice" | grep -Ev "$timed")
+race_pkgs=$(go list ./... | grep -Ev "$no_race" | grep -Ev "$twice")
 plain_pkgs=$(go list ./... | grep -E "$no_race")
 # -race turns on checkptr, which stops the QuickJS engine (C translated to
 # Go, modernc.org) at its pointer arithmetic on C memory, a false positive;
 # it stays on for every other package.
 race_flags=(-race -gcflags='modernc.org/...=-d=checkptr=0' -count=1 -timeout 15m)
+# Screenshots and captures the tests save (ignored by git).
+export PHALA_TEST_ARTIFACTS="${PHALA_TEST_ARTIFACTS:-$PWD/test-artifacts}"
+mkdir -p "$PHALA_TEST_ARTIFACTS"
 
-# The end-to-end tests take most of the run but little CPU: their devnets
-# and testnets wait for blocks (about 330 CPU-seconds in 8-9 minutes: a
-# third of the 2 cores). So they start first, in the background at
-# normal priority, and the CPU work that has no time bound (vet,
-# staticcheck, the race detector on the untimed packages, the stakepool
-# simulation) runs beside them at the lowest priority (nice 19): it gets
-# only the CPU they leave idle, so their time bounds see an otherwise
-# quiet machine. The time-bound race packages run after them at normal
-# priority, and the zoo and llama.cpp last, alone. A background run's
-# output follows when it ends.
+# Scheduling. The end-to-end tests take the longest but use little CPU:
+# their devnets and testnets mostly wait for blocks (about 330 CPU-seconds
+# in 8-9 minutes, a third of the 2 cores). So they start first, in the
+# background at normal priority, and everything that has no time bound
+# runs beside them at the lowest priority (nice 19), taking only the CPU
+# they leave idle, so that their time bounds see an otherwise quiet
+# machine: gofmt, vet, staticcheck, the race build of every package,
+# modules/stakepool's and llm/local's runs and the llama.cpp comparisons
+# (whose only bounds are minutes-long guards against a hang). The race
+# step proper, whose tests do have time bounds, runs after the end-to-end
+# tests as before, at normal priority with the machine to itself, and the
+# zoo last. A background run's output follows when it ends.
 logs=$(mktemp -d)
 bg_pids=()
 # On any exit, stop what is left of the background runs (setsid gives each
@@ -60,8 +49,8 @@ cleanup() {
   rm -rf "$logs"
 }
 trap cleanup EXIT
-# background NAME CMD... runs CMD in its own process group, its output in
-# $logs/NAME; its pid is in bg_pid.
+# background NAME CMD... runs CMD in its own process group with its output
+# in $logs/NAME, and sets bg_pid.
 background() {
   local name=$1
   shift
@@ -79,8 +68,19 @@ collect() {
 }
 idle=(nice -n 19)
 
-background e2e go test -count=1 -timeout 25m $plain_pkgs
+# The end-to-end tests need the Node.js packages: this install runs first
+# in their background run; the install below waits for it (the script
+# takes a lock) and then finds everything in place.
+background e2e bash -c 'bash scripts/install-test-deps.sh && go test -count=1 -timeout 25m "$@"' - $plain_pkgs
 e2e=$bg_pid
+background stakepool "${idle[@]}" go test -count=1 -timeout 25m ./modules/stakepool
+stakepool=$bg_pid
+
+echo "== gofmt"
+unformatted=$("${idle[@]}" gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
+fi
 
 echo "== go vet"
 "${idle[@]}" go vet ./...
@@ -89,13 +89,16 @@ echo "== staticcheck"
 "${idle[@]}" go run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 
 echo "== go test"
-"${idle[@]}" go test "${race_flags[@]}" $race_pkgs
-background stakepool "${idle[@]}" bash -c 'go test "$@" -short ./modules/stakepool ./llm/local &&
-  go test -count=1 -timeout 25m ./modules/stakepool' - "${race_flags[@]}"
-stakepool=$bg_pid
+bash scripts/install-test-deps.sh
+# The race build of every non-main package, which the race step below
+# finds in the build cache.
+"${idle[@]}" go build "${race_flags[0]}" "${race_flags[1]}" $(go list -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' $race_pkgs)
+"${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
+"${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
 echo "== go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
-go test "${race_flags[@]}" $(go list ./... | grep -E "$timed")
-echo "== go test (modules/stakepool and llm/local, in the background)"
+# worker, the longest, first.
+go test "${race_flags[@]}" $(grep -E '/worker$' <<<"$race_pkgs") $(grep -Ev '/worker$' <<<"$race_pkgs")
+go test -count=1 -run TestZoo ./sandbox
+echo "== go test (modules/stakepool in full, in the background)"
 collect "$stakepool" stakepool
-go test -count=1 -run 'LlamaCpp|TestZoo' ./llm/local ./sandbox
