@@ -34,12 +34,15 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # background at normal priority, and everything that has no time bound
 # runs beside them at the lowest priority (nice 19), taking only the CPU
 # they leave idle, so that their time bounds see an otherwise quiet
-# machine: gofmt, vet, staticcheck, the race build of every package,
-# modules/stakepool's and llm/local's runs and the llama.cpp comparisons
-# (whose only bounds are minutes-long guards against a hang). The race
-# step proper, whose tests do have time bounds, runs after the end-to-end
+# machine: gofmt, vet, staticcheck, the race step of the deterministic
+# packages ($pure: no wall clock, no network, state machines driven in
+# memory), the race build of the others, modules/stakepool's and
+# llm/local's runs and the llama.cpp comparisons (whose only bounds are
+# minutes-long guards against a hang). The race step of the other
+# packages, whose tests do have time bounds, runs after the end-to-end
 # tests as before, at normal priority with the machine to itself, and the
 # zoo last. A background run's output follows when it ends.
+pure='/(chain|modules|crypto|shielded|sharepool)(/|$)|/(fixedpoint|uint128|pha)$'
 logs=$(mktemp -d)
 bg_pids=()
 # On any exit, stop what is left of the background runs (setsid gives each
@@ -90,15 +93,17 @@ echo "== staticcheck"
 
 echo "== go test"
 bash scripts/install-test-deps.sh
-# The race build of every non-main package, which the race step below
-# finds in the build cache.
-"${idle[@]}" go build "${race_flags[0]}" "${race_flags[1]}" $(go list -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' $race_pkgs)
+"${idle[@]}" go test "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
+timed_pkgs=$(grep -Ev "$pure" <<<"$race_pkgs")
+# The race build of the other non-main packages, which their race step
+# below finds in the build cache.
+"${idle[@]}" go build "${race_flags[0]}" "${race_flags[1]}" $(go list -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' $timed_pkgs)
 "${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
 "${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
 echo "== go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
 # worker, the longest, first.
-go test "${race_flags[@]}" $(grep -E '/worker$' <<<"$race_pkgs") $(grep -Ev '/worker$' <<<"$race_pkgs")
+go test "${race_flags[@]}" $(grep -E '/worker$' <<<"$timed_pkgs") $(grep -Ev '/worker$' <<<"$timed_pkgs")
 go test -count=1 -run TestZoo ./sandbox
 echo "== go test (modules/stakepool in full, in the background)"
 collect "$stakepool" stakepool
