@@ -34,14 +34,16 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # background at normal priority, and everything that has no time bound
 # runs beside them at the lowest priority (nice 19), taking only the CPU
 # they leave idle, so that their time bounds see an otherwise quiet
-# machine: gofmt, vet, staticcheck, the race step of the deterministic
+# machine. That is, in the background, the race step of the deterministic
 # packages ($pure: no wall clock, no network, state machines driven in
-# memory), the race build of the others, modules/stakepool's and
-# llm/local's runs and the llama.cpp comparisons (whose only bounds are
-# minutes-long guards against a hang). The race step of the other
-# packages, whose tests do have time bounds, runs after the end-to-end
-# tests as before, at normal priority with the machine to itself, and the
-# zoo last. A background run's output follows when it ends.
+# memory) and the full stakepool simulation, and in the foreground gofmt,
+# vet, staticcheck, modules/stakepool's and llm/local's race runs and the
+# llama.cpp comparisons (whose only bounds are minutes-long guards against
+# a hang, so they end before the next step starts), and the race build of
+# the other packages. Their race step, whose tests do have time bounds,
+# runs after the end-to-end tests as before, at normal priority (the
+# background work left, at nice 19, only takes the CPU it leaves idle),
+# and the zoo last. A background run's output follows when it ends.
 pure='/(chain|modules|crypto|shielded|sharepool)(/|$)|/(fixedpoint|uint128|pha)$'
 logs=$(mktemp -d)
 bg_pids=()
@@ -76,8 +78,10 @@ idle=(nice -n 19)
 # takes a lock) and then finds everything in place.
 background e2e bash -c 'bash scripts/install-test-deps.sh && go test -count=1 -timeout 25m "$@"' - $plain_pkgs
 e2e=$bg_pid
-background stakepool "${idle[@]}" go test -count=1 -timeout 25m ./modules/stakepool
-stakepool=$bg_pid
+# Work with no time bound at all: it may go on beside anything.
+background pure "${idle[@]}" bash -c 'go test "$@" &&
+  go test -count=1 -timeout 25m ./modules/stakepool' - "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
+pure_run=$bg_pid
 
 echo "== gofmt"
 unformatted=$("${idle[@]}" gofmt -l $(git ls-files '*.go'))
@@ -93,17 +97,16 @@ echo "== staticcheck"
 
 echo "== go test"
 bash scripts/install-test-deps.sh
-"${idle[@]}" go test "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
+"${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
+"${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
 timed_pkgs=$(grep -Ev "$pure" <<<"$race_pkgs")
 # The race build of the other non-main packages, which their race step
 # below finds in the build cache.
 "${idle[@]}" go build "${race_flags[0]}" "${race_flags[1]}" $(go list -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' $timed_pkgs)
-"${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
-"${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
 echo "== go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
 # worker, the longest, first.
 go test "${race_flags[@]}" $(grep -E '/worker$' <<<"$timed_pkgs") $(grep -Ev '/worker$' <<<"$timed_pkgs")
+echo "== go test (deterministic packages and modules/stakepool in full, in the background)"
+collect "$pure_run" pure
 go test -count=1 -run TestZoo ./sandbox
-echo "== go test (modules/stakepool in full, in the background)"
-collect "$stakepool" stakepool
