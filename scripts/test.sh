@@ -66,8 +66,10 @@ background() {
 # collect PID NAME waits for a background run and prints its output; the
 # script fails with it.
 collect() {
-  local rc=0
+  local rc=0 pid left=()
   wait "$1" || rc=$?
+  for pid in "${bg_pids[@]}"; do [ "$pid" = "$1" ] || left+=("$pid"); done
+  bg_pids=("${left[@]}")
   cat "$logs/$2"
   return "$rc"
 }
