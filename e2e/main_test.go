@@ -2,7 +2,7 @@
 // binary, run devnets and multi-validator networks as child processes and
 // drive them through the CLI, the Go SDK and a third-party CometBFT client.
 //
-//	go test ./e2e/ -v -count=1          # everything (about a minute)
+//	go test ./e2e/ -v -count=1          # everything (8-9 minutes on 2 cores)
 //	go test -short ./e2e/               # skips the 4-validator network
 //
 // TestCosmjsReadsBlocks needs Node.js and npm; it installs e2e/js's npm

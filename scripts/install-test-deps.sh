@@ -31,6 +31,14 @@ min_node_major=18 # cosmjs 0.38 needs the global fetch of Node.js 18
 say() { printf 'install-test-deps: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
+# One install at a time (apt-get and npm alike), should two runs start
+# together: scripts/test.sh runs this twice at once, the second only to wait
+# for the first.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$js/.install.lock"
+	flock 9
+fi
+
 install_node() {
 	command -v apt-get >/dev/null 2>&1 ||
 		die "node and npm are missing and apt-get is not available: install Node.js >= $min_node_major with npm yourself"
@@ -93,11 +101,6 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 	die "node $(node --version) is too old: the e2e JavaScript client needs Node.js >= $min_node_major"
 
 cd "$js"
-# One install at a time, should two test runs start together.
-if command -v flock >/dev/null 2>&1; then
-	exec 9>"$js/.install.lock"
-	flock 9
-fi
 
 # npm_ci_pinned DIR PACKAGE [NPM FLAGS...] runs npm ci in DIR (relative to
 # the root) unless its node_modules was installed from these very manifests
