@@ -109,28 +109,38 @@ func TestStateSyncJoin(t *testing.T) {
 	jc := newClient(t, joinerURL)
 	at := p.latest + 5
 	waitHeight(t, jc, at, 60*time.Second, jn, p.val)
+	earliest, at, appHash := sameAppHashAfterSync(t, p.c, jc, at, jn, p.val)
+	if bal, bal0 := h.balance(joinerURL, p.acc.bob.String()), h.balance(p.tn.urls[0], p.acc.bob.String()); bal != bal0 || p.sent == 0 {
+		t.Fatalf("bob's balance on the joiner %s, on the validator %s (%d transfers)", bal, bal0, p.sent)
+	}
+	t.Logf("joiner state-synced (earliest block %d); AppHash %s at %d", earliest, appHash, at)
+}
+
+// sameAppHashAfterSync checks that the node behind jc joined by state sync
+// (its earliest block is not the first) and, once it is at height at or
+// later, has the AppHash of the node behind c. The joiner restores the
+// newest snapshot it finds, which a slow start can make newer than the
+// height asked for, so the comparison is at a block it has.
+func sameAppHashAfterSync(t *testing.T, c, jc *client.Client, at int64, procs ...*proc) (earliest, height int64, appHash string) {
+	t.Helper()
 	jst, err := jc.RPC.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if jst.SyncInfo.EarliestBlockHeight <= 1 {
-		t.Fatalf("joiner replayed from block %d: no state sync", jst.SyncInfo.EarliestBlockHeight)
+	earliest = jst.SyncInfo.EarliestBlockHeight
+	if earliest <= 1 {
+		t.Fatalf("the joiner replayed from block %d: no state sync", earliest)
 	}
-	// The joiner restores the newest snapshot it finds, which a slow start
-	// can make newer than the trusted height: compare at a block it has.
-	if e := jst.SyncInfo.EarliestBlockHeight; at < e {
-		at = e
-		waitHeight(t, jc, at, 60*time.Second, jn, p.val)
+	if at < earliest {
+		at = earliest
+		waitHeight(t, jc, at, 60*time.Second, procs...)
 	}
-	b0, err0 := p.c.RPC.Block(context.Background(), &at)
+	b0, err0 := c.RPC.Block(context.Background(), &at)
 	b1, err1 := jc.RPC.Block(context.Background(), &at)
 	if err0 != nil || err1 != nil || b0.Block.AppHash.String() != b1.Block.AppHash.String() {
-		t.Fatalf("AppHash at %d: validator %v %v, joiner %v %v", at, b0, err0, b1, err1)
+		t.Fatalf("AppHash at %d: the first node %v %v, the joiner %v %v", at, b0, err0, b1, err1)
 	}
-	if bal, bal0 := h.balance(joinerURL, p.acc.bob.String()), h.balance(p.tn.urls[0], p.acc.bob.String()); bal != bal0 || p.sent == 0 {
-		t.Fatalf("bob's balance on the joiner %s, on the validator %s (%d transfers)", bal, bal0, p.sent)
-	}
-	t.Logf("joiner state-synced (earliest block %d); AppHash %s at %d", jst.SyncInfo.EarliestBlockHeight, b1.Block.AppHash, at)
+	return earliest, at, b1.Block.AppHash.String()
 }
 
 func ptr[T any](v T) *T { return &v }
