@@ -44,7 +44,7 @@ func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("%w: %s key: %v", ErrBadGenesis, kind, err)
 		}
-		if _, err := circuit.DecodeVerifyingKey(b); err != nil {
+		if _, err := circuit.ParseVerifier(b); err != nil {
 			return fmt.Errorf("%w: %s key: %v", ErrBadGenesis, kind, err)
 		}
 		ctx.KV.Set(VKKey(byte(kind)), b)

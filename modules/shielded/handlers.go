@@ -17,11 +17,11 @@ import (
 
 // verify checks a proof of kind against the message's public inputs.
 func (m *Module) verify(ctx *module.Context, kind circuit.Kind, proof []byte, public []fr.Element) error {
-	vk, err := m.Keeper.VerifyingKey(ctx.KV, kind)
+	v, err := m.Keeper.Verifier(ctx.KV, kind)
 	if err != nil {
 		return err
 	}
-	if err := circuit.Verify(vk, proof, public); err != nil {
+	if err := v.Verify(proof, public); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrBadProof, kind, err)
 	}
 	return nil

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/consensys/gnark/backend/groth16"
-
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -16,16 +14,17 @@ import (
 	"github.com/phalanetwork/phala/shielded/tree"
 )
 
-// Keeper reads and writes the pool's state. It caches parsed verifying
-// keys by the hash of their stored bytes: parsing checks every point, and
-// the cache holds only what state already determines.
+// Keeper reads and writes the pool's state. It caches prepared verifiers
+// by the hash of their stored key: parsing checks every point and
+// preparing does the key's fixed pairing work, and the cache holds only
+// what state already determines.
 type Keeper struct {
 	mu  *sync.Mutex
-	vks map[[32]byte]groth16.VerifyingKey
+	vks map[[32]byte]*circuit.Verifier
 }
 
 func newKeeper() Keeper {
-	return Keeper{mu: &sync.Mutex{}, vks: map[[32]byte]groth16.VerifyingKey{}}
+	return Keeper{mu: &sync.Mutex{}, vks: map[[32]byte]*circuit.Verifier{}}
 }
 
 // Frontier is the note commitment tree's frontier.
@@ -130,8 +129,8 @@ func (Keeper) PoolBalance(kv state.KV) pha.Amount {
 	return balances.Keeper{}.Account(kv, PoolAccount).Balance
 }
 
-// VerifyingKey returns the parsed verifying key of circuit kind.
-func (k Keeper) VerifyingKey(kv state.KV, kind circuit.Kind) (groth16.VerifyingKey, error) {
+// Verifier returns the verifier of circuit kind's stored verifying key.
+func (k Keeper) Verifier(kv state.KV, kind circuit.Kind) (*circuit.Verifier, error) {
 	raw := kv.Get(VKKey(byte(kind)))
 	if raw == nil {
 		return nil, fmt.Errorf("%w: no %s key", ErrNotSetUp, kind)
@@ -139,15 +138,15 @@ func (k Keeper) VerifyingKey(kv state.KV, kind circuit.Kind) (groth16.VerifyingK
 	sum := sha256.Sum256(raw)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if vk, ok := k.vks[sum]; ok {
-		return vk, nil
+	if v, ok := k.vks[sum]; ok {
+		return v, nil
 	}
-	vk, err := circuit.DecodeVerifyingKey(raw)
+	v, err := circuit.ParseVerifier(raw)
 	if err != nil {
 		panic(&state.StorageError{Err: fmt.Errorf("%s verifying key: %w", kind, err)})
 	}
-	k.vks[sum] = vk
-	return vk, nil
+	k.vks[sum] = v
+	return v, nil
 }
 
 func getUint64(kv state.KV, key []byte) uint64 {

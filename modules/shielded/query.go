@@ -40,7 +40,7 @@ func SpentPath(nf []byte) string { return queryPrefix + QuerySpent + "/" + hex.E
 func (m *Module) Info(kv state.KV) Info {
 	f := m.Keeper.Frontier(kv)
 	root := f.Root.Bytes()
-	_, err := m.Keeper.VerifyingKey(kv, circuit.KindTransfer)
+	_, err := m.Keeper.Verifier(kv, circuit.KindTransfer)
 	return Info{Pool: m.Keeper.PoolBalance(kv).String(), Root: hex.EncodeToString(root[:]), Notes: f.Size,
 		Nullifiers: m.Keeper.NullifierCount(kv), RootWindow: m.Keeper.RootWindow(kv), SetUp: err == nil}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/consensys/gnark/frontend"
-	"github.com/consensys/gnark/std/hash/mimc"
+	"github.com/consensys/gnark/std/permutation/poseidon2"
 )
 
 // ValueBits is the width every amount is range-checked to.
@@ -63,11 +63,11 @@ type Unshield struct {
 
 // Define constrains a shield.
 func (c *Shield) Define(api frontend.API) error {
-	cm, err := commit(api, OutNote{Value: c.Amount, Owner: c.Owner, Rho: c.Rho})
+	h, err := newHasher(api)
 	if err != nil {
 		return err
 	}
-	api.AssertIsEqual(cm, c.Commitment)
+	api.AssertIsEqual(h.commit(OutNote{Value: c.Amount, Owner: c.Owner, Rho: c.Rho}), c.Commitment)
 	bind(api, c.Bind)
 	return nil
 }
@@ -75,17 +75,14 @@ func (c *Shield) Define(api frontend.API) error {
 // Define constrains a transfer: both inputs exist (or are zero-valued
 // dummies), nullifiers are right, outputs commit, and in = out + fee.
 func (c *Transfer) Define(api frontend.API) error {
-	in, err := spendAll(api, c.Root, c.Nullifiers, c.In)
+	h, err := newHasher(api)
 	if err != nil {
 		return err
 	}
+	in := h.spendAll(c.Root, c.Nullifiers, c.In)
 	out := frontend.Variable(0)
 	for i := range c.Out {
-		cm, err := commit(api, c.Out[i])
-		if err != nil {
-			return err
-		}
-		api.AssertIsEqual(cm, c.Commitments[i])
+		api.AssertIsEqual(h.commit(c.Out[i]), c.Commitments[i])
 		out = api.Add(out, c.Out[i].Value)
 	}
 	api.ToBinary(c.Fee, ValueBits)
@@ -96,15 +93,12 @@ func (c *Transfer) Define(api frontend.API) error {
 
 // Define constrains an unshield: in = change + amount + fee.
 func (c *Unshield) Define(api frontend.API) error {
-	in, err := spendAll(api, c.Root, c.Nullifiers, c.In)
+	h, err := newHasher(api)
 	if err != nil {
 		return err
 	}
-	cm, err := commit(api, c.Out)
-	if err != nil {
-		return err
-	}
-	api.AssertIsEqual(cm, c.Change)
+	in := h.spendAll(c.Root, c.Nullifiers, c.In)
+	api.AssertIsEqual(h.commit(c.Out), c.Change)
 	api.ToBinary(c.Amount, ValueBits)
 	api.ToBinary(c.Fee, ValueBits)
 	api.AssertIsEqual(in, api.Add(c.Out.Value, c.Amount, c.Fee))
@@ -119,65 +113,66 @@ func bind(api frontend.API, v frontend.Variable) {
 	api.AssertIsEqual(api.Mul(v, v), api.Mul(v, v))
 }
 
-// hash is in-circuit MiMC of the elements, matching Hash.
-func hash(api frontend.API, elems ...frontend.Variable) (frontend.Variable, error) {
-	h, err := mimc.NewMiMC(api)
+// hasher computes Hash inside a circuit.
+type hasher struct {
+	api  frontend.API
+	perm *poseidon2.Permutation
+}
+
+func newHasher(api frontend.API) (hasher, error) {
+	p, err := poseidon2.NewPoseidon2FromParameters(api, hashWidth, hashFullRounds, hashPartialRounds)
 	if err != nil {
-		return nil, fmt.Errorf("mimc: %w", err)
+		return hasher{}, fmt.Errorf("poseidon2: %w", err)
 	}
-	h.Write(elems...)
-	return h.Sum(), nil
+	return hasher{api: api, perm: p}, nil
+}
+
+// hash is Hash in the circuit: one permutation per element after the
+// first (gnark folds a compression of constants into a constant).
+func (h hasher) hash(a, b frontend.Variable, rest ...frontend.Variable) frontend.Variable {
+	out := h.perm.Compress(a, b)
+	for _, r := range rest {
+		out = h.perm.Compress(out, r)
+	}
+	return out
 }
 
 // commit range-checks a new note's value and returns its commitment.
-func commit(api frontend.API, n OutNote) (frontend.Variable, error) {
-	api.ToBinary(n.Value, ValueBits)
-	return hash(api, tagCommitment, n.Value, n.Owner, n.Rho)
+func (h hasher) commit(n OutNote) frontend.Variable {
+	h.api.ToBinary(n.Value, ValueBits)
+	return h.hash(tagCommitment, n.Value, n.Owner, n.Rho)
 }
 
 // spendAll constrains both inputs and returns their total value.
-func spendAll(api frontend.API, root frontend.Variable, nfs [2]frontend.Variable, in [2]InNote) (frontend.Variable, error) {
+func (h hasher) spendAll(root frontend.Variable, nfs [2]frontend.Variable, in [2]InNote) frontend.Variable {
 	total := frontend.Variable(0)
 	for i := range in {
-		if err := spend(api, root, nfs[i], in[i]); err != nil {
-			return nil, err
-		}
-		total = api.Add(total, in[i].Value)
+		h.spend(root, nfs[i], in[i])
+		total = h.api.Add(total, in[i].Value)
 	}
 	// Two spends of one note in one proof would reveal two nullifiers that
 	// differ only if positions differ; equal nullifiers are refused outright.
-	api.AssertIsDifferent(nfs[0], nfs[1])
-	return total, nil
+	h.api.AssertIsDifferent(nfs[0], nfs[1])
+	return total
 }
 
 // spend constrains one input: its commitment is in the tree under root unless
 // its value is zero (a dummy), and nf is its nullifier.
-func spend(api frontend.API, root, nf frontend.Variable, n InNote) error {
+func (h hasher) spend(root, nf frontend.Variable, n InNote) {
+	api := h.api
 	api.ToBinary(n.Value, ValueBits)
-	owner, err := hash(api, tagOwner, n.Sk)
-	if err != nil {
-		return err
-	}
-	cm, err := hash(api, tagCommitment, n.Value, owner, n.Rho)
-	if err != nil {
-		return err
-	}
-	gotNf, err := hash(api, tagNullifier, n.Sk, cm, n.Index)
-	if err != nil {
-		return err
-	}
-	api.AssertIsEqual(gotNf, nf)
+	owner := h.hash(tagOwner, n.Sk)
+	cm := h.hash(tagCommitment, n.Value, owner, n.Rho)
+	api.AssertIsEqual(h.hash(tagNullifier, n.Sk, cm, n.Index), nf)
 	bits := api.ToBinary(n.Index, Depth)
 	node := cm
 	for level := 0; level < Depth; level++ {
-		left := api.Select(bits[level], n.Path[level], node)
-		right := api.Select(bits[level], node, n.Path[level])
-		if node, err = hash(api, left, right); err != nil {
-			return err
-		}
+		// A conditional swap in one constraint: d is 0 when node is the
+		// left child and path - node when it is the right one.
+		d := api.Mul(bits[level], api.Sub(n.Path[level], node))
+		node = h.hash(api.Add(node, d), api.Sub(n.Path[level], d))
 	}
 	// (computed - root) * value == 0: a real note must be in the tree; a
 	// zero-valued dummy may be anywhere, since it adds nothing.
 	api.AssertIsEqual(api.Mul(api.Sub(node, root), n.Value), 0)
-	return nil
 }

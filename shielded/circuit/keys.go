@@ -6,9 +6,10 @@ import (
 	"fmt"
 
 	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/backend/groth16"
-	"github.com/consensys/gnark/backend/witness"
+	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
@@ -93,29 +94,97 @@ func Prove(cs constraint.ConstraintSystem, pk groth16.ProvingKey, assignment fro
 }
 
 // Verify checks a compressed proof against the verifying key and the public
-// inputs, in the order the circuit declares them.
+// inputs, in the order the circuit declares them. It prepares the key on
+// every call; a caller verifying many proofs keeps a Verifier.
 func Verify(vk groth16.VerifyingKey, proof []byte, public []fr.Element) error {
+	v, err := NewVerifier(vk)
+	if err != nil {
+		return err
+	}
+	return v.Verify(proof, public)
+}
+
+// Verifier checks Groth16 proofs of one circuit with the key's fixed
+// pairing work done once: e(α, β), and the Miller loop lines of -γ and -δ,
+// the two G2 points every check pairs with a proof-dependent G1 point.
+type Verifier struct {
+	vk    *groth16bn254.VerifyingKey
+	lines [2][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff
+	e     bn254.GT
+}
+
+// NewVerifier prepares vk, a BN254 key without commitments (the circuits
+// use none: a commitment would add a Pedersen check and proof points).
+func NewVerifier(vk groth16.VerifyingKey) (*Verifier, error) {
+	k, ok := vk.(*groth16bn254.VerifyingKey)
+	if !ok {
+		return nil, fmt.Errorf("verifying key is %T, want a BN254 Groth16 key", vk)
+	}
+	if len(k.CommitmentKeys) > 0 || len(k.PublicAndCommitmentCommitted) > 0 || len(k.G1.K) == 0 {
+		return nil, errors.New("verifying key has commitments or no public input points; the circuits have neither")
+	}
+	e, err := bn254.Pair([]bn254.G1Affine{k.G1.Alpha}, []bn254.G2Affine{k.G2.Beta})
+	if err != nil {
+		return nil, fmt.Errorf("e(alpha, beta): %w", err)
+	}
+	var gammaNeg, deltaNeg bn254.G2Affine
+	gammaNeg.Neg(&k.G2.Gamma)
+	deltaNeg.Neg(&k.G2.Delta)
+	return &Verifier{vk: k, e: e, lines: [2][2][len(bn254.LoopCounter)]bn254.LineEvaluationAff{
+		bn254.PrecomputeLines(gammaNeg), bn254.PrecomputeLines(deltaNeg)}}, nil
+}
+
+// ParseVerifier decodes a verifying key (DecodeVerifyingKey) and prepares
+// it.
+func ParseVerifier(b []byte) (*Verifier, error) {
+	vk, err := DecodeVerifyingKey(b)
+	if err != nil {
+		return nil, err
+	}
+	return NewVerifier(vk)
+}
+
+// Verify checks a compressed proof against the public inputs, in the order
+// the circuit declares them: e(A, B)·e(K(x), -γ)·e(C, -δ) = e(α, β), where
+// K(x) is the key's public input points weighted by the inputs. Decoding
+// checks that each proof point is on its curve and in the prime-order
+// subgroup.
+func (v *Verifier) Verify(proof []byte, public []fr.Element) error {
 	if len(proof) != ProofSize {
 		return fmt.Errorf("%w: %d bytes, want %d", ErrProof, len(proof), ProofSize)
 	}
-	p := groth16.NewProof(ecc.BN254)
+	var p groth16bn254.Proof
 	if _, err := p.ReadFrom(bytes.NewReader(proof)); err != nil {
 		return fmt.Errorf("%w: decode: %v", ErrProof, err)
 	}
-	w, err := witness.New(ecc.BN254.ScalarField())
-	if err != nil {
-		return fmt.Errorf("witness: %w", err)
+	// gnark ignores these two fields for a key without commitments; any
+	// value but none there would let a relayer change a valid proof's bytes.
+	if len(p.Commitments) != 0 || !p.CommitmentPok.IsInfinity() {
+		return fmt.Errorf("%w: commitment fields set, the circuits have no commitments", ErrProof)
 	}
-	values := make(chan any, len(public))
-	for i := range public {
-		values <- public[i]
+	if len(public) != len(v.vk.G1.K)-1 {
+		return fmt.Errorf("%w: %d public inputs, want %d", ErrProof, len(public), len(v.vk.G1.K)-1)
 	}
-	close(values)
-	if err := w.Fill(len(public), 0, values); err != nil {
+	var kx bn254.G1Jac
+	if _, err := kx.MultiExp(v.vk.G1.K[1:], public, ecc.MultiExpConfig{NbTasks: 1}); err != nil {
 		return fmt.Errorf("%w: public inputs: %v", ErrProof, err)
 	}
-	if err := groth16.Verify(p, vk, w); err != nil {
+	kx.AddMixed(&v.vk.G1.K[0])
+	var kxAff bn254.G1Affine
+	kxAff.FromJacobian(&kx)
+	// MillerLoopFixedQ scales the lines in place: it gets a copy, so the
+	// Verifier stays unchanged and safe to share between goroutines.
+	lines := v.lines
+	fixed, err := bn254.MillerLoopFixedQ([]bn254.G1Affine{kxAff, p.Krs}, lines[:])
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrProof, err)
+	}
+	ab, err := bn254.MillerLoop([]bn254.G1Affine{p.Ar}, []bn254.G2Affine{p.Bs})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrProof, err)
+	}
+	if got := bn254.FinalExponentiation(&ab, &fixed); !got.Equal(&v.e) {
+		return fmt.Errorf("%w: pairing check failed", ErrProof)
 	}
 	return nil
 }

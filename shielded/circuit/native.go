@@ -4,15 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr/mimc"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/poseidon2"
 )
 
 // Depth is the height of the note commitment tree: 2^20 notes. Each level
-// costs two MiMC permutations per spent note inside the proof, and depth 20
-// keeps proving a transfer under a second on two cores (bench/RESULTS.md).
+// costs one Poseidon2 permutation (216 constraints) per spent note inside
+// the proof (bench/RESULTS.md has the cost of the whole circuit).
 const Depth = 20
+
+// Poseidon2 over BN254 with a width-2 state and the x^5 S-box: 8 full and
+// 56 partial rounds, the Poseidon2 paper's 128-bit instance for a 254-bit
+// field (gnark-crypto's own default, 6 and 50, is below it). The round
+// keys are gnark-crypto's, derived from these numbers, in and out of the
+// circuit alike.
+const (
+	hashWidth         = 2
+	hashFullRounds    = 8
+	hashPartialRounds = 56
+)
 
 // Domain tags keep a commitment, a nullifier and an owner key from ever being
 // the same hash of the same inputs.
@@ -25,16 +37,32 @@ const (
 // ErrNotField is returned when 32 bytes are not a canonical BN254 scalar.
 var ErrNotField = errors.New("not a canonical BN254 scalar field element")
 
-// Hash is MiMC (Miyaguchi-Preneel over BN254's scalar field) of the
-// elements, the same function the circuits compute with std/hash/mimc.
-func Hash(elems ...fr.Element) fr.Element {
-	h := mimc.NewMiMC()
-	for i := range elems {
-		b := elems[i].Bytes()
-		h.Write(b[:]) //nolint:errcheck // canonical elements never fail
+// permutation is the Poseidon2 instance; deriving its 72 round keys takes a
+// Keccak each, so it is built once and only read after.
+var permutation = sync.OnceValue(func() *poseidon2.Permutation {
+	return poseidon2.NewPermutation(hashWidth, hashFullRounds, hashPartialRounds)
+})
+
+// compress is Poseidon2's 2-to-1 compression, P(l, r)[1] + r, the function
+// gnark's in-circuit Permutation.Compress computes.
+func compress(l, r fr.Element) fr.Element {
+	x := [hashWidth]fr.Element{l, r}
+	if err := permutation().Permutation(x[:]); err != nil {
+		panic(err) // unreachable: the slice has the permutation's width
 	}
-	var out fr.Element
-	out.SetBytes(h.Sum(nil))
+	x[1].Add(&x[1], &r)
+	return x[1]
+}
+
+// Hash chains the Poseidon2 compression over the elements from the first:
+// Hash(a, b) = C(a, b) is a tree node, Hash(a, b, c) = C(C(a, b), c). Every
+// use has a fixed arity and the tagged ones a distinct first element, so a
+// collision of two uses is a collision of C. The circuits compute the same.
+func Hash(a, b fr.Element, rest ...fr.Element) fr.Element {
+	out := compress(a, b)
+	for i := range rest {
+		out = compress(out, rest[i])
+	}
 	return out
 }
 

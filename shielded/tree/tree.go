@@ -1,5 +1,5 @@
 // Package tree is the note commitment tree: an append-only Merkle tree of
-// depth circuit.Depth over MiMC. The chain keeps only its frontier (one node
+// depth circuit.Depth over Poseidon2. The chain keeps only its frontier (one node
 // per level and the root); a wallet rebuilds paths from the list of leaves.
 package tree
 
