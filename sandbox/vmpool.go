@@ -10,10 +10,10 @@ import (
 // VMs made ahead of calls. Creating a VM (the engine's runtime and a
 // context with all its intrinsics) and freeing it are about a third of a
 // trivial call's CPU. A Program compiled with CompileOptions.Ready keeps
-// that many VMs created ahead, on another goroutine, so a call finds one
-// ready instead of creating it, and hands its used VM to another goroutine
-// to free: on a machine with an idle core both leave the call's latency
-// (not its CPU). A ready VM has run no code at all: it is exactly what
+// that many VMs created ahead: a call finds one ready instead of creating
+// it, and hands its used VM to another goroutine, which frees it and
+// creates the next ready one. On a machine with an idle core both leave
+// the call's latency (not its CPU). A ready VM has run no code at all: it is exactly what
 // quickjs.NewVM returns, taken by one call and freed after it, never
 // given to a second (TestReadyVMNeverReused), so a call sees nothing of any
 // other, as with a VM created for it.
@@ -42,7 +42,7 @@ func newVMPool(p *Program, want int) *vmPool {
 }
 
 // take returns a VM for one call: a ready one if there is one, else a new
-// one; either way it starts making the next ones ready.
+// one.
 func (pool *vmPool) take() (*quickjs.VM, error) {
 	if pool == nil {
 		return quickjs.NewVM()
@@ -53,13 +53,8 @@ func (pool *vmPool) take() (*quickjs.VM, error) {
 		vm, pool.ready[n-1] = pool.ready[n-1], nil
 		pool.ready = pool.ready[:n-1]
 	}
-	fill := !pool.filling && !pool.closed
-	pool.filling = pool.filling || fill
 	taken := pool.taken
 	pool.mu.Unlock()
-	if fill {
-		go pool.fill()
-	}
 	if vm == nil {
 		return quickjs.NewVM()
 	}
@@ -69,44 +64,50 @@ func (pool *vmPool) take() (*quickjs.VM, error) {
 	return vm, nil
 }
 
-// fill creates VMs until want are ready.
+// fill creates VMs until want are ready, unless another goroutine is at
+// it.
 func (pool *vmPool) fill() {
-	for {
+	pool.mu.Lock()
+	if pool.filling {
+		pool.mu.Unlock()
+		return
+	}
+	pool.filling = true
+	defer func() {
 		pool.mu.Lock()
-		if pool.closed || len(pool.ready) >= pool.want {
-			pool.filling = false
-			pool.mu.Unlock()
-			return
-		}
+		pool.filling = false
+		pool.mu.Unlock()
+	}()
+	for !pool.closed && len(pool.ready) < pool.want {
 		pool.mu.Unlock()
 		vm, err := quickjs.NewVM()
 		if err != nil {
-			// Calls create their own VMs; the next take tries again.
-			pool.mu.Lock()
-			pool.filling = false
-			pool.mu.Unlock()
-			return
+			return // calls create their own VMs; the next free tries again
 		}
 		pool.mu.Lock()
-		keep := !pool.closed && len(pool.ready) < pool.want
-		if keep {
-			pool.ready = append(pool.ready, vm)
+		if pool.closed || len(pool.ready) >= pool.want {
+			pool.mu.Unlock()
+			closeVM(vm)
+			return
 		}
-		pool.mu.Unlock()
-		if !keep {
-			vm.Close()
-		}
+		pool.ready = append(pool.ready, vm)
 	}
+	pool.mu.Unlock()
 }
 
-// free frees a VM a call is done with: on another goroutine when the
-// Program keeps VMs ready, so the call returns without waiting for it.
+// free frees a VM a call is done with and makes the next ones ready: on
+// another goroutine when the Program keeps VMs ready, so the call returns
+// without waiting for either, and between one call of a caller and its
+// next the work runs on an idle core.
 func (pool *vmPool) free(vm *quickjs.VM) {
 	if pool == nil {
 		closeVM(vm)
 		return
 	}
-	go closeVM(vm)
+	go func() {
+		closeVM(vm)
+		pool.fill()
+	}()
 }
 
 // close frees the ready VMs and keeps no more.

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"modernc.org/quickjs"
 )
@@ -41,7 +43,7 @@ func TestReadyVMNeverReused(t *testing.T) {
 	}
 	const serial = 20
 	for i := range serial {
-		p.vms.fill() // the pool is full before each call
+		waitReady(t, p) // the pool is full before each call
 		check("serial call")
 		mu.Lock()
 		n := len(taken)
@@ -88,5 +90,25 @@ func TestNoReadyVMsByDefault(t *testing.T) {
 	}
 	if got := mustCall(t, p, "f", nil, Env{}, Limits{}); got != "1" {
 		t.Fatalf("call: %s, want 1", got)
+	}
+}
+
+// waitReady fills p's pool and waits until it is full (another goroutine
+// may be filling it: the one freeing the last call's VM).
+func waitReady(t *testing.T, p *Program) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p.vms.fill()
+		p.vms.mu.Lock()
+		full := len(p.vms.ready) >= p.vms.want
+		p.vms.mu.Unlock()
+		if full {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pool was not filled within 10 s")
+		}
+		runtime.Gosched()
 	}
 }
