@@ -70,7 +70,8 @@ type lease struct {
 	served, last uint64
 	from         time.Time
 	lastFor      time.Duration
-	answered     bool // the last request's answer has been seen
+	answered     bool      // the last request's answer has been seen
+	looked       time.Time // when a call last read the hold
 }
 
 // calls is how many calls' worth l asks for at a time: holdTrips round
@@ -124,11 +125,17 @@ func (l *lease) starved(now time.Time, trip time.Duration) {
 
 // answer records when the hold first answers l's last request: the round
 // trip, on this worker's clock, is the chain's, so it is kept for every
-// caller.
+// caller. Only a call that read the hold within holdPoll before tells
+// when the answer came (a caller that went quiet after a top-up would
+// measure its silence).
 func (l *lease) answer(hold agents.Hold, now time.Time, hs *holds) {
 	if l.asked != 0 && !l.answered && hold.Nonce >= l.asked {
-		l.answered, hs.trip = true, now.Sub(l.askedAt)
+		l.answered = true
+		if now.Sub(l.looked) <= holdPoll {
+			hs.trip = now.Sub(l.askedAt)
+		}
 	}
+	l.looked = now
 }
 
 // holds are the worker's leases, by caller.
@@ -214,9 +221,7 @@ func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost p
 		l.start = hold.Start
 	}
 	now := host.clock()
-	if found {
-		l.answer(hold, now, hs)
-	}
+	l.answer(hold, now, hs)
 	left := pha.Amount{}
 	if found {
 		left, _ = hold.Granted.Sub(l.spent)

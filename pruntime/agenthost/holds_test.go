@@ -135,3 +135,29 @@ func TestHoldSizedFromRate(t *testing.T) {
 		t.Errorf("a request asked for %d calls, want at most %d", largest, 2*1200)
 	}
 }
+
+// TestHoldTripFromActiveCallers: the round trip a request's size comes
+// from is measured only by a call that read the hold shortly before the
+// answer was seen; a caller that went quiet after asking would measure its
+// silence and size every caller's next requests from it.
+func TestHoldTripFromActiveCallers(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	answered := agents.Hold{Nonce: 5}
+	for _, tc := range []struct {
+		name         string
+		looked, seen time.Duration // after the request went
+		want         time.Duration
+	}{
+		{"a call read the hold just before", 250 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond},
+		{"the caller was quiet for seconds", 50 * time.Millisecond, 10 * time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := &holds{}
+			l := &lease{asked: 5, askedAt: t0, looked: t0.Add(tc.looked)}
+			l.answer(answered, t0.Add(tc.seen), hs)
+			if hs.trip != tc.want || !l.answered {
+				t.Fatalf("trip %v (answered %v), want %v", hs.trip, l.answered, tc.want)
+			}
+		})
+	}
+}
