@@ -389,7 +389,7 @@ func (c *call) enter() error {
 
 // run does the work of Call on the current goroutine.
 func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
-	vm, err := quickjs.NewVM()
+	vm, err := c.prog.vms.take()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: new VM: %w", err)
 	}
@@ -775,10 +775,7 @@ func (c *call) close() {
 		}
 	}()
 	c.detachNative()
-	func() {
-		defer func() { _ = recover() }()
-		_ = c.vm.Close()
-	}()
+	c.prog.vms.free(c.vm)
 }
 
 // sortedKeys returns the keys of m in order, so that globals are created in

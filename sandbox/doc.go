@@ -21,7 +21,8 @@
 // contract's result depends only on its inputs, never on what ran before on
 // that replica. A VM costs about 0.3 ms to create, load and close; bytecode
 // makes loading a module several times cheaper than parsing it again, and
-// Env.Lazy keeps a large prelude API out of the calls that never touch it
+// Env.Lazy keeps a large prelude API out of the calls that never touch it;
+// CompileOptions.Ready has VMs created ahead, never used before their call
 // (docs/sandbox.md, "What a call costs").
 //
 // # Limits

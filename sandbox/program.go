@@ -15,6 +15,12 @@ type CompileOptions struct {
 	// every replica (contracts). It also disables eval and the Function
 	// constructors in the VM, since code they make would not be metered.
 	Metered bool
+	// Ready is how many VMs the Program keeps created ahead of its calls,
+	// on another goroutine, each used by exactly one call (vmpool.go); 0
+	// creates each call's VM when it starts. It takes the VM's creation
+	// and freeing out of a call's latency where a core is idle, at the
+	// memory of Ready idle VMs for as long as the Program is kept.
+	Ready int
 }
 
 // Program is validated, instrumented code ready to run many times. It is
@@ -26,6 +32,8 @@ type Program struct {
 	// preludes caches each Env.Prelude compiled to bytecode: parsing the
 	// prelude again on every call costs more than running it.
 	preludes sync.Map // string -> []byte
+	// vms are the VMs created ahead of calls; nil when none are.
+	vms *vmPool
 }
 
 // Compile checks an ES module (such as Bundle's output), instruments it if
@@ -46,11 +54,13 @@ func Compile(module []byte, opts CompileOptions) (p *Program, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Program{
+	p = &Program{
 		hash:     sha256.Sum256(module),
 		metered:  opts.Metered,
 		bytecode: bc,
-	}, nil
+	}
+	p.vms = newVMPool(p, opts.Ready)
+	return p, nil
 }
 
 // compileBytecode compiles module source with a throwaway VM.

@@ -23,16 +23,24 @@ import (
 // calls are served from the hold, topped up before it runs out.
 
 // holdCalls is how many calls' worth a worker first asks to hold for a
-// caller; holdCallsMax is the most it grows to. A hold request takes two
-// or three blocks to come back, so a busy caller (hundreds of calls a
-// second) would run through a fixed hold before its top-up lands and its
-// calls would wait idle for the chain: each time a call has to wait, the
-// next request asks for twice as much (at most once per request), until
-// top-ups land ahead of need. The chain still grants no more than the
+// caller; holdCallsMax is the most it asks for at a time. A hold request
+// takes two or three blocks to come back, so a busy caller (hundreds of
+// calls a second) would run through a fixed hold before its top-up lands
+// and its calls would wait idle for the chain. So a request asks for
+// holdTrips round trips' worth of the caller's calls at its recent rate
+// (the round trip as last measured on this worker), and each time a call
+// had to wait anyway (a burst) the next request asks for twice as much
+// (at most once per request). Top-ups go out when half of that is left,
+// two round trips ahead of need. The chain still grants no more than the
 // escrow that no hold sets aside.
 const (
 	holdCalls    = 256
 	holdCallsMax = 16384
+	holdTrips    = 4
+	// rateCalls is how many calls a rate window counts; rateSample is the
+	// fewest a rate is estimated from.
+	rateCalls  = 64
+	rateSample = 16
 )
 
 // holdPoll is how often a call waiting for a hold reads the chain again.
@@ -52,27 +60,82 @@ type lease struct {
 	// asked is the nonce of the last hold request, askedAt when it went.
 	asked   uint64
 	askedAt time.Time
-	// size is how many calls' worth the next request asks for (0 until
-	// the first: holdCalls); grown is whether a waiting call has doubled
-	// it since the last request went.
+	// size is how many calls' worth waiting calls have grown requests to
+	// (0 until one has); grown is whether a waiting call has doubled it
+	// since the last request went.
 	size  uint64
 	grown bool
+	// served calls since from, the first of them, estimate the caller's
+	// rate; last calls in lastFor are the window before (rateCalls).
+	served, last uint64
+	from         time.Time
+	lastFor      time.Duration
+	answered     bool      // the last request's answer has been seen
+	looked       time.Time // when a call last read the hold
 }
 
-// calls is how many calls' worth l asks for at a time.
-func (l *lease) calls() uint64 {
-	if l.size == 0 {
-		return holdCalls
+// calls is how many calls' worth l asks for at a time: holdTrips round
+// trips (trip) of the caller's recent calls, or what waiting calls grew it
+// to, or holdCalls, whichever is most, at most holdCallsMax.
+func (l *lease) calls(now time.Time, trip time.Duration) uint64 {
+	return min(max(l.size, holdCalls, l.fromRate(now, trip)), holdCallsMax)
+}
+
+// fromRate is holdTrips round trips (trip) of the caller's calls at their
+// recent rate: the higher of the last full window's and the current
+// one's, once it has rateSample calls; 0 while neither tells.
+func (l *lease) fromRate(now time.Time, trip time.Duration) uint64 {
+	n := perTrips(l.last, l.lastFor, trip)
+	if l.served >= rateSample {
+		n = max(n, perTrips(l.served, now.Sub(l.from), trip))
 	}
-	return l.size
+	return n
+}
+
+// perTrips is holdTrips round trips of calls at the rate of served calls
+// in elapsed; 0 when either is unknown.
+func perTrips(served uint64, elapsed, trip time.Duration) uint64 {
+	if served == 0 || elapsed <= 0 || trip <= 0 {
+		return 0
+	}
+	// Bounded so the product cannot overflow: a minute's trip.
+	return served * holdTrips * uint64(min(trip, time.Minute)) / uint64(elapsed)
+}
+
+// count adds a served call to l's rate window; every rateCalls calls the
+// window starts again, so the estimate follows a caller whose rate
+// changes within a few windows.
+func (l *lease) count(now time.Time) {
+	if l.served == 0 {
+		l.from = now
+	}
+	l.served++
+	if l.served == rateCalls {
+		l.last, l.lastFor, l.served = l.served, now.Sub(l.from), 0
+	}
 }
 
 // starved doubles what l asks for next (at most once per request): a call
 // had to wait for the chain.
-func (l *lease) starved() {
+func (l *lease) starved(now time.Time, trip time.Duration) {
 	if !l.grown {
-		l.size, l.grown = min(2*l.calls(), holdCallsMax), true
+		l.size, l.grown = min(2*l.calls(now, trip), holdCallsMax), true
 	}
+}
+
+// answer records when the hold first answers l's last request: the round
+// trip, on this worker's clock, is the chain's, so it is kept for every
+// caller. Only a call that read the hold within holdPoll before tells
+// when the answer came (a caller that went quiet after a top-up would
+// measure its silence).
+func (l *lease) answer(hold agents.Hold, now time.Time, hs *holds) {
+	if l.asked != 0 && !l.answered && hold.Nonce >= l.asked {
+		l.answered = true
+		if now.Sub(l.looked) <= holdPoll {
+			hs.trip = now.Sub(l.askedAt)
+		}
+	}
+	l.looked = now
 }
 
 // holds are the worker's leases, by caller.
@@ -80,6 +143,9 @@ type holds struct {
 	mu     sync.Mutex
 	leases map[address.Address]*lease
 	nonce  uint64
+	// trip is the last hold request's round trip measured (asked to seen
+	// answered).
+	trip time.Duration
 }
 
 // readHold reads this worker's hold on who's escrow as of the latest
@@ -154,32 +220,37 @@ func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost p
 		}
 		l.start = hold.Start
 	}
+	now := host.clock()
+	l.answer(hold, now, hs)
 	left := pha.Amount{}
 	if found {
 		left, _ = hold.Granted.Sub(l.spent)
 	}
 	if !left.LT(cost) {
 		l.spent, _ = l.spent.Add(cost)
-		half, _ := cost.MulDiv(pha.Units(l.calls()/2), pha.Units(1))
+		l.count(now)
+		size := l.calls(now, hs.trip)
+		half, _ := cost.MulDiv(pha.Units(size/2), pha.Units(1))
 		rest, _ := left.Sub(cost)
 		if rest.LT(half) && (l.asked == 0 || hold.Nonce >= l.asked) {
 			// Top up ahead of need, so steady traffic never waits.
-			return host.nextNonce(l), l.calls(), 0, true
+			return host.nextNonce(l), size, 0, true
 		}
 		return 0, 0, 0, true
 	}
-	pending := l.asked != 0 && hold.Nonce < l.asked && host.clock().Sub(l.askedAt) < holdRetry
+	pending := l.asked != 0 && hold.Nonce < l.asked && now.Sub(l.askedAt) < holdRetry
 	switch {
 	case pending:
-		l.starved()
+		l.starved(now, hs.trip)
 		return 0, 0, l.asked, false
 	case mine != 0 && hold.Nonce >= mine:
 		return 0, 0, 0, false
 	}
 	if l.asked != 0 {
-		l.starved() // not the caller's first call: the last hold ran out
+		l.starved(now, hs.trip) // not the caller's first call: the last hold ran out
 	}
-	return host.nextNonce(l), l.calls(), 0, false
+	size := l.calls(now, hs.trip)
+	return host.nextNonce(l), size, 0, false
 }
 
 // nextNonce numbers a new hold request for l. Nonces grow with the clock,
@@ -188,7 +259,7 @@ func (host *Host) nextNonce(l *lease) uint64 {
 	hs := &host.holds
 	now := host.clock()
 	hs.nonce = max(hs.nonce+1, uint64(now.UnixMilli())*1000)
-	l.asked, l.askedAt, l.grown = hs.nonce, now, false
+	l.asked, l.askedAt, l.grown, l.answered = hs.nonce, now, false, false
 	return hs.nonce
 }
 

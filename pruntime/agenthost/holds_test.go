@@ -73,3 +73,91 @@ func TestHoldGrowsWhenCallsWait(t *testing.T) {
 		}
 	}
 }
+
+// TestHoldSizedFromRate drives take the way a caller does whose rate
+// jumps: a few calls a second (a client checking that its calls work),
+// then a burst of 1,000 calls a second, on a chain whose hold requests
+// take 300 ms to be answered. No call of the burst waits for the chain:
+// the top-up is sized from the caller's rate within the burst's first
+// hundred calls, not grown only once calls have waited for a hold that
+// ran out; and requests stay near what a few round trips of the burst
+// need.
+func TestHoldSizedFromRate(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	host := &Host{clock: func() time.Time { return now }, holds: holds{leases: map[address.Address]*lease{}}}
+	const trip = 300 * time.Millisecond
+	type request struct {
+		at           time.Time
+		nonce, calls uint64
+	}
+	var (
+		who      address.Address
+		inflight []request
+		hold     = agents.Hold{Start: 1}
+		found    bool
+		largest  uint64
+	)
+	// call is one call at the current time; it reports whether it had to
+	// wait for the chain.
+	call := func() bool {
+		for len(inflight) > 0 && !now.Before(inflight[0].at.Add(trip)) {
+			hold.Granted, _ = hold.Granted.Add(pha.Units(inflight[0].calls))
+			hold.Nonce, found = inflight[0].nonce, true
+			inflight = inflight[1:]
+		}
+		ask, calls, _, ok := host.take(who, hold, found, pha.Units(1), 0)
+		if ask != 0 {
+			inflight = append(inflight, request{now, ask, calls})
+			largest = max(largest, calls)
+		}
+		return !ok
+	}
+	for range 40 { // 20 calls a second for 2 s
+		now = now.Add(50 * time.Millisecond)
+		call()
+	}
+	var waits [5]int // per second of the burst
+	for i := range 5000 {
+		now = now.Add(time.Millisecond)
+		if call() {
+			waits[i/1000]++
+		}
+	}
+	t.Logf("calls waiting in each second of the burst: %v; largest request %d calls", waits, largest)
+	for s, n := range waits {
+		if n != 0 {
+			t.Errorf("second %d of the burst: %d calls waited for the chain, want none", s, n)
+		}
+	}
+	// Four round trips of 1,000 calls a second are 1,200 calls; allow a
+	// doubling for the waits of the burst's start.
+	if largest > 2*1200 {
+		t.Errorf("a request asked for %d calls, want at most %d", largest, 2*1200)
+	}
+}
+
+// TestHoldTripFromActiveCallers: the round trip a request's size comes
+// from is measured only by a call that read the hold shortly before the
+// answer was seen; a caller that went quiet after asking would measure its
+// silence and size every caller's next requests from it.
+func TestHoldTripFromActiveCallers(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	answered := agents.Hold{Nonce: 5}
+	for _, tc := range []struct {
+		name         string
+		looked, seen time.Duration // after the request went
+		want         time.Duration
+	}{
+		{"a call read the hold just before", 250 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond},
+		{"the caller was quiet for seconds", 50 * time.Millisecond, 10 * time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := &holds{}
+			l := &lease{asked: 5, askedAt: t0, looked: t0.Add(tc.looked)}
+			l.answer(answered, t0.Add(tc.seen), hs)
+			if hs.trip != tc.want || !l.answered {
+				t.Fatalf("trip %v (answered %v), want %v", hs.trip, l.answered, tc.want)
+			}
+		})
+	}
+}
