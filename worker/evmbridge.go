@@ -246,7 +246,7 @@ func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentReques
 		return false, err
 	}
 	if err := b.send(ctx, "answer", func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return anchor.Answer(o, ev.Id, ans.Result, ans.Sig)
+		return anchor.Answer(o, ev.Id, ans.PayloadHash, ans.Result, ans.Sig)
 	}); err != nil {
 		return strings.Contains(err.Error(), "NotPending") || strings.Contains(err.Error(), "PastDeadline"), err
 	}
