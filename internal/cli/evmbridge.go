@@ -15,6 +15,7 @@ import (
 func newEVMBridgeCmd(g *globals, _ *evmFlags) *cobra.Command {
 	var from, gateway string
 	var secrets []string
+	var expires int64
 	cmd := &cobra.Command{
 		Use:   "bridge AGENT_ID",
 		Short: "Let the agent's cluster answer EVM requests for it, paid from the owner's escrow",
@@ -25,21 +26,23 @@ a "phala devnet --evm" cluster does) then answer the anchors' requests for
 the agent, each call billed as any call to the owner's escrow; without the
 secret they refuse. The agent's other secrets stay: a worker of its cluster
 (reached through --gateway) merges the one entry in its enclave, as
-"phala agent secrets set --merge" does.`,
+"phala agent secrets set --merge" does. With --expires the key, and the
+bridge's billing with it, ends at that block height.`,
 		Example: "  phala evm bridge 81a3...9e --from alice\n  phala evm bridge 81a3...9e --from alice --secret OPENAI_API_KEY=@key.txt",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEVMBridge(cmd.Context(), g, from, gateway, args[0], secrets)
+			return runEVMBridge(cmd.Context(), g, from, gateway, args[0], expires, secrets)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "the agent's owner, who pays for bridged calls (required)")
 	cmd.Flags().StringVar(&gateway, "gateway", defaultGateway, "gateway URL, or a worker's endpoint, to reach the agent's cluster (a running devnet's comes from <home>/client.json)")
 	cmd.Flags().StringArrayVar(&secrets, "secret", nil, "another secret NAME=VALUE to set as well; repeatable")
+	cmd.Flags().Int64Var(&expires, "expires", 0, "block height at which the bridge's API key stops (0: never); bounds what the bridge can bill")
 	cmd.MarkFlagRequired("from")
 	return cmd
 }
 
-func runEVMBridge(ctx context.Context, g *globals, from, gateway, agentHex string, extra []string) error {
+func runEVMBridge(ctx context.Context, g *globals, from, gateway, agentHex string, expires int64, extra []string) error {
 	id, err := parseHex32(agentHex, "agent id")
 	if err != nil {
 		return err
@@ -53,7 +56,7 @@ func runEVMBridge(ctx context.Context, g *globals, from, gateway, agentHex strin
 		return err
 	}
 	apiKey, register := newAPIKey()
-	register.Agent = id
+	register.Agent, register.Expires = id, expires
 	if _, err := c.Send(ctx, key, pha.Amount{}, "evm bridge", register); err != nil {
 		return fmt.Errorf("register the bridge's API key: %w", err)
 	}
