@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -24,14 +23,7 @@ import (
 // stores them with MsgSetSecrets as SetAgentSecrets does. baseURL is a
 // gateway or a worker's endpoint.
 func (c *Client) SetAgentSecret(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, name, value string, del bool) (*Committed, error) {
-	a, _, err := c.ProvenAgent(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(a.ECDHKey) == 0 {
-		return nil, fmt.Errorf("%w (agent %x)", agents.ErrNoKeys, id)
-	}
-	pub, err := ecdh.X25519().NewPublicKey(a.ECDHKey)
+	a, pub, err := c.agentSealKey(ctx, id)
 	if err != nil {
 		return nil, err
 	}
