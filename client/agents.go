@@ -73,14 +73,7 @@ func (c *Client) DeployAgent(ctx context.Context, key ed25519.PrivateKey, code, 
 // key on this machine and stores the ciphertext on chain. The key is a
 // proven read: a lying node cannot hand over a key of its own.
 func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id [32]byte, secrets map[string]string) (*Committed, error) {
-	a, _, err := c.ProvenAgent(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(a.ECDHKey) == 0 {
-		return nil, fmt.Errorf("%w (agent %x)", agents.ErrNoKeys, id)
-	}
-	pub, err := ecdh.X25519().NewPublicKey(a.ECDHKey)
+	_, pub, err := c.agentSealKey(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +87,21 @@ func (c *Client) SetAgentSecrets(ctx context.Context, key ed25519.PrivateKey, id
 		return nil, err
 	}
 	return c.Send(ctx, key, pha.Amount{}, "", &agents.MsgSetSecrets{Agent: id, Envelope: env.Encode()})
+}
+
+// agentSealKey is the agent's record, a proven read (a lying node cannot
+// hand over a key of its own), with its current X25519 key, which secrets
+// are sealed to.
+func (c *Client) agentSealKey(ctx context.Context, id [32]byte) (agents.AgentView, *ecdh.PublicKey, error) {
+	a, _, err := c.ProvenAgent(ctx, id)
+	if err != nil {
+		return a, nil, err
+	}
+	if len(a.ECDHKey) == 0 {
+		return a, nil, fmt.Errorf("%w (agent %x)", agents.ErrNoKeys, id)
+	}
+	pub, err := ecdh.X25519().NewPublicKey(a.ECDHKey)
+	return a, pub, err
 }
 
 // AgentResponse is an agent's answer with the worker's signed answer over

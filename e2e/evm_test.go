@@ -41,12 +41,40 @@ func TestEVMRequest(t *testing.T) {
 	}
 }
 
+// TestEVMBridgeKeepsSecrets: bridging an agent whose owner already set
+// OPENAI_API_KEY keeps that secret: the bridged agent (evmspy.js answers
+// with every secret its handler sees) still sees it when it answers an EVM
+// request, and does not see the bridge's payment key.
+func TestEVMBridgeKeepsSecrets(t *testing.T) {
+	h := newHarness(t)
+	dn, home, url := h.startDevnet("--block-time", "200ms", "--evm")
+	common := cliFlags(home, url)
+	run := func(args ...string) string { return h.mustRun(append(args, common...)...) }
+	h.waitCluster(url, dn)
+	agent := deployEVMAgent(t, h, common, dn, "evmspy.js")
+	run("agent", "secrets", "set", agent, "OPENAI_API_KEY=sk-test-1", "--from", "alice")
+	run("evm", "deploy-anchor", "--agent", agent)
+	run("evm", "bridge", agent, "--from", "alice")
+	var got struct{ Answer string }
+	h.mustRunJSON(&got, append([]string{"evm", "request", "ETH/USD", "--wait", "60s"}, common...)...)
+	if got.Answer != "ETH/USD:OPENAI_API_KEY=sk-test-1" {
+		t.Fatalf("the bridged agent answered %q: want its owner's OPENAI_API_KEY kept (and no payment key)", got.Answer)
+	}
+}
+
 // deployOracleAgent deploys worker/testdata/agents/oracle.ts with the CLI
 // (more flags in extra), waits for its keys, funds alice's escrow and
 // returns the agent's id.
 func deployOracleAgent(t *testing.T, h *harness, common []string, dn *proc, extra ...string) string {
 	t.Helper()
-	deployed := h.mustRun(append(append([]string{"agent", "deploy", filepath.Join("..", "worker", "testdata", "agents", "oracle.ts"), "--policy", "public", "--from", "alice"}, extra...), common...)...)
+	return deployEVMAgent(t, h, common, dn, "oracle.ts", extra...)
+}
+
+// deployEVMAgent deploys worker/testdata/agents/<file> as deployOracleAgent
+// does.
+func deployEVMAgent(t *testing.T, h *harness, common []string, dn *proc, file string, extra ...string) string {
+	t.Helper()
+	deployed := h.mustRun(append(append([]string{"agent", "deploy", filepath.Join("..", "worker", "testdata", "agents", file), "--policy", "public", "--from", "alice"}, extra...), common...)...)
 	var agent string
 	for _, line := range strings.Split(deployed, "\n") {
 		if f := strings.Fields(line); len(f) > 2 && f[0] == "agent" && f[2] == "deployed" {

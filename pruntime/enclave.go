@@ -287,6 +287,12 @@ func (e *Enclave) AgentLogs(ctx context.Context, src chainsync.Source, req Agent
 	return e.agents.Logs(ctx, src, req)
 }
 
+// SetAgentSecret sets or deletes one of an agent's secrets for its owner
+// (agenthost.PathSetSecret), answering them resealed.
+func (e *Enclave) SetAgentSecret(ctx context.Context, src chainsync.Source, req AgentRequest) (AgentResponse, error) {
+	return e.agents.SetSecret(ctx, src, req)
+}
+
 // Signature signs the RedPill signature text of a recent answer (GET
 // /v1/signature/{id}) with the key of algo.
 func (e *Enclave) Signature(id, algo string) (agenthost.Signature, error) {

@@ -33,9 +33,12 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	rest := "/" + r.PathValue("rest")
 	req := pruntime.AgentRequest{Agent: [32]byte(id), Method: r.Method, URI: r.URL.RequestURI(), Path: rest, Query: r.URL.Query(), Headers: r.Header, Body: body}
 	var resp pruntime.AgentResponse
-	if rest == "/_logs" {
+	switch rest {
+	case "/_logs":
 		resp, err = w.enclave.AgentLogs(r.Context(), w.src, req)
-	} else {
+	case agentio.PathSetSecret:
+		resp, err = w.enclave.SetAgentSecret(r.Context(), w.src, req)
+	default:
 		resp, err = w.enclave.CallAgent(r.Context(), w.src, req)
 	}
 	if err != nil {

@@ -43,10 +43,12 @@ type EVMBridge struct {
 	Poll time.Duration
 }
 
-// evmRequest is a request the bridge saw and has not seen settled.
+// evmRequest is a request the bridge saw and has not seen settled; sent
+// is this member's answer while it waits to be mined.
 type evmRequest struct {
-	ev  *bindings.PriceOracleAgentRequest
-	due time.Time
+	ev   *bindings.PriceOracleAgentRequest
+	due  time.Time
+	sent *inflight
 }
 
 // agentRequestTopic is the topic of PhalaAnchor's AgentRequest event.
@@ -59,6 +61,7 @@ type bridge struct {
 	ec      *ethclient.Client
 	anchors map[common.Address]*bindings.PriceOracle
 	relayer *bind.TransactOpts
+	nonces  relayerNonces
 	log     *slog.Logger
 	next    uint64 // the next EVM block to read events from
 	pending map[string]*evmRequest
@@ -103,10 +106,20 @@ func (b *bridge) step(ctx context.Context) error {
 	}
 	now := time.Now()
 	for id, r := range b.pending {
+		if r.sent != nil {
+			done, err := b.settle(ctx, id, r)
+			if err != nil {
+				b.log.Warn("evm answer not landed", "id", id, "err", err)
+			}
+			if done {
+				delete(b.pending, id)
+			}
+			continue
+		}
 		if now.Before(r.due) {
 			continue
 		}
-		done, err := b.answer(ctx, r.ev)
+		done, err := b.answer(ctx, r)
 		if err != nil {
 			b.log.Warn("evm request not answered", "id", id, "err", err)
 			r.due = now.Add(b.o.Takeover)
@@ -216,10 +229,12 @@ func (b *bridge) rank(ctx context.Context, agent [32]byte, id *big.Int) (uint64,
 	return 0, false, nil
 }
 
-// answer runs the agent in the enclave and submits the signed answer;
-// done is true when the request needs nothing more from this member
-// (answered, refunded or past its deadline).
-func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentRequest) (bool, error) {
+// answer runs the agent in the enclave and sends the signed answer
+// without waiting for it to be mined (settle watches it); done is true
+// when the request needs nothing more from this member (answered,
+// refunded or past its deadline).
+func (b *bridge) answer(ctx context.Context, r *evmRequest) (bool, error) {
+	ev := r.ev
 	anchor, err := b.anchor(ev.Raw.Address)
 	if err != nil {
 		return false, err
@@ -245,13 +260,15 @@ func (b *bridge) answer(ctx context.Context, ev *bindings.PriceOracleAgentReques
 	if err != nil {
 		return false, err
 	}
-	if err := b.send(ctx, "answer", func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return anchor.Answer(o, ev.Id, ans.Result, ans.Sig)
-	}); err != nil {
+	tx, err := b.submit(ctx, "answer", func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return anchor.Answer(o, ev.Id, ans.PayloadHash, ans.Result, ans.Sig)
+	})
+	if err != nil {
 		return strings.Contains(err.Error(), "NotPending") || strings.Contains(err.Error(), "PastDeadline"), err
 	}
-	b.log.Info("evm request answered", "anchor", ev.Raw.Address.Hex(), "id", ev.Id, "agent", hex.EncodeToString(ev.Agent[:8]), "signer", common.Address(ans.Signer).Hex())
-	return true, nil
+	r.sent = &inflight{tx: tx.Hash(), sent: time.Now()}
+	b.log.Debug("evm answer sent", "anchor", ev.Raw.Address.Hex(), "id", ev.Id, "signer", common.Address(ans.Signer).Hex(), "tx", tx.Hash().Hex())
+	return false, nil
 }
 
 // authorize makes sure the anchor trusts this member's answer key for
@@ -351,26 +368,4 @@ func postEVMSign(ctx context.Context, url string, req EVMSignRequest) (EVMSigned
 		return EVMSigned{}, fmt.Errorf("%s: %w", url, err)
 	}
 	return s, nil
-}
-
-// send submits one anchor transaction from the relayer and waits until it
-// is mined; a revert comes back with the anchor's error named (the gas
-// estimate runs the call first).
-func (b *bridge) send(ctx context.Context, what string, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
-	o := *b.relayer
-	o.Context = ctx
-	tx, err := f(&o)
-	if err != nil {
-		return fmt.Errorf("evm bridge: %s: %w", what, bindings.Explain(err))
-	}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	r, err := bind.WaitMined(wctx, b.ec, tx)
-	if err != nil {
-		return fmt.Errorf("evm bridge: %s: wait for %s: %w", what, tx.Hash().Hex(), err)
-	}
-	if r.Status != types.ReceiptStatusSuccessful {
-		return fmt.Errorf("evm bridge: %s: transaction %s reverted", what, tx.Hash().Hex())
-	}
-	return nil
 }

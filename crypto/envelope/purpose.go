@@ -11,6 +11,9 @@ const (
 	PurposeContractCommand = "contract-command"
 	// PurposeAgentSecret carries a secret to an agent.
 	PurposeAgentSecret = "agent-secret"
+	// PurposeAgentSecretUpdate carries one secret to set or delete to the
+	// enclave that merges it into an agent's secrets.
+	PurposeAgentSecretUpdate = "agent-secret-update"
 	// PurposeQuery carries an off-chain query to a contract.
 	PurposeQuery = "query"
 	// PurposeQueryResponse carries a worker's answer back to the querier.

@@ -33,7 +33,7 @@ const (
 // Domain tags of the signed digests (keccak256 of these strings, as the
 // contract's ANSWER_TAG, AUTHORIZE_TAG and ROTATE_TAG).
 var (
-	AnswerTag    = agentio.Keccak256([]byte("phala/evm/answer/v1"))
+	AnswerTag    = agentio.Keccak256([]byte("phala/evm/answer/v2"))
 	AuthorizeTag = agentio.Keccak256([]byte("phala/evm/authorize/v1"))
 	RotateTag    = agentio.Keccak256([]byte("phala/evm/rotate/v1"))
 )
@@ -73,11 +73,13 @@ func u64(n uint64) []byte { return word(binary.BigEndian.AppendUint64(nil, n)) }
 func big32(n *big.Int) []byte { return word(n.Bytes()) }
 
 // AnswerDigest is what an answer key signs for result to request id,
-// submitted by relayer (who collects the payment):
-// keccak256(abi.encode(ANSWER_TAG, chainid, anchor, id, keccak256(result), relayer)).
-func AnswerDigest(chainID *big.Int, anchor [20]byte, id *big.Int, result []byte, relayer [20]byte) [32]byte {
+// computed on the payload whose keccak256 is payloadHash (the anchor
+// compares it with the hash it stored at request time), submitted by
+// relayer (who collects the payment): keccak256(abi.encode(ANSWER_TAG,
+// chainid, anchor, id, payloadHash, keccak256(result), relayer)).
+func AnswerDigest(chainID *big.Int, anchor [20]byte, id *big.Int, payloadHash [32]byte, result []byte, relayer [20]byte) [32]byte {
 	rh := agentio.Keccak256(result)
-	return agentio.Keccak256(AnswerTag[:], big32(chainID), word(anchor[:]), big32(id), rh[:], word(relayer[:]))
+	return agentio.Keccak256(AnswerTag[:], big32(chainID), word(anchor[:]), big32(id), payloadHash[:], rh[:], word(relayer[:]))
 }
 
 // AuthorizeDigest is what the master EVM key of generation gen signs to

@@ -28,13 +28,15 @@ func TestDeriveKeyDeterministicAndSeparated(t *testing.T) {
 // and Sign recovers to the signer's address.
 func TestDigestsBindEveryField(t *testing.T) {
 	one, two := big.NewInt(1), big.NewInt(2)
-	base := AnswerDigest(one, [20]byte{1}, one, []byte("x"), [20]byte{3})
+	p, q := [32]byte{5}, [32]byte{6}
+	base := AnswerDigest(one, [20]byte{1}, one, p, []byte("x"), [20]byte{3})
 	for name, d := range map[string][32]byte{
-		"chain":   AnswerDigest(two, [20]byte{1}, one, []byte("x"), [20]byte{3}),
-		"anchor":  AnswerDigest(one, [20]byte{2}, one, []byte("x"), [20]byte{3}),
-		"id":      AnswerDigest(one, [20]byte{1}, two, []byte("x"), [20]byte{3}),
-		"result":  AnswerDigest(one, [20]byte{1}, one, []byte("y"), [20]byte{3}),
-		"relayer": AnswerDigest(one, [20]byte{1}, one, []byte("x"), [20]byte{4}),
+		"chain":   AnswerDigest(two, [20]byte{1}, one, p, []byte("x"), [20]byte{3}),
+		"anchor":  AnswerDigest(one, [20]byte{2}, one, p, []byte("x"), [20]byte{3}),
+		"id":      AnswerDigest(one, [20]byte{1}, two, p, []byte("x"), [20]byte{3}),
+		"payload": AnswerDigest(one, [20]byte{1}, one, q, []byte("x"), [20]byte{3}),
+		"result":  AnswerDigest(one, [20]byte{1}, one, p, []byte("y"), [20]byte{3}),
+		"relayer": AnswerDigest(one, [20]byte{1}, one, p, []byte("x"), [20]byte{4}),
 	} {
 		if d == base {
 			t.Errorf("answer digest ignores the %s", name)

@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/evm/anchorsig"
 	"github.com/phalanetwork/phala/evm/bindings"
 	"github.com/phalanetwork/phala/evm/devchain"
@@ -40,6 +41,9 @@ type fixture struct {
 	deployer  *bind.TransactOpts
 	relayer   *bind.TransactOpts
 	requester *bind.TransactOpts
+	// payloads[id] is the keccak256 of request id's payload, which an
+	// answer signs and names.
+	payloads map[string][32]byte
 }
 
 func randKey(t *testing.T, label string) *secp256k1.PrivateKey {
@@ -67,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(ec.Close)
-	f := &fixture{t: t, ctx: ctx, ec: ec, chain: chain, chainID: big.NewInt(devchain.ChainID)}
+	f := &fixture{t: t, ctx: ctx, ec: ec, chain: chain, chainID: big.NewInt(devchain.ChainID), payloads: map[string][32]byte{}}
 	f.deployer, f.relayer, f.requester = f.opts("deployer"), f.opts("relayer"), f.opts("requester")
 	rand.Read(f.agent[:])
 	f.master = randKey(t, anchorsig.LabelMasterKey)
@@ -132,6 +136,7 @@ func (f *fixture) ask(pair string, blocks uint64, payment *big.Int) *big.Int {
 	r := f.mined(tx)
 	for _, l := range r.Logs {
 		if ev, err := f.oracle.ParseAgentRequest(*l); err == nil {
+			f.payloads[ev.Id.String()] = agentio.Keccak256(ev.Payload)
 			return ev.Id
 		}
 	}
@@ -144,9 +149,9 @@ func (f *fixture) answer(id *big.Int, result string, key *secp256k1.PrivateKey) 
 	return f.submit(id, result, f.sign(key, id, result))
 }
 
-// sign signs result to id for the relayer.
+// sign signs result to id, computed on id's payload, for the relayer.
 func (f *fixture) sign(key *secp256k1.PrivateKey, id *big.Int, result string) []byte {
-	return anchorsig.Sign(key, anchorsig.AnswerDigest(f.chainID, f.addr, id, []byte(result), f.relayer.From))
+	return anchorsig.Sign(key, anchorsig.AnswerDigest(f.chainID, f.addr, id, f.payloads[id.String()], []byte(result), f.relayer.From))
 }
 
 func (f *fixture) submit(id *big.Int, result string, sig []byte) error {
@@ -154,7 +159,13 @@ func (f *fixture) submit(id *big.Int, result string, sig []byte) error {
 }
 
 func (f *fixture) submitAs(from *bind.TransactOpts, id *big.Int, result string, sig []byte) error {
-	tx, err := f.oracle.Answer(from, id, []byte(result), sig)
+	return f.submitOn(from, id, f.payloads[id.String()], result, sig)
+}
+
+// submitOn submits result to id as computed on the payload whose hash is
+// payloadHash.
+func (f *fixture) submitOn(from *bind.TransactOpts, id *big.Int, payloadHash [32]byte, result string, sig []byte) error {
+	tx, err := f.oracle.Answer(from, id, payloadHash, []byte(result), sig)
 	if err == nil {
 		f.mined(tx)
 	}
@@ -250,11 +261,28 @@ func TestRedTeamReplay(t *testing.T) {
 	wantRefused(t, f.submit(id1, "3000", sig), "NotPending")
 	wantRefused(t, f.submit(id2, "3000", sig), "UnauthorizedSigner")
 	// The same answer signed for another anchor's request of the same id.
-	forged := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, common.Address{1}, id2, []byte("9"), f.relayer.From))
+	forged := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, common.Address{1}, id2, f.payloads[id2.String()], []byte("9"), f.relayer.From))
 	wantRefused(t, f.submit(id2, "9", forged), "UnauthorizedSigner")
 	// A result changed after signing.
 	sig2 := f.sign(f.answerKey, id2, "3000")
 	wantRefused(t, f.submit(id2, "9000", sig2), "UnauthorizedSigner")
+}
+
+// TestRedTeamEditedPayload: a host reads a request about ETH/USD and has
+// the answer key sign an answer computed on BTC/USD under its id. The
+// anchor refuses it whether the host names the payload the key signed
+// (PayloadMismatch) or the request's (the signature then recovers to
+// another key), and the answer on the request's own payload lands.
+func TestRedTeamEditedPayload(t *testing.T) {
+	f := newFixture(t)
+	id := f.ask("ETH/USD", 20, nil)
+	edited := agentio.Keccak256([]byte("BTC/USD"))
+	sig := anchorsig.Sign(f.answerKey, anchorsig.AnswerDigest(f.chainID, f.addr, id, edited, []byte("BTC/USD:97000.50"), f.relayer.From))
+	wantRefused(t, f.submitOn(f.relayer, id, edited, "BTC/USD:97000.50", sig), "PayloadMismatch")
+	wantRefused(t, f.submit(id, "BTC/USD:97000.50", sig), "UnauthorizedSigner")
+	if err := f.answer(id, "ETH/USD:3150.25", f.answerKey); err != nil {
+		t.Fatalf("the answer on the request's payload: %v", err)
+	}
 }
 
 // TestRedTeamFrontRun: another account copies the relayer's signed answer
@@ -372,11 +400,12 @@ func (f *fixture) waitBlocks(n uint64) {
 func TestDigestMatchesContract(t *testing.T) {
 	f := newFixture(t)
 	id := big.NewInt(7)
-	got, err := f.oracle.AnswerDigest(&bind.CallOpts{Context: f.ctx}, id, []byte("3120.55"), f.relayer.From)
+	ph := agentio.Keccak256([]byte("ETH/USD"))
+	got, err := f.oracle.AnswerDigest(&bind.CallOpts{Context: f.ctx}, id, ph, []byte("3120.55"), f.relayer.From)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := anchorsig.AnswerDigest(f.chainID, f.addr, id, []byte("3120.55"), f.relayer.From); got != want {
+	if want := anchorsig.AnswerDigest(f.chainID, f.addr, id, ph, []byte("3120.55"), f.relayer.From); got != want {
 		t.Fatalf("contract digest %x, anchorsig %x", got, want)
 	}
 }

@@ -4,7 +4,8 @@ pragma solidity 0.8.28;
 /// @title PhalaAnchor: EVM consumer contracts inherit it to call Phala agents.
 /// @notice A consumer pushes a request (agent, payload, deadline, payment);
 /// workers of the agent's cluster run the agent in their enclaves and submit
-/// the answer signed by the cluster's secp256k1 answer key. The anchor
+/// the answer signed by the cluster's secp256k1 answer key over the hash of
+/// the payload the enclave ran, which must be the request's. The anchor
 /// accepts an answer only when that key was authorized for the agent by the
 /// network's master EVM key (derived by the gatekeepers from the master key,
 /// its address fixed at deployment), only before the deadline, and only
@@ -16,7 +17,7 @@ abstract contract PhalaAnchor {
     // Domain tags of what the keys sign: each digest is
     // keccak256(abi.encode(TAG, block.chainid, address(this), ...)) and the
     // signature is EIP-191 over it ("\x19Ethereum Signed Message:\n32").
-    bytes32 public constant ANSWER_TAG = keccak256("phala/evm/answer/v1");
+    bytes32 public constant ANSWER_TAG = keccak256("phala/evm/answer/v2");
     bytes32 public constant AUTHORIZE_TAG = keccak256("phala/evm/authorize/v1");
     bytes32 public constant ROTATE_TAG = keccak256("phala/evm/rotate/v1");
 
@@ -28,6 +29,10 @@ abstract contract PhalaAnchor {
         Status status;
         bytes32 agent;
         uint256 payment;
+        // keccak256 of the payload: an answer is accepted only when the
+        // enclave signed it over this hash, so a host that hands its enclave
+        // another payload under the request's id gets an answer that fails.
+        bytes32 payloadHash;
     }
 
     /// @notice The master EVM key's address of the current generation.
@@ -56,6 +61,7 @@ abstract contract PhalaAnchor {
     error BadSignature();
     error DeadlinePassed(uint64 deadline);
     error PaymentFailed(address to);
+    error PayloadMismatch(uint256 id, bytes32 want, bytes32 got);
 
     constructor(address master, uint64 gen) {
         require(master != address(0), "PhalaAnchor: zero master signer");
@@ -88,15 +94,18 @@ abstract contract PhalaAnchor {
         emit MasterRotated(nextGen, next);
     }
 
-    /// @notice Accepts the answer to request id, signed by an answer key
-    /// authorized for its agent under the current generation for this
-    /// relayer (msg.sender, so a copied answer cannot collect the payment),
-    /// pays the request's payment to the relayer and calls _onAnswer.
-    function answer(uint256 id, bytes calldata result, bytes calldata sig) external {
+    /// @notice Accepts the answer to request id, computed on the payload
+    /// whose hash is payloadHash (the request's, or PayloadMismatch) and
+    /// signed over it by an answer key authorized for the request's agent
+    /// under the current generation for this relayer (msg.sender, so a
+    /// copied answer cannot collect the payment), pays the request's payment
+    /// to the relayer and calls _onAnswer.
+    function answer(uint256 id, bytes32 payloadHash, bytes calldata result, bytes calldata sig) external {
         Request storage r = requests[id];
         if (r.status != Status.Pending) revert NotPending(id, r.status);
         if (block.number > r.deadline) revert PastDeadline(id, r.deadline);
-        bytes32 digest = keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, keccak256(result), msg.sender));
+        if (payloadHash != r.payloadHash) revert PayloadMismatch(id, r.payloadHash, payloadHash);
+        bytes32 digest = keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, payloadHash, keccak256(result), msg.sender));
         address s = _recover(digest, sig);
         if (authorizedAt[r.agent][s] != generation + 1) revert UnauthorizedSigner(r.agent, s);
         r.status = Status.Answered;
@@ -124,16 +133,17 @@ abstract contract PhalaAnchor {
     }
 
     /// @notice The digest an answer key signs (EIP-191) for result to id,
-    /// submitted by relayer.
-    function answerDigest(uint256 id, bytes calldata result, address relayer) external view returns (bytes32) {
-        return keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, keccak256(result), relayer));
+    /// computed on the payload whose hash is payloadHash, submitted by
+    /// relayer.
+    function answerDigest(uint256 id, bytes32 payloadHash, bytes calldata result, address relayer) external view returns (bytes32) {
+        return keccak256(abi.encode(ANSWER_TAG, block.chainid, address(this), id, payloadHash, keccak256(result), relayer));
     }
 
     /// @dev Pushes a request paid with msg.value; deadline is a block number.
     function _request(bytes32 agent, bytes memory payload, uint64 deadline) internal returns (uint256 id) {
         if (deadline <= block.number) revert DeadlinePassed(deadline);
         id = nextRequestId++;
-        requests[id] = Request(msg.sender, deadline, Status.Pending, agent, msg.value);
+        requests[id] = Request(msg.sender, deadline, Status.Pending, agent, msg.value, keccak256(payload));
         emit AgentRequest(id, agent, msg.sender, payload, deadline, msg.value);
     }
 

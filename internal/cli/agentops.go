@@ -2,17 +2,21 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phalanetwork/phala/chain/tx"
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -149,20 +153,84 @@ func runAgentAPIKeyCreate(ctx context.Context, g *globals, from string, f *apiKe
 
 func newAgentSecretsCmd(g *globals, af *agentFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "secrets", Short: "Manage an agent's secrets (sealed to the agent's key on this machine)"}
-	cmd.AddCommand(&cobra.Command{
+	var merge bool
+	set := &cobra.Command{
 		Use:   "set AGENT_ID NAME=VALUE...",
-		Short: "Replace the agent's secrets; handlers read them as request.secret.NAME",
+		Short: "Replace the agent's secrets (or, with --merge, set some and keep the others); handlers read them as request.secret.NAME",
 		Long: `Replace the agent's secrets with the given NAME=VALUE pairs. They are sealed
 to the agent's X25519 key here, before anything leaves this machine; the chain
 keeps only the ciphertext and only the agent's enclaves open it. A value of
-@FILE reads the value from FILE.`,
-		Example: "  phala agent secrets set 81a3...9e OPENAI_API_KEY=@key.txt --from alice",
+@FILE reads the value from FILE.
+
+With --merge the other secrets stay: each pair goes, sealed, in a request you
+sign to a worker of the agent's cluster (through --gateway), whose enclave
+opens the stored secrets, sets the one entry and seals them again; its signed
+answer is verified against the chain and you store the result on chain.`,
+		Example: "  phala agent secrets set 81a3...9e OPENAI_API_KEY=@key.txt --from alice\n  phala agent secrets set 81a3...9e MODEL=gpt-4o --merge --from alice",
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if merge {
+				return runAgentSecretsMerge(cmd.Context(), g, af, args[0], args[1:], false)
+			}
 			return runAgentSecretsSet(cmd.Context(), g, af.from, args)
 		},
-	})
+	}
+	set.Flags().BoolVar(&merge, "merge", false, "set only these secrets and keep the agent's others (merged in a worker's enclave)")
+	del := &cobra.Command{
+		Use:     "delete AGENT_ID NAME...",
+		Short:   "Delete some of the agent's secrets and keep the others (merged in a worker's enclave)",
+		Example: "  phala agent secrets delete 81a3...9e OLD_KEY --from alice",
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAgentSecretsMerge(cmd.Context(), g, af, args[0], args[1:], true)
+		},
+	}
+	cmd.AddCommand(set, del)
 	return cmd
+}
+
+// runAgentSecretsMerge sets (or deletes) each named secret in turn through
+// a worker's enclave, keeping the agent's others.
+func runAgentSecretsMerge(ctx context.Context, g *globals, af *agentFlags, agentHex string, args []string, del bool) error {
+	id, err := parseHex32(agentHex, "agent id")
+	if err != nil {
+		return err
+	}
+	vals := map[string]string{}
+	if del {
+		for _, n := range args {
+			vals[n] = ""
+		}
+	} else if vals, err = parseSecrets(args); err != nil {
+		return err
+	}
+	key, c, err := g.signer(af.from)
+	if err != nil {
+		return err
+	}
+	res, err := setSecretsOneByOne(ctx, c, key, af.gateway, id, vals, del)
+	if err != nil {
+		return err
+	}
+	if err := g.awaitWorkers(ctx, c, res); err != nil {
+		return err
+	}
+	return g.print(res, func(w io.Writer) {
+		fmt.Fprintf(w, "%d secret(s) %s, the others kept; stored in block %d\n", len(vals), map[bool]string{false: "set", true: "deleted"}[del], res.Height)
+	})
+}
+
+// setSecretsOneByOne sets (or deletes) vals one entry at a time, each on
+// the secrets the one before stored, in name order.
+func setSecretsOneByOne(ctx context.Context, c *client.Client, key ed25519.PrivateKey, gateway string, id [32]byte, vals map[string]string, del bool) (*client.Committed, error) {
+	var res *client.Committed
+	for _, n := range slices.Sorted(maps.Keys(vals)) {
+		var err error
+		if res, err = c.SetAgentSecret(ctx, key, gateway, id, n, vals[n], del); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func runAgentSecretsSet(ctx context.Context, g *globals, from string, args []string) error {

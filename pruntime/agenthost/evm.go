@@ -11,6 +11,7 @@ import (
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 
+	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/evm/anchorsig"
 	"github.com/phalanetwork/phala/modules/clusters"
@@ -36,6 +37,9 @@ type EVMRequest struct {
 // agent's answer key of its cluster's current epoch.
 type EVMAnswer struct {
 	Result []byte
+	// PayloadHash is keccak256 of the payload the agent answered, which
+	// the signature covers and the anchor compares with the request's.
+	PayloadHash [32]byte
 	// Signer is the answer key's address, which the anchor must have
 	// authorized for the agent.
 	Signer [20]byte
@@ -85,8 +89,12 @@ func (host *Host) AnswerEVM(ctx context.Context, src chainsync.Source, r EVMRequ
 		return EVMAnswer{}, fmt.Errorf("evm request %s: %w: the agent answered status %d", r.ID, ErrAgentFailed, out.Status)
 	}
 	res := []byte(out.Body)
-	sig := anchorsig.Sign(key, anchorsig.AnswerDigest(r.ChainID, r.Anchor, r.ID, res, r.Relayer))
-	return EVMAnswer{Result: res, Signer: signer, Sig: sig}, nil
+	// The signature covers the hash of the payload the agent ran on: the
+	// anchor accepts it only if that is the hash it stored for the request,
+	// so a host that edits the payload gets an answer that fails there.
+	ph := agentio.Keccak256(r.Payload)
+	sig := anchorsig.Sign(key, anchorsig.AnswerDigest(r.ChainID, r.Anchor, r.ID, ph, res, r.Relayer))
+	return EVMAnswer{Result: res, PayloadHash: ph, Signer: signer, Sig: sig}, nil
 }
 
 // EVMAnswerKey is the address of the agent's answer key of its cluster's
