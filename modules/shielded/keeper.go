@@ -9,6 +9,7 @@ import (
 
 	"github.com/consensys/gnark/backend/groth16"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -157,3 +158,13 @@ func getUint64(kv state.KV, key []byte) uint64 {
 	}
 	return binary.BigEndian.Uint64(raw)
 }
+
+// Ceremony returns the setup ceremony's record, if genesis started one.
+func (Keeper) Ceremony(kv state.KV) (Ceremony, bool) {
+	return module.GetJSON[Ceremony](kv, keyCeremony, "shielded ceremony")
+}
+
+func (Keeper) setCeremony(kv state.KV, c Ceremony) { kv.Set(keyCeremony, state.EncodeJSON(c)) }
+
+// CandidateVK returns a verifying key a contributor derived, by its hash.
+func (Keeper) CandidateVK(kv state.KV, sum []byte) []byte { return kv.Get(CandidateVKKey(sum)) }
