@@ -145,7 +145,7 @@ func TestCeremonyRefusedContribution(t *testing.T) {
 	expect(t, n.post(n.gks[2], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 2, Prev: h[1], Hash: h[2]}.Encode()),
 		15, "the last accepted state is "+hex.EncodeToString(h[0][:]))
 	mustAccept(t, n.post(n.gks[2], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 2, Prev: h[0], Hash: h[2]}.Encode()))
-	height := n.c.Height + 1
+	height := n.c.Height + 2 // the second accept, in the second block, decides it
 	n.voteAll(t, 1, "", 2, h[2], true)
 	rec = n.record(t)
 	if rec.Stage != 1 || hex.EncodeToString(rec.Beacon) != hex.EncodeToString(apptest.BlockHash(height)) {
