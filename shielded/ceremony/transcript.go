@@ -61,14 +61,18 @@ func (t *Transcript) Circuit(name string) (constraint.ConstraintSystem, error) {
 	if cs, ok := t.css[name]; ok {
 		return cs, nil
 	}
+	cs, err := Compile(name)
+	if err == nil {
+		t.css[name] = cs
+	}
+	return cs, err
+}
+
+// Compile compiles one of the pool's circuits by name.
+func Compile(name string) (constraint.ConstraintSystem, error) {
 	for _, k := range circuit.Kinds {
 		if k.String() == name {
-			cs, err := circuit.Compile(k)
-			if err != nil {
-				return nil, err
-			}
-			t.css[name] = cs
-			return cs, nil
+			return circuit.Compile(k)
 		}
 	}
 	return nil, fmt.Errorf("unknown ceremony circuit %q", name)
