@@ -496,13 +496,14 @@ func (w *Worker) enclaveSteps(ctx context.Context) error {
 	}{
 		{"key rotation", w.enclave.RotationStep},
 		{"gatekeeper", w.enclave.GatekeeperStep},
-		{"shielded ceremony", func(ctx context.Context, src chainsync.Source) error {
-			return w.enclave.CeremonyStep(ctx, src, w.ceremonyStates)
-		}},
 		{"clusters", w.enclave.ClusterStep},
 		{"contracts", w.enclave.ContractStep},
 		{"agents", w.enclave.AgentStep},
 		{"computation", w.enclave.ComputationStep},
+		// Last: a state it cannot fetch yet fails only this step.
+		{"shielded ceremony", func(ctx context.Context, src chainsync.Source) error {
+			return w.enclave.CeremonyStep(ctx, src, w.ceremonyStates)
+		}},
 	}
 	for _, s := range steps {
 		if err := s.run(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {
