@@ -33,7 +33,7 @@ func TestGatekeepersRunTheSetupCeremony(t *testing.T) {
 		CeremonyCircuits: []string{"shield"}}, nil)
 	ctx := context.Background()
 	var rec shielded.Ceremony
-	eventuallyWithin(t, "the setup ceremony to finish", 5*time.Minute, func() (bool, error) {
+	eventuallyWithin(t, "the setup ceremony to finish", 10*time.Minute, func() (bool, error) {
 		var err error
 		rec, err = c.ShieldedCeremony(ctx)
 		return err == nil && !rec.Running() && len(rec.Contributors) > 0, err
