@@ -52,13 +52,7 @@ func (m *Module) startGenesisCeremony(ctx *module.Context, g *Genesis) error {
 	if g.Shield != "" || g.Transfer != "" || g.Unshield != "" {
 		return fmt.Errorf("%w: verifying keys and a ceremony both given", ErrBadGenesis)
 	}
-	if err := g.Ceremony.validate(); err != nil {
-		return err
-	}
-	m.Keeper.setCeremony(ctx.KV, Ceremony{Circuits: g.Ceremony.Circuits, Domain: g.Ceremony.Domain, Wanted: g.Ceremony.Contributors,
-		Contributors: []Hex{}, Contributions: []Contribution{}})
-	ctx.KV.Set(keyCeremonyWaiting, []byte{1})
-	return nil
+	return m.Keeper.StartCeremony(ctx.KV, *g.Ceremony)
 }
 
 // initGenesis checks and stores the verifying keys and the window.

@@ -168,3 +168,19 @@ func (Keeper) setCeremony(kv state.KV, c Ceremony) { kv.Set(keyCeremony, state.E
 
 // CandidateVK returns a verifying key a contributor derived, by its hash.
 func (Keeper) CandidateVK(kv state.KV, sum []byte) []byte { return kv.Get(CandidateVKKey(sum)) }
+
+// StartCeremony records a new setup ceremony waiting for its contributors
+// (genesis, or a passed DAO proposal). It replaces a finished or failed
+// one; the pool keeps its current keys until the new ones are agreed.
+func (k Keeper) StartCeremony(kv state.KV, g CeremonyGenesis) error {
+	if err := g.validate(); err != nil {
+		return err
+	}
+	if c, ok := k.Ceremony(kv); ok && !c.Done && c.Failed == "" {
+		return fmt.Errorf("%w: phase %d of %v", ErrRunning, c.Stage, c.Circuits)
+	}
+	k.setCeremony(kv, Ceremony{Circuits: g.Circuits, Domain: g.Domain, Wanted: g.Contributors,
+		Contributors: []Hex{}, Contributions: []Contribution{}})
+	kv.Set(keyCeremonyWaiting, []byte{1})
+	return nil
+}

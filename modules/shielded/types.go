@@ -75,6 +75,7 @@ var (
 	ErrWrongPrev      = abcierr.Register(Codespace, 15, "contribution does not extend the last accepted state")
 	ErrBadVote        = abcierr.Register(Codespace, 16, "setup ceremony vote refused")
 	ErrBadKey         = abcierr.Register(Codespace, 17, "setup ceremony verifying key refused")
+	ErrRunning        = abcierr.Register(Codespace, 18, "a setup ceremony is already running")
 )
 
 // Hex is a byte string shown as hex in JSON.
