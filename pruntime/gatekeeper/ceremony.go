@@ -20,10 +20,16 @@ var ceremonyTopics = []string{shielded.TopicContribution, shielded.TopicVote, sh
 type ceremonyDuty struct {
 	mu  sync.Mutex
 	con *ceremony.Contributor
-	// over is set once the ceremony is done or failed (or genesis started
-	// none), so the record is not read every round after that.
-	over bool
+	// idleAt is the height at which there was no ceremony for this
+	// gatekeeper (none, over, or without it), so the record is read only
+	// every ceremonyRecheck blocks after that: a DAO proposal may start
+	// a new one.
+	idleAt int64
 }
+
+// ceremonyRecheck is how many blocks a gatekeeper with no ceremony to
+// take part in waits before reading the record again.
+const ceremonyRecheck = 20
 
 // CeremonyStep does this gatekeeper's part in the shielded pool's setup
 // ceremony (docs/shielded.md): read the record through the light client,
@@ -36,7 +42,7 @@ func (g *Gatekeeper) CeremonyStep(ctx context.Context, src chainsync.Source, blo
 	d := &g.ceremony
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.over {
+	if h := g.core.SyncedHeight(); d.idleAt != 0 && h < d.idleAt+ceremonyRecheck {
 		return nil
 	}
 	raw, _, err := g.core.State(ctx, src, shielded.CeremonyKey())
@@ -44,16 +50,17 @@ func (g *Gatekeeper) CeremonyStep(ctx context.Context, src chainsync.Source, blo
 		return err
 	}
 	if raw == nil {
-		d.over = true
+		d.idleAt = max(g.core.SyncedHeight(), 1)
 		return nil
 	}
 	var rec shielded.Ceremony
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return fmt.Errorf("enclave: ceremony record: %w", err)
 	}
+	d.idleAt = 0
 	me := g.me()
 	if rec.Done || rec.Failed != "" || (len(rec.Contributors) > 0 && rec.Index(me[:]) < 0) {
-		d.over = true // over, or this gatekeeper takes no part
+		d.idleAt = max(g.core.SyncedHeight(), 1) // over, or this gatekeeper takes no part
 		return nil
 	}
 	for _, t := range ceremonyTopics {
