@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/shielded"
 )
 
@@ -30,4 +32,38 @@ func (c *Client) ShieldedLeaves(ctx context.Context) ([]shielded.Leaf, error) {
 // ShieldedSpent says whether the nullifier is spent.
 func (c *Client) ShieldedSpent(ctx context.Context, nf shielded.Hash) (bool, error) {
 	return queryAs[bool](ctx, c, shielded.SpentPath(nf[:]))
+}
+
+// ShieldedCeremony reads the setup ceremony's record.
+func (c *Client) ShieldedCeremony(ctx context.Context) (shielded.Ceremony, error) {
+	return queryAs[shielded.Ceremony](ctx, c, shielded.CeremonyPath())
+}
+
+// ShieldedVerifyingKey reads a circuit's verifying key as the chain
+// stores it.
+func (c *Client) ShieldedVerifyingKey(ctx context.Context, circuit string) ([]byte, error) {
+	return queryAs[shielded.Hex](ctx, c, shielded.VKPath(circuit))
+}
+
+// CeremonyPeers returns the base URLs of the ceremony's contributors, as
+// their worker records give them: where their states are served.
+func (c *Client) CeremonyPeers(ctx context.Context) ([]string, error) {
+	rec, err := c.ShieldedCeremony(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range rec.Contributors {
+		if len(id) != len(registry.WorkerID{}) {
+			return nil, fmt.Errorf("ceremony contributor %x is not a worker id", []byte(id))
+		}
+		w, err := c.Worker(ctx, registry.WorkerID(id))
+		if err != nil {
+			return nil, err
+		}
+		if w.Endpoint != "" {
+			out = append(out, w.Endpoint)
+		}
+	}
+	return out, nil
 }

@@ -101,10 +101,14 @@ type Options struct {
 	// single-party devnet setup (ShieldedWarning): the verifying keys go
 	// into genesis, the proving keys to <home>/shielded/.
 	Shielded bool
-	// ShieldedCeremony makes that setup the three-contributor ceremony of
-	// shielded/ceremony (each contribution verified), run in this process:
-	// slower, and no more trusted.
+	// ShieldedCeremony instead starts, in genesis, the setup ceremony
+	// among the gatekeepers' enclaves on chain (docs/shielded.md): the
+	// pool takes messages once it is done, and the proving keys come from
+	// its record (phala shielded ceremony verify --write-keys).
 	ShieldedCeremony bool
+	// CeremonyCircuits are the circuits the ceremony sets up (default all
+	// three; tests take the small shield circuit).
+	CeremonyCircuits []string
 }
 
 // Devnet is a running devnet.
@@ -269,7 +273,7 @@ func openHome(o Options) (*keyring.Keyring, ed25519.PrivateKey, error) {
 		fmt.Fprintf(o.Out, "Creating a new devnet in %s\n", o.Home)
 		var extra []node.GenesisSection
 		if o.Shielded {
-			sec, err := setupShielded(o.Home, o.Out, o.ShieldedCeremony)
+			sec, err := setupShielded(o.Home, o.Out, o)
 			if err != nil {
 				return nil, nil, fmt.Errorf("init devnet: %w", err)
 			}

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/consensys/gnark/backend/groth16"
-	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/logger"
 
 	"github.com/phalanetwork/phala/modules/shielded"
@@ -30,25 +28,19 @@ proofs. A real network takes its keys from the gatekeepers' multi-party
 ceremony (shielded/ceremony, docs/shielded.md), never from this setup.
 `
 
-// setupShielded runs the devnet's Groth16 setup of the three circuits
-// (single-party, or the three-contributor ceremony if ceremony is set),
-// writes the proving keys to <home>/shielded/ and returns the genesis
-// section carrying the verifying keys.
-func setupShielded(home string, out io.Writer, useCeremony bool) (node.GenesisSection, error) {
+// setupShielded runs the devnet's single-party Groth16 setup of the three
+// circuits, writes the proving keys to <home>/shielded/ and returns the
+// genesis section carrying the verifying keys. With a ceremony it instead
+// returns a section that starts the gatekeepers' on-chain ceremony
+// (ceremonyGenesis).
+func setupShielded(home string, out io.Writer, o Options) (node.GenesisSection, error) {
 	start := time.Now()
 	logger.Disable() // gnark logs each compile to stdout; the lines here say what happens
-	var (
-		p   *wallet.Prover
-		vks map[circuit.Kind]groth16.VerifyingKey
-		err error
-	)
-	if useCeremony {
-		fmt.Fprintf(out, "Setting up the shielded pool: %d-contributor ceremony, all in this process...\n", ceremonyContributors)
-		p, vks, err = ceremonySetup(out)
-	} else {
-		fmt.Fprintf(out, "Setting up the shielded pool (devnet single-party setup of 3 circuits)...\n")
-		p, vks, err = wallet.Setup()
+	if o.ShieldedCeremony {
+		return ceremonyGenesis(out, o)
 	}
+	fmt.Fprintf(out, "Setting up the shielded pool (devnet single-party setup of 3 circuits)...\n")
+	p, vks, err := wallet.Setup()
 	if err != nil {
 		return node.GenesisSection{}, fmt.Errorf("shielded setup: %w", err)
 	}
@@ -69,71 +61,30 @@ func setupShielded(home string, out io.Writer, useCeremony bool) (node.GenesisSe
 	}}, nil
 }
 
-// ceremonyContributors is how many contributions per phase the devnet's
-// ceremony makes.
-const ceremonyContributors = 3
-
-// ceremonySetup runs the multi-party ceremony of shielded/ceremony in this
-// process with three contributors per phase, verifying each contribution
-// as a chain would. All three run here, so it trusts this process no less
-// than the single-party setup: it exercises the code a real network uses.
-func ceremonySetup(out io.Writer) (*wallet.Prover, map[circuit.Kind]groth16.VerifyingKey, error) {
-	p := &wallet.Prover{Keys: map[circuit.Kind]wallet.Keys{}}
-	vks := map[circuit.Kind]groth16.VerifyingKey{}
-	css := map[circuit.Kind]constraint.ConstraintSystem{}
+// ceremonyGenesis is the shielded section that starts the setup ceremony
+// among the devnet's gatekeepers (docs/shielded.md "The setup ceremony on
+// chain"): the circuits o names (all three by default), phase 1 over the
+// largest one's domain. The pool refuses every message until it is done.
+func ceremonyGenesis(out io.Writer, o Options) (node.GenesisSection, error) {
+	if o.Gatekeepers < 1 {
+		return node.GenesisSection{}, fmt.Errorf("shielded ceremony: needs at least one gatekeeper")
+	}
+	names := o.CeremonyCircuits
+	if len(names) == 0 {
+		for _, k := range circuit.Kinds {
+			names = append(names, k.String())
+		}
+	}
 	var n uint64
-	for _, k := range circuit.Kinds {
-		cs, err := circuit.Compile(k)
+	for _, name := range names {
+		cs, err := ceremony.Compile(name)
 		if err != nil {
-			return nil, nil, err
+			return node.GenesisSection{}, fmt.Errorf("shielded ceremony: %w", err)
 		}
-		css[k], n = cs, max(n, ceremony.DomainSize(cs))
+		n = max(n, ceremony.DomainSize(cs))
 	}
-	start, err := ceremony.Phase1Start(n)
-	if err != nil {
-		return nil, nil, err
-	}
-	p1, err := contributions(out, "phase 1", start, ceremony.ContributePhase1, ceremony.VerifyPhase1)
-	if err != nil {
-		return nil, nil, err
-	}
-	beacon := []byte(ChainID + " shielded ceremony beacon")
-	commons, err := ceremony.SealPhase1(n, beacon, p1)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, k := range circuit.Kinds {
-		start, err := ceremony.Phase2Start(css[k], commons)
-		if err != nil {
-			return nil, nil, err
-		}
-		p2, err := contributions(out, "phase 2 "+k.String(), start, ceremony.ContributePhase2, ceremony.VerifyPhase2)
-		if err != nil {
-			return nil, nil, err
-		}
-		pk, vk, err := ceremony.Finish(css[k], commons, beacon, p2)
-		if err != nil {
-			return nil, nil, err
-		}
-		p.Keys[k], vks[k] = wallet.Keys{CS: css[k], PK: pk}, vk
-	}
-	return p, vks, nil
-}
-
-// contributions makes ceremonyContributors contributions from state,
-// verifying each against the one before.
-func contributions(out io.Writer, phase string, state []byte, contribute func([]byte) ([]byte, error), verify func(prev, next []byte) error) ([][]byte, error) {
-	var all [][]byte
-	for i := range ceremonyContributors {
-		next, err := contribute(state)
-		if err != nil {
-			return nil, fmt.Errorf("%s contribution %d: %w", phase, i+1, err)
-		}
-		if err := verify(state, next); err != nil {
-			return nil, fmt.Errorf("%s contribution %d: %w", phase, i+1, err)
-		}
-		fmt.Fprintf(out, "  %s: contribution %d of %d verified\n", phase, i+1, ceremonyContributors)
-		all, state = append(all, next), next
-	}
-	return all, nil
+	fmt.Fprintf(out, "Shielded pool: setup ceremony of %v (phase 1 domain %d) among the %d gatekeepers' enclaves; follow it with `phala shielded ceremony status`\n", names, n, o.Gatekeepers)
+	return node.GenesisSection{Module: shielded.Name, Value: shielded.Genesis{
+		Ceremony: &shielded.CeremonyGenesis{Circuits: names, Domain: n, Contributors: uint32(o.Gatekeepers)},
+	}}, nil
 }

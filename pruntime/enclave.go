@@ -34,6 +34,7 @@ import (
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/gatekeeper"
 	"github.com/phalanetwork/phala/pruntime/replica"
+	"github.com/phalanetwork/phala/shielded/ceremony"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -173,6 +174,13 @@ func BenchmarkScore(m mq.SignedMessage) uint64 { return wire.NewReader(m.Payload
 // rotation.
 func (e *Enclave) RotationStep(ctx context.Context, src chainsync.Source) error {
 	return e.gatekeeper.RotationStep(ctx, src)
+}
+
+// CeremonyStep does this worker's part, as a gatekeeper, in the shielded
+// pool's setup ceremony; blobs holds the ceremony's states, which the host
+// serves and fetches by hash.
+func (e *Enclave) CeremonyStep(ctx context.Context, src chainsync.Source, blobs ceremony.Blobs) error {
+	return e.gatekeeper.CeremonyStep(ctx, src, blobs)
 }
 
 // GatekeeperStep does this worker's part as a gatekeeper: the master key's

@@ -12,6 +12,7 @@ import (
 
 	"github.com/phalanetwork/phala/contractio"
 	"github.com/phalanetwork/phala/pruntime/replica"
+	"github.com/phalanetwork/phala/shielded/ceremony"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -35,6 +36,7 @@ func (w *Worker) routes() http.Handler {
 		json.NewEncoder(rw).Encode(w.Status())
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
+	mux.Handle("GET "+ceremony.PathStates+"{sum}", w.ceremonyStates)
 	mux.HandleFunc("POST "+PathContractSnapshot, w.serveContractSnapshot)
 	mux.HandleFunc("/agents/{id}/{rest...}", w.serveAgent)
 	mux.HandleFunc("GET /agents/{id}/"+agentio.PathWorkers, w.serveAgentWorkers)

@@ -30,6 +30,7 @@ import (
 	"github.com/phalanetwork/phala/progress"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/shielded/ceremony"
 	"github.com/phalanetwork/phala/tee"
 )
 
@@ -98,6 +99,9 @@ type Worker struct {
 	// rounds decides when a poll runs the roles' chain reads; only the
 	// loop's goroutine uses it.
 	rounds rounds
+	// ceremonyStates holds the shielded setup ceremony's states this
+	// worker made or fetched, served at ceremony.PathStates.
+	ceremonyStates *ceremony.Store
 }
 
 // Status is what /info shows and the host loop tracks.
@@ -157,6 +161,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		o.PublicURL = "http://" + ln.Addr().String()
 	}
 	w.o, w.enclave, w.listener = o, enc, ln
+	w.ceremonyStates = ceremony.NewStore(filepath.Join(o.Home, "ceremony"), w.client.CeremonyPeers)
 	w.log = o.Logger.With("worker", enc.ID().String()[:16])
 	w.status = Status{ID: enc.ID().String(), ECDHKey: fmt.Sprintf("%x", enc.ECDHPublicKey()), EthAddress: agentio.EthAddressHex(enc.EthAddress()), TEE: string(enc.Kind()),
 		ChainID: enc.ChainID(), Operator: w.operator.String(), Endpoint: o.PublicURL}
@@ -508,6 +513,10 @@ func (w *Worker) enclaveSteps(ctx context.Context) error {
 		{"contracts", w.enclave.ContractStep},
 		{"agents", w.enclave.AgentStep},
 		{"computation", w.enclave.ComputationStep},
+		// Last: a state it cannot fetch yet fails only this step.
+		{"shielded ceremony", func(ctx context.Context, src chainsync.Source) error {
+			return w.enclave.CeremonyStep(ctx, src, w.ceremonyStates)
+		}},
 	}
 	for _, s := range steps {
 		if err := s.run(ctx, w.src); errors.Is(err, chainsync.ErrBehind) {

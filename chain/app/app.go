@@ -173,7 +173,9 @@ func newModules() ([]module.Module, *balances.Module) {
 	vaults := vault.New(pools)
 	gov := dao.New(bal, reg, gk, pools)
 	gov.AddWeightSource(vaults)
-	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, vaults, gov, queue, shielded.New()}, bal
+	sh := shielded.New()
+	queue.Route(shielded.Name, sh.HandleMQ)
+	return []module.Module{bal, reg, gk, cl, ct, ag, comp, pools, vaults, gov, queue, sh}, bal
 }
 
 // NewRegistry returns a registry of every message type the app accepts,

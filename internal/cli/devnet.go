@@ -89,7 +89,7 @@ gateway, cluster and test keyring, so no flags are needed. Ctrl-C stops it.`,
 	f.BoolVar(&o.TEETestRoots, "tee-test-roots", false, "FOR TESTS ONLY: on a new chain, trust the fake TDX/SEV-SNP hardware of `phala worker --tee-fake` (genesis tee_test_roots; its keys are public)")
 	f.BoolVar(&o.EVM, "evm", false, "also run an in-process go-ethereum dev chain (a block a second, funded dev accounts; keys in <home>/evm/accounts.json)")
 	f.BoolVar(&o.Shielded, "shielded", false, "on a new chain, set the shielded pool up with a single-party DEVNET setup (keys in <home>/shielded/; a real network uses the ceremony)")
-	f.BoolVar(&o.ShieldedCeremony, "shielded-ceremony", false, "with --shielded, run the setup as the three-contributor ceremony of shielded/ceremony, in this process (slow; still a DEVNET setup)")
+	f.BoolVar(&o.ShieldedCeremony, "shielded-ceremony", false, "with --shielded, start the setup ceremony among the gatekeepers' enclaves on chain instead (slow at the real circuits' 2^16 domain; follow it with `phala shielded ceremony status`, then derive the proving keys with `phala shielded ceremony verify --write-keys`)")
 	f.StringVar(&o.EVMAddr, "evm-listen", "127.0.0.1:0", "JSON-RPC address of the --evm dev chain (port 0 picks one)")
 	rtFlags.register(f)
 	return cmd
@@ -125,7 +125,9 @@ func printDevnet(cmd *cobra.Command, g *globals, d *devnet.Devnet) error {
 		fmt.Fprintf(w, "    %-6s %s  %s\n", name, info.Address, acct.Balance.PHA())
 	}
 	printEVM(w, d)
-	if info, err := c.ShieldedInfo(cmd.Context()); err == nil && info.SetUp {
+	if rec, err := c.ShieldedCeremony(cmd.Context()); err == nil {
+		fmt.Fprintf(w, "  shielded:  setup ceremony of %v among %d gatekeepers (phala shielded ceremony status)\n", rec.Circuits, rec.Wanted)
+	} else if info, err := c.ShieldedInfo(cmd.Context()); err == nil && info.SetUp {
 		fmt.Fprintf(w, "  shielded:  pool set up by a DEVNET setup in one process (never for real funds); proving keys in %s\n", filepath.Join(d.Home, devnet.ShieldedDir))
 	}
 	if len(d.Workers) > 0 {

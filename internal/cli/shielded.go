@@ -49,6 +49,7 @@ may relay a shielded message) when that matters.`,
 			newShieldedUnshieldCmd(g, from),
 			newShieldedExportViewingKeyCmd(g, from),
 			newShieldedImportViewingKeyCmd(g),
+			newShieldedCeremonyCmd(g),
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 )
@@ -252,6 +253,8 @@ func (m *Module) apply(ctx *module.Context, a Action) error {
 		return m.balances.Keeper.Transfer(ctx.KV, balances.Treasury, a.To, a.Amount)
 	case KindSetTDXCollateral:
 		return m.registry.Keeper.SetTDXCollateral(ctx, *a.TDXCollateral)
+	case KindStartShieldedCeremony:
+		return shielded.Keeper{}.StartCeremony(ctx.KV, *a.ShieldedCeremony)
 	}
 	return fmt.Errorf("%w: unknown kind %q", ErrBadAction, a.Kind)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/tee"
@@ -159,6 +160,9 @@ const (
 	KindSetParam          = "set_param"
 	KindTreasurySpend     = "treasury_spend"
 	KindSetTDXCollateral  = "set_tdx_collateral"
+	// KindStartShieldedCeremony starts the shielded pool's setup ceremony
+	// among the gatekeepers (docs/shielded.md).
+	KindStartShieldedCeremony = "start_shielded_ceremony"
 )
 
 // Action is what a passed proposal does; Kind selects the fields used.
@@ -180,6 +184,9 @@ type Action struct {
 	// identity for one platform; Intel's signature is checked when proposed
 	// and again when enacted.
 	TDXCollateral *tee.TDXCollateral `json:"tdx_collateral,omitempty"`
+	// ShieldedCeremony: start_shielded_ceremony, the circuits, domain
+	// and number of contributing gatekeepers.
+	ShieldedCeremony *shielded.CeremonyGenesis `json:"shielded_ceremony,omitempty"`
 }
 
 // Tally is a proposal's count: weights at the time of counting.
@@ -266,6 +273,10 @@ func (a *Action) validateBasic() error {
 	case KindSetTDXCollateral:
 		if a.TDXCollateral == nil {
 			return fmt.Errorf("%w: set_tdx_collateral needs tdx_collateral", ErrBadAction)
+		}
+	case KindStartShieldedCeremony:
+		if a.ShieldedCeremony == nil {
+			return fmt.Errorf("%w: start_shielded_ceremony needs shielded_ceremony", ErrBadAction)
 		}
 	case KindTreasurySpend:
 		if a.To.IsZero() || a.Amount.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -19,6 +20,39 @@ type Genesis struct {
 	Transfer   string `json:"transfer_vk,omitempty"`
 	Unshield   string `json:"unshield_vk,omitempty"`
 	RootWindow uint64 `json:"root_window,omitempty"`
+	// Ceremony starts the gatekeepers' setup ceremony instead of taking
+	// keys from genesis (docs/shielded.md "The setup ceremony on chain").
+	Ceremony *CeremonyGenesis `json:"ceremony,omitempty"`
+}
+
+// CeremonyGenesis names what a setup ceremony sets up and how many
+// gatekeepers contribute: the first Contributors appointed, in order.
+type CeremonyGenesis struct {
+	Circuits     []string `json:"circuits"`
+	Domain       uint64   `json:"domain"`
+	Contributors uint32   `json:"contributors"`
+}
+
+// validate checks the circuits are the pool's, each once, the domain a
+// power of two and at least one contributor.
+func (g *CeremonyGenesis) validate() error {
+	if len(g.Circuits) == 0 || g.Contributors == 0 || g.Domain < 2 || g.Domain&(g.Domain-1) != 0 {
+		return fmt.Errorf("%w: ceremony needs circuits, contributors and a power-of-two domain", ErrBadGenesis)
+	}
+	for i, c := range g.Circuits {
+		if _, ok := circuitKind(c); !ok || slices.Contains(g.Circuits[:i], c) {
+			return fmt.Errorf("%w: ceremony circuit %q unknown or repeated", ErrBadGenesis, c)
+		}
+	}
+	return nil
+}
+
+// startGenesisCeremony records a ceremony waiting for its contributors.
+func (m *Module) startGenesisCeremony(ctx *module.Context, g *Genesis) error {
+	if g.Shield != "" || g.Transfer != "" || g.Unshield != "" {
+		return fmt.Errorf("%w: verifying keys and a ceremony both given", ErrBadGenesis)
+	}
+	return m.Keeper.StartCeremony(ctx.KV, *g.Ceremony)
 }
 
 // initGenesis checks and stores the verifying keys and the window.
@@ -34,6 +68,9 @@ func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
 	}
 	if g.RootWindow != 0 {
 		ctx.KV.Set(keyRootWindow, state.Uint64(g.RootWindow))
+	}
+	if g.Ceremony != nil {
+		return m.startGenesisCeremony(ctx, &g)
 	}
 	keys := map[circuit.Kind]string{circuit.KindShield: g.Shield, circuit.KindTransfer: g.Transfer, circuit.KindUnshield: g.Unshield}
 	for _, kind := range circuit.Kinds {

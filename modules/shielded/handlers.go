@@ -2,14 +2,21 @@ package shielded
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/shielded/circuit"
 	"github.com/phalanetwork/phala/shielded/tree"
@@ -177,12 +184,298 @@ func (m *Module) spendAll(ctx *module.Context, nfs [2]Hash) {
 	}
 }
 
-// endBlock forgets roots replaced more than
+// endBlock fixes a waiting ceremony's contributors once enough
+// gatekeepers are appointed, and forgets roots replaced more than
 // two windows ago. Between one and two windows a root is refused as stale
 // (ErrStaleRoot says why); after that as unknown.
 func (m *Module) endBlock(ctx *module.Context) error {
+	m.startCeremony(ctx)
 	if keep := 2 * m.Keeper.RootWindow(ctx.KV); uint64(ctx.Height) > keep {
 		m.Keeper.pruneRoots(ctx.KV, uint64(ctx.Height)-keep)
 	}
 	return nil
+}
+
+// HandleMQ is the mq handler of "shielded/..." topics: the setup
+// ceremony's contributions, votes and keys, from its contributors'
+// enclaves. The record is written only when the message is accepted.
+func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
+	if err := mq.CheckOrigin(msg, mq.OriginWorker); err != nil {
+		return err
+	}
+	c, ok := m.Keeper.Ceremony(ctx.KV)
+	if !ok || !c.Running() {
+		return fmt.Errorf("%w: %s", ErrNoCeremony, msg.Topic)
+	}
+	from := msg.Origin.ID[:]
+	if c.Index(from) < 0 {
+		return fmt.Errorf("%w: worker %x", ErrNotContributor, from)
+	}
+	var err error
+	switch msg.Topic {
+	case TopicContribution:
+		err = m.contribute(ctx, &c, from, msg.Payload)
+	case TopicVote:
+		err = m.vote(ctx, &c, from, msg.Payload)
+	case TopicKey:
+		err = m.submitKey(ctx, &c, from, msg.Payload)
+	default:
+		return fmt.Errorf("%w: %q", mq.ErrNoHandler, msg.Topic)
+	}
+	if err != nil {
+		return err
+	}
+	m.Keeper.setCeremony(ctx.KV, c)
+	return nil
+}
+
+// contribute records a contribution in its turn: the stage's next slot,
+// from the contributor that slot belongs to, with no contribution
+// awaiting votes, extending the stage's last accepted state.
+func (m *Module) contribute(ctx *module.Context, c *Ceremony, from []byte, payload []byte) error {
+	msg, err := DecodeContributionMsg(payload)
+	if err != nil {
+		return err
+	}
+	if c.Stage >= c.KeysStage() {
+		return fmt.Errorf("%w: phase 2 is over, the keys are being agreed", ErrOutOfTurn)
+	}
+	phase, circ := c.StageOf(c.Stage)
+	if msg.Phase != phase || msg.Circuit != circ {
+		return fmt.Errorf("%w: the ceremony is in phase %d %q, not phase %d %q", ErrOutOfTurn, phase, circ, msg.Phase, msg.Circuit)
+	}
+	slot, pending := c.Turn()
+	switch {
+	case pending != nil:
+		return fmt.Errorf("%w: slot %d awaits its votes", ErrOutOfTurn, slot)
+	case msg.Slot != slot:
+		return fmt.Errorf("%w: slot %d is next, not %d", ErrOutOfTurn, slot, msg.Slot)
+	case c.Index(from) != int(slot):
+		return fmt.Errorf("%w: slot %d is gatekeeper %x's, not %x's", ErrOutOfTurn, slot, []byte(c.Contributors[slot]), from)
+	}
+	want := c.LastAccepted(c.Stage)
+	if want == nil {
+		want = make([]byte, 32)
+	}
+	if !bytes.Equal(msg.Prev[:], want) {
+		return fmt.Errorf("%w: it extends %x, the last accepted state is %x", ErrWrongPrev, msg.Prev, want)
+	}
+	if msg.Hash == (Hash{}) || msg.Hash == msg.Prev {
+		return fmt.Errorf("%w: contribution hash %x", ErrMalformed, msg.Hash)
+	}
+	c.Contributions = append(c.Contributions, Contribution{Stage: c.Stage, Phase: phase, Circuit: circ, Slot: slot,
+		Contributor: Hex(bytes.Clone(from)), Prev: Hex(want), Hash: Hex(bytes.Clone(msg.Hash[:])), Height: ctx.Height,
+		Status: StatusPending, Accepts: []Hex{}})
+	emitCeremony(ctx, "contribution", c.Stage, module.Attr(AttrSlot, strconv.FormatUint(uint64(slot), 10)),
+		module.Indexed(AttrContributor, hex.EncodeToString(from)), module.Attr(AttrHash, hex.EncodeToString(msg.Hash[:])))
+	return nil
+}
+
+// vote records a contributor's verification of the pending contribution
+// and decides it once a majority of the contributors voted one way.
+func (m *Module) vote(ctx *module.Context, c *Ceremony, from []byte, payload []byte) error {
+	msg, err := DecodeVoteMsg(payload)
+	if err != nil {
+		return err
+	}
+	slot, x := c.Turn()
+	if x == nil || msg.Phase != x.Phase || msg.Circuit != x.Circuit || msg.Slot != slot || !bytes.Equal(msg.Hash[:], x.Hash) {
+		return fmt.Errorf("%w: no pending contribution of phase %d %q slot %d with hash %x", ErrBadVote, msg.Phase, msg.Circuit, msg.Slot, msg.Hash)
+	}
+	if x.voted(from) {
+		return fmt.Errorf("%w: gatekeeper %x already voted on slot %d", ErrBadVote, from, slot)
+	}
+	if msg.OK {
+		x.Accepts = append(x.Accepts, Hex(bytes.Clone(from)))
+	} else {
+		if msg.Reason == "" {
+			return fmt.Errorf("%w: a refusal must say which check failed", ErrBadVote)
+		}
+		x.Refusals = append(x.Refusals, Refusal{Voter: Hex(bytes.Clone(from)), Reason: msg.Reason})
+	}
+	need, all := c.Majority(), len(c.Contributors)
+	switch {
+	case len(x.Accepts) >= need:
+		x.Status = StatusAccepted
+	case len(x.Refusals) >= need || len(x.Accepts)+len(x.Refusals) == all:
+		x.Status = StatusRefused
+	default:
+		return nil
+	}
+	emitCeremony(ctx, x.Status, c.Stage, module.Attr(AttrSlot, strconv.FormatUint(uint64(slot), 10)),
+		module.Attr(AttrHash, hex.EncodeToString(x.Hash)), module.Attr(AttrReason, x.reasons()))
+	if int(slot) == all-1 {
+		m.nextStage(ctx, c)
+	}
+	return nil
+}
+
+// voted reports whether id voted on the contribution.
+func (x *Contribution) voted(id []byte) bool {
+	for _, a := range x.Accepts {
+		if bytes.Equal(a, id) {
+			return true
+		}
+	}
+	for _, r := range x.Refusals {
+		if bytes.Equal(r.Voter, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// reasons joins the refusals' reasons.
+func (x *Contribution) reasons() string {
+	out := make([]string, len(x.Refusals))
+	for i, r := range x.Refusals {
+		out[i] = r.Reason
+	}
+	return strings.Join(out, "; ")
+}
+
+// nextStage closes a stage whose every slot is decided. Phase 1 is sealed
+// with the hash of this block, which no contributor knew when it
+// contributed. A stage with no accepted contribution fails the ceremony.
+func (m *Module) nextStage(ctx *module.Context, c *Ceremony) {
+	phase, circ := c.StageOf(c.Stage)
+	if len(c.Accepted(c.Stage)) == 0 {
+		c.Failed = fmt.Sprintf("phase %d %q: no contribution was accepted", phase, circ)
+		emitCeremony(ctx, "failed", c.Stage, module.Attr(AttrReason, c.Failed))
+		return
+	}
+	if c.Stage == 0 {
+		c.Beacon = Hex(bytes.Clone(module.BlockHash(ctx.KV, ctx.Height)))
+		emitCeremony(ctx, "sealed", c.Stage, module.Attr(AttrHash, hex.EncodeToString(c.Beacon)))
+	}
+	c.Stage++
+}
+
+// submitKey records the verifying key a contributor derived for a circuit
+// from the finished transcript; the key a majority derived becomes the
+// pool's, and the ceremony is done when every circuit has one.
+func (m *Module) submitKey(ctx *module.Context, c *Ceremony, from []byte, payload []byte) error {
+	msg, err := DecodeKeyMsg(payload)
+	if err != nil {
+		return err
+	}
+	if c.Stage != c.KeysStage() {
+		return fmt.Errorf("%w: the ceremony is in stage %d, keys come after phase 2", ErrBadKey, c.Stage)
+	}
+	kind, ok := circuitKind(msg.Circuit)
+	if !ok || !slices.Contains(c.Circuits, msg.Circuit) {
+		return fmt.Errorf("%w: circuit %q is not the ceremony's", ErrBadKey, msg.Circuit)
+	}
+	if kv := c.keyOf(msg.Circuit, from); kv != nil {
+		return fmt.Errorf("%w: gatekeeper %x already sent the %s key", ErrBadKey, from, msg.Circuit)
+	}
+	// The check genesis makes: a key the module could not use is refused
+	// here, not at the first proof.
+	if _, err := circuit.ParseVerifier(msg.VK); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadKey, msg.Circuit, err)
+	}
+	sum := sha256.Sum256(msg.VK)
+	ctx.KV.Set(CandidateVKKey(sum[:]), msg.VK)
+	c.Keys = append(c.Keys, KeyVote{Circuit: msg.Circuit, Voter: Hex(bytes.Clone(from)), VKHash: Hex(sum[:])})
+	emitCeremony(ctx, "key", c.Stage, module.Indexed(AttrContributor, hex.EncodeToString(from)), module.Attr(AttrHash, hex.EncodeToString(sum[:])))
+	if c.agreed(msg.Circuit, sum[:]) == c.Majority() {
+		ctx.KV.Set(VKKey(byte(kind)), msg.VK)
+	}
+	m.finishIfAgreed(ctx, c)
+	return nil
+}
+
+// keyOf returns the key vote of voter for circ, if any.
+func (c *Ceremony) keyOf(circ string, voter []byte) *KeyVote {
+	for i := range c.Keys {
+		if c.Keys[i].Circuit == circ && bytes.Equal(c.Keys[i].Voter, voter) {
+			return &c.Keys[i]
+		}
+	}
+	return nil
+}
+
+// agreed counts the contributors that derived the key with hash sum.
+func (c *Ceremony) agreed(circ string, sum []byte) int {
+	n := 0
+	for _, k := range c.Keys {
+		if k.Circuit == circ && bytes.Equal(k.VKHash, sum) {
+			n++
+		}
+	}
+	return n
+}
+
+// AgreedKey returns the hash of circ's key a majority derived, if any.
+func (c *Ceremony) AgreedKey(circ string) []byte {
+	for _, k := range c.Keys {
+		if k.Circuit == circ && c.agreed(circ, k.VKHash) >= c.Majority() {
+			return k.VKHash
+		}
+	}
+	return nil
+}
+
+// finishIfAgreed marks the ceremony done once every circuit has an agreed
+// key, and failed when a circuit's keys are all in and none has a
+// majority; the candidates are then forgotten.
+func (m *Module) finishIfAgreed(ctx *module.Context, c *Ceremony) {
+	done := true
+	for _, circ := range c.Circuits {
+		if c.AgreedKey(circ) != nil {
+			continue
+		}
+		done = false
+		n := 0
+		for _, k := range c.Keys {
+			if k.Circuit == circ {
+				n++
+			}
+		}
+		if n == len(c.Contributors) {
+			c.Failed = fmt.Sprintf("no majority derived the same %s verifying key", circ)
+		}
+	}
+	switch {
+	case done:
+		c.Done = true
+		emitCeremony(ctx, "done", c.Stage)
+	case c.Failed != "":
+		emitCeremony(ctx, "failed", c.Stage, module.Attr(AttrReason, c.Failed))
+	default:
+		return
+	}
+	for _, k := range c.Keys {
+		ctx.KV.Delete(CandidateVKKey(k.VKHash))
+	}
+}
+
+// circuitKind maps a circuit's name to its kind.
+func circuitKind(name string) (circuit.Kind, bool) {
+	for _, k := range circuit.Kinds {
+		if k.String() == name {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// startCeremony fixes the contributors of a ceremony waiting for them
+// once enough gatekeepers are appointed: the first Wanted, in order.
+func (m *Module) startCeremony(ctx *module.Context) {
+	if ctx.KV.Get(keyCeremonyWaiting) == nil {
+		return
+	}
+	c, ok := m.Keeper.Ceremony(ctx.KV)
+	order := keys.Keeper{}.Order(ctx.KV)
+	if !ok || len(order) < int(c.Wanted) {
+		return
+	}
+	for _, id := range order[:c.Wanted] {
+		c.Contributors = append(c.Contributors, Hex(bytes.Clone(id[:])))
+	}
+	c.Started = ctx.Height
+	m.Keeper.setCeremony(ctx.KV, c)
+	ctx.KV.Delete(keyCeremonyWaiting)
+	emitCeremony(ctx, "started", 0)
 }

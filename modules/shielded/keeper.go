@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
@@ -155,4 +156,30 @@ func getUint64(kv state.KV, key []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(raw)
+}
+
+// Ceremony returns the setup ceremony's record, if genesis started one.
+func (Keeper) Ceremony(kv state.KV) (Ceremony, bool) {
+	return module.GetJSON[Ceremony](kv, keyCeremony, "shielded ceremony")
+}
+
+func (Keeper) setCeremony(kv state.KV, c Ceremony) { kv.Set(keyCeremony, state.EncodeJSON(c)) }
+
+// CandidateVK returns a verifying key a contributor derived, by its hash.
+func (Keeper) CandidateVK(kv state.KV, sum []byte) []byte { return kv.Get(CandidateVKKey(sum)) }
+
+// StartCeremony records a new setup ceremony waiting for its contributors
+// (genesis, or a passed DAO proposal). It replaces a finished or failed
+// one; the pool keeps its current keys until the new ones are agreed.
+func (k Keeper) StartCeremony(kv state.KV, g CeremonyGenesis) error {
+	if err := g.validate(); err != nil {
+		return err
+	}
+	if c, ok := k.Ceremony(kv); ok && !c.Done && c.Failed == "" {
+		return fmt.Errorf("%w: phase %d of %v", ErrRunning, c.Stage, c.Circuits)
+	}
+	k.setCeremony(kv, Ceremony{Circuits: g.Circuits, Domain: g.Domain, Wanted: g.Contributors,
+		Contributors: []Hex{}, Contributions: []Contribution{}})
+	kv.Set(keyCeremonyWaiting, []byte{1})
+	return nil
 }

@@ -43,3 +43,21 @@ func RootAgeKey(height uint64, root []byte) []byte {
 
 // LeafKey holds leaf index's commitment and sealed note.
 func LeafKey(index uint64) []byte { return state.Key(prefixLeaf, state.Uint64(index)) }
+
+// Setup ceremony keys.
+var (
+	// keyCeremony holds the setup ceremony's record (JSON Ceremony).
+	keyCeremony = []byte("shielded/ceremony")
+	// keyCeremonyWaiting holds the byte 1 while a ceremony waits for its
+	// contributors to be appointed.
+	keyCeremonyWaiting = []byte("shielded/ceremony_waiting")
+	// prefixCandidateVK is followed by the SHA-256 of a verifying key a
+	// contributor derived: the key's bytes, until a majority agrees.
+	prefixCandidateVK = []byte("shielded/ceremony_vk/")
+)
+
+// CeremonyKey holds the setup ceremony's record.
+func CeremonyKey() []byte { return keyCeremony }
+
+// CandidateVKKey holds a derived verifying key by its hash.
+func CandidateVKKey(sum []byte) []byte { return state.Key(prefixCandidateVK, sum) }

@@ -304,3 +304,116 @@ func Uint64(a pha.Amount) (uint64, error) {
 	}
 	return u.Lo, nil
 }
+
+// Topics of the setup ceremony: gatekeepers post them through their
+// outbox, signed by their enclave identity.
+const (
+	// TopicContribution: ContributionMsg.
+	TopicContribution = "shielded/ceremony_contribution"
+	// TopicVote: VoteMsg.
+	TopicVote = "shielded/ceremony_vote"
+	// TopicKey: KeyMsg.
+	TopicKey = "shielded/ceremony_key"
+)
+
+// maxName bounds a circuit name; maxReason a refusal's reason.
+const (
+	maxName   = 64
+	maxReason = 512
+)
+
+// ContributionMsg announces a contribution: the stage it belongs to
+// (phase, and circuit in phase 2), its slot, the hash of the state it
+// extends (zero for the stage's first) and of the new state.
+type ContributionMsg struct {
+	Phase   uint8
+	Circuit string
+	Slot    uint32
+	Prev    Hash
+	Hash    Hash
+}
+
+// Encode is the message's payload.
+func (m ContributionMsg) Encode() []byte {
+	w := wire.NewWriter(80)
+	w.Byte(m.Phase)
+	w.String(m.Circuit)
+	w.Uvarint(uint64(m.Slot))
+	w.Raw(m.Prev[:])
+	w.Raw(m.Hash[:])
+	return w.Bytes()
+}
+
+// DecodeContributionMsg reads a ContributionMsg payload.
+func DecodeContributionMsg(b []byte) (ContributionMsg, error) {
+	r := wire.NewReader(b)
+	m := ContributionMsg{Phase: r.Byte(), Circuit: r.String(maxName)}
+	slot := r.Uvarint()
+	m.Prev, m.Hash = r.Bytes32(), r.Bytes32()
+	if err := r.Done(); err != nil || slot > math.MaxUint32 {
+		return m, fmt.Errorf("%w: contribution: %v", ErrMalformed, err)
+	}
+	m.Slot = uint32(slot)
+	return m, nil
+}
+
+// VoteMsg is a contributor's verification of the contribution with Hash
+// in a stage's slot: OK, or refused with the check that failed.
+type VoteMsg struct {
+	Phase   uint8
+	Circuit string
+	Slot    uint32
+	Hash    Hash
+	OK      bool
+	Reason  string
+}
+
+// Encode is the message's payload.
+func (m VoteMsg) Encode() []byte {
+	w := wire.NewWriter(64 + len(m.Reason))
+	w.Byte(m.Phase)
+	w.String(m.Circuit)
+	w.Uvarint(uint64(m.Slot))
+	w.Raw(m.Hash[:])
+	w.Bool(m.OK)
+	w.String(m.Reason)
+	return w.Bytes()
+}
+
+// DecodeVoteMsg reads a VoteMsg payload.
+func DecodeVoteMsg(b []byte) (VoteMsg, error) {
+	r := wire.NewReader(b)
+	m := VoteMsg{Phase: r.Byte(), Circuit: r.String(maxName)}
+	slot := r.Uvarint()
+	m.Hash, m.OK, m.Reason = r.Bytes32(), r.Bool(), r.String(maxReason)
+	if err := r.Done(); err != nil || slot > math.MaxUint32 {
+		return m, fmt.Errorf("%w: vote: %v", ErrMalformed, err)
+	}
+	m.Slot = uint32(slot)
+	return m, nil
+}
+
+// KeyMsg is the verifying key a contributor derived for Circuit from the
+// finished transcript (gnark's compressed encoding).
+type KeyMsg struct {
+	Circuit string
+	VK      []byte
+}
+
+// Encode is the message's payload.
+func (m KeyMsg) Encode() []byte {
+	w := wire.NewWriter(16 + len(m.VK))
+	w.String(m.Circuit)
+	w.VarBytes(m.VK)
+	return w.Bytes()
+}
+
+// DecodeKeyMsg reads a KeyMsg payload.
+func DecodeKeyMsg(b []byte) (KeyMsg, error) {
+	r := wire.NewReader(b)
+	m := KeyMsg{Circuit: r.String(maxName), VK: r.VarBytes(len(b))}
+	if err := r.Done(); err != nil {
+		return m, fmt.Errorf("%w: key: %v", ErrMalformed, err)
+	}
+	return m, nil
+}

@@ -16,6 +16,10 @@ const (
 	QueryInfo   = "info"   // info -> Info
 	QueryLeaves = "leaves" // leaves/<from> -> []Leaf (at most MaxLeaves)
 	QuerySpent  = "spent"  // spent/<nullifier hex> -> bool
+	// QueryCeremony: ceremony -> Ceremony (not found when there is none).
+	QueryCeremony = "ceremony"
+	// QueryVK: vk/<circuit> -> the stored verifying key (hex).
+	QueryVK = "vk"
 )
 
 // MaxLeaves bounds one leaves answer.
@@ -50,6 +54,8 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 	return module.Dispatch(kv, Name, path, []module.QueryRoute{
 		module.Fixed(QueryInfo, m.Info),
 		{Name: QueryLeaves, Parts: 2, Answer: func(kv state.KV, args []string) (any, error) { return m.leaves(kv, args[0]) }},
+		{Name: QueryCeremony, Parts: 1, Answer: func(kv state.KV, _ []string) (any, error) { return m.ceremony(kv) }},
+		{Name: QueryVK, Parts: 2, Answer: func(kv state.KV, args []string) (any, error) { return m.vk(kv, args[0]) }},
 		{Name: QuerySpent, Parts: 2, Answer: func(kv state.KV, args []string) (any, error) { return m.spent(kv, args[0]) }},
 	})
 }
@@ -78,4 +84,29 @@ func (m *Module) spent(kv state.KV, nf string) (bool, error) {
 		return false, fmt.Errorf("%w: nullifier %q", tx.ErrNotFound, nf)
 	}
 	return m.Keeper.Spent(kv, b), nil
+}
+
+// CeremonyPath is the query path of the setup ceremony's record (answer:
+// Ceremony).
+func CeremonyPath() string { return queryPrefix + QueryCeremony }
+
+// VKPath is the query path of circuit's verifying key (answer: Hex).
+func VKPath(circuit string) string { return queryPrefix + QueryVK + "/" + circuit }
+
+// ceremony returns the setup ceremony's record.
+func (m *Module) ceremony(kv state.KV) (Ceremony, error) {
+	c, ok := m.Keeper.Ceremony(kv)
+	if !ok {
+		return c, fmt.Errorf("%w: no setup ceremony", tx.ErrNotFound)
+	}
+	return c, nil
+}
+
+// vk returns circuit's stored verifying key.
+func (m *Module) vk(kv state.KV, name string) (Hex, error) {
+	kind, ok := circuitKind(name)
+	if raw := kv.Get(VKKey(byte(kind))); ok && raw != nil {
+		return Hex(raw), nil
+	}
+	return nil, fmt.Errorf("%w: no %q verifying key", tx.ErrNotFound, name)
 }

@@ -16,6 +16,7 @@ package shielded
 import (
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/registry"
 )
 
 // Name is the module name: genesis section, query path and key prefix.
@@ -63,4 +64,161 @@ type Leaf struct {
 	Index      uint64 `json:"index"`
 	Commitment []byte `json:"commitment"`
 	Ciphertext []byte `json:"ciphertext"`
+}
+
+// Errors of the setup ceremony (docs/shielded.md "The setup ceremony on
+// chain"): each names the check that refused a gatekeeper's message.
+var (
+	ErrNoCeremony     = abcierr.Register(Codespace, 12, "no setup ceremony is running")
+	ErrNotContributor = abcierr.Register(Codespace, 13, "not a contributor of the setup ceremony")
+	ErrOutOfTurn      = abcierr.Register(Codespace, 14, "not this contribution's turn in the setup ceremony")
+	ErrWrongPrev      = abcierr.Register(Codespace, 15, "contribution does not extend the last accepted state")
+	ErrBadVote        = abcierr.Register(Codespace, 16, "setup ceremony vote refused")
+	ErrBadKey         = abcierr.Register(Codespace, 17, "setup ceremony verifying key refused")
+	ErrRunning        = abcierr.Register(Codespace, 18, "a setup ceremony is already running")
+)
+
+// Hex is a byte string shown as hex in JSON.
+type Hex = registry.HexBytes
+
+// Contribution statuses: pending until a majority of the contributors
+// voted one way.
+const (
+	StatusPending  = "pending"
+	StatusAccepted = "accepted"
+	StatusRefused  = "refused"
+)
+
+// Ceremony is the on-chain record of the Groth16 setup ceremony: who
+// contributes, where it stands, and every contribution with its votes.
+// The states themselves live off chain, addressed by their SHA-256.
+type Ceremony struct {
+	// Circuits are the circuits set up, by name (circuit.Kind's String or
+	// a test circuit's), phase 2 runs them in this order.
+	Circuits []string `json:"circuits"`
+	// Domain is phase 1's size: a power of two at least the largest
+	// circuit's constraint count.
+	Domain uint64 `json:"domain"`
+	// Wanted is how many gatekeepers contribute; the ceremony starts
+	// when that many are appointed, taking the first ones in order.
+	Wanted uint32 `json:"wanted"`
+	// Contributors are the gatekeepers taking part, in turn order; empty
+	// until the ceremony starts.
+	Contributors []Hex `json:"contributors"`
+	// Started is the height the contributors were fixed.
+	Started int64 `json:"started,omitempty"`
+	// Stage is 0 for phase 1, i for phase 2 of Circuits[i-1], then
+	// len(Circuits)+1 while the verifying keys are agreed.
+	Stage int `json:"stage"`
+	// Beacon is the block hash that seals phase 1: that of the block in
+	// which phase 1's last contribution was decided.
+	Beacon Hex `json:"beacon,omitempty"`
+	// Contributions lists every contribution in order, decided or not.
+	Contributions []Contribution `json:"contributions"`
+	// Keys are the verifying keys each contributor derived (by hash).
+	Keys []KeyVote `json:"keys,omitempty"`
+	// Done is set once every circuit's verifying key is stored.
+	Done bool `json:"done,omitempty"`
+	// Failed says why the ceremony stopped (a stage with no accepted
+	// contribution); a new ceremony must be started.
+	Failed string `json:"failed,omitempty"`
+}
+
+// Contribution is one contributor's step: the hash of its new state and
+// of the state it extends (zero for a stage's first, which extends the
+// stage's start state every verifier derives itself).
+type Contribution struct {
+	Stage       int       `json:"stage"`
+	Phase       uint8     `json:"phase"`
+	Circuit     string    `json:"circuit,omitempty"`
+	Slot        uint32    `json:"slot"`
+	Contributor Hex       `json:"contributor"`
+	Prev        Hex       `json:"prev"`
+	Hash        Hex       `json:"hash"`
+	Height      int64     `json:"height"`
+	Status      string    `json:"status"`
+	Accepts     []Hex     `json:"accepts"`
+	Refusals    []Refusal `json:"refusals,omitempty"`
+}
+
+// Refusal is a contributor's vote against a contribution, with the
+// verification check that failed.
+type Refusal struct {
+	Voter  Hex    `json:"voter"`
+	Reason string `json:"reason"`
+}
+
+// KeyVote is the verifying key one contributor derived for a circuit
+// from the finished transcript.
+type KeyVote struct {
+	Circuit string `json:"circuit"`
+	Voter   Hex    `json:"voter"`
+	VKHash  Hex    `json:"vk_hash"`
+}
+
+// Running reports whether the ceremony still takes messages.
+func (c *Ceremony) Running() bool { return len(c.Contributors) > 0 && !c.Done && c.Failed == "" }
+
+// KeysStage is the stage in which the verifying keys are agreed.
+func (c *Ceremony) KeysStage() int { return len(c.Circuits) + 1 }
+
+// StageOf names a stage: its phase and circuit.
+func (c *Ceremony) StageOf(stage int) (phase uint8, circuit string) {
+	if stage == 0 {
+		return 1, ""
+	}
+	return 2, c.Circuits[stage-1]
+}
+
+// Majority is how many contributors' votes decide a contribution.
+func (c *Ceremony) Majority() int { return len(c.Contributors)/2 + 1 }
+
+// Turn returns the slot whose contribution comes next in the current
+// stage, and the contribution awaiting votes, if any.
+func (c *Ceremony) Turn() (slot uint32, pending *Contribution) {
+	for i := range c.Contributions {
+		x := &c.Contributions[i]
+		if x.Stage != c.Stage {
+			continue
+		}
+		slot = x.Slot + 1
+		if x.Status == StatusPending {
+			return x.Slot, x
+		}
+	}
+	return slot, nil
+}
+
+// LastAccepted is the hash of the last accepted contribution of stage,
+// nil if there is none (the stage's start state).
+func (c *Ceremony) LastAccepted(stage int) []byte {
+	var h []byte
+	for _, x := range c.Contributions {
+		if x.Stage == stage && x.Status == StatusAccepted {
+			h = x.Hash
+		}
+	}
+	return h
+}
+
+// Accepted lists the hashes of stage's accepted contributions in order:
+// the transcript a verifier replays.
+func (c *Ceremony) Accepted(stage int) [][]byte {
+	var out [][]byte
+	for _, x := range c.Contributions {
+		if x.Stage == stage && x.Status == StatusAccepted {
+			out = append(out, x.Hash)
+		}
+	}
+	return out
+}
+
+// Index is the position of id among the contributors, or -1.
+func (c *Ceremony) Index(id []byte) int {
+	for i, x := range c.Contributors {
+		if string(x) == string(id) {
+			return i
+		}
+	}
+	return -1
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/sealed"
@@ -56,6 +57,7 @@ func Topics() []string {
 		keys.TopicRotationPrecommit, keys.TopicRotationCommit, keys.TopicRotationReveal, keys.TopicRotationConfirm,
 		keys.TopicRotationComplaint, keys.TopicKMSKey,
 		clusters.TopicPubKey, clusters.TopicDispatch,
+		shielded.TopicContribution, shielded.TopicVote, shielded.TopicKey,
 	}
 }
 
@@ -75,6 +77,9 @@ type Gatekeeper struct {
 	// answeredKMS remembers when this gatekeeper answered each ephemeral
 	// key of a sealing-key request.
 	answeredKMS map[[32]byte]int64
+
+	// ceremony is the shielded setup ceremony's duty, with its own lock.
+	ceremony ceremonyDuty
 }
 
 // New makes the gatekeeper role over a core, its outbox (posting Topics)

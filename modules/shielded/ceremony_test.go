@@ -1,0 +1,173 @@
+package shielded_test
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/crypto/address"
+	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/modules/shielded"
+)
+
+// ceremonyNet is a chain whose genesis starts a ceremony of the shield
+// circuit with three gatekeepers, and an outsider worker.
+type ceremonyNet struct {
+	c       *apptest.Chain
+	relayer apptest.Account
+	gks     []ed25519.PrivateKey
+	outside ed25519.PrivateKey
+}
+
+func newCeremonyNet(t *testing.T) *ceremonyNet {
+	t.Helper()
+	ops := []apptest.Account{apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3), apptest.NewAccount(4)}
+	c := apptest.New(t, ops, map[string]any{
+		registry.Name: apptest.SimRegistry(),
+		keys.Name:     keys.Genesis{GatekeeperOperators: []address.Address{ops[0].Addr, ops[1].Addr, ops[2].Addr}},
+		shielded.Name: shielded.Genesis{Ceremony: &shielded.CeremonyGenesis{Circuits: []string{"shield"}, Domain: 1 << 12, Contributors: 3}},
+	})
+	n := &ceremonyNet{c: c, relayer: ops[0]}
+	for _, op := range ops[:3] {
+		n.gks = append(n.gks, c.RegisterSimWorker(t, op))
+	}
+	n.outside = c.RegisterSimWorker(t, ops[3])
+	c.Block()
+	return n
+}
+
+// record reads the ceremony's record.
+func (n *ceremonyNet) record(t *testing.T) shielded.Ceremony {
+	t.Helper()
+	var rec shielded.Ceremony
+	if res := n.c.Query(shielded.CeremonyPath(), &rec); res.Code != 0 {
+		t.Fatalf("ceremony query: %s", res.Log)
+	}
+	return rec
+}
+
+// post sends a ceremony message from worker key.
+func (n *ceremonyNet) post(key ed25519.PrivateKey, topic string, payload []byte) *abci.ExecTxResult {
+	return n.c.PostMQ(n.relayer, key, topic, payload)
+}
+
+// expect checks a refusal's code and that its log names the check.
+func expect(t *testing.T, res *abci.ExecTxResult, code uint32, words string) {
+	t.Helper()
+	apptest.ExpectCode(t, res, shielded.Codespace, code)
+	if !strings.Contains(res.Log, words) {
+		t.Fatalf("refusal %q does not say %q", res.Log, words)
+	}
+}
+
+func mustAccept(t *testing.T, res *abci.ExecTxResult) {
+	t.Helper()
+	if res.Code != 0 {
+		t.Fatalf("refused: %s/%d %s", res.Codespace, res.Code, res.Log)
+	}
+}
+
+func stateHash(s string) shielded.Hash { return sha256.Sum256([]byte(s)) }
+
+// TestCeremonyRefusesOutOfOrder drives the ceremony's messages the way a
+// dishonest or confused gatekeeper would: an outsider, a contribution out
+// of turn, one that ignores the last accepted state (to know all the
+// randomness itself), votes on the wrong state, twice, or without a
+// reason, and keys before phase 2 is over. Each is refused with the check
+// that failed, and the record moves only on what is accepted.
+func TestCeremonyRefusesOutOfOrder(t *testing.T) {
+	n := newCeremonyNet(t)
+	rec := n.record(t)
+	if len(rec.Contributors) != 3 || rec.Stage != 0 || !rec.Running() {
+		t.Fatalf("ceremony did not start with three gatekeepers: %+v", rec)
+	}
+	h0 := stateHash("phase 1 by gatekeeper 0")
+	first := shielded.ContributionMsg{Phase: 1, Slot: 0, Hash: h0}
+	expect(t, n.post(n.outside, shielded.TopicContribution, first.Encode()), 13, "not a contributor")
+	expect(t, n.post(n.gks[1], shielded.TopicContribution, first.Encode()), 14, "slot 0 is gatekeeper")
+	bad := first
+	bad.Prev = stateHash("a state nobody accepted")
+	expect(t, n.post(n.gks[0], shielded.TopicContribution, bad.Encode()), 15, "the last accepted state is 0000")
+	wrongPhase := shielded.ContributionMsg{Phase: 2, Circuit: "shield", Hash: h0}
+	expect(t, n.post(n.gks[0], shielded.TopicContribution, wrongPhase.Encode()), 14, "the ceremony is in phase 1")
+	mustAccept(t, n.post(n.gks[0], shielded.TopicContribution, first.Encode()))
+
+	h1 := stateHash("phase 1 by gatekeeper 1")
+	second := shielded.ContributionMsg{Phase: 1, Slot: 1, Prev: h0, Hash: h1}
+	expect(t, n.post(n.gks[1], shielded.TopicContribution, second.Encode()), 14, "slot 0 awaits its votes")
+	wrongVote := shielded.VoteMsg{Phase: 1, Slot: 0, Hash: h1, OK: true}
+	expect(t, n.post(n.gks[1], shielded.TopicVote, wrongVote.Encode()), 16, "no pending contribution")
+	vote := shielded.VoteMsg{Phase: 1, Slot: 0, Hash: h0, OK: true}
+	mustAccept(t, n.post(n.gks[1], shielded.TopicVote, vote.Encode()))
+	expect(t, n.post(n.gks[1], shielded.TopicVote, vote.Encode()), 16, "already voted")
+	silent := shielded.VoteMsg{Phase: 1, Slot: 0, Hash: h0}
+	expect(t, n.post(n.gks[2], shielded.TopicVote, silent.Encode()), 16, "must say which check failed")
+	mustAccept(t, n.post(n.gks[2], shielded.TopicVote, vote.Encode()))
+	if rec := n.record(t); rec.Contributions[0].Status != shielded.StatusAccepted {
+		t.Fatalf("two of three accepts left slot 0 %s", rec.Contributions[0].Status)
+	}
+
+	// Gatekeeper 1 restarts from the empty state instead of extending
+	// gatekeeper 0's: the chain refuses it by hash before anyone verifies.
+	restart := shielded.ContributionMsg{Phase: 1, Slot: 1, Hash: h1}
+	expect(t, n.post(n.gks[1], shielded.TopicContribution, restart.Encode()), 15, "extends 0000")
+	key := shielded.KeyMsg{Circuit: "shield", VK: []byte("not yet")}
+	expect(t, n.post(n.gks[0], shielded.TopicKey, key.Encode()), 17, "keys come after phase 2")
+	if rec := n.record(t); len(rec.Contributions) != 1 || rec.Stage != 0 {
+		t.Fatalf("refused messages changed the record: %+v", rec)
+	}
+}
+
+// TestCeremonyRefusedContribution: a contribution the majority's enclaves
+// refuse (say, one whose proof of knowledge does not verify) is recorded
+// as refused with their reasons, the next contributor extends the last
+// accepted state instead, and phase 1 closes with this block's hash as
+// its beacon.
+func TestCeremonyRefusedContribution(t *testing.T) {
+	n := newCeremonyNet(t)
+	h := []shielded.Hash{stateHash("gk0"), stateHash("gk1 forged"), stateHash("gk2")}
+	mustAccept(t, n.post(n.gks[0], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Hash: h[0]}.Encode()))
+	n.voteAll(t, 1, "", 0, h[0], true)
+	mustAccept(t, n.post(n.gks[1], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 1, Prev: h[0], Hash: h[1]}.Encode()))
+	n.voteAll(t, 1, "", 1, h[1], false)
+	rec := n.record(t)
+	x := rec.Contributions[1]
+	if x.Status != shielded.StatusRefused || len(x.Refusals) < 2 || !strings.Contains(x.Refusals[0].Reason, "phase 1: check failed") {
+		t.Fatalf("forged contribution: %+v", x)
+	}
+	expect(t, n.post(n.gks[2], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 2, Prev: h[1], Hash: h[2]}.Encode()),
+		15, "the last accepted state is "+hex.EncodeToString(h[0][:]))
+	mustAccept(t, n.post(n.gks[2], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 2, Prev: h[0], Hash: h[2]}.Encode()))
+	height := n.c.Height + 2 // the second accept, in the second block, decides it
+	n.voteAll(t, 1, "", 2, h[2], true)
+	rec = n.record(t)
+	if rec.Stage != 1 || hex.EncodeToString(rec.Beacon) != hex.EncodeToString(apptest.BlockHash(height)) {
+		t.Fatalf("phase 1 not sealed with block %d's hash: stage %d beacon %x", height, rec.Stage, []byte(rec.Beacon))
+	}
+	if got := rec.Accepted(0); len(got) != 2 {
+		t.Fatalf("phase 1 transcript %x, want gatekeepers 0 and 2", got)
+	}
+}
+
+// voteAll has every gatekeeper vote ok (or refuse) on slot's hash, each in
+// its own block, until the contribution is decided.
+func (n *ceremonyNet) voteAll(t *testing.T, phase uint8, circ string, slot uint32, h shielded.Hash, ok bool) {
+	t.Helper()
+	for i, gk := range n.gks {
+		v := shielded.VoteMsg{Phase: phase, Circuit: circ, Slot: slot, Hash: h, OK: ok}
+		if !ok {
+			v.Reason = fmt.Sprintf("phase %d: check failed at gatekeeper %d", phase, i)
+		}
+		res := n.post(gk, shielded.TopicVote, v.Encode())
+		if i < 2 {
+			mustAccept(t, res)
+		}
+	}
+}
