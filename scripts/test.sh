@@ -14,8 +14,10 @@ cd "$(dirname "$0")/.."
 # llama.cpp (single-threaded reference work that took most of the race
 # step; skipped by -short there) and sandbox's zoo (its time bounds are
 # tight only without the detector, whose bookkeeping for large blocks adds
-# about a second). Every other test runs exactly once, fuzz targets with
-# their seed corpora.
+# about a second). The shielded packages run again without it, and the
+# two setup-ceremony tests of internal/cli and worker run only without it:
+# their Groth16 tests skip under the detector (below). Every other test
+# runs exactly once, fuzz targets with their seed corpora.
 no_race='^github.com/phalanetwork/phala/(e2e|bench)$'
 twice='/(modules/stakepool|llm/local)$'
 race_pkgs=$(go list ./... | grep -Ev "$no_race" | grep -Ev "$twice")
@@ -81,8 +83,13 @@ idle=(nice -n 19)
 background e2e bash -c 'bash scripts/install-test-deps.sh && go test -count=1 -timeout 25m "$@"' - $plain_pkgs
 e2e=$bg_pid
 # Work with no time bound at all: it may go on beside anything.
+# The Groth16 tests (setup, proving, the setup ceremony) skip under the
+# detector, which slows gnark's curve arithmetic past minutes; they run
+# here without it.
+proof_heavy='TestShieldedCeremonyCLI|TestGatekeepersRunTheSetupCeremony'
 background pure "${idle[@]}" bash -c 'go test "$@" &&
-  go test -count=1 -timeout 25m ./modules/stakepool' - "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
+  go test -count=1 -timeout 25m ./modules/stakepool ./shielded/... ./modules/shielded &&
+  go test -count=1 -timeout 15m -run "$0" ./internal/cli ./worker' "$proof_heavy" "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
 pure_run=$bg_pid
 
 echo "== gofmt"
