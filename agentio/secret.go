@@ -44,4 +44,3 @@ func SecretsBase(sealed []byte) string {
 	h := sha256.Sum256(sealed)
 	return hex.EncodeToString(h[:])
 }
-
