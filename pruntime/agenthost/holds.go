@@ -238,7 +238,10 @@ func (host *Host) take(who address.Address, hold agents.Hold, found bool, cost p
 		}
 		return 0, 0, 0, true
 	}
-	pending := l.asked != 0 && hold.Nonce < l.asked && now.Sub(l.askedAt) < holdRetry
+	// A request is pending until the chain answers it. Once answered, a
+	// hold that is gone (it expired: HoldBlocks with no request) shows a
+	// lower nonce again, and that is no reason to wait for the old request.
+	pending := l.asked != 0 && !l.answered && hold.Nonce < l.asked && now.Sub(l.askedAt) < holdRetry
 	switch {
 	case pending:
 		l.starved(now, hs.trip)

@@ -161,3 +161,29 @@ func TestHoldTripFromActiveCallers(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiredHoldAskedAgainAtOnce: a hold whose last request was answered
+// expires (the chain deletes a hold HoldBlocks after its last request,
+// whatever is left of it); the next call asks for a new hold at once
+// instead of waiting for the old, answered request until holdRetry.
+func TestExpiredHoldAskedAgainAtOnce(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	host := &Host{clock: func() time.Time { return now }, holds: holds{leases: map[address.Address]*lease{}}}
+	var who address.Address
+	cost := pha.Units(1)
+	ask, _, _, _ := host.take(who, agents.Hold{}, false, cost, 0)
+	hold := agents.Hold{Start: 1, Granted: pha.Units(holdCalls), Nonce: ask}
+	for i := range 10 {
+		if _, _, _, ok := host.take(who, hold, true, cost, 0); !ok {
+			t.Fatalf("call %d was not served from the granted hold", i)
+		}
+	}
+	now = now.Add(10 * time.Second) // 100 blocks of 100 ms: the hold is gone
+	again, _, wait, ok := host.take(who, agents.Hold{}, false, cost, 0)
+	if ok || again == 0 || wait != 0 {
+		t.Fatalf("after the hold expired: ask %d, wait for %d, ok %v; want a new request at once", again, wait, ok)
+	}
+	if again <= ask {
+		t.Fatalf("the new request's nonce %d is not above the old %d", again, ask)
+	}
+}
