@@ -111,7 +111,7 @@ bash scripts/install-test-deps.sh
 timed_pkgs=$(grep -Ev "$pure" <<<"$race_pkgs")
 # The race build of the other non-main packages, which their race step
 # below finds in the build cache.
-"${idle[@]}" go build "${race_flags[0]}" "${race_flags[1]}" $(go list -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' $timed_pkgs)
+"${idle[@]}" go build "${race_flags[0]}" "${race_flags[1]}" $(go list -f '{{if and (ne .Name "main") .GoFiles}}{{.ImportPath}}{{end}}' $timed_pkgs)
 echo "== go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
 # worker, the longest, first.
