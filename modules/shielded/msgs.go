@@ -350,11 +350,21 @@ func DecodeContributionMsg(b []byte) (ContributionMsg, error) {
 	m := ContributionMsg{Phase: r.Byte(), Circuit: r.String(maxName)}
 	slot := r.Uvarint()
 	m.Prev, m.Hash = r.Bytes32(), r.Bytes32()
-	if err := r.Done(); err != nil || slot > math.MaxUint32 {
-		return m, fmt.Errorf("%w: contribution: %v", ErrMalformed, err)
+	var err error
+	m.Slot, err = endSlotMsg(r, "contribution", slot)
+	return m, err
+}
+
+// endSlotMsg ends the decoding of a ceremony message about a slot: all of
+// r read, and the slot within 32 bits. Each refusal says which failed.
+func endSlotMsg(r *wire.Reader, what string, slot uint64) (uint32, error) {
+	if err := r.Done(); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
 	}
-	m.Slot = uint32(slot)
-	return m, nil
+	if slot > math.MaxUint32 {
+		return 0, fmt.Errorf("%w: %s: slot %d is over 2^32-1", ErrMalformed, what, slot)
+	}
+	return uint32(slot), nil
 }
 
 // VoteMsg is a contributor's verification of the contribution with Hash
@@ -386,11 +396,9 @@ func DecodeVoteMsg(b []byte) (VoteMsg, error) {
 	m := VoteMsg{Phase: r.Byte(), Circuit: r.String(maxName)}
 	slot := r.Uvarint()
 	m.Hash, m.OK, m.Reason = r.Bytes32(), r.Bool(), r.String(maxReason)
-	if err := r.Done(); err != nil || slot > math.MaxUint32 {
-		return m, fmt.Errorf("%w: vote: %v", ErrMalformed, err)
-	}
-	m.Slot = uint32(slot)
-	return m, nil
+	var err error
+	m.Slot, err = endSlotMsg(r, "vote", slot)
+	return m, err
 }
 
 // KeyMsg is the verifying key a contributor derived for Circuit from the
