@@ -9,6 +9,8 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/modules/agents"
+	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
@@ -18,16 +20,13 @@ import (
 // current key. A request must be signed by the agent's owner for this
 // worker and is served once (the signed-request seen-set).
 func (host *Host) SetSecret(ctx context.Context, src chainsync.Source, req Request) (Response, error) {
-	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body, false)
+	const ownerOnly = "secrets: only the agent's owner, signing the request with its account key, sets a secret"
+	c, a, rec, err := host.ownerRequest(ctx, src, req, false, ownerOnly)
 	if err != nil {
 		return Response{}, err
 	}
-	a, rec, _, err := host.agentRecords(ctx, src, req.Agent)
-	if err != nil {
-		return Response{}, err
-	}
-	if c.signed == nil || c.addr != a.Owner {
-		return Response{}, fmt.Errorf("%w: secrets: only the agent's owner, signing the request with its account key, sets a secret", ErrForbidden)
+	if c.signed == nil {
+		return Response{}, fmt.Errorf("%w: %s", ErrForbidden, ownerOnly)
 	}
 	var body agentio.SetSecretRequest
 	if err := json.Unmarshal(req.Body, &body); err != nil {
@@ -82,4 +81,22 @@ func openUpdate(key *ecdh.PrivateKey, raw []byte) (agentio.SecretUpdate, error) 
 		return up, fmt.Errorf("%w: secrets: the update must be a JSON object naming a secret", ErrUnauthorized)
 	}
 	return up, nil
+}
+
+// ownerRequest authenticates an owner-only request (anyWorker as
+// authenticate's) and reads its agent's records; a caller that is not the
+// agent's owner is refused with ErrForbidden and refusal.
+func (host *Host) ownerRequest(ctx context.Context, src chainsync.Source, req Request, anyWorker bool, refusal string) (caller, agents.Agent, contracts.Contract, error) {
+	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body, anyWorker)
+	if err != nil {
+		return caller{}, agents.Agent{}, contracts.Contract{}, err
+	}
+	a, rec, _, err := host.agentRecords(ctx, src, req.Agent)
+	if err != nil {
+		return caller{}, agents.Agent{}, contracts.Contract{}, err
+	}
+	if c.addr != a.Owner {
+		return caller{}, agents.Agent{}, contracts.Contract{}, fmt.Errorf("%w: %s", ErrForbidden, refusal)
+	}
+	return c, a, rec, nil
 }

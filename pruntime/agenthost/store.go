@@ -34,16 +34,9 @@ func (host *Host) logLine(level, text string) LogLine {
 // Logs returns an agent's log sealed to the owner's reply key; the
 // request must be signed by the owner.
 func (host *Host) Logs(ctx context.Context, src chainsync.Source, req Request) (Response, error) {
-	c, err := host.authenticate(ctx, src, req.Agent, req.Method, req.URI, req.Headers, req.Body, true)
+	_, _, rec, err := host.ownerRequest(ctx, src, req, true, "only the owner reads an agent's log")
 	if err != nil {
 		return Response{}, err
-	}
-	a, rec, _, err := host.agentRecords(ctx, src, req.Agent)
-	if err != nil {
-		return Response{}, err
-	}
-	if c.addr != a.Owner {
-		return Response{}, fmt.Errorf("%w: only the owner reads an agent's log", ErrForbidden)
 	}
 	replyHex := req.Headers.Get(agentio.HeaderReplyKey)
 	rk, err := hex.DecodeString(replyHex)
