@@ -94,29 +94,36 @@ func (v ViewingKey) Address() Address {
 
 // Bytes is the exportable form of the viewing key: owner key then X25519
 // private key.
-func (v ViewingKey) Bytes() []byte {
-	o := v.Owner.Bytes()
-	return append(o[:], v.Private[:]...)
-}
+func (v ViewingKey) Bytes() []byte { return joinOwner(v.Owner, v.Private) }
 
 // ViewingKeyFromBytes decodes an exported viewing key.
 func ViewingKeyFromBytes(b []byte) (ViewingKey, error) {
 	if len(b) != 64 {
 		return ViewingKey{}, fmt.Errorf("%w: viewing key is %d bytes, want 64", ErrBadKey, len(b))
 	}
-	o, err := circuit.FromBytes(b[:32])
+	owner, private, err := splitOwner(b)
 	if err != nil {
 		return ViewingKey{}, fmt.Errorf("%w: %v", ErrBadKey, err)
 	}
-	v := ViewingKey{Owner: o}
-	copy(v.Private[:], b[32:])
-	return v, nil
+	return ViewingKey{Owner: owner, Private: private}, nil
+}
+
+// joinOwner is the 64-byte layout an exported viewing key and an address
+// share: the owner key, then an X25519 key (private or public).
+func joinOwner(owner fr.Element, key [32]byte) []byte {
+	o := owner.Bytes()
+	return append(o[:], key[:]...)
+}
+
+// splitOwner reads what joinOwner writes from 64 bytes.
+func splitOwner(b []byte) (fr.Element, [32]byte, error) {
+	owner, err := circuit.FromBytes(b[:32])
+	return owner, [32]byte(b[32:64]), err
 }
 
 // String is the bech32 form, zpha1...
 func (a Address) String() string {
-	o := a.Owner.Bytes()
-	conv, err := bech32.ConvertBits(append(o[:], a.View[:]...), 8, 5, true)
+	conv, err := bech32.ConvertBits(joinOwner(a.Owner, a.View), 8, 5, true)
 	if err != nil {
 		return ""
 	}
@@ -140,13 +147,11 @@ func ParseAddress(s string) (Address, error) {
 	if err != nil || len(raw) != 64 {
 		return Address{}, fmt.Errorf("%w: payload is not 64 bytes", ErrBadAddress)
 	}
-	o, err := circuit.FromBytes(raw[:32])
+	owner, view, err := splitOwner(raw)
 	if err != nil {
 		return Address{}, fmt.Errorf("%w: %v", ErrBadAddress, err)
 	}
-	a := Address{Owner: o}
-	copy(a.View[:], raw[32:])
-	return a, nil
+	return Address{Owner: owner, View: view}, nil
 }
 
 // Note is a shielded amount locked to an owner key.
