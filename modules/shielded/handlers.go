@@ -85,15 +85,26 @@ func (m *Module) addNotes(ctx *module.Context, f *tree.Frontier, cms []Hash, cts
 	return first
 }
 
-// spendChecks runs every check of a spend that needs state but no proof.
-func (m *Module) spendChecks(ctx *module.Context, f *tree.Frontier, root Hash, nfs [2]Hash, newLeaves uint64) error {
-	if err := m.checkRoot(ctx, f, root); err != nil {
-		return err
+// checkSpend runs every check a spend of kind passes before it moves
+// anything, cheapest first: its public inputs (from inputs), its root,
+// that its notes are unspent, room for newLeaves notes, then its proof.
+// It returns the frontier the new notes go onto.
+func (m *Module) checkSpend(ctx *module.Context, kind circuit.Kind, inputs func() ([]fr.Element, error), root Hash, nfs [2]Hash, proof []byte, newLeaves uint64) (tree.Frontier, error) {
+	public, err := inputs()
+	if err != nil {
+		return tree.Frontier{}, err
+	}
+	f := m.Keeper.Frontier(ctx.KV)
+	if err := m.checkRoot(ctx, &f, root); err != nil {
+		return f, err
 	}
 	if err := m.checkUnspent(ctx, nfs); err != nil {
-		return err
+		return f, err
 	}
-	return checkRoom(f, newLeaves)
+	if err := checkRoom(&f, newLeaves); err != nil {
+		return f, err
+	}
+	return f, m.verify(ctx, kind, proof, public)
 }
 
 // pay moves amount from the pool to to.
@@ -131,15 +142,8 @@ func (m *Module) handleShield(ctx *module.Context, sender address.Address, msg *
 
 // handleTransfer spends two notes into two, paying the fee to the relayer.
 func (m *Module) handleTransfer(ctx *module.Context, _ address.Address, msg *MsgTransfer) error {
-	public, err := msg.PublicInputs()
+	f, err := m.checkSpend(ctx, circuit.KindTransfer, msg.PublicInputs, msg.Root, msg.Nullifiers, msg.Proof, 2)
 	if err != nil {
-		return err
-	}
-	f := m.Keeper.Frontier(ctx.KV)
-	if err := m.spendChecks(ctx, &f, msg.Root, msg.Nullifiers, 2); err != nil {
-		return err
-	}
-	if err := m.verify(ctx, circuit.KindTransfer, msg.Proof, public); err != nil {
 		return err
 	}
 	if err := pay(ctx, msg.Relayer, msg.Fee); err != nil {
@@ -154,15 +158,8 @@ func (m *Module) handleTransfer(ctx *module.Context, _ address.Address, msg *Msg
 // handleUnshield spends two notes into public PHA for the recipient, the
 // fee for the relayer and a change note.
 func (m *Module) handleUnshield(ctx *module.Context, _ address.Address, msg *MsgUnshield) error {
-	public, err := msg.PublicInputs()
+	f, err := m.checkSpend(ctx, circuit.KindUnshield, msg.PublicInputs, msg.Root, msg.Nullifiers, msg.Proof, 1)
 	if err != nil {
-		return err
-	}
-	f := m.Keeper.Frontier(ctx.KV)
-	if err := m.spendChecks(ctx, &f, msg.Root, msg.Nullifiers, 1); err != nil {
-		return err
-	}
-	if err := m.verify(ctx, circuit.KindUnshield, msg.Proof, public); err != nil {
 		return err
 	}
 	if err := pay(ctx, msg.Recipient, msg.Amount); err != nil {

@@ -90,10 +90,7 @@ func (m *MsgShield) encodeBound(w *wire.Writer) {
 // encodeBound writes root, nullifiers, commitments, ciphertexts, fee,
 // relayer.
 func (m *MsgTransfer) encodeBound(w *wire.Writer) {
-	w.Raw(m.Root[:])
-	for i := range 2 {
-		w.Raw(m.Nullifiers[i][:])
-	}
+	encodeSpent(w, m.Root, m.Nullifiers)
 	for i := range 2 {
 		w.Raw(m.Commitments[i][:])
 	}
@@ -107,16 +104,31 @@ func (m *MsgTransfer) encodeBound(w *wire.Writer) {
 // encodeBound writes root, nullifiers, change, its ciphertext, amount, fee,
 // recipient, relayer.
 func (m *MsgUnshield) encodeBound(w *wire.Writer) {
-	w.Raw(m.Root[:])
-	for i := range 2 {
-		w.Raw(m.Nullifiers[i][:])
-	}
+	encodeSpent(w, m.Root, m.Nullifiers)
 	w.Raw(m.Change[:])
 	w.Raw(m.ChangeCiphertext)
 	w.Amount(m.Amount)
 	w.Amount(m.Fee)
 	w.Address(m.Recipient)
 	w.Address(m.Relayer)
+}
+
+// encodeSpent writes what every spend starts with: the root its notes are
+// proven against, then their two nullifiers.
+func encodeSpent(w *wire.Writer, root Hash, nfs [2]Hash) {
+	w.Raw(root[:])
+	for _, nf := range nfs {
+		w.Raw(nf[:])
+	}
+}
+
+// decodeSpent reads what encodeSpent writes.
+func decodeSpent(r *wire.Reader) (root Hash, nfs [2]Hash) {
+	root = r.Bytes32()
+	for i := range nfs {
+		nfs[i] = r.Bytes32()
+	}
+	return root, nfs
 }
 
 func decodeShield(r *wire.Reader) tx.Msg {
@@ -127,10 +139,8 @@ func decodeShield(r *wire.Reader) tx.Msg {
 }
 
 func decodeTransfer(r *wire.Reader) tx.Msg {
-	m := &MsgTransfer{Root: r.Bytes32()}
-	for i := range 2 {
-		m.Nullifiers[i] = r.Bytes32()
-	}
+	m := &MsgTransfer{}
+	m.Root, m.Nullifiers = decodeSpent(r)
 	for i := range 2 {
 		m.Commitments[i] = r.Bytes32()
 	}
@@ -143,10 +153,8 @@ func decodeTransfer(r *wire.Reader) tx.Msg {
 }
 
 func decodeUnshield(r *wire.Reader) tx.Msg {
-	m := &MsgUnshield{Root: r.Bytes32()}
-	for i := range 2 {
-		m.Nullifiers[i] = r.Bytes32()
-	}
+	m := &MsgUnshield{}
+	m.Root, m.Nullifiers = decodeSpent(r)
 	m.Change = r.Bytes32()
 	m.ChangeCiphertext = r.Raw(note.CiphertextSize)
 	m.Amount, m.Fee = r.Amount(), r.Amount()
