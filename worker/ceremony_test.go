@@ -6,13 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
-
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/shielded/ceremony"
 	"github.com/phalanetwork/phala/shielded/circuit"
+	"github.com/phalanetwork/phala/shielded/circuit/circuittest"
 )
 
 // TestGatekeepersRunTheSetupCeremony: a devnet whose genesis starts the
@@ -75,15 +74,5 @@ func TestGatekeepersRunTheSetupCeremony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rho fr.Element
-	rho.SetUint64(7)
-	owner := circuit.OwnerKey(circuit.FromUint64(11))
-	cm := circuit.Commitment(40, owner, rho)
-	proof, err := circuit.Prove(k.CS, k.PK, &circuit.Shield{Amount: 40, Commitment: cm, Bind: 3, Owner: owner, Rho: rho})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := circuit.Verify(chainVK, proof, []fr.Element{circuit.FromUint64(40), cm, circuit.FromUint64(3)}); err != nil {
-		t.Fatalf("proof with the ceremony's keys refused by the chain's key: %v", err)
-	}
+	circuittest.ProveShield(t, k.CS, k.PK, chainVK)
 }

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/logger"
 	"github.com/rs/zerolog"
 
 	"github.com/phalanetwork/phala/shielded/ceremony"
 	"github.com/phalanetwork/phala/shielded/circuit"
+	"github.com/phalanetwork/phala/shielded/circuit/circuittest"
 )
 
 // TestThreeContributors runs the ceremony for the shield circuit with three
@@ -30,17 +30,7 @@ func TestThreeContributors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p1 [][]byte
-	for i := range 3 {
-		next, err := ceremony.ContributePhase1(state)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ceremony.VerifyPhase1(state, next); err != nil {
-			t.Fatalf("gatekeeper %d's phase 1 contribution refused: %v", i, err)
-		}
-		p1, state = append(p1, next), next
-	}
+	p1, state := contributeThree(t, "phase 1", state, ceremony.ContributePhase1, ceremony.VerifyPhase1)
 	// A contributor who ignores the others' work and starts over.
 	fresh, _ := ceremony.Phase1Start(n)
 	rogue, err := ceremony.ContributePhase1(fresh)
@@ -63,17 +53,7 @@ func TestThreeContributors(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := state
-	var p2 [][]byte
-	for i := range 3 {
-		next, err := ceremony.ContributePhase2(state)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ceremony.VerifyPhase2(state, next); err != nil {
-			t.Fatalf("gatekeeper %d's phase 2 contribution refused: %v", i, err)
-		}
-		p2, state = append(p2, next), next
-	}
+	p2, state := contributeThree(t, "phase 2", state, ceremony.ContributePhase2, ceremony.VerifyPhase2)
 	rogue2, err := ceremony.ContributePhase2(start)
 	if err != nil {
 		t.Fatal(err)
@@ -88,15 +68,23 @@ func TestThreeContributors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rho fr.Element
-	rho.SetUint64(5)
-	owner := circuit.OwnerKey(circuit.FromUint64(9))
-	cm := circuit.Commitment(100, owner, rho)
-	proof, err := circuit.Prove(r1cs, pk, &circuit.Shield{Amount: 100, Commitment: cm, Bind: 1, Owner: owner, Rho: rho})
-	if err != nil {
-		t.Fatal(err)
+	circuittest.ProveShield(t, r1cs, pk, vk)
+}
+
+// contributeThree runs three contributors of one phase in turn from
+// state, verifying each contribution against the state before it as the
+// chain does; it returns the contributions and the last state.
+func contributeThree(t *testing.T, phase string, state []byte, contribute func(prev []byte) ([]byte, error), verify func(prev, next []byte) error) (contributions [][]byte, last []byte) {
+	t.Helper()
+	for i := range 3 {
+		next, err := contribute(state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := verify(state, next); err != nil {
+			t.Fatalf("gatekeeper %d's %s contribution refused: %v", i, phase, err)
+		}
+		contributions, state = append(contributions, next), next
 	}
-	if err := circuit.Verify(vk, proof, []fr.Element{circuit.FromUint64(100), cm, circuit.FromUint64(1)}); err != nil {
-		t.Fatalf("proof with the ceremony's keys refused: %v", err)
-	}
+	return contributions, state
 }
