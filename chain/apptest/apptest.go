@@ -169,6 +169,17 @@ func (c *Chain) Query(path string, out any) *abci.ResponseQuery {
 	return res
 }
 
+// MustQuery runs an app query that must succeed and decodes its answer
+// into a T.
+func MustQuery[T any](t testing.TB, c *Chain, path string) T {
+	t.Helper()
+	var out T
+	if res := c.Query(path, &out); res.Code != 0 {
+		t.Fatalf("query %s: %s", path, res.Log)
+	}
+	return out
+}
+
 // ExpectCode fails unless res has the given codespace and code.
 func ExpectCode(t testing.TB, res *abci.ExecTxResult, codespace string, code uint32) {
 	t.Helper()

@@ -72,7 +72,7 @@ func setup(t *testing.T) *fx {
 
 func (f *fx) view(t *testing.T) agents.AgentView {
 	t.Helper()
-	return contractstest.MustQuery[agents.AgentView](t, f.c, "/agents/agent/"+hex.EncodeToString(f.agent[:]))
+	return apptest.MustQuery[agents.AgentView](t, f.c, "/agents/agent/"+hex.EncodeToString(f.agent[:]))
 }
 
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {

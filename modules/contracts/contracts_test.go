@@ -77,7 +77,7 @@ func (f *fx) publishClusterKey(t *testing.T, epoch uint64) {
 
 func (f *fx) contractRecord(t *testing.T) contracts.Contract {
 	t.Helper()
-	return contractstest.MustQuery[contracts.Contract](t, f.c, "/contracts/contract/"+hex.EncodeToString(f.contract[:]))
+	return apptest.MustQuery[contracts.Contract](t, f.c, "/contracts/contract/"+hex.EncodeToString(f.contract[:]))
 }
 
 // contractKeys is a contract's key pair as a member would derive it.

@@ -37,21 +37,21 @@ func TestHeldFeeRefunded(t *testing.T) {
 	before, held := balance(alice.Addr), balance(contracts.FeeAccount)
 	apptest.ExpectCode(t, f.c.Deliver(alice, &contracts.MsgExec{Contract: f.contract, Envelope: command(t, k.ecdh.PublicKey(), envelope.PurposeContractCommand, cmdSender(alice.Addr))}), "", 0)
 	sent := f.c.Height
-	fee := sub(t, before, balance(alice.Addr)) // the tx fee and the command fee
-	if got := balance(contracts.FeeAccount); got != add(t, held, testParams.CommandFee) {
+	fee := apptest.Sub(t, before, balance(alice.Addr)) // the tx fee and the command fee
+	if got := balance(contracts.FeeAccount); got != apptest.Add(t, held, testParams.CommandFee) {
 		t.Fatalf("fee account %s after the command, want %s held", got.PHA(), testParams.CommandFee.PHA())
 	}
 	for f.c.Height < sent+wait-1 {
 		f.c.Block()
 	}
-	if got := balance(contracts.FeeAccount); got != add(t, held, testParams.CommandFee) {
+	if got := balance(contracts.FeeAccount); got != apptest.Add(t, held, testParams.CommandFee) {
 		t.Fatalf("fee refunded early, at %d of %d blocks", f.c.Height-sent, wait)
 	}
 	f.c.Block()
 	if got := balance(contracts.FeeAccount); got != held {
 		t.Fatalf("%d blocks after a command no majority answered, the fee account still holds %s: the fee is held forever", f.c.Height-sent, got.PHA())
 	}
-	if got, want := balance(alice.Addr), add(t, sub(t, before, fee), testParams.CommandFee); got != want {
+	if got, want := balance(alice.Addr), apptest.Add(t, apptest.Sub(t, before, fee), testParams.CommandFee); got != want {
 		t.Fatalf("alice has %s, want %s: the held fee back", got.PHA(), want.PHA())
 	}
 	// A majority that forms after the refund pays nothing more.
@@ -65,22 +65,4 @@ func TestHeldFeeRefunded(t *testing.T) {
 	if got := balance(contracts.FeeAccount); got != held {
 		t.Fatalf("fee account %s after a late majority, want %s", got.PHA(), held.PHA())
 	}
-}
-
-func add(t *testing.T, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := a.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func sub(t *testing.T, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := a.Sub(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

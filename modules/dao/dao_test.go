@@ -14,7 +14,6 @@ import (
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
-	"github.com/phalanetwork/phala/modules/contracts/contractstest"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -50,12 +49,12 @@ func mustOK(t *testing.T, res *abci.ExecTxResult) {
 
 func balance(t *testing.T, c *apptest.Chain, a address.Address) pha.Amount {
 	t.Helper()
-	return contractstest.MustQuery[balances.AccountResponse](t, c, "/balances/account/"+a.String()).Balance
+	return apptest.MustQuery[balances.AccountResponse](t, c, "/balances/account/"+a.String()).Balance
 }
 
 func proposal(t *testing.T, c *apptest.Chain, id uint64) dao.Proposal {
 	t.Helper()
-	return contractstest.MustQuery[dao.Proposal](t, c, "/dao/proposal/"+itoa(id))
+	return apptest.MustQuery[dao.Proposal](t, c, "/dao/proposal/"+itoa(id))
 }
 
 func itoa(n uint64) string {
@@ -136,7 +135,7 @@ func TestAllowAndRemoveMeasurement(t *testing.T) {
 
 func keysState(t *testing.T, c *apptest.Chain) keys.State {
 	t.Helper()
-	return contractstest.MustQuery[keys.State](t, c, "/keys/state")
+	return apptest.MustQuery[keys.State](t, c, "/keys/state")
 }
 
 func TestGatekeeperAndRotation(t *testing.T) {

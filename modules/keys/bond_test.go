@@ -97,11 +97,7 @@ func mustOK(t *testing.T, res *abci.ExecTxResult) {
 
 func balance(t *testing.T, c *apptest.Chain, addr fmt.Stringer) pha.Amount {
 	t.Helper()
-	var a balances.AccountResponse
-	if res := c.Query("/balances/account/"+addr.String(), &a); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return a.Balance
+	return apptest.MustQuery[balances.AccountResponse](t, c, "/balances/account/"+addr.String()).Balance
 }
 
 func gatekeeper(t *testing.T, c *apptest.Chain, gk [32]byte) keys.Gatekeeper {
@@ -121,35 +117,14 @@ func checkBondAccount(t *testing.T, c *apptest.Chain) {
 	t.Helper()
 	var sum pha.Amount
 	for _, g := range state(t, c).Gatekeepers {
-		sum = add(t, sum, g.Bonded)
+		sum = apptest.Add(t, sum, g.Bonded)
 		for _, u := range g.Unbonding {
-			sum = add(t, sum, u.Amount)
+			sum = apptest.Add(t, sum, u.Amount)
 		}
 	}
 	if got := balance(t, c, keys.BondAccount); got != sum {
 		t.Fatalf("height %d: bond account holds %s, bonded and unbonding add up to %s", c.Height, got.PHA(), sum.PHA())
 	}
-}
-
-func add(t *testing.T, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	return checked(t, a.Add, b)
-}
-
-func sub(t *testing.T, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	return checked(t, a.Sub, b)
-}
-
-// checked applies an amount operation that must not overflow or go
-// negative.
-func checked(t *testing.T, op func(pha.Amount) (pha.Amount, error), b pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := op(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func TestBondAndUnbond(t *testing.T) {
@@ -159,7 +134,7 @@ func TestBondAndUnbond(t *testing.T) {
 	start := balance(t, c, op.Addr)
 
 	mustOK(t, c.Deliver(op, &keys.MsgBond{Gatekeeper: g, Amount: pha.Whole(100)}))
-	if got, want := balance(t, c, op.Addr), sub(t, start, add(t, pha.Whole(100), fee)); got != want {
+	if got, want := balance(t, c, op.Addr), apptest.Sub(t, start, apptest.Add(t, pha.Whole(100), fee)); got != want {
 		t.Fatalf("operator has %s after bonding, want %s", got.PHA(), want.PHA())
 	}
 	mustOK(t, c.Deliver(op, &keys.MsgBond{Gatekeeper: g, Amount: pha.Whole(50)}))
@@ -193,7 +168,7 @@ func TestBondAndUnbond(t *testing.T) {
 		}
 	}
 	c.Block()
-	if got, want := balance(t, c, op.Addr), add(t, held, pha.Whole(60)); got != want {
+	if got, want := balance(t, c, op.Addr), apptest.Add(t, held, pha.Whole(60)); got != want {
 		t.Fatalf("at the release height the operator has %s, want %s", got.PHA(), want.PHA())
 	}
 	if gk := gatekeeper(t, c, g); gk.Bonded != pha.Whole(90) || len(gk.Unbonding) != 0 {
@@ -216,9 +191,9 @@ func TestBondAndUnbond(t *testing.T) {
 	}
 	fees := pha.Units(0)
 	for range 4 {
-		fees = add(t, fees, fee)
+		fees = apptest.Add(t, fees, fee)
 	}
-	if got, want := balance(t, c, op.Addr), sub(t, start, fees); got != want {
+	if got, want := balance(t, c, op.Addr), apptest.Sub(t, start, fees); got != want {
 		t.Fatalf("operator ends with %s, want %s", got.PHA(), want.PHA())
 	}
 }
@@ -246,7 +221,7 @@ func TestBondErrors(t *testing.T) {
 		{"bond by the key authority", authority, bond(0, pha.Whole(1)), keys.Codespace, keys.ErrNotOperator.Code},
 		{"unbond by another account", op2, unbond(0, pha.Whole(1)), keys.Codespace, keys.ErrNotOperator.Code},
 		{"bond more than the balance", op, bond(0, pha.Whole(2_000_000)), balances.Codespace, balances.ErrInsufficientFunds.Code},
-		{"unbond more than bonded", op, unbond(0, add(t, pha.Whole(10), pha.Units(1))), keys.Codespace, keys.ErrUnbondTooMuch.Code},
+		{"unbond more than bonded", op, unbond(0, apptest.Add(t, pha.Whole(10), pha.Units(1))), keys.Codespace, keys.ErrUnbondTooMuch.Code},
 		{"unbond from a gatekeeper with no bond", op, unbond(1, pha.Units(1)), keys.Codespace, keys.ErrUnbondTooMuch.Code},
 	}
 	for _, tc := range cases {
@@ -257,7 +232,7 @@ func TestBondErrors(t *testing.T) {
 			apptest.ExpectCode(t, f.c.Deliver(tc.from, tc.msg(f)), tc.space, tc.code)
 			// Nothing moved but the fee (none for a message refused
 			// before it is charged).
-			want := sub(t, before, app.DefaultParams().MinFee)
+			want := apptest.Sub(t, before, app.DefaultParams().MinFee)
 			if tc.code == keys.ErrZeroAmount.Code && tc.space == keys.Codespace {
 				want = before
 			}

@@ -46,11 +46,7 @@ func newCeremonyNet(t *testing.T) *ceremonyNet {
 // record reads the ceremony's record.
 func (n *ceremonyNet) record(t *testing.T) shielded.Ceremony {
 	t.Helper()
-	var rec shielded.Ceremony
-	if res := n.c.Query(shielded.CeremonyPath(), &rec); res.Code != 0 {
-		t.Fatalf("ceremony query: %s", res.Log)
-	}
-	return rec
+	return apptest.MustQuery[shielded.Ceremony](t, n.c, shielded.CeremonyPath())
 }
 
 // post sends a ceremony message from worker key.

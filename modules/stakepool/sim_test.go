@@ -161,7 +161,7 @@ func newSim(t *testing.T, seed uint64) *sim {
 	var delegate [][]byte
 	for v := range simVaults {
 		free := s.f.Balance(vault.AccountOf(uint64(v + 1)))
-		part := ct.MulDiv(t, free, pha.Units(1), pha.Units(6))
+		part := apptest.MulDiv(t, free, pha.Units(1), pha.Units(6))
 		for pool := uint64(1); pool <= simPools; pool++ {
 			delegate = append(delegate, c.Tx(s.vowner[v], &vault.MsgDelegate{Vault: uint64(v + 1), Pool: pool, Amount: part}))
 		}
@@ -201,12 +201,12 @@ func (s *sim) startTx(i int) []byte {
 	}
 	rec, _ := rk.Worker(s.kv(), id)
 	min := s.cp.MinStake(rec.BenchmarkScore)
-	stake := ct.Add(s.t, min, ct.MulDiv(s.t, min, pha.Units(uint64(s.r.IntN(50))), pha.Units(100)))
+	stake := apptest.Add(s.t, min, apptest.MulDiv(s.t, min, pha.Units(uint64(s.r.IntN(50))), pha.Units(100)))
 	p := s.f.Pool(s.pool[i])
 	if p.ID == simPools && s.initial {
 		// Pool 5 puts nearly all its stake to work at the start, so a
 		// large withdrawal there must wait.
-		if share := ct.MulDiv(s.t, p.FreeStake, pha.Units(1), pha.Units(uint64(simWorkers/simPools))); min.LT(share) {
+		if share := apptest.MulDiv(s.t, p.FreeStake, pha.Units(1), pha.Units(uint64(simWorkers/simPools))); min.LT(share) {
 			stake = share
 		}
 	}
@@ -290,7 +290,7 @@ func (s *sim) step(day int) int {
 		} else {
 			shares := held
 			if s.r.IntN(3) != 0 {
-				shares = ct.MulDiv(s.t, held, pha.Units(uint64(1+s.r.IntN(99))), pha.Units(100))
+				shares = apptest.MulDiv(s.t, held, pha.Units(uint64(1+s.r.IntN(99))), pha.Units(100))
 			}
 			if !shares.IsZero() {
 				txs = append(txs, c.Tx(d, &stakepool.MsgWithdraw{Pool: pool, Shares: shares}))
@@ -306,7 +306,7 @@ func (s *sim) step(day int) int {
 		_, pending := vk.Queued(s.kv(), v, d.Addr)
 		if s.r.IntN(2) == 0 || held.IsZero() || pending {
 			txs = append(txs, c.Tx(d, &vault.MsgDeposit{Vault: v, Amount: pha.Whole(uint64(100 + s.r.IntN(5_000)))}))
-		} else if part := ct.MulDiv(s.t, held, pha.Units(uint64(1+s.r.IntN(99))), pha.Units(100)); !part.IsZero() {
+		} else if part := apptest.MulDiv(s.t, held, pha.Units(uint64(1+s.r.IntN(99))), pha.Units(100)); !part.IsZero() {
 			txs = append(txs, c.Tx(d, &vault.MsgWithdraw{Vault: v, Shares: part}))
 		}
 	}
@@ -351,13 +351,13 @@ func (s *sim) check(before snapshot, ntx int, res []*abci.ExecTxResult) {
 	s.last = after // nothing changes between blocks
 	// Budget: the subsidy pool paid exactly the payouts' budgets, split
 	// between the pools and the treasury.
-	spent := ct.Sub(t, after.stats.Spent, before.stats.Spent)
-	if got := ct.Sub(t, before.subsidy, after.subsidy); got != spent {
+	spent := apptest.Sub(t, after.stats.Spent, before.stats.Spent)
+	if got := apptest.Sub(t, before.subsidy, after.subsidy); got != spent {
 		t.Fatalf("height %d: the subsidy pool paid %s, payouts spent %s", h, got, spent)
 	}
-	toPools := ct.Sub(t, after.stats.ToPools, before.stats.ToPools)
-	toTreasury := ct.Sub(t, after.stats.ToTreasury, before.stats.ToTreasury)
-	if ct.Add(t, toPools, toTreasury) != spent {
+	toPools := apptest.Sub(t, after.stats.ToPools, before.stats.ToPools)
+	toTreasury := apptest.Sub(t, after.stats.ToTreasury, before.stats.ToTreasury)
+	if apptest.Add(t, toPools, toTreasury) != spent {
 		t.Fatalf("height %d: pools %s + treasury %s != spent %s", h, toPools, toTreasury, spent)
 	}
 	paid := s.checkPayouts(before, after, res)
@@ -366,13 +366,13 @@ func (s *sim) check(before snapshot, ntx int, res []*abci.ExecTxResult) {
 	}
 	slashed := s.checkReleases(before, after)
 	// Treasury: fees, its part of the payouts, and the slashes.
-	fees := ct.MulDiv(t, apptest.Fee(), pha.Units(uint64(ntx)), pha.Units(1))
-	if got, want := ct.Sub(t, after.treasury, before.treasury), ct.Add(t, ct.Add(t, fees, toTreasury), slashed); got != want {
+	fees := apptest.MulDiv(t, apptest.Fee(), pha.Units(uint64(ntx)), pha.Units(1))
+	if got, want := apptest.Sub(t, after.treasury, before.treasury), apptest.Add(t, apptest.Add(t, fees, toTreasury), slashed); got != want {
 		t.Fatalf("height %d: treasury gained %s, want fees %s + %s + slashes %s", h, got, fees, toTreasury, slashed)
 	}
 	// The budget schedule.
 	if h%simHalvingBlocks == 0 {
-		s.budget = ct.MulDiv(t, s.budget, pha.Units(3), pha.Units(4))
+		s.budget = apptest.MulDiv(t, s.budget, pha.Units(3), pha.Units(4))
 	}
 	if got := ck.Params(s.kv()).BudgetPerBlock; got != s.budget {
 		t.Fatalf("height %d: budget per block %s, the schedule gives %s", h, got.PHA(), s.budget.PHA())
@@ -421,7 +421,7 @@ func (s *sim) checkPayouts(before, after snapshot, res []*abci.ExecTxResult) pha
 					t.Fatalf("height %d: worker %s was offline and its heartbeat paid %s", h, id, payout.PHA())
 				}
 				s.payouts++
-				paid = ct.Add(t, paid, payout)
+				paid = apptest.Add(t, paid, payout)
 			}
 			now := after.sessions[id]
 			grown := s.cp.ValueAt(&was, h-1)
@@ -453,20 +453,20 @@ func (s *sim) checkReleases(before, after snapshot) pha.Amount {
 		}
 		returned, slashed := mining.FinalStake(se.Stake, se.V, se.InitialV)
 		ratio, _ := se.V.Div(se.InitialV)
-		if want, _ := fixedpoint.MulAmount(se.Stake, ratio.Min(fixedpoint.One)); want != returned || ct.Add(t, returned, slashed) != se.Stake {
+		if want, _ := fixedpoint.MulAmount(se.Stake, ratio.Min(fixedpoint.One)); want != returned || apptest.Add(t, returned, slashed) != se.Stake {
 			t.Fatalf("height %d: %s returned %s + slashed %s of %s, want stake·V/Ve = %s", h, id, returned, slashed, se.Stake, want)
 		}
-		total = ct.Add(t, total, slashed)
-		perPool[se.Pool] = ct.Add(t, perPool[se.Pool], slashed)
+		total = apptest.Add(t, total, slashed)
+		perPool[se.Pool] = apptest.Add(t, perPool[se.Pool], slashed)
 		if !slashed.IsZero() {
 			s.slashes++
 		}
 	}
-	if got := ct.Sub(t, after.stats.Slashed, before.stats.Slashed); got != total {
+	if got := apptest.Sub(t, after.stats.Slashed, before.stats.Slashed); got != total {
 		t.Fatalf("height %d: totals slashed %s, released sessions lost %s", h, got, total)
 	}
 	for i, p := range after.pools {
-		if got := ct.Sub(t, p.Slashed, before.pools[i].Slashed); got != perPool[p.ID] {
+		if got := apptest.Sub(t, p.Slashed, before.pools[i].Slashed); got != perPool[p.ID] {
 			t.Fatalf("height %d pool %d: booked a slash of %s, its sessions lost %s", h, p.ID, got, perPool[p.ID])
 		}
 	}
@@ -480,23 +480,23 @@ func (s *sim) checkPools(before, after snapshot, toPools pha.Amount) {
 	kv := s.kv()
 	locked := map[uint64]pha.Amount{}
 	for _, se := range after.sessions {
-		locked[se.Pool] = ct.Add(t, locked[se.Pool], se.Stake)
+		locked[se.Pool] = apptest.Add(t, locked[se.Pool], se.Stake)
 	}
 	var booked, held pha.Amount
 	for i, p := range after.pools {
 		q := before.pools[i]
-		booked = ct.Add(t, booked, ct.Add(t, ct.Sub(t, p.Rewards, q.Rewards), ct.Sub(t, p.OwnerRewards, q.OwnerRewards)))
-		held = ct.Add(t, held, p.Value())
+		booked = apptest.Add(t, booked, apptest.Add(t, apptest.Sub(t, p.Rewards, q.Rewards), apptest.Sub(t, p.OwnerRewards, q.OwnerRewards)))
+		held = apptest.Add(t, held, p.Value())
 		if p.LockedStake != locked[p.ID] {
 			t.Fatalf("height %d pool %d: locked %s, sessions hold %s", h, p.ID, p.LockedStake, locked[p.ID])
 		}
 		var shares pha.Amount
 		pk.IterateShares(kv, p.ID, func(_ address.Address, a pha.Amount) bool {
-			shares = ct.Add(t, shares, a)
+			shares = apptest.Add(t, shares, a)
 			return true
 		})
 		for _, w := range after.queues[p.ID] {
-			shares = ct.Add(t, shares, w.Shares)
+			shares = apptest.Add(t, shares, w.Shares)
 		}
 		if shares != p.TotalShares {
 			t.Fatalf("height %d pool %d: holders and queue have %s shares, total %s", h, p.ID, shares, p.TotalShares)

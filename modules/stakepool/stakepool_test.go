@@ -144,7 +144,7 @@ func TestMsgErrors(t *testing.T) {
 			before := b.Balance(tc.from.Addr)
 			pools := b.AllPools()
 			apptest.ExpectCode(t, b.C.Deliver(tc.from, tc.msg(b)), tc.space, tc.code)
-			want := ct.Sub(t, before, apptest.Fee())
+			want := apptest.Sub(t, before, apptest.Fee())
 			if tc.noFee {
 				want = before // refused before the fee is charged
 			}
@@ -152,7 +152,7 @@ func TestMsgErrors(t *testing.T) {
 			// pools it owns, and its queued withdrawal's payments.
 			for i, p := range b.AllPools() {
 				if p.Owner == tc.from.Addr {
-					want = ct.Add(t, want, ct.Sub(t, p.OwnerRewards, pools[i].OwnerRewards))
+					want = apptest.Add(t, want, apptest.Sub(t, p.OwnerRewards, pools[i].OwnerRewards))
 				}
 			}
 			if _, queued := (stakepool.Keeper{}).Queued(b.C.App.Store(), 1, tc.from.Addr); queued {
@@ -228,10 +228,10 @@ func TestContributeAndWithdrawNow(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	a0, stake0 := b.Balance(alice.Addr), b.Balance(balances.StakeAccount)
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(1000)}))
-	if got, want := b.Balance(alice.Addr), ct.Sub(t, a0, ct.Add(t, pha.Whole(1000), apptest.Fee())); got != want {
+	if got, want := b.Balance(alice.Addr), apptest.Sub(t, a0, apptest.Add(t, pha.Whole(1000), apptest.Fee())); got != want {
 		t.Fatalf("alice has %s, want %s", got, want)
 	}
-	if got := b.Balance(balances.StakeAccount); got != ct.Add(t, stake0, pha.Whole(1000)) {
+	if got := b.Balance(balances.StakeAccount); got != apptest.Add(t, stake0, pha.Whole(1000)) {
 		t.Fatalf("stake account %s", got)
 	}
 	// The first contribution is at price 1: a share per base unit.
@@ -240,7 +240,7 @@ func TestContributeAndWithdrawNow(t *testing.T) {
 	}
 	a1 := b.Balance(alice.Addr)
 	ct.MustOK(t, b.C.Deliver(alice, &stakepool.MsgWithdraw{Pool: 1, Shares: pha.Whole(400)}))
-	if got, want := b.Balance(alice.Addr), ct.Sub(t, ct.Add(t, a1, pha.Whole(400)), apptest.Fee()); got != want {
+	if got, want := b.Balance(alice.Addr), apptest.Sub(t, apptest.Add(t, a1, pha.Whole(400)), apptest.Fee()); got != want {
 		t.Fatalf("after withdrawing alice has %s, want %s", got, want)
 	}
 	p := b.Pool(1)
@@ -267,7 +267,7 @@ func TestRewardsRaisePrice(t *testing.T) {
 			t.Fatalf("price %s after %s", p.Price, last)
 		}
 		last = p.Price
-		if p.Value != ct.Add(t, pha.Whole(10_000), p.Rewards) {
+		if p.Value != apptest.Add(t, pha.Whole(10_000), p.Rewards) {
 			t.Fatalf("value %s, rewards %s", p.Value, p.Rewards)
 		}
 		if w := p.Workers[0]; w.State != computation.StateComputing || !w.Online || w.P != 100 || w.Stake != pha.Whole(10_000) || w.V.IsZero() {
@@ -279,7 +279,7 @@ func TestRewardsRaisePrice(t *testing.T) {
 	// Bob's contribution lands in a block without heartbeats: nothing is
 	// paid in it.
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgContribute{Pool: 1, Amount: pha.Whole(1000)}))
-	want := ct.MulDiv(t, pha.Whole(1000), p.TotalShares, p.Value())
+	want := apptest.MulDiv(t, pha.Whole(1000), p.TotalShares, p.Value())
 	if got := b.PoolShares(1, bob).Shares; got != want {
 		t.Fatalf("bob got %s shares, want %s", got, want)
 	}
@@ -291,8 +291,8 @@ func TestRewardsRaisePrice(t *testing.T) {
 	b.Earn()
 	p = b.Pool(1)
 	ct.MustOK(t, b.C.Deliver(bob, &stakepool.MsgWithdraw{Pool: 1, Shares: want}))
-	paid := ct.MulDiv(t, want, p.Value(), p.TotalShares)
-	if got := b.Balance(bob.Addr); got != ct.Sub(t, ct.Add(t, b0, paid), ct.Add(t, pha.Whole(1000), ct.Add(t, apptest.Fee(), apptest.Fee()))) {
+	paid := apptest.MulDiv(t, want, p.Value(), p.TotalShares)
+	if got := b.Balance(bob.Addr); got != apptest.Sub(t, apptest.Add(t, b0, paid), apptest.Add(t, pha.Whole(1000), apptest.Add(t, apptest.Fee(), apptest.Fee()))) {
 		t.Fatalf("bob has %s, paid %s", got, paid)
 	}
 	// Bob held his shares through a payout: he gets his 1000 PHA back and
@@ -320,7 +320,7 @@ func TestWithdrawalQueue(t *testing.T) {
 	if info.Withdrawals[0].Shares != pha.Whole(6000) && !info.Withdrawals[0].Shares.LT(pha.Whole(6000)) {
 		t.Fatal("alice's request grew")
 	}
-	if b.Balance(bob.Addr) != ct.Sub(t, b0, apptest.Fee()) {
+	if b.Balance(bob.Addr) != apptest.Sub(t, b0, apptest.Fee()) {
 		t.Fatal("bob was paid while alice waits")
 	}
 	for range 3 {
@@ -330,7 +330,7 @@ func TestWithdrawalQueue(t *testing.T) {
 		if !now.Withdrawals[0].Shares.LT(before) {
 			t.Fatalf("rewards did not serve the head: %s -> %s", before, now.Withdrawals[0].Shares)
 		}
-		if b.Balance(bob.Addr) != ct.Sub(t, b0, apptest.Fee()) || now.Withdrawals[1].Shares != pha.Whole(4000) {
+		if b.Balance(bob.Addr) != apptest.Sub(t, b0, apptest.Fee()) || now.Withdrawals[1].Shares != pha.Whole(4000) {
 			t.Fatal("bob was paid while alice waits")
 		}
 		if now.FreeStake.Cmp(pha.Units(1)) > 0 {
@@ -348,13 +348,13 @@ func TestWithdrawalQueue(t *testing.T) {
 	if p.QueueHead != 2 || !p.TotalShares.IsZero() || !p.LockedStake.IsZero() {
 		t.Fatalf("after the release %+v", p)
 	}
-	gotA := ct.Sub(t, b.Balance(alice.Addr), ct.Sub(t, a0, apptest.Fee()))
-	gotB := ct.Sub(t, b.Balance(bob.Addr), ct.Sub(t, b0, apptest.Fee()))
+	gotA := apptest.Sub(t, b.Balance(alice.Addr), apptest.Sub(t, a0, apptest.Fee()))
+	gotB := apptest.Sub(t, b.Balance(bob.Addr), apptest.Sub(t, b0, apptest.Fee()))
 	// Everything the pool held went to the two, except at most a few
 	// base units of rounding that stay in the pool.
-	total := ct.Add(t, gotA, gotB)
-	value := ct.Add(t, pha.Whole(10_000), p.Rewards)
-	if left := ct.Sub(t, value, total); left != p.FreeStake || left.Cmp(pha.Units(10)) > 0 {
+	total := apptest.Add(t, gotA, gotB)
+	value := apptest.Add(t, pha.Whole(10_000), p.Rewards)
+	if left := apptest.Sub(t, value, total); left != p.FreeStake || left.Cmp(pha.Units(10)) > 0 {
 		t.Fatalf("paid %s of %s, %s left, free %s", total, value, left, p.FreeStake)
 	}
 	if !pha.Whole(6000).LT(gotA) || !pha.Whole(4000).LT(gotB) {
@@ -415,7 +415,7 @@ func TestSupplyReport(t *testing.T) {
 	if s.Total != balances.TotalSupply || s.Staked != b.Balance(balances.StakeAccount) || s.Staked != b.Pool(1).Value() {
 		t.Fatalf("supply %+v, pool value %s", s, b.Pool(1).Value())
 	}
-	sum := ct.Add(t, ct.Add(t, s.Circulating, s.Staked), ct.Add(t, s.Treasury, s.Subsidy))
+	sum := apptest.Add(t, apptest.Add(t, s.Circulating, s.Staked), apptest.Add(t, s.Treasury, s.Subsidy))
 	if sum != s.Total {
 		t.Fatalf("circulating + staked + treasury + subsidy = %s, total %s", sum, s.Total)
 	}

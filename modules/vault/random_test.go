@@ -36,7 +36,7 @@ func TestRandomOperations(t *testing.T) {
 			txs = append(txs, b.C.Tx(h, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(uint64(500 + rng.IntN(3000)))}))
 		case 2:
 			if s := b.shares(1, h); !s.Shares.IsZero() && s.Withdrawing == nil {
-				part := ct.MulDiv(t, s.Shares, pha.Units(uint64(1+rng.IntN(100))), pha.Units(100))
+				part := apptest.MulDiv(t, s.Shares, pha.Units(uint64(1+rng.IntN(100))), pha.Units(100))
 				if !part.IsZero() {
 					requested[prev.QueueTail] = part
 					txs = append(txs, b.C.Tx(h, &vault.MsgWithdraw{Vault: 1, Shares: part}))
@@ -49,7 +49,7 @@ func TestRandomOperations(t *testing.T) {
 		case 4:
 			for _, p := range prev.Positions {
 				if !p.Shares.IsZero() && p.Queued.IsZero() {
-					txs = append(txs, b.C.Tx(vowner, &vault.MsgUndelegate{Vault: 1, Pool: 1, Shares: ct.MulDiv(t, p.Shares, pha.Units(1), pha.Units(2))}))
+					txs = append(txs, b.C.Tx(vowner, &vault.MsgUndelegate{Vault: 1, Pool: 1, Shares: apptest.MulDiv(t, p.Shares, pha.Units(1), pha.Units(2))}))
 				}
 			}
 		case 5:
@@ -72,9 +72,9 @@ func TestRandomOperations(t *testing.T) {
 		sum := pha.Amount{}
 		for _, a := range append(holders, vowner) {
 			sh := b.shares(1, a)
-			sum = ct.Add(t, sum, sh.Shares)
+			sum = apptest.Add(t, sum, sh.Shares)
 			if sh.Withdrawing != nil {
-				sum = ct.Add(t, sum, sh.Withdrawing.Shares)
+				sum = apptest.Add(t, sum, sh.Withdrawing.Shares)
 			}
 		}
 		if sum != v.TotalShares {
@@ -92,7 +92,7 @@ func TestRandomOperations(t *testing.T) {
 			t.Fatal("queue head went back")
 		}
 		if !v.TotalShares.IsZero() {
-			price := ct.MulDiv(t, v.Value, pha.Whole(1), v.TotalShares)
+			price := apptest.MulDiv(t, v.Value, pha.Whole(1), v.TotalShares)
 			if floor, err := prev.HighWater.Sub(pha.Units(1_000)); err == nil && price.LT(floor) && !prev.TotalShares.IsZero() {
 				t.Fatalf("step %d: price %s below the high-water mark %s", step, price, prev.HighWater)
 			}

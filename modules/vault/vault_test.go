@@ -35,12 +35,12 @@ func newBase(t *testing.T, sp stakepool.Params) *base {
 
 func (b *base) info(id uint64) vault.Info {
 	b.T.Helper()
-	return ct.Query[vault.Info](b.Fixture, fmt.Sprintf("/vault/vault/%d", id))
+	return apptest.MustQuery[vault.Info](b.T, b.C, fmt.Sprintf("/vault/vault/%d", id))
 }
 
 func (b *base) shares(id uint64, a apptest.Account) vault.SharesInfo {
 	b.T.Helper()
-	return ct.Query[vault.SharesInfo](b.Fixture, fmt.Sprintf("/vault/shares/%d/%s", id, a.Addr))
+	return apptest.MustQuery[vault.SharesInfo](b.T, b.C, fmt.Sprintf("/vault/shares/%d/%s", id, a.Addr))
 }
 
 // start: alice deposits 3000, bob 1000, the vault delegates 2000 to pool 1
@@ -57,7 +57,7 @@ func TestHappyPath(t *testing.T) {
 	b := newBase(t, stakepool.DefaultParams())
 	a0 := b.Balance(alice.Addr)
 	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(3000)}))
-	if got, want := b.Balance(alice.Addr), ct.Sub(t, a0, ct.Add(t, pha.Whole(3000), apptest.Fee())); got != want {
+	if got, want := b.Balance(alice.Addr), apptest.Sub(t, a0, apptest.Add(t, pha.Whole(3000), apptest.Fee())); got != want {
 		t.Fatalf("alice has %s, want %s", got.PHA(), want.PHA())
 	}
 	if s := b.shares(1, alice); s.Shares != pha.Whole(3000) || s.Value != pha.Whole(3000) {
@@ -100,17 +100,17 @@ func TestHappyPath(t *testing.T) {
 	}
 	// The owner's shares are worth 20 % of the gain, plus what the shares
 	// minted early earned since (at most 20 % × gain / 4000 more).
-	gain := ct.Sub(t, prev.Value, pha.Whole(4000))
-	want := ct.MulDiv(t, gain, pha.Units(2000), pha.Units(10_000))
-	hi := ct.Add(t, want, ct.MulDiv(t, want, gain, pha.Whole(4000)))
-	lo := ct.Sub(t, want, pha.Units(1_000_000))
+	gain := apptest.Sub(t, prev.Value, pha.Whole(4000))
+	want := apptest.MulDiv(t, gain, pha.Units(2000), pha.Units(10_000))
+	hi := apptest.Add(t, want, apptest.MulDiv(t, want, gain, pha.Whole(4000)))
+	lo := apptest.Sub(t, want, pha.Units(1_000_000))
 	got := b.shares(1, vowner).Value
 	if got.LT(lo) || hi.LT(got) {
 		t.Fatalf("owner's commission worth %s, want about %s of gain %s", got.PHA(), want.PHA(), gain.PHA())
 	}
 	// Holders kept 80 %.
-	holders := ct.Add(t, b.shares(1, alice).Value, b.shares(1, bob).Value)
-	if keep := ct.Sub(t, gain, want); ct.Add(t, pha.Whole(4000), keep).Cmp(holders) < 0 {
+	holders := apptest.Add(t, b.shares(1, alice).Value, b.shares(1, bob).Value)
+	if keep := apptest.Sub(t, gain, want); apptest.Add(t, pha.Whole(4000), keep).Cmp(holders) < 0 {
 		t.Fatalf("holders worth %s, more than deposits + 80 %% of the gain", holders.PHA())
 	}
 
@@ -153,7 +153,7 @@ func TestHappyPath(t *testing.T) {
 		t.Fatal("not paid")
 	}
 	// Bob earned: more than he put in.
-	if got := ct.Sub(t, b.Balance(bob.Addr), bobBefore); !pha.Whole(1000).LT(got) {
+	if got := apptest.Sub(t, b.Balance(bob.Addr), bobBefore); !pha.Whole(1000).LT(got) {
 		t.Fatalf("bob got %s for 1000 PHA", got.PHA())
 	}
 	v = b.info(1)
@@ -266,7 +266,7 @@ func TestErrors(t *testing.T) {
 			}
 			before := b.Balance(tc.from.Addr)
 			apptest.ExpectCode(t, b.C.Deliver(tc.from, tc.msg), tc.space, tc.code)
-			want := ct.Sub(t, before, apptest.Fee())
+			want := apptest.Sub(t, before, apptest.Fee())
 			if tc.noFee {
 				want = before
 			}

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark/logger"
 	"github.com/rs/zerolog"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/shielded/ceremony"
 	"github.com/phalanetwork/phala/shielded/circuit"
+	"github.com/phalanetwork/phala/shielded/circuit/circuittest"
 )
 
 // memBlobs is the states every gatekeeper serves, as one map.
@@ -81,11 +81,7 @@ func newChainCeremony(t *testing.T) *chainCeremony {
 
 func (cc *chainCeremony) record(t *testing.T) shielded.Ceremony {
 	t.Helper()
-	var rec shielded.Ceremony
-	if res := cc.c.Query(shielded.CeremonyPath(), &rec); res.Code != 0 {
-		t.Fatalf("ceremony query: %s", res.Log)
-	}
-	return rec
+	return apptest.MustQuery[shielded.Ceremony](t, cc.c, shielded.CeremonyPath())
 }
 
 // round runs each gatekeeper's step once against the latest record, in
@@ -171,23 +167,7 @@ func TestCeremonyOnChain(t *testing.T) {
 	if sha256.Sum256(vk) != sha256.Sum256(onChain) {
 		t.Fatal("the key derived from the record is not the chain's")
 	}
-	cc.shield(t, keys)
-}
-
-// shield proves a shield of 100 with the ceremony's keys and sends it.
-func (cc *chainCeremony) shield(t *testing.T, k ceremony.Keys) {
-	t.Helper()
-	var rho fr.Element
-	rho.SetUint64(5)
-	owner := circuit.OwnerKey(circuit.FromUint64(9))
-	cm := circuit.Commitment(100, owner, rho)
-	proof, err := circuit.Prove(k.CS, k.PK, &circuit.Shield{Amount: 100, Commitment: cm, Bind: 1, Owner: owner, Rho: rho})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := circuit.Verify(k.VK, proof, []fr.Element{circuit.FromUint64(100), cm, circuit.FromUint64(1)}); err != nil {
-		t.Fatalf("proof with the ceremony's keys refused: %v", err)
-	}
+	circuittest.ProveShield(t, keys.CS, keys.PK, keys.VK)
 }
 
 // TestCeremonyRefusesRestartedContribution: in phase 1, gatekeeper 1

@@ -221,13 +221,13 @@ func (f *Fixture) AllPools() []stakepool.Pool {
 // PoolInfo is the answer to the query of pool id.
 func (f *Fixture) PoolInfo(id uint64) stakepool.PoolInfo {
 	f.T.Helper()
-	return Query[stakepool.PoolInfo](f, stakepool.PoolPath(id))
+	return apptest.MustQuery[stakepool.PoolInfo](f.T, f.C, stakepool.PoolPath(id))
 }
 
 // PoolShares is the answer to the query of a's shares in pool id.
 func (f *Fixture) PoolShares(id uint64, a apptest.Account) stakepool.SharesInfo {
 	f.T.Helper()
-	return Query[stakepool.SharesInfo](f, stakepool.SharesPath(id, a.Addr))
+	return apptest.MustQuery[stakepool.SharesInfo](f.T, f.C, stakepool.SharesPath(id, a.Addr))
 }
 
 // Session reads a worker's session from the working state.
@@ -241,36 +241,6 @@ func MustOK(t testing.TB, res *abci.ExecTxResult) {
 	if res.Code != 0 {
 		t.Fatalf("%s/%d: %s", res.Codespace, res.Code, res.Log)
 	}
-}
-
-// Add is a+b for tests.
-func Add(t testing.TB, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := a.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// Sub is a−b for tests.
-func Sub(t testing.TB, a, b pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := a.Sub(b)
-	if err != nil {
-		t.Fatalf("%s − %s: %v", a, b, err)
-	}
-	return s
-}
-
-// MulDiv is floor(a·num/den) for tests.
-func MulDiv(t testing.TB, a, num, den pha.Amount) pha.Amount {
-	t.Helper()
-	s, err := a.MulDiv(num, den)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // QuietParams are Phala's economy with a 5-block cool-down, every online
@@ -327,14 +297,4 @@ func (f *Fixture) CreatePool(owner apptest.Account, commissionBps uint32, k ed25
 	f.T.Helper()
 	MustOK(f.T, f.C.Deliver(owner, &stakepool.MsgCreate{CommissionBps: commissionBps}))
 	MustOK(f.T, f.C.Deliver(owner, &stakepool.MsgAddWorker{Pool: 1, Worker: ID(k)}))
-}
-
-// Query answers path into a T, failing the test when the query fails.
-func Query[T any](f *Fixture, path string) T {
-	f.T.Helper()
-	var out T
-	if res := f.C.Query(path, &out); res.Code != 0 {
-		f.T.Fatal(res.Log)
-	}
-	return out
 }

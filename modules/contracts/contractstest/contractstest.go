@@ -80,13 +80,3 @@ func mustOK(t testing.TB, what string, res *abci.ExecTxResult) {
 		t.Fatalf("%s: %s", what, res.Log)
 	}
 }
-
-// MustQuery runs an app query that must succeed and decodes its answer.
-func MustQuery[T any](t testing.TB, c *apptest.Chain, path string) T {
-	t.Helper()
-	var out T
-	if res := c.Query(path, &out); res.Code != 0 {
-		t.Fatal(res.Log)
-	}
-	return out
-}
