@@ -55,6 +55,16 @@ func setup(t *testing.T, p computation.Params, scores ...uint64) (*ct.Fixture, [
 	return f, keys
 }
 
+// oneComputing is setup with one worker of score 100, started computing
+// in pool 1 with 1,000 PHA of stake; it returns the worker's key and id.
+func oneComputing(t *testing.T) (*ct.Fixture, ed25519.PrivateKey, registry.WorkerID) {
+	t.Helper()
+	f, keys := setup(t, testParams(), 100)
+	k := keys[0]
+	ct.MustOK(t, f.C.Deliver(owner, start(1, k, pha.Whole(1000))))
+	return f, k, ct.ID(k)
+}
+
 func start(pool uint64, k ed25519.PrivateKey, stake pha.Amount) *stakepool.MsgStartComputing {
 	return &stakepool.MsgStartComputing{Pool: pool, Worker: ct.ID(k), Stake: stake}
 }
@@ -303,10 +313,7 @@ func TestHeartbeatErrors(t *testing.T) {
 // TestChallengeAnswerKeepsOnline: a worker that answers every challenge
 // within the window stays online and keeps earning for a long stretch.
 func TestChallengeAnswerKeepsOnline(t *testing.T) {
-	f, keys := setup(t, testParams(), 100)
-	k := keys[0]
-	id := ct.ID(k)
-	ct.MustOK(t, f.C.Deliver(owner, start(1, k, pha.Whole(1000))))
+	f, k, id := oneComputing(t)
 	answered := 0
 	for range 200 {
 		next := f.C.Height + 1
@@ -335,10 +342,7 @@ func TestChallengeAnswerKeepsOnline(t *testing.T) {
 }
 
 func TestOfflineDecayAndRecovery(t *testing.T) {
-	f, keys := setup(t, testParams(), 100)
-	k := keys[0]
-	id := ct.ID(k)
-	ct.MustOK(t, f.C.Deliver(owner, start(1, k, pha.Whole(1000))))
+	f, k, id := oneComputing(t)
 	s0, _ := f.Session(id)
 	c := f.NextChallenge(id, s0.StartHeight)
 	deadline := c + f.Params.HeartbeatWindow
@@ -432,22 +436,22 @@ func TestHeartbeatPayoutSplit(t *testing.T) {
 		s, _ := f.Session(id)
 		v, ded := p.ValueAt(&s, c-1), p.Deductible(&s, c-1)
 		sh, _ := computation.Share(v, s.Benchmark)
-		budget := ct.MulDiv(t, mulDivBig(t, p.BudgetPerBlock, sh, st.LastShares), pha.Units(uint64(c-s.VHeight)), pha.Units(1))
-		tr := ct.MulDiv(t, budget, pha.Units(2000), pha.Units(10_000))
-		payout := ct.Sub(t, budget, tr)
-		comm := ct.MulDiv(t, payout, pha.Units(2500), pha.Units(10_000))
+		budget := apptest.MulDiv(t, mulDivBig(t, p.BudgetPerBlock, sh, st.LastShares), pha.Units(uint64(c-s.VHeight)), pha.Units(1))
+		tr := apptest.MulDiv(t, budget, pha.Units(2000), pha.Units(10_000))
+		payout := apptest.Sub(t, budget, tr)
+		comm := apptest.MulDiv(t, payout, pha.Units(2500), pha.Units(10_000))
 		ct.MustOK(t, f.Heartbeat(keys[1], c))
-		if got := ct.Sub(t, subsidy, f.Balance(balances.SubsidyPool)); got != budget || budget.IsZero() {
+		if got := apptest.Sub(t, subsidy, f.Balance(balances.SubsidyPool)); got != budget || budget.IsZero() {
 			t.Fatalf("subsidy paid %s, want the worker's budget %s", got, budget)
 		}
-		if got := ct.Sub(t, f.Balance(balances.Treasury), treasury); got != ct.Add(t, tr, apptest.Fee()) {
+		if got := apptest.Sub(t, f.Balance(balances.Treasury), treasury); got != apptest.Add(t, tr, apptest.Fee()) {
 			t.Fatalf("treasury got %s, want 20 %% %s + the apptest.Fee()", got, tr)
 		}
-		if got := ct.Sub(t, f.Balance(owner2.Addr), o2); got != comm {
+		if got := apptest.Sub(t, f.Balance(owner2.Addr), o2); got != comm {
 			t.Fatalf("owner 2 commission %s, want %s", got, comm)
 		}
-		if got := ct.Sub(t, f.Pool(2).Rewards, p2.Rewards); got != ct.Sub(t, payout, comm) {
-			t.Fatalf("pool 2 gained %s, want %s", got, ct.Sub(t, payout, comm))
+		if got := apptest.Sub(t, f.Pool(2).Rewards, p2.Rewards); got != apptest.Sub(t, payout, comm) {
+			t.Fatalf("pool 2 gained %s, want %s", got, apptest.Sub(t, payout, comm))
 		}
 		after, _ := f.Session(id)
 		payoutV, _ := fixedpoint.FromAmount(payout)
@@ -458,7 +462,7 @@ func TestHeartbeatPayoutSplit(t *testing.T) {
 	}
 	var st computation.Stats
 	f.C.Query("/computation/stats", &st)
-	if st.Payouts < 3 || ct.Add(t, st.ToPools, st.ToTreasury) != st.Spent || st.LastOnline != 2 {
+	if st.Payouts < 3 || apptest.Add(t, st.ToPools, st.ToTreasury) != st.Spent || st.LastOnline != 2 {
 		t.Fatalf("stats %+v", st)
 	}
 }
@@ -480,10 +484,7 @@ func mulDivBig(t *testing.T, a pha.Amount, num, den fixedpoint.U64F64) pha.Amoun
 }
 
 func TestStopAndCooldown(t *testing.T) {
-	f, keys := setup(t, testParams(), 100)
-	k := keys[0]
-	id := ct.ID(k)
-	ct.MustOK(t, f.C.Deliver(owner, start(1, k, pha.Whole(1000))))
+	f, k, id := oneComputing(t)
 	f.C.Block()
 	ct.MustOK(t, f.C.Deliver(owner, &stakepool.MsgStopComputing{Pool: 1, Worker: id}))
 	stopped := f.C.Height
@@ -504,7 +505,7 @@ func TestStopAndCooldown(t *testing.T) {
 		t.Fatal("session kept after the cool-down")
 	}
 	p := f.Pool(1)
-	if !p.LockedStake.IsZero() || p.FreeStake != ct.Add(t, free, pha.Whole(1000)) {
+	if !p.LockedStake.IsZero() || p.FreeStake != apptest.Add(t, free, pha.Whole(1000)) {
 		t.Fatalf("after release %+v", p)
 	}
 	// It may start again.

@@ -23,10 +23,7 @@ import (
 // update_v_heartbeat deducts min(growth since the last payout, payout)),
 // so V does not simply keep rising toward v_max while the worker is paid.
 func TestPayoutDrawsDownV(t *testing.T) {
-	f, keys := setup(t, testParams(), 100)
-	k := keys[0]
-	id := ct.ID(k)
-	ct.MustOK(t, f.C.Deliver(owner, start(1, k, pha.Whole(1000))))
+	f, k, id := oneComputing(t)
 	s0, _ := f.Session(id)
 	c := f.NextChallenge(id, s0.StartHeight+2)
 	for f.C.Height+1 < c {
@@ -34,11 +31,11 @@ func TestPayoutDrawsDownV(t *testing.T) {
 	}
 	before, _ := f.Session(id)
 	pool := f.Pool(1)
-	owed := ct.Add(t, pool.Rewards, pool.OwnerRewards)
+	owed := apptest.Add(t, pool.Rewards, pool.OwnerRewards)
 	ct.MustOK(t, f.Heartbeat(k, c))
 	after, _ := f.Session(id)
 	pool = f.Pool(1)
-	paid := ct.Sub(t, ct.Add(t, pool.Rewards, pool.OwnerRewards), owed)
+	paid := apptest.Sub(t, apptest.Add(t, pool.Rewards, pool.OwnerRewards), owed)
 	unpaid := f.Params.ValueAt(&before, c)
 	got := f.Params.ValueAt(&after, c)
 	if !got.LT(unpaid) {
@@ -102,16 +99,16 @@ func TestOfflineStretchSlashesStake(t *testing.T) {
 	}
 	ratio, _ := stopped.V.Div(stopped.InitialV)
 	want, _ := fixedpoint.MulAmount(stake, ratio)
-	slashed := ct.Sub(t, stake, want)
+	slashed := apptest.Sub(t, stake, want)
 	after := f.Pool(1)
-	returned := ct.Sub(t, after.FreeStake, pool.FreeStake)
+	returned := apptest.Sub(t, after.FreeStake, pool.FreeStake)
 	if returned != want {
 		t.Fatalf("pool got back %s of the %s stake, want stake·V/Ve = %s (V %s, Ve %s): the offline stretch cost nothing", returned.PHA(), stake.PHA(), want.PHA(), stopped.V, stopped.InitialV)
 	}
-	if got := ct.Sub(t, f.Balance(balances.Treasury), treasury); got != slashed {
+	if got := apptest.Sub(t, f.Balance(balances.Treasury), treasury); got != slashed {
 		t.Fatalf("treasury got %s, want the slash %s", got.PHA(), slashed.PHA())
 	}
-	if after.LockedStake != ct.Sub(t, pool.LockedStake, stake) {
+	if after.LockedStake != apptest.Sub(t, pool.LockedStake, stake) {
 		t.Fatalf("locked %s -> %s", pool.LockedStake.PHA(), after.LockedStake.PHA())
 	}
 }
@@ -126,7 +123,7 @@ func TestBudgetSchedule(t *testing.T) {
 	for f.C.Height < 25 {
 		f.C.Block()
 	}
-	want := ct.MulDiv(t, ct.MulDiv(t, b0, pha.Units(3), pha.Units(4)), pha.Units(3), pha.Units(4))
+	want := apptest.MulDiv(t, apptest.MulDiv(t, b0, pha.Units(3), pha.Units(4)), pha.Units(3), pha.Units(4))
 	got := computation.Keeper{}.Params(f.C.App.Store()).BudgetPerBlock
 	if d := diff(got, want); pha.Units(2).LT(d) {
 		t.Fatalf("budget per block at height 25 with a 10-block interval: %s, want 0.75²·%s = %s", got.PHA(), b0.PHA(), want.PHA())

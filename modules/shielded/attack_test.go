@@ -3,6 +3,8 @@ package shielded_test
 import (
 	"testing"
 
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/apptest"
 	"github.com/phalanetwork/phala/modules/balances"
@@ -13,8 +15,9 @@ import (
 	"github.com/phalanetwork/phala/shielded/wallet"
 )
 
-// shielded100 shields 100 base units to sk and returns the chain's view.
-func shielded100(t *testing.T, c *apptest.Chain, from apptest.Account, sk note.SpendingKey) {
+// shielded100 shields 100 base units to sk and returns the chain's view:
+// sk's unspent notes and the tree's commitments.
+func shielded100(t *testing.T, c *apptest.Chain, from apptest.Account, sk note.SpendingKey) ([]wallet.Owned, []fr.Element) {
 	t.Helper()
 	m, err := prover.Shield(sk.Address(), 100)
 	if err != nil {
@@ -22,6 +25,9 @@ func shielded100(t *testing.T, c *apptest.Chain, from apptest.Account, sk note.S
 	}
 	res := c.Deliver(from, m)
 	ok(t, "shield", res, res.Log)
+	notes := mine(t, c, sk)
+	_, cms := leaves(t, c)
+	return notes, cms
 }
 
 // TestAttackDoubleSpend: the same note spent twice, by two different
@@ -30,9 +36,7 @@ func shielded100(t *testing.T, c *apptest.Chain, from apptest.Account, sk note.S
 func TestAttackDoubleSpend(t *testing.T) {
 	c, a := setup(t, 0)
 	alice, mallory := key(t), key(t)
-	shielded100(t, c, a[0], alice)
-	notes := mine(t, c, alice)
-	_, cms := leaves(t, c)
+	notes, cms := shielded100(t, c, a[0], alice)
 	var spends [2]*shielded.MsgTransfer
 	for i := range spends {
 		m, err := prover.Transfer(alice, notes, [2]wallet.Payment{{To: mallory.Address(), Value: 90}, {To: alice.Address(), Value: 0}}, 10, a[1].Addr, cms)
@@ -63,9 +67,7 @@ func TestAttackDoubleSpend(t *testing.T) {
 func TestAttackRoots(t *testing.T) {
 	c, a := setup(t, 2)
 	alice := key(t)
-	shielded100(t, c, a[0], alice)
-	notes := mine(t, c, alice)
-	_, cms := leaves(t, c)
+	notes, cms := shielded100(t, c, a[0], alice)
 	// A forged tree: alice's note beside a leaf the chain never saw.
 	forged := append(cms[:1:1], circuit.FromUint64(7))
 	other, err := prover.Unshield(alice, notes, a[2].Addr, a[1].Addr, 100, 0, forged)
@@ -93,9 +95,7 @@ func TestAttackRoots(t *testing.T) {
 func TestAttackTamperedInputs(t *testing.T) {
 	c, a := setup(t, 0)
 	alice := key(t)
-	shielded100(t, c, a[0], alice)
-	notes := mine(t, c, alice)
-	_, cms := leaves(t, c)
+	notes, cms := shielded100(t, c, a[0], alice)
 	good, err := prover.Unshield(alice, notes, a[2].Addr, a[1].Addr, 60, 5, cms)
 	if err != nil {
 		t.Fatal(err)

@@ -48,9 +48,7 @@ func junkProofs(t *testing.T, good *shielded.MsgTransfer, n int) []*shielded.Msg
 func TestAttackJunkProofs(t *testing.T) {
 	c, a := setup(t, 0)
 	alice, mallory := key(t), a[2]
-	shielded100(t, c, a[0], alice)
-	notes := mine(t, c, alice)
-	_, cms := leaves(t, c)
+	notes, cms := shielded100(t, c, a[0], alice)
 	good, err := prover.Transfer(alice, notes, [2]wallet.Payment{{To: alice.Address(), Value: 90}, {To: alice.Address(), Value: 0}}, 10, mallory.Addr, cms)
 	if err != nil {
 		t.Fatal(err)
