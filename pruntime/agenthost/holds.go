@@ -318,6 +318,5 @@ func (host *Host) params(ctx context.Context, src chainsync.Source) (agents.Para
 	if err != nil {
 		return agents.Params{}, err
 	}
-	var p agents.Params
-	return p, json.Unmarshal(raw, &p)
+	return host.records.agentParams(raw)
 }
