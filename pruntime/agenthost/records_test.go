@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/contracts"
 )
@@ -62,5 +63,35 @@ func TestParamsDecodedOnce(t *testing.T) {
 	}
 	if _, err := d.agentParams(nil); err == nil {
 		t.Fatal("missing params decoded")
+	}
+}
+
+// TestHoldDecodedOnce: a caller's hold, read by each of its calls, is
+// decoded again only when its record changes, and each caller's apart.
+func TestHoldDecodedOnce(t *testing.T) {
+	var d records
+	alice, bob := address.Address{1}, address.Address{2}
+	raw := func(nonce uint64) []byte {
+		b, _ := json.Marshal(agents.Hold{Start: 4, Nonce: nonce})
+		return b
+	}
+	a1, b1 := raw(1), raw(2)
+	if h, err := d.hold(alice, a1); err != nil || h.Nonce != 1 || h.Start != 4 {
+		t.Fatalf("alice: %+v %v", h, err)
+	}
+	if h, err := d.hold(bob, b1); err != nil || h.Nonce != 2 {
+		t.Fatalf("bob: %+v %v", h, err)
+	}
+	if allocs := testing.AllocsPerRun(50, func() { d.hold(alice, a1) }); allocs > 0 {
+		t.Fatalf("reading an unchanged hold allocates %.0f times: it decodes again", allocs)
+	}
+	if h, err := d.hold(alice, raw(3)); err != nil || h.Nonce != 3 {
+		t.Fatalf("alice's new hold: %+v %v", h, err)
+	}
+	if h, _ := d.hold(bob, b1); h.Nonce != 2 {
+		t.Fatalf("bob's hold after alice's changed: %+v", h)
+	}
+	if _, err := d.hold(alice, []byte("{")); err == nil {
+		t.Fatal("a malformed hold decoded")
 	}
 }
