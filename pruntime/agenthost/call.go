@@ -57,7 +57,8 @@ type Response struct {
 	Signature []byte
 }
 
-// agentRecords reads an agent's two chain records with proofs.
+// agentRecords reads an agent's two chain records with proofs (decoded
+// once per height: records.go).
 func (host *Host) agentRecords(ctx context.Context, src chainsync.Source, id [32]byte) (agents.Agent, contracts.Contract, int64, error) {
 	raw, h, err := host.core.Cached(ctx, src, agents.AgentKey(id))
 	if err != nil {
@@ -66,16 +67,14 @@ func (host *Host) agentRecords(ctx context.Context, src chainsync.Source, id [32
 	if raw == nil {
 		return agents.Agent{}, contracts.Contract{}, 0, fmt.Errorf("%w: %x is not an agent", ErrNoAgent, id)
 	}
-	var a agents.Agent
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return a, contracts.Contract{}, 0, err
-	}
-	b, err := host.core.CachedAt(ctx, src, contracts.ContractKey(id), h)
-	if err != nil || b == nil {
-		return a, contracts.Contract{}, 0, fmt.Errorf("enclave: agent %x has no contract record: %v", id, err)
-	}
-	var c contracts.Contract
-	return a, c, h, json.Unmarshal(b, &c)
+	a, c, err := host.records.get(id, h, raw, func() ([]byte, error) {
+		b, err := host.core.CachedAt(ctx, src, contracts.ContractKey(id), h)
+		if err != nil || b == nil {
+			return nil, fmt.Errorf("enclave: agent %x has no contract record: %v", id, err)
+		}
+		return b, nil
+	})
+	return a, c, h, err
 }
 
 // callCtx is one hop of a chain of agent calls: the first caller pays

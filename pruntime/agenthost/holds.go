@@ -2,7 +2,6 @@ package agenthost
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -155,8 +154,8 @@ func (host *Host) readHold(ctx context.Context, src chainsync.Source, who addres
 	if err != nil || raw == nil {
 		return agents.Hold{}, false, h, err
 	}
-	var hold agents.Hold
-	return hold, true, h, json.Unmarshal(raw, &hold)
+	hold, err := host.records.hold(who, raw)
+	return hold, true, h, err
 }
 
 // reserve counts cost against this worker's hold on who's escrow, asking
@@ -318,6 +317,5 @@ func (host *Host) params(ctx context.Context, src chainsync.Source) (agents.Para
 	if err != nil {
 		return agents.Params{}, err
 	}
-	var p agents.Params
-	return p, json.Unmarshal(raw, &p)
+	return host.records.agentParams(raw)
 }

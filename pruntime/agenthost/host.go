@@ -68,8 +68,10 @@ type Host struct {
 	programs map[[32]byte]*sandbox.Program
 	// manifests are the programs' manifests, by code hash.
 	manifests map[[32]byte]Manifest
-	seen      *seenSet
-	holds     holds
+	// records are the agents' chain records, decoded once per height.
+	records records
+	seen    *seenSet
+	holds   holds
 	// peers carries agent-state replication (replicstate.go); locks
 	// serialize each agent's kv on this worker; current says which
 	// agents' state this member knows is up to date (setCurrent).

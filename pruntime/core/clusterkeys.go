@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"golang.org/x/crypto/hkdf"
 
@@ -39,9 +40,19 @@ type ClusterKeyInfo struct {
 	Epoch   uint64
 }
 
+// loadClusterKeys returns the sealed cluster-key list, unsealed once and
+// then kept in memory (every agent call checks it); only sealClusterKey
+// changes the entry, and it updates the kept list. Callers must not
+// modify the list.
 func (c *Core) loadClusterKeys() ([]ClusterKeyRecord, error) {
+	c.ckMu.Lock()
+	defer c.ckMu.Unlock()
+	if c.ckLoaded {
+		return c.clusterKeys, nil
+	}
 	raw, err := c.store.Get(EntryClusterKeys)
 	if errors.Is(err, sealed.ErrNotFound) {
+		c.ckLoaded = true
 		return nil, nil
 	}
 	if err != nil {
@@ -51,6 +62,7 @@ func (c *Core) loadClusterKeys() ([]ClusterKeyRecord, error) {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, fmt.Errorf("enclave: sealed cluster keys unreadable: %w", err)
 	}
+	c.clusterKeys, c.ckLoaded = out, true
 	return out, nil
 }
 
@@ -209,8 +221,16 @@ func (c *Core) sealClusterKey(d ClusterKeyRecord) (held bool, err error) {
 			return true, nil
 		}
 	}
-	raw, _ := json.Marshal(append(recs, d))
-	return false, c.store.Put(EntryClusterKeys, raw)
+	// A new list: the kept one may be in a caller's hands.
+	recs = append(slices.Clip(recs), d)
+	raw, _ := json.Marshal(recs)
+	if err := c.store.Put(EntryClusterKeys, raw); err != nil {
+		return false, err
+	}
+	c.ckMu.Lock()
+	c.clusterKeys = recs
+	c.ckMu.Unlock()
+	return false, nil
 }
 
 // MemberTurn reports whether it is member me's turn, at height h, to act

@@ -68,6 +68,11 @@ type Core struct {
 	// keysMu guards how far the cluster-key receiver read the inbox.
 	keysMu       sync.Mutex
 	clusterInbox uint64
+	// ckMu guards clusterKeys, the sealed cluster-key list as unsealed
+	// once (ckLoaded) and as sealClusterKey last wrote it.
+	ckMu        sync.Mutex
+	ckLoaded    bool
+	clusterKeys []ClusterKeyRecord
 
 	// cpMu guards cpEvidence, the attestation of the checkpoint signing
 	// key, made on first use.
