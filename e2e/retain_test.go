@@ -27,7 +27,8 @@ import (
 // own and no sealed checkpoint, cannot verify the chain from genesis: it
 // joins from the gatekeeper's signed checkpoint, registers, is added to the
 // cluster and serves the token's state as the old member has it and an
-// agent call.
+// agent call. `phala contract query` still reads from the devnet home,
+// whose kept light-client root is in a pruned block.
 func TestRetainBlocksBoundsDisk(t *testing.T) {
 	h := newLongHarness(t, "runs about 1,000 blocks")
 	begin := time.Now()
