@@ -60,6 +60,11 @@ type Options struct {
 	Reset   bool
 	// BlockTime is the pause between blocks (CometBFT's timeout_commit).
 	BlockTime time.Duration
+	// RetainBlocks makes the node keep only the last RetainBlocks blocks
+	// (0 keeps all; else at least app.MinRetainBlocks), as `phala node
+	// --retain-blocks` does; a worker started after the pruning joins from
+	// a checkpoint the gatekeepers sign.
+	RetainBlocks int64
 	// Workers is the number of sim-TEE workers to run (default 1; -1 for
 	// none).
 	Workers int
@@ -309,6 +314,9 @@ func startNode(ctx context.Context, o Options) (*node.Node, string, error) {
 	})
 	if err != nil {
 		return nil, "", err
+	}
+	if err := n.SetRetainBlocks(o.RetainBlocks); err != nil {
+		return nil, "", errors.Join(fmt.Errorf("devnet: retain blocks: %w", err), n.Stop())
 	}
 	return n, rpcAddr, nil
 }

@@ -38,7 +38,7 @@ func TestReplicaKilledUnderLoad(t *testing.T) {
 		h.mustRunJSON(&c, "contract", "info", token, "--node", url, "--output", "json")
 		return c
 	}
-	calls := startAgentLoad(t, h, home, url, gw, [32]byte(cw.cluster.ID), cw.procs()...)
+	calls := startAgentLoad(t, h, home, url, gw, [32]byte(cw.cluster.ID), 2, cw.procs()...)
 
 	// Commands, without waiting for results, while a replica is killed and
 	// restarted.
@@ -126,8 +126,8 @@ type agentLoad struct {
 }
 
 // startAgentLoad deploys a public agent in the cluster, funds carol's
-// escrow and starts calling it until stop.
-func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]byte, procs ...*proc) *agentLoad {
+// escrow and starts calling it from callers loops until stop.
+func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]byte, callers int, procs ...*proc) *agentLoad {
 	t.Helper()
 	c := newClient(t, url)
 	keys := devKeys(t, home, "alice", "carol")
@@ -144,7 +144,7 @@ func startAgentLoad(t *testing.T, h *harness, home, url, gw string, cluster [32]
 		}
 		return err == nil, nil
 	}, procs...)
-	for i := range 2 {
+	for i := range callers {
 		l.loops.run(func(n int) {
 			r, err := c.CallAgent(context.Background(), carol, gw, l.agent, "POST", "/", []byte(fmt.Sprintf("%d-%d", i, n)))
 			if err == nil && r.Status != 200 {

@@ -509,8 +509,9 @@ func cliFlags(home, url string) []string {
 	return []string{"--home", home, "--keyring-backend", "test", "--node", url}
 }
 
-// waitCluster waits until the devnet's one cluster has both its members
-// holding its key, and returns it.
+// waitCluster waits until the devnet's one cluster has every member
+// holding its key, and returns it. The devnet adds the members in one
+// transaction, so no member is still to come.
 func (h *harness) waitCluster(url string, dn *proc) clusters.Cluster {
 	h.t.Helper()
 	var cl []clusters.Cluster
@@ -519,7 +520,7 @@ func (h *harness) waitCluster(url string, dn *proc) clusters.Cluster {
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cl) != nil {
 			return false, nil
 		}
-		return len(cl) == 1 && len(cl[0].Holders) == 2, nil
+		return len(cl) == 1 && len(cl[0].Members) > 0 && len(cl[0].Holders) == len(cl[0].Members), nil
 	}, dn)
 	return cl[0]
 }

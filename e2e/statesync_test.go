@@ -71,30 +71,6 @@ func (tr *transfers) stop() int {
 	return tr.sent
 }
 
-// TestRetainBlocksBoundsDisk runs a validator with --retain-blocks 100
-// for about 1,000 short blocks of transfers: it keeps only the last
-// blocks (its earliest block moves up, block 1 is gone, its block store
-// stays small).
-func TestRetainBlocksBoundsDisk(t *testing.T) {
-	h := newLongHarness(t, "runs about 1,000 blocks")
-	p := runPrunedChain(t, h, 1000, "10ms", 50)
-	st, err := p.c.RPC.Status(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	latest, earliest := st.SyncInfo.LatestBlockHeight, st.SyncInfo.EarliestBlockHeight
-	t.Logf("at height %d with %d transfers: earliest block %d", latest, p.sent, earliest)
-	if p.sent == 0 || earliest < latest-150 {
-		t.Fatalf("retain-blocks 100: earliest block %d at height %d (%d transfers)", earliest, latest, p.sent)
-	}
-	if _, err := p.c.RPC.Block(context.Background(), ptr(int64(1))); err == nil {
-		t.Fatal("block 1 still served after pruning")
-	}
-	if size := dirSize(t, filepath.Join(p.tn.homes[0], "data", "blockstore.db")); size > 8<<20 {
-		t.Fatalf("block store of %d bytes after pruning to 100 blocks", size)
-	}
-}
-
 // TestStateSyncJoin: a new node, given only the genesis, a peer and a
 // trusted height, joins a pruned chain by state sync: it restores the app
 // state from the validator's snapshot without the pruned blocks and

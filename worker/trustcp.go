@@ -67,7 +67,7 @@ func (w *Worker) joinIfPruned(ctx context.Context) (bool, error) {
 	if have+1 >= earliest {
 		return false, nil
 	}
-	cp, err := w.fetchCheckpoint(ctx)
+	cp, err := w.fetchCheckpoint(ctx, earliest)
 	if err != nil {
 		return false, fmt.Errorf("the node pruned the blocks below %d and the enclave has verified up to %d: signed checkpoint: %w", earliest, have, err)
 	}
@@ -82,10 +82,17 @@ func (w *Worker) joinIfPruned(ctx context.Context) (bool, error) {
 // enough of them signed.
 var errNeedMoreSigners = errors.New("more gatekeepers must sign")
 
+// errGatekeeperBehind: a gatekeeper's latest verified header is older than
+// the blocks the node keeps, so no light client can go on from it.
+var errGatekeeperBehind = errors.New("gatekeeper behind the node's retained blocks")
+
 // fetchCheckpoint asks the gatekeepers for a checkpoint until as many as
 // the genesis asks for (core.CheckpointQuorum) signed one header: the
-// first one's latest, then that height from the others.
-func (w *Worker) fetchCheckpoint(ctx context.Context) (pruntime.SignedCheckpoint, error) {
+// first usable one's latest, then that height from the others. A latest
+// header whose next block the node no longer has (below earliest - 1: the
+// gatekeeper is behind the retained blocks) is of no use, since the light
+// client verifies forward from it, so that gatekeeper is passed over.
+func (w *Worker) fetchCheckpoint(ctx context.Context, earliest int64) (pruntime.SignedCheckpoint, error) {
 	quorum, err := core.CheckpointQuorum(w.o.Genesis)
 	if err != nil {
 		return pruntime.SignedCheckpoint{}, err
@@ -97,7 +104,7 @@ func (w *Worker) fetchCheckpoint(ctx context.Context) (pruntime.SignedCheckpoint
 	var cp pruntime.SignedCheckpoint
 	var height int64
 	var hash []byte
-	return client.AskGatekeepers(ctx, w.client, ks, func(endpoint string) (pruntime.SignedCheckpoint, error) {
+	cp, err = client.AskGatekeepers(ctx, w.client, ks, func(endpoint string) (pruntime.SignedCheckpoint, error) {
 		got, err := getCheckpoint(ctx, endpoint, height)
 		if err != nil {
 			return cp, err
@@ -107,6 +114,8 @@ func (w *Worker) fetchCheckpoint(ctx context.Context) (pruntime.SignedCheckpoint
 			return cp, fmt.Errorf("%s: %w", endpoint, err)
 		}
 		switch {
+		case height == 0 && sh.Height+1 < earliest:
+			return cp, fmt.Errorf("%s%s: %w: its latest verified header is %d, the node keeps blocks from %d on", endpoint, PathCheckpoint, errGatekeeperBehind, sh.Height, earliest)
 		case height == 0:
 			cp, height, hash = got, sh.Height, sh.Hash()
 		case bytes.Equal(sh.Hash(), hash):
@@ -119,6 +128,10 @@ func (w *Worker) fetchCheckpoint(ctx context.Context) (pruntime.SignedCheckpoint
 		}
 		return cp, nil
 	})
+	if errors.Is(err, client.ErrNoGatekeeperEndpoint) {
+		err = fmt.Errorf("%w (the chain lists %d gatekeepers)", err, len(ks.Gatekeepers))
+	}
+	return cp, err
 }
 
 // getCheckpoint asks one gatekeeper for its signed checkpoint at height

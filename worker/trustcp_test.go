@@ -16,6 +16,7 @@ import (
 	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/devnet/devnettest"
+	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
@@ -158,4 +159,52 @@ func devnetTEE(t *testing.T, d *devnet.Devnet, home string) (*cmttypes.GenesisDo
 		t.Fatal(err)
 	}
 	return gen, simKey, p
+}
+
+// TestFreshWorkerPassesOverGatekeeperBehind: the devnet's one gatekeeper
+// is stopped while the node, keeping app.MinRetainBlocks blocks, prunes
+// past what it verified, then restarted on its home and address: it
+// cannot go on itself, but still signs its latest verified header. A
+// fresh worker started then does not start its light client from that
+// header, whose next block is gone: its error names the gatekeeper, the
+// header and the node's earliest block, and its enclave verified nothing.
+func TestFreshWorkerPassesOverGatekeeperBehind(t *testing.T) {
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	d, c := startDevnet(t, devnet.Options{Workers: 1, Gatekeepers: 1, BlockTime: 20 * time.Millisecond}, logs)
+	gk := d.Workers[0]
+	eventually(t, "the gatekeeper with its endpoint on chain", func() (bool, error) {
+		rec, err := c.Worker(ctx, registry.WorkerID(gk.ID()))
+		return len(keyState(c).Gatekeepers) == 1 && rec.Endpoint != "", err
+	})
+	listen := strings.TrimPrefix(gk.Endpoint(), "http://")
+	gk.Stop()
+	stopped := gk.Status().SyncedHeight
+	if err := d.Node.SetRetainBlocks(app.MinRetainBlocks); err != nil {
+		t.Fatal(err)
+	}
+	eventuallyWithin(t, "the node to prune past the stopped gatekeeper", 2*time.Minute, func() (bool, error) {
+		st, err := c.RPC.Status(ctx)
+		return err == nil && st.SyncInfo.EarliestBlockHeight > stopped+1, err
+	})
+	start := func(home, operator, listen string) *worker.Worker {
+		gen, _, p := devnetTEE(t, d, home)
+		w, err := worker.Start(ctx, worker.Options{Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: devnettest.Key(t, d, operator), Provider: p,
+			Listen: listen, Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Stop() })
+		return w
+	}
+	start(filepath.Join(d.Home, "workers", "worker0"), "worker0", listen)
+	late := start(filepath.Join(t.TempDir(), "late"), "bob", "127.0.0.1:0")
+	eventuallyWithin(t, "the fresh worker to pass over the gatekeeper behind", time.Minute, func() (bool, error) {
+		s := late.Status()
+		return strings.Contains(s.LastError, "gatekeeper behind the node's retained blocks: its latest verified header is"), errors.New(s.LastError)
+	})
+	if h := late.Status().SyncedHeight; h != 0 {
+		t.Fatalf("the fresh worker's light client moved to %d, from a checkpoint whose next block is pruned", h)
+	}
+	t.Logf("stopped gatekeeper at %d; the fresh worker: %s", stopped, late.Status().LastError)
 }

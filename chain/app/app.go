@@ -386,9 +386,9 @@ const MinRetainBlocks = 100
 // SetRetainBlocks makes every commit ask CometBFT (through the response's
 // RetainHeight) to prune the blocks older than the last retain (0 keeps
 // every block). A worker resumes its light client from its sealed
-// checkpoint, so one that keeps up needs only recent blocks; a worker that
-// starts from nothing still verifies from genesis. The AppHash does not
-// depend on it.
+// checkpoint, so one that keeps up needs only recent blocks; one that
+// starts from nothing, or whose next block is pruned, starts from a
+// checkpoint the gatekeepers sign. The AppHash does not depend on it.
 func (a *App) SetRetainBlocks(retain int64) error {
 	return setBound(&a.retainBlocks, retain, MinRetainBlocks, "blocks to retain")
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -67,6 +68,10 @@ type Root struct {
 	Height  int64     `json:"height"`
 	Hash    string    `json:"hash"` // upper-case hex header hash
 	Time    time.Time `json:"time"`
+	// LightBlock is the root's signed header and validator set (protobuf),
+	// to verify forward from when the node no longer serves that height
+	// (it prunes blocks with --retain-blocks).
+	LightBlock []byte `json:"light_block,omitempty"`
 }
 
 // Options configure Open.
@@ -118,7 +123,7 @@ func Open(ctx context.Context, src Source, o Options) (*Client, error) {
 			return nil, err
 		}
 	case err == nil:
-		if err := c.setRoot(ctx, root.Height, mustHex(root.Hash)); err != nil {
+		if err := c.setRoot(ctx, root.Height, mustHex(root.Hash)); err != nil && (!errors.Is(err, ErrNoRoot) || c.setKeptRoot(root) != nil) {
 			return nil, fmt.Errorf("%w (root kept in %s; if you moved to another chain, remove it or pass --trust-height and --trust-hash)", err, c.file)
 		}
 		if c.trusted.ChainID != root.ChainID {
@@ -168,6 +173,30 @@ func (c *Client) setRoot(ctx context.Context, height int64, hash []byte) error {
 	return nil
 }
 
+// setKeptRoot trusts the light block kept with root, for a node that no
+// longer serves the root's height: it must be the root's header, signed
+// by its own validator set.
+func (c *Client) setKeptRoot(root Root) error {
+	var pb cmtproto.LightBlock
+	if err := pb.Unmarshal(root.LightBlock); err != nil || len(root.LightBlock) == 0 {
+		return fmt.Errorf("%w: the kept root has no readable light block: %v", ErrNoRoot, err)
+	}
+	lb, err := types.LightBlockFromProto(&pb)
+	if err != nil {
+		return fmt.Errorf("%w: the kept root's light block: %v", ErrNoRoot, err)
+	}
+	if err := validate(lb, root.Height); err != nil {
+		return err
+	}
+	if !bytes.Equal(lb.Hash(), mustHex(root.Hash)) {
+		return fmt.Errorf("%w: hash check failed at height %d: the kept light block is %X, the root %s", ErrRootMismatch, root.Height, lb.Hash(), root.Hash)
+	}
+	c.mu.Lock()
+	c.trusted = lb
+	c.mu.Unlock()
+	return nil
+}
+
 // validate checks a light block on its own: its height, its basic
 // validity and that more than 2/3 of its validator set signed it.
 func validate(lb *types.LightBlock, height int64) error {
@@ -194,7 +223,11 @@ func (c *Client) Root() Root {
 }
 
 func rootOf(lb *types.LightBlock) Root {
-	return Root{ChainID: lb.ChainID, Height: lb.Height, Hash: fmt.Sprintf("%X", lb.Hash()), Time: lb.Time}
+	r := Root{ChainID: lb.ChainID, Height: lb.Height, Hash: fmt.Sprintf("%X", lb.Hash()), Time: lb.Time}
+	if pb, err := lb.ToProto(); err == nil {
+		r.LightBlock, _ = pb.Marshal()
+	}
+	return r
 }
 
 // ChainID is the chain of the trusted root.

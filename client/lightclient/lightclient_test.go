@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -289,4 +290,45 @@ func TestRootMismatch(t *testing.T) {
 func mustHex(s string) []byte {
 	b, _ := hex.DecodeString(s)
 	return b
+}
+
+// pruned is a source that no longer serves the light blocks below lowest,
+// as a node run with --retain-blocks.
+type pruned struct {
+	lightclient.Source
+	lowest int64
+}
+
+func (p *pruned) LightBlock(ctx context.Context, h int64) (*types.LightBlock, error) {
+	if h < p.lowest {
+		return nil, fmt.Errorf("height %d is not available, lowest height is %d", h, p.lowest)
+	}
+	return p.Source.LightBlock(ctx, h)
+}
+
+// TestKeptRootPrunedByNode: a node that pruned the block of the kept root
+// (--retain-blocks) cannot serve it again; the client goes on from the
+// root's light block kept in the file, verifies forward and moves the
+// root above the pruned blocks.
+func TestKeptRootPrunedByNode(t *testing.T) {
+	needNets(t)
+	file := filepath.Join(t.TempDir(), "light", "root.json")
+	lc, err := open(t, netA.src, lightclient.Options{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := lc.Root()
+	if err := waitHeight(context.Background(), netA.src, root.Height+3); err != nil {
+		t.Fatal(err)
+	}
+	lc, err = open(t, &pruned{Source: netA.src, lowest: root.Height + 2}, lightclient.Options{File: file})
+	if err != nil {
+		t.Fatalf("reopen after the node pruned the root's block: %v", err)
+	}
+	if _, h, err := lc.State(context.Background(), alice(t)); err != nil || h <= root.Height {
+		t.Fatalf("proven read after pruning: at %d: %v", h, err)
+	}
+	if got := lc.Root(); got.Height <= root.Height+1 {
+		t.Fatalf("the root stayed at %d, below the pruned blocks", got.Height)
+	}
 }

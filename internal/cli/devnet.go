@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanetwork/phala/chain/app"
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/tee/teefake"
@@ -81,6 +82,7 @@ gateway, cluster and test keyring, so no flags are needed. Ctrl-C stops it.`,
 	f.IntVar(&o.RPCPort, "rpc-port", 26657, "CometBFT RPC port on 127.0.0.1 (0 picks a free one)")
 	f.BoolVar(&o.Reset, "reset", false, "delete the devnet's home and start a new chain")
 	f.DurationVar(&o.BlockTime, "block-time", time.Second, "pause between blocks")
+	f.Int64Var(&o.RetainBlocks, "retain-blocks", 0, fmt.Sprintf("keep only the last N blocks, pruning older ones as blocks commit, as phala node --retain-blocks does (0 keeps all; else at least %d); a worker started later joins from a checkpoint the gatekeepers sign", app.MinRetainBlocks))
 	f.IntVar(&o.Workers, "workers", 3, "number of sim-TEE workers to run (0 for none)")
 	f.BoolVar(&o.Cluster, "cluster", true, "on a new chain, make a cluster (owned by alice) of the workers that are not gatekeepers")
 	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")

@@ -143,7 +143,7 @@ it resumes from its last committed block.`,
 		},
 	}
 	cmd.Flags().StringVar(&ops, "ops-listen", "", "address for /metrics (Prometheus), /healthz and /readyz (default: instrumentation.prometheus_listen_addr of config.toml; \"none\" disables)")
-	cmd.Flags().Int64Var(&retain, "retain-blocks", 0, fmt.Sprintf("keep only the last N blocks, pruning older ones as blocks commit (0 keeps all; else at least %d); a worker starting later needs a sealed light-client checkpoint within them", app.MinRetainBlocks))
+	cmd.Flags().Int64Var(&retain, "retain-blocks", 0, fmt.Sprintf("keep only the last N blocks, pruning older ones as blocks commit (0 keeps all; else at least %d); a worker that falls further behind, or starts later, joins from a checkpoint the gatekeepers sign", app.MinRetainBlocks))
 	cmd.Flags().Int64Var(&snapshots, "snapshot-interval", 0, "serve state sync snapshots of the app state at every N-th height, so a new node joins without replaying the chain (0: none; keep at least N state versions)")
 	cmd.Flags().Int64Var(&keep, "keep-versions", 0, fmt.Sprintf("keep only the last N versions of the app state, forgetting older ones as blocks commit (0 keeps all: an archive node, which the explorer's history needs; else at least %d)", app.MinKeepVersions))
 	return cmd
