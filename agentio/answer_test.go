@@ -1,6 +1,7 @@
 package agentio
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"net/http"
@@ -88,4 +89,27 @@ func FuzzDecodeAnswer(f *testing.F) {
 			t.Fatal("decode is not canonical")
 		}
 	})
+}
+
+// TestSameRequestFromTwoCallers: two callers who send the same request to
+// the same worker in the same millisecond make two calls, each served and
+// billed once; their ids (the worker's replay check, the receipt's id)
+// must differ, or the second caller is refused as a replay of the first
+// and its receipt as a duplicate.
+func TestSameRequestFromTwoCallers(t *testing.T) {
+	now := time.UnixMilli(1_800_000_000_000)
+	ids := map[[32]byte]bool{}
+	for seed := range byte(2) {
+		key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, 32))
+		r := httptest.NewRequest("POST", "/agents/x/hi", strings.NewReader("body"))
+		SignRequest(r, "c", [32]byte{1}, [32]byte{9}, []byte("body"), key, now)
+		s, _, err := VerifyRequest(r.Header, "c", [32]byte{1}, [32]byte{9}, "POST", "/agents/x/hi", []byte("body"), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[s.ID("c", [32]byte{1})] = true
+	}
+	if len(ids) != 2 {
+		t.Fatal("two callers' identical requests in one millisecond have one id: the second is refused as a replay")
+	}
 }

@@ -133,9 +133,15 @@ type SignedRequest struct {
 func (s SignedRequest) Address() address.Address { return address.FromPubKey(s.Caller) }
 
 // ID is the request's identity for replay checks and receipts: SHA-256
-// of its sign bytes.
+// of its sign bytes followed by the caller's public key. The key is part
+// of it because the sign bytes do not name the caller: two callers who
+// send the same request to one worker in the same millisecond make two
+// calls, not a call and its replay.
 func (s SignedRequest) ID(chainID string, agent [32]byte) [32]byte {
-	return sha256.Sum256(RequestSignBytes(chainID, agent, s.Worker, s.Request, s.Timestamp))
+	h := sha256.New()
+	h.Write(RequestSignBytes(chainID, agent, s.Worker, s.Request, s.Timestamp))
+	h.Write(s.Caller)
+	return [32]byte(h.Sum(nil))
 }
 
 // Check verifies the signature; it is what the chain runs on a receipt.

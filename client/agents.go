@@ -133,9 +133,11 @@ type SentRequest struct {
 }
 
 // ReceiptID is the id of the usage receipt that bills a signed request
-// to agent answered by worker: agentio.SignedRequest.ID.
+// to agent answered by worker: agentio.SignedRequest.ID, with the caller
+// the request's caller header names.
 func (s SentRequest) ReceiptID(chainID string, agent, worker [32]byte) [32]byte {
-	return agentio.SignedRequest{Worker: worker, Request: s.Hash(), Timestamp: s.Timestamp}.ID(chainID, agent)
+	caller, _ := hex.DecodeString(s.Header.Get(agentio.HeaderCaller))
+	return agentio.SignedRequest{Caller: caller, Worker: worker, Request: s.Hash(), Timestamp: s.Timestamp}.ID(chainID, agent)
 }
 
 // Hash is the request's agentio.RequestHash.
