@@ -332,3 +332,46 @@ func TestKeptRootPrunedByNode(t *testing.T) {
 		t.Fatalf("the root stayed at %d, below the pruned blocks", got.Height)
 	}
 }
+
+// behind wraps a source whose LatestHeight answers a height below what the
+// client has already verified: what one of several goroutines sharing a
+// client sees when another moved the root past the height it was told.
+type behind struct {
+	lightclient.Source
+	lag int64
+}
+
+func (b *behind) LatestHeight(ctx context.Context) (int64, error) {
+	h, err := b.Source.LatestHeight(ctx)
+	return h - b.lag, err
+}
+
+// TestReadsWhenRootIsAhead: a proven read whose "latest" height is below
+// the root (a concurrent read moved it there) is served at the root, not
+// refused by the forward-only check; VerifyTo below the root still is.
+func TestReadsWhenRootIsAhead(t *testing.T) {
+	needNets(t)
+	ctx := context.Background()
+	lc, err := open(t, netA.src, lightclient.Options{File: filepath.Join(t.TempDir(), "light", "root.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := lc.State(ctx, alice(t)); err != nil {
+		t.Fatal(err)
+	}
+	root := lc.Root()
+	hash, err := hex.DecodeString(root.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lagging, err := lightclient.Open(ctx, &behind{Source: netA.src, lag: 3}, lightclient.Options{Warn: io.Discard, TrustHeight: root.Height, TrustHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, h, err := lagging.State(ctx, alice(t)); err != nil || len(v) == 0 || h < root.Height-1 {
+		t.Fatalf("proven read with the root ahead of the node's latest height: %x at %d: %v", v, h, err)
+	}
+	if _, _, err := lagging.FreshStates(ctx, alice(t)); err != nil {
+		t.Fatalf("fresh read with the root ahead of the node's latest height: %v", err)
+	}
+}

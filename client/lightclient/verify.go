@@ -23,17 +23,25 @@ func (c *Client) Latest(ctx context.Context) (*types.LightBlock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lightclient: latest height: %w", err)
 	}
-	return c.VerifyTo(ctx, h)
+	return c.verifyAtLeast(ctx, h, true)
 }
 
 // VerifyTo verifies the header of height (not below the trusted root:
 // the client verifies forward only), moves the root there and returns it.
 func (c *Client) VerifyTo(ctx context.Context, height int64) (*types.LightBlock, error) {
+	return c.verifyAtLeast(ctx, height, false)
+}
+
+// verifyAtLeast is VerifyTo; with orLater, a root already past height is
+// returned instead of refused. Reads that only need a header at least
+// that new use it: a concurrent read sharing the client may have moved the
+// root past the height the node named a moment before.
+func (c *Client) verifyAtLeast(ctx context.Context, height int64, orLater bool) (*types.LightBlock, error) {
 	c.mu.Lock()
 	trusted := c.trusted
 	c.mu.Unlock()
 	switch {
-	case height == trusted.Height:
+	case height == trusted.Height, height < trusted.Height && orLater:
 		return trusted, nil
 	case height < trusted.Height:
 		return nil, fmt.Errorf("%w: forward-only check failed: height %d is below the trusted root %d", ErrHeaderChain, height, trusted.Height)
@@ -125,7 +133,7 @@ func (c *Client) FreshStates(ctx context.Context, keys ...[]byte) ([][]byte, int
 		case <-t.C:
 		}
 	}
-	next, err := c.VerifyTo(ctx, l+1)
+	next, err := c.verifyAtLeast(ctx, l+1, true)
 	if err != nil {
 		return nil, 0, err
 	}
