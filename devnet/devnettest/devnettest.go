@@ -6,15 +6,18 @@ package devnettest
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/sandbox"
 	"github.com/phalanetwork/phala/worker"
 )
@@ -106,4 +109,24 @@ func DeployAgent(t testing.TB, c *client.Client, owner ed25519.PrivateKey, sourc
 		t.Fatal(err)
 	}
 	return agent
+}
+
+// WaitHeight polls src every 20 ms until it reports height h, for at most
+// limit (no blind sleeps); its error says the height it last saw.
+func WaitHeight(ctx context.Context, src chainsync.Source, h int64, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		top, err := src.LatestHeight(ctx)
+		if err == nil && top >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("node not at height %d (at %d, %v): %w", h, top, err, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
