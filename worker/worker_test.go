@@ -24,6 +24,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -107,23 +108,7 @@ func (e *env) startWorker(t *testing.T, home string) *worker.Worker {
 // eventually polls cond every 50ms for up to 30s.
 func eventually(t *testing.T, what string, cond func() (bool, error)) {
 	t.Helper()
-	eventuallyWithin(t, what, 30*time.Second, cond)
-}
-
-// eventuallyWithin waits up to d for cond.
-func eventuallyWithin(t *testing.T, what string, d time.Duration, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+	devnettest.Eventually(t, what, 30*time.Second, cond)
 }
 
 // openEnclave opens an enclave over home on e's devnet, as the host half

@@ -130,3 +130,20 @@ func WaitHeight(ctx context.Context, src chainsync.Source, h int64, limit time.D
 		}
 	}
 }
+
+// Eventually polls cond every 50 ms until it holds, for at most limit,
+// and fails the test naming what it waited for and cond's last error.
+func Eventually(t testing.TB, what string, limit time.Duration, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+}
