@@ -150,21 +150,6 @@ func (e *env) register(t *testing.T, enc *pruntime.Enclave, src chainsync.Source
 	})
 }
 
-// sealedStore opens a worker's sealed store, as an auditor with the sim
-// seed could.
-func sealedStore(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome string) *sealed.Store {
-	t.Helper()
-	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 // registeredEnclave opens an enclave under a fresh home in the env's
 // temporary directory and registers it; it returns the home, the enclave
 // and its chain source.
@@ -273,7 +258,7 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 // sealing key would, and returns one entry.
 func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome, entry string) []byte {
 	t.Helper()
-	raw, err := sealedStore(t, simKey, genesis, workerHome).Get(entry)
+	raw, err := devnettest.SealedStore(t, simKey, genesis, workerHome).Get(entry)
 	if err != nil {
 		t.Fatalf("%s: sealed %s: %v", workerHome, entry, err)
 	}

@@ -17,7 +17,9 @@ import (
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/sandbox"
 	"github.com/phalanetwork/phala/worker"
 )
@@ -146,4 +148,19 @@ func Eventually(t testing.TB, what string, limit time.Duration, cond func() (boo
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+}
+
+// SealedStore opens the sealed store of the sim-TEE worker at workerHome,
+// as an auditor holding the sim seed could.
+func SealedStore(t testing.TB, simKey ed25519.PrivateKey, genesis [32]byte, workerHome string) *sealed.Store {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
