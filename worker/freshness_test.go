@@ -97,18 +97,11 @@ func TestRolledBackMasterHistoryRefused(t *testing.T) {
 	if err := devnettest.SealedStore(t, simKey, devnetGenesis(t, d.Home), wh).Delete(pruntime.EntryMasterKeys); err != nil {
 		t.Fatal(err)
 	}
-	p, err := worker.NewSimProvider(simKey, wh, devnetGenesis(t, d.Home))
-	if err != nil {
-		t.Fatal(err)
-	}
 	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := pruntime.Open(p, filepath.Join(wh, "sealed"), gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := devnettest.OpenEnclave(t, simKey, gen, wh)
 	src := chainsync.NewRPCSource(c.RPC)
 	if _, err := enc.Sync(ctx, src, nil); err != nil {
 		t.Fatal(err) // the outbox is intact: only the history is old

@@ -115,14 +115,7 @@ func eventually(t *testing.T, what string, cond func() (bool, error)) {
 // does, and waits until it has verified two headers.
 func (e *env) openEnclave(t *testing.T, home string) (*pruntime.Enclave, chainsync.Source) {
 	t.Helper()
-	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := devnettest.OpenEnclave(t, e.simKey, e.gen, home)
 	src := chainsync.NewRPCSource(e.client.RPC)
 	eventually(t, "two verified headers", func() (bool, error) {
 		h, err := enc.Sync(context.Background(), src, nil)

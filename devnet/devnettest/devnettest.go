@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	cmttypes "github.com/cometbft/cometbft/types"
+
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/agents"
@@ -163,4 +165,19 @@ func SealedStore(t testing.TB, simKey ed25519.PrivateKey, genesis [32]byte, work
 		t.Fatal(err)
 	}
 	return st
+}
+
+// OpenEnclave opens an enclave over workerHome with the sim TEE under
+// simKey, as a worker's host half does, for the chain of genesis gen.
+func OpenEnclave(t testing.TB, simKey ed25519.PrivateKey, gen *cmttypes.GenesisDoc, workerHome string) *pruntime.Enclave {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, workerHome, pruntime.GenesisHash(gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := pruntime.Open(p, filepath.Join(workerHome, "sealed"), gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc
 }
