@@ -566,16 +566,7 @@ func startNodeAnchor(b *testing.B) string {
 // waitUntil polls cond every 50 ms for up to 60 s.
 func waitUntil(b *testing.B, what string, cond func() (bool, error)) {
 	b.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, err = cond(); ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b.Fatalf("timed out waiting for %s (last error: %v)", what, err)
+	devnettest.Eventually(b, what, 60*time.Second, cond)
 }
 
 // processCPU is the user and system CPU time this process has used.

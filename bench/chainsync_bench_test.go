@@ -16,6 +16,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
@@ -102,7 +103,7 @@ func BenchmarkLightClientCatchUp(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	if err := waitForHeight(ctx, chainsync.NewRPCSource(rpc), n, 5*time.Minute); err != nil {
+	if err := devnettest.WaitHeight(ctx, chainsync.NewRPCSource(rpc), n, 5*time.Minute); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("devnet made %d blocks in %v", n, time.Since(start).Round(time.Millisecond))
@@ -178,22 +179,4 @@ func BenchmarkLightClientCatchUp(b *testing.B) {
 	b.Run("proto", func(b *testing.B) {
 		catchUp(b, func() chainsync.Source { return protoLightBlocks{memLightBlocks: mem, raw: raw} })
 	})
-}
-
-func waitForHeight(ctx context.Context, src chainsync.Source, h int64, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		top, err := src.LatestHeight(ctx)
-		if err == nil && top >= h {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("node not at height %d (at %d, %v): %w", h, top, err, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }

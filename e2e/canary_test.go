@@ -22,11 +22,11 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/sealed"
-	"github.com/phalanetwork/phala/worker"
 )
 
 // TestCanaries plants unique canaries where the system promises secrecy:
@@ -235,14 +235,7 @@ func keyMaterial(t *testing.T, home string) map[string][]byte {
 	out := map[string][]byte{}
 	dirs, _ := filepath.Glob(filepath.Join(home, "workers", "*"))
 	for _, dir := range dirs {
-		p, err := worker.NewSimProvider(simKey, dir, genesis)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := pruntime.OpenSealedStore(p, filepath.Join(dir, "sealed"), genesis)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := devnettest.SealedStore(t, simKey, genesis, dir)
 		name := filepath.Base(dir)
 		if raw, err := st.Get(pruntime.EntryMasterKeys); err == nil {
 			var h struct {

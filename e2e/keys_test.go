@@ -65,23 +65,14 @@ func TestKeyRotationCLI(t *testing.T) {
 	}
 	// The switch and the resume height are in the block's events.
 	sw := st.Generation.Height
-	res, err := c.RPC.BlockResults(t.Context(), &sw)
+	evs, err := c.BlockEvents(t.Context(), sw, keys.EventRotation)
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
-	for _, r := range res.TxsResults {
-		for _, ev := range r.Events {
-			if ev.Type != keys.EventRotation {
-				continue
-			}
-			attrs := map[string]string{}
-			for _, a := range ev.Attributes {
-				attrs[a.Key] = a.Value
-			}
-			if attrs["phase"] == "done" && attrs["resume_height"] == strconv.FormatInt(st.ResumeHeight, 10) {
-				found = true
-			}
+	for _, attrs := range evs {
+		if attrs["phase"] == "done" && attrs["resume_height"] == strconv.FormatInt(st.ResumeHeight, 10) {
+			found = true
 		}
 	}
 	if !found {

@@ -15,9 +15,7 @@ import (
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
-	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
-	"github.com/phalanetwork/phala/worker"
 )
 
 // The host's ways to reach the enclave that this test tries. The attack
@@ -59,14 +57,7 @@ func TestRedTeamHostChosenValues(t *testing.T) {
 	}
 	operator := address.FromPubKey(opKey.Public().(ed25519.PublicKey))
 	eHome := filepath.Join(t.TempDir(), "enclave")
-	p, err := worker.NewSimProvider(simKey, eHome, pruntime.GenesisHash(gen))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := pruntime.Open(p, filepath.Join(eHome, "sealed"), gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := devnettest.OpenEnclave(t, simKey, gen, eHome)
 	src := chainsync.NewRPCSource(c.RPC)
 	sync := func() {
 		if _, err := enc.Sync(ctx, src, nil); err != nil && !errors.Is(err, chainsync.ErrBehind) {

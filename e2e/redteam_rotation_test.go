@@ -118,20 +118,12 @@ func (n *rtNet) aborted(from, to int64) []map[string]string {
 	n.t.Helper()
 	var out []map[string]string
 	for h := from; h <= to; h++ {
-		res, err := n.c.RPC.BlockResults(context.Background(), &h)
+		evs, err := n.c.BlockEvents(context.Background(), h, keys.EventRotation)
 		if err != nil {
 			n.t.Fatal(err)
 		}
-		evs := slices.Clone(res.FinalizeBlockEvents)
-		for _, r := range res.TxsResults {
-			evs = append(evs, r.Events...)
-		}
-		for _, ev := range evs {
-			attrs := map[string]string{}
-			for _, a := range ev.Attributes {
-				attrs[a.Key] = a.Value
-			}
-			if ev.Type == keys.EventRotation && attrs["phase"] == "aborted" {
+		for _, attrs := range evs {
+			if attrs["phase"] == "aborted" {
 				out = append(out, attrs)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/modules/shielded"
 	"github.com/phalanetwork/phala/shielded/ceremony"
@@ -32,7 +33,7 @@ func TestGatekeepersRunTheSetupCeremony(t *testing.T) {
 		CeremonyCircuits: []string{"shield"}}, nil)
 	ctx := context.Background()
 	var rec shielded.Ceremony
-	eventuallyWithin(t, "the setup ceremony to finish", 10*time.Minute, func() (bool, error) {
+	devnettest.Eventually(t, "the setup ceremony to finish", 10*time.Minute, func() (bool, error) {
 		var err error
 		rec, err = c.ShieldedCeremony(ctx)
 		return err == nil && !rec.Running() && len(rec.Contributors) > 0, err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/evm/devchain"
 	"github.com/phalanetwork/phala/worker"
 )
@@ -41,7 +42,7 @@ func TestEVMEditedPayloadRefused(t *testing.T) {
 	restartWorker(t, e.d, e.logs, "worker1", &worker.EVMBridge{RPC: lying.URL, ChainID: big.NewInt(devchain.ChainID),
 		Relayer: relayer.Key, Takeover: time.Second})
 	id := e.ask("ETH/USD")
-	eventuallyWithin(t, "the lying host's bridge to submit or be refused", 90*time.Second*raceBlockSlowdown, func() (bool, error) {
+	devnettest.Eventually(t, "the lying host's bridge to submit or be refused", 90*time.Second*raceBlockSlowdown, func() (bool, error) {
 		r, err := e.oracle.Requests(nil, id)
 		if err == nil && r.Status == evmAnswered {
 			latest, _ := e.oracle.Latest(nil, "ETH/USD")

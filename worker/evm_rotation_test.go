@@ -19,6 +19,7 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/evm/anchorsig"
 	"github.com/phalanetwork/phala/evm/bindings"
 	"github.com/phalanetwork/phala/evm/devchain"
@@ -117,7 +118,7 @@ func (e *evmEnv) ask(pair string) *big.Int {
 // answered waits until request id is answered and returns the answer.
 func (e *evmEnv) answered(what string, id *big.Int) string {
 	e.t.Helper()
-	eventuallyWithin(e.t, what, 90*time.Second*raceBlockSlowdown, func() (bool, error) {
+	devnettest.Eventually(e.t, what, 90*time.Second*raceBlockSlowdown, func() (bool, error) {
 		r, err := e.oracle.Requests(nil, id)
 		return err == nil && r.Status == evmAnswered, err
 	})
@@ -156,7 +157,7 @@ func TestEVMBridgeRotation(t *testing.T) {
 	if _, err := c.Send(ctx, auth, pha.Amount{}, "", &keys.MsgRotate{}); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyWithin(t, "generation 1 on the chain", 60*time.Second, func() (bool, error) {
+	devnettest.Eventually(t, "generation 1 on the chain", 60*time.Second, func() (bool, error) {
 		st := keyState(c)
 		return st.Generation != nil && st.Generation.Number == 1, nil
 	})
@@ -164,7 +165,7 @@ func TestEVMBridgeRotation(t *testing.T) {
 	if newMaster == oldMaster {
 		t.Fatalf("generation 1's master EVM address is generation 0's (%s)", oldMaster.Hex())
 	}
-	eventuallyWithin(t, "the anchor handed over to generation 1", 60*time.Second, func() (bool, error) {
+	devnettest.Eventually(t, "the anchor handed over to generation 1", 60*time.Second, func() (bool, error) {
 		gen, err := e.oracle.Generation(nil)
 		return gen == 1, err
 	})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/evm/bindings"
 	"github.com/phalanetwork/phala/evm/devchain"
 	"github.com/phalanetwork/phala/modules/agents"
@@ -99,7 +100,7 @@ func TestEVMBridge(t *testing.T) {
 	// Not bridged: the members refuse in the enclave and the request stays
 	// pending.
 	first := ask("ETH/USD")
-	eventuallyWithin(t, "the enclave's refusal of an agent not bridged", 30*time.Second, func() (bool, error) {
+	devnettest.Eventually(t, "the enclave's refusal of an agent not bridged", 30*time.Second, func() (bool, error) {
 		return bytes.Contains(logs.Bytes(), []byte("is not bridged: its owner set no "+agenthost.SecretEVMAPIKey)), nil
 	})
 	if s := status(first); s != evmPending {
@@ -116,7 +117,7 @@ func TestEVMBridge(t *testing.T) {
 	if _, err := c.SetAgentSecrets(ctx, alice, agent, map[string]string{agenthost.SecretEVMAPIKey: key}); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyWithin(t, "the first request's answer", 60*time.Second, func() (bool, error) { return status(first) == evmAnswered, nil })
+	devnettest.Eventually(t, "the first request's answer", 60*time.Second, func() (bool, error) { return status(first) == evmAnswered, nil })
 	if got, _ := oracle.Answers(nil, first); string(got) != "ETH/USD:3150.25" {
 		t.Fatalf("answer %q", got)
 	}
@@ -153,7 +154,7 @@ func TestEVMBridge(t *testing.T) {
 		}
 	}
 	second := ask("BTC/USD")
-	eventuallyWithin(t, "the stand-by member's answer", 60*time.Second, func() (bool, error) { return status(second) == evmAnswered, nil })
+	devnettest.Eventually(t, "the stand-by member's answer", 60*time.Second, func() (bool, error) { return status(second) == evmAnswered, nil })
 	if got, _ := oracle.Latest(nil, "BTC/USD"); string(got) != "BTC/USD:97000.50" {
 		t.Fatalf("latest BTC/USD %q", got)
 	}
@@ -170,7 +171,7 @@ func TestEVMBridge(t *testing.T) {
 func waitFullCluster(t *testing.T, c *client.Client, n int) clusters.Cluster {
 	t.Helper()
 	var cl clusters.Cluster
-	eventuallyWithin(t, "the devnet cluster's members to hold its key", 60*time.Second, func() (bool, error) {
+	devnettest.Eventually(t, "the devnet cluster's members to hold its key", 60*time.Second, func() (bool, error) {
 		var list []clusters.Cluster
 		_, err := c.Query(context.Background(), "/clusters/list", &list)
 		if len(list) == 1 {
@@ -186,7 +187,7 @@ func waitFullCluster(t *testing.T, c *client.Client, n int) clusters.Cluster {
 func evmMasterOf(t *testing.T, c *client.Client, endpoint string) (common.Address, uint64) {
 	t.Helper()
 	var gen uint64
-	eventuallyWithin(t, "the master key", 60*time.Second, func() (bool, error) {
+	devnettest.Eventually(t, "the master key", 60*time.Second, func() (bool, error) {
 		ks, err := c.KeyState(context.Background())
 		if err != nil || ks.Generation == nil {
 			return false, err
@@ -195,7 +196,7 @@ func evmMasterOf(t *testing.T, c *client.Client, endpoint string) (common.Addres
 		return true, nil
 	})
 	var s worker.EVMSigned
-	eventuallyWithin(t, "the gatekeeper's master EVM address", 30*time.Second, func() (bool, error) {
+	devnettest.Eventually(t, "the gatekeeper's master EVM address", 30*time.Second, func() (bool, error) {
 		resp, err := http.Get(endpoint + strings.Replace(worker.PathEVMMaster, "{gen}", big.NewInt(int64(gen)).String(), 1))
 		if err != nil {
 			return false, err

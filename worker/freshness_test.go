@@ -13,6 +13,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime"
@@ -37,7 +38,7 @@ func TestRolledBackOutboxRefused(t *testing.T) {
 		}
 	}
 	post()
-	store := sealedStore(t, e.simKey, pruntime.GenesisHash(e.gen), home)
+	store := devnettest.SealedStore(t, e.simKey, pruntime.GenesisHash(e.gen), home)
 	t0, err := store.Get(core.EntryOutbox)
 	if err != nil {
 		t.Fatal(err)
@@ -93,21 +94,14 @@ func TestRolledBackMasterHistoryRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sealedStore(t, simKey, devnetGenesis(t, d.Home), wh).Delete(pruntime.EntryMasterKeys); err != nil {
-		t.Fatal(err)
-	}
-	p, err := worker.NewSimProvider(simKey, wh, devnetGenesis(t, d.Home))
-	if err != nil {
+	if err := devnettest.SealedStore(t, simKey, devnetGenesis(t, d.Home), wh).Delete(pruntime.EntryMasterKeys); err != nil {
 		t.Fatal(err)
 	}
 	gen, err := cmttypes.GenesisDocFromFile(filepath.Join(d.Home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := pruntime.Open(p, filepath.Join(wh, "sealed"), gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := devnettest.OpenEnclave(t, simKey, gen, wh)
 	src := chainsync.NewRPCSource(c.RPC)
 	if _, err := enc.Sync(ctx, src, nil); err != nil {
 		t.Fatal(err) // the outbox is intact: only the history is old
@@ -151,7 +145,7 @@ func TestRolledBackContractReplays(t *testing.T) {
 	}
 	id := [32]byte(replica.ID())
 	e.d.Stop()
-	if err := sealedStore(t, simKey, devnetGenesis(t, e.home), wh).Put(entry, old); err != nil {
+	if err := devnettest.SealedStore(t, simKey, devnetGenesis(t, e.home), wh).Put(entry, old); err != nil {
 		t.Fatal(err)
 	}
 	e.d, e.c = startDevnet(t, devnet.Options{Home: e.home, Workers: 3, Gatekeepers: 1}, e.logs)

@@ -80,23 +80,14 @@ func (e *rotationEnv) rotate(t *testing.T) int64 {
 // the height it committed at and the resume height it announced.
 func (e *rotationEnv) doneEvent(t *testing.T, from, to int64) (int64, int64) {
 	for h := from; h <= to; h++ {
-		res, err := e.c.RPC.BlockResults(context.Background(), &h)
+		evs, err := e.c.BlockEvents(context.Background(), h, keys.EventRotation)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range res.TxsResults {
-			for _, ev := range r.Events {
-				if ev.Type != keys.EventRotation {
-					continue
-				}
-				attrs := map[string]string{}
-				for _, a := range ev.Attributes {
-					attrs[a.Key] = a.Value
-				}
-				if attrs["phase"] == "done" {
-					resume, _ := strconv.ParseInt(attrs["resume_height"], 10, 64)
-					return h, resume
-				}
+		for _, attrs := range evs {
+			if attrs["phase"] == "done" {
+				resume, _ := strconv.ParseInt(attrs["resume_height"], 10, 64)
+				return h, resume
 			}
 		}
 	}

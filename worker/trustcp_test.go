@@ -38,7 +38,7 @@ func TestFreshWorkerJoinsPrunedChain(t *testing.T) {
 	if err := d.Node.SetRetainBlocks(app.MinRetainBlocks); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyWithin(t, "the node to prune block 1", 2*time.Minute, func() (bool, error) {
+	devnettest.Eventually(t, "the node to prune block 1", 2*time.Minute, func() (bool, error) {
 		st, err := c.RPC.Status(ctx)
 		return err == nil && st.SyncInfo.EarliestBlockHeight > 1 && len(keyState(c).Gatekeepers) == 1, err
 	})

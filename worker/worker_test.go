@@ -24,6 +24,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -107,37 +108,14 @@ func (e *env) startWorker(t *testing.T, home string) *worker.Worker {
 // eventually polls cond every 50ms for up to 30s.
 func eventually(t *testing.T, what string, cond func() (bool, error)) {
 	t.Helper()
-	eventuallyWithin(t, what, 30*time.Second, cond)
-}
-
-// eventuallyWithin waits up to d for cond.
-func eventuallyWithin(t *testing.T, what string, d time.Duration, cond func() (bool, error)) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+	devnettest.Eventually(t, what, 30*time.Second, cond)
 }
 
 // openEnclave opens an enclave over home on e's devnet, as the host half
 // does, and waits until it has verified two headers.
 func (e *env) openEnclave(t *testing.T, home string) (*pruntime.Enclave, chainsync.Source) {
 	t.Helper()
-	p, err := worker.NewSimProvider(e.simKey, home, pruntime.GenesisHash(e.gen))
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := pruntime.Open(p, filepath.Join(home, "sealed"), e.gen, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := devnettest.OpenEnclave(t, e.simKey, e.gen, home)
 	src := chainsync.NewRPCSource(e.client.RPC)
 	eventually(t, "two verified headers", func() (bool, error) {
 		h, err := enc.Sync(context.Background(), src, nil)
@@ -163,21 +141,6 @@ func (e *env) register(t *testing.T, enc *pruntime.Enclave, src chainsync.Source
 		_, ok, _, err := enc.RegisteredWorker(ctx, src)
 		return ok, err
 	})
-}
-
-// sealedStore opens a worker's sealed store, as an auditor with the sim
-// seed could.
-func sealedStore(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome string) *sealed.Store {
-	t.Helper()
-	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 // registeredEnclave opens an enclave under a fresh home in the env's
@@ -288,7 +251,7 @@ func TestWorkerRegistersAndKeepsIdentity(t *testing.T) {
 // sealing key would, and returns one entry.
 func unsealEntry(t *testing.T, simKey ed25519.PrivateKey, genesis [32]byte, workerHome, entry string) []byte {
 	t.Helper()
-	raw, err := sealedStore(t, simKey, genesis, workerHome).Get(entry)
+	raw, err := devnettest.SealedStore(t, simKey, genesis, workerHome).Get(entry)
 	if err != nil {
 		t.Fatalf("%s: sealed %s: %v", workerHome, entry, err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/phalanetwork/phala/client/lightclient"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
@@ -75,28 +76,13 @@ func needNets(t *testing.T) {
 			*p = &net{d: d, src: chainsync.NewRPCSource(rpc)}
 		}
 		for _, n := range []*net{netA, netB} {
-			if netsErr = waitHeight(ctx, n.src, 6); netsErr != nil {
+			if netsErr = devnettest.WaitHeight(ctx, n.src, 6, time.Minute); netsErr != nil {
 				return
 			}
 		}
 	})
 	if netsErr != nil {
 		t.Fatal(netsErr)
-	}
-}
-
-func waitHeight(ctx context.Context, src chainsync.Source, h int64) error {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if top, err := src.LatestHeight(ctx); err == nil && top >= h {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
 	}
 }
 
@@ -226,7 +212,7 @@ func TestLyingNode(t *testing.T) {
 				t.Fatal(err)
 			}
 			root := lc.Root()
-			if err := waitHeight(ctx, netA.src, root.Height+2); err != nil {
+			if err := devnettest.WaitHeight(ctx, netA.src, root.Height+2, time.Minute); err != nil {
 				t.Fatal(err)
 			}
 			// The same root, now read through the liar.
@@ -279,7 +265,7 @@ func TestRootMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := waitHeight(context.Background(), netB.src, a.Root().Height+3); err != nil {
+	if err := devnettest.WaitHeight(context.Background(), netB.src, a.Root().Height+3, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := lc.VerifyTo(context.Background(), a.Root().Height+3); !errors.Is(err, lightclient.ErrHeaderChain) {

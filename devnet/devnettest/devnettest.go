@@ -6,15 +6,22 @@ package devnettest
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/pha"
+	"github.com/phalanetwork/phala/pruntime"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/sealed"
 	"github.com/phalanetwork/phala/sandbox"
 	"github.com/phalanetwork/phala/worker"
 )
@@ -106,4 +113,71 @@ func DeployAgent(t testing.TB, c *client.Client, owner ed25519.PrivateKey, sourc
 		t.Fatal(err)
 	}
 	return agent
+}
+
+// WaitHeight polls src every 20 ms until it reports height h, for at most
+// limit (no blind sleeps); its error says the height it last saw.
+func WaitHeight(ctx context.Context, src chainsync.Source, h int64, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		top, err := src.LatestHeight(ctx)
+		if err == nil && top >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("node not at height %d (at %d, %v): %w", h, top, err, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Eventually polls cond every 50 ms until it holds, for at most limit,
+// and fails the test naming what it waited for and cond's last error.
+func Eventually(t testing.TB, what string, limit time.Duration, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		ok, err := cond()
+		if ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+}
+
+// SealedStore opens the sealed store of the sim-TEE worker at workerHome,
+// as an auditor holding the sim seed could.
+func SealedStore(t testing.TB, simKey ed25519.PrivateKey, genesis [32]byte, workerHome string) *sealed.Store {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, workerHome, genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pruntime.OpenSealedStore(p, filepath.Join(workerHome, "sealed"), genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// OpenEnclave opens an enclave over workerHome with the sim TEE under
+// simKey, as a worker's host half does, for the chain of genesis gen.
+func OpenEnclave(t testing.TB, simKey ed25519.PrivateKey, gen *cmttypes.GenesisDoc, workerHome string) *pruntime.Enclave {
+	t.Helper()
+	p, err := worker.NewSimProvider(simKey, workerHome, pruntime.GenesisHash(gen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := pruntime.Open(p, filepath.Join(workerHome, "sealed"), gen, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc
 }

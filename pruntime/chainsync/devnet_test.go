@@ -23,6 +23,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/pha"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
@@ -75,7 +76,7 @@ func startNets() error {
 		*p = n
 	}
 	for _, n := range []*net{netA, netB} {
-		if err := waitHeight(ctx, n.src, minHeight); err != nil {
+		if err := devnettest.WaitHeight(ctx, n.src, minHeight, 30*time.Second); err != nil {
 			return err
 		}
 	}
@@ -98,25 +99,6 @@ func startNet(ctx context.Context, home string) (*net, error) {
 		return nil, err
 	}
 	return &net{d: d, genesis: g, rpc: c, src: chainsync.NewRPCSource(c)}, nil
-}
-
-// waitHeight polls the node until it has height h (no blind sleeps).
-func waitHeight(ctx context.Context, src chainsync.Source, h int64) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		top, err := src.LatestHeight(ctx)
-		if err == nil && top >= h {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("node not at height %d (at %d, %v): %w", h, top, err, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }
 
 func needDevnet(t *testing.T) {
@@ -290,7 +272,7 @@ func TestHonestDevnet(t *testing.T) {
 	}
 
 	// Keep following the chain.
-	if err := waitHeight(ctx, netA.src, top+3); err != nil {
+	if err := devnettest.WaitHeight(ctx, netA.src, top+3, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Advance(ctx, netA.src, top+3); err != nil {
@@ -701,7 +683,7 @@ func TestVerifiedBlockAndResultsDevnet(t *testing.T) {
 	if _, err := s.VerifiedResults(ctx, netA.src, th); !errors.Is(err, chainsync.ErrBehind) {
 		t.Fatalf("results before sync: %v, want chainsync.ErrBehind", err)
 	}
-	if err := waitHeight(ctx, netA.src, th+1); err != nil {
+	if err := devnettest.WaitHeight(ctx, netA.src, th+1, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Advance(ctx, netA.src, th+1); err != nil {
