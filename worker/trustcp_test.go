@@ -183,7 +183,7 @@ func TestFreshWorkerPassesOverGatekeeperBehind(t *testing.T) {
 	if err := d.Node.SetRetainBlocks(app.MinRetainBlocks); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyWithin(t, "the node to prune past the stopped gatekeeper", 2*time.Minute, func() (bool, error) {
+	devnettest.Eventually(t, "the node to prune past the stopped gatekeeper", 2*time.Minute, func() (bool, error) {
 		st, err := c.RPC.Status(ctx)
 		return err == nil && st.SyncInfo.EarliestBlockHeight > stopped+1, err
 	})
@@ -199,7 +199,7 @@ func TestFreshWorkerPassesOverGatekeeperBehind(t *testing.T) {
 	}
 	start(filepath.Join(d.Home, "workers", "worker0"), "worker0", listen)
 	late := start(filepath.Join(t.TempDir(), "late"), "bob", "127.0.0.1:0")
-	eventuallyWithin(t, "the fresh worker to pass over the gatekeeper behind", time.Minute, func() (bool, error) {
+	devnettest.Eventually(t, "the fresh worker to pass over the gatekeeper behind", time.Minute, func() (bool, error) {
 		s := late.Status()
 		return strings.Contains(s.LastError, "gatekeeper behind the node's retained blocks: its latest verified header is"), errors.New(s.LastError)
 	})

@@ -304,7 +304,7 @@ func TestKeptRootPrunedByNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := lc.Root()
-	if err := waitHeight(context.Background(), netA.src, root.Height+3); err != nil {
+	if err := devnettest.WaitHeight(context.Background(), netA.src, root.Height+3, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	lc, err = open(t, &pruned{Source: netA.src, lowest: root.Height + 2}, lightclient.Options{File: file})
