@@ -15,6 +15,8 @@ import (
 
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
+	"github.com/phalanetwork/phala/devnet/devnettest"
+	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/clusters"
 	"github.com/phalanetwork/phala/modules/keys"
 	"github.com/phalanetwork/phala/pha"
@@ -27,7 +29,9 @@ import (
 // sealed under the epochs before it (it never held those keys); it gets
 // the contract's state from a member as a snapshot sealed under the
 // cluster key, checks it against the root on chain, and then serves the
-// same state as the others and goes on from there without diverging.
+// same state as the others and goes on from there without diverging. It
+// also serves the cluster's agent with the kv state the members
+// acknowledged across both rotations.
 func TestLateJoinerGetsContractState(t *testing.T) {
 	e := newContractEnvWith(t, 4, 2)
 	ctx := context.Background()
@@ -54,7 +58,28 @@ func TestLateJoinerGetsContractState(t *testing.T) {
 			}
 		}
 	}
+	// The cluster's agent counts its calls in kv; each epoch's calls are
+	// served (and their writes replicated) by the members before it.
+	agent := devnettest.DeployAgent(t, e.c, e.alice, countingAgent, e.cluster, pha.Amount{})
+	if _, err := e.c.Send(ctx, e.alice, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(100)}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(w *worker.Worker) (string, error) {
+		r, err := e.c.CallAgent(ctx, e.alice, w.Endpoint(), agent, "POST", "/", nil)
+		if err != nil {
+			return "", err
+		}
+		return string(r.Body), nil
+	}
+	calls := 0
 	for epoch := uint64(1); epoch <= 2; epoch++ {
+		for range 3 {
+			calls++
+			eventually(t, "the agent's call "+strconv.Itoa(calls), func() (bool, error) {
+				n, err := count(w1)
+				return n == strconv.Itoa(calls), err
+			})
+		}
 		transfers(25)
 		if _, err := e.c.Send(ctx, authority, pha.Amount{}, "", &keys.MsgRotate{}); err != nil {
 			t.Fatal(err)
@@ -80,6 +105,14 @@ func TestLateJoinerGetsContractState(t *testing.T) {
 		v, err := queryOn([32]byte(late.ID()))
 		return v == "950", err
 	})
+	// It serves the agent from the state the members acknowledged, and
+	// they see its write.
+	if n, err := count(late); err != nil || n != strconv.Itoa(calls+1) {
+		t.Fatalf("the late joiner's agent count: %q %v, want %d", n, err, calls+1)
+	}
+	if n, err := count(w2); err != nil || n != strconv.Itoa(calls+2) {
+		t.Fatalf("a member's agent count after the late joiner's call: %q %v, want %d", n, err, calls+2)
+	}
 	// It goes on from the snapshot's input with the others: one more
 	// transfer, the same balance on every member, and no divergence.
 	transfers(1)
@@ -102,6 +135,13 @@ func TestLateJoinerGetsContractState(t *testing.T) {
 	}
 	snapshotAttacks(t, e, token, w1, late, e.d.Workers[0])
 }
+
+// countingAgent answers how many calls it has served, counted in kv.
+const countingAgent = `export default async function main() {
+  const n = (kv.get("n") ?? 0) + 1;
+  kv.set("n", n);
+  return { status: 200, body: String(n) };
+}`
 
 // snapshotAttacks is the joiner's host turned hostile: it asks a member
 // for a snapshot for a non-member, relabels a genuine snapshot's header
