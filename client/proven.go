@@ -15,13 +15,15 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/tee"
 )
 
 // Proven reads: the records a caller acts on (the key it seals secrets or
 // commands to, the workers and clusters it trusts answers from) are read
 // with ICS23 proofs checked against headers the light client verified, so
-// no RPC node can forge them. The other typed queries of this package are
-// for display and trust the node.
+// no RPC node can forge them, and so are the records the CLI displays
+// (accounts, agents, workers, TDX collateral). The other typed queries of
+// this package trust the node.
 
 // UseLightClient makes c's proven reads verify from the trusted root that
 // o describes (kept in o.File; see lightclient.Open).
@@ -146,6 +148,15 @@ func (e *MissingRecordError) Error() string {
 
 // Unwrap makes errors.Is(err, tx.ErrNotFound) hold.
 func (e *MissingRecordError) Unwrap() error { return tx.ErrNotFound }
+
+// ProvenTDXCollateral reads Intel's TCB collateral the chain holds for a
+// TDX platform (FMSPC, lower-case hex) with a proof; a platform without
+// any is a *MissingRecordError.
+func (c *Client) ProvenTDXCollateral(ctx context.Context, fmspc string) (tee.TDXCollateral, error) {
+	var tc tee.TDXCollateral
+	_, err := c.provenRecords(ctx, false, []string{"TDX collateral " + fmspc}, [][]byte{registry.TDXCollateralKey(fmspc)}, &tc)
+	return tc, err
+}
 
 // ProvenRegistryParams reads the registry's parameters (the TEE policy:
 // sim attestation keys, minimum TCB) with a proof, for checking fresh

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,16 @@ func newHarness(t *testing.T) *harness {
 	// Registered after the TempDirs, so it runs before they are removed.
 	t.Cleanup(h.cleanup)
 	return h
+}
+
+// homeDir is the private HOME the harness gives its children.
+func (h *harness) homeDir() string {
+	for _, kv := range slices.Backward(h.env) {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // newLongHarness is newHarness for a test that -short skips; what says

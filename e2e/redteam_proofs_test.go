@@ -165,11 +165,7 @@ func withECDHKey(raw []byte, key []byte) ([]byte, bool) {
 // seal the owner's secrets to the attacker's key: the proof check refuses
 // the forged record, nothing is sent, and the attacker opens nothing.
 func TestRedTeamLyingNodeSecretsKey(t *testing.T) {
-	h := newLongHarness(t, "runs a devnet")
-	dn, home, url := h.startDevnet("--block-time", "200ms")
-	cl := h.waitCluster(url, dn)
-	kr := cliFlags(home, url)
-	agent := deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
+	h, home, url, kr, agent := devnetWithEchoAgent(t)
 	id, _ := hex.DecodeString(agent)
 
 	attacker, err := ecdh.X25519().GenerateKey(rand.Reader)
@@ -270,4 +266,79 @@ func (h *harness) waitAgentKeys(kr []string, agent string, procs ...*proc) {
 		r := h.run(append([]string{"agent", "info", agent, "--output", "json"}, kr...)...)
 		return r.code == 0 && json.Unmarshal([]byte(r.stdout), &a) == nil && len(a.ECDHKey) == 32, nil
 	}, procs...)
+}
+
+// TestRedTeamLyingNodeDisplay: an RPC node that rewrites what the display
+// commands show (an agent's price, an account's balance) in its query
+// answers, the plain queries and the proven "/store" reads alike, is
+// caught: `phala agent info` and `phala query balance` read with proofs
+// and refuse, naming the proof check, instead of printing the lie; through
+// the honest node they print the real values.
+func TestRedTeamLyingNodeDisplay(t *testing.T) {
+	h, home, url, kr, agent := devnetWithEchoAgent(t)
+	const forgedPrice, forgedBalance = "777000000000000000000", "424242000000000000000000"
+	liar := startLyingRPC(t, url, func(path string, data, value []byte) ([]byte, bool) {
+		switch {
+		case strings.HasPrefix(path, "/agents/agent/") || (path == "/store" && bytes.HasPrefix(data, []byte("agents/"))):
+			return withJSONField(value, "price", forgedPrice)
+		case strings.HasPrefix(path, "/balances/account/"):
+			return withJSONField(value, "balance", forgedBalance)
+		case path == "/store" && bytes.HasPrefix(data, []byte("balances/a/")) && len(value) > 0:
+			forged := bytes.Clone(value)
+			forged[0] ^= 0x40 // a balance 2^126 larger or smaller
+			return forged, true
+		}
+		return nil, false
+	})
+	lying := []string{"--home", home, "--keyring-backend", "test", "--node", liar.URL}
+	for _, args := range [][]string{{"agent", "info", agent}, {"query", "balance", "alice"}} {
+		r := h.run(append(args, lying...)...)
+		if liar.rewrote.Load() == 0 {
+			t.Fatalf("the lying node rewrote nothing: %s", r)
+		}
+		if r.code == 0 || !strings.Contains(r.stderr, "proof") {
+			t.Fatalf("%s through a lying node: want a refusal naming the proof check, got %s", args[0], r)
+		}
+		if strings.Contains(r.stdout, "777") || strings.Contains(r.stdout, "4242") {
+			t.Fatalf("%s printed the lying node's value: %s", args[0], r)
+		}
+		liar.rewrote.Store(0)
+	}
+	// A computed view no proof covers says so.
+	if r := h.run(append([]string{"query", "supply"}, lying...)...); r.code != 0 || !strings.Contains(r.stderr, "read without a proof") {
+		t.Fatalf("query supply: want the node's answer marked unproven, got %s", r)
+	}
+	if out := h.mustRun(append([]string{"agent", "info", agent}, kr...)...); strings.Contains(out, "777") || !strings.Contains(out, "price") {
+		t.Fatalf("agent info through the honest node: %s", out)
+	}
+	if out := h.mustRun(append([]string{"query", "balance", "alice"}, kr...)...); strings.Contains(out, "4242") || !strings.Contains(out, "PHA") {
+		t.Fatalf("query balance through the honest node: %s", out)
+	}
+}
+
+// withJSONField returns the JSON object raw with field set to the string
+// value, if raw has that field.
+func withJSONField(raw []byte, field, value string) ([]byte, bool) {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return nil, false
+	}
+	if _, ok := m[field]; !ok {
+		return nil, false
+	}
+	m[field] = value
+	out, err := json.Marshal(m)
+	return out, err == nil
+}
+
+// devnetWithEchoAgent starts a devnet (200 ms blocks), waits for its
+// cluster and deploys the echo agent there; it returns the harness, the
+// devnet's home and RPC URL, the CLI flags for it and the agent's id.
+func devnetWithEchoAgent(t *testing.T) (h *harness, home, url string, kr []string, agent string) {
+	t.Helper()
+	h = newLongHarness(t, "runs a devnet")
+	dn, home, url := h.startDevnet("--block-time", "200ms")
+	cl := h.waitCluster(url, dn)
+	kr = cliFlags(home, url)
+	return h, home, url, kr, deployEchoAgent(t, h, kr, fmt.Sprintf("%x", []byte(cl.ID)), nil, dn)
 }

@@ -194,6 +194,9 @@ func viewAgentMsg(v *msgView, m tx.Msg) bool {
 		v.link("account", m.NewOwner.String(), "new owner")
 	case *agents.MsgSetSecrets:
 		f["agent"], f["sealed_bytes"] = hx(m.Agent[:]), len(m.Envelope)
+		if len(m.Base) != 0 {
+			f["merged_from"] = hx(m.Base)
+		}
 		v.Summary = fmt.Sprintf("set sealed secrets of agent %s (%d bytes, not shown)", short(hx(m.Agent[:])), len(m.Envelope))
 		v.link("agent", hx(m.Agent[:]), "agent")
 	case *agents.MsgDeposit:

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -130,4 +131,48 @@ func signedSecretRequest(t *testing.T, c *client.Client, d *devnet.Devnet, key e
 		out, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(out)
 	}
+}
+
+// TestConcurrentSecretMerges: two of the owner's tools merge different
+// secrets at the same moment, each through its own member. Both start
+// from the same sealed secrets, so the second MsgSetSecrets stored would
+// drop the first one's key; the chain refuses a merge whose base is no
+// longer the stored secrets (agents/21) and the client merges again, once,
+// on the new ones, so both keys end up set.
+func TestConcurrentSecretMerges(t *testing.T) {
+	d, c := startDevnet(t, devnet.Options{Workers: 3, Gatekeepers: 1, Cluster: true}, nil)
+	ctx := context.Background()
+	alice, _ := d.Keyring.PrivKey("alice")
+	cl := waitFullCluster(t, c, 2)
+	id := deployAgentFile(t, c, alice, [32]byte(cl.ID), "testdata/agents/evmspy.js", agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetAgentSecrets(ctx, alice, id, map[string]string{"A": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	member := d.Workers[1].Endpoint()
+	eventually(t, "the agent to see A=1", func() (bool, error) {
+		r, err := c.CallAgent(ctx, alice, member, id, http.MethodPost, "/evm/request", []byte("x"))
+		return err == nil && string(r.Body) == "x:A=1", err
+	})
+	errs := make(chan error, 2)
+	for i, kv := range [][2]string{{"B", "2"}, {"C", "3"}} {
+		go func() {
+			_, err := c.SetAgentSecret(ctx, alice, d.Workers[1+i].Endpoint(), id, kv[0], kv[1], false)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a concurrent merge: %v", err)
+		}
+	}
+	eventually(t, "the agent to see both merges", func() (bool, error) {
+		r, err := c.CallAgent(ctx, alice, member, id, http.MethodPost, "/evm/request", []byte("x"))
+		if err == nil && string(r.Body) != "x:A=1,B=2,C=3" {
+			err = fmt.Errorf("the agent sees %q", r.Body)
+		}
+		return err == nil, err
+	})
 }

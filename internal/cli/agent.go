@@ -215,12 +215,12 @@ func newAgentInfoCmd(g *globals) *cobra.Command {
 }
 
 func runAgentInfo(ctx context.Context, g *globals, args []string) error {
-	c, err := client.New(g.node)
+	c, err := g.client()
 	if err != nil {
 		return err
 	}
 	if len(args) == 0 {
-		return printListOf(ctx, g, c, (*client.Client).Agents, "", func(w io.Writer, a agents.AgentView) {
+		return printListOf(ctx, g, c, unproven(g, "the agent list", (*client.Client).Agents), "", func(w io.Writer, a agents.AgentView) {
 			fmt.Fprintf(w, "%x  owner %s  policy %s  price %s  calls %d  paused %v\n", []byte(a.ID), a.Owner, a.Policy.Kind, a.Price.PHA(), a.Calls, a.Paused)
 		})
 	}
@@ -228,7 +228,7 @@ func runAgentInfo(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := c.Agent(ctx, id)
+	a, _, err := c.ProvenAgent(ctx, id)
 	if err != nil {
 		return err
 	}

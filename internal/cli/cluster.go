@@ -59,7 +59,7 @@ func newClusterMemberCmd(g *globals, from *string, remove bool) *cobra.Command {
 
 func newQueryClustersCmd(g *globals) *cobra.Command {
 	return newListCmd(g, "query", "clusters", "List clusters: members, key epoch, public keys and which members hold the key",
-		(*client.Client).Clusters, "no clusters", func(w io.Writer, cl clusters.Cluster) {
+		unproven(g, "the cluster list", (*client.Client).Clusters), "no clusters", func(w io.Writer, cl clusters.Cluster) {
 			fmt.Fprintf(w, "%x  owner %s  epoch %d  members %d  holding the key %d\n", []byte(cl.ID), cl.Owner, cl.Epoch, len(cl.Members), len(cl.Holders))
 		})
 }

@@ -16,7 +16,7 @@ import (
 
 func newQueryKeysCmd(g *globals) *cobra.Command {
 	return newShowCmd(g, "query", "keys", "Show the key hierarchy: master-key generation, gatekeepers and their bonds, rotation state and cluster epochs",
-		fetchKeys, printKeys)
+		unproven(g, "the key hierarchy", fetchKeys), printKeys)
 }
 
 // clusterEpoch is a cluster's line in "phala query keys".

@@ -81,6 +81,30 @@ func newShowCmd[T any](g *globals, parent, use, short string, fetch func(*client
 	}, fetch, text)
 }
 
+// noteUnproven says on stderr that what is printed is the node's answer,
+// read without a proof: lists and computed views have none, and a reader
+// of the output must not take them for the proven records other commands
+// print.
+func (g *globals) noteUnproven(what string) {
+	fmt.Fprintf(g.errOut, "note: %s is the node's answer (%s), read without a proof\n", what, g.node)
+}
+
+// unproven is fetch, noting first that its answer is not proven.
+func unproven[T any](g *globals, what string, fetch func(*client.Client, context.Context) (T, error)) func(*client.Client, context.Context) (T, error) {
+	return func(c *client.Client, ctx context.Context) (T, error) {
+		g.noteUnproven(what)
+		return fetch(c, ctx)
+	}
+}
+
+// unprovenBy is unproven for a fetch of one argument.
+func unprovenBy[A, T any](g *globals, what string, fetch func(*client.Client, context.Context, A) (T, error)) func(*client.Client, context.Context, A) (T, error) {
+	return func(c *client.Client, ctx context.Context, a A) (T, error) {
+		g.noteUnproven(what)
+		return fetch(c, ctx, a)
+	}
+}
+
 // newListCmd is a newShowCmd that prints a list: one line per item, or
 // none for an empty list.
 func newListCmd[T any](g *globals, parent, use, short string, fetch func(*client.Client, context.Context) ([]T, error), none string, line func(io.Writer, T)) *cobra.Command {

@@ -26,6 +26,14 @@ func newQueryCmd(g *globals) *cobra.Command {
 		Use:     "query",
 		Aliases: []string{"q"},
 		Short:   "Read chain state through a node",
+		Long: `Read chain state through a node.
+
+balance, account and worker read their record with a Merkle proof checked
+against headers the client's light client verified from the trusted root in
+the client home (--trust-height/--trust-hash, or trust on first use), so a
+lying node is refused, naming the proof check. The others (supply, tx,
+block, workers, keys, clusters) are lists or computed views that no single
+proof covers: they print the node's answer and say so on stderr.`,
 	}
 	cmd.AddCommand(newQueryBalanceCmd(g, "balance"), newQueryBalanceCmd(g, "account"),
 		newQuerySupplyCmd(g), newQueryTxCmd(g), newQueryBlockCmd(g),
@@ -56,11 +64,11 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := client.New(g.node)
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			acct, err := c.Account(cmd.Context(), addr)
+			acct, _, err := c.ProvenAccount(cmd.Context(), addr)
 			if err != nil {
 				return err
 			}
@@ -81,7 +89,7 @@ func newQueryBalanceCmd(g *globals, use string) *cobra.Command {
 
 func newQuerySupplyCmd(g *globals) *cobra.Command {
 	return newShowCmd(g, "query", "supply", "Show the total, treasury, subsidy-pool, staked and circulating PHA",
-		(*client.Client).Supply, printSupply)
+		unproven(g, "the supply", (*client.Client).Supply), printSupply)
 }
 
 func printSupply(w io.Writer, s *balances.SupplyResponse) {
@@ -105,7 +113,7 @@ type txView struct {
 
 func newQueryTxCmd(g *globals) *cobra.Command {
 	return newFetchByCmd(g, "tx HASH", "Show a committed transaction and its result",
-		"  phala query tx 3F2A...E1 --output json", parseTxHash, fetchTx, printTx)
+		"  phala query tx 3F2A...E1 --output json", parseTxHash, unprovenBy(g, "the transaction", fetchTx), printTx)
 }
 
 // parseTxHash reads a transaction hash: 64 hex characters, 0x or not.
@@ -179,6 +187,7 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			g.noteUnproven("the block")
 			res, err := c.RPC.Block(cmd.Context(), h)
 			if err != nil {
 				return fmt.Errorf("get block: %w", err)
@@ -199,7 +208,7 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 }
 
 func newQueryWorkersCmd(g *globals) *cobra.Command {
-	return newListCmd(g, "query", "workers", "List registered TEE workers", (*client.Client).Workers, "no workers registered",
+	return newListCmd(g, "query", "workers", "List registered TEE workers", unproven(g, "the worker list", (*client.Client).Workers), "no workers registered",
 		func(w io.Writer, wk registry.Worker) {
 			fmt.Fprintf(w, "%s  %-7s  P=%-8d  registered at %d  %s\n", wk.ID, wk.TEE, wk.BenchmarkScore, wk.RegisteredHeight, wk.Endpoint)
 		})
@@ -207,7 +216,7 @@ func newQueryWorkersCmd(g *globals) *cobra.Command {
 
 func newQueryWorkerCmd(g *globals) *cobra.Command {
 	return newFetchByCmd(g, "worker ID", "Show one worker's record: keys, TEE, measurement, benchmark, endpoint",
-		"  phala query worker 5f1c...e2 --output json", registry.ParseWorkerID, (*client.Client).Worker, func(w io.Writer, wk *registry.Worker) {
+		"  phala query worker 5f1c...e2 --output json", registry.ParseWorkerID, (*client.Client).ProvenWorker, func(w io.Writer, wk *registry.Worker) {
 			fmt.Fprintf(w, "id:          %s\ntee:         %s\nmeasurement: %x\noperator:    %s\necdh key:    %x\nbenchmark P: %d\nregistered:  height %d (attested at %d)\nendpoint:    %s\nfeatures:    %v\n",
 				wk.ID, wk.TEE, []byte(wk.Measurement), wk.Operator, []byte(wk.ECDHKey), wk.BenchmarkScore, wk.RegisteredHeight, wk.AttestedHeight, wk.Endpoint, wk.Features)
 		})

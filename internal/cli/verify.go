@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -279,8 +280,16 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	for _, k := range p.SimAttestationKeys {
 		keys = append(keys, ed25519.PublicKey(k))
 	}
+	// The collateral is a proven read too: a node that forged it could
+	// pass an out-of-date TCB. A failed proof is reported as such, not as
+	// missing collateral.
+	var proofErr error
 	collateral := func(fmspc string) *tee.TDXCollateral {
-		tc, err := c.TDXCollateral(cmd.Context(), fmspc)
+		tc, err := c.ProvenTDXCollateral(cmd.Context(), fmspc)
+		var missing *client.MissingRecordError
+		if err != nil && !errors.As(err, &missing) {
+			proofErr = err
+		}
 		if err != nil {
 			return nil
 		}
@@ -288,7 +297,9 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	}
 	got, err := tee.Verify(tee.Attestation{Kind: tee.Kind(rep.TEE), Evidence: rep.Evidence}, tee.VerifyOptions{Now: time.Now(), AllowSim: p.AllowSimTEE, SimKeys: keys,
 		SEVSNPMinTCB: p.SEVSNPMinTCB, TDXCollateral: collateral})
-	if err != nil {
+	if proofErr != nil {
+		return fmt.Errorf("TDX collateral: %w", proofErr)
+	} else if err != nil {
 		return err
 	}
 	if got.ReportData != pruntime.ReportData([32]byte(w.ID), nonce) {

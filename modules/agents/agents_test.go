@@ -1,11 +1,13 @@
 package agents_test
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"testing"
 
 	"github.com/phalanetwork/phala/chain/app"
@@ -97,6 +99,8 @@ func TestOwnerOperations(t *testing.T) {
 		return env.Encode()
 	}
 	other, _ := ecdh.X25519().GenerateKey(rand.Reader)
+	first, merged := sealed(f.agentECDH.PublicKey(), envelope.PurposeAgentSecret), sealed(f.agentECDH.PublicKey(), envelope.PurposeAgentSecret)
+	noneBase, firstBase := sha256.Sum256(nil), sha256.Sum256(first)
 	cases := []struct {
 		name  string
 		from  apptest.Account
@@ -114,7 +118,10 @@ func TestOwnerOperations(t *testing.T) {
 		{"upgrade", owner, &agents.MsgUpgrade{Agent: f.agent, Code: sha256.Sum256(code2)}, "", 0},
 		{"secrets to another key", owner, &agents.MsgSetSecrets{Agent: f.agent, Envelope: sealed(other.PublicKey(), envelope.PurposeAgentSecret)}, agents.Codespace, agents.ErrBadSecrets.Code},
 		{"secrets with another purpose", owner, &agents.MsgSetSecrets{Agent: f.agent, Envelope: sealed(f.agentECDH.PublicKey(), envelope.PurposeQuery)}, agents.Codespace, agents.ErrBadSecrets.Code},
-		{"secrets", owner, &agents.MsgSetSecrets{Agent: f.agent, Envelope: sealed(f.agentECDH.PublicKey(), envelope.PurposeAgentSecret)}, "", 0},
+		{"secrets", owner, &agents.MsgSetSecrets{Agent: f.agent, Envelope: first}, "", 0},
+		// A merge is stored only on the secrets it was merged from.
+		{"merge on replaced secrets", owner, &agents.MsgSetSecrets{Agent: f.agent, Envelope: merged, Base: noneBase[:]}, agents.Codespace, agents.ErrStaleSecrets.Code},
+		{"merge", owner, &agents.MsgSetSecrets{Agent: f.agent, Envelope: merged, Base: firstBase[:]}, "", 0},
 		{"contracts exec on an agent", alice, &contracts.MsgExec{Contract: f.agent, Envelope: []byte{1}}, contracts.Codespace, contracts.ErrNotContract.Code},
 		{"transfer", owner, &agents.MsgTransfer{Agent: f.agent, NewOwner: bob.Addr}, "", 0},
 		{"old owner after transfer", owner, &agents.MsgSetPaused{Agent: f.agent}, agents.Codespace, agents.ErrNotOwner.Code},
@@ -127,9 +134,12 @@ func TestOwnerOperations(t *testing.T) {
 			apptest.ExpectCode(t, f.c.Deliver(tc.from, tc.msg), tc.space, tc.code)
 		})
 	}
+	if err := (&agents.MsgSetSecrets{Agent: f.agent, Envelope: merged, Base: firstBase[:8]}).ValidateBasic(); !errors.Is(err, tx.ErrMalformed) {
+		t.Fatalf("a merge base of 8 bytes: %v, want malformed", err)
+	}
 	v = f.view(t)
 	if v.Owner != bob.Addr || !v.Paused || v.Policy.Kind != agents.PolicyPublic || v.Price != pha.Whole(3) ||
-		[32]byte(v.Code) != sha256.Sum256(code2) || len(v.Secrets) == 0 {
+		[32]byte(v.Code) != sha256.Sum256(code2) || !bytes.Equal(v.Secrets, merged) {
 		t.Fatalf("after the operations: %+v", v)
 	}
 }

@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -138,6 +139,9 @@ func (m *Module) handleTransfer(ctx *module.Context, sender address.Address, msg
 
 func (m *Module) handleSetSecrets(ctx *module.Context, sender address.Address, msg *MsgSetSecrets) error {
 	return m.ownerOp(ctx, sender, msg.Agent, msg.Type(), func(a *Agent) error {
+		if cur := sha256.Sum256(a.Secrets); len(msg.Base) != 0 && !bytes.Equal(msg.Base, cur[:]) {
+			return fmt.Errorf("%w: merged from secrets %.8x…, the agent's are %.8x…", ErrStaleSecrets, msg.Base, cur[:])
+		}
 		if err := m.checkSecrets(ctx, msg.Agent, msg.Envelope); err != nil {
 			return err
 		}

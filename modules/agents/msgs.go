@@ -66,10 +66,14 @@ type MsgTransfer struct {
 }
 
 // MsgSetSecrets stores the agent's secrets, sealed client side to the
-// agent's X25519 key (an encoded envelope, purpose agent-secret).
+// agent's X25519 key (an encoded envelope, purpose agent-secret). Base,
+// when set, is the SHA-256 of the sealed secrets the envelope was merged
+// from (agentio.SecretsBase): the chain stores it only while those are
+// still the agent's, so two merges racing cannot drop each other's change.
 type MsgSetSecrets struct {
 	Agent    [32]byte
 	Envelope []byte
+	Base     []byte
 }
 
 // MsgDeposit moves PHA from the sender into its escrow for agent calls;
@@ -143,9 +147,18 @@ func (m *MsgTransfer) ValidateBasic() error {
 	return nil
 }
 
-func (*MsgSetSecrets) Type() string            { return TypeSetSecrets }
-func (m *MsgSetSecrets) Encode(w *wire.Writer) { w.Raw(m.Agent[:]); w.VarBytes(m.Envelope) }
-func (*MsgSetSecrets) ValidateBasic() error    { return nil }
+func (*MsgSetSecrets) Type() string { return TypeSetSecrets }
+func (m *MsgSetSecrets) Encode(w *wire.Writer) {
+	w.Raw(m.Agent[:])
+	w.VarBytes(m.Envelope)
+	w.VarBytes(m.Base)
+}
+func (m *MsgSetSecrets) ValidateBasic() error {
+	if len(m.Base) != 0 && len(m.Base) != sha256.Size {
+		return fmt.Errorf("%w: secrets base is %d bytes, want none or %d", tx.ErrMalformed, len(m.Base), sha256.Size)
+	}
+	return nil
+}
 
 func (m *MsgDeposit) Type() string {
 	if m.Withdraw {
@@ -196,7 +209,11 @@ func decodeTransfer(r *wire.Reader) tx.Msg {
 }
 
 func decodeSetSecrets(r *wire.Reader) tx.Msg {
-	return &MsgSetSecrets{Agent: r.Bytes32(), Envelope: append([]byte(nil), r.VarBytes(decodeLimit)...)}
+	m := &MsgSetSecrets{Agent: r.Bytes32(), Envelope: append([]byte(nil), r.VarBytes(decodeLimit)...)}
+	if base := r.VarBytes(sha256.Size); len(base) > 0 {
+		m.Base = append([]byte(nil), base...)
+	}
+	return m
 }
 
 func decodeDeposit(r *wire.Reader) tx.Msg { return &MsgDeposit{Amount: r.Amount()} }

@@ -46,6 +46,9 @@ var (
 	ErrKeyBacking    = abcierr.Register(Codespace, 18, "receipt's API key is unknown, expired, another account's or scoped to another agent")
 	ErrHeld          = abcierr.Register(Codespace, 19, "escrow is held for calls being served")
 	ErrBadHold       = abcierr.Register(Codespace, 20, "invalid hold request")
+	// ErrStaleSecrets refuses a merge of one secret whose base is no longer
+	// the stored secrets: storing it would drop a change made meanwhile.
+	ErrStaleSecrets = abcierr.Register(Codespace, 21, "secrets changed since the merge read them; merge again on the stored ones")
 )
 
 // Hex is a byte string that reads and writes as hex in JSON.

@@ -20,7 +20,7 @@ func (Keeper) Account(kv state.KV, addr address.Address) Account {
 	if raw == nil {
 		return Account{}
 	}
-	a, err := decodeAccount(raw)
+	a, err := DecodeAccount(raw)
 	if err != nil {
 		panic(&state.StorageError{Err: fmt.Errorf("account %s: %w", addr, err)})
 	}
@@ -82,7 +82,7 @@ func (Keeper) IterateAccounts(kv state.KV, fn func(address.Address, Account) boo
 	kv.Iterate(prefixAccount, func(k, v []byte) bool {
 		var addr address.Address
 		copy(addr[:], k[len(prefixAccount):])
-		a, err := decodeAccount(v)
+		a, err := DecodeAccount(v)
 		if err != nil {
 			panic(&state.StorageError{Err: fmt.Errorf("account %s: %w", addr, err)})
 		}
@@ -100,7 +100,7 @@ func RecordBalance(raw []byte) (pha.Amount, error) {
 	if raw == nil {
 		return pha.Amount{}, nil
 	}
-	a, err := decodeAccount(raw)
+	a, err := DecodeAccount(raw)
 	return a.Balance, err
 }
 

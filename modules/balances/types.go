@@ -58,7 +58,9 @@ func (a Account) encode() []byte {
 	return b
 }
 
-func decodeAccount(b []byte) (Account, error) {
+// DecodeAccount reads an account record as stored under AccountKey, for
+// clients that read it with a proof.
+func DecodeAccount(b []byte) (Account, error) {
 	if len(b) != accountSize {
 		return Account{}, fmt.Errorf("account record: %d bytes, want %d", len(b), accountSize)
 	}

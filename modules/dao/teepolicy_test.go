@@ -14,10 +14,12 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanetwork/phala/chain/apptest"
+	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/computation"
 	"github.com/phalanetwork/phala/modules/dao"
 	"github.com/phalanetwork/phala/modules/keys"
+	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/modules/stakepool"
 	"github.com/phalanetwork/phala/pha"
@@ -86,6 +88,39 @@ func TestRemoveMeasurementRetires(t *testing.T) {
 	}
 	res := c.Deliver(carol, c.SimRegistration(t, carol, "newer build", id))
 	apptest.ExpectCode(t, res, registry.Codespace, 16)
+}
+
+// TestRetiredWorkerMessagesRefused: once its measurement is removed, a
+// retired worker's signed messages are refused by the message queue itself
+// (mq/9), whatever their topic, and its sequence slot stays unused; before
+// its retirement the same kind of message was accepted. The design has no
+// signing height in a message, so nothing the retired enclave signed is
+// kept: its build is no longer trusted.
+func TestRetiredWorkerMessagesRefused(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	key := c.RegisterSimWorker(t, carol)
+	id := registry.WorkerID(key.Public().(ed25519.PublicKey))
+	score := func(n uint64) []byte { w := wire.NewWriter(8); w.Uvarint(n); return w.Bytes() }
+	mustOK(t, c.PostMQ(carol, key, registry.TopicBenchmark, score(100)))
+	p := run(t, c, dao.Action{Kind: dao.KindRemoveMeasurement, Measurement: simMeasurement()}, dao.VoteYes, 0)
+	if p.Status != dao.StatusEnacted {
+		t.Fatalf("remove: %+v", p)
+	}
+	res := c.PostMQ(carol, key, registry.TopicBenchmark, score(999))
+	apptest.ExpectCode(t, res, mq.Codespace, mq.ErrRetiredOrigin.Code)
+	if !strings.Contains(res.Log, "retired at height") {
+		t.Fatalf("refusal %q does not name the retirement", res.Log)
+	}
+	var w registry.Worker
+	c.Query("/registry/worker/"+id.String(), &w)
+	if w.BenchmarkScore != 100 {
+		t.Fatalf("the retired worker's benchmark moved to %d", w.BenchmarkScore)
+	}
+	var seq mq.SequenceResponse
+	c.Query(mq.SequencePath(mq.Origin{Kind: mq.OriginWorker, ID: id}), &seq)
+	if seq.Next != 1 {
+		t.Fatalf("the retired worker's next sequence is %d, want 1 (its refused message used no slot)", seq.Next)
+	}
 }
 
 // TestRetiredWorkerStopsComputing: a computing worker whose measurement

@@ -45,7 +45,11 @@ func (m *Module) accept(ctx *module.Context, msg *SignedMessage) error {
 		return fmt.Errorf("%w: %s", ErrUnsupportedOrigin, msg.Origin.Kind)
 	}
 	pub, err := resolve(ctx.KV, msg.Origin.ID)
-	if err != nil {
+	if errors.Is(err, ErrRetiredOrigin) {
+		// Refused outright, not an mq_refused event: a retired origin's
+		// sequence slots are not its to use.
+		return err
+	} else if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrUnknownOrigin, msg.Origin, err)
 	}
 	if err := msg.Verify(ctx.ChainID, pub); err != nil {

@@ -31,6 +31,9 @@ var (
 	ErrUnknownOrigin     = abcierr.Register(Codespace, 6, "origin not found")
 	ErrNoHandler         = abcierr.Register(Codespace, 7, "no module handles the topic")
 	ErrInvalidMessage    = abcierr.Register(Codespace, 8, "invalid message")
+	// ErrRetiredOrigin: the origin (a worker) was retired, so nothing it
+	// signs is accepted any more.
+	ErrRetiredOrigin = abcierr.Register(Codespace, 9, "origin is retired")
 )
 
 // OriginKind says what kind of sender an origin is, and so which key

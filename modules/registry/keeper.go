@@ -120,7 +120,7 @@ func (k Keeper) RemoveMeasurement(kv state.KV, kind tee.Kind, value []byte) erro
 // TDXCollateral returns Intel's TCB collateral the chain holds for a
 // platform (FMSPC, lower-case hex), or nil.
 func (Keeper) TDXCollateral(kv state.KV, fmspc string) *tee.TDXCollateral {
-	c, ok := module.GetJSON[tee.TDXCollateral](kv, append(append([]byte(nil), prefixTDXCollateral...), fmspc...), "tdx collateral %s", fmspc)
+	c, ok := module.GetJSON[tee.TDXCollateral](kv, TDXCollateralKey(fmspc), "tdx collateral %s", fmspc)
 	if !ok {
 		return nil
 	}
@@ -135,7 +135,7 @@ func (Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadCollateral, err)
 	}
-	ctx.KV.Set(append(append([]byte(nil), prefixTDXCollateral...), fmspc...), state.EncodeJSON(c))
+	ctx.KV.Set(TDXCollateralKey(fmspc), state.EncodeJSON(c))
 	return nil
 }
 

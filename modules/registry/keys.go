@@ -42,6 +42,12 @@ func KMSReplyKey(id WorkerID) []byte {
 	return append(append([]byte(nil), prefixKMSReply...), id[:]...)
 }
 
+// TDXCollateralKey is the state key of Intel's TCB collateral for a
+// platform (FMSPC, lower-case hex; JSON of tee.TDXCollateral), for proofs.
+func TDXCollateralKey(fmspc string) []byte {
+	return append(append([]byte(nil), prefixTDXCollateral...), fmspc...)
+}
+
 // WorkerKey is the state key of a worker record (JSON of Worker), for
 // proofs.
 func WorkerKey(id WorkerID) []byte {
