@@ -121,8 +121,13 @@ collect() {
   for pid in "${bg_pids[@]}"; do [ "$pid" = "$1" ] || left+=("$pid"); done
   bg_pids=("${left[@]}")
   cat "$logs/$2"
+  echo "(its last output at $(($(date -r "$logs/$2" +%s) - t0)) s)"
   return "$rc"
 }
+# step NAME prints a step's heading with the seconds since the start, the
+# timeline that shows which steps the run waited for.
+t0=$(($(date +%s) - SECONDS))
+step() { echo "== $* (at $SECONDS s)"; }
 # nice orders processes only within a session (see background_idle): this
 # keeps the foreground's bound-free steps behind anything else in the
 # caller's session.
@@ -148,33 +153,37 @@ background_idle pure bash -c 'go test "$@" &&
   go test -count=1 -timeout 15m -run "$0" ./internal/cli ./worker' "$proof_heavy" "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
 pure_run=$bg_pid
 
-echo "== gofmt"
+step "gofmt"
 unformatted=$("${idle[@]}" gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then
   echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
 fi
 
-echo "== go vet"
+step "go vet"
 "${idle[@]}" go vet ./...
 
-echo "== staticcheck"
+step "staticcheck"
 "${idle[@]}" go run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 
-echo "== go test"
+step "go test"
 bash scripts/install-test-deps.sh
 "${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
 "${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
 timed_pkgs=$(grep -Ev "$pure" <<<"$race_pkgs")
+step "go test -c (race test binaries)"
 # The race test binaries of the other packages (and the zoo's plain one),
 # built here, beside the end-to-end tests, so that their race step below,
 # which waits for those tests, only runs them. Two of these packages with
 # the same last element would fail this build.
 "${idle[@]}" go test -c "${race_flags[0]}" "${race_flags[1]}" -o "$bin/race/" $timed_pkgs
 "${idle[@]}" go test -c -o "$bin/zoo/" ./sandbox
-echo "== go test (end-to-end and benchmarks, in the background)"
+step "go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
 # worker, the longest, first.
+step "go test (race, the packages with time bounds)"
 run_built "$bin/race" -test.timeout=15m $(grep -E '/worker$' <<<"$timed_pkgs") $(grep -Ev '/worker$' <<<"$timed_pkgs")
-echo "== go test (deterministic packages and modules/stakepool in full, in the background)"
+step "go test (deterministic packages and modules/stakepool in full, in the background)"
 collect "$pure_run" pure
+step "go test (the zoo without the detector)"
 run_built "$bin/zoo" "-test.timeout=10m -test.run=TestZoo" ./sandbox
+step "done"
