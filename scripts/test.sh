@@ -33,8 +33,7 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # Scheduling. The end-to-end tests take the longest but use little CPU:
 # their devnets and testnets mostly wait for blocks (about 330 CPU-seconds
 # in 8-9 minutes, a third of the 2 cores). So they start first, in the
-# background in a session of their own, their test binaries compiling
-# while the install fetches packages, and everything that has no time
+# background in a session of their own, and everything that has no time
 # bound runs beside them. In the foreground, in the script's session: gofmt,
 # vet, staticcheck, modules/stakepool's and llm/local's race runs and the
 # llama.cpp comparisons (whose only bounds are minutes-long guards against
@@ -136,13 +135,12 @@ idle=(nice -n 19)
 # The end-to-end tests need the Node.js packages: this install runs first
 # in their background run; the install below waits for it (the script
 # takes a lock) and then finds everything in place.
-# Their test binaries (and the phala binary their TestMain builds) compile
-# while the install waits on apt and npm.
-bin="$logs/bin"
-background e2e bash -c 'bash scripts/install-test-deps.sh & install=$!
-  go test -c -o "$0/plain/" "$@" && go build -o /dev/null ./cmd/phala; built=$?
-  wait "$install" && [ "$built" -eq 0 ] && run_built "$0/plain" -test.timeout=25m "$@"' "$bin" $plain_pkgs
+# Meanwhile go vet compiles the packages their tests import, which their
+# go test then finds in the build cache (two go commands compiling the same
+# packages at once would each do the work).
+background e2e bash -c 'bash scripts/install-test-deps.sh && go test -count=1 -timeout 25m "$@"' - $plain_pkgs
 e2e=$bg_pid
+bin="$logs/bin"
 # Work with no time bound at all: it may go on beside anything.
 # The Groth16 tests (setup, proving, the setup ceremony) skip under the
 # detector, which slows gnark's curve arithmetic past minutes; they run
