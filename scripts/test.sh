@@ -172,9 +172,10 @@ step "go test -c (race test binaries)"
 # The race test binaries of the other packages (and the zoo's plain one),
 # built here, beside the end-to-end tests, so that their race step below,
 # which waits for those tests, only runs them. Two of these packages with
-# the same last element would fail this build.
-"${idle[@]}" go test -c "${race_flags[0]}" "${race_flags[1]}" -o "$bin/race/" $timed_pkgs
-"${idle[@]}" go test -c -o "$bin/zoo/" ./sandbox
+# the same last element would fail this build. Without symbol tables and
+# DWARF, as go test links the binaries it runs (about 100 MB each with them).
+"${idle[@]}" go test -c "${race_flags[0]}" "${race_flags[1]}" -ldflags='-s -w' -o "$bin/race/" $timed_pkgs
+"${idle[@]}" go test -c -ldflags='-s -w' -o "$bin/zoo/" ./sandbox
 step "go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
 # worker, the longest, first.
