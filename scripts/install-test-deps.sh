@@ -39,6 +39,16 @@ if command -v flock >/dev/null 2>&1; then
 	flock 9
 fi
 
+# apt_update SUDO... runs apt-get update the first time it is called: on a
+# fresh machine node, chromium, tcpdump and iptables are all missing, and
+# one update serves their installs (each update took 14-20 s).
+apt_updated=
+apt_update() {
+	[ -z "$apt_updated" ] || return 0
+	"$@" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || return 1
+	apt_updated=1
+}
+
 install_node() {
 	command -v apt-get >/dev/null 2>&1 ||
 		die "node and npm are missing and apt-get is not available: install Node.js >= $min_node_major with npm yourself"
@@ -49,7 +59,7 @@ install_node() {
 		sudo=(sudo -n)
 	fi
 	say "installing nodejs and npm with apt-get"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+	apt_update "${sudo[@]}"
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm >&2
 }
 
@@ -75,7 +85,7 @@ install_optional() {
 		sudo=(sudo -n)
 	fi
 	say "installing $pkg with apt-get"
-	if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
+	if ! { apt_update "${sudo[@]}" &&
 		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >&2; }; then
 		$fail "apt-get install $pkg failed; $why skips without it"
 	fi
@@ -123,37 +133,52 @@ npm_ci_pinned() {
 	fi
 }
 
+# install_e2e installs e2e/js's packages unless its node_modules is current,
+# that is, was installed from these very manifests.
+install_e2e() {
+	cd "$js"
+	local stamp_file="node_modules/.phala-install-stamp" stamp
+	stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
+	if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] &&
+		[ -f node_modules/@cosmjs/tendermint-rpc/package.json ] && [ -f node_modules/openai/package.json ] &&
+		[ -f node_modules/@langchain/openai/package.json ] && [ -f node_modules/playwright-core/package.json ] &&
+		[ -f node_modules/ethers/package.json ]; then
+		say "e2e/js/node_modules is up to date"
+		return 0
+	fi
+	if [ -f package-lock.json ]; then
+		say "npm ci in e2e/js"
+		npm ci --no-audit --no-fund >&2
+	else
+		say "npm install in e2e/js (no package-lock.json yet)"
+		npm install --no-audit --no-fund >&2
+		stamp="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1) node-$node_major"
+	fi
+	printf '%s\n' "$stamp" >"$stamp_file"
+	say "e2e/js dependencies installed"
+}
+
+# The five installs below run at once: each waits mostly on the registry
+# (one after another they took 6 minutes here, under load 30-40).
+pids=()
 # The openai dependency of Phala's template, run unchanged by
 # TestTemplateOpenAIUnchanged (internal/cli), pinned in its own directory.
-npm_ci_pinned e2e/js/template-openai openai
+npm_ci_pinned e2e/js/template-openai openai &
+pids+=($!)
 # The pinned Solidity compiler of evm/contracts (TestArtifactsMatchSources).
-npm_ci_pinned evm/contracts solc
+npm_ci_pinned evm/contracts solc &
+pids+=($!)
 # llama.cpp for the local runner's reference tests and benchmark: its
 # prebuilt CPU build ships in the package, so no install script runs. Its
 # lock, made on linux-x64, has no entries for the other platforms' builds,
 # which npm ci refuses.
-NPM_INSTALL=install npm_ci_pinned llm/local/testdata/llamacpp @node-llama-cpp/linux-x64 --omit=optional --ignore-scripts
+NPM_INSTALL=install npm_ci_pinned llm/local/testdata/llamacpp @node-llama-cpp/linux-x64 --omit=optional --ignore-scripts &
+pids+=($!)
 # The npm packages real BPE vocabularies come from (llm/local's tokenizer tests).
-npm_ci_pinned llm/local/testdata/vocab llama3-tokenizer-js
-
-# node_modules is current when it was installed from these very manifests.
-stamp_file="node_modules/.phala-install-stamp"
-stamp="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1) node-$node_major"
-if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ] &&
-	[ -f node_modules/@cosmjs/tendermint-rpc/package.json ] && [ -f node_modules/openai/package.json ] &&
-	[ -f node_modules/@langchain/openai/package.json ] && [ -f node_modules/playwright-core/package.json ] &&
-	[ -f node_modules/ethers/package.json ]; then
-	say "e2e/js/node_modules is up to date"
-	exit 0
-fi
-
-if [ -f package-lock.json ]; then
-	say "npm ci in e2e/js"
-	npm ci --no-audit --no-fund >&2
-else
-	say "npm install in e2e/js (no package-lock.json yet)"
-	npm install --no-audit --no-fund >&2
-	stamp="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1) node-$node_major"
-fi
-printf '%s\n' "$stamp" >"$stamp_file"
-say "e2e/js dependencies installed"
+npm_ci_pinned llm/local/testdata/vocab llama3-tokenizer-js &
+pids+=($!)
+install_e2e &
+pids+=($!)
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" -eq 0 ] || die "an npm install failed (above)"
