@@ -130,14 +130,16 @@ type SentRequest struct {
 	// call): with the answer's worker and request hash it names the usage
 	// receipt (ReceiptID).
 	Timestamp int64 `json:"timestamp_ms,omitempty"`
+	// Caller is the signing caller's public key (empty for an API-key
+	// call), which the receipt's id also names. A saved request keeps it
+	// but not the signature, so the file cannot be replayed.
+	Caller ed25519.PublicKey `json:"caller,omitempty"`
 }
 
 // ReceiptID is the id of the usage receipt that bills a signed request
-// to agent answered by worker: agentio.SignedRequest.ID, with the caller
-// the request's caller header names.
+// to agent answered by worker: agentio.SignedRequest.ID.
 func (s SentRequest) ReceiptID(chainID string, agent, worker [32]byte) [32]byte {
-	caller, _ := hex.DecodeString(s.Header.Get(agentio.HeaderCaller))
-	return agentio.SignedRequest{Caller: caller, Worker: worker, Request: s.Hash(), Timestamp: s.Timestamp}.ID(chainID, agent)
+	return agentio.SignedRequest{Caller: s.Caller, Worker: worker, Request: s.Hash(), Timestamp: s.Timestamp}.ID(chainID, agent)
 }
 
 // Hash is the request's agentio.RequestHash.
@@ -209,7 +211,7 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 			req.Header.Set(k, v)
 		}
 		agentio.SignRequest(req, chainID, id, [32]byte(worker), body, key, time.Now())
-		sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}
+		sent := SentRequest{Method: req.Method, URI: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body, Caller: key.Public().(ed25519.PublicKey)}
 		sent.Timestamp, _ = strconv.ParseInt(req.Header.Get(agentio.HeaderTimestamp), 10, 64)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
