@@ -44,11 +44,13 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # a low priority (a nice-10 autogroup), taking mostly the CPU the rest
 # leaves idle: the race step of the deterministic packages ($pure: no wall
 # clock, no network, state machines driven in memory), the full stakepool
-# simulation and the Groth16 tests. The other packages' race step, whose
-# tests do have time bounds, runs its prebuilt binaries after the
-# end-to-end tests, in the foreground (the background work left gets
-# about a tenth of the CPU while the race step wants it all), and the zoo
-# last. A background run's output follows when it ends.
+# simulation and the Groth16 tests. worker's race tests, the longest with
+# time bounds, start in a session of their own once their binary is built,
+# beside the end-to-end tests. The other packages' race step, whose tests
+# do have time bounds, runs its prebuilt binaries after the end-to-end
+# tests, in the foreground (the background work left gets about a tenth of
+# the CPU while the race step wants it all), and the zoo last. A
+# background run's output follows when it ends.
 pure='/(chain|modules|crypto|shielded|sharepool)(/|$)|/(fixedpoint|uint128|pha)$'
 logs=$(mktemp -d)
 bg_pids=()
@@ -168,25 +170,38 @@ step "staticcheck"
 
 step "go test"
 bash scripts/install-test-deps.sh
+timed_pkgs=$(grep -Ev "$pure" <<<"$race_pkgs")
+worker_pkg=$(grep -E '/worker$' <<<"$timed_pkgs")
+other_pkgs=$(grep -Ev '/worker$' <<<"$timed_pkgs")
+step "go test -c (worker's race test binary)"
+# worker's race tests take the longest of the packages with time bounds
+# (4-6 minutes, one test after another, using less than one core, most of
+# it waiting for blocks), and ran last on the critical path: so they start
+# as soon as their binary is built, in a session of their own beside the
+# end-to-end tests (the kernel gives each session its share first, see
+# background_idle), while the foreground goes on at nice 19. Test binaries
+# are linked without symbol tables and DWARF, as go test links the
+# binaries it runs (about 100 MB each with them; a gateway link took 9
+# CPU-seconds instead of 15).
+go test -c "${race_flags[0]}" "${race_flags[1]}" -ldflags='-s -w' -o "$bin/race/" $worker_pkg
+background worker_race bash -c 'run_built "$0" -test.timeout=15m "$1"' "$bin/race" "$worker_pkg"
+worker_run=$bg_pid
 "${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
 "${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
-timed_pkgs=$(grep -Ev "$pure" <<<"$race_pkgs")
 step "go test -c (race test binaries)"
 # The race test binaries of the other packages (and the zoo's plain one),
 # built here, beside the end-to-end tests, so that their race step below,
 # which waits for those tests, only runs them (compiling and linking them
 # after the race build took 395 CPU-seconds, under load 7-27, with DWARF).
 # Two of these packages with the same last element would fail this build.
-# Linked without symbol tables and DWARF, as go test links the binaries it
-# runs (about 100 MB each with them; a gateway link took 9 CPU-seconds
-# instead of 15).
-"${idle[@]}" go test -c "${race_flags[0]}" "${race_flags[1]}" -ldflags='-s -w' -o "$bin/race/" $timed_pkgs
+"${idle[@]}" go test -c "${race_flags[0]}" "${race_flags[1]}" -ldflags='-s -w' -o "$bin/race/" $other_pkgs
 "${idle[@]}" go test -c -ldflags='-s -w' -o "$bin/zoo/" ./sandbox
 step "go test (end-to-end and benchmarks, in the background)"
 collect "$e2e" e2e
-# worker, the longest, first.
 step "go test (race, the packages with time bounds)"
-run_built "$bin/race" -test.timeout=15m $(grep -E '/worker$' <<<"$timed_pkgs") $(grep -Ev '/worker$' <<<"$timed_pkgs")
+run_built "$bin/race" -test.timeout=15m $other_pkgs
+step "go test (race, worker, in the background)"
+collect "$worker_run" worker_race
 step "go test (deterministic packages and modules/stakepool in full, in the background)"
 collect "$pure_run" pure
 step "go test (the zoo without the detector)"
