@@ -230,8 +230,14 @@ func rootOf(lb *types.LightBlock) Root {
 	return r
 }
 
-// ChainID is the chain of the trusted root.
-func (c *Client) ChainID() string { return c.Root().ChainID }
+// ChainID is the chain of the trusted root. It reads the header's field
+// instead of building the whole Root (header hash, light block encoding),
+// which clients ask for on every call.
+func (c *Client) ChainID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.trusted.ChainID
+}
 
 // load reads the kept root.
 func (c *Client) load() (Root, error) {
