@@ -266,11 +266,8 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 
 // ResolveWorkerKey is the mq key resolver for worker origins: a worker's
 // messages are signed by its identity key, which is its id. A retired
-// worker has no key any more (mq.ErrRetiredOrigin): its build is no longer
-// trusted, so nothing its enclave signs, whatever the topic, is taken.
+// worker has no key any more (mq.ErrRetiredOrigin, identityKey): nothing
+// its enclave signs, whatever the topic, is taken.
 func (m *Module) ResolveWorkerKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
-	if w, ok := m.Keeper.Worker(kv, WorkerID(id)); ok && w.Retired != nil {
-		return nil, fmt.Errorf("%w: worker %s retired at height %d (%s)", mq.ErrRetiredOrigin, w.ID, w.Retired.Height, w.Retired.Reason)
-	}
 	return m.Keeper.identityKey(kv, id)
 }

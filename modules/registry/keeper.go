@@ -151,10 +151,15 @@ func (k Keeper) verifyOptions(ctx *module.Context, p Params) (tee.VerifyOptions,
 }
 
 // identityKey is the key that signs a worker's mq messages: its identity
-// key, which is its id. The worker must be registered.
+// key, which is its id. The worker must be registered and not retired
+// (mq.ErrRetiredOrigin: its build is no longer trusted).
 func (k Keeper) identityKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25519.PublicKey, error) {
-	if _, ok := k.Worker(kv, WorkerID(id)); !ok {
+	w, ok := k.Worker(kv, WorkerID(id))
+	if !ok {
 		return nil, fmt.Errorf("%w: %x", ErrUnknownWorker, id)
+	}
+	if w.Retired != nil {
+		return nil, fmt.Errorf("%w: worker %s retired at height %d (%s)", mq.ErrRetiredOrigin, w.ID, w.Retired.Height, w.Retired.Reason)
 	}
 	return ed25519.PublicKey(append([]byte(nil), id[:]...)), nil
 }
