@@ -86,6 +86,9 @@ type Worker struct {
 	// the verified state lags the chain by a block, and the worker acts on
 	// it only once it includes that transaction, so it never repeats one.
 	settled int64
+	// txBytes is how large a transaction submit packs mq messages into:
+	// the chain's default limit until the chain refuses one as too large.
+	txBytes int
 	// benchmarked is when the score was last measured; guarded by mu.
 	benchmarked time.Time
 	// agentMetrics count agent calls; set when the HTTP routes are built.
@@ -425,10 +428,6 @@ func (w *Worker) ReportBenchmark(ctx context.Context) (mq.SignedMessage, error) 
 	return m, nil
 }
 
-// outboxBatch is how many mq messages ride in one transaction: as many as
-// a transaction may carry.
-const outboxBatch = tx.MaxMsgs
-
 // flushOutbox submits the enclave's pending messages unchanged. The chain
 // uses a worker's slot even when the message's module refuses it (an
 // mq_refused event), so a message is refused only before its slot (its
@@ -459,44 +458,6 @@ func (w *Worker) flushContractResults(ctx context.Context) error {
 		w.log.Warn("contract result refused", "origin", m.Origin.String(), "input", m.Sequence, "err", err)
 		return nil
 	})
-}
-
-// submit sends signed messages in sequence order, several per transaction
-// so a burst (a key dispatch to many members) lands in one block. If a
-// batch is refused it falls back to one message at a time: stale ones are
-// skipped, and the first other refusal goes to refused and ends the run.
-func (w *Worker) submit(ctx context.Context, pending []mq.SignedMessage, refused func(mq.SignedMessage, error) error) error {
-	for len(pending) > 0 {
-		n := min(len(pending), outboxBatch)
-		batch := make([]tx.Msg, n)
-		for i, m := range pending[:n] {
-			batch[i] = &mq.MsgPush{Message: m}
-		}
-		// All but the last batch go to the mempool without waiting, so a
-		// burst lands in one block; the last waits for its block.
-		if n < len(pending) {
-			if _, err := w.client.SendAsync(ctx, w.o.Operator, pha.Amount{}, "", batch...); err == nil {
-				pending = pending[n:]
-				continue
-			}
-		} else if res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", batch...); err == nil {
-			w.settled = res.Height
-			pending = pending[n:]
-			continue
-		}
-		for _, m := range pending[:n] {
-			res, err := w.client.Send(ctx, w.o.Operator, pha.Amount{}, "", &mq.MsgPush{Message: m})
-			switch {
-			case err == nil:
-				w.settled = res.Height
-			case errors.Is(err, mq.ErrStaleSequence):
-			default:
-				return refused(m, err)
-			}
-		}
-		pending = pending[n:]
-	}
-	return nil
 }
 
 // enclaveSteps runs the enclave's per-round duties in order, stopping at
