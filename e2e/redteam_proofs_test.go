@@ -314,6 +314,69 @@ func TestRedTeamLyingNodeDisplay(t *testing.T) {
 	if out := h.mustRun(append([]string{"query", "balance", "alice"}, kr...)...); strings.Contains(out, "4242") || !strings.Contains(out, "PHA") {
 		t.Fatalf("query balance through the honest node: %s", out)
 	}
+	checkLyingNodeBlocks(t, h, home, url, kr)
+}
+
+// checkLyingNodeBlocks: a node that reports a committed transfer as
+// failed, or serves another transaction in a block, is refused by `query
+// tx` and `query block`, naming the proof check; through the honest node
+// both print. Before, both printed the node's answer.
+func checkLyingNodeBlocks(t *testing.T, h *harness, home, url string, kr []string) {
+	t.Helper()
+	out := h.mustRun(append([]string{"tx", "transfer", "alice", "bob", "1PHA", "--yes"}, kr...)...)
+	hm, bm := reTxHash.FindStringSubmatch(out), reTxHeight.FindStringSubmatch(out)
+	if hm == nil || bm == nil {
+		t.Fatalf("tx transfer printed no tx hash or block:\n%s", out)
+	}
+	hash, height := hm[1], bm[1]
+	var edits atomic.Int64
+	liar := startTamperingProxy(t, url, func(reqBody []byte, _ int, _ http.Header, body []byte) []byte {
+		var req struct {
+			Method string `json:"method"`
+		}
+		var resp map[string]any
+		if json.Unmarshal(reqBody, &req) != nil || json.Unmarshal(body, &resp) != nil {
+			return body
+		}
+		result, _ := resp["result"].(map[string]any)
+		switch req.Method {
+		case "tx": // the success becomes a failure
+			r, _ := result["tx_result"].(map[string]any)
+			if r == nil {
+				return body
+			}
+			r["code"] = 7
+		case "block": // one byte of the block's first transaction changes
+			block, _ := result["block"].(map[string]any)
+			data, _ := block["data"].(map[string]any)
+			txs, _ := data["txs"].([]any)
+			if len(txs) == 0 {
+				return body
+			}
+			raw, _ := base64.StdEncoding.DecodeString(txs[0].(string))
+			raw[len(raw)-1] ^= 1
+			txs[0] = base64.StdEncoding.EncodeToString(raw)
+		default:
+			return body
+		}
+		edits.Add(1)
+		forged, _ := json.Marshal(resp)
+		return forged
+	})
+	lying := []string{"--home", home, "--keyring-backend", "test", "--node", liar}
+	for _, args := range [][]string{{"query", "tx", hash}, {"query", "block", height}} {
+		r := h.run(append(args, lying...)...)
+		if edits.Load() == 0 {
+			t.Fatalf("%s: the lying node edited nothing: %s", args[1], r)
+		}
+		if r.code == 0 || !strings.Contains(r.stderr, "proof check failed") {
+			t.Fatalf("%s through a node that edits it: want a refusal naming the proof check, got %s", args[1], r)
+		}
+		edits.Store(0)
+		if honest := h.run(append(args, kr...)...); honest.code != 0 || !strings.Contains(honest.stdout, height) {
+			t.Fatalf("%s through the honest node: %s", args[1], honest)
+		}
+	}
 }
 
 // withJSONField returns the JSON object raw with field set to the string

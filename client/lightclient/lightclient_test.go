@@ -361,3 +361,48 @@ func TestReadsWhenRootIsAhead(t *testing.T) {
 		t.Fatalf("fresh read with the root ahead of the node's latest height: %v", err)
 	}
 }
+
+// TestHeaderBackward: a header below the trusted root is verified back
+// along the parent hashes; one the node forged (another app hash, a commit
+// made to match) breaks the chain and is refused by name; a header above
+// the root is verified forward.
+func TestHeaderBackward(t *testing.T) {
+	needNets(t)
+	ctx := context.Background()
+	lc, err := open(t, netA.src, lightclient.Options{File: filepath.Join(t.TempDir(), "root.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := lc.Root()
+	if root.Height < 4 {
+		t.Fatalf("root at %d, want at least 4", root.Height)
+	}
+	old := root.Height - 3
+	want, err := netA.src.LightBlock(ctx, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := lc.Header(ctx, old)
+	if err != nil || !bytes.Equal(got.Hash(), want.Hash()) {
+		t.Fatalf("header %d below the root: %v, %v", old, got, err)
+	}
+	liar, err := open(t, &lying{Source: netA.src, header: func(lb *types.LightBlock) *types.LightBlock {
+		if lb.Height == old+1 {
+			lb.AppHash = bytes.Repeat([]byte{7}, 32)
+			lb.Commit.BlockID.Hash = lb.Header.Hash()
+		}
+		return lb
+	}}, lightclient.Options{File: filepath.Join(t.TempDir(), "root.json"), TrustHeight: root.Height, TrustHash: mustHex(root.Hash)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := liar.Header(ctx, old); !errors.Is(err, lightclient.ErrHeaderChain) || !strings.Contains(err.Error(), "parent-hash check failed") {
+		t.Fatalf("header %d through a node that forged header %d: %v, want ErrHeaderChain naming the parent-hash check", old, old+1, err)
+	}
+	if err := devnettest.WaitHeight(ctx, netA.src, root.Height+1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := lc.Header(ctx, root.Height+1); err != nil || h.Height != root.Height+1 || lc.Root().Height != root.Height+1 {
+		t.Fatalf("header above the root: %v, %v; root now %d", h, err, lc.Root().Height)
+	}
+}

@@ -97,14 +97,6 @@ func unproven[T any](g *globals, what string, fetch func(*client.Client, context
 	}
 }
 
-// unprovenBy is unproven for a fetch of one argument.
-func unprovenBy[A, T any](g *globals, what string, fetch func(*client.Client, context.Context, A) (T, error)) func(*client.Client, context.Context, A) (T, error) {
-	return func(c *client.Client, ctx context.Context, a A) (T, error) {
-		g.noteUnproven(what)
-		return fetch(c, ctx, a)
-	}
-}
-
 // newListCmd is a newShowCmd that prints a list: one line per item, or
 // none for an empty list.
 func newListCmd[T any](g *globals, parent, use, short string, fetch func(*client.Client, context.Context) ([]T, error), none string, line func(io.Writer, T)) *cobra.Command {

@@ -113,7 +113,7 @@ type txView struct {
 
 func newQueryTxCmd(g *globals) *cobra.Command {
 	return newFetchByCmd(g, "tx HASH", "Show a committed transaction and its result",
-		"  phala query tx 3F2A...E1 --output json", parseTxHash, unprovenBy(g, "the transaction", fetchTx), printTx)
+		"  phala query tx 3F2A...E1 --output json", parseTxHash, fetchTx, printTx)
 }
 
 // parseTxHash reads a transaction hash: 64 hex characters, 0x or not.
@@ -125,11 +125,12 @@ func parseTxHash(s string) ([]byte, error) {
 	return hash, nil
 }
 
-// fetchTx looks a committed transaction up by hash and decodes it.
+// fetchTx looks a committed transaction up by hash, checked against
+// verified headers (client.ProvenTx), and decodes it.
 func fetchTx(c *client.Client, ctx context.Context, hash []byte) (txView, error) {
-	res, err := c.RPC.Tx(ctx, hash, false)
+	res, err := c.ProvenTx(ctx, hash)
 	if err != nil {
-		return txView{}, fmt.Errorf("look up tx %X: %w", hash, err)
+		return txView{}, err
 	}
 	v := txView{Hash: fmt.Sprintf("%X", hash), Height: res.Height, Code: res.TxResult.Code, Space: res.TxResult.Codespace, Log: res.TxResult.Log}
 	if t, err := tx.Decode(txRegistry(), res.Tx); err == nil {
@@ -144,6 +145,7 @@ func fetchTx(c *client.Client, ctx context.Context, hash []byte) (txView, error)
 func printTx(w io.Writer, v *txView) {
 	status := "ok"
 	if v.Code != 0 {
+		// The code is proven; the codespace and log are the node's text.
 		status = fmt.Sprintf("failed (%s/%d): %s", v.Space, v.Code, v.Log)
 	}
 	fmt.Fprintf(w, "hash:   %s\nheight: %d\nresult: %s\nsender: %s\nnonce:  %d\nfee:    %s\n", v.Hash, v.Height, status, v.Sender, v.Nonce, v.Fee)
@@ -175,22 +177,21 @@ func newQueryBlockCmd(g *globals) *cobra.Command {
 		Example: "  phala query block 42 --output json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var h *int64
+			var h int64 // 0: the latest
 			if len(args) == 1 {
 				v, err := strconv.ParseInt(args[0], 10, 64)
 				if err != nil || v < 1 {
 					return fmt.Errorf("height must be a positive integer, got %q", args[0])
 				}
-				h = &v
+				h = v
 			}
-			c, err := client.New(g.node)
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			g.noteUnproven("the block")
-			res, err := c.RPC.Block(cmd.Context(), h)
+			res, err := c.ProvenBlock(cmd.Context(), h)
 			if err != nil {
-				return fmt.Errorf("get block: %w", err)
+				return err
 			}
 			b := res.Block
 			v := blockView{Height: b.Height, Hash: res.BlockID.Hash.String(), Time: b.Time, Proposer: b.ProposerAddress.String(), AppHash: b.AppHash.String(), Txs: []string{}}
