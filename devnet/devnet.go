@@ -114,6 +114,9 @@ type Options struct {
 	// CeremonyCircuits are the circuits the ceremony sets up (default all
 	// three; tests take the small shield circuit).
 	CeremonyCircuits []string
+	// CeremonyTurnBlocks is the ceremony's turn_blocks (0: the module's
+	// default): how long a silent gatekeeper holds it up.
+	CeremonyTurnBlocks uint64
 }
 
 // Devnet is a running devnet.

@@ -85,6 +85,6 @@ func ceremonyGenesis(out io.Writer, o Options) (node.GenesisSection, error) {
 	}
 	fmt.Fprintf(out, "Shielded pool: setup ceremony of %v (phase 1 domain %d) among the %d gatekeepers' enclaves; follow it with `phala shielded ceremony status`\n", names, n, o.Gatekeepers)
 	return node.GenesisSection{Module: shielded.Name, Value: shielded.Genesis{
-		Ceremony: &shielded.CeremonyGenesis{Circuits: names, Domain: n, Contributors: uint32(o.Gatekeepers)},
+		Ceremony: &shielded.CeremonyGenesis{Circuits: names, Domain: n, Contributors: uint32(o.Gatekeepers), TurnBlocks: o.CeremonyTurnBlocks},
 	}}, nil
 }

@@ -44,7 +44,7 @@ func newCeremonyStatusCmd(g *globals) *cobra.Command {
 
 // printCeremony writes the record as text.
 func printCeremony(w io.Writer, rec *shielded.Ceremony) {
-	state := "running"
+	var state string
 	switch {
 	case rec.Done:
 		state = "done: the pool's verifying keys are set"
@@ -52,6 +52,8 @@ func printCeremony(w io.Writer, rec *shielded.Ceremony) {
 		state = "failed: " + rec.Failed
 	case len(rec.Contributors) == 0:
 		state = fmt.Sprintf("waiting for %d gatekeepers", rec.Wanted)
+	default:
+		state = fmt.Sprintf("running: a step lasts %d blocks, this one until height %d", rec.TurnBlocks, rec.Deadline())
 	}
 	fmt.Fprintf(w, "circuits %v, phase 1 domain %d, %s\n", rec.Circuits, rec.Domain, state)
 	for i, id := range rec.Contributors {

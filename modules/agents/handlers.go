@@ -187,9 +187,10 @@ func (m *Module) checkSecrets(ctx *module.Context, id [32]byte, raw []byte) erro
 // endBlock forgets the receipt ids whose window has passed and ends the
 // holds that expire.
 func (m *Module) endBlock(ctx *module.Context) error {
-	m.pruneReceipts(ctx.KV, ctx.Time.UnixMilli())
-	m.releaseHolds(ctx.KV, ctx.Height)
-	return nil
+	if err := m.pruneReceipts(ctx.KV, ctx.Time.UnixMilli()); err != nil {
+		return err
+	}
+	return m.releaseHolds(ctx.KV, ctx.Height)
 }
 
 // handleMQ dispatches the topics workers post.

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -88,20 +89,16 @@ const MaxPrunedReceipts = 4096
 
 // pruneReceipts forgets the ids of receipts whose window passed by now
 // (Unix ms), at most MaxPrunedReceipts of them.
-func (Keeper) pruneReceipts(kv state.KV, now int64) {
-	var done [][]byte
-	kv.Iterate(prefixReceiptExpiry, func(k, _ []byte) bool {
-		at := k[len(prefixReceiptExpiry):]
-		if len(at) != 8+32 || int64(binary.BigEndian.Uint64(at[:8])) > now || len(done) == MaxPrunedReceipts {
-			return false
-		}
-		done = append(done, append([]byte(nil), k...))
-		return true
-	})
-	for _, k := range done {
-		kv.Delete(k)
-		kv.Delete(receiptKey([32]byte(k[len(prefixReceiptExpiry)+8:])))
+func (Keeper) pruneReceipts(kv state.KV, now int64) error {
+	due, err := state.Due(kv, prefixReceiptExpiry, 32, uint64(now), MaxPrunedReceipts)
+	if err != nil {
+		return fmt.Errorf("receipt expiry: %w", err)
 	}
+	for _, e := range due {
+		kv.Delete(e.Key)
+		kv.Delete(receiptKey([32]byte(e.Rest)))
+	}
+	return nil
 }
 
 // Hold returns a worker's hold on a caller's escrow.
@@ -153,21 +150,16 @@ const MaxReleasedHolds = 4096
 
 // releaseHolds ends the holds whose end height is at most height, in
 // height then caller then worker order, at most MaxReleasedHolds.
-func (k Keeper) releaseHolds(kv state.KV, height int64) {
-	var ends [][]byte
-	kv.Iterate(prefixHoldExpiry, func(key, _ []byte) bool {
-		rest := key[len(prefixHoldExpiry):]
-		if len(rest) != 8+address.Size+32 || int64(binary.BigEndian.Uint64(rest[:8])) > height || len(ends) == MaxReleasedHolds {
-			return false
-		}
-		ends = append(ends, append([]byte(nil), key...))
-		return true
-	})
-	for _, key := range ends {
-		rest := key[len(prefixHoldExpiry)+8:]
-		kv.Delete(key)
-		if h, ok := k.Hold(kv, address.Address(rest[:address.Size]), [32]byte(rest[address.Size:])); ok {
+func (k Keeper) releaseHolds(kv state.KV, height int64) error {
+	due, err := state.Due(kv, prefixHoldExpiry, address.Size+32, uint64(height), MaxReleasedHolds)
+	if err != nil {
+		return fmt.Errorf("hold expiry: %w", err)
+	}
+	for _, e := range due {
+		kv.Delete(e.Key)
+		if h, ok := k.Hold(kv, address.Address(e.Rest[:address.Size]), [32]byte(e.Rest[address.Size:])); ok {
 			k.releaseHold(kv, h)
 		}
 	}
+	return nil
 }

@@ -221,20 +221,25 @@ func (m *Module) retireWorker(ctx *module.Context, w registry.Worker) error {
 // the stake it keeps, stake·min(V/Ve, 1) (mining.FinalStake), goes back to
 // its pool and the slash to the treasury.
 func (m *Module) releaseCooled(ctx *module.Context) error {
-	for _, d := range m.Keeper.dueCooldowns(ctx.KV, ctx.Height) {
-		m.Keeper.deleteCooldown(ctx.KV, d)
-		s, ok := m.Keeper.Session(ctx.KV, d.id)
+	dues, err := state.Due(ctx.KV, prefixCool, 32, uint64(ctx.Height), 0)
+	if err != nil {
+		return fmt.Errorf("cool-down queue: %w", err)
+	}
+	for _, e := range dues {
+		ctx.KV.Delete(e.Key)
+		id := registry.WorkerID(e.Rest)
+		s, ok := m.Keeper.Session(ctx.KV, id)
 		if !ok || s.State != StateCoolingDown {
-			return fmt.Errorf("cool-down of %s: no session cooling down", d.id)
+			return fmt.Errorf("cool-down of %s: no session cooling down", id)
 		}
-		m.Keeper.deleteSession(ctx.KV, d.id)
+		m.Keeper.deleteSession(ctx.KV, id)
 		returned, slashed := mining.FinalStake(s.Stake, s.V, s.InitialV)
 		if m.pools != nil {
 			if err := (balances.Keeper{}).Transfer(ctx.KV, balances.StakeAccount, balances.Treasury, slashed); err != nil {
-				return fmt.Errorf("slash %s of %s: %w", slashed.PHA(), d.id, err)
+				return fmt.Errorf("slash %s of %s: %w", slashed.PHA(), id, err)
 			}
-			if err := m.pools.Released(ctx, s.Pool, d.id, s.Stake, returned); err != nil {
-				return fmt.Errorf("release stake of %s to pool %d: %w", d.id, s.Pool, err)
+			if err := m.pools.Released(ctx, s.Pool, id, s.Stake, returned); err != nil {
+				return fmt.Errorf("release stake of %s to pool %d: %w", id, s.Pool, err)
 			}
 			st := m.Keeper.Stats(ctx.KV)
 			st.Slashed, _ = st.Slashed.Add(slashed) // below the supply

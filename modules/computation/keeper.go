@@ -1,8 +1,6 @@
 package computation
 
 import (
-	"encoding/binary"
-	"fmt"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -96,29 +94,3 @@ func (Keeper) setCooldown(kv state.KV, until int64, id registry.WorkerID) {
 	kv.Set(CoolKey(until, id), []byte{1})
 }
 
-// cooldown is a cool-down queue entry that has ended.
-type cooldown struct {
-	key []byte
-	id  registry.WorkerID
-}
-
-// dueCooldowns returns the cool-downs ending at or before height, in queue
-// order (release height, then worker id).
-func (Keeper) dueCooldowns(kv state.KV, height int64) []cooldown {
-	var dues []cooldown
-	kv.Iterate(prefixCool, func(k, _ []byte) bool {
-		rest := k[len(prefixCool):]
-		if len(rest) != 8+32 {
-			panic(fmt.Sprintf("computation: cool-down key %x", k))
-		}
-		if until := int64(binary.BigEndian.Uint64(rest[:8])); until > height {
-			return false
-		}
-		dues = append(dues, cooldown{key: append([]byte(nil), k...), id: registry.WorkerID(rest[8:])})
-		return true
-	})
-	return dues
-}
-
-// deleteCooldown removes an entry dueCooldowns returned.
-func (Keeper) deleteCooldown(kv state.KV, d cooldown) { kv.Delete(d.key) }

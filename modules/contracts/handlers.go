@@ -486,7 +486,11 @@ func (m *Module) holdFee(ctx *module.Context, sender address.Address, id [32]byt
 // refund height comes: no root majority formed for those inputs in
 // fee_refund_blocks, so no replica earned them.
 func (m *Module) refundFees(ctx *module.Context) error {
-	for _, r := range m.Keeper.dueRefunds(ctx.KV, ctx.Height) {
+	dues, err := m.Keeper.dueRefunds(ctx.KV, ctx.Height)
+	if err != nil {
+		return err
+	}
+	for _, r := range dues {
 		d, ok := m.Keeper.heldFee(ctx.KV, r.id, r.input)
 		if !ok {
 			ctx.KV.Delete(r.key) // paid out already

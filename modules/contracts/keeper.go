@@ -219,20 +219,16 @@ type dueRefund struct {
 }
 
 // dueRefunds returns the refunds due at or before height h, in queue order.
-func (Keeper) dueRefunds(kv state.KV, h int64) []dueRefund {
-	var due []dueRefund
-	kv.Iterate(prefixRefund, func(k, _ []byte) bool {
-		rest := k[len(prefixRefund):]
-		if len(rest) != 8+32+8 {
-			panic(&state.StorageError{Err: fmt.Errorf("contract refund key %x", k)})
-		}
-		if int64(binary.BigEndian.Uint64(rest)) > h {
-			return false
-		}
-		due = append(due, dueRefund{key: append([]byte(nil), k...), id: [32]byte(rest[8:40]), input: binary.BigEndian.Uint64(rest[40:])})
-		return true
-	})
-	return due
+func (Keeper) dueRefunds(kv state.KV, h int64) ([]dueRefund, error) {
+	due, err := state.Due(kv, prefixRefund, 32+8, uint64(h), 0)
+	if err != nil {
+		return nil, fmt.Errorf("fee refund queue: %w", err)
+	}
+	out := make([]dueRefund, len(due))
+	for i, e := range due {
+		out[i] = dueRefund{key: e.Key, id: [32]byte(e.Rest[:32]), input: binary.BigEndian.Uint64(e.Rest[32:])}
+	}
+	return out, nil
 }
 
 // signKey is a contract's current signing key.

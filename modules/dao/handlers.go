@@ -137,12 +137,20 @@ func (m *Module) endBlock(ctx *module.Context) error {
 	if err := m.release(ctx); err != nil {
 		return err
 	}
-	for _, id := range m.Keeper.due(ctx.KV, prefixEnd, ctx.Height) {
+	ended, err := m.Keeper.due(ctx.KV, prefixEnd, ctx.Height)
+	if err != nil {
+		return err
+	}
+	for _, id := range ended {
 		if err := m.tally(ctx, id); err != nil {
 			return err
 		}
 	}
-	for _, id := range m.Keeper.due(ctx.KV, prefixEnact, ctx.Height) {
+	enacted, err := m.Keeper.due(ctx.KV, prefixEnact, ctx.Height)
+	if err != nil {
+		return err
+	}
+	for _, id := range enacted {
 		if err := m.enact(ctx, id); err != nil {
 			return err
 		}
@@ -152,7 +160,11 @@ func (m *Module) endBlock(ctx *module.Context) error {
 
 // release returns matured unlockings to their owners.
 func (m *Module) release(ctx *module.Context) error {
-	for _, e := range m.Keeper.matured(ctx.KV, ctx.Height) {
+	matured, err := m.Keeper.matured(ctx.KV, ctx.Height)
+	if err != nil {
+		return err
+	}
+	for _, e := range matured {
 		m.Keeper.dropUnlocking(ctx.KV, e)
 		if err := m.balances.Keeper.Transfer(ctx.KV, LockAccount, e.to, e.amount); err != nil {
 			return fmt.Errorf("release unlocked PHA: %w", err)

@@ -103,18 +103,20 @@ type unlocked struct {
 
 // matured lists the unlocking entries released at heights up to h, in
 // release then address order.
-func (Keeper) matured(kv state.KV, h int64) []unlocked {
-	var out []unlocked
-	kv.Iterate(prefixUnlock, func(k, v []byte) bool {
-		release := int64(binary.BigEndian.Uint64(k[len(prefixUnlock):]))
-		if release > h {
-			return false
+func (Keeper) matured(kv state.KV, h int64) ([]unlocked, error) {
+	due, err := state.Due(kv, prefixUnlock, address.Size, uint64(h), 0)
+	if err != nil {
+		return nil, fmt.Errorf("unlocking queue: %w", err)
+	}
+	out := make([]unlocked, len(due))
+	for i, e := range due {
+		amt, err := pha.FromBytes(e.Value)
+		if err != nil {
+			return nil, fmt.Errorf("unlocking queue: entry %x: %w", e.Key, err)
 		}
-		amt, _ := pha.FromBytes(v)
-		out = append(out, unlocked{release, address.Address(k[len(prefixUnlock)+8:]), amt})
-		return true
-	})
-	return out
+		out[i] = unlocked{int64(e.At), address.Address(e.Rest), amt}
+	}
+	return out, nil
 }
 
 // dropUnlocking forgets a matured unlocking entry.
@@ -127,21 +129,17 @@ func (Keeper) enqueue(kv state.KV, prefix []byte, height int64, id uint64) {
 }
 
 // due removes and returns the ids queued under prefix at heights up to h.
-func (Keeper) due(kv state.KV, prefix []byte, h int64) []uint64 {
-	var keys [][]byte
-	var ids []uint64
-	kv.Iterate(prefix, func(k, _ []byte) bool {
-		if int64(binary.BigEndian.Uint64(k[len(prefix):])) > h {
-			return false
-		}
-		keys = append(keys, append([]byte(nil), k...))
-		ids = append(ids, binary.BigEndian.Uint64(k[len(prefix)+8:]))
-		return true
-	})
-	for _, k := range keys {
-		kv.Delete(k)
+func (Keeper) due(kv state.KV, prefix []byte, h int64) ([]uint64, error) {
+	due, err := state.Due(kv, prefix, 8, uint64(h), 0)
+	if err != nil {
+		return nil, fmt.Errorf("proposal queue: %w", err)
 	}
-	return ids
+	ids := make([]uint64, len(due))
+	for i, e := range due {
+		kv.Delete(e.Key)
+		ids[i] = binary.BigEndian.Uint64(e.Rest)
+	}
+	return ids, nil
 }
 
 // VotingWeight is a's weight now: locked PHA plus its stake-pool shares'

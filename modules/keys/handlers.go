@@ -225,7 +225,11 @@ func (m *Module) handleUnbond(ctx *module.Context, sender address.Address, msg *
 // releaseUnbonded pays every unbonding due at or before this height back to
 // its operator, in queue (release height, then gatekeeper id) order.
 func (m *Module) releaseUnbonded(ctx *module.Context) error {
-	for _, d := range m.Keeper.dueUnbondings(ctx.KV, ctx.Height) {
+	dues, err := m.Keeper.dueUnbondings(ctx.KV, ctx.Height)
+	if err != nil {
+		return err
+	}
+	for _, d := range dues {
 		if err := (balances.Keeper{}).Transfer(ctx.KV, BondAccount, d.b.Operator, d.b.Amount); err != nil {
 			return fmt.Errorf("pay back unbonded stake of gatekeeper %x: %w", d.id, err)
 		}

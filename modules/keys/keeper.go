@@ -162,22 +162,24 @@ type dueUnbonding struct {
 
 // dueUnbondings lists the queue entries due at or before height, in queue
 // (release height, then gatekeeper id) order.
-func (Keeper) dueUnbondings(kv state.KV, height int64) []dueUnbonding {
-	var dues []dueUnbonding
-	iterateUnbondings(kv, func(k []byte, release int64, id [32]byte, b Bond) bool {
-		if release > height {
-			return false
-		}
-		dues = append(dues, dueUnbonding{key: append([]byte(nil), k...), id: id, b: b})
-		return true
-	})
-	return dues
+func (Keeper) dueUnbondings(kv state.KV, height int64) ([]dueUnbonding, error) {
+	due, err := state.Due(kv, prefixUnbond, 32, uint64(height), 0)
+	if err != nil {
+		return nil, fmt.Errorf("unbonding queue: %w", err)
+	}
+	dues := make([]dueUnbonding, len(due))
+	for i, e := range due {
+		dues[i] = dueUnbonding{key: e.Key, id: [32]byte(e.Rest)}
+		state.DecodeJSON(e.Value, &dues[i].b, "keys unbonding")
+	}
+	return dues, nil
 }
 
 // deleteUnbonding removes a paid queue entry.
 func (Keeper) deleteUnbonding(kv state.KV, d dueUnbonding) { kv.Delete(d.key) }
 
-// iterateUnbondings walks the unbonding queue in order.
+// iterateUnbondings walks the unbonding queue in order, for queries: a
+// malformed key panics, which fails only the query.
 func iterateUnbondings(kv state.KV, fn func(key []byte, release int64, id [32]byte, b Bond) bool) {
 	kv.Iterate(prefixUnbond, func(k, v []byte) bool {
 		release, id, ok := splitUnbondingKey(k)

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -28,11 +29,18 @@ type ceremonyNet struct {
 
 func newCeremonyNet(t *testing.T) *ceremonyNet {
 	t.Helper()
+	return newCeremonyNetWith(t, shielded.Genesis{Ceremony: &shielded.CeremonyGenesis{Circuits: []string{"shield"}, Domain: 1 << 12, Contributors: 3}})
+}
+
+// newCeremonyNetWith is newCeremonyNet with section as the shielded
+// genesis section.
+func newCeremonyNetWith(t *testing.T, section any) *ceremonyNet {
+	t.Helper()
 	ops := []apptest.Account{apptest.NewAccount(1), apptest.NewAccount(2), apptest.NewAccount(3), apptest.NewAccount(4)}
 	c := apptest.New(t, ops, map[string]any{
 		registry.Name: apptest.SimRegistry(),
 		keys.Name:     keys.Genesis{GatekeeperOperators: []address.Address{ops[0].Addr, ops[1].Addr, ops[2].Addr}},
-		shielded.Name: shielded.Genesis{Ceremony: &shielded.CeremonyGenesis{Circuits: []string{"shield"}, Domain: 1 << 12, Contributors: 3}},
+		shielded.Name: section,
 	})
 	n := &ceremonyNet{c: c, relayer: ops[0]}
 	for _, op := range ops[:3] {
@@ -152,18 +160,129 @@ func TestCeremonyRefusedContribution(t *testing.T) {
 	}
 }
 
-// voteAll has every gatekeeper vote ok (or refuse) on slot's hash, each in
-// its own block, until the contribution is decided.
+// voteAll has every gatekeeper but slot's author vote ok (or refuse) on
+// slot's hash, each in its own block, which decides the contribution.
 func (n *ceremonyNet) voteAll(t *testing.T, phase uint8, circ string, slot uint32, h shielded.Hash, ok bool) {
 	t.Helper()
 	for i, gk := range n.gks {
+		if i == int(slot) {
+			continue
+		}
 		v := shielded.VoteMsg{Phase: phase, Circuit: circ, Slot: slot, Hash: h, OK: ok}
 		if !ok {
 			v.Reason = fmt.Sprintf("phase %d: check failed at gatekeeper %d", phase, i)
 		}
-		res := n.post(gk, shielded.TopicVote, v.Encode())
-		if i < 2 {
-			mustAccept(t, res)
-		}
+		mustAccept(t, n.post(gk, shielded.TopicVote, v.Encode()))
+	}
+}
+
+// newSilentNet is newCeremonyNet with a turn of three blocks, set as a
+// genesis file sets it.
+func newSilentNet(t *testing.T) *ceremonyNet {
+	t.Helper()
+	return newCeremonyNetWith(t, json.RawMessage(`{"ceremony": {"circuits": ["shield"], "domain": 4096, "contributors": 3, "turn_blocks": 3}}`))
+}
+
+// TestCeremonySkipsSilentContributor: gatekeeper 0 never contributes and
+// never votes. Once its turn has lasted turn_blocks the chain records its
+// slot as skipped and gatekeeper 1's turn starts; gatekeeper 0's late
+// contribution is refused by name; a contribution gatekeeper 0 does not
+// vote on is decided by the votes cast once its votes have waited
+// turn_blocks; and phase 1 closes without gatekeeper 0.
+func TestCeremonySkipsSilentContributor(t *testing.T) {
+	n := newSilentNet(t)
+	n.lastBlockOfStep(t)
+	if rec := n.record(t); len(rec.Contributions) != 0 {
+		t.Fatalf("slot 0 decided before its turn lasted turn_blocks: %+v", rec.Contributions)
+	}
+	n.c.Block()
+	rec := n.record(t)
+	if len(rec.Contributions) != 1 || rec.Contributions[0].Status != shielded.StatusSkipped ||
+		hex.EncodeToString(rec.Contributions[0].Contributor) != hex.EncodeToString(n.gks[0].Public().(ed25519.PublicKey)) {
+		t.Fatalf("gatekeeper 0's silent turn was not skipped after turn_blocks: %+v", rec.Contributions)
+	}
+	h1, h2 := stateHash("gk1"), stateHash("gk2")
+	late := shielded.ContributionMsg{Phase: 1, Slot: 0, Hash: h1}
+	expect(t, n.post(n.gks[0], shielded.TopicContribution, late.Encode()), 19, "slot 0 was skipped")
+	mustAccept(t, n.post(n.gks[1], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 1, Hash: h1}.Encode()))
+	mustAccept(t, n.post(n.gks[2], shielded.TopicVote, shielded.VoteMsg{Phase: 1, Slot: 1, Hash: h1, OK: true}.Encode()))
+	n.lastBlockOfStep(t)
+	if x := n.record(t).Contributions[1]; x.Status != shielded.StatusPending {
+		t.Fatalf("one of two other contributors decided slot 1 before its votes waited turn_blocks: %+v", x)
+	}
+	n.c.Block()
+	if x := n.record(t).Contributions[1]; x.Status != shielded.StatusAccepted {
+		t.Fatalf("slot 1 not decided by the votes cast after turn_blocks: %+v", x)
+	}
+	mustAccept(t, n.post(n.gks[2], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Slot: 2, Prev: h1, Hash: h2}.Encode()))
+	mustAccept(t, n.post(n.gks[1], shielded.TopicVote, shielded.VoteMsg{Phase: 1, Slot: 2, Hash: h2, OK: true}.Encode()))
+	n.lastBlockOfStep(t)
+	n.c.Block()
+	rec = n.record(t)
+	if rec.Stage != 1 || !rec.Running() || len(rec.Beacon) != 32 {
+		t.Fatalf("phase 1 did not close without gatekeeper 0: %+v", rec)
+	}
+	if got := rec.Accepted(0); len(got) != 2 || hex.EncodeToString(got[1]) != hex.EncodeToString(h2[:]) {
+		t.Fatalf("phase 1 transcript %x, want gatekeepers 1 and 2", got)
+	}
+}
+
+// lastBlockOfStep makes blocks until the next one is the first at which
+// the ceremony's current step has lasted turn_blocks.
+func (n *ceremonyNet) lastBlockOfStep(t *testing.T) {
+	t.Helper()
+	rec := n.record(t)
+	if rec.TurnBlocks != 3 {
+		t.Fatalf("turn_blocks %d, genesis said 3", rec.TurnBlocks)
+	}
+	for n.c.Height+1 < rec.Deadline() {
+		n.c.Block()
+	}
+}
+
+// TestCeremonyAuthorCannotVote: a contributor's vote on its own
+// contribution is no verification, so the chain refuses it and counts a
+// majority of the other contributors.
+func TestCeremonyAuthorCannotVote(t *testing.T) {
+	n := newCeremonyNet(t)
+	h := stateHash("gk0")
+	mustAccept(t, n.post(n.gks[0], shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Hash: h}.Encode()))
+	own := shielded.VoteMsg{Phase: 1, Slot: 0, Hash: h, OK: true}
+	expect(t, n.post(n.gks[0], shielded.TopicVote, own.Encode()), 16, "its own contribution")
+	mustAccept(t, n.post(n.gks[1], shielded.TopicVote, own.Encode()))
+	if x := n.record(t).Contributions[0]; x.Status != shielded.StatusPending {
+		t.Fatalf("the author and one other accepted slot 0: %+v", x)
+	}
+}
+
+// TestCeremonyTurnBlocksGenesis: genesis leaving turn_blocks out gets the
+// default, and a turn over MaxTurnBlocks is refused by name.
+func TestCeremonyTurnBlocksGenesis(t *testing.T) {
+	if rec := newCeremonyNet(t).record(t); rec.TurnBlocks != shielded.DefaultTurnBlocks || rec.Deadline() != rec.Started+shielded.DefaultTurnBlocks {
+		t.Fatalf("turn_blocks %d, deadline %d from start %d: want the default", rec.TurnBlocks, rec.Deadline(), rec.Started)
+	}
+	ops := []apptest.Account{apptest.NewAccount(1)}
+	_, err := apptest.Start(t, ops, map[string]any{shielded.Name: shielded.Genesis{Ceremony: &shielded.CeremonyGenesis{
+		Circuits: []string{"shield"}, Domain: 1 << 12, Contributors: 1, TurnBlocks: shielded.MaxTurnBlocks + 1}}})
+	if err == nil || !strings.Contains(err.Error(), "turn_blocks 1000001 is over 1000000") {
+		t.Fatalf("turn_blocks over the bound: %v", err)
+	}
+}
+
+// TestCeremonyOfOne: with a single contributor no one else can verify, so
+// its contribution is accepted as it arrives and the stage closes.
+func TestCeremonyOfOne(t *testing.T) {
+	ops := []apptest.Account{apptest.NewAccount(1)}
+	c := apptest.New(t, ops, map[string]any{
+		registry.Name: apptest.SimRegistry(),
+		keys.Name:     keys.Genesis{GatekeeperOperators: []address.Address{ops[0].Addr}},
+		shielded.Name: shielded.Genesis{Ceremony: &shielded.CeremonyGenesis{Circuits: []string{"shield"}, Domain: 1 << 12, Contributors: 1}},
+	})
+	gk := c.RegisterSimWorker(t, ops[0])
+	c.Block()
+	n := &ceremonyNet{c: c, relayer: ops[0], gks: []ed25519.PrivateKey{gk}}
+	mustAccept(t, n.post(gk, shielded.TopicContribution, shielded.ContributionMsg{Phase: 1, Hash: stateHash("alone")}.Encode()))
+	if rec := n.record(t); rec.Stage != 1 || rec.Contributions[0].Status != shielded.StatusAccepted {
+		t.Fatalf("a lone contributor's phase 1 did not close: %+v", rec)
 	}
 }

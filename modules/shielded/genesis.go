@@ -27,17 +27,25 @@ type Genesis struct {
 
 // CeremonyGenesis names what a setup ceremony sets up and how many
 // gatekeepers contribute: the first Contributors appointed, in order.
+// TurnBlocks (0: DefaultTurnBlocks) is how long a contributor's turn, and
+// the votes on its contribution, may last before the chain goes on
+// without it.
 type CeremonyGenesis struct {
 	Circuits     []string `json:"circuits"`
 	Domain       uint64   `json:"domain"`
 	Contributors uint32   `json:"contributors"`
+	TurnBlocks   uint64   `json:"turn_blocks,omitempty"`
 }
 
 // validate checks the circuits are the pool's, each once, the domain a
-// power of two and at least one contributor.
+// power of two, at least one contributor and a turn of at most
+// MaxTurnBlocks.
 func (g *CeremonyGenesis) validate() error {
 	if len(g.Circuits) == 0 || g.Contributors == 0 || g.Domain < 2 || g.Domain&(g.Domain-1) != 0 {
 		return fmt.Errorf("%w: ceremony needs circuits, contributors and a power-of-two domain", ErrBadGenesis)
+	}
+	if g.TurnBlocks > MaxTurnBlocks {
+		return fmt.Errorf("%w: ceremony turn_blocks %d is over %d", ErrBadGenesis, g.TurnBlocks, MaxTurnBlocks)
 	}
 	for i, c := range g.Circuits {
 		if _, ok := circuitKind(c); !ok || slices.Contains(g.Circuits[:i], c) {

@@ -3,6 +3,7 @@ package shielded
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 
 	"github.com/phalanetwork/phala/chain/module"
+	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/balances"
 	"github.com/phalanetwork/phala/modules/keys"
@@ -182,11 +184,13 @@ func (m *Module) spendAll(ctx *module.Context, nfs [2]Hash) {
 }
 
 // endBlock fixes a waiting ceremony's contributors once enough
-// gatekeepers are appointed, and forgets roots replaced more than
+// gatekeepers are appointed, goes on without a contributor whose step
+// lasted turn_blocks, and forgets roots replaced more than
 // two windows ago. Between one and two windows a root is refused as stale
 // (ErrStaleRoot says why); after that as unknown.
 func (m *Module) endBlock(ctx *module.Context) error {
 	m.startCeremony(ctx)
+	m.expireStep(ctx)
 	if keep := 2 * m.Keeper.RootWindow(ctx.KV); uint64(ctx.Height) > keep {
 		m.Keeper.pruneRoots(ctx.KV, uint64(ctx.Height)-keep)
 	}
@@ -222,8 +226,19 @@ func (m *Module) HandleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 	if err != nil {
 		return err
 	}
-	m.Keeper.setCeremony(ctx.KV, c)
+	m.saveCeremony(ctx, &c)
 	return nil
+}
+
+// saveCeremony writes the record and the height its current step expires
+// at, or removes that height once the ceremony is over.
+func (m *Module) saveCeremony(ctx *module.Context, c *Ceremony) {
+	m.Keeper.setCeremony(ctx.KV, *c)
+	if c.Running() {
+		ctx.KV.Set(keyCeremonyDeadline, state.Uint64(uint64(c.Deadline())))
+	} else {
+		ctx.KV.Delete(keyCeremonyDeadline)
+	}
 }
 
 // contribute records a contribution in its turn: the stage's next slot,
@@ -242,6 +257,9 @@ func (m *Module) contribute(ctx *module.Context, c *Ceremony, from []byte, paylo
 		return fmt.Errorf("%w: the ceremony is in phase %d %q, not phase %d %q", ErrOutOfTurn, phase, circ, msg.Phase, msg.Circuit)
 	}
 	slot, pending := c.Turn()
+	if x := c.skipped(c.Stage, from); x != nil {
+		return fmt.Errorf("%w: gatekeeper %x's slot %d was skipped at height %d, after its turn lasted %d blocks", ErrTurnPassed, from, x.Slot, x.Height, c.TurnBlocks)
+	}
 	switch {
 	case pending != nil:
 		return fmt.Errorf("%w: slot %d awaits its votes", ErrOutOfTurn, slot)
@@ -263,8 +281,27 @@ func (m *Module) contribute(ctx *module.Context, c *Ceremony, from []byte, paylo
 	c.Contributions = append(c.Contributions, Contribution{Stage: c.Stage, Phase: phase, Circuit: circ, Slot: slot,
 		Contributor: Hex(bytes.Clone(from)), Prev: Hex(want), Hash: Hex(bytes.Clone(msg.Hash[:])), Height: ctx.Height,
 		Status: StatusPending, Accepts: []Hex{}})
+	c.TurnStart = ctx.Height
 	emitCeremony(ctx, "contribution", c.Stage, module.Attr(AttrSlot, strconv.FormatUint(uint64(slot), 10)),
 		module.Indexed(AttrContributor, hex.EncodeToString(from)), module.Attr(AttrHash, hex.EncodeToString(msg.Hash[:])))
+	if len(c.Contributors) == 1 {
+		// No one else can verify it; the key stage's Finish and anyone's
+		// Recheck still replay it.
+		x := &c.Contributions[len(c.Contributions)-1]
+		x.Status = StatusAccepted
+		m.settle(ctx, c, slot, x, "no other contributor")
+	}
+	return nil
+}
+
+// skipped returns id's skipped slot in stage, if its turn passed.
+func (c *Ceremony) skipped(stage int, id []byte) *Contribution {
+	for i := range c.Contributions {
+		x := &c.Contributions[i]
+		if x.Stage == stage && x.Status == StatusSkipped && bytes.Equal(x.Contributor, id) {
+			return x
+		}
+	}
 	return nil
 }
 
@@ -279,6 +316,9 @@ func (m *Module) vote(ctx *module.Context, c *Ceremony, from []byte, payload []b
 	if x == nil || msg.Phase != x.Phase || msg.Circuit != x.Circuit || msg.Slot != slot || !bytes.Equal(msg.Hash[:], x.Hash) {
 		return fmt.Errorf("%w: no pending contribution of phase %d %q slot %d with hash %x", ErrBadVote, msg.Phase, msg.Circuit, msg.Slot, msg.Hash)
 	}
+	if bytes.Equal(x.Contributor, from) {
+		return fmt.Errorf("%w: gatekeeper %x cannot vote on its own contribution in slot %d", ErrBadVote, from, slot)
+	}
 	if x.voted(from) {
 		return fmt.Errorf("%w: gatekeeper %x already voted on slot %d", ErrBadVote, from, slot)
 	}
@@ -290,21 +330,68 @@ func (m *Module) vote(ctx *module.Context, c *Ceremony, from []byte, payload []b
 		}
 		x.Refusals = append(x.Refusals, Refusal{Voter: Hex(bytes.Clone(from)), Reason: msg.Reason})
 	}
-	need, all := c.Majority(), len(c.Contributors)
+	need, others := c.VoteMajority(), len(c.Contributors)-1
 	switch {
 	case len(x.Accepts) >= need:
 		x.Status = StatusAccepted
-	case len(x.Refusals) >= need || len(x.Accepts)+len(x.Refusals) == all:
+	case len(x.Refusals) >= need || len(x.Accepts)+len(x.Refusals) == others:
 		x.Status = StatusRefused
 	default:
 		return nil
 	}
+	m.settle(ctx, c, slot, x, x.reasons())
+	return nil
+}
+
+// settle reports slot's decision (x's status), starts the next turn and
+// closes the stage after its last slot.
+func (m *Module) settle(ctx *module.Context, c *Ceremony, slot uint32, x *Contribution, reason string) {
 	emitCeremony(ctx, x.Status, c.Stage, module.Attr(AttrSlot, strconv.FormatUint(uint64(slot), 10)),
-		module.Attr(AttrHash, hex.EncodeToString(x.Hash)), module.Attr(AttrReason, x.reasons()))
-	if int(slot) == all-1 {
+		module.Indexed(AttrContributor, hex.EncodeToString(x.Contributor)),
+		module.Attr(AttrHash, hex.EncodeToString(x.Hash)), module.Attr(AttrReason, reason))
+	c.TurnStart = ctx.Height
+	if int(slot) == len(c.Contributors)-1 {
 		m.nextStage(ctx, c)
 	}
-	return nil
+}
+
+// expireStep goes on without whoever let the ceremony's current step last
+// turn_blocks: a silent contributor's slot is skipped; a contribution
+// still awaiting votes is decided by the votes cast (skipped if there are
+// none); keys no majority agreed on by then fail the ceremony.
+func (m *Module) expireStep(ctx *module.Context) {
+	d := ctx.KV.Get(keyCeremonyDeadline)
+	if len(d) != 8 || uint64(ctx.Height) < binary.BigEndian.Uint64(d) {
+		return
+	}
+	c, ok := m.Keeper.Ceremony(ctx.KV)
+	if !ok || !c.Running() {
+		ctx.KV.Delete(keyCeremonyDeadline)
+		return
+	}
+	why := fmt.Sprintf("no decision within turn_blocks %d", c.TurnBlocks)
+	slot, x := c.Turn()
+	switch {
+	case c.Stage == c.KeysStage():
+		c.Failed = fmt.Sprintf("no majority derived the same verifying keys within turn_blocks %d", c.TurnBlocks)
+		m.endCeremony(ctx, &c)
+	case x != nil:
+		switch a, r := len(x.Accepts), len(x.Refusals); {
+		case a > r:
+			x.Status = StatusAccepted
+		case r > 0:
+			x.Status = StatusRefused
+		default:
+			x.Status = StatusSkipped
+		}
+		m.settle(ctx, &c, slot, x, why)
+	default:
+		phase, circ := c.StageOf(c.Stage)
+		c.Contributions = append(c.Contributions, Contribution{Stage: c.Stage, Phase: phase, Circuit: circ, Slot: slot,
+			Contributor: c.Contributors[slot], Height: ctx.Height, Status: StatusSkipped, Accepts: []Hex{}})
+		m.settle(ctx, &c, slot, &c.Contributions[len(c.Contributions)-1], why)
+	}
+	m.saveCeremony(ctx, &c)
 }
 
 // voted reports whether id voted on the contribution.
@@ -433,14 +520,21 @@ func (m *Module) finishIfAgreed(ctx *module.Context, c *Ceremony) {
 			c.Failed = fmt.Sprintf("no majority derived the same %s verifying key", circ)
 		}
 	}
-	switch {
-	case done:
+	if done {
 		c.Done = true
+	}
+	if done || c.Failed != "" {
+		m.endCeremony(ctx, c)
+	}
+}
+
+// endCeremony reports a done or failed ceremony and forgets the
+// candidate keys.
+func (m *Module) endCeremony(ctx *module.Context, c *Ceremony) {
+	if c.Done {
 		emitCeremony(ctx, "done", c.Stage)
-	case c.Failed != "":
+	} else {
 		emitCeremony(ctx, "failed", c.Stage, module.Attr(AttrReason, c.Failed))
-	default:
-		return
 	}
 	for _, k := range c.Keys {
 		ctx.KV.Delete(CandidateVKKey(k.VKHash))
@@ -471,8 +565,8 @@ func (m *Module) startCeremony(ctx *module.Context) {
 	for _, id := range order[:c.Wanted] {
 		c.Contributors = append(c.Contributors, Hex(bytes.Clone(id[:])))
 	}
-	c.Started = ctx.Height
-	m.Keeper.setCeremony(ctx.KV, c)
+	c.Started, c.TurnStart = ctx.Height, ctx.Height
+	m.saveCeremony(ctx, &c)
 	ctx.KV.Delete(keyCeremonyWaiting)
 	emitCeremony(ctx, "started", 0)
 }

@@ -178,7 +178,11 @@ func (k Keeper) StartCeremony(kv state.KV, g CeremonyGenesis) error {
 	if c, ok := k.Ceremony(kv); ok && !c.Done && c.Failed == "" {
 		return fmt.Errorf("%w: phase %d of %v", ErrRunning, c.Stage, c.Circuits)
 	}
-	k.setCeremony(kv, Ceremony{Circuits: g.Circuits, Domain: g.Domain, Wanted: g.Contributors,
+	turn := g.TurnBlocks
+	if turn == 0 {
+		turn = DefaultTurnBlocks
+	}
+	k.setCeremony(kv, Ceremony{Circuits: g.Circuits, Domain: g.Domain, Wanted: g.Contributors, TurnBlocks: turn,
 		Contributors: []Hex{}, Contributions: []Contribution{}})
 	kv.Set(keyCeremonyWaiting, []byte{1})
 	return nil

@@ -51,6 +51,10 @@ var (
 	// keyCeremonyWaiting holds the byte 1 while a ceremony waits for its
 	// contributors to be appointed.
 	keyCeremonyWaiting = []byte("shielded/ceremony_waiting")
+	// keyCeremonyDeadline holds the height (8 bytes BE) at which the
+	// running ceremony's current step has lasted turn_blocks, so EndBlock
+	// need not decode the record every block.
+	keyCeremonyDeadline = []byte("shielded/ceremony_deadline")
 	// prefixCandidateVK is followed by the SHA-256 of a verifying key a
 	// contributor derived: the key's bytes, until a majority agrees.
 	prefixCandidateVK = []byte("shielded/ceremony_vk/")

@@ -76,18 +76,32 @@ var (
 	ErrBadVote        = abcierr.Register(Codespace, 16, "setup ceremony vote refused")
 	ErrBadKey         = abcierr.Register(Codespace, 17, "setup ceremony verifying key refused")
 	ErrRunning        = abcierr.Register(Codespace, 18, "a setup ceremony is already running")
+	ErrTurnPassed     = abcierr.Register(Codespace, 19, "the contributor's turn in the setup ceremony passed")
 )
 
 // Hex is a byte string shown as hex in JSON.
 type Hex = registry.HexBytes
 
-// Contribution statuses: pending until a majority of the contributors
-// voted one way.
+// Contribution statuses: pending until a majority of the other
+// contributors voted one way, or until its votes waited turn_blocks;
+// skipped for a slot whose contributor was silent for turn_blocks, or a
+// contribution no one voted on in that time. A skipped slot is not part
+// of the transcript.
 const (
 	StatusPending  = "pending"
 	StatusAccepted = "accepted"
 	StatusRefused  = "refused"
+	StatusSkipped  = "skipped"
 )
+
+// DefaultTurnBlocks is how many blocks a ceremony turn lasts when genesis
+// does not say: an hour of one-second blocks, well over the ten minutes
+// one 2^14 phase 1 contribution took on a loaded two-core machine.
+const DefaultTurnBlocks = 3600
+
+// MaxTurnBlocks bounds turn_blocks, so that a typo cannot leave the
+// ceremony waiting on a silent contributor for months.
+const MaxTurnBlocks = 1_000_000
 
 // Ceremony is the on-chain record of the Groth16 setup ceremony: who
 // contributes, where it stands, and every contribution with its votes.
@@ -107,6 +121,12 @@ type Ceremony struct {
 	Contributors []Hex `json:"contributors"`
 	// Started is the height the contributors were fixed.
 	Started int64 `json:"started,omitempty"`
+	// TurnBlocks is how long each step may take: a contributor's turn to
+	// contribute, the others' votes on it, and the keys' agreement.
+	TurnBlocks uint64 `json:"turn_blocks"`
+	// TurnStart is the height the current step began: the ceremony's
+	// start, the last contribution, decision or skip.
+	TurnStart int64 `json:"turn_start,omitempty"`
 	// Stage is 0 for phase 1, i for phase 2 of Circuits[i-1], then
 	// len(Circuits)+1 while the verifying keys are agreed.
 	Stage int `json:"stage"`
@@ -170,8 +190,17 @@ func (c *Ceremony) StageOf(stage int) (phase uint8, circuit string) {
 	return 2, c.Circuits[stage-1]
 }
 
-// Majority is how many contributors' votes decide a contribution.
+// Majority is how many contributors must derive the same verifying key.
 func (c *Ceremony) Majority() int { return len(c.Contributors)/2 + 1 }
+
+// VoteMajority is how many votes decide a contribution: a majority of
+// the contributors other than its author, whose own check of its work
+// verifies nothing.
+func (c *Ceremony) VoteMajority() int { return (len(c.Contributors)-1)/2 + 1 }
+
+// Deadline is the height at which the current step has lasted
+// TurnBlocks.
+func (c *Ceremony) Deadline() int64 { return c.TurnStart + int64(c.TurnBlocks) }
 
 // Turn returns the slot whose contribution comes next in the current
 // stage, and the contribution awaiting votes, if any.

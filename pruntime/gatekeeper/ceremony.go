@@ -33,7 +33,7 @@ const ceremonyRecheck = 20
 
 // CeremonyStep does this gatekeeper's part in the shielded pool's setup
 // ceremony (docs/shielded.md): read the record through the light client,
-// then vote on the contribution awaiting votes after verifying it,
+// then vote on another's contribution awaiting votes after verifying it,
 // contribute in its turn (randomness from crypto/rand here, never sealed
 // or written; the new state goes to blobs, which the host serves), or
 // send the verifying key it derives once phase 2 is over. States come

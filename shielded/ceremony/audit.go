@@ -40,7 +40,8 @@ type AuditedKey struct {
 }
 
 // Recheck re-verifies the record without trusting any enclave: every
-// decided contribution against the state it extends (states from blobs,
+// accepted or refused contribution (a skipped slot has nothing to check)
+// against the state it extends (states from blobs,
 // checked by hash), then, for each circuit whose phase 2 is over, the
 // keys derived from the accepted contributions, compared with the key
 // chainKey reads from the chain (nil if it has none yet). It returns the
@@ -50,8 +51,8 @@ func Recheck(ctx context.Context, rec *shielded.Ceremony, blobs Blobs, chainKey 
 	a := Audit{OK: true}
 	for i := range rec.Contributions {
 		x := &rec.Contributions[i]
-		if x.Status == shielded.StatusPending {
-			continue
+		if x.Status != shielded.StatusAccepted && x.Status != shielded.StatusRefused {
+			continue // pending, or skipped: not part of the transcript
 		}
 		err := t.Verify(ctx, rec, x)
 		if err != nil && !errors.Is(err, ErrBadContribution) && x.Status == shielded.StatusAccepted {

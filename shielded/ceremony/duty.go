@@ -40,8 +40,8 @@ func NewContributor(me []byte, blobs Blobs) *Contributor {
 }
 
 // Step returns this contributor's next message given the chain's record,
-// or nil when it has nothing to do: a vote on the contribution awaiting
-// votes, its own contribution in its turn, or a verifying key once phase
+// or nil when it has nothing to do: a vote on another's contribution
+// awaiting votes, its own contribution in its turn, or a verifying key once phase
 // 2 is over.
 func (c *Contributor) Step(ctx context.Context, rec *shielded.Ceremony) (*Post, error) {
 	if !rec.Running() || rec.Index(c.me) < 0 {
@@ -63,6 +63,9 @@ func (c *Contributor) Step(ctx context.Context, rec *shielded.Ceremony) (*Post, 
 // vote verifies the pending contribution against the state it extends;
 // a failed check is a refusal that says which.
 func (c *Contributor) vote(ctx context.Context, rec *shielded.Ceremony, slot uint32, x *shielded.Contribution) (*Post, error) {
+	if bytes.Equal(x.Contributor, c.me) {
+		return nil, nil // the chain counts only the others' checks
+	}
 	for _, a := range x.Accepts {
 		if bytes.Equal(a, c.me) {
 			return nil, nil

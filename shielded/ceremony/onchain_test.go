@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -56,7 +57,11 @@ type chainCeremony struct {
 	blobs *memBlobs
 }
 
-func newChainCeremony(t *testing.T) *chainCeremony {
+func newChainCeremony(t *testing.T) *chainCeremony { return newChainCeremonyTurn(t, 0) }
+
+// newChainCeremonyTurn is newChainCeremony whose genesis, as a file would,
+// sets turn_blocks (0 leaves it out).
+func newChainCeremonyTurn(t *testing.T, turn uint64) *chainCeremony {
 	t.Helper()
 	logger.Set(zerolog.Nop())
 	cs, err := circuit.Compile(circuit.KindShield)
@@ -67,7 +72,8 @@ func newChainCeremony(t *testing.T) *chainCeremony {
 	c := apptest.New(t, ops, map[string]any{
 		registry.Name: apptest.SimRegistry(),
 		keys.Name:     keys.Genesis{GatekeeperOperators: []address.Address{ops[0].Addr, ops[1].Addr, ops[2].Addr}},
-		shielded.Name: shielded.Genesis{Ceremony: &shielded.CeremonyGenesis{Circuits: []string{"shield"}, Domain: ceremony.DomainSize(cs), Contributors: 3}},
+		shielded.Name: json.RawMessage(fmt.Sprintf(`{"ceremony": {"circuits": ["shield"], "domain": %d, "contributors": 3, "turn_blocks": %d}}`,
+			ceremony.DomainSize(cs), turn)),
 	})
 	cc := &chainCeremony{c: c, ops: ops, blobs: &memBlobs{m: map[[32]byte][]byte{}}}
 	for _, op := range ops {
@@ -85,11 +91,14 @@ func (cc *chainCeremony) record(t *testing.T) shielded.Ceremony {
 }
 
 // round runs each gatekeeper's step once against the latest record, in
-// turn, posting what it returns; rogue, if set, replaces gatekeeper i's
+// turn, posting what it returns (a nil contributor is silent); rogue, if set, replaces gatekeeper i's
 // contribution.
 func (cc *chainCeremony) round(t *testing.T, rogue func(i int, rec *shielded.Ceremony) *ceremony.Post) {
 	t.Helper()
 	for i, con := range cc.cons {
+		if con == nil {
+			continue // silent
+		}
 		rec := cc.record(t)
 		p, err := con.Step(context.Background(), &rec)
 		if err != nil {
@@ -225,4 +234,52 @@ func TestCeremonyRefusesRestartedContribution(t *testing.T) {
 	if got := rec.Accepted(0); len(got) != 1 {
 		t.Fatalf("%d accepted phase 1 contributions, want gatekeeper 0's", len(got))
 	}
+}
+
+// TestCeremonyGoesOnWithoutSilentGatekeeper: gatekeeper 1 never
+// contributes, votes or derives a key. With a turn of three blocks the
+// chain skips its slot in both stages and decides the others'
+// contributions on gatekeeper 0's or 2's vote alone; the two of three
+// that derive the same key make it the pool's, and re-verifying the
+// record, skipped slots and all, agrees with the chain.
+func TestCeremonyGoesOnWithoutSilentGatekeeper(t *testing.T) {
+	if proofHeavy != "" {
+		t.Skip(proofHeavy)
+	}
+	cc := newChainCeremonyTurn(t, 3)
+	cc.cons[1] = nil
+	var rec shielded.Ceremony
+	for range 40 {
+		if rec = cc.record(t); !rec.Running() {
+			break
+		}
+		cc.round(t, nil)
+		cc.c.Block()
+	}
+	if !rec.Done || rec.Failed != "" {
+		t.Fatalf("ceremony with a silent gatekeeper did not finish: %+v", rec)
+	}
+	for i, x := range rec.Contributions {
+		want := shielded.StatusAccepted
+		if x.Slot == 1 {
+			want = shielded.StatusSkipped
+		}
+		if x.Status != want || (want == shielded.StatusAccepted && len(x.Accepts) != 1) {
+			t.Fatalf("contribution %d: %+v, want %s", i, x, want)
+		}
+	}
+	if len(rec.Contributions) != 6 {
+		t.Fatalf("%d contributions, want 3 slots in each stage", len(rec.Contributions))
+	}
+	audit, keys, err := ceremony.Recheck(context.Background(), &rec, cc.blobs, func(name string) ([]byte, error) {
+		var vk shielded.Hex
+		if res := cc.c.Query(shielded.VKPath(name), &vk); res.Code != 0 {
+			return nil, fmt.Errorf("no %s key on chain: %s", name, res.Log)
+		}
+		return vk, nil
+	})
+	if err != nil || !audit.OK {
+		t.Fatalf("re-verifying a record with skipped slots: %+v %v", audit, err)
+	}
+	circuittest.ProveShield(t, keys["shield"].CS, keys["shield"].PK, keys["shield"].VK)
 }
