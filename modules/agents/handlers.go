@@ -241,6 +241,7 @@ func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) erro
 	p := m.Params(ctx.KV)
 	now, window := ctx.Time.UnixMilli(), p.receiptWindowMillis()
 	var s settlement
+	b := newBooks(m, ctx.KV, msg.Origin.ID)
 	// Membership is the same for every receipt of one agent and epoch in
 	// a batch.
 	members := map[memberKey]error{}
@@ -257,7 +258,7 @@ func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) erro
 			continue
 		}
 		m.remember(ctx.KV, rc.Request, max(rc.Issued, now)+window)
-		short, err := m.settle(ctx, p, w, rc)
+		short, err := m.settle(ctx, p, w, b, rc)
 		if err != nil {
 			return fmt.Errorf("receipt %x: %w", rc.Request[:8], err)
 		}
@@ -266,26 +267,26 @@ func (m *Module) handleReceipts(ctx *module.Context, msg *mq.SignedMessage) erro
 		}
 		s.settled++
 	}
+	b.write()
 	emitSettled(ctx, msg.Origin.ID, s)
 	return nil
 }
 
-// settle pays one receipt and reports whether the escrow fell short. It
-// takes from the serving worker's hold first, then from the escrow no
-// hold sets aside, never from another worker's hold.
-func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Receipt) (bool, error) {
-	escrow := m.Escrow(ctx.KV, rc.Caller)
-	hold, holding := m.Hold(ctx.KV, rc.Caller, w.ID)
-	fromHold := hold.Remaining()
-	payable, _ := m.Free(ctx.KV, rc.Caller).Add(fromHold)
+// settle pays one receipt from the batch's books and reports whether the
+// escrow fell short. It takes from the serving worker's hold first, then
+// from the escrow no hold sets aside, never from another worker's hold.
+func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, b *books, rc Receipt) (bool, error) {
+	c := b.caller(rc.Caller)
+	fromHold := c.hold.Remaining()
+	payable, _ := c.free().Add(fromHold)
 	var price pha.Amount
 	var agent *Agent
 	if rc.Agent != ([32]byte{}) {
-		a, ok := m.Agent(ctx.KV, rc.Agent)
+		a, ok := b.agent(rc.Agent)
 		if !ok {
 			return false, fmt.Errorf("%w: unknown agent %x", ErrBadReceipt, rc.Agent)
 		}
-		agent, price = &a, a.Price
+		agent, price = a, a.Price
 	}
 	network, err := networkFee(p, rc)
 	if err != nil {
@@ -300,10 +301,12 @@ func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Rec
 	toNetwork := take(network)
 	short := toOwner != price || toNetwork != network
 	paid, _ := toOwner.Add(toNetwork)
-	escrow, _ = escrow.Sub(paid)
-	m.setEscrow(ctx.KV, rc.Caller, escrow)
-	if holding {
-		m.debitHold(ctx.KV, hold, minAmount(paid, fromHold))
+	c.escrow, _ = c.escrow.Sub(paid)
+	if c.holding {
+		// Moved from held to settled.
+		amount := minAmount(paid, fromHold)
+		c.hold.Settled, _ = c.hold.Settled.Add(amount)
+		c.held, _ = c.held.Sub(amount)
 	}
 	if agent != nil {
 		if err := m.payOwner(ctx, agent, toOwner); err != nil {
@@ -311,14 +314,6 @@ func (m *Module) settle(ctx *module.Context, p Params, w registry.Worker, rc Rec
 		}
 	}
 	return short, m.payNetwork(ctx, p, w, toNetwork)
-}
-
-// debitHold moves amount of a hold from held to settled.
-func (m *Module) debitHold(kv state.KV, h Hold, amount pha.Amount) {
-	h.Settled, _ = h.Settled.Add(amount)
-	held, _ := m.Held(kv, h.Caller).Sub(amount)
-	m.setHeld(kv, h.Caller, held)
-	m.setHold(kv, h, h.Expires)
 }
 
 // memberKey is what checkMember's answer depends on within a batch.
@@ -452,7 +447,7 @@ func (m *Module) handleHold(ctx *module.Context, msg *mq.SignedMessage) error {
 }
 
 // payOwner pays an agent's owner its price from the escrow and counts the
-// call.
+// call in the agent's record, which the batch's books save.
 func (m *Module) payOwner(ctx *module.Context, agent *Agent, amount pha.Amount) error {
 	if err := m.bank.Transfer(ctx.KV, EscrowAccount, agent.Owner, amount); err != nil {
 		return err
@@ -463,7 +458,6 @@ func (m *Module) payOwner(ctx *module.Context, agent *Agent, amount pha.Amount) 
 		return err
 	}
 	agent.Fees = fees
-	m.setAgent(ctx.KV, *agent)
 	return nil
 }
 
