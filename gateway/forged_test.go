@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,16 +61,7 @@ func TestForgedRequestsRefusedByTheWorker(t *testing.T) {
 	})
 	// The worker counts a refusal before it answers; an answer it serves
 	// may be counted after the caller has it.
-	refused := func() int {
-		t.Helper()
-		re := regexp.MustCompile(fmt.Sprintf(`(?m)^phala_worker_agent_calls_total\{agent="%x",status="401"\} (\d+)$`, agent[:]))
-		m := re.FindSubmatch(metrics(t, member.Endpoint()))
-		if m == nil {
-			return 0
-		}
-		n, _ := strconv.Atoi(string(m[1]))
-		return n
-	}
+	refused := func() int { t.Helper(); return agentCallsAnswered(t, member.Endpoint(), agent, "401") }
 	before := refused()
 	for _, tc := range []struct {
 		name string
