@@ -157,6 +157,40 @@ func (s SignedRequest) Check(chainID string, agent [32]byte) error {
 // does not verify, a request signed for another worker and one whose time
 // is more than Skew from now, each with its own error.
 func VerifyRequest(h http.Header, chainID string, agent, worker [32]byte, method, pathQuery string, body []byte, now time.Time) (SignedRequest, bool, error) {
+	s, signed, err := parseSigned(h)
+	if !signed || err != nil {
+		return SignedRequest{}, signed, err
+	}
+	s.Request = RequestHash(method, pathQuery, h, body)
+	if err := s.Check(chainID, agent); err != nil {
+		return SignedRequest{}, true, err
+	}
+	if s.Worker != worker {
+		return SignedRequest{}, true, fmt.Errorf("%w: it names worker %x, this is %x", ErrWrongWorker, s.Worker[:4], worker[:4])
+	}
+	if err := fresh(s.Timestamp, now); err != nil {
+		return SignedRequest{}, true, err
+	}
+	return s, true, nil
+}
+
+// ScreenRequest is the part of VerifyRequest that needs no key: the
+// caller headers are present and well formed and the time is within Skew
+// of now. It does not verify the signature, so it decides nothing about
+// who is calling; it lets a forwarder refuse junk that VerifyRequest
+// would refuse anyway. ok is false when the request carries no caller
+// headers.
+func ScreenRequest(h http.Header, now time.Time) (ok bool, err error) {
+	s, signed, err := parseSigned(h)
+	if !signed || err != nil {
+		return signed, err
+	}
+	return true, fresh(s.Timestamp, now)
+}
+
+// parseSigned reads the caller headers into a SignedRequest without its
+// request hash; signed is false when there are none.
+func parseSigned(h http.Header) (s SignedRequest, signed bool, err error) {
 	pubHex, tsText, sigHex := h.Get(HeaderCaller), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
 	if pubHex == "" && sigHex == "" {
 		return SignedRequest{}, false, nil
@@ -168,17 +202,15 @@ func VerifyRequest(h http.Header, chainID string, agent, worker [32]byte, method
 	if err1 != nil || err2 != nil || err3 != nil || err4 != nil || len(pub) != ed25519.PublicKeySize || len(target) != 32 {
 		return SignedRequest{}, true, fmt.Errorf("%w: malformed %s, %s, %s or %s header", ErrSignature, HeaderCaller, HeaderTimestamp, HeaderSignature, HeaderTarget)
 	}
-	s := SignedRequest{Caller: pub, Worker: [32]byte(target), Request: RequestHash(method, pathQuery, h, body), Timestamp: ts, Signature: sig}
-	if err := s.Check(chainID, agent); err != nil {
-		return SignedRequest{}, true, err
-	}
-	if s.Worker != worker {
-		return SignedRequest{}, true, fmt.Errorf("%w: it names worker %x, this is %x", ErrWrongWorker, s.Worker[:4], worker[:4])
-	}
+	return SignedRequest{Caller: pub, Worker: [32]byte(target), Timestamp: ts, Signature: sig}, true, nil
+}
+
+// fresh refuses a request time more than Skew from now.
+func fresh(ts int64, now time.Time) error {
 	if d := now.Sub(time.UnixMilli(ts)); d > Skew || d < -Skew {
-		return SignedRequest{}, true, fmt.Errorf("%w: %s", ErrStale, d.Round(time.Second))
+		return fmt.Errorf("%w: %s", ErrStale, d.Round(time.Second))
 	}
-	return s, true, nil
+	return nil
 }
 
 // PathWorkers is the last path element of GET /agents/<id>/workers, which

@@ -263,11 +263,13 @@ func (g *Gateway) probeLoop(ctx context.Context) {
 // authenticate is the gateway's front-line check of the caller; the
 // enclave checks again and is what counts.
 func (g *Gateway) authenticate(ctx context.Context, r *http.Request, agent [32]byte, body []byte) error {
-	// The gateway checks the signature over the worker the request names;
-	// that worker checks that it is the one, and serves the request once.
-	target, _ := parseTarget(r.Header)
-	_, signed, err := agentio.VerifyRequest(r.Header, g.chainID, agent, target, r.Method, r.URL.RequestURI(), body, time.Now())
-	if signed {
+	// A signed request is screened here (headers well formed, time within
+	// the skew) but its signature is verified by the worker it names
+	// alone: the enclave's check is the one that counts, and one here
+	// would only filter forgeries, which cost a worker no more than the
+	// requests anyone can sign with a fresh key for nothing. It cost every
+	// call one more ed25519 verification (about 60 us of CPU).
+	if signed, err := agentio.ScreenRequest(r.Header, time.Now()); signed {
 		return err
 	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -214,8 +214,15 @@ func gatewayGauge(t *testing.T, base, name string) float64 {
 // agentCalls sums a worker's phala_worker_agent_calls_total for one agent.
 func agentCalls(t *testing.T, endpoint string, agent [32]byte) int {
 	t.Helper()
+	return agentCallsAnswered(t, endpoint, agent, `\d+`)
+}
+
+// agentCallsAnswered sums a worker's phala_worker_agent_calls_total for
+// one agent and the statuses the pattern status matches.
+func agentCallsAnswered(t *testing.T, endpoint string, agent [32]byte, status string) int {
+	t.Helper()
 	body := metrics(t, endpoint)
-	re := regexp.MustCompile(fmt.Sprintf(`(?m)^phala_worker_agent_calls_total\{agent="%s",status="\d+"\} (\d+)$`, hex.EncodeToString(agent[:])))
+	re := regexp.MustCompile(fmt.Sprintf(`(?m)^phala_worker_agent_calls_total\{agent="%s",status="%s"\} (\d+)$`, hex.EncodeToString(agent[:]), status))
 	n := 0
 	for _, m := range re.FindAllStringSubmatch(string(body), -1) {
 		v, _ := strconv.Atoi(m[1])

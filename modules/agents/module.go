@@ -18,8 +18,6 @@ type Module struct {
 	registry  *registry.Module
 	bank      balances.Keeper
 	pools     Pools
-	// sigs remembers the caller signatures of receipts that verified.
-	sigs sigCache
 }
 
 var _ module.Module = (*Module)(nil)
