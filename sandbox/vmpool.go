@@ -40,12 +40,13 @@ const prepareTime = time.Second
 type vmPool struct {
 	mu      sync.Mutex
 	ready   []*readyVM
-	want    int         // how many VMs to keep ready
-	shape   *envShape   // what the next VMs are prepared for; nil: bare VMs
-	filling bool        // a goroutine is making VMs
-	closed  bool        // the Program is gone: free instead of keeping
-	used    time.Time   // when a call last took a VM
-	idle    *time.Timer // frees the ready VMs after idleDrain without calls
+	want    int           // how many VMs to keep ready
+	shape   *envShape     // what the next VMs are prepared for; nil: bare VMs
+	filling bool          // a goroutine is making VMs
+	closed  bool          // the Program is gone: free instead of keeping
+	used    time.Time     // when a call last took a VM
+	idleFor time.Duration // how long ready VMs no call takes are kept
+	idle    *time.Timer   // frees the ready VMs after idleFor without calls
 	// taken, for tests, sees each VM a call takes from the pool.
 	taken func(*quickjs.VM)
 }
@@ -86,7 +87,7 @@ func newVMPool(p *Program, want int) *vmPool {
 	if want <= 0 {
 		return nil
 	}
-	pool := &vmPool{want: want}
+	pool := &vmPool{want: want, idleFor: idleDrain}
 	runtime.AddCleanup(p, (*vmPool).close, pool)
 	return pool
 }
@@ -169,19 +170,19 @@ func (pool *vmPool) fill() {
 // held.
 func (pool *vmPool) armIdle() {
 	if pool.idle == nil {
-		pool.idle = time.AfterFunc(idleDrain, pool.drainIdle)
+		pool.idle = time.AfterFunc(pool.idleFor, pool.drainIdle)
 	}
 }
 
-// drainIdle frees the ready VMs if no call took one for idleDrain, and
+// drainIdle frees the ready VMs if no call took one for idleFor, and
 // looks again later otherwise. The next call's free makes new ones.
 func (pool *vmPool) drainIdle() {
 	pool.mu.Lock()
 	var ready []*readyVM
-	if since := time.Since(pool.used); since >= idleDrain || pool.closed {
+	if since := time.Since(pool.used); since >= pool.idleFor || pool.closed {
 		ready, pool.ready, pool.idle = pool.ready, nil, nil
 	} else {
-		pool.idle.Reset(idleDrain - since)
+		pool.idle.Reset(pool.idleFor - since)
 	}
 	pool.mu.Unlock()
 	for _, r := range ready {
@@ -189,7 +190,7 @@ func (pool *vmPool) drainIdle() {
 	}
 }
 
-// free frees a VM a call is done with and makes the next ones ready: on
+// free makes the next VMs ready and frees a VM a call is done with: on
 // another goroutine when the Program keeps VMs ready, so the call returns
 // without waiting for either, and between one call of a caller and its
 // next the work runs on an idle core.
@@ -199,8 +200,8 @@ func (pool *vmPool) free(vm *quickjs.VM) {
 		return
 	}
 	go func() {
+		pool.fill() // first: the next call may be on its way
 		closeVM(vm)
-		pool.fill()
 	}()
 }
 

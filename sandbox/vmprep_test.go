@@ -136,3 +136,29 @@ func TestCallStartHook(t *testing.T) {
 		t.Errorf("the module sees __sbx_on_call: typeof is %v", got[1])
 	}
 }
+
+// TestIdlePoolEmptied: ready VMs that no call takes for the pool's idle
+// time are freed, and the next call's end makes new ones.
+func TestIdlePoolEmptied(t *testing.T) {
+	p := compileReady(t, `export default () => 1;`)
+	p.vms.mu.Lock()
+	p.vms.idleFor = 50 * time.Millisecond
+	p.vms.mu.Unlock()
+	mustCall(t, p, "default", nil, Env{Prelude: "1"}, Limits{})
+	waitReady(t, p)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p.vms.mu.Lock()
+		n := len(p.vms.ready)
+		p.vms.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d ready VMs kept 10 s after the last call, idle time 50 ms", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mustCall(t, p, "default", nil, Env{Prelude: "1"}, Limits{})
+	waitReady(t, p)
+}
