@@ -42,6 +42,7 @@ type vmPool struct {
 	ready   []*readyVM
 	want    int           // how many VMs to keep ready
 	shape   *envShape     // what the next VMs are prepared for; nil: bare VMs
+	failed  *envShape     // a shape whose preparation failed: not tried again
 	filling bool          // a goroutine is making VMs
 	closed  bool          // the Program is gone: free instead of keeping
 	used    time.Time     // when a call last took a VM
@@ -106,7 +107,7 @@ func (pool *vmPool) take(shape *envShape) (*readyVM, error) {
 		r, pool.ready[n-1] = pool.ready[n-1], nil
 		pool.ready = pool.ready[:n-1]
 	}
-	if shape != nil && !shape.same(pool.shape) {
+	if shape != nil && !shape.same(pool.shape) && !shape.same(pool.failed) {
 		pool.shape = shape
 	}
 	pool.used = time.Now()
@@ -151,10 +152,17 @@ func (pool *vmPool) fill() {
 		shape := pool.shape
 		pool.mu.Unlock()
 		r, err := prepareVM(shape)
-		if err != nil {
-			return // calls make their own VMs; the next free tries again
-		}
 		pool.mu.Lock()
+		if err != nil {
+			// Calls make their own VMs. A prelude that fails ahead of a
+			// call (one that calls a host function as it loads) would fail
+			// again: VMs of that shape stay bare.
+			if shape != nil && shape.same(pool.shape) {
+				pool.shape, pool.failed = nil, shape
+			}
+			pool.mu.Unlock()
+			return
+		}
 		if pool.closed || len(pool.ready) >= pool.want || !shape.same(pool.shape) {
 			pool.mu.Unlock()
 			r.free()

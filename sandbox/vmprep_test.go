@@ -162,3 +162,32 @@ func TestIdlePoolEmptied(t *testing.T) {
 	mustCall(t, p, "default", nil, Env{Prelude: "1"}, Limits{})
 	waitReady(t, p)
 }
+
+// TestPreludeCallingHostStaysCold: a prelude that calls a host function as
+// it loads cannot run before its call; its calls run it in their own VM,
+// each seeing its own host function, and the pool stops preparing VMs for
+// it (they would all fail) and keeps bare ones.
+func TestPreludeCallingHostStaysCold(t *testing.T) {
+	p := compileReady(t, `export default () => seen;`)
+	for i := range 5 {
+		env := Env{
+			Prelude: `globalThis.seen = who();`,
+			Funcs:   map[string]HostFunc{"who": func([]any) (any, error) { return i, nil }},
+		}
+		waitReady(t, p)
+		if got, want := mustCall(t, p, "default", nil, env, Limits{Time: time.Minute}), fmt.Sprint(i); got != want {
+			t.Errorf("call %d: %s, want %s", i, got, want)
+		}
+	}
+	waitReady(t, p)
+	p.vms.mu.Lock()
+	defer p.vms.mu.Unlock()
+	if p.vms.shape != nil || p.vms.failed == nil {
+		t.Errorf("the pool still prepares VMs for a prelude that fails ahead of its call")
+	}
+	for _, r := range p.vms.ready {
+		if r.shape != nil {
+			t.Errorf("a ready VM is prepared for a prelude that cannot be")
+		}
+	}
+}
