@@ -186,6 +186,20 @@
     }, true);
   }
 
+  // Call start. A VM may be prepared ahead of the call that takes it (the
+  // bootstrap and the prelude run before the call exists), so what a
+  // prelude must read at the call's start (the clock) it reads in a hook
+  // it registers through __sbx_on_call, which begin runs when the call
+  // starts, before the module loads. The global is gone by then.
+  const hooks = [];
+  define(G, "__sbx_on_call", (f) => {
+    hooks.push(f);
+  });
+  box.begin = () => {
+    delete G.__sbx_on_call;
+    for (const f of hooks) f();
+  };
+
   // The call itself.
   // has also parses the arguments, so that run, whose work inside
   // built-ins is billed, does only the script's work.

@@ -389,10 +389,13 @@ func (c *call) enter() error {
 
 // run does the work of Call on the current goroutine.
 func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
-	vm, err := c.prog.vms.take()
+	c.syncNames = sortedKeys(c.env.Funcs)
+	c.asyncNames = sortedKeys(c.env.Async)
+	r, err := c.prog.vms.take(c.shape())
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: new VM: %w", err)
 	}
+	vm := r.vm
 	c.stopMu.Lock()
 	c.vm = vm
 	c.counter = counterAddr(vm)
@@ -413,8 +416,11 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 	timer := time.AfterFunc(time.Until(c.deadline), c.stop)
 	defer timer.Stop()
 
-	if err := c.install(); err != nil {
+	if err := c.install(r); err != nil {
 		return nil, err
+	}
+	if _, err := c.callBox("begin"); err != nil {
+		return nil, c.wrapSetup("prelude", err)
 	}
 	if err := c.loadModule(); err != nil {
 		return nil, err
@@ -441,11 +447,15 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 }
 
 // install registers the Go side of the bootstrap, runs bootstrap.js and the
-// prelude.
-func (c *call) install() error {
-	c.syncNames = sortedKeys(c.env.Funcs)
-	c.asyncNames = sortedKeys(c.env.Async)
-	if err := c.registerHost(); err != nil {
+// prelude; in a VM prepared ahead (r.shape set) they ran already, and the
+// call takes over the VM's host functions and the box.
+func (c *call) install(r *readyVM) error {
+	if r.shape != nil {
+		r.slot.c = c
+		c.box, c.haveBox, c.funcs = r.box, true, r.funcs
+		return nil
+	}
+	if err := registerHost(c.vm, &callSlot{c: c}, len(c.env.Lazy) > 0); err != nil {
 		return err
 	}
 	if err := c.bootstrap(); err != nil {
@@ -454,44 +464,132 @@ func (c *call) install() error {
 	return c.runPrelude()
 }
 
+// shape returns the shape of the call's Env that a VM prepared ahead must
+// have to serve it, or nil if none can: a metered Program's bootstrap
+// depends on the gas limit, a deterministic one on the fixed time.
+func (c *call) shape() *envShape {
+	if c.prog.vms == nil || c.prog.metered || c.env.Deterministic != nil {
+		return nil
+	}
+	s := &envShape{prelude: c.env.Prelude, lazy: len(c.env.Lazy) > 0, funcs: c.syncNames, async: c.asyncNames}
+	if s.prelude != "" {
+		bc, err := c.prog.trusted(s.prelude)
+		if err != nil {
+			return nil // the call reports it
+		}
+		s.preludeBC = bc
+	}
+	return s
+}
+
+// prepareVM makes a VM for the pool: a bare one for a nil shape, else one
+// with the bootstrap and the prelude of that shape run in it, under a
+// time limit of its own (the call sets its limits when it takes the VM).
+func prepareVM(s *envShape) (r *readyVM, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sandbox: preparing a VM: %v", p)
+		}
+	}()
+	r, err = newBareVM()
+	if err != nil || s == nil {
+		return r, err
+	}
+	fail := func(err error) (*readyVM, error) {
+		r.free()
+		return nil, err
+	}
+	r.slot = &callSlot{}
+	if err := registerHost(r.vm, r.slot, s.lazy); err != nil {
+		return fail(err)
+	}
+	r.vm.SetGCThreshold(gcStart)
+	_ = r.vm.SetEvalTimeout(prepareTime)
+	cfg, err := bootConfig(false, float64(unlimitedGas), nil, s.funcs, s.async)
+	if err != nil {
+		return fail(err)
+	}
+	if r.box, r.funcs, err = bootVM(r.vm, cfg); err != nil {
+		return fail(err)
+	}
+	r.shape = s
+	if s.preludeBC != nil {
+		if _, err := r.vm.EvalBytecode(s.preludeBC); err != nil {
+			return fail(err)
+		}
+	}
+	return r, nil
+}
+
 // registerHost registers the Go functions bootstrap.js calls: gas
-// exhaustion, host calls, async starts, randomness and limit failures.
-func (c *call) registerHost() error {
-	vm := c.vm
+// exhaustion, host calls, async starts, randomness, limit failures and,
+// with lazy, the loader of Env.Lazy scripts. They serve slot's call, which
+// a VM prepared ahead gets when a call takes it; until then they do
+// nothing (no trusted script calls them while it loads).
+func registerHost(vm *quickjs.VM, slot *callSlot, lazy bool) error {
 	reg := func(name string, f any) error {
 		if err := vm.RegisterFunc(name, f, false); err != nil {
 			return fmt.Errorf("sandbox: register %s: %w", name, err)
 		}
 		return nil
 	}
-	if err := reg(oogFunc, func() { c.outOfGas() }); err != nil {
-		return err
+	host := func(name string, f func(*call, []any) (any, error)) error {
+		err := vm.RegisterHostFunc(name, func(args []any) (any, error) {
+			if slot.c == nil {
+				return nil, errNoCall
+			}
+			return f(slot.c, args)
+		})
+		if err != nil {
+			return fmt.Errorf("sandbox: register %s: %w", name, err)
+		}
+		return nil
 	}
-	if err := vm.RegisterHostFunc("__sbx_go_call", c.hostCall); err != nil {
-		return fmt.Errorf("sandbox: register: %w", err)
-	}
-	if err := vm.RegisterHostFunc("__sbx_go_start", c.asyncStart); err != nil {
-		return fmt.Errorf("sandbox: register: %w", err)
-	}
-	if err := reg("__sbx_go_random", c.random.floats); err != nil {
-		return err
-	}
-	if err := reg("__sbx_go_bytes", c.random.hexBytes); err != nil {
-		return err
-	}
-	if err := reg("__sbx_go_limit", func(message string) {
-		c.fail(&ScriptError{Name: "InternalError", Message: message, kind: errorKind("InternalError", message)})
+	if err := reg(oogFunc, func() {
+		if c := slot.c; c != nil {
+			c.outOfGas()
+		}
 	}); err != nil {
 		return err
 	}
-	if len(c.env.Lazy) == 0 {
+	if err := host("__sbx_go_call", (*call).hostCall); err != nil {
+		return err
+	}
+	if err := host("__sbx_go_start", (*call).asyncStart); err != nil {
+		return err
+	}
+	if err := reg("__sbx_go_random", func() []float64 {
+		if c := slot.c; c != nil {
+			return c.random.floats()
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := reg("__sbx_go_bytes", func(n int) string {
+		if c := slot.c; c != nil {
+			return c.random.hexBytes(n)
+		}
+		return ""
+	}); err != nil {
+		return err
+	}
+	if err := reg("__sbx_go_limit", func(message string) {
+		if c := slot.c; c != nil {
+			c.fail(&ScriptError{Name: "InternalError", Message: message, kind: errorKind("InternalError", message)})
+		}
+	}); err != nil {
+		return err
+	}
+	if !lazy {
 		return nil
 	}
-	if err := vm.RegisterHostFunc(lazyFunc, c.loadLazy); err != nil {
-		return fmt.Errorf("sandbox: register: %w", err)
-	}
-	return nil
+	return host(lazyFunc, (*call).loadLazy)
 }
+
+// errNoCall is what a host function of a VM prepared ahead answers before
+// a call took the VM.
+var errNoCall = errors.New("sandbox: host function called before the call")
 
 // lazyFunc is the global through which the prelude runs Env.Lazy scripts.
 const lazyFunc = "__sbx_load"
@@ -523,7 +621,7 @@ func (c *call) loadLazy(args []any) (any, error) {
 
 // bootConfig is the JSON that configures bootstrap.js: metering, the gas
 // limit, deterministic time and the host functions' names.
-func (c *call) bootConfig() ([]byte, error) {
+func bootConfig(metered bool, gas float64, det *Determinism, funcs, async []string) ([]byte, error) {
 	cfg := struct {
 		Metered       bool     `json:"metered"`
 		Gas           float64  `json:"gas"`
@@ -532,14 +630,14 @@ func (c *call) bootConfig() ([]byte, error) {
 		Funcs         []string `json:"funcs"`
 		Async         []string `json:"async"`
 	}{
-		Metered:       c.prog.metered,
-		Gas:           c.gasLimit,
-		Deterministic: c.env.Deterministic != nil,
-		Funcs:         c.syncNames,
-		Async:         c.asyncNames,
+		Metered:       metered,
+		Gas:           gas,
+		Deterministic: det != nil,
+		Funcs:         funcs,
+		Async:         async,
 	}
-	if c.env.Deterministic != nil {
-		cfg.Time = c.env.Deterministic.TimeMillis
+	if det != nil {
+		cfg.Time = det.TimeMillis
 	}
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
@@ -548,47 +646,63 @@ func (c *call) bootConfig() ([]byte, error) {
 	return cfgJSON, nil
 }
 
-// bootstrap runs bootstrap.js with its configuration and keeps the box it
-// returns and the box's functions the call uses.
+// boxMethods are the methods of the bootstrap's box the Go side calls.
+var boxMethods = []string{"has", "run", "finish", "describe", "settle", "charge", "gasLeft", "begin"}
+
+// bootstrap runs bootstrap.js with the call's configuration and keeps the
+// box it returns and the box's functions the call uses.
 func (c *call) bootstrap() error {
-	vm := c.vm
-	cfgJSON, err := c.bootConfig()
+	cfgJSON, err := bootConfig(c.prog.metered, c.gasLimit, c.env.Deterministic, c.syncNames, c.asyncNames)
 	if err != nil {
 		return err
 	}
 	if err := c.enter(); err != nil {
 		return err
 	}
+	box, funcs, err := bootVM(c.vm, cfgJSON)
+	if err != nil {
+		return c.wrapSetup("bootstrap", err)
+	}
+	c.box, c.haveBox, c.funcs = box, true, funcs
+	return nil
+}
+
+// bootVM runs bootstrap.js in vm with the configuration cfgJSON and
+// returns the box and its methods.
+func bootVM(vm *quickjs.VM, cfgJSON []byte) (box quickjs.Value, funcs map[string]quickjs.Value, err error) {
 	bc, err := bootstrapBytecode()
 	if err != nil {
-		return err
+		return box, nil, err
 	}
 	boot, err := vm.EvalBytecodeValue(bc)
 	if err != nil {
-		return c.wrapSetup("bootstrap", err)
+		return box, nil, err
 	}
 	defer boot.Free()
-	if err := c.enter(); err != nil {
-		return err
-	}
-	box, err := boot.CallValue(quickjs.UndefinedValue, string(cfgJSON))
+	box, err = boot.CallValue(quickjs.UndefinedValue, string(cfgJSON))
 	if err != nil {
-		return c.wrapSetup("bootstrap", err)
+		return box, nil, err
 	}
-	c.box, c.haveBox = box, true
-	c.funcs = map[string]quickjs.Value{}
-	for _, m := range []string{"has", "run", "finish", "describe", "settle", "charge", "gasLeft"} {
+	funcs = map[string]quickjs.Value{}
+	for _, m := range boxMethods {
+		var f quickjs.Value
 		atom, err := vm.NewAtom(m)
-		if err != nil {
-			return fmt.Errorf("sandbox: %w", err)
+		if err == nil {
+			f, err = box.GetPropertyValue(atom)
 		}
-		f, err := box.GetPropertyValue(atom)
-		if err != nil {
-			return c.wrapSetup("bootstrap", err)
+		if err == nil {
+			funcs[m] = f
+			continue
 		}
-		c.funcs[m] = f
+		{
+			for _, f := range funcs {
+				f.Free()
+			}
+			box.Free()
+			return quickjs.Value{}, nil, err
+		}
 	}
-	return nil
+	return box, funcs, nil
 }
 
 // runPrelude evaluates the environment's prelude, if any, compiling it once

@@ -22,8 +22,11 @@
 // that replica. A VM costs about 0.3 ms to create, load and close; bytecode
 // makes loading a module several times cheaper than parsing it again, and
 // Env.Lazy keeps a large prelude API out of the calls that never touch it;
-// CompileOptions.Ready has VMs created ahead, never used before their call
-// (docs/sandbox.md, "What a call costs").
+// CompileOptions.Ready has VMs made ahead, with the bootstrap and the
+// prelude of the last call's Env already run in them and no call before
+// theirs (docs/sandbox.md, "What a call costs"). A prelude reads what must
+// be read at the call's start (the clock) in a hook it registers with
+// __sbx_on_call, which the sandbox runs before the module loads.
 //
 // # Limits
 //

@@ -15,11 +15,13 @@ type CompileOptions struct {
 	// every replica (contracts). It also disables eval and the Function
 	// constructors in the VM, since code they make would not be metered.
 	Metered bool
-	// Ready is how many VMs the Program keeps created ahead of its calls,
-	// on another goroutine, each used by exactly one call (vmpool.go); 0
-	// creates each call's VM when it starts. It takes the VM's creation
-	// and freeing out of a call's latency where a core is idle, at the
-	// memory of Ready idle VMs for as long as the Program is kept.
+	// Ready is how many VMs the Program keeps made ahead of its calls, on
+	// another goroutine, each used by exactly one call (vmpool.go); 0
+	// makes each call's VM when it starts. For an unmetered Program with
+	// the real clock, the bootstrap and the prelude of the last call's Env
+	// run in them ahead too. It takes that work and the VM's freeing out
+	// of a call's latency where a core is idle, at the memory of Ready
+	// idle VMs, kept until no call took one for a minute.
 	Ready int
 }
 

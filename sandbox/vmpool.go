@@ -2,32 +2,84 @@ package sandbox
 
 import (
 	"runtime"
+	"slices"
 	"sync"
+	"time"
 
 	"modernc.org/quickjs"
 )
 
 // VMs made ahead of calls. Creating a VM (the engine's runtime and a
-// context with all its intrinsics) and freeing it are about a third of a
-// trivial call's CPU. A Program compiled with CompileOptions.Ready keeps
-// that many VMs created ahead: a call finds one ready instead of creating
-// it, and hands its used VM to another goroutine, which frees it and
-// creates the next ready one. On a machine with an idle core both leave
-// the call's latency (not its CPU). A ready VM has run no code at all: it is exactly what
-// quickjs.NewVM returns, taken by one call and freed after it, never
-// given to a second (TestReadyVMNeverReused), so a call sees nothing of any
-// other, as with a VM created for it.
+// context with all its intrinsics), running the bootstrap and the prelude
+// in it, and freeing it are most of a trivial call's CPU. A Program
+// compiled with CompileOptions.Ready keeps that many VMs made ahead: a call
+// finds one ready instead of making it, and hands its used VM to another
+// goroutine, which frees it and makes the next ready one. On a machine with
+// an idle core all of it leaves the call's latency (not its CPU).
+//
+// Once a call of an unmetered Program with the real clock has shown the
+// pool its Env's shape (the prelude, whether it has lazy scripts, the host
+// functions' names), the ready VMs are prepared for that shape: the
+// bootstrap and the prelude have run in them, with host functions that
+// reach whichever call takes the VM (callSlot). Nothing else has run in
+// them: no agent code, no call. A call whose Env has another shape frees
+// the ready VM and makes its own, and the next ready VMs take the new
+// shape. Each VM is taken by one call and freed after it, never given to a
+// second (TestReadyVMNeverReused, TestPreparedVMServesOneCall), so a call
+// sees nothing of any other, as with a VM made for it.
+
+// idleDrain is how long a pool keeps ready VMs that no call takes.
+const idleDrain = time.Minute
+
+// prepareTime bounds the bootstrap and the prelude run in a VM made ahead,
+// which no call's limit covers yet.
+const prepareTime = time.Second
 
 // vmPool holds a Program's ready VMs. It does not refer to the Program, so
 // a cleanup can free the VMs of a Program nothing uses any more.
 type vmPool struct {
 	mu      sync.Mutex
-	ready   []*quickjs.VM
-	want    int  // how many VMs to keep ready
-	filling bool // a goroutine is creating VMs
-	closed  bool // the Program is gone: free instead of keeping
+	ready   []*readyVM
+	want    int           // how many VMs to keep ready
+	shape   *envShape     // what the next VMs are prepared for; nil: bare VMs
+	failed  *envShape     // a shape whose preparation failed: not tried again
+	filling bool          // a goroutine is making VMs
+	closed  bool          // the Program is gone: free instead of keeping
+	used    time.Time     // when a call last took a VM
+	idleFor time.Duration // how long ready VMs no call takes are kept
+	idle    *time.Timer   // frees the ready VMs after idleFor without calls
 	// taken, for tests, sees each VM a call takes from the pool.
 	taken func(*quickjs.VM)
+}
+
+// readyVM is a VM made ahead of a call, with what the bootstrap left in it
+// when it was prepared.
+type readyVM struct {
+	vm    *quickjs.VM
+	shape *envShape // nil: a bare VM, nothing run in it
+	slot  *callSlot // the call the VM's host functions serve
+	box   quickjs.Value
+	funcs map[string]quickjs.Value
+}
+
+// callSlot is the call a VM's host functions serve: set when a call takes
+// a prepared VM, so that the functions registered before it reach it.
+type callSlot struct{ c *call }
+
+// envShape is what of an Env the bootstrap and the prelude depend on: a VM
+// prepared for one shape serves any call whose Env has the same.
+type envShape struct {
+	prelude   string
+	preludeBC []byte // the prelude compiled (Program.trusted)
+	lazy      bool
+	funcs     []string
+	async     []string
+}
+
+// same reports whether a VM prepared for s can serve a call of shape o.
+func (s *envShape) same(o *envShape) bool {
+	return s == o || s != nil && o != nil && s.prelude == o.prelude && s.lazy == o.lazy &&
+		slices.Equal(s.funcs, o.funcs) && slices.Equal(s.async, o.async)
 }
 
 // newVMPool returns the pool of a Program keeping want VMs ready, or nil
@@ -36,36 +88,54 @@ func newVMPool(p *Program, want int) *vmPool {
 	if want <= 0 {
 		return nil
 	}
-	pool := &vmPool{want: want}
+	pool := &vmPool{want: want, idleFor: idleDrain}
 	runtime.AddCleanup(p, (*vmPool).close, pool)
 	return pool
 }
 
-// take returns a VM for one call: a ready one if there is one, else a new
-// one.
-func (pool *vmPool) take() (*quickjs.VM, error) {
+// take returns a VM for a call whose Env has the given shape (nil: one
+// that cannot use a prepared VM): a ready one if there is one that fits,
+// else a bare new one. A ready VM of another shape is freed, and the
+// shape is what the next ready VMs are prepared for.
+func (pool *vmPool) take(shape *envShape) (*readyVM, error) {
 	if pool == nil {
-		return quickjs.NewVM()
+		return newBareVM()
 	}
 	pool.mu.Lock()
-	var vm *quickjs.VM
+	var r *readyVM
 	if n := len(pool.ready); n > 0 {
-		vm, pool.ready[n-1] = pool.ready[n-1], nil
+		r, pool.ready[n-1] = pool.ready[n-1], nil
 		pool.ready = pool.ready[:n-1]
 	}
+	if shape != nil && !shape.same(pool.shape) && !shape.same(pool.failed) {
+		pool.shape = shape
+	}
+	pool.used = time.Now()
 	taken := pool.taken
 	pool.mu.Unlock()
-	if vm == nil {
-		return quickjs.NewVM()
+	if r != nil && r.shape != nil && !r.shape.same(shape) {
+		go r.free()
+		r = nil
+	}
+	if r == nil {
+		return newBareVM()
 	}
 	if taken != nil {
-		taken(vm)
+		taken(r.vm)
 	}
-	return vm, nil
+	return r, nil
 }
 
-// fill creates VMs until want are ready, unless another goroutine is at
-// it.
+// newBareVM makes a VM with nothing run in it.
+func newBareVM() (*readyVM, error) {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return nil, err
+	}
+	return &readyVM{vm: vm}, nil
+}
+
+// fill makes VMs until want are ready, unless another goroutine is at it.
 func (pool *vmPool) fill() {
 	pool.mu.Lock()
 	if pool.filling {
@@ -79,23 +149,56 @@ func (pool *vmPool) fill() {
 		pool.mu.Unlock()
 	}()
 	for !pool.closed && len(pool.ready) < pool.want {
+		shape := pool.shape
 		pool.mu.Unlock()
-		vm, err := quickjs.NewVM()
-		if err != nil {
-			return // calls create their own VMs; the next free tries again
-		}
+		r, err := prepareVM(shape)
 		pool.mu.Lock()
-		if pool.closed || len(pool.ready) >= pool.want {
+		if err != nil {
+			// Calls make their own VMs. A prelude that fails ahead of a
+			// call (one that calls a host function as it loads) would fail
+			// again: VMs of that shape stay bare.
+			if shape != nil && shape.same(pool.shape) {
+				pool.shape, pool.failed = nil, shape
+			}
 			pool.mu.Unlock()
-			closeVM(vm)
 			return
 		}
-		pool.ready = append(pool.ready, vm)
+		if pool.closed || len(pool.ready) >= pool.want || !shape.same(pool.shape) {
+			pool.mu.Unlock()
+			r.free()
+			return
+		}
+		pool.ready = append(pool.ready, r)
+		pool.armIdle()
 	}
 	pool.mu.Unlock()
 }
 
-// free frees a VM a call is done with and makes the next ones ready: on
+// armIdle starts the timer that frees ready VMs no call takes; pool.mu is
+// held.
+func (pool *vmPool) armIdle() {
+	if pool.idle == nil {
+		pool.idle = time.AfterFunc(pool.idleFor, pool.drainIdle)
+	}
+}
+
+// drainIdle frees the ready VMs if no call took one for idleFor, and
+// looks again later otherwise. The next call's free makes new ones.
+func (pool *vmPool) drainIdle() {
+	pool.mu.Lock()
+	var ready []*readyVM
+	if since := time.Since(pool.used); since >= pool.idleFor || pool.closed {
+		ready, pool.ready, pool.idle = pool.ready, nil, nil
+	} else {
+		pool.idle.Reset(pool.idleFor - since)
+	}
+	pool.mu.Unlock()
+	for _, r := range ready {
+		r.free()
+	}
+}
+
+// free makes the next VMs ready and frees a VM a call is done with: on
 // another goroutine when the Program keeps VMs ready, so the call returns
 // without waiting for either, and between one call of a caller and its
 // next the work runs on an idle core.
@@ -105,8 +208,8 @@ func (pool *vmPool) free(vm *quickjs.VM) {
 		return
 	}
 	go func() {
+		pool.fill() // first: the next call may be on its way
 		closeVM(vm)
-		pool.fill()
 	}()
 }
 
@@ -115,10 +218,27 @@ func (pool *vmPool) close() {
 	pool.mu.Lock()
 	ready := pool.ready
 	pool.ready, pool.closed = nil, true
-	pool.mu.Unlock()
-	for _, vm := range ready {
-		closeVM(vm)
+	if pool.idle != nil {
+		pool.idle.Stop()
 	}
+	pool.mu.Unlock()
+	for _, r := range ready {
+		r.free()
+	}
+}
+
+// free frees a ready VM no call took, with the values its bootstrap left.
+func (r *readyVM) free() {
+	func() {
+		defer func() { _ = recover() }()
+		for _, f := range r.funcs {
+			f.Free()
+		}
+		if r.shape != nil {
+			r.box.Free()
+		}
+	}()
+	closeVM(r.vm)
 }
 
 // closeVM frees vm; a panic in the engine's teardown is not the call's

@@ -64,7 +64,10 @@ func TestReadyVMNeverReused(t *testing.T) {
 	}
 	wg.Wait()
 	p.vms.mu.Lock()
-	ready := append([]*quickjs.VM(nil), p.vms.ready...)
+	var ready []*quickjs.VM
+	for _, r := range p.vms.ready {
+		ready = append(ready, r.vm)
+	}
 	p.vms.mu.Unlock()
 	mu.Lock()
 	defer mu.Unlock()

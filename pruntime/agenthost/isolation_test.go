@@ -2,7 +2,9 @@ package agenthost
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+	"time"
 )
 
 // TestCallsIsolated: one call of an agent leaves nothing for the next but
@@ -44,6 +46,36 @@ func TestCallsIsolated(t *testing.T) {
 		}
 		if r.Body != want {
 			t.Fatalf("round %d: the next call saw %s, want %s", i, r.Body, want)
+		}
+	}
+}
+
+// TestTimeOriginIsCallStart: performance.timeOrigin is when the call
+// started, also when its VM was made, with the prelude run, long before
+// (sandbox's VMs made ahead), and calls on such VMs stay isolated.
+func TestTimeOriginIsCallStart(t *testing.T) {
+	code := []byte(`export default async function main(req) {
+  const seen = [performance.timeOrigin, typeof globalThis.x];
+  globalThis.x = 1;
+  return { status: 200, body: JSON.stringify(seen) };
+}`)
+	d := &DevAgent{}
+	for i := range 3 {
+		time.Sleep(100 * time.Millisecond) // the next VM is made and prepared meanwhile
+		before := time.Now().UnixMilli()
+		r, err := d.Call(context.Background(), code, "GET", "/", nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []any
+		if err := json.Unmarshal([]byte(r.Body), &seen); err != nil || len(seen) != 2 {
+			t.Fatalf("call %d: %s %v", i, r.Body, err)
+		}
+		if origin, _ := seen[0].(float64); int64(origin) < before {
+			t.Errorf("call %d: performance.timeOrigin is %d ms before the call started", i, before-int64(origin))
+		}
+		if seen[1] != "undefined" {
+			t.Errorf("call %d: a global of the previous call is %v", i, seen[1])
 		}
 	}
 }

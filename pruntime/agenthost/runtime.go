@@ -131,9 +131,13 @@ func compileAgent(code []byte) (*sandbox.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One VM made ahead: a caller's next call finds its VM created (and
-	// its last one freed) on an idle core.
-	return sandbox.Compile(bundle, sandbox.CompileOptions{Ready: 1})
+	// Two VMs made ahead, the bootstrap and the prelude run in them: a
+	// lone caller's next call finds its VM ready (made, and its last one
+	// freed, on an idle core); with one, a call that came before the
+	// refill was done made its own in about one call of five
+	// (bench/RESULTS.md). About 260 KiB each, freed after a minute without
+	// calls.
+	return sandbox.Compile(bundle, sandbox.CompileOptions{Ready: 2})
 }
 
 // agentOutput is what the wrapped handler returns.

@@ -13,7 +13,10 @@
   "use strict";
   const g = globalThis, load = g.__sbx_load;
   let api = { hostSleep: g.__phala_sleep, hostSubtle: g.__phala_subtle, hostFetch: g.__phala_fetch, origin: Date.now() };
-  for (const k of ["__sbx_load", "__phala_sleep", "__phala_subtle", "__phala_fetch"]) delete g[k];
+  // The VM may have been prepared before the call: the call's start is
+  // read when it starts (sandbox's __sbx_on_call).
+  g.__sbx_on_call(() => { api.origin = Date.now(); });
+  for (const k of ["__sbx_load", "__sbx_on_call", "__phala_sleep", "__phala_subtle", "__phala_fetch"]) delete g[k];
   const web = ["DOMException", "Event", "EventTarget", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "queueMicrotask",
     "performance", "AbortSignal", "AbortController", "btoa", "atob", "TextEncoder", "TextDecoder", "structuredClone"];
   const parts = {
