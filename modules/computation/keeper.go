@@ -1,7 +1,6 @@
 package computation
 
 import (
-
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -93,4 +92,3 @@ func (Keeper) rawParams(kv state.KV) []byte { return kv.Get(keyParams) }
 func (Keeper) setCooldown(kv state.KV, until int64, id registry.WorkerID) {
 	kv.Set(CoolKey(until, id), []byte{1})
 }
-
