@@ -296,7 +296,7 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
 	rt := host.runtime()
 	txn, own := cc.openTxn(host, ctx, src, req.Agent)
-	res, err := prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, txn, [32]byte(rec.Code)), rt.Limits)
+	res, err := prog.prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, txn, prog.man), rt.Limits)
 	if err := host.finishHop(p, cc, req.Agent, rec.KeyEpoch, txn, own, err); err != nil {
 		return agentOutput{}, err
 	}

@@ -15,9 +15,60 @@ import (
 	"github.com/phalanetwork/phala/sandbox"
 )
 
-func (host *Host) agentProgram(ctx context.Context, src chainsync.Source, hash [32]byte) (*sandbox.Program, error) {
+// maxPrograms bounds the compiled agents a worker keeps: each holds its
+// bytecode and up to two VMs made ahead (about half a MiB), and anyone may
+// deploy agents and call each once, so an unbounded cache would let one
+// caller grow a worker's memory without end. The least recently called
+// goes first; calling it again compiles it again.
+const maxPrograms = 256
+
+// program is a compiled agent, its manifest and when it was last called.
+type program struct {
+	prog *sandbox.Program
+	man  Manifest
+	used uint64
+}
+
+// programs are the compiled agents by code hash, at most maxPrograms;
+// callers hold Host.mu.
+type programs struct {
+	by   map[[32]byte]*program
+	tick uint64
+}
+
+// get returns the compiled agent of hash and marks it used.
+func (ps *programs) get(hash [32]byte) (*program, bool) {
+	p, ok := ps.by[hash]
+	if ok {
+		ps.tick++
+		p.used = ps.tick
+	}
+	return p, ok
+}
+
+// put adds a compiled agent, first dropping the least recently used one
+// when the cache is full.
+func (ps *programs) put(hash [32]byte, p *program) {
+	if _, ok := ps.by[hash]; !ok && len(ps.by) >= maxPrograms {
+		var oldest [32]byte
+		first := true
+		for h, q := range ps.by {
+			if first || q.used < ps.by[oldest].used {
+				oldest, first = h, false
+			}
+		}
+		delete(ps.by, oldest)
+	}
+	ps.tick++
+	p.used = ps.tick
+	ps.by[hash] = p
+}
+
+// agentProgram returns the compiled agent whose code hash is hash and its
+// manifest, compiling the code the chain holds on first use.
+func (host *Host) agentProgram(ctx context.Context, src chainsync.Source, hash [32]byte) (*program, error) {
 	host.mu.Lock()
-	p, ok := host.programs[hash]
+	p, ok := host.programs.get(hash)
 	host.mu.Unlock()
 	if ok {
 		return p, nil
@@ -33,24 +84,21 @@ func (host *Host) agentProgram(ctx context.Context, src chainsync.Source, hash [
 	if err != nil {
 		return nil, err
 	}
-	p, err = compileAgent(code)
+	prog, err := compileAgent(code)
 	if err != nil {
 		return nil, err
 	}
+	p = &program{prog: prog, man: man}
 	host.mu.Lock()
-	host.programs[hash] = p
-	host.manifests[hash] = man
+	host.programs.put(hash, p)
 	host.mu.Unlock()
 	return p, nil
 }
 
-// agentEnv is the host side of the agent APIs for one hop of the agent id
-// running the code whose hash is code.
-func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, txn *kvTxn, code [32]byte) sandbox.Env {
+// agentEnv is the host side of the agent APIs for one hop of an agent
+// whose code's manifest is man.
+func (host *Host) agentEnv(ctx context.Context, src chainsync.Source, cc *callCtx, txn *kvTxn, man Manifest) sandbox.Env {
 	rt := host.runtime()
-	host.mu.Lock()
-	man := host.manifests[code]
-	host.mu.Unlock()
 	store := agentStore{get: txn.get, set: txn.set, log: func(level, msg string) { txn.log(host.logLine(level, msg)) }}
 	return store.env(host.agentAsync(ctx, src, cc, rt, man))
 }

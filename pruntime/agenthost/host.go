@@ -21,7 +21,6 @@ import (
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/sealed"
-	"github.com/phalanetwork/phala/sandbox"
 )
 
 // Core is what the agent host needs from the enclave core.
@@ -63,11 +62,10 @@ type Host struct {
 	clock  core.Clock
 	policy PolicyQuery
 
-	mu       sync.Mutex
-	rt       Runtime
-	programs map[[32]byte]*sandbox.Program
-	// manifests are the programs' manifests, by code hash.
-	manifests map[[32]byte]Manifest
+	mu sync.Mutex
+	rt Runtime
+	// programs are the compiled agents and their manifests.
+	programs programs
 	// records are the agents' chain records, decoded once per height.
 	records records
 	seen    *seenSet
@@ -105,7 +103,7 @@ type Host struct {
 // a previous run journaled but did not post.
 func New(c Core, out core.Outbox, store Store, clock core.Clock, policy PolicyQuery) (*Host, error) {
 	host := &Host{core: c, out: out, store: store, clock: clock, policy: policy,
-		rt: Runtime{}.withDefaults(), programs: map[[32]byte]*sandbox.Program{}, manifests: map[[32]byte]Manifest{}, holds: holds{leases: map[address.Address]*lease{}}}
+		rt: Runtime{}.withDefaults(), programs: programs{by: map[[32]byte]*program{}}, holds: holds{leases: map[address.Address]*lease{}}}
 	if err := host.loadReceipts(); err != nil {
 		return nil, err
 	}
