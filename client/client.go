@@ -12,12 +12,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	nethttp "net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	jsonrpcclient "github.com/cometbft/cometbft/rpc/jsonrpc/client"
 
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/chain/app"
@@ -43,11 +46,35 @@ type Client struct {
 
 // New connects to a node's RPC URL, e.g. "http://127.0.0.1:26657".
 func New(nodeURL string) (*Client, error) {
-	c, err := http.New(nodeURL, "/websocket")
+	c, err := NewRPC(nodeURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{RPC: c}, nil
+}
+
+// rpcIdleConn is how long an idle connection to a node's RPC is kept for
+// reuse: below CometBFT's server idle timeout (its read timeout, 10 s by
+// default). With none, a request sent on a connection idle for about 10 s
+// could meet the server closing it and fail with EOF: the JSON-RPC
+// requests are POSTs, which Go's transport does not retry.
+const rpcIdleConn = 5 * time.Second
+
+// NewRPC is a CometBFT RPC client of nodeURL that drops its idle
+// connections before the node does (rpcIdleConn).
+func NewRPC(nodeURL string) (*http.HTTP, error) {
+	hc, err := jsonrpcclient.DefaultHTTPClient(nodeURL)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", nodeURL, err)
 	}
-	return &Client{RPC: c}, nil
+	if t, ok := hc.Transport.(*nethttp.Transport); ok {
+		t.IdleConnTimeout = rpcIdleConn
+	}
+	c, err := http.NewWithClient(nodeURL, "/websocket", hc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", nodeURL, err)
+	}
+	return c, nil
 }
 
 // ResultError is a rejection by the chain, with its code.

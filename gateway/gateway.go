@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -97,7 +96,7 @@ func Start(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: chain at %s: %w", o.NodeURL, err)
 	}
-	rpc, err := rpchttp.New(o.NodeURL, "/websocket")
+	rpc, err := client.NewRPC(o.NodeURL)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: chain at %s: %w", o.NodeURL, err)
 	}
