@@ -137,22 +137,20 @@ func (m *Module) endBlock(ctx *module.Context) error {
 	if err := m.release(ctx); err != nil {
 		return err
 	}
-	ended, err := m.Keeper.due(ctx.KV, prefixEnd, ctx.Height)
-	if err != nil {
-		return err
-	}
-	for _, id := range ended {
-		if err := m.tally(ctx, id); err != nil {
+	// Tallies first, then enactments, as a tally queues its proposal's
+	// enactment (due at once with no enactment delay).
+	for _, q := range []struct {
+		prefix []byte
+		run    func(*module.Context, uint64) error
+	}{{prefixEnd, m.tally}, {prefixEnact, m.enact}} {
+		ids, err := m.Keeper.due(ctx.KV, q.prefix, ctx.Height)
+		if err != nil {
 			return err
 		}
-	}
-	enacted, err := m.Keeper.due(ctx.KV, prefixEnact, ctx.Height)
-	if err != nil {
-		return err
-	}
-	for _, id := range enacted {
-		if err := m.enact(ctx, id); err != nil {
-			return err
+		for _, id := range ids {
+			if err := q.run(ctx, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
