@@ -330,11 +330,11 @@ func (m *Module) vote(ctx *module.Context, c *Ceremony, from []byte, payload []b
 		}
 		x.Refusals = append(x.Refusals, Refusal{Voter: Hex(bytes.Clone(from)), Reason: msg.Reason})
 	}
-	need, others := c.VoteMajority(), len(c.Contributors)-1
+	need, voters := c.VoteMajority(x.Contributor)
 	switch {
 	case len(x.Accepts) >= need:
 		x.Status = StatusAccepted
-	case len(x.Refusals) >= need || len(x.Accepts)+len(x.Refusals) == others:
+	case len(x.Refusals) >= need || len(x.Accepts)+len(x.Refusals) >= voters:
 		x.Status = StatusRefused
 	default:
 		return nil

@@ -14,6 +14,7 @@
 package shielded
 
 import (
+	"bytes"
 	"github.com/phalanetwork/phala/chain/abcierr"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -193,10 +194,33 @@ func (c *Ceremony) StageOf(stage int) (phase uint8, circuit string) {
 // Majority is how many contributors must derive the same verifying key.
 func (c *Ceremony) Majority() int { return len(c.Contributors)/2 + 1 }
 
-// VoteMajority is how many votes decide a contribution: a majority of
-// the contributors other than its author, whose own check of its work
-// verifies nothing.
-func (c *Ceremony) VoteMajority() int { return (len(c.Contributors)-1)/2 + 1 }
+// VoteMajority is how many votes decide author's contribution (need), a
+// majority of those expected to vote on it (voters): the contributors
+// other than its author, whose own check of its work verifies nothing,
+// and other than those whose last turn passed in silence, so that one
+// gatekeeper that is down does not make every other contribution wait
+// out turn_blocks for its vote. A silent contributor may still vote, and
+// counts again once it contributes.
+func (c *Ceremony) VoteMajority(author []byte) (need, voters int) {
+	for _, id := range c.Contributors {
+		if !bytes.Equal(id, author) && !c.Silent(id) {
+			voters++
+		}
+	}
+	return voters/2 + 1, voters
+}
+
+// Silent reports whether id's last turn in the ceremony passed with no
+// contribution from it (its slot skipped, with no state).
+func (c *Ceremony) Silent(id []byte) bool {
+	last := -1
+	for i, x := range c.Contributions {
+		if bytes.Equal(x.Contributor, id) {
+			last = i
+		}
+	}
+	return last >= 0 && c.Contributions[last].Status == StatusSkipped && len(c.Contributions[last].Hash) == 0
+}
 
 // Deadline is the height at which the current step has lasted
 // TurnBlocks.
