@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,29 @@ func (c *Chain) Block(txs ...[]byte) []*abci.ExecTxResult {
 		c.t.Fatal(err)
 	}
 	return res.TxResults
+}
+
+// ExpectHalt finalizes the next block (without committing it) and fails t
+// unless FinalizeBlock returns an error that contains every one of want:
+// how the app must stop on a damaged store, rather than panic or go on.
+func (c *Chain) ExpectHalt(t testing.TB, want ...string) {
+	t.Helper()
+	var (
+		err      error
+		panicked any
+	)
+	func() {
+		defer func() { panicked = recover() }()
+		_, err = c.App.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: c.Height + 1, Hash: BlockHash(c.Height + 1), Time: c.Time.Add(time.Second)})
+	}()
+	if panicked != nil || err == nil {
+		t.Fatalf("block %d: err %v, panic %v; want a halt naming %q", c.Height+1, err, panicked, want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Fatalf("block %d halted with %q, which does not name %q", c.Height+1, err, w)
+		}
+	}
 }
 
 // Deliver runs one tx from a in its own block and returns its result.

@@ -332,18 +332,16 @@ func (m *Module) notify(ctx *module.Context, c Contract) {
 
 // pruneActivity deletes the cluster activity notices sent
 // retain_result_blocks ago.
-func (m *Module) pruneActivity(ctx *module.Context) {
-	prefix := activityPrunePrefix(ctx.Height)
-	var keys [][]byte
-	ctx.KV.Iterate(prefix, func(key, _ []byte) bool {
-		keys = append(keys, append([]byte(nil), key...))
-		return true
-	})
-	for _, key := range keys {
-		rest := key[len(prefix):]
-		ctx.KV.Delete(key)
-		m.queue.Keeper.DropEgress(ctx.KV, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(rest[:32])}, binary.BigEndian.Uint64(rest[32:]))
+func (m *Module) pruneActivity(ctx *module.Context) error {
+	due, err := state.Due(ctx.KV, prefixActivityPrune, 32+8, uint64(ctx.Height), 0)
+	if err != nil {
+		return fmt.Errorf("activity notice pruning queue: %w", err)
 	}
+	for _, e := range due {
+		ctx.KV.Delete(e.Key)
+		m.queue.Keeper.DropEgress(ctx.KV, mq.Origin{Kind: mq.OriginCluster, ID: [32]byte(e.Rest[:32])}, binary.BigEndian.Uint64(e.Rest[32:]))
+	}
+	return nil
 }
 
 func (m *Module) handleResult(ctx *module.Context, msg *mq.SignedMessage) error {
@@ -578,16 +576,20 @@ func (m *Module) ResolveContractKey(kv state.KV, id [mq.OriginIDSize]byte) (ed25
 }
 
 // endBlock refunds the command fees whose inputs went without a root
-// majority for fee_refund_blocks, and deletes the chunked uploads whose
-// window ends at this height.
+// majority for fee_refund_blocks, then walks the module's other due
+// queues: expired seen envelopes, pruned inputs and activity notices,
+// expired chunked uploads. A malformed queue key halts the chain there.
 func (m *Module) endBlock(ctx *module.Context) error {
-	if err := m.refundFees(ctx); err != nil {
-		return err
+	for _, step := range []func(*module.Context) error{
+		m.refundFees,
+		func(ctx *module.Context) error { return m.expireSeen(ctx.KV, ctx.Height) },
+		m.pruneInputs, m.pruneActivity, m.expireUploads,
+	} {
+		if err := step(ctx); err != nil {
+			return err
+		}
 	}
-	m.expireSeen(ctx.KV, ctx.Height)
-	m.pruneInputs(ctx)
-	m.pruneActivity(ctx)
-	return m.expireUploads(ctx)
+	return nil
 }
 
 // setLatestRoot records a root majority at input as the contract's latest
@@ -609,43 +611,37 @@ func (m *Module) setLatestRoot(kv state.KV, id [32]byte, input uint64) {
 // inputs whose result landed retain_result_blocks ago, keeping the tally
 // of each contract's latest root majority. Results land in input order, so
 // the pruned inputs of a contract are always a prefix.
-func (m *Module) pruneInputs(ctx *module.Context) {
-	prefix := prunePrefix(ctx.Height)
-	type due struct {
-		id    [32]byte
-		input uint64
+func (m *Module) pruneInputs(ctx *module.Context) error {
+	due, err := state.Due(ctx.KV, prefixPrune, 32+8, uint64(ctx.Height), 0)
+	if err != nil {
+		return fmt.Errorf("input pruning queue: %w", err)
 	}
-	var list []due
-	ctx.KV.Iterate(prefix, func(key, _ []byte) bool {
-		rest := key[len(prefix):]
-		list = append(list, due{id: [32]byte(rest[:32]), input: binary.BigEndian.Uint64(rest[32:])})
-		return true
-	})
-	for _, d := range list {
-		ctx.KV.Delete(pruneKey(ctx.Height, d.id, d.input))
-		ctx.KV.Delete(resultKey(d.id, d.input))
-		m.queue.Keeper.DropEgress(ctx.KV, ContractOrigin(d.id), d.input)
-		if latest, ok := m.LatestRoot(ctx.KV, d.id); !ok || latest != d.input {
-			ctx.KV.Delete(RootsKey(d.id, d.input))
+	for _, e := range due {
+		id, input := [32]byte(e.Rest[:32]), binary.BigEndian.Uint64(e.Rest[32:])
+		ctx.KV.Delete(e.Key)
+		ctx.KV.Delete(resultKey(id, input))
+		m.queue.Keeper.DropEgress(ctx.KV, ContractOrigin(id), input)
+		if latest, ok := m.LatestRoot(ctx.KV, id); !ok || latest != input {
+			ctx.KV.Delete(RootsKey(id, input))
 		}
-		if d.input+1 > m.Pruned(ctx.KV, d.id) {
-			ctx.KV.Set(PrunedKey(d.id), binary.BigEndian.AppendUint64(nil, d.input+1))
+		if input+1 > m.Pruned(ctx.KV, id) {
+			ctx.KV.Set(PrunedKey(id), binary.BigEndian.AppendUint64(nil, input+1))
 		}
 	}
+	return nil
 }
 
-// expireUploads deletes the chunked uploads whose window ends at this
-// height.
+// expireUploads deletes the chunked uploads whose window ends at or
+// before this height.
 func (m *Module) expireUploads(ctx *module.Context) error {
-	var expired []address.Address
-	prefix := uploadExpiryPrefix(ctx.Height)
-	ctx.KV.Iterate(prefix, func(key, _ []byte) bool {
-		expired = append(expired, address.Address(key[len(prefix):]))
-		return true
-	})
-	for _, a := range expired {
-		ctx.KV.Delete(uploadExpiryKey(ctx.Height, a))
-		if up, ok := m.upload(ctx.KV, a); ok && up.Expires == ctx.Height {
+	due, err := state.Due(ctx.KV, prefixUploadExpiry, address.Size, uint64(ctx.Height), 0)
+	if err != nil {
+		return fmt.Errorf("upload expiry queue: %w", err)
+	}
+	for _, e := range due {
+		a := address.Address(e.Rest)
+		ctx.KV.Delete(e.Key)
+		if up, ok := m.upload(ctx.KV, a); ok && up.Expires == int64(e.At) {
 			m.dropUpload(ctx.KV, a, up)
 		}
 	}

@@ -88,19 +88,19 @@ func (Keeper) markSeen(kv state.KV, envelopeHash []byte, expires int64) bool {
 	return true
 }
 
-// expireSeen deletes the seen records of the envelopes that expire at
-// height: from the next block on they are refused as expired instead.
-func (Keeper) expireSeen(kv state.KV, height int64) {
-	prefix := seenExpiryPrefix(height)
-	var hashes [][]byte
-	kv.Iterate(prefix, func(key, _ []byte) bool {
-		hashes = append(hashes, append([]byte(nil), key[len(prefix):]...))
-		return true
-	})
-	for _, h := range hashes {
-		kv.Delete(seenKey(h))
-		kv.Delete(seenExpiryKey(height, h))
+// expireSeen deletes the seen records of the envelopes that expire at or
+// before height: from the next block on they are refused as expired
+// instead.
+func (Keeper) expireSeen(kv state.KV, height int64) error {
+	due, err := state.Due(kv, prefixSeenExpiry, 32, uint64(height), 0)
+	if err != nil {
+		return fmt.Errorf("seen envelope expiry queue: %w", err)
 	}
+	for _, e := range due {
+		kv.Delete(seenKey(e.Rest))
+		kv.Delete(e.Key)
+	}
+	return nil
 }
 
 // readInput reads an input number (8 bytes BE) stored at k.
