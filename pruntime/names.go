@@ -71,3 +71,7 @@ type (
 	DevAgent      = agenthost.DevAgent
 	DevResponse   = agenthost.DevResponse
 )
+
+// DefaultAgentMemoryBudget is how much memory the agent calls running at
+// once in a worker may hold together unless the operator says otherwise.
+const DefaultAgentMemoryBudget = agenthost.DefaultMemoryBudget

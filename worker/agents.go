@@ -47,6 +47,10 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 		if status == http.StatusInternalServerError && !errors.Is(err, agenthost.ErrAgentFailed) {
 			w.log.Warn("agent call failed", "agent", idText, "err", err)
 		}
+		if errors.Is(err, agenthost.ErrBusy) {
+			w.log.Warn("agent call refused: memory budget", "agent", idText, "err", err)
+			rw.Header().Set("Retry-After", "1")
+		}
 		http.Error(rw, err.Error(), status)
 		return
 	}
@@ -87,7 +91,7 @@ func agentStatus(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, agenthost.ErrWrongWorker):
 		return http.StatusMisdirectedRequest
-	case errors.Is(err, agenthost.ErrStateUnavailable):
+	case errors.Is(err, agenthost.ErrStateUnavailable), errors.Is(err, agenthost.ErrBusy):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -26,6 +26,7 @@ type runtimeFlags struct {
 	limits      llm.Limits
 	limitShare  int
 	cooldown    llm.Cooldown
+	memoryMiB   uint64
 }
 
 func (r *runtimeFlags) register(f *pflag.FlagSet) {
@@ -39,11 +40,15 @@ func (r *runtimeFlags) register(f *pflag.FlagSet) {
 	f.DurationVar(&r.cooldown.For, "llm-cooldown", 30*time.Second, "how long a failing provider is skipped")
 	f.StringArrayVar(&r.egressHosts, "egress-allow-host", nil, "HOST:PORT agents may fetch although it is private or loopback; repeatable")
 	f.StringArrayVar(&r.egressCIDRs, "egress-allow-cidr", nil, "address prefix agents may fetch although it is private or loopback; repeatable")
+	f.Uint64Var(&r.memoryMiB, "agent-memory", pruntime.DefaultAgentMemoryBudget>>20, "MiB the agent calls running at once may hold together, each reserving its VM's memory limit (64 MiB): more calls wait their turn, more agents.call hops are refused (503)")
 }
 
 // runtime builds the enclave's agent runtime from the flags.
 func (r *runtimeFlags) runtime(g *globals) (pruntime.AgentRuntime, error) {
-	rt := pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: r.egressHosts}}
+	if r.memoryMiB < 64 {
+		return pruntime.AgentRuntime{}, fmt.Errorf("--agent-memory %d: at least one call's memory limit (64 MiB) is needed", r.memoryMiB)
+	}
+	rt := pruntime.AgentRuntime{Egress: egress.Policy{AllowHosts: r.egressHosts}, MemoryBudget: r.memoryMiB << 20}
 	for _, c := range r.egressCIDRs {
 		p, err := netip.ParsePrefix(c)
 		if err != nil {

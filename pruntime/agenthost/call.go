@@ -32,6 +32,9 @@ var (
 	ErrReplay       = errors.New("request replayed")    // 409
 	ErrWrongWorker  = errors.New("misdirected request") // 421: signed for another worker
 	ErrAgentFailed  = errors.New("agent failed")        // 500
+	// ErrBusy: the calls running here hold the whole agent memory
+	// budget (admission.go); try again.
+	ErrBusy = errors.New("worker busy") // 503
 )
 
 // Request is an HTTP request to an agent as the host received it.
@@ -266,6 +269,12 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	if err != nil {
 		return agentOutput{}, err
 	}
+	rt := host.runtime()
+	release, err := host.admit(ctx, rt, cc.depth > 0)
+	if err != nil {
+		return agentOutput{}, err
+	}
+	defer release()
 	if err := host.reserve(ctx, src, cc.caller.addr, cost); err != nil {
 		return agentOutput{}, err
 	}
@@ -294,7 +303,6 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 		queries[k] = v
 	}
 	in := map[string]any{"method": req.Method, "path": req.Path, "queries": queries, "headers": headers, "body": string(req.Body), "secret": secret}
-	rt := host.runtime()
 	txn, own := cc.openTxn(host, ctx, src, req.Agent)
 	res, err := prog.prog.Call(ctx, "__phala_agent", []any{in}, host.agentEnv(ctx, src, cc, txn, prog.man), rt.Limits)
 	if err := host.finishHop(p, cc, req.Agent, rec.KeyEpoch, txn, own, err); err != nil {

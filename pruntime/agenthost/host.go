@@ -82,6 +82,8 @@ type Host struct {
 
 	// texts are the signature texts of recent answers (signatures.go).
 	texts texts
+	// admission bounds the memory of the calls running at once.
+	admission admission
 
 	// receiptsMu guards the usage receipts not yet in the outbox and
 	// their sealed journal.

@@ -105,7 +105,16 @@ type Runtime struct {
 	Limits sandbox.Limits
 	// MaxDepth bounds agents.call chains (default 3).
 	MaxDepth int
+	// MemoryBudget bounds the memory the agent calls running at once may
+	// hold together, in bytes: each call and each agents.call hop
+	// reserves its Limits.Memory while it runs (default
+	// DefaultMemoryBudget).
+	MemoryBudget uint64
 }
+
+// DefaultMemoryBudget is Runtime.MemoryBudget's default: 32 calls at the
+// default memory limit.
+const DefaultMemoryBudget = 2 << 30
 
 func (rt Runtime) withDefaults() Runtime {
 	if rt.Limits.Time == 0 {
@@ -119,6 +128,9 @@ func (rt Runtime) withDefaults() Runtime {
 	}
 	if rt.MaxDepth == 0 {
 		rt.MaxDepth = 3
+	}
+	if rt.MemoryBudget == 0 {
+		rt.MemoryBudget = DefaultMemoryBudget
 	}
 	if rt.Router == nil {
 		rt.Router = llm.NewRouter()
