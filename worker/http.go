@@ -92,6 +92,11 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, replica.ErrBadQuery):
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
+	case errors.Is(err, replica.ErrBusy):
+		w.log.Warn("query refused: worker busy", "err", err)
+		rw.Header().Set("Retry-After", "1")
+		http.Error(rw, err.Error(), http.StatusServiceUnavailable)
+		return
 	case err != nil:
 		w.log.Warn("query failed", "err", err)
 		http.Error(rw, "query failed: "+err.Error(), http.StatusInternalServerError)

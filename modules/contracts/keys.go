@@ -77,6 +77,10 @@ var (
 // CodeKey is the state key of a code blob, for proofs.
 func CodeKey(hash [32]byte) []byte { return state.Key(prefixCode, hash[:]) }
 
+// ParamsKey holds the module's Params (JSON), for proofs: a replica bounds
+// its queries by command_gas.
+func ParamsKey() []byte { return keyParams }
+
 // codeInfoKey holds a code's Code record.
 func codeInfoKey(hash [32]byte) []byte { return state.Key(prefixCodeInfo, hash[:]) }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/envelope"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/contractstate"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -24,6 +25,9 @@ var (
 	ErrBadQuery = errors.New("query does not open with this worker's key")
 	// ErrNotRunning marks a query for a contract this worker does not run.
 	ErrNotRunning = errors.New("this worker does not run the contract")
+	// ErrBusy marks a query that found maxQueries queries running for as
+	// long as it waited (503, try again).
+	ErrBusy = errors.New("worker busy")
 )
 
 // Query answers a query sealed to this worker: it checks the caller's
@@ -62,41 +66,96 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 
 // RunQuery runs a contract's query entry point read-only on the state this
 // replica holds, as caller at time now. The agent host asks a policy
-// contract this way.
+// contract this way. Queries cost the caller nothing, so one must not hold
+// the replica: it runs on a copy of the state, outside the replica's lock,
+// at most maxQueries at a time, and ends out of gas where a command would.
 func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error) {
+	gas, err := r.queryGas(ctx, src)
+	if err != nil {
+		return contractio.QueryResult{}, err
+	}
+	wait := time.NewTimer(ContractLimits.Time)
+	defer wait.Stop()
+	select {
+	case r.queries <- struct{}{}:
+		defer func() { <-r.queries }()
+	case <-wait.C:
+		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries ran here for the whole %v this one waited", ErrBusy, maxQueries, ContractLimits.Time)
+	case <-ctx.Done():
+		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries running here: %v", ErrBusy, maxQueries, ctx.Err())
+	}
+	q, err := r.queryTarget(ctx, src, id)
+	if err != nil {
+		return contractio.QueryResult{}, err
+	}
+	if q.progErr != nil {
+		return contractio.QueryResult{OK: false, Error: q.progErr.Error(), Input: q.input}, nil
+	}
+	m := hmac.New(sha256.New, q.rootKey)
+	m.Write([]byte("phala/contract-query-random/v1"))
+	info := callInfo{Contract: hex.EncodeToString(id[:]), Caller: caller, Height: r.core.SyncedHeight(), Time: now.UnixMilli(), Input: q.input}
+	res, _, err := contractCall(ctx, q.prog, callQuery, info, payload, q.state, true,
+		&sandbox.Determinism{TimeMillis: now.UnixMilli(), Seed: [32]byte(m.Sum(nil))}, gas)
+	if err != nil {
+		return contractio.QueryResult{Error: err.Error(), Input: q.input}, nil
+	}
+	return contractio.QueryResult{OK: true, Value: res.Value, Input: q.input}, nil
+}
+
+// queryRun is what a query needs of a contract, taken under the replica's
+// lock: its program (or why there is none), a copy of its state, its next
+// input and its root key.
+type queryRun struct {
+	prog    *sandbox.Program
+	progErr error
+	state   *contractstate.State
+	input   uint64
+	rootKey []byte
+}
+
+// queryTarget loads contract id if this replica does not run it yet and
+// takes what a query of it needs.
+func (r *Replica) queryTarget(ctx context.Context, src chainsync.Source, id [32]byte) (queryRun, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	in, ok := r.running[id]
 	if !ok {
 		b, _, err := r.core.Cached(ctx, src, contracts.ContractKey(id))
 		if err != nil {
-			return contractio.QueryResult{}, err
+			return queryRun{}, err
 		}
 		if b == nil {
-			return contractio.QueryResult{}, fmt.Errorf("%w: %x", ErrNotRunning, id)
+			return queryRun{}, fmt.Errorf("%w: %x", ErrNotRunning, id)
 		}
 		var rec contracts.Contract
 		if err := json.Unmarshal(b, &rec); err != nil {
-			return contractio.QueryResult{}, err
+			return queryRun{}, err
 		}
 		if in, err = r.load(rec); err != nil {
-			return contractio.QueryResult{}, fmt.Errorf("%w: %v", ErrNotRunning, err)
+			return queryRun{}, fmt.Errorf("%w: %v", ErrNotRunning, err)
 		}
 	}
 	if in.rec.NextInput == 0 {
-		return contractio.QueryResult{}, fmt.Errorf("%w: %x has not run its constructor here yet", ErrNotRunning, id)
+		return queryRun{}, fmt.Errorf("%w: %x has not run its constructor here yet", ErrNotRunning, id)
 	}
-	prog, err := r.program(ctx, src, [32]byte(in.rec.Code))
+	q := queryRun{input: in.rec.NextInput, rootKey: in.rec.RootKey}
+	q.prog, q.progErr = r.program(ctx, src, [32]byte(in.rec.Code))
+	if q.progErr == nil {
+		q.state = in.state.Clone()
+	}
+	return q, nil
+}
+
+// queryGas is the most gas a query may use: the chain's command_gas, the
+// most a command may ask for.
+func (r *Replica) queryGas(ctx context.Context, src chainsync.Source) (uint64, error) {
+	raw, _, err := r.core.Cached(ctx, src, contracts.ParamsKey())
 	if err != nil {
-		return contractio.QueryResult{OK: false, Error: err.Error(), Input: in.rec.NextInput}, nil
+		return 0, err
 	}
-	m := hmac.New(sha256.New, in.rec.RootKey)
-	m.Write([]byte("phala/contract-query-random/v1"))
-	info := callInfo{Contract: hex.EncodeToString(id[:]), Caller: caller, Height: r.core.SyncedHeight(), Time: now.UnixMilli(), Input: in.rec.NextInput}
-	res, _, err := contractCall(ctx, prog, callQuery, info, payload, in.state, true,
-		&sandbox.Determinism{TimeMillis: now.UnixMilli(), Seed: [32]byte(m.Sum(nil))}, 0)
-	if err != nil {
-		return contractio.QueryResult{Error: err.Error(), Input: in.rec.NextInput}, nil
+	var p contracts.Params
+	if err := json.Unmarshal(raw, &p); err != nil || p.CommandGas == 0 {
+		return 0, fmt.Errorf("contracts params on chain: no command_gas to bound a query by (%v)", err)
 	}
-	return contractio.QueryResult{OK: true, Value: res.Value, Input: in.rec.NextInput}, nil
+	return p.CommandGas, nil
 }

@@ -78,14 +78,22 @@ type Replica struct {
 	// wants are the contracts (with their cluster) that wait for a
 	// member's snapshot (snapshot.go).
 	wants map[[32]byte][32]byte
+
+	// queries holds a slot for each query running (query.go).
+	queries chan struct{}
 }
+
+// maxQueries is how many contract queries run at once: each may grow a VM
+// to ContractLimits.Memory and run a command's gas.
+const maxQueries = 4
 
 // New makes the replica role over a core, its outbox (posting Topics) and
 // its entries in the sealed store (one sealed record per contract);
 // agents handles the agent contracts it comes across.
 func New(c Core, out core.Outbox, store core.Entries, agents AgentSecrets) *Replica {
 	return &Replica{core: c, out: out, store: store, agents: agents,
-		running: map[[32]byte]*instance{}, programs: map[[32]byte]*sandbox.Program{}, clusterViews: map[[32]byte]*clusterView{}, wants: map[[32]byte][32]byte{}}
+		running: map[[32]byte]*instance{}, programs: map[[32]byte]*sandbox.Program{}, clusterViews: map[[32]byte]*clusterView{}, wants: map[[32]byte][32]byte{},
+		queries: make(chan struct{}, maxQueries)}
 }
 
 // Derivation labels below the contract key (through the provider's
