@@ -98,6 +98,22 @@ type callCtx struct {
 	// held are the kv transactions of this hop's agent and the hops that
 	// led to it (replictxn.go).
 	held map[[32]byte]*kvTxn
+	// parent is the hop whose agent made this one (nil for the call
+	// itself); owner is this hop's agent's owner, set when it runs.
+	parent *callCtx
+	owner  address.Address
+}
+
+// checkDeputy refuses a hop into an agent that is not public from an agent
+// of another owner. A hop's caller is the first caller, so without it any
+// agent the caller calls could act as the caller toward the agents only
+// the caller may use (an owner-only agent using the owner's secrets, say)
+// and take their answers; an owner composes his own agents freely.
+func checkDeputy(cc *callCtx, a agents.Agent, id [32]byte) error {
+	if cc.parent == nil || a.Policy.Kind == agents.PolicyPublic || cc.parent.owner == a.Owner {
+		return nil
+	}
+	return fmt.Errorf("%w: agent %x (policy %s) is reached through another agent only from an agent of its owner %s, and the calling agent is %s's", ErrForbidden, id, a.Policy.Kind, a.Owner, cc.parent.owner)
 }
 
 // CallAgent serves an HTTP request to an agent: it authenticates the
@@ -258,6 +274,10 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	if err := host.checkPolicy(ctx, src, a, req.Agent, cc.caller.addr); err != nil {
 		return agentOutput{}, err
 	}
+	if err := checkDeputy(cc, a, req.Agent); err != nil {
+		return agentOutput{}, err
+	}
+	cc.owner = a.Owner
 	if held, err := host.core.HoldsClusterKey([32]byte(rec.Cluster), rec.KeyEpoch); err != nil || !held {
 		return agentOutput{}, fmt.Errorf("%w: this worker holds no key of the agent's cluster epoch %d", ErrNoAgent, rec.KeyEpoch)
 	}
