@@ -22,6 +22,12 @@ const (
 	// HeaderReplyKey asks for the response body sealed to this X25519 key
 	// (hex); the owner's log download requires it.
 	HeaderReplyKey = "X-Phala-Reply-Key"
+	// HeaderMaxHopPrice is the most the caller pays, in PHA, for the
+	// prices of the agents the called agent reaches through agents.call
+	// (the called agent's own price is on chain); absent, nothing: an
+	// agent cannot spend its caller's escrow on priced agents the caller
+	// never agreed to. The request hash covers it.
+	HeaderMaxHopPrice = "X-Phala-Max-Hop-Price"
 )
 
 // Skew is how far a signed request's timestamp may be from the worker's

@@ -30,7 +30,7 @@ var ErrWrongWorker = errors.New("agentio: request was signed for another worker"
 // for the body; the request and response hashes cover them. Headers that
 // only steer transport (Connection, Accept-Encoding, User-Agent, tracing)
 // are left out, so a proxy may change them without breaking a signature.
-var contentHeaders = []string{"accept", "content-encoding", "content-language", "content-type", "x-phala-reply-key", "x-phala-sealed"}
+var contentHeaders = []string{"accept", "content-encoding", "content-language", "content-type", "x-phala-max-hop-price", "x-phala-reply-key", "x-phala-sealed"}
 
 // ContentHeaders returns the content-bearing headers of h, lower-cased,
 // in a fixed order: what RequestHash and ResponseHash cover.

@@ -145,13 +145,33 @@ func (s SentRequest) ReceiptID(chainID string, agent, worker [32]byte) [32]byte 
 // Hash is the request's agentio.RequestHash.
 func (s SentRequest) Hash() [32]byte { return agentio.RequestHash(s.Method, s.URI, s.Header, s.Body) }
 
+// CallOption sets a header of an agent call's request, which the request
+// hash and the caller's signature cover.
+type CallOption func(header map[string]string)
+
+// MaxHopPrice lets the agents the called agent reaches through agents.call
+// charge their prices, up to max in all, to the caller's escrow; without
+// it only free agents may be reached that way.
+func MaxHopPrice(max pha.Amount) CallOption {
+	return func(h map[string]string) { h[agentio.HeaderMaxHopPrice] = max.PHA() }
+}
+
+// callHeaders applies opts to a new header map.
+func callHeaders(opts []CallOption) map[string]string {
+	h := map[string]string{}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
 // CallAgent sends a request signed by key to an agent through baseURL (a
 // gateway, or a worker's endpoint) and verifies the answer: its signature,
 // that it answers this request with this response, and (proven reads) that
 // its signer is a registered worker of the agent's cluster running one of
 // the agent's code versions. A response that is not a verified answer is
 // an error; the response is returned with it for display.
-func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
+func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, opts ...CallOption) (*AgentResponse, error) {
 	lc, err := c.Light(ctx)
 	if err != nil {
 		return nil, err
@@ -159,7 +179,7 @@ func (c *Client) CallAgent(ctx context.Context, key ed25519.PrivateKey, baseURL 
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	r, err := callSigned(ctx, lc.ChainID(), key, baseURL, id, method, path, body, nil)
+	r, err := callSigned(ctx, lc.ChainID(), key, baseURL, id, method, path, body, callHeaders(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +294,7 @@ func (c *Client) VerifyWorker(ctx context.Context, a agentio.Answer) (registry.W
 // on this machine (method, path and body inside) and the answer sealed to
 // a one-time reply key: the gateway and the worker's host carry only
 // ciphertext. The outer request goes to POST /agents/<id>/.
-func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte) (*AgentResponse, error) {
+func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, baseURL string, id [32]byte, method, path string, body []byte, opts ...CallOption) (*AgentResponse, error) {
 	a, _, err := c.ProvenAgent(ctx, id)
 	if err != nil {
 		return nil, err
@@ -302,8 +322,9 @@ func (c *Client) CallAgentSealed(ctx context.Context, key ed25519.PrivateKey, ba
 		return nil, err
 	}
 	chainID := lc.ChainID()
-	outer, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", env.Encode(),
-		map[string]string{agentio.HeaderSealed: "1", "Content-Type": "application/octet-stream"})
+	headers := callHeaders(opts)
+	headers[agentio.HeaderSealed], headers["Content-Type"] = "1", "application/octet-stream"
+	outer, err := callSigned(ctx, chainID, key, baseURL, id, http.MethodPost, "/", env.Encode(), headers)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/egress"
 	"github.com/phalanetwork/phala/llm"
@@ -26,8 +27,8 @@ import (
 // once under its own id (the second sibling is not dropped as a duplicate
 // of the first), and each token and outbound request once, in the hop
 // that used it (a child's tokens are not added to its parent's receipt):
-// the caller's escrow pays exactly three prices, three call fees, three
-// request fees and the token fee of three chats.
+// the caller, who allows 2 PHA for hop prices, pays exactly three prices,
+// three call fees, three request fees and the token fee of three chats.
 func TestRedTeamHopBilling(t *testing.T) {
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("x")) }))
 	t.Cleanup(server.Close)
@@ -49,7 +50,7 @@ func TestRedTeamHopBilling(t *testing.T) {
 	args, _ := json.Marshal(map[string]string{"server": server.URL, "helper": hex.EncodeToString(helper[:])})
 	endpoint := d.Workers[1].Endpoint()
 	eventually(t, "the call once the escrow is visible", func() (bool, error) {
-		r, err := c.CallAgent(ctx, bob, endpoint, parent, "POST", "/", args)
+		r, err := c.CallAgent(ctx, bob, endpoint, parent, "POST", "/", args, client.MaxHopPrice(pha.Whole(2)))
 		if err != nil && strings.Contains(err.Error(), "402") {
 			return false, nil
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pha"
@@ -56,5 +57,49 @@ func TestRedTeamAgentAsDeputy(t *testing.T) {
 	}
 	if got := answer(hostile); !strings.HasPrefix(got, "refused: ") || !strings.Contains(got, "only from an agent of its owner") {
 		t.Fatalf("carol's agent called alice's owner-only agent as alice: %q", got)
+	}
+}
+
+// TestRedTeamHopPricesNeedConsent: the first caller pays every hop, so
+// carol's free public agent, called by alice, could call carol's own agent
+// priced at 5 PHA and charge it to alice, who only agreed to a free call.
+// A hop into a priced agent now needs the caller's signed
+// X-Phala-Max-Hop-Price covering it.
+func TestRedTeamHopPricesNeedConsent(t *testing.T) {
+	d, c := startDevnet(t, devnet.Options{Workers: 1, Gatekeepers: 1, Cluster: true,
+		Agents: pruntime.AgentRuntime{Limits: sandbox.Limits{Time: 10 * time.Second * raceSlowdown}}}, nil)
+	ctx := context.Background()
+	alice, _ := d.Keyring.PrivKey("alice")
+	carol, _ := d.Keyring.PrivKey("carol")
+	cl := waitDevnetCluster(t, c)
+	priced := deployAgentFile(t, c, carol, [32]byte(cl.ID), "testdata/agents/template.js", agents.Policy{Kind: agents.PolicyPublic}, pha.Whole(5))
+	free := deployAgentFile(t, c, carol, [32]byte(cl.ID), "testdata/agents/deputy.js", agents.Policy{Kind: agents.PolicyPublic}, pha.Amount{})
+	if _, err := c.Send(ctx, alice, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(20)}); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"target": hex.EncodeToString(priced[:])})
+	endpoint := d.Workers[0].Endpoint()
+	answer := func(opts ...client.CallOption) string {
+		var got string
+		eventually(t, "a call once the escrow is visible", func() (bool, error) {
+			r, err := c.CallAgent(ctx, alice, endpoint, free, "POST", "/", body, opts...)
+			if err != nil && strings.Contains(err.Error(), "402") {
+				return false, nil
+			}
+			if err == nil {
+				got = string(r.Body)
+			}
+			return true, err
+		})
+		return got
+	}
+	if got := answer(); !strings.HasPrefix(got, "refused: ") || !strings.Contains(got, "X-Phala-Max-Hop-Price") {
+		t.Fatalf("carol's free agent charged alice for carol's priced agent without her consent: %q", got)
+	}
+	if got := answer(client.MaxHopPrice(pha.Whole(5))); !strings.HasPrefix(got, "got: ") {
+		t.Fatalf("with 5 PHA allowed for hop prices: %q", got)
+	}
+	if got := answer(client.MaxHopPrice(pha.Whole(4))); !strings.HasPrefix(got, "refused: ") {
+		t.Fatalf("with 4 PHA allowed for a 5 PHA hop: %q", got)
 	}
 }

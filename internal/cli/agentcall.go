@@ -12,12 +12,14 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/pha"
 )
 
 // callFlags are the flags of "phala agent call".
 type callFlags struct {
 	method, data, save string
 	seal               bool
+	maxHopPrice        string
 }
 
 func newAgentCallCmd(g *globals, af *agentFlags) *cobra.Command {
@@ -43,6 +45,7 @@ versions. Any failure names the binding that failed, and the call fails.`,
 	cmd.Flags().StringVarP(&f.data, "data", "d", "", "request body")
 	cmd.Flags().StringVar(&f.save, "save", "", "save the request and the signed answer to FILE for phala verify")
 	cmd.Flags().BoolVar(&f.seal, "seal", false, "seal method, path and body to the agent's key and the answer to a one-time key: the gateway sees only ciphertext")
+	cmd.Flags().StringVar(&f.maxHopPrice, "max-hop-price", "", "the most the agents this agent calls (agents.call) may charge you in all, e.g. 2PHA (default: none; only free agents)")
 	return cmd
 }
 
@@ -73,7 +76,15 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 	if f.seal {
 		call = c.CallAgentSealed
 	}
-	r, err := call(ctx, key, af.gateway, id, m, path, []byte(f.data))
+	var opts []client.CallOption
+	if f.maxHopPrice != "" {
+		max, err := pha.Parse(f.maxHopPrice)
+		if err != nil {
+			return fmt.Errorf("--max-hop-price: %w", err)
+		}
+		opts = append(opts, client.MaxHopPrice(max))
+	}
+	r, err := call(ctx, key, af.gateway, id, m, path, []byte(f.data), opts...)
 	if err != nil {
 		return err
 	}

@@ -102,6 +102,9 @@ type callCtx struct {
 	// itself); owner is this hop's agent's owner, set when it runs.
 	parent *callCtx
 	owner  address.Address
+	// prices counts the hops' agent prices against what the caller
+	// agreed to (hopprice.go).
+	prices *hopPrices
 }
 
 // checkDeputy refuses a hop into an agent that is not public from an agent
@@ -133,8 +136,12 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 			return Response{}, err
 		}
 	}
+	prices, err := maxHopPrices(req0.Headers)
+	if err != nil {
+		return Response{}, err
+	}
 	rt := host.runtime()
-	cc := &callCtx{caller: c, root: req.Agent, hops: new(atomic.Uint32), session: egress.NewSession(rt.Egress)}
+	cc := &callCtx{caller: c, root: req.Agent, hops: new(atomic.Uint32), session: egress.NewSession(rt.Egress), prices: prices}
 	out, err := host.runAgent(ctx, src, cc, req)
 	if err != nil {
 		return Response{}, err
@@ -276,6 +283,11 @@ func (host *Host) runAgent(ctx context.Context, src chainsync.Source, cc *callCt
 	}
 	if err := checkDeputy(cc, a, req.Agent); err != nil {
 		return agentOutput{}, err
+	}
+	if cc.parent != nil {
+		if err := cc.prices.take(req.Agent, a.Price); err != nil {
+			return agentOutput{}, err
+		}
 	}
 	cc.owner = a.Owner
 	if held, err := host.core.HoldsClusterKey([32]byte(rec.Cluster), rec.KeyEpoch); err != nil || !held {

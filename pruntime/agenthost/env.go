@@ -195,7 +195,7 @@ func (host *Host) agentAsync(_ context.Context, src chainsync.Source, cc *callCt
 		}
 		// The child bills its own hop under the next number: its tokens
 		// and requests are in its receipt, not added to this one.
-		next := &callCtx{caller: cc.caller, root: cc.root, depth: cc.depth + 1, hop: cc.hops.Add(1), hops: cc.hops, session: cc.session, held: cc.held, parent: cc}
+		next := &callCtx{caller: cc.caller, root: cc.root, depth: cc.depth + 1, hop: cc.hops.Add(1), hops: cc.hops, session: cc.session, held: cc.held, parent: cc, prices: cc.prices}
 		out, err := host.runAgent(ctx, src, next, Request{Agent: [32]byte(b), Method: orDefault(sub.Method, "GET"), Path: orDefault(sub.Path, "/"),
 			Query: url.Values(sub.Queries), Headers: h, Body: []byte(body)})
 		if err != nil {

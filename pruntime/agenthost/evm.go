@@ -80,7 +80,7 @@ func (host *Host) AnswerEVM(ctx context.Context, src chainsync.Source, r EVMRequ
 		return EVMAnswer{}, fmt.Errorf("evm request %s: %w", r.ID, err)
 	}
 	req := Request{Agent: r.Agent, Method: http.MethodPost, URI: uri, Path: PathEVM, Headers: h, Body: r.Payload}
-	cc := &callCtx{caller: c, root: r.Agent, hops: new(atomic.Uint32), session: egress.NewSession(host.runtime().Egress)}
+	cc := &callCtx{caller: c, root: r.Agent, hops: new(atomic.Uint32), session: egress.NewSession(host.runtime().Egress), prices: &hopPrices{}}
 	out, err := host.runAgent(ctx, src, cc, req)
 	if err != nil {
 		return EVMAnswer{}, fmt.Errorf("evm request %s: %w", r.ID, err)

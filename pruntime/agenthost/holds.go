@@ -183,7 +183,8 @@ func (host *Host) reserve(ctx context.Context, src chainsync.Source, who address
 				return err
 			}
 		case wait != 0:
-			mine = wait
+			// Another call's request, sized for its cost: if its answer
+			// does not cover this call, this call asks for itself.
 		default:
 			return host.noHold(ctx, src, who, cost, height)
 		}
