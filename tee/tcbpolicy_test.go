@@ -1,6 +1,7 @@
 package tee_test
 
 import (
+	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,11 @@ func TestCheckTDXCRL(t *testing.T) {
 	}
 	if issuers[0] == issuers[1] || tdxtest.CRL(issuers[0]) == nil || tdxtest.CRL("00") != nil {
 		t.Fatalf("issuers %q", issuers)
+	}
+	// PCS serves PEM too: the same list, the same issuer.
+	asPEM := append(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: c.CRLs[0].CRL}), '\n')
+	if ck, err := tee.CheckTDXCRL(tee.TDXCRL{CRL: asPEM, IssuerChain: c.CRLs[0].IssuerChain}, tee.TestRoots{}, tdxTime()); err != nil || ck.Issuer != issuers[0] {
+		t.Fatalf("PEM CRL: %+v, %v", ck, err)
 	}
 	_, err := tee.CheckTDXCRL(c.CRLs[0], tee.TestRoots{}, time.Date(2023, time.July, 9, 0, 0, 0, 0, time.UTC))
 	wantErr(t, err, tee.ErrTCBCollateral)

@@ -1,6 +1,7 @@
 package tee
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -42,7 +43,7 @@ func ParseTDXCRL(body []byte) (*x509.RevocationList, error) {
 	}
 	der := body
 	if b, rest := pem.Decode(body); b != nil {
-		if b.Type != "X509 CRL" || len(rest) != 0 {
+		if b.Type != "X509 CRL" || len(bytes.TrimSpace(rest)) != 0 {
 			return nil, fmt.Errorf("%w: crl PEM block %q, want one \"X509 CRL\"", ErrTCBCollateral, b.Type)
 		}
 		der = b.Bytes
