@@ -672,14 +672,21 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	return doc.SaveAs(filepath.Join(home, "config", "genesis.json"))
 }
 
-// trustFakeTEEs adds the fake hardware's roots and measurements to a
-// devnet's registry genesis.
+// trustFakeTEEs adds the fake hardware's roots, measurements and TDX CRLs
+// to a devnet's registry genesis.
 func trustFakeTEEs(reg *registry.Genesis) error {
 	roots, err := teefake.Roots()
 	if err != nil {
 		return err
 	}
 	reg.TestRoots = registry.TestRootsOf(roots)
+	// The fake PCK chain's CRLs (none revoked): without them no TDX quote,
+	// fake or not, is accepted.
+	crls, err := teefake.TDXCollateral(teefake.CRLOptions{})
+	if err != nil {
+		return err
+	}
+	reg.TDXCollateral = append(reg.TDXCollateral, crls)
 	for _, k := range []tee.Kind{tee.KindTDX, tee.KindSEVSNP} {
 		m, err := teefake.MeasurementOf(k, pruntime.SimCode)
 		if err != nil {

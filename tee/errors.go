@@ -29,6 +29,8 @@ var (
 	ErrTCBOutOfDate = errors.New("tee: TCB out of date")
 	// ErrTCBCollateral is returned when the chain holds no valid TCB collateral for the platform, or it is not Intel's.
 	ErrTCBCollateral = errors.New("tee: TCB collateral missing, expired or not Intel's")
+	// ErrRevoked is returned when a certificate of the evidence's chain is on its issuer's revocation list.
+	ErrRevoked = errors.New("tee: certificate revoked")
 	// ErrProvisionalFirmware is returned for SEV-SNP firmware that is running but not committed (it can be rolled back).
 	ErrProvisionalFirmware = errors.New("tee: provisional firmware")
 	// ErrWrongVMPL is returned for an SEV-SNP report not made at VMPL 0.

@@ -1,9 +1,12 @@
 package tee_test
 
 import (
+	"encoding/pem"
+	"slices"
 	"testing"
 
 	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/tdxtest"
 )
 
 // fuzzVerify fuzzes Verify for one kind from seeds: it must never panic,
@@ -59,5 +62,31 @@ func FuzzVerifyAnyKind(f *testing.F) {
 		_, _ = tee.TrimTDXQuote(ev)
 		_, _ = tee.DecodeSimEvidence(ev)
 		_, _ = tee.DecodeSEVSNPEvidence(ev)
+	})
+}
+
+// FuzzCheckTDXCRL fuzzes the CRL decoder and check from Intel's recorded
+// CRLs, DER and PEM: it must never panic, and whatever it accepts must be
+// a list Intel signed, so of one of the two recorded issuers.
+func FuzzCheckTDXCRL(f *testing.F) {
+	c := tdxtest.Collateral()
+	var issuers []string
+	for _, crl := range c.CRLs {
+		ck, err := tee.CheckTDXCRL(crl, tee.TestRoots{}, tdxTime())
+		if err != nil {
+			f.Fatal(err)
+		}
+		issuers = append(issuers, ck.Issuer)
+		f.Add(crl.CRL, crl.IssuerChain)
+		f.Add(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl.CRL}), crl.IssuerChain)
+	}
+	f.Add(c.CRLs[0].CRL, "")
+	f.Add([]byte{0x30, 0x82, 0x01}, c.TCBInfoIssuerChain)
+	f.Fuzz(func(t *testing.T, body []byte, chain string) {
+		_, _ = tee.ParseTDXCRL(body)
+		ck, err := tee.CheckTDXCRL(tee.TDXCRL{CRL: body, IssuerChain: chain}, tee.TestRoots{}, tdxTime())
+		if err == nil && !slices.Contains(issuers, ck.Issuer) {
+			t.Fatalf("accepted a CRL of issuer %s", ck.Issuer)
+		}
 	})
 }

@@ -1,6 +1,7 @@
 package tee_test
 
 import (
+	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -46,9 +47,50 @@ func TestVerifyTDXCollateral(t *testing.T) {
 	q := tee.Attestation{Kind: tee.KindTDX, Evidence: tdxQuote(t)}
 	_, err := tee.Verify(q, tee.VerifyOptions{Now: tdxTime()})
 	wantErr(t, err, tee.ErrTCBCollateral)
-	_, err = tee.Verify(q, tee.VerifyOptions{Now: sevTime(), TDXCollateral: tdxtest.Lookup})
+	_, err = tee.Verify(q, tee.VerifyOptions{Now: sevTime(), TDXCollateral: tdxtest.Lookup, TDXCRL: tdxtest.CRL})
 	wantErr(t, err, tee.ErrTCBCollateral)
 	if !strings.Contains(err.Error(), "expired") {
 		t.Fatalf("expired collateral refused with %v", err)
 	}
+}
+
+// TestCheckTDXCRL: Intel's recorded CRLs (PCK platform CA, with its
+// issuer chain, and root CA, without) check at a time they are current;
+// after the PCK CRL's nextUpdate, edited, or under a chain that does not
+// end in Intel's root, they are refused naming the check.
+func TestCheckTDXCRL(t *testing.T) {
+	c := tdxtest.Collateral()
+	if len(c.CRLs) != 2 {
+		t.Fatalf("%d CRLs", len(c.CRLs))
+	}
+	var issuers []string
+	for _, crl := range c.CRLs {
+		ck, err := tee.CheckTDXCRL(crl, tee.TestRoots{}, tdxTime())
+		if err != nil {
+			t.Fatalf("recorded CRL: %v", err)
+		}
+		issuers = append(issuers, ck.Issuer)
+	}
+	if issuers[0] == issuers[1] || tdxtest.CRL(issuers[0]) == nil || tdxtest.CRL("00") != nil {
+		t.Fatalf("issuers %q", issuers)
+	}
+	// PCS serves PEM too: the same list, the same issuer.
+	asPEM := append(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: c.CRLs[0].CRL}), '\n')
+	if ck, err := tee.CheckTDXCRL(tee.TDXCRL{CRL: asPEM, IssuerChain: c.CRLs[0].IssuerChain}, tee.TestRoots{}, tdxTime()); err != nil || ck.Issuer != issuers[0] {
+		t.Fatalf("PEM CRL: %+v, %v", ck, err)
+	}
+	_, err := tee.CheckTDXCRL(c.CRLs[0], tee.TestRoots{}, time.Date(2023, time.July, 9, 0, 0, 0, 0, time.UTC))
+	wantErr(t, err, tee.ErrTCBCollateral)
+	edited := append([]byte(nil), c.CRLs[0].CRL...)
+	edited[len(edited)-80] ^= 1 // inside the last revoked serial, before the signature
+	_, err = tee.CheckTDXCRL(tee.TDXCRL{CRL: edited, IssuerChain: c.CRLs[0].IssuerChain}, tee.TestRoots{}, tdxTime())
+	if err == nil {
+		t.Fatal("edited CRL accepted")
+	}
+	// The root CRL under the PCK CRL's chain: not signed by that CA.
+	_, err = tee.CheckTDXCRL(tee.TDXCRL{CRL: c.CRLs[1].CRL, IssuerChain: c.CRLs[0].IssuerChain}, tee.TestRoots{}, tdxTime())
+	wantErr(t, err, tee.ErrUntrustedChain)
+	// The TCB signing chain is Intel's but no CA of the PCK chain.
+	_, err = tee.CheckTDXCRL(tee.TDXCRL{CRL: c.CRLs[0].CRL, IssuerChain: c.TCBInfoIssuerChain}, tee.TestRoots{}, tdxTime())
+	wantErr(t, err, tee.ErrUntrustedChain)
 }

@@ -14,22 +14,39 @@ import (
 	"github.com/google/go-tdx-guest/pcs"
 )
 
-// TDXCollateral is Intel's signed TCB collateral for one platform family
+// TDXCollateral is Intel's signed collateral for one platform family
 // (FMSPC), as Intel's PCS serves it: the TCB info and QE identity response
 // bodies, byte for byte, and the issuer chains from the responses'
-// headers (PEM, signing certificate then root). The chain keeps it in
-// state; TDX quotes are checked against it offline.
+// headers (PEM, signing certificate then root), and the CRLs of the PCK
+// chain. The chain keeps it in state; TDX quotes are checked against it
+// offline. Either part may be missing (CRLs alone refresh the lists; fake
+// hardware has CRLs but no TCB info), not both.
 type TDXCollateral struct {
-	TCBInfo               string `json:"tcb_info"`
-	TCBInfoIssuerChain    string `json:"tcb_info_issuer_chain"`
-	QEIdentity            string `json:"qe_identity"`
-	QEIdentityIssuerChain string `json:"qe_identity_issuer_chain"`
+	TCBInfo               string `json:"tcb_info,omitempty"`
+	TCBInfoIssuerChain    string `json:"tcb_info_issuer_chain,omitempty"`
+	QEIdentity            string `json:"qe_identity,omitempty"`
+	QEIdentityIssuerChain string `json:"qe_identity_issuer_chain,omitempty"`
+	// CRLs are the PCK CRLs (platform and processor CA) and the root CA
+	// CRL; the chain keeps each under its issuer (TDXCRLIssuer), not the
+	// FMSPC, as one list covers every platform its CA certified.
+	CRLs []TDXCRL `json:"crls,omitempty"`
+}
+
+// HasTCB reports whether c carries TCB info or a QE identity.
+func (c TDXCollateral) HasTCB() bool {
+	return c.TCBInfo != "" || c.TCBInfoIssuerChain != "" || c.QEIdentity != "" || c.QEIdentityIssuerChain != ""
+}
+
+// TCB is c without its CRLs: what the chain keeps under the FMSPC.
+func (c TDXCollateral) TCB() TDXCollateral {
+	c.CRLs = nil
+	return c
 }
 
 // tcbSigningCN is the common name of Intel's TCB signing certificate.
 const tcbSigningCN = "Intel SGX TCB Signing"
 
-// CheckTDXCollateral checks that c is Intel's: both bodies parse, are
+// CheckTDXCollateral checks that c's TCB part is Intel's: both bodies parse, are
 // signed by a TCB signing certificate chaining to Intel's SGX root, and
 // are current at now. It returns the FMSPC the TCB info is for (lower-case
 // hex), which is where the chain keeps it.

@@ -24,6 +24,11 @@ type VerifyOptions struct {
 	// accepted only when its platform's and QE's TCB status is UpToDate
 	// against it.
 	TDXCollateral func(fmspc string) *TDXCollateral
+	// TDXCRL returns the CRL the chain holds of the CA whose key is issuer
+	// (TDXCRLIssuer), or nil; a TDX quote is accepted only when the CRLs
+	// of its root and PCK CA are current and revoke neither its CA nor
+	// its PCK certificate, on fake hardware too.
+	TDXCRL func(issuer string) *TDXCRL
 	// SEVSNPMinTCB is the least SEV-SNP TCB (each component) accepted.
 	SEVSNPMinTCB SEVSNPTCB
 	// TestRoots are roots trusted besides Intel's and AMD's (genesis

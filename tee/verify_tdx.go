@@ -114,7 +114,8 @@ func TDXClaims(quote []byte) (*Claims, error) {
 // block time, PCK chain to Intel's root, QE report signed by the PCK key,
 // quote signed by the attestation key the QE vouches for, TCB status
 // UpToDate for both the platform (TCB info) and the QE (QE identity)
-// against Intel's collateral from chain state, not a debug TD.
+// against Intel's collateral from chain state, neither the PCK nor its CA
+// revoked by the chain's CRLs, not a debug TD.
 func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	q, err := parseTDXQuote(evidence)
 	if err != nil {
@@ -170,6 +171,9 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 		return nil, fmt.Errorf("%w: tdx quote signature by the attestation key: %v", ErrBadSignature, err)
 	case err != nil:
 		return nil, classifyTDXCollateralErr(err)
+	}
+	if err := checkTDXRevocation(chain, o); err != nil {
+		return nil, err
 	}
 	if tdxDebug(body.GetTdAttributes()) && !o.AllowDebug {
 		return nil, fmt.Errorf("%w: tdx TDATTRIBUTES %x has DEBUG set", ErrDebugEnclave, body.GetTdAttributes())

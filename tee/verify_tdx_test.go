@@ -12,7 +12,7 @@ import (
 )
 
 func tdxVerify(ev []byte, now time.Time) (*tee.Verified, error) {
-	return tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: ev}, tee.VerifyOptions{Now: now, TDXCollateral: tdxtest.Lookup})
+	return tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: ev}, tee.VerifyOptions{Now: now, TDXCollateral: tdxtest.Lookup, TDXCRL: tdxtest.CRL})
 }
 
 // TestVerifyTDXGenuine: the recorded quote is genuine (every signature

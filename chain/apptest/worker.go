@@ -9,6 +9,7 @@ import (
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sim"
+	"github.com/phalanetwork/phala/tee/teefake"
 )
 
 // SimCode is the code a test chain's sim workers measure.
@@ -57,6 +58,53 @@ func (c *Chain) SimRegistration(t testing.TB, op Account, code string, id ed2551
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c.Registration(t, op, p, id)
+}
+
+// FakeTDXRegistry is SimRegistry that also trusts the fake TDX hardware
+// of tee/teefake: its test root, its measurement of SimCode, and its CRLs
+// as o makes them.
+func FakeTDXRegistry(t testing.TB, o teefake.CRLOptions) registry.Genesis {
+	t.Helper()
+	g := SimRegistry()
+	roots, err := teefake.Roots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	crls, err := teefake.TDXCollateral(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := teefake.MeasurementOf(tee.KindTDX, SimCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.TestRoots = registry.TestRootsOf(roots)
+	g.TDXCollateral = []tee.TDXCollateral{crls}
+	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: tee.KindTDX, Value: m})
+	return g
+}
+
+// FakeTDXRegistration is the registration, sent by op, of a new worker
+// on tee/teefake's TDX hardware running SimCode, attesting the latest
+// block; a chain made with FakeTDXRegistry accepts it.
+func (c *Chain) FakeTDXRegistration(t testing.TB, op Account) *registry.MsgRegisterWorker {
+	t.Helper()
+	if c.Height == 0 {
+		c.Block()
+	}
+	p, err := teefake.Provider(tee.KindTDX, teefake.Options{Code: SimCode, Config: c.GenesisHash()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, _ := ed25519.GenerateKey(rand.Reader)
+	return c.Registration(t, op, p, id)
+}
+
+// Registration is the registration, sent by op, of the worker with
+// identity key id attested by p, attesting the latest block.
+func (c *Chain) Registration(t testing.TB, op Account, p tee.Provider, id ed25519.PrivateKey) *registry.MsgRegisterWorker {
+	t.Helper()
 	ek, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	info := registry.WorkerInfo{
 		Version: registry.WorkerInfoVersion, IdentityKey: id.Public().(ed25519.PublicKey), ECDHKey: ek.PublicKey().Bytes(),

@@ -280,23 +280,13 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	for _, k := range p.SimAttestationKeys {
 		keys = append(keys, ed25519.PublicKey(k))
 	}
-	// The collateral is a proven read too: a node that forged it could
-	// pass an out-of-date TCB. A failed proof is reported as such, not as
-	// missing collateral.
+	// The collateral and CRLs are proven reads too: a node that forged
+	// them could pass an out-of-date TCB or a revoked PCK. A failed proof
+	// is reported as such, not as missing collateral.
 	var proofErr error
-	collateral := func(fmspc string) *tee.TDXCollateral {
-		tc, err := c.ProvenTDXCollateral(cmd.Context(), fmspc)
-		var missing *client.MissingRecordError
-		if err != nil && !errors.As(err, &missing) {
-			proofErr = err
-		}
-		if err != nil {
-			return nil
-		}
-		return &tc
-	}
 	got, err := tee.Verify(tee.Attestation{Kind: tee.Kind(rep.TEE), Evidence: rep.Evidence}, tee.VerifyOptions{Now: time.Now(), AllowSim: p.AllowSimTEE, SimKeys: keys,
-		SEVSNPMinTCB: p.SEVSNPMinTCB, TDXCollateral: collateral})
+		SEVSNPMinTCB: p.SEVSNPMinTCB, TDXCollateral: provenLookup(cmd.Context(), c.ProvenTDXCollateral, &proofErr),
+		TDXCRL: provenLookup(cmd.Context(), c.ProvenTDXCRL, &proofErr)})
 	if proofErr != nil {
 		return fmt.Errorf("TDX collateral: %w", proofErr)
 	} else if err != nil {
@@ -309,4 +299,20 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 		return fmt.Errorf("measurement %x differs from the registered %x", got.Measurement, []byte(w.Measurement))
 	}
 	return nil
+}
+
+// provenLookup turns a proven read into a verifier lookup: a record
+// proven absent is nil; the first other failure is kept in *failed.
+func provenLookup[T any](ctx context.Context, read func(context.Context, string) (T, error), failed *error) func(string) *T {
+	return func(key string) *T {
+		v, err := read(ctx, key)
+		var missing *client.MissingRecordError
+		if err != nil && !errors.As(err, &missing) && *failed == nil {
+			*failed = err
+		}
+		if err != nil {
+			return nil
+		}
+		return &v
+	}
 }

@@ -1,10 +1,18 @@
 package dao_test
 
 import (
+	"bytes"
 	"crypto/ecdh"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +34,7 @@ import (
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/sim"
 	"github.com/phalanetwork/phala/tee/tdxtest"
+	"github.com/phalanetwork/phala/tee/teefake"
 )
 
 // TestSimByVoteRefused: no proposal can trust simulated TEEs or a new sim
@@ -178,8 +187,18 @@ func TestSetTDXCollateral(t *testing.T) {
 		t.Fatalf("intel's collateral: %+v", p)
 	}
 	var got tee.TDXCollateral
-	if res := c.Query(registry.TDXCollateralPath(tdxtest.FMSPC), &got); res.Code != 0 || got != *tdxCollateral() {
+	if res := c.Query(registry.TDXCollateralPath(tdxtest.FMSPC), &got); res.Code != 0 || !reflect.DeepEqual(got, tdxCollateral().TCB()) {
 		t.Fatalf("stored collateral: %s", res.Log)
+	}
+	for _, crl := range tdxCollateral().CRLs {
+		ck, err := tee.CheckTDXCRL(crl, tee.TestRoots{}, tdxtest.Current)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored tee.TDXCRL
+		if res := c.Query(registry.TDXCRLPath(ck.Issuer), &stored); res.Code != 0 || !bytes.Equal(stored.CRL, crl.CRL) {
+			t.Fatalf("stored CRL of %s: %s", ck.Issuer, res.Log)
+		}
 	}
 	// An operator on a genuine but unpatched TDX machine: every signature
 	// of its quote checks, its platform TCB is below every level Intel
@@ -189,6 +208,67 @@ func TestSetTDXCollateral(t *testing.T) {
 	if !strings.Contains(res.Log, "TCB out of date") {
 		t.Fatalf("unpatched TDX platform refused with %q", res.Log)
 	}
+}
+
+// TestSetTDXCRL: Intel revokes a platform's PCK certificate and the DAO
+// installs the new CRL: the platform's workers can no longer register. A
+// CRL no trusted root vouches for, and the older CRL that did not list
+// the PCK yet (which would un-revoke it), are refused when proposed.
+func TestSetTDXCRL(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, time.November, d, 0, 0, 0, 0, time.UTC) }
+	c := newChain(t, apptest.FakeTDXRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)}), keys.Genesis{})
+	mustOK(t, c.Deliver(carol, c.FakeTDXRegistration(t, carol)))
+	propose := func(col tee.TDXCollateral) string {
+		res := c.Deliver(bob, &dao.MsgPropose{Title: "crl", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &col}})
+		apptest.ExpectCode(t, res, dao.Codespace, 6)
+		return res.Log
+	}
+	if log := propose(foreignCRL(t, day(15))); !strings.Contains(log, "crls[0]: tee: attestation does not chain to the vendor root of trust") {
+		t.Fatalf("CRL of an untrusted CA refused with %q", log)
+	}
+	revoked, err := teefake.TDXCollateral(teefake.CRLOptions{RevokePCK: true, ThisUpdate: day(15)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &revoked}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
+		t.Fatalf("revoking CRL: %+v", p)
+	}
+	res := c.Deliver(carol, c.FakeTDXRegistration(t, carol))
+	apptest.ExpectCode(t, res, registry.Codespace, registry.ErrBadAttestation.Code)
+	if !strings.Contains(res.Log, "certificate revoked") {
+		t.Fatalf("revoked platform refused with %q", res.Log)
+	}
+	old, err := teefake.TDXCollateral(teefake.CRLOptions{ThisUpdate: day(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := propose(old); !strings.Contains(log, "before the CRL the chain holds") {
+		t.Fatalf("older CRL refused with %q", log)
+	}
+}
+
+// foreignCRL is a CRL as PCS would serve it, with its issuer chain, but
+// from a CA and root of its own: no trusted root vouches for it.
+func foreignCRL(t *testing.T, issued time.Time) tee.TDXCollateral {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Intel SGX PCK Platform CA"},
+		NotBefore: issued.AddDate(-1, 0, 0), NotAfter: issued.AddDate(1, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(der)
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: issued, NextUpdate: issued.AddDate(0, 1, 0)}, ca, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return tee.TDXCollateral{CRLs: []tee.TDXCRL{{CRL: crl, IssuerChain: string(chain)}}}
 }
 
 // registerTDX sends carol's registration of a fresh worker with a TDX

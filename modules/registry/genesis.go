@@ -13,8 +13,9 @@ import (
 // Genesis is the registry section of the genesis app state.
 type Genesis struct {
 	Params Params `json:"params"`
-	// TDXCollateral is Intel's TCB collateral per platform the chain
-	// starts with; the DAO updates it (set_tdx_collateral).
+	// TDXCollateral is Intel's TCB collateral per platform, and the CRLs
+	// of the PCK chain, the chain starts with; the DAO updates both
+	// (set_tdx_collateral).
 	TDXCollateral []tee.TDXCollateral `json:"tdx_collateral,omitempty"`
 	// TestRoots are roots of trust for fake TEE hardware (tee/teefake),
 	// trusted besides Intel's and AMD's. Only a test network sets them:
@@ -93,13 +94,14 @@ func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
 		return err
 	}
 	m.Keeper.SetParams(ctx.KV, g.Params)
+	// Test roots first: a test network's CRLs are signed by them.
+	if len(g.TestRoots) > 0 {
+		ctx.KV.Set(keyTestRoots, state.EncodeJSON(g.TestRoots))
+	}
 	for i, c := range g.TDXCollateral {
 		if err := m.Keeper.SetTDXCollateral(ctx, c); err != nil {
 			return fmt.Errorf("%w: tdx_collateral[%d]: %v", ErrBadGenesis, i, err)
 		}
-	}
-	if len(g.TestRoots) > 0 {
-		ctx.KV.Set(keyTestRoots, state.EncodeJSON(g.TestRoots))
 	}
 	return nil
 }

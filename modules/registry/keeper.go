@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/phalanetwork/phala/chain/module"
 	"github.com/phalanetwork/phala/chain/state"
@@ -127,16 +128,74 @@ func (Keeper) TDXCollateral(kv state.KV, fmspc string) *tee.TDXCollateral {
 	return &c
 }
 
-// SetTDXCollateral checks that c is Intel's and current at the block time
-// and stores it under its platform, replacing what was there. Genesis and
-// the DAO call it.
-func (Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
-	fmspc, err := tee.CheckTDXCollateral(c, ctx.Time)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadCollateral, err)
+// TDXCRL returns the CRL the chain holds of the TDX CA whose key is
+// issuer (tee.TDXCRLIssuer), or nil.
+func (Keeper) TDXCRL(kv state.KV, issuer string) *tee.TDXCRL {
+	c, ok := module.GetJSON[tee.TDXCRL](kv, TDXCRLKey(issuer), "tdx crl %s", issuer)
+	if !ok {
+		return nil
 	}
-	ctx.KV.Set(TDXCollateralKey(fmspc), state.EncodeJSON(c))
+	return &c
+}
+
+// SetTDXCollateral checks that c's TCB info and QE identity are Intel's,
+// that each CRL is signed by a CA chaining to Intel's root (or a genesis
+// test root) and that all are current at the block time; then it stores
+// the TCB part under its platform and each CRL under its issuer,
+// replacing what was there, or nothing if any check fails. Genesis and
+// the DAO call it.
+func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
+	if !c.HasTCB() && len(c.CRLs) == 0 {
+		return fmt.Errorf("%w: carries neither TCB info nor CRLs", ErrBadCollateral)
+	}
+	var fmspc string
+	if c.HasTCB() {
+		f, err := tee.CheckTDXCollateral(c, ctx.Time)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadCollateral, err)
+		}
+		fmspc = f
+	}
+	issuers, err := k.checkTDXCRLs(ctx, c.CRLs)
+	if err != nil {
+		return err
+	}
+	if fmspc != "" {
+		ctx.KV.Set(TDXCollateralKey(fmspc), state.EncodeJSON(c.TCB()))
+	}
+	for i, issuer := range issuers {
+		ctx.KV.Set(TDXCRLKey(issuer), state.EncodeJSON(c.CRLs[i]))
+	}
 	return nil
+}
+
+// checkTDXCRLs checks each CRL (tee.CheckTDXCRL) and returns its issuer.
+// Two lists of one CA are refused, and so is a list issued before the one
+// the chain holds: re-installing an old list would un-revoke what Intel
+// revoked since.
+func (k Keeper) checkTDXCRLs(ctx *module.Context, crls []tee.TDXCRL) ([]string, error) {
+	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
+	if err != nil {
+		return nil, err
+	}
+	issuers := make([]string, len(crls))
+	for i, crl := range crls {
+		ck, err := tee.CheckTDXCRL(crl, roots, ctx.Time)
+		if err != nil {
+			return nil, fmt.Errorf("%w: crls[%d]: %v", ErrBadCollateral, i, err)
+		}
+		if j := slices.Index(issuers[:i], ck.Issuer); j >= 0 {
+			return nil, fmt.Errorf("%w: crls[%d] and crls[%d] are both of CA %s", ErrBadCollateral, j, i, ck.Issuer)
+		}
+		if old := k.TDXCRL(ctx.KV, ck.Issuer); old != nil {
+			if prev, err := tee.ParseTDXCRL(old.CRL); err == nil && ck.ThisUpdate.Before(prev.ThisUpdate) {
+				return nil, fmt.Errorf("%w: crls[%d] issued %s, before the CRL the chain holds of CA %s (issued %s)", ErrBadCollateral, i,
+					ck.ThisUpdate.UTC().Format(time.RFC3339), ck.Issuer, prev.ThisUpdate.UTC().Format(time.RFC3339))
+			}
+		}
+		issuers[i] = ck.Issuer
+	}
+	return issuers, nil
 }
 
 // verifyOptions are the chain's TEE policy for verifying an attestation
@@ -147,7 +206,8 @@ func (k Keeper) verifyOptions(ctx *module.Context, p Params) (tee.VerifyOptions,
 		return tee.VerifyOptions{}, err
 	}
 	return tee.VerifyOptions{Now: ctx.Time, AllowSim: p.AllowSimTEE, SimKeys: p.simKeys(), SEVSNPMinTCB: p.SEVSNPMinTCB, TestRoots: roots,
-		TDXCollateral: func(fmspc string) *tee.TDXCollateral { return k.TDXCollateral(ctx.KV, fmspc) }}, nil
+		TDXCollateral: func(fmspc string) *tee.TDXCollateral { return k.TDXCollateral(ctx.KV, fmspc) },
+		TDXCRL:        func(issuer string) *tee.TDXCRL { return k.TDXCRL(ctx.KV, issuer) }}, nil
 }
 
 // identityKey is the key that signs a worker's mq messages: its identity

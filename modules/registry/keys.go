@@ -23,6 +23,10 @@ var (
 	// Intel's TCB collateral for it (JSON of tee.TDXCollateral), which
 	// TDX quotes are checked against.
 	prefixTDXCollateral = []byte("registry/tdxc/")
+	// prefixTDXCRL + a CA's key (tee.TDXCRLIssuer, lower-case hex) holds
+	// that CA's CRL (JSON of tee.TDXCRL), which TDX PCK chains are
+	// checked against.
+	prefixTDXCRL = []byte("registry/tdxcrl/")
 	// keyKMSRequests holds the pending sealing-key requests ([]KMSRequest,
 	// JSON, one per worker, in worker order), which gatekeepers read.
 	keyKMSRequests = []byte("registry/kms/requests")
@@ -46,6 +50,12 @@ func KMSReplyKey(id WorkerID) []byte {
 // platform (FMSPC, lower-case hex; JSON of tee.TDXCollateral), for proofs.
 func TDXCollateralKey(fmspc string) []byte {
 	return append(append([]byte(nil), prefixTDXCollateral...), fmspc...)
+}
+
+// TDXCRLKey is the state key of the CRL of a TDX CA (tee.TDXCRLIssuer of
+// its certificate; JSON of tee.TDXCRL), for proofs.
+func TDXCRLKey(issuer string) []byte {
+	return append(append([]byte(nil), prefixTDXCRL...), issuer...)
 }
 
 // WorkerKey is the state key of a worker record (JSON of Worker), for

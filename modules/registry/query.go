@@ -14,7 +14,15 @@ const (
 	QueryParams  = "params"  // params -> Params
 	// QueryTDXCollateral: tdx_collateral/<fmspc> -> tee.TDXCollateral.
 	QueryTDXCollateral = "tdx_collateral"
+	// QueryTDXCRL: tdx_crl/<issuer> -> tee.TDXCRL.
+	QueryTDXCRL = "tdx_crl"
 )
+
+// TDXCRLPath is the query path of the CRL the chain holds of a TDX CA
+// (tee.TDXCRLIssuer of its certificate).
+func TDXCRLPath(issuer string) string {
+	return "/" + Name + "/" + QueryTDXCRL + "/" + issuer
+}
 
 // TDXCollateralPath is the query path of the TCB collateral the chain
 // holds for a TDX platform (FMSPC, lower-case hex).
@@ -43,6 +51,12 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 				return c, nil
 			}
 			return nil, fmt.Errorf("%w: no TDX collateral for FMSPC %q", ErrBadCollateral, fmspc)
+		}),
+		module.Rest(QueryTDXCRL, func(issuer string) (any, error) {
+			if c := m.Keeper.TDXCRL(kv, issuer); c != nil {
+				return c, nil
+			}
+			return nil, fmt.Errorf("%w: no TDX CRL of CA %q", ErrBadCollateral, issuer)
 		}),
 	})
 }

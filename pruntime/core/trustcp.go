@@ -277,7 +277,7 @@ func (p trustPolicy) checkSigner(genesis [32]byte, sh *cmttypes.SignedHeader, s 
 		simKeys[i] = ed25519.PublicKey(k)
 	}
 	o := tee.VerifyOptions{Now: sh.Time, AllowSim: rp.AllowSimTEE, SimKeys: simKeys, SEVSNPMinTCB: rp.SEVSNPMinTCB, TestRoots: p.roots,
-		TDXCollateral: p.collateral(sh)}
+		TDXCollateral: p.collateral(sh), TDXCRL: tee.TDXCRLs(p.registry.TDXCollateral, p.roots, sh.Time)}
 	v, err := tee.Verify(tee.Attestation{Kind: s.TEE, Evidence: s.Evidence}, o)
 	if err != nil {
 		return err

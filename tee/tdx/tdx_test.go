@@ -49,7 +49,7 @@ func TestQuoteVerifiesOnChain(t *testing.T) {
 	}
 	// Every signature checks; the recorded platform's TCB is older than
 	// every level in Intel's collateral, which is the one refusal left.
-	_, err = tee.Verify(a, tee.VerifyOptions{Now: tdxtest.Current, TDXCollateral: tdxtest.Lookup})
+	_, err = tee.Verify(a, tee.VerifyOptions{Now: tdxtest.Current, TDXCollateral: tdxtest.Lookup, TDXCRL: tdxtest.CRL})
 	if !errors.Is(err, tee.ErrTCBOutOfDate) {
 		t.Fatalf("verify: %v, want the TCB check to refuse", err)
 	}

@@ -1,5 +1,5 @@
 // Package tdxtest holds TDX test collateral for tests outside tee: Intel's
-// signed TCB info and QE identity that go-tdx-guest recorded for the
+// signed TCB info, QE identity and CRLs that go-tdx-guest recorded for the
 // platform of its recorded quote (tee/testdata/tdx_quote_v4.dat).
 package tdxtest
 
@@ -20,12 +20,23 @@ const FMSPC = "50806f000000"
 // 2023-06-18, QE identity 2023-06-08 and due again 2023-07-08.
 var Current = time.Date(2023, time.July, 1, 1, 0, 0, 0, time.UTC)
 
-// Collateral returns the recorded collateral in the chain's form.
+// Collateral returns the recorded collateral in the chain's form, with
+// Intel's recorded PCK platform CA CRL (current 2023-06-08 to 2023-07-08)
+// and root CA CRL.
 func Collateral() tee.TDXCollateral {
 	return tee.TDXCollateral{
 		TCBInfo: string(testdata.TcbInfoBody), TCBInfoIssuerChain: unescape(tdxtesting.TcbInfoHeader["Tcb-Info-Issuer-Chain"][0]),
 		QEIdentity: string(testdata.QeIdentityBody), QEIdentityIssuerChain: unescape(tdxtesting.QeIdentityHeader["Sgx-Enclave-Identity-Issuer-Chain"][0]),
+		CRLs: []tee.TDXCRL{
+			{CRL: testdata.PckCrlBody, IssuerChain: unescape(tdxtesting.PckCrlHeader["Sgx-Pck-Crl-Issuer-Chain"][0])},
+			{CRL: testdata.RootCrlBody},
+		},
 	}
+}
+
+// CRL serves Collateral's CRLs, as VerifyOptions.TDXCRL.
+func CRL(issuer string) *tee.TDXCRL {
+	return tee.TDXCRLs([]tee.TDXCollateral{Collateral()}, tee.TestRoots{}, Current)(issuer)
 }
 
 // Lookup serves Collateral for FMSPC, as VerifyOptions.TDXCollateral.

@@ -216,3 +216,55 @@ func TDXClient(o Options) (configfsi.Client, error) {
 		return q, nil, err
 	}), nil
 }
+
+// CRLOptions pick the fake Intel chain's CRLs.
+type CRLOptions struct {
+	// RevokePCK lists the fake PCK certificate on its CA's CRL.
+	RevokePCK bool
+	// ThisUpdate and NextUpdate bound the lists' currency; zero means the
+	// fake certificates' own validity.
+	ThisUpdate, NextUpdate time.Time
+}
+
+// TDXCollateral returns the fake Intel chain's CRLs in the chain's
+// collateral form (no TCB info: fake hardware has none): the root CA CRL,
+// signed by the fake root, and the PCK CA's, with its issuer chain.
+func TDXCollateral(o CRLOptions) (tee.TDXCollateral, error) {
+	c, err := newTDXChain()
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	if o.ThisUpdate.IsZero() {
+		o.ThisUpdate = certNotBefore
+	}
+	if o.NextUpdate.IsZero() {
+		o.NextUpdate = certNotAfter
+	}
+	root, err := signCRL(c.root, c.rootKey, o, nil)
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	var revoked []x509.RevocationListEntry
+	if o.RevokePCK {
+		revoked = append(revoked, x509.RevocationListEntry{SerialNumber: c.pck.SerialNumber, RevocationTime: o.ThisUpdate})
+	}
+	ca, err := signCRL(c.ca, c.caKey, o, revoked)
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	return tee.TDXCollateral{CRLs: []tee.TDXCRL{
+		{CRL: root},
+		{CRL: ca, IssuerChain: string(append(pemCert(c.ca), pemCert(c.root)...))},
+	}}, nil
+}
+
+// signCRL returns a DER CRL issued by issuer, as Intel's are.
+func signCRL(issuer *x509.Certificate, key *ecdsa.PrivateKey, o CRLOptions, revoked []x509.RevocationListEntry) ([]byte, error) {
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: o.ThisUpdate, NextUpdate: o.NextUpdate, RevokedCertificateEntries: revoked,
+	}, issuer, key)
+	if err != nil {
+		return nil, fmt.Errorf("teefake: CRL of %s: %w", issuer.Subject.CommonName, err)
+	}
+	return der, nil
+}

@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanetwork/phala/modules/dao"
+	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/tee"
+	"github.com/phalanetwork/phala/tee/teefake"
+)
+
+// TestRedTeamRevokedTDX: Intel revokes the PCK certificate of a TDX
+// machine (the fake hardware, under the devnet's test roots, whose CRLs
+// revoke nothing at genesis) and the DAO installs the new CRL with
+// `phala gov propose set-tdx-collateral`. The machine's operator then runs
+// `phala worker --tee tdx --tee-fake`: its registration is refused naming
+// the revocation, the worker exits with it, and the chain records no
+// worker.
+func TestRedTeamRevokedTDX(t *testing.T) {
+	h := newHarness(t)
+	dn, home, url := h.startDevnet("--workers", "0", "--tee-test-roots", "--block-time", "200ms")
+	dn.waitLine(reBannerGateway, 60*time.Second)
+	kr := cliFlags(home, url)
+	run := func(args ...string) string { return h.mustRun(append(args, kr...)...) }
+
+	crls, err := teefake.TDXCollateral(teefake.CRLOptions{RevokePCK: true, ThisUpdate: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(crls)
+	file := filepath.Join(t.TempDir(), "crls.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("gov", "lock", "1000PHA", "--from", "alice")
+	m := regexp.MustCompile(`proposal (\d+) opened`).FindStringSubmatch(run("gov", "propose", "set-tdx-collateral", file, "--deposit", "10PHA", "--from", "alice"))
+	if m == nil {
+		t.Fatal("no proposal id")
+	}
+	run("gov", "vote", m[1], "yes", "--from", "alice")
+	waitFor(t, 90*time.Second, "the revoking CRL to be enacted", func() (bool, error) {
+		var out struct {
+			Proposals []dao.Proposal `json:"proposals"`
+		}
+		r := h.run(append([]string{"gov", "list", "--output", "json"}, kr...)...)
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil || len(out.Proposals) == 0 {
+			return false, nil
+		}
+		p := out.Proposals[len(out.Proposals)-1]
+		if p.Status != dao.StatusVoting && p.Status != dao.StatusPassed && p.Status != dao.StatusEnacted {
+			t.Fatalf("proposal %s", p.Status)
+		}
+		return p.Status == dao.StatusEnacted, nil
+	}, dn)
+
+	// The worker gives up on a registration the chain refuses; on a chain
+	// that accepts it, it registers and waits for its sealing key.
+	w := h.start("tdx-worker", fakeWorkerArgs(t, tee.KindTDX, "carol", home, url)...)
+	waitFor(t, 90*time.Second, "the revoked TDX worker to give up", func() (bool, error) {
+		var ws []registry.Worker
+		r := h.run(append([]string{"query", "workers", "--output", "json"}, kr...)...)
+		if r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil {
+			for _, x := range ws {
+				if x.TEE == tee.KindTDX {
+					t.Fatalf("revoked platform registered: %+v", x)
+				}
+			}
+		}
+		return w.exited(), nil
+	}, dn)
+	stderr, err := os.ReadFile(w.stderrPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := w.waitExit(time.Second); code == 0 || !strings.Contains(string(stderr), `certificate revoked: tdx: PCK certificate "Intel SGX PCK Certificate" serial 3 revoked`) {
+		t.Fatalf("worker exit %d, stderr:\n%s", code, stderr)
+	}
+}
