@@ -129,7 +129,9 @@ func (host *Host) CallAgent(ctx context.Context, src chainsync.Source, req Reque
 	if err != nil {
 		return Response{}, err
 	}
-	requestHash, req0 := agentio.RequestHash(req.Method, req.URI, req.Headers, req.Body), req
+	// authenticate hashed the request as received (outer, for a sealed
+	// one): the content the answer binds.
+	requestHash, req0 := c.hash, req
 	var reply *ecdh.PublicKey
 	if req.Headers.Get(agentio.HeaderSealed) != "" {
 		if req, reply, err = host.openSealedRequest(ctx, src, req); err != nil {
