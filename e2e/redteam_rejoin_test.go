@@ -32,7 +32,12 @@ func TestRedTeamForgedRejoinShare(t *testing.T) {
 	n.wait("generation 1 without the stopped gatekeeper", func(st keys.State) bool {
 		return st.Generation != nil && st.Generation.Number == 1 && len(st.Generation.Excluded) == 1 && [32]byte(st.Generation.Excluded[0]) == [32]byte(backID)
 	})
+	// The hostile operator runs the first holder, the one that shares; the
+	// other holder is down, so no honest share comes in its turn.
 	sharer := n.takeOver(n.indexOf(st.Gatekeepers[0].Worker))
+	if err := n.d.Workers[n.indexOf(st.Gatekeepers[1].Worker)].Stop(); err != nil {
+		t.Fatal(err)
+	}
 	returned := n.restart(back)
 	n.wait("the returning gatekeeper to ask to rejoin", func(st keys.State) bool {
 		return st.Gatekeepers[2].RejoinHeight != 0

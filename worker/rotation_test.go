@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -303,6 +304,35 @@ func TestGatekeeperBackAfterMissedRotation(t *testing.T) {
 	if n := rejoinEvents(t, e, started); n != 1 {
 		t.Fatalf("%d rejoin requests before the second rotation, want 1", n)
 	}
+}
+
+// TestGatekeeperBackWhileFirstHolderDown: a gatekeeper down for a
+// rotation comes back after the first holder in the chain's order went
+// down too (still marked as holding). The next holder shares the history
+// once the request has waited its turn, and the gatekeeper holds the key.
+func TestGatekeeperBackWhileFirstHolderDown(t *testing.T) {
+	e := newRotationEnv(t)
+	order := e.keys().Gatekeepers
+	byOrder := func(i int) int {
+		return slices.IndexFunc(e.d.Workers, func(w *worker.Worker) bool { id := w.ID(); return string(id[:]) == string(order[i].Worker) })
+	}
+	back, first := byOrder(2), byOrder(0)
+	if err := e.d.Workers[back].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.rotate(t)
+	eventually(t, "generation 1 without the stopped gatekeeper", func() (bool, error) {
+		st := e.keys()
+		return st.Generation != nil && st.Generation.Number == 1 && len(st.Generation.Excluded) == 1, nil
+	})
+	if err := e.d.Workers[first].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.restart(t, back)
+	eventually(t, "the gatekeeper back to hold generation 1 from the second holder", func() (bool, error) {
+		st := e.keys()
+		return st.Gatekeepers[2].Holds && st.Gatekeepers[2].RejoinHeight == 0, nil
+	})
 }
 
 // rejoinEvents counts the keys/rejoin requests the chain took up to height

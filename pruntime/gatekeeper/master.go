@@ -161,33 +161,47 @@ func (g *Gatekeeper) createMaster(ctx context.Context, src chainsync.Source, his
 // confirmed before it sends the share again.
 const reshareAfter = 20
 
+// shareTurn is how many blocks each holder after the first in the chain's
+// order waits, after the one before it, before it shares with a gatekeeper
+// that still lacks the key: long enough for the first holder's share to be
+// confirmed, so they do not race it.
+const shareTurn = 50
+
 // shareWithOthers sends the whole master history, encrypted, to each
-// gatekeeper that does not hold the current generation yet. Only the first
-// holder in the chain's order shares, so the others do not race it.
+// gatekeeper that does not hold the current generation yet. The first
+// holder in the chain's order shares at once; the holder of rank r (0 for
+// the first) only once the recipient has waited r*shareTurn blocks since
+// it was added or asked to rejoin, so the others do not race the first but
+// a first holder that is down holds nobody back for long.
 func (g *Gatekeeper) shareWithOthers(ctx context.Context, src chainsync.Source, v view, hist masterHistory) error {
 	if g.hasPending(keys.TopicShare) {
 		return nil // one round of shares at a time
 	}
 	recs := make(map[[32]byte]keys.Gatekeeper, len(v.order))
+	rank, holders := -1, 0
 	for _, id := range v.order {
 		rec, err := g.record(ctx, src, id)
 		if err != nil {
 			return err
 		}
 		recs[id] = rec
-	}
-	for _, id := range v.order {
-		if recs[id].Holds {
-			if id != g.me() {
-				return nil // an earlier holder does the sharing
+		if rec.Holds {
+			if id == g.me() {
+				rank = holders
 			}
-			break
+			holders++
 		}
+	}
+	if rank < 0 {
+		return nil // the chain has not taken this enclave's confirmation yet
 	}
 	now := g.core.SyncedHeight()
 	for _, id := range v.order {
 		if id == g.me() || !mayShareTo(recs[id], v.current) {
 			continue
+		}
+		if now-max(recs[id].Added, recs[id].RejoinHeight) < int64(rank)*shareTurn {
+			continue // an earlier holder's turn
 		}
 		if at, ok := g.sharedAt[id]; ok && now-at < reshareAfter {
 			continue // sent recently; the confirmation is on its way
