@@ -23,12 +23,8 @@ func (c *Client) KeyState(ctx context.Context) (keys.State, error) {
 // gatekeeper's, or is ErrNoGatekeeperEndpoint when none could be asked.
 func AskGatekeepers[T any](ctx context.Context, c *Client, ks keys.State, ask func(endpoint string) (T, error)) (T, error) {
 	var errs []error
-	for _, g := range ks.Gatekeepers {
-		rec, err := c.Worker(ctx, [32]byte(g.Worker))
-		if err != nil || rec.Endpoint == "" {
-			continue
-		}
-		v, err := ask(rec.Endpoint)
+	for _, endpoint := range GatekeeperEndpoints(ctx, c, ks) {
+		v, err := ask(endpoint)
 		if err == nil {
 			return v, nil
 		}
@@ -39,4 +35,17 @@ func AskGatekeepers[T any](ctx context.Context, c *Client, ks keys.State, ask fu
 		return zero, ErrNoGatekeeperEndpoint
 	}
 	return zero, errors.Join(errs...)
+}
+
+// GatekeeperEndpoints lists the endpoints of ks's gatekeepers in the
+// chain's order, skipping one whose worker record is missing or has no
+// endpoint.
+func GatekeeperEndpoints(ctx context.Context, c *Client, ks keys.State) []string {
+	var out []string
+	for _, g := range ks.Gatekeepers {
+		if rec, err := c.Worker(ctx, [32]byte(g.Worker)); err == nil && rec.Endpoint != "" {
+			out = append(out, rec.Endpoint)
+		}
+	}
+	return out
 }

@@ -195,7 +195,7 @@ func (n *rtNet) workerHome(idx int) string {
 }
 
 // restart starts worker idx's real enclave again from its sealed store.
-func (n *rtNet) restart(idx int) {
+func (n *rtNet) restart(idx int) *worker.Worker {
 	n.t.Helper()
 	home := n.workerHome(idx)
 	p := simProvider(n.t, n.d.Home, home)
@@ -206,6 +206,7 @@ func (n *rtNet) restart(idx int) {
 		n.t.Fatal(err)
 	}
 	n.t.Cleanup(func() { w.Stop() })
+	return w
 }
 
 // mqPost is one message the operator signs for its enclave.

@@ -43,6 +43,9 @@ type gatekeeperView struct {
 	HoldsMasterKey bool            `json:"holds_master_key"`
 	Bonded         string          `json:"bonded"`
 	Unbonding      []unbondingView `json:"unbonding"`
+	// RejoinHeight and ExcludedForCause: keys.Gatekeeper's.
+	RejoinHeight     int64  `json:"rejoin_height,omitempty"`
+	ExcludedForCause string `json:"excluded_for_cause,omitempty"`
 }
 
 type unbondingView struct {
@@ -177,7 +180,8 @@ func (e *Explorer) apiWorker(r *http.Request) (any, error) {
 }
 
 func gatekeeperOf(g keys.Gatekeeper) gatekeeperView {
-	v := gatekeeperView{Worker: hx(g.Worker), Added: g.Added, HoldsMasterKey: g.Holds, Bonded: g.Bonded.PHA(), Unbonding: []unbondingView{}}
+	v := gatekeeperView{Worker: hx(g.Worker), Added: g.Added, HoldsMasterKey: g.Holds, Bonded: g.Bonded.PHA(), Unbonding: []unbondingView{},
+		RejoinHeight: g.RejoinHeight, ExcludedForCause: g.ExcludedForCause}
 	for _, u := range g.Unbonding {
 		v.Unbonding = append(v.Unbonding, unbondingView{Amount: u.Amount.PHA(), Release: u.Release})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -216,7 +217,6 @@ func TestStalledRotationRecovers(t *testing.T) {
 func TestGatekeeperRestartMidRotation(t *testing.T) {
 	e := newRotationEnv(t)
 	gk := e.d.Workers[1]
-	home := filepath.Join(e.home, "workers", "worker1")
 	if err := gk.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -234,22 +234,7 @@ func TestGatekeeperRestartMidRotation(t *testing.T) {
 		}
 		return true, nil
 	})
-	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
-	p, err := worker.NewSimProvider(simKey, home, devnetGenesis(t, e.home))
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, _ := e.d.Keyring.PrivKey("worker1")
-	gen, _ := cmttypesGenesis(e.home)
-	w, err := worker.Start(context.Background(), worker.Options{Home: home, Genesis: gen, NodeURL: e.d.RPCURL, Operator: op, Provider: p,
-		Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	if w.ID() != gk.ID() {
-		t.Fatal("restarted gatekeeper has another identity")
-	}
+	e.restart(t, 1)
 	var st keys.State
 	eventually(t, "generation 1 with all three gatekeepers", func() (bool, error) {
 		st = e.keys()
@@ -258,6 +243,110 @@ func TestGatekeeperRestartMidRotation(t *testing.T) {
 	if len(st.Generation.Excluded) != 0 {
 		t.Fatalf("the restarted gatekeeper was left out: %+v", st.Generation)
 	}
+}
+
+// restart starts devnet worker idx, stopped, again from its sealed store,
+// with the same identity, until the test ends.
+func (e *rotationEnv) restart(t *testing.T, idx int) *worker.Worker {
+	t.Helper()
+	home := filepath.Join(e.home, "workers", "worker"+strconv.Itoa(idx))
+	simKey, _ := worker.LoadOrCreateSimAttestationKey(filepath.Join(e.home, "config", "sim_attestation_key"))
+	p, err := worker.NewSimProvider(simKey, home, devnetGenesis(t, e.home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := e.d.Keyring.PrivKey("worker" + strconv.Itoa(idx))
+	gen, _ := cmttypesGenesis(e.home)
+	w, err := worker.Start(context.Background(), worker.Options{Home: home, Genesis: gen, NodeURL: e.d.RPCURL, Operator: op, Provider: p,
+		Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop() })
+	if w.ID() != e.d.Workers[idx].ID() {
+		t.Fatal("restarted worker has another identity")
+	}
+	return w
+}
+
+// TestGatekeeperBackAfterMissedRotation: a gatekeeper down for a whole
+// rotation is left out of generation 1. Restarted from its sealed store,
+// its enclave asks to rejoin, takes the whole history from a holder,
+// checks it against the chain's keys and proves it; it holds the key
+// again and the next rotation elects it, so generation 2 leaves nobody
+// out.
+func TestGatekeeperBackAfterMissedRotation(t *testing.T) {
+	e := newRotationEnv(t)
+	down := e.d.Workers[2]
+	downID := down.ID()
+	if err := down.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.rotate(t)
+	eventually(t, "generation 1 without the stopped gatekeeper", func() (bool, error) {
+		st := e.keys()
+		return st.Generation != nil && st.Generation.Number == 1 && len(st.Generation.Excluded) == 1 &&
+			string(st.Generation.Excluded[0]) == string(downID[:]), nil
+	})
+	e.restart(t, 2)
+	eventually(t, "the gatekeeper back to hold generation 1", func() (bool, error) {
+		return allHold(e.keys().Gatekeepers), nil
+	})
+	started := e.rotate(t)
+	var st keys.State
+	eventually(t, "generation 2", func() (bool, error) {
+		st = e.keys()
+		return st.Generation != nil && st.Generation.Number == 2, nil
+	})
+	if len(st.Generation.Excluded) != 0 || !allHold(st.Gatekeepers) {
+		t.Fatalf("the gatekeeper back was left out of generation 2: %+v", st.Generation)
+	}
+	if n := rejoinEvents(t, e, started); n != 1 {
+		t.Fatalf("%d rejoin requests before the second rotation, want 1", n)
+	}
+}
+
+// TestGatekeeperBackWhileFirstHolderDown: a gatekeeper down for a
+// rotation comes back after the first holder in the chain's order went
+// down too (still marked as holding). The next holder shares the history
+// once the request has waited its turn, and the gatekeeper holds the key.
+func TestGatekeeperBackWhileFirstHolderDown(t *testing.T) {
+	e := newRotationEnv(t)
+	order := e.keys().Gatekeepers
+	byOrder := func(i int) int {
+		return slices.IndexFunc(e.d.Workers, func(w *worker.Worker) bool { id := w.ID(); return string(id[:]) == string(order[i].Worker) })
+	}
+	back, first := byOrder(2), byOrder(0)
+	if err := e.d.Workers[back].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.rotate(t)
+	eventually(t, "generation 1 without the stopped gatekeeper", func() (bool, error) {
+		st := e.keys()
+		return st.Generation != nil && st.Generation.Number == 1 && len(st.Generation.Excluded) == 1, nil
+	})
+	if err := e.d.Workers[first].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.restart(t, back)
+	eventually(t, "the gatekeeper back to hold generation 1 from the second holder", func() (bool, error) {
+		st := e.keys()
+		return st.Gatekeepers[2].Holds && st.Gatekeepers[2].RejoinHeight == 0, nil
+	})
+}
+
+// rejoinEvents counts the keys/rejoin requests the chain took up to height
+// to.
+func rejoinEvents(t *testing.T, e *rotationEnv, to int64) int {
+	n := 0
+	for h := int64(1); h <= to; h++ {
+		evs, err := e.c.BlockEvents(context.Background(), h, keys.EventGatekeeperRejoin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(evs)
+	}
+	return n
 }
 
 func cmttypesGenesis(home string) (*cmttypes.GenesisDoc, error) {

@@ -2,12 +2,14 @@ package worker
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,18 +80,30 @@ func (w *Worker) joinIfPruned(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// errNeedMoreSigners keeps the walk over the gatekeepers going until
-// enough of them signed.
+// errNeedMoreSigners: fewer gatekeepers than the genesis asks for signed
+// one header.
 var errNeedMoreSigners = errors.New("more gatekeepers must sign")
 
 // errGatekeeperBehind: a gatekeeper's latest verified header is older than
 // the blocks the node keeps, so no light client can go on from it.
 var errGatekeeperBehind = errors.New("gatekeeper behind the node's retained blocks")
 
-// fetchCheckpoint asks the gatekeepers for a checkpoint until as many as
-// the genesis asks for (core.CheckpointQuorum) signed one header: the
-// first usable one's latest, then that height from the others. A latest
-// header whose next block the node no longer has (below earliest - 1: the
+// signedLatest is one gatekeeper's signed latest verified header.
+type signedLatest struct {
+	endpoint string
+	cp       pruntime.SignedCheckpoint
+	height   int64
+	hash     []byte
+}
+
+// fetchCheckpoint collects signatures on one header from as many
+// gatekeepers as the genesis asks for (core.CheckpointQuorum). It asks
+// each for its latest verified header first and picks the highest height
+// that quorum of them verified (the quorum-th highest latest): a
+// gatekeeper whose light client is behind another's never verified the
+// other's latest and answers 404 for it, so the header is one each signer
+// asked has verified. Those ahead of it sign that height. A latest header
+// whose next block the node no longer has (below earliest - 1: the
 // gatekeeper is behind the retained blocks) is of no use, since the light
 // client verifies forward from it, so that gatekeeper is passed over.
 func (w *Worker) fetchCheckpoint(ctx context.Context, earliest int64) (pruntime.SignedCheckpoint, error) {
@@ -101,37 +115,93 @@ func (w *Worker) fetchCheckpoint(ctx context.Context, earliest int64) (pruntime.
 	if err != nil {
 		return pruntime.SignedCheckpoint{}, fmt.Errorf("gatekeepers: %w", err)
 	}
+	endpoints := client.GatekeeperEndpoints(ctx, w.client, ks)
+	if len(endpoints) == 0 {
+		return pruntime.SignedCheckpoint{}, fmt.Errorf("%w (the chain lists %d gatekeepers)", client.ErrNoGatekeeperEndpoint, len(ks.Gatekeepers))
+	}
+	var latest []signedLatest
+	var errs []error
+	for _, endpoint := range endpoints {
+		l, err := latestCheckpoint(ctx, endpoint, earliest)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		latest = append(latest, l)
+	}
+	if len(latest) < quorum {
+		return pruntime.SignedCheckpoint{}, errors.Join(append([]error{fmt.Errorf("%w: %d of %d gatekeepers have a usable header", errNeedMoreSigners, len(latest), quorum)}, errs...)...)
+	}
+	slices.SortStableFunc(latest, func(a, b signedLatest) int { return cmp.Compare(b.height, a.height) })
+	return collectAt(ctx, latest, latest[quorum-1].height, quorum)
+}
+
+// latestCheckpoint asks one gatekeeper for its signed latest verified
+// header, refusing one whose next block the node pruned.
+func latestCheckpoint(ctx context.Context, endpoint string, earliest int64) (signedLatest, error) {
+	cp, err := getCheckpoint(ctx, endpoint, 0)
+	if err != nil {
+		return signedLatest{}, err
+	}
+	sh, err := chainsync.DecodeCheckpoint(cp.Header)
+	if err != nil {
+		return signedLatest{}, fmt.Errorf("%s: %w", endpoint, err)
+	}
+	if sh.Height+1 < earliest {
+		return signedLatest{}, fmt.Errorf("%s%s: %w: its latest verified header is %d, the node keeps blocks from %d on", endpoint, PathCheckpoint, errGatekeeperBehind, sh.Height, earliest)
+	}
+	return signedLatest{endpoint: endpoint, cp: cp, height: sh.Height, hash: sh.Hash()}, nil
+}
+
+// collectAt gathers signatures on the header at height from signers
+// (sorted by latest height, highest first) until quorum signed: one whose
+// latest is that height gave it already, one above is asked for it, one
+// below cannot sign it. All must sign the same header; one that fails or
+// signs another is passed over.
+func collectAt(ctx context.Context, signers []signedLatest, height int64, quorum int) (pruntime.SignedCheckpoint, error) {
 	var cp pruntime.SignedCheckpoint
-	var height int64
 	var hash []byte
-	cp, err = client.AskGatekeepers(ctx, w.client, ks, func(endpoint string) (pruntime.SignedCheckpoint, error) {
-		got, err := getCheckpoint(ctx, endpoint, height)
-		if err != nil {
-			return cp, err
+	var errs []error
+	for _, s := range signers {
+		if s.height < height {
+			break
 		}
-		sh, err := chainsync.DecodeCheckpoint(got.Header)
-		if err != nil {
-			return cp, fmt.Errorf("%s: %w", endpoint, err)
-		}
+		got, h, err := s.at(ctx, height)
 		switch {
-		case height == 0 && sh.Height+1 < earliest:
-			return cp, fmt.Errorf("%s%s: %w: its latest verified header is %d, the node keeps blocks from %d on", endpoint, PathCheckpoint, errGatekeeperBehind, sh.Height, earliest)
-		case height == 0:
-			cp, height, hash = got, sh.Height, sh.Hash()
-		case bytes.Equal(sh.Hash(), hash):
+		case err != nil:
+			errs = append(errs, err)
+		case hash == nil:
+			cp, hash = got, h
+		case bytes.Equal(h, hash):
 			cp.Signatures = append(cp.Signatures, got.Signatures...)
 		default:
-			return cp, fmt.Errorf("%s signed another header at height %d", endpoint, height)
+			errs = append(errs, fmt.Errorf("%s signed another header at height %d", s.endpoint, height))
 		}
-		if len(cp.Signatures) < quorum {
-			return cp, fmt.Errorf("%w: %d of %d", errNeedMoreSigners, len(cp.Signatures), quorum)
+		if len(cp.Signatures) >= quorum {
+			return cp, nil
 		}
-		return cp, nil
-	})
-	if errors.Is(err, client.ErrNoGatekeeperEndpoint) {
-		err = fmt.Errorf("%w (the chain lists %d gatekeepers)", err, len(ks.Gatekeepers))
 	}
-	return cp, err
+	return cp, errors.Join(append([]error{fmt.Errorf("%w: %d of %d at height %d", errNeedMoreSigners, len(cp.Signatures), quorum, height)}, errs...)...)
+}
+
+// at is this gatekeeper's signed header at height (at or below its
+// latest) and the header's hash.
+func (s signedLatest) at(ctx context.Context, height int64) (pruntime.SignedCheckpoint, []byte, error) {
+	if s.height == height {
+		return s.cp, s.hash, nil
+	}
+	got, err := getCheckpoint(ctx, s.endpoint, height)
+	if err != nil {
+		return got, nil, err
+	}
+	sh, err := chainsync.DecodeCheckpoint(got.Header)
+	if err != nil {
+		return got, nil, fmt.Errorf("%s: %w", s.endpoint, err)
+	}
+	if sh.Height != height {
+		return got, nil, fmt.Errorf("%s answered header %d for height %d", s.endpoint, sh.Height, height)
+	}
+	return got, sh.Hash(), nil
 }
 
 // getCheckpoint asks one gatekeeper for its signed checkpoint at height

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,18 +189,8 @@ func TestFreshWorkerPassesOverGatekeeperBehind(t *testing.T) {
 		st, err := c.RPC.Status(ctx)
 		return err == nil && st.SyncInfo.EarliestBlockHeight > stopped+1, err
 	})
-	start := func(home, operator, listen string) *worker.Worker {
-		gen, _, p := devnetTEE(t, d, home)
-		w, err := worker.Start(ctx, worker.Options{Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: devnettest.Key(t, d, operator), Provider: p,
-			Listen: listen, Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { w.Stop() })
-		return w
-	}
-	start(filepath.Join(d.Home, "workers", "worker0"), "worker0", listen)
-	late := start(filepath.Join(t.TempDir(), "late"), "bob", "127.0.0.1:0")
+	startAt(t, d, logs, filepath.Join(d.Home, "workers", "worker0"), "worker0", listen, 50*time.Millisecond)
+	late := startAt(t, d, logs, filepath.Join(t.TempDir(), "late"), "bob", "127.0.0.1:0", 50*time.Millisecond)
 	devnettest.Eventually(t, "the fresh worker to pass over the gatekeeper behind", time.Minute, func() (bool, error) {
 		s := late.Status()
 		return strings.Contains(s.LastError, "gatekeeper behind the node's retained blocks: its latest verified header is"), errors.New(s.LastError)
@@ -207,4 +199,85 @@ func TestFreshWorkerPassesOverGatekeeperBehind(t *testing.T) {
 		t.Fatalf("the fresh worker's light client moved to %d, from a checkpoint whose next block is pruned", h)
 	}
 	t.Logf("stopped gatekeeper at %d; the fresh worker: %s", stopped, late.Status().LastError)
+}
+
+// TestFreshWorkerJoinsWhenASignerLags: a devnet with two gatekeepers, both
+// needed to sign a checkpoint (a majority of two genesis operators). The
+// second is restarted on its home and address with a poll of an hour, so
+// its light client stays at the height it verified on restart while the
+// first's moves on. A fresh worker started after the node pruned block 1
+// must not ask the lagging one for the first's latest header, which it
+// never verified (404): it asks both for a header both verified, starts
+// from it and registers.
+func TestFreshWorkerJoinsWhenASignerLags(t *testing.T) {
+	ctx := context.Background()
+	logs := &lockedBuffer{}
+	d, c := startDevnet(t, devnet.Options{Workers: 2, Gatekeepers: 2, BlockTime: 100 * time.Millisecond}, logs)
+	eventually(t, "both gatekeepers with their endpoints on chain", func() (bool, error) {
+		for _, w := range d.Workers {
+			if rec, err := c.Worker(ctx, registry.WorkerID(w.ID())); err != nil || rec.Endpoint == "" {
+				return false, err
+			}
+		}
+		return len(keyState(c).Gatekeepers) == 2, nil
+	})
+	if err := d.Node.SetRetainBlocks(app.MinRetainBlocks); err != nil {
+		t.Fatal(err)
+	}
+	devnettest.Eventually(t, "the node to prune block 1", 2*time.Minute, func() (bool, error) {
+		st, err := c.RPC.Status(ctx)
+		return err == nil && st.SyncInfo.EarliestBlockHeight > 1, err
+	})
+	// The second in the chain's order lags: the first is asked first.
+	second := keyState(c).Gatekeepers[1].Worker
+	idx := slices.IndexFunc(d.Workers, func(w *worker.Worker) bool { id := w.ID(); return string(id[:]) == string(second) })
+	lagging := d.Workers[idx]
+	listen := strings.TrimPrefix(lagging.Endpoint(), "http://")
+	lagging.Stop()
+	name := "worker" + strconv.Itoa(idx)
+	lagging = startAt(t, d, logs, filepath.Join(d.Home, "workers", name), name, listen, time.Hour)
+	devnettest.Eventually(t, "the restarted gatekeeper to verify the chain once", time.Minute, func() (bool, error) {
+		return lagging.Status().SyncedHeight > 1, nil
+	})
+	frozen := lagging.Status().SyncedHeight
+	first := d.Workers[1-idx]
+	devnettest.Eventually(t, "the first gatekeeper to verify past the lagging one", time.Minute, func() (bool, error) {
+		return first.Status().SyncedHeight > frozen+2, nil
+	})
+	late := startAt(t, d, logs, filepath.Join(t.TempDir(), "late"), "bob", "127.0.0.1:0", 50*time.Millisecond)
+	// The lagging one's header is of use until the node prunes its next
+	// block, about MinRetainBlocks blocks (10 s) after it froze.
+	deadline := time.Now().Add(8 * time.Second)
+	for late.Status().SyncedHeight < frozen {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fresh worker did not join from a header both signers verified (the lagging one is at %d): last error: %s", frozen, late.Status().LastError)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case <-late.Registered():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the fresh worker joined but did not register: synced to %d, last error: %s", late.Status().SyncedHeight, late.Status().LastError)
+	}
+	g, _, _ := devnetTEE(t, d, t.TempDir())
+	quorum, err := core.CheckpointQuorum(g)
+	if err != nil || quorum != 2 {
+		t.Fatalf("checkpoint quorum %d (%v), want both gatekeepers", quorum, err)
+	}
+	t.Logf("lagging signer at %d; the fresh worker registered, synced to %d", frozen, late.Status().SyncedHeight)
+}
+
+// startAt starts a sim worker of devnet d on home, operated by operator's
+// key, listening on listen and polling the node every poll, until the test
+// ends.
+func startAt(t *testing.T, d *devnet.Devnet, logs *lockedBuffer, home, operator, listen string, poll time.Duration) *worker.Worker {
+	t.Helper()
+	gen, _, p := devnetTEE(t, d, home)
+	w, err := worker.Start(context.Background(), worker.Options{Home: home, Genesis: gen, NodeURL: d.RPCURL, Operator: devnettest.Key(t, d, operator), Provider: p,
+		Listen: listen, Logger: debugLogger(logs), Poll: poll, BenchmarkTime: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop() })
+	return w
 }

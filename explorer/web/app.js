@@ -264,6 +264,8 @@
       ${gk ? html`<section class="card"><h2>Gatekeeper</h2>${kv([
         ["Added at", L.block(gk.added_height)],
         ["Holds the master key", yes(gk.holds_master_key)],
+        ...(gk.rejoin_height ? [["Asked for the history again", L.block(gk.rejoin_height)]] : []),
+        ...(gk.excluded_for_cause ? [["Excluded for cause", gk.excluded_for_cause]] : []),
         ["Bonded", pha(gk.bonded)],
         ["Unbonding", gk.unbonding.length ? gk.unbonding.map((u) => html`${pha(u.amount)} at ${L.block(u.release_height)}<br>`) : html`<span class="muted">none</span>`],
       ])}</section>` : ""}

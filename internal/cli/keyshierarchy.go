@@ -65,6 +65,12 @@ func printKeys(w io.Writer, out *keysView) {
 	fmt.Fprintf(w, "rotation:    %s\nauthority:   %s\ngatekeepers: %d\n", st.Rotation, auth, len(st.Gatekeepers))
 	for _, gk := range st.Gatekeepers {
 		fmt.Fprintf(w, "  %x  added at %d  holds key: %t  bonded: %s\n", []byte(gk.Worker), gk.Added, gk.Holds, gk.Bonded.PHA())
+		if gk.RejoinHeight != 0 {
+			fmt.Fprintf(w, "      asked for the whole history again at height %d\n", gk.RejoinHeight)
+		}
+		if gk.ExcludedForCause != "" {
+			fmt.Fprintf(w, "      excluded for cause: %s\n", gk.ExcludedForCause)
+		}
 		for _, u := range gk.Unbonding {
 			fmt.Fprintf(w, "      unbonding %s, back to the operator at height %d\n", u.Amount.PHA(), u.Release)
 		}

@@ -16,8 +16,11 @@ const (
 	EventGatekeeperAdded = "gatekeeper_added"
 	// EventGatekeeperRemoved: governance took a gatekeeper out of the set.
 	EventGatekeeperRemoved = "gatekeeper_removed"
-	EventGeneration        = "master_key_generation"
-	EventConfirmed         = "gatekeeper_confirmed"
+	// EventGatekeeperRejoin: a gatekeeper a rotation left out asked for
+	// the whole master-key history again (keys/rejoin).
+	EventGatekeeperRejoin = "gatekeeper_rejoin"
+	EventGeneration       = "master_key_generation"
+	EventConfirmed        = "gatekeeper_confirmed"
 	// EventRotation marks each phase of a master-key rotation: commit,
 	// reveal, confirm, done (with resume_height) or aborted (with the
 	// reason, naming the check that failed, and the excluded members).
@@ -65,7 +68,8 @@ func emitEvidence(ctx *module.Context, e Evidence) {
 		module.Indexed("round", strconv.FormatUint(e.Round, 10)), module.Indexed("check", e.Check))
 }
 
-// emitGatekeeper records a change of the gatekeeper set (added or removed).
+// emitGatekeeper records a change of the gatekeeper set (added or
+// removed) or a gatekeeper's request to rejoin.
 func emitGatekeeper(ctx *module.Context, typ string, id [32]byte) {
 	ctx.Emit(typ, module.Indexed(AttrWorker, fmt.Sprintf("%x", id)))
 }

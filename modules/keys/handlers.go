@@ -343,6 +343,8 @@ func (m *Module) handleMQ(ctx *module.Context, msg *mq.SignedMessage) error {
 			return fmt.Errorf("%w: %v", ErrBadShare, err)
 		}
 		return m.share(ctx, gk, to, env)
+	case TopicRejoin:
+		return m.rejoin(ctx, from, gk, r)
 	case TopicConfirm:
 		return m.confirm(ctx, from, gk, r)
 	case TopicKMSKey:
@@ -387,28 +389,71 @@ func (m *Module) publishMaster(ctx *module.Context, from [32]byte, gk Gatekeeper
 }
 
 // share relays an encrypted master-key share from a holding gatekeeper to a
-// gatekeeper that lacks it. The chain sees only ciphertext.
+// gatekeeper that lacks it and may receive it (mayReceive). A gatekeeper
+// the rotation making this generation left out gets it only after it asked
+// (rejoin): it may be down, and the envelope would wait in its inbox for
+// nothing. The chain sees only ciphertext.
 func (m *Module) share(ctx *module.Context, gk Gatekeeper, to [32]byte, env []byte) error {
 	if !gk.Holds {
 		return fmt.Errorf("%w: sender does not hold the master key", ErrBadShare)
 	}
 	rec, ok := m.Keeper.Gatekeeper(ctx.KV, to)
-	if !ok || !m.active(ctx.KV, to) {
+	if !ok {
 		return fmt.Errorf("%w: recipient %x", ErrNotGatekeeper, to)
 	}
-	if rec.Holds {
-		return fmt.Errorf("%w: recipient %x already holds the key", ErrBadShare, to)
+	if err := m.mayReceive(ctx.KV, to, rec); err != nil {
+		return err
 	}
-	// A gatekeeper that the rotation making this generation left out does
-	// not get it by share; it must be elected again.
-	if cur, ok := m.Keeper.Current(ctx.KV); ok {
+	if cur, ok := m.Keeper.Current(ctx.KV); ok && rec.RejoinHeight == 0 {
 		for _, x := range cur.Excluded {
 			if string(x) == string(to[:]) {
-				return fmt.Errorf("%w: recipient %x was left out of generation %d", ErrBadShare, to, cur.Number)
+				return fmt.Errorf("%w: recipient %x was left out of generation %d and has not asked to rejoin", ErrBadShare, to, cur.Number)
 			}
 		}
 	}
 	m.queue.Send(ctx, mq.Origin{Kind: mq.OriginWorker, ID: to}, TopicShare, env)
+	return nil
+}
+
+// mayReceive is what a gatekeeper must be to be sent the master-key
+// history: a registered worker that is not retired, with no evidence of
+// misbehaviour kept against it, that does not hold the key yet. Removed
+// gatekeepers have no record, so they never get this far.
+func (m *Module) mayReceive(kv state.KV, id [32]byte, rec Gatekeeper) error {
+	if !m.active(kv, id) {
+		return fmt.Errorf("%w: %x is not registered or is retired", ErrNotGatekeeper, id)
+	}
+	if rec.ExcludedForCause != "" {
+		return fmt.Errorf("%w: %x: %s", ErrExcludedForCause, id, rec.ExcludedForCause)
+	}
+	if rec.Holds {
+		return fmt.Errorf("%w: %x already holds the key", ErrBadShare, id)
+	}
+	return nil
+}
+
+// rejoin records the request of a gatekeeper that lacks the current
+// generation (a rotation left it out, or it was added during one) for the
+// whole history: once asked, a holder may share it (share), and the
+// gatekeeper holds the key again when it proves the whole history
+// (confirm). No vote is needed: the gatekeeper is still in the set the
+// DAO chose, and it gets nothing its enclave cannot check.
+func (m *Module) rejoin(ctx *module.Context, from [32]byte, gk Gatekeeper, r *wire.Reader) error {
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: rejoin request: %v", ErrBadShare, err)
+	}
+	if _, ok := m.Keeper.Current(ctx.KV); !ok {
+		return ErrNoMasterKey
+	}
+	if err := m.mayReceive(ctx.KV, from, gk); err != nil {
+		return err
+	}
+	if gk.RejoinHeight != 0 {
+		return fmt.Errorf("%w: %x already asked to rejoin at height %d", ErrBadShare, from, gk.RejoinHeight)
+	}
+	gk.RejoinHeight = ctx.Height
+	m.Keeper.SetGatekeeper(ctx.KV, from, gk)
+	emitGatekeeper(ctx, EventGatekeeperRejoin, from)
 	return nil
 }
 
@@ -433,7 +478,12 @@ func (m *Module) confirm(ctx *module.Context, from [32]byte, gk Gatekeeper, r *w
 	if err := m.verifyOlder(ctx, from, gen, older); err != nil {
 		return err
 	}
-	gk.Holds = true
+	if gk.ExcludedForCause != "" {
+		// Whoever handed it the key off the chain, the chain does not
+		// count it as a holder.
+		return fmt.Errorf("%w: %x: %s", ErrExcludedForCause, from, gk.ExcludedForCause)
+	}
+	gk.Holds, gk.RejoinHeight = true, 0
 	m.Keeper.SetGatekeeper(ctx.KV, from, gk)
 	emitConfirmed(ctx, from, gen)
 	return nil
@@ -473,7 +523,8 @@ func (m *Module) verifyOlder(ctx *module.Context, worker [32]byte, upTo uint64, 
 
 // elect is the published election rule: of the gatekeepers whose worker
 // record still exists and is not retired, that proved they hold the
-// complete master-key history (Holds) and that are not in exclude, those
+// complete master-key history (Holds), that have no evidence kept against
+// them (ExcludedForCause) and that are not in exclude, those
 // with the most PHA
 // bonded (Bonded; unbonding PHA does not count), ties, zero bonds included,
 // broken by gatekeeper id bytes ascending; the first MaxGatekeepers of that
@@ -486,7 +537,7 @@ func (m *Module) elect(kv state.KV, exclude map[[32]byte]bool) [][32]byte {
 	}
 	var cands []candidate
 	for _, id := range m.Keeper.Order(kv) {
-		if gk, _ := m.Keeper.Gatekeeper(kv, id); exclude[id] || !gk.Holds {
+		if gk, _ := m.Keeper.Gatekeeper(kv, id); exclude[id] || !gk.Holds || gk.ExcludedForCause != "" {
 			continue
 		}
 		if m.active(kv, id) {
@@ -594,6 +645,13 @@ func (m *Module) keepEvidence(ctx *module.Context, e Evidence) {
 	e.Height = ctx.Height
 	m.Keeper.setEvidence(ctx.KV, e)
 	emitEvidence(ctx, e)
+	// The member is out for cause: never elected or sent the history
+	// again, unless governance removes it and appoints it afresh.
+	if gk, ok := m.Keeper.Gatekeeper(ctx.KV, [32]byte(e.Member)); ok && gk.ExcludedForCause == "" {
+		gk.ExcludedForCause = fmt.Sprintf("%s in round %d", e.Check, e.Round)
+		gk.RejoinHeight = 0
+		m.Keeper.SetGatekeeper(ctx.KV, [32]byte(e.Member), gk)
+	}
 }
 
 // equivocated keeps the evidence of member i sending two different values

@@ -56,7 +56,8 @@ func (Keeper) Gatekeeper(kv state.KV, worker [32]byte) (Gatekeeper, bool) {
 // SetGatekeeper stores a gatekeeper record; the bond fields are not part
 // of it (they have their own records) and are ignored.
 func (Keeper) SetGatekeeper(kv state.KV, worker [32]byte, g Gatekeeper) {
-	kv.Set(GatekeeperKey(worker), state.EncodeJSON(gatekeeperRecord{Worker: g.Worker, Added: g.Added, Holds: g.Holds}))
+	kv.Set(GatekeeperKey(worker), state.EncodeJSON(gatekeeperRecord{Worker: g.Worker, Added: g.Added, Holds: g.Holds,
+		RejoinHeight: g.RejoinHeight, ExcludedForCause: g.ExcludedForCause}))
 }
 
 // deleteGatekeeper removes a gatekeeper record.

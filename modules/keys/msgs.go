@@ -130,6 +130,10 @@ const (
 	// signature by that generation's master key over ConfirmSignBytes for
 	// generation, proving it holds the whole history, not just the key.
 	TopicConfirm = "keys/confirm"
+	// TopicRejoin (gatekeeper to chain): an empty payload. A gatekeeper
+	// that a rotation left out and that lacks the current generation asks
+	// for the whole history again; a holder then shares it (TopicShare).
+	TopicRejoin = "keys/rejoin"
 	// TopicAssigned (chain to worker): the worker became a gatekeeper.
 	TopicAssigned = "keys/assigned"
 	// TopicKMSKey (holding gatekeeper to chain): worker id (32), the

@@ -60,10 +60,7 @@ func (f *rotFixture) commitAndReveal(t *testing.T) *keys.Rotation {
 	t.Helper()
 	rot := state(t, f.c).Running
 	for _, m := range rot.Members {
-		w := wire.NewWriter(48)
-		w.Uvarint(rot.Round)
-		w.Raw(make([]byte, 32))
-		apptest.ExpectCode(t, f.c.PostMQ(op, f.key(t, m), keys.TopicRotationCommit, w.Bytes()), "", 0)
+		f.commitZero(t, m, rot.Round)
 	}
 	for _, m := range rot.Members {
 		w := wire.NewWriter(256)
@@ -81,6 +78,15 @@ func (f *rotFixture) commitAndReveal(t *testing.T) *keys.Rotation {
 		t.Fatalf("round not in the confirm phase: %+v", rot)
 	}
 	return rot
+}
+
+// commitZero posts member's commitment (all zero) to round.
+func (f *rotFixture) commitZero(t *testing.T, member keys.Hex, round uint64) {
+	t.Helper()
+	w := wire.NewWriter(48)
+	w.Uvarint(round)
+	w.Raw(make([]byte, 32))
+	apptest.ExpectCode(t, f.c.PostMQ(op, f.key(t, member), keys.TopicRotationCommit, w.Bytes()), "", 0)
 }
 
 // confirm posts member's confirmation of newKey for rot, with a proof of
@@ -119,7 +125,7 @@ func abortedReason(res *abci.ExecTxResult) (reason, excluded string) {
 // accepted; once they reach the threshold the rogue is the minority: the
 // chain keeps the evidence, aborts the round (the rogue saw every
 // contribution) and restarts it without the rogue, whose key never becomes
-// a generation.
+// a generation. Excluded for cause, the rogue cannot rejoin.
 func TestRogueConfirmationLoses(t *testing.T) {
 	f := newRotFixture(t, 3)
 	rot := f.toConfirm(t)
@@ -154,6 +160,20 @@ func TestRogueConfirmationLoses(t *testing.T) {
 	if s.Generation.Number != 1 || string(s.Generation.SignKey) != string(fresh.Public().(ed25519.PublicKey)) ||
 		len(s.Generation.Excluded) != 1 || [32]byte(s.Generation.Excluded[0]) != id(rogue) {
 		t.Fatalf("generation %+v", s.Generation)
+	}
+	// Left out for cause, it cannot ask for the history, nor be sent it.
+	if g := gatekeeperOf(t, f, rogue); g.Holds || !strings.Contains(g.ExcludedForCause, "rogue confirmation") {
+		t.Fatalf("the rogue's record: %+v", g)
+	}
+	for what, res := range map[string]func() *abci.ExecTxResult{
+		"its request to rejoin": func() *abci.ExecTxResult { return f.c.PostMQ(op, rogue, keys.TopicRejoin, nil) },
+		"a share to it":         func() *abci.ExecTxResult { return f.c.PostMQ(op, honest[0], keys.TopicShare, sharePayload(rogue)) },
+	} {
+		r := res()
+		apptest.ExpectCode(t, r, keys.Codespace, keys.ErrExcludedForCause.Code)
+		if !strings.Contains(r.Log, "rogue confirmation") {
+			t.Errorf("%s refused with %q, which does not name the cause", what, r.Log)
+		}
 	}
 	// The rogue, left out, is refused as unelected in the next round.
 	apptest.ExpectCode(t, f.c.Deliver(authority, &keys.MsgRotate{}), "", 0)

@@ -44,6 +44,9 @@ var (
 	ErrRogueConfirmation = abcierr.Register(Codespace, 20, "rogue confirmation")
 	ErrMembership        = abcierr.Register(Codespace, 21, "gatekeeper set changed during the rotation")
 	ErrNoThreshold       = abcierr.Register(Codespace, 22, "no key reached the confirmation threshold")
+	// ErrExcludedForCause refuses the master-key history to a gatekeeper
+	// the chain kept evidence against (docs/keys.md, "Coming back").
+	ErrExcludedForCause = abcierr.Register(Codespace, 23, "gatekeeper excluded for cause")
 	// ErrKMSAnswer refuses a gatekeeper's sealing-key answer.
 	ErrKMSAnswer = abcierr.Register(Codespace, 40, "sealing key answer refused")
 )
@@ -65,6 +68,14 @@ type Gatekeeper struct {
 	// generation 0, others by signing with every generation's key when
 	// they confirm a share or a rotation). Only holders are elected.
 	Holds bool `json:"holds_master_key"`
+	// RejoinHeight is the height at which a gatekeeper a rotation left out
+	// asked for the whole history again (keys/rejoin); 0 when it has not
+	// or once it proved it holds it.
+	RejoinHeight int64 `json:"rejoin_height,omitempty"`
+	// ExcludedForCause names the check the chain kept evidence of against
+	// this gatekeeper (equivocation, rogue confirmation) and the round:
+	// such a gatekeeper is never sent the history again nor elected.
+	ExcludedForCause string `json:"excluded_for_cause,omitempty"`
 	// Bonded is the PHA its operator has bonded to it: its election
 	// weight. Unbonding is bond on its way back to the operator, which no
 	// longer counts. The state query fills both in from the bond records
@@ -77,9 +88,11 @@ type Gatekeeper struct {
 // gatekeeperRecord is what GatekeeperKey holds: a Gatekeeper without the
 // bond fields, which live in their own records.
 type gatekeeperRecord struct {
-	Worker Hex   `json:"worker"`
-	Added  int64 `json:"added_height"`
-	Holds  bool  `json:"holds_master_key"`
+	Worker           Hex    `json:"worker"`
+	Added            int64  `json:"added_height"`
+	Holds            bool   `json:"holds_master_key"`
+	RejoinHeight     int64  `json:"rejoin_height,omitempty"`
+	ExcludedForCause string `json:"excluded_for_cause,omitempty"`
 }
 
 // Bond is what BondKey holds: the operator that bonded PHA to a gatekeeper
@@ -107,7 +120,8 @@ type Generation struct {
 	Height    int64 `json:"height"`
 	CreatedBy Hex   `json:"created_by"`
 	// Excluded are the gatekeepers the rotation that made this generation
-	// left out; they cannot receive it by share.
+	// left out; they receive it by share only after they ask to rejoin
+	// (TopicRejoin), and never when excluded for cause.
 	Excluded []Hex `json:"excluded,omitempty"`
 }
 

@@ -53,7 +53,7 @@ type Core interface {
 // Topics lists the message kinds a gatekeeper posts.
 func Topics() []string {
 	return []string{
-		keys.TopicMasterPubKey, keys.TopicShare, keys.TopicConfirm,
+		keys.TopicMasterPubKey, keys.TopicShare, keys.TopicConfirm, keys.TopicRejoin,
 		keys.TopicRotationPrecommit, keys.TopicRotationCommit, keys.TopicRotationReveal, keys.TopicRotationConfirm,
 		keys.TopicRotationComplaint, keys.TopicKMSKey,
 		clusters.TopicPubKey, clusters.TopicDispatch,

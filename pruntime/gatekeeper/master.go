@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/phalanetwork/phala/chain/wire"
 	"github.com/phalanetwork/phala/crypto/keyderive"
@@ -23,7 +24,10 @@ type view struct {
 	isGatekeeper bool
 	// holds is the chain's word that this gatekeeper confirmed the current
 	// generation, which it seals before it confirms.
-	holds   bool
+	holds bool
+	// self is this gatekeeper's chain record (its rejoin request, any
+	// exclusion for cause).
+	self    keys.Gatekeeper
 	order   [][32]byte
 	current *keys.Generation
 	// paused holds key traffic to workers: a rotation runs, or it ended
@@ -42,7 +46,7 @@ func (g *Gatekeeper) readView(ctx context.Context, src chainsync.Source) (view, 
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return v, fmt.Errorf("enclave: gatekeeper record: %w", err)
 	}
-	v.holds = rec.Holds
+	v.holds, v.self = rec.Holds, rec
 	order, err := g.core.StateAt(ctx, src, keys.OrderKey(), h)
 	if err != nil {
 		return v, err
@@ -97,7 +101,7 @@ func (g *Gatekeeper) Step(ctx context.Context, src chainsync.Source) error {
 	}
 	held := hist.find(v.current.Number)
 	if held == nil {
-		return g.acceptShare(ctx, src, v.current)
+		return g.catchUp(ctx, src, v)
 	}
 	pairs, err := g.masterPairs(held.Secret)
 	if err != nil {
@@ -157,37 +161,47 @@ func (g *Gatekeeper) createMaster(ctx context.Context, src chainsync.Source, his
 // confirmed before it sends the share again.
 const reshareAfter = 20
 
+// shareTurn is how many blocks each holder after the first in the chain's
+// order waits, after the one before it, before it shares with a gatekeeper
+// that still lacks the key: long enough for the first holder's share to be
+// confirmed, so they do not race it.
+const shareTurn = 50
+
 // shareWithOthers sends the whole master history, encrypted, to each
-// gatekeeper that does not hold the current generation yet. Only the first
-// holder in the chain's order shares, so the others do not race it.
+// gatekeeper that does not hold the current generation yet. The first
+// holder in the chain's order shares at once; the holder of rank r (0 for
+// the first) only once the recipient has waited r*shareTurn blocks since
+// it was added or asked to rejoin, so the others do not race the first but
+// a first holder that is down holds nobody back for long.
 func (g *Gatekeeper) shareWithOthers(ctx context.Context, src chainsync.Source, v view, hist masterHistory) error {
 	if g.hasPending(keys.TopicShare) {
 		return nil // one round of shares at a time
 	}
 	recs := make(map[[32]byte]keys.Gatekeeper, len(v.order))
+	rank, holders := -1, 0
 	for _, id := range v.order {
 		rec, err := g.record(ctx, src, id)
 		if err != nil {
 			return err
 		}
 		recs[id] = rec
-	}
-	for _, id := range v.order {
-		if recs[id].Holds {
-			if id != g.me() {
-				return nil // an earlier holder does the sharing
+		if rec.Holds {
+			if id == g.me() {
+				rank = holders
 			}
-			break
+			holders++
 		}
 	}
-	now := g.core.SyncedHeight()
-	excluded := map[[32]byte]bool{}
-	for _, x := range v.current.Excluded {
-		excluded[[32]byte(x)] = true
+	if rank < 0 {
+		return nil // the chain has not taken this enclave's confirmation yet
 	}
+	now := g.core.SyncedHeight()
 	for _, id := range v.order {
-		if id == g.me() || recs[id].Holds || excluded[id] {
+		if id == g.me() || !mayShareTo(recs[id], v.current) {
 			continue
+		}
+		if now-max(recs[id].Added, recs[id].RejoinHeight) < int64(rank)*shareTurn {
+			continue // an earlier holder's turn
 		}
 		if at, ok := g.sharedAt[id]; ok && now-at < reshareAfter {
 			continue // sent recently; the confirmation is on its way
@@ -205,18 +219,49 @@ func (g *Gatekeeper) shareWithOthers(ctx context.Context, src chainsync.Source, 
 	return nil
 }
 
+// mayShareTo is the chain's rule for a share (keys.Module.share) as a
+// holder applies it: a gatekeeper that lacks the key and has no evidence
+// against it, and, if the rotation that made cur left it out, that asked
+// to rejoin.
+func mayShareTo(rec keys.Gatekeeper, cur *keys.Generation) bool {
+	if rec.Holds || rec.ExcludedForCause != "" {
+		return false
+	}
+	return rec.RejoinHeight != 0 || !leftOut(rec.Worker, cur)
+}
+
+// leftOut reports whether the rotation that made cur left gatekeeper id
+// out.
+func leftOut(id []byte, cur *keys.Generation) bool {
+	return slices.ContainsFunc(cur.Excluded, func(x keys.Hex) bool { return bytes.Equal(x, id) })
+}
+
+// catchUp is the step of a gatekeeper that lacks the current generation:
+// it takes a checked share from its inbox or, if a rotation left it out
+// (it was down, say) and it has not asked yet, asks the chain for the
+// whole history once (keys/rejoin); a holder then shares it.
+func (g *Gatekeeper) catchUp(ctx context.Context, src chainsync.Source, v view) error {
+	took, err := g.acceptShare(ctx, src, v.current)
+	if err != nil || took || !leftOut(v.self.Worker, v.current) || v.self.RejoinHeight != 0 ||
+		v.self.ExcludedForCause != "" || g.hasPending(keys.TopicRejoin) {
+		return err
+	}
+	_, err = g.out.Post(ctx, src, keys.TopicRejoin, nil)
+	return err
+}
+
 // acceptShare looks in the inbox for a share that opens with this
 // enclave's ECDH key and holds the complete history, every generation
 // matching the chain's public keys; it merges the share into the sealed
 // history (never dropping a generation) and confirms by signing with every
-// generation's key.
-func (g *Gatekeeper) acceptShare(ctx context.Context, src chainsync.Source, cur *keys.Generation) error {
+// generation's key. took is false when no share in the inbox passes.
+func (g *Gatekeeper) acceptShare(ctx context.Context, src chainsync.Source, cur *keys.Generation) (took bool, err error) {
 	if g.hasPending(keys.TopicConfirm) {
-		return nil
+		return true, nil
 	}
 	msgs, _, err := g.core.Inbox(ctx, src, 0)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, m := range msgs {
 		if m.Topic != keys.TopicShare {
@@ -233,9 +278,9 @@ func (g *Gatekeeper) acceptShare(ctx context.Context, src chainsync.Source, cur 
 		if err := g.checkShare(ctx, src, share, cur.Number); err != nil {
 			continue // incomplete or not the chain's keys: worthless
 		}
-		return g.keepShare(ctx, src, share, cur.Number)
+		return true, g.keepShare(ctx, src, share, cur.Number)
 	}
-	return nil
+	return false, nil
 }
 
 // checkShare checks that a share holds every generation up to current and
