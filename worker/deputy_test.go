@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -38,20 +39,7 @@ func TestRedTeamAgentAsDeputy(t *testing.T) {
 	}
 	body, _ := json.Marshal(map[string]string{"target": hex.EncodeToString(private[:])})
 	endpoint := d.Workers[0].Endpoint()
-	answer := func(agent [32]byte) string {
-		var got string
-		eventually(t, "a call once the escrow is visible", func() (bool, error) {
-			r, err := c.CallAgent(ctx, alice, endpoint, agent, "POST", "/", body)
-			if err != nil && strings.Contains(err.Error(), "402") {
-				return false, nil
-			}
-			if err == nil {
-				got = string(r.Body)
-			}
-			return true, err
-		})
-		return got
-	}
+	answer := func(agent [32]byte) string { return paidCall(t, c, alice, endpoint, agent, body) }
 	if got := answer(own); !strings.Contains(got, "got: ") || !strings.Contains(got, "for the owner only") {
 		t.Fatalf("alice's own agent calling her owner-only agent: %q", got)
 	}
@@ -79,20 +67,7 @@ func TestRedTeamHopPricesNeedConsent(t *testing.T) {
 	}
 	body, _ := json.Marshal(map[string]string{"target": hex.EncodeToString(priced[:])})
 	endpoint := d.Workers[0].Endpoint()
-	answer := func(opts ...client.CallOption) string {
-		var got string
-		eventually(t, "a call once the escrow is visible", func() (bool, error) {
-			r, err := c.CallAgent(ctx, alice, endpoint, free, "POST", "/", body, opts...)
-			if err != nil && strings.Contains(err.Error(), "402") {
-				return false, nil
-			}
-			if err == nil {
-				got = string(r.Body)
-			}
-			return true, err
-		})
-		return got
-	}
+	answer := func(opts ...client.CallOption) string { return paidCall(t, c, alice, endpoint, free, body, opts...) }
 	if got := answer(); !strings.HasPrefix(got, "refused: ") || !strings.Contains(got, "X-Phala-Max-Hop-Price") {
 		t.Fatalf("carol's free agent charged alice for carol's priced agent without her consent: %q", got)
 	}
@@ -102,4 +77,22 @@ func TestRedTeamHopPricesNeedConsent(t *testing.T) {
 	if got := answer(client.MaxHopPrice(pha.Whole(4))); !strings.HasPrefix(got, "refused: ") {
 		t.Fatalf("with 4 PHA allowed for a 5 PHA hop: %q", got)
 	}
+}
+
+// paidCall POSTs body to agent as key, once the worker sees key's escrow
+// (until then the call is refused with 402), and returns the answer's body.
+func paidCall(t *testing.T, c *client.Client, key ed25519.PrivateKey, endpoint string, agent [32]byte, body []byte, opts ...client.CallOption) string {
+	t.Helper()
+	var got string
+	eventually(t, "a call once the escrow is visible", func() (bool, error) {
+		r, err := c.CallAgent(context.Background(), key, endpoint, agent, "POST", "/", body, opts...)
+		if err != nil && strings.Contains(err.Error(), "402") {
+			return false, nil
+		}
+		if err == nil {
+			got = string(r.Body)
+		}
+		return true, err
+	})
+	return got
 }
