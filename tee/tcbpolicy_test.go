@@ -12,9 +12,12 @@ import (
 
 func TestCheckTDXCollateral(t *testing.T) {
 	c := tdxtest.Collateral()
-	fmspc, err := tee.CheckTDXCollateral(c, tdxTime())
-	if err != nil || fmspc != "50806f000000" {
-		t.Fatalf("sample collateral: %q, %v", fmspc, err)
+	ck, err := tee.CheckTDXCollateral(c, tee.TestRoots{}, tdxTime())
+	want := tee.CheckedTDXCollateral{FMSPC: "50806f000000",
+		TCBInfo:    tee.TCBIssue{Evaluation: 15, Issued: time.Date(2023, time.June, 18, 8, 42, 58, 0, time.UTC)},
+		QEIdentity: tee.TCBIssue{Evaluation: 15, Issued: time.Date(2023, time.June, 8, 7, 24, 59, 0, time.UTC)}}
+	if err != nil || ck != want {
+		t.Fatalf("sample collateral: %+v, %v", ck, err)
 	}
 	for name, bad := range map[string]func(*tee.TDXCollateral){
 		// A hostile proposer lowers the bar: the platform's TCB level
@@ -30,13 +33,13 @@ func TestCheckTDXCollateral(t *testing.T) {
 	} {
 		b := c
 		bad(&b)
-		if _, err := tee.CheckTDXCollateral(b, tdxTime()); err == nil {
+		if _, err := tee.CheckTDXCollateral(b, tee.TestRoots{}, tdxTime()); err == nil {
 			t.Fatalf("%s: accepted", name)
 		} else {
 			wantErr(t, err, tee.ErrTCBCollateral)
 		}
 	}
-	_, err = tee.CheckTDXCollateral(c, time.Date(2023, time.August, 1, 0, 0, 0, 0, time.UTC))
+	_, err = tee.CheckTDXCollateral(c, tee.TestRoots{}, time.Date(2023, time.August, 1, 0, 0, 0, 0, time.UTC))
 	wantErr(t, err, tee.ErrTCBCollateral)
 }
 

@@ -162,6 +162,11 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 			return nil, err
 		}
 		opts.GetCollateral, opts.Getter = true, getter
+		// Intel's root alone: a genesis test root may sign TCB info
+		// (CheckTDXCollateral), never for a quote under Intel's chain.
+		if opts.TrustedRoots, err = intelRootPool(nil); err != nil {
+			return nil, err
+		}
 	}
 	err = guard("tdx verify", func() error { return tdxverify.TdxQuote(q, opts) })
 	switch {

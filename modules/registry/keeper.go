@@ -148,15 +148,19 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 	if !c.HasTCB() && len(c.CRLs) == 0 {
 		return fmt.Errorf("%w: carries neither TCB info nor CRLs", ErrBadCollateral)
 	}
+	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
+	if err != nil {
+		return err
+	}
 	var fmspc string
 	if c.HasTCB() {
-		f, err := tee.CheckTDXCollateral(c, ctx.Time)
+		ck, err := tee.CheckTDXCollateral(c, roots, ctx.Time)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrBadCollateral, err)
 		}
-		fmspc = f
+		fmspc = ck.FMSPC
 	}
-	issuers, err := k.checkTDXCRLs(ctx, c.CRLs)
+	issuers, err := k.checkTDXCRLs(ctx, roots, c.CRLs)
 	if err != nil {
 		return err
 	}
@@ -173,11 +177,7 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 // Two lists of one CA are refused, and so is a list issued before the one
 // the chain holds: re-installing an old list would un-revoke what Intel
 // revoked since.
-func (k Keeper) checkTDXCRLs(ctx *module.Context, crls []tee.TDXCRL) ([]string, error) {
-	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
-	if err != nil {
-		return nil, err
-	}
+func (k Keeper) checkTDXCRLs(ctx *module.Context, roots tee.TestRoots, crls []tee.TDXCRL) ([]string, error) {
 	issuers := make([]string, len(crls))
 	for i, crl := range crls {
 		ck, err := tee.CheckTDXCRL(crl, roots, ctx.Time)
