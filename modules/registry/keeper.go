@@ -138,9 +138,11 @@ func (Keeper) TDXCRL(kv state.KV, issuer string) *tee.TDXCRL {
 	return &c
 }
 
-// SetTDXCollateral checks that c's TCB info and QE identity are Intel's,
-// that each CRL is signed by a CA chaining to Intel's root (or a genesis
-// test root) and that all are current at the block time; then it stores
+// SetTDXCollateral checks that c's TCB info and QE identity are Intel's
+// (or a genesis test root's) and no older than those the chain holds for
+// the platform, that each CRL is signed by a CA chaining to Intel's root
+// (or a genesis test root) and no older than the one the chain holds of
+// its CA, and that all are current at the block time; then it stores
 // the TCB part under its platform and each CRL under its issuer,
 // replacing what was there, or nothing if any check fails. Genesis and
 // the DAO call it.
@@ -158,6 +160,9 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrBadCollateral, err)
 		}
+		if err := k.checkTCBNotOlder(ctx.KV, ck); err != nil {
+			return err
+		}
 		fmspc = ck.FMSPC
 	}
 	issuers, err := k.checkTDXCRLs(ctx, roots, c.CRLs)
@@ -169,6 +174,24 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 	}
 	for i, issuer := range issuers {
 		ctx.KV.Set(TDXCRLKey(issuer), state.EncodeJSON(c.CRLs[i]))
+	}
+	return nil
+}
+
+// checkTCBNotOlder refuses TCB info or a QE identity older than what the
+// chain holds for the platform (tee.CheckedTDXCollateral.Supersedes), as
+// checkTDXCRLs refuses an older CRL.
+func (k Keeper) checkTCBNotOlder(kv state.KV, ck tee.CheckedTDXCollateral) error {
+	old := k.TDXCollateral(kv, ck.FMSPC)
+	if old == nil {
+		return nil
+	}
+	held, err := tee.ParseTDXCollateral(*old)
+	if err != nil {
+		return fmt.Errorf("%w: the TCB collateral the chain holds for FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+	}
+	if err := ck.Supersedes(held); err != nil {
+		return fmt.Errorf("%w: FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
 	}
 	return nil
 }
