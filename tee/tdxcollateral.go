@@ -117,22 +117,26 @@ func CheckTDXCollateral(c TDXCollateral, roots TestRoots, now time.Time) (Checke
 
 // Supersedes checks that c may replace held, the collateral the chain
 // holds for the platform: neither body of c reflects an older TCB
-// evaluation or was issued before held's. An older TCB info or QE
-// identity, though Intel's and current, may list as UpToDate a TCB level
-// Intel has since downgraded; installing it would let those platforms
-// register again.
+// evaluation or was issued before held's (TCBIssue.NotBefore). An older TCB
+// info or QE identity, though Intel's and current, may list as UpToDate a
+// TCB level Intel has since downgraded; installing it would let those
+// platforms register again.
 func (c CheckedTDXCollateral) Supersedes(held CheckedTDXCollateral) error {
-	for _, b := range []struct {
-		name      string
-		new, held TCBIssue
-	}{{"tcb info", c.TCBInfo, held.TCBInfo}, {"qe identity", c.QEIdentity, held.QEIdentity}} {
-		if b.new.Evaluation < b.held.Evaluation {
-			return fmt.Errorf("%w: %s of TCB evaluation %d, below the %d the chain holds", ErrTCBCollateral, b.name, b.new.Evaluation, b.held.Evaluation)
-		}
-		if b.new.Issued.Before(b.held.Issued) {
-			return fmt.Errorf("%w: %s issued %s, before the one the chain holds (issued %s)", ErrTCBCollateral, b.name,
-				b.new.Issued.UTC().Format(time.RFC3339), b.held.Issued.UTC().Format(time.RFC3339))
-		}
+	if err := c.TCBInfo.NotBefore(held.TCBInfo, "tcb info"); err != nil {
+		return err
+	}
+	return c.QEIdentity.NotBefore(held.QEIdentity, "qe identity")
+}
+
+// NotBefore checks that body i reflects no older TCB evaluation than held
+// and was not issued before it.
+func (i TCBIssue) NotBefore(held TCBIssue, body string) error {
+	if i.Evaluation < held.Evaluation {
+		return fmt.Errorf("%w: %s of TCB evaluation %d, below the %d the chain holds", ErrTCBCollateral, body, i.Evaluation, held.Evaluation)
+	}
+	if i.Issued.Before(held.Issued) {
+		return fmt.Errorf("%w: %s issued %s, before the one the chain holds (issued %s)", ErrTCBCollateral, body,
+			i.Issued.UTC().Format(time.RFC3339), held.Issued.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -279,6 +279,39 @@ func TestRedTeamTCBRollback(t *testing.T) {
 	}
 }
 
+// TestRedTeamQEIdentityRollbackNewPlatform: the QE identity is one
+// document for every platform, though the chain keeps a copy beside each
+// platform's TCB info. With evaluation 17's held for one platform, a
+// proposer adds a second platform with a current TCB info and evaluation
+// 16's QE identity (which may accept a QE Intel has since downgraded): it
+// is refused when proposed, though the chain holds nothing for that
+// platform yet.
+func TestRedTeamQEIdentityRollbackNewPlatform(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, time.November, d, 0, 0, 0, 0, time.UTC) }
+	tcb := func(eval, issued int, fmspc string) *tee.TDXCollateral {
+		c, err := teefake.TDXTCBCollateral(teefake.TCBOptions{Evaluation: eval, Issued: day(issued), FMSPC: fmspc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &c
+	}
+	c := newChain(t, apptest.FakeTDXRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)}), keys.Genesis{})
+	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tcb(17, 20, "")}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
+		t.Fatalf("evaluation 17: %+v", p)
+	}
+	other := tcb(17, 21, "00906ed50000")
+	old := tcb(16, 21, "")
+	other.QEIdentity, other.QEIdentityIssuerChain = old.QEIdentity, old.QEIdentityIssuerChain
+	res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: other}})
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, "qe identity of TCB evaluation 16, below the 17 the chain holds") {
+		t.Fatalf("old QE identity for a new platform refused with %q", res.Log)
+	}
+	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tcb(17, 21, "00906ed50000")}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
+		t.Fatalf("second platform with evaluation 17: %+v", p)
+	}
+}
+
 // TestSetTDXCRL: Intel revokes a platform's PCK certificate and the DAO
 // installs the new CRL: the platform's workers can no longer register. A
 // CRL no trusted root vouches for, and the older CRL that did not list

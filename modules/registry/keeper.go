@@ -155,6 +155,7 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 		return err
 	}
 	var fmspc string
+	var qe tee.TCBIssue
 	if c.HasTCB() {
 		ck, err := tee.CheckTDXCollateral(c, roots, ctx.Time)
 		if err != nil {
@@ -163,7 +164,7 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 		if err := k.checkTCBNotOlder(ctx.KV, ck); err != nil {
 			return err
 		}
-		fmspc = ck.FMSPC
+		fmspc, qe = ck.FMSPC, ck.QEIdentity
 	}
 	issuers, err := k.checkTDXCRLs(ctx, roots, c.CRLs)
 	if err != nil {
@@ -171,6 +172,7 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 	}
 	if fmspc != "" {
 		ctx.KV.Set(TDXCollateralKey(fmspc), state.EncodeJSON(c.TCB()))
+		ctx.KV.Set(keyTDXQEIdentity, state.EncodeJSON(qe))
 	}
 	for i, issuer := range issuers {
 		ctx.KV.Set(TDXCRLKey(issuer), state.EncodeJSON(c.CRLs[i]))
@@ -179,19 +181,23 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 }
 
 // checkTCBNotOlder refuses TCB info or a QE identity older than what the
-// chain holds for the platform (tee.CheckedTDXCollateral.Supersedes), as
+// chain holds for the platform (tee.CheckedTDXCollateral.Supersedes), and
+// a QE identity older than the newest the chain took for any platform, as
 // checkTDXCRLs refuses an older CRL.
 func (k Keeper) checkTCBNotOlder(kv state.KV, ck tee.CheckedTDXCollateral) error {
-	old := k.TDXCollateral(kv, ck.FMSPC)
-	if old == nil {
-		return nil
+	if old := k.TDXCollateral(kv, ck.FMSPC); old != nil {
+		held, err := tee.ParseTDXCollateral(*old)
+		if err != nil {
+			return fmt.Errorf("%w: the TCB collateral the chain holds for FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+		}
+		if err := ck.Supersedes(held); err != nil {
+			return fmt.Errorf("%w: FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+		}
 	}
-	held, err := tee.ParseTDXCollateral(*old)
-	if err != nil {
-		return fmt.Errorf("%w: the TCB collateral the chain holds for FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
-	}
-	if err := ck.Supersedes(held); err != nil {
-		return fmt.Errorf("%w: FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+	if qe, ok := module.GetJSON[tee.TCBIssue](kv, keyTDXQEIdentity, "tdx qe identity"); ok {
+		if err := ck.QEIdentity.NotBefore(qe, "qe identity"); err != nil {
+			return fmt.Errorf("%w: FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+		}
 	}
 	return nil
 }

@@ -280,11 +280,14 @@ type TCBOptions struct {
 	Evaluation int
 	// Issued is their issueDate; they are due again 30 days later.
 	Issued time.Time
+	// FMSPC is the platform the TCB info is for (lower-case hex); empty
+	// means the recorded one, the fake PCK's.
+	FMSPC string
 }
 
 // TDXTCBCollateral returns go-tdx-guest's recorded TCB info and QE
 // identity (platform FMSPC 50806f000000, the fake PCK's) with o's
-// evaluation and dates, signed by a fake TCB signing certificate under the
+// evaluation, dates and platform, signed by a fake TCB signing certificate under the
 // fake Intel root, in the chain's collateral form.
 func TDXTCBCollateral(o TCBOptions) (tee.TDXCollateral, error) {
 	c, err := newTDXChain()
@@ -304,10 +307,10 @@ func TDXTCBCollateral(o TCBOptions) (tee.TDXCollateral, error) {
 }
 
 // tcbFields are the fields of a TCB body TCBOptions set.
-var tcbFields = regexp.MustCompile(`"(issueDate|nextUpdate|tcbEvaluationDataNumber)":("[^"]*"|[0-9]+)`)
+var tcbFields = regexp.MustCompile(`"(issueDate|nextUpdate|tcbEvaluationDataNumber|fmspc)":("[^"]*"|[0-9]+)`)
 
 // signTCBBody rewrites the signed field name of a recorded PCS body with
-// o's evaluation and dates and signs it with the fake TCB signing key.
+// o's evaluation, dates and platform and signs it with the fake TCB signing key.
 func (c *tdxChain) signTCBBody(recorded []byte, name string, o TCBOptions) (string, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(recorded, &raw); err != nil {
@@ -319,6 +322,11 @@ func (c *tdxChain) signTCBBody(recorded []byte, name string, o TCBOptions) (stri
 			return fmt.Appendf(nil, `"issueDate":%q`, o.Issued.UTC().Format(time.RFC3339))
 		case "nextUpdate":
 			return fmt.Appendf(nil, `"nextUpdate":%q`, o.Issued.AddDate(0, 0, 30).UTC().Format(time.RFC3339))
+		case "fmspc":
+			if o.FMSPC == "" {
+				return f
+			}
+			return fmt.Appendf(nil, `"fmspc":%q`, o.FMSPC)
 		default:
 			return fmt.Appendf(nil, `"tcbEvaluationDataNumber":%d`, o.Evaluation)
 		}
