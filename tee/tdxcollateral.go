@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +146,9 @@ func (i TCBIssue) NotBefore(held TCBIssue, body string) error {
 // checkSignedBody verifies one PCS response body: its field name holds the
 // signed JSON and "signature" the signature over those exact bytes.
 func checkSignedBody(body, chainPEM, name string, roots TestRoots, now time.Time) error {
+	if err := onlyKeys(body, name); err != nil {
+		return err
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(body), &raw); err != nil {
 		return fmt.Errorf("body: %w", err)
@@ -166,6 +171,42 @@ func checkSignedBody(body, chainPEM, name string, roots TestRoots, now time.Time
 	}
 	if err := signing.CheckSignature(x509.ECDSAWithSHA256, raw[name], der); err != nil {
 		return fmt.Errorf("not signed by Intel's TCB signing key: %w", err)
+	}
+	return nil
+}
+
+// onlyKeys checks that body is one JSON object whose keys are exactly
+// name and "signature", each once. The signature covers one key's value, while Go's JSON
+// decoder (and go-tdx-guest's, which reads the same body) matches keys
+// case-insensitively and lets a later duplicate win: an unsigned
+// "TcbInfo" beside the signed "tcbInfo" would be what the TCB status is
+// read from.
+func onlyKeys(body, name string) error {
+	dec := json.NewDecoder(strings.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("body is not a JSON object")
+	}
+	var seen []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("body: %w", err)
+		}
+		key, _ := t.(string) // an object's tokens here are its keys
+		if (key != name && key != "signature") || slices.Contains(seen, key) {
+			return fmt.Errorf("body has key %q, want only %q and \"signature\"", key, name)
+		}
+		seen = append(seen, key)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("body: %w", err)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("body: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("body has data after its object")
 	}
 	return nil
 }

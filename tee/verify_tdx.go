@@ -230,6 +230,14 @@ func tdxCollateral(chain *tdxverify.PCKCertificateChain, o VerifyOptions) (colla
 	if c == nil {
 		return collateralGetter{}, fmt.Errorf("%w: tdx: the chain holds no TCB info for platform FMSPC %s", ErrTCBCollateral, fmspc)
 	}
+	// Checked when it entered state; checked again in case it entered
+	// before that check existed, as go-tdx-guest reads the whole body.
+	if err := onlyKeys(c.TCBInfo, "tcbInfo"); err != nil {
+		return collateralGetter{}, fmt.Errorf("%w: tdx: tcb info of FMSPC %s: %v", ErrTCBCollateral, fmspc, err)
+	}
+	if err := onlyKeys(c.QEIdentity, "enclaveIdentity"); err != nil {
+		return collateralGetter{}, fmt.Errorf("%w: tdx: qe identity of FMSPC %s: %v", ErrTCBCollateral, fmspc, err)
+	}
 	return collateralGetter{fmspc: ext.FMSPC, c: *c}, nil
 }
 

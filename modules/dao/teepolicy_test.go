@@ -210,6 +210,29 @@ func TestSetTDXCollateral(t *testing.T) {
 	}
 }
 
+// TestRedTeamUnsignedTCBKey: Intel's current TCB info for the recorded
+// (out-of-date) platform, with an unsigned "TcbInfo" key added beside the
+// signed "tcbInfo". The signature covers "tcbInfo" alone, but Go's JSON
+// decoder matches keys case-insensitively, so the added key's TCB levels
+// (one UpToDate level every platform meets) would be what the TCB status
+// is read from. It is refused when proposed, naming the check, and the
+// platform stays out of date.
+func TestRedTeamUnsignedTCBKey(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	c.Time = tdxtest.Current
+	forged := tdxtest.UnsignedUpToDate(tdxtest.Collateral())
+	res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &forged}})
+	if res.Code == 0 {
+		// Show what it bought: the out-of-date platform's registration.
+		run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &forged}, dao.VoteYes, 0)
+		t.Fatalf("collateral with an unsigned TcbInfo key accepted; the out-of-date platform's registration then gives %q", registerTDX(t, c, testdata.RawQuote).Log)
+	}
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, `tcb info: body has key "TcbInfo", want only "tcbInfo" and "signature"`) {
+		t.Fatalf("unsigned TcbInfo key refused with %q", res.Log)
+	}
+}
+
 // TestRedTeamTCBRollback: the chain holds the TCB info and QE identity of
 // Intel's TCB evaluation 17. A proposer re-installs evaluation 16, which
 // Intel still signs on request with a fresh issue date and which lists as
