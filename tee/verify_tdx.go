@@ -137,16 +137,6 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 		return nil, fmt.Errorf("tdx: %w", err)
 	}
 	body := q.GetTdQuoteBody()
-	roots, err := intelRootPool(o.TestRoots.Intel)
-	if err != nil {
-		return nil, err
-	}
-	opts := &tdxverify.Options{
-		TrustedRoots: roots,
-		Now: &tdxverify.TimeSet{
-			PckCertChain: o.Now, TcbInfo: o.Now, QeIdentity: o.Now, PckCrl: o.Now, RootCaCrl: o.Now,
-		},
-	}
 	// Fake hardware under a genesis test root has no Intel TCB collateral:
 	// its TCB status means nothing (anyone holding the test key can forge
 	// a quote), so only the signature chain is checked for it.
@@ -156,17 +146,23 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 		// as such rather than as a platform without collateral.
 		return nil, fmt.Errorf("%w: tdx PCK chain ends in %q, not Intel's SGX root CA", ErrUntrustedChain, rootName(chain.RootCertificate))
 	}
+	// A quote under Intel's root trusts Intel's root alone: a genesis test
+	// root may sign TCB info (CheckTDXCollateral), never for such a quote.
+	roots, err := intelRootPool(nil)
+	if fake {
+		roots, err = intelRootPool(o.TestRoots.Intel)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts := &tdxverify.Options{TrustedRoots: roots,
+		Now: &tdxverify.TimeSet{PckCertChain: o.Now, TcbInfo: o.Now, QeIdentity: o.Now, PckCrl: o.Now, RootCaCrl: o.Now}}
 	if !fake {
 		getter, err := tdxCollateral(chain, o)
 		if err != nil {
 			return nil, err
 		}
 		opts.GetCollateral, opts.Getter = true, getter
-		// Intel's root alone: a genesis test root may sign TCB info
-		// (CheckTDXCollateral), never for a quote under Intel's chain.
-		if opts.TrustedRoots, err = intelRootPool(nil); err != nil {
-			return nil, err
-		}
 	}
 	err = guard("tdx verify", func() error { return tdxverify.TdxQuote(q, opts) })
 	switch {
