@@ -12,9 +12,12 @@ import (
 
 func TestCheckTDXCollateral(t *testing.T) {
 	c := tdxtest.Collateral()
-	fmspc, err := tee.CheckTDXCollateral(c, tdxTime())
-	if err != nil || fmspc != "50806f000000" {
-		t.Fatalf("sample collateral: %q, %v", fmspc, err)
+	ck, err := tee.CheckTDXCollateral(c, tee.TestRoots{}, tdxTime())
+	want := tee.CheckedTDXCollateral{FMSPC: "50806f000000",
+		TCBInfo:    tee.TCBIssue{Evaluation: 15, Issued: time.Date(2023, time.June, 18, 8, 42, 58, 0, time.UTC)},
+		QEIdentity: tee.TCBIssue{Evaluation: 15, Issued: time.Date(2023, time.June, 8, 7, 24, 59, 0, time.UTC)}}
+	if err != nil || ck != want {
+		t.Fatalf("sample collateral: %+v, %v", ck, err)
 	}
 	for name, bad := range map[string]func(*tee.TDXCollateral){
 		// A hostile proposer lowers the bar: the platform's TCB level
@@ -25,18 +28,25 @@ func TestCheckTDXCollateral(t *testing.T) {
 		"qe edited": func(c *tee.TDXCollateral) {
 			c.QEIdentity = strings.Replace(c.QEIdentity, `"isvsvn":4`, `"isvsvn":0`, 1)
 		},
+		// Unsigned keys beside the signed one: Go's JSON decoder matches
+		// keys case-insensitively and lets a later duplicate win.
+		"case-variant key": func(c *tee.TDXCollateral) { *c = tdxtest.UnsignedUpToDate(*c) },
+		"duplicate key": func(c *tee.TDXCollateral) {
+			c.QEIdentity = strings.Replace(c.QEIdentity, `{`, `{"enclaveIdentity":{},`, 1)
+		},
+		"trailing data":  func(c *tee.TDXCollateral) { c.TCBInfo += `{}` },
 		"no chain":       func(c *tee.TDXCollateral) { c.TCBInfoIssuerChain = "" },
 		"swapped bodies": func(c *tee.TDXCollateral) { c.TCBInfo, c.QEIdentity = c.QEIdentity, c.TCBInfo },
 	} {
 		b := c
 		bad(&b)
-		if _, err := tee.CheckTDXCollateral(b, tdxTime()); err == nil {
-			t.Fatalf("%s: accepted", name)
+		if _, err := tee.CheckTDXCollateral(b, tee.TestRoots{}, tdxTime()); err == nil {
+			t.Errorf("%s: accepted", name)
 		} else {
 			wantErr(t, err, tee.ErrTCBCollateral)
 		}
 	}
-	_, err = tee.CheckTDXCollateral(c, time.Date(2023, time.August, 1, 0, 0, 0, 0, time.UTC))
+	_, err = tee.CheckTDXCollateral(c, tee.TestRoots{}, time.Date(2023, time.August, 1, 0, 0, 0, 0, time.UTC))
 	wantErr(t, err, tee.ErrTCBCollateral)
 }
 
@@ -93,4 +103,18 @@ func TestCheckTDXCRL(t *testing.T) {
 	// The TCB signing chain is Intel's but no CA of the PCK chain.
 	_, err = tee.CheckTDXCRL(tee.TDXCRL{CRL: c.CRLs[0].CRL, IssuerChain: c.TCBInfoIssuerChain}, tee.TestRoots{}, tdxTime())
 	wantErr(t, err, tee.ErrUntrustedChain)
+}
+
+// TestVerifyTDXUnsignedTCBKey: collateral already in state with an
+// unsigned "TcbInfo" key (stored before its entry check refused such
+// bodies) is refused at verification: go-tdx-guest would read the
+// out-of-date platform's TCB status from the unsigned levels.
+func TestVerifyTDXUnsignedTCBKey(t *testing.T) {
+	c := tdxtest.UnsignedUpToDate(tdxtest.Collateral())
+	_, err := tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: tdxQuote(t)},
+		tee.VerifyOptions{Now: tdxtest.Current, TDXCollateral: func(string) *tee.TDXCollateral { return &c }, TDXCRL: tdxtest.CRL})
+	wantErr(t, err, tee.ErrTCBCollateral)
+	if !strings.Contains(err.Error(), `body has key "TcbInfo"`) {
+		t.Fatalf("refused with %v", err)
+	}
 }

@@ -137,16 +137,6 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 		return nil, fmt.Errorf("tdx: %w", err)
 	}
 	body := q.GetTdQuoteBody()
-	roots, err := intelRootPool(o.TestRoots.Intel)
-	if err != nil {
-		return nil, err
-	}
-	opts := &tdxverify.Options{
-		TrustedRoots: roots,
-		Now: &tdxverify.TimeSet{
-			PckCertChain: o.Now, TcbInfo: o.Now, QeIdentity: o.Now, PckCrl: o.Now, RootCaCrl: o.Now,
-		},
-	}
 	// Fake hardware under a genesis test root has no Intel TCB collateral:
 	// its TCB status means nothing (anyone holding the test key can forge
 	// a quote), so only the signature chain is checked for it.
@@ -156,6 +146,17 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 		// as such rather than as a platform without collateral.
 		return nil, fmt.Errorf("%w: tdx PCK chain ends in %q, not Intel's SGX root CA", ErrUntrustedChain, rootName(chain.RootCertificate))
 	}
+	// A quote under Intel's root trusts Intel's root alone: a genesis test
+	// root may sign TCB info (CheckTDXCollateral), never for such a quote.
+	roots, err := intelRootPool(nil)
+	if fake {
+		roots, err = intelRootPool(o.TestRoots.Intel)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts := &tdxverify.Options{TrustedRoots: roots,
+		Now: &tdxverify.TimeSet{PckCertChain: o.Now, TcbInfo: o.Now, QeIdentity: o.Now, PckCrl: o.Now, RootCaCrl: o.Now}}
 	if !fake {
 		getter, err := tdxCollateral(chain, o)
 		if err != nil {
@@ -224,6 +225,14 @@ func tdxCollateral(chain *tdxverify.PCKCertificateChain, o VerifyOptions) (colla
 	}
 	if c == nil {
 		return collateralGetter{}, fmt.Errorf("%w: tdx: the chain holds no TCB info for platform FMSPC %s", ErrTCBCollateral, fmspc)
+	}
+	// Checked when it entered state; checked again in case it entered
+	// before that check existed, as go-tdx-guest reads the whole body.
+	if err := onlyKeys(c.TCBInfo, "tcbInfo"); err != nil {
+		return collateralGetter{}, fmt.Errorf("%w: tdx: tcb info of FMSPC %s: %v", ErrTCBCollateral, fmspc, err)
+	}
+	if err := onlyKeys(c.QEIdentity, "enclaveIdentity"); err != nil {
+		return collateralGetter{}, fmt.Errorf("%w: tdx: qe identity of FMSPC %s: %v", ErrTCBCollateral, fmspc, err)
 	}
 	return collateralGetter{fmspc: ext.FMSPC, c: *c}, nil
 }

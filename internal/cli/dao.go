@@ -57,7 +57,7 @@ blocks after the tally. Kinds and their arguments:
                                         the PCS bodies and PEM issuer chains; crls: [{crl, issuer_chain}],
                                         crl the PCS pckcrl body or IntelSGXRootCA.der in base64,
                                         issuer_chain its PEM Sgx-Pck-Crl-Issuer-Chain, empty for the
-                                        root CA's)
+                                        root CA's); none may be older than what the chain holds
 
 A proposal whose action would not apply now is refused when proposed.`,
 		Example: `  phala gov propose text --title "Adopt the roadmap" --deposit 10PHA --from alice

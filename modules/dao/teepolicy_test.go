@@ -210,6 +210,131 @@ func TestSetTDXCollateral(t *testing.T) {
 	}
 }
 
+// TestRedTeamUnsignedTCBKey: Intel's current TCB info for the recorded
+// (out-of-date) platform, with an unsigned "TcbInfo" key added beside the
+// signed "tcbInfo". The signature covers "tcbInfo" alone, but Go's JSON
+// decoder matches keys case-insensitively, so the added key's TCB levels
+// (one UpToDate level every platform meets) would be what the TCB status
+// is read from. It is refused when proposed, naming the check, and the
+// platform stays out of date.
+func TestRedTeamUnsignedTCBKey(t *testing.T) {
+	c := newChain(t, apptest.SimRegistry(), keys.Genesis{})
+	c.Time = tdxtest.Current
+	forged := tdxtest.UnsignedUpToDate(tdxtest.Collateral())
+	res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &forged}})
+	if res.Code == 0 {
+		// Show what it bought: the out-of-date platform's registration.
+		run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &forged}, dao.VoteYes, 0)
+		t.Fatalf("collateral with an unsigned TcbInfo key accepted; the out-of-date platform's registration then gives %q", registerTDX(t, c, testdata.RawQuote).Log)
+	}
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, `tcb info: body has key "TcbInfo", want only "tcbInfo" and "signature"`) {
+		t.Fatalf("unsigned TcbInfo key refused with %q", res.Log)
+	}
+}
+
+// TestRedTeamTCBRollback: the chain holds the TCB info and QE identity of
+// Intel's TCB evaluation 17. A proposer re-installs evaluation 16, which
+// Intel still signs on request with a fresh issue date and which lists as
+// UpToDate TCB levels evaluation 17 downgraded: the platforms Intel
+// downgraded would register again. It is refused when proposed, and so is
+// an older copy of evaluation 17 and an old QE identity beside a current
+// TCB info; a proposal made before the newer collateral was enacted fails
+// when enacted; a genesis listing a platform's collateral newest first
+// does not start.
+func TestRedTeamTCBRollback(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, time.November, d, 0, 0, 0, 0, time.UTC) }
+	tcb := func(eval, issued int) *tee.TDXCollateral {
+		c, err := teefake.TDXTCBCollateral(teefake.TCBOptions{Evaluation: eval, Issued: day(issued)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &c
+	}
+	c := newChain(t, apptest.FakeTDXRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)}), keys.Genesis{})
+	mustOK(t, c.Deliver(alice, &dao.MsgLock{Amount: pha.Whole(1_000)}))
+	// Both proposed while the chain holds no TCB info; the newer passes
+	// first, so the older no longer applies when its turn comes.
+	var ids []uint64
+	for _, col := range []*tee.TDXCollateral{tcb(17, 20), tcb(16, 21)} {
+		mustOK(t, c.Deliver(alice, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: col}}))
+		ids = append(ids, lastProposal(t, c))
+		mustOK(t, c.Deliver(alice, &dao.MsgVote{Proposal: ids[len(ids)-1], Option: dao.VoteYes}))
+	}
+	for range 20 {
+		if p := proposal(t, c, ids[1]); p.Status != dao.StatusVoting && p.Status != dao.StatusPassed {
+			break
+		}
+		c.Block()
+	}
+	if p := proposal(t, c, ids[0]); p.Status != dao.StatusEnacted {
+		t.Fatalf("evaluation 17: %+v", p)
+	}
+	if p := proposal(t, c, ids[1]); p.Status != dao.StatusFailed || !strings.Contains(p.Error, "tcb info of TCB evaluation 16, below the 17 the chain holds") {
+		t.Fatalf("evaluation 16 enacted after 17: %s %q", p.Status, p.Error)
+	}
+	older := tcb(17, 10)
+	mixed := tcb(17, 21)
+	mixed.QEIdentity, mixed.QEIdentityIssuerChain = tcb(16, 21).QEIdentity, tcb(16, 21).QEIdentityIssuerChain
+	for _, tc := range []struct {
+		name string
+		col  *tee.TDXCollateral
+		want string
+	}{
+		{"evaluation 16", tcb(16, 21), "tcb info of TCB evaluation 16, below the 17 the chain holds"},
+		{"older copy of 17", older, "tcb info issued 2026-11-10T00:00:00Z, before the one the chain holds (issued 2026-11-20T00:00:00Z)"},
+		{"old QE identity", mixed, "qe identity of TCB evaluation 16, below the 17 the chain holds"},
+	} {
+		res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tc.col}})
+		apptest.ExpectCode(t, res, dao.Codespace, 6)
+		if !strings.Contains(res.Log, tc.want) {
+			t.Fatalf("%s refused with %q", tc.name, res.Log)
+		}
+	}
+	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tcb(18, 22)}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
+		t.Fatalf("evaluation 18: %+v", p)
+	}
+	g := apptest.FakeTDXRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)})
+	g.TDXCollateral = append(g.TDXCollateral, *tcb(17, 20), *tcb(16, 21))
+	if _, err := apptest.Start(t, []apptest.Account{alice}, map[string]any{registry.Name: g}); err == nil || !strings.Contains(err.Error(), "tdx_collateral[2]") ||
+		!strings.Contains(err.Error(), "below the 17 the chain holds") {
+		t.Fatalf("genesis listing evaluation 16 after 17: %v", err)
+	}
+}
+
+// TestRedTeamQEIdentityRollbackNewPlatform: the QE identity is one
+// document for every platform, though the chain keeps a copy beside each
+// platform's TCB info. With evaluation 17's held for one platform, a
+// proposer adds a second platform with a current TCB info and evaluation
+// 16's QE identity (which may accept a QE Intel has since downgraded): it
+// is refused when proposed, though the chain holds nothing for that
+// platform yet.
+func TestRedTeamQEIdentityRollbackNewPlatform(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, time.November, d, 0, 0, 0, 0, time.UTC) }
+	tcb := func(eval, issued int, fmspc string) *tee.TDXCollateral {
+		c, err := teefake.TDXTCBCollateral(teefake.TCBOptions{Evaluation: eval, Issued: day(issued), FMSPC: fmspc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &c
+	}
+	c := newChain(t, apptest.FakeTDXRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)}), keys.Genesis{})
+	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tcb(17, 20, "")}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
+		t.Fatalf("evaluation 17: %+v", p)
+	}
+	other := tcb(17, 21, "00906ed50000")
+	old := tcb(16, 21, "")
+	other.QEIdentity, other.QEIdentityIssuerChain = old.QEIdentity, old.QEIdentityIssuerChain
+	res := c.Deliver(bob, &dao.MsgPropose{Title: "tcb", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: other}})
+	apptest.ExpectCode(t, res, dao.Codespace, 6)
+	if !strings.Contains(res.Log, "qe identity of TCB evaluation 16, below the 17 the chain holds") {
+		t.Fatalf("old QE identity for a new platform refused with %q", res.Log)
+	}
+	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: tcb(17, 21, "00906ed50000")}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
+		t.Fatalf("second platform with evaluation 17: %+v", p)
+	}
+}
+
 // TestSetTDXCRL: Intel revokes a platform's PCK certificate and the DAO
 // installs the new CRL: the platform's workers can no longer register. A
 // CRL no trusted root vouches for, and the older CRL that did not list

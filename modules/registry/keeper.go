@@ -138,9 +138,11 @@ func (Keeper) TDXCRL(kv state.KV, issuer string) *tee.TDXCRL {
 	return &c
 }
 
-// SetTDXCollateral checks that c's TCB info and QE identity are Intel's,
-// that each CRL is signed by a CA chaining to Intel's root (or a genesis
-// test root) and that all are current at the block time; then it stores
+// SetTDXCollateral checks that c's TCB info and QE identity are Intel's
+// (or a genesis test root's) and no older than those the chain holds for
+// the platform, that each CRL is signed by a CA chaining to Intel's root
+// (or a genesis test root) and no older than the one the chain holds of
+// its CA, and that all are current at the block time; then it stores
 // the TCB part under its platform and each CRL under its issuer,
 // replacing what was there, or nothing if any check fails. Genesis and
 // the DAO call it.
@@ -148,23 +150,54 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 	if !c.HasTCB() && len(c.CRLs) == 0 {
 		return fmt.Errorf("%w: carries neither TCB info nor CRLs", ErrBadCollateral)
 	}
+	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
+	if err != nil {
+		return err
+	}
 	var fmspc string
+	var qe tee.TCBIssue
 	if c.HasTCB() {
-		f, err := tee.CheckTDXCollateral(c, ctx.Time)
+		ck, err := tee.CheckTDXCollateral(c, roots, ctx.Time)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrBadCollateral, err)
 		}
-		fmspc = f
+		if err := k.checkTCBNotOlder(ctx.KV, ck); err != nil {
+			return err
+		}
+		fmspc, qe = ck.FMSPC, ck.QEIdentity
 	}
-	issuers, err := k.checkTDXCRLs(ctx, c.CRLs)
+	issuers, err := k.checkTDXCRLs(ctx, roots, c.CRLs)
 	if err != nil {
 		return err
 	}
 	if fmspc != "" {
 		ctx.KV.Set(TDXCollateralKey(fmspc), state.EncodeJSON(c.TCB()))
+		ctx.KV.Set(keyTDXQEIdentity, state.EncodeJSON(qe))
 	}
 	for i, issuer := range issuers {
 		ctx.KV.Set(TDXCRLKey(issuer), state.EncodeJSON(c.CRLs[i]))
+	}
+	return nil
+}
+
+// checkTCBNotOlder refuses TCB info or a QE identity older than what the
+// chain holds for the platform (tee.CheckedTDXCollateral.Supersedes), and
+// a QE identity older than the newest the chain took for any platform, as
+// checkTDXCRLs refuses an older CRL.
+func (k Keeper) checkTCBNotOlder(kv state.KV, ck tee.CheckedTDXCollateral) error {
+	if old := k.TDXCollateral(kv, ck.FMSPC); old != nil {
+		held, err := tee.ParseTDXCollateral(*old)
+		if err != nil {
+			return fmt.Errorf("%w: the TCB collateral the chain holds for FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+		}
+		if err := ck.Supersedes(held); err != nil {
+			return fmt.Errorf("%w: FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+		}
+	}
+	if qe, ok := module.GetJSON[tee.TCBIssue](kv, keyTDXQEIdentity, "tdx qe identity"); ok {
+		if err := ck.QEIdentity.NotBefore(qe, "qe identity"); err != nil {
+			return fmt.Errorf("%w: FMSPC %s: %v", ErrBadCollateral, ck.FMSPC, err)
+		}
 	}
 	return nil
 }
@@ -173,11 +206,7 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 // Two lists of one CA are refused, and so is a list issued before the one
 // the chain holds: re-installing an old list would un-revoke what Intel
 // revoked since.
-func (k Keeper) checkTDXCRLs(ctx *module.Context, crls []tee.TDXCRL) ([]string, error) {
-	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
-	if err != nil {
-		return nil, err
-	}
+func (k Keeper) checkTDXCRLs(ctx *module.Context, roots tee.TestRoots, crls []tee.TDXCRL) ([]string, error) {
 	issuers := make([]string, len(crls))
 	for i, crl := range crls {
 		ck, err := tee.CheckTDXCRL(crl, roots, ctx.Time)

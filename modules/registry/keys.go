@@ -23,6 +23,10 @@ var (
 	// Intel's TCB collateral for it (JSON of tee.TDXCollateral), which
 	// TDX quotes are checked against.
 	prefixTDXCollateral = []byte("registry/tdxc/")
+	// keyTDXQEIdentity holds the TCB evaluation and issue date of the
+	// newest TDX QE identity the chain took (JSON of tee.TCBIssue): one
+	// document for every platform, so none may bring an older one.
+	keyTDXQEIdentity = []byte("registry/tdxqe")
 	// prefixTDXCRL + a CA's key (tee.TDXCRLIssuer, lower-case hex) holds
 	// that CA's CRL (JSON of tee.TDXCRL), which TDX PCK chains are
 	// checked against.

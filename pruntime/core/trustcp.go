@@ -303,8 +303,9 @@ func (p trustPolicy) checkSigner(genesis [32]byte, sh *cmttypes.SignedHeader, s 
 // checkpoint's time.
 func (p trustPolicy) collateral(sh *cmttypes.SignedHeader) func(string) *tee.TDXCollateral {
 	return func(fmspc string) *tee.TDXCollateral {
-		for i, c := range p.registry.TDXCollateral {
-			if f, err := tee.CheckTDXCollateral(c, sh.Time); err == nil && f == fmspc {
+		// The last one, as the chain keeps the last of one platform's.
+		for i := len(p.registry.TDXCollateral) - 1; i >= 0; i-- {
+			if ck, err := tee.CheckTDXCollateral(p.registry.TDXCollateral[i], p.roots, sh.Time); err == nil && ck.FMSPC == fmspc {
 				return &p.registry.TDXCollateral[i]
 			}
 		}

@@ -5,6 +5,7 @@ package tdxtest
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	tdxtesting "github.com/google/go-tdx-guest/testing"
@@ -46,6 +47,18 @@ func Lookup(fmspc string) *tee.TDXCollateral {
 	}
 	c := Collateral()
 	return &c
+}
+
+// UnsignedUpToDate returns c with an unsigned "TcbInfo" key added after
+// Intel's signed "tcbInfo", listing one UpToDate TCB level that every
+// platform meets: what a proposer would add to make Go's case-insensitive
+// JSON decoding read an out-of-date platform's status from unsigned levels.
+func UnsignedUpToDate(c tee.TDXCollateral) tee.TDXCollateral {
+	zeros := strings.TrimSuffix(strings.Repeat(`{"svn":0},`, 16), ",")
+	body := strings.TrimSpace(c.TCBInfo)
+	c.TCBInfo = body[:len(body)-1] + `,"TcbInfo":{"tcbLevels":[{"tcb":{"sgxtcbcomponents":[` + zeros + `],"pcesvn":0,"tdxtcbcomponents":[` + zeros +
+		`]},"tcbDate":"2023-06-01T00:00:00Z","tcbStatus":"UpToDate"}]}}`
+	return c
 }
 
 // unescape reads a PCS header value (URL-escaped PEM); go-tdx-guest's

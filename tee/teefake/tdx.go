@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"regexp"
 	"time"
 
 	"github.com/google/go-configfs-tsm/configfs/configfsi"
@@ -36,9 +38,9 @@ var (
 // a key fixed by its name, so that every process builds certificates over
 // the same keys and a genesis listing the root trusts them all.
 type tdxChain struct {
-	root, ca, pck          *x509.Certificate
-	rootKey, caKey, pckKey *ecdsa.PrivateKey
-	template               *tdxpb.QuoteV4
+	root, ca, pck, tcb             *x509.Certificate
+	rootKey, caKey, pckKey, tcbKey *ecdsa.PrivateKey
+	template                       *tdxpb.QuoteV4
 }
 
 // fixedKey returns the P-256 key derived from name: public test keys.
@@ -68,7 +70,7 @@ func newTDXChain() (*tdxChain, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &tdxChain{rootKey: fixedKey("intel-root"), caKey: fixedKey("intel-pck-ca"), pckKey: fixedKey("intel-pck"), template: tmpl}
+	c := &tdxChain{rootKey: fixedKey("intel-root"), caKey: fixedKey("intel-pck-ca"), pckKey: fixedKey("intel-pck"), tcbKey: fixedKey("intel-tcb-signing"), template: tmpl}
 	name := func(cn string) pkix.Name {
 		return pkix.Name{CommonName: cn, Organization: []string{"Intel Corporation"}, Locality: []string{"Santa Clara"}, Province: []string{"CA"}, Country: []string{"US"}}
 	}
@@ -76,6 +78,9 @@ func newTDXChain() (*tdxChain, error) {
 		return nil, err
 	}
 	if c.ca, err = issue(2, name("Intel SGX PCK Platform CA"), c.caKey, c.root, c.rootKey, true, nil); err != nil {
+		return nil, err
+	}
+	if c.tcb, err = issue(4, name("Intel SGX TCB Signing"), c.tcbKey, c.root, c.rootKey, false, nil); err != nil {
 		return nil, err
 	}
 	var ext []pkix.Extension
@@ -267,4 +272,68 @@ func signCRL(issuer *x509.Certificate, key *ecdsa.PrivateKey, o CRLOptions, revo
 		return nil, fmt.Errorf("teefake: CRL of %s: %w", issuer.Subject.CommonName, err)
 	}
 	return der, nil
+}
+
+// TCBOptions pick the fake Intel chain's TCB info and QE identity.
+type TCBOptions struct {
+	// Evaluation is their tcbEvaluationDataNumber.
+	Evaluation int
+	// Issued is their issueDate; they are due again 30 days later.
+	Issued time.Time
+	// FMSPC is the platform the TCB info is for (lower-case hex); empty
+	// means the recorded one, the fake PCK's.
+	FMSPC string
+}
+
+// TDXTCBCollateral returns go-tdx-guest's recorded TCB info and QE
+// identity (platform FMSPC 50806f000000, the fake PCK's) with o's
+// evaluation, dates and platform, signed by a fake TCB signing certificate under the
+// fake Intel root, in the chain's collateral form.
+func TDXTCBCollateral(o TCBOptions) (tee.TDXCollateral, error) {
+	c, err := newTDXChain()
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	chain := string(append(pemCert(c.tcb), pemCert(c.root)...))
+	info, err := c.signTCBBody(tdxdata.TcbInfoBody, "tcbInfo", o)
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	qe, err := c.signTCBBody(tdxdata.QeIdentityBody, "enclaveIdentity", o)
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	return tee.TDXCollateral{TCBInfo: info, TCBInfoIssuerChain: chain, QEIdentity: qe, QEIdentityIssuerChain: chain}, nil
+}
+
+// tcbFields are the fields of a TCB body TCBOptions set.
+var tcbFields = regexp.MustCompile(`"(issueDate|nextUpdate|tcbEvaluationDataNumber|fmspc)":("[^"]*"|[0-9]+)`)
+
+// signTCBBody rewrites the signed field name of a recorded PCS body with
+// o's evaluation, dates and platform and signs it with the fake TCB signing key.
+func (c *tdxChain) signTCBBody(recorded []byte, name string, o TCBOptions) (string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(recorded, &raw); err != nil {
+		return "", fmt.Errorf("teefake: recorded %s: %w", name, err)
+	}
+	signed := tcbFields.ReplaceAllFunc(raw[name], func(f []byte) []byte {
+		switch m := tcbFields.FindSubmatch(f); string(m[1]) {
+		case "issueDate":
+			return fmt.Appendf(nil, `"issueDate":%q`, o.Issued.UTC().Format(time.RFC3339))
+		case "nextUpdate":
+			return fmt.Appendf(nil, `"nextUpdate":%q`, o.Issued.AddDate(0, 0, 30).UTC().Format(time.RFC3339))
+		case "fmspc":
+			if o.FMSPC == "" {
+				return f
+			}
+			return fmt.Appendf(nil, `"fmspc":%q`, o.FMSPC)
+		default:
+			return fmt.Appendf(nil, `"tcbEvaluationDataNumber":%d`, o.Evaluation)
+		}
+	})
+	sig, err := signRaw(c.tcbKey, signed)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`{"%s":%s,"signature":"%x"}`, name, signed, sig), nil
 }

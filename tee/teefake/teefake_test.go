@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tdxdata "github.com/google/go-tdx-guest/testing/testdata"
+
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/teefake"
 )
@@ -168,5 +170,43 @@ func BenchmarkVerifyFakeTDX(b *testing.B) {
 		if _, err := tee.Verify(a, o); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFakeTCBCollateral: the fake TCB info and QE identity are accepted
+// only where the test roots are trusted, carry the evaluation and dates
+// asked for, and never judge a quote under Intel's own chain.
+func TestFakeTCBCollateral(t *testing.T) {
+	roots, err := teefake.Roots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	c, err := teefake.TDXTCBCollateral(teefake.TCBOptions{Evaluation: 17, Issued: issued})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := issued.AddDate(0, 0, 1)
+	if _, err := tee.CheckTDXCollateral(c, tee.TestRoots{}, now); !errors.Is(err, tee.ErrUntrustedChain) {
+		t.Fatalf("fake TCB info without test roots: %v, want %v", err, tee.ErrUntrustedChain)
+	}
+	ck, err := tee.CheckTDXCollateral(c, roots, now)
+	want := tee.CheckedTDXCollateral{FMSPC: "50806f000000", TCBInfo: tee.TCBIssue{Evaluation: 17, Issued: issued}, QEIdentity: tee.TCBIssue{Evaluation: 17, Issued: issued}}
+	if err != nil || ck != want {
+		t.Fatalf("fake TCB collateral: %+v, %v", ck, err)
+	}
+	if _, err := tee.CheckTDXCollateral(c, roots, issued.AddDate(0, 0, 31)); !errors.Is(err, tee.ErrTCBCollateral) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("fake TCB info past its next update: %v", err)
+	}
+	// A genuine quote of the same platform on a test network: the test
+	// root's TCB info is not Intel's, so its status is never read.
+	quote, err := tee.TrimTDXQuote(tdxdata.RawQuote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tee.Verify(tee.Attestation{Kind: tee.KindTDX, Evidence: quote}, tee.VerifyOptions{Now: now, TestRoots: roots,
+		TDXCollateral: func(string) *tee.TDXCollateral { return &c }})
+	if !errors.Is(err, tee.ErrTCBCollateral) {
+		t.Fatalf("genuine quote against fake TCB info: %v, want %v", err, tee.ErrTCBCollateral)
 	}
 }
