@@ -16,12 +16,9 @@ import (
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 )
 
-// SyncedHeight is the last header the light client verified.
-func (c *Core) SyncedHeight() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sync.Height()
-}
+// SyncedHeight is the last header the light client verified. It does not
+// wait for a Sync in progress: the light client is safe for concurrent use.
+func (c *Core) SyncedHeight() int64 { return c.sync.Height() }
 
 // Header is the verified header at height h, if the light client has it.
 func (c *Core) Header(h int64) (*cmttypes.SignedHeader, bool) { return c.sync.Header(h) }
@@ -30,23 +27,27 @@ func (c *Core) Header(h int64) (*cmttypes.SignedHeader, bool) { return c.sync.He
 const syncChunk = 500
 
 // Sync verifies headers up to the source's latest height. A long catch-up
-// goes in chunks, and progress (if not nil) hears of each.
+// goes in chunks, and progress (if not nil) hears of each. Syncs run one
+// at a time (syncMu); the roles, the outbox included, go on meanwhile and
+// see each header as soon as it is verified.
 func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(height, target int64)) (int64, error) {
 	latest, err := src.LatestHeight(ctx)
 	if err != nil {
 		return c.SyncedHeight(), fmt.Errorf("enclave: latest height: %w", err)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
 	if c.joinErr != nil {
 		return c.sync.Height(), c.joinErr
 	}
 	if err := c.sync.CheckSourceHeight(latest); err != nil {
 		return c.sync.Height(), fmt.Errorf("enclave: %w", err)
 	}
+	c.mu.Lock()
 	if c.startedAt == 0 {
 		c.startedAt = latest
 	}
+	c.mu.Unlock()
 	for {
 		h := c.sync.Height()
 		if h >= latest {

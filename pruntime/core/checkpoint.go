@@ -35,7 +35,9 @@ func resumeCheckpoint(store *sealed.Store, sync *chainsync.Sync) (int64, error) 
 
 // saveCheckpoint seals the light client's latest verified header if it is
 // newer than the sealed one; it never writes an older one. The caller
-// holds c.mu.
+// holds c.syncMu, which alone moves the light client and c.checkpoint, so
+// the header sealed is the light client's latest and the fsync keeps no
+// other role waiting.
 func (c *Core) saveCheckpoint() error {
 	sh := c.sync.Latest()
 	// An enrollment core (a TDX enclave before the KMS gave it its

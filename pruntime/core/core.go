@@ -44,16 +44,31 @@ type Core struct {
 	// sign a checkpoint (trustcp.go).
 	genesis *cmttypes.GenesisDoc
 
-	// mu serialises the light client's progress with the reads that must
-	// not overlap it, and guards the outbox.
-	mu   sync.Mutex
+	// sync is the light client. It has its own locks, so every role reads
+	// it at any time; each header it holds was verified before it was
+	// accepted, so a reader during a Sync sees a verified height, if not
+	// yet the newest.
 	sync *chainsync.Sync
-	out  *outbox
+
+	// syncMu serialises the light client's progress (Sync,
+	// JoinFromCheckpoint) and guards checkpoint. It is held across
+	// fetching and verifying headers and sealing the checkpoint, and
+	// nothing else waits on it. Lock order: syncMu before mu.
+	syncMu sync.Mutex
 	// checkpoint is the height of the sealed light-client checkpoint.
 	checkpoint int64
+
+	// mu guards the outbox. It is held across the outbox's own sealing,
+	// never across the light client's progress nor a proven read, so an
+	// agent call's post waits for other posts only. joined, joinErr and
+	// startedAt are written holding syncMu and mu, and read holding
+	// either: Sync reads them under syncMu, the outbox under mu.
+	mu  sync.Mutex
+	out *outbox
 	// joined is the signed checkpoint the light client started from while
 	// its signers are not yet checked against the chain; joinErr is set
-	// for good when they failed that check (trustcp.go).
+	// for good when they failed that check (trustcp.go). The outbox signs
+	// nothing meanwhile.
 	joined  *joinedCheckpoint
 	joinErr error
 	// startedAt is the source's latest height at this core's first sync:

@@ -32,8 +32,9 @@ func (c *Core) checkOutboxFresh(chainNext uint64) error {
 // lets the host half hear of a rollback on every round, before any role
 // runs.
 func (c *Core) CheckFresh(ctx context.Context, src chainsync.Source) error {
+	s := c.readChainSeq(ctx, src)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, err := c.chainNext(ctx, src)
+	_, err := c.chainNext(s)
 	return err
 }

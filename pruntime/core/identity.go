@@ -36,10 +36,8 @@ const SimCode = "phala-pruntime/" + Version
 // the application has committed that block, but the one before it is
 // always applied.
 func (c *Core) Registration(operator address.Address, score uint64) (*registry.MsgRegisterWorker, error) {
-	c.mu.Lock()
 	h := c.sync.Height() - 1
 	anchor, ok := c.sync.Header(h)
-	c.mu.Unlock()
 	if h < 1 || !ok {
 		return nil, fmt.Errorf("enclave: need two verified blocks to attest against, have %d", h+1)
 	}

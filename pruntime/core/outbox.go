@@ -88,24 +88,50 @@ func (p *Poster) HasPending(topic string, prefix []byte) bool {
 	return false
 }
 
-// chainNext reads the origin's next sequence through the light client,
-// refuses a sealed outbox the chain has overtaken (checkOutboxFresh) and
-// forgets pending messages the chain already has. Callers hold c.mu.
-func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, error) {
+// chainSeq is the origin's next sequence as the chain recorded it, read
+// with a proof at height, or the read's error.
+type chainSeq struct {
+	raw    []byte
+	height int64
+	err    error
+}
+
+// readChainSeq reads the origin's next sequence through the light client.
+// It takes no lock: the proven read (a fetch from the node on a new
+// height) keeps no other poster waiting, and a value read before c.mu is
+// taken is no less safe to check: the chain's sequence only grows, and so
+// does the outbox's.
+func (c *Core) readChainSeq(ctx context.Context, src chainsync.Source) chainSeq {
 	raw, h, err := c.Cached(ctx, src, mq.SequenceKey(c.Origin()))
-	if err != nil {
+	return chainSeq{raw: raw, height: h, err: err}
+}
+
+// chainNext checks the chain's sequence s against the outbox: it refuses
+// while the light client runs from a signed checkpoint not yet confirmed
+// (checked here, after the read, so a read made past such a checkpoint is
+// never used), below startedAt, or with a sealed outbox the chain has
+// overtaken (checkOutboxFresh), and forgets pending messages the chain
+// already has. Callers hold c.mu.
+func (c *Core) chainNext(s chainSeq) (uint64, error) {
+	if c.joinErr != nil {
+		return 0, c.joinErr
+	}
+	if err := c.unconfirmed(); err != nil {
 		return 0, fmt.Errorf("enclave: read mq sequence: %w", err)
 	}
-	if h < c.startedAt {
+	if s.err != nil {
+		return 0, fmt.Errorf("enclave: read mq sequence: %w", s.err)
+	}
+	if s.height < c.startedAt {
 		return 0, fmt.Errorf("enclave: read mq sequence: %w: the outbox waits for the chain's state as of height %d, where this enclave started; it has %d",
-			chainsync.ErrBehind, c.startedAt, h)
+			chainsync.ErrBehind, c.startedAt, s.height)
 	}
 	var next uint64
-	if raw != nil {
-		if len(raw) != 8 {
-			return 0, fmt.Errorf("enclave: mq sequence record is %d bytes", len(raw))
+	if s.raw != nil {
+		if len(s.raw) != 8 {
+			return 0, fmt.Errorf("enclave: mq sequence record is %d bytes", len(s.raw))
 		}
-		next = binary.BigEndian.Uint64(raw)
+		next = binary.BigEndian.Uint64(s.raw)
 	}
 	if err := c.checkOutboxFresh(next); err != nil {
 		return 0, err
@@ -115,9 +141,10 @@ func (c *Core) chainNext(ctx context.Context, src chainsync.Source) (uint64, err
 }
 
 func (c *Core) post(ctx context.Context, src chainsync.Source, topic string, payload []byte) (mq.SignedMessage, error) {
+	s := c.readChainSeq(ctx, src)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, err := c.chainNext(ctx, src); err != nil {
+	if _, err := c.chainNext(s); err != nil {
 		return mq.SignedMessage{}, err
 	}
 	// Each sequence is signed once: the chain uses a worker's slot even
@@ -136,13 +163,18 @@ func (c *Core) post(ctx context.Context, src chainsync.Source, topic string, pay
 // Pending returns the signed messages the chain does not have yet, in
 // sequence order, for the host to (re)submit.
 func (c *Core) Pending(ctx context.Context, src chainsync.Source) ([]mq.SignedMessage, error) {
+	s := c.readChainSeq(ctx, src)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, err := c.chainNext(ctx, src); err != nil {
+	had := len(c.out.Pending)
+	if _, err := c.chainNext(s); err != nil {
 		return nil, err
 	}
-	if err := c.out.save(); err != nil {
-		return nil, err
+	// Seal only what changed: an fsync under c.mu keeps posts waiting.
+	if len(c.out.Pending) != had {
+		if err := c.out.save(); err != nil {
+			return nil, fmt.Errorf("enclave: seal outbox: %w", err)
+		}
 	}
 	return append([]mq.SignedMessage(nil), c.out.Pending...), nil
 }

@@ -154,18 +154,22 @@ func (c *Core) JoinFromCheckpoint(cp SignedCheckpoint) (err error) {
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
 	if c.joinErr != nil {
 		return c.joinErr
 	}
 	if top := c.sync.Height(); h <= top {
 		return fmt.Errorf("enclave: %w: signed checkpoint at height %d is not above the verified height %d", chainsync.ErrStaleCheckpoint, h, top)
 	}
+	// joined is set before the light client moves, under c.mu, so the
+	// outbox never reads the chain past the checkpoint unconfirmed.
+	prev := c.joined
+	c.setJoin(&joinedCheckpoint{height: h, signers: signers}, nil)
 	if err := c.sync.Resume(sh); err != nil {
+		c.setJoin(prev, nil)
 		return fmt.Errorf("enclave: %w", err)
 	}
-	c.joined = &joinedCheckpoint{height: h, signers: signers}
 	return nil
 }
 
@@ -318,7 +322,8 @@ func (p trustPolicy) collateral(sh *cmttypes.SignedHeader) func(string) *tee.TDX
 // gatekeeper and an active worker at its height. A failure that is the
 // source's (a withheld proof) is retried; a signer that was not a
 // gatekeeper makes the core refuse every later Sync. The caller holds
-// c.mu.
+// c.syncMu, not c.mu: the proven reads go on while the outbox serves
+// (and refuses, until this confirms) other roles.
 func (c *Core) confirmJoin(ctx context.Context, src chainsync.Source) error {
 	j := c.joined
 	for _, s := range j.signers {
@@ -327,8 +332,9 @@ func (c *Core) confirmJoin(ctx context.Context, src chainsync.Source) error {
 			return fmt.Errorf("enclave: check checkpoint signer %x: %w", s, err)
 		}
 		if raw == nil {
-			c.joinErr = untrusted(j.height, "signer-gatekeeper", "signer %x was not a gatekeeper at the checkpoint's height", s)
-			return c.joinErr
+			err := untrusted(j.height, "signer-gatekeeper", "signer %x was not a gatekeeper at the checkpoint's height", s)
+			c.setJoin(j, err)
+			return err
 		}
 		raw, err = c.sync.VerifiedStateAt(ctx, src, registry.WorkerKey(registry.WorkerID(s)), j.height)
 		if err != nil {
@@ -336,17 +342,27 @@ func (c *Core) confirmJoin(ctx context.Context, src chainsync.Source) error {
 		}
 		var w registry.Worker
 		if raw == nil || json.Unmarshal(raw, &w) != nil || !w.Active() {
-			c.joinErr = untrusted(j.height, "signer-worker", "signer %x was not an active worker at the checkpoint's height", s)
-			return c.joinErr
+			err := untrusted(j.height, "signer-worker", "signer %x was not an active worker at the checkpoint's height", s)
+			c.setJoin(j, err)
+			return err
 		}
 	}
-	c.joined = nil
+	c.setJoin(nil, nil)
 	return nil
+}
+
+// setJoin sets joined and joinErr. The caller holds c.syncMu; setJoin
+// takes c.mu, so the outbox, which reads them under c.mu alone, sees both
+// change at once.
+func (c *Core) setJoin(j *joinedCheckpoint, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.joined, c.joinErr = j, err
 }
 
 // unconfirmed is an error wrapping chainsync.ErrBehind while the signers
 // of the checkpoint this core joined from are not yet checked: the roles
-// wait for the header after it. The caller holds c.mu.
+// wait for the header after it. The caller holds c.syncMu or c.mu.
 func (c *Core) unconfirmed() error {
 	if c.joined == nil {
 		return nil
