@@ -224,6 +224,10 @@ type buggyModule struct {
 	mint   pha.Amount
 	mu     sync.Mutex
 	failed error
+	// returned is closed once FinalizeBlock has returned the error: the
+	// app marks itself halted before its FinalizeBlock returns, so
+	// Halted() alone may fire before failed is set.
+	returned chan struct{}
 }
 
 func (b *buggyModule) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
@@ -235,7 +239,10 @@ func (b *buggyModule) FinalizeBlock(ctx context.Context, req *abci.RequestFinali
 	res, err := b.App.FinalizeBlock(ctx, req)
 	if err != nil {
 		b.mu.Lock()
-		b.failed = err
+		if b.failed == nil {
+			b.failed = err
+			close(b.returned)
+		}
 		b.mu.Unlock()
 	}
 	return res, err
@@ -253,7 +260,7 @@ func (b *buggyModule) err() error {
 func TestRedTeamSupplyBreak(t *testing.T) {
 	h := newHarness(t)
 	tn := h.initTestnet(1, "200ms")
-	bug := &buggyModule{at: 6, mint: pha.Whole(42)}
+	bug := &buggyModule{at: 6, mint: pha.Whole(42), returned: make(chan struct{})}
 	a, _ := inProcessValidator(t, tn.homes[0], "node0-buggy.log", func(a *app.App) abci.Application {
 		bug.App = a
 		return bug
@@ -264,6 +271,11 @@ func TestRedTeamSupplyBreak(t *testing.T) {
 	case <-a.Halted():
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the app did not halt after the bug at height %d (chain at %d)", bug.at, mustHeight(t, c))
+	}
+	select {
+	case <-bug.returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the app halted but FinalizeBlock returned no error for the broken block")
 	}
 	want := []string{"supply invariant broken at height 6", "difference +42PHA"}
 	for _, err := range []error{a.HaltErr(), bug.err()} {
