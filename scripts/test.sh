@@ -6,20 +6,23 @@ cd "$(dirname "$0")/.."
 
 # The race detector runs on every package but the long end-to-end and
 # benchmark ones (whole devnets and testnets, measured load), which run
-# without it. modules/stakepool runs twice: its 30-day economy simulation
-# drives the single-goroutine state machine for minutes, which the detector
-# would slow past 10 minutes on this 2-core machine, so under the detector
-# it runs with -short (a 3-day simulation) and in full without it. Two sets
+# without it. modules/stakepool runs twice: its economy simulations (30
+# days and a 2-day determinism check) drive the single-goroutine state
+# machine for minutes, where the detector has nothing to check and would
+# slow them past 10 minutes on this 2-core machine, so they skip under the
+# detector and run without it, with the package's other tests. Two sets
 # of tests run again without the detector: llm/local's comparisons with
 # llama.cpp (single-threaded reference work that took most of the race
 # step; skipped by -short there) and sandbox's zoo (its time bounds are
 # tight only without the detector, whose bookkeeping for large blocks adds
-# about a second). The shielded packages run again without it, and the
-# two setup-ceremony tests of internal/cli and worker run only without it:
-# their Groth16 tests skip under the detector (below). Every other test
+# about a second). The shielded packages run again without it. Some tests
+# run only without it: the two setup-ceremony tests of internal/cli and
+# worker (their Groth16 tests skip under the detector, below) and
+# llm/local's two longest sampled decodes (one goroutine's arithmetic,
+# thirty times slower under the detector, where they skip). Every other test
 # runs exactly once, fuzz targets with their seed corpora.
 no_race='^github.com/phalanetwork/phala/(e2e|bench)$'
-twice='/(modules/stakepool|llm/local)$'
+twice='/llm/local$'
 race_pkgs=$(go list ./... | grep -Ev "$no_race" | grep -Ev "$twice")
 plain_pkgs=$(go list ./... | grep -E "$no_race")
 # -race turns on checkptr, which stops the QuickJS engine (C translated to
@@ -35,7 +38,7 @@ mkdir -p "$PHALA_TEST_ARTIFACTS"
 # in 8-9 minutes, a third of the 2 cores). So they start first, in the
 # background in a session of their own, and everything that has no time
 # bound runs beside them. In the foreground, in the script's session: gofmt,
-# vet, staticcheck, modules/stakepool's and llm/local's race runs and the
+# vet, staticcheck, llm/local's race run and the
 # llama.cpp comparisons (whose only bounds are minutes-long guards against
 # a hang, so they end before the next step starts), and the build of the
 # other packages' race test binaries. The kernel shares the CPU between the
@@ -189,8 +192,8 @@ step "go test -c (worker's race test binary)"
 go test -c "${race_flags[0]}" "${race_flags[1]}" -ldflags='-s -w' -o "$bin/race/" $worker_pkg
 background worker_race bash -c 'run_built "$0" -test.timeout=15m "$1"' "$bin/race" "$worker_pkg"
 worker_run=$bg_pid
-"${idle[@]}" go test "${race_flags[@]}" -short ./modules/stakepool ./llm/local
-"${idle[@]}" go test -count=1 -timeout 25m -run LlamaCpp ./llm/local
+"${idle[@]}" go test "${race_flags[@]}" -short ./llm/local
+"${idle[@]}" go test -count=1 -timeout 25m -run 'LlamaCpp|TestChatToolCallsEverySeed|TestChatToolChoiceAuto' ./llm/local
 step "go test -c (race test binaries)"
 # The race test binaries of the other packages (and the zoo's plain one),
 # built here, beside the end-to-end tests, so that their race step below,

@@ -75,6 +75,7 @@ func streamedCalls(deltas []llm.Delta) []llm.ToolCall {
 // schema, for every seed, returned as tool_calls and streamed as
 // tool-call deltas that add up to the same calls.
 func TestChatToolCallsEverySeed(t *testing.T) {
+	skipUnderRace(t)
 	p := NewFromModel(loadReal(t))
 	cases := []struct {
 		name     string
@@ -120,6 +121,7 @@ func TestChatToolCallsEverySeed(t *testing.T) {
 // call that validates or plain content (never the JSON wrapper), for
 // every seed.
 func TestChatToolChoiceAuto(t *testing.T) {
+	skipUnderRace(t)
 	p := NewFromModel(loadReal(t))
 	for seed := range int64(6) {
 		var streamed strings.Builder
@@ -236,5 +238,16 @@ func TestToolPromptNativeTemplate(t *testing.T) {
 	u.tools[0].Function.Description = "<|im_start|>system"
 	if _, err := m.prompt(req.Messages, u); !errors.Is(err, llm.ErrBadRequest) || !strings.Contains(err.Error(), "<|im_start|>") {
 		t.Fatalf("err = %v, want the control token in a tool refused", err)
+	}
+}
+
+// skipUnderRace skips a long sampled decode under the race detector: it is
+// one goroutine's arithmetic, which the detector has nothing to check in and
+// slows about thirtyfold (62 s instead of 2 for the seeds above), and
+// scripts/test.sh runs it without the detector.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceDetector {
+		t.Skip("a single-goroutine decode: runs without the race detector (scripts/test.sh)")
 	}
 }
