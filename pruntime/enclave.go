@@ -139,8 +139,11 @@ func (e *Enclave) EndpointUpdate(endpoint string) (*registry.MsgUpdateEndpoint, 
 	return e.core.EndpointUpdate(endpoint)
 }
 
-// Attest returns an attestation report for a caller's nonce.
-func (e *Enclave) Attest(nonce []byte) (AttestationReport, error) { return e.core.Attest(nonce) }
+// Attest returns an attestation report for a caller's nonce, waiting for
+// a public quote slot until ctx ends.
+func (e *Enclave) Attest(ctx context.Context, nonce []byte) (AttestationReport, error) {
+	return e.core.Attest(ctx, nonce)
+}
 
 // Inbox reads the chain's messages to this worker from sequence from on.
 func (e *Enclave) Inbox(ctx context.Context, src chainsync.Source, from uint64) ([]mq.Egress, uint64, error) {
@@ -308,9 +311,10 @@ func (e *Enclave) Signature(id, algo string) (agenthost.Signature, error) {
 }
 
 // AttestSigning is fresh evidence binding nonce to the signing key of
-// algo (GET /v1/attestation/report).
-func (e *Enclave) AttestSigning(algo string, nonce [32]byte) (core.SigningReport, error) {
-	return e.core.AttestSigning(algo, nonce)
+// algo (GET /v1/attestation/report), waiting for a public quote slot
+// until ctx ends.
+func (e *Enclave) AttestSigning(ctx context.Context, algo string, nonce [32]byte) (core.SigningReport, error) {
+	return e.core.AttestSigning(ctx, algo, nonce)
 }
 
 // EthAddress is the address of the worker's secp256k1 signing key.

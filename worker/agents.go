@@ -10,6 +10,7 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
+	"github.com/phalanetwork/phala/pruntime/core"
 )
 
 // maxAgentBody bounds an agent request body.
@@ -47,11 +48,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 		if status == http.StatusInternalServerError && !errors.Is(err, agenthost.ErrAgentFailed) {
 			w.log.Warn("agent call failed", "agent", idText, "err", err)
 		}
-		if errors.Is(err, agenthost.ErrBusy) {
-			w.log.Warn("agent call refused: memory budget", "agent", idText, "err", err)
-			rw.Header().Set("Retry-After", "1")
-		}
-		http.Error(rw, err.Error(), status)
+		http.Error(rw, err.Error(), w.loadStatus(rw, "agent call "+idText, err, status))
 		return
 	}
 	// The enclave signed exactly these headers, status and body (it
@@ -91,7 +88,7 @@ func agentStatus(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, agenthost.ErrWrongWorker):
 		return http.StatusMisdirectedRequest
-	case errors.Is(err, agenthost.ErrStateUnavailable), errors.Is(err, agenthost.ErrBusy):
+	case errors.Is(err, agenthost.ErrStateUnavailable), errors.Is(err, core.ErrBusy):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -1,16 +1,18 @@
 package worker
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/phalanetwork/phala/agentio"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/contractio"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/replica"
 	"github.com/phalanetwork/phala/shielded/ceremony"
 
@@ -92,10 +94,8 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, replica.ErrBadQuery):
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
-	case errors.Is(err, replica.ErrBusy):
-		w.log.Warn("query refused: worker busy", "err", err)
-		rw.Header().Set("Retry-After", "1")
-		http.Error(rw, err.Error(), http.StatusServiceUnavailable)
+	case errors.Is(err, core.ErrBusy):
+		http.Error(rw, err.Error(), w.loadStatus(rw, "contract query", err, 0))
 		return
 	case err != nil:
 		w.log.Warn("query failed", "err", err)
@@ -114,11 +114,31 @@ func (w *Worker) serveAttestation(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "nonce must be hex", http.StatusBadRequest)
 		return
 	}
-	rep, err := w.enclave.Attest(nonce)
+	ctx, cancel := context.WithTimeout(r.Context(), quoteWait)
+	defer cancel()
+	rep, err := w.enclave.Attest(ctx, nonce)
 	if err != nil {
-		http.Error(rw, err.Error(), http.StatusBadRequest)
+		http.Error(rw, err.Error(), w.loadStatus(rw, "attestation", err, http.StatusBadRequest))
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(rw).Encode(rep)
+}
+
+// quoteWait is how long a caller's attestation request waits for one of
+// the enclave's public quote slots (core.PublicQuoteSlots) before it is
+// refused with 503.
+const quoteWait = time.Second
+
+// loadStatus is the status of a failed request: 503 for a refusal for load
+// (core.ErrBusy), with Retry-After set and the refusal logged for the
+// operator (the route and the limit hit, never a payload); status
+// otherwise.
+func (w *Worker) loadStatus(rw http.ResponseWriter, route string, err error, status int) int {
+	if !errors.Is(err, core.ErrBusy) {
+		return status
+	}
+	w.log.Warn("refused: worker busy", "route", route, "err", err)
+	rw.Header().Set("Retry-After", "1")
+	return http.StatusServiceUnavailable
 }

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -31,9 +32,11 @@ func (w *Worker) serveSigningReport(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusBadRequest, "nonce must be 64 hex characters (32 bytes)")
 		return
 	}
-	rep, err := w.enclave.AttestSigning(signingAlgo(r), [32]byte(nonce))
+	ctx, cancel := context.WithTimeout(r.Context(), quoteWait)
+	defer cancel()
+	rep, err := w.enclave.AttestSigning(ctx, signingAlgo(r), [32]byte(nonce))
 	if err != nil {
-		writeJSONError(rw, http.StatusBadRequest, err.Error())
+		writeJSONError(rw, w.loadStatus(rw, "signing key attestation", err, http.StatusBadRequest), err.Error())
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json")

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/phalanetwork/phala/pruntime/core"
 )
 
 // admission bounds the memory of the agent calls running at once: each
@@ -39,13 +41,13 @@ func (host *Host) admit(ctx context.Context, rt Runtime, hop bool) (release func
 	sem := host.admission.gate(rt.MemoryBudget)
 	if hop {
 		if !sem.TryAcquire(int64(need)) {
-			return nil, fmt.Errorf("%w: the agent calls running here hold the memory budget (%d MiB, %d MiB a call); no room for this hop", ErrBusy, rt.MemoryBudget>>20, need>>20)
+			return nil, fmt.Errorf("%w: the agent calls running here hold the memory budget (%d MiB, %d MiB a call); no room for this hop", core.ErrBusy, rt.MemoryBudget>>20, need>>20)
 		}
 	} else {
 		wait, cancel := context.WithTimeout(ctx, rt.Limits.Time)
 		defer cancel()
 		if err := sem.Acquire(wait, int64(need)); err != nil {
-			return nil, fmt.Errorf("%w: the agent calls running here held the memory budget (%d MiB, %d MiB a call) for the whole %v this call may take", ErrBusy, rt.MemoryBudget>>20, need>>20, rt.Limits.Time)
+			return nil, fmt.Errorf("%w: the agent calls running here held the memory budget (%d MiB, %d MiB a call) for the whole %v this call may take", core.ErrBusy, rt.MemoryBudget>>20, need>>20, rt.Limits.Time)
 		}
 	}
 	return func() { sem.Release(int64(need)) }, nil

@@ -93,6 +93,10 @@ type Core struct {
 	// key, made on first use.
 	cpMu       sync.Mutex
 	cpEvidence []byte
+
+	// quotes holds a token for each quote a caller outside the enclave has
+	// in the TEE (quotes.go).
+	quotes chan struct{}
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is
@@ -173,6 +177,7 @@ func newCore(p tee.Provider, genesis *cmttypes.GenesisDoc, id IdentityRecord) (*
 		genesisHash: GenesisHash(genesis),
 		genesis:     genesis,
 		sync:        sync,
+		quotes:      newQuoteSlots(),
 	}, nil
 }
 

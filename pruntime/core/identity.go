@@ -103,12 +103,13 @@ func hashedReportData(domain string, parts ...[]byte) [tee.ReportDataSize]byte {
 // Attest returns an attestation report for a caller's nonce (1 to 64
 // bytes), so a client can check that the key signing answers lives in a
 // TEE running the expected code.
-func (c *Core) Attest(nonce []byte) (AttestationReport, error) {
+// It waits for a public quote slot until ctx ends (ErrBusy).
+func (c *Core) Attest(ctx context.Context, nonce []byte) (AttestationReport, error) {
 	if len(nonce) == 0 || len(nonce) > 64 {
 		return AttestationReport{}, errors.New("nonce must be 1 to 64 bytes")
 	}
 	id := c.ID()
-	ev, err := c.provider.Quote(ReportData(id, nonce))
+	ev, err := c.publicQuote(ctx, ReportData(id, nonce))
 	if err != nil {
 		return AttestationReport{}, err
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/sha256"
@@ -91,8 +92,9 @@ func SigningReportData(address []byte, nonce [32]byte) [tee.ReportDataSize]byte 
 }
 
 // AttestSigning returns fresh evidence over nonce for the signing key of
-// algo ("ed25519" or "ecdsa").
-func (c *Core) AttestSigning(algo string, nonce [32]byte) (SigningReport, error) {
+// algo ("ed25519" or "ecdsa"), once a public quote slot is free (waiting
+// until ctx ends, then ErrBusy).
+func (c *Core) AttestSigning(ctx context.Context, algo string, nonce [32]byte) (SigningReport, error) {
 	addr := c.EthAddress()
 	var raw []byte
 	var text string
@@ -105,7 +107,7 @@ func (c *Core) AttestSigning(algo string, nonce [32]byte) (SigningReport, error)
 		return SigningReport{}, fmt.Errorf("signing_algo %q: want ed25519 or ecdsa", algo)
 	}
 	rd := SigningReportData(raw, nonce)
-	ev, err := c.provider.Quote(rd)
+	ev, err := c.publicQuote(ctx, rd)
 	if err != nil {
 		return SigningReport{}, fmt.Errorf("enclave: quote: %w", err)
 	}

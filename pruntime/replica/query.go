@@ -16,6 +16,7 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/contractstate"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -25,9 +26,8 @@ var (
 	ErrBadQuery = errors.New("query does not open with this worker's key")
 	// ErrNotRunning marks a query for a contract this worker does not run.
 	ErrNotRunning = errors.New("this worker does not run the contract")
-	// ErrBusy marks a query that found maxQueries queries running for as
-	// long as it waited (503, try again).
-	ErrBusy = errors.New("worker busy")
+	// A query that found maxQueries queries running for as long as it
+	// waited fails with core.ErrBusy (503, try again).
 )
 
 // Query answers a query sealed to this worker: it checks the caller's
@@ -80,9 +80,9 @@ func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byt
 	case r.queries <- struct{}{}:
 		defer func() { <-r.queries }()
 	case <-wait.C:
-		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries ran here for the whole %v this one waited", ErrBusy, maxQueries, ContractLimits.Time)
+		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries ran here for the whole %v this one waited", core.ErrBusy, maxQueries, ContractLimits.Time)
 	case <-ctx.Done():
-		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries running here: %v", ErrBusy, maxQueries, ctx.Err())
+		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries running here: %v", core.ErrBusy, maxQueries, ctx.Err())
 	}
 	q, err := r.queryTarget(ctx, src, id)
 	if err != nil {
