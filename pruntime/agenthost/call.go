@@ -21,6 +21,7 @@ import (
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
 )
 
 // Agent call errors; the worker maps each to an HTTP status.
@@ -386,6 +387,10 @@ func (host *Host) checkPolicy(ctx context.Context, src chainsync.Source, a agent
 	if a.Policy.Kind == agents.PolicyContract {
 		q, _ := json.Marshal(map[string]any{"allow": map[string]string{"agent": hex.EncodeToString(id[:]), "caller": who.String()}})
 		r, err := host.policy(ctx, src, [32]byte(a.Policy.Contract), who.String(), q, host.clock())
+		if errors.Is(err, core.ErrBusy) {
+			// For load, not for the caller: 503, ask again.
+			return fmt.Errorf("the agent's policy contract could not be asked here now: %w", err)
+		}
 		if err != nil {
 			return fmt.Errorf("%w: the agent's policy contract could not be asked here: %v", ErrForbidden, err)
 		}
