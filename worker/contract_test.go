@@ -132,7 +132,7 @@ func TestContractsEndToEnd(t *testing.T) {
 	}
 
 	// The auction: bids are sealed; the winner shows after the close.
-	closeAt := e.d.Node.Comet().BlockStore().Height() + 40
+	closeAt := e.d.Node.Comet().BlockStore().Height() + 60
 	auction := e.deploy(t, "../examples/contracts/auction/auction.ts", `{"item":"painting","closeHeight":`+itoa(closeAt)+`}`)
 	carol, _ := e.d.Keyring.PrivKey("carol")
 	for k, bid := range map[*ed25519.PrivateKey]string{&e.bob: "30", &carol: "45"} {
@@ -140,8 +140,13 @@ func TestContractsEndToEnd(t *testing.T) {
 			t.Fatalf("bid: %+v", r)
 		}
 	}
+	// Before the close it is open; on a machine so loaded that the deploy
+	// and the bids took past the close height, that cannot be seen.
 	if v, _ := e.query(t, e.bob, auction, `{"result":true}`); !strings.Contains(v, `"open":true`) {
-		t.Fatalf("auction before close: %s", v)
+		if h := e.d.Node.Comet().BlockStore().Height(); h <= closeAt {
+			t.Fatalf("auction before close (height %d, closes at %d): %s", h, closeAt, v)
+		}
+		t.Logf("the deploy and the bids took past the close height %d; the open auction was not seen: %s", closeAt, v)
 	}
 	eventually(t, "the auction to close", func() (bool, error) { return e.d.Node.Comet().BlockStore().Height() > closeAt+1, nil })
 	if v, _ := e.query(t, e.bob, auction, `{"result":true}`); !strings.Contains(v, `"winner":"`+addr(carol)+`"`) || !strings.Contains(v, `"price":45`) {
