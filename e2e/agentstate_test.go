@@ -131,19 +131,30 @@ func TestAgentStateSurvivesKill(t *testing.T) {
 }
 
 // hostSeesCiphertext plays the worker's host against a member's
-// replication endpoints: the agent's snapshot holds none of its kv in
-// clear, and a write made up under a member's name is refused by the
+// replication endpoints: it cannot make the member load and seal the
+// agent's state (a snapshot query must be another member's, MACed under
+// the agent's state key: the route used to answer anyone naming the
+// agent), and a write made up under a member's name is refused by the
 // enclave, naming the check.
 func hostSeesCiphertext(t *testing.T, member string, agent [32]byte, epoch uint64, from [32]byte) {
 	t.Helper()
-	resp, err := http.Get(member + "/agentstate/" + hex.EncodeToString(agent[:]) + "/snapshot")
+	unsigned, _ := json.Marshal(agenthost.StateQuery{Agent: agent, Epoch: epoch, Member: from})
+	resp, err := http.Post(member+"/agentstate/snapshot", "application/json", bytes.NewReader(unsigned))
 	if err != nil {
 		t.Fatal(err)
 	}
 	snap, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || bytes.Contains(snap, []byte("after-restart")) || bytes.Contains(snap, []byte(`"n"`)) {
-		t.Fatalf("snapshot: %d, %d bytes; the kv must be there, sealed", resp.StatusCode, len(snap))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(snap), "not MACed under the agent's state key") {
+		t.Fatalf("a snapshot query without the state key: %d %.200s, want 409 naming the MAC", resp.StatusCode, snap)
+	}
+	resp, err = http.Get(member + "/agentstate/" + hex.EncodeToString(agent[:]) + "/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatal("the old snapshot route still answers anyone naming the agent")
 	}
 	forged, _ := json.Marshal(agenthost.ReplMsg{Agent: agent, Epoch: epoch, Seq: 1000, From: from, Sealed: bytes.Repeat([]byte{7}, 64)})
 	resp, err = http.Post(member+"/agentstate/replicate", "application/json", bytes.NewReader(forged))

@@ -278,10 +278,10 @@ func (e *Enclave) ApplyAgentState(ctx context.Context, src chainsync.Source, msg
 	return e.agents.ApplyReplication(ctx, src, msg)
 }
 
-// AgentSnapshot is this member's state of an agent, sealed to the agent's
-// cluster.
-func (e *Enclave) AgentSnapshot(ctx context.Context, src chainsync.Source, id [32]byte) ([]byte, error) {
-	return e.agents.AgentSnapshot(ctx, src, id)
+// AgentSnapshot answers another member's snapshot query with this
+// member's state of an agent, sealed to the agent's cluster.
+func (e *Enclave) AgentSnapshot(ctx context.Context, src chainsync.Source, query []byte) ([]byte, error) {
+	return e.agents.AgentSnapshot(ctx, src, query)
 }
 
 // AgentHead answers another member's query for this member's head of an

@@ -132,8 +132,8 @@ func (p *statePeers) Replicate(ctx context.Context, cluster [32]byte, msg []byte
 }
 
 // Snapshots implements agenthost.Peers.
-func (p *statePeers) Snapshots(ctx context.Context, cluster, agent [32]byte) [][]byte {
-	return p.each(ctx, cluster, http.MethodGet, "/agentstate/"+hex.EncodeToString(agent[:])+"/snapshot", nil)
+func (p *statePeers) Snapshots(ctx context.Context, cluster [32]byte, query []byte) [][]byte {
+	return p.each(ctx, cluster, http.MethodPost, "/agentstate/snapshot", query)
 }
 
 // Heads implements agenthost.Peers.
@@ -155,7 +155,8 @@ func (w *Worker) serveReplicate(rw http.ResponseWriter, r *http.Request) {
 
 // serveStateOp hands a member's message of at most limit bytes to the
 // enclave's op and answers what it answers: 404 for an agent it does not
-// know, 409 naming any other check that refused it.
+// know, 503 for a refusal for load, 409 naming any other check that
+// refused it.
 func (w *Worker) serveStateOp(rw http.ResponseWriter, r *http.Request, limit int, what string, op func(context.Context, chainsync.Source, []byte) ([]byte, error)) {
 	body, ok := readBody(rw, r, limit, what)
 	if !ok {
@@ -167,25 +168,15 @@ func (w *Worker) serveStateOp(rw http.ResponseWriter, r *http.Request, limit int
 		if errors.Is(err, agenthost.ErrNoAgent) {
 			status = http.StatusNotFound
 		}
-		http.Error(rw, err.Error(), status)
+		http.Error(rw, err.Error(), w.loadStatus(rw, what, err, status))
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json")
 	rw.Write(out)
 }
 
-// serveAgentSnapshot answers the enclave's sealed state of an agent.
+// serveAgentSnapshot answers a member's snapshot query with the enclave's
+// sealed state of the agent, or 409 naming the check that refused it.
 func (w *Worker) serveAgentSnapshot(rw http.ResponseWriter, r *http.Request) {
-	id, err := hex.DecodeString(r.PathValue("id"))
-	if err != nil || len(id) != 32 {
-		http.Error(rw, "agent id must be 64 hex characters", http.StatusBadRequest)
-		return
-	}
-	s, err := w.enclave.AgentSnapshot(r.Context(), w.src, [32]byte(id))
-	if err != nil {
-		http.Error(rw, err.Error(), http.StatusConflict)
-		return
-	}
-	rw.Header().Set("Content-Type", "application/json")
-	rw.Write(s)
+	w.serveStateOp(rw, r, maxQueryBody, "snapshot query", w.enclave.AgentSnapshot)
 }

@@ -47,7 +47,7 @@ func (w *Worker) routes() http.Handler {
 	mux.HandleFunc("GET /v1/signature/{id}", w.serveSignature)
 	mux.HandleFunc("GET /attestation", w.serveAttestation)
 	mux.HandleFunc("POST /agentstate/replicate", w.serveReplicate)
-	mux.HandleFunc("GET /agentstate/{id}/snapshot", w.serveAgentSnapshot)
+	mux.HandleFunc("POST /agentstate/snapshot", w.serveAgentSnapshot)
 	mux.HandleFunc("POST /agentstate/head", w.serveAgentHead)
 	mux.HandleFunc("GET "+PathEVMMaster, w.serveEVMMaster)
 	mux.HandleFunc("POST "+PathEVMAuthorize, w.serveEVMAuthorize)

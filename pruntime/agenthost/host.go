@@ -76,6 +76,11 @@ type Host struct {
 	peers   Peers
 	locks   agentLocks
 	current map[[32]byte]bool
+	// heads are the agents' heads as saveState last wrote them (headOf);
+	// snapshotQueries counts the other members' snapshot queries
+	// (replicauth.go).
+	heads           map[[32]byte]Head
+	snapshotQueries memberBudget
 	// clusters are the agents' clusters read from the chain, reused for
 	// a moment (clusterOf).
 	clusters map[[32]byte]cachedCluster

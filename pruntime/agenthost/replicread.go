@@ -3,7 +3,6 @@ package agenthost
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -18,15 +17,6 @@ import (
 // two majorities meet, so a member cut off from the others (a primary
 // after a partition) cannot answer a read that misses a write the others
 // acknowledged. A hop that wrote is confirmed by its write's acks.
-
-// HeadQuery asks the cluster's members for their head of an agent; Nonce
-// makes an answer good for this query only, so the host cannot replay an
-// old one.
-type HeadQuery struct {
-	Agent [32]byte `json:"agent"`
-	Epoch uint64   `json:"epoch"`
-	Nonce [16]byte `json:"nonce"`
-}
 
 // HeadAnswer is a member's head of an agent in answer to one query, MACed
 // under the agent's state key.
@@ -45,7 +35,7 @@ func (a HeadAnswer) mac(key []byte) []byte {
 }
 
 // newHeadAnswer answers q with member's head.
-func newHeadAnswer(key []byte, q HeadQuery, member [32]byte, head Head) HeadAnswer {
+func newHeadAnswer(key []byte, q StateQuery, member [32]byte, head Head) HeadAnswer {
 	a := HeadAnswer{Agent: q.Agent, Epoch: q.Epoch, Nonce: q.Nonce, Head: head, Member: member}
 	a.MAC = a.mac(key)
 	return a
@@ -53,35 +43,25 @@ func newHeadAnswer(key []byte, q HeadQuery, member [32]byte, head Head) HeadAnsw
 
 // answers says whether a is a genuine answer to q from a member other
 // than self.
-func (a HeadAnswer) answers(key []byte, q HeadQuery, self [32]byte, isMember func([32]byte) bool) bool {
+func (a HeadAnswer) answers(key []byte, q StateQuery, self [32]byte, isMember func([32]byte) bool) bool {
 	return a.Agent == q.Agent && a.Epoch == q.Epoch && a.Nonce == q.Nonce && a.Member != self &&
 		isMember(a.Member) && hmac.Equal(a.MAC, a.mac(key))
 }
 
-// AnswerHead answers another member's HeadQuery with this member's head
-// of the agent, MACed under the agent's state key.
+// AnswerHead answers another member's head query (a StateQuery) with
+// this member's head of the agent, MACed under the agent's state key.
 func (host *Host) AnswerHead(ctx context.Context, src chainsync.Source, raw []byte) ([]byte, error) {
-	var q HeadQuery
-	if err := json.Unmarshal(raw, &q); err != nil {
-		return nil, fmt.Errorf("agent state: head query: %w", err)
-	}
-	ac, err := host.clusterOf(ctx, src, q.Agent, false)
-	if err == nil && ac.epoch != q.Epoch {
-		ac, err = host.clusterOf(ctx, src, q.Agent, true)
-	}
+	q, ac, err := host.admitQuery(ctx, src, raw, labelHeadQuery)
 	if err != nil {
 		return nil, err
 	}
-	if ac.epoch != q.Epoch {
-		return nil, fmt.Errorf("%w: query of epoch %d, the agent's is %d", ErrForeignEpoch, q.Epoch, ac.epoch)
-	}
 	host.mu.Lock()
-	st, err := host.loadState(q.Agent)
+	head, err := host.headOf(q.Agent)
 	host.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(newHeadAnswer(ac.key, q, host.core.ID(), st.Head))
+	return json.Marshal(newHeadAnswer(ac.key, q, host.core.ID(), head))
 }
 
 // confirmRead checks with a majority of the members (this one included)
@@ -95,8 +75,8 @@ func (host *Host) confirmRead(ctx context.Context, ac agentCluster, id [32]byte,
 	if need <= 1 {
 		return nil
 	}
-	q := HeadQuery{Agent: id, Epoch: ac.epoch}
-	if _, err := rand.Read(q.Nonce[:]); err != nil {
+	q, err := newStateQuery(ac, labelHeadQuery, id, self)
+	if err != nil {
 		return err
 	}
 	host.mu.Lock()

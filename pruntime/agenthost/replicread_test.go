@@ -3,12 +3,15 @@ package agenthost
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/sealed"
 )
 
@@ -88,8 +91,8 @@ func (p testPeers) Replicate(ctx context.Context, _ [32]byte, msg []byte) [][]by
 	return p.others(func(h *Host) ([]byte, error) { return h.ApplyReplication(ctx, nil, msg) })
 }
 
-func (p testPeers) Snapshots(ctx context.Context, _, agent [32]byte) [][]byte {
-	return p.others(func(h *Host) ([]byte, error) { return h.AgentSnapshot(ctx, nil, agent) })
+func (p testPeers) Snapshots(ctx context.Context, _ [32]byte, query []byte) [][]byte {
+	return p.others(func(h *Host) ([]byte, error) { return h.AgentSnapshot(ctx, nil, query) })
 }
 
 func (p testPeers) Heads(ctx context.Context, _ [32]byte, query []byte) [][]byte {
@@ -157,9 +160,9 @@ func TestRedTeamPartitionedPrimaryStaleRead(t *testing.T) {
 // replay an old answer (another nonce), forge one, or pass its own.
 func TestHeadAnswersRefused(t *testing.T) {
 	key := testKey(7)
-	q := HeadQuery{Agent: testAgent, Epoch: 3, Nonce: [16]byte{1}}
+	q := StateQuery{Agent: testAgent, Epoch: 3, Nonce: [16]byte{1}}
 	good := newHeadAnswer(key, q, memberB, Head{Seq: 4})
-	old := newHeadAnswer(key, HeadQuery{Agent: testAgent, Epoch: 3, Nonce: [16]byte{2}}, memberB, Head{Seq: 4})
+	old := newHeadAnswer(key, StateQuery{Agent: testAgent, Epoch: 3, Nonce: [16]byte{2}}, memberB, Head{Seq: 4})
 	forged := newHeadAnswer(testKey(9), q, memberC, Head{Seq: 4})
 	moved := good
 	moved.Head.Seq = 2
@@ -183,5 +186,74 @@ func TestHeadAnswersRefused(t *testing.T) {
 	}
 	if bytes.Equal(good.mac(key), old.mac(key)) {
 		t.Fatal("the MAC does not cover the nonce")
+	}
+}
+
+// TestRedTeamStateQueriesFromMembersOnly: answering a snapshot query
+// loads and seals an agent's whole state (up to 1 MiB of kv and its log),
+// and the worker serves the queries on a public route. Anyone who could
+// send them (no key: the worker routes used to take a bare agent id) kept
+// a member loading and sealing states without paying for a call. Now only
+// another member's query, MACed under the agent's state key, is answered;
+// a member's host replaying its queries runs into a budget per member;
+// a head query is answered from memory.
+func TestRedTeamStateQueriesFromMembersOnly(t *testing.T) {
+	net := newTestCluster(t)
+	a, b := net.hosts[memberA], net.hosts[memberB]
+	if err := writeN(a, "1"); err != nil {
+		t.Fatal(err)
+	}
+	ac := agentCluster{epoch: 3, members: map[[32]byte]bool{memberA: true, memberB: true, memberC: true}, key: testKey(7)}
+	query := func(key []byte, label string, epoch uint64, from [32]byte) []byte {
+		c := ac
+		c.key, c.epoch = key, epoch
+		q, err := newStateQuery(c, label, testAgent, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(q)
+		return raw
+	}
+	unsigned, _ := json.Marshal(StateQuery{Agent: testAgent, Epoch: 3, Member: memberA})
+	for _, tc := range []struct {
+		name  string
+		query []byte
+		want  error
+	}{
+		{"a bare agent id, as the route took", []byte(`"` + hex.EncodeToString(testAgent[:]) + `"`), ErrQueryRefused},
+		{"no MAC", unsigned, ErrQueryRefused},
+		{"MACed under another key", query(testKey(9), labelSnapshotQuery, 3, memberA), ErrQueryRefused},
+		{"from an outsider", query(testKey(7), labelSnapshotQuery, 3, outsider), ErrQueryRefused},
+		{"in the member's own name", query(testKey(7), labelSnapshotQuery, 3, memberB), ErrQueryRefused},
+		{"a head query's MAC", query(testKey(7), labelHeadQuery, 3, memberA), ErrQueryRefused},
+	} {
+		if _, err := b.AgentSnapshot(context.Background(), nil, tc.query); !errors.Is(err, tc.want) {
+			t.Errorf("snapshot query %s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := b.AnswerHead(context.Background(), nil, query(testKey(7), labelSnapshotQuery, 3, memberA)); !errors.Is(err, ErrQueryRefused) {
+		t.Errorf("a head query under a snapshot query's MAC: %v", err)
+	}
+
+	genuine := query(testKey(7), labelSnapshotQuery, 3, memberA)
+	raw, err := b.AgentSnapshot(context.Background(), nil, genuine)
+	if err != nil {
+		t.Fatalf("a member's snapshot query: %v", err)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(raw, &s); err != nil || s.Head.Seq != 1 {
+		t.Fatalf("a member's snapshot: %s, %v", raw, err)
+	}
+	var busy error
+	for range snapshotQueryBudget {
+		if _, busy = b.AgentSnapshot(context.Background(), nil, genuine); busy != nil {
+			break
+		}
+	}
+	if !errors.Is(busy, core.ErrBusy) {
+		t.Fatalf("member A's query replayed %d times: %v, want the budget to refuse it", snapshotQueryBudget+1, busy)
+	}
+	if _, err := b.AgentSnapshot(context.Background(), nil, query(testKey(7), labelSnapshotQuery, 3, memberC)); err != nil {
+		t.Fatalf("member C's query after A used its budget: %v", err)
 	}
 }

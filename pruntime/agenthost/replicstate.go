@@ -20,11 +20,12 @@ type Peers interface {
 	// Replicate sends a replication message to the cluster's other
 	// members and returns the answers (acks) that came back.
 	Replicate(ctx context.Context, cluster [32]byte, msg []byte) [][]byte
-	// Snapshots asks the cluster's other members for their sealed state
-	// of an agent and returns the answers that came back.
-	Snapshots(ctx context.Context, cluster, agent [32]byte) [][]byte
-	// Heads sends a HeadQuery to the cluster's other members and returns
-	// the answers that came back.
+	// Snapshots sends a snapshot query (a StateQuery) to the cluster's
+	// other members and returns the answers (their sealed state of the
+	// agent) that came back.
+	Snapshots(ctx context.Context, cluster [32]byte, query []byte) [][]byte
+	// Heads sends a head query (a StateQuery) to the cluster's other
+	// members and returns the answers that came back.
 	Heads(ctx context.Context, cluster [32]byte, query []byte) [][]byte
 }
 
@@ -85,7 +86,34 @@ func (host *Host) saveState(id [32]byte, st *agentState) error {
 	if err != nil {
 		return err
 	}
-	return host.store.Put(stateEntry(id), raw)
+	delete(host.heads, id)
+	if err := host.store.Put(stateEntry(id), raw); err != nil {
+		return err
+	}
+	host.setHead(id, st.Head)
+	return nil
+}
+
+// headOf is an agent's head as this member holds it, loaded once from its
+// state and then kept as saveState writes it; host.mu is held.
+func (host *Host) headOf(id [32]byte) (Head, error) {
+	if h, ok := host.heads[id]; ok {
+		return h, nil
+	}
+	st, err := host.loadState(id)
+	if err != nil {
+		return Head{}, err
+	}
+	host.setHead(id, st.Head)
+	return st.Head, nil
+}
+
+// setHead records an agent's head; host.mu is held.
+func (host *Host) setHead(id [32]byte, h Head) {
+	if host.heads == nil {
+		host.heads = map[[32]byte]Head{}
+	}
+	host.heads[id] = h
 }
 
 // apply applies op to st.
@@ -236,20 +264,24 @@ func (host *Host) applyMsg(ac agentCluster, m ReplMsg, op Op) error {
 	return host.saveState(m.Agent, st)
 }
 
-// AgentSnapshot answers this member's state of an agent sealed under the
-// agent's state key: only a member of the agent's cluster opens it.
-func (host *Host) AgentSnapshot(ctx context.Context, src chainsync.Source, id [32]byte) ([]byte, error) {
-	ac, err := host.clusterOf(ctx, src, id, false)
+// AgentSnapshot answers another member's snapshot query (a StateQuery)
+// with this member's state of the agent sealed under the agent's state
+// key: only a member of the agent's cluster opens it.
+func (host *Host) AgentSnapshot(ctx context.Context, src chainsync.Source, raw []byte) ([]byte, error) {
+	q, ac, err := host.admitQuery(ctx, src, raw, labelSnapshotQuery)
 	if err != nil {
 		return nil, err
 	}
+	if err := host.snapshotQueries.take(q.Member, host.clock()); err != nil {
+		return nil, err
+	}
 	host.mu.Lock()
-	st, err := host.loadState(id)
+	st, err := host.loadState(q.Agent)
 	host.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSnapshot(ac.key, id, host.core.ID(), ac.epoch, st)
+	s, err := newSnapshot(ac.key, q.Agent, host.core.ID(), ac.epoch, st)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +304,12 @@ func (host *Host) syncState(ctx context.Context, ac agentCluster, id [32]byte) e
 	heads, bodies := []Head{own.Head}, []*snapshotBody{nil}
 	seen := map[[32]byte]bool{host.core.ID(): true}
 	if peers != nil {
-		for _, raw := range peers.Snapshots(ctx, ac.cluster, id) {
+		q, err := newStateQuery(ac, labelSnapshotQuery, id, host.core.ID())
+		if err != nil {
+			return err
+		}
+		query, _ := json.Marshal(q)
+		for _, raw := range peers.Snapshots(ctx, ac.cluster, query) {
 			var s Snapshot
 			if json.Unmarshal(raw, &s) != nil || seen[s.Member] || s.Epoch != ac.epoch {
 				continue
