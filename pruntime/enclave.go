@@ -245,10 +245,16 @@ func (e *Enclave) ContractResults(ctx context.Context, src chainsync.Source) ([]
 // member's snapshot of (it joined after their earlier inputs).
 func (e *Enclave) ContractSnapshotWants() []replica.SnapshotWant { return e.replica.SnapshotWants() }
 
-// ExportContractSnapshot seals this worker's state of a contract for
-// another member of its cluster.
-func (e *Enclave) ExportContractSnapshot(ctx context.Context, src chainsync.Source, id, to [32]byte) (core.SealedSnapshot, error) {
-	return e.replica.ExportSnapshot(ctx, src, id, to)
+// ExportContractSnapshot answers another member's signed request with this
+// worker's state of a contract sealed for that member.
+func (e *Enclave) ExportContractSnapshot(ctx context.Context, src chainsync.Source, req core.SnapshotRequest) (core.SealedSnapshot, error) {
+	return e.replica.ExportSnapshot(ctx, src, req)
+}
+
+// ContractSnapshotRequest is this worker's signed request for a member's
+// snapshot of a contract it waits for (ContractSnapshotWants).
+func (e *Enclave) ContractSnapshotRequest(contract [32]byte) core.SnapshotRequest {
+	return e.core.SignSnapshotRequest(replica.SnapshotKindContract, contract)
 }
 
 // ImportContractSnapshot checks a member's snapshot of a contract against

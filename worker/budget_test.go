@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,8 +19,9 @@ import (
 func TestRedTeamSnapshotFlood(t *testing.T) {
 	d, _ := startDevnet(t, devnet.Options{Workers: 1, Gatekeepers: 1}, nil)
 	w := d.Workers[0]
-	id := w.ID()
-	body, _ := json.Marshal(worker.SnapshotRequest{Contract: strings.Repeat("07", 32), To: hex.EncodeToString(id[:])})
+	var contract [32]byte
+	copy(contract[:], bytes.Repeat([]byte{7}, 32))
+	body, _ := json.Marshal(w.ContractSnapshotRequest(contract))
 	const flood = 100
 	served, refused := 0, 0
 	for i := range flood {

@@ -18,17 +18,10 @@ import (
 )
 
 // PathContractSnapshot is the worker-to-worker endpoint a late joiner
-// asks a member for a contract's state: the answer is sealed to the
-// joiner under the cluster key, so this host and the joiner's see only
-// ciphertext.
+// asks a member for a contract's state with a request its enclave signed
+// (core.SnapshotRequest): the answer is sealed to the joiner under the
+// cluster key, so this host and the joiner's see only ciphertext.
 const PathContractSnapshot = "/contracts/snapshot"
-
-// SnapshotRequest asks a member for its state of a contract, sealed to
-// worker To.
-type SnapshotRequest struct {
-	Contract string `json:"contract"`
-	To       string `json:"to"`
-}
 
 // maxSnapshot bounds a snapshot answer a joiner reads.
 const maxSnapshot = 64 << 20
@@ -43,23 +36,17 @@ func (w *Worker) serveContractSnapshot(rw http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	var req SnapshotRequest
+	var req core.SnapshotRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		http.Error(rw, "snapshot request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	id, err1 := decodeID(req.Contract)
-	to, err2 := decodeID(req.To)
-	if err := errors.Join(err1, err2); err != nil {
-		http.Error(rw, "snapshot request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	snap, err := w.enclave.ExportContractSnapshot(r.Context(), w.src, id, to)
+	snap, err := w.enclave.ExportContractSnapshot(r.Context(), w.src, req)
 	switch {
 	case errors.Is(err, replica.ErrNotRunning):
 		http.Error(rw, err.Error(), http.StatusNotFound)
 		return
-	case errors.Is(err, core.ErrSnapshotNotMember):
+	case errors.Is(err, core.ErrSnapshotNotMember), errors.Is(err, core.ErrSnapshotRequest):
 		http.Error(rw, err.Error(), http.StatusForbidden)
 		return
 	case err != nil:
@@ -68,14 +55,6 @@ func (w *Worker) serveContractSnapshot(rw http.ResponseWriter, r *http.Request) 
 	}
 	rw.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(rw).Encode(snap)
-}
-
-func decodeID(s string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("id %q: want 64 hex digits", s)
-	}
-	return [32]byte(b), nil
 }
 
 // fetchSnapshots asks the other members of a cluster, in turn, for the
@@ -112,8 +91,7 @@ func (w *Worker) fetchSnapshot(ctx context.Context, member registry.WorkerID, id
 	if err != nil || rec.Endpoint == "" {
 		return fmt.Errorf("member's endpoint: %v", err)
 	}
-	me := w.ID()
-	req, _ := json.Marshal(SnapshotRequest{Contract: hex.EncodeToString(id[:]), To: hex.EncodeToString(me[:])})
+	req, _ := json.Marshal(w.ContractSnapshotRequest(id))
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(rec.Endpoint, "/")+PathContractSnapshot, bytes.NewReader(req))
@@ -145,4 +123,10 @@ func (w *Worker) fetchSnapshot(ctx context.Context, member registry.WorkerID, id
 // before it makes it this worker's state.
 func (w *Worker) ImportContractSnapshot(ctx context.Context, snap core.SealedSnapshot) error {
 	return w.enclave.ImportContractSnapshot(ctx, w.src, snap)
+}
+
+// ContractSnapshotRequest is the request, signed inside this worker's
+// enclave, for a member's snapshot of a contract sealed to this worker.
+func (w *Worker) ContractSnapshotRequest(contract [32]byte) core.SnapshotRequest {
+	return w.enclave.ContractSnapshotRequest(contract)
 }

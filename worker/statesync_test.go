@@ -3,7 +3,6 @@ package worker_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -143,16 +142,20 @@ const countingAgent = `export default async function main() {
   return { status: 200, body: String(n) };
 }`
 
-// snapshotAttacks is the joiner's host turned hostile: it asks a member
-// for a snapshot for a non-member, relabels a genuine snapshot's header
-// (sender, epoch, position), flips a ciphertext byte, and replays the
-// genuine snapshot. Each forgery is refused with the check that failed;
-// the replay changes nothing, so no input is applied twice.
+// snapshotAttacks is the joiner's host turned hostile, and a stranger: a
+// request that its recipient did not sign (anyone could make a member copy
+// and seal a contract's state under the replica's lock: an unsigned
+// request naming the joiner was served), one signed by the joiner but
+// naming another recipient, and one for a non-member are refused; the
+// host relabels a genuine snapshot's header (sender, epoch, position),
+// flips a ciphertext byte, and replays the genuine snapshot. Each forgery
+// is refused with the check that failed; the replay changes nothing, so
+// no input is applied twice.
 func snapshotAttacks(t *testing.T, e *contractEnv, token [32]byte, member, late, outsider *worker.Worker) {
 	t.Helper()
 	ctx := context.Background()
-	ask := func(to [32]byte) (*http.Response, []byte) {
-		body, _ := json.Marshal(worker.SnapshotRequest{Contract: hex.EncodeToString(token[:]), To: hex.EncodeToString(to[:])})
+	ask := func(req core.SnapshotRequest) (*http.Response, []byte) {
+		body, _ := json.Marshal(req)
 		resp, err := http.Post(member.Endpoint()+worker.PathContractSnapshot, "application/json", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -161,10 +164,23 @@ func snapshotAttacks(t *testing.T, e *contractEnv, token [32]byte, member, late,
 		raw, _ := io.ReadAll(resp.Body)
 		return resp, raw
 	}
-	if resp, raw := ask([32]byte(outsider.ID())); resp.StatusCode != http.StatusForbidden || !strings.Contains(string(raw), "snapshot-member") {
-		t.Fatalf("snapshot for a non-member: %s %s", resp.Status, raw)
+	unsigned := core.SnapshotRequest{Kind: "contract", Subject: token, To: [32]byte(late.ID()), Height: late.ContractSnapshotRequest(token).Height}
+	renamed := late.ContractSnapshotRequest(token)
+	renamed.To = [32]byte(member.ID())
+	for _, tc := range []struct {
+		name string
+		req  core.SnapshotRequest
+		want string
+	}{
+		{"an unsigned request naming the joiner", unsigned, "snapshot-request"},
+		{"the joiner's request renamed to another member", renamed, "snapshot-request"},
+		{"a non-member's own request", outsider.ContractSnapshotRequest(token), "snapshot-member"},
+	} {
+		if resp, raw := ask(tc.req); resp.StatusCode != http.StatusForbidden || !strings.Contains(string(raw), tc.want) {
+			t.Fatalf("%s: %s %s, want 403 naming %s", tc.name, resp.Status, raw, tc.want)
+		}
 	}
-	resp, raw := ask([32]byte(late.ID()))
+	resp, raw := ask(late.ContractSnapshotRequest(token))
 	var genuine core.SealedSnapshot
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &genuine) != nil {
 		t.Fatalf("snapshot: %s %s", resp.Status, raw)

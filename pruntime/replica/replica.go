@@ -47,6 +47,9 @@ type Core interface {
 	// members under the cluster key (core/snapshotseal.go).
 	SealSnapshot(h core.SnapshotHeader, body []byte) (core.SealedSnapshot, error)
 	OpenSnapshot(s core.SealedSnapshot) ([]byte, error)
+	// CheckSnapshotRequest checks a member's signed request for one
+	// (core/snapshotrequest.go).
+	CheckSnapshotRequest(r core.SnapshotRequest) error
 }
 
 // Topics lists the message kinds a replica posts from the worker's origin

@@ -45,10 +45,20 @@ func (r *Replica) SnapshotWants() []SnapshotWant {
 	return out
 }
 
-// ExportSnapshot seals this replica's state of a contract for member to,
-// under the cluster key of the cluster's current epoch: only members of
-// that epoch open it, the host carrying it sees ciphertext.
-func (r *Replica) ExportSnapshot(ctx context.Context, src chainsync.Source, id, to [32]byte) (core.SealedSnapshot, error) {
+// ExportSnapshot answers a member's signed request (core.SnapshotRequest)
+// with this replica's state of a contract sealed for that member, under
+// the cluster key of the cluster's current epoch: only members of that
+// epoch open it, the host carrying it sees ciphertext. Only the member it
+// is sealed to may ask (core.ErrSnapshotRequest), since copying the state
+// holds the replica's lock.
+func (r *Replica) ExportSnapshot(ctx context.Context, src chainsync.Source, req core.SnapshotRequest) (core.SealedSnapshot, error) {
+	if req.Kind != SnapshotKindContract {
+		return core.SealedSnapshot{}, fmt.Errorf("snapshot-kind: %q is not a contract snapshot", req.Kind)
+	}
+	if err := r.core.CheckSnapshotRequest(req); err != nil {
+		return core.SealedSnapshot{}, err
+	}
+	id, to := req.Subject, req.To
 	rec, cl, err := r.contractAndCluster(ctx, src, id)
 	if err != nil {
 		return core.SealedSnapshot{}, err
