@@ -158,12 +158,12 @@ func (c *Client) ProvenTDXCollateral(ctx context.Context, fmspc string) (tee.TDX
 	return tc, err
 }
 
-// ProvenTDXCRL reads the CRL the chain holds of a TDX CA
+// ProvenTDXCRL reads the CRL the chain holds of a TDX CA or an AMD ARK
 // (tee.TDXCRLIssuer of its certificate) with a proof; a CA without one is
 // a *MissingRecordError.
 func (c *Client) ProvenTDXCRL(ctx context.Context, issuer string) (tee.TDXCRL, error) {
 	var crl tee.TDXCRL
-	_, err := c.provenRecords(ctx, false, []string{"TDX CRL " + issuer}, [][]byte{registry.TDXCRLKey(issuer)}, &crl)
+	_, err := c.provenRecords(ctx, false, []string{"CRL of CA " + issuer}, [][]byte{registry.TDXCRLKey(issuer)}, &crl)
 	return crl, err
 }
 

@@ -672,21 +672,23 @@ func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, worker
 	return doc.SaveAs(filepath.Join(home, "config", "genesis.json"))
 }
 
-// trustFakeTEEs adds the fake hardware's roots, measurements and TDX CRLs
-// to a devnet's registry genesis.
+// trustFakeTEEs adds the fake hardware's roots, measurements and CRLs
+// (the fake Intel and AMD chains') to a devnet's registry genesis.
 func trustFakeTEEs(reg *registry.Genesis) error {
 	roots, err := teefake.Roots()
 	if err != nil {
 		return err
 	}
 	reg.TestRoots = registry.TestRootsOf(roots)
-	// The fake PCK chain's CRLs (none revoked): without them no TDX quote,
-	// fake or not, is accepted.
-	crls, err := teefake.TDXCollateral(teefake.CRLOptions{})
-	if err != nil {
-		return err
+	// The fake PCK chain's CRLs and the fake ARK's (none revoked): without
+	// them no TDX quote or SEV-SNP report, fake or not, is accepted.
+	for _, collateral := range []func(teefake.CRLOptions) (tee.TDXCollateral, error){teefake.TDXCollateral, teefake.SEVSNPCollateral} {
+		crls, err := collateral(teefake.CRLOptions{})
+		if err != nil {
+			return err
+		}
+		reg.TDXCollateral = append(reg.TDXCollateral, crls)
 	}
-	reg.TDXCollateral = append(reg.TDXCollateral, crls)
 	for _, k := range []tee.Kind{tee.KindTDX, tee.KindSEVSNP} {
 		m, err := teefake.MeasurementOf(k, pruntime.SimCode)
 		if err != nil {

@@ -27,8 +27,8 @@ var (
 	ErrPolicy = errors.New("tee: attestation violates the platform policy")
 	// ErrTCBOutOfDate is returned when the TEE's TCB (firmware, microcode, QE) is below what the chain accepts.
 	ErrTCBOutOfDate = errors.New("tee: TCB out of date")
-	// ErrTCBCollateral is returned when the chain holds no valid TCB collateral for the platform, or it is not Intel's.
-	ErrTCBCollateral = errors.New("tee: TCB collateral missing, expired or not Intel's")
+	// ErrTCBCollateral is returned when the chain holds no valid TCB collateral or CRL for the platform, or it is not the vendor's (Intel's, AMD's).
+	ErrTCBCollateral = errors.New("tee: TCB collateral missing, expired or not the vendor's")
 	// ErrRevoked is returned when a certificate of the evidence's chain is on its issuer's revocation list.
 	ErrRevoked = errors.New("tee: certificate revoked")
 	// ErrProvisionalFirmware is returned for SEV-SNP firmware that is running but not committed (it can be rolled back).

@@ -4,9 +4,11 @@ import (
 	"encoding/pem"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/phalanetwork/phala/tee"
 	"github.com/phalanetwork/phala/tee/tdxtest"
+	"github.com/phalanetwork/phala/tee/teefake"
 )
 
 // fuzzVerify fuzzes Verify for one kind from seeds: it must never panic,
@@ -87,6 +89,35 @@ func FuzzCheckTDXCRL(f *testing.F) {
 		ck, err := tee.CheckTDXCRL(tee.TDXCRL{CRL: body, IssuerChain: chain}, tee.TestRoots{}, tdxTime())
 		if err == nil && !slices.Contains(issuers, ck.Issuer) {
 			t.Fatalf("accepted a CRL of issuer %s", ck.Issuer)
+		}
+	})
+}
+
+// FuzzCheckSEVSNPCRL fuzzes the CRL check from the fake ARK's CRL, DER
+// and PEM, under the fake chains' test roots: it must never panic, and
+// whatever it accepts must be a list the fake ARK signed (no fuzzed body
+// forges an Intel or AMD signature).
+func FuzzCheckSEVSNPCRL(f *testing.F) {
+	roots, err := teefake.Roots()
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := teefake.SEVSNPCollateral(teefake.CRLOptions{RevokeASK: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	ck, err := tee.CheckTDXCRL(c.CRLs[0], roots, now)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(c.CRLs[0].CRL)
+	f.Add(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: c.CRLs[0].CRL}))
+	f.Add([]byte{0x30, 0x82, 0x01})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := tee.CheckTDXCRL(tee.TDXCRL{CRL: body}, roots, now)
+		if err == nil && got.Issuer != ck.Issuer {
+			t.Fatalf("accepted a CRL of issuer %s", got.Issuer)
 		}
 	})
 }

@@ -29,8 +29,9 @@ type TDXCollateral struct {
 	QEIdentity            string `json:"qe_identity,omitempty"`
 	QEIdentityIssuerChain string `json:"qe_identity_issuer_chain,omitempty"`
 	// CRLs are the PCK CRLs (platform and processor CA) and the root CA
-	// CRL; the chain keeps each under its issuer (TDXCRLIssuer), not the
-	// FMSPC, as one list covers every platform its CA certified.
+	// CRL, and AMD's KDS CRLs for SEV-SNP; the chain keeps each under its
+	// issuer (TDXCRLIssuer), not the FMSPC, as one list covers every
+	// platform its CA certified.
 	CRLs []TDXCRL `json:"crls,omitempty"`
 }
 

@@ -12,10 +12,13 @@ import (
 	tdxverify "github.com/google/go-tdx-guest/verify"
 )
 
-// TDXCRL is a certificate revocation list of Intel's PCK chain, as Intel
-// serves it: a PCK CRL (PCS pckcrl?ca=platform or ca=processor) with its
-// Sgx-Pck-Crl-Issuer-Chain header, or the root CA CRL
-// (IntelSGXRootCA.der), which the root issues and which so has no chain.
+// TDXCRL is a certificate revocation list of a hardware vendor's chain,
+// as the vendor serves it: Intel's PCK CRL (PCS pckcrl?ca=platform or
+// ca=processor) with its Sgx-Pck-Crl-Issuer-Chain header, Intel's root CA
+// CRL (IntelSGXRootCA.der), or AMD's KDS CRL of a product line
+// (vcek/v1/{Milan,Genoa,Turin}/crl), which lists revoked ASKs; the last
+// two are issued by a root (the SGX root, an ARK) and so have no chain.
+// The name is historical: TDX collateral carried CRLs first.
 type TDXCRL struct {
 	// CRL is the response body byte for byte, DER or PEM.
 	CRL []byte `json:"crl"`
@@ -65,8 +68,9 @@ type CheckedTDXCRL struct {
 }
 
 // CheckTDXCRL checks that c is signed by a CA chaining to Intel's SGX root
-// (or, on a test network, to one of roots.Intel) at now and is current
-// (thisUpdate <= now <= nextUpdate).
+// (or, on a test network, to one of roots.Intel), or with no issuer chain
+// by an AMD ARK go-sev-guest bundles (or one of roots.AMD), valid at now,
+// and is current (thisUpdate <= now <= nextUpdate).
 func CheckTDXCRL(c TDXCRL, roots TestRoots, now time.Time) (CheckedTDXCRL, error) {
 	crl, err := ParseTDXCRL(c.CRL)
 	if err != nil {
@@ -83,19 +87,19 @@ func CheckTDXCRL(c TDXCRL, roots TestRoots, now time.Time) (CheckedTDXCRL, error
 }
 
 // tdxCRLIssuer returns the certificate that signed crl: the first of
-// chainPEM, which must chain to a trusted root at now, or with no chain
-// the trusted root whose key verifies it.
+// chainPEM, which must chain to a trusted Intel root at now, or with no
+// chain the trusted root (Intel's or an AMD ARK) whose key verifies it.
 func tdxCRLIssuer(crl *x509.RevocationList, chainPEM string, roots TestRoots, now time.Time) (*x509.Certificate, error) {
 	pool, err := intelRootPool(roots.Intel)
 	if err != nil {
 		return nil, err
 	}
 	if chainPEM == "" {
-		intel, err := intelRoot()
+		trusted, err := crlRoots(roots)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range append([]*x509.Certificate{intel}, roots.Intel...) {
+		for _, r := range trusted {
 			if crl.CheckSignatureFrom(r) == nil {
 				return r, checkValidity(now, r)
 			}
@@ -126,54 +130,32 @@ func tdxCRLIssuer(crl *x509.RevocationList, chainPEM string, roots TestRoots, no
 	return certs[0], nil
 }
 
-// crlCurrent refuses a CRL issued after now or due before it: an expired
-// list may miss a revocation since.
-func crlCurrent(crl *x509.RevocationList, now time.Time) error {
-	if now.Before(crl.ThisUpdate) || crl.NextUpdate.IsZero() || now.After(crl.NextUpdate) {
-		return fmt.Errorf("%w: crl of %q current %s to %s, block time %s", ErrTCBCollateral, crl.Issuer,
-			crl.ThisUpdate.UTC().Format(time.RFC3339), crl.NextUpdate.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+// crlRoots are the roots that may issue a CRL themselves: Intel's SGX
+// root, roots.Intel, then every trusted AMD ARK (TestRoots.amdRoots).
+func crlRoots(roots TestRoots) ([]*x509.Certificate, error) {
+	intel, err := intelRoot()
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	amd, err := roots.amdRoots()
+	if err != nil {
+		return nil, err
+	}
+	out := append([]*x509.Certificate{intel}, roots.Intel...)
+	for _, r := range amd {
+		out = append(out, r.ProductCerts.Ark)
+	}
+	return out, nil
 }
 
 // checkTDXRevocation refuses a PCK chain one of whose certificates the
 // chain's CRLs revoke: the PCK certificate by its CA's CRL, the CA by the
-// root CA CRL. A missing or expired CRL refuses the quote too, as missing
-// TCB info does: without it a revoked platform cannot be told apart.
+// root CA CRL.
 func checkTDXRevocation(chain *tdxverify.PCKCertificateChain, o VerifyOptions) error {
-	for _, link := range []struct {
-		cert, issuer *x509.Certificate
-		what         string
-	}{
+	return checkRevoked("tdx", []revocationLink{
 		{chain.IntermediateCertificate, chain.RootCertificate, "PCK CA certificate"},
 		{chain.PCKCertificate, chain.IntermediateCertificate, "PCK certificate"},
-	} {
-		key := TDXCRLIssuer(link.issuer)
-		var c *TDXCRL
-		if o.TDXCRL != nil {
-			c = o.TDXCRL(key)
-		}
-		if c == nil {
-			return fmt.Errorf("%w: tdx: the chain holds no CRL of %q (issuer %s)", ErrTCBCollateral, link.issuer.Subject.CommonName, key)
-		}
-		crl, err := ParseTDXCRL(c.CRL)
-		if err != nil {
-			return err
-		}
-		if err := crl.CheckSignatureFrom(link.issuer); err != nil {
-			return fmt.Errorf("%w: tdx: crl not signed by %q: %v", ErrTCBCollateral, link.issuer.Subject.CommonName, err)
-		}
-		if err := crlCurrent(crl, o.Now); err != nil {
-			return fmt.Errorf("tdx: %w", err)
-		}
-		for _, r := range crl.RevokedCertificateEntries {
-			if r.SerialNumber != nil && r.SerialNumber.Cmp(link.cert.SerialNumber) == 0 {
-				return fmt.Errorf("%w: tdx: %s %q serial %s revoked at %s by %q's CRL", ErrRevoked, link.what, link.cert.Subject.CommonName,
-					link.cert.SerialNumber, r.RevocationTime.UTC().Format(time.RFC3339), link.issuer.Subject.CommonName)
-			}
-		}
-	}
-	return nil
+	}, o)
 }
 
 // TDXCRLs returns a VerifyOptions.TDXCRL over the CRLs in cs that pass

@@ -43,19 +43,34 @@ func (r TestRoots) sevRoots() (map[string][]*trust.AMDRootCerts, error) {
 	if len(r.AMD) == 0 {
 		return nil, nil
 	}
+	all, err := r.amdRoots()
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]*trust.AMDRootCerts{}
+	for _, root := range all {
+		out[root.ProductLine] = append(out[root.ProductLine], root)
+	}
+	return out, nil
+}
+
+// amdRoots returns every AMD root the verifiers trust, in a fixed order:
+// AMD's bundled ARK/ASK pairs by product line, then r's test roots in
+// genesis order.
+func (r TestRoots) amdRoots() ([]*trust.AMDRootCerts, error) {
+	var out []*trust.AMDRootCerts
 	for _, line := range []string{"Milan", "Genoa", "Turin"} {
 		root, err := trust.GetDefaultRootCerts(line)
 		if err != nil {
 			return nil, fmt.Errorf("%w: AMD %s roots: %w", ErrUntrustedChain, line, err)
 		}
-		out[line] = append(out[line], root)
+		out = append(out, root)
 	}
 	for _, t := range r.AMD {
 		if t.ARK == nil || t.ASK == nil {
 			return nil, fmt.Errorf("%w: AMD test root for %q lacks its ARK or ASK", ErrUntrustedChain, t.ProductLine)
 		}
-		out[t.ProductLine] = append(out[t.ProductLine], &trust.AMDRootCerts{
+		out = append(out, &trust.AMDRootCerts{
 			ProductLine:  t.ProductLine,
 			ProductCerts: &trust.ProductCerts{Ark: t.ARK, Ask: t.ASK},
 		})

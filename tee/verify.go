@@ -25,9 +25,11 @@ type VerifyOptions struct {
 	// against it.
 	TDXCollateral func(fmspc string) *TDXCollateral
 	// TDXCRL returns the CRL the chain holds of the CA whose key is issuer
-	// (TDXCRLIssuer), or nil; a TDX quote is accepted only when the CRLs
-	// of its root and PCK CA are current and revoke neither its CA nor
-	// its PCK certificate, on fake hardware too.
+	// (TDXCRLIssuer), Intel's or AMD's, or nil; a TDX quote is accepted
+	// only when the CRLs of its root and PCK CA are current and revoke
+	// neither its CA nor its PCK certificate, and SEV-SNP evidence only
+	// when the CRL of its ARK is current and does not revoke its ASK, on
+	// fake hardware too.
 	TDXCRL func(issuer string) *TDXCRL
 	// SEVSNPMinTCB is the least SEV-SNP TCB (each component) accepted.
 	SEVSNPMinTCB SEVSNPTCB

@@ -61,19 +61,36 @@ func SEVSNPClaims(report []byte) (*Claims, error) {
 // certificate valid at the block time and chaining to AMD's bundled ARK/ASK,
 // report signed by it, report consistent with it (TCB, chip id), no debug,
 // no migration agent, made at VMPL 0, committed firmware at or above the
-// chain's minimum TCB.
+// chain's minimum TCB, and its ASK not revoked by the chain's CRL of its
+// ARK.
 func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
-	e, err := DecodeSEVSNPEvidence(evidence)
+	v, link, err := verifySEVSNPUnrevoked(evidence, o)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkRevoked("sev-snp", []revocationLink{link}, o); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// verifySEVSNPUnrevoked is verifySEVSNP but for revocation, which it
+// leaves to the caller: it returns the link to check, the ASK (ASVK for a
+// VLEK) that certified the endorsement key and the ARK whose CRL may
+// list it. An ARK's CRL cannot list the VCEK itself (the ASK issues it)
+// and AMD does not revoke VCEKs: a new TCB supersedes them.
+func verifySEVSNPUnrevoked(evidence []byte, o VerifyOptions) (*Verified, revocationLink, error) {
+	e, err := DecodeSEVSNPEvidence(evidence)
+	if err != nil {
+		return nil, revocationLink{}, err
 	}
 	rep, err := parseSEVSNPReport(e.Report)
 	if err != nil {
-		return nil, err
+		return nil, revocationLink{}, err
 	}
 	info, err := sevabi.ParseSignerInfo(rep.GetSignerInfo())
 	if err != nil {
-		return nil, fmt.Errorf("%w: sev-snp signer info: %w", ErrBadEvidence, err)
+		return nil, revocationLink{}, fmt.Errorf("%w: sev-snp signer info: %w", ErrBadEvidence, err)
 	}
 	chain := &sevpb.CertificateChain{Extras: map[string][]byte{}}
 	switch info.SigningKey {
@@ -82,22 +99,22 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	case sevabi.VlekReportSigner:
 		chain.VlekCert = e.EndorsementCert
 	default:
-		return nil, fmt.Errorf("%w: sev-snp report signed by %v, want VCEK or VLEK", ErrBadEvidence, info.SigningKey)
+		return nil, revocationLink{}, fmt.Errorf("%w: sev-snp report signed by %v, want VCEK or VLEK", ErrBadEvidence, info.SigningKey)
 	}
 	cert, err := x509.ParseCertificate(e.EndorsementCert)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sev-snp %v certificate: %w", ErrBadEvidence, info.SigningKey, err)
+		return nil, revocationLink{}, fmt.Errorf("%w: sev-snp %v certificate: %w", ErrBadEvidence, info.SigningKey, err)
 	}
 	if err := checkValidity(o.Now, cert); err != nil {
-		return nil, fmt.Errorf("sev-snp: %w", err)
+		return nil, revocationLink{}, fmt.Errorf("sev-snp: %w", err)
 	}
 	policy, err := sevabi.ParseSnpPolicy(rep.GetPolicy())
 	if err != nil {
-		return nil, fmt.Errorf("%w: sev-snp policy: %w", ErrBadEvidence, err)
+		return nil, revocationLink{}, fmt.Errorf("%w: sev-snp policy: %w", ErrBadEvidence, err)
 	}
 	roots, err := o.TestRoots.sevRoots()
 	if err != nil {
-		return nil, err
+		return nil, revocationLink{}, err
 	}
 	att := &sevpb.Attestation{Report: rep, CertificateChain: chain}
 	err = guard("sev-snp verify", func() error {
@@ -105,18 +122,22 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	})
 	if err != nil {
 		if errors.Is(err, ErrBadEvidence) {
-			return nil, err
+			return nil, revocationLink{}, err
 		}
 		if sigErr := guard("sev-snp signature", func() error { return sevverify.SnpReportSignature(e.Report, cert) }); sigErr != nil {
-			return nil, fmt.Errorf("%w: sev-snp report signature by the %v: %v", ErrBadSignature, info.SigningKey, sigErr)
+			return nil, revocationLink{}, fmt.Errorf("%w: sev-snp report signature by the %v: %v", ErrBadSignature, info.SigningKey, sigErr)
 		}
-		return nil, fmt.Errorf("%w: sev-snp: %v", ErrUntrustedChain, err)
+		return nil, revocationLink{}, fmt.Errorf("%w: sev-snp: %v", ErrUntrustedChain, err)
 	}
 	if policy.Debug && !o.AllowDebug {
-		return nil, fmt.Errorf("%w: sev-snp guest policy %#x has DEBUG set", ErrDebugEnclave, rep.GetPolicy())
+		return nil, revocationLink{}, fmt.Errorf("%w: sev-snp guest policy %#x has DEBUG set", ErrDebugEnclave, rep.GetPolicy())
 	}
 	if err := checkSEVSNPPolicy(att, o); err != nil {
-		return nil, err
+		return nil, revocationLink{}, err
+	}
+	link, err := sevsnpLink(cert, info.SigningKey, o.TestRoots)
+	if err != nil {
+		return nil, revocationLink{}, err
 	}
 	v := &Verified{
 		Kind:        KindSEVSNP,
@@ -125,7 +146,27 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	}
 	copy(v.ReportData[:], rep.GetReportData())
 	copy(v.Config[:], rep.GetHostData())
-	return v, nil
+	return v, link, nil
+}
+
+// sevsnpLink returns the intermediate of a verified endorsement
+// certificate, the first trusted ASK (ASVK for a VLEK) whose key signed
+// it, with the ARK that issued that ASK.
+func sevsnpLink(cert *x509.Certificate, key sevabi.ReportSigner, roots TestRoots) (revocationLink, error) {
+	amd, err := roots.amdRoots()
+	if err != nil {
+		return revocationLink{}, err
+	}
+	for _, r := range amd {
+		ica, what := r.ProductCerts.Ask, "ASK"
+		if key == sevabi.VlekReportSigner {
+			ica, what = r.ProductCerts.Asvk, "ASVK"
+		}
+		if ica != nil && cert.CheckSignatureFrom(ica) == nil && ica.CheckSignatureFrom(r.ProductCerts.Ark) == nil {
+			return revocationLink{cert: ica, issuer: r.ProductCerts.Ark, what: what}, nil
+		}
+	}
+	return revocationLink{}, fmt.Errorf("%w: sev-snp: no trusted AMD root certified the %v certificate", ErrUntrustedChain, key)
 }
 
 // sevsnpDetails collects the report fields worth displaying.

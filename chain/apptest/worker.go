@@ -65,23 +65,39 @@ func (c *Chain) SimRegistration(t testing.TB, op Account, code string, id ed2551
 // of tee/teefake: its test root, its measurement of SimCode, and its CRLs
 // as o makes them.
 func FakeTDXRegistry(t testing.TB, o teefake.CRLOptions) registry.Genesis {
+	return fakeRegistry(t, tee.KindTDX, o)
+}
+
+// FakeSEVSNPRegistry is SimRegistry that also trusts the fake SEV-SNP
+// hardware of tee/teefake: its test root, its measurement of SimCode, and
+// its ARK's CRL as o makes it.
+func FakeSEVSNPRegistry(t testing.TB, o teefake.CRLOptions) registry.Genesis {
+	return fakeRegistry(t, tee.KindSEVSNP, o)
+}
+
+// fakeRegistry is SimRegistry that also trusts kind's fake hardware.
+func fakeRegistry(t testing.TB, kind tee.Kind, o teefake.CRLOptions) registry.Genesis {
 	t.Helper()
 	g := SimRegistry()
 	roots, err := teefake.Roots()
 	if err != nil {
 		t.Fatal(err)
 	}
-	crls, err := teefake.TDXCollateral(o)
+	collateral := teefake.TDXCollateral
+	if kind == tee.KindSEVSNP {
+		collateral = teefake.SEVSNPCollateral
+	}
+	crls, err := collateral(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := teefake.MeasurementOf(tee.KindTDX, SimCode)
+	m, err := teefake.MeasurementOf(kind, SimCode)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g.TestRoots = registry.TestRootsOf(roots)
 	g.TDXCollateral = []tee.TDXCollateral{crls}
-	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: tee.KindTDX, Value: m})
+	g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{TEE: kind, Value: m})
 	return g
 }
 
@@ -89,11 +105,22 @@ func FakeTDXRegistry(t testing.TB, o teefake.CRLOptions) registry.Genesis {
 // on tee/teefake's TDX hardware running SimCode, attesting the latest
 // block; a chain made with FakeTDXRegistry accepts it.
 func (c *Chain) FakeTDXRegistration(t testing.TB, op Account) *registry.MsgRegisterWorker {
+	return c.fakeRegistration(t, op, tee.KindTDX)
+}
+
+// FakeSEVSNPRegistration is FakeTDXRegistration on tee/teefake's SEV-SNP
+// hardware; a chain made with FakeSEVSNPRegistry accepts it.
+func (c *Chain) FakeSEVSNPRegistration(t testing.TB, op Account) *registry.MsgRegisterWorker {
+	return c.fakeRegistration(t, op, tee.KindSEVSNP)
+}
+
+// fakeRegistration registers a new worker on kind's fake hardware.
+func (c *Chain) fakeRegistration(t testing.TB, op Account, kind tee.Kind) *registry.MsgRegisterWorker {
 	t.Helper()
 	if c.Height == 0 {
 		c.Block()
 	}
-	p, err := teefake.Provider(tee.KindTDX, teefake.Options{Code: SimCode, Config: c.GenesisHash()}, nil)
+	p, err := teefake.Provider(kind, teefake.Options{Code: SimCode, Config: c.GenesisHash()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

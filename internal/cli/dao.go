@@ -52,12 +52,13 @@ blocks after the tally. Kinds and their arguments:
   set-param MODULE PARAM JSON_VALUE     set one param (modules: dao, keys, registry, stakepool)
   treasury-spend ADDRESS AMOUNT         pay from the treasury
   set-tdx-collateral FILE               store Intel's TCB info and QE identity for a TDX platform,
-                                        and/or the PCK chain's CRLs (JSON: tcb_info,
+                                        and/or CRLs (JSON: tcb_info,
                                         tcb_info_issuer_chain, qe_identity, qe_identity_issuer_chain:
                                         the PCS bodies and PEM issuer chains; crls: [{crl, issuer_chain}],
-                                        crl the PCS pckcrl body or IntelSGXRootCA.der in base64,
+                                        crl the PCS pckcrl body, IntelSGXRootCA.der or, for SEV-SNP,
+                                        AMD's KDS vcek/v1/{Milan,Genoa,Turin}/crl, in base64,
                                         issuer_chain its PEM Sgx-Pck-Crl-Issuer-Chain, empty for the
-                                        root CA's); none may be older than what the chain holds
+                                        root CA's and AMD's); none may be older than what the chain holds
 
 A proposal whose action would not apply now is refused when proposed.`,
 		Example: `  phala gov propose text --title "Adopt the roadmap" --deposit 10PHA --from alice

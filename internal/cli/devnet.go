@@ -88,7 +88,7 @@ gateway, cluster and test keyring, so no flags are needed. Ctrl-C stops it.`,
 	f.IntVar(&o.Gatekeepers, "gatekeepers", 1, "how many of the workers become gatekeepers (0 for none)")
 	f.StringVar(&o.OpsAddr, "ops-listen", "127.0.0.1:0", "address for /metrics, /healthz and /readyz (port 0 picks one; empty disables)")
 	f.StringVar(&o.GatewayAddr, "gateway-listen", "127.0.0.1:0", "address of the gateway: agents and the OpenAI-compatible AI router (port 0 picks one; empty disables)")
-	f.BoolVar(&o.TEETestRoots, "tee-test-roots", false, "FOR TESTS ONLY: on a new chain, trust the fake TDX/SEV-SNP hardware of `phala worker --tee-fake` (genesis tee_test_roots and the fake TDX chain's CRLs; its keys are public)")
+	f.BoolVar(&o.TEETestRoots, "tee-test-roots", false, "FOR TESTS ONLY: on a new chain, trust the fake TDX/SEV-SNP hardware of `phala worker --tee-fake` (genesis tee_test_roots and the fake Intel and AMD chains' CRLs; its keys are public)")
 	f.BoolVar(&o.EVM, "evm", false, "also run an in-process go-ethereum dev chain (a block a second, funded dev accounts; keys in <home>/evm/accounts.json)")
 	f.BoolVar(&o.Shielded, "shielded", false, "on a new chain, set the shielded pool up with a single-party DEVNET setup (keys in <home>/shielded/; a real network uses the ceremony)")
 	f.BoolVar(&o.ShieldedCeremony, "shielded-ceremony", false, "with --shielded, start the setup ceremony among the gatekeepers' enclaves on chain instead (slow at the real circuits' 2^16 domain; follow it with `phala shielded ceremony status`, then derive the proving keys with `phala shielded ceremony verify --write-keys`)")

@@ -288,7 +288,7 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 		SEVSNPMinTCB: p.SEVSNPMinTCB, TDXCollateral: provenLookup(cmd.Context(), c.ProvenTDXCollateral, &proofErr),
 		TDXCRL: provenLookup(cmd.Context(), c.ProvenTDXCRL, &proofErr)})
 	if proofErr != nil {
-		return fmt.Errorf("TDX collateral: %w", proofErr)
+		return fmt.Errorf("TEE collateral: %w", proofErr)
 	} else if err != nil {
 		return err
 	}

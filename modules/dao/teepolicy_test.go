@@ -340,47 +340,81 @@ func TestRedTeamQEIdentityRollbackNewPlatform(t *testing.T) {
 // CRL no trusted root vouches for, and the older CRL that did not list
 // the PCK yet (which would un-revoke it), are refused when proposed.
 func TestSetTDXCRL(t *testing.T) {
+	testSetCRL(t, tee.KindTDX, teefake.CRLOptions{RevokePCK: true})
+}
+
+// TestSetSEVSNPCRL: AMD revokes a product line's ASK and the DAO installs
+// the ARK's new CRL: the platforms it certified can no longer register. A
+// CRL the ARK did not sign (a self-signed "ARK-Milan" of another key), the
+// older CRL, and a newer list of the ARK that does not list the ASK (as
+// AMD's VLEK list would not) are refused when proposed.
+func TestSetSEVSNPCRL(t *testing.T) {
+	testSetCRL(t, tee.KindSEVSNP, teefake.CRLOptions{RevokeASK: true})
+}
+
+// testSetCRL installs, by proposal, a CRL of kind's fake chain that
+// revokes as revoke says.
+func testSetCRL(t *testing.T, kind tee.Kind, revoke teefake.CRLOptions) {
 	day := func(d int) time.Time { return time.Date(2026, time.November, d, 0, 0, 0, 0, time.UTC) }
-	c := newChain(t, apptest.FakeTDXRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)}), keys.Genesis{})
-	mustOK(t, c.Deliver(carol, c.FakeTDXRegistration(t, carol)))
+	fakeRegistry, collateral, registration := apptest.FakeTDXRegistry, teefake.TDXCollateral, (*apptest.Chain).FakeTDXRegistration
+	foreign := foreignCRL(t, "Intel SGX PCK Platform CA", day(15))
+	if kind == tee.KindSEVSNP {
+		fakeRegistry, collateral, registration = apptest.FakeSEVSNPRegistry, teefake.SEVSNPCollateral, (*apptest.Chain).FakeSEVSNPRegistration
+		foreign = foreignCRL(t, "ARK-Milan", day(15))
+		foreign.CRLs[0].IssuerChain = "" // as AMD serves its CRLs
+	}
+	c := newChain(t, fakeRegistry(t, teefake.CRLOptions{ThisUpdate: day(1)}), keys.Genesis{})
+	mustOK(t, c.Deliver(carol, registration(c, t, carol)))
 	propose := func(col tee.TDXCollateral) string {
 		res := c.Deliver(bob, &dao.MsgPropose{Title: "crl", Deposit: pha.Whole(10), Action: dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &col}})
 		apptest.ExpectCode(t, res, dao.Codespace, 6)
 		return res.Log
 	}
-	if log := propose(foreignCRL(t, day(15))); !strings.Contains(log, "crls[0]: tee: attestation does not chain to the vendor root of trust") {
+	if log := propose(foreign); !strings.Contains(log, "crls[0]: tee: attestation does not chain to the vendor root of trust") {
 		t.Fatalf("CRL of an untrusted CA refused with %q", log)
 	}
-	revoked, err := teefake.TDXCollateral(teefake.CRLOptions{RevokePCK: true, ThisUpdate: day(15)})
+	revoke.ThisUpdate = day(15)
+	revoked, err := collateral(revoke)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &revoked}, dao.VoteYes, 0); p.Status != dao.StatusEnacted {
 		t.Fatalf("revoking CRL: %+v", p)
 	}
-	res := c.Deliver(carol, c.FakeTDXRegistration(t, carol))
+	res := c.Deliver(carol, registration(c, t, carol))
 	apptest.ExpectCode(t, res, registry.Codespace, registry.ErrBadAttestation.Code)
-	if !strings.Contains(res.Log, "certificate revoked") {
+	if !strings.Contains(res.Log, "certificate revoked: "+string(kind)) {
 		t.Fatalf("revoked platform refused with %q", res.Log)
 	}
-	old, err := teefake.TDXCollateral(teefake.CRLOptions{ThisUpdate: day(1)})
+	old, err := collateral(teefake.CRLOptions{ThisUpdate: day(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if log := propose(old); !strings.Contains(log, "before the CRL the chain holds") {
 		t.Fatalf("older CRL refused with %q", log)
 	}
+	if kind == tee.KindSEVSNP {
+		// AMD's VLEK list, newer and signed by the same ARK, lists ASVKs,
+		// not the ASK: it may not take the VCEK list's place.
+		other, err := collateral(teefake.CRLOptions{ThisUpdate: day(20)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if log := propose(other); !strings.Contains(log, `crl of "ARK-Milan" does not list "SEV-Milan" serial 3235823838, which the CRL the chain holds revokes`) {
+			t.Fatalf("newer CRL without the revoked ASK refused with %q", log)
+		}
+	}
 }
 
 // foreignCRL is a CRL as PCS would serve it, with its issuer chain, but
-// from a CA and root of its own: no trusted root vouches for it.
-func foreignCRL(t *testing.T, issued time.Time) tee.TDXCollateral {
+// from a CA (named cn) and root of its own: no trusted root vouches for it.
+func foreignCRL(t *testing.T, cn string, issued time.Time) tee.TDXCollateral {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Intel SGX PCK Platform CA"},
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
 		NotBefore: issued.AddDate(-1, 0, 0), NotAfter: issued.AddDate(1, 0, 0), IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)

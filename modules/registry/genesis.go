@@ -14,8 +14,8 @@ import (
 type Genesis struct {
 	Params Params `json:"params"`
 	// TDXCollateral is Intel's TCB collateral per platform, and the CRLs
-	// of the PCK chain, the chain starts with; the DAO updates both
-	// (set_tdx_collateral).
+	// of the PCK chain and of AMD's ARKs, the chain starts with; the DAO
+	// updates both (set_tdx_collateral).
 	TDXCollateral []tee.TDXCollateral `json:"tdx_collateral,omitempty"`
 	// TestRoots are roots of trust for fake TEE hardware (tee/teefake),
 	// trusted besides Intel's and AMD's. Only a test network sets them:

@@ -128,8 +128,8 @@ func (Keeper) TDXCollateral(kv state.KV, fmspc string) *tee.TDXCollateral {
 	return &c
 }
 
-// TDXCRL returns the CRL the chain holds of the TDX CA whose key is
-// issuer (tee.TDXCRLIssuer), or nil.
+// TDXCRL returns the CRL the chain holds of the TDX CA or AMD ARK whose
+// key is issuer (tee.TDXCRLIssuer), or nil.
 func (Keeper) TDXCRL(kv state.KV, issuer string) *tee.TDXCRL {
 	c, ok := module.GetJSON[tee.TDXCRL](kv, TDXCRLKey(issuer), "tdx crl %s", issuer)
 	if !ok {
@@ -141,8 +141,8 @@ func (Keeper) TDXCRL(kv state.KV, issuer string) *tee.TDXCRL {
 // SetTDXCollateral checks that c's TCB info and QE identity are Intel's
 // (or a genesis test root's) and no older than those the chain holds for
 // the platform, that each CRL is signed by a CA chaining to Intel's root
-// (or a genesis test root) and no older than the one the chain holds of
-// its CA, and that all are current at the block time; then it stores
+// or by an AMD ARK (or a genesis test root) and no older than the one the
+// chain holds of its CA, and that all are current at the block time; then it stores
 // the TCB part under its platform and each CRL under its issuer,
 // replacing what was there, or nothing if any check fails. Genesis and
 // the DAO call it.
@@ -204,8 +204,9 @@ func (k Keeper) checkTCBNotOlder(kv state.KV, ck tee.CheckedTDXCollateral) error
 
 // checkTDXCRLs checks each CRL (tee.CheckTDXCRL) and returns its issuer.
 // Two lists of one CA are refused, and so is a list issued before the one
-// the chain holds: re-installing an old list would un-revoke what Intel
-// revoked since.
+// the chain holds (re-installing an old list would un-revoke what Intel
+// or AMD revoked since) or an ARK's list that drops an ASK the held one
+// revokes (tee.KeepsRevoked).
 func (k Keeper) checkTDXCRLs(ctx *module.Context, roots tee.TestRoots, crls []tee.TDXCRL) ([]string, error) {
 	issuers := make([]string, len(crls))
 	for i, crl := range crls {
@@ -220,6 +221,9 @@ func (k Keeper) checkTDXCRLs(ctx *module.Context, roots tee.TestRoots, crls []te
 			if prev, err := tee.ParseTDXCRL(old.CRL); err == nil && ck.ThisUpdate.Before(prev.ThisUpdate) {
 				return nil, fmt.Errorf("%w: crls[%d] issued %s, before the CRL the chain holds of CA %s (issued %s)", ErrBadCollateral, i,
 					ck.ThisUpdate.UTC().Format(time.RFC3339), ck.Issuer, prev.ThisUpdate.UTC().Format(time.RFC3339))
+			}
+			if err := tee.KeepsRevoked(crl, *old, ck.Issuer, roots); err != nil {
+				return nil, fmt.Errorf("%w: crls[%d]: %v", ErrBadCollateral, i, err)
 			}
 		}
 		issuers[i] = ck.Issuer

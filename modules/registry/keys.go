@@ -28,8 +28,8 @@ var (
 	// document for every platform, so none may bring an older one.
 	keyTDXQEIdentity = []byte("registry/tdxqe")
 	// prefixTDXCRL + a CA's key (tee.TDXCRLIssuer, lower-case hex) holds
-	// that CA's CRL (JSON of tee.TDXCRL), which TDX PCK chains are
-	// checked against.
+	// that CA's CRL (JSON of tee.TDXCRL), which TDX PCK chains, and
+	// SEV-SNP ASKs (the CA is then an AMD ARK), are checked against.
 	prefixTDXCRL = []byte("registry/tdxcrl/")
 	// keyKMSRequests holds the pending sealing-key requests ([]KMSRequest,
 	// JSON, one per worker, in worker order), which gatekeepers read.
@@ -56,8 +56,8 @@ func TDXCollateralKey(fmspc string) []byte {
 	return append(append([]byte(nil), prefixTDXCollateral...), fmspc...)
 }
 
-// TDXCRLKey is the state key of the CRL of a TDX CA (tee.TDXCRLIssuer of
-// its certificate; JSON of tee.TDXCRL), for proofs.
+// TDXCRLKey is the state key of the CRL of a TDX CA or an AMD ARK
+// (tee.TDXCRLIssuer of its certificate; JSON of tee.TDXCRL), for proofs.
 func TDXCRLKey(issuer string) []byte {
 	return append(append([]byte(nil), prefixTDXCRL...), issuer...)
 }

@@ -18,8 +18,8 @@ const (
 	QueryTDXCRL = "tdx_crl"
 )
 
-// TDXCRLPath is the query path of the CRL the chain holds of a TDX CA
-// (tee.TDXCRLIssuer of its certificate).
+// TDXCRLPath is the query path of the CRL the chain holds of a TDX CA or
+// an AMD ARK (tee.TDXCRLIssuer of its certificate).
 func TDXCRLPath(issuer string) string {
 	return "/" + Name + "/" + QueryTDXCRL + "/" + issuer
 }
@@ -56,7 +56,7 @@ func (m *Module) query(kv state.KV, path string, _ []byte) ([]byte, error) {
 			if c := m.Keeper.TDXCRL(kv, issuer); c != nil {
 				return c, nil
 			}
-			return nil, fmt.Errorf("%w: no TDX CRL of CA %q", ErrBadCollateral, issuer)
+			return nil, fmt.Errorf("%w: no CRL of CA %q", ErrBadCollateral, issuer)
 		}),
 	})
 }

@@ -44,8 +44,8 @@ var (
 	ErrGenesisFixed = abcierr.Register(Codespace, 15, "param is fixed at genesis")
 	// ErrRetired: the worker's measurement was removed from the allow-list.
 	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: its measurement was removed from the allow-list")
-	// ErrBadCollateral: TCB collateral that is not Intel's or not current.
-	ErrBadCollateral = abcierr.Register(Codespace, 17, "TDX TCB collateral refused")
+	// ErrBadCollateral: TCB collateral or a CRL that is not the vendor's (Intel's, AMD's) or not current.
+	ErrBadCollateral = abcierr.Register(Codespace, 17, "TEE collateral (TCB info or CRL) refused")
 	// ErrKMSRefused refuses a sealing-key request (docs/keys.md, "KMS"); the
 	// message names the check that failed.
 	ErrKMSRefused = abcierr.Register(Codespace, 40, "sealing key request refused")

@@ -2,6 +2,7 @@ package teefake
 
 import (
 	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"time"
 
@@ -67,6 +68,27 @@ func sevReport(s *sevtest.AmdSigner, o Options, reportData []byte) ([]byte, erro
 		return nil, fmt.Errorf("teefake: sev-snp signature: %w", err)
 	}
 	return raw, nil
+}
+
+// SEVSNPCollateral returns the fake AMD chain's CRL in the chain's
+// collateral form: the CRL of the fake ARK, as AMD's KDS serves one per
+// product line (vcek/v1/Milan/crl), listing the fake ASK when o says so.
+// Its currency defaults to the fake certificates' validity.
+func SEVSNPCollateral(o CRLOptions) (tee.TDXCollateral, error) {
+	s, err := newAMDSigner()
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	o = o.within(s.Ark)
+	var revoked []x509.RevocationListEntry
+	if o.RevokeASK {
+		revoked = append(revoked, x509.RevocationListEntry{SerialNumber: s.Ask.SerialNumber, RevocationTime: o.ThisUpdate})
+	}
+	crl, err := signCRL(s.Ark, s.Keys.Ark, o, revoked)
+	if err != nil {
+		return tee.TDXCollateral{}, err
+	}
+	return tee.TDXCollateral{CRLs: []tee.TDXCRL{{CRL: crl}}}, nil
 }
 
 // SEVSNPClient returns a go-configfs-tsm fake whose "sev_guest" provider

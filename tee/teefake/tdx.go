@@ -1,6 +1,7 @@
 package teefake
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -222,13 +223,27 @@ func TDXClient(o Options) (configfsi.Client, error) {
 	}), nil
 }
 
-// CRLOptions pick the fake Intel chain's CRLs.
+// CRLOptions pick the fake Intel chain's CRLs (TDXCollateral) and the
+// fake AMD chain's (SEVSNPCollateral).
 type CRLOptions struct {
 	// RevokePCK lists the fake PCK certificate on its CA's CRL.
 	RevokePCK bool
+	// RevokeASK lists the fake ASK on the fake ARK's CRL.
+	RevokeASK bool
 	// ThisUpdate and NextUpdate bound the lists' currency; zero means the
 	// fake certificates' own validity.
 	ThisUpdate, NextUpdate time.Time
+}
+
+// within returns o with its unset bounds those of issuer's validity.
+func (o CRLOptions) within(issuer *x509.Certificate) CRLOptions {
+	if o.ThisUpdate.IsZero() {
+		o.ThisUpdate = issuer.NotBefore
+	}
+	if o.NextUpdate.IsZero() {
+		o.NextUpdate = issuer.NotAfter
+	}
+	return o
 }
 
 // TDXCollateral returns the fake Intel chain's CRLs in the chain's
@@ -239,12 +254,7 @@ func TDXCollateral(o CRLOptions) (tee.TDXCollateral, error) {
 	if err != nil {
 		return tee.TDXCollateral{}, err
 	}
-	if o.ThisUpdate.IsZero() {
-		o.ThisUpdate = certNotBefore
-	}
-	if o.NextUpdate.IsZero() {
-		o.NextUpdate = certNotAfter
-	}
+	o = o.within(c.root)
 	root, err := signCRL(c.root, c.rootKey, o, nil)
 	if err != nil {
 		return tee.TDXCollateral{}, err
@@ -263,8 +273,8 @@ func TDXCollateral(o CRLOptions) (tee.TDXCollateral, error) {
 	}}, nil
 }
 
-// signCRL returns a DER CRL issued by issuer, as Intel's are.
-func signCRL(issuer *x509.Certificate, key *ecdsa.PrivateKey, o CRLOptions, revoked []x509.RevocationListEntry) ([]byte, error) {
+// signCRL returns a DER CRL issued by issuer, as Intel's and AMD's are.
+func signCRL(issuer *x509.Certificate, key crypto.Signer, o CRLOptions, revoked []x509.RevocationListEntry) ([]byte, error) {
 	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		Number: big.NewInt(1), ThisUpdate: o.ThisUpdate, NextUpdate: o.NextUpdate, RevokedCertificateEntries: revoked,
 	}, issuer, key)

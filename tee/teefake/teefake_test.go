@@ -21,10 +21,15 @@ func TestFakeEvidenceNeedsTestRoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crls, err := teefake.TDXCollateral(teefake.CRLOptions{})
+	intel, err := teefake.TDXCollateral(teefake.CRLOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	amd, err := teefake.SEVSNPCollateral(teefake.CRLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crls := []tee.TDXCollateral{intel, amd}
 	o := teefake.Options{Code: "phala-pruntime/test", Config: [32]byte{1, 2, 3}}
 	for _, kind := range []tee.Kind{tee.KindTDX, tee.KindSEVSNP} {
 		t.Run(string(kind), func(t *testing.T) {
@@ -41,7 +46,7 @@ func TestFakeEvidenceNeedsTestRoots(t *testing.T) {
 			if _, err := tee.Verify(a, tee.VerifyOptions{Now: now}); !errors.Is(err, tee.ErrUntrustedChain) {
 				t.Fatalf("fake evidence without test roots: %v, want %v", err, tee.ErrUntrustedChain)
 			}
-			v, err := tee.Verify(a, tee.VerifyOptions{Now: now, TestRoots: roots, TDXCRL: tee.TDXCRLs([]tee.TDXCollateral{crls}, roots, now)})
+			v, err := tee.Verify(a, tee.VerifyOptions{Now: now, TestRoots: roots, TDXCRL: tee.TDXCRLs(crls, roots, now)})
 			if err != nil {
 				t.Fatalf("fake evidence with the test roots: %v", err)
 			}
@@ -85,11 +90,27 @@ func TestFakeSEVSNPSealingKeyIsStable(t *testing.T) {
 // lists are missing or expired, and the lists themselves are refused
 // unless the test root is trusted.
 func TestFakeTDXRevocation(t *testing.T) {
+	testFakeRevocation(t, tee.KindTDX, teefake.TDXCollateral, teefake.CRLOptions{RevokePCK: true},
+		`PCK certificate "Intel SGX PCK Certificate" serial 3 revoked`, "current 2020-01-01T00:00:00Z to 2026-05-31T23:59:59Z")
+}
+
+// TestFakeSEVSNPRevocation: a fake SEV-SNP report is checked against the
+// fake ARK's CRL as TestFakeTDXRevocation says, its ASK in place of the
+// PCK.
+func TestFakeSEVSNPRevocation(t *testing.T) {
+	testFakeRevocation(t, tee.KindSEVSNP, teefake.SEVSNPCollateral, teefake.CRLOptions{RevokeASK: true},
+		`sev-snp: ASK "SEV-Milan" serial 3235823838 revoked at 2024-01-01T00:00:00Z by "ARK-Milan"'s CRL`, "current 2024-01-01T00:00:00Z to 2026-05-31T23:59:59Z")
+}
+
+// testFakeRevocation verifies kind's fake evidence against the CRLs
+// collateral makes: revoke lists it (refused naming revokedMsg), an
+// expired list served anyway is refused naming expiredMsg.
+func testFakeRevocation(t *testing.T, kind tee.Kind, collateral func(teefake.CRLOptions) (tee.TDXCollateral, error), revoke teefake.CRLOptions, revokedMsg, expiredMsg string) {
 	roots, err := teefake.Roots()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := teefake.Provider(tee.KindTDX, teefake.Options{Code: "crl"}, nil)
+	p, err := teefake.Provider(kind, teefake.Options{Code: "crl"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +120,7 @@ func TestFakeTDXRevocation(t *testing.T) {
 	}
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	verify := func(o teefake.CRLOptions, trusted tee.TestRoots) error {
-		c, err := teefake.TDXCollateral(o)
+		c, err := collateral(o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +128,7 @@ func TestFakeTDXRevocation(t *testing.T) {
 		return err
 	}
 	if err := verify(teefake.CRLOptions{}, roots); err != nil {
-		t.Fatalf("unrevoked PCK: %v", err)
+		t.Fatalf("unrevoked chain: %v", err)
 	}
 	for _, tc := range []struct {
 		name    string
@@ -116,7 +137,7 @@ func TestFakeTDXRevocation(t *testing.T) {
 		want    error
 		msg     string
 	}{
-		{"revoked", teefake.CRLOptions{RevokePCK: true}, roots, tee.ErrRevoked, `PCK certificate "Intel SGX PCK Certificate" serial 3 revoked`},
+		{"revoked", revoke, roots, tee.ErrRevoked, revokedMsg},
 		{"expired", teefake.CRLOptions{NextUpdate: now.Add(-time.Second)}, roots, tee.ErrTCBCollateral, "holds no CRL"},
 		{"lists under an untrusted root", teefake.CRLOptions{}, tee.TestRoots{}, tee.ErrTCBCollateral, "holds no CRL"},
 	} {
@@ -125,12 +146,12 @@ func TestFakeTDXRevocation(t *testing.T) {
 			t.Errorf("%s: %v, want %v naming %q", tc.name, err, tc.want, tc.msg)
 		}
 	}
-	c, err := teefake.TDXCollateral(teefake.CRLOptions{NextUpdate: now.Add(-time.Second)})
+	c, err := collateral(teefake.CRLOptions{NextUpdate: now.Add(-time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = tee.Verify(a, tee.VerifyOptions{Now: now, TestRoots: roots, TDXCRL: func(string) *tee.TDXCRL { return &c.CRLs[0] }})
-	if !errors.Is(err, tee.ErrTCBCollateral) || !strings.Contains(err.Error(), "current 2020-01-01T00:00:00Z to 2026-05-31T23:59:59Z") {
+	if !errors.Is(err, tee.ErrTCBCollateral) || !strings.Contains(err.Error(), expiredMsg) {
 		t.Errorf("expired CRL served anyway: %v", err)
 	}
 }
@@ -139,15 +160,28 @@ func TestFakeTDXRevocation(t *testing.T) {
 // PCK chain, quote signatures and both CRLs (the TCB status is not
 // checked under a test root).
 func BenchmarkVerifyFakeTDX(b *testing.B) {
+	benchVerifyFake(b, tee.KindTDX, teefake.TDXCollateral)
+}
+
+// BenchmarkVerifyFakeSEVSNP verifies a fake SEV-SNP report as the chain
+// does: VCEK chain, report signature, policy and the ARK's CRL.
+func BenchmarkVerifyFakeSEVSNP(b *testing.B) {
+	benchVerifyFake(b, tee.KindSEVSNP, teefake.SEVSNPCollateral)
+}
+
+// benchVerifyFake verifies kind's fake evidence against the CRLs
+// collateral makes, looked up by issuer as the chain does from state, not
+// re-checked.
+func benchVerifyFake(b *testing.B, kind tee.Kind, collateral func(teefake.CRLOptions) (tee.TDXCollateral, error)) {
 	roots, err := teefake.Roots()
 	if err != nil {
 		b.Fatal(err)
 	}
-	crls, err := teefake.TDXCollateral(teefake.CRLOptions{})
+	crls, err := collateral(teefake.CRLOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := teefake.Provider(tee.KindTDX, teefake.Options{Code: "bench"}, nil)
+	p, err := teefake.Provider(kind, teefake.Options{Code: "bench"}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -156,7 +190,6 @@ func BenchmarkVerifyFakeTDX(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	// Looked up by issuer as the chain does from state, not re-checked.
 	byIssuer := map[string]*tee.TDXCRL{}
 	for i, c := range crls.CRLs {
 		ck, err := tee.CheckTDXCRL(c, roots, now)
@@ -208,5 +241,43 @@ func TestFakeTCBCollateral(t *testing.T) {
 		TDXCollateral: func(string) *tee.TDXCollateral { return &c }})
 	if !errors.Is(err, tee.ErrTCBCollateral) {
 		t.Fatalf("genuine quote against fake TCB info: %v, want %v", err, tee.ErrTCBCollateral)
+	}
+}
+
+// TestKeepsRevoked: a newer list of the fake ARK must still list the ASK
+// the held one revokes; lists that revoke nothing, and the Intel chain's
+// lists, replace each other freely.
+func TestKeepsRevoked(t *testing.T) {
+	roots, err := teefake.Roots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	crl := func(collateral func(teefake.CRLOptions) (tee.TDXCollateral, error), o teefake.CRLOptions) (tee.TDXCRL, string) {
+		c, err := collateral(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck, err := tee.CheckTDXCRL(c.CRLs[len(c.CRLs)-1], roots, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.CRLs[len(c.CRLs)-1], ck.Issuer
+	}
+	revoked, ark := crl(teefake.SEVSNPCollateral, teefake.CRLOptions{RevokeASK: true})
+	clean, _ := crl(teefake.SEVSNPCollateral, teefake.CRLOptions{})
+	if err := tee.KeepsRevoked(clean, revoked, ark, roots); !errors.Is(err, tee.ErrTCBCollateral) || !strings.Contains(err.Error(), `does not list "SEV-Milan"`) {
+		t.Errorf("list dropping the revoked ASK: %v", err)
+	}
+	if err := tee.KeepsRevoked(revoked, revoked, ark, roots); err != nil {
+		t.Errorf("list keeping it: %v", err)
+	}
+	if err := tee.KeepsRevoked(revoked, clean, ark, roots); err != nil {
+		t.Errorf("list adding it: %v", err)
+	}
+	pckRevoked, ca := crl(teefake.TDXCollateral, teefake.CRLOptions{RevokePCK: true})
+	pckClean, _ := crl(teefake.TDXCollateral, teefake.CRLOptions{})
+	if err := tee.KeepsRevoked(pckClean, pckRevoked, ca, roots); err != nil {
+		t.Errorf("Intel CA list: %v", err)
 	}
 }

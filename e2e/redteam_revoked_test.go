@@ -23,16 +23,37 @@ import (
 // the revocation, the worker exits with it, and the chain records no
 // worker.
 func TestRedTeamRevokedTDX(t *testing.T) {
+	crls, err := teefake.TDXCollateral(teefake.CRLOptions{RevokePCK: true, ThisUpdate: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	redTeamRevoked(t, tee.KindTDX, crls, `certificate revoked: tdx: PCK certificate "Intel SGX PCK Certificate" serial 3 revoked`)
+}
+
+// TestRedTeamRevokedSEVSNP is TestRedTeamRevokedTDX on AMD's side: AMD
+// revokes the ASK of a product line, the DAO installs the ARK's new CRL
+// (`phala gov propose set-tdx-collateral`, which carries AMD's CRLs too),
+// and `phala worker --tee sev-snp --tee-fake` is refused naming it at
+// each try, never recorded.
+func TestRedTeamRevokedSEVSNP(t *testing.T) {
+	crls, err := teefake.SEVSNPCollateral(teefake.CRLOptions{RevokeASK: true, ThisUpdate: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the worker logs it, quoted: it keeps retrying, so the refusal is
+	// a log line, not its exit error.
+	redTeamRevoked(t, tee.KindSEVSNP, crls, `certificate revoked: sev-snp: ASK \"SEV-Milan\" serial 3235823838 revoked`)
+}
+
+// redTeamRevoked installs crls by proposal on a devnet trusting the fake
+// hardware and runs a fake worker of kind, which must give up with want.
+func redTeamRevoked(t *testing.T, kind tee.Kind, crls tee.TDXCollateral, want string) {
 	h := newHarness(t)
 	dn, home, url := h.startDevnet("--workers", "0", "--tee-test-roots", "--block-time", "200ms")
 	dn.waitLine(reBannerGateway, 60*time.Second)
 	kr := cliFlags(home, url)
 	run := func(args ...string) string { return h.mustRun(append(args, kr...)...) }
 
-	crls, err := teefake.TDXCollateral(teefake.CRLOptions{RevokePCK: true, ThisUpdate: time.Now().Add(-time.Minute).UTC().Truncate(time.Second)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	raw, _ := json.Marshal(crls)
 	file := filepath.Join(t.TempDir(), "crls.json")
 	if err := os.WriteFile(file, raw, 0o644); err != nil {
@@ -59,26 +80,30 @@ func TestRedTeamRevokedTDX(t *testing.T) {
 		return p.Status == dao.StatusEnacted, nil
 	}, dn)
 
-	// The worker gives up on a registration the chain refuses; on a chain
-	// that accepts it, it registers and waits for its sealing key.
-	w := h.start("tdx-worker", fakeWorkerArgs(t, tee.KindTDX, "carol", home, url)...)
-	waitFor(t, 90*time.Second, "the revoked TDX worker to give up", func() (bool, error) {
+	// The chain refuses the registration, naming the revocation: a TDX
+	// worker, which must register before it can get its sealing key,
+	// gives up and exits; an SEV-SNP worker keeps retrying. Neither is
+	// ever recorded.
+	w := h.start(string(kind)+"-worker", fakeWorkerArgs(t, kind, "carol", home, url)...)
+	var stderr []byte
+	waitFor(t, 90*time.Second, "the revoked "+string(kind)+" worker to be refused", func() (bool, error) {
 		var ws []registry.Worker
 		r := h.run(append([]string{"query", "workers", "--output", "json"}, kr...)...)
 		if r.code == 0 && json.Unmarshal([]byte(r.stdout), &ws) == nil {
 			for _, x := range ws {
-				if x.TEE == tee.KindTDX {
+				if x.TEE == kind {
 					t.Fatalf("revoked platform registered: %+v", x)
 				}
 			}
 		}
-		return w.exited(), nil
-	}, dn)
-	stderr, err := os.ReadFile(w.stderrPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := w.waitExit(time.Second); code == 0 || !strings.Contains(string(stderr), `certificate revoked: tdx: PCK certificate "Intel SGX PCK Certificate" serial 3 revoked`) {
-		t.Fatalf("worker exit %d, stderr:\n%s", code, stderr)
+		exited := w.exited() // before the read: an exited worker's log is whole
+		var err error
+		stderr, err = os.ReadFile(w.stderrPath)
+		return err == nil && strings.Contains(string(stderr), want) && (kind != tee.KindTDX || exited), err
+	}, dn, w)
+	if kind == tee.KindTDX {
+		if code := w.waitExit(time.Second); code == 0 {
+			t.Fatalf("worker exit %d, stderr:\n%s", code, stderr)
+		}
 	}
 }
