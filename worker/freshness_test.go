@@ -69,6 +69,60 @@ func TestRolledBackOutboxRefused(t *testing.T) {
 	}
 }
 
+// TestRolledBackStoreSignsNothingBeforeSync: the host keeps a copy of the
+// whole sealed state that matters to the outbox (the outbox and the light
+// client's checkpoint, taken together, so the two agree), lets the enclave
+// sign two more messages that land, puts the copy back and restarts the
+// enclave; then, instead of letting it sync, asks it at once to sign. Read
+// at its checkpoint's height, the chain's sequence matches the old outbox,
+// so the freshness check alone passes: the enclave must sign nothing
+// before its first sync, or it signs a second message under a sequence the
+// chain already consumed.
+func TestRolledBackStoreSignsNothingBeforeSync(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	home, e1, src := e.registeredEnclave(t)
+	m := benchmark(t, e1, src)
+	if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", &mq.MsgPush{Message: m}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the enclave to prove its first message consumed", func() (bool, error) {
+		if _, err := e1.Sync(ctx, src, nil); err != nil {
+			return false, err
+		}
+		p, err := e1.Pending(ctx, src)
+		return len(p) == 0, err
+	})
+	store := devnettest.SealedStore(t, e.simKey, pruntime.GenesisHash(e.gen), home)
+	saved := map[string][]byte{}
+	for _, entry := range []string{core.EntryOutbox, core.EntryCheckpoint} {
+		raw, err := store.Get(entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved[entry] = raw
+	}
+	for range 2 {
+		m := benchmark(t, e1, src)
+		if _, err := e.client.Send(ctx, e.op, pha.Amount{}, "", &mq.MsgPush{Message: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for entry, raw := range saved {
+		if err := store.Put(entry, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e2 := devnettest.OpenEnclave(t, e.simKey, e.gen, home)
+	if m, err := e2.ReportBenchmark(ctx, src, 10*time.Millisecond); !errors.Is(err, chainsync.ErrBehind) || !strings.Contains(err.Error(), "first sync") {
+		t.Fatalf("the restored enclave signed sequence %d before its first sync (%v); the chain consumed 3 messages", m.Sequence, err)
+	}
+	eventually(t, "the refusal to name both sequences after a sync", func() (bool, error) {
+		_, err := e2.Sync(ctx, src, nil)
+		return errors.Is(err, core.ErrRolledBack), nil
+	})
+}
+
 // TestRolledBackMasterHistoryRefused: the host of the second gatekeeper
 // puts back its master-key file as it was before the share arrived (none),
 // keeping the rest of the store. The chain records that this gatekeeper

@@ -109,9 +109,9 @@ func (c *Core) readChainSeq(ctx context.Context, src chainsync.Source) chainSeq 
 // chainNext checks the chain's sequence s against the outbox: it refuses
 // while the light client runs from a signed checkpoint not yet confirmed
 // (checked here, after the read, so a read made past such a checkpoint is
-// never used), below startedAt, or with a sealed outbox the chain has
-// overtaken (checkOutboxFresh), and forgets pending messages the chain
-// already has. Callers hold c.mu.
+// never used), before the first sync, below startedAt, or with a sealed
+// outbox the chain has overtaken (checkOutboxFresh), and forgets pending
+// messages the chain already has. Callers hold c.mu.
 func (c *Core) chainNext(s chainSeq) (uint64, error) {
 	if c.joinErr != nil {
 		return 0, c.joinErr
@@ -121,6 +121,12 @@ func (c *Core) chainNext(s chainSeq) (uint64, error) {
 	}
 	if s.err != nil {
 		return 0, fmt.Errorf("enclave: read mq sequence: %w", s.err)
+	}
+	if c.startedAt == 0 {
+		// Before its first sync the enclave reads the chain only as of its
+		// sealed checkpoint, which a host that put back an older store
+		// chose to agree with the older outbox.
+		return 0, fmt.Errorf("enclave: read mq sequence: %w: the outbox signs nothing before this enclave's first sync", chainsync.ErrBehind)
 	}
 	if s.height < c.startedAt {
 		return 0, fmt.Errorf("enclave: read mq sequence: %w: the outbox waits for the chain's state as of height %d, where this enclave started; it has %d",
