@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/sealed"
 )
@@ -40,7 +41,7 @@ type testPeers struct {
 	self [32]byte
 }
 
-func newTestCluster(t *testing.T) *testCluster {
+func newTestCluster(t testing.TB) *testCluster {
 	t.Helper()
 	now := time.Unix(1_700_000_000, 0)
 	clock := func() time.Time { return now }
@@ -256,4 +257,34 @@ func TestRedTeamStateQueriesFromMembersOnly(t *testing.T) {
 	if _, err := b.AgentSnapshot(context.Background(), nil, query(testKey(7), labelSnapshotQuery, 3, memberC)); err != nil {
 		t.Fatalf("member C's query after A used its budget: %v", err)
 	}
+}
+
+// FuzzStateQuery feeds a member arbitrary snapshot and head queries: it
+// answers only a genuine member's, refuses the rest with an error, and
+// never panics.
+func FuzzStateQuery(f *testing.F) {
+	ac := agentCluster{epoch: 3, members: map[[32]byte]bool{memberA: true, memberB: true, memberC: true}, key: testKey(7)}
+	genuine, err := newStateQuery(ac, labelSnapshotQuery, testAgent, memberA)
+	if err != nil {
+		f.Fatal(err)
+	}
+	raw, _ := json.Marshal(genuine)
+	f.Add(raw)
+	f.Add([]byte(`{"agent":[1],"epoch":3,"mac":"AAAA"}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte{})
+	net := newTestCluster(f)
+	b := net.hosts[memberB]
+	f.Fuzz(func(t *testing.T, query []byte) {
+		var q StateQuery
+		if json.Unmarshal(query, &q) == nil && (q.Epoch != 3 || q.Agent != testAgent) {
+			return // another agent or epoch sends the member to the chain, which the test cluster has not
+		}
+		for _, answer := range []func(context.Context, chainsync.Source, []byte) ([]byte, error){b.AgentSnapshot, b.AnswerHead} {
+			out, err := answer(context.Background(), nil, query)
+			if (err == nil) == (out == nil) {
+				t.Fatalf("answer %d bytes and error %v", len(out), err)
+			}
+		}
+	})
 }
