@@ -4,24 +4,18 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/phalanetwork/phala/budget"
 )
 
 // requestBudget bounds how many requests each requester (its IP address)
 // makes to a costly route per window: a snapshot is sealed by the enclave
 // for every request, so an unbounded route lets anyone keep the enclave
-// busy. The window is fixed; when it rolls over every requester starts
-// again, which also forgets the requesters of the last window (the map
-// holds one window's requesters at most).
+// busy.
 type requestBudget struct {
-	limit  int
-	window time.Duration
+	window budget.Window[string]
 	now    func() time.Time
-
-	mu     sync.Mutex
-	start  time.Time
-	counts map[string]int
 }
 
 // Snapshot requests each requester may make per minute: a joiner asks for
@@ -33,23 +27,7 @@ const (
 )
 
 func newRequestBudget(limit int, window time.Duration, now func() time.Time) *requestBudget {
-	return &requestBudget{limit: limit, window: window, now: now, counts: map[string]int{}}
-}
-
-// take counts one request of who; it answers false, with how long until
-// the window rolls over, when who has used its budget.
-func (b *requestBudget) take(who string) (bool, time.Duration) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now()
-	if now.Sub(b.start) >= b.window {
-		b.start, b.counts = now, map[string]int{}
-	}
-	if b.counts[who] >= b.limit {
-		return false, b.window - now.Sub(b.start)
-	}
-	b.counts[who]++
-	return true, 0
+	return &requestBudget{window: budget.Window[string]{Limit: limit, Span: window}, now: now}
 }
 
 // allow takes one request of r's requester from the budget, or answers
@@ -59,11 +37,11 @@ func (b *requestBudget) allow(rw http.ResponseWriter, r *http.Request, route str
 	if err != nil {
 		who = r.RemoteAddr
 	}
-	ok, wait := b.take(who)
+	ok, wait := b.window.Take(who, b.now())
 	if !ok {
 		secs := int(wait.Round(time.Second) / time.Second)
 		rw.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		http.Error(rw, route+": rate limit: "+strconv.Itoa(b.limit)+" requests per "+b.window.String()+" from "+who+" used; retry in "+strconv.Itoa(max(secs, 1))+"s", http.StatusTooManyRequests)
+		http.Error(rw, route+": rate limit: "+strconv.Itoa(b.window.Limit)+" requests per "+b.window.Span.String()+" from "+who+" used; retry in "+strconv.Itoa(max(secs, 1))+"s", http.StatusTooManyRequests)
 	}
 	return ok
 }

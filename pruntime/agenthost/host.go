@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/agentio"
+	"github.com/phalanetwork/phala/budget"
 	"github.com/phalanetwork/phala/contractio"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/llm"
@@ -80,7 +81,7 @@ type Host struct {
 	// snapshotQueries counts the other members' snapshot queries
 	// (replicauth.go).
 	heads           map[[32]byte]Head
-	snapshotQueries memberBudget
+	snapshotQueries budget.Window[[32]byte]
 	// clusters are the agents' clusters read from the chain, reused for
 	// a moment (clusterOf).
 	clusters map[[32]byte]cachedCluster
@@ -110,7 +111,8 @@ type Host struct {
 // a previous run journaled but did not post.
 func New(c Core, out core.Outbox, store Store, clock core.Clock, policy PolicyQuery) (*Host, error) {
 	host := &Host{core: c, out: out, store: store, clock: clock, policy: policy,
-		rt: Runtime{}.withDefaults(), programs: programs{by: map[[32]byte]*program{}}, holds: holds{leases: map[address.Address]*lease{}}}
+		rt: Runtime{}.withDefaults(), programs: programs{by: map[[32]byte]*program{}}, holds: holds{leases: map[address.Address]*lease{}},
+		snapshotQueries: budget.Window[[32]byte]{Limit: snapshotQueryBudget, Span: time.Minute}}
 	if err := host.loadReceipts(); err != nil {
 		return nil, err
 	}

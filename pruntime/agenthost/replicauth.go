@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
@@ -89,25 +87,11 @@ func (host *Host) admitQuery(ctx context.Context, src chainsync.Source, raw []by
 	return q, ac, nil
 }
 
-// memberBudget counts each member's snapshot queries in a fixed window of
-// the host's clock; the window rolling over forgets the last one's counts.
-type memberBudget struct {
-	mu     sync.Mutex
-	start  time.Time
-	counts map[[32]byte]int
-}
-
-// take counts one query of member at now, or refuses with core.ErrBusy
-// when it has used this window's budget.
-func (b *memberBudget) take(member [32]byte, now time.Time) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.counts == nil || now.Sub(b.start) >= time.Minute || now.Before(b.start) {
-		b.start, b.counts = now, map[[32]byte]int{}
-	}
-	if b.counts[member] >= snapshotQueryBudget {
+// takeSnapshotQuery counts one snapshot query of member, or refuses with
+// core.ErrBusy when it has used this minute's budget.
+func (host *Host) takeSnapshotQuery(member [32]byte) error {
+	if ok, _ := host.snapshotQueries.Take(member, host.clock()); !ok {
 		return fmt.Errorf("%w: member %x made %d snapshot queries this minute", core.ErrBusy, member[:8], snapshotQueryBudget)
 	}
-	b.counts[member]++
 	return nil
 }

@@ -272,7 +272,7 @@ func (host *Host) AgentSnapshot(ctx context.Context, src chainsync.Source, raw [
 	if err != nil {
 		return nil, err
 	}
-	if err := host.snapshotQueries.take(q.Member, host.clock()); err != nil {
+	if err := host.takeSnapshotQuery(q.Member); err != nil {
 		return nil, err
 	}
 	host.mu.Lock()
