@@ -95,7 +95,7 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
 	case errors.Is(err, core.ErrBusy):
-		http.Error(rw, err.Error(), w.loadStatus(rw, "contract query", err, 0))
+		http.Error(rw, err.Error(), w.loadStatus(rw, "contract query", err, http.StatusServiceUnavailable))
 		return
 	case err != nil:
 		w.log.Warn("query failed", "err", err)

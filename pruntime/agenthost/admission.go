@@ -35,7 +35,8 @@ func (a *admission) gate(budget uint64) *semaphore.Weighted {
 // admit reserves one call's memory limit out of the budget. A call from a
 // client waits its turn, at most its time limit; a hop is refused at once
 // if there is no room, since its parent holds memory it would wait for
-// and a tree of such waits could hold the whole budget.
+// and a tree of such waits could hold the whole budget. A refusal is
+// core.ErrBusy (503, try again).
 func (host *Host) admit(ctx context.Context, rt Runtime, hop bool) (release func(), err error) {
 	need := min(rt.Limits.Memory, rt.MemoryBudget)
 	sem := host.admission.gate(rt.MemoryBudget)

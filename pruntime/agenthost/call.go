@@ -33,8 +33,6 @@ var (
 	ErrReplay       = errors.New("request replayed")    // 409
 	ErrWrongWorker  = errors.New("misdirected request") // 421: signed for another worker
 	ErrAgentFailed  = errors.New("agent failed")        // 500
-	// core.ErrBusy (503): the calls running here hold the whole agent
-	// memory budget (admission.go); try again.
 )
 
 // Request is an HTTP request to an agent as the host received it.

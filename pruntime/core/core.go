@@ -94,9 +94,9 @@ type Core struct {
 	cpMu       sync.Mutex
 	cpEvidence []byte
 
-	// quotes holds a token for each quote a caller outside the enclave has
+	// quotes holds a slot for each quote a caller outside the enclave has
 	// in the TEE (quotes.go).
-	quotes chan struct{}
+	quotes *Slots
 }
 
 // IdentityRecord is the sealed form of the worker's long-term keys. It is

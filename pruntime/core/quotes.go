@@ -2,17 +2,9 @@ package core
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/phalanetwork/phala/tee"
 )
-
-// ErrBusy marks a refusal for load, not for what was asked: the same
-// request may succeed shortly (the worker answers 503 with Retry-After).
-// Every role refuses for load with it: the agent memory budget, the
-// contract query slots, the quote slots below.
-var ErrBusy = errors.New("worker busy")
 
 // PublicQuoteSlots is how many quotes made for callers outside the enclave
 // (Attest, AttestSigning: a client checking who signs its answers) may be
@@ -24,17 +16,16 @@ var ErrBusy = errors.New("worker busy")
 // those by at most this many quotes, and waits or is refused with ErrBusy.
 const PublicQuoteSlots = 2
 
-// newQuoteSlots makes the semaphore of PublicQuoteSlots.
-func newQuoteSlots() chan struct{} { return make(chan struct{}, PublicQuoteSlots) }
+// newQuoteSlots makes the slots of PublicQuoteSlots.
+func newQuoteSlots() *Slots { return NewSlots(PublicQuoteSlots, "attestation quotes for callers") }
 
 // publicQuote quotes rd for a caller outside the enclave once a public
 // quote slot is free, waiting at most until ctx ends (then ErrBusy).
 func (c *Core) publicQuote(ctx context.Context, rd [tee.ReportDataSize]byte) ([]byte, error) {
-	select {
-	case c.quotes <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %d attestation quotes for callers in the TEE while this one waited: %v", ErrBusy, PublicQuoteSlots, context.Cause(ctx))
+	release, err := c.quotes.Take(ctx)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-c.quotes }()
+	defer release()
 	return c.provider.Quote(rd)
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/contractstate"
-	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -26,8 +25,6 @@ var (
 	ErrBadQuery = errors.New("query does not open with this worker's key")
 	// ErrNotRunning marks a query for a contract this worker does not run.
 	ErrNotRunning = errors.New("this worker does not run the contract")
-	// A query that found maxQueries queries running for as long as it
-	// waited fails with core.ErrBusy (503, try again).
 )
 
 // Query answers a query sealed to this worker: it checks the caller's
@@ -68,22 +65,21 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 // replica holds, as caller at time now. The agent host asks a policy
 // contract this way. Queries cost the caller nothing, so one must not hold
 // the replica: it runs on a copy of the state, outside the replica's lock,
-// at most maxQueries at a time, and ends out of gas where a command would.
+// at most maxQueries at a time (one that finds them taken for as long as a
+// query may run fails with core.ErrBusy: 503, try again), and ends out of
+// gas where a command would.
 func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error) {
 	gas, err := r.queryGas(ctx, src)
 	if err != nil {
 		return contractio.QueryResult{}, err
 	}
-	wait := time.NewTimer(ContractLimits.Time)
-	defer wait.Stop()
-	select {
-	case r.queries <- struct{}{}:
-		defer func() { <-r.queries }()
-	case <-wait.C:
-		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries ran here for the whole %v this one waited", core.ErrBusy, maxQueries, ContractLimits.Time)
-	case <-ctx.Done():
-		return contractio.QueryResult{}, fmt.Errorf("%w: %d queries running here: %v", core.ErrBusy, maxQueries, ctx.Err())
+	wait, cancel := context.WithTimeoutCause(ctx, ContractLimits.Time, fmt.Errorf("it waited the whole %v a query may take", ContractLimits.Time))
+	defer cancel()
+	release, err := r.queries.Take(wait)
+	if err != nil {
+		return contractio.QueryResult{}, err
 	}
+	defer release()
 	q, err := r.queryTarget(ctx, src, id)
 	if err != nil {
 		return contractio.QueryResult{}, err

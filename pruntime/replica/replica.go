@@ -83,7 +83,7 @@ type Replica struct {
 	wants map[[32]byte][32]byte
 
 	// queries holds a slot for each query running (query.go).
-	queries chan struct{}
+	queries *core.Slots
 }
 
 // maxQueries is how many contract queries run at once: each may grow a VM
@@ -96,7 +96,7 @@ const maxQueries = 4
 func New(c Core, out core.Outbox, store core.Entries, agents AgentSecrets) *Replica {
 	return &Replica{core: c, out: out, store: store, agents: agents,
 		running: map[[32]byte]*instance{}, programs: map[[32]byte]*sandbox.Program{}, clusterViews: map[[32]byte]*clusterView{}, wants: map[[32]byte][32]byte{},
-		queries: make(chan struct{}, maxQueries)}
+		queries: core.NewSlots(maxQueries, "contract queries")}
 }
 
 // Derivation labels below the contract key (through the provider's
