@@ -3,6 +3,7 @@ package tee
 import (
 	"crypto/x509"
 	"fmt"
+	"math/big"
 	"slices"
 	"time"
 )
@@ -15,34 +16,93 @@ type revocationLink struct {
 	what string
 }
 
+// CertRef names a certificate of a verified attestation's chain that a
+// CA's CRL may revoke (Verified.Certs). The registry keeps them with the
+// worker, so that a CRL the chain installs later retires the workers it
+// revokes (CheckCertRefs), not only refuses new registrations.
+type CertRef struct {
+	// Issuer is the key of the CA whose CRL may list the certificate
+	// (TDXCRLIssuer of the CA's certificate).
+	Issuer string `json:"issuer"`
+	// Serial is the certificate's serial number, in decimal.
+	Serial string `json:"serial"`
+	// What and Subject name the certificate in messages: "PCK
+	// certificate", its subject's common name.
+	What    string `json:"what"`
+	Subject string `json:"subject"`
+}
+
+// ref is the CertRef of link.
+func (link revocationLink) ref() CertRef {
+	return CertRef{Issuer: TDXCRLIssuer(link.issuer), Serial: link.cert.SerialNumber.String(), What: link.what, Subject: link.cert.Subject.CommonName}
+}
+
 // checkRevoked refuses evidence of kind (for messages) one of whose links
 // the CRL the chain holds of its issuer (VerifyOptions.TDXCRL) lists. A
 // missing or expired CRL refuses the evidence too, as missing TCB info
-// does: without it a revoked platform cannot be told apart.
-func checkRevoked(kind string, links []revocationLink, o VerifyOptions) error {
-	for _, link := range links {
-		key := TDXCRLIssuer(link.issuer)
+// does: without it a revoked platform cannot be told apart. It returns
+// the links as CertRefs for Verified.Certs.
+func checkRevoked(kind string, links []revocationLink, o VerifyOptions) ([]CertRef, error) {
+	refs := make([]CertRef, len(links))
+	for i, link := range links {
+		refs[i] = link.ref()
 		var c *TDXCRL
 		if o.TDXCRL != nil {
-			c = o.TDXCRL(key)
+			c = o.TDXCRL(refs[i].Issuer)
 		}
 		if c == nil {
-			return fmt.Errorf("%w: %s: the chain holds no CRL of %q (issuer %s)", ErrTCBCollateral, kind, link.issuer.Subject.CommonName, key)
+			return nil, fmt.Errorf("%w: %s: the chain holds no CRL of %q (issuer %s)", ErrTCBCollateral, kind, link.issuer.Subject.CommonName, refs[i].Issuer)
 		}
 		crl, err := ParseTDXCRL(c.CRL)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := crl.CheckSignatureFrom(link.issuer); err != nil {
-			return fmt.Errorf("%w: %s: crl not signed by %q: %v", ErrTCBCollateral, kind, link.issuer.Subject.CommonName, err)
+			return nil, fmt.Errorf("%w: %s: crl not signed by %q: %v", ErrTCBCollateral, kind, link.issuer.Subject.CommonName, err)
 		}
 		if err := crlCurrent(crl, o.Now); err != nil {
-			return fmt.Errorf("%s: %w", kind, err)
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		if err := revokedIn(crl, kind, refs[i:i+1]); err != nil {
+			return nil, err
+		}
+	}
+	return refs, nil
+}
+
+// CheckCertRefs returns an error wrapping ErrRevoked, worded as Verify's
+// refusal, when c, the CRL of the CA whose key is issuer, lists one of
+// refs, the certificates of an attestation of kind; refs of other CAs are
+// not its to judge. The registry calls it on every worker when the chain
+// installs a CRL; c was checked then (CheckTDXCRL).
+func CheckCertRefs(c TDXCRL, issuer string, kind Kind, refs []CertRef) error {
+	var mine []CertRef
+	for _, r := range refs {
+		if r.Issuer == issuer {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	crl, err := ParseTDXCRL(c.CRL)
+	if err != nil {
+		return err
+	}
+	return revokedIn(crl, string(kind), mine)
+}
+
+// revokedIn refuses the first of refs that crl lists.
+func revokedIn(crl *x509.RevocationList, kind string, refs []CertRef) error {
+	for _, ref := range refs {
+		serial, ok := new(big.Int).SetString(ref.Serial, 10)
+		if !ok {
+			return fmt.Errorf("%w: %s: %s serial %q is not a decimal number", ErrBadEvidence, kind, ref.What, ref.Serial)
 		}
 		for _, r := range crl.RevokedCertificateEntries {
-			if r.SerialNumber != nil && r.SerialNumber.Cmp(link.cert.SerialNumber) == 0 {
-				return fmt.Errorf("%w: %s: %s %q serial %s revoked at %s by %q's CRL", ErrRevoked, kind, link.what, link.cert.Subject.CommonName,
-					link.cert.SerialNumber, r.RevocationTime.UTC().Format(time.RFC3339), link.issuer.Subject.CommonName)
+			if r.SerialNumber != nil && r.SerialNumber.Cmp(serial) == 0 {
+				return fmt.Errorf("%w: %s: %s %q serial %s revoked at %s by %q's CRL", ErrRevoked, kind, ref.What, ref.Subject,
+					ref.Serial, r.RevocationTime.UTC().Format(time.RFC3339), crl.Issuer.CommonName)
 			}
 		}
 	}

@@ -150,8 +150,8 @@ func crlRoots(roots TestRoots) ([]*x509.Certificate, error) {
 
 // checkTDXRevocation refuses a PCK chain one of whose certificates the
 // chain's CRLs revoke: the PCK certificate by its CA's CRL, the CA by the
-// root CA CRL.
-func checkTDXRevocation(chain *tdxverify.PCKCertificateChain, o VerifyOptions) error {
+// root CA CRL. It returns both as CertRefs.
+func checkTDXRevocation(chain *tdxverify.PCKCertificateChain, o VerifyOptions) ([]CertRef, error) {
 	return checkRevoked("tdx", []revocationLink{
 		{chain.IntermediateCertificate, chain.RootCertificate, "PCK CA certificate"},
 		{chain.PCKCertificate, chain.IntermediateCertificate, "PCK certificate"},

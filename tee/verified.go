@@ -25,6 +25,10 @@ type Verified struct {
 	// Details holds further fields for display (TCB, SVNs, policy), as
 	// lower-case hex or decimal strings; the keys depend on the kind.
 	Details map[string]string
+	// Certs are the certificates of the attestation's chain that a CA's
+	// CRL may revoke later (TDX: the PCK certificate and its CA; SEV-SNP:
+	// the ASK or ASVK); none for sim.
+	Certs []CertRef
 }
 
 // CheckMeasurement returns nil if v's measurement is on allowList and an

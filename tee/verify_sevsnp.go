@@ -68,7 +68,7 @@ func verifySEVSNP(evidence []byte, o VerifyOptions) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRevoked("sev-snp", []revocationLink{link}, o); err != nil {
+	if v.Certs, err = checkRevoked("sev-snp", []revocationLink{link}, o); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -173,7 +173,8 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	case err != nil:
 		return nil, classifyTDXCollateralErr(err)
 	}
-	if err := checkTDXRevocation(chain, o); err != nil {
+	certs, err := checkTDXRevocation(chain, o)
+	if err != nil {
 		return nil, err
 	}
 	if tdxDebug(body.GetTdAttributes()) && !o.AllowDebug {
@@ -183,7 +184,7 @@ func verifyTDX(evidence []byte, o VerifyOptions) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Verified{Kind: KindTDX, Measurement: m, Details: tdxDetails(q, chain)}
+	v := &Verified{Kind: KindTDX, Measurement: m, Details: tdxDetails(q, chain), Certs: certs}
 	if fake {
 		v.Details["tcb_status"] = "not checked: fake hardware under a genesis test root"
 	}

@@ -262,7 +262,7 @@ func (m *Module) apply(ctx *module.Context, a Action) error {
 	case KindTreasurySpend:
 		return m.balances.Keeper.Transfer(ctx.KV, balances.Treasury, a.To, a.Amount)
 	case KindSetTDXCollateral:
-		return m.registry.Keeper.SetTDXCollateral(ctx, *a.TDXCollateral)
+		return m.registry.SetTDXCollateral(ctx, *a.TDXCollateral)
 	case KindStartShieldedCeremony:
 		return shielded.Keeper{}.StartCeremony(ctx.KV, *a.ShieldedCeremony)
 	}

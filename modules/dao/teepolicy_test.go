@@ -498,3 +498,54 @@ func TestRetiredGatekeeperRemoved(t *testing.T) {
 		t.Fatalf("appointing the retired worker refused with %q", res.Log)
 	}
 }
+
+// TestRevokingCRLRetires is the attack on a platform that registered
+// before its vendor revoked it: an operator's TDX machine (its PCK
+// certificate) or SEV-SNP product line (its ASK) registers while its
+// certificate is good, then Intel or AMD revokes it (a leaked key, a
+// broken CPU) and the DAO installs the new CRL. The enacting block must
+// retire the worker, naming the certificate, or it would keep its keys
+// and be given new ones at every rotation; a CRL that revokes nothing of
+// the worker's leaves it active.
+func TestRevokingCRLRetires(t *testing.T) {
+	for _, kind := range []tee.Kind{tee.KindTDX, tee.KindSEVSNP} {
+		t.Run(string(kind), func(t *testing.T) {
+			fake, collateral, register := apptest.FakeTDXRegistry, teefake.TDXCollateral, (*apptest.Chain).FakeTDXRegistration
+			revoke, want := teefake.CRLOptions{RevokePCK: true}, `certificate revoked: tdx: PCK certificate "Intel SGX PCK Certificate" serial 3 revoked`
+			if kind == tee.KindSEVSNP {
+				fake, collateral, register = apptest.FakeSEVSNPRegistry, teefake.SEVSNPCollateral, (*apptest.Chain).FakeSEVSNPRegistration
+				revoke, want = teefake.CRLOptions{RevokeASK: true}, `certificate revoked: sev-snp: ASK "SEV-Milan" serial 3235823838 revoked`
+			}
+			c := newChain(t, fake(t, teefake.CRLOptions{}), keys.Genesis{})
+			msg := register(c, t, carol)
+			mustOK(t, c.Deliver(carol, msg))
+			id := msg.Info.ID()
+			worker := func() registry.Worker {
+				var w registry.Worker
+				c.Query("/registry/worker/"+id.String(), &w)
+				return w
+			}
+			revoke.ThisUpdate = c.Time.Add(-time.Minute).UTC().Truncate(time.Second)
+			for i, o := range []teefake.CRLOptions{{ThisUpdate: revoke.ThisUpdate}, revoke} {
+				crls, err := collateral(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := run(t, c, dao.Action{Kind: dao.KindSetTDXCollateral, TDXCollateral: &crls}, dao.VoteYes, 0)
+				if p.Status != dao.StatusEnacted {
+					t.Fatalf("crl %d: %+v", i, p)
+				}
+				w := worker()
+				if i == 0 {
+					if w.Retired != nil {
+						t.Fatalf("a CRL that revokes nothing retired the worker: %+v", w.Retired)
+					}
+					continue
+				}
+				if w.Retired == nil || w.Retired.Height != p.EnactHeight || !strings.Contains(w.Retired.Reason, want) {
+					t.Fatalf("worker on a revoked platform after the CRL: %+v, want retired at %d naming %q", w.Retired, p.EnactHeight, want)
+				}
+			}
+		})
+	}
+}

@@ -99,7 +99,7 @@ func (m *Module) initGenesis(ctx *module.Context, raw json.RawMessage) error {
 		ctx.KV.Set(keyTestRoots, state.EncodeJSON(g.TestRoots))
 	}
 	for i, c := range g.TDXCollateral {
-		if err := m.Keeper.SetTDXCollateral(ctx, c); err != nil {
+		if err := m.SetTDXCollateral(ctx, c); err != nil {
 			return fmt.Errorf("%w: tdx_collateral[%d]: %v", ErrBadGenesis, i, err)
 		}
 	}

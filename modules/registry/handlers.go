@@ -30,24 +30,56 @@ func (m *Module) OnRetired(f func(ctx *module.Context, w Worker) error) {
 }
 
 // RemoveMeasurement takes a measurement off the allow-list and retires,
-// in the same block, every worker registered with it: its record is
-// marked (event worker_retired with the reason), and the retirement hooks
-// take it out of clusters and the gatekeeper set, so it receives no key
-// from this block on. Only the DAO calls it.
+// in the same block, every worker registered with it. Only the DAO calls
+// it.
 func (m *Module) RemoveMeasurement(ctx *module.Context, kind tee.Kind, value []byte) error {
 	if err := m.Keeper.RemoveMeasurement(ctx.KV, kind, value); err != nil {
 		return err
 	}
-	var running []Worker
+	reason := fmt.Sprintf("measurement removed from the allow-list: %s %x", kind, value)
+	return m.retireWhere(ctx, func(w Worker) string {
+		if w.TEE == kind && bytes.Equal(w.Measurement, value) {
+			return reason
+		}
+		return ""
+	})
+}
+
+// SetTDXCollateral installs TEE collateral (Keeper.SetTDXCollateral) and
+// retires, in the same block, every worker one of whose certificates a
+// CRL it installs revokes (a platform Intel or AMD revoked after the
+// worker registered). Genesis and the DAO call it.
+func (m *Module) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
+	issuers, err := m.Keeper.SetTDXCollateral(ctx, c)
+	if err != nil {
+		return err
+	}
+	return m.retireWhere(ctx, func(w Worker) string {
+		for i, issuer := range issuers {
+			if err := tee.CheckCertRefs(c.CRLs[i], issuer, w.TEE, w.Certs); err != nil {
+				return err.Error()
+			}
+		}
+		return ""
+	})
+}
+
+// retireWhere retires every active worker for which reason says why (an
+// empty reason keeps it): its record is marked (event worker_retired with
+// the reason), and the retirement hooks take it out of clusters and the
+// gatekeeper set, so it receives no key from this block on.
+func (m *Module) retireWhere(ctx *module.Context, reason func(Worker) string) error {
+	var retiring []Worker
 	m.Keeper.IterateWorkers(ctx.KV, func(w Worker) bool {
-		if w.Active() && w.TEE == kind && bytes.Equal(w.Measurement, value) {
-			running = append(running, w)
+		if w.Active() {
+			if why := reason(w); why != "" {
+				w.Retired = &Retirement{Height: ctx.Height, Reason: why}
+				retiring = append(retiring, w)
+			}
 		}
 		return true
 	})
-	reason := fmt.Sprintf("measurement removed from the allow-list: %s %x", kind, value)
-	for _, w := range running {
-		w.Retired = &Retirement{Height: ctx.Height, Reason: reason}
+	for _, w := range retiring {
 		m.Keeper.SetWorker(ctx.KV, w)
 		emitRetired(ctx, w)
 		for _, f := range m.retired {
@@ -122,7 +154,7 @@ func (m *Module) handleRegisterWorker(ctx *module.Context, sender address.Addres
 	w.ECDHKey = append(HexBytes(nil), info.ECDHKey...)
 	w.TEE, w.Measurement = v.Kind, append(HexBytes(nil), v.Measurement...)
 	w.Version, w.Features, w.BenchmarkScore = info.Version, info.Features, info.BenchmarkScore
-	w.AttestedHeight = info.AttestedHeight
+	w.AttestedHeight, w.Certs = info.AttestedHeight, v.Certs
 	if w.Features == nil {
 		w.Features = []string{}
 	}

@@ -144,31 +144,33 @@ func (Keeper) TDXCRL(kv state.KV, issuer string) *tee.TDXCRL {
 // or by an AMD ARK (or a genesis test root) and no older than the one the
 // chain holds of its CA, and that all are current at the block time; then it stores
 // the TCB part under its platform and each CRL under its issuer,
-// replacing what was there, or nothing if any check fails. Genesis and
-// the DAO call it.
-func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error {
+// replacing what was there, or nothing if any check fails. It returns
+// each CRL's issuer (tee.TDXCRLIssuer), in c.CRLs' order. Module's
+// SetTDXCollateral, which genesis and the DAO call, retires the workers
+// they revoke.
+func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) ([]string, error) {
 	if !c.HasTCB() && len(c.CRLs) == 0 {
-		return fmt.Errorf("%w: carries neither TCB info nor CRLs", ErrBadCollateral)
+		return nil, fmt.Errorf("%w: carries neither TCB info nor CRLs", ErrBadCollateral)
 	}
 	roots, err := ParseTestRoots(k.TestRoots(ctx.KV))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var fmspc string
 	var qe tee.TCBIssue
 	if c.HasTCB() {
 		ck, err := tee.CheckTDXCollateral(c, roots, ctx.Time)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadCollateral, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadCollateral, err)
 		}
 		if err := k.checkTCBNotOlder(ctx.KV, ck); err != nil {
-			return err
+			return nil, err
 		}
 		fmspc, qe = ck.FMSPC, ck.QEIdentity
 	}
 	issuers, err := k.checkTDXCRLs(ctx, roots, c.CRLs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if fmspc != "" {
 		ctx.KV.Set(TDXCollateralKey(fmspc), state.EncodeJSON(c.TCB()))
@@ -177,7 +179,7 @@ func (k Keeper) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) error
 	for i, issuer := range issuers {
 		ctx.KV.Set(TDXCRLKey(issuer), state.EncodeJSON(c.CRLs[i]))
 	}
-	return nil
+	return issuers, nil
 }
 
 // checkTCBNotOlder refuses TCB info or a QE identity older than what the

@@ -42,8 +42,10 @@ var (
 	// ErrGenesisFixed: a governance change to a param that only genesis
 	// sets (which TEEs are trusted at all).
 	ErrGenesisFixed = abcierr.Register(Codespace, 15, "param is fixed at genesis")
-	// ErrRetired: the worker's measurement was removed from the allow-list.
-	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: its measurement was removed from the allow-list")
+	// ErrRetired: the chain stopped trusting the worker (its measurement
+	// was removed from the allow-list, or a CRL revoked its TEE's
+	// certificate); the record's Retired says which.
+	ErrRetired = abcierr.Register(Codespace, 16, "worker is retired: the chain no longer trusts its build or its TEE certificate")
 	// ErrBadCollateral: TCB collateral or a CRL that is not the vendor's (Intel's, AMD's) or not current.
 	ErrBadCollateral = abcierr.Register(Codespace, 17, "TEE collateral (TCB info or CRL) refused")
 	// ErrKMSRefused refuses a sealing-key request (docs/keys.md, "KMS"); the
@@ -97,7 +99,12 @@ type Worker struct {
 	// EndpointHeight is the signing height of the last endpoint update;
 	// an update must carry a higher one, so old updates cannot be replayed.
 	EndpointHeight int64 `json:"endpoint_height"`
-	// Retired is set once the worker's measurement left the allow-list:
+	// Certs are the certificates of its last registration's attestation
+	// that a CA's CRL may revoke (tee.Verified.Certs): a CRL the chain
+	// installs later that lists one retires the worker.
+	Certs []tee.CertRef `json:"certs,omitempty"`
+	// Retired is set once the chain stopped trusting the worker (its
+	// measurement left the allow-list, its TEE certificate was revoked):
 	// it gets no more keys, is in no cluster and is never elected.
 	Retired *Retirement `json:"retired,omitempty"`
 }
