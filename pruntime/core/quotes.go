@@ -17,12 +17,14 @@ import (
 const PublicQuoteSlots = 2
 
 // newQuoteSlots makes the slots of PublicQuoteSlots.
-func newQuoteSlots() *Slots { return NewSlots(PublicQuoteSlots, "attestation quotes for callers") }
+func newQuoteSlots() *Slots {
+	return NewSlots(PublicQuoteSlots, PublicQuoteSlots, "attestation quotes for callers")
+}
 
 // publicQuote quotes rd for a caller outside the enclave once a public
 // quote slot is free, waiting at most until ctx ends (then ErrBusy).
 func (c *Core) publicQuote(ctx context.Context, rd [tee.ReportDataSize]byte) ([]byte, error) {
-	release, err := c.quotes.Take(ctx)
+	release, err := c.quotes.Take(ctx, "")
 	if err != nil {
 		return nil, err
 	}

@@ -65,9 +65,11 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 // replica holds, as caller at time now. The agent host asks a policy
 // contract this way. Queries cost the caller nothing, so one must not hold
 // the replica: it runs on a copy of the state, outside the replica's lock,
-// at most maxQueries at a time (one that finds them taken for as long as a
-// query may run fails with core.ErrBusy: 503, try again), and ends out of
-// gas where a command would.
+// at most maxQueries at a time and maxContractQueries of one contract,
+// a freed slot going to the contract running the fewest (core.Slots; one
+// that finds no slot for as long as a query may run fails with
+// core.ErrBusy: 503, try again), and ends out of gas where a command
+// would.
 func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error) {
 	gas, err := r.queryGas(ctx, src)
 	if err != nil {
@@ -75,7 +77,7 @@ func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byt
 	}
 	wait, cancel := context.WithTimeoutCause(ctx, ContractLimits.Time, fmt.Errorf("it waited the whole %v a query may take", ContractLimits.Time))
 	defer cancel()
-	release, err := r.queries.Take(wait)
+	release, err := r.queries.Take(wait, string(id[:]))
 	if err != nil {
 		return contractio.QueryResult{}, err
 	}

@@ -87,8 +87,13 @@ type Replica struct {
 }
 
 // maxQueries is how many contract queries run at once: each may grow a VM
-// to ContractLimits.Memory and run a command's gas.
-const maxQueries = 4
+// to ContractLimits.Memory and run a command's gas. One contract's
+// queries hold at most maxContractQueries of them, so a contract whose
+// queries spin (they cost the caller nothing) leaves the others room.
+const (
+	maxQueries         = 4
+	maxContractQueries = maxQueries / 2
+)
 
 // New makes the replica role over a core, its outbox (posting Topics) and
 // its entries in the sealed store (one sealed record per contract);
@@ -96,7 +101,7 @@ const maxQueries = 4
 func New(c Core, out core.Outbox, store core.Entries, agents AgentSecrets) *Replica {
 	return &Replica{core: c, out: out, store: store, agents: agents,
 		running: map[[32]byte]*instance{}, programs: map[[32]byte]*sandbox.Program{}, clusterViews: map[[32]byte]*clusterView{}, wants: map[[32]byte][32]byte{},
-		queries: core.NewSlots(maxQueries, "contract queries")}
+		queries: core.NewSlots(maxQueries, maxContractQueries, "contract queries")}
 }
 
 // Derivation labels below the contract key (through the provider's
