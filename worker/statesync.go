@@ -53,8 +53,7 @@ func (w *Worker) serveContractSnapshot(rw http.ResponseWriter, r *http.Request) 
 		http.Error(rw, "snapshot: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(snap)
+	writeJSON(rw, snap)
 }
 
 // fetchSnapshots asks the other members of a cluster, in turn, for the

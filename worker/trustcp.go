@@ -53,8 +53,7 @@ func (w *Worker) serveCheckpoint(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusInternalServerError, err.Error())
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(cp)
+	writeJSON(rw, cp)
 }
 
 // joinIfPruned starts the enclave from a checkpoint the gatekeepers sign
