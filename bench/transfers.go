@@ -388,7 +388,7 @@ func drive(ctx context.Context, o Options, cmt *nm.Node, txs [][]byte) (*EngineR
 // measurement, and drains the blocks committed before the first submission.
 func awaitStart(ctx context.Context, cmt *nm.Node, sub cmttypes.Subscription) error {
 	if cmt.BlockStore().Height() < 1 {
-		if err := waitBlock(ctx, sub, 30*time.Second); err != nil {
+		if err := node.WaitBlock(ctx, sub, 30*time.Second); err != nil {
 			return fmt.Errorf("first block: %w", err)
 		}
 	}
@@ -483,21 +483,6 @@ func submit(ctx context.Context, pool mempool.Mempool, txs [][]byte, senders, su
 		}
 	}
 	return nil
-}
-
-func waitBlock(ctx context.Context, sub cmttypes.Subscription, timeout time.Duration) error {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-sub.Out():
-		return nil
-	case <-sub.Canceled():
-		return fmt.Errorf("block subscription cancelled: %v", sub.Err())
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return fmt.Errorf("no block after %s", timeout)
-	}
 }
 
 // quietHandler drops every record once the bench stops a node: CometBFT

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/internal/httpok"
 )
 
 // AgentLogs is an agent's owner log as the cluster's workers returned it.
@@ -64,14 +64,9 @@ func fetchLogParts(ctx context.Context, baseURL, chainID string, id [32]byte, ke
 	// Every worker of the cluster is asked for its part, so the request
 	// names no one worker (the zero id); the parts are sealed to reply.
 	agentio.SignRequest(req, chainID, id, [32]byte{}, nil, key, time.Now())
-	resp, err := http.DefaultClient.Do(req)
+	body, err := httpok.Do(http.DefaultClient, req, 64<<20)
 	if err != nil {
 		return nil, fmt.Errorf("logs: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("logs: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 	}
 	var parts []agentio.LogPart
 	if err := json.Unmarshal(body, &parts); err != nil {

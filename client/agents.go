@@ -19,6 +19,7 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -259,21 +260,12 @@ func callSigned(ctx context.Context, chainID string, key ed25519.PrivateKey, bas
 // a gateway (its routing order) or of a worker (itself).
 func AgentTargets(ctx context.Context, baseURL string, id [32]byte) ([]agentio.WorkerTarget, error) {
 	u := strings.TrimRight(baseURL, "/") + "/agents/" + hex.EncodeToString(id[:]) + "/" + agentio.PathWorkers
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	body, err := httpok.Get(ctx, http.DefaultClient, u, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("list the workers of agent %x: %w", id[:8], err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return nil, fmt.Errorf("list the workers of agent %x: %s: %s", id[:8], resp.Status, strings.TrimSpace(string(b)))
-	}
 	var out []agentio.WorkerTarget
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, fmt.Errorf("list the workers of agent %x: %w", id[:8], err)
 	}
 	return out, nil

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/phalanetwork/phala/contractio"
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/crypto/envelope"
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pha"
@@ -282,14 +282,9 @@ func (c *Client) QueryContract(ctx context.Context, key ed25519.PrivateKey, id [
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := http.DefaultClient.Do(req)
+	body, err := httpok.Do(http.DefaultClient, req, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("query worker %s: %w", w.ID, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("query worker %s: %s: %s", w.ID, resp.Status, strings.TrimSpace(string(body)))
 	}
 	var qr contractio.QueryResponse
 	if err := json.Unmarshal(body, &qr); err != nil {

@@ -609,16 +609,7 @@ func (d *Devnet) waitForBlock(ctx context.Context) error {
 	if d.Node.Comet().BlockStore().Height() > 0 {
 		return nil
 	}
-	select {
-	case <-sub.Out():
-		return nil
-	case <-sub.Canceled():
-		return fmt.Errorf("block subscription closed: %v", sub.Err())
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("no block after 30s")
-	}
+	return node.WaitBlock(ctx, sub, 30*time.Second)
 }
 
 func initHome(home string, kr *keyring.Keyring, simKey ed25519.PublicKey, workers, gatekeepers int, testRoots bool, extra ...node.GenesisSection) error {

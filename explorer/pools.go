@@ -9,6 +9,7 @@ import (
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 
 	"github.com/phalanetwork/phala/modules/stakepool"
+	"github.com/phalanetwork/phala/sharepool"
 )
 
 // poolRow is a stake pool in the list.
@@ -57,8 +58,20 @@ type poolView struct {
 }
 
 func rowOf(p stakepool.PoolSummary, workers int) poolRow {
-	return poolRow{ID: p.ID, Owner: p.Owner.String(), Commission: fmt.Sprintf("%d.%02d%%", p.CommissionBps/100, p.CommissionBps%100),
+	return poolRow{ID: p.ID, Owner: p.Owner.String(), Commission: percent(p.CommissionBps),
 		Value: p.Value.PHA(), Price: p.Price, Shares: p.TotalShares.PHA(), Workers: workers}
+}
+
+// percent shows basis points as a percentage with two decimals.
+func percent(bps uint32) string { return fmt.Sprintf("%d.%02d%%", bps/100, bps%100) }
+
+// queueOf is a pool's or a vault's withdrawal queue as the pages show it.
+func queueOf(ws []sharepool.WithdrawalView) []poolWithdrawal {
+	out := []poolWithdrawal{}
+	for _, w := range ws {
+		out = append(out, poolWithdrawal{Account: w.Account.String(), Shares: w.Shares.PHA(), Value: w.Value.PHA(), Height: w.Height})
+	}
+	return out
 }
 
 func (e *Explorer) apiPools(r *http.Request) (any, error) {
@@ -88,12 +101,9 @@ func (e *Explorer) apiPool(r *http.Request) (any, error) {
 		return nil, err
 	}
 	v := poolView{poolRow: rowOf(info.PoolSummary, len(info.Workers)), FreeStake: info.FreeStake.PHA(), LockedStake: info.LockedStake.PHA(),
-		WorkerList: []poolWorker{}, Queue: []poolWithdrawal{}}
+		WorkerList: []poolWorker{}, Queue: queueOf(info.Withdrawals)}
 	for _, w := range info.Workers {
 		v.WorkerList = append(v.WorkerList, poolWorker{Worker: w.Worker.String(), State: w.State, Online: w.Online, P: w.P, V: w.V.String(), Stake: w.Stake.PHA()})
-	}
-	for _, q := range info.Withdrawals {
-		v.Queue = append(v.Queue, poolWithdrawal{Account: q.Account.String(), Shares: q.Shares.PHA(), Value: q.Value.PHA(), Height: q.Height})
 	}
 	v.History = e.priceHistory(ctx, stakepool.PoolPath(id))
 	return v, nil

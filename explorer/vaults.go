@@ -1,7 +1,6 @@
 package explorer
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/phalanetwork/phala/modules/vault"
@@ -37,7 +36,7 @@ type vaultView struct {
 }
 
 func vaultRowOf(s vault.Summary) vaultRow {
-	return vaultRow{ID: s.ID, Owner: s.Owner.String(), Commission: fmt.Sprintf("%d.%02d%%", s.CommissionBps/100, s.CommissionBps%100),
+	return vaultRow{ID: s.ID, Owner: s.Owner.String(), Commission: percent(s.CommissionBps),
 		Value: s.Value.PHA(), Free: s.Free.PHA(), Price: s.Price, Pools: len(s.Pools)}
 }
 
@@ -57,12 +56,9 @@ func (e *Explorer) apiVault(r *http.Request) (any, error) {
 		return nil, err
 	}
 	v := vaultView{vaultRow: vaultRowOf(info.Summary), Shares: info.TotalShares.PHA(), CommissionShares: info.CommissionShares.PHA(),
-		Positions: []vaultPosition{}, Queue: []poolWithdrawal{}}
+		Positions: []vaultPosition{}, Queue: queueOf(info.Withdrawals)}
 	for _, p := range info.Positions {
 		v.Positions = append(v.Positions, vaultPosition{Pool: p.Pool, Shares: p.Shares.PHA(), Queued: p.Queued.PHA(), Value: p.Value.PHA(), PoolPrice: p.PoolPrice})
-	}
-	for _, w := range info.Withdrawals {
-		v.Queue = append(v.Queue, poolWithdrawal{Account: w.Account.String(), Shares: w.Shares.PHA(), Value: w.Value.PHA(), Height: w.Height})
 	}
 	return v, nil
 }

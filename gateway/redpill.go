@@ -5,12 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/modules/registry"
 )
 
@@ -97,23 +97,7 @@ func (g *Gateway) askWorkers(w http.ResponseWriter, r *http.Request, route, path
 func (g *Gateway) askWorker(ctx context.Context, url string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.o.IdleTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := g.fwd.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
-	}
-	return body, nil
+	return httpok.Get(ctx, g.fwd, url, 1<<20)
 }
 
 // registration reads the worker's record with its proof at the height

@@ -40,6 +40,16 @@ func open(t *testing.T, home, backend string, pass PassphraseFunc) *Keyring {
 	return k
 }
 
+// mustAdd adds a new key name to k, or fails the test.
+func mustAdd(t *testing.T, k *Keyring, name string) Info {
+	t.Helper()
+	info, err := k.Add(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
 func TestOpen(t *testing.T) {
 	home := t.TempDir()
 	k := open(t, home, BackendTest, nil)
@@ -65,14 +75,8 @@ func TestAddListGetFind(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			p := &fixedPass{pw: "correct horse"}
 			k := open(t, t.TempDir(), backend, p.fn)
-			bob, err := k.Add("bob")
-			if err != nil {
-				t.Fatal(err)
-			}
-			alice, err := k.Add("alice")
-			if err != nil {
-				t.Fatal(err)
-			}
+			bob := mustAdd(t, k, "bob")
+			alice := mustAdd(t, k, "alice")
 			if alice.Address != address.FromPubKey(alice.PubKey) || alice.Name != "alice" {
 				t.Fatalf("bad info %+v", alice)
 			}
@@ -150,10 +154,7 @@ func TestFileBackendPassphrase(t *testing.T) {
 	home := t.TempDir()
 	p := &fixedPass{pw: "s3cret"}
 	k := open(t, home, BackendFile, p.fn)
-	info, err := k.Add("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := mustAdd(t, k, "alice")
 	// A fresh Keyring (as a new process would) decrypts with the passphrase.
 	p2 := &fixedPass{pw: "s3cret"}
 	k2 := open(t, home, BackendFile, p2.fn)
@@ -216,9 +217,7 @@ func TestDuplicateAndBadNames(t *testing.T) {
 	for _, backend := range Backends {
 		t.Run(backend, func(t *testing.T) {
 			k := open(t, t.TempDir(), backend, (&fixedPass{pw: "pw"}).fn)
-			if _, err := k.Add("alice"); err != nil {
-				t.Fatal(err)
-			}
+			mustAdd(t, k, "alice")
 			if _, err := k.Add("alice"); !errors.Is(err, ErrExists) {
 				t.Fatalf("duplicate: got %v", err)
 			}
@@ -251,10 +250,7 @@ func TestDuplicateAndBadNames(t *testing.T) {
 func TestExportTestImportFile(t *testing.T) {
 	home := t.TempDir()
 	tk := open(t, home, BackendTest, (&fixedPass{pw: "export-pw"}).fn)
-	orig, err := tk.Add("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	orig := mustAdd(t, tk, "alice")
 	armor, err := tk.Export("alice")
 	if err != nil {
 		t.Fatal(err)
@@ -327,9 +323,7 @@ func TestExportTestImportFile(t *testing.T) {
 func TestTamperedCiphertext(t *testing.T) {
 	p := &fixedPass{pw: "pw"}
 	k := open(t, t.TempDir(), BackendFile, p.fn)
-	if _, err := k.Add("alice"); err != nil {
-		t.Fatal(err)
-	}
+	mustAdd(t, k, "alice")
 	path := filepath.Join(k.Dir(), "alice.json")
 	orig, err := os.ReadFile(path)
 	if err != nil {
@@ -380,9 +374,7 @@ func TestTamperedCiphertext(t *testing.T) {
 
 func TestFileDoesNotContainSeed(t *testing.T) {
 	k := open(t, t.TempDir(), BackendFile, (&fixedPass{pw: "pw"}).fn)
-	if _, err := k.Add("alice"); err != nil {
-		t.Fatal(err)
-	}
+	mustAdd(t, k, "alice")
 	priv, err := k.PrivKey("alice")
 	if err != nil {
 		t.Fatal(err)
@@ -416,10 +408,7 @@ func TestFileDoesNotContainSeed(t *testing.T) {
 
 func TestTestBackendFormat(t *testing.T) {
 	k := open(t, t.TempDir(), BackendTest, nil)
-	info, err := k.Add("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := mustAdd(t, k, "alice")
 	data, err := os.ReadFile(filepath.Join(k.Dir(), "alice.json"))
 	if err != nil {
 		t.Fatal(err)

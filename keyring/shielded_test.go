@@ -18,9 +18,7 @@ func TestSpendingKeyDerivation(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"alice", "bob"} {
-		if _, err := a.Add(n); err != nil {
-			t.Fatal(err)
-		}
+		mustAdd(t, a, n)
 	}
 	alice, err := a.SpendingKey("alice")
 	if err != nil {
@@ -63,9 +61,7 @@ func TestViewingKeyImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kr.Add("bob"); err != nil {
-		t.Fatal(err)
-	}
+	mustAdd(t, kr, "bob")
 	sk, err := kr.SpendingKey("bob")
 	if err != nil {
 		t.Fatal(err)

@@ -193,13 +193,12 @@ type Usage struct {
 // TokenLogprob is the log probability of one output token and, when asked
 // for, of the likeliest alternatives at its place.
 type TokenLogprob struct {
-	Token       string       `json:"token"`
-	Logprob     float64      `json:"logprob"`
-	Bytes       []int        `json:"bytes"`
+	TopLogprob
 	TopLogprobs []TopLogprob `json:"top_logprobs"`
 }
 
-// TopLogprob is one alternative token.
+// TopLogprob is one token (the output's, or an alternative) with its log
+// probability and its bytes.
 type TopLogprob struct {
 	Token   string  `json:"token"`
 	Logprob float64 `json:"logprob"`

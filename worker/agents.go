@@ -2,7 +2,6 @@ package worker
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -69,8 +68,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 // way it does through a gateway.
 func (w *Worker) serveAgentWorkers(rw http.ResponseWriter, _ *http.Request) {
 	id := w.ID()
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode([]agentio.WorkerTarget{{Worker: hex.EncodeToString(id[:]), Healthy: true}})
+	writeJSON(rw, []agentio.WorkerTarget{{Worker: hex.EncodeToString(id[:]), Healthy: true}})
 }
 
 // agentStatus maps an enclave error to an HTTP status.

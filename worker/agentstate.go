@@ -5,12 +5,11 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
@@ -111,19 +110,7 @@ func (p *statePeers) send(ctx context.Context, method, url string, body []byte) 
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxStateBody))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%d: %s", resp.StatusCode, bytes.TrimSpace(b))
-	}
-	return b, nil
+	return httpok.Do(p.http, req, maxStateBody)
 }
 
 // Replicate implements agenthost.Peers.

@@ -49,7 +49,7 @@ func (w *Worker) serveEVMMaster(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusNotFound, err.Error())
 		return
 	}
-	writeEVM(rw, EVMSigned{Key: a, Generation: gen})
+	writeJSON(rw, EVMSigned{Key: a, Generation: gen})
 }
 
 func (w *Worker) serveEVMAuthorize(rw http.ResponseWriter, r *http.Request) {
@@ -67,7 +67,7 @@ func (w *Worker) serveEVMAuthorize(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	writeEVM(rw, EVMSigned{Key: a.Key, Generation: a.Generation, Sig: a.Sig})
+	writeJSON(rw, EVMSigned{Key: a.Key, Generation: a.Generation, Sig: a.Sig})
 }
 
 func (w *Worker) serveEVMRotation(rw http.ResponseWriter, r *http.Request) {
@@ -81,7 +81,7 @@ func (w *Worker) serveEVMRotation(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	writeEVM(rw, EVMSigned{Key: next, Generation: req.NextGen, Sig: sig})
+	writeJSON(rw, EVMSigned{Key: next, Generation: req.NextGen, Sig: sig})
 }
 
 // readEVMSign decodes a signing request and its agent id, if any.
@@ -100,9 +100,4 @@ func readEVMSign(r *http.Request, req *EVMSignRequest) ([]byte, error) {
 		return nil, fmt.Errorf("evm: agent id %q is not 32 hex bytes", req.Agent)
 	}
 	return agent, nil
-}
-
-func writeEVM(rw http.ResponseWriter, v EVMSigned) {
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(v)
 }

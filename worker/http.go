@@ -34,8 +34,7 @@ func (w *Worker) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(w.newMetrics(), promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /info", func(rw http.ResponseWriter, _ *http.Request) {
-		rw.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(rw).Encode(w.Status())
+		writeJSON(rw, w.Status())
 	})
 	mux.HandleFunc("POST /contracts/query", w.serveQuery)
 	mux.Handle("GET "+ceremony.PathStates+"{sum}", w.ceremonyStates)
@@ -74,6 +73,12 @@ func readBody(rw http.ResponseWriter, r *http.Request, limit int, what string) (
 	return body, true
 }
 
+// writeJSON answers 200 with v as JSON.
+func writeJSON(rw http.ResponseWriter, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(v)
+}
+
 // serveQuery answers a contract query sealed to this worker. The body is
 // an encoded envelope (contractio.NewQuery); the answer is a JSON
 // contractio.QueryResponse, sealed to the caller and signed by the worker.
@@ -102,8 +107,7 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "query failed: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(resp)
+	writeJSON(rw, resp)
 }
 
 // serveAttestation answers GET /attestation?nonce=<hex>: fresh evidence
@@ -121,8 +125,7 @@ func (w *Worker) serveAttestation(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), w.loadStatus(rw, "attestation", err, http.StatusBadRequest))
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(rep)
+	writeJSON(rw, rep)
 }
 
 // quoteWait is how long a caller's attestation request waits for one of

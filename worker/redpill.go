@@ -39,8 +39,7 @@ func (w *Worker) serveSigningReport(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, w.loadStatus(rw, "signing key attestation", err, http.StatusBadRequest), err.Error())
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(rep)
+	writeJSON(rw, rep)
 }
 
 // serveSignature answers GET /v1/signature/{id}?signing_algo=...: the
@@ -56,8 +55,7 @@ func (w *Worker) serveSignature(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusBadRequest, err.Error())
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(sig)
+	writeJSON(rw, sig)
 }
 
 // writeJSONError answers in the OpenAI error shape, for /v1 clients.

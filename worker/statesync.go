@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/replica"
@@ -53,8 +53,7 @@ func (w *Worker) serveContractSnapshot(rw http.ResponseWriter, r *http.Request) 
 		http.Error(rw, "snapshot: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(snap)
+	writeJSON(rw, snap)
 }
 
 // fetchSnapshots asks the other members of a cluster, in turn, for the
@@ -99,17 +98,9 @@ func (w *Worker) fetchSnapshot(ctx context.Context, member registry.WorkerID, id
 		return err
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(hr)
+	raw, err := httpok.Do(http.DefaultClient, hr, maxSnapshot)
 	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxSnapshot))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("member answered %s: %s", resp.Status, strings.TrimSpace(string(raw)))
+		return fmt.Errorf("member answered: %w", err)
 	}
 	var snap core.SealedSnapshot
 	if err := json.Unmarshal(raw, &snap); err != nil {

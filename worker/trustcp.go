@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
@@ -53,8 +53,7 @@ func (w *Worker) serveCheckpoint(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusInternalServerError, err.Error())
 		return
 	}
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(cp)
+	writeJSON(rw, cp)
 }
 
 // joinIfPruned starts the enclave from a checkpoint the gatekeepers sign
@@ -214,21 +213,9 @@ func getCheckpoint(ctx context.Context, endpoint string, height int64) (pruntime
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return cp, err
-	}
-	resp, err := http.DefaultClient.Do(hr)
+	raw, err := httpok.Get(ctx, http.DefaultClient, url, maxCheckpoint)
 	if err != nil {
 		return cp, fmt.Errorf("%s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxCheckpoint))
-	if err != nil {
-		return cp, fmt.Errorf("%s: %w", url, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return cp, fmt.Errorf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(raw)))
 	}
 	if err := json.Unmarshal(raw, &cp); err != nil {
 		return cp, fmt.Errorf("%s: %w", url, err)

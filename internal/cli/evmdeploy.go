@@ -18,6 +18,7 @@ import (
 	"github.com/phalanetwork/phala/client"
 	"github.com/phalanetwork/phala/devnet"
 	"github.com/phalanetwork/phala/evm/bindings"
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/worker"
 )
 
@@ -101,18 +102,9 @@ func evmMaster(ctx context.Context, c *client.Client) (common.Address, uint64, e
 }
 
 func getEVMSigned(ctx context.Context, url string) (worker.EVMSigned, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	b, err := httpok.Get(ctx, http.DefaultClient, url, 1<<16)
 	if err != nil {
-		return worker.EVMSigned{}, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return worker.EVMSigned{}, err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		return worker.EVMSigned{}, fmt.Errorf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(b)))
+		return worker.EVMSigned{}, fmt.Errorf("%s: %w", url, err)
 	}
 	var s worker.EVMSigned
 	if err := json.Unmarshal(b, &s); err != nil {

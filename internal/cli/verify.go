@@ -19,6 +19,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/client"
+	"github.com/phalanetwork/phala/internal/httpok"
 	"github.com/phalanetwork/phala/modules/registry"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/tee"
@@ -259,14 +260,9 @@ func freshAttestation(cmd *cobra.Command, c *client.Client, base string, w regis
 	nonce := make([]byte, 32)
 	rand.Read(nonce)
 	u := strings.TrimRight(base, "/") + "/workers/" + w.ID.String() + "/attestation?nonce=" + hex.EncodeToString(nonce)
-	resp, err := http.Get(u)
+	body, err := httpok.Get(cmd.Context(), http.DefaultClient, u, 1<<20)
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(body))
 	}
 	var rep pruntime.AttestationReport
 	if err := json.Unmarshal(body, &rep); err != nil {

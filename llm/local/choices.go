@@ -74,17 +74,15 @@ func (m *Model) tokenLogprob(logits []float32, tok, top int) llm.TokenLogprob {
 		sum += math.Exp(float64(l) - maxL)
 	}
 	lse := maxL + math.Log(sum)
-	entry := func(id int) (string, float64, []int) {
+	entry := func(id int) llm.TopLogprob {
 		p := m.Tokenizer.Piece(id)
 		b := make([]int, len(p))
 		for i, c := range p {
 			b[i] = int(c)
 		}
-		return string(p), float64(logits[id]) - lse, b
+		return llm.TopLogprob{Token: string(p), Logprob: float64(logits[id]) - lse, Bytes: b}
 	}
-	var lp llm.TokenLogprob
-	lp.Token, lp.Logprob, lp.Bytes = entry(tok)
-	lp.TopLogprobs = []llm.TopLogprob{}
+	lp := llm.TokenLogprob{TopLogprob: entry(tok), TopLogprobs: []llm.TopLogprob{}}
 	taken := map[int]bool{}
 	for range min(top, len(logits)) {
 		best := -1
@@ -94,9 +92,7 @@ func (m *Model) tokenLogprob(logits []float32, tok, top int) llm.TokenLogprob {
 			}
 		}
 		taken[best] = true
-		var t llm.TopLogprob
-		t.Token, t.Logprob, t.Bytes = entry(best)
-		lp.TopLogprobs = append(lp.TopLogprobs, t)
+		lp.TopLogprobs = append(lp.TopLogprobs, entry(best))
 	}
 	return lp
 }

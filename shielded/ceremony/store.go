@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/phalanetwork/phala/internal/httpok"
 )
 
 // PathStates is where a gatekeeper's host serves the ceremony states it
@@ -76,19 +77,7 @@ func (s *Store) Get(ctx context.Context, sum [32]byte) ([]byte, error) {
 // fetch downloads the state with hash sum from one peer and checks it.
 func (s *Store) fetch(ctx context.Context, base string, sum [32]byte) ([]byte, error) {
 	url := strings.TrimSuffix(base, "/") + PathStates + hex.EncodeToString(sum[:])
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, res.Status)
-	}
-	b, err := io.ReadAll(io.LimitReader(res.Body, MaxState))
+	b, err := httpok.Get(ctx, s.http, url, MaxState)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", url, err)
 	}

@@ -175,7 +175,7 @@ func answer(req llm.ChatRequest, i int) llm.Choice {
 			if word == "" {
 				continue
 			}
-			tl := llm.TokenLogprob{Token: word, Logprob: -0.25 * float64(wi+1), Bytes: bytesOf(word), TopLogprobs: []llm.TopLogprob{}}
+			tl := llm.TokenLogprob{TopLogprob: llm.TopLogprob{Token: word, Logprob: -0.25 * float64(wi+1), Bytes: bytesOf(word)}, TopLogprobs: []llm.TopLogprob{}}
 			for k := range req.TopLogprobs {
 				alt := fmt.Sprintf("alt%d", k)
 				tl.TopLogprobs = append(tl.TopLogprobs, llm.TopLogprob{Token: alt, Logprob: -1 - float64(k), Bytes: bytesOf(alt)})
