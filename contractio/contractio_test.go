@@ -84,7 +84,7 @@ func workerSide(t *testing.T, wk *ecdh.PrivateKey, id [32]byte, body []byte, now
 	if err := json.Unmarshal(plain, &q); err != nil {
 		t.Fatal(err)
 	}
-	caller, err := q.Caller(chainID, id, now)
+	caller, err := q.Caller(chainID, id, now, now)
 	return q, caller, err
 }
 
@@ -107,15 +107,15 @@ func TestQuerySignaturesAndCerts(t *testing.T) {
 		t.Fatalf("caller %s, %v", caller, err)
 	}
 	// The same query for another worker, later, or altered fails.
-	if _, err := q.Caller(chainID, [32]byte{8}, now); !errors.Is(err, ErrQuerySignature) {
+	if _, err := q.Caller(chainID, [32]byte{8}, now, now); !errors.Is(err, ErrQuerySignature) {
 		t.Errorf("other worker: %v", err)
 	}
-	if _, err := q.Caller(chainID, wid, now.Add(QuerySkew+time.Second)); !errors.Is(err, ErrQueryStale) {
+	if _, err := q.Caller(chainID, wid, now.Add(QuerySkew+time.Second), now); !errors.Is(err, ErrQueryStale) {
 		t.Errorf("stale: %v", err)
 	}
 	q2 := q
 	q2.Payload = json.RawMessage(`{"q":2}`)
-	if _, err := q2.Caller(chainID, wid, now); !errors.Is(err, ErrQuerySignature) {
+	if _, err := q2.Caller(chainID, wid, now, now); !errors.Is(err, ErrQuerySignature) {
 		t.Errorf("altered payload: %v", err)
 	}
 
@@ -128,8 +128,13 @@ func TestQuerySignaturesAndCerts(t *testing.T) {
 	if err != nil || caller != address.FromPubKey(pub) {
 		t.Fatalf("session caller %s, %v", caller, err)
 	}
-	if _, err := q.Caller(chainID, wid, now.Add(2*time.Hour)); !errors.Is(err, ErrCertExpired) && !errors.Is(err, ErrQueryStale) {
+	if _, err := q.Caller(chainID, wid, now.Add(2*time.Hour), now); !errors.Is(err, ErrCertExpired) && !errors.Is(err, ErrQueryStale) {
 		t.Errorf("expired cert: %v", err)
+	}
+	// A host that sets its clock back (here to the query's time) does not
+	// revive a certificate the chain's time has seen expire.
+	if _, err := q.Caller(chainID, wid, now, now.Add(2*time.Hour)); !errors.Is(err, ErrCertExpired) {
+		t.Errorf("certificate expired by the chain's time, host clock set back: %v", err)
 	}
 	late := NewSessionCert(chainID, account, spub, now.Add(-time.Minute))
 	pq, _ = NewQuery(chainID, wid, wk.PublicKey().Bytes(), session, late, contract, nil, now)
@@ -195,7 +200,7 @@ func FuzzQueryCaller(f *testing.F) {
 		if json.Unmarshal(b, &q) != nil {
 			return
 		}
-		if _, err := q.Caller(chainID, [32]byte{9}, time.UnixMilli(q.IssuedMillis)); err == nil {
+		if _, err := q.Caller(chainID, [32]byte{9}, time.UnixMilli(q.IssuedMillis), time.UnixMilli(q.IssuedMillis)); err == nil {
 			t.Fatal("a query that no key signed was accepted")
 		}
 	})

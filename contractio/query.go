@@ -82,8 +82,10 @@ func (q *Query) signBytes(chainID string, worker [32]byte) []byte {
 }
 
 // Caller checks the query's signature (and certificate) for a worker and
-// returns the account that asked.
-func (q *Query) Caller(chainID string, worker [32]byte, now time.Time) (address.Address, error) {
+// returns the account that asked. The query must be fresh by now, the
+// worker's host clock; a session certificate must be unexpired by now and
+// by chainNow, the chain's verified time, which the host cannot set back.
+func (q *Query) Caller(chainID string, worker [32]byte, now, chainNow time.Time) (address.Address, error) {
 	if len(q.Signer) != ed25519.PublicKeySize || !ed25519.Verify(q.Signer, q.signBytes(chainID, worker), q.Signature) {
 		return address.Address{}, ErrQuerySignature
 	}
@@ -96,7 +98,7 @@ func (q *Query) Caller(chainID string, worker [32]byte, now time.Time) (address.
 			!ed25519.Verify(c.Account, certSignBytes(chainID, c.Session, c.ExpiresMillis), c.Signature) {
 			return address.Address{}, ErrCertSignature
 		}
-		if now.UnixMilli() > c.ExpiresMillis {
+		if now.UnixMilli() > c.ExpiresMillis || chainNow.UnixMilli() > c.ExpiresMillis {
 			return address.Address{}, ErrCertExpired
 		}
 		account = c.Account

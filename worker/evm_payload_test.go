@@ -39,8 +39,9 @@ func TestEVMEditedPayloadRefused(t *testing.T) {
 	lying := httptest.NewServer(editingRPC(e.d.EVM.RPCURL, []byte("ETH/USD"), []byte("BTC/USD")))
 	t.Cleanup(lying.Close)
 	relayer, _ := e.d.EVM.Account("relayer")
-	restartWorker(t, e.d, e.logs, "worker1", &worker.EVMBridge{RPC: lying.URL, ChainID: big.NewInt(devchain.ChainID),
-		Relayer: relayer.Key, Takeover: time.Second})
+	restartWorker(t, e.d, e.logs, "worker1", func(o *worker.Options) {
+		o.EVM = &worker.EVMBridge{RPC: lying.URL, ChainID: big.NewInt(devchain.ChainID), Relayer: relayer.Key, Takeover: time.Second}
+	})
 	id := e.ask("ETH/USD")
 	devnettest.Eventually(t, "the lying host's bridge to submit or be refused", 90*time.Second*raceBlockSlowdown, func() (bool, error) {
 		r, err := e.oracle.Requests(nil, id)
@@ -74,9 +75,9 @@ func editingRPC(url string, from, to []byte) http.Handler {
 }
 
 // restartWorker starts the stopped devnet worker name again over its
-// home, logging into logs, with bridge, as its host can, until the test
-// ends.
-func restartWorker(t *testing.T, d *devnet.Devnet, logs *lockedBuffer, name string, bridge *worker.EVMBridge) *worker.Worker {
+// home, logging into logs, with the options host sets (an EVM bridge, a
+// clock), as its host can, until the test ends.
+func restartWorker(t *testing.T, d *devnet.Devnet, logs *lockedBuffer, name string, host func(*worker.Options)) *worker.Worker {
 	t.Helper()
 	wh := filepath.Join(d.Home, "workers", name)
 	simKey, err := worker.LoadOrCreateSimAttestationKey(filepath.Join(d.Home, "config", "sim_attestation_key"))
@@ -95,8 +96,10 @@ func restartWorker(t *testing.T, d *devnet.Devnet, logs *lockedBuffer, name stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.Start(context.Background(), worker.Options{Home: wh, Genesis: gen, NodeURL: d.RPCURL, Operator: op, Provider: p,
-		Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond, EVM: bridge})
+	o := worker.Options{Home: wh, Genesis: gen, NodeURL: d.RPCURL, Operator: op, Provider: p,
+		Logger: debugLogger(logs), Poll: 50 * time.Millisecond, BenchmarkTime: 50 * time.Millisecond}
+	host(&o)
+	w, err := worker.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

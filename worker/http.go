@@ -87,7 +87,7 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	resp, err := w.enclave.Query(r.Context(), w.src, body, time.Now())
+	resp, err := w.enclave.Query(r.Context(), w.src, body, w.o.Clock())
 	switch {
 	case errors.Is(err, replica.ErrNotRunning):
 		http.Error(rw, err.Error(), http.StatusNotFound)

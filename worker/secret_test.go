@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -123,13 +122,7 @@ func signedSecretRequest(t *testing.T, c *client.Client, d *devnet.Devnet, key e
 	return func() (int, string) {
 		r, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 		r.Header = proto.Header.Clone()
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(out)
+		return doRequest(t, r)
 	}
 }
 

@@ -64,6 +64,11 @@ type Options struct {
 	// EVM, when set, bridges an EVM anchor's requests to the agents of
 	// this worker's clusters (evmbridge.go).
 	EVM *EVMBridge
+	// Clock is the host's clock, what the enclave is told the time is
+	// (time.Now when nil). The operator sets it, so the enclave trusts it
+	// for nothing the chain's verified time decides; tests set it to play
+	// an operator who moves the machine's clock.
+	Clock func() time.Time
 }
 
 // Worker is a running worker.
@@ -133,6 +138,9 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	o.BenchmarkTime = cmp.Or(o.BenchmarkTime, time.Second)
 	o.BenchmarkEvery = cmp.Or(o.BenchmarkEvery, time.Hour)
 	o.Listen = cmp.Or(o.Listen, "127.0.0.1:0")
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
 	c, err := client.New(o.NodeURL)
 	if err != nil {
 		return nil, err
@@ -150,7 +158,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		}
 		o.KMS.set(key)
 	}
-	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis, time.Now)
+	enc, err := pruntime.Open(o.Provider, filepath.Join(o.Home, "sealed"), o.Genesis, o.Clock)
 	if err != nil {
 		return nil, err
 	}

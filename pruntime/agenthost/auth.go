@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/crypto/address"
@@ -47,7 +48,7 @@ func (c caller) backing(r *agents.Receipt) {
 
 // authenticate checks a signed request or an API key. A signed request
 // must name this worker, and is served once: its id stays in the sealed
-// seen-set for the skew window, across restarts. With anyWorker (reading
+// seen-set, across restarts, until the chain's time makes it stale. With anyWorker (reading
 // the owner's log, which every worker of the cluster is asked for and
 // which is sealed to the owner) the target and the seen-set are not
 // checked.
@@ -67,7 +68,9 @@ func (host *Host) authenticate(ctx context.Context, src chainsync.Source, agent 
 		}
 		id := s.ID(chainID, agent)
 		if !anyWorker {
-			if err := host.seen.add(id, host.clock()); err != nil {
+			// Aged by the chain's time, not the host's clock (seen.go).
+			_, chainNow := host.core.Synced()
+			if err := host.seen.add(id, time.UnixMilli(s.Timestamp), chainNow); err != nil {
 				return caller{}, err
 			}
 		}

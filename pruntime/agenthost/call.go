@@ -377,14 +377,14 @@ func (host *Host) billHop(p agents.Params, cc *callCtx, agent [32]byte, epoch ui
 
 // checkPolicy is the one place an agent call's policy is checked: the
 // agent's on-chain policy allows the caller, or its policy contract (asked
-// through the contract replica at the clock's time) answers true.
+// through the contract replica at the chain's time) answers true.
 func (host *Host) checkPolicy(ctx context.Context, src chainsync.Source, a agents.Agent, id [32]byte, who address.Address) error {
 	if a.Policy.Allows(a.Owner, who) {
 		return nil
 	}
 	if a.Policy.Kind == agents.PolicyContract {
 		q, _ := json.Marshal(map[string]any{"allow": map[string]string{"agent": hex.EncodeToString(id[:]), "caller": who.String()}})
-		r, err := host.policy(ctx, src, [32]byte(a.Policy.Contract), who.String(), q, host.clock())
+		r, err := host.policy(ctx, src, [32]byte(a.Policy.Contract), who.String(), q)
 		if errors.Is(err, core.ErrBusy) {
 			// For load, not for the caller: 503, ask again.
 			return fmt.Errorf("the agent's policy contract could not be asked here now: %w", err)

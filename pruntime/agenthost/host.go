@@ -49,8 +49,9 @@ func Topics() []string {
 }
 
 // PolicyQuery asks a policy contract whether a caller may call an agent:
-// the contract replica runs the contract's query entry point.
-type PolicyQuery func(ctx context.Context, src chainsync.Source, contract [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error)
+// the contract replica runs the contract's query entry point (at the
+// chain's time).
+type PolicyQuery func(ctx context.Context, src chainsync.Source, contract [32]byte, caller string, payload json.RawMessage) (contractio.QueryResult, error)
 
 // Host is the agent host role. mu guards the runtime settings, the
 // compiled agents and the agents' kv stores and logs; receiptsMu guards

@@ -34,7 +34,7 @@ func TestPolicyContractBusyIsNotForbidden(t *testing.T) {
 	} {
 		host := &Host{
 			clock: func() time.Time { return time.Unix(1, 0) },
-			policy: func(context.Context, chainsync.Source, [32]byte, string, json.RawMessage, time.Time) (contractio.QueryResult, error) {
+			policy: func(context.Context, chainsync.Source, [32]byte, string, json.RawMessage) (contractio.QueryResult, error) {
 				return contractio.QueryResult{}, tc.asked
 			},
 		}

@@ -28,23 +28,24 @@ func openSeenAt(t *testing.T, dir string) *seenSet {
 
 // TestRedTeamSeenSurvivesRestart: a host that restarts the worker to make
 // it forget the signed requests it served gets the replay refused, also
-// after the seen-set compacted its journal, until the request's window
-// has passed.
+// after the seen-set compacted its journal: as a replay while the request
+// is fresh by the chain's time, as stale after.
 func TestRedTeamSeenSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	now := time.UnixMilli(1_700_000_000_000)
 	s := openSeenAt(t, dir)
 	id := func(i int) [32]byte { return sha256.Sum256([]byte{byte(i >> 8), byte(i)}) }
-	if err := s.add(id(0), now); err != nil {
+	if err := s.add(id(0), now, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.add(id(0), now); !errors.Is(err, ErrReplay) {
+	if err := s.add(id(0), now, now); !errors.Is(err, ErrReplay) {
 		t.Fatalf("a replay on the same run: %v", err)
 	}
-	// A call a second for 3,000 s: ids older than twice the skew go, and
-	// the journal is compacted.
+	// A call a second for 3,000 s of chain time: ids of requests stale by
+	// the chain's time go, and the journal is compacted.
 	for i := 1; i < 3000; i++ {
-		if err := s.add(id(i), now.Add(time.Duration(i)*time.Second)); err != nil {
+		at := now.Add(time.Duration(i) * time.Second)
+		if err := s.add(id(i), at, at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,16 +54,65 @@ func TestRedTeamSeenSurvivesRestart(t *testing.T) {
 	}
 	late := now.Add(3000 * time.Second)
 	s = openSeenAt(t, dir) // the restart
-	for _, i := range []int{2500, 2999} {
-		if err := s.add(id(i), late); !errors.Is(err, ErrReplay) {
+	for _, i := range []int{2800, 2999} {
+		at := now.Add(time.Duration(i) * time.Second)
+		if err := s.add(id(i), at, late); !errors.Is(err, ErrReplay) {
 			t.Fatalf("request %d replayed after a restart: %v", i, err)
 		}
 	}
-	// An id older than twice the skew is gone: its request is stale.
-	if at := now.Add(1000 * time.Second); late.Sub(at) > 2*agentio.Skew {
+	if err := s.add(id(2500), now.Add(2500*time.Second), late); !errors.Is(err, agentio.ErrStale) {
+		t.Fatalf("request 2500, stale by the chain's time, after a restart: %v", err)
+	}
+	// An id of a request stale by the chain's time is gone.
+	if at := now.Add(1000 * time.Second); late.Sub(at) > agentio.Skew {
 		if _, ok := s.ids[id(1000)]; ok {
-			t.Fatal("an id outlived twice the skew across the compaction")
+			t.Fatal("an id outlived its request's freshness across the compaction")
 		}
+	}
+}
+
+// TestRedTeamSeenIgnoresHostClock: the host moves the machine's clock
+// ahead, so that calls signed at that time come in (the requests' own
+// times are what the set keeps), hoping the set ages the captured
+// request's id away, then back to replay it. Only the chain's time ages
+// the set, so the id stays until the chain's time makes the request
+// stale. And a restart cannot bring back a request the set aged away
+// with a chain time older than the one it aged to (a host that kills the
+// worker before it saves its light client's checkpoint): the horizon is
+// sealed with the set.
+func TestRedTeamSeenIgnoresHostClock(t *testing.T) {
+	dir := t.TempDir()
+	chain := time.UnixMilli(1_700_000_000_000)
+	s := openSeenAt(t, dir)
+	id := func(i int) [32]byte { return sha256.Sum256([]byte{'h', byte(i >> 8), byte(i)}) }
+	captured := chain
+	if err := s.add(id(0), captured, chain); err != nil {
+		t.Fatal(err)
+	}
+	// The host's clock runs 11 minutes ahead for 2,000 calls while the
+	// chain's time moves on 20 s.
+	for i := 1; i <= 2000; i++ {
+		if err := s.add(id(i), chain.Add(11*time.Minute+time.Duration(i)*time.Millisecond), chain.Add(time.Duration(i)*10*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.add(id(0), captured, chain.Add(21*time.Second)); !errors.Is(err, ErrReplay) {
+		t.Fatalf("the captured request after the host's clock went ahead and back: %v, want a replay refused", err)
+	}
+	// The chain's time moves on, a call a second for 3,000 s: the
+	// captured request is stale and its id goes with a compaction.
+	for i := range 3000 {
+		at := chain.Add(6*time.Minute + time.Duration(i)*time.Second)
+		if err := s.add(id(3000+i), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := s.ids[id(0)]; ok {
+		t.Fatal("the stale request's id was not aged away")
+	}
+	s = openSeenAt(t, dir) // restarted with the chain's time back at the capture
+	if err := s.add(id(0), captured, chain.Add(time.Second)); !errors.Is(err, agentio.ErrStale) {
+		t.Fatalf("the aged-away request after a restart whose chain time is older than the set's horizon: %v, want stale", err)
 	}
 }
 
@@ -82,7 +132,7 @@ func TestRedTeamConcurrentReplay(t *testing.T) {
 	for i := range ids {
 		for range copies {
 			wg.Go(func() {
-				err := s.add(id(i), now)
+				err := s.add(id(i), now, now)
 				if errors.Is(err, ErrReplay) {
 					return
 				}
@@ -105,7 +155,7 @@ func TestRedTeamConcurrentReplay(t *testing.T) {
 	}
 	s = openSeenAt(t, dir) // the restart
 	for i := range ids {
-		if err := s.add(id(i), now); !errors.Is(err, ErrReplay) {
+		if err := s.add(id(i), now, now); !errors.Is(err, ErrReplay) {
 			t.Fatalf("request %d replayed after a restart: %v", i, err)
 		}
 	}

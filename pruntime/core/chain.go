@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
@@ -19,6 +20,20 @@ import (
 // SyncedHeight is the last header the light client verified. It does not
 // wait for a Sync in progress: the light client is safe for concurrent use.
 func (c *Core) SyncedHeight() int64 { return c.sync.Height() }
+
+// Synced is the height and time of the last header the light client
+// verified (the zero time before the first): the time the chain's
+// validators signed, which the host can hold back by withholding headers
+// but never move ahead of the chain, nor back. What must not follow the
+// host's clock (a contract query's time, the age of a served request)
+// follows it.
+func (c *Core) Synced() (int64, time.Time) {
+	sh := c.sync.Latest()
+	if sh == nil {
+		return c.sync.Height(), time.Time{}
+	}
+	return sh.Height, sh.Time
+}
 
 // Header is the verified header at height h, if the light client has it.
 func (c *Core) Header(h int64) (*cmttypes.SignedHeader, bool) { return c.sync.Header(h) }

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/phalanetwork/phala/modules/mq"
 	"github.com/phalanetwork/phala/modules/registry"
@@ -14,6 +15,8 @@ import (
 type View interface {
 	ID() registry.WorkerID
 	ChainID() string
+	// Synced is the height and the verified time of the last header.
+	Synced() (int64, time.Time)
 	Cached(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error)
 	CachedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error)
 }

@@ -28,9 +28,11 @@ var (
 )
 
 // Query answers a query sealed to this worker: it checks the caller's
-// signature, runs the contract's query entry point read-only on the
-// current state, seals the answer to the caller's reply key and signs it
-// with the worker identity over the request and the answer.
+// signature (fresh by the host's clock, now; a session certificate
+// unexpired by that and by the chain's time), runs the contract's query
+// entry point read-only on the current state, seals the answer to the
+// caller's reply key and signs it with the worker identity over the
+// request and the answer.
 func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, now time.Time) (contractio.QueryResponse, error) {
 	var resp contractio.QueryResponse
 	plain, err := r.core.OpenSealed(envelope.PurposeQuery, body)
@@ -41,7 +43,8 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 	if err := json.Unmarshal(plain, &q); err != nil || len(q.Contract) != 32 {
 		return resp, fmt.Errorf("%w: query is not JSON with a 32-byte contract id", ErrBadQuery)
 	}
-	caller, err := q.Caller(r.core.ChainID(), [32]byte(r.core.ID()), now)
+	_, chainNow := r.core.Synced()
+	caller, err := q.Caller(r.core.ChainID(), [32]byte(r.core.ID()), now, chainNow)
 	if err != nil {
 		return resp, err
 	}
@@ -49,7 +52,7 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 	if err != nil {
 		return resp, fmt.Errorf("%w: reply key: %v", ErrBadQuery, err)
 	}
-	result, err := r.RunQuery(ctx, src, [32]byte(q.Contract), caller.String(), q.Payload, now)
+	result, err := r.RunQuery(ctx, src, [32]byte(q.Contract), caller.String(), q.Payload)
 	if err != nil {
 		return resp, err
 	}
@@ -62,15 +65,17 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 }
 
 // RunQuery runs a contract's query entry point read-only on the state this
-// replica holds, as caller at time now. The agent host asks a policy
-// contract this way. Queries cost the caller nothing, so one must not hold
+// replica holds, as caller, at the height and the verified time of the
+// last header (ctx.time, Date.now: the block time, as a command sees it,
+// never the host's clock, which its operator sets). The agent host asks a
+// policy contract this way. Queries cost the caller nothing, so one must not hold
 // the replica: it runs on a copy of the state, outside the replica's lock,
 // at most maxQueries at a time and maxContractQueries of one contract,
 // a freed slot going to the contract running the fewest (core.Slots; one
 // that finds no slot for as long as a query may run fails with
 // core.ErrBusy: 503, try again), and ends out of gas where a command
 // would.
-func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage, now time.Time) (contractio.QueryResult, error) {
+func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byte, caller string, payload json.RawMessage) (contractio.QueryResult, error) {
 	gas, err := r.queryGas(ctx, src)
 	if err != nil {
 		return contractio.QueryResult{}, err
@@ -91,9 +96,10 @@ func (r *Replica) RunQuery(ctx context.Context, src chainsync.Source, id [32]byt
 	}
 	m := hmac.New(sha256.New, q.rootKey)
 	m.Write([]byte("phala/contract-query-random/v1"))
-	info := callInfo{Contract: hex.EncodeToString(id[:]), Caller: caller, Height: r.core.SyncedHeight(), Time: now.UnixMilli(), Input: q.input}
+	height, at := r.core.Synced()
+	info := callInfo{Contract: hex.EncodeToString(id[:]), Caller: caller, Height: height, Time: at.UnixMilli(), Input: q.input}
 	res, _, err := contractCall(ctx, q.prog, callQuery, info, payload, q.state, true,
-		&sandbox.Determinism{TimeMillis: now.UnixMilli(), Seed: [32]byte(m.Sum(nil))}, gas)
+		&sandbox.Determinism{TimeMillis: at.UnixMilli(), Seed: [32]byte(m.Sum(nil))}, gas)
 	if err != nil {
 		return contractio.QueryResult{Error: err.Error(), Input: q.input}, nil
 	}
