@@ -9,6 +9,7 @@ import (
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/pruntime"
 	"github.com/phalanetwork/phala/pruntime/agenthost"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
 )
 
@@ -86,7 +87,8 @@ func agentStatus(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, agenthost.ErrWrongWorker):
 		return http.StatusMisdirectedRequest
-	case errors.Is(err, agenthost.ErrStateUnavailable), errors.Is(err, core.ErrBusy):
+	case errors.Is(err, agenthost.ErrStateUnavailable), errors.Is(err, core.ErrBusy), errors.Is(err, chainsync.ErrBehind):
+		// Come back shortly (a light client behind: the worker catches up).
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -266,17 +266,25 @@ func (host *Host) nextNonce(l *lease) uint64 {
 	return hs.nonce
 }
 
-// askHold posts a hold request through the outbox.
+// askHold posts a hold request through the outbox. A request it could
+// not post is forgotten, so that no call waits for its answer (holdRetry)
+// and the next one asks again.
 func (host *Host) askHold(ctx context.Context, src chainsync.Source, who address.Address, amount pha.Amount, nonce uint64) error {
 	_, err := host.out.Post(ctx, src, agents.TopicHold, agents.EncodeHoldRequest(agents.HoldRequest{Caller: who, Amount: amount, Nonce: nonce}))
 	if err != nil {
+		hs := &host.holds
+		hs.mu.Lock()
+		if l := hs.leases[who]; l != nil && l.asked == nonce && !l.answered {
+			l.asked = 0
+		}
+		hs.mu.Unlock()
 		return fmt.Errorf("enclave: ask the chain to hold %s's escrow: %w", who, err)
 	}
 	return nil
 }
 
 // topUp is reserve's ahead-of-need request for calls' worth: a failure is
-// left for the next call to find.
+// left for the next call, which asks again (askHold).
 func (host *Host) topUp(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, calls, nonce uint64) {
 	amount, _ := cost.MulDiv(pha.Units(calls), pha.Units(1))
 	host.askHold(ctx, src, who, amount, nonce)
