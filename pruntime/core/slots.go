@@ -76,7 +76,11 @@ func (s *Slots) Take(ctx context.Context, key string) (release func(), err error
 		// Granted as the wait ended: the slot is taken, give it back.
 		s.release(key)
 	}
-	return nil, fmt.Errorf("%w: %d %s running here (at most %d for one) while this one waited: %v", ErrBusy, s.n, s.what, s.perKey, context.Cause(ctx))
+	bound := ""
+	if s.perKey < s.n {
+		bound = fmt.Sprintf(" (at most %d for one)", s.perKey)
+	}
+	return nil, fmt.Errorf("%w: %d %s running here%s while this one waited: %v", ErrBusy, s.n, s.what, bound, context.Cause(ctx))
 }
 
 // grant takes a slot for key; s.mu is held.
