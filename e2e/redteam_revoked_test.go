@@ -111,7 +111,7 @@ func redTeamRevoked(t *testing.T, kind tee.Kind, crls tee.TDXCollateral, want st
 	if len(ws) != 1 || ws[0].ID != registered.ID || ws[0].Retired == nil || !strings.Contains(ws[0].Retired.Reason, strings.ReplaceAll(want, `\"`, `"`)) {
 		t.Fatalf("after the revoking CRL the %s workers are %+v, want %s retired naming %q", kind, ws, registered.ID, want)
 	}
-	first.kill()
+	first.interrupt() // a TDX worker still waits for its sealing key: Ctrl-C stops it cleanly
 
 	// The chain refuses a new registration, naming the revocation: a TDX
 	// worker, which must register before it can get its sealing key,

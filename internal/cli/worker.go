@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -115,6 +116,12 @@ func runWorker(ctx context.Context, g *globals, wf *workerFlags) error {
 		Home: g.home, Genesis: gen, NodeURL: g.node, Operator: opKey, Provider: p,
 		Listen: wf.listen, PublicURL: wf.publicURL, Logger: logger, Agents: rt, KMS: kmsFor(p, kms), EVM: bridge,
 	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Ctrl-C while it started (a TDX worker waiting for its sealing
+		// key): stopped as asked, not failed.
+		fmt.Fprintf(g.errOut, "worker stopped before it started: %v\n", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
