@@ -30,12 +30,13 @@ func (c *hostClock) set(d time.Duration) { c.offset.Store(int64(d)) }
 // queries reveal only once ctx.time reaches a release time, as a timed
 // release or a sealed-bid auction does (ctx.time is the block time,
 // docs/contracts.md). The operator of a member, who is also a caller,
-// sets the machine's clock two hours ahead and queries it, signing at
-// that time. A query's time was the host's clock, so the secret came out
-// an hour early; it is the verified time of the chain the query reads.
+// sets the machine's clock ahead past the release time and queries it,
+// signing at that time. A query's time was the host's clock, so the
+// secret came out early; it is the verified time of the chain the query
+// reads.
 func TestRedTeamHostClockOpensTimeLock(t *testing.T) {
 	e := newContractEnvWith(t, 2, 1)
-	release := time.Now().Add(time.Hour).UnixMilli()
+	release := time.Now().Add(3 * time.Minute).UnixMilli()
 	id := e.deploy(t, "testdata/timelock.js", `{"at":`+jsonInt(release)+`,"secret":"the-bids"}`)
 	if v, errText := e.query(t, e.bob, id, `null`); v != `"locked"` || errText != "" {
 		t.Fatalf("query before the release time: %s %q", v, errText)
@@ -43,8 +44,11 @@ func TestRedTeamHostClockOpensTimeLock(t *testing.T) {
 	if err := e.d.Workers[1].Stop(); err != nil {
 		t.Fatal(err)
 	}
+	// Four minutes ahead: past the release time, and within the skew a
+	// query's signed time may be ahead of the worker's view of the chain
+	// (further ahead, the query is not answered at all: 503).
 	clock := &hostClock{}
-	clock.set(2 * time.Hour)
+	clock.set(4 * time.Minute)
 	member := restartWorker(t, e.d, e.logs, "worker1", func(o *worker.Options) { o.Clock = clock.now })
 	ctx := context.Background()
 	rec, err := e.c.Worker(ctx, member.ID())
@@ -78,7 +82,23 @@ func TestRedTeamHostClockOpensTimeLock(t *testing.T) {
 		return err == nil, err
 	})
 	if string(answer.Value) != `"locked"` {
-		t.Fatalf("a member whose host clock runs two hours ahead answered %s %q an hour before the release time, want \"locked\"", answer.Value, answer.Error)
+		t.Fatalf("a member whose host clock runs four minutes ahead answered %s %q a minute before the release time, want \"locked\"", answer.Value, answer.Error)
+	}
+	// Two hours ahead, signed then: the query is further ahead of the
+	// member's view of the chain than the skew, and is not answered.
+	clock.set(2 * time.Hour)
+	pq, err := contractio.NewQuery(chainID, [32]byte(rec.ID), rec.ECDHKey, e.bob, nil, id, json.RawMessage(`null`), clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(member.Endpoint()+"/contracts/query", "application/octet-stream", bytes.NewReader(pq.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "view of the chain") {
+		t.Fatalf("a query signed two hours ahead of the chain: %d %s, want 503 naming the worker's view", resp.StatusCode, body)
 	}
 }
 

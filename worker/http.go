@@ -12,6 +12,7 @@ import (
 
 	"github.com/phalanetwork/phala/agentio"
 	"github.com/phalanetwork/phala/contractio"
+	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/pruntime/replica"
 	"github.com/phalanetwork/phala/shielded/ceremony"
@@ -99,7 +100,7 @@ func (w *Worker) serveQuery(rw http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, replica.ErrBadQuery):
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
-	case errors.Is(err, core.ErrBusy):
+	case errors.Is(err, core.ErrBusy), errors.Is(err, chainsync.ErrBehind):
 		http.Error(rw, err.Error(), w.loadStatus(rw, "contract query", err, http.StatusServiceUnavailable))
 		return
 	case err != nil:

@@ -29,7 +29,9 @@ var (
 
 // Query answers a query sealed to this worker: it checks the caller's
 // signature (fresh by the host's clock, now; a session certificate
-// unexpired by that and by the chain's time), runs the contract's query
+// unexpired by that and by the chain's time) and that its view of the
+// chain is not older than the query by more than the skew (else
+// chainsync.ErrBehind), runs the contract's query
 // entry point read-only on the current state, seals the answer to the
 // caller's reply key and signs it with the worker identity over the
 // request and the answer.
@@ -47,6 +49,13 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 	caller, err := q.Caller(r.core.ChainID(), [32]byte(r.core.ID()), now, chainNow)
 	if err != nil {
 		return resp, err
+	}
+	// The caller's signed time says how old this replica's view may be: a
+	// view more than the skew older (a worker catching up, a host that
+	// withholds blocks) would answer from state the chain has moved past.
+	if issued := time.UnixMilli(q.IssuedMillis); !chainNow.IsZero() && issued.Sub(chainNow) > contractio.QuerySkew {
+		return resp, fmt.Errorf("%w: this worker's view of the chain is of %s, more than %v before the query (%s)", chainsync.ErrBehind,
+			chainNow.UTC().Format(time.RFC3339), contractio.QuerySkew, issued.UTC().Format(time.RFC3339))
 	}
 	reply, err := ecdh.X25519().NewPublicKey(q.ReplyKey)
 	if err != nil {
