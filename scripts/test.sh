@@ -17,9 +17,11 @@ cd "$(dirname "$0")/.."
 # tight only without the detector, whose bookkeeping for large blocks adds
 # about a second). The shielded packages run again without it. Some tests
 # run only without it: the two setup-ceremony tests of internal/cli and
-# worker (their Groth16 tests skip under the detector, below) and
-# llm/local's two longest sampled decodes (one goroutine's arithmetic,
-# thirty times slower under the detector, where they skip). Every other test
+# worker (their Groth16 tests skip under the detector, below), tee's two
+# byte-flipping sweeps (thousands of quote verifications in one goroutine,
+# 24 CPU-seconds under the detector, 5 without) and llm/local's two
+# longest sampled decodes (one goroutine's arithmetic, thirty times slower
+# under the detector, where they skip). Every other test
 # runs exactly once, fuzz targets with their seed corpora.
 no_race='^github.com/phalanetwork/phala/(e2e|bench)$'
 twice='/llm/local$'
@@ -155,11 +157,12 @@ bin="$logs/bin"
 # here without it. worker's TestCeremonyGoesOnWithoutSilentGatekeeper (a
 # devnet whose ceremony waits out a silent gatekeeper's turns, 80 s) is
 # left out for time: shielded/ceremony's test of the same name drives the
-# real contributors through the real app and runs here.
-proof_heavy='TestShieldedCeremonyCLI|TestGatekeepersRunTheSetupCeremony'
+# real contributors through the real app and runs here. So do tee's
+# byte-flipping sweeps, which skip under the detector.
+plain_only='TestShieldedCeremonyCLI|TestGatekeepersRunTheSetupCeremony|TestVerifyTDXEveryByte|TestVerifySEVSNPEveryByte'
 background_idle pure bash -c 'go test "$@" &&
   go test -count=1 -timeout 25m ./modules/stakepool ./shielded/... ./modules/shielded &&
-  go test -count=1 -timeout 15m -run "$0" ./internal/cli ./worker' "$proof_heavy" "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
+  go test -count=1 -timeout 15m -run "$0" ./internal/cli ./worker ./tee' "$plain_only" "${race_flags[@]}" $(grep -E "$pure" <<<"$race_pkgs")
 pure_run=$bg_pid
 
 step "gofmt"
