@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 # run only without it: the two setup-ceremony tests of internal/cli and
 # worker (their Groth16 tests skip under the detector, below), tee's two
 # byte-flipping sweeps (thousands of quote verifications in one goroutine,
-# 24 CPU-seconds under the detector, 5 without) and llm/local's two
+# 24 CPU-seconds under the detector, 5 without) and llm/local's three
 # longest sampled decodes (one goroutine's arithmetic, thirty times slower
 # under the detector, where they skip). Every other test
 # runs exactly once, fuzz targets with their seed corpora.
@@ -203,7 +203,7 @@ go test -c "${race_build[@]}" -ldflags='-s -w' -o "$bin/race/" $worker_pkg
 background worker_race bash -c 'run_built "$0" -test.timeout=15m "$1"' "$bin/race" "$worker_pkg"
 worker_run=$bg_pid
 "${idle[@]}" go test "${race_flags[@]}" -short ./llm/local
-"${idle[@]}" go test -count=1 -timeout 25m -run 'LlamaCpp|TestChatToolCallsEverySeed|TestChatToolChoiceAuto' ./llm/local
+"${idle[@]}" go test -count=1 -timeout 25m -run 'LlamaCpp|TestChatToolCallsEverySeed|TestChatToolChoiceAuto|TestGrammarConstrainedStories' ./llm/local
 step "go test -c (race test binaries)"
 # The race test binaries of the other packages (and the zoo's plain one),
 # built here, beside the end-to-end tests, so that their race step below,
