@@ -29,8 +29,15 @@ import (
 	"github.com/phalanetwork/phala/pha"
 )
 
-// pollInterval is how often cross-process waits poll a node's RPC.
-const pollInterval = 100 * time.Millisecond
+// pollInterval is the pause after a cross-process wait's first poll of a
+// node's RPC; a wait that goes on pauses longer, up to maxPollInterval.
+// Many conditions are polled by running the phala CLI, whose process start
+// alone costs about 80 CPU-milliseconds: polled back to back, as a 100-ms
+// ticker did, waits of several seconds took most of the CLI tests' CPU.
+const (
+	pollInterval    = 100 * time.Millisecond
+	maxPollInterval = 250 * time.Millisecond
+)
 
 // harness runs phala child processes for one test. Their output goes to
 // files in a temporary directory, printed when the test fails.
@@ -396,13 +403,13 @@ func (h *harness) keyAddresses(home string) map[string]string {
 	return m
 }
 
-// waitFor polls cond every pollInterval until it holds, failing the test
-// after timeout or as soon as one of procs exits.
+// waitFor polls cond every pollInterval, less often as the wait goes on
+// (up to every maxPollInterval), until it holds, failing the test after
+// timeout or as soon as one of procs exits.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error), procs ...*proc) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
+	interval := pollInterval
 	var lastErr error
 	for {
 		ok, err := cond()
@@ -420,7 +427,8 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, lastErr)
 		}
-		<-tick.C
+		time.Sleep(min(interval, time.Until(deadline)))
+		interval = min(interval*5/4, maxPollInterval)
 	}
 }
 

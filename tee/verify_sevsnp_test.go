@@ -109,6 +109,7 @@ func TestVerifySEVSNPTamper(t *testing.T) {
 // (each 7th byte of the certificate, whose checks cost an RSA-4096 chain
 // verification) in turn: none of the results may verify.
 func TestVerifySEVSNPEveryByte(t *testing.T) {
+	skipFlipsUnderRace(t)
 	ev := sevEvidence(t)
 	certStart := len(ev) - len(readTestdata(t, "sevsnp_vcek.der"))
 	for i := 0; i < len(ev); i++ {

@@ -17,6 +17,7 @@ import (
 // output always parses and matches the schema, whatever the model would
 // rather have written.
 func TestGrammarConstrainedStories(t *testing.T) {
+	skipUnderRace(t)
 	m := loadReal(t)
 	schema := `{"type": "object", "properties": {"mood": {"enum": ["happy", "sad", "sleepy"]}, "age": {"type": "integer"}, "cat": {"type": "boolean"}, "toys": {"type": "array", "items": {"enum": ["ball", "doll"]}, "maxItems": 3}}, "required": ["mood", "age", "cat"]}`
 	g, _, err := grammar.FromJSONSchema([]byte(schema))
