@@ -59,25 +59,28 @@ func TestRedTeamHostClockOpensTimeLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var answer contractio.QueryResult
-	eventually(t, "the restarted member to answer a query signed at its clock's time", func() (bool, error) {
+	// ask posts bob's query, signed at the host clock's time, straight to
+	// the member.
+	ask := func() (int, string, *contractio.PendingQuery) {
 		pq, err := contractio.NewQuery(chainID, [32]byte(rec.ID), rec.ECDHKey, e.bob, nil, id, json.RawMessage(`null`), clock.now())
 		if err != nil {
-			return false, err
+			t.Fatal(err)
 		}
-		resp, err := http.Post(member.Endpoint()+"/contracts/query", "application/octet-stream", bytes.NewReader(pq.Body))
-		if err != nil {
-			return false, nil
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
+		req, _ := http.NewRequest(http.MethodPost, member.Endpoint()+"/contracts/query", bytes.NewReader(pq.Body))
+		code, body := doRequest(t, req)
+		return code, body, pq
+	}
+	var answer contractio.QueryResult
+	eventually(t, "the restarted member to answer a query signed at its clock's time", func() (bool, error) {
+		code, body, pq := ask()
+		if code != http.StatusOK {
 			return false, nil // still syncing or loading the contract
 		}
 		var qr contractio.QueryResponse
-		if err := json.Unmarshal(body, &qr); err != nil {
+		if err := json.Unmarshal([]byte(body), &qr); err != nil {
 			return false, err
 		}
+		var err error
 		answer, err = pq.Open(qr)
 		return err == nil, err
 	})
@@ -87,18 +90,8 @@ func TestRedTeamHostClockOpensTimeLock(t *testing.T) {
 	// Two hours ahead, signed then: the query is further ahead of the
 	// member's view of the chain than the skew, and is not answered.
 	clock.set(2 * time.Hour)
-	pq, err := contractio.NewQuery(chainID, [32]byte(rec.ID), rec.ECDHKey, e.bob, nil, id, json.RawMessage(`null`), clock.now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post(member.Endpoint()+"/contracts/query", "application/octet-stream", bytes.NewReader(pq.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "view of the chain") {
-		t.Fatalf("a query signed two hours ahead of the chain: %d %s, want 503 naming the worker's view", resp.StatusCode, body)
+	if code, body, _ := ask(); code != http.StatusServiceUnavailable || !strings.Contains(body, "view of the chain") {
+		t.Fatalf("a query signed two hours ahead of the chain: %d %s, want 503 naming the worker's view", code, body)
 	}
 }
 
