@@ -71,23 +71,17 @@ func checkRevoked(kind string, links []revocationLink, o VerifyOptions) ([]CertR
 }
 
 // CheckCertRefs returns an error wrapping ErrRevoked, worded as Verify's
-// refusal, when c, the CRL of the CA whose key is issuer, lists one of
-// refs, the certificates of an attestation of kind; refs of other CAs are
-// not its to judge. The registry calls it on every worker when the chain
-// installs a CRL; c was checked then (CheckTDXCRL).
-func CheckCertRefs(c TDXCRL, issuer string, kind Kind, refs []CertRef) error {
+// refusal, when crl, the CRL of the CA whose key is issuer (parsed once
+// by the caller with ParseTDXCRL), lists one of refs, the certificates
+// of an attestation of kind; refs of other CAs are not its to judge. The
+// registry calls it on every worker when the chain installs a CRL; the
+// CRL was checked then (CheckTDXCRL).
+func CheckCertRefs(crl *x509.RevocationList, issuer string, kind Kind, refs []CertRef) error {
 	var mine []CertRef
 	for _, r := range refs {
 		if r.Issuer == issuer {
 			mine = append(mine, r)
 		}
-	}
-	if len(mine) == 0 {
-		return nil
-	}
-	crl, err := ParseTDXCRL(c.CRL)
-	if err != nil {
-		return err
 	}
 	return revokedIn(crl, string(kind), mine)
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -54,9 +55,18 @@ func (m *Module) SetTDXCollateral(ctx *module.Context, c tee.TDXCollateral) erro
 	if err != nil {
 		return err
 	}
+	if len(issuers) == 0 {
+		return nil // TCB info alone revokes nothing
+	}
+	crls := make([]*x509.RevocationList, len(issuers))
+	for i := range issuers {
+		if crls[i], err = tee.ParseTDXCRL(c.CRLs[i].CRL); err != nil {
+			return fmt.Errorf("%w: crls[%d]: %v", ErrBadCollateral, i, err)
+		}
+	}
 	return m.retireWhere(ctx, func(w Worker) string {
 		for i, issuer := range issuers {
-			if err := tee.CheckCertRefs(c.CRLs[i], issuer, w.TEE, w.Certs); err != nil {
+			if err := tee.CheckCertRefs(crls[i], issuer, w.TEE, w.Certs); err != nil {
 				return err.Error()
 			}
 		}
