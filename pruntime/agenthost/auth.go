@@ -16,6 +16,7 @@ import (
 	"github.com/phalanetwork/phala/crypto/address"
 	"github.com/phalanetwork/phala/modules/agents"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
+	"github.com/phalanetwork/phala/pruntime/core"
 )
 
 // caller is an authenticated caller of an agent or of the router.
@@ -70,7 +71,7 @@ func (host *Host) authenticate(ctx context.Context, src chainsync.Source, agent 
 		if !anyWorker {
 			// Aged by the chain's time, not the host's clock (seen.go).
 			_, chainNow := host.core.Synced()
-			if err := viewFresh(time.UnixMilli(s.Timestamp), chainNow); err != nil {
+			if err := core.ViewFresh(time.UnixMilli(s.Timestamp), chainNow, agentio.Skew); err != nil {
 				return caller{}, err
 			}
 			if err := host.seen.add(id, time.UnixMilli(s.Timestamp), chainNow); err != nil {
@@ -80,20 +81,6 @@ func (host *Host) authenticate(ctx context.Context, src chainsync.Source, agent 
 		return caller{addr: s.Address(), hash: s.Request, id: id, issued: s.Timestamp, signed: &s}, nil
 	}
 	return host.authenticateKey(ctx, src, agent, method, uri, h, body)
-}
-
-// viewFresh refuses to serve a signed request on a view of the chain more
-// than the skew older than the request: the caller's signed time says
-// when it is, and a view that old misses what the chain decided since (a
-// paused agent, a changed policy). A host that withholds headers keeps
-// the view old; a worker still catching up has one too: come back, or
-// ask another worker (chainsync.ErrBehind, 503).
-func viewFresh(signed, chainNow time.Time) error {
-	if !chainNow.IsZero() && signed.Sub(chainNow) > agentio.Skew {
-		return fmt.Errorf("%w: this worker's view of the chain is of %s, more than %v before the request (%s)", chainsync.ErrBehind,
-			chainNow.UTC().Format(time.RFC3339), agentio.Skew, signed.UTC().Format(time.RFC3339))
-	}
-	return nil
 }
 
 // authenticateKey checks an API key sent as a bearer token.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/phalanetwork/phala/agentio"
-	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/sealed"
 )
 
@@ -180,29 +179,4 @@ func inJournals(t *testing.T, s *seenSet, id [32]byte) bool {
 		}
 	}
 	return false
-}
-
-// TestViewFreshForSignedCalls: a signed call is served only on a view of
-// the chain at most the skew older than the request (a host withholding
-// headers, or a worker catching up, is behind: 503), whatever the host's
-// clock says.
-func TestViewFreshForSignedCalls(t *testing.T) {
-	chain := time.UnixMilli(1_700_000_000_000)
-	for _, tc := range []struct {
-		signed  time.Time
-		chain   time.Time
-		refused bool
-	}{
-		{chain, chain, false},
-		{chain.Add(agentio.Skew), chain, false},
-		{chain.Add(agentio.Skew + time.Second), chain, true},
-		{chain.Add(time.Hour), chain, true},
-		{chain.Add(-time.Hour), chain, false},      // stale: the seen-set's to refuse
-		{chain.Add(time.Hour), time.Time{}, false}, // no view yet: nothing is read
-	} {
-		err := viewFresh(tc.signed, tc.chain)
-		if (err != nil) != tc.refused || (err != nil && !errors.Is(err, chainsync.ErrBehind)) {
-			t.Errorf("signed %v, chain %v: %v, want refused %v (behind)", tc.signed.Sub(chain), tc.chain, err, tc.refused)
-		}
-	}
 }

@@ -35,6 +35,22 @@ func (c *Core) Synced() (int64, time.Time) {
 	return sh.Height, sh.Time
 }
 
+// ViewFresh refuses to serve a request signed at signed on a view of the
+// chain verified up to chainNow (Synced) that is more than skew older:
+// the caller's signed time says when it is, and a view that old misses
+// what the chain decided since (a paused agent, a changed policy, a
+// contract's later state). A host that withholds headers keeps the view
+// old; a worker still catching up has one too: come back, or ask another
+// worker (chainsync.ErrBehind, 503). Before the first header there is no
+// view to judge (and nothing is read).
+func ViewFresh(signed, chainNow time.Time, skew time.Duration) error {
+	if !chainNow.IsZero() && signed.Sub(chainNow) > skew {
+		return fmt.Errorf("%w: this worker's view of the chain is of %s, more than %v before the request (%s)", chainsync.ErrBehind,
+			chainNow.UTC().Format(time.RFC3339), skew, signed.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // Header is the verified header at height h, if the light client has it.
 func (c *Core) Header(h int64) (*cmttypes.SignedHeader, bool) { return c.sync.Header(h) }
 

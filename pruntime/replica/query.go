@@ -16,6 +16,7 @@ import (
 	"github.com/phalanetwork/phala/modules/contracts"
 	"github.com/phalanetwork/phala/pruntime/chainsync"
 	"github.com/phalanetwork/phala/pruntime/contractstate"
+	"github.com/phalanetwork/phala/pruntime/core"
 	"github.com/phalanetwork/phala/sandbox"
 )
 
@@ -30,8 +31,8 @@ var (
 // Query answers a query sealed to this worker: it checks the caller's
 // signature (fresh by the host's clock, now; a session certificate
 // unexpired by that and by the chain's time) and that its view of the
-// chain is not older than the query by more than the skew (else
-// chainsync.ErrBehind), runs the contract's query
+// chain is not older than the query by more than the skew
+// (core.ViewFresh), runs the contract's query
 // entry point read-only on the current state, seals the answer to the
 // caller's reply key and signs it with the worker identity over the
 // request and the answer.
@@ -50,12 +51,8 @@ func (r *Replica) Query(ctx context.Context, src chainsync.Source, body []byte, 
 	if err != nil {
 		return resp, err
 	}
-	// The caller's signed time says how old this replica's view may be: a
-	// view more than the skew older (a worker catching up, a host that
-	// withholds blocks) would answer from state the chain has moved past.
-	if issued := time.UnixMilli(q.IssuedMillis); !chainNow.IsZero() && issued.Sub(chainNow) > contractio.QuerySkew {
-		return resp, fmt.Errorf("%w: this worker's view of the chain is of %s, more than %v before the query (%s)", chainsync.ErrBehind,
-			chainNow.UTC().Format(time.RFC3339), contractio.QuerySkew, issued.UTC().Format(time.RFC3339))
+	if err := core.ViewFresh(time.UnixMilli(q.IssuedMillis), chainNow, contractio.QuerySkew); err != nil {
+		return resp, err
 	}
 	reply, err := ecdh.X25519().NewPublicKey(q.ReplyKey)
 	if err != nil {
