@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -153,12 +154,17 @@ func TestAgentsEndToEnd(t *testing.T) {
 	if r, err := c.CallAgent(ctx, bob, endpoint, hostile, "GET", "/", nil); err != nil || string(r.Body) != "fine" {
 		t.Fatalf("after hostile calls: %v", err)
 	}
-	mresp, err := http.Get(endpoint + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	scrape := func() []byte {
+		t.Helper()
+		resp, err := http.Get(endpoint + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
 	}
-	metrics, _ := io.ReadAll(mresp.Body)
-	mresp.Body.Close()
+	metrics := scrape()
 	for _, want := range []string{
 		`phala_worker_agent_calls_total{agent="` + hex.EncodeToString(hostile[:]) + `",status="500"} 4`,
 		`phala_worker_sandbox_limit_hits_total{limit="memory"} 1`,
@@ -171,6 +177,33 @@ func TestAgentsEndToEnd(t *testing.T) {
 		}
 	}
 	assertNoSecrets(t, "metrics", metrics, map[string][]byte{"agent secret": []byte(canary)})
+
+	// Anyone may name any agent id: a label per id named would grow the
+	// worker's series (and its memory) without bound for the price of an
+	// unauthenticated request. Ids that no call was served for share one
+	// series; an id spelled in capitals is counted as the agent's own.
+	junk := []string{strings.ToUpper(hex.EncodeToString(hostile[:]))}
+	for range 30 {
+		var id [32]byte
+		rand.Read(id[:])
+		junk = append(junk, hex.EncodeToString(id[:]))
+	}
+	for _, id := range junk {
+		resp, err := http.Post(endpoint+"/agents/"+id+"/x", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	metrics = scrape()
+	for _, id := range junk {
+		if strings.Contains(string(metrics), id) {
+			t.Fatalf("the worker keeps a series for the agent id %s, which no call was served for", id)
+		}
+	}
+	if want := `phala_worker_agent_calls_total{agent="-",status="401"} ` + fmt.Sprint(len(junk)-1); !strings.Contains(string(metrics), want) {
+		t.Errorf("metrics lack %s", want)
+	}
 
 	// A signed request sent twice is served once.
 	req, _ := http.NewRequest("POST", endpoint+"/agents/"+hex.EncodeToString(main[:])+"/run", bytes.NewReader(args))

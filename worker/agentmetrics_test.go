@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -25,7 +26,8 @@ func TestLimitHitsLogged(t *testing.T) {
 		limits:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "h"}, []string{"limit"}),
 		log:     slog.New(slog.NewTextHandler(&buf, nil)),
 	}
-	const agent, secret = "ab12", "payload-canary-91f3"
+	const secret = "payload-canary-91f3"
+	agent := [32]byte{0xab, 0x12}
 	for _, tt := range []struct {
 		err   error
 		limit string
@@ -46,7 +48,7 @@ func TestLimitHitsLogged(t *testing.T) {
 			}
 			continue
 		}
-		if !strings.Contains(line, "agent="+agent) || !strings.Contains(line, "limit="+tt.limit) {
+		if !strings.Contains(line, "agent="+hex.EncodeToString(agent[:])) || !strings.Contains(line, "limit="+tt.limit) {
 			t.Errorf("%v: logged %q, want the agent and limit %s", tt.err, line, tt.limit)
 		}
 		if strings.Contains(line, secret) {

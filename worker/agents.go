@@ -44,7 +44,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status := agentStatus(err)
-		w.agentMetrics.observe(idText, status, time.Since(start), err)
+		w.agentMetrics.observe([32]byte(id), status, time.Since(start), err)
 		if status == http.StatusInternalServerError && !errors.Is(err, agenthost.ErrAgentFailed) {
 			w.log.Warn("agent call failed", "agent", idText, "err", err)
 		}
@@ -61,7 +61,7 @@ func (w *Worker) serveAgent(rw http.ResponseWriter, r *http.Request) {
 	status := resp.Status
 	rw.WriteHeader(status)
 	rw.Write(resp.Body)
-	w.agentMetrics.observe(idText, status, time.Since(start), nil)
+	w.agentMetrics.observe([32]byte(id), status, time.Since(start), nil)
 }
 
 // serveAgentWorkers answers GET /agents/{id}/workers on a worker with the
