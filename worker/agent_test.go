@@ -79,6 +79,27 @@ func TestAgentsEndToEnd(t *testing.T) {
 	if _, err := c.CallAgent(ctx, bob, endpoint, main, "POST", "/run", args); err == nil || !strings.Contains(err.Error(), "402") {
 		t.Fatalf("bob without escrow: %v", err)
 	}
+	// Callers with nothing in escrow, among them keys made for the
+	// purpose, which cost nothing: each is refused without the worker
+	// asking the chain to hold escrow that is not there (a transaction
+	// and a hold record per key, for free, and the call waiting a block
+	// with its admission slot taken).
+	freeloaders := []ed25519.PrivateKey{bob}
+	for range 4 {
+		_, k, _ := ed25519.GenerateKey(rand.Reader)
+		freeloaders = append(freeloaders, k)
+	}
+	for _, k := range freeloaders {
+		if _, err := c.CallAgent(ctx, k, endpoint, helper, "POST", "/", nil); err == nil || !strings.Contains(err.Error(), "402") {
+			t.Fatalf("a caller with no escrow: %v", err)
+		}
+	}
+	for _, k := range freeloaders {
+		var h agents.Hold
+		if _, err := c.Query(ctx, agents.HoldPath(addrOf(k), [32]byte(member.ID())), &h); err == nil || !strings.Contains(err.Error(), "holds none") {
+			t.Fatalf("after a refused call the chain holds %+v for a caller with no escrow (%v)", h, err)
+		}
+	}
 	if _, err := c.Send(ctx, bob, pha.Amount{}, "", &agents.MsgDeposit{Amount: pha.Whole(10)}); err != nil {
 		t.Fatal(err)
 	}

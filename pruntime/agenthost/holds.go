@@ -177,6 +177,13 @@ func (host *Host) reserve(ctx context.Context, src chainsync.Source, who address
 			}
 			return nil
 		case ask != 0:
+			// Ask only for escrow that is there: a caller's key costs
+			// nothing, and each request is a transaction and a hold
+			// record on chain, with this call waiting a block for it.
+			if err := host.escrowFree(ctx, src, who, cost, height); err != nil {
+				host.forgetAsk(who, ask)
+				return err
+			}
 			mine = ask
 			amount, _ := cost.MulDiv(pha.Units(calls), pha.Units(1))
 			if err := host.askHold(ctx, src, who, amount, ask); err != nil {
@@ -272,15 +279,26 @@ func (host *Host) nextNonce(l *lease) uint64 {
 func (host *Host) askHold(ctx context.Context, src chainsync.Source, who address.Address, amount pha.Amount, nonce uint64) error {
 	_, err := host.out.Post(ctx, src, agents.TopicHold, agents.EncodeHoldRequest(agents.HoldRequest{Caller: who, Amount: amount, Nonce: nonce}))
 	if err != nil {
-		hs := &host.holds
-		hs.mu.Lock()
-		if l := hs.leases[who]; l != nil && l.asked == nonce && !l.answered {
-			l.asked = 0
-		}
-		hs.mu.Unlock()
+		host.forgetAsk(who, nonce)
 		return fmt.Errorf("enclave: ask the chain to hold %s's escrow: %w", who, err)
 	}
 	return nil
+}
+
+// forgetAsk forgets who's hold request nonce, which was not sent, and the
+// lease take made for it if who had none before.
+func (host *Host) forgetAsk(who address.Address, nonce uint64) {
+	hs := &host.holds
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	l := hs.leases[who]
+	if l == nil || l.asked != nonce || l.answered {
+		return
+	}
+	l.asked = 0
+	if l.start == -1 && l.spent.IsZero() {
+		delete(hs.leases, who)
+	}
 }
 
 // topUp is reserve's ahead-of-need request for calls' worth: a failure is
@@ -308,13 +326,47 @@ func (host *Host) spend(who address.Address, extra pha.Amount) {
 // says what the worker's view of the chain shows, so a caller who just
 // deposited knows to wait for the next block.
 func (host *Host) noHold(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, height int64) error {
-	bal, held := pha.Amount{}, pha.Amount{}
-	if raw, err := host.core.CachedAt(ctx, src, agents.EscrowKey(who), height); err == nil && raw != nil {
-		bal, _ = pha.FromBytes(raw)
+	bal, held, _ := host.escrow(ctx, src, who, height)
+	return noHoldError(who, cost, height, bal, held)
+}
+
+// escrowFree refuses, as noHold does, a call of a caller none of whose
+// escrow is left for a hold as of height. (A part of a call's cost is
+// asked for: the chain grants what there is, which may cover the call
+// with what is left of the worker's hold.)
+func (host *Host) escrowFree(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, height int64) error {
+	bal, held, err := host.escrow(ctx, src, who, height)
+	if err != nil {
+		return err
 	}
-	if raw, err := host.core.CachedAt(ctx, src, agents.HeldKey(who), height); err == nil && raw != nil {
-		held, _ = pha.FromBytes(raw)
+	if free, err := bal.Sub(held); err != nil || free.IsZero() {
+		return noHoldError(who, cost, height, bal, held)
 	}
+	return nil
+}
+
+// escrow reads who's escrow balance and the part of it held for calls, as
+// of height.
+func (host *Host) escrow(ctx context.Context, src chainsync.Source, who address.Address, height int64) (bal, held pha.Amount, err error) {
+	for _, v := range []struct {
+		key []byte
+		out *pha.Amount
+	}{{agents.EscrowKey(who), &bal}, {agents.HeldKey(who), &held}} {
+		raw, err := host.core.CachedAt(ctx, src, v.key, height)
+		if err != nil {
+			return pha.Amount{}, pha.Amount{}, fmt.Errorf("enclave: read %s's escrow: %w", who, err)
+		}
+		if raw != nil {
+			if *v.out, err = pha.FromBytes(raw); err != nil {
+				return pha.Amount{}, pha.Amount{}, fmt.Errorf("enclave: %s's escrow: %w", who, err)
+			}
+		}
+	}
+	return bal, held, nil
+}
+
+// noHoldError is noHold's refusal, given what the chain shows.
+func noHoldError(who address.Address, cost pha.Amount, height int64, bal, held pha.Amount) error {
 	return fmt.Errorf("%w: %s has %s in escrow as of height %d (this worker's view of the chain), %s of it held for calls being served; a call costs at least %s. Deposit with: phala agent deposit AMOUNT; a deposit committed at height H is seen here once this worker has verified block H+1",
 		ErrPayment, who, bal.PHA(), height, held.PHA(), cost.PHA())
 }
