@@ -1,0 +1,138 @@
+package engines
+
+import (
+	"runtime"
+	"testing"
+)
+
+// snapAgent builds a SnapVM with the agent setup and the handler, and takes
+// its snapshot.
+func snapAgent(tb testing.TB, mode SnapMode, withHandler bool) (*SnapVM, []byte) {
+	tb.Helper()
+	s, err := LoadAgentSetup("../..")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var bcs [4][]byte
+	for i, src := range []string{s.Stubs, s.Bootstrap, s.Prelude, Handler} {
+		if bcs[i], err = compileStripped(src); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	v, err := NewSnapVM(256<<20, mode)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(v.Close)
+	if err := v.RunAgentSetup(bcs[0], bcs[1], bcs[2], s.Config); err != nil {
+		tb.Fatal(err)
+	}
+	if withHandler {
+		if _, err := v.EvalBytecode(bcs[3]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := v.Snapshot(); err != nil {
+		tb.Fatal(err)
+	}
+	return v, bcs[3]
+}
+
+// snapBare builds a SnapVM with only the handler (a bare context, as
+// BenchmarkModernc's) and takes its snapshot.
+func snapBare(tb testing.TB, mode SnapMode) *SnapVM {
+	tb.Helper()
+	v, err := NewSnapVM(256<<20, mode)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(v.Close)
+	if err := v.Eval(Handler); err != nil {
+		tb.Fatal(err)
+	}
+	if err := v.Snapshot(); err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// BenchmarkSnapshot is a call on a VM restored from a snapshot instead of a
+// fresh one: the handler's call on the request (as BenchmarkModernc's run
+// stage), then the restore that undoes it. bare: the snapshot holds a
+// context with the handler, as BenchmarkModernc's VM; agent: the agent
+// setup and the handler, as BenchmarkModerncAgentSetup's; agent-load: the
+// agent setup only, the handler loaded from bytecode in each call (an
+// agent's module not in the snapshot). Compare with BenchmarkModernc,
+// BenchmarkModerncAgentSetup and BenchmarkSandbox in the same run.
+func BenchmarkSnapshot(b *testing.B) {
+	for _, mode := range []SnapMode{SnapCopy, SnapMemfd} {
+		b.Run("bare/"+mode.String(), func(b *testing.B) {
+			measureSnap(b, snapBare(b, mode), nil)
+		})
+		b.Run("agent/"+mode.String(), func(b *testing.B) {
+			v, _ := snapAgent(b, mode, true)
+			measureSnap(b, v, nil)
+		})
+		b.Run("agent-load/"+mode.String(), func(b *testing.B) {
+			v, bc := snapAgent(b, mode, false)
+			measureSnap(b, v, bc)
+		})
+	}
+}
+
+// measureSnap measures calls on v, each loading handler first if it is not
+// nil, then restoring v.
+func measureSnap(b *testing.B, v *SnapVM, handler []byte) {
+	Measure(b, []string{"load", "run", "restore"}, func(s *Stages) error {
+		if handler != nil {
+			if _, err := v.EvalBytecode(handler); err != nil {
+				return err
+			}
+		}
+		s.Mark(0)
+		out, err := v.CallHandler(Request)
+		s.Mark(1)
+		if err == nil {
+			err = Check(out)
+		}
+		if rerr := v.Restore(); err == nil {
+			err = rerr
+		}
+		s.Mark(2)
+		return err
+	})
+	b.ReportMetric(float64(v.Arena.Used()), "heap-bytes")
+}
+
+func TestSnapSmoke(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, mode := range []SnapMode{SnapCopy, SnapMemfd} {
+		v, _ := snapAgent(t, mode, true)
+		t.Logf("%v: used %d", mode, v.Arena.Used())
+		for i := range 3 {
+			out, err := v.CallHandler(Request)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Check(out); err != nil {
+				t.Fatal(i, err)
+			}
+			t.Logf("after call: used %d", v.Arena.Used())
+			if err := v.Restore(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestArenaClasses checks that every size gets a class whose blocks hold it,
+// and no class is more than a step bigger than it needs.
+func TestArenaClasses(t *testing.T) {
+	for n := uint64(1); n < 1<<24; n += 1 + n/64 {
+		c := classOf(n)
+		if s := classSize(c); s < n || (c > 1 && classSize(c-1) >= n) {
+			t.Fatalf("size %d: class %d of %d bytes (previous %d)", n, c, s, classSize(c-1))
+		}
+	}
+}
