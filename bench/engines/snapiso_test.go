@@ -313,24 +313,30 @@ func find(rs []addrRange, p uint64) (addrRange, bool) {
 // TestSnapshotPointers checks what a snapshot's heap points at, after the
 // agent setup (from bytecode) and after a script run from source: every
 // word of the arena that is an address of mapped memory must be in the
-// arena or in the program's static sections, except the runtime's meter,
-// which is Go memory the VM keeps. During a call the heap may hold
-// addresses of the call's own buffers (the source text a script is
-// compiled from, in libc's heap), live or left in freed blocks; the
-// restore removes them, so they are counted, not refused. A script run
-// from source before the snapshot leaves such addresses too, in pairs, one
-// per function it compiled (the shape of the parser's freed function
-// definitions): the test overwrites them with an address that faults and
-// runs calls, errors with stack traces and a collection, to show that
-// nothing reads them.
+// arena or in the program's static sections, except the runtime's meter
+// and the context's host pointer, which are Go memory the VM keeps. A word
+// that only looks like an address (two 32-bit fields whose bits fall in
+// the Go heap, say) is told apart by building a second VM the same way:
+// there the word is the same, where an address of either VM's own memory
+// would differ.
+//
+// During a call the heap may hold addresses of the call's own buffers (the
+// source text a script is compiled from, in libc's heap), live or left in
+// freed blocks; the restore removes them, so they are counted, not
+// refused. A script run from source before the snapshot leaves such
+// addresses too, in pairs, one per function it compiled (the shape of the
+// parser's freed function definitions): the test overwrites them with an
+// address that faults and runs calls, errors with stack traces and a
+// collection, to show that nothing reads them.
 func TestSnapshotPointers(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	static, mapped := staticRanges(t), mappedRanges(t)
 	agent, _ := snapAgent(t, SnapCopy, true)
-	scanArena(t, agent, static, mapped, "agent snapshot", true)
-	v := snapIso(t, SnapCopy, 256<<20)
-	for _, off := range scanArena(t, v, static, mapped, "snapshot after source", false) {
+	twin, _ := snapAgent(t, SnapCopy, true)
+	scanArena(t, agent, twin, static, mapped, "agent snapshot", true)
+	v, w := snapIso(t, SnapCopy, 256<<20), snapIso(t, SnapCopy, 256<<20)
+	for _, off := range scanArena(t, v, w, static, mapped, "snapshot after source", false) {
 		*(*uint64)(at(v.Arena.base + uintptr(off))) = 0xdead000000000000
 	}
 	if err := v.Snapshot(); err != nil {
@@ -347,15 +353,17 @@ func TestSnapshotPointers(t *testing.T) {
 	if err := v.Eval(isoAttack + `; globalThis.p = new Promise(() => {}); Promise.resolve(1).then(() => 0);`); err != nil {
 		t.Fatal(err)
 	}
-	scanArena(t, v, static, mapped, "during a call", false)
+	scanArena(t, v, nil, static, mapped, "during a call", false)
 }
 
 // scanArena classifies the words of v's arena that are addresses and
-// returns the offsets of those outside the arena and the static sections;
-// strict, it fails on any.
-func scanArena(t *testing.T, v *SnapVM, static, mapped []addrRange, when string, strict bool) []uint64 {
+// returns the offsets of those outside the arena and the static sections
+// that differ in twin (all of them if twin is nil); strict, it fails on
+// any.
+func scanArena(t *testing.T, v, twin *SnapVM, static, mapped []addrRange, when string, strict bool) []uint64 {
 	meterField := uint64(v.rt + unsafe.Offsetof(lib.TJSRuntime{}.Fuser_opaque))
-	var inArena, inStatic int
+	hostField := uint64(v.ctx + unsafe.Offsetof(lib.TJSContext{}.Fuser_opaque))
+	var inArena, inStatic, same int
 	var outside []uint64
 	words := unsafe.Slice((*uint64)(at(v.Arena.base)), v.Arena.Used()/8)
 	for i, w := range words {
@@ -366,10 +374,14 @@ func scanArena(t *testing.T, v *SnapVM, static, mapped []addrRange, when string,
 			inArena++
 		case isStatic:
 			inStatic++
-		case addr == meterField:
+		case addr == meterField, addr == hostField:
 		default:
 			r, ok := find(mapped, w)
 			if !ok {
+				continue
+			}
+			if twin != nil && uint64(i)*8 < twin.Arena.Used() && *(*uint64)(at(twin.Arena.base + uintptr(i)*8)) == w {
+				same++
 				continue
 			}
 			outside = append(outside, uint64(i)*8)
@@ -378,6 +390,44 @@ func scanArena(t *testing.T, v *SnapVM, static, mapped []addrRange, when string,
 			}
 		}
 	}
-	t.Logf("%s: %d bytes; addresses: %d in the arena, %d in static data and code, %d elsewhere", when, v.Arena.Used(), inArena, inStatic, len(outside))
+	t.Logf("%s: %d bytes; addresses: %d in the arena, %d in static data and code, %d elsewhere (and %d words that look like addresses but are the same in a twin VM)",
+		when, v.Arena.Used(), inArena, inStatic, len(outside), same)
 	return outside
+}
+
+// TestSnapshotHostFunction calls a Go function from JavaScript in calls on
+// a restored VM: each call reaches its own Go function, a reference a call
+// keeps to the host function is gone after the restore, and between calls
+// no Go function is attached.
+func TestSnapshotHostFunction(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	v := snapIso(t, SnapCopy, 64<<20)
+	pristine := probe(t, v)
+	if err := v.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		v.SetHost(func(s string) string { return fmt.Sprintf("call %d: %s", i, s) })
+		r, err := v.evalValue(`globalThis.leak = __host; __host("x")`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := v.goString(r), fmt.Sprintf("call %d: x", i); got != want {
+			t.Fatalf("__host answered %q, want %q", got, want)
+		}
+		lib.XFreeValue(v.tls, v.ctx, r)
+		checkRestored(t, v, pristine)
+		r, err = v.evalValue(`typeof __host("y")`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.goString(r); got != "undefined" {
+			t.Fatalf("between calls __host answered a %s", got)
+		}
+		lib.XFreeValue(v.tls, v.ctx, r)
+		if err := v.Restore(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

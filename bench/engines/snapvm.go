@@ -37,6 +37,15 @@ type SnapVM struct {
 	meter   lib.SbxMeter // attached to the runtime; its steps are put back too
 	steps   int64        // the meter's steps at the snapshot
 	names   [2]uintptr   // "__call", "__result" as C strings, outside the arena
+	// host is what the global __host reaches, through the context's opaque
+	// pointer: Go memory the VM keeps, which each call points at its own
+	// function and a restore detaches.
+	host *snapHost
+}
+
+// snapHost is the Go side of __host: the running call's function.
+type snapHost struct {
+	fn func(string) string
 }
 
 // ErrInterrupted is what a call stopped by its poll budget returns.
@@ -63,6 +72,10 @@ func NewSnapVM(size int, mode SnapMode) (*SnapVM, error) {
 	}
 	lib.XJS_SetInterruptHandler(v.tls, v.rt, cfunc(arenaInterrupt), a.base)
 	lib.SbxSetMeter(v.rt, &v.meter)
+	if err := v.defineHost(); err != nil {
+		v.Close()
+		return nil, err
+	}
 	for i, s := range []string{"__call", "__result"} {
 		if v.names[i], err = libc.CString(s); err != nil {
 			v.Close()
@@ -70,6 +83,52 @@ func NewSnapVM(size int, mode SnapMode) (*SnapVM, error) {
 		}
 	}
 	return v, nil
+}
+
+// defineHost defines the global __host(s), a C function object (a static Go
+// function and no Go memory in the heap) that calls the running call's Go
+// function, which the context's opaque pointer reaches.
+func (v *SnapVM) defineHost() error {
+	v.host = &snapHost{}
+	lib.XJS_SetContextOpaque(v.tls, v.ctx, uintptr(unsafe.Pointer(v.host)))
+	name, err := libc.CString("__host")
+	if err != nil {
+		return fmt.Errorf("snapvm: %w", err)
+	}
+	defer libc.Xfree(v.tls, name)
+	f := lib.XJS_NewCFunction2(v.tls, v.ctx, cfunc(hostCall), name, 1, lib.EJS_CFUNC_generic, 0)
+	g := lib.XJS_GetGlobalObject(v.tls, v.ctx)
+	defer lib.XFreeValue(v.tls, v.ctx, g)
+	if lib.XJS_SetPropertyStr(v.tls, v.ctx, g, name, f) < 0 {
+		return fmt.Errorf("snapvm: defining __host failed")
+	}
+	return nil
+}
+
+// SetHost makes __host(s) call fn in the running call; a restore detaches
+// it, as the snapshot had none.
+func (v *SnapVM) SetHost(fn func(string) string) { v.host.fn = fn }
+
+// hostCall is __host's C function: its argument as a string to the call's
+// Go function, and its answer back; undefined when no call is attached.
+func hostCall(tls *libc.TLS, ctx uintptr, _ lib.TJSValue, argc int32, argv uintptr) lib.TJSValue {
+	h := (*snapHost)(at(lib.XJS_GetContextOpaque(tls, ctx)))
+	if h.fn == nil || argc < 1 {
+		return lib.TJSValue{Ftag: lib.EJS_TAG_UNDEFINED}
+	}
+	plen := tls.Alloc(8)
+	defer tls.Free(8)
+	p := lib.XJS_ToCStringLen2(tls, ctx, plen, *(*lib.TJSValue)(at(argv)), 0)
+	if p == 0 {
+		return lib.TJSValue{Ftag: lib.EJS_TAG_EXCEPTION}
+	}
+	arg := string(unsafe.Slice((*byte)(at(p)), *(*uint64)(at(plen))))
+	lib.XJS_FreeCString(tls, ctx, p)
+	out := h.fn(arg)
+	buf := tls.Alloc(len(out) + 1)
+	defer tls.Free(len(out) + 1)
+	copy(unsafe.Slice((*byte)(at(buf)), len(out)), out)
+	return lib.XJS_NewStringLen(tls, ctx, buf, uint64(len(out)))
 }
 
 // Close frees the TLS and unmaps the arena (the runtime is not freed: its
@@ -120,10 +179,11 @@ func (v *SnapVM) Snapshot() error {
 	return v.Arena.snapshot(v.mode)
 }
 
-// Restore puts the heap back to the snapshot and the meter to its count
-// then.
+// Restore puts the heap back to the snapshot, the meter to its count then,
+// and detaches the call's host function.
 func (v *SnapVM) Restore() error {
 	v.meter.Steps = v.steps
+	v.host.fn = nil
 	return v.Arena.restore(v.mode)
 }
 
