@@ -431,3 +431,59 @@ func TestSnapshotHostFunction(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotParallel runs VMs on several goroutines at once, each with
+// its own arena and restores, as a pool would: the allocator and the
+// interrupt handler keep no state outside their arena (the race detector
+// checks it under -race).
+func TestSnapshotParallel(t *testing.T) {
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			errs <- parallelCalls(SnapMode(g%2), 200)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// parallelCalls makes a VM and runs n polluting calls with a restore after
+// each, checking every answer and the arena's bytes after the last.
+func parallelCalls(mode SnapMode, n int) error {
+	v, err := NewSnapVM(64<<20, mode)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if err := v.Eval(Handler + isoState); err != nil {
+		return err
+	}
+	if err := v.Snapshot(); err != nil {
+		return err
+	}
+	for i := range n {
+		if err := v.Eval(`globalThis.leak = __hits++; Object.prototype.polluted = 1; globalThis.b = new Array(1000).fill("x");`); err != nil {
+			return err
+		}
+		out, err := v.CallHandler(Request)
+		if err == nil {
+			err = Check(out)
+		}
+		if err != nil {
+			return fmt.Errorf("%v call %d: %w", mode, i, err)
+		}
+		end := v.Arena.Used()
+		if err := v.Restore(); err != nil {
+			return err
+		}
+		if off := v.Arena.Diff(end); off >= 0 {
+			return fmt.Errorf("%v call %d: arena byte %d differs from the snapshot after restore", mode, i, off)
+		}
+	}
+	return nil
+}

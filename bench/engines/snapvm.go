@@ -139,7 +139,9 @@ func (v *SnapVM) Close() {
 			libc.Xfree(v.tls, p)
 		}
 	}
-	lib.SbxSetMeter(v.rt, nil)
+	if v.rt != 0 {
+		lib.SbxSetMeter(v.rt, nil)
+	}
 	v.tls.Close()
 	v.Arena.Close()
 }
