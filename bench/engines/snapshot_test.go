@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"fmt"
 	"runtime"
 	"syscall"
 	"testing"
@@ -79,6 +80,28 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.Run("agent-load/"+mode.String(), func(b *testing.B) {
 			v, bc := snapAgent(b, mode, false)
 			measureSnap(b, v, bc)
+		})
+	}
+}
+
+// BenchmarkSnapshotSize is the copy mode's cost as the snapshot grows: the
+// agent snapshot with 1, 4 and 16 MiB more heap (a typed array the setup
+// leaves, standing for a large agent bundle or data), restored after
+// every call.
+func BenchmarkSnapshotSize(b *testing.B) {
+	for _, mib := range []int{1, 4, 16} {
+		b.Run(fmt.Sprintf("%dMiB", mib), func(b *testing.B) {
+			v, _ := snapAgent(b, SnapCopy, true)
+			if err := v.Restore(); err != nil {
+				b.Fatal(err)
+			}
+			if err := v.Eval(fmt.Sprintf("globalThis.pad = new Uint8Array(%d).fill(1);", mib<<20)); err != nil {
+				b.Fatal(err)
+			}
+			if err := v.Snapshot(); err != nil {
+				b.Fatal(err)
+			}
+			measureSnap(b, v, nil)
 		})
 	}
 }
