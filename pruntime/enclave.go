@@ -112,6 +112,11 @@ func (e *Enclave) Sync(ctx context.Context, src chainsync.Source, progress func(
 	return h, nil
 }
 
+// SealCheckpoint seals the light client's latest verified header now
+// (core.Core.SealCheckpoint): a host stopping gracefully calls it, as Sync
+// seals only every core.CheckpointEvery blocks.
+func (e *Enclave) SealCheckpoint() error { return e.core.SealCheckpoint() }
+
 // Fresh reports whether the enclave has read the chain as of the height
 // where it started and found its sealed store not rolled back: nil when
 // so, an error wrapping chainsync.ErrBehind while it waits, and

@@ -215,14 +215,16 @@ func (w *Worker) Status() Status {
 // Registered is closed once the chain has this worker's record.
 func (w *Worker) Registered() <-chan struct{} { return w.registered }
 
-// Stop ends the loop and the HTTP server.
+// Stop ends the loop and the HTTP server, and seals the light client's
+// latest header, which Sync seals only every core.CheckpointEvery blocks,
+// so a restart resumes where this run stopped.
 func (w *Worker) Stop() error {
 	w.cancel()
 	<-w.done
 	<-w.bridgeDone
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return w.http.Shutdown(ctx)
+	return errors.Join(w.enclave.SealCheckpoint(), w.http.Shutdown(ctx))
 }
 
 func (w *Worker) setStatus(f func(*Status)) {

@@ -99,16 +99,29 @@ func (f *fixture) opts(name string) *bind.TransactOpts {
 	return o
 }
 
+// mined waits for tx's receipt and fails the test if tx reverted. It polls
+// every 50 ms: bind.WaitMined polls once a second, as long as the dev
+// chain's blocks, which made each transaction wait about half a second
+// more. Like WaitMined it asks again after any error: a fresh chain
+// answers "transaction indexing is in progress" for a while.
 func (f *fixture) mined(tx *types.Transaction) *types.Receipt {
 	f.t.Helper()
-	r, err := bind.WaitMined(f.ctx, f.ec, tx)
-	if err != nil {
-		f.t.Fatalf("wait for %s: %v", tx.Hash(), err)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		r, err := f.ec.TransactionReceipt(f.ctx, tx.Hash())
+		if err == nil {
+			if r.Status != types.ReceiptStatusSuccessful {
+				f.t.Fatalf("tx %s reverted", tx.Hash())
+			}
+			return r
+		}
+		select {
+		case <-f.ctx.Done():
+			f.t.Fatalf("wait for %s: %v (last answer: %v)", tx.Hash(), f.ctx.Err(), err)
+		case <-tick.C:
+		}
 	}
-	if r.Status != types.ReceiptStatusSuccessful {
-		f.t.Fatalf("tx %s reverted", tx.Hash())
-	}
-	return r
 }
 
 // authorize has signer (a master EVM key of gen) authorize key for the
@@ -209,6 +222,7 @@ func wantRefused(t *testing.T, err error, check string) {
 }
 
 func TestAnchorAnswerLands(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	pay := big.NewInt(1e15)
 	id := f.ask("ETH/USD", 20, pay)
@@ -231,6 +245,7 @@ func TestAnchorAnswerLands(t *testing.T) {
 // master EVM key authorized) signs an answer, and tries to authorize its
 // key by signing the authorization itself.
 func TestRedTeamUnauthorizedKey(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	id := f.ask("ETH/USD", 20, nil)
 	rogue := randKey(t, "rogue")
@@ -251,6 +266,7 @@ func TestRedTeamUnauthorizedKey(t *testing.T) {
 // TestRedTeamReplay: a relayer replays a signed answer of one request to
 // another request, and to another anchor.
 func TestRedTeamReplay(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	id1 := f.ask("ETH/USD", 20, nil)
 	id2 := f.ask("ETH/USD", 20, nil)
@@ -274,6 +290,7 @@ func TestRedTeamReplay(t *testing.T) {
 // (PayloadMismatch) or the request's (the signature then recovers to
 // another key), and the answer on the request's own payload lands.
 func TestRedTeamEditedPayload(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	id := f.ask("ETH/USD", 20, nil)
 	edited := agentio.Keccak256([]byte("BTC/USD"))
@@ -288,6 +305,7 @@ func TestRedTeamEditedPayload(t *testing.T) {
 // TestRedTeamFrontRun: another account copies the relayer's signed answer
 // from the mempool and submits it first to collect the payment.
 func TestRedTeamFrontRun(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	id := f.ask("ETH/USD", 20, big.NewInt(1e15))
 	sig := f.sign(f.answerKey, id, "3000")
@@ -300,6 +318,7 @@ func TestRedTeamFrontRun(t *testing.T) {
 // TestRedTeamLateAnswer: an answer after the request's deadline is
 // refused and the requester gets the payment back.
 func TestRedTeamLateAnswer(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	pay := big.NewInt(1e15)
 	id := f.ask("ETH/USD", 1, pay)
@@ -317,6 +336,7 @@ func TestRedTeamLateAnswer(t *testing.T) {
 // different result, validly signed, as a second member would submit) is
 // refused and the first stays.
 func TestRedTeamSecondAnswer(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	id := f.ask("BTC/USD", 20, nil)
 	if err := f.answer(id, "90000", f.answerKey); err != nil {
@@ -334,6 +354,7 @@ func TestRedTeamSecondAnswer(t *testing.T) {
 // new master authorizes the new ones; a rotation not signed by the current
 // master is refused.
 func TestAnchorRotation(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	next := randKey(t, anchorsig.LabelMasterKey)
 	rogue := randKey(t, "rogue")
@@ -398,6 +419,7 @@ func (f *fixture) waitBlocks(n uint64) {
 // TestDigestMatchesContract: the answer digest anchorsig signs is the one
 // the deployed anchor computes.
 func TestDigestMatchesContract(t *testing.T) {
+	t.Parallel() // a dev chain of its own each; they mostly wait for blocks
 	f := newFixture(t)
 	id := big.NewInt(7)
 	ph := agentio.Keccak256([]byte("ETH/USD"))

@@ -51,7 +51,7 @@ func (m *Module) handleDeposit(ctx *module.Context, sender address.Address, msg 
 	if err != nil {
 		return err
 	}
-	if err := m.takeCommission(ctx, &v); err != nil {
+	if err := m.takeCommission(ctx, &v, m.Keeper.Value(ctx.KV, &v)); err != nil {
 		return err
 	}
 	if v.TotalShares.IsZero() {
@@ -86,7 +86,7 @@ func (m *Module) handleWithdraw(ctx *module.Context, sender address.Address, msg
 	if err != nil {
 		return err
 	}
-	if err := m.takeCommission(ctx, &v); err != nil {
+	if err := m.takeCommission(ctx, &v, m.Keeper.Value(ctx.KV, &v)); err != nil {
 		return err
 	}
 	grace := m.Keeper.pools.Params(ctx.KV).GraceBlocks
@@ -137,12 +137,13 @@ func (m *Module) handleUndelegate(ctx *module.Context, sender address.Address, m
 // the withdrawal queue from what the pools paid, and forces the exit from
 // the pools if the queue's head is overdue.
 func (m *Module) endBlock(ctx *module.Context) error {
+	b := newBlockValues(m.Keeper, ctx.KV)
 	for _, id := range m.Keeper.vaultIDs(ctx.KV) {
 		v, _ := m.Keeper.Vault(ctx.KV, id)
-		if err := m.settle(ctx, &v); err != nil {
+		if err := m.settle(ctx, &v, b); err != nil {
 			return err
 		}
-		if err := m.enforceBound(ctx, &v); err != nil {
+		if err := m.enforceBound(ctx, &v, b); err != nil {
 			return err
 		}
 		m.Keeper.setVault(ctx.KV, &v)
@@ -152,15 +153,15 @@ func (m *Module) endBlock(ctx *module.Context) error {
 
 // settle takes commission, serves the queue and forgets pools the vault no
 // longer holds anything in. The caller saves v.
-func (m *Module) settle(ctx *module.Context, v *Vault) error {
-	if err := m.takeCommission(ctx, v); err != nil {
+func (m *Module) settle(ctx *module.Context, v *Vault, b *blockValues) error {
+	if err := m.takeCommission(ctx, v, b.value(v)); err != nil {
 		return err
 	}
-	if err := m.serving(ctx, v).Serve(); err != nil {
+	if err := m.servingAt(ctx, v, b.value).Serve(); err != nil {
 		return err
 	}
 	kept := v.Pools[:0]
-	for _, pos := range m.Keeper.Positions(ctx.KV, v) {
+	for _, pos := range b.positions(v) {
 		if !pos.Shares.IsZero() || pos.hasRequest {
 			kept = append(kept, pos.Pool)
 		}
@@ -170,14 +171,13 @@ func (m *Module) settle(ctx *module.Context, v *Vault) error {
 }
 
 // takeCommission mints owner shares for CommissionBps of the gain above
-// the high-water mark (sharepool.Commission); the mark then moves to the
-// new price. A price at or below the mark (no gain since) mints nothing.
-// The caller saves v.
-func (m *Module) takeCommission(ctx *module.Context, v *Vault) error {
+// the high-water mark (sharepool.Commission), the vault being worth value;
+// the mark then moves to the new price. A price at or below the mark (no
+// gain since) mints nothing. The caller saves v.
+func (m *Module) takeCommission(ctx *module.Context, v *Vault, value pha.Amount) error {
 	if v.TotalShares.IsZero() {
 		return nil
 	}
-	value := m.Keeper.Value(ctx.KV, v)
 	price, err := sharepool.Price(value, v.TotalShares)
 	if err != nil || !v.HighWater.LT(price) {
 		return nil
@@ -207,9 +207,14 @@ func (m *Module) takeCommission(ctx *module.Context, v *Vault) error {
 // serving is the queue of v to serve: its free PHA is its account's
 // balance, so a payment burns only shares off the record.
 func (m *Module) serving(ctx *module.Context, v *Vault) ledger.Serving {
+	return m.servingAt(ctx, v, func(v *Vault) pha.Amount { return m.Keeper.Value(ctx.KV, v) })
+}
+
+// servingAt is serving with the vault valued by value.
+func (m *Module) servingAt(ctx *module.Context, v *Vault, value func(*Vault) pha.Amount) ledger.Serving {
 	return shareLedger.Serving(ctx.KV, &v.Queue, ledger.Pool{ID: v.ID, Account: v.Account,
-		Funds: func() (free, value, total pha.Amount) {
-			return m.Keeper.Free(ctx.KV, v), m.Keeper.Value(ctx.KV, v), v.TotalShares
+		Funds: func() (free, val, total pha.Amount) {
+			return m.Keeper.Free(ctx.KV, v), value(v), v.TotalShares
 		},
 		Burn: func(pay sharepool.Payment) error {
 			total, err := v.TotalShares.Sub(pay.Shares)
@@ -229,7 +234,7 @@ func (m *Module) serving(ctx *module.Context, v *Vault) ledger.Serving {
 // height, the vault withdraws every share it holds in every pool (pools
 // where it already waits in the queue keep that request). The caller saves
 // v.
-func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
+func (m *Module) enforceBound(ctx *module.Context, v *Vault, b *blockValues) error {
 	if v.Waiting() == 0 {
 		return nil
 	}
@@ -237,7 +242,7 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 	if !ok || ctx.Height < head.Due {
 		return nil
 	}
-	for _, pos := range m.Keeper.Positions(ctx.KV, v) {
+	for _, pos := range b.positions(v) {
 		if pos.Shares.IsZero() || pos.hasRequest {
 			continue
 		}
@@ -246,7 +251,8 @@ func (m *Module) enforceBound(ctx *module.Context, v *Vault) error {
 		}
 		emitForcedExit(ctx, v.ID, pos.Pool, pos.Shares, head.Seq)
 	}
-	return m.serving(ctx, v).Serve()
+	b.forget() // the withdrawals changed the pools and this vault's shares in them
+	return m.servingAt(ctx, v, b.value).Serve()
 }
 
 // VotingWeight is the DAO weight a's vault shares carry: what they are

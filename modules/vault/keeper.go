@@ -62,9 +62,14 @@ func (Keeper) Free(kv state.KV, v *Vault) pha.Amount {
 
 // Positions lists the vault's pool positions in pool id order.
 func (k Keeper) Positions(kv state.KV, v *Vault) []Position {
+	return k.positions(kv, v, func(id uint64) (stakepool.Pool, bool) { return k.pools.Pool(kv, id) })
+}
+
+// positions is Positions with the pool records read through pool.
+func (k Keeper) positions(kv state.KV, v *Vault, pool func(uint64) (stakepool.Pool, bool)) []Position {
 	out := []Position{}
 	for _, id := range v.Pools {
-		p, ok := k.pools.Pool(kv, id)
+		p, ok := pool(id)
 		if !ok {
 			continue
 		}
@@ -81,8 +86,13 @@ func (k Keeper) Positions(kv state.KV, v *Vault) []Position {
 
 // Value is the vault's value: free PHA plus its pool positions.
 func (k Keeper) Value(kv state.KV, v *Vault) pha.Amount {
-	total := k.Free(kv, v)
-	for _, pos := range k.Positions(kv, v) {
+	return withStaked(k.Free(kv, v), k.Positions(kv, v))
+}
+
+// withStaked is free plus what the positions are worth.
+func withStaked(free pha.Amount, ps []Position) pha.Amount {
+	total := free
+	for _, pos := range ps {
 		total, _ = total.Add(pos.Value) // all parts of the supply
 	}
 	return total
@@ -129,4 +139,61 @@ func (k Keeper) TotalFree(kv state.KV) pha.Amount {
 		return true
 	})
 	return total
+}
+
+// blockValues values vaults at the end of a block. Settling a vault values
+// it several times (its commission, each payment of its queue, the pools
+// it keeps, a forced exit), and decoding the pool records and the vault's
+// pool shares each time was most of the chain's end-of-block CPU: here
+// each pool record is decoded once a block and each vault's positions once.
+// Nothing the end of block does changes them but a forced exit's
+// withdrawal from the pools, after which forget drops what was read. The
+// map is only looked up, never ranged over.
+type blockValues struct {
+	k     Keeper
+	kv    state.KV
+	pools map[uint64]poolRecord
+	// vault is the vault whose positions pos holds, when held.
+	vault uint64
+	held  bool
+	pos   []Position
+}
+
+// poolRecord is a pool record as read, with whether there is one.
+type poolRecord struct {
+	p  stakepool.Pool
+	ok bool
+}
+
+func newBlockValues(k Keeper, kv state.KV) *blockValues {
+	return &blockValues{k: k, kv: kv, pools: map[uint64]poolRecord{}}
+}
+
+func (b *blockValues) pool(id uint64) (stakepool.Pool, bool) {
+	r, seen := b.pools[id]
+	if !seen {
+		r.p, r.ok = b.k.pools.Pool(b.kv, id)
+		b.pools[id] = r
+	}
+	return r.p, r.ok
+}
+
+// positions is Keeper.Positions of v, read once until forget.
+func (b *blockValues) positions(v *Vault) []Position {
+	if !b.held || b.vault != v.ID {
+		b.pos, b.vault, b.held = b.k.positions(b.kv, v, b.pool), v.ID, true
+	}
+	return b.pos
+}
+
+// value is Keeper.Value of v: its free PHA read now (payments change it),
+// its positions as held.
+func (b *blockValues) value(v *Vault) pha.Amount {
+	return withStaked(b.k.Free(b.kv, v), b.positions(v))
+}
+
+// forget drops what was read, after the pools changed.
+func (b *blockValues) forget() {
+	clear(b.pools)
+	b.held = false
 }

@@ -209,6 +209,43 @@ func TestForcedExit(t *testing.T) {
 	}
 }
 
+// TestForcedExitPaidAtOnceValuedAfter: the pool has free stake, so the
+// forced exit's withdrawal pays the vault at once for part of its shares
+// and queues the rest. The vault serves its queue in that same end of
+// block valued as it is after the withdrawal (the payment in its free PHA,
+// the rest queued in the pool), not as before plus the payment: alice,
+// holding as many shares as bob, is paid for all of hers at once, what
+// bob's are worth after it. Valued with the positions from before the
+// withdrawal, she was paid 1180 PHA for part of her shares and still
+// waited.
+func TestForcedExitPaidAtOnceValuedAfter(t *testing.T) {
+	sp := stakepool.DefaultParams()
+	sp.GraceBlocks = 10
+	b := newBase(t, sp)
+	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(1000)}))
+	ct.MustOK(t, b.C.Deliver(bob, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(1000)}))
+	ct.MustOK(t, b.C.Deliver(vowner, &vault.MsgDelegate{Vault: 1, Pool: 1, Amount: pha.Whole(2000)}))
+	ct.MustOK(t, b.C.Deliver(owner, &stakepool.MsgStartComputing{Pool: 1, Worker: b.Worker(0), Stake: pha.Whole(1000)}))
+	ct.MustOK(t, b.C.Deliver(alice, &vault.MsgWithdraw{Vault: 1, Shares: b.shares(1, alice).Shares}))
+	req := b.C.Height
+	before := b.Balance(alice.Addr)
+	for b.C.Height < req+30 {
+		b.Block()
+	}
+	got := apptest.Sub(t, b.Balance(alice.Addr), before)
+	if s := b.shares(1, alice); s.Withdrawing != nil {
+		t.Fatalf("after the forced exit at height %d alice got %s and still waits for %+v; want all her shares paid", b.C.Height, got.PHA(), s.Withdrawing)
+	}
+	bobs := b.shares(1, bob).Value
+	hi, lo := got, bobs
+	if hi.LT(lo) {
+		hi, lo = lo, hi
+	}
+	if pha.Whole(1).LT(apptest.Sub(t, hi, lo)) {
+		t.Fatalf("alice got %s for her shares, bob's as many are worth %s", got.PHA(), bobs.PHA())
+	}
+}
+
 func TestErrors(t *testing.T) {
 	deposit := func(b *base) {
 		ct.MustOK(t, b.C.Deliver(alice, &vault.MsgDeposit{Vault: 1, Amount: pha.Whole(2000)}))

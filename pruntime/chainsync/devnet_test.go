@@ -101,7 +101,7 @@ func startNet(ctx context.Context, home string) (*net, error) {
 	return &net{d: d, genesis: g, rpc: c, src: chainsync.NewRPCSource(c)}, nil
 }
 
-func needDevnet(t *testing.T) {
+func needDevnet(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts two devnets")
@@ -750,6 +750,18 @@ func TestVerifiedBlockAndResultsDevnet(t *testing.T) {
 	for name, lie := range txLies {
 		if _, err := s.VerifiedBlock(ctx, &resultsLiar{RPCSource: netA.src, txs: lie}, th); !errors.Is(err, chainsync.ErrBadProof) {
 			t.Errorf("txs lie %q: err = %v, want chainsync.ErrBadProof", name, err)
+		}
+	}
+}
+
+// BenchmarkLatestHeight is a worker's poll of the node's height, over HTTP
+// to an in-process node (client and server CPU both count).
+func BenchmarkLatestHeight(b *testing.B) {
+	needDevnet(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := netA.src.LatestHeight(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

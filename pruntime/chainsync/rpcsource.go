@@ -25,9 +25,10 @@ const PathStore = "/store"
 // returns is verified by Sync. Safe for concurrent use.
 type RPCSource struct {
 	rpc *http.HTTP
-	// query is a JSON-RPC client to the same node for StateProof, which
-	// decodes its answers itself (queryAnswer); queryErr says why there is
-	// none (an address rpc accepted and it did not).
+	// query is a JSON-RPC client to the same node for StateProof and
+	// LatestHeight, which decode their answers themselves (queryAnswer,
+	// statusAnswer); queryErr says why there is none (an address rpc
+	// accepted and it did not).
 	query    *jsonrpc.Client
 	queryErr error
 
@@ -113,11 +114,31 @@ func (r *RPCSource) validators(ctx context.Context, height int64) (*types.Valida
 
 // LatestHeight is the node's latest block height.
 func (r *RPCSource) LatestHeight(ctx context.Context) (int64, error) {
-	st, err := r.rpc.Status(ctx)
-	if err != nil {
+	if r.queryErr != nil {
+		return 0, fmt.Errorf("status: %w", r.queryErr)
+	}
+	var a statusAnswer
+	if _, err := r.query.Call(ctx, "status", map[string]any{}, &a); err != nil {
 		return 0, fmt.Errorf("status: %w", err)
 	}
-	return st.SyncInfo.LatestBlockHeight, nil
+	return a.SyncInfo.LatestBlockHeight, nil
+}
+
+// statusAnswer is the part of CometBFT's status result LatestHeight reads.
+// A worker asks for it at every poll; decoding the whole result with
+// CometBFT's client (libs/json, through a map at every level) took 56 of
+// the 70 µs of CPU the client spent on a call.
+type statusAnswer struct {
+	SyncInfo struct {
+		LatestBlockHeight int64 `json:"latest_block_height,string"`
+	} `json:"sync_info"`
+}
+
+// UnmarshalJSON decodes the answer with encoding/json (libs/json calls it
+// instead of its reflection).
+func (a *statusAnswer) UnmarshalJSON(b []byte) error {
+	type plain statusAnswer // without this method
+	return json.Unmarshal(b, (*plain)(a))
 }
 
 // StateProof runs the "/store" query for key at height with a proof.

@@ -82,7 +82,7 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 	for {
 		h := c.sync.Height()
 		if h >= latest {
-			return h, errors.Join(c.unconfirmed(), c.saveCheckpoint())
+			return h, errors.Join(c.unconfirmed(), c.saveCheckpoint(false))
 		}
 		to := min(h+syncChunk, latest)
 		if c.joined != nil {
@@ -91,7 +91,7 @@ func (c *Core) Sync(ctx context.Context, src chainsync.Source, progress func(hei
 			to = min(to, c.joined.height+1)
 		}
 		if err := c.sync.Advance(ctx, src, to); err != nil {
-			return c.sync.Height(), errors.Join(err, c.saveCheckpoint())
+			return c.sync.Height(), errors.Join(err, c.saveCheckpoint(false))
 		}
 		if c.joined != nil {
 			if err := c.confirmJoin(ctx, src); err != nil {

@@ -33,12 +33,31 @@ func resumeCheckpoint(store *sealed.Store, sync *chainsync.Sync) (int64, error) 
 	return sh.Height, nil
 }
 
+// CheckpointEvery is how many blocks past the sealed checkpoint the light
+// client verifies before Sync seals a new one. Each seal is an fsync and a
+// rename, and a worker syncs every block, so sealing each one was most of
+// an idle worker's disk writes; a restart after a crash verifies at most
+// this many headers again (milliseconds), and the gap stays well inside the
+// blocks a pruning node keeps (app.MinRetainBlocks, 100), so a worker that
+// restarts soon still resumes from its own checkpoint. A graceful stop
+// seals the latest header (SealCheckpoint).
+const CheckpointEvery = 32
+
+// SealCheckpoint seals the light client's latest verified header now, as a
+// worker stopping gracefully does, so its restart resumes exactly there.
+func (c *Core) SealCheckpoint() error {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	return c.saveCheckpoint(true)
+}
+
 // saveCheckpoint seals the light client's latest verified header if it is
-// newer than the sealed one; it never writes an older one. The caller
-// holds c.syncMu, which alone moves the light client and c.checkpoint, so
-// the header sealed is the light client's latest and the fsync keeps no
-// other role waiting.
-func (c *Core) saveCheckpoint() error {
+// newer than the sealed one and, unless force, the first this core seals
+// or at least CheckpointEvery blocks past the sealed one; it never writes
+// an older one. The caller holds c.syncMu, which alone moves the light
+// client and c.checkpoint, so the header sealed is the light client's
+// latest and the fsync keeps no other role waiting.
+func (c *Core) saveCheckpoint(force bool) error {
 	sh := c.sync.Latest()
 	// An enrollment core (a TDX enclave before the KMS gave it its
 	// sealing key) has no store to seal into yet.
@@ -50,6 +69,9 @@ func (c *Core) saveCheckpoint() error {
 	}
 	if sh.Height < c.checkpoint {
 		return fmt.Errorf("enclave: %w: light client at %d, sealed checkpoint at %d", chainsync.ErrStaleCheckpoint, sh.Height, c.checkpoint)
+	}
+	if !force && c.checkpoint != 0 && sh.Height-c.checkpoint < CheckpointEvery {
+		return nil
 	}
 	raw, err := chainsync.EncodeCheckpoint(sh)
 	if err != nil {
