@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -62,7 +65,7 @@ func TestAgentCLI(t *testing.T) {
 	answer := filepath.Join(t.TempDir(), "answer.json")
 	var out string
 	waitFor(t, 30*time.Second, "a paid call through the gateway", func() (bool, error) {
-		r := h.run(append([]string{"agent", "call", dep.Agent, "/story?name=Tim", "--from", "bob", "--save", answer}, common...)...)
+		r := h.run(append([]string{"agent", "call", dep.Agent, "/story?name=Tim", "--from", "bob", "--seal=false", "--save", answer}, common...)...)
 		out = r.stdout
 		return r.code == 0, nil
 	}, dn)
@@ -90,6 +93,27 @@ func TestAgentCLI(t *testing.T) {
 	if out := run("agent", "call", dep.Agent, "/?name=Sealed", "--seal", "--from", "bob"); !strings.Contains(out, `"hello":"Sealed"`) {
 		t.Fatalf("sealed call: %s", out)
 	}
+	// The gateway's operator reads what passes through it: a plain
+	// `agent call` (no flag) carries its path, query and body sealed.
+	const prompt = "prompt-canary-c41d"
+	var seen bytes.Buffer
+	var seenMu sync.Mutex
+	spy := startTamperingProxy(t, gw, func(req []byte, _ int, _ http.Header, body []byte) []byte {
+		seenMu.Lock()
+		defer seenMu.Unlock()
+		seen.Write(req)
+		seen.Write(body)
+		return body
+	})
+	spied := append(cliFlags(home, url), "--gateway", spy)
+	if r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=" + prompt, "-d", prompt, "--from", "bob"}, spied...)...); r.code != 0 || !strings.Contains(r.stdout, `"hello":"`+prompt+`"`) {
+		t.Fatalf("a call through the spying gateway: %s", r)
+	}
+	seenMu.Lock()
+	if bytes.Contains(seen.Bytes(), []byte(prompt)) {
+		t.Fatalf("the gateway saw the call's prompt in the clear")
+	}
+	seenMu.Unlock()
 	h.mustRun(printed[0]...) // fund calls: phala agent deposit ...
 	waitFor(t, 30*time.Second, "the printed call line to work", func() (bool, error) {
 		r := h.run(printed[1]...)

@@ -105,7 +105,7 @@ func TestCanaries(t *testing.T) {
 	control := canary("control")
 	bobAddr := h.keyAddresses(home)["bob"]
 	runNoGW("tx", "transfer", "alice", bobAddr, "1PHA", "--memo", control, "--yes")
-	run("agent", "call", agent, "/", "-d", `{"prompt":"`+control+`"}`, "--from", "bob")
+	run("agent", "call", agent, "/", "--seal=false", "-d", `{"prompt":"`+control+`"}`, "--from", "bob")
 
 	// tcpdump writes what it has read from the kernel; wait until it has
 	// caught up with the control call before stopping it, since packets

@@ -46,7 +46,7 @@ func TestRedTeamAnswers(t *testing.T) {
 	call := func(gateway, agent, path, save string) result {
 		args := append([]string{"agent", "call", agent, path, "--from", "bob", "--gateway", gateway}, kr...)
 		if save != "" {
-			args = append(args, "--save", filepath.Join(dir, save))
+			args = append(args, "--seal=false", "--save", filepath.Join(dir, save))
 		}
 		return h.run(args...)
 	}
