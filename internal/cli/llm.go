@@ -43,7 +43,7 @@ whole response for phala verify.`,
 			return runLLMChat(cmd.Context(), g, &f, args[0], args[1])
 		},
 	}
-	chat.Flags().StringVar(&f.gateway, "gateway", "http://127.0.0.1:8080", "gateway URL (the devnet prints its own)")
+	chat.Flags().StringVar(&f.gateway, "gateway", defaultGateway, "gateway URL (a running devnet's comes from <home>/client.json)")
 	chat.Flags().StringVar(&f.apiKey, "api-key", os.Getenv("PHALA_API_KEY"), "API key (default $PHALA_API_KEY)")
 	chat.Flags().StringVar(&f.save, "save", "", "save the request and the whole signed response to FILE for phala verify")
 	chat.Flags().BoolVar(&f.stream, "stream", false, "ask for a streamed answer (its signature comes after the last event)")
