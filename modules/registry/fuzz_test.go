@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/phalanetwork/phala/modules/registry"
+	"github.com/phalanetwork/phala/tee/teefake"
 )
 
 // FuzzParseWorkerID: worker ids come from query paths, CLI flags and JSON
@@ -50,4 +51,41 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// FuzzParseTestRoots: a test network's genesis lists fake TEE roots as
+// JSON; no list panics ParseTestRoots, a refusal is ErrBadGenesis naming
+// the entry, and roots that parse go back to the same genesis form.
+func FuzzParseTestRoots(f *testing.F) {
+	roots, err := teefake.Roots()
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := json.Marshal(registry.TestRootsOf(roots))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(good), string(good[:len(good)/2]), `[{"tee":"tdx","cert":"0102"}]`, `[{"tee":"sim","cert":""}]`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var in []registry.TestRoot
+		if json.Unmarshal(b, &in) != nil {
+			return
+		}
+		out, err := registry.ParseTestRoots(in)
+		if err != nil {
+			if !errors.Is(err, registry.ErrBadGenesis) || !strings.Contains(err.Error(), "tee_test_roots[") {
+				t.Fatalf("refusal is not ErrBadGenesis naming the entry: %v", err)
+			}
+			return
+		}
+		if len(out.Intel)+len(out.AMD) != len(in) {
+			t.Fatalf("%d roots parsed as %d", len(in), len(out.Intel)+len(out.AMD))
+		}
+		back, err := registry.ParseTestRoots(registry.TestRootsOf(out))
+		if err != nil || len(back.Intel) != len(out.Intel) || len(back.AMD) != len(out.AMD) {
+			t.Fatalf("parsed roots do not round-trip: %v", err)
+		}
+	})
 }
