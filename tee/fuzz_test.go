@@ -2,6 +2,7 @@ package tee_test
 
 import (
 	"encoding/pem"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -118,6 +119,37 @@ func FuzzCheckSEVSNPCRL(f *testing.F) {
 		got, err := tee.CheckTDXCRL(tee.TDXCRL{CRL: body}, roots, now)
 		if err == nil && got.Issuer != ck.Issuer {
 			t.Fatalf("accepted a CRL of issuer %s", got.Issuer)
+		}
+	})
+}
+
+// FuzzTDXCollateral: TCB collateral comes in transactions from whoever
+// refreshes it, and every validator checks it; no bodies or issuer chains
+// panic CheckTDXCollateral or ParseTDXCollateral, every refusal is
+// ErrTCBCollateral, and what the check accepts parses to the same result.
+func FuzzTDXCollateral(f *testing.F) {
+	c := tdxtest.Collateral()
+	f.Add(c.TCBInfo, c.TCBInfoIssuerChain, c.QEIdentity, c.QEIdentityIssuerChain)
+	f.Add(c.TCBInfo[:len(c.TCBInfo)/2], c.TCBInfoIssuerChain, c.QEIdentity, c.QEIdentityIssuerChain)
+	f.Add(c.TCBInfo, c.TCBInfoIssuerChain[:len(c.TCBInfoIssuerChain)/2], c.QEIdentity, c.QEIdentityIssuerChain)
+	u := tdxtest.UnsignedUpToDate(c)
+	f.Add(u.TCBInfo, u.TCBInfoIssuerChain, u.QEIdentity, u.QEIdentityIssuerChain)
+	f.Add("", "", "", "")
+	f.Fuzz(func(t *testing.T, info, infoChain, qe, qeChain string) {
+		in := tee.TDXCollateral{TCBInfo: info, TCBInfoIssuerChain: infoChain, QEIdentity: qe, QEIdentityIssuerChain: qeChain}
+		parsed, perr := tee.ParseTDXCollateral(in)
+		if perr != nil && !errors.Is(perr, tee.ErrTCBCollateral) {
+			t.Fatalf("parse refusal is not ErrTCBCollateral: %v", perr)
+		}
+		checked, err := tee.CheckTDXCollateral(in, tee.TestRoots{}, tdxtest.Current)
+		if err != nil {
+			if !errors.Is(err, tee.ErrTCBCollateral) {
+				t.Fatalf("check refusal is not ErrTCBCollateral: %v", err)
+			}
+			return
+		}
+		if perr != nil || parsed != checked {
+			t.Fatalf("checked %+v, parsed %+v (%v)", checked, parsed, perr)
 		}
 	})
 }

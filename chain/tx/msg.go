@@ -2,6 +2,7 @@ package tx
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/phalanetwork/phala/chain/wire"
 )
@@ -35,6 +36,17 @@ func (r *Registry) Register(msgType string, d Decoder) {
 		panic(fmt.Sprintf("tx: message type %q registered twice", msgType))
 	}
 	r.decoders[msgType] = d
+}
+
+// Types lists the registered message types in sorted order, for tools and
+// fuzz targets that go through every decoder.
+func (r *Registry) Types() []string {
+	out := make([]string, 0, len(r.decoders))
+	for t := range r.decoders {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // DecodeMsg decodes one message body of the given type, rejecting unknown

@@ -51,3 +51,41 @@ func TestPublicKeysRejects(t *testing.T) {
 		t.Errorf("empty PublicKeys validate: %v", err)
 	}
 }
+
+// FuzzPublicKeysJSON: published public keys reach clients in chain
+// records and RPC answers; no JSON panics UnmarshalJSON, a refusal names
+// the public keys, nothing is written on a refusal, and keys that decode
+// are valid and survive a round trip through MarshalJSON.
+func FuzzPublicKeysJSON(f *testing.F) {
+	kp, err := Pairs(testMaster(f), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	j, err := json.Marshal(kp.Public())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(j), string(j[:len(j)/2]), `{"sign":"00","ecdh":"00"}`, `{}`, `null`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p PublicKeys
+		if err := p.UnmarshalJSON(b); err != nil {
+			if !strings.HasPrefix(err.Error(), "public keys: ") || p.Sign != nil || p.ECDH != nil {
+				t.Fatalf("refusal %v left %+v", err, p)
+			}
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("decoded invalid keys: %v", err)
+		}
+		again, err := p.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q PublicKeys
+		if err := q.UnmarshalJSON(again); err != nil || !q.Sign.Equal(p.Sign) || string(q.ECDH) != string(p.ECDH) {
+			t.Fatalf("keys %s do not round-trip: %v", again, err)
+		}
+	})
+}

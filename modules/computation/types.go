@@ -234,6 +234,11 @@ func decodeSession(b []byte) (Session, error) {
 		return Session{}, fmt.Errorf("session record: state code %d", b[41])
 	}
 	s.State = stateCodes[b[41]]
+	if b[42] > 1 {
+		// encode writes 0 or 1; reading any other byte as offline would
+		// accept encodings of a session the chain never writes.
+		return Session{}, fmt.Errorf("session record: online byte %d, want 0 or 1", b[42])
+	}
 	s.Online = b[42] == 1
 	s.Benchmark = binary.BigEndian.Uint64(b[43:51])
 	s.Stake, _ = pha.FromBytes(b[51:67])

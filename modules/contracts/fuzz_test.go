@@ -2,6 +2,8 @@ package contracts_test
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/phalanetwork/phala/crypto/address"
@@ -47,4 +49,44 @@ func FuzzDecodePubKeys(f *testing.F) {
 	f.Add(p.Encode())
 	f.Add([]byte{})
 	fuzzRoundTrip(f, contracts.DecodePubKeys, func(p contracts.PubKeysPayload) []byte { return p.Encode() })
+}
+
+// FuzzParseCommandSender: a command envelope's sender field is bytes a
+// caller chose, read by the chain and the contract's workers; it parses
+// only as what CommandSender writes.
+func FuzzParseCommandSender(f *testing.F) {
+	s := contracts.CommandSender(address.Module("fuzz"), 1<<40)
+	f.Add(s)
+	f.Add(s[:len(s)-1])
+	f.Add(append(bytes.Clone(s), 0))
+	type sender struct {
+		a address.Address
+		h int64
+	}
+	fuzzRoundTrip(f, func(b []byte) (sender, error) {
+		a, h, err := contracts.ParseCommandSender(b)
+		if err != nil && !errors.Is(err, contracts.ErrBadExpiry) {
+			panic(fmt.Sprintf("refusal is not ErrBadExpiry: %v", err))
+		}
+		return sender{a, h}, err
+	}, func(s sender) []byte { return contracts.CommandSender(s.a, s.h) })
+}
+
+// FuzzDecodeIDs: a list of 32-byte ids read from state never panics the
+// decoder, and its whole ids re-encode to the input's leading bytes (a
+// ragged tail is dropped: the chain writes whole ids only).
+func FuzzDecodeIDs(f *testing.F) {
+	f.Add(bytes.Repeat([]byte{1}, 64))
+	f.Add(bytes.Repeat([]byte{1}, 65))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ids := contracts.DecodeIDs(b)
+		var again []byte
+		for _, id := range ids {
+			again = append(again, id[:]...)
+		}
+		if len(again) != len(b)/32*32 || !bytes.Equal(again, b[:len(again)]) {
+			t.Fatalf("ids %x of %x", again, b)
+		}
+	})
 }

@@ -119,7 +119,10 @@ func (e Egress) encode() []byte {
 func DecodeEgress(b []byte) (Egress, error) {
 	r := wire.NewReader(b)
 	e := Egress{Topic: r.String(MaxTopicLen), Payload: append([]byte(nil), r.VarBytes(MaxPayloadLen)...)}
-	return e, r.Done()
+	if err := r.Done(); err != nil {
+		return Egress{}, fmt.Errorf("egress message: %w", err)
+	}
+	return e, nil
 }
 
 // KeyResolver returns the public key that signs for an origin id, read

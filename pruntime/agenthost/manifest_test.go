@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -84,4 +85,37 @@ func TestManifestParse(t *testing.T) {
 	if _, err := (Manifest{LLMHosts: []string{"https://x"}}).Prefix(nil); err == nil {
 		t.Fatal("a URL was accepted as a host")
 	}
+}
+
+// FuzzParseManifest: an agent's manifest is the first line of code any
+// deployer uploads, read by every worker that serves the agent; no code
+// panics the parser, a refusal names the manifest, and a manifest that
+// parses survives a round trip through Prefix (JSON spacing may differ,
+// so the bytes are not compared).
+func FuzzParseManifest(f *testing.F) {
+	code := []byte("export default { fetch() {} }\n")
+	good, err := Manifest{LLMHosts: []string{"api.openai.com", "example.org"}}.Prefix(code)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][]byte{good, good[:len(manifestMark)+10], code, []byte(manifestMark + `{"llmHosts":["A/B"]} */`), []byte(manifestMark + "{} */")} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, code []byte) {
+		m, err := ParseManifest(code)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "manifest: ") {
+				t.Fatalf("refusal does not name the manifest: %v", err)
+			}
+			return
+		}
+		again, err := m.Prefix([]byte("x"))
+		if err != nil {
+			t.Fatalf("parsed manifest %+v does not prefix: %v", m, err)
+		}
+		m2, err := ParseManifest(again)
+		if err != nil || !slices.Equal(m2.LLMHosts, m.LLMHosts) {
+			t.Fatalf("manifest %+v does not round-trip: %+v, %v", m, m2, err)
+		}
+	})
 }

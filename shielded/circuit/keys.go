@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -198,12 +199,57 @@ func EncodeVerifyingKey(vk groth16.VerifyingKey) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// DecodeVerifyingKey parses a verifying key; its points are checked to be
-// on the curve and in the right subgroup.
+// DecodeVerifyingKey parses a verifying key in the compressed form
+// EncodeVerifyingKey writes, with no commitments (the circuits have none);
+// its points are checked to be on the curve and in the right subgroup.
 func DecodeVerifyingKey(b []byte) (groth16.VerifyingKey, error) {
-	vk := groth16.NewVerifyingKey(ecc.BN254)
-	if _, err := vk.ReadFrom(bytes.NewReader(b)); err != nil {
+	if err := checkKeyLayout(b); err != nil {
 		return nil, fmt.Errorf("decode verifying key: %w", err)
 	}
+	vk := groth16.NewVerifyingKey(ecc.BN254)
+	n, err := vk.ReadFrom(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("decode verifying key: %w", err)
+	}
+	if n != int64(len(b)) {
+		return nil, fmt.Errorf("decode verifying key: layout: read %d of %d bytes", n, len(b))
+	}
 	return vk, nil
+}
+
+// vkPointsSize is the size of a compressed key's first six points: α, β
+// and δ in G1, β, γ and δ in G2.
+const vkPointsSize = 3*bn254.SizeOfG1AffineCompressed + 3*bn254.SizeOfG2AffineCompressed
+
+// checkKeyLayout checks the lengths and point forms of a key's encoding
+// before gnark reads it: gnark allocates the number of points a length
+// prefix names before it reads them, so a few hundred bytes claiming
+// four billion points would make every node that decodes them (genesis,
+// the ceremony's key messages) die out of memory. Accepting only the
+// compressed form with no commitments makes the encoding canonical too.
+func checkKeyLayout(b []byte) error {
+	if len(b) < vkPointsSize+4 {
+		return fmt.Errorf("layout: %d bytes, shorter than a key's six points and their count", len(b))
+	}
+	n := uint64(binary.BigEndian.Uint32(b[vkPointsSize:]))
+	end := vkPointsSize + 4 + n*bn254.SizeOfG1AffineCompressed
+	if want := end + 8; uint64(len(b)) != want {
+		return fmt.Errorf("layout: %d bytes, want %d for %d public input points, compressed, and no commitments", len(b), want, n)
+	}
+	if binary.BigEndian.Uint64(b[end:]) != 0 {
+		return errors.New("layout: commitments: the circuits have none")
+	}
+	g1, g2 := uint64(bn254.SizeOfG1AffineCompressed), uint64(bn254.SizeOfG2AffineCompressed)
+	offs := []uint64{0, g1, 2 * g1, 2*g1 + g2, 2*g1 + 2*g2, 3*g1 + 2*g2}
+	for off := uint64(vkPointsSize + 4); off < end; off += g1 {
+		offs = append(offs, off)
+	}
+	for i, off := range offs {
+		// gnark reads a point whose two top bits are 0 in the longer
+		// uncompressed form, which would move every offset checked here.
+		if b[off]>>6 == 0 {
+			return fmt.Errorf("layout: point %d is not compressed", i)
+		}
+	}
+	return nil
 }
