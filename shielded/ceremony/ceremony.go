@@ -12,6 +12,7 @@ package ceremony
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -155,7 +156,7 @@ func encode(v io.WriterTo) ([]byte, error) {
 
 // decode reads a whole state; trailing bytes are refused.
 func decode(v io.ReaderFrom, b []byte) error {
-	n, err := v.ReadFrom(bytes.NewReader(b))
+	n, err := v.ReadFrom(&countGuard{r: bytes.NewReader(b)})
 	if err != nil {
 		return fmt.Errorf("%w: decode: %v", ErrBadContribution, err)
 	}
@@ -163,4 +164,35 @@ func decode(v io.ReaderFrom, b []byte) error {
 		return fmt.Errorf("%w: %d trailing bytes", ErrBadContribution, len(b)-int(n))
 	}
 	return nil
+}
+
+// countGuard is the reader gnark decodes a state from. gnark reads a
+// slice's length (4 bytes) or a domain size (8 bytes) and allocates for it
+// before it reads one element, so a state of a few kilobytes naming 2^32
+// points made the enclave verifying it die out of memory, which no
+// recover catches (TestRedTeamCountBombs); every contributor verifies the
+// others' states. gnark reads those counts, and only those, in reads of
+// exactly 4 and 8 bytes (points and field elements are 32 or 64, other
+// counts 1 or 2), so the guard refuses a count that the bytes left could
+// not hold: a slice's elements take at least 8 bytes each, and a phase 1
+// domain of n at least 192n bytes of points after it (3n-1 G1 and n G2
+// points, compressed), of which it asks for 128n. The memory a state can
+// make gnark allocate is then a few times its size.
+type countGuard struct{ r *bytes.Reader }
+
+func (g *countGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil || n != len(p) || (n != 4 && n != 8) {
+		return n, err
+	}
+	count, per := uint64(binary.BigEndian.Uint32(p)), uint64(8)
+	if n == 8 {
+		count, per = binary.BigEndian.Uint64(p), 128
+	}
+	if left := uint64(g.r.Len()); count > left/per {
+		// No bytes read: io.ReadFull drops the error of a read that
+		// filled its buffer.
+		return 0, fmt.Errorf("a count of %d where %d bytes are left (at least %d a unit)", count, left, per)
+	}
+	return n, nil
 }
