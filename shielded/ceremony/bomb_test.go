@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/phalanetwork/phala/shielded/ceremony"
@@ -53,4 +54,29 @@ func TestRedTeamCountBombs(t *testing.T) {
 	if err := ceremony.VerifyPhase2(p2, p2); !errors.Is(err, ceremony.ErrBadContribution) {
 		t.Fatalf("a phase 2 state naming 2^32-1 points: %v, want %v", err, ceremony.ErrBadContribution)
 	}
+}
+
+// FuzzVerifyStates: whatever bytes a contributor announces, verifying them
+// as the next phase 1 or phase 2 state neither panics nor runs out of
+// memory, and a refusal is a bad contribution.
+func FuzzVerifyStates(f *testing.F) {
+	start, err := ceremony.Phase1Start(4)
+	if err != nil {
+		f.Fatal(err)
+	}
+	next, err := ceremony.ContributePhase1(start)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(next)
+	f.Add(next[:len(next)/2])
+	f.Add(make([]byte, 2+32+4+64))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := ceremony.VerifyPhase1(start, b); err != nil && !errors.Is(err, ceremony.ErrBadContribution) {
+			t.Fatalf("phase 1: %v, want %v", err, ceremony.ErrBadContribution)
+		}
+		if err := ceremony.VerifyPhase2(b, b); err != nil && !errors.Is(err, ceremony.ErrBadContribution) && !strings.HasPrefix(err.Error(), "previous state: ") {
+			t.Fatalf("phase 2: %v, want %v", err, ceremony.ErrBadContribution)
+		}
+	})
 }
