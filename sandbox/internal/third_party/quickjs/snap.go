@@ -32,7 +32,9 @@ type arenaState struct {
 }
 
 // onArena reports whether f belongs to a VM of NewArenaVM; goFuncsMu is held.
-func (f *goFunc) onArena() bool { return f.vm != nil && f.vm.runtime != nil && f.vm.runtime.arena != nil }
+func (f *goFunc) onArena() bool {
+	return f.vm != nil && f.vm.runtime != nil && f.vm.runtime.arena != nil
+}
 
 // track records magic as f's VM's when that VM is an arena VM; goFuncsMu is
 // held.
