@@ -19,7 +19,7 @@ import (
 // address never changes) or at static data and functions of the program. The
 // allocator is a segregated free list over a bump pointer; its state lives in
 // the arena's first bytes, so restoring those bytes restores the allocator.
-// Why and what it costs: docs/engines.md, "Restoring a VM from a snapshot".
+// Why, and what it costs: docs/engines.md, "Restoring a VM from a snapshot".
 type Arena struct {
 	mem  []byte // the whole reservation
 	base uintptr
