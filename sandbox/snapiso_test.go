@@ -55,7 +55,7 @@ export function light() {
   globalThis.big = new ArrayBuffer(48 << 10); return 1;
 }
 export function spin() { globalThis.leak = 1; for (;;) {} }
-export function sortBig() { globalThis.leak = 1; const a = new Array(4000000).fill(0).map((_, i) => -i); a.sort(); return a.length; }
+export function sortBig() { globalThis.leak = 1; const a = new Array(4000000).fill(0).map((_, i) => -i); for (;;) { a.reverse(); a.sort(); } }
 export async function jobSpin() { globalThis.leak = 1; await null; for (;;) {} }
 export function grow() { globalThis.leak = 1; const a = []; for (;;) a.push(new ArrayBuffer(1 << 20)); }
 export function boom() { globalThis.leak = 1; return hostBoom(); }
