@@ -44,7 +44,7 @@ const idleDrain = time.Minute
 // arenaSize is the address space of a prepared VM's heap, reserved, not
 // committed: pages are taken as a call touches them. A call's memory limit
 // above it ends at the arena's end, as out of memory.
-const arenaSize = 4 << 30
+const arenaSize = 1 << 30
 
 // prepareTime bounds the bootstrap and the prelude run in a VM made ahead,
 // which no call's limit covers yet.
