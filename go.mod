@@ -178,3 +178,5 @@ require (
 )
 
 replace modernc.org/libquickjs => ./sandbox/internal/third_party/libquickjs
+
+replace modernc.org/quickjs => ./sandbox/internal/third_party/quickjs

@@ -270,6 +270,7 @@ type call struct {
 	gasLimit float64 // start value of the JavaScript gas counter
 
 	vm         *quickjs.VM
+	ready      *readyVM // the VM as the pool gave it, handed back by close
 	box        quickjs.Value
 	haveBox    bool
 	funcs      map[string]quickjs.Value // box methods
@@ -406,6 +407,7 @@ func (c *call) run(name, argsJSON string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("sandbox: new VM: %w", err)
 	}
 	vm := r.vm
+	c.ready = r
 	c.stopMu.Lock()
 	c.vm = vm
 	c.counter = counterAddr(vm)
@@ -501,10 +503,14 @@ func prepareVM(s *envShape) (r *readyVM, err error) {
 			err = fmt.Errorf("sandbox: preparing a VM: %v", p)
 		}
 	}()
-	r, err = newBareVM()
-	if err != nil || s == nil {
-		return r, err
+	if s == nil {
+		return newBareVM()
 	}
+	vm, err := quickjs.NewArenaVM(arenaSize)
+	if err != nil {
+		return nil, err
+	}
+	r = &readyVM{vm: vm}
 	fail := func(err error) (*readyVM, error) {
 		r.free()
 		return nil, err
@@ -527,6 +533,11 @@ func prepareVM(s *envShape) (r *readyVM, err error) {
 		if _, err := r.vm.EvalBytecode(s.preludeBC); err != nil {
 			return fail(err)
 		}
+	}
+	// Everything above ran from bytecode, so the heap holds no pointer
+	// into memory outside the arena that a restore would leave dangling.
+	if err := r.vm.Snapshot(); err != nil {
+		return fail(fmt.Errorf("sandbox: snapshot of a prepared VM: %w", err))
 	}
 	return r, nil
 }
@@ -899,7 +910,7 @@ func (c *call) close() {
 		}
 	}()
 	c.detachNative()
-	c.prog.vms.free(c.vm)
+	c.prog.vms.release(c.ready)
 }
 
 // sortedKeys returns the keys of m in order, so that globals are created in

@@ -23,8 +23,11 @@
 // makes loading a module several times cheaper than parsing it again, and
 // Env.Lazy keeps a large prelude API out of the calls that never touch it;
 // CompileOptions.Ready has VMs made ahead, with the bootstrap and the
-// prelude of the last call's Env already run in them and no call before
-// theirs (docs/sandbox.md, "What a call costs"). A prelude reads what must
+// prelude of the last call's Env already run in them. For an unmetered
+// Program with the real clock (agents) such a VM's heap is snapshotted
+// after that setup and, after each call, put back to the snapshot byte for
+// byte and reused: the next call starts from the very bytes a new VM would
+// (docs/sandbox.md, "VMs made ahead"). A prelude reads what must
 // be read at the call's start (the clock) in a hook it registers with
 // __sbx_on_call, which the sandbox runs before the module loads.
 //

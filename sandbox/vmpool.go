@@ -24,12 +24,27 @@ import (
 // reach whichever call takes the VM (callSlot). Nothing else has run in
 // them: no agent code, no call. A call whose Env has another shape frees
 // the ready VM and makes its own, and the next ready VMs take the new
-// shape. Each VM is taken by one call and freed after it, never given to a
-// second (TestReadyVMNeverReused, TestPreparedVMServesOneCall), so a call
-// sees nothing of any other, as with a VM made for it.
+// shape.
+//
+// A prepared VM's heap is an arena (quickjs.NewArenaVM, the sandbox patch
+// of the vendored binding) snapshotted once its setup ran. When a call is
+// done with it, the heap is put back to the snapshot byte for byte, and the
+// VM is ready again for the next call of its shape: the next call starts
+// from exactly the bytes a VM made for it would have after the same setup,
+// so it sees nothing of any call before (TestReadyVMNeverReused,
+// TestPreparedVMServesOneCall check the heap after every call against the
+// snapshot). A VM that cannot be restored (a Go panic went through its
+// engine) is freed, and a new one made. A bare VM is taken by one call and
+// freed after it. Why, and what it costs: docs/engines.md, "Restoring a VM
+// from a snapshot".
 
 // idleDrain is how long a pool keeps ready VMs that no call takes.
 const idleDrain = time.Minute
+
+// arenaSize is the address space of a prepared VM's heap, reserved, not
+// committed: pages are taken as a call touches them. A call's memory limit
+// above it ends at the arena's end, as out of memory.
+const arenaSize = 1 << 30
 
 // prepareTime bounds the bootstrap and the prelude run in a VM made ahead,
 // which no call's limit covers yet.
@@ -50,6 +65,9 @@ type vmPool struct {
 	idle    *time.Timer   // frees the ready VMs after idleFor without calls
 	// taken, for tests, sees each VM a call takes from the pool.
 	taken func(*quickjs.VM)
+	// restored, for tests, sees each VM restored after a call, with the top
+	// of its arena before the restore.
+	restored func(vm *quickjs.VM, used uint64)
 }
 
 // readyVM is a VM made ahead of a call, with what the bootstrap left in it
@@ -198,19 +216,63 @@ func (pool *vmPool) drainIdle() {
 	}
 }
 
-// free makes the next VMs ready and frees a VM a call is done with: on
-// another goroutine when the Program keeps VMs ready, so the call returns
-// without waiting for either, and between one call of a caller and its
-// next the work runs on an idle core.
-func (pool *vmPool) free(vm *quickjs.VM) {
+// release takes back the VM a call is done with. A prepared VM is restored
+// to its snapshot and ready again, unless the pool has no room or no use
+// for it. Any other is freed, and the next VMs made ready: on another
+// goroutine when the Program keeps VMs ready, so the call returns without
+// waiting for either, and between one call of a caller and its next the
+// work runs on an idle core.
+func (pool *vmPool) release(r *readyVM) {
 	if pool == nil {
-		closeVM(vm)
+		closeVM(r.vm)
+		return
+	}
+	if r.restore(pool.restoredHook()) && pool.keep(r) {
 		return
 	}
 	go func() {
 		pool.fill() // first: the next call may be on its way
-		closeVM(vm)
+		closeVM(r.vm)
 	}()
+}
+
+// restoredHook returns the test hook restored.
+func (pool *vmPool) restoredHook() func(*quickjs.VM, uint64) {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	return pool.restored
+}
+
+// keep puts a restored VM back among the ready ones if the pool wants it:
+// not closed, not full, and the VM of the shape calls have now.
+func (pool *vmPool) keep(r *readyVM) bool {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if pool.closed || len(pool.ready) >= pool.want || !r.shape.same(pool.shape) {
+		return false
+	}
+	pool.ready = append(pool.ready, r)
+	pool.armIdle()
+	return true
+}
+
+// restore puts a prepared VM back to its snapshot after a call and detaches
+// the call from its host functions; it reports false for a VM that has no
+// snapshot or cannot be restored (see quickjs.VM.Restore), which must be
+// freed.
+func (r *readyVM) restore(hook func(*quickjs.VM, uint64)) bool {
+	if r.shape == nil || r.vm.Arena() == nil {
+		return false
+	}
+	r.slot.c = nil
+	used := r.vm.Arena().Used()
+	if err := r.vm.Restore(); err != nil {
+		return false
+	}
+	if hook != nil {
+		hook(r.vm, used)
+	}
+	return true
 }
 
 // close frees the ready VMs and keeps no more.
@@ -227,8 +289,13 @@ func (pool *vmPool) close() {
 	}
 }
 
-// free frees a ready VM no call took, with the values its bootstrap left.
+// free frees a ready VM no call took, with the values its bootstrap left
+// (in an arena VM they go with the arena).
 func (r *readyVM) free() {
+	if r.vm.Arena() != nil {
+		closeVM(r.vm)
+		return
+	}
 	func() {
 		defer func() { _ = recover() }()
 		for _, f := range r.funcs {

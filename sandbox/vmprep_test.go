@@ -45,7 +45,9 @@ func TestPreparedVMSkipsPrelude(t *testing.T) {
 // any call reach the call that took it, and only that one; each call, one
 // after another and many at once, finds its own host function, a fresh
 // global object whatever the calls before it did to theirs, and the
-// prelude's work done.
+// prelude's work done. The VM serves one call at a time: after each its
+// heap is byte-identical to its snapshot (restoreWatch), and the calls
+// after the first do run in restored VMs.
 func TestPreparedVMServesOneCall(t *testing.T) {
 	p := compileReady(t, `export function look() {
   const seen = [who(), typeof globalThis.left, ({}).polluted === undefined, Object.isFrozen(globalThis), typeof shared];
@@ -66,6 +68,7 @@ func TestPreparedVMServesOneCall(t *testing.T) {
 			t.Errorf("call %d saw %s, want %s", id, got, want)
 		}
 	}
+	restores := watchRestores(t, p)
 	check(0)
 	for i := 1; i <= 10; i++ {
 		waitReady(t, p)
@@ -86,6 +89,9 @@ func TestPreparedVMServesOneCall(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if n := restores.count(); n < 10 {
+		t.Errorf("%d calls ended in a restored VM, want at least the 10 serial ones", n)
+	}
 }
 
 // TestPreparedVMShapeChange: a call whose Env has another prelude (or other

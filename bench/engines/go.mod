@@ -108,3 +108,5 @@ require (
 replace github.com/phalanetwork/phala => ../..
 
 replace modernc.org/libquickjs => ../../sandbox/internal/third_party/libquickjs
+
+replace modernc.org/quickjs => ../../sandbox/internal/third_party/quickjs
