@@ -84,6 +84,12 @@ func isoProgram(t *testing.T, ready int) (*Program, *restoreWatch, string) {
 	return p, w, fresh
 }
 
+// isoRounds is how many times TestSnapshotIsolation runs each attack in
+// the same VM: once under the race detector, whose time limits (20 times
+// longer) made the three rounds a minute; TestSnapshotMemoryFlat still
+// restores one VM hundreds of times there.
+const isoRounds = 1 + 2/raceSlowdown
+
 // TestSnapshotIsolation: each attack, in a prepared VM, leaves nothing the
 // next call sees, and the VM it ran in is restored byte for byte.
 func TestSnapshotIsolation(t *testing.T) {
@@ -101,7 +107,7 @@ func TestSnapshotIsolation(t *testing.T) {
 		{"grow", Limits{Time: time.Minute, Memory: 16 << 20}, errAny},
 		{"boom", Limits{Time: time.Minute}, errAny},
 	} {
-		for i := range 3 {
+		for i := range isoRounds {
 			waitReady(t, p)
 			before := w.count()
 			_, err := run(t, p, tc.name, nil, isoEnv(), tc.lim)
