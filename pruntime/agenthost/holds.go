@@ -49,6 +49,10 @@ const holdPoll = 100 * time.Millisecond
 // sent again (its mq message lost, or the hold ended since).
 const holdRetry = 30 * time.Second
 
+// holdWait bounds how long a call whose caller shows no free escrow waits
+// for the next verified header before it is refused (escrowFree).
+const holdWait = 3 * time.Second
+
 // lease is this worker's count against its hold on one caller's escrow.
 type lease struct {
 	// start is the Start of the chain's hold it counts against; -1 until
@@ -331,18 +335,55 @@ func (host *Host) noHold(ctx context.Context, src chainsync.Source, who address.
 }
 
 // escrowFree refuses, as noHold does, a call of a caller none of whose
-// escrow is left for a hold as of height. (A part of a call's cost is
-// asked for: the chain grants what there is, which may cover the call
-// with what is left of the worker's hold.)
+// escrow is left for a hold as of height, or of the next header this
+// enclave verifies: a value is proven by the header after the block that
+// wrote it, so a deposit the caller saw committed may show only then. (A
+// part of a call's cost is asked for: the chain grants what there is,
+// which may cover the call with what is left of the worker's hold.)
 func (host *Host) escrowFree(ctx context.Context, src chainsync.Source, who address.Address, cost pha.Amount, height int64) error {
-	bal, held, err := host.escrow(ctx, src, who, height)
-	if err != nil {
-		return err
+	for waited := false; ; waited = true {
+		bal, held, err := host.escrow(ctx, src, who, height)
+		if err != nil {
+			return err
+		}
+		if free, err := bal.Sub(held); err == nil && !free.IsZero() {
+			return nil
+		}
+		if waited {
+			// A view older than the chain at this enclave's start may
+			// lack a deposit: not a refusal to pay, a worker catching up.
+			if err := host.core.CaughtUp(); err != nil {
+				return err
+			}
+			return noHoldError(who, cost, height, bal, held)
+		}
+		if height, err = host.nextHeader(ctx, height); err != nil {
+			return err
+		}
 	}
-	if free, err := bal.Sub(held); err != nil || free.IsZero() {
-		return noHoldError(who, cost, height, bal, held)
+}
+
+// nextHeader waits, polling every holdPoll, for the light client to verify
+// the header that proves the state after block h+1, and returns that
+// state's height (a state height, as Cached answers: its proof is in the
+// next header); after holdWait it returns h.
+func (host *Host) nextHeader(ctx context.Context, h int64) (int64, error) {
+	deadline := time.NewTimer(holdWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(holdPoll)
+	defer tick.Stop()
+	for {
+		if verified, _ := host.core.Synced(); verified-1 > h {
+			return verified - 1, nil
+		}
+		select {
+		case <-ctx.Done():
+			return h, fmt.Errorf("%w: waited for the next block to read the caller's escrow: %v", ErrPayment, ctx.Err())
+		case <-deadline.C:
+			return h, nil
+		case <-tick.C:
+		}
 	}
-	return nil
 }
 
 // escrow reads who's escrow balance and the part of it held for calls, as

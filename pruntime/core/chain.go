@@ -35,6 +35,22 @@ func (c *Core) Synced() (int64, time.Time) {
 	return sh.Height, sh.Time
 }
 
+// CaughtUp reports whether this enclave has read the chain as of the
+// height where it started (its first sync): until then its view may be as
+// old as the sealed checkpoint the host chose, so what that view lacks (a
+// deposit, a record) may be on chain. nil once caught up; an error
+// wrapping chainsync.ErrBehind (503: come back) until then.
+func (c *Core) CaughtUp() error {
+	c.mu.Lock()
+	started := c.startedAt
+	c.mu.Unlock()
+	// The state as of a height is proven by the next header.
+	if h := c.sync.Height(); started == 0 || h-1 < started {
+		return fmt.Errorf("%w: this enclave reads the chain's state as of height %d, short of where it started (%d)", chainsync.ErrBehind, h-1, started)
+	}
+	return nil
+}
+
 // ViewFresh refuses to serve a request signed at signed on a view of the
 // chain verified up to chainNow (Synced) that is more than skew older:
 // the caller's signed time says when it is, and a view that old misses

@@ -17,6 +17,9 @@ type View interface {
 	ChainID() string
 	// Synced is the height and the verified time of the last header.
 	Synced() (int64, time.Time)
+	// CaughtUp is nil once the view is as recent as the chain was when
+	// this enclave started, else chainsync.ErrBehind.
+	CaughtUp() error
 	Cached(ctx context.Context, src chainsync.Source, key []byte) ([]byte, int64, error)
 	CachedAt(ctx context.Context, src chainsync.Source, key []byte, h int64) ([]byte, error)
 }
