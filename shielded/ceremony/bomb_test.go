@@ -18,14 +18,7 @@ import (
 // recover could catch. Each is refused as a bad contribution, and the
 // states it was cut from still verify.
 func TestRedTeamCountBombs(t *testing.T) {
-	start, err := ceremony.Phase1Start(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := ceremony.ContributePhase1(start)
-	if err != nil {
-		t.Fatal(err)
-	}
+	start, next := phase1Step(t)
 	if err := ceremony.VerifyPhase1(start, next); err != nil {
 		t.Fatalf("an honest contribution: %v", err)
 	}
@@ -60,14 +53,7 @@ func TestRedTeamCountBombs(t *testing.T) {
 // as the next phase 1 or phase 2 state neither panics nor runs out of
 // memory, and a refusal is a bad contribution.
 func FuzzVerifyStates(f *testing.F) {
-	start, err := ceremony.Phase1Start(4)
-	if err != nil {
-		f.Fatal(err)
-	}
-	next, err := ceremony.ContributePhase1(start)
-	if err != nil {
-		f.Fatal(err)
-	}
+	start, next := phase1Step(f)
 	f.Add(next)
 	f.Add(next[:len(next)/2])
 	f.Add(make([]byte, 2+32+4+64))
@@ -79,4 +65,19 @@ func FuzzVerifyStates(f *testing.F) {
 			t.Fatalf("phase 2: %v, want %v", err, ceremony.ErrBadContribution)
 		}
 	})
+}
+
+// phase1Step is the start state of a phase 1 of domain 4 and one honest
+// contribution on top of it.
+func phase1Step(tb testing.TB) (start, next []byte) {
+	tb.Helper()
+	start, err := ceremony.Phase1Start(4)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	next, err = ceremony.ContributePhase1(start)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return start, next
 }
