@@ -93,8 +93,8 @@ func TestAgentCLI(t *testing.T) {
 	if out := run("agent", "call", dep.Agent, "/?name=Sealed", "--seal", "--from", "bob"); !strings.Contains(out, `"hello":"Sealed"`) {
 		t.Fatalf("sealed call: %s", out)
 	}
-	// The gateway's operator reads what passes through it: a plain
-	// `agent call` (no flag) carries its path, query and body sealed.
+	// The gateway's operator reads what passes through it: `agent call
+	// --seal` carries its path, query and body sealed.
 	const prompt = "prompt-canary-c41d"
 	var seen bytes.Buffer
 	var seenMu sync.Mutex
@@ -106,7 +106,7 @@ func TestAgentCLI(t *testing.T) {
 		return body
 	})
 	spied := append(cliFlags(home, url), "--gateway", spy)
-	if r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=" + prompt, "-d", prompt, "--from", "bob"}, spied...)...); r.code != 0 || !strings.Contains(r.stdout, `"hello":"`+prompt+`"`) {
+	if r := h.run(append([]string{"agent", "call", dep.Agent, "/?name=" + prompt, "--seal", "-d", prompt, "--from", "bob"}, spied...)...); r.code != 0 || !strings.Contains(r.stdout, `"hello":"`+prompt+`"`) {
 		t.Fatalf("a call through the spying gateway: %s", r)
 	}
 	seenMu.Lock()

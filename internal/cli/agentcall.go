@@ -35,12 +35,12 @@ is registered and attested, a member of the agent's cluster at the answer's
 key epoch, and that the code hash that answered is one of the agent's
 versions. Any failure names the binding that failed, and the call fails.
 
-The method, path, query and body are sealed to the agent's key and the
-answer to a one-time key of this call (--seal, the default): the gateway
-and the worker's host carry only ciphertext. --seal=false sends them in
-the clear, which --save needs (a saved answer is checked by others).`,
+With --seal the method, path, query and body are sealed to the agent's
+key and the answer to a one-time key of this call: the gateway and the
+worker's host carry only ciphertext. Without it they travel in the clear,
+which --save needs (a saved answer is checked by others).`,
 		Example: `  phala agent call 81a3...9e /chat --data '{"q":"hi"}' --from bob
-  phala agent call 81a3...9e / --from bob --seal=false --save answer.json && phala verify answer.json`,
+  phala agent call 81a3...9e / --from bob --save answer.json && phala verify answer.json`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAgentCall(cmd.Context(), g, af, &f, args)
@@ -49,7 +49,7 @@ the clear, which --save needs (a saved answer is checked by others).`,
 	cmd.Flags().StringVarP(&f.method, "method", "X", "", "HTTP method (default GET, or POST with --data)")
 	cmd.Flags().StringVarP(&f.data, "data", "d", "", "request body")
 	cmd.Flags().StringVar(&f.save, "save", "", "save the request and the signed answer to FILE for phala verify")
-	cmd.Flags().BoolVar(&f.seal, "seal", true, "seal method, path and body to the agent's key and the answer to a one-time key, so the gateway and the worker's host see only ciphertext (--seal=false: in the clear, as --save needs)")
+	cmd.Flags().BoolVar(&f.seal, "seal", false, "seal method, path and body to the agent's key and the answer to a one-time key, so the gateway and the worker's host see only ciphertext (not with --save)")
 	cmd.Flags().StringVar(&f.maxHopPrice, "max-hop-price", "", "the most the agents this agent calls (agents.call) may charge you in all, e.g. 2PHA (default: none; only free agents)")
 	return cmd
 }
@@ -75,7 +75,7 @@ func runAgentCall(ctx context.Context, g *globals, af *agentFlags, f *callFlags,
 		return err
 	}
 	if f.seal && f.save != "" {
-		return fmt.Errorf("--save keeps the signed bytes for phala verify, and a sealed answer's signature covers its ciphertext: add --seal=false to send this call in the clear and save it")
+		return fmt.Errorf("--save keeps the signed bytes for phala verify, and a sealed answer's signature covers its ciphertext: call without --seal to save it")
 	}
 	call := c.CallAgent
 	if f.seal {
